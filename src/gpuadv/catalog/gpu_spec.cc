@@ -1,0 +1,17 @@
+#include "gpuadv/catalog/gpu_spec.h"
+
+#include "gpuadv/core/units.h"
+
+namespace gpuadv::catalog {
+
+double GpuSpec::CapacityBytes() const { return memory_gb * kGiB; }
+
+double GpuSpec::BandwidthBytesPerS() const { return memory_bw_gbs.value_or(0) * kGiga; }
+
+double GpuSpec::Peak16FlopsPerS() const {
+  if (bf16_tensor_dense_tflops) return *bf16_tensor_dense_tflops * kTera;
+  if (fp16_tensor_fp32acc_dense_tflops) return *fp16_tensor_fp32acc_dense_tflops * kTera;
+  return 0;
+}
+
+}  // namespace gpuadv::catalog

@@ -1,0 +1,109 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gpuadv/core/enum_table.h"
+
+namespace gpuadv::catalog {
+
+enum class ModelKind { kDecoder, kEncoder, kEncoderDecoder, kDiffusion };
+enum class MlpKind { kSwiGlu, kGelu };
+enum class NormKind { kRmsNorm, kLayerNorm };
+enum class PositionKind { kRope, kLearned, kAlibi };
+enum class ComponentRole { kDenoiser, kTextEncoder, kVae };
+enum class DenoiserType { kTransformer, kUnet };
+
+inline constexpr EnumEntry<ModelKind> kModelKinds[] = {
+    {"decoder", ModelKind::kDecoder, "causal language model"},
+    {"encoder", ModelKind::kEncoder, "bidirectional encoder (BERT-like)"},
+    {"encoder-decoder", ModelKind::kEncoderDecoder, "T5-like"},
+    {"diffusion", ModelKind::kDiffusion, "diffusion denoiser (seq_len = its token count)"},
+};
+inline constexpr EnumEntry<MlpKind> kMlpKinds[] = {
+    {"swiglu", MlpKind::kSwiGlu, "gated MLP: gate, up, down"},
+    {"gelu", MlpKind::kGelu, "up, down"},
+};
+inline constexpr EnumEntry<NormKind> kNormKinds[] = {
+    {"rmsnorm", NormKind::kRmsNorm, "RMSNorm (scale only)"},
+    {"layernorm", NormKind::kLayerNorm, "LayerNorm (scale and bias)"},
+};
+inline constexpr EnumEntry<PositionKind> kPositionKinds[] = {
+    {"rope", PositionKind::kRope, "rotary (no parameters)"},
+    {"learned", PositionKind::kLearned, "learned absolute embeddings (max_seq_len x hidden)"},
+    {"alibi", PositionKind::kAlibi, "ALiBi (no parameters)"},
+};
+inline constexpr EnumEntry<ComponentRole> kComponentRoles[] = {
+    {"denoiser", ComponentRole::kDenoiser, "UNet or diffusion transformer"},
+    {"text_encoder", ComponentRole::kTextEncoder, "CLIP / T5 text encoder"},
+    {"vae", ComponentRole::kVae, "autoencoder (latents)"},
+};
+inline constexpr EnumEntry<DenoiserType> kDenoiserTypes[] = {
+    {"transformer", DenoiserType::kTransformer, "DiT / MMDiT"},
+    {"unet", DenoiserType::kUnet, "convolutional UNet with attention blocks"},
+};
+
+/// A part of a diffusion pipeline (MODELLING §9).
+struct ModelComponent {
+  std::string name;  // "unet", "clip-l", "t5-xxl", "vae"
+  ComponentRole role = ComponentRole::kDenoiser;
+  double params = 0;
+  bool trains_by_default = false;  // the denoiser trains; encoders are frozen by default
+};
+
+/// Exact architecture of a model (data/models/*.yaml, a HF config.json, or inline).
+/// For transformer stacks every shape field is set; `params` is then *computed*
+/// (ParamCount) and `declared_params` keeps the published figure for checking.
+/// A model given only by `params` (e.g. a UNet) has has_shape() == false.
+struct ModelArch {
+  std::string id;  // "llama-3.1-8b"; empty for inline / config.json models
+  std::string name;
+  std::string family;  // "llama", "qwen2", "gpt2", ...
+  std::vector<std::string> aliases;
+  ModelKind kind = ModelKind::kDecoder;
+
+  // Transformer shape (0 = unknown)
+  int layers = 0;
+  int hidden = 0;
+  int heads = 0;
+  int kv_heads = 0;   // GQA when < heads
+  int head_dim = 0;   // default hidden / heads
+  int ffn = 0;        // dense MLP intermediate size
+  int vocab = 0;
+  int max_seq_len = 0;
+  MlpKind mlp = MlpKind::kSwiGlu;
+  NormKind norm = NormKind::kRmsNorm;
+  PositionKind position = PositionKind::kRope;
+  bool bias = false;
+  bool tied_embeddings = false;
+  double dropout = 0;  // attention/hidden dropout probability used in training
+
+  // Mixture of experts (0 = dense)
+  int experts = 0;
+  int experts_active = 0;
+  int moe_ffn = 0;            // per-expert intermediate size (default ffn)
+  int shared_expert_ffn = 0;  // always-active shared expert MLP size (0 = none)
+  int moe_layer_freq = 1;     // every k-th layer is MoE (1 = all)
+
+  // Parameter counts
+  double params = 0;           // total parameters used by the estimators
+  double declared_params = 0;  // published figure (0 = none)
+
+  // Diffusion pipelines: components; the denoiser is the trained network.
+  DenoiserType denoiser_type = DenoiserType::kTransformer;
+  std::vector<ModelComponent> components;
+  int latent_channels = 4;   // 4 SD/SDXL, 16 SD3/FLUX
+  int patch_size = 2;        // DiT patch size on the latent
+  int default_resolution = 512;
+  int text_tokens = 0;       // text tokens joined into attention (MMDiT/FLUX)
+
+  std::vector<std::string> sources;
+  std::string notes;
+
+  bool has_shape() const { return layers > 0 && hidden > 0 && heads > 0; }
+  int HeadDim() const { return head_dim > 0 ? head_dim : (heads > 0 ? hidden / heads : 0); }
+  int KvHeads() const { return kv_heads > 0 ? kv_heads : heads; }
+  bool IsMoe() const { return experts > 1; }
+};
+
+}  // namespace gpuadv::catalog

@@ -1,0 +1,40 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "gpuadv/catalog/model_arch.h"
+
+namespace gpuadv::catalog {
+
+/// One linear (matmul) module of a decoder layer, as LoRA targets name them
+/// (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj; fc1/fc2 map to up/down).
+struct LinearShape {
+  std::string name;
+  long long d_in = 0;
+  long long d_out = 0;
+  int copies = 1;  // experts for MoE MLP modules (all experts), 1 otherwise
+  int active_copies = 1;  // experts used per token
+};
+
+/// Parameter counts (MODELLING §1; Megatron theoretical_memory_usage.py decomposition).
+struct ParamCounts {
+  double total = 0;         // all parameters
+  double active = 0;        // per token (MoE: k_e experts); = total for dense
+  double embedding = 0;     // input embedding table (V x h)
+  double lm_head = 0;       // output projection (0 when tied)
+  double position = 0;      // learned position embeddings
+  double per_layer = 0;     // one (average) layer incl. norms and biases
+  double per_layer_active = 0;
+  double layer_linear = 0;  // weights of the linear modules of one layer (all experts)
+  double largest_linear = 0;  // biggest single weight matrix (dequant / gather buffers)
+  double non_embedding = 0;   // total - embedding - position (PaLM 6N convention)
+};
+
+/// Linear modules of one transformer layer (MoE MLPs with copies = experts).
+std::vector<LinearShape> LayerLinears(const ModelArch& m);
+
+/// Computed counts for a shaped model. For a model without shape (has_shape() false)
+/// returns total = active = m.params and zeros elsewhere.
+ParamCounts CountParams(const ModelArch& m);
+
+}  // namespace gpuadv::catalog

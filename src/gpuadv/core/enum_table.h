@@ -1,0 +1,44 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gpuadv {
+
+/// One row of an explicit registry table (STYLE.md principle 4): the canonical
+/// DESIGN.md name, the value, and a one-line help text.
+template <typename E>
+struct EnumEntry {
+  std::string_view name;
+  E value;
+  std::string_view help;
+};
+
+/// Value for `name` in `table`, or nullopt. Exact match on the canonical name.
+template <typename E, size_t N>
+constexpr std::optional<E> ParseEnum(const EnumEntry<E> (&table)[N], std::string_view name) {
+  for (const auto& e : table)
+    if (e.name == name) return e.value;
+  return std::nullopt;
+}
+
+/// Canonical name of `value` ("?" if absent, which is a programming error).
+template <typename E, size_t N>
+constexpr std::string_view EnumName(const EnumEntry<E> (&table)[N], E value) {
+  for (const auto& e : table)
+    if (e.value == value) return e.name;
+  return "?";
+}
+
+/// "a | b | c": the accepted names, for error messages and --help.
+template <typename E, size_t N>
+std::string AcceptedNames(const EnumEntry<E> (&table)[N]) {
+  std::string out;
+  for (const auto& e : table) {
+    if (!out.empty()) out += " | ";
+    out += e.name;
+  }
+  return out;
+}
+
+}  // namespace gpuadv

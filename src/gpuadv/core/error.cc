@@ -1,0 +1,75 @@
+#include "gpuadv/core/error.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace gpuadv {
+namespace {
+std::string Compose(const std::string& field, const std::string& value,
+                    const std::string& accepted, const std::string& problem) {
+  std::string msg = field + ": " + problem + " '" + value + "'";
+  if (!accepted.empty()) msg += "; accepted: " + accepted;
+  return msg;
+}
+char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+std::string LowerStr(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = Lower(c);
+  return out;
+}
+}  // namespace
+
+InputError::InputError(std::string field, std::string value, std::string accepted,
+                       std::string problem)
+    : std::runtime_error(Compose(field, value, accepted, problem)),
+      field_(std::move(field)),
+      value_(std::move(value)),
+      accepted_(std::move(accepted)) {}
+
+int EditDistance(std::string_view a, std::string_view b) {
+  std::vector<int> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      int sub = prev[j - 1] + (Lower(a[i - 1]) == Lower(b[j - 1]) ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::vector<std::string> Suggest(std::string_view name, const std::vector<std::string>& candidates,
+                                 size_t max) {
+  const std::string lname = LowerStr(name);
+  const int limit = std::max<int>(2, static_cast<int>(name.size()) / 3);
+  std::vector<std::pair<int, std::string>> scored;
+  for (const auto& c : candidates) {
+    int d = EditDistance(name, c);
+    if (!lname.empty() && lname.size() >= 3 && LowerStr(c).find(lname) != std::string::npos)
+      d = std::min(d, 1);
+    if (d <= limit) scored.emplace_back(d, c);
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<std::string> out;
+  for (const auto& [d, c] : scored) {
+    if (out.size() >= max) break;
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  }
+  return out;
+}
+
+std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates) {
+  auto s = Suggest(name, candidates);
+  if (s.empty()) return "";
+  std::string out = "did you mean ";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) out.append(", ");
+    out.append("'").append(s[i]).append("'");
+  }
+  return out + "?";
+}
+
+}  // namespace gpuadv

@@ -1,0 +1,96 @@
+#include "gpuadv/estimate/estimate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "gpuadv/catalog/param_count.h"
+#include "gpuadv/core/units.h"
+
+namespace gpuadv::estimate {
+namespace {
+
+// Average board power while training, as a fraction of TDP. Training keeps tensor cores
+// busy but stalls on communication, data loading and memory-bound kernels; published
+// nvidia-smi traces of LLM training sit around 80-90% of the power limit.
+constexpr double kTrainingPowerFraction = 0.85;
+// Chinchilla-optimal tokens per parameter (Hoffmann et al. 2022).
+constexpr double kChinchillaTokensPerParam = 20.0;
+// Fine-tuning token count assumed when the scenario gives neither tokens nor dataset.
+constexpr double kDefaultFinetuneTokens = 1e8;
+
+double TrainingTokens(const workload::Scenario& s, double params, Explanation* explain) {
+  const auto& t = s.training;
+  if (t.tokens) return *t.tokens;
+  if (t.dataset) return t.dataset->samples * t.dataset->epochs * static_cast<double>(t.seq_len);
+  const bool pretrain = t.method == workload::Method::kPretrain;
+  if (t.chinchilla_tokens || pretrain) {
+    if (explain)
+      explain->Basis("training", "no tokens given: Chinchilla-optimal 20 tokens/parameter");
+    return kChinchillaTokensPerParam * params;
+  }
+  if (explain)
+    explain->Basis("training", "no tokens or dataset given: assumed 1e8 tokens (fine-tune)");
+  return kDefaultFinetuneTokens;
+}
+
+}  // namespace
+
+EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explanation* explain) {
+  EstimateResult r;
+  const auto& gpu = s.hardware.gpu;
+  r.gpu_id = gpu.id;
+  r.gpu_name = gpu.name;
+  r.gpu_memory_bytes = gpu.CapacityBytes();
+  r.gpus = s.hardware.TotalGpus();
+
+  r.memory = EstimateMemory(s, explain);
+  r.throughput = EstimateThroughput(s, ctx, explain);
+
+  // Time and energy (C5).
+  const double params = r.memory.total_params > 0 ? r.memory.total_params
+                                                   : catalog::CountParams(s.model).total;
+  r.training.tokens = TrainingTokens(s, params, explain);
+  if (r.throughput.tokens_per_s > 0) {
+    r.training.time_s = r.training.tokens / r.throughput.tokens_per_s;
+    r.training.gpu_hours = r.training.time_s * r.gpus / kSecondsPerHour;
+  }
+  const double gpu_w = gpu.tdp_w.value_or(0) * kTrainingPowerFraction;
+  const double host_w = s.system.cpu_watts.value_or(0) * s.hardware.nodes;
+  const double watts = gpu_w * r.gpus + host_w;
+  r.training.energy_kwh = watts * r.training.time_s / kJoulesPerKwh;
+  if (explain) {
+    explain->Basis("energy", "GPU power " + std::to_string(static_cast<int>(gpu_w)) +
+                                 " W each (85% of TDP while training)" +
+                                 (host_w > 0 ? ", host " + std::to_string(static_cast<int>(host_w)) + " W" : ""));
+    if (!gpu.tdp_w) explain->Warn("TDP of " + gpu.id + " unknown: energy not counted");
+  }
+
+  // Cost.
+  r.cost.electricity_usd = r.training.energy_kwh * s.constraints.electricity_usd_per_kwh;
+  if (ctx.catalog) {
+    if (const auto* offer = ctx.catalog->CheapestOffer(gpu.id)) {
+      r.cost.rent_offer = offer->id;
+      r.cost.rent_usd = offer->usd_per_gpu_hr * r.training.gpu_hours;
+      r.cost.rent_price_known = true;
+    }
+  }
+  if (!r.cost.rent_price_known && gpu.cloud_usd_per_gpu_hr) {
+    r.cost.rent_offer = gpu.cloud_price_source.empty() ? "catalog" : gpu.cloud_price_source;
+    r.cost.rent_usd = *gpu.cloud_usd_per_gpu_hr * r.training.gpu_hours;
+    r.cost.rent_price_known = true;
+  }
+  const auto unit_price = gpu.street_price_usd ? gpu.street_price_usd : gpu.launch_msrp_usd;
+  if (unit_price) {
+    r.cost.buy_usd = *unit_price * r.gpus;
+    r.cost.buy_price_known = true;
+  }
+
+  if (explain) {
+    r.warnings = explain->warnings;
+    r.basis = explain->basis;
+  }
+  return r;
+}
+
+}  // namespace gpuadv::estimate

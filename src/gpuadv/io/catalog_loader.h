@@ -1,0 +1,21 @@
+#pragma once
+#include <string>
+
+#include "gpuadv/catalog/catalog.h"
+#include "gpuadv/estimate/efficiency.h"
+
+namespace gpuadv::io {
+
+/// The built-in catalogs: every embedded data/gpus/*.yaml, data/models/*.yaml and
+/// data/offers/*.yaml. Built once per process (cached).
+const catalog::Catalog& BuiltinCatalog();
+
+/// The embedded data/efficiency.yaml, parsed once per process.
+const estimate::EfficiencyTable& BuiltinEfficiency();
+
+/// Adds or overrides entries from a user file (--catalog): a YAML/JSON map with any of
+/// `gpus:`, `models:`, `offers:`. A GPU entry whose id exists overrides only the fields
+/// it gives. Throws InputError naming the field.
+void LoadCatalogFile(catalog::Catalog& cat, const std::string& path);
+
+}  // namespace gpuadv::io

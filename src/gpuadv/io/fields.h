@@ -1,0 +1,72 @@
+#pragma once
+// Typed, validated reading of YAML/JSON maps: the one place field errors are phrased
+// (STYLE.md principles 2, 3, 5). Every loader in io/ reads through this class.
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gpuadv/core/enum_table.h"
+#include "gpuadv/core/error.h"
+
+namespace gpuadv::io {
+
+/// Parses YAML or JSON text (JSON through nlohmann, converted) into a YAML node.
+/// `origin` names the file in errors. Throws InputError on syntax errors (with line).
+YAML::Node ParseDocument(std::string_view text, const std::string& origin);
+
+/// Reads a whole file with a size bound; throws InputError(field, path) when unreadable,
+/// not a regular file, or over `max_bytes`.
+std::string ReadFileBounded(const std::string& path, const std::string& field,
+                            size_t max_bytes = 16u << 20);
+
+/// A map node at a dotted path ("training", "hardware.gpu"). Reading a key marks it
+/// used; Finish() rejects keys never read ("unknown key", did you mean).
+/// Contract: every accessor throws InputError naming "<path>.<key>", the value and the
+/// accepted range / names on a wrong type or value; absent or null keys give nullopt.
+class Fields {
+ public:
+  Fields(YAML::Node node, std::string path);
+
+  const std::string& path() const { return path_; }
+  std::string Field(std::string_view key) const;  // "<path>.<key>" (or "key" at root)
+  bool Has(std::string_view key) const;
+  YAML::Node Raw(std::string_view key);  // marks used
+
+  std::optional<double> Number(std::string_view key, double min, double max);
+  std::optional<long long> Integer(std::string_view key, long long min, long long max);
+  std::optional<bool> Bool(std::string_view key);
+  std::optional<std::string> String(std::string_view key, size_t max_len = 4096);
+  std::optional<std::vector<std::string>> StringList(std::string_view key);
+  /// A nested map; nullopt if absent. Throws if present but not a map.
+  std::optional<Fields> Map(std::string_view key);
+
+  template <typename E, size_t N>
+  std::optional<E> Enum(std::string_view key, const EnumEntry<E> (&table)[N]) {
+    auto s = String(key, 256);
+    if (!s) return std::nullopt;
+    if (auto v = ParseEnum(table, *s)) return v;
+    std::vector<std::string> names;
+    for (const auto& e : table) names.emplace_back(e.name);
+    std::string accepted = AcceptedNames(table);
+    std::string hint = DidYouMean(*s, names);
+    if (!hint.empty()) accepted += " (" + hint + ")";
+    throw InputError(Field(key), *s, accepted);
+  }
+
+  /// Throws InputError for any key not read, with "did you mean" among `known`.
+  void Finish(const std::vector<std::string>& known = {}) const;
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string, std::less<>> used_;
+};
+
+/// Printable form of a scalar node for error messages (truncated to 80 chars).
+std::string Printable(const YAML::Node& node);
+
+}  // namespace gpuadv::io

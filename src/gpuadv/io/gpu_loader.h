@@ -1,0 +1,24 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "gpuadv/catalog/gpu_spec.h"
+#include "gpuadv/catalog/offer.h"
+#include "gpuadv/io/fields.h"
+
+namespace gpuadv::io {
+
+/// One GPU entry (data/gpus/*.yaml schema). With `base` non-null, fields not given keep
+/// the base's values (overrides: --catalog files, scenario {base: ID, memory_gb: 96}).
+/// Validates units and ranges; throws InputError naming the field.
+catalog::GpuSpec ParseGpu(Fields& f, const catalog::GpuSpec* base = nullptr);
+
+/// All entries of a GPU document: a map with key `gpus:` holding a list.
+std::vector<catalog::GpuSpec> ParseGpuDocument(const YAML::Node& doc, const std::string& origin);
+
+/// One offer entry (data/offers/*.yaml schema).
+catalog::Offer ParseOffer(Fields& f);
+/// All entries of an offers document: a map with key `offers:` holding a list.
+std::vector<catalog::Offer> ParseOfferDocument(const YAML::Node& doc, const std::string& origin);
+
+}  // namespace gpuadv::io

@@ -1,0 +1,346 @@
+#include "gpuadv/io/scenario_loader.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "gpuadv/core/embedded.h"
+#include "gpuadv/io/gpu_loader.h"
+#include "gpuadv/io/model_loader.h"
+
+namespace gpuadv::io {
+namespace {
+
+using workload::Scenario;
+
+// Bounds on user numbers: wide enough for any real job, tight enough that byte and FLOP
+// arithmetic in double stays finite and exact to well under 1%.
+constexpr long long kMaxSeqLen = 10'000'000;
+constexpr long long kMaxBatch = 100'000'000;
+constexpr long long kMaxGpus = 1'000'000;
+
+void ParseLora(Fields f, workload::LoraConfig& l) {
+  if (auto v = f.Integer("rank", 1, 65536)) l.rank = static_cast<int>(*v);
+  if (auto v = f.Number("alpha", 0, 1e6)) l.alpha = *v;
+  if (auto v = f.Number("dropout", 0, 1)) l.dropout = *v;
+  if (f.Has("targets")) {
+    YAML::Node t = f.Raw("targets");
+    if (t.IsScalar() && (t.Scalar() == "all-linear" || t.Scalar() == "all_linear")) {
+      l.all_linear = true;
+      l.targets.clear();
+    } else {
+      l.targets = *f.StringList("targets");
+      l.all_linear = false;
+      if (l.targets.empty())
+        throw InputError(f.Field("targets"), "[]", "all-linear or a list of module names",
+                         "empty");
+    }
+  }
+  f.Finish({"rank", "alpha", "dropout", "targets"});
+}
+
+void ParseQuant(Fields f, workload::QuantConfig& q) {
+  if (auto v = f.Integer("bits", 2, 8)) {
+    if (*v != 4 && *v != 8)
+      throw InputError(f.Field("bits"), std::to_string(*v), "4 | 8", "unsupported");
+    q.bits = static_cast<int>(*v);
+  }
+  if (auto v = f.String("type", 16)) {
+    if (*v != "nf4" && *v != "fp4" && *v != "int8")
+      throw InputError(f.Field("type"), *v, "nf4 | fp4 | int8");
+    q.type = *v;
+  }
+  if (auto v = f.Bool("double_quant")) q.double_quant = *v;
+  if (auto v = f.Integer("block_size", 16, 4096)) q.block_size = static_cast<int>(*v);
+  f.Finish({"bits", "type", "double_quant", "block_size"});
+}
+
+void ParseDiffusion(Fields f, workload::DiffusionConfig& d) {
+  if (auto v = f.Integer("resolution", 64, 16384)) d.resolution = static_cast<int>(*v);
+  if (auto v = f.Bool("train_text_encoders")) d.train_text_encoders = *v;
+  if (auto v = f.Bool("cache_latents")) d.cache_latents = *v;
+  if (auto v = f.Bool("cache_text_embeddings")) d.cache_text_embeddings = *v;
+  if (auto v = f.Bool("fp8_base")) d.fp8_base = *v;
+  if (auto v = f.Number("block_swap", 0, 1)) d.block_swap = *v;
+  f.Finish({"resolution", "train_text_encoders", "cache_latents", "cache_text_embeddings",
+            "fp8_base", "block_swap"});
+}
+
+void ParseTraining(Fields f, workload::Training& t) {
+  if (auto v = f.Enum("method", workload::kMethods)) t.method = *v;
+  if (auto m = f.Map("lora")) ParseLora(*m, t.lora);
+  if (auto m = f.Map("quantization")) ParseQuant(*m, t.quantization);
+  if (auto v = f.Enum("precision", workload::kPrecisions)) t.precision = *v;
+  if (auto v = f.Enum("optimizer", workload::kOptimizers)) t.optimizer = *v;
+  if (auto v = f.Integer("seq_len", 1, kMaxSeqLen)) t.seq_len = *v;
+  if (auto v = f.Integer("micro_batch", 1, kMaxBatch)) t.micro_batch = *v;
+  if (auto v = f.Integer("global_batch", 1, kMaxBatch)) t.global_batch = *v;
+  if (auto v = f.Enum("activation_checkpointing", workload::kCheckpointings))
+    t.activation_checkpointing = *v;
+  if (auto v = f.Bool("activation_offload")) t.activation_offload = *v;
+  if (auto v = f.Enum("attention", workload::kAttentions)) t.attention = *v;
+  if (auto v = f.Enum("loss", workload::kLosses)) t.loss = *v;
+  if (auto v = f.Bool("optimizer_in_backward")) t.optimizer_in_backward = *v;
+  if (auto v = f.Integer("freeze_trainable_layers", 1, 100000))
+    t.freeze_trainable_layers = static_cast<int>(*v);
+  if (auto v = f.Number("tokens", 1, 1e16)) t.tokens = *v;
+  if (auto m = f.Map("dataset")) {
+    workload::Dataset d;
+    auto samples = m->Number("samples", 1, 1e13);
+    if (!samples)
+      throw InputError(m->Field("samples"), "missing", "a number of samples from 1 to 1e13",
+                       "required");
+    d.samples = *samples;
+    if (auto v = m->Number("epochs", 0.001, 1e6)) d.epochs = *v;
+    m->Finish({"samples", "epochs"});
+    t.dataset = d;
+  }
+  if (auto v = f.Bool("chinchilla_tokens")) t.chinchilla_tokens = *v;
+  if (auto m = f.Map("diffusion")) ParseDiffusion(*m, t.diffusion);
+  f.Finish({"method", "lora", "quantization", "precision", "optimizer", "seq_len", "micro_batch",
+            "global_batch", "activation_checkpointing", "activation_offload", "attention", "loss",
+            "optimizer_in_backward", "freeze_trainable_layers", "tokens", "dataset",
+            "chinchilla_tokens", "diffusion"});
+}
+
+void ParseHardware(Fields f, workload::Hardware& h, const catalog::Catalog& cat) {
+  YAML::Node gpu = f.Raw("gpu");
+  if (gpu.IsDefined() && !gpu.IsNull()) {
+    if (gpu.IsScalar()) {
+      h.gpu_id = gpu.Scalar();
+      h.gpu = cat.Gpu(h.gpu_id, f.Field("gpu"));
+    } else if (gpu.IsMap()) {
+      Fields g(gpu, f.Field("gpu"));
+      auto base_id = g.String("base", 256);
+      if (!base_id)
+        throw InputError(g.Field("base"), "missing", "a catalog GPU id to vary", "required");
+      const catalog::GpuSpec& base = cat.Gpu(*base_id, g.Field("base"));
+      h.gpu = ParseGpu(g, &base);
+      if (!g.Has("id")) h.gpu.id = base.id;
+      h.gpu_id = h.gpu.id;
+      g.Finish();
+    } else {
+      throw InputError(f.Field("gpu"), Printable(gpu), "a GPU id or {base: ID, ...overrides}",
+                       "expected");
+    }
+  } else {
+    h.gpu_id = "rtx-4090";
+    h.gpu = cat.Gpu(h.gpu_id, f.Field("gpu"));
+  }
+  if (auto v = f.Integer("count", 1, 1024)) h.count = static_cast<int>(*v);
+  if (auto v = f.Integer("nodes", 1, kMaxGpus)) h.nodes = static_cast<int>(*v);
+  if (static_cast<long long>(h.count) * h.nodes > kMaxGpus)
+    throw InputError(f.Field("nodes"), std::to_string(h.nodes),
+                     "count x nodes up to " + std::to_string(kMaxGpus), "too many GPUs");
+  if (auto v = f.Enum("interconnect", workload::kInterconnects)) h.interconnect = *v;
+  if (auto v = f.Number("network_gbps", 0.1, 1e5)) h.network_gbps = *v;
+  f.Finish({"gpu", "count", "nodes", "interconnect", "network_gbps"});
+}
+
+void ParseParallelism(Fields f, workload::Parallelism& p) {
+  p.specified = true;
+  auto degree = [&](const char* key, int& out) {
+    if (auto v = f.Integer(key, 1, kMaxGpus)) out = static_cast<int>(*v);
+  };
+  degree("tp", p.tp);
+  degree("pp", p.pp);
+  degree("vpp", p.vpp);
+  degree("cp", p.cp);
+  degree("ep", p.ep);
+  if (auto v = f.Integer("zero", 0, 3)) p.zero = static_cast<int>(*v);
+  if (auto v = f.Integer("shard_group", 0, kMaxGpus)) p.shard_group = static_cast<int>(*v);
+  if (auto v = f.Enum("offload", workload::kOffloads)) p.offload = *v;
+  if (auto v = f.Bool("sequence_parallel")) p.sequence_parallel = *v;
+  f.Finish({"tp", "pp", "vpp", "cp", "ep", "zero", "shard_group", "offload",
+            "sequence_parallel"});
+}
+
+void ParseSystem(Fields f, workload::System& s) {
+  if (auto v = f.Number("psu_watts", 50, 1e6)) s.psu_watts = *v;
+  if (auto v = f.Number("cpu_watts", 0, 1e5)) s.cpu_watts = *v;
+  if (auto v = f.Integer("pcie_gen", 1, 7)) s.pcie_gen = static_cast<int>(*v);
+  if (auto v = f.Integer("gpu_slots", 0, 64)) s.gpu_slots = static_cast<int>(*v);
+  if (auto v = f.Number("host_ram_gb", 0, 1e6)) s.host_ram_gb = *v;
+  if (auto v = f.Enum("cooling", workload::kCoolings)) s.cooling = *v;
+  f.Finish({"psu_watts", "cpu_watts", "pcie_gen", "gpu_slots", "host_ram_gb", "cooling"});
+}
+
+void ParseConstraints(Fields f, workload::Constraints& c) {
+  if (auto v = f.Number("budget_usd", 0, 1e12)) c.budget_usd = *v;
+  if (auto v = f.Number("deadline_hours", 0.001, 1e7)) c.deadline_hours = *v;
+  if (auto v = f.StringList("vendors")) {
+    for (auto& s : *v) {
+      for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (s != "nvidia" && s != "amd" && s != "intel")
+        throw InputError(f.Field("vendors"), s, "nvidia | amd | intel");
+    }
+    c.vendors = *v;
+  }
+  if (auto v = f.StringList("frameworks")) {
+    for (auto& s : *v) {
+      for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (s != "pytorch" && s != "tensorflow" && s != "jax" && s != "onnxruntime")
+        throw InputError(f.Field("frameworks"), s, "pytorch | tensorflow | jax | onnxruntime");
+    }
+    c.frameworks = *v;
+  }
+  if (auto v = f.Enum("acquire", workload::kAcquires)) c.acquire = *v;
+  if (auto v = f.Number("electricity_usd_per_kwh", 0, 100)) c.electricity_usd_per_kwh = *v;
+  f.Finish({"budget_usd", "deadline_hours", "vendors", "frameworks", "acquire",
+            "electricity_usd_per_kwh"});
+}
+
+catalog::ModelArch ResolveModel(Fields& root, const catalog::Catalog& cat,
+                                const std::string& base_dir, std::string& model_ref) {
+  YAML::Node m = root.Raw("model");
+  if (!m.IsDefined() || m.IsNull())
+    throw InputError("model", "missing", "a catalog model id, a path to config.json, or an inline {params: ...}",
+                     "required key");
+  if (m.IsMap()) {
+    model_ref = "inline";
+    Fields f(m, "model");
+    catalog::ModelArch arch = ParseModel(f);
+    f.Finish();
+    return arch;
+  }
+  if (!m.IsScalar())
+    throw InputError("model", Printable(m), "a catalog model id, a path to config.json, or an inline map",
+                     "expected");
+  model_ref = m.Scalar();
+  if (const auto* found = cat.FindModel(model_ref)) return *found;
+  const bool looks_like_path = model_ref.find('/') != std::string::npos ||
+                               model_ref.ends_with(".json");
+  if (looks_like_path) {
+    std::filesystem::path p(model_ref);
+    if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
+    if (std::filesystem::is_directory(p)) p /= "config.json";
+    const std::string text = ReadFileBounded(p.string(), "model");
+    return ModelFromHfConfig(text, p.string());
+  }
+  return cat.Model(model_ref, "model");  // throws with did-you-mean
+}
+
+}  // namespace
+
+Scenario ParseScenario(const YAML::Node& doc, const catalog::Catalog& cat,
+                       const std::string& origin, const std::string& base_dir) {
+  if (!doc.IsMap())
+    throw InputError(origin, Printable(doc), "a scenario map with at least `model:`",
+                     "expected a map, got");
+  Scenario s;
+  Fields root(doc, "");
+  s.model = ResolveModel(root, cat, base_dir, s.model_ref);
+  if (auto f = root.Map("training")) ParseTraining(*f, s.training);
+  {
+    auto f = root.Map("hardware");
+    ParseHardware(f ? *f : Fields(YAML::Node(YAML::NodeType::Map), "hardware"), s.hardware, cat);
+  }
+  if (auto f = root.Map("parallelism")) ParseParallelism(*f, s.parallelism);
+  if (auto f = root.Map("system")) ParseSystem(*f, s.system);
+  if (auto f = root.Map("constraints")) ParseConstraints(*f, s.constraints);
+  if (auto v = root.Enum("objective", workload::kObjectives)) s.objective = *v;
+  root.Finish({"model", "training", "hardware", "parallelism", "system", "constraints",
+               "objective"});
+  ValidateScenario(s);
+  return s;
+}
+
+Scenario LoadScenarioFile(const std::string& path, const catalog::Catalog& cat) {
+  const std::string text = ReadFileBounded(path, "scenario");
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  return ParseScenario(ParseDocument(text, path), cat, path, dir.empty() ? "." : dir);
+}
+
+YAML::Node DefaultScenarioDocument() {
+  auto text = FindEmbedded("scenarios/default.yaml");
+  if (!text) return YAML::Node(YAML::NodeType::Map);
+  return ParseDocument(*text, "data/scenarios/default.yaml");
+}
+
+void ApplyOverride(YAML::Node& doc, const std::string& dotted_key, const std::string& value) {
+  if (!doc.IsMap()) doc = YAML::Node(YAML::NodeType::Map);
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception&) {
+    parsed = YAML::Node(value);
+  }
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t dot = dotted_key.find('.', start);
+    parts.push_back(dotted_key.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  // yaml-cpp nodes are handles: walk by reassigning references to children.
+  std::vector<YAML::Node> chain{doc};
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node child = chain.back()[parts[i]];
+    if (!child.IsMap()) {
+      chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      child = chain.back()[parts[i]];
+    }
+    chain.push_back(child);
+  }
+  chain.back()[parts.back()] = parsed;
+}
+
+void ValidateScenario(const Scenario& s) {
+  const auto& p = s.parallelism;
+  const auto& m = s.model;
+  const long long gpus = s.hardware.TotalGpus();
+  const long long mp = static_cast<long long>(p.tp) * p.pp * p.cp;
+  if (mp > gpus || gpus % mp != 0)
+    throw InputError("parallelism.tp", std::to_string(p.tp) + "x" + std::to_string(p.pp) + "x" +
+                                           std::to_string(p.cp),
+                     "tp x pp x cp dividing the " + std::to_string(gpus) + " GPUs",
+                     "model-parallel size does not divide the GPU count");
+  if (m.has_shape()) {
+    if (m.heads % p.tp != 0)
+      throw InputError("parallelism.tp", std::to_string(p.tp),
+                       "a divisor of the model's " + std::to_string(m.heads) + " heads",
+                       "does not divide the heads");
+    if (p.pp > m.layers)
+      throw InputError("parallelism.pp", std::to_string(p.pp),
+                       "at most the model's " + std::to_string(m.layers) + " layers", "too many stages");
+    if (p.vpp > 1 && m.layers % (p.pp * p.vpp) != 0)
+      throw InputError("parallelism.vpp", std::to_string(p.vpp),
+                       "pp x vpp dividing the " + std::to_string(m.layers) + " layers",
+                       "does not divide the layers");
+  }
+  if (p.ep > 1) {
+    if (!m.IsMoe())
+      throw InputError("parallelism.ep", std::to_string(p.ep), "1 for a dense model",
+                       "expert parallel needs experts");
+    if (m.experts % p.ep != 0)
+      throw InputError("parallelism.ep", std::to_string(p.ep),
+                       "a divisor of the model's " + std::to_string(m.experts) + " experts",
+                       "does not divide the experts");
+  }
+  if (p.cp > 1 && s.training.seq_len % p.cp != 0)
+    throw InputError("parallelism.cp", std::to_string(p.cp), "a divisor of training.seq_len",
+                     "does not divide the sequence");
+  if (p.shard_group > 0 && s.DataParallel() % p.shard_group != 0)
+    throw InputError("parallelism.shard_group", std::to_string(p.shard_group),
+                     "0 or a divisor of the data-parallel size " + std::to_string(s.DataParallel()),
+                     "does not divide");
+  const long long per_step = s.training.micro_batch * s.DataParallel();
+  if (s.training.global_batch > 0 && s.training.global_batch % per_step != 0 &&
+      s.training.global_batch < per_step)
+    throw InputError("training.global_batch", std::to_string(s.training.global_batch),
+                     "at least micro_batch x data-parallel size = " + std::to_string(per_step),
+                     "smaller than one micro-step");
+  if ((s.training.method == workload::Method::kLora ||
+       s.training.method == workload::Method::kQlora) &&
+      !m.has_shape() && m.kind != catalog::ModelKind::kDiffusion)
+    throw InputError("training.method", "lora", "a model with layers/hidden/heads given",
+                     "LoRA needs the architecture");
+  if (m.max_seq_len > 0 && m.position == catalog::PositionKind::kLearned &&
+      s.training.seq_len > m.max_seq_len && m.kind == catalog::ModelKind::kDecoder)
+    throw InputError("training.seq_len", std::to_string(s.training.seq_len),
+                     "at most the model's " + std::to_string(m.max_seq_len) +
+                         " learned positions",
+                     "longer than the model supports");
+}
+
+}  // namespace gpuadv::io

@@ -1,0 +1,59 @@
+#include "gpuadv/report/format.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "gpuadv/core/units.h"
+
+namespace gpuadv::report {
+
+std::string Bytes(double bytes) {
+  const double gib = bytes / kGiB;
+  if (std::fabs(gib) >= 1000) return fmt::format("{:.2f} TB", gib / 1024);
+  if (std::fabs(gib) >= 0.995) return fmt::format("{:.1f} GB", gib);
+  return fmt::format("{:.0f} MB", bytes / kMiB);
+}
+
+std::string Duration(double s) {
+  if (!std::isfinite(s)) return "unknown";
+  if (s < 1e-3) return fmt::format("{:.1f} us", s * 1e6);
+  if (s < 1) return fmt::format("{:.1f} ms", s * 1e3);
+  if (s < 120) return fmt::format("{:.2f} s", s);
+  if (s < 2 * 3600) return fmt::format("{:.1f} min", s / 60);
+  if (s < 72 * 3600) return fmt::format("{:.1f} h", s / 3600);
+  if (s < 730 * 86400) return fmt::format("{:.1f} days", s / 86400);
+  return fmt::format("{:.1f} years", s / (365.25 * 86400));
+}
+
+std::string Number(double v, int digits) {
+  if (!std::isfinite(v)) return "unknown";
+  std::string s = fmt::format("{:.{}f}", std::fabs(v), digits);
+  size_t dot = s.find('.');
+  size_t int_end = dot == std::string::npos ? s.size() : dot;
+  std::string out;
+  for (size_t i = 0; i < int_end; ++i) {
+    if (i > 0 && (int_end - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  out += s.substr(int_end);
+  return v < 0 ? "-" + out : out;
+}
+
+std::string Usd(double v) {
+  if (std::fabs(v) < 10) return "$" + Number(v, 2);
+  return "$" + Number(v, 0);
+}
+
+std::string Percent(double fraction, int digits) {
+  return fmt::format("{:.{}f}%", fraction * 100, digits);
+}
+
+std::string Optional(const std::optional<double>& v, std::string_view unit, int digits) {
+  if (!v) return "unknown";
+  std::string s = Number(*v, digits);
+  if (!unit.empty()) s += " " + std::string(unit);
+  return s;
+}
+
+}  // namespace gpuadv::report

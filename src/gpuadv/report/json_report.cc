@@ -1,0 +1,77 @@
+#include "gpuadv/report/json_report.h"
+
+#include <cmath>
+
+namespace gpuadv::report {
+namespace {
+
+nlohmann::json Num(double v) {
+  if (!std::isfinite(v)) return nullptr;
+  return v;
+}
+nlohmann::json Int(double v) {
+  if (!std::isfinite(v) || std::fabs(v) > 9.0e18) return nullptr;
+  return static_cast<long long>(std::llround(v));
+}
+
+}  // namespace
+
+nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
+  using nlohmann::json;
+  const auto& m = r.memory;
+  const auto& t = r.throughput;
+  json j;
+  j["schema_version"] = kJsonSchemaVersion;
+  j["gpu"] = {{"id", r.gpu_id}, {"name", r.gpu_name}, {"memory_bytes", Int(r.gpu_memory_bytes)}};
+  j["gpus"] = r.gpus;
+  j["memory"] = {
+      {"peak_allocated_bytes", Int(m.peak_allocated_bytes)},
+      {"peak_reserved_bytes", Int(m.peak_reserved_bytes)},
+      {"per_gpu_bytes", Int(m.per_gpu_bytes)},
+      {"capacity_bytes", Int(m.capacity_bytes)},
+      {"fits", m.fit != estimate::Fit::kDoesNotFit},
+      {"fit", std::string(EnumName(estimate::kFits, m.fit))},
+      {"range_bytes", {Int(m.low_bytes), Int(m.high_bytes)}},
+      {"host_ram_bytes", Int(m.host_ram_bytes)},
+      {"paged_state_bytes", Int(m.paged_state_bytes)},
+      {"total_params", Int(m.total_params)},
+      {"trainable_params", Int(m.trainable_params)},
+      {"breakdown_bytes",
+       {{"weights", Int(m.breakdown.weights)},
+        {"gradients", Int(m.breakdown.gradients)},
+        {"optimizer", Int(m.breakdown.optimizer)},
+        {"activations", Int(m.breakdown.activations)},
+        {"logits", Int(m.breakdown.logits)},
+        {"runtime", Int(m.breakdown.runtime)},
+        {"fragmentation", Int(m.breakdown.fragmentation)}}}};
+  j["throughput"] = {
+      {"step_time_s", Num(t.step_time_s)},
+      {"tokens_per_s", Num(t.tokens_per_s)},
+      {"tokens_per_s_per_gpu", Num(t.tokens_per_s_per_gpu)},
+      {"samples_per_s", Num(t.samples_per_s)},
+      {"model_flops_per_token", Num(t.model_flops_per_token)},
+      {"hardware_flops_per_token", Num(t.hardware_flops_per_token)},
+      {"tflops_per_gpu", Num(t.tflops_per_gpu)},
+      {"mfu", Num(t.mfu)},
+      {"bottleneck", std::string(EnumName(estimate::kBottlenecks, t.bottleneck))},
+      {"range_tokens_per_s_per_gpu", {Num(t.low_tokens_per_s_per_gpu), Num(t.high_tokens_per_s_per_gpu)}},
+      {"breakdown_s",
+       {{"compute", Num(t.breakdown_s.compute)},
+        {"memory", Num(t.breakdown_s.memory)},
+        {"communication", Num(t.breakdown_s.communication)},
+        {"bubble", Num(t.breakdown_s.bubble)},
+        {"offload", Num(t.breakdown_s.offload)}}}};
+  j["training"] = {{"tokens", Num(r.training.tokens)},
+                   {"time_s", Num(r.training.time_s)},
+                   {"gpu_hours", Num(r.training.gpu_hours)},
+                   {"energy_kwh", Num(r.training.energy_kwh)}};
+  j["cost"] = {{"electricity_usd", Num(r.cost.electricity_usd)},
+               {"rent_usd", r.cost.rent_price_known ? Num(r.cost.rent_usd) : json(nullptr)},
+               {"rent_offer", r.cost.rent_price_known ? json(r.cost.rent_offer) : json(nullptr)},
+               {"buy_usd", r.cost.buy_price_known ? Num(r.cost.buy_usd) : json(nullptr)}};
+  j["warnings"] = r.warnings;
+  if (!r.basis.empty()) j["basis"] = r.basis;
+  return j;
+}
+
+}  // namespace gpuadv::report

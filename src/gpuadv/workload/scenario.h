@@ -1,0 +1,127 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gpuadv/catalog/gpu_spec.h"
+#include "gpuadv/catalog/model_arch.h"
+#include "gpuadv/workload/enums.h"
+
+namespace gpuadv::workload {
+
+/// LoRA adapters (Hu et al. 2021). targets: module names, or all_linear.
+struct LoraConfig {
+  int rank = 16;
+  double alpha = 32;
+  double dropout = 0;
+  bool all_linear = false;
+  std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj"};
+};
+
+/// Quantised frozen base weights (QLoRA, Dettmers et al. 2023).
+struct QuantConfig {
+  int bits = 4;
+  std::string type = "nf4";  // nf4 | fp4 | int8
+  bool double_quant = true;
+  int block_size = 64;
+};
+
+/// Diffusion training knobs (MODELLING §9); ignored for language models.
+struct DiffusionConfig {
+  int resolution = 0;  // pixels per side; 0 = the model's default
+  bool train_text_encoders = false;
+  bool cache_latents = false;          // VAE not resident
+  bool cache_text_embeddings = false;  // text encoders not resident
+  bool fp8_base = false;               // frozen weights stored at 1 B/param
+  double block_swap = 0;               // fraction of denoiser blocks streamed from host (0..1)
+};
+
+struct Dataset {
+  double samples = 0;
+  double epochs = 1;
+};
+
+struct Training {
+  Method method = Method::kFull;
+  LoraConfig lora;
+  QuantConfig quantization;
+  Precision precision = Precision::kBf16Mixed;
+  Optimizer optimizer = Optimizer::kAdamW;
+  long long seq_len = 2048;
+  long long micro_batch = 1;
+  long long global_batch = 0;  // 0 = micro_batch x data-parallel size (no accumulation)
+  Checkpointing activation_checkpointing = Checkpointing::kNone;
+  bool activation_offload = false;
+  Attention attention = Attention::kFlash;
+  Loss loss = Loss::kStandard;
+  bool optimizer_in_backward = false;
+  int freeze_trainable_layers = 2;  // method: freeze, last layers that train
+  std::optional<double> tokens;     // total training tokens
+  std::optional<Dataset> dataset;   // or samples x epochs (x seq_len tokens)
+  bool chinchilla_tokens = false;   // tokens = 20 x params when neither is given
+  DiffusionConfig diffusion;
+};
+
+struct Hardware {
+  std::string gpu_id;    // as written by the user (id or alias)
+  catalog::GpuSpec gpu;  // resolved (with {base, overrides} applied)
+  int count = 1;         // GPUs per node
+  int nodes = 1;
+  Interconnect interconnect = Interconnect::kAuto;
+  std::optional<double> network_gbps;  // per-GPU inter-node bandwidth, Gb/s
+
+  int TotalGpus() const { return count * nodes; }
+};
+
+struct Parallelism {
+  int tp = 1;
+  int pp = 1;
+  int vpp = 1;
+  int cp = 1;
+  int ep = 1;
+  int zero = 0;         // 0..3 (FSDP FULL_SHARD = 3)
+  int shard_group = 0;  // 0 = whole DP group; else HSDP group size
+  Offload offload = Offload::kNone;
+  bool sequence_parallel = false;
+  bool specified = false;  // the scenario had a parallelism section (else plan/recommend choose)
+};
+
+struct System {
+  std::optional<double> psu_watts;
+  std::optional<double> cpu_watts;
+  std::optional<int> pcie_gen;
+  std::optional<int> gpu_slots;
+  std::optional<double> host_ram_gb;
+  Cooling cooling = Cooling::kAir;
+};
+
+struct Constraints {
+  std::optional<double> budget_usd;
+  std::optional<double> deadline_hours;
+  std::vector<std::string> vendors;     // empty = any
+  std::vector<std::string> frameworks;  // empty = any
+  Acquire acquire = Acquire::kEither;
+  double electricity_usd_per_kwh = 0.15;
+};
+
+/// A fully resolved scenario: model and GPU looked up in the catalog, defaults applied,
+/// values validated (io/scenario_loader). The estimators take only this.
+struct Scenario {
+  std::string model_ref;  // as written ("llama-3.1-8b", a path, or "inline")
+  catalog::ModelArch model;
+  Training training;
+  Hardware hardware;
+  Parallelism parallelism;
+  System system;
+  Constraints constraints;
+  Objective objective = Objective::kValue;
+
+  /// Data-parallel size: total GPUs / (tp x pp x cp). ep shares the DP ranks (MoE experts).
+  int DataParallel() const;
+  /// Sequences per optimizer step (global_batch, or micro_batch x DP when unset).
+  long long GlobalBatch() const;
+  /// Micro-batches per optimizer step per pipeline (gradient accumulation x pp schedule).
+  long long MicroBatchesPerStep() const;
+};
+
+}  // namespace gpuadv::workload

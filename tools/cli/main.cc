@@ -1,0 +1,148 @@
+// gpu-advisor: the command-line front end. Parses flags, calls the library, prints.
+// Exit codes: 0 ok; 1 runtime failure; 2 bad input (DESIGN.md "Verbs").
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "gpuadv/core/error.h"
+#include "tools/cli/verbs.h"
+
+namespace {
+
+using gpuadv::cli::GlobalOptions;
+using gpuadv::cli::ScenarioInput;
+
+// Scenario flags (DESIGN.md): flag name -> dotted scenario key. One table serves
+// parsing and --help (STYLE.md principle 4).
+struct ScenarioFlag {
+  const char* flag;
+  const char* key;
+  const char* help;
+};
+constexpr ScenarioFlag kScenarioFlags[] = {
+    {"--model", "model", "catalog model id or alias, or a path to a HF config.json"},
+    {"--method", "training.method", "pretrain | full | lora | qlora | freeze"},
+    {"--gpu", "hardware.gpu", "catalog GPU id or alias"},
+    {"--count", "hardware.count", "GPUs per node"},
+    {"--nodes", "hardware.nodes", "nodes"},
+    {"--seq-len", "training.seq_len", "sequence length (tokens)"},
+    {"--micro-batch", "training.micro_batch", "sequences per GPU per micro-step"},
+    {"--global-batch", "training.global_batch", "sequences per optimizer step"},
+    {"--precision", "training.precision", "fp32 | fp16-mixed | bf16-mixed | bf16 | fp8-mixed"},
+    {"--optimizer", "training.optimizer",
+     "adamw | adamw-8bit | paged-adamw | paged-adamw-8bit | sgd | adafactor | lion"},
+    {"--checkpointing", "training.activation_checkpointing", "none | selective | full"},
+    {"--attention", "training.attention", "flash | sdpa | eager"},
+    {"--loss", "training.loss", "standard | chunked"},
+    {"--lora-rank", "training.lora.rank", "LoRA rank"},
+    {"--tokens", "training.tokens", "total training tokens"},
+    {"--tp", "parallelism.tp", "tensor-parallel degree"},
+    {"--pp", "parallelism.pp", "pipeline-parallel degree"},
+    {"--zero", "parallelism.zero", "ZeRO stage 0-3 (FSDP = 3)"},
+    {"--offload", "parallelism.offload", "none | optimizer | optimizer+params"},
+    {"--interconnect", "hardware.interconnect", "auto | pcie | nvlink"},
+    {"--budget", "constraints.budget_usd", "budget in USD"},
+    {"--deadline-hours", "constraints.deadline_hours", "deadline in hours"},
+    {"--acquire", "constraints.acquire", "buy | rent | either"},
+    {"--objective", "objective", "time | cost | value | energy"},
+    {"--psu-watts", "system.psu_watts", "power supply rating (W)"},
+    {"--electricity", "constraints.electricity_usd_per_kwh", "electricity price (USD/kWh)"},
+};
+
+// Adds the scenario flags to a verb; values land in `in->overrides` in flag order.
+void AddScenarioFlags(CLI::App* cmd, ScenarioInput* in) {
+  for (const auto& f : kScenarioFlags) {
+    const std::string key = f.key;
+    cmd->add_option_function<std::string>(
+           f.flag, [in, key](const std::string& v) { in->overrides.emplace_back(key, v); }, f.help)
+        ->type_name("VALUE");
+  }
+  cmd->add_option_function<std::vector<std::string>>(
+         "--set",
+         [in](const std::vector<std::string>& kvs) {
+           for (const auto& kv : kvs) {
+             auto eq = kv.find('=');
+             if (eq == std::string::npos || eq == 0)
+               throw gpuadv::InputError("--set", kv, "KEY=VALUE with a dotted scenario key",
+                                        "malformed");
+             in->overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+           }
+         },
+         "override any scenario key, e.g. --set training.lora.rank=64")
+      ->type_name("KEY=VALUE");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gpu-advisor: will this training job fit, how fast, what will it cost, and "
+               "which GPU to get"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "gpu-advisor 0.1.0");
+  GlobalOptions g;
+  std::string format = "table";
+  app.add_option("--format", format, "table | json | csv | markdown")
+      ->check(CLI::IsMember({"table", "json", "csv", "markdown"}))
+      ->capture_default_str();
+  app.add_option("--catalog", g.catalog_files, "YAML/JSON file adding or overriding GPUs, models, offers");
+  app.add_flag("--explain", g.explain, "print the basis of each estimate");
+  app.fallthrough();
+
+  ScenarioInput est_in;
+  auto* est = app.add_subcommand("estimate", "memory, speed, time and cost of one scenario");
+  est->add_option("scenario", est_in.file, "scenario file (YAML or JSON); default: the embedded one");
+  AddScenarioFlags(est, &est_in);
+
+  ScenarioInput rec_in;
+  auto* rec = app.add_subcommand("recommend", "rank GPUs for a scenario (default: embedded scenario)");
+  rec->add_option("scenario", rec_in.file, "scenario file (YAML or JSON)");
+  AddScenarioFlags(rec, &rec_in);
+
+  std::string gpus_action = "list", gpus_id;
+  std::map<std::string, std::string> gpu_filters;
+  std::string f_vendor, f_segment, f_min_mem;
+  auto* gpus = app.add_subcommand("gpus", "list or show catalog GPUs");
+  gpus->add_option("action", gpus_action, "list | show")->check(CLI::IsMember({"list", "show"}));
+  gpus->add_option("id", gpus_id, "GPU id (for show)");
+  gpus->add_option("--vendor", f_vendor, "nvidia | amd | intel");
+  gpus->add_option("--segment", f_segment, "consumer | workstation | datacenter");
+  gpus->add_option("--min-memory", f_min_mem, "minimum memory (GB)");
+
+  std::string models_action = "list", models_id;
+  auto* models = app.add_subcommand("models", "list or show catalog models");
+  models->add_option("action", models_action, "list | show")->check(CLI::IsMember({"list", "show"}));
+  models->add_option("id", models_id, "model id (for show)");
+
+  std::string cases_file;
+  bool core_only = false;
+  auto* val = app.add_subcommand("validate", "replay published measurements: predicted vs measured");
+  val->add_option("--cases", cases_file, "cases file (JSON Lines); default: the embedded copy");
+  val->add_flag("--core", core_only, "only the balanced core subset");
+
+  try {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      const int rc = app.exit(e);
+      return rc == 0 ? 0 : 2;
+    }
+    g.format = *gpuadv::ParseEnum(gpuadv::report::kFormats, format);
+    if (est->parsed()) return gpuadv::cli::RunEstimate(g, est_in);
+    if (rec->parsed()) return gpuadv::cli::RunEstimate(g, rec_in);  // until the recommender lands
+    if (gpus->parsed()) {
+      if (!f_vendor.empty()) gpu_filters["vendor"] = f_vendor;
+      if (!f_segment.empty()) gpu_filters["segment"] = f_segment;
+      if (!f_min_mem.empty()) gpu_filters["min_memory_gb"] = f_min_mem;
+      return gpuadv::cli::RunGpus(g, gpus_action, gpus_id, gpu_filters);
+    }
+    if (models->parsed()) return gpuadv::cli::RunModels(g, models_action, models_id);
+    if (val->parsed()) return gpuadv::cli::RunValidate(g, cases_file, core_only);
+  } catch (const gpuadv::InputError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
