@@ -6,6 +6,7 @@
 
 #include "gpuadv/catalog/param_count.h"
 #include "gpuadv/core/units.h"
+#include "gpuadv/workload/describe.h"
 
 namespace gpuadv::estimate {
 namespace {
@@ -43,6 +44,7 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   r.gpu_name = gpu.name;
   r.gpu_memory_bytes = gpu.CapacityBytes();
   r.gpus = s.hardware.TotalGpus();
+  if (explain) workload::DescribeScenario(s, *explain);
 
   r.memory = EstimateMemory(s, explain);
   r.throughput = EstimateThroughput(s, ctx, explain);
