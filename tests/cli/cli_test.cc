@@ -63,3 +63,79 @@ TEST(Cli, UnknownFlagExitsTwo) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Cli, EstimateEveryFormatSucceeds) {
+  for (const char* f : {"table", "json", "csv", "markdown"}) {
+    RunResult r = Exec(std::string("--format ") + f + " estimate");
+    EXPECT_EQ(r.rc, 0) << f << "\n" << r.out;
+    EXPECT_FALSE(r.out.empty()) << f;
+  }
+  EXPECT_NE(Exec("--format csv estimate").out.find("per_gpu_bytes"), std::string::npos);
+  EXPECT_NE(Exec("--format markdown estimate").out.find("| weights"), std::string::npos);
+  EXPECT_NE(Exec("estimate").out.find("peak allocated"), std::string::npos);
+}
+
+TEST(Cli, ExplainPrintsTheBasis) {
+  RunResult r = Exec("--explain estimate");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("input model: llama-3.1-8b"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("input training: qlora"), std::string::npos) << r.out;
+}
+
+TEST(Cli, FlagsOverrideTheScenario) {
+  auto a = nlohmann::json::parse(Exec("--format json estimate --seq-len 1024").out);
+  auto b = nlohmann::json::parse(Exec("--format json estimate --seq-len 4096").out);
+  EXPECT_LT(a["memory"]["peak_allocated_bytes"].get<double>(),
+            b["memory"]["peak_allocated_bytes"].get<double>());
+  auto c = nlohmann::json::parse(Exec("--format json estimate --gpu h100-sxm").out);
+  EXPECT_EQ(c["gpu"]["id"], "h100-sxm");
+}
+
+TEST(Cli, GpusListAndShowInEveryFormat) {
+  for (const char* f : {"table", "json", "csv", "markdown"}) {
+    EXPECT_EQ(Exec(std::string("--format ") + f + " gpus list").rc, 0) << f;
+    EXPECT_EQ(Exec(std::string("--format ") + f + " gpus show h100-sxm").rc, 0) << f;
+  }
+  auto all = nlohmann::json::parse(Exec("--format json gpus list").out);
+  ASSERT_TRUE(all.is_array() || all.contains("gpus")) << all.dump().substr(0, 200);
+  auto amd = Exec("gpus list --vendor amd").out;
+  EXPECT_NE(amd.find("mi300x"), std::string::npos);
+  EXPECT_EQ(amd.find("rtx-4090"), std::string::npos);
+  EXPECT_EQ(Exec("gpus list --vendor nvdia").rc, 2);
+  RunResult r = Exec("gpus show h100-sx");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.out.find("did you mean 'h100-sxm'"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ModelsListAndShow) {
+  for (const char* f : {"table", "json", "csv", "markdown"}) {
+    EXPECT_EQ(Exec(std::string("--format ") + f + " models list").rc, 0) << f;
+    EXPECT_EQ(Exec(std::string("--format ") + f + " models show mixtral-8x7b").rc, 0) << f;
+  }
+  EXPECT_EQ(Exec("models show lama-3.1-8b").rc, 2);
+}
+
+TEST(Cli, MalformedScenarioFileExitsTwo) {
+  const std::string path = testing::TempDir() + "/bad.yaml";
+  FILE* f = fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("model: llama-3.1-8b\ntraining: {seq_len: [1, 2\n", f);
+  fclose(f);
+  RunResult r = Exec("estimate " + path);
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_NE(r.out.find("YAML syntax error"), std::string::npos) << r.out;
+  RunResult missing = Exec("estimate /nonexistent/scenario.yaml");
+  EXPECT_EQ(missing.rc, 2);
+  EXPECT_NE(missing.out.find("scenario: cannot open file '/nonexistent/scenario.yaml'"),
+            std::string::npos)
+      << missing.out;
+}
+
+TEST(Cli, HugeModelIsRejectedNotComputed) {
+  RunResult r = Exec("estimate --set model.params=1e15 --set model.kind=decoder");
+  EXPECT_EQ(r.rc, 2) << r.out;
+}
+
+}  // namespace

@@ -97,6 +97,37 @@ int main(int argc, char** argv) {
   auto* rec = app.add_subcommand("recommend", "rank GPUs for a scenario (default: embedded scenario)");
   rec->add_option("scenario", rec_in.file, "scenario file (YAML or JSON)");
   AddScenarioFlags(rec, &rec_in);
+  gpuadv::cli::RecommendOptions rec_opt;
+  rec->add_option("--top", rec_opt.top, "how many picks to show")->capture_default_str();
+  rec->add_option("--plot", rec_opt.plot_file, "write the time-vs-cost scatter (Pareto front)")
+      ->type_name("FILE.svg");
+  rec->add_option_function<double>(
+         "--min-vram", [&rec_opt](const double& v) { rec_opt.min_vram_gb = v; },
+         "minimum GPU memory (GB)")
+      ->type_name("GB");
+  rec->add_option("--months", rec_opt.months, "ownership horizon for buy vs rent")
+      ->capture_default_str();
+  rec->add_option("--hours-per-month", rec_opt.hours_per_month,
+                  "training hours per month when owning (break-even)")
+      ->capture_default_str();
+
+  ScenarioInput fit_in;
+  gpuadv::cli::FitOptions fit_opt;
+  auto* fit = app.add_subcommand("fit", "changes that make a scenario fit a GPU, by speed cost");
+  fit->add_option("scenario", fit_in.file,
+                  "scenario file (YAML or JSON); default: the embedded one");
+  AddScenarioFlags(fit, &fit_in);
+  fit->add_flag("--allow-shorter-seq", fit_opt.allow_shorter_seq,
+                "also consider a shorter sequence length (changes the job)");
+
+  ScenarioInput cmp_in;
+  std::vector<std::string> cmp_ids;
+  auto* cmp =
+      app.add_subcommand("compare", "GPUs side by side, with the scenario's estimate on each");
+  cmp->add_option("ids", cmp_ids, "two or more catalog GPU ids")->required();
+  cmp->add_option("--scenario", cmp_in.file,
+                  "scenario file (YAML or JSON); default: the embedded one");
+  AddScenarioFlags(cmp, &cmp_in);
 
   std::string gpus_action = "list", gpus_id;
   std::map<std::string, std::string> gpu_filters;
@@ -128,7 +159,9 @@ int main(int argc, char** argv) {
     }
     g.format = *gpuadv::ParseEnum(gpuadv::report::kFormats, format);
     if (est->parsed()) return gpuadv::cli::RunEstimate(g, est_in);
-    if (rec->parsed()) return gpuadv::cli::RunEstimate(g, rec_in);  // until the recommender lands
+    if (rec->parsed()) return gpuadv::cli::RunRecommend(g, rec_in, rec_opt);
+    if (fit->parsed()) return gpuadv::cli::RunFit(g, fit_in, fit_opt);
+    if (cmp->parsed()) return gpuadv::cli::RunCompare(g, cmp_ids, cmp_in);
     if (gpus->parsed()) {
       if (!f_vendor.empty()) gpu_filters["vendor"] = f_vendor;
       if (!f_segment.empty()) gpu_filters["segment"] = f_segment;

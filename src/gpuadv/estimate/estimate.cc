@@ -50,8 +50,8 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   r.throughput = EstimateThroughput(s, ctx, explain);
 
   // Time and energy (C5).
-  const double params = r.memory.total_params > 0 ? r.memory.total_params
-                                                   : catalog::CountParams(s.model).total;
+  const double params =
+      r.memory.total_params > 0 ? r.memory.total_params : catalog::CountParams(s.model).total;
   r.training.tokens = TrainingTokens(s, params, explain);
   if (r.throughput.tokens_per_s > 0) {
     r.training.time_s = r.training.tokens / r.throughput.tokens_per_s;
@@ -62,9 +62,11 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   const double watts = gpu_w * r.gpus + host_w;
   r.training.energy_kwh = watts * r.training.time_s / kJoulesPerKwh;
   if (explain) {
-    explain->Basis("energy", "GPU power " + std::to_string(static_cast<int>(gpu_w)) +
-                                 " W each (85% of TDP while training)" +
-                                 (host_w > 0 ? ", host " + std::to_string(static_cast<int>(host_w)) + " W" : ""));
+    explain->Basis(
+        "energy",
+        "GPU power " + std::to_string(static_cast<int>(gpu_w)) +
+            " W each (85% of TDP while training)" +
+            (host_w > 0 ? ", host " + std::to_string(static_cast<int>(host_w)) + " W" : ""));
     if (!gpu.tdp_w) explain->Warn("TDP of " + gpu.id + " unknown: energy not counted");
   }
 

@@ -1,20 +1,158 @@
-// STUB: to be implemented (throughput estimator helper).
-#include "gpuadv/catalog/param_count.h"
+// Throughput per optimizer step (C4): FLOPs (flops.cc), per-GPU compute and memory time
+// (compute_time.cc), communication and offload (communication.cc), pipeline bubble.
+// MODELLING.md sections 6-8; conventions in DESIGN.md ("MFU uses the PaLM convention").
+//
+//   t_step = m * t_mb + t_optimizer + t_grad_accum     (compute + memory)
+//          + m * exposed_comm_mb + exposed_comm_step   (communication)
+//          + (p-1)/(v*m) * m * (t_mb + exposed_comm_mb) (bubble)
+//          + exposed offload
+// breakdown_s holds exactly these five terms, so they sum to step_time_s.
+//
+// Conventions printed with --explain:
+//  * model_flops_per_token: PaLM 6N + 12*L*H*Q*T with N = non-embedding parameters + the
+//    lm_head matmul (counted once even when tied); MoE: active parameters; LoRA/QLoRA:
+//    4N + 6N_lora + attention (frozen weights get dX but no dW); freeze: the executed
+//    work of its trainable tail. No recomputation; attention counted non-causal.
+//  * hardware_flops_per_token adds executed recomputation (HFU).
+//  * mfu = model FLOP/s per GPU / dense 16-bit tensor peak (Peak16FlopsPerS), also for
+//    fp8 and fp32 runs (llm-foundry divides fp8 runs by the fp8 peak: not comparable).
+#include <algorithm>
+#include <cmath>
+
+#include "gpuadv/core/units.h"
 #include "gpuadv/estimate/estimate.h"
+#include "gpuadv/estimate/throughput_internal.h"
 
 namespace gpuadv::estimate {
+namespace {
 
-ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context&, Explanation*) {
+// Relative error of tokens/s per GPU behind the low/high range (C15): the p90 absolute
+// relative error of `gpu-advisor validate` on the throughput rows (see data/efficiency.yaml).
+constexpr double kThroughputRelativeError = 0.25;
+
+// Gradient accumulation in autograd: every micro-batch after the first adds its gradient
+// into .grad (read, read, write) in the gradient dtype.
+constexpr double kGradAccumPasses = 3;
+
+const ArchEfficiency kDefaultArch{};
+const GlobalEfficiency kDefaultGlobal{};
+
+bool Finite(double v) { return std::isfinite(v) && v >= 0; }
+
+}  // namespace
+
+ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& ctx,
+                                    Explanation* explain) {
+  using namespace detail;
   ThroughputResult r;
-  const double n = catalog::CountParams(s.model).total;
-  r.model_flops_per_token = 6 * n;
-  const double peak = s.hardware.gpu.Peak16FlopsPerS();
-  const double tokens = static_cast<double>(s.GlobalBatch() * s.training.seq_len);
-  r.step_time_s = peak > 0 ? r.model_flops_per_token * tokens / (0.5 * peak * s.hardware.TotalGpus()) : 0;
-  r.tokens_per_s = r.step_time_s > 0 ? tokens / r.step_time_s : 0;
-  r.tokens_per_s_per_gpu = r.tokens_per_s / s.hardware.TotalGpus();
-  r.mfu = 0.5;
-  r.breakdown_s.compute = r.step_time_s;
+  const auto& gpu = s.hardware.gpu;
+  const ArchEfficiency& eff = ctx.efficiency ? ctx.efficiency->For(gpu.architecture) : kDefaultArch;
+  const GlobalEfficiency& glob = ctx.efficiency ? ctx.efficiency->global : kDefaultGlobal;
+  if (explain && ctx.efficiency && &eff == &ctx.efficiency->fallback)
+    explain->Warn("no efficiency factors for architecture '" + gpu.architecture +
+                  "': fallback factors used");
+
+  const Layout lay = MakeLayout(s);
+  const Regime g = MakeRegime(s);
+  const ModelFigures f = MakeModelFigures(s, g);
+  const FlopsPerToken fl = CountFlops(s, g, f);
+  r.model_flops_per_token = fl.model;
+  r.hardware_flops_per_token = fl.hardware;
+  if (explain) {
+    explain->Basis("throughput flops",
+                   "model " + Num(fl.model / kGiga) + " GFLOP/token (" +
+                       (g.adapters ? std::string("4N + 6N_lora") : std::string("6N")) +
+                       " + 12LHQT, N = " + Num(f.n_model) + " non-embedding params" +
+                       (f.n_head > 0 ? " incl. the lm_head matmul" : "") + "), hardware " +
+                       Num(fl.hardware / kGiga) + " GFLOP/token incl. recompute" +
+                       (g.causal ? "; causal attention timed at half" : ""));
+    if (!f.adapter_targets_matched)
+      explain->Warn("no LoRA target matches a linear module name: adapters not counted");
+    if (!s.model.has_shape())
+      explain->Warn("model has no transformer shape: throughput from 6N per token only");
+  }
+
+  const Rates rates = ResolveRates(s, eff, explain);
+  if (rates.tensor_peak <= 0) return r;  // no peak: zeros, never NaN (warned above)
+  if (explain)
+    explain->Basis("throughput rates",
+                   "peak " + Num(rates.tensor_peak / kTera) + " TFLOP/s" +
+                       (rates.linear_peak != rates.tensor_peak
+                            ? " (fp8 GEMMs " + Num(rates.linear_peak / kTera) + ")"
+                            : "") +
+                       ", " + (gpu.architecture.empty() ? "?" : gpu.architecture) +
+                       " gemm eta_max " + Num(eff.gemm_eta_max) + " (half at " +
+                       Num(eff.gemm_half_flops) + " FLOP), attention eta " + Num(eff.attn_eta) +
+                       ", memory " + Num(rates.bandwidth / kGiga) + " GB/s (eta " +
+                       Num(eff.mem_eta) + "); MFU against " + Num(rates.mfu_peak / kTera) +
+                       " TFLOP/s dense 16-bit");
+
+  const MicroBatchTime mb = MicroBatchCompute(s, lay, g, f, rates, glob);
+  const Topology topo = ResolveTopology(s, explain);
+  const CommTime comm = Communication(s, lay, g, f, topo, mb, glob, explain);
+  const double offload = OffloadTime(s, lay, g, f, topo, mb, glob, explain);
+
+  // Optimizer step and gradient accumulation (memory-bound, sharded by ZeRO).
+  const double mp = static_cast<double>(lay.tp) * lay.pp;
+  const double grads_local = f.n_trainable / mp / (lay.zero >= 2 ? lay.shard : 1);
+  const double opt_params = f.n_trainable / mp / (lay.zero >= 1 ? lay.shard : 1);
+  const bool cpu_optimizer = s.parallelism.offload != workload::Offload::kNone;
+  const double bw = rates.bandwidth;
+  const double t_opt = (cpu_optimizer || bw <= 0) ? 0 : opt_params * OptimizerBytesPerParam(s) / bw;
+  const double grad_bytes = s.training.precision == workload::Precision::kBf16 ? 2.0 : 4.0;
+  const double t_accum =
+      bw > 0 ? (lay.micro_batches - 1) * kGradAccumPasses * grad_bytes * grads_local / bw : 0;
+
+  const double m = static_cast<double>(lay.micro_batches);
+  TimeBreakdown& b = r.breakdown_s;
+  b.compute = m * (mb.compute_fwd + mb.compute_bwd + mb.launch_excess);
+  b.memory = m * (mb.memory_fwd + mb.memory_bwd) + t_opt + t_accum;
+  b.communication = m * comm.per_micro_batch + comm.per_step;
+  b.bubble =
+      BubbleFraction(lay.pp, lay.vpp, lay.micro_batches) * m * (mb.Total() + comm.per_micro_batch);
+  b.offload = offload;
+  const double step = b.compute + b.memory + b.communication + b.bubble + b.offload;
+  if (!(step > 0) || !std::isfinite(step)) {
+    if (explain) explain->Warn("throughput could not be estimated (zero or invalid step time)");
+    r.breakdown_s = {};
+    return r;
+  }
+
+  r.step_time_s = step;
+  const double samples = static_cast<double>(s.GlobalBatch());
+  const double tokens = samples * static_cast<double>(std::max<long long>(1, s.training.seq_len));
+  r.tokens_per_s = tokens / step;
+  r.tokens_per_s_per_gpu = r.tokens_per_s / lay.gpus;
+  r.samples_per_s = samples / step;
+  const double flops_per_gpu = r.model_flops_per_token * r.tokens_per_s_per_gpu;
+  r.tflops_per_gpu = flops_per_gpu / kTera;
+  r.mfu = rates.mfu_peak > 0 ? flops_per_gpu / rates.mfu_peak : 0;
+  r.low_tokens_per_s_per_gpu = r.tokens_per_s_per_gpu * (1 - kThroughputRelativeError);
+  r.high_tokens_per_s_per_gpu = r.tokens_per_s_per_gpu * (1 + kThroughputRelativeError);
+
+  const double terms[] = {b.compute, b.memory, b.communication, b.bubble, b.offload};
+  const Bottleneck kinds[] = {Bottleneck::kCompute, Bottleneck::kMemory, Bottleneck::kCommunication,
+                              Bottleneck::kBubble, Bottleneck::kOffload};
+  size_t best = 0;
+  for (size_t i = 1; i < 5; ++i)
+    if (terms[i] > terms[best]) best = i;
+  r.bottleneck = kinds[best];
+
+  if (explain) {
+    explain->Basis("throughput step",
+                   std::to_string(lay.micro_batches) + " micro-batches of " + Num(lay.tokens_mb) +
+                       " tokens/GPU: compute " + Num(b.compute) + " s (launch-bound excess " +
+                       Num(m * mb.launch_excess) + " s), memory " + Num(b.memory) +
+                       " s (optimizer " + Num(t_opt) + " s), communication " +
+                       Num(b.communication) + " s, bubble " + Num(b.bubble) + " s, offload " +
+                       Num(b.offload) + " s = " + Num(step) + " s");
+    explain->Basis("throughput range", "tokens/s per GPU +-" + Num(kThroughputRelativeError * 100) +
+                                           "% (validation p90 error)");
+    if (topo.host_staged && lay.gpus > 1 && comm.per_step + comm.per_micro_batch > 0.2 * step)
+      explain->Warn("communication through host memory takes " + Num(100 * b.communication / step) +
+                    "% of the step");
+  }
+  if (!Finite(r.tokens_per_s) || !Finite(r.mfu)) return ThroughputResult{};
   return r;
 }
 

@@ -1,17 +1,359 @@
-// STUB: to be implemented (GPU catalog helper).
 #include "gpuadv/io/gpu_loader.h"
 
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <string_view>
+
+#include "gpuadv/catalog/gpu_checks.h"
+
 namespace gpuadv::io {
+namespace {
+
+// Sane ranges: wide enough for any real part, narrow enough that a unit slip (MB for GB,
+// TB/s for GB/s, kW for W) or a typo fails loudly instead of skewing every estimate.
+constexpr double kMaxTflops = 100000;
+
+// Every key of a GPU entry, in data/gpus/*.yaml order; Finish() suggests among these.
+const std::vector<std::string>& GpuKeys() {
+  // clang-format off
+  static const std::vector<std::string> keys = {
+      "id", "name", "vendor", "segment", "architecture", "chip", "launch_year", "aliases",
+      "memory_gb", "memory_type", "memory_bw_gbs", "bus_width_bits", "shader_cores", "sm_or_cu",
+      "tensor_matrix_cores", "tensor_core_gen", "boost_clock_mhz", "fp32_tflops_nontensor",
+      "fp16_tensor_fp16acc_dense_tflops", "fp16_tensor_fp32acc_dense_tflops",
+      "bf16_tensor_dense_tflops", "tf32_tensor_dense_tflops", "fp8_tensor_fp32acc_dense_tflops",
+      "fp8_tensor_fp16acc_dense_tflops", "fp4_tensor_dense_tflops", "int8_tensor_dense_tops",
+      "tdp_w", "power_connectors", "pcie_gen", "pcie_lanes", "form_factor", "slot_width",
+      "gpu_interconnect", "interconnect_bw_gbs_bidir", "peer_to_peer", "ecc", "launch_msrp_usd",
+      "street_price_usd", "street_price_date", "cloud_usd_per_gpu_hr", "cloud_price_source",
+      "software", "frameworks", "cuda_cc_or_target", "bf16_support", "fp8_support",
+      "verification", "unverified_fields", "sources", "notes"};
+  // clang-format on
+  return keys;
+}
+
+// Every key of an offer entry (data/offers/*.yaml).
+const std::vector<std::string>& OfferKeys() {
+  // clang-format off
+  static const std::vector<std::string> keys = {
+      "id", "provider", "kind", "gpu", "gpus_per_instance", "interconnect", "usd_per_gpu_hr",
+      "spot_usd_per_gpu_hr", "network_gbps", "as_of", "sources", "notes", "verified"};
+  // clang-format on
+  return keys;
+}
+
+constexpr std::string_view kOfferKinds[] = {"hyperscaler", "gpu-cloud", "marketplace"};
+constexpr std::string_view kOfferInterconnects[] = {"nvlink", "pcie", "sxm-nvswitch", "none"};
+
+// True when the key is written as `key: null` (or `~`): an override back to unknown.
+bool ExplicitNull(Fields& f, std::string_view key) {
+  YAML::Node n = f.Raw(key);
+  return n.IsDefined() && n.IsNull();
+}
+
+void Num(Fields& f, std::string_view key, double min, double max, std::optional<double>& out) {
+  if (ExplicitNull(f, key)) {
+    out.reset();
+  } else if (auto v = f.Number(key, min, max)) {
+    out = *v;
+  }
+}
+
+void Int(Fields& f, std::string_view key, long long min, long long max, std::optional<int>& out) {
+  if (ExplicitNull(f, key)) {
+    out.reset();
+  } else if (auto v = f.Integer(key, min, max)) {
+    out = static_cast<int>(*v);
+  }
+}
+
+void Flag(Fields& f, std::string_view key, std::optional<bool>& out) {
+  if (ExplicitNull(f, key)) {
+    out.reset();
+  } else if (auto v = f.Bool(key)) {
+    out = *v;
+  }
+}
+
+// Free text; null clears it to "" (unknown).
+void Text(Fields& f, std::string_view key, std::string& out) {
+  if (ExplicitNull(f, key)) {
+    out.clear();
+  } else if (auto v = f.String(key)) {
+    out = *v;
+  }
+}
+
+void List(Fields& f, std::string_view key, std::vector<std::string>& out) {
+  if (ExplicitNull(f, key)) {
+    out.clear();
+  } else if (auto v = f.StringList(key)) {
+    out = *v;
+  }
+}
+
+template <size_t N>
+std::string Accepted(const std::string_view (&names)[N]) {
+  std::string out;
+  for (auto n : names) out += (out.empty() ? "" : " | ") + std::string(n);
+  return out;
+}
+
+// One of `names`, exactly (the catalog keeps canonical lower-case names).
+template <size_t N>
+void Choice(Fields& f, std::string_view key, const std::string_view (&names)[N], std::string& out) {
+  auto v = f.String(key, 256);
+  if (!v) return;
+  if (std::find(std::begin(names), std::end(names), *v) != std::end(names)) {
+    out = *v;
+    return;
+  }
+  std::string accepted = Accepted(names);
+  const std::string hint =
+      DidYouMean(*v, std::vector<std::string>(std::begin(names), std::end(names)));
+  if (!hint.empty()) accepted += " (" + hint + ")";
+  throw InputError(f.Field(key), *v, accepted);
+}
+
+// Catalog ids: lower-case letters, digits and - . _ (they appear in CLI arguments and
+// JSON keys). Aliases may also hold spaces and upper case ("RTX 4090").
+void CheckName(Fields& f, std::string_view key, const std::string& v, bool is_id) {
+  bool ok = !v.empty() && v.size() <= 64;
+  for (unsigned char c : v) {
+    const bool base = std::isdigit(c) || c == '-' || c == '.' || c == '_';
+    const bool letter = is_id ? std::islower(c) != 0 : (std::isalpha(c) != 0 || c == ' ');
+    if (!base && !letter) ok = false;
+  }
+  if (!ok)
+    throw InputError(f.Field(key), v,
+                     is_id ? "1-64 characters: a-z, 0-9, '-', '.', '_'"
+                           : "1-64 characters: letters, digits, spaces, '-', '.', '_'");
+}
+
+bool IsDate(std::string_view s) {
+  auto digits = [&](size_t pos, size_t n) {
+    if (s.size() < pos + n) return false;
+    for (size_t i = pos; i < pos + n; ++i)
+      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    return true;
+  };
+  auto in = [&](size_t pos, int lo, int hi) {
+    const int v = (s[pos] - '0') * 10 + (s[pos + 1] - '0');
+    return v >= lo && v <= hi;
+  };
+  if (!digits(0, 4)) return false;
+  if (s.size() == 4) return true;
+  if (s.size() < 7 || s[4] != '-' || !digits(5, 2) || !in(5, 1, 12)) return false;
+  if (s.size() == 7) return true;
+  return s.size() == 10 && s[7] == '-' && digits(8, 2) && in(8, 1, 31);
+}
+
+void Date(Fields& f, std::string_view key, std::string& out) {
+  if (ExplicitNull(f, key)) {
+    out.clear();
+    return;
+  }
+  auto v = f.String(key, 64);
+  if (!v) return;
+  if (!IsDate(*v)) throw InputError(f.Field(key), *v, "a date: YYYY, YYYY-MM or YYYY-MM-DD");
+  out = *v;
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+// True when `name` is the GPU's id or one of its aliases (as Catalog lookups match).
+bool NamesGpu(const catalog::GpuSpec& g, std::string_view name) {
+  if (IEquals(g.id, name)) return true;
+  return std::any_of(g.aliases.begin(), g.aliases.end(),
+                     [&](const std::string& a) { return IEquals(a, name); });
+}
+
+[[noreturn]] void Missing(Fields& f, std::string_view key, const std::string& accepted) {
+  throw InputError(f.Field(key), "missing", accepted, "required key");
+}
+
+// The list under `key` of a catalog document, or throws naming it.
+YAML::Node EntryList(Fields& root, std::string_view key, const std::string& origin,
+                     const char* what) {
+  YAML::Node list = root.Raw(key);
+  const std::string field = origin + ": " + std::string(key);
+  if (!list.IsDefined() || list.IsNull()) throw InputError(field, "missing", what, "required key");
+  if (!list.IsSequence()) throw InputError(field, Printable(list), what, "expected a list, got");
+  return list;
+}
+
+}  // namespace
 
 catalog::GpuSpec ParseGpu(Fields& f, const catalog::GpuSpec* base) {
   catalog::GpuSpec g = base ? *base : catalog::GpuSpec{};
-  if (auto v = f.String("id")) g.id = *v;
-  if (auto v = f.Number("memory_gb", 0, 1e5)) g.memory_gb = *v;
+
+  if (auto v = f.String("id", 64)) {
+    if (base && NamesGpu(*base, *v)) {
+      g.id = base->id;  // `id: 4090` overrides rtx-4090 itself, under its canonical id
+    } else {
+      CheckName(f, "id", *v, true);
+      g.id = *v;
+      if (base) g.aliases.clear();  // a new variant must not answer to the base's aliases
+    }
+  } else if (!base) {
+    Missing(f, "id", "a GPU id such as rtx-4090");
+  }
+  if (auto v = f.String("name", 256)) g.name = *v;
+  Choice(f, "vendor", catalog::kGpuVendors, g.vendor);
+  Choice(f, "segment", catalog::kGpuSegments, g.segment);
+  Text(f, "architecture", g.architecture);
+  Text(f, "chip", g.chip);
+  Int(f, "launch_year", 1990, 2100, g.launch_year);
+  if (auto v = f.StringList("aliases")) {
+    for (const auto& a : *v) CheckName(f, "aliases", a, false);
+    g.aliases = *v;
+  }
+
+  if (auto v = f.Number("memory_gb", 0.5, 4096)) g.memory_gb = *v;
+  Text(f, "memory_type", g.memory_type);
+  Num(f, "memory_bw_gbs", 1, 1e5, g.memory_bw_gbs);
+  Num(f, "bus_width_bits", 8, 65536, g.bus_width_bits);
+
+  Num(f, "shader_cores", 0, 1e6, g.shader_cores);
+  Num(f, "sm_or_cu", 1, 1e5, g.sm_or_cu);
+  Num(f, "tensor_matrix_cores", 0, 1e6, g.tensor_matrix_cores);
+  Text(f, "tensor_core_gen", g.tensor_core_gen);
+  Num(f, "boost_clock_mhz", 100, 10000, g.boost_clock_mhz);
+
+  Num(f, "fp32_tflops_nontensor", 0, kMaxTflops, g.fp32_tflops_nontensor);
+  Num(f, "fp16_tensor_fp16acc_dense_tflops", 0, kMaxTflops, g.fp16_tensor_fp16acc_dense_tflops);
+  Num(f, "fp16_tensor_fp32acc_dense_tflops", 0, kMaxTflops, g.fp16_tensor_fp32acc_dense_tflops);
+  Num(f, "bf16_tensor_dense_tflops", 0, kMaxTflops, g.bf16_tensor_dense_tflops);
+  Num(f, "tf32_tensor_dense_tflops", 0, kMaxTflops, g.tf32_tensor_dense_tflops);
+  Num(f, "fp8_tensor_fp32acc_dense_tflops", 0, kMaxTflops, g.fp8_tensor_fp32acc_dense_tflops);
+  Num(f, "fp8_tensor_fp16acc_dense_tflops", 0, kMaxTflops, g.fp8_tensor_fp16acc_dense_tflops);
+  Num(f, "fp4_tensor_dense_tflops", 0, kMaxTflops, g.fp4_tensor_dense_tflops);
+  Num(f, "int8_tensor_dense_tops", 0, kMaxTflops, g.int8_tensor_dense_tops);
+
+  Num(f, "tdp_w", 1, 5000, g.tdp_w);
+  Text(f, "power_connectors", g.power_connectors);
+  Int(f, "pcie_gen", 1, 7, g.pcie_gen);
+  Int(f, "pcie_lanes", 1, 32, g.pcie_lanes);
+  Text(f, "form_factor", g.form_factor);
+  Num(f, "slot_width", 1, 5, g.slot_width);
+  Text(f, "gpu_interconnect", g.gpu_interconnect);
+  Num(f, "interconnect_bw_gbs_bidir", 0, 1e5, g.interconnect_bw_gbs_bidir);
+  if (auto v = f.Bool("peer_to_peer")) g.peer_to_peer = *v;
+  Flag(f, "ecc", g.ecc);
+
+  Num(f, "launch_msrp_usd", 0, 1e7, g.launch_msrp_usd);
+  Num(f, "street_price_usd", 0, 1e7, g.street_price_usd);
+  Date(f, "street_price_date", g.street_price_date);
+  Num(f, "cloud_usd_per_gpu_hr", 0, 1000, g.cloud_usd_per_gpu_hr);
+  Text(f, "cloud_price_source", g.cloud_price_source);
+
+  List(f, "software", g.software);
+  if (auto v = f.StringList("frameworks")) {
+    for (const auto& name : *v) {
+      if (std::find(std::begin(catalog::kGpuFrameworks), std::end(catalog::kGpuFrameworks), name) ==
+          std::end(catalog::kGpuFrameworks))
+        throw InputError(f.Field("frameworks"), name, Accepted(catalog::kGpuFrameworks));
+    }
+    g.frameworks = *v;
+  }
+  Text(f, "cuda_cc_or_target", g.cuda_cc_or_target);
+  Flag(f, "bf16_support", g.bf16_support);
+  Flag(f, "fp8_support", g.fp8_support);
+
+  Choice(f, "verification", catalog::kGpuVerifications, g.verification);
+  List(f, "unverified_fields", g.unverified_fields);
+  List(f, "sources", g.sources);
+  Text(f, "notes", g.notes);
+
+  // Whole-entry requirements (after overrides): what every estimate needs, and dated prices.
+  if (!base) {
+    if (g.name.empty()) Missing(f, "name", "the product name, e.g. GeForce RTX 4090");
+    if (g.vendor.empty()) Missing(f, "vendor", Accepted(catalog::kGpuVendors));
+    if (g.segment.empty()) Missing(f, "segment", Accepted(catalog::kGpuSegments));
+    if (g.memory_gb <= 0) Missing(f, "memory_gb", "a number from 0.5 to 4096");
+  }
+  if (g.street_price_usd && g.street_price_date.empty())
+    throw InputError(f.Field("street_price_date"), "missing",
+                     "the date of street_price_usd: YYYY, YYYY-MM or YYYY-MM-DD", "required key");
   return g;
 }
 
-std::vector<catalog::GpuSpec> ParseGpuDocument(const YAML::Node&, const std::string&) { return {}; }
-catalog::Offer ParseOffer(Fields&) { return {}; }
-std::vector<catalog::Offer> ParseOfferDocument(const YAML::Node&, const std::string&) { return {}; }
+std::vector<catalog::GpuSpec> ParseGpuDocument(const YAML::Node& doc, const std::string& origin) {
+  Fields root(doc, "");
+  YAML::Node list = EntryList(root, "gpus", origin, "a list of GPU entries");
+  root.Raw("models");  // a user catalog file may hold all three lists
+  root.Raw("offers");
+  std::vector<catalog::GpuSpec> out;
+  std::set<std::string, std::less<>> ids;
+  for (size_t i = 0; i < list.size(); ++i) {
+    Fields f(list[i], origin + ": gpus[" + std::to_string(i) + "]");
+    catalog::GpuSpec g = ParseGpu(f);
+    f.Finish(GpuKeys());
+    if (!ids.insert(g.id).second)
+      throw InputError(f.Field("id"), g.id, "unique ids", "duplicate id");
+    out.push_back(std::move(g));
+  }
+  root.Finish({"gpus", "models", "offers"});
+  return out;
+}
+
+catalog::Offer ParseOffer(Fields& f) {
+  catalog::Offer o;
+  if (auto v = f.String("id", 64)) {
+    CheckName(f, "id", *v, true);
+    o.id = *v;
+  } else {
+    Missing(f, "id", "an offer id such as lambda-h100-sxm-8x");
+  }
+  if (auto v = f.String("provider", 128))
+    o.provider = *v;
+  else
+    Missing(f, "provider", "the provider's name, e.g. Lambda");
+  Choice(f, "kind", kOfferKinds, o.kind);
+  if (o.kind.empty()) Missing(f, "kind", Accepted(kOfferKinds));
+  if (auto v = f.String("gpu", 64))
+    o.gpu = *v;
+  else
+    Missing(f, "gpu", "a catalog GPU id");
+  if (auto v = f.Integer("gpus_per_instance", 1, 1024)) o.gpus_per_instance = static_cast<int>(*v);
+  Choice(f, "interconnect", kOfferInterconnects, o.interconnect);
+  if (auto v = f.Number("usd_per_gpu_hr", 0, 1000))
+    o.usd_per_gpu_hr = *v;
+  else
+    Missing(f, "usd_per_gpu_hr", "the on-demand price per GPU-hour, 0 to 1000");
+  if (auto v = f.Number("spot_usd_per_gpu_hr", 0, 1000)) o.spot_usd_per_gpu_hr = *v;
+  if (auto v = f.Number("network_gbps", 0.1, 1e5)) o.network_gbps = *v;
+  Date(f, "as_of", o.as_of);
+  if (o.as_of.empty()) Missing(f, "as_of", "the date of the price: YYYY, YYYY-MM or YYYY-MM-DD");
+  List(f, "sources", o.sources);
+  Text(f, "notes", o.notes);
+  if (auto v = f.Bool("verified")) o.verified = *v;
+  return o;
+}
+
+std::vector<catalog::Offer> ParseOfferDocument(const YAML::Node& doc, const std::string& origin) {
+  Fields root(doc, "");
+  YAML::Node list = EntryList(root, "offers", origin, "a list of offer entries");
+  root.Raw("gpus");  // a user catalog file may hold all three lists
+  root.Raw("models");
+  std::vector<catalog::Offer> out;
+  std::set<std::string, std::less<>> ids;
+  for (size_t i = 0; i < list.size(); ++i) {
+    Fields f(list[i], origin + ": offers[" + std::to_string(i) + "]");
+    catalog::Offer o = ParseOffer(f);
+    f.Finish(OfferKeys());
+    if (!ids.insert(o.id).second)
+      throw InputError(f.Field("id"), o.id, "unique ids", "duplicate id");
+    out.push_back(std::move(o));
+  }
+  root.Finish({"gpus", "models", "offers"});
+  return out;
+}
 
 }  // namespace gpuadv::io

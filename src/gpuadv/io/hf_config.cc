@@ -1,10 +1,299 @@
-// STUB: to be implemented (model catalog helper).
+// Hugging Face config.json -> ModelArch (DESIGN.md C2). Key names are the ones each
+// family's transformers `*Config` class reads (including the legacy names its
+// attribute_map / kwargs accept, e.g. BLOOM's n_embed); defaults are that class's defaults.
+// Keys that do not change the parameter count or memory (rope_scaling, eps, ...) are ignored.
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "gpuadv/io/model_check.h"
 #include "gpuadv/io/model_loader.h"
 
 namespace gpuadv::io {
+namespace {
 
-catalog::ModelArch ModelFromHfConfig(std::string_view, const std::string& origin) {
-  throw InputError("model", origin, "a config.json", "not implemented yet");
+using catalog::ModelArch;
+using Json = nlohmann::json;
+
+// Typed access to the top-level keys of a config.json; errors name "<origin>: <key>".
+class Config {
+ public:
+  Config(const Json& j, std::string origin) : j_(j), origin_(std::move(origin)) {}
+
+  std::string Field(std::string_view key) const { return origin_ + ": " + std::string(key); }
+  const std::string& origin() const { return origin_; }
+
+  /// The first of `keys` present (and not null), or nullptr.
+  const Json* Find(std::initializer_list<std::string_view> keys, std::string_view* found) const {
+    for (auto k : keys) {
+      auto it = j_.find(std::string(k));
+      if (it != j_.end() && !it->is_null()) {
+        *found = k;
+        return &*it;
+      }
+    }
+    return nullptr;
+  }
+
+  std::optional<long long> Int(std::initializer_list<std::string_view> keys, long long min,
+                               long long max) const {
+    std::string_view key;
+    const Json* v = Find(keys, &key);
+    if (!v) return std::nullopt;
+    const std::string accepted =
+        "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+    double d = 0;
+    if (v->is_number_integer() || v->is_number_unsigned()) {
+      d = v->get<double>();
+    } else if (v->is_number_float() && std::floor(v->get<double>()) == v->get<double>()) {
+      d = v->get<double>();
+    } else {
+      throw InputError(Field(key), Printable(*v), accepted, "expected a whole number, got");
+    }
+    if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)))
+      throw InputError(Field(key), Printable(*v), accepted, "out of range");
+    return static_cast<long long>(d);
+  }
+
+  int RequireInt(std::initializer_list<std::string_view> keys, long long min, long long max,
+                 std::string_view what) const {
+    if (auto v = Int(keys, min, max)) return static_cast<int>(*v);
+    throw InputError(Field(*keys.begin()), "missing", std::string(what), "required key");
+  }
+
+  bool BoolOr(std::string_view key, bool fallback) const {
+    std::string_view found;
+    const Json* v = Find({key}, &found);
+    if (!v) return fallback;
+    if (!v->is_boolean())
+      throw InputError(Field(key), Printable(*v), "true | false", "expected a boolean, got");
+    return v->get<bool>();
+  }
+
+  double NumberOr(std::string_view key, double min, double max, double fallback) const {
+    std::string_view found;
+    const Json* v = Find({key}, &found);
+    if (!v) return fallback;
+    if (!v->is_number() || v->get<double>() < min || v->get<double>() > max)
+      throw InputError(Field(key), Printable(*v),
+                       "a number from " + std::to_string(min) + " to " + std::to_string(max),
+                       "invalid value");
+    return v->get<double>();
+  }
+
+  std::string StringOr(std::string_view key, std::string fallback) const {
+    std::string_view found;
+    const Json* v = Find({key}, &found);
+    if (!v) return fallback;
+    if (!v->is_string())
+      throw InputError(Field(key), Printable(*v), "a string", "expected a string, got");
+    return v->get<std::string>();
+  }
+
+  static std::string Printable(const Json& v) {
+    std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+    if (s.size() > 80) s = s.substr(0, 80) + "...";
+    return s;
+  }
+
+ private:
+  const Json& j_;
+  std::string origin_;
+};
+
+constexpr long long kMaxDim = 1000000;
+
+// Llama-style decoders: llama, mistral, mixtral, qwen2, gemma, gemma2, phi3 (phi3 fuses
+// q/k/v and gate/up into one matrix each: same parameters).
+void ReadLlamaLike(const Config& c, ModelArch& m, bool tied_default) {
+  m.layers = c.RequireInt({"num_hidden_layers"}, 1, 10000, "the number of layers");
+  m.hidden = c.RequireInt({"hidden_size"}, 1, kMaxDim, "the hidden size");
+  m.heads = c.RequireInt({"num_attention_heads"}, 1, kMaxDim, "the number of attention heads");
+  m.kv_heads = static_cast<int>(c.Int({"num_key_value_heads"}, 1, kMaxDim).value_or(m.heads));
+  m.head_dim = static_cast<int>(c.Int({"head_dim"}, 1, kMaxDim).value_or(0));
+  m.ffn = c.RequireInt({"intermediate_size"}, 1, 10 * kMaxDim, "the MLP intermediate size");
+  m.vocab = c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
+  m.max_seq_len = static_cast<int>(c.Int({"max_position_embeddings"}, 1, 100000000).value_or(0));
+  m.tied_embeddings = c.BoolOr("tie_word_embeddings", tied_default);
+  m.dropout = c.NumberOr("attention_dropout", 0, 0.9, 0);
+  m.mlp = catalog::MlpKind::kSwiGlu;  // SwiGLU; Gemma's GeGLU has the same three matrices
+  m.norm = catalog::NormKind::kRmsNorm;
+  m.position = catalog::PositionKind::kRope;
+}
+
+void Llama(const Config& c, ModelArch& m) {
+  ReadLlamaLike(c, m, false);
+  m.bias = c.BoolOr("attention_bias", false) || c.BoolOr("mlp_bias", false);
+}
+
+void Mistral(const Config& c, ModelArch& m) { ReadLlamaLike(c, m, false); }
+
+void Mixtral(const Config& c, ModelArch& m) {
+  ReadLlamaLike(c, m, false);
+  m.experts = c.RequireInt({"num_local_experts"}, 2, 100000, "the number of experts");
+  m.experts_active = c.RequireInt({"num_experts_per_tok"}, 1, 100000, "experts per token");
+  m.moe_ffn = m.ffn;  // intermediate_size is the per-expert size
+}
+
+void Qwen2(const Config& c, ModelArch& m) {
+  ReadLlamaLike(c, m, false);
+  m.bias = true;  // Qwen2Attention has q/k/v biases (no o_proj / MLP bias)
+}
+
+void Gemma(const Config& c, ModelArch& m) {
+  ReadLlamaLike(c, m, true);
+  if (m.head_dim == 0) m.head_dim = 256;  // GemmaConfig default
+}
+
+void Phi3(const Config& c, ModelArch& m) { ReadLlamaLike(c, m, false); }
+
+void Gpt2(const Config& c, ModelArch& m) {
+  m.layers = c.RequireInt({"n_layer"}, 1, 10000, "the number of layers");
+  m.hidden = c.RequireInt({"n_embd"}, 1, kMaxDim, "the hidden size");
+  m.heads = c.RequireInt({"n_head"}, 1, kMaxDim, "the number of attention heads");
+  m.ffn = static_cast<int>(c.Int({"n_inner"}, 1, 10 * kMaxDim).value_or(4LL * m.hidden));
+  m.vocab = c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
+  m.max_seq_len = static_cast<int>(c.Int({"n_positions"}, 1, 100000000).value_or(1024));
+  m.tied_embeddings = c.BoolOr("tie_word_embeddings", true);
+  m.dropout = c.NumberOr("resid_pdrop", 0, 0.9, 0.1);
+  m.mlp = catalog::MlpKind::kGelu;
+  m.norm = catalog::NormKind::kLayerNorm;
+  m.position = catalog::PositionKind::kLearned;
+  m.bias = true;
+}
+
+void GptNeoX(const Config& c, ModelArch& m) {
+  m.layers = c.RequireInt({"num_hidden_layers"}, 1, 10000, "the number of layers");
+  m.hidden = c.RequireInt({"hidden_size"}, 1, kMaxDim, "the hidden size");
+  m.heads = c.RequireInt({"num_attention_heads"}, 1, kMaxDim, "the number of attention heads");
+  m.ffn = c.RequireInt({"intermediate_size"}, 1, 10 * kMaxDim, "the MLP intermediate size");
+  m.vocab = c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
+  m.max_seq_len = static_cast<int>(c.Int({"max_position_embeddings"}, 1, 100000000).value_or(2048));
+  m.tied_embeddings = c.BoolOr("tie_word_embeddings", false);
+  m.bias = c.BoolOr("attention_bias", true);
+  m.dropout = c.NumberOr("hidden_dropout", 0, 0.9, 0);
+  m.mlp = catalog::MlpKind::kGelu;
+  m.norm = catalog::NormKind::kLayerNorm;
+  m.position = catalog::PositionKind::kRope;  // partial rotary (rotary_pct), no parameters
+  if (c.BoolOr("use_parallel_residual", true)) m.notes = "Parallel attention and MLP.";
+}
+
+// FalconConfig: new_decoder_architecture -> num_kv_heads (GQA, two norms per layer);
+// else multi_query -> one KV head (one norm per layer); else full MHA.
+void Falcon(const Config& c, ModelArch& m) {
+  m.layers = c.RequireInt({"num_hidden_layers", "n_layer"}, 1, 10000, "the number of layers");
+  m.hidden = c.RequireInt({"hidden_size", "n_embed"}, 1, kMaxDim, "the hidden size");
+  m.heads =
+      c.RequireInt({"num_attention_heads", "n_head"}, 1, kMaxDim, "the number of attention heads");
+  if (c.BoolOr("new_decoder_architecture", false)) {
+    m.kv_heads =
+        static_cast<int>(c.Int({"num_kv_heads", "n_head_kv"}, 1, kMaxDim).value_or(m.heads));
+  } else {
+    m.kv_heads = c.BoolOr("multi_query", true) ? 1 : m.heads;
+  }
+  m.ffn = static_cast<int>(c.Int({"ffn_hidden_size"}, 1, 10 * kMaxDim).value_or(4LL * m.hidden));
+  m.vocab = c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
+  m.max_seq_len = static_cast<int>(c.Int({"max_position_embeddings"}, 1, 100000000).value_or(2048));
+  m.tied_embeddings = c.BoolOr("tie_word_embeddings", true);
+  m.bias = c.BoolOr("bias", false);
+  m.dropout = c.NumberOr("hidden_dropout", 0, 0.9, 0);
+  m.mlp = catalog::MlpKind::kGelu;
+  m.norm = catalog::NormKind::kLayerNorm;
+  m.position =
+      c.BoolOr("alibi", false) ? catalog::PositionKind::kAlibi : catalog::PositionKind::kRope;
+  if (c.BoolOr("parallel_attn", true)) m.notes = "Parallel attention and MLP.";
+}
+
+// OPT: ReLU MLP (two matrices, counted as `gelu`), learned positions (+2 offset rows, ignored).
+void Opt(const Config& c, ModelArch& m) {
+  m.layers = c.RequireInt({"num_hidden_layers"}, 1, 10000, "the number of layers");
+  m.hidden = c.RequireInt({"hidden_size"}, 1, kMaxDim, "the hidden size");
+  m.heads = c.RequireInt({"num_attention_heads"}, 1, kMaxDim, "the number of attention heads");
+  m.ffn = c.RequireInt({"ffn_dim"}, 1, 10 * kMaxDim, "the MLP intermediate size");
+  m.vocab = c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
+  m.max_seq_len = static_cast<int>(c.Int({"max_position_embeddings"}, 1, 100000000).value_or(2048));
+  m.tied_embeddings = c.BoolOr("tie_word_embeddings", true);
+  m.bias = c.BoolOr("enable_bias", true);
+  m.dropout = c.NumberOr("dropout", 0, 0.9, 0.1);
+  m.mlp = catalog::MlpKind::kGelu;
+  m.norm = catalog::NormKind::kLayerNorm;
+  m.position = catalog::PositionKind::kLearned;
+  const auto proj = c.Int({"word_embed_proj_dim"}, 1, kMaxDim);
+  if (proj && *proj != m.hidden)
+    m.notes = "word_embed_proj_dim " + std::to_string(*proj) +
+              " differs from hidden_size: embeddings counted at hidden_size (approximate).";
+}
+
+// BLOOM: ALiBi, LayerNorm with biases, 4h GELU MLP, tied embeddings; trained at 2048 tokens.
+void Bloom(const Config& c, ModelArch& m) {
+  m.layers = c.RequireInt({"n_layer", "num_hidden_layers"}, 1, 10000, "the number of layers");
+  m.hidden = c.RequireInt({"hidden_size", "n_embed"}, 1, kMaxDim, "the hidden size");
+  m.heads =
+      c.RequireInt({"n_head", "num_attention_heads"}, 1, kMaxDim, "the number of attention heads");
+  m.ffn = 4 * m.hidden;
+  m.vocab = c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
+  m.max_seq_len = static_cast<int>(c.Int({"seq_length"}, 1, 100000000).value_or(2048));
+  m.tied_embeddings = c.BoolOr("tie_word_embeddings", true);
+  m.bias = true;
+  m.dropout = c.NumberOr("hidden_dropout", 0, 0.9, 0);
+  m.mlp = catalog::MlpKind::kGelu;
+  m.norm = catalog::NormKind::kLayerNorm;
+  m.position = catalog::PositionKind::kAlibi;
+}
+
+struct Family {
+  std::string_view model_type;
+  void (*read)(const Config&, ModelArch&);
+};
+
+// The supported `model_type`s (STYLE.md principle 4: one explicit table).
+constexpr Family kFamilies[] = {
+    {"llama", Llama},      {"mistral", Mistral}, {"mixtral", Mixtral}, {"qwen2", Qwen2},
+    {"gemma", Gemma},      {"gemma2", Gemma},    {"phi3", Phi3},       {"gpt2", Gpt2},
+    {"gpt_neox", GptNeoX}, {"falcon", Falcon},   {"opt", Opt},         {"bloom", Bloom},
+};
+
+std::string SupportedTypes() {
+  std::string out;
+  for (const auto& f : kFamilies) out += (out.empty() ? "" : " | ") + std::string(f.model_type);
+  return out;
+}
+
+}  // namespace
+
+catalog::ModelArch ModelFromHfConfig(std::string_view json_text, const std::string& origin) {
+  Json j;
+  try {
+    j = Json::parse(json_text.begin(), json_text.end(), nullptr, true, false);
+  } catch (const Json::parse_error& e) {
+    throw InputError(origin, e.what(), "a Hugging Face config.json (valid JSON)",
+                     "JSON syntax error");
+  }
+  if (!j.is_object())
+    throw InputError(origin, Config::Printable(j), "a Hugging Face config.json (a JSON object)",
+                     "expected an object, got");
+  const Config c(j, origin);
+  const std::string type = c.StringOr("model_type", "");
+  const Family* family = nullptr;
+  for (const auto& f : kFamilies)
+    if (f.model_type == type) family = &f;
+  if (!family) {
+    std::vector<std::string> names;
+    for (const auto& f : kFamilies) names.emplace_back(f.model_type);
+    std::string accepted = SupportedTypes();
+    std::string hint = DidYouMean(type, names);
+    if (!hint.empty()) accepted += " (" + hint + ")";
+    throw InputError(c.Field("model_type"), type.empty() ? "missing" : type, accepted,
+                     type.empty() ? "required key" : "unsupported model_type");
+  }
+  ModelArch m;
+  m.family = type;
+  m.name = c.StringOr("_name_or_path", "");
+  if (m.name.empty()) m.name = origin;
+  m.kind = catalog::ModelKind::kDecoder;
+  family->read(c, m);
+  m.sources.push_back(origin);
+  CheckAndCountModel(m, origin + ":", 0);
+  return m;
 }
 
 }  // namespace gpuadv::io

@@ -1,0 +1,594 @@
+#!/usr/bin/env python3
+"""Measure per-GPU training memory and step time of small real models on one CUDA GPU.
+
+Builds HF transformers models with random weights from configs defined below (nothing
+is downloaded), trains each grid case for 2 warm-up + 5 timed steps on random tokens and
+writes one JSON object per case in the validation-case format of
+shared/validation/cases.jsonl (see scripts/gpu_measure/README.md).
+
+    PYTHONUNBUFFERED=1 python3 measure_training.py --out measured.jsonl [--budget-s 330]
+    python3 measure_training.py --list          # print the grid and exit (no GPU needed)
+
+Memory readings per case (all after torch.cuda.reset_peak_memory_stats, which is called
+once the model and optimizer exist, so they cover the 7 training steps, not model build):
+  allocated = torch.cuda.max_memory_allocated()
+  reserved  = torch.cuda.max_memory_reserved()
+  nvml      = largest NVML "used GPU memory" of this process seen after each step
+              (what nvidia-smi lists for the process: CUDA context + reserved + libraries);
+              falls back to device used minus the idle reading taken before CUDA init.
+"""
+import argparse
+import contextlib
+import datetime
+import gc
+import json
+import os
+import statistics
+import sys
+import time
+import traceback
+
+# ---------------------------------------------------------------------------------------
+# Model configs (random weights; shapes follow the public configs)
+# ---------------------------------------------------------------------------------------
+MODELS = {
+    # GPT-2 small (124M): HF GPT2Config defaults. Dropout 0.1 (resid/embd/attn) is HF's default.
+    "gpt2-124m": dict(kind="gpt2", n_layer=12, n_embd=768, n_head=12, vocab=50257,
+                      n_positions=1024, dropout=0.1),
+    # GPT-2 medium (355M)
+    "gpt2-355m": dict(kind="gpt2", n_layer=24, n_embd=1024, n_head=16, vocab=50257,
+                      n_positions=1024, dropout=0.1),
+    # ~1.1B Llama-shaped (Llama-3.2-1B / TinyLlama-like body) with a 32000 vocab, untied.
+    "llama-1b": dict(kind="llama", n_layer=16, hidden=2048, heads=32, kv_heads=8, ffn=8192,
+                     vocab=32000, max_pos=4096, dropout=0.0),
+}
+
+LORA_TARGETS = {"gpt2": ["c_attn"], "llama": ["q_proj", "k_proj", "v_proj", "o_proj"]}
+LORA_RANK, LORA_ALPHA, LORA_DROPOUT = 16, 32, 0.0
+
+WARMUP_STEPS, TIMED_STEPS = 2, 5
+
+
+def C(model, method, prec, mb, seq, ckpt="none", attn="sdpa", extra=False):
+    return dict(model=model, method=method, precision=prec, micro_batch=mb, seq_len=seq,
+                ckpt=ckpt, attn=attn, extra_metrics=extra)
+
+
+# Grid, in priority order (the run stops starting new cases when --budget-s is spent).
+GRID = [
+    # GPT-2 124M
+    C("gpt2-124m", "full", "bf16-mixed", 1, 512),
+    C("gpt2-124m", "full", "bf16-mixed", 4, 1024, extra=True),
+    C("gpt2-124m", "full", "bf16-mixed", 8, 1024),
+    C("gpt2-124m", "full", "bf16-mixed", 8, 512),
+    C("gpt2-124m", "full", "bf16-mixed", 8, 1024, ckpt="full"),
+    C("gpt2-124m", "full", "bf16-mixed", 4, 1024, ckpt="full"),
+    C("gpt2-124m", "full", "bf16", 4, 1024),
+    C("gpt2-124m", "full", "bf16", 8, 1024),
+    C("gpt2-124m", "full", "bf16-mixed", 4, 1024, attn="eager"),
+    C("gpt2-124m", "full", "bf16-mixed", 8, 1024, attn="eager"),
+    C("gpt2-124m", "lora", "bf16", 8, 1024),
+    C("gpt2-124m", "lora", "bf16", 4, 512),
+    C("gpt2-124m", "lora", "bf16-mixed", 8, 1024),
+    # Llama-shaped 1.1B
+    C("llama-1b", "full", "bf16-mixed", 1, 2048),
+    C("llama-1b", "full", "bf16-mixed", 4, 2048, extra=True),
+    C("llama-1b", "full", "bf16-mixed", 8, 2048),
+    C("llama-1b", "full", "bf16-mixed", 4, 512),
+    C("llama-1b", "full", "bf16-mixed", 4, 2048, ckpt="full"),
+    C("llama-1b", "full", "bf16-mixed", 8, 2048, ckpt="full"),
+    C("llama-1b", "full", "bf16", 4, 2048),
+    C("llama-1b", "full", "bf16", 8, 1024),
+    C("llama-1b", "full", "bf16", 8, 2048, ckpt="full"),
+    C("llama-1b", "full", "bf16-mixed", 4, 1024, attn="eager"),
+    C("llama-1b", "lora", "bf16", 1, 2048),
+    C("llama-1b", "lora", "bf16", 4, 2048, extra=True),
+    C("llama-1b", "lora", "bf16", 8, 2048),
+    C("llama-1b", "lora", "bf16", 8, 2048, ckpt="full"),
+    C("llama-1b", "lora", "bf16-mixed", 4, 2048),
+    # GPT-2 medium 355M
+    C("gpt2-355m", "full", "bf16-mixed", 8, 1024),
+    C("gpt2-355m", "full", "bf16-mixed", 8, 1024, ckpt="full"),
+    C("gpt2-355m", "full", "bf16", 4, 1024),
+    C("gpt2-355m", "lora", "bf16", 8, 1024),
+    # Expected near/over the 80 GB boundary (tests fits / OOM)
+    C("llama-1b", "full", "bf16-mixed", 16, 2048),
+]
+
+SMOKE_MODELS = {
+    "gpt2-124m": dict(kind="gpt2", n_layer=2, n_embd=64, n_head=4, vocab=1000,
+                      n_positions=1024, dropout=0.1),
+    "gpt2-355m": dict(kind="gpt2", n_layer=2, n_embd=64, n_head=4, vocab=1000,
+                      n_positions=1024, dropout=0.1),
+    "llama-1b": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
+                     vocab=1000, max_pos=4096, dropout=0.0),
+}
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+# ---------------------------------------------------------------------------------------
+# NVML (read-only)
+# ---------------------------------------------------------------------------------------
+class Nvml:
+    def __init__(self):
+        self.ok = False
+        self.handle = None
+        self.baseline_used = None
+        try:
+            import pynvml  # from nvidia-ml-py
+            self.nv = pynvml
+            pynvml.nvmlInit()
+            idx = 0
+            vis = os.environ.get("CUDA_VISIBLE_DEVICES")
+            if vis and vis.split(",")[0].strip().isdigit():
+                idx = int(vis.split(",")[0])
+            self.handle = pynvml.nvmlDeviceGetHandleByIndex(idx)
+            self.baseline_used = int(pynvml.nvmlDeviceGetMemoryInfo(self.handle).used)
+            try:
+                d = pynvml.nvmlSystemGetDriverVersion()
+                self.driver = d.decode() if isinstance(d, bytes) else str(d)
+            except Exception:
+                self.driver = None
+            self.ok = True
+        except Exception as e:  # noqa: BLE001
+            log(f"[nvml] unavailable: {e!r}")
+            self.driver = None
+
+    def device_used(self):
+        if not self.ok:
+            return None
+        try:
+            return int(self.nv.nvmlDeviceGetMemoryInfo(self.handle).used)
+        except Exception:
+            return None
+
+    def process_used(self):
+        """Used GPU memory of this process as nvidia-smi lists it, or None."""
+        if not self.ok:
+            return None
+        pid = os.getpid()
+        for fn in ("nvmlDeviceGetComputeRunningProcesses_v3",
+                   "nvmlDeviceGetComputeRunningProcesses"):
+            f = getattr(self.nv, fn, None)
+            if f is None:
+                continue
+            try:
+                for p in f(self.handle):
+                    if int(p.pid) == pid and p.usedGpuMemory is not None:
+                        return int(p.usedGpuMemory)
+            except Exception:
+                continue
+        return None
+
+    def sample(self):
+        """(bytes, method): process usage when NVML lists it, else device used - idle."""
+        pu = self.process_used()
+        if pu is not None:
+            return pu, "nvml_process"
+        du = self.device_used()
+        if du is not None and self.baseline_used is not None:
+            return du - self.baseline_used, "nvml_device_minus_idle"
+        return None, None
+
+
+# ---------------------------------------------------------------------------------------
+# Model construction
+# ---------------------------------------------------------------------------------------
+def make_hf_config(spec):
+    import transformers
+    if spec["kind"] == "gpt2":
+        cfg = transformers.GPT2Config(
+            vocab_size=spec["vocab"], n_positions=spec["n_positions"], n_embd=spec["n_embd"],
+            n_layer=spec["n_layer"], n_head=spec["n_head"],
+            resid_pdrop=spec["dropout"], embd_pdrop=spec["dropout"], attn_pdrop=spec["dropout"],
+            tie_word_embeddings=True)
+    else:
+        cfg = transformers.LlamaConfig(
+            vocab_size=spec["vocab"], hidden_size=spec["hidden"],
+            intermediate_size=spec["ffn"], num_hidden_layers=spec["n_layer"],
+            num_attention_heads=spec["heads"], num_key_value_heads=spec["kv_heads"],
+            max_position_embeddings=spec["max_pos"], tie_word_embeddings=False,
+            attention_bias=False, mlp_bias=False, attention_dropout=0.0,
+            hidden_act="silu", rms_norm_eps=1e-5)
+    cfg.use_cache = False
+    return cfg
+
+
+def build_model(spec, attn, device):
+    import torch
+    import transformers
+    cfg = make_hf_config(spec)
+    with contextlib.suppress(Exception):
+        cfg._attn_implementation = attn
+    with torch.device(device):
+        try:
+            model = transformers.AutoModelForCausalLM.from_config(cfg, attn_implementation=attn)
+        except TypeError:
+            model = transformers.AutoModelForCausalLM.from_config(cfg)
+    model.to(device)
+    actual = getattr(model.config, "_attn_implementation", None)
+    return model, actual
+
+
+def model_scenario(name, spec, n_params):
+    if spec["kind"] == "gpt2":
+        h = spec["n_embd"]
+        return {"params": n_params, "layers": spec["n_layer"], "hidden": h,
+                "heads": spec["n_head"], "kv_heads": spec["n_head"], "ffn": 4 * h,
+                "vocab": spec["vocab"], "mlp": "gelu", "norm": "layernorm", "bias": True,
+                "tied_embeddings": True, "position": "learned", "experts": 0,
+                "experts_active": 0, "head_dim": h // spec["n_head"],
+                "max_seq_len": spec["n_positions"], "kind": "decoder",
+                "dropout": spec["dropout"]}
+    h = spec["hidden"]
+    return {"params": n_params, "layers": spec["n_layer"], "hidden": h,
+            "heads": spec["heads"], "kv_heads": spec["kv_heads"], "ffn": spec["ffn"],
+            "vocab": spec["vocab"], "mlp": "swiglu", "norm": "rmsnorm", "bias": False,
+            "tied_embeddings": False, "position": "rope", "experts": 0,
+            "experts_active": 0, "head_dim": h // spec["heads"],
+            "max_seq_len": spec["max_pos"], "kind": "decoder", "dropout": spec["dropout"]}
+
+
+# ---------------------------------------------------------------------------------------
+# One case
+# ---------------------------------------------------------------------------------------
+def run_case(case, spec, device, nvml):
+    import torch
+    info = {}
+    model, attn_actual = build_model(spec, case["attn"], device)
+    info["attn_actual"] = attn_actual
+    n_params = sum(p.numel() for p in model.parameters())  # tied weights counted once
+    info["params"] = int(n_params)
+
+    # bf16-mixed keeps fp32 weights (guard against a library default dtype other than fp32)
+    model.to(torch.bfloat16 if case["precision"] == "bf16" else torch.float32)
+    model.train()
+
+    if case["ckpt"] == "full":
+        try:
+            model.gradient_checkpointing_enable(
+                gradient_checkpointing_kwargs={"use_reentrant": False})
+            info["ckpt_kwargs"] = "use_reentrant=False"
+        except TypeError:
+            model.gradient_checkpointing_enable()
+            info["ckpt_kwargs"] = "default"
+
+    if case["method"] == "lora":
+        from peft import LoraConfig, get_peft_model
+        lcfg = LoraConfig(r=LORA_RANK, lora_alpha=LORA_ALPHA, lora_dropout=LORA_DROPOUT,
+                          target_modules=LORA_TARGETS[spec["kind"]], bias="none",
+                          task_type="CAUSAL_LM", fan_in_fan_out=(spec["kind"] == "gpt2"))
+        model = get_peft_model(model, lcfg)
+        model.train()
+        lora_dtypes = sorted({str(p.dtype).replace("torch.", "")
+                              for n, p in model.named_parameters() if "lora_" in n})
+        info["lora_param_dtypes"] = lora_dtypes
+
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    info["trainable_params"] = int(sum(p.numel() for p in trainable))
+    opt = torch.optim.AdamW(trainable, lr=1e-5)
+    info["adamw_foreach"] = opt.defaults.get("foreach")
+    info["adamw_fused"] = opt.defaults.get("fused")
+
+    mb, seq = case["micro_batch"], case["seq_len"]
+    g = torch.Generator(device="cpu").manual_seed(1234)
+    ids = torch.randint(0, spec["vocab"], (mb, seq), generator=g).to(device)
+
+    if case["precision"] == "bf16-mixed":
+        def amp():
+            return torch.autocast(device_type="cuda" if device == "cuda" else "cpu",
+                                  dtype=torch.bfloat16)
+    else:
+        def amp():
+            return contextlib.nullcontext()
+
+    def step():
+        with amp():
+            loss = model(input_ids=ids, labels=ids, use_cache=False).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        return loss
+
+    cuda = device == "cuda"
+    if cuda:
+        gc.collect()
+        torch.cuda.synchronize()
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+        info["static_allocated_bytes"] = int(torch.cuda.memory_allocated())
+    times = []
+    nvml_max, nvml_method = None, None
+    last_loss = None
+    for i in range(WARMUP_STEPS + TIMED_STEPS):
+        if cuda:
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        last_loss = step()
+        if cuda:
+            torch.cuda.synchronize()
+        t1 = time.perf_counter()
+        if i >= WARMUP_STEPS:
+            times.append(t1 - t0)
+        if cuda:
+            v, m = nvml.sample()
+            if v is not None and (nvml_max is None or v > nvml_max):
+                nvml_max, nvml_method = v, m
+    info["loss_last"] = float(last_loss.detach().float().item())
+    info["step_times_s"] = [round(t, 6) for t in times]
+    info["step_time_mean_s"] = sum(times) / len(times)
+    info["step_time_median_s"] = statistics.median(times)
+    if cuda:
+        st = torch.cuda.memory_stats()
+        info["allocated_bytes"] = int(torch.cuda.max_memory_allocated())
+        info["reserved_bytes"] = int(torch.cuda.max_memory_reserved())
+        info["nvml_bytes"] = nvml_max
+        info["nvml_method"] = nvml_method
+        free, total = torch.cuda.mem_get_info()
+        info["device_used_end_bytes"] = int(total - free)
+        info["device_total_bytes"] = int(total)
+        info["alloc_retries"] = int(st.get("num_alloc_retries", 0))
+        info["torch_ooms"] = int(st.get("num_ooms", 0))
+    return info
+
+
+# ---------------------------------------------------------------------------------------
+# Rows
+# ---------------------------------------------------------------------------------------
+def gpu_catalog_id(name):
+    n = name.upper()
+    if "H200" in n:
+        return "h200-sxm"
+    if "H100" in n:
+        if "PCIE" in n:
+            return "h100-pcie"
+        if "NVL" in n:
+            return "h100-nvl"
+        return "h100-sxm"
+    if "GH200" in n:
+        return "gh200"
+    return name.lower().replace(" ", "-")
+
+
+def make_scenario(case, spec, n_params, gpu_id):
+    tr = {"method": case["method"], "precision": case["precision"], "optimizer": "adamw",
+          "seq_len": case["seq_len"], "micro_batch": case["micro_batch"],
+          "global_batch": case["micro_batch"], "activation_checkpointing": case["ckpt"],
+          "attention": case["attn"]}
+    if case["method"] == "lora":
+        tr["lora"] = {"rank": LORA_RANK, "alpha": LORA_ALPHA,
+                      "targets": list(LORA_TARGETS[spec["kind"]])}
+    return {"model": model_scenario(case["model"], spec, n_params),
+            "training": tr,
+            "hardware": {"gpu": gpu_id, "count": 1, "nodes": 1},
+            "parallelism": {"tp": 1, "pp": 1, "vpp": 1, "cp": 1, "ep": 1, "zero": 0,
+                            "shard_group": 0, "offload": "none",
+                            "sequence_parallel": False}}
+
+
+def assumptions_text(case, spec, info):
+    a = [f"{case['model']} shape built with transformers "
+         f"{'GPT2LMHeadModel' if spec['kind'] == 'gpt2' else 'LlamaForCausalLM'} "
+         "from an in-script config, random weights, random uniform token ids, labels = inputs "
+         "(HF shifted causal-LM loss over the full vocab, logits upcast to fp32 in the loss)"]
+    if spec["kind"] == "gpt2":
+        a.append("GPT-2 HF defaults: resid/embd/attn dropout 0.1 active (model.train()), "
+                 "gelu_new, tied lm_head")
+    else:
+        a.append(f"Llama-shaped: vocab {spec['vocab']} untied, GQA {spec['heads']}/"
+                 f"{spec['kv_heads']} heads, SwiGLU ffn {spec['ffn']}, RMSNorm, no bias, no dropout")
+    if case["precision"] == "bf16-mixed":
+        a.append("bf16-mixed = fp32 model + fp32 AdamW states, forward under "
+                 "torch.autocast(bfloat16), backward outside autocast, no grad scaler")
+    else:
+        a.append("bf16 = model cast to bfloat16 (weights, grads and AdamW states bf16)")
+    if case["method"] == "lora":
+        a.append(f"peft LoRA r={LORA_RANK} alpha={LORA_ALPHA} dropout={LORA_DROPOUT} on "
+                 f"{'+'.join(LORA_TARGETS[spec['kind']])}, base frozen; adapter param dtypes "
+                 f"{','.join(info.get('lora_param_dtypes', []) or ['?'])} (peft "
+                 "autocast_adapter_dtype default); trainable params "
+                 f"{info.get('trainable_params')}")
+    a.append(f"torch.optim.AdamW(lr=1e-5) defaults (foreach={info.get('adamw_foreach')}, "
+             f"fused={info.get('adamw_fused')}: None = foreach on CUDA), "
+             "zero_grad(set_to_none=True), one micro-batch per optimizer step")
+    if case["ckpt"] == "full":
+        a.append("activation checkpointing = HF gradient_checkpointing_enable "
+                 f"({info.get('ckpt_kwargs')}), every decoder layer recomputed")
+    if info:
+        a.append(f"attention implementation requested {case['attn']}, model reported "
+                 f"{info.get('attn_actual')}")
+    a.append(f"{WARMUP_STEPS} warm-up + {TIMED_STEPS} timed steps; step_time_s = mean of the "
+             "timed steps (cuda synchronize + perf_counter around each step); peak stats reset "
+             "after model/optimizer creation, before the warm-up (AdamW states are created in "
+             "step 1 and are inside the window)")
+    if not info:
+        return "; ".join(a)
+    a.append("nvml = largest per-process NVML used memory sampled after each step "
+             f"({info.get('nvml_method')}); it includes the CUDA context and kernels loaded by "
+             "earlier cases in the same process; PYTORCH_CUDA_ALLOC_CONF="
+             f"{os.environ.get('PYTORCH_CUDA_ALLOC_CONF', 'unset')}")
+    return "; ".join(a)
+
+
+def measured_block(metric, mem, outcome, tps, step, info):
+    m = {"memory_bytes": mem, "memory_metric": metric, "outcome": outcome,
+         "tokens_per_s_per_gpu": tps, "mfu": None, "mfu_convention": None,
+         "step_time_s": step}
+    return m
+
+
+# ---------------------------------------------------------------------------------------
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="measured_h100.jsonl")
+    ap.add_argument("--raw", default=None, help="raw per-case JSON lines (default: OUT.raw.jsonl)")
+    ap.add_argument("--budget-s", type=float, default=330.0,
+                    help="do not start a new case after this many seconds")
+    ap.add_argument("--only", default=None, help="substring filter on case labels")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--smoke", action="store_true",
+                    help="tiny models (CPU allowed) to check the script, not for data")
+    ap.add_argument("--id-prefix", default="H100-")
+    args = ap.parse_args()
+
+    models = SMOKE_MODELS if args.smoke else MODELS
+
+    def label(c):
+        return (f"{c['model']} {c['method']} {c['precision']} mb{c['micro_batch']} "
+                f"s{c['seq_len']} ckpt={c['ckpt']} attn={c['attn']}")
+
+    grid = [c for c in GRID if not args.only or args.only in label(c)]
+    if args.list:
+        for i, c in enumerate(grid, 1):
+            print(i, label(c), "(+nvml/reserved rows)" if c["extra_metrics"] else "")
+        return 0
+
+    t_start = time.perf_counter()
+    nvml = Nvml()  # idle reading before CUDA is initialised
+    import torch
+    import transformers
+    try:
+        import peft
+        peft_ver = peft.__version__
+    except Exception:  # noqa: BLE001
+        peft_ver = "missing"
+    with contextlib.suppress(Exception):
+        transformers.logging.set_verbosity_error()
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cpu" and not args.smoke:
+        log("no CUDA device; use --smoke for a CPU check")
+        return 1
+    gpu_name = torch.cuda.get_device_name(0) if device == "cuda" else "cpu"
+    gpu_id = gpu_catalog_id(gpu_name)
+    today = datetime.date.today().isoformat()
+    source = (f"gpu-advisor scripts/gpu_measure/measure_training.py on {gpu_name}, "
+              f"torch {torch.__version__}, transformers {transformers.__version__}, "
+              f"peft {peft_ver}, {today}")
+    log(f"[env] {source}; nvml driver {nvml.driver}; idle used {nvml.baseline_used}; "
+        f"{len(grid)} cases; budget {args.budget_s}s")
+
+    raw_path = args.raw or (args.out + ".raw.jsonl")
+    fout = open(args.out, "w")
+    fraw = open(raw_path, "w")
+    n_rows = 0
+    summary = []
+    for ci, case in enumerate(grid, 1):
+        el = time.perf_counter() - t_start
+        if el > args.budget_s:
+            log(f"[budget] {el:.0f}s spent: skipping the remaining {len(grid) - ci + 1} cases")
+            break
+        spec = models[case["model"]]
+        log(f"[{ci}/{len(grid)}] {label(case)} ... (t={el:.0f}s)")
+        t0 = time.perf_counter()
+        info, outcome, err = None, "ok", None
+        oom_peak = None
+        try:
+            info = run_case(case, spec, device, nvml)
+        except torch.cuda.OutOfMemoryError as e:
+            outcome = "oom"
+            err = str(e).splitlines()[0][:300]
+        except Exception as e:  # noqa: BLE001
+            outcome = "error"
+            err = f"{type(e).__name__}: {e}"[:500]
+            traceback.print_exc()
+        # the exception (and the frames holding the model) is released here
+        if device == "cuda":
+            if outcome == "oom":
+                oom_peak = int(torch.cuda.max_memory_allocated())
+            gc.collect()
+            torch.cuda.synchronize()
+            torch.cuda.empty_cache()
+        wall = time.perf_counter() - t0
+        rec = {"case": case, "label": label(case), "outcome": outcome, "error": err,
+               "wall_s": round(wall, 2), "info": info, "oom_peak_allocated_bytes": oom_peak}
+        fraw.write(json.dumps(rec) + "\n")
+        fraw.flush()
+        if outcome == "error":
+            log(f"    ERROR {err}")
+            summary.append((label(case), "error", None, None, None, None))
+            continue
+
+        if outcome == "ok":
+            n_params = info["params"]
+        else:  # count params of the config without the GPU (meta device)
+            n_params = None
+            with contextlib.suppress(Exception):
+                cfg = make_hf_config(spec)
+                with torch.device("meta"):
+                    mm = transformers.AutoModelForCausalLM.from_config(cfg)
+                n_params = int(sum(p.numel() for p in mm.parameters()))
+                del mm
+        scen = make_scenario(case, spec, n_params, gpu_id)
+        base_id = f"{args.id_prefix}{ci:03d}"
+        if outcome == "ok":
+            step_s = info["step_time_mean_s"]
+            tps = case["micro_batch"] * case["seq_len"] / step_s
+            meas = measured_block("allocated", info.get("allocated_bytes"), "ok",
+                                  round(tps, 1), round(step_s, 6), info)
+            meas.update({"reserved_bytes": info.get("reserved_bytes"),
+                         "nvml_bytes": info.get("nvml_bytes"),
+                         "nvml_method": info.get("nvml_method"),
+                         "static_allocated_bytes": info.get("static_allocated_bytes"),
+                         "step_time_median_s": round(info["step_time_median_s"], 6),
+                         "step_times_s": info["step_times_s"],
+                         "trainable_params": info.get("trainable_params"),
+                         "alloc_retries": info.get("alloc_retries"),
+                         "device_total_bytes": info.get("device_total_bytes"),
+                         "loss_last": info.get("loss_last")})
+            assumptions = assumptions_text(case, spec, info)
+        else:
+            tps, step_s = None, None
+            meas = measured_block("capacity", None, "oom", None, None, {})
+            meas["peak_allocated_before_oom_bytes"] = oom_peak
+            meas["error"] = err
+            assumptions = assumptions_text(case, spec, {}) + \
+                "; OOM: torch.cuda.OutOfMemoryError during the first steps (peak > capacity)"
+        row = {"id": base_id, "source": source, "quality": "good", "core_subset": "Y",
+               "scenario": scen, "measured": meas, "assumptions": assumptions, "skip": None}
+        fout.write(json.dumps(row) + "\n")
+        n_rows += 1
+        if outcome == "ok" and case["extra_metrics"]:
+            for metric, key in (("nvml", "nvml_bytes"), ("reserved", "reserved_bytes")):
+                if info.get(key) is None:
+                    continue
+                r2 = dict(row)
+                r2["id"] = f"{base_id}-{metric}"
+                m2 = measured_block(metric, info[key], "ok", None, None, info)
+                m2["allocated_bytes"] = info.get("allocated_bytes")
+                m2["note"] = (f"same run as {base_id}; throughput left null here so it is "
+                              "counted once")
+                r2["measured"] = m2
+                fout.write(json.dumps(r2) + "\n")
+                n_rows += 1
+        fout.flush()
+        gb = 1e9
+        if outcome == "ok":
+            a, r, nv = info.get("allocated_bytes"), info.get("reserved_bytes"), info.get("nvml_bytes")
+            fmt = (lambda v: f"{v / gb:.2f}" if v is not None else "-")
+            log(f"    ok: alloc {fmt(a)} GB  reserved {fmt(r)} GB  nvml {fmt(nv)} GB  "
+                f"step {step_s * 1e3:.1f} ms  {tps:,.0f} tok/s  (attn {info.get('attn_actual')}, "
+                f"wall {wall:.1f}s)")
+            summary.append((label(case), "ok", a, r, nv, tps))
+        else:
+            log(f"    OOM ({err[:120] if err else ''}) peak before OOM "
+                f"{(oom_peak or 0) / gb:.2f} GB")
+            summary.append((label(case), "oom", None, None, None, None))
+    fout.close()
+    fraw.close()
+    log("\n=== summary (GB = 1e9 bytes) ===")
+    log(f"{'case':60s} {'out':5s} {'alloc':>7s} {'resv':>7s} {'nvml':>7s} {'tok/s':>10s}")
+    for lab, oc, a, r, nv, tps in summary:
+        f = (lambda v: f"{v / 1e9:7.2f}" if v is not None else "      -")
+        log(f"{lab:60s} {oc:5s} {f(a)} {f(r)} {f(nv)} "
+            f"{(f'{tps:10.0f}' if tps else '         -')}")
+    log(f"[done] {n_rows} rows -> {args.out}; raw -> {raw_path}; "
+        f"{time.perf_counter() - t_start:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

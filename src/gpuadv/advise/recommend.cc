@@ -1,0 +1,435 @@
+#include "gpuadv/advise/recommend.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "gpuadv/advise/constraints.h"
+#include "gpuadv/advise/explain_pick.h"
+#include "gpuadv/advise/text.h"
+#include "gpuadv/core/units.h"
+
+namespace gpuadv::advise {
+namespace {
+
+// Why a GPU produced no feasible configuration: the failure closest to success wins
+// (a later stage, then the smaller shortfall), so the reason names the real obstacle.
+enum Stage { kConstraint = 0, kMemory = 1, kDeadline = 2, kBudget = 3 };
+struct Outcome {
+  int stage = -1;
+  double shortfall = 0;
+  std::string reason;
+  bool feasible = false;
+  // Memory failures: the smallest configuration's full estimate ("needs 27.4 GB per GPU,
+  // has 24 GB") and the closest larger configuration, joined in Reason().
+  std::string memory_first;
+  std::string memory_best;
+  double memory_best_ratio = 0;
+  void Fail(int st, double sf, std::string why) {
+    if (st > stage || (st == stage && sf < shortfall)) {
+      stage = st;
+      shortfall = sf;
+      reason = std::move(why);
+    }
+  }
+  void FailMemory(double ratio, std::string why) {
+    Fail(kMemory, ratio, why);
+    if (memory_first.empty()) {
+      memory_first = std::move(why);
+    } else if (memory_best.empty() || ratio < memory_best_ratio) {
+      memory_best = std::move(why);
+      memory_best_ratio = ratio;
+    }
+  }
+  std::string Reason() const {
+    if (stage != kMemory || memory_first.empty()) return reason;
+    return memory_best.empty() ? memory_first : memory_first + "; " + memory_best;
+  }
+};
+
+int FitClass(estimate::Fit f) {
+  return f == estimate::Fit::kFits ? 0 : f == estimate::Fit::kTight ? 1 : 2;
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+workload::Interconnect InterconnectOf(const catalog::Offer& o, workload::Interconnect dflt) {
+  const std::string l = Lower(o.interconnect);
+  if (l.find("nvlink") != std::string::npos || l.find("nvswitch") != std::string::npos ||
+      l.find("infinity") != std::string::npos || l.find("xgmi") != std::string::npos)
+    return workload::Interconnect::kNvlink;
+  if (l.find("pcie") != std::string::npos) return workload::Interconnect::kPcie;
+  return dflt;
+}
+
+// Rental acquisitions for a GPU: its offers, else the GPU entry's cloud price.
+std::vector<Acquisition> RentalsFor(const catalog::GpuSpec& gpu, const catalog::Catalog& cat) {
+  std::vector<Acquisition> out;
+  for (const auto* o : cat.OffersFor(gpu.id)) {
+    if (o->usd_per_gpu_hr <= 0) continue;
+    Acquisition a;
+    a.kind = AcquireKind::kRent;
+    a.offer = o;
+    a.offer_id = o->id;
+    a.provider = o->provider;
+    a.usd_per_gpu_hr = o->usd_per_gpu_hr;
+    a.spot_usd_per_gpu_hr = o->spot_usd_per_gpu_hr;
+    a.price_date = o->as_of;
+    out.push_back(std::move(a));
+  }
+  if (out.empty() && gpu.cloud_usd_per_gpu_hr && *gpu.cloud_usd_per_gpu_hr > 0) {
+    Acquisition a;
+    a.kind = AcquireKind::kRent;
+    a.offer_id = "catalog:" + gpu.id;
+    a.provider = gpu.cloud_price_source.empty() ? "catalog" : gpu.cloud_price_source;
+    a.usd_per_gpu_hr = *gpu.cloud_usd_per_gpu_hr;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+bool MultiNodeOffer(const Acquisition& a) {
+  return a.offer && (a.offer->gpus_per_instance >= 8 || a.offer->network_gbps.has_value());
+}
+
+// An offer serves `count` GPUs per node when whole instances make up the node. A
+// 1-GPU offer of a PCIe card also stands for the provider's multi-GPU VMs of that card
+// (sold at the same per-GPU rate); a module (SXM, superchip) offer does not.
+bool OfferServes(const Acquisition& a, const catalog::GpuSpec& gpu, int count, int nodes) {
+  const int per = a.offer ? std::max(1, a.offer->gpus_per_instance) : 1;
+  if (count % per != 0) return false;
+  if (per == 1 && count > 1 && gpu.form_factor.find("PCIe") == std::string::npos) return false;
+  return nodes == 1 || MultiNodeOffer(a);
+}
+
+bool ParallelismDivides(const workload::Parallelism& p, int total) {
+  const int mp = p.tp * p.pp * p.cp;
+  return mp >= 1 && mp <= total && total % mp == 0;
+}
+
+double ObjectiveValue(workload::Objective o, const estimate::EstimateResult& e, const JobCost& c) {
+  switch (o) {
+    case workload::Objective::kTime:
+      return e.training.time_s / kSecondsPerHour;
+    case workload::Objective::kCost:
+      return c.total_usd;
+    case workload::Objective::kValue:
+      return c.usd_per_million_tokens;
+    case workload::Objective::kEnergy:
+      return e.training.energy_kwh;
+  }
+  return 0;
+}
+
+// "needs 27.4 GB per GPU, has 24 GB" for one GPU; for more, what even they need each.
+std::string MemoryReason(double need_bytes, bool lower_bound, const catalog::GpuSpec& gpu,
+                         const workload::Scenario& w) {
+  const int n = w.hardware.TotalGpus();
+  if (n == 1)
+    return std::string(lower_bound ? "needs at least " : "needs ") + text::Gb(need_bytes) +
+           " per GPU, has " + text::GbLabel(gpu.memory_gb);
+  return "even " + std::to_string(n) + " GPUs" + (w.parallelism.zero == 3 ? " with ZeRO-3" : "") +
+         " need " + (lower_bound ? "at least " : "") + text::Gb(need_bytes) + " each";
+}
+
+// Everything that varies per GPU while the scenario's job stays fixed.
+struct GpuSearch {
+  const workload::Scenario& s;
+  const Inputs& in;
+  const RecommendOptions& opt;
+  estimate::Context ctx;
+  workload::Scenario w;  // the one working copy: hardware/parallelism rewritten per config
+  RecommendResult& r;
+  std::vector<Pick>& feasible;
+
+  // Evaluates one (count, nodes) of the current GPU. Returns true when some estimate of
+  // the config fits and meets the deadline (so no more nodes are needed).
+  bool evaluated_any = false;  // the current GPU has had a full estimate
+
+  bool EvaluateConfig(const catalog::GpuSpec& gpu, int count, int nodes, bool can_buy,
+                      const std::vector<Acquisition>& rents, Outcome& out) {
+    w.hardware.count = count;
+    w.hardware.nodes = nodes;
+    const int total = count * nodes;
+    if (s.parallelism.specified) {
+      if (!ParallelismDivides(s.parallelism, total)) return false;
+      w.parallelism = s.parallelism;
+    } else {
+      w.parallelism = workload::Parallelism{};
+    }
+    // Acquisitions usable for this config.
+    const bool buy_ok = can_buy && (nodes == 1 || gpu.segment == "datacenter");
+    std::vector<const Acquisition*> acqs;
+    for (const auto& a : rents)
+      if (OfferServes(a, gpu, count, nodes)) acqs.push_back(&a);
+    if (!buy_ok && acqs.empty()) return false;
+    ++r.candidates;
+    // Cheap pre-check (STYLE principle 6); the smallest config always gets a full
+    // estimate so its exclusion reason quotes the real per-GPU need.
+    const double cap = gpu.CapacityBytes();
+    const bool smallest = !evaluated_any;
+    evaluated_any = true;
+    // With the parallelism still to choose, the bound is the lower of DDP and ZeRO-3
+    // (ZeRO-3 is not always smaller: quantised bases and gather buffers).
+    double lb = estimate::MemoryLowerBoundBytes(w);
+    if (!s.parallelism.specified && total > 1) {
+      w.parallelism.zero = 3;
+      const double lb3 = estimate::MemoryLowerBoundBytes(w);
+      if (lb3 >= lb) w.parallelism.zero = 0;
+      lb = std::min(lb, lb3);
+    }
+    if (!smallest && lb > cap) {
+      out.FailMemory(lb / cap, MemoryReason(lb, true, gpu, w));
+      return false;
+    }
+    std::string parallel_why;
+    if (!s.parallelism.specified) parallel_why = ChooseParallelism(w);
+
+    // One estimate per distinct interconnect / network among the acquisitions.
+    struct Variant {
+      workload::Interconnect ic;
+      std::optional<double> net;
+      std::vector<const Acquisition*> acqs;
+      bool buy = false;
+    };
+    std::vector<Variant> variants;
+    auto variant_for = [&](workload::Interconnect ic, std::optional<double> net) -> Variant& {
+      if (total == 1) ic = s.hardware.interconnect, net = s.hardware.network_gbps;
+      for (auto& v : variants)
+        if (v.ic == ic && v.net == net) return v;
+      variants.push_back({ic, net, {}, false});
+      return variants.back();
+    };
+    if (buy_ok) variant_for(s.hardware.interconnect, s.hardware.network_gbps).buy = true;
+    for (const auto* a : acqs) {
+      std::optional<double> net = s.hardware.network_gbps;
+      if (!net && nodes > 1 && a->offer) net = a->offer->network_gbps;
+      variant_for(
+          a->offer ? InterconnectOf(*a->offer, s.hardware.interconnect) : s.hardware.interconnect,
+          net)
+          .acqs.push_back(a);
+    }
+
+    bool done = false;
+    const auto* cheapest_rent = rents.empty() ? nullptr : &rents.front();
+    for (const auto& v : variants) {
+      w.hardware.interconnect = v.ic;
+      w.hardware.network_gbps = v.net;
+      estimate::EstimateResult est = estimate::Estimate(w, ctx);
+      ++r.estimates;
+      if (est.memory.fit == estimate::Fit::kDoesNotFit) {
+        out.FailMemory(est.memory.per_gpu_bytes / cap,
+                       MemoryReason(est.memory.per_gpu_bytes, false, gpu, w));
+        continue;
+      }
+      if (est.training.time_s <= 0) {
+        out.Fail(kMemory, 1e9, "no speed estimate (16-bit tensor peak unknown in the catalog)");
+        continue;
+      }
+      const auto& deadline = s.constraints.deadline_hours;
+      if (deadline && est.training.time_s > *deadline * kSecondsPerHour) {
+        const double h = est.training.time_s / kSecondsPerHour;
+        out.Fail(kDeadline, h / *deadline,
+                 "takes " + text::Time(est.training.time_s) + " on " + std::to_string(total) +
+                     " GPU" + (total > 1 ? "s" : "") + ", over the " + text::Num(*deadline, 0) +
+                     " h deadline");
+        continue;
+      }
+      done = true;
+      const HostPlatform* host = HostFor(gpu, count, s.system.gpu_slots.value_or(1), in.platforms);
+      const double unit = UnitPriceUsd(gpu).value_or(0);
+      const double buy_upfront = unit > 0 ? unit * total + (host ? host->price_usd * nodes : 0) : 0;
+      auto consider = [&](Acquisition acq, JobCost cost) {
+        const auto& budget = s.constraints.budget_usd;
+        if (budget && cost.total_usd > *budget) {
+          const std::string what =
+              acq.kind == AcquireKind::kBuy
+                  ? "buying " + std::to_string(total) + "x costs " + text::Usd(cost.total_usd)
+                  : "renting " + acq.offer_id + " costs " + text::Usd(cost.total_usd);
+          out.Fail(kBudget, cost.total_usd - *budget,
+                   "over budget by " + text::Usd(cost.total_usd - *budget) + " (" + what +
+                       ", budget " + text::Usd(*budget) + ")");
+          return;
+        }
+        out.feasible = true;
+        Pick p;
+        p.gpu = &gpu;
+        p.count = count;
+        p.nodes = nodes;
+        p.acquisition = std::move(acq);
+        p.parallelism = w.parallelism;
+        p.estimate = est;
+        p.cost = std::move(cost);
+        p.objective_value = ObjectiveValue(s.objective, est, p.cost);
+        if (!parallel_why.empty()) p.why.push_back(parallel_why);
+        if (p.acquisition.kind == AcquireKind::kRent) {
+          p.estimate.cost.rent_offer = p.acquisition.offer_id;
+          p.estimate.cost.rent_usd = p.cost.rent_usd;
+          p.estimate.cost.rent_price_known = true;
+        }
+        feasible.push_back(std::move(p));
+      };
+      if (v.buy) {
+        Acquisition a;
+        a.kind = AcquireKind::kBuy;
+        a.price_date = gpu.street_price_usd ? gpu.street_price_date : "";
+        consider(a, BuyCost(gpu, count, nodes, est, s.constraints.electricity_usd_per_kwh, host,
+                            cheapest_rent ? cheapest_rent->usd_per_gpu_hr : 0,
+                            cheapest_rent ? cheapest_rent->offer_id : "", opt.cost));
+      }
+      for (const auto* a : v.acqs)
+        consider(*a,
+                 RentCost(*a, est, s.constraints.electricity_usd_per_kwh, buy_upfront, opt.cost));
+    }
+    return done;
+  }
+
+  void SearchGpu(const catalog::GpuSpec& gpu) {
+    Outcome out;
+    const auto acquire = s.constraints.acquire;
+    std::string why = ConstraintFailure(gpu, s.constraints, opt.min_vram_gb);
+    if (why.empty()) why = PrecisionFailure(gpu, s.training);
+    if (!why.empty()) {
+      r.excluded.push_back({gpu.id, why});
+      return;
+    }
+    const bool can_buy = acquire != workload::Acquire::kRent && UnitPriceUsd(gpu).has_value();
+    std::vector<Acquisition> rents;
+    if (acquire != workload::Acquire::kBuy) rents = RentalsFor(gpu, *in.catalog);
+    if (!can_buy && rents.empty()) {
+      r.excluded.push_back(
+          {gpu.id, acquire == workload::Acquire::kBuy
+                       ? "no purchase price in the catalog (sold in systems or not sold)"
+                   : acquire == workload::Acquire::kRent
+                       ? "no rental offer in the catalog"
+                       : "no purchase price or rental offer in the catalog"});
+      return;
+    }
+    w.hardware.gpu = gpu;
+    w.hardware.gpu_id = gpu.id;
+    evaluated_any = false;
+    int largest = 1;
+    bool largest_done = false;
+    for (int count : opt.counts) {
+      const bool done = EvaluateConfig(gpu, count, 1, can_buy, rents, out);
+      if (count >= largest) largest = count, largest_done = done;
+    }
+    // Whole nodes, doubled while the largest node does not fit or misses the deadline.
+    const bool multi_node = (can_buy && gpu.segment == "datacenter") ||
+                            std::any_of(rents.begin(), rents.end(), MultiNodeOffer);
+    if (multi_node && largest >= 8 && !largest_done) {
+      for (int nodes = 2; nodes <= opt.max_nodes; nodes *= 2)
+        if (EvaluateConfig(gpu, largest, nodes, can_buy, rents, out)) break;
+    }
+    if (!out.feasible) {
+      const std::string why = out.Reason();
+      r.excluded.push_back({gpu.id, why.empty() ? "no configuration could be evaluated" : why});
+    }
+  }
+};
+
+}  // namespace
+
+std::string ObjectiveUnit(workload::Objective o) {
+  switch (o) {
+    case workload::Objective::kTime:
+      return "hours";
+    case workload::Objective::kCost:
+      return "usd";
+    case workload::Objective::kValue:
+      return "usd_per_million_tokens";
+    case workload::Objective::kEnergy:
+      return "kwh";
+  }
+  return "";
+}
+
+std::string ChooseParallelism(workload::Scenario& s) {
+  if (s.parallelism.specified || s.hardware.TotalGpus() <= 1) return "";
+  s.parallelism = workload::Parallelism{};
+  const auto ddp = estimate::EstimateMemory(s);
+  const std::string n = std::to_string(s.hardware.TotalGpus()) + " GPUs";
+  if (ddp.fit == estimate::Fit::kFits)
+    return n + ": data parallel (DDP), each GPU holds a full copy (" + text::Gb(ddp.per_gpu_bytes) +
+           " per GPU)";
+  s.parallelism.zero = 3;
+  const auto z3 = estimate::EstimateMemory(s);
+  if (FitClass(z3.fit) < FitClass(ddp.fit) ||
+      (FitClass(z3.fit) == FitClass(ddp.fit) && z3.per_gpu_bytes < ddp.per_gpu_bytes))
+    return n + ": ZeRO-3 / FSDP FULL_SHARD, because replicated states need " +
+           text::Gb(ddp.per_gpu_bytes) + " per GPU (sharded: " + text::Gb(z3.per_gpu_bytes) + ")";
+  s.parallelism.zero = 0;
+  return n + ": data parallel (DDP)";
+}
+
+void MarkParetoFront(std::vector<TradeoffPoint>& points) {
+  std::sort(points.begin(), points.end(), [](const TradeoffPoint& a, const TradeoffPoint& b) {
+    return a.time_s != b.time_s ? a.time_s < b.time_s : a.cost_usd < b.cost_usd;
+  });
+  double best_cost = std::numeric_limits<double>::infinity();
+  for (auto& p : points) {
+    p.on_front = p.cost_usd < best_cost;
+    if (p.on_front) best_cost = p.cost_usd;
+  }
+}
+
+RecommendResult Recommend(const workload::Scenario& s, const Inputs& in,
+                          const RecommendOptions& opt) {
+  RecommendResult r;
+  r.objective = s.objective;
+  std::vector<Pick> feasible;
+  GpuSearch search{s, in, opt, estimate::Context{in.efficiency, in.catalog}, s, r, feasible};
+  for (const auto& gpu : in.catalog->gpus) search.SearchGpu(gpu);
+
+  // Rank: clear fits before tight ones (C15), then the objective, then time.
+  std::stable_sort(feasible.begin(), feasible.end(), [](const Pick& a, const Pick& b) {
+    const int fa = FitClass(a.estimate.memory.fit), fb = FitClass(b.estimate.memory.fit);
+    if (fa != fb) return fa < fb;
+    if (a.objective_value != b.objective_value) return a.objective_value < b.objective_value;
+    return a.estimate.training.time_s < b.estimate.training.time_s;
+  });
+  for (const auto& p : feasible)
+    r.points.push_back({p.gpu->id, p.count, p.nodes, p.acquisition.kind, p.acquisition.offer_id,
+                        p.estimate.training.time_s, p.cost.total_usd, false});
+  MarkParetoFront(r.points);
+
+  // Top N, one per GPU and acquisition kind (the best offer / count of each).
+  std::set<std::pair<std::string, AcquireKind>> seen;
+  for (const auto& p : feasible) {
+    if (static_cast<int>(r.picks.size()) >= opt.top_n) break;
+    if (!seen.insert({p.gpu->id, p.acquisition.kind}).second) continue;
+    r.picks.push_back(p);
+  }
+  const double best = r.picks.empty() ? 0 : r.picks.front().objective_value;
+  estimate::Context ctx{in.efficiency, in.catalog};
+  for (size_t i = 0; i < r.picks.size(); ++i) {
+    Pick& p = r.picks[i];
+    p.rank = static_cast<int>(i) + 1;
+    p.score = p.objective_value > 0 ? std::min(1.0, best / p.objective_value) : 1.0;
+    if (p.acquisition.kind == AcquireKind::kBuy) {
+      workload::Scenario w = s;
+      w.hardware.gpu = *p.gpu;
+      w.hardware.gpu_id = p.gpu->id;
+      w.hardware.count = p.count;
+      w.hardware.nodes = p.nodes;
+      w.parallelism = p.parallelism;
+      const HostPlatform* host = nullptr;
+      if (in.platforms)
+        for (const auto& h : in.platforms->hosts)
+          if (h.id == p.cost.host) host = &h;
+      p.compatibility = CheckCompatibility(w, p.estimate, &ctx, host);
+    } else {
+      p.compatibility.applies = false;
+    }
+    ExplainPick(s, opt, p);
+  }
+  AddAdvice(s, opt, feasible, r);
+  return r;
+}
+
+}  // namespace gpuadv::advise

@@ -1,0 +1,90 @@
+#pragma once
+// Recommend (C6): rank every catalog GPU x count x acquisition for a scenario under its
+// constraints, explain each pick and each exclusion, and give the time-vs-cost front.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gpuadv/advise/compatibility.h"
+#include "gpuadv/advise/cost.h"
+#include "gpuadv/advise/platform.h"
+#include "gpuadv/catalog/catalog.h"
+#include "gpuadv/estimate/estimate.h"
+#include "gpuadv/workload/scenario.h"
+
+namespace gpuadv::advise {
+
+/// What the advisor reads besides the scenario. Contract: outlives the call; read-only.
+struct Inputs {
+  const catalog::Catalog* catalog = nullptr;              // required
+  const estimate::EfficiencyTable* efficiency = nullptr;  // required
+  const PlatformData* platforms = nullptr;                // optional (hosts, CPUs)
+};
+
+struct RecommendOptions {
+  int top_n = 5;
+  std::optional<double> min_vram_gb;  // constraint beside the scenario's
+  CostOptions cost;
+  std::vector<int> counts = {1, 2, 4, 8};  // GPUs per node tried
+  int max_nodes = 128;                     // whole 8-GPU nodes, doubled while needed
+};
+
+/// One ranked configuration.
+struct Pick {
+  const catalog::GpuSpec* gpu = nullptr;
+  int count = 1;  // per node
+  int nodes = 1;
+  Acquisition acquisition;
+  workload::Parallelism parallelism;  // as estimated (chosen when the scenario had none)
+  estimate::EstimateResult estimate;
+  JobCost cost;
+  Compatibility compatibility;  // applies only to purchases
+  double objective_value = 0;   // in the objective's unit (see ObjectiveUnit), lower is better
+  double score = 0;             // best / this, in (0, 1]; 1 = rank 1
+  int rank = 0;
+  std::vector<std::string> why;
+};
+
+struct Exclusion {
+  std::string gpu;
+  std::string reason;
+};
+
+/// A feasible configuration on the time-vs-cost plane.
+struct TradeoffPoint {
+  std::string gpu;
+  int count = 1;
+  int nodes = 1;
+  AcquireKind kind = AcquireKind::kBuy;
+  std::string offer;
+  double time_s = 0;
+  double cost_usd = 0;  // total out of pocket for the job
+  bool on_front = false;
+};
+
+struct RecommendResult {
+  workload::Objective objective = workload::Objective::kValue;
+  std::vector<Pick> picks;  // top N, best first
+  std::vector<Exclusion> excluded;
+  std::vector<std::string> advice;
+  std::vector<TradeoffPoint> points;  // every feasible configuration
+  int candidates = 0;                 // configurations considered
+  int estimates = 0;                  // full estimates run
+};
+
+/// "usd_per_million_tokens", "hours", ...: the unit of Pick::objective_value.
+std::string ObjectiveUnit(workload::Objective o);
+
+/// Ranks the catalog for `s` (its hardware section is ignored; its parallelism is kept
+/// when specified, else chosen per candidate). Never throws for a valid scenario.
+RecommendResult Recommend(const workload::Scenario& s, const Inputs& in,
+                          const RecommendOptions& opt);
+
+/// Marks the Pareto front (minimal time and cost) among `points`, sorted by time.
+void MarkParetoFront(std::vector<TradeoffPoint>& points);
+
+/// Sets `s.parallelism` for `s.hardware` when the scenario had none: DDP when the job fits
+/// each GPU with replicated states, else ZeRO-3 / FSDP FULL_SHARD. Returns a one-line reason.
+std::string ChooseParallelism(workload::Scenario& s);
+
+}  // namespace gpuadv::advise

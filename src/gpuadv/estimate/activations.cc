@@ -1,0 +1,304 @@
+// Activation memory: the tensors autograd saves for backward, counted one by one
+// (MODELLING.md section 3, the generalised form of Korthikanti et al. 2022 section 4.1),
+// plus logits and loss (section 4). Each term names the op that saves it. PyTorch autograd
+// saves a linear layer's input only when its weight (or a LoRA adapter on it) needs a
+// gradient (`should_compute_output` guards in torch's generated autograd code; bitsandbytes
+// MatMul4Bit keeps no input either), so frozen linears add nothing.
+#include <algorithm>
+#include <cmath>
+
+#include "gpuadv/estimate/memory_terms.h"
+
+namespace gpuadv::estimate::mem {
+namespace {
+
+using workload::Attention;
+
+constexpr double kFp32Bytes = 4;
+constexpr double kMaskBytes = 1;  // dropout masks are bool tensors
+// Per-token fp32 statistics a norm saves: LayerNorm mean + rstd, RMSNorm rstd.
+constexpr double kLayerNormStatBytes = 8;
+constexpr double kRmsNormStatBytes = 4;
+// int64 input ids, labels and position ids per token.
+constexpr double kIdBytesPerToken = 3 * 8;
+// MoE token routing: dropless (Megatron --moe-token-dispatcher alltoall default, HF
+// Mixtral); tokens are not padded to a capacity.
+constexpr double kMoeCapacityFactor = 1.0;
+// Layers whose checkpoints an offloading implementation keeps on the GPU (the one in use
+// and the one being prefetched; Unsloth offloaded checkpointing, torch save_on_cpu).
+constexpr double kOffloadLayersOnGpu = 2;
+// Sequence-classification head of an encoder: labels (logits b x labels, fp32 loss).
+constexpr double kEncoderHeadLabels = 2;
+// Chunked / fused cross-entropy (Liger FusedLinearCrossEntropy): chunks of ~b*s*h/V tokens
+// hold fp32 logits and their 16-bit gradient (4 + 2 B), i.e. ~6*b*s*h bytes, plus the
+// precomputed input gradient (b*s*h in 16-bit) (MODELLING.md section 4).
+constexpr double kChunkedLossBytesPerTokenHidden = 6;
+
+// Bytes one norm saves for backward per layer (all tokens of the micro-batch).
+double NormSaved(const LayerSpec& l, double tokens, double rep) {
+  const double th = tokens * l.h * rep;
+  const double stats = (l.layernorm ? kLayerNormStatBytes : kRmsNormStatBytes) * tokens * rep;
+  if (l.stack == Stack::kMegatron) return l.e_res * th + stats;  // fused (TE / Apex)
+  if (l.layernorm) {
+    // torch.nn.LayerNorm (native kernel) saves its input; autocast runs it in fp32.
+    return (l.amp ? kFp32Bytes : l.e_res) * th + stats;
+  }
+  // Eager RMSNorm (HF LlamaRMSNorm, LitGPT): saves the fp32 upcast of its input and, when
+  // its weight trains, the normalised tensor the weight multiplies (MODELLING.md section 3).
+  return kFp32Bytes * th + (l.norms_train ? l.e_res * th : 0) + stats;
+}
+
+struct Mlp {
+  double saved = 0, fwd = 0, bwd = 0;
+};
+
+// MLP intermediates for `tokens` tokens of width `w` (per GPU).
+Mlp MlpSaved(const LayerSpec& l, double tokens, double w, double lin) {
+  Mlp m;
+  if (w <= 0 || tokens <= 0) return m;
+  const double tw = tokens * w;
+  if (l.swiglu) {
+    // Eager: silu saves gate; mul saves silu(gate) and up. Fused (Megatron bias_swiglu)
+    // saves gate and up only.
+    m.saved = (l.stack == Stack::kMegatron ? 2 : 3) * l.e_act * tw;
+  } else {
+    m.saved = l.e_act * tw;  // GELU saves its input
+  }
+  if (l.down_trains) m.saved += lin * tw;     // down/fc2 input
+  m.fwd = l.e_act * tw;                       // the activation output before it is saved / freed
+  m.bwd = (l.swiglu ? 3 : 2) * l.e_act * tw;  // gradients of the intermediates
+  return m;
+}
+
+}  // namespace
+
+LayerBytes LayerActivationBytes(const LayerSpec& l) {
+  LayerBytes out;
+  const double t = std::max(1.0, l.t);
+  const double rep = l.sp ? 1 / t : 1;  // replicated tensors: divided only with SP
+  const double sb = l.s * l.b, sbh = sb * l.h;
+  const double heads = l.a / t;
+  const double kv = l.k >= t ? l.k / t : std::min(l.k, 1.0);  // MQA/GQA: KV heads replicated
+  const double q_width = heads * l.d, kv_width = kv * l.d;
+  const double lin = l.fp8_inputs ? 1 : l.e_act;
+  const bool eager = l.attention == Attention::kEager;
+  const bool pytorch = l.stack == Stack::kPyTorch;
+  double saved = 0;
+
+  // ---- attention block ----
+  saved += NormSaved(l, sb, rep);
+  if (l.qkv_trains) saved += lin * sbh * rep;  // QKV input (norm output)
+  // Q, K, V after RoPE, saved by the attention kernel. HF eager attention expands K/V to
+  // all query heads (repeat_kv) before the matmuls that save them.
+  const double kv_saved = eager && pytorch ? q_width : kv_width;
+  saved += l.e_act * sb * (q_width + 2 * kv_saved);
+  double attn_fwd = 0, attn_bwd = l.e_act * sb * (q_width + 2 * kv_width);  // dQ, dK, dV
+  if (eager) {
+    // Scores materialised: per head and query, s key positions.
+    const double scores = heads * l.s * sb;
+    // Saved: softmax output (HF/autocast softmax in fp32; Megatron fused 16-bit), the
+    // dropout mask and output, or the 16-bit copy that the ·V matmul saves.
+    const double per = pytorch ? kFp32Bytes + (l.dropout ? kMaskBytes + l.e_act
+                                                         : (l.e_act < kFp32Bytes ? l.e_act : 0))
+                               : l.e_act + (l.dropout ? kMaskBytes + l.e_act : 0);
+    out.score_saved = per * scores;
+    saved += out.score_saved;
+    if (l.o_trains) saved += lin * sb * q_width;  // ·V output = out-projection input
+    // Forward: 16-bit scores and their fp32 upcast; backward: gradients of both.
+    attn_fwd = (pytorch ? l.e_act + kFp32Bytes : l.e_act) * scores;
+    attn_bwd = (pytorch ? 2 * kFp32Bytes + l.e_act : 2 * l.e_act) * scores;
+  } else {
+    // Flash / memory-efficient kernels: output O and the fp32 log-sum-exp; no s x s tensor.
+    saved += l.e_act * sb * q_width + kFp32Bytes * heads * sb;
+    // SDPA returns (b, heads, s, d): the transpose + reshape before the out-projection is a
+    // copy, saved when the projection trains. flash-attn returns (b, s, heads, d): a view.
+    if (l.attention == Attention::kSdpa && pytorch && l.o_trains) saved += lin * sb * q_width;
+  }
+  if (l.dropout) saved += kMaskBytes * sbh * rep;  // attention-output dropout mask
+  if (l.adaln) saved += l.e_act * sbh * rep;       // DiT adaLN modulation input
+
+  // ---- MLP block ----
+  saved += NormSaved(l, sb, rep);
+  Mlp mlp;
+  if (l.experts > 1) {
+    // MoE (MODELLING.md section 3): router logits (fp32 softmax), permuted tokens into the
+    // experts, expert intermediates on the routed tokens, expert outputs for the weighted
+    // combine; EP spreads experts and their tokens evenly over the GPUs.
+    const double routed = l.experts_active * kMoeCapacityFactor * sb;
+    if (l.mlp_in_trains) saved += lin * sbh * rep;  // router input
+    saved += kFp32Bytes * sb * l.experts;
+    if (l.mlp_in_trains) saved += lin * routed * l.h;  // permuted expert inputs
+    mlp = MlpSaved(l, routed, l.moe_ffn / t, lin);
+    saved += l.e_act * routed * l.h;  // expert outputs kept for the combine
+    const Mlp shared = MlpSaved(l, sb, l.shared_ffn / t, lin);
+    mlp.saved += shared.saved;
+  } else {
+    if (l.mlp_in_trains) saved += lin * sbh * rep;  // MLP input (norm output)
+    mlp = MlpSaved(l, sb, l.f / t, lin);
+  }
+  saved += mlp.saved;
+  if (l.dropout) saved += kMaskBytes * sbh * rep;  // MLP-output dropout mask
+
+  // ---- LoRA adapters (MODELLING.md section 3): A outputs saved by B; with lora_dropout
+  // each adapter saves its dropped-out input copy and mask.
+  saved += sb * (l.e_act * l.adapter_rank_sum + (l.e_act + kMaskBytes) * l.adapter_dropout_din) / t;
+
+  out.saved = saved;
+  out.input = l.e_res * sbh * rep;
+  out.fwd_transient = std::max(attn_fwd, mlp.fwd);
+  // Backward also holds the residual-stream gradient (and its partner) in the stream dtype.
+  out.bwd_transient = std::max(attn_bwd, mlp.bwd) + 2 * l.e_res * sbh * rep;
+  return out;
+}
+
+namespace {
+
+LayerSpec BaseSpec(const Setup& st) {
+  const Shape& sh = st.shape;
+  const MethodTerms& me = st.method;
+  LayerSpec l;
+  l.stack = st.stack;
+  l.attention = st.attention;
+  l.s = st.s;
+  l.b = st.b;
+  l.h = sh.hidden;
+  l.a = sh.heads;
+  l.k = sh.kv_heads;
+  l.d = sh.head_dim;
+  l.f = sh.ffn;
+  l.t = st.tp;
+  l.sp = st.sp;
+  l.swiglu = sh.swiglu;
+  l.layernorm = sh.layernorm;
+  l.dropout = sh.dropout;
+  l.e_act = st.e_act;
+  l.e_res = st.e_res;
+  l.amp = st.amp;
+  l.fp8_inputs = st.regime == Regime::kFp8;
+  l.qkv_trains = me.qkv_trains;
+  l.o_trains = me.o_trains;
+  l.mlp_in_trains = me.mlp_in_trains;
+  l.down_trains = me.down_trains;
+  l.norms_train = me.norms_train;
+  l.adapter_rank_sum = me.adapter_rank_sum;
+  l.adapter_dropout_din = me.adapter_dropout_din;
+  l.adaln = sh.kind == catalog::ModelKind::kDiffusion;
+  return l;
+}
+
+LogitBytes Logits(const Setup& st, const LayerSpec& l) {
+  LogitBytes out;
+  const Shape& sh = st.shape;
+  const double bs = st.b * st.s;
+  if (sh.kind == catalog::ModelKind::kEncoder) {
+    // Classification head: b x labels logits, negligible (no vocabulary projection).
+    out.fwd = out.bwd = 3 * kFp32Bytes * st.b * kEncoderHeadLabels;
+    return out;
+  }
+  if (sh.vocab <= 0) return out;  // diffusion transformer: no vocabulary
+  const double bsv = bs * sh.vocab;
+  if (st.chunked_loss) {
+    out.fwd = out.bwd = (kChunkedLossBytesPerTokenHidden + l.e_act) * bs * sh.hidden;
+    return out;
+  }
+  if (st.stack == Stack::kMegatron) {
+    // Vocab-parallel cross-entropy: 16-bit logits + fp32 copy (exp in place, softmax saved);
+    // backward turns the saved softmax into the gradient in place, then a 16-bit cast.
+    out.fwd = out.bwd = (l.e_act + kFp32Bytes) * bsv / st.tp;
+    return out;
+  }
+  // PyTorch / HF: 16-bit logits, fp32 upcast (autocast or `logits.float()`), log-softmax
+  // output saved by cross-entropy; backward holds the saved output, its incoming gradient
+  // and the produced gradient, all fp32, before the cast back (MODELLING.md section 4).
+  out.fwd = (l.e_act < kFp32Bytes ? l.e_act + 2 * kFp32Bytes : 2 * kFp32Bytes) * bsv;
+  out.bwd = 3 * kFp32Bytes * bsv;
+  return out;
+}
+
+}  // namespace
+
+Activations StageActivations(const Setup& st, const Stage& stage) {
+  Activations out;
+  using workload::Checkpointing;
+  if (st.diffusion.unet || !st.shape.known) {
+    // Convolutional UNet without a layer shape: one calibrated term (diffusion_memory.cc).
+    const double full = st.shape.known ? 0 : UnetActivationBytes(st);
+    // Checkpointing in diffusers keeps block inputs (~1 of ~10 saved tensors per block) and
+    // recomputes one block at a time (~1/20 of the network).
+    constexpr double kUnetCheckpointKept = 0.1;
+    constexpr double kUnetBlockShare = 0.05;
+    out.saved = st.ckpt == Checkpointing::kFull ? kUnetCheckpointKept * full : full;
+    out.fwd_transient = kUnetBlockShare * full;
+    out.bwd_transient = (st.ckpt == Checkpointing::kFull ? 2 : 1) * kUnetBlockShare * full;
+    return out;
+  }
+  const Shape& sh = st.shape;
+  LayerSpec dense = BaseSpec(st);
+  LayerBytes layer = LayerActivationBytes(dense);
+  if (sh.experts > 1 && sh.moe_layers > 0) {
+    LayerSpec moe = dense;
+    moe.experts = sh.experts;
+    moe.experts_active = sh.experts_active;
+    moe.moe_ffn = sh.moe_ffn;
+    moe.shared_ffn = sh.shared_ffn;
+    const LayerBytes mb = LayerActivationBytes(moe);
+    const double w = sh.moe_layers / sh.layers;
+    layer.saved = (1 - w) * layer.saved + w * mb.saved;
+    layer.score_saved = (1 - w) * layer.score_saved + w * mb.score_saved;
+    layer.fwd_transient = std::max(layer.fwd_transient, mb.fwd_transient);
+    layer.bwd_transient = std::max(layer.bwd_transient, mb.bwd_transient);
+    dense = moe;
+  }
+  out.layer = layer;
+  out.spec = dense;
+
+  // Layers that save anything: with `freeze` only the trained top layers need gradients.
+  double layers = stage.layers;
+  if (st.method.kind == workload::Method::kFreeze)
+    layers = std::clamp(st.method.trainable_layers - stage.layers_after, 0.0, stage.layers);
+
+  double kept = 0, recompute = 0;  // per layer kept; one layer recomputed in backward
+  switch (st.ckpt) {
+    case Checkpointing::kNone:
+      kept = layer.saved;
+      break;
+    case Checkpointing::kSelective:  // recompute the attention core (Korthikanti Table 2)
+      kept = layer.saved - layer.score_saved;
+      recompute = layer.score_saved;
+      break;
+    case Checkpointing::kFull:  // keep layer inputs, recompute one layer (Chen et al. 2016)
+      kept = layer.input;
+      recompute = layer.saved;
+      break;
+  }
+  double per_mb = layers * kept;
+  if (st.activation_offload && layers > kOffloadLayersOnGpu) {
+    const double off = (layers - kOffloadLayersOnGpu) * kept;
+    out.host = off * stage.in_flight;
+    per_mb -= off;
+  }
+
+  // Per-micro-batch extras outside the layers (MODELLING.md section 3, "Extras").
+  const double sb = st.b * st.s, sbh = sb * sh.hidden;
+  const double rep = st.sp ? 1.0 / st.tp : 1.0;
+  double first = 0, last = 0;
+  if (stage.first && layers > 0) {
+    first += kIdBytesPerToken * sb;
+    if (sh.dropout) first += kMaskBytes * sbh * rep;  // embedding dropout
+    // HF eager attention builds a (b, 1, s, s) additive mask in the activation dtype.
+    if (st.attention == Attention::kEager && st.stack == Stack::kPyTorch)
+      first += st.e_act * st.b * st.s * st.s;
+  }
+  if (stage.last && layers > 0) {
+    if (sh.kind != catalog::ModelKind::kEncoder) last += NormSaved(dense, sb, rep);  // final norm
+    if (st.method.head_trains && sh.vocab > 0) last += dense.e_act * sbh * rep;  // lm_head input
+    out.logits = Logits(st, dense);
+  }
+  out.extras = first * stage.in_flight + last;
+  out.saved = per_mb * stage.in_flight + out.extras;
+  out.fwd_transient = layers > 0 ? layer.fwd_transient : 0;
+  out.bwd_transient = layers > 0 ? layer.bwd_transient + recompute : 0;
+  return out;
+}
+
+}  // namespace gpuadv::estimate::mem

@@ -1,0 +1,326 @@
+// Communication over the real topology and host offload traffic (MODELLING.md section 8).
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "gpuadv/core/units.h"
+#include "gpuadv/estimate/throughput_internal.h"
+
+namespace gpuadv::estimate::detail {
+namespace {
+
+// Achievable fraction of the NVLink line rate per direction for ring collectives: A100
+// SXM 300 GB/s/dir -> 200-235 GB/s all-reduce busbw (NVIDIA/nccl-tests#149, #178); H100
+// SXM 450 -> ~370 (82%, NVIDIA/nccl-tests#212).
+constexpr double kNvlinkEfficiency = 0.78;
+// PCIe: per-lane per-direction GB/s by generation (after 128b/130b encoding) and the
+// achievable fraction for NCCL over P2P (PCIe 4.0 x16 ~ 20-25 GB/s, 3.0 x16 ~ 10-12).
+constexpr double kPcieLaneGbs[] = {0, 0.25, 0.5, 0.985, 1.969, 3.938, 7.563};
+constexpr double kPcieEfficiency = 0.75;
+// InfiniBand / RoCE: 85-90% of line rate per NIC (MODELLING section 8).
+constexpr double kNetworkEfficiency = 0.87;
+// Per-step latency of ring collectives (MODELLING section 8: 5-10 us intra, 10-30 inter).
+constexpr double kAlphaNvlinkS = 6e-6;
+constexpr double kAlphaPcieS = 10e-6;
+constexpr double kAlphaNetworkS = 15e-6;
+// Host DRAM bandwidth per node and the fraction a CPU optimizer step achieves (x0.5-0.7):
+// 2-socket server (8-12 DDR4/5 channels per socket) vs a desktop (2 channels).
+constexpr double kHostDramServerBytesPerS = 300e9;
+constexpr double kHostDramDesktopBytesPerS = 70e9;
+constexpr double kHostDramEfficiency = 0.6;
+// DDP gradient bucket (bucket_cap_mb = 25): the last one cannot overlap backward.
+constexpr double kDdpBucketBytes = 25e6;
+
+// Case-insensitive substring test without allocating (hot path).
+bool Contains(std::string_view hay, std::string_view needle) {
+  if (needle.size() > hay.size()) return false;
+  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    size_t k = 0;
+    while (k < needle.size() && std::tolower(static_cast<unsigned char>(hay[i + k])) == needle[k])
+      ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
+// Default per-GPU network when the scenario gives none (Gb/s): HGX/DGX-class nodes carry
+// one NIC per GPU (HDR 200 for A100-era, NDR 400 from H100 on); other data-centre PCIe
+// servers ~100 GbE; workstations 25 GbE; desktops 10 GbE.
+double DefaultNetworkGbps(const catalog::GpuSpec& g, bool builtin_nvlink) {
+  if (g.segment == "datacenter") {
+    if (builtin_nvlink) return g.launch_year.value_or(2020) >= 2022 ? 400 : 200;
+    return 100;
+  }
+  return g.segment == "workstation" ? 25 : 10;
+}
+
+// Ring steps: 2(n-1) inside a node; across nodes NCCL switches to trees/hierarchical rings
+// whose latency grows with log2 of the node count.
+double Steps(int n, bool all_reduce) {
+  if (n <= 1) return 0;
+  const double per = all_reduce ? 2.0 : 1.0;
+  if (n <= 8) return per * (n - 1);
+  return per * (7 + std::ceil(std::log2(n / 8.0)));
+}
+
+}  // namespace
+
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+Topology ResolveTopology(const workload::Scenario& s, Explanation* explain) {
+  const auto& gpu = s.hardware.gpu;
+  const auto ic = s.hardware.interconnect;
+  Topology t;
+  const int count = std::max(1, s.hardware.count);
+  const double link_bidir = gpu.interconnect_bw_gbs_bidir.value_or(0);
+  const bool has_link =
+      link_bidir > 0 && !Contains(gpu.gpu_interconnect, "none") && !gpu.gpu_interconnect.empty();
+  const bool bridge = Contains(gpu.gpu_interconnect, "bridge");
+  // auto = built-in NVLink / NVSwitch / Infinity Fabric (SXM, OAM); a bridge is an
+  // accessory and needs interconnect: nvlink. Bridges link pairs: rings over 3+ cards
+  // take PCIe hops, which bound them.
+  const bool want =
+      ic == workload::Interconnect::kNvlink || (ic == workload::Interconnect::kAuto && !bridge);
+  t.nvlink = count > 1 && has_link && want && !(bridge && count > 2);
+  if (explain && count > 1 && ic == workload::Interconnect::kNvlink && !has_link)
+    explain->Warn(gpu.id + " has no NVLink: GPU-to-GPU traffic over PCIe");
+  if (explain && count > 2 && bridge && ic == workload::Interconnect::kNvlink)
+    explain->Warn("NVLink bridges join pairs of " + gpu.id +
+                  ": rings over more cards are bounded by PCIe");
+
+  int gen = gpu.pcie_gen.value_or(4);
+  if (s.system.pcie_gen) gen = std::min(gen, *s.system.pcie_gen);
+  gen = std::clamp(gen, 1, 6);
+  int lanes = gpu.pcie_lanes.value_or(16);
+  // Consumer boards split x16 into x8/x8 for two cards (MODELLING section 8).
+  if (count >= 2 && gpu.segment == "consumer") lanes = std::min(lanes, 8);
+  t.pcie_bytes_per_s = kPcieLaneGbs[gen] * lanes * kGiga * kPcieEfficiency;
+
+  if (t.nvlink) {
+    t.intra = {link_bidir / 2 * kGiga * kNvlinkEfficiency, kAlphaNvlinkS, true};
+  } else if (!gpu.peer_to_peer) {
+    // No P2P (GeForce): NCCL stages through host memory; each byte crosses PCIe twice.
+    t.host_staged = count > 1;
+    t.intra = {t.pcie_bytes_per_s / 2, kAlphaPcieS, false};
+    if (explain && count > 1)
+      explain->Warn("GeForce without P2P: all-reduce through host memory (~" +
+                    Num(t.intra.busbw / kGiga) + " GB/s)");
+  } else {
+    t.intra = {t.pcie_bytes_per_s, kAlphaPcieS, false};
+  }
+
+  double gbps = s.hardware.network_gbps.value_or(0);
+  if (!(gbps > 0)) gbps = DefaultNetworkGbps(gpu, has_link && !bridge);
+  t.nic_bytes_per_s = gbps / 8 * kGiga * kNetworkEfficiency;
+  const double dram =
+      gpu.segment == "datacenter" ? kHostDramServerBytesPerS : kHostDramDesktopBytesPerS;
+  t.host_bytes_per_s = dram * kHostDramEfficiency / count;
+  if (explain) {
+    std::string line = count > 1 ? (t.nvlink ? "NVLink" : (t.host_staged ? "host memory" : "PCIe"))
+                                 : "single GPU per node";
+    line += " intra-node busbw " + Num(t.intra.busbw / kGiga) + " GB/s; PCIe gen" +
+            std::to_string(gen) + " x" + std::to_string(lanes) + " " +
+            Num(t.pcie_bytes_per_s / kGiga) + " GB/s";
+    if (s.hardware.nodes > 1)
+      line += "; network " + Num(gbps) + " Gb/s per GPU" +
+              (s.hardware.network_gbps ? "" : " (default for segment)") + " at " +
+              Num(kNetworkEfficiency * 100) + "%";
+    explain->Basis("throughput links", line);
+  }
+  return t;
+}
+
+Link GroupLink(const Topology& t, const Layout& lay, int n, int stride) {
+  if (n <= 1) return t.intra;
+  stride = std::max(1, stride);
+  const int local = std::clamp(lay.count / stride, 1, n);  // members of the group per node
+  if (local >= n || lay.nodes <= 1) return t.intra;
+  // Rings across nodes cross each node boundary on `local` NICs in parallel (one channel
+  // per NIC): busbw = min(intra, local x NIC) (NVIDIA/nccl-tests#119: 4 HDR NICs per
+  // 8-GPU node give ~90 of 100 GB/s busbw).
+  Link l;
+  const double nic = local * t.nic_bytes_per_s;
+  l.busbw = local > 1 ? std::min(t.intra.busbw, nic) : nic;
+  l.alpha_s = kAlphaNetworkS;
+  l.cross_node = true;
+  l.fast = !(local > 1 && t.intra.busbw < nic && !t.intra.fast);
+  return l;
+}
+
+double AllReduceTime(double bytes, int n, const Link& l) {
+  if (n <= 1 || bytes <= 0 || l.busbw <= 0) return 0;
+  return l.alpha_s * Steps(n, true) + bytes * AllReduceFactor(n) / l.busbw;
+}
+
+double AllGatherTime(double bytes, int n, const Link& l) {
+  if (n <= 1 || bytes <= 0 || l.busbw <= 0) return 0;
+  return l.alpha_s * Steps(n, false) + bytes * AllGatherFactor(n) / l.busbw;
+}
+
+CommTime Communication(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                       const ModelFigures& f, const Topology& topo, const MicroBatchTime& mb,
+                       const GlobalEfficiency& glob, Explanation* explain) {
+  CommTime c;
+  const auto& m = s.model;
+  const bool fp32 = s.training.precision == workload::Precision::kFp32;
+  const double w = fp32 ? 4.0 : 2.0;  // gradient-reduce and gather dtype bytes
+  auto eta = [&](const Link& l) { return l.fast ? glob.overlap_eta : glob.overlap_eta_pcie; };
+  const double mp = static_cast<double>(lay.tp) * lay.pp;
+  auto local = [&](double n, double experts) {
+    return std::max(0.0, (n - experts) / mp + experts / lay.ep / mp);
+  };
+  const double total = f.counts.total > 0 ? f.counts.total : m.params;
+  const double params_local = local(total, std::min(total, f.n_expert));
+  const double grads_local =
+      g.adapters ? f.n_trainable / mp : local(f.n_trainable, std::min(f.n_trainable, f.n_expert));
+
+  // Data parallel / ZeRO (MODELLING section 8 "Per-step volumes").
+  const int stride_dp = lay.tp * lay.cp;
+  if (lay.dp > 1) {
+    const Link ld = GroupLink(topo, lay, lay.shard, stride_dp);
+    const double e = eta(ld);
+    if (lay.zero <= 1) {
+      // DDP / ZeRO-1: one gradient all-reduce per step (no_sync while accumulating),
+      // buckets overlap the last micro-batch's backward.
+      const double t_ar = AllReduceTime(grads_local * w, lay.shard, ld);
+      const double bucket = std::min(t_ar, AllReduceTime(kDdpBucketBytes, lay.shard, ld));
+      c.per_step += std::min(t_ar, bucket + std::max(0.0, t_ar - e * mb.Backward()));
+      c.dp_total += t_ar;
+    } else {
+      // ZeRO-2 (FSDP SHARD_GRAD_OP) / ZeRO-3 (FULL_SHARD): parameters all-gathered for
+      // every micro-batch's forward (ZeRO-3 again for backward), gradients
+      // reduce-scattered every micro-batch; 1.5x DDP for ZeRO-3 (Rajbhandari et al. 2020
+      // section 7.2). Prefetch hides them behind compute except the first unit.
+      const double t_ag = AllGatherTime(params_local * w, lay.shard, ld);
+      const double t_rs = AllGatherTime(grads_local * w, lay.shard, ld);
+      const double t_bwd_comm = t_rs + (lay.zero >= 3 ? t_ag : 0);
+      const double first = t_ag / std::max(1.0, lay.layers_stage);
+      c.per_micro_batch += first + std::max(0.0, t_ag - e * mb.Forward()) +
+                           std::max(0.0, t_bwd_comm - e * mb.Backward());
+      c.dp_total += lay.micro_batches * (t_ag + t_bwd_comm);
+    }
+    if (lay.shard < lay.dp) {
+      // HSDP: all-reduce of the 1/g gradient shard across replica groups, once per step.
+      const int groups = lay.dp / lay.shard;
+      const Link lr = GroupLink(topo, lay, groups, stride_dp * lay.shard);
+      const double t_ar = AllReduceTime(grads_local * w / lay.shard, groups, lr);
+      c.per_step += std::max(0.0, t_ar - eta(lr) * mb.Backward());
+      c.dp_total += t_ar;
+    }
+  }
+
+  const double act = 2.0;  // activations cross the wire in 16-bit (4 in fp32)
+  const double act_w = fp32 ? 4.0 : act;
+  const double h = m.hidden;
+  // Tensor parallel (Shoeybi et al. 2019 section 3): 2 all-reduces per layer forward,
+  // 2 backward, +2 in a recomputed forward, of b*s*h activations; with sequence
+  // parallelism all-gather + reduce-scatter of the same total. Without sequence
+  // parallelism they sit on the critical path (Megatron default). With it, they are
+  // assumed pipelined with the GEMMs (Megatron-Core / Transformer Engine
+  // --tp-comm-overlap, which requires sequence parallelism; NeMo recipes enable both):
+  // exposed = max(0, t_tp - overlap_eta * t_gemm).
+  if (lay.tp > 1 && m.has_shape()) {
+    const Link lt = GroupLink(topo, lay, lay.tp, 1);
+    const double bytes = act_w * lay.tokens_mb * h;
+    const double bp_share = static_cast<double>(g.backprop_layers) / std::max(1, g.layers);
+    const double n_coll = lay.layers_stage * (2 + bp_share * (2 + (g.full_recompute ? 2 : 0)));
+    c.tp_total = n_coll * AllReduceTime(bytes, lay.tp, lt);
+    c.per_micro_batch +=
+        lay.sequence_parallel
+            ? std::max(0.0, c.tp_total - eta(lt) * (mb.compute_fwd + mb.compute_bwd))
+            : c.tp_total;
+  }
+  // Pipeline p2p: b*s*h per boundary per micro-batch, forward and backward, v x with
+  // interleaving; Megatron's scatter-gather sends 1/t of it per TP rank.
+  if (lay.pp > 1 && m.has_shape()) {
+    const Link lp = GroupLink(topo, lay, lay.pp, lay.tp * lay.cp * lay.dp);
+    const double bytes = act_w * lay.tokens_mb * h / lay.tp;
+    c.per_micro_batch += 2.0 * lay.vpp * (lp.alpha_s + bytes / std::max(1.0, lp.busbw));
+  }
+  // Context parallel (ring attention): K, V blocks per hop, c-1 hops per layer forward,
+  // ~2x backward, hidden behind the attention compute when s/c is large.
+  if (lay.cp > 1 && m.has_shape()) {
+    const Link lc = GroupLink(topo, lay, lay.cp, lay.tp);
+    const double hop =
+        2.0 * act_w * lay.tokens_mb * (m.KvHeads() / static_cast<double>(lay.tp)) * m.HeadDim();
+    const double per_layer = (lay.cp - 1) * (lc.alpha_s + hop / std::max(1.0, lc.busbw));
+    const double t_cp = lay.layers_stage * per_layer * (1 + 2 + (g.full_recompute ? 1 : 0));
+    c.per_micro_batch += std::max(0.0, t_cp - eta(lc) * mb.attention);
+  }
+  // Expert parallel: all-to-all dispatch + combine per MoE layer, forward and backward.
+  if (lay.ep > 1 && m.IsMoe()) {
+    Link le = GroupLink(topo, lay, lay.ep, lay.tp * lay.cp);
+    // All-to-all cannot aggregate several NICs (NVIDIA/nccl-tests#267): one NIC per GPU.
+    if (le.cross_node) le.busbw = std::min(le.busbw, topo.nic_bytes_per_s);
+    const double bytes =
+        act_w * lay.tokens_mb * std::max(1, m.experts_active) * h * (lay.ep - 1) / lay.ep;
+    const double moe_layers = lay.layers_stage / std::max(1, m.moe_layer_freq);
+    const double n = 4 + (g.full_recompute ? 2 : 0);
+    c.per_micro_batch +=
+        moe_layers * n * (le.alpha_s * (lay.ep - 1) + bytes / std::max(1.0, le.busbw));
+  }
+  if (explain) {
+    std::string line = "dp " + std::to_string(lay.dp) + " zero " + std::to_string(lay.zero) +
+                       ": collectives " + Num(c.dp_total * 1e3) + " ms/step";
+    if (lay.tp > 1)
+      line += "; tp " + Num(c.tp_total * 1e3) + " ms/micro-batch (" +
+              (lay.sequence_parallel ? "overlapped with GEMMs: sequence parallel" : "exposed") +
+              ")";
+    line += "; exposed " + Num(c.per_micro_batch * 1e3) + " ms/micro-batch + " +
+            Num(c.per_step * 1e3) + " ms/step (overlap " + Num(glob.overlap_eta) + " NVLink/IB, " +
+            Num(glob.overlap_eta_pcie) + " PCIe)";
+    explain->Basis("throughput communication", line);
+  }
+  return c;
+}
+
+double OffloadTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                   const ModelFigures& f, const Topology& topo, const MicroBatchTime& mb,
+                   const GlobalEfficiency& glob, Explanation* explain) {
+  using workload::Offload;
+  const auto off = s.parallelism.offload;
+  const bool act_off = s.training.activation_offload;
+  if (off == Offload::kNone && !act_off) return 0;
+  const double pcie = std::max(1.0, topo.pcie_bytes_per_s);
+  const double mp = static_cast<double>(lay.tp) * lay.pp;
+  const double shard = lay.zero >= 1 ? lay.shard : 1;
+  const double trainable = f.n_trainable / mp / shard;
+  const double eta = glob.overlap_eta_pcie;
+  double t = 0;
+  if (off != Offload::kNone) {
+    // ZeRO-Offload (Ren et al. 2021): 16-bit gradients down, optimizer step on the CPU
+    // (host DRAM bandwidth), 16-bit parameters back up.
+    const double cpu_step =
+        trainable * OptimizerBytesPerParam(s) / std::max(1.0, topo.host_bytes_per_s);
+    const double down = trainable * 2 / pcie;
+    const double up = trainable * 2 / pcie;
+    t += cpu_step + up + std::max(0.0, down - eta * mb.Backward());
+  }
+  if (off == Offload::kOptimizerParams) {
+    // Parameters streamed from host for every use: forward, backward (+ recompute).
+    const double total = f.counts.total > 0 ? f.counts.total : s.model.params;
+    const double uses = 2.0 + (g.full_recompute ? 1.0 : 0.0);
+    const double stream = total / mp * 2 * uses / pcie;
+    t += lay.micro_batches * std::max(0.0, stream - eta * mb.Total());
+  }
+  if (act_off && s.model.has_shape()) {
+    // Checkpointed layer inputs out to host and back, per micro-batch.
+    const double bytes = 2.0 * lay.layers_stage * lay.tokens_mb * s.model.hidden * 2;
+    t += lay.micro_batches * std::max(0.0, bytes / pcie - eta * mb.Total());
+  }
+  if (explain)
+    explain->Basis("throughput offload",
+                   "host<->GPU over PCIe " + Num(pcie / kGiga) + " GB/s, CPU optimizer at " +
+                       Num(topo.host_bytes_per_s / kGiga) + " GB/s host DRAM per GPU: exposed " +
+                       Num(t) + " s/step");
+  return t;
+}
+
+}  // namespace gpuadv::estimate::detail

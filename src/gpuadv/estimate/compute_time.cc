@@ -1,0 +1,297 @@
+// Time of one micro-batch on one GPU: GEMMs at size-dependent achievable rates, attention
+// kernels, memory-bound kernels and kernel-launch overhead (MODELLING.md section 7).
+#include <algorithm>
+#include <cmath>
+
+#include "gpuadv/core/units.h"
+#include "gpuadv/estimate/throughput_internal.h"
+
+namespace gpuadv::estimate::detail {
+namespace {
+
+using workload::Attention;
+using workload::Precision;
+
+// --- Memory-bound kernels (MODELLING section 7 "Memory-bound kernels") ---------------
+// Passes (one read or one write of a tokens x hidden tensor) per layer forward in eager
+// PyTorch: 2 norms (read + write, 4), 2 residual adds (read, read, write: 6), 2 dtype
+// casts / copies around the fp32 norms (2). Backward moves about twice the forward bytes.
+// Frameworks that fuse these (Megatron, Transformer Engine) move fewer; the per-arch
+// mem_eta absorbs the average (fit in data/efficiency.yaml).
+constexpr double kHiddenPassesFwd = 12;
+// Dropout on the attention output and MLP output: read, write, mask (3 passes) each.
+constexpr double kDropoutPassesFwd = 6;
+// Activation function on the FFN tensor: GELU read + write; SwiGLU reads gate and up and
+// writes one (3).
+constexpr double kGeluPasses = 2;
+constexpr double kSwiGluPasses = 3;
+// Backward / forward bytes ratio of element-wise kernels.
+constexpr double kBackwardBytesRatio = 2;
+// Eager attention: bytes per element of the b*a*s*s score tensor, forward: QK^T writes
+// 16-bit scores (2), a fused scale-mask-softmax reads and writes them (4), PV reads (2);
+// backward ~2x. Unfused stacks (separate scale, mask, fp32 softmax, dropout) move ~2x more;
+// 8 matches the Megatron rows of ../validation (MODELLING: "~4 passes").
+constexpr double kEagerScoreBytesFwd = 8;
+// FlashAttention-2 backward executes 2.5x the forward FLOPs (recomputes QK^T; Dao 2023
+// section 3.2; its benchmark counts backward as 2.5x forward).
+constexpr double kFlashBackwardRatio = 2.5;
+// Loss on the logits, bytes per logit element, forward + backward: fp32 upcast (2 read +
+// 4 write), log-softmax (4 + 4), its backward (4 + 4 + 4 write), cast back (4 + 2) ~ 32;
+// with the usual fusions ~24. Chunked / fused cross-entropy (no fp32 logits) ~8.
+constexpr double kLogitBytesStandard = 24;
+constexpr double kLogitBytesChunked = 8;
+constexpr double kLogitForwardShare = 0.4;
+// fp8 (Transformer Engine): each linear input is cast to fp8 (read 2, write 1) forward,
+// each output gradient backward.
+constexpr double kFp8CastBytes = 3;
+// QLoRA: each use of a 4-bit weight reads 0.516 B/param and writes then re-reads a
+// 16-bit copy: ~4.5 B/param (MODELLING section 7 "QLoRA dequantisation").
+constexpr double kQloraDequantBytesPerParam = 4.5;
+// LoRA adapter side path per adapted linear: dropout on its input (read, write, mask)
+// when lora dropout > 0, and scale + add of its output (read 2, write 1).
+constexpr double kAdapterInPasses = 3;
+constexpr double kAdapterOutPasses = 3;
+// MoE token permutation: dispatch and combine each read and write tokens x k_e x h.
+constexpr double kMoePermutePasses = 4;
+
+// --- Kernel launches (MODELLING section 7 "Launch/CPU overhead") ----------------------
+// Eager kernels per decoder layer forward with fused attention: ~25 (norms, 4-7 GEMMs,
+// rope, activation, adds, casts, dropout); an eager attention path adds ~10; each LoRA
+// adapter ~5 (dropout, A, B, scale, add). Backward ~2x forward; the loss ~10.
+constexpr double kOpsPerLayerFwd = 40;
+constexpr double kOpsEagerAttention = 10;
+constexpr double kOpsPerAdapter = 5;
+constexpr double kOpsHeadAndLoss = 10;
+constexpr double kBackwardOpsRatio = 2;
+
+}  // namespace
+
+Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Explanation* explain) {
+  const auto& gpu = s.hardware.gpu;
+  Rates r;
+  r.eff = &eff;
+  const double peak16 = gpu.Peak16FlopsPerS();
+  const double fp32 = gpu.fp32_tflops_nontensor.value_or(0) * kTera;
+  const Precision p = s.training.precision;
+  if (p == Precision::kFp32) {
+    // PyTorch leaves TF32 matmuls off by default (torch.backends.cuda.matmul.allow_tf32 =
+    // False since 1.12): fp32 training runs on the non-tensor FP32 units.
+    r.tensor_peak = fp32;
+    r.act_bytes = r.linear_bytes = 4;
+    if (fp32 <= 0 && peak16 > 0) {
+      r.tensor_peak = peak16 / 8;  // a labelled guess: non-tensor FP32 ~1/8 of tensor 16-bit
+      if (explain)
+        explain->Warn("FP32 rate of " + gpu.id + " unknown: assumed 1/8 of its 16-bit peak");
+    }
+  } else {
+    r.tensor_peak = peak16;
+    if (peak16 <= 0 && fp32 > 0) {
+      r.tensor_peak = fp32;
+      if (explain)
+        explain->Warn("16-bit tensor peak of " + gpu.id +
+                      " unknown: compute timed at its FP32 non-tensor rate");
+    }
+    if (explain && p != Precision::kFp16Mixed && gpu.bf16_support && !*gpu.bf16_support)
+      explain->Warn(gpu.id + " has no native bf16: bf16 runs emulated or fails; use fp16-mixed");
+  }
+  r.mfu_peak = peak16 > 0 ? peak16 : r.tensor_peak;
+  r.linear_peak = r.tensor_peak;
+  if (p == Precision::kFp8Mixed) {
+    const double fp8 = gpu.fp8_tensor_fp32acc_dense_tflops.value_or(0) * kTera;
+    const bool has_fp8 = fp8 > 0 && gpu.fp8_support.value_or(true) && peak16 > 0;
+    if (has_fp8 && eff.fp8_gemm_speedup > 1) {
+      // Achieved fp8 GEMM rate = bf16 GEMM rate x fp8_gemm_speedup (MAMF: H100 1.77x),
+      // never above the datasheet ratio.
+      r.linear_peak = r.tensor_peak * std::min(eff.fp8_gemm_speedup, fp8 / peak16);
+      r.linear_bytes = 1;
+    } else if (explain) {
+      explain->Warn(gpu.id + " has no usable fp8 tensor rate: fp8-mixed GEMMs timed at 16-bit");
+    }
+  }
+  r.bandwidth = gpu.BandwidthBytesPerS() * eff.mem_eta;
+  if (explain && r.bandwidth <= 0)
+    explain->Warn("memory bandwidth of " + gpu.id + " unknown: memory-bound kernels not timed");
+  if (explain && r.tensor_peak <= 0)
+    explain->Warn("no compute peak known for " + gpu.id + ": throughput not estimated");
+  return r;
+}
+
+double GemmTime(double m, double k, double n, double peak, double elem_bytes, const Rates& r) {
+  if (m <= 0 || k <= 0 || n <= 0 || peak <= 0) return 0;
+  const double x = 2.0 * m * k * n;
+  const double half = std::max(0.0, r.eff->gemm_half_flops);
+  const double eta = std::max(1e-3, r.eff->gemm_eta_max * x / (x + half));
+  const double t_compute = x / (peak * eta);
+  const double bytes = elem_bytes * (m * k + k * n + m * n);
+  const double t_memory = r.bandwidth > 0 ? bytes / r.bandwidth : 0;
+  return std::max(t_compute, t_memory);
+}
+
+MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                                 const ModelFigures& f, const Rates& r,
+                                 const GlobalEfficiency& glob) {
+  MicroBatchTime t;
+  const auto& m = s.model;
+  const double T = lay.tokens_mb;
+  const double tp = lay.tp;
+  const double bw = r.bandwidth;
+  auto mem_time = [bw](double bytes) { return bw > 0 ? bytes / bw : 0.0; };
+
+  if (!m.has_shape()) {
+    // Unshaped model: one GEMM stream of the model's weights per token.
+    const double n = f.n_model / (tp * lay.pp);
+    const double fwd = GemmTime(T, n / std::max(1.0, std::sqrt(n)), std::sqrt(n), r.linear_peak,
+                                r.linear_bytes, r);
+    t.compute_fwd = fwd;
+    t.compute_bwd = fwd * ((g.adapters ? 1.0 : 2.0) + (g.full_recompute ? 1.0 : 0.0));
+    return t;
+  }
+
+  const double L = std::max(1, m.layers);
+  const double stage = lay.layers_stage / L;  // share of the model's layers on this GPU
+  const double bp = g.backprop_layers, tr = g.trainable_layers;
+  const double h = m.hidden, Q = m.HeadDim();
+  const double heads = m.heads / tp, kv_heads = m.KvHeads() / tp;
+  const int rank = std::max(1, s.training.lora.rank);
+
+  // Linear GEMMs of one layer (weights split by tp; experts by ep, each expert fed
+  // ep*T*k_e/E tokens) and their adapters.
+  double lin_fwd = 0, ad_fwd = 0, act_width = 0, fp8_in = 0, fp8_out = 0, ad_bytes = 0;
+  for (const auto& l : f.linears) {
+    double count = 1, rows = T;
+    if (l.copies > 1) {
+      count = static_cast<double>(l.copies) / lay.ep;
+      rows = T * lay.ep * std::max(1, l.active_copies) / l.copies;
+    }
+    const double n_out = l.d_out / tp;
+    lin_fwd += count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
+    const double act = std::max(1, l.copies > 1 ? l.active_copies : 1);
+    fp8_in += act * l.d_in;
+    fp8_out += act * n_out;
+    if (l.name == "up_proj") act_width += act * n_out;
+    if (g.adapters && IsAdapterTarget(s.training.lora, l)) {
+      ad_fwd += count * (GemmTime(rows, l.d_in, rank, r.tensor_peak, r.act_bytes, r) +
+                         GemmTime(rows, rank, n_out, r.tensor_peak, r.act_bytes, r));
+      ad_bytes += act * ((s.training.lora.dropout > 0 ? kAdapterInPasses * l.d_in : 0) +
+                         kAdapterOutPasses * n_out);
+    }
+  }
+  if (act_width <= 0) act_width = m.ffn / tp;
+
+  // Attention core of one layer (MODELLING section 7 "Attention kernels").
+  const double scores = lay.b * heads * (lay.s / lay.cp) * lay.s;  // b*a*s_q*s_k elements
+  const double attn_flops = 4.0 * scores * Q;
+  double attn_c_fwd = 0, attn_m_fwd = 0, attn_bwd_ratio = 2;
+  if (s.training.attention == Attention::kEager) {
+    // Materialised scores: the full (masked) matmuls on tensor cores + s^2 traffic.
+    // Batched over b*a heads: one kernel, so the batch stacks into M.
+    attn_c_fwd =
+        2 * GemmTime(lay.b * heads * lay.s / lay.cp, Q, lay.s, r.tensor_peak, r.act_bytes, r);
+    attn_m_fwd = mem_time(scores * kEagerScoreBytesFwd);
+  } else {
+    // Flash / SDPA kernels: causal kernels skip the masked half.
+    const double executed = attn_flops * (g.causal ? 0.5 : 1.0);
+    const double rate = r.tensor_peak * std::max(1e-3, r.eff->attn_eta);
+    attn_c_fwd = rate > 0 ? executed / rate : 0;
+    attn_bwd_ratio = kFlashBackwardRatio;
+  }
+
+  // Memory-bound element-wise kernels of one layer, forward.
+  const double h_div = lay.sequence_parallel ? tp : 1.0;
+  double passes_h = kHiddenPassesFwd + (m.dropout > 0 ? kDropoutPassesFwd : 0);
+  double elems = passes_h * h / h_div;
+  elems += (m.mlp == catalog::MlpKind::kSwiGlu ? kSwiGluPasses : kGeluPasses) * act_width;
+  if (m.position == catalog::PositionKind::kRope) elems += 2.0 * (heads + kv_heads) * Q;
+  if (m.IsMoe()) elems += kMoePermutePasses * std::max(1, m.experts_active) * h;
+  double layer_mem_fwd = mem_time(r.act_bytes * T * elems) + mem_time(r.act_bytes * T * ad_bytes);
+  double layer_mem_bwd_extra = 0;
+  if (r.linear_bytes < r.act_bytes) {
+    layer_mem_fwd += mem_time(kFp8CastBytes * T * fp8_in);
+    layer_mem_bwd_extra += mem_time(kFp8CastBytes * T * fp8_out);
+  }
+
+  // Whole-model layer times, then this stage's share.
+  double c_fwd = L * (lin_fwd + ad_fwd + attn_c_fwd);
+  double c_bwd = bp * lin_fwd + tr * lin_fwd + bp * 2.0 * ad_fwd + bp * attn_bwd_ratio * attn_c_fwd;
+  double m_fwd = L * (layer_mem_fwd + attn_m_fwd);
+  double m_bwd = bp * (kBackwardBytesRatio * (layer_mem_fwd + attn_m_fwd) + layer_mem_bwd_extra);
+  if (g.full_recompute) {
+    c_bwd += bp * (lin_fwd + ad_fwd + attn_c_fwd);
+    m_bwd += bp * (layer_mem_fwd + attn_m_fwd);
+  } else if (g.selective_recompute) {
+    c_bwd += bp * attn_c_fwd;
+    m_bwd += bp * attn_m_fwd;
+  }
+  t.attention = stage * (L + bp * attn_bwd_ratio) * attn_c_fwd;
+  t.compute_fwd = stage * c_fwd;
+  t.compute_bwd = stage * c_bwd;
+  t.memory_fwd = stage * m_fwd;
+  t.memory_bwd = stage * m_bwd;
+
+  // QLoRA: dequantise every 4-bit linear weight per use: forward, dX (+ recompute).
+  if (g.quantized) {
+    const double q_params =
+        f.counts.layer_linear > 0 ? f.counts.layer_linear * L : f.n_layer_linear_active * L;
+    const double uses_bwd = 1.0 + (g.full_recompute ? 1.0 : 0.0);
+    const double per_use = mem_time(kQloraDequantBytesPerParam * q_params / (tp * lay.pp));
+    t.memory_fwd += per_use;
+    t.memory_bwd += per_use * uses_bwd;
+  }
+
+  // lm_head and loss (last stage: the slowest one bounds the pipeline).
+  if (g.lm_head && m.vocab > 0) {
+    const double v = m.vocab / tp;
+    const double head = GemmTime(T, h, v, r.tensor_peak, r.act_bytes, r);
+    const bool head_trains = tr >= L && !g.adapters;
+    t.compute_fwd += head;
+    t.compute_bwd += head * ((bp > 0 ? 1.0 : 0.0) + (head_trains ? 1.0 : 0.0));
+    const double per_logit =
+        s.training.loss == workload::Loss::kChunked ? kLogitBytesChunked : kLogitBytesStandard;
+    const double loss = mem_time(T * v * per_logit);
+    t.memory_fwd += loss * kLogitForwardShare;
+    t.memory_bwd += loss * (1 - kLogitForwardShare);
+  }
+
+  // Host launch time: the GPU cannot run ahead of the Python/C++ dispatcher.
+  double ops_layer = kOpsPerLayerFwd + kOpsPerAdapter * f.adapted_linears +
+                     (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0);
+  double ops = lay.layers_stage * ops_layer *
+                   (1 + kBackwardOpsRatio * (bp / L) + (g.full_recompute ? bp / L : 0)) +
+               kOpsHeadAndLoss * (1 + kBackwardOpsRatio);
+  const double host = ops * std::max(0.0, glob.launch_overhead_s);
+  t.launch_excess = std::max(0.0, host - (t.Forward() + t.Backward()));
+  return t;
+}
+
+double OptimizerBytesPerParam(const workload::Scenario& s) {
+  // Bytes read + written per parameter by one optimizer step. MODELLING section 7 gives
+  // the single-pass (fused) minimum: AdamW 28 with fp32 states (p, g, m, v read; p, m, v
+  // written). PyTorch's default CUDA implementation is `foreach` (torch/optim/adamw.py
+  // _multi_tensor_adamw): 8 multi-tensor passes (decay mul_, lerp_, mul_, addcmul_,
+  // sqrt, div_, add_, addcdiv_) move 80 B/param with fp32 states, 40 with bf16 states;
+  // the paged / 8-bit bitsandbytes optimizers are single fused kernels (28 / 14; 8-bit
+  // states ~16 / 10). SGD + momentum foreach: 32 / 16 (mul_, add_, add_). Lion (reference
+  // implementation, 8 passes): 72 / 36. Adafactor (transformers, per-tensor ops): ~60 / 30.
+  // Megatron / DeepSpeed use fused Adam (28-34): their runs shard the step, so its
+  // share of the step stays small either way.
+  using workload::Optimizer;
+  const bool pure16 = s.training.precision == Precision::kBf16;
+  switch (s.training.optimizer) {
+    case Optimizer::kAdamW:
+      return pure16 ? 40.0 : 80.0;
+    case Optimizer::kPagedAdamW:
+      return pure16 ? 14.0 : 28.0;
+    case Optimizer::kAdamW8bit:
+    case Optimizer::kPagedAdamW8bit:
+      return pure16 ? 10.0 : 16.0;
+    case Optimizer::kSgd:
+      return pure16 ? 16.0 : 32.0;
+    case Optimizer::kLion:
+      return pure16 ? 36.0 : 72.0;
+    case Optimizer::kAdafactor:
+      return pure16 ? 30.0 : 60.0;
+  }
+  return 80.0;
+}
+
+}  // namespace gpuadv::estimate::detail

@@ -1,0 +1,168 @@
+// Layout, training regime, parameter figures and FLOPs per token (MODELLING.md section 6).
+#include <algorithm>
+#include <cmath>
+
+#include "gpuadv/estimate/throughput_internal.h"
+
+namespace gpuadv::estimate::detail {
+
+Layout MakeLayout(const workload::Scenario& s) {
+  Layout l;
+  const auto& p = s.parallelism;
+  l.tp = std::max(1, p.tp);
+  l.pp = std::max(1, p.pp);
+  l.vpp = std::max(1, p.vpp);
+  l.cp = std::max(1, p.cp);
+  l.ep = std::max(1, p.ep);
+  l.dp = std::max(1, s.DataParallel());
+  l.zero = std::clamp(p.zero, 0, 3);
+  l.shard = (p.shard_group > 0 && p.shard_group < l.dp) ? p.shard_group : l.dp;
+  l.count = std::max(1, s.hardware.count);
+  l.nodes = std::max(1, s.hardware.nodes);
+  l.gpus = l.count * l.nodes;
+  l.micro_batches = std::max<long long>(1, s.MicroBatchesPerStep());
+  l.b = static_cast<double>(std::max<long long>(1, s.training.micro_batch));
+  l.s = static_cast<double>(std::max<long long>(1, s.training.seq_len));
+  l.tokens_mb = l.b * l.s / l.cp;
+  l.layers_stage = std::max(1.0, static_cast<double>(s.model.layers) / l.pp);
+  l.sequence_parallel = p.sequence_parallel && l.tp > 1;
+  return l;
+}
+
+Regime MakeRegime(const workload::Scenario& s) {
+  using workload::Method;
+  Regime g;
+  const auto& t = s.training;
+  g.layers = std::max(0, s.model.layers);
+  g.adapters = t.method == Method::kLora || t.method == Method::kQlora;
+  g.quantized = t.method == Method::kQlora;
+  if (g.adapters) {
+    g.trainable_layers = 0;
+    g.backprop_layers = g.layers;
+  } else if (t.method == Method::kFreeze) {
+    // Only the last k layers train; backpropagation stops below them.
+    g.trainable_layers = std::clamp(t.freeze_trainable_layers, 0, g.layers);
+    g.backprop_layers = g.trainable_layers;
+  } else {
+    g.trainable_layers = g.backprop_layers = g.layers;
+  }
+  // Causal masking only for decoder stacks; encoders and diffusion transformers attend
+  // bidirectionally (MODELLING section 6). Encoder-decoder: counted as non-causal.
+  g.causal = s.model.kind == catalog::ModelKind::kDecoder;
+  // A vocabulary projection + loss for language models. Encoders are modelled with a
+  // small task head (sequence classification; BERT-style rows in ../validation), which
+  // does no vocabulary-sized matmul; diffusion denoisers have none.
+  g.lm_head = s.model.kind == catalog::ModelKind::kDecoder ||
+              s.model.kind == catalog::ModelKind::kEncoderDecoder;
+  g.full_recompute = t.activation_checkpointing == workload::Checkpointing::kFull;
+  g.selective_recompute = t.activation_checkpointing == workload::Checkpointing::kSelective;
+  return g;
+}
+
+bool IsAdapterTarget(const workload::LoraConfig& lora, const catalog::LinearShape& l) {
+  if (lora.all_linear) return true;
+  for (const auto& t : lora.targets)
+    if (t == l.name) return true;
+  return false;
+}
+
+ModelFigures MakeModelFigures(const workload::Scenario& s, const Regime& g) {
+  const auto& m = s.model;
+  ModelFigures f;
+  f.counts = catalog::CountParams(m);
+  if (m.has_shape()) f.linears = catalog::LayerLinears(m);
+  const auto& c = f.counts;
+  const double total = c.total > 0 ? c.total : m.params;
+  const double active = c.active > 0 ? c.active : total;
+
+  // PaLM's N (MODELLING section 6): every parameter except an untied input-embedding table
+  // (a lookup does no FLOPs) and learned positions; the lm_head matmul counts (2*h*V
+  // forward) even when tied to the input table. Models without an lm_head (encoders with
+  // a classification head) drop it. MoE: active parameters.
+  const double vh = static_cast<double>(m.vocab) * m.hidden;
+  f.n_head = g.lm_head && m.has_shape() ? vh : 0;
+  if (m.has_shape() && (c.embedding > 0 || c.non_embedding > 0)) {
+    const double non_emb_active = active - c.embedding - c.position;
+    f.n_model = std::max(0.0, non_emb_active - c.lm_head + f.n_head);
+  } else {
+    f.n_model = active;  // no shape: all parameters (Kaplan 6N)
+  }
+
+  const int layers = std::max(1, m.layers);
+  const int rank = std::max(0, s.training.lora.rank);
+  double adapter_layer = 0, adapter_layer_active = 0;
+  for (const auto& l : f.linears) {
+    const double w = static_cast<double>(l.d_in) * l.d_out;
+    f.n_layer_linear_active += w * std::max(1, l.active_copies);
+    if (l.copies > 1) f.n_expert += w * l.copies * layers;
+    if (g.adapters && IsAdapterTarget(s.training.lora, l)) {
+      const double a = static_cast<double>(rank) * (l.d_in + l.d_out);
+      adapter_layer += a * std::max(1, l.copies);
+      adapter_layer_active += a * std::max(1, l.active_copies);
+      ++f.adapted_linears;
+    }
+  }
+  if (f.n_layer_linear_active <= 0 && m.has_shape())
+    f.n_layer_linear_active = std::max(0.0, (f.n_model - f.n_head) / layers);
+  f.n_adapter = adapter_layer * layers;
+  f.n_adapter_active = adapter_layer_active * layers;
+  f.adapter_targets_matched = !g.adapters || f.linears.empty() || f.adapted_linears > 0;
+
+  using workload::Method;
+  if (g.adapters) {
+    f.n_trainable = f.n_adapter;
+  } else if (s.training.method == Method::kFreeze && m.has_shape()) {
+    const double per_layer = c.per_layer > 0 ? c.per_layer : (total - c.embedding) / layers;
+    f.n_trainable = per_layer * g.trainable_layers;
+  } else {
+    f.n_trainable = total;
+  }
+  return f;
+}
+
+FlopsPerToken CountFlops(const workload::Scenario& s, const Regime& g, const ModelFigures& f) {
+  FlopsPerToken r;
+  const auto& m = s.model;
+  const double n = f.n_model;
+  if (!m.has_shape()) {
+    // No transformer shape (e.g. a UNet given by its parameter count): Kaplan 6N per token.
+    r.model = (g.adapters ? 4.0 : 6.0) * n;
+    r.hardware = r.model + (g.full_recompute ? 2.0 * n : 0.0);
+    return r;
+  }
+  const double L = m.layers;
+  const double T = static_cast<double>(std::max<long long>(1, s.training.seq_len));
+  // Attention core per token and layer, forward: QK^T and PV, 2*T*Q FLOPs each per head,
+  // counted without the causal mask (PaLM convention; the time model halves it).
+  const double attn_fwd_layer = 4.0 * m.heads * m.HeadDim() * T;
+  r.attention = 3.0 * L * attn_fwd_layer;  // = 12*L*H*Q*T
+
+  const double n_layers = std::max(0.0, n - f.n_head);  // weights inside the layers
+  const double n_layer = n_layers / L;
+  const double k = g.trainable_layers;
+  if (g.adapters) {
+    // Frozen weights: forward + dX (4N); adapters train (6 N_lora); attention in full.
+    r.model = 4.0 * n + 6.0 * f.n_adapter_active + r.attention;
+  } else if (k < L) {
+    // Freeze: forward everywhere; dX through the (frozen) lm_head and the k trainable
+    // layers; dW on those layers only.
+    r.model = 2.0 * n + 2.0 * f.n_head + 4.0 * n_layer * k + attn_fwd_layer * (L + 2.0 * k);
+  } else {
+    r.model = 6.0 * n + r.attention;  // PaLM: 6N + 12*L*H*Q*T
+  }
+
+  // Executed recomputation (HFU; PaLM App. B, Korthikanti section 5): full recomputes the
+  // forward of every layer that backpropagates, selective only the attention core.
+  const double bp = g.backprop_layers;
+  double recompute = 0;
+  if (g.full_recompute) {
+    recompute = 2.0 * n_layer * bp + attn_fwd_layer * bp;
+    if (g.adapters) recompute += 2.0 * f.n_adapter_active * bp / L;
+  } else if (g.selective_recompute) {
+    recompute = attn_fwd_layer * bp;
+  }
+  r.hardware = r.model + recompute;
+  return r;
+}
+
+}  // namespace gpuadv::estimate::detail

@@ -1,0 +1,404 @@
+// Setup of the memory estimator: the stack, precision regime, parallel layout, model shape,
+// parameter classes and what trains (MODELLING.md sections 1-3). Derived once per call.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <string>
+#include <string_view>
+
+#include "gpuadv/core/units.h"
+#include "gpuadv/estimate/memory_terms.h"
+
+namespace gpuadv::estimate::mem {
+namespace {
+
+using workload::Method;
+using workload::Precision;
+
+// Shape inference for a model given only by its parameter count (not a diffusion UNet):
+// N ~= 12*L*h^2 (MODELLING.md section 1 without embeddings) with the aspect ratio of the
+// GPT-3 / Llama families, h ~= 128*L (Llama-2-13B: L 40, h 5120; GPT-3 6.7B: L 32, h
+// 4096), head_dim 128 and f = 4h. Only the activation terms use it, and it is warned.
+constexpr double kInferredWidthPerLayer = 128;
+constexpr double kInferredHeadDim = 128;
+// Vocabulary assumed for such a model's logits (the Llama-2 / Mistral tokenizer size).
+constexpr double kInferredVocab = 32000;
+
+// QLoRA storage (Dettmers et al. 2023, section 3): 4-bit codes plus one fp32 absmax per
+// block (32/64 = 0.5 bit/param at block 64); double quantisation stores the absmax as
+// 8-bit with one fp32 constant per 256 blocks: 8/64 + 32/(64*256) = 0.127 bit/param.
+constexpr double kAbsmaxBits = 32;
+constexpr double kDoubleQuantAbsmaxBits = 8;
+constexpr double kDoubleQuantSecondBlock = 256;
+// LLM.int8 (bitsandbytes Linear8bitLt) keeps one fp32 scale per output row.
+constexpr double kInt8RowScaleBytes = 4;
+
+bool IsMixed(Precision p) { return p == Precision::kBf16Mixed || p == Precision::kFp16Mixed; }
+
+// ---- LoRA target names ----
+
+// Slots of a transformer layer's linears (catalog::LayerLinears names) and of the model.
+enum Slot : unsigned {
+  kQ = 1,
+  kK = 2,
+  kV = 4,
+  kO = 8,
+  kGate = 16,
+  kUp = 32,
+  kDown = 64,
+  kHead = 128,
+  kEmbed = 256,
+};
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+// The module name a target ends with ("model.layers.0.self_attn.q_proj" -> "q_proj",
+// diffusers "to_out.0" -> "to_out").
+std::string_view LastComponent(std::string_view name) {
+  for (int pass = 0; pass < 2; ++pass) {
+    const size_t dot = name.rfind('.');
+    if (dot == std::string_view::npos) return name;
+    const std::string_view tail = name.substr(dot + 1);
+    const bool digits = !tail.empty() && std::all_of(tail.begin(), tail.end(), [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c));
+    });
+    if (!digits) return tail;
+    name = name.substr(0, dot);
+  }
+  return name;
+}
+
+struct Alias {
+  std::string_view name;
+  unsigned slots;
+};
+// Module names used by PEFT configs of the common families (HF Llama/Mistral/Qwen/Gemma,
+// GPT-2 c_attn/c_fc/c_proj, GPT-NeoX/Falcon query_key_value/dense_*, Mixtral w1/w2/w3,
+// diffusers to_q/to_k/to_v/to_out, LitGPT attn/proj/fc). Suffix matching as PEFT does it:
+// an ambiguous name ("c_proj", "dense", "proj") adapts every module it names.
+constexpr Alias kAliases[] = {
+    {"q_proj", kQ},
+    {"q", kQ},
+    {"query", kQ},
+    {"to_q", kQ},
+    {"wq", kQ},
+    {"q_lin", kQ},
+    {"k_proj", kK},
+    {"k", kK},
+    {"key", kK},
+    {"to_k", kK},
+    {"wk", kK},
+    {"k_lin", kK},
+    {"v_proj", kV},
+    {"v", kV},
+    {"value", kV},
+    {"to_v", kV},
+    {"wv", kV},
+    {"v_lin", kV},
+    {"o_proj", kO},
+    {"out_proj", kO},
+    {"to_out", kO},
+    {"wo", kO},
+    {"out_lin", kO},
+    {"o", kO},
+    {"qkv_proj", kQ | kK | kV},
+    {"qkv", kQ | kK | kV},
+    {"query_key_value", kQ | kK | kV},
+    {"c_attn", kQ | kK | kV},
+    {"wqkv", kQ | kK | kV},
+    {"attn", kQ | kK | kV},
+    {"in_proj", kQ | kK | kV},
+    {"gate_proj", kGate},
+    {"w1", kGate},
+    {"gate_up_proj", kGate | kUp},
+    {"up_proj", kUp},
+    {"w3", kUp},
+    {"fc1", kUp},
+    {"fc_in", kUp},
+    {"c_fc", kUp},
+    {"dense_h_to_4h", kUp},
+    {"fc", kUp},
+    {"down_proj", kDown},
+    {"w2", kDown},
+    {"fc2", kDown},
+    {"fc_out", kDown},
+    {"dense_4h_to_h", kDown},
+    {"c_proj", kO | kDown},
+    {"proj", kO | kDown},
+    {"dense", kO | kUp | kDown},
+    {"lm_head", kHead},
+    {"output", kHead},
+    {"embed_out", kHead},
+    {"embed_tokens", kEmbed},
+    {"wte", kEmbed},
+    {"word_embeddings", kEmbed},
+    {"tok_embeddings", kEmbed},
+};
+
+unsigned SlotsOfTarget(std::string_view target) {
+  const std::string_view last = LastComponent(target);
+  for (const auto& a : kAliases)
+    if (IEquals(a.name, last)) return a.slots;
+  return 0;
+}
+
+// Slot of one catalog::LayerLinears entry ("q_proj", "cross_q_proj", "shared_up_proj").
+unsigned SlotOfLinear(std::string_view name) {
+  for (std::string_view prefix : {"cross_", "shared_"})
+    if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
+  if (name == "q_proj") return kQ;
+  if (name == "k_proj") return kK;
+  if (name == "v_proj") return kV;
+  if (name == "o_proj") return kO;
+  if (name == "gate_proj") return kGate;
+  if (name == "up_proj") return kUp;
+  if (name == "down_proj") return kDown;
+  return 0;  // router: frozen unless named (PEFT all-linear does not reach it here)
+}
+
+void SetupShape(const catalog::ModelArch& m, Setup& st) {
+  Shape& sh = st.shape;
+  sh.kind = m.kind;
+  sh.dropout = m.dropout > 0;
+  if (m.has_shape()) {
+    sh.known = true;
+    sh.layers = m.layers;
+    sh.hidden = m.hidden;
+    sh.heads = m.heads;
+    sh.kv_heads = m.KvHeads();
+    sh.head_dim = m.HeadDim();
+    sh.ffn = m.ffn > 0 ? m.ffn : 4.0 * m.hidden;
+    sh.vocab = m.vocab;
+    sh.swiglu = m.mlp == catalog::MlpKind::kSwiGlu;
+    sh.layernorm = m.norm == catalog::NormKind::kLayerNorm;
+    sh.bias = m.bias;
+    if (m.IsMoe()) {
+      sh.experts = m.experts;
+      sh.experts_active = std::max(1, m.experts_active);
+      sh.moe_ffn = m.moe_ffn > 0 ? m.moe_ffn : sh.ffn;
+      sh.shared_ffn = m.shared_expert_ffn;
+      const int freq = std::max(1, m.moe_layer_freq);
+      sh.moe_layers = (m.layers + freq - 1) / freq;  // Megatron pattern i % freq == 0
+    }
+    return;
+  }
+  if (m.kind == catalog::ModelKind::kDiffusion || m.params <= 0) return;  // UNet: no shape
+  // Inferred GPT-like shape (see kInferredWidthPerLayer).
+  const double h = std::max(
+      kInferredWidthPerLayer,
+      std::round(std::cbrt(m.params * kInferredWidthPerLayer / 12) / kInferredWidthPerLayer) *
+          kInferredWidthPerLayer);
+  sh.known = sh.inferred = true;
+  sh.hidden = h;
+  sh.layers = std::max(1.0, std::round(m.params / (12 * h * h)));
+  sh.head_dim = kInferredHeadDim;
+  sh.heads = sh.kv_heads = std::max(1.0, h / kInferredHeadDim);
+  sh.ffn = 4 * h;
+  sh.vocab = kInferredVocab;
+  sh.swiglu = false;
+}
+
+void SetupParams(const catalog::ModelArch& m, Setup& st) {
+  const Shape& sh = st.shape;
+  Params& p = st.params;
+  const catalog::ParamCounts c = catalog::CountParams(m);
+  p.total = c.total;
+  if (!sh.known) {  // a UNet: one pseudo-layer holding every parameter
+    p.per_layer = p.total;
+    return;
+  }
+  if (sh.inferred) {
+    p.per_layer = p.total / sh.layers;
+    p.largest_linear = p.largest_tensor = sh.hidden * sh.ffn;
+    p.norms_per_layer = 4 * sh.hidden;
+    return;
+  }
+  const double h = sh.hidden, a = sh.heads, k = sh.kv_heads, d = sh.head_dim, f = sh.ffn;
+  const double norm = sh.layernorm ? 2 * h : h;
+  p.embedding = c.embedding + c.position;
+  p.lm_head = c.lm_head;
+  p.per_layer = c.per_layer > 0 ? c.per_layer : p.total / sh.layers;
+  p.final_norm = std::max(0.0, p.total - sh.layers * p.per_layer - p.embedding - p.lm_head);
+  const double n_mlp = sh.swiglu ? 3 : 2;
+  if (sh.experts > 1)
+    p.expert_per_layer = sh.moe_layers / sh.layers * sh.experts * n_mlp * h * sh.moe_ffn;
+  p.norms_per_layer = 2 * norm;
+  if (sh.bias) p.norms_per_layer += (a * d + 2 * k * d + h) + (sh.swiglu ? 2 * f : f) + h;
+  p.largest_linear = c.largest_linear > 0 ? c.largest_linear : h * f;
+  p.largest_tensor = std::max(p.largest_linear, c.embedding);
+  // Adafactor (HF defaults, no beta1): a factored second moment per matrix, rows + cols
+  // elements; vectors keep a full one (MODELLING.md section 2).
+  const double experts = sh.experts > 1 ? sh.moe_layers / sh.layers * sh.experts : 1;
+  const double factored_layer =
+      (h + a * d) + 2 * (h + k * d) + (a * d + h) + n_mlp * (h + f) * experts + p.norms_per_layer;
+  const double factored = sh.layers * factored_layer + (p.embedding > 0 ? sh.vocab + h : 0) +
+                          (p.lm_head > 0 ? sh.vocab + h : 0) + p.final_norm;
+  p.adafactor_fraction = p.total > 0 ? std::min(1.0, factored / p.total) : 0;
+}
+
+void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& st,
+               Explanation* explain) {
+  MethodTerms& me = st.method;
+  const auto& lora = t.lora;
+  const double r = std::max(1, lora.rank);
+  me.qkv_trains = me.o_trains = me.mlp_in_trains = me.down_trains = false;
+  me.head_trains = me.norms_train = false;
+  if (!st.shape.known) return;  // UNet: adapters sized in diffusion_memory.cc
+  unsigned targeted = lora.all_linear ? (kQ | kK | kV | kO | kGate | kUp | kDown) : 0;
+  for (const auto& name : lora.targets) {
+    const unsigned slots = SlotsOfTarget(name);
+    if (slots == 0) {
+      ++me.unknown_targets;
+      if (explain) explain->Warn("LoRA target '" + name + "' matches no known module: ignored");
+    }
+    targeted |= slots;
+  }
+  const catalog::ModelArch* arch = &m;
+  catalog::ModelArch inferred;
+  if (st.shape.inferred) {  // rare path: a model given only by its parameter count
+    inferred.layers = static_cast<int>(st.shape.layers);
+    inferred.hidden = static_cast<int>(st.shape.hidden);
+    inferred.heads = static_cast<int>(st.shape.heads);
+    inferred.ffn = static_cast<int>(st.shape.ffn);
+    inferred.mlp = catalog::MlpKind::kGelu;
+    arch = &inferred;
+  }
+  const double dropout = lora.dropout > 0 ? 1 : 0;
+  for (const auto& l : catalog::LayerLinears(*arch)) {
+    const unsigned slot = SlotOfLinear(l.name);
+    if (!(slot & targeted)) continue;
+    me.adapter_per_layer += r * static_cast<double>(l.d_in + l.d_out) * l.copies;
+    me.adapter_rank_sum += r * l.active_copies;
+    me.adapter_dropout_din += dropout * static_cast<double>(l.d_in) * l.active_copies;
+    if (slot & (kQ | kK | kV)) me.qkv_trains = true;
+    if (slot & kO) me.o_trains = true;
+    if (slot & (kGate | kUp)) me.mlp_in_trains = true;
+    if (slot & kDown) me.down_trains = true;
+  }
+  // bitsandbytes MatMul4Bit / MatMul8bitLt save their input whenever any input needs a
+  // gradient (`ctx.tensors = (A, B)`), although only dX is computed: every quantised linear
+  // keeps its input (bitsandbytes/autograd/_functions.py).
+  if (st.method.quantized) me.qkv_trains = me.o_trains = me.mlp_in_trains = me.down_trains = true;
+  const double V = st.shape.vocab, h = st.shape.hidden;
+  if (targeted & kHead) {
+    me.adapter_head = r * (h + V);
+    me.head_trains = true;
+  }
+  if (targeted & kEmbed) me.adapter_embed = r * (V + h);
+}
+
+}  // namespace
+
+Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
+  Setup st;
+  const auto& t = s.training;
+  const auto& par = s.parallelism;
+  st.precision = t.precision;
+  st.optimizer = t.optimizer;
+  st.attention = t.attention;
+  st.ckpt = t.activation_checkpointing;
+  st.activation_offload = t.activation_offload;
+  st.chunked_loss = t.loss == workload::Loss::kChunked;
+  st.optimizer_in_backward = t.optimizer_in_backward;
+  st.paged = t.optimizer == workload::Optimizer::kPagedAdamW ||
+             t.optimizer == workload::Optimizer::kPagedAdamW8bit;
+
+  st.tp = std::max(1, par.tp);
+  st.pp = std::max(1, par.pp);
+  st.vpp = std::max(1, par.vpp);
+  st.cp = std::max(1, par.cp);
+  st.ep = std::max(1, par.ep);
+  st.dp = s.DataParallel();
+  st.shard = par.shard_group > 0 ? std::min(par.shard_group, st.dp) : st.dp;
+  st.zero = std::clamp(par.zero, 0, 3);
+  st.sp = par.sequence_parallel && st.tp > 1;
+  st.offload = par.offload;
+  st.gpus = s.hardware.TotalGpus();
+  st.gpus_per_node = std::max(1, s.hardware.count);
+
+  st.stack = (st.tp > 1 || st.pp > 1 || st.cp > 1 || st.ep > 1 || par.sequence_parallel ||
+              t.precision == Precision::kFp8Mixed)
+                 ? Stack::kMegatron
+                 : Stack::kPyTorch;
+  switch (t.precision) {
+    case Precision::kFp32:
+      st.regime = Regime::kFp32;
+      break;
+    case Precision::kBf16:
+      st.regime = Regime::kPureBf16;
+      break;
+    case Precision::kFp8Mixed:
+      st.regime = Regime::kFp8;
+      break;
+    case Precision::kFp16Mixed:
+    case Precision::kBf16Mixed:
+      if (st.stack == Stack::kMegatron)
+        st.regime = Regime::kMegatron;
+      else if (st.zero == 1 || st.zero == 2 || st.offload != workload::Offload::kNone)
+        st.regime = Regime::kDeepSpeed;
+      else
+        st.regime = Regime::kAmp;
+      break;
+  }
+  const bool fp32 = t.precision == Precision::kFp32;
+  st.e_act = fp32 ? 4 : 2;
+  st.e_compute = fp32 ? 4 : 2;
+  st.amp = IsMixed(t.precision) && st.stack == Stack::kPyTorch && st.regime != Regime::kDeepSpeed;
+  const bool full_weights_train = t.method == Method::kFull || t.method == Method::kPretrain;
+  // The residual stream has the dtype of the weights that produce it: fp32 under AMP over
+  // an fp32 model, 16-bit over a 16-bit (frozen) base.
+  st.e_res = (fp32 || (st.regime == Regime::kAmp && full_weights_train)) ? 4 : 2;
+
+  st.b = static_cast<double>(std::max<long long>(1, t.micro_batch));
+  st.s = static_cast<double>(std::max<long long>(1, t.seq_len)) / st.cp;
+  st.m = static_cast<double>(s.MicroBatchesPerStep());
+
+  SetupShape(s.model, st);
+  SetupParams(s.model, st);
+  if (st.shape.inferred && explain)
+    explain->Warn("model has no layer shape: activations use an inferred GPT-like shape (L " +
+                  std::to_string(static_cast<int>(st.shape.layers)) + ", h " +
+                  std::to_string(static_cast<int>(st.shape.hidden)) + "); give the architecture");
+
+  MethodTerms& me = st.method;
+  me.kind = t.method;
+  switch (t.method) {
+    case Method::kPretrain:
+    case Method::kFull:
+      break;
+    case Method::kFreeze:
+      me.trainable_layers = std::clamp<double>(t.freeze_trainable_layers, 0, st.shape.layers);
+      me.head_trains = false;
+      break;
+    case Method::kQlora: {
+      me.quantized = true;
+      const auto& q = t.quantization;
+      const double block = std::max(1, q.block_size);
+      if (q.type == "int8" || q.bits >= 8) {
+        me.quant_bytes = BytesOfBits(q.bits) + kInt8RowScaleBytes / std::max(1.0, st.shape.hidden);
+      } else {
+        const double overhead_bits =
+            q.double_quant
+                ? kDoubleQuantAbsmaxBits / block + kAbsmaxBits / (block * kDoubleQuantSecondBlock)
+                : kAbsmaxBits / block;
+        me.quant_bytes = BytesOfBits(q.bits + overhead_bits);
+      }
+      [[fallthrough]];
+    }
+    case Method::kLora:
+      me.adapters = true;
+      SetupLora(s.model, t, st, explain);
+      break;
+  }
+  SetupDiffusion(s, st, explain);
+  return st;
+}
+
+}  // namespace gpuadv::estimate::mem

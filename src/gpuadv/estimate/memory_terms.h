@@ -1,0 +1,236 @@
+#pragma once
+// Internal pieces of the memory estimator (C3; MODELLING.md sections 2-5 and 9), shared by
+// memory_setup.cc, model_states.cc, activations.cc, diffusion_memory.cc and memory.cc.
+// Not a public interface: the public one is EstimateMemory / MemoryLowerBoundBytes.
+//
+// The model follows the mechanism: what is allocated, by whom, and in which phase of a
+// training step (forward, backward, optimizer step). Byte counts are per GPU.
+//
+// Contract: the functions here never allocate or format strings unless they are handed a
+// non-null Explanation (the planner calls the estimator ~1M times/s with explain ==
+// nullptr). The one exception is setup for LoRA targets, which reads
+// catalog::LayerLinears (a small vector) once per call.
+#include "gpuadv/catalog/param_count.h"
+#include "gpuadv/core/explain.h"
+#include "gpuadv/estimate/result.h"
+#include "gpuadv/workload/scenario.h"
+
+namespace gpuadv::estimate::mem {
+
+/// The software stack the scenario implies. It decides which ops are fused and in which
+/// dtype saved tensors live. Megatron-LM / Transformer Engine is implied by any model
+/// parallelism (tp, pp, cp, ep > 1, sequence parallel) or fp8; everything else is eager
+/// PyTorch (Hugging Face transformers / PEFT / LitGPT / accelerate / DeepSpeed).
+enum class Stack { kPyTorch, kMegatron };
+
+/// Where model-state bytes of trainable parameters go (MODELLING.md section 2 table).
+enum class Regime {
+  kFp32,       // fp32 weights, grads, states
+  kAmp,        // torch.autocast over an fp32 model: 4 + 4 + states, +2 B/param cast cache
+  kDeepSpeed,  // DeepSpeed fp16/bf16 ZeRO-1/2 or offload: 2 + 2 + (4 master + states)
+  kMegatron,   // Megatron bf16 + fp32 main grads/params: 2 + 4 + (4 master + states)
+  kPureBf16,   // bf16 weights, grads and optimizer states (LitGPT bf16-true)
+  kFp8,        // Transformer Engine fp8: Megatron states + cached fp8 weight copy
+};
+
+/// Bytes per parameter of one class of parameters.
+struct Rates {
+  double weight = 0;     // persistent weight storage
+  double grad = 0;       // gradient buffer
+  double master = 0;     // fp32 master copy (optimizer kind)
+  double state = 0;      // optimizer moments (optimizer kind)
+  double cast = 0;       // transient compute copy alive from forward to its backward
+  double step_temp = 0;  // optimizer-step temporaries (foreach intermediates)
+};
+
+/// Model shape used by the activation model (per model replica, before any parallelism).
+struct Shape {
+  bool known = false;     // a transformer layer stack is known (given or inferred)
+  bool inferred = false;  // shape inferred from the parameter count (warned)
+  double layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, ffn = 0, vocab = 0;
+  bool swiglu = true, layernorm = false, dropout = false, bias = false;
+  catalog::ModelKind kind = catalog::ModelKind::kDecoder;
+  // MoE
+  double experts = 0, experts_active = 0, moe_ffn = 0, shared_ffn = 0;
+  double moe_layers = 0;  // layers with experts
+};
+
+/// Parameter classes of one model replica (before TP/PP/EP/ZeRO division).
+struct Params {
+  double total = 0;      // all parameters of the trained network
+  double embedding = 0;  // input embedding + learned positions
+  double lm_head = 0;    // untied output projection
+  double final_norm = 0;
+  double per_layer = 0;           // average layer (attention, MLP / experts, norms)
+  double expert_per_layer = 0;    // average expert-MLP params per layer (divided by ep)
+  double norms_per_layer = 0;     // norm (and bias) params, not quantised by QLoRA
+  double largest_linear = 0;      // biggest weight matrix (dequant buffer)
+  double largest_tensor = 0;      // biggest parameter tensor (per-tensor optimizer temporaries)
+  double adafactor_fraction = 0;  // Adafactor state elements per parameter
+};
+
+/// What trains and how (per replica).
+struct MethodTerms {
+  workload::Method kind = workload::Method::kFull;
+  bool adapters = false;        // lora / qlora
+  bool quantized = false;       // qlora: layer linears stored quantised
+  double quant_bytes = 0;       // bytes per quantised parameter (NF4: 0.5 + block constants)
+  double trainable_layers = 0;  // freeze: last layers that train
+  // LoRA adapters (params), by where they live.
+  double adapter_per_layer = 0;
+  double adapter_head = 0;   // on lm_head (last stage)
+  double adapter_embed = 0;  // on the embedding (first stage)
+  // Saved-tensor effects of adapters, per token of one layer.
+  double adapter_rank_sum = 0;     // sum of r over adapted modules (A outputs saved by B)
+  double adapter_dropout_din = 0;  // sum of d_in over adapted modules when lora_dropout > 0
+  // Which linear inputs must be saved for a weight (or adapter) gradient.
+  bool qkv_trains = true, o_trains = true, mlp_in_trains = true, down_trains = true;
+  bool head_trains = true, norms_train = true;
+  int unknown_targets = 0;  // LoRA target names that match no linear (warned)
+};
+
+/// Diffusion pipeline pieces besides the trained denoiser (MODELLING.md section 9).
+struct Diffusion {
+  bool active = false;
+  bool unet = false;               // convolutional denoiser without a layer shape
+  double latent_pixels = 0;        // (resolution / 8)^2 per image
+  double image_pixels = 0;         // resolution^2
+  double text_encoder_params = 0;  // resident (not cached) frozen text encoders
+  double trained_text_encoder_params = 0;
+  double vae_params = 0;              // resident VAE (latents not cached)
+  double frozen_bytes_per_param = 2;  // 16-bit, or 1 with fp8_base
+  double block_swap = 0;              // fraction of denoiser weights streamed from host
+};
+
+/// Everything the estimator derives once from the scenario.
+struct Setup {
+  Stack stack = Stack::kPyTorch;
+  Regime regime = Regime::kAmp;
+  workload::Precision precision = workload::Precision::kBf16Mixed;
+  workload::Optimizer optimizer = workload::Optimizer::kAdamW;
+  workload::Attention attention = workload::Attention::kFlash;
+  workload::Checkpointing ckpt = workload::Checkpointing::kNone;
+  bool activation_offload = false;
+  bool chunked_loss = false;
+  bool optimizer_in_backward = false;
+  bool paged = false;  // optimizer state in CUDA unified memory
+  // Parallel layout
+  int tp = 1, pp = 1, vpp = 1, cp = 1, ep = 1, dp = 1, shard = 1, zero = 0;
+  int gpus = 1, gpus_per_node = 1;
+  bool sp = false;
+  workload::Offload offload = workload::Offload::kNone;
+  // Batch
+  double b = 1;  // sequences (images) per micro-batch
+  double s = 1;  // tokens per sequence held by one GPU (after context parallel)
+  double m = 1;  // micro-batches per optimizer step
+  // Element sizes (bytes)
+  double e_act = 2;      // activations (linear outputs, intermediates)
+  double e_res = 2;      // residual stream / norm inputs
+  double e_compute = 2;  // compute copy of weights (gather buffers)
+  bool amp = false;      // torch.autocast active (fp32 softmax / layer_norm / loss)
+  Shape shape;
+  Params params;
+  MethodTerms method;
+  Diffusion diffusion;
+};
+
+/// Derives the setup. `explain` gets warnings for inferred shapes and unknown targets.
+Setup MakeSetup(const workload::Scenario& s, Explanation* explain);
+
+// ---- model states (model_states.cc) ----
+
+/// A pipeline stage as one GPU sees it.
+struct Stage {
+  bool first = true, last = true;
+  double layers = 0;        // transformer layers on this stage
+  double layers_after = 0;  // layers of later stages (freeze: which layers train)
+  double in_flight = 1;     // micro-batches whose activations the stage holds
+};
+
+/// Model-state bytes of one GPU of a stage, by kind and lifetime.
+struct States {
+  double weights = 0;            // persistent on the GPU (incl. frozen / quantised / adapters)
+  double weights_transient = 0;  // autocast / fp8 casts, dequant buffer, ZeRO-3 gathers
+  double weights_buffers = 0;    // the part of weights_transient alive through backward
+  double gradients = 0;          // full gradient buffers at the end of backward (incl. DDP buckets)
+  double gradients_fwd = 0;      // alive during the forward (accumulation, persistent buffers)
+  double gradients_bwd_unit = 0;  // unsharded unit gradient before reduce-scatter (ZeRO-3)
+  double optimizer = 0;           // optimizer state + master weights on the GPU
+  double optimizer_step = 0;      // step temporaries
+  double paged = 0;               // optimizer state in unified memory (outside torch)
+  double host = 0;                // bytes kept in host RAM (offload, block swap)
+  double trainable_params = 0;    // per replica
+  double total_params = 0;        // per replica (incl. adapters and resident components)
+  Rates trainable, adapter;       // rates used (for explain)
+  double frozen_rate = 0;
+};
+
+/// Rates of trainable (full) parameters for the setup's regime and optimizer.
+Rates TrainableRates(const Setup& st);
+/// Rates of LoRA adapters (PEFT keeps them fp32 unless the whole model is bf16).
+Rates AdapterRates(const Setup& st);
+/// Model states on one GPU of `stage`.
+States StageStates(const Setup& st, const Stage& stage);
+
+// ---- activations (activations.cc) ----
+
+/// One transformer layer as one GPU computes it (sizes per GPU after TP/CP).
+struct LayerSpec {
+  Stack stack = Stack::kPyTorch;
+  workload::Attention attention = workload::Attention::kFlash;
+  double s = 0, b = 0, h = 0, a = 0, k = 0, d = 0, f = 0;  // f: dense MLP width
+  double t = 1;                                            // tensor-parallel size
+  bool sp = false;  // sequence parallel: replicated tensors divided by t
+  bool swiglu = true, layernorm = false, dropout = false;
+  double e_act = 2, e_res = 2;
+  bool amp = false;         // autocast: layer_norm and softmax saved in fp32
+  bool fp8_inputs = false;  // Transformer Engine saves linear inputs in fp8
+  bool qkv_trains = true, o_trains = true, mlp_in_trains = true, down_trains = true;
+  bool norms_train = true;
+  double adapter_rank_sum = 0, adapter_dropout_din = 0;
+  // MoE (experts > 1): routed tokens per GPU = experts_active * capacity * s * b.
+  double experts = 0, experts_active = 0, moe_ffn = 0, shared_ffn = 0;
+  bool adaln = false;  // diffusion transformer: adaLN modulation input saved
+};
+
+/// Bytes of one layer for one micro-batch.
+struct LayerBytes {
+  double saved = 0;          // tensors saved for backward (no recomputation)
+  double score_saved = 0;    // the part of `saved` in s x s tensors (selective drops it)
+  double input = 0;          // the layer input (what full checkpointing keeps)
+  double fwd_transient = 0;  // working set while the layer runs forward
+  double bwd_transient = 0;  // working set while the layer runs backward (gradients)
+};
+
+LayerBytes LayerActivationBytes(const LayerSpec& l);
+
+/// Logits and loss of one micro-batch (MODELLING.md section 4).
+struct LogitBytes {
+  double fwd = 0;  // peak at the end of forward
+  double bwd = 0;  // peak at the start of backward (dlogits)
+};
+
+/// Activations of one GPU of a stage (all in-flight micro-batches).
+struct Activations {
+  double saved = 0;          // at the end of forward (incl. per-micro-batch extras)
+  double extras = 0;         // part of `saved` outside the layers (ids, final norm, ...)
+  double fwd_transient = 0;  // a layer's forward working set
+  double bwd_transient = 0;  // a layer's backward working set (+ recompute for full ckpt)
+  double host = 0;           // offloaded to host memory
+  LogitBytes logits;
+  LayerBytes layer;  // one average layer, one micro-batch (for explain)
+  LayerSpec spec;    // the layer as computed (for explain)
+};
+
+Activations StageActivations(const Setup& st, const Stage& stage);
+
+// ---- diffusion (diffusion_memory.cc) ----
+
+/// Fills Setup::diffusion and the token count of a diffusion scenario.
+void SetupDiffusion(const workload::Scenario& s, Setup& st, Explanation* explain);
+/// Saved activation bytes of a convolutional UNet for one micro-batch (no shape known).
+double UnetActivationBytes(const Setup& st);
+/// Transient bytes of encoding images to latents in the step (0 when latents are cached).
+double VaeEncodeTransientBytes(const Setup& st);
+
+}  // namespace gpuadv::estimate::mem

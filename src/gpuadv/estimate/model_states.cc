@@ -1,0 +1,323 @@
+// Model states per GPU: weights, gradients, optimizer state and their transients
+// (MODELLING.md section 2). Parameters are split into classes (trainable, frozen 16-bit,
+// quantised, LoRA adapters), each with its bytes per parameter, then divided by tensor /
+// pipeline / expert parallelism and sharded by ZeRO / FSDP over the data-parallel group.
+#include <algorithm>
+#include <cmath>
+
+#include "gpuadv/estimate/memory_terms.h"
+
+namespace gpuadv::estimate::mem {
+namespace {
+
+using workload::Optimizer;
+
+constexpr double kFp32Bytes = 4;
+constexpr double k16BitBytes = 2;
+// torch.autocast caches the 16-bit cast of every fp32 parameter it uses; the casts are
+// saved for backward, so ~2 B/param live from the end of forward until each layer's
+// backward (MODELLING.md section 2, AMP row).
+constexpr double kAutocastCastBytes = 2;
+// Transformer Engine caches an fp8 copy of each weight for the step (MODELLING.md section 2,
+// fp8-mixed row; section 3 "fp8").
+constexpr double kFp8CastBytes = 1;
+// bitsandbytes blockwise 8-bit optimizers: uint8 state + one fp32 absmax per block of 256
+// (bitsandbytes >= 0.44 `blocksize=256`; Dettmers et al. 2022): 1 + 4/256 B per state.
+constexpr double kBnb8BitBlock = 256;
+// ZeRO-3 / FSDP keep the current and the prefetched unit unsharded (FSDP1
+// limit_all_gathers, FSDP2 prefetch of one module; MODELLING.md section 2 "Gather buffers").
+constexpr double kGatheredUnits = 2;
+// Adafactor (HF) and Lion (lion-pytorch) step one tensor at a time and allocate fp32
+// intermediates of its size (update, squared gradient): two tensor-sized buffers.
+constexpr double kPerTensorStepBuffers = 2;
+
+// Optimizer state bytes per trainable parameter; `sd` is the state dtype size.
+double StateBytes(Optimizer o, double sd, double adafactor_fraction) {
+  switch (o) {
+    case Optimizer::kAdamW:
+      return 2 * sd;
+    case Optimizer::kPagedAdamW:
+      return 2 * kFp32Bytes;  // bnb 32-bit states are fp32
+    case Optimizer::kAdamW8bit:
+    case Optimizer::kPagedAdamW8bit:
+      return 2 * (1 + kFp32Bytes / kBnb8BitBlock);
+    case Optimizer::kSgd:
+      return sd;  // momentum buffer
+    case Optimizer::kLion:
+      return sd;  // one momentum
+    case Optimizer::kAdafactor:
+      return kFp32Bytes * adafactor_fraction;  // factored, fp32
+  }
+  return 2 * sd;
+}
+
+// torch.optim AdamW with foreach (the default on CUDA when not fused) materialises
+// `_foreach_sqrt(exp_avg_sq)`: one state-sized list at the step (torch.optim docs, "foreach
+// ... uses more peak memory"). Fused DeepSpeed/Megatron/bitsandbytes kernels do not.
+double ForeachTemp(const Setup& st, double sd) {
+  if (st.optimizer != Optimizer::kAdamW) return 0;
+  if (st.regime == Regime::kDeepSpeed || st.regime == Regime::kMegatron ||
+      st.regime == Regime::kFp8)
+    return 0;
+  return sd;
+}
+
+// One class of parameters on this GPU: stage amount and the largest single layer's amount
+// (the ZeRO-3 gather unit).
+struct Amount {
+  double stage = 0;
+  double layer = 0;
+};
+
+}  // namespace
+
+Rates TrainableRates(const Setup& st) {
+  Rates r;
+  double sd = kFp32Bytes;
+  switch (st.regime) {
+    case Regime::kFp32:
+      r.weight = r.grad = kFp32Bytes;
+      break;
+    case Regime::kAmp:
+      r.weight = r.grad = kFp32Bytes;
+      // FSDP (ZeRO-3) MixedPrecision gathers 16-bit params instead of autocast casts.
+      r.cast = st.zero == 3 ? 0 : kAutocastCastBytes;
+      break;
+    case Regime::kDeepSpeed:
+      r.weight = r.grad = k16BitBytes;
+      r.master = kFp32Bytes;
+      break;
+    case Regime::kMegatron:
+      r.weight = k16BitBytes;
+      r.grad = r.master = kFp32Bytes;
+      break;
+    case Regime::kFp8:
+      r.weight = k16BitBytes;
+      r.grad = r.master = kFp32Bytes;
+      r.cast = kFp8CastBytes;
+      break;
+    case Regime::kPureBf16:
+      r.weight = r.grad = sd = k16BitBytes;
+      break;
+  }
+  r.state = StateBytes(st.optimizer, sd, st.params.adafactor_fraction);
+  r.step_temp = ForeachTemp(st, sd);
+  return r;
+}
+
+Rates AdapterRates(const Setup& st) {
+  // PEFT >= 0.12 keeps adapters fp32 (autocast_adapter_dtype=True) under mixed precision;
+  // a pure-bf16 model (LitGPT bf16-true) has bf16 adapters and bf16 AdamW states.
+  Rates r;
+  const bool bf16 = st.regime == Regime::kPureBf16;
+  const double sd = bf16 ? k16BitBytes : kFp32Bytes;
+  r.weight = r.grad = sd;
+  r.cast = st.amp && !bf16 ? kAutocastCastBytes : 0;
+  r.state = StateBytes(st.optimizer, sd, 1.0);
+  r.step_temp = st.optimizer == Optimizer::kAdamW ? sd : 0;
+  return r;
+}
+
+States StageStates(const Setup& st, const Stage& stage) {
+  States out;
+  const Params& p = st.params;
+  const MethodTerms& me = st.method;
+  const Diffusion& dif = st.diffusion;
+  const double t = st.tp, e = st.ep;
+  const double n = st.shard, n_expert = std::max(1.0, static_cast<double>(st.shard) / e);
+  const bool zero3 = st.zero == 3;
+  const bool offload_opt = st.offload != workload::Offload::kNone;
+  const bool offload_params = st.offload == workload::Offload::kOptimizerParams;
+  out.trainable = TrainableRates(st);
+  out.adapter = AdapterRates(st);
+  const Rates& rt = out.trainable;
+  const Rates& ra = out.adapter;
+  const bool fp32 = st.regime == Regime::kFp32;
+  const double frozen16 = fp32 ? kFp32Bytes : k16BitBytes;
+  // kohya --fp8_base stores the frozen denoiser base at 1 B/param (MODELLING.md section 9).
+  out.frozen_rate = me.adapters && dif.active ? dif.frozen_bytes_per_param : frozen16;
+
+  // Parameters on this GPU (TP divides every matrix; EP spreads experts).
+  const double expert_layer = p.expert_per_layer / (t * e);
+  const double dense_layer = (p.per_layer - p.expert_per_layer) / t;
+  const double layer = dense_layer + expert_layer;
+  const double expert_share = layer > 0 ? expert_layer / layer : 0;
+  const double edge =
+      (stage.first ? p.embedding / t : 0) +
+      (stage.last
+           ? (p.lm_head > 0 ? p.lm_head / t : (st.pp > 1 ? p.embedding / t : 0)) + p.final_norm
+           : 0);
+  const double body = stage.layers * layer;
+
+  // Split into classes (MODELLING.md section 2: LoRA, QLoRA, freeze).
+  Amount trainable, frozen, quant, adapter;
+  switch (me.kind) {
+    case workload::Method::kPretrain:
+    case workload::Method::kFull:
+      trainable = {body + edge, layer};
+      break;
+    case workload::Method::kFreeze: {
+      const double k = std::clamp(me.trainable_layers - stage.layers_after, 0.0, stage.layers);
+      trainable = {k * layer, k > 0 ? layer : 0};
+      frozen = {body - trainable.stage + edge, layer};
+      break;
+    }
+    case workload::Method::kLora:
+    case workload::Method::kQlora: {
+      const double per_layer_adapter = me.adapter_per_layer / t;
+      adapter = {stage.layers * per_layer_adapter + (stage.last ? me.adapter_head / t : 0) +
+                     (stage.first ? me.adapter_embed / t : 0),
+                 per_layer_adapter};
+      if (me.quantized) {
+        const double q_layer = std::max(0.0, layer - p.norms_per_layer / t);
+        quant = {stage.layers * q_layer, q_layer};
+        frozen = {body - quant.stage + edge, layer - q_layer};
+      } else {
+        frozen = {body + edge, layer};
+      }
+      break;
+    }
+  }
+  // Diffusion: text encoders that train are full trainable params; resident frozen
+  // components are replicated on every GPU (MODELLING.md section 9).
+  trainable.stage += dif.trained_text_encoder_params;
+  const double components = (dif.text_encoder_params - dif.trained_text_encoder_params) *
+                                (me.adapters ? dif.frozen_bytes_per_param : frozen16) +
+                            dif.vae_params * k16BitBytes;
+
+  // ZeRO divisors (Rajbhandari et al. 2020): stage 1 optimizer, 2 + gradients, 3 + params.
+  const auto shard = [&](double amount, bool on) {
+    if (!on) return amount;
+    return amount * ((1 - expert_share) / n + expert_share / n_expert);
+  };
+  const double t_w = shard(trainable.stage, zero3), t_g = shard(trainable.stage, st.zero >= 2),
+               t_o = shard(trainable.stage, st.zero >= 1);
+  const double a_w = shard(adapter.stage, zero3), a_g = shard(adapter.stage, st.zero >= 2),
+               a_o = shard(adapter.stage, st.zero >= 1);
+
+  // Weights.
+  double weights = t_w * rt.weight + a_w * ra.weight +
+                   shard(frozen.stage, zero3) * out.frozen_rate +
+                   shard(quant.stage, zero3) * me.quant_bytes;
+  if (offload_params) {  // ZeRO-Infinity / FSDP CPUOffload: params live in host RAM
+    out.host += weights;
+    weights = 0;
+  }
+  if (dif.block_swap > 0 && !offload_params) {  // blocks streamed from host (kohya)
+    const double swapped = dif.block_swap * body / std::max(1.0, body + edge) * weights;
+    out.host += swapped;
+    weights -= swapped;
+    out.weights_transient += weights / std::max(1.0, stage.layers);  // the block in flight
+  }
+  out.weights = weights + components;
+
+  // Transient weight copies: autocast / fp8 casts of trainable params, QLoRA dequant buffer,
+  // ZeRO-3 / offloaded-params gather buffers (current + prefetched unit + root).
+  double casts = trainable.stage * rt.cast + adapter.stage * ra.cast;
+  double buffers = 0;
+  if (me.quantized) buffers += st.e_compute * p.largest_linear / t;  // bitsandbytes dequant
+  double unit_grad = 0;
+  if (zero3 || offload_params) {
+    const double unit = trainable.layer * st.e_compute + frozen.layer * out.frozen_rate +
+                        quant.layer * me.quant_bytes + adapter.layer * ra.weight;
+    const double root =
+        edge * (trainable.stage > 0 && me.kind != workload::Method::kFreeze ? st.e_compute
+                                                                            : out.frozen_rate);
+    buffers += kGatheredUnits * unit + root;
+    const bool root_trains =
+        me.kind == workload::Method::kFull || me.kind == workload::Method::kPretrain;
+    unit_grad = trainable.layer * st.e_compute + adapter.layer * ra.grad +
+                (root_trains ? edge * st.e_compute : 0);
+  }
+  out.weights_transient += casts + buffers;
+  out.weights_buffers = buffers;
+
+  // Gradients.
+  double grads = t_g * rt.grad + a_g * ra.grad;
+  if (offload_params) grads = 0;  // reduced into host memory per unit
+  // FSDP accumulates over micro-batches under no_sync (accelerate, Fabric): every rank keeps
+  // full unsharded gradients until the last micro-batch, and a unit mixing frozen and
+  // trainable params (LoRA) gets gradients for all of them (torch FSDP docs: no_sync
+  // "will accumulate the full model gradients"; mixed requires_grad "gradient memory ...
+  // equivalent to not freezing those parameters").
+  if (zero3 && !offload_params && st.stack == Stack::kPyTorch && st.m > 1 &&
+      !st.optimizer_in_backward) {
+    double units = 0;
+    switch (me.kind) {
+      case workload::Method::kPretrain:
+      case workload::Method::kFull:
+        units = body + edge;
+        break;
+      case workload::Method::kFreeze:
+        units = trainable.stage;
+        break;
+      case workload::Method::kLora:
+      case workload::Method::kQlora:
+        units = (me.adapter_per_layer > 0 ? body : 0) +
+                (me.adapter_head + me.adapter_embed > 0 ? edge : 0);
+        break;
+    }
+    grads = units * st.e_compute + a_g * ra.grad;
+  }
+  // PyTorch DDP copies gradients into flat buckets covering all params (bucket_cap_mb=25,
+  // gradient_as_bucket_view=False): one more gradient-sized buffer (MODELLING.md section 2).
+  double bucket = 0;
+  if (st.stack == Stack::kPyTorch && st.zero == 0 && st.dp > 1 && !offload_opt)
+    bucket = trainable.stage * rt.grad + adapter.stage * ra.grad;
+  if (st.optimizer_in_backward) {
+    // The step runs per parameter inside backward: only a unit's gradients exist at once.
+    grads = trainable.layer * rt.grad + adapter.layer * ra.grad;
+    bucket = 0;
+  }
+  out.gradients = grads + bucket;
+  out.gradients_bwd_unit = unit_grad;
+  // Gradients alive in the forward: persistent buffers (Megatron main_grad, DeepSpeed
+  // partitions, DDP buckets) or accumulation over micro-batches; zero_grad(set_to_none)
+  // frees them before the first micro-batch otherwise (MODELLING.md section 5).
+  const bool persistent = st.regime == Regime::kMegatron || st.regime == Regime::kFp8 ||
+                          st.regime == Regime::kDeepSpeed;
+  if (st.optimizer_in_backward)
+    out.gradients_fwd = 0;
+  else if (persistent || st.m > 1)
+    out.gradients_fwd = out.gradients;
+  else
+    out.gradients_fwd = bucket;
+
+  // Optimizer state (+ fp32 master) and its step temporaries.
+  const double opt_state = t_o * (rt.master + rt.state) + a_o * (ra.master + ra.state);
+  if (offload_opt) {
+    // ZeRO-Offload: master, moments and fp32 gradients in host RAM.
+    out.host += opt_state + (t_o + a_o) * kFp32Bytes;
+  } else if (st.paged) {
+    out.paged = opt_state;  // CUDA unified memory, outside the caching allocator
+  } else {
+    out.optimizer = opt_state;
+    out.optimizer_step = t_o * rt.step_temp + a_o * ra.step_temp;
+    if (st.optimizer == Optimizer::kAdafactor || st.optimizer == Optimizer::kLion)
+      out.optimizer_step += kPerTensorStepBuffers * kFp32Bytes *
+                            std::min(p.largest_tensor / t, trainable.stage + adapter.stage);
+  }
+
+  // Parameter counts per replica.
+  const double adapters_total =
+      me.adapter_per_layer * std::max(1.0, st.shape.layers) + me.adapter_head + me.adapter_embed;
+  out.total_params =
+      p.total + (me.adapters ? adapters_total : 0) + dif.text_encoder_params + dif.vae_params;
+  switch (me.kind) {
+    case workload::Method::kPretrain:
+    case workload::Method::kFull:
+      out.trainable_params = p.total;
+      break;
+    case workload::Method::kFreeze:
+      out.trainable_params = me.trainable_layers * p.per_layer;
+      break;
+    case workload::Method::kLora:
+    case workload::Method::kQlora:
+      out.trainable_params = adapters_total;
+      break;
+  }
+  out.trainable_params += dif.trained_text_encoder_params;
+  return out;
+}
+
+}  // namespace gpuadv::estimate::mem

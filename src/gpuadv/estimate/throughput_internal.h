@@ -1,0 +1,180 @@
+#pragma once
+// Internal pieces of the throughput estimator (C4; MODELLING.md sections 6-8), shared by
+// flops.cc, compute_time.cc, communication.cc and throughput.cc. Not a public interface.
+//
+// Contract: every function here is a pure function of its arguments; none allocates or
+// formats strings unless it is handed a non-null Explanation (the planner calls the
+// estimator ~1M times/s with explain == nullptr).
+#include <string>
+#include <vector>
+
+#include "gpuadv/catalog/param_count.h"
+#include "gpuadv/core/explain.h"
+#include "gpuadv/estimate/efficiency.h"
+#include "gpuadv/workload/scenario.h"
+
+namespace gpuadv::estimate::detail {
+
+/// The parallel layout and batch shape of one GPU, derived once from the scenario.
+struct Layout {
+  int tp = 1, pp = 1, vpp = 1, cp = 1, ep = 1;
+  int dp = 1;     // data-parallel replicas (ep shares these ranks)
+  int shard = 1;  // ZeRO/FSDP shard group (dp, or shard_group for HSDP)
+  int zero = 0;
+  int count = 1;  // GPUs per node
+  int nodes = 1;
+  int gpus = 1;
+  long long micro_batches = 1;  // m: micro-batches per optimizer step per pipeline
+  double b = 1;                 // sequences per micro-batch
+  double s = 1;                 // sequence length (tokens)
+  double tokens_mb = 1;         // b*s/cp: tokens one GPU holds per micro-batch
+  double layers_stage = 1;      // L/pp (average; the last stage also holds the lm_head)
+  bool sequence_parallel = false;
+};
+
+Layout MakeLayout(const workload::Scenario& s);
+
+/// What trains and how gradients flow (MODELLING section 6).
+struct Regime {
+  bool adapters = false;     // lora / qlora: frozen base, trained low-rank adapters
+  bool quantized = false;    // qlora: 4-bit base weights dequantised per use
+  int layers = 0;            // L
+  int trainable_layers = 0;  // layers whose weights get dW (L; k for freeze; 0 for adapters)
+  int backprop_layers = 0;   // layers that need dX (L; k for freeze)
+  bool causal = true;        // decoder attention mask (kernels skip half the blocks)
+  bool lm_head = true;       // a vocabulary projection + loss (decoders)
+  bool full_recompute = false;
+  bool selective_recompute = false;
+};
+
+Regime MakeRegime(const workload::Scenario& s);
+
+/// Parameter figures the estimator uses (all per whole model unless named _local).
+struct ModelFigures {
+  catalog::ParamCounts counts;
+  std::vector<catalog::LinearShape> linears;  // one layer's linear modules
+  double n_model = 0;                // PaLM N: non-embedding (active) params + lm_head matmul
+  double n_head = 0;                 // lm_head matmul weights (V*h) when the model has one, else 0
+  double n_layer_linear_active = 0;  // active linear weights of one layer
+  double n_adapter = 0;              // LoRA adapter params, whole model
+  double n_adapter_active = 0;       // per token (MoE: active experts only)
+  double n_trainable = 0;            // params with gradients, whole model
+  double n_expert = 0;               // expert linear weights, whole model (sharded by ep)
+  int adapted_linears = 0;           // linear modules per layer that carry an adapter
+  bool adapter_targets_matched = true;
+};
+
+ModelFigures MakeModelFigures(const workload::Scenario& s, const Regime& g);
+
+/// Does the LoRA config put an adapter on this linear module?
+bool IsAdapterTarget(const workload::LoraConfig& lora, const catalog::LinearShape& l);
+
+/// FLOPs per token (MODELLING section 6).
+struct FlopsPerToken {
+  double model = 0;      // MFU numerator: PaLM 6N + 12LHQT (4N + 6N_lora for adapters)
+  double hardware = 0;   // executed incl. recomputation, attention counted non-causal
+  double attention = 0;  // 12*L*H*Q*T (full, non-causal)
+};
+
+FlopsPerToken CountFlops(const workload::Scenario& s, const Regime& g, const ModelFigures& f);
+
+/// Achievable rates of one GPU for this precision (MODELLING section 7).
+struct Rates {
+  double linear_peak = 0;   // FLOP/s of the linear-layer GEMMs (fp8 GEMMs for fp8-mixed)
+  double tensor_peak = 0;   // FLOP/s of 16-bit (or fp32) GEMMs: attention, lm_head, adapters
+  double mfu_peak = 0;      // dense 16-bit tensor peak (MFU denominator)
+  double bandwidth = 0;     // achievable bytes/s: datasheet * mem_eta
+  double act_bytes = 2;     // bytes per activation / weight element in GEMMs (4 for fp32)
+  double linear_bytes = 2;  // bytes per element of the linear GEMM operands (1 for fp8)
+  const ArchEfficiency* eff = nullptr;
+};
+
+/// Picks the peaks; warns (when explain) about unknown peaks or unsupported types.
+Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Explanation* explain);
+
+/// Roofline time of one GEMM (M x K) * (K x N): max(2MNK / (peak * eta(x)), bytes / BW),
+/// eta(x) = eta_max * x / (x + x_half) (MODELLING section 7 "Size dependence").
+double GemmTime(double m, double k, double n, double peak, double elem_bytes, const Rates& r);
+
+/// Per-GPU time of one micro-batch, by phase, before communication.
+struct MicroBatchTime {
+  double compute_fwd = 0;    // GEMMs + attention, forward
+  double compute_bwd = 0;    // backward (dX, dW) + recomputed forward
+  double memory_fwd = 0;     // memory-bound kernels, forward
+  double memory_bwd = 0;     // memory-bound kernels, backward + recompute + dequantisation
+  double launch_excess = 0;  // host launch time not hidden by GPU work
+  double attention = 0;      // attention-core share of compute (context-parallel overlap)
+  double Forward() const { return compute_fwd + memory_fwd; }
+  double Backward() const { return compute_bwd + memory_bwd; }
+  double Total() const { return Forward() + Backward() + launch_excess; }
+};
+
+MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                                 const ModelFigures& f, const Rates& r,
+                                 const GlobalEfficiency& glob);
+
+/// Optimizer-step bytes moved per trainable parameter (MODELLING section 7).
+double OptimizerBytesPerParam(const workload::Scenario& s);
+
+/// One communication path: achievable bus bandwidth (bytes/s, per GPU, per direction),
+/// per-step latency, and whether comm can overlap with compute at the fast-fabric rate.
+struct Link {
+  double busbw = 0;
+  double alpha_s = 0;
+  bool fast = true;  // NVLink / InfiniBand class (overlap_eta); false: PCIe / host memory
+  bool cross_node = false;
+};
+
+/// The links of this machine (MODELLING section 8).
+struct Topology {
+  Link intra;                   // GPU-GPU inside a node
+  double nic_bytes_per_s = 0;   // achievable per-GPU network bandwidth
+  double pcie_bytes_per_s = 0;  // achievable host<->GPU bandwidth per GPU (offload)
+  double host_bytes_per_s = 0;  // achievable host DRAM bandwidth per GPU (CPU optimizer)
+  bool nvlink = false;
+  bool host_staged = false;  // no P2P: collectives go through host memory
+};
+
+Topology ResolveTopology(const workload::Scenario& s, Explanation* explain);
+
+/// The link a collective over `n` ranks uses when consecutive members are `stride` ranks
+/// apart (ranks numbered tp fastest, then cp, dp, pp: Megatron order). Across nodes the
+/// ring is bounded by the slower of NVLink and the NICs of the group's members in a node.
+Link GroupLink(const Topology& t, const Layout& lay, int n, int stride);
+
+/// Ring collective time: alpha * steps + S * F / busbw, with F = 2(n-1)/n (all-reduce) or
+/// (n-1)/n (all-gather, reduce-scatter); S = full (unsharded) bytes.
+double AllReduceTime(double bytes, int n, const Link& l);
+double AllGatherTime(double bytes, int n, const Link& l);
+
+/// Ring traffic factors (nccl-tests doc/PERFORMANCE.md).
+inline double AllReduceFactor(int n) { return n > 1 ? 2.0 * (n - 1) / n : 0.0; }
+inline double AllGatherFactor(int n) { return n > 1 ? static_cast<double>(n - 1) / n : 0.0; }
+
+/// Pipeline bubble fraction (Narayanan et al. 2021 section 2.2): (p-1)/(v*m).
+inline double BubbleFraction(int p, int v, long long m) {
+  if (p <= 1) return 0.0;
+  return static_cast<double>(p - 1) / (static_cast<double>(v < 1 ? 1 : v) * (m < 1 ? 1 : m));
+}
+
+/// Exposed communication of one step, split by when it happens.
+struct CommTime {
+  double per_micro_batch = 0;  // exposed on every micro-batch (TP, PP, CP, EP, ZeRO-2/3)
+  double per_step = 0;         // exposed once per step (DP gradient all-reduce)
+  double dp_total = 0;         // unhidden DP/ZeRO collective time (for explain)
+  double tp_total = 0;         // TP collective time per micro-batch
+};
+
+CommTime Communication(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                       const ModelFigures& f, const Topology& topo, const MicroBatchTime& mb,
+                       const GlobalEfficiency& glob, Explanation* explain);
+
+/// Exposed host<->device offload time of one step (ZeRO-Offload; MODELLING sections 2, 7).
+double OffloadTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                   const ModelFigures& f, const Topology& topo, const MicroBatchTime& mb,
+                   const GlobalEfficiency& glob, Explanation* explain);
+
+/// "%.3g" formatting for explain lines (only called with a non-null Explanation).
+std::string Num(double v);
+
+}  // namespace gpuadv::estimate::detail

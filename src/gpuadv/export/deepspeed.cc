@@ -1,0 +1,99 @@
+// DeepSpeed config JSON. Keys as documented in deepspeedai/DeepSpeed
+// docs/_pages/config-json.md (deepspeed.ai/docs/config-json): batch size parameters,
+// fp16 / bf16, gradient_clipping, zero_optimization with offload_optimizer / offload_param.
+#include "gpuadv/export/config_tree.h"
+#include "gpuadv/export/writers.h"
+
+namespace gpuadv::launch {
+namespace {
+
+using workload::Checkpointing;
+using workload::Offload;
+using workload::Precision;
+
+void Precision16(const workload::Scenario& s, ConfigNode* root, std::vector<std::string>* notes) {
+  const int zero = s.parallelism.zero;
+  switch (s.training.precision) {
+    case Precision::kFp16Mixed: {
+      ConfigNode& fp16 = root->Object("fp16");
+      fp16.Bool("enabled", true);
+      fp16.Int("loss_scale", 0);  // dynamic loss scaling
+      fp16.Int("initial_scale_power", 16);
+      break;
+    }
+    case Precision::kBf16Mixed:
+      root->Object("bf16").Bool("enabled", true);
+      break;
+    case Precision::kFp8Mixed:
+      root->Object("bf16").Bool("enabled", true);
+      notes->push_back("fp8: DeepSpeed's config has no fp8 switch; wrap the linear layers with "
+                       "Transformer Engine in the model (bf16 elsewhere)");
+      break;
+    case Precision::kBf16: {
+      ConfigNode& bf16 = root->Object("bf16");
+      bf16.Bool("enabled", true);
+      if (zero >= 1) {
+        // Pure bf16: bf16 master weights, gradients and optimizer states (ZeRO 1-3).
+        bf16.Bool("bf16_master_weights_and_grads", true);
+        bf16.Bool("bf16_optimizer_states", true);
+      } else {
+        notes->push_back("pure bf16 master weights need ZeRO 1-3 in DeepSpeed: this config "
+                         "keeps fp32 master weights");
+      }
+      break;
+    }
+    case Precision::kFp32:
+      break;
+  }
+}
+
+}  // namespace
+
+LaunchConfig WriteDeepSpeed(const workload::Scenario& s) {
+  LaunchConfig out;
+  out.engine = Engine::kDeepSpeed;
+  out.file_name = "ds_config.json";
+  const auto& p = s.parallelism;
+  ConfigNode root;
+  root.Int("train_batch_size", s.GlobalBatch());
+  root.Int("train_micro_batch_size_per_gpu", s.training.micro_batch);
+  root.Int("gradient_accumulation_steps", s.MicroBatchesPerStep());
+  root.Real("gradient_clipping", 1.0);
+  Precision16(s, &root, &out.notes);
+
+  ConfigNode& zero = root.Object("zero_optimization");
+  zero.Int("stage", p.zero);
+  if (p.zero >= 1) {
+    zero.Bool("overlap_comm", true);
+    zero.Bool("contiguous_gradients", true);
+    if (p.zero <= 2) zero.Bool("reduce_scatter", true);
+  }
+  if (p.zero == 3) zero.Bool("stage3_gather_16bit_weights_on_model_save", true);
+  if (p.offload != Offload::kNone) {
+    ConfigNode& opt = zero.Object("offload_optimizer");
+    opt.Str("device", "cpu");
+    opt.Bool("pin_memory", true);
+  }
+  if (p.offload == Offload::kOptimizerParams) {
+    ConfigNode& par = zero.Object("offload_param");
+    par.Str("device", "cpu");
+    par.Bool("pin_memory", true);
+  }
+  out.text = Json(root);
+  out.keys = KeyPaths(root);
+
+  const int nodes = s.hardware.nodes, count = s.hardware.count;
+  out.notes.insert(out.notes.begin(),
+                   "launch: deepspeed --num_nodes " + std::to_string(nodes) + " --num_gpus " +
+                       std::to_string(count) + " train.py --deepspeed " + out.file_name +
+                       (nodes > 1 ? " --hostfile hostfile" : ""));
+  if (s.training.activation_checkpointing == Checkpointing::kFull)
+    out.notes.push_back("activation checkpointing: call model.gradient_checkpointing_enable() "
+                        "(Hugging Face) or wrap each layer; the JSON has no switch for it");
+  if (s.training.method == workload::Method::kLora || s.training.method == workload::Method::kQlora)
+    out.notes.push_back("adapters: apply the PEFT LoRA config (rank " +
+                        std::to_string(s.training.lora.rank) + ") in the training script");
+  return out;
+}
+
+}  // namespace gpuadv::launch

@@ -1,0 +1,51 @@
+#pragma once
+// Launch configuration export (C10): the config an engine needs to run a plan. The module
+// lives in src/gpuadv/export; its namespace is `launch` because `export` is a C++ keyword.
+//
+//   deepspeed        DeepSpeed config JSON (deepspeed.ai/docs/config-json)
+//   accelerate-fsdp  Hugging Face accelerate config YAML with fsdp_config
+//   torchrun         a torchrun command line launching Megatron-LM's pretrain_gpt.py
+//   megatron         Megatron-LM arguments (megatron/training/arguments.py) as a bash array
+//
+// Each engine runs only part of the plan space (DeepSpeed and FSDP: data parallel with
+// ZeRO/FSDP only; Megatron-LM: no HSDP, ZeRO-2/3 through Megatron FSDP without pipeline
+// parallel), so `SpaceFor` narrows the planner's search to what the engine can launch.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gpuadv/core/enum_table.h"
+#include "gpuadv/plan/search_space.h"
+#include "gpuadv/workload/scenario.h"
+
+namespace gpuadv::launch {
+
+enum class Engine { kDeepSpeed, kAccelerateFsdp, kTorchrun, kMegatron };
+inline constexpr EnumEntry<Engine> kEngines[] = {
+    {"deepspeed", Engine::kDeepSpeed, "DeepSpeed config JSON (ZeRO 0-3, offload)"},
+    {"accelerate-fsdp", Engine::kAccelerateFsdp, "Hugging Face accelerate FSDP config YAML"},
+    {"torchrun", Engine::kTorchrun, "torchrun command line for Megatron-LM pretrain_gpt.py"},
+    {"megatron", Engine::kMegatron, "Megatron-LM arguments (TP/PP/VPP/CP/EP/SP, recompute)"},
+};
+
+/// The part of the plan space `engine` can launch for scenario `s`.
+plan::SpaceOptions SpaceFor(Engine engine, const workload::Scenario& s);
+
+/// Why `engine` cannot launch the layout and knobs of `s` as given, or nullopt.
+std::optional<std::string> Unsupported(Engine engine, const workload::Scenario& s);
+
+/// A written launch configuration.
+struct LaunchConfig {
+  Engine engine = Engine::kDeepSpeed;
+  std::string text;                // the file / command line, ready to save
+  std::string file_name;           // suggested name: ds_config.json, fsdp_config.yaml, ...
+  std::vector<std::string> keys;   // every key or flag emitted (dotted paths for JSON/YAML)
+  std::vector<std::string> notes;  // what the user still has to supply or do
+};
+
+/// Writes the launch configuration of `s`, a scenario whose parallelism and training knobs
+/// are the plan (plan::PlannedScenario). Contract: Unsupported(engine, s) is nullopt;
+/// otherwise throws InputError naming "--engine".
+LaunchConfig Export(Engine engine, const workload::Scenario& s);
+
+}  // namespace gpuadv::launch

@@ -1,0 +1,229 @@
+// Megatron-LM arguments and the torchrun command line that launches them. Flags as
+// defined in NVIDIA/Megatron-LM megatron/training/arguments.py; torchrun options as in the
+// PyTorch "torchrun (Elastic Launch)" documentation (docs.pytorch.org/docs/stable/elastic/run).
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "gpuadv/export/writers.h"
+
+namespace gpuadv::launch {
+namespace {
+
+using workload::Checkpointing;
+using workload::Offload;
+using workload::Precision;
+
+using Args = std::vector<std::pair<std::string, std::string>>;  // flag, value ("" = switch)
+
+void Model(const workload::Scenario& s, Args* a) {
+  const auto& m = s.model;
+  const auto n = [](long long v) { return std::to_string(v); };
+  a->emplace_back("--num-layers", n(m.layers));
+  a->emplace_back("--hidden-size", n(m.hidden));
+  if (m.ffn > 0) a->emplace_back("--ffn-hidden-size", n(m.ffn));
+  a->emplace_back("--num-attention-heads", n(m.heads));
+  if (m.KvHeads() < m.heads) {
+    a->emplace_back("--group-query-attention", "");
+    a->emplace_back("--num-query-groups", n(m.KvHeads()));
+  }
+  if (m.heads > 0 && m.HeadDim() != m.hidden / m.heads) a->emplace_back("--kv-channels", n(m.HeadDim()));
+  a->emplace_back("--seq-length", n(s.training.seq_len));
+  a->emplace_back("--max-position-embeddings",
+                  n(std::max<long long>(s.training.seq_len, m.max_seq_len)));
+  a->emplace_back("--position-embedding-type",
+                  m.position == catalog::PositionKind::kRope ? "rope" : "learned_absolute");
+  a->emplace_back("--normalization",
+                  m.norm == catalog::NormKind::kRmsNorm ? "RMSNorm" : "LayerNorm");
+  if (m.mlp == catalog::MlpKind::kSwiGlu) a->emplace_back("--swiglu", "");
+  if (!m.tied_embeddings) a->emplace_back("--untie-embeddings-and-output-weights", "");
+  if (!m.bias) a->emplace_back("--disable-bias-linear", "");
+  if (m.dropout == 0) {
+    a->emplace_back("--attention-dropout", "0");
+    a->emplace_back("--hidden-dropout", "0");
+  }
+  if (m.IsMoe()) {
+    a->emplace_back("--num-experts", n(m.experts));
+    a->emplace_back("--moe-router-topk", n(std::max(1, m.experts_active)));
+    a->emplace_back("--moe-ffn-hidden-size", n(m.moe_ffn > 0 ? m.moe_ffn : m.ffn));
+    if (m.moe_layer_freq > 1) a->emplace_back("--moe-layer-freq", n(m.moe_layer_freq));
+    if (m.shared_expert_ffn > 0)
+      a->emplace_back("--moe-shared-expert-intermediate-size", n(m.shared_expert_ffn));
+    if (s.parallelism.ep > 1) a->emplace_back("--moe-token-dispatcher-type", "alltoall");
+    if (s.training.precision != Precision::kFp16Mixed && s.training.precision != Precision::kFp32)
+      a->emplace_back("--moe-grouped-gemm", "");
+  }
+}
+
+void Parallel(const workload::Scenario& s, Args* a) {
+  const auto& p = s.parallelism;
+  const auto n = [](long long v) { return std::to_string(v); };
+  a->emplace_back("--tensor-model-parallel-size", n(p.tp));
+  a->emplace_back("--pipeline-model-parallel-size", n(p.pp));
+  if (p.vpp > 1)
+    a->emplace_back("--num-layers-per-virtual-pipeline-stage",
+                    n(s.model.layers / (p.pp * p.vpp)));
+  if (p.cp > 1) a->emplace_back("--context-parallel-size", n(p.cp));
+  if (p.ep > 1) a->emplace_back("--expert-model-parallel-size", n(p.ep));
+  if (p.sequence_parallel && p.tp > 1) {
+    a->emplace_back("--sequence-parallel", "");
+    // The estimator overlaps TP collectives with GEMMs under sequence parallel.
+    a->emplace_back("--tp-comm-overlap", "");
+  }
+  switch (p.zero) {
+    case 0:
+      a->emplace_back("--overlap-grad-reduce", "");
+      break;
+    case 1:
+      a->emplace_back("--use-distributed-optimizer", "");
+      a->emplace_back("--overlap-grad-reduce", "");
+      a->emplace_back("--overlap-param-gather", "");
+      break;
+    default:
+      a->emplace_back("--use-megatron-fsdp", "");
+      a->emplace_back("--data-parallel-sharding-strategy",
+                      p.zero >= 3 ? "optim_grads_params" : "optim_grads");
+      a->emplace_back("--ckpt-format", "fsdp_dtensor");
+      a->emplace_back("--overlap-grad-reduce", "");
+      a->emplace_back("--overlap-param-gather", "");
+      break;
+  }
+  if (p.offload == Offload::kOptimizer) {
+    a->emplace_back("--optimizer-cpu-offload", "");
+    a->emplace_back("--use-precision-aware-optimizer", "");
+  }
+}
+
+void Training(const workload::Scenario& s, Args* a, std::vector<std::string>* notes) {
+  const auto& t = s.training;
+  a->emplace_back("--micro-batch-size", std::to_string(t.micro_batch));
+  a->emplace_back("--global-batch-size", std::to_string(s.GlobalBatch()));
+  if (t.activation_checkpointing == Checkpointing::kFull) {
+    a->emplace_back("--recompute-granularity", "full");
+    a->emplace_back("--recompute-method", "uniform");
+    a->emplace_back("--recompute-num-layers", "1");
+  } else if (t.activation_checkpointing == Checkpointing::kSelective) {
+    a->emplace_back("--recompute-granularity", "selective");
+  }
+  switch (t.precision) {
+    case Precision::kBf16Mixed:
+      a->emplace_back("--bf16", "");
+      break;
+    case Precision::kFp16Mixed:
+      a->emplace_back("--fp16", "");
+      break;
+    case Precision::kFp8Mixed:
+      a->emplace_back("--bf16", "");
+      a->emplace_back("--fp8-format", "hybrid");
+      break;
+    case Precision::kBf16:
+      // bf16 weights with bf16 gradients and Adam moments (Transformer Engine's
+      // precision-aware optimizer; main params stay fp32, its only choices being fp32/fp16).
+      a->emplace_back("--bf16", "");
+      a->emplace_back("--use-precision-aware-optimizer", "");
+      a->emplace_back("--main-grads-dtype", "bf16");
+      a->emplace_back("--exp-avg-dtype", "bf16");
+      a->emplace_back("--exp-avg-sq-dtype", "bf16");
+      notes->push_back("pure bf16: Megatron-LM keeps fp32 main parameters");
+      break;
+    case Precision::kFp32:
+      break;
+  }
+  switch (t.optimizer) {
+    case workload::Optimizer::kAdamW:
+      a->emplace_back("--optimizer", "adam");  // Megatron's adam applies decoupled weight decay
+      break;
+    case workload::Optimizer::kSgd:
+      a->emplace_back("--optimizer", "sgd");
+      break;
+    default:
+      a->emplace_back("--optimizer", "adam");
+      notes->push_back("optimizer " + std::string(EnumName(workload::kOptimizers, t.optimizer)) +
+                       " is not in Megatron-LM (adam, sgd): exported as adam");
+  }
+  const char* backend = t.attention == workload::Attention::kFlash   ? "flash"
+                        : t.attention == workload::Attention::kEager ? "unfused"
+                                                                      : "auto";
+  a->emplace_back("--attention-backend", backend);
+}
+
+Args MegatronArgs(const workload::Scenario& s, std::vector<std::string>* notes) {
+  Args a;
+  Parallel(s, &a);
+  Training(s, &a, notes);
+  Model(s, &a);
+  notes->push_back("add your data and schedule: --data-path, --tokenizer-type / "
+                   "--tokenizer-model (vocabulary " + std::to_string(s.model.vocab) +
+                   "), --train-iters, --lr, --save");
+  const auto& p = s.parallelism;
+  if (p.tp > 1 || p.cp > 1)
+    notes->push_back("set CUDA_DEVICE_MAX_CONNECTIONS=1 (Megatron-LM requires it with tp or cp > 1 "
+                     "before Blackwell)");
+  return a;
+}
+
+std::vector<std::string> Flags(const Args& a) {
+  std::vector<std::string> out;
+  for (const auto& [flag, value] : a) out.push_back(flag);
+  return out;
+}
+
+std::string Join(const Args& a, const std::string& indent, const std::string& end) {
+  std::string out;
+  for (size_t i = 0; i < a.size(); ++i) {
+    out += indent + a[i].first;
+    if (!a[i].second.empty()) out += " " + a[i].second;
+    out += i + 1 < a.size() ? end : "";
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+LaunchConfig WriteMegatron(const workload::Scenario& s) {
+  LaunchConfig out;
+  out.engine = Engine::kMegatron;
+  out.file_name = "megatron_args.sh";
+  const Args a = MegatronArgs(s, &out.notes);
+  out.text = PlanSummary(s) + "\nMEGATRON_ARGS=(\n" + Join(a, "  ", "") + ")\n";
+  out.keys = Flags(a);
+  out.notes.insert(out.notes.begin(), "use: torchrun ... pretrain_gpt.py \"${MEGATRON_ARGS[@]}\" "
+                                      "(or gpu-advisor export --engine torchrun)");
+  return out;
+}
+
+LaunchConfig WriteTorchrun(const workload::Scenario& s) {
+  LaunchConfig out;
+  out.engine = Engine::kTorchrun;
+  out.file_name = "launch.sh";
+  const Args model_args = MegatronArgs(s, &out.notes);
+  const int nodes = s.hardware.nodes;
+  Args launcher;
+  if (nodes > 1) {
+    launcher.emplace_back("--nnodes", std::to_string(nodes));
+    launcher.emplace_back("--nproc-per-node", std::to_string(s.hardware.count));
+    launcher.emplace_back("--rdzv-id", "$JOB_ID");
+    launcher.emplace_back("--rdzv-backend", "c10d");
+    launcher.emplace_back("--rdzv-endpoint", "$MASTER_ADDR:29500");
+  } else {
+    launcher.emplace_back("--standalone", "");
+    launcher.emplace_back("--nproc-per-node", std::to_string(s.hardware.count));
+  }
+  std::string text = PlanSummary(s) + "\n";
+  const auto& p = s.parallelism;
+  if (p.tp > 1 || p.cp > 1) text += "export CUDA_DEVICE_MAX_CONNECTIONS=1\n";
+  text += "torchrun";
+  for (const auto& [flag, value] : launcher) text += " " + flag + (value.empty() ? "" : "=" + value);
+  text += " \\\n  pretrain_gpt.py \\\n" + Join(model_args, "  ", " \\");
+  out.text = text;
+  out.keys = Flags(launcher);
+  const auto more = Flags(model_args);
+  out.keys.insert(out.keys.end(), more.begin(), more.end());
+  if (nodes > 1)
+    out.notes.insert(out.notes.begin(), "run on every node with JOB_ID and MASTER_ADDR set (the "
+                                        "first node's address)");
+  return out;
+}
+
+}  // namespace gpuadv::launch

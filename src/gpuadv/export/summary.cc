@@ -1,0 +1,27 @@
+#include "gpuadv/export/writers.h"
+
+namespace gpuadv::launch {
+
+std::string PlanSummary(const workload::Scenario& s) {
+  const auto& p = s.parallelism;
+  const auto& t = s.training;
+  const std::string model = s.model.id.empty() ? s.model_ref : s.model.id;
+  std::string out = "# gpu-advisor plan: " + model + " on " +
+                    std::to_string(s.hardware.TotalGpus()) + " x " + s.hardware.gpu.id + " (" +
+                    std::to_string(s.hardware.nodes) + " node" +
+                    (s.hardware.nodes > 1 ? "s" : "") + "): tp " + std::to_string(p.tp) +
+                    ", pp " + std::to_string(p.pp);
+  if (p.vpp > 1) out += " (vpp " + std::to_string(p.vpp) + ")";
+  if (p.cp > 1) out += ", cp " + std::to_string(p.cp);
+  if (p.ep > 1) out += ", ep " + std::to_string(p.ep);
+  out += ", dp " + std::to_string(s.DataParallel()) + ", zero " + std::to_string(p.zero);
+  if (p.shard_group > 0) out += " (shard group " + std::to_string(p.shard_group) + ")";
+  out += "; micro-batch " + std::to_string(t.micro_batch) + " x " +
+         std::to_string(s.MicroBatchesPerStep()) + " accumulation, global batch " +
+         std::to_string(s.GlobalBatch()) + " x " + std::to_string(t.seq_len) +
+         " tokens; checkpointing " +
+         std::string(EnumName(workload::kCheckpointings, t.activation_checkpointing));
+  return out;
+}
+
+}  // namespace gpuadv::launch

@@ -1,0 +1,38 @@
+#include "gpuadv/plan/candidate.h"
+
+namespace gpuadv::plan {
+
+void Apply(const Candidate& c, workload::Scenario* s) {
+  auto& p = s->parallelism;
+  const Layout& l = c.layout;
+  p.tp = l.tp;
+  p.pp = l.pp;
+  p.vpp = l.vpp;
+  p.cp = l.cp;
+  p.ep = l.ep;
+  p.zero = l.zero;
+  p.shard_group = l.shard_group;
+  p.offload = l.offload;
+  p.sequence_parallel = l.sequence_parallel;
+  p.specified = true;
+  s->training.micro_batch = c.micro_batch;
+  s->training.activation_checkpointing = c.checkpointing;
+}
+
+std::string Label(const Candidate& c) {
+  const Layout& l = c.layout;
+  std::string out = "tp" + std::to_string(l.tp) + " pp" + std::to_string(l.pp);
+  if (l.vpp > 1) out += " vpp" + std::to_string(l.vpp);
+  if (l.cp > 1) out += " cp" + std::to_string(l.cp);
+  if (l.ep > 1) out += " ep" + std::to_string(l.ep);
+  out += " dp" + std::to_string(l.dp) + " zero" + std::to_string(l.zero);
+  if (l.shard_group > 0) out += "/hsdp" + std::to_string(l.shard_group);
+  out += " mb" + std::to_string(c.micro_batch) + "x" + std::to_string(c.gradient_accumulation);
+  out += " ckpt=" + std::string(EnumName(workload::kCheckpointings, c.checkpointing));
+  if (l.sequence_parallel) out += " sp";
+  if (l.offload != workload::Offload::kNone)
+    out += " offload=" + std::string(EnumName(workload::kOffloads, l.offload));
+  return out;
+}
+
+}  // namespace gpuadv::plan

@@ -1,0 +1,64 @@
+#include "gpuadv/plan/evaluator.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "gpuadv/core/units.h"
+
+namespace gpuadv::plan {
+namespace {
+
+std::string Gb(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GB", bytes / kGiga);
+  return buf;
+}
+
+}  // namespace
+
+std::string Evaluation::Reason() const {
+  switch (status) {
+    case Status::kFits:
+      return "fits: " + Gb(memory.per_gpu_bytes) + " of " + Gb(capacity_bytes);
+    case Status::kStatesTooLarge:
+      return "model states need " + Gb(lower_bound_bytes) + " of " + Gb(capacity_bytes);
+    case Status::kDoesNotFit:
+      return "needs " + Gb(memory.per_gpu_bytes) + " of " + Gb(capacity_bytes);
+    case Status::kTight:
+      return "tight: " + Gb(memory.per_gpu_bytes) + " of " + Gb(capacity_bytes) +
+             " is inside the estimate's uncertainty";
+    case Status::kNoThroughput:
+      return "no throughput estimate";
+  }
+  return "";
+}
+
+Evaluation Evaluator::Evaluate(const Candidate& c, workload::Scenario* scratch) const {
+  Apply(c, scratch);
+  Evaluation e;
+  e.capacity_bytes = scratch->hardware.gpu.CapacityBytes();
+  // Pre-evaluation check (STYLE.md principle 6): model states + runtime only.
+  e.lower_bound_bytes = estimate::MemoryLowerBoundBytes(*scratch);
+  if (e.lower_bound_bytes > e.capacity_bytes) {
+    e.status = Status::kStatesTooLarge;
+    return e;
+  }
+  e.memory = estimate::EstimateMemory(*scratch);
+  if (e.memory.fit == estimate::Fit::kDoesNotFit) {
+    e.status = Status::kDoesNotFit;
+    return e;
+  }
+  if (e.memory.fit == estimate::Fit::kTight && !allow_tight_) {
+    e.status = Status::kTight;
+    return e;
+  }
+  e.throughput = estimate::EstimateThroughput(*scratch, ctx_);
+  if (!(e.throughput.tokens_per_s > 0) || !std::isfinite(e.throughput.tokens_per_s)) {
+    e.status = Status::kNoThroughput;
+    return e;
+  }
+  e.status = Status::kFits;
+  return e;
+}
+
+}  // namespace gpuadv::plan

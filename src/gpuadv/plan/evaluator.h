@@ -1,0 +1,58 @@
+#pragma once
+// Evaluation of one candidate (STYLE.md principles 6 and 12): a cheap memory lower bound,
+// then the memory estimate, then the throughput estimate. Infeasibility is a value with a
+// reason, never an exception (timeloop's EvalStatus).
+#include <string>
+#include <string_view>
+
+#include "gpuadv/core/enum_table.h"
+#include "gpuadv/estimate/estimate.h"
+#include "gpuadv/plan/search_space.h"
+
+namespace gpuadv::plan {
+
+enum class Status {
+  kFits,            // fits (or tight, when tight plans are allowed): memory and speed known
+  kStatesTooLarge,  // model states alone exceed the GPU (lower bound; no b or ckpt helps)
+  kDoesNotFit,      // the full memory estimate exceeds the GPU
+  kTight,           // inside the uncertainty range and tight plans were excluded
+  kNoThroughput,    // the throughput estimate came back empty
+};
+inline constexpr EnumEntry<Status> kStatuses[] = {
+    {"fits", Status::kFits, "fits the GPU memory"},
+    {"states_too_large", Status::kStatesTooLarge,
+     "weights, gradients and optimizer state alone exceed the GPU"},
+    {"does_not_fit", Status::kDoesNotFit, "states plus activations exceed the GPU"},
+    {"tight", Status::kTight, "out-of-memory risk (excluded by --safe)"},
+    {"no_throughput", Status::kNoThroughput, "no throughput estimate"},
+};
+
+struct Evaluation {
+  Status status = Status::kFits;
+  double lower_bound_bytes = 0;  // MemoryLowerBoundBytes
+  double capacity_bytes = 0;
+  estimate::MemoryResult memory;          // set unless kStatesTooLarge
+  estimate::ThroughputResult throughput;  // set for kFits
+  bool Fits() const { return status == Status::kFits; }
+  /// "model states need 95.1 GB of 79.6 GB" etc.; built on demand (the hot path never
+  /// formats strings).
+  std::string Reason() const;
+};
+
+/// Evaluates candidates. Contract: thread-safe for concurrent calls with distinct `scratch`
+/// scenarios (each a copy of the space's base scenario); never throws for candidates of a
+/// space built from a valid scenario.
+class Evaluator {
+ public:
+  Evaluator(const estimate::Context& ctx, bool allow_tight)
+      : ctx_(ctx), allow_tight_(allow_tight) {}
+
+  /// Applies `c` to `scratch` and evaluates it.
+  Evaluation Evaluate(const Candidate& c, workload::Scenario* scratch) const;
+
+ private:
+  estimate::Context ctx_;
+  bool allow_tight_;
+};
+
+}  // namespace gpuadv::plan

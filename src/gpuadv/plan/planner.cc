@@ -1,0 +1,144 @@
+#include "gpuadv/plan/planner.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+
+#include "gpuadv/core/error.h"
+#include "gpuadv/plan/worker_pool.h"
+
+namespace gpuadv::plan {
+namespace {
+
+constexpr size_t kStatusCount = std::size(kStatuses);
+
+// Candidates asked per round: enough to keep every worker busy, small enough that the
+// pruned strategy's one-in-flight-per-group rule rarely starves a round.
+size_t BatchSize(int threads) { return threads <= 1 ? 64 : 256 * static_cast<size_t>(threads); }
+
+bool Better(const Plan& a, const Plan& b) {
+  if (a.throughput.tokens_per_s != b.throughput.tokens_per_s)
+    return a.throughput.tokens_per_s > b.throughput.tokens_per_s;
+  return a.candidate.index < b.candidate.index;
+}
+
+struct RunResult {
+  std::vector<Plan> top;
+  uint64_t evaluated = 0, throughput_evaluated = 0, fitting = 0;
+  std::array<uint64_t, kStatusCount> by_status{};
+};
+
+void Offer(Plan p, size_t k, std::vector<Plan>* top) {
+  if (top->size() >= k && !Better(p, top->back())) return;
+  auto pos = std::upper_bound(top->begin(), top->end(), p, Better);
+  top->insert(pos, std::move(p));
+  if (top->size() > k) top->pop_back();
+}
+
+RunResult Run(const SearchSpace& space, const estimate::Context& ctx, const PlanOptions& opt,
+              int threads) {
+  RunResult r;
+  auto strategy = MakeStrategy(opt.strategy, space);
+  const Evaluator evaluator(ctx, opt.allow_tight);
+  std::vector<workload::Scenario> scratch(static_cast<size_t>(threads), space.base);
+  std::vector<Candidate> batch;
+  std::vector<Evaluation> evals;
+  WorkerPool pool(threads, [&](int w, size_t i) {
+    evals[i] = evaluator.Evaluate(batch[i], &scratch[static_cast<size_t>(w)]);
+  });
+  const size_t batch_size = BatchSize(threads);
+  while (true) {
+    batch.clear();
+    if (strategy->Ask(batch_size, &batch) == 0) break;
+    evals.assign(batch.size(), Evaluation{});
+    pool.Run(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const Evaluation& e = evals[i];
+      strategy->Tell(batch[i], e);
+      ++r.evaluated;
+      ++r.by_status[static_cast<size_t>(e.status)];
+      if (e.status == Status::kFits || e.status == Status::kNoThroughput)
+        ++r.throughput_evaluated;
+      if (!e.Fits()) continue;
+      ++r.fitting;
+      Offer(Plan{batch[i], e.memory, e.throughput}, static_cast<size_t>(opt.top_k), &r.top);
+    }
+  }
+  return r;
+}
+
+void Accumulate(const RunResult& r, const SearchSpace& space, PlanReport* rep,
+                std::array<uint64_t, kStatusCount>* by_status) {
+  rep->space_size += space.Size();
+  rep->evaluated += r.evaluated;
+  rep->throughput_evaluated += r.throughput_evaluated;
+  rep->fitting += r.fitting;
+  for (size_t i = 0; i < kStatusCount; ++i) (*by_status)[i] += r.by_status[i];
+}
+
+}  // namespace
+
+PlanReport Search(const workload::Scenario& s, const estimate::Context& ctx,
+                  const PlanOptions& opt) {
+  const auto start = std::chrono::steady_clock::now();
+  if (opt.top_k < 1)
+    throw InputError("--top", std::to_string(opt.top_k), "a number of plans of at least 1",
+                     "out of range");
+  const int threads =
+      opt.threads > 0 ? opt.threads : std::max(1, static_cast<int>(WorkerPool::HardwareThreads()));
+
+  PlanReport rep;
+  const SearchSpace space = MakeSearchSpace(s, opt.gpus, opt.space);
+  rep.model = s.model.id.empty() ? s.model_ref : s.model.id;
+  rep.gpu_id = s.hardware.gpu.id;
+  rep.gpu_name = s.hardware.gpu.name;
+  rep.gpus = space.gpus;
+  rep.gpus_per_node = space.base.hardware.count;
+  rep.nodes = space.base.hardware.nodes;
+  rep.seq_len = s.training.seq_len;
+  rep.global_batch = space.global_batch;
+  rep.global_batch_assumed = space.global_batch_assumed;
+  rep.strategy = std::string(EnumName(kStrategies, opt.strategy));
+  rep.threads = threads;
+  rep.notes = space.notes;
+  if (space.layouts_rejected > 0)
+    rep.notes.push_back(std::to_string(space.layouts_rejected) +
+                        " factorisations skipped: their data-parallel size does not divide the "
+                        "global batch");
+
+  std::array<uint64_t, kStatusCount> by_status{};
+  RunResult r = Run(space, ctx, opt, threads);
+  Accumulate(r, space, &rep, &by_status);
+  if (r.top.empty() && opt.offload_fallback && !opt.space.fallback_offloads.empty()) {
+    SpaceOptions with_offload = opt.space;
+    with_offload.offloads = opt.space.fallback_offloads;
+    try {
+      const SearchSpace offload_space = MakeSearchSpace(s, opt.gpus, with_offload);
+      r = Run(offload_space, ctx, opt, threads);
+      Accumulate(r, offload_space, &rep, &by_status);
+      rep.offload_used = !r.top.empty();
+      rep.notes.push_back(r.top.empty()
+                              ? "nothing fits, not even with optimizer/parameter offload"
+                              : "nothing fits in GPU memory alone: plans offload to host memory");
+    } catch (const InputError&) {
+      // No offload layout exists (e.g. one GPU, no ZeRO): nothing fits.
+    }
+  }
+  rep.plans = std::move(r.top);
+  for (size_t i = 0; i < kStatusCount; ++i)
+    if (by_status[i] > 0 && kStatuses[i].value != Status::kFits)
+      rep.rejected.emplace_back(std::string(kStatuses[i].name), by_status[i]);
+  rep.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return rep;
+}
+
+workload::Scenario PlannedScenario(const workload::Scenario& s, int gpus, const Plan& p,
+                                   long long global_batch) {
+  workload::Scenario out = WithGpus(s, gpus);
+  out.training.global_batch = global_batch;
+  Apply(p.candidate, &out);
+  return out;
+}
+
+}  // namespace gpuadv::plan

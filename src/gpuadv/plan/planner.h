@@ -1,0 +1,69 @@
+#pragma once
+// `plan SCENARIO --gpus N` (C9): the fastest plans that fit on N GPUs of the scenario's
+// type. Builds the SearchSpace, drives a SearchStrategy (ask/tell) over an Evaluator on all
+// cores, and keeps the top K. Results are raw numbers; report/plan_report prints them.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gpuadv/estimate/estimate.h"
+#include "gpuadv/plan/candidate.h"
+#include "gpuadv/plan/search_space.h"
+#include "gpuadv/plan/strategy.h"
+
+namespace gpuadv::plan {
+
+struct PlanOptions {
+  int gpus = 1;
+  int top_k = 5;
+  StrategyKind strategy = StrategyKind::kPruned;
+  int threads = 0;           // 0 = every hardware thread; 1 = the calling thread only
+  bool allow_tight = true;   // accept plans inside the memory estimate's uncertainty
+  bool offload_fallback = true;  // when nothing fits, search again with space.fallback_offloads
+  SpaceOptions space;
+};
+
+/// One plan: the candidate and its estimates.
+struct Plan {
+  Candidate candidate;
+  estimate::MemoryResult memory;
+  estimate::ThroughputResult throughput;
+};
+
+struct PlanReport {
+  // What was planned.
+  std::string model;  // id, or the model_ref for inline / config.json models
+  std::string gpu_id;
+  std::string gpu_name;
+  int gpus = 1;
+  int gpus_per_node = 1;
+  int nodes = 1;
+  long long seq_len = 0;
+  long long global_batch = 0;
+  bool global_batch_assumed = false;
+  // How it was searched.
+  std::string strategy;
+  int threads = 1;
+  uint64_t space_size = 0;        // candidates in the space
+  uint64_t evaluated = 0;         // candidates evaluated (memory checked)
+  uint64_t throughput_evaluated = 0;  // of those, with a throughput estimate
+  uint64_t fitting = 0;           // of those, plans that fit
+  double seconds = 0;             // wall time of the search
+  bool offload_used = false;      // no plan fitted without offload
+  std::vector<std::pair<std::string, uint64_t>> rejected;  // Status name -> count
+  std::vector<std::string> notes;
+  // The result, fastest first (ties: the earlier candidate in space order).
+  std::vector<Plan> plans;
+};
+
+/// Searches `s` on `opt.gpus` GPUs. Throws InputError for a bad GPU count or top_k < 1;
+/// "nothing fits" is an empty `plans` with the rejection counts.
+PlanReport Search(const workload::Scenario& s, const estimate::Context& ctx,
+                  const PlanOptions& opt);
+
+/// The scenario a plan describes: `s` on the plan's GPUs with its knobs applied.
+workload::Scenario PlannedScenario(const workload::Scenario& s, int gpus, const Plan& p,
+                                   long long global_batch);
+
+}  // namespace gpuadv::plan

@@ -1,0 +1,227 @@
+#include "gpuadv/plan/search_space.h"
+
+#include <algorithm>
+
+#include "gpuadv/core/error.h"
+
+namespace gpuadv::plan {
+namespace {
+
+using workload::Offload;
+
+std::vector<long long> Divisors(long long n) {
+  std::vector<long long> small, large;
+  for (long long d = 1; d * d <= n; ++d) {
+    if (n % d != 0) continue;
+    small.push_back(d);
+    if (d != n / d) large.push_back(n / d);
+  }
+  small.insert(small.end(), large.rbegin(), large.rend());
+  return small;
+}
+
+// Tensor parallel: divides the GPUs of a node (the NVLink / NVSwitch domain), the attention
+// heads and the KV heads (Megatron-LM requires num_query_groups % tp == 0).
+std::vector<int> TensorOptions(const workload::Scenario& s, const SpaceOptions& opt) {
+  const auto& m = s.model;
+  const int node = std::max(1, s.hardware.count);
+  const int cap = opt.max_tp > 0 ? std::min(opt.max_tp, node) : node;
+  std::vector<int> out;
+  for (long long t : Divisors(node)) {
+    if (t > cap) break;
+    if (t > 1 && (!m.has_shape() || m.heads % t != 0 || m.KvHeads() % t != 0)) continue;
+    out.push_back(static_cast<int>(t));
+  }
+  return out;
+}
+
+// Pipeline parallel: divisors of the layers (even stages, as Megatron-LM requires without
+// a custom layout).
+std::vector<int> PipelineOptions(const workload::Scenario& s, const SpaceOptions& opt) {
+  if (!opt.allow_pp || !s.model.has_shape()) return {1};
+  std::vector<int> out;
+  for (long long p : Divisors(s.model.layers)) out.push_back(static_cast<int>(p));
+  return out;
+}
+
+// Context parallel for long sequences: powers of two with seq % (2 cp) == 0 (Megatron-LM's
+// load-balanced causal split) and at least kMinTokensPerCpRank tokens per rank.
+std::vector<int> ContextOptions(const workload::Scenario& s, const SpaceOptions& opt) {
+  const long long seq = s.training.seq_len;
+  std::vector<int> out = {1};
+  if (!opt.allow_cp || !s.model.has_shape() || seq < kLongSequence) return out;
+  for (int c = 2; seq % (2LL * c) == 0 && seq / c >= kMinTokensPerCpRank; c *= 2) out.push_back(c);
+  return out;
+}
+
+// Expert parallel: divisors of the experts that divide the data-parallel ranks.
+std::vector<int> ExpertOptions(const workload::Scenario& s, const SpaceOptions& opt, int dp) {
+  if (!opt.allow_ep || !s.model.IsMoe()) return {1};
+  std::vector<int> out;
+  for (long long e : Divisors(s.model.experts))
+    if (dp % e == 0) out.push_back(static_cast<int>(e));
+  return out;
+}
+
+// Interleaved stages per pipeline rank: divisors of the layers per stage, up to max_vpp.
+std::vector<int> InterleaveOptions(const workload::Scenario& s, const SpaceOptions& opt, int pp) {
+  if (pp <= 1 || !opt.allow_vpp) return {1};
+  std::vector<int> out;
+  for (long long v : Divisors(s.model.layers / pp))
+    if (v <= opt.max_vpp) out.push_back(static_cast<int>(v));
+  return out;
+}
+
+// Micro-batches b with global_batch % (b x dp) == 0, ascending; interleaving also needs the
+// micro-batch count to be a multiple of pp (Megatron-LM's interleaved schedule).
+std::vector<long long> MicroBatches(long long global, int dp, const Layout& l,
+                                    const SpaceOptions& opt) {
+  std::vector<long long> out;
+  if (global % dp != 0) return out;
+  for (long long b : Divisors(global / dp)) {
+    if (b > opt.max_micro_batch) break;
+    const long long m = global / dp / b;
+    if (l.vpp > 1 && m % l.pp != 0) continue;
+    out.push_back(b);
+  }
+  return out;
+}
+
+void AddShardingGroups(const workload::Scenario& s, const SpaceOptions& opt, Layout l,
+                       std::vector<Layout>* out) {
+  // ZeRO stages; no sharding with one data-parallel rank.
+  for (int z = 0; z <= 3; ++z) {
+    if (!(opt.zero_stages & (1u << z))) continue;
+    if (z > 0 && l.dp == 1) continue;
+    if (z >= 2 && l.pp > 1 && !opt.sharded_with_pp) continue;
+    l.zero = z;
+    l.shard_group = 0;
+    out->push_back(l);
+    // HSDP: shard inside a node (the data-parallel ranks one node holds), replicate across.
+    const int local = std::max(1, s.hardware.count) / (l.tp * l.cp);
+    if (opt.allow_hsdp && z >= 2 && local > 1 && local < l.dp && l.dp % local == 0) {
+      l.shard_group = local;
+      out->push_back(l);
+      l.shard_group = 0;
+    }
+  }
+}
+
+}  // namespace
+
+uint64_t SearchSpace::Size() const {
+  uint64_t n = 0;
+  for (const Group& g : groups) n += g.micro_batches.size();
+  return n * checkpointing.size();
+}
+
+Candidate SearchSpace::At(uint32_t group, uint32_t mb_index, uint32_t ck_index) const {
+  const Group& g = groups[group];
+  Candidate c;
+  c.layout = g.layout;
+  c.micro_batch = g.micro_batches[mb_index];
+  c.gradient_accumulation = global_batch / (c.micro_batch * g.layout.dp);
+  c.checkpointing = checkpointing[ck_index];
+  c.group = group;
+  c.micro_batch_index = mb_index;
+  c.checkpointing_index = ck_index;
+  c.index = offsets[group] + static_cast<uint64_t>(mb_index) * checkpointing.size() + ck_index;
+  return c;
+}
+
+workload::Scenario WithGpus(const workload::Scenario& s, int gpus) {
+  const int per_node = std::max(1, s.hardware.count);
+  if (gpus < 1 || gpus > kMaxGpus)
+    throw InputError("--gpus", std::to_string(gpus),
+                     "a GPU count from 1 to " + std::to_string(kMaxGpus), "out of range");
+  workload::Scenario out = s;
+  if (gpus <= per_node) {
+    out.hardware.count = gpus;
+    out.hardware.nodes = 1;
+  } else if (gpus % per_node != 0) {
+    throw InputError("--gpus", std::to_string(gpus),
+                     "a multiple of the " + std::to_string(per_node) +
+                         " GPUs per node (hardware.count), or at most " + std::to_string(per_node),
+                     "does not fill whole nodes");
+  } else {
+    out.hardware.nodes = gpus / per_node;
+  }
+  return out;
+}
+
+SearchSpace MakeSearchSpace(const workload::Scenario& s, int gpus, const SpaceOptions& opt) {
+  SearchSpace space;
+  space.base = WithGpus(s, gpus);
+  space.gpus = gpus;
+  space.checkpointing = opt.checkpointing;
+  auto& t = space.base.training;
+  if (t.global_batch > 0) {
+    space.global_batch = t.global_batch;
+  } else {
+    space.global_batch = std::max<long long>(1, t.micro_batch) * gpus;
+    space.global_batch_assumed = true;
+    space.notes.push_back("no training.global_batch: assumed micro_batch x GPUs = " +
+                          std::to_string(space.global_batch) + " sequences per step");
+  }
+  t.global_batch = space.global_batch;
+
+  std::vector<Layout> layouts;
+  for (int tp : TensorOptions(space.base, opt)) {
+    for (int pp : PipelineOptions(space.base, opt)) {
+      for (int cp : ContextOptions(space.base, opt)) {
+        const long long mp = static_cast<long long>(tp) * pp * cp;
+        if (gpus % mp != 0) continue;
+        const int dp = static_cast<int>(gpus / mp);
+        if (space.global_batch % dp != 0) {
+          ++space.layouts_rejected;
+          continue;
+        }
+        for (int ep : ExpertOptions(space.base, opt, dp)) {
+          for (int vpp : InterleaveOptions(space.base, opt, pp)) {
+            for (int sp = 0; sp <= (tp > 1 && opt.allow_sp ? 1 : 0); ++sp) {
+              for (Offload off : opt.offloads) {
+                Layout l;
+                l.tp = tp;
+                l.pp = pp;
+                l.vpp = vpp;
+                l.cp = cp;
+                l.ep = ep;
+                l.dp = dp;
+                l.sequence_parallel = sp == 1;
+                l.offload = off;
+                std::vector<Layout> sharded;
+                AddShardingGroups(space.base, opt, l, &sharded);
+                for (const Layout& z : sharded) {
+                  // Offload needs a ZeRO optimizer (stage >= 1); parameters only with stage 3.
+                  if (off != Offload::kNone &&
+                      (z.zero == 0 || !(opt.offload_zero_stages & (1u << z.zero))))
+                    continue;
+                  if (off == Offload::kOptimizerParams && z.zero < 3) continue;
+                  layouts.push_back(z);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  for (const Layout& l : layouts) {
+    auto mbs = MicroBatches(space.global_batch, l.dp, l, opt);
+    if (mbs.empty()) continue;
+    space.groups.push_back({l, std::move(mbs)});
+  }
+  uint64_t offset = 0;
+  for (const Group& g : space.groups) {
+    space.offsets.push_back(offset);
+    offset += g.micro_batches.size() * space.checkpointing.size();
+  }
+  if (space.groups.empty() || space.checkpointing.empty())
+    throw InputError("--gpus", std::to_string(gpus),
+                     "a GPU count whose data-parallel split divides the global batch of " +
+                         std::to_string(space.global_batch) + " sequences",
+                     "no parallel layout fits");
+  return space;
+}
+
+}  // namespace gpuadv::plan

@@ -1,0 +1,404 @@
+#include "gpuadv/report/gpu_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "gpuadv/core/units.h"
+#include "gpuadv/report/json_report.h"
+
+namespace gpuadv::report {
+namespace {
+
+using catalog::GpuSpec;
+using nlohmann::json;
+using Row = std::vector<std::string>;
+
+// Figures print as the catalog holds them (989.4, 181.05, 0.55), thousands grouped.
+std::string Fig(double v) {
+  const std::string s = fmt::format("{}", v);
+  if (s.find_first_of("en") != std::string::npos) return s;  // 1e+20, inf, nan
+  const size_t start = s[0] == '-' ? 1 : 0;
+  size_t int_end = s.find('.');
+  if (int_end == std::string::npos) int_end = s.size();
+  std::string out = s.substr(0, start);
+  for (size_t i = start; i < int_end; ++i) {
+    if (i > start && (int_end - i) % 3 == 0) out.push_back(',');
+    out.push_back(s[i]);
+  }
+  out.append(s, int_end, std::string::npos);
+  return out;
+}
+
+std::string Raw(double v) { return fmt::format("{}", v); }
+
+json JsonNum(double v) {
+  if (!std::isfinite(v)) return nullptr;
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return static_cast<long long>(v);
+  return v;
+}
+
+// "$1,900", "$0.55", "$3.90", "$4.916": cents always shown below $100 or when present.
+std::string Money(double v) {
+  std::string out = "$";
+  out += Fig(v);
+  const size_t dot = out.find('.');
+  if (dot == std::string::npos) {
+    if (std::fabs(v) < 100) out += ".00";
+  } else if (out.size() - dot == 2) {
+    out += '0';
+  }
+  return out;
+}
+
+enum class Group {
+  kIdentity,
+  kMemory,
+  kCompute,
+  kThroughput,
+  kPower,
+  kPrices,
+  kSoftware,
+  kProvenance
+};
+constexpr const char* kGroupTitles[] = {"Identity",
+                                        "Memory",
+                                        "Cores and clocks",
+                                        "Throughput (dense, no sparsity)",
+                                        "Power, bus, physical",
+                                        "Prices",
+                                        "Software",
+                                        "Provenance"};
+
+// One field of a GpuSpec in every presentation.
+struct Item {
+  Group group;
+  std::string key;    // catalog field name (JSON key, CSV column)
+  std::string label;  // human label
+  json value;         // null when unknown
+  std::string text;   // with unit; "unknown" when unknown
+  std::string csv;    // raw; "" when unknown
+};
+
+class Items {
+ public:
+  std::vector<Item> items;
+
+  void Str(Group g, const char* key, const char* label, const std::string& v) {
+    items.push_back(
+        {g, key, label, v.empty() ? json(nullptr) : json(v), v.empty() ? "unknown" : v, v});
+  }
+  void Num(Group g, const char* key, const char* label, const std::optional<double>& v,
+           const char* unit) {
+    if (!v) {
+      items.push_back({g, key, label, nullptr, "unknown", ""});
+      return;
+    }
+    std::string text = Fig(*v);
+    if (*unit) text += std::string(" ") + unit;
+    items.push_back({g, key, label, JsonNum(*v), text, Raw(*v)});
+  }
+  void Usd(Group g, const char* key, const char* label, const std::optional<double>& v,
+           const std::string& suffix = "") {
+    if (!v) {
+      items.push_back({g, key, label, nullptr, "unknown", ""});
+      return;
+    }
+    items.push_back({g, key, label, JsonNum(*v), Money(*v) + suffix, Raw(*v)});
+  }
+  void Int(Group g, const char* key, const char* label, const std::optional<int>& v,
+           const char* prefix = "") {
+    if (!v) {
+      items.push_back({g, key, label, nullptr, "unknown", ""});
+      return;
+    }
+    items.push_back({g, key, label, *v, prefix + std::to_string(*v), std::to_string(*v)});
+  }
+  void Bool(Group g, const char* key, const char* label, const std::optional<bool>& v) {
+    if (!v) {
+      items.push_back({g, key, label, nullptr, "unknown", ""});
+      return;
+    }
+    items.push_back({g, key, label, *v, *v ? "yes" : "no", *v ? "true" : "false"});
+  }
+  void List(Group g, const char* key, const char* label, const std::vector<std::string>& v) {
+    std::string text, csv;
+    for (const auto& s : v) {
+      if (!text.empty()) {
+        text += ", ";
+        csv += "; ";
+      }
+      text += s;
+      csv += s;
+    }
+    items.push_back({g, key, label, v, v.empty() ? "none" : text, csv});
+  }
+};
+
+std::vector<Item> ItemsOf(const GpuSpec& g) {
+  using G = Group;
+  Items it;
+  it.Str(G::kIdentity, "id", "id", g.id);
+  it.Str(G::kIdentity, "name", "name", g.name);
+  it.Str(G::kIdentity, "vendor", "vendor", g.vendor);
+  it.Str(G::kIdentity, "segment", "segment", g.segment);
+  it.Str(G::kIdentity, "architecture", "architecture", g.architecture);
+  it.Str(G::kIdentity, "chip", "chip", g.chip);
+  it.Int(G::kIdentity, "launch_year", "launch year", g.launch_year);
+  it.List(G::kIdentity, "aliases", "aliases", g.aliases);
+
+  it.Num(G::kMemory, "memory_gb", "memory",
+         g.memory_gb > 0 ? std::optional(g.memory_gb) : std::nullopt, "GB");
+  it.Str(G::kMemory, "memory_type", "memory type", g.memory_type);
+  it.Num(G::kMemory, "memory_bw_gbs", "memory bandwidth", g.memory_bw_gbs, "GB/s");
+  it.Num(G::kMemory, "bus_width_bits", "memory bus width", g.bus_width_bits, "bit");
+
+  it.Num(G::kCompute, "shader_cores", "shader cores (CUDA cores / stream processors)",
+         g.shader_cores, "");
+  it.Num(G::kCompute, "sm_or_cu", "SMs / CUs", g.sm_or_cu, "");
+  it.Num(G::kCompute, "tensor_matrix_cores", "tensor / matrix cores", g.tensor_matrix_cores, "");
+  it.Str(G::kCompute, "tensor_core_gen", "tensor core generation", g.tensor_core_gen);
+  it.Num(G::kCompute, "boost_clock_mhz", "boost clock", g.boost_clock_mhz, "MHz");
+
+  it.Num(G::kThroughput, "fp32_tflops_nontensor", "FP32 (non-tensor)", g.fp32_tflops_nontensor,
+         "TFLOPS");
+  it.Num(G::kThroughput, "fp16_tensor_fp16acc_dense_tflops", "FP16 tensor, FP16 accumulate",
+         g.fp16_tensor_fp16acc_dense_tflops, "TFLOPS");
+  it.Num(G::kThroughput, "fp16_tensor_fp32acc_dense_tflops", "FP16 tensor, FP32 accumulate",
+         g.fp16_tensor_fp32acc_dense_tflops, "TFLOPS");
+  it.Num(G::kThroughput, "bf16_tensor_dense_tflops", "BF16 tensor", g.bf16_tensor_dense_tflops,
+         "TFLOPS");
+  it.Num(G::kThroughput, "tf32_tensor_dense_tflops", "TF32 tensor", g.tf32_tensor_dense_tflops,
+         "TFLOPS");
+  it.Num(G::kThroughput, "fp8_tensor_fp32acc_dense_tflops", "FP8 tensor, FP32 accumulate",
+         g.fp8_tensor_fp32acc_dense_tflops, "TFLOPS");
+  it.Num(G::kThroughput, "fp8_tensor_fp16acc_dense_tflops", "FP8 tensor, FP16 accumulate",
+         g.fp8_tensor_fp16acc_dense_tflops, "TFLOPS");
+  it.Num(G::kThroughput, "fp4_tensor_dense_tflops", "FP4 tensor", g.fp4_tensor_dense_tflops,
+         "TFLOPS");
+  it.Num(G::kThroughput, "int8_tensor_dense_tops", "INT8 tensor", g.int8_tensor_dense_tops, "TOPS");
+
+  it.Num(G::kPower, "tdp_w", "board power (TDP)", g.tdp_w, "W");
+  it.Str(G::kPower, "power_connectors", "power connectors", g.power_connectors);
+  it.Int(G::kPower, "pcie_gen", "PCIe generation", g.pcie_gen, "Gen ");
+  it.Int(G::kPower, "pcie_lanes", "PCIe lanes", g.pcie_lanes, "x");
+  it.Str(G::kPower, "form_factor", "form factor", g.form_factor);
+  it.Num(G::kPower, "slot_width", "slot width", g.slot_width, "slots");
+  it.Str(G::kPower, "gpu_interconnect", "GPU interconnect", g.gpu_interconnect);
+  it.Num(G::kPower, "interconnect_bw_gbs_bidir", "interconnect bandwidth (bidirectional)",
+         g.interconnect_bw_gbs_bidir, "GB/s");
+  it.Bool(G::kPower, "peer_to_peer", "peer-to-peer", g.peer_to_peer);
+  it.Bool(G::kPower, "ecc", "ECC", g.ecc);
+
+  it.Usd(G::kPrices, "launch_msrp_usd", "launch MSRP", g.launch_msrp_usd);
+  it.Usd(G::kPrices, "street_price_usd", "street price", g.street_price_usd,
+         g.street_price_date.empty() ? "" : " (" + g.street_price_date + ")");
+  it.Str(G::kPrices, "street_price_date", "street price date", g.street_price_date);
+  it.Usd(G::kPrices, "cloud_usd_per_gpu_hr", "cloud price", g.cloud_usd_per_gpu_hr,
+         " per GPU-hour");
+  it.Str(G::kPrices, "cloud_price_source", "cloud price source", g.cloud_price_source);
+
+  it.List(G::kSoftware, "software", "software stack", g.software);
+  it.List(G::kSoftware, "frameworks", "frameworks", g.frameworks);
+  it.Str(G::kSoftware, "cuda_cc_or_target", "compute capability / target", g.cuda_cc_or_target);
+  it.Bool(G::kSoftware, "bf16_support", "BF16 support", g.bf16_support);
+  it.Bool(G::kSoftware, "fp8_support", "FP8 support", g.fp8_support);
+
+  it.Str(G::kProvenance, "verification", "verification", g.verification);
+  it.List(G::kProvenance, "unverified_fields", "unverified or derived", g.unverified_fields);
+  it.List(G::kProvenance, "sources", "sources", g.sources);
+  it.Str(G::kProvenance, "notes", "notes", g.notes);
+  return it.items;
+}
+
+// Aligned text table (first row = header) or a Markdown table; `right[i]` right-aligns.
+std::string Table(const std::vector<Row>& rows, const std::vector<bool>& right, bool markdown) {
+  if (rows.empty()) return "";
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size() && i < width.size(); ++i)
+      width[i] = std::max(width[i], r[i].size());
+  std::string out;
+  for (size_t ri = 0; ri < rows.size(); ++ri) {
+    out += markdown ? "|" : "";
+    for (size_t i = 0; i < width.size(); ++i) {
+      const std::string cell = i < rows[ri].size() ? rows[ri][i] : "";
+      const std::string pad(width[i] - std::min(width[i], cell.size()), ' ');
+      const bool r = i < right.size() && right[i];
+      std::string padded = r ? pad + cell : cell + pad;
+      if (!markdown && i + 1 == width.size() && !r) padded = cell;  // no trailing blanks
+      out += markdown ? " " : "  ";
+      out += padded;
+      if (markdown) out += " |";
+    }
+    out += "\n";
+    if (ri == 0) {
+      if (markdown) {
+        out += "|";
+        for (size_t i = 0; i < width.size(); ++i) {
+          const bool r = i < right.size() && right[i];
+          out += ' ';
+          out.append(std::max<size_t>(width[i], 3) - (r ? 1 : 0), '-');
+          out += r ? ": |" : " |";
+        }
+      } else {
+        size_t total = 0;
+        for (auto w : width) total += w + 2;
+        out += "  ";
+        out.append(total - 2, '-');
+      }
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+// Markdown cells cannot hold a bare '|'.
+std::string Cell(const std::string& s, bool markdown) {
+  if (!markdown) return s;
+  std::string out;
+  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+std::string Heading(const std::string& title, bool markdown) {
+  return markdown ? "\n## " + title + "\n\n" : "\n" + title + "\n";
+}
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::optional<double> Tflops16(const GpuSpec& g) {
+  const double peak = g.Peak16FlopsPerS();
+  return peak > 0 ? std::optional(peak / kTera) : std::nullopt;
+}
+
+std::optional<double> Tflops8(const GpuSpec& g) {
+  return g.fp8_tensor_fp32acc_dense_tflops ? g.fp8_tensor_fp32acc_dense_tflops
+                                           : g.fp8_tensor_fp16acc_dense_tflops;
+}
+
+std::string OrUnknown(const std::optional<double>& v, const std::string& unit) {
+  return v ? Fig(*v) + unit : "unknown";
+}
+
+}  // namespace
+
+std::string GpuListText(const std::vector<const GpuSpec*>& gpus, bool md) {
+  std::vector<Row> rows = {{"id", "name", "vendor", "segment", "memory", "bandwidth",
+                            "16-bit TFLOPS", "FP8 TFLOPS", "TDP", "street price", "cloud /GPU-hr",
+                            "verification"}};
+  for (const GpuSpec* g : gpus) {
+    rows.push_back({g->id, Cell(g->name, md), g->vendor, g->segment, Fig(g->memory_gb) + " GB",
+                    OrUnknown(g->memory_bw_gbs, " GB/s"), OrUnknown(Tflops16(*g), ""),
+                    g->fp8_support == false ? "none" : OrUnknown(Tflops8(*g), ""),
+                    OrUnknown(g->tdp_w, " W"),
+                    g->street_price_usd ? Money(*g->street_price_usd) : "unknown",
+                    g->cloud_usd_per_gpu_hr ? Money(*g->cloud_usd_per_gpu_hr) : "unknown",
+                    g->verification.empty() ? "unknown" : g->verification});
+  }
+  std::vector<bool> right = {false, false, false, false, true, true,
+                             true,  true,  true,  true,  true, false};
+  std::string out = md ? "# GPUs\n\n" : "";
+  out += Table(rows, right, md);
+  out += fmt::format(
+      "{}{} GPU{}. 16-bit = dense BF16 (else FP16 with FP32 accumulate), the "
+      "mixed-precision training peak. Street prices are dated estimates.\n",
+      md ? "\n" : "", gpus.size(), gpus.size() == 1 ? "" : "s");
+  return out;
+}
+
+std::string GpuShowText(const GpuSpec& g, bool md,
+                        const std::vector<const catalog::Offer*>& offers) {
+  std::string out = md ? "# " + g.name + " (" + g.id + ")\n" : g.name + " (" + g.id + ")\n";
+  const auto items = ItemsOf(g);
+  for (size_t gi = 0; gi < std::size(kGroupTitles); ++gi) {
+    const auto group = static_cast<Group>(gi);
+    std::vector<Row> rows = {{"field", "value"}};
+    for (const auto& it : items) {
+      if (it.group != group) continue;
+      // Lists and long text of the provenance group print below as bullets / paragraphs.
+      if (it.key == "sources" || it.key == "unverified_fields" || it.key == "notes") continue;
+      rows.push_back({it.label, Cell(it.text, md)});
+    }
+    out += Heading(kGroupTitles[gi], md) + Table(rows, {false, false}, md);
+  }
+  auto bullets = [&](const std::string& title, const std::vector<std::string>& v) {
+    out += Heading(title, md);
+    if (v.empty()) out += md ? "none\n" : "  none\n";
+    for (const auto& s : v) out += (md ? "- " : "  - ") + s + "\n";
+  };
+  bullets("Sources", g.sources);
+  bullets("Unverified or derived", g.unverified_fields);
+  if (!g.notes.empty()) out += Heading("Notes", md) + (md ? "" : "  ") + g.notes + "\n";
+  if (!offers.empty()) {
+    std::vector<Row> rows = {{"offer", "provider", "kind", "GPUs", "interconnect", "on-demand",
+                              "spot", "as of", "verified"}};
+    for (const auto* o : offers)
+      rows.push_back({o->id, o->provider, o->kind, std::to_string(o->gpus_per_instance),
+                      o->interconnect.empty() ? "unknown" : o->interconnect,
+                      Money(o->usd_per_gpu_hr) + "/GPU-hr",
+                      o->spot_usd_per_gpu_hr ? Money(*o->spot_usd_per_gpu_hr) : "unknown", o->as_of,
+                      o->verified ? "yes" : "no"});
+    out += Heading("Cloud offers (per GPU-hour)", md) +
+           Table(rows, {false, false, false, true, false, true, true, false, false}, md);
+  }
+  return out;
+}
+
+json GpuJson(const GpuSpec& g) {
+  json j = json::object();
+  for (const auto& it : ItemsOf(g)) j[it.key] = it.value;
+  return j;
+}
+
+json GpuListJson(const std::vector<const GpuSpec*>& gpus) {
+  json list = json::array();
+  for (const GpuSpec* g : gpus) list.push_back(GpuJson(*g));
+  return {{"schema_version", kJsonSchemaVersion}, {"gpus", std::move(list)}};
+}
+
+json OfferJson(const catalog::Offer& o) {
+  auto opt = [](const std::optional<double>& v) { return v ? JsonNum(*v) : json(nullptr); };
+  auto str = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  return {{"id", o.id},
+          {"provider", o.provider},
+          {"kind", o.kind},
+          {"gpu", o.gpu},
+          {"gpus_per_instance", o.gpus_per_instance},
+          {"interconnect", str(o.interconnect)},
+          {"usd_per_gpu_hr", JsonNum(o.usd_per_gpu_hr)},
+          {"spot_usd_per_gpu_hr", opt(o.spot_usd_per_gpu_hr)},
+          {"network_gbps", opt(o.network_gbps)},
+          {"as_of", str(o.as_of)},
+          {"sources", o.sources},
+          {"notes", str(o.notes)},
+          {"verified", o.verified}};
+}
+
+std::string GpuCsv(const std::vector<const GpuSpec*>& gpus) {
+  std::string out;
+  const auto header = ItemsOf(GpuSpec{});
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (i) out += ',';
+    out += header[i].key;
+  }
+  out += "\n";
+  for (const GpuSpec* g : gpus) {
+    const auto items = ItemsOf(*g);
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i) out += ',';
+      out += CsvField(items[i].csv);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace gpuadv::report

@@ -1,0 +1,24 @@
+#pragma once
+// Aligned text tables and Markdown tables for the advisor reports (recommend, fit, compare).
+#include <string>
+#include <vector>
+
+namespace gpuadv::report {
+
+using TableRow = std::vector<std::string>;
+
+/// Renders rows (the first is the header) as an aligned text table, or a Markdown table.
+/// Columns after the first are right-aligned unless `left_columns` names them.
+std::string RenderTable(const std::vector<TableRow>& rows, bool markdown,
+                        const std::vector<size_t>& left_columns = {});
+
+/// "\nTitle\n" or "\n## Title\n\n".
+std::string SectionHeading(const std::string& title, bool markdown);
+
+/// A bullet line: "  - text" (text) or "- text" (Markdown).
+std::string Bullet(const std::string& text, bool markdown, int indent = 2);
+
+/// CSV field, quoted when it holds a comma, quote or newline.
+std::string CsvField(const std::string& s);
+
+}  // namespace gpuadv::report

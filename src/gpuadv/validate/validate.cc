@@ -1,0 +1,254 @@
+#include "gpuadv/validate/validate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "gpuadv/core/embedded.h"
+#include "gpuadv/core/error.h"
+#include "gpuadv/estimate/estimate.h"
+#include "gpuadv/io/fields.h"
+#include "gpuadv/io/scenario_loader.h"
+
+namespace gpuadv::validate {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+Comparison Numeric(Quantity q, std::string metric, double predicted, double measured) {
+  Comparison c;
+  c.quantity = q;
+  c.metric = std::move(metric);
+  c.predicted = predicted;
+  c.measured = measured;
+  return c;
+}
+
+Comparison FitCheck(std::string metric, double predicted_bytes, double capacity_bytes,
+                    bool expect_fit) {
+  Comparison c = Numeric(Quantity::kFit, std::move(metric), predicted_bytes, capacity_bytes);
+  c.expect_fit = expect_fit;
+  // A NaN prediction never "fits", so it cannot pass a fits_under check by accident.
+  c.predicted_fit = predicted_bytes <= capacity_bytes;
+  return c;
+}
+
+// Memory at twice the sequence length, for the max_seq_len boundary check. The scenario
+// was validated at seq_len; doubling it changes no other constraint the estimators read.
+double PerGpuAtTwiceSeqLen(const workload::Scenario& s) {
+  workload::Scenario twice = s;
+  twice.training.seq_len *= 2;
+  return estimate::EstimateMemory(twice).per_gpu_bytes;
+}
+
+CaseResult RunCase(Case c, const catalog::Catalog& cat, const estimate::EfficiencyTable& eff,
+                   std::string_view origin) {
+  CaseResult r;
+  r.input = std::move(c);
+  const Case& in = r.input;
+  if (!in.parse_error.empty()) {
+    r.error = in.parse_error;
+    r.error_kind = "malformed case line";
+    return r;
+  }
+  if (in.skip) {
+    r.skipped = *in.skip;
+    return r;
+  }
+  const std::string where = std::string(origin) + ":" + std::to_string(in.line) + " " + in.id;
+  try {
+    const YAML::Node doc = io::ParseDocument(in.scenario_json, where);
+    const workload::Scenario s = io::ParseScenario(doc, cat, where);
+    const estimate::Context ctx{&eff, &cat};
+    estimate::EstimateResult est = estimate::Estimate(s, ctx);
+    std::optional<double> at_2x;
+    if (in.measured.outcome == Outcome::kMaxSeqLen) at_2x = PerGpuAtTwiceSeqLen(s);
+    r.comparisons = Compare(in.measured, est, at_2x);
+    r.estimate = std::move(est);
+  } catch (const InputError& e) {
+    r.error = e.what();
+    r.error_kind = "scenario rejected: " + e.field();
+  } catch (const std::exception& e) {
+    r.error = std::string("estimator failure: ") + e.what();
+    r.error_kind = "estimator failure";
+  }
+  return r;
+}
+
+// Collects the errors of one slice before summarising.
+struct Accumulator {
+  size_t cases = 0;
+  std::vector<double> errors[4];  // memory, throughput, mfu, step_time
+  FitStats fit;
+
+  void Add(const CaseResult& r) {
+    if (r.comparisons.empty()) return;
+    ++cases;
+    for (const auto& c : r.comparisons) {
+      if (c.quantity == Quantity::kFit) {
+        ++fit.count;
+        if (c.Correct()) ++fit.correct;
+      } else {
+        errors[static_cast<int>(c.quantity)].push_back(c.SignedError());
+      }
+    }
+  }
+  GroupStats Finish(std::string key) const {
+    GroupStats g;
+    g.key = std::move(key);
+    g.cases = cases;
+    g.memory = SummarizeErrors(errors[0]);
+    g.throughput = SummarizeErrors(errors[1]);
+    g.mfu = SummarizeErrors(errors[2]);
+    g.step_time = SummarizeErrors(errors[3]);
+    g.fit = fit;
+    return g;
+  }
+};
+
+std::vector<GroupStats> Finish(const std::map<std::string, Accumulator>& groups) {
+  std::vector<GroupStats> out;
+  for (const auto& [key, acc] : groups) out.push_back(acc.Finish(key));
+  return out;
+}
+
+std::vector<std::pair<std::string, size_t>> MostFirst(const std::map<std::string, size_t>& m) {
+  std::vector<std::pair<std::string, size_t>> v(m.begin(), m.end());
+  std::stable_sort(v.begin(), v.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  return v;
+}
+
+std::string OrNone(const std::string& s) { return s.empty() ? "(none)" : s; }
+
+}  // namespace
+
+double Comparison::SignedError() const {
+  if (quantity == Quantity::kFit || !(measured > 0)) return kNaN;
+  return (predicted - measured) / measured;
+}
+
+double Comparison::Margin() const {
+  if (quantity != Quantity::kFit || !(measured > 0)) return kNaN;
+  return (predicted - measured) / measured;
+}
+
+const ErrorStats& GroupStats::For(Quantity q) const {
+  switch (q) {
+    case Quantity::kThroughput:
+      return throughput;
+    case Quantity::kMfu:
+      return mfu;
+    case Quantity::kStepTime:
+      return step_time;
+    case Quantity::kMemory:
+    case Quantity::kFit:
+      break;
+  }
+  return memory;
+}
+
+std::vector<Comparison> Compare(const Measured& m, const estimate::EstimateResult& r,
+                                std::optional<double> per_gpu_at_2x_seq_len) {
+  std::vector<Comparison> out;
+  const auto& mem = r.memory;
+  if (m.outcome == Outcome::kOk) {
+    // The primary reading, then extra readings of the other metrics from the same run.
+    std::optional<double> allocated = m.allocated_bytes, reserved = m.reserved_bytes,
+                          nvml = m.nvml_bytes;
+    if (m.memory_bytes && m.memory_metric) {
+      switch (*m.memory_metric) {
+        case MemoryMetric::kAllocated:
+        case MemoryMetric::kActive:  // live tensors, as max_memory_allocated counts them
+          allocated = m.memory_bytes;
+          break;
+        case MemoryMetric::kReserved:
+          reserved = m.memory_bytes;
+          break;
+        case MemoryMetric::kNvml:
+          nvml = m.memory_bytes;
+          break;
+        case MemoryMetric::kCapacity:
+          break;  // a threshold with outcome ok is rejected when the case is read
+      }
+    }
+    if (allocated)
+      out.push_back(
+          Numeric(Quantity::kMemory, "peak_allocated_bytes", mem.peak_allocated_bytes, *allocated));
+    if (reserved)
+      out.push_back(
+          Numeric(Quantity::kMemory, "peak_reserved_bytes", mem.peak_reserved_bytes, *reserved));
+    if (nvml) out.push_back(Numeric(Quantity::kMemory, "per_gpu_bytes", mem.per_gpu_bytes, *nvml));
+  }
+  if (m.outcome != Outcome::kOk) {
+    // The bound: the row's capacity, else the card's (capacity of an "N GB" card: N GiB).
+    double capacity = r.gpu_memory_bytes > 0 ? r.gpu_memory_bytes : mem.capacity_bytes;
+    if (m.memory_metric == MemoryMetric::kCapacity && m.memory_bytes) capacity = *m.memory_bytes;
+    if (capacity > 0) {
+      const bool expect_fit = m.outcome != Outcome::kOom;
+      out.push_back(FitCheck("per_gpu_bytes", mem.per_gpu_bytes, capacity, expect_fit));
+      if (m.outcome == Outcome::kMaxSeqLen && per_gpu_at_2x_seq_len)
+        out.push_back(
+            FitCheck("per_gpu_bytes_at_2x_seq_len", *per_gpu_at_2x_seq_len, capacity, false));
+    }
+  }
+  const auto& t = r.throughput;
+  if (m.tokens_per_s_per_gpu)
+    out.push_back(Numeric(Quantity::kThroughput, "tokens_per_s_per_gpu", t.tokens_per_s_per_gpu,
+                          *m.tokens_per_s_per_gpu));
+  if (m.mfu) out.push_back(Numeric(Quantity::kMfu, "mfu", t.mfu, *m.mfu));
+  if (m.step_time_s && !m.tokens_per_s_per_gpu)
+    out.push_back(Numeric(Quantity::kStepTime, "step_time_s", t.step_time_s, *m.step_time_s));
+  return out;
+}
+
+Summary Summarize(const std::vector<CaseResult>& cases) {
+  Summary s;
+  Accumulator all;
+  std::map<std::string, Accumulator> by_source, by_quality, by_core;
+  std::map<std::string, size_t> skips, errors;
+  for (const auto& r : cases) {
+    ++s.cases;
+    if (r.skipped) {
+      ++s.skipped;
+      ++skips[*r.skipped];
+      continue;
+    }
+    if (r.error) {
+      ++s.errors;
+      ++errors[r.error_kind];
+      continue;
+    }
+    ++s.evaluated;
+    all.Add(r);
+    by_source[OrNone(r.input.group)].Add(r);
+    by_quality[OrNone(r.input.quality)].Add(r);
+    by_core[OrNone(r.input.core_subset)].Add(r);
+  }
+  s.skip_reasons = MostFirst(skips);
+  s.error_kinds = MostFirst(errors);
+  s.overall = all.Finish("all");
+  s.by_source = Finish(by_source);
+  s.by_quality = Finish(by_quality);
+  s.by_core_subset = Finish(by_core);
+  return s;
+}
+
+ValidationReport RunValidation(std::string_view jsonl, const catalog::Catalog& cat,
+                               const estimate::EfficiencyTable& eff, bool core_only,
+                               std::string_view origin) {
+  ValidationReport rep;
+  for (Case& c : ParseCases(jsonl, origin)) {
+    if (core_only && c.parse_error.empty() && c.core_subset != "Y") continue;
+    rep.cases.push_back(RunCase(std::move(c), cat, eff, origin));
+  }
+  rep.summary = Summarize(rep.cases);
+  return rep;
+}
+
+std::string_view EmbeddedCases() {
+  return FindEmbedded("validation/cases.jsonl").value_or(std::string_view());
+}
+
+}  // namespace gpuadv::validate

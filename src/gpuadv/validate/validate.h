@@ -1,0 +1,114 @@
+#pragma once
+// `gpu-advisor validate` (C12): replays published measurements through the estimators and
+// compares like with like. Used by the CLI, the tests and calibration.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gpuadv/catalog/catalog.h"
+#include "gpuadv/core/enum_table.h"
+#include "gpuadv/estimate/efficiency.h"
+#include "gpuadv/estimate/result.h"
+#include "gpuadv/validate/cases.h"
+#include "gpuadv/validate/stats.h"
+
+namespace gpuadv::validate {
+
+/// The quantities compared; each gets its own statistics.
+enum class Quantity { kMemory, kThroughput, kMfu, kStepTime, kFit };
+inline constexpr EnumEntry<Quantity> kQuantities[] = {
+    {"memory", Quantity::kMemory, "peak memory per GPU in the measured metric"},
+    {"throughput", Quantity::kThroughput, "tokens/s per GPU"},
+    {"mfu", Quantity::kMfu, "model FLOPs utilisation (conventions differ per source)"},
+    {"step_time", Quantity::kStepTime, "optimizer step time (rows without tokens/s)"},
+    {"fit", Quantity::kFit, "fits / does-not-fit classification against a capacity"},
+};
+
+/// One predicted-vs-measured pair of a case.
+struct Comparison {
+  Quantity quantity = Quantity::kMemory;
+  /// The estimate field compared, as named in the estimate JSON ("peak_allocated_bytes",
+  /// "per_gpu_bytes", "tokens_per_s_per_gpu", "mfu", "step_time_s"); fit checks name what
+  /// they classify ("per_gpu_bytes", "per_gpu_bytes_at_2x_seq_len").
+  std::string metric;
+  double predicted = 0;
+  /// The measured value; for kFit the capacity bound in bytes.
+  double measured = 0;
+  bool expect_fit = true;     // kFit: what the measurement says
+  bool predicted_fit = true;  // kFit: predicted <= measured
+
+  /// (predicted - measured) / measured; NaN for kFit or a non-positive measurement.
+  double SignedError() const;
+  /// kFit: (predicted - capacity) / capacity, how far the prediction sits from the
+  /// boundary (max_seq_len rows should be near 0); NaN otherwise.
+  double Margin() const;
+  /// kFit: whether the classification matches the measurement.
+  bool Correct() const { return expect_fit == predicted_fit; }
+};
+
+/// Like-with-like comparisons of a measurement with its estimate (DESIGN.md `validate`):
+///   memory_metric allocated / active -> peak_allocated_bytes; reserved ->
+///   peak_reserved_bytes; nvml -> per_gpu_bytes (extra allocated_bytes / reserved_bytes /
+///   nvml_bytes readings add their own comparison); capacity -> a fit classification of
+///   per_gpu_bytes against memory_bytes (or the GPU's capacity when absent): oom expects
+///   "does not fit", fits_under and max_seq_len expect "fits"; max_seq_len rows also expect
+///   `per_gpu_at_2x_seq_len` (when given) not to fit.
+///   tokens_per_s_per_gpu; mfu when given; step_time_s only when tokens/s is absent.
+std::vector<Comparison> Compare(const Measured& m, const estimate::EstimateResult& r,
+                                std::optional<double> per_gpu_at_2x_seq_len = std::nullopt);
+
+/// One case after the run. Exactly one of: skipped, error, or an estimate (possibly with
+/// no comparisons when nothing comparable was measured).
+struct CaseResult {
+  Case input;
+  std::optional<std::string> skipped;  // reason (the case's `skip`)
+  std::optional<std::string> error;    // malformed line, scenario rejected, estimator failure
+  std::string error_kind;  // short class of the error for the summary ("hardware.gpu", ...)
+  std::optional<estimate::EstimateResult> estimate;
+  std::vector<Comparison> comparisons;
+};
+
+/// Statistics of one slice of the cases (all, one source group, one quality, ...).
+struct GroupStats {
+  std::string key;
+  size_t cases = 0;  // cases in the slice with at least one comparison
+  ErrorStats memory, throughput, mfu, step_time;
+  FitStats fit;
+  const ErrorStats& For(Quantity q) const;
+};
+
+struct Summary {
+  size_t cases = 0;      // lines read (after the --core filter)
+  size_t evaluated = 0;  // estimated without error
+  size_t skipped = 0;
+  size_t errors = 0;
+  std::vector<std::pair<std::string, size_t>> skip_reasons;  // reason -> count, most first
+  std::vector<std::pair<std::string, size_t>> error_kinds;   // kind -> count, most first
+  GroupStats overall;
+  std::vector<GroupStats> by_source;       // by Case::group, sorted by name
+  std::vector<GroupStats> by_quality;      // good, medium, vague
+  std::vector<GroupStats> by_core_subset;  // N, Y
+};
+
+struct ValidationReport {
+  std::vector<CaseResult> cases;
+  Summary summary;
+};
+
+/// Runs every case of a JSON Lines text (ParseCases), estimating each scenario with the
+/// given catalog and efficiency table. `core_only` keeps cases with core_subset == "Y"
+/// (malformed lines are always kept). Contract: never throws for bad case data: each
+/// malformed line, rejected scenario or estimator exception becomes that case's `error`.
+ValidationReport RunValidation(std::string_view jsonl, const catalog::Catalog& cat,
+                               const estimate::EfficiencyTable& eff, bool core_only,
+                               std::string_view origin = "validation/cases.jsonl");
+
+/// Statistics over already-run cases (RunValidation calls it; exposed for tests).
+Summary Summarize(const std::vector<CaseResult>& cases);
+
+/// The embedded cases (data/validation/cases.jsonl); empty when not embedded.
+std::string_view EmbeddedCases();
+
+}  // namespace gpuadv::validate

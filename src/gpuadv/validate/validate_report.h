@@ -1,0 +1,25 @@
+#pragma once
+// Presenters of a ValidationReport (STYLE principle 10: results hold raw numbers).
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "gpuadv/validate/validate.h"
+
+namespace gpuadv::validate {
+
+/// Per-case table (id, quantity, predicted, measured, error), then the summary tables by
+/// quantity, source group, quality and core subset, skip reasons and error kinds.
+/// `markdown` switches to Markdown tables.
+std::string ValidationText(const ValidationReport& rep, bool markdown = false);
+
+/// One CSV table: a row per comparison, skipped or failed case (kind = case), then a row
+/// per summary slice and quantity (kind = summary). Errors in percent; for fit rows
+/// error_pct is the margin of the prediction over the capacity.
+std::string ValidationCsv(const ValidationReport& rep);
+
+/// DESIGN.md `validate --format json`: {"schema_version", "cases": [{"id", "skipped",
+/// "error", "estimate", "measured", "comparisons", ...}], "summary": {...}}. Relative
+/// errors are fractions of the measured value; non-finite numbers print as null.
+nlohmann::json ValidationJson(const ValidationReport& rep);
+
+}  // namespace gpuadv::validate

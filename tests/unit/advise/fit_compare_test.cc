@@ -1,0 +1,118 @@
+#include <gtest/gtest.h>
+
+#include "advise_fixture.h"
+#include "gpuadv/advise/compare.h"
+#include "gpuadv/advise/fit.h"
+
+namespace gpuadv::advise {
+namespace {
+
+using testing::BuiltinContext;
+using testing::Scenario;
+
+bool HasChange(const FitOption& o, const std::string& text) {
+  for (const auto& c : o.changes)
+    if (c.description.find(text) != std::string::npos) return true;
+  return false;
+}
+
+TEST(Fit, FindsQloraForA13bModelOn12Gb) {
+  const auto s = Scenario(
+      "model: llama-2-13b\ntraining: {method: full, seq_len: 2048, micro_batch: 1}\n"
+      "hardware: {gpu: rtx-3060-12gb}\n");
+  const auto r = MakeItFit(s, BuiltinContext(), FitOptions{});
+  EXPECT_FALSE(r.already_fits);
+  ASSERT_FALSE(r.options.empty());
+  bool qlora = false;
+  for (const auto& o : r.options) {
+    EXPECT_NE(o.estimate.memory.fit, estimate::Fit::kDoesNotFit);
+    qlora |= HasChange(o, "-> qlora");
+  }
+  EXPECT_TRUE(qlora);
+}
+
+TEST(Fit, OptionsAreMinimalAndOrderedByGpuHours) {
+  const auto s = Scenario(
+      "model: llama-3.1-8b\ntraining: {method: full, seq_len: 2048, micro_batch: 4}\n"
+      "hardware: {gpu: rtx-4090}\n");
+  const auto r = MakeItFit(s, BuiltinContext(), FitOptions{});
+  for (size_t i = 1; i < r.options.size(); ++i)
+    EXPECT_LE(r.options[i - 1].estimate.training.gpu_hours,
+              r.options[i].estimate.training.gpu_hours);
+  // No option is a superset of another option.
+  for (const auto& a : r.options)
+    for (const auto& b : r.options) {
+      if (&a == &b || a.changes.size() >= b.changes.size()) continue;
+      bool subset = true;
+      for (const auto& c : a.changes) subset &= HasChange(b, c.description);
+      EXPECT_FALSE(subset);
+    }
+}
+
+TEST(Fit, ShorterSequenceOnlyWhenAllowed) {
+  const auto s = Scenario(
+      "model: llama-3.1-8b\ntraining: {method: full, seq_len: 8192}\n"
+      "hardware: {gpu: rtx-4090}\n");
+  for (const auto& o : MakeItFit(s, BuiltinContext(), FitOptions{}).options)
+    EXPECT_FALSE(HasChange(o, "seq_len"));
+  FitOptions allow;
+  allow.allow_shorter_seq = true;
+  allow.top_n = 100;
+  const auto r = MakeItFit(Scenario("model: llama-3.2-1b\ntraining: {method: full, seq_len: 8192, "
+                                    "micro_batch: 8}\nhardware: {gpu: rtx-3060-12gb}\n"),
+                           BuiltinContext(), allow);
+  bool seq = false;
+  for (const auto& o : r.options) seq |= HasChange(o, "seq_len");
+  EXPECT_TRUE(seq);
+}
+
+// The hobbyist's classic question: RTX 3060 12 GB or RTX 4060 8 GB for a 7B QLoRA?
+CompareResult Compare3060Vs4060(int micro_batch) {
+  const auto s = Scenario(
+      "model: llama-2-7b\ntraining: {method: qlora, seq_len: 2048, micro_batch: " +
+      std::to_string(micro_batch) + ",\n  activation_checkpointing: full, tokens: 2.0e7}\n");
+  const auto& cat = io::BuiltinCatalog();
+  return Compare(s, {&cat.Gpu("rtx-3060-12gb"), &cat.Gpu("rtx-4060")}, BuiltinContext());
+}
+
+std::string Joined(const CompareEntry& e) {
+  std::string all;
+  for (const auto& w : e.reasons) all += w + "\n";
+  return all;
+}
+
+TEST(Compare, Rtx3060WinsA7bQloraOnMemoryWhenThe4060IsShort) {
+  // Micro-batch 2: ~8 GB per GPU. The 12 GB card fits with margin; the 8 GB one does not
+  // (or only tightly), and says so and who fits instead.
+  const auto r = Compare3060Vs4060(2);
+  ASSERT_EQ(r.entries.size(), 2u);
+  const auto& a = r.entries[0];
+  const auto& b = r.entries[1];
+  ASSERT_EQ(a.estimate.memory.fit, estimate::Fit::kFits) << Joined(a);
+  ASSERT_NE(b.estimate.memory.fit, estimate::Fit::kFits) << Joined(b);
+  EXPECT_EQ(a.verdict, "wins");
+  EXPECT_EQ(b.verdict, "loses");
+  EXPECT_EQ(a.reasons[0].rfind("fits: ", 0), 0u) << Joined(a);
+  EXPECT_TRUE(b.reasons[0].rfind("tight (OOM risk)", 0) == 0 ||
+              b.reasons[0].rfind("does not fit: needs ", 0) == 0)
+      << Joined(b);
+  EXPECT_NE(Joined(b).find("rtx-3060-12gb fits"), std::string::npos) << Joined(b);
+  EXPECT_NE(Joined(b).find("memory decides before speed"), std::string::npos) << Joined(b);
+}
+
+TEST(Compare, WhenBothFitTheFasterWinsAndTheOtherSaysByHowMuch) {
+  const auto r = Compare3060Vs4060(1);
+  ASSERT_EQ(r.entries.size(), 2u);
+  for (const auto& e : r.entries)
+    ASSERT_EQ(e.estimate.memory.fit, estimate::Fit::kFits) << Joined(e);
+  const auto& win = r.entries[0].verdict == "wins" ? r.entries[0] : r.entries[1];
+  const auto& lose = &win == &r.entries[0] ? r.entries[1] : r.entries[0];
+  EXPECT_EQ(lose.verdict, "loses");
+  EXPECT_LE(win.estimate.training.time_s, lose.estimate.training.time_s);
+  EXPECT_NE(Joined(lose).find("x the time of " + win.gpu->id), std::string::npos) << Joined(lose);
+  EXPECT_NE(Joined(win).find("-bound: "), std::string::npos) << Joined(win);
+  EXPECT_NE(r.summary.find("fastest for this job"), std::string::npos) << r.summary;
+}
+
+}  // namespace
+}  // namespace gpuadv::advise

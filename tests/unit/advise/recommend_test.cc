@@ -1,0 +1,228 @@
+// Golden properties of `recommend` over the built-in catalog (issue 3, point 9).
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "advise_fixture.h"
+#include "gpuadv/advise/compatibility.h"
+#include "gpuadv/advise/constraints.h"
+
+namespace gpuadv::advise {
+namespace {
+
+using testing::BuiltinInputs;
+using testing::Options;
+using testing::Scenario;
+
+const char* kFullFineTune70b =
+    "model: llama-3.1-70b\n"
+    "training: {method: full, seq_len: 2048, micro_batch: 1, global_batch: 64,\n"
+    "           activation_checkpointing: full, tokens: 1.0e8}\n"
+    "constraints: {acquire: either}\nobjective: cost\n";
+
+TEST(Recommend, SeventyBFullFineTuneNeverGetsASingle24GbCard) {
+  const auto r = Recommend(Scenario(kFullFineTune70b), BuiltinInputs(), Options());
+  ASSERT_FALSE(r.picks.empty());
+  for (const auto& p : r.picks)
+    EXPECT_FALSE(p.count * p.nodes == 1 && p.gpu->memory_gb <= 24) << p.gpu->id;
+  for (const auto& pt : r.points) {
+    const auto* g = io::BuiltinCatalog().FindGpu(pt.gpu);
+    EXPECT_FALSE(pt.count * pt.nodes == 1 && g->memory_gb <= 24) << pt.gpu;
+  }
+  // ... and says why: the per-GPU need against the 24 GB.
+  bool explained = false;
+  const std::regex need("needs [0-9.]+ GB per GPU, has 24 GB; even 8 GPUs with ZeRO-3 need .*");
+  for (const auto& e : r.excluded)
+    if (e.gpu == "rtx-4090") explained = std::regex_match(e.reason, need);
+  EXPECT_TRUE(explained) << [&] {
+    for (const auto& e : r.excluded)
+      if (e.gpu == "rtx-4090") return e.reason;
+    return std::string("rtx-4090 not excluded");
+  }();
+}
+
+TEST(Recommend, MultiGpuPicksShardStatesThatDoNotFitOneGpu) {
+  const auto r = Recommend(Scenario(kFullFineTune70b), BuiltinInputs(), Options());
+  for (const auto& p : r.picks)
+    if (p.count * p.nodes > 1) {
+      EXPECT_EQ(p.parallelism.zero, 3) << p.gpu->id;
+      EXPECT_NE(p.why[1].find("ZeRO-3"), std::string::npos) << p.why[1];
+    }
+}
+
+TEST(Recommend, BuyBudgetOf400NeverReturnsACardOver400) {
+  const auto s = Scenario(
+      "model: llama-3.2-1b\ntraining: {method: qlora, tokens: 2.0e7}\n"
+      "constraints: {budget_usd: 400, acquire: buy}\nobjective: value\n");
+  const auto r = Recommend(s, BuiltinInputs(), Options());
+  ASSERT_FALSE(r.picks.empty());
+  for (const auto& p : r.picks) {
+    EXPECT_EQ(p.acquisition.kind, AcquireKind::kBuy);
+    EXPECT_LE(UnitPriceUsd(*p.gpu).value_or(1e9) * p.count * p.nodes, 400) << p.gpu->id;
+    EXPECT_LE(p.cost.total_usd, 400) << p.gpu->id;
+  }
+  bool over = false;
+  for (const auto& e : r.excluded)
+    if (e.gpu == "rtx-4090") over = e.reason.rfind("over budget by $", 0) == 0;
+  EXPECT_TRUE(over);
+}
+
+TEST(Recommend, A4090InA550WSystemIsFlaggedWithThePsuSizeNeeded) {
+  const auto s = Scenario(
+      "model: llama-3.1-8b\ntraining: {method: qlora, tokens: 1.0e7}\n"
+      "hardware: {gpu: rtx-4090}\n"
+      "system: {psu_watts: 550, cpu_watts: 150, gpu_slots: 1, host_ram_gb: 64}\n"
+      "constraints: {acquire: buy}\n");
+  const auto est = estimate::Estimate(s, testing::BuiltinContext());
+  const auto c = CheckCompatibility(s, est);
+  bool flagged = false;
+  for (const auto& i : c.issues)
+    if (i.kind == "psu") flagged = i.message.find("needs 850 W") != std::string::npos;
+  EXPECT_TRUE(flagged);
+  // The same finding reaches the ranked pick's `why`.
+  const auto r = Recommend(s, BuiltinInputs(), Options());
+  bool in_why = false;
+  for (const auto& p : r.picks)
+    if (p.gpu->id == "rtx-4090")
+      for (const auto& w : p.why) in_why |= w.find("PSU 550 W") != std::string::npos;
+  EXPECT_TRUE(in_why);
+}
+
+TEST(Recommend, TightFitsRankBelowClearFits) {
+  const auto r = Recommend(Scenario("model: llama-3.1-8b\ntraining: {method: lora}\n"),
+                           BuiltinInputs(), Options());
+  bool tight_seen = false;
+  for (const auto& p : r.picks) {
+    if (p.estimate.memory.fit == estimate::Fit::kTight) tight_seen = true;
+    if (tight_seen) {
+      EXPECT_NE(p.estimate.memory.fit, estimate::Fit::kFits) << p.gpu->id;
+    }
+  }
+}
+
+TEST(Recommend, ParetoFrontIsNotDominated) {
+  const auto r = Recommend(Scenario(kFullFineTune70b), BuiltinInputs(), Options());
+  int front = 0;
+  for (const auto& a : r.points) {
+    if (!a.on_front) continue;
+    ++front;
+    for (const auto& b : r.points)
+      EXPECT_FALSE(b.time_s < a.time_s && b.cost_usd < a.cost_usd) << a.gpu << " vs " << b.gpu;
+  }
+  EXPECT_GT(front, 0);
+}
+
+TEST(Recommend, EveryPickExplainsFitBottleneckTimeAndCost) {
+  const auto r = Recommend(Scenario("model: llama-3.1-8b\ntraining: {method: qlora}\n"),
+                           BuiltinInputs(), Options(5));
+  ASSERT_FALSE(r.picks.empty());
+  EXPECT_EQ(r.picks.front().rank, 1);
+  EXPECT_DOUBLE_EQ(r.picks.front().score, 1.0);
+  for (const auto& p : r.picks) {
+    std::string all;
+    for (const auto& w : p.why) all += w + "\n";
+    EXPECT_NE(all.find("fits: "), std::string::npos) << all;
+    EXPECT_NE(all.find("bottleneck: "), std::string::npos) << all;
+    EXPECT_NE(all.find("time: "), std::string::npos) << all;
+    EXPECT_NE(all.find("cost: "), std::string::npos) << all;
+    EXPECT_NE(all.find("per million tokens"), std::string::npos) << all;
+  }
+}
+
+TEST(Recommend, VendorAndAcquireConstraintsHold) {
+  const auto r = Recommend(Scenario("model: llama-3.1-8b\ntraining: {method: qlora}\n"
+                                    "constraints: {vendors: [amd], acquire: rent}\n"),
+                           BuiltinInputs(), Options());
+  for (const auto& p : r.picks) {
+    EXPECT_EQ(p.gpu->vendor, "amd");
+    EXPECT_EQ(p.acquisition.kind, AcquireKind::kRent);
+  }
+  bool vendor_reason = false;
+  for (const auto& e : r.excluded)
+    if (e.gpu == "rtx-4090")
+      vendor_reason = e.reason == "vendor nvidia not in constraints.vendors (amd)";
+  EXPECT_TRUE(vendor_reason);
+}
+
+TEST(Constraints, FrameworkMissingFromTheStackIsNamed) {
+  catalog::GpuSpec g;
+  g.id = "x";
+  g.vendor = "amd";
+  g.software = {"ROCm (HIP)"};
+  g.frameworks = {"pytorch"};
+  workload::Constraints c;
+  c.frameworks = {"jax"};
+  EXPECT_EQ(ConstraintFailure(g, c, std::nullopt), "ROCm path not supported for JAX");
+  c.frameworks = {"pytorch"};
+  EXPECT_EQ(ConstraintFailure(g, c, std::nullopt), "");
+  g.memory_gb = 8;
+  EXPECT_EQ(ConstraintFailure(g, c, 12.0), "has 8 GB, below the 12 GB minimum");
+}
+
+TEST(Constraints, Fp8PrecisionNeedsFp8TensorCores) {
+  catalog::GpuSpec g;
+  g.architecture = "Ampere";
+  g.fp8_support = false;
+  workload::Training t;
+  t.precision = workload::Precision::kFp8Mixed;
+  EXPECT_EQ(PrecisionFailure(g, t),
+            "no FP8 tensor cores on Ampere (precision fp8-mixed): use bf16-mixed");
+  g.fp8_support = true;
+  EXPECT_EQ(PrecisionFailure(g, t), "");
+}
+
+TEST(Constraints, Bf16FallsBackAndBitsandbytesIsCudaFirst) {
+  catalog::GpuSpec g;
+  g.vendor = "amd";
+  g.architecture = "CDNA 1";
+  g.bf16_support = false;
+  workload::Training t;
+  t.method = workload::Method::kQlora;
+  const auto notes = PrecisionNotes(g, t);
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].rfind("no BF16 on CDNA 1: runs as fp16-mixed", 0), 0u);
+  EXPECT_NE(notes[1].find("ROCm support is newer"), std::string::npos);
+}
+
+TEST(Recommend, OneGpuModuleOffersDoNotStackIntoANode) {
+  const auto r =
+      Recommend(Scenario("model: llama-3.1-8b\ntraining: {method: qlora}\nobjective: time\n"),
+                BuiltinInputs(), Options());
+  for (const auto& pt : r.points) {
+    if (pt.kind != AcquireKind::kRent || pt.count == 1) continue;
+    const auto* o = [&]() -> const catalog::Offer* {
+      for (const auto& x : io::BuiltinCatalog().offers)
+        if (x.id == pt.offer) return &x;
+      return nullptr;
+    }();
+    if (!o || o->gpus_per_instance != 1) continue;
+    EXPECT_NE(io::BuiltinCatalog().FindGpu(pt.gpu)->form_factor.find("PCIe"), std::string::npos)
+        << pt.gpu << " " << pt.offer;
+  }
+}
+
+TEST(Recommend, ChoosesDdpWhenStatesFitAndZero3WhenNot) {
+  auto s = Scenario(
+      "model: llama-3.2-1b\ntraining: {method: qlora}\nhardware: {gpu: h100-sxm, count: 8}\n");
+  s.parallelism.specified = false;
+  EXPECT_NE(ChooseParallelism(s).find("data parallel (DDP)"), std::string::npos);
+  EXPECT_EQ(s.parallelism.zero, 0);
+  auto big = Scenario(std::string(kFullFineTune70b) + "hardware: {gpu: h100-sxm, count: 8}\n");
+  big.parallelism.specified = false;
+  EXPECT_NE(ChooseParallelism(big).find("ZeRO-3"), std::string::npos);
+  EXPECT_EQ(big.parallelism.zero, 3);
+}
+
+TEST(Recommend, DeadlineExcludesSlowConfigurations) {
+  const auto r =
+      Recommend(Scenario("model: llama-3.1-8b\ntraining: {method: qlora, tokens: 1.0e9}\n"
+                         "constraints: {deadline_hours: 24}\n"),
+                BuiltinInputs(), Options());
+  for (const auto& p : r.picks) EXPECT_LE(p.estimate.training.time_s, 24 * 3600.0) << p.gpu->id;
+  bool deadline = false;
+  for (const auto& e : r.excluded) deadline |= e.reason.find("deadline") != std::string::npos;
+  EXPECT_TRUE(deadline);
+}
+
+}  // namespace
+}  // namespace gpuadv::advise

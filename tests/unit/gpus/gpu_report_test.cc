@@ -1,0 +1,103 @@
+// The GPU presenters show every field with its unit and say "unknown" (or null) for
+// what the catalog does not know.
+#include "gpuadv/report/gpu_report.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "gpuadv/catalog/gpu_checks.h"
+#include "gpuadv/io/catalog_loader.h"
+
+namespace gpuadv::report {
+namespace {
+
+const catalog::Catalog& Cat() { return io::BuiltinCatalog(); }
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+size_t Lines(const std::string& s) {
+  size_t n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+TEST(GpuJson, HoldsEveryFieldWithNullForUnknown) {
+  const auto j = GpuJson(Cat().Gpu("h100-sxm"));
+  EXPECT_EQ(j.size(), 50u);
+  EXPECT_EQ(j["id"], "h100-sxm");
+  EXPECT_DOUBLE_EQ(j["bf16_tensor_dense_tflops"].get<double>(), 989.4);
+  EXPECT_EQ(j["memory_gb"], 80);
+  EXPECT_TRUE(j["launch_msrp_usd"].is_null());
+  EXPECT_TRUE(j["slot_width"].is_null());
+  EXPECT_TRUE(j["fp4_tensor_dense_tflops"].is_null());
+  EXPECT_EQ(j["peer_to_peer"], true);
+  EXPECT_EQ(j["frameworks"].size(), 4u);
+  EXPECT_FALSE(j["sources"].empty());
+  EXPECT_EQ(j["street_price_date"], "2025");
+}
+
+TEST(GpuJson, ListCarriesTheSchemaVersion) {
+  const auto j = GpuListJson(catalog::FilterGpus(Cat(), "intel"));
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["gpus"].size(), 3u);
+}
+
+TEST(GpuShowText, EveryFieldWithUnitsAndProvenance) {
+  const auto& g = Cat().Gpu("h100-sxm");
+  const std::string t = GpuShowText(g, false, Cat().OffersFor(g.id));
+  EXPECT_TRUE(Has(t, "H100 SXM5 80GB (h100-sxm)")) << t;
+  EXPECT_TRUE(Has(t, "989.4 TFLOPS"));
+  EXPECT_TRUE(Has(t, "3,350 GB/s"));
+  EXPECT_TRUE(Has(t, "700 W"));
+  EXPECT_TRUE(Has(t, "Gen 5"));
+  EXPECT_TRUE(Has(t, "x16"));
+  EXPECT_TRUE(Has(t, "launch MSRP"));
+  EXPECT_TRUE(Has(t, "unknown"));
+  EXPECT_TRUE(Has(t, "$30,000 (2025)"));
+  EXPECT_TRUE(Has(t, "verification"));
+  EXPECT_TRUE(Has(t, "Sources"));
+  EXPECT_TRUE(Has(t, "glennklockwood.com"));
+  EXPECT_TRUE(Has(t, "lambda-h100-sxm-8x"));
+}
+
+TEST(GpuShowText, MarkdownHasTables) {
+  const std::string t = GpuShowText(Cat().Gpu("rtx-4090"), true);
+  EXPECT_EQ(t.rfind("# GeForce RTX 4090 (rtx-4090)\n", 0), 0u) << t;
+  EXPECT_TRUE(Has(t, "## Throughput (dense, no sparsity)"));
+  EXPECT_TRUE(Has(t, "| FP16 tensor, FP32 accumulate"));
+  EXPECT_TRUE(Has(t, "165.2 TFLOPS"));
+  EXPECT_TRUE(Has(t, "- NVIDIA Ada GPU architecture whitepaper"));
+}
+
+TEST(GpuListText, OneRowPerGpu) {
+  const auto all = catalog::FilterGpus(Cat());
+  const std::string t = GpuListText(all, false);
+  EXPECT_EQ(Lines(t), 62u + 3u);  // header, rule, rows, summary
+  EXPECT_TRUE(Has(t, "62 GPUs."));
+  EXPECT_TRUE(Has(t, "rtx-4090"));
+  const std::string md = GpuListText(catalog::FilterGpus(Cat(), "amd"), true);
+  EXPECT_TRUE(Has(md, "| mi300x"));
+  EXPECT_TRUE(Has(md, "7 GPUs."));
+}
+
+TEST(GpuCsv, HeaderAndOneRowPerGpuWithEmptyUnknowns) {
+  const std::string csv = GpuCsv({&Cat().Gpu("h100-sxm"), &Cat().Gpu("rtx-4090")});
+  EXPECT_EQ(Lines(csv), 3u);
+  std::istringstream in(csv);
+  std::string header, row;
+  std::getline(in, header);
+  std::getline(in, row);
+  EXPECT_EQ(header.rfind("id,name,vendor,segment,", 0), 0u);
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 49);
+  EXPECT_EQ(row.rfind("h100-sxm,H100 SXM5 80GB,nvidia,datacenter,Hopper,GH100,2022,", 0), 0u)
+      << row;
+  EXPECT_TRUE(Has(row, ",989.4,"));
+  EXPECT_TRUE(Has(row, "\"pytorch; tensorflow; jax; onnxruntime\"") ||
+              Has(row, ",pytorch; tensorflow; jax; onnxruntime,"));
+}
+
+}  // namespace
+}  // namespace gpuadv::report

@@ -1,0 +1,315 @@
+// EstimateMemory end to end: phases, breakdown invariants, scaling rules, fit verdicts,
+// diffusion pipelines, and one published measurement checked by hand.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "gpuadv/estimate/estimate.h"
+#include "gpuadv/estimate/memory_terms.h"
+#include "memory_test_util.h"
+
+namespace gpuadv::estimate {
+namespace {
+
+using testing::Gpu;
+using testing::Llama2_7B;
+using testing::Llama31_8B;
+using testing::Scenario;
+using workload::Method;
+using workload::Precision;
+
+double Sum(const MemoryBreakdown& b) {
+  return b.weights + b.gradients + b.optimizer + b.activations + b.logits + b.runtime +
+         b.fragmentation;
+}
+
+void ExpectConsistent(const MemoryResult& r) {
+  const auto& b = r.breakdown;
+  EXPECT_DOUBLE_EQ(b.weights + b.gradients + b.optimizer + b.activations + b.logits,
+                   r.peak_allocated_bytes);
+  EXPECT_NEAR(r.peak_reserved_bytes - r.peak_allocated_bytes, b.fragmentation,
+              1e-12 * r.peak_reserved_bytes);
+  EXPECT_NEAR(Sum(b), r.per_gpu_bytes, 1e-9 * r.per_gpu_bytes);
+  for (double v : {b.weights, b.gradients, b.optimizer, b.activations, b.logits, b.runtime,
+                   b.fragmentation, r.host_ram_bytes, r.low_bytes, r.high_bytes}) {
+    EXPECT_TRUE(std::isfinite(v));
+    EXPECT_GE(v, 0);
+  }
+  EXPECT_LE(r.low_bytes, r.per_gpu_bytes);
+  EXPECT_GE(r.high_bytes, r.per_gpu_bytes);
+}
+
+TEST(Memory, BreakdownSumsToPerGpuAcrossTheScenarioSpace) {
+  int n = 0;
+  for (auto method : {Method::kPretrain, Method::kLora, Method::kQlora, Method::kFreeze})
+    for (auto precision :
+         {Precision::kFp32, Precision::kBf16Mixed, Precision::kBf16, Precision::kFp8Mixed})
+      for (auto opt : {workload::Optimizer::kAdamW, workload::Optimizer::kPagedAdamW8bit,
+                       workload::Optimizer::kAdafactor})
+        for (int zero : {0, 2, 3})
+          for (int tp : {1, 4})
+            for (auto ckpt : {workload::Checkpointing::kNone, workload::Checkpointing::kFull}) {
+              auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 8);
+              s.training.method = method;
+              s.training.precision = precision;
+              s.training.optimizer = opt;
+              s.training.activation_checkpointing = ckpt;
+              s.training.global_batch = 64;
+              s.parallelism.zero = zero;
+              s.parallelism.tp = tp;
+              const MemoryResult r = EstimateMemory(s);
+              ExpectConsistent(r);
+              EXPECT_LE(MemoryLowerBoundBytes(s), r.per_gpu_bytes * (1 + 1e-12));
+              ++n;
+            }
+  EXPECT_EQ(n, 4 * 4 * 3 * 3 * 2 * 2);
+}
+
+TEST(Memory, Zero3PerGpuMemoryFallsAsGpusAreAdded) {
+  double previous = 1e300;
+  for (int gpus : {1, 2, 4, 8, 16, 64}) {
+    auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), std::min(gpus, 8));
+    s.hardware.nodes = std::max(1, gpus / 8);
+    s.parallelism.zero = 3;
+    const double bytes = EstimateMemory(s).per_gpu_bytes;
+    EXPECT_LT(bytes, previous) << gpus << " GPUs";
+    previous = bytes;
+  }
+}
+
+TEST(Memory, GrowsWithMicroBatchAndSequenceLength) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
+  s.training.method = Method::kLora;  // small states: the activation phase is the peak
+  double previous = 0;
+  for (int b : {1, 2, 4, 8}) {
+    s.training.micro_batch = b;
+    const double bytes = EstimateMemory(s).peak_allocated_bytes;
+    EXPECT_GT(bytes, previous);
+    previous = bytes;
+  }
+  s.training.micro_batch = 1;
+  previous = 0;
+  for (int len : {512, 1024, 4096, 16384}) {
+    s.training.seq_len = len;
+    const double bytes = EstimateMemory(s).peak_allocated_bytes;
+    EXPECT_GT(bytes, previous);
+    previous = bytes;
+  }
+}
+
+TEST(Memory, PeakIsTheLargestPhaseNotTheSumOfEverything) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
+  s.training.precision = Precision::kBf16;  // no accumulation: grads freed before forward
+  s.training.micro_batch = 8;               // activations outweigh the optimizer step
+  const MemoryResult r = EstimateMemory(s);
+  const double n = r.total_params;
+  // Activations and logits peak when the gradient buffer does not exist yet.
+  EXPECT_EQ(r.breakdown.gradients, 0);
+  EXPECT_LT(r.peak_allocated_bytes, 8 * n + r.breakdown.activations + r.breakdown.logits);
+  // Accumulating over micro-batches keeps gradients alive through the next forward.
+  s.training.global_batch = 64;
+  EXPECT_DOUBLE_EQ(EstimateMemory(s).breakdown.gradients, 2 * n);
+}
+
+TEST(Memory, ContextParallelDividesPerTokenActivations) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 2);
+  s.training.seq_len = 32768;
+  s.parallelism.tp = 2;
+  const double tp2 = EstimateMemory(s).breakdown.activations;
+  s.hardware.count = 4;
+  s.parallelism.cp = 2;
+  const double cp2 = EstimateMemory(s).breakdown.activations;
+  EXPECT_NEAR(cp2, tp2 / 2, 0.02 * tp2);
+}
+
+TEST(Memory, ExpertParallelSpreadsExperts) {
+  catalog::ModelArch m;  // Mixtral-8x7B
+  m.id = "mixtral-8x7b";
+  m.layers = 32;
+  m.hidden = 4096;
+  m.heads = 32;
+  m.kv_heads = 8;
+  m.ffn = 14336;
+  m.vocab = 32000;
+  m.experts = 8;
+  m.experts_active = 2;
+  m.params = catalog::CountParams(m).total;
+  auto s = Scenario(m, Gpu("h100-sxm", 80, "Hopper"), 8);
+  s.parallelism.zero = 1;
+  s.parallelism.tp = 2;
+  const double ep1 = EstimateMemory(s).breakdown.weights;
+  s.parallelism.ep = 4;
+  const double ep4 = EstimateMemory(s).breakdown.weights;
+  EXPECT_LT(ep4, 0.4 * ep1);  // experts are ~96% of Mixtral's weights
+}
+
+TEST(Memory, FreezeSavesOnlyTheTrainedLayersActivations) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
+  s.training.micro_batch = 8;
+  const MemoryResult full = EstimateMemory(s);
+  s.training.method = Method::kFreeze;
+  s.training.freeze_trainable_layers = 2;
+  const MemoryResult frozen = EstimateMemory(s);
+  EXPECT_LT(frozen.breakdown.activations, full.breakdown.activations / 8);
+  EXPECT_DOUBLE_EQ(frozen.trainable_params, 2 * catalog::CountParams(Llama31_8B()).per_layer);
+}
+
+TEST(Memory, FitVerdictsFollowTheUncertaintyRange) {
+  auto s = Scenario(Llama31_8B(), Gpu("rtx-4090", 24, "Ada Lovelace"));
+  s.training.method = Method::kQlora;
+  s.training.seq_len = 512;
+  const MemoryResult small = EstimateMemory(s);
+  EXPECT_EQ(small.fit, Fit::kFits);
+  EXPECT_LE(small.high_bytes, small.capacity_bytes);
+  s.training.method = Method::kFull;
+  EXPECT_EQ(EstimateMemory(s).fit, Fit::kDoesNotFit);  // 16 B/param x 8e9 on 24 GB
+  // Capacity between per_gpu and its upper bound: tight.
+  s.training.method = Method::kQlora;
+  s.hardware.gpu.memory_gb = small.per_gpu_bytes * 1.05 / (1024.0 * 1024 * 1024);
+  EXPECT_EQ(EstimateMemory(s).fit, Fit::kTight);
+}
+
+TEST(Memory, HugeModelsStayFinite) {
+  catalog::ModelArch m = Llama31_8B();
+  m.layers = 2000;
+  m.hidden = 65536;
+  m.heads = 512;
+  m.kv_heads = 64;
+  m.ffn = 262144;
+  m.params = catalog::CountParams(m).total;  // ~1e14 parameters
+  auto s = Scenario(m, Gpu("h100-sxm", 80, "Hopper"));
+  s.training.seq_len = 1 << 20;
+  s.training.micro_batch = 1024;
+  s.training.attention = workload::Attention::kEager;
+  const MemoryResult r = EstimateMemory(s);
+  ExpectConsistent(r);
+  EXPECT_GT(r.per_gpu_bytes, 1e17);
+  EXPECT_EQ(r.fit, Fit::kDoesNotFit);
+}
+
+TEST(Memory, ExplainAddsBasisWithoutChangingNumbers) {
+  auto s = Scenario(Llama31_8B(), Gpu("rtx-4090", 24, "Ada Lovelace"));
+  s.training.method = Method::kQlora;
+  s.training.lora.targets = {"q_proj", "not_a_module"};
+  Explanation e;
+  const MemoryResult with = EstimateMemory(s, &e);
+  const MemoryResult without = EstimateMemory(s);
+  EXPECT_DOUBLE_EQ(with.per_gpu_bytes, without.per_gpu_bytes);
+  EXPECT_GE(e.basis.size(), 4u);
+  ASSERT_FALSE(e.warnings.empty());
+  EXPECT_NE(e.warnings[0].find("not_a_module"), std::string::npos);
+}
+
+TEST(Memory, ModelWithoutShapeGetsAnInferredShapeAndAWarning) {
+  catalog::ModelArch m;
+  m.params = 13e9;
+  auto s = Scenario(m, Gpu("a100-80gb-sxm", 80));
+  s.training.method = Method::kLora;
+  Explanation e;
+  const MemoryResult r = EstimateMemory(s, &e);
+  EXPECT_GT(r.breakdown.activations, 0);
+  const mem::Setup st = mem::MakeSetup(s, nullptr);
+  // N = 12 L h^2 with h = 128 L: h 5120 as Llama-2-13B; L = 13e9 / (12 h^2) = 41 (its 40
+  // layers plus the embeddings the count includes).
+  EXPECT_TRUE(st.shape.inferred);
+  EXPECT_EQ(st.shape.layers, 41);
+  EXPECT_EQ(st.shape.hidden, 5120);
+  ASSERT_FALSE(e.warnings.empty());
+}
+
+// ---- diffusion (section 9) ----
+
+catalog::ModelArch Flux() {
+  catalog::ModelArch m;  // FLUX.1-dev (data/models/diffusion.yaml)
+  m.id = "flux.1-dev";
+  m.kind = catalog::ModelKind::kDiffusion;
+  m.layers = 57;
+  m.hidden = 3072;
+  m.heads = 24;
+  m.head_dim = 128;
+  m.ffn = 12288;
+  m.mlp = catalog::MlpKind::kGelu;
+  m.norm = catalog::NormKind::kLayerNorm;
+  m.bias = true;
+  m.params = 11.9e9;
+  m.latent_channels = 16;
+  m.default_resolution = 1024;
+  m.text_tokens = 512;
+  m.components = {{"flux-transformer", catalog::ComponentRole::kDenoiser, 11.9e9, true},
+                  {"t5-xxl", catalog::ComponentRole::kTextEncoder, 4.7e9, false},
+                  {"clip-l", catalog::ComponentRole::kTextEncoder, 123e6, false},
+                  {"vae", catalog::ComponentRole::kVae, 84e6, false}};
+  return m;
+}
+
+TEST(Diffusion, CachingTextEmbeddingsRemovesTheEncoders) {
+  auto s = Scenario(Flux(), Gpu("h100-sxm", 80, "Hopper"));
+  s.training.method = Method::kLora;
+  s.training.lora.targets = {"to_q", "to_k", "to_v", "to_out.0"};
+  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  const MemoryResult resident = EstimateMemory(s);
+  s.training.diffusion.cache_text_embeddings = true;
+  const MemoryResult cached = EstimateMemory(s);
+  EXPECT_NEAR(resident.breakdown.weights - cached.breakdown.weights, 2 * (4.7e9 + 123e6), 1e6);
+  s.training.diffusion.fp8_base = true;  // kohya --fp8_base: 1 B/param frozen
+  EXPECT_NEAR(EstimateMemory(s).breakdown.weights, cached.breakdown.weights - 11.9e9, 1e8);
+}
+
+TEST(Diffusion, ResolutionSetsTheTokenCount) {
+  auto s = Scenario(Flux(), Gpu("h100-sxm", 80, "Hopper"));
+  s.training.method = Method::kLora;
+  Explanation e;
+  EstimateMemory(s, &e);
+  bool found = false;  // 1024 px -> 128^2 latents -> 64^2 patches + 512 text tokens
+  for (const auto& line : e.basis) found |= line.find("4608 tokens") != std::string::npos;
+  EXPECT_TRUE(found);
+  const double a1024 = EstimateMemory(s).breakdown.activations;
+  s.training.diffusion.resolution = 512;  // 1024 + 512 tokens
+  EXPECT_LT(EstimateMemory(s).breakdown.activations, 0.5 * a1024);
+}
+
+TEST(Diffusion, UnetActivationsScaleWithLatentPixels) {
+  catalog::ModelArch m;  // SD 1.5: no layer shape
+  m.id = "sd-1.5";
+  m.kind = catalog::ModelKind::kDiffusion;
+  m.denoiser_type = catalog::DenoiserType::kUnet;
+  m.params = 860e6;
+  m.default_resolution = 512;
+  m.components = {{"unet", catalog::ComponentRole::kDenoiser, 860e6, true},
+                  {"clip-l", catalog::ComponentRole::kTextEncoder, 123e6, false},
+                  {"vae", catalog::ComponentRole::kVae, 84e6, false}};
+  auto s = Scenario(m, Gpu("rtx-4090", 24, "Ada Lovelace"));
+  s.training.method = Method::kLora;
+  const double a512 = EstimateMemory(s).breakdown.activations;
+  // ~10 B per latent pixel per sqrt(param): 10 * 64^2 * sqrt(860e6) ~= 1.2 GB per image.
+  EXPECT_NEAR(a512, 1.2e9, 0.15e9);
+  s.training.diffusion.resolution = 1024;
+  EXPECT_NEAR(EstimateMemory(s).breakdown.activations, 4 * a512, 0.05 * a512);
+}
+
+// ---- a published measurement, by hand ----
+
+TEST(Memory, LitGptLoraLlama2_7BMatchesThePublishedPeak) {
+  // validation GT0378 (Lightning-AI/litgpt tutorials/resource-tables.md): Llama-2-7B, LoRA
+  // r8 on q,v, bf16-true, longest Alpaca sample 1304 tokens, micro-batch 1, no
+  // checkpointing, A100-40GB: max_memory_allocated 21.30 GB.
+  // By hand: frozen bf16 weights 6.74e9 x 2 = 13.48 GB; per layer (sbh = 1304 x 4096 =
+  // 5.34e6): 2 x (4 + 0) RMSNorm fp32 inputs, 2 QKV input, 6 Q/K/V, 2 O, 6 x 11008/4096 =
+  // 16.1 SwiGLU intermediates -> 34.1 sbh = 182 MB, x 32 = 5.83 GB; logits 12 B x 1304 x
+  // 32000 = 0.50 GB at the start of backward: 19.8 GB, 7% under the reading (LitGPT's
+  // default lora_dropout 0.05 adds ~3 sbh per layer that the row does not state).
+  auto s = Scenario(Llama2_7B(), Gpu("a100-40gb-sxm", 40));
+  s.training.method = Method::kLora;
+  s.training.lora.rank = 8;
+  s.training.lora.targets = {"q_proj", "v_proj"};
+  s.training.precision = Precision::kBf16;
+  s.training.seq_len = 1304;
+  s.training.global_batch = 128;
+  s.training.attention = workload::Attention::kSdpa;
+  const MemoryResult r = EstimateMemory(s);
+  EXPECT_NEAR(r.peak_allocated_bytes, 21.30e9, 0.10 * 21.30e9);
+  EXPECT_NEAR(r.breakdown.weights, 13.48e9, 0.1e9);
+}
+
+}  // namespace
+}  // namespace gpuadv::estimate

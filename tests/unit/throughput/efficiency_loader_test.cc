@@ -1,0 +1,79 @@
+// data/efficiency.yaml loading: every catalog architecture has a row; errors name the field.
+#include "gpuadv/io/efficiency_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+
+#include "gpuadv/io/catalog_loader.h"
+
+namespace gpuadv::io {
+namespace {
+
+std::string ErrorOf(const std::string& yaml) {
+  try {
+    ParseEfficiencyDocument(ParseDocument(yaml, "e.yaml"), "e.yaml");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(EfficiencyTable, EmbeddedTableCoversTheReferenceArchitectures) {
+  const auto& t = BuiltinEfficiency();
+  // architecture strings of ../shared/reference/gpus.csv
+  for (const char* a :
+       {"Volta", "Turing", "Ampere", "Ada Lovelace", "Hopper", "Hopper (+Grace CPU)", "Blackwell",
+        "Blackwell (+Grace CPU)", "Blackwell (RTX)", "CDNA 1", "CDNA 2", "CDNA 3", "RDNA 3",
+        "Xe-HPG (Alchemist)", "Gaudi 2 (Habana)", "Gaudi 3 (Habana)"}) {
+    const auto& e = t.For(a);
+    EXPECT_NE(&e, &t.fallback) << a;
+    EXPECT_GT(e.gemm_eta_max, 0.3) << a;
+    EXPECT_LE(e.gemm_eta_max, 1.0) << a;
+    EXPECT_FALSE(e.sources.empty()) << a;
+  }
+  EXPECT_EQ(&t.For("no-such-arch"), &t.fallback);
+}
+
+TEST(EfficiencyTable, EveryCatalogGpuHasARow) {
+  const auto& t = BuiltinEfficiency();
+  for (const auto& g : BuiltinCatalog().gpus)
+    EXPECT_NE(&t.For(g.architecture), &t.fallback) << g.id << " '" << g.architecture << "'";
+}
+
+TEST(EfficiencyTable, SustainedCeilingsStayBelowMamf) {
+  // MAMF (best-shape matmul / dense peak): A100 0.869, H100 0.803, MI300X 0.514. The
+  // fitted sustained ceilings sit below it, by less than half.
+  const auto& t = BuiltinEfficiency();
+  for (auto [arch, mamf] : {std::pair{"Ampere", 0.869}, {"Hopper", 0.803}, {"CDNA 3", 0.514}}) {
+    EXPECT_LE(t.For(arch).gemm_eta_max, mamf) << arch;
+    EXPECT_GT(t.For(arch).gemm_eta_max, 0.6 * mamf) << arch;
+  }
+  // H100 reaches a lower fraction of its peak than A100 (MODELLING section 7).
+  EXPECT_LT(t.For("Hopper").gemm_eta_max, t.For("Ampere").gemm_eta_max);
+  EXPECT_NEAR(t.For("Hopper").fp8_gemm_speedup, 1.77, 0.01);
+}
+
+TEST(EfficiencyTable, AliasesShareTheirEntry) {
+  auto t = ParseEfficiencyDocument(
+      ParseDocument("architectures: [{architecture: Hopper, aliases: [GH], gemm_eta_max: 0.5}]",
+                    "e.yaml"),
+      "e.yaml");
+  EXPECT_DOUBLE_EQ(t.For("gh").gemm_eta_max, 0.5);
+  EXPECT_DOUBLE_EQ(t.For("hopper").gemm_eta_max, 0.5);
+}
+
+TEST(EfficiencyTable, ErrorsNameTheField) {
+  EXPECT_NE(ErrorOf("architectures: [{architecture: X, gemm_eta_max: 1.5}]")
+                .find("architectures[0].gemm_eta_max"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("architectures: [{architecture: X, gem_eta_max: 0.5}]").find("gem_eta_max"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("global: {overlap: 0.5}").find("global.overlap"), std::string::npos);
+  EXPECT_NE(ErrorOf("architectures: [{architecture: X}, {architecture: X}]").find("duplicate"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace gpuadv::io

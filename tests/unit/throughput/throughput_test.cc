@@ -1,0 +1,390 @@
+// Throughput estimator (C4): rules of MODELLING.md sections 6-8, hand-computed.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "gpuadv/estimate/estimate.h"
+#include "gpuadv/estimate/throughput_internal.h"
+#include "gpuadv/io/catalog_loader.h"
+
+namespace gpuadv::estimate {
+namespace {
+
+// Llama-3.1-8B (MODELLING section 1 check: 8.03e9 parameters, untied).
+catalog::ModelArch Llama8B() {
+  catalog::ModelArch m;
+  m.id = "llama-3.1-8b";
+  m.layers = 32;
+  m.hidden = 4096;
+  m.heads = 32;
+  m.kv_heads = 8;
+  m.ffn = 14336;
+  m.vocab = 128256;
+  m.max_seq_len = 131072;
+  m.params = 8.03e9;
+  return m;
+}
+
+catalog::GpuSpec A100() {
+  catalog::GpuSpec g;
+  g.id = "a100-80gb-sxm";
+  g.vendor = "nvidia";
+  g.segment = "datacenter";
+  g.architecture = "Ampere";
+  g.launch_year = 2020;
+  g.memory_gb = 80;
+  g.memory_bw_gbs = 2039;
+  g.fp32_tflops_nontensor = 19.5;
+  g.bf16_tensor_dense_tflops = 312;
+  g.fp16_tensor_fp32acc_dense_tflops = 312;
+  g.pcie_gen = 4;
+  g.pcie_lanes = 16;
+  g.gpu_interconnect = "NVLink 3.0 (12 links) via NVSwitch";
+  g.interconnect_bw_gbs_bidir = 600;
+  return g;
+}
+
+catalog::GpuSpec H100() {
+  catalog::GpuSpec g = A100();
+  g.id = "h100-sxm";
+  g.architecture = "Hopper";
+  g.launch_year = 2022;
+  g.memory_bw_gbs = 3350;
+  g.fp32_tflops_nontensor = 66.9;
+  g.bf16_tensor_dense_tflops = 989.4;
+  g.fp16_tensor_fp32acc_dense_tflops = 989.4;
+  g.fp8_tensor_fp32acc_dense_tflops = 1978.9;
+  g.pcie_gen = 5;
+  g.gpu_interconnect = "NVLink 4.0 (18 links)";
+  g.interconnect_bw_gbs_bidir = 900;
+  return g;
+}
+
+catalog::GpuSpec Rtx4090() {
+  catalog::GpuSpec g;
+  g.id = "rtx-4090";
+  g.vendor = "nvidia";
+  g.segment = "consumer";
+  g.architecture = "Ada Lovelace";
+  g.memory_gb = 24;
+  g.memory_bw_gbs = 1008;
+  g.fp32_tflops_nontensor = 82.6;
+  g.bf16_tensor_dense_tflops = 165.2;
+  g.fp16_tensor_fp32acc_dense_tflops = 165.2;
+  g.pcie_gen = 4;
+  g.pcie_lanes = 16;
+  g.gpu_interconnect = "none";
+  g.peer_to_peer = false;
+  return g;
+}
+
+workload::Scenario Base(catalog::GpuSpec gpu = A100(), int count = 1, int nodes = 1) {
+  workload::Scenario s;
+  s.model_ref = "llama-3.1-8b";
+  s.model = Llama8B();
+  s.training.method = workload::Method::kPretrain;
+  s.training.seq_len = 2048;
+  s.training.micro_batch = 2;
+  s.hardware.gpu_id = gpu.id;
+  s.hardware.gpu = std::move(gpu);
+  s.hardware.count = count;
+  s.hardware.nodes = nodes;
+  return s;
+}
+
+Context Ctx() { return Context{&io::BuiltinEfficiency(), nullptr}; }
+
+ThroughputResult Estimate1(const workload::Scenario& s) { return EstimateThroughput(s, Ctx()); }
+
+double Sum(const TimeBreakdown& b) {
+  return b.compute + b.memory + b.communication + b.bubble + b.offload;
+}
+
+// 6N + 12LHQT, N = non-embedding params incl. the (untied) lm_head, by hand from
+// MODELLING section 1: layer = attn 4096*(4096 + 2*1024 + 4096) + mlp 3*4096*14336 + norms.
+double Llama8BPalmFlops(double seq) {
+  const double attn = 4096.0 * (4096 + 2 * 1024) + 4096.0 * 4096;
+  const double mlp = 3.0 * 4096 * 14336;
+  const double layer = attn + mlp + 2 * 4096;
+  const double n = 32 * layer + 4096 /*final norm*/ + 128256.0 * 4096 /*lm_head*/;
+  return 6 * n + 12.0 * 32 * 32 * 128 * seq;
+}
+
+TEST(ThroughputFlops, ModelFlopsArePalm6NPlus12LHQT) {
+  auto s = Base();
+  auto r = Estimate1(s);
+  // 6 * 7.50e9 + 3.22e9 = 48.25 GFLOP/token.
+  EXPECT_NEAR(r.model_flops_per_token / Llama8BPalmFlops(2048), 1.0, 0.005);
+  EXPECT_NEAR(r.model_flops_per_token, 48.25e9, 0.1e9);
+  EXPECT_DOUBLE_EQ(r.hardware_flops_per_token, r.model_flops_per_token);  // no recompute
+}
+
+TEST(ThroughputFlops, TiedLmHeadMatmulStillCounts) {
+  auto s = Base();
+  auto tied = s;
+  tied.model.tied_embeddings = true;
+  // Tying removes the input table from the parameters, not the lm_head matmul.
+  EXPECT_NEAR(Estimate1(tied).model_flops_per_token / Estimate1(s).model_flops_per_token, 1.0,
+              1e-3);
+}
+
+TEST(ThroughputFlops, LoraIsAbout4NPlusAttention) {
+  auto s = Base();
+  s.training.method = workload::Method::kLora;
+  s.training.lora.rank = 16;
+  auto r = Estimate1(s);
+  const double attention = 12.0 * 32 * 32 * 128 * 2048;
+  const double n = (Llama8BPalmFlops(2048) - attention) / 6;
+  // 4N + 6 N_lora + attention; adapters r16 on q,k,v,o: 32 * 16 * (4*4096 + 4096+1024*2 + 4096)...
+  const double lora = 32.0 * 16 * ((4096 + 4096) * 2 + (4096 + 1024) * 2);
+  EXPECT_NEAR(r.model_flops_per_token, 4 * n + 6 * lora + attention, 0.01 * n);
+  EXPECT_NEAR((r.model_flops_per_token - attention) / n, 4.0, 0.05);
+}
+
+TEST(ThroughputFlops, FullRecomputeExecutesAbout8N) {
+  auto s = Base();
+  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  auto r = Estimate1(s);
+  const double attention = 12.0 * 32 * 32 * 128 * 2048;
+  const double n = (Llama8BPalmFlops(2048) - attention) / 6;
+  EXPECT_DOUBLE_EQ(r.model_flops_per_token, Estimate1(Base()).model_flops_per_token);
+  // Recompute adds the layers' forward (not the lm_head): 8N - 2*lm_head, +4/3 attention.
+  const double head = 128256.0 * 4096;
+  EXPECT_NEAR(r.hardware_flops_per_token, 8 * n - 2 * head + attention * 4 / 3, 0.01 * n);
+  EXPECT_NEAR((r.hardware_flops_per_token - attention * 4 / 3) / n, 8.0, 0.2);
+}
+
+TEST(ThroughputFlops, SelectiveRecomputeAddsOnlyTheAttentionCore) {
+  auto s = Base();
+  s.training.activation_checkpointing = workload::Checkpointing::kSelective;
+  auto r = Estimate1(s);
+  const double attention = 12.0 * 32 * 32 * 128 * 2048;
+  EXPECT_NEAR(r.hardware_flops_per_token - r.model_flops_per_token, attention / 3, 1e6);
+}
+
+TEST(ThroughputFlops, EncodersHaveNoCausalHalving) {
+  auto dec = Base();
+  auto enc = Base();
+  enc.model.kind = catalog::ModelKind::kEncoder;
+  EXPECT_TRUE(detail::MakeRegime(dec).causal);
+  EXPECT_FALSE(detail::MakeRegime(enc).causal);
+  // Same weights, no vocabulary head: encoder attention runs full, so its step spends
+  // more time in attention per layer.
+  auto a = detail::MicroBatchCompute(
+      dec, detail::MakeLayout(dec), detail::MakeRegime(dec),
+      detail::MakeModelFigures(dec, detail::MakeRegime(dec)),
+      detail::ResolveRates(dec, io::BuiltinEfficiency().For("Ampere"), nullptr),
+      io::BuiltinEfficiency().global);
+  auto b = detail::MicroBatchCompute(
+      enc, detail::MakeLayout(enc), detail::MakeRegime(enc),
+      detail::MakeModelFigures(enc, detail::MakeRegime(enc)),
+      detail::ResolveRates(enc, io::BuiltinEfficiency().For("Ampere"), nullptr),
+      io::BuiltinEfficiency().global);
+  EXPECT_NEAR(b.attention / a.attention, 2.0, 1e-9);
+}
+
+TEST(ThroughputFlops, MoeUsesActiveParameters) {
+  auto s = Base();
+  s.model.experts = 8;
+  s.model.experts_active = 2;
+  auto dense = Estimate1(Base());
+  auto moe = Estimate1(s);
+  // Twice the active MLP weights: more FLOPs than dense, far less than 8x the MLPs.
+  EXPECT_GT(moe.model_flops_per_token, dense.model_flops_per_token * 1.5);
+  EXPECT_LT(moe.model_flops_per_token, dense.model_flops_per_token * 2.5);
+}
+
+TEST(ThroughputComm, RingAllReduceMovesTwoNMinusOneOverN) {
+  EXPECT_DOUBLE_EQ(detail::AllReduceFactor(1), 0.0);
+  EXPECT_DOUBLE_EQ(detail::AllReduceFactor(2), 1.0);
+  EXPECT_DOUBLE_EQ(detail::AllReduceFactor(8), 2.0 * 7 / 8);
+  EXPECT_DOUBLE_EQ(detail::AllGatherFactor(8), 7.0 / 8);
+  detail::Link l{100e9, 0.0, true, false};
+  EXPECT_DOUBLE_EQ(detail::AllReduceTime(1e9, 4, l), 1e9 * 1.5 / 100e9);
+  EXPECT_DOUBLE_EQ(detail::AllGatherTime(1e9, 4, l), 1e9 * 0.75 / 100e9);
+}
+
+TEST(ThroughputComm, BubbleIsPMinusOneOverVM) {
+  EXPECT_DOUBLE_EQ(detail::BubbleFraction(1, 1, 8), 0.0);
+  EXPECT_DOUBLE_EQ(detail::BubbleFraction(4, 1, 8), 3.0 / 8);
+  EXPECT_DOUBLE_EQ(detail::BubbleFraction(4, 2, 8), 3.0 / 16);
+  // In a full estimate the bubble term is (p-1)/m of the ideal pipeline time.
+  auto s = Base(A100(), 8);
+  s.parallelism.pp = 4;
+  s.training.global_batch = 2 * 2 * 16;  // dp 2, micro-batch 2 -> m = 16
+  auto r = Estimate1(s);
+  const double ideal = r.step_time_s - r.breakdown_s.bubble - r.breakdown_s.offload;
+  // ideal holds compute + memory + exposed comm; the optimizer step and the per-step DP
+  // all-reduce sit outside the pipeline, so the ratio is a little under 3/16.
+  EXPECT_GT(r.breakdown_s.bubble / ideal, 0.8 * 3.0 / 16);
+  EXPECT_LE(r.breakdown_s.bubble / ideal, 3.0 / 16 + 1e-9);
+}
+
+TEST(ThroughputComm, StepTimeFallsWithMoreGpusUntilCommunicationDominates) {
+  // Fixed global batch of 64 sequences; DDP. Inside an NVLink node more GPUs = faster.
+  double prev = 1e30;
+  for (int n : {1, 2, 4, 8}) {
+    auto s = Base(A100(), n);
+    s.model = Llama8B();
+    s.model.layers = 8;  // a 2B model so that DDP fits the story
+    s.training.global_batch = 64;
+    auto r = Estimate1(s);
+    EXPECT_LT(r.step_time_s, prev) << n << " GPUs";
+    prev = r.step_time_s;
+  }
+  // Across nodes on a slow network the communication share grows until it dominates.
+  double prev_share = -1;
+  bool dominated = false;
+  for (int nodes : {1, 2, 4, 8, 16, 32}) {
+    auto s = Base(A100(), 8, nodes);
+    s.model.layers = 8;
+    s.training.global_batch = 512;
+    s.training.micro_batch = 1;
+    s.hardware.network_gbps = 10;
+    auto r = Estimate1(s);
+    const double share = r.breakdown_s.communication / r.step_time_s;
+    EXPECT_GE(share, prev_share - 1e-12) << nodes << " nodes";
+    prev_share = share;
+    if (r.bottleneck == Bottleneck::kCommunication) dominated = true;
+  }
+  EXPECT_TRUE(dominated);
+}
+
+TEST(ThroughputComm, GeForceWithoutP2pIsSlowerMultiGpuThanNvlink) {
+  auto geforce = Base(Rtx4090(), 2);
+  geforce.model.layers = 4;
+  geforce.training.micro_batch = 1;
+  geforce.training.global_batch = 8;
+  auto linked = geforce;
+  linked.hardware.gpu.peer_to_peer = true;
+  linked.hardware.gpu.gpu_interconnect = "NVLink bridge";
+  linked.hardware.gpu.interconnect_bw_gbs_bidir = 112.5;
+  linked.hardware.interconnect = workload::Interconnect::kNvlink;
+  Explanation e;
+  auto slow = EstimateThroughput(geforce, Ctx(), &e);
+  auto fast = EstimateThroughput(linked, Ctx());
+  EXPECT_GT(slow.step_time_s, fast.step_time_s);
+  EXPECT_GT(slow.breakdown_s.communication, 3 * fast.breakdown_s.communication);
+  bool warned = false;
+  for (const auto& w : e.warnings)
+    if (w.find("GeForce without P2P: all-reduce through host memory") != std::string::npos)
+      warned = true;
+  EXPECT_TRUE(warned);
+}
+
+TEST(ThroughputComm, Zero3CommunicatesMoreThanDdp) {
+  auto ddp = Base(A100(), 8, 4);
+  ddp.hardware.network_gbps = 100;
+  ddp.training.global_batch = 64;
+  auto z3 = ddp;
+  z3.parallelism.zero = 3;
+  EXPECT_GT(Estimate1(z3).breakdown_s.communication, Estimate1(ddp).breakdown_s.communication);
+}
+
+TEST(ThroughputRates, Fp8IsFasterButUnder2xOnHopper) {
+  auto bf16 = Base(H100());
+  bf16.training.micro_batch = 8;
+  bf16.training.global_batch = 64;  // GEMM-bound: the optimizer step is amortised
+  auto fp8 = bf16;
+  fp8.training.precision = workload::Precision::kFp8Mixed;
+  const double speedup = Estimate1(fp8).tokens_per_s / Estimate1(bf16).tokens_per_s;
+  EXPECT_GT(speedup, 1.2);
+  EXPECT_LT(speedup, 1.77);
+}
+
+TEST(ThroughputRates, Fp32UsesNonTensorRate) {
+  auto s = Base();
+  s.training.precision = workload::Precision::kFp32;
+  auto r32 = Estimate1(s);
+  auto r16 = Estimate1(Base());
+  // 19.5 vs 312 TFLOP/s: an order of magnitude slower.
+  EXPECT_GT(r16.tokens_per_s / r32.tokens_per_s, 8);
+  EXPECT_LT(r32.mfu, 0.07);  // MFU stays against the 16-bit peak
+}
+
+TEST(ThroughputResult, MfuIsBetweenZeroAndOne) {
+  for (auto gpu : {A100(), H100(), Rtx4090()})
+    for (int mb : {1, 4, 16})
+      for (auto ck : {workload::Checkpointing::kNone, workload::Checkpointing::kFull}) {
+        auto s = Base(gpu);
+        s.training.micro_batch = mb;
+        s.training.activation_checkpointing = ck;
+        auto r = Estimate1(s);
+        EXPECT_GT(r.mfu, 0) << gpu.id << " mb " << mb;
+        EXPECT_LT(r.mfu, 1) << gpu.id << " mb " << mb;
+        EXPECT_NEAR(r.tflops_per_gpu * 1e12, r.mfu * gpu.Peak16FlopsPerS(), 1e3);
+      }
+}
+
+TEST(ThroughputResult, BreakdownSumsToStepTime) {
+  auto a = Base(A100(), 8, 2);
+  a.parallelism.tp = 2;
+  a.parallelism.pp = 2;
+  a.parallelism.zero = 1;
+  a.training.global_batch = 64;
+  auto b = Base(Rtx4090(), 2);
+  b.training.method = workload::Method::kQlora;
+  b.parallelism.offload = workload::Offload::kOptimizer;
+  b.training.global_batch = 16;
+  for (const auto& s : {a, b, Base()}) {
+    auto r = Estimate1(s);
+    ASSERT_GT(r.step_time_s, 0);
+    EXPECT_NEAR(Sum(r.breakdown_s), r.step_time_s, 1e-9 * r.step_time_s);
+    EXPECT_NEAR(r.tokens_per_s, s.GlobalBatch() * 2048.0 / r.step_time_s, 1e-6 * r.tokens_per_s);
+    EXPECT_NEAR(r.tokens_per_s_per_gpu * s.hardware.TotalGpus(), r.tokens_per_s,
+                1e-6 * r.tokens_per_s);
+    EXPECT_LT(r.low_tokens_per_s_per_gpu, r.tokens_per_s_per_gpu);
+    EXPECT_GT(r.high_tokens_per_s_per_gpu, r.tokens_per_s_per_gpu);
+  }
+}
+
+TEST(ThroughputResult, UnknownPeakGivesNoNaN) {
+  auto s = Base();
+  s.hardware.gpu.bf16_tensor_dense_tflops.reset();
+  s.hardware.gpu.fp16_tensor_fp32acc_dense_tflops.reset();
+  Explanation e;
+  auto r = EstimateThroughput(s, Ctx(), &e);  // falls back to the FP32 rate, warns
+  EXPECT_TRUE(std::isfinite(r.step_time_s));
+  EXPECT_GT(r.tokens_per_s, 0);
+  EXPECT_FALSE(e.warnings.empty());
+  s.hardware.gpu.fp32_tflops_nontensor.reset();
+  s.hardware.gpu.memory_bw_gbs.reset();
+  s.hardware.gpu.architecture = "Unheard-of";
+  auto z = EstimateThroughput(s, Ctx(), &e);
+  for (double v : {z.step_time_s, z.tokens_per_s, z.tokens_per_s_per_gpu, z.mfu, z.tflops_per_gpu,
+                   Sum(z.breakdown_s)}) {
+    EXPECT_TRUE(std::isfinite(v));
+    EXPECT_GE(v, 0);
+  }
+}
+
+TEST(ThroughputResult, ExplainChangesNoNumber) {
+  auto s = Base(H100(), 8, 2);
+  s.parallelism.zero = 3;
+  s.training.global_batch = 128;
+  Explanation e;
+  auto with = EstimateThroughput(s, Ctx(), &e);
+  auto without = EstimateThroughput(s, Ctx(), nullptr);
+  EXPECT_DOUBLE_EQ(with.step_time_s, without.step_time_s);
+  EXPECT_FALSE(e.basis.empty());
+}
+
+TEST(ThroughputResult, LaunchOverheadBoundsTinyModels) {
+  auto s = Base();
+  s.model.layers = 2;
+  s.model.hidden = 128;
+  s.model.heads = 2;
+  s.model.kv_heads = 2;
+  s.model.ffn = 512;
+  s.model.vocab = 1000;
+  s.training.micro_batch = 1;
+  s.training.seq_len = 64;
+  auto r = Estimate1(s);
+  // ~2 layers x 25 ops x 3 + loss ~ 180 launches x 15 us: the host bounds the step.
+  EXPECT_GT(r.step_time_s, 1e-3);
+  EXPECT_EQ(r.bottleneck, Bottleneck::kCompute);
+}
+
+}  // namespace
+}  // namespace gpuadv::estimate

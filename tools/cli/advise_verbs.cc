@@ -1,0 +1,109 @@
+// The advisor verbs: recommend (C6/C5/C7/C14), fit (C8) and compare. Parse, call the
+// library, print (STYLE.md principle 1).
+#include <fstream>
+#include <iostream>
+
+#include "gpuadv/advise/compare.h"
+#include "gpuadv/advise/fit.h"
+#include "gpuadv/advise/guidance.h"
+#include "gpuadv/advise/recommend.h"
+#include "gpuadv/core/error.h"
+#include "gpuadv/io/catalog_loader.h"
+#include "gpuadv/io/cpu_loader.h"
+#include "gpuadv/report/fit_report.h"
+#include "gpuadv/report/recommend_report.h"
+#include "tools/cli/verbs.h"
+
+namespace gpuadv::cli {
+namespace {
+
+// Prints one result in the chosen format.
+template <typename J, typename T, typename C>
+void Print(report::Format f, J json, T text, C csv) {
+  switch (f) {
+    case report::Format::kJson:
+      std::cout << json().dump(2) << "\n";
+      break;
+    case report::Format::kCsv:
+      std::cout << csv();
+      break;
+    case report::Format::kMarkdown:
+      std::cout << text(true);
+      break;
+    case report::Format::kTable:
+      std::cout << text(false);
+      break;
+  }
+}
+
+}  // namespace
+
+int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const RecommendOptions& opt) {
+  if (opt.top < 1 || opt.top > 100)
+    throw InputError("--top", std::to_string(opt.top), "an integer from 1 to 100", "out of range");
+  if (opt.months <= 0 || opt.months > 240)
+    throw InputError("--months", std::to_string(opt.months), "a number from 1 to 240",
+                     "out of range");
+  if (opt.hours_per_month <= 0 || opt.hours_per_month > 744)
+    throw InputError("--hours-per-month", std::to_string(opt.hours_per_month),
+                     "a number from 1 to 744", "out of range");
+  const catalog::Catalog cat = LoadCatalog(g);
+  const workload::Scenario s = BuildScenario(in, cat);
+  advise::Inputs inputs{&cat, &io::BuiltinEfficiency(), &io::BuiltinPlatforms()};
+  advise::RecommendOptions ro;
+  ro.top_n = opt.top;
+  ro.min_vram_gb = opt.min_vram_gb;
+  ro.cost.horizon_months = opt.months;
+  ro.cost.hours_per_month = opt.hours_per_month;
+  const advise::RecommendResult r = advise::Recommend(s, inputs, ro);
+  // The embedded default scenario (a first project) gets the beginner guidance (C14).
+  std::optional<advise::Guidance> guidance;
+  if (in.file.empty()) guidance = advise::BuildGuidance(s, r, inputs);
+  const advise::Guidance* gp = guidance ? &*guidance : nullptr;
+  if (!opt.plot_file.empty()) {
+    std::ofstream f(opt.plot_file);
+    if (!f) throw InputError("--plot", opt.plot_file, "a writable file path", "cannot write");
+    f << report::ParetoSvg(r, "Training time vs total cost: " + s.model.id);
+    if (!f) throw InputError("--plot", opt.plot_file, "a writable file path", "cannot write");
+  }
+  Print(
+      g.format, [&] { return report::RecommendJson(r, gp); },
+      [&](bool md) { return report::RecommendText(r, gp, md); },
+      [&] { return report::RecommendCsv(r); });
+  if (!opt.plot_file.empty() && g.format != report::Format::kJson &&
+      g.format != report::Format::kCsv)
+    std::cout << "\nplot written to " << opt.plot_file << "\n";
+  return 0;
+}
+
+int RunFit(const GlobalOptions& g, const ScenarioInput& in, const FitOptions& opt) {
+  const catalog::Catalog cat = LoadCatalog(g);
+  const workload::Scenario s = BuildScenario(in, cat);
+  const estimate::Context ctx{&io::BuiltinEfficiency(), &cat};
+  advise::FitOptions fo;
+  fo.allow_shorter_seq = opt.allow_shorter_seq;
+  const advise::FitResult r = advise::MakeItFit(s, ctx, fo);
+  Print(
+      g.format, [&] { return report::FitJson(r); }, [&](bool md) { return report::FitText(r, md); },
+      [&] { return report::FitCsv(r); });
+  return 0;
+}
+
+int RunCompare(const GlobalOptions& g, const std::vector<std::string>& gpu_ids,
+               const ScenarioInput& in) {
+  if (gpu_ids.size() < 2)
+    throw InputError("compare", std::to_string(gpu_ids.size()) + " GPU id(s)",
+                     "two or more catalog GPU ids", "too few");
+  const catalog::Catalog cat = LoadCatalog(g);
+  const workload::Scenario s = BuildScenario(in, cat);
+  std::vector<const catalog::GpuSpec*> gpus;
+  for (const auto& id : gpu_ids) gpus.push_back(&cat.Gpu(id, "compare"));
+  const estimate::Context ctx{&io::BuiltinEfficiency(), &cat};
+  const advise::CompareResult r = advise::Compare(s, gpus, ctx);
+  Print(
+      g.format, [&] { return report::CompareJson(r); },
+      [&](bool md) { return report::CompareText(r, md); }, [&] { return report::CompareCsv(r); });
+  return 0;
+}
+
+}  // namespace gpuadv::cli
