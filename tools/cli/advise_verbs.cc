@@ -7,6 +7,7 @@
 #include "gpuadv/advise/fit.h"
 #include "gpuadv/advise/guidance.h"
 #include "gpuadv/advise/recommend.h"
+#include "gpuadv/api/requests.h"
 #include "gpuadv/core/error.h"
 #include "gpuadv/io/catalog_loader.h"
 #include "gpuadv/io/cpu_loader.h"
@@ -39,27 +40,12 @@ void Print(report::Format f, J json, T text, C csv) {
 }  // namespace
 
 int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const RecommendOptions& opt) {
-  if (opt.top < 1 || opt.top > 100)
-    throw InputError("--top", std::to_string(opt.top), "an integer from 1 to 100", "out of range");
-  if (opt.months <= 0 || opt.months > 240)
-    throw InputError("--months", std::to_string(opt.months), "a number from 1 to 240",
-                     "out of range");
-  if (opt.hours_per_month <= 0 || opt.hours_per_month > 744)
-    throw InputError("--hours-per-month", std::to_string(opt.hours_per_month),
-                     "a number from 1 to 744", "out of range");
-  const catalog::Catalog cat = LoadCatalog(g);
-  const workload::Scenario s = BuildScenario(in, cat);
-  advise::Inputs inputs{&cat, &io::BuiltinEfficiency(), &io::BuiltinPlatforms()};
-  advise::RecommendOptions ro;
-  ro.top_n = opt.top;
-  ro.min_vram_gb = opt.min_vram_gb;
-  ro.cost.horizon_months = opt.months;
-  ro.cost.hours_per_month = opt.hours_per_month;
-  const advise::RecommendResult r = advise::Recommend(s, inputs, ro);
-  // The embedded default scenario (a first project) gets the beginner guidance (C14).
-  std::optional<advise::Guidance> guidance;
-  if (in.file.empty()) guidance = advise::BuildGuidance(s, r, inputs);
-  const advise::Guidance* gp = guidance ? &*guidance : nullptr;
+  // The request function POST /api/recommend calls too (src/gpuadv/api).
+  const api::RecommendOptions ro{opt.top, opt.min_vram_gb, opt.months, opt.hours_per_month};
+  const api::RecommendOutput out = api::Recommend(ToRequest(in), LoadEnvironment(g), ro, "--");
+  const workload::Scenario& s = out.scenario;
+  const advise::RecommendResult& r = out.result;
+  const advise::Guidance* gp = out.guidance ? &*out.guidance : nullptr;
   if (!opt.plot_file.empty()) {
     std::ofstream f(opt.plot_file);
     if (!f) throw InputError("--plot", opt.plot_file, "a writable file path", "cannot write");
@@ -67,7 +53,7 @@ int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const Recommen
     if (!f) throw InputError("--plot", opt.plot_file, "a writable file path", "cannot write");
   }
   Print(
-      g.format, [&] { return report::RecommendJson(r, gp); },
+      g.format, [&] { return api::RecommendJson(out); },
       [&](bool md) { return report::RecommendText(r, gp, md); },
       [&] { return report::RecommendCsv(r); });
   if (!opt.plot_file.empty() && g.format != report::Format::kJson &&
@@ -77,12 +63,9 @@ int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const Recommen
 }
 
 int RunFit(const GlobalOptions& g, const ScenarioInput& in, const FitOptions& opt) {
-  const catalog::Catalog cat = LoadCatalog(g);
-  const workload::Scenario s = BuildScenario(in, cat);
-  const estimate::Context ctx{&io::BuiltinEfficiency(), &cat};
-  advise::FitOptions fo;
-  fo.allow_shorter_seq = opt.allow_shorter_seq;
-  const advise::FitResult r = advise::MakeItFit(s, ctx, fo);
+  // The request function POST /api/fit calls too (src/gpuadv/api).
+  const advise::FitResult r =
+      api::Fit(ToRequest(in), LoadEnvironment(g), api::FitOptions{opt.allow_shorter_seq});
   Print(
       g.format, [&] { return report::FitJson(r); }, [&](bool md) { return report::FitText(r, md); },
       [&] { return report::FitCsv(r); });

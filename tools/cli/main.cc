@@ -74,7 +74,9 @@ void AddScenarioFlags(CLI::App* cmd, ScenarioInput* in) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// The whole front end; main() below only forwards, so the CLI fuzzer (fuzz/cli_fuzzer.cc,
+// which compiles this file with GPUADV_CLI_NO_MAIN) runs exactly what the binary runs.
+int gpuadv::cli::Main(int argc, const char* const* argv) {
   CLI::App app{"gpu-advisor: will this training job fit, how fast, what will it cost, and "
                "which GPU to get"};
   app.require_subcommand(1);
@@ -150,6 +152,44 @@ int main(int argc, char** argv) {
   val->add_option("--cases", cases_file, "cases file (JSON Lines); default: the embedded copy");
   val->add_flag("--core", core_only, "only the balanced core subset");
 
+  ScenarioInput plan_in;
+  gpuadv::cli::PlanCliOptions plan_opt;
+  auto* plan = app.add_subcommand("plan", "fastest parallel plans that fit on N GPUs (C9)");
+  plan->add_option("scenario", plan_in.file, "scenario file (YAML or JSON)")->required();
+  AddScenarioFlags(plan, &plan_in);
+  plan->add_option("--gpus", plan_opt.gpus, "total GPUs (whole nodes of hardware.count)")
+      ->required();
+  plan->add_option("--top", plan_opt.top, "how many plans to show")->capture_default_str();
+  plan->add_option("--strategy", plan_opt.strategy, "exhaustive | pruned")->capture_default_str();
+  plan->add_option("--threads", plan_opt.threads, "worker threads (0 = all cores)")
+      ->capture_default_str();
+  plan->add_flag("--safe", plan_opt.safe, "exclude plans with out-of-memory risk (tight)");
+
+  ScenarioInput exp_in;
+  gpuadv::cli::ExportCliOptions exp_opt;
+  auto* exp = app.add_subcommand("export", "launch configuration of the plan (C10)");
+  exp->add_option("scenario", exp_in.file, "scenario file (YAML or JSON)")->required();
+  AddScenarioFlags(exp, &exp_in);
+  exp->add_option("--engine", exp_opt.engine, "deepspeed | accelerate-fsdp | torchrun | megatron")
+      ->required();
+  exp->add_option_function<int>(
+         "--gpus", [&exp_opt](const int& n) { exp_opt.gpus = n; },
+         "plan for N GPUs (default: the scenario's layout, or its GPUs)")
+      ->type_name("N");
+  exp->add_option("--out", exp_opt.out_file, "write the configuration to FILE");
+
+#ifdef GPUADV_HAVE_SERVER
+  gpuadv::cli::ServeCliOptions serve_opt;
+  auto* serve = app.add_subcommand("serve", "HTTP JSON API and web page (loopback by default)");
+  serve->add_option("--host", serve_opt.host, "address to bind")->capture_default_str();
+  serve->add_option("--port", serve_opt.port, "port (0: any free port)")->capture_default_str();
+  serve->add_option("--web-root", serve_opt.web_root, "serve the page from DIR (development)")
+      ->type_name("DIR");
+  serve->add_option("--threads", serve_opt.threads, "worker threads (0: sized to the machine)")
+      ->capture_default_str();
+  serve->add_flag("--log", serve_opt.log, "log every request on stderr");
+#endif
+
   try {
     try {
       app.parse(argc, argv);
@@ -170,6 +210,11 @@ int main(int argc, char** argv) {
     }
     if (models->parsed()) return gpuadv::cli::RunModels(g, models_action, models_id);
     if (val->parsed()) return gpuadv::cli::RunValidate(g, cases_file, core_only);
+    if (plan->parsed()) return gpuadv::cli::RunPlan(g, plan_in, plan_opt);
+#ifdef GPUADV_HAVE_SERVER
+    if (serve->parsed()) return gpuadv::cli::RunServe(g, serve_opt);
+#endif
+    if (exp->parsed()) return gpuadv::cli::RunExport(g, exp_in, exp_opt);
   } catch (const gpuadv::InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;
@@ -179,3 +224,7 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
+
+#ifndef GPUADV_CLI_NO_MAIN
+int main(int argc, char** argv) { return gpuadv::cli::Main(argc, argv); }
+#endif

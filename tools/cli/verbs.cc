@@ -2,11 +2,10 @@
 
 #include <iostream>
 
-#include "gpuadv/estimate/estimate.h"
-#include "gpuadv/catalog/gpu_checks.h"
+#include "gpuadv/api/catalog_requests.h"
+#include "gpuadv/api/requests.h"
 #include "gpuadv/io/catalog_loader.h"
 #include "gpuadv/io/fields.h"
-#include "gpuadv/io/scenario_loader.h"
 #include "gpuadv/report/gpu_report.h"
 #include "gpuadv/report/json_report.h"
 #include "gpuadv/report/model_report.h"
@@ -16,50 +15,38 @@
 
 namespace gpuadv::cli {
 
-workload::Scenario BuildScenario(const ScenarioInput& in, const catalog::Catalog& cat) {
-  YAML::Node doc;
-  std::string origin = "data/scenarios/default.yaml";
-  std::string dir = ".";
-  if (in.file.empty()) {
-    doc = io::DefaultScenarioDocument();
-  } else {
-    origin = in.file;
-    doc = io::ParseDocument(io::ReadFileBounded(in.file, "scenario"), in.file);
-    auto slash = in.file.find_last_of('/');
-    if (slash != std::string::npos) dir = in.file.substr(0, slash);
-  }
-  for (const auto& [k, v] : in.overrides) io::ApplyOverride(doc, k, v);
-  return io::ParseScenario(doc, cat, origin, dir);
+api::ScenarioRequest ToRequest(const ScenarioInput& in) {
+  api::ScenarioRequest req = api::ScenarioFromFile(in.file);
+  req.overrides = in.overrides;
+  return req;
 }
 
-catalog::Catalog LoadCatalog(const GlobalOptions& g) {
-  catalog::Catalog cat = io::BuiltinCatalog();
-  for (const auto& f : g.catalog_files) io::LoadCatalogFile(cat, f);
-  return cat;
+api::Environment LoadEnvironment(const GlobalOptions& g) {
+  return api::MakeEnvironment(g.catalog_files);
 }
+
+workload::Scenario BuildScenario(const ScenarioInput& in, const catalog::Catalog& cat) {
+  return api::BuildScenario(ToRequest(in), cat, /*allow_model_files=*/true);
+}
+
+catalog::Catalog LoadCatalog(const GlobalOptions& g) { return LoadEnvironment(g).catalog; }
 
 int RunEstimate(const GlobalOptions& g, const ScenarioInput& in) {
-  const catalog::Catalog cat = LoadCatalog(g);
-  const workload::Scenario s = BuildScenario(in, cat);
-  estimate::Context ctx{&io::BuiltinEfficiency(), &cat};
-  Explanation explain;
-  const auto r = estimate::Estimate(s, ctx, &explain);
-  if (!g.explain) {
-    // Warnings always print; the basis only with --explain.
+  const api::Environment env = LoadEnvironment(g);
+  const api::EstimateOptions opt{g.explain};
+  if (g.format == report::Format::kJson) {
+    std::cout << api::EstimateJson(ToRequest(in), env, opt).dump(2) << "\n";
+    return 0;
   }
-  auto out = r;
-  if (!g.explain) out.basis.clear();
+  const auto out = api::Estimate(ToRequest(in), env, opt);
   switch (g.format) {
-    case report::Format::kJson:
-      std::cout << report::EstimateJson(out).dump(2) << "\n";
-      break;
     case report::Format::kCsv:
       std::cout << report::EstimateCsvHeader() << report::EstimateCsvRow(out);
       break;
     case report::Format::kMarkdown:
       std::cout << report::EstimateText(out, true);
       break;
-    case report::Format::kTable:
+    default:
       std::cout << report::EstimateText(out, false);
       break;
   }
@@ -68,89 +55,65 @@ int RunEstimate(const GlobalOptions& g, const ScenarioInput& in) {
 
 int RunGpus(const GlobalOptions& g, const std::string& action, const std::string& id,
             const std::map<std::string, std::string>& filters) {
-  const catalog::Catalog cat = LoadCatalog(g);
+  const api::Environment env = LoadEnvironment(g);
   if (action == "show") {
-    if (id.empty()) throw InputError("gpus show", "(none)", "a GPU id, e.g. h100-sxm", "missing id");
-    const auto& gpu = cat.Gpu(id, "gpus show");
-    switch (g.format) {
-      case report::Format::kJson:
-        std::cout << report::GpuJson(gpu).dump(2) << "\n";
-        break;
-      case report::Format::kCsv:
-        std::cout << report::GpuCsv({&gpu});
-        break;
-      default:
-        std::cout << report::GpuShowText(gpu, g.format == report::Format::kMarkdown,
-                                         cat.OffersFor(gpu.id));
+    if (id.empty())
+      throw InputError("gpus show", "(none)", "a GPU id, e.g. h100-sxm", "missing id");
+    if (g.format == report::Format::kJson) {
+      std::cout << api::GpuShowJson(env, id, "gpus show").dump(2) << "\n";
+      return 0;
     }
+    const auto& gpu = api::ShowGpu(env, id, "gpus show");
+    if (g.format == report::Format::kCsv)
+      std::cout << report::GpuCsv({&gpu});
+    else
+      std::cout << report::GpuShowText(gpu, g.format == report::Format::kMarkdown,
+                                       env.catalog.OffersFor(gpu.id));
     return 0;
   }
   auto get = [&](const char* k) {
     auto it = filters.find(k);
     return it == filters.end() ? std::string() : it->second;
   };
-  const std::string vendor = get("vendor"), segment = get("segment"), min_mem = get("min_memory_gb");
-  if (!vendor.empty() && vendor != "nvidia" && vendor != "amd" && vendor != "intel")
-    throw InputError("--vendor", vendor, "nvidia | amd | intel");
-  if (!segment.empty() && segment != "consumer" && segment != "workstation" &&
-      segment != "datacenter")
-    throw InputError("--segment", segment, "consumer | workstation | datacenter");
-  double min_gb = 0;
-  if (!min_mem.empty()) {
-    size_t pos = 0;
-    try {
-      min_gb = std::stod(min_mem, &pos);
-    } catch (...) {
-      pos = 0;
-    }
-    if (pos != min_mem.size() || !(min_gb >= 0 && min_gb <= 1e5))
-      throw InputError("--min-memory", min_mem, "a number of GB from 0 to 100000");
+  const api::GpuQuery q{get("vendor"), get("segment"), get("min_memory_gb")};
+  if (g.format == report::Format::kJson) {
+    std::cout << api::GpuListJson(env, q, "--").dump(2) << "\n";
+    return 0;
   }
-  const auto list = catalog::FilterGpus(cat, vendor, segment, min_gb);
-  switch (g.format) {
-    case report::Format::kJson:
-      std::cout << report::GpuListJson(list).dump(2) << "\n";
-      break;
-    case report::Format::kCsv:
-      std::cout << report::GpuCsv(list);
-      break;
-    default:
-      std::cout << report::GpuListText(list, g.format == report::Format::kMarkdown);
-  }
+  const auto list = api::ListGpus(env, q, "--");
+  if (g.format == report::Format::kCsv)
+    std::cout << report::GpuCsv(list);
+  else
+    std::cout << report::GpuListText(list, g.format == report::Format::kMarkdown);
   return 0;
 }
 
 int RunModels(const GlobalOptions& g, const std::string& action, const std::string& id) {
-  const catalog::Catalog cat = LoadCatalog(g);
+  const api::Environment env = LoadEnvironment(g);
   const bool md = g.format == report::Format::kMarkdown;
   if (action == "show") {
     if (id.empty())
       throw InputError("models show", "(none)", "a model id, e.g. llama-3.1-8b", "missing id");
-    const auto& m = cat.Model(id, "models show");
-    switch (g.format) {
-      case report::Format::kJson:
-        std::cout << report::ModelJson(m).dump(2) << "\n";
-        break;
-      case report::Format::kCsv:
-        std::cout << report::ModelCsvHeader() << report::ModelCsvRow(m);
-        break;
-      default:
-        std::cout << report::ModelShowText(m, md);
+    if (g.format == report::Format::kJson) {
+      std::cout << api::ModelShowJson(env, id, "models show").dump(2) << "\n";
+      return 0;
     }
+    const auto& m = api::ShowModel(env, id, "models show");
+    if (g.format == report::Format::kCsv)
+      std::cout << report::ModelCsvHeader() << report::ModelCsvRow(m);
+    else
+      std::cout << report::ModelShowText(m, md);
     return 0;
   }
-  std::vector<const catalog::ModelArch*> list;
-  for (const auto& m : cat.models) list.push_back(&m);
-  switch (g.format) {
-    case report::Format::kJson:
-      std::cout << report::ModelListJson(list).dump(2) << "\n";
-      break;
-    case report::Format::kCsv:
-      std::cout << report::ModelListCsv(list);
-      break;
-    default:
-      std::cout << report::ModelListText(list, md);
+  if (g.format == report::Format::kJson) {
+    std::cout << api::ModelListJson(env).dump(2) << "\n";
+    return 0;
   }
+  const auto list = api::ListModels(env);
+  if (g.format == report::Format::kCsv)
+    std::cout << report::ModelListCsv(list);
+  else
+    std::cout << report::ModelListText(list, md);
   return 0;
 }
 

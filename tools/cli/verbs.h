@@ -4,11 +4,17 @@
 #include <string>
 #include <vector>
 
+#include "gpuadv/api/environment.h"
+#include "gpuadv/api/scenario_request.h"
 #include "gpuadv/catalog/catalog.h"
 #include "gpuadv/report/format.h"
 #include "gpuadv/workload/scenario.h"
 
 namespace gpuadv::cli {
+
+/// The command line (tools/cli/main.cc): parses argv, runs the verb, prints; returns the
+/// exit code (0 ok, 1 runtime failure, 2 bad input).
+int Main(int argc, const char* const* argv);
 
 /// Options shared by every verb.
 struct GlobalOptions {
@@ -26,6 +32,11 @@ struct ScenarioInput {
 
 /// The catalog with the --catalog files applied.
 catalog::Catalog LoadCatalog(const GlobalOptions& g);
+
+/// The request layer's view of the global options and of a verb's scenario (src/gpuadv/api:
+/// the same functions the server calls).
+api::Environment LoadEnvironment(const GlobalOptions& g);
+api::ScenarioRequest ToRequest(const ScenarioInput& in);
 
 /// The scenario of a verb: the file (or the embedded default) with the flag overrides
 /// applied, resolved in `cat`. Throws InputError naming the field.
@@ -56,5 +67,35 @@ int RunFit(const GlobalOptions& g, const ScenarioInput& in, const FitOptions& op
 /// `compare ID ID ...`: `in` is the scenario estimated on each GPU (--scenario FILE).
 int RunCompare(const GlobalOptions& g, const std::vector<std::string>& gpu_ids,
                const ScenarioInput& in);
+
+/// Options of `plan` beside the scenario (tools/cli/plan_verbs.cc).
+struct PlanCliOptions {
+  int gpus = 0;                     // --gpus N
+  int top = 5;                      // --top K
+  std::string strategy = "pruned";  // --strategy exhaustive|pruned
+  int threads = 0;                  // --threads (0 = all cores)
+  bool safe = false;                // --safe: exclude plans with out-of-memory risk
+};
+
+/// Options of `export` beside the scenario.
+struct ExportCliOptions {
+  std::string engine;       // --engine deepspeed|accelerate-fsdp|torchrun|megatron
+  std::optional<int> gpus;  // --gpus N: plan for N GPUs (else the scenario's layout or GPUs)
+  std::string out_file;     // --out FILE
+};
+
+int RunPlan(const GlobalOptions& g, const ScenarioInput& in, const PlanCliOptions& opt);
+int RunExport(const GlobalOptions& g, const ScenarioInput& in, const ExportCliOptions& opt);
+
+/// Options of `serve` (tools/cli/serve_verb.cc; built with GPUADV_BUILD_SERVER).
+struct ServeCliOptions {
+  std::string host = "127.0.0.1";  // --host: loopback unless told otherwise
+  int port = 8080;                 // --port (0: any free port, printed)
+  std::string web_root;            // --web-root DIR: serve the page from disk (development)
+  int threads = 0;                 // --threads: workers (0: sized to the machine)
+  bool log = false;                // --log: one line per request on stderr
+};
+
+int RunServe(const GlobalOptions& g, const ServeCliOptions& opt);
 
 }  // namespace gpuadv::cli

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "gpuadv/catalog/param_count.h"
 #include "gpuadv/core/error.h"
 
 namespace gpuadv::catalog {
@@ -78,12 +79,17 @@ std::vector<const Offer*> Catalog::OffersFor(std::string_view gpu_id) const {
 }
 
 const Offer* Catalog::CheapestOffer(std::string_view gpu_id) const {
-  auto all = OffersFor(gpu_id);
-  return all.empty() ? nullptr : all.front();
+  const Offer* best = nullptr;  // no allocation: called once per estimate
+  for (const auto& o : offers)
+    if (o.gpu == gpu_id && (!best || o.usd_per_gpu_hr < best->usd_per_gpu_hr)) best = &o;
+  return best;
 }
 
 void Catalog::Upsert(GpuSpec gpu) { UpsertById(gpus, std::move(gpu)); }
-void Catalog::Upsert(ModelArch model) { UpsertById(models, std::move(model)); }
+void Catalog::Upsert(ModelArch model) {
+  PrepareDerived(model);
+  UpsertById(models, std::move(model));
+}
 void Catalog::Upsert(Offer offer) { UpsertById(offers, std::move(offer)); }
 
 }  // namespace gpuadv::catalog

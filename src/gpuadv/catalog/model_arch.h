@@ -1,4 +1,5 @@
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,8 @@ struct ModelComponent {
 /// For transformer stacks every shape field is set; `params` is then *computed*
 /// (ParamCount) and `declared_params` keeps the published figure for checking.
 /// A model given only by `params` (e.g. a UNet) has has_shape() == false.
+struct ModelDerived;  // param_count.h: cached counts and linears
+
 struct ModelArch {
   std::string id;  // "llama-3.1-8b"; empty for inline / config.json models
   std::string name;
@@ -96,6 +99,10 @@ struct ModelArch {
   int patch_size = 2;        // DiT patch size on the latent
   int default_resolution = 512;
   int text_tokens = 0;       // text tokens joined into attention (MMDiT/FLUX)
+
+  /// Counts and linears computed once (PrepareDerived in param_count.h), so the
+  /// estimators' inner loop does not recount; ignored when the shape changed since.
+  std::shared_ptr<const ModelDerived> derived;
 
   std::vector<std::string> sources;
   std::string notes;

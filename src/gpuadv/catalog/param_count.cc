@@ -175,4 +175,47 @@ ParamCounts CountParams(const ModelArch& m) {
   return c;
 }
 
+ShapeKey ShapeKey::Of(const ModelArch& m) {
+  ShapeKey k;
+  k.kind = static_cast<int>(m.kind);
+  k.layers = m.layers;
+  k.hidden = m.hidden;
+  k.heads = m.heads;
+  k.kv_heads = m.kv_heads;
+  k.head_dim = m.head_dim;
+  k.ffn = m.ffn;
+  k.vocab = m.vocab;
+  k.max_seq_len = m.max_seq_len;
+  k.mlp = static_cast<int>(m.mlp);
+  k.norm = static_cast<int>(m.norm);
+  k.position = static_cast<int>(m.position);
+  k.experts = m.experts;
+  k.experts_active = m.experts_active;
+  k.moe_ffn = m.moe_ffn;
+  k.shared_expert_ffn = m.shared_expert_ffn;
+  k.moe_layer_freq = m.moe_layer_freq;
+  k.bias = m.bias;
+  k.tied = m.tied_embeddings;
+  k.params = m.params;
+  return k;
+}
+
+void PrepareDerived(ModelArch& m) {
+  auto d = std::make_shared<ModelDerived>();
+  d->key = ShapeKey::Of(m);
+  d->counts = CountParams(m);
+  if (m.has_shape()) d->linears = LayerLinears(m);
+  m.derived = std::move(d);
+}
+
+const ModelDerived* ValidDerived(const ModelArch& m) {
+  if (!m.derived || !(m.derived->key == ShapeKey::Of(m))) return nullptr;
+  return m.derived.get();
+}
+
+ParamCounts CachedCounts(const ModelArch& m) {
+  if (const auto* d = ValidDerived(m)) return d->counts;
+  return CountParams(m);
+}
+
 }  // namespace gpuadv::catalog

@@ -37,4 +37,31 @@ std::vector<LinearShape> LayerLinears(const ModelArch& m);
 /// returns total = active = m.params and zeros elsewhere.
 ParamCounts CountParams(const ModelArch& m);
 
+/// The shape fields the counts depend on; a cache is valid while they are unchanged.
+struct ShapeKey {
+  int kind = 0, layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, ffn = 0,
+      vocab = 0, max_seq_len = 0, mlp = 0, norm = 0, position = 0, experts = 0,
+      experts_active = 0, moe_ffn = 0, shared_expert_ffn = 0, moe_layer_freq = 0;
+  bool bias = false, tied = false;
+  double params = 0;
+  static ShapeKey Of(const ModelArch& m);
+  bool operator==(const ShapeKey&) const = default;
+};
+
+/// CountParams and LayerLinears of a model, cached in ModelArch::derived.
+struct ModelDerived {
+  ShapeKey key;
+  ParamCounts counts;
+  std::vector<LinearShape> linears;
+};
+
+/// Computes and stores m.derived (loaders call this once per model).
+void PrepareDerived(ModelArch& m);
+
+/// m.derived when it matches m's shape, else nullptr (the caller computes afresh).
+const ModelDerived* ValidDerived(const ModelArch& m);
+
+/// Counts from the cache when valid, else computed.
+ParamCounts CachedCounts(const ModelArch& m);
+
 }  // namespace gpuadv::catalog

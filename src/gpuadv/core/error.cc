@@ -2,11 +2,35 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 namespace gpuadv {
 namespace {
-std::string Compose(const std::string& field, const std::string& value,
-                    const std::string& accepted, const std::string& problem) {
+
+// Field and value come from user input: in messages (terminal, JSON error envelope) they
+// are shown printable ASCII, control and non-ASCII bytes as \xNN, cut at kMaxShown bytes.
+constexpr size_t kMaxShown = 200;
+std::string Shown(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (out.size() >= kMaxShown) {
+      out += "...";
+      break;
+    }
+    if (c < 0x20 || c >= 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string Compose(const std::string& field, const std::string& value, const std::string& accepted,
+                    const std::string& problem) {
   std::string msg = field + ": " + problem + " '" + value + "'";
   if (!accepted.empty()) msg += "; accepted: " + accepted;
   return msg;
@@ -21,9 +45,9 @@ std::string LowerStr(std::string_view s) {
 
 InputError::InputError(std::string field, std::string value, std::string accepted,
                        std::string problem)
-    : std::runtime_error(Compose(field, value, accepted, problem)),
-      field_(std::move(field)),
-      value_(std::move(value)),
+    : std::runtime_error(Compose(Shown(field), Shown(value), accepted, problem)),
+      field_(Shown(field)),
+      value_(Shown(value)),
       accepted_(std::move(accepted)) {}
 
 int EditDistance(std::string_view a, std::string_view b) {
@@ -42,13 +66,19 @@ int EditDistance(std::string_view a, std::string_view b) {
 
 std::vector<std::string> Suggest(std::string_view name, const std::vector<std::string>& candidates,
                                  size_t max) {
+  // Names are ids of at most a few dozen characters: a longer one is not a typo of any,
+  // and the quadratic edit distance of a megabyte-long name would take minutes.
+  constexpr size_t kMaxName = 256;
+  if (name.size() > kMaxName) return {};
   const std::string lname = LowerStr(name);
   const int limit = std::max<int>(2, static_cast<int>(name.size()) / 3);
   std::vector<std::pair<int, std::string>> scored;
   for (const auto& c : candidates) {
+    const int length_gap = std::abs(static_cast<int>(name.size()) - static_cast<int>(c.size()));
+    const bool substring = lname.size() >= 3 && LowerStr(c).find(lname) != std::string::npos;
+    if (length_gap > limit && !substring) continue;  // the distance is at least the gap
     int d = EditDistance(name, c);
-    if (!lname.empty() && lname.size() >= 3 && LowerStr(c).find(lname) != std::string::npos)
-      d = std::min(d, 1);
+    if (substring) d = std::min(d, 1);
     if (d <= limit) scored.emplace_back(d, c);
   }
   std::stable_sort(scored.begin(), scored.end(),

@@ -61,6 +61,12 @@ Mlp MlpSaved(const LayerSpec& l, double tokens, double w, double lin) {
     // Eager: silu saves gate; mul saves silu(gate) and up. Fused (Megatron bias_swiglu)
     // saves gate and up only.
     m.saved = (l.stack == Stack::kMegatron ? 2 : 3) * l.e_act * tw;
+  } else if (l.gelu_composite && l.stack == Stack::kPyTorch) {
+    // HF gelu_new: 0.5 x (1 + tanh(c (x + 0.044715 x^3))). Saved: pow's input, tanh's
+    // output, 0.5x and (1 + tanh) for the final mul. Autocast runs pow in fp32, so the
+    // fp32 upcast of x, tanh and (1 + tanh) are 4 B.
+    const double wide = l.amp ? kFp32Bytes : l.e_act;
+    m.saved = (3 * wide + l.e_act) * tw;
   } else {
     m.saved = l.e_act * tw;  // GELU saves its input
   }
@@ -139,9 +145,14 @@ LayerBytes LayerActivationBytes(const LayerSpec& l) {
   saved += mlp.saved;
   if (l.dropout) saved += kMaskBytes * sbh * rep;  // MLP-output dropout mask
 
-  // ---- LoRA adapters (MODELLING.md section 3): A outputs saved by B; with lora_dropout
-  // each adapter saves its dropped-out input copy and mask.
-  saved += sb * (l.e_act * l.adapter_rank_sum + (l.e_act + kMaskBytes) * l.adapter_dropout_din) / t;
+  // ---- LoRA adapters (MODELLING.md section 3): A outputs saved by B; each adapter saves
+  // its own copy of its input when it casts it (PEFT casts to the fp32 adapter dtype, or
+  // autocast makes a 16-bit copy per adapter), and lora_dropout saves a mask and output.
+  {
+    double copy = l.adapter_input_bytes;
+    if (l.lora_dropout) copy = (copy > 0 ? copy : l.e_act) + kMaskBytes;
+    saved += sb * (l.adapter_out_bytes * l.adapter_rank_sum + copy * l.adapter_din) / t;
+  }
 
   out.saved = saved;
   out.input = l.e_res * sbh * rep;
@@ -175,13 +186,22 @@ LayerSpec BaseSpec(const Setup& st) {
   l.e_res = st.e_res;
   l.amp = st.amp;
   l.fp8_inputs = st.regime == Regime::kFp8;
-  l.qkv_trains = me.qkv_trains;
-  l.o_trains = me.o_trains;
-  l.mlp_in_trains = me.mlp_in_trains;
-  l.down_trains = me.down_trains;
+  l.gelu_composite = sh.gelu_composite;
   l.norms_train = me.norms_train;
   l.adapter_rank_sum = me.adapter_rank_sum;
-  l.adapter_dropout_din = me.adapter_dropout_din;
+  l.adapter_din = me.adapter_din;
+  l.lora_dropout = me.lora_dropout;
+  // Adapter dtype vs activation dtype (PEFT LoRA Linear.forward, `_cast_input_dtype`):
+  // fp32 training shares the input; autocast saves a 16-bit copy per adapter; a 16-bit
+  // model without autocast casts the input to the fp32 adapters. Megatron/NeMo adapters
+  // run in the model dtype and share the input.
+  const bool shares = st.stack == Stack::kMegatron || st.e_act >= kFp32Bytes;
+  l.adapter_input_bytes = shares ? 0 : (st.amp ? st.e_act : kFp32Bytes);
+  l.adapter_out_bytes = shares || st.amp ? st.e_act : kFp32Bytes;
+  l.qkv_trains = me.qkv_trains || (shares && me.qkv_adapted);
+  l.o_trains = me.o_trains || (shares && me.o_adapted);
+  l.mlp_in_trains = me.mlp_in_trains || (shares && me.mlp_in_adapted);
+  l.down_trains = me.down_trains || (shares && me.down_adapted);
   l.adaln = sh.kind == catalog::ModelKind::kDiffusion;
   return l;
 }
@@ -207,9 +227,11 @@ LogitBytes Logits(const Setup& st, const LayerSpec& l) {
     out.fwd = out.bwd = (l.e_act + kFp32Bytes) * bsv / st.tp;
     return out;
   }
-  // PyTorch / HF: 16-bit logits, fp32 upcast (autocast or `logits.float()`), log-softmax
-  // output saved by cross-entropy; backward holds the saved output, its incoming gradient
-  // and the produced gradient, all fp32, before the cast back (MODELLING.md section 4).
+  // PyTorch / HF: 16-bit logits, the fp32 upcast for the loss (`logits.float()` in HF's
+  // ForCausalLMLoss; autocast runs log_softmax in fp32), the log-softmax output saved by
+  // cross-entropy. Backward holds the saved output, its incoming gradient and the produced
+  // gradient, all fp32, before the cast back (MODELLING.md section 4; the H100 rows of
+  // validation/measured_h100.jsonl peak at 12 B per logit with transformers 5).
   out.fwd = (l.e_act < kFp32Bytes ? l.e_act + 2 * kFp32Bytes : 2 * kFp32Bytes) * bsv;
   out.bwd = 3 * kFp32Bytes * bsv;
   return out;
@@ -290,8 +312,10 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
       first += st.e_act * st.b * st.s * st.s;
   }
   if (stage.last && layers > 0) {
-    if (sh.kind != catalog::ModelKind::kEncoder) last += NormSaved(dense, sb, rep);  // final norm
-    if (st.method.head_trains && sh.vocab > 0) last += dense.e_act * sbh * rep;  // lm_head input
+    if (sh.kind != catalog::ModelKind::kEncoder) {
+      last += NormSaved(dense, sb, rep);                                           // final norm
+      if (st.method.head_trains && sh.vocab > 0) last += dense.e_act * sbh * rep;  // lm_head input
+    }
     out.logits = Logits(st, dense);
   }
   out.extras = first * stage.in_flight + last;

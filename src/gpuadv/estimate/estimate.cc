@@ -51,7 +51,7 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
 
   // Time and energy (C5).
   const double params =
-      r.memory.total_params > 0 ? r.memory.total_params : catalog::CountParams(s.model).total;
+      r.memory.total_params > 0 ? r.memory.total_params : catalog::CachedCounts(s.model).total;
   r.training.tokens = TrainingTokens(s, params, explain);
   if (r.throughput.tokens_per_s > 0) {
     r.training.time_s = r.training.tokens / r.throughput.tokens_per_s;

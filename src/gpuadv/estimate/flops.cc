@@ -69,8 +69,14 @@ bool IsAdapterTarget(const workload::LoraConfig& lora, const catalog::LinearShap
 ModelFigures MakeModelFigures(const workload::Scenario& s, const Regime& g) {
   const auto& m = s.model;
   ModelFigures f;
-  f.counts = catalog::CountParams(m);
-  if (m.has_shape()) f.linears = catalog::LayerLinears(m);
+  if (const auto* d = catalog::ValidDerived(m)) {
+    f.counts = d->counts;
+    f.linears = d->linears;
+  } else {
+    f.counts = catalog::CountParams(m);
+    if (m.has_shape()) f.linears_storage = catalog::LayerLinears(m);
+    f.linears = f.linears_storage;
+  }
   const auto& c = f.counts;
   const double total = c.total > 0 ? c.total : m.params;
   const double active = c.active > 0 ? c.active : total;

@@ -163,6 +163,16 @@ unsigned SlotOfLinear(std::string_view name) {
   return 0;  // router: frozen unless named (PEFT all-linear does not reach it here)
 }
 
+// Families whose Hugging Face modelling code uses `gelu_new` (NewGELUActivation, a Python
+// composite of pow/tanh/mul) rather than the native F.gelu kernel: it saves four f-wide
+// tensors instead of one (transformers/activations.py; config `activation_function`).
+bool IsGeluNewFamily(std::string_view family) {
+  for (std::string_view f : {"gpt2", "gpt-2", "gptj", "gpt-j", "gpt_neo", "gpt-neo", "codegen",
+                             "phi", "phi-1", "phi-1.5", "phi-2", "phi1", "phi2"})
+    if (IEquals(family, f)) return true;
+  return false;
+}
+
 void SetupShape(const catalog::ModelArch& m, Setup& st) {
   Shape& sh = st.shape;
   sh.kind = m.kind;
@@ -179,6 +189,7 @@ void SetupShape(const catalog::ModelArch& m, Setup& st) {
     sh.swiglu = m.mlp == catalog::MlpKind::kSwiGlu;
     sh.layernorm = m.norm == catalog::NormKind::kLayerNorm;
     sh.bias = m.bias;
+    sh.gelu_composite = !sh.swiglu && IsGeluNewFamily(m.family);
     if (m.IsMoe()) {
       sh.experts = m.experts;
       sh.experts_active = std::max(1, m.experts_active);
@@ -208,7 +219,7 @@ void SetupShape(const catalog::ModelArch& m, Setup& st) {
 void SetupParams(const catalog::ModelArch& m, Setup& st) {
   const Shape& sh = st.shape;
   Params& p = st.params;
-  const catalog::ParamCounts c = catalog::CountParams(m);
+  const catalog::ParamCounts c = catalog::CachedCounts(m);
   p.total = c.total;
   if (!sh.known) {  // a UNet: one pseudo-layer holding every parameter
     p.per_layer = p.total;
@@ -270,17 +281,20 @@ void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& 
     inferred.mlp = catalog::MlpKind::kGelu;
     arch = &inferred;
   }
-  const double dropout = lora.dropout > 0 ? 1 : 0;
-  for (const auto& l : catalog::LayerLinears(*arch)) {
+  me.lora_dropout = lora.dropout > 0;
+  std::vector<catalog::LinearShape> fresh;
+  const catalog::ModelDerived* cached = catalog::ValidDerived(*arch);
+  if (!cached) fresh = catalog::LayerLinears(*arch);
+  for (const auto& l : cached ? cached->linears : fresh) {
     const unsigned slot = SlotOfLinear(l.name);
     if (!(slot & targeted)) continue;
     me.adapter_per_layer += r * static_cast<double>(l.d_in + l.d_out) * l.copies;
     me.adapter_rank_sum += r * l.active_copies;
-    me.adapter_dropout_din += dropout * static_cast<double>(l.d_in) * l.active_copies;
-    if (slot & (kQ | kK | kV)) me.qkv_trains = true;
-    if (slot & kO) me.o_trains = true;
-    if (slot & (kGate | kUp)) me.mlp_in_trains = true;
-    if (slot & kDown) me.down_trains = true;
+    me.adapter_din += static_cast<double>(l.d_in) * l.active_copies;
+    if (slot & (kQ | kK | kV)) me.qkv_adapted = true;
+    if (slot & kO) me.o_adapted = true;
+    if (slot & (kGate | kUp)) me.mlp_in_adapted = true;
+    if (slot & kDown) me.down_adapted = true;
   }
   // bitsandbytes MatMul4Bit / MatMul8bitLt save their input whenever any input needs a
   // gradient (`ctx.tensors = (A, B)`), although only dX is computed: every quantised linear
@@ -327,6 +341,8 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
               t.precision == Precision::kFp8Mixed)
                  ? Stack::kMegatron
                  : Stack::kPyTorch;
+  st.fsdp_no_sync = t.framework == workload::Framework::kAccelerate ||
+                    t.framework == workload::Framework::kLightning;
   switch (t.precision) {
     case Precision::kFp32:
       st.regime = Regime::kFp32;

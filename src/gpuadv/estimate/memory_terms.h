@@ -49,6 +49,7 @@ struct Shape {
   bool inferred = false;  // shape inferred from the parameter count (warned)
   double layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, ffn = 0, vocab = 0;
   bool swiglu = true, layernorm = false, dropout = false, bias = false;
+  bool gelu_composite = false;  // HF `gelu_new` (GPT-2, GPT-J, GPT-Neo, CodeGen, Phi-1/2)
   catalog::ModelKind kind = catalog::ModelKind::kDecoder;
   // MoE
   double experts = 0, experts_active = 0, moe_ffn = 0, shared_ffn = 0;
@@ -81,10 +82,13 @@ struct MethodTerms {
   double adapter_head = 0;   // on lm_head (last stage)
   double adapter_embed = 0;  // on the embedding (first stage)
   // Saved-tensor effects of adapters, per token of one layer.
-  double adapter_rank_sum = 0;     // sum of r over adapted modules (A outputs saved by B)
-  double adapter_dropout_din = 0;  // sum of d_in over adapted modules when lora_dropout > 0
-  // Which linear inputs must be saved for a weight (or adapter) gradient.
+  double adapter_rank_sum = 0;  // sum of r over adapted modules (A outputs saved by B)
+  double adapter_din = 0;       // sum of d_in over adapted modules (their input copies)
+  bool lora_dropout = false;
+  // Which linear inputs are saved for the module's own weight gradient (or by a quantised
+  // matmul), and which modules carry adapters.
   bool qkv_trains = true, o_trains = true, mlp_in_trains = true, down_trains = true;
+  bool qkv_adapted = false, o_adapted = false, mlp_in_adapted = false, down_adapted = false;
   bool head_trains = true, norms_train = true;
   int unknown_targets = 0;  // LoRA target names that match no linear (warned)
 };
@@ -105,6 +109,7 @@ struct Diffusion {
 /// Everything the estimator derives once from the scenario.
 struct Setup {
   Stack stack = Stack::kPyTorch;
+  bool fsdp_no_sync = false;  // FSDP accumulation keeps unsharded gradients (framework)
   Regime regime = Regime::kAmp;
   workload::Precision precision = workload::Precision::kBf16Mixed;
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;
@@ -182,12 +187,17 @@ struct LayerSpec {
   double t = 1;                                            // tensor-parallel size
   bool sp = false;  // sequence parallel: replicated tensors divided by t
   bool swiglu = true, layernorm = false, dropout = false;
+  bool gelu_composite = false;  // unfused tanh-GELU (HF gelu_new): saves ~4 tensors
   double e_act = 2, e_res = 2;
   bool amp = false;         // autocast: layer_norm and softmax saved in fp32
   bool fp8_inputs = false;  // Transformer Engine saves linear inputs in fp8
   bool qkv_trains = true, o_trains = true, mlp_in_trains = true, down_trains = true;
   bool norms_train = true;
-  double adapter_rank_sum = 0, adapter_dropout_din = 0;
+  // LoRA: A outputs (rank_sum, in adapter_out_bytes) and each adapter's own copy of its
+  // input (adapter_din elements in adapter_input_bytes; 0 = it shares the module input).
+  double adapter_rank_sum = 0, adapter_din = 0;
+  double adapter_input_bytes = 0, adapter_out_bytes = 2;
+  bool lora_dropout = false;
   // MoE (experts > 1): routed tokens per GPU = experts_active * capacity * s * b.
   double experts = 0, experts_active = 0, moe_ffn = 0, shared_ffn = 0;
   bool adaln = false;  // diffusion transformer: adaLN modulation input saved

@@ -106,15 +106,14 @@ Rates TrainableRates(const Setup& st) {
 }
 
 Rates AdapterRates(const Setup& st) {
-  // PEFT >= 0.12 keeps adapters fp32 (autocast_adapter_dtype=True) under mixed precision;
-  // a pure-bf16 model (LitGPT bf16-true) has bf16 adapters and bf16 AdamW states.
+  // PEFT >= 0.12 keeps adapters in fp32 (autocast_adapter_dtype=True) whatever the base
+  // dtype, with fp32 AdamW states: 4 + 4 + 8 B per adapter parameter (MODELLING.md
+  // section 2). (LitGPT bf16-true keeps them bf16; the difference is a few MB.)
   Rates r;
-  const bool bf16 = st.regime == Regime::kPureBf16;
-  const double sd = bf16 ? k16BitBytes : kFp32Bytes;
-  r.weight = r.grad = sd;
-  r.cast = st.amp && !bf16 ? kAutocastCastBytes : 0;
-  r.state = StateBytes(st.optimizer, sd, 1.0);
-  r.step_temp = st.optimizer == Optimizer::kAdamW ? sd : 0;
+  r.weight = r.grad = kFp32Bytes;
+  r.cast = st.amp ? kAutocastCastBytes : 0;
+  r.state = StateBytes(st.optimizer, kFp32Bytes, 1.0);
+  r.step_temp = st.optimizer == Optimizer::kAdamW ? kFp32Bytes : 0;
   return r;
 }
 
@@ -235,13 +234,15 @@ States StageStates(const Setup& st, const Stage& stage) {
   // Gradients.
   double grads = t_g * rt.grad + a_g * ra.grad;
   if (offload_params) grads = 0;  // reduced into host memory per unit
-  // FSDP accumulates over micro-batches under no_sync (accelerate, Fabric): every rank keeps
+  // accelerate (HF Trainer) and Lightning Fabric accumulate FSDP gradients over micro-batches
+  // under no_sync; DeepSpeed, Composer and plain loops reduce-scatter each micro-batch.
+  // Under no_sync every rank keeps
   // full unsharded gradients until the last micro-batch, and a unit mixing frozen and
   // trainable params (LoRA) gets gradients for all of them (torch FSDP docs: no_sync
   // "will accumulate the full model gradients"; mixed requires_grad "gradient memory ...
   // equivalent to not freezing those parameters").
   if (zero3 && !offload_params && st.stack == Stack::kPyTorch && st.m > 1 &&
-      !st.optimizer_in_backward) {
+      !st.optimizer_in_backward && st.fsdp_no_sync) {
     double units = 0;
     switch (me.kind) {
       case workload::Method::kPretrain:

@@ -6,6 +6,7 @@
 // formats strings unless it is handed a non-null Explanation (the planner calls the
 // estimator ~1M times/s with explain == nullptr).
 #include <string>
+#include <span>
 #include <vector>
 
 #include "gpuadv/catalog/param_count.h"
@@ -51,8 +52,14 @@ Regime MakeRegime(const workload::Scenario& s);
 
 /// Parameter figures the estimator uses (all per whole model unless named _local).
 struct ModelFigures {
+  ModelFigures() = default;
+  ModelFigures(ModelFigures&&) = default;  // moving keeps `linears` valid (heap buffer moves)
+  ModelFigures(const ModelFigures&) = delete;
+  ModelFigures& operator=(const ModelFigures&) = delete;
+
   catalog::ParamCounts counts;
-  std::vector<catalog::LinearShape> linears;  // one layer's linear modules
+  std::span<const catalog::LinearShape> linears;  // one layer's linear modules
+  std::vector<catalog::LinearShape> linears_storage;  // when the model has no cache
   double n_model = 0;                // PaLM N: non-embedding (active) params + lm_head matmul
   double n_head = 0;                 // lm_head matmul weights (V*h) when the model has one, else 0
   double n_layer_linear_active = 0;  // active linear weights of one layer

@@ -71,10 +71,9 @@ LaunchConfig WriteAccelerateFsdp(const workload::Scenario& s) {
   root.Int("num_processes", s.hardware.TotalGpus());
   root.Bool("use_cpu", false);
 
-  const std::string batch = "per_device_train_batch_size " +
-                            std::to_string(s.training.micro_batch) +
-                            ", gradient_accumulation_steps " +
-                            std::to_string(s.MicroBatchesPerStep());
+  const std::string batch =
+      "per_device_train_batch_size " + std::to_string(s.training.micro_batch) +
+      ", gradient_accumulation_steps " + std::to_string(s.MicroBatchesPerStep());
   out.text = PlanSummary(s) + "\n# " + batch + " (TrainingArguments or your loop)\n" + Yaml(root);
   out.keys = KeyPaths(root);
   out.notes.insert(out.notes.begin(), "launch: accelerate launch --config_file " + out.file_name +

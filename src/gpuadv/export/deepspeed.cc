@@ -26,8 +26,9 @@ void Precision16(const workload::Scenario& s, ConfigNode* root, std::vector<std:
       break;
     case Precision::kFp8Mixed:
       root->Object("bf16").Bool("enabled", true);
-      notes->push_back("fp8: DeepSpeed's config has no fp8 switch; wrap the linear layers with "
-                       "Transformer Engine in the model (bf16 elsewhere)");
+      notes->push_back(
+          "fp8: DeepSpeed's config has no fp8 switch; wrap the linear layers with "
+          "Transformer Engine in the model (bf16 elsewhere)");
       break;
     case Precision::kBf16: {
       ConfigNode& bf16 = root->Object("bf16");
@@ -37,8 +38,9 @@ void Precision16(const workload::Scenario& s, ConfigNode* root, std::vector<std:
         bf16.Bool("bf16_master_weights_and_grads", true);
         bf16.Bool("bf16_optimizer_states", true);
       } else {
-        notes->push_back("pure bf16 master weights need ZeRO 1-3 in DeepSpeed: this config "
-                         "keeps fp32 master weights");
+        notes->push_back(
+            "pure bf16 master weights need ZeRO 1-3 in DeepSpeed: this config "
+            "keeps fp32 master weights");
       }
       break;
     }
@@ -83,13 +85,14 @@ LaunchConfig WriteDeepSpeed(const workload::Scenario& s) {
   out.keys = KeyPaths(root);
 
   const int nodes = s.hardware.nodes, count = s.hardware.count;
-  out.notes.insert(out.notes.begin(),
-                   "launch: deepspeed --num_nodes " + std::to_string(nodes) + " --num_gpus " +
-                       std::to_string(count) + " train.py --deepspeed " + out.file_name +
-                       (nodes > 1 ? " --hostfile hostfile" : ""));
+  out.notes.insert(out.notes.begin(), "launch: deepspeed --num_nodes " + std::to_string(nodes) +
+                                          " --num_gpus " + std::to_string(count) +
+                                          " train.py --deepspeed " + out.file_name +
+                                          (nodes > 1 ? " --hostfile hostfile" : ""));
   if (s.training.activation_checkpointing == Checkpointing::kFull)
-    out.notes.push_back("activation checkpointing: call model.gradient_checkpointing_enable() "
-                        "(Hugging Face) or wrap each layer; the JSON has no switch for it");
+    out.notes.push_back(
+        "activation checkpointing: call model.gradient_checkpointing_enable() "
+        "(Hugging Face) or wrap each layer; the JSON has no switch for it");
   if (s.training.method == workload::Method::kLora || s.training.method == workload::Method::kQlora)
     out.notes.push_back("adapters: apply the PEFT LoRA config (rank " +
                         std::to_string(s.training.lora.rank) + ") in the training script");

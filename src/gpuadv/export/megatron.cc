@@ -27,7 +27,8 @@ void Model(const workload::Scenario& s, Args* a) {
     a->emplace_back("--group-query-attention", "");
     a->emplace_back("--num-query-groups", n(m.KvHeads()));
   }
-  if (m.heads > 0 && m.HeadDim() != m.hidden / m.heads) a->emplace_back("--kv-channels", n(m.HeadDim()));
+  if (m.heads > 0 && m.HeadDim() != m.hidden / m.heads)
+    a->emplace_back("--kv-channels", n(m.HeadDim()));
   a->emplace_back("--seq-length", n(s.training.seq_len));
   a->emplace_back("--max-position-embeddings",
                   n(std::max<long long>(s.training.seq_len, m.max_seq_len)));
@@ -61,8 +62,7 @@ void Parallel(const workload::Scenario& s, Args* a) {
   a->emplace_back("--tensor-model-parallel-size", n(p.tp));
   a->emplace_back("--pipeline-model-parallel-size", n(p.pp));
   if (p.vpp > 1)
-    a->emplace_back("--num-layers-per-virtual-pipeline-stage",
-                    n(s.model.layers / (p.pp * p.vpp)));
+    a->emplace_back("--num-layers-per-virtual-pipeline-stage", n(s.model.layers / (p.pp * p.vpp)));
   if (p.cp > 1) a->emplace_back("--context-parallel-size", n(p.cp));
   if (p.ep > 1) a->emplace_back("--expert-model-parallel-size", n(p.ep));
   if (p.sequence_parallel && p.tp > 1) {
@@ -143,7 +143,7 @@ void Training(const workload::Scenario& s, Args* a, std::vector<std::string>* no
   }
   const char* backend = t.attention == workload::Attention::kFlash   ? "flash"
                         : t.attention == workload::Attention::kEager ? "unfused"
-                                                                      : "auto";
+                                                                     : "auto";
   a->emplace_back("--attention-backend", backend);
 }
 
@@ -152,13 +152,15 @@ Args MegatronArgs(const workload::Scenario& s, std::vector<std::string>* notes) 
   Parallel(s, &a);
   Training(s, &a, notes);
   Model(s, &a);
-  notes->push_back("add your data and schedule: --data-path, --tokenizer-type / "
-                   "--tokenizer-model (vocabulary " + std::to_string(s.model.vocab) +
-                   "), --train-iters, --lr, --save");
+  notes->push_back(
+      "add your data and schedule: --data-path, --tokenizer-type / "
+      "--tokenizer-model (vocabulary " +
+      std::to_string(s.model.vocab) + "), --train-iters, --lr, --save");
   const auto& p = s.parallelism;
   if (p.tp > 1 || p.cp > 1)
-    notes->push_back("set CUDA_DEVICE_MAX_CONNECTIONS=1 (Megatron-LM requires it with tp or cp > 1 "
-                     "before Blackwell)");
+    notes->push_back(
+        "set CUDA_DEVICE_MAX_CONNECTIONS=1 (Megatron-LM requires it with tp or cp > 1 "
+        "before Blackwell)");
   return a;
 }
 
@@ -188,8 +190,9 @@ LaunchConfig WriteMegatron(const workload::Scenario& s) {
   const Args a = MegatronArgs(s, &out.notes);
   out.text = PlanSummary(s) + "\nMEGATRON_ARGS=(\n" + Join(a, "  ", "") + ")\n";
   out.keys = Flags(a);
-  out.notes.insert(out.notes.begin(), "use: torchrun ... pretrain_gpt.py \"${MEGATRON_ARGS[@]}\" "
-                                      "(or gpu-advisor export --engine torchrun)");
+  out.notes.insert(out.notes.begin(),
+                   "use: torchrun ... pretrain_gpt.py \"${MEGATRON_ARGS[@]}\" "
+                   "(or gpu-advisor export --engine torchrun)");
   return out;
 }
 
@@ -214,15 +217,17 @@ LaunchConfig WriteTorchrun(const workload::Scenario& s) {
   const auto& p = s.parallelism;
   if (p.tp > 1 || p.cp > 1) text += "export CUDA_DEVICE_MAX_CONNECTIONS=1\n";
   text += "torchrun";
-  for (const auto& [flag, value] : launcher) text += " " + flag + (value.empty() ? "" : "=" + value);
+  for (const auto& [flag, value] : launcher)
+    text += " " + flag + (value.empty() ? "" : "=" + value);
   text += " \\\n  pretrain_gpt.py \\\n" + Join(model_args, "  ", " \\");
   out.text = text;
   out.keys = Flags(launcher);
   const auto more = Flags(model_args);
   out.keys.insert(out.keys.end(), more.begin(), more.end());
   if (nodes > 1)
-    out.notes.insert(out.notes.begin(), "run on every node with JOB_ID and MASTER_ADDR set (the "
-                                        "first node's address)");
+    out.notes.insert(out.notes.begin(),
+                     "run on every node with JOB_ID and MASTER_ADDR set (the "
+                     "first node's address)");
   return out;
 }
 

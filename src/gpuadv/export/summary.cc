@@ -8,9 +8,8 @@ std::string PlanSummary(const workload::Scenario& s) {
   const std::string model = s.model.id.empty() ? s.model_ref : s.model.id;
   std::string out = "# gpu-advisor plan: " + model + " on " +
                     std::to_string(s.hardware.TotalGpus()) + " x " + s.hardware.gpu.id + " (" +
-                    std::to_string(s.hardware.nodes) + " node" +
-                    (s.hardware.nodes > 1 ? "s" : "") + "): tp " + std::to_string(p.tp) +
-                    ", pp " + std::to_string(p.pp);
+                    std::to_string(s.hardware.nodes) + " node" + (s.hardware.nodes > 1 ? "s" : "") +
+                    "): tp " + std::to_string(p.tp) + ", pp " + std::to_string(p.pp);
   if (p.vpp > 1) out += " (vpp " + std::to_string(p.vpp) + ")";
   if (p.cp > 1) out += ", cp " + std::to_string(p.cp);
   if (p.ep > 1) out += ", ep " + std::to_string(p.ep);

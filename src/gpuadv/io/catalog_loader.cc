@@ -51,12 +51,16 @@ const estimate::EfficiencyTable& BuiltinEfficiency() {
 }
 
 void LoadCatalogFile(catalog::Catalog& cat, const std::string& path) {
-  const std::string text = ReadFileBounded(path, "--catalog");
-  YAML::Node doc = ParseDocument(text, path);
+  LoadCatalogText(cat, ReadFileBounded(path, "--catalog"), path);
+}
+
+void LoadCatalogText(catalog::Catalog& cat, std::string_view text, const std::string& origin) {
+  YAML::Node doc = ParseDocument(text, origin);
   Fields root(doc, "");
   if (auto gpus = root.Raw("gpus"); gpus.IsDefined() && !gpus.IsNull()) {
     if (!gpus.IsSequence())
-      throw InputError(path + ": gpus", Printable(gpus), "a list of GPU entries", "expected a list, got");
+      throw InputError(origin + ": gpus", Printable(gpus), "a list of GPU entries",
+                       "expected a list, got");
     for (size_t i = 0; i < gpus.size(); ++i) {
       Fields f(gpus[i], "gpus[" + std::to_string(i) + "]");
       const catalog::GpuSpec* base = nullptr;
@@ -67,10 +71,10 @@ void LoadCatalogFile(catalog::Catalog& cat, const std::string& path) {
     }
   }
   if (auto models = root.Raw("models"); models.IsDefined() && !models.IsNull()) {
-    for (auto& m : ParseModelDocument(doc, path)) cat.Upsert(std::move(m));
+    for (auto& m : ParseModelDocument(doc, origin)) cat.Upsert(std::move(m));
   }
   if (auto offers = root.Raw("offers"); offers.IsDefined() && !offers.IsNull()) {
-    for (auto& o : ParseOfferDocument(doc, path)) cat.Upsert(std::move(o));
+    for (auto& o : ParseOfferDocument(doc, origin)) cat.Upsert(std::move(o));
   }
   root.Finish({"gpus", "models", "offers"});
 }

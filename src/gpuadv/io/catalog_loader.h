@@ -18,4 +18,7 @@ const estimate::EfficiencyTable& BuiltinEfficiency();
 /// it gives. Throws InputError naming the field.
 void LoadCatalogFile(catalog::Catalog& cat, const std::string& path);
 
+/// LoadCatalogFile on text already read; `origin` names the source in errors.
+void LoadCatalogText(catalog::Catalog& cat, std::string_view text, const std::string& origin);
+
 }  // namespace gpuadv::io

@@ -2,56 +2,94 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "gpuadv/io/json_text.h"
 
 namespace gpuadv::io {
 namespace {
 
 constexpr int kMaxDepth = 64;
 
-YAML::Node FromJson(const nlohmann::json& j, int depth, const std::string& origin) {
+// Scalar text of a JSON scalar as YAML would hold it.
+std::string ScalarText(const nlohmann::json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_boolean()) return j.get<bool>() ? "true" : "false";
+  return j.dump();
+}
+
+// Fills `n` (a node inside the document being built) from `j`. Scalars are assigned in
+// place: building each as a separate YAML::Node and merging it costs a memory_holder
+// merge per value, which made the embedded catalogs take ~10 ms to convert.
+void FillFromJson(YAML::Node n, const nlohmann::json& j, int depth, const std::string& origin) {
   if (depth > kMaxDepth)
     throw InputError(origin, "nesting deeper than 64", "documents nested at most 64 levels",
                      "too deep");
-  switch (j.type()) {
-    case nlohmann::json::value_t::object: {
-      YAML::Node n(YAML::NodeType::Map);
-      for (const auto& [k, v] : j.items()) n[k] = FromJson(v, depth + 1, origin);
-      return n;
+  // `n` already has the container type of `j` (set by the caller).
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (v.is_null()) {
+        n[k] = YAML::Node(YAML::NodeType::Null);
+      } else if (v.is_primitive()) {
+        n[k] = ScalarText(v);
+      } else {
+        n[k] = YAML::Node(v.is_object() ? YAML::NodeType::Map : YAML::NodeType::Sequence);
+        FillFromJson(n[k], v, depth + 1, origin);
+      }
     }
-    case nlohmann::json::value_t::array: {
-      YAML::Node n(YAML::NodeType::Sequence);
-      for (const auto& v : j) n.push_back(FromJson(v, depth + 1, origin));
-      return n;
+  } else if (j.is_array()) {
+    for (const auto& v : j) {
+      if (v.is_null()) {
+        n.push_back(YAML::Node(YAML::NodeType::Null));
+      } else if (v.is_primitive()) {
+        n.push_back(ScalarText(v));
+      } else {
+        n.push_back(YAML::Node(v.is_object() ? YAML::NodeType::Map : YAML::NodeType::Sequence));
+        FillFromJson(n[n.size() - 1], v, depth + 1, origin);
+      }
     }
-    case nlohmann::json::value_t::null:
-      return YAML::Node(YAML::NodeType::Null);
-    case nlohmann::json::value_t::string:
-      return YAML::Node(j.get<std::string>());
-    case nlohmann::json::value_t::boolean:
-      return YAML::Node(j.get<bool>() ? "true" : "false");
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float: {
-      std::string s = j.dump();
-      return YAML::Node(s);
-    }
-    default:
-      return YAML::Node(YAML::NodeType::Null);
   }
 }
 
-int Depth(const YAML::Node& n, int depth) {
+YAML::Node FromJson(const nlohmann::json& j, int depth, const std::string& origin) {
+  if (j.is_null()) return YAML::Node(YAML::NodeType::Null);
+  if (j.is_primitive()) return YAML::Node(ScalarText(j));
+  YAML::Node root(j.is_object() ? YAML::NodeType::Map : YAML::NodeType::Sequence);
+  FillFromJson(root, j, depth, origin);
+  return root;
+}
+
+// Nodes Depth() visits at most. YAML aliases make a small text a huge or cyclic graph
+// (`&a [*a, *a]` is a sequence holding itself twice), so the walk is bounded by visits,
+// not only by depth; a real scenario or catalog has a few thousand nodes.
+constexpr long kMaxNodes = 1 << 20;
+
+// Depth of the deepest node (stops counting past kMaxDepth); throws InputError when the
+// document (aliases expanded) has more than kMaxNodes nodes.
+int Depth(const YAML::Node& n, int depth, long& budget, const std::string& origin) {
+  if (--budget < 0)
+    throw InputError(
+        origin, "more than " + std::to_string(kMaxNodes) + " nodes",
+        "documents of at most " + std::to_string(kMaxNodes) + " nodes (aliases expanded)",
+        "too large");
   if (depth > kMaxDepth) return depth;
   int best = depth;
+  auto visit = [&](const YAML::Node& child) {
+    best = std::max(best, Depth(child, depth + 1, budget, origin));
+    return best > kMaxDepth;  // too deep already: stop (a cycle ends here)
+  };
   if (n.IsMap()) {
-    for (const auto& kv : n) best = std::max(best, Depth(kv.second, depth + 1));
+    for (const auto& kv : n)
+      if (visit(kv.second)) break;
   } else if (n.IsSequence()) {
-    for (const auto& v : n) best = std::max(best, Depth(v, depth + 1));
+    for (const auto& v : n)
+      if (visit(v)) break;
   }
   return best;
 }
@@ -62,6 +100,38 @@ bool LooksLikeJson(std::string_view text) {
     return c == '{' || c == '[';
   }
   return false;
+}
+
+// A YAML/JSON scalar as a number. kOverflow: a number whose magnitude no double holds
+// (1e309); kNotNumber: anything else that is not a whole decimal/hex number ("12abc", "").
+// Underflow (1e-400) reads as the nearest double (0 or subnormal), as strtod gives it.
+enum class NumberParse { kOk, kNotNumber, kOverflow };
+
+NumberParse ParseDouble(const std::string& s, double* out) {
+  if (s.empty()) return NumberParse::kNotNumber;
+  errno = 0;
+  char* end = nullptr;
+  const double d = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size()) return NumberParse::kNotNumber;
+  if (errno == ERANGE && std::isinf(d)) return NumberParse::kOverflow;
+  *out = d;
+  return NumberParse::kOk;
+}
+
+// A scalar as an exact integer when it is written as one ("-12", "99999999999999999999");
+// nullopt when it is not plain decimal digits. `overflow` is set when it is but does not fit.
+std::optional<long long> ParseExactInteger(const std::string& s, bool* overflow) {
+  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  if (i == s.size()) return std::nullopt;
+  for (size_t j = i; j < s.size(); ++j)
+    if (s[j] < '0' || s[j] > '9') return std::nullopt;
+  errno = 0;
+  const long long v = std::strtoll(s.c_str(), nullptr, 10);
+  if (errno == ERANGE) {
+    *overflow = true;
+    return std::nullopt;
+  }
+  return v;
 }
 
 std::string RangeText(double min, double max) {
@@ -106,20 +176,15 @@ YAML::Node ParseDocument(std::string_view text, const std::string& origin) {
                      "not a text document");
   YAML::Node root;
   if (LooksLikeJson(text)) {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(text.begin(), text.end(), nullptr, true, false);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw InputError(origin, e.what(), "valid JSON", "JSON syntax error");
-    }
-    root = FromJson(j, 0, origin);
+    root = FromJson(ParseJsonText(text, origin, "", "valid JSON"), 0, origin);
   } else {
     try {
       root = YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
       throw InputError(origin, e.what(), "valid YAML", "YAML syntax error");
     }
-    if (Depth(root, 0) > kMaxDepth)
+    long budget = kMaxNodes;
+    if (Depth(root, 0, budget, origin) > kMaxDepth)
       throw InputError(origin, "nesting deeper than 64", "documents nested at most 64 levels",
                        "too deep");
   }
@@ -132,7 +197,10 @@ std::string ReadFileBounded(const std::string& path, const std::string& field, s
     throw InputError(field, path, "a readable file", "cannot open file");
   if (!S_ISREG(st.st_mode)) throw InputError(field, path, "a regular file", "not a file");
   if (static_cast<unsigned long long>(st.st_size) > max_bytes)
-    throw InputError(field, path, "files up to " + std::to_string(max_bytes >> 20) + " MiB",
+    throw InputError(field, path,
+                     "files up to " + (max_bytes >= (1u << 20) && max_bytes % (1u << 20) == 0
+                                           ? std::to_string(max_bytes >> 20) + " MiB"
+                                           : std::to_string(max_bytes) + " bytes"),
                      "file too large");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(field, path, "a readable file", "cannot open file");
@@ -168,17 +236,17 @@ YAML::Node Fields::Raw(std::string_view key) {
 std::optional<double> Fields::Number(std::string_view key, double min, double max) {
   YAML::Node v = Raw(key);
   if (!v.IsDefined() || v.IsNull()) return std::nullopt;
-  if (!v.IsScalar()) throw InputError(Field(key), Printable(v), RangeText(min, max), "expected a number, got");
-  const std::string& s = v.Scalar();
-  double d = 0;
-  size_t pos = 0;
-  try {
-    d = std::stod(s, &pos);
-  } catch (...) {
-    pos = 0;
-  }
-  if (pos == 0 || pos != s.size())
+  if (!v.IsScalar())
     throw InputError(Field(key), Printable(v), RangeText(min, max), "expected a number, got");
+  double d = 0;
+  switch (ParseDouble(v.Scalar(), &d)) {
+    case NumberParse::kNotNumber:
+      throw InputError(Field(key), Printable(v), RangeText(min, max), "expected a number, got");
+    case NumberParse::kOverflow:
+      throw InputError(Field(key), Printable(v), RangeText(min, max), "out of range");
+    case NumberParse::kOk:
+      break;
+  }
   if (!std::isfinite(d) || d < min || d > max)
     throw InputError(Field(key), Printable(v), RangeText(min, max), "out of range");
   return d;
@@ -189,20 +257,32 @@ std::optional<long long> Fields::Integer(std::string_view key, long long min, lo
   if (!v.IsDefined() || v.IsNull()) return std::nullopt;
   const std::string accepted =
       "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
-  if (!v.IsScalar()) throw InputError(Field(key), Printable(v), accepted, "expected a whole number, got");
-  const std::string& s = v.Scalar();
-  double d = 0;
-  size_t pos = 0;
-  try {
-    d = std::stod(s, &pos);
-  } catch (...) {
-    pos = 0;
-  }
-  if (pos == 0 || pos != s.size() || !std::isfinite(d) || d != std::floor(d))
+  if (!v.IsScalar())
     throw InputError(Field(key), Printable(v), accepted, "expected a whole number, got");
-  if (d < static_cast<double>(min) || d > static_cast<double>(max))
+  const std::string& s = v.Scalar();
+  // Plain digits are read exactly (no rounding through double past 2^53).
+  bool overflow = false;
+  if (auto exact = ParseExactInteger(s, &overflow)) {
+    if (*exact < min || *exact > max)
+      throw InputError(Field(key), Printable(v), accepted, "out of range");
+    return *exact;
+  }
+  if (overflow) throw InputError(Field(key), Printable(v), accepted, "out of range");
+  // Otherwise a whole number written as a float ("7e9", "4096.0").
+  double d = 0;
+  const NumberParse parsed = ParseDouble(s, &d);
+  if (parsed == NumberParse::kOverflow)
     throw InputError(Field(key), Printable(v), accepted, "out of range");
-  return static_cast<long long>(d);
+  if (parsed != NumberParse::kOk || !std::isfinite(d) || d != std::floor(d))
+    throw InputError(Field(key), Printable(v), accepted, "expected a whole number, got");
+  // Compared in double, then cast: both bounds are inside long long's range, and a double
+  // within [min, max] converts exactly (the comparison rejects 2^63 when max = LLONG_MAX).
+  if (!(d >= static_cast<double>(min) && d < 9223372036854775808.0 &&
+        d <= static_cast<double>(max)))
+    throw InputError(Field(key), Printable(v), accepted, "out of range");
+  const long long out = static_cast<long long>(d);
+  if (out < min || out > max) throw InputError(Field(key), Printable(v), accepted, "out of range");
+  return out;
 }
 
 std::optional<bool> Fields::Bool(std::string_view key) {
@@ -219,7 +299,8 @@ std::optional<bool> Fields::Bool(std::string_view key) {
 std::optional<std::string> Fields::String(std::string_view key, size_t max_len) {
   YAML::Node v = Raw(key);
   if (!v.IsDefined() || v.IsNull()) return std::nullopt;
-  if (!v.IsScalar()) throw InputError(Field(key), Printable(v), "a string", "expected a string, got");
+  if (!v.IsScalar())
+    throw InputError(Field(key), Printable(v), "a string", "expected a string, got");
   if (v.Scalar().size() > max_len)
     throw InputError(Field(key), Printable(v),
                      "a string of at most " + std::to_string(max_len) + " characters", "too long");
@@ -234,11 +315,15 @@ std::optional<std::vector<std::string>> Fields::StringList(std::string_view key)
     out.push_back(v.Scalar());
     return out;
   }
-  if (!v.IsSequence()) throw InputError(Field(key), Printable(v), "a list of strings", "expected a list, got");
-  if (v.size() > 4096) throw InputError(Field(key), "[...]", "at most 4096 entries", "too many entries");
+  if (!v.IsSequence())
+    throw InputError(Field(key), Printable(v), "a list of strings", "expected a list, got");
+  if (v.size() > 4096)
+    throw InputError(Field(key), "[...]", "at most 4096 entries", "too many entries");
   for (const auto& e : v) {
-    if (!e.IsScalar()) throw InputError(Field(key), Printable(e), "a list of strings", "expected a string, got");
-    if (e.Scalar().size() > 4096) throw InputError(Field(key), Printable(e), "strings of at most 4096 characters", "too long");
+    if (!e.IsScalar())
+      throw InputError(Field(key), Printable(e), "a list of strings", "expected a string, got");
+    if (e.Scalar().size() > 4096)
+      throw InputError(Field(key), Printable(e), "strings of at most 4096 characters", "too long");
     out.push_back(e.Scalar());
   }
   return out;
@@ -247,7 +332,8 @@ std::optional<std::vector<std::string>> Fields::StringList(std::string_view key)
 std::optional<Fields> Fields::Map(std::string_view key) {
   YAML::Node v = Raw(key);
   if (!v.IsDefined() || v.IsNull()) return std::nullopt;
-  if (!v.IsMap()) throw InputError(Field(key), Printable(v), "a map of keys", "expected a map, got");
+  if (!v.IsMap())
+    throw InputError(Field(key), Printable(v), "a map of keys", "expected a map, got");
   return Fields(v, Field(key));
 }
 
@@ -256,9 +342,8 @@ void Fields::Finish(const std::vector<std::string>& known) const {
   for (const auto& kv : node_) {
     const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : Printable(kv.first);
     if (used_.count(key)) continue;
-    std::vector<std::string> cands = known.empty()
-                                         ? std::vector<std::string>(used_.begin(), used_.end())
-                                         : known;
+    std::vector<std::string> cands =
+        known.empty() ? std::vector<std::string>(used_.begin(), used_.end()) : known;
     std::string accepted;
     for (const auto& c : cands) accepted += (accepted.empty() ? "" : ", ") + c;
     std::string hint = DidYouMean(key, cands);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "gpuadv/io/json_text.h"
 #include "gpuadv/io/model_check.h"
 #include "gpuadv/io/model_loader.h"
 
@@ -261,13 +262,8 @@ std::string SupportedTypes() {
 }  // namespace
 
 catalog::ModelArch ModelFromHfConfig(std::string_view json_text, const std::string& origin) {
-  Json j;
-  try {
-    j = Json::parse(json_text.begin(), json_text.end(), nullptr, true, false);
-  } catch (const Json::parse_error& e) {
-    throw InputError(origin, e.what(), "a Hugging Face config.json (valid JSON)",
-                     "JSON syntax error");
-  }
+  const Json j =
+      ParseJsonText(json_text, origin, origin + ": ", "a Hugging Face config.json (valid JSON)");
   if (!j.is_object())
     throw InputError(origin, Config::Printable(j), "a Hugging Face config.json (a JSON object)",
                      "expected an object, got");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "gpuadv/catalog/param_count.h"
 #include "gpuadv/core/embedded.h"
 #include "gpuadv/io/gpu_loader.h"
 #include "gpuadv/io/model_loader.h"
@@ -80,6 +81,7 @@ void ParseTraining(Fields f, workload::Training& t) {
   if (auto v = f.Enum("attention", workload::kAttentions)) t.attention = *v;
   if (auto v = f.Enum("loss", workload::kLosses)) t.loss = *v;
   if (auto v = f.Bool("optimizer_in_backward")) t.optimizer_in_backward = *v;
+  if (auto v = f.Enum("framework", workload::kFrameworks)) t.framework = *v;
   if (auto v = f.Integer("freeze_trainable_layers", 1, 100000))
     t.freeze_trainable_layers = static_cast<int>(*v);
   if (auto v = f.Number("tokens", 1, 1e16)) t.tokens = *v;
@@ -98,7 +100,7 @@ void ParseTraining(Fields f, workload::Training& t) {
   if (auto m = f.Map("diffusion")) ParseDiffusion(*m, t.diffusion);
   f.Finish({"method", "lora", "quantization", "precision", "optimizer", "seq_len", "micro_batch",
             "global_batch", "activation_checkpointing", "activation_offload", "attention", "loss",
-            "optimizer_in_backward", "freeze_trainable_layers", "tokens", "dataset",
+            "optimizer_in_backward", "framework", "freeze_trainable_layers", "tokens", "dataset",
             "chinchilla_tokens", "diffusion"});
 }
 
@@ -212,7 +214,10 @@ catalog::ModelArch ResolveModel(Fields& root, const catalog::Catalog& cat,
   if (looks_like_path) {
     std::filesystem::path p(model_ref);
     if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
-    if (std::filesystem::is_directory(p)) p /= "config.json";
+    // The error_code overload: a name the OS refuses (too long, bad bytes) is not a
+    // directory, and ReadFileBounded then rejects it as an InputError naming `model`.
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) p /= "config.json";
     const std::string text = ReadFileBounded(p.string(), "model");
     return ModelFromHfConfig(text, p.string());
   }
@@ -241,6 +246,7 @@ Scenario ParseScenario(const YAML::Node& doc, const catalog::Catalog& cat,
   root.Finish({"model", "training", "hardware", "parallelism", "system", "constraints",
                "objective"});
   ValidateScenario(s);
+  catalog::PrepareDerived(s.model);
   return s;
 }
 

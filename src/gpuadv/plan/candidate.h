@@ -27,7 +27,7 @@ struct Layout {
 /// A layout with its micro-batch and checkpointing, and where it sits in the space.
 struct Candidate {
   Layout layout;
-  long long micro_batch = 1;           // sequences per GPU per micro-step
+  long long micro_batch = 1;            // sequences per GPU per micro-step
   long long gradient_accumulation = 1;  // micro-batches per optimizer step per replica
   workload::Checkpointing checkpointing = workload::Checkpointing::kNone;
   // Position in the space (SearchSpace::At): group, micro-batch index, checkpointing index,

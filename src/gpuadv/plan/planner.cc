@@ -57,8 +57,7 @@ RunResult Run(const SearchSpace& space, const estimate::Context& ctx, const Plan
       strategy->Tell(batch[i], e);
       ++r.evaluated;
       ++r.by_status[static_cast<size_t>(e.status)];
-      if (e.status == Status::kFits || e.status == Status::kNoThroughput)
-        ++r.throughput_evaluated;
+      if (e.status == Status::kFits || e.status == Status::kNoThroughput) ++r.throughput_evaluated;
       if (!e.Fits()) continue;
       ++r.fitting;
       Offer(Plan{batch[i], e.memory, e.throughput}, static_cast<size_t>(opt.top_k), &r.top);
@@ -128,8 +127,7 @@ PlanReport Search(const workload::Scenario& s, const estimate::Context& ctx,
   for (size_t i = 0; i < kStatusCount; ++i)
     if (by_status[i] > 0 && kStatuses[i].value != Status::kFits)
       rep.rejected.emplace_back(std::string(kStatuses[i].name), by_status[i]);
-  rep.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return rep;
 }
 

@@ -18,8 +18,8 @@ struct PlanOptions {
   int gpus = 1;
   int top_k = 5;
   StrategyKind strategy = StrategyKind::kPruned;
-  int threads = 0;           // 0 = every hardware thread; 1 = the calling thread only
-  bool allow_tight = true;   // accept plans inside the memory estimate's uncertainty
+  int threads = 0;               // 0 = every hardware thread; 1 = the calling thread only
+  bool allow_tight = true;       // accept plans inside the memory estimate's uncertainty
   bool offload_fallback = true;  // when nothing fits, search again with space.fallback_offloads
   SpaceOptions space;
 };
@@ -45,12 +45,12 @@ struct PlanReport {
   // How it was searched.
   std::string strategy;
   int threads = 1;
-  uint64_t space_size = 0;        // candidates in the space
-  uint64_t evaluated = 0;         // candidates evaluated (memory checked)
-  uint64_t throughput_evaluated = 0;  // of those, with a throughput estimate
-  uint64_t fitting = 0;           // of those, plans that fit
-  double seconds = 0;             // wall time of the search
-  bool offload_used = false;      // no plan fitted without offload
+  uint64_t space_size = 0;                                 // candidates in the space
+  uint64_t evaluated = 0;                                  // candidates evaluated (memory checked)
+  uint64_t throughput_evaluated = 0;                       // of those, with a throughput estimate
+  uint64_t fitting = 0;                                    // of those, plans that fit
+  double seconds = 0;                                      // wall time of the search
+  bool offload_used = false;                               // no plan fitted without offload
   std::vector<std::pair<std::string, uint64_t>> rejected;  // Status name -> count
   std::vector<std::string> notes;
   // The result, fastest first (ties: the earlier candidate in space order).

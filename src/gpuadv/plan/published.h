@@ -13,7 +13,7 @@ namespace gpuadv::plan {
 
 struct PublishedComparison {
   int gpus = 1;
-  estimate::MemoryResult published_memory;          // the published layout, as estimated
+  estimate::MemoryResult published_memory;  // the published layout, as estimated
   estimate::ThroughputResult published_throughput;
   std::optional<Plan> best;  // the planner's best plan (none when nothing fits)
   uint64_t space_size = 0;

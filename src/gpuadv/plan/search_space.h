@@ -21,11 +21,11 @@ struct SpaceOptions {
   int max_tp = 0;  // 0 = the GPUs of one node (tensor parallel stays in the NVLink domain)
   bool allow_pp = true;
   bool allow_vpp = true;
-  bool allow_cp = true;  // only for sequences of at least kLongSequence tokens
-  bool allow_ep = true;  // only for MoE models
-  bool allow_sp = true;  // sequence parallel (with tp > 1)
-  bool allow_hsdp = true;  // ZeRO-2/3 sharded within a node, replicated across (HSDP)
-  unsigned zero_stages = 0xF;  // bit z set: ZeRO stage z allowed
+  bool allow_cp = true;          // only for sequences of at least kLongSequence tokens
+  bool allow_ep = true;          // only for MoE models
+  bool allow_sp = true;          // sequence parallel (with tp > 1)
+  bool allow_hsdp = true;        // ZeRO-2/3 sharded within a node, replicated across (HSDP)
+  unsigned zero_stages = 0xF;    // bit z set: ZeRO stage z allowed
   bool sharded_with_pp = false;  // ZeRO-2/3 together with pipeline parallel (DeepSpeed and
                                  // Megatron's distributed optimizer do not combine them)
   /// Levels in descending memory order (the pruned strategy relies on it).

@@ -39,7 +39,8 @@ void WorkerPool::Loop(int worker) {
 }
 
 void WorkerPool::Run(size_t count) {
-  if (threads_.empty() || count <= 1) {
+  // Waking the workers costs tens of microseconds; a small batch is faster inline.
+  if (threads_.empty() || count < kMinParallelBatch) {
     for (size_t i = 0; i < count; ++i) fn_(0, i);
     return;
   }

@@ -24,7 +24,10 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   /// Calls fn for every i in [0, count) and returns when all calls have returned.
+  /// Batches smaller than kMinParallelBatch run on the calling thread.
   void Run(size_t count);
+
+  static constexpr size_t kMinParallelBatch = 64;
 
   /// std::thread::hardware_concurrency, at least 1.
   static unsigned HardwareThreads();

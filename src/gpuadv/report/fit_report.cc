@@ -225,7 +225,8 @@ json CompareJson(const advise::CompareResult& r) {
 }
 
 std::string CompareText(const advise::CompareResult& r, bool md) {
-  std::string out = std::string(md ? "# " : "") + "Compare\n";
+  std::string out =
+      std::string(md ? "# " : "") + "Compare\n";  // sections add their own blank lines
   TableRow head = {"spec"};
   for (const auto& e : r.entries) head.push_back(e.gpu->id);
   std::vector<TableRow> specs = {head};

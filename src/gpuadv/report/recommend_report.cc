@@ -189,8 +189,8 @@ json RecommendJson(const advise::RecommendResult& r, const advise::Guidance* g) 
 }
 
 std::string RecommendText(const advise::RecommendResult& r, const advise::Guidance* g, bool md) {
-  std::string out = fmt::format("{}Recommendations (objective: {})\n", md ? "# " : "",
-                                EnumName(workload::kObjectives, r.objective));
+  std::string out = fmt::format("{}Recommendations (objective: {})\n{}", md ? "# " : "",
+                                EnumName(workload::kObjectives, r.objective), md ? "\n" : "");
   std::vector<TableRow> rows = {{"#", "configuration", "acquire", "offer", "fit", "per GPU", "time",
                                  "total cost", "$/M tokens", "score"}};
   for (const auto& p : r.picks)

@@ -247,8 +247,19 @@ ValidationReport RunValidation(std::string_view jsonl, const catalog::Catalog& c
   return rep;
 }
 
-std::string_view EmbeddedCases() {
-  return FindEmbedded("validation/cases.jsonl").value_or(std::string_view());
+const std::string& EmbeddedCases() {
+  // Every embedded validation/*.jsonl: the published rows (cases.jsonl) and the rows
+  // measured by scripts/gpu_measure on real GPUs (measured_*.jsonl).
+  static const std::string all = [] {
+    std::string text;
+    for (const auto& f : EmbeddedFiles()) {
+      if (!f.path.starts_with("validation/") || !f.path.ends_with(".jsonl")) continue;
+      text.append(f.content);
+      if (!text.empty() && text.back() != '\n') text.push_back('\n');
+    }
+    return text;
+  }();
+  return all;
 }
 
 }  // namespace gpuadv::validate

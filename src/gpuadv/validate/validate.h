@@ -108,7 +108,8 @@ ValidationReport RunValidation(std::string_view jsonl, const catalog::Catalog& c
 /// Statistics over already-run cases (RunValidation calls it; exposed for tests).
 Summary Summarize(const std::vector<CaseResult>& cases);
 
-/// The embedded cases (data/validation/cases.jsonl); empty when not embedded.
-std::string_view EmbeddedCases();
+/// The embedded cases: every data/validation/*.jsonl (published rows and our own GPU
+/// measurements), concatenated; empty when none is embedded.
+const std::string& EmbeddedCases();
 
 }  // namespace gpuadv::validate

@@ -37,7 +37,8 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
                    " micro-steps), checkpointing " +
                    std::string(EnumName(kCheckpointings, t.activation_checkpointing)) +
                    ", attention " + std::string(EnumName(kAttentions, t.attention)) + ", loss " +
-                   std::string(EnumName(kLosses, t.loss));
+                   std::string(EnumName(kLosses, t.loss)) + ", framework " +
+                   std::string(EnumName(kFrameworks, t.framework));
   if (t.method == Method::kLora || t.method == Method::kQlora) {
     tr += ", LoRA r" + I(t.lora.rank) + " on ";
     if (t.lora.all_linear) {

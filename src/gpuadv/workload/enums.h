@@ -16,6 +16,7 @@ enum class Offload { kNone, kOptimizer, kOptimizerParams };
 enum class Cooling { kAir, kHighAirflow, kLiquid };
 enum class Acquire { kBuy, kRent, kEither };
 enum class Objective { kTime, kCost, kValue, kEnergy };
+enum class Framework { kAuto, kPytorch, kAccelerate, kLightning, kDeepspeed, kMegatron, kComposer };
 
 inline constexpr EnumEntry<Method> kMethods[] = {
     {"pretrain", Method::kPretrain, "train all weights from scratch"},
@@ -73,6 +74,19 @@ inline constexpr EnumEntry<Acquire> kAcquires[] = {
     {"buy", Acquire::kBuy, "purchase the GPUs"},
     {"rent", Acquire::kRent, "rent cloud GPUs"},
     {"either", Acquire::kEither, "whichever is better"},
+};
+// The training stack, where stacks allocate differently. Today it decides one thing:
+// whether FSDP/ZeRO-3 gradient accumulation runs under no_sync (full unsharded gradients
+// kept until the last micro-batch: accelerate/HF Trainer and Lightning Fabric by default)
+// or reduce-scatters every micro-batch (DeepSpeed, Composer, Megatron, torchtitan).
+inline constexpr EnumEntry<Framework> kFrameworks[] = {
+    {"auto", Framework::kAuto, "plain PyTorch; FSDP reduce-scatters every micro-batch"},
+    {"pytorch", Framework::kPytorch, "plain PyTorch training loop"},
+    {"accelerate", Framework::kAccelerate, "HF accelerate / Trainer (FSDP under no_sync)"},
+    {"lightning", Framework::kLightning, "Lightning Fabric / LitGPT (FSDP under no_sync)"},
+    {"deepspeed", Framework::kDeepspeed, "DeepSpeed"},
+    {"megatron", Framework::kMegatron, "Megatron-LM / NeMo"},
+    {"composer", Framework::kComposer, "MosaicML Composer / llm-foundry"},
 };
 inline constexpr EnumEntry<Objective> kObjectives[] = {
     {"time", Objective::kTime, "shortest training time"},

@@ -5,8 +5,11 @@
 namespace gpuadv::workload {
 
 int Scenario::DataParallel() const {
-  const int model_parallel = parallelism.tp * parallelism.pp * parallelism.cp;
-  return std::max(1, hardware.TotalGpus() / std::max(1, model_parallel));
+  // In 64 bits: degrees up to 10^6 each would overflow int before validation rejects them.
+  const long long model_parallel =
+      static_cast<long long>(parallelism.tp) * parallelism.pp * parallelism.cp;
+  const long long gpus = static_cast<long long>(hardware.count) * hardware.nodes;
+  return static_cast<int>(std::clamp(gpus / std::max(1LL, model_parallel), 1LL, 2147483647LL));
 }
 
 long long Scenario::GlobalBatch() const {

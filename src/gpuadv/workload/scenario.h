@@ -55,6 +55,7 @@ struct Training {
   Attention attention = Attention::kFlash;
   Loss loss = Loss::kStandard;
   bool optimizer_in_backward = false;
+  Framework framework = Framework::kAuto;
   int freeze_trainable_layers = 2;  // method: freeze, last layers that train
   std::optional<double> tokens;     // total training tokens
   std::optional<Dataset> dataset;   // or samples x epochs (x seq_len tokens)

@@ -52,7 +52,8 @@ TEST(Recommend, MultiGpuPicksShardStatesThatDoNotFitOneGpu) {
 
 TEST(Recommend, BuyBudgetOf400NeverReturnsACardOver400) {
   const auto s = Scenario(
-      "model: llama-3.2-1b\ntraining: {method: qlora, tokens: 2.0e7}\n"
+      "model: llama-3.2-1b\ntraining: {method: qlora, tokens: 2.0e7, activation_checkpointing: "
+      "full}\n"
       "constraints: {budget_usd: 400, acquire: buy}\nobjective: value\n");
   const auto r = Recommend(s, BuiltinInputs(), Options());
   ASSERT_FALSE(r.picks.empty());
@@ -69,7 +70,8 @@ TEST(Recommend, BuyBudgetOf400NeverReturnsACardOver400) {
 
 TEST(Recommend, A4090InA550WSystemIsFlaggedWithThePsuSizeNeeded) {
   const auto s = Scenario(
-      "model: llama-3.1-8b\ntraining: {method: qlora, tokens: 1.0e7}\n"
+      "model: llama-3.1-8b\n"
+      "training: {method: qlora, tokens: 1.0e7, micro_batch: 1, activation_checkpointing: full}\n"
       "hardware: {gpu: rtx-4090}\n"
       "system: {psu_watts: 550, cpu_watts: 150, gpu_slots: 1, host_ram_gb: 64}\n"
       "constraints: {acquire: buy}\n");

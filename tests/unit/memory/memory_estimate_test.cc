@@ -293,11 +293,12 @@ TEST(Memory, LitGptLoraLlama2_7BMatchesThePublishedPeak) {
   // validation GT0378 (Lightning-AI/litgpt tutorials/resource-tables.md): Llama-2-7B, LoRA
   // r8 on q,v, bf16-true, longest Alpaca sample 1304 tokens, micro-batch 1, no
   // checkpointing, A100-40GB: max_memory_allocated 21.30 GB.
-  // By hand: frozen bf16 weights 6.74e9 x 2 = 13.48 GB; per layer (sbh = 1304 x 4096 =
-  // 5.34e6): 2 x (4 + 0) RMSNorm fp32 inputs, 2 QKV input, 6 Q/K/V, 2 O, 6 x 11008/4096 =
-  // 16.1 SwiGLU intermediates -> 34.1 sbh = 182 MB, x 32 = 5.83 GB; logits 12 B x 1304 x
-  // 32000 = 0.50 GB at the start of backward: 19.8 GB, 7% under the reading (LitGPT's
-  // default lora_dropout 0.05 adds ~3 sbh per layer that the row does not state).
+  // By hand: frozen bf16 weights 6.74e9 x 2 = 13.48 GB. Per layer (sbh = 1304 x 4096 =
+  // 5.34e6): 2 x 4 RMSNorm fp32 inputs, 6 Q/K/V, 2 attention output, 3 x 2 x 11008/4096 =
+  // 16.1 SwiGLU intermediates, 2 x 4 fp32 adapter-input copies (q, v) = 40.2 sbh = 215 MB,
+  // x 32 = 6.87 GB; logits 12 B x 1304 x 32000 = 0.50 GB at the start of backward: 20.9 GB,
+  // 2% under the reading. (LitGPT shares the bf16 input with its bf16 adapters, -6 sbh, but
+  // its default lora_dropout 0.05, which the row does not state, adds ~3 sbh.)
   auto s = Scenario(Llama2_7B(), Gpu("a100-40gb-sxm", 40));
   s.training.method = Method::kLora;
   s.training.lora.rank = 8;
@@ -307,7 +308,7 @@ TEST(Memory, LitGptLoraLlama2_7BMatchesThePublishedPeak) {
   s.training.global_batch = 128;
   s.training.attention = workload::Attention::kSdpa;
   const MemoryResult r = EstimateMemory(s);
-  EXPECT_NEAR(r.peak_allocated_bytes, 21.30e9, 0.10 * 21.30e9);
+  EXPECT_NEAR(r.peak_allocated_bytes, 21.30e9, 0.05 * 21.30e9);
   EXPECT_NEAR(r.breakdown.weights, 13.48e9, 0.1e9);
 }
 

@@ -241,13 +241,16 @@ TEST(Activations, FrozenLinearsSaveNoInputs) {
   const double f = mem::StageActivations(full, Whole(full)).layer.saved;
   const double l = mem::StageActivations(lora, Whole(lora)).layer.saved;
   // LoRA on q,v (flash attention: the out-projection input is the kernel's saved output):
-  // the MLP input (2sbh), the down-projection input (2sbf) and the RMSNorm outputs that
-  // frozen weights multiply (2 x 2sbh) are not saved; the adapters' A outputs (r each) are.
+  // frozen linears save no input, so the QKV input (2sbh), the MLP input (2sbh), the
+  // down-projection input (2sbf) and the RMSNorm outputs that frozen weights multiply
+  // (2 x 2sbh) go; PEFT casts each adapter's input to its fp32 dtype (q, v: 2 x 4sbh) and
+  // saves the fp32 A outputs (2 x 4 r sb).
   const double sb = 2048, sbh = sb * 4096;
-  EXPECT_NEAR(f - l, 2 * sbh + 2 * sb * 14336 + 4 * sbh - 2 * sb * 2 * 16, 1);
+  EXPECT_NEAR(f - l, 2 * sbh + 2 * sbh + 2 * sb * 14336 + 4 * sbh - 8 * sbh - 2 * 4 * 16 * sb, 1);
   s.training.method = Method::kQlora;  // bitsandbytes saves every quantised linear's input
   const mem::Setup q = mem::MakeSetup(s, nullptr);
-  EXPECT_NEAR(mem::StageActivations(q, Whole(q)).layer.saved, l + 2 * sbh + 2 * sb * 14336, 1);
+  EXPECT_NEAR(mem::StageActivations(q, Whole(q)).layer.saved,
+              l + 2 * sbh + 2 * sbh + 2 * sb * 14336, 1);
 }
 
 TEST(Activations, PipelineFirstStageHoldsMinPMicroBatches) {

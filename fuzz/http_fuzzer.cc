@@ -1,0 +1,103 @@
+// Fuzzes HTTP request handling through the server `gpu-advisor serve` runs
+// (tools/server: cpp-httplib + the same routes), started once on a free loopback port.
+// Input: the first line is "METHOD TARGET" ("POST /api/estimate?explain=true"), the rest
+// the body; the harness adds Host, Content-Type, Content-Length and Connection: close.
+// Malformed request lines are skipped: parsing them is cpp-httplib's job, not ours.
+// A finding: no response within 10 s (crash or hang) or a 500 (an exception other than
+// InputError reached the route guard). /api/recommend and /api/plan are skipped: they
+// search many GPUs or layouts and would make this target slow.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "fuzz/fuzz_check.h"
+#include "gpuadv/api/environment.h"
+#include "tools/server/server.h"
+
+namespace {
+
+int port = 0;
+
+// Sends `request` on a fresh connection; returns the whole response ("" if none in time).
+std::string RoundTrip(const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) gpuadv::fuzz::Fail("socket() failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    gpuadv::fuzz::Fail("cannot connect to the server (did it crash?)");
+  }
+  for (size_t sent = 0; sent < request.size();) {
+    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may answer (413) and close before reading everything
+    sent += static_cast<size_t>(n);
+  }
+  std::string response;
+  char buf[65536];
+  pollfd p{fd, POLLIN, 0};
+  while (::poll(&p, 1, 10000) > 0) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    response.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return response;
+}
+
+// "METHOD /target": an upper-case method, one space, a target of visible ASCII. Other
+// heads are malformed HTTP, which cpp-httplib (not this project) answers by timing out.
+bool WellFormedHead(std::string_view head) {
+  const size_t space = head.find(' ');
+  if (space == 0 || space == std::string_view::npos || space > 10) return false;
+  for (char c : head.substr(0, space))
+    if (c < 'A' || c > 'Z') return false;
+  const std::string_view target = head.substr(space + 1);
+  if (target.empty() || target[0] != '/') return false;
+  for (char c : target)
+    if (c <= ' ' || c > '~') return false;
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  gpuadv::server::ServerOptions opt;
+  opt.port = 0;
+  opt.threads = 4;
+  opt.read_timeout_s = 2;
+  opt.write_timeout_s = 2;
+  static gpuadv::server::Server server(opt, gpuadv::api::MakeEnvironment({}, false));
+  port = server.Bind();
+  std::thread([] { server.Run(); }).detach();
+  while (!server.IsRunning()) std::this_thread::yield();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const size_t eol = text.find('\n');
+  const std::string_view head = text.substr(0, eol);
+  const std::string_view body = eol == std::string_view::npos ? "" : text.substr(eol + 1);
+  if (!WellFormedHead(head) || head.find("/api/recommend") != std::string_view::npos ||
+      head.find("/api/plan") != std::string_view::npos)
+    return 0;
+  const std::string request =
+      std::string(head) + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n" + std::string(body);
+  const std::string response = RoundTrip(request);
+  if (response.empty()) gpuadv::fuzz::Fail("no response within 10 s");
+  if (response.rfind("HTTP/1.1 500", 0) == 0) gpuadv::fuzz::Fail("500: " + response);
+  return 0;
+}

@@ -1,0 +1,29 @@
+#pragma once
+// What every request reads besides its own input: the catalog (built-in data plus
+// --catalog files), the efficiency table and the advisor's platform data.
+#include <string>
+#include <vector>
+
+#include "gpuadv/advise/platform.h"
+#include "gpuadv/catalog/catalog.h"
+#include "gpuadv/estimate/efficiency.h"
+
+namespace gpuadv::api {
+
+/// Contract: built once (the CLI per run, the server at start-up), read-only afterwards,
+/// so requests on many threads may share one Environment.
+struct Environment {
+  catalog::Catalog catalog;                               // built-in + --catalog files
+  const estimate::EfficiencyTable* efficiency = nullptr;  // embedded data/efficiency.yaml
+  const advise::PlatformData* platforms = nullptr;        // embedded hosts, CPUs
+  /// A scenario's `model` may name a config.json on disk. The CLI allows it; the server
+  /// does not (a request must never make it read a file).
+  bool allow_model_files = true;
+};
+
+/// The built-in catalog with `catalog_files` applied in order. Throws InputError naming
+/// the file and field.
+Environment MakeEnvironment(const std::vector<std::string>& catalog_files,
+                            bool allow_model_files = true);
+
+}  // namespace gpuadv::api

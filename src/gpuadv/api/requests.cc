@@ -1,0 +1,135 @@
+#include "gpuadv/api/requests.h"
+
+#include "gpuadv/core/enum_table.h"
+#include "gpuadv/core/error.h"
+#include "gpuadv/report/fit_report.h"
+#include "gpuadv/report/json_report.h"
+#include "gpuadv/report/plan_report.h"
+#include "gpuadv/report/recommend_report.h"
+
+namespace gpuadv::api {
+namespace {
+
+std::string Name(std::string_view prefix, std::string_view option) {
+  return std::string(prefix) + std::string(option);
+}
+
+// The planner names its options as the CLI spells them ("--gpus"); a query string spells
+// them without the dashes. Rebuilds the error under the front end's name, same text.
+[[noreturn]] void RethrowRenamed(const InputError& e, std::string_view prefix) {
+  const std::string& field = e.field();
+  if (prefix == "--" || !field.starts_with("--")) throw e;
+  const std::string msg = e.what();
+  const std::string head = field + ": ", tail = " '" + e.value() + "'; accepted: ";
+  const size_t end = msg.rfind(tail);
+  const std::string problem =
+      msg.starts_with(head) && end != std::string::npos && end >= head.size()
+          ? msg.substr(head.size(), end - head.size())
+          : std::string("invalid value");
+  throw InputError(Name(prefix, std::string_view(field).substr(2)), e.value(), e.accepted(),
+                   problem);
+}
+
+estimate::Context ContextOf(const Environment& env) { return {env.efficiency, &env.catalog}; }
+
+}  // namespace
+
+estimate::EstimateResult Estimate(const ScenarioRequest& req, const Environment& env,
+                                  const EstimateOptions& opt) {
+  const workload::Scenario s = BuildScenario(req, env);
+  Explanation explain;
+  estimate::EstimateResult r = estimate::Estimate(s, ContextOf(env), &explain);
+  if (!opt.explain) r.basis.clear();  // warnings always; the basis only when asked
+  return r;
+}
+
+nlohmann::json EstimateJson(const ScenarioRequest& req, const Environment& env,
+                            const EstimateOptions& opt) {
+  return report::EstimateJson(Estimate(req, env, opt));
+}
+
+void CheckRecommendOptions(const RecommendOptions& opt, std::string_view prefix) {
+  if (opt.top < 1 || opt.top > 100)
+    throw InputError(Name(prefix, "top"), std::to_string(opt.top), "an integer from 1 to 100",
+                     "out of range");
+  if (!(opt.months > 0 && opt.months <= 240))
+    throw InputError(Name(prefix, "months"), std::to_string(opt.months), "a number from 1 to 240",
+                     "out of range");
+  if (!(opt.hours_per_month > 0 && opt.hours_per_month <= 744))
+    throw InputError(Name(prefix, "hours-per-month"), std::to_string(opt.hours_per_month),
+                     "a number from 1 to 744", "out of range");
+  if (opt.min_vram_gb && !(*opt.min_vram_gb >= 0 && *opt.min_vram_gb <= 1e5))
+    throw InputError(Name(prefix, "min-vram"), std::to_string(*opt.min_vram_gb),
+                     "a number of GB from 0 to 100000", "out of range");
+}
+
+RecommendOutput Recommend(const ScenarioRequest& req, const Environment& env,
+                          const RecommendOptions& opt, std::string_view prefix) {
+  CheckRecommendOptions(opt, prefix);
+  RecommendOutput out{BuildScenario(req, env), {}, std::nullopt};
+  const advise::Inputs inputs{&env.catalog, env.efficiency, env.platforms};
+  advise::RecommendOptions ro;
+  ro.top_n = opt.top;
+  ro.min_vram_gb = opt.min_vram_gb;
+  ro.cost.horizon_months = opt.months;
+  ro.cost.hours_per_month = opt.hours_per_month;
+  out.result = advise::Recommend(out.scenario, inputs, ro);
+  // The embedded default scenario (a first project) gets the beginner guidance (C14).
+  if (req.IsDefault()) out.guidance = advise::BuildGuidance(out.scenario, out.result, inputs);
+  return out;
+}
+
+nlohmann::json RecommendJson(const RecommendOutput& out) {
+  return report::RecommendJson(out.result, out.guidance ? &*out.guidance : nullptr);
+}
+
+nlohmann::json RecommendJson(const ScenarioRequest& req, const Environment& env,
+                             const RecommendOptions& opt, std::string_view prefix) {
+  return RecommendJson(Recommend(req, env, opt, prefix));
+}
+
+advise::FitResult Fit(const ScenarioRequest& req, const Environment& env, const FitOptions& opt) {
+  const workload::Scenario s = BuildScenario(req, env);
+  advise::FitOptions fo;
+  fo.allow_shorter_seq = opt.allow_shorter_seq;
+  return advise::MakeItFit(s, ContextOf(env), fo);
+}
+
+nlohmann::json FitJson(const ScenarioRequest& req, const Environment& env, const FitOptions& opt) {
+  return report::FitJson(Fit(req, env, opt));
+}
+
+plan::PlanReport Plan(const ScenarioRequest& req, const Environment& env,
+                      const PlanRequestOptions& opt, std::string_view prefix) {
+  const auto strategy = ParseEnum(plan::kStrategies, opt.strategy);
+  if (!strategy) {
+    std::vector<std::string> names;
+    for (const auto& t : plan::kStrategies) names.emplace_back(t.name);
+    const std::string hint = DidYouMean(opt.strategy, names);
+    throw InputError(Name(prefix, "strategy"), opt.strategy,
+                     AcceptedNames(plan::kStrategies) + (hint.empty() ? "" : "; " + hint),
+                     "unknown value");
+  }
+  if (opt.threads < 0)
+    throw InputError(Name(prefix, "threads"), std::to_string(opt.threads), "0 (all cores) or more",
+                     "out of range");
+  const workload::Scenario s = BuildScenario(req, env);
+  plan::PlanOptions o;
+  o.gpus = opt.gpus.value_or(s.hardware.TotalGpus());
+  o.top_k = opt.top;
+  o.strategy = *strategy;
+  o.threads = opt.threads;
+  o.allow_tight = !opt.safe;
+  try {
+    return plan::Search(s, ContextOf(env), o);
+  } catch (const InputError& e) {
+    RethrowRenamed(e, prefix);
+  }
+}
+
+nlohmann::json PlanJson(const ScenarioRequest& req, const Environment& env,
+                        const PlanRequestOptions& opt, std::string_view prefix) {
+  return report::PlanJson(Plan(req, env, opt, prefix));
+}
+
+}  // namespace gpuadv::api

@@ -1,0 +1,82 @@
+#pragma once
+// One function per request (STYLE.md principle 1): the CLI's verbs and the server's routes
+// both call these, so `gpu-advisor VERB --format json` and POST /api/VERB print the same
+// JSON for the same scenario. Each has a typed form (the CLI's table/CSV/Markdown printers
+// use it) and a JSON form (the typed form through the report/ JSON reporter).
+//
+// Options name their fields as the front end spells them: `prefix` is "--" on the CLI
+// ("--top") and "" for a query string ("top"), so errors name what the user typed.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gpuadv/advise/fit.h"
+#include "gpuadv/advise/guidance.h"
+#include "gpuadv/advise/recommend.h"
+#include "gpuadv/api/environment.h"
+#include "gpuadv/api/scenario_request.h"
+#include "gpuadv/estimate/result.h"
+#include "gpuadv/plan/planner.h"
+
+namespace gpuadv::api {
+
+struct EstimateOptions {
+  bool explain = false;  // keep the basis of each estimate (--explain)
+};
+
+/// `estimate` (C3-C5, C15).
+estimate::EstimateResult Estimate(const ScenarioRequest& req, const Environment& env,
+                                  const EstimateOptions& opt);
+/// The DESIGN.md `estimate` JSON.
+nlohmann::json EstimateJson(const ScenarioRequest& req, const Environment& env,
+                            const EstimateOptions& opt);
+
+struct RecommendOptions {
+  int top = 5;                        // top: picks shown, 1..100
+  std::optional<double> min_vram_gb;  // min-vram: GB
+  double months = 36;                 // months: ownership horizon of buy vs rent, 1..240
+  double hours_per_month = 120;       // hours-per-month: use when owning, 1..744
+};
+
+/// Throws InputError naming `prefix` + the option ("--top", "top") when out of range.
+void CheckRecommendOptions(const RecommendOptions& opt, std::string_view prefix);
+
+/// A ranking with what it was ranked for.
+struct RecommendOutput {
+  workload::Scenario scenario;
+  advise::RecommendResult result;
+  std::optional<advise::Guidance> guidance;  // only for the embedded default scenario (C14)
+};
+
+/// `recommend` (C6, C5, C7, C14). Checks `opt` (CheckRecommendOptions) first.
+RecommendOutput Recommend(const ScenarioRequest& req, const Environment& env,
+                          const RecommendOptions& opt, std::string_view prefix);
+/// The `recommend` JSON of DESIGN.md.
+nlohmann::json RecommendJson(const RecommendOutput& out);
+nlohmann::json RecommendJson(const ScenarioRequest& req, const Environment& env,
+                             const RecommendOptions& opt, std::string_view prefix);
+
+struct FitOptions {
+  bool allow_shorter_seq = false;  // allow-shorter-seq
+};
+
+/// `fit` (C8) on the scenario's GPU.
+advise::FitResult Fit(const ScenarioRequest& req, const Environment& env, const FitOptions& opt);
+nlohmann::json FitJson(const ScenarioRequest& req, const Environment& env, const FitOptions& opt);
+
+struct PlanRequestOptions {
+  std::optional<int> gpus;          // gpus: total GPUs; default: the scenario's count x nodes
+  int top = 5;                      // top: plans kept
+  std::string strategy = "pruned";  // strategy: exhaustive | pruned
+  int threads = 0;                  // threads: 0 = every core
+  bool safe = false;                // safe: exclude plans with out-of-memory risk
+};
+
+/// `plan` (C9). Throws InputError naming `prefix` + the option for a bad value.
+plan::PlanReport Plan(const ScenarioRequest& req, const Environment& env,
+                      const PlanRequestOptions& opt, std::string_view prefix);
+nlohmann::json PlanJson(const ScenarioRequest& req, const Environment& env,
+                        const PlanRequestOptions& opt, std::string_view prefix);
+
+}  // namespace gpuadv::api

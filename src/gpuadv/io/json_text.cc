@@ -1,0 +1,88 @@
+#include "gpuadv/io/json_text.h"
+
+#include <vector>
+
+#include "gpuadv/core/error.h"
+
+namespace gpuadv::io {
+namespace {
+
+// Where the parser is: one frame per open object or array. nlohmann reports a number
+// overflow as out_of_range 406 without a position; the key events seen so far name it.
+class PathTracker {
+ public:
+  bool OnEvent(nlohmann::json::parse_event_t event, const nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start:
+        frames_.push_back({event == Event::array_start, 0, ""});
+        break;
+      case Event::key:
+        if (!frames_.empty())
+          frames_.back().key = parsed.is_string() ? parsed.get<std::string>() : "";
+        break;
+      case Event::object_end:
+      case Event::array_end:
+        if (!frames_.empty()) frames_.pop_back();
+        ElementDone();
+        break;
+      case Event::value:
+        ElementDone();
+        break;
+    }
+    return true;  // keep every value
+  }
+
+  // "training.seq_len", "gpus[2].memory_gb"; "" at the top level.
+  std::string Path() const {
+    std::string out;
+    for (const auto& f : frames_) {
+      if (f.array) {
+        out += "[" + std::to_string(f.index) + "]";
+      } else if (!f.key.empty()) {
+        out += (out.empty() ? "" : ".") + f.key;
+      }
+    }
+    return out;
+  }
+
+ private:
+  struct Frame {
+    bool array = false;
+    size_t index = 0;
+    std::string key;
+  };
+  void ElementDone() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  std::vector<Frame> frames_;
+};
+
+}  // namespace
+
+nlohmann::json ParseJsonText(std::string_view text, const std::string& origin,
+                             const std::string& key_prefix, const std::string& accepted) {
+  PathTracker tracker;
+  try {
+    return nlohmann::json::parse(
+        text.begin(), text.end(),
+        [&tracker](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+          return tracker.OnEvent(event, parsed);
+        },
+        true, false);
+  } catch (const nlohmann::json::out_of_range& e) {
+    // 406: "number overflow parsing '1e309'".
+    const std::string path = tracker.Path();
+    std::string what = e.what();
+    const auto q = what.find('\'');
+    const std::string number =
+        q == std::string::npos ? what : what.substr(q + 1, what.rfind('\'') - q - 1);
+    throw InputError(path.empty() ? origin : key_prefix + path, number,
+                     "a number of magnitude below 1.8e308", "out of range");
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(origin, e.what(), accepted, "JSON syntax error");
+  }
+}
+
+}  // namespace gpuadv::io

@@ -1,0 +1,18 @@
+#pragma once
+// JSON text -> nlohmann::json for the io/ loaders (scenario/catalog documents, HF
+// config.json); io/ internal.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace gpuadv::io {
+
+/// Parses JSON (no comments). Throws InputError on any parse failure:
+///  - a number no double holds (1e309) is "out of range", naming the key being read:
+///    `key_prefix` + its path ("training.seq_len", "gpus[2].memory_gb");
+///  - other syntax errors are "JSON syntax error" naming `origin`, `accepted` telling what
+///    was expected.
+nlohmann::json ParseJsonText(std::string_view text, const std::string& origin,
+                             const std::string& key_prefix, const std::string& accepted);
+
+}  // namespace gpuadv::io

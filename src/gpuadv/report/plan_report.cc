@@ -1,0 +1,203 @@
+#include "gpuadv/report/plan_report.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "gpuadv/report/format.h"
+#include "gpuadv/report/json_report.h"
+#include "gpuadv/report/text_table.h"
+
+namespace gpuadv::report {
+namespace {
+
+using nlohmann::json;
+
+json Num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+json Int(double v) {
+  return std::isfinite(v) ? json(static_cast<long long>(std::llround(v))) : json(nullptr);
+}
+
+std::string Ckpt(workload::Checkpointing c) {
+  return std::string(EnumName(workload::kCheckpointings, c));
+}
+
+std::string Layout(const plan::Candidate& c) {
+  const plan::Layout& l = c.layout;
+  std::string out = fmt::format("{}x{}", l.tp, l.pp);
+  if (l.vpp > 1) out += fmt::format("(v{})", l.vpp);
+  if (l.cp > 1) out += fmt::format(" cp{}", l.cp);
+  if (l.ep > 1) out += fmt::format(" ep{}", l.ep);
+  return out;
+}
+
+std::string Zero(const plan::Layout& l) {
+  std::string out = std::to_string(l.zero);
+  if (l.shard_group > 0) out += fmt::format(" (hsdp {})", l.shard_group);
+  if (l.offload != workload::Offload::kNone)
+    out += " +" + std::string(EnumName(workload::kOffloads, l.offload));
+  return out;
+}
+
+}  // namespace
+
+json PlanJson(const plan::PlanReport& r) {
+  json rejected = json::object();
+  for (const auto& [name, n] : r.rejected) rejected[name] = n;
+  json plans = json::array();
+  int rank = 0;
+  for (const plan::Plan& p : r.plans) {
+    const plan::Candidate& c = p.candidate;
+    const plan::Layout& l = c.layout;
+    const auto& m = p.memory;
+    const auto& t = p.throughput;
+    const auto& mb = m.breakdown;
+    const auto& tb = t.breakdown_s;
+    plans.push_back({
+        {"rank", ++rank},
+        {"tp", l.tp},
+        {"pp", l.pp},
+        {"vpp", l.vpp},
+        {"cp", l.cp},
+        {"ep", l.ep},
+        {"dp", l.dp},
+        {"zero", l.zero},
+        {"shard_group", l.shard_group},
+        {"sequence_parallel", l.sequence_parallel},
+        {"offload", std::string(EnumName(workload::kOffloads, l.offload))},
+        {"micro_batch", c.micro_batch},
+        {"gradient_accumulation", c.gradient_accumulation},
+        {"activation_checkpointing", Ckpt(c.checkpointing)},
+        {"label", plan::Label(c)},
+        {"memory",
+         {{"per_gpu_bytes", Int(m.per_gpu_bytes)},
+          {"capacity_bytes", Int(m.capacity_bytes)},
+          {"fit", std::string(EnumName(estimate::kFits, m.fit))},
+          {"breakdown_bytes",
+           {{"weights", Int(mb.weights)},
+            {"gradients", Int(mb.gradients)},
+            {"optimizer", Int(mb.optimizer)},
+            {"activations", Int(mb.activations)},
+            {"logits", Int(mb.logits)},
+            {"runtime", Int(mb.runtime)},
+            {"fragmentation", Int(mb.fragmentation)}}}}},
+        {"throughput",
+         {{"step_time_s", Num(t.step_time_s)},
+          {"tokens_per_s", Num(t.tokens_per_s)},
+          {"tokens_per_s_per_gpu", Num(t.tokens_per_s_per_gpu)},
+          {"mfu", Num(t.mfu)},
+          {"tflops_per_gpu", Num(t.tflops_per_gpu)},
+          {"bottleneck", std::string(EnumName(estimate::kBottlenecks, t.bottleneck))},
+          {"breakdown_s",
+           {{"compute", Num(tb.compute)},
+            {"memory", Num(tb.memory)},
+            {"communication", Num(tb.communication)},
+            {"bubble", Num(tb.bubble)},
+            {"offload", Num(tb.offload)}}}}},
+    });
+  }
+  return {{"schema_version", kJsonSchemaVersion},
+          {"model", r.model},
+          {"gpu", {{"id", r.gpu_id}, {"name", r.gpu_name}}},
+          {"gpus", r.gpus},
+          {"gpus_per_node", r.gpus_per_node},
+          {"nodes", r.nodes},
+          {"seq_len", r.seq_len},
+          {"global_batch", r.global_batch},
+          {"global_batch_assumed", r.global_batch_assumed},
+          {"search",
+           {{"strategy", r.strategy},
+            {"threads", r.threads},
+            {"space_size", r.space_size},
+            {"evaluated", r.evaluated},
+            {"throughput_evaluated", r.throughput_evaluated},
+            {"fitting", r.fitting},
+            {"seconds", Num(r.seconds)},
+            {"offload_used", r.offload_used},
+            {"rejected", rejected}}},
+          {"plans", plans},
+          {"notes", r.notes}};
+}
+
+std::string PlanText(const plan::PlanReport& r, bool markdown) {
+  std::string out;
+  out += fmt::format("{}{} on {} x {} ({} node{} of {}), sequence {} tokens, global batch {}{}\n",
+                     markdown ? "# " : "", r.model, r.gpus, r.gpu_id, r.nodes,
+                     r.nodes > 1 ? "s" : "", r.gpus_per_node, r.seq_len, r.global_batch,
+                     r.global_batch_assumed ? " (assumed)" : "");
+  out += fmt::format("{}searched {} of {} candidates ({} strategy, {} thread{}) in {}; {} fit\n",
+                     markdown ? "\n" : "", Number(static_cast<double>(r.evaluated)),
+                     Number(static_cast<double>(r.space_size)), r.strategy, r.threads,
+                     r.threads > 1 ? "s" : "", Duration(r.seconds),
+                     Number(static_cast<double>(r.fitting)));
+  if (r.plans.empty()) {
+    out += SectionHeading("No plan fits", markdown);
+  } else {
+    std::vector<TableRow> rows = {{"#", "tp x pp", "dp", "zero", "sp", "micro-batch", "ckpt",
+                                   "tokens/s/GPU", "MFU", "step", "memory/GPU", "bottleneck"}};
+    int rank = 0;
+    for (const plan::Plan& p : r.plans) {
+      const plan::Candidate& c = p.candidate;
+      rows.push_back({std::to_string(++rank), Layout(c), std::to_string(c.layout.dp),
+                      Zero(c.layout), c.layout.sequence_parallel ? "yes" : "no",
+                      fmt::format("{} x {}", c.micro_batch, c.gradient_accumulation),
+                      Ckpt(c.checkpointing), Number(p.throughput.tokens_per_s_per_gpu),
+                      Percent(p.throughput.mfu, 1), Duration(p.throughput.step_time_s),
+                      Bytes(p.memory.per_gpu_bytes) +
+                          (p.memory.fit == estimate::Fit::kTight ? " (tight)" : ""),
+                      std::string(EnumName(estimate::kBottlenecks, p.throughput.bottleneck))});
+    }
+    out += SectionHeading("Fastest plans that fit", markdown);
+    out += RenderTable(rows, markdown, {1, 3, 6, 11});
+    const plan::Plan& best = r.plans.front();
+    const auto& tb = best.throughput.breakdown_s;
+    const auto& mb = best.memory.breakdown;
+    out += SectionHeading("Best plan", markdown);
+    out += Bullet(plan::Label(best.candidate), markdown);
+    out += Bullet(fmt::format("step {}: compute {}, memory-bound {}, communication {}, bubble {}, "
+                              "offload {}",
+                              Duration(best.throughput.step_time_s), Duration(tb.compute),
+                              Duration(tb.memory), Duration(tb.communication), Duration(tb.bubble),
+                              Duration(tb.offload)),
+                  markdown);
+    out += Bullet(fmt::format("memory {} of {}: weights {}, gradients {}, optimizer {}, "
+                              "activations {}, logits {}, runtime {}, fragmentation {}",
+                              Bytes(best.memory.per_gpu_bytes), Bytes(best.memory.capacity_bytes),
+                              Bytes(mb.weights), Bytes(mb.gradients), Bytes(mb.optimizer),
+                              Bytes(mb.activations), Bytes(mb.logits), Bytes(mb.runtime),
+                              Bytes(mb.fragmentation)),
+                  markdown);
+  }
+  if (!r.rejected.empty()) {
+    std::string line = "rejected:";
+    for (const auto& [name, n] : r.rejected)
+      line += fmt::format(" {} {}", Number(static_cast<double>(n)), name);
+    out += SectionHeading("Search", markdown) + Bullet(line, markdown);
+  }
+  for (const auto& n : r.notes) out += Bullet(n, markdown);
+  return out;
+}
+
+std::string PlanCsv(const plan::PlanReport& r) {
+  std::string out =
+      "rank,tp,pp,vpp,cp,ep,dp,zero,shard_group,sequence_parallel,offload,micro_batch,"
+      "gradient_accumulation,activation_checkpointing,tokens_per_s,tokens_per_s_per_gpu,mfu,"
+      "step_time_s,per_gpu_bytes,capacity_bytes,fit,bottleneck\n";
+  int rank = 0;
+  for (const plan::Plan& p : r.plans) {
+    const plan::Candidate& c = p.candidate;
+    const plan::Layout& l = c.layout;
+    out += fmt::format(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.0f},{:.0f},{},{}"
+        "\n",
+        ++rank, l.tp, l.pp, l.vpp, l.cp, l.ep, l.dp, l.zero, l.shard_group,
+        l.sequence_parallel ? "true" : "false", EnumName(workload::kOffloads, l.offload),
+        c.micro_batch, c.gradient_accumulation, Ckpt(c.checkpointing), p.throughput.tokens_per_s,
+        p.throughput.tokens_per_s_per_gpu, p.throughput.mfu, p.throughput.step_time_s,
+        p.memory.per_gpu_bytes, p.memory.capacity_bytes, EnumName(estimate::kFits, p.memory.fit),
+        EnumName(estimate::kBottlenecks, p.throughput.bottleneck));
+  }
+  return out;
+}
+
+}  // namespace gpuadv::report

@@ -1,0 +1,198 @@
+// The planner (C9): ask/tell search over the space, top plans that fit.
+#include "gpuadv/plan/planner.h"
+
+#include <gtest/gtest.h>
+
+#include "gpuadv/core/error.h"
+#include "gpuadv/plan/worker_pool.h"
+#include "tests/unit/plan/plan_fixture.h"
+
+namespace gpuadv::plan {
+namespace {
+
+using testing::Ctx;
+using testing::MakeScenario;
+
+// A 13B-class model: on 16 GPUs memory decides much of the space.
+constexpr const char* k13B =
+    "{layers: 40, hidden: 5120, heads: 40, kv_heads: 40, ffn: 13824, vocab: 32000, "
+    "max_seq_len: 8192}";
+// A small MoE: 8 experts, 2 active.
+constexpr const char* kMoe =
+    "{layers: 16, hidden: 2048, heads: 16, kv_heads: 8, ffn: 5632, vocab: 32000, experts: 8, "
+    "experts_active: 2, max_seq_len: 8192}";
+
+PlanReport SearchN(const workload::Scenario& s, int gpus, StrategyKind k = StrategyKind::kPruned,
+                   int threads = 1, int top = 5) {
+  PlanOptions o;
+  o.gpus = gpus;
+  o.strategy = k;
+  o.threads = threads;
+  o.top_k = top;
+  return Search(s, Ctx(), o);
+}
+
+TEST(Planner, PlansFit) {
+  const auto s = MakeScenario({{"model", k13B}});
+  const PlanReport r = SearchN(s, 16);
+  ASSERT_FALSE(r.plans.empty());
+  for (const Plan& p : r.plans) {
+    EXPECT_NE(p.memory.fit, estimate::Fit::kDoesNotFit) << Label(p.candidate);
+    EXPECT_LE(p.memory.per_gpu_bytes, p.memory.capacity_bytes) << Label(p.candidate);
+    EXPECT_GT(p.throughput.tokens_per_s, 0);
+  }
+  // --safe: only plans that fit with margin.
+  PlanOptions o;
+  o.gpus = 16;
+  o.threads = 1;
+  o.allow_tight = false;
+  for (const Plan& p : Search(s, Ctx(), o).plans) EXPECT_EQ(p.memory.fit, estimate::Fit::kFits);
+}
+
+TEST(Planner, TopPlansAreFastestFirst) {
+  const PlanReport r = SearchN(MakeScenario(), 64, StrategyKind::kExhaustive, 1, 10);
+  ASSERT_EQ(r.plans.size(), 10u);
+  for (size_t i = 1; i < r.plans.size(); ++i)
+    EXPECT_GE(r.plans[i - 1].throughput.tokens_per_s, r.plans[i].throughput.tokens_per_s);
+  EXPECT_EQ(r.space_size, r.evaluated);  // exhaustive evaluates everything
+  EXPECT_GE(r.fitting, r.plans.size());
+}
+
+TEST(Planner, BestPlanBeatsANaivePlan) {
+  // Naive: plain FSDP (ZeRO-3 over every GPU), one sequence per micro-batch, full
+  // recomputation, as a first multi-node run is often launched.
+  const auto s = MakeScenario({{"model", k13B}});
+  const PlanReport r = SearchN(s, 64);
+  ASSERT_FALSE(r.plans.empty());
+  const SearchSpace space = MakeSearchSpace(s, 64);
+  Candidate naive;
+  naive.layout.dp = 64;
+  naive.layout.zero = 3;
+  naive.micro_batch = 1;
+  naive.gradient_accumulation = 256 / 64;
+  naive.checkpointing = workload::Checkpointing::kFull;
+  workload::Scenario scratch = space.base;
+  const Evaluation e = Evaluator(Ctx(), true).Evaluate(naive, &scratch);
+  ASSERT_TRUE(e.Fits()) << e.Reason();
+  EXPECT_GT(r.plans.front().throughput.tokens_per_s, 1.1 * e.throughput.tokens_per_s)
+      << Label(r.plans.front().candidate);
+}
+
+TEST(Planner, PrunedFindsTheExhaustiveBest) {
+  for (const char* model : {k13B, kMoe}) {
+    for (int gpus : {8, 16, 32}) {
+      const auto s = MakeScenario({{"model", model}});
+      const PlanReport ex = SearchN(s, gpus, StrategyKind::kExhaustive);
+      const PlanReport pr = SearchN(s, gpus, StrategyKind::kPruned);
+      ASSERT_FALSE(ex.plans.empty()) << model << " on " << gpus;
+      ASSERT_FALSE(pr.plans.empty()) << model << " on " << gpus;
+      EXPECT_EQ(pr.plans.front().candidate.index, ex.plans.front().candidate.index)
+          << Label(pr.plans.front().candidate) << " vs " << Label(ex.plans.front().candidate);
+      EXPECT_DOUBLE_EQ(pr.plans.front().throughput.tokens_per_s,
+                       ex.plans.front().throughput.tokens_per_s);
+      EXPECT_LT(pr.evaluated, ex.evaluated);
+      EXPECT_EQ(pr.space_size, ex.space_size);
+    }
+  }
+}
+
+TEST(Planner, MoreGpusNeverFewerTokensPerSecondOverall) {
+  const auto s = MakeScenario({{"training.global_batch", "1024"}});
+  double previous = 0;
+  for (int gpus : {1, 2, 4, 8, 16, 32, 64, 128, 256}) {
+    const PlanReport r = SearchN(s, gpus);
+    ASSERT_FALSE(r.plans.empty()) << gpus;
+    const double tps = r.plans.front().throughput.tokens_per_s;
+    EXPECT_GE(tps, previous) << gpus << " GPUs: " << Label(r.plans.front().candidate);
+    previous = tps;
+  }
+}
+
+TEST(Planner, MultiThreadedSearchIsDeterministic) {
+  const auto s = MakeScenario({{"model", k13B}});
+  for (StrategyKind k : {StrategyKind::kPruned, StrategyKind::kExhaustive}) {
+    const PlanReport one = SearchN(s, 32, k, 1, 8);
+    const PlanReport four = SearchN(s, 32, k, 4, 8);
+    EXPECT_EQ(four.threads, 4);
+    EXPECT_EQ(one.evaluated, four.evaluated);
+    EXPECT_EQ(one.fitting, four.fitting);
+    ASSERT_EQ(one.plans.size(), four.plans.size());
+    for (size_t i = 0; i < one.plans.size(); ++i) {
+      EXPECT_EQ(one.plans[i].candidate.index, four.plans[i].candidate.index);
+      EXPECT_EQ(one.plans[i].throughput.tokens_per_s, four.plans[i].throughput.tokens_per_s);
+    }
+  }
+}
+
+TEST(WorkerPool, CallsEveryIndexExactlyOnceOnItsWorkers) {
+  std::vector<int> calls(1000), worker_of(1000, -1);
+  WorkerPool pool(4, [&](int w, size_t i) {
+    ++calls[i];
+    worker_of[i] = w;
+  });
+  for (size_t n : {size_t{0}, size_t{1}, size_t{63}, size_t{1000}, size_t{500}}) {
+    std::fill(calls.begin(), calls.end(), 0);
+    pool.Run(n);
+    for (size_t i = 0; i < calls.size(); ++i) {
+      EXPECT_EQ(calls[i], i < n ? 1 : 0) << "n " << n << " i " << i;
+      if (i < n) {
+        EXPECT_GE(worker_of[i], 0);
+        EXPECT_LT(worker_of[i], 4);
+      }
+    }
+  }
+}
+
+TEST(Planner, NothingFitsIsAResultNotAnError) {
+  const auto s = MakeScenario({{"model",
+                                "{layers: 96, hidden: 12288, heads: 96, ffn: 49152, vocab: 50257, "
+                                "max_seq_len: 2048}"}});
+  const PlanReport r = SearchN(s, 1);
+  EXPECT_TRUE(r.plans.empty());
+  ASSERT_FALSE(r.rejected.empty());
+  EXPECT_EQ(r.rejected.front().first, "states_too_large");
+  EXPECT_GT(r.space_size, 0u);
+}
+
+TEST(Planner, OffloadOnlyWhenNothingFitsWithoutIt) {
+  // ~20B parameters on two 80 GB GPUs: 16 B/param of mixed-precision AdamW state does not
+  // fit even sharded, so the planner falls back to host offload.
+  const auto s = MakeScenario({{"model",
+                                "{layers: 48, hidden: 6144, heads: 48, ffn: 16384, vocab: 32000, "
+                                "max_seq_len: 4096}"}});
+  const PlanReport r = SearchN(s, 2);
+  ASSERT_FALSE(r.plans.empty());
+  EXPECT_TRUE(r.offload_used);
+  for (const Plan& p : r.plans) EXPECT_NE(p.candidate.layout.offload, workload::Offload::kNone);
+  // A model that fits does not offload.
+  const PlanReport small = SearchN(MakeScenario(), 2);
+  EXPECT_FALSE(small.offload_used);
+  for (const Plan& p : small.plans) EXPECT_EQ(p.candidate.layout.offload, workload::Offload::kNone);
+}
+
+TEST(Planner, InvalidOptionsAreInputErrors) {
+  const auto s = MakeScenario();
+  PlanOptions o;
+  o.gpus = 8;
+  o.top_k = 0;
+  EXPECT_THROW(Search(s, Ctx(), o), InputError);
+  o.top_k = 3;
+  o.gpus = 0;
+  EXPECT_THROW(Search(s, Ctx(), o), InputError);
+}
+
+TEST(Planner, PlannedScenarioReproducesThePlan) {
+  const auto s = MakeScenario({{"model", k13B}});
+  const PlanReport r = SearchN(s, 32);
+  ASSERT_FALSE(r.plans.empty());
+  const Plan& best = r.plans.front();
+  const workload::Scenario p = PlannedScenario(s, 32, best, r.global_batch);
+  EXPECT_EQ(p.hardware.TotalGpus(), 32);
+  EXPECT_EQ(p.DataParallel(), best.candidate.layout.dp);
+  EXPECT_EQ(p.MicroBatchesPerStep(), best.candidate.gradient_accumulation);
+  EXPECT_DOUBLE_EQ(estimate::EstimateThroughput(p, Ctx()).tokens_per_s,
+                   best.throughput.tokens_per_s);
+}
+
+}  // namespace
+}  // namespace gpuadv::plan

@@ -1,0 +1,155 @@
+// The planner's search space (C9): which factorisations and knobs it holds.
+#include "gpuadv/plan/search_space.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "gpuadv/core/error.h"
+#include "tests/unit/plan/plan_fixture.h"
+
+namespace gpuadv::plan {
+namespace {
+
+using testing::MakeScenario;
+
+TEST(SearchSpace, InvalidGpuCountIsAnInputError) {
+  const auto s = MakeScenario();
+  for (int n : {0, -8, 12, kMaxGpus + 8}) {
+    try {
+      MakeSearchSpace(s, n);
+      FAIL() << "accepted " << n;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.field(), "--gpus");
+      EXPECT_EQ(e.value(), std::to_string(n));
+    }
+  }
+  try {
+    MakeSearchSpace(s, 12);
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(),
+                 "--gpus: does not fill whole nodes '12'; accepted: a multiple of the 8 GPUs per "
+                 "node (hardware.count), or at most 8");
+  }
+}
+
+TEST(SearchSpace, PartialNodeAndWholeNodes) {
+  const auto s = MakeScenario();
+  EXPECT_EQ(WithGpus(s, 4).hardware.count, 4);
+  EXPECT_EQ(WithGpus(s, 4).hardware.nodes, 1);
+  EXPECT_EQ(WithGpus(s, 64).hardware.count, 8);
+  EXPECT_EQ(WithGpus(s, 64).hardware.nodes, 8);
+}
+
+TEST(SearchSpace, EveryLayoutFactorsTheGpus) {
+  const auto space = MakeSearchSpace(MakeScenario(), 64);
+  for (const Group& g : space.groups) {
+    const Layout& l = g.layout;
+    EXPECT_EQ(l.tp * l.pp * l.cp * l.dp, 64);
+    EXPECT_EQ(l.dp % l.ep, 0);
+  }
+}
+
+TEST(SearchSpace, TensorParallelStaysInsideTheNodeAndDividesHeads) {
+  const auto space = MakeSearchSpace(MakeScenario(), 64);
+  std::set<int> tps;
+  for (const Group& g : space.groups) tps.insert(g.layout.tp);
+  EXPECT_EQ(tps, (std::set<int>{1, 2, 4, 8}));  // 8 GPUs per node, kv_heads 8
+  const auto narrow = MakeSearchSpace(MakeScenario({{"model.kv_heads", "2"}}), 64);
+  for (const Group& g : narrow.groups) EXPECT_LE(g.layout.tp, 2);
+}
+
+TEST(SearchSpace, PipelineStagesDivideTheLayers) {
+  const auto space = MakeSearchSpace(MakeScenario(), 64);
+  std::set<int> pps;
+  for (const Group& g : space.groups) {
+    pps.insert(g.layout.pp);
+    if (g.layout.vpp > 1) {
+      EXPECT_GT(g.layout.pp, 1);
+      EXPECT_EQ(16 % (g.layout.pp * g.layout.vpp), 0);
+    }
+  }
+  EXPECT_EQ(pps, (std::set<int>{1, 2, 4, 8, 16}));
+}
+
+TEST(SearchSpace, MicroBatchesMakeTheGlobalBatchIntegral) {
+  const auto space = MakeSearchSpace(MakeScenario(), 64);
+  ASSERT_GT(space.Size(), 0u);
+  for (uint32_t gi = 0; gi < space.groups.size(); ++gi) {
+    const Group& g = space.groups[gi];
+    for (uint32_t i = 0; i < g.micro_batches.size(); ++i) {
+      const Candidate c = space.At(gi, i, 0);
+      EXPECT_EQ(c.micro_batch * c.gradient_accumulation * g.layout.dp, 256);
+      if (g.layout.vpp > 1) {
+        EXPECT_EQ(c.gradient_accumulation % g.layout.pp, 0);
+      }
+      if (i > 0) {
+        EXPECT_GT(g.micro_batches[i], g.micro_batches[i - 1]);
+      }
+    }
+  }
+}
+
+TEST(SearchSpace, FlatIndexEnumeratesTheSpace) {
+  const auto space = MakeSearchSpace(MakeScenario(), 16);
+  uint64_t expected = 0;
+  for (uint32_t g = 0; g < space.groups.size(); ++g)
+    for (uint32_t m = 0; m < space.groups[g].micro_batches.size(); ++m)
+      for (uint32_t k = 0; k < space.checkpointing.size(); ++k)
+        EXPECT_EQ(space.At(g, m, k).index, expected++);
+  EXPECT_EQ(expected, space.Size());
+}
+
+TEST(SearchSpace, ContextParallelOnlyForLongSequences) {
+  auto has_cp = [](const SearchSpace& sp) {
+    for (const Group& g : sp.groups)
+      if (g.layout.cp > 1) return true;
+    return false;
+  };
+  EXPECT_FALSE(has_cp(MakeSearchSpace(MakeScenario(), 64)));
+  EXPECT_TRUE(has_cp(MakeSearchSpace(MakeScenario({{"training.seq_len", "16384"}}), 64)));
+}
+
+TEST(SearchSpace, ExpertParallelOnlyForMoe) {
+  auto max_ep = [](const SearchSpace& sp) {
+    int ep = 1;
+    for (const Group& g : sp.groups) ep = std::max(ep, g.layout.ep);
+    return ep;
+  };
+  EXPECT_EQ(max_ep(MakeSearchSpace(MakeScenario(), 64)), 1);
+  const auto moe = MakeScenario({{"model.experts", "8"}, {"model.experts_active", "2"}});
+  EXPECT_EQ(max_ep(MakeSearchSpace(moe, 64)), 8);
+}
+
+TEST(SearchSpace, ShardingNeedsDataParallelAndHsdpShardsWithinANode) {
+  const auto space = MakeSearchSpace(MakeScenario(), 64);
+  bool saw_hsdp = false;
+  for (const Group& g : space.groups) {
+    const Layout& l = g.layout;
+    if (l.dp == 1) {
+      EXPECT_EQ(l.zero, 0);
+    }
+    if (l.zero >= 2) {
+      EXPECT_EQ(l.pp, 1);  // sharded_with_pp is off by default
+    }
+    if (l.shard_group > 0) {
+      saw_hsdp = true;
+      EXPECT_GE(l.zero, 2);
+      EXPECT_EQ(l.shard_group, 8 / (l.tp * l.cp));
+      EXPECT_EQ(l.dp % l.shard_group, 0);
+    }
+  }
+  EXPECT_TRUE(saw_hsdp);
+}
+
+TEST(SearchSpace, MissingGlobalBatchIsAssumedAndNoted) {
+  auto s = MakeScenario();
+  s.training.global_batch = 0;  // as when the scenario gives none
+  const auto space = MakeSearchSpace(s, 32);
+  EXPECT_TRUE(space.global_batch_assumed);
+  EXPECT_EQ(space.global_batch, 32);  // micro_batch 1 x 32 GPUs
+  ASSERT_FALSE(space.notes.empty());
+}
+
+}  // namespace
+}  // namespace gpuadv::plan

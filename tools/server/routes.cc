@@ -1,0 +1,328 @@
+#include "tools/server/routes.h"
+
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <iostream>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include "gpuadv/api/catalog_requests.h"
+#include "gpuadv/api/errors.h"
+#include "gpuadv/api/requests.h"
+#include "gpuadv/core/error.h"
+
+namespace gpuadv::server {
+namespace {
+
+using nlohmann::json;
+using Request = httplib::Request;
+using Response = httplib::Response;
+using Handler = std::function<void(const Request&, Response&)>;
+
+std::string_view TypeOf(int status) {
+  switch (status) {
+    case 400:
+      return "invalid_request";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 413:
+      return "payload_too_large";
+    case 414:
+      return "uri_too_long";
+    case 415:
+      return "unsupported_media_type";
+    default:
+      return status >= 500 ? "server_error" : "error";
+  }
+}
+
+std::string DefaultMessage(int status) {
+  switch (status) {
+    case 400:
+      return "malformed request";
+    case 404:
+      return "not found";
+    case 413:
+      return "request body too large";
+    case 414:
+      return "request line too long";
+    case 416:
+      return "range not satisfiable";
+    default:
+      return status >= 500 ? "internal error" : "request failed";
+  }
+}
+
+void SendJson(Response& res, int status, const json& j) {
+  res.status = status;
+  // Exactly what the CLI prints with --format json: dump(2) and a newline.
+  res.set_content(j.dump(2) + "\n", "application/json");
+}
+
+void SendError(Response& res, int status, const std::string& message,
+               const std::optional<std::string>& field = std::nullopt) {
+  SendJson(res, status, ErrorEnvelope(status, message, field));
+}
+
+// --- query strings -------------------------------------------------------------------------
+
+// Rejects parameters a route does not take, naming the closest one it does.
+void CheckParams(const Request& req, const std::vector<std::string>& known) {
+  for (const auto& [k, v] : req.params) {
+    if (std::find(known.begin(), known.end(), k) != known.end()) continue;
+    std::string accepted;
+    for (const auto& n : known) accepted += (accepted.empty() ? "" : ", ") + n;
+    if (accepted.empty()) accepted = "no query parameters";
+    const std::string hint = DidYouMean(k, known);
+    if (!hint.empty()) accepted += " (" + hint + ")";
+    throw InputError(k, v, accepted, "unknown query parameter");
+  }
+}
+
+std::optional<std::string> Param(const Request& req, const char* name) {
+  if (req.get_param_value_count(name) > 1)
+    throw InputError(name, req.get_param_value(name), "the parameter once", "repeated");
+  if (!req.has_param(name)) return std::nullopt;
+  return req.get_param_value(name);
+}
+
+std::optional<long long> IntParam(const Request& req, const char* name, long long min,
+                                  long long max) {
+  const auto s = Param(req, name);
+  if (!s) return std::nullopt;
+  long long v = 0;
+  const auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc() || p != s->data() + s->size() || v < min || v > max)
+    throw InputError(name, *s,
+                     "an integer from " + std::to_string(min) + " to " + std::to_string(max));
+  return v;
+}
+
+std::optional<double> NumberParam(const Request& req, const char* name, double min, double max,
+                                  const std::string& accepted) {
+  const auto s = Param(req, name);
+  if (!s) return std::nullopt;
+  double v = 0;
+  const auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc() || p != s->data() + s->size() || !std::isfinite(v) || v < min || v > max)
+    throw InputError(name, *s, accepted);
+  return v;
+}
+
+bool BoolParam(const Request& req, const char* name) {
+  const auto s = Param(req, name);
+  if (!s) return false;
+  if (s->empty() || *s == "1" || *s == "true") return true;
+  if (*s == "0" || *s == "false") return false;
+  throw InputError(name, *s, "true | false | 1 | 0 (or the name alone)");
+}
+
+// A POST body: empty (the embedded default scenario) or JSON.
+api::ScenarioRequest Body(const Request& req) { return api::ScenarioFromBody(req.body); }
+
+// --- handlers ------------------------------------------------------------------------------
+
+// Runs a route and turns exceptions into the envelope: NotFoundError 404, InputError 400,
+// anything else 500 (the server keeps running).
+Handler Guard(std::function<void(const Request&, Response&)> route) {
+  return [route = std::move(route)](const Request& req, Response& res) {
+    try {
+      route(req, res);
+    } catch (const api::NotFoundError& e) {
+      SendError(res, 404, e.what(), e.field());
+    } catch (const InputError& e) {
+      SendError(res, 400, e.what(), e.field());
+    } catch (const std::exception& e) {
+      std::cerr << "serve: 500 on " << req.method << " " << req.path << ": " << e.what() << "\n";
+      SendError(res, 500, std::string("internal error: ") + e.what());
+    } catch (...) {
+      std::cerr << "serve: 500 on " << req.method << " " << req.path << "\n";
+      SendError(res, 500, "internal error");
+    }
+  };
+}
+
+// A POST route's body must be JSON (or empty): a cross-site form cannot send that without
+// a CORS preflight, which this server never grants.
+void RequireJson(const Request& req) {
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return;
+  const std::string type = req.get_header_value("Content-Type");
+  if (type.rfind("application/json", 0) != 0)
+    throw InputError("Content-Type", type.empty() ? "(none)" : type, "application/json",
+                     "unsupported media type");
+}
+
+void InstallApi(httplib::Server& http, const api::Environment& env) {
+  const auto post = [&http](const std::string& path, Handler h) {
+    http.Post(path, Guard([h = std::move(h)](const Request& req, Response& res) {
+                try {
+                  RequireJson(req);
+                } catch (const InputError& e) {
+                  SendError(res, 415, e.what(), e.field());
+                  return;
+                }
+                h(req, res);
+              }));
+  };
+  const auto* e = &env;
+
+  http.Get("/healthz", Guard([](const Request& req, Response& res) {
+             CheckParams(req, {});
+             SendJson(res, 200, {{"status", "ok"}});
+           }));
+
+  post("/api/estimate", [e](const Request& req, Response& res) {
+    CheckParams(req, {"explain"});
+    api::EstimateOptions opt;
+    opt.explain = BoolParam(req, "explain");
+    SendJson(res, 200, api::EstimateJson(Body(req), *e, opt));
+  });
+
+  post("/api/recommend", [e](const Request& req, Response& res) {
+    CheckParams(req, {"top", "min-vram", "months", "hours-per-month"});
+    api::RecommendOptions opt;
+    if (auto v = IntParam(req, "top", 1, 100)) opt.top = static_cast<int>(*v);
+    opt.min_vram_gb = NumberParam(req, "min-vram", 0, 1e5, "a number of GB from 0 to 100000");
+    if (auto v = NumberParam(req, "months", 1, 240, "a number from 1 to 240")) opt.months = *v;
+    if (auto v = NumberParam(req, "hours-per-month", 1, 744, "a number from 1 to 744"))
+      opt.hours_per_month = *v;
+    SendJson(res, 200, api::RecommendJson(Body(req), *e, opt, ""));
+  });
+
+  post("/api/fit", [e](const Request& req, Response& res) {
+    CheckParams(req, {"allow-shorter-seq"});
+    api::FitOptions opt;
+    opt.allow_shorter_seq = BoolParam(req, "allow-shorter-seq");
+    SendJson(res, 200, api::FitJson(Body(req), *e, opt));
+  });
+
+  post("/api/plan", [e](const Request& req, Response& res) {
+    CheckParams(req, {"gpus", "top", "strategy", "safe"});
+    api::PlanRequestOptions opt;
+    if (auto v = IntParam(req, "gpus", 1, 1 << 20)) opt.gpus = static_cast<int>(*v);
+    if (auto v = IntParam(req, "top", 1, 100)) opt.top = static_cast<int>(*v);
+    if (auto v = Param(req, "strategy")) opt.strategy = *v;
+    opt.safe = BoolParam(req, "safe");
+    SendJson(res, 200, api::PlanJson(Body(req), *e, opt, ""));
+  });
+
+  http.Get("/api/gpus", Guard([e](const Request& req, Response& res) {
+             CheckParams(req, {"vendor", "segment", "min-memory"});
+             api::GpuQuery q;
+             q.vendor = Param(req, "vendor").value_or("");
+             q.segment = Param(req, "segment").value_or("");
+             q.min_memory = Param(req, "min-memory").value_or("");
+             SendJson(res, 200, api::GpuListJson(*e, q, ""));
+           }));
+  http.Get(R"(/api/gpus/([^/]+))", Guard([e](const Request& req, Response& res) {
+             CheckParams(req, {});
+             SendJson(res, 200, api::GpuShowJson(*e, req.matches[1].str(), "id"));
+           }));
+  http.Get("/api/models", Guard([e](const Request& req, Response& res) {
+             CheckParams(req, {});
+             SendJson(res, 200, api::ModelListJson(*e));
+           }));
+  http.Get(R"(/api/models/([^/]+))", Guard([e](const Request& req, Response& res) {
+             CheckParams(req, {});
+             SendJson(res, 200, api::ModelShowJson(*e, req.matches[1].str(), "id"));
+           }));
+
+  // The right path with the wrong method: 405 with Allow, not a bare 404.
+  const auto wrong = [](const char* allow) {
+    return [allow](const Request& req, Response& res) {
+      res.set_header("Allow", allow);
+      SendError(res, 405, req.method + " " + req.path + ": method not allowed; use " + allow);
+    };
+  };
+  for (const char* p : {"/api/estimate", "/api/recommend", "/api/fit", "/api/plan"}) {
+    http.Get(p, wrong("POST"));
+    http.Put(p, wrong("POST"));
+    http.Delete(p, wrong("POST"));
+  }
+  for (const char* p :
+       {"/healthz", "/api/gpus", R"(/api/gpus/([^/]+))", "/api/models", R"(/api/models/([^/]+))"}) {
+    http.Post(p, wrong("GET"));
+    http.Put(p, wrong("GET"));
+    http.Delete(p, wrong("GET"));
+  }
+}
+
+// Loopback servers answer only requests addressed to a loopback name, so a web page
+// whose host name an attacker re-points at 127.0.0.1 (DNS rebinding) cannot read them.
+bool HostAllowed(const Request& req) {
+  std::string host = req.get_header_value("Host");
+  if (host.empty()) return true;  // HTTP/1.0 clients
+  if (host.front() == '[') {
+    const auto close = host.find(']');
+    host = close == std::string::npos ? host : host.substr(0, close + 1);
+  } else if (const auto colon = host.find(':'); colon != std::string::npos) {
+    host = host.substr(0, colon);
+  }
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+}
+
+}  // namespace
+
+json ErrorEnvelope(int status, const std::string& message,
+                   const std::optional<std::string>& field) {
+  return {{"error",
+           {{"message", message},
+            {"field", field ? json(*field) : json(nullptr)},
+            {"code", status},
+            {"type", std::string(TypeOf(status))}}}};
+}
+
+void InstallRoutes(httplib::Server& http, const api::Environment& env, const StaticFiles& files,
+                   bool check_host) {
+  http.set_pre_routing_handler([check_host](const Request& req, Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Cache-Control", "no-store");
+    if (check_host && !HostAllowed(req)) {
+      SendError(res, 403,
+                "Host '" + req.get_header_value("Host") +
+                    "' is not a loopback name; use http://127.0.0.1 or localhost",
+                "Host");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  InstallApi(http, env);
+
+  const StaticFiles* f = &files;
+  http.Get(R"(/.*)", Guard([f](const Request& req, Response& res) {
+             if (req.path.rfind("/api/", 0) == 0) {
+               SendError(res, 404, "no API route " + req.path, "path");
+               return;
+             }
+             auto file = f->Find(req.path);
+             if (!file) {
+               SendError(res, 404, "not found: " + req.path, "path");
+               return;
+             }
+             res.set_header("Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; style-src 'self' "
+                            "'unsafe-inline'; script-src 'self'; connect-src 'self'; "
+                            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+             res.set_header("X-Frame-Options", "DENY");
+             res.set_content(std::move(file->content), file->content_type.c_str());
+           }));
+
+  http.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const Request& req, Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        SendError(res, res.status,
+                  res.status == 404 ? "no route " + req.method + " " + req.path
+                                    : DefaultMessage(res.status));
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+}
+
+}  // namespace gpuadv::server
