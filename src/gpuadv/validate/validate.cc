@@ -10,6 +10,7 @@
 #include "gpuadv/estimate/estimate.h"
 #include "gpuadv/io/fields.h"
 #include "gpuadv/io/scenario_loader.h"
+#include "gpuadv/plan/published.h"
 
 namespace gpuadv::validate {
 namespace {
@@ -42,6 +43,9 @@ double PerGpuAtTwiceSeqLen(const workload::Scenario& s) {
   return estimate::EstimateMemory(twice).per_gpu_bytes;
 }
 
+// Rows this large are the planner's domain (multi-node runs of published layouts).
+constexpr int kPlannerMinGpus = 16;
+
 CaseResult RunCase(Case c, const catalog::Catalog& cat, const estimate::EfficiencyTable& eff,
                    std::string_view origin) {
   CaseResult r;
@@ -65,6 +69,14 @@ CaseResult RunCase(Case c, const catalog::Catalog& cat, const estimate::Efficien
     std::optional<double> at_2x;
     if (in.measured.outcome == Outcome::kMaxSeqLen) at_2x = PerGpuAtTwiceSeqLen(s);
     r.comparisons = Compare(in.measured, est, at_2x);
+    if (in.measured.tokens_per_s_per_gpu && s.hardware.TotalGpus() >= kPlannerMinGpus) {
+      const auto cmp = plan::CompareWithPublished(s, ctx);
+      if (cmp.speedup > 0) {
+        r.planner_speedup = cmp.speedup;
+        r.planner_at_least_as_fast = cmp.at_least_as_fast;
+        r.published_fits = cmp.published_memory.fit != estimate::Fit::kDoesNotFit;
+      }
+    }
     r.estimate = std::move(est);
   } catch (const InputError& e) {
     r.error = e.what();
@@ -208,7 +220,17 @@ Summary Summarize(const std::vector<CaseResult>& cases) {
   Accumulator all;
   std::map<std::string, Accumulator> by_source, by_quality, by_core;
   std::map<std::string, size_t> skips, errors;
+  std::vector<double> speedups;
   for (const auto& r : cases) {
+    if (r.planner_speedup) {
+      ++s.planner.compared;
+      speedups.push_back(*r.planner_speedup);
+      if (r.planner_at_least_as_fast) ++s.planner.at_least_as_fast;
+      if (r.published_fits) {
+        ++s.planner.published_fits;
+        if (r.planner_at_least_as_fast) ++s.planner.at_least_as_fast_where_fits;
+      }
+    }
     ++s.cases;
     if (r.skipped) {
       ++s.skipped;
@@ -232,6 +254,10 @@ Summary Summarize(const std::vector<CaseResult>& cases) {
   s.by_source = Finish(by_source);
   s.by_quality = Finish(by_quality);
   s.by_core_subset = Finish(by_core);
+  if (!speedups.empty()) {
+    std::sort(speedups.begin(), speedups.end());
+    s.planner.median_speedup = speedups[speedups.size() / 2];
+  }
   return s;
 }
 

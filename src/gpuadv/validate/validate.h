@@ -68,6 +68,20 @@ struct CaseResult {
   std::string error_kind;  // short class of the error for the summary ("hardware.gpu", ...)
   std::optional<estimate::EstimateResult> estimate;
   std::vector<Comparison> comparisons;
+  /// Multi-node throughput rows: the planner's best plan on the same GPUs vs the
+  /// published layout (issue 4); set when the row has >= 16 GPUs and tokens/s measured.
+  std::optional<double> planner_speedup;  // best plan / published layout, predicted
+  bool planner_at_least_as_fast = false;
+  bool published_fits = false;  // the published layout fits by our memory estimate
+};
+
+/// Planner vs published layouts over the large-scale rows.
+struct PlannerStats {
+  size_t compared = 0;
+  size_t at_least_as_fast = 0;
+  size_t published_fits = 0;
+  size_t at_least_as_fast_where_fits = 0;
+  double median_speedup = 0;
 };
 
 /// Statistics of one slice of the cases (all, one source group, one quality, ...).
@@ -90,6 +104,7 @@ struct Summary {
   std::vector<GroupStats> by_source;       // by Case::group, sorted by name
   std::vector<GroupStats> by_quality;      // good, medium, vague
   std::vector<GroupStats> by_core_subset;  // N, Y
+  PlannerStats planner;
 };
 
 struct ValidationReport {

@@ -277,6 +277,17 @@ std::string ValidationText(const ValidationReport& rep, bool md) {
   out += Heading("By source group", md) + SliceTable(s.by_source, "group", md);
   out += Heading("By quality", md) + SliceTable(s.by_quality, "quality", md);
   out += Heading("By core subset", md) + SliceTable(s.by_core_subset, "core_subset", md);
+  if (s.planner.compared > 0) {
+    std::vector<Row> pl = {{"planner vs published layouts (>= 16 GPUs)", "value"},
+                           {"rows compared", std::to_string(s.planner.compared)},
+                           {"planner at least as fast", std::to_string(s.planner.at_least_as_fast)},
+                           {"published layout fits (our estimate)",
+                            std::to_string(s.planner.published_fits)},
+                           {"at least as fast where it fits",
+                            std::to_string(s.planner.at_least_as_fast_where_fits)},
+                           {"median predicted speedup", fmt::format("{:.2f}x", s.planner.median_speedup)}};
+    out += Heading("Planner", md) + Table(pl, md);
+  }
   out += Heading("Skip reasons", md) + CountTable(s.skip_reasons, "reason", md);
   out += Heading("Error kinds", md) + CountTable(s.error_kinds, "kind", md);
   return out;
@@ -343,6 +354,7 @@ json ValidationJson(const ValidationReport& rep) {
     json comps = json::array();
     for (const auto& cmp : r.comparisons) comps.push_back(ComparisonJson(cmp));
     c["comparisons"] = std::move(comps);
+    c["planner_speedup"] = r.planner_speedup ? json(*r.planner_speedup) : json(nullptr);
     cases.push_back(std::move(c));
   }
   const Summary& s = rep.summary;
@@ -362,7 +374,14 @@ json ValidationJson(const ValidationReport& rep) {
                   {"overall", GroupJson(s.overall)},
                   {"by_source", std::move(by_source)},
                   {"by_quality", std::move(by_quality)},
-                  {"by_core_subset", std::move(by_core)}};
+                  {"by_core_subset", std::move(by_core)},
+                  {"planner",
+                   {{"compared", s.planner.compared},
+                    {"at_least_as_fast", s.planner.at_least_as_fast},
+                    {"published_fits", s.planner.published_fits},
+                    {"at_least_as_fast_where_published_fits",
+                     s.planner.at_least_as_fast_where_fits},
+                    {"median_speedup", s.planner.median_speedup}}}};
   return {{"schema_version", report::kJsonSchemaVersion},
           {"cases", std::move(cases)},
           {"summary", std::move(summary)}};
