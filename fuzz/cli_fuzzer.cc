@@ -1,8 +1,9 @@
 // Fuzzes the command line: the input is argv (arguments separated by NUL bytes), run
 // through gpuadv::cli::Main, the same function the gpu-advisor binary runs. Bad input must
 // give exit code 2 (InputError or a CLI11 parse error), never 1, a crash or a hang.
-// Verbs that write files (--plot, --out) or search for long (recommend, plan, export,
-// validate) are skipped: this target is about parsing, and must run fast.
+// Verbs that write files (--plot, --out), search for long (recommend, plan, export,
+// validate), run other programs (detect, probe) or listen (serve) are skipped: this target
+// is about parsing, and must run fast.
 #include <cstddef>
 #include <cstdint>
 #include <iostream>
@@ -30,7 +31,8 @@ NullBuf null_buf;
 std::ostringstream errors;  // std::cerr of one run, shown when it is a finding
 
 bool Skipped(std::string_view arg) {
-  for (std::string_view verb : {"recommend", "plan", "export", "validate", "serve"})
+  for (std::string_view verb :
+       {"recommend", "plan", "export", "validate", "detect", "probe", "serve"})
     if (arg == verb) return true;
   for (std::string_view writes : {"--plot", "--out"})
     if (arg.substr(0, writes.size()) == writes) return true;

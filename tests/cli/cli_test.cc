@@ -139,3 +139,36 @@ TEST(Cli, HugeModelIsRejectedNotComputed) {
 }
 
 }  // namespace
+
+namespace {
+
+const std::string kPlanScenario =
+    std::string(GPUADV_SOURCE_DIR) + "/tests/cli/scenarios/llama70b_pretrain.yaml";
+
+TEST(Cli, PlanReturnsFittingPlansInEveryFormat) {
+  for (const char* f : {"table", "json", "csv", "markdown"}) {
+    RunResult r = Exec(std::string("--format ") + f + " plan " + kPlanScenario + " --gpus 64");
+    EXPECT_EQ(r.rc, 0) << f << "\n" << r.out.substr(0, 400);
+  }
+  RunResult j = Exec("--format json plan " + kPlanScenario + " --gpus 64");
+  ASSERT_EQ(j.rc, 0) << j.out.substr(0, 400);
+  EXPECT_NE(j.out.find("tokens_per_s_per_gpu"), std::string::npos);
+  EXPECT_EQ(Exec("plan " + kPlanScenario + " --gpus 0").rc, 2);
+}
+
+TEST(Cli, ExportWritesEachEngineConfig) {
+  struct Want {
+    const char* engine;
+    const char* key;
+  };
+  for (const Want& w : {Want{"deepspeed", "zero_optimization"},
+                        Want{"accelerate-fsdp", "fsdp_config"}, Want{"torchrun", "torchrun"},
+                        Want{"megatron", "--tensor-model-parallel-size"}}) {
+    RunResult r = Exec("export " + kPlanScenario + " --engine " + w.engine);
+    EXPECT_EQ(r.rc, 0) << w.engine << "\n" << r.out.substr(0, 400);
+    EXPECT_NE(r.out.find(w.key), std::string::npos) << w.engine << "\n" << r.out.substr(0, 600);
+  }
+  EXPECT_EQ(Exec("export " + kPlanScenario + " --engine deepspeeed").rc, 2);
+}
+
+}  // namespace

@@ -381,6 +381,18 @@ TEST_F(ServeTest, EmbeddedPageAndChartBundle) {
       << "the Chart.js bundle is missing: run scripts/setup.sh (npm ci in web/) and rebuild";
 }
 
+TEST_F(ServeTest, InvalidUtf8IsEchoedSafely) {
+  const std::string reply = Raw(
+      Port(), "GET /api/gpus/\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 404", 0), 0u) << reply.substr(0, 200);
+  const auto body = json::parse(reply.substr(reply.find("\r\n\r\n") + 4), nullptr, false);
+  ASSERT_TRUE(body.is_object());
+  EXPECT_EQ(body["error"]["code"], 404);
+  auto r = Post("/api/estimate", "{\"model\": \"\xff\xfe\"}");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->status == 400) << r->body;
+}
+
 TEST_F(ServeTest, NoPathOutsideTheAssetsIsServed) {
   for (const char* target : {"/../CMakeLists.txt", "/..%2fCMakeLists.txt",
                              "/%2e%2e/%2e%2e/etc/passwd", "/vendor/../../etc/passwd",
@@ -490,21 +502,31 @@ TEST_F(ServeTest, SlowClientsDoNotStallOthers) {
 }
 
 TEST_F(ServeTest, ConcurrentRequestsAllSucceed) {
-  std::atomic<int> ok{0}, failed{0};
+  // Raw sockets, one request per connection: cpp-httplib 0.11's own client occasionally
+  // reports a read error under this concurrency (curl, Python and wrk do not).
+  const std::string body = kScenario;
+  const std::string post =
+      "POST /api/estimate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nConnection: close\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string get =
+      "GET /api/gpus/rtx-4090 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  std::atomic<int> ok{0};
   std::vector<std::thread> threads;
-  for (int t = 0; t < 16; ++t) {
+  for (int t = 0; t < 32; ++t) {
     threads.emplace_back([&, t] {
-      auto c = Client();
-      for (int i = 0; i < 4; ++i) {
-        auto r = (t % 2) ? c.Post("/api/estimate", kScenario, "application/json")
-                         : c.Get("/api/gpus/rtx-4090");
-        (r && r->status == 200 ? ok : failed)++;
+      for (int i = 0; i < 8; ++i) {
+        const std::string reply = Raw(Port(), (t % 2) ? post : get, 30000);
+        if (reply.rfind("HTTP/1.1 200", 0) == 0)
+          ok++;
+        else
+          ADD_FAILURE() << "reply: " << reply.substr(0, 200);
       }
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(ok, 64);
-  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(ok, 256);
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ void Print(report::Format f, J json, T text, C csv) {
 int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const RecommendOptions& opt) {
   // The request function POST /api/recommend calls too (src/gpuadv/api).
   const api::RecommendOptions ro{opt.top, opt.min_vram_gb, opt.months, opt.hours_per_month};
-  const api::RecommendOutput out = api::Recommend(ToRequest(in), LoadEnvironment(g), ro, "--");
+  const api::Environment env = LoadEnvironment(g);  // the picks point into its catalog
+  const api::RecommendOutput out = api::Recommend(ToRequest(in), env, ro, "--");
   const workload::Scenario& s = out.scenario;
   const advise::RecommendResult& r = out.result;
   const advise::Guidance* gp = out.guidance ? &*out.guidance : nullptr;
@@ -64,8 +65,10 @@ int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const Recommen
 
 int RunFit(const GlobalOptions& g, const ScenarioInput& in, const FitOptions& opt) {
   // The request function POST /api/fit calls too (src/gpuadv/api).
-  const advise::FitResult r =
-      api::Fit(ToRequest(in), LoadEnvironment(g), api::FitOptions{opt.allow_shorter_seq});
+  api::Environment env = LoadEnvironment(g);
+  estimate::EfficiencyTable calibrated;  // --calibration: outlives env's pointer to it
+  const advise::FitResult r = api::Fit(ToRequest(ApplyLocalHardware(in, &env, &calibrated)), env,
+                                       api::FitOptions{opt.allow_shorter_seq});
   Print(
       g.format, [&] { return report::FitJson(r); }, [&](bool md) { return report::FitText(r, md); },
       [&] { return report::FitCsv(r); });

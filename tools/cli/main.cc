@@ -72,6 +72,14 @@ void AddScenarioFlags(CLI::App* cmd, ScenarioInput* in) {
       ->type_name("KEY=VALUE");
 }
 
+// --local / --calibration (design C11) on the verbs that estimate one GPU type.
+void AddLocalFlags(CLI::App* cmd, ScenarioInput* in) {
+  cmd->add_flag("--local", in->local, "use the detected GPUs (count, free memory)");
+  cmd->add_option("--calibration", in->calibration_file,
+                  "a gpu-advisor probe result: measured GEMM rate and bandwidth")
+      ->type_name("FILE");
+}
+
 }  // namespace
 
 // The whole front end; main() below only forwards, so the CLI fuzzer (fuzz/cli_fuzzer.cc,
@@ -94,6 +102,7 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
   auto* est = app.add_subcommand("estimate", "memory, speed, time and cost of one scenario");
   est->add_option("scenario", est_in.file, "scenario file (YAML or JSON); default: the embedded one");
   AddScenarioFlags(est, &est_in);
+  AddLocalFlags(est, &est_in);
 
   ScenarioInput rec_in;
   auto* rec = app.add_subcommand("recommend", "rank GPUs for a scenario (default: embedded scenario)");
@@ -119,6 +128,7 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
   fit->add_option("scenario", fit_in.file,
                   "scenario file (YAML or JSON); default: the embedded one");
   AddScenarioFlags(fit, &fit_in);
+  AddLocalFlags(fit, &fit_in);
   fit->add_flag("--allow-shorter-seq", fit_opt.allow_shorter_seq,
                 "also consider a shorter sequence length (changes the job)");
 
@@ -178,6 +188,19 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
       ->type_name("N");
   exp->add_option("--out", exp_opt.out_file, "write the configuration to FILE");
 
+  auto* detect = app.add_subcommand("detect", "local GPUs, matched to the catalog (C11)");
+  gpuadv::cli::ProbeCliOptions probe_opt;
+  auto* probe = app.add_subcommand("probe", "measure the local GPU with gpu-advisor-probe (C11)");
+  probe->add_option("--out", probe_opt.out_file, "where the probe writes its JSON")
+      ->type_name("FILE");
+  probe->add_option("--from", probe_opt.from_file, "compare a saved probe result, run nothing")
+      ->type_name("FILE");
+  probe->add_flag("--quick", probe_opt.quick, "fewer shapes and repetitions");
+  probe
+      ->add_option_function<int>(
+          "--device", [&probe_opt](const int& d) { probe_opt.device = d; }, "CUDA device index")
+      ->type_name("N");
+
 #ifdef GPUADV_HAVE_SERVER
   gpuadv::cli::ServeCliOptions serve_opt;
   auto* serve = app.add_subcommand("serve", "HTTP JSON API and web page (loopback by default)");
@@ -215,6 +238,8 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
     if (serve->parsed()) return gpuadv::cli::RunServe(g, serve_opt);
 #endif
     if (exp->parsed()) return gpuadv::cli::RunExport(g, exp_in, exp_opt);
+    if (detect->parsed()) return gpuadv::cli::RunDetect(g);
+    if (probe->parsed()) return gpuadv::cli::RunProbe(g, probe_opt);
   } catch (const gpuadv::InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;

@@ -29,7 +29,8 @@ E ParseOrThrow(const EnumEntry<E> (&table)[N], const std::string& field, const s
 int RunPlan(const GlobalOptions& g, const ScenarioInput& in, const PlanCliOptions& opt) {
   // The request function POST /api/plan calls too (src/gpuadv/api).
   const api::PlanRequestOptions o{opt.gpus, opt.top, opt.strategy, opt.threads, opt.safe};
-  const plan::PlanReport r = api::Plan(ToRequest(in), LoadEnvironment(g), o, "--");
+  const api::Environment env = LoadEnvironment(g);
+  const plan::PlanReport r = api::Plan(ToRequest(in), env, o, "--");
   switch (g.format) {
     case report::Format::kJson:
       std::cout << report::PlanJson(r).dump(2) << "\n";

@@ -31,8 +31,10 @@ workload::Scenario BuildScenario(const ScenarioInput& in, const catalog::Catalog
 
 catalog::Catalog LoadCatalog(const GlobalOptions& g) { return LoadEnvironment(g).catalog; }
 
-int RunEstimate(const GlobalOptions& g, const ScenarioInput& in) {
-  const api::Environment env = LoadEnvironment(g);
+int RunEstimate(const GlobalOptions& g, const ScenarioInput& scenario_in) {
+  api::Environment env = LoadEnvironment(g);
+  estimate::EfficiencyTable calibrated;  // --calibration: outlives env's pointer to it
+  const ScenarioInput in = ApplyLocalHardware(scenario_in, &env, &calibrated);
   const api::EstimateOptions opt{g.explain};
   if (g.format == report::Format::kJson) {
     std::cout << api::EstimateJson(ToRequest(in), env, opt).dump(2) << "\n";

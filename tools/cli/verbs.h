@@ -28,6 +28,8 @@ struct GlobalOptions {
 struct ScenarioInput {
   std::string file;  // empty = embedded default
   std::vector<std::pair<std::string, std::string>> overrides;
+  bool local = false;            // --local: the detected GPUs, their free memory as capacity
+  std::string calibration_file;  // --calibration FILE: a probe result (tools/probe)
 };
 
 /// The catalog with the --catalog files applied.
@@ -97,5 +99,26 @@ struct ServeCliOptions {
 };
 
 int RunServe(const GlobalOptions& g, const ServeCliOptions& opt);
+
+/// `detect` (tools/cli/detect_verbs.cc): local GPUs matched to the catalog; no GPU is a
+/// message and exit 0.
+int RunDetect(const GlobalOptions& g);
+
+/// Options of `probe`.
+struct ProbeCliOptions {
+  std::string out_file;       // --out FILE (default gpu-advisor-probe.json)
+  std::string from_file;      // --from FILE: compare a saved result instead of running
+  bool quick = false;         // --quick
+  std::optional<int> device;  // --device N
+};
+/// `probe`: runs gpu-advisor-probe found next to this binary (or says how to build it),
+/// then prints measured vs catalog peak.
+int RunProbe(const GlobalOptions& g, const ProbeCliOptions& opt);
+
+/// Applies `in.local` (detected GPUs: hardware.gpu, hardware.count, free memory as the
+/// GPU's capacity in env->catalog) and `in.calibration_file` (probe factors into a copy of
+/// the efficiency table kept in `storage`, which must outlive `env`). Notes go to stderr.
+ScenarioInput ApplyLocalHardware(const ScenarioInput& in, api::Environment* env,
+                                 estimate::EfficiencyTable* storage);
 
 }  // namespace gpuadv::cli

@@ -61,8 +61,9 @@ std::string DefaultMessage(int status) {
 
 void SendJson(Response& res, int status, const json& j) {
   res.status = status;
-  // Exactly what the CLI prints with --format json: dump(2) and a newline.
-  res.set_content(j.dump(2) + "\n", "application/json");
+  // Exactly what the CLI prints with --format json: dump(2) and a newline. Invalid UTF-8
+  // (a hostile path or value echoed in an error) becomes U+FFFD instead of throwing.
+  res.set_content(j.dump(2, ' ', false, json::error_handler_t::replace) + "\n", "application/json");
 }
 
 void SendError(Response& res, int status, const std::string& message,

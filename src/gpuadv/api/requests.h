@@ -42,7 +42,8 @@ struct RecommendOptions {
 /// Throws InputError naming `prefix` + the option ("--top", "top") when out of range.
 void CheckRecommendOptions(const RecommendOptions& opt, std::string_view prefix);
 
-/// A ranking with what it was ranked for.
+/// A ranking with what it was ranked for. Contract: the picks point into the catalog of the
+/// Environment it was computed in, which must outlive it.
 struct RecommendOutput {
   workload::Scenario scenario;
   advise::RecommendResult result;

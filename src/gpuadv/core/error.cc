@@ -48,7 +48,8 @@ InputError::InputError(std::string field, std::string value, std::string accepte
     : std::runtime_error(Compose(Shown(field), Shown(value), accepted, problem)),
       field_(Shown(field)),
       value_(Shown(value)),
-      accepted_(std::move(accepted)) {}
+      accepted_(std::move(accepted)),
+      problem_(std::move(problem)) {}
 
 int EditDistance(std::string_view a, std::string_view b) {
   std::vector<int> prev(b.size() + 1), cur(b.size() + 1);

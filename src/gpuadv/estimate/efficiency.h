@@ -1,4 +1,5 @@
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,11 @@ struct ArchEfficiency {
   double attn_eta = 0.5;            // flash-attention kernels vs dense peak
   double mem_eta = 0.8;             // memory-bound kernels vs datasheet bandwidth
   double fp8_gemm_speedup = 1.0;    // fp8 GEMM rate / bf16 GEMM rate (1 = no fp8)
+  // What the card these factors were fitted on measures as a fraction of its peaks (large
+  // bf16 GEMM; copy-kernel bandwidth). A probe (`--calibration`, design C11) scales
+  // gemm_eta_max and mem_eta by measured / reference; unknown = a typical value is assumed.
+  std::optional<double> ref_gemm_eta;
+  std::optional<double> ref_copy_eta;
   std::vector<std::string> sources;
   std::string notes;
 };

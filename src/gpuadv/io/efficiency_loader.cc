@@ -7,9 +7,9 @@
 namespace gpuadv::io {
 namespace {
 
-const std::vector<std::string> kArchKeys = {"architecture",     "aliases",  "gemm_eta_max",
-                                            "gemm_half_flops",  "attn_eta", "mem_eta",
-                                            "fp8_gemm_speedup", "sources",  "notes"};
+const std::vector<std::string> kArchKeys = {
+    "architecture",     "aliases",      "gemm_eta_max", "gemm_half_flops", "attn_eta", "mem_eta",
+    "fp8_gemm_speedup", "ref_gemm_eta", "ref_copy_eta", "sources",         "notes"};
 
 // Reads the factor fields of an architecture (or the fallback) entry over `base`.
 estimate::ArchEfficiency ParseArch(Fields& f, const estimate::ArchEfficiency& base) {
@@ -19,6 +19,8 @@ estimate::ArchEfficiency ParseArch(Fields& f, const estimate::ArchEfficiency& ba
   if (auto v = f.Number("attn_eta", 0.01, 1)) a.attn_eta = *v;
   if (auto v = f.Number("mem_eta", 0.01, 1)) a.mem_eta = *v;
   if (auto v = f.Number("fp8_gemm_speedup", 1, 4)) a.fp8_gemm_speedup = *v;
+  if (auto v = f.Number("ref_gemm_eta", 0.01, 1)) a.ref_gemm_eta = *v;
+  if (auto v = f.Number("ref_copy_eta", 0.01, 1)) a.ref_copy_eta = *v;
   if (auto v = f.StringList("sources")) a.sources = *v;
   if (auto v = f.String("notes")) a.notes = *v;
   return a;

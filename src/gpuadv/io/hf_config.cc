@@ -90,8 +90,13 @@ class Config {
     return v->get<std::string>();
   }
 
+  // Containers are not dumped: dump() recurses once per level, and a config.json nested
+  // 100000 deep (which the iterative parser accepts) would overflow the stack.
   static std::string Printable(const Json& v) {
-    std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+    std::string s = v.is_string()   ? v.get<std::string>()
+                    : v.is_object() ? "{...}"
+                    : v.is_array()  ? "[...]"
+                                    : v.dump();
     if (s.size() > 80) s = s.substr(0, 80) + "...";
     return s;
   }
@@ -253,6 +258,36 @@ constexpr Family kFamilies[] = {
     {"gpt_neox", GptNeoX}, {"falcon", Falcon},   {"opt", Opt},         {"bloom", Bloom},
 };
 
+// ModelArch field -> the config.json keys the families read it from.
+struct KeyAliases {
+  std::string_view field;
+  std::initializer_list<std::string_view> keys;
+};
+const KeyAliases kHfKeys[] = {
+    {"layers", {"num_hidden_layers", "n_layer"}},
+    {"hidden", {"hidden_size", "n_embd", "n_embed"}},
+    {"heads", {"num_attention_heads", "n_head"}},
+    {"kv_heads", {"num_key_value_heads", "num_kv_heads", "n_head_kv"}},
+    {"ffn", {"intermediate_size", "n_inner", "ffn_hidden_size", "ffn_dim"}},
+    {"vocab", {"vocab_size"}},
+    {"max_seq_len", {"max_position_embeddings", "n_positions", "seq_length"}},
+    {"experts", {"num_local_experts"}},
+    {"experts_active", {"num_experts_per_tok"}},
+};
+
+// "config.json: kv_heads" -> "config.json: num_key_value_heads" when the file has that key.
+std::string HfKeyField(const Json& j, const std::string& field, const std::string& origin) {
+  const std::string prefix = origin + ": ";
+  if (field.rfind(prefix, 0) != 0) return field;
+  const std::string_view name = std::string_view(field).substr(prefix.size());
+  for (const auto& a : kHfKeys) {
+    if (a.field != name) continue;
+    for (auto key : a.keys)
+      if (j.contains(std::string(key))) return prefix + std::string(key);
+  }
+  return field;
+}
+
 std::string SupportedTypes() {
   std::string out;
   for (const auto& f : kFamilies) out += (out.empty() ? "" : " | ") + std::string(f.model_type);
@@ -288,7 +323,12 @@ catalog::ModelArch ModelFromHfConfig(std::string_view json_text, const std::stri
   m.kind = catalog::ModelKind::kDecoder;
   family->read(c, m);
   m.sources.push_back(origin);
-  CheckAndCountModel(m, origin + ":", 0);
+  try {
+    CheckAndCountModel(m, origin + ":", 0);
+  } catch (const InputError& e) {
+    // The cross-field checks name ModelArch fields ("kv_heads"): name the file's key.
+    throw InputError(HfKeyField(j, e.field(), origin), e.value(), e.accepted(), e.problem());
+  }
   return m;
 }
 

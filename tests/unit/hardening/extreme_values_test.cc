@@ -55,7 +55,8 @@ TEST(ExtremeValues, ShapedModelNearTenTrillionIsComputed) {
 }
 
 TEST(ExtremeValues, ParamsAboveTenTrillionAreRejected) {
-  EXPECT_REJECTED(RunScenario(kBase, {{"model.params", "1.0000001e13"}}), "model.params", "1.0000001e13");
+  EXPECT_REJECTED(RunScenario(kBase, {{"model.params", "1.0000001e13"}}), "model.params",
+                  "1.0000001e13");
   const std::string text =
       "model: {layers: 10000, hidden: 1000000, heads: 1000, ffn: 4000000, vocab: 32000}\n";
   EXPECT_REJECTED(RunScenario(text), "model", text);
@@ -66,7 +67,8 @@ TEST(ExtremeValues, SequenceFromOneToTenMillionIsComputed) {
     EXPECT_COMPUTED(RunScenario(kShaped, {{"training.seq_len", seq}}), seq);
     EXPECT_COMPUTED(RunScenario(kBase, {{"training.seq_len", seq}}), seq);
   }
-  EXPECT_REJECTED(RunScenario(kShaped, {{"training.seq_len", "10000001"}}), "training.seq_len", "10000001");
+  EXPECT_REJECTED(RunScenario(kShaped, {{"training.seq_len", "10000001"}}), "training.seq_len",
+                  "10000001");
 }
 
 TEST(ExtremeValues, OneToOneHundredThousandGpusAreComputed) {
@@ -74,8 +76,10 @@ TEST(ExtremeValues, OneToOneHundredThousandGpusAreComputed) {
       {"1", "1"}, {"8", "1"}, {"1024", "1"}, {"8", "125"}, {"8", "12500"}, {"1024", "97"}};
   for (const auto& [count, nodes] : layouts) {
     const std::string what = std::string(count) + " x " + nodes;
-    EXPECT_COMPUTED(RunScenario(kShaped, {{"hardware.count", count}, {"hardware.nodes", nodes}}), what);
-    EXPECT_COMPUTED(RunScenario(kBase, {{"hardware.count", count}, {"hardware.nodes", nodes}}), what);
+    EXPECT_COMPUTED(RunScenario(kShaped, {{"hardware.count", count}, {"hardware.nodes", nodes}}),
+                    what);
+    EXPECT_COMPUTED(RunScenario(kBase, {{"hardware.count", count}, {"hardware.nodes", nodes}}),
+                    what);
   }
 }
 
@@ -86,8 +90,9 @@ TEST(ExtremeValues, MoreGpusThanTheLimitAreRejected) {
 }
 
 TEST(ExtremeValues, LargestBatchAndTokensAreComputed) {
-  EXPECT_COMPUTED(RunScenario(kBase, {{"training.micro_batch", "100000000"}, {"training.seq_len", "1"}}),
-                  "micro_batch 1e8");
+  EXPECT_COMPUTED(
+      RunScenario(kBase, {{"training.micro_batch", "100000000"}, {"training.seq_len", "1"}}),
+      "micro_batch 1e8");
   EXPECT_COMPUTED(RunScenario(kBase, {{"training.global_batch", "100000000"}}), "global_batch 1e8");
   EXPECT_COMPUTED(RunScenario(kBase, {{"training.tokens", "1e16"}}), "tokens 1e16");
   EXPECT_COMPUTED(RunScenario(kBase, {{"training.dataset", "{samples: 1e13, epochs: 1e6}"}}),
@@ -182,7 +187,9 @@ TEST(ExtremeValues, JsonNumbersBeyondDoubleAreRejectedNamingTheField) {
         std::string(R"({"model": "gpt2", "training": {"seq_len": )") + v + "}}";
     const auto o = RunScenario(text);
     EXPECT_FALSE(o.computed) << text;
-    if (std::string(v) != "\"2048\"x") EXPECT_EQ(o.field, "training.seq_len") << o.error;
+    if (std::string(v) != "\"2048\"x") {
+      EXPECT_EQ(o.field, "training.seq_len") << o.error;
+    }
   }
 }
 

@@ -12,12 +12,14 @@ namespace {
 // nlohmann reports 1e309 as out_of_range (not parse_error): it escaped ParseDocument and
 // ModelFromHfConfig as a plain std::exception (CLI exit 1). Now an InputError naming the key.
 TEST(FuzzRegression, JsonNumberOverflowNamesTheKey) {
-  const auto o = RunScenario(R"({"model": "gpt2", "training": {"micro_batch": 1, "seq_len": 1e309}})");
+  const auto o =
+      RunScenario(R"({"model": "gpt2", "training": {"micro_batch": 1, "seq_len": 1e309}})");
   EXPECT_REJECTED(o, "training.seq_len", "1e309");
   EXPECT_EQ(o.error,
             "training.seq_len: out of range '1e309'; accepted: a number of magnitude below "
             "1.8e308");
-  const auto arr = RunScenario(R"({"model": "gpt2", "constraints": {"vendors": ["nvidia", -1e400]}})");
+  const auto arr =
+      RunScenario(R"({"model": "gpt2", "constraints": {"vendors": ["nvidia", -1e400]}})");
   EXPECT_REJECTED(arr, "constraints.vendors[1]", "-1e400");
   try {
     io::ModelFromHfConfig(R"({"model_type": "llama", "hidden_size": 1e309})", "config.json");

@@ -130,10 +130,10 @@ TEST(CheckInvariants, HoldForTheDefaultScenarioOnEveryCatalogGpu) {
 TEST(CheckInvariants, HoldForEveryCatalogModelOnEightH100s) {
   const auto& cat = io::BuiltinCatalog();
   for (const auto& model : cat.models) {
-    const auto o =
-        RunScenario("training: {method: full, seq_len: 1024}\nhardware: {gpu: h100-sxm, count: 8}\n"
-            "parallelism: {zero: 3}\n",
-            {{"model", model.id}});
+    const auto o = RunScenario(
+        "training: {method: full, seq_len: 1024}\nhardware: {gpu: h100-sxm, count: 8}\n"
+        "parallelism: {zero: 3}\n",
+        {{"model", model.id}});
     if (!o.computed) continue;
     EXPECT_TRUE(o.broken.empty()) << model.id << Join(o.broken);
   }

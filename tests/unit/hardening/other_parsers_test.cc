@@ -51,12 +51,24 @@ TEST(HfConfigHardening, ExtremeAndWrongValuesAreRejectedNamingTheKey) {
     for (const char* v : values) {
       const std::string json = LlamaWith(key, v);
       const std::string field = HfError(json);
-      // A missing required key is named by its first spelling; the rest by the key itself.
-      if (std::string(v) == "null")
-        EXPECT_EQ(field, "config.json: " + std::string(key)) << v;
-      else
-        EXPECT_EQ(field, "config.json: " + std::string(key)) << key << "=" << v;
+      // Range and type errors, missing keys (null) and the cross-field checks (kv heads
+      // dividing heads) all name the key as the file spells it.
+      EXPECT_EQ(field, "config.json: " + std::string(key)) << key << "=" << v;
     }
+  }
+}
+
+// A config.json nested 100000 deep parses (nlohmann's parser is iterative) but is no
+// object; its error message used nlohmann's recursive dump() and overflowed the stack.
+TEST(HfConfigHardening, DeeplyNestedConfigIsRejectedWithoutRecursion) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  try {
+    io::ModelFromHfConfig(deep, "config.json");
+    ADD_FAILURE() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(),
+                 "config.json: expected an object, got '[...]'; accepted: a Hugging Face "
+                 "config.json (a JSON object)");
   }
 }
 
@@ -78,18 +90,22 @@ TEST(HfConfigHardening, MalformedDocumentsAreRejected) {
 }
 
 TEST(HfConfigHardening, LargestAcceptedShapeIsEstimatedWithInvariants) {
-  // 1000 layers of hidden 28672 (~1e13 parameters) on 8 x 1250 H100s.
+  // 1000 layers of hidden 28672 (~1e13 parameters) on 8 x 1000 H100s.
   const std::string json =
       R"({"model_type": "llama", "num_hidden_layers": 1000, "hidden_size": 28672,
           "num_attention_heads": 224, "num_key_value_heads": 8, "intermediate_size": 77824,
           "vocab_size": 128256})";
   workload::Scenario s = io::ParseScenario(
-      io::ParseDocument("model: gpt2\nhardware: {gpu: h100-sxm, count: 8, nodes: 1250}\n"
-                        "parallelism: {tp: 8, pp: 100, zero: 1}\n"
-                        "training: {method: pretrain, activation_checkpointing: full}\n",
+      io::ParseDocument("model: gpt2\nhardware: {gpu: h100-sxm, count: 8, nodes: 1000}\n"
+                        "training: {method: pretrain, seq_len: 1024, "
+                        "activation_checkpointing: full}\n",
                         "t"),
       io::BuiltinCatalog(), "t");
   s.model = io::ModelFromHfConfig(json, "config.json");
+  s.parallelism.tp = 8;
+  s.parallelism.pp = 100;
+  s.parallelism.zero = 1;
+  s.parallelism.specified = true;
   io::ValidateScenario(s);
   const auto r = estimate::Estimate(s, {&io::BuiltinEfficiency(), &io::BuiltinCatalog()});
   EXPECT_TRUE(estimate::CheckInvariants(r).empty()) << Join(estimate::CheckInvariants(r));
@@ -133,11 +149,13 @@ TEST(CatalogHardening, OverriddenGpuEstimatesKeepInvariants) {
     catalog::Catalog cat = io::BuiltinCatalog();
     try {
       io::LoadCatalogText(cat, std::string("gpus: [") + gpu + "]", "cat.yaml");
-    } catch (const InputError& e) {
+    } catch (const InputError&) {
       continue;  // out of the accepted range: rejected is fine
     }
     const auto s = io::ParseScenario(
-        io::ParseDocument("model: gpt2\nhardware: {gpu: h100-sxm}\n", "t"), cat, "t");
+        io::ParseDocument("model: gpt2\ntraining: {seq_len: 1024}\nhardware: {gpu: h100-sxm}\n",
+                          "t"),
+        cat, "t");
     const auto r = estimate::Estimate(s, {&io::BuiltinEfficiency(), &cat});
     EXPECT_TRUE(estimate::CheckInvariants(r).empty()) << gpu << Join(estimate::CheckInvariants(r));
   }

@@ -120,7 +120,8 @@ TEST(HfConfig, MissingOrWrongKeysNameTheKey) {
   EXPECT_EQ(ErrorOf(R"({"model_type": "llama", "hidden_size": 64, "num_hidden_layers": 2,
                         "num_attention_heads": 8, "num_key_value_heads": 3,
                         "intermediate_size": 128, "vocab_size": 10})"),
-            "config.json: kv_heads: does not divide heads '3'; accepted: a divisor of heads (8)");
+            "config.json: num_key_value_heads: does not divide heads '3'; accepted: a divisor "
+            "of heads (8)");
   EXPECT_NE(ErrorOf("{not json").find("JSON syntax error"), std::string::npos);
   EXPECT_NE(ErrorOf("[1, 2]").find("expected an object"), std::string::npos);
 }

@@ -1,0 +1,186 @@
+// DeviceQuery implementations that run the vendors' command-line tools.
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "gpuadv/detect/device_query.h"
+#include "gpuadv/detect/nvml_query.h"
+#include "gpuadv/detect/smi_parse.h"
+
+namespace gpuadv::detect {
+namespace {
+
+std::string Quote(const std::string& s) {
+  std::string o(1, '\'');
+  for (char c : s) {
+    if (c == '\'')
+      o += "'\\''";
+    else
+      o += c;
+  }
+  return o + "'";
+}
+
+std::string FirstLine(const std::string& text) {
+  size_t b = text.find_first_not_of(" \n\r\t");
+  if (b == std::string::npos) return "";
+  size_t e = text.find('\n', b);
+  return text.substr(b, e == std::string::npos ? std::string::npos : e - b);
+}
+
+class NvidiaSmiQuery : public DeviceQuery {
+ public:
+  std::string_view Name() const override { return "nvidia-smi"; }
+  QueryResult Query() override {
+    QueryResult r;
+    if (FindOnPath("nvidia-smi").empty()) {
+      r.message = "nvidia-smi: not found on PATH";
+      return r;
+    }
+    const CommandOutput out =
+        RunCommand({"nvidia-smi", std::string("--query-gpu=") + kNvidiaSmiFields,
+                    "--format=csv,noheader,nounits"});
+    if (out.exit_code != 0 || IsNvidiaSmiDriverFailure(out.text)) {
+      r.status = QueryResult::Status::kFailed;
+      const std::string line = FirstLine(out.text);
+      r.message =
+          "nvidia-smi: " + (line.empty() ? "exit code " + std::to_string(out.exit_code) : line);
+      return r;
+    }
+    r = ParseNvidiaSmiCsv(out.text);
+    if (r.status != QueryResult::Status::kOk) return r;
+    const std::string cuda = ParseCudaVersion(RunCommand({"nvidia-smi"}).text);
+    bool any_mig = false;
+    for (auto& g : r.gpus) {
+      g.cuda_version = cuda;
+      any_mig = any_mig || g.mig_enabled;
+    }
+    if (any_mig) {
+      // MIG instances are what CUDA sees: list them instead of their parents.
+      auto migs = ParseNvidiaSmiList(RunCommand({"nvidia-smi", "-L"}).text, r.gpus);
+      if (!migs.empty()) {
+        std::vector<DetectedGpu> merged;
+        for (const auto& g : r.gpus) {
+          bool has = false;
+          for (const auto& m : migs)
+            if (m.index == g.index) {
+              merged.push_back(m);
+              has = true;
+            }
+          if (!has) merged.push_back(g);
+        }
+        r.gpus = std::move(merged);
+      }
+    }
+    return r;
+  }
+};
+
+class RocmSmiQuery : public DeviceQuery {
+ public:
+  std::string_view Name() const override { return "rocm-smi"; }
+  QueryResult Query() override {
+    QueryResult r;
+    if (FindOnPath("rocm-smi").empty()) {
+      r.message = "rocm-smi: not found on PATH";
+      return r;
+    }
+    const CommandOutput out =
+        RunCommand({"rocm-smi", "--showproductname", "--showmeminfo", "vram", "--csv"});
+    if (out.exit_code != 0) {
+      r.status = QueryResult::Status::kFailed;
+      const std::string line = FirstLine(out.text);
+      r.message =
+          "rocm-smi: " + (line.empty() ? "exit code " + std::to_string(out.exit_code) : line);
+      return r;
+    }
+    return ParseRocmSmiCsv(out.text);
+  }
+};
+
+}  // namespace
+
+std::string FindOnPath(std::string_view program) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return "";
+  std::string p = path;
+  size_t start = 0;
+  while (start <= p.size()) {
+    size_t colon = p.find(':', start);
+    if (colon == std::string::npos) colon = p.size();
+    // An empty PATH entry means the current directory.
+    std::string full = colon == start ? std::string(1, '.') : p.substr(start, colon - start);
+    full += '/';
+    full.append(program);
+    struct stat st;
+    if (::stat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(full.c_str(), X_OK) == 0)
+      return full;
+    start = colon + 1;
+  }
+  return "";
+}
+
+CommandOutput RunCommand(const std::vector<std::string>& argv) {
+  CommandOutput out;
+  if (argv.empty()) return out;
+  const std::string exe = FindOnPath(argv[0]);
+  if (exe.empty()) return out;
+  std::string cmd = Quote(exe);
+  for (size_t i = 1; i < argv.size(); ++i) {
+    cmd += ' ';
+    cmd += Quote(argv[i]);
+  }
+  cmd += " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return out;
+  std::array<char, 4096> buf;
+  size_t n;
+  constexpr size_t kMaxOutput = 1 << 20;  // a tool printing more than 1 MiB is not answering
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
+    if (out.text.size() < kMaxOutput) out.text.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  out.exit_code = (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+DetectReport Detect(const std::vector<DeviceQuery*>& sources) {
+  DetectReport rep;
+  for (DeviceQuery* q : sources) {
+    QueryResult r = q->Query();
+    std::string line = std::string(q->Name()) + ": ";
+    switch (r.status) {
+      case QueryResult::Status::kOk:
+        line += std::to_string(r.gpus.size()) + " GPU(s)";
+        break;
+      case QueryResult::Status::kUnavailable:
+      case QueryResult::Status::kFailed: {
+        // Messages already start with the source's name.
+        const std::string prefix = std::string(q->Name()) + ": ";
+        line = r.message.rfind(prefix, 0) == 0 ? r.message : prefix + r.message;
+        break;
+      }
+    }
+    rep.tried.push_back(line);
+    if (r.status == QueryResult::Status::kOk && !r.gpus.empty()) {
+      rep.gpus = std::move(r.gpus);
+      rep.source = std::string(q->Name());
+      break;
+    }
+  }
+  return rep;
+}
+
+std::vector<std::unique_ptr<DeviceQuery>> DefaultSources(const std::string& nvml_library) {
+  std::vector<std::unique_ptr<DeviceQuery>> v;
+  if (nvml_library != "none") v.push_back(MakeNvmlQuery(nvml_library));
+  v.push_back(std::make_unique<NvidiaSmiQuery>());
+  v.push_back(std::make_unique<RocmSmiQuery>());
+  return v;
+}
+
+}  // namespace gpuadv::detect

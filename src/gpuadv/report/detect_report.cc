@@ -1,0 +1,122 @@
+#include "gpuadv/report/detect_report.h"
+
+#include <fmt/format.h>
+
+#include "gpuadv/report/json_report.h"
+#include "gpuadv/report/text_table.h"
+
+namespace gpuadv::report {
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;  // memory is shown in GiB (binary)
+
+std::string Gib(const std::optional<std::uint64_t>& b) {
+  return b ? fmt::format("{:.1f} GiB", *b / kGiB) : "unknown";
+}
+
+std::string Pcie(const detect::DetectedGpu& g) {
+  if (!g.pcie_gen && !g.pcie_width) return "unknown";
+  return (g.pcie_gen ? fmt::format("gen{}", *g.pcie_gen) : std::string("gen?")) +
+         (g.pcie_width ? fmt::format(" x{}", *g.pcie_width) : std::string());
+}
+
+std::string Catalog(const detect::GpuMatch& m) {
+  if (m.id.empty()) return "(none)";
+  return m.exact ? m.id : m.id + " (nearest)";
+}
+
+template <typename T>
+nlohmann::json Opt(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+std::string OrUnknown(const std::string& s) { return s.empty() ? "unknown" : s; }
+
+}  // namespace
+
+std::string DetectText(const DetectView& v, bool md) {
+  std::string out;
+  if (v.report.gpus.empty()) {
+    out += md ? "**No GPU detected.**\n\n" : "No GPU detected.\n";
+    for (const auto& t : v.report.tried) out += Bullet(t, md);
+    out += md ? "\n" : "";
+    out += "Estimates still work: name a GPU with --gpu (see `gpu-advisor gpus list`).\n";
+    return out;
+  }
+  out += fmt::format("{} GPU(s) found by {}\n", v.report.gpus.size(), v.report.source);
+  if (md) out += "\n";
+  std::vector<TableRow> rows{
+      {"#", "name", "catalog", "memory", "free", "power limit", "PCIe", "driver", "CUDA"}};
+  for (size_t i = 0; i < v.report.gpus.size(); ++i) {
+    const auto& g = v.report.gpus[i];
+    rows.push_back({std::to_string(g.index), g.name, Catalog(v.matches[i]),
+                    Gib(g.memory_total_bytes), Gib(g.memory_free_bytes),
+                    g.power_limit_w ? fmt::format("{:g} W", *g.power_limit_w) : "unknown", Pcie(g),
+                    OrUnknown(g.driver), OrUnknown(g.cuda_version)});
+  }
+  out += RenderTable(rows, md, {1, 2, 6, 7, 8});
+  bool heading = false;
+  for (size_t i = 0; i < v.matches.size(); ++i)
+    for (const auto& d : v.matches[i].differences) {
+      if (!heading) out += SectionHeading("Differences from the catalog", md);
+      heading = true;
+      out += Bullet(fmt::format("GPU {}: {}", v.report.gpus[i].index, d), md);
+    }
+  return out;
+}
+
+nlohmann::json DetectJson(const DetectView& v) {
+  nlohmann::json gpus = nlohmann::json::array();
+  for (size_t i = 0; i < v.report.gpus.size(); ++i) {
+    const auto& g = v.report.gpus[i];
+    const auto& m = v.matches[i];
+    gpus.push_back({{"index", g.index},
+                    {"name", g.name},
+                    {"vendor", g.vendor},
+                    {"catalog_id", m.id.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.id)},
+                    {"exact_match", m.exact},
+                    {"differences", m.differences},
+                    {"memory_total_bytes", Opt(g.memory_total_bytes)},
+                    {"memory_free_bytes", Opt(g.memory_free_bytes)},
+                    {"power_limit_w", Opt(g.power_limit_w)},
+                    {"pcie_gen", Opt(g.pcie_gen)},
+                    {"pcie_width", Opt(g.pcie_width)},
+                    {"driver", g.driver},
+                    {"cuda_version", g.cuda_version},
+                    {"mig_profile", g.mig_profile},
+                    {"source", g.source}});
+  }
+  return {{"schema_version", kJsonSchemaVersion},
+          {"source", v.report.source},
+          {"gpus", std::move(gpus)},
+          {"tried", v.report.tried}};
+}
+
+std::string DetectCsv(const DetectView& v) {
+  std::string out =
+      "index,name,vendor,catalog_id,exact_match,memory_total_bytes,memory_free_bytes,"
+      "power_limit_w,pcie_gen,pcie_width,driver,cuda_version,mig_profile,source\n";
+  auto num = [](const auto& o) { return o ? fmt::format("{}", *o) : std::string(); };
+  for (size_t i = 0; i < v.report.gpus.size(); ++i) {
+    const auto& g = v.report.gpus[i];
+    const auto& m = v.matches[i];
+    out +=
+        fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", g.index, CsvField(g.name),
+                    g.vendor, m.id, m.exact ? "true" : "false", num(g.memory_total_bytes),
+                    num(g.memory_free_bytes), num(g.power_limit_w), num(g.pcie_gen),
+                    num(g.pcie_width), CsvField(g.driver), g.cuda_version, g.mig_profile, g.source);
+  }
+  return out;
+}
+
+std::string ProbeComparisonText(const std::string& gpu_id,
+                                const std::vector<detect::MeasuredVsPeak>& rows, bool md) {
+  std::vector<TableRow> t{{"measured", "value", "catalog peak (" + gpu_id + ")", "ratio"}};
+  for (const auto& r : rows)
+    t.push_back({r.what, fmt::format("{:.1f} {}", r.measured, r.unit),
+                 r.peak ? fmt::format("{:g} {}", *r.peak, r.unit) : "-",
+                 r.ratio ? fmt::format("{:.0f}%", *r.ratio * 100) : "-"});
+  return RenderTable(t, md);
+}
+
+}  // namespace gpuadv::report
