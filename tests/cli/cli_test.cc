@@ -35,12 +35,12 @@ TEST(Cli, EstimateDefaultScenarioJsonHasContractFields) {
   for (const char* k : {"peak_allocated_bytes", "peak_reserved_bytes", "per_gpu_bytes",
                         "capacity_bytes", "fits", "breakdown_bytes"})
     EXPECT_TRUE(j["memory"].contains(k)) << k;
-  for (const char* k : {"weights", "gradients", "optimizer", "activations", "logits", "runtime",
-                        "fragmentation"})
+  for (const char* k :
+       {"weights", "gradients", "optimizer", "activations", "logits", "runtime", "fragmentation"})
     EXPECT_TRUE(j["memory"]["breakdown_bytes"].contains(k)) << k;
-  for (const char* k : {"step_time_s", "tokens_per_s", "tokens_per_s_per_gpu", "samples_per_s",
-                        "model_flops_per_token", "tflops_per_gpu", "mfu", "bottleneck",
-                        "breakdown_s"})
+  for (const char* k :
+       {"step_time_s", "tokens_per_s", "tokens_per_s_per_gpu", "samples_per_s",
+        "model_flops_per_token", "tflops_per_gpu", "mfu", "bottleneck", "breakdown_s"})
     EXPECT_TRUE(j["throughput"].contains(k)) << k;
 }
 
@@ -161,9 +161,9 @@ TEST(Cli, ExportWritesEachEngineConfig) {
     const char* engine;
     const char* key;
   };
-  for (const Want& w : {Want{"deepspeed", "zero_optimization"},
-                        Want{"accelerate-fsdp", "fsdp_config"}, Want{"torchrun", "torchrun"},
-                        Want{"megatron", "--tensor-model-parallel-size"}}) {
+  for (const Want& w :
+       {Want{"deepspeed", "zero_optimization"}, Want{"accelerate-fsdp", "fsdp_config"},
+        Want{"torchrun", "torchrun"}, Want{"megatron", "--tensor-model-parallel-size"}}) {
     RunResult r = Exec("export " + kPlanScenario + " --engine " + w.engine);
     EXPECT_EQ(r.rc, 0) << w.engine << "\n" << r.out.substr(0, 400);
     EXPECT_NE(r.out.find(w.key), std::string::npos) << w.engine << "\n" << r.out.substr(0, 600);

@@ -85,8 +85,9 @@ void AddLocalFlags(CLI::App* cmd, ScenarioInput* in) {
 // The whole front end; main() below only forwards, so the CLI fuzzer (fuzz/cli_fuzzer.cc,
 // which compiles this file with GPUADV_CLI_NO_MAIN) runs exactly what the binary runs.
 int gpuadv::cli::Main(int argc, const char* const* argv) {
-  CLI::App app{"gpu-advisor: will this training job fit, how fast, what will it cost, and "
-               "which GPU to get"};
+  CLI::App app{
+      "gpu-advisor: will this training job fit, how fast, what will it cost, and "
+      "which GPU to get"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "gpu-advisor 0.1.0");
   GlobalOptions g;
@@ -94,18 +95,21 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
   app.add_option("--format", format, "table | json | csv | markdown")
       ->check(CLI::IsMember({"table", "json", "csv", "markdown"}))
       ->capture_default_str();
-  app.add_option("--catalog", g.catalog_files, "YAML/JSON file adding or overriding GPUs, models, offers");
+  app.add_option("--catalog", g.catalog_files,
+                 "YAML/JSON file adding or overriding GPUs, models, offers");
   app.add_flag("--explain", g.explain, "print the basis of each estimate");
   app.fallthrough();
 
   ScenarioInput est_in;
   auto* est = app.add_subcommand("estimate", "memory, speed, time and cost of one scenario");
-  est->add_option("scenario", est_in.file, "scenario file (YAML or JSON); default: the embedded one");
+  est->add_option("scenario", est_in.file,
+                  "scenario file (YAML or JSON); default: the embedded one");
   AddScenarioFlags(est, &est_in);
   AddLocalFlags(est, &est_in);
 
   ScenarioInput rec_in;
-  auto* rec = app.add_subcommand("recommend", "rank GPUs for a scenario (default: embedded scenario)");
+  auto* rec =
+      app.add_subcommand("recommend", "rank GPUs for a scenario (default: embedded scenario)");
   rec->add_option("scenario", rec_in.file, "scenario file (YAML or JSON)");
   AddScenarioFlags(rec, &rec_in);
   gpuadv::cli::RecommendOptions rec_opt;
@@ -153,12 +157,14 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
 
   std::string models_action = "list", models_id;
   auto* models = app.add_subcommand("models", "list or show catalog models");
-  models->add_option("action", models_action, "list | show")->check(CLI::IsMember({"list", "show"}));
+  models->add_option("action", models_action, "list | show")
+      ->check(CLI::IsMember({"list", "show"}));
   models->add_option("id", models_id, "model id (for show)");
 
   std::string cases_file;
   bool core_only = false;
-  auto* val = app.add_subcommand("validate", "replay published measurements: predicted vs measured");
+  auto* val =
+      app.add_subcommand("validate", "replay published measurements: predicted vs measured");
   val->add_option("--cases", cases_file, "cases file (JSON Lines); default: the embedded copy");
   val->add_flag("--core", core_only, "only the balanced core subset");
 

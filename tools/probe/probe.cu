@@ -23,9 +23,9 @@
 #include <dlfcn.h>
 
 #include <algorithm>
-#include <cstdarg>
 #include <chrono>
 #include <cmath>
+#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -35,14 +35,14 @@
 #include <string>
 #include <vector>
 
-#define CK(x)                                                                        \
-  do {                                                                               \
-    cudaError_t e_ = (x);                                                            \
-    if (e_ != cudaSuccess) {                                                         \
-      std::fprintf(stderr, "CUDA error %s at %s:%d: %s\n", cudaGetErrorName(e_),     \
-                   __FILE__, __LINE__, cudaGetErrorString(e_));                      \
-      std::exit(1);                                                                  \
-    }                                                                                \
+#define CK(x)                                                                              \
+  do {                                                                                     \
+    cudaError_t e_ = (x);                                                                  \
+    if (e_ != cudaSuccess) {                                                               \
+      std::fprintf(stderr, "CUDA error %s at %s:%d: %s\n", cudaGetErrorName(e_), __FILE__, \
+                   __LINE__, cudaGetErrorString(e_));                                      \
+      std::exit(1);                                                                        \
+    }                                                                                      \
   } while (0)
 
 static void plog(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -146,9 +146,13 @@ __device__ __forceinline__ float urand(uint64_t i, uint64_t seed) {  // [-1, 1)
 template <typename T>
 __device__ __forceinline__ T from_float(float f);
 template <>
-__device__ __forceinline__ float from_float<float>(float f) { return f; }
+__device__ __forceinline__ float from_float<float>(float f) {
+  return f;
+}
 template <>
-__device__ __forceinline__ __half from_float<__half>(float f) { return __float2half(f); }
+__device__ __forceinline__ __half from_float<__half>(float f) {
+  return __float2half(f);
+}
 template <>
 __device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float f) {
   return __float2bfloat16(f);
@@ -175,20 +179,28 @@ __global__ void copy_kernel(const int4* __restrict__ src, int4* __restrict__ dst
 enum class DT { BF16, FP16, TF32, FP8, FP8_FASTACC };
 static const char* dt_name(DT d) {
   switch (d) {
-    case DT::BF16: return "bf16";
-    case DT::FP16: return "fp16";
-    case DT::TF32: return "tf32";
-    case DT::FP8: return "fp8_e4m3";
-    case DT::FP8_FASTACC: return "fp8_e4m3_fastacc";
+    case DT::BF16:
+      return "bf16";
+    case DT::FP16:
+      return "fp16";
+    case DT::TF32:
+      return "tf32";
+    case DT::FP8:
+      return "fp8_e4m3";
+    case DT::FP8_FASTACC:
+      return "fp8_e4m3_fastacc";
   }
   return "?";
 }
 static size_t in_bytes(DT d) {
   switch (d) {
     case DT::BF16:
-    case DT::FP16: return 2;
-    case DT::TF32: return 4;
-    default: return 1;
+    case DT::FP16:
+      return 2;
+    case DT::TF32:
+      return 4;
+    default:
+      return 1;
   }
 }
 static size_t out_bytes(DT d) { return d == DT::TF32 ? 4 : 2; }
@@ -225,7 +237,9 @@ static void fill_any(void* p, size_t n, DT d, uint64_t seed, bool is_input) {
       case DT::FP16:
         fill_random<__half><<<blocks, threads>>>((__half*)p, n, seed, 1.0f);
         break;
-      case DT::TF32: fill_random<float><<<blocks, threads>>>((float*)p, n, seed, 1.0f); break;
+      case DT::TF32:
+        fill_random<float><<<blocks, threads>>>((float*)p, n, seed, 1.0f);
+        break;
       default:
         fill_random<__nv_fp8_e4m3><<<blocks, threads>>>((__nv_fp8_e4m3*)p, n, seed, 1.0f);
     }
@@ -236,10 +250,14 @@ static void fill_any(void* p, size_t n, DT d, uint64_t seed, bool is_input) {
 static float host_val(const void* p, size_t i, DT d, bool is_input) {
   if (is_input) {
     switch (d) {
-      case DT::BF16: return __bfloat162float(((const __nv_bfloat16*)p)[i]);
-      case DT::FP16: return __half2float(((const __half*)p)[i]);
-      case DT::TF32: return ((const float*)p)[i];
-      default: return (float)(((const __nv_fp8_e4m3*)p)[i]);
+      case DT::BF16:
+        return __bfloat162float(((const __nv_bfloat16*)p)[i]);
+      case DT::FP16:
+        return __half2float(((const __half*)p)[i]);
+      case DT::TF32:
+        return ((const float*)p)[i];
+      default:
+        return (float)(((const __nv_fp8_e4m3*)p)[i]);
     }
   }
   if (d == DT::TF32) return ((const float*)p)[i];
@@ -247,14 +265,13 @@ static float host_val(const void* p, size_t i, DT d, bool is_input) {
   return __bfloat162float(((const __nv_bfloat16*)p)[i]);
 }
 
-#define LTCK(x)                                                   \
-  do {                                                            \
-    cublasStatus_t s_ = (x);                                      \
-    if (s_ != CUBLAS_STATUS_SUCCESS) {                            \
-      r.why = std::string(#x).substr(0, 40) + " -> status " +     \
-              std::to_string((int)s_);                            \
-      goto cleanup;                                               \
-    }                                                             \
+#define LTCK(x)                                                                        \
+  do {                                                                                 \
+    cublasStatus_t s_ = (x);                                                           \
+    if (s_ != CUBLAS_STATUS_SUCCESS) {                                                 \
+      r.why = std::string(#x).substr(0, 40) + " -> status " + std::to_string((int)s_); \
+      goto cleanup;                                                                    \
+    }                                                                                  \
   } while (0)
 
 static GemmResult run_gemm(cublasLtHandle_t lt, DT dt, Shape s, void* ws, size_t ws_bytes,
@@ -293,10 +310,22 @@ static GemmResult run_gemm(cublasLtHandle_t lt, DT dt, Shape s, void* ws, size_t
   int reps = 1;
 
   switch (dt) {
-    case DT::BF16: at = CUDA_R_16BF; ot = CUDA_R_16BF; break;
-    case DT::FP16: at = CUDA_R_16F; ot = CUDA_R_16F; break;
-    case DT::TF32: at = CUDA_R_32F; ot = CUDA_R_32F; break;
-    default: at = CUDA_R_8F_E4M3; ot = CUDA_R_16BF; break;
+    case DT::BF16:
+      at = CUDA_R_16BF;
+      ot = CUDA_R_16BF;
+      break;
+    case DT::FP16:
+      at = CUDA_R_16F;
+      ot = CUDA_R_16F;
+      break;
+    case DT::TF32:
+      at = CUDA_R_32F;
+      ot = CUDA_R_32F;
+      break;
+    default:
+      at = CUDA_R_8F_E4M3;
+      ot = CUDA_R_16BF;
+      break;
   }
 
   for (int i = 0; i < sets; i++) {
@@ -337,12 +366,12 @@ static GemmResult run_gemm(cublasLtHandle_t lt, DT dt, Shape s, void* ws, size_t
   CK(cudaEventCreate(&e1));
   // warm-up (also validates the call)
   for (int i = 0; i < 2; i++)
-    LTCK(cublasLtMatmul(lt, op, &alpha, A[i % sets], la, B[i % sets], lb, &beta, Cm[i % sets],
-                        lc, Cm[i % sets], lc, &heur.algo, ws, ws_bytes, 0));
+    LTCK(cublasLtMatmul(lt, op, &alpha, A[i % sets], la, B[i % sets], lb, &beta, Cm[i % sets], lc,
+                        Cm[i % sets], lc, &heur.algo, ws, ws_bytes, 0));
   CK(cudaDeviceSynchronize());
   CK(cudaEventRecord(e0));
-  LTCK(cublasLtMatmul(lt, op, &alpha, A[0], la, B[0], lb, &beta, Cm[0], lc, Cm[0], lc,
-                      &heur.algo, ws, ws_bytes, 0));
+  LTCK(cublasLtMatmul(lt, op, &alpha, A[0], la, B[0], lb, &beta, Cm[0], lc, Cm[0], lc, &heur.algo,
+                      ws, ws_bytes, 0));
   CK(cudaEventRecord(e1));
   CK(cudaEventSynchronize(e1));
   CK(cudaEventElapsedTime(&one_ms, e0, e1));
@@ -442,8 +471,9 @@ static BwResult time_bw(F&& f, size_t bytes_per_call, int iters) {
 }
 
 static std::string bw_json(const BwResult& b) {
-  return "{\"gb_per_s_median\": " + jnum(b.gbs_median, 1) + ", \"gb_per_s_max\": " +
-         jnum(b.gbs_max, 1) + ", \"bytes_per_call\": " + std::to_string(b.bytes) + "}";
+  return "{\"gb_per_s_median\": " + jnum(b.gbs_median, 1) +
+         ", \"gb_per_s_max\": " + jnum(b.gbs_max, 1) +
+         ", \"bytes_per_call\": " + std::to_string(b.bytes) + "}";
 }
 
 // ----------------------------------------------------------------------------- main
@@ -454,13 +484,19 @@ int main(int argc, char** argv) {
   double target_ms = 40.0;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
-    if (a == "--out" && i + 1 < argc) out_path = argv[++i];
-    else if (a == "--device" && i + 1 < argc) dev = std::atoi(argv[++i]);
-    else if (a == "--quick") quick = true;
-    else if (a == "--no-gemm") no_gemm = true;
-    else if (a == "--target-ms" && i + 1 < argc) target_ms = std::atof(argv[++i]);
+    if (a == "--out" && i + 1 < argc)
+      out_path = argv[++i];
+    else if (a == "--device" && i + 1 < argc)
+      dev = std::atoi(argv[++i]);
+    else if (a == "--quick")
+      quick = true;
+    else if (a == "--no-gemm")
+      no_gemm = true;
+    else if (a == "--target-ms" && i + 1 < argc)
+      target_ms = std::atof(argv[++i]);
     else if (a == "-h" || a == "--help") {
-      std::printf("usage: probe [--out FILE] [--device N] [--quick] [--no-gemm] [--target-ms MS]\n");
+      std::printf(
+          "usage: probe [--out FILE] [--device N] [--quick] [--no-gemm] [--target-ms MS]\n");
       return 0;
     } else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
@@ -502,19 +538,17 @@ int main(int argc, char** argv) {
 
   std::ostringstream js;
   js << "{\n  \"tool\": \"gpu-advisor probe\", \"version\": 1,\n";
-  js << "  \"device\": {\"index\": " << dev << ", \"name\": " << jstr(p.name)
-     << ", \"cc\": \"" << p.major << "." << p.minor << "\", \"sm_count\": "
-     << p.multiProcessorCount << ", \"memory_bytes\": " << p.totalGlobalMem
-     << ", \"l2_bytes\": " << p.l2CacheSize << ", \"pci_bus_id\": " << jstr(bus)
-     << ", \"memory_bus_width_bits\": " << busw << ", \"sm_clock_max_khz_cuda\": " << clk_khz
-     << ", \"mem_clock_max_khz_cuda\": " << memclk_khz << ", \"device_count\": " << ndev
-     << "},\n";
+  js << "  \"device\": {\"index\": " << dev << ", \"name\": " << jstr(p.name) << ", \"cc\": \""
+     << p.major << "." << p.minor << "\", \"sm_count\": " << p.multiProcessorCount
+     << ", \"memory_bytes\": " << p.totalGlobalMem << ", \"l2_bytes\": " << p.l2CacheSize
+     << ", \"pci_bus_id\": " << jstr(bus) << ", \"memory_bus_width_bits\": " << busw
+     << ", \"sm_clock_max_khz_cuda\": " << clk_khz << ", \"mem_clock_max_khz_cuda\": " << memclk_khz
+     << ", \"device_count\": " << ndev << "},\n";
   js << "  \"software\": {\"driver\": " << jstr(nvml.driver_version())
      << ", \"cuda_driver_api\": " << drv_ver << ", \"cuda_runtime\": " << rt_ver
      << ", \"cublaslt\": " << (long)cublasLtGetVersion() << "},\n";
-  js << "  \"clocks_mhz\": {\"sm_before\": " << sm_clk_idle << ", \"mem_before\": "
-     << mem_clk_idle << ", \"sm_max\": " << nvml.get_clock(1, true)
-     << ", \"mem_max\": " << nvml.get_clock(2, true)
+  js << "  \"clocks_mhz\": {\"sm_before\": " << sm_clk_idle << ", \"mem_before\": " << mem_clk_idle
+     << ", \"sm_max\": " << nvml.get_clock(1, true) << ", \"mem_max\": " << nvml.get_clock(2, true)
      << ", \"power_limit_w\": "
      << (nvml.power_limit_mw() >= 0 ? jnum(nvml.power_limit_mw() / 1000.0, 1) : "null");
 
@@ -568,8 +602,7 @@ int main(int argc, char** argv) {
           GemmResult r = run_gemm(lt, d, s, ws, ws_bytes, target_ms, check);
           if (r.ok)
             plog("[gemm] %-16s %6ld x %6ld x %6ld  %8.1f TFLOP/s (max %.1f)  %.3f ms  %s%s\n",
-                 dt_name(d), s.m, s.n, s.k, r.tflops_median, r.tflops_max, r.ms_median,
-                 s.label,
+                 dt_name(d), s.m, s.n, s.k, r.tflops_median, r.tflops_max, r.ms_median, s.label,
                  std::isfinite(r.check_rel_err)
                      ? (std::string("  check rel err ") + jnum(r.check_rel_err, 6)).c_str()
                      : "");
@@ -594,9 +627,9 @@ int main(int argc, char** argv) {
        << ", \"ok\": " << (r.ok ? "true" : "false");
     if (r.ok)
       js << ", \"tflops_median\": " << jnum(r.tflops_median, 1)
-         << ", \"tflops_max\": " << jnum(r.tflops_max, 1) << ", \"ms_median\": "
-         << jnum(r.ms_median, 4) << ", \"reps\": " << r.reps << ", \"input_sets\": " << r.sets
-         << ", \"check_rel_err\": " << jnum(r.check_rel_err, 6);
+         << ", \"tflops_max\": " << jnum(r.tflops_max, 1)
+         << ", \"ms_median\": " << jnum(r.ms_median, 4) << ", \"reps\": " << r.reps
+         << ", \"input_sets\": " << r.sets << ", \"check_rel_err\": " << jnum(r.check_rel_err, 6);
     else
       js << ", \"why\": " << jstr(r.why);
     js << "}";
@@ -628,11 +661,8 @@ int main(int argc, char** argv) {
     CK(cudaMemset(dst, 0, bytes));
     size_t n16 = bytes / 16;
     int blocks = p.multiProcessorCount * 8;
-    BwResult k = time_bw(
-        [&] {
-          copy_kernel<<<blocks, 512>>>((const int4*)src, (int4*)dst, n16);
-        },
-        2 * bytes, 10);
+    BwResult k = time_bw([&] { copy_kernel<<<blocks, 512>>>((const int4*)src, (int4*)dst, n16); },
+                         2 * bytes, 10);
     BwResult m = time_bw([&] { CK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice)); },
                          2 * bytes, 10);
     plog("[hbm] copy kernel %.0f GB/s (max %.0f), cudaMemcpy D2D %.0f GB/s (read+write)\n",
@@ -652,10 +682,10 @@ int main(int argc, char** argv) {
     std::string host_json;
     if (cudaMallocHost(&hp, bytes) == cudaSuccess) {
       std::memset(hp, 1, bytes);
-      BwResult h2d = time_bw([&] { CK(cudaMemcpyAsync(d, hp, bytes, cudaMemcpyHostToDevice)); },
-                             bytes, 8);
-      BwResult d2h = time_bw([&] { CK(cudaMemcpyAsync(hp, d, bytes, cudaMemcpyDeviceToHost)); },
-                             bytes, 8);
+      BwResult h2d =
+          time_bw([&] { CK(cudaMemcpyAsync(d, hp, bytes, cudaMemcpyHostToDevice)); }, bytes, 8);
+      BwResult d2h =
+          time_bw([&] { CK(cudaMemcpyAsync(hp, d, bytes, cudaMemcpyDeviceToHost)); }, bytes, 8);
       plog("[pcie] pinned H2D %.1f GB/s, D2H %.1f GB/s\n", h2d.gbs_median, d2h.gbs_median);
       host_json += "\"h2d_pinned\": " + bw_json(h2d) + ", \"d2h_pinned\": " + bw_json(d2h);
       CK(cudaFreeHost(hp));
@@ -664,10 +694,10 @@ int main(int argc, char** argv) {
       host_json += "\"h2d_pinned\": null, \"d2h_pinned\": null";
     }
     std::vector<unsigned char> pg(bytes, 1);
-    BwResult ph2d = time_bw([&] { CK(cudaMemcpy(d, pg.data(), bytes, cudaMemcpyHostToDevice)); },
-                            bytes, 4);
-    BwResult pd2h = time_bw([&] { CK(cudaMemcpy(pg.data(), d, bytes, cudaMemcpyDeviceToHost)); },
-                            bytes, 4);
+    BwResult ph2d =
+        time_bw([&] { CK(cudaMemcpy(d, pg.data(), bytes, cudaMemcpyHostToDevice)); }, bytes, 4);
+    BwResult pd2h =
+        time_bw([&] { CK(cudaMemcpy(pg.data(), d, bytes, cudaMemcpyDeviceToHost)); }, bytes, 4);
     plog("[pcie] pageable H2D %.1f GB/s, D2H %.1f GB/s\n", ph2d.gbs_median, pd2h.gbs_median);
     host_json += ", \"h2d_pageable\": " + bw_json(ph2d) + ", \"d2h_pageable\": " + bw_json(pd2h);
     js << "  \"host_device\": {" << host_json << "},\n";
@@ -718,8 +748,7 @@ int main(int argc, char** argv) {
     }
     js << "],\n";
   }
-  double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   js << "  \"sm_clock_mhz_end\": " << nvml.get_clock(1, false) << ",\n";
   js << "  \"elapsed_s\": " << jnum(secs, 1) << "\n}\n";
 

@@ -37,12 +37,11 @@ const T& FindOrThrow(const std::vector<T>& items, std::string_view name, std::st
     names.push_back(it.id);
     for (const auto& a : it.aliases) names.push_back(a);
   }
-  std::string accepted = std::string("a catalog ") + what + " id (see `gpu-advisor " + what +
-                         "s list`)";
+  std::string accepted =
+      std::string("a catalog ") + what + " id (see `gpu-advisor " + what + "s list`)";
   std::string hint = DidYouMean(name, names);
   if (!hint.empty()) accepted += "; " + hint;
-  throw InputError(std::string(field), std::string(name), accepted,
-                   std::string("unknown ") + what);
+  throw InputError(std::string(field), std::string(name), accepted, std::string("unknown ") + what);
 }
 
 template <typename T>

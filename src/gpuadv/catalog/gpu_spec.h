@@ -10,8 +10,8 @@ namespace gpuadv::catalog {
 /// convert with the accessors below, never by hand. Unknown figures are nullopt and
 /// print as "unknown" (DESIGN.md data rules).
 struct GpuSpec {
-  std::string id;    // e.g. "rtx-4090" (reference ids)
-  std::string name;  // "GeForce RTX 4090"
+  std::string id;            // e.g. "rtx-4090" (reference ids)
+  std::string name;          // "GeForce RTX 4090"
   std::string vendor;        // "nvidia" | "amd" | "intel" (lower case)
   std::string segment;       // "consumer" | "workstation" | "datacenter"
   std::string architecture;  // "Ampere", "Hopper", "Ada Lovelace", "CDNA3", ...
@@ -48,7 +48,7 @@ struct GpuSpec {
   std::string power_connectors;  // "1x 16-pin (12VHPWR)", ...
   std::optional<int> pcie_gen;
   std::optional<int> pcie_lanes;
-  std::string form_factor;  // "PCIe dual-slot", "SXM5", "OAM", ...
+  std::string form_factor;           // "PCIe dual-slot", "SXM5", "OAM", ...
   std::optional<double> slot_width;  // physical slots a PCIe card occupies; nullopt for SXM/OAM
   std::string gpu_interconnect;      // "NVLink 4", "none", ...
   std::optional<double> interconnect_bw_gbs_bidir;
@@ -63,7 +63,7 @@ struct GpuSpec {
   std::string cloud_price_source;
 
   // Software
-  std::vector<std::string> software;  // "CUDA", "ROCm", "oneAPI", "SynapseAI"
+  std::vector<std::string> software;    // "CUDA", "ROCm", "oneAPI", "SynapseAI"
   std::vector<std::string> frameworks;  // "pytorch", "tensorflow", "jax", "onnxruntime"
   std::string cuda_cc_or_target;
   std::optional<bool> bf16_support;

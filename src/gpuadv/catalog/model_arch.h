@@ -69,9 +69,9 @@ struct ModelArch {
   int layers = 0;
   int hidden = 0;
   int heads = 0;
-  int kv_heads = 0;   // GQA when < heads
-  int head_dim = 0;   // default hidden / heads
-  int ffn = 0;        // dense MLP intermediate size
+  int kv_heads = 0;  // GQA when < heads
+  int head_dim = 0;  // default hidden / heads
+  int ffn = 0;       // dense MLP intermediate size
   int vocab = 0;
   int max_seq_len = 0;
   MlpKind mlp = MlpKind::kSwiGlu;
@@ -95,10 +95,10 @@ struct ModelArch {
   // Diffusion pipelines: components; the denoiser is the trained network.
   DenoiserType denoiser_type = DenoiserType::kTransformer;
   std::vector<ModelComponent> components;
-  int latent_channels = 4;   // 4 SD/SDXL, 16 SD3/FLUX
-  int patch_size = 2;        // DiT patch size on the latent
+  int latent_channels = 4;  // 4 SD/SDXL, 16 SD3/FLUX
+  int patch_size = 2;       // DiT patch size on the latent
   int default_resolution = 512;
-  int text_tokens = 0;       // text tokens joined into attention (MMDiT/FLUX)
+  int text_tokens = 0;  // text tokens joined into attention (MMDiT/FLUX)
 
   /// Counts and linears computed once (PrepareDerived in param_count.h), so the
   /// estimators' inner loop does not recount; ignored when the shape changed since.

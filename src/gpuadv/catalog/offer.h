@@ -12,11 +12,11 @@ struct Offer {
   std::string kind;      // "hyperscaler" | "gpu-cloud" | "marketplace"
   std::string gpu;       // catalog GPU id
   int gpus_per_instance = 1;
-  std::string interconnect;  // "nvlink" | "pcie" | "sxm-nvswitch"
+  std::string interconnect;   // "nvlink" | "pcie" | "sxm-nvswitch"
   double usd_per_gpu_hr = 0;  // on-demand
   std::optional<double> spot_usd_per_gpu_hr;
   std::optional<double> network_gbps;  // per GPU, for multi-node instances
-  std::string as_of;  // ISO date or "YYYY-MM"
+  std::string as_of;                   // ISO date or "YYYY-MM"
   std::vector<std::string> sources;
   std::string notes;
   bool verified = false;

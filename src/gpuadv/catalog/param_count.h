@@ -12,20 +12,20 @@ struct LinearShape {
   std::string name;
   long long d_in = 0;
   long long d_out = 0;
-  int copies = 1;  // experts for MoE MLP modules (all experts), 1 otherwise
+  int copies = 1;         // experts for MoE MLP modules (all experts), 1 otherwise
   int active_copies = 1;  // experts used per token
 };
 
 /// Parameter counts (MODELLING §1; Megatron theoretical_memory_usage.py decomposition).
 struct ParamCounts {
-  double total = 0;         // all parameters
-  double active = 0;        // per token (MoE: k_e experts); = total for dense
-  double embedding = 0;     // input embedding table (V x h)
-  double lm_head = 0;       // output projection (0 when tied)
-  double position = 0;      // learned position embeddings
-  double per_layer = 0;     // one (average) layer incl. norms and biases
+  double total = 0;      // all parameters
+  double active = 0;     // per token (MoE: k_e experts); = total for dense
+  double embedding = 0;  // input embedding table (V x h)
+  double lm_head = 0;    // output projection (0 when tied)
+  double position = 0;   // learned position embeddings
+  double per_layer = 0;  // one (average) layer incl. norms and biases
   double per_layer_active = 0;
-  double layer_linear = 0;  // weights of the linear modules of one layer (all experts)
+  double layer_linear = 0;    // weights of the linear modules of one layer (all experts)
   double largest_linear = 0;  // biggest single weight matrix (dequant / gather buffers)
   double non_embedding = 0;   // total - embedding - position (PaLM 6N convention)
 };
@@ -39,9 +39,9 @@ ParamCounts CountParams(const ModelArch& m);
 
 /// The shape fields the counts depend on; a cache is valid while they are unchanged.
 struct ShapeKey {
-  int kind = 0, layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, ffn = 0,
-      vocab = 0, max_seq_len = 0, mlp = 0, norm = 0, position = 0, experts = 0,
-      experts_active = 0, moe_ffn = 0, shared_expert_ffn = 0, moe_layer_freq = 0;
+  int kind = 0, layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, ffn = 0, vocab = 0,
+      max_seq_len = 0, mlp = 0, norm = 0, position = 0, experts = 0, experts_active = 0,
+      moe_ffn = 0, shared_expert_ffn = 0, moe_layer_freq = 0;
   bool bias = false, tied = false;
   double params = 0;
   static ShapeKey Of(const ModelArch& m);

@@ -47,11 +47,11 @@ struct MemoryResult {
   double capacity_bytes = 0;
   MemoryBreakdown breakdown;
   Fit fit = Fit::kFits;
-  double low_bytes = 0;   // uncertainty range of per_gpu_bytes (C15)
+  double low_bytes = 0;  // uncertainty range of per_gpu_bytes (C15)
   double high_bytes = 0;
-  double host_ram_bytes = 0;        // host memory the job needs (offload, loading)
-  double paged_state_bytes = 0;     // paged optimizer state in unified memory (outside torch)
-  double trainable_params = 0;      // parameters with gradients (adapters for LoRA)
+  double host_ram_bytes = 0;     // host memory the job needs (offload, loading)
+  double paged_state_bytes = 0;  // paged optimizer state in unified memory (outside torch)
+  double trainable_params = 0;   // parameters with gradients (adapters for LoRA)
   double total_params = 0;
 };
 
@@ -68,7 +68,7 @@ struct ThroughputResult {
   double tokens_per_s = 0;
   double tokens_per_s_per_gpu = 0;
   double samples_per_s = 0;
-  double model_flops_per_token = 0;  // PaLM convention (MFU numerator)
+  double model_flops_per_token = 0;     // PaLM convention (MFU numerator)
   double hardware_flops_per_token = 0;  // executed, incl. recompute
   double tflops_per_gpu = 0;            // model TFLOP/s per GPU
   double mfu = 0;

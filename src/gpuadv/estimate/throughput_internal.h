@@ -5,8 +5,8 @@
 // Contract: every function here is a pure function of its arguments; none allocates or
 // formats strings unless it is handed a non-null Explanation (the planner calls the
 // estimator ~1M times/s with explain == nullptr).
-#include <string>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "gpuadv/catalog/param_count.h"
@@ -58,7 +58,7 @@ struct ModelFigures {
   ModelFigures& operator=(const ModelFigures&) = delete;
 
   catalog::ParamCounts counts;
-  std::span<const catalog::LinearShape> linears;  // one layer's linear modules
+  std::span<const catalog::LinearShape> linears;      // one layer's linear modules
   std::vector<catalog::LinearShape> linears_storage;  // when the model has no cache
   double n_model = 0;                // PaLM N: non-embedding (active) params + lm_head matmul
   double n_head = 0;                 // lm_head matmul weights (V*h) when the model has one, else 0

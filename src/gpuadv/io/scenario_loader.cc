@@ -32,8 +32,7 @@ void ParseLora(Fields f, workload::LoraConfig& l) {
       l.targets = *f.StringList("targets");
       l.all_linear = false;
       if (l.targets.empty())
-        throw InputError(f.Field("targets"), "[]", "all-linear or a list of module names",
-                         "empty");
+        throw InputError(f.Field("targets"), "[]", "all-linear or a list of module names", "empty");
     }
   }
   f.Finish({"rank", "alpha", "dropout", "targets"});
@@ -152,8 +151,7 @@ void ParseParallelism(Fields f, workload::Parallelism& p) {
   if (auto v = f.Integer("shard_group", 0, kMaxGpus)) p.shard_group = static_cast<int>(*v);
   if (auto v = f.Enum("offload", workload::kOffloads)) p.offload = *v;
   if (auto v = f.Bool("sequence_parallel")) p.sequence_parallel = *v;
-  f.Finish({"tp", "pp", "vpp", "cp", "ep", "zero", "shard_group", "offload",
-            "sequence_parallel"});
+  f.Finish({"tp", "pp", "vpp", "cp", "ep", "zero", "shard_group", "offload", "sequence_parallel"});
 }
 
 void ParseSystem(Fields f, workload::System& s) {
@@ -195,7 +193,8 @@ catalog::ModelArch ResolveModel(Fields& root, const catalog::Catalog& cat,
                                 const std::string& base_dir, std::string& model_ref) {
   YAML::Node m = root.Raw("model");
   if (!m.IsDefined() || m.IsNull())
-    throw InputError("model", "missing", "a catalog model id, a path to config.json, or an inline {params: ...}",
+    throw InputError("model", "missing",
+                     "a catalog model id, a path to config.json, or an inline {params: ...}",
                      "required key");
   if (m.IsMap()) {
     model_ref = "inline";
@@ -205,12 +204,12 @@ catalog::ModelArch ResolveModel(Fields& root, const catalog::Catalog& cat,
     return arch;
   }
   if (!m.IsScalar())
-    throw InputError("model", Printable(m), "a catalog model id, a path to config.json, or an inline map",
-                     "expected");
+    throw InputError("model", Printable(m),
+                     "a catalog model id, a path to config.json, or an inline map", "expected");
   model_ref = m.Scalar();
   if (const auto* found = cat.FindModel(model_ref)) return *found;
-  const bool looks_like_path = model_ref.find('/') != std::string::npos ||
-                               model_ref.ends_with(".json");
+  const bool looks_like_path =
+      model_ref.find('/') != std::string::npos || model_ref.ends_with(".json");
   if (looks_like_path) {
     std::filesystem::path p(model_ref);
     if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
@@ -243,8 +242,8 @@ Scenario ParseScenario(const YAML::Node& doc, const catalog::Catalog& cat,
   if (auto f = root.Map("system")) ParseSystem(*f, s.system);
   if (auto f = root.Map("constraints")) ParseConstraints(*f, s.constraints);
   if (auto v = root.Enum("objective", workload::kObjectives)) s.objective = *v;
-  root.Finish({"model", "training", "hardware", "parallelism", "system", "constraints",
-               "objective"});
+  root.Finish(
+      {"model", "training", "hardware", "parallelism", "system", "constraints", "objective"});
   ValidateScenario(s);
   catalog::PrepareDerived(s.model);
   return s;
@@ -297,8 +296,8 @@ void ValidateScenario(const Scenario& s) {
   const long long gpus = s.hardware.TotalGpus();
   const long long mp = static_cast<long long>(p.tp) * p.pp * p.cp;
   if (mp > gpus || gpus % mp != 0)
-    throw InputError("parallelism.tp", std::to_string(p.tp) + "x" + std::to_string(p.pp) + "x" +
-                                           std::to_string(p.cp),
+    throw InputError("parallelism.tp",
+                     std::to_string(p.tp) + "x" + std::to_string(p.pp) + "x" + std::to_string(p.cp),
                      "tp x pp x cp dividing the " + std::to_string(gpus) + " GPUs",
                      "model-parallel size does not divide the GPU count");
   if (m.has_shape()) {
@@ -308,7 +307,8 @@ void ValidateScenario(const Scenario& s) {
                        "does not divide the heads");
     if (p.pp > m.layers)
       throw InputError("parallelism.pp", std::to_string(p.pp),
-                       "at most the model's " + std::to_string(m.layers) + " layers", "too many stages");
+                       "at most the model's " + std::to_string(m.layers) + " layers",
+                       "too many stages");
     if (p.vpp > 1 && m.layers % (p.pp * p.vpp) != 0)
       throw InputError("parallelism.vpp", std::to_string(p.vpp),
                        "pp x vpp dividing the " + std::to_string(m.layers) + " layers",
@@ -344,8 +344,7 @@ void ValidateScenario(const Scenario& s) {
   if (m.max_seq_len > 0 && m.position == catalog::PositionKind::kLearned &&
       s.training.seq_len > m.max_seq_len && m.kind == catalog::ModelKind::kDecoder)
     throw InputError("training.seq_len", std::to_string(s.training.seq_len),
-                     "at most the model's " + std::to_string(m.max_seq_len) +
-                         " learned positions",
+                     "at most the model's " + std::to_string(m.max_seq_len) + " learned positions",
                      "longer than the model supports");
 }
 

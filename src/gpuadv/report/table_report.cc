@@ -17,7 +17,8 @@ std::string Table(const std::vector<Row>& rows, bool markdown) {
   if (rows.empty()) return "";
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& r : rows)
-    for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+    for (size_t i = 0; i < r.size() && i < width.size(); ++i)
+      width[i] = std::max(width[i], r[i].size());
   std::string out;
   for (size_t ri = 0; ri < rows.size(); ++ri) {
     const auto& r = rows[ri];
@@ -62,38 +63,40 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
 
   const double cap = m.capacity_bytes > 0 ? m.capacity_bytes : 1;
   auto share = [&](double b) { return Percent(b / cap, 1); };
-  std::vector<Row> mem = {{"memory per GPU", "bytes", "of capacity"},
-                          {"weights", Bytes(m.breakdown.weights), share(m.breakdown.weights)},
-                          {"gradients", Bytes(m.breakdown.gradients), share(m.breakdown.gradients)},
-                          {"optimizer", Bytes(m.breakdown.optimizer), share(m.breakdown.optimizer)},
-                          {"activations", Bytes(m.breakdown.activations), share(m.breakdown.activations)},
-                          {"logits", Bytes(m.breakdown.logits), share(m.breakdown.logits)},
-                          {"= peak allocated", Bytes(m.peak_allocated_bytes), share(m.peak_allocated_bytes)},
-                          {"fragmentation", Bytes(m.breakdown.fragmentation), share(m.breakdown.fragmentation)},
-                          {"= peak reserved", Bytes(m.peak_reserved_bytes), share(m.peak_reserved_bytes)},
-                          {"runtime (context, NCCL)", Bytes(m.breakdown.runtime), share(m.breakdown.runtime)},
-                          {"= per GPU (nvidia-smi)", Bytes(m.per_gpu_bytes), share(m.per_gpu_bytes)},
-                          {"capacity", Bytes(m.capacity_bytes), "100.0%"}};
+  std::vector<Row> mem = {
+      {"memory per GPU", "bytes", "of capacity"},
+      {"weights", Bytes(m.breakdown.weights), share(m.breakdown.weights)},
+      {"gradients", Bytes(m.breakdown.gradients), share(m.breakdown.gradients)},
+      {"optimizer", Bytes(m.breakdown.optimizer), share(m.breakdown.optimizer)},
+      {"activations", Bytes(m.breakdown.activations), share(m.breakdown.activations)},
+      {"logits", Bytes(m.breakdown.logits), share(m.breakdown.logits)},
+      {"= peak allocated", Bytes(m.peak_allocated_bytes), share(m.peak_allocated_bytes)},
+      {"fragmentation", Bytes(m.breakdown.fragmentation), share(m.breakdown.fragmentation)},
+      {"= peak reserved", Bytes(m.peak_reserved_bytes), share(m.peak_reserved_bytes)},
+      {"runtime (context, NCCL)", Bytes(m.breakdown.runtime), share(m.breakdown.runtime)},
+      {"= per GPU (nvidia-smi)", Bytes(m.per_gpu_bytes), share(m.per_gpu_bytes)},
+      {"capacity", Bytes(m.capacity_bytes), "100.0%"}};
   out += Heading("Memory", md) + Table(mem, md);
-  std::string verdict = m.fit == estimate::Fit::kFits       ? "FITS"
-                        : m.fit == estimate::Fit::kTight    ? "TIGHT (out-of-memory risk)"
-                                                            : "DOES NOT FIT";
+  std::string verdict = m.fit == estimate::Fit::kFits    ? "FITS"
+                        : m.fit == estimate::Fit::kTight ? "TIGHT (out-of-memory risk)"
+                                                         : "DOES NOT FIT";
   out += fmt::format("  {}: {} needed (range {} to {}) of {}\n", verdict, Bytes(m.per_gpu_bytes),
                      Bytes(m.low_bytes), Bytes(m.high_bytes), Bytes(m.capacity_bytes));
   if (m.host_ram_bytes > 0) out += fmt::format("  host RAM needed: {}\n", Bytes(m.host_ram_bytes));
   out += fmt::format("  parameters: {} total, {} trainable\n", Number(m.total_params),
                      Number(m.trainable_params));
 
-  std::vector<Row> thr = {{"throughput", "value"},
-                          {"step time", Duration(t.step_time_s)},
-                          {"tokens/s (all GPUs)", Number(t.tokens_per_s)},
-                          {"tokens/s per GPU", Number(t.tokens_per_s_per_gpu)},
-                          {"range tokens/s per GPU", Number(t.low_tokens_per_s_per_gpu) + " to " +
-                                                         Number(t.high_tokens_per_s_per_gpu)},
-                          {"samples/s", Number(t.samples_per_s, 2)},
-                          {"model TFLOP/s per GPU", Number(t.tflops_per_gpu, 1)},
-                          {"MFU", Percent(t.mfu, 1)},
-                          {"bottleneck", std::string(EnumName(estimate::kBottlenecks, t.bottleneck))}};
+  std::vector<Row> thr = {
+      {"throughput", "value"},
+      {"step time", Duration(t.step_time_s)},
+      {"tokens/s (all GPUs)", Number(t.tokens_per_s)},
+      {"tokens/s per GPU", Number(t.tokens_per_s_per_gpu)},
+      {"range tokens/s per GPU",
+       Number(t.low_tokens_per_s_per_gpu) + " to " + Number(t.high_tokens_per_s_per_gpu)},
+      {"samples/s", Number(t.samples_per_s, 2)},
+      {"model TFLOP/s per GPU", Number(t.tflops_per_gpu, 1)},
+      {"MFU", Percent(t.mfu, 1)},
+      {"bottleneck", std::string(EnumName(estimate::kBottlenecks, t.bottleneck))}};
   out += Heading("Throughput", md) + Table(thr, md);
   std::vector<Row> tb = {{"time per step", "seconds"},
                          {"compute", Duration(t.breakdown_s.compute)},
@@ -103,16 +106,16 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
                          {"offload (exposed)", Duration(t.breakdown_s.offload)}};
   out += Table(tb, md);
 
-  std::vector<Row> tr = {{"training", "value"},
-                         {"tokens", Number(r.training.tokens)},
-                         {"wall time", Duration(r.training.time_s)},
-                         {"GPU-hours", Number(r.training.gpu_hours, 1)},
-                         {"energy", Number(r.training.energy_kwh, 1) + " kWh"},
-                         {"electricity", Usd(r.cost.electricity_usd)},
-                         {"rent", r.cost.rent_price_known
-                                      ? Usd(r.cost.rent_usd) + " (" + r.cost.rent_offer + ")"
-                                      : "unknown (no offer)"},
-                         {"buy GPUs", r.cost.buy_price_known ? Usd(r.cost.buy_usd) : "unknown"}};
+  std::vector<Row> tr = {
+      {"training", "value"},
+      {"tokens", Number(r.training.tokens)},
+      {"wall time", Duration(r.training.time_s)},
+      {"GPU-hours", Number(r.training.gpu_hours, 1)},
+      {"energy", Number(r.training.energy_kwh, 1) + " kWh"},
+      {"electricity", Usd(r.cost.electricity_usd)},
+      {"rent", r.cost.rent_price_known ? Usd(r.cost.rent_usd) + " (" + r.cost.rent_offer + ")"
+                                       : "unknown (no offer)"},
+      {"buy GPUs", r.cost.buy_price_known ? Usd(r.cost.buy_usd) : "unknown"}};
   out += Heading("Time and cost", md) + Table(tr, md);
 
   if (!r.warnings.empty()) {
@@ -135,14 +138,15 @@ std::string EstimateCsvHeader() {
 std::string EstimateCsvRow(const estimate::EstimateResult& r) {
   const auto& m = r.memory;
   const auto& t = r.throughput;
-  return fmt::format("{},{},{:.0f},{:.0f},{:.0f},{:.0f},{},{:.6g},{:.6g},{:.6g},{:.4f},{},{:.6g},{:.6g},{:.6g},{:.2f},{},{}\n",
-                     r.gpu_id, r.gpus, m.per_gpu_bytes, m.peak_allocated_bytes,
-                     m.peak_reserved_bytes, m.capacity_bytes, EnumName(estimate::kFits, m.fit),
-                     t.step_time_s, t.tokens_per_s, t.tokens_per_s_per_gpu, t.mfu,
-                     EnumName(estimate::kBottlenecks, t.bottleneck), r.training.time_s,
-                     r.training.gpu_hours, r.training.energy_kwh, r.cost.electricity_usd,
-                     r.cost.rent_price_known ? fmt::format("{:.2f}", r.cost.rent_usd) : "",
-                     r.cost.buy_price_known ? fmt::format("{:.2f}", r.cost.buy_usd) : "");
+  return fmt::format(
+      "{},{},{:.0f},{:.0f},{:.0f},{:.0f},{},{:.6g},{:.6g},{:.6g},{:.4f},{},{:.6g},{:.6g},{:.6g},{:."
+      "2f},{},{}\n",
+      r.gpu_id, r.gpus, m.per_gpu_bytes, m.peak_allocated_bytes, m.peak_reserved_bytes,
+      m.capacity_bytes, EnumName(estimate::kFits, m.fit), t.step_time_s, t.tokens_per_s,
+      t.tokens_per_s_per_gpu, t.mfu, EnumName(estimate::kBottlenecks, t.bottleneck),
+      r.training.time_s, r.training.gpu_hours, r.training.energy_kwh, r.cost.electricity_usd,
+      r.cost.rent_price_known ? fmt::format("{:.2f}", r.cost.rent_usd) : "",
+      r.cost.buy_price_known ? fmt::format("{:.2f}", r.cost.buy_usd) : "");
 }
 
 }  // namespace gpuadv::report

@@ -278,14 +278,13 @@ std::string ValidationText(const ValidationReport& rep, bool md) {
   out += Heading("By quality", md) + SliceTable(s.by_quality, "quality", md);
   out += Heading("By core subset", md) + SliceTable(s.by_core_subset, "core_subset", md);
   if (s.planner.compared > 0) {
-    std::vector<Row> pl = {{"planner vs published layouts (>= 16 GPUs)", "value"},
-                           {"rows compared", std::to_string(s.planner.compared)},
-                           {"planner at least as fast", std::to_string(s.planner.at_least_as_fast)},
-                           {"published layout fits (our estimate)",
-                            std::to_string(s.planner.published_fits)},
-                           {"at least as fast where it fits",
-                            std::to_string(s.planner.at_least_as_fast_where_fits)},
-                           {"median predicted speedup", fmt::format("{:.2f}x", s.planner.median_speedup)}};
+    std::vector<Row> pl = {
+        {"planner vs published layouts (>= 16 GPUs)", "value"},
+        {"rows compared", std::to_string(s.planner.compared)},
+        {"planner at least as fast", std::to_string(s.planner.at_least_as_fast)},
+        {"published layout fits (our estimate)", std::to_string(s.planner.published_fits)},
+        {"at least as fast where it fits", std::to_string(s.planner.at_least_as_fast_where_fits)},
+        {"median predicted speedup", fmt::format("{:.2f}x", s.planner.median_speedup)}};
     out += Heading("Planner", md) + Table(pl, md);
   }
   out += Heading("Skip reasons", md) + CountTable(s.skip_reasons, "reason", md);
@@ -362,26 +361,26 @@ json ValidationJson(const ValidationReport& rep) {
   for (const auto& g : s.by_source) by_source.push_back(GroupJson(g));
   for (const auto& g : s.by_quality) by_quality.push_back(GroupJson(g));
   for (const auto& g : s.by_core_subset) by_core.push_back(GroupJson(g));
-  json summary = {{"cases", s.cases},
-                  {"evaluated", s.evaluated},
-                  {"skipped", s.skipped},
-                  {"errors", s.errors},
-                  {"error_definition",
-                   "relative error = (predicted - measured) / measured; median and p90 of its "
-                   "absolute value by linear interpolation; mean_signed_error = bias"},
-                  {"skip_reasons", CountsJson(s.skip_reasons, "reason")},
-                  {"error_kinds", CountsJson(s.error_kinds, "kind")},
-                  {"overall", GroupJson(s.overall)},
-                  {"by_source", std::move(by_source)},
-                  {"by_quality", std::move(by_quality)},
-                  {"by_core_subset", std::move(by_core)},
-                  {"planner",
-                   {{"compared", s.planner.compared},
-                    {"at_least_as_fast", s.planner.at_least_as_fast},
-                    {"published_fits", s.planner.published_fits},
-                    {"at_least_as_fast_where_published_fits",
-                     s.planner.at_least_as_fast_where_fits},
-                    {"median_speedup", s.planner.median_speedup}}}};
+  json summary = {
+      {"cases", s.cases},
+      {"evaluated", s.evaluated},
+      {"skipped", s.skipped},
+      {"errors", s.errors},
+      {"error_definition",
+       "relative error = (predicted - measured) / measured; median and p90 of its "
+       "absolute value by linear interpolation; mean_signed_error = bias"},
+      {"skip_reasons", CountsJson(s.skip_reasons, "reason")},
+      {"error_kinds", CountsJson(s.error_kinds, "kind")},
+      {"overall", GroupJson(s.overall)},
+      {"by_source", std::move(by_source)},
+      {"by_quality", std::move(by_quality)},
+      {"by_core_subset", std::move(by_core)},
+      {"planner",
+       {{"compared", s.planner.compared},
+        {"at_least_as_fast", s.planner.at_least_as_fast},
+        {"published_fits", s.planner.published_fits},
+        {"at_least_as_fast_where_published_fits", s.planner.at_least_as_fast_where_fits},
+        {"median_speedup", s.planner.median_speedup}}}};
   return {{"schema_version", report::kJsonSchemaVersion},
           {"cases", std::move(cases)},
           {"summary", std::move(summary)}};

@@ -18,8 +18,8 @@ std::string I(long long v) { return std::to_string(v); }
 void DescribeScenario(const Scenario& s, Explanation& e) {
   const auto& m = s.model;
   std::string model = (m.id.empty() ? s.model_ref : m.id) + " (" +
-                      std::string(EnumName(catalog::kModelKinds, m.kind)) + ", " +
-                      G(m.params) + " params";
+                      std::string(EnumName(catalog::kModelKinds, m.kind)) + ", " + G(m.params) +
+                      " params";
   if (m.has_shape()) {
     model += ", L" + I(m.layers) + " h" + I(m.hidden) + " heads " + I(m.heads) + "/" +
              I(m.KvHeads()) + " kv, ffn " + I(m.ffn) + ", vocab " + I(m.vocab) + ", " +
@@ -31,10 +31,9 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
   const auto& t = s.training;
   std::string tr = std::string(EnumName(kMethods, t.method)) + ", " +
                    std::string(EnumName(kPrecisions, t.precision)) + ", " +
-                   std::string(EnumName(kOptimizers, t.optimizer)) + ", seq_len " +
-                   I(t.seq_len) + ", micro_batch " + I(t.micro_batch) + ", global_batch " +
-                   I(s.GlobalBatch()) + " (" + I(s.MicroBatchesPerStep()) +
-                   " micro-steps), checkpointing " +
+                   std::string(EnumName(kOptimizers, t.optimizer)) + ", seq_len " + I(t.seq_len) +
+                   ", micro_batch " + I(t.micro_batch) + ", global_batch " + I(s.GlobalBatch()) +
+                   " (" + I(s.MicroBatchesPerStep()) + " micro-steps), checkpointing " +
                    std::string(EnumName(kCheckpointings, t.activation_checkpointing)) +
                    ", attention " + std::string(EnumName(kAttentions, t.attention)) + ", loss " +
                    std::string(EnumName(kLosses, t.loss)) + ", framework " +
@@ -51,10 +50,10 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
     tr += ", base " + t.quantization.type + (t.quantization.double_quant ? " + double quant" : "");
   e.Basis("input training", tr);
   const auto& h = s.hardware;
-  e.Basis("input hardware", I(h.count) + " x " + h.gpu.id + " per node x " + I(h.nodes) +
-                                " nodes, interconnect " +
-                                std::string(EnumName(kInterconnects, h.interconnect)) +
-                                (h.network_gbps ? ", network " + G(*h.network_gbps) + " Gb/s" : ""));
+  e.Basis("input hardware",
+          I(h.count) + " x " + h.gpu.id + " per node x " + I(h.nodes) + " nodes, interconnect " +
+              std::string(EnumName(kInterconnects, h.interconnect)) +
+              (h.network_gbps ? ", network " + G(*h.network_gbps) + " Gb/s" : ""));
   const auto& p = s.parallelism;
   e.Basis("input parallelism", "tp " + I(p.tp) + ", pp " + I(p.pp) + " (vpp " + I(p.vpp) +
                                    "), cp " + I(p.cp) + ", ep " + I(p.ep) + ", dp " +

@@ -30,7 +30,8 @@ inline constexpr EnumEntry<Precision> kPrecisions[] = {
     {"fp16-mixed", Precision::kFp16Mixed, "fp32 master weights, fp16 compute (AMP / Megatron)"},
     {"bf16-mixed", Precision::kBf16Mixed, "fp32 master weights, bf16 compute (AMP / Megatron)"},
     {"bf16", Precision::kBf16, "pure bf16 weights and optimizer state"},
-    {"fp8-mixed", Precision::kFp8Mixed, "bf16 params + fp32 master, fp8 GEMMs (Transformer Engine)"},
+    {"fp8-mixed", Precision::kFp8Mixed,
+     "bf16 params + fp32 master, fp8 GEMMs (Transformer Engine)"},
 };
 inline constexpr EnumEntry<Optimizer> kOptimizers[] = {
     {"adamw", Optimizer::kAdamW, "AdamW, two fp32 states"},

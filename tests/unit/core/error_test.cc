@@ -7,8 +7,9 @@ namespace {
 
 TEST(InputError, MessageNamesFieldValueAndAccepted) {
   InputError e("training.micro_batch", "-1", "a whole number from 1 to 100000000", "out of range");
-  EXPECT_STREQ(e.what(),
-               "training.micro_batch: out of range '-1'; accepted: a whole number from 1 to 100000000");
+  EXPECT_STREQ(
+      e.what(),
+      "training.micro_batch: out of range '-1'; accepted: a whole number from 1 to 100000000");
   EXPECT_EQ(e.field(), "training.micro_batch");
 }
 

@@ -26,7 +26,7 @@ struct Outcome {
 /// as the CLI flags do) and estimates it. InputError is caught into the outcome; any other
 /// exception propagates (and fails the test).
 inline Outcome RunScenario(const std::string& text,
-                   const std::vector<std::pair<std::string, std::string>>& overrides = {}) {
+                           const std::vector<std::pair<std::string, std::string>>& overrides = {}) {
   Outcome o;
   try {
     const catalog::Catalog& cat = io::BuiltinCatalog();
