@@ -2,8 +2,8 @@
 // through gpuadv::cli::Main, the same function the gpu-advisor binary runs. Bad input must
 // give exit code 2 (InputError or a CLI11 parse error), never 1, a crash or a hang.
 // Verbs that write files (--plot, --out), search for long (recommend, plan, export,
-// validate), run other programs (detect, probe) or listen (serve) are skipped: this target
-// is about parsing, and must run fast.
+// validate), run other programs (detect, probe, --local) or listen (serve) are skipped:
+// this target is about parsing, and must run fast.
 #include <cstddef>
 #include <cstdint>
 #include <iostream>
@@ -34,8 +34,9 @@ bool Skipped(std::string_view arg) {
   for (std::string_view verb :
        {"recommend", "plan", "export", "validate", "detect", "probe", "serve"})
     if (arg == verb) return true;
-  for (std::string_view writes : {"--plot", "--out"})
-    if (arg.substr(0, writes.size()) == writes) return true;
+  // --local runs nvidia-smi / rocm-smi (like detect); --plot and --out write files.
+  for (std::string_view prefix : {"--plot", "--out", "--local"})
+    if (arg.substr(0, prefix.size()) == prefix) return true;
   return false;
 }
 

@@ -18,8 +18,8 @@ if command -v clang++ >/dev/null && [ "$fuzz_seconds" != 0 ]; then
 fi
 # -O1 -g1: sanitizer reports keep file:line; much faster to build than -O2 -g.
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DGPUADV_SANITIZE=ON \
-  -DGPUADV_BUILD_FUZZERS=$fuzzers -DGPUADV_BUILD_BENCHMARKS=OFF
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DGPUADV_SANITIZE=ON -DGPUADV_CHECK_INVARIANTS=ON \
+  -DGPUADV_BUILD_FUZZERS=$fuzzers -DGPUADV_BUILD_BENCHMARKS=OFF -DGPUADV_BUILD_PROBE=OFF
 cmake --build "$BUILD_DIR" -j "$jobs"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1

@@ -2,6 +2,7 @@
 // library, print (STYLE.md principle 1).
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "gpuadv/advise/compare.h"
 #include "gpuadv/advise/fit.h"
@@ -44,6 +45,8 @@ int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const Recommen
   const api::RecommendOptions ro{opt.top, opt.min_vram_gb, opt.months, opt.hours_per_month};
   const api::Environment env = LoadEnvironment(g);  // the picks point into its catalog
   const api::RecommendOutput out = api::Recommend(ToRequest(in), env, ro, "--");
+  std::optional<LocalRecommendation> local;  // --local: the user's own GPUs beside the picks
+  if (in.local) local = RecommendLocal(in, env, ro, out.result);
   const workload::Scenario& s = out.scenario;
   const advise::RecommendResult& r = out.result;
   const advise::Guidance* gp = out.guidance ? &*out.guidance : nullptr;
@@ -54,8 +57,17 @@ int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const Recommen
     if (!f) throw InputError("--plot", opt.plot_file, "a writable file path", "cannot write");
   }
   Print(
-      g.format, [&] { return api::RecommendJson(out); },
-      [&](bool md) { return report::RecommendText(r, gp, md); },
+      g.format,
+      [&] {
+        nlohmann::json j = api::RecommendJson(out);
+        if (local) j["local"] = LocalRecommendationJson(*local);
+        return j;
+      },
+      [&](bool md) {
+        // "Can my machine do this?" first, then the ranking it is placed in.
+        return (local ? LocalRecommendationText(*local, md) : std::string()) +
+               report::RecommendText(r, gp, md);
+      },
       [&] { return report::RecommendCsv(r); });
   if (!opt.plot_file.empty() && g.format != report::Format::kJson &&
       g.format != report::Format::kCsv)
@@ -67,8 +79,8 @@ int RunFit(const GlobalOptions& g, const ScenarioInput& in, const FitOptions& op
   // The request function POST /api/fit calls too (src/gpuadv/api).
   api::Environment env = LoadEnvironment(g);
   estimate::EfficiencyTable calibrated;  // --calibration: outlives env's pointer to it
-  const advise::FitResult r = api::Fit(ToRequest(ApplyLocalHardware(in, &env, &calibrated)), env,
-                                       api::FitOptions{opt.allow_shorter_seq});
+  const advise::FitResult r = api::Fit(ToRequest(ApplyLocalHardware(in, &env, &calibrated).input),
+                                       env, api::FitOptions{opt.allow_shorter_seq});
   Print(
       g.format, [&] { return report::FitJson(r); }, [&](bool md) { return report::FitText(r, md); },
       [&] { return report::FitCsv(r); });

@@ -1,6 +1,7 @@
 // Local hardware verbs (design C11): `detect`, `probe`, and the --local / --calibration
-// options of estimate and fit. Parse, call the library, print (STYLE.md principle 1).
+// options of estimate, fit and recommend. Parse, call the library, print (STYLE.md principle 1).
 #include <fmt/format.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <climits>
@@ -15,6 +16,7 @@
 #include "gpuadv/detect/device_query.h"
 #include "gpuadv/detect/match.h"
 #include "gpuadv/io/probe_loader.h"
+#include "gpuadv/io/rocm_smi_json.h"
 #include "gpuadv/report/detect_report.h"
 #include "tools/cli/verbs.h"
 
@@ -28,7 +30,7 @@ std::string NvmlLibrary() {
 }
 
 report::DetectView RunDetection(const catalog::Catalog& cat) {
-  auto sources = detect::DefaultSources(NvmlLibrary());
+  auto sources = detect::DefaultSources(NvmlLibrary(), io::ParseRocmSmiJson);
   std::vector<detect::DeviceQuery*> ptrs;
   for (auto& s : sources) ptrs.push_back(s.get());
   report::DetectView v{detect::Detect(ptrs), {}};
@@ -61,6 +63,110 @@ std::string Quote(const std::string& s) {
   return o;
 }
 
+// The GPUs --local uses: those like the first detected one (same catalog entry).
+struct LocalGpus {
+  std::string id;      // catalog id; "" when there is none to use (see `problem`)
+  int count = 0;       // detected GPUs matching `id`
+  std::string name;    // the first GPU as its driver names it
+  std::string source;  // "nvml", "nvidia-smi", "rocm-smi"
+  std::optional<std::uint64_t> free_bytes;  // the least free (else total) memory among them
+  std::string problem;                      // why `id` is empty
+  bool unknown_gpu = false;                 // detected, but not in the catalog
+};
+
+LocalGpus FindLocalGpus(const catalog::Catalog& cat) {
+  const report::DetectView v = RunDetection(cat);
+  LocalGpus l;
+  if (v.report.gpus.empty()) {
+    l.problem = "no GPU detected (" + JoinTried(v.report.tried) + ")";
+    return l;
+  }
+  l.name = v.report.gpus.front().name;
+  l.source = v.report.source;
+  const std::string id = v.matches.front().id;
+  if (id.empty()) {
+    l.unknown_gpu = true;
+    l.problem = "no catalog entry for the detected '" + l.name + "'";
+    return l;
+  }
+  l.id = id;
+  for (size_t i = 0; i < v.matches.size(); ++i) {
+    if (v.matches[i].id != id) continue;
+    ++l.count;
+    const auto& gpu = v.report.gpus[i];
+    const auto f = gpu.memory_free_bytes ? gpu.memory_free_bytes : gpu.memory_total_bytes;
+    if (f) l.free_bytes = l.free_bytes ? std::min(*l.free_bytes, *f) : *f;
+  }
+  return l;
+}
+
+// Puts the local GPUs into the scenario (hardware.gpu, hardware.count, one node; first, so
+// later flags still override) and their free memory into env's catalog entry as capacity.
+void UseLocalGpus(const LocalGpus& l, api::Environment* env, ScenarioInput* in) {
+  catalog::GpuSpec spec = *env->catalog.FindGpu(l.id);
+  if (l.free_bytes) {
+    spec.memory_gb = static_cast<double>(*l.free_bytes) / (1024.0 * 1024.0 * 1024.0);
+    spec.name += fmt::format(" (local: {:.1f} GiB free)", spec.memory_gb);
+  }
+  env->catalog.Upsert(spec);
+  std::cerr << fmt::format("local: {} x {} ({}), capacity {:.1f} GiB per GPU\n", l.count, l.id,
+                           l.name, spec.memory_gb);
+  in->overrides.insert(in->overrides.begin(), {{"hardware.gpu", l.id},
+                                               {"hardware.count", std::to_string(l.count)},
+                                               {"hardware.nodes", "1"}});
+}
+
+void Warn(const std::string& warning, std::vector<std::string>* warnings) {
+  std::cerr << "warning: " << warning << "\n";
+  warnings->push_back(warning);
+}
+
+// --calibration FILE: the probe's factors replace the efficiency entry of the scenario
+// GPU's architecture (in a copy kept in `storage`). A probe of another GPU model is not
+// applied -- its card, clocks and cooling are not the scenario's -- unless
+// --force-calibration says to; either way a warning says so.
+void ApplyCalibration(const ScenarioInput& in, api::Environment* env,
+                      estimate::EfficiencyTable* storage, std::vector<std::string>* warnings) {
+  const detect::ProbeResult p = io::LoadProbeFile(in.calibration_file, "--calibration");
+  detect::DetectedGpu d;
+  d.name = p.device_name;
+  d.vendor = "nvidia";
+  const detect::GpuMatch m = detect::MatchGpu(d, env->catalog);
+  if (m.id.empty())
+    throw InputError("--calibration", p.device_name, "a probe of a GPU the catalog knows",
+                     "no catalog entry for");
+  const catalog::GpuSpec& probed = *env->catalog.FindGpu(m.id);
+  const workload::Scenario s = api::BuildScenario(ToRequest(in), *env);
+  const catalog::GpuSpec& target = s.hardware.gpu;
+  if (target.id != probed.id) {
+    const std::string what =
+        fmt::format("--calibration {} was measured on {} ({}), not on the scenario's GPU {}",
+                    in.calibration_file, p.device_name, probed.id, target.id);
+    if (!in.force_calibration) {
+      Warn(what + ": not applied (--force-calibration applies it anyway)", warnings);
+      return;
+    }
+    Warn(what + ": applied anyway (--force-calibration)", warnings);
+  }
+  // Measured fractions of the probed card's peaks, on the scenario architecture's factors.
+  const estimate::EfficiencyTable& base = *env->efficiency;
+  detect::Calibration cal = detect::Calibrate(p, probed, base.For(target.architecture));
+  cal.factors.architecture = target.architecture;
+  *storage = base;
+  bool replaced = false;
+  for (auto& a : storage->archs)
+    if (a.architecture == target.architecture) {
+      a = cal.factors;
+      replaced = true;
+    }
+  if (!replaced) storage->archs.push_back(cal.factors);
+  env->efficiency = storage;
+  std::string notes;
+  for (const auto& n : cal.notes) notes += (notes.empty() ? "" : ", ") + n;
+  std::cerr << "calibration (" << probed.id << ", applies to " << target.id << "): " << notes
+            << "\n";
+}
+
 }  // namespace
 
 int RunDetect(const GlobalOptions& g) {
@@ -90,7 +196,8 @@ int RunProbe(const GlobalOptions& g, const ProbeCliOptions& opt) {
     const auto exe = SelfDir() / "gpu-advisor-probe";
     if (::access(exe.c_str(), X_OK) != 0) {
       std::cerr << "gpu-advisor-probe is not built (looked for " << exe.string()
-                << ").\nBuild it on a machine with the CUDA toolkit (nvcc, cuBLASLt):\n"
+                << ").\nThe build makes it when CMake finds the CUDA toolkit (nvcc, cuBLASLt);\n"
+                   "on such a machine:\n"
                    "  cmake -S . -B build -DGPUADV_BUILD_PROBE=ON && cmake --build build\n"
                    "then run `gpu-advisor probe` again, or read a saved result with "
                    "`gpu-advisor probe --from FILE`.\n";
@@ -102,9 +209,13 @@ int RunProbe(const GlobalOptions& g, const ProbeCliOptions& opt) {
     if (opt.device) cmd += " --device " + std::to_string(*opt.device);
     cmd += " > /dev/null";  // progress stays on stderr; the JSON goes to the file
     std::cerr << "running " << exe.string() << " (progress below; the device is only read)\n";
-    const int rc = std::system(cmd.c_str());
-    if (rc != 0)
-      throw std::runtime_error("gpu-advisor-probe failed (status " + std::to_string(rc) + ")");
+    const int st = std::system(cmd.c_str());
+    if (st != 0)
+      throw std::runtime_error("gpu-advisor-probe failed (" +
+                               (st != -1 && WIFEXITED(st)
+                                    ? "exit code " + std::to_string(WEXITSTATUS(st))
+                                    : "status " + std::to_string(st)) +
+                               ")");
   }
   const detect::ProbeResult p =
       io::LoadProbeFile(result_file, opt.from_file.empty() ? "probe" : "--from");
@@ -130,68 +241,68 @@ int RunProbe(const GlobalOptions& g, const ProbeCliOptions& opt) {
   return 0;
 }
 
-ScenarioInput ApplyLocalHardware(const ScenarioInput& in, api::Environment* env,
+LocalHardware ApplyLocalHardware(const ScenarioInput& in, api::Environment* env,
                                  estimate::EfficiencyTable* storage) {
-  ScenarioInput out = in;
+  LocalHardware out{in, {}};
   if (in.local) {
-    const report::DetectView v = RunDetection(env->catalog);
-    if (v.report.gpus.empty())
-      throw std::runtime_error("--local: no GPU detected (" + JoinTried(v.report.tried) + ")");
-    const detect::GpuMatch& m = v.matches.front();
-    if (m.id.empty())
-      throw InputError("--local", v.report.gpus.front().name, "a GPU the catalog knows",
-                       "no catalog entry for");
-    // The GPUs like the first one; capacity = the least free memory among them.
-    int count = 0;
-    std::optional<std::uint64_t> free_bytes;
-    for (size_t i = 0; i < v.matches.size(); ++i) {
-      if (v.matches[i].id != m.id) continue;
-      ++count;
-      const auto& gpu = v.report.gpus[i];
-      const auto f = gpu.memory_free_bytes ? gpu.memory_free_bytes : gpu.memory_total_bytes;
-      if (f) free_bytes = free_bytes ? std::min(*free_bytes, *f) : *f;
-    }
-    catalog::GpuSpec spec = *env->catalog.FindGpu(m.id);
-    if (free_bytes) {
-      spec.memory_gb = static_cast<double>(*free_bytes) / (1024.0 * 1024.0 * 1024.0);
-      spec.name += fmt::format(" (local: {:.1f} GiB free)", spec.memory_gb);
-    }
-    env->catalog.Upsert(spec);
-    std::cerr << fmt::format("local: {} x {} ({}), capacity {:.1f} GiB per GPU\n", count, m.id,
-                             v.report.gpus.front().name, spec.memory_gb);
-    out.overrides.insert(out.overrides.begin(),
-                         {{"hardware.gpu", m.id}, {"hardware.count", std::to_string(count)}});
+    const LocalGpus local = FindLocalGpus(env->catalog);
+    if (local.unknown_gpu)
+      throw InputError("--local", local.name, "a GPU the catalog knows", "no catalog entry for");
+    // Asked for local GPUs where there are none: the fuzzers' contract (bad input is exit 2,
+    // naming the flag) holds here too.
+    if (local.id.empty())
+      throw InputError("--local", local.problem,
+                       "a machine where `gpu-advisor detect` finds a GPU, or --gpu ID",
+                       "nothing to use");
+    UseLocalGpus(local, env, &out.input);
   }
-  if (!in.calibration_file.empty()) {
-    const detect::ProbeResult p = io::LoadProbeFile(in.calibration_file, "--calibration");
-    detect::DetectedGpu d;
-    d.name = p.device_name;
-    d.vendor = "nvidia";
-    const detect::GpuMatch m = detect::MatchGpu(d, env->catalog);
-    if (m.id.empty())
-      throw InputError("--calibration", p.device_name, "a probe of a GPU the catalog knows",
-                       "no catalog entry for");
-    const catalog::GpuSpec& spec = *env->catalog.FindGpu(m.id);
-    const estimate::EfficiencyTable& base = *env->efficiency;
-    const detect::Calibration cal = detect::Calibrate(p, spec, base.For(spec.architecture));
-    *storage = base;
-    bool replaced = false;
-    for (auto& a : storage->archs)
-      if (a.architecture == cal.factors.architecture) {
-        a = cal.factors;
-        replaced = true;
-      }
-    if (!replaced) {
-      storage->archs.push_back(cal.factors);
-      storage->archs.back().architecture = spec.architecture;
-    }
-    env->efficiency = storage;
-    std::string notes;
-    for (const auto& n : cal.notes) notes += (notes.empty() ? "" : ", ") + n;
-    std::cerr << "calibration (" << m.id << ", applies to " << spec.architecture
-              << " GPUs): " << notes << "\n";
-  }
+  if (!in.calibration_file.empty()) ApplyCalibration(out.input, env, storage, &out.warnings);
   return out;
+}
+
+LocalRecommendation RecommendLocal(const ScenarioInput& in, const api::Environment& env,
+                                   const api::RecommendOptions& opt,
+                                   const advise::RecommendResult& ranking) {
+  LocalRecommendation r;
+  api::Environment local_env = env;  // the ranking keeps the catalog's own entries
+  const LocalGpus local = FindLocalGpus(local_env.catalog);
+  if (local.id.empty()) {
+    r.message = local.problem;
+    std::cerr << "local: " << r.message << "; the ranking covers the catalog only\n";
+    return r;
+  }
+  r.detected = local.name + " via " + local.source;
+  ScenarioInput local_in = in;
+  UseLocalGpus(local, &local_env, &local_in);
+  estimate::EfficiencyTable calibrated;  // --calibration: the owned GPUs only
+  if (!in.calibration_file.empty())
+    ApplyCalibration(local_in, &local_env, &calibrated, &r.warnings);
+  r.owned = api::EvaluateOwned(ToRequest(local_in), local_env, opt, ranking);
+  return r;
+}
+
+nlohmann::json LocalRecommendationJson(const LocalRecommendation& r) {
+  nlohmann::json j = r.owned ? api::OwnedJson(*r.owned) : nlohmann::json::object();
+  if (!r.owned) {
+    j["gpu"] = nullptr;
+    j["count"] = 0;
+  }
+  j["detected"] = r.detected.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.detected);
+  j["message"] = r.message.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.message);
+  j["warnings"] = r.warnings;
+  return j;
+}
+
+std::string LocalRecommendationText(const LocalRecommendation& r, bool markdown) {
+  std::string o = markdown ? "### Your GPUs (--local)\n\n" : "Your GPUs (--local): ";
+  if (!r.owned) return o + r.message + "; the ranking below covers the catalog only.\n\n";
+  const api::OwnedResult& w = *r.owned;
+  o += fmt::format("{}x {} ({}), owned\n", w.count, w.gpu, r.detected);
+  if (markdown) o += "\n";
+  for (const auto& why : w.why) o += (markdown ? "- " : "  - ") + why + "\n";
+  for (const auto& warning : r.warnings)
+    o += (markdown ? "- warning: " : "  - warning: ") + warning + "\n";
+  return o + "\n";
 }
 
 }  // namespace gpuadv::cli

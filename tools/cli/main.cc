@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <string_view>
 
 #include "gpuadv/core/error.h"
 #include "tools/cli/verbs.h"
@@ -72,13 +73,18 @@ void AddScenarioFlags(CLI::App* cmd, ScenarioInput* in) {
       ->type_name("KEY=VALUE");
 }
 
-// --local / --calibration (design C11) on the verbs that estimate one GPU type.
-void AddLocalFlags(CLI::App* cmd, ScenarioInput* in) {
-  cmd->add_flag("--local", in->local, "use the detected GPUs (count, free memory)");
+// --local / --calibration (design C11) on estimate and fit (the detected GPUs are the
+// scenario's) and recommend (the detected GPUs as owned hardware beside the picks).
+void AddLocalFlags(CLI::App* cmd, ScenarioInput* in, const char* local_help) {
+  cmd->add_flag("--local", in->local, local_help);
   cmd->add_option("--calibration", in->calibration_file,
-                  "a gpu-advisor probe result: measured GEMM rate and bandwidth")
+                  "a gpu-advisor probe result (measured GEMM rate and bandwidth); applied "
+                  "when it was measured on the scenario's GPU model")
       ->type_name("FILE");
+  cmd->add_flag("--force-calibration", in->force_calibration,
+                "apply --calibration even when it was measured on another GPU model");
 }
+constexpr const char* kLocalHelp = "use the detected GPUs (model, count, free memory as capacity)";
 
 }  // namespace
 
@@ -99,124 +105,157 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
                  "YAML/JSON file adding or overriding GPUs, models, offers");
   app.add_flag("--explain", g.explain, "print the basis of each estimate");
   app.fallthrough();
+  // Only the verbs named on the command line get their options: CLI11 selects a subcommand
+  // by a token equal to its name, and building every verb's ~30 options costs more than
+  // parsing (and dominates the CLI fuzzer). `gpu-advisor --help` lists verbs, not options.
+  const auto mentioned = [&](std::string_view verb) {
+    for (int i = 1; i < argc; ++i)
+      if (argv[i] == verb) return true;
+    return false;
+  };
 
   ScenarioInput est_in;
   auto* est = app.add_subcommand("estimate", "memory, speed, time and cost of one scenario");
-  est->add_option("scenario", est_in.file,
-                  "scenario file (YAML or JSON); default: the embedded one");
-  AddScenarioFlags(est, &est_in);
-  AddLocalFlags(est, &est_in);
+  if (mentioned("estimate")) {
+    est->add_option("scenario", est_in.file,
+                    "scenario file (YAML or JSON); default: the embedded one");
+    AddScenarioFlags(est, &est_in);
+    AddLocalFlags(est, &est_in, kLocalHelp);
+  }
 
   ScenarioInput rec_in;
+  gpuadv::cli::RecommendOptions rec_opt;
   auto* rec =
       app.add_subcommand("recommend", "rank GPUs for a scenario (default: embedded scenario)");
-  rec->add_option("scenario", rec_in.file, "scenario file (YAML or JSON)");
-  AddScenarioFlags(rec, &rec_in);
-  gpuadv::cli::RecommendOptions rec_opt;
-  rec->add_option("--top", rec_opt.top, "how many picks to show")->capture_default_str();
-  rec->add_option("--plot", rec_opt.plot_file, "write the time-vs-cost scatter (Pareto front)")
-      ->type_name("FILE.svg");
-  rec->add_option_function<double>(
-         "--min-vram", [&rec_opt](const double& v) { rec_opt.min_vram_gb = v; },
-         "minimum GPU memory (GB)")
-      ->type_name("GB");
-  rec->add_option("--months", rec_opt.months, "ownership horizon for buy vs rent")
-      ->capture_default_str();
-  rec->add_option("--hours-per-month", rec_opt.hours_per_month,
-                  "training hours per month when owning (break-even)")
-      ->capture_default_str();
+  if (mentioned("recommend")) {
+    rec->add_option("scenario", rec_in.file, "scenario file (YAML or JSON)");
+    AddScenarioFlags(rec, &rec_in);
+    AddLocalFlags(rec, &rec_in,
+                  "also evaluate the detected GPUs as owned hardware (electricity only, free "
+                  "memory as capacity) and place them among the picks");
+    rec->add_option("--top", rec_opt.top, "how many picks to show")->capture_default_str();
+    rec->add_option("--plot", rec_opt.plot_file, "write the time-vs-cost scatter (Pareto front)")
+        ->type_name("FILE.svg");
+    rec->add_option_function<double>(
+           "--min-vram", [&rec_opt](const double& v) { rec_opt.min_vram_gb = v; },
+           "minimum GPU memory (GB)")
+        ->type_name("GB");
+    rec->add_option("--months", rec_opt.months, "ownership horizon for buy vs rent")
+        ->capture_default_str();
+    rec->add_option("--hours-per-month", rec_opt.hours_per_month,
+                    "training hours per month when owning (break-even)")
+        ->capture_default_str();
+  }
 
   ScenarioInput fit_in;
   gpuadv::cli::FitOptions fit_opt;
   auto* fit = app.add_subcommand("fit", "changes that make a scenario fit a GPU, by speed cost");
-  fit->add_option("scenario", fit_in.file,
-                  "scenario file (YAML or JSON); default: the embedded one");
-  AddScenarioFlags(fit, &fit_in);
-  AddLocalFlags(fit, &fit_in);
-  fit->add_flag("--allow-shorter-seq", fit_opt.allow_shorter_seq,
-                "also consider a shorter sequence length (changes the job)");
+  if (mentioned("fit")) {
+    fit->add_option("scenario", fit_in.file,
+                    "scenario file (YAML or JSON); default: the embedded one");
+    AddScenarioFlags(fit, &fit_in);
+    AddLocalFlags(fit, &fit_in, kLocalHelp);
+    fit->add_flag("--allow-shorter-seq", fit_opt.allow_shorter_seq,
+                  "also consider a shorter sequence length (changes the job)");
+  }
 
   ScenarioInput cmp_in;
   std::vector<std::string> cmp_ids;
   auto* cmp =
       app.add_subcommand("compare", "GPUs side by side, with the scenario's estimate on each");
-  cmp->add_option("ids", cmp_ids, "two or more catalog GPU ids")->required();
-  cmp->add_option("--scenario", cmp_in.file,
-                  "scenario file (YAML or JSON); default: the embedded one");
-  AddScenarioFlags(cmp, &cmp_in);
+  if (mentioned("compare")) {
+    cmp->add_option("ids", cmp_ids, "two or more catalog GPU ids")->required();
+    cmp->add_option("--scenario", cmp_in.file,
+                    "scenario file (YAML or JSON); default: the embedded one");
+    AddScenarioFlags(cmp, &cmp_in);
+  }
 
   std::string gpus_action = "list", gpus_id;
   std::map<std::string, std::string> gpu_filters;
   std::string f_vendor, f_segment, f_min_mem;
   auto* gpus = app.add_subcommand("gpus", "list or show catalog GPUs");
-  gpus->add_option("action", gpus_action, "list | show")->check(CLI::IsMember({"list", "show"}));
-  gpus->add_option("id", gpus_id, "GPU id (for show)");
-  gpus->add_option("--vendor", f_vendor, "nvidia | amd | intel");
-  gpus->add_option("--segment", f_segment, "consumer | workstation | datacenter");
-  gpus->add_option("--min-memory", f_min_mem, "minimum memory (GB)");
+  if (mentioned("gpus")) {
+    gpus->add_option("action", gpus_action, "list | show")->check(CLI::IsMember({"list", "show"}));
+    gpus->add_option("id", gpus_id, "GPU id (for show)");
+    gpus->add_option("--vendor", f_vendor, "nvidia | amd | intel");
+    gpus->add_option("--segment", f_segment, "consumer | workstation | datacenter");
+    gpus->add_option("--min-memory", f_min_mem, "minimum memory (GB)");
+  }
 
   std::string models_action = "list", models_id;
   auto* models = app.add_subcommand("models", "list or show catalog models");
-  models->add_option("action", models_action, "list | show")
-      ->check(CLI::IsMember({"list", "show"}));
-  models->add_option("id", models_id, "model id (for show)");
+  if (mentioned("models")) {
+    models->add_option("action", models_action, "list | show")
+        ->check(CLI::IsMember({"list", "show"}));
+    models->add_option("id", models_id, "model id (for show)");
+  }
 
   std::string cases_file;
   bool core_only = false;
   auto* val =
       app.add_subcommand("validate", "replay published measurements: predicted vs measured");
-  val->add_option("--cases", cases_file, "cases file (JSON Lines); default: the embedded copy");
-  val->add_flag("--core", core_only, "only the balanced core subset");
+  if (mentioned("validate")) {
+    val->add_option("--cases", cases_file, "cases file (JSON Lines); default: the embedded copy");
+    val->add_flag("--core", core_only, "only the balanced core subset");
+  }
 
   ScenarioInput plan_in;
   gpuadv::cli::PlanCliOptions plan_opt;
   auto* plan = app.add_subcommand("plan", "fastest parallel plans that fit on N GPUs (C9)");
-  plan->add_option("scenario", plan_in.file, "scenario file (YAML or JSON)")->required();
-  AddScenarioFlags(plan, &plan_in);
-  plan->add_option("--gpus", plan_opt.gpus, "total GPUs (whole nodes of hardware.count)")
-      ->required();
-  plan->add_option("--top", plan_opt.top, "how many plans to show")->capture_default_str();
-  plan->add_option("--strategy", plan_opt.strategy, "exhaustive | pruned")->capture_default_str();
-  plan->add_option("--threads", plan_opt.threads, "worker threads (0 = all cores)")
-      ->capture_default_str();
-  plan->add_flag("--safe", plan_opt.safe, "exclude plans with out-of-memory risk (tight)");
+  if (mentioned("plan")) {
+    plan->add_option("scenario", plan_in.file, "scenario file (YAML or JSON)")->required();
+    AddScenarioFlags(plan, &plan_in);
+    plan->add_option("--gpus", plan_opt.gpus, "total GPUs (whole nodes of hardware.count)")
+        ->required();
+    plan->add_option("--top", plan_opt.top, "how many plans to show")->capture_default_str();
+    plan->add_option("--strategy", plan_opt.strategy, "exhaustive | pruned")->capture_default_str();
+    plan->add_option("--threads", plan_opt.threads, "worker threads (0 = all cores)")
+        ->capture_default_str();
+    plan->add_flag("--safe", plan_opt.safe, "exclude plans with out-of-memory risk (tight)");
+  }
 
   ScenarioInput exp_in;
   gpuadv::cli::ExportCliOptions exp_opt;
   auto* exp = app.add_subcommand("export", "launch configuration of the plan (C10)");
-  exp->add_option("scenario", exp_in.file, "scenario file (YAML or JSON)")->required();
-  AddScenarioFlags(exp, &exp_in);
-  exp->add_option("--engine", exp_opt.engine, "deepspeed | accelerate-fsdp | torchrun | megatron")
-      ->required();
-  exp->add_option_function<int>(
-         "--gpus", [&exp_opt](const int& n) { exp_opt.gpus = n; },
-         "plan for N GPUs (default: the scenario's layout, or its GPUs)")
-      ->type_name("N");
-  exp->add_option("--out", exp_opt.out_file, "write the configuration to FILE");
+  if (mentioned("export")) {
+    exp->add_option("scenario", exp_in.file, "scenario file (YAML or JSON)")->required();
+    AddScenarioFlags(exp, &exp_in);
+    exp->add_option("--engine", exp_opt.engine, "deepspeed | accelerate-fsdp | torchrun | megatron")
+        ->required();
+    exp->add_option_function<int>(
+           "--gpus", [&exp_opt](const int& n) { exp_opt.gpus = n; },
+           "plan for N GPUs (default: the scenario's layout, or its GPUs)")
+        ->type_name("N");
+    exp->add_option("--out", exp_opt.out_file, "write the configuration to FILE");
+  }
 
   auto* detect = app.add_subcommand("detect", "local GPUs, matched to the catalog (C11)");
   gpuadv::cli::ProbeCliOptions probe_opt;
   auto* probe = app.add_subcommand("probe", "measure the local GPU with gpu-advisor-probe (C11)");
-  probe->add_option("--out", probe_opt.out_file, "where the probe writes its JSON")
-      ->type_name("FILE");
-  probe->add_option("--from", probe_opt.from_file, "compare a saved probe result, run nothing")
-      ->type_name("FILE");
-  probe->add_flag("--quick", probe_opt.quick, "fewer shapes and repetitions");
-  probe
-      ->add_option_function<int>(
-          "--device", [&probe_opt](const int& d) { probe_opt.device = d; }, "CUDA device index")
-      ->type_name("N");
+  if (mentioned("probe")) {
+    probe->add_option("--out", probe_opt.out_file, "where the probe writes its JSON")
+        ->type_name("FILE");
+    probe->add_option("--from", probe_opt.from_file, "compare a saved probe result, run nothing")
+        ->type_name("FILE");
+    probe->add_flag("--quick", probe_opt.quick, "fewer shapes and repetitions");
+    probe
+        ->add_option_function<int>(
+            "--device", [&probe_opt](const int& d) { probe_opt.device = d; }, "CUDA device index")
+        ->type_name("N");
+  }
 
 #ifdef GPUADV_HAVE_SERVER
   gpuadv::cli::ServeCliOptions serve_opt;
   auto* serve = app.add_subcommand("serve", "HTTP JSON API and web page (loopback by default)");
-  serve->add_option("--host", serve_opt.host, "address to bind")->capture_default_str();
-  serve->add_option("--port", serve_opt.port, "port (0: any free port)")->capture_default_str();
-  serve->add_option("--web-root", serve_opt.web_root, "serve the page from DIR (development)")
-      ->type_name("DIR");
-  serve->add_option("--threads", serve_opt.threads, "worker threads (0: sized to the machine)")
-      ->capture_default_str();
-  serve->add_flag("--log", serve_opt.log, "log every request on stderr");
+  if (mentioned("serve")) {
+    serve->add_option("--host", serve_opt.host, "address to bind")->capture_default_str();
+    serve->add_option("--port", serve_opt.port, "port (0: any free port)")->capture_default_str();
+    serve->add_option("--web-root", serve_opt.web_root, "serve the page from DIR (development)")
+        ->type_name("DIR");
+    serve->add_option("--threads", serve_opt.threads, "worker threads (0: sized to the machine)")
+        ->capture_default_str();
+    serve->add_flag("--log", serve_opt.log, "log every request on stderr");
+  }
 #endif
 
   try {

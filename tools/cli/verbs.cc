@@ -34,10 +34,13 @@ catalog::Catalog LoadCatalog(const GlobalOptions& g) { return LoadEnvironment(g)
 int RunEstimate(const GlobalOptions& g, const ScenarioInput& scenario_in) {
   api::Environment env = LoadEnvironment(g);
   estimate::EfficiencyTable calibrated;  // --calibration: outlives env's pointer to it
-  const ScenarioInput in = ApplyLocalHardware(scenario_in, &env, &calibrated);
+  const LocalHardware local = ApplyLocalHardware(scenario_in, &env, &calibrated);
+  const ScenarioInput& in = local.input;
   const api::EstimateOptions opt{g.explain};
   if (g.format == report::Format::kJson) {
-    std::cout << api::EstimateJson(ToRequest(in), env, opt).dump(2) << "\n";
+    nlohmann::json j = api::EstimateJson(ToRequest(in), env, opt);
+    for (const auto& w : local.warnings) j["warnings"].push_back(w);
+    std::cout << j.dump(2) << "\n";
     return 0;
   }
   const auto out = api::Estimate(ToRequest(in), env, opt);

@@ -13,7 +13,7 @@
 //
 // Build: nvcc -O2 -arch=sm_90 probe.cu -o probe -lcublasLt -lcublas
 //        (or CMakeLists.txt beside this file).
-// Usage: probe [--out FILE] [--device N] [--quick] [--no-gemm] [--target-ms MS]
+// Usage: gpu-advisor-probe [--out FILE] [--device N] [--quick] [--no-gemm] [--target-ms MS]
 #include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cuda_bf16.h>
@@ -477,36 +477,83 @@ static std::string bw_json(const BwResult& b) {
 }
 
 // ----------------------------------------------------------------------------- main
+static const char kUsage[] =
+    "usage: gpu-advisor-probe [--out FILE] [--device N] [--quick] [--no-gemm] [--target-ms MS]\n"
+    "Measures the local NVIDIA GPU (design C11): dense BF16/FP16/TF32/FP8 GEMM rates through\n"
+    "cuBLASLt, device memory, host<->device and peer-to-peer bandwidth. Progress goes to\n"
+    "stderr, the JSON result to stdout and FILE. Device state is only read, never changed.\n"
+    "  --out FILE     also write the JSON result to FILE (for --calibration FILE)\n"
+    "  --device N     CUDA device index (default 0)\n"
+    "  --quick        fewer shapes and repetitions\n"
+    "  --no-gemm      bandwidths only\n"
+    "  --target-ms MS time per measurement (default 40)\n"
+    "Exit codes: 0 measured; 1 no CUDA device or a CUDA error; 2 bad arguments.\n";
+
+// A whole number / a positive number, or false (the caller reports the argument).
+static bool parse_int(const char* s, int* out) {
+  char* end = nullptr;
+  const long v = std::strtol(s, &end, 10);
+  if (end == s || *end != '\0' || v < 0 || v > 1024) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+static bool parse_ms(const char* s, double* out) {
+  char* end = nullptr;
+  const double v = std::strtod(s, &end);
+  if (end == s || *end != '\0' || !(v > 0 && v <= 60000)) return false;
+  *out = v;
+  return true;
+}
+
 int main(int argc, char** argv) {
   std::string out_path;
   int dev = 0;
   bool quick = false, no_gemm = false;
   double target_ms = 40.0;
   for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    if (a == "--out" && i + 1 < argc)
+    const std::string a = argv[i];
+    const bool takes_value = a == "--out" || a == "--device" || a == "--target-ms";
+    if (takes_value && i + 1 >= argc) {
+      std::fprintf(stderr, "gpu-advisor-probe: %s needs a value\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+    if (a == "--out") {
       out_path = argv[++i];
-    else if (a == "--device" && i + 1 < argc)
-      dev = std::atoi(argv[++i]);
-    else if (a == "--quick")
+    } else if (a == "--device") {
+      if (!parse_int(argv[++i], &dev)) {
+        std::fprintf(stderr, "gpu-advisor-probe: --device '%s': expected a device index\n",
+                     argv[i]);
+        return 2;
+      }
+    } else if (a == "--quick") {
       quick = true;
-    else if (a == "--no-gemm")
+    } else if (a == "--no-gemm") {
       no_gemm = true;
-    else if (a == "--target-ms" && i + 1 < argc)
-      target_ms = std::atof(argv[++i]);
-    else if (a == "-h" || a == "--help") {
-      std::printf(
-          "usage: probe [--out FILE] [--device N] [--quick] [--no-gemm] [--target-ms MS]\n");
+    } else if (a == "--target-ms") {
+      if (!parse_ms(argv[++i], &target_ms)) {
+        std::fprintf(stderr, "gpu-advisor-probe: --target-ms '%s': expected milliseconds > 0\n",
+                     argv[i]);
+        return 2;
+      }
+    } else if (a == "-h" || a == "--help") {
+      std::printf("%s", kUsage);
       return 0;
     } else {
-      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
+      std::fprintf(stderr, "gpu-advisor-probe: unknown argument '%s'\n%s", a.c_str(), kUsage);
       return 2;
     }
   }
   auto t_start = std::chrono::steady_clock::now();
   int ndev = 0;
-  if (cudaGetDeviceCount(&ndev) != cudaSuccess || ndev == 0) {
-    std::fprintf(stderr, "no CUDA device\n");
+  const cudaError_t count_err = cudaGetDeviceCount(&ndev);
+  if (count_err != cudaSuccess || ndev == 0) {
+    // No driver, no device, or all hidden (CUDA_VISIBLE_DEVICES): nothing to measure.
+    // cudaErrorInsufficientDriver is also what a machine without any NVIDIA driver says.
+    std::fprintf(stderr, "gpu-advisor-probe: no CUDA device (%s%s); nothing measured\n",
+                 count_err != cudaSuccess ? cudaGetErrorString(count_err) : "none visible",
+                 count_err == cudaErrorInsufficientDriver
+                     ? ": no NVIDIA driver loaded, or one older than this CUDA runtime"
+                     : "");
     std::printf("{\"error\": \"no CUDA device\"}\n");
     if (!out_path.empty()) std::ofstream(out_path) << "{\"error\": \"no CUDA device\"}\n";
     return 1;

@@ -8,10 +8,6 @@
 namespace gpuadv::advise {
 namespace {
 
-int FitClass(estimate::Fit f) {
-  return f == estimate::Fit::kFits ? 0 : f == estimate::Fit::kTight ? 1 : 2;
-}
-
 // The spec behind the bottleneck: tensor rate for compute-bound jobs, bandwidth for
 // memory-bound ones, interconnect for communication-bound ones.
 std::string DrivingSpec(const catalog::GpuSpec& g, estimate::Bottleneck b) {
@@ -45,7 +41,8 @@ CompareResult Compare(const workload::Scenario& s, const std::vector<const catal
   if (r.entries.empty()) return r;
   // Winner: best fit class, then shortest time.
   auto better = [](const CompareEntry& a, const CompareEntry& b) {
-    const int fa = FitClass(a.estimate.memory.fit), fb = FitClass(b.estimate.memory.fit);
+    const int fa = estimate::FitClass(a.estimate.memory.fit),
+              fb = estimate::FitClass(b.estimate.memory.fit);
     if (fa != fb) return fa < fb;
     return a.estimate.training.time_s < b.estimate.training.time_s;
   };
@@ -83,7 +80,7 @@ CompareResult Compare(const workload::Scenario& s, const std::vector<const catal
     }
     // Memory beats everything else: a GPU that fits wins over one that does not, whatever
     // its speed; say so to the faster card that loses on memory.
-    if (FitClass(m.fit) > FitClass(best->estimate.memory.fit))
+    if (estimate::FitClass(m.fit) > estimate::FitClass(best->estimate.memory.fit))
       e.reasons.push_back(
           best->gpu->id +
           (best->estimate.memory.fit == estimate::Fit::kFits ? " fits with margin" : " fits") +
@@ -104,7 +101,8 @@ CompareResult Compare(const workload::Scenario& s, const std::vector<const catal
     for (const auto& e : r.entries) {
       if (&e == best) continue;
       others_fail |= e.estimate.memory.fit == estimate::Fit::kDoesNotFit;
-      others_tight |= FitClass(e.estimate.memory.fit) > FitClass(best->estimate.memory.fit) &&
+      others_tight |= estimate::FitClass(e.estimate.memory.fit) >
+                          estimate::FitClass(best->estimate.memory.fit) &&
                       e.estimate.memory.fit == estimate::Fit::kTight;
     }
     r.summary += others_fail    ? ": it fits where others do not"

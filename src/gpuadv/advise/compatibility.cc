@@ -221,10 +221,16 @@ void CheckPhysical(const workload::Scenario& s, Compatibility& c) {
                                              : "liquid";
   const int have = CoolingLevel(s.system.cooling);
   if (passive) {
-    if (s.system.cooling != workload::Cooling::kLiquid)
-      Add(c, "cooling", Severity::kWarning,
-          gpu.id + " is passively cooled: it relies on server front-to-back airflow",
-          "a server chassis with high static-pressure fans, or a 3D-printed fan shroud");
+    // A passive heatsink has no fan: in a desktop case (whatever cools the CPU) nothing
+    // pushes air through its fins, and the card throttles, then shuts down, within minutes
+    // of sustained load. A high-airflow case helps only with the card's own duct.
+    const bool ducted = s.system.cooling == workload::Cooling::kHighAirflow;
+    Add(c, "cooling", ducted ? Severity::kWarning : Severity::kBlocker,
+        gpu.id + " is passively cooled: it needs server front-to-back airflow through its " +
+            "heatsink, which a " + std::string(EnumName(workload::kCoolings, s.system.cooling)) +
+            "-cooled desktop does not give" + (ducted ? " unless ducted" : ""),
+        "a server chassis with high static-pressure fans, or a blower fan shroud on the card's "
+        "intake (about $30, 3D-printed)");
   } else {
     const int need = c.cooling_needed == "air" ? 0 : c.cooling_needed == "high-airflow" ? 1 : 2;
     if (need > have)
@@ -336,6 +342,13 @@ void CheckHostedPower(const workload::Scenario& s, const HostPlatform& host, Com
 }
 
 }  // namespace
+
+bool HasBlocker(const Compatibility& c) {
+  if (!c.applies) return false;
+  for (const auto& i : c.issues)
+    if (i.severity == Severity::kBlocker) return true;
+  return false;
+}
 
 TransientFactor TransientFor(const catalog::GpuSpec& gpu) {
   const std::string arch = Lower(gpu.architecture);

@@ -61,6 +61,9 @@ struct Compatibility {
   std::vector<std::string> notes;  // power-limit trade-off and assumptions
 };
 
+/// True when a finding is a blocker: the purchase does not work in the system until fixed.
+bool HasBlocker(const Compatibility& c);
+
 /// The transient factor for a GPU (by vendor, segment and architecture), with its source.
 TransientFactor TransientFor(const catalog::GpuSpec& gpu);
 

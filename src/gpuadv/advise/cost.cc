@@ -65,13 +65,16 @@ std::string StalePriceWarning(const std::string& what, const std::string& date,
 const HostPlatform* HostFor(const catalog::GpuSpec& gpu, int gpus_per_node, int user_slots,
                             const PlatformData* platforms) {
   const std::string form = FormOf(gpu);
+  const bool passive = Contains(gpu.form_factor, "passive");
   if (form == "pcie" && gpus_per_node <= std::max(1, user_slots)) return nullptr;
   if (!platforms) return nullptr;
   const HostPlatform* best = nullptr;
   for (const auto& h : platforms->hosts) {
-    const bool ok =
-        form == "pcie" ? (h.form == "desktop" || h.form == "workstation" || h.form == "pcie-server")
-                       : h.form == form;
+    // Passively cooled cards need a server's ducted front-to-back airflow.
+    const bool ok = form == "pcie"
+                        ? (h.form == "pcie-server" ||
+                           (!passive && (h.form == "desktop" || h.form == "workstation")))
+                        : h.form == form;
     if (!ok || h.max_gpus < gpus_per_node) continue;
     if (!best || h.price_usd < best->price_usd) best = &h;
   }

@@ -89,6 +89,8 @@ void ExplainPick(const workload::Scenario& s, const RecommendOptions& opt, Pick&
       if (i.severity != Severity::kNote)
         why.push_back("system: " + i.message + (i.fix.empty() ? "" : "; fix: " + i.fix));
     if (p.compatibility.ok) why.push_back("system: fits the machine in `system:` as given");
+    if (HasBlocker(p.compatibility))
+      why.push_back("ranked below the picks that work in this system as it is (a blocker above)");
   }
   for (const auto& n : PrecisionNotes(*p.gpu, s.training)) why.push_back("note: " + n);
   if (auto n = UnknownFrameworkNote(*p.gpu, s.constraints); !n.empty()) why.push_back("note: " + n);

@@ -247,6 +247,16 @@ std::vector<std::string> RentVsBuy(const RecommendResult& r) {
   return out;
 }
 
+// "measured (who, with what)" or "estimate (how)": every CPU figure says where it came from.
+std::string FigureBasisText(const CpuFigureBasis& b) {
+  std::string s = b.measured ? "measured" : "estimate";
+  if (!b.source.empty()) s += " (" + b.source + ")";
+  return s;
+}
+
+// Digits enough for small CPU rates ("0.45", "2.2", "60").
+std::string Figure(double v) { return text::Num(v, v < 1 ? 2 : v < 10 ? 1 : 0); }
+
 std::vector<CpuBaseline> CpuBaselines(const RecommendResult& r, const Inputs& in) {
   std::vector<CpuBaseline> out;
   if (!in.platforms || r.picks.empty()) return out;
@@ -261,8 +271,11 @@ std::vector<CpuBaseline> CpuBaselines(const RecommendResult& r, const Inputs& in
                                                  gpus / tokens_per_step
                                            : 0;
   for (const auto& c : in.platforms->cpus) {
-    const double rate =
-        (c.bf16_matmul_tflops > 0 ? c.bf16_matmul_tflops : c.fp32_matmul_tflops) * kTera;
+    // The 16-bit rate when the data has one (training runs its matmuls in bf16 where the CPU
+    // can), else fp32; the memory term only when the bandwidth is known.
+    const bool bf16 = c.bf16_matmul_tflops > 0;
+    const double tflops = bf16 ? c.bf16_matmul_tflops : c.fp32_matmul_tflops;
+    const double rate = tflops * kTera;
     const double bw = c.memory_bw_gbs * kGiga;
     const double s_per_token = (rate > 0 ? flops / rate : 0) + (bw > 0 ? bytes / bw : 0);
     if (s_per_token <= 0) continue;
@@ -273,9 +286,16 @@ std::vector<CpuBaseline> CpuBaselines(const RecommendResult& r, const Inputs& in
     b.time_s = top.estimate.training.tokens * s_per_token;
     b.versus = top.gpu->id;
     b.times_slower = top.estimate.training.time_s > 0 ? b.time_s / top.estimate.training.time_s : 0;
-    b.basis = c.notes.rfind("estimate", 0) == 0
-                  ? "CPU figures are estimates (peak x typical efficiency)"
-                  : "measured CPU figures";
+    b.matmul_tflops = tflops;
+    b.matmul_precision = bf16 ? "bf16" : "fp32";
+    b.matmul_measured = (bf16 ? c.bf16_basis : c.fp32_basis).measured;
+    b.memory_bw_gbs = c.memory_bw_gbs;
+    b.bandwidth_measured = bw > 0 && c.bandwidth_basis.measured;
+    b.basis = "matrix " + Figure(tflops) + " TFLOP/s " + b.matmul_precision + ", " +
+              FigureBasisText(bf16 ? c.bf16_basis : c.fp32_basis);
+    b.basis += bw > 0 ? "; memory " + Figure(c.memory_bw_gbs) + " GB/s, " +
+                            FigureBasisText(c.bandwidth_basis)
+                      : "; memory bandwidth not known, left out (time is a lower bound)";
     out.push_back(std::move(b));
   }
   return out;

@@ -39,9 +39,16 @@ struct CpuBaseline {
   std::string name;
   double tokens_per_s = 0;
   double time_s = 0;
-  double times_slower = 0;  // vs the top pick
-  std::string versus;       // the top pick's GPU id
-  std::string basis;        // "estimate" / "measured" note
+  double times_slower = 0;       // vs the top pick
+  std::string versus;            // the top pick's GPU id
+  double matmul_tflops = 0;      // the CPU rate used (bf16 when known, else fp32)
+  std::string matmul_precision;  // "bf16" | "fp32"
+  bool matmul_measured = false;  // false: the rate is an estimate
+  double memory_bw_gbs = 0;      // 0: not known, memory term left out
+  bool bandwidth_measured = false;
+  /// The figures and where each came from: "matrix 2.2 TFLOP/s bf16, estimate (...);
+  /// memory 61 GB/s, measured (...)".
+  std::string basis;
 };
 
 struct Guidance {

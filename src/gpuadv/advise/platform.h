@@ -9,16 +9,28 @@
 
 namespace gpuadv::advise {
 
-/// A CPU with *measured* matrix throughput and memory bandwidth (C14 CPU baseline).
+/// How one CPU figure was obtained. C14 asks for measured figures; where none was
+/// published the data says so per figure, and the baseline prints which is which.
+struct CpuFigureBasis {
+  bool measured = false;  // true: a measurement (published, or run with scripts/cpu_baseline)
+  std::string source;     // one line: who measured it, with what, under which conditions;
+                          // for an estimate, the arithmetic (may be empty)
+};
+
+/// A CPU's achieved (not peak) matrix throughput and memory bandwidth (C14 CPU baseline).
+/// Contract: at least one of the two matrix rates is > 0; a measured figure has a source.
 struct CpuSpec {
   std::string id;
   std::string name;
   std::string segment;  // "desktop" | "server"
   int cores = 0;
   double tdp_w = 0;
-  double bf16_matmul_tflops = 0;  // measured large-GEMM rate (16-bit, or fp32 when no bf16)
-  double fp32_matmul_tflops = 0;  // measured
-  double memory_bw_gbs = 0;       // measured (STREAM triad), decimal GB/s
+  double bf16_matmul_tflops = 0;  // large-GEMM rate with bf16 inputs; 0 = not known
+  CpuFigureBasis bf16_basis;
+  double fp32_matmul_tflops = 0;  // large-GEMM rate in fp32; 0 = not known
+  CpuFigureBasis fp32_basis;
+  double memory_bw_gbs = 0;  // sustained (STREAM-triad-like), decimal GB/s; 0 = not known
+  CpuFigureBasis bandwidth_basis;
   std::optional<double> price_usd;
   std::vector<std::string> sources;
   std::string notes;

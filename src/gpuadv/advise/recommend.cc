@@ -5,9 +5,11 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include "gpuadv/advise/constraints.h"
 #include "gpuadv/advise/explain_pick.h"
+#include "gpuadv/advise/invariants.h"
 #include "gpuadv/advise/text.h"
 #include "gpuadv/core/units.h"
 
@@ -48,10 +50,6 @@ struct Outcome {
     return memory_best.empty() ? memory_first : memory_first + "; " + memory_best;
   }
 };
-
-int FitClass(estimate::Fit f) {
-  return f == estimate::Fit::kFits ? 0 : f == estimate::Fit::kTight ? 1 : 2;
-}
 
 std::string Lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -110,20 +108,6 @@ bool OfferServes(const Acquisition& a, const catalog::GpuSpec& gpu, int count, i
 bool ParallelismDivides(const workload::Parallelism& p, int total) {
   const int mp = p.tp * p.pp * p.cp;
   return mp >= 1 && mp <= total && total % mp == 0;
-}
-
-double ObjectiveValue(workload::Objective o, const estimate::EstimateResult& e, const JobCost& c) {
-  switch (o) {
-    case workload::Objective::kTime:
-      return e.training.time_s / kSecondsPerHour;
-    case workload::Objective::kCost:
-      return c.total_usd;
-    case workload::Objective::kValue:
-      return c.usd_per_million_tokens;
-    case workload::Objective::kEnergy:
-      return e.training.energy_kwh;
-  }
-  return 0;
 }
 
 // "needs 27.4 GB per GPU, has 24 GB" for one GPU; for more, what even they need each.
@@ -335,6 +319,25 @@ struct GpuSearch {
 
 }  // namespace
 
+double ObjectiveValue(workload::Objective o, const estimate::EstimateResult& e, const JobCost& c) {
+  switch (o) {
+    case workload::Objective::kTime:
+      return e.training.time_s / kSecondsPerHour;
+    case workload::Objective::kCost:
+      return c.total_usd;
+    case workload::Objective::kValue:
+      return c.usd_per_million_tokens;
+    case workload::Objective::kEnergy:
+      return e.training.energy_kwh;
+  }
+  return 0;
+}
+
+RankKey RankKeyOf(const Pick& p) {
+  return {HasBlocker(p.compatibility), estimate::FitClass(p.estimate.memory.fit), p.objective_value,
+          p.estimate.training.time_s};
+}
+
 std::string ObjectiveUnit(workload::Objective o) {
   switch (o) {
     case workload::Objective::kTime:
@@ -359,8 +362,9 @@ std::string ChooseParallelism(workload::Scenario& s) {
            " per GPU)";
   s.parallelism.zero = 3;
   const auto z3 = estimate::EstimateMemory(s);
-  if (FitClass(z3.fit) < FitClass(ddp.fit) ||
-      (FitClass(z3.fit) == FitClass(ddp.fit) && z3.per_gpu_bytes < ddp.per_gpu_bytes))
+  if (estimate::FitClass(z3.fit) < estimate::FitClass(ddp.fit) ||
+      (estimate::FitClass(z3.fit) == estimate::FitClass(ddp.fit) &&
+       z3.per_gpu_bytes < ddp.per_gpu_bytes))
     return n + ": ZeRO-3 / FSDP FULL_SHARD, because replicated states need " +
            text::Gb(ddp.per_gpu_bytes) + " per GPU (sharded: " + text::Gb(z3.per_gpu_bytes) + ")";
   s.parallelism.zero = 0;
@@ -386,13 +390,30 @@ RecommendResult Recommend(const workload::Scenario& s, const Inputs& in,
   GpuSearch search{s, in, opt, estimate::Context{in.efficiency, in.catalog}, s, r, feasible};
   for (const auto& gpu : in.catalog->gpus) search.SearchGpu(gpu);
 
-  // Rank: clear fits before tight ones (C15), then the objective, then time.
-  std::stable_sort(feasible.begin(), feasible.end(), [](const Pick& a, const Pick& b) {
-    const int fa = FitClass(a.estimate.memory.fit), fb = FitClass(b.estimate.memory.fit);
-    if (fa != fb) return fa < fb;
-    if (a.objective_value != b.objective_value) return a.objective_value < b.objective_value;
-    return a.estimate.training.time_s < b.estimate.training.time_s;
-  });
+  // System compatibility of each purchase (C7), before ranking: a GPU that will not work
+  // in the user's machine until something is fixed (a blocker) ranks after those that do.
+  estimate::Context ctx{in.efficiency, in.catalog};
+  for (auto& p : feasible) {
+    if (p.acquisition.kind != AcquireKind::kBuy) {
+      p.compatibility.applies = false;
+      continue;
+    }
+    workload::Scenario w = s;
+    w.hardware.gpu = *p.gpu;
+    w.hardware.gpu_id = p.gpu->id;
+    w.hardware.count = p.count;
+    w.hardware.nodes = p.nodes;
+    w.parallelism = p.parallelism;
+    const HostPlatform* host = nullptr;
+    if (in.platforms)
+      for (const auto& h : in.platforms->hosts)
+        if (h.id == p.cost.host) host = &h;
+    p.compatibility = CheckCompatibility(w, p.estimate, &ctx, host);
+  }
+  // Rank: picks that work as they are first, clear fits before tight ones (C15), then
+  // the objective, then time.
+  std::stable_sort(feasible.begin(), feasible.end(),
+                   [](const Pick& a, const Pick& b) { return RankKeyOf(a) < RankKeyOf(b); });
   for (const auto& p : feasible)
     r.points.push_back({p.gpu->id, p.count, p.nodes, p.acquisition.kind, p.acquisition.offer_id,
                         p.estimate.training.time_s, p.cost.total_usd, false});
@@ -406,29 +427,17 @@ RecommendResult Recommend(const workload::Scenario& s, const Inputs& in,
     r.picks.push_back(p);
   }
   const double best = r.picks.empty() ? 0 : r.picks.front().objective_value;
-  estimate::Context ctx{in.efficiency, in.catalog};
   for (size_t i = 0; i < r.picks.size(); ++i) {
     Pick& p = r.picks[i];
     p.rank = static_cast<int>(i) + 1;
     p.score = p.objective_value > 0 ? std::min(1.0, best / p.objective_value) : 1.0;
-    if (p.acquisition.kind == AcquireKind::kBuy) {
-      workload::Scenario w = s;
-      w.hardware.gpu = *p.gpu;
-      w.hardware.gpu_id = p.gpu->id;
-      w.hardware.count = p.count;
-      w.hardware.nodes = p.nodes;
-      w.parallelism = p.parallelism;
-      const HostPlatform* host = nullptr;
-      if (in.platforms)
-        for (const auto& h : in.platforms->hosts)
-          if (h.id == p.cost.host) host = &h;
-      p.compatibility = CheckCompatibility(w, p.estimate, &ctx, host);
-    } else {
-      p.compatibility.applies = false;
-    }
     ExplainPick(s, opt, p);
   }
   AddAdvice(s, opt, feasible, r);
+#if GPUADV_CHECK_INVARIANTS
+  if (const auto broken = CheckRanking(r); !broken.empty())
+    throw std::logic_error("recommend: ranking invariant broken: " + broken.front());
+#endif
   return r;
 }
 

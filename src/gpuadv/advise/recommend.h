@@ -72,6 +72,21 @@ struct RecommendResult {
   int estimates = 0;                  // full estimates run
 };
 
+/// Where a configuration ranks (C6, C15), compared lexicographically, smaller first: one that
+/// works in the user's system as it is before one with a compatibility blocker, a clear fit
+/// before a tight one, then the objective, then the time.
+struct RankKey {
+  bool blocked = false;
+  int fit_class = 0;  // estimate::FitClass
+  double objective = 0;
+  double time_s = 0;
+  auto operator<=>(const RankKey&) const = default;
+};
+RankKey RankKeyOf(const Pick& p);
+
+/// The objective's value of one configuration (lower is better), in ObjectiveUnit.
+double ObjectiveValue(workload::Objective o, const estimate::EstimateResult& e, const JobCost& c);
+
 /// "usd_per_million_tokens", "hours", ...: the unit of Pick::objective_value.
 std::string ObjectiveUnit(workload::Objective o);
 

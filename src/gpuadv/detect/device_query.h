@@ -45,8 +45,14 @@ CommandOutput RunCommand(const std::vector<std::string>& argv);
 /// The full path of `program` on PATH, or "" when not found.
 std::string FindOnPath(std::string_view program);
 
+/// Parses the JSON of `rocm-smi <kRocmSmiJsonArgs>` (io::ParseRocmSmiJson: detect/ has no
+/// JSON library, STYLE.md principle 2).
+using RocmSmiJsonParser = QueryResult (*)(std::string_view text);
+
 /// The sources the CLI uses, in order: NVML (dlopen of `nvml_library`; "" = the default
-/// libnvidia-ml.so.1, "none" = skip), nvidia-smi, rocm-smi.
-std::vector<std::unique_ptr<DeviceQuery>> DefaultSources(const std::string& nvml_library = "");
+/// libnvidia-ml.so.1, "none" = skip), nvidia-smi, rocm-smi. rocm-smi is asked for JSON
+/// first when `rocm_json` is given, and for CSV when that fails or is not given.
+std::vector<std::unique_ptr<DeviceQuery>> DefaultSources(const std::string& nvml_library = "",
+                                                         RocmSmiJsonParser rocm_json = nullptr);
 
 }  // namespace gpuadv::detect

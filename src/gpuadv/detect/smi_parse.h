@@ -24,6 +24,12 @@ std::string ParseCudaVersion(std::string_view banner);
 std::vector<DetectedGpu> ParseNvidiaSmiList(std::string_view text,
                                             const std::vector<DetectedGpu>& parents);
 
+/// The rocm-smi arguments of its JSON query (parsed by io::ParseRocmSmiJson): product
+/// name, VRAM total/used, power cap, driver version.
+inline constexpr const char* kRocmSmiJsonArgs[] = {
+    "--showproductname", "--showmeminfo",       "vram",
+    "--showmaxpower",    "--showdriverversion", "--json"};
+
 /// Parses `rocm-smi --showproductname --showmeminfo vram --csv`: columns found by header
 /// ("Card series"/"Card Series", "VRAM Total Memory (B)", "VRAM Total Used Memory (B)").
 QueryResult ParseRocmSmiCsv(std::string_view text);

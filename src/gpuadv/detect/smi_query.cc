@@ -6,7 +6,9 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "gpuadv/detect/device_query.h"
 #include "gpuadv/detect/nvml_query.h"
@@ -81,8 +83,11 @@ class NvidiaSmiQuery : public DeviceQuery {
   }
 };
 
+// rocm-smi: its JSON first (names each field), its CSV when the JSON fails (an older tool,
+// a flag it does not know, output that does not parse).
 class RocmSmiQuery : public DeviceQuery {
  public:
+  explicit RocmSmiQuery(RocmSmiJsonParser parse_json) : parse_json_(parse_json) {}
   std::string_view Name() const override { return "rocm-smi"; }
   QueryResult Query() override {
     QueryResult r;
@@ -90,17 +95,38 @@ class RocmSmiQuery : public DeviceQuery {
       r.message = "rocm-smi: not found on PATH";
       return r;
     }
-    const CommandOutput out =
-        RunCommand({"rocm-smi", "--showproductname", "--showmeminfo", "vram", "--csv"});
-    if (out.exit_code != 0) {
-      r.status = QueryResult::Status::kFailed;
-      const std::string line = FirstLine(out.text);
-      r.message =
-          "rocm-smi: " + (line.empty() ? "exit code " + std::to_string(out.exit_code) : line);
-      return r;
+    std::string json_failure;
+    if (parse_json_ != nullptr) {
+      std::vector<std::string> argv = {"rocm-smi"};
+      argv.insert(argv.end(), std::begin(kRocmSmiJsonArgs), std::end(kRocmSmiJsonArgs));
+      r = Parse(RunCommand(argv), parse_json_);
+      if (r.status == QueryResult::Status::kOk) return r;
+      json_failure = r.message;
     }
-    return ParseRocmSmiCsv(out.text);
+    r = Parse(RunCommand({"rocm-smi", "--showproductname", "--showmeminfo", "vram", "--csv"}),
+              ParseRocmSmiCsv);
+    // Both failed: say what each said.
+    if (r.status != QueryResult::Status::kOk && !json_failure.empty())
+      r.message = "rocm-smi: --json: " + Reason(json_failure) + "; --csv: " + Reason(r.message);
+    return r;
   }
+
+ private:
+  // rocm-smi exits 1 when any one reading failed (an iGPU has no power cap) and prints the
+  // rest all the same: what it printed decides; the exit code only explains unreadable text.
+  static QueryResult Parse(const CommandOutput& out, RocmSmiJsonParser parse) {
+    QueryResult r = parse(out.text);
+    if (r.status == QueryResult::Status::kOk || out.exit_code == 0) return r;
+    const std::string line = FirstLine(out.text);
+    r.message = "rocm-smi: " + (line.empty() ? "exit code " + std::to_string(out.exit_code) : line);
+    return r;
+  }
+  // "rocm-smi: why" -> "why".
+  static std::string Reason(const std::string& message) {
+    const std::string prefix = "rocm-smi: ";
+    return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
+  }
+  RocmSmiJsonParser parse_json_;
 };
 
 }  // namespace
@@ -175,11 +201,12 @@ DetectReport Detect(const std::vector<DeviceQuery*>& sources) {
   return rep;
 }
 
-std::vector<std::unique_ptr<DeviceQuery>> DefaultSources(const std::string& nvml_library) {
+std::vector<std::unique_ptr<DeviceQuery>> DefaultSources(const std::string& nvml_library,
+                                                         RocmSmiJsonParser rocm_json) {
   std::vector<std::unique_ptr<DeviceQuery>> v;
   if (nvml_library != "none") v.push_back(MakeNvmlQuery(nvml_library));
   v.push_back(std::make_unique<NvidiaSmiQuery>());
-  v.push_back(std::make_unique<RocmSmiQuery>());
+  v.push_back(std::make_unique<RocmSmiQuery>(rocm_json));
   return v;
 }
 

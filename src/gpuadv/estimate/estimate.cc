@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 
 #include "gpuadv/catalog/param_count.h"
 #include "gpuadv/core/units.h"
+#include "gpuadv/estimate/invariants.h"
 #include "gpuadv/workload/describe.h"
 
 namespace gpuadv::estimate {
@@ -94,6 +96,10 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
     r.warnings = explain->warnings;
     r.basis = explain->basis;
   }
+#if GPUADV_CHECK_INVARIANTS
+  if (const auto broken = CheckInvariants(r); !broken.empty())
+    throw std::logic_error("estimate: invariant broken: " + broken.front());
+#endif
   return r;
 }
 

@@ -15,6 +15,8 @@ inline constexpr EnumEntry<Fit> kFits[] = {
     {"tight", Fit::kTight, "capacity inside the uncertainty range: out-of-memory risk"},
     {"does_not_fit", Fit::kDoesNotFit, "needs more memory than the GPU has"},
 };
+/// Rank of a fit class, best first: fits 0, tight 1, does not fit 2.
+inline int FitClass(Fit f) { return static_cast<int>(f); }
 
 enum class Bottleneck { kCompute, kMemory, kCommunication, kBubble, kOffload };
 inline constexpr EnumEntry<Bottleneck> kBottlenecks[] = {

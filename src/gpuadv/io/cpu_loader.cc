@@ -28,6 +28,37 @@ std::string Required(Fields& f, const char* key) {
   return *v;
 }
 
+// "measured" | "estimate" under `key`, or `fallback` when absent.
+std::string BasisName(Fields& f, const std::string& key, const std::string& fallback) {
+  const std::string basis = f.String(key, 64).value_or(fallback);
+  if (basis != "measured" && basis != "estimate")
+    throw InputError(f.Field(key), basis, "measured | estimate");
+  return basis;
+}
+
+// The basis of one CPU figure: `<name>_basis` (default `fallback`) and `<name>_source`.
+// A measured figure must say where it was measured; a basis or source for a figure the
+// entry does not give is a mistake in the data, not something to ignore.
+advise::CpuFigureBasis FigureBasis(Fields& f, const std::string& name, const char* figure_key,
+                                   bool has_figure, const std::string& fallback) {
+  const std::string basis_key = name + "_basis", source_key = name + "_source";
+  if (!has_figure) {
+    for (const auto& k : {basis_key, source_key})
+      if (f.Has(k))
+        throw InputError(f.Field(k), Printable(f.Raw(k)), std::string("only with ") + figure_key,
+                         "applies to no figure");
+    return {};
+  }
+  advise::CpuFigureBasis b;
+  b.measured = BasisName(f, basis_key, fallback) == "measured";
+  b.source = f.String(source_key, 512).value_or("");
+  if (b.measured && b.source.empty())
+    throw InputError(f.Field(source_key), "missing",
+                     "where, with what and under which conditions it was measured",
+                     "required for a measured figure");
+  return b;
+}
+
 }  // namespace
 
 std::vector<advise::CpuSpec> ParseCpuDocument(const YAML::Node& doc, const std::string& origin) {
@@ -45,15 +76,17 @@ std::vector<advise::CpuSpec> ParseCpuDocument(const YAML::Node& doc, const std::
     c.price_usd = f.Number("price_usd", 0, 1e7);
     c.sources = f.StringList("sources").value_or(std::vector<std::string>{});
     c.notes = f.String("notes").value_or("");
-    const std::string basis = f.String("basis").value_or("estimate");
-    if (basis != "measured" && basis != "estimate")
-      throw InputError(f.Field("basis"), basis, "measured | estimate");
-    if (basis == "estimate") c.notes = "estimate (peak x typical efficiency). " + c.notes;
+    // `basis` is the default for every figure; `<figure>_basis` overrides it per figure.
+    const std::string basis = BasisName(f, "basis", "estimate");
+    c.bf16_basis = FigureBasis(f, "bf16", "bf16_matmul_tflops", c.bf16_matmul_tflops > 0, basis);
+    c.fp32_basis = FigureBasis(f, "fp32", "fp32_matmul_tflops", c.fp32_matmul_tflops > 0, basis);
+    c.bandwidth_basis = FigureBasis(f, "bandwidth", "memory_bw_gbs", c.memory_bw_gbs > 0, basis);
     if (c.bf16_matmul_tflops <= 0 && c.fp32_matmul_tflops <= 0)
       throw InputError(f.Field("bf16_matmul_tflops"), "missing",
                        "bf16_matmul_tflops or fp32_matmul_tflops", "required key");
-    f.Finish({"id", "name", "segment", "cores", "tdp_w", "bf16_matmul_tflops", "fp32_matmul_tflops",
-              "memory_bw_gbs", "basis", "price_usd", "sources", "notes"});
+    f.Finish({"id", "name", "segment", "cores", "tdp_w", "bf16_matmul_tflops", "bf16_basis",
+              "bf16_source", "fp32_matmul_tflops", "fp32_basis", "fp32_source", "memory_bw_gbs",
+              "bandwidth_basis", "bandwidth_source", "basis", "price_usd", "sources", "notes"});
     out.push_back(std::move(c));
   });
   return out;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
+#include <stdexcept>
 
 #include "gpuadv/core/error.h"
 #include "gpuadv/plan/worker_pool.h"
@@ -128,7 +130,29 @@ PlanReport Search(const workload::Scenario& s, const estimate::Context& ctx,
     if (by_status[i] > 0 && kStatuses[i].value != Status::kFits)
       rep.rejected.emplace_back(std::string(kStatuses[i].name), by_status[i]);
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+#if GPUADV_CHECK_INVARIANTS
+  if (const auto broken = CheckPlans(rep); !broken.empty())
+    throw std::logic_error("plan: invariant broken: " + broken.front());
+#endif
   return rep;
+}
+
+std::vector<std::string> CheckPlans(const PlanReport& rep) {
+  std::vector<std::string> broken;
+  for (size_t i = 0; i < rep.plans.size(); ++i) {
+    const Plan& p = rep.plans[i];
+    const std::string name = "plan " + std::to_string(i + 1);
+    if (p.memory.fit == estimate::Fit::kDoesNotFit) broken.push_back(name + " does not fit");
+    const auto& t = p.throughput;
+    if (!(t.tokens_per_s > 0) || !std::isfinite(t.tokens_per_s) || !(t.step_time_s > 0))
+      broken.push_back(name + ": throughput not positive and finite");
+    if (!(t.mfu >= 0 && t.mfu <= 1)) broken.push_back(name + ": MFU outside [0, 1]");
+    if (!(p.memory.per_gpu_bytes > 0) || !std::isfinite(p.memory.per_gpu_bytes))
+      broken.push_back(name + ": memory not positive and finite");
+    if (i > 0 && Better(p, rep.plans[i - 1]))
+      broken.push_back(name + " is faster than the plan ranked above it");
+  }
+  return broken;
 }
 
 workload::Scenario PlannedScenario(const workload::Scenario& s, int gpus, const Plan& p,

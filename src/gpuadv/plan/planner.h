@@ -62,6 +62,11 @@ struct PlanReport {
 PlanReport Search(const workload::Scenario& s, const estimate::Context& ctx,
                   const PlanOptions& opt);
 
+/// The broken invariants of a search result, one line each (empty when all hold): every
+/// plan fits, has positive finite memory and throughput and 0 <= MFU <= 1, and the plans
+/// are ordered fastest first. Checked on every search with GPUADV_CHECK_INVARIANTS.
+std::vector<std::string> CheckPlans(const PlanReport& rep);
+
 /// The scenario a plan describes: `s` on the plan's GPUs with its knobs applied.
 workload::Scenario PlannedScenario(const workload::Scenario& s, int gpus, const Plan& p,
                                    long long global_batch);

@@ -133,6 +133,11 @@ json GuidanceJson(const advise::Guidance& g) {
                     {"time_s", Num(c.time_s)},
                     {"times_slower", Num(c.times_slower)},
                     {"versus", c.versus},
+                    {"matmul_tflops", Num(c.matmul_tflops)},
+                    {"matmul_precision", c.matmul_precision},
+                    {"matmul_measured", c.matmul_measured},
+                    {"memory_bw_gbs", c.memory_bw_gbs > 0 ? Num(c.memory_bw_gbs) : json()},
+                    {"bandwidth_measured", c.bandwidth_measured},
                     {"basis", c.basis}});
   return {{"vram_tiers", tiers},           {"precision", g.precision},     {"cores", g.cores},
           {"software_stacks", stacks},     {"rent_vs_buy", g.rent_vs_buy}, {"cpu_baseline", cpus},

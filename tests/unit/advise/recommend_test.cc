@@ -68,6 +68,13 @@ TEST(Recommend, BuyBudgetOf400NeverReturnsACardOver400) {
   EXPECT_TRUE(over);
 }
 
+// One card in the user's PC (more cards than slots come in a newly bought host).
+RecommendOptions OneCardOptions() {
+  auto opt = Options();
+  opt.counts = {1};
+  return opt;
+}
+
 TEST(Recommend, A4090InA550WSystemIsFlaggedWithThePsuSizeNeeded) {
   const auto s = Scenario(
       "model: llama-3.1-8b\n"
@@ -81,13 +88,66 @@ TEST(Recommend, A4090InA550WSystemIsFlaggedWithThePsuSizeNeeded) {
   for (const auto& i : c.issues)
     if (i.kind == "psu") flagged = i.message.find("needs 850 W") != std::string::npos;
   EXPECT_TRUE(flagged);
-  // The same finding reaches the ranked pick's `why`.
-  const auto r = Recommend(s, BuiltinInputs(), Options());
-  bool in_why = false;
+  // The same finding reaches the ranked pick's `why` (one card in the user's PC: with more
+  // cards than slots the pick comes in a new workstation whose PSU is sized for them).
+  const auto r = Recommend(s, BuiltinInputs(), OneCardOptions());
+  bool in_why = false, ranked_down = false;
   for (const auto& p : r.picks)
     if (p.gpu->id == "rtx-4090")
-      for (const auto& w : p.why) in_why |= w.find("PSU 550 W") != std::string::npos;
+      for (const auto& w : p.why) {
+        in_why |= w.find("PSU 550 W") != std::string::npos;
+        ranked_down |= w.find("ranked below") != std::string::npos;
+      }
   EXPECT_TRUE(in_why);
+  EXPECT_TRUE(ranked_down);
+}
+
+// A purchase with a blocker (the PSU, a passive card in a desktop, too few slots) never
+// ranks above one that works in the user's system as it is.
+TEST(Recommend, PicksWithBlockersRankAfterPicksThatWork) {
+  const auto r = Recommend(Scenario("model: llama-3.1-8b\n"
+                                    "training: {method: qlora, tokens: 1.0e7}\n"
+                                    "system: {psu_watts: 550, cpu_watts: 125, gpu_slots: 1, "
+                                    "host_ram_gb: 64, cooling: air}\n"
+                                    "constraints: {acquire: buy}\n"),
+                           BuiltinInputs(), OneCardOptions());
+  bool blocked_seen = false, passive_blocked = false;
+  for (const auto& p : r.picks) {
+    const bool blocked = HasBlocker(p.compatibility);
+    if (blocked_seen) {
+      EXPECT_TRUE(blocked) << p.gpu->id << " ranked below a pick with a blocker";
+    }
+    blocked_seen |= blocked;
+    if (p.count == 1 && p.gpu->form_factor.find("passive") != std::string::npos) {
+      EXPECT_TRUE(blocked) << p.gpu->id << " (passive) in an air-cooled desktop";
+      passive_blocked |= blocked;
+    }
+  }
+  EXPECT_TRUE(blocked_seen);
+  EXPECT_TRUE(passive_blocked);
+}
+
+// A passively cooled card: a blocker in an air-cooled desktop, with the fix; in a bought
+// multi-GPU host it goes into a server chassis (ducted airflow), never a desktop.
+TEST(Recommend, PassiveCardNeedsServerAirflow) {
+  const auto s = Scenario(
+      "model: llama-3.1-8b\n"
+      "training: {method: qlora, tokens: 1.0e7}\n"
+      "hardware: {gpu: l40s}\n"
+      "system: {psu_watts: 1000, cpu_watts: 125, gpu_slots: 1, host_ram_gb: 64, cooling: air}\n");
+  const auto c = CheckCompatibility(s, estimate::Estimate(s, testing::BuiltinContext()));
+  bool blocker = false;
+  for (const auto& i : c.issues)
+    if (i.kind == "cooling") {
+      blocker = i.severity == Severity::kBlocker;
+      EXPECT_NE(i.fix.find("server chassis"), std::string::npos) << i.fix;
+    }
+  EXPECT_TRUE(blocker);
+  const auto* gpu = io::BuiltinCatalog().FindGpu("l40s");
+  ASSERT_NE(gpu, nullptr);
+  const auto* host = HostFor(*gpu, 4, 1, BuiltinInputs().platforms);
+  ASSERT_NE(host, nullptr);
+  EXPECT_EQ(host->form, "pcie-server");
 }
 
 TEST(Recommend, TightFitsRankBelowClearFits) {

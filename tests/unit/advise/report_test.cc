@@ -47,6 +47,14 @@ TEST(RecommendReport, GuidanceAppearsOnlyWhenGiven) {
   for (const char* k : {"vram_tiers", "precision", "cores", "software_stacks", "rent_vs_buy",
                         "cpu_baseline", "accelerators"})
     EXPECT_TRUE(j["guidance"].contains(k)) << k;
+  // Each CPU baseline carries the figures it used and whether each was measured.
+  ASSERT_FALSE(j["guidance"]["cpu_baseline"].empty());
+  for (const auto& c : j["guidance"]["cpu_baseline"]) {
+    EXPECT_GT(c["matmul_tflops"].get<double>(), 0) << c.dump();
+    EXPECT_TRUE(c["matmul_measured"].is_boolean()) << c.dump();
+    EXPECT_TRUE(c["bandwidth_measured"].is_boolean()) << c.dump();
+    EXPECT_TRUE(c["memory_bw_gbs"].is_null() || c["memory_bw_gbs"].get<double>() > 0) << c.dump();
+  }
 }
 
 TEST(RecommendReport, SvgDrawsEveryPointAndTheFront) {

@@ -8,55 +8,19 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "fake_machine.h"
 #include "gpuadv/detect/device_query.h"
+#include "gpuadv/io/rocm_smi_json.h"
 
 namespace gpuadv::detect {
 namespace {
 
-const std::string kFakes = std::string(GPUADV_SOURCE_DIR) + "/tests/unit/detect/fakes/";
-
-// Sets PATH to one fakes directory (and NVML to a library that does not exist) for the
-// lifetime of the object.
-class FakeMachine {
- public:
-  explicit FakeMachine(const std::string& fake_case) {
-    const char* p = std::getenv("PATH");
-    old_path_ = p ? p : "";
-    setenv("PATH", (kFakes + fake_case).c_str(), 1);
-    setenv("GPUADV_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
-  }
-  ~FakeMachine() {
-    setenv("PATH", old_path_.c_str(), 1);
-    unsetenv("GPUADV_NVML_LIBRARY");
-  }
-
- private:
-  std::string old_path_;
-};
-
 DetectReport DetectOn(const std::string& fake_case) {
   FakeMachine m(fake_case);
-  auto sources = DefaultSources("/nonexistent/libnvidia-ml.so.1");
+  auto sources = DefaultSources("/nonexistent/libnvidia-ml.so.1", io::ParseRocmSmiJson);
   std::vector<DeviceQuery*> ptrs;
   for (auto& s : sources) ptrs.push_back(s.get());
   return Detect(ptrs);
-}
-
-struct CliRun {
-  int rc;
-  std::string out;
-};
-CliRun Cli(const std::string& fake_case, const std::string& args) {
-  FakeMachine m(fake_case);
-  CliRun r{-1, ""};
-  FILE* f = ::popen((std::string(GPUADV_CLI) + " " + args + " 2>/dev/null").c_str(), "r");
-  if (!f) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) r.out.append(buf, n);
-  const int st = ::pclose(f);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
 }
 
 TEST(DetectFakes, OneH100WithCudaVersionFromTheBanner) {
@@ -100,11 +64,50 @@ TEST(DetectFakes, MalformedOutputIsAFailedSourceNotACrash) {
   EXPECT_EQ(rep.tried[1].rfind("nvidia-smi: unexpected output line 'WARNING: infoROM", 0), 0u);
 }
 
-TEST(DetectFakes, RocmSmiWhenNoNvidiaTool) {
+TEST(DetectFakes, RocmSmiCsvWhenItsJsonQueryIsRejected) {
   const auto rep = DetectOn("rocm");
   EXPECT_EQ(rep.source, "rocm-smi");
   ASSERT_EQ(rep.gpus.size(), 2u);
   EXPECT_EQ(rep.gpus[1].index, 1);
+  EXPECT_FALSE(rep.gpus[1].power_limit_w.has_value());  // the CSV query has no power cap
+}
+
+TEST(DetectFakes, RocmSmiJsonFirst) {
+  const auto rep = DetectOn("rocmjson");
+  EXPECT_EQ(rep.source, "rocm-smi");
+  EXPECT_EQ(rep.tried[2], "rocm-smi: 4 GPU(s)");
+  ASSERT_EQ(rep.gpus.size(), 4u);
+  EXPECT_EQ(rep.gpus[3].index, 3);
+  EXPECT_EQ(rep.gpus[2].name, "AMD Instinct MI300X");
+  EXPECT_EQ(rep.gpus[2].driver, "6.8.5");
+  EXPECT_DOUBLE_EQ(*rep.gpus[2].power_limit_w, 750);
+  EXPECT_EQ(*rep.gpus[2].memory_free_bytes, 206141652992ull - 107374182400ull);
+}
+
+TEST(DetectFakes, RocmSmiJsonReadEvenWhenOneReadingFailed) {
+  // Exit 1 and a warning after the JSON: the iGPU's power cap could not be read.
+  const auto rep = DetectOn("rocmconsumer");
+  ASSERT_EQ(rep.gpus.size(), 3u) << rep.tried[2];
+  EXPECT_EQ(rep.gpus[0].name, "Navi 31 [Radeon RX 7900 XT/7900 XTX]");
+  EXPECT_DOUBLE_EQ(*rep.gpus[1].power_limit_w, 339);
+  EXPECT_EQ(rep.gpus[2].name, "Raphael");
+  EXPECT_FALSE(rep.gpus[2].power_limit_w.has_value());
+}
+
+TEST(DetectFakes, RocmSmiCsvWhenItsJsonIsCutShort) {
+  const auto rep = DetectOn("rocmbadjson");
+  ASSERT_EQ(rep.gpus.size(), 2u);
+  EXPECT_EQ(rep.gpus[1].name, "AMD Instinct MI210");
+  EXPECT_EQ(*rep.gpus[1].memory_total_bytes, 68702699520ull);
+}
+
+TEST(DetectFakes, RocmSmiUnreadableEitherWayIsAFailedSourceWithBothReasons) {
+  const auto rep = DetectOn("rocmbad");
+  EXPECT_TRUE(rep.gpus.empty());
+  ASSERT_EQ(rep.tried.size(), 3u);
+  EXPECT_EQ(rep.tried[2],
+            "rocm-smi: --json: card0 'VRAM Total Memory (B)' is '64 GB'; --csv: no 'Card series' "
+            "column in its CSV output");
 }
 
 TEST(DetectCli, JsonMatchesCatalogIds) {
@@ -118,6 +121,21 @@ TEST(DetectCli, JsonMatchesCatalogIds) {
   EXPECT_EQ(j["gpus"][2]["catalog_id"], "rtx-3090");
   EXPECT_EQ(j["gpus"][1]["differences"][0], "power limit 300 W below the catalog TDP 450 W");
   EXPECT_EQ(j["gpus"][0]["cuda_version"], "12.4");
+}
+
+TEST(DetectCli, AmdGpusMatchCatalogIds) {
+  const CliRun mi = Cli("rocmjson", "detect --format json");
+  ASSERT_EQ(mi.rc, 0) << mi.err;
+  const auto j = nlohmann::json::parse(mi.out);
+  EXPECT_EQ(j["source"], "rocm-smi");
+  ASSERT_EQ(j["gpus"].size(), 4u);
+  EXPECT_EQ(j["gpus"][0]["catalog_id"], "mi300x");
+  const CliRun desk = Cli("rocmconsumer", "detect --format json");
+  ASSERT_EQ(desk.rc, 0) << desk.err;
+  const auto d = nlohmann::json::parse(desk.out);
+  EXPECT_EQ(d["gpus"][0]["catalog_id"], "rx-7900xtx");
+  EXPECT_EQ(d["gpus"][1]["catalog_id"], "rx-7900xtx");
+  EXPECT_EQ(d["gpus"][2]["catalog_id"], nullptr);  // the iGPU is in no catalog
 }
 
 TEST(DetectCli, NoGpuIsAMessageAndExitZero) {
@@ -154,9 +172,12 @@ TEST(DetectCli, LocalEstimateUsesDetectedCountAndFreeMemory) {
   EXPECT_EQ(j["memory"]["capacity_bytes"], 23990ull << 20);
 }
 
-TEST(DetectCli, LocalWithoutGpuFails) {
+// A fuzzer finding (cli_fuzzer, `estimate --local` on a machine without a GPU gave exit 1):
+// asking for local GPUs where there are none is bad input, exit 2 naming --local.
+TEST(DetectCli, LocalWithoutGpuIsBadInputNamingTheFlag) {
   const CliRun r = Cli("nogpu", "estimate --local --model llama-3.2-1b");
-  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err.rfind("error: --local: nothing to use 'no GPU detected (", 0), 0u) << r.err;
 }
 
 }  // namespace

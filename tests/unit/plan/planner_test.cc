@@ -56,6 +56,23 @@ TEST(Planner, TopPlansAreFastestFirst) {
     EXPECT_GE(r.plans[i - 1].throughput.tokens_per_s, r.plans[i].throughput.tokens_per_s);
   EXPECT_EQ(r.space_size, r.evaluated);  // exhaustive evaluates everything
   EXPECT_GE(r.fitting, r.plans.size());
+  EXPECT_TRUE(CheckPlans(r).empty()) << CheckPlans(r).front();
+}
+
+// CheckPlans (issue 6) names a plan out of order and one with a broken throughput.
+TEST(Planner, CheckPlansNamesBrokenInvariants) {
+  PlanReport r = SearchN(MakeScenario(), 64, StrategyKind::kExhaustive, 1, 3);
+  ASSERT_EQ(r.plans.size(), 3u);
+  ASSERT_TRUE(CheckPlans(r).empty());
+  std::swap(r.plans[0], r.plans[2]);
+  auto broken = CheckPlans(r);
+  ASSERT_FALSE(broken.empty());
+  EXPECT_NE(broken.front().find("faster than the plan ranked above it"), std::string::npos);
+  std::swap(r.plans[0], r.plans[2]);
+  r.plans[1].throughput.mfu = 1.5;
+  broken = CheckPlans(r);
+  ASSERT_EQ(broken.size(), 1u);
+  EXPECT_EQ(broken.front(), "plan 2: MFU outside [0, 1]");
 }
 
 TEST(Planner, BestPlanBeatsANaivePlan) {
