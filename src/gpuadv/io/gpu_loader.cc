@@ -188,6 +188,31 @@ YAML::Node EntryList(Fields& root, std::string_view key, const std::string& orig
   return list;
 }
 
+// The entries of the list `key` ("gpus" | "offers") of a catalog document, each parsed by
+// `parse` and checked against `keys`; ids must be unique. A user catalog file may hold all
+// three lists (gpus, models, offers): the others are left to their own loaders.
+template <class Entry, class Parse>
+std::vector<Entry> ParseEntries(const YAML::Node& doc, const std::string& origin,
+                                std::string_view key, const char* what, Parse parse,
+                                const std::vector<std::string>& keys) {
+  Fields root(doc, "");
+  YAML::Node list = EntryList(root, key, origin, what);
+  for (std::string_view other : {"gpus", "models", "offers"})
+    if (other != key) root.Raw(other);
+  std::vector<Entry> out;
+  std::set<std::string, std::less<>> ids;
+  for (size_t i = 0; i < list.size(); ++i) {
+    Fields f(list[i], origin + ": " + std::string(key) + "[" + std::to_string(i) + "]");
+    Entry e = parse(f);
+    f.Finish(keys);
+    if (!ids.insert(e.id).second)
+      throw InputError(f.Field("id"), e.id, "unique ids", "duplicate id");
+    out.push_back(std::move(e));
+  }
+  root.Finish({"gpus", "models", "offers"});
+  return out;
+}
+
 }  // namespace
 
 catalog::GpuSpec ParseGpu(Fields& f, const catalog::GpuSpec* base) {
@@ -285,22 +310,9 @@ catalog::GpuSpec ParseGpu(Fields& f, const catalog::GpuSpec* base) {
 }
 
 std::vector<catalog::GpuSpec> ParseGpuDocument(const YAML::Node& doc, const std::string& origin) {
-  Fields root(doc, "");
-  YAML::Node list = EntryList(root, "gpus", origin, "a list of GPU entries");
-  root.Raw("models");  // a user catalog file may hold all three lists
-  root.Raw("offers");
-  std::vector<catalog::GpuSpec> out;
-  std::set<std::string, std::less<>> ids;
-  for (size_t i = 0; i < list.size(); ++i) {
-    Fields f(list[i], origin + ": gpus[" + std::to_string(i) + "]");
-    catalog::GpuSpec g = ParseGpu(f);
-    f.Finish(GpuKeys());
-    if (!ids.insert(g.id).second)
-      throw InputError(f.Field("id"), g.id, "unique ids", "duplicate id");
-    out.push_back(std::move(g));
-  }
-  root.Finish({"gpus", "models", "offers"});
-  return out;
+  return ParseEntries<catalog::GpuSpec>(
+      doc, origin, "gpus", "a list of GPU entries", [](Fields& f) { return ParseGpu(f); },
+      GpuKeys());
 }
 
 catalog::Offer ParseOffer(Fields& f) {
@@ -338,22 +350,8 @@ catalog::Offer ParseOffer(Fields& f) {
 }
 
 std::vector<catalog::Offer> ParseOfferDocument(const YAML::Node& doc, const std::string& origin) {
-  Fields root(doc, "");
-  YAML::Node list = EntryList(root, "offers", origin, "a list of offer entries");
-  root.Raw("gpus");  // a user catalog file may hold all three lists
-  root.Raw("models");
-  std::vector<catalog::Offer> out;
-  std::set<std::string, std::less<>> ids;
-  for (size_t i = 0; i < list.size(); ++i) {
-    Fields f(list[i], origin + ": offers[" + std::to_string(i) + "]");
-    catalog::Offer o = ParseOffer(f);
-    f.Finish(OfferKeys());
-    if (!ids.insert(o.id).second)
-      throw InputError(f.Field("id"), o.id, "unique ids", "duplicate id");
-    out.push_back(std::move(o));
-  }
-  root.Finish({"gpus", "models", "offers"});
-  return out;
+  return ParseEntries<catalog::Offer>(doc, origin, "offers", "a list of offer entries", ParseOffer,
+                                      OfferKeys());
 }
 
 }  // namespace gpuadv::io
