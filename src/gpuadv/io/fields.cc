@@ -33,14 +33,17 @@ void FillFromJson(YAML::Node n, const nlohmann::json& j, int depth, const std::s
                      "too deep");
   // `n` already has the container type of `j` (set by the caller).
   if (j.is_object()) {
+    // JSON object keys are unique (nlohmann keeps the last of duplicates), so each goes in
+    // with force_insert: no search of the keys already there (operator[] is linear).
     for (const auto& [k, v] : j.items()) {
       if (v.is_null()) {
-        n[k] = YAML::Node(YAML::NodeType::Null);
+        n.force_insert(k, YAML::Node(YAML::NodeType::Null));
       } else if (v.is_primitive()) {
-        n[k] = ScalarText(v);
+        n.force_insert(k, ScalarText(v));
       } else {
-        n[k] = YAML::Node(v.is_object() ? YAML::NodeType::Map : YAML::NodeType::Sequence);
-        FillFromJson(n[k], v, depth + 1, origin);
+        YAML::Node child(v.is_object() ? YAML::NodeType::Map : YAML::NodeType::Sequence);
+        FillFromJson(child, v, depth + 1, origin);
+        n.force_insert(k, child);
       }
     }
   } else if (j.is_array()) {
@@ -50,8 +53,9 @@ void FillFromJson(YAML::Node n, const nlohmann::json& j, int depth, const std::s
       } else if (v.is_primitive()) {
         n.push_back(ScalarText(v));
       } else {
-        n.push_back(YAML::Node(v.is_object() ? YAML::NodeType::Map : YAML::NodeType::Sequence));
-        FillFromJson(n[n.size() - 1], v, depth + 1, origin);
+        YAML::Node child(v.is_object() ? YAML::NodeType::Map : YAML::NodeType::Sequence);
+        FillFromJson(child, v, depth + 1, origin);
+        n.push_back(child);
       }
     }
   }
