@@ -6,7 +6,8 @@
 #
 # Environment: FUZZ_BUILD_DIR (default build-fuzz; scripts/test_sanitize.sh passes its own
 # build-asan), FUZZ_RUNS (stop a target after this many executions; default: time only),
-# FUZZ_NO_BUILD=1 (use the binaries already built).
+# FUZZ_NO_BUILD=1 (use the binaries already built), FUZZ_MAX_LEN (longest input in bytes,
+# default 65536; a smaller one keeps a long catalog campaign fast as its corpus grows).
 # Inputs that crash, hang (> 10 s) or run out of memory land in
 # $FUZZ_BUILD_DIR/fuzz-findings/<target>/; inputs that found new coverage in
 # $FUZZ_BUILD_DIR/fuzz-corpus/<target>/ (the seeds in the repository are never modified).
@@ -20,6 +21,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(scenario hf_config catalog cli http)
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 runs=${FUZZ_RUNS:--1}
+max_len=${FUZZ_MAX_LEN:-65536}
 
 if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
   if [ ! -f "$build/CMakeCache.txt" ]; then
@@ -55,7 +57,7 @@ for t in "${targets[@]}"; do
   rc=0
   # -close_fd_mask=1: the targets' own stdout (tables the CLI prints) is dropped.
   "$bin" "$corpus" "fuzz/corpus/$t" -dict="fuzz/dict/$t.dict" -max_total_time="$seconds" \
-    -runs="$runs" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -close_fd_mask=1 \
+    -runs="$runs" -timeout=10 -rss_limit_mb=4096 -max_len="$max_len" -close_fd_mask=1 \
     -artifact_prefix="$findings/" -print_final_stats=1 >"$log" 2>&1 || rc=$?
   elapsed=$(( $(date +%s) - start ))
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
