@@ -1,6 +1,7 @@
 // Local hardware verbs (design C11): `detect`, `probe`, and the --local / --calibration
 // options of estimate, fit and recommend. Parse, call the library, print (STYLE.md principle 1).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,10 +39,12 @@ report::DetectView RunDetection(const catalog::Catalog& cat) {
   return v;
 }
 
-std::string JoinTried(const std::vector<std::string>& tried) {
-  std::string s;
-  for (const auto& t : tried) s += (s.empty() ? "" : "; ") + t;
-  return s;
+// The catalog entry of the GPU a probe result was measured on (probes run on NVIDIA only).
+detect::GpuMatch MatchProbe(const detect::ProbeResult& p, const catalog::Catalog& cat) {
+  detect::DetectedGpu d;
+  d.name = p.device_name;
+  d.vendor = "nvidia";
+  return detect::MatchGpu(d, cat);
 }
 
 // The directory of the running binary (Linux /proc/self/exe), or "".
@@ -49,18 +52,6 @@ std::filesystem::path SelfDir() {
   std::error_code ec;
   auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? std::filesystem::path() : p.parent_path();
-}
-
-std::string Quote(const std::string& s) {
-  std::string o(1, '\'');
-  for (char c : s) {
-    if (c == '\'')
-      o += "'\\''";
-    else
-      o += c;
-  }
-  o += '\'';
-  return o;
 }
 
 // The GPUs --local uses: those like the first detected one (same catalog entry).
@@ -78,7 +69,7 @@ LocalGpus FindLocalGpus(const catalog::Catalog& cat) {
   const report::DetectView v = RunDetection(cat);
   LocalGpus l;
   if (v.report.gpus.empty()) {
-    l.problem = "no GPU detected (" + JoinTried(v.report.tried) + ")";
+    l.problem = fmt::format("no GPU detected ({})", fmt::join(v.report.tried, "; "));
     return l;
   }
   l.name = v.report.gpus.front().name;
@@ -128,10 +119,7 @@ void Warn(const std::string& warning, std::vector<std::string>* warnings) {
 void ApplyCalibration(const ScenarioInput& in, api::Environment* env,
                       estimate::EfficiencyTable* storage, std::vector<std::string>* warnings) {
   const detect::ProbeResult p = io::LoadProbeFile(in.calibration_file, "--calibration");
-  detect::DetectedGpu d;
-  d.name = p.device_name;
-  d.vendor = "nvidia";
-  const detect::GpuMatch m = detect::MatchGpu(d, env->catalog);
+  const detect::GpuMatch m = MatchProbe(p, env->catalog);
   if (m.id.empty())
     throw InputError("--calibration", p.device_name, "a probe of a GPU the catalog knows",
                      "no catalog entry for");
@@ -161,10 +149,8 @@ void ApplyCalibration(const ScenarioInput& in, api::Environment* env,
     }
   if (!replaced) storage->archs.push_back(cal.factors);
   env->efficiency = storage;
-  std::string notes;
-  for (const auto& n : cal.notes) notes += (notes.empty() ? "" : ", ") + n;
-  std::cerr << "calibration (" << probed.id << ", applies to " << target.id << "): " << notes
-            << "\n";
+  std::cerr << fmt::format("calibration ({}, applies to {}): {}\n", probed.id, target.id,
+                           fmt::join(cal.notes, ", "));
 }
 
 }  // namespace
@@ -204,7 +190,8 @@ int RunProbe(const GlobalOptions& g, const ProbeCliOptions& opt) {
       return 1;
     }
     result_file = opt.out_file.empty() ? "gpu-advisor-probe.json" : opt.out_file;
-    std::string cmd = Quote(exe.string()) + " --out " + Quote(result_file);
+    std::string cmd =
+        detect::ShellQuote(exe.string()) + " --out " + detect::ShellQuote(result_file);
     if (opt.quick) cmd += " --quick";
     if (opt.device) cmd += " --device " + std::to_string(*opt.device);
     cmd += " > /dev/null";  // progress stays on stderr; the JSON goes to the file
@@ -219,10 +206,7 @@ int RunProbe(const GlobalOptions& g, const ProbeCliOptions& opt) {
   }
   const detect::ProbeResult p =
       io::LoadProbeFile(result_file, opt.from_file.empty() ? "probe" : "--from");
-  detect::DetectedGpu d;
-  d.name = p.device_name;
-  d.vendor = "nvidia";
-  const detect::GpuMatch m = detect::MatchGpu(d, cat);
+  const detect::GpuMatch m = MatchProbe(p, cat);
   if (m.id.empty()) {
     std::cout << "Probed '" << p.device_name << "': no catalog entry to compare with.\n";
     return 0;

@@ -214,7 +214,7 @@ void CheckPhysical(const workload::Scenario& s, Compatibility& c) {
   }
   // Cooling by heat density.
   const double heat = c.gpu_w;
-  const bool passive = Has(form, "passive");
+  const bool passive = gpu.PassivelyCooled();
   c.cooling_needed = passive                 ? "server"
                      : heat <= kAirCoolingW  ? "air"
                      : heat <= kHighAirflowW ? "high-airflow"

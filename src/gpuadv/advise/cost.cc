@@ -65,7 +65,7 @@ std::string StalePriceWarning(const std::string& what, const std::string& date,
 const HostPlatform* HostFor(const catalog::GpuSpec& gpu, int gpus_per_node, int user_slots,
                             const PlatformData* platforms) {
   const std::string form = FormOf(gpu);
-  const bool passive = Contains(gpu.form_factor, "passive");
+  const bool passive = gpu.PassivelyCooled();
   if (form == "pcie" && gpus_per_node <= std::max(1, user_slots)) return nullptr;
   if (!platforms) return nullptr;
   const HostPlatform* best = nullptr;

@@ -392,7 +392,6 @@ RecommendResult Recommend(const workload::Scenario& s, const Inputs& in,
 
   // System compatibility of each purchase (C7), before ranking: a GPU that will not work
   // in the user's machine until something is fixed (a blocker) ranks after those that do.
-  estimate::Context ctx{in.efficiency, in.catalog};
   for (auto& p : feasible) {
     if (p.acquisition.kind != AcquireKind::kBuy) {
       p.compatibility.applies = false;
@@ -408,7 +407,7 @@ RecommendResult Recommend(const workload::Scenario& s, const Inputs& in,
     if (in.platforms)
       for (const auto& h : in.platforms->hosts)
         if (h.id == p.cost.host) host = &h;
-    p.compatibility = CheckCompatibility(w, p.estimate, &ctx, host);
+    p.compatibility = CheckCompatibility(w, p.estimate, &search.ctx, host);
   }
   // Rank: picks that work as they are first, clear fits before tight ones (C15), then
   // the objective, then time.

@@ -70,7 +70,7 @@ OwnedResult EvaluateOwned(const ScenarioRequest& req, const Environment& env,
   if (!parallel_why.empty()) r.why.push_back(parallel_why);
   const double time_s = r.estimate.training.time_s;
   r.usable = r.estimate.memory.fit != estimate::Fit::kDoesNotFit && time_s > 0;
-  if (time_s > 0 && r.estimate.memory.fit != estimate::Fit::kDoesNotFit)
+  if (r.usable)
     r.why.push_back("takes " + text::Time(time_s) + " for " + text::Si(r.estimate.training.tokens) +
                     " tokens");
   if (const auto& d = s.constraints.deadline_hours; d && time_s > *d * kSecondsPerHour) {

@@ -1,5 +1,8 @@
 #include "gpuadv/catalog/gpu_spec.h"
 
+#include <cctype>
+#include <string>
+
 #include "gpuadv/core/units.h"
 
 namespace gpuadv::catalog {
@@ -7,6 +10,12 @@ namespace gpuadv::catalog {
 double GpuSpec::CapacityBytes() const { return memory_gb * kGiB; }
 
 double GpuSpec::BandwidthBytesPerS() const { return memory_bw_gbs.value_or(0) * kGiga; }
+
+bool GpuSpec::PassivelyCooled() const {
+  std::string f = form_factor;
+  for (char& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return f.find("passive") != std::string::npos;
+}
 
 double GpuSpec::Peak16FlopsPerS() const {
   if (bf16_tensor_dense_tflops) return *bf16_tensor_dense_tflops * kTera;

@@ -82,6 +82,8 @@ struct GpuSpec {
   /// Dense 16-bit tensor peak with FP32 accumulate in FLOP/s (bf16 if known, else fp16
   /// fp32-acc); the MFU denominator (DESIGN.md). 0 if unknown.
   double Peak16FlopsPerS() const;
+  /// A fanless heatsink ("passive" in form_factor): needs a server's ducted airflow.
+  bool PassivelyCooled() const;
 };
 
 }  // namespace gpuadv::catalog

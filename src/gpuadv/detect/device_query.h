@@ -42,6 +42,8 @@ struct CommandOutput {
 /// Contract: `argv[0]` is looked up on PATH first; not found -> nullopt-like result with
 /// exit_code -1 and empty text. Arguments are passed single-quoted.
 CommandOutput RunCommand(const std::vector<std::string>& argv);
+/// `s` single-quoted for /bin/sh (embedded quotes as '\'').
+std::string ShellQuote(const std::string& s);
 /// The full path of `program` on PATH, or "" when not found.
 std::string FindOnPath(std::string_view program);
 

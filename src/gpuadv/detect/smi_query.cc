@@ -17,17 +17,6 @@
 namespace gpuadv::detect {
 namespace {
 
-std::string Quote(const std::string& s) {
-  std::string o(1, '\'');
-  for (char c : s) {
-    if (c == '\'')
-      o += "'\\''";
-    else
-      o += c;
-  }
-  return o + "'";
-}
-
 std::string FirstLine(const std::string& text) {
   size_t b = text.find_first_not_of(" \n\r\t");
   if (b == std::string::npos) return "";
@@ -151,15 +140,26 @@ std::string FindOnPath(std::string_view program) {
   return "";
 }
 
+std::string ShellQuote(const std::string& s) {
+  std::string o(1, '\'');
+  for (char c : s) {
+    if (c == '\'')
+      o += "'\\''";
+    else
+      o += c;
+  }
+  return o + "'";
+}
+
 CommandOutput RunCommand(const std::vector<std::string>& argv) {
   CommandOutput out;
   if (argv.empty()) return out;
   const std::string exe = FindOnPath(argv[0]);
   if (exe.empty()) return out;
-  std::string cmd = Quote(exe);
+  std::string cmd = ShellQuote(exe);
   for (size_t i = 1; i < argv.size(); ++i) {
     cmd += ' ';
-    cmd += Quote(argv[i]);
+    cmd += ShellQuote(argv[i]);
   }
   cmd += " 2>&1";
   FILE* pipe = ::popen(cmd.c_str(), "r");
