@@ -190,13 +190,27 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
     models->add_option("id", models_id, "model id (for show)");
   }
 
-  std::string cases_file;
-  bool core_only = false;
+  gpuadv::cli::ValidateCliOptions val_opt;
   auto* val =
       app.add_subcommand("validate", "replay published measurements: predicted vs measured");
   if (mentioned("validate")) {
-    val->add_option("--cases", cases_file, "cases file (JSON Lines); default: the embedded copy");
-    val->add_flag("--core", core_only, "only the balanced core subset");
+    val->add_option("--cases", val_opt.cases_file,
+                    "cases file (JSON Lines); default: the embedded copy");
+    val->add_flag("--core", val_opt.core_only, "only the balanced core subset");
+    val->add_option("--cv", val_opt.cv,
+                    "cross-validate: 'source' refits the factors without each source group "
+                    "and predicts it")
+        ->type_name("source");
+  }
+
+  std::string cal_cases, cal_out;
+  auto* cal = app.add_subcommand("calibrate",
+                                 "fit the efficiency factors and ranges to the validation cases");
+  if (mentioned("calibrate")) {
+    cal->add_option("--cases", cal_cases, "cases file (JSON Lines); default: the embedded copy");
+    cal->add_option("--out", cal_out,
+                    "write data/calibration.yaml's text to FILE (default: stdout)")
+        ->type_name("FILE");
   }
 
   ScenarioInput plan_in;
@@ -212,6 +226,8 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
     plan->add_option("--threads", plan_opt.threads, "worker threads (0 = all cores)")
         ->capture_default_str();
     plan->add_flag("--safe", plan_opt.safe, "exclude plans with out-of-memory risk (tight)");
+    plan->add_flag("--prefer-tight", plan_opt.prefer_tight,
+                   "rank tight plans by speed with the others (default: after clear fits)");
   }
 
   ScenarioInput exp_in;
@@ -277,7 +293,8 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
       return gpuadv::cli::RunGpus(g, gpus_action, gpus_id, gpu_filters);
     }
     if (models->parsed()) return gpuadv::cli::RunModels(g, models_action, models_id);
-    if (val->parsed()) return gpuadv::cli::RunValidate(g, cases_file, core_only);
+    if (val->parsed()) return gpuadv::cli::RunValidate(g, val_opt);
+    if (cal->parsed()) return gpuadv::cli::RunCalibrate(g, cal_cases, cal_out);
     if (plan->parsed()) return gpuadv::cli::RunPlan(g, plan_in, plan_opt);
 #ifdef GPUADV_HAVE_SERVER
     if (serve->parsed()) return gpuadv::cli::RunServe(g, serve_opt);

@@ -28,7 +28,8 @@ E ParseOrThrow(const EnumEntry<E> (&table)[N], const std::string& field, const s
 
 int RunPlan(const GlobalOptions& g, const ScenarioInput& in, const PlanCliOptions& opt) {
   // The request function POST /api/plan calls too (src/gpuadv/api).
-  const api::PlanRequestOptions o{opt.gpus, opt.top, opt.strategy, opt.threads, opt.safe};
+  const api::PlanRequestOptions o{opt.gpus,    opt.top,  opt.strategy,
+                                  opt.threads, opt.safe, opt.prefer_tight};
   const api::Environment env = LoadEnvironment(g);
   const plan::PlanReport r = api::Plan(ToRequest(in), env, o, "--");
   switch (g.format) {

@@ -1,15 +1,18 @@
 #include "tools/cli/verbs.h"
 
+#include <fstream>
 #include <iostream>
 
 #include "gpuadv/api/catalog_requests.h"
 #include "gpuadv/api/requests.h"
 #include "gpuadv/io/catalog_loader.h"
+#include "gpuadv/io/efficiency_loader.h"
 #include "gpuadv/io/fields.h"
 #include "gpuadv/report/gpu_report.h"
 #include "gpuadv/report/json_report.h"
 #include "gpuadv/report/model_report.h"
 #include "gpuadv/report/table_report.h"
+#include "gpuadv/validate/calibrate.h"
 #include "gpuadv/validate/validate.h"
 #include "gpuadv/validate/validate_report.h"
 
@@ -122,20 +125,35 @@ int RunModels(const GlobalOptions& g, const std::string& action, const std::stri
   return 0;
 }
 
-int RunValidate(const GlobalOptions& g, const std::string& cases_file, bool core_only) {
-  std::string text;
-  std::string origin = "validation/cases.jsonl";
+namespace {
+
+// The cases text of --cases FILE, else the embedded cases; `origin` names it in errors.
+std::string CasesText(const std::string& cases_file, std::string* origin) {
   if (cases_file.empty()) {
-    text = validate::EmbeddedCases();
+    *origin = "validation/cases.jsonl";
+    const std::string& text = validate::EmbeddedCases();
     if (text.empty()) throw std::runtime_error("validation/cases.jsonl is not embedded");
-  } else {
-    text = io::ReadFileBounded(cases_file, "--cases");  // bounded: 16 MiB
-    origin = cases_file;
+    return text;
+  }
+  *origin = cases_file;
+  return io::ReadFileBounded(cases_file, "--cases");  // bounded: 16 MiB
+}
+
+}  // namespace
+
+int RunValidate(const GlobalOptions& g, const ValidateCliOptions& opt) {
+  validate::ValidateOptions vo;
+  const std::string text = CasesText(opt.cases_file, &vo.origin);
+  vo.core_only = opt.core_only;
+  if (!opt.cv.empty()) {
+    if (opt.cv != "source") throw InputError("--cv", opt.cv, "source (leave one source group out)");
+    vo.cv_priors = &io::PriorEfficiency();
   }
   const catalog::Catalog cat = LoadCatalog(g);
-  const auto rep = validate::RunValidation(text, cat, io::BuiltinEfficiency(), core_only, origin);
-  if (rep.cases.empty() && !core_only)
-    throw InputError("--cases", origin, "a JSON Lines file with one case per line", "no cases in");
+  const auto rep = validate::RunValidation(text, cat, io::BuiltinEfficiency(), vo);
+  if (rep.cases.empty() && !opt.core_only)
+    throw InputError("--cases", vo.origin, "a JSON Lines file with one case per line",
+                     "no cases in");
   switch (g.format) {
     case report::Format::kJson:
       std::cout << validate::ValidationJson(rep).dump(2) << "\n";
@@ -150,6 +168,25 @@ int RunValidate(const GlobalOptions& g, const std::string& cases_file, bool core
       std::cout << validate::ValidationText(rep, false);
       break;
   }
+  return 0;
+}
+
+int RunCalibrate(const GlobalOptions& g, const std::string& cases_file,
+                 const std::string& out_file) {
+  std::string origin;
+  const std::string text = CasesText(cases_file, &origin);
+  const catalog::Catalog cat = LoadCatalog(g);
+  const auto cases = validate::PrepareCases(text, cat, /*core_only=*/false, origin);
+  if (cases.empty())
+    throw InputError("--cases", origin, "a JSON Lines file with one case per line", "no cases in");
+  const std::string yaml =
+      validate::CalibrationYaml(validate::Calibrate(cases, io::PriorEfficiency()));
+  if (out_file.empty()) {
+    std::cout << yaml;
+    return 0;
+  }
+  std::ofstream f(out_file, std::ios::binary);
+  if (!(f << yaml)) throw InputError("--out", out_file, "a writable file path", "cannot write");
   return 0;
 }
 

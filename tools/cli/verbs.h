@@ -51,7 +51,17 @@ int RunEstimate(const GlobalOptions& g, const ScenarioInput& in);
 int RunGpus(const GlobalOptions& g, const std::string& action, const std::string& id,
             const std::map<std::string, std::string>& filters);
 int RunModels(const GlobalOptions& g, const std::string& action, const std::string& id);
-int RunValidate(const GlobalOptions& g, const std::string& cases_file, bool core_only);
+/// Options of `validate`.
+struct ValidateCliOptions {
+  std::string cases_file;  // --cases FILE (default: the embedded cases)
+  bool core_only = false;  // --core
+  std::string cv;          // --cv source: leave-one-source-out cross-validation
+};
+int RunValidate(const GlobalOptions& g, const ValidateCliOptions& opt);
+/// `calibrate`: fits the efficiency factors and ranges; writes data/calibration.yaml's text
+/// to `out_file` (empty: stdout).
+int RunCalibrate(const GlobalOptions& g, const std::string& cases_file,
+                 const std::string& out_file);
 
 /// Options of `recommend` beside the scenario (tools/cli/advise_verbs.cc).
 struct RecommendOptions {
@@ -80,6 +90,7 @@ struct PlanCliOptions {
   std::string strategy = "pruned";  // --strategy exhaustive|pruned
   int threads = 0;                  // --threads (0 = all cores)
   bool safe = false;                // --safe: exclude plans with out-of-memory risk
+  bool prefer_tight = false;        // --prefer-tight: rank tight plans by speed alone
 };
 
 /// Options of `export` beside the scenario.

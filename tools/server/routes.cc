@@ -204,12 +204,13 @@ void InstallApi(httplib::Server& http, const api::Environment& env) {
   });
 
   post("/api/plan", [e](const Request& req, Response& res) {
-    CheckParams(req, {"gpus", "top", "strategy", "safe"});
+    CheckParams(req, {"gpus", "top", "strategy", "safe", "prefer_tight"});
     api::PlanRequestOptions opt;
     if (auto v = IntParam(req, "gpus", 1, 1 << 20)) opt.gpus = static_cast<int>(*v);
     if (auto v = IntParam(req, "top", 1, 100)) opt.top = static_cast<int>(*v);
     if (auto v = Param(req, "strategy")) opt.strategy = *v;
     opt.safe = BoolParam(req, "safe");
+    opt.prefer_tight = BoolParam(req, "prefer_tight");
     SendJson(res, 200, api::PlanJson(Body(req), *e, opt, ""));
   });
 

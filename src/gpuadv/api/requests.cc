@@ -120,6 +120,7 @@ plan::PlanReport Plan(const ScenarioRequest& req, const Environment& env,
   o.strategy = *strategy;
   o.threads = opt.threads;
   o.allow_tight = !opt.safe;
+  o.prefer_tight = opt.prefer_tight;
   try {
     return plan::Search(s, ContextOf(env), o);
   } catch (const InputError& e) {

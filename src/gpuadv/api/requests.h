@@ -72,6 +72,7 @@ struct PlanRequestOptions {
   std::string strategy = "pruned";  // strategy: exhaustive | pruned
   int threads = 0;                  // threads: 0 = every core
   bool safe = false;                // safe: exclude plans with out-of-memory risk
+  bool prefer_tight = false;        // prefer_tight: rank tight plans by speed with the others
 };
 
 /// `plan` (C9). Throws InputError naming `prefix` + the option for a bad value.

@@ -52,6 +52,28 @@ struct Mlp {
   double saved = 0, fwd = 0, bwd = 0;
 };
 
+// What torchtitan's per-op selective checkpointing keeps of one layer
+// (torchtitan/models/llama3/infra/parallelize.py `_save_list`, selective_ac_option "op"):
+// the layer input, the outputs of every other matmul in call order (q, v, the first MLP
+// projection, the last one: `mm_count % 2`), the attention output and its fp32
+// log-sum-exp; norms, RoPE, activations and the other matmuls are recomputed.
+double PerOpKept(const LayerSpec& l, double sb, double rep, double q_width, double kv_width) {
+  const double t = std::max(1.0, l.t);
+  const double h_local = l.h * rep;
+  double kept = l.e_res * sb * h_local;                        // checkpoint input
+  kept += l.e_act * sb * q_width + kFp32Bytes * sb * l.a / t;  // attention output + lse
+  // matmul outputs in call order: q, k, v, o, then gate, up, down (SwiGLU) or fc1, fc2
+  const double mm[] = {q_width, kv_width, kv_width, h_local, l.f / t, l.swiglu ? l.f / t : 0,
+                       h_local};
+  int index = 0;
+  for (double width : mm) {
+    if (width <= 0) continue;
+    if (index % 2 == 0) kept += l.e_act * sb * width;
+    ++index;
+  }
+  return kept;
+}
+
 // MLP intermediates for `tokens` tokens of width `w` (per GPU).
 Mlp MlpSaved(const LayerSpec& l, double tokens, double w, double lin) {
   Mlp m;
@@ -156,6 +178,7 @@ LayerBytes LayerActivationBytes(const LayerSpec& l) {
 
   out.saved = saved;
   out.input = l.e_res * sbh * rep;
+  out.per_op_kept = std::min(saved, PerOpKept(l, sb, rep, q_width, kv_width));
   out.fwd_transient = std::max(attn_fwd, mlp.fwd);
   // Backward also holds the residual-stream gradient (and its partner) in the stream dtype.
   out.bwd_transient = std::max(attn_bwd, mlp.bwd) + 2 * l.e_res * sbh * rep;
@@ -267,6 +290,7 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
     const double w = sh.moe_layers / sh.layers;
     layer.saved = (1 - w) * layer.saved + w * mb.saved;
     layer.score_saved = (1 - w) * layer.score_saved + w * mb.score_saved;
+    layer.per_op_kept = (1 - w) * layer.per_op_kept + w * mb.per_op_kept;
     layer.fwd_transient = std::max(layer.fwd_transient, mb.fwd_transient);
     layer.bwd_transient = std::max(layer.bwd_transient, mb.bwd_transient);
     dense = moe;
@@ -284,9 +308,14 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
     case Checkpointing::kNone:
       kept = layer.saved;
       break;
-    case Checkpointing::kSelective:  // recompute the attention core (Korthikanti Table 2)
-      kept = layer.saved - layer.score_saved;
-      recompute = layer.score_saved;
+    case Checkpointing::kSelective:
+      if (st.selective == workload::SelectivePolicy::kPerOp) {  // torchtitan per-op SAC
+        kept = layer.per_op_kept;
+        recompute = layer.saved - kept;
+      } else {  // recompute the attention core (Korthikanti Table 2)
+        kept = layer.saved - layer.score_saved;
+        recompute = layer.score_saved;
+      }
       break;
     case Checkpointing::kFull:  // keep layer inputs, recompute one layer (Chen et al. 2016)
       kept = layer.input;

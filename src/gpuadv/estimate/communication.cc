@@ -34,6 +34,22 @@ constexpr double kHostDramEfficiency = 0.6;
 // DDP gradient bucket (bucket_cap_mb = 25): the last one cannot overlap backward.
 constexpr double kDdpBucketBytes = 25e6;
 
+// Communication hidden behind compute is not free (issue 11 "overlap that costs
+// something"): NCCL kernels occupy SMs (one CTA per channel, 16-32 channels on NVLink of
+// 108-148 SMs) and share HBM bandwidth with the GEMMs they overlap, which slow by ~10-30%
+// while a collective runs (Jangda et al. 2022 "CoCoNet" section 2; Rashidi et al. 2021
+// "Enabling compute-communication overlap in distributed deep learning training
+// platforms", figure 3: 1.1-1.3x slower kernels). Charged as this fraction of each hidden
+// second.
+constexpr double kOverlapComputeSlowdown = 0.2;
+
+// Exposed time of `comm` seconds overlapped with a `window` of compute at efficiency `eta`:
+// the part that does not fit, plus the slowdown of the compute it hides behind.
+double Exposed(double comm, double window, double eta) {
+  const double hidden = std::min(comm, std::max(0.0, eta * window));
+  return (comm - hidden) + kOverlapComputeSlowdown * hidden;
+}
+
 // Case-insensitive substring test without allocating (hot path).
 bool Contains(std::string_view hay, std::string_view needle) {
   if (needle.size() > hay.size()) return false;
@@ -191,27 +207,31 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
       // buckets overlap the last micro-batch's backward.
       const double t_ar = AllReduceTime(grads_local * w, lay.shard, ld);
       const double bucket = std::min(t_ar, AllReduceTime(kDdpBucketBytes, lay.shard, ld));
-      c.per_step += std::min(t_ar, bucket + std::max(0.0, t_ar - e * mb.Backward()));
+      c.per_step += std::min(t_ar, bucket + Exposed(t_ar, mb.Backward(), e));
       c.dp_total += t_ar;
     } else {
       // ZeRO-2 (FSDP SHARD_GRAD_OP) / ZeRO-3 (FULL_SHARD): parameters all-gathered for
       // every micro-batch's forward (ZeRO-3 again for backward), gradients
       // reduce-scattered every micro-batch; 1.5x DDP for ZeRO-3 (Rajbhandari et al. 2020
       // section 7.2). Prefetch hides them behind compute except the first unit.
+      // Stacks that keep parameters unsharded across micro-batches gather once per step.
       const double t_ag = AllGatherTime(params_local * w, lay.shard, ld);
       const double t_rs = AllGatherTime(grads_local * w, lay.shard, ld);
-      const double t_bwd_comm = t_rs + (lay.zero >= 3 ? t_ag : 0);
-      const double first = t_ag / std::max(1.0, lay.layers_stage);
-      c.per_micro_batch += first + std::max(0.0, t_ag - e * mb.Forward()) +
-                           std::max(0.0, t_bwd_comm - e * mb.Backward());
-      c.dp_total += lay.micro_batches * (t_ag + t_bwd_comm);
+      const bool keep = s.training.stack.zero3_keep_unsharded && lay.zero >= 3;
+      const double mbs = static_cast<double>(std::max(1LL, lay.micro_batches));
+      const double t_fwd_ag = keep ? t_ag / mbs : t_ag;
+      const double t_bwd_comm = t_rs + (lay.zero >= 3 && !keep ? t_ag : 0);
+      const double first = t_fwd_ag / std::max(1.0, lay.layers_stage);
+      c.per_micro_batch +=
+          first + Exposed(t_fwd_ag, mb.Forward(), e) + Exposed(t_bwd_comm, mb.Backward(), e);
+      c.dp_total += lay.micro_batches * (t_fwd_ag + t_bwd_comm);
     }
     if (lay.shard < lay.dp) {
       // HSDP: all-reduce of the 1/g gradient shard across replica groups, once per step.
       const int groups = lay.dp / lay.shard;
       const Link lr = GroupLink(topo, lay, groups, stride_dp * lay.shard);
       const double t_ar = AllReduceTime(grads_local * w / lay.shard, groups, lr);
-      c.per_step += std::max(0.0, t_ar - eta(lr) * mb.Backward());
+      c.per_step += Exposed(t_ar, mb.Backward(), eta(lr));
       c.dp_total += t_ar;
     }
   }
@@ -232,10 +252,9 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
     const double bp_share = static_cast<double>(g.backprop_layers) / std::max(1, g.layers);
     const double n_coll = lay.layers_stage * (2 + bp_share * (2 + (g.full_recompute ? 2 : 0)));
     c.tp_total = n_coll * AllReduceTime(bytes, lay.tp, lt);
+    const bool overlapped = lay.sequence_parallel && s.training.stack.tp_comm_overlap;
     c.per_micro_batch +=
-        lay.sequence_parallel
-            ? std::max(0.0, c.tp_total - eta(lt) * (mb.compute_fwd + mb.compute_bwd))
-            : c.tp_total;
+        overlapped ? Exposed(c.tp_total, mb.compute_fwd + mb.compute_bwd, eta(lt)) : c.tp_total;
   }
   // Pipeline p2p: b*s*h per boundary per micro-batch, forward and backward, v x with
   // interleaving; Megatron's scatter-gather sends 1/t of it per TP rank.
@@ -252,7 +271,7 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
         2.0 * act_w * lay.tokens_mb * (m.KvHeads() / static_cast<double>(lay.tp)) * m.HeadDim();
     const double per_layer = (lay.cp - 1) * (lc.alpha_s + hop / std::max(1.0, lc.busbw));
     const double t_cp = lay.layers_stage * per_layer * (1 + 2 + (g.full_recompute ? 1 : 0));
-    c.per_micro_batch += std::max(0.0, t_cp - eta(lc) * mb.attention);
+    c.per_micro_batch += Exposed(t_cp, mb.attention, eta(lc));
   }
   // Expert parallel: all-to-all dispatch + combine per MoE layer, forward and backward.
   if (lay.ep > 1 && m.IsMoe()) {
@@ -271,11 +290,14 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
                        ": collectives " + Num(c.dp_total * 1e3) + " ms/step";
     if (lay.tp > 1)
       line += "; tp " + Num(c.tp_total * 1e3) + " ms/micro-batch (" +
-              (lay.sequence_parallel ? "overlapped with GEMMs: sequence parallel" : "exposed") +
+              (lay.sequence_parallel && s.training.stack.tp_comm_overlap
+                   ? "overlapped with GEMMs: sequence parallel + the stack's TP overlap"
+                   : "exposed") +
               ")";
     line += "; exposed " + Num(c.per_micro_batch * 1e3) + " ms/micro-batch + " +
             Num(c.per_step * 1e3) + " ms/step (overlap " + Num(glob.overlap_eta) + " NVLink/IB, " +
-            Num(glob.overlap_eta_pcie) + " PCIe)";
+            Num(glob.overlap_eta_pcie) + " PCIe; hidden communication slows compute by " +
+            Num(kOverlapComputeSlowdown * 100) + "% of its time)";
     explain->Basis("throughput communication", line);
   }
   return c;

@@ -41,9 +41,21 @@ constexpr double kFlashBackwardRatio = 2.5;
 constexpr double kLogitBytesStandard = 24;
 constexpr double kLogitBytesChunked = 8;
 constexpr double kLogitForwardShare = 0.4;
-// fp8 (Transformer Engine): each linear input is cast to fp8 (read 2, write 1) forward,
-// each output gradient backward.
-constexpr double kFp8CastBytes = 3;
+// fp8 casts (MODELLING section 7; issue 11 "FP8 as the recipes run it"): each linear input
+// is cast to fp8 forward, each output gradient backward. Per element: read 2 + write 1,
+// plus the transposed fp8 copy the other GEMM operand needs (write 1) = 4. Current
+// (dynamic) scaling first reduces the amax over the tensor (read 2 more); stacks that fuse
+// the cast into the producing kernel (Transformer Engine LayerNormLinear, cast_transpose;
+// Inductor) save the separate read (-2).
+constexpr double kFp8CastTransposeBytes = 4;
+constexpr double kFp8AmaxPassBytes = 2;
+constexpr double kFp8FusedReadBytes = 2;
+// Each use of an fp8 weight needs its cast (+ transpose): 2 read + 2 written per param;
+// stacks that cache the fp8 weights cast once per optimizer step.
+constexpr double kFp8WeightCastBytesPerParam = 4;
+// FlashAttention-3 / cuDNN fused attention on Hopper and later vs FlashAttention-2: 1.5-2.0x
+// forward, 1.5-1.75x backward in BF16 at head dim 128 (Shah et al. 2024, figures 5-6).
+constexpr double kFa3OverFa2 = 1.6;
 // QLoRA: each use of a 4-bit weight reads 0.516 B/param and writes then re-reads a
 // 16-bit copy: ~4.5 B/param (MODELLING section 7 "QLoRA dequantisation").
 constexpr double kQloraDequantBytesPerParam = 4.5;
@@ -58,7 +70,6 @@ constexpr double kMoePermutePasses = 4;
 // Eager kernels per decoder layer forward with fused attention: ~25 (norms, 4-7 GEMMs,
 // rope, activation, adds, casts, dropout); an eager attention path adds ~10; each LoRA
 // adapter ~5 (dropout, A, B, scale, add). Backward ~2x forward; the loss ~10.
-constexpr double kOpsPerLayerFwd = 40;
 constexpr double kOpsEagerAttention = 10;
 constexpr double kOpsPerAdapter = 5;
 constexpr double kOpsHeadAndLoss = 10;
@@ -109,6 +120,13 @@ Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Expla
     }
   }
   r.bandwidth = gpu.BandwidthBytesPerS() * eff.mem_eta;
+  // FlashAttention-3 class kernels exist for sm90 / sm100 (Hopper, datacenter Blackwell).
+  const std::string_view arch = gpu.architecture;
+  r.attention_speedup = s.training.stack.attention_kernel == workload::AttentionKernel::kFa3 &&
+                                (arch.starts_with("Hopper") ||
+                                 (arch.starts_with("Blackwell") && !arch.ends_with("(RTX)")))
+                            ? kFa3OverFa2
+                            : 1.0;
   if (explain && r.bandwidth <= 0)
     explain->Warn("memory bandwidth of " + gpu.id + " unknown: memory-bound kernels not timed");
   if (explain && r.tensor_peak <= 0)
@@ -157,6 +175,9 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   // Linear GEMMs of one layer (weights split by tp; experts by ep, each expert fed
   // ep*T*k_e/E tokens) and their adapters.
   double lin_fwd = 0, ad_fwd = 0, act_width = 0, fp8_in = 0, fp8_out = 0, ad_bytes = 0;
+  // Weight-gradient GEMMs stay 16-bit when the fp8 recipe keeps wgrad out of fp8.
+  const bool wgrad16 = r.linear_bytes < r.act_bytes && !s.training.stack.fp8_wgrad;
+  double lin_wgrad = 0;
   for (const auto& l : f.linears) {
     double count = 1, rows = T;
     if (l.copies > 1) {
@@ -165,6 +186,7 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
     }
     const double n_out = l.d_out / tp;
     lin_fwd += count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
+    if (wgrad16) lin_wgrad += count * GemmTime(rows, l.d_in, n_out, r.tensor_peak, r.act_bytes, r);
     const double act = std::max(1, l.copies > 1 ? l.active_copies : 1);
     fp8_in += act * l.d_in;
     fp8_out += act * n_out;
@@ -191,7 +213,7 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   } else {
     // Flash / SDPA kernels: causal kernels skip the masked half.
     const double executed = attn_flops * (g.causal ? 0.5 : 1.0);
-    const double rate = r.tensor_peak * std::max(1e-3, r.eff->attn_eta);
+    const double rate = r.tensor_peak * std::max(1e-3, r.eff->attn_eta) * r.attention_speedup;
     attn_c_fwd = rate > 0 ? executed / rate : 0;
     attn_bwd_ratio = kFlashBackwardRatio;
   }
@@ -203,16 +225,28 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   elems += (m.mlp == catalog::MlpKind::kSwiGlu ? kSwiGluPasses : kGeluPasses) * act_width;
   if (m.position == catalog::PositionKind::kRope) elems += 2.0 * (heads + kv_heads) * Q;
   if (m.IsMoe()) elems += kMoePermutePasses * std::max(1, m.experts_active) * h;
-  double layer_mem_fwd = mem_time(r.act_bytes * T * elems) + mem_time(r.act_bytes * T * ad_bytes);
+  const auto& stack = s.training.stack;
+  double layer_mem_fwd = mem_time(r.act_bytes * T * elems * stack.elementwise_traffic) +
+                         mem_time(r.act_bytes * T * ad_bytes);
   double layer_mem_bwd_extra = 0;
   if (r.linear_bytes < r.act_bytes) {
-    layer_mem_fwd += mem_time(kFp8CastBytes * T * fp8_in);
-    layer_mem_bwd_extra += mem_time(kFp8CastBytes * T * fp8_out);
+    const double cast =
+        kFp8CastTransposeBytes +
+        (stack.fp8_recipe == workload::Fp8Recipe::kCurrent ? kFp8AmaxPassBytes : 0) -
+        (stack.fp8_fused_casts ? kFp8FusedReadBytes : 0);
+    layer_mem_fwd += mem_time(cast * T * fp8_in);
+    layer_mem_bwd_extra += mem_time(cast * T * fp8_out);
+    // Weight casts: per micro-batch, or once per step when the stack caches them.
+    const double weights_local = f.n_layer_linear_active / tp;
+    const double per_mb = stack.fp8_weight_cache ? 1.0 / std::max(1LL, lay.micro_batches) : 1.0;
+    layer_mem_fwd += mem_time(kFp8WeightCastBytesPerParam * weights_local * per_mb);
   }
 
   // Whole-model layer times, then this stage's share.
   double c_fwd = L * (lin_fwd + ad_fwd + attn_c_fwd);
-  double c_bwd = bp * lin_fwd + tr * lin_fwd + bp * 2.0 * ad_fwd + bp * attn_bwd_ratio * attn_c_fwd;
+  if (!wgrad16) lin_wgrad = lin_fwd;
+  double c_bwd =
+      bp * lin_fwd + tr * lin_wgrad + bp * 2.0 * ad_fwd + bp * attn_bwd_ratio * attn_c_fwd;
   double m_fwd = L * (layer_mem_fwd + attn_m_fwd);
   double m_bwd = bp * (kBackwardBytesRatio * (layer_mem_fwd + attn_m_fwd) + layer_mem_bwd_extra);
   if (g.full_recompute) {
@@ -253,7 +287,7 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   }
 
   // Host launch time: the GPU cannot run ahead of the Python/C++ dispatcher.
-  double ops_layer = kOpsPerLayerFwd + kOpsPerAdapter * f.adapted_linears +
+  double ops_layer = stack.kernels_per_layer + kOpsPerAdapter * f.adapted_linears +
                      (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0);
   double ops = lay.layers_stage * ops_layer *
                    (1 + kBackwardOpsRatio * (bp / L) + (g.full_recompute ? bp / L : 0)) +

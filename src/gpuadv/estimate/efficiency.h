@@ -2,6 +2,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gpuadv::estimate {
@@ -20,8 +21,33 @@ struct ArchEfficiency {
   // gemm_eta_max and mem_eta by measured / reference; unknown = a typical value is assumed.
   std::optional<double> ref_gemm_eta;
   std::optional<double> ref_copy_eta;
+  // The highest MFU (PaLM convention, 16-bit peak) measured on this architecture among the
+  // validation rows (data/calibration.yaml, written by `calibrate`): a plan predicted above
+  // it is outside measured territory (issue 11). Unknown = no 16-bit rows.
+  std::optional<double> measured_mfu_max;
   std::vector<std::string> sources;
   std::string notes;
+  /// Set on the copies the loader makes for the catalog's other spellings: the canonical
+  /// architecture this entry repeats ("Hopper" for "Hopper (+Grace CPU)"); empty otherwise.
+  std::string alias_of;
+
+  /// The canonical architecture name (alias_of, else architecture).
+  const std::string& Canonical() const { return alias_of.empty() ? architecture : alias_of; }
+};
+
+/// The per-architecture factors `gpu-advisor calibrate` fits, by their data/calibration.yaml
+/// key, with the physical bounds of the search (fractions of datasheet peaks; the fp8 upper
+/// bound is further capped by the datasheet fp8 / 16-bit ratio of the rows' GPUs).
+struct FittedFactor {
+  std::string_view name;
+  double ArchEfficiency::*member;
+  double min, max;
+};
+inline constexpr FittedFactor kFittedFactors[] = {
+    {"gemm_eta_max", &ArchEfficiency::gemm_eta_max, 0.3, 0.95},
+    {"attn_eta", &ArchEfficiency::attn_eta, 0.1, 0.8},
+    {"mem_eta", &ArchEfficiency::mem_eta, 0.2, 0.95},
+    {"fp8_gemm_speedup", &ArchEfficiency::fp8_gemm_speedup, 1.0, 4.0},
 };
 
 /// Global effects (one value each; not per architecture).
@@ -31,10 +57,40 @@ struct GlobalEfficiency {
   double launch_overhead_s = 15e-6;  // host time per eager kernel launch
 };
 
+/// The range of one category of estimates (data/calibration.yaml `uncertainty:`), from the
+/// cross-validated signed errors e = predicted / measured - 1 of its validation rows:
+/// measured lies in [predicted / (1 + q_hi), predicted / (1 + q_lo)] for ~80% of them.
+/// A field "*" matches anything (a backed-off category).
+struct RangeEntry {
+  std::string architecture = "*";  // canonical EfficiencyTable architecture
+  std::string precision = "*";     // workload::kPrecisions name
+  std::string method = "*";        // "full" (pretrain, full, freeze) | "adapters" (lora, qlora)
+  std::string stack = "*";         // workload::kFrameworks name
+  std::string scale = "*";         // total GPUs: "1" | "2-8" | "9-64" | ">64"
+  size_t rows = 0;                 // validation rows the quantiles come from
+  double q_lo = 0;                 // lower signed quantile (<= 0)
+  double q_hi = 0;                 // upper signed quantile (>= 0)
+};
+
+/// Ranges of one quantity: the categories that had enough rows, most specific first, and
+/// how many validation rows each architecture / precision / method had at all (a value
+/// with none gets a wide default range and a warning).
+struct QuantityRanges {
+  std::vector<RangeEntry> entries;
+  std::vector<std::pair<std::string, size_t>> architectures, precisions, methods;
+};
+
+/// Empty (no entries) when data/calibration.yaml is absent: the estimators' fixed ranges hold.
+struct UncertaintyTable {
+  QuantityRanges memory, throughput;
+  bool Empty() const { return memory.entries.empty() && throughput.entries.empty(); }
+};
+
 struct EfficiencyTable {
   std::vector<ArchEfficiency> archs;
   ArchEfficiency fallback;  // unknown architecture
   GlobalEfficiency global;
+  UncertaintyTable uncertainty;  // data/calibration.yaml; read by estimate/uncertainty.h
 
   /// The entry for an architecture name (exact, then case-insensitive), else fallback.
   const ArchEfficiency& For(std::string_view architecture) const;

@@ -8,6 +8,7 @@
 #include "gpuadv/catalog/param_count.h"
 #include "gpuadv/core/units.h"
 #include "gpuadv/estimate/invariants.h"
+#include "gpuadv/estimate/uncertainty.h"
 #include "gpuadv/workload/describe.h"
 
 namespace gpuadv::estimate {
@@ -37,6 +38,19 @@ double TrainingTokens(const workload::Scenario& s, double params, Explanation* e
   return kDefaultFinetuneTokens;
 }
 
+// The stack the estimate assumed, and the default rule's reason (issue 11).
+void SetFramework(const workload::Scenario& s, EstimateResult& r) {
+  const auto& st = s.training.stack;
+  r.framework = std::string(EnumName(workload::kFrameworks, st.id));
+  r.framework_defaulted = st.defaulted;
+  if (st.defaulted) {
+    const auto& p = s.parallelism;
+    const bool mp = p.tp > 1 || p.pp > 1 || p.cp > 1 || p.ep > 1 || p.sequence_parallel;
+    r.framework_reason = std::string(workload::DefaultFrameworkReason(
+        s.training.method, s.training.precision, s.hardware.TotalGpus(), mp));
+  }
+}
+
 }  // namespace
 
 EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explanation* explain) {
@@ -46,10 +60,13 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   r.gpu_name = gpu.name;
   r.gpu_memory_bytes = gpu.CapacityBytes();
   r.gpus = s.hardware.TotalGpus();
+  SetFramework(s, r);
   if (explain) workload::DescribeScenario(s, *explain);
 
   r.memory = EstimateMemory(s, explain);
   r.throughput = EstimateThroughput(s, ctx, explain);
+  // Ranges from the cross-validated error of the scenario's category (C15).
+  if (ctx.efficiency) ApplyUncertainty(s, *ctx.efficiency, &r, explain);
 
   // Time and energy (C5).
   const double params =

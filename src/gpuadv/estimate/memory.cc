@@ -126,7 +126,7 @@ double RuntimeBytes(const workload::Scenario& s, const Setup& st) {
 
 double SlackFraction(const Setup& st) {
   double slack = kAllocatorSlack;
-  if (st.zero == 3 || (st.zero == 0 && st.dp > 1 && st.stack == mem::Stack::kPyTorch))
+  if (st.zero == 3 || (st.zero == 0 && st.dp > 1 && !st.megatron_runtime))
     slack += kCommStreamSlack;
   return slack;
 }
@@ -215,7 +215,7 @@ void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,
                             " micro-batches of its " + G(st.shape.layers / st.pp) + " layers" +
                             (st.vpp > 1 ? " (x interleave factor)" : "") +
                             "; the last stage holds the logits");
-  if (st.zero == 3 && st.stack == mem::Stack::kPyTorch && st.m > 1 &&
+  if (st.zero == 3 && !st.megatron_runtime && st.m > 1 &&
       st.offload != workload::Offload::kOptimizerParams && !st.optimizer_in_backward &&
       st.fsdp_no_sync)
     e.Warn("FSDP accumulates unsharded gradients under no_sync over " + G(st.m) +

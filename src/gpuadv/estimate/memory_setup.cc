@@ -337,12 +337,24 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
   st.gpus = s.hardware.TotalGpus();
   st.gpus_per_node = std::max(1, s.hardware.count);
 
-  st.stack = (st.tp > 1 || st.pp > 1 || st.cp > 1 || st.ep > 1 || par.sequence_parallel ||
-              t.precision == Precision::kFp8Mixed)
+  const auto& stack = t.stack;
+  const bool model_parallel =
+      st.tp > 1 || st.pp > 1 || st.cp > 1 || st.ep > 1 || par.sequence_parallel;
+  st.megatron_runtime =
+      stack.id == workload::Framework::kMegatron ||
+      stack.id == workload::Framework::kMegatronDeepspeed ||
+      (stack.defaulted && (model_parallel || t.precision == Precision::kFp8Mixed));
+  st.stack = (stack.kernels == workload::KernelStyle::kFused || st.megatron_runtime)
                  ? Stack::kMegatron
                  : Stack::kPyTorch;
-  st.fsdp_no_sync = t.framework == workload::Framework::kAccelerate ||
-                    t.framework == workload::Framework::kLightning;
+  st.fsdp_no_sync = stack.fsdp_no_sync;
+  st.selective = stack.selective;
+  if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&
+      !stack.offers_selective)
+    explain->Warn("the " + std::string(EnumName(workload::kFrameworks, stack.id)) +
+                  " stack offers no selective activation checkpointing: estimated with "
+                  "Megatron-style selective recomputation, which it cannot run (use none or "
+                  "full)");
   switch (t.precision) {
     case Precision::kFp32:
       st.regime = Regime::kFp32;
@@ -355,7 +367,7 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
       break;
     case Precision::kFp16Mixed:
     case Precision::kBf16Mixed:
-      if (st.stack == Stack::kMegatron)
+      if (st.megatron_runtime)
         st.regime = Regime::kMegatron;
       else if (st.zero == 1 || st.zero == 2 || st.offload != workload::Offload::kNone)
         st.regime = Regime::kDeepSpeed;

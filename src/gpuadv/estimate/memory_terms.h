@@ -17,10 +17,10 @@
 
 namespace gpuadv::estimate::mem {
 
-/// The software stack the scenario implies. It decides which ops are fused and in which
-/// dtype saved tensors live. Megatron-LM / Transformer Engine is implied by any model
-/// parallelism (tp, pp, cp, ep > 1, sequence parallel) or fp8; everything else is eager
-/// PyTorch (Hugging Face transformers / PEFT / LitGPT / accelerate / DeepSpeed).
+/// How the stack's kernels run (workload::StackTraits::kernels): fused kernels with
+/// 16-bit saved tensors (Transformer Engine / Apex / compiled Triton: kMegatron) or eager
+/// PyTorch ops (Hugging Face transformers / PEFT / LitGPT / accelerate / DeepSpeed).
+/// When the stack was chosen by default, model parallelism implies the fused one.
 enum class Stack { kPyTorch, kMegatron };
 
 /// Where model-state bytes of trainable parameters go (MODELLING.md section 2 table).
@@ -109,7 +109,11 @@ struct Diffusion {
 /// Everything the estimator derives once from the scenario.
 struct Setup {
   Stack stack = Stack::kPyTorch;
-  bool fsdp_no_sync = false;  // FSDP accumulation keeps unsharded gradients (framework)
+  // Megatron's runtime (distributed optimizer, fp32 main-grad buffers, no DDP buckets / FSDP
+  // wrappers): the megatron stacks, or model parallelism under a defaulted stack.
+  bool megatron_runtime = false;
+  bool fsdp_no_sync = false;  // FSDP accumulation keeps unsharded gradients (stack)
+  workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;
   Regime regime = Regime::kAmp;
   workload::Precision precision = workload::Precision::kBf16Mixed;
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;
@@ -207,6 +211,7 @@ struct LayerSpec {
 struct LayerBytes {
   double saved = 0;          // tensors saved for backward (no recomputation)
   double score_saved = 0;    // the part of `saved` in s x s tensors (selective drops it)
+  double per_op_kept = 0;    // what per-op selective checkpointing keeps (torchtitan SAC)
   double input = 0;          // the layer input (what full checkpointing keeps)
   double fwd_transient = 0;  // working set while the layer runs forward
   double bwd_transient = 0;  // working set while the layer runs backward (gradients)

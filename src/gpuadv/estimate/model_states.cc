@@ -241,8 +241,8 @@ States StageStates(const Setup& st, const Stage& stage) {
   // trainable params (LoRA) gets gradients for all of them (torch FSDP docs: no_sync
   // "will accumulate the full model gradients"; mixed requires_grad "gradient memory ...
   // equivalent to not freezing those parameters").
-  if (zero3 && !offload_params && st.stack == Stack::kPyTorch && st.m > 1 &&
-      !st.optimizer_in_backward && st.fsdp_no_sync) {
+  if (zero3 && !offload_params && !st.megatron_runtime && st.m > 1 && !st.optimizer_in_backward &&
+      st.fsdp_no_sync) {
     double units = 0;
     switch (me.kind) {
       case workload::Method::kPretrain:
@@ -263,7 +263,7 @@ States StageStates(const Setup& st, const Stage& stage) {
   // PyTorch DDP copies gradients into flat buckets covering all params (bucket_cap_mb=25,
   // gradient_as_bucket_view=False): one more gradient-sized buffer (MODELLING.md section 2).
   double bucket = 0;
-  if (st.stack == Stack::kPyTorch && st.zero == 0 && st.dp > 1 && !offload_opt)
+  if (!st.megatron_runtime && st.zero == 0 && st.dp > 1 && !offload_opt)
     bucket = trainable.stage * rt.grad + adapter.stage * ra.grad;
   if (st.optimizer_in_backward) {
     // The step runs per parameter inside backward: only a unit's gradients exist at once.

@@ -102,6 +102,11 @@ struct EstimateResult {
   std::string gpu_name;
   double gpu_memory_bytes = 0;
   int gpus = 1;
+  // The training stack the estimate assumed (training.framework resolved; issue 11), and
+  // why when the scenario left it to the default.
+  std::string framework;
+  bool framework_defaulted = false;
+  std::string framework_reason;
   MemoryResult memory;
   ThroughputResult throughput;
   TrainingResult training;

@@ -105,7 +105,11 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
 
   const double m = static_cast<double>(lay.micro_batches);
   TimeBreakdown& b = r.breakdown_s;
-  b.compute = m * (mb.compute_fwd + mb.compute_bwd + mb.launch_excess);
+  // Serial host work of the stack (data loading in the main process, loss syncs, gradient
+  // clipping, scheduler; data/stacks.yaml) while the GPU waits.
+  const auto& stack = s.training.stack;
+  const double host = m * stack.micro_batch_host_s + stack.step_host_s;
+  b.compute = m * (mb.compute_fwd + mb.compute_bwd + mb.launch_excess) + host;
   b.memory = m * (mb.memory_fwd + mb.memory_bwd) + t_opt + t_accum;
   b.communication = m * comm.per_micro_batch + comm.per_step;
   b.bubble =
@@ -142,12 +146,14 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
     explain->Basis("throughput step",
                    std::to_string(lay.micro_batches) + " micro-batches of " + Num(lay.tokens_mb) +
                        " tokens/GPU: compute " + Num(b.compute) + " s (launch-bound excess " +
-                       Num(m * mb.launch_excess) + " s), memory " + Num(b.memory) +
-                       " s (optimizer " + Num(t_opt) + " s), communication " +
-                       Num(b.communication) + " s, bubble " + Num(b.bubble) + " s, offload " +
-                       Num(b.offload) + " s = " + Num(step) + " s");
-    explain->Basis("throughput range", "tokens/s per GPU +-" + Num(kThroughputRelativeError * 100) +
-                                           "% (validation p90 error)");
+                       Num(m * mb.launch_excess) + " s, stack host work " + Num(host) +
+                       " s), memory " + Num(b.memory) + " s (optimizer " + Num(t_opt) +
+                       " s), communication " + Num(b.communication) + " s, bubble " +
+                       Num(b.bubble) + " s, offload " + Num(b.offload) + " s = " + Num(step) +
+                       " s");
+    if (!ctx.efficiency || ctx.efficiency->uncertainty.Empty())  // else Estimate() sets it
+      explain->Basis("throughput range",
+                     "tokens/s per GPU +-" + Num(kThroughputRelativeError * 100) + "% (default)");
     if (topo.host_staged && lay.gpus > 1 && comm.per_step + comm.per_micro_batch > 0.2 * step)
       explain->Warn("communication through host memory takes " + Num(100 * b.communication / step) +
                     "% of the step");

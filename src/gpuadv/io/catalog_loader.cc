@@ -41,11 +41,13 @@ const catalog::Catalog& BuiltinCatalog() {
 }
 
 const estimate::EfficiencyTable& BuiltinEfficiency() {
+  // The priors with the fitted factors and ranges of data/calibration.yaml on top.
   static const estimate::EfficiencyTable table = [] {
-    auto text = FindEmbedded("efficiency.yaml");
-    if (!text) return estimate::EfficiencyTable{};
-    return ParseEfficiencyDocument(ParseDocument(*text, "data/efficiency.yaml"),
-                                   "data/efficiency.yaml");
+    estimate::EfficiencyTable t = PriorEfficiency();
+    if (auto text = FindEmbedded("calibration.yaml"))
+      ApplyCalibrationDocument(ParseDocument(*text, "data/calibration.yaml"),
+                               "data/calibration.yaml", &t);
+    return t;
   }();
   return table;
 }

@@ -10,7 +10,8 @@ namespace gpuadv::io {
 /// data/offers/*.yaml. Built once per process (cached).
 const catalog::Catalog& BuiltinCatalog();
 
-/// The embedded data/efficiency.yaml, parsed once per process.
+/// The embedded data/efficiency.yaml with data/calibration.yaml applied on top
+/// (io/efficiency_loader.h), parsed once per process.
 const estimate::EfficiencyTable& BuiltinEfficiency();
 
 /// Adds or overrides entries from a user file (--catalog): a YAML/JSON map with any of

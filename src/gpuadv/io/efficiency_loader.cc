@@ -2,7 +2,10 @@
 #include "gpuadv/io/efficiency_loader.h"
 
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "gpuadv/core/embedded.h"
 
 namespace gpuadv::io {
 namespace {
@@ -10,6 +13,15 @@ namespace {
 const std::vector<std::string> kArchKeys = {
     "architecture",     "aliases",      "gemm_eta_max", "gemm_half_flops", "attn_eta", "mem_eta",
     "fp8_gemm_speedup", "ref_gemm_eta", "ref_copy_eta", "sources",         "notes"};
+
+// The list at `key` of `f` (empty when absent or null); throws unless it is a list.
+YAML::Node ListOf(Fields& f, std::string_view key, const std::string& field, const char* accepted) {
+  YAML::Node list = f.Raw(key);
+  if (!list.IsDefined() || list.IsNull()) return YAML::Node(YAML::NodeType::Sequence);
+  if (!list.IsSequence())
+    throw InputError(field, Printable(list), accepted, "expected a list, got");
+  return list;
+}
 
 // Reads the factor fields of an architecture (or the fallback) entry over `base`.
 estimate::ArchEfficiency ParseArch(Fields& f, const estimate::ArchEfficiency& base) {
@@ -45,11 +57,9 @@ estimate::EfficiencyTable ParseEfficiencyDocument(const YAML::Node& doc,
     t.fallback.architecture = "fallback";
     fb->Finish(kArchKeys);
   }
-  YAML::Node list = root.Raw("architectures");
-  if (list.IsDefined() && !list.IsNull()) {
-    if (!list.IsSequence())
-      throw InputError(origin + ": architectures", Printable(list),
-                       "a list of architecture entries", "expected a list, got");
+  {
+    const YAML::Node list =
+        ListOf(root, "architectures", origin + ": architectures", "a list of architecture entries");
     for (size_t i = 0; i < list.size(); ++i) {
       Fields f(list[i], "architectures[" + std::to_string(i) + "]");
       auto name = f.String("architecture", 128);
@@ -70,12 +80,149 @@ estimate::EfficiencyTable ParseEfficiencyDocument(const YAML::Node& doc,
         for (const auto& alias : *aliases) {
           estimate::ArchEfficiency copy = a;
           copy.architecture = alias;
+          copy.alias_of = a.architecture;
           t.archs.push_back(std::move(copy));
         }
     }
   }
   root.Finish({"global", "fallback", "architectures"});
   return t;
+}
+
+namespace {
+
+// "name: count" maps of the `validated:` block, in file order.
+std::vector<std::pair<std::string, size_t>> ReadCounts(Fields& f, std::string_view key) {
+  std::vector<std::pair<std::string, size_t>> out;
+  YAML::Node n = f.Raw(key);
+  if (!n.IsDefined() || n.IsNull()) return out;
+  if (!n.IsMap())
+    throw InputError(f.Field(key), Printable(n), "a map of name: rows", "expected a map, got");
+  Fields counts(n, f.Field(key));
+  for (const auto& kv : n) {
+    const std::string name = kv.first.as<std::string>();
+    auto rows = counts.Integer(name, 0, 1000000000);
+    out.emplace_back(name, static_cast<size_t>(rows.value_or(0)));
+  }
+  return out;
+}
+
+estimate::QuantityRanges ReadRanges(Fields& f) {
+  estimate::QuantityRanges q;
+  if (auto v = f.Map("validated")) {
+    q.architectures = ReadCounts(*v, "architectures");
+    q.precisions = ReadCounts(*v, "precisions");
+    q.methods = ReadCounts(*v, "methods");
+    v->Finish({"architectures", "precisions", "methods"});
+  }
+  {
+    const YAML::Node list = ListOf(f, "categories", f.Field("categories"), "a list of categories");
+    for (size_t i = 0; i < list.size(); ++i) {
+      Fields c(list[i], f.Field("categories") + "[" + std::to_string(i) + "]");
+      estimate::RangeEntry e;
+      for (auto [key, field] : {std::pair{"architecture", &e.architecture},
+                                {"precision", &e.precision},
+                                {"method", &e.method},
+                                {"stack", &e.stack},
+                                {"scale", &e.scale}})
+        if (auto v = c.String(key, 128)) *field = *v;
+      e.rows = static_cast<size_t>(c.Integer("rows", 1, 1000000000).value_or(0));
+      e.q_lo = c.Number("q_lo", -0.99, 0).value_or(0);
+      e.q_hi = c.Number("q_hi", 0, 100).value_or(0);
+      c.Finish({"architecture", "precision", "method", "stack", "scale", "rows", "q_lo", "q_hi"});
+      q.entries.push_back(std::move(e));
+    }
+  }
+  f.Finish({"validated", "categories"});
+  return q;
+}
+
+// Reads the provenance of an architecture entry (rows, groups, errors): checked, not kept.
+void SkipProvenance(Fields& f) {
+  f.Integer("rows", 0, 1000000000);
+  f.StringList("groups");
+  for (const char* key : {"in_sample", "leave_one_source_out"})
+    if (auto e = f.Map(key)) {
+      e->Number("median", 0, 1e9);
+      e->Number("p90", 0, 1e9);
+      e->Finish({"median", "p90"});
+    }
+}
+
+}  // namespace
+
+void ApplyCalibrationDocument(const YAML::Node& doc, const std::string& origin,
+                              estimate::EfficiencyTable* table) {
+  Fields root(doc, "");
+  root.String("generated_by");
+  root.String("objective");
+  {
+    const YAML::Node list =
+        ListOf(root, "architectures", origin + ": architectures", "a list of fitted architectures");
+    for (size_t i = 0; i < list.size(); ++i) {
+      Fields f(list[i], "architectures[" + std::to_string(i) + "]");
+      auto name = f.String("architecture", 128);
+      bool known = false;
+      for (const auto& a : table->archs) known = known || (name && a.architecture == *name);
+      if (!name || !known)
+        throw InputError(f.Field("architecture"), name.value_or(""),
+                         "an architecture of data/efficiency.yaml", "unknown");
+      SkipProvenance(f);
+      std::vector<std::string> keys = {"architecture", "rows", "groups", "in_sample",
+                                       "leave_one_source_out"};
+      for (const auto& factor : estimate::kFittedFactors) {
+        keys.emplace_back(factor.name);
+        auto m = f.Map(factor.name);
+        if (!m) continue;
+        const auto value = m->Number("value", factor.min, factor.max);
+        m->Number("prior", 0, 1e9);
+        m->Integer("rows", 0, 1000000000);
+        m->Bool("at_bound");
+        m->Finish({"value", "prior", "rows", "at_bound"});
+        if (!value) throw InputError(m->Field("value"), "", "the fitted value", "missing");
+        for (auto& a : table->archs)
+          if (a.Canonical() == *name) a.*factor.member = *value;
+      }
+      f.Finish(keys);
+    }
+  }
+  ListOf(root, "not_fitted", origin + ": not_fitted", "a list");  // provenance, not read
+  {
+    const YAML::Node list = ListOf(root, "measured_mfu", origin + ": measured_mfu",
+                                   "a list of {architecture, max, case}");
+    for (size_t i = 0; i < list.size(); ++i) {
+      Fields f(list[i], "measured_mfu[" + std::to_string(i) + "]");
+      const auto name = f.String("architecture", 128);
+      const auto max = f.Number("max", 0, 1);
+      f.String("case");
+      f.Finish({"architecture", "max", "case"});
+      if (!name || !max)
+        throw InputError(f.Field(name ? "max" : "architecture"), "", "a value", "missing");
+      for (auto& a : table->archs)
+        if (a.Canonical() == *name) a.measured_mfu_max = *max;
+    }
+  }
+  root.Raw("global");  // what calibrate decided about the global factors (prose)
+  if (auto u = root.Map("uncertainty")) {
+    u->Number("lower_quantile", 0, 1);
+    u->Number("upper_quantile", 0, 1);
+    u->Integer("min_rows", 1, 1000000);
+    if (auto m = u->Map("memory")) table->uncertainty.memory = ReadRanges(*m);
+    if (auto t = u->Map("throughput")) table->uncertainty.throughput = ReadRanges(*t);
+    u->Finish({"lower_quantile", "upper_quantile", "min_rows", "memory", "throughput"});
+  }
+  root.Finish({"generated_by", "objective", "architectures", "not_fitted", "measured_mfu", "global",
+               "uncertainty"});
+}
+
+const estimate::EfficiencyTable& PriorEfficiency() {
+  static const estimate::EfficiencyTable table = [] {
+    auto text = FindEmbedded("efficiency.yaml");
+    if (!text) return estimate::EfficiencyTable{};
+    return ParseEfficiencyDocument(ParseDocument(*text, "data/efficiency.yaml"),
+                                   "data/efficiency.yaml");
+  }();
+  return table;
 }
 
 }  // namespace gpuadv::io

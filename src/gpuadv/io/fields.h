@@ -3,6 +3,7 @@
 // (STYLE.md principles 2, 3, 5). Every loader in io/ reads through this class.
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <optional>
 #include <set>
 #include <string>
@@ -52,6 +53,26 @@ class Fields {
     std::vector<std::string> names;
     for (const auto& e : table) names.emplace_back(e.name);
     std::string accepted = AcceptedNames(table);
+    std::string hint = DidYouMean(*s, names);
+    if (!hint.empty()) accepted += " (" + hint + ")";
+    throw InputError(Field(key), *s, accepted);
+  }
+
+  /// Enum with a table of aliases (names users type for a canonical value); the canonical
+  /// names are tried first, then the aliases, both case-insensitively.
+  template <typename E, size_t N, size_t M>
+  std::optional<E> Enum(std::string_view key, const EnumEntry<E> (&table)[N],
+                        const EnumEntry<E> (&aliases)[M]) {
+    auto s = String(key, 256);
+    if (!s) return std::nullopt;
+    std::string low = *s;
+    for (char& c : low) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (auto v = ParseEnum(table, low)) return v;
+    if (auto v = ParseEnum(aliases, low)) return v;
+    std::vector<std::string> names;
+    for (const auto& e : table) names.emplace_back(e.name);
+    for (const auto& e : aliases) names.emplace_back(e.name);
+    std::string accepted = AcceptedNames(table) + "; aliases " + AcceptedNames(aliases);
     std::string hint = DidYouMean(*s, names);
     if (!hint.empty()) accepted += " (" + hint + ")";
     throw InputError(Field(key), *s, accepted);

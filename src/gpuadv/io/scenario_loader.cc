@@ -7,6 +7,7 @@
 #include "gpuadv/core/embedded.h"
 #include "gpuadv/io/gpu_loader.h"
 #include "gpuadv/io/model_loader.h"
+#include "gpuadv/io/stack_loader.h"
 
 namespace gpuadv::io {
 namespace {
@@ -80,7 +81,8 @@ void ParseTraining(Fields f, workload::Training& t) {
   if (auto v = f.Enum("attention", workload::kAttentions)) t.attention = *v;
   if (auto v = f.Enum("loss", workload::kLosses)) t.loss = *v;
   if (auto v = f.Bool("optimizer_in_backward")) t.optimizer_in_backward = *v;
-  if (auto v = f.Enum("framework", workload::kFrameworks)) t.framework = *v;
+  if (auto v = f.Enum("framework", workload::kFrameworks, workload::kFrameworkAliases))
+    t.framework = *v;
   if (auto v = f.Integer("freeze_trainable_layers", 1, 100000))
     t.freeze_trainable_layers = static_cast<int>(*v);
   if (auto v = f.Number("tokens", 1, 1e16)) t.tokens = *v;
@@ -97,10 +99,31 @@ void ParseTraining(Fields f, workload::Training& t) {
   }
   if (auto v = f.Bool("chinchilla_tokens")) t.chinchilla_tokens = *v;
   if (auto m = f.Map("diffusion")) ParseDiffusion(*m, t.diffusion);
-  f.Finish({"method", "lora", "quantization", "precision", "optimizer", "seq_len", "micro_batch",
-            "global_batch", "activation_checkpointing", "activation_offload", "attention", "loss",
-            "optimizer_in_backward", "framework", "freeze_trainable_layers", "tokens", "dataset",
-            "chinchilla_tokens", "diffusion"});
+  if (auto m = f.Map("fp8")) {
+    if (auto v = m->Enum("recipe", workload::kFp8Recipes)) t.fp8.recipe = *v;
+    if (auto v = m->Bool("wgrad")) t.fp8.wgrad = *v;
+    m->Finish({"recipe", "wgrad"});
+  }
+  f.Finish({"method",
+            "lora",
+            "quantization",
+            "precision",
+            "optimizer",
+            "seq_len",
+            "micro_batch",
+            "global_batch",
+            "activation_checkpointing",
+            "activation_offload",
+            "attention",
+            "loss",
+            "optimizer_in_backward",
+            "framework",
+            "freeze_trainable_layers",
+            "tokens",
+            "dataset",
+            "chinchilla_tokens",
+            "diffusion",
+            "fp8"});
 }
 
 void ParseHardware(Fields f, workload::Hardware& h, const catalog::Catalog& cat) {
@@ -246,6 +269,13 @@ Scenario ParseScenario(const YAML::Node& doc, const catalog::Catalog& cat,
       {"model", "training", "hardware", "parallelism", "system", "constraints", "objective"});
   ValidateScenario(s);
   catalog::PrepareDerived(s.model);
+  // The stack and its defaults for the knobs the scenario left unset (issue 11).
+  const YAML::Node& cdoc = doc;
+  const YAML::Node tr = cdoc["training"];
+  auto given = [&tr](const char* key) {
+    return tr.IsDefined() && tr.IsMap() && tr[key].IsDefined() && !tr[key].IsNull();
+  };
+  ResolveStack(s, given("loss"), given("optimizer_in_backward"), given("activation_offload"));
   return s;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "gpuadv/core/units.h"
+#include "gpuadv/estimate/uncertainty.h"
 
 namespace gpuadv::plan {
 namespace {
@@ -58,6 +59,23 @@ Evaluation Evaluator::Evaluate(const Candidate& c, workload::Scenario* scratch) 
     return e;
   }
   e.status = Status::kFits;
+  if (ctx_.efficiency) {
+    const auto& ceiling = ctx_.efficiency->For(scratch->hardware.gpu.architecture).measured_mfu_max;
+    if (ceiling && *ceiling > 0) {
+      e.measured_mfu_max = *ceiling;
+      if (e.throughput.mfu > *ceiling) {
+        // Outside measured territory: its range (the pessimistic end ranks it) is the
+        // cross-validated one of its category. Rare, so the hot path stays string-free.
+        e.above_measured_mfu = true;
+        estimate::EstimateResult r;
+        r.memory = e.memory;
+        r.throughput = e.throughput;
+        estimate::ApplyUncertainty(*scratch, *ctx_.efficiency, &r, nullptr);
+        e.throughput.low_tokens_per_s_per_gpu = r.throughput.low_tokens_per_s_per_gpu;
+        e.throughput.high_tokens_per_s_per_gpu = r.throughput.high_tokens_per_s_per_gpu;
+      }
+    }
+  }
   return e;
 }
 

@@ -33,6 +33,10 @@ struct Evaluation {
   double capacity_bytes = 0;
   estimate::MemoryResult memory;          // set unless kStatesTooLarge
   estimate::ThroughputResult throughput;  // set for kFits
+  // kFits: the predicted MFU is above the highest measured on the architecture (data/
+  // calibration.yaml measured_mfu); the throughput range is then the category's (C15).
+  bool above_measured_mfu = false;
+  double measured_mfu_max = 0;  // the ceiling compared with (0 = none known)
   bool Fits() const { return status == Status::kFits; }
   /// "model states need 95.1 GB of 79.6 GB" etc.; built on demand (the hot path never
   /// formats strings).

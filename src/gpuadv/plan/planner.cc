@@ -19,8 +19,9 @@ constexpr size_t kStatusCount = std::size(kStatuses);
 size_t BatchSize(int threads) { return threads <= 1 ? 64 : 256 * static_cast<size_t>(threads); }
 
 bool Better(const Plan& a, const Plan& b) {
-  if (a.throughput.tokens_per_s != b.throughput.tokens_per_s)
-    return a.throughput.tokens_per_s > b.throughput.tokens_per_s;
+  if (a.fit_rank != b.fit_rank) return a.fit_rank < b.fit_rank;
+  if (a.ranked_tokens_per_s != b.ranked_tokens_per_s)
+    return a.ranked_tokens_per_s > b.ranked_tokens_per_s;
   return a.candidate.index < b.candidate.index;
 }
 
@@ -62,7 +63,11 @@ RunResult Run(const SearchSpace& space, const estimate::Context& ctx, const Plan
       if (e.status == Status::kFits || e.status == Status::kNoThroughput) ++r.throughput_evaluated;
       if (!e.Fits()) continue;
       ++r.fitting;
-      Offer(Plan{batch[i], e.memory, e.throughput}, static_cast<size_t>(opt.top_k), &r.top);
+      Plan p{batch[i], e.memory, e.throughput};
+      p.above_measured_mfu = e.above_measured_mfu;
+      p.measured_mfu_max = e.measured_mfu_max;
+      RankPlan(opt.prefer_tight, &p);
+      Offer(std::move(p), static_cast<size_t>(opt.top_k), &r.top);
     }
   }
   return r;
@@ -78,6 +83,15 @@ void Accumulate(const RunResult& r, const SearchSpace& space, PlanReport* rep,
 }
 
 }  // namespace
+
+void RankPlan(bool prefer_tight, Plan* p) {
+  const auto& t = p->throughput;
+  p->fit_rank = (p->memory.fit == estimate::Fit::kTight && !prefer_tight) ? 1 : 0;
+  p->ranked_tokens_per_s = t.tokens_per_s;
+  if (p->above_measured_mfu && t.tokens_per_s_per_gpu > 0)
+    p->ranked_tokens_per_s =
+        t.tokens_per_s * std::min(1.0, t.low_tokens_per_s_per_gpu / t.tokens_per_s_per_gpu);
+}
 
 PlanReport Search(const workload::Scenario& s, const estimate::Context& ctx,
                   const PlanOptions& opt) {

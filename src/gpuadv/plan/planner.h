@@ -20,6 +20,7 @@ struct PlanOptions {
   StrategyKind strategy = StrategyKind::kPruned;
   int threads = 0;               // 0 = every hardware thread; 1 = the calling thread only
   bool allow_tight = true;       // accept plans inside the memory estimate's uncertainty
+  bool prefer_tight = false;     // rank tight plans with the clear fits (default: after them)
   bool offload_fallback = true;  // when nothing fits, search again with space.fallback_offloads
   SpaceOptions space;
 };
@@ -29,7 +30,20 @@ struct Plan {
   Candidate candidate;
   estimate::MemoryResult memory;
   estimate::ThroughputResult throughput;
+  // Ranking (issue 11 "a planner that cannot exploit the model", issue 18 "plans that will
+  // run"): plans that fit with margin rank before tight ones (unless prefer_tight), then by
+  // `ranked_tokens_per_s`: the predicted tokens/s, or for a plan predicted above the
+  // architecture's highest measured MFU (`above_measured_mfu`) the pessimistic end of its
+  // range, so the search cannot win on the model's optimism.
+  int fit_rank = 0;  // 0 ranks first
+  double ranked_tokens_per_s = 0;
+  bool above_measured_mfu = false;
+  double measured_mfu_max = 0;  // the ceiling it was compared with (0 = none known)
 };
+
+/// Fills the ranking fields of `p` (fit_rank, ranked_tokens_per_s) from its estimates and
+/// above_measured_mfu / measured_mfu_max (set from the Evaluation).
+void RankPlan(bool prefer_tight, Plan* p);
 
 struct PlanReport {
   // What was planned.

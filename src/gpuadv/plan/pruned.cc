@@ -5,6 +5,10 @@
 //    falls with heavier recomputation (none >= selective >= full);
 //  * at a fixed layout and micro-batch, heavier recomputation only adds work (recomputed
 //    forward passes, and with full recomputation their tensor-parallel collectives).
+// The ranking (planner.cc Better) is monotone in predicted tokens/s within a fit class for
+// plans inside measured territory, so a clear fit ends its micro-batch; a tight one goes on
+// to heavier recomputation, which may fit with margin and rank first; a plan above the
+// measured MFU ceiling (ranked by its pessimistic end) prunes nothing.
 // tests/unit/plan checks that the pruned search finds the exhaustive search's best plan.
 #include <deque>
 
@@ -51,6 +55,19 @@ class Pruned final : public SearchStrategy {
         ++st.ck;
         break;
       case Status::kFits:
+        if (e.above_measured_mfu) {
+          // Ranked by its pessimistic end: heavier recomputation here, or a larger micro-batch
+          // later, may rank higher. Nothing is pruned.
+          ++st.ck;
+          break;
+        }
+        if (e.memory.fit == estimate::Fit::kTight) {
+          // Tight plans rank after clear fits: heavier recomputation at this micro-batch
+          // may fit with margin; a larger micro-batch at this level will not.
+          st.dead |= 1u << st.ck;
+          ++st.ck;
+          break;
+        }
         ++st.mb;  // heavier recomputation at this micro-batch cannot be faster
         st.ck = 0;
         break;

@@ -23,6 +23,12 @@ struct PublishedComparison {
   double speedup = 0;
   /// The planner's best plan is at least as fast as the published layout (predicted).
   bool at_least_as_fast = false;
+  /// Where the predicted gain comes from (issue 11: a gain without a mechanism is the
+  /// model's error): the step-time term (compute, memory, communication, bubble, offload)
+  /// whose seconds per token fall most from the published layout to the best plan, and that
+  /// fall as a share of the published seconds per token. Empty when there is no gain.
+  std::string gain_term;
+  double gain_term_share = 0;
 };
 
 /// Contract: `s` is a resolved scenario whose `parallelism` is the published layout and

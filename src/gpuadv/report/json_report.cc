@@ -24,6 +24,10 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
   j["schema_version"] = kJsonSchemaVersion;
   j["gpu"] = {{"id", r.gpu_id}, {"name", r.gpu_name}, {"memory_bytes", Int(r.gpu_memory_bytes)}};
   j["gpus"] = r.gpus;
+  j["resolved"] = {
+      {"framework", r.framework},
+      {"framework_source", r.framework_defaulted ? "default" : "scenario"},
+      {"framework_reason", r.framework_defaulted ? json(r.framework_reason) : json(nullptr)}};
   j["memory"] = {{"peak_allocated_bytes", Int(m.peak_allocated_bytes)},
                  {"peak_reserved_bytes", Int(m.peak_reserved_bytes)},
                  {"per_gpu_bytes", Int(m.per_gpu_bytes)},

@@ -69,6 +69,9 @@ json PlanJson(const plan::PlanReport& r) {
         {"gradient_accumulation", c.gradient_accumulation},
         {"activation_checkpointing", Ckpt(c.checkpointing)},
         {"label", plan::Label(c)},
+        {"above_measured_mfu", p.above_measured_mfu},
+        {"measured_mfu_max", p.measured_mfu_max > 0 ? json(p.measured_mfu_max) : json(nullptr)},
+        {"ranked_tokens_per_s", Num(p.ranked_tokens_per_s)},
         {"memory",
          {{"per_gpu_bytes", Int(m.per_gpu_bytes)},
           {"capacity_bytes", Int(m.capacity_bytes)},
@@ -142,13 +145,29 @@ std::string PlanText(const plan::PlanReport& r, bool markdown) {
                       Zero(c.layout), c.layout.sequence_parallel ? "yes" : "no",
                       fmt::format("{} x {}", c.micro_batch, c.gradient_accumulation),
                       Ckpt(c.checkpointing), Number(p.throughput.tokens_per_s_per_gpu),
-                      Percent(p.throughput.mfu, 1), Duration(p.throughput.step_time_s),
+                      Percent(p.throughput.mfu, 1) + (p.above_measured_mfu ? " (!)" : ""),
+                      Duration(p.throughput.step_time_s),
                       Bytes(p.memory.per_gpu_bytes) +
                           (p.memory.fit == estimate::Fit::kTight ? " (tight)" : ""),
                       std::string(EnumName(estimate::kBottlenecks, p.throughput.bottleneck))});
     }
     out += SectionHeading("Fastest plans that fit", markdown);
     out += RenderTable(rows, markdown, {1, 3, 6, 11});
+    bool flagged = false, tight = false;
+    for (const plan::Plan& p : r.plans) {
+      flagged |= p.above_measured_mfu;
+      tight |= p.memory.fit == estimate::Fit::kTight;
+    }
+    if (flagged)
+      out += Bullet(fmt::format("(!) MFU above the highest measured on this architecture ({}): "
+                                "outside measured territory, ranked as if at that MFU",
+                                Percent(r.plans.front().measured_mfu_max, 1)),
+                    markdown);
+    if (tight)
+      out += Bullet(
+          "tight plans rank after plans that fit with margin (--prefer-tight to rank "
+          "them by speed alone; --safe to drop them)",
+          markdown);
     const plan::Plan& best = r.plans.front();
     const auto& tb = best.throughput.breakdown_s;
     const auto& mb = best.memory.breakdown;
@@ -182,20 +201,21 @@ std::string PlanCsv(const plan::PlanReport& r) {
   std::string out =
       "rank,tp,pp,vpp,cp,ep,dp,zero,shard_group,sequence_parallel,offload,micro_batch,"
       "gradient_accumulation,activation_checkpointing,tokens_per_s,tokens_per_s_per_gpu,mfu,"
-      "step_time_s,per_gpu_bytes,capacity_bytes,fit,bottleneck\n";
+      "step_time_s,per_gpu_bytes,capacity_bytes,fit,bottleneck,above_measured_mfu\n";
   int rank = 0;
   for (const plan::Plan& p : r.plans) {
     const plan::Candidate& c = p.candidate;
     const plan::Layout& l = c.layout;
     out += fmt::format(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.0f},{:.0f},{},{}"
-        "\n",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.0f},{:.0f},{},{},"
+        "{}\n",
         ++rank, l.tp, l.pp, l.vpp, l.cp, l.ep, l.dp, l.zero, l.shard_group,
         l.sequence_parallel ? "true" : "false", EnumName(workload::kOffloads, l.offload),
         c.micro_batch, c.gradient_accumulation, Ckpt(c.checkpointing), p.throughput.tokens_per_s,
         p.throughput.tokens_per_s_per_gpu, p.throughput.mfu, p.throughput.step_time_s,
         p.memory.per_gpu_bytes, p.memory.capacity_bytes, EnumName(estimate::kFits, p.memory.fit),
-        EnumName(estimate::kBottlenecks, p.throughput.bottleneck));
+        EnumName(estimate::kBottlenecks, p.throughput.bottleneck),
+        p.above_measured_mfu ? "true" : "false");
   }
   return out;
 }

@@ -60,6 +60,11 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
   std::string out;
   out += fmt::format("{}{} x {} ({} each)\n", md ? "# " : "", r.gpus, r.gpu_name,
                      Bytes(r.gpu_memory_bytes));
+  if (!r.framework.empty())
+    out += fmt::format("{}stack: {}{}\n", md ? "\n" : "", r.framework,
+                       r.framework_defaulted ? " (default for " + r.framework_reason +
+                                                   "; set training.framework to change)"
+                                             : "");
 
   const double cap = m.capacity_bytes > 0 ? m.capacity_bytes : 1;
   auto share = [&](double b) { return Percent(b / cap, 1); };

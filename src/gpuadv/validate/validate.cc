@@ -11,11 +11,14 @@
 #include "gpuadv/io/fields.h"
 #include "gpuadv/io/scenario_loader.h"
 #include "gpuadv/plan/published.h"
+#include "gpuadv/validate/calibrate.h"
 
 namespace gpuadv::validate {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// Relative slack of the in-range test, for a measurement printed at a range's end.
+constexpr double kRangeSlack = 1e-9;
 
 Comparison Numeric(Quantity q, std::string metric, double predicted, double measured) {
   Comparison c;
@@ -46,52 +49,19 @@ double PerGpuAtTwiceSeqLen(const workload::Scenario& s) {
 // Rows this large are the planner's domain (multi-node runs of published layouts).
 constexpr int kPlannerMinGpus = 16;
 
-CaseResult RunCase(Case c, const catalog::Catalog& cat, const estimate::EfficiencyTable& eff,
-                   std::string_view origin) {
-  CaseResult r;
-  r.input = std::move(c);
-  const Case& in = r.input;
-  if (!in.parse_error.empty()) {
-    r.error = in.parse_error;
-    r.error_kind = "malformed case line";
-    return r;
-  }
-  if (in.skip) {
-    r.skipped = *in.skip;
-    return r;
-  }
-  const std::string where = std::string(origin) + ":" + std::to_string(in.line) + " " + in.id;
-  try {
-    const YAML::Node doc = io::ParseDocument(in.scenario_json, where);
-    const workload::Scenario s = io::ParseScenario(doc, cat, where);
-    const estimate::Context ctx{&eff, &cat};
-    estimate::EstimateResult est = estimate::Estimate(s, ctx);
-    std::optional<double> at_2x;
-    if (in.measured.outcome == Outcome::kMaxSeqLen) at_2x = PerGpuAtTwiceSeqLen(s);
-    r.comparisons = Compare(in.measured, est, at_2x);
-    if (in.measured.tokens_per_s_per_gpu && s.hardware.TotalGpus() >= kPlannerMinGpus) {
-      const auto cmp = plan::CompareWithPublished(s, ctx);
-      if (cmp.speedup > 0) {
-        r.planner_speedup = cmp.speedup;
-        r.planner_at_least_as_fast = cmp.at_least_as_fast;
-        r.published_fits = cmp.published_memory.fit != estimate::Fit::kDoesNotFit;
-      }
-    }
-    r.estimate = std::move(est);
-  } catch (const InputError& e) {
-    r.error = e.what();
-    r.error_kind = "scenario rejected: " + e.field();
-  } catch (const std::exception& e) {
-    r.error = std::string("estimator failure: ") + e.what();
-    r.error_kind = "estimator failure";
-  }
-  return r;
+// The in-range share of a comparison: measured inside the estimate's printed range,
+// scaled to the compared field (the range is printed for per_gpu_bytes and tokens/s).
+void SetRange(Comparison& c, double value, double low, double high) {
+  if (!(value > 0)) return;
+  c.low = c.predicted * low / value;
+  c.high = c.predicted * high / value;
 }
 
 // Collects the errors of one slice before summarising.
 struct Accumulator {
   size_t cases = 0;
   std::vector<double> errors[4];  // memory, throughput, mfu, step_time
+  Coverage coverage[2];           // memory, throughput
   FitStats fit;
 
   void Add(const CaseResult& r) {
@@ -103,6 +73,8 @@ struct Accumulator {
         if (c.Correct()) ++fit.correct;
       } else {
         errors[static_cast<int>(c.quantity)].push_back(c.SignedError());
+        if (c.quantity == Quantity::kMemory || c.quantity == Quantity::kThroughput)
+          coverage[static_cast<int>(c.quantity)].Add(c.InRange());
       }
     }
   }
@@ -115,6 +87,8 @@ struct Accumulator {
     g.mfu = SummarizeErrors(errors[2]);
     g.step_time = SummarizeErrors(errors[3]);
     g.fit = fit;
+    g.memory_coverage = coverage[0];
+    g.throughput_coverage = coverage[1];
     return g;
   }
 };
@@ -135,6 +109,80 @@ std::vector<std::pair<std::string, size_t>> MostFirst(const std::map<std::string
 std::string OrNone(const std::string& s) { return s.empty() ? "(none)" : s; }
 
 }  // namespace
+
+std::vector<PreparedCase> PrepareCases(std::string_view jsonl, const catalog::Catalog& cat,
+                                       bool core_only, std::string_view origin) {
+  std::vector<PreparedCase> out;
+  for (Case& c : ParseCases(jsonl, origin)) {
+    if (core_only && c.parse_error.empty() && c.core_subset != "Y") continue;
+    PreparedCase p;
+    p.input = std::move(c);
+    const Case& in = p.input;
+    if (!in.parse_error.empty()) {
+      p.error = in.parse_error;
+      p.error_kind = "malformed case line";
+    } else if (!in.skip) {
+      const std::string where = std::string(origin) + ":" + std::to_string(in.line) + " " + in.id;
+      try {
+        p.scenario = io::ParseScenario(io::ParseDocument(in.scenario_json, where), cat, where);
+      } catch (const InputError& e) {
+        p.error = e.what();
+        p.error_kind = "scenario rejected: " + e.field();
+      }
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+CaseResult EvaluateCase(const PreparedCase& c, const estimate::Context& ctx) {
+  CaseResult r;
+  r.input = c.input;
+  const Case& in = r.input;
+  if (c.error) {
+    r.error = c.error;
+    r.error_kind = c.error_kind;
+    return r;
+  }
+  if (in.skip || !c.scenario) {
+    r.skipped = in.skip.value_or("no scenario");
+    return r;
+  }
+  const workload::Scenario& s = *c.scenario;
+  try {
+    estimate::EstimateResult est = estimate::Estimate(s, ctx);
+    std::optional<double> at_2x;
+    if (in.measured.outcome == Outcome::kMaxSeqLen) at_2x = PerGpuAtTwiceSeqLen(s);
+    r.comparisons = Compare(in.measured, est, at_2x);
+    if (in.measured.tokens_per_s_per_gpu && s.hardware.TotalGpus() >= kPlannerMinGpus) {
+      const auto cmp = plan::CompareWithPublished(s, ctx);
+      if (cmp.speedup > 0) {
+        r.planner_speedup = cmp.speedup;
+        r.planner_at_least_as_fast = cmp.at_least_as_fast;
+        r.planner_gain_term = cmp.gain_term;
+        r.planner_gain_share = cmp.gain_term_share;
+        if (cmp.best) r.planner_best = plan::Label(cmp.best->candidate);
+        r.published_fits = cmp.published_memory.fit != estimate::Fit::kDoesNotFit;
+      }
+    }
+    r.estimate = std::move(est);
+  } catch (const InputError& e) {
+    r.error = e.what();
+    r.error_kind = "scenario rejected: " + e.field();
+  } catch (const std::exception& e) {
+    r.error = std::string("estimator failure: ") + e.what();
+    r.error_kind = "estimator failure";
+  }
+  return r;
+}
+
+double Coverage::Share() const {
+  return count ? static_cast<double>(inside) / static_cast<double>(count) : kNaN;
+}
+
+bool Comparison::InRange() const {
+  return measured >= low * (1 - kRangeSlack) && measured <= high * (1 + kRangeSlack);
+}
 
 double Comparison::SignedError() const {
   if (quantity == Quantity::kFit || !(measured > 0)) return kNaN;
@@ -192,6 +240,7 @@ std::vector<Comparison> Compare(const Measured& m, const estimate::EstimateResul
       out.push_back(
           Numeric(Quantity::kMemory, "peak_reserved_bytes", mem.peak_reserved_bytes, *reserved));
     if (nvml) out.push_back(Numeric(Quantity::kMemory, "per_gpu_bytes", mem.per_gpu_bytes, *nvml));
+    for (auto& c : out) SetRange(c, mem.per_gpu_bytes, mem.low_bytes, mem.high_bytes);
   }
   if (m.outcome != Outcome::kOk) {
     // The bound: the row's capacity, else the card's (capacity of an "N GB" card: N GiB).
@@ -206,9 +255,12 @@ std::vector<Comparison> Compare(const Measured& m, const estimate::EstimateResul
     }
   }
   const auto& t = r.throughput;
-  if (m.tokens_per_s_per_gpu)
+  if (m.tokens_per_s_per_gpu) {
     out.push_back(Numeric(Quantity::kThroughput, "tokens_per_s_per_gpu", t.tokens_per_s_per_gpu,
                           *m.tokens_per_s_per_gpu));
+    SetRange(out.back(), t.tokens_per_s_per_gpu, t.low_tokens_per_s_per_gpu,
+             t.high_tokens_per_s_per_gpu);
+  }
   if (m.mfu) out.push_back(Numeric(Quantity::kMfu, "mfu", t.mfu, *m.mfu));
   if (m.step_time_s && !m.tokens_per_s_per_gpu)
     out.push_back(Numeric(Quantity::kStepTime, "step_time_s", t.step_time_s, *m.step_time_s));
@@ -264,12 +316,20 @@ Summary Summarize(const std::vector<CaseResult>& cases) {
 ValidationReport RunValidation(std::string_view jsonl, const catalog::Catalog& cat,
                                const estimate::EfficiencyTable& eff, bool core_only,
                                std::string_view origin) {
+  ValidateOptions opt;
+  opt.core_only = core_only;
+  opt.origin = origin;
+  return RunValidation(jsonl, cat, eff, opt);
+}
+
+ValidationReport RunValidation(std::string_view jsonl, const catalog::Catalog& cat,
+                               const estimate::EfficiencyTable& eff, const ValidateOptions& opt) {
   ValidationReport rep;
-  for (Case& c : ParseCases(jsonl, origin)) {
-    if (core_only && c.parse_error.empty() && c.core_subset != "Y") continue;
-    rep.cases.push_back(RunCase(std::move(c), cat, eff, origin));
-  }
+  const std::vector<PreparedCase> prepared = PrepareCases(jsonl, cat, opt.core_only, opt.origin);
+  const estimate::Context ctx{&eff, &cat};
+  for (const auto& c : prepared) rep.cases.push_back(EvaluateCase(c, ctx));
   rep.summary = Summarize(rep.cases);
+  if (opt.cv_priors) rep.cv = CrossValidateBySource(prepared, rep.cases, *opt.cv_priors);
   return rep;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // `gpu-advisor validate` (C12): replays published measurements through the estimators and
 // compares like with like. Used by the CLI, the tests and calibration.
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,9 +11,11 @@
 #include "gpuadv/catalog/catalog.h"
 #include "gpuadv/core/enum_table.h"
 #include "gpuadv/estimate/efficiency.h"
+#include "gpuadv/estimate/estimate.h"
 #include "gpuadv/estimate/result.h"
 #include "gpuadv/validate/cases.h"
 #include "gpuadv/validate/stats.h"
+#include "gpuadv/workload/scenario.h"
 
 namespace gpuadv::validate {
 
@@ -38,6 +41,12 @@ struct Comparison {
   double measured = 0;
   bool expect_fit = true;     // kFit: what the measurement says
   bool predicted_fit = true;  // kFit: predicted <= measured
+  /// The estimate's printed range, scaled to this field (memory, throughput); NaN otherwise.
+  double low = std::numeric_limits<double>::quiet_NaN();
+  double high = std::numeric_limits<double>::quiet_NaN();
+
+  /// Whether the measured value lies inside [low, high] (false without a range).
+  bool InRange() const;
 
   /// (predicted - measured) / measured; NaN for kFit or a non-positive measurement.
   double SignedError() const;
@@ -59,6 +68,21 @@ struct Comparison {
 std::vector<Comparison> Compare(const Measured& m, const estimate::EstimateResult& r,
                                 std::optional<double> per_gpu_at_2x_seq_len = std::nullopt);
 
+/// A case read and its scenario resolved, once: validation estimates it, calibration and
+/// cross-validation re-estimate it with other efficiency tables (no YAML parsing again).
+struct PreparedCase {
+  Case input;
+  std::optional<workload::Scenario> scenario;  // set unless skipped or in error
+  std::optional<std::string> error;            // malformed line or scenario rejected
+  std::string error_kind;
+};
+
+/// Reads every case of a JSON Lines text (ParseCases) and resolves its scenario in `cat`.
+/// `core_only` keeps cases with core_subset == "Y" (malformed lines are always kept).
+/// Never throws for bad case data.
+std::vector<PreparedCase> PrepareCases(std::string_view jsonl, const catalog::Catalog& cat,
+                                       bool core_only, std::string_view origin);
+
 /// One case after the run. Exactly one of: skipped, error, or an estimate (possibly with
 /// no comparisons when nothing comparable was measured).
 struct CaseResult {
@@ -72,7 +96,10 @@ struct CaseResult {
   /// published layout (issue 4); set when the row has >= 16 GPUs and tokens/s measured.
   std::optional<double> planner_speedup;  // best plan / published layout, predicted
   bool planner_at_least_as_fast = false;
-  bool published_fits = false;  // the published layout fits by our memory estimate
+  std::string planner_best;       // the planner's best plan (plan::Label)
+  std::string planner_gain_term;  // the step-time term that gives its gain (PublishedComparison)
+  double planner_gain_share = 0;  // that term's fall as a share of the published step
+  bool published_fits = false;    // the published layout fits by our memory estimate
 };
 
 /// Planner vs published layouts over the large-scale rows.
@@ -84,12 +111,25 @@ struct PlannerStats {
   double median_speedup = 0;
 };
 
+/// How many measured values fell inside the printed range.
+struct Coverage {
+  size_t count = 0;
+  size_t inside = 0;
+  void Add(bool in) {
+    ++count;
+    if (in) ++inside;
+  }
+  /// inside / count; NaN when count == 0.
+  double Share() const;
+};
+
 /// Statistics of one slice of the cases (all, one source group, one quality, ...).
 struct GroupStats {
   std::string key;
   size_t cases = 0;  // cases in the slice with at least one comparison
   ErrorStats memory, throughput, mfu, step_time;
   FitStats fit;
+  Coverage memory_coverage, throughput_coverage;  // measured inside the printed range
   const ErrorStats& For(Quantity q) const;
 };
 
@@ -107,10 +147,46 @@ struct Summary {
   PlannerStats planner;
 };
 
+/// In-sample vs cross-validated figures of one quantity over one slice.
+struct CvFigures {
+  ErrorStats in_sample, cross_validated;
+  Coverage in_sample_coverage, cv_coverage;
+};
+
+/// One slice (all cases, or one source group) of a cross-validation.
+struct CvSlice {
+  std::string key;
+  CvFigures memory, throughput;
+};
+
+/// `validate --cv source`: each source group predicted by factors and ranges fitted on the
+/// other groups only (validate/calibrate.h CrossValidateBySource).
+struct CrossValidation {
+  std::string scheme = "source";  // leave one source group out
+  CvSlice overall;
+  std::vector<CvSlice> by_source;  // sorted by group name
+  /// What the figures mean, e.g. that memory has no fitted factors (CV = in-sample).
+  std::vector<std::string> notes;
+};
+
 struct ValidationReport {
   std::vector<CaseResult> cases;
   Summary summary;
+  std::optional<CrossValidation> cv;  // with ValidateOptions::cv_priors
 };
+
+/// How RunValidation runs.
+struct ValidateOptions {
+  bool core_only = false;  // only cases with core_subset == "Y"
+  std::string origin = "validation/cases.jsonl";
+  /// Non-null: also cross-validate by source group, refitting from these priors
+  /// (io::PriorEfficiency(): data/efficiency.yaml without the calibration).
+  const estimate::EfficiencyTable* cv_priors = nullptr;
+};
+
+/// Estimates one prepared case (RunValidation's per-case step). Contract: never throws;
+/// an estimator exception becomes the case's `error`.
+CaseResult EvaluateCase(const PreparedCase& c, const estimate::Context& ctx);
 
 /// Runs every case of a JSON Lines text (ParseCases), estimating each scenario with the
 /// given catalog and efficiency table. `core_only` keeps cases with core_subset == "Y"
@@ -119,6 +195,10 @@ struct ValidationReport {
 ValidationReport RunValidation(std::string_view jsonl, const catalog::Catalog& cat,
                                const estimate::EfficiencyTable& eff, bool core_only,
                                std::string_view origin = "validation/cases.jsonl");
+
+/// RunValidation with options (cross-validation).
+ValidationReport RunValidation(std::string_view jsonl, const catalog::Catalog& cat,
+                               const estimate::EfficiencyTable& eff, const ValidateOptions& opt);
 
 /// Statistics over already-run cases (RunValidation calls it; exposed for tests).
 Summary Summarize(const std::vector<CaseResult>& cases);

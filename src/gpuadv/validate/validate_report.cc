@@ -13,6 +13,9 @@
 namespace gpuadv::validate {
 namespace {
 
+// A planner gain over published layouts above this is explained term by term.
+constexpr double kClaimedGain = 1.10;
+
 using Row = std::vector<std::string>;
 using nlohmann::json;
 
@@ -116,13 +119,29 @@ std::string Name(Quantity q) { return std::string(EnumName(kQuantities, q)); }
 constexpr Quantity kErrorQuantities[] = {Quantity::kMemory, Quantity::kThroughput, Quantity::kMfu,
                                          Quantity::kStepTime};
 
-// Rows "key | quantity | n | median | p90 | bias | accuracy" for each quantity present.
+// The share of measured values inside the printed range ("" where no range is printed).
+const Coverage* CoverageOf(const GroupStats& g, Quantity q) {
+  if (q == Quantity::kMemory) return &g.memory_coverage;
+  if (q == Quantity::kThroughput) return &g.throughput_coverage;
+  return nullptr;
+}
+std::string CoveragePct(const GroupStats& g, Quantity q) {
+  const Coverage* c = CoverageOf(g, q);
+  return c && c->count ? Pct(c->Share()) : "";
+}
+
+// Rows "key | quantity | n | median | p90 | bias | in range | accuracy" for each quantity.
 void SliceRows(const GroupStats& g, std::vector<Row>& rows, bool with_key) {
   for (Quantity q : kErrorQuantities) {
     const ErrorStats& e = g.For(q);
     if (e.count == 0 && e.non_finite == 0) continue;
-    Row r = {Name(q),        std::to_string(e.count),  Pct(e.median_abs),
-             Pct(e.p90_abs), Pct(e.mean_signed, true), ""};
+    Row r = {Name(q),
+             std::to_string(e.count),
+             Pct(e.median_abs),
+             Pct(e.p90_abs),
+             Pct(e.mean_signed, true),
+             CoveragePct(g, q),
+             ""};
     if (e.non_finite) r[1] += fmt::format(" (+{} n/a)", e.non_finite);
     if (with_key) r.insert(r.begin(), g.key);
     rows.push_back(std::move(r));
@@ -130,6 +149,7 @@ void SliceRows(const GroupStats& g, std::vector<Row>& rows, bool with_key) {
   if (g.fit.count) {
     Row r = {Name(Quantity::kFit),
              std::to_string(g.fit.count),
+             "",
              "",
              "",
              "",
@@ -141,7 +161,8 @@ void SliceRows(const GroupStats& g, std::vector<Row>& rows, bool with_key) {
 
 std::string SliceTable(const std::vector<GroupStats>& groups, const std::string& key,
                        bool markdown) {
-  std::vector<Row> rows = {{key, "quantity", "n", "median |err|", "p90 |err|", "bias", "accuracy"}};
+  std::vector<Row> rows = {
+      {key, "quantity", "n", "median |err|", "p90 |err|", "bias", "in range", "accuracy"}};
   for (const auto& g : groups) SliceRows(g, rows, true);
   return Table(rows, markdown);
 }
@@ -226,18 +247,80 @@ json ErrorStatsJson(const ErrorStats& e) {
           {"mean_signed_error", Num(e.mean_signed)}};
 }
 
+json CoverageJson(const Coverage& c) {
+  return {{"count", c.count}, {"inside", c.inside}, {"share", Num(c.Share())}};
+}
+
 json GroupJson(const GroupStats& g) {
   json j = {{"key", g.key}, {"cases", g.cases}};
   for (Quantity q : kErrorQuantities) j[Name(q)] = ErrorStatsJson(g.For(q));
+  j["memory"]["coverage"] = CoverageJson(g.memory_coverage);
+  j["throughput"]["coverage"] = CoverageJson(g.throughput_coverage);
   j["fit"] = {
       {"count", g.fit.count}, {"correct", g.fit.correct}, {"accuracy", Num(g.fit.Accuracy())}};
   return j;
+}
+
+json CvFiguresJson(const CvFigures& f) {
+  json in = ErrorStatsJson(f.in_sample), cv = ErrorStatsJson(f.cross_validated);
+  in["coverage"] = CoverageJson(f.in_sample_coverage);
+  cv["coverage"] = CoverageJson(f.cv_coverage);
+  return {{"in_sample", std::move(in)}, {"cross_validated", std::move(cv)}};
+}
+
+json CvSliceJson(const CvSlice& s) {
+  return {{"key", s.key},
+          {"memory", CvFiguresJson(s.memory)},
+          {"throughput", CvFiguresJson(s.throughput)}};
+}
+
+json CvJson(const CrossValidation& cv) {
+  json by_source = json::array();
+  for (const auto& g : cv.by_source) by_source.push_back(CvSliceJson(g));
+  return {{"scheme", cv.scheme},
+          {"notes", cv.notes},
+          {"overall", CvSliceJson(cv.overall)},
+          {"by_source", std::move(by_source)}};
 }
 
 json CountsJson(const std::vector<std::pair<std::string, size_t>>& counts, const char* key) {
   json a = json::array();
   for (const auto& [k, n] : counts) a.push_back({{key, k}, {"count", n}});
   return a;
+}
+
+// Cross-validation rows "key | quantity | n | in-sample median/p90/in range | CV ...".
+void CvRows(const CvSlice& sl, std::vector<Row>& rows, bool with_key) {
+  for (Quantity q : {Quantity::kMemory, Quantity::kThroughput}) {
+    const CvFigures& f = q == Quantity::kMemory ? sl.memory : sl.throughput;
+    if (f.in_sample.count == 0 && f.cross_validated.count == 0) continue;
+    Row r = {Name(q),
+             std::to_string(f.cross_validated.count),
+             Pct(f.in_sample.median_abs),
+             Pct(f.in_sample.p90_abs),
+             Pct(f.in_sample_coverage.Share()),
+             Pct(f.cross_validated.median_abs),
+             Pct(f.cross_validated.p90_abs),
+             Pct(f.cv_coverage.Share())};
+    if (with_key) r.insert(r.begin(), sl.key);
+    rows.push_back(std::move(r));
+  }
+}
+
+std::string CvText(const CrossValidation& cv, bool md) {
+  const Row head = {"quantity",           "n",         "in-sample median", "in-sample p90",
+                    "in-sample in range", "CV median", "CV p90",           "CV in range"};
+  std::vector<Row> overall = {head};
+  CvRows(cv.overall, overall, false);
+  Row keyed = head;
+  keyed.insert(keyed.begin(), "group");
+  std::vector<Row> groups = {keyed};
+  for (const auto& g : cv.by_source) CvRows(g, groups, true);
+  std::string notes;
+  for (const auto& n : cv.notes) notes += (md ? "- " : "  ") + n + "\n";
+  return Heading("Cross-validation: leave one " + cv.scheme + " group out", md) +
+         Table(overall, md) + (md ? "\n" : "") + notes +
+         Heading("Cross-validation by source group", md) + Table(groups, md);
 }
 
 }  // namespace
@@ -271,12 +354,14 @@ std::string ValidationText(const ValidationReport& rep, bool md) {
   out += Heading(fmt::format("Skipped ({})", s.skipped), md) + Table(skipped, md);
   out += Heading(fmt::format("Errors ({})", s.errors), md) + Table(failed, md);
 
-  std::vector<Row> overall = {{"quantity", "n", "median |err|", "p90 |err|", "bias", "accuracy"}};
+  std::vector<Row> overall = {
+      {"quantity", "n", "median |err|", "p90 |err|", "bias", "in range", "accuracy"}};
   SliceRows(s.overall, overall, false);
   out += Heading("Summary by quantity", md) + Table(overall, md);
   out += Heading("By source group", md) + SliceTable(s.by_source, "group", md);
   out += Heading("By quality", md) + SliceTable(s.by_quality, "quality", md);
   out += Heading("By core subset", md) + SliceTable(s.by_core_subset, "core_subset", md);
+  if (rep.cv) out += CvText(*rep.cv, md);
   if (s.planner.compared > 0) {
     std::vector<Row> pl = {
         {"planner vs published layouts (>= 16 GPUs)", "value"},
@@ -286,6 +371,16 @@ std::string ValidationText(const ValidationReport& rep, bool md) {
         {"at least as fast where it fits", std::to_string(s.planner.at_least_as_fast_where_fits)},
         {"median predicted speedup", fmt::format("{:.2f}x", s.planner.median_speedup)}};
     out += Heading("Planner", md) + Table(pl, md);
+    // Issue 11: every claimed gain over 10% names the modelled term it comes from.
+    std::vector<Row> gains = {{"case", "speedup", "planner best", "gain from", "share of step"}};
+    for (const auto& c : rep.cases)
+      if (c.planner_speedup && *c.planner_speedup > kClaimedGain)
+        gains.push_back({c.input.id, fmt::format("{:.2f}x", *c.planner_speedup), c.planner_best,
+                         c.planner_gain_term.empty() ? "?" : c.planner_gain_term,
+                         fmt::format("{:.0f}%", 100 * c.planner_gain_share)});
+    if (gains.size() > 1)
+      out += Heading("Planner gains over 10% and the modelled term behind each", md) +
+             Table(gains, md);
   }
   out += Heading("Skip reasons", md) + CountTable(s.skip_reasons, "reason", md);
   out += Heading("Error kinds", md) + CountTable(s.error_kinds, "kind", md);
@@ -296,14 +391,14 @@ std::string ValidationCsv(const ValidationReport& rep) {
   std::string out =
       CsvRow({"kind", "id", "group", "quality", "core_subset", "quantity", "metric", "predicted",
               "measured", "error_pct", "status", "count", "median_abs_error_pct",
-              "p90_abs_error_pct", "bias_pct", "accuracy_pct"});
+              "p90_abs_error_pct", "bias_pct", "accuracy_pct", "coverage_pct"});
   for (const auto& r : rep.cases) {
     const Case& in = r.input;
     Row head = {"case", in.id, in.group, in.quality, in.core_subset};
     auto emit = [&](Row tail) {
       Row row = head;
       row.insert(row.end(), tail.begin(), tail.end());
-      row.resize(16);
+      row.resize(17);
       out += CsvRow(row);
     };
     if (r.skipped) emit({"", "", "", "", "", "skipped: " + *r.skipped});
@@ -319,19 +414,39 @@ std::string ValidationCsv(const ValidationReport& rep) {
     for (Quantity q : kErrorQuantities) {
       const ErrorStats& e = g.For(q);
       if (e.count == 0) continue;
-      out +=
-          CsvRow({"summary", "", key, "", "", Name(q), "", "", "", "", "", std::to_string(e.count),
-                  CsvPct(e.median_abs), CsvPct(e.p90_abs), CsvPct(e.mean_signed), ""});
+      const Coverage* c = CoverageOf(g, q);
+      out += CsvRow({"summary", "", key, "", "", Name(q), "", "", "", "", "",
+                     std::to_string(e.count), CsvPct(e.median_abs), CsvPct(e.p90_abs),
+                     CsvPct(e.mean_signed), "", c && c->count ? CsvPct(c->Share()) : ""});
     }
     if (g.fit.count)
       out += CsvRow({"summary", "", key, "", "", Name(Quantity::kFit), "", "", "", "", "",
-                     std::to_string(g.fit.count), "", "", "", CsvPct(g.fit.Accuracy())});
+                     std::to_string(g.fit.count), "", "", "", CsvPct(g.fit.Accuracy()), ""});
   };
   const Summary& s = rep.summary;
   slice(s.overall, "all");
   for (const auto& g : s.by_source) slice(g, "source:" + g.key);
   for (const auto& g : s.by_quality) slice(g, "quality:" + g.key);
   for (const auto& g : s.by_core_subset) slice(g, "core_subset:" + g.key);
+  if (!rep.cv) return out;
+  // kind = cv: metric says which figures (in_sample | cross_validated).
+  auto cv_slice = [&](const CvSlice& sl, const std::string& key) {
+    for (Quantity q : {Quantity::kMemory, Quantity::kThroughput}) {
+      const CvFigures& f = q == Quantity::kMemory ? sl.memory : sl.throughput;
+      const std::pair<const char*, std::pair<const ErrorStats*, const Coverage*>> which[] = {
+          {"in_sample", {&f.in_sample, &f.in_sample_coverage}},
+          {"cross_validated", {&f.cross_validated, &f.cv_coverage}}};
+      for (const auto& [metric, stats] : which) {
+        const auto& [e, c] = stats;
+        if (e->count == 0) continue;
+        out += CsvRow({"cv", "", key, "", "", Name(q), metric, "", "", "", "",
+                       std::to_string(e->count), CsvPct(e->median_abs), CsvPct(e->p90_abs),
+                       CsvPct(e->mean_signed), "", CsvPct(c->Share())});
+      }
+    }
+  };
+  cv_slice(rep.cv->overall, "all");
+  for (const auto& g : rep.cv->by_source) cv_slice(g, "source:" + g.key);
   return out;
 }
 
@@ -354,6 +469,8 @@ json ValidationJson(const ValidationReport& rep) {
     for (const auto& cmp : r.comparisons) comps.push_back(ComparisonJson(cmp));
     c["comparisons"] = std::move(comps);
     c["planner_speedup"] = r.planner_speedup ? json(*r.planner_speedup) : json(nullptr);
+    c["planner_gain_term"] =
+        r.planner_gain_term.empty() ? json(nullptr) : json(r.planner_gain_term);
     cases.push_back(std::move(c));
   }
   const Summary& s = rep.summary;
@@ -381,6 +498,7 @@ json ValidationJson(const ValidationReport& rep) {
         {"published_fits", s.planner.published_fits},
         {"at_least_as_fast_where_published_fits", s.planner.at_least_as_fast_where_fits},
         {"median_speedup", s.planner.median_speedup}}}};
+  if (rep.cv) summary["cv"] = CvJson(*rep.cv);
   return {{"schema_version", report::kJsonSchemaVersion},
           {"cases", std::move(cases)},
           {"summary", std::move(summary)}};

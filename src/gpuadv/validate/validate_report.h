@@ -13,13 +13,18 @@ namespace gpuadv::validate {
 std::string ValidationText(const ValidationReport& rep, bool markdown = false);
 
 /// One CSV table: a row per comparison, skipped or failed case (kind = case), then a row
-/// per summary slice and quantity (kind = summary). Errors in percent; for fit rows
-/// error_pct is the margin of the prediction over the capacity.
+/// per summary slice and quantity (kind = summary), then with cross-validation a row per
+/// slice, quantity and metric in_sample | cross_validated (kind = cv). Errors in percent;
+/// for fit rows error_pct is the margin of the prediction over the capacity; coverage_pct
+/// the share of measured values inside the printed range.
 std::string ValidationCsv(const ValidationReport& rep);
 
 /// DESIGN.md `validate --format json`: {"schema_version", "cases": [{"id", "skipped",
 /// "error", "estimate", "measured", "comparisons", ...}], "summary": {...}}. Relative
-/// errors are fractions of the measured value; non-finite numbers print as null.
+/// errors are fractions of the measured value; non-finite numbers print as null. Memory and
+/// throughput statistics carry "coverage" {count, inside, share}; with cross-validation
+/// the summary has "cv": {"scheme", "notes", "overall", "by_source"}, each slice holding
+/// memory / throughput {"in_sample", "cross_validated"}.
 nlohmann::json ValidationJson(const ValidationReport& rep);
 
 }  // namespace gpuadv::validate

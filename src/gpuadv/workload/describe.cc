@@ -36,8 +36,9 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
                    " (" + I(s.MicroBatchesPerStep()) + " micro-steps), checkpointing " +
                    std::string(EnumName(kCheckpointings, t.activation_checkpointing)) +
                    ", attention " + std::string(EnumName(kAttentions, t.attention)) + ", loss " +
-                   std::string(EnumName(kLosses, t.loss)) + ", framework " +
-                   std::string(EnumName(kFrameworks, t.framework));
+                   std::string(EnumName(kLosses, t.loss)) + ", stack " +
+                   std::string(EnumName(kFrameworks, t.stack.id)) +
+                   (t.stack.defaulted ? " (default)" : "");
   if (t.method == Method::kLora || t.method == Method::kQlora) {
     tr += ", LoRA r" + I(t.lora.rank) + " on ";
     if (t.lora.all_linear) {

@@ -16,7 +16,21 @@ enum class Offload { kNone, kOptimizer, kOptimizerParams };
 enum class Cooling { kAir, kHighAirflow, kLiquid };
 enum class Acquire { kBuy, kRent, kEither };
 enum class Objective { kTime, kCost, kValue, kEnergy };
-enum class Framework { kAuto, kPytorch, kAccelerate, kLightning, kDeepspeed, kMegatron, kComposer };
+enum class Framework {
+  kAuto,
+  kPytorch,
+  kHfTrainer,
+  kAccelerate,
+  kLightning,
+  kDeepspeed,
+  kMegatron,
+  kMegatronDeepspeed,
+  kTorchtitan,
+  kTorchtune,
+  kUnsloth,
+  kFsdpQlora,
+  kComposer
+};
 
 inline constexpr EnumEntry<Method> kMethods[] = {
     {"pretrain", Method::kPretrain, "train all weights from scratch"},
@@ -76,19 +90,52 @@ inline constexpr EnumEntry<Acquire> kAcquires[] = {
     {"rent", Acquire::kRent, "rent cloud GPUs"},
     {"either", Acquire::kEither, "whichever is better"},
 };
-// The training stack, where stacks allocate differently. Today it decides one thing:
-// whether FSDP/ZeRO-3 gradient accumulation runs under no_sync (full unsharded gradients
-// kept until the last micro-batch: accelerate/HF Trainer and Lightning Fabric by default)
-// or reduce-scatters every micro-batch (DeepSpeed, Composer, Megatron, torchtitan).
+// The training stack (issue 11): what it allocates, which kernels it fuses, what it
+// overlaps, its host overhead. The traits of each live in data/stacks.yaml (one entry per
+// value here; a test checks both lists agree); `auto` picks one by method and scale
+// (workload::DefaultFramework) and the outputs say which.
 inline constexpr EnumEntry<Framework> kFrameworks[] = {
-    {"auto", Framework::kAuto, "plain PyTorch; FSDP reduce-scatters every micro-batch"},
-    {"pytorch", Framework::kPytorch, "plain PyTorch training loop"},
-    {"accelerate", Framework::kAccelerate, "HF accelerate / Trainer (FSDP under no_sync)"},
+    {"auto", Framework::kAuto, "chosen by method and scale (the outputs name the choice)"},
+    {"pytorch", Framework::kPytorch, "plain PyTorch loop over HF-style eager modules, DDP/FSDP"},
+    {"hf-trainer", Framework::kHfTrainer,
+     "Hugging Face Trainer / TRL (+ PEFT, bitsandbytes; FSDP via accelerate, or DeepSpeed)"},
+    {"accelerate", Framework::kAccelerate, "HF accelerate FSDP loop (FSDP under no_sync)"},
     {"lightning", Framework::kLightning, "Lightning Fabric / LitGPT (FSDP under no_sync)"},
-    {"deepspeed", Framework::kDeepspeed, "DeepSpeed"},
-    {"megatron", Framework::kMegatron, "Megatron-LM / NeMo"},
-    {"composer", Framework::kComposer, "MosaicML Composer / llm-foundry"},
+    {"deepspeed", Framework::kDeepspeed, "DeepSpeed engine (ZeRO 1-3, offload)"},
+    {"megatron", Framework::kMegatron,
+     "Megatron-Core / NeMo with Transformer Engine (fused kernels, TP overlap, fp8)"},
+    {"megatron-deepspeed", Framework::kMegatronDeepspeed,
+     "Megatron-LM 2021-22 / Megatron-DeepSpeed: Apex fused kernels, no TP overlap"},
+    {"torchtitan", Framework::kTorchtitan, "torchtitan: FSDP2, torch.compile, float8, async TP"},
+    {"torchtune", Framework::kTorchtune,
+     "torchtune recipes: pure bf16, optimizer in backward, chunked loss, compile"},
+    {"unsloth", Framework::kUnsloth,
+     "Unsloth: Triton kernels, offloaded checkpoints, chunked loss"},
+    {"fsdp-qlora", Framework::kFsdpQlora, "FSDP + QLoRA (bitsandbytes 4-bit base, FSDP shards)"},
+    {"composer", Framework::kComposer, "MosaicML Composer / llm-foundry (FSDP, fused kernels)"},
 };
+// Names users type for the stacks above.
+inline constexpr EnumEntry<Framework> kFrameworkAliases[] = {
+    {"nemo", Framework::kMegatron, "NVIDIA NeMo"},
+    {"megatron-core", Framework::kMegatron, "Megatron-Core"},
+    {"megatron-lm", Framework::kMegatron, "Megatron-LM"},
+    {"mcore", Framework::kMegatron, "Megatron-Core"},
+    {"hf", Framework::kHfTrainer, "Hugging Face Trainer"},
+    {"transformers", Framework::kHfTrainer, "Hugging Face Trainer"},
+    {"trl", Framework::kHfTrainer, "TRL trainers (SFTTrainer) on the HF Trainer"},
+    {"peft", Framework::kHfTrainer, "PEFT under the HF Trainer"},
+    {"axolotl", Framework::kHfTrainer, "axolotl (HF Trainer underneath)"},
+    {"llama-factory", Framework::kHfTrainer, "LLaMA-Factory (HF Trainer underneath)"},
+    {"litgpt", Framework::kLightning, "LitGPT (Lightning Fabric)"},
+    {"fabric", Framework::kLightning, "Lightning Fabric"},
+    {"llm-foundry", Framework::kComposer, "llm-foundry (Composer)"},
+    {"mosaic", Framework::kComposer, "MosaicML Composer"},
+    {"fsdp", Framework::kPytorch, "plain PyTorch FSDP"},
+    {"fsdp2", Framework::kTorchtitan, "FSDP2 (fully_shard) as torchtitan runs it"},
+    {"bloom", Framework::kMegatronDeepspeed, "BigScience Megatron-DeepSpeed"},
+    {"megatron-legacy", Framework::kMegatronDeepspeed, "Megatron-LM before Transformer Engine"},
+};
+
 inline constexpr EnumEntry<Objective> kObjectives[] = {
     {"time", Objective::kTime, "shortest training time"},
     {"cost", Objective::kCost, "lowest total cost"},

@@ -6,6 +6,7 @@
 #include "gpuadv/catalog/gpu_spec.h"
 #include "gpuadv/catalog/model_arch.h"
 #include "gpuadv/workload/enums.h"
+#include "gpuadv/workload/stack.h"
 
 namespace gpuadv::workload {
 
@@ -24,6 +25,12 @@ struct QuantConfig {
   std::string type = "nf4";  // nf4 | fp4 | int8
   bool double_quant = true;
   int block_size = 64;
+};
+
+/// FP8 recipe knobs (fp8-mixed); unset = the stack's default (data/stacks.yaml).
+struct Fp8Config {
+  std::optional<Fp8Recipe> recipe;
+  std::optional<bool> wgrad;  // weight-gradient GEMMs in fp8 (torchao rowwise_with_gw_hp: no)
 };
 
 /// Diffusion training knobs (MODELLING §9); ignored for language models.
@@ -55,11 +62,13 @@ struct Training {
   Attention attention = Attention::kFlash;
   Loss loss = Loss::kStandard;
   bool optimizer_in_backward = false;
-  Framework framework = Framework::kAuto;
-  int freeze_trainable_layers = 2;  // method: freeze, last layers that train
-  std::optional<double> tokens;     // total training tokens
-  std::optional<Dataset> dataset;   // or samples x epochs (x seq_len tokens)
-  bool chinchilla_tokens = false;   // tokens = 20 x params when neither is given
+  Fp8Config fp8;
+  Framework framework = Framework::kAuto;  // as written (auto = DefaultFramework)
+  StackTraits stack;                       // the resolved stack's traits (data/stacks.yaml)
+  int freeze_trainable_layers = 2;         // method: freeze, last layers that train
+  std::optional<double> tokens;            // total training tokens
+  std::optional<Dataset> dataset;          // or samples x epochs (x seq_len tokens)
+  bool chinchilla_tokens = false;          // tokens = 20 x params when neither is given
   DiffusionConfig diffusion;
 };
 

@@ -2,6 +2,7 @@
 
 #include "gpuadv/io/catalog_loader.h"
 #include "gpuadv/io/scenario_loader.h"
+#include "tests/unit/io/load_scenario.h"
 
 namespace gpuadv::io {
 namespace {
@@ -11,18 +12,8 @@ constexpr const char* kInlineModel =
     "vocab: 128256, mlp: swiglu, norm: rmsnorm, bias: false, tied_embeddings: false, "
     "position: rope, experts: 0, experts_active: 0}";
 
-workload::Scenario Load(const std::string& yaml) {
-  return ParseScenario(ParseDocument(yaml, "test.yaml"), BuiltinCatalog(), "test.yaml");
-}
-
-std::string ErrorOf(const std::string& yaml) {
-  try {
-    Load(yaml);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::ErrorOf;
+using testing::Load;
 
 TEST(Scenario, YamlAndJsonGiveTheSameScenario) {
   const std::string yaml = std::string("model: ") + kInlineModel +

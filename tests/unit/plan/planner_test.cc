@@ -52,8 +52,14 @@ TEST(Planner, PlansFit) {
 TEST(Planner, TopPlansAreFastestFirst) {
   const PlanReport r = SearchN(MakeScenario(), 64, StrategyKind::kExhaustive, 1, 10);
   ASSERT_EQ(r.plans.size(), 10u);
-  for (size_t i = 1; i < r.plans.size(); ++i)
-    EXPECT_GE(r.plans[i - 1].throughput.tokens_per_s, r.plans[i].throughput.tokens_per_s);
+  for (size_t i = 1; i < r.plans.size(); ++i) {
+    const Plan& a = r.plans[i - 1];
+    const Plan& b = r.plans[i];
+    ASSERT_LE(a.fit_rank, b.fit_rank);
+    if (a.fit_rank == b.fit_rank) {
+      EXPECT_GE(a.ranked_tokens_per_s, b.ranked_tokens_per_s);
+    }
+  }
   EXPECT_EQ(r.space_size, r.evaluated);  // exhaustive evaluates everything
   EXPECT_GE(r.fitting, r.plans.size());
   EXPECT_TRUE(CheckPlans(r).empty()) << CheckPlans(r).front();
@@ -209,6 +215,65 @@ TEST(Planner, PlannedScenarioReproducesThePlan) {
   EXPECT_EQ(p.MicroBatchesPerStep(), best.candidate.gradient_accumulation);
   EXPECT_DOUBLE_EQ(estimate::EstimateThroughput(p, Ctx()).tokens_per_s,
                    best.throughput.tokens_per_s);
+}
+
+// Issue 18: plans that fit with margin rank before tight ones unless asked otherwise.
+TEST(Planner, PlansThatFitWithMarginRankBeforeTightOnes) {
+  const auto s = MakeScenario({{"model", k13B}});
+  PlanOptions o;
+  o.gpus = 16;
+  o.threads = 1;
+  o.top_k = 20;
+  const PlanReport r = Search(s, Ctx(), o);
+  ASSERT_FALSE(r.plans.empty());
+  bool saw_tight = false;
+  for (const Plan& p : r.plans) {
+    if (p.memory.fit == estimate::Fit::kTight) {
+      saw_tight = true;
+    } else {
+      EXPECT_FALSE(saw_tight) << "a clear fit ranked after a tight plan: " << Label(p.candidate);
+    }
+  }
+  o.prefer_tight = true;
+  const PlanReport fast = Search(s, Ctx(), o);
+  ASSERT_FALSE(fast.plans.empty());
+  EXPECT_GE(fast.plans.front().throughput.tokens_per_s, r.plans.front().throughput.tokens_per_s);
+  for (const Plan& p : fast.plans) EXPECT_EQ(p.fit_rank, 0);
+}
+
+// Issue 11: a plan predicted above the highest MFU measured on its architecture is flagged
+// and ranked by the pessimistic end of its range, so the search cannot win on the model's
+// optimism.
+TEST(Planner, PlansAboveMeasuredMfuAreFlaggedAndRankedAtTheCeiling) {
+  estimate::EfficiencyTable eff = io::BuiltinEfficiency();
+  for (auto& a : eff.archs)
+    if (a.architecture == "Hopper") a.measured_mfu_max = 0.05;
+  const estimate::Context ctx{&eff, nullptr};
+  PlanOptions o;
+  o.gpus = 16;
+  o.threads = 1;
+  o.top_k = 10;
+  const PlanReport r = Search(MakeScenario(), ctx, o);
+  ASSERT_FALSE(r.plans.empty());
+  int flagged = 0;
+  for (const Plan& p : r.plans) {
+    ASSERT_GT(p.throughput.mfu, 0.05) << Label(p.candidate);
+    EXPECT_TRUE(p.above_measured_mfu);
+    EXPECT_LT(p.ranked_tokens_per_s, p.throughput.tokens_per_s);
+    EXPECT_NEAR(p.ranked_tokens_per_s,
+                p.throughput.tokens_per_s * p.throughput.low_tokens_per_s_per_gpu /
+                    p.throughput.tokens_per_s_per_gpu,
+                1e-9 * p.throughput.tokens_per_s);
+    ++flagged;
+  }
+  EXPECT_GT(flagged, 0);
+  EXPECT_TRUE(CheckPlans(r).empty());
+  // Without a ceiling nothing is flagged and the ranking is the prediction.
+  const PlanReport plain = Search(MakeScenario(), Ctx(), o);
+  for (const Plan& p : plain.plans)
+    if (!p.above_measured_mfu) {
+      EXPECT_EQ(p.ranked_tokens_per_s, p.throughput.tokens_per_s);
+    }
 }
 
 }  // namespace

@@ -86,8 +86,15 @@ TEST(Published, PlannerIsAtLeastAsFastAsPublishedMultiNodeLayouts) {
     if (cmp.best) {
       EXPECT_EQ(full.best->candidate.index, cmp.best->candidate.index) << c.id;
     }
-    if (fits && predicted > 0) {
+    // Where the published layout fits with margin the planner finds one at least as fast;
+    // where it is tight, the planner may prefer a slower plan with margin (issue 18).
+    if (cmp.published_memory.fit == estimate::Fit::kFits && predicted > 0 && cmp.best &&
+        !cmp.best->above_measured_mfu) {
       EXPECT_TRUE(cmp.at_least_as_fast) << c.id << ": best " << cmp.speedup << "x";
+    }
+    if (cmp.speedup > 1) {
+      EXPECT_FALSE(cmp.gain_term.empty()) << c.id;
+      EXPECT_GT(cmp.gain_term_share, 0) << c.id;
     }
   }
   std::sort(errors.begin(), errors.end());

@@ -50,9 +50,15 @@ TEST(EfficiencyTable, SustainedCeilingsStayBelowMamf) {
     EXPECT_LE(t.For(arch).gemm_eta_max, mamf) << arch;
     EXPECT_GT(t.For(arch).gemm_eta_max, 0.6 * mamf) << arch;
   }
-  // H100 reaches a lower fraction of its peak than A100 (MODELLING section 7).
-  EXPECT_LT(t.For("Hopper").gemm_eta_max, t.For("Ampere").gemm_eta_max);
-  EXPECT_NEAR(t.For("Hopper").fp8_gemm_speedup, 1.77, 0.01);
+  // The hand-written priors (before data/calibration.yaml): H100 reaches a lower fraction of
+  // its peak than A100 (MODELLING section 7); fp8 at the MAMF ratio. The fitted values
+  // follow the validation rows instead (calibration.yaml records them).
+  const auto& prior = PriorEfficiency();
+  EXPECT_LT(prior.For("Hopper").gemm_eta_max, prior.For("Ampere").gemm_eta_max);
+  EXPECT_NEAR(prior.For("Hopper").fp8_gemm_speedup, 1.77, 0.01);
+  // A fitted fp8 speedup stays within [1, the datasheet fp8 / bf16 ratio of 2].
+  EXPECT_GE(t.For("Hopper").fp8_gemm_speedup, 1.0);
+  EXPECT_LE(t.For("Hopper").fp8_gemm_speedup, 2.0);
 }
 
 TEST(EfficiencyTable, AliasesShareTheirEntry) {

@@ -7,6 +7,7 @@
 #include "gpuadv/estimate/estimate.h"
 #include "gpuadv/estimate/throughput_internal.h"
 #include "gpuadv/io/catalog_loader.h"
+#include "gpuadv/io/efficiency_loader.h"
 
 namespace gpuadv::estimate {
 namespace {
@@ -288,7 +289,11 @@ TEST(ThroughputRates, Fp8IsFasterButUnder2xOnHopper) {
   bf16.training.global_batch = 64;  // GEMM-bound: the optimizer step is amortised
   auto fp8 = bf16;
   fp8.training.precision = workload::Precision::kFp8Mixed;
-  const double speedup = Estimate1(fp8).tokens_per_s / Estimate1(bf16).tokens_per_s;
+  // The mechanism on the priors' factors (fp8_gemm_speedup 1.77, the MAMF ratio): the fitted
+  // ones (data/calibration.yaml) move the GEMM share of the step with the validation rows.
+  const Context prior{&io::PriorEfficiency(), nullptr};
+  const double speedup =
+      EstimateThroughput(fp8, prior).tokens_per_s / EstimateThroughput(bf16, prior).tokens_per_s;
   EXPECT_GT(speedup, 1.2);
   EXPECT_LT(speedup, 1.77);
 }

@@ -17,10 +17,10 @@ constexpr double kMemoryMedianMax = 0.10;
 constexpr double kMemoryP90Max = 0.25;
 constexpr double kTokensMedianMax = 0.15;
 constexpr double kTokensP90Max = 0.35;
-// The embedded file has 78 memory readings and 221 tokens/s figures outside skipped rows;
-// the targets only mean something over most of them.
-constexpr size_t kMinMemoryCompared = 70;
-constexpr size_t kMinTokensCompared = 200;
+// The embedded files have 171 quality-good memory readings and 254 tokens/s figures outside
+// skipped rows; the targets only mean something over most of them.
+constexpr size_t kMinMemoryCompared = 150;
+constexpr size_t kMinTokensCompared = 230;
 
 const ValidationReport& Embedded() {
   static const ValidationReport rep =
@@ -55,8 +55,15 @@ TEST(ValidationAccuracy, EmbeddedCasesAllEvaluate) {
   EXPECT_EQ(rep.summary.errors, 0u) << "cases the tool rejects (first 10):\n" << first;
 }
 
+// The targets hold over the quality-good rows (conditions essentially complete; the rows
+// calibration fits on). Medium / vague rows, whose conditions were partly inferred, are
+// reported by `validate` and the cross-validated figures but carry no target here.
 TEST(ValidationAccuracy, EmbeddedCasesWithinTargets) {
-  const GroupStats& all = Embedded().summary.overall;
+  const GroupStats* good = nullptr;
+  for (const auto& g : Embedded().summary.by_quality)
+    if (g.key == "good") good = &g;
+  ASSERT_NE(good, nullptr);
+  const GroupStats& all = *good;
   EXPECT_GE(all.memory.count, kMinMemoryCompared);
   EXPECT_LE(all.memory.median_abs, kMemoryMedianMax) << SummaryText();
   EXPECT_LE(all.memory.p90_abs, kMemoryP90Max);

@@ -185,7 +185,7 @@ TEST(ValidationReport, CsvHasOneHeaderAndCaseThenSummaryRows) {
   EXPECT_TRUE(
       csv.starts_with("kind,id,group,quality,core_subset,quantity,metric,predicted,"
                       "measured,error_pct,status,count,median_abs_error_pct,"
-                      "p90_abs_error_pct,bias_pct,accuracy_pct\n"));
+                      "p90_abs_error_pct,bias_pct,accuracy_pct,coverage_pct\n"));
   EXPECT_NE(csv.find("\ncase,T-OK-MEM,repo-a,good,Y,memory,peak_allocated_bytes,"),
             std::string::npos);
   EXPECT_NE(

@@ -1,0 +1,151 @@
+#include "gpuadv/estimate/uncertainty.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "gpuadv/core/enum_table.h"
+#include "gpuadv/workload/enums.h"
+
+namespace gpuadv::estimate {
+namespace {
+
+constexpr std::string_view kAny = "*";
+
+size_t RowsOf(const std::vector<std::pair<std::string, size_t>>& counts, std::string_view name) {
+  for (const auto& [k, n] : counts)
+    if (k == name) return n;
+  return 0;
+}
+
+// Whether entry `e` is category `c` backed off `level` times (AtLevel without the copies:
+// the estimator calls this for every estimate).
+bool Matches(const RangeEntry& e, const RangeEntry& c, int level) {
+  const std::string* ef[] = {&e.scale, &e.stack, &e.method, &e.precision, &e.architecture};
+  const std::string* cf[] = {&c.scale, &c.stack, &c.method, &c.precision, &c.architecture};
+  for (int i = 4; i >= 0; --i)  // most selective field (architecture) first
+    if (*ef[i] != (i < level ? kAny : std::string_view(*cf[i]))) return false;
+  return true;
+}
+
+std::string Pct(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.0f%%", fraction * 100);
+  return buf;
+}
+
+// "memory range: ..." / "throughput range: ..." basis line.
+std::string Describe(const Range& r) {
+  const std::string span = Pct(1 / (1 + r.q_hi) - 1) + " .. " + Pct(1 / (1 + r.q_lo) - 1);
+  if (!r.entry)
+    return span + " of the prediction (not validated for " + r.unvalidated + ": wide default)";
+  return span + " of the prediction: 80% of the cross-validated errors of " + r.Category() + " (" +
+         std::to_string(r.rows) + " validation rows; data/calibration.yaml)";
+}
+
+}  // namespace
+
+std::string_view MethodClass(workload::Method m) {
+  return m == workload::Method::kLora || m == workload::Method::kQlora ? "adapters" : "full";
+}
+
+std::string_view ScaleBucket(int gpus) {
+  if (gpus <= 1) return "1";
+  if (gpus <= 8) return "2-8";
+  if (gpus <= 64) return "9-64";
+  return ">64";
+}
+
+RangeEntry CategoryOf(const workload::Scenario& s, const EfficiencyTable& t) {
+  RangeEntry c;
+  const ArchEfficiency& a = t.For(s.hardware.gpu.architecture);
+  c.architecture = &a == &t.fallback ? s.hardware.gpu.architecture : a.Canonical();
+  c.precision = EnumName(workload::kPrecisions, s.training.precision);
+  c.method = MethodClass(s.training.method);
+  c.stack = EnumName(workload::kFrameworks, s.training.stack.id);  // the resolved stack
+  c.scale = ScaleBucket(s.hardware.TotalGpus());
+  return c;
+}
+
+RangeEntry AtLevel(RangeEntry c, int level) {
+  // Fields in the order back-off drops them.
+  std::string* drop[] = {&c.scale, &c.stack, &c.method, &c.precision, &c.architecture};
+  for (int i = 0; i < level && i < 5; ++i) *drop[i] = kAny;
+  return c;
+}
+
+std::string CategoryKey(const RangeEntry& c) {
+  return c.architecture + "/" + c.precision + "/" + c.method + "/" + c.stack + "/" + c.scale;
+}
+
+std::string Range::Category() const { return entry ? CategoryKey(*entry) : std::string(); }
+
+Range MakeRange(double q_lo, double q_hi) {
+  Range r;
+  r.q_lo = std::clamp(q_lo, kMinLowerQuantile, 0.0);
+  r.q_hi = std::max(q_hi, 0.0);
+  return r;
+}
+
+Range FindRange(const QuantityRanges& q, const RangeEntry& category, bool check_architecture) {
+  Range wide;
+  std::string missing;
+  auto check = [&](const auto& counts, const std::string& value, const char* what) {
+    if (RowsOf(counts, value) > 0) return;
+    missing += (missing.empty() ? "" : ", ") + std::string(what) + " " + value;
+  };
+  if (check_architecture) check(q.architectures, category.architecture, "architecture");
+  check(q.precisions, category.precision, "precision");
+  check(q.methods, category.method, "method");
+  if (!missing.empty() || q.entries.empty()) {
+    wide.unvalidated = missing.empty() ? "this category" : missing;
+    return wide;
+  }
+  // One pass: an entry backed off k times has its first k fields (back-off order) "*"; the
+  // category's match is the first entry at the lowest such level.
+  const RangeEntry* best = nullptr;
+  int best_level = kBackoffLevels;
+  for (const auto& e : q.entries) {
+    const std::string* ef[] = {&e.scale, &e.stack, &e.method, &e.precision, &e.architecture};
+    int level = 0;
+    while (level < 5 && *ef[level] == kAny) ++level;
+    if (level >= best_level || !Matches(e, category, level)) continue;
+    best = &e;
+    best_level = level;
+    if (level == 0) break;
+  }
+  if (!best) {
+    wide.unvalidated = "this category";
+    return wide;
+  }
+  Range r = MakeRange(best->q_lo, best->q_hi);
+  r.entry = *best;
+  r.rows = best->rows;
+  return r;
+}
+
+void ApplyUncertainty(const workload::Scenario& s, const EfficiencyTable& t, EstimateResult* r,
+                      Explanation* explain) {
+  if (t.uncertainty.Empty()) return;
+  const RangeEntry category = CategoryOf(s, t);
+  const Range mem = FindRange(t.uncertainty.memory, category, /*check_architecture=*/false);
+  const Range thr = FindRange(t.uncertainty.throughput, category, /*check_architecture=*/true);
+  MemoryResult& m = r->memory;
+  m.low_bytes = mem.Low(m.per_gpu_bytes);
+  m.high_bytes = mem.High(m.per_gpu_bytes);
+  ThroughputResult& tp = r->throughput;
+  tp.low_tokens_per_s_per_gpu = thr.Low(tp.tokens_per_s_per_gpu);
+  tp.high_tokens_per_s_per_gpu = thr.High(tp.tokens_per_s_per_gpu);
+  if (!explain) return;
+  explain->Basis("memory range", Describe(mem));
+  explain->Basis("throughput range", Describe(thr));
+  if (!mem.unvalidated.empty() && mem.unvalidated == thr.unvalidated) {
+    explain->Warn("not validated for " + mem.unvalidated + ": range widened");
+    return;
+  }
+  if (!mem.unvalidated.empty())
+    explain->Warn("not validated for " + mem.unvalidated + " (memory): range widened");
+  if (!thr.unvalidated.empty())
+    explain->Warn("not validated for " + thr.unvalidated + " (throughput): range widened");
+}
+
+}  // namespace gpuadv::estimate

@@ -1,0 +1,84 @@
+#pragma once
+// Ranges of the estimates (C15) from the cross-validated errors of their category
+// (data/calibration.yaml `uncertainty:`, written by `gpu-advisor calibrate`).
+//
+// A category is architecture x precision x method class x stack x scale. The table holds
+// every category that had at least kMinCategoryRows validation rows, at each back-off
+// level; a scenario takes the most specific one that matches. A scenario whose
+// architecture, precision or method class has no validation rows at all gets the wide
+// default range and a warning: the fitted factors and errors say nothing about it.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gpuadv/core/explain.h"
+#include "gpuadv/estimate/efficiency.h"
+#include "gpuadv/estimate/result.h"
+#include "gpuadv/workload/scenario.h"
+
+namespace gpuadv::estimate {
+
+/// Fewest validation rows a category needs for its own range; fewer back off.
+inline constexpr size_t kMinCategoryRows = 6;
+/// The signed-error quantiles a range spans: about 80% of a category's rows fall inside.
+inline constexpr double kRangeLowerQuantile = 0.1;
+inline constexpr double kRangeUpperQuantile = 0.9;
+/// Range of an estimate outside the validated domain: the measured value is expected within
+/// +-50% of the prediction. Why 50%: the priors of an unvalidated architecture are MAMF x a
+/// sustained/MAMF ratio borrowed from another architecture (0.72-0.85 across the validated
+/// ones), and held-out stacks on validated architectures already miss by up to 35% (p90 of
+/// the worst source group); together an error of 1.5x is plausible.
+inline constexpr double kUnvalidatedRelativeRange = 0.5;
+/// Lower signed quantiles are clamped here so High() stays finite.
+inline constexpr double kMinLowerQuantile = -0.9;
+
+/// Back-off levels, most specific first: all fields; without scale; without stack; without
+/// method; architecture only; global.
+inline constexpr int kBackoffLevels = 6;
+
+/// The category of a scenario (RangeEntry's fields; rows and quantiles unused).
+/// `architecture` is the canonical efficiency-table name (the GPU's own when the table has
+/// no row for it); names come from the workload enum tables; the stack is the resolved one
+/// (Training::stack, so `auto` is never a category).
+RangeEntry CategoryOf(const workload::Scenario& s, const EfficiencyTable& t);
+/// "full" (pretrain, full, freeze) or "adapters" (lora, qlora).
+std::string_view MethodClass(workload::Method m);
+/// "1", "2-8", "9-64" or ">64" total GPUs.
+std::string_view ScaleBucket(int gpus);
+/// The category with the fields back-off level `level` drops set to "*".
+RangeEntry AtLevel(RangeEntry c, int level);
+/// "architecture/precision/method/stack/scale", "*" for dropped fields.
+std::string CategoryKey(const RangeEntry& c);
+
+/// The range for one estimate: signed-error quantiles and where they came from.
+struct Range {
+  double q_lo = -kUnvalidatedRelativeRange / (1 + kUnvalidatedRelativeRange);
+  double q_hi = kUnvalidatedRelativeRange / (1 - kUnvalidatedRelativeRange);
+  std::optional<RangeEntry> entry;  // the matched entry; empty: the wide default
+  size_t rows = 0;                  // rows behind the matched entry
+  std::string unvalidated;          // "architecture Blackwell", ...; empty when validated
+
+  /// measured = predicted / (1 + e) for e in [q_lo, q_hi]; Low <= predicted <= High.
+  double Low(double predicted) const { return predicted / (1 + q_hi); }
+  double High(double predicted) const { return predicted / (1 + q_lo); }
+  /// Key of the matched entry ("Ampere/bf16-mixed/full/composer/*"); empty: wide default.
+  std::string Category() const;
+};
+
+/// Signed quantiles clamped so that the range contains the prediction (q_lo <= 0 <= q_hi)
+/// and stays finite.
+Range MakeRange(double q_lo, double q_hi);
+
+/// The range of a category in `q`: the most specific matching entry; the wide default when
+/// `q` has no entries matching or one of the checked fields has no rows at all.
+/// `check_architecture`: whether an architecture without rows counts as unvalidated.
+Range FindRange(const QuantityRanges& q, const RangeEntry& category, bool check_architecture);
+
+/// Sets memory low/high and throughput low/high of `r` from `t.uncertainty` (unchanged when
+/// the table is empty: the estimators' fixed ranges hold), explains the range and warns
+/// "not validated for <what>: range widened". Memory ranges do not check the architecture:
+/// the memory model has no architecture factor (only the CUDA context, a small term).
+void ApplyUncertainty(const workload::Scenario& s, const EfficiencyTable& t, EstimateResult* r,
+                      Explanation* explain);
+
+}  // namespace gpuadv::estimate

@@ -1,0 +1,146 @@
+#include "gpuadv/io/stack_loader.h"
+
+#include <utility>
+
+#include "gpuadv/core/embedded.h"
+#include "gpuadv/io/fields.h"
+
+namespace gpuadv::io {
+namespace {
+
+using workload::Framework;
+
+const std::vector<std::string> kStackKeys = {"id",
+                                             "name",
+                                             "kernels",
+                                             "fsdp_no_sync",
+                                             "optimizer_in_backward",
+                                             "chunked_loss",
+                                             "offload_checkpoints",
+                                             "selective",
+                                             "offers_selective",
+                                             "elementwise_traffic",
+                                             "kernels_per_layer",
+                                             "micro_batch_host_s",
+                                             "step_host_s",
+                                             "tp_comm_overlap",
+                                             "zero3_keep_unsharded",
+                                             "attention_kernel",
+                                             "fp8_recipe",
+                                             "fp8_wgrad",
+                                             "fp8_fused_casts",
+                                             "fp8_weight_cache",
+                                             "sources",
+                                             "notes"};
+
+// Reads one entry's fields over `base` (the neutral `pytorch` entry for the others).
+StackEntry ParseEntry(Fields& f, const workload::StackTraits& base) {
+  StackEntry e;
+  workload::StackTraits& t = e.traits;
+  t = base;
+  if (auto v = f.String("name", 256)) e.name = *v;
+  if (auto v = f.Enum("kernels", workload::kKernelStyles)) t.kernels = *v;
+  if (auto v = f.Bool("fsdp_no_sync")) t.fsdp_no_sync = *v;
+  if (auto v = f.Bool("optimizer_in_backward")) t.optimizer_in_backward = *v;
+  if (auto v = f.Bool("chunked_loss")) t.chunked_loss = *v;
+  if (auto v = f.Bool("offload_checkpoints")) t.offload_checkpoints = *v;
+  if (auto v = f.Enum("selective", workload::kSelectivePolicies)) t.selective = *v;
+  if (auto v = f.Bool("offers_selective")) t.offers_selective = *v;
+  if (auto v = f.Number("elementwise_traffic", 0.05, 2)) t.elementwise_traffic = *v;
+  if (auto v = f.Number("kernels_per_layer", 1, 1000)) t.kernels_per_layer = *v;
+  if (auto v = f.Number("micro_batch_host_s", 0, 10)) t.micro_batch_host_s = *v;
+  if (auto v = f.Number("step_host_s", 0, 100)) t.step_host_s = *v;
+  if (auto v = f.Bool("tp_comm_overlap")) t.tp_comm_overlap = *v;
+  if (auto v = f.Bool("zero3_keep_unsharded")) t.zero3_keep_unsharded = *v;
+  if (auto v = f.Enum("attention_kernel", workload::kAttentionKernels)) t.attention_kernel = *v;
+  if (auto v = f.Enum("fp8_recipe", workload::kFp8Recipes)) t.fp8_recipe = *v;
+  if (auto v = f.Bool("fp8_wgrad")) t.fp8_wgrad = *v;
+  if (auto v = f.Bool("fp8_fused_casts")) t.fp8_fused_casts = *v;
+  if (auto v = f.Bool("fp8_weight_cache")) t.fp8_weight_cache = *v;
+  if (auto v = f.StringList("sources")) e.sources = *v;
+  if (auto v = f.String("notes")) e.notes = *v;
+  f.Finish(kStackKeys);
+  return e;
+}
+
+constexpr size_t kStacks = std::size(workload::kFrameworks) - 1;  // all but `auto`
+
+size_t Index(Framework id) { return static_cast<size_t>(id) - 1; }
+
+}  // namespace
+
+std::vector<StackEntry> ParseStackDocument(const YAML::Node& doc, const std::string& origin) {
+  Fields root(doc, "");
+  YAML::Node list = root.Raw("stacks");
+  if (!list.IsDefined() || !list.IsSequence())
+    throw InputError(origin + ": stacks", Printable(list), "a list of stack entries",
+                     "expected a list, got");
+  root.Finish({"stacks"});
+  std::vector<StackEntry> out(kStacks);
+  std::vector<bool> seen(kStacks, false);
+  workload::StackTraits neutral;
+  // The `pytorch` entry is the base of the others: read it first wherever it is.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      Fields f(list[i], origin + ": stacks[" + std::to_string(i) + "]");
+      auto id = f.Enum("id", workload::kFrameworks);
+      if (!id || *id == Framework::kAuto)
+        throw InputError(f.Field("id"), id ? "auto" : "missing",
+                         "a stack of training.framework other than auto");
+      if ((pass == 0) != (*id == Framework::kPytorch)) continue;
+      if (seen[Index(*id)])
+        throw InputError(f.Field("id"), std::string(EnumName(workload::kFrameworks, *id)),
+                         "each stack once", "duplicate");
+      seen[Index(*id)] = true;
+      StackEntry e = ParseEntry(f, neutral);
+      e.traits.id = *id;
+      if (*id == Framework::kPytorch) neutral = e.traits;
+      out[Index(*id)] = std::move(e);
+    }
+  }
+  for (size_t i = 0; i < kStacks; ++i)
+    if (!seen[i])
+      throw InputError(origin + ": stacks", std::string(workload::kFrameworks[i + 1].name),
+                       "an entry for every training.framework value", "missing entry for");
+  return out;
+}
+
+const std::vector<StackEntry>& BuiltinStacks() {
+  static const std::vector<StackEntry> stacks = [] {
+    auto text = FindEmbedded("stacks.yaml");
+    if (!text) throw std::runtime_error("data/stacks.yaml is not embedded");
+    return ParseStackDocument(ParseDocument(*text, "data/stacks.yaml"), "data/stacks.yaml");
+  }();
+  return stacks;
+}
+
+const StackEntry& StackFor(Framework id) {
+  if (id == Framework::kAuto) id = Framework::kPytorch;
+  return BuiltinStacks()[Index(id)];
+}
+
+void ResolveStack(workload::Scenario& s, bool loss_given, bool optimizer_in_backward_given,
+                  bool activation_offload_given) {
+  workload::Training& t = s.training;
+  const auto& p = s.parallelism;
+  const bool model_parallel = p.tp > 1 || p.pp > 1 || p.cp > 1 || p.ep > 1 || p.sequence_parallel;
+  const bool defaulted = t.framework == Framework::kAuto;
+  const Framework id = defaulted
+                           ? workload::DefaultFramework(t.method, t.precision,
+                                                        s.hardware.TotalGpus(), model_parallel)
+                           : t.framework;
+  t.stack = StackFor(id).traits;
+  t.stack.defaulted = defaulted;
+  if (t.fp8.recipe) t.stack.fp8_recipe = *t.fp8.recipe;
+  if (t.fp8.wgrad) t.stack.fp8_wgrad = *t.fp8.wgrad;
+  if (!loss_given && t.stack.chunked_loss) t.loss = workload::Loss::kChunked;
+  if (!optimizer_in_backward_given && t.stack.optimizer_in_backward &&
+      t.method != workload::Method::kLora && t.method != workload::Method::kQlora &&
+      s.DataParallel() == 1 && s.MicroBatchesPerStep() == 1)
+    t.optimizer_in_backward = true;  // torchtune: single device, no accumulation
+  if (!activation_offload_given && t.stack.offload_checkpoints &&
+      t.activation_checkpointing == workload::Checkpointing::kFull)
+    t.activation_offload = true;
+}
+
+}  // namespace gpuadv::io

@@ -1,0 +1,38 @@
+#pragma once
+// data/stacks.yaml -> the traits of each training stack (issue 11).
+#include <string>
+#include <vector>
+
+#include "gpuadv/io/fields.h"
+#include "gpuadv/workload/scenario.h"
+#include "gpuadv/workload/stack.h"
+
+namespace gpuadv::io {
+
+/// One stack entry as written in the data file (traits plus provenance).
+struct StackEntry {
+  workload::StackTraits traits;
+  std::string name;
+  std::vector<std::string> sources;
+  std::string notes;
+};
+
+/// The embedded data/stacks.yaml, parsed once per process: one entry per value of
+/// workload::kFrameworks except `auto`, in table order. Throws InputError naming the field
+/// for a malformed document (a test parses the embedded one).
+const std::vector<StackEntry>& BuiltinStacks();
+
+/// Parses a stacks document; every entry must name a known stack, each at most once.
+std::vector<StackEntry> ParseStackDocument(const YAML::Node& doc, const std::string& origin);
+
+/// The entry of a stack (never `auto`).
+const StackEntry& StackFor(workload::Framework id);
+
+/// Resolves the scenario's stack: `training.framework` as written, or DefaultFramework
+/// for `auto`; copies its traits into `s.training.stack` and applies the stack's defaults
+/// to the knobs the scenario left unset (`loss_given` / `optimizer_in_backward_given` /
+/// `activation_offload_given`: whether the scenario wrote them).
+void ResolveStack(workload::Scenario& s, bool loss_given, bool optimizer_in_backward_given,
+                  bool activation_offload_given);
+
+}  // namespace gpuadv::io

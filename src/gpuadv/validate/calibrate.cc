@@ -1,0 +1,338 @@
+#include "gpuadv/validate/calibrate.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <iterator>
+#include <map>
+#include <set>
+
+#include "gpuadv/core/units.h"
+#include "gpuadv/estimate/estimate.h"
+#include "gpuadv/estimate/uncertainty.h"
+
+namespace gpuadv::validate {
+namespace {
+
+constexpr size_t kFactors = std::size(estimate::kFittedFactors);
+constexpr size_t kFp8 = 3;  // index of fp8_gemm_speedup in kFittedFactors
+static_assert(estimate::kFittedFactors[kFp8].name == "fp8_gemm_speedup");
+// Coarse grid step per factor (fp8_gemm_speedup is not gridded: it only moves the fp8 rows,
+// so coordinate refinement from the prior finds it).
+constexpr double kGridStep[kFactors] = {0.05, 0.1, 0.05, 0};
+// Refinement stops when every step is below this (factors are fractions of peaks).
+constexpr double kMinStep = 1e-3;
+// A fitted value this close to a search bound is reported at_bound.
+constexpr double kAtBound = 0.01;
+// A candidate replaces the best only when it lowers the objective by more than this, so ties
+// keep the earlier (grid-order) point and the search is deterministic.
+constexpr double kMinImprovement = 1e-12;
+// |error| charged for a prediction that is NaN or not positive.
+constexpr double kFailedError = 1.0;
+// Longest sequence of a row that may set an architecture's measured-MFU ceiling.
+constexpr long long kMfuCeilingMaxSeqLen = 8192;
+// overlap_eta values scanned by the overlap check.
+constexpr double kOverlapMin = 0.5, kOverlapMax = 0.95, kOverlapStep = 0.05;
+
+using Point = std::array<double, kFactors>;
+
+// The search's working copy of the table: rewrites the entries of one architecture (the
+// canonical row and its alias copies).
+class ArchTable {
+ public:
+  ArchTable(const estimate::EfficiencyTable& base, const std::string& arch) : table_(base) {
+    for (size_t i = 0; i < table_.archs.size(); ++i)
+      if (table_.archs[i].Canonical() == arch) rows_.push_back(i);
+  }
+  bool Known() const { return !rows_.empty(); }
+  Point Get() const {
+    Point p{};
+    if (rows_.empty()) return p;
+    for (size_t f = 0; f < kFactors; ++f)
+      p[f] = table_.archs[rows_[0]].*estimate::kFittedFactors[f].member;
+    return p;
+  }
+  void Set(const Point& p) {
+    for (size_t i : rows_)
+      for (size_t f = 0; f < kFactors; ++f)
+        table_.archs[i].*estimate::kFittedFactors[f].member = p[f];
+  }
+  const estimate::EfficiencyTable& table() const { return table_; }
+  estimate::EfficiencyTable& table() { return table_; }
+
+ private:
+  estimate::EfficiencyTable table_;
+  std::vector<size_t> rows_;
+};
+
+double PredictTokens(const workload::Scenario& s, const estimate::EfficiencyTable& t) {
+  try {
+    return estimate::EstimateThroughput(s, estimate::Context{&t, nullptr}).tokens_per_s_per_gpu;
+  } catch (const std::exception&) {
+    return std::nan("");
+  }
+}
+
+using Rows = std::vector<CalibrationRow*>;
+
+// median + p90 of |predicted / measured - 1| over `rows` with the table as it stands.
+double Objective(const Rows& rows, const std::vector<PreparedCase>& cases,
+                 const estimate::EfficiencyTable& t) {
+  std::vector<double> abs;
+  abs.reserve(rows.size());
+  for (const CalibrationRow* r : rows) {
+    const double pred = PredictTokens(*cases[r->case_index].scenario, t);
+    abs.push_back(pred > 0 && std::isfinite(pred) ? std::fabs(pred / r->measured - 1)
+                                                  : kFailedError);
+  }
+  return Percentile(abs, 0.5) + Percentile(abs, 0.9);
+}
+
+// Search bounds of each factor; fp8 up to the datasheet fp8 / 16-bit ratio of the rows' GPUs.
+struct Bounds {
+  Point lo{}, hi{};
+  bool fit_fp8 = false;
+};
+
+Bounds MakeBounds(const Rows& rows, const std::vector<PreparedCase>& cases) {
+  Bounds b;
+  for (size_t f = 0; f < kFactors; ++f) {
+    b.lo[f] = estimate::kFittedFactors[f].min;
+    b.hi[f] = estimate::kFittedFactors[f].max;
+  }
+  double ratio = b.lo[kFp8];
+  size_t fp8_rows = 0;
+  for (const CalibrationRow* r : rows) {
+    if (!r->fp8) continue;
+    ++fp8_rows;
+    const auto& gpu = cases[r->case_index].scenario->hardware.gpu;
+    const double peak16 = gpu.Peak16FlopsPerS();
+    const double fp8 = gpu.fp8_tensor_fp32acc_dense_tflops.value_or(0) * kTera;
+    if (peak16 > 0 && fp8 > 0) ratio = std::max(ratio, fp8 / peak16);
+  }
+  b.hi[kFp8] = std::min(b.hi[kFp8], ratio);
+  b.fit_fp8 = fp8_rows >= kMinFp8RowsToFit && b.hi[kFp8] > b.lo[kFp8];
+  return b;
+}
+
+std::vector<double> Grid(double lo, double hi, double step) {
+  std::vector<double> v;
+  for (int i = 0;; ++i) {
+    const double x = lo + step * i;
+    if (x > hi + 1e-9) break;
+    v.push_back(x);
+  }
+  if (v.back() < hi - 1e-9) v.push_back(hi);
+  return v;
+}
+
+// Coarse grid over the gridded factors, then coordinate refinement with halving steps.
+Point Search(const Rows& rows, const std::vector<PreparedCase>& cases, ArchTable& t,
+             const Point& prior) {
+  const Bounds b = MakeBounds(rows, cases);
+  Point best = prior;
+  best[kFp8] = std::clamp(prior[kFp8], b.lo[kFp8], b.hi[kFp8]);
+  double best_obj = INFINITY;
+  const auto g0 = Grid(b.lo[0], b.hi[0], kGridStep[0]);
+  const auto g1 = Grid(b.lo[1], b.hi[1], kGridStep[1]);
+  const auto g2 = Grid(b.lo[2], b.hi[2], kGridStep[2]);
+  Point p = best;
+  for (double x0 : g0)
+    for (double x1 : g1)
+      for (double x2 : g2) {
+        p[0] = x0, p[1] = x1, p[2] = x2;
+        t.Set(p);
+        const double obj = Objective(rows, cases, t.table());
+        if (obj < best_obj - kMinImprovement) best_obj = obj, best = p;
+      }
+  Point step{};
+  for (size_t f = 0; f < kFactors; ++f) step[f] = kGridStep[f] / 2;
+  step[kFp8] = b.fit_fp8 ? (b.hi[kFp8] - b.lo[kFp8]) / 4 : 0;
+  while (*std::max_element(step.begin(), step.end()) >= kMinStep) {
+    bool improved = false;
+    for (size_t f = 0; f < kFactors; ++f) {
+      if (step[f] < kMinStep) continue;
+      for (double dir : {-1.0, 1.0}) {
+        Point q = best;
+        q[f] = std::clamp(best[f] + dir * step[f], b.lo[f], b.hi[f]);
+        if (q[f] == best[f]) continue;
+        t.Set(q);
+        const double obj = Objective(rows, cases, t.table());
+        if (obj < best_obj - kMinImprovement) best_obj = obj, best = q, improved = true;
+      }
+    }
+    if (!improved)
+      for (double& s : step) s /= 2;
+  }
+  if (!b.fit_fp8) best[kFp8] = prior[kFp8];
+  return best;
+}
+
+// Predicts `rows` with point `p` into `*field` of each.
+void Predict(const Rows& rows, const std::vector<PreparedCase>& cases, ArchTable& t, const Point& p,
+             double CalibrationRow::*field) {
+  t.Set(p);
+  for (CalibrationRow* r : rows)
+    r->*field = PredictTokens(*cases[r->case_index].scenario, t.table());
+}
+
+ErrorStats Stats(const Rows& rows, double (CalibrationRow::*error)() const) {
+  std::vector<double> e;
+  for (const CalibrationRow* r : rows) e.push_back((r->*error)());
+  return SummarizeErrors(e);
+}
+
+size_t CountFp8(const Rows& rows) {
+  return static_cast<size_t>(
+      std::count_if(rows.begin(), rows.end(), [](const CalibrationRow* r) { return r->fp8; }));
+}
+
+// Fits one architecture: all rows (in-sample), then each source group left out (CV).
+ArchCalibration FitArchitecture(const std::string& arch, const Rows& rows,
+                                const std::vector<PreparedCase>& cases,
+                                estimate::EfficiencyTable* table) {
+  ArchCalibration a;
+  a.architecture = arch;
+  a.rows = rows.size();
+  a.fp8_rows = CountFp8(rows);
+  std::set<std::string> groups;
+  for (const CalibrationRow* r : rows) groups.insert(r->group);
+  a.groups.assign(groups.begin(), groups.end());
+  ArchTable t(*table, arch);
+  const Point prior = t.Get();
+  Rows fit_rows;
+  for (CalibrationRow* r : rows) {
+    if (r->fit) fit_rows.push_back(r);
+    // The ceiling comes from quality-good 16-bit rows up to kMfuCeilingMaxSeqLen tokens: PaLM
+    // MFU counts attention non-causal, so at long context it overstates the executed rate.
+    if (r->fit && !r->fp8 && r->seq_len <= kMfuCeilingMaxSeqLen &&
+        r->measured_mfu > a.measured_mfu_max) {
+      a.measured_mfu_max = r->measured_mfu;
+      a.measured_mfu_case = cases[r->case_index].input.id;
+    }
+  }
+  a.fit_rows = fit_rows.size();
+  a.fitted = t.Known() && fit_rows.size() >= kMinRowsToFit;
+  const Point fit = a.fitted ? Search(fit_rows, cases, t, prior) : prior;
+  Predict(rows, cases, t, fit, &CalibrationRow::predicted);
+  for (const auto& g : a.groups) {
+    Rows train, held;
+    for (CalibrationRow* r : rows) {
+      if (r->group == g)
+        held.push_back(r);
+      else if (r->fit)
+        train.push_back(r);
+    }
+    const bool refit = t.Known() && train.size() >= kMinRowsToFit;
+    const Point p = refit ? Search(train, cases, t, prior) : prior;
+    Predict(held, cases, t, p, &CalibrationRow::cv_predicted);
+  }
+  a.in_sample = Stats(rows, &CalibrationRow::Error);
+  a.leave_one_source_out = Stats(rows, &CalibrationRow::CvError);
+  if (a.fitted) {
+    const Bounds b = MakeBounds(rows, cases);
+    for (size_t f = 0; f < kFactors; ++f) {
+      if (f == kFp8 && !b.fit_fp8) continue;
+      a.factors.push_back({std::string(estimate::kFittedFactors[f].name), fit[f], prior[f],
+                           f == kFp8 ? a.fp8_rows : a.rows,
+                           fit[f] <= b.lo[f] + kAtBound || fit[f] >= b.hi[f] - kAtBound});
+    }
+    ArchTable out(*table, arch);
+    out.Set(fit);
+    *table = out.table();
+  }
+  if (a.measured_mfu_max > 0)
+    for (auto& e : table->archs)
+      if (e.Canonical() == arch) e.measured_mfu_max = a.measured_mfu_max;
+  return a;
+}
+
+// Scans overlap_eta over the multi-GPU rows of fitted architectures (fitted factors held).
+OverlapCheck CheckOverlap(std::vector<CalibrationRow>& all,
+                          const std::vector<ArchCalibration>& archs,
+                          const std::vector<PreparedCase>& cases,
+                          const estimate::EfficiencyTable& table) {
+  OverlapCheck o;
+  Rows rows;
+  for (auto& r : all) {
+    if (r.quantity != Quantity::kThroughput) continue;
+    if (cases[r.case_index].scenario->hardware.TotalGpus() < 2) continue;
+    for (const auto& a : archs)
+      if (a.fitted && a.architecture == r.category.architecture) rows.push_back(&r);
+  }
+  o.rows = rows.size();
+  if (rows.empty()) return o;
+  estimate::EfficiencyTable t = table;
+  o.objective_min = INFINITY;
+  o.objective_max = 0;
+  for (double x : Grid(kOverlapMin, kOverlapMax, kOverlapStep)) {
+    t.global.overlap_eta = x;
+    const double obj = Objective(rows, cases, t);
+    if (obj < o.objective_min - kMinImprovement) o.objective_min = obj, o.best_value = x;
+    o.objective_max = std::max(o.objective_max, obj);
+  }
+  o.well_constrained = o.objective_max - o.objective_min >= kOverlapMinSpread;
+  return o;
+}
+
+// The comparable rows of the prepared cases (memory readings and tokens/s).
+std::vector<CalibrationRow> MakeRows(const std::vector<PreparedCase>& cases,
+                                     const estimate::EfficiencyTable& priors) {
+  std::vector<CalibrationRow> rows;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const PreparedCase& c = cases[i];
+    if (!c.scenario || c.error || c.input.skip) continue;
+    const workload::Scenario& s = *c.scenario;
+    CalibrationRow base;
+    base.case_index = i;
+    base.group = c.input.group.empty() ? "(none)" : c.input.group;
+    base.category = estimate::CategoryOf(s, priors);
+    base.fp8 = s.training.precision == workload::Precision::kFp8Mixed;
+    base.fit = c.input.quality == "good";
+    base.seq_len = s.training.seq_len;
+    try {
+      estimate::EstimateResult est;
+      est.memory = estimate::EstimateMemory(s);
+      est.gpu_memory_bytes = s.hardware.gpu.CapacityBytes();
+      for (const auto& cmp : Compare(c.input.measured, est)) {
+        if (cmp.quantity != Quantity::kMemory || !(cmp.measured > 0)) continue;
+        CalibrationRow r = base;
+        r.quantity = Quantity::kMemory;
+        r.measured = cmp.measured;
+        r.predicted = r.cv_predicted = cmp.predicted;
+        rows.push_back(std::move(r));
+      }
+    } catch (const std::exception&) {
+      continue;  // validate reports the estimator failure
+    }
+    if (const auto& tok = c.input.measured.tokens_per_s_per_gpu) {
+      CalibrationRow r = base;
+      r.quantity = Quantity::kThroughput;
+      r.measured = *tok;
+      // MFU per token/s is model FLOPs / 16-bit peak: independent of the fitted factors.
+      const auto t = estimate::EstimateThroughput(s, estimate::Context{&priors, nullptr});
+      if (t.tokens_per_s_per_gpu > 0) r.measured_mfu = *tok * t.mfu / t.tokens_per_s_per_gpu;
+      rows.push_back(std::move(r));
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
+Calibration Calibrate(const std::vector<PreparedCase>& cases,
+                      const estimate::EfficiencyTable& priors) {
+  Calibration c;
+  c.table = priors;
+  c.rows = MakeRows(cases, priors);
+  std::map<std::string, Rows> by_arch;
+  for (auto& r : c.rows)
+    if (r.quantity == Quantity::kThroughput) by_arch[r.category.architecture].push_back(&r);
+  for (const auto& [arch, rows] : by_arch)
+    c.archs.push_back(FitArchitecture(arch, rows, cases, &c.table));
+  c.overlap = CheckOverlap(c.rows, c.archs, cases, c.table);
+  c.table.uncertainty = BuildUncertainty(c.rows);
+  return c;
+}
+
+}  // namespace gpuadv::validate

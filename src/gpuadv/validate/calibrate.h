@@ -1,0 +1,121 @@
+#pragma once
+// `gpu-advisor calibrate` (issue 11): fits the per-architecture throughput factors of
+// data/efficiency.yaml to the validation rows, cross-validates them by source group and
+// derives the ranges of the estimates from the cross-validated errors. The result is
+// written as data/calibration.yaml, which the built-in efficiency table applies on top of
+// the hand-written priors (io::BuiltinEfficiency).
+//
+// The search is deterministic: a coarse grid over the physical bounds of kFittedFactors,
+// then coordinate refinement with halving steps, minimising median + p90 of
+// |predicted / measured - 1| over the architecture's tokens/s rows.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gpuadv/catalog/catalog.h"
+#include "gpuadv/estimate/efficiency.h"
+#include "gpuadv/validate/stats.h"
+#include "gpuadv/validate/validate.h"
+
+namespace gpuadv::validate {
+
+/// Fewest tokens/s rows an architecture needs for its factors to be fitted; an architecture
+/// with fewer keeps its priors (reported "not fitted (n rows)").
+inline constexpr size_t kMinRowsToFit = 8;
+/// Fewest fp8-mixed rows for fp8_gemm_speedup to be fitted as well.
+inline constexpr size_t kMinFp8RowsToFit = 5;
+
+/// One measured value calibration compares: the tokens/s of a case, or one of its memory
+/// readings (like with like, as Compare() pairs them).
+struct CalibrationRow {
+  size_t case_index = 0;  // into the prepared cases
+  Quantity quantity = Quantity::kThroughput;
+  std::string group;              // source group (Case::group)
+  estimate::RangeEntry category;  // estimate/uncertainty.h CategoryOf
+  bool fp8 = false;               // fp8-mixed precision
+  // Fitted on: quality "good" rows only (conditions essentially complete); "medium" and
+  // "vague" rows are predicted and scored but never move a factor.
+  bool fit = true;
+  double measured_mfu = 0;  // tokens/s rows: the measured rate as PaLM MFU (16-bit peak)
+  long long seq_len = 0;
+  double measured = 0;
+  double predicted = 0;     // with the factors fitted on all rows
+  double cv_predicted = 0;  // with the factors fitted without the row's source group
+
+  double Error() const { return predicted / measured - 1; }
+  double CvError() const { return cv_predicted / measured - 1; }
+};
+
+/// One factor of an architecture after the fit.
+struct FactorValue {
+  std::string name;  // kFittedFactors name
+  double value = 0;
+  double prior = 0;  // data/efficiency.yaml
+  size_t rows = 0;   // rows that constrain it (fp8_gemm_speedup: the fp8 rows)
+  /// The value sits on a search bound: the rows push the factor beyond its physical range,
+  /// a sign that it absorbs a mechanism the model lacks.
+  bool at_bound = false;
+};
+
+/// One architecture with tokens/s rows.
+struct ArchCalibration {
+  std::string architecture;  // canonical efficiency-table name
+  size_t rows = 0;
+  size_t fp8_rows = 0;
+  std::vector<std::string> groups;  // source groups of the rows, sorted
+  size_t fit_rows = 0;              // of those, quality "good" (the ones fitted on)
+  bool fitted = false;              // fit_rows >= kMinRowsToFit
+  // Highest measured MFU among the architecture's 16-bit tokens/s rows, and its case: the
+  // planner's ceiling of measured territory (plan::RankPlan).
+  double measured_mfu_max = 0;
+  std::string measured_mfu_case;
+  std::vector<FactorValue> factors;  // the fitted factors (empty when not fitted)
+  ErrorStats in_sample;              // over the rows, fitted factors
+  ErrorStats leave_one_source_out;   // each group predicted by a fit on the others
+};
+
+/// Whether the global overlap_eta is constrained by the multi-GPU rows: the objective of
+/// those rows across the bounds of overlap_eta with the fitted architecture factors.
+struct OverlapCheck {
+  size_t rows = 0;                // multi-GPU tokens/s rows of fitted architectures
+  double objective_min = 0;       // best median + p90 over the scanned values
+  double objective_max = 0;       // worst
+  double best_value = 0;          // overlap_eta at the best
+  bool well_constrained = false;  // spread >= kOverlapMinSpread
+};
+/// Spread of the objective (median + p90, fractions) below which overlap_eta is left at its
+/// prior: the rows cannot tell its values apart from the other factors' noise.
+inline constexpr double kOverlapMinSpread = 0.02;
+
+/// The whole calibration.
+struct Calibration {
+  std::vector<ArchCalibration> archs;  // architectures with tokens/s rows, by name
+  std::vector<CalibrationRow> rows;    // memory and tokens/s rows, in case order
+  OverlapCheck overlap;
+  estimate::EfficiencyTable table;  // the priors with the fitted factors and the ranges
+};
+
+/// Fits the factors to prepared cases (PrepareCases), starting from `priors`
+/// (io::PriorEfficiency()). Cases that are skipped, in error or without a comparable
+/// measurement are ignored. Deterministic.
+Calibration Calibrate(const std::vector<PreparedCase>& cases,
+                      const estimate::EfficiencyTable& priors);
+
+/// The ranges (data/calibration.yaml `uncertainty:`) from the rows' cross-validated errors;
+/// rows of `exclude_group` (when non-empty) left out.
+estimate::UncertaintyTable BuildUncertainty(const std::vector<CalibrationRow>& rows,
+                                            std::string_view exclude_group = {});
+
+/// data/calibration.yaml: "generated by gpu-advisor calibrate; do not edit".
+std::string CalibrationYaml(const Calibration& c);
+
+/// Leave-one-source-out cross-validation of `validate --cv source` over prepared cases and
+/// their in-sample results (same order). Each group's tokens/s is predicted with factors
+/// fitted on the other groups, and its coverage is judged on ranges built from the other
+/// groups' cross-validated errors. Memory has no fitted factors: its CV error is its
+/// in-sample error (said in `notes`), its CV coverage uses the held-out ranges.
+CrossValidation CrossValidateBySource(const std::vector<PreparedCase>& cases,
+                                      const std::vector<CaseResult>& in_sample,
+                                      const estimate::EfficiencyTable& priors);
+
+}  // namespace gpuadv::validate

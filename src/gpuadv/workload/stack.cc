@@ -1,0 +1,30 @@
+#include "gpuadv/workload/stack.h"
+
+namespace gpuadv::workload {
+namespace {
+
+// Pretraining beyond one 8-GPU node is Megatron-Core / NeMo territory (the published
+// large runs of ../validation: Megatron-LM, NeMo, Megatron-DeepSpeed); on one node people
+// run plain PyTorch (nanoGPT, litgpt, torchtitan-style FSDP).
+constexpr int kOneNodeGpus = 8;
+
+}  // namespace
+
+Framework DefaultFramework(Method method, Precision precision, int total_gpus,
+                           bool model_parallel) {
+  if (precision == Precision::kFp8Mixed || model_parallel) return Framework::kMegatron;
+  if (method == Method::kPretrain)
+    return total_gpus > kOneNodeGpus ? Framework::kMegatron : Framework::kPytorch;
+  return Framework::kHfTrainer;
+}
+
+std::string_view DefaultFrameworkReason(Method method, Precision precision, int total_gpus,
+                                        bool model_parallel) {
+  if (precision == Precision::kFp8Mixed) return "fp8 training runs on Transformer Engine";
+  if (model_parallel) return "tensor / pipeline / context / expert parallelism";
+  if (method == Method::kPretrain)
+    return total_gpus > kOneNodeGpus ? "pretraining beyond one node" : "pretraining on one node";
+  return "fine-tuning";
+}
+
+}  // namespace gpuadv::workload

@@ -1,0 +1,93 @@
+#pragma once
+// The training stack as the estimators see it (issue 11 "framework stacks are first-class
+// data"): what it allocates, which kernels it fuses, what it overlaps and what its host
+// does per step. Values come from data/stacks.yaml (io/stack_loader); the defaults here
+// are the neutral stack, eager PyTorch, which is what a Scenario built in code gets.
+#include <string_view>
+
+#include "gpuadv/workload/enums.h"
+
+namespace gpuadv::workload {
+
+/// How the layer's element-wise ops run: eager PyTorch (one kernel per op; norms and
+/// softmax saved in fp32 under autocast) or fused kernels (Transformer Engine / Apex /
+/// compiled Triton: fused norm+cast, bias-dropout-add, SwiGLU; 16-bit saved tensors).
+enum class KernelStyle { kEager, kFused };
+inline constexpr EnumEntry<KernelStyle> kKernelStyles[] = {
+    {"eager", KernelStyle::kEager, "one kernel per op, autocast fp32 norms / softmax"},
+    {"fused", KernelStyle::kFused, "fused norm, bias-dropout-add, activation kernels"},
+};
+
+/// What `activation_checkpointing: selective` keeps.
+enum class SelectivePolicy { kAttentionCore, kPerOp };
+inline constexpr EnumEntry<SelectivePolicy> kSelectivePolicies[] = {
+    {"attention-core", SelectivePolicy::kAttentionCore,
+     "Megatron selective: recompute the attention core (scores) only"},
+    {"per-op", SelectivePolicy::kPerOp,
+     "torchtitan per-op SAC: keep matmul and attention outputs (every other matmul), "
+     "recompute the rest"},
+};
+
+/// The fused-attention kernel generation the stack calls on Hopper and later.
+enum class AttentionKernel { kFa2, kFa3 };
+inline constexpr EnumEntry<AttentionKernel> kAttentionKernels[] = {
+    {"fa2", AttentionKernel::kFa2, "FlashAttention-2 / PyTorch SDPA"},
+    {"fa3", AttentionKernel::kFa3,
+     "FlashAttention-3 / cuDNN fused attention (Hopper+: warp-specialised, TMA)"},
+};
+
+/// FP8 scaling recipe (Transformer Engine names).
+enum class Fp8Recipe { kDelayed, kCurrent, kBlockwise, kMxfp8 };
+inline constexpr EnumEntry<Fp8Recipe> kFp8Recipes[] = {
+    {"delayed", Fp8Recipe::kDelayed, "per-tensor scales from an amax history"},
+    {"current", Fp8Recipe::kCurrent, "per-tensor scales from the current amax (extra pass)"},
+    {"blockwise", Fp8Recipe::kBlockwise, "1x128 / 128x128 block scales (DeepSeek-V3 style)"},
+    {"mxfp8", Fp8Recipe::kMxfp8, "MX 1x32 block scales in hardware (Blackwell)"},
+};
+
+/// One stack's traits (data/stacks.yaml documents each field with its sources).
+struct StackTraits {
+  Framework id = Framework::kPytorch;
+  // Chosen by DefaultFramework, not by the scenario. A Scenario built in code (no
+  // resolution) counts as defaulted, so layout-implied rules apply to it.
+  bool defaulted = true;
+
+  // ---- memory ----
+  KernelStyle kernels = KernelStyle::kEager;
+  bool fsdp_no_sync = false;           // FSDP accumulation keeps unsharded gradients
+  bool optimizer_in_backward = false;  // default when the scenario does not say
+  bool chunked_loss = false;           // default loss when the scenario does not say
+  SelectivePolicy selective = SelectivePolicy::kAttentionCore;
+  bool offers_selective = true;      // the stack has a selective checkpointing policy
+  bool offload_checkpoints = false;  // default: checkpointed layer inputs kept in host RAM
+
+  // ---- throughput ----
+  // Element-wise (memory-bound) bytes still moved, as a fraction of the eager count.
+  double elementwise_traffic = 1.0;
+  // Kernels launched per decoder layer forward (host-bound small runs).
+  double kernels_per_layer = 40;
+  // Host time the GPU waits for once per micro-batch / per optimizer step (data loading
+  // in the main process, loss sync, gradient clipping, scheduler, logging).
+  double micro_batch_host_s = 0;
+  double step_host_s = 0;
+  bool tp_comm_overlap = false;       // TP collectives pipelined with GEMMs (needs SP)
+  bool zero3_keep_unsharded = false;  // parameters stay gathered across micro-batches
+  AttentionKernel attention_kernel = AttentionKernel::kFa2;
+  // ---- fp8 ----
+  Fp8Recipe fp8_recipe = Fp8Recipe::kDelayed;
+  bool fp8_wgrad = true;         // weight-gradient GEMMs in fp8 too
+  bool fp8_fused_casts = true;   // cast + transpose fused into neighbouring kernels
+  bool fp8_weight_cache = true;  // an fp8 copy (+ transpose) of each weight kept per step
+};
+
+/// The stack `auto` means for this job (issue 11: "default chosen by method and scale and
+/// said so"): Transformer Engine (megatron) for fp8 or any model parallelism; Megatron-Core
+/// for pretraining beyond one node; plain PyTorch for pretraining on one node; the
+/// Hugging Face Trainer (with PEFT for adapters) for fine-tuning.
+Framework DefaultFramework(Method method, Precision precision, int total_gpus, bool model_parallel);
+
+/// Why DefaultFramework chose what it chose (one short phrase, for outputs).
+std::string_view DefaultFrameworkReason(Method method, Precision precision, int total_gpus,
+                                        bool model_parallel);
+
+}  // namespace gpuadv::workload

@@ -1,0 +1,172 @@
+// Training stacks (issue 11): data/stacks.yaml, training.framework resolution and defaults,
+// and the mechanisms the traits switch in the estimators.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "gpuadv/estimate/estimate.h"
+#include "gpuadv/io/catalog_loader.h"
+#include "gpuadv/io/scenario_loader.h"
+#include "gpuadv/io/stack_loader.h"
+#include "tests/unit/io/load_scenario.h"
+
+namespace gpuadv::io {
+namespace {
+
+using workload::Framework;
+
+using testing::ErrorOf;
+using testing::Load;
+
+estimate::EstimateResult Estimated(const workload::Scenario& s) {
+  const estimate::Context ctx{&BuiltinEfficiency(), &BuiltinCatalog()};
+  return estimate::Estimate(s, ctx);
+}
+
+TEST(Stacks, EveryFrameworkHasOneEntryInTableOrder) {
+  const auto& stacks = BuiltinStacks();
+  ASSERT_EQ(stacks.size(), std::size(workload::kFrameworks) - 1);
+  for (size_t i = 0; i < stacks.size(); ++i) {
+    EXPECT_EQ(stacks[i].traits.id, workload::kFrameworks[i + 1].value);
+    EXPECT_FALSE(stacks[i].name.empty()) << workload::kFrameworks[i + 1].name;
+    EXPECT_FALSE(stacks[i].sources.empty()) << workload::kFrameworks[i + 1].name;
+  }
+}
+
+TEST(Stacks, DocumentMissingAStackOrRepeatingOneIsRejected) {
+  const std::string missing = "stacks:\n  - {id: pytorch, name: x}\n";
+  EXPECT_THROW(ParseStackDocument(ParseDocument(missing, "s.yaml"), "s.yaml"), InputError);
+  std::string all = "stacks:\n";
+  for (size_t i = 1; i < std::size(workload::kFrameworks); ++i)
+    all += "  - {id: " + std::string(workload::kFrameworks[i].name) + "}\n";
+  EXPECT_NO_THROW(ParseStackDocument(ParseDocument(all, "s.yaml"), "s.yaml"));
+  const std::string twice = all + "  - {id: torchtune}\n";
+  EXPECT_THROW(ParseStackDocument(ParseDocument(twice, "s.yaml"), "s.yaml"), InputError);
+  const std::string unknown_key = all + "  - {id: auto}\n";
+  EXPECT_THROW(ParseStackDocument(ParseDocument(unknown_key, "s.yaml"), "s.yaml"), InputError);
+}
+
+TEST(Stacks, EntriesInheritThePytorchEntry) {
+  const auto& pt = StackFor(Framework::kPytorch).traits;
+  const auto& deepspeed = StackFor(Framework::kDeepspeed).traits;  // gives only kernels
+  EXPECT_EQ(deepspeed.kernels_per_layer, pt.kernels_per_layer);
+  EXPECT_EQ(deepspeed.elementwise_traffic, pt.elementwise_traffic);
+  EXPECT_LT(StackFor(Framework::kMegatron).traits.kernels_per_layer, pt.kernels_per_layer);
+}
+
+TEST(Stacks, AliasesAndCaseResolveToTheCanonicalStack) {
+  EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {framework: nemo}\n").training.stack.id,
+            Framework::kMegatron);
+  EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {framework: HF}\n").training.stack.id,
+            Framework::kHfTrainer);
+  EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {framework: axolotl}\n").training.stack.id,
+            Framework::kHfTrainer);
+  EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {framework: litgpt}\n").training.stack.id,
+            Framework::kLightning);
+  const std::string err = ErrorOf("model: llama-3.1-8b\ntraining: {framework: torchtitn}\n");
+  EXPECT_NE(err.find("training.framework"), std::string::npos) << err;
+  EXPECT_NE(err.find("did you mean 'torchtitan'"), std::string::npos) << err;
+}
+
+TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
+  auto qlora = Load("model: llama-3.1-8b\ntraining: {method: qlora}\nhardware: {gpu: rtx-4090}\n");
+  EXPECT_EQ(qlora.training.stack.id, Framework::kHfTrainer);
+  EXPECT_TRUE(qlora.training.stack.defaulted);
+  auto pre = Load(
+      "model: llama-3.1-8b\ntraining: {method: pretrain}\nhardware: {gpu: h100-sxm, count: 8, "
+      "nodes: 8}\n");
+  EXPECT_EQ(pre.training.stack.id, Framework::kMegatron);
+  auto small =
+      Load("model: gpt2\ntraining: {method: pretrain, seq_len: 1024}\nhardware: {gpu: h100-sxm}\n");
+  EXPECT_EQ(small.training.stack.id, Framework::kPytorch);
+  auto fp8 = Load(
+      "model: llama-3.1-8b\ntraining: {method: full, precision: fp8-mixed}\n"
+      "hardware: {gpu: h100-sxm}\n");
+  EXPECT_EQ(fp8.training.stack.id, Framework::kMegatron);
+  const auto r = Estimated(qlora);
+  EXPECT_EQ(r.framework, "hf-trainer");
+  EXPECT_TRUE(r.framework_defaulted);
+  EXPECT_EQ(r.framework_reason, "fine-tuning");
+  auto given = Load("model: llama-3.1-8b\ntraining: {framework: unsloth, method: qlora}\n");
+  EXPECT_FALSE(given.training.stack.defaulted);
+  EXPECT_EQ(Estimated(given).framework, "unsloth");
+}
+
+TEST(Stacks, RecipeDefaultsApplyOnlyToKnobsTheScenarioLeftUnset) {
+  const std::string base =
+      "model: llama-3.1-8b\nhardware: {gpu: h100-sxm}\ntraining: {method: full, framework: "
+      "torchtune";
+  auto tune = Load(base + "}\n");
+  EXPECT_EQ(tune.training.loss, workload::Loss::kChunked);
+  EXPECT_TRUE(tune.training.optimizer_in_backward);
+  auto given = Load(base + ", loss: standard, optimizer_in_backward: false}\n");
+  EXPECT_EQ(given.training.loss, workload::Loss::kStandard);
+  EXPECT_FALSE(given.training.optimizer_in_backward);
+}
+
+TEST(Stacks, Fp8RecipeKeyOverridesTheStackDefault) {
+  auto s = Load(
+      "model: llama-3.1-8b\nhardware: {gpu: h100-sxm}\ntraining: {method: full, precision: "
+      "fp8-mixed, framework: torchtitan, fp8: {recipe: mxfp8, wgrad: false}}\n");
+  EXPECT_EQ(s.training.stack.fp8_recipe, workload::Fp8Recipe::kMxfp8);
+  EXPECT_FALSE(s.training.stack.fp8_wgrad);
+  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {fp8: {recipe: tensor}}\n")
+                .find("training.fp8.recipe"),
+            std::string::npos);
+}
+
+// torchtitan's per-op SAC keeps every other matmul output: between full checkpointing and
+// Megatron's attention-core selective (which, with flash attention, keeps almost all).
+TEST(Stacks, PerOpSelectiveKeepsLessThanAttentionCoreSelective) {
+  const std::string base =
+      "model: llama-3.1-8b\nhardware: {gpu: h100-sxm, count: 8}\nparallelism: {zero: 3}\n"
+      "training: {method: pretrain, seq_len: 8192, micro_batch: 1, framework: ";
+  auto act = [&](const std::string& fw, const std::string& ckpt) {
+    return Estimated(Load(base + fw + ", activation_checkpointing: " + ckpt + "}\n"))
+        .memory.breakdown.activations;
+  };
+  const double per_op = act("torchtitan", "selective");
+  const double core = act("pytorch", "selective");
+  const double full = act("torchtitan", "full");
+  EXPECT_LT(per_op, 0.7 * core);
+  EXPECT_GT(per_op, full);
+}
+
+TEST(Stacks, TensorParallelOverlapOnlyWhereTheStackHasIt) {
+  const std::string base =
+      "model: llama-3.1-70b\nhardware: {gpu: h100-sxm, count: 8}\n"
+      "parallelism: {tp: 8, sequence_parallel: true}\n"
+      "training: {method: pretrain, seq_len: 4096, micro_batch: 1, framework: ";
+  const auto te = Estimated(Load(base + "megatron}\n")).throughput;
+  const auto legacy = Estimated(Load(base + "megatron-deepspeed}\n")).throughput;
+  EXPECT_LT(te.breakdown_s.communication, legacy.breakdown_s.communication);
+}
+
+TEST(Stacks, Fa3KernelsSpeedAttentionOnHopperOnly) {
+  auto attention_time = [](const std::string& gpu, const std::string& fw) {
+    const auto s = Load("model: llama-3.1-8b\nhardware: {gpu: " + gpu +
+                        "}\ntraining: {method: full, seq_len: 16384, framework: " + fw +
+                        ", activation_checkpointing: full}\n");
+    return Estimated(s).throughput.breakdown_s.compute;
+  };
+  // megatron (fa3 kernels) vs megatron-deepspeed (fa2) differ in more than attention, so
+  // compare the ratio across GPUs: the gap is larger on Hopper.
+  const double hopper =
+      attention_time("h100-sxm", "megatron-deepspeed") / attention_time("h100-sxm", "megatron");
+  const double ampere = attention_time("a100-80gb-sxm", "megatron-deepspeed") /
+                        attention_time("a100-80gb-sxm", "megatron");
+  EXPECT_GT(hopper, ampere * 1.05);
+}
+
+TEST(Stacks, HostWorkOfTheStackAddsToEveryMicroBatch) {
+  const std::string base =
+      "model: qwen2.5-0.5b\nhardware: {gpu: l40s}\n"
+      "training: {method: lora, seq_len: 512, micro_batch: 4, global_batch: 16, framework: ";
+  const auto hf = Estimated(Load(base + "hf-trainer}\n")).throughput;
+  const auto pt = Estimated(Load(base + "pytorch}\n")).throughput;
+  const auto& traits = StackFor(Framework::kHfTrainer).traits;
+  EXPECT_GE(hf.step_time_s - pt.step_time_s, 4 * traits.micro_batch_host_s + traits.step_host_s);
+}
+
+}  // namespace
+}  // namespace gpuadv::io

@@ -1,0 +1,164 @@
+// Calibration (issue 11): the fitter recovers known factors, cross-validation never sees
+// the held-out group, and the embedded data/calibration.yaml is what `calibrate` produces.
+#include "gpuadv/validate/calibrate.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "gpuadv/estimate/estimate.h"
+#include "gpuadv/io/catalog_loader.h"
+#include "gpuadv/io/efficiency_loader.h"
+#include "tests/unit/validation/test_catalog.h"
+
+namespace gpuadv::validate {
+namespace {
+
+// Scenarios that load GEMMs, attention and memory-bound kernels in different shares.
+std::string SyntheticLine(int i, const std::string& source) {
+  const long long seq[] = {512, 2048, 8192, 16384};
+  const int mb[] = {1, 2, 4, 8};
+  const char* attention[] = {"flash", "eager"};
+  const char* method[] = {"full", "lora"};
+  return "{\"id\": \"S" + std::to_string(i) + "\", \"source\": \"" + source +
+         "\", \"quality\": \"good\", \"core_subset\": \"Y\", \"scenario\": {\"model\": "
+         "\"test-7b\", \"training\": {\"method\": \"" +
+         method[i % 2] + "\", \"seq_len\": " + std::to_string(seq[(i / 2) % 4]) +
+         ", \"micro_batch\": " + std::to_string(mb[(i / 3) % 4]) + ", \"attention\": \"" +
+         attention[(i / 5) % 2] +
+         "\", \"precision\": \"bf16-mixed\"}, \"hardware\": {\"gpu\": \"test-gpu-24gb\"}}, "
+         "\"measured\": {\"tokens_per_s_per_gpu\": 1}}\n";
+}
+
+// 24 rows in 3 source groups, measured = the estimate under `truth`.
+std::vector<PreparedCase> Synthetic(const estimate::EfficiencyTable& truth) {
+  std::string text;
+  for (int i = 0; i < 24; ++i) text += SyntheticLine(i, "synthetic-" + std::to_string(i % 3));
+  auto cases = PrepareCases(text, testing::TestCatalog(), false, "synthetic.jsonl");
+  for (auto& c : cases) {
+    EXPECT_TRUE(c.scenario) << c.error.value_or("");
+    if (!c.scenario) continue;
+    c.input.measured.tokens_per_s_per_gpu =
+        estimate::EstimateThroughput(*c.scenario, {&truth, nullptr}).tokens_per_s_per_gpu;
+  }
+  return cases;
+}
+
+estimate::EfficiencyTable WithAmpere(double gemm, double attn, double mem) {
+  estimate::EfficiencyTable t = io::PriorEfficiency();
+  for (auto& a : t.archs)
+    if (a.Canonical() == "Ampere") a.gemm_eta_max = gemm, a.attn_eta = attn, a.mem_eta = mem;
+  return t;
+}
+
+const FactorValue* Factor(const ArchCalibration& a, const std::string& name) {
+  for (const auto& f : a.factors)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+TEST(Calibrate, RecoversKnownFactorsFromSyntheticCases) {
+  const auto cases = Synthetic(WithAmpere(0.62, 0.45, 0.5));
+  const Calibration c = Calibrate(cases, io::PriorEfficiency());
+  ASSERT_EQ(c.archs.size(), 1u);
+  const ArchCalibration& a = c.archs[0];
+  EXPECT_EQ(a.architecture, "Ampere");
+  EXPECT_EQ(a.rows, 24u);
+  ASSERT_TRUE(a.fitted);
+  ASSERT_TRUE(Factor(a, "gemm_eta_max") && Factor(a, "attn_eta") && Factor(a, "mem_eta"));
+  EXPECT_NEAR(Factor(a, "gemm_eta_max")->value, 0.62, 0.02);
+  EXPECT_NEAR(Factor(a, "attn_eta")->value, 0.45, 0.05);
+  EXPECT_NEAR(Factor(a, "mem_eta")->value, 0.5, 0.05);
+  EXPECT_EQ(Factor(a, "fp8_gemm_speedup"), nullptr);  // no fp8 rows
+  EXPECT_LT(a.in_sample.p90_abs, 0.01);
+  EXPECT_LT(a.leave_one_source_out.p90_abs, 0.02);
+  EXPECT_EQ(a.groups, (std::vector<std::string>{"synthetic-0", "synthetic-1", "synthetic-2"}));
+}
+
+TEST(Calibrate, TooFewRowsKeepThePriors) {
+  auto cases = Synthetic(WithAmpere(0.62, 0.45, 0.5));
+  cases.resize(kMinRowsToFit - 1);
+  const Calibration c = Calibrate(cases, io::PriorEfficiency());
+  ASSERT_EQ(c.archs.size(), 1u);
+  EXPECT_FALSE(c.archs[0].fitted);
+  EXPECT_TRUE(c.archs[0].factors.empty());
+  EXPECT_EQ(c.table.For("Ampere").gemm_eta_max, io::PriorEfficiency().For("Ampere").gemm_eta_max);
+  EXPECT_NE(CalibrationYaml(c).find("not fitted (7 rows)"), std::string::npos);
+}
+
+TEST(CrossValidation, HeldOutGroupDoesNotInfluenceItsOwnPrediction) {
+  const auto cases = Synthetic(WithAmpere(0.62, 0.45, 0.5));
+  auto changed = cases;
+  for (auto& c : changed)
+    if (c.input.group == "synthetic-0") *c.input.measured.tokens_per_s_per_gpu *= 1.7;
+  const Calibration a = Calibrate(cases, io::PriorEfficiency());
+  const Calibration b = Calibrate(changed, io::PriorEfficiency());
+  ASSERT_EQ(a.rows.size(), b.rows.size());
+  bool in_sample_moved = false;
+  for (size_t i = 0; i < a.rows.size(); ++i) {
+    if (a.rows[i].group != "synthetic-0") continue;
+    EXPECT_EQ(a.rows[i].cv_predicted, b.rows[i].cv_predicted) << i;
+    in_sample_moved = in_sample_moved || a.rows[i].predicted != b.rows[i].predicted;
+  }
+  EXPECT_TRUE(in_sample_moved);  // the in-sample fit did see the changed rows
+}
+
+// Rebuilding data/calibration.yaml from the embedded cases gives the embedded file: nobody
+// can hand-edit it. Regenerate with `gpu-advisor calibrate --out data/calibration.yaml`.
+TEST(Calibrate, EmbeddedCalibrationIsWhatCalibrateProduces) {
+  const auto cases =
+      PrepareCases(EmbeddedCases(), io::BuiltinCatalog(), false, "validation/cases.jsonl");
+  const Calibration c = Calibrate(cases, io::PriorEfficiency());
+  const estimate::EfficiencyTable& shipped = io::BuiltinEfficiency();
+  constexpr double kTol = 1e-6;
+  const char* hint = " (regenerate: gpu-advisor calibrate --out data/calibration.yaml)";
+  for (const auto& a : c.archs)
+    for (const auto& f : estimate::kFittedFactors)
+      EXPECT_NEAR(shipped.For(a.architecture).*f.member, c.table.For(a.architecture).*f.member,
+                  kTol)
+          << a.architecture << " " << f.name << hint;
+  auto same = [&](const estimate::QuantityRanges& want, const estimate::QuantityRanges& got) {
+    ASSERT_EQ(want.entries.size(), got.entries.size()) << hint;
+    for (size_t i = 0; i < want.entries.size(); ++i) {
+      const auto &w = want.entries[i], &g = got.entries[i];
+      EXPECT_EQ(w.architecture + w.precision + w.method + w.stack + w.scale,
+                g.architecture + g.precision + g.method + g.stack + g.scale)
+          << i << hint;
+      EXPECT_EQ(w.rows, g.rows) << i << hint;
+      EXPECT_NEAR(w.q_lo, g.q_lo, kTol) << i << hint;
+      EXPECT_NEAR(w.q_hi, g.q_hi, kTol) << i << hint;
+    }
+    EXPECT_EQ(want.architectures, got.architectures) << hint;
+    EXPECT_EQ(want.precisions, got.precisions) << hint;
+    EXPECT_EQ(want.methods, got.methods) << hint;
+  };
+  same(c.table.uncertainty.memory, shipped.uncertainty.memory);
+  same(c.table.uncertainty.throughput, shipped.uncertainty.throughput);
+}
+
+TEST(Calibrate, YamlRoundTripsThroughTheLoader) {
+  const auto cases = Synthetic(WithAmpere(0.62, 0.45, 0.5));
+  const Calibration c = Calibrate(cases, io::PriorEfficiency());
+  const std::string yaml = CalibrationYaml(c);
+  EXPECT_TRUE(yaml.starts_with("# Generated by gpu-advisor calibrate; do not edit."));
+  estimate::EfficiencyTable t = io::PriorEfficiency();
+  io::ApplyCalibrationDocument(io::ParseDocument(yaml, "calibration.yaml"), "calibration.yaml", &t);
+  EXPECT_NEAR(t.For("Ampere").gemm_eta_max, c.table.For("Ampere").gemm_eta_max, 1e-9);
+  EXPECT_EQ(t.uncertainty.throughput.entries.size(), c.table.uncertainty.throughput.entries.size());
+}
+
+TEST(Calibrate, UnknownArchitectureInCalibrationFileIsRejected) {
+  estimate::EfficiencyTable t = io::PriorEfficiency();
+  const std::string yaml =
+      "architectures:\n  - architecture: Hoper\n    gemm_eta_max: {value: 0.5}\n";
+  try {
+    io::ApplyCalibrationDocument(io::ParseDocument(yaml, "c.yaml"), "c.yaml", &t);
+    FAIL() << "accepted an unknown architecture";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "architectures[0].architecture");
+  }
+}
+
+}  // namespace
+}  // namespace gpuadv::validate

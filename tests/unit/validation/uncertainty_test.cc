@@ -1,0 +1,174 @@
+// Ranges from cross-validated errors (estimate/uncertainty.h, issue 11): back-off,
+// asymmetric ranges around the prediction, the wide default outside the validated domain.
+#include "gpuadv/estimate/uncertainty.h"
+
+#include <gtest/gtest.h>
+
+#include "gpuadv/estimate/estimate.h"
+#include "gpuadv/estimate/invariants.h"
+#include "gpuadv/io/catalog_loader.h"
+#include "gpuadv/io/scenario_loader.h"
+#include "gpuadv/validate/calibrate.h"
+
+namespace gpuadv::estimate {
+namespace {
+
+RangeEntry Cat(std::string arch, std::string prec, std::string method, std::string stack,
+               std::string scale) {
+  RangeEntry c;
+  c.architecture = std::move(arch);
+  c.precision = std::move(prec);
+  c.method = std::move(method);
+  c.stack = std::move(stack);
+  c.scale = std::move(scale);
+  return c;
+}
+
+RangeEntry Entry(RangeEntry c, size_t rows, double q_lo, double q_hi) {
+  c.rows = rows;
+  c.q_lo = q_lo;
+  c.q_hi = q_hi;
+  return c;
+}
+
+QuantityRanges Table() {
+  QuantityRanges q;
+  q.entries = {
+      Entry(Cat("Ampere", "bf16-mixed", "full", "composer", "9-64"), 10, -0.05, 0.02),
+      Entry(Cat("Ampere", "bf16-mixed", "full", "*", "*"), 30, -0.1, 0.05),
+      Entry(Cat("Ampere", "*", "*", "*", "*"), 40, -0.2, 0.1),
+      Entry(Cat("*", "*", "*", "*", "*"), 60, -0.3, 0.2),
+  };
+  q.architectures = {{"Ampere", 40}, {"Hopper", 3}};
+  q.precisions = {{"bf16-mixed", 50}, {"fp16-mixed", 10}};
+  q.methods = {{"full", 55}, {"adapters", 5}};
+  return q;
+}
+
+TEST(Uncertainty, MostSpecificCategoryWins) {
+  const Range r = FindRange(Table(), Cat("Ampere", "bf16-mixed", "full", "composer", "9-64"), true);
+  EXPECT_EQ(r.Category(), "Ampere/bf16-mixed/full/composer/9-64");
+  EXPECT_EQ(r.rows, 10u);
+  EXPECT_DOUBLE_EQ(r.q_lo, -0.05);
+}
+
+TEST(Uncertainty, BacksOffScaleThenStackThenMethodThenPrecision) {
+  // Another scale and stack: drops both, lands on architecture x precision x method.
+  EXPECT_EQ(
+      FindRange(Table(), Cat("Ampere", "bf16-mixed", "full", "megatron", "1"), true).Category(),
+      "Ampere/bf16-mixed/full/*/*");
+  // Another precision: architecture only.
+  EXPECT_EQ(FindRange(Table(), Cat("Ampere", "fp16-mixed", "full", "auto", "1"), true).Category(),
+            "Ampere/*/*/*/*");
+  // An architecture with too few rows for its own entry: global.
+  const Range h = FindRange(Table(), Cat("Hopper", "bf16-mixed", "full", "auto", "1"), true);
+  EXPECT_EQ(h.Category(), "*/*/*/*/*");
+  EXPECT_TRUE(h.unvalidated.empty());
+}
+
+TEST(Uncertainty, AtLevelDropsFieldsInBackOffOrder) {
+  const RangeEntry c = Cat("A", "p", "m", "s", "1");
+  EXPECT_EQ(CategoryKey(AtLevel(c, 0)), "A/p/m/s/1");
+  EXPECT_EQ(CategoryKey(AtLevel(c, 1)), "A/p/m/s/*");
+  EXPECT_EQ(CategoryKey(AtLevel(c, 2)), "A/p/m/*/*");
+  EXPECT_EQ(CategoryKey(AtLevel(c, 3)), "A/p/*/*/*");
+  EXPECT_EQ(CategoryKey(AtLevel(c, 4)), "A/*/*/*/*");
+  EXPECT_EQ(CategoryKey(AtLevel(c, 5)), "*/*/*/*/*");
+}
+
+TEST(Uncertainty, AsymmetricRangesContainThePrediction) {
+  // Over-predicted category: measured = pred / (1 + e), e in [-0.05, 0.3].
+  const Range over = MakeRange(-0.05, 0.3);
+  EXPECT_DOUBLE_EQ(over.Low(100), 100 / 1.3);
+  EXPECT_DOUBLE_EQ(over.High(100), 100 / 0.95);
+  // Both quantiles positive: the prediction is the top of the range, not outside it.
+  const Range high = MakeRange(0.1, 0.2);
+  EXPECT_LE(high.Low(100), 100);
+  EXPECT_DOUBLE_EQ(high.High(100), 100);
+  const Range low = MakeRange(-0.4, -0.1);
+  EXPECT_DOUBLE_EQ(low.Low(100), 100);
+  EXPECT_GE(low.High(100), 100);
+  // A lower quantile at -1 would put High at infinity.
+  EXPECT_TRUE(std::isfinite(MakeRange(-1, 0).High(100)));
+}
+
+TEST(Uncertainty, CategoriesWithTooFewRowsAreNotListed) {
+  std::vector<validate::CalibrationRow> rows;
+  for (int i = 0; i < 10; ++i) {
+    validate::CalibrationRow r;
+    r.quantity = validate::Quantity::kThroughput;
+    r.group = "g";
+    r.category = Cat("Ampere", "bf16-mixed", "full", "auto", i < 3 ? "1" : "2-8");
+    r.measured = 100;
+    r.predicted = r.cv_predicted = 100 + i;
+    rows.push_back(r);
+  }
+  const auto t = validate::BuildUncertainty(rows);
+  bool small = false, large = false;
+  for (const auto& e : t.throughput.entries) {
+    small = small || (e.scale == "1");
+    large = large || (e.scale == "2-8" && e.rows == 7);
+    EXPECT_LE(e.q_lo, 0);
+    EXPECT_GE(e.q_hi, 0);
+  }
+  EXPECT_FALSE(small);  // 3 rows < kMinCategoryRows
+  EXPECT_TRUE(large);
+  EXPECT_TRUE(validate::BuildUncertainty(rows, "g").throughput.entries.empty());
+}
+
+workload::Scenario Scenario(const std::string& gpu) {
+  const std::string text =
+      "model: llama-3.1-8b\ntraining: {method: lora, seq_len: 2048}\n"
+      "hardware: {gpu: " +
+      gpu + "}\n";
+  return io::ParseScenario(io::ParseDocument(text, "t.yaml"), io::BuiltinCatalog(), "t.yaml");
+}
+
+// A catalog GPU with a 16-bit peak whose architecture has no tokens/s validation rows.
+const catalog::GpuSpec* UnvalidatedGpu(const EfficiencyTable& t) {
+  for (const auto& g : io::BuiltinCatalog().gpus) {
+    if (!(g.Peak16FlopsPerS() > 0)) continue;
+    if (&t.For(g.architecture) == &t.fallback) continue;
+    bool seen = false;
+    for (const auto& [arch, rows] : t.uncertainty.throughput.architectures)
+      seen = seen || arch == t.For(g.architecture).Canonical();
+    if (!seen) return &g;
+  }
+  return nullptr;
+}
+
+TEST(Uncertainty, UnvalidatedArchitectureGetsTheWideRangeAndAWarning) {
+  const EfficiencyTable& t = io::BuiltinEfficiency();
+  ASSERT_FALSE(t.uncertainty.Empty()) << "data/calibration.yaml not embedded";
+  const catalog::GpuSpec* gpu = UnvalidatedGpu(t);
+  ASSERT_NE(gpu, nullptr) << "every architecture is validated: pick another test";
+  Explanation ex;
+  const EstimateResult r = Estimate(Scenario(gpu->id), {&t, &io::BuiltinCatalog()}, &ex);
+  const double tok = r.throughput.tokens_per_s_per_gpu;
+  ASSERT_GT(tok, 0) << gpu->id;
+  EXPECT_NEAR(r.throughput.low_tokens_per_s_per_gpu, tok * (1 - kUnvalidatedRelativeRange),
+              1e-9 * tok);
+  EXPECT_NEAR(r.throughput.high_tokens_per_s_per_gpu, tok * (1 + kUnvalidatedRelativeRange),
+              1e-9 * tok);
+  const std::string want = "not validated for architecture " +
+                           t.For(gpu->architecture).Canonical() + " (throughput): range widened";
+  bool warned = false;
+  for (const auto& w : r.warnings) warned = warned || w == want;
+  EXPECT_TRUE(warned) << want << " in " << ::testing::PrintToString(r.warnings);
+  EXPECT_TRUE(CheckInvariants(r).empty());
+}
+
+TEST(Uncertainty, ValidatedScenarioTakesItsCategoryRange) {
+  const EfficiencyTable& t = io::BuiltinEfficiency();
+  Explanation ex;
+  const EstimateResult r = Estimate(Scenario("a100-80gb-sxm"), {&t, &io::BuiltinCatalog()}, &ex);
+  for (const auto& w : r.warnings) EXPECT_EQ(w.find("not validated"), std::string::npos) << w;
+  EXPECT_LE(r.memory.low_bytes, r.memory.per_gpu_bytes);
+  EXPECT_GE(r.memory.high_bytes, r.memory.per_gpu_bytes);
+  EXPECT_LE(r.throughput.low_tokens_per_s_per_gpu, r.throughput.tokens_per_s_per_gpu);
+  EXPECT_GE(r.throughput.high_tokens_per_s_per_gpu, r.throughput.tokens_per_s_per_gpu);
+  EXPECT_TRUE(CheckInvariants(r).empty());
+}
+
+}  // namespace
+}  // namespace gpuadv::estimate
