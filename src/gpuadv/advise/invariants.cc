@@ -38,6 +38,12 @@ std::vector<std::string> CheckRanking(const RecommendResult& r) {
                        std::to_string(expected) + ")");
     if (p.estimate.memory.fit == estimate::Fit::kDoesNotFit)
       broken.push_back(name + " does not fit in memory");
+    // A validated pick ranks by its objective; an unvalidated one by its slow end, never
+    // better than its prediction.
+    if (p.estimate.unvalidated.empty() ? p.ranked_objective != p.objective_value
+                                       : p.ranked_objective < p.objective_value * (1 - 1e-9))
+      broken.push_back(name + ": ranked objective " + std::to_string(p.ranked_objective) +
+                       " vs objective " + std::to_string(p.objective_value));
     if (i == 0) continue;
     const Pick& q = r.picks[i - 1];
     const RankKey kp = RankKeyOf(p), kq = RankKeyOf(q);

@@ -228,7 +228,8 @@ struct GpuSearch {
       const HostPlatform* host = HostFor(gpu, count, s.system.gpu_slots.value_or(1), in.platforms);
       const double unit = UnitPriceUsd(gpu).value_or(0);
       const double buy_upfront = unit > 0 ? unit * total + (host ? host->price_usd * nodes : 0) : 0;
-      auto consider = [&](Acquisition acq, JobCost cost) {
+      auto consider = [&](Acquisition acq, const auto& cost_of) {
+        JobCost cost = cost_of(est);
         const auto& budget = s.constraints.budget_usd;
         if (budget && cost.total_usd > *budget) {
           const std::string what =
@@ -251,6 +252,13 @@ struct GpuSearch {
         p.cost = std::move(cost);
         p.objective_value = ObjectiveValue(s.objective, est, p.cost);
         if (!parallel_why.empty()) p.why.push_back(parallel_why);
+        p.ranked_objective = p.objective_value;
+        if (!est.unvalidated.empty()) {
+          const estimate::EstimateResult slow = AtSlowEnd(est);
+          p.ranked_objective = ObjectiveValue(s.objective, slow, cost_of(slow));
+          p.why.push_back("not validated for " + est.unvalidated + ": ranked at the slow end of " +
+                          "its range (" + text::Time(slow.training.time_s) + ")");
+        }
         if (p.acquisition.kind == AcquireKind::kRent) {
           p.estimate.cost.rent_offer = p.acquisition.offer_id;
           p.estimate.cost.rent_usd = p.cost.rent_usd;
@@ -262,13 +270,16 @@ struct GpuSearch {
         Acquisition a;
         a.kind = AcquireKind::kBuy;
         a.price_date = gpu.street_price_usd ? gpu.street_price_date : "";
-        consider(a, BuyCost(gpu, count, nodes, est, s.constraints.electricity_usd_per_kwh, host,
-                            cheapest_rent ? cheapest_rent->usd_per_gpu_hr : 0,
-                            cheapest_rent ? cheapest_rent->offer_id : "", opt.cost));
+        consider(a, [&](const estimate::EstimateResult& e) {
+          return BuyCost(gpu, count, nodes, e, s.constraints.electricity_usd_per_kwh, host,
+                         cheapest_rent ? cheapest_rent->usd_per_gpu_hr : 0,
+                         cheapest_rent ? cheapest_rent->offer_id : "", opt.cost);
+        });
       }
       for (const auto* a : v.acqs)
-        consider(*a,
-                 RentCost(*a, est, s.constraints.electricity_usd_per_kwh, buy_upfront, opt.cost));
+        consider(*a, [&](const estimate::EstimateResult& e) {
+          return RentCost(*a, e, s.constraints.electricity_usd_per_kwh, buy_upfront, opt.cost);
+        });
     }
     return done;
   }
@@ -334,8 +345,24 @@ double ObjectiveValue(workload::Objective o, const estimate::EstimateResult& e, 
 }
 
 RankKey RankKeyOf(const Pick& p) {
-  return {HasBlocker(p.compatibility), estimate::FitClass(p.estimate.memory.fit), p.objective_value,
-          p.estimate.training.time_s};
+  return {HasBlocker(p.compatibility), estimate::FitClass(p.estimate.memory.fit),
+          p.ranked_objective, p.estimate.training.time_s};
+}
+
+estimate::EstimateResult AtSlowEnd(const estimate::EstimateResult& e) {
+  estimate::EstimateResult slow = e;
+  const auto& t = e.throughput;
+  if (!(t.low_tokens_per_s_per_gpu > 0) || !(t.tokens_per_s_per_gpu > 0)) return slow;
+  const double f = std::max(1.0, t.tokens_per_s_per_gpu / t.low_tokens_per_s_per_gpu);
+  slow.throughput.tokens_per_s /= f;
+  slow.throughput.tokens_per_s_per_gpu /= f;
+  slow.throughput.step_time_s *= f;
+  slow.training.time_s *= f;
+  slow.training.gpu_hours *= f;
+  slow.training.energy_kwh *= f;
+  slow.cost.electricity_usd *= f;
+  slow.cost.rent_usd *= f;
+  return slow;
 }
 
 std::string ObjectiveUnit(workload::Objective o) {
@@ -425,11 +452,11 @@ RecommendResult Recommend(const workload::Scenario& s, const Inputs& in,
     if (!seen.insert({p.gpu->id, p.acquisition.kind}).second) continue;
     r.picks.push_back(p);
   }
-  const double best = r.picks.empty() ? 0 : r.picks.front().objective_value;
+  const double best = r.picks.empty() ? 0 : r.picks.front().ranked_objective;
   for (size_t i = 0; i < r.picks.size(); ++i) {
     Pick& p = r.picks[i];
     p.rank = static_cast<int>(i) + 1;
-    p.score = p.objective_value > 0 ? std::min(1.0, best / p.objective_value) : 1.0;
+    p.score = p.ranked_objective > 0 ? std::min(1.0, best / p.ranked_objective) : 1.0;
     ExplainPick(s, opt, p);
   }
   AddAdvice(s, opt, feasible, r);

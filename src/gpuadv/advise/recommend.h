@@ -40,7 +40,10 @@ struct Pick {
   JobCost cost;
   Compatibility compatibility;  // applies only to purchases
   double objective_value = 0;   // in the objective's unit (see ObjectiveUnit), lower is better
-  double score = 0;             // best / this, in (0, 1]; 1 = rank 1
+  // What ranks it (issue 11 item 5): objective_value, or for an estimate that is not
+  // validated (estimate.unvalidated) the objective at the slow end of its range.
+  double ranked_objective = 0;
+  double score = 0;  // best / this, in (0, 1]; 1 = rank 1
   int rank = 0;
   std::vector<std::string> why;
 };
@@ -83,6 +86,10 @@ struct RankKey {
   auto operator<=>(const RankKey&) const = default;
 };
 RankKey RankKeyOf(const Pick& p);
+
+/// The estimate at the slow end of its throughput range (time, GPU-hours, energy and
+/// rental scaled by predicted / low tokens/s): how an unvalidated pick is ranked.
+estimate::EstimateResult AtSlowEnd(const estimate::EstimateResult& e);
 
 /// The objective's value of one configuration (lower is better), in ObjectiveUnit.
 double ObjectiveValue(workload::Objective o, const estimate::EstimateResult& e, const JobCost& c);

@@ -107,6 +107,9 @@ struct EstimateResult {
   std::string framework;
   bool framework_defaulted = false;
   std::string framework_reason;
+  // What the throughput estimate is not validated for ("architecture Xe-HPG (Alchemist)",
+  // "this category"), from the calibration's category table; empty = validated (C18).
+  std::string unvalidated;
   MemoryResult memory;
   ThroughputResult throughput;
   TrainingResult training;

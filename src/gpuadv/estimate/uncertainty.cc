@@ -135,6 +135,7 @@ void ApplyUncertainty(const workload::Scenario& s, const EfficiencyTable& t, Est
   ThroughputResult& tp = r->throughput;
   tp.low_tokens_per_s_per_gpu = thr.Low(tp.tokens_per_s_per_gpu);
   tp.high_tokens_per_s_per_gpu = thr.High(tp.tokens_per_s_per_gpu);
+  r->unvalidated = thr.unvalidated;
   if (!explain) return;
   explain->Basis("memory range", Describe(mem));
   explain->Basis("throughput range", Describe(thr));

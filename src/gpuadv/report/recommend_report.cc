@@ -162,6 +162,10 @@ json RecommendJson(const advise::RecommendResult& r, const advise::Guidance* g) 
          {"cost", CostJson(p.cost)},
          {"compatibility", CompatibilityJson(p.compatibility)},
          {"objective_value", Num(p.objective_value)},
+         {"ranked_objective", Num(p.ranked_objective)},
+         {"validated", p.estimate.unvalidated.empty()},
+         {"not_validated_for",
+          p.estimate.unvalidated.empty() ? json(nullptr) : json(p.estimate.unvalidated)},
          {"score", Num(p.score)},
          {"why", p.why}});
   }

@@ -42,6 +42,7 @@ TEST(RankingInvariants, NameAPickRankedAgainstTheObjective) {
   std::swap(r.picks[0].estimate, r.picks[2].estimate);
   std::swap(r.picks[0].cost, r.picks[2].cost);
   std::swap(r.picks[0].objective_value, r.picks[2].objective_value);
+  std::swap(r.picks[0].ranked_objective, r.picks[2].ranked_objective);
   const auto broken = CheckRanking(r);
   ASSERT_FALSE(broken.empty());
   bool named = false;

@@ -6,6 +6,7 @@
 #include "advise_fixture.h"
 #include "gpuadv/advise/compatibility.h"
 #include "gpuadv/advise/constraints.h"
+#include "gpuadv/advise/invariants.h"
 
 namespace gpuadv::advise {
 namespace {
@@ -284,6 +285,30 @@ TEST(Recommend, DeadlineExcludesSlowConfigurations) {
   bool deadline = false;
   for (const auto& e : r.excluded) deadline |= e.reason.find("deadline") != std::string::npos;
   EXPECT_TRUE(deadline);
+}
+
+// Issue 11 item 5: a pick whose estimate has no validation rows (an Intel Arc, a Gaudi)
+// ranks by the slow end of its range and says so; validated picks rank by the prediction.
+TEST(Recommend, UnvalidatedPicksRankAtTheSlowEndOfTheirRange) {
+  const auto r =
+      Recommend(Scenario("model: llama-3.1-8b\ntraining: {method: qlora, seq_len: 2048}\n"),
+                BuiltinInputs(), Options(200));
+  int unvalidated = 0, validated = 0;
+  for (const Pick& p : r.picks) {
+    if (p.estimate.unvalidated.empty()) {
+      ++validated;
+      EXPECT_EQ(p.ranked_objective, p.objective_value) << p.gpu->id;
+      continue;
+    }
+    ++unvalidated;
+    EXPECT_GT(p.ranked_objective, p.objective_value) << p.gpu->id;
+    bool said = false;
+    for (const auto& w : p.why) said |= w.rfind("not validated for ", 0) == 0;
+    EXPECT_TRUE(said) << p.gpu->id;
+  }
+  EXPECT_GT(unvalidated, 0);
+  EXPECT_GT(validated, 0);
+  EXPECT_TRUE(CheckRanking(r).empty());
 }
 
 }  // namespace
