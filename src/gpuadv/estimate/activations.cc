@@ -208,7 +208,7 @@ LayerSpec BaseSpec(const Setup& st) {
   l.e_act = st.e_act;
   l.e_res = st.e_res;
   l.amp = st.amp;
-  l.fp8_inputs = st.regime == Regime::kFp8;
+  l.fp8_inputs = st.precision == workload::Precision::kFp8Mixed;
   l.gelu_composite = sh.gelu_composite;
   l.norms_train = me.norms_train;
   l.adapter_rank_sum = me.adapter_rank_sum;

@@ -222,7 +222,7 @@ void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,
            " micro-batches (" + Gb(w.gradients) +
            "); fewer micro-batches, or a stack that reduce-scatters every micro-batch "
            "(DeepSpeed ZeRO-3, Composer), avoid it");
-  if (st.regime == mem::Regime::kFp8 && !s.hardware.gpu.fp8_support.value_or(false))
+  if (st.precision == workload::Precision::kFp8Mixed && !s.hardware.gpu.fp8_support.value_or(false))
     e.Warn(s.hardware.gpu.id + " has no fp8 tensor cores: fp8-mixed will not run as modelled");
   if (s.system.host_ram_gb && out.host_ram_bytes > *s.system.host_ram_gb * kGiB)
     e.Warn("host RAM needed " + Gb(out.host_ram_bytes) + " exceeds the system's " +

@@ -349,6 +349,7 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
                  : Stack::kPyTorch;
   st.fsdp_no_sync = stack.fsdp_no_sync;
   st.selective = stack.selective;
+  st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
   if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&
       !stack.offers_selective)
     explain->Warn("the " + std::string(EnumName(workload::kFrameworks, stack.id)) +
@@ -363,8 +364,14 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
       st.regime = Regime::kPureBf16;
       break;
     case Precision::kFp8Mixed:
-      st.regime = Regime::kFp8;
-      break;
+      // Transformer Engine under Megatron: its fp8 regime. Other stacks (torchao float8 under
+      // FSDP2, Transformer Engine layers under Composer / accelerate) keep their own
+      // mixed-precision states and add the fp8 weight copies they cache (TrainableRates).
+      if (st.megatron_runtime) {
+        st.regime = Regime::kFp8;
+        break;
+      }
+      [[fallthrough]];
     case Precision::kFp16Mixed:
     case Precision::kBf16Mixed:
       if (st.megatron_runtime)

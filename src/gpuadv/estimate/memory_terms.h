@@ -114,6 +114,7 @@ struct Setup {
   bool megatron_runtime = false;
   bool fsdp_no_sync = false;  // FSDP accumulation keeps unsharded gradients (stack)
   workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;
+  bool fp8_weight_cache = false;  // fp8-mixed: the stack caches an fp8 copy of each weight
   Regime regime = Regime::kAmp;
   workload::Precision precision = workload::Precision::kBf16Mixed;
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;

@@ -100,6 +100,8 @@ Rates TrainableRates(const Setup& st) {
       r.weight = r.grad = sd = k16BitBytes;
       break;
   }
+  // fp8 outside Megatron's regime: the cached fp8 weight copy (Transformer Engine layers).
+  if (st.regime != Regime::kFp8 && st.fp8_weight_cache) r.cast += kFp8CastBytes;
   r.state = StateBytes(st.optimizer, sd, st.params.adafactor_fraction);
   r.step_temp = ForeachTemp(st, sd);
   return r;
