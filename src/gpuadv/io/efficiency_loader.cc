@@ -202,7 +202,18 @@ void ApplyCalibrationDocument(const YAML::Node& doc, const std::string& origin,
         if (a.Canonical() == *name) a.measured_mfu_max = *max;
     }
   }
-  root.Raw("global");  // what calibrate decided about the global factors (prose)
+  if (auto g = root.Map("global")) {
+    if (auto l = g->Map("launch_overhead_s")) {
+      const auto value = l->Number("value", 0, 1e-2);
+      l->Number("prior", 0, 1e-2);
+      l->Raw("scanned");
+      l->Finish({"value", "prior", "scanned"});
+      if (!value) throw InputError(l->Field("value"), "", "the fitted value", "missing");
+      table->global.launch_overhead_s = *value;
+    }
+    g->Raw("overlap_eta");  // what calibrate decided about it (prose)
+    g->Finish({"launch_overhead_s", "overlap_eta"});
+  }
   if (auto u = root.Map("uncertainty")) {
     u->Number("lower_quantile", 0, 1);
     u->Number("upper_quantile", 0, 1);

@@ -318,6 +318,35 @@ std::vector<CalibrationRow> MakeRows(const std::vector<PreparedCase>& cases,
   return rows;
 }
 
+// Scans the global launch overhead (calibrate.h LaunchFit).
+LaunchFit FitLaunch(const std::map<std::string, Rows>& by_arch,
+                    const std::vector<PreparedCase>& cases,
+                    const estimate::EfficiencyTable& priors) {
+  LaunchFit l;
+  l.prior = l.value = priors.global.launch_overhead_s;
+  double best = INFINITY;
+  for (double value : kLaunchOverheadScan) {
+    estimate::EfficiencyTable t = priors;
+    t.global.launch_overhead_s = value;
+    Rows all;
+    for (const auto& [arch, rows] : by_arch) {
+      Rows fit_rows;
+      for (CalibrationRow* r : rows)
+        if (r->fit) fit_rows.push_back(r);
+      ArchTable a(t, arch);
+      if (!a.Known() || fit_rows.size() < kMinRowsToFit) continue;
+      a.Set(Search(fit_rows, cases, a, a.Get()));
+      t = a.table();
+      all.insert(all.end(), fit_rows.begin(), fit_rows.end());
+    }
+    if (all.empty()) return l;
+    const double obj = Objective(all, cases, t);
+    l.scanned.emplace_back(value, obj);
+    if (obj < best - kMinImprovement) best = obj, l.value = value;
+  }
+  return l;
+}
+
 }  // namespace
 
 Calibration Calibrate(const std::vector<PreparedCase>& cases,
@@ -328,6 +357,8 @@ Calibration Calibrate(const std::vector<PreparedCase>& cases,
   std::map<std::string, Rows> by_arch;
   for (auto& r : c.rows)
     if (r.quantity == Quantity::kThroughput) by_arch[r.category.architecture].push_back(&r);
+  c.launch = FitLaunch(by_arch, cases, c.table);
+  c.table.global.launch_overhead_s = c.launch.value;
   for (const auto& [arch, rows] : by_arch)
     c.archs.push_back(FitArchitecture(arch, rows, cases, &c.table));
   c.overlap = CheckOverlap(c.rows, c.archs, cases, c.table);

@@ -88,9 +88,23 @@ struct OverlapCheck {
 inline constexpr double kOverlapMinSpread = 0.02;
 
 /// The whole calibration.
+/// The global host time per eager kernel launch (GlobalEfficiency::launch_overhead_s): a
+/// property of the host CPU and the Python dispatcher, not of the GPU, so one value for all
+/// architectures. Scanned over kLaunchOverheadScan; at each value every architecture's
+/// factors are refitted on its good rows and the objective (median + p90) of all good
+/// tokens/s rows of fitted architectures is compared.
+struct LaunchFit {
+  double prior = 0;
+  double value = 0;                                // the scanned value with the lowest objective
+  std::vector<std::pair<double, double>> scanned;  // (value, objective)
+};
+inline constexpr double kLaunchOverheadScan[] = {10e-6, 15e-6, 20e-6, 25e-6,
+                                                 30e-6, 35e-6, 40e-6, 50e-6};
+
 struct Calibration {
   std::vector<ArchCalibration> archs;  // architectures with tokens/s rows, by name
   std::vector<CalibrationRow> rows;    // memory and tokens/s rows, in case order
+  LaunchFit launch;
   OverlapCheck overlap;
   estimate::EfficiencyTable table;  // the priors with the fitted factors and the ranges
 };
