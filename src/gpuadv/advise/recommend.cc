@@ -139,6 +139,7 @@ struct GpuSearch {
                       const std::vector<Acquisition>& rents, Outcome& out) {
     w.hardware.count = count;
     w.hardware.nodes = nodes;
+    if (in.restack) in.restack(w);
     const int total = count * nodes;
     if (s.parallelism.specified) {
       if (!ParallelismDivides(s.parallelism, total)) return false;
@@ -430,6 +431,7 @@ RecommendResult Recommend(const workload::Scenario& s, const Inputs& in,
     w.hardware.count = p.count;
     w.hardware.nodes = p.nodes;
     w.parallelism = p.parallelism;
+    if (in.restack) in.restack(w);
     const HostPlatform* host = nullptr;
     if (in.platforms)
       for (const auto& h : in.platforms->hosts)

@@ -19,6 +19,9 @@ struct Inputs {
   const catalog::Catalog* catalog = nullptr;              // required
   const estimate::EfficiencyTable* efficiency = nullptr;  // required
   const PlatformData* platforms = nullptr;                // optional (hosts, CPUs)
+  // Re-chooses a defaulted training stack after the GPU count changed (io::RestackDefault);
+  // optional: without it a configuration keeps the stack the scenario resolved to.
+  void (*restack)(workload::Scenario&) = nullptr;
 };
 
 struct RecommendOptions {

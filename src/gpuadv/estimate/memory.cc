@@ -232,9 +232,11 @@ void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,
   if (st.attention == workload::Attention::kEager && st.shape.known && st.s >= 4096)
     e.Warn("eager attention materialises s x s scores: use flash/sdpa at this length");
   if (out.fit != Fit::kFits)
+    // The range is the estimate's (set later from the category's cross-validated errors:
+    // estimate/uncertainty.h), so the message names only the prediction and the capacity.
     e.Warn(std::string(out.fit == Fit::kTight ? "tight: " : "does not fit: ") +
-           Gb(out.per_gpu_bytes) + " needed per GPU (range " + Gb(out.low_bytes) + " - " +
-           Gb(out.high_bytes) + ") vs " + Gb(out.capacity_bytes) + " on " + s.hardware.gpu.id);
+           Gb(out.per_gpu_bytes) + " needed per GPU vs " + Gb(out.capacity_bytes) + " on " +
+           s.hardware.gpu.id);
 }
 
 }  // namespace

@@ -119,16 +119,34 @@ const StackEntry& StackFor(Framework id) {
   return BuiltinStacks()[Index(id)];
 }
 
+namespace {
+
+bool ModelParallel(const workload::Parallelism& p) {
+  return p.tp > 1 || p.pp > 1 || p.cp > 1 || p.ep > 1 || p.sequence_parallel;
+}
+
+}  // namespace
+
+void RestackDefault(workload::Scenario& s) {
+  workload::Training& t = s.training;
+  if (!t.stack.defaulted) return;
+  const Framework id = workload::DefaultFramework(t.method, t.precision, s.hardware.TotalGpus(),
+                                                  ModelParallel(s.parallelism));
+  if (id == t.stack.id) return;
+  t.stack = StackFor(id).traits;
+  t.stack.defaulted = true;
+  if (t.fp8.recipe) t.stack.fp8_recipe = *t.fp8.recipe;
+  if (t.fp8.wgrad) t.stack.fp8_wgrad = *t.fp8.wgrad;
+}
+
 void ResolveStack(workload::Scenario& s, bool loss_given, bool optimizer_in_backward_given,
                   bool activation_offload_given) {
   workload::Training& t = s.training;
-  const auto& p = s.parallelism;
-  const bool model_parallel = p.tp > 1 || p.pp > 1 || p.cp > 1 || p.ep > 1 || p.sequence_parallel;
   const bool defaulted = t.framework == Framework::kAuto;
-  const Framework id = defaulted
-                           ? workload::DefaultFramework(t.method, t.precision,
-                                                        s.hardware.TotalGpus(), model_parallel)
-                           : t.framework;
+  const Framework id =
+      defaulted ? workload::DefaultFramework(t.method, t.precision, s.hardware.TotalGpus(),
+                                             ModelParallel(s.parallelism))
+                : t.framework;
   t.stack = StackFor(id).traits;
   t.stack.defaulted = defaulted;
   if (t.fp8.recipe) t.stack.fp8_recipe = *t.fp8.recipe;

@@ -35,4 +35,9 @@ const StackEntry& StackFor(workload::Framework id);
 void ResolveStack(workload::Scenario& s, bool loss_given, bool optimizer_in_backward_given,
                   bool activation_offload_given);
 
+/// After a front end changed the scenario's GPU count or layout: a stack the scenario left
+/// to the default is chosen again for the new scale (DefaultFramework); a stack the
+/// scenario named stays. The defaults' recipe knobs are neutral, so only traits change.
+void RestackDefault(workload::Scenario& s);
+
 }  // namespace gpuadv::io

@@ -7,6 +7,7 @@
 #include "gpuadv/io/catalog_loader.h"
 #include "gpuadv/io/cpu_loader.h"
 #include "gpuadv/io/scenario_loader.h"
+#include "gpuadv/io/stack_loader.h"
 
 namespace gpuadv::advise::testing {
 
@@ -15,7 +16,8 @@ inline workload::Scenario Scenario(const std::string& yaml) {
 }
 
 inline Inputs BuiltinInputs() {
-  return {&io::BuiltinCatalog(), &io::BuiltinEfficiency(), &io::BuiltinPlatforms()};
+  return {&io::BuiltinCatalog(), &io::BuiltinEfficiency(), &io::BuiltinPlatforms(),
+          &io::RestackDefault};
 }
 
 inline estimate::Context BuiltinContext() {

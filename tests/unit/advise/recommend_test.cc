@@ -311,5 +311,27 @@ TEST(Recommend, UnvalidatedPicksRankAtTheSlowEndOfTheirRange) {
   EXPECT_TRUE(CheckRanking(r).empty());
 }
 
+// A stack left to the default follows the scale of each configuration: pretraining beyond
+// one node is estimated as Megatron-Core runs it, on one node as plain PyTorch (issue 11).
+TEST(Recommend, DefaultStackFollowsTheScaleOfEachConfiguration) {
+  const auto r = Recommend(Scenario("model: llama-3.1-8b\ntraining: {method: pretrain, seq_len: "
+                                    "4096, tokens: 1.0e12}\nconstraints: {acquire: rent}\n"),
+                           BuiltinInputs(), Options(300));
+  int multi = 0, single = 0;
+  for (const Pick& p : r.picks) {
+    const int gpus = p.count * p.nodes;
+    if (gpus > 8) {
+      ++multi;
+      EXPECT_EQ(p.estimate.framework, "megatron") << p.gpu->id << " x" << gpus;
+    } else {
+      ++single;
+      EXPECT_EQ(p.estimate.framework, "pytorch") << p.gpu->id << " x" << gpus;
+    }
+    EXPECT_TRUE(p.estimate.framework_defaulted);
+  }
+  EXPECT_GT(multi, 0);
+  EXPECT_GT(single + multi, 0);
+}
+
 }  // namespace
 }  // namespace gpuadv::advise
