@@ -105,6 +105,8 @@ Range FindRange(const QuantityRanges& q, const RangeEntry& category, bool check_
   const RangeEntry* best = nullptr;
   int best_level = kBackoffLevels;
   for (const auto& e : q.entries) {
+    // Most entries belong to another architecture: rule them out with one comparison.
+    if (e.architecture != category.architecture && e.architecture != kAny) continue;
     const std::string* ef[] = {&e.scale, &e.stack, &e.method, &e.precision, &e.architecture};
     int level = 0;
     while (level < 5 && *ef[level] == kAny) ++level;
