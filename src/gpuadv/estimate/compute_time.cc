@@ -75,6 +75,23 @@ constexpr double kOpsPerAdapter = 5;
 constexpr double kOpsHeadAndLoss = 10;
 constexpr double kBackwardOpsRatio = 2;
 
+// fp8 cast traffic of one layer (bytes): activations cast forward (`in_elems`), output
+// gradients backward (`out_elems`), and the layer's weights per micro-batch or, cached,
+// once per step (the recipe and fusion come from the stack).
+struct Fp8CastBytes {
+  double fwd = 0, bwd = 0;
+};
+Fp8CastBytes Fp8Casts(const workload::StackTraits& stack, const Layout& lay, double in_elems,
+                      double out_elems, double weights_local) {
+  const double per_elem =
+      kFp8CastTransposeBytes +
+      (stack.fp8_recipe == workload::Fp8Recipe::kCurrent ? kFp8AmaxPassBytes : 0) -
+      (stack.fp8_fused_casts ? kFp8FusedReadBytes : 0);
+  const double per_mb = stack.fp8_weight_cache ? 1.0 / std::max(1LL, lay.micro_batches) : 1.0;
+  return {per_elem * in_elems + kFp8WeightCastBytesPerParam * weights_local * per_mb,
+          per_elem * out_elems};
+}
+
 }  // namespace
 
 Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Explanation* explain) {
@@ -230,16 +247,10 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
                          mem_time(r.act_bytes * T * ad_bytes);
   double layer_mem_bwd_extra = 0;
   if (r.linear_bytes < r.act_bytes) {
-    const double cast =
-        kFp8CastTransposeBytes +
-        (stack.fp8_recipe == workload::Fp8Recipe::kCurrent ? kFp8AmaxPassBytes : 0) -
-        (stack.fp8_fused_casts ? kFp8FusedReadBytes : 0);
-    layer_mem_fwd += mem_time(cast * T * fp8_in);
-    layer_mem_bwd_extra += mem_time(cast * T * fp8_out);
-    // Weight casts: per micro-batch, or once per step when the stack caches them.
-    const double weights_local = f.n_layer_linear_active / tp;
-    const double per_mb = stack.fp8_weight_cache ? 1.0 / std::max(1LL, lay.micro_batches) : 1.0;
-    layer_mem_fwd += mem_time(kFp8WeightCastBytesPerParam * weights_local * per_mb);
+    const Fp8CastBytes cast =
+        Fp8Casts(stack, lay, T * fp8_in, T * fp8_out, f.n_layer_linear_active / tp);
+    layer_mem_fwd += mem_time(cast.fwd);
+    layer_mem_bwd_extra += mem_time(cast.bwd);
   }
 
   // Whole-model layer times, then this stage's share.

@@ -43,12 +43,10 @@ void SetFramework(const workload::Scenario& s, EstimateResult& r) {
   const auto& st = s.training.stack;
   r.framework = std::string(EnumName(workload::kFrameworks, st.id));
   r.framework_defaulted = st.defaulted;
-  if (st.defaulted) {
-    const auto& p = s.parallelism;
-    const bool mp = p.tp > 1 || p.pp > 1 || p.cp > 1 || p.ep > 1 || p.sequence_parallel;
-    r.framework_reason = std::string(workload::DefaultFrameworkReason(
-        s.training.method, s.training.precision, s.hardware.TotalGpus(), mp));
-  }
+  if (st.defaulted)
+    r.framework_reason = std::string(
+        workload::DefaultFrameworkReason(s.training.method, s.training.precision,
+                                         s.hardware.TotalGpus(), s.parallelism.ModelParallel()));
 }
 
 }  // namespace

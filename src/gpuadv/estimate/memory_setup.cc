@@ -308,6 +308,30 @@ void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& 
   if (targeted & kEmbed) me.adapter_embed = r * (V + h);
 }
 
+// What the training stack decides for memory (workload::StackTraits): which runtime holds
+// the model states, how the kernels save tensors, FSDP accumulation, what `selective`
+// keeps and whether fp8 weight copies are cached.
+void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
+  const auto& t = s.training;
+  const auto& stack = t.stack;
+  st.megatron_runtime =
+      stack.id == workload::Framework::kMegatron ||
+      stack.id == workload::Framework::kMegatronDeepspeed ||
+      (stack.defaulted && (s.parallelism.ModelParallel() || t.precision == Precision::kFp8Mixed));
+  st.stack = (stack.kernels == workload::KernelStyle::kFused || st.megatron_runtime)
+                 ? Stack::kMegatron
+                 : Stack::kPyTorch;
+  st.fsdp_no_sync = stack.fsdp_no_sync;
+  st.selective = stack.selective;
+  st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
+  if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&
+      !stack.offers_selective)
+    explain->Warn("the " + std::string(EnumName(workload::kFrameworks, stack.id)) +
+                  " stack offers no selective activation checkpointing: estimated with "
+                  "Megatron-style selective recomputation, which it cannot run (use none or "
+                  "full)");
+}
+
 }  // namespace
 
 Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
@@ -337,25 +361,7 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
   st.gpus = s.hardware.TotalGpus();
   st.gpus_per_node = std::max(1, s.hardware.count);
 
-  const auto& stack = t.stack;
-  const bool model_parallel =
-      st.tp > 1 || st.pp > 1 || st.cp > 1 || st.ep > 1 || par.sequence_parallel;
-  st.megatron_runtime =
-      stack.id == workload::Framework::kMegatron ||
-      stack.id == workload::Framework::kMegatronDeepspeed ||
-      (stack.defaulted && (model_parallel || t.precision == Precision::kFp8Mixed));
-  st.stack = (stack.kernels == workload::KernelStyle::kFused || st.megatron_runtime)
-                 ? Stack::kMegatron
-                 : Stack::kPyTorch;
-  st.fsdp_no_sync = stack.fsdp_no_sync;
-  st.selective = stack.selective;
-  st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
-  if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&
-      !stack.offers_selective)
-    explain->Warn("the " + std::string(EnumName(workload::kFrameworks, stack.id)) +
-                  " stack offers no selective activation checkpointing: estimated with "
-                  "Megatron-style selective recomputation, which it cannot run (use none or "
-                  "full)");
+  SetupStack(s, st, explain);
   switch (t.precision) {
     case Precision::kFp32:
       st.regime = Regime::kFp32;

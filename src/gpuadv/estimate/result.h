@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,9 @@ struct TimeBreakdown {
   double communication = 0;  // exposed (not overlapped) collectives
   double bubble = 0;         // pipeline bubble
   double offload = 0;        // exposed host<->device traffic
+
+  /// The five terms in kBottlenecks order.
+  std::array<double, 5> Terms() const { return {compute, memory, communication, bubble, offload}; }
 };
 
 struct ThroughputResult {

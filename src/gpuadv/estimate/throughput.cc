@@ -134,13 +134,11 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   r.low_tokens_per_s_per_gpu = r.tokens_per_s_per_gpu * (1 - kThroughputRelativeError);
   r.high_tokens_per_s_per_gpu = r.tokens_per_s_per_gpu * (1 + kThroughputRelativeError);
 
-  const double terms[] = {b.compute, b.memory, b.communication, b.bubble, b.offload};
-  const Bottleneck kinds[] = {Bottleneck::kCompute, Bottleneck::kMemory, Bottleneck::kCommunication,
-                              Bottleneck::kBubble, Bottleneck::kOffload};
+  const auto terms = b.Terms();
   size_t best = 0;
-  for (size_t i = 1; i < 5; ++i)
+  for (size_t i = 1; i < terms.size(); ++i)
     if (terms[i] > terms[best]) best = i;
-  r.bottleneck = kinds[best];
+  r.bottleneck = kBottlenecks[best].value;
 
   if (explain) {
     explain->Basis("throughput step",

@@ -121,36 +121,32 @@ const StackEntry& StackFor(Framework id) {
 
 namespace {
 
-bool ModelParallel(const workload::Parallelism& p) {
-  return p.tp > 1 || p.pp > 1 || p.cp > 1 || p.ep > 1 || p.sequence_parallel;
+// Installs stack `id`'s traits, with the scenario's own fp8 recipe knobs on top.
+void UseStack(workload::Training& t, Framework id, bool defaulted) {
+  t.stack = StackFor(id).traits;
+  t.stack.defaulted = defaulted;
+  if (t.fp8.recipe) t.stack.fp8_recipe = *t.fp8.recipe;
+  if (t.fp8.wgrad) t.stack.fp8_wgrad = *t.fp8.wgrad;
+}
+
+Framework DefaultFor(const workload::Scenario& s) {
+  return workload::DefaultFramework(s.training.method, s.training.precision, s.hardware.TotalGpus(),
+                                    s.parallelism.ModelParallel());
 }
 
 }  // namespace
 
 void RestackDefault(workload::Scenario& s) {
-  workload::Training& t = s.training;
-  if (!t.stack.defaulted) return;
-  const Framework id = workload::DefaultFramework(t.method, t.precision, s.hardware.TotalGpus(),
-                                                  ModelParallel(s.parallelism));
-  if (id == t.stack.id) return;
-  t.stack = StackFor(id).traits;
-  t.stack.defaulted = true;
-  if (t.fp8.recipe) t.stack.fp8_recipe = *t.fp8.recipe;
-  if (t.fp8.wgrad) t.stack.fp8_wgrad = *t.fp8.wgrad;
+  if (!s.training.stack.defaulted) return;
+  const Framework id = DefaultFor(s);
+  if (id != s.training.stack.id) UseStack(s.training, id, true);
 }
 
 void ResolveStack(workload::Scenario& s, bool loss_given, bool optimizer_in_backward_given,
                   bool activation_offload_given) {
   workload::Training& t = s.training;
   const bool defaulted = t.framework == Framework::kAuto;
-  const Framework id =
-      defaulted ? workload::DefaultFramework(t.method, t.precision, s.hardware.TotalGpus(),
-                                             ModelParallel(s.parallelism))
-                : t.framework;
-  t.stack = StackFor(id).traits;
-  t.stack.defaulted = defaulted;
-  if (t.fp8.recipe) t.stack.fp8_recipe = *t.fp8.recipe;
-  if (t.fp8.wgrad) t.stack.fp8_wgrad = *t.fp8.wgrad;
+  UseStack(t, defaulted ? DefaultFor(s) : t.framework, defaulted);
   if (!loss_given && t.stack.chunked_loss) t.loss = workload::Loss::kChunked;
   if (!optimizer_in_backward_given && t.stack.optimizer_in_backward &&
       t.method != workload::Method::kLora && t.method != workload::Method::kQlora &&

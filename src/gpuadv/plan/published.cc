@@ -1,7 +1,5 @@
 #include "gpuadv/plan/published.h"
 
-#include <iterator>
-
 namespace gpuadv::plan {
 
 PublishedComparison CompareWithPublished(const workload::Scenario& s, const estimate::Context& ctx,
@@ -29,28 +27,22 @@ PublishedComparison CompareWithPublished(const workload::Scenario& s, const esti
     out.at_least_as_fast = out.speedup >= 1.0 - 1e-9;
   }
   if (out.best && out.speedup > 1) {
+    // Seconds per token of each step-time term (a step processes step_time * tokens_per_s
+    // tokens); the term that falls most names the gain.
     const auto& a = out.published_throughput;
     const auto& b = out.best->throughput;
-    const double ta = a.tokens_per_s, tb = b.tokens_per_s;
-    const double pa[] = {a.breakdown_s.compute, a.breakdown_s.memory, a.breakdown_s.communication,
-                         a.breakdown_s.bubble, a.breakdown_s.offload};
-    const double pb[] = {b.breakdown_s.compute, b.breakdown_s.memory, b.breakdown_s.communication,
-                         b.breakdown_s.bubble, b.breakdown_s.offload};
-    const estimate::Bottleneck kinds[] = {
-        estimate::Bottleneck::kCompute, estimate::Bottleneck::kMemory,
-        estimate::Bottleneck::kCommunication, estimate::Bottleneck::kBubble,
-        estimate::Bottleneck::kOffload};
-    // Seconds per token of each term (the step processes step_time * tokens_per_s tokens).
-    const double per_a = a.step_time_s * ta, per_b = b.step_time_s * tb;
+    const double tokens_a = a.step_time_s * a.tokens_per_s;
+    const double tokens_b = b.step_time_s * b.tokens_per_s;
+    const auto pa = a.breakdown_s.Terms(), pb = b.breakdown_s.Terms();
     double best_drop = 0;
-    for (size_t i = 0; i < std::size(pa); ++i) {
-      const double drop = pa[i] / per_a - pb[i] / per_b;
+    for (size_t i = 0; i < pa.size(); ++i) {
+      const double drop = pa[i] / tokens_a - pb[i] / tokens_b;
       if (drop > best_drop) {
         best_drop = drop;
-        out.gain_term = std::string(EnumName(estimate::kBottlenecks, kinds[i]));
+        out.gain_term = std::string(estimate::kBottlenecks[i].name);
       }
     }
-    out.gain_term_share = per_a > 0 ? best_drop / (a.step_time_s / per_a) : 0;
+    out.gain_term_share = best_drop * a.tokens_per_s;  // of the published seconds per token
   }
   return out;
 }

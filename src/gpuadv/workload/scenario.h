@@ -94,6 +94,9 @@ struct Parallelism {
   Offload offload = Offload::kNone;
   bool sequence_parallel = false;
   bool specified = false;  // the scenario had a parallelism section (else plan/recommend choose)
+
+  /// Any tensor / pipeline / context / expert parallelism or sequence parallelism.
+  bool ModelParallel() const { return tp > 1 || pp > 1 || cp > 1 || ep > 1 || sequence_parallel; }
 };
 
 struct System {
