@@ -179,8 +179,8 @@ int RunCalibrate(const GlobalOptions& g, const std::string& cases_file,
   const auto cases = validate::PrepareCases(text, cat, /*core_only=*/false, origin);
   if (cases.empty())
     throw InputError("--cases", origin, "a JSON Lines file with one case per line", "no cases in");
-  const std::string yaml =
-      validate::CalibrationYaml(validate::Calibrate(cases, io::PriorEfficiency()));
+  const std::string yaml = validate::CalibrationYaml(
+      validate::Calibrate(cases, io::PriorEfficiency(), {.scan_prior_weight = true}));
   if (out_file.empty()) {
     std::cout << yaml;
     return 0;

@@ -50,6 +50,22 @@ double Exposed(double comm, double window, double eta) {
   return (comm - hidden) + kOverlapComputeSlowdown * hidden;
 }
 
+// Tensor-parallel collectives run pipelined with the GEMMs only where the stack
+// implements it (stacks.yaml tp_comm_overlap: Megatron-Core / Transformer Engine
+// --tp-comm-overlap, torchtitan async TP), with sequence parallelism (both require it),
+// inside one NVLink domain, on GPUs with NVLink multicast (sm90 / sm100): Transformer
+// Engine's userbuffers need CUDA multicast for their tuned path ("devices older than
+// compute capability 9.0 require UB_SKIPMC=1 ... a less performant implementation",
+// TransformerEngine examples/pytorch/comm_gemm_overlap/README.md; TP must stay within a
+// node, TransformerEngine#1071) and NeMo ships userbuffer configs for H100 / B200 only;
+// PyTorch async TP runs on SymmetricMemory multicast. Elsewhere (A100, Ada, PCIe) the
+// collectives sit on the critical path as in Megatron-LM 2021-22.
+bool TpOverlapped(const workload::Scenario& s, const Layout& lay, const Topology& topo) {
+  if (lay.tp <= 1 || !lay.sequence_parallel || !s.training.stack.tp_comm_overlap) return false;
+  const Link lt = GroupLink(topo, lay, lay.tp, 1);
+  return lt.fast && !lt.cross_node && topo.nvlink && s.hardware.gpu.HopperClassDatacenter();
+}
+
 // Case-insensitive substring test without allocating (hot path).
 bool Contains(std::string_view hay, std::string_view needle) {
   if (needle.size() > hay.size()) return false;
@@ -241,20 +257,17 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
   const double h = m.hidden;
   // Tensor parallel (Shoeybi et al. 2019 section 3): 2 all-reduces per layer forward,
   // 2 backward, +2 in a recomputed forward, of b*s*h activations; with sequence
-  // parallelism all-gather + reduce-scatter of the same total. Without sequence
-  // parallelism they sit on the critical path (Megatron default). With it, they are
-  // assumed pipelined with the GEMMs (Megatron-Core / Transformer Engine
-  // --tp-comm-overlap, which requires sequence parallelism; NeMo recipes enable both):
-  // exposed = max(0, t_tp - overlap_eta * t_gemm).
+  // parallelism all-gather + reduce-scatter of the same total. They sit on the critical
+  // path unless TpOverlapped: exposed = max(0, t_tp - overlap_eta * t_gemm).
+  const bool tp_overlapped = TpOverlapped(s, lay, topo);
   if (lay.tp > 1 && m.has_shape()) {
     const Link lt = GroupLink(topo, lay, lay.tp, 1);
     const double bytes = act_w * lay.tokens_mb * h;
     const double bp_share = static_cast<double>(g.backprop_layers) / std::max(1, g.layers);
     const double n_coll = lay.layers_stage * (2 + bp_share * (2 + (g.full_recompute ? 2 : 0)));
     c.tp_total = n_coll * AllReduceTime(bytes, lay.tp, lt);
-    const bool overlapped = lay.sequence_parallel && s.training.stack.tp_comm_overlap;
     c.per_micro_batch +=
-        overlapped ? Exposed(c.tp_total, mb.compute_fwd + mb.compute_bwd, eta(lt)) : c.tp_total;
+        tp_overlapped ? Exposed(c.tp_total, mb.compute_fwd + mb.compute_bwd, eta(lt)) : c.tp_total;
   }
   // Pipeline p2p: b*s*h per boundary per micro-batch, forward and backward, v x with
   // interleaving; Megatron's scatter-gather sends 1/t of it per TP rank.
@@ -290,9 +303,9 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
                        ": collectives " + Num(c.dp_total * 1e3) + " ms/step";
     if (lay.tp > 1)
       line += "; tp " + Num(c.tp_total * 1e3) + " ms/micro-batch (" +
-              (lay.sequence_parallel && s.training.stack.tp_comm_overlap
-                   ? "overlapped with GEMMs: sequence parallel + the stack's TP overlap"
-                   : "exposed") +
+              (tp_overlapped ? "overlapped with GEMMs: sequence parallel + the stack's TP "
+                               "overlap on NVLink multicast"
+                             : "exposed") +
               ")";
     line += "; exposed " + Num(c.per_micro_batch * 1e3) + " ms/micro-batch + " +
             Num(c.per_step * 1e3) + " ms/step (overlap " + Num(glob.overlap_eta) + " NVLink/IB, " +

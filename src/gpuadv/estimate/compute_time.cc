@@ -138,10 +138,8 @@ Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Expla
   }
   r.bandwidth = gpu.BandwidthBytesPerS() * eff.mem_eta;
   // FlashAttention-3 class kernels exist for sm90 / sm100 (Hopper, datacenter Blackwell).
-  const std::string_view arch = gpu.architecture;
   r.attention_speedup = s.training.stack.attention_kernel == workload::AttentionKernel::kFa3 &&
-                                (arch.starts_with("Hopper") ||
-                                 (arch.starts_with("Blackwell") && !arch.ends_with("(RTX)")))
+                                gpu.HopperClassDatacenter()
                             ? kFa3OverFa2
                             : 1.0;
   if (explain && r.bandwidth <= 0)

@@ -25,6 +25,13 @@ struct ArchEfficiency {
   // validation rows (data/calibration.yaml, written by `calibrate`): a plan predicted above
   // it is outside measured territory (issue 11). Unknown = no 16-bit rows.
   std::optional<double> measured_mfu_max;
+  // The same among its model-parallel rows: the ceiling of model-parallel plans.
+  std::optional<double> measured_mfu_max_model_parallel;
+  /// The ceiling of a plan: the model-parallel one for model-parallel layouts where known.
+  std::optional<double> MfuCeiling(bool model_parallel) const {
+    return model_parallel && measured_mfu_max_model_parallel ? measured_mfu_max_model_parallel
+                                                             : measured_mfu_max;
+  }
   std::vector<std::string> sources;
   std::string notes;
   /// Set on the copies the loader makes for the catalog's other spellings: the canonical

@@ -31,7 +31,8 @@ namespace {
 constexpr double kThroughputRelativeError = 0.25;
 
 // Gradient accumulation in autograd: every micro-batch after the first adds its gradient
-// into .grad (read, read, write) in the gradient dtype.
+// into .grad (read, read, write) in the gradient dtype. Stacks whose weight-gradient GEMMs
+// accumulate into the fp32 main grad (stacks.yaml grad_accum_fused) do it inside the GEMM.
 constexpr double kGradAccumPasses = 3;
 
 const ArchEfficiency kDefaultArch{};
@@ -101,7 +102,9 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   const double t_opt = (cpu_optimizer || bw <= 0) ? 0 : opt_params * OptimizerBytesPerParam(s) / bw;
   const double grad_bytes = s.training.precision == workload::Precision::kBf16 ? 2.0 : 4.0;
   const double t_accum =
-      bw > 0 ? (lay.micro_batches - 1) * kGradAccumPasses * grad_bytes * grads_local / bw : 0;
+      bw > 0 && !s.training.stack.grad_accum_fused
+          ? (lay.micro_batches - 1) * kGradAccumPasses * grad_bytes * grads_local / bw
+          : 0;
 
   const double m = static_cast<double>(lay.micro_batches);
   TimeBreakdown& b = r.breakdown_s;

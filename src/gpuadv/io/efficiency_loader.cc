@@ -189,17 +189,22 @@ void ApplyCalibrationDocument(const YAML::Node& doc, const std::string& origin,
   ListOf(root, "not_fitted", origin + ": not_fitted", "a list");  // provenance, not read
   {
     const YAML::Node list = ListOf(root, "measured_mfu", origin + ": measured_mfu",
-                                   "a list of {architecture, max, case}");
+                                   "a list of {architecture, scope, max, case}");
     for (size_t i = 0; i < list.size(); ++i) {
       Fields f(list[i], "measured_mfu[" + std::to_string(i) + "]");
       const auto name = f.String("architecture", 128);
+      const auto scope = f.String("scope", 32);
       const auto max = f.Number("max", 0, 1);
       f.String("case");
-      f.Finish({"architecture", "max", "case"});
+      f.Finish({"architecture", "scope", "max", "case"});
       if (!name || !max)
         throw InputError(f.Field(name ? "max" : "architecture"), "", "a value", "missing");
+      const bool mp = scope && *scope == "model-parallel";
+      if (scope && !mp && *scope != "any")
+        throw InputError(f.Field("scope"), *scope, "any | model-parallel");
       for (auto& a : table->archs)
-        if (a.Canonical() == *name) a.measured_mfu_max = *max;
+        if (a.Canonical() == *name)
+          (mp ? a.measured_mfu_max_model_parallel : a.measured_mfu_max) = *max;
     }
   }
   if (auto g = root.Map("global")) {
@@ -211,8 +216,9 @@ void ApplyCalibrationDocument(const YAML::Node& doc, const std::string& origin,
       if (!value) throw InputError(l->Field("value"), "", "the fitted value", "missing");
       table->global.launch_overhead_s = *value;
     }
-    g->Raw("overlap_eta");  // what calibrate decided about it (prose)
-    g->Finish({"launch_overhead_s", "overlap_eta"});
+    g->Raw("overlap_eta");   // what calibrate decided about it (prose)
+    g->Raw("prior_weight");  // how the factors above were fitted (provenance)
+    g->Finish({"launch_overhead_s", "prior_weight", "overlap_eta"});
   }
   if (auto u = root.Map("uncertainty")) {
     u->Number("lower_quantile", 0, 1);

@@ -25,6 +25,7 @@ const std::vector<std::string> kStackKeys = {"id",
                                              "step_host_s",
                                              "tp_comm_overlap",
                                              "zero3_keep_unsharded",
+                                             "grad_accum_fused",
                                              "attention_kernel",
                                              "fp8_recipe",
                                              "fp8_wgrad",
@@ -52,6 +53,7 @@ StackEntry ParseEntry(Fields& f, const workload::StackTraits& base) {
   if (auto v = f.Number("step_host_s", 0, 100)) t.step_host_s = *v;
   if (auto v = f.Bool("tp_comm_overlap")) t.tp_comm_overlap = *v;
   if (auto v = f.Bool("zero3_keep_unsharded")) t.zero3_keep_unsharded = *v;
+  if (auto v = f.Bool("grad_accum_fused")) t.grad_accum_fused = *v;
   if (auto v = f.Enum("attention_kernel", workload::kAttentionKernels)) t.attention_kernel = *v;
   if (auto v = f.Enum("fp8_recipe", workload::kFp8Recipes)) t.fp8_recipe = *v;
   if (auto v = f.Bool("fp8_wgrad")) t.fp8_wgrad = *v;

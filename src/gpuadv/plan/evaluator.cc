@@ -60,7 +60,8 @@ Evaluation Evaluator::Evaluate(const Candidate& c, workload::Scenario* scratch) 
   }
   e.status = Status::kFits;
   if (ctx_.efficiency) {
-    const auto& ceiling = ctx_.efficiency->For(scratch->hardware.gpu.architecture).measured_mfu_max;
+    const auto ceiling = ctx_.efficiency->For(scratch->hardware.gpu.architecture)
+                             .MfuCeiling(scratch->parallelism.ModelParallel());
     if (ceiling && *ceiling > 0) {
       e.measured_mfu_max = *ceiling;
       if (e.throughput.mfu > *ceiling) {

@@ -159,8 +159,9 @@ std::string PlanText(const plan::PlanReport& r, bool markdown) {
       tight |= p.memory.fit == estimate::Fit::kTight;
     }
     if (flagged)
-      out += Bullet(fmt::format("(!) MFU above the highest measured on this architecture ({}): "
-                                "outside measured territory, ranked as if at that MFU",
+      out += Bullet(fmt::format("(!) MFU above the highest measured on this architecture for this "
+                                "kind of layout ({}): outside measured territory, ranked by "
+                                "the slow end of its range",
                                 Percent(r.plans.front().measured_mfu_max, 1)),
                     markdown);
     if (tight)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <iterator>
 #include <map>
 #include <set>
@@ -35,6 +36,15 @@ constexpr long long kMfuCeilingMaxSeqLen = 8192;
 constexpr double kOverlapMin = 0.5, kOverlapMax = 0.95, kOverlapStep = 0.05;
 
 using Point = std::array<double, kFactors>;
+
+// The prior term of the fit (calibrate.h PriorWeightFit): weight * sum over factors of
+// ln(value / prior)^2, a log-normal prior around the sourced value of data/efficiency.yaml.
+double PriorPenalty(const Point& p, const Point& prior, double weight) {
+  double sum = 0;
+  for (size_t f = 0; f < kFactors; ++f)
+    if (p[f] > 0 && prior[f] > 0) sum += std::pow(std::log(p[f] / prior[f]), 2);
+  return weight * sum;
+}
 
 // The search's working copy of the table: rewrites the entries of one architecture (the
 // canonical row and its alias copies).
@@ -128,7 +138,7 @@ std::vector<double> Grid(double lo, double hi, double step) {
 
 // Coarse grid over the gridded factors, then coordinate refinement with halving steps.
 Point Search(const Rows& rows, const std::vector<PreparedCase>& cases, ArchTable& t,
-             const Point& prior) {
+             const Point& prior, double prior_weight) {
   const Bounds b = MakeBounds(rows, cases);
   Point best = prior;
   best[kFp8] = std::clamp(prior[kFp8], b.lo[kFp8], b.hi[kFp8]);
@@ -142,7 +152,7 @@ Point Search(const Rows& rows, const std::vector<PreparedCase>& cases, ArchTable
       for (double x2 : g2) {
         p[0] = x0, p[1] = x1, p[2] = x2;
         t.Set(p);
-        const double obj = Objective(rows, cases, t.table());
+        const double obj = Objective(rows, cases, t.table()) + PriorPenalty(p, prior, prior_weight);
         if (obj < best_obj - kMinImprovement) best_obj = obj, best = p;
       }
   Point step{};
@@ -157,7 +167,7 @@ Point Search(const Rows& rows, const std::vector<PreparedCase>& cases, ArchTable
         q[f] = std::clamp(best[f] + dir * step[f], b.lo[f], b.hi[f]);
         if (q[f] == best[f]) continue;
         t.Set(q);
-        const double obj = Objective(rows, cases, t.table());
+        const double obj = Objective(rows, cases, t.table()) + PriorPenalty(q, prior, prior_weight);
         if (obj < best_obj - kMinImprovement) best_obj = obj, best = q, improved = true;
       }
     }
@@ -189,7 +199,7 @@ size_t CountFp8(const Rows& rows) {
 
 // Fits one architecture: all rows (in-sample), then each source group left out (CV).
 ArchCalibration FitArchitecture(const std::string& arch, const Rows& rows,
-                                const std::vector<PreparedCase>& cases,
+                                const std::vector<PreparedCase>& cases, double prior_weight,
                                 estimate::EfficiencyTable* table) {
   ArchCalibration a;
   a.architecture = arch;
@@ -205,15 +215,20 @@ ArchCalibration FitArchitecture(const std::string& arch, const Rows& rows,
     if (r->fit) fit_rows.push_back(r);
     // The ceiling comes from quality-good 16-bit rows up to kMfuCeilingMaxSeqLen tokens: PaLM
     // MFU counts attention non-causal, so at long context it overstates the executed rate.
-    if (r->fit && !r->fp8 && r->seq_len <= kMfuCeilingMaxSeqLen &&
-        r->measured_mfu > a.measured_mfu_max) {
-      a.measured_mfu_max = r->measured_mfu;
-      a.measured_mfu_case = cases[r->case_index].input.id;
+    if (r->fit && !r->fp8 && r->seq_len <= kMfuCeilingMaxSeqLen) {
+      if (r->measured_mfu > a.measured_mfu_max) {
+        a.measured_mfu_max = r->measured_mfu;
+        a.measured_mfu_case = cases[r->case_index].input.id;
+      }
+      if (r->model_parallel && r->measured_mfu > a.measured_mfu_max_model_parallel) {
+        a.measured_mfu_max_model_parallel = r->measured_mfu;
+        a.measured_mfu_case_model_parallel = cases[r->case_index].input.id;
+      }
     }
   }
   a.fit_rows = fit_rows.size();
   a.fitted = t.Known() && fit_rows.size() >= kMinRowsToFit;
-  const Point fit = a.fitted ? Search(fit_rows, cases, t, prior) : prior;
+  const Point fit = a.fitted ? Search(fit_rows, cases, t, prior, prior_weight) : prior;
   Predict(rows, cases, t, fit, &CalibrationRow::predicted);
   for (const auto& g : a.groups) {
     Rows train, held;
@@ -224,7 +239,7 @@ ArchCalibration FitArchitecture(const std::string& arch, const Rows& rows,
         train.push_back(r);
     }
     const bool refit = t.Known() && train.size() >= kMinRowsToFit;
-    const Point p = refit ? Search(train, cases, t, prior) : prior;
+    const Point p = refit ? Search(train, cases, t, prior, prior_weight) : prior;
     Predict(held, cases, t, p, &CalibrationRow::cv_predicted);
   }
   a.in_sample = Stats(rows, &CalibrationRow::Error);
@@ -241,9 +256,12 @@ ArchCalibration FitArchitecture(const std::string& arch, const Rows& rows,
     out.Set(fit);
     *table = out.table();
   }
-  if (a.measured_mfu_max > 0)
-    for (auto& e : table->archs)
-      if (e.Canonical() == arch) e.measured_mfu_max = a.measured_mfu_max;
+  for (auto& e : table->archs) {
+    if (e.Canonical() != arch) continue;
+    if (a.measured_mfu_max > 0) e.measured_mfu_max = a.measured_mfu_max;
+    if (a.measured_mfu_max_model_parallel > 0)
+      e.measured_mfu_max_model_parallel = a.measured_mfu_max_model_parallel;
+  }
   return a;
 }
 
@@ -290,6 +308,7 @@ std::vector<CalibrationRow> MakeRows(const std::vector<PreparedCase>& cases,
     base.fp8 = s.training.precision == workload::Precision::kFp8Mixed;
     base.fit = c.input.quality == "good";
     base.seq_len = s.training.seq_len;
+    base.model_parallel = s.parallelism.ModelParallel();
     try {
       estimate::EstimateResult est;
       est.memory = estimate::EstimateMemory(s);
@@ -335,7 +354,7 @@ LaunchFit FitLaunch(const std::map<std::string, Rows>& by_arch,
         if (r->fit) fit_rows.push_back(r);
       ArchTable a(t, arch);
       if (!a.Known() || fit_rows.size() < kMinRowsToFit) continue;
-      a.Set(Search(fit_rows, cases, a, a.Get()));
+      a.Set(Search(fit_rows, cases, a, a.Get(), 0));
       t = a.table();
       all.insert(all.end(), fit_rows.begin(), fit_rows.end());
     }
@@ -350,7 +369,7 @@ LaunchFit FitLaunch(const std::map<std::string, Rows>& by_arch,
 }  // namespace
 
 Calibration Calibrate(const std::vector<PreparedCase>& cases,
-                      const estimate::EfficiencyTable& priors) {
+                      const estimate::EfficiencyTable& priors, const CalibrateOptions& opt) {
   Calibration c;
   c.table = priors;
   c.rows = MakeRows(cases, priors);
@@ -359,8 +378,26 @@ Calibration Calibrate(const std::vector<PreparedCase>& cases,
     if (r.quantity == Quantity::kThroughput) by_arch[r.category.architecture].push_back(&r);
   c.launch = FitLaunch(by_arch, cases, c.table);
   c.table.global.launch_overhead_s = c.launch.value;
+  // Diagnostic: the held-out objective at other prior weights (each refits every
+  // architecture with its source groups left out in turn).
+  if (opt.scan_prior_weight)
+    for (double w : kPriorWeightScanValues) {
+      estimate::EfficiencyTable t = c.table;
+      std::vector<double> held_out;
+      for (const auto& [arch, rows] : by_arch) {
+        FitArchitecture(arch, rows, cases, w, &t);
+        for (const CalibrationRow* r : rows)
+          if (r->fit)
+            held_out.push_back(std::isfinite(r->CvError()) ? std::fabs(r->CvError())
+                                                           : kFailedError);
+      }
+      c.prior_weight.scanned.emplace_back(
+          w, held_out.empty() ? 0 : Percentile(held_out, 0.5) + Percentile(held_out, 0.9));
+    }
+  // The fit (FitArchitecture leaves its predictions in the rows: after the scan).
   for (const auto& [arch, rows] : by_arch)
-    c.archs.push_back(FitArchitecture(arch, rows, cases, &c.table));
+    c.archs.push_back(FitArchitecture(arch, rows, cases, opt.prior_weight, &c.table));
+  c.prior_weight.value = opt.prior_weight;
   c.overlap = CheckOverlap(c.rows, c.archs, cases, c.table);
   c.table.uncertainty = BuildUncertainty(c.rows);
   return c;

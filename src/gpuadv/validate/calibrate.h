@@ -38,6 +38,7 @@ struct CalibrationRow {
   bool fit = true;
   double measured_mfu = 0;  // tokens/s rows: the measured rate as PaLM MFU (16-bit peak)
   long long seq_len = 0;
+  bool model_parallel = false;  // tensor / pipeline / context / expert parallel layout
   double measured = 0;
   double predicted = 0;     // with the factors fitted on all rows
   double cv_predicted = 0;  // with the factors fitted without the row's source group
@@ -69,6 +70,11 @@ struct ArchCalibration {
   // planner's ceiling of measured territory (plan::RankPlan).
   double measured_mfu_max = 0;
   std::string measured_mfu_case;
+  // The same among its model-parallel rows (tensor / pipeline / context / expert parallel):
+  // the ceiling of model-parallel plans, which pay TP collectives and pipeline bubbles that
+  // a data-parallel small model never does.
+  double measured_mfu_max_model_parallel = 0;
+  std::string measured_mfu_case_model_parallel;
   std::vector<FactorValue> factors;  // the fitted factors (empty when not fitted)
   ErrorStats in_sample;              // over the rows, fitted factors
   ErrorStats leave_one_source_out;   // each group predicted by a fit on the others
@@ -101,10 +107,33 @@ struct LaunchFit {
 inline constexpr double kLaunchOverheadScan[] = {10e-6, 15e-6, 20e-6, 25e-6,
                                                  30e-6, 35e-6, 40e-6, 50e-6};
 
+/// The weight of the prior in each architecture's fit: the objective (median + p90 of
+/// |error|) adds kPriorWeight * sum over factors of ln(value / prior)^2, a log-normal prior
+/// around the sourced values of data/efficiency.yaml. A factor then moves from its physical
+/// prior only as far as the rows consistently ask (moving by a factor of e costs as much as
+/// 50 points of median + p90), so one that few rows constrain (attention efficiency where
+/// most rows run eager attention) does not swing to a bound when a source group is left out.
+/// A fixed modelling choice, not refitted per run (a weight chosen from the held-out errors
+/// would let each held-out group influence its own prediction); `calibrate` reports the
+/// held-out objective at other weights as a diagnostic (PriorWeightScan).
+inline constexpr double kPriorWeight = 0.5;
+struct PriorWeightScan {
+  double value = kPriorWeight;                     // the weight used
+  std::vector<std::pair<double, double>> scanned;  // (weight, held-out median + p90)
+};
+inline constexpr double kPriorWeightScanValues[] = {0, 0.05, 0.1, 0.2, 0.5, 1, 2};
+
+/// What Calibrate does beyond the fit.
+struct CalibrateOptions {
+  double prior_weight = kPriorWeight;
+  bool scan_prior_weight = false;  // fill Calibration::prior_weight.scanned (7 more fits)
+};
+
 struct Calibration {
   std::vector<ArchCalibration> archs;  // architectures with tokens/s rows, by name
   std::vector<CalibrationRow> rows;    // memory and tokens/s rows, in case order
   LaunchFit launch;
+  PriorWeightScan prior_weight;
   OverlapCheck overlap;
   estimate::EfficiencyTable table;  // the priors with the fitted factors and the ranges
 };
@@ -113,7 +142,7 @@ struct Calibration {
 /// (io::PriorEfficiency()). Cases that are skipped, in error or without a comparable
 /// measurement are ignored. Deterministic.
 Calibration Calibrate(const std::vector<PreparedCase>& cases,
-                      const estimate::EfficiencyTable& priors);
+                      const estimate::EfficiencyTable& priors, const CalibrateOptions& opt = {});
 
 /// The ranges (data/calibration.yaml `uncertainty:`) from the rows' cross-validated errors;
 /// rows of `exclude_group` (when non-empty) left out.

@@ -244,16 +244,24 @@ TEST(Planner, PlansThatFitWithMarginRankBeforeTightOnes) {
 // Issue 11: a plan predicted above the highest MFU measured on its architecture is flagged
 // and ranked by the pessimistic end of its range, so the search cannot win on the model's
 // optimism.
-TEST(Planner, PlansAboveMeasuredMfuAreFlaggedAndRankedAtTheCeiling) {
+// 16-GPU plans of MakeScenario with Hopper's MFU ceilings set to `any` (every layout) and
+// `model_parallel` (tensor / pipeline / context / expert parallel layouts).
+PlanReport SearchWithCeilings(double any, double model_parallel, int top_k) {
   estimate::EfficiencyTable eff = io::BuiltinEfficiency();
   for (auto& a : eff.archs)
-    if (a.architecture == "Hopper") a.measured_mfu_max = 0.05;
-  const estimate::Context ctx{&eff, nullptr};
+    if (a.Canonical() == "Hopper") {
+      a.measured_mfu_max = any;
+      a.measured_mfu_max_model_parallel = model_parallel;
+    }
   PlanOptions o;
   o.gpus = 16;
   o.threads = 1;
-  o.top_k = 10;
-  const PlanReport r = Search(MakeScenario(), ctx, o);
+  o.top_k = top_k;
+  return Search(MakeScenario(), estimate::Context{&eff, nullptr}, o);
+}
+
+TEST(Planner, PlansAboveMeasuredMfuAreFlaggedAndRankedAtTheCeiling) {
+  const PlanReport r = SearchWithCeilings(0.05, 0.05, 10);
   ASSERT_FALSE(r.plans.empty());
   int flagged = 0;
   for (const Plan& p : r.plans) {
@@ -268,12 +276,33 @@ TEST(Planner, PlansAboveMeasuredMfuAreFlaggedAndRankedAtTheCeiling) {
   }
   EXPECT_GT(flagged, 0);
   EXPECT_TRUE(CheckPlans(r).empty());
-  // Without a ceiling nothing is flagged and the ranking is the prediction.
-  const PlanReport plain = Search(MakeScenario(), Ctx(), o);
-  for (const Plan& p : plain.plans)
-    if (!p.above_measured_mfu) {
-      EXPECT_EQ(p.ranked_tokens_per_s, p.throughput.tokens_per_s);
-    }
+  // Below the ceilings nothing is flagged and the ranking is the prediction.
+  const PlanReport plain = SearchWithCeilings(1.0, 1.0, 10);
+  ASSERT_FALSE(plain.plans.empty());
+  for (const Plan& p : plain.plans) {
+    EXPECT_FALSE(p.above_measured_mfu);
+    EXPECT_EQ(p.ranked_tokens_per_s, p.throughput.tokens_per_s);
+  }
+}
+
+// A model-parallel plan is held to the highest MFU measured with model parallelism on its
+// architecture (TP collectives and pipeline bubbles a data-parallel small model never pays);
+// a data-parallel plan to the architecture's overall ceiling.
+TEST(Planner, ModelParallelPlansMeetTheModelParallelCeiling) {
+  const PlanReport r = SearchWithCeilings(0.99, 0.05, 200);
+  int model_parallel = 0, data_parallel = 0;
+  for (const Plan& p : r.plans) {
+    const auto& l = p.candidate.layout;
+    const bool mp = l.tp > 1 || l.pp > 1 || l.cp > 1 || l.ep > 1 || l.sequence_parallel;
+    EXPECT_EQ(p.above_measured_mfu, mp) << Label(p.candidate);
+    EXPECT_DOUBLE_EQ(p.measured_mfu_max, mp ? 0.05 : 0.99) << Label(p.candidate);
+    (mp ? model_parallel : data_parallel)++;
+  }
+  EXPECT_GT(model_parallel, 0);
+  EXPECT_GT(data_parallel, 0);
+  // Data-parallel plans are not held back, so they rank first.
+  ASSERT_FALSE(r.plans.empty());
+  EXPECT_FALSE(r.plans.front().above_measured_mfu);
 }
 
 }  // namespace

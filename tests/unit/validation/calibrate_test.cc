@@ -60,7 +60,8 @@ const FactorValue* Factor(const ArchCalibration& a, const std::string& name) {
 
 TEST(Calibrate, RecoversKnownFactorsFromSyntheticCases) {
   const auto cases = Synthetic(WithAmpere(0.62, 0.45, 0.5));
-  const Calibration c = Calibrate(cases, io::PriorEfficiency());
+  // Without the prior term the fit finds the factors that generated the rows.
+  const Calibration c = Calibrate(cases, io::PriorEfficiency(), {.prior_weight = 0});
   ASSERT_EQ(c.archs.size(), 1u);
   const ArchCalibration& a = c.archs[0];
   EXPECT_EQ(a.architecture, "Ampere");
@@ -74,6 +75,25 @@ TEST(Calibrate, RecoversKnownFactorsFromSyntheticCases) {
   EXPECT_LT(a.in_sample.p90_abs, 0.01);
   EXPECT_LT(a.leave_one_source_out.p90_abs, 0.02);
   EXPECT_EQ(a.groups, (std::vector<std::string>{"synthetic-0", "synthetic-1", "synthetic-2"}));
+}
+
+// The prior term holds a factor near its sourced value unless the rows consistently ask:
+// the fitted attention efficiency lies between the prior (0.3) and the truth (0.45), and the
+// factors the rows pin down (GEMM, memory) still come out near the truth.
+TEST(Calibrate, PriorTermPullsFactorsTowardTheirSourcedValues) {
+  const auto cases = Synthetic(WithAmpere(0.62, 0.45, 0.5));
+  const double prior = io::PriorEfficiency().For("Ampere").attn_eta;
+  ASSERT_LT(prior, 0.45);
+  const Calibration free = Calibrate(cases, io::PriorEfficiency(), {.prior_weight = 0});
+  const Calibration held = Calibrate(cases, io::PriorEfficiency(), {.prior_weight = kPriorWeight});
+  ASSERT_EQ(held.archs.size(), 1u);
+  const double attn_free = Factor(free.archs[0], "attn_eta")->value;
+  const double attn_held = Factor(held.archs[0], "attn_eta")->value;
+  EXPECT_LT(attn_held, attn_free);
+  EXPECT_GE(attn_held, prior - 1e-9);
+  EXPECT_NEAR(Factor(held.archs[0], "gemm_eta_max")->value, 0.62, 0.05);
+  EXPECT_EQ(held.prior_weight.value, kPriorWeight);
+  EXPECT_TRUE(held.prior_weight.scanned.empty());  // the scan is the calibrate verb's
 }
 
 TEST(Calibrate, TooFewRowsKeepThePriors) {
