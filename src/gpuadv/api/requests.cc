@@ -3,6 +3,7 @@
 #include "gpuadv/core/enum_table.h"
 #include "gpuadv/core/error.h"
 #include "gpuadv/io/stack_loader.h"
+#include "gpuadv/plan/candidate.h"
 #include "gpuadv/report/fit_report.h"
 #include "gpuadv/report/json_report.h"
 #include "gpuadv/report/plan_report.h"
@@ -35,11 +36,50 @@ estimate::Context ContextOf(const Environment& env) { return {env.efficiency, &e
 
 }  // namespace
 
+namespace {
+
+// A multi-GPU scenario without a layout is estimated at the planner's best layout (issue 18:
+// the same layout `plan --gpus N` puts first, with its micro-batch and checkpointing), so
+// estimate and plan give one answer. False when the planner finds none (the scenario is
+// then estimated as given and says why).
+bool PlanLayout(workload::Scenario& s, const Environment& env, std::string* why) {
+  if (s.parallelism.specified || s.hardware.TotalGpus() <= 1) return false;
+  plan::PlanOptions o;
+  o.gpus = s.hardware.TotalGpus();
+  o.top_k = 1;
+  const plan::PlanReport r = plan::Search(s, ContextOf(env), o);
+  if (r.plans.empty()) {
+    *why = "the planner found no layout that fits on " + std::to_string(o.gpus) +
+           " GPUs: estimated with data parallelism (tp 1, pp 1), which does not fit either";
+    return false;
+  }
+  plan::Apply(r.plans.front().candidate, &s);
+  io::RestackDefault(s);
+  return true;
+}
+
+// The scenario as estimate and fit judge it: built, and laid out by the planner when it has
+// several GPUs and no layout.
+struct Resolved {
+  workload::Scenario s;
+  bool planned = false;
+  std::string no_plan;  // why the planner's layout could not be used
+};
+Resolved Resolve(const ScenarioRequest& req, const Environment& env) {
+  Resolved r{BuildScenario(req, env), false, {}};
+  r.planned = PlanLayout(r.s, env, &r.no_plan);
+  return r;
+}
+
+}  // namespace
+
 estimate::EstimateResult Estimate(const ScenarioRequest& req, const Environment& env,
                                   const EstimateOptions& opt) {
-  const workload::Scenario s = BuildScenario(req, env);
+  const auto [s, planned, no_plan] = Resolve(req, env);
   Explanation explain;
   estimate::EstimateResult r = estimate::Estimate(s, ContextOf(env), &explain);
+  if (planned) r.layout_source = "planner";
+  if (!no_plan.empty()) r.warnings.push_back(no_plan);
   if (!opt.explain) r.basis.clear();  // warnings always; the basis only when asked
   return r;
 }
@@ -90,7 +130,7 @@ nlohmann::json RecommendJson(const ScenarioRequest& req, const Environment& env,
 }
 
 advise::FitResult Fit(const ScenarioRequest& req, const Environment& env, const FitOptions& opt) {
-  const workload::Scenario s = BuildScenario(req, env);
+  const workload::Scenario s = Resolve(req, env).s;
   advise::FitOptions fo;
   fo.allow_shorter_seq = opt.allow_shorter_seq;
   return advise::MakeItFit(s, ContextOf(env), fo);

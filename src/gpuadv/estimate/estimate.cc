@@ -58,6 +58,10 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   r.gpu_name = gpu.name;
   r.gpu_memory_bytes = gpu.CapacityBytes();
   r.gpus = s.hardware.TotalGpus();
+  r.parallelism = s.parallelism;
+  r.micro_batch = s.training.micro_batch;
+  r.checkpointing = s.training.activation_checkpointing;
+  r.layout_source = s.parallelism.specified ? "scenario" : "default";
   SetFramework(s, r);
   if (explain) workload::DescribeScenario(s, *explain);
 

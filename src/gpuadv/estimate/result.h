@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gpuadv/core/enum_table.h"
+#include "gpuadv/workload/scenario.h"
 
 namespace gpuadv::estimate {
 
@@ -111,6 +112,12 @@ struct EstimateResult {
   std::string framework;
   bool framework_defaulted = false;
   std::string framework_reason;
+  // The layout the estimate used (issue 18: shown in every output): the scenario's, the
+  // single-GPU default, or the planner's best for a multi-GPU scenario that gave none.
+  workload::Parallelism parallelism;
+  long long micro_batch = 1;
+  workload::Checkpointing checkpointing = workload::Checkpointing::kNone;
+  std::string layout_source = "scenario";  // "scenario" | "default" | "planner"
   // What the throughput estimate is not validated for ("architecture Xe-HPG (Alchemist)",
   // "this category"), from the calibration's category table; empty = validated (C18).
   std::string unvalidated;

@@ -360,8 +360,12 @@ void ValidateScenario(const Scenario& s) {
     throw InputError("parallelism.shard_group", std::to_string(p.shard_group),
                      "0 or a divisor of the data-parallel size " + std::to_string(s.DataParallel()),
                      "does not divide");
+  // Judged against the layout the scenario gives; without one (several GPUs) the planner
+  // chooses a layout whose data-parallel size splits the batch (issue 18), so tp = pp = 1,
+  // which nobody chose, is not held against it.
   const long long per_step = s.training.micro_batch * s.DataParallel();
-  if (s.training.global_batch > 0 && s.training.global_batch % per_step != 0 &&
+  const bool layout_given = p.specified || gpus <= 1;
+  if (layout_given && s.training.global_batch > 0 && s.training.global_batch % per_step != 0 &&
       s.training.global_batch < per_step)
     throw InputError("training.global_batch", std::to_string(s.training.global_batch),
                      "at least micro_batch x data-parallel size = " + std::to_string(per_step),

@@ -1,5 +1,6 @@
 #include "gpuadv/report/json_report.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace gpuadv::report {
@@ -27,7 +28,22 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
   j["resolved"] = {
       {"framework", r.framework},
       {"framework_source", r.framework_defaulted ? "default" : "scenario"},
-      {"framework_reason", r.framework_defaulted ? json(r.framework_reason) : json(nullptr)}};
+      {"framework_reason", r.framework_defaulted ? json(r.framework_reason) : json(nullptr)},
+      {"layout_source", r.layout_source},
+      {"parallelism",
+       {{"tp", r.parallelism.tp},
+        {"pp", r.parallelism.pp},
+        {"vpp", r.parallelism.vpp},
+        {"cp", r.parallelism.cp},
+        {"ep", r.parallelism.ep},
+        {"dp", r.gpus / std::max(1, r.parallelism.tp * r.parallelism.pp * r.parallelism.cp)},
+        {"zero", r.parallelism.zero},
+        {"shard_group", r.parallelism.shard_group},
+        {"sequence_parallel", r.parallelism.sequence_parallel},
+        {"offload", std::string(EnumName(workload::kOffloads, r.parallelism.offload))}}},
+      {"micro_batch", r.micro_batch},
+      {"activation_checkpointing",
+       std::string(EnumName(workload::kCheckpointings, r.checkpointing))}};
   j["memory"] = {{"peak_allocated_bytes", Int(m.peak_allocated_bytes)},
                  {"peak_reserved_bytes", Int(m.peak_reserved_bytes)},
                  {"per_gpu_bytes", Int(m.per_gpu_bytes)},

@@ -65,6 +65,21 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
                        r.framework_defaulted ? " (default for " + r.framework_reason +
                                                    "; set training.framework to change)"
                                              : "");
+  if (r.gpus > 1) {
+    const auto& p = r.parallelism;
+    const int dp = r.gpus / std::max(1, p.tp * p.pp * p.cp);
+    std::string l = fmt::format("tp{} pp{}", p.tp, p.pp);
+    if (p.vpp > 1) l += fmt::format(" vpp{}", p.vpp);
+    if (p.cp > 1) l += fmt::format(" cp{}", p.cp);
+    if (p.ep > 1) l += fmt::format(" ep{}", p.ep);
+    l += fmt::format(" dp{} zero{}{}, micro-batch {}, checkpointing {}", dp, p.zero,
+                     p.sequence_parallel ? " sp" : "", r.micro_batch,
+                     EnumName(workload::kCheckpointings, r.checkpointing));
+    out += fmt::format("layout: {}{}\n", l,
+                       r.layout_source == "planner"
+                           ? " (the planner's best for this GPU count; set parallelism to change)"
+                           : "");
+  }
 
   const double cap = m.capacity_bytes > 0 ? m.capacity_bytes : 1;
   auto share = [&](double b) { return Percent(b / cap, 1); };
