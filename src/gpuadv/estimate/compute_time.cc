@@ -92,6 +92,26 @@ Fp8CastBytes Fp8Casts(const workload::StackTraits& stack, const Layout& lay, dou
           per_elem * out_elems};
 }
 
+// Adds the lm_head + loss to the bounding stage. Usually they sit on the last stage on top
+// of its layers. With the embedding and loss counted as pipeline layers the last stage
+// holds one transformer layer fewer: it bounds the step only when the head outweighs a
+// layer (else a middle stage with all its layers does).
+void AddHeadStage(const Layout& lay, const MicroBatchTime& head, MicroBatchTime* t) {
+  if (lay.embedding_loss_stages) {
+    const double layer = t->Forward() / lay.layers_stage + t->Backward() / lay.layers_stage;
+    if (head.Forward() + head.Backward() <= layer) return;
+    const double keep = (lay.layers_stage - 1) / lay.layers_stage;
+    t->compute_fwd *= keep;
+    t->compute_bwd *= keep;
+    t->memory_fwd *= keep;
+    t->memory_bwd *= keep;
+  }
+  t->compute_fwd += head.compute_fwd;
+  t->compute_bwd += head.compute_bwd;
+  t->memory_fwd += head.memory_fwd;
+  t->memory_bwd += head.memory_bwd;
+}
+
 }  // namespace
 
 Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Explanation* explain) {
@@ -286,13 +306,15 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
     const double v = m.vocab / tp;
     const double head = GemmTime(T, h, v, r.tensor_peak, r.act_bytes, r);
     const bool head_trains = tr >= L && !g.adapters;
-    t.compute_fwd += head;
-    t.compute_bwd += head * ((bp > 0 ? 1.0 : 0.0) + (head_trains ? 1.0 : 0.0));
     const double per_logit =
         s.training.loss == workload::Loss::kChunked ? kLogitBytesChunked : kLogitBytesStandard;
     const double loss = mem_time(T * v * per_logit);
-    t.memory_fwd += loss * kLogitForwardShare;
-    t.memory_bwd += loss * (1 - kLogitForwardShare);
+    MicroBatchTime hd;
+    hd.compute_fwd = head;
+    hd.compute_bwd = head * ((bp > 0 ? 1.0 : 0.0) + (head_trains ? 1.0 : 0.0));
+    hd.memory_fwd = loss * kLogitForwardShare;
+    hd.memory_bwd = loss * (1 - kLogitForwardShare);
+    AddHeadStage(lay, hd, &t);
   }
 
   // Host launch time: the GPU cannot run ahead of the Python/C++ dispatcher.

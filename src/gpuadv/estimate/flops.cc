@@ -24,7 +24,8 @@ Layout MakeLayout(const workload::Scenario& s) {
   l.b = static_cast<double>(std::max<long long>(1, s.training.micro_batch));
   l.s = static_cast<double>(std::max<long long>(1, s.training.seq_len));
   l.tokens_mb = l.b * l.s / l.cp;
-  l.layers_stage = std::max(1.0, static_cast<double>(s.model.layers) / l.pp);
+  l.layers_stage = std::max(1.0, p.HeaviestStageLayers(s.model.layers));
+  l.embedding_loss_stages = p.pipeline_embedding_loss && l.pp > 1;
   l.sequence_parallel = p.sequence_parallel && l.tp > 1;
   return l;
 }

@@ -94,8 +94,11 @@ StageResult EvaluateStage(const Setup& st, const Stage& stage) {
 }
 
 // Pipeline stages to evaluate: the first holds the most in-flight micro-batches, the last
-// the logits (Korthikanti section 4.2.3; Narayanan et al. 2021 section 2.2).
-int MakeStages(const Setup& st, Stage (&stages)[2]) {
+// the logits (Korthikanti section 4.2.3; Narayanan et al. 2021 section 2.2). With the
+// embedding and loss counted as pipeline layers both hold one layer fewer, and the second
+// stage (all its layers, one micro-batch fewer in flight) is evaluated too.
+constexpr int kMaxStages = 3;
+int MakeStages(const Setup& st, Stage (&stages)[kMaxStages]) {
   if (!st.shape.known) {
     stages[0] = {true, true, 1, 0, 1};
     return 1;
@@ -105,12 +108,21 @@ int MakeStages(const Setup& st, Stage (&stages)[2]) {
     stages[0] = {true, true, L, 0, 1};
     return 1;
   }
-  const double per = L / st.pp, p = st.pp, v = st.vpp;
-  double in_flight = std::min(p, st.m);           // 1F1B: min(p, m) micro-batches on stage 1
-  if (v > 1) in_flight *= 1 + (p - 1) / (p * v);  // interleaved schedule
-  stages[0] = {true, false, per, L - per, in_flight};
-  stages[1] = {false, true, per, 0, 1};
-  return 2;
+  const double p = st.pp, v = st.vpp;
+  // The heaviest stage's layers (workload::Parallelism::HeaviestStageLayers).
+  const double per = std::ceil((L + (st.embedding_loss_stages ? 2 : 0)) / p);
+  const double interleave = v > 1 ? 1 + (p - 1) / (p * v) : 1.0;  // interleaved schedule
+  const double in_flight = std::min(p, st.m) * interleave;  // 1F1B: min(p, m) on stage 1
+  if (!st.embedding_loss_stages) {
+    stages[0] = {true, false, per, L - per, in_flight};
+    stages[1] = {false, true, per, 0, 1};
+    return 2;
+  }
+  stages[0] = {true, false, per - 1, L - (per - 1), in_flight};
+  stages[1] = {false, true, per - 1, 0, 1};
+  stages[2] = {false, false, per, std::max(0.0, L - (2 * per - 1)),
+               std::min(p - 1, st.m) * interleave};
+  return 3;
 }
 
 double RuntimeBytes(const workload::Scenario& s, const Setup& st) {
@@ -243,11 +255,11 @@ void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,
 
 MemoryResult EstimateMemory(const workload::Scenario& s, Explanation* explain) {
   const Setup st = mem::MakeSetup(s, explain);
-  Stage stages[2];
+  Stage stages[kMaxStages];
   const int n = MakeStages(st, stages);
   StageResult best = EvaluateStage(st, stages[0]);
-  if (n > 1) {
-    StageResult other = EvaluateStage(st, stages[1]);
+  for (int i = 1; i < n; ++i) {
+    StageResult other = EvaluateStage(st, stages[i]);
     if (other.peak.Total() > best.peak.Total()) best = other;
   }
 
@@ -302,7 +314,7 @@ MemoryResult EstimateMemory(const workload::Scenario& s, Explanation* explain) {
 
 double MemoryLowerBoundBytes(const workload::Scenario& s) {
   const Setup st = mem::MakeSetup(s, nullptr);
-  Stage stages[2];
+  Stage stages[kMaxStages];
   const int n = MakeStages(st, stages);
   double states = 0;
   for (int i = 0; i < n; ++i) {

@@ -351,6 +351,7 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
   st.tp = std::max(1, par.tp);
   st.pp = std::max(1, par.pp);
   st.vpp = std::max(1, par.vpp);
+  st.embedding_loss_stages = par.pipeline_embedding_loss && st.pp > 1;
   st.cp = std::max(1, par.cp);
   st.ep = std::max(1, par.ep);
   st.dp = s.DataParallel();

@@ -126,6 +126,7 @@ struct Setup {
   bool paged = false;  // optimizer state in CUDA unified memory
   // Parallel layout
   int tp = 1, pp = 1, vpp = 1, cp = 1, ep = 1, dp = 1, shard = 1, zero = 0;
+  bool embedding_loss_stages = false;  // embedding and loss counted as pipeline layers
   int gpus = 1, gpus_per_node = 1;
   bool sp = false;
   workload::Offload offload = workload::Offload::kNone;

@@ -29,7 +29,9 @@ struct Layout {
   double b = 1;                 // sequences per micro-batch
   double s = 1;                 // sequence length (tokens)
   double tokens_mb = 1;         // b*s/cp: tokens one GPU holds per micro-batch
-  double layers_stage = 1;      // L/pp (average; the last stage also holds the lm_head)
+  double layers_stage = 1;      // layers of the heaviest stage (Parallelism::HeaviestStageLayers)
+  // The last stage holds one layer fewer and the lm_head + loss (pipeline_embedding_loss).
+  bool embedding_loss_stages = false;
   bool sequence_parallel = false;
 };
 

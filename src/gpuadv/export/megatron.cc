@@ -61,14 +61,30 @@ void Parallel(const workload::Scenario& s, Args* a) {
   const auto n = [](long long v) { return std::to_string(v); };
   a->emplace_back("--tensor-model-parallel-size", n(p.tp));
   a->emplace_back("--pipeline-model-parallel-size", n(p.pp));
+  // The embedding and the loss as pipeline layers: stages of (layers + 2) / pp.
+  const bool el = p.pipeline_embedding_loss && p.pp > 1;
+  if (el) {
+    a->emplace_back("--account-for-embedding-in-pipeline-split", "");
+    a->emplace_back("--account-for-loss-in-pipeline-split", "");
+  } else if (p.pp > 2 && s.model.layers % p.pp != 0) {
+    // Uneven stages: the middle ones hold ceil(layers / pp) (the heaviest stage the estimate
+    // times, workload::Parallelism::HeaviestStageLayers), the first and last the rest.
+    const int L = s.model.layers, mid = (L + p.pp - 1) / p.pp, rest = L - mid * (p.pp - 2);
+    if (rest >= 2 && rest <= 2 * mid) {
+      a->emplace_back("--decoder-first-pipeline-num-layers", n((rest + 1) / 2));
+      a->emplace_back("--decoder-last-pipeline-num-layers", n(rest / 2));
+    }
+  }
   if (p.vpp > 1)
-    a->emplace_back("--num-layers-per-virtual-pipeline-stage", n(s.model.layers / (p.pp * p.vpp)));
+    a->emplace_back("--num-layers-per-virtual-pipeline-stage",
+                    n((s.model.layers + (el ? 2 : 0)) / (p.pp * p.vpp)));
   if (p.cp > 1) a->emplace_back("--context-parallel-size", n(p.cp));
   if (p.ep > 1) a->emplace_back("--expert-model-parallel-size", n(p.ep));
   if (p.sequence_parallel && p.tp > 1) {
     a->emplace_back("--sequence-parallel", "");
-    // The estimator overlaps TP collectives with GEMMs under sequence parallel.
-    a->emplace_back("--tp-comm-overlap", "");
+    // The estimator overlaps TP collectives with GEMMs under sequence parallel where
+    // Transformer Engine's userbuffers have NVLink multicast (estimate/communication.cc).
+    if (s.hardware.gpu.HopperClassDatacenter()) a->emplace_back("--tp-comm-overlap", "");
   }
   switch (p.zero) {
     case 0:

@@ -174,7 +174,9 @@ void ParseParallelism(Fields f, workload::Parallelism& p) {
   if (auto v = f.Integer("shard_group", 0, kMaxGpus)) p.shard_group = static_cast<int>(*v);
   if (auto v = f.Enum("offload", workload::kOffloads)) p.offload = *v;
   if (auto v = f.Bool("sequence_parallel")) p.sequence_parallel = *v;
-  f.Finish({"tp", "pp", "vpp", "cp", "ep", "zero", "shard_group", "offload", "sequence_parallel"});
+  if (auto v = f.Bool("pipeline_embedding_loss")) p.pipeline_embedding_loss = *v;
+  f.Finish({"tp", "pp", "vpp", "cp", "ep", "zero", "shard_group", "offload", "sequence_parallel",
+            "pipeline_embedding_loss"});
 }
 
 void ParseSystem(Fields f, workload::System& s) {
@@ -339,10 +341,17 @@ void ValidateScenario(const Scenario& s) {
       throw InputError("parallelism.pp", std::to_string(p.pp),
                        "at most the model's " + std::to_string(m.layers) + " layers",
                        "too many stages");
-    if (p.vpp > 1 && m.layers % (p.pp * p.vpp) != 0)
+    const int split = m.layers + (p.pipeline_embedding_loss ? 2 : 0);
+    if (p.vpp > 1 && split % (p.pp * p.vpp) != 0)
       throw InputError("parallelism.vpp", std::to_string(p.vpp),
-                       "pp x vpp dividing the " + std::to_string(m.layers) + " layers",
+                       "pp x vpp dividing the " + std::to_string(m.layers) +
+                           " layers (or layers + 2 with parallelism.pipeline_embedding_loss: "
+                           "true, the embedding and loss counted as pipeline layers)",
                        "does not divide the layers");
+    if (p.pipeline_embedding_loss && p.pp > 1 && split / p.pp < 2)
+      throw InputError("parallelism.pipeline_embedding_loss", "true",
+                       "stages of at least 2 pipeline layers (layers + 2 >= 2 x pp)",
+                       "leaves a stage without transformer layers");
   }
   if (p.ep > 1) {
     if (!m.IsMoe())

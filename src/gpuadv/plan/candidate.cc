@@ -14,6 +14,7 @@ void Apply(const Candidate& c, workload::Scenario* s) {
   p.shard_group = l.shard_group;
   p.offload = l.offload;
   p.sequence_parallel = l.sequence_parallel;
+  p.pipeline_embedding_loss = l.pipeline_embedding_loss;
   p.specified = true;
   s->training.micro_batch = c.micro_batch;
   s->training.activation_checkpointing = c.checkpointing;
@@ -23,6 +24,7 @@ std::string Label(const Candidate& c) {
   const Layout& l = c.layout;
   std::string out = "tp" + std::to_string(l.tp) + " pp" + std::to_string(l.pp);
   if (l.vpp > 1) out += " vpp" + std::to_string(l.vpp);
+  if (l.pipeline_embedding_loss) out += "+el";
   if (l.cp > 1) out += " cp" + std::to_string(l.cp);
   if (l.ep > 1) out += " ep" + std::to_string(l.ep);
   out += " dp" + std::to_string(l.dp) + " zero" + std::to_string(l.zero);

@@ -21,6 +21,7 @@ struct Layout {
   int zero = 0;         // 0..3 (FSDP FULL_SHARD = 3, SHARD_GRAD_OP = 2)
   int shard_group = 0;  // 0 = whole data-parallel group; else HSDP group size
   bool sequence_parallel = false;
+  bool pipeline_embedding_loss = false;  // embedding and loss counted as pipeline layers
   workload::Offload offload = workload::Offload::kNone;
 };
 

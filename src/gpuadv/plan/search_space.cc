@@ -41,6 +41,13 @@ std::vector<int> PipelineOptions(const workload::Scenario& s, const SpaceOptions
   if (!opt.allow_pp || !s.model.has_shape()) return {1};
   std::vector<int> out;
   for (long long p : Divisors(s.model.layers)) out.push_back(static_cast<int>(p));
+  // With the embedding and loss as pipeline layers, divisors of layers + 2 too (stages of
+  // at least two pipeline layers).
+  if (opt.allow_embedding_loss_split)
+    for (long long p : Divisors(s.model.layers + 2LL))
+      if ((s.model.layers + 2LL) / p >= 2) out.push_back(static_cast<int>(p));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -63,12 +70,24 @@ std::vector<int> ExpertOptions(const workload::Scenario& s, const SpaceOptions& 
   return out;
 }
 
-// Interleaved stages per pipeline rank: divisors of the layers per stage, up to max_vpp.
-std::vector<int> InterleaveOptions(const workload::Scenario& s, const SpaceOptions& opt, int pp) {
-  if (pp <= 1 || !opt.allow_vpp) return {1};
-  std::vector<int> out;
-  for (long long v : Divisors(s.model.layers / pp))
-    if (v <= opt.max_vpp) out.push_back(static_cast<int>(v));
+// Interleaved stages per pipeline rank, up to max_vpp: divisors of the layers per stage;
+// where pp does not divide the layers, those of (layers + 2) / pp with the embedding and
+// loss counted as pipeline layers (Megatron --account-for-embedding/loss-in-pipeline-split).
+struct Interleave {
+  int vpp = 1;
+  bool embedding_loss = false;
+};
+std::vector<Interleave> InterleaveOptions(const workload::Scenario& s, const SpaceOptions& opt,
+                                          int pp) {
+  if (pp <= 1) return {{1, false}};
+  const int layers = s.model.layers;
+  const bool even = layers % pp == 0;
+  const bool with_el = !even && opt.allow_embedding_loss_split && (layers + 2) % pp == 0 &&
+                       (layers + 2) / pp >= 2;
+  std::vector<Interleave> out;
+  if (!opt.allow_vpp || (!even && !with_el)) return {{1, with_el}};
+  for (long long v : Divisors((layers + (with_el ? 2 : 0)) / pp))
+    if (v <= opt.max_vpp) out.push_back({static_cast<int>(v), with_el});
   return out;
 }
 
@@ -177,13 +196,14 @@ SearchSpace MakeSearchSpace(const workload::Scenario& s, int gpus, const SpaceOp
           continue;
         }
         for (int ep : ExpertOptions(space.base, opt, dp)) {
-          for (int vpp : InterleaveOptions(space.base, opt, pp)) {
+          for (const Interleave iv : InterleaveOptions(space.base, opt, pp)) {
             for (int sp = 0; sp <= (tp > 1 && opt.allow_sp ? 1 : 0); ++sp) {
               for (Offload off : opt.offloads) {
                 Layout l;
                 l.tp = tp;
                 l.pp = pp;
-                l.vpp = vpp;
+                l.vpp = iv.vpp;
+                l.pipeline_embedding_loss = iv.embedding_loss;
                 l.cp = cp;
                 l.ep = ep;
                 l.dp = dp;

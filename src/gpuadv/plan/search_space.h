@@ -21,6 +21,9 @@ struct SpaceOptions {
   int max_tp = 0;  // 0 = the GPUs of one node (tensor parallel stays in the NVLink domain)
   bool allow_pp = true;
   bool allow_vpp = true;
+  // Where pp does not divide the layers: count the embedding and loss as pipeline layers
+  // when pp divides layers + 2 (Megatron-Core; other engines split unevenly on their own).
+  bool allow_embedding_loss_split = true;
   bool allow_cp = true;          // only for sequences of at least kLongSequence tokens
   bool allow_ep = true;          // only for MoE models
   bool allow_sp = true;          // sequence parallel (with tp > 1)

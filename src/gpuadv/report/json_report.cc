@@ -40,6 +40,7 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
         {"zero", r.parallelism.zero},
         {"shard_group", r.parallelism.shard_group},
         {"sequence_parallel", r.parallelism.sequence_parallel},
+        {"pipeline_embedding_loss", r.parallelism.pipeline_embedding_loss},
         {"offload", std::string(EnumName(workload::kOffloads, r.parallelism.offload))}}},
       {"micro_batch", r.micro_batch},
       {"activation_checkpointing",

@@ -26,6 +26,7 @@ std::string Layout(const plan::Candidate& c) {
   const plan::Layout& l = c.layout;
   std::string out = fmt::format("{}x{}", l.tp, l.pp);
   if (l.vpp > 1) out += fmt::format("(v{})", l.vpp);
+  if (l.pipeline_embedding_loss) out += "+el";
   if (l.cp > 1) out += fmt::format(" cp{}", l.cp);
   if (l.ep > 1) out += fmt::format(" ep{}", l.ep);
   return out;
@@ -64,6 +65,7 @@ json PlanJson(const plan::PlanReport& r) {
         {"zero", l.zero},
         {"shard_group", l.shard_group},
         {"sequence_parallel", l.sequence_parallel},
+        {"pipeline_embedding_loss", l.pipeline_embedding_loss},
         {"offload", std::string(EnumName(workload::kOffloads, l.offload))},
         {"micro_batch", c.micro_batch},
         {"gradient_accumulation", c.gradient_accumulation},

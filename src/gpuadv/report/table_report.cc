@@ -70,6 +70,7 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
     const int dp = r.gpus / std::max(1, p.tp * p.pp * p.cp);
     std::string l = fmt::format("tp{} pp{}", p.tp, p.pp);
     if (p.vpp > 1) l += fmt::format(" vpp{}", p.vpp);
+    if (p.pipeline_embedding_loss && p.pp > 1) l += " (embedding and loss as pipeline layers)";
     if (p.cp > 1) l += fmt::format(" cp{}", p.cp);
     if (p.ep > 1) l += fmt::format(" ep{}", p.ep);
     l += fmt::format(" dp{} zero{}{}, micro-batch {}, checkpointing {}", dp, p.zero,

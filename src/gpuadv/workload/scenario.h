@@ -93,10 +93,24 @@ struct Parallelism {
   int shard_group = 0;  // 0 = whole DP group; else HSDP group size
   Offload offload = Offload::kNone;
   bool sequence_parallel = false;
+  // The embedding and the loss each count as one pipeline layer (Megatron
+  // --account-for-embedding-in-pipeline-split --account-for-loss-in-pipeline-split): the
+  // first and last stages hold one transformer layer fewer, and pp x vpp need only divide
+  // layers + 2 (Llama 3.1 405B: 126 + 2 = 128 = pp 16 x vpp 8).
+  bool pipeline_embedding_loss = false;
   bool specified = false;  // the scenario had a parallelism section (else plan/recommend choose)
 
   /// Any tensor / pipeline / context / expert parallelism or sequence parallelism.
   bool ModelParallel() const { return tp > 1 || pp > 1 || cp > 1 || ep > 1 || sequence_parallel; }
+  /// Transformer layers on the heaviest pipeline stage of a model of `layers` layers (the
+  /// stage that bounds the step): layers / pp when it divides, else rounded up; with the
+  /// embedding and loss counted, the middle stages' (layers + 2) / pp.
+  double HeaviestStageLayers(int layers) const {
+    const int p = pp > 1 ? pp : 1;
+    if (p == 1) return layers;
+    const int total = layers + (pipeline_embedding_loss ? 2 : 0);
+    return static_cast<double>((total + p - 1) / p);
+  }
 };
 
 struct System {

@@ -96,6 +96,10 @@ const Keys kMegatronFlags = {
     "--tensor-model-parallel-size",
     "--pipeline-model-parallel-size",
     "--num-layers-per-virtual-pipeline-stage",
+    "--decoder-first-pipeline-num-layers",
+    "--decoder-last-pipeline-num-layers",
+    "--account-for-embedding-in-pipeline-split",
+    "--account-for-loss-in-pipeline-split",
     "--context-parallel-size",
     "--use-distributed-optimizer",
     "--overlap-grad-reduce",
@@ -295,6 +299,28 @@ TEST(Export, MegatronArgumentsCarryThePlan) {
   EXPECT_NE(t.find("--global-batch-size 256\n"), std::string::npos);
   EXPECT_NE(t.find("--seq-length 2048\n"), std::string::npos);
   EXPECT_NE(t.find("--num-query-groups 8\n"), std::string::npos);
+}
+
+// Issue 18 item 3: uneven pipelines reach Megatron as its own flags. 16 layers on pp 6:
+// middle stages of ceil(16 / 6) = 3, first and last 2 each (the estimate times the 3-layer
+// stages); 14 layers + embedding + loss = 16 pipeline layers on pp 4 x vpp 2: 2 per chunk.
+TEST(Export, MegatronUnevenPipelines) {
+  const auto uneven = MakeScenario({{"hardware.nodes", "6"},
+                                    {"parallelism", "{tp: 8, pp: 6, zero: 1}"},
+                                    {"model.layers", "16"}});
+  const std::string t = Export(Engine::kMegatron, uneven).text;
+  EXPECT_NE(t.find("--decoder-first-pipeline-num-layers 2\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("--decoder-last-pipeline-num-layers 2\n"), std::string::npos) << t;
+  ExpectAllAccepted(Export(Engine::kMegatron, uneven), kMegatronFlags);
+  const auto el = MakeScenario(
+      {{"hardware.nodes", "4"},
+       {"model.layers", "14"},
+       {"parallelism", "{tp: 8, pp: 4, vpp: 2, zero: 1, pipeline_embedding_loss: true}"}});
+  const std::string e = Export(Engine::kMegatron, el).text;
+  EXPECT_NE(e.find("--account-for-embedding-in-pipeline-split\n"), std::string::npos) << e;
+  EXPECT_NE(e.find("--account-for-loss-in-pipeline-split\n"), std::string::npos) << e;
+  EXPECT_NE(e.find("--num-layers-per-virtual-pipeline-stage 2\n"), std::string::npos) << e;
+  ExpectAllAccepted(Export(Engine::kMegatron, el), kMegatronFlags);
 }
 
 TEST(Export, TorchrunFlagsAreDocumented) {

@@ -70,5 +70,39 @@ TEST(LayoutResolution, OneGpuKeepsTheDefaultLayout) {
   EXPECT_EQ(est.gpus, 1);
 }
 
+// Issue 18: the 405B job plans with its published kind of layout (interleaved pipeline with
+// the embedding and loss as pipeline layers, 126 + 2 = 128), fits with margin and lands in
+// measured territory (Meta reported 38-43% MFU in bf16).
+TEST(LayoutResolution, Llama405bOn16kH100PlansWithMarginInMeasuredTerritory) {
+  PlanRequestOptions po;
+  po.top = 3;
+  const plan::PlanReport r = Plan(Body(), Env(), po, "--");
+  ASSERT_FALSE(r.plans.empty());
+  const plan::Plan& best = r.plans.front();
+  EXPECT_EQ(best.memory.fit, estimate::Fit::kFits) << plan::Label(best.candidate);
+  EXPECT_GE(best.throughput.mfu, 0.30) << plan::Label(best.candidate);
+  EXPECT_LE(best.throughput.mfu, 0.50) << plan::Label(best.candidate);
+  EXPECT_GT(best.candidate.layout.pp, 1);
+}
+
+TEST(LayoutResolution, UnevenInterleavingNeedsTheEmbeddingLossSplit) {
+  const std::string layout = R"(, "parallelism": {"tp": 8, "pp": 16, "vpp": 8, "zero": 1)";
+  try {
+    BuildScenario(Body(layout + "}"), Env());
+    FAIL() << "pp 16 x vpp 8 does not divide 126 layers";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "parallelism.vpp");
+    EXPECT_NE(std::string(e.what()).find("pipeline_embedding_loss"), std::string::npos);
+  }
+  const auto even =
+      Estimate(Body(R"(, "parallelism": {"tp": 8, "pp": 2, "vpp": 3, "zero": 1})"), Env(), {});
+  const auto el = Estimate(Body(layout + R"(, "pipeline_embedding_loss": true})"), Env(), {});
+  EXPECT_TRUE(el.parallelism.pipeline_embedding_loss);
+  EXPECT_GT(el.throughput.tokens_per_s, 0);
+  EXPECT_GT(even.throughput.tokens_per_s, 0);
+  // 128 pipeline layers on 16 stages: the middle stages hold 8 transformer layers.
+  EXPECT_GT(el.memory.per_gpu_bytes, 0);
+}
+
 }  // namespace
 }  // namespace gpuadv::api
