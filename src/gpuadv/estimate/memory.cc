@@ -112,7 +112,7 @@ int MakeStages(const Setup& st, Stage (&stages)[kMaxStages]) {
   // The heaviest stage's layers (workload::Parallelism::HeaviestStageLayers).
   const double per = std::ceil((L + (st.embedding_loss_stages ? 2 : 0)) / p);
   const double interleave = v > 1 ? 1 + (p - 1) / (p * v) : 1.0;  // interleaved schedule
-  const double in_flight = std::min(p, st.m) * interleave;  // 1F1B: min(p, m) on stage 1
+  const double in_flight = std::min(p, st.m) * interleave;        // 1F1B: min(p, m) on stage 1
   if (!st.embedding_loss_stages) {
     stages[0] = {true, false, per, L - per, in_flight};
     stages[1] = {false, true, per, 0, 1};

@@ -82,8 +82,8 @@ std::vector<Interleave> InterleaveOptions(const workload::Scenario& s, const Spa
   if (pp <= 1) return {{1, false}};
   const int layers = s.model.layers;
   const bool even = layers % pp == 0;
-  const bool with_el = !even && opt.allow_embedding_loss_split && (layers + 2) % pp == 0 &&
-                       (layers + 2) / pp >= 2;
+  const bool with_el =
+      !even && opt.allow_embedding_loss_split && (layers + 2) % pp == 0 && (layers + 2) / pp >= 2;
   std::vector<Interleave> out;
   if (!opt.allow_vpp || (!even && !with_el)) return {{1, with_el}};
   for (long long v : Divisors((layers + (with_el ? 2 : 0)) / pp))
