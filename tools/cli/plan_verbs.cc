@@ -61,16 +61,10 @@ int RunExport(const GlobalOptions& g, const ScenarioInput& in, const ExportCliOp
   workload::Scenario planned = s;
   std::string plan_label = "as given in the scenario";
   if (opt.gpus || !s.parallelism.specified) {
-    plan::PlanOptions o;
-    o.gpus = opt.gpus.value_or(s.hardware.TotalGpus());
-    o.top_k = 1;
-    o.space = launch::SpaceFor(engine, s);
+    const int gpus = opt.gpus.value_or(s.hardware.TotalGpus());
     const estimate::Context ctx{&io::BuiltinEfficiency(), &cat};
-    const plan::PlanReport r = plan::Search(s, ctx, o);
-    if (r.plans.empty())
-      throw std::runtime_error("no plan that " + opt.engine + " can launch fits " +
-                               std::to_string(o.gpus) + " x " + s.hardware.gpu.id);
-    planned = plan::PlannedScenario(s, o.gpus, r.plans.front(), r.global_batch);
+    const plan::PlanReport r = launch::PlanFor(engine, s, gpus, ctx);
+    planned = plan::PlannedScenario(s, gpus, r.plans.front(), r.global_batch);
     plan_label = plan::Label(r.plans.front().candidate);
   }
   const launch::LaunchConfig c = launch::Export(engine, planned);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gpuadv/core/enum_table.h"
+#include "gpuadv/plan/planner.h"
 #include "gpuadv/plan/search_space.h"
 #include "gpuadv/workload/scenario.h"
 
@@ -33,6 +34,12 @@ plan::SpaceOptions SpaceFor(Engine engine, const workload::Scenario& s);
 
 /// Why `engine` cannot launch the layout and knobs of `s` as given, or nullopt.
 std::optional<std::string> Unsupported(Engine engine, const workload::Scenario& s);
+
+/// The planner's fastest plan of `s` on `gpus` GPUs that `engine` can launch. When there is
+/// none, throws InputError naming "--engine": why (the engine's reach, the batch split or
+/// memory) and what would work (other engines, nearby global batches), each checked.
+plan::PlanReport PlanFor(Engine engine, const workload::Scenario& s, int gpus,
+                         const estimate::Context& ctx);
 
 /// A written launch configuration.
 struct LaunchConfig {

@@ -323,6 +323,25 @@ TEST(Export, MegatronUnevenPipelines) {
   ExpectAllAccepted(Export(Engine::kMegatron, el), kMegatronFlags);
 }
 
+// Issue 18 item 2: when the engine cannot launch the job, the error says why and what works,
+// each suggestion checked: 16-way data parallelism does not split 24 sequences, Megatron's
+// tensor parallelism does, and DeepSpeed does at 16 or 32.
+TEST(Export, PlanForNamesWhatWorksWhenTheEngineCannot) {
+  const auto s = MakeScenario({{"hardware.nodes", "2"}, {"training.global_batch", "24"}});
+  try {
+    PlanFor(Engine::kDeepSpeed, s, 16, Ctx());
+    FAIL() << "16-way data parallelism was planned for 24 sequences";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "--engine");
+    EXPECT_NE(e.problem().find("data parallel only"), std::string::npos) << e.what();
+    EXPECT_NE(e.accepted().find("--engine megatron ("), std::string::npos) << e.what();
+    EXPECT_NE(e.accepted().find("global batch of 16 or 32"), std::string::npos) << e.what();
+  }
+  const plan::PlanReport r = PlanFor(Engine::kMegatron, s, 16, Ctx());
+  ASSERT_FALSE(r.plans.empty());
+  EXPECT_GT(r.plans.front().candidate.layout.tp * r.plans.front().candidate.layout.pp, 1);
+}
+
 TEST(Export, TorchrunFlagsAreDocumented) {
   for (int nodes : {1, 4}) {
     const auto s = MakeScenario(
