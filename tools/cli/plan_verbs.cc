@@ -6,6 +6,7 @@
 #include "gpuadv/core/error.h"
 #include "gpuadv/export/launch.h"
 #include "gpuadv/io/catalog_loader.h"
+#include "gpuadv/io/stack_loader.h"
 #include "gpuadv/plan/planner.h"
 #include "gpuadv/report/json_report.h"
 #include "gpuadv/report/plan_report.h"
@@ -63,7 +64,7 @@ int RunExport(const GlobalOptions& g, const ScenarioInput& in, const ExportCliOp
   if (opt.gpus || !s.parallelism.specified) {
     const int gpus = opt.gpus.value_or(s.hardware.TotalGpus());
     const estimate::Context ctx{&io::BuiltinEfficiency(), &cat};
-    const plan::PlanReport r = launch::PlanFor(engine, s, gpus, ctx);
+    const plan::PlanReport r = launch::PlanFor(engine, s, gpus, ctx, io::RestackDefault);
     planned = plan::PlannedScenario(s, gpus, r.plans.front(), r.global_batch);
     plan_label = plan::Label(r.plans.front().candidate);
   }

@@ -11,7 +11,10 @@
 #include "gpuadv/advise/explain_pick.h"
 #include "gpuadv/advise/invariants.h"
 #include "gpuadv/advise/text.h"
+#include "gpuadv/core/error.h"
 #include "gpuadv/core/units.h"
+#include "gpuadv/plan/candidate.h"
+#include "gpuadv/plan/planner.h"
 
 namespace gpuadv::advise {
 namespace {
@@ -173,7 +176,7 @@ struct GpuSearch {
       return false;
     }
     std::string parallel_why;
-    if (!s.parallelism.specified) parallel_why = ChooseParallelism(w);
+    if (!s.parallelism.specified) parallel_why = PlanParallelism(w, total, ctx, in.restack);
 
     // One estimate per distinct interconnect / network among the acquisitions.
     struct Variant {
@@ -397,6 +400,31 @@ std::string ChooseParallelism(workload::Scenario& s) {
            text::Gb(ddp.per_gpu_bytes) + " per GPU (sharded: " + text::Gb(z3.per_gpu_bytes) + ")";
   s.parallelism.zero = 0;
   return n + ": data parallel (DDP)";
+}
+
+// Where the planner finds none, the data-parallel choice, whose estimate then says what
+// does not fit.
+std::string PlanParallelism(workload::Scenario& w, int total, const estimate::Context& ctx,
+                            void (*restack)(workload::Scenario&)) {
+  if (total > 1) {
+    plan::PlanOptions o;
+    o.gpus = total;
+    o.top_k = 1;
+    o.threads = 1;
+    o.space.restack = restack;
+    try {
+      const plan::PlanReport r = plan::Search(w, ctx, o);
+      if (!r.plans.empty()) {
+        plan::Apply(r.plans.front().candidate, &w);
+        if (restack) restack(w);
+        return std::to_string(total) + " GPUs: " + plan::Label(r.plans.front().candidate) +
+               " (the planner's best layout)";
+      }
+    } catch (const InputError&) {
+      // no layout splits the batch on this count: the data-parallel estimate says why
+    }
+  }
+  return ChooseParallelism(w);
 }
 
 void MarkParetoFront(std::vector<TradeoffPoint>& points) {

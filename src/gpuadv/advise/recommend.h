@@ -112,4 +112,10 @@ void MarkParetoFront(std::vector<TradeoffPoint>& points);
 /// each GPU with replicated states, else ZeRO-3 / FSDP FULL_SHARD. Returns a one-line reason.
 std::string ChooseParallelism(workload::Scenario& s);
 
+/// The layout of a multi-GPU configuration the scenario left open (issue 12): the one
+/// `plan --gpus N` puts first (layout, micro-batch, checkpointing; the stack re-chosen by
+/// `restack` when given), else ChooseParallelism. Returns a one-line reason.
+std::string PlanParallelism(workload::Scenario& w, int total, const estimate::Context& ctx,
+                            void (*restack)(workload::Scenario&));
+
 }  // namespace gpuadv::advise

@@ -5,6 +5,7 @@
 #include "gpuadv/core/enum_table.h"
 #include "gpuadv/core/units.h"
 #include "gpuadv/estimate/estimate.h"
+#include "gpuadv/io/stack_loader.h"
 #include "gpuadv/report/json_report.h"
 
 namespace gpuadv::api {
@@ -47,7 +48,9 @@ OwnedResult EvaluateOwned(const ScenarioRequest& req, const Environment& env,
   r.objective = ranking.objective;
   r.picks = static_cast<int>(ranking.picks.size());
   workload::Scenario w = s;
-  const std::string parallel_why = advise::ChooseParallelism(w);
+  const std::string parallel_why =
+      advise::PlanParallelism(w, w.hardware.TotalGpus(),
+                              estimate::Context{env.efficiency, &env.catalog}, io::RestackDefault);
   r.parallelism = w.parallelism;
   r.estimate = estimate::Estimate(w, estimate::Context{env.efficiency, &env.catalog});
 

@@ -47,6 +47,7 @@ bool PlanLayout(workload::Scenario& s, const Environment& env, std::string* why)
   plan::PlanOptions o;
   o.gpus = s.hardware.TotalGpus();
   o.top_k = 1;
+  o.space.restack = io::RestackDefault;
   const plan::PlanReport r = plan::Search(s, ContextOf(env), o);
   if (r.plans.empty()) {
     *why = "the planner found no layout that fits on " + std::to_string(o.gpus) +
@@ -162,6 +163,7 @@ plan::PlanReport Plan(const ScenarioRequest& req, const Environment& env,
   o.threads = opt.threads;
   o.allow_tight = !opt.safe;
   o.prefer_tight = opt.prefer_tight;
+  o.space.restack = io::RestackDefault;
   try {
     return plan::Search(s, ContextOf(env), o);
   } catch (const InputError& e) {

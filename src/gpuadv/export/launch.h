@@ -39,7 +39,8 @@ std::optional<std::string> Unsupported(Engine engine, const workload::Scenario& 
 /// none, throws InputError naming "--engine": why (the engine's reach, the batch split or
 /// memory) and what would work (other engines, nearby global batches), each checked.
 plan::PlanReport PlanFor(Engine engine, const workload::Scenario& s, int gpus,
-                         const estimate::Context& ctx);
+                         const estimate::Context& ctx,
+                         void (*restack)(workload::Scenario&) = nullptr);
 
 /// A written launch configuration.
 struct LaunchConfig {

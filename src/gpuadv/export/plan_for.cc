@@ -15,11 +15,13 @@ namespace {
 // The best plan of `s` on `gpus` GPUs within `engine`'s space; empty when none fits or the
 // space is empty (no layout splits the batch).
 std::optional<plan::PlanReport> TryPlan(Engine engine, const workload::Scenario& s, int gpus,
-                                        const estimate::Context& ctx) {
+                                        const estimate::Context& ctx,
+                                        void (*restack)(workload::Scenario&)) {
   plan::PlanOptions o;
   o.gpus = gpus;
   o.top_k = 1;
   o.space = SpaceFor(engine, s);
+  o.space.restack = restack;
   try {
     plan::PlanReport r = plan::Search(s, ctx, o);
     if (!r.plans.empty()) return r;
@@ -56,8 +58,8 @@ std::vector<long long> NearbyBatches(long long b, int gpus) {
 }  // namespace
 
 plan::PlanReport PlanFor(Engine engine, const workload::Scenario& s, int gpus,
-                         const estimate::Context& ctx) {
-  if (auto r = TryPlan(engine, s, gpus, ctx)) return *r;
+                         const estimate::Context& ctx, void (*restack)(workload::Scenario&)) {
+  if (auto r = TryPlan(engine, s, gpus, ctx, restack)) return *r;
   const std::string name(EnumName(kEngines, engine));
   const long long batch = s.GlobalBatch();
   // Why: the engine's reach, the batch split, or memory.
@@ -73,7 +75,7 @@ plan::PlanReport PlanFor(Engine engine, const workload::Scenario& s, int gpus,
   std::vector<std::string> works;
   for (const auto& e : kEngines) {
     if (e.value == engine) continue;
-    if (auto r = TryPlan(e.value, s, gpus, ctx))
+    if (auto r = TryPlan(e.value, s, gpus, ctx, restack))
       works.push_back("--engine " + std::string(e.name) + " (" +
                       plan::Label(r->plans.front().candidate) + ")");
   }
@@ -82,7 +84,7 @@ plan::PlanReport PlanFor(Engine engine, const workload::Scenario& s, int gpus,
     if (batches.size() >= 2) break;
     workload::Scenario t = s;
     t.training.global_batch = b;
-    if (TryPlan(engine, t, gpus, ctx)) batches.push_back(std::to_string(b));
+    if (TryPlan(engine, t, gpus, ctx, restack)) batches.push_back(std::to_string(b));
   }
   if (!batches.empty())
     works.push_back("--engine " + name + " with a global batch of " + Join(batches) +

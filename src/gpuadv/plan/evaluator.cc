@@ -45,6 +45,13 @@ Evaluation Evaluator::Evaluate(const Candidate& c, workload::Scenario* scratch) 
     return e;
   }
   e.memory = estimate::EstimateMemory(*scratch);
+  // An offload needs the host memory it moves states into: a plan beyond the system's host
+  // RAM (when the scenario gives it) does not run either.
+  const auto& host_ram_gb = scratch->system.host_ram_gb;
+  if (host_ram_gb && e.memory.host_ram_bytes > *host_ram_gb * kGiB) {
+    e.status = Status::kDoesNotFit;
+    return e;
+  }
   if (e.memory.fit == estimate::Fit::kDoesNotFit) {
     e.status = Status::kDoesNotFit;
     return e;

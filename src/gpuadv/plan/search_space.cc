@@ -171,6 +171,7 @@ workload::Scenario WithGpus(const workload::Scenario& s, int gpus) {
 SearchSpace MakeSearchSpace(const workload::Scenario& s, int gpus, const SpaceOptions& opt) {
   SearchSpace space;
   space.base = WithGpus(s, gpus);
+  if (opt.restack) opt.restack(space.base);
   space.gpus = gpus;
   space.checkpointing = opt.checkpointing;
   auto& t = space.base.training;

@@ -44,6 +44,9 @@ struct SpaceOptions {
                                                       workload::Offload::kOptimizerParams};
   long long max_micro_batch = 64;
   int max_vpp = 8;
+  // Re-chooses a defaulted training stack for the planned GPU count (io::RestackDefault;
+  // optional: without it the plans keep the stack the scenario resolved to).
+  void (*restack)(workload::Scenario&) = nullptr;
 };
 
 /// Sequences of at least this many tokens also try context parallel.
