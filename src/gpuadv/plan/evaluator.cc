@@ -36,6 +36,7 @@ std::string Evaluation::Reason() const {
 
 Evaluation Evaluator::Evaluate(const Candidate& c, workload::Scenario* scratch) const {
   Apply(c, scratch);
+  if (restack_) restack_(*scratch);
   Evaluation e;
   e.capacity_bytes = scratch->hardware.gpu.CapacityBytes();
   // Pre-evaluation check (STYLE.md principle 6): model states + runtime only.

@@ -48,8 +48,12 @@ struct Evaluation {
 /// space built from a valid scenario.
 class Evaluator {
  public:
-  Evaluator(const estimate::Context& ctx, bool allow_tight)
-      : ctx_(ctx), allow_tight_(allow_tight) {}
+  /// `restack` (optional, io::RestackDefault): re-chooses a defaulted training stack for
+  /// each candidate's layout, so a model-parallel candidate is timed as the stack the
+  /// default rule gives it (the one `estimate` then reports).
+  Evaluator(const estimate::Context& ctx, bool allow_tight,
+            void (*restack)(workload::Scenario&) = nullptr)
+      : ctx_(ctx), allow_tight_(allow_tight), restack_(restack) {}
 
   /// Applies `c` to `scratch` and evaluates it.
   Evaluation Evaluate(const Candidate& c, workload::Scenario* scratch) const;
@@ -57,6 +61,7 @@ class Evaluator {
  private:
   estimate::Context ctx_;
   bool allow_tight_;
+  void (*restack_)(workload::Scenario&);
 };
 
 }  // namespace gpuadv::plan

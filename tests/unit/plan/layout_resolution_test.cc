@@ -4,6 +4,8 @@
 
 #include "gpuadv/api/requests.h"
 #include "gpuadv/core/error.h"
+#include "gpuadv/export/launch.h"
+#include "gpuadv/io/stack_loader.h"
 
 namespace gpuadv::api {
 namespace {
@@ -102,6 +104,71 @@ TEST(LayoutResolution, UnevenInterleavingNeedsTheEmbeddingLossSplit) {
   EXPECT_GT(even.throughput.tokens_per_s, 0);
   // 128 pipeline layers on 16 stages: the middle stages hold 8 transformer layers.
   EXPECT_GT(el.memory.per_gpu_bytes, 0);
+}
+
+// Issue 18: no file that one verb plans is rejected by another. Models from 8B to 405B on
+// 8 to 16,384 GPUs with batches of 256 to 2,048 sequences, no layout given: where `plan`
+// finds a plan, `estimate` and `fit` judge the file at it, `export --engine megatron`
+// launches it and `recommend` ranks the job; where it finds none, the estimate says so.
+TEST(LayoutResolution, NoVerbRejectsAFileAnotherPlans) {
+  const char* models[] = {"llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "mixtral-8x7b"};
+  const int nodes[] = {1, 8, 64, 512, 2048};
+  const int batches[] = {256, 1024, 2048};
+  int planned = 0;
+  for (const char* model : models)
+    for (int n : nodes)
+      for (int b : batches) {
+        const std::string body = std::string(R"({"model": ")") + model +
+                                 R"(", "training": {"method": "pretrain", "seq_len": 4096, )" +
+                                 R"("global_batch": )" + std::to_string(b) +
+                                 R"(}, "hardware": {"gpu": "h100-sxm", "count": 8, "nodes": )" +
+                                 std::to_string(n) + "}}";
+        const std::string what = std::string(model) + " on " + std::to_string(8 * n) +
+                                 " GPUs, batch " + std::to_string(b);
+        const ScenarioRequest req = ScenarioFromBody(body);
+        PlanRequestOptions po;
+        po.top = 1;
+        po.threads = 1;
+        std::optional<plan::PlanReport> plan;
+        try {
+          plan = Plan(req, Env(), po, "--");
+        } catch (const InputError&) {
+        }
+        estimate::EstimateResult est;
+        ASSERT_NO_THROW(est = Estimate(req, Env(), {})) << what;
+        if (!plan || plan->plans.empty()) {
+          EXPECT_NE(est.layout_source, "planner") << what;
+          continue;
+        }
+        ++planned;
+        EXPECT_EQ(est.layout_source, "planner") << what;
+        EXPECT_NE(est.memory.fit, estimate::Fit::kDoesNotFit) << what;
+        EXPECT_DOUBLE_EQ(est.throughput.tokens_per_s, plan->plans.front().throughput.tokens_per_s)
+            << what;
+        EXPECT_NO_THROW(Fit(req, Env(), {})) << what;
+        const workload::Scenario s = BuildScenario(req, Env());
+        // Megatron launches it, or says which engine or batch would (InputError, exit 2).
+        try {
+          const auto r = launch::PlanFor(launch::Engine::kMegatron, s, 8 * n,
+                                         estimate::Context{Env().efficiency, &Env().catalog},
+                                         io::RestackDefault);
+          launch::Export(launch::Engine::kMegatron,
+                         plan::PlannedScenario(s, 8 * n, r.plans.front(), r.global_batch));
+        } catch (const InputError& e) {
+          EXPECT_EQ(e.field(), "--engine") << what;
+        }
+      }
+  EXPECT_GT(planned, 30);
+  // recommend ranks each model's job (it chooses its own counts).
+  for (const char* model : models) {
+    RecommendOptions ro;
+    ro.top = 3;
+    const std::string body = std::string(R"({"model": ")") + model +
+                             R"(", "training": {"method": "pretrain", "seq_len": 4096, )"
+                             R"("global_batch": 2048}, "hardware": {"gpu": "h100-sxm", )"
+                             R"("count": 8, "nodes": 2048}})";
+    EXPECT_NO_THROW(Recommend(ScenarioFromBody(body), Env(), ro, "--")) << model;
+  }
 }
 
 }  // namespace
