@@ -263,7 +263,17 @@ Scenario ParseScenario(const YAML::Node& doc, const catalog::Catalog& cat,
     auto f = root.Map("hardware");
     ParseHardware(f ? *f : Fields(YAML::Node(YAML::NodeType::Map), "hardware"), s.hardware, cat);
   }
-  if (auto f = root.Map("parallelism")) ParseParallelism(*f, s.parallelism);
+  if (auto f = root.Map("parallelism")) {
+    ParseParallelism(*f, s.parallelism);
+    // Interleaving that only the embedding-and-loss split makes whole (Llama 3.1 405B:
+    // 126 layers on pp 16 x vpp 8) is that split unless the scenario says otherwise.
+    auto& p = s.parallelism;
+    const YAML::Node el = doc["parallelism"]["pipeline_embedding_loss"];
+    const long long chunks = static_cast<long long>(p.pp) * p.vpp;
+    if (!el.IsDefined() && p.vpp > 1 && s.model.layers > 0 && s.model.layers % chunks != 0 &&
+        (s.model.layers + 2) % chunks == 0)
+      p.pipeline_embedding_loss = true;
+  }
   if (auto f = root.Map("system")) ParseSystem(*f, s.system);
   if (auto f = root.Map("constraints")) ParseConstraints(*f, s.constraints);
   if (auto v = root.Enum("objective", workload::kObjectives)) s.objective = *v;

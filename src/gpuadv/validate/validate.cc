@@ -155,7 +155,13 @@ CaseResult EvaluateCase(const PreparedCase& c, const estimate::Context& ctx) {
     if (in.measured.outcome == Outcome::kMaxSeqLen) at_2x = PerGpuAtTwiceSeqLen(s);
     r.comparisons = Compare(in.measured, est, at_2x);
     if (in.measured.tokens_per_s_per_gpu && s.hardware.TotalGpus() >= kPlannerMinGpus) {
-      const auto cmp = plan::CompareWithPublished(s, ctx);
+      // The row is scored at its published layout whatever the planner finds (issue 18):
+      // a cluster no layout of the planner's space splits the batch on is no comparison.
+      plan::PublishedComparison cmp;
+      try {
+        cmp = plan::CompareWithPublished(s, ctx);
+      } catch (const InputError&) {
+      }
       if (cmp.speedup > 0) {
         r.planner_speedup = cmp.speedup;
         r.planner_at_least_as_fast = cmp.at_least_as_fast;

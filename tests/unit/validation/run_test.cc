@@ -64,6 +64,27 @@ TEST(ValidationRun, UnknownGpuGetsTheScenarioError) {
   EXPECT_TRUE(c.comparisons.empty());
 }
 
+// Issue 18: a published row is scored at its published layout even when no layout of the
+// planner's space splits its batch (16 GPUs, batch 3, a model of 2 layers and 4 heads).
+TEST(ValidationRun, RowWithoutAPlannerLayoutIsStillScored) {
+  const std::string line =
+      R"({"id": "T-NO-PLAN", "source": "example/repo-c:README.md@abc", "quality": "good", )"
+      R"("core_subset": "Y", "scenario": {"model": {"layers": 2, "hidden": 512, "heads": 4, )"
+      R"("kv_heads": 4, "ffn": 2048, "vocab": 1000, "max_seq_len": 1024}, "training": )"
+      R"({"method": "pretrain", "seq_len": 1024, "global_batch": 3, "micro_batch": 1}, )"
+      R"("hardware": {"gpu": "test-gpu-24gb", "count": 8, "nodes": 2}, "parallelism": )"
+      R"({"tp": 4, "pp": 2, "zero": 0}}, "measured": {"memory_bytes": null, "memory_metric": )"
+      R"(null, "outcome": "ok", "tokens_per_s_per_gpu": 1000, "mfu": null, "mfu_convention": )"
+      R"(null, "step_time_s": null}, "assumptions": "", "skip": null})";
+  const ValidationReport rep = RunValidation(line + "\n", testing::TestCatalog(),
+                                             io::BuiltinEfficiency(), false, "inline.jsonl");
+  ASSERT_EQ(rep.cases.size(), 1u);
+  const CaseResult& c = rep.cases.front();
+  EXPECT_FALSE(c.error.has_value()) << c.error.value_or("");
+  EXPECT_FALSE(c.comparisons.empty());
+  EXPECT_FALSE(c.planner_speedup.has_value());  // no comparison with the planner
+}
+
 TEST(ValidationRun, SkippedCaseCarriesItsReason) {
   const auto& c = Find(Report(), "T-SKIP");
   ASSERT_TRUE(c.skipped);
