@@ -136,9 +136,12 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
     rec->add_option("--top", rec_opt.top, "how many picks to show")->capture_default_str();
     rec->add_option("--plot", rec_opt.plot_file, "write the time-vs-cost scatter (Pareto front)")
         ->type_name("FILE.svg");
-    rec->add_option_function<double>(
-           "--min-vram", [&rec_opt](const double& v) { rec_opt.min_vram_gb = v; },
-           "minimum GPU memory (GB)")
+    rec->add_option_function<std::string>(
+           "--min-vram,--min-memory",
+           [&rec_opt](const std::string& v) {
+             rec_opt.min_vram_gb = gpuadv::api::ParseMemoryGb(v, "--min-vram");
+           },
+           "minimum GPU memory (24, 24GB, 24GiB)")
         ->type_name("GB");
     rec->add_option("--months", rec_opt.months, "ownership horizon for buy vs rent")
         ->capture_default_str();

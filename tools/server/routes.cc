@@ -186,10 +186,11 @@ void InstallApi(httplib::Server& http, const api::Environment& env) {
   });
 
   post("/api/recommend", [e](const Request& req, Response& res) {
-    CheckParams(req, {"top", "min-vram", "months", "hours-per-month"});
+    CheckParams(req, {"top", "min-vram", "min-memory", "months", "hours-per-month"});
     api::RecommendOptions opt;
     if (auto v = IntParam(req, "top", 1, 100)) opt.top = static_cast<int>(*v);
-    opt.min_vram_gb = NumberParam(req, "min-vram", 0, 1e5, "a number of GB from 0 to 100000");
+    for (const char* name : {"min-vram", "min-memory"})
+      if (const auto v = Param(req, name)) opt.min_vram_gb = api::ParseMemoryGb(*v, name);
     if (auto v = NumberParam(req, "months", 1, 240, "a number from 1 to 240")) opt.months = *v;
     if (auto v = NumberParam(req, "hours-per-month", 1, 744, "a number from 1 to 744"))
       opt.hours_per_month = *v;

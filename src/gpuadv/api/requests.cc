@@ -1,5 +1,10 @@
 #include "gpuadv/api/requests.h"
 
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
 #include "gpuadv/core/enum_table.h"
 #include "gpuadv/core/error.h"
 #include "gpuadv/io/stack_loader.h"
@@ -88,6 +93,24 @@ estimate::EstimateResult Estimate(const ScenarioRequest& req, const Environment&
 nlohmann::json EstimateJson(const ScenarioRequest& req, const Environment& env,
                             const EstimateOptions& opt) {
   return report::EstimateJson(Estimate(req, env, opt));
+}
+
+double ParseMemoryGb(std::string_view text, const std::string& field) {
+  const std::string accepted = "a memory size in GB from 0 to 100000 (24, 24GB, 24GiB)";
+  std::string s;
+  for (char c : text)
+    if (c != ' ') s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* unit : {"gib", "gb", "g"})
+    if (s.size() > std::strlen(unit) && s.ends_with(unit)) {
+      s.resize(s.size() - std::strlen(unit));
+      break;
+    }
+  double v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v) || v < 0 ||
+      v > 1e5)
+    throw InputError(field, std::string(text), accepted);
+  return v;
 }
 
 void CheckRecommendOptions(const RecommendOptions& opt, std::string_view prefix) {

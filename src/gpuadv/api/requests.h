@@ -39,6 +39,11 @@ struct RecommendOptions {
   double hours_per_month = 120;       // hours-per-month: use when owning, 1..744
 };
 
+/// A GPU memory size as users type it: "24", "24GB", "24 GiB", "80g" (GB as the catalog
+/// labels cards: a "24 GB" card holds 24 GiB; MODELLING section 0). Throws InputError naming
+/// `field` for anything else or outside 0-100000.
+double ParseMemoryGb(std::string_view text, const std::string& field);
+
 /// Throws InputError naming `prefix` + the option ("--top", "top") when out of range.
 void CheckRecommendOptions(const RecommendOptions& opt, std::string_view prefix);
 

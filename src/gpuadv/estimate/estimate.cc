@@ -62,6 +62,11 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   r.micro_batch = s.training.micro_batch;
   r.checkpointing = s.training.activation_checkpointing;
   r.layout_source = s.parallelism.specified ? "scenario" : "default";
+  r.method = s.training.method;
+  r.precision = s.training.precision;
+  r.optimizer = s.training.optimizer;
+  r.seq_len = s.training.seq_len;
+  r.global_batch = s.GlobalBatch();
   SetFramework(s, r);
   if (explain) workload::DescribeScenario(s, *explain);
 

@@ -118,6 +118,12 @@ struct EstimateResult {
   long long micro_batch = 1;
   workload::Checkpointing checkpointing = workload::Checkpointing::kNone;
   std::string layout_source = "scenario";  // "scenario" | "default" | "planner"
+  // The job as estimated (issue 12: every output shows the resolved knobs).
+  workload::Method method = workload::Method::kPretrain;
+  workload::Precision precision = workload::Precision::kBf16Mixed;
+  workload::Optimizer optimizer = workload::Optimizer::kAdamW;
+  long long seq_len = 0;
+  long long global_batch = 0;
   // What the throughput estimate is not validated for ("architecture Xe-HPG (Alchemist)",
   // "this category"), from the calibration's category table; empty = validated (C18).
   std::string unvalidated;

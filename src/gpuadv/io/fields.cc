@@ -111,13 +111,40 @@ bool LooksLikeJson(std::string_view text) {
 // Underflow (1e-400) reads as the nearest double (0 or subnormal), as strtod gives it.
 enum class NumberParse { kOk, kNotNumber, kOverflow };
 
-NumberParse ParseDouble(const std::string& s, double* out) {
+// One trailing multiplier is accepted (issue 12 "forgiving input"): k / K thousand, M million,
+// B / G billion, T trillion ("70B", "2T", "50M"); for context lengths (Suffixes::kContext)
+// k and M are binary, as "4k" / "128k" / "1M" contexts are (4096, 131072, 1048576).
+NumberParse ParseDouble(const std::string& s, double* out,
+                        Fields::Suffixes suffixes = Fields::Suffixes::kDecimal) {
   if (s.empty()) return NumberParse::kNotNumber;
   errno = 0;
   char* end = nullptr;
-  const double d = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size()) return NumberParse::kNotNumber;
-  if (errno == ERANGE && std::isinf(d)) return NumberParse::kOverflow;
+  double d = std::strtod(s.c_str(), &end);
+  if (end == s.c_str()) return NumberParse::kNotNumber;
+  const bool context = suffixes == Fields::Suffixes::kContext;
+  if (end + 1 == s.c_str() + s.size()) {
+    switch (*end) {
+      case 'k':
+      case 'K':
+        d *= context ? 1024.0 : 1e3;
+        break;
+      case 'M':
+        d *= context ? 1048576.0 : 1e6;
+        break;
+      case 'B':
+      case 'G':
+        d *= 1e9;
+        break;
+      case 'T':
+        d *= 1e12;
+        break;
+      default:
+        return NumberParse::kNotNumber;
+    }
+  } else if (end != s.c_str() + s.size()) {
+    return NumberParse::kNotNumber;
+  }
+  if (std::isinf(d)) return NumberParse::kOverflow;
   *out = d;
   return NumberParse::kOk;
 }
@@ -256,7 +283,8 @@ std::optional<double> Fields::Number(std::string_view key, double min, double ma
   return d;
 }
 
-std::optional<long long> Fields::Integer(std::string_view key, long long min, long long max) {
+std::optional<long long> Fields::Integer(std::string_view key, long long min, long long max,
+                                         Suffixes suffixes) {
   YAML::Node v = Raw(key);
   if (!v.IsDefined() || v.IsNull()) return std::nullopt;
   const std::string accepted =
@@ -272,9 +300,9 @@ std::optional<long long> Fields::Integer(std::string_view key, long long min, lo
     return *exact;
   }
   if (overflow) throw InputError(Field(key), Printable(v), accepted, "out of range");
-  // Otherwise a whole number written as a float ("7e9", "4096.0").
+  // Otherwise a whole number written as a float or with a multiplier ("7e9", "4096.0", "4k").
   double d = 0;
-  const NumberParse parsed = ParseDouble(s, &d);
+  const NumberParse parsed = ParseDouble(s, &d, suffixes);
   if (parsed == NumberParse::kOverflow)
     throw InputError(Field(key), Printable(v), accepted, "out of range");
   if (parsed != NumberParse::kOk || !std::isfinite(d) || d != std::floor(d))

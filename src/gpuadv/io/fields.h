@@ -38,18 +38,26 @@ class Fields {
   YAML::Node Raw(std::string_view key);  // marks used
 
   std::optional<double> Number(std::string_view key, double min, double max);
-  std::optional<long long> Integer(std::string_view key, long long min, long long max);
+  /// How a trailing multiplier reads: k = 1000 (kDecimal) or 1024 (kContext: sequence
+  /// lengths, where "4k" means 4096).
+  enum class Suffixes { kDecimal, kContext };
+  std::optional<long long> Integer(std::string_view key, long long min, long long max,
+                                   Suffixes suffixes = Suffixes::kDecimal);
   std::optional<bool> Bool(std::string_view key);
   std::optional<std::string> String(std::string_view key, size_t max_len = 4096);
   std::optional<std::vector<std::string>> StringList(std::string_view key);
   /// A nested map; nullopt if absent. Throws if present but not a map.
   std::optional<Fields> Map(std::string_view key);
 
+  /// Names are matched case-insensitively ("QLoRA", "BF16-mixed").
   template <typename E, size_t N>
   std::optional<E> Enum(std::string_view key, const EnumEntry<E> (&table)[N]) {
     auto s = String(key, 256);
     if (!s) return std::nullopt;
     if (auto v = ParseEnum(table, *s)) return v;
+    std::string low = *s;
+    for (char& c : low) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (auto v = ParseEnum(table, low)) return v;
     std::vector<std::string> names;
     for (const auto& e : table) names.emplace_back(e.name);
     std::string accepted = AcceptedNames(table);

@@ -72,7 +72,7 @@ void ParseTraining(Fields f, workload::Training& t) {
   if (auto m = f.Map("quantization")) ParseQuant(*m, t.quantization);
   if (auto v = f.Enum("precision", workload::kPrecisions)) t.precision = *v;
   if (auto v = f.Enum("optimizer", workload::kOptimizers)) t.optimizer = *v;
-  if (auto v = f.Integer("seq_len", 1, kMaxSeqLen)) t.seq_len = *v;
+  if (auto v = f.Integer("seq_len", 1, kMaxSeqLen, Fields::Suffixes::kContext)) t.seq_len = *v;
   if (auto v = f.Integer("micro_batch", 1, kMaxBatch)) t.micro_batch = *v;
   if (auto v = f.Integer("global_batch", 1, kMaxBatch)) t.global_batch = *v;
   if (auto v = f.Enum("activation_checkpointing", workload::kCheckpointings))

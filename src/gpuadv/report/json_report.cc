@@ -42,6 +42,12 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
         {"sequence_parallel", r.parallelism.sequence_parallel},
         {"pipeline_embedding_loss", r.parallelism.pipeline_embedding_loss},
         {"offload", std::string(EnumName(workload::kOffloads, r.parallelism.offload))}}},
+      {"method", std::string(EnumName(workload::kMethods, r.method))},
+      {"precision", std::string(EnumName(workload::kPrecisions, r.precision))},
+      {"optimizer", std::string(EnumName(workload::kOptimizers, r.optimizer))},
+      {"seq_len", r.seq_len},
+      {"global_batch", r.global_batch},
+      {"tokens", Num(r.training.tokens)},
       {"micro_batch", r.micro_batch},
       {"activation_checkpointing",
        std::string(EnumName(workload::kCheckpointings, r.checkpointing))}};

@@ -65,6 +65,12 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
                        r.framework_defaulted ? " (default for " + r.framework_reason +
                                                    "; set training.framework to change)"
                                              : "");
+  out += fmt::format(
+      "as estimated: {}, {}, {}, sequence {}, micro-batch {} x global batch {}, checkpointing {}, "
+      "{} tokens\n",
+      EnumName(workload::kMethods, r.method), EnumName(workload::kPrecisions, r.precision),
+      EnumName(workload::kOptimizers, r.optimizer), r.seq_len, r.micro_batch, r.global_batch,
+      EnumName(workload::kCheckpointings, r.checkpointing), Number(r.training.tokens));
   if (r.gpus > 1) {
     const auto& p = r.parallelism;
     const int dp = r.gpus / std::max(1, p.tp * p.pp * p.cp);

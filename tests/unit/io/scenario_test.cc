@@ -111,5 +111,24 @@ TEST(Scenario, GlobalBatchImpliesAccumulation) {
   EXPECT_EQ(s.MicroBatchesPerStep(), 4);
 }
 
+// Issue 12 "forgiving input": multipliers and case. A context length's k is 1024 ("4k"
+// sequence = 4096); elsewhere k, M, B, T are decimal ("50M" tokens, "2T", "70B").
+TEST(ScenarioForgiving, MultipliersAndCaseAreAccepted) {
+  const auto s = Load(
+      "model: llama-3.1-8b\ntraining: {method: QLoRA, precision: BF16-Mixed, seq_len: 4k, "
+      "tokens: 2T, global_batch: 1k}\n");
+  EXPECT_EQ(s.training.method, workload::Method::kQlora);
+  EXPECT_EQ(s.training.precision, workload::Precision::kBf16Mixed);
+  EXPECT_EQ(s.training.seq_len, 4096);
+  EXPECT_EQ(s.training.global_batch, 1000);
+  EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {seq_len: 128k}\n").training.seq_len, 131072);
+  // A multiplier is one letter after a number: anything else is still an error naming it.
+  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {seq_len: 4kb}\n")
+                .find("training.seq_len: expected a whole number, got '4kb'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {seq_len: k}\n").find("training.seq_len"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace gpuadv::io

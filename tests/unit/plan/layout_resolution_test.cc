@@ -176,5 +176,15 @@ TEST(LayoutResolution, NoVerbRejectsAFileAnotherPlans) {
   }
 }
 
+// Issue 12: memory sizes as users type them (--min-memory 24GB, ?min-vram=24GiB).
+TEST(ForgivingInput, MemorySizes) {
+  EXPECT_EQ(ParseMemoryGb("24", "--min-vram"), 24);
+  EXPECT_EQ(ParseMemoryGb("24GB", "--min-vram"), 24);
+  EXPECT_EQ(ParseMemoryGb("24 GiB", "--min-vram"), 24);
+  EXPECT_EQ(ParseMemoryGb("80g", "--min-vram"), 80);
+  for (const char* bad : {"", "GB", "lots", "-1", "24TB", "1e6"})
+    EXPECT_THROW(ParseMemoryGb(bad, "--min-vram"), InputError) << bad;
+}
+
 }  // namespace
 }  // namespace gpuadv::api
