@@ -98,13 +98,18 @@ bool MultiNodeOffer(const Acquisition& a) {
   return a.offer && (a.offer->gpus_per_instance >= 8 || a.offer->network_gbps.has_value());
 }
 
-// An offer serves `count` GPUs per node when whole instances make up the node. A
-// 1-GPU offer of a PCIe card also stands for the provider's multi-GPU VMs of that card
-// (sold at the same per-GPU rate); a module (SXM, superchip) offer does not.
+// An offer serves `count` GPUs per node when one instance is the node, with the
+// interconnect the estimate assumes (issue 12 "prices for what the job really uses"): a
+// k-GPU node is priced on k-GPU instances, never on several smaller ones, whose GPUs would
+// talk over the network; 1-GPU instances serve 1-GPU jobs, and the 1-GPU nodes of a
+// multi-node job where the offer states its network. A catalog GPU's own cloud price (no
+// offer) stands for the provider's usual instances: PCIe cards in any count, modules alone.
 bool OfferServes(const Acquisition& a, const catalog::GpuSpec& gpu, int count, int nodes) {
-  const int per = a.offer ? std::max(1, a.offer->gpus_per_instance) : 1;
-  if (count % per != 0) return false;
-  if (per == 1 && count > 1 && gpu.form_factor.find("PCIe") == std::string::npos) return false;
+  if (a.offer) {
+    if (std::max(1, a.offer->gpus_per_instance) != count) return false;
+  } else if (count > 1 && gpu.form_factor.find("PCIe") == std::string::npos) {
+    return false;
+  }
   return nodes == 1 || MultiNodeOffer(a);
 }
 

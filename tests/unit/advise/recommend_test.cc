@@ -380,5 +380,34 @@ TEST(Recommend, LargeJobLayoutsAreThePlannersLayouts) {
     EXPECT_TRUE(listed.count(g)) << g;
 }
 
+// Issue 12: a multi-GPU job is priced on instances that are its nodes: every rented row uses
+// an offer whose instance holds exactly the GPUs of one node (never 1-GPU instances standing
+// for an 8-GPU node, which the cheapest-first 8B fine-tune below used to get), and a
+// multi-node offer (8-GPU nodes or a stated network) beyond one node. A 64-GPU job too.
+TEST(Recommend, MultiGpuJobsArePricedOnWholeNodes) {
+  const char* jobs[] = {
+      "model: llama-3.1-8b\n"
+      "training: {method: full, seq_len: 2048, global_batch: 64, tokens: 2.0e9}\n"
+      "constraints: {acquire: rent, deadline_hours: 30}\nobjective: cost\n",
+      "model: llama-3.1-70b\n"
+      "training: {method: pretrain, seq_len: 4096, global_batch: 512, tokens: 2.0e11}\n"
+      "hardware: {gpu: h100-sxm, count: 8, nodes: 8}\n"
+      "constraints: {deadline_hours: 2000, acquire: rent}\n"};
+  for (const char* job : jobs) {
+    const auto r = Recommend(Scenario(job), BuiltinInputs(), Options(100));
+    int multi = 0;
+    for (const Pick& p : r.picks) {
+      if (p.acquisition.kind != AcquireKind::kRent || !p.acquisition.offer) continue;
+      const auto& o = *p.acquisition.offer;
+      multi += p.count * p.nodes > 1;
+      EXPECT_EQ(o.gpus_per_instance, p.count) << o.id << " for " << p.count << " per node";
+      if (p.nodes > 1) {
+        EXPECT_TRUE(o.gpus_per_instance >= 8 || o.network_gbps.has_value()) << o.id;
+      }
+    }
+    EXPECT_GT(multi, 0) << job;
+  }
+}
+
 }  // namespace
 }  // namespace gpuadv::advise
