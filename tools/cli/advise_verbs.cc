@@ -1,5 +1,6 @@
 // The advisor verbs: recommend (C6/C5/C7/C14), fit (C8) and compare. Parse, call the
 // library, print (STYLE.md principle 1).
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "gpuadv/core/error.h"
 #include "gpuadv/io/catalog_loader.h"
 #include "gpuadv/io/cpu_loader.h"
+#include "gpuadv/io/stack_loader.h"
 #include "gpuadv/report/fit_report.h"
 #include "gpuadv/report/recommend_report.h"
 #include "tools/cli/verbs.h"
@@ -89,15 +91,39 @@ int RunFit(const GlobalOptions& g, const ScenarioInput& in, const FitOptions& op
 
 int RunCompare(const GlobalOptions& g, const std::vector<std::string>& gpu_ids,
                const ScenarioInput& in) {
-  if (gpu_ids.size() < 2)
-    throw InputError("compare", std::to_string(gpu_ids.size()) + " GPU id(s)",
-                     "two or more catalog GPU ids", "too few");
   const catalog::Catalog cat = LoadCatalog(g);
   const workload::Scenario s = BuildScenario(in, cat);
-  std::vector<const catalog::GpuSpec*> gpus;
-  for (const auto& id : gpu_ids) gpus.push_back(&cat.Gpu(id, "compare"));
+  // "ID" or "Nx ID" / "NxID" (issue 12: compare 2x rtx-3090 1x rtx-4090).
+  std::vector<advise::CompareItem> items;
+  int pending = 0;
+  for (const auto& arg : gpu_ids) {
+    const size_t x = arg.find_first_of("xX");
+    const bool counted =
+        x != std::string::npos && x > 0 && arg.find_first_not_of("0123456789") == x;
+    if (counted) {
+      const long long n = std::atoll(arg.substr(0, x).c_str());
+      if (n < 1 || n > 64)
+        throw InputError("compare", arg, "a count from 1x to 64x before a GPU id", "out of range");
+      if (x + 1 == arg.size()) {
+        if (pending) throw InputError("compare", arg, "a GPU id after each count", "two counts");
+        pending = static_cast<int>(n);
+        continue;
+      }
+      items.push_back({&cat.Gpu(arg.substr(x + 1), "compare"), static_cast<int>(n)});
+      continue;
+    }
+    items.push_back({&cat.Gpu(arg, "compare"), pending});
+    pending = 0;
+  }
+  if (pending)
+    throw InputError("compare", std::to_string(pending) + "x", "a GPU id after it",
+                     "missing GPU id");
+  if (items.size() < 2)
+    throw InputError("compare", std::to_string(items.size()) + " GPU id(s)",
+                     "two or more catalog GPU ids, each optionally with a count (2x rtx-3090)",
+                     "too few");
   const estimate::Context ctx{&io::BuiltinEfficiency(), &cat};
-  const advise::CompareResult r = advise::Compare(s, gpus, ctx);
+  const advise::CompareResult r = advise::Compare(s, items, ctx, io::RestackDefault);
   Print(
       g.format, [&] { return report::CompareJson(r); },
       [&](bool md) { return report::CompareText(r, md); }, [&] { return report::CompareCsv(r); });

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "gpuadv/advise/cost.h"
+#include "gpuadv/advise/recommend.h"
 #include "gpuadv/advise/text.h"
 
 namespace gpuadv::advise {
@@ -29,14 +30,30 @@ std::string DrivingSpec(const catalog::GpuSpec& g, estimate::Bottleneck b) {
 
 }  // namespace
 
-CompareResult Compare(const workload::Scenario& s, const std::vector<const catalog::GpuSpec*>& gpus,
-                      const estimate::Context& ctx) {
+CompareResult Compare(const workload::Scenario& s, const std::vector<CompareItem>& items,
+                      const estimate::Context& ctx, void (*restack)(workload::Scenario&)) {
   CompareResult r;
-  workload::Scenario w = s;
-  for (const auto* g : gpus) {
-    w.hardware.gpu = *g;
-    w.hardware.gpu_id = g->id;
-    r.entries.push_back({g, estimate::Estimate(w, ctx), "", {}});
+  for (const auto& item : items) {
+    workload::Scenario w = s;
+    w.hardware.gpu = *item.gpu;
+    w.hardware.gpu_id = item.gpu->id;
+    std::string layout;
+    if (item.count > 0) {
+      w.hardware.count = item.count;
+      w.hardware.nodes = 1;
+      if (restack) restack(w);
+      if (!s.parallelism.specified) {
+        w.parallelism = workload::Parallelism{};
+        if (item.count > 1) layout = PlanParallelism(w, item.count, ctx, restack);
+      }
+    }
+    CompareEntry e;
+    e.gpu = item.gpu;
+    e.count = w.hardware.TotalGpus();
+    e.label = item.count > 0 ? std::to_string(item.count) + "x " + item.gpu->id : item.gpu->id;
+    e.estimate = estimate::Estimate(w, ctx);
+    if (!layout.empty()) e.reasons.push_back(layout);
+    r.entries.push_back(std::move(e));
   }
   if (r.entries.empty()) return r;
   // Winner: best fit class, then shortest time.
@@ -53,7 +70,8 @@ CompareResult Compare(const workload::Scenario& s, const std::vector<const catal
     if (e.estimate.memory.fit == estimate::Fit::kDoesNotFit) continue;
     if (!fastest || e.estimate.training.time_s < fastest->estimate.training.time_s) fastest = &e;
     const auto p = UnitPriceUsd(*e.gpu);
-    if (p && (!cheapest || *p < *UnitPriceUsd(*cheapest->gpu))) cheapest = &e;
+    if (p && (!cheapest || *p * e.count < *UnitPriceUsd(*cheapest->gpu) * cheapest->count))
+      cheapest = &e;
   }
   for (auto& e : r.entries) {
     const auto& m = e.estimate.memory;
@@ -76,26 +94,28 @@ CompareResult Compare(const workload::Scenario& s, const std::vector<const catal
       if (fastest && &e != fastest && fastest->estimate.training.time_s > 0)
         e.reasons.push_back(
             text::Num(e.estimate.training.time_s / fastest->estimate.training.time_s, 2) +
-            "x the time of " + fastest->gpu->id);
+            "x the time of " + fastest->label);
     }
     // Memory beats everything else: a GPU that fits wins over one that does not, whatever
     // its speed; say so to the faster card that loses on memory.
     if (estimate::FitClass(m.fit) > estimate::FitClass(best->estimate.memory.fit))
       e.reasons.push_back(
-          best->gpu->id +
+          best->label +
           (best->estimate.memory.fit == estimate::Fit::kFits ? " fits with margin" : " fits") +
           " in its " + text::GbLabel(best->gpu->memory_gb) + ": memory decides before speed");
-    if (const auto p = UnitPriceUsd(*e.gpu)) {
-      std::string price = text::Usd(*p) + (e.gpu->street_price_usd ? " street" : " MSRP");
+    if (const auto unit = UnitPriceUsd(*e.gpu)) {
+      const double p = *unit * e.count;
+      std::string price = text::Usd(p) + (e.gpu->street_price_usd ? " street" : " MSRP");
+      if (e.count > 1) price += " for " + std::to_string(e.count);
       if (m.fit != estimate::Fit::kDoesNotFit && t.tokens_per_s > 0)
-        price += ", " + text::Num(t.tokens_per_s / *p * 1000, 0) + " tokens/s per $1,000";
+        price += ", " + text::Num(t.tokens_per_s / p * 1000, 0) + " tokens/s per $1,000";
       if (cheapest == &e && r.entries.size() > 1) price += " (cheapest that fits)";
       e.reasons.push_back(price);
     }
   }
-  r.summary = best->gpu->id + " wins";
+  r.summary = best->label + " wins";
   if (best->estimate.memory.fit == estimate::Fit::kDoesNotFit) {
-    r.summary = "none fits this job; " + best->gpu->id + " comes closest";
+    r.summary = "none fits this job; " + best->label + " comes closest";
   } else {
     bool others_fail = false, others_tight = false;
     for (const auto& e : r.entries) {

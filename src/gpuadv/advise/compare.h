@@ -12,6 +12,8 @@ namespace gpuadv::advise {
 
 struct CompareEntry {
   const catalog::GpuSpec* gpu = nullptr;
+  int count = 1;                      // GPUs of this kind in one machine
+  std::string label;                  // "rtx-4090", or "2x rtx-3090" for a count
   estimate::EstimateResult estimate;  // the scenario with hardware.gpu = this GPU
   std::string verdict;                // "wins" | "loses" | "ties"
   std::vector<std::string> reasons;   // why, in this job's terms
@@ -22,9 +24,18 @@ struct CompareResult {
   std::string summary;                // one line: the winner and the deciding factor
 };
 
-/// Estimates `s` on each GPU (hardware.count and parallelism kept) and explains the
-/// differences: fit first (a GPU that does not fit loses), then time, then price.
-CompareResult Compare(const workload::Scenario& s, const std::vector<const catalog::GpuSpec*>& gpus,
-                      const estimate::Context& ctx);
+/// One GPU kind to compare, with how many of it (0: the scenario's hardware.count).
+struct CompareItem {
+  const catalog::GpuSpec* gpu = nullptr;
+  int count = 0;
+};
+
+/// Estimates `s` on each GPU and explains the differences: fit first (a GPU that does not
+/// fit loses), then time, then price. With a count, the job runs on that many GPUs of one
+/// machine at the planner's layout for them (issue 12: `compare 2x rtx-3090 1x rtx-4090`;
+/// `restack` re-chooses a defaulted stack for it) unless the scenario gives a layout;
+/// without, hardware.count and parallelism are the scenario's.
+CompareResult Compare(const workload::Scenario& s, const std::vector<CompareItem>& items,
+                      const estimate::Context& ctx, void (*restack)(workload::Scenario&) = nullptr);
 
 }  // namespace gpuadv::advise

@@ -216,6 +216,8 @@ json CompareJson(const advise::CompareResult& r) {
   json gpus = json::array();
   for (const auto& e : r.entries)
     gpus.push_back({{"id", e.gpu->id},
+                    {"count", e.count},
+                    {"label", e.label},
                     {"name", e.gpu->name},
                     {"specs", SpecsJson(*e.gpu)},
                     {"estimate", EstimateJson(e.estimate)},
@@ -228,7 +230,7 @@ std::string CompareText(const advise::CompareResult& r, bool md) {
   std::string out =
       std::string(md ? "# " : "") + "Compare\n";  // sections add their own blank lines
   TableRow head = {"spec"};
-  for (const auto& e : r.entries) head.push_back(e.gpu->id);
+  for (const auto& e : r.entries) head.push_back(e.label);
   std::vector<TableRow> specs = {head};
   for (const auto& row : kSpecRows) {
     TableRow t = {row.label};
@@ -262,17 +264,18 @@ std::string CompareText(const advise::CompareResult& r, bool md) {
   out += SectionHeading("Estimate", md) + RenderTable(est, md);
   out += SectionHeading("Verdict", md);
   for (const auto& e : r.entries)
-    out += Bullet(e.gpu->id + " " + e.verdict + ": " + Join(e.reasons, "; "), md);
+    out += Bullet(e.label + " " + e.verdict + ": " + Join(e.reasons, "; "), md);
   out += Bullet(r.summary, md);
   return out;
 }
 
 std::string CompareCsv(const advise::CompareResult& r) {
   std::string out =
-      "gpu,memory_gb,per_gpu_bytes,fit,tokens_per_s,time_s,bottleneck,street_price_usd,verdict\n";
+      "gpu,count,memory_gb,per_gpu_bytes,fit,tokens_per_s,time_s,bottleneck,street_price_usd,"
+      "verdict\n";
   for (const auto& e : r.entries)
     out += fmt::format(
-        "{},{:g},{:.0f},{},{:.6g},{:.6g},{},{},{}\n", e.gpu->id, e.gpu->memory_gb,
+        "{},{},{:g},{:.0f},{},{:.6g},{:.6g},{},{},{}\n", e.gpu->id, e.count, e.gpu->memory_gb,
         e.estimate.memory.per_gpu_bytes, FitWord(e.estimate.memory.fit),
         e.estimate.throughput.tokens_per_s, e.estimate.training.time_s,
         EnumName(estimate::kBottlenecks, e.estimate.throughput.bottleneck),

@@ -72,7 +72,7 @@ CompareResult Compare3060Vs4060(int micro_batch) {
       "model: llama-2-7b\ntraining: {method: qlora, seq_len: 2048, micro_batch: " +
       std::to_string(micro_batch) + ",\n  activation_checkpointing: full, tokens: 2.0e7}\n");
   const auto& cat = io::BuiltinCatalog();
-  return Compare(s, {&cat.Gpu("rtx-3060-12gb"), &cat.Gpu("rtx-4060")}, BuiltinContext());
+  return Compare(s, {{&cat.Gpu("rtx-3060-12gb"), 0}, {&cat.Gpu("rtx-4060"), 0}}, BuiltinContext());
 }
 
 std::string Joined(const CompareEntry& e) {
@@ -112,6 +112,33 @@ TEST(Compare, WhenBothFitTheFasterWinsAndTheOtherSaysByHowMuch) {
   EXPECT_NE(Joined(lose).find("x the time of " + win.gpu->id), std::string::npos) << Joined(lose);
   EXPECT_NE(Joined(win).find("-bound: "), std::string::npos) << Joined(win);
   EXPECT_NE(r.summary.find("fastest for this job"), std::string::npos) << r.summary;
+}
+
+// Issue 12: `compare 2x rtx-3090 1x rtx-4090`: each entry on its own machine, the
+// multi-GPU one at the planner's layout for it (said in its reasons), the price for all of
+// its GPUs, and the same figures `estimate` gives that machine.
+TEST(Compare, CountsRunEachEntryOnItsOwnMachine) {
+  const auto s =
+      Scenario("model: llama-3.1-8b\ntraining: {method: qlora, seq_len: 2048, tokens: 2.0e7}\n");
+  const auto& cat = io::BuiltinCatalog();
+  const CompareResult r = Compare(s, {{&cat.Gpu("rtx-3090"), 2}, {&cat.Gpu("rtx-4090"), 1}},
+                                  BuiltinContext(), io::RestackDefault);
+  ASSERT_EQ(r.entries.size(), 2u);
+  EXPECT_EQ(r.entries[0].label, "2x rtx-3090");
+  EXPECT_EQ(r.entries[0].count, 2);
+  EXPECT_EQ(r.entries[0].estimate.gpus, 2);
+  EXPECT_EQ(r.entries[1].label, "1x rtx-4090");
+  EXPECT_EQ(r.entries[1].estimate.gpus, 1);
+  EXPECT_NE(Joined(r.entries[0]).find("the planner's best layout"), std::string::npos)
+      << Joined(r.entries[0]);
+  EXPECT_NE(Joined(r.entries[0]).find(" for 2,"), std::string::npos) << Joined(r.entries[0]);
+  // The 2x entry is what estimate says of the same job on 2x rtx-3090 (planner layout).
+  auto two = Scenario(
+      "model: llama-3.1-8b\ntraining: {method: qlora, seq_len: 2048, tokens: 2.0e7}\n"
+      "hardware: {gpu: rtx-3090, count: 2}\n");
+  PlanParallelism(two, 2, BuiltinContext(), io::RestackDefault);
+  EXPECT_DOUBLE_EQ(r.entries[0].estimate.throughput.tokens_per_s,
+                   estimate::Estimate(two, BuiltinContext()).throughput.tokens_per_s);
 }
 
 }  // namespace
