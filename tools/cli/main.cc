@@ -44,6 +44,7 @@ constexpr ScenarioFlag kScenarioFlags[] = {
     {"--interconnect", "hardware.interconnect", "auto | pcie | nvlink"},
     {"--budget", "constraints.budget_usd", "budget in USD"},
     {"--deadline-hours", "constraints.deadline_hours", "deadline in hours"},
+    {"--deadline", "constraints.deadline", "deadline with its unit: 720h, 30d, 2w"},
     {"--acquire", "constraints.acquire", "buy | rent | either"},
     {"--objective", "objective", "time | cost | value | energy"},
     {"--psu-watts", "system.psu_watts", "power supply rating (W)"},

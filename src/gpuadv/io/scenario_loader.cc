@@ -192,6 +192,25 @@ void ParseSystem(Fields f, workload::System& s) {
 void ParseConstraints(Fields f, workload::Constraints& c) {
   if (auto v = f.Number("budget_usd", 0, 1e12)) c.budget_usd = *v;
   if (auto v = f.Number("deadline_hours", 0.001, 1e7)) c.deadline_hours = *v;
+  // `deadline` with its unit: "720h", "30d", "2w" (a bare number is hours).
+  if (auto v = f.String("deadline", 64)) {
+    const std::string accepted = "a duration such as 720h, 30d or 2w (hours, days, weeks)";
+    std::string t = *v;
+    double unit = 1;
+    if (!t.empty()) {
+      const char u = static_cast<char>(std::tolower(static_cast<unsigned char>(t.back())));
+      unit = u == 'h' ? 1 : u == 'd' ? 24 : u == 'w' ? 168 : 0;
+      if (unit > 0)
+        t.pop_back();
+      else if (std::isdigit(static_cast<unsigned char>(t.back())))
+        unit = 1;
+    }
+    char* end = nullptr;
+    const double n = t.empty() || unit <= 0 ? -1 : std::strtod(t.c_str(), &end);
+    if (!(n > 0) || end != t.c_str() + t.size() || !std::isfinite(n * unit) || n * unit > 1e7)
+      throw InputError(f.Field("deadline"), *v, accepted);
+    c.deadline_hours = n * unit;
+  }
   if (auto v = f.StringList("vendors")) {
     for (auto& s : *v) {
       for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -210,7 +229,7 @@ void ParseConstraints(Fields f, workload::Constraints& c) {
   }
   if (auto v = f.Enum("acquire", workload::kAcquires)) c.acquire = *v;
   if (auto v = f.Number("electricity_usd_per_kwh", 0, 100)) c.electricity_usd_per_kwh = *v;
-  f.Finish({"budget_usd", "deadline_hours", "vendors", "frameworks", "acquire",
+  f.Finish({"budget_usd", "deadline_hours", "deadline", "vendors", "frameworks", "acquire",
             "electricity_usd_per_kwh"});
 }
 

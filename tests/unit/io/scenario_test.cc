@@ -130,5 +130,21 @@ TEST(ScenarioForgiving, MultipliersAndCaseAreAccepted) {
             std::string::npos);
 }
 
+TEST(ScenarioForgiving, DeadlineWithItsUnit) {
+  auto hours = [](const char* d) {
+    return *Load(std::string("model: llama-3.1-8b\nconstraints: {deadline: ") + d + "}\n")
+                .constraints.deadline_hours;
+  };
+  EXPECT_DOUBLE_EQ(hours("30d"), 720);
+  EXPECT_DOUBLE_EQ(hours("2w"), 336);
+  EXPECT_DOUBLE_EQ(hours("36h"), 36);
+  EXPECT_DOUBLE_EQ(hours("720"), 720);
+  for (const char* bad : {"soon", "d", "-3d", "30y"})
+    EXPECT_NE(ErrorOf(std::string("model: llama-3.1-8b\nconstraints: {deadline: ") + bad + "}\n")
+                  .find("constraints.deadline"),
+              std::string::npos)
+        << bad;
+}
+
 }  // namespace
 }  // namespace gpuadv::io
