@@ -188,7 +188,9 @@ plan::PlanReport Plan(const ScenarioRequest& req, const Environment& env,
   o.prefer_tight = opt.prefer_tight;
   o.space.restack = io::RestackDefault;
   try {
-    return plan::Search(s, ContextOf(env), o);
+    plan::PlanReport r = plan::Search(s, ContextOf(env), o);
+    plan::AddJobFigures(s, ContextOf(env), &r);
+    return r;
   } catch (const InputError& e) {
     RethrowRenamed(e, prefix);
   }

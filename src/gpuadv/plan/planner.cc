@@ -63,7 +63,10 @@ RunResult Run(const SearchSpace& space, const estimate::Context& ctx, const Plan
       if (e.status == Status::kFits || e.status == Status::kNoThroughput) ++r.throughput_evaluated;
       if (!e.Fits()) continue;
       ++r.fitting;
-      Plan p{batch[i], e.memory, e.throughput};
+      Plan p;
+      p.candidate = batch[i];
+      p.memory = e.memory;
+      p.throughput = e.throughput;
       p.above_measured_mfu = e.above_measured_mfu;
       p.measured_mfu_max = e.measured_mfu_max;
       RankPlan(opt.prefer_tight, &p);
@@ -175,6 +178,15 @@ workload::Scenario PlannedScenario(const workload::Scenario& s, int gpus, const 
   out.training.global_batch = global_batch;
   Apply(p.candidate, &out);
   return out;
+}
+
+void AddJobFigures(const workload::Scenario& s, const estimate::Context& ctx, PlanReport* r) {
+  for (Plan& p : r->plans) {
+    const estimate::EstimateResult e =
+        estimate::Estimate(PlannedScenario(s, r->gpus, p, r->global_batch), ctx);
+    p.training = e.training;
+    p.cost = e.cost;
+  }
 }
 
 }  // namespace gpuadv::plan

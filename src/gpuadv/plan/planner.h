@@ -39,6 +39,10 @@ struct Plan {
   double ranked_tokens_per_s = 0;
   bool above_measured_mfu = false;
   double measured_mfu_max = 0;  // the ceiling it was compared with (0 = none known)
+  // The job at this plan (issue 12: `plan` prints time, GPU-hours and cost of every plan):
+  // what `estimate` gives the planned scenario; filled by AddJobFigures.
+  std::optional<estimate::TrainingResult> training;
+  std::optional<estimate::CostResult> cost;
 };
 
 /// Fills the ranking fields of `p` (fit_rank, ranked_tokens_per_s) from its estimates and
@@ -70,6 +74,10 @@ struct PlanReport {
   // The result, fastest first (ties: the earlier candidate in space order).
   std::vector<Plan> plans;
 };
+
+/// Fills each plan's training time, GPU-hours, energy and cost: the estimate of `s` at the
+/// plan (PlannedScenario) with the catalog's offers in `ctx`.
+void AddJobFigures(const workload::Scenario& s, const estimate::Context& ctx, PlanReport* r);
 
 /// Searches `s` on `opt.gpus` GPUs. Throws InputError for a bad GPU count or top_k < 1;
 /// "nothing fits" is an empty `plans` with the rejection counts.

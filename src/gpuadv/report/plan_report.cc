@@ -74,6 +74,19 @@ json PlanJson(const plan::PlanReport& r) {
         {"above_measured_mfu", p.above_measured_mfu},
         {"measured_mfu_max", p.measured_mfu_max > 0 ? json(p.measured_mfu_max) : json(nullptr)},
         {"ranked_tokens_per_s", Num(p.ranked_tokens_per_s)},
+        {"training", p.training ? json{{"tokens", Num(p.training->tokens)},
+                                       {"time_s", Num(p.training->time_s)},
+                                       {"gpu_hours", Num(p.training->gpu_hours)},
+                                       {"energy_kwh", Num(p.training->energy_kwh)}}
+                                : json(nullptr)},
+        {"cost",
+         p.cost
+             ? json{{"rent_usd", p.cost->rent_price_known ? Num(p.cost->rent_usd) : json(nullptr)},
+                    {"rent_offer",
+                     p.cost->rent_price_known ? json(p.cost->rent_offer) : json(nullptr)},
+                    {"buy_usd", p.cost->buy_price_known ? Num(p.cost->buy_usd) : json(nullptr)},
+                    {"electricity_usd", Num(p.cost->electricity_usd)}}
+             : json(nullptr)},
         {"memory",
          {{"per_gpu_bytes", Int(m.per_gpu_bytes)},
           {"capacity_bytes", Int(m.capacity_bytes)},
@@ -139,7 +152,8 @@ std::string PlanText(const plan::PlanReport& r, bool markdown) {
     out += SectionHeading("No plan fits", markdown);
   } else {
     std::vector<TableRow> rows = {{"#", "tp x pp", "dp", "zero", "sp", "micro-batch", "ckpt",
-                                   "tokens/s/GPU", "MFU", "step", "memory/GPU", "bottleneck"}};
+                                   "tokens/s/GPU", "MFU", "step", "memory/GPU", "bottleneck",
+                                   "time", "GPU-hours", "rent"}};
     int rank = 0;
     for (const plan::Plan& p : r.plans) {
       const plan::Candidate& c = p.candidate;
@@ -151,10 +165,13 @@ std::string PlanText(const plan::PlanReport& r, bool markdown) {
                       Duration(p.throughput.step_time_s),
                       Bytes(p.memory.per_gpu_bytes) +
                           (p.memory.fit == estimate::Fit::kTight ? " (tight)" : ""),
-                      std::string(EnumName(estimate::kBottlenecks, p.throughput.bottleneck))});
+                      std::string(EnumName(estimate::kBottlenecks, p.throughput.bottleneck)),
+                      p.training ? Duration(p.training->time_s) : "-",
+                      p.training ? Number(p.training->gpu_hours) : "-",
+                      p.cost && p.cost->rent_price_known ? Usd(p.cost->rent_usd) : "-"});
     }
     out += SectionHeading("Fastest plans that fit", markdown);
-    out += RenderTable(rows, markdown, {1, 3, 6, 11});
+    out += RenderTable(rows, markdown, {1, 3, 6, 11, 14});
     bool flagged = false, tight = false;
     for (const plan::Plan& p : r.plans) {
       flagged |= p.above_measured_mfu;

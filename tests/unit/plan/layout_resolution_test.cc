@@ -186,5 +186,24 @@ TEST(ForgivingInput, MemorySizes) {
     EXPECT_THROW(ParseMemoryGb(bad, "--min-vram"), InputError) << bad;
 }
 
+// Issue 12: `plan` gives the time, GPU-hours and cost of every plan, as `estimate` of it.
+TEST(LayoutResolution, EveryPlanHasItsJobFigures) {
+  PlanRequestOptions po;
+  po.top = 3;
+  const plan::PlanReport r = Plan(Body(), Env(), po, "--");
+  ASSERT_FALSE(r.plans.empty());
+  for (const plan::Plan& p : r.plans) {
+    ASSERT_TRUE(p.training.has_value());
+    ASSERT_TRUE(p.cost.has_value());
+    EXPECT_NEAR(p.training->time_s, p.training->tokens / p.throughput.tokens_per_s,
+                1e-6 * p.training->time_s);
+    EXPECT_NEAR(p.training->gpu_hours, p.training->time_s * r.gpus / 3600,
+                1e-6 * p.training->gpu_hours);
+  }
+  const nlohmann::json j = PlanJson(Body(), Env(), po, "--");
+  EXPECT_GT(j["plans"][0]["training"]["time_s"].get<double>(), 0);
+  EXPECT_TRUE(j["plans"][0]["cost"].contains("rent_usd"));
+}
+
 }  // namespace
 }  // namespace gpuadv::api
