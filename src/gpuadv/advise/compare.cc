@@ -38,13 +38,14 @@ CompareResult Compare(const workload::Scenario& s, const std::vector<CompareItem
     w.hardware.gpu = *item.gpu;
     w.hardware.gpu_id = item.gpu->id;
     std::string layout;
+    bool planned = false;
     if (item.count > 0) {
       w.hardware.count = item.count;
       w.hardware.nodes = 1;
       if (restack) restack(w);
       if (!s.parallelism.specified) {
         w.parallelism = workload::Parallelism{};
-        if (item.count > 1) layout = PlanParallelism(w, item.count, ctx, restack);
+        if (item.count > 1) layout = PlanParallelism(w, item.count, ctx, restack, &planned);
       }
     }
     CompareEntry e;
@@ -52,6 +53,7 @@ CompareResult Compare(const workload::Scenario& s, const std::vector<CompareItem
     e.count = w.hardware.TotalGpus();
     e.label = item.count > 0 ? std::to_string(item.count) + "x " + item.gpu->id : item.gpu->id;
     e.estimate = estimate::Estimate(w, ctx);
+    if (planned) e.estimate.layout_source = "planner";
     if (!layout.empty()) e.reasons.push_back(layout);
     r.entries.push_back(std::move(e));
   }

@@ -181,7 +181,9 @@ struct GpuSearch {
       return false;
     }
     std::string parallel_why;
-    if (!s.parallelism.specified) parallel_why = PlanParallelism(w, total, ctx, in.restack);
+    bool planned = false;
+    if (!s.parallelism.specified)
+      parallel_why = PlanParallelism(w, total, ctx, in.restack, &planned);
 
     // One estimate per distinct interconnect / network among the acquisitions.
     struct Variant {
@@ -214,6 +216,7 @@ struct GpuSearch {
       w.hardware.interconnect = v.ic;
       w.hardware.network_gbps = v.net;
       estimate::EstimateResult est = estimate::Estimate(w, ctx);
+      if (planned) est.layout_source = "planner";
       ++r.estimates;
       if (est.memory.fit == estimate::Fit::kDoesNotFit) {
         out.FailMemory(est.memory.per_gpu_bytes / cap,
@@ -410,7 +413,8 @@ std::string ChooseParallelism(workload::Scenario& s) {
 // Where the planner finds none, the data-parallel choice, whose estimate then says what
 // does not fit.
 std::string PlanParallelism(workload::Scenario& w, int total, const estimate::Context& ctx,
-                            void (*restack)(workload::Scenario&)) {
+                            void (*restack)(workload::Scenario&), bool* planned) {
+  if (w.parallelism.specified) return "";  // the scenario's layout stands
   if (total > 1) {
     plan::PlanOptions o;
     o.gpus = total;
@@ -421,7 +425,9 @@ std::string PlanParallelism(workload::Scenario& w, int total, const estimate::Co
       const plan::PlanReport r = plan::Search(w, ctx, o);
       if (!r.plans.empty()) {
         plan::Apply(r.plans.front().candidate, &w);
+        w.parallelism.specified = false;  // chosen here, not given by the scenario
         if (restack) restack(w);
+        if (planned) *planned = true;
         return std::to_string(total) + " GPUs: " + plan::Label(r.plans.front().candidate) +
                " (the planner's best layout)";
       }

@@ -114,8 +114,9 @@ std::string ChooseParallelism(workload::Scenario& s);
 
 /// The layout of a multi-GPU configuration the scenario left open (issue 12): the one
 /// `plan --gpus N` puts first (layout, micro-batch, checkpointing; the stack re-chosen by
-/// `restack` when given), else ChooseParallelism. Returns a one-line reason.
+/// `restack` when given), else ChooseParallelism. Returns a one-line reason; `planned` says
+/// whether the planner's layout was used.
 std::string PlanParallelism(workload::Scenario& w, int total, const estimate::Context& ctx,
-                            void (*restack)(workload::Scenario&));
+                            void (*restack)(workload::Scenario&), bool* planned = nullptr);
 
 }  // namespace gpuadv::advise

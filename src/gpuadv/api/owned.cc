@@ -48,11 +48,13 @@ OwnedResult EvaluateOwned(const ScenarioRequest& req, const Environment& env,
   r.objective = ranking.objective;
   r.picks = static_cast<int>(ranking.picks.size());
   workload::Scenario w = s;
-  const std::string parallel_why =
-      advise::PlanParallelism(w, w.hardware.TotalGpus(),
-                              estimate::Context{env.efficiency, &env.catalog}, io::RestackDefault);
+  bool planned = false;
+  const std::string parallel_why = advise::PlanParallelism(
+      w, w.hardware.TotalGpus(), estimate::Context{env.efficiency, &env.catalog},
+      io::RestackDefault, &planned);
   r.parallelism = w.parallelism;
   r.estimate = estimate::Estimate(w, estimate::Context{env.efficiency, &env.catalog});
+  if (planned) r.estimate.layout_source = "planner";
 
   // Owned: the purchase is spent already (no price), the GPUs sit in the user's own PC (no
   // host platform); what is left is the job's electricity.

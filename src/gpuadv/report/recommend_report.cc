@@ -22,9 +22,12 @@ std::string AcquireName(advise::AcquireKind k) {
 json ParallelismJson(const workload::Parallelism& p) {
   return {{"tp", p.tp},
           {"pp", p.pp},
+          {"vpp", p.vpp},
           {"cp", p.cp},
           {"ep", p.ep},
           {"zero", p.zero},
+          {"sequence_parallel", p.sequence_parallel},
+          {"pipeline_embedding_loss", p.pipeline_embedding_loss},
           {"offload", std::string(EnumName(workload::kOffloads, p.offload))},
           {"chosen", !p.specified}};
 }
