@@ -2,7 +2,7 @@
 // through gpuadv::cli::Main, the same function the gpu-advisor binary runs. Bad input must
 // give exit code 2 (InputError or a CLI11 parse error), never 1, a crash or a hang.
 // Verbs that write files (--plot, --out), search for long (recommend, plan, export,
-// validate), run other programs (detect, probe, --local) or listen (serve) are skipped:
+// validate, calibrate: the last two refit over every embedded case), run other programs (detect, probe, --local) or listen (serve) are skipped:
 // this target is about parsing, and must run fast.
 #include <cstddef>
 #include <cstdint>
@@ -32,7 +32,7 @@ std::ostringstream errors;  // std::cerr of one run, shown when it is a finding
 
 bool Skipped(std::string_view arg) {
   for (std::string_view verb :
-       {"recommend", "plan", "export", "validate", "detect", "probe", "serve"})
+       {"recommend", "plan", "export", "validate", "calibrate", "detect", "probe", "serve"})
     if (arg == verb) return true;
   // --local runs nvidia-smi / rocm-smi (like detect); --plot and --out write files.
   for (std::string_view prefix : {"--plot", "--out", "--local"})
