@@ -2,8 +2,8 @@
 // through gpuadv::cli::Main, the same function the gpu-advisor binary runs. Bad input must
 // give exit code 2 (InputError or a CLI11 parse error), never 1, a crash or a hang.
 // Verbs that write files (--plot, --out), search for long (recommend, plan, export,
-// validate, calibrate: the last two refit over every embedded case), run other programs (detect, probe, --local) or listen (serve) are skipped:
-// this target is about parsing, and must run fast.
+// validate, calibrate: the last two refit over every embedded case), run other programs (detect,
+// probe, --local) or listen (serve) are skipped: this target is about parsing, and must run fast.
 #include <cstddef>
 #include <cstdint>
 #include <iostream>
