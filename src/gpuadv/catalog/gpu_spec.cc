@@ -1,7 +1,6 @@
 #include "gpuadv/catalog/gpu_spec.h"
 
 #include <cctype>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -17,17 +16,6 @@ bool GpuSpec::PassivelyCooled() const {
   std::string f = form_factor;
   for (char& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return f.find("passive") != std::string::npos;
-}
-
-std::optional<double> GpuSpec::ComputeCapability() const {
-  if (vendor != "nvidia" || cuda_cc_or_target.empty()) return std::nullopt;
-  try {
-    size_t used = 0;
-    const double cc = std::stod(cuda_cc_or_target, &used);
-    if (used == cuda_cc_or_target.size() && cc > 0) return cc;
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
 }
 
 bool GpuSpec::HopperClassDatacenter() const {

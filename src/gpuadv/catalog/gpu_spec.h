@@ -84,8 +84,6 @@ struct GpuSpec {
   double Peak16FlopsPerS() const;
   /// A fanless heatsink ("passive" in form_factor): needs a server's ducted airflow.
   bool PassivelyCooled() const;
-  /// CUDA compute capability (9.0 for H100), nullopt for other vendors or when unknown.
-  std::optional<double> ComputeCapability() const;
   /// A datacenter sm90 / sm100 part (Hopper, datacenter Blackwell): TMA and
   /// warp-specialised kernels (FlashAttention-3 class attention) and NVLink multicast
   /// (Transformer Engine userbuffers and PyTorch async TP run their tuned paths).

@@ -109,8 +109,8 @@ int MakeStages(const Setup& st, Stage (&stages)[kMaxStages]) {
     return 1;
   }
   const double p = st.pp, v = st.vpp;
-  // The heaviest stage's layers (workload::Parallelism::HeaviestStageLayers).
-  const double per = std::ceil((L + (st.embedding_loss_stages ? 2 : 0)) / p);
+  const double per =
+      workload::Parallelism::HeaviestStage(static_cast<int>(L), st.pp, st.embedding_loss_stages);
   const double interleave = v > 1 ? 1 + (p - 1) / (p * v) : 1.0;  // interleaved schedule
   const double in_flight = std::min(p, st.m) * interleave;        // 1F1B: min(p, m) on stage 1
   if (!st.embedding_loss_stages) {

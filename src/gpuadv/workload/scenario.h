@@ -106,10 +106,12 @@ struct Parallelism {
   /// stage that bounds the step): layers / pp when it divides, else rounded up; with the
   /// embedding and loss counted, the middle stages' (layers + 2) / pp.
   double HeaviestStageLayers(int layers) const {
-    const int p = pp > 1 ? pp : 1;
-    if (p == 1) return layers;
-    const int total = layers + (pipeline_embedding_loss ? 2 : 0);
-    return static_cast<double>((total + p - 1) / p);
+    return HeaviestStage(layers, pp, pipeline_embedding_loss);
+  }
+  static double HeaviestStage(int layers, int pp, bool embedding_loss) {
+    if (pp <= 1) return layers;
+    const int total = layers + (embedding_loss ? 2 : 0);
+    return static_cast<double>((total + pp - 1) / pp);
   }
 };
 
