@@ -6,7 +6,7 @@
 
 (() => {
   const $ = (sel) => document.querySelector(sel);
-  const GiB = 1024 ** 3;  // GPU memory is printed in GiB-sized "GB", as vendors label it
+  const GiB = 1024 ** 3;  // memory is shown in GiB, labelled GiB (GPU capacities are GiB-sized)
 
   // Form fields <-> scenario keys <-> URL parameters. One table serves building the request,
   // restoring from the URL and pointing errors at the field they name.
@@ -33,7 +33,7 @@
   let lastRecommend = null;
 
   // ---- formatting -------------------------------------------------------------------------
-  const gb = (bytes) => (bytes == null ? 'unknown' : (bytes / GiB).toFixed(1) + ' GB');
+  const gb = (bytes) => (bytes == null ? 'unknown' : (bytes / GiB).toFixed(1) + ' GiB');
   const usd = (v) => {
     if (v == null || !isFinite(v)) return 'unknown';
     if (v >= 100) return '$' + Math.round(v).toLocaleString('en-US');
@@ -206,7 +206,7 @@
         ctx.fillStyle = '#c00';
         ctx.font = 'bold 12px system-ui, sans-serif';
         ctx.textAlign = cx > area.right - 80 ? 'right' : 'left';
-        ctx.fillText('capacity ' + (opts.capacity).toFixed(1) + ' GB',
+        ctx.fillText('capacity ' + (opts.capacity).toFixed(1) + ' GiB',
                      cx + (ctx.textAlign === 'left' ? 4 : -4), area.top + 12);
       }
       ctx.restore();
@@ -231,12 +231,12 @@
     const options = {
       indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false,
       scales: {
-        x: {stacked: true, min: 0, max, title: {display: true, text: 'GB per GPU'}},
+        x: {stacked: true, min: 0, max, title: {display: true, text: 'GiB per GPU'}},
         y: {stacked: true, display: false},
       },
       plugins: {
         legend: {position: 'bottom'},
-        tooltip: {callbacks: {label: (c) => `${c.dataset.label}: ${c.parsed.x.toFixed(2)} GB`}},
+        tooltip: {callbacks: {label: (c) => `${c.dataset.label}: ${c.parsed.x.toFixed(2)} GiB`}},
         capacity: {capacity, low: low == null ? null : low / GiB, high: high == null ? null : high / GiB},
       },
     };
@@ -432,7 +432,7 @@
       const group = el('optgroup', {label: vendor});
       for (const x of list) {
         group.append(el('option', {value: x.id,
-                                   text: `${x.name} (${x.memory_gb == null ? '?' : x.memory_gb} GB)`}));
+                                   text: `${x.name} (${x.memory_gb == null ? '?' : x.memory_gb} GiB)`}));
       }
       select.append(group);
     }

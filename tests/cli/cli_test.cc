@@ -1,9 +1,11 @@
 // Runs the real binary (ninja misc/output_test.py style): exit codes and output formats.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 
 namespace {
@@ -85,12 +87,47 @@ TEST(Cli, ExplainPrintsTheBasis) {
 }
 
 TEST(Cli, FlagsOverrideTheScenario) {
-  auto a = nlohmann::json::parse(Exec("--format json estimate --seq-len 1024").out);
-  auto b = nlohmann::json::parse(Exec("--format json estimate --seq-len 4096").out);
+  const std::string job = "--format json estimate --model llama-3.1-8b --method qlora ";
+  auto a = nlohmann::json::parse(Exec(job + "--seq-len 1024").out);
+  auto b = nlohmann::json::parse(Exec(job + "--seq-len 4096").out);
   EXPECT_LT(a["memory"]["peak_allocated_bytes"].get<double>(),
             b["memory"]["peak_allocated_bytes"].get<double>());
-  auto c = nlohmann::json::parse(Exec("--format json estimate --gpu h100-sxm").out);
+  auto c = nlohmann::json::parse(Exec(job + "--gpu h100-sxm").out);
   EXPECT_EQ(c["gpu"]["id"], "h100-sxm");
+  // Without --model the flags modify the example job, and a note on stderr says so.
+  const RunResult ex = Exec("estimate --seq-len 1024");
+  EXPECT_EQ(ex.rc, 0);
+  EXPECT_NE(ex.out.find("note: no --model: the flags modify the example job"), std::string::npos)
+      << ex.out;
+}
+
+// One unit system (issue 12): memory amounts are binary and labelled so (MiB / GiB / TiB)
+// in every verb and format; decimal "GB" appears only in rates (GB/s) and in product names
+// written without a space ("RTX 4060 8GB").
+TEST(Cli, OneMemoryUnitInEveryVerbAndFormat) {
+  const std::regex decimal_memory("[0-9] (KB|MB|GB|TB)\\b(?!/s)");
+  const char* verbs[] = {
+      "estimate",
+      "estimate --model llama-3.1-70b --method full --gpu h100-sxm --count 8",
+      "recommend",
+      "recommend --model llama-3.1-70b --method pretrain --seq-len 8192 --global-batch 1024 "
+      "--tokens 2T --deadline 30d --acquire rent --top 5",
+      "fit --gpu rtx-4060",
+      "plan --model llama-3.1-70b --method pretrain --gpu h100-sxm --gpus 64",
+      "compare 2x rtx-3090 1x rtx-4090",
+      "gpus list",
+      "gpus show h100-sxm",
+      "models show llama-3.1-8b",
+  };
+  for (const char* verb : verbs)
+    for (const char* format : {"table", "markdown", "csv", "json"}) {
+      const RunResult r = Exec(std::string("--explain --format ") + format + " " + verb);
+      EXPECT_EQ(r.rc, 0) << verb << " " << format << "\n" << r.out;
+      std::smatch m;
+      EXPECT_FALSE(std::regex_search(r.out, m, decimal_memory))
+          << verb << " --format " << format << ": '"
+          << r.out.substr(std::max<std::ptrdiff_t>(0, m.position(0) - 60), 90) << "'";
+    }
 }
 
 TEST(Cli, GpusListAndShowInEveryFormat) {

@@ -5,7 +5,7 @@
 //
 // Environment: GPUADV_CLI (the binary), GPUADV_SCREENSHOT (PNG path), CHROMIUM (default
 // /usr/bin/chromium). Exit 0 pass, 1 fail, 77 skipped (no chromium or playwright-core).
-import {spawn} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import os from 'node:os';
@@ -35,6 +35,60 @@ function check(cond, what) {
   if (!cond) throw new Error(`check failed: ${what}`);
   checks++;
   console.log(`ok ${checks} - ${what}`);
+}
+
+// The scenario keys the CLI has named flags for (tools/cli/main.cc); the rest go as --set.
+const FLAG_OF = {'model': '--model', 'training.method': '--method', 'training.precision': '--precision',
+                 'training.micro_batch': '--micro-batch', 'training.seq_len': '--seq-len',
+                 'training.tokens': '--tokens', 'hardware.gpu': '--gpu', 'hardware.count': '--count',
+                 'constraints.budget_usd': '--budget', 'constraints.acquire': '--acquire',
+                 'objective': '--objective', 'system.psu_watts': '--psu-watts'};
+
+function flatten(o, prefix = '') {
+  return Object.entries(o).flatMap(([k, v]) =>
+    v !== null && typeof v === 'object' ? flatten(v, prefix + k + '.') : [[prefix + k, v]]);
+}
+function toYaml(o, indent = '') {
+  return Object.entries(o).map(([k, v]) => v !== null && typeof v === 'object'
+    ? `${indent}${k}:\n${toYaml(v, indent + '  ')}` : `${indent}${k}: ${v}`).join('\n') + '\n';
+}
+function cliJson(args) {
+  const r = spawnSync(cli, ['--format', 'json', ...args], {encoding: 'utf8'});
+  if (r.status !== 0) throw new Error(`gpu-advisor ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+// Issue 12: the job the page estimates, asked as CLI flags, a YAML file, a JSON file and a
+// raw API body, gives the same JSON, figure for figure.
+async function sameAnswerEverywhere(context, base) {
+  const page = await context.newPage();
+  const sent = page.waitForRequest((r) => r.url().endsWith('/api/estimate') && r.method() === 'POST');
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api/estimate'));
+  await page.goto(base + '/?model=mistral-7b&method=qlora&gpu=rtx-4060&seq=4096&batch=2');
+  const body = (await sent).postData();
+  const web = await (await answered).json();
+  await waitDone(page);
+  await page.close();
+  const scenario = JSON.parse(body);
+  check(scenario.model === 'mistral-7b' && scenario.hardware.gpu === 'rtx-4060', 'the page sends the form as a scenario');
+  const api = await (await fetch(base + '/api/estimate', {method: 'POST', body,
+                                                           headers: {'Content-Type': 'application/json'}})).json();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-advisor-same-'));
+  fs.writeFileSync(path.join(dir, 'job.json'), body);
+  fs.writeFileSync(path.join(dir, 'job.yaml'), toYaml(scenario));
+  const flags = flatten(scenario).flatMap(([k, v]) => FLAG_OF[k] ? [FLAG_OF[k], String(v)] : ['--set', `${k}=${v}`]);
+  const answers = {
+    'API body': api,
+    'JSON file': cliJson(['estimate', path.join(dir, 'job.json')]),
+    'YAML file': cliJson(['estimate', path.join(dir, 'job.yaml')]),
+    'CLI flags': cliJson(['estimate', ...flags]),
+  };
+  fs.rmSync(dir, {recursive: true, force: true});
+  const want = JSON.stringify(web);
+  check(web.resolved.optimizer === 'paged-adamw' && web.resolved.activation_checkpointing === 'full',
+        'qlora resolves to its stack defaults (paged AdamW, full checkpointing)');
+  for (const [how, got] of Object.entries(answers))
+    check(JSON.stringify(got) === want, `${how} gives the page's JSON figure for figure (${flags.join(' ')})`);
 }
 
 // Starts `serve --port 0` and resolves with its base URL (the address it prints).
@@ -167,6 +221,9 @@ async function main() {
     check(await page.isVisible('#status'), 'error box is shown');
     check((await page.textContent('#status')).includes('training.seq_len'), 'error names the field');
     check(await page.getAttribute('#seq_len', 'aria-invalid') === 'true', 'the field is marked invalid');
+
+    // 8. One question, one answer across the five front ends.
+    await sameAnswerEverywhere(context, base);
 
     check(problems.length === 0, `no page errors or off-server requests${problems.length ? ': ' + problems.join('; ') : ''}`);
   } finally {

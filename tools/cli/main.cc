@@ -142,8 +142,8 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
            [&rec_opt](const std::string& v) {
              rec_opt.min_vram_gb = gpuadv::api::ParseMemoryGb(v, "--min-vram");
            },
-           "minimum GPU memory (24, 24GB, 24GiB)")
-        ->type_name("GB");
+           "minimum GPU memory in GiB (24, 24GiB, or 24GB as cards are labelled)")
+        ->type_name("GiB");
     rec->add_option("--months", rec_opt.months, "ownership horizon for buy vs rent")
         ->capture_default_str();
     rec->add_option("--hours-per-month", rec_opt.hours_per_month,
@@ -183,7 +183,7 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
     gpus->add_option("id", gpus_id, "GPU id (for show)");
     gpus->add_option("--vendor", f_vendor, "nvidia | amd | intel");
     gpus->add_option("--segment", f_segment, "consumer | workstation | datacenter");
-    gpus->add_option("--min-memory", f_min_mem, "minimum memory (GB)");
+    gpus->add_option("--min-memory", f_min_mem, "minimum memory in GiB (24, 24GiB, 24GB)");
   }
 
   std::string models_action = "list", models_id;
@@ -221,7 +221,9 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
   gpuadv::cli::PlanCliOptions plan_opt;
   auto* plan = app.add_subcommand("plan", "fastest parallel plans that fit on N GPUs (C9)");
   if (mentioned("plan")) {
-    plan->add_option("scenario", plan_in.file, "scenario file (YAML or JSON)")->required();
+    plan->add_option(
+        "scenario", plan_in.file,
+        "scenario file (YAML or JSON); omitted: the flags (with --model) or the example job");
     AddScenarioFlags(plan, &plan_in);
     plan->add_option("--gpus", plan_opt.gpus, "total GPUs (whole nodes of hardware.count)")
         ->required();
@@ -238,7 +240,9 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
   gpuadv::cli::ExportCliOptions exp_opt;
   auto* exp = app.add_subcommand("export", "launch configuration of the plan (C10)");
   if (mentioned("export")) {
-    exp->add_option("scenario", exp_in.file, "scenario file (YAML or JSON)")->required();
+    exp->add_option(
+        "scenario", exp_in.file,
+        "scenario file (YAML or JSON); omitted: the flags (with --model) or the example job");
     AddScenarioFlags(exp, &exp_in);
     exp->add_option("--engine", exp_opt.engine, "deepspeed | accelerate-fsdp | torchrun | megatron")
         ->required();

@@ -1,7 +1,9 @@
 #include "tools/cli/verbs.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <utility>
 
 #include "gpuadv/api/catalog_requests.h"
 #include "gpuadv/api/requests.h"
@@ -21,6 +23,14 @@ namespace gpuadv::cli {
 api::ScenarioRequest ToRequest(const ScenarioInput& in) {
   api::ScenarioRequest req = api::ScenarioFromFile(in.file);
   req.overrides = in.overrides;
+  const bool job_flags = std::any_of(in.overrides.begin(), in.overrides.end(), [](const auto& kv) {
+    return kv.first.starts_with("training.") || kv.first.starts_with("parallelism.");
+  });
+  static bool noted = false;  // once per process: a verb may build its request twice
+  if (req.source == api::ScenarioRequest::Source::kDefault && !req.NamesModel() && job_flags &&
+      !std::exchange(noted, true))
+    std::cerr << "note: no --model: the flags modify the example job (data/scenarios/"
+                 "default.yaml: llama-3.1-8b QLoRA); give --model for a job of your own\n";
   return req;
 }
 

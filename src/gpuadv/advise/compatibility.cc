@@ -49,11 +49,7 @@ std::string Lower(std::string_view s) {
 }
 bool Has(const std::string& s, std::string_view n) { return s.find(n) != std::string::npos; }
 std::string W(double w) { return std::to_string(static_cast<long long>(std::lround(w))) + " W"; }
-std::string Gb(double bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.0f GB", std::ceil(bytes / kGiB));
-  return buf;
-}
+std::string Gb(double bytes) { return GiBLabel(std::ceil(bytes / kGiB)); }
 
 // Counts "<n>x <kind>" in the first alternative of a connector description
 // ("1x 16-pin (FE) / 1x 8-pin (partner)" -> the Founders Edition one).
@@ -309,7 +305,7 @@ void CheckHostRam(const workload::Scenario& s, const estimate::EstimateResult& e
   Add(c, "host_ram", offload ? Severity::kBlocker : Severity::kWarning,
       "needs about " + Gb(need) + " of host RAM (" + (offload ? "offload + loading" : "loading") +
           "), the system has " + Gb(*c.host_ram_bytes),
-      "install " + std::to_string(static_cast<int>(target)) + " GB of RAM" +
+      "install " + GiBLabel(target) + " of RAM" +
           (offload ? "" : ", or load the checkpoint shard by shard (low_cpu_mem_usage)"));
 }
 

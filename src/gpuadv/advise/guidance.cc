@@ -311,7 +311,7 @@ std::vector<std::string> Accelerators(const RecommendResult& r, const Inputs& in
       line += ", " + text::Num(*a.bf16_tflops) + " TFLOP/s bf16";
       if (gpu16 > 0) line += " vs " + text::Num(gpu16) + " for " + r.picks.front().gpu->id;
     }
-    if (a.memory_gb) line += ", " + text::Num(*a.memory_gb, *a.memory_gb < 1 ? 2 : 0) + " GB";
+    if (a.memory_gb) line += ", " + GiBLabel(*a.memory_gb);
     line += ": good for " + a.good_for + "; for training: " + a.why_not_for_training;
     out.push_back(line);
   }

@@ -23,9 +23,9 @@ std::string Num(double v, int digits) {
   return out;
 }
 
-std::string Gb(double bytes) { return fmt::format("{:.1f} GB", bytes / kGiB); }
+std::string Gb(double bytes) { return MemorySize(bytes); }
 
-std::string GbLabel(double memory_gb) { return fmt::format("{:g} GB", memory_gb); }
+std::string GbLabel(double memory_gb) { return GiBLabel(memory_gb); }
 
 std::string Usd(double usd) {
   if (!std::isfinite(usd)) return "unknown";

@@ -96,7 +96,8 @@ nlohmann::json EstimateJson(const ScenarioRequest& req, const Environment& env,
 }
 
 double ParseMemoryGb(std::string_view text, const std::string& field) {
-  const std::string accepted = "a memory size in GB from 0 to 100000 (24, 24GB, 24GiB)";
+  const std::string accepted =
+      "a memory size in GiB from 0 to 100000 (24, 24GiB, or 24GB as cards are labelled)";
   std::string s;
   for (char c : text)
     if (c != ' ') s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -125,7 +126,7 @@ void CheckRecommendOptions(const RecommendOptions& opt, std::string_view prefix)
                      "a number from 1 to 744", "out of range");
   if (opt.min_vram_gb && !(*opt.min_vram_gb >= 0 && *opt.min_vram_gb <= 1e5))
     throw InputError(Name(prefix, "min-vram"), std::to_string(*opt.min_vram_gb),
-                     "a number of GB from 0 to 100000", "out of range");
+                     "a number of GiB from 0 to 100000", "out of range");
 }
 
 RecommendOutput Recommend(const ScenarioRequest& req, const Environment& env,

@@ -1,5 +1,7 @@
 #include "gpuadv/api/scenario_request.h"
 
+#include <algorithm>
+
 #include "gpuadv/io/fields.h"
 #include "gpuadv/io/scenario_loader.h"
 
@@ -22,6 +24,11 @@ void RejectModelFile(const YAML::Node& doc, const catalog::Catalog& cat) {
 }
 
 }  // namespace
+
+bool ScenarioRequest::NamesModel() const {
+  return std::any_of(overrides.begin(), overrides.end(),
+                     [](const auto& kv) { return kv.first == "model"; });
+}
 
 ScenarioRequest ScenarioFromFile(const std::string& path) {
   ScenarioRequest r;
@@ -62,7 +69,12 @@ workload::Scenario BuildScenario(const ScenarioRequest& req, const catalog::Cata
   std::string dir = ".";
   switch (req.source) {
     case ScenarioRequest::Source::kDefault:
-      doc = io::DefaultScenarioDocument();
+      if (req.NamesModel()) {
+        origin = "the command-line flags";
+        doc = YAML::Node(YAML::NodeType::Map);
+      } else {
+        doc = io::DefaultScenarioDocument();
+      }
       break;
     case ScenarioRequest::Source::kFile: {
       origin = req.file;

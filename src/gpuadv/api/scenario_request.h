@@ -20,8 +20,15 @@ struct ScenarioRequest {
   /// Applied in order before parsing ("training.seq_len" -> "4096", values in YAML syntax).
   std::vector<std::pair<std::string, std::string>> overrides;
 
-  /// The embedded default scenario: `recommend` adds beginner guidance (C14) to it.
-  bool IsDefault() const { return source == Source::kDefault; }
+  /// The embedded example job (no file, no body, no --model): `recommend` adds beginner
+  /// guidance (C14) to it.
+  bool IsDefault() const { return source == Source::kDefault && !NamesModel(); }
+
+  /// Flags naming a model describe a job of the user's own: the scenario starts bare, as a
+  /// file or a request body does, instead of from the example job, so the same job asked
+  /// through flags, a file or the API resolves to the same answer (issue 12). Without
+  /// one, the flags modify the example job.
+  bool NamesModel() const;
 };
 
 /// `path` empty: the embedded default (the CLI's verbs without a scenario argument).

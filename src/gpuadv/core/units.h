@@ -4,6 +4,8 @@
 // Decimal vs binary prefixes are explicit here and converted once at the edge
 // (MODELLING.md section 0; STYLE.md principle 7).
 
+#include <string>
+
 namespace gpuadv {
 
 inline constexpr double kKilo = 1e3;
@@ -18,6 +20,14 @@ inline constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;  // vendor "GB" of GPU 
 
 inline constexpr double kSecondsPerHour = 3600.0;
 inline constexpr double kJoulesPerKwh = 3.6e6;
+
+/// The one way memory amounts are written for people (issue 12: one unit system): binary
+/// units labelled as such, "512 MiB", "23.4 GiB", "1.25 TiB". GPU capacities are GiB-sized
+/// (an "80 GB" H100 holds 80 GiB), so GiB is also the unit people compare against. Rates
+/// stay decimal (GB/s). JSON carries bytes.
+std::string MemorySize(double bytes);
+/// A capacity already in GiB (catalog `memory_gb`, host RAM), as "24 GiB" / "0.5 GiB".
+std::string GiBLabel(double gib);
 
 /// Bytes in an element of the given bit width.
 constexpr double BytesOfBits(double bits) { return bits / 8.0; }

@@ -144,7 +144,7 @@ GpuMatch MatchGpu(const DetectedGpu& gpu, const catalog::Catalog& cat) {
     const double got = Gb(*gpu.memory_total_bytes);
     if (std::fabs(got - spec.memory_gb) > 0.05 * spec.memory_gb)
       m.differences.push_back(
-          fmt::format("memory {:.1f} GiB vs the catalog's {:g} GB", got, spec.memory_gb));
+          fmt::format("memory {:.1f} GiB vs the catalog's {:g} GiB", got, spec.memory_gb));
   }
   if (gpu.power_limit_w && spec.tdp_w && *gpu.power_limit_w < 0.95 * *spec.tdp_w)
     m.differences.push_back(fmt::format("power limit {:g} W below the catalog TDP {:g} W",

@@ -1,5 +1,7 @@
 #include "gpuadv/estimate/estimate.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -23,7 +25,8 @@ constexpr double kChinchillaTokensPerParam = 20.0;
 // Fine-tuning token count assumed when the scenario gives neither tokens nor dataset.
 constexpr double kDefaultFinetuneTokens = 1e8;
 
-double TrainingTokens(const workload::Scenario& s, double params, Explanation* explain) {
+double TrainingTokens(const workload::Scenario& s, double params, EstimateResult& r,
+                      Explanation* explain) {
   const auto& t = s.training;
   if (t.tokens) return *t.tokens;
   if (t.dataset) return t.dataset->samples * t.dataset->epochs * static_cast<double>(t.seq_len);
@@ -31,11 +34,27 @@ double TrainingTokens(const workload::Scenario& s, double params, Explanation* e
   if (t.chinchilla_tokens || pretrain) {
     if (explain)
       explain->Basis("training", "no tokens given: Chinchilla-optimal 20 tokens/parameter");
+    r.defaults.push_back({"tokens", fmt::format("{:.3g}", kChinchillaTokensPerParam * params),
+                          "Chinchilla-optimal 20 tokens per parameter; set training.tokens"});
     return kChinchillaTokensPerParam * params;
   }
   if (explain)
     explain->Basis("training", "no tokens or dataset given: assumed 1e8 tokens (fine-tune)");
+  r.defaults.push_back({"tokens", "1e+08", "fine-tune default; set training.tokens or dataset"});
   return kDefaultFinetuneTokens;
+}
+
+// The value a defaulted knob has now: a front end's layout search may have changed it
+// since (checkpointing), and then the default no longer describes the estimate.
+std::string KnobValue(const workload::Training& t, const std::string& knob) {
+  using namespace workload;
+  if (knob == "optimizer") return std::string(EnumName(kOptimizers, t.optimizer));
+  if (knob == "activation_checkpointing")
+    return std::string(EnumName(kCheckpointings, t.activation_checkpointing));
+  if (knob == "loss") return std::string(EnumName(kLosses, t.loss));
+  if (knob == "optimizer_in_backward") return t.optimizer_in_backward ? "true" : "false";
+  if (knob == "activation_offload") return t.activation_offload ? "true" : "false";
+  return {};
 }
 
 // The stack the estimate assumed, and the default rule's reason (issue 11).
@@ -67,6 +86,8 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   r.optimizer = s.training.optimizer;
   r.seq_len = s.training.seq_len;
   r.global_batch = s.GlobalBatch();
+  for (const auto& d : s.training.defaults)
+    if (KnobValue(s.training, d.knob) == d.value) r.defaults.push_back(d);
   SetFramework(s, r);
   if (explain) workload::DescribeScenario(s, *explain);
 
@@ -78,7 +99,7 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   // Time and energy (C5).
   const double params =
       r.memory.total_params > 0 ? r.memory.total_params : catalog::CachedCounts(s.model).total;
-  r.training.tokens = TrainingTokens(s, params, explain);
+  r.training.tokens = TrainingTokens(s, params, r, explain);
   if (r.throughput.tokens_per_s > 0) {
     r.training.time_s = r.training.tokens / r.throughput.tokens_per_s;
     r.training.gpu_hours = r.training.time_s * r.gpus / kSecondsPerHour;

@@ -150,7 +150,7 @@ std::string G(double v, const char* fmt = "%.3g") {
   std::snprintf(buf, sizeof buf, fmt, v);
   return buf;
 }
-std::string Gb(double bytes) { return G(bytes / kGiga, "%.2f") + " GB"; }
+std::string Gb(double bytes) { return MemorySize(bytes); }
 
 void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,
              const MemoryResult& out, double runtime, double slack, Explanation& e) {
@@ -238,7 +238,7 @@ void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,
     e.Warn(s.hardware.gpu.id + " has no fp8 tensor cores: fp8-mixed will not run as modelled");
   if (s.system.host_ram_gb && out.host_ram_bytes > *s.system.host_ram_gb * kGiB)
     e.Warn("host RAM needed " + Gb(out.host_ram_bytes) + " exceeds the system's " +
-           G(*s.system.host_ram_gb) + " GB");
+           GiBLabel(*s.system.host_ram_gb));
   if (st.optimizer_in_backward && st.m > 1)
     e.Warn("optimizer_in_backward cannot accumulate gradients over micro-batches");
   if (st.attention == workload::Attention::kEager && st.shape.known && st.s >= 4096)

@@ -124,6 +124,9 @@ struct EstimateResult {
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;
   long long seq_len = 0;
   long long global_batch = 0;
+  // Knobs the scenario left unset and the defaults that set them (stack method and recipe
+  // defaults still in force, the token count); shown beside the resolved knobs.
+  std::vector<workload::DefaultedKnob> defaults;
   // What the throughput estimate is not validated for ("architecture Xe-HPG (Alchemist)",
   // "this category"), from the calibration's category table; empty = validated (C18).
   std::string unvalidated;

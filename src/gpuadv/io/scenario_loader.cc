@@ -306,7 +306,11 @@ Scenario ParseScenario(const YAML::Node& doc, const catalog::Catalog& cat,
   auto given = [&tr](const char* key) {
     return tr.IsDefined() && tr.IsMap() && tr[key].IsDefined() && !tr[key].IsNull();
   };
-  ResolveStack(s, given("loss"), given("optimizer_in_backward"), given("activation_offload"));
+  ResolveStack(s, {.loss = given("loss"),
+                   .optimizer_in_backward = given("optimizer_in_backward"),
+                   .activation_offload = given("activation_offload"),
+                   .optimizer = given("optimizer"),
+                   .activation_checkpointing = given("activation_checkpointing")});
   return s;
 }
 

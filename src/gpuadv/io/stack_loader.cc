@@ -31,14 +31,36 @@ const std::vector<std::string> kStackKeys = {"id",
                                              "fp8_wgrad",
                                              "fp8_fused_casts",
                                              "fp8_weight_cache",
+                                             "method_defaults",
                                              "sources",
                                              "notes"};
 
+// `method_defaults: {qlora: {optimizer: ..., activation_checkpointing: ...}, ...}`, each
+// method merged over the base entry's.
+void ParseMethodDefaults(Fields& f, StackEntry& e) {
+  auto m = f.Map("method_defaults");
+  if (!m) return;
+  std::vector<std::string> known;
+  for (const auto& method : workload::kMethods) {
+    known.emplace_back(method.name);
+    auto d = m->Map(method.name);
+    if (!d) continue;
+    MethodDefaults& out = e.method_defaults[static_cast<size_t>(method.value)];
+    if (auto v = d->Enum("optimizer", workload::kOptimizers)) out.optimizer = *v;
+    if (auto v = d->Enum("activation_checkpointing", workload::kCheckpointings))
+      out.activation_checkpointing = *v;
+    d->Finish({"optimizer", "activation_checkpointing"});
+  }
+  m->Finish(known);
+}
+
 // Reads one entry's fields over `base` (the neutral `pytorch` entry for the others).
-StackEntry ParseEntry(Fields& f, const workload::StackTraits& base) {
+StackEntry ParseEntry(Fields& f, const StackEntry& base) {
   StackEntry e;
+  e.method_defaults = base.method_defaults;
   workload::StackTraits& t = e.traits;
-  t = base;
+  t = base.traits;
+  ParseMethodDefaults(f, e);
   if (auto v = f.String("name", 256)) e.name = *v;
   if (auto v = f.Enum("kernels", workload::kKernelStyles)) t.kernels = *v;
   if (auto v = f.Bool("fsdp_no_sync")) t.fsdp_no_sync = *v;
@@ -80,7 +102,7 @@ std::vector<StackEntry> ParseStackDocument(const YAML::Node& doc, const std::str
   root.Finish({"stacks"});
   std::vector<StackEntry> out(kStacks);
   std::vector<bool> seen(kStacks, false);
-  workload::StackTraits neutral;
+  StackEntry neutral;
   // The `pytorch` entry is the base of the others: read it first wherever it is.
   for (int pass = 0; pass < 2; ++pass) {
     for (size_t i = 0; i < list.size(); ++i) {
@@ -96,7 +118,7 @@ std::vector<StackEntry> ParseStackDocument(const YAML::Node& doc, const std::str
       seen[Index(*id)] = true;
       StackEntry e = ParseEntry(f, neutral);
       e.traits.id = *id;
-      if (*id == Framework::kPytorch) neutral = e.traits;
+      if (*id == Framework::kPytorch) neutral = e;
       out[Index(*id)] = std::move(e);
     }
   }
@@ -144,19 +166,45 @@ void RestackDefault(workload::Scenario& s) {
   if (id != s.training.stack.id) UseStack(s.training, id, true);
 }
 
-void ResolveStack(workload::Scenario& s, bool loss_given, bool optimizer_in_backward_given,
-                  bool activation_offload_given) {
+void ResolveStack(workload::Scenario& s, const GivenKnobs& given) {
   workload::Training& t = s.training;
   const bool defaulted = t.framework == Framework::kAuto;
-  UseStack(t, defaulted ? DefaultFor(s) : t.framework, defaulted);
-  if (!loss_given && t.stack.chunked_loss) t.loss = workload::Loss::kChunked;
-  if (!optimizer_in_backward_given && t.stack.optimizer_in_backward &&
+  const Framework id = defaulted ? DefaultFor(s) : t.framework;
+  UseStack(t, id, defaulted);
+  const std::string method(EnumName(workload::kMethods, t.method));
+  const std::string why =
+      method + " default on " + std::string(EnumName(workload::kFrameworks, id));
+  auto note = [&t](const char* knob, std::string_view value, const std::string& reason) {
+    t.defaults.push_back({knob, std::string(value), reason});
+  };
+  const MethodDefaults& md = StackFor(id).method_defaults[static_cast<size_t>(t.method)];
+  if (!given.optimizer && md.optimizer && *md.optimizer != t.optimizer) {
+    t.optimizer = *md.optimizer;
+    note("optimizer", EnumName(workload::kOptimizers, t.optimizer), why);
+  }
+  if (!given.activation_checkpointing && md.activation_checkpointing &&
+      *md.activation_checkpointing != t.activation_checkpointing) {
+    t.activation_checkpointing = *md.activation_checkpointing;
+    note("activation_checkpointing",
+         EnumName(workload::kCheckpointings, t.activation_checkpointing), why);
+  }
+  const std::string recipe =
+      "recipe default on " + std::string(EnumName(workload::kFrameworks, id));
+  if (!given.loss && t.stack.chunked_loss && t.loss != workload::Loss::kChunked) {
+    t.loss = workload::Loss::kChunked;
+    note("loss", "chunked", recipe);
+  }
+  if (!given.optimizer_in_backward && t.stack.optimizer_in_backward &&
       t.method != workload::Method::kLora && t.method != workload::Method::kQlora &&
-      s.DataParallel() == 1 && s.MicroBatchesPerStep() == 1)
+      s.DataParallel() == 1 && s.MicroBatchesPerStep() == 1) {
     t.optimizer_in_backward = true;  // torchtune: single device, no accumulation
-  if (!activation_offload_given && t.stack.offload_checkpoints &&
-      t.activation_checkpointing == workload::Checkpointing::kFull)
+    note("optimizer_in_backward", "true", recipe + ", single device without accumulation");
+  }
+  if (!given.activation_offload && t.stack.offload_checkpoints &&
+      t.activation_checkpointing == workload::Checkpointing::kFull) {
     t.activation_offload = true;
+    note("activation_offload", "true", recipe);
+  }
 }
 
 }  // namespace gpuadv::io

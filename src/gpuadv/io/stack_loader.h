@@ -1,6 +1,9 @@
 #pragma once
 // data/stacks.yaml -> the traits of each training stack (issue 11).
+#include <array>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gpuadv/io/fields.h"
@@ -9,9 +12,16 @@
 
 namespace gpuadv::io {
 
+/// What people run for one training method on a stack, when the scenario does not say.
+struct MethodDefaults {
+  std::optional<workload::Optimizer> optimizer;
+  std::optional<workload::Checkpointing> activation_checkpointing;
+};
+
 /// One stack entry as written in the data file (traits plus provenance).
 struct StackEntry {
   workload::StackTraits traits;
+  std::array<MethodDefaults, std::size(workload::kMethods)> method_defaults;  // by Method
   std::string name;
   std::vector<std::string> sources;
   std::string notes;
@@ -28,12 +38,20 @@ std::vector<StackEntry> ParseStackDocument(const YAML::Node& doc, const std::str
 /// The entry of a stack (never `auto`).
 const StackEntry& StackFor(workload::Framework id);
 
+/// Which of the knobs a stack has defaults for the scenario wrote itself.
+struct GivenKnobs {
+  bool loss = false;
+  bool optimizer_in_backward = false;
+  bool activation_offload = false;
+  bool optimizer = false;
+  bool activation_checkpointing = false;
+};
+
 /// Resolves the scenario's stack: `training.framework` as written, or DefaultFramework
 /// for `auto`; copies its traits into `s.training.stack` and applies the stack's defaults
-/// to the knobs the scenario left unset (`loss_given` / `optimizer_in_backward_given` /
-/// `activation_offload_given`: whether the scenario wrote them).
-void ResolveStack(workload::Scenario& s, bool loss_given, bool optimizer_in_backward_given,
-                  bool activation_offload_given);
+/// (its method defaults, then its recipe knobs) to the knobs the scenario left unset,
+/// recording each in `s.training.defaults` (issue 12: every output says what it assumed).
+void ResolveStack(workload::Scenario& s, const GivenKnobs& given);
 
 /// After a front end changed the scenario's GPU count or layout: a stack the scenario left
 /// to the default is chosen again for the new scale (DefaultFramework); a stack the

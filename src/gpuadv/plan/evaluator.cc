@@ -9,11 +9,7 @@
 namespace gpuadv::plan {
 namespace {
 
-std::string Gb(double bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f GB", bytes / kGiga);
-  return buf;
-}
+std::string Gb(double bytes) { return MemorySize(bytes); }
 
 }  // namespace
 

@@ -48,7 +48,7 @@ constexpr SpecRow kSpecRows[] = {
     {"architecture", [](const catalog::GpuSpec& g) { return g.architecture; }},
     {"memory",
      [](const catalog::GpuSpec& g) {
-       return fmt::format("{:g} GB {}", g.memory_gb, g.memory_type);
+       return fmt::format("{:g} GiB {}", g.memory_gb, g.memory_type);
      }},
     {"bandwidth", [](const catalog::GpuSpec& g) { return Optional(g.memory_bw_gbs, "GB/s"); }},
     {"cores (CUDA / SP)", [](const catalog::GpuSpec& g) { return Optional(g.shader_cores, ""); }},
@@ -166,7 +166,7 @@ json FitJson(const advise::FitResult& r) {
 std::string FitText(const advise::FitResult& r, bool md) {
   const auto& m = r.baseline.memory;
   std::string out =
-      fmt::format("{}Make it fit: {} x {} ({:g} GB)\n", md ? "# " : "", r.baseline.gpus,
+      fmt::format("{}Make it fit: {} x {} ({:g} GiB)\n", md ? "# " : "", r.baseline.gpus,
                   r.baseline.gpu_name, m.capacity_bytes / (1024.0 * 1024 * 1024));
   out +=
       fmt::format("  as given: {} of {} per GPU: {}; {} ({} GPU-hours)\n", Bytes(m.per_gpu_bytes),

@@ -8,12 +8,7 @@
 
 namespace gpuadv::report {
 
-std::string Bytes(double bytes) {
-  const double gib = bytes / kGiB;
-  if (std::fabs(gib) >= 1000) return fmt::format("{:.2f} TB", gib / 1024);
-  if (std::fabs(gib) >= 0.995) return fmt::format("{:.1f} GB", gib);
-  return fmt::format("{:.0f} MB", bytes / kMiB);
-}
+std::string Bytes(double bytes) { return MemorySize(bytes); }
 
 std::string Duration(double s) {
   if (!std::isfinite(s)) return "unknown";

@@ -150,7 +150,7 @@ std::vector<Item> ItemsOf(const GpuSpec& g) {
   it.List(G::kIdentity, "aliases", "aliases", g.aliases);
 
   it.Num(G::kMemory, "memory_gb", "memory",
-         g.memory_gb > 0 ? std::optional(g.memory_gb) : std::nullopt, "GB");
+         g.memory_gb > 0 ? std::optional(g.memory_gb) : std::nullopt, "GiB");
   it.Str(G::kMemory, "memory_type", "memory type", g.memory_type);
   it.Num(G::kMemory, "memory_bw_gbs", "memory bandwidth", g.memory_bw_gbs, "GB/s");
   it.Num(G::kMemory, "bus_width_bits", "memory bus width", g.bus_width_bits, "bit");
@@ -295,7 +295,7 @@ std::string GpuListText(const std::vector<const GpuSpec*>& gpus, bool md) {
                             "16-bit TFLOPS", "FP8 TFLOPS", "TDP", "street price", "cloud /GPU-hr",
                             "verification"}};
   for (const GpuSpec* g : gpus) {
-    rows.push_back({g->id, Cell(g->name, md), g->vendor, g->segment, Fig(g->memory_gb) + " GB",
+    rows.push_back({g->id, Cell(g->name, md), g->vendor, g->segment, Fig(g->memory_gb) + " GiB",
                     OrUnknown(g->memory_bw_gbs, " GB/s"), OrUnknown(Tflops16(*g), ""),
                     g->fp8_support == false ? "none" : OrUnknown(Tflops8(*g), ""),
                     OrUnknown(g->tdp_w, " W"),

@@ -15,6 +15,13 @@ nlohmann::json Int(double v) {
   return static_cast<long long>(std::llround(v));
 }
 
+nlohmann::json DefaultsJson(const std::vector<workload::DefaultedKnob>& defaults) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : defaults)
+    out.push_back({{"knob", d.knob}, {"value", d.value}, {"why", d.why}});
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
@@ -50,7 +57,8 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
       {"tokens", Num(r.training.tokens)},
       {"micro_batch", r.micro_batch},
       {"activation_checkpointing",
-       std::string(EnumName(workload::kCheckpointings, r.checkpointing))}};
+       std::string(EnumName(workload::kCheckpointings, r.checkpointing))},
+      {"defaults", DefaultsJson(r.defaults)}};
   j["memory"] = {{"peak_allocated_bytes", Int(m.peak_allocated_bytes)},
                  {"peak_reserved_bytes", Int(m.peak_reserved_bytes)},
                  {"per_gpu_bytes", Int(m.per_gpu_bytes)},

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "gpuadv/core/units.h"
 #include "gpuadv/report/format.h"
 #include "gpuadv/report/json_report.h"
 #include "gpuadv/report/text_table.h"
@@ -250,7 +251,7 @@ std::string RecommendText(const advise::RecommendResult& r, const advise::Guidan
     for (const auto& j : g->tiers.front().jobs) head.push_back(j.label);
     std::vector<TableRow> t = {head};
     for (const auto& tier : g->tiers) {
-      TableRow row = {fmt::format("{:g} GB", tier.memory_gb), tier.example_gpu};
+      TableRow row = {GiBLabel(tier.memory_gb), tier.example_gpu};
       for (const auto& j : tier.jobs) row.push_back(j.tight ? "tight" : j.fits ? "yes" : "no");
       t.push_back(row);
     }

@@ -71,6 +71,12 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
       EnumName(workload::kMethods, r.method), EnumName(workload::kPrecisions, r.precision),
       EnumName(workload::kOptimizers, r.optimizer), r.seq_len, r.micro_batch, r.global_batch,
       EnumName(workload::kCheckpointings, r.checkpointing), Number(r.training.tokens));
+  if (!r.defaults.empty()) {
+    std::string d;
+    for (const auto& k : r.defaults)
+      d += fmt::format("{}{} {} ({})", d.empty() ? "" : "; ", k.knob, k.value, k.why);
+    out += "defaults used: " + d + "\n";
+  }
   if (r.gpus > 1) {
     const auto& p = r.parallelism;
     const int dp = r.gpus / std::max(1, p.tp * p.pp * p.cp);

@@ -48,6 +48,14 @@ struct Dataset {
   double epochs = 1;
 };
 
+/// A knob the scenario left unset and a default set: `knob` as in the scenario schema
+/// ("optimizer"), `value` as written there ("paged-adamw"), `why` one short phrase.
+struct DefaultedKnob {
+  std::string knob;
+  std::string value;
+  std::string why;
+};
+
 struct Training {
   Method method = Method::kFull;
   LoraConfig lora;
@@ -65,10 +73,12 @@ struct Training {
   Fp8Config fp8;
   Framework framework = Framework::kAuto;  // as written (auto = DefaultFramework)
   StackTraits stack;                       // the resolved stack's traits (data/stacks.yaml)
-  int freeze_trainable_layers = 2;         // method: freeze, last layers that train
-  std::optional<double> tokens;            // total training tokens
-  std::optional<Dataset> dataset;          // or samples x epochs (x seq_len tokens)
-  bool chinchilla_tokens = false;          // tokens = 20 x params when neither is given
+  // Knobs the scenario left unset that the stack's defaults set (issue 12).
+  std::vector<DefaultedKnob> defaults;
+  int freeze_trainable_layers = 2;  // method: freeze, last layers that train
+  std::optional<double> tokens;     // total training tokens
+  std::optional<Dataset> dataset;   // or samples x epochs (x seq_len tokens)
+  bool chinchilla_tokens = false;   // tokens = 20 x params when neither is given
   DiffusionConfig diffusion;
 };
 

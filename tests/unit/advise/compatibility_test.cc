@@ -135,7 +135,7 @@ TEST(Compatibility, TooLittleHostRamForOffloadIsABlocker) {
   const auto c = CheckCompatibility(s, e);
   ASSERT_NE(Find(c, "host_ram"), nullptr);
   EXPECT_EQ(Find(c, "host_ram")->severity, Severity::kBlocker);
-  EXPECT_NE(Find(c, "host_ram")->fix.find("128 GB"), std::string::npos);
+  EXPECT_NE(Find(c, "host_ram")->fix.find("128 GiB"), std::string::npos);
 }
 
 TEST(Compatibility, StandardPsuSizes) {

@@ -32,9 +32,10 @@ TEST(Recommend, SeventyBFullFineTuneNeverGetsASingle24GbCard) {
     const auto* g = io::BuiltinCatalog().FindGpu(pt.gpu);
     EXPECT_FALSE(pt.count * pt.nodes == 1 && g->memory_gb <= 24) << pt.gpu;
   }
-  // ... and says why: the per-GPU need against the 24 GB.
+  // ... and says why: the per-GPU need against the 24 GiB.
   bool explained = false;
-  const std::regex need("needs [0-9.]+ GB per GPU, has 24 GB; even 8 GPUs with ZeRO-3 need .*");
+  const std::regex need(
+      "needs [0-9.]+ [GT]iB per GPU, has 24 GiB; even 8 GPUs with ZeRO-3 need .*");
   for (const auto& e : r.excluded)
     if (e.gpu == "rtx-4090") explained = std::regex_match(e.reason, need);
   EXPECT_TRUE(explained) << [&] {
@@ -227,7 +228,7 @@ TEST(Constraints, FrameworkMissingFromTheStackIsNamed) {
   c.frameworks = {"pytorch"};
   EXPECT_EQ(ConstraintFailure(g, c, std::nullopt), "");
   g.memory_gb = 8;
-  EXPECT_EQ(ConstraintFailure(g, c, 12.0), "has 8 GB, below the 12 GB minimum");
+  EXPECT_EQ(ConstraintFailure(g, c, 12.0), "has 8 GiB, below the 12 GiB minimum");
 }
 
 TEST(Constraints, Fp8PrecisionNeedsFp8TensorCores) {

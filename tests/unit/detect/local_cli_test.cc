@@ -121,8 +121,9 @@ TEST(RecommendLocal, TableShowsTheOwnedGpusFirst) {
 }
 
 TEST(RecommendLocal, JobTooBigForTheOwnedGpusIsNotRanked) {
-  const CliRun r =
-      Cli("multi", "recommend --local --model llama-3.1-70b --method full --format json");
+  const CliRun r = Cli("multi",
+                       "recommend --local --model llama-3.1-70b --method full "
+                       "--set system.host_ram_gb=64 --format json");
   ASSERT_EQ(r.rc, 0) << r.err;
   const nlohmann::json l = Json(r)["local"];
   EXPECT_FALSE(l["usable"].get<bool>());

@@ -2,6 +2,12 @@
 // planner's layout, in every verb; a layout the scenario gives is checked as given.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "gpuadv/api/requests.h"
 #include "gpuadv/core/error.h"
 #include "gpuadv/export/launch.h"
@@ -203,6 +209,57 @@ TEST(LayoutResolution, EveryPlanHasItsJobFigures) {
   const nlohmann::json j = PlanJson(Body(), Env(), po, "--");
   EXPECT_GT(j["plans"][0]["training"]["time_s"].get<double>(), 0);
   EXPECT_TRUE(j["plans"][0]["cost"].contains("rent_usd"));
+}
+
+}  // namespace
+}  // namespace gpuadv::api
+
+namespace gpuadv::api {
+namespace {
+
+// Issue 12: flags (overrides naming a model), a YAML file and a request body start from the
+// same bare scenario and the same defaults, so one job gets one answer -- single-GPU
+// (stack method defaults) and multi-GPU (the planner's layout) alike. The web form is the
+// fifth front end: tests/web/browser_test.mjs compares its answer with these.
+TEST(OneResolution, FlagsFileAndBodyGiveTheSameJson) {
+  struct Job {
+    std::vector<std::pair<std::string, std::string>> flags;
+    const char* yaml;
+    const char* body;
+  };
+  const Job jobs[] = {
+      {{{"model", "mistral-7b"}, {"training.method", "QLoRA"}, {"hardware.gpu", "rtx-4060"}},
+       "model: mistral-7b\ntraining: {method: qlora}\nhardware: {gpu: rtx-4060}\n",
+       R"({"model": "mistral-7b", "training": {"method": "qlora"}, "hardware": {"gpu": "rtx-4060"}})"},
+      {{{"model", "llama-3.1-70b"},
+        {"training.method", "pretrain"},
+        {"training.seq_len", "8k"},
+        {"training.global_batch", "1024"},
+        {"training.tokens", "2T"},
+        {"hardware.gpu", "h100-sxm"},
+        {"hardware.count", "8"},
+        {"hardware.nodes", "64"}},
+       "model: llama-3.1-70b\ntraining: {method: pretrain, seq_len: 8192, global_batch: 1024, "
+       "tokens: 2.0e12}\nhardware: {gpu: h100-sxm, count: 8, nodes: 64}\n",
+       R"({"model": "llama-3.1-70b", "training": {"method": "pretrain", "seq_len": 8192,)"
+       R"( "global_batch": 1024, "tokens": 2e12}, "hardware": {"gpu": "h100-sxm", "count": 8,)"
+       R"( "nodes": 64}})"}};
+  const std::string path = ::testing::TempDir() + "one_resolution.yaml";
+  for (const Job& job : jobs) {
+    ScenarioRequest flags = ScenarioFromFile("");
+    flags.overrides = job.flags;
+    { std::ofstream(path) << job.yaml; }
+    const auto from_flags = EstimateJson(flags, Env(), {});
+    EXPECT_EQ(from_flags, EstimateJson(ScenarioFromFile(path), Env(), {})) << job.yaml;
+    EXPECT_EQ(from_flags, EstimateJson(ScenarioFromBody(job.body), Env(), {})) << job.body;
+    EXPECT_FALSE(flags.IsDefault());
+  }
+  std::remove(path.c_str());
+  // Without a model the flags modify the example job (and the CLI says so on stderr).
+  ScenarioRequest example = ScenarioFromFile("");
+  example.overrides = {{"training.seq_len", "1024"}};
+  EXPECT_TRUE(example.IsDefault());
+  EXPECT_EQ(BuildScenario(example, Env()).model_ref, "llama-3.1-8b");
 }
 
 }  // namespace
