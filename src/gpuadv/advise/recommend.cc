@@ -94,23 +94,10 @@ std::vector<Acquisition> RentalsFor(const catalog::GpuSpec& gpu, const catalog::
   return out;
 }
 
-bool MultiNodeOffer(const Acquisition& a) {
-  return a.offer && (a.offer->gpus_per_instance >= 8 || a.offer->network_gbps.has_value());
-}
-
-// An offer serves `count` GPUs per node when one instance is the node, with the
-// interconnect the estimate assumes (issue 12 "prices for what the job really uses"): a
-// k-GPU node is priced on k-GPU instances, never on several smaller ones, whose GPUs would
-// talk over the network; 1-GPU instances serve 1-GPU jobs, and the 1-GPU nodes of a
-// multi-node job where the offer states its network. A catalog GPU's own cloud price (no
-// offer) stands for the provider's usual instances: PCIe cards in any count, modules alone.
+// An offer serves the job's nodes when one instance is one node (catalog::Offer::Serves);
+// without one, the GPU's own cloud price (GpuSpec::CloudPriceServes).
 bool OfferServes(const Acquisition& a, const catalog::GpuSpec& gpu, int count, int nodes) {
-  if (a.offer) {
-    if (std::max(1, a.offer->gpus_per_instance) != count) return false;
-  } else if (count > 1 && gpu.form_factor.find("PCIe") == std::string::npos) {
-    return false;
-  }
-  return nodes == 1 || MultiNodeOffer(a);
+  return a.offer ? a.offer->Serves(count, nodes) : gpu.CloudPriceServes(count, nodes);
 }
 
 bool ParallelismDivides(const workload::Parallelism& p, int total) {
@@ -328,7 +315,9 @@ struct GpuSearch {
     }
     // Whole nodes, doubled while the largest node does not fit or misses the deadline.
     const bool multi_node = (can_buy && gpu.segment == "datacenter") ||
-                            std::any_of(rents.begin(), rents.end(), MultiNodeOffer);
+                            std::any_of(rents.begin(), rents.end(), [](const Acquisition& a) {
+                              return a.offer && a.offer->Serves(a.offer->gpus_per_instance, 2);
+                            });
     if (multi_node && largest >= 8 && !largest_done) {
       for (int nodes = 2; nodes <= opt.max_nodes; nodes *= 2)
         if (EvaluateConfig(gpu, largest, nodes, can_buy, rents, out)) break;

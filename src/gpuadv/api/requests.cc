@@ -190,7 +190,7 @@ plan::PlanReport Plan(const ScenarioRequest& req, const Environment& env,
   o.space.restack = io::RestackDefault;
   try {
     plan::PlanReport r = plan::Search(s, ContextOf(env), o);
-    plan::AddJobFigures(s, ContextOf(env), &r);
+    plan::AddJobFigures(s, ContextOf(env), o.space.restack, &r);
     return r;
   } catch (const InputError& e) {
     RethrowRenamed(e, prefix);

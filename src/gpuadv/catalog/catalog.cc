@@ -77,10 +77,12 @@ std::vector<const Offer*> Catalog::OffersFor(std::string_view gpu_id) const {
   return out;
 }
 
-const Offer* Catalog::CheapestOffer(std::string_view gpu_id) const {
+const Offer* Catalog::CheapestOffer(std::string_view gpu_id, int gpus_per_node, int nodes) const {
   const Offer* best = nullptr;  // no allocation: called once per estimate
   for (const auto& o : offers)
-    if (o.gpu == gpu_id && (!best || o.usd_per_gpu_hr < best->usd_per_gpu_hr)) best = &o;
+    if (o.gpu == gpu_id && o.Serves(gpus_per_node, nodes) &&
+        (!best || o.usd_per_gpu_hr < best->usd_per_gpu_hr))
+      best = &o;
   return best;
 }
 

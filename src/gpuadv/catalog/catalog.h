@@ -26,8 +26,9 @@ class Catalog {
   const ModelArch& Model(std::string_view id_or_alias, std::string_view field = "model") const;
   /// Offers for a GPU id, cheapest on-demand first.
   std::vector<const Offer*> OffersFor(std::string_view gpu_id) const;
-  /// Cheapest on-demand offer for a GPU, or nullptr.
-  const Offer* CheapestOffer(std::string_view gpu_id) const;
+  /// Cheapest on-demand offer for a GPU whose instances serve the job's nodes
+  /// (Offer::Serves), or nullptr.
+  const Offer* CheapestOffer(std::string_view gpu_id, int gpus_per_node, int nodes) const;
   /// Adds or replaces (by id) a GPU / model / offer.
   void Upsert(GpuSpec gpu);
   void Upsert(ModelArch model);

@@ -18,6 +18,10 @@ bool GpuSpec::PassivelyCooled() const {
   return f.find("passive") != std::string::npos;
 }
 
+bool GpuSpec::CloudPriceServes(int gpus_per_node, int nodes) const {
+  return nodes <= 1 && (gpus_per_node <= 1 || form_factor.find("PCIe") != std::string::npos);
+}
+
 bool GpuSpec::HopperClassDatacenter() const {
   // Hot path (every estimate): a prefix test, no parsing.
   const std::string_view cc = cuda_cc_or_target;

@@ -89,6 +89,10 @@ struct GpuSpec {
   /// (Transformer Engine userbuffers and PyTorch async TP run their tuned paths).
   /// Consumer / workstation Blackwell (sm120) and older GPUs are not.
   bool HopperClassDatacenter() const;
+  /// Whether the GPU's own cloud price (no offer) prices a job of `gpus_per_node` GPUs on
+  /// `nodes` nodes: it stands for the provider's usual instances, PCIe cards in any count
+  /// on one node, modules alone (issue 12).
+  bool CloudPriceServes(int gpus_per_node, int nodes) const;
 };
 
 }  // namespace gpuadv::catalog

@@ -20,6 +20,16 @@ struct Offer {
   std::vector<std::string> sources;
   std::string notes;
   bool verified = false;
+
+  /// Whether one instance is one node of a job with `gpus_per_node` GPUs per node on
+  /// `nodes` nodes, with the interconnect the estimate assumes (issue 12: prices for what
+  /// the job uses): a k-GPU node is priced on k-GPU instances, never on several smaller
+  /// ones whose GPUs would talk over the network; several nodes need an instance made for
+  /// clusters (8 GPUs, or a stated network).
+  bool Serves(int gpus_per_node, int nodes) const {
+    if ((gpus_per_instance < 1 ? 1 : gpus_per_instance) != gpus_per_node) return false;
+    return nodes <= 1 || gpus_per_instance >= 8 || network_gbps.has_value();
+  }
 };
 
 }  // namespace gpuadv::catalog

@@ -119,14 +119,17 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
 
   // Cost.
   r.cost.electricity_usd = r.training.energy_kwh * s.constraints.electricity_usd_per_kwh;
+  // Priced on instances that are the job's nodes (Offer::Serves, GpuSpec::CloudPriceServes).
+  const int per_node = s.hardware.count, nodes = s.hardware.nodes;
   if (ctx.catalog) {
-    if (const auto* offer = ctx.catalog->CheapestOffer(gpu.id)) {
+    if (const auto* offer = ctx.catalog->CheapestOffer(gpu.id, per_node, nodes)) {
       r.cost.rent_offer = offer->id;
       r.cost.rent_usd = offer->usd_per_gpu_hr * r.training.gpu_hours;
       r.cost.rent_price_known = true;
     }
   }
-  if (!r.cost.rent_price_known && gpu.cloud_usd_per_gpu_hr) {
+  if (!r.cost.rent_price_known && gpu.cloud_usd_per_gpu_hr &&
+      gpu.CloudPriceServes(per_node, nodes)) {
     r.cost.rent_offer = gpu.cloud_price_source.empty() ? "catalog" : gpu.cloud_price_source;
     r.cost.rent_usd = *gpu.cloud_usd_per_gpu_hr * r.training.gpu_hours;
     r.cost.rent_price_known = true;

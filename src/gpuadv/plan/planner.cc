@@ -180,10 +180,12 @@ workload::Scenario PlannedScenario(const workload::Scenario& s, int gpus, const 
   return out;
 }
 
-void AddJobFigures(const workload::Scenario& s, const estimate::Context& ctx, PlanReport* r) {
+void AddJobFigures(const workload::Scenario& s, const estimate::Context& ctx,
+                   void (*restack)(workload::Scenario&), PlanReport* r) {
   for (Plan& p : r->plans) {
-    const estimate::EstimateResult e =
-        estimate::Estimate(PlannedScenario(s, r->gpus, p, r->global_batch), ctx);
+    workload::Scenario planned = PlannedScenario(s, r->gpus, p, r->global_batch);
+    if (restack) restack(planned);
+    const estimate::EstimateResult e = estimate::Estimate(planned, ctx);
     p.training = e.training;
     p.cost = e.cost;
   }

@@ -76,8 +76,10 @@ struct PlanReport {
 };
 
 /// Fills each plan's training time, GPU-hours, energy and cost: the estimate of `s` at the
-/// plan (PlannedScenario) with the catalog's offers in `ctx`.
-void AddJobFigures(const workload::Scenario& s, const estimate::Context& ctx, PlanReport* r);
+/// plan (PlannedScenario, restacked as the search evaluated it: `restack` as in
+/// SpaceOptions) with the catalog's offers in `ctx`.
+void AddJobFigures(const workload::Scenario& s, const estimate::Context& ctx,
+                   void (*restack)(workload::Scenario&), PlanReport* r);
 
 /// Searches `s` on `opt.gpus` GPUs. Throws InputError for a bad GPU count or top_k < 1;
 /// "nothing fits" is an empty `plans` with the rejection counts.

@@ -231,11 +231,18 @@ TEST(BuiltinOffers, ReferenceCatalogGpusAndCarryADate) {
   }
 }
 
-TEST(BuiltinOffers, CheapestH100SxmIsTheMarketplaceOffer) {
-  const auto* o = Cat().CheapestOffer("h100-sxm");
+TEST(BuiltinOffers, CheapestH100SxmIsTheMarketplaceOfferForOneGpu) {
+  const auto* o = Cat().CheapestOffer("h100-sxm", 1, 1);
   ASSERT_NE(o, nullptr);
   EXPECT_EQ(o->id, "vastai-h100-sxm-1x");
   EXPECT_EQ(Cat().OffersFor("h100-sxm").size(), 7u);
+  // An 8-GPU node, and 16 of them, are priced on 8-GPU instances (issue 12).
+  for (int nodes : {1, 16}) {
+    const auto* node = Cat().CheapestOffer("h100-sxm", 8, nodes);
+    ASSERT_NE(node, nullptr);
+    EXPECT_EQ(node->gpus_per_instance, 8) << node->id;
+  }
+  EXPECT_EQ(Cat().CheapestOffer("h100-sxm", 3, 1), nullptr);  // no 3-GPU instances
 }
 
 // --- Cross-check against the reference table when the shared tree is beside the repo.

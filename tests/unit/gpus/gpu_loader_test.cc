@@ -166,8 +166,8 @@ TEST(OfferParse, ReadsEveryFieldAndRequiresADate) {
                "     gpus_per_instance: 8, interconnect: sxm-nvswitch,\n"
                "     usd_per_gpu_hr: 0.99, spot_usd_per_gpu_hr: 0.5, network_gbps: 400,\n"
                "     as_of: 2026-02-01, sources: [quote], verified: true}\n");
-  EXPECT_EQ(cat.CheapestOffer("h100-sxm")->id, "my-h100");
-  const auto& o = *cat.CheapestOffer("h100-sxm");
+  EXPECT_EQ(cat.CheapestOffer("h100-sxm", 8, 1)->id, "my-h100");
+  const auto& o = *cat.CheapestOffer("h100-sxm", 8, 4);
   EXPECT_EQ(o.gpus_per_instance, 8);
   EXPECT_DOUBLE_EQ(*o.network_gbps, 400);
   EXPECT_TRUE(o.verified);

@@ -196,15 +196,29 @@ TEST(ForgivingInput, MemorySizes) {
 TEST(LayoutResolution, EveryPlanHasItsJobFigures) {
   PlanRequestOptions po;
   po.top = 3;
-  const plan::PlanReport r = Plan(Body(), Env(), po, "--");
-  ASSERT_FALSE(r.plans.empty());
-  for (const plan::Plan& p : r.plans) {
-    ASSERT_TRUE(p.training.has_value());
-    ASSERT_TRUE(p.cost.has_value());
-    EXPECT_NEAR(p.training->time_s, p.training->tokens / p.throughput.tokens_per_s,
-                1e-6 * p.training->time_s);
-    EXPECT_NEAR(p.training->gpu_hours, p.training->time_s * r.gpus / 3600,
-                1e-6 * p.training->gpu_hours);
+  // The 405B job, and a 70B one on 640 GPUs whose planned layouts run on another stack
+  // than the scenario's default (time must come from the stack the search evaluated).
+  const ScenarioRequest jobs[] = {
+      Body(), ScenarioFromBody(R"({"model": "llama-3.1-70b", "training": {"method": "pretrain",)"
+                               R"( "seq_len": 8192, "global_batch": 1024}, "hardware":)"
+                               R"( {"gpu": "h100-sxm", "count": 8, "nodes": 80}})")};
+  for (const ScenarioRequest& job : jobs) {
+    const plan::PlanReport r = Plan(job, Env(), po, "--");
+    ASSERT_FALSE(r.plans.empty());
+    for (const plan::Plan& p : r.plans) {
+      ASSERT_TRUE(p.training.has_value());
+      ASSERT_TRUE(p.cost.has_value());
+      EXPECT_NEAR(p.training->time_s, p.training->tokens / p.throughput.tokens_per_s,
+                  1e-6 * p.training->time_s);
+      EXPECT_NEAR(p.training->gpu_hours, p.training->time_s * r.gpus / 3600,
+                  1e-6 * p.training->gpu_hours);
+      // Priced on 8-GPU instances, never on 1-GPU ones.
+      const catalog::Offer* offer = nullptr;
+      for (const auto& o : Env().catalog.offers)
+        if (o.id == p.cost->rent_offer) offer = &o;
+      ASSERT_NE(offer, nullptr) << p.cost->rent_offer;
+      EXPECT_EQ(offer->gpus_per_instance, 8) << offer->id;
+    }
   }
   const nlohmann::json j = PlanJson(Body(), Env(), po, "--");
   EXPECT_GT(j["plans"][0]["training"]["time_s"].get<double>(), 0);
