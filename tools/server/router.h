@@ -27,6 +27,7 @@ class Router {
  private:
   struct Route {
     std::string method;
+    std::string literal;  // a pattern without regex syntax: compared as a string
     std::regex pattern;
     Handler handler;
     bool heavy;

@@ -76,10 +76,7 @@ void Server::Impl::Accept() {
   });
 }
 
-int DefaultThreads() {
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  return static_cast<int>(std::max(8u, 2 * hw));
-}
+int DefaultThreads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 bool IsLoopback(const std::string& host) {
   if (host == "localhost" || host == "::1") return true;

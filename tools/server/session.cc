@@ -1,9 +1,12 @@
 #include "tools/server/session.h"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -42,9 +45,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadBody();
   void OnBody(beast::error_code ec);
   void Dispatch();
+  // On a worker: runs `handler` unless the client left, then posts the reply.
+  static void Compute(std::shared_ptr<Session> self, const Handler& handler);
   void Refuse(beast::error_code ec);
   void Reply(Response res, bool close);
   void OnWrite(beast::error_code ec, bool close);
+  bool ClientLeft();
   void Linger();
   void Close();
 
@@ -134,21 +140,29 @@ void Session::Dispatch() {
   // The worker reads req_ while this session waits: nothing else touches it meanwhile.
   const bool queued =
       ctx_.pool.TryPush([self = shared_from_this(), handler = std::move(routed.handler)]() mutable {
-        Response res;
-        try {
-          handler(self->req_, res);
-        } catch (...) {
-          res = ErrorResponse(500, "internal error");
-        }
-        auto executor = self->stream_.get_executor();
-        asio::post(executor, [self = std::move(self), res = std::move(res)]() mutable {
-          self->Reply(std::move(res), !self->keep_alive_);
-        });
+        Compute(std::move(self), handler);
       });
   if (queued) return;
   Response busy = ErrorResponse(503, "server busy: too many requests waiting; retry shortly");
   busy.SetHeader("Retry-After", "1");
   Reply(std::move(busy), !keep_alive_);
+}
+
+void Session::Compute(std::shared_ptr<Session> self, const Handler& handler) {
+  auto executor = self->stream_.get_executor();
+  if (self->ClientLeft()) {  // gave up while it waited (a timeout): nobody to answer
+    asio::post(executor, [self = std::move(self)] { self->Close(); });
+    return;
+  }
+  Response res;
+  try {
+    handler(self->req_, res);
+  } catch (...) {
+    res = ErrorResponse(500, "internal error");
+  }
+  asio::post(executor, [self = std::move(self), res = std::move(res)]() mutable {
+    self->Reply(std::move(res), !self->keep_alive_);
+  });
 }
 
 void Session::Reply(Response res, bool close) {
@@ -179,6 +193,14 @@ void Session::OnWrite(beast::error_code ec, bool close) {
   if (ec) return Close();
   if (close) return Linger();
   ReadHeader();
+}
+
+// Whether the client closed its side: a peek that finds the end of the stream. Called by
+// a worker while the session waits for it (no operation pending on the socket).
+bool Session::ClientLeft() {
+  char c;
+  const ssize_t n = ::recv(stream_.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
 // Half-closes, then reads and discards what the client still sends until it closes or
