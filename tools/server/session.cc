@@ -2,7 +2,6 @@
 
 #include <sys/socket.h>
 
-#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -61,7 +60,6 @@ class Session : public std::enable_shared_from_this<Session> {
   Request req_;
   bool keep_alive_ = true;
   http::response<http::string_body> out_;
-  std::array<char, 16384> drain_{};
 };
 
 void Session::ReadHeader() {
@@ -109,6 +107,10 @@ void Session::OnBody(beast::error_code ec) {
 // A request that cannot be read whole: answered when the fault is the client's framing or
 // size, dropped when the client left or missed a deadline.
 void Session::Refuse(beast::error_code ec) {
+  if (req_.method.empty()) {  // refused within the head: log what of it was parsed
+    req_.method = std::string(parser_->get().method_string());
+    req_.path = std::string(parser_->get().target());
+  }
   if (ec == http::error::body_limit)
     return Reply(ErrorResponse(413, "request body too large: at most " +
                                         std::to_string(ctx_.opt.max_body_bytes) + " bytes"),
@@ -214,7 +216,8 @@ void Session::Linger() {
     std::shared_ptr<Session> self;
     void operator()(beast::error_code ec = {}, size_t = 0) {
       if (ec) return self->Close();
-      self->stream_.async_read_some(asio::buffer(self->drain_), std::move(*this));
+      self->buffer_.clear();  // discarded: never committed
+      self->stream_.async_read_some(self->buffer_.prepare(16384), std::move(*this));
     }
   };
   Drain{shared_from_this()}();
