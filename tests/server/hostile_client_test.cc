@@ -27,6 +27,20 @@ namespace {
 using namespace testing_raw;
 using Clock = std::chrono::steady_clock;
 
+// Under AddressSanitizer freed memory waits in a quarantine (up to 256 MiB), so resident
+// memory measures the sanitizer, not the server: memory bounds are checked without it.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kUnderAsan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kUnderAsan = true;
+#else
+constexpr bool kUnderAsan = false;
+#endif
+#else
+constexpr bool kUnderAsan = false;
+#endif
+
 long Ms(Clock::time_point since) {
   return static_cast<long>(
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
@@ -92,7 +106,9 @@ TEST(HostileClient, ChunkedBombIs413BeforeItIsBuffered) {
   EXPECT_TRUE(StartsWith(reply, "HTTP/1.1 413")) << reply.substr(0, 200);
   EXPECT_NE(reply.find("payload_too_large"), std::string::npos);
   EXPECT_LT(ms, 5000) << "64 MiB chunked body refused in " << ms << " ms";
-  EXPECT_LT(RssKib() - rss_before, 32 * 1024) << "the refused body was kept";
+  if (!kUnderAsan) {
+    EXPECT_LT(RssKib() - rss_before, 32 * 1024) << "the refused body was kept";
+  }
   EXPECT_EQ(Healthz(srv.port()), "HTTP/1.1 200 OK");
 }
 
@@ -226,7 +242,9 @@ TEST(HostileClient, DeepNestingIsRefusedWhileParsing) {
   sampler.join();
   EXPECT_EQ(refused, 16);
   // 16 bodies of 1 MiB are read whole (as they must be); no parse tree of 520k levels.
-  EXPECT_LT(peak - rss_before, 100 * 1024) << "peak growth KiB";
+  if (!kUnderAsan) {
+    EXPECT_LT(peak - rss_before, 100 * 1024) << "peak growth KiB";
+  }
 }
 
 TEST(HostileClient, LogLinesAreEscapedWholeAndOnePerRequest) {
