@@ -50,6 +50,7 @@ struct Server::Impl {
         ctx{opt, routes, *pool} {}
   ~Impl() {
     ioc.stop();
+    ctx.stopping = true;
     pool->Shutdown();  // runs what it holds; their replies are posted, never run
   }
 
@@ -127,6 +128,7 @@ bool Server::Run() {
   i.running = true;
   i.ioc.run();
   i.running = false;
+  i.ctx.stopping = true;  // queued requests are dropped, those running finish
   i.pool->Shutdown();
   return true;
 }

@@ -50,7 +50,8 @@ class Server {
   int Bind();
   /// Serves until Stop(); call after Bind(). Returns false if the accept loop failed.
   bool Run();
-  /// Thread-safe; makes Run() return once the workers finish the requests they hold.
+  /// Thread-safe; makes Run() return once the workers finish the requests they are running
+  /// (queued ones are dropped, their connections closed).
   void Stop();
   bool IsRunning() const;
 

@@ -44,7 +44,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadBody();
   void OnBody(beast::error_code ec);
   void Dispatch();
-  // On a worker: runs `handler` unless the client left, then posts the reply.
+  // On a worker: runs `handler` unless the client left or the server stops, then posts
+  // the reply.
   static void Compute(std::shared_ptr<Session> self, const Handler& handler);
   void Refuse(beast::error_code ec);
   void Reply(Response res, bool close);
@@ -152,7 +153,8 @@ void Session::Dispatch() {
 
 void Session::Compute(std::shared_ptr<Session> self, const Handler& handler) {
   auto executor = self->stream_.get_executor();
-  if (self->ClientLeft()) {  // gave up while it waited (a timeout): nobody to answer
+  // Nobody to answer: the server is stopping, or the client gave up while it waited.
+  if (self->ctx_.stopping || self->ClientLeft()) {
     asio::post(executor, [self = std::move(self)] { self->Close(); });
     return;
   }

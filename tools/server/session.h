@@ -17,7 +17,8 @@ struct SessionContext {
   const ServerOptions& opt;
   const Routes& routes;
   TaskQueue& pool;
-  std::atomic<int> connections{0};  // open sessions
+  std::atomic<int> connections{0};    // open sessions
+  std::atomic<bool> stopping{false};  // set once the I/O thread stops: queued work is dropped
 };
 
 /// Serves `socket` until the client closes, a deadline passes or a request asks to close.
