@@ -1,9 +1,9 @@
 // Fuzzes HTTP request handling through the server `gpu-advisor serve` runs
-// (tools/server: cpp-httplib + the same routes), started once on a free loopback port.
+// (tools/server: Boost.Beast + the same routes), started once on a free loopback port.
 // Input: the first line is "METHOD TARGET" ("POST /api/estimate?explain=true"), the rest
 // the body; the harness adds Host, Content-Type and Content-Length, and sends it on one
 // keep-alive connection (reopened whenever the server closes it).
-// Malformed request lines are skipped: parsing them is cpp-httplib's job, not ours.
+// Malformed request lines are skipped: parsing them is Beast's job, not ours.
 // A finding: no response within 10 s (crash or hang) or a 500 (an exception other than
 // InputError reached the route guard). /api/recommend and /api/plan are skipped: they
 // search many GPUs or layouts and would make this target slow.
@@ -105,8 +105,7 @@ std::string RoundTrip(const std::string& request, bool head_request) {
   return response;
 }
 
-// "METHOD /target": a method cpp-httplib knows, one space, a target of visible ASCII.
-// cpp-httplib (not this project) answers other heads only after its read timeout.
+// "METHOD /target": a common method, one space, a target of visible ASCII.
 bool WellFormedHead(std::string_view head) {
   const size_t space = head.find(' ');
   if (space == std::string_view::npos) return false;
@@ -128,10 +127,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   gpuadv::server::ServerOptions opt;
   opt.port = 0;
   opt.threads = 4;
-  opt.read_timeout_s = 2;
-  opt.write_timeout_s = 2;
-  opt.keep_alive_timeout_s = 30;
-  opt.keep_alive_max_requests = 1 << 30;
+  opt.header_timeout_ms = 30000;  // also the keep-alive idle time between inputs
+  opt.body_timeout_ms = 2000;
+  opt.write_timeout_ms = 2000;
   // Never destroyed: its accept loop runs on a detached thread until the process exits.
   static auto* server = new gpuadv::server::Server(opt, gpuadv::api::MakeEnvironment({}, false));
   port = server->Bind();

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Bounded load test of `gpu-advisor serve` on loopback with wrk (Debian's package):
-# POST /api/estimate and POST /api/recommend, DURATION seconds each. Prints requests/s,
-# p50/p99 latency, errors (socket errors + non-2xx; must be 0) and the server's resident
-# memory before and after. Exit 1 on any error.
-#   scripts/load.sh                       # build/gpu-advisor, 30 s per endpoint
+# POST /api/estimate, /api/recommend and /api/plan?gpus=64, DURATION seconds each, with
+# CONNECTIONS connections, while a second wrk samples GET /healthz (one connection, one
+# request every 20 ms). Prints requests/s, p50/p90/p99/max latency and errors (socket
+# errors + non-2xx; must be 0) per endpoint, the /healthz latency during each, and the
+# server's resident memory before and after. Exit 1 on any error.
+#   scripts/load.sh                       # build/gpu-advisor, 20 s per endpoint, 200 connections
 #   BIN=build-x/gpu-advisor DURATION=10 CONNECTIONS=16 scripts/load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/gpu-advisor}
-DURATION=${DURATION:-30}
-CONNECTIONS=${CONNECTIONS:-8}
+DURATION=${DURATION:-20}
+CONNECTIONS=${CONNECTIONS:-200}
 WRK_THREADS=${WRK_THREADS:-2}
 command -v wrk >/dev/null || { echo "load: wrk not installed (scripts/setup.sh installs it)" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "load: $BIN not built (scripts/test.sh builds it)" >&2; exit 1; }
@@ -38,33 +40,48 @@ hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$server_pid/status"; }
 
 # The DESIGN.md example: QLoRA of an 8B model on one RTX 4090.
 scenario='{"model": "llama-3.1-8b", "training": {"method": "qlora", "seq_len": 2048, "micro_batch": 1}, "hardware": {"gpu": "rtx-4090"}, "system": {"psu_watts": 850, "gpu_slots": 1, "cooling": "air"}, "constraints": {"budget_usd": 2500}}'
+# RESULT requests req/s p50 p90 p99 max (ms) connect read write non-2xx timeout
+report='done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %.1f %.2f %.2f %.2f %.2f %d %d %d %d %d\n",
+    summary.requests, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end'
 cat >"$tmp/post.lua" <<EOF
 wrk.method = "POST"
 wrk.body = '$scenario'
 wrk.headers["Content-Type"] = "application/json"
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT %d %.1f %.3f %.3f %d %d %d %d %d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    e.connect, e.read, e.write, e.status, e.timeout))
-end
+$report
+EOF
+cat >"$tmp/healthz.lua" <<EOF
+function delay() return 20 end
+$report
 EOF
 
 curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' -d "$scenario" "$url/api/estimate"
 rss_before=$(rss_kib)
 echo "server: $url (pid $server_pid), $(grep -o '[0-9]* workers' "$tmp/server.log"); RSS before: $((rss_before / 1024)) MiB"
-printf '%-16s %10s %10s %10s %10s %8s\n' endpoint requests 'req/s' 'p50 ms' 'p99 ms' errors
+echo "wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s per endpoint; /healthz sampled every 20 ms on one connection meanwhile"
+printf '%-18s %8s %8s %7s %7s %7s %7s %6s | %s\n' endpoint requests 'req/s' 'p50 ms' 'p90 ms' \
+  'p99 ms' 'max ms' errors '/healthz p50 / p99 / max ms'
 total_errors=0
-for endpoint in /api/estimate /api/recommend; do
+for endpoint in /api/estimate /api/recommend '/api/plan?gpus=64'; do
+  wrk -t1 -c1 -d"${DURATION}s" --timeout 10s -s "$tmp/healthz.lua" "$url/healthz" >"$tmp/healthz.out" &
+  probe=$!
   out=$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
         -s "$tmp/post.lua" "$url$endpoint")
-  read -r _ n rps p50 p99 connect readerr writeerr status timeout <<<"$(grep '^RESULT' <<<"$out")"
-  errors=$((connect + readerr + writeerr + status + timeout))
-  total_errors=$((total_errors + errors))
-  printf '%-16s %10d %10s %10s %10s %8d\n' "$endpoint" "$n" "$rps" "$p50" "$p99" "$errors"
-  if [ "$errors" -ne 0 ]; then
-    echo "  errors: connect $connect, read $readerr, write $writeerr, non-2xx $status, timeout $timeout"
+  wait "$probe"
+  read -r _ n rps p50 p90 p99 max c r w s t <<<"$(grep '^RESULT' <<<"$out")"
+  read -r _ _ _ h50 _ h99 hmax hc hr hw hs ht <<<"$(grep '^RESULT' "$tmp/healthz.out")"
+  errors=$((c + r + w + s + t))
+  herrors=$((hc + hr + hw + hs + ht))
+  total_errors=$((total_errors + errors + herrors))
+  printf '%-18s %8d %8s %7s %7s %7s %7s %6d | %s / %s / %s\n' "$endpoint" "$n" "$rps" "$p50" "$p90" \
+    "$p99" "$max" "$errors" "$h50" "$h99" "$hmax"
+  if [ "$errors" -ne 0 ] || [ "$herrors" -ne 0 ]; then
+    echo "  errors: connect $c, read $r, write $w, non-2xx $s, timeout $t; /healthz: $herrors"
   fi
 done
 rss_after=$(rss_kib)

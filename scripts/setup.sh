@@ -4,7 +4,9 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev
-      libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
+      libgtest-dev libgmock-dev libbenchmark-dev
+      libboost-dev              # `serve`: Boost.Beast/Asio (header-only)
+      libcpp-httplib-dev        # the server tests' HTTP client
       clang-format python3
       clang libclang-rt-14-dev  # fuzzers and the sanitizer stage (scripts/test_sanitize.sh)
       chromium wrk)             # `serve`: browser test (tests/web) and scripts/load.sh

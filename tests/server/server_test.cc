@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "gpuadv/core/error.h"
+#include "tests/server/raw_client.h"
+#include "tests/server/running_server.h"
 
 namespace gpuadv::server {
 namespace {
@@ -30,64 +32,18 @@ constexpr const char* kScenario =
     R"({"model": "llama-3.1-8b", "training": {"method": "qlora", "seq_len": 1024},
         "hardware": {"gpu": "rtx-4090"}})";
 
-// A server on a free loopback port, serving on its own thread until stopped.
-class Running {
+using testing_raw::Raw;
+
+// A server on a free loopback port with an HTTP client for it.
+class TestServer : public Running {
  public:
-  explicit Running(ServerOptions opt) {
-    opt.host = "127.0.0.1";
-    opt.port = 0;
-    server_ = std::make_unique<Server>(opt, api::MakeEnvironment({}, false));
-    port_ = server_->Bind();
-    thread_ = std::thread([this] { server_->Run(); });
-    for (int i = 0; i < 500 && !server_->IsRunning(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ~Running() {
-    server_->Stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
+  using Running::Running;
   httplib::Client Client() const {
-    httplib::Client c("127.0.0.1", port_);
+    httplib::Client c("127.0.0.1", port());
     c.set_read_timeout(120, 0);
     return c;
   }
-
- private:
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  int port_ = 0;
 };
-
-// Sends raw bytes and returns whatever comes back before the server closes or `timeout_ms`.
-std::string Raw(int port, const std::string& bytes, int timeout_ms = 3000) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return "(connect failed)";
-  }
-  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    const ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<size_t>(n);
-  }
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return out;
-}
 
 // The CLI's stdout for `args` (the same binary's verbs).
 std::string Cli(const std::string& args) {
@@ -109,7 +65,7 @@ std::string WriteTemp(const std::string& name, const std::string& text) {
 
 class ServeTest : public testing::Test {
  protected:
-  static void SetUpTestSuite() { server_ = new Running(ServerOptions{}); }
+  static void SetUpTestSuite() { server_ = new TestServer(ServerOptions{}); }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
@@ -136,9 +92,9 @@ class ServeTest : public testing::Test {
     return e;
   }
 
-  static Running* server_;
+  static TestServer* server_;
 };
-Running* ServeTest::server_ = nullptr;
+TestServer* ServeTest::server_ = nullptr;
 
 // --- every route answers exactly what the CLI prints --------------------------------------
 
@@ -208,7 +164,12 @@ TEST_F(ServeTest, PlanIsTheCliJsonBesideItsWallTime) {
   json server = json::parse(r->body);
   json cli =
       json::parse(Cli("plan " + file + " --gpus 8 --top 3 --strategy exhaustive --format json"));
-  for (json* j : {&server, &cli}) (*j)["search"].erase("seconds");
+  // The wall time differs, and the server searches on one thread (its pool runs requests
+  // side by side) where the CLI takes every core.
+  for (json* j : {&server, &cli}) {
+    (*j)["search"].erase("seconds");
+    (*j)["search"].erase("threads");
+  }
   EXPECT_EQ(server, cli);
   EXPECT_EQ(server["plans"].size(), 3u);
 }
@@ -330,8 +291,7 @@ TEST_F(ServeTest, OversizedBodyIs413) {
   const std::string big = "{\"model\": \"" + std::string(2u << 20, 'a') + "\"}";
   const json e = Envelope(Post("/api/estimate", big), 413);
   EXPECT_EQ(e["type"], "payload_too_large");
-  // Announced but never sent: cpp-httplib drains what comes until its read timeout (5 s),
-  // keeping nothing, then answers 413; other clients are served meanwhile.
+  // Announced but never sent: answered 413 from the headers alone, at once.
   std::string reply;
   std::thread announcer([&] {
     reply = Raw(Port(),
@@ -416,7 +376,7 @@ TEST(ServeWebRoot, ServesFromDiskInsideTheRootOnly) {
   fs::create_symlink("/etc/hostname", root / "escape.txt");
   ServerOptions opt;
   opt.web_root = root.string();
-  Running srv(opt);
+  TestServer srv(opt);
   auto c = srv.Client();
   EXPECT_EQ(c.Get("/")->body, "<p>dev page</p>");
   EXPECT_EQ(c.Get("/sub/a.css")->get_header_value("Content-Type"), "text/css; charset=utf-8");
@@ -447,7 +407,7 @@ TEST(ServeOptions, LoopbackNames) {
   EXPECT_TRUE(IsLoopback("localhost"));
   EXPECT_FALSE(IsLoopback("0.0.0.0"));
   EXPECT_FALSE(IsLoopback("192.168.1.2"));
-  EXPECT_GE(DefaultThreads(), 8);
+  EXPECT_GE(DefaultThreads(), 1);
 }
 
 TEST(ServeOptions, BusyPortIsARuntimeError) {
@@ -484,8 +444,8 @@ TEST_F(ServeTest, GarbageAndOversizedHeadersLeaveItServing) {
 }
 
 TEST_F(ServeTest, SlowClientsDoNotStallOthers) {
-  // A few connections that send half a request and wait: each holds one worker until the
-  // server's read timeout (5 s), while the rest keep serving.
+  // A few connections that send half a request and wait: they hold a socket each until
+  // the header deadline (5 s), never a worker, while the rest keep serving.
   std::vector<std::thread> slow;
   for (int i = 0; i < 3; ++i)
     slow.emplace_back([] { Raw(Port(), "POST /api/estimate HTTP/1.1\r\nHost: 1", 6000); });
@@ -502,7 +462,7 @@ TEST_F(ServeTest, SlowClientsDoNotStallOthers) {
 }
 
 TEST_F(ServeTest, ConcurrentRequestsAllSucceed) {
-  // Raw sockets, one request per connection: cpp-httplib 0.11's own client occasionally
+  // Raw sockets, one request per connection: cpp-httplib 0.11's client occasionally
   // reports a read error under this concurrency (curl, Python and wrk do not).
   const std::string body = kScenario;
   const std::string post =

@@ -1,10 +1,9 @@
 #include "tools/server/routes.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <functional>
-#include <iostream>
-#include <set>
 #include <string_view>
 #include <vector>
 
@@ -17,9 +16,6 @@ namespace gpuadv::server {
 namespace {
 
 using nlohmann::json;
-using Request = httplib::Request;
-using Response = httplib::Response;
-using Handler = std::function<void(const Request&, Response&)>;
 
 std::string_view TypeOf(int status) {
   switch (status) {
@@ -63,7 +59,7 @@ void SendJson(Response& res, int status, const json& j) {
   res.status = status;
   // Exactly what the CLI prints with --format json: dump(2) and a newline. Invalid UTF-8
   // (a hostile path or value echoed in an error) becomes U+FFFD instead of throwing.
-  res.set_content(j.dump(2, ' ', false, json::error_handler_t::replace) + "\n", "application/json");
+  res.SetContent(j.dump(2, ' ', false, json::error_handler_t::replace) + "\n", "application/json");
 }
 
 void SendError(Response& res, int status, const std::string& message,
@@ -87,10 +83,10 @@ void CheckParams(const Request& req, const std::vector<std::string>& known) {
 }
 
 std::optional<std::string> Param(const Request& req, const char* name) {
-  if (req.get_param_value_count(name) > 1)
-    throw InputError(name, req.get_param_value(name), "the parameter once", "repeated");
-  if (!req.has_param(name)) return std::nullopt;
-  return req.get_param_value(name);
+  if (req.ParamCount(name) > 1)
+    throw InputError(name, req.Param(name), "the parameter once", "repeated");
+  if (!req.HasParam(name)) return std::nullopt;
+  return req.Param(name);
 }
 
 std::optional<long long> IntParam(const Request& req, const char* name, long long min,
@@ -140,10 +136,11 @@ Handler Guard(std::function<void(const Request&, Response&)> route) {
     } catch (const InputError& e) {
       SendError(res, 400, e.what(), e.field());
     } catch (const std::exception& e) {
-      std::cerr << "serve: 500 on " << req.method << " " << req.path << ": " << e.what() << "\n";
+      LogLine("serve: 500 on " + EscapeForLog(req.method) + " " + EscapeForLog(req.path) + ": " +
+              EscapeForLog(e.what()));
       SendError(res, 500, std::string("internal error: ") + e.what());
     } catch (...) {
-      std::cerr << "serve: 500 on " << req.method << " " << req.path << "\n";
+      LogLine("serve: 500 on " + EscapeForLog(req.method) + " " + EscapeForLog(req.path));
       SendError(res, 500, "internal error");
     }
   };
@@ -153,30 +150,35 @@ Handler Guard(std::function<void(const Request&, Response&)> route) {
 // a CORS preflight, which this server never grants.
 void RequireJson(const Request& req) {
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return;
-  const std::string type = req.get_header_value("Content-Type");
+  const std::string type = req.Header("Content-Type");
   if (type.rfind("application/json", 0) != 0)
     throw InputError("Content-Type", type.empty() ? "(none)" : type, "application/json",
                      "unsupported media type");
 }
 
-void InstallApi(httplib::Server& http, const api::Environment& env) {
-  const auto post = [&http](const std::string& path, Handler h) {
-    http.Post(path, Guard([h = std::move(h)](const Request& req, Response& res) {
-                try {
-                  RequireJson(req);
-                } catch (const InputError& e) {
-                  SendError(res, 415, e.what(), e.field());
-                  return;
-                }
-                h(req, res);
-              }));
+void InstallApi(Router& router, const api::Environment& env) {
+  // Every /api route computes (an estimate, a search, a catalog dump): the worker pool.
+  const auto get = [&router](const std::string& path, Handler h) {
+    router.Add("GET", path, Guard(std::move(h)), /*heavy=*/true);
+  };
+  const auto post = [&router](const std::string& path, Handler h) {
+    router.Add("POST", path, Guard([h = std::move(h)](const Request& req, Response& res) {
+                 try {
+                   RequireJson(req);
+                 } catch (const InputError& e) {
+                   SendError(res, 415, e.what(), e.field());
+                   return;
+                 }
+                 h(req, res);
+               }),
+               /*heavy=*/true);
   };
   const auto* e = &env;
 
-  http.Get("/healthz", Guard([](const Request& req, Response& res) {
-             CheckParams(req, {});
-             SendJson(res, 200, {{"status", "ok"}});
-           }));
+  router.Add("GET", "/healthz", Guard([](const Request& req, Response& res) {
+               CheckParams(req, {});
+               SendJson(res, 200, {{"status", "ok"}});
+             }));
 
   post("/api/estimate", [e](const Request& req, Response& res) {
     CheckParams(req, {"explain"});
@@ -207,6 +209,9 @@ void InstallApi(httplib::Server& http, const api::Environment& env) {
   post("/api/plan", [e](const Request& req, Response& res) {
     CheckParams(req, {"gpus", "top", "strategy", "safe", "prefer_tight"});
     api::PlanRequestOptions opt;
+    // One thread per search: the worker pool already runs requests side by side, and a
+    // search that took every core would stall the others.
+    opt.threads = 1;
     if (auto v = IntParam(req, "gpus", 1, 1 << 20)) opt.gpus = static_cast<int>(*v);
     if (auto v = IntParam(req, "top", 1, 100)) opt.top = static_cast<int>(*v);
     if (auto v = Param(req, "strategy")) opt.strategy = *v;
@@ -215,59 +220,41 @@ void InstallApi(httplib::Server& http, const api::Environment& env) {
     SendJson(res, 200, api::PlanJson(Body(req), *e, opt, ""));
   });
 
-  http.Get("/api/gpus", Guard([e](const Request& req, Response& res) {
-             CheckParams(req, {"vendor", "segment", "min-memory"});
-             api::GpuQuery q;
-             q.vendor = Param(req, "vendor").value_or("");
-             q.segment = Param(req, "segment").value_or("");
-             q.min_memory = Param(req, "min-memory").value_or("");
-             SendJson(res, 200, api::GpuListJson(*e, q, ""));
-           }));
-  http.Get(R"(/api/gpus/([^/]+))", Guard([e](const Request& req, Response& res) {
-             CheckParams(req, {});
-             SendJson(res, 200, api::GpuShowJson(*e, req.matches[1].str(), "id"));
-           }));
-  http.Get("/api/models", Guard([e](const Request& req, Response& res) {
-             CheckParams(req, {});
-             SendJson(res, 200, api::ModelListJson(*e));
-           }));
-  http.Get(R"(/api/models/([^/]+))", Guard([e](const Request& req, Response& res) {
-             CheckParams(req, {});
-             SendJson(res, 200, api::ModelShowJson(*e, req.matches[1].str(), "id"));
-           }));
+  get("/api/gpus", [e](const Request& req, Response& res) {
+    CheckParams(req, {"vendor", "segment", "min-memory"});
+    api::GpuQuery q;
+    q.vendor = Param(req, "vendor").value_or("");
+    q.segment = Param(req, "segment").value_or("");
+    q.min_memory = Param(req, "min-memory").value_or("");
+    SendJson(res, 200, api::GpuListJson(*e, q, ""));
+  });
+  get(R"(/api/gpus/([^/]+))", [e](const Request& req, Response& res) {
+    CheckParams(req, {});
+    SendJson(res, 200, api::GpuShowJson(*e, req.matches[1], "id"));
+  });
+  get("/api/models", [e](const Request& req, Response& res) {
+    CheckParams(req, {});
+    SendJson(res, 200, api::ModelListJson(*e));
+  });
+  get(R"(/api/models/([^/]+))", [e](const Request& req, Response& res) {
+    CheckParams(req, {});
+    SendJson(res, 200, api::ModelShowJson(*e, req.matches[1], "id"));
+  });
 
   // The right path with the wrong method: 405 with Allow, not a bare 404.
   const auto wrong = [](const char* allow) {
     return [allow](const Request& req, Response& res) {
-      res.set_header("Allow", allow);
+      res.SetHeader("Allow", allow);
       SendError(res, 405, req.method + " " + req.path + ": method not allowed; use " + allow);
     };
   };
   for (const char* p : {"/api/estimate", "/api/recommend", "/api/fit", "/api/plan"}) {
-    http.Get(p, wrong("POST"));
-    http.Put(p, wrong("POST"));
-    http.Delete(p, wrong("POST"));
+    for (const char* m : {"GET", "PUT", "DELETE"}) router.Add(m, p, wrong("POST"));
   }
   for (const char* p :
        {"/healthz", "/api/gpus", R"(/api/gpus/([^/]+))", "/api/models", R"(/api/models/([^/]+))"}) {
-    http.Post(p, wrong("GET"));
-    http.Put(p, wrong("GET"));
-    http.Delete(p, wrong("GET"));
+    for (const char* m : {"POST", "PUT", "DELETE"}) router.Add(m, p, wrong("GET"));
   }
-}
-
-// Loopback servers answer only requests addressed to a loopback name, so a web page
-// whose host name an attacker re-points at 127.0.0.1 (DNS rebinding) cannot read them.
-bool HostAllowed(const Request& req) {
-  std::string host = req.get_header_value("Host");
-  if (host.empty()) return true;  // HTTP/1.0 clients
-  if (host.front() == '[') {
-    const auto close = host.find(']');
-    host = close == std::string::npos ? host : host.substr(0, close + 1);
-  } else if (const auto colon = host.find(':'); colon != std::string::npos) {
-    host = host.substr(0, colon);
-  }
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
 }
 
 }  // namespace
@@ -281,51 +268,72 @@ json ErrorEnvelope(int status, const std::string& message,
             {"type", std::string(TypeOf(status))}}}};
 }
 
-void InstallRoutes(httplib::Server& http, const api::Environment& env, const StaticFiles& files,
-                   bool check_host) {
-  http.set_pre_routing_handler([check_host](const Request& req, Response& res) {
-    res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_header("Referrer-Policy", "no-referrer");
-    res.set_header("Cache-Control", "no-store");
-    if (check_host && !HostAllowed(req)) {
-      SendError(res, 403,
-                "Host '" + req.get_header_value("Host") +
-                    "' is not a loopback name; use http://127.0.0.1 or localhost",
-                "Host");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+// The headers every response carries.
+void SecurityHeaders(Response& res) {
+  res.SetHeader("X-Content-Type-Options", "nosniff");
+  res.SetHeader("Referrer-Policy", "no-referrer");
+  res.SetHeader("Cache-Control", "no-store");
+}
 
-  InstallApi(http, env);
+Response ErrorResponse(int status, const std::string& message,
+                       const std::optional<std::string>& field) {
+  Response res;
+  SecurityHeaders(res);
+  SendError(res, status, message, field);
+  return res;
+}
 
+Routes::Routes(const api::Environment& env, const StaticFiles& files, bool check_host)
+    : check_host_(check_host) {
+  InstallApi(router_, env);
   const StaticFiles* f = &files;
-  http.Get(R"(/.*)", Guard([f](const Request& req, Response& res) {
-             if (req.path.rfind("/api/", 0) == 0) {
-               SendError(res, 404, "no API route " + req.path, "path");
-               return;
-             }
-             auto file = f->Find(req.path);
-             if (!file) {
-               SendError(res, 404, "not found: " + req.path, "path");
-               return;
-             }
-             res.set_header("Content-Security-Policy",
-                            "default-src 'self'; img-src 'self' data:; style-src 'self' "
-                            "'unsafe-inline'; script-src 'self'; connect-src 'self'; "
-                            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
-             res.set_header("X-Frame-Options", "DENY");
-             res.set_content(std::move(file->content), file->content_type.c_str());
-           }));
+  router_.Add("GET", R"(/.*)", Guard([f](const Request& req, Response& res) {
+                if (req.path.rfind("/api/", 0) == 0) {
+                  SendError(res, 404, "no API route " + req.path, "path");
+                  return;
+                }
+                auto file = f->Find(req.path);
+                if (!file) {
+                  SendError(res, 404, "not found: " + req.path, "path");
+                  return;
+                }
+                res.SetHeader("Content-Security-Policy",
+                              "default-src 'self'; img-src 'self' data:; style-src 'self' "
+                              "'unsafe-inline'; script-src 'self'; connect-src 'self'; "
+                              "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+                res.SetHeader("X-Frame-Options", "DENY");
+                res.SetContent(std::move(file->content), std::move(file->content_type));
+              }));
+}
 
-  http.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const Request& req, Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        SendError(res, res.status,
-                  res.status == 404 ? "no route " + req.method + " " + req.path
-                                    : DefaultMessage(res.status));
-        return httplib::Server::HandlerResponse::Handled;
-      }));
+Routes::Routed Routes::Resolve(Request& req) const {
+  // Loopback servers answer only requests addressed to a loopback name, so a web page
+  // whose host name an attacker re-points at 127.0.0.1 (DNS rebinding) cannot read them.
+  if (check_host_ && !HostIsLoopback(req.headers)) {
+    return {[](const Request& r, Response& res) {
+              SecurityHeaders(res);
+              SendError(res, 403,
+                        "Host '" + r.Header("Host") +
+                            "' is not a loopback name; use http://127.0.0.1 or localhost",
+                        "Host");
+            },
+            false};
+  }
+  const Router::Found found = router_.Find(req);
+  if (!found.handler) {
+    return {[](const Request& r, Response& res) {
+              SecurityHeaders(res);
+              SendError(res, 404, "no route " + r.method + " " + r.path);
+            },
+            false};
+  }
+  return {[h = found.handler](const Request& r, Response& res) {
+            SecurityHeaders(res);
+            (*h)(r, res);
+            if (res.body.empty() && res.status >= 400)
+              SendError(res, res.status, DefaultMessage(res.status));
+          },
+          found.heavy};
 }
 
 }  // namespace gpuadv::server

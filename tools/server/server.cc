@@ -3,34 +3,81 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/socket.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <iostream>
 #include <stdexcept>
 #include <thread>
 
 #include "gpuadv/core/error.h"
 #include "tools/server/routes.h"
+#include "tools/server/session.h"
 #include "tools/server/static_files.h"
 #include "tools/server/task_queue.h"
 
 namespace gpuadv::server {
 
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// Declared in the order they must outlive each other: the io_context destroys the sessions
+// it still holds (which use ctx), and the pool's workers post into the io_context.
 struct Server::Impl {
   ServerOptions opt;
   api::Environment env;
   StaticFiles files;
-  httplib::Server http;
-  int port = -1;
+  Routes routes;
+  std::unique_ptr<TaskQueue> pool;
+  SessionContext ctx;
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  asio::steady_timer retry{ioc};
+  std::atomic<bool> running{false};
 
-  Impl(const ServerOptions& o, api::Environment e) : opt(o), env(std::move(e)), files(o.web_root) {}
+  Impl(const ServerOptions& o, api::Environment e)
+      : opt(o),
+        env(std::move(e)),
+        files(o.web_root),
+        routes(env, files, IsLoopback(o.host)),
+        pool(std::make_unique<TaskQueue>(
+            static_cast<size_t>(o.threads > 0 ? o.threads : DefaultThreads()),
+            static_cast<size_t>(o.max_queued))),
+        ctx{opt, routes, *pool} {}
+  ~Impl() {
+    ioc.stop();
+    ctx.stopping = true;
+    pool->Shutdown();  // runs what it holds; their replies are posted, never run
+  }
+
+  void Accept();
 };
 
-int DefaultThreads() {
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  return static_cast<int>(std::max(8u, 2 * hw));
+void Server::Impl::Accept() {
+  acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (ec) {  // out of file descriptors, say: retry shortly instead of spinning
+      retry.expires_after(std::chrono::milliseconds(50));
+      retry.async_wait([this](boost::system::error_code wec) {
+        if (!wec) Accept();
+      });
+      return;
+    }
+    if (ctx.connections.load() >= opt.max_connections) {
+      socket.close(ec);  // bounded: a flood costs a refused connection, not memory
+    } else {
+      socket.set_option(tcp::no_delay(true), ec);  // small replies: no Nagle stalls
+      StartSession(std::move(socket), ctx);
+    }
+    Accept();
+  });
 }
+
+int DefaultThreads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 bool IsLoopback(const std::string& host) {
   if (host == "localhost" || host == "::1") return true;
@@ -48,52 +95,61 @@ Server::Server(const ServerOptions& opt, api::Environment env) {
   if (opt.threads < 0 || opt.threads > 1024)
     throw InputError("--threads", std::to_string(opt.threads), "0 (sized to the machine) to 1024",
                      "out of range");
+  if (opt.header_timeout_ms < 1 || opt.body_timeout_ms < 1 || opt.write_timeout_ms < 1 ||
+      opt.max_connections < 1 || opt.max_queued < 1 || opt.max_header_bytes < 1024)
+    throw InputError("ServerOptions", "a zero limit", "positive timeouts and limits");
   impl_ = std::make_unique<Impl>(opt, std::move(env));
-  auto& http = impl_->http;
-  const size_t workers = static_cast<size_t>(opt.threads > 0 ? opt.threads : DefaultThreads());
-  http.new_task_queue = [workers] { return new BoundedTaskQueue(workers, 4 * workers); };
-  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which lets a second server
-  // bind the same port and take half of its connections.
-  http.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  http.set_tcp_nodelay(true);  // small JSON replies: no 40 ms Nagle / delayed-ACK stalls
-  http.set_payload_max_length(opt.max_body_bytes);
-  http.set_read_timeout(opt.read_timeout_s, 0);
-  http.set_write_timeout(opt.write_timeout_s, 0);
-  http.set_keep_alive_timeout(opt.keep_alive_timeout_s);
-  http.set_keep_alive_max_count(static_cast<size_t>(opt.keep_alive_max_requests));
-  if (opt.log_requests) {
-    http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-      std::cerr << "serve: " << res.status << " " << req.method << " " << req.path << "\n";
-    });
-  }
-  InstallRoutes(http, impl_->env, impl_->files, IsLoopback(opt.host));
 }
 
-Server::~Server() {
-  if (impl_) impl_->http.stop();
-}
+Server::~Server() = default;
 
 int Server::Bind() {
   auto& i = *impl_;
-  if (i.opt.port == 0) {
-    i.port = i.http.bind_to_any_port(i.opt.host);
-  } else {
-    i.port = i.http.bind_to_port(i.opt.host, i.opt.port) ? i.opt.port : -1;
-  }
-  if (i.port < 0)
+  try {
+    tcp::resolver resolver(i.ioc);
+    const auto endpoint = resolver.resolve(i.opt.host, std::to_string(i.opt.port))->endpoint();
+    i.acceptor.open(endpoint.protocol());
+    // SO_REUSEADDR only, never SO_REUSEPORT: that would let a second server bind the same
+    // port and take half of the connections.
+    i.acceptor.set_option(tcp::acceptor::reuse_address(true));
+    i.acceptor.bind(endpoint);
+    i.acceptor.listen(asio::socket_base::max_listen_connections);
+    return i.acceptor.local_endpoint().port();
+  } catch (const boost::system::system_error&) {
     throw std::runtime_error("cannot listen on " + i.opt.host + ":" + std::to_string(i.opt.port) +
                              " (address in use, not local, or not permitted)");
-  return i.port;
+  }
 }
 
-bool Server::Run() { return impl_->http.listen_after_bind(); }
+bool Server::Run() {
+  auto& i = *impl_;
+  if (!i.acceptor.is_open()) return false;
+  i.Accept();
+  i.running = true;
+  i.ioc.run();
+  i.running = false;
+  i.ctx.stopping = true;  // queued requests are dropped, those running finish
+  i.pool->Shutdown();
+  return true;
+}
 
-void Server::Stop() { impl_->http.stop(); }
+void Server::Stop() { impl_->ioc.stop(); }
 
-bool Server::IsRunning() const { return impl_->http.is_running(); }
+bool Server::IsRunning() const { return impl_->running; }
+
+namespace {
+
+// Each connection holds a descriptor: room for opt.max_connections and some to spare.
+void RaiseOpenFileLimit(const ServerOptions& opt) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t want = static_cast<rlim_t>(opt.max_connections) + 64;
+  if (lim.rlim_cur >= want) return;
+  lim.rlim_cur = std::min(want, lim.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &lim);
+}
+
+}  // namespace
 
 int Serve(const ServerOptions& opt, api::Environment env, std::ostream& out) {
   // SIGINT/SIGTERM are blocked in every thread and taken by one waiter, which stops the
@@ -105,6 +161,7 @@ int Serve(const ServerOptions& opt, api::Environment env, std::ostream& out) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, &old);
   signal(SIGPIPE, SIG_IGN);
 
+  RaiseOpenFileLimit(opt);
   Server srv(opt, std::move(env));
   const int port = srv.Bind();
   const std::string host =

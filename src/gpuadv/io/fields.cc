@@ -15,7 +15,7 @@
 namespace gpuadv::io {
 namespace {
 
-constexpr int kMaxDepth = 64;
+constexpr int kMaxDepth = kMaxJsonDepth;  // YAML documents nest as deep as JSON ones
 
 // Scalar text of a JSON scalar as YAML would hold it.
 std::string ScalarText(const nlohmann::json& j) {

@@ -7,8 +7,13 @@
 namespace gpuadv::io {
 namespace {
 
+// Thrown by the parser callback when a container opens deeper than kMaxJsonDepth.
+struct TooDeep {};
+
 // Where the parser is: one frame per open object or array. nlohmann reports a number
 // overflow as out_of_range 406 without a position; the key events seen so far name it.
+// It also stops the parse at the first container nested too deep, before the parser
+// builds (and keeps a stack of) the rest: a 1 MiB "[[[[..." costs 65 frames, not 500k.
 class PathTracker {
  public:
   bool OnEvent(nlohmann::json::parse_event_t event, const nlohmann::json& parsed) {
@@ -16,6 +21,7 @@ class PathTracker {
     switch (event) {
       case Event::object_start:
       case Event::array_start:
+        if (frames_.size() > static_cast<size_t>(kMaxJsonDepth)) throw TooDeep{};
         frames_.push_back({event == Event::array_start, 0, ""});
         break;
       case Event::key:
@@ -82,6 +88,10 @@ nlohmann::json ParseJsonText(std::string_view text, const std::string& origin,
                      "a number of magnitude below 1.8e308", "out of range");
   } catch (const nlohmann::json::exception& e) {
     throw InputError(origin, e.what(), accepted, "JSON syntax error");
+  } catch (const TooDeep&) {
+    throw InputError(origin, "nesting deeper than " + std::to_string(kMaxJsonDepth),
+                     "documents nested at most " + std::to_string(kMaxJsonDepth) + " levels",
+                     "too deep");
   }
 }
 

@@ -7,9 +7,14 @@
 
 namespace gpuadv::io {
 
+/// Containers nest at most this deep below the top-level value (as for YAML documents).
+inline constexpr int kMaxJsonDepth = 64;
+
 /// Parses JSON (no comments). Throws InputError on any parse failure:
 ///  - a number no double holds (1e309) is "out of range", naming the key being read:
 ///    `key_prefix` + its path ("training.seq_len", "gpus[2].memory_gb");
+///  - a container nested deeper than kMaxJsonDepth is "too deep", found while parsing
+///    (nothing past it is read or built);
 ///  - other syntax errors are "JSON syntax error" naming `origin`, `accepted` telling what
 ///    was expected.
 nlohmann::json ParseJsonText(std::string_view text, const std::string& origin,
