@@ -10,6 +10,8 @@ namespace gpuadv::io {
 /// Parses JSON (no comments). Throws InputError on any parse failure:
 ///  - a number no double holds (1e309) is "out of range", naming the key being read:
 ///    `key_prefix` + its path ("training.seq_len", "gpus[2].memory_gb");
+///  - a duplicate key in an object is "duplicate key", a string that is not UTF-8 "invalid
+///    UTF-8", both naming "<origin>: <path>";
 ///  - other syntax errors are "JSON syntax error" naming `origin`, `accepted` telling what
 ///    was expected.
 nlohmann::json ParseJsonText(std::string_view text, const std::string& origin,
