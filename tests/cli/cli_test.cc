@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
@@ -264,6 +265,76 @@ TEST(Cli, CalibrateWritesTheGeneratedFile) {
   const RunResult w = Exec("calibrate --cases " + kCvCases + " --out " + out);
   ASSERT_EQ(w.rc, 0) << w.out;
   EXPECT_TRUE(w.out.empty()) << w.out;
+}
+
+}  // namespace
+
+// Issue 17 items 7 and 9 through the real binary: bytes that are not UTF-8 in a scenario or
+// a --catalog end in exit 2 naming the field (never json type_error 316), and the warnings
+// of accepted-but-adjusted input reach the JSON output.
+namespace {
+
+std::string Write(const std::string& name, const std::string& text) {
+  const std::string path = testing::TempDir() + "/" + name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+TEST(CliInput, NonUtf8ScenarioExitsTwoNamingTheField) {
+  const std::string path = Write("latin1.yaml",
+                                 "model: llama-3.1-8b\nhardware:\n  gpu: {base: h100-sxm, "
+                                 "name: \"H100 \xe9"
+                                 "dition\"}\n");
+  const RunResult r = Exec("--format json estimate " + path);
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_NE(r.out.find("latin1.yaml: hardware.gpu.name: invalid UTF-8 at byte 5 of"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("type_error"), std::string::npos) << r.out;
+}
+
+TEST(CliInput, NonUtf8CatalogExitsTwoNamingTheField) {
+  for (const char* ext : {"yaml", "json"}) {
+    const std::string text = std::string(ext) == "json"
+                                 ? "{\"gpus\": [{\"id\": \"h100-sxm\", \"name\": \"H\xff\"}]}"
+                                 : "gpus:\n  - {id: h100-sxm, name: \"H\xff\"}\n";
+    const std::string path = Write(std::string("bad_catalog.") + ext, text);
+    const RunResult r = Exec("--format json --catalog " + path + " gpus show h100-sxm");
+    EXPECT_EQ(r.rc, 2) << r.out;
+    EXPECT_NE(r.out.find("bad_catalog." + std::string(ext) + ": gpus[0].name: invalid UTF-8"),
+              std::string::npos)
+        << r.out;
+  }
+}
+
+TEST(CliInput, DuplicateKeyExitsTwo) {
+  const std::string path =
+      Write("dup.json", R"({"model": "llama-3.1-8b", "model": "llama-3.1-70b"})");
+  const RunResult r = Exec("estimate " + path);
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_NE(r.out.find("dup.json: model: duplicate key 'model'"), std::string::npos) << r.out;
+}
+
+TEST(CliInput, RoundedGlobalBatchIsWarnedInJson) {
+  const RunResult r = Exec("--format json estimate --micro-batch 2 --global-batch 17");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["resolved"]["global_batch"], 18) << r.out;
+  bool warned = false;
+  for (const auto& w : j["warnings"])
+    warned |= w.get<std::string>().find("runs as 9 micro-steps = 18") != std::string::npos;
+  EXPECT_TRUE(warned) << j["warnings"].dump();
+}
+
+TEST(CliInput, CompareRejectsAGpuWithoutComputePeak) {
+  const std::string path =
+      Write("nopeak.yaml",
+            "gpus:\n  - {id: mystery-card, name: Mystery, vendor: nvidia, segment: consumer, "
+            "memory_gb: 24}\n");
+  const RunResult r = Exec("--catalog " + path + " compare rtx-4090 mystery-card");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_NE(r.out.find("compare: no compute peak known for 'mystery-card'"), std::string::npos)
+      << r.out;
 }
 
 }  // namespace

@@ -13,8 +13,10 @@
 #include "gpuadv/core/error.h"
 #include "gpuadv/io/catalog_loader.h"
 #include "gpuadv/io/cpu_loader.h"
+#include "gpuadv/io/scenario_loader.h"
 #include "gpuadv/io/stack_loader.h"
 #include "gpuadv/report/fit_report.h"
+#include "gpuadv/report/json_report.h"
 #include "gpuadv/report/recommend_report.h"
 #include "tools/cli/verbs.h"
 
@@ -26,7 +28,7 @@ template <typename J, typename T, typename C>
 void Print(report::Format f, J json, T text, C csv) {
   switch (f) {
     case report::Format::kJson:
-      std::cout << json().dump(2) << "\n";
+      std::cout << report::JsonText(json()) << "\n";
       break;
     case report::Format::kCsv:
       std::cout << csv();
@@ -122,6 +124,7 @@ int RunCompare(const GlobalOptions& g, const std::vector<std::string>& gpu_ids,
     throw InputError("compare", std::to_string(items.size()) + " GPU id(s)",
                      "two or more catalog GPU ids, each optionally with a count (2x rtx-3090)",
                      "too few");
+  for (const auto& item : items) io::CheckComputePeak(*item.gpu, "compare");
   const estimate::Context ctx{&io::BuiltinEfficiency(), &cat};
   const advise::CompareResult r = advise::Compare(s, items, ctx, io::RestackDefault);
   Print(

@@ -19,6 +19,7 @@
 #include "gpuadv/io/probe_loader.h"
 #include "gpuadv/io/rocm_smi_json.h"
 #include "gpuadv/report/detect_report.h"
+#include "gpuadv/report/json_report.h"
 #include "tools/cli/verbs.h"
 
 namespace gpuadv::cli {
@@ -160,7 +161,7 @@ int RunDetect(const GlobalOptions& g) {
   const report::DetectView v = RunDetection(cat);
   switch (g.format) {
     case report::Format::kJson:
-      std::cout << report::DetectJson(v).dump(2) << "\n";
+      std::cout << report::JsonText(report::DetectJson(v)) << "\n";
       break;
     case report::Format::kCsv:
       std::cout << report::DetectCsv(v);

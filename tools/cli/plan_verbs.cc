@@ -35,7 +35,7 @@ int RunPlan(const GlobalOptions& g, const ScenarioInput& in, const PlanCliOption
   const plan::PlanReport r = api::Plan(ToRequest(in), env, o, "--");
   switch (g.format) {
     case report::Format::kJson:
-      std::cout << report::PlanJson(r).dump(2) << "\n";
+      std::cout << report::JsonText(report::PlanJson(r)) << "\n";
       break;
     case report::Format::kCsv:
       std::cout << report::PlanCsv(r);
@@ -79,7 +79,7 @@ int RunExport(const GlobalOptions& g, const ScenarioInput& in, const ExportCliOp
                               {"keys", c.keys},
                               {"notes", c.notes}};
     if (opt.out_file.empty()) {
-      std::cout << j.dump(2) << "\n";
+      std::cout << report::JsonText(j) << "\n";
       return 0;
     }
   }

@@ -53,7 +53,7 @@ int RunEstimate(const GlobalOptions& g, const ScenarioInput& scenario_in) {
   if (g.format == report::Format::kJson) {
     nlohmann::json j = api::EstimateJson(ToRequest(in), env, opt);
     for (const auto& w : local.warnings) j["warnings"].push_back(w);
-    std::cout << j.dump(2) << "\n";
+    std::cout << report::JsonText(j) << "\n";
     return 0;
   }
   const auto out = api::Estimate(ToRequest(in), env, opt);
@@ -78,7 +78,7 @@ int RunGpus(const GlobalOptions& g, const std::string& action, const std::string
     if (id.empty())
       throw InputError("gpus show", "(none)", "a GPU id, e.g. h100-sxm", "missing id");
     if (g.format == report::Format::kJson) {
-      std::cout << api::GpuShowJson(env, id, "gpus show").dump(2) << "\n";
+      std::cout << report::JsonText(api::GpuShowJson(env, id, "gpus show")) << "\n";
       return 0;
     }
     const auto& gpu = api::ShowGpu(env, id, "gpus show");
@@ -95,7 +95,7 @@ int RunGpus(const GlobalOptions& g, const std::string& action, const std::string
   };
   const api::GpuQuery q{get("vendor"), get("segment"), get("min_memory_gb")};
   if (g.format == report::Format::kJson) {
-    std::cout << api::GpuListJson(env, q, "--").dump(2) << "\n";
+    std::cout << report::JsonText(api::GpuListJson(env, q, "--")) << "\n";
     return 0;
   }
   const auto list = api::ListGpus(env, q, "--");
@@ -113,7 +113,7 @@ int RunModels(const GlobalOptions& g, const std::string& action, const std::stri
     if (id.empty())
       throw InputError("models show", "(none)", "a model id, e.g. llama-3.1-8b", "missing id");
     if (g.format == report::Format::kJson) {
-      std::cout << api::ModelShowJson(env, id, "models show").dump(2) << "\n";
+      std::cout << report::JsonText(api::ModelShowJson(env, id, "models show")) << "\n";
       return 0;
     }
     const auto& m = api::ShowModel(env, id, "models show");
@@ -124,7 +124,7 @@ int RunModels(const GlobalOptions& g, const std::string& action, const std::stri
     return 0;
   }
   if (g.format == report::Format::kJson) {
-    std::cout << api::ModelListJson(env).dump(2) << "\n";
+    std::cout << report::JsonText(api::ModelListJson(env)) << "\n";
     return 0;
   }
   const auto list = api::ListModels(env);
@@ -166,7 +166,7 @@ int RunValidate(const GlobalOptions& g, const ValidateCliOptions& opt) {
                      "no cases in");
   switch (g.format) {
     case report::Format::kJson:
-      std::cout << validate::ValidationJson(rep).dump(2) << "\n";
+      std::cout << report::JsonText(validate::ValidationJson(rep)) << "\n";
       break;
     case report::Format::kCsv:
       std::cout << validate::ValidationCsv(rep);

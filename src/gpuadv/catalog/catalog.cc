@@ -18,20 +18,56 @@ bool IEquals(std::string_view a, std::string_view b) {
   return true;
 }
 
-template <typename T>
-const T* FindByIdOrAlias(const std::vector<T>& items, std::string_view name) {
-  for (const auto& it : items)
-    if (IEquals(it.id, name)) return &it;
-  for (const auto& it : items)
-    for (const auto& a : it.aliases)
-      if (IEquals(a, name)) return &it;
-  return nullptr;
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 template <typename T>
-const T& FindOrThrow(const std::vector<T>& items, std::string_view name, std::string_view field,
-                     const char* what) {
-  if (const T* p = FindByIdOrAlias(items, name)) return *p;
+const std::vector<std::string>* AliasesOf(const T& item) {
+  if constexpr (requires { item.aliases; }) {
+    return &item.aliases;
+  } else {
+    return nullptr;
+  }
+}
+
+template <typename T>
+bool HasAlias(const T& item, std::string_view name) {
+  const auto* aliases = AliasesOf(item);
+  if (!aliases) return false;
+  for (const auto& a : *aliases)
+    if (IEquals(a, name)) return true;
+  return false;
+}
+
+// The first entry whose id matches `name` (case-insensitively), else the first whose
+// alias does: by the index when it is current, else by a scan.
+template <typename T>
+const T* FindByIdOrAlias(const std::vector<T>& items, const Catalog::Index& index,
+                         std::string_view name) {
+  if (index.size != items.size()) {
+    for (const auto& it : items)
+      if (IEquals(it.id, name)) return &it;
+    for (const auto& it : items)
+      if (HasAlias(it, name)) return &it;
+    return nullptr;
+  }
+  const std::string low = Lower(name);
+  if (auto it = index.ids.find(low); it != index.ids.end() && IEquals(items[it->second].id, name))
+    return &items[it->second];
+  const T* best = nullptr;
+  for (auto [a, b] = index.aliases.equal_range(low); a != b; ++a)
+    if (a->second < items.size() && HasAlias(items[a->second], name) &&
+        (!best || &items[a->second] < best))
+      best = &items[a->second];
+  return best;
+}
+
+template <typename T>
+[[noreturn]] void ThrowUnknown(const std::vector<T>& items, std::string_view name,
+                               std::string_view field, const char* what) {
   std::vector<std::string> names;
   for (const auto& it : items) {
     names.push_back(it.id);
@@ -45,26 +81,49 @@ const T& FindOrThrow(const std::vector<T>& items, std::string_view name, std::st
 }
 
 template <typename T>
-void UpsertById(std::vector<T>& items, T item) {
-  for (auto& it : items)
-    if (it.id == item.id) {
-      it = std::move(item);
-      return;
+void UpsertById(std::vector<T>& items, Catalog::Index& index, T item) {
+  if (index.size != items.size()) {  // the vector was changed directly: re-index it
+    index = {};
+    for (size_t i = 0; i < items.size(); ++i) {
+      index.exact.emplace(items[i].id, i);
+      index.ids.emplace(Lower(items[i].id), i);
+      if (const auto* aliases = AliasesOf(items[i]))
+        for (const auto& a : *aliases) index.aliases.emplace(Lower(a), i);
     }
-  items.push_back(std::move(item));
+    index.size = items.size();
+  }
+  size_t pos = items.size();
+  if (auto it = index.exact.find(item.id); it != index.exact.end()) {
+    pos = it->second;
+  } else {
+    index.exact.emplace(item.id, pos);
+    index.ids.emplace(Lower(item.id), pos);  // keeps the first of ids equal but for case
+  }
+  if (const auto* aliases = AliasesOf(item))
+    for (const auto& a : *aliases) index.aliases.emplace(Lower(a), pos);
+  if (pos == items.size()) {
+    items.push_back(std::move(item));
+    index.size = items.size();
+  } else {
+    items[pos] = std::move(item);
+  }
 }
 
 }  // namespace
 
-const GpuSpec* Catalog::FindGpu(std::string_view id) const { return FindByIdOrAlias(gpus, id); }
+const GpuSpec* Catalog::FindGpu(std::string_view id) const {
+  return FindByIdOrAlias(gpus, gpu_index_, id);
+}
 const ModelArch* Catalog::FindModel(std::string_view id) const {
-  return FindByIdOrAlias(models, id);
+  return FindByIdOrAlias(models, model_index_, id);
 }
 const GpuSpec& Catalog::Gpu(std::string_view id, std::string_view field) const {
-  return FindOrThrow(gpus, id, field, "gpu");
+  if (const GpuSpec* g = FindGpu(id)) return *g;
+  ThrowUnknown(gpus, id, field, "gpu");
 }
 const ModelArch& Catalog::Model(std::string_view id, std::string_view field) const {
-  return FindOrThrow(models, id, field, "model");
+  if (const ModelArch* m = FindModel(id)) return *m;
+  ThrowUnknown(models, id, field, "model");
 }
 
 std::vector<const Offer*> Catalog::OffersFor(std::string_view gpu_id) const {
@@ -86,11 +145,11 @@ const Offer* Catalog::CheapestOffer(std::string_view gpu_id, int gpus_per_node, 
   return best;
 }
 
-void Catalog::Upsert(GpuSpec gpu) { UpsertById(gpus, std::move(gpu)); }
+void Catalog::Upsert(GpuSpec gpu) { UpsertById(gpus, gpu_index_, std::move(gpu)); }
 void Catalog::Upsert(ModelArch model) {
   PrepareDerived(model);
-  UpsertById(models, std::move(model));
+  UpsertById(models, model_index_, std::move(model));
 }
-void Catalog::Upsert(Offer offer) { UpsertById(offers, std::move(offer)); }
+void Catalog::Upsert(Offer offer) { UpsertById(offers, offer_index_, std::move(offer)); }
 
 }  // namespace gpuadv::catalog

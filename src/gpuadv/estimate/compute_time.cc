@@ -147,11 +147,21 @@ Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Expla
   if (p == Precision::kFp8Mixed) {
     const double fp8 = gpu.fp8_tensor_fp32acc_dense_tflops.value_or(0) * kTera;
     const bool has_fp8 = fp8 > 0 && gpu.fp8_support.value_or(true) && peak16 > 0;
-    if (has_fp8 && eff.fp8_gemm_speedup > 1) {
+    if (!s.model.has_shape()) {
+      // fp8 recipes (Transformer Engine, torchao) swap the linear layers of a transformer;
+      // a model given without that shape (a UNet: convolutions, norms, a few attention
+      // projections) keeps its GEMMs and convolutions in 16-bit.
+      if (explain)
+        explain->Warn("fp8-mixed: " + s.model_ref +
+                      " has no transformer shape, so no linear layers to run in fp8: timed at "
+                      "16-bit");
+    } else if (has_fp8 && eff.fp8_gemm_speedup > 1) {
       // Achieved fp8 GEMM rate = bf16 GEMM rate x fp8_gemm_speedup (MAMF: H100 1.77x),
-      // never above the datasheet ratio.
+      // never above the datasheet ratio. MFU is then against the dense fp8 peak: the
+      // precision the linear layers run at (no FLOP runs faster, so MFU <= 1).
       r.linear_peak = r.tensor_peak * std::min(eff.fp8_gemm_speedup, fp8 / peak16);
       r.linear_bytes = 1;
+      r.mfu_peak = fp8;
     } else if (explain) {
       explain->Warn(gpu.id + " has no usable fp8 tensor rate: fp8-mixed GEMMs timed at 16-bit");
     }
@@ -248,7 +258,9 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   } else {
     // Flash / SDPA kernels: causal kernels skip the masked half.
     const double executed = attn_flops * (g.causal ? 0.5 : 1.0);
-    const double rate = r.tensor_peak * std::max(1e-3, r.eff->attn_eta) * r.attention_speedup;
+    // Never above the tensor peak, whatever factor a calibration file gives.
+    const double rate =
+        r.tensor_peak * std::min(1.0, std::max(1e-3, r.eff->attn_eta) * r.attention_speedup);
     attn_c_fwd = rate > 0 ? executed / rate : 0;
     attn_bwd_ratio = kFlashBackwardRatio;
   }

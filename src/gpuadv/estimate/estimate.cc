@@ -10,6 +10,7 @@
 #include "gpuadv/catalog/param_count.h"
 #include "gpuadv/core/units.h"
 #include "gpuadv/estimate/invariants.h"
+#include "gpuadv/estimate/throughput_internal.h"
 #include "gpuadv/estimate/uncertainty.h"
 #include "gpuadv/workload/describe.h"
 
@@ -68,6 +69,30 @@ void SetFramework(const workload::Scenario& s, EstimateResult& r) {
                                          s.hardware.TotalGpus(), s.parallelism.ModelParallel()));
 }
 
+// What the scenario asks that runs otherwise than written.
+void WarnScenario(const workload::Scenario& s, Explanation& explain) {
+  const auto& t = s.training;
+  if (t.global_batch > 0 && s.GlobalBatch() != t.global_batch) {
+    const long long steps = s.MicroBatchesPerStep();
+    explain.Warn("training.global_batch " + std::to_string(t.global_batch) +
+                 " is not a multiple of micro_batch x data-parallel = " +
+                 std::to_string(s.GlobalBatch() / steps) + ": runs as " + std::to_string(steps) +
+                 " micro-steps = " + std::to_string(s.GlobalBatch()) +
+                 " sequences per step, and is estimated at that");
+  }
+  const auto& m = s.model;
+  if (s.model_ref == "inline" && m.has_shape() && m.declared_params > 0 &&
+      std::fabs(m.declared_params - m.params) > 0.10 * m.params)
+    explain.Warn("model.params " + detail::Num(m.declared_params) + " differs from the " +
+                 detail::Num(m.params) + " its shape gives by more than 10%: estimated with " +
+                 detail::Num(m.params));
+  if (m.max_seq_len > 0 && t.seq_len > m.max_seq_len)
+    explain.Warn("training.seq_len " + std::to_string(t.seq_len) + " exceeds the model's " +
+                 std::to_string(m.max_seq_len) +
+                 " positions: it needs position scaling (RoPE scaling, context extension); "
+                 "estimated at the length given");
+}
+
 }  // namespace
 
 EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explanation* explain) {
@@ -89,7 +114,10 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   for (const auto& d : s.training.defaults)
     if (KnobValue(s.training, d.knob) == d.value) r.defaults.push_back(d);
   SetFramework(s, r);
-  if (explain) workload::DescribeScenario(s, *explain);
+  if (explain) {
+    workload::DescribeScenario(s, *explain);
+    WarnScenario(s, *explain);
+  }
 
   r.memory = EstimateMemory(s, explain);
   r.throughput = EstimateThroughput(s, ctx, explain);
@@ -101,8 +129,15 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
       r.memory.total_params > 0 ? r.memory.total_params : catalog::CachedCounts(s.model).total;
   r.training.tokens = TrainingTokens(s, params, r, explain);
   if (r.throughput.tokens_per_s > 0) {
-    r.training.time_s = r.training.tokens / r.throughput.tokens_per_s;
+    // At least one optimizer step: fewer tokens than one step still run one step.
+    const double step_tokens = r.throughput.tokens_per_s * r.throughput.step_time_s;
+    r.training.time_s =
+        std::max(r.training.tokens / r.throughput.tokens_per_s, r.throughput.step_time_s);
     r.training.gpu_hours = r.training.time_s * r.gpus / kSecondsPerHour;
+    if (explain && r.training.tokens < step_tokens)
+      explain->Warn("training tokens " + detail::Num(r.training.tokens) +
+                    " are fewer than one step's " + detail::Num(step_tokens) +
+                    ": training time is one step");
   }
   const double gpu_w = gpu.tdp_w.value_or(0) * kTrainingPowerFraction;
   const double host_w = s.system.cpu_watts.value_or(0) * s.hardware.nodes;
@@ -145,9 +180,11 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
     r.basis = explain->basis;
   }
 #if GPUADV_CHECK_INVARIANTS
-  if (const auto broken = CheckInvariants(r); !broken.empty())
-    throw std::logic_error("estimate: invariant broken: " + broken.front());
+  const auto broken = CheckInvariants(r);
+#else
+  const auto broken = CheckCoreInvariants(r);  // cheap: Release builds check these too
 #endif
+  if (!broken.empty()) throw std::logic_error("estimate: invariant broken: " + broken.front());
   return r;
 }
 

@@ -50,6 +50,11 @@ class Checker {
     failures_.push_back(os.str());
   }
 
+  // Adds a line unless it is there already (CheckCoreInvariants repeats some checks).
+  void Add(std::string line) {
+    if (std::find(failures_.begin(), failures_.end(), line) == failures_.end())
+      failures_.push_back(std::move(line));
+  }
   std::vector<std::string> Take() { return std::move(failures_); }
 
  private:
@@ -140,6 +145,21 @@ void CheckTraining(const EstimateResult& r, Checker& c) {
 
 }  // namespace
 
+std::vector<std::string> CheckCoreInvariants(const EstimateResult& r) {
+  Checker c;
+  const auto& t = r.throughput;
+  c.Value("throughput.step_time_s", t.step_time_s);
+  c.Value("throughput.mfu", t.mfu);
+  c.Value("training.time_s", r.training.time_s);
+  c.Value("memory.per_gpu_bytes", r.memory.per_gpu_bytes);
+  c.Le("throughput.mfu", t.mfu, "1", 1.0);
+  c.Le("memory.trainable_params", r.memory.trainable_params, "memory.total_params",
+       r.memory.total_params);
+  if (t.tokens_per_s > 0 && r.training.tokens > 0)
+    c.Le("throughput.step_time_s", t.step_time_s, "training.time_s", r.training.time_s);
+  return c.Take();
+}
+
 std::vector<std::string> CheckInvariants(const EstimateResult& r) {
   Checker c;
   if (r.gpus < 1) c.Fail("gpus", r.gpus, "is below 1");
@@ -147,6 +167,7 @@ std::vector<std::string> CheckInvariants(const EstimateResult& r) {
   CheckMemory(r.memory, c);
   CheckThroughput(r.throughput, c);
   CheckTraining(r, c);
+  for (auto& line : CheckCoreInvariants(r)) c.Add(std::move(line));
   return c.Take();
 }
 

@@ -24,4 +24,10 @@ inline constexpr double kInvariantRelativeTolerance = 1e-6;
 ///  - training: time_s > 0 when throughput is estimated, gpu_hours = time_s x gpus.
 std::vector<std::string> CheckInvariants(const EstimateResult& r);
 
+/// The few invariants Estimate() checks in every build, Release included (a handful of
+/// comparisons): mfu <= 1, training time >= one step, trainable <= total parameters, the
+/// headline figures finite and not negative. Estimate() throws std::logic_error (exit 1,
+/// HTTP 500) on the first broken one rather than print nonsense.
+std::vector<std::string> CheckCoreInvariants(const EstimateResult& r);
+
 }  // namespace gpuadv::estimate

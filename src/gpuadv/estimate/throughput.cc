@@ -14,8 +14,11 @@
 //    4N + 6N_lora + attention (frozen weights get dX but no dW); freeze: the executed
 //    work of its trainable tail. No recomputation; attention counted non-causal.
 //  * hardware_flops_per_token adds executed recomputation (HFU).
-//  * mfu = model FLOP/s per GPU / dense 16-bit tensor peak (Peak16FlopsPerS), also for
-//    fp8 and fp32 runs (llm-foundry divides fp8 runs by the fp8 peak: not comparable).
+//  * mfu = model FLOP/s per GPU / the dense peak of the precision the linear layers run
+//    at: the 16-bit tensor peak (Peak16FlopsPerS), also for fp32 runs; for fp8-mixed runs
+//    whose linear GEMMs run in fp8, the dense fp8 peak (as llm-foundry counts fp8 runs).
+//    No FLOP runs faster than that peak, so mfu <= 1 (issue 17: sd-1.5 at fp8 reported
+//    1.03-1.11 when its UNet was timed at fp8 and divided by the 16-bit peak).
 #include <algorithm>
 #include <cmath>
 
@@ -86,7 +89,7 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
                        Num(eff.gemm_half_flops) + " FLOP), attention eta " + Num(eff.attn_eta) +
                        ", memory " + Num(rates.bandwidth / kGiga) + " GB/s (eta " +
                        Num(eff.mem_eta) + "); MFU against " + Num(rates.mfu_peak / kTera) +
-                       " TFLOP/s dense 16-bit");
+                       " TFLOP/s dense " + (rates.linear_bytes == 1 ? "fp8" : "16-bit"));
 
   const MicroBatchTime mb = MicroBatchCompute(s, lay, g, f, rates, glob);
   const Topology topo = ResolveTopology(s, explain);

@@ -91,7 +91,7 @@ FlopsPerToken CountFlops(const workload::Scenario& s, const Regime& g, const Mod
 struct Rates {
   double linear_peak = 0;        // FLOP/s of the linear-layer GEMMs (fp8 GEMMs for fp8-mixed)
   double tensor_peak = 0;        // FLOP/s of 16-bit (or fp32) GEMMs: attention, lm_head, adapters
-  double mfu_peak = 0;           // dense 16-bit tensor peak (MFU denominator)
+  double mfu_peak = 0;           // MFU denominator: dense peak of the linear layers' precision
   double bandwidth = 0;          // achievable bytes/s: datasheet * mem_eta
   double act_bytes = 2;          // bytes per activation / weight element in GEMMs (4 for fp32)
   double linear_bytes = 2;       // bytes per element of the linear GEMM operands (1 for fp8)

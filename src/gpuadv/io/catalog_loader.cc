@@ -14,8 +14,32 @@ bool IsDataFile(std::string_view s) {
   return s.ends_with(".yaml") || s.ends_with(".yml") || s.ends_with(".json");
 }
 
+// Offers name a GPU of the catalog (an alias is replaced by its id, which is what
+// OffersFor matches): an offer for an unknown GPU would never be shown.
+void UpsertOffers(catalog::Catalog& cat, std::vector<catalog::Offer> offers,
+                  const std::string& origin) {
+  for (size_t i = 0; i < offers.size(); ++i) {
+    auto& o = offers[i];
+    const catalog::GpuSpec* g = cat.FindGpu(o.gpu);
+    if (!g)
+      throw InputError(
+          origin + ": offers[" + std::to_string(i) + "].gpu", o.gpu,
+          "a GPU id of the catalog (built-in or this file's gpus)" +
+              [&] {
+                std::vector<std::string> ids;
+                for (const auto& x : cat.gpus) ids.push_back(x.id);
+                const std::string hint = DidYouMean(o.gpu, ids);
+                return hint.empty() ? std::string() : "; " + hint;
+              }(),
+          "unknown GPU");
+    o.gpu = g->id;
+    cat.Upsert(std::move(o));
+  }
+}
+
 catalog::Catalog BuildBuiltin() {
   catalog::Catalog cat;
+  std::vector<std::pair<std::string, std::vector<catalog::Offer>>> offers;
   for (const auto& f : EmbeddedFiles()) {
     if (!IsDataFile(f.path)) continue;
     const std::string origin = "data/" + std::string(f.path);
@@ -26,10 +50,10 @@ catalog::Catalog BuildBuiltin() {
       for (auto& m : ParseModelDocument(ParseDocument(f.content, origin), origin))
         cat.Upsert(std::move(m));
     } else if (StartsWith(f.path, "offers/")) {
-      for (auto& o : ParseOfferDocument(ParseDocument(f.content, origin), origin))
-        cat.Upsert(std::move(o));
+      offers.emplace_back(origin, ParseOfferDocument(ParseDocument(f.content, origin), origin));
     }
   }
+  for (auto& [origin, list] : offers) UpsertOffers(cat, std::move(list), origin);  // GPUs first
   return cat;
 }
 
@@ -57,26 +81,30 @@ void LoadCatalogFile(catalog::Catalog& cat, const std::string& path) {
 }
 
 void LoadCatalogText(catalog::Catalog& cat, std::string_view text, const std::string& origin) {
-  YAML::Node doc = ParseDocument(text, origin);
+  // A GPU entry overrides the catalog's entry of its id (or alias), else adds one.
+  auto load_gpu = [&cat](const YAML::Node& entry, size_t i) {
+    Fields f(entry, "gpus[" + std::to_string(i) + "]");
+    const catalog::GpuSpec* base = nullptr;
+    if (f.Has("id") && f.Raw("id").IsScalar()) base = cat.FindGpu(f.Raw("id").Scalar());
+    catalog::GpuSpec g = ParseGpu(f, base);
+    f.Finish();
+    cat.Upsert(std::move(g));
+  };
+  // JSON: the GPU list entry by entry, never as one YAML tree (issue 17: 70,000 GPUs).
+  const std::optional<YAML::Node> rest = ParseJsonExceptList(text, origin, "gpus", load_gpu);
+  YAML::Node doc = rest ? *rest : ParseDocument(text, origin);
   Fields root(doc, "");
   if (auto gpus = root.Raw("gpus"); gpus.IsDefined() && !gpus.IsNull()) {
     if (!gpus.IsSequence())
       throw InputError(origin + ": gpus", Printable(gpus), "a list of GPU entries",
                        "expected a list, got");
-    for (size_t i = 0; i < gpus.size(); ++i) {
-      Fields f(gpus[i], "gpus[" + std::to_string(i) + "]");
-      const catalog::GpuSpec* base = nullptr;
-      if (f.Has("id")) base = cat.FindGpu(f.Raw("id").Scalar());
-      catalog::GpuSpec g = ParseGpu(f, base);
-      f.Finish();
-      cat.Upsert(std::move(g));
-    }
+    for (size_t i = 0; i < gpus.size(); ++i) load_gpu(gpus[i], i);
   }
   if (auto models = root.Raw("models"); models.IsDefined() && !models.IsNull()) {
     for (auto& m : ParseModelDocument(doc, origin)) cat.Upsert(std::move(m));
   }
   if (auto offers = root.Raw("offers"); offers.IsDefined() && !offers.IsNull()) {
-    for (auto& o : ParseOfferDocument(doc, origin)) cat.Upsert(std::move(o));
+    UpsertOffers(cat, ParseOfferDocument(doc, origin), origin);
   }
   root.Finish({"gpus", "models", "offers"});
 }

@@ -2,10 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -69,33 +71,95 @@ YAML::Node FromJson(const nlohmann::json& j, int depth, const std::string& origi
   return root;
 }
 
-// Nodes Depth() visits at most. YAML aliases make a small text a huge or cyclic graph
+// Nodes CheckTree() visits at most. YAML aliases make a small text a huge or cyclic graph
 // (`&a [*a, *a]` is a sequence holding itself twice), so the walk is bounded by visits,
 // not only by depth; a real scenario or catalog has a few thousand nodes.
 constexpr long kMaxNodes = 1 << 20;
 
-// Depth of the deepest node (stops counting past kMaxDepth); throws InputError when the
-// document (aliases expanded) has more than kMaxNodes nodes.
-int Depth(const YAML::Node& n, int depth, long& budget, const std::string& origin) {
+// Where CheckTree() is: a chain of frames on the stack, turned into "gpus[2].name" only
+// when an error is thrown (a 70,000-GPU catalog has millions of nodes).
+struct PathFrame {
+  const PathFrame* parent = nullptr;
+  const std::string* key = nullptr;  // map key, or
+  size_t index = 0;                  // sequence index
+};
+
+std::string PathText(const PathFrame* f, const std::string& origin) {
+  std::string out;
+  for (; f && f->parent; f = f->parent)
+    out = (f->key ? "." + Printable(YAML::Node(*f->key)) : "[" + std::to_string(f->index) + "]") +
+          out;
+  if (out.empty()) return origin;
+  return origin + ": " + (out[0] == '.' ? out.substr(1) : out);
+}
+
+void CheckUtf8(const std::string& s, const PathFrame* at, const std::string& origin) {
+  if (const size_t bad = InvalidUtf8At(s); bad != std::string::npos)
+    throw InputError(PathText(at, origin), s, "UTF-8 text",
+                     "invalid UTF-8 at byte " + std::to_string(bad) + " of");
+}
+
+// Each key of a map once (yaml-cpp keeps both and reads the first: a silent choice).
+void CheckUniqueKeys(const YAML::Node& map, const PathFrame* at, const std::string& origin) {
+  std::vector<std::string_view> keys;
+  keys.reserve(map.size());
+  for (const auto& kv : map)
+    if (kv.first.IsScalar()) keys.push_back(kv.first.Scalar());
+  std::sort(keys.begin(), keys.end());
+  const auto dup = std::adjacent_find(keys.begin(), keys.end());
+  if (dup == keys.end()) return;
+  const std::string key(*dup);
+  const PathFrame child{at, &key, 0};
+  throw InputError(PathText(&child, origin), key, "each key once in a map", "duplicate key");
+}
+
+// Checks the parsed YAML tree: every scalar (keys included) valid UTF-8, keys unique,
+// at most kMaxNodes nodes (throws InputError naming the field). Returns the depth of the
+// deepest node (stops counting past kMaxDepth).
+int CheckTree(const YAML::Node& n, int depth, long& budget, const PathFrame* at,
+              const std::string& origin) {
   if (--budget < 0)
     throw InputError(
         origin, "more than " + std::to_string(kMaxNodes) + " nodes",
         "documents of at most " + std::to_string(kMaxNodes) + " nodes (aliases expanded)",
         "too large");
   if (depth > kMaxDepth) return depth;
+  if (n.IsScalar()) CheckUtf8(n.Scalar(), at, origin);
   int best = depth;
-  auto visit = [&](const YAML::Node& child) {
-    best = std::max(best, Depth(child, depth + 1, budget, origin));
+  auto visit = [&](const YAML::Node& child, const PathFrame& frame) {
+    best = std::max(best, CheckTree(child, depth + 1, budget, &frame, origin));
     return best > kMaxDepth;  // too deep already: stop (a cycle ends here)
   };
   if (n.IsMap()) {
-    for (const auto& kv : n)
-      if (visit(kv.second)) break;
+    CheckUniqueKeys(n, at, origin);
+    static const std::string kNoKey;
+    for (const auto& kv : n) {
+      const std::string& key = kv.first.IsScalar() ? kv.first.Scalar() : kNoKey;
+      const PathFrame frame{at, &key, 0};
+      if (kv.first.IsScalar()) CheckUtf8(key, &frame, origin);
+      if (visit(kv.second, frame)) break;
+    }
   } else if (n.IsSequence()) {
+    size_t i = 0;
     for (const auto& v : n)
-      if (visit(v)) break;
+      if (visit(v, PathFrame{at, nullptr, i++})) break;
   }
   return best;
+}
+
+// One YAML document per file: a second one (after `---`) would be ignored silently.
+YAML::Node LoadSingleYaml(std::string_view text, const std::string& origin) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    throw InputError(origin, e.what(), "valid YAML", "YAML syntax error");
+  }
+  if (docs.size() > 1)
+    throw InputError(origin, "document 2 of " + std::to_string(docs.size()),
+                     "one YAML document per file (no second `---` document)",
+                     "more than one document");
+  return docs.empty() ? YAML::Node() : docs.front();
 }
 
 bool LooksLikeJson(std::string_view text) {
@@ -173,6 +237,42 @@ std::string RangeText(double min, double max) {
 
 }  // namespace
 
+size_t InvalidUtf8At(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // Lead byte: length and the range of the first continuation byte (RFC 3629 table:
+    // no overlongs, no surrogates, nothing above U+10FFFF).
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if (d < (k == 1 ? lo : 0x80) || d > (k == 1 ? hi : 0xBF)) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 std::string Printable(const YAML::Node& node) {
   std::string s;
   if (node.IsScalar()) {
@@ -209,17 +309,31 @@ YAML::Node ParseDocument(std::string_view text, const std::string& origin) {
   if (LooksLikeJson(text)) {
     root = FromJson(ParseJsonText(text, origin, "", "valid JSON"), 0, origin);
   } else {
-    try {
-      root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      throw InputError(origin, e.what(), "valid YAML", "YAML syntax error");
-    }
+    root = LoadSingleYaml(text, origin);
     long budget = kMaxNodes;
-    if (Depth(root, 0, budget, origin) > kMaxDepth)
+    const PathFrame top;
+    if (CheckTree(root, 0, budget, &top, origin) > kMaxDepth)
       throw InputError(origin, "nesting deeper than 64", "documents nested at most 64 levels",
                        "too deep");
   }
   return root;
+}
+
+std::optional<YAML::Node> ParseJsonExceptList(
+    std::string_view text, const std::string& origin, const std::string& list_key,
+    const std::function<void(const YAML::Node&, size_t)>& entry) {
+  if (text.find('\0') != std::string_view::npos || !LooksLikeJson(text)) return std::nullopt;
+  nlohmann::json j = ParseJsonText(text, origin, "", "valid JSON");
+  const auto it = j.is_object() ? j.find(list_key) : j.end();
+  if (it == j.end() || !it->is_array()) return FromJson(j, 0, origin);
+  nlohmann::json list = std::move(*it);
+  j.erase(list_key);
+  YAML::Node rest = FromJson(j, 0, origin);
+  for (size_t i = 0; i < list.size(); ++i) {
+    entry(FromJson(list[i], 2, origin), i);
+    list[i] = nullptr;  // converted and used: free it as we go
+  }
+  return rest;
 }
 
 std::string ReadFileBounded(const std::string& path, const std::string& field, size_t max_bytes) {
@@ -246,27 +360,51 @@ Fields::Fields(YAML::Node node, std::string path) : node_(std::move(node)), path
   if (!node_.IsMap() && !node_.IsNull())
     throw InputError(path_.empty() ? "document" : path_, Printable(node_), "a map of keys",
                      "expected a map, got");
+  if (!node_.IsMap()) return;
+  values_.reserve(node_.size());
+  keys_.reserve(node_.size());
+  for (const auto& kv : node_) {
+    if (!kv.first.IsScalar()) continue;
+    keys_.emplace_back(kv.first.Scalar(), values_.size());
+    values_.push_back(kv.second);
+  }
+  std::stable_sort(keys_.begin(), keys_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
 }
+
+const YAML::Node* Fields::Find(std::string_view key) const {
+  const auto it = std::lower_bound(keys_.begin(), keys_.end(), key,
+                                   [](const auto& e, std::string_view k) { return e.first < k; });
+  if (it != keys_.end() && it->first == key) return &values_[it->second];
+  return nullptr;
+}
+
+const YAML::Node* Fields::Use(std::string_view key) {
+  if (used_.find(key) == used_.end()) used_.emplace(key);
+  return Find(key);
+}
+
+bool Fields::Given(std::string_view key) const { return Find(key) != nullptr; }
 
 std::string Fields::Field(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
 }
 
 bool Fields::Has(std::string_view key) const {
-  if (!node_.IsMap()) return false;
-  const YAML::Node v = node_[std::string(key)];
-  return v.IsDefined() && !v.IsNull();
+  const YAML::Node* v = Find(key);
+  return v && v->IsDefined() && !v->IsNull();
 }
 
 YAML::Node Fields::Raw(std::string_view key) {
-  used_.insert(std::string(key));
+  const YAML::Node* v = Use(key);
   if (!node_.IsMap()) return YAML::Node();
-  return node_[std::string(key)];
+  return v ? *v : YAML::Node(YAML::NodeType::Undefined);
 }
 
 std::optional<double> Fields::Number(std::string_view key, double min, double max) {
-  YAML::Node v = Raw(key);
-  if (!v.IsDefined() || v.IsNull()) return std::nullopt;
+  const YAML::Node* found = Use(key);
+  if (!found || !found->IsDefined() || found->IsNull()) return std::nullopt;
+  const YAML::Node& v = *found;
   if (!v.IsScalar())
     throw InputError(Field(key), Printable(v), RangeText(min, max), "expected a number, got");
   double d = 0;
@@ -285,8 +423,9 @@ std::optional<double> Fields::Number(std::string_view key, double min, double ma
 
 std::optional<long long> Fields::Integer(std::string_view key, long long min, long long max,
                                          Suffixes suffixes) {
-  YAML::Node v = Raw(key);
-  if (!v.IsDefined() || v.IsNull()) return std::nullopt;
+  const YAML::Node* found = Use(key);
+  if (!found || !found->IsDefined() || found->IsNull()) return std::nullopt;
+  const YAML::Node& v = *found;
   const std::string accepted =
       "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
   if (!v.IsScalar())
@@ -318,8 +457,9 @@ std::optional<long long> Fields::Integer(std::string_view key, long long min, lo
 }
 
 std::optional<bool> Fields::Bool(std::string_view key) {
-  YAML::Node v = Raw(key);
-  if (!v.IsDefined() || v.IsNull()) return std::nullopt;
+  const YAML::Node* found = Use(key);
+  if (!found || !found->IsDefined() || found->IsNull()) return std::nullopt;
+  const YAML::Node& v = *found;
   if (v.IsScalar()) {
     const std::string& s = v.Scalar();
     if (s == "true" || s == "True" || s == "yes") return true;
@@ -329,8 +469,9 @@ std::optional<bool> Fields::Bool(std::string_view key) {
 }
 
 std::optional<std::string> Fields::String(std::string_view key, size_t max_len) {
-  YAML::Node v = Raw(key);
-  if (!v.IsDefined() || v.IsNull()) return std::nullopt;
+  const YAML::Node* found = Use(key);
+  if (!found || !found->IsDefined() || found->IsNull()) return std::nullopt;
+  const YAML::Node& v = *found;
   if (!v.IsScalar())
     throw InputError(Field(key), Printable(v), "a string", "expected a string, got");
   if (v.Scalar().size() > max_len)
@@ -340,8 +481,9 @@ std::optional<std::string> Fields::String(std::string_view key, size_t max_len) 
 }
 
 std::optional<std::vector<std::string>> Fields::StringList(std::string_view key) {
-  YAML::Node v = Raw(key);
-  if (!v.IsDefined() || v.IsNull()) return std::nullopt;
+  const YAML::Node* found = Use(key);
+  if (!found || !found->IsDefined() || found->IsNull()) return std::nullopt;
+  const YAML::Node& v = *found;
   std::vector<std::string> out;
   if (v.IsScalar()) {
     out.push_back(v.Scalar());
@@ -362,8 +504,9 @@ std::optional<std::vector<std::string>> Fields::StringList(std::string_view key)
 }
 
 std::optional<Fields> Fields::Map(std::string_view key) {
-  YAML::Node v = Raw(key);
-  if (!v.IsDefined() || v.IsNull()) return std::nullopt;
+  const YAML::Node* found = Use(key);
+  if (!found || !found->IsDefined() || found->IsNull()) return std::nullopt;
+  const YAML::Node& v = *found;
   if (!v.IsMap())
     throw InputError(Field(key), Printable(v), "a map of keys", "expected a map, got");
   return Fields(v, Field(key));

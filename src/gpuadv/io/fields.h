@@ -4,10 +4,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gpuadv/core/enum_table.h"
@@ -16,8 +18,19 @@
 namespace gpuadv::io {
 
 /// Parses YAML or JSON text (JSON through nlohmann, converted) into a YAML node.
-/// `origin` names the file in errors. Throws InputError on syntax errors (with line).
+/// `origin` names the file in errors. Throws InputError on syntax errors (with line), on
+/// a duplicate key in a map, on a string (key or value) that is not valid UTF-8 (both
+/// naming the field: "origin: gpus[2].name") and on a second YAML document.
 YAML::Node ParseDocument(std::string_view text, const std::string& origin);
+
+/// For a JSON document whose top level holds the list `list_key`: calls `entry` with each
+/// element of that list converted on its own (a 70,000-GPU catalog never exists as one
+/// YAML tree: yaml-cpp spends ~10 allocations per node) and returns the rest of the
+/// document, without the list. The whole document when the list is absent or not a list;
+/// nullopt when `text` is not JSON (then use ParseDocument). Same errors as ParseDocument.
+std::optional<YAML::Node> ParseJsonExceptList(
+    std::string_view text, const std::string& origin, const std::string& list_key,
+    const std::function<void(const YAML::Node&, size_t)>& entry);
 
 /// Reads a whole file with a size bound; throws InputError(field, path) when unreadable,
 /// not a regular file, or over `max_bytes`.
@@ -35,7 +48,8 @@ class Fields {
   const std::string& path() const { return path_; }
   std::string Field(std::string_view key) const;  // "<path>.<key>" (or "key" at root)
   bool Has(std::string_view key) const;
-  YAML::Node Raw(std::string_view key);  // marks used
+  bool Given(std::string_view key) const;  // present, even as null
+  YAML::Node Raw(std::string_view key);    // marks used
 
   std::optional<double> Number(std::string_view key, double min, double max);
   /// How a trailing multiplier reads: k = 1000 (kDecimal) or 1024 (kContext: sequence
@@ -90,10 +104,26 @@ class Fields {
   void Finish(const std::vector<std::string>& known = {}) const;
 
  private:
+  // The value of `key` (first of duplicates), or nullptr. Never the non-const
+  // YAML::Node::operator[], which adds an empty pair to the document for a missing key.
+  const YAML::Node* Find(std::string_view key) const;
+  // Find, marking the key used.
+  const YAML::Node* Use(std::string_view key);
+
   YAML::Node node_;
   std::string path_;
   std::set<std::string, std::less<>> used_;
+  // The map's values, and its scalar keys sorted (stable: first of duplicates first) with
+  // the position of their value, for O(log k) lookups: yaml-cpp's own lookup converts
+  // every key it compares into a new node. Nodes are never sorted or assigned:
+  // YAML::Node::operator= writes into the document instead of rebinding the handle.
+  std::vector<YAML::Node> values_;
+  std::vector<std::pair<std::string, size_t>> keys_;
 };
+
+/// Offset of the first byte of `s` that does not start a valid UTF-8 sequence (RFC 3629:
+/// no overlong forms, surrogates or code points above U+10FFFF); npos when all are valid.
+size_t InvalidUtf8At(std::string_view s);
 
 /// Printable form of a scalar node for error messages (truncated to 80 chars).
 std::string Printable(const YAML::Node& node);

@@ -48,8 +48,7 @@ constexpr std::string_view kOfferInterconnects[] = {"nvlink", "pcie", "sxm-nvswi
 
 // True when the key is written as `key: null` (or `~`): an override back to unknown.
 bool ExplicitNull(Fields& f, std::string_view key) {
-  YAML::Node n = f.Raw(key);
-  return n.IsDefined() && n.IsNull();
+  return f.Given(key) && f.Raw(key).IsNull();  // Raw only when there: it allocates a node
 }
 
 void Num(Fields& f, std::string_view key, double min, double max, std::optional<double>& out) {
@@ -213,6 +212,16 @@ std::vector<Entry> ParseEntries(const YAML::Node& doc, const std::string& origin
   return out;
 }
 
+// A price per GPU-hour: above 0 (a free offer would rank first or, with the cost
+// objective's guards, vanish) and at most 1000.
+std::optional<double> Price(Fields& f, std::string_view key) {
+  auto v = f.Number(key, 0, 1000);
+  if (v && *v <= 0)
+    throw InputError(f.Field(key), Printable(f.Raw(key)),
+                     "a price above 0 and at most 1000 USD per GPU-hour", "out of range");
+  return v;
+}
+
 }  // namespace
 
 catalog::GpuSpec ParseGpu(Fields& f, const catalog::GpuSpec* base) {
@@ -335,11 +344,11 @@ catalog::Offer ParseOffer(Fields& f) {
     Missing(f, "gpu", "a catalog GPU id");
   if (auto v = f.Integer("gpus_per_instance", 1, 1024)) o.gpus_per_instance = static_cast<int>(*v);
   Choice(f, "interconnect", kOfferInterconnects, o.interconnect);
-  if (auto v = f.Number("usd_per_gpu_hr", 0, 1000))
+  if (auto v = Price(f, "usd_per_gpu_hr"))
     o.usd_per_gpu_hr = *v;
   else
-    Missing(f, "usd_per_gpu_hr", "the on-demand price per GPU-hour, 0 to 1000");
-  if (auto v = f.Number("spot_usd_per_gpu_hr", 0, 1000)) o.spot_usd_per_gpu_hr = *v;
+    Missing(f, "usd_per_gpu_hr", "the on-demand price per GPU-hour, above 0 and up to 1000");
+  if (auto v = Price(f, "spot_usd_per_gpu_hr")) o.spot_usd_per_gpu_hr = *v;
   if (auto v = f.Number("network_gbps", 0.1, 1e5)) o.network_gbps = *v;
   Date(f, "as_of", o.as_of);
   if (o.as_of.empty()) Missing(f, "as_of", "the date of the price: YYYY, YYYY-MM or YYYY-MM-DD");

@@ -1,5 +1,6 @@
 #include "gpuadv/io/json_text.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "gpuadv/core/error.h"
@@ -9,6 +10,11 @@ namespace {
 
 // Thrown by the parser callback when a container opens deeper than kMaxJsonDepth.
 struct TooDeep {};
+// Thrown out of the parser callback by a duplicate key; ParseJsonText makes it an InputError.
+struct DuplicateKey {
+  std::string path;
+  std::string key;
+};
 
 // Where the parser is: one frame per open object or array. nlohmann reports a number
 // overflow as out_of_range 406 without a position; the key events seen so far name it.
@@ -22,13 +28,17 @@ class PathTracker {
       case Event::object_start:
       case Event::array_start:
         if (frames_.size() > static_cast<size_t>(kMaxJsonDepth)) throw TooDeep{};
-        frames_.push_back({event == Event::array_start, 0, ""});
+        frames_.push_back({event == Event::array_start, 0, "", {}});
         break;
       case Event::key:
-        if (!frames_.empty())
+        if (!frames_.empty()) {
           frames_.back().key = parsed.is_string() ? parsed.get<std::string>() : "";
+          frames_.back().keys.push_back(frames_.back().key);
+        }
         break;
       case Event::object_end:
+        if (!frames_.empty()) CheckUniqueKeys(frames_.back());
+        [[fallthrough]];
       case Event::array_end:
         if (!frames_.empty()) frames_.pop_back();
         ElementDone();
@@ -58,7 +68,16 @@ class PathTracker {
     bool array = false;
     size_t index = 0;
     std::string key;
+    std::vector<std::string> keys;  // of an object, to reject duplicates at its end
   };
+  // nlohmann keeps the last of duplicate keys: a silent choice, so it is an error.
+  void CheckUniqueKeys(Frame& f) {
+    std::sort(f.keys.begin(), f.keys.end());
+    const auto dup = std::adjacent_find(f.keys.begin(), f.keys.end());
+    if (dup == f.keys.end()) return;
+    f.key = *dup;
+    throw DuplicateKey{Path(), *dup};
+  }
   void ElementDone() {
     if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
   }
@@ -86,6 +105,15 @@ nlohmann::json ParseJsonText(std::string_view text, const std::string& origin,
         q == std::string::npos ? what : what.substr(q + 1, what.rfind('\'') - q - 1);
     throw InputError(path.empty() ? origin : key_prefix + path, number,
                      "a number of magnitude below 1.8e308", "out of range");
+  } catch (const DuplicateKey& d) {
+    throw InputError(origin + ": " + d.path, d.key, "each key once in an object", "duplicate key");
+  } catch (const nlohmann::json::parse_error& e) {
+    // 101 "invalid string: ill-formed UTF-8 byte": name the key being read.
+    const std::string path = tracker.Path();
+    if (std::string_view(e.what()).find("UTF-8") != std::string_view::npos)
+      throw InputError(path.empty() ? origin : origin + ": " + path, "(a string)", "UTF-8 text",
+                       "invalid UTF-8 in");
+    throw InputError(origin, e.what(), accepted, "JSON syntax error");
   } catch (const nlohmann::json::exception& e) {
     throw InputError(origin, e.what(), accepted, "JSON syntax error");
   } catch (const TooDeep&) {

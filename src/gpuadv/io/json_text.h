@@ -15,6 +15,8 @@ inline constexpr int kMaxJsonDepth = 64;
 ///    `key_prefix` + its path ("training.seq_len", "gpus[2].memory_gb");
 ///  - a container nested deeper than kMaxJsonDepth is "too deep", found while parsing
 ///    (nothing past it is read or built);
+///  - a duplicate key in an object is "duplicate key", a string that is not UTF-8 "invalid
+///    UTF-8", both naming "<origin>: <path>";
 ///  - other syntax errors are "JSON syntax error" naming `origin`, `accepted` telling what
 ///    was expected.
 nlohmann::json ParseJsonText(std::string_view text, const std::string& origin,

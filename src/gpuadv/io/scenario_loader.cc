@@ -1,6 +1,8 @@
 #include "gpuadv/io/scenario_loader.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "gpuadv/catalog/param_count.h"
@@ -39,17 +41,25 @@ void ParseLora(Fields f, workload::LoraConfig& l) {
   f.Finish({"rank", "alpha", "dropout", "targets"});
 }
 
+// bits and type describe one format: nf4 and fp4 are 4-bit, int8 is 8-bit. Either one
+// alone sets the other; both given must agree.
 void ParseQuant(Fields f, workload::QuantConfig& q) {
-  if (auto v = f.Integer("bits", 2, 8)) {
-    if (*v != 4 && *v != 8)
-      throw InputError(f.Field("bits"), std::to_string(*v), "4 | 8", "unsupported");
-    q.bits = static_cast<int>(*v);
-  }
-  if (auto v = f.String("type", 16)) {
-    if (*v != "nf4" && *v != "fp4" && *v != "int8")
-      throw InputError(f.Field("type"), *v, "nf4 | fp4 | int8");
-    q.type = *v;
-  }
+  const auto bits = f.Integer("bits", 2, 8);
+  if (bits && *bits != 4 && *bits != 8)
+    throw InputError(f.Field("bits"), std::to_string(*bits), "4 | 8", "unsupported");
+  const auto type = f.String("type", 16);
+  if (type && *type != "nf4" && *type != "fp4" && *type != "int8")
+    throw InputError(f.Field("type"), *type, "nf4 | fp4 | int8");
+  if (type) q.type = *type;
+  if (bits) q.bits = static_cast<int>(*bits);
+  const int type_bits = q.type == "int8" ? 8 : 4;
+  if (bits && type && *bits != type_bits)
+    throw InputError(f.Field("type"), *type,
+                     *bits == 8 ? "int8 with bits: 8 (nf4 and fp4 are 4-bit)"
+                                : "nf4 | fp4 with bits: 4 (int8 is 8-bit)",
+                     "does not match bits: " + std::to_string(*bits) + ",");
+  if (bits && !type) q.type = *bits == 8 ? "int8" : (q.type == "int8" ? "nf4" : q.type);
+  if (type && !bits) q.bits = type_bits;
   if (auto v = f.Bool("double_quant")) q.double_quant = *v;
   if (auto v = f.Integer("block_size", 16, 4096)) q.block_size = static_cast<int>(*v);
   f.Finish({"bits", "type", "double_quant", "block_size"});
@@ -86,6 +96,10 @@ void ParseTraining(Fields f, workload::Training& t) {
   if (auto v = f.Integer("freeze_trainable_layers", 1, 100000))
     t.freeze_trainable_layers = static_cast<int>(*v);
   if (auto v = f.Number("tokens", 1, 1e16)) t.tokens = *v;
+  if (t.tokens && f.Has("dataset"))
+    throw InputError(f.Field("dataset"), "{...}",
+                     "either training.tokens or training.dataset, not both",
+                     "conflicts with training.tokens");
   if (auto m = f.Map("dataset")) {
     workload::Dataset d;
     auto samples = m->Number("samples", 1, 1e13);
@@ -126,6 +140,18 @@ void ParseTraining(Fields f, workload::Training& t) {
             "fp8"});
 }
 
+// A variant's own id must not be another catalog GPU's: it would be priced (offers,
+// cloud price) and reported as that GPU while computed as the base.
+void CheckVariantId(Fields& g, const catalog::GpuSpec& base, const catalog::Catalog& cat) {
+  const auto id = g.String("id", 64);
+  if (!id) return;
+  const catalog::GpuSpec* other = cat.FindGpu(*id);
+  if (other && other->id != base.id)
+    throw InputError(
+        g.Field("id"), *id, "a new id for the variant, or the base's own id '" + base.id + "'",
+        "is another catalog GPU (" + other->id + "), not a variant of " + base.id + ":");
+}
+
 void ParseHardware(Fields f, workload::Hardware& h, const catalog::Catalog& cat) {
   YAML::Node gpu = f.Raw("gpu");
   if (gpu.IsDefined() && !gpu.IsNull()) {
@@ -138,6 +164,7 @@ void ParseHardware(Fields f, workload::Hardware& h, const catalog::Catalog& cat)
       if (!base_id)
         throw InputError(g.Field("base"), "missing", "a catalog GPU id to vary", "required");
       const catalog::GpuSpec& base = cat.Gpu(*base_id, g.Field("base"));
+      CheckVariantId(g, base, cat);
       h.gpu = ParseGpu(g, &base);
       if (!g.Has("id")) h.gpu.id = base.id;
       h.gpu_id = h.gpu.id;
@@ -233,6 +260,20 @@ void ParseConstraints(Fields f, workload::Constraints& c) {
             "electricity_usd_per_kwh"});
 }
 
+// An inline model gives both its shape and `params`: a count off by more than a factor of
+// 2 from what the shape computes is a contradiction the user must settle (a typo in one or
+// the other); a smaller difference is estimated with the shape's count and warned.
+void CheckDeclaredParams(const catalog::ModelArch& m) {
+  if (!m.has_shape() || m.kind == catalog::ModelKind::kDiffusion || m.declared_params <= 0) return;
+  if (m.declared_params <= 2 * m.params && m.params <= 2 * m.declared_params) return;
+  char computed[32];
+  std::snprintf(computed, sizeof computed, "%.4g", m.params);
+  throw InputError("model.params", Printable(YAML::Node(m.declared_params)),
+                   std::string("the count the shape gives, ") + computed +
+                       " (within a factor of 2; estimates use the shape's count), or no params",
+                   "contradicts the shape");
+}
+
 catalog::ModelArch ResolveModel(Fields& root, const catalog::Catalog& cat,
                                 const std::string& base_dir, std::string& model_ref) {
   YAML::Node m = root.Raw("model");
@@ -245,6 +286,7 @@ catalog::ModelArch ResolveModel(Fields& root, const catalog::Catalog& cat,
     Fields f(m, "model");
     catalog::ModelArch arch = ParseModel(f);
     f.Finish();
+    CheckDeclaredParams(arch);
     return arch;
   }
   if (!m.IsScalar())
@@ -353,6 +395,20 @@ void ApplyOverride(YAML::Node& doc, const std::string& dotted_key, const std::st
     chain.push_back(child);
   }
   chain.back()[parts.back()] = parsed;
+  // training.tokens and training.dataset are two ways to give the amount of training (a
+  // scenario holding both is rejected): overriding one replaces the other.
+  if (parts.size() >= 2 && parts[0] == "training" &&
+      (parts[1] == "tokens" || parts[1] == "dataset"))
+    chain[1].remove(parts[1] == "tokens" ? "dataset" : "tokens");
+}
+
+void CheckComputePeak(const catalog::GpuSpec& gpu, const std::string& field) {
+  if (gpu.Peak16FlopsPerS() > 0 || gpu.fp32_tflops_nontensor.value_or(0) > 0) return;
+  throw InputError(field, gpu.id,
+                   "a GPU with bf16_tensor_dense_tflops, fp16_tensor_fp32acc_dense_tflops or "
+                   "fp32_tflops_nontensor (set one in --catalog or {base: ..., "
+                   "bf16_tensor_dense_tflops: N})",
+                   "no compute peak known for");
 }
 
 void ValidateScenario(const Scenario& s) {
@@ -417,6 +473,14 @@ void ValidateScenario(const Scenario& s) {
       !m.has_shape() && m.kind != catalog::ModelKind::kDiffusion)
     throw InputError("training.method", "lora", "a model with layers/hidden/heads given",
                      "LoRA needs the architecture");
+  const bool adapters =
+      s.training.method == workload::Method::kLora || s.training.method == workload::Method::kQlora;
+  if (adapters && m.hidden > 0 && s.training.lora.rank > m.hidden)
+    throw InputError("training.lora.rank", std::to_string(s.training.lora.rank),
+                     "at most the model's hidden size " + std::to_string(m.hidden) +
+                         " (a rank that high trains more than the layers it adapts)",
+                     "larger than the model");
+  CheckComputePeak(s.hardware.gpu, "hardware.gpu");
   if (m.max_seq_len > 0 && m.position == catalog::PositionKind::kLearned &&
       s.training.seq_len > m.max_seq_len && m.kind == catalog::ModelKind::kDecoder)
     throw InputError("training.seq_len", std::to_string(s.training.seq_len),

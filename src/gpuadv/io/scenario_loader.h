@@ -20,11 +20,17 @@ workload::Scenario LoadScenarioFile(const std::string& path, const catalog::Cata
 YAML::Node DefaultScenarioDocument();
 
 /// Applies `key=value` overrides (dotted scenario paths, values in YAML syntax) to a
-/// scenario document before ParseScenario: the CLI flags map onto these.
+/// scenario document before ParseScenario: the CLI flags map onto these. Overriding
+/// training.tokens removes training.dataset and the other way round.
 void ApplyOverride(YAML::Node& doc, const std::string& dotted_key, const std::string& value);
 
-/// Checks cross-field consistency (tp*pp*cp divides GPUs, heads divisible by tp, ...).
-/// Throws InputError naming the field.
+/// Checks cross-field consistency (tp*pp*cp divides GPUs, heads divisible by tp, LoRA rank
+/// at most the hidden size, a GPU with a compute peak, ...). Throws InputError naming the
+/// field.
 void ValidateScenario(const workload::Scenario& s);
+
+/// Throws InputError(field, gpu id) when `gpu` has no compute peak (no 16-bit tensor and no
+/// FP32 rate): its step time, training time and cost would be 0, not estimates.
+void CheckComputePeak(const catalog::GpuSpec& gpu, const std::string& field);
 
 }  // namespace gpuadv::io

@@ -9,9 +9,10 @@ PublishedComparison CompareWithPublished(const workload::Scenario& s, const esti
   out.published_memory = estimate::EstimateMemory(s);
   out.published_throughput = estimate::EstimateThroughput(s, ctx);
 
-  // Same cluster, same global batch (the published one, or what it implies).
+  // Same cluster, same global batch: the published one (the planner's layouts divide it),
+  // or what it implies.
   workload::Scenario base = s;
-  base.training.global_batch = s.GlobalBatch();
+  if (base.training.global_batch <= 0) base.training.global_batch = s.GlobalBatch();
   PlanOptions o = opt;
   o.gpus = out.gpus;
   o.top_k = 1;

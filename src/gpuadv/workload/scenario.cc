@@ -13,8 +13,14 @@ int Scenario::DataParallel() const {
 }
 
 long long Scenario::GlobalBatch() const {
-  if (training.global_batch > 0) return training.global_batch;
-  return training.micro_batch * DataParallel();
+  const long long per_step = std::max<long long>(1, training.micro_batch) * DataParallel();
+  if (training.global_batch <= 0) return per_step;
+  // Several GPUs without a layout: the planner chooses one whose data-parallel size and
+  // micro-batch divide the batch, so the batch stays as given.
+  if (!parallelism.specified && static_cast<long long>(hardware.count) * hardware.nodes > 1)
+    return training.global_batch;
+  // Whole micro-steps: 17 sequences at micro-batch 2 run as 9 micro-steps = 18.
+  return (training.global_batch + per_step - 1) / per_step * per_step;
 }
 
 long long Scenario::MicroBatchesPerStep() const {

@@ -157,7 +157,10 @@ struct Scenario {
 
   /// Data-parallel size: total GPUs / (tp x pp x cp). ep shares the DP ranks (MoE experts).
   int DataParallel() const;
-  /// Sequences per optimizer step (global_batch, or micro_batch x DP when unset).
+  /// Sequences per optimizer step as run: global_batch rounded up to whole micro-steps of
+  /// micro_batch x DP sequences (micro_batch x DP when unset); as given on several GPUs
+  /// without a layout (the planner picks one that divides it). Every count (tokens/s,
+  /// samples, exports) uses this; estimate warns when it differs from global_batch.
   long long GlobalBatch() const;
   /// Micro-batches per optimizer step per pipeline (gradient accumulation x pp schedule).
   long long MicroBatchesPerStep() const;

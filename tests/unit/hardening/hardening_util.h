@@ -33,7 +33,8 @@ inline Outcome RunScenario(const std::string& text,
     YAML::Node doc = io::ParseDocument(text, "test.yaml");
     for (const auto& [key, value] : overrides) io::ApplyOverride(doc, key, value);
     const auto s = io::ParseScenario(doc, cat, "test.yaml", "/nonexistent");
-    o.result = estimate::Estimate(s, estimate::Context{&io::BuiltinEfficiency(), &cat});
+    Explanation explain;  // warnings, as every front end asks for them
+    o.result = estimate::Estimate(s, estimate::Context{&io::BuiltinEfficiency(), &cat}, &explain);
     o.broken = estimate::CheckInvariants(o.result);
     o.computed = true;
   } catch (const InputError& e) {
