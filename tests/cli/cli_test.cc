@@ -316,7 +316,9 @@ TEST(CliInput, DuplicateKeyExitsTwo) {
 }
 
 TEST(CliInput, RoundedGlobalBatchIsWarnedInJson) {
-  const RunResult r = Exec("--format json estimate --micro-batch 2 --global-batch 17");
+  const RunResult r = Exec(
+      "--format json estimate --model llama-3.1-8b --method qlora --micro-batch 2 --global-batch "
+      "17");
   ASSERT_EQ(r.rc, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["resolved"]["global_batch"], 18) << r.out;

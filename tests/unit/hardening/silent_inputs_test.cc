@@ -102,7 +102,7 @@ TEST(SilentInputs, OfferForUnknownGpuIsRejectedAndAliasesResolve) {
   catalog::Catalog cat;
   ASSERT_EQ(CatalogError(Offer("4090", "0.01"), &cat), "");
   ASSERT_FALSE(cat.OffersFor("rtx-4090").empty());
-  EXPECT_EQ(cat.CheapestOffer("rtx-4090")->id, "cheap");
+  EXPECT_EQ(cat.CheapestOffer("rtx-4090", 1, 1)->id, "cheap");
 }
 
 TEST(SilentInputs, LoraRankAboveHiddenSizeIsRejected) {
