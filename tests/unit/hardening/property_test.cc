@@ -107,12 +107,11 @@ void Attempt(const std::string& verb, const std::string& scenario, F&& body) {
   }
 }
 
-// DISABLED until the two model inconsistencies it found are fixed (issue 17 follow-up):
-// the planner finds layouts whose MFU the model puts above 1, e.g. sd3-medium on 2 x gaudi2
-// at pp2 vpp2 (100.6%, `plan --gpus 2`), and llama-3.2-3b `freeze` on rtx-2070 at tp2 pp4
-// (100.96%); Estimate() now refuses such results in Release builds (invariant broken:
-// throughput.mfu exceeds 1). Run with --gtest_also_run_disabled_tests.
-TEST(Property, DISABLED_RandomScenariosThroughEveryVerbKeepTheInvariants) {
+// It found layouts whose MFU the model put above 1 (sd3-medium on 2 x gaudi2 at pp2 vpp2,
+// 100.6%; llama-3.2-3b `freeze` on rtx-2070 at tp2 pp4, 100.96%): the step's compute is now
+// at least the model FLOPs at peak (estimate/throughput.cc), and Estimate() refuses a result
+// that breaks an invariant in every build.
+TEST(Property, RandomScenariosThroughEveryVerbKeepTheInvariants) {
   const api::Environment env = api::MakeEnvironment({});
   Generator gen(env.catalog);
   const estimate::Context ctx{env.efficiency, &env.catalog};
