@@ -299,6 +299,7 @@
       const tr = el('tr', {'data-index': String(i), tabindex: '0', class: 'pick'},
           el('td', {text: String(p.rank)}),
           el('td', {text: pickLabel(p)}),
+          el('td', {class: 'layout', text: p.estimate.resolved.layout}),
           el('td', {text: p.acquire === 'rent' ? `rent (${p.offer})` : 'buy'}),
           el('td', {text: duration(p.estimate.training.time_s)}),
           el('td', {text: usd(p.cost && p.cost.total_usd)}),
@@ -316,7 +317,7 @@
       tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') show(); });
       return tr;
     });
-    if (rows.length === 0) rows.push(el('tr', {}, el('td', {colspan: '8', text: 'No GPU in the catalog meets the constraints; see the exclusions below.'})));
+    if (rows.length === 0) rows.push(el('tr', {}, el('td', {colspan: '9', text: 'No GPU in the catalog meets the constraints; see the exclusions below.'})));
     $('#ranking tbody').replaceChildren(...rows);
     $('#excluded').replaceChildren(...(rec.excluded || []).map((x) => el('li', {text: `${x.gpu}: ${x.reason}`})));
     $('#advice').replaceChildren(...(rec.advice || []).map((a) => el('li', {text: a})));

@@ -162,6 +162,7 @@ async function main() {
     check(await rows.count() >= 3, 'ranked table has picks');
     check((await rows.first().locator('td').first().textContent()).trim() === '1', 'first row is rank 1');
     check((await rows.first().locator('details summary').textContent()).length > 5, 'each pick says why');
+    check((await rows.first().locator('td.layout').textContent()).length >= 1, 'each pick shows its layout');
 
     // 3. Memory bar against capacity, with the range; time-vs-cost scatter with the front.
     const mem = await page.evaluate(() => {

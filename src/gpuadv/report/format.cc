@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "gpuadv/core/units.h"
@@ -9,6 +10,17 @@
 namespace gpuadv::report {
 
 std::string Bytes(double bytes) { return MemorySize(bytes); }
+
+std::string LayoutShort(const workload::Parallelism& p, int gpus) {
+  if (gpus <= 1) return "-";
+  std::string l = fmt::format("tp{} pp{}", p.tp, p.pp);
+  if (p.vpp > 1) l += fmt::format(" vpp{}", p.vpp);
+  if (p.cp > 1) l += fmt::format(" cp{}", p.cp);
+  if (p.ep > 1) l += fmt::format(" ep{}", p.ep);
+  l += fmt::format(" dp{} zero{}", gpus / std::max(1, p.tp * p.pp * p.cp), p.zero);
+  if (p.sequence_parallel) l += " sp";
+  return l;
+}
 
 std::string Duration(double s) {
   if (!std::isfinite(s)) return "unknown";

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "gpuadv/core/enum_table.h"
+#include "gpuadv/workload/scenario.h"
 
 namespace gpuadv::report {
 
@@ -16,9 +17,12 @@ inline constexpr EnumEntry<Format> kFormats[] = {
     {"markdown", Format::kMarkdown, "Markdown tables"},
 };
 
-/// "24.0 GB": GPU memory printed in GiB-sized "GB", as vendors label GPU memory
-/// (MODELLING section 0), so a 24 GB card shows 24.0 GB.
+/// "24.0 GiB": memory in binary units labelled as such (core MemorySize); a "24 GB" card
+/// holds 24 GiB and shows 24.0 GiB.
 std::string Bytes(double bytes);
+/// "tp8 pp2 vpp5 dp64 zero1 sp" for a multi-GPU layout, "-" for one GPU: the short form
+/// the rows of recommend show (issue 12: every row shows its layout).
+std::string LayoutShort(const workload::Parallelism& p, int gpus);
 /// "1.23 s", "45.6 ms", "3.2 h", "4.1 days".
 std::string Duration(double seconds);
 /// "12,345" style with thousands separators, `digits` decimals.

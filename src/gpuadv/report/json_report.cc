@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gpuadv/report/format.h"
+
 namespace gpuadv::report {
 namespace {
 
@@ -37,6 +39,7 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
       {"framework_source", r.framework_defaulted ? "default" : "scenario"},
       {"framework_reason", r.framework_defaulted ? json(r.framework_reason) : json(nullptr)},
       {"layout_source", r.layout_source},
+      {"layout", LayoutShort(r.parallelism, r.gpus)},
       {"parallelism",
        {{"tp", r.parallelism.tp},
         {"pp", r.parallelism.pp},

@@ -204,16 +204,18 @@ json RecommendJson(const advise::RecommendResult& r, const advise::Guidance* g) 
 std::string RecommendText(const advise::RecommendResult& r, const advise::Guidance* g, bool md) {
   std::string out = fmt::format("{}Recommendations (objective: {})\n{}", md ? "# " : "",
                                 EnumName(workload::kObjectives, r.objective), md ? "\n" : "");
-  std::vector<TableRow> rows = {{"#", "configuration", "acquire", "offer", "fit", "per GPU", "time",
-                                 "total cost", "$/M tokens", "score"}};
+  std::vector<TableRow> rows = {{"#", "configuration", "layout", "acquire", "offer", "fit",
+                                 "per GPU", "time", "total cost", "$/M tokens", "score"}};
   for (const auto& p : r.picks)
-    rows.push_back({std::to_string(p.rank), Config(p), AcquireName(p.acquisition.kind),
+    rows.push_back({std::to_string(p.rank), Config(p),
+                    LayoutShort(p.estimate.parallelism, p.estimate.gpus),
+                    AcquireName(p.acquisition.kind),
                     p.acquisition.kind == advise::AcquireKind::kRent ? p.acquisition.offer_id : "-",
                     FitWord(p.estimate.memory.fit), Bytes(p.estimate.memory.per_gpu_bytes),
                     Duration(p.estimate.training.time_s), Usd(p.cost.total_usd),
                     Usd(p.cost.usd_per_million_tokens), Number(p.score, 2)});
-  out +=
-      r.picks.empty() ? "  (nothing meets the constraints)\n" : RenderTable(rows, md, {1, 2, 3, 4});
+  out += r.picks.empty() ? "  (nothing meets the constraints)\n"
+                         : RenderTable(rows, md, {1, 2, 3, 4, 5});
   if (!r.picks.empty()) out += SectionHeading("Why", md);
   for (const auto& p : r.picks) {
     out += md ? fmt::format("**{}. {} ({}{})**\n\n", p.rank, Config(p),

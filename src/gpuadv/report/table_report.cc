@@ -79,19 +79,13 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
   }
   if (r.gpus > 1) {
     const auto& p = r.parallelism;
-    const int dp = r.gpus / std::max(1, p.tp * p.pp * p.cp);
-    std::string l = fmt::format("tp{} pp{}", p.tp, p.pp);
-    if (p.vpp > 1) l += fmt::format(" vpp{}", p.vpp);
-    if (p.pipeline_embedding_loss && p.pp > 1) l += " (embedding and loss as pipeline layers)";
-    if (p.cp > 1) l += fmt::format(" cp{}", p.cp);
-    if (p.ep > 1) l += fmt::format(" ep{}", p.ep);
-    l += fmt::format(" dp{} zero{}{}, micro-batch {}, checkpointing {}", dp, p.zero,
-                     p.sequence_parallel ? " sp" : "", r.micro_batch,
-                     EnumName(workload::kCheckpointings, r.checkpointing));
-    out += fmt::format("layout: {}{}\n", l,
-                       r.layout_source == "planner"
-                           ? " (the planner's best for this GPU count; set parallelism to change)"
-                           : "");
+    out += fmt::format(
+        "layout: {}{}, micro-batch {}, checkpointing {}{}\n", LayoutShort(p, r.gpus),
+        p.pipeline_embedding_loss && p.pp > 1 ? " (embedding and loss as pipeline layers)" : "",
+        r.micro_batch, EnumName(workload::kCheckpointings, r.checkpointing),
+        r.layout_source == "planner"
+            ? " (the planner's best for this GPU count; set parallelism to change)"
+            : "");
   }
 
   const double cap = m.capacity_bytes > 0 ? m.capacity_bytes : 1;
