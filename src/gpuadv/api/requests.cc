@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "gpuadv/core/enum_table.h"
 #include "gpuadv/core/error.h"
@@ -62,6 +63,47 @@ bool PlanLayout(workload::Scenario& s, const Environment& env, std::string* why)
   plan::Apply(r.plans.front().candidate, &s);
   io::RestackDefault(s);
   return true;
+}
+
+// A GPU count that no layout divides (768 GPUs for a global batch of 1024 sequences) is
+// planned on the whole-node count below it, down to half of it, whose best plan trains
+// fastest; the other GPUs stay idle and a note says so (issue 12: counts are answered,
+// not refused).
+plan::PlanReport SearchUsingWholeNodes(const workload::Scenario& s, const Environment& env,
+                                       plan::PlanOptions o) {
+  const int asked = o.gpus;
+  const int node = std::max(1, s.hardware.count);
+  std::optional<InputError> refused;  // why the count asked for has no layout
+  try {
+    return plan::Search(s, ContextOf(env), o);  // also validates the count
+  } catch (const InputError& e) {
+    if (e.problem() != "no parallel layout fits") throw;
+    refused = e;
+  }
+  std::optional<plan::PlanReport> best;
+  const auto speed = [](const plan::PlanReport& p) {
+    return p.plans.empty() ? 0.0 : p.plans.front().throughput.tokens_per_s;
+  };
+  for (o.gpus = asked - node; o.gpus >= 1 && 2 * o.gpus >= asked; o.gpus -= node) {
+    try {
+      plan::PlanReport r = plan::Search(s, ContextOf(env), o);
+      if (!best || speed(r) > speed(*best)) best = std::move(r);
+    } catch (const InputError& e) {
+      if (e.problem() != "no parallel layout fits") throw;
+    }
+  }
+  if (!best) throw *refused;
+  best->idle_gpus = asked - best->gpus;
+  best->notes.insert(best->notes.begin(),
+                     "uses " + std::to_string(best->gpus) + " of the " + std::to_string(asked) +
+                         " GPUs (the fastest count below it that a layout divides): no layout "
+                         "splits " +
+                         std::to_string(asked) +
+                         " GPUs into data-parallel groups that divide the global batch of " +
+                         std::to_string(best->global_batch) + " sequences; " +
+                         std::to_string(best->idle_gpus) +
+                         " stay idle (or choose a global batch the count divides)");
+  return *best;
 }
 
 // The scenario as estimate and fit judge it: built, and laid out by the planner when it has
@@ -189,7 +231,7 @@ plan::PlanReport Plan(const ScenarioRequest& req, const Environment& env,
   o.prefer_tight = opt.prefer_tight;
   o.space.restack = io::RestackDefault;
   try {
-    plan::PlanReport r = plan::Search(s, ContextOf(env), o);
+    plan::PlanReport r = SearchUsingWholeNodes(s, env, o);
     plan::AddJobFigures(s, ContextOf(env), o.space.restack, &r);
     return r;
   } catch (const InputError& e) {

@@ -71,6 +71,7 @@ struct PlanReport {
   bool offload_used = false;                               // no plan fitted without offload
   std::vector<std::pair<std::string, uint64_t>> rejected;  // Status name -> count
   std::vector<std::string> notes;
+  int idle_gpus = 0;  // GPUs of the count asked for that no layout could use (issue 12)
   // The result, fastest first (ties: the earlier candidate in space order).
   std::vector<Plan> plans;
 };

@@ -134,7 +134,8 @@ json PlanJson(const plan::PlanReport& r) {
             {"offload_used", r.offload_used},
             {"rejected", rejected}}},
           {"plans", plans},
-          {"notes", r.notes}};
+          {"notes", r.notes},
+          {"idle_gpus", r.idle_gpus}};
 }
 
 std::string PlanText(const plan::PlanReport& r, bool markdown) {

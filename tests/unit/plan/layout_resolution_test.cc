@@ -278,3 +278,32 @@ TEST(OneResolution, FlagsFileAndBodyGiveTheSameJson) {
 
 }  // namespace
 }  // namespace gpuadv::api
+
+namespace gpuadv::api {
+namespace {
+
+// Issue 12: a GPU count no layout divides is answered with the fastest whole-node count
+// below it, the idle GPUs said, instead of refused; a count that divides is planned as asked.
+TEST(OneResolution, CountsNoLayoutDividesLeaveGpusIdleAndSaySo) {
+  const char* job =
+      R"({"model": "llama-3.1-70b", "training": {"method": "pretrain", "seq_len": 8192,)"
+      R"( "global_batch": 1024}, "hardware": {"gpu": "h100-sxm", "count": 8}})";
+  PlanRequestOptions po;
+  po.top = 1;
+  po.gpus = 768;
+  const plan::PlanReport r = Plan(ScenarioFromBody(job), Env(), po, "--");
+  ASSERT_FALSE(r.plans.empty());
+  EXPECT_LT(r.gpus, 768);
+  EXPECT_EQ(r.gpus % 8, 0);
+  EXPECT_EQ(r.idle_gpus, 768 - r.gpus);
+  ASSERT_FALSE(r.notes.empty());
+  EXPECT_EQ(r.notes.front().rfind("uses " + std::to_string(r.gpus) + " of the 768 GPUs", 0), 0u)
+      << r.notes.front();
+  po.gpus = 512;
+  const plan::PlanReport whole = Plan(ScenarioFromBody(job), Env(), po, "--");
+  EXPECT_EQ(whole.gpus, 512);
+  EXPECT_EQ(whole.idle_gpus, 0);
+}
+
+}  // namespace
+}  // namespace gpuadv::api
