@@ -136,6 +136,19 @@ TEST(Cli, OneMemoryUnitInEveryVerbAndFormat) {
     }
 }
 
+// Issue 12: a family name several catalog GPUs share resolves to a stated default, and the
+// output names the alternatives; an exact id or an unambiguous alias says nothing.
+TEST(Cli, AmbiguousGpuNameIsResolvedAndSaidSo) {
+  const std::string job = "estimate --model llama-3.2-1b --method lora --gpu ";
+  const RunResult a100 = Exec(job + "A100");
+  EXPECT_EQ(a100.rc, 0);
+  EXPECT_NE(a100.out.find("hardware.gpu 'A100' read as a100-80gb-sxm"), std::string::npos)
+      << a100.out;
+  EXPECT_NE(a100.out.find("a100-40gb-sxm"), std::string::npos) << a100.out;
+  EXPECT_EQ(Exec(job + "h100-sxm").out.find("read as"), std::string::npos);
+  EXPECT_EQ(Exec(job + "4090").out.find("read as"), std::string::npos);
+}
+
 TEST(Cli, GpusListAndShowInEveryFormat) {
   for (const char* f : {"table", "json", "csv", "markdown"}) {
     EXPECT_EQ(Exec(std::string("--format ") + f + " gpus list").rc, 0) << f;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -69,6 +70,24 @@ void SetFramework(const workload::Scenario& s, EstimateResult& r) {
                                          s.hardware.TotalGpus(), s.parallelism.ModelParallel()));
 }
 
+// A GPU written by a family name that several catalog GPUs share ("a100", "h100"): the
+// alias's GPU is used, and a note names the others (issue 12).
+void NoteAmbiguousGpu(const workload::Hardware& h, const catalog::Catalog& cat,
+                      Explanation& explain) {
+  std::string written;
+  for (char c : h.gpu_id)
+    written += c == ' ' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto at = h.gpu.id.find(written);
+  if (written.empty() || written == h.gpu.id || at == std::string::npos) return;
+  const std::string family = h.gpu.id.substr(0, at + written.size()) + "-";
+  std::string others;
+  for (const auto& g : cat.gpus)
+    if (g.id != h.gpu.id && g.id.starts_with(family)) others += (others.empty() ? "" : ", ") + g.id;
+  if (!others.empty())
+    explain.Warn("hardware.gpu '" + h.gpu_id + "' read as " + h.gpu.id + " (" + h.gpu.name +
+                 "); also in the catalog: " + others);
+}
+
 // What the scenario asks that runs otherwise than written.
 void WarnScenario(const workload::Scenario& s, Explanation& explain) {
   const auto& t = s.training;
@@ -117,6 +136,7 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   if (explain) {
     workload::DescribeScenario(s, *explain);
     WarnScenario(s, *explain);
+    if (ctx.catalog) NoteAmbiguousGpu(s.hardware, *ctx.catalog, *explain);
   }
 
   r.memory = EstimateMemory(s, explain);
