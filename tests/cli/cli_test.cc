@@ -149,6 +149,27 @@ TEST(Cli, AmbiguousGpuNameIsResolvedAndSaidSo) {
   EXPECT_EQ(Exec(job + "4090").out.find("read as"), std::string::npos);
 }
 
+// Issue 12: break-even text stays within 0-100 % utilisation; a purchase that would need
+// more hours than a month has is said never to break even (renting wins at any utilisation).
+TEST(Cli, BreakEvenStaysWithinAMonth) {
+  const RunResult r = Exec(
+      "recommend --model llama-3.1-8b --method pretrain --tokens 1e12 "
+      "--top 30 --months 12");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  const std::regex pct("([0-9,]+)% utilisation");
+  int seen = 0;
+  for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), pct);
+       it != std::sregex_iterator(); ++it, ++seen) {
+    std::string digits = (*it)[1];
+    std::erase(digits, ',');
+    EXPECT_LE(std::stoi(digits), 100) << it->str();
+  }
+  EXPECT_GT(seen, 0);
+  EXPECT_TRUE(r.out.find("never breaks even") != std::string::npos ||
+              r.out.find("at any utilisation") != std::string::npos)
+      << r.out;
+}
+
 TEST(Cli, GpusListAndShowInEveryFormat) {
   for (const char* f : {"table", "json", "csv", "markdown"}) {
     EXPECT_EQ(Exec(std::string("--format ") + f + " gpus list").rc, 0) << f;

@@ -31,6 +31,13 @@ std::string BreakEvenSentence(const Pick& p, const CostOptions& opt) {
                      ") costs less per hour than the electricity to own: buying never breaks even"
                : "renting costs less per hour than the electricity to own: it always beats " +
                      c.compared_with;
+  if (c.breakeven_utilisation > 1)  // more hours than a month has: within 0-100 %
+    return p.acquisition.kind == AcquireKind::kBuy
+               ? "buying never breaks even vs renting (" + c.compared_with + ") over " + horizon +
+                     ": it would take " + text::Num(c.breakeven_hours_per_month) +
+                     " h/month, more than a month has"
+               : "renting is cheaper at any utilisation than buying over " + horizon + " (vs " +
+                     c.compared_with + ")";
   const std::string point = text::Num(c.breakeven_hours_per_month) + " h/month (" +
                             text::Pct(c.breakeven_utilisation) + " utilisation) over " + horizon;
   const std::string at = "; at " + text::Num(opt.hours_per_month) + " h/month owning costs " +
@@ -133,8 +140,11 @@ void AddAdvice(const workload::Scenario& s, const RecommendOptions& opt,
                     std::to_string(best_buy->count * best_buy->nodes) + "x " + best_buy->gpu->id +
                     " costs " + text::Usd(best_buy->cost.total_usd) + " upfront (" +
                     text::Time(best_buy->estimate.training.time_s) + ")";
-    if (best_buy->cost.breakeven_hours_per_month > 0 &&
-        std::isfinite(best_buy->cost.breakeven_hours_per_month))
+    if (best_buy->cost.breakeven_utilisation > 1)
+      v += "; buying does not pay off even training around the clock for " +
+           text::Num(opt.cost.horizon_months) + " months";
+    else if (best_buy->cost.breakeven_hours_per_month > 0 &&
+             std::isfinite(best_buy->cost.breakeven_hours_per_month))
       v += "; buying pays off if you train more than " +
            text::Num(best_buy->cost.breakeven_hours_per_month) + " h/month (" +
            text::Pct(best_buy->cost.breakeven_utilisation) + " utilisation) for " +

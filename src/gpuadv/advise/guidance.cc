@@ -235,13 +235,15 @@ std::vector<std::string> RentVsBuy(const RecommendResult& r) {
                   text::Time(buy->estimate.training.time_s) + " plus " +
                   text::Usd(buy->cost.electricity_usd) + " of electricity");
   if (buy && std::isfinite(buy->cost.breakeven_hours_per_month) &&
-      buy->cost.breakeven_hours_per_month > 0)
+      buy->cost.breakeven_hours_per_month > 0 && buy->cost.breakeven_utilisation <= 1)
     out.push_back("verdict: buying pays off only above " +
                   text::Num(buy->cost.breakeven_hours_per_month) + " h/month of training (" +
                   text::Pct(buy->cost.breakeven_utilisation) + " utilisation) against " +
                   buy->cost.compared_with + "; below that, GPU-as-a-service is cheaper");
   else if (buy && buy->cost.breakeven_hours_per_month > 0)
-    out.push_back("verdict: renting costs less per hour than the electricity to own: rent");
+    out.push_back(std::isfinite(buy->cost.breakeven_hours_per_month)
+                      ? "verdict: renting is cheaper at any utilisation: rent"
+                      : "verdict: renting costs less per hour than the electricity to own: rent");
   if (!buy && rent) out.push_back("verdict: no purchase fits the constraints: rent");
   if (buy && !rent) out.push_back("verdict: no rental fits the constraints: buy");
   return out;
