@@ -170,6 +170,14 @@ TEST(Cli, BreakEvenStaysWithinAMonth) {
       << r.out;
 }
 
+TEST(Cli, VendorFiltersTakeAnyCase) {
+  EXPECT_EQ(Exec("gpus list --vendor NVIDIA").rc, 0);
+  const RunResult r = Exec("--format json recommend --vendor Intel --top 3");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  for (const auto& p : nlohmann::json::parse(r.out)["recommendations"])
+    EXPECT_NE(p["gpu"].get<std::string>().find("arc"), std::string::npos) << p["gpu"];
+}
+
 TEST(Cli, GpusListAndShowInEveryFormat) {
   for (const char* f : {"table", "json", "csv", "markdown"}) {
     EXPECT_EQ(Exec(std::string("--format ") + f + " gpus list").rc, 0) << f;

@@ -46,6 +46,7 @@ constexpr ScenarioFlag kScenarioFlags[] = {
     {"--deadline-hours", "constraints.deadline_hours", "deadline in hours"},
     {"--deadline", "constraints.deadline", "deadline with its unit: 720h, 30d, 2w"},
     {"--acquire", "constraints.acquire", "buy | rent | either"},
+    {"--vendor", "constraints.vendors", "nvidia | amd | intel, or several: nvidia,amd"},
     {"--objective", "objective", "time | cost | value | energy"},
     {"--psu-watts", "system.psu_watts", "power supply rating (W)"},
     {"--electricity", "constraints.electricity_usd_per_kwh", "electricity price (USD/kWh)"},
@@ -55,8 +56,14 @@ constexpr ScenarioFlag kScenarioFlags[] = {
 void AddScenarioFlags(CLI::App* cmd, ScenarioInput* in) {
   for (const auto& f : kScenarioFlags) {
     const std::string key = f.key;
+    // A list key (constraints.vendors) takes "a,b" as the list [a, b].
+    const bool list = key == "constraints.vendors";
     cmd->add_option_function<std::string>(
-           f.flag, [in, key](const std::string& v) { in->overrides.emplace_back(key, v); }, f.help)
+           f.flag,
+           [in, key, list](const std::string& v) {
+             in->overrides.emplace_back(key, list && !v.starts_with('[') ? "[" + v + "]" : v);
+           },
+           f.help)
         ->type_name("VALUE");
   }
   cmd->add_option_function<std::vector<std::string>>(

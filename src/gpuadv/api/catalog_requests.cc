@@ -1,5 +1,7 @@
 #include "gpuadv/api/catalog_requests.h"
 
+#include <cctype>
+
 #include "gpuadv/api/errors.h"
 #include "gpuadv/catalog/gpu_checks.h"
 #include "gpuadv/report/gpu_report.h"
@@ -16,8 +18,13 @@ std::string Name(std::string_view prefix, std::string_view option) {
 
 std::vector<const catalog::GpuSpec*> ListGpus(const Environment& env, const GpuQuery& q,
                                               std::string_view prefix) {
-  const std::string& vendor = q.vendor;
-  const std::string& segment = q.segment;
+  // Case-insensitive, as every enum input (issue 12: `--vendor NVIDIA`).
+  const auto lower = [](std::string v) {
+    for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return v;
+  };
+  const std::string vendor = lower(q.vendor);
+  const std::string segment = lower(q.segment);
   if (!vendor.empty() && vendor != "nvidia" && vendor != "amd" && vendor != "intel")
     throw InputError(Name(prefix, "vendor"), vendor, "nvidia | amd | intel");
   if (!segment.empty() && segment != "consumer" && segment != "workstation" &&

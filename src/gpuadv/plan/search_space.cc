@@ -20,12 +20,20 @@ std::vector<long long> Divisors(long long n) {
   return small;
 }
 
+// QLoRA runs on stacks that shard the 4-bit base by data parallelism only (PEFT +
+// bitsandbytes under DDP / FSDP, FSDP-QLoRA, Unsloth, torchtune, Axolotl); none splits a
+// bitsandbytes 4-bit layer across tensor or pipeline ranks (Megatron-Core / NeMo run LoRA,
+// not NF4 QLoRA). The planner keeps it to the layouts that exist.
+bool DataParallelOnly(const workload::Scenario& s) {
+  return s.training.method == workload::Method::kQlora;
+}
+
 // Tensor parallel: divides the GPUs of a node (the NVLink / NVSwitch domain), the attention
 // heads and the KV heads (Megatron-LM requires num_query_groups % tp == 0).
 std::vector<int> TensorOptions(const workload::Scenario& s, const SpaceOptions& opt) {
   const auto& m = s.model;
   const int node = std::max(1, s.hardware.count);
-  const int cap = opt.max_tp > 0 ? std::min(opt.max_tp, node) : node;
+  const int cap = DataParallelOnly(s) ? 1 : opt.max_tp > 0 ? std::min(opt.max_tp, node) : node;
   std::vector<int> out;
   for (long long t : Divisors(node)) {
     if (t > cap) break;
@@ -38,7 +46,7 @@ std::vector<int> TensorOptions(const workload::Scenario& s, const SpaceOptions& 
 // Pipeline parallel: divisors of the layers (even stages, as Megatron-LM requires without
 // a custom layout).
 std::vector<int> PipelineOptions(const workload::Scenario& s, const SpaceOptions& opt) {
-  if (!opt.allow_pp || !s.model.has_shape()) return {1};
+  if (!opt.allow_pp || !s.model.has_shape() || DataParallelOnly(s)) return {1};
   std::vector<int> out;
   for (long long p : Divisors(s.model.layers)) out.push_back(static_cast<int>(p));
   // With the embedding and loss as pipeline layers, divisors of layers + 2 too (stages of
@@ -56,7 +64,8 @@ std::vector<int> PipelineOptions(const workload::Scenario& s, const SpaceOptions
 std::vector<int> ContextOptions(const workload::Scenario& s, const SpaceOptions& opt) {
   const long long seq = s.training.seq_len;
   std::vector<int> out = {1};
-  if (!opt.allow_cp || !s.model.has_shape() || seq < kLongSequence) return out;
+  if (!opt.allow_cp || !s.model.has_shape() || seq < kLongSequence || DataParallelOnly(s))
+    return out;
   for (int c = 2; seq % (2LL * c) == 0 && seq / c >= kMinTokensPerCpRank; c *= 2) out.push_back(c);
   return out;
 }

@@ -307,3 +307,28 @@ TEST(OneResolution, CountsNoLayoutDividesLeaveGpusIdleAndSaySo) {
 
 }  // namespace
 }  // namespace gpuadv::api
+
+namespace gpuadv::api {
+namespace {
+
+// QLoRA's stacks shard the 4-bit base by data parallelism only: no plan splits it across
+// tensor, pipeline or context ranks.
+TEST(OneResolution, QloraIsPlannedDataParallelOnly) {
+  PlanRequestOptions po;
+  po.top = 20;
+  po.gpus = 8;
+  const plan::PlanReport r = Plan(
+      ScenarioFromBody(R"({"model": "llama-3.1-70b", "training": {"method": "qlora",)"
+                       R"( "seq_len": 8192, "global_batch": 64}, "hardware": {"gpu": "h100-sxm",)"
+                       R"( "count": 8}})"),
+      Env(), po, "--");
+  ASSERT_FALSE(r.plans.empty());
+  for (const plan::Plan& p : r.plans) {
+    EXPECT_EQ(p.candidate.layout.tp, 1) << plan::Label(p.candidate);
+    EXPECT_EQ(p.candidate.layout.pp, 1) << plan::Label(p.candidate);
+    EXPECT_EQ(p.candidate.layout.cp, 1) << plan::Label(p.candidate);
+  }
+}
+
+}  // namespace
+}  // namespace gpuadv::api
