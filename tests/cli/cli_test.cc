@@ -174,7 +174,8 @@ TEST(Cli, VendorFiltersTakeAnyCase) {
   EXPECT_EQ(Exec("gpus list --vendor NVIDIA").rc, 0);
   const RunResult r = Exec("--format json recommend --vendor Intel --top 3");
   ASSERT_EQ(r.rc, 0) << r.out;
-  for (const auto& p : nlohmann::json::parse(r.out)["recommendations"])
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  for (const auto& p : j["recommendations"])
     EXPECT_NE(p["gpu"].get<std::string>().find("arc"), std::string::npos) << p["gpu"];
 }
 
