@@ -147,19 +147,33 @@ int CheckTree(const YAML::Node& n, int depth, long& budget, const PathFrame* at,
   return best;
 }
 
-// One YAML document per file: a second one (after `---`) would be ignored silently.
+// One YAML document per file: a second one (after `---`) would be ignored silently. Found
+// from the document markers: yaml-cpp's LoadAll loops forever on some malformed input (a
+// lone ","; fuzz finding), so the text is loaded with Load and its markers counted: a `---`
+// line after any content starts a second document.
 YAML::Node LoadSingleYaml(std::string_view text, const std::string& origin) {
-  std::vector<YAML::Node> docs;
+  bool content = false;
+  int docs = 1;
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    const bool marker =
+        line.starts_with("---") && (line.size() == 3 || line[3] == ' ' || line[3] == '\r');
+    if (marker && content) ++docs;
+    const size_t first = line.find_first_not_of(" \t\r");
+    if (!marker && first != std::string_view::npos && line[first] != '#' && line[0] != '%')
+      content = true;
+  }
+  if (docs > 1)
+    throw InputError(origin, "document 2 of " + std::to_string(docs),
+                     "one YAML document per file (no second `---` document)",
+                     "more than one document");
   try {
-    docs = YAML::LoadAll(std::string(text));
+    return YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     throw InputError(origin, e.what(), "valid YAML", "YAML syntax error");
   }
-  if (docs.size() > 1)
-    throw InputError(origin, "document 2 of " + std::to_string(docs.size()),
-                     "one YAML document per file (no second `---` document)",
-                     "more than one document");
-  return docs.empty() ? YAML::Node() : docs.front();
 }
 
 bool LooksLikeJson(std::string_view text) {

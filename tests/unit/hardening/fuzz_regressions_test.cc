@@ -42,3 +42,21 @@ TEST(FuzzRegression, OverlongModelPathIsAnInputErrorNamingModel) {
 
 }  // namespace
 }  // namespace gpuadv::hardening
+
+namespace gpuadv::hardening {
+namespace {
+
+// scenario_fuzzer / catalog_fuzzer: a lone "," made yaml-cpp's LoadAll (used to find a
+// second YAML document) loop forever. Documents are now counted from their markers and the
+// text loaded with Load: a clear error, at once.
+TEST(FuzzRegression, LoneCommaIsRejectedNotAHang) {
+  const auto o = RunScenario(",");
+  EXPECT_FALSE(o.error.empty());
+  const auto two = RunScenario("model: gpt2\n---\nmodel: gpt2\n");
+  EXPECT_NE(two.error.find("more than one document"), std::string::npos) << two.error;
+  const auto explicit_start = RunScenario("---\nmodel: gpt2\n");
+  EXPECT_EQ(explicit_start.error.find("document"), std::string::npos) << explicit_start.error;
+}
+
+}  // namespace
+}  // namespace gpuadv::hardening
