@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "gpuadv/core/escape.h"
+
 namespace gpuadv::server {
 namespace {
 
@@ -111,22 +113,7 @@ bool HostIsLoopback(const KeyValues& headers) {
 }
 
 std::string EscapeForLog(std::string_view s, size_t max_bytes) {
-  std::string out;
-  out.reserve(s.size() < max_bytes ? s.size() : max_bytes);
-  for (const unsigned char c : s) {
-    if (out.size() >= max_bytes) {
-      out += "...";
-      break;
-    }
-    if (c < 0x20 || c >= 0x7f || c == '\\') {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
+  return EscapeBytes(s, max_bytes, /*escape_backslash=*/true);
 }
 
 void LogLine(std::string line) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "gpuadv/core/escape.h"
 #include "gpuadv/io/json_text.h"
 
 namespace gpuadv::io {
@@ -298,21 +299,7 @@ std::string Printable(const YAML::Node& node) {
   } else {
     s = "null";
   }
-  std::string out;
-  for (unsigned char c : s) {
-    if (out.size() >= 80) {
-      out += "...";
-      break;
-    }
-    if (c < 0x20 || c >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
+  return EscapeBytes(s, 80);
 }
 
 YAML::Node ParseDocument(std::string_view text, const std::string& origin) {
