@@ -112,6 +112,27 @@ void WarnScenario(const workload::Scenario& s, Explanation& explain) {
                  "estimated at the length given");
 }
 
+// Rent: the cheapest offer whose instances are the job's nodes (Offer::Serves), else the
+// GPU's own cloud price where it stands for such instances (GpuSpec::CloudPriceServes).
+void PriceRental(const workload::Scenario& s, const Context& ctx, double gpu_hours,
+                 CostResult& cost) {
+  const auto& gpu = s.hardware.gpu;
+  const int per_node = s.hardware.count, nodes = s.hardware.nodes;
+  if (ctx.catalog) {
+    if (const auto* offer = ctx.catalog->CheapestOffer(gpu.id, per_node, nodes)) {
+      cost.rent_offer = offer->id;
+      cost.rent_usd = offer->usd_per_gpu_hr * gpu_hours;
+      cost.rent_price_known = true;
+      return;
+    }
+  }
+  if (gpu.cloud_usd_per_gpu_hr && gpu.CloudPriceServes(per_node, nodes)) {
+    cost.rent_offer = gpu.cloud_price_source.empty() ? "catalog" : gpu.cloud_price_source;
+    cost.rent_usd = *gpu.cloud_usd_per_gpu_hr * gpu_hours;
+    cost.rent_price_known = true;
+  }
+}
+
 }  // namespace
 
 EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explanation* explain) {
@@ -174,21 +195,7 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
 
   // Cost.
   r.cost.electricity_usd = r.training.energy_kwh * s.constraints.electricity_usd_per_kwh;
-  // Priced on instances that are the job's nodes (Offer::Serves, GpuSpec::CloudPriceServes).
-  const int per_node = s.hardware.count, nodes = s.hardware.nodes;
-  if (ctx.catalog) {
-    if (const auto* offer = ctx.catalog->CheapestOffer(gpu.id, per_node, nodes)) {
-      r.cost.rent_offer = offer->id;
-      r.cost.rent_usd = offer->usd_per_gpu_hr * r.training.gpu_hours;
-      r.cost.rent_price_known = true;
-    }
-  }
-  if (!r.cost.rent_price_known && gpu.cloud_usd_per_gpu_hr &&
-      gpu.CloudPriceServes(per_node, nodes)) {
-    r.cost.rent_offer = gpu.cloud_price_source.empty() ? "catalog" : gpu.cloud_price_source;
-    r.cost.rent_usd = *gpu.cloud_usd_per_gpu_hr * r.training.gpu_hours;
-    r.cost.rent_price_known = true;
-  }
+  PriceRental(s, ctx, r.training.gpu_hours, r.cost);
   const auto unit_price = gpu.street_price_usd ? gpu.street_price_usd : gpu.launch_msrp_usd;
   if (unit_price) {
     r.cost.buy_usd = *unit_price * r.gpus;
