@@ -257,6 +257,22 @@ TEST(Cli, ExportWritesEachEngineConfig) {
   EXPECT_EQ(Exec("export " + kPlanScenario + " --engine deepspeeed").rc, 2);
 }
 
+// Issue 18: BLOOM 176B with tp 4 / pp 12 on 384 A100 (70 layers: an uneven pipeline)
+// estimates and exports for the stack it was trained with; Megatron-LM says why not.
+TEST(Cli, BloomExportsForMegatronDeepSpeed) {
+  const std::string job =
+      " --model bloom-176b --method pretrain --gpu a100-80gb-sxm --count 8 --nodes 48"
+      " --seq-len 2048 --global-batch 2048 --tp 4 --pp 12 --zero 1";
+  EXPECT_EQ(Exec("estimate" + job).rc, 0);
+  const RunResult r = Exec("export" + job + " --engine megatron-deepspeed");
+  EXPECT_EQ(r.rc, 0) << r.out.substr(0, 600);
+  EXPECT_NE(r.out.find("--position-embedding-type alibi"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--pipeline-model-parallel-size 12"), std::string::npos) << r.out;
+  const RunResult m = Exec("export" + job + " --engine megatron");
+  EXPECT_EQ(m.rc, 2);
+  EXPECT_NE(m.out.find("megatron-deepspeed"), std::string::npos) << m.out;
+}
+
 // `validate --cv source` and `calibrate` (issue 11) on a 20-row sample of the published
 // cases (three tokens/s source groups, one memory group).
 const std::string kCvCases = std::string(GPUADV_SOURCE_DIR) + "/tests/cli/cases/cv_sample.jsonl";

@@ -251,7 +251,7 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
         "scenario", exp_in.file,
         "scenario file (YAML or JSON); omitted: the flags (with --model) or the example job");
     AddScenarioFlags(exp, &exp_in);
-    exp->add_option("--engine", exp_opt.engine, "deepspeed | accelerate-fsdp | torchrun | megatron")
+    exp->add_option("--engine", exp_opt.engine, "deepspeed | accelerate-fsdp | torchrun | megatron | megatron-deepspeed")
         ->required();
     exp->add_option_function<int>(
            "--gpus", [&exp_opt](const int& n) { exp_opt.gpus = n; },

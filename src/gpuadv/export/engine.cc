@@ -16,6 +16,15 @@ bool DataParallelOnly(Engine e) { return e == Engine::kDeepSpeed || e == Engine:
 
 plan::SpaceOptions SpaceFor(Engine engine, const workload::Scenario& s) {
   plan::SpaceOptions o;
+  if (engine == Engine::kMegatronDeepSpeed) {
+    // DeepSpeed pipelines (1F1B, no interleaving) partition any layer count; tp and dp
+    // with ZeRO 0-1; whole-layer checkpointing; no offload.
+    o.allow_vpp = o.allow_cp = o.allow_ep = o.allow_sp = o.allow_hsdp = false;
+    o.zero_stages = 0b0011;
+    o.checkpointing = {Checkpointing::kNone, Checkpointing::kFull};
+    o.fallback_offloads = {};
+    return o;
+  }
   if (DataParallelOnly(engine)) {
     // Hugging Face Trainer / accelerate scripts: data parallel with ZeRO or FSDP; the
     // model's gradient_checkpointing is per layer (full) only.
@@ -62,13 +71,14 @@ std::optional<std::string> Unsupported(Engine engine, const workload::Scenario& 
     if (p.offload != Offload::kNone && p.zero == 0) return "offload needs ZeRO 1-3";
     return std::nullopt;
   }
+  if (engine == Engine::kMegatronDeepSpeed) return MegatronDeepSpeedUnsupported(s);
   if (s.model.kind != catalog::ModelKind::kDecoder || !s.model.has_shape())
     return name + " exports GPT-style decoders with a known shape (pretrain_gpt.py)";
   if (s.training.method == Method::kLora || s.training.method == Method::kQlora ||
       s.training.method == Method::kFreeze)
     return "Megatron-LM trains all weights (method: pretrain or full)";
   if (s.model.position == catalog::PositionKind::kAlibi)
-    return "Megatron-LM has no ALiBi position embedding";
+    return "Megatron-LM has no ALiBi position embedding (megatron-deepspeed has)";
   if (p.shard_group > 0) return "Megatron-LM has no HSDP shard group here (shard_group: 0)";
   if (p.zero >= 2 && p.pp > 1)
     return "Megatron FSDP (zero 2/3) does not combine with pipeline parallel";
@@ -93,6 +103,8 @@ LaunchConfig Export(Engine engine, const workload::Scenario& s) {
       return WriteTorchrun(s);
     case Engine::kMegatron:
       return WriteMegatron(s);
+    case Engine::kMegatronDeepSpeed:
+      return WriteMegatronDeepSpeed(s);
   }
   return WriteDeepSpeed(s);
 }

@@ -6,6 +6,8 @@
 //   accelerate-fsdp  Hugging Face accelerate config YAML with fsdp_config
 //   torchrun         a torchrun command line launching Megatron-LM's pretrain_gpt.py
 //   megatron         Megatron-LM arguments (megatron/training/arguments.py) as a bash array
+//   megatron-deepspeed  BigScience Megatron-DeepSpeed pretrain_gpt.py + DeepSpeed config
+//                    (ALiBi, uneven DeepSpeed pipeline partitions: BLOOM's stack)
 //
 // Each engine runs only part of the plan space (DeepSpeed and FSDP: data parallel with
 // ZeRO/FSDP only; Megatron-LM: no HSDP, ZeRO-2/3 through Megatron FSDP without pipeline
@@ -21,12 +23,14 @@
 
 namespace gpuadv::launch {
 
-enum class Engine { kDeepSpeed, kAccelerateFsdp, kTorchrun, kMegatron };
+enum class Engine { kDeepSpeed, kAccelerateFsdp, kTorchrun, kMegatron, kMegatronDeepSpeed };
 inline constexpr EnumEntry<Engine> kEngines[] = {
     {"deepspeed", Engine::kDeepSpeed, "DeepSpeed config JSON (ZeRO 0-3, offload)"},
     {"accelerate-fsdp", Engine::kAccelerateFsdp, "Hugging Face accelerate FSDP config YAML"},
     {"torchrun", Engine::kTorchrun, "torchrun command line for Megatron-LM pretrain_gpt.py"},
     {"megatron", Engine::kMegatron, "Megatron-LM arguments (TP/PP/VPP/CP/EP/SP, recompute)"},
+    {"megatron-deepspeed", Engine::kMegatronDeepSpeed,
+     "BigScience Megatron-DeepSpeed launch script (TP/PP, ZeRO-1, ALiBi; BLOOM)"},
 };
 
 /// The part of the plan space `engine` can launch for scenario `s`.

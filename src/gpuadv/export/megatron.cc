@@ -14,24 +14,14 @@ using workload::Checkpointing;
 using workload::Offload;
 using workload::Precision;
 
-using Args = std::vector<std::pair<std::string, std::string>>;  // flag, value ("" = switch)
-
 void Model(const workload::Scenario& s, Args* a) {
   const auto& m = s.model;
   const auto n = [](long long v) { return std::to_string(v); };
-  a->emplace_back("--num-layers", n(m.layers));
-  a->emplace_back("--hidden-size", n(m.hidden));
-  if (m.ffn > 0) a->emplace_back("--ffn-hidden-size", n(m.ffn));
-  a->emplace_back("--num-attention-heads", n(m.heads));
+  ShapeArgs(s, a);
   if (m.KvHeads() < m.heads) {
     a->emplace_back("--group-query-attention", "");
     a->emplace_back("--num-query-groups", n(m.KvHeads()));
   }
-  if (m.heads > 0 && m.HeadDim() != m.hidden / m.heads)
-    a->emplace_back("--kv-channels", n(m.HeadDim()));
-  a->emplace_back("--seq-length", n(s.training.seq_len));
-  a->emplace_back("--max-position-embeddings",
-                  n(std::max<long long>(s.training.seq_len, m.max_seq_len)));
   a->emplace_back("--position-embedding-type",
                   m.position == catalog::PositionKind::kRope ? "rope" : "learned_absolute");
   a->emplace_back("--normalization",
@@ -180,6 +170,22 @@ Args MegatronArgs(const workload::Scenario& s, std::vector<std::string>* notes) 
   return a;
 }
 
+}  // namespace
+
+void ShapeArgs(const workload::Scenario& s, Args* a) {
+  const auto& m = s.model;
+  const auto n = [](long long v) { return std::to_string(v); };
+  a->emplace_back("--num-layers", n(m.layers));
+  a->emplace_back("--hidden-size", n(m.hidden));
+  if (m.ffn > 0) a->emplace_back("--ffn-hidden-size", n(m.ffn));
+  a->emplace_back("--num-attention-heads", n(m.heads));
+  if (m.heads > 0 && m.HeadDim() != m.hidden / m.heads)
+    a->emplace_back("--kv-channels", n(m.HeadDim()));
+  a->emplace_back("--seq-length", n(s.training.seq_len));
+  a->emplace_back("--max-position-embeddings",
+                  n(std::max<long long>(s.training.seq_len, m.max_seq_len)));
+}
+
 std::vector<std::string> Flags(const Args& a) {
   std::vector<std::string> out;
   for (const auto& [flag, value] : a) out.push_back(flag);
@@ -197,7 +203,27 @@ std::string Join(const Args& a, const std::string& indent, const std::string& en
   return out;
 }
 
-}  // namespace
+Args TorchrunLauncher(const workload::Scenario& s) {
+  Args launcher;
+  if (s.hardware.nodes > 1) {
+    launcher.emplace_back("--nnodes", std::to_string(s.hardware.nodes));
+    launcher.emplace_back("--nproc-per-node", std::to_string(s.hardware.count));
+    launcher.emplace_back("--rdzv-id", "$JOB_ID");
+    launcher.emplace_back("--rdzv-backend", "c10d");
+    launcher.emplace_back("--rdzv-endpoint", "$MASTER_ADDR:29500");
+  } else {
+    launcher.emplace_back("--standalone", "");
+    launcher.emplace_back("--nproc-per-node", std::to_string(s.hardware.count));
+  }
+  return launcher;
+}
+
+std::string LaunchLine(const Args& launcher) {
+  std::string text = "torchrun";
+  for (const auto& [flag, value] : launcher)
+    text += " " + flag + (value.empty() ? "" : "=" + value);
+  return text;
+}
 
 LaunchConfig WriteMegatron(const workload::Scenario& s) {
   LaunchConfig out;
@@ -218,24 +244,11 @@ LaunchConfig WriteTorchrun(const workload::Scenario& s) {
   out.file_name = "launch.sh";
   const Args model_args = MegatronArgs(s, &out.notes);
   const int nodes = s.hardware.nodes;
-  Args launcher;
-  if (nodes > 1) {
-    launcher.emplace_back("--nnodes", std::to_string(nodes));
-    launcher.emplace_back("--nproc-per-node", std::to_string(s.hardware.count));
-    launcher.emplace_back("--rdzv-id", "$JOB_ID");
-    launcher.emplace_back("--rdzv-backend", "c10d");
-    launcher.emplace_back("--rdzv-endpoint", "$MASTER_ADDR:29500");
-  } else {
-    launcher.emplace_back("--standalone", "");
-    launcher.emplace_back("--nproc-per-node", std::to_string(s.hardware.count));
-  }
+  const Args launcher = TorchrunLauncher(s);
   std::string text = PlanSummary(s) + "\n";
   const auto& p = s.parallelism;
   if (p.tp > 1 || p.cp > 1) text += "export CUDA_DEVICE_MAX_CONNECTIONS=1\n";
-  text += "torchrun";
-  for (const auto& [flag, value] : launcher)
-    text += " " + flag + (value.empty() ? "" : "=" + value);
-  text += " \\\n  pretrain_gpt.py \\\n" + Join(model_args, "  ", " \\");
+  text += LaunchLine(launcher) + " \\\n  pretrain_gpt.py \\\n" + Join(model_args, "  ", " \\");
   out.text = text;
   out.keys = Flags(launcher);
   const auto more = Flags(model_args);

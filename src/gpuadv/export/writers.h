@@ -1,5 +1,10 @@
 #pragma once
 // The per-engine writers behind launch::Export. Internal to src/gpuadv/export.
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "gpuadv/export/launch.h"
 
 namespace gpuadv::launch {
@@ -8,6 +13,24 @@ LaunchConfig WriteDeepSpeed(const workload::Scenario& s);
 LaunchConfig WriteAccelerateFsdp(const workload::Scenario& s);
 LaunchConfig WriteMegatron(const workload::Scenario& s);
 LaunchConfig WriteTorchrun(const workload::Scenario& s);
+LaunchConfig WriteMegatronDeepSpeed(const workload::Scenario& s);
+/// Why BigScience Megatron-DeepSpeed cannot launch `s` as given, or nullopt.
+std::optional<std::string> MegatronDeepSpeedUnsupported(const workload::Scenario& s);
+
+/// Command-line arguments in order: flag, value ("" = a switch).
+using Args = std::vector<std::pair<std::string, std::string>>;
+/// The model shape and sequence flags Megatron-LM and its forks share (--num-layers,
+/// --hidden-size, --ffn-hidden-size, --num-attention-heads, --kv-channels, --seq-length,
+/// --max-position-embeddings).
+void ShapeArgs(const workload::Scenario& s, Args* a);
+/// The flags of `a`, in order (LaunchConfig::keys).
+std::vector<std::string> Flags(const Args& a);
+/// One argument per line: `indent` flag value, `end` after all but the last.
+std::string Join(const Args& a, const std::string& indent, const std::string& end);
+/// torchrun's own options for the scenario's nodes x GPUs (standalone on one node).
+Args TorchrunLauncher(const workload::Scenario& s);
+/// "torchrun --nnodes=2 ..." (no script, no trailing newline).
+std::string LaunchLine(const Args& launcher);
 
 /// "# gpu-advisor plan: llama-3.1-70b on 64 x h100-sxm: tp8 pp2 ..." (no trailing newline).
 std::string PlanSummary(const workload::Scenario& s);

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -386,6 +387,86 @@ TEST(Export, UnsupportedLayoutIsAnInputErrorNamingTheEngine) {
   EXPECT_TRUE(
       Unsupported(Engine::kMegatron, MakeScenario({{"parallelism", "{tp: 1, pp: 2, zero: 3}"}})));
   EXPECT_TRUE(Unsupported(Engine::kMegatron, MakeScenario({{"training.method", "lora"}})));
+}
+
+}  // namespace
+}  // namespace gpuadv::launch
+
+namespace gpuadv::launch {
+namespace {
+
+// Flags of bigscience-workshop/Megatron-DeepSpeed at a pinned commit (the file says which and
+// how it was extracted).
+Keys MegatronDeepSpeedFlags() {
+  std::ifstream in(std::string(GPUADV_SOURCE_DIR) +
+                   "/tests/data/engine_keys/megatron_deepspeed_flags.txt");
+  Keys out;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] != '#') out.insert(line);
+  return out;
+}
+
+workload::Scenario Bloom(const char* parallelism) {
+  // BLOOM 176B's shape (bigscience/bloom config.json), on 48 nodes of 8 test GPUs.
+  return MakeScenario({{"model",
+                        "{family: bloom, layers: 70, hidden: 14336, heads: 112, ffn: 57344,"
+                        " vocab: 250880, max_seq_len: 2048, mlp: gelu, norm: layernorm,"
+                        " position: alibi, bias: true, tied_embeddings: true}"},
+                       {"hardware.nodes", "48"},
+                       {"training.global_batch", "2048"},
+                       {"parallelism", parallelism}});
+}
+
+// Issue 18: BLOOM 176B as it was trained (ALiBi, 70 layers on pp 12: DeepSpeed pipeline
+// partitions split any layer count) exports for Megatron-DeepSpeed; Megatron-LM cannot.
+TEST(Export, MegatronDeepSpeedLaunchesBloom) {
+  const Keys accepted = MegatronDeepSpeedFlags();
+  ASSERT_GT(accepted.size(), 150u);
+  const auto s = Bloom("{tp: 4, pp: 12, zero: 1}");
+  ASSERT_TRUE(Unsupported(Engine::kMegatron, s));
+  ASSERT_FALSE(Unsupported(Engine::kMegatronDeepSpeed, s))
+      << *Unsupported(Engine::kMegatronDeepSpeed, s);
+  const LaunchConfig c = Export(Engine::kMegatronDeepSpeed, s);
+  ExpectAllAccepted(c, accepted);
+  for (const char* want :
+       {"--position-embedding-type alibi \\\n", "--embed-layernorm \\\n",
+        "--tensor-model-parallel-size 4 \\\n", "--pipeline-model-parallel-size 12 \\\n",
+        "--zero-stage 1 \\\n", "--global-batch-size 2048 \\\n",
+        "--deepspeed_config ds_config.json\n", "torchrun --nnodes=48 --nproc-per-node=8"})
+    EXPECT_NE(c.text.find(want), std::string::npos) << want << "\n" << c.text;
+  // The DeepSpeed config embedded in the script agrees with the Megatron batch arguments.
+  const auto open = c.text.find("<<'EOF'\n") + 8, close = c.text.find("EOF\n", open);
+  const auto ds = nlohmann::json::parse(c.text.substr(open, close - open));
+  EXPECT_EQ(ds["train_batch_size"], 2048);
+  EXPECT_EQ(ds["train_micro_batch_size_per_gpu"], s.training.micro_batch);
+  EXPECT_EQ(ds["zero_optimization"]["stage"], 1);
+  EXPECT_EQ(ds["bf16"]["enabled"], true);
+}
+
+// Planned for the engine: the embedding stages join the partition where pp divides 72.
+TEST(Export, MegatronDeepSpeedPlansWithinItsReach) {
+  const auto s = Planned(Engine::kMegatronDeepSpeed, Bloom("{}"), 384);
+  const auto& p = s.parallelism;
+  EXPECT_EQ(p.vpp, 1);
+  EXPECT_EQ(p.cp, 1);
+  EXPECT_FALSE(p.sequence_parallel);
+  EXPECT_LE(p.zero, 1);
+  ASSERT_FALSE(Unsupported(Engine::kMegatronDeepSpeed, s));
+  const LaunchConfig c = Export(Engine::kMegatronDeepSpeed, s);
+  ExpectAllAccepted(c, MegatronDeepSpeedFlags());
+  if (p.pp > 1 && p.pipeline_embedding_loss) {
+    EXPECT_NE(c.text.find("--pp-partition-method 'type:transformer|embedding'"), std::string::npos);
+  }
+}
+
+TEST(Export, MegatronDeepSpeedRefusesWhatItCannotBuild) {
+  const auto llama = MakeScenario({{"parallelism", "{tp: 8, pp: 1, zero: 1}"}});
+  const auto why = Unsupported(Engine::kMegatronDeepSpeed, llama);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("use megatron"), std::string::npos) << *why;
+  EXPECT_THROW(Export(Engine::kMegatronDeepSpeed, llama), InputError);
+  EXPECT_TRUE(Unsupported(Engine::kMegatronDeepSpeed, Bloom("{tp: 4, pp: 2, vpp: 5, zero: 1}")));
+  EXPECT_TRUE(Unsupported(Engine::kMegatronDeepSpeed, Bloom("{tp: 4, pp: 1, zero: 3}")));
 }
 
 }  // namespace
