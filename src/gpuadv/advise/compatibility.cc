@@ -30,6 +30,9 @@ constexpr double kContinuousFraction = 0.8;
 // TensorFlow Performance", 2020); a ViT fp16 training sweep on a 3090 shows the same shape.
 constexpr double kPowerLimitFraction = 0.8;
 constexpr double kSpeedAtPowerLimit = 0.95;
+// One 8-pin PCIe auxiliary connector carries 150 W (PCI Express CEM specification; the
+// 12V-2x6 adapter cables of 450-600 W cards take one 8-pin per 150 W).
+constexpr double kWattsPer8Pin = 150;
 // Cooling by heat density (an estimate, not a measurement): a mid-tower with ordinary
 // airflow removes roughly 500 W of GPU heat before open-air cards throttle; a high-airflow
 // case or open frame about 1200 W; beyond that, liquid loops or a server chassis.
@@ -92,7 +95,41 @@ void Add(Compatibility& c, std::string kind, Severity sev, std::string msg, std:
   c.issues.push_back({std::move(kind), sev, std::move(msg), std::move(fix)});
 }
 
-void CheckPower(const workload::Scenario& s, Compatibility& c) {
+// The connectors the GPUs need from the PSU ("2x 12V-2x6 (16-pin) (or 8x 8-pin through the
+// adapter) + ..."); empty when the catalog lists none.
+std::string ConnectorText(const Compatibility& c, double tdp_w, int count) {
+  std::string connectors;
+  if (c.connectors_16pin > 0) {
+    const int adapter8 = static_cast<int>(std::ceil(tdp_w / kWattsPer8Pin)) * count;
+    connectors = std::to_string(c.connectors_16pin) + "x 12V-2x6 (16-pin) (or " +
+                 std::to_string(adapter8) + "x 8-pin through the adapter)";
+  }
+  if (c.connectors_8pin > 0)
+    connectors += (connectors.empty() ? "" : " + ") + std::to_string(c.connectors_8pin) + "x 8-pin";
+  if (c.connectors_6pin > 0)
+    connectors += (connectors.empty() ? "" : " + ") + std::to_string(c.connectors_6pin) + "x 6-pin";
+  return connectors;
+}
+
+// The build with every GPU power-limited to kPowerLimitFraction of its TDP.
+struct PowerLimited {
+  double gpu_w = 0;        // the GPUs' draw
+  double sustained_w = 0;  // GPUs + CPU + rest
+  double psu_w = 0;        // the PSU size it needs
+};
+
+PowerLimited Limited(const Compatibility& c) {
+  PowerLimited l;
+  l.gpu_w = c.gpu_w * kPowerLimitFraction;
+  l.sustained_w = l.gpu_w + c.cpu_w + c.rest_w;
+  l.psu_w = StandardPsuSize(std::max(l.sustained_w / kPsuSustainedFraction,
+                                     l.sustained_w + (c.transient.factor - 1) * l.gpu_w));
+  return l;
+}
+
+// Sustained and transient draw, the PSU size they need and the connectors (Compatibility's
+// power fields).
+void PowerBudget(const workload::Scenario& s, Compatibility& c) {
   const auto& gpu = s.hardware.gpu;
   const int count = s.hardware.count;
   c.gpu_w = gpu.tdp_w.value_or(0) * count;
@@ -110,73 +147,71 @@ void CheckPower(const workload::Scenario& s, Compatibility& c) {
   c.connectors_16pin *= count;
   c.connectors_8pin *= count;
   c.connectors_6pin *= count;
+}
+
+// The PSU against the sustained draw (blocker) and the recommended size (warning).
+void CheckPsu(Compatibility& c, const std::string& fix) {
+  if (!c.psu_w) {
+    c.notes.push_back("PSU not given (system.psu_watts): this build needs " +
+                      W(c.recommended_psu_w));
+    return;
+  }
+  if (*c.psu_w < c.sustained_w) {
+    Add(c, "psu", Severity::kBlocker,
+        "PSU " + W(*c.psu_w) + " is below the sustained draw of " + W(c.sustained_w) + " (GPUs " +
+            W(c.gpu_w) + " + CPU " + W(c.cpu_w) + " + rest " + W(c.rest_w) + "): needs " +
+            W(c.recommended_psu_w),
+        fix);
+  } else if (*c.psu_w < c.recommended_psu_w) {
+    Add(c, "psu", Severity::kWarning,
+        "PSU " + W(*c.psu_w) + " too small: needs " + W(c.recommended_psu_w) + " (sustained " +
+            W(c.sustained_w) + " kept under 80% load; spikes to " + W(c.transient_w) + " at " +
+            std::to_string(c.transient.factor).substr(0, 4) + "x GPU power, " + c.transient.family +
+            ")",
+        fix);
+  }
+}
+
+// The wall draw against a 120 V / 15 A household circuit.
+void CheckCircuit(Compatibility& c, const PowerLimited& limited) {
+  c.circuit_limit_w = kCircuitVolts * kCircuitAmps * kContinuousFraction;
+  c.wall_w = c.sustained_w / kPsuEfficiency;
+  if (c.wall_w <= c.circuit_limit_w) return;
+  const double limited_wall = limited.sustained_w / kPsuEfficiency;
+  Add(c, "circuit", Severity::kWarning,
+      "draws about " + W(c.wall_w) + " at the wall, over the " + W(c.circuit_limit_w) +
+          " continuous limit of a 120 V / 15 A circuit (80% rule)",
+      "a 20 A (1920 W) or 240 V circuit" +
+          std::string(limited_wall <= c.circuit_limit_w
+                          ? "; or power-limit the GPUs to 80% (about " + W(limited_wall) +
+                                " at the wall, ~95% of the speed)"
+                          : ""));
+}
+
+void CheckPower(const workload::Scenario& s, Compatibility& c) {
+  PowerBudget(s, c);
+  const auto& gpu = s.hardware.gpu;
   if (!gpu.tdp_w) {
     c.notes.push_back("TDP of " + gpu.id + " unknown: power checks skipped");
     return;
   }
-
-  std::string connectors;
-  if (c.connectors_16pin > 0) {
-    const int adapter8 = static_cast<int>(std::ceil(*gpu.tdp_w / 150.0)) * count;
-    connectors = std::to_string(c.connectors_16pin) + "x 12V-2x6 (16-pin) (or " +
-                 std::to_string(adapter8) + "x 8-pin through the adapter)";
-  }
-  if (c.connectors_8pin > 0)
-    connectors += (connectors.empty() ? "" : " + ") + std::to_string(c.connectors_8pin) + "x 8-pin";
-  if (c.connectors_6pin > 0)
-    connectors += (connectors.empty() ? "" : " + ") + std::to_string(c.connectors_6pin) + "x 6-pin";
+  const std::string connectors = ConnectorText(c, *gpu.tdp_w, s.hardware.count);
+  const PowerLimited limited = Limited(c);
   const std::string psu_fix = "fit a " + W(c.recommended_psu_w) + " ATX 3.1 PSU" +
                               (connectors.empty() ? "" : " with " + connectors);
-  // The sustained draw if the GPUs are power-limited to 80%.
-  const double limited_gpu_w = c.gpu_w * kPowerLimitFraction;
-  const double limited_sustained = limited_gpu_w + c.cpu_w + c.rest_w;
-  const double limited_psu =
-      StandardPsuSize(std::max(limited_sustained / kPsuSustainedFraction,
-                               limited_sustained + (c.transient.factor - 1) * limited_gpu_w));
   const std::string limit_fix = "or power-limit each GPU to " +
                                 W(*gpu.tdp_w * kPowerLimitFraction) +
                                 " (nvidia-smi -pl / rocm-smi): about " +
                                 std::to_string(static_cast<int>(kSpeedAtPowerLimit * 100)) +
-                                "% of the speed, needs " + W(limited_psu);
-  if (c.psu_w) {
-    if (*c.psu_w < c.sustained_w) {
-      Add(c, "psu", Severity::kBlocker,
-          "PSU " + W(*c.psu_w) + " is below the sustained draw of " + W(c.sustained_w) + " (GPUs " +
-              W(c.gpu_w) + " + CPU " + W(c.cpu_w) + " + rest " + W(c.rest_w) + "): needs " +
-              W(c.recommended_psu_w),
-          psu_fix + "; " + limit_fix);
-    } else if (*c.psu_w < c.recommended_psu_w) {
-      Add(c, "psu", Severity::kWarning,
-          "PSU " + W(*c.psu_w) + " too small: needs " + W(c.recommended_psu_w) + " (sustained " +
-              W(c.sustained_w) + " kept under 80% load; spikes to " + W(c.transient_w) + " at " +
-              std::to_string(c.transient.factor).substr(0, 4) + "x GPU power, " +
-              c.transient.family + ")",
-          psu_fix + "; " + limit_fix);
-    }
-  } else {
-    c.notes.push_back("PSU not given (system.psu_watts): this build needs " +
-                      W(c.recommended_psu_w));
-  }
+                                "% of the speed, needs " + W(limited.psu_w);
+  CheckPsu(c, psu_fix + "; " + limit_fix);
   if (!connectors.empty()) c.notes.push_back("power connectors: " + connectors + " from the PSU");
-
-  c.circuit_limit_w = kCircuitVolts * kCircuitAmps * kContinuousFraction;
-  c.wall_w = c.sustained_w / kPsuEfficiency;
-  if (c.wall_w > c.circuit_limit_w) {
-    const double limited_wall = limited_sustained / kPsuEfficiency;
-    Add(c, "circuit", Severity::kWarning,
-        "draws about " + W(c.wall_w) + " at the wall, over the " + W(c.circuit_limit_w) +
-            " continuous limit of a 120 V / 15 A circuit (80% rule)",
-        "a 20 A (1920 W) or 240 V circuit" +
-            std::string(limited_wall <= c.circuit_limit_w
-                            ? "; or power-limit the GPUs to 80% (about " + W(limited_wall) +
-                                  " at the wall, ~95% of the speed)"
-                            : ""));
-  }
+  CheckCircuit(c, limited);
   if (!c.ok)
     c.notes.push_back(
         "power-limit trade-off: at 80% power most GPUs keep about 95% of their "
         "training speed (Puget Systems, 4x RTX 3090 at 280 W), cutting " +
-        W(c.gpu_w - limited_gpu_w) + " of draw and heat");
+        W(c.gpu_w - limited.gpu_w) + " of draw and heat");
 }
 
 void CheckPhysical(const workload::Scenario& s, Compatibility& c) {

@@ -20,42 +20,46 @@ std::string Name(const EnumEntry<E> (&t)[N], E v) {
   return std::string(EnumName(t, v));
 }
 
-// The knob table for a scenario: explicit, in one place (STYLE.md principle 4).
-std::vector<Knob> Knobs(const Scenario& s, const FitOptions& opt) {
+// Kernels, optimizer state and activation checkpointing: same job, less memory.
+void KernelKnobs(const Scenario& s, std::vector<Knob>* k) {
   using namespace workload;
-  std::vector<Knob> k;
   const auto& t = s.training;
-  const bool trains_full = t.method == Method::kFull || t.method == Method::kPretrain;
   if (t.attention != Attention::kFlash)
-    k.push_back({{"attention", "attention: " + Name(kAttentions, t.attention) + " -> flash",
-                  "no s x s score matrix; usually faster", false},
-                 [](Scenario& x) { x.training.attention = Attention::kFlash; }});
+    k->push_back({{"attention", "attention: " + Name(kAttentions, t.attention) + " -> flash",
+                   "no s x s score matrix; usually faster", false},
+                  [](Scenario& x) { x.training.attention = Attention::kFlash; }});
   if (t.loss != Loss::kChunked)
-    k.push_back({{"loss", "loss: standard -> chunked", "no full fp32 logits; same result", false},
-                 [](Scenario& x) { x.training.loss = Loss::kChunked; }});
+    k->push_back({{"loss", "loss: standard -> chunked", "no full fp32 logits; same result", false},
+                  [](Scenario& x) { x.training.loss = Loss::kChunked; }});
   if (t.optimizer != Optimizer::kAdamW8bit && t.optimizer != Optimizer::kPagedAdamW8bit)
-    k.push_back({{"optimizer", "optimizer: " + Name(kOptimizers, t.optimizer) + " -> adamw-8bit",
-                  "8-bit optimizer state (bitsandbytes): 2 B/param instead of 8", false},
-                 [](Scenario& x) { x.training.optimizer = Optimizer::kAdamW8bit; }});
+    k->push_back({{"optimizer", "optimizer: " + Name(kOptimizers, t.optimizer) + " -> adamw-8bit",
+                   "8-bit optimizer state (bitsandbytes): 2 B/param instead of 8", false},
+                  [](Scenario& x) { x.training.optimizer = Optimizer::kAdamW8bit; }});
   if (t.optimizer != Optimizer::kPagedAdamW8bit)
-    k.push_back(
+    k->push_back(
         {{"optimizer", "optimizer: " + Name(kOptimizers, t.optimizer) + " -> paged-adamw-8bit",
           "8-bit state paged to host memory under pressure", false},
          [](Scenario& x) { x.training.optimizer = Optimizer::kPagedAdamW8bit; }});
   if (t.activation_checkpointing == Checkpointing::kNone)
-    k.push_back(
+    k->push_back(
         {{"checkpointing", "activation_checkpointing: none -> selective",
           "recomputes attention only: a few % more compute", false},
          [](Scenario& x) { x.training.activation_checkpointing = Checkpointing::kSelective; }});
   if (t.activation_checkpointing != Checkpointing::kFull)
-    k.push_back({{"checkpointing",
-                  "activation_checkpointing: " + Name(kCheckpointings, t.activation_checkpointing) +
-                      " -> full",
-                  "recomputes each layer in backward: ~+33% compute", false},
-                 [](Scenario& x) { x.training.activation_checkpointing = Checkpointing::kFull; }});
+    k->push_back({{"checkpointing",
+                   "activation_checkpointing: " +
+                       Name(kCheckpointings, t.activation_checkpointing) + " -> full",
+                   "recomputes each layer in backward: ~+33% compute", false},
+                  [](Scenario& x) { x.training.activation_checkpointing = Checkpointing::kFull; }});
+}
+
+// Smaller micro-batches at the same global batch (gradient accumulation).
+void BatchKnobs(const Scenario& s, std::vector<Knob>* k) {
+  using namespace workload;
+  const auto& t = s.training;
   const long long global = s.GlobalBatch();
   for (long long mb = t.micro_batch / 2; mb >= 1; mb /= 2) {
-    k.push_back(
+    k->push_back(
         {{"micro_batch",
           "micro_batch: " + std::to_string(t.micro_batch) + " -> " + std::to_string(mb) +
               " (gradient accumulation keeps the global batch " + std::to_string(global) + ")",
@@ -66,33 +70,45 @@ std::vector<Knob> Knobs(const Scenario& s, const FitOptions& opt) {
          }});
     if (mb == 1) break;
   }
+}
+
+// A lighter training method or precision: changes what is trained or stored.
+void MethodKnobs(const Scenario& s, std::vector<Knob>* k) {
+  using namespace workload;
+  const auto& t = s.training;
+  const bool trains_full = t.method == Method::kFull || t.method == Method::kPretrain;
   if (trains_full || t.method == Method::kFreeze)
-    k.push_back({{"method", "method: " + Name(kMethods, t.method) + " -> lora",
-                  "trains low-rank adapters only (frozen 16-bit base)", true},
-                 [](Scenario& x) { x.training.method = Method::kLora; }});
+    k->push_back({{"method", "method: " + Name(kMethods, t.method) + " -> lora",
+                   "trains low-rank adapters only (frozen 16-bit base)", true},
+                  [](Scenario& x) { x.training.method = Method::kLora; }});
   if (t.method != Method::kQlora)
-    k.push_back({{"method", "method: " + Name(kMethods, t.method) + " -> qlora",
-                  "4-bit NF4 base + LoRA adapters: the smallest footprint, a little quality and "
-                  "~dequantisation time",
-                  true},
-                 [](Scenario& x) {
-                   x.training.method = Method::kQlora;
-                   x.training.quantization = QuantConfig{};
-                 }});
+    k->push_back({{"method", "method: " + Name(kMethods, t.method) + " -> qlora",
+                   "4-bit NF4 base + LoRA adapters: the smallest footprint, a little quality and "
+                   "~dequantisation time",
+                   true},
+                  [](Scenario& x) {
+                    x.training.method = Method::kQlora;
+                    x.training.quantization = QuantConfig{};
+                  }});
   if (trains_full && (t.precision == Precision::kBf16Mixed || t.precision == Precision::kFp16Mixed))
-    k.push_back({{"precision", "precision: " + Name(kPrecisions, t.precision) + " -> bf16",
-                  "pure bf16 weights and optimizer state (no fp32 master): needs care "
-                  "(Kahan summation / stochastic rounding)",
-                  true},
-                 [](Scenario& x) { x.training.precision = Precision::kBf16; }});
+    k->push_back({{"precision", "precision: " + Name(kPrecisions, t.precision) + " -> bf16",
+                   "pure bf16 weights and optimizer state (no fp32 master): needs care "
+                   "(Kahan summation / stochastic rounding)",
+                   true},
+                  [](Scenario& x) { x.training.precision = Precision::kBf16; }});
+}
+
+// Sharding, offload and more GPUs.
+void ShardingKnobs(const Scenario& s, std::vector<Knob>* k) {
+  using namespace workload;
   const int gpus = s.hardware.TotalGpus();
   if (gpus > 1 && s.parallelism.zero < 3)
-    k.push_back({{"zero", "parallelism.zero: " + std::to_string(s.parallelism.zero) + " -> 3",
-                  "shards weights, gradients and optimizer across GPUs (FSDP FULL_SHARD)", false},
-                 [](Scenario& x) { x.parallelism.zero = 3; }});
+    k->push_back({{"zero", "parallelism.zero: " + std::to_string(s.parallelism.zero) + " -> 3",
+                   "shards weights, gradients and optimizer across GPUs (FSDP FULL_SHARD)", false},
+                  [](Scenario& x) { x.parallelism.zero = 3; }});
   if (s.parallelism.offload != Offload::kOptimizer &&
       s.parallelism.offload != Offload::kOptimizerParams)
-    k.push_back(
+    k->push_back(
         {{"offload", "parallelism.offload: none -> optimizer",
           "optimizer state and step on the CPU (ZeRO-Offload): PCIe traffic each step", false},
          [](Scenario& x) {
@@ -100,7 +116,7 @@ std::vector<Knob> Knobs(const Scenario& s, const FitOptions& opt) {
            if (x.parallelism.zero < 2 && x.hardware.TotalGpus() > 1) x.parallelism.zero = 2;
          }});
   if (s.parallelism.offload != Offload::kOptimizerParams)
-    k.push_back(
+    k->push_back(
         {{"offload",
           "parallelism.offload: " + Name(kOffloads, s.parallelism.offload) + " -> optimizer+params",
           "parameters streamed from host memory too (ZeRO-Infinity): slow", false},
@@ -112,22 +128,39 @@ std::vector<Knob> Knobs(const Scenario& s, const FitOptions& opt) {
     if (n <= s.hardware.count) continue;
     const int tp_pp = s.parallelism.tp * s.parallelism.pp * s.parallelism.cp;
     if (n % tp_pp != 0) continue;
-    k.push_back({{"gpus",
-                  "hardware.count: " + std::to_string(s.hardware.count) + " -> " +
-                      std::to_string(n) + " with ZeRO-3",
-                  "shards the model states over more GPUs (costs more GPUs)", false},
-                 [n](Scenario& x) {
-                   x.hardware.count = n;
-                   x.parallelism.zero = 3;
-                 }});
+    k->push_back({{"gpus",
+                   "hardware.count: " + std::to_string(s.hardware.count) + " -> " +
+                       std::to_string(n) + " with ZeRO-3",
+                   "shards the model states over more GPUs (costs more GPUs)", false},
+                  [n](Scenario& x) {
+                    x.hardware.count = n;
+                    x.parallelism.zero = 3;
+                  }});
   }
+}
+
+// Shorter sequences (only where the options allow changing the data).
+void SequenceKnobs(const Scenario& s, std::vector<Knob>* k, const FitOptions& opt) {
+  using namespace workload;
+  const auto& t = s.training;
   if (opt.allow_shorter_seq)
     for (long long seq = t.seq_len / 2; seq >= 256 && seq >= t.seq_len / 4; seq /= 2)
-      k.push_back(
+      k->push_back(
           {{"seq_len",
             "training.seq_len: " + std::to_string(t.seq_len) + " -> " + std::to_string(seq),
             "shorter context: activations shrink; the model learns shorter dependencies", true},
            [seq](Scenario& x) { x.training.seq_len = seq; }});
+}
+
+// The knob table for a scenario: explicit, in one place (STYLE.md principle 4), in the order
+// the combinations try them.
+std::vector<Knob> Knobs(const Scenario& s, const FitOptions& opt) {
+  std::vector<Knob> k;
+  KernelKnobs(s, &k);
+  BatchKnobs(s, &k);
+  MethodKnobs(s, &k);
+  ShardingKnobs(s, &k);
+  SequenceKnobs(s, &k, opt);
   return k;
 }
 
