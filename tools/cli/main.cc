@@ -6,6 +6,9 @@
 #include <string_view>
 
 #include "gpuadv/core/error.h"
+#include "gpuadv/export/launch.h"
+#include "gpuadv/plan/strategy.h"
+#include "gpuadv/workload/enums.h"
 #include "tools/cli/verbs.h"
 
 namespace {
@@ -19,35 +22,40 @@ struct ScenarioFlag {
   const char* flag;
   const char* key;
   const char* help;
+  std::string (*accepted)() = nullptr;  // an enum's names, from its one table
 };
+template <const auto& kTable>
+std::string Names() {
+  return gpuadv::AcceptedNames(kTable);
+}
+namespace w = gpuadv::workload;
 constexpr ScenarioFlag kScenarioFlags[] = {
     {"--model", "model", "catalog model id or alias, or a path to a HF config.json"},
-    {"--method", "training.method", "pretrain | full | lora | qlora | freeze"},
+    {"--method", "training.method", "", Names<w::kMethods>},
     {"--gpu", "hardware.gpu", "catalog GPU id or alias"},
     {"--count", "hardware.count", "GPUs per node"},
     {"--nodes", "hardware.nodes", "nodes"},
     {"--seq-len", "training.seq_len", "sequence length (tokens)"},
     {"--micro-batch", "training.micro_batch", "sequences per GPU per micro-step"},
     {"--global-batch", "training.global_batch", "sequences per optimizer step"},
-    {"--precision", "training.precision", "fp32 | fp16-mixed | bf16-mixed | bf16 | fp8-mixed"},
-    {"--optimizer", "training.optimizer",
-     "adamw | adamw-8bit | paged-adamw | paged-adamw-8bit | sgd | adafactor | lion"},
-    {"--checkpointing", "training.activation_checkpointing", "none | selective | full"},
-    {"--attention", "training.attention", "flash | sdpa | eager"},
-    {"--loss", "training.loss", "standard | chunked"},
+    {"--precision", "training.precision", "", Names<w::kPrecisions>},
+    {"--optimizer", "training.optimizer", "", Names<w::kOptimizers>},
+    {"--checkpointing", "training.activation_checkpointing", "", Names<w::kCheckpointings>},
+    {"--attention", "training.attention", "", Names<w::kAttentions>},
+    {"--loss", "training.loss", "", Names<w::kLosses>},
     {"--lora-rank", "training.lora.rank", "LoRA rank"},
     {"--tokens", "training.tokens", "total training tokens"},
     {"--tp", "parallelism.tp", "tensor-parallel degree"},
     {"--pp", "parallelism.pp", "pipeline-parallel degree"},
     {"--zero", "parallelism.zero", "ZeRO stage 0-3 (FSDP = 3)"},
-    {"--offload", "parallelism.offload", "none | optimizer | optimizer+params"},
-    {"--interconnect", "hardware.interconnect", "auto | pcie | nvlink"},
+    {"--offload", "parallelism.offload", "", Names<w::kOffloads>},
+    {"--interconnect", "hardware.interconnect", "", Names<w::kInterconnects>},
     {"--budget", "constraints.budget_usd", "budget in USD"},
     {"--deadline-hours", "constraints.deadline_hours", "deadline in hours"},
     {"--deadline", "constraints.deadline", "deadline with its unit: 720h, 30d, 2w"},
-    {"--acquire", "constraints.acquire", "buy | rent | either"},
+    {"--acquire", "constraints.acquire", "", Names<w::kAcquires>},
     {"--vendor", "constraints.vendors", "nvidia | amd | intel, or several: nvidia,amd"},
-    {"--objective", "objective", "time | cost | value | energy"},
+    {"--objective", "objective", "", Names<w::kObjectives>},
     {"--psu-watts", "system.psu_watts", "power supply rating (W)"},
     {"--electricity", "constraints.electricity_usd_per_kwh", "electricity price (USD/kWh)"},
 };
@@ -63,7 +71,7 @@ void AddScenarioFlags(CLI::App* cmd, ScenarioInput* in) {
            [in, key, list](const std::string& v) {
              in->overrides.emplace_back(key, list && !v.starts_with('[') ? "[" + v + "]" : v);
            },
-           f.help)
+           f.accepted ? f.accepted() : f.help)
         ->type_name("VALUE");
   }
   cmd->add_option_function<std::vector<std::string>>(
@@ -106,7 +114,7 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
   app.set_version_flag("--version", "gpu-advisor 0.1.0");
   GlobalOptions g;
   std::string format = "table";
-  app.add_option("--format", format, "table | json | csv | markdown")
+  app.add_option("--format", format, gpuadv::AcceptedNames(gpuadv::report::kFormats))
       ->check(CLI::IsMember({"table", "json", "csv", "markdown"}))
       ->capture_default_str();
   app.add_option("--catalog", g.catalog_files,
@@ -235,7 +243,9 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
     plan->add_option("--gpus", plan_opt.gpus, "total GPUs (whole nodes of hardware.count)")
         ->required();
     plan->add_option("--top", plan_opt.top, "how many plans to show")->capture_default_str();
-    plan->add_option("--strategy", plan_opt.strategy, "exhaustive | pruned")->capture_default_str();
+    plan->add_option("--strategy", plan_opt.strategy,
+                     gpuadv::AcceptedNames(gpuadv::plan::kStrategies))
+        ->capture_default_str();
     plan->add_option("--threads", plan_opt.threads, "worker threads (0 = all cores)")
         ->capture_default_str();
     plan->add_flag("--safe", plan_opt.safe, "exclude plans with out-of-memory risk (tight)");
@@ -251,7 +261,7 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
         "scenario", exp_in.file,
         "scenario file (YAML or JSON); omitted: the flags (with --model) or the example job");
     AddScenarioFlags(exp, &exp_in);
-    exp->add_option("--engine", exp_opt.engine, "deepspeed | accelerate-fsdp | torchrun | megatron | megatron-deepspeed")
+    exp->add_option("--engine", exp_opt.engine, gpuadv::AcceptedNames(gpuadv::launch::kEngines))
         ->required();
     exp->add_option_function<int>(
            "--gpus", [&exp_opt](const int& n) { exp_opt.gpus = n; },

@@ -95,7 +95,7 @@ struct PlanCliOptions {
 
 /// Options of `export` beside the scenario.
 struct ExportCliOptions {
-  std::string engine;       // --engine deepspeed|accelerate-fsdp|torchrun|megatron|megatron-deepspeed
+  std::string engine;       // --engine: a launch::kEngines name
   std::optional<int> gpus;  // --gpus N: plan for N GPUs (else the scenario's layout or GPUs)
   std::string out_file;     // --out FILE
 };
