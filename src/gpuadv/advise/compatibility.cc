@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string_view>
 
+#include "gpuadv/core/strings.h"
 #include "gpuadv/core/units.h"
 
 namespace gpuadv::advise {
@@ -45,11 +46,6 @@ constexpr double kPsuSizes[] = {450, 550, 650, 750, 850, 1000, 1200, 1300, 1500,
 // Common host RAM configurations (GiB).
 constexpr double kRamSizes[] = {16, 32, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048};
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 bool Has(const std::string& s, std::string_view n) { return s.find(n) != std::string::npos; }
 std::string W(double w) { return std::to_string(static_cast<long long>(std::lround(w))) + " W"; }
 std::string Gb(double bytes) { return GiBLabel(std::ceil(bytes / kGiB)); }

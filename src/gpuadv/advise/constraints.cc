@@ -4,14 +4,10 @@
 #include <cctype>
 
 #include "gpuadv/advise/text.h"
+#include "gpuadv/core/strings.h"
 
 namespace gpuadv::advise {
 namespace {
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool ContainsI(const std::vector<std::string>& v, const std::string& x) {
   const std::string lx = Lower(x);

@@ -12,6 +12,7 @@
 #include "gpuadv/advise/invariants.h"
 #include "gpuadv/advise/text.h"
 #include "gpuadv/core/error.h"
+#include "gpuadv/core/strings.h"
 #include "gpuadv/core/units.h"
 #include "gpuadv/plan/candidate.h"
 #include "gpuadv/plan/planner.h"
@@ -53,11 +54,6 @@ struct Outcome {
     return memory_best.empty() ? memory_first : memory_first + "; " + memory_best;
   }
 };
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 workload::Interconnect InterconnectOf(const catalog::Offer& o, workload::Interconnect dflt) {
   const std::string l = Lower(o.interconnect);

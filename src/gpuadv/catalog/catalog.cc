@@ -5,24 +5,10 @@
 
 #include "gpuadv/catalog/param_count.h"
 #include "gpuadv/core/error.h"
+#include "gpuadv/core/strings.h"
 
 namespace gpuadv::catalog {
 namespace {
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 template <typename T>
 const std::vector<std::string>* AliasesOf(const T& item) {

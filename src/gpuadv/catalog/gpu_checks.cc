@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "gpuadv/core/error.h"
+#include "gpuadv/core/strings.h"
 
 namespace gpuadv::catalog {
 namespace {
@@ -18,12 +19,6 @@ std::string Num(double v) {
   std::ostringstream os;
   os << v;
   return os.str();
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 template <size_t N>

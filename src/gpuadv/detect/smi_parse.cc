@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "gpuadv/core/strings.h"
+
 namespace gpuadv::detect {
 namespace {
 
@@ -18,11 +20,6 @@ std::string Trim(std::string_view s) {
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
   return std::string(s.substr(b, e - b));
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 std::vector<std::string> SplitLines(std::string_view text) {

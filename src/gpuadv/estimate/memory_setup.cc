@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "gpuadv/core/strings.h"
 #include "gpuadv/core/units.h"
 #include "gpuadv/estimate/memory_terms.h"
 
@@ -49,15 +50,6 @@ enum Slot : unsigned {
   kHead = 128,
   kEmbed = 256,
 };
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 // The module name a target ends with ("model.layers.0.self_attn.q_proj" -> "q_proj",
 // diffusers "to_out.0" -> "to_out").

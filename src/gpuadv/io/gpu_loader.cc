@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "gpuadv/catalog/gpu_checks.h"
+#include "gpuadv/core/strings.h"
 
 namespace gpuadv::io {
 namespace {
@@ -157,13 +158,6 @@ void Date(Fields& f, std::string_view key, std::string& out) {
   if (!v) return;
   if (!IsDate(*v)) throw InputError(f.Field(key), *v, "a date: YYYY, YYYY-MM or YYYY-MM-DD");
   out = *v;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
 }
 
 // True when `name` is the GPU's id or one of its aliases (as Catalog lookups match).
