@@ -8,6 +8,7 @@
 
 #include "gpuadv/core/units.h"
 #include "gpuadv/report/json_report.h"
+#include "gpuadv/report/text_table.h"
 
 namespace gpuadv::report {
 namespace {
@@ -263,17 +264,6 @@ std::string Cell(const std::string& s, bool markdown) {
   return out;
 }
 
-std::string Heading(const std::string& title, bool markdown) {
-  return markdown ? "\n## " + title + "\n\n" : "\n" + title + "\n";
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 std::optional<double> Tflops16(const GpuSpec& g) {
   const double peak = g.Peak16FlopsPerS();
   return peak > 0 ? std::optional(peak / kTera) : std::nullopt;
@@ -327,16 +317,16 @@ std::string GpuShowText(const GpuSpec& g, bool md,
       if (it.key == "sources" || it.key == "unverified_fields" || it.key == "notes") continue;
       rows.push_back({it.label, Cell(it.text, md)});
     }
-    out += Heading(kGroupTitles[gi], md) + Table(rows, {false, false}, md);
+    out += SectionHeading(kGroupTitles[gi], md) + Table(rows, {false, false}, md);
   }
   auto bullets = [&](const std::string& title, const std::vector<std::string>& v) {
-    out += Heading(title, md);
+    out += SectionHeading(title, md);
     if (v.empty()) out += md ? "none\n" : "  none\n";
     for (const auto& s : v) out += (md ? "- " : "  - ") + s + "\n";
   };
   bullets("Sources", g.sources);
   bullets("Unverified or derived", g.unverified_fields);
-  if (!g.notes.empty()) out += Heading("Notes", md) + (md ? "" : "  ") + g.notes + "\n";
+  if (!g.notes.empty()) out += SectionHeading("Notes", md) + (md ? "" : "  ") + g.notes + "\n";
   if (!offers.empty()) {
     std::vector<Row> rows = {{"offer", "provider", "kind", "GPUs", "interconnect", "on-demand",
                               "spot", "as of", "verified"}};
@@ -346,7 +336,7 @@ std::string GpuShowText(const GpuSpec& g, bool md,
                       Money(o->usd_per_gpu_hr) + "/GPU-hr",
                       o->spot_usd_per_gpu_hr ? Money(*o->spot_usd_per_gpu_hr) : "unknown", o->as_of,
                       o->verified ? "yes" : "no"});
-    out += Heading("Cloud offers (per GPU-hour)", md) +
+    out += SectionHeading("Cloud offers (per GPU-hour)", md) +
            Table(rows, {false, false, false, true, false, true, true, false, false}, md);
   }
   return out;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gpuadv/report/format.h"
+#include "gpuadv/report/text_table.h"
 
 namespace gpuadv::report {
 namespace {
@@ -46,10 +47,6 @@ std::string Table(const std::vector<Row>& rows, bool markdown) {
     }
   }
   return out;
-}
-
-std::string Heading(const std::string& title, bool markdown) {
-  return markdown ? "\n## " + title + "\n\n" : "\n" + title + "\n";
 }
 
 }  // namespace
@@ -103,7 +100,7 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
       {"runtime (context, NCCL)", Bytes(m.breakdown.runtime), share(m.breakdown.runtime)},
       {"= per GPU (nvidia-smi)", Bytes(m.per_gpu_bytes), share(m.per_gpu_bytes)},
       {"capacity", Bytes(m.capacity_bytes), "100.0%"}};
-  out += Heading("Memory", md) + Table(mem, md);
+  out += SectionHeading("Memory", md) + Table(mem, md);
   std::string verdict = m.fit == estimate::Fit::kFits    ? "FITS"
                         : m.fit == estimate::Fit::kTight ? "TIGHT (out-of-memory risk)"
                                                          : "DOES NOT FIT";
@@ -124,7 +121,7 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
       {"model TFLOP/s per GPU", Number(t.tflops_per_gpu, 1)},
       {"MFU", Percent(t.mfu, 1)},
       {"bottleneck", std::string(EnumName(estimate::kBottlenecks, t.bottleneck))}};
-  out += Heading("Throughput", md) + Table(thr, md);
+  out += SectionHeading("Throughput", md) + Table(thr, md);
   std::vector<Row> tb = {{"time per step", "seconds"},
                          {"compute", Duration(t.breakdown_s.compute)},
                          {"memory-bound", Duration(t.breakdown_s.memory)},
@@ -143,14 +140,14 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
       {"rent", r.cost.rent_price_known ? Usd(r.cost.rent_usd) + " (" + r.cost.rent_offer + ")"
                                        : "unknown (no offer)"},
       {"buy GPUs", r.cost.buy_price_known ? Usd(r.cost.buy_usd) : "unknown"}};
-  out += Heading("Time and cost", md) + Table(tr, md);
+  out += SectionHeading("Time and cost", md) + Table(tr, md);
 
   if (!r.warnings.empty()) {
-    out += Heading("Warnings", md);
+    out += SectionHeading("Warnings", md);
     for (const auto& w : r.warnings) out += (md ? "- " : "  ! ") + w + "\n";
   }
   if (!r.basis.empty()) {
-    out += Heading("Basis", md);
+    out += SectionHeading("Basis", md);
     for (const auto& b : r.basis) out += (md ? "- " : "  ") + b + "\n";
   }
   return out;

@@ -18,7 +18,7 @@ std::string SectionHeading(const std::string& title, bool markdown);
 /// A bullet line: "  - text" (text) or "- text" (Markdown).
 std::string Bullet(const std::string& text, bool markdown, int indent = 2);
 
-/// CSV field, quoted when it holds a comma, quote or newline.
+/// CSV field (RFC 4180), quoted when it holds a comma, quote, CR or LF.
 std::string CsvField(const std::string& s);
 
 }  // namespace gpuadv::report

@@ -9,6 +9,7 @@
 #include "gpuadv/core/units.h"
 #include "gpuadv/report/format.h"
 #include "gpuadv/report/json_report.h"
+#include "gpuadv/report/text_table.h"
 
 namespace gpuadv::validate {
 namespace {
@@ -65,10 +66,6 @@ std::string Table(const std::vector<Row>& rows, bool markdown) {
     }
   }
   return out;
-}
-
-std::string Heading(const std::string& title, bool markdown) {
-  return markdown ? "\n## " + title + "\n\n" : "\n" + title + "\n";
 }
 
 // One table cell from free text: one line, at most kMaxCellChars, '|' escaped in Markdown.
@@ -318,9 +315,9 @@ std::string CvText(const CrossValidation& cv, bool md) {
   for (const auto& g : cv.by_source) CvRows(g, groups, true);
   std::string notes;
   for (const auto& n : cv.notes) notes += (md ? "- " : "  ") + n + "\n";
-  return Heading("Cross-validation: leave one " + cv.scheme + " group out", md) +
+  return report::SectionHeading("Cross-validation: leave one " + cv.scheme + " group out", md) +
          Table(overall, md) + (md ? "\n" : "") + notes +
-         Heading("Cross-validation by source group", md) + Table(groups, md);
+         report::SectionHeading("Cross-validation by source group", md) + Table(groups, md);
 }
 
 }  // namespace
@@ -350,17 +347,18 @@ std::string ValidationText(const ValidationReport& rep, bool md) {
                       measured, Verdict(c)});
     }
   }
-  out += Heading("Cases", md) + Table(rows, md);
-  out += Heading(fmt::format("Skipped ({})", s.skipped), md) + Table(skipped, md);
-  out += Heading(fmt::format("Errors ({})", s.errors), md) + Table(failed, md);
+  out += report::SectionHeading("Cases", md) + Table(rows, md);
+  out += report::SectionHeading(fmt::format("Skipped ({})", s.skipped), md) + Table(skipped, md);
+  out += report::SectionHeading(fmt::format("Errors ({})", s.errors), md) + Table(failed, md);
 
   std::vector<Row> overall = {
       {"quantity", "n", "median |err|", "p90 |err|", "bias", "in range", "accuracy"}};
   SliceRows(s.overall, overall, false);
-  out += Heading("Summary by quantity", md) + Table(overall, md);
-  out += Heading("By source group", md) + SliceTable(s.by_source, "group", md);
-  out += Heading("By quality", md) + SliceTable(s.by_quality, "quality", md);
-  out += Heading("By core subset", md) + SliceTable(s.by_core_subset, "core_subset", md);
+  out += report::SectionHeading("Summary by quantity", md) + Table(overall, md);
+  out += report::SectionHeading("By source group", md) + SliceTable(s.by_source, "group", md);
+  out += report::SectionHeading("By quality", md) + SliceTable(s.by_quality, "quality", md);
+  out += report::SectionHeading("By core subset", md) +
+         SliceTable(s.by_core_subset, "core_subset", md);
   if (rep.cv) out += CvText(*rep.cv, md);
   if (s.planner.compared > 0) {
     std::vector<Row> pl = {
@@ -370,7 +368,7 @@ std::string ValidationText(const ValidationReport& rep, bool md) {
         {"published layout fits (our estimate)", std::to_string(s.planner.published_fits)},
         {"at least as fast where it fits", std::to_string(s.planner.at_least_as_fast_where_fits)},
         {"median predicted speedup", fmt::format("{:.2f}x", s.planner.median_speedup)}};
-    out += Heading("Planner", md) + Table(pl, md);
+    out += report::SectionHeading("Planner", md) + Table(pl, md);
     // Issue 11: every claimed gain over 10% names the modelled term it comes from.
     std::vector<Row> gains = {{"case", "speedup", "planner best", "gain from", "share of step"}};
     for (const auto& c : rep.cases)
@@ -379,11 +377,12 @@ std::string ValidationText(const ValidationReport& rep, bool md) {
                          c.planner_gain_term.empty() ? "?" : c.planner_gain_term,
                          fmt::format("{:.0f}%", 100 * c.planner_gain_share)});
     if (gains.size() > 1)
-      out += Heading("Planner gains over 10% and the modelled term behind each", md) +
-             Table(gains, md);
+      out +=
+          report::SectionHeading("Planner gains over 10% and the modelled term behind each", md) +
+          Table(gains, md);
   }
-  out += Heading("Skip reasons", md) + CountTable(s.skip_reasons, "reason", md);
-  out += Heading("Error kinds", md) + CountTable(s.error_kinds, "kind", md);
+  out += report::SectionHeading("Skip reasons", md) + CountTable(s.skip_reasons, "reason", md);
+  out += report::SectionHeading("Error kinds", md) + CountTable(s.error_kinds, "kind", md);
   return out;
 }
 
