@@ -214,48 +214,6 @@ std::vector<Item> ItemsOf(const GpuSpec& g) {
   return it.items;
 }
 
-// Aligned text table (first row = header) or a Markdown table; `right[i]` right-aligns.
-std::string Table(const std::vector<Row>& rows, const std::vector<bool>& right, bool markdown) {
-  if (rows.empty()) return "";
-  std::vector<size_t> width(rows[0].size(), 0);
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size() && i < width.size(); ++i)
-      width[i] = std::max(width[i], r[i].size());
-  std::string out;
-  for (size_t ri = 0; ri < rows.size(); ++ri) {
-    out += markdown ? "|" : "";
-    for (size_t i = 0; i < width.size(); ++i) {
-      const std::string cell = i < rows[ri].size() ? rows[ri][i] : "";
-      const std::string pad(width[i] - std::min(width[i], cell.size()), ' ');
-      const bool r = i < right.size() && right[i];
-      std::string padded = r ? pad + cell : cell + pad;
-      if (!markdown && i + 1 == width.size() && !r) padded = cell;  // no trailing blanks
-      out += markdown ? " " : "  ";
-      out += padded;
-      if (markdown) out += " |";
-    }
-    out += "\n";
-    if (ri == 0) {
-      if (markdown) {
-        out += "|";
-        for (size_t i = 0; i < width.size(); ++i) {
-          const bool r = i < right.size() && right[i];
-          out += ' ';
-          out.append(std::max<size_t>(width[i], 3) - (r ? 1 : 0), '-');
-          out += r ? ": |" : " |";
-        }
-      } else {
-        size_t total = 0;
-        for (auto w : width) total += w + 2;
-        out += "  ";
-        out.append(total - 2, '-');
-      }
-      out += "\n";
-    }
-  }
-  return out;
-}
-
 // Markdown cells cannot hold a bare '|'.
 std::string Cell(const std::string& s, bool markdown) {
   if (!markdown) return s;
@@ -296,7 +254,7 @@ std::string GpuListText(const std::vector<const GpuSpec*>& gpus, bool md) {
   std::vector<bool> right = {false, false, false, false, true, true,
                              true,  true,  true,  true,  true, false};
   std::string out = md ? "# GPUs\n\n" : "";
-  out += Table(rows, right, md);
+  out += RenderAligned(rows, md, right);
   out += fmt::format(
       "{}{} GPU{}. 16-bit = dense BF16 (else FP16 with FP32 accumulate), the "
       "mixed-precision training peak. Street prices are dated estimates.\n",
@@ -317,7 +275,7 @@ std::string GpuShowText(const GpuSpec& g, bool md,
       if (it.key == "sources" || it.key == "unverified_fields" || it.key == "notes") continue;
       rows.push_back({it.label, Cell(it.text, md)});
     }
-    out += SectionHeading(kGroupTitles[gi], md) + Table(rows, {false, false}, md);
+    out += SectionHeading(kGroupTitles[gi], md) + RenderAligned(rows, md, {false, false});
   }
   auto bullets = [&](const std::string& title, const std::vector<std::string>& v) {
     out += SectionHeading(title, md);
@@ -337,7 +295,7 @@ std::string GpuShowText(const GpuSpec& g, bool md,
                       o->spot_usd_per_gpu_hr ? Money(*o->spot_usd_per_gpu_hr) : "unknown", o->as_of,
                       o->verified ? "yes" : "no"});
     out += SectionHeading("Cloud offers (per GPU-hour)", md) +
-           Table(rows, {false, false, false, true, false, true, true, false, false}, md);
+           RenderAligned(rows, md, {false, false, false, true, false, true, true, false, false});
   }
   return out;
 }

@@ -13,42 +13,6 @@ namespace {
 
 using Row = std::vector<std::string>;
 
-// Renders rows as an aligned text table (first row = header) or a Markdown table.
-std::string Table(const std::vector<Row>& rows, bool markdown) {
-  if (rows.empty()) return "";
-  std::vector<size_t> width(rows[0].size(), 0);
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size() && i < width.size(); ++i)
-      width[i] = std::max(width[i], r[i].size());
-  std::string out;
-  for (size_t ri = 0; ri < rows.size(); ++ri) {
-    const auto& r = rows[ri];
-    if (markdown) out += "|";
-    for (size_t i = 0; i < width.size(); ++i) {
-      const std::string cell = i < r.size() ? r[i] : "";
-      const bool right = i > 0;
-      std::string pad(width[i] - std::min(width[i], cell.size()), ' ');
-      out += markdown ? " " : (i ? "  " : "  ");
-      out += right ? pad + cell : cell + pad;
-      if (markdown) out += " |";
-    }
-    out += "\n";
-    if (ri == 0) {
-      if (markdown) {
-        out += "|";
-        for (size_t i = 0; i < width.size(); ++i)
-          out += (i ? std::string(width[i] + 1, '-') + ":|" : std::string(width[i] + 2, '-') + "|");
-        out += "\n";
-      } else {
-        size_t total = 0;
-        for (auto w : width) total += w + 2;
-        out += "  " + std::string(total - 2, '-') + "\n";
-      }
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string EstimateText(const estimate::EstimateResult& r, bool md) {
@@ -100,7 +64,7 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
       {"runtime (context, NCCL)", Bytes(m.breakdown.runtime), share(m.breakdown.runtime)},
       {"= per GPU (nvidia-smi)", Bytes(m.per_gpu_bytes), share(m.per_gpu_bytes)},
       {"capacity", Bytes(m.capacity_bytes), "100.0%"}};
-  out += SectionHeading("Memory", md) + Table(mem, md);
+  out += SectionHeading("Memory", md) + RenderTable(mem, md);
   std::string verdict = m.fit == estimate::Fit::kFits    ? "FITS"
                         : m.fit == estimate::Fit::kTight ? "TIGHT (out-of-memory risk)"
                                                          : "DOES NOT FIT";
@@ -121,14 +85,14 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
       {"model TFLOP/s per GPU", Number(t.tflops_per_gpu, 1)},
       {"MFU", Percent(t.mfu, 1)},
       {"bottleneck", std::string(EnumName(estimate::kBottlenecks, t.bottleneck))}};
-  out += SectionHeading("Throughput", md) + Table(thr, md);
+  out += SectionHeading("Throughput", md) + RenderTable(thr, md);
   std::vector<Row> tb = {{"time per step", "seconds"},
                          {"compute", Duration(t.breakdown_s.compute)},
                          {"memory-bound", Duration(t.breakdown_s.memory)},
                          {"communication (exposed)", Duration(t.breakdown_s.communication)},
                          {"pipeline bubble", Duration(t.breakdown_s.bubble)},
                          {"offload (exposed)", Duration(t.breakdown_s.offload)}};
-  out += Table(tb, md);
+  out += RenderTable(tb, md);
 
   std::vector<Row> tr = {
       {"training", "value"},
@@ -140,7 +104,7 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
       {"rent", r.cost.rent_price_known ? Usd(r.cost.rent_usd) + " (" + r.cost.rent_offer + ")"
                                        : "unknown (no offer)"},
       {"buy GPUs", r.cost.buy_price_known ? Usd(r.cost.buy_usd) : "unknown"}};
-  out += SectionHeading("Time and cost", md) + Table(tr, md);
+  out += SectionHeading("Time and cost", md) + RenderTable(tr, md);
 
   if (!r.warnings.empty()) {
     out += SectionHeading("Warnings", md);

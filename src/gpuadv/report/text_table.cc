@@ -6,15 +6,24 @@ namespace gpuadv::report {
 
 std::string RenderTable(const std::vector<TableRow>& rows, bool markdown,
                         const std::vector<size_t>& left_columns) {
+  size_t cols = 0;
+  for (const auto& r : rows) cols = std::max(cols, r.size());
+  std::vector<bool> right(cols, true);
+  if (cols > 0) right[0] = false;
+  for (size_t i : left_columns)
+    if (i < cols) right[i] = false;
+  return RenderAligned(rows, markdown, right);
+}
+
+std::string RenderAligned(const std::vector<TableRow>& rows, bool markdown,
+                          const std::vector<bool>& right) {
   if (rows.empty()) return "";
   size_t cols = 0;
   for (const auto& r : rows) cols = std::max(cols, r.size());
   std::vector<size_t> width(cols, 0);
   for (const auto& r : rows)
     for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  auto left = [&](size_t i) {
-    return i == 0 || std::find(left_columns.begin(), left_columns.end(), i) != left_columns.end();
-  };
+  auto left = [&](size_t i) { return i >= right.size() || !right[i]; };
   std::string out;
   for (size_t ri = 0; ri < rows.size(); ++ri) {
     const auto& r = rows[ri];
@@ -37,6 +46,7 @@ std::string RenderTable(const std::vector<TableRow>& rows, bool markdown,
       }
       if (markdown) out += " |";
     }
+    if (!markdown) out.erase(out.find_last_not_of(' ') + 1);  // no trailing blanks
     out += "\n";
     if (ri == 0) {
       if (markdown) {

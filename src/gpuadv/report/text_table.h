@@ -11,6 +11,10 @@ using TableRow = std::vector<std::string>;
 /// Columns after the first are right-aligned unless `left_columns` names them.
 std::string RenderTable(const std::vector<TableRow>& rows, bool markdown,
                         const std::vector<size_t>& left_columns = {});
+/// The same with each column's alignment given: `right[i]` right-aligns column i (columns
+/// beyond `right` are left-aligned). Text rows carry no trailing blanks.
+std::string RenderAligned(const std::vector<TableRow>& rows, bool markdown,
+                          const std::vector<bool>& right);
 
 /// "\nTitle\n" or "\n## Title\n\n".
 std::string SectionHeading(const std::string& title, bool markdown);

@@ -33,39 +33,11 @@ bool NumberLike(const std::string& cell) {
 // number-like are right-aligned, the others left-aligned.
 std::string Table(const std::vector<Row>& rows, bool markdown) {
   if (rows.size() < 2) return markdown ? "(none)\n" : "  (none)\n";
-  std::vector<size_t> width(rows[0].size(), 0);
   std::vector<bool> right(rows[0].size(), true);
-  for (size_t ri = 0; ri < rows.size(); ++ri)
-    for (size_t i = 0; i < rows[ri].size() && i < width.size(); ++i) {
-      width[i] = std::max(width[i], rows[ri][i].size());
-      if (ri > 0 && !NumberLike(rows[ri][i])) right[i] = false;
-    }
-  std::string out;
-  for (size_t ri = 0; ri < rows.size(); ++ri) {
-    std::string line = markdown ? "|" : "";
-    for (size_t i = 0; i < width.size(); ++i) {
-      const std::string cell = i < rows[ri].size() ? rows[ri][i] : "";
-      const std::string pad(width[i] - cell.size(), ' ');
-      line += markdown ? " " : "  ";
-      line += right[i] ? pad + cell : cell + pad;
-      if (markdown) line += " |";
-    }
-    if (!markdown) line.erase(line.find_last_not_of(' ') + 1);
-    out += line + "\n";
-    if (ri > 0) continue;
-    if (markdown) {
-      out += "|";
-      for (size_t i = 0; i < width.size(); ++i)
-        out +=
-            right[i] ? std::string(width[i] + 1, '-') + ":|" : std::string(width[i] + 2, '-') + "|";
-      out += "\n";
-    } else {
-      size_t total = 0;
-      for (auto w : width) total += w + 2;
-      out += "  " + std::string(total - 2, '-') + "\n";
-    }
-  }
-  return out;
+  for (size_t ri = 1; ri < rows.size(); ++ri)
+    for (size_t i = 0; i < rows[ri].size() && i < right.size(); ++i)
+      if (!NumberLike(rows[ri][i])) right[i] = false;
+  return report::RenderAligned(rows, markdown, right);
 }
 
 // One table cell from free text: one line, at most kMaxCellChars, '|' escaped in Markdown.
