@@ -4,33 +4,18 @@
 
 #include <cmath>
 
+#include "gpuadv/core/numbers.h"
 #include "gpuadv/core/units.h"
 
 namespace gpuadv::advise::text {
 
-std::string Num(double v, int digits) {
-  if (!std::isfinite(v)) return "unknown";
-  std::string s = fmt::format("{:.{}f}", std::fabs(v), digits);
-  const size_t dot = s.find('.');
-  const size_t int_end = dot == std::string::npos ? s.size() : dot;
-  std::string out;
-  for (size_t i = 0; i < int_end; ++i) {
-    if (i > 0 && (int_end - i) % 3 == 0) out += ',';
-    out += s[i];
-  }
-  out += s.substr(int_end);
-  if (v < 0) out.insert(out.begin(), '-');
-  return out;
-}
+std::string Num(double v, int digits) { return Grouped(v, digits); }
 
 std::string Gb(double bytes) { return MemorySize(bytes); }
 
 std::string GbLabel(double memory_gb) { return GiBLabel(memory_gb); }
 
-std::string Usd(double usd) {
-  if (!std::isfinite(usd)) return "unknown";
-  return fmt::format("${}", Num(usd, std::fabs(usd) < 10 ? 2 : 0));
-}
+std::string Usd(double usd) { return UsdAmount(usd); }
 
 std::string Time(double s) {
   if (!std::isfinite(s)) return "unknown";

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gpuadv/core/numbers.h"
 #include "gpuadv/core/units.h"
 
 namespace gpuadv::report {
@@ -33,24 +34,9 @@ std::string Duration(double s) {
   return fmt::format("{:.1f} years", s / (365.25 * 86400));
 }
 
-std::string Number(double v, int digits) {
-  if (!std::isfinite(v)) return "unknown";
-  std::string s = fmt::format("{:.{}f}", std::fabs(v), digits);
-  size_t dot = s.find('.');
-  size_t int_end = dot == std::string::npos ? s.size() : dot;
-  std::string out;
-  for (size_t i = 0; i < int_end; ++i) {
-    if (i > 0 && (int_end - i) % 3 == 0) out += ',';
-    out += s[i];
-  }
-  out += s.substr(int_end);
-  return v < 0 ? "-" + out : out;
-}
+std::string Number(double v, int digits) { return Grouped(v, digits); }
 
-std::string Usd(double v) {
-  if (std::fabs(v) < 10) return "$" + Number(v, 2);
-  return "$" + Number(v, 0);
-}
+std::string Usd(double v) { return UsdAmount(v); }
 
 std::string Percent(double fraction, int digits) {
   return fmt::format("{:.{}f}%", fraction * 100, digits);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "gpuadv/core/numbers.h"
 #include "gpuadv/core/units.h"
 #include "gpuadv/report/json_report.h"
 #include "gpuadv/report/text_table.h"
@@ -18,20 +19,7 @@ using nlohmann::json;
 using Row = std::vector<std::string>;
 
 // Figures print as the catalog holds them (989.4, 181.05, 0.55), thousands grouped.
-std::string Fig(double v) {
-  const std::string s = fmt::format("{}", v);
-  if (s.find_first_of("en") != std::string::npos) return s;  // 1e+20, inf, nan
-  const size_t start = s[0] == '-' ? 1 : 0;
-  size_t int_end = s.find('.');
-  if (int_end == std::string::npos) int_end = s.size();
-  std::string out = s.substr(0, start);
-  for (size_t i = start; i < int_end; ++i) {
-    if (i > start && (int_end - i) % 3 == 0) out.push_back(',');
-    out.push_back(s[i]);
-  }
-  out.append(s, int_end, std::string::npos);
-  return out;
-}
+std::string Fig(double v) { return GroupThousands(fmt::format("{}", v)); }
 
 std::string Raw(double v) { return fmt::format("{}", v); }
 
