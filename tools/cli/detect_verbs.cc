@@ -137,21 +137,11 @@ void ApplyCalibration(const ScenarioInput& in, api::Environment* env,
     }
     Warn(what + ": applied anyway (--force-calibration)", warnings);
   }
-  // Measured fractions of the probed card's peaks, on the scenario architecture's factors.
-  const estimate::EfficiencyTable& base = *env->efficiency;
-  detect::Calibration cal = detect::Calibrate(p, probed, base.For(target.architecture));
-  cal.factors.architecture = target.architecture;
-  *storage = base;
-  bool replaced = false;
-  for (auto& a : storage->archs)
-    if (a.architecture == target.architecture) {
-      a = cal.factors;
-      replaced = true;
-    }
-  if (!replaced) storage->archs.push_back(cal.factors);
+  std::vector<std::string> notes;
+  *storage = detect::CalibratedTable(*env->efficiency, p, probed, target.architecture, &notes);
   env->efficiency = storage;
   std::cerr << fmt::format("calibration ({}, applies to {}): {}\n", probed.id, target.id,
-                           fmt::join(cal.notes, ", "));
+                           fmt::join(notes, ", "));
 }
 
 }  // namespace

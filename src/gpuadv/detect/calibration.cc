@@ -75,4 +75,17 @@ Calibration Calibrate(const ProbeResult& p, const catalog::GpuSpec& s,
   return c;
 }
 
+estimate::EfficiencyTable CalibratedTable(const estimate::EfficiencyTable& base,
+                                          const ProbeResult& probe, const catalog::GpuSpec& probed,
+                                          const std::string& target_architecture,
+                                          std::vector<std::string>* notes) {
+  // Measured fractions of the probed card's peaks, on the target architecture's factors.
+  Calibration cal = Calibrate(probe, probed, base.For(target_architecture));
+  cal.factors.architecture = target_architecture;
+  estimate::EfficiencyTable out = base;
+  out.Upsert(cal.factors);
+  if (notes) *notes = std::move(cal.notes);
+  return out;
+}
+
 }  // namespace gpuadv::detect

@@ -61,6 +61,13 @@ struct Calibration {
 Calibration Calibrate(const ProbeResult& probe, const catalog::GpuSpec& spec,
                       const estimate::ArchEfficiency& base);
 
+/// `base` with the architecture `target_architecture` calibrated by a probe of `probed`
+/// (Calibrate on that architecture's factors); the notes say what changed.
+estimate::EfficiencyTable CalibratedTable(const estimate::EfficiencyTable& base,
+                                          const ProbeResult& probe, const catalog::GpuSpec& probed,
+                                          const std::string& target_architecture,
+                                          std::vector<std::string>* notes);
+
 /// Probe rates against the catalog peaks of `spec` (the probe's "measured vs peak").
 std::vector<MeasuredVsPeak> CompareToPeaks(const ProbeResult& probe, const catalog::GpuSpec& spec);
 

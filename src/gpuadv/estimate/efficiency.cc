@@ -1,21 +1,25 @@
 #include "gpuadv/estimate/efficiency.h"
 
-#include <cctype>
+
+#include "gpuadv/core/strings.h"
 
 namespace gpuadv::estimate {
 
 const ArchEfficiency& EfficiencyTable::For(std::string_view architecture) const {
   for (const auto& a : archs)
     if (a.architecture == architecture) return a;
-  for (const auto& a : archs) {
-    if (a.architecture.size() != architecture.size()) continue;
-    bool eq = true;
-    for (size_t i = 0; i < architecture.size() && eq; ++i)
-      eq = std::tolower(static_cast<unsigned char>(a.architecture[i])) ==
-           std::tolower(static_cast<unsigned char>(architecture[i]));
-    if (eq) return a;
-  }
+  for (const auto& a : archs)
+    if (IEquals(a.architecture, architecture)) return a;
   return fallback;
+}
+
+void EfficiencyTable::Upsert(const ArchEfficiency& factors) {
+  for (auto& a : archs)
+    if (a.architecture == factors.architecture) {
+      a = factors;
+      return;
+    }
+  archs.push_back(factors);
 }
 
 }  // namespace gpuadv::estimate

@@ -101,6 +101,8 @@ struct EfficiencyTable {
 
   /// The entry for an architecture name (exact, then case-insensitive), else fallback.
   const ArchEfficiency& For(std::string_view architecture) const;
+  /// Replaces the entry of `factors.architecture`, or adds it.
+  void Upsert(const ArchEfficiency& factors);
 };
 
 }  // namespace gpuadv::estimate
