@@ -30,7 +30,8 @@ std::string Names() {
 }
 namespace w = gpuadv::workload;
 constexpr ScenarioFlag kScenarioFlags[] = {
-    {"--model", "model", "catalog model id or alias, or a path to a HF config.json"},
+    {"--model", "model",
+     "catalog model id or alias, a HF config.json (or its folder), or a HF id in the local cache"},
     {"--method", "training.method", "", Names<w::kMethods>},
     {"--gpu", "hardware.gpu", "catalog GPU id or alias"},
     {"--count", "hardware.count", "GPUs per node"},

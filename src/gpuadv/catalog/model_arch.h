@@ -84,9 +84,27 @@ struct ModelArch {
   // Mixture of experts (0 = dense)
   int experts = 0;
   int experts_active = 0;
-  int moe_ffn = 0;            // per-expert intermediate size (default ffn)
-  int shared_expert_ffn = 0;  // always-active shared expert MLP size (0 = none)
-  int moe_layer_freq = 1;     // every k-th layer is MoE (1 = all)
+  int moe_ffn = 0;             // per-expert intermediate size (default ffn)
+  int shared_expert_ffn = 0;   // always-active shared expert MLP size (0 = none)
+  int moe_layer_freq = 1;      // every k-th layer is MoE (1 = all)
+  int first_dense_layers = 0;  // leading dense layers (DeepSeek first_k_dense_replace)
+
+  // Multi-head latent attention (DeepSeek-V2/V3; kv_lora_rank 0 = standard attention).
+  // Under MLA head_dim is the non-rotary query/key size (qk_nope_head_dim).
+  int q_lora_rank = 0;       // query compression rank (0 = full-rank q_proj)
+  int kv_lora_rank = 0;      // compressed KV latent (the per-token KV state)
+  int qk_rope_head_dim = 0;  // rotary query/key part per head (shared K rope head)
+  int v_head_dim = 0;        // value head size (0 = head_dim)
+  bool qk_norm = false;      // per-head RMSNorm on q and k (Qwen3, Gemma 3)
+
+  // Sliding-window attention: local layers attend `sliding_window` keys; every
+  // global_layer_every-th layer is global (Gemma 3: 6, gpt-oss: 2; 0 = all local).
+  int sliding_window = 0;
+  int global_layer_every = 0;
+
+  int mtp_layers = 0;            // multi-token-prediction modules (DeepSeek-V3: 1)
+  double vision_params = 0;      // vision encoder + projector (frozen in text fine-tuning)
+  std::string checkpoint_dtype;  // dtype of the published weights ("bf16", "fp8", "mxfp4")
 
   // Parameter counts
   double params = 0;           // total parameters used by the estimators
@@ -106,11 +124,38 @@ struct ModelArch {
 
   std::vector<std::string> sources;
   std::string notes;
+  std::vector<std::string> warnings;  // what loading guessed (an unknown config.json type)
 
   bool has_shape() const { return layers > 0 && hidden > 0 && heads > 0; }
   int HeadDim() const { return head_dim > 0 ? head_dim : (heads > 0 ? hidden / heads : 0); }
   int KvHeads() const { return kv_heads > 0 ? kv_heads : heads; }
   bool IsMoe() const { return experts > 1; }
+  bool IsMla() const { return kv_lora_rank > 0; }
+  int QkHeadDim() const { return HeadDim() + qk_rope_head_dim; }
+  int VHeadDim() const { return v_head_dim > 0 ? v_head_dim : HeadDim(); }
+  /// MoE layers: after the leading dense ones, Megatron's pattern i % moe_layer_freq == 0.
+  int MoeLayers() const {
+    if (!IsMoe()) return 0;
+    const int freq = moe_layer_freq > 1 ? moe_layer_freq : 1;
+    const int rest = layers > first_dense_layers ? layers - first_dense_layers : 0;
+    return (rest + freq - 1) / freq;
+  }
+  /// Layers attending the whole sequence (all of them without a sliding window).
+  int GlobalLayers() const {
+    if (sliding_window <= 0) return layers;
+    return global_layer_every > 0 ? layers / global_layer_every : 0;
+  }
+  /// Keys a query attends at sequence length `seq`, averaged over queries and layers: a
+  /// causal global layer seq / 2, a causal local one w - w^2 / (2 seq); without the causal
+  /// mask seq and w.
+  double MeanAttendedKeys(double seq, bool causal) const {
+    const double full = causal ? seq / 2 : seq;
+    if (sliding_window <= 0 || layers <= 0 || seq <= sliding_window) return full;
+    const double w = sliding_window;
+    const double local = causal ? w - w * w / (2 * seq) : w;
+    const double global = GlobalLayers();
+    return (global * full + (layers - global) * local) / layers;
+  }
 };
 
 }  // namespace gpuadv::catalog

@@ -10,7 +10,14 @@
 //    a few thousand parameters and are left out;
 //  - parallel attention/MLP blocks (GPT-NeoX, Falcon) have the same linears as sequential ones;
 //  - Megatron's vocab padding (multiple of 128 x TP) is not applied: HF configs are padded;
-//  - MLA (DeepSeek), Mamba hybrids and sliding-window variants need their own terms;
+//  - MLA (DeepSeek-V2/V3, HF modeling_deepseek_v3.py): q_a/q_b (or a full q_proj),
+//    kv_a_proj_with_mqa (latent + shared rope key), kv_b (latent -> per-head k_nope and v),
+//    o_proj, plus the q_a / kv_a RMSNorms; qk_norm adds two head_dim norms per layer;
+//  - multi-token-prediction modules (DeepSeek-V3) are counted apart (ParamCounts::mtp), not in
+//    `total`: transformers' DeepseekV3ForCausalLM does not load them (the model card's 671B
+//    excludes them too); a vision encoder is a declared figure (vision_params) in `total`
+//    but not in `active` (per text token);
+//  - Mamba hybrids need their own terms; sliding windows change no parameter;
 //  - diffusion pipelines carry their published `params` (convs and dual-stream MMDiT blocks do
 //    not fit this template); an unparametrised shaped diffusion model is counted as a DiT
 //    (Peebles & Xie 2023): a standard block plus adaLN-Zero modulation h -> 6h.
@@ -23,7 +30,8 @@ namespace {
 
 struct Shape {
   double h = 0, a = 0, k = 0, d = 0, f = 0, f_moe = 0, f_shared = 0, e = 0, k_e = 0;
-  bool gated = true, bias = false;
+  double q_lora = 0, kv_lora = 0, rope = 0, v = 0;  // MLA (kv_lora 0: standard attention)
+  bool gated = true, bias = false, qk_norm = false;
   double norm = 0;  // parameters of one norm layer
 };
 
@@ -38,16 +46,32 @@ Shape ShapeOf(const ModelArch& m) {
   s.f_shared = m.shared_expert_ffn;
   s.e = m.IsMoe() ? m.experts : 0;
   s.k_e = m.IsMoe() ? std::max(1, m.experts_active) : 0;
+  s.q_lora = m.q_lora_rank;
+  s.kv_lora = m.kv_lora_rank;
+  s.rope = m.qk_rope_head_dim;
+  s.v = m.VHeadDim();
   s.gated = m.mlp == MlpKind::kSwiGlu;
   s.bias = m.bias;
+  s.qk_norm = m.qk_norm;
   s.norm = m.norm == NormKind::kRmsNorm ? s.h : 2 * s.h;
   return s;
 }
 
-// Q, K, V, O (GQA when k < a), with their biases.
+// Multi-head latent attention: low-rank query (or full q_proj), the KV latent with the
+// shared rotary key, its per-head expansion to k_nope and v, and o_proj.
+double MlaAttention(const Shape& s) {
+  const double q_out = s.a * (s.d + s.rope);
+  const double q = s.q_lora > 0 ? s.h * s.q_lora + s.q_lora + s.q_lora * q_out : s.h * q_out;
+  const double kv = s.h * (s.kv_lora + s.rope) + s.kv_lora + s.kv_lora * s.a * (s.d + s.v);
+  return q + kv + s.a * s.v * s.h;
+}
+
+// Q, K, V, O (GQA when k < a), with their biases and per-head q/k norms.
 double Attention(const Shape& s) {
+  if (s.kv_lora > 0) return MlaAttention(s);
   double w = s.h * s.a * s.d + 2 * s.h * s.k * s.d + s.a * s.d * s.h;
   if (s.bias) w += s.a * s.d + 2 * s.k * s.d + s.h;
+  if (s.qk_norm) w += 2 * s.d;
   return w;
 }
 
@@ -76,7 +100,24 @@ LayerCounts SelfLayer(const Shape& s, bool moe) {
           base + s.k_e * Mlp(s, s.f_moe) + router + shared};
 }
 
+// DeepSeek's module names (PEFT targets q_a_proj, q_b_proj, kv_a_proj_with_mqa, kv_b_proj).
+void AddMlaLinears(std::vector<LinearShape>& out, const ModelArch& m) {
+  const long long h = m.hidden, a = m.heads;
+  const long long q_out = a * m.QkHeadDim();
+  if (m.q_lora_rank > 0) {
+    out.push_back({"q_a_proj", h, m.q_lora_rank});
+    out.push_back({"q_b_proj", m.q_lora_rank, q_out});
+  } else {
+    out.push_back({"q_proj", h, q_out});
+  }
+  out.push_back(
+      {"kv_a_proj_with_mqa", h, static_cast<long long>(m.kv_lora_rank) + m.qk_rope_head_dim});
+  out.push_back({"kv_b_proj", m.kv_lora_rank, a * (m.HeadDim() + m.VHeadDim())});
+  out.push_back({"o_proj", a * m.VHeadDim(), h});
+}
+
 void AddAttentionLinears(std::vector<LinearShape>& out, const ModelArch& m, const char* prefix) {
+  if (m.IsMla()) return AddMlaLinears(out, m);
   const long long h = m.hidden;
   const long long q = static_cast<long long>(m.heads) * m.HeadDim();
   const long long kv = static_cast<long long>(m.KvHeads()) * m.HeadDim();
@@ -158,18 +199,24 @@ ParamCounts CountParams(const ModelArch& m) {
     layers_total = layers_active = enc * enc_layer + dec * dec_layer;
     final_norms = 2 * s.norm;
   } else {
-    // Megatron pattern: layer i is MoE when i % moe_layer_freq == 0.
-    const int freq = std::max(1, m.moe_layer_freq);
-    const int moe_layers = m.IsMoe() ? (m.layers + freq - 1) / freq : 0;
+    // Leading dense layers, then Megatron's pattern: layer i is MoE when i % freq == 0.
+    const int moe_layers = m.MoeLayers();
     const int dense_layers = m.layers - moe_layers;
     const LayerCounts dense = SelfLayer(s, false), moe = SelfLayer(s, true);
     layers_total = dense_layers * dense.total + moe_layers * moe.total;
     layers_active = dense_layers * dense.active + moe_layers * moe.active;
+    // MTP module (DeepSeek-V3 section 2.2): norms of the hidden state and of the next
+    // token's embedding, their 2h -> h projection, one layer and the shared head's norm.
+    const LayerCounts mtp = SelfLayer(s, m.IsMoe());
+    const double mtp_extra = 2 * s.h * s.h + 3 * s.norm;
+    c.mtp = m.mtp_layers * (mtp_extra + mtp.total);
+    c.mtp_active = m.mtp_layers * (mtp_extra + mtp.active);
   }
   c.per_layer = layers_total / m.layers;
   c.per_layer_active = layers_active / m.layers;
   const double rest = c.embedding + c.lm_head + c.position + final_norms;
-  c.total = layers_total + rest;
+  c.vision = m.vision_params;
+  c.total = layers_total + rest + c.vision;
   c.active = layers_active + rest;
   c.non_embedding = c.total - c.embedding - c.position;
   return c;
@@ -194,6 +241,14 @@ ShapeKey ShapeKey::Of(const ModelArch& m) {
   k.moe_ffn = m.moe_ffn;
   k.shared_expert_ffn = m.shared_expert_ffn;
   k.moe_layer_freq = m.moe_layer_freq;
+  k.first_dense_layers = m.first_dense_layers;
+  k.q_lora_rank = m.q_lora_rank;
+  k.kv_lora_rank = m.kv_lora_rank;
+  k.qk_rope_head_dim = m.qk_rope_head_dim;
+  k.v_head_dim = m.v_head_dim;
+  k.mtp_layers = m.mtp_layers;
+  k.qk_norm = m.qk_norm;
+  k.vision_params = m.vision_params;
   k.bias = m.bias;
   k.tied = m.tied_embeddings;
   k.params = m.params;

@@ -28,6 +28,9 @@ struct ParamCounts {
   double layer_linear = 0;    // weights of the linear modules of one layer (all experts)
   double largest_linear = 0;  // biggest single weight matrix (dequant / gather buffers)
   double non_embedding = 0;   // total - embedding - position (PaLM 6N convention)
+  double vision = 0;          // vision encoder (in total, not in active)
+  double mtp = 0;             // multi-token-prediction modules (not in total)
+  double mtp_active = 0;      // of which per token
 };
 
 /// Linear modules of one transformer layer (MoE MLPs with copies = experts).
@@ -41,9 +44,10 @@ ParamCounts CountParams(const ModelArch& m);
 struct ShapeKey {
   int kind = 0, layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, ffn = 0, vocab = 0,
       max_seq_len = 0, mlp = 0, norm = 0, position = 0, experts = 0, experts_active = 0,
-      moe_ffn = 0, shared_expert_ffn = 0, moe_layer_freq = 0;
-  bool bias = false, tied = false;
-  double params = 0;
+      moe_ffn = 0, shared_expert_ffn = 0, moe_layer_freq = 0, first_dense_layers = 0,
+      q_lora_rank = 0, kv_lora_rank = 0, qk_rope_head_dim = 0, v_head_dim = 0, mtp_layers = 0;
+  bool bias = false, tied = false, qk_norm = false;
+  double params = 0, vision_params = 0;
   static ShapeKey Of(const ModelArch& m);
   bool operator==(const ShapeKey&) const = default;
 };

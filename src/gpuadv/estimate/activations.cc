@@ -107,7 +107,9 @@ LayerBytes LayerActivationBytes(const LayerSpec& l) {
   const double sb = l.s * l.b, sbh = sb * l.h;
   const double heads = l.a / t;
   const double kv = l.k >= t ? l.k / t : std::min(l.k, 1.0);  // MQA/GQA: KV heads replicated
-  const double q_width = heads * l.d, kv_width = kv * l.d;
+  const double d_v = l.d_v > 0 ? l.d_v : l.d;
+  // K and V widths averaged (they differ under MLA); O has the value width.
+  const double q_width = heads * l.d, kv_width = kv * (l.d + d_v) / 2, o_width = heads * d_v;
   const double lin = l.fp8_inputs ? 1 : l.e_act;
   const bool eager = l.attention == Attention::kEager;
   const bool pytorch = l.stack == Stack::kPyTorch;
@@ -115,7 +117,7 @@ LayerBytes LayerActivationBytes(const LayerSpec& l) {
 
   // ---- attention block ----
   saved += NormSaved(l, sb, rep);
-  if (l.qkv_trains) saved += lin * sbh * rep;  // QKV input (norm output)
+  if (l.qkv_trains) saved += lin * sb * (l.h * rep + l.mla_latent);  // QKV (+ latent) inputs
   // Q, K, V after RoPE, saved by the attention kernel. HF eager attention expands K/V to
   // all query heads (repeat_kv) before the matmuls that save them.
   const double kv_saved = eager && pytorch ? q_width : kv_width;
@@ -131,16 +133,16 @@ LayerBytes LayerActivationBytes(const LayerSpec& l) {
                                : l.e_act + (l.dropout ? kMaskBytes + l.e_act : 0);
     out.score_saved = per * scores;
     saved += out.score_saved;
-    if (l.o_trains) saved += lin * sb * q_width;  // ·V output = out-projection input
+    if (l.o_trains) saved += lin * sb * o_width;  // ·V output = out-projection input
     // Forward: 16-bit scores and their fp32 upcast; backward: gradients of both.
     attn_fwd = (pytorch ? l.e_act + kFp32Bytes : l.e_act) * scores;
     attn_bwd = (pytorch ? 2 * kFp32Bytes + l.e_act : 2 * l.e_act) * scores;
   } else {
     // Flash / memory-efficient kernels: output O and the fp32 log-sum-exp; no s x s tensor.
-    saved += l.e_act * sb * q_width + kFp32Bytes * heads * sb;
+    saved += l.e_act * sb * o_width + kFp32Bytes * heads * sb;
     // SDPA returns (b, heads, s, d): the transpose + reshape before the out-projection is a
     // copy, saved when the projection trains. flash-attn returns (b, s, heads, d): a view.
-    if (l.attention == Attention::kSdpa && pytorch && l.o_trains) saved += lin * sb * q_width;
+    if (l.attention == Attention::kSdpa && pytorch && l.o_trains) saved += lin * sb * o_width;
   }
   if (l.dropout) saved += kMaskBytes * sbh * rep;  // attention-output dropout mask
   if (l.adaln) saved += l.e_act * sbh * rep;       // DiT adaLN modulation input
@@ -199,6 +201,8 @@ LayerSpec BaseSpec(const Setup& st) {
   l.a = sh.heads;
   l.k = sh.kv_heads;
   l.d = sh.head_dim;
+  l.d_v = sh.v_head_dim;
+  l.mla_latent = sh.mla_latent;
   l.f = sh.ffn;
   l.t = st.tp;
   l.sp = st.sp;

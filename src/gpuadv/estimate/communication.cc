@@ -293,7 +293,7 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
     if (le.cross_node) le.busbw = std::min(le.busbw, topo.nic_bytes_per_s);
     const double bytes =
         act_w * lay.tokens_mb * std::max(1, m.experts_active) * h * (lay.ep - 1) / lay.ep;
-    const double moe_layers = lay.layers_stage / std::max(1, m.moe_layer_freq);
+    const double moe_layers = lay.layers_stage * m.MoeLayers() / std::max(1, m.layers);
     const double n = 4 + (g.full_recompute ? 2 : 0);
     c.per_micro_batch +=
         moe_layers * n * (le.alpha_s * (lay.ep - 1) + bytes / std::max(1.0, le.busbw));

@@ -213,7 +213,7 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   const double L = std::max(1, m.layers);
   const double stage = lay.layers_stage / L;  // share of the model's layers on this GPU
   const double bp = g.backprop_layers, tr = g.trainable_layers;
-  const double h = m.hidden, Q = m.HeadDim();
+  const double h = m.hidden, Q = m.QkHeadDim();
   const double heads = m.heads / tp, kv_heads = m.KvHeads() / tp;
   const int rank = std::max(1, s.training.lora.rank);
 
@@ -247,7 +247,9 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
 
   // Attention core of one layer (MODELLING section 7 "Attention kernels").
   const double scores = lay.b * heads * (lay.s / lay.cp) * lay.s;  // b*a*s_q*s_k elements
-  const double attn_flops = 4.0 * scores * Q;
+  // Keys executed per query (causal kernels skip the masked half; local layers their window).
+  const double keys = m.MeanAttendedKeys(lay.s, g.causal);
+  const double executed_flops = 2.0 * lay.b * heads * (lay.s / lay.cp) * keys * (Q + m.VHeadDim());
   double attn_c_fwd = 0, attn_m_fwd = 0, attn_bwd_ratio = 2;
   if (s.training.attention == Attention::kEager) {
     // Materialised scores: the full (masked) matmuls on tensor cores + s^2 traffic.
@@ -256,8 +258,8 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
         2 * GemmTime(lay.b * heads * lay.s / lay.cp, Q, lay.s, r.tensor_peak, r.act_bytes, r);
     attn_m_fwd = mem_time(scores * kEagerScoreBytesFwd);
   } else {
-    // Flash / SDPA kernels: causal kernels skip the masked half.
-    const double executed = attn_flops * (g.causal ? 0.5 : 1.0);
+    // Flash / SDPA kernels: only the unmasked part.
+    const double executed = executed_flops;
     // Never above the tensor peak, whatever factor a calibration file gives.
     const double rate =
         r.tensor_peak * std::min(1.0, std::max(1e-3, r.eff->attn_eta) * r.attention_speedup);

@@ -100,6 +100,7 @@ void WarnScenario(const workload::Scenario& s, Explanation& explain) {
                  " sequences per step, and is estimated at that");
   }
   const auto& m = s.model;
+  for (const auto& w : m.warnings) explain.Warn(w);
   if (s.model_ref == "inline" && m.has_shape() && m.declared_params > 0 &&
       std::fabs(m.declared_params - m.params) > 0.10 * m.params)
     explain.Warn("model.params " + detail::Num(m.declared_params) + " differs from the " +

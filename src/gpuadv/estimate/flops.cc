@@ -122,7 +122,7 @@ ModelFigures MakeModelFigures(const workload::Scenario& s, const Regime& g) {
     const double per_layer = c.per_layer > 0 ? c.per_layer : (total - c.embedding) / layers;
     f.n_trainable = per_layer * g.trainable_layers;
   } else {
-    f.n_trainable = total;
+    f.n_trainable = total - c.vision;  // a vision encoder stays frozen (memory_setup)
   }
   return f;
 }
@@ -140,8 +140,10 @@ FlopsPerToken CountFlops(const workload::Scenario& s, const Regime& g, const Mod
   const double L = m.layers;
   const double T = static_cast<double>(std::max<long long>(1, s.training.seq_len));
   // Attention core per token and layer, forward: QK^T and PV, 2*T*Q FLOPs each per head,
-  // counted without the causal mask (PaLM convention; the time model halves it).
-  const double attn_fwd_layer = 4.0 * m.heads * m.HeadDim() * T;
+  // counted without the causal mask (PaLM convention; the time model halves it). Local
+  // (sliding-window) layers attend w keys; MLA's QK and PV head sizes differ.
+  const double keys = m.MeanAttendedKeys(T, false);
+  const double attn_fwd_layer = 2.0 * m.heads * (m.QkHeadDim() + m.VHeadDim()) * keys;
   r.attention = 3.0 * L * attn_fwd_layer;  // = 12*L*H*Q*T
 
   const double n_layers = std::max(0.0, n - f.n_head);  // weights inside the layers

@@ -175,7 +175,9 @@ void SetupShape(const catalog::ModelArch& m, Setup& st) {
     sh.hidden = m.hidden;
     sh.heads = m.heads;
     sh.kv_heads = m.KvHeads();
-    sh.head_dim = m.HeadDim();
+    sh.head_dim = m.QkHeadDim();  // query/key head size (MLA: nope + rope)
+    sh.v_head_dim = m.VHeadDim();
+    if (m.IsMla()) sh.mla_latent = m.q_lora_rank + m.kv_lora_rank + m.qk_rope_head_dim;
     sh.ffn = m.ffn > 0 ? m.ffn : 4.0 * m.hidden;
     sh.vocab = m.vocab;
     sh.swiglu = m.mlp == catalog::MlpKind::kSwiGlu;
@@ -187,8 +189,7 @@ void SetupShape(const catalog::ModelArch& m, Setup& st) {
       sh.experts_active = std::max(1, m.experts_active);
       sh.moe_ffn = m.moe_ffn > 0 ? m.moe_ffn : sh.ffn;
       sh.shared_ffn = m.shared_expert_ffn;
-      const int freq = std::max(1, m.moe_layer_freq);
-      sh.moe_layers = (m.layers + freq - 1) / freq;  // Megatron pattern i % freq == 0
+      sh.moe_layers = m.MoeLayers();
     }
     return;
   }
@@ -212,7 +213,8 @@ void SetupParams(const catalog::ModelArch& m, Setup& st) {
   const Shape& sh = st.shape;
   Params& p = st.params;
   const catalog::ParamCounts c = catalog::CachedCounts(m);
-  p.total = c.total;
+  p.total = c.total - c.vision;  // the vision encoder is frozen and resident (Params::vision)
+  p.vision = c.vision;
   if (!sh.known) {  // a UNet: one pseudo-layer holding every parameter
     p.per_layer = p.total;
     return;

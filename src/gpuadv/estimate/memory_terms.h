@@ -48,6 +48,8 @@ struct Shape {
   bool known = false;     // a transformer layer stack is known (given or inferred)
   bool inferred = false;  // shape inferred from the parameter count (warned)
   double layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, ffn = 0, vocab = 0;
+  double v_head_dim = 0;  // value head size (MLA: v_head_dim; else head_dim)
+  double mla_latent = 0;  // MLA: q_lora_rank + kv_lora_rank + qk_rope_head_dim per token
   bool swiglu = true, layernorm = false, dropout = false, bias = false;
   bool gelu_composite = false;  // HF `gelu_new` (GPT-2, GPT-J, GPT-Neo, CodeGen, Phi-1/2)
   catalog::ModelKind kind = catalog::ModelKind::kDecoder;
@@ -59,6 +61,7 @@ struct Shape {
 /// Parameter classes of one model replica (before TP/PP/EP/ZeRO division).
 struct Params {
   double total = 0;      // all parameters of the trained network
+  double vision = 0;     // frozen vision encoder of a multimodal model (not in total)
   double embedding = 0;  // input embedding + learned positions
   double lm_head = 0;    // untied output projection
   double final_norm = 0;
@@ -190,8 +193,10 @@ struct LayerSpec {
   Stack stack = Stack::kPyTorch;
   workload::Attention attention = workload::Attention::kFlash;
   double s = 0, b = 0, h = 0, a = 0, k = 0, d = 0, f = 0;  // f: dense MLP width
-  double t = 1;                                            // tensor-parallel size
-  bool sp = false;  // sequence parallel: replicated tensors divided by t
+  double d_v = 0;         // value head size (0 = d; MLA: d is the query/key head size)
+  double mla_latent = 0;  // MLA latents per token (inputs of q_b_proj and kv_b_proj)
+  double t = 1;           // tensor-parallel size
+  bool sp = false;        // sequence parallel: replicated tensors divided by t
   bool swiglu = true, layernorm = false, dropout = false;
   bool gelu_composite = false;  // unfused tanh-GELU (HF gelu_new): saves ~4 tensors
   double e_act = 2, e_res = 2;

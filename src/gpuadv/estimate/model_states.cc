@@ -182,9 +182,11 @@ States StageStates(const Setup& st, const Stage& stage) {
   // Diffusion: text encoders that train are full trainable params; resident frozen
   // components are replicated on every GPU (MODELLING.md section 9).
   trainable.stage += dif.trained_text_encoder_params;
+  // A multimodal model's vision encoder: frozen for text fine-tuning, resident in 16-bit
+  // with the embedding on the first stage (no gradients, no optimizer states).
   const double components = (dif.text_encoder_params - dif.trained_text_encoder_params) *
                                 (me.adapters ? dif.frozen_bytes_per_param : frozen16) +
-                            dif.vae_params * k16BitBytes;
+                            dif.vae_params * k16BitBytes + (stage.first ? p.vision : 0) * frozen16;
 
   // ZeRO divisors (Rajbhandari et al. 2020): stage 1 optimizer, 2 + gradients, 3 + params.
   const auto shard = [&](double amount, bool on) {
@@ -304,8 +306,8 @@ States StageStates(const Setup& st, const Stage& stage) {
   // Parameter counts per replica.
   const double adapters_total =
       me.adapter_per_layer * std::max(1.0, st.shape.layers) + me.adapter_head + me.adapter_embed;
-  out.total_params =
-      p.total + (me.adapters ? adapters_total : 0) + dif.text_encoder_params + dif.vae_params;
+  out.total_params = p.total + p.vision + (me.adapters ? adapters_total : 0) +
+                     dif.text_encoder_params + dif.vae_params;
   switch (me.kind) {
     case workload::Method::kPretrain:
     case workload::Method::kFull:

@@ -14,6 +14,22 @@ using workload::Checkpointing;
 using workload::Offload;
 using workload::Precision;
 
+// Multi-latent attention, q/k norms and MTP modules (Megatron-LM arguments.py:
+// --multi-latent-attention with its ranks and head sizes, --qk-layernorm, --mtp-num-layers).
+void ArchFeatureArgs(const catalog::ModelArch& m, Args* a) {
+  const auto n = [](long long v) { return std::to_string(v); };
+  if (m.IsMla()) {
+    a->emplace_back("--multi-latent-attention", "");
+    if (m.q_lora_rank > 0) a->emplace_back("--q-lora-rank", n(m.q_lora_rank));
+    a->emplace_back("--kv-lora-rank", n(m.kv_lora_rank));
+    a->emplace_back("--qk-head-dim", n(m.HeadDim()));
+    a->emplace_back("--qk-pos-emb-head-dim", n(m.qk_rope_head_dim));
+    a->emplace_back("--v-head-dim", n(m.VHeadDim()));
+  }
+  if (m.qk_norm) a->emplace_back("--qk-layernorm", "");
+  if (m.mtp_layers > 0) a->emplace_back("--mtp-num-layers", n(m.mtp_layers));
+}
+
 void Model(const workload::Scenario& s, Args* a) {
   const auto& m = s.model;
   const auto n = [](long long v) { return std::to_string(v); };
@@ -33,11 +49,23 @@ void Model(const workload::Scenario& s, Args* a) {
     a->emplace_back("--attention-dropout", "0");
     a->emplace_back("--hidden-dropout", "0");
   }
+  ArchFeatureArgs(m, a);
   if (m.IsMoe()) {
     a->emplace_back("--num-experts", n(m.experts));
     a->emplace_back("--moe-router-topk", n(std::max(1, m.experts_active)));
     a->emplace_back("--moe-ffn-hidden-size", n(m.moe_ffn > 0 ? m.moe_ffn : m.ffn));
-    if (m.moe_layer_freq > 1) a->emplace_back("--moe-layer-freq", n(m.moe_layer_freq));
+    if (m.first_dense_layers > 0) {
+      // Megatron-LM evaluates a per-layer pattern given as a Python list expression
+      // (DeepSeek-V3: "([0]*3+[1]*58)"): leading dense layers, then MoE every freq-th
+      // layer; single-quoted for the shell array.
+      const int freq = std::max(1, m.moe_layer_freq), rest = m.layers - m.first_dense_layers;
+      const std::string moe =
+          freq == 1 ? "[1]*" + n(rest)
+                    : "(([1]+[0]*" + n(freq - 1) + ")*" + n(rest) + ")[:" + n(rest) + "]";
+      a->emplace_back("--moe-layer-freq", "'([0]*" + n(m.first_dense_layers) + "+" + moe + ")'");
+    } else if (m.moe_layer_freq > 1) {
+      a->emplace_back("--moe-layer-freq", n(m.moe_layer_freq));
+    }
     if (m.shared_expert_ffn > 0)
       a->emplace_back("--moe-shared-expert-intermediate-size", n(m.shared_expert_ffn));
     if (s.parallelism.ep > 1) a->emplace_back("--moe-token-dispatcher-type", "alltoall");

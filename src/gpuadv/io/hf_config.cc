@@ -18,10 +18,25 @@ using Json = nlohmann::json;
 // Typed access to the top-level keys of a config.json; errors name "<origin>: <key>".
 class Config {
  public:
-  Config(const Json& j, std::string origin) : j_(j), origin_(std::move(origin)) {}
+  Config(const Json& j, std::string origin, std::string prefix = "")
+      : j_(j), origin_(std::move(origin)), prefix_(std::move(prefix)) {}
 
-  std::string Field(std::string_view key) const { return origin_ + ": " + std::string(key); }
+  std::string Field(std::string_view key) const {
+    return origin_ + ": " + prefix_ + std::string(key);
+  }
   const std::string& origin() const { return origin_; }
+  const Json& json() const { return j_; }
+  const std::string& prefix() const { return prefix_; }
+
+  /// The object under `key` ("text_config"), or nullptr when absent; not an object: error.
+  std::optional<Config> Sub(std::string_view key) const {
+    std::string_view found;
+    const Json* v = Find({key}, &found);
+    if (!v) return std::nullopt;
+    if (!v->is_object())
+      throw InputError(Field(key), Printable(*v), "an object", "expected an object, got");
+    return Config(*v, origin_, prefix_ + std::string(key) + ".");
+  }
 
   /// The first of `keys` present (and not null), or nullptr.
   const Json* Find(std::initializer_list<std::string_view> keys, std::string_view* found) const {
@@ -104,6 +119,7 @@ class Config {
  private:
   const Json& j_;
   std::string origin_;
+  std::string prefix_;  // "text_config." inside a nested config
 };
 
 constexpr long long kMaxDim = 1000000;
@@ -151,6 +167,152 @@ void Gemma(const Config& c, ModelArch& m) {
 }
 
 void Phi3(const Config& c, ModelArch& m) { ReadLlamaLike(c, m, false); }
+
+void SmolLm3(const Config& c, ModelArch& m) { ReadLlamaLike(c, m, true); }
+
+// Qwen3: no QKV bias (attention_bias), per-head q/k RMSNorm.
+void Qwen3(const Config& c, ModelArch& m) {
+  ReadLlamaLike(c, m, false);
+  m.bias = c.BoolOr("attention_bias", false);
+  m.qk_norm = true;
+}
+
+// Shared by qwen2_moe / qwen3_moe: routed experts every decoder_sparse_step layers.
+void ReadQwenExperts(const Config& c, ModelArch& m) {
+  m.experts = c.RequireInt({"num_experts"}, 2, 100000, "the number of experts");
+  m.experts_active = c.RequireInt({"num_experts_per_tok"}, 1, 100000, "experts per token");
+  m.moe_ffn = c.RequireInt({"moe_intermediate_size"}, 1, 10 * kMaxDim, "the expert MLP size");
+  m.moe_layer_freq = static_cast<int>(c.Int({"decoder_sparse_step"}, 1, 10000).value_or(1));
+  std::string_view found;
+  const Json* dense = c.Find({"mlp_only_layers"}, &found);
+  if (dense && dense->is_array() && !dense->empty())
+    m.warnings.push_back(c.Field("mlp_only_layers") + ": dense layers listed; counted as MoE");
+}
+
+void Qwen3Moe(const Config& c, ModelArch& m) {
+  Qwen3(c, m);
+  ReadQwenExperts(c, m);
+}
+
+// Qwen2-MoE: QKV biases, a shared expert (its 1-wide sigmoid gate is not counted).
+void Qwen2Moe(const Config& c, ModelArch& m) {
+  Qwen2(c, m);
+  ReadQwenExperts(c, m);
+  m.shared_expert_ffn =
+      static_cast<int>(c.Int({"shared_expert_intermediate_size"}, 0, 10 * kMaxDim).value_or(0));
+}
+
+// A ViT-style encoder from a vision_config (SigLIP, the Llama 4 encoder): per layer
+// attention (4 d^2 + 4 d) and MLP (2 d f + f + d) with two LayerNorms, patch embedding and
+// learned positions, and a linear projector into the text width. Adapters beyond that
+// (Llama 4's pixel-shuffle MLP) are not counted.
+double VisionParams(const Config& v, int text_hidden) {
+  const double d = v.RequireInt({"hidden_size"}, 1, kMaxDim, "the vision hidden size");
+  const double f = v.RequireInt({"intermediate_size"}, 1, 10 * kMaxDim, "the vision MLP size");
+  const double layers = v.RequireInt({"num_hidden_layers"}, 1, 10000, "the vision layers");
+  const double patch = static_cast<double>(v.Int({"patch_size"}, 1, 10000).value_or(14));
+  const double image = static_cast<double>(v.Int({"image_size"}, 1, 100000).value_or(224));
+  const double channels = static_cast<double>(v.Int({"num_channels"}, 1, 64).value_or(3));
+  const double layer = 4 * d * d + 4 * d + 2 * d * f + f + d + 4 * d;
+  const double positions = (image / patch) * (image / patch) * d;
+  return layers * layer + channels * patch * patch * d + d + positions + 2 * d + d * text_hidden;
+}
+
+// Multimodal wrappers: the text model under text_config; the vision encoder from
+// vision_config (frozen in text fine-tuning).
+Config TextConfig(const Config& c) {
+  if (auto t = c.Sub("text_config")) return *t;
+  return c;
+}
+
+void AddVision(const Config& c, ModelArch& m) {
+  if (auto v = c.Sub("vision_config")) m.vision_params = VisionParams(*v, m.hidden);
+}
+
+// Gemma 3: q/k norms, sliding windows with one global layer in sliding_window_pattern;
+// gemma3 nests the text model under text_config. The published 4B-27B files give only the
+// keys that differ from Gemma3TextConfig's defaults (transformers configuration_gemma3.py).
+void Gemma3Text(const Config& c, ModelArch& m) {
+  Json merged = {{"vocab_size", 262208},
+                 {"hidden_size", 2304},
+                 {"intermediate_size", 9216},
+                 {"num_hidden_layers", 26},
+                 {"num_attention_heads", 8},
+                 {"num_key_value_heads", 4},
+                 {"head_dim", 256},
+                 {"max_position_embeddings", 131072},
+                 {"sliding_window", 4096},
+                 {"sliding_window_pattern", 6},
+                 {"tie_word_embeddings", true}};
+  merged.update(c.json());
+  const Config d(merged, c.origin(), c.prefix());
+  Gemma(d, m);
+  m.qk_norm = true;
+  m.sliding_window = static_cast<int>(d.Int({"sliding_window"}, 1, 100000000).value_or(0));
+  m.global_layer_every = static_cast<int>(d.Int({"sliding_window_pattern"}, 1, 10000).value_or(0));
+}
+
+void Gemma3(const Config& c, ModelArch& m) {
+  Gemma3Text(TextConfig(c), m);
+  AddVision(c, m);
+}
+
+// Llama 4 (text_config): experts of intermediate_size with one shared expert of the same
+// size, dense layers of intermediate_size_mlp, MoE every interleave_moe_layer_step layers.
+void Llama4(const Config& c, ModelArch& m) {
+  const Config t = TextConfig(c);
+  ReadLlamaLike(t, m, false);
+  m.moe_ffn = m.shared_expert_ffn = m.ffn;
+  m.ffn = static_cast<int>(t.Int({"intermediate_size_mlp"}, 1, 10 * kMaxDim).value_or(m.ffn));
+  m.experts = t.RequireInt({"num_local_experts"}, 2, 100000, "the number of experts");
+  m.experts_active = t.RequireInt({"num_experts_per_tok"}, 1, 100000, "experts per token");
+  m.moe_layer_freq = static_cast<int>(t.Int({"interleave_moe_layer_step"}, 1, 10000).value_or(1));
+  AddVision(c, m);
+}
+
+// quantization_config.quant_method: the dtype of the published weights.
+void ReadCheckpointDtype(const Config& c, ModelArch& m) {
+  if (auto q = c.Sub("quantization_config")) m.checkpoint_dtype = q->StringOr("quant_method", "");
+}
+
+// DeepSeek-V3: MLA (q_lora_rank null = full-rank q), routed + shared experts after
+// first_k_dense_replace dense layers, num_nextn_predict_layers MTP modules.
+void DeepSeekV3(const Config& c, ModelArch& m) {
+  ReadLlamaLike(c, m, false);
+  m.head_dim = c.RequireInt({"qk_nope_head_dim"}, 1, kMaxDim, "the non-rotary q/k head size");
+  m.q_lora_rank = static_cast<int>(c.Int({"q_lora_rank"}, 1, kMaxDim).value_or(0));
+  m.kv_lora_rank = c.RequireInt({"kv_lora_rank"}, 1, kMaxDim, "the KV latent size");
+  m.qk_rope_head_dim = c.RequireInt({"qk_rope_head_dim"}, 0, kMaxDim, "the rotary head size");
+  m.v_head_dim = c.RequireInt({"v_head_dim"}, 1, kMaxDim, "the value head size");
+  m.experts = c.RequireInt({"n_routed_experts"}, 2, 100000, "the number of experts");
+  m.experts_active = c.RequireInt({"num_experts_per_tok"}, 1, 100000, "experts per token");
+  m.moe_ffn = c.RequireInt({"moe_intermediate_size"}, 1, 10 * kMaxDim, "the expert MLP size");
+  const auto shared = c.Int({"n_shared_experts"}, 0, 1000).value_or(0);
+  m.shared_expert_ffn = static_cast<int>(shared * m.moe_ffn);
+  m.first_dense_layers = static_cast<int>(c.Int({"first_k_dense_replace"}, 0, 10000).value_or(0));
+  m.moe_layer_freq = static_cast<int>(c.Int({"moe_layer_freq"}, 1, 10000).value_or(1));
+  m.mtp_layers = static_cast<int>(c.Int({"num_nextn_predict_layers"}, 0, 64).value_or(0));
+  ReadCheckpointDtype(c, m);
+}
+
+// gpt-oss: biased attention and experts (intermediate_size per expert), layer_types
+// alternating sliding_attention / full_attention.
+void GptOss(const Config& c, ModelArch& m) {
+  ReadLlamaLike(c, m, false);
+  m.bias = true;
+  m.moe_ffn = m.ffn;
+  m.experts = c.RequireInt({"num_local_experts"}, 2, 100000, "the number of experts");
+  m.experts_active =
+      c.RequireInt({"num_experts_per_tok", "experts_per_token"}, 1, 100000, "experts per token");
+  m.sliding_window = static_cast<int>(c.Int({"sliding_window"}, 1, 100000000).value_or(0));
+  std::string_view found;
+  const Json* types = c.Find({"layer_types"}, &found);
+  int global = 0;
+  if (types && types->is_array())
+    for (const auto& t : *types) global += t == "full_attention" ? 1 : 0;
+  m.global_layer_every = global > 0 ? m.layers / global : 2;
+  ReadCheckpointDtype(c, m);
+}
 
 void Gpt2(const Config& c, ModelArch& m) {
   m.layers = c.RequireInt({"n_layer"}, 1, 10000, "the number of layers");
@@ -253,10 +415,40 @@ struct Family {
 
 // The supported `model_type`s (STYLE.md principle 4: one explicit table).
 constexpr Family kFamilies[] = {
-    {"llama", Llama},      {"mistral", Mistral}, {"mixtral", Mixtral}, {"qwen2", Qwen2},
-    {"gemma", Gemma},      {"gemma2", Gemma},    {"phi3", Phi3},       {"gpt2", Gpt2},
-    {"gpt_neox", GptNeoX}, {"falcon", Falcon},   {"opt", Opt},         {"bloom", Bloom},
+    {"llama", Llama},
+    {"mistral", Mistral},
+    {"mixtral", Mixtral},
+    {"qwen2", Qwen2},
+    {"qwen2_moe", Qwen2Moe},
+    {"qwen3", Qwen3},
+    {"qwen3_moe", Qwen3Moe},
+    {"gemma", Gemma},
+    {"gemma2", Gemma},
+    {"gemma3", Gemma3},
+    {"gemma3_text", Gemma3Text},
+    {"phi3", Phi3},
+    {"deepseek_v3", DeepSeekV3},
+    {"llama4", Llama4},
+    {"llama4_text", Llama4},
+    {"gpt_oss", GptOss},
+    {"smollm3", SmolLm3},
+    {"gpt2", Gpt2},
+    {"gpt_neox", GptNeoX},
+    {"falcon", Falcon},
+    {"opt", Opt},
+    {"bloom", Bloom},
 };
+
+// An unknown model_type: the llama-style keys most decoders use (from text_config when
+// nested), with a warning naming the type and what was assumed.
+void Generic(const Config& c, ModelArch& m, const std::string& type) {
+  ReadLlamaLike(TextConfig(c), m, false);
+  m.warnings.push_back(c.Field("model_type") + " '" + type +
+                       "' is not one of the supported types; read as a generic decoder "
+                       "(num_hidden_layers, hidden_size, num_attention_heads, "
+                       "num_key_value_heads, intermediate_size, vocab_size): SwiGLU MLP, "
+                       "RMSNorm, RoPE, no biases, untied embeddings, dense");
+}
 
 // ModelArch field -> the config.json keys the families read it from.
 struct KeyAliases {
@@ -271,8 +463,8 @@ const KeyAliases kHfKeys[] = {
     {"ffn", {"intermediate_size", "n_inner", "ffn_hidden_size", "ffn_dim"}},
     {"vocab", {"vocab_size"}},
     {"max_seq_len", {"max_position_embeddings", "n_positions", "seq_length"}},
-    {"experts", {"num_local_experts"}},
-    {"experts_active", {"num_experts_per_tok"}},
+    {"experts", {"num_local_experts", "num_experts", "n_routed_experts"}},
+    {"experts_active", {"num_experts_per_tok", "experts_per_token"}},
 };
 
 // "config.json: kv_heads" -> "config.json: num_key_value_heads" when the file has that key.
@@ -307,21 +499,18 @@ catalog::ModelArch ModelFromHfConfig(std::string_view json_text, const std::stri
   const Family* family = nullptr;
   for (const auto& f : kFamilies)
     if (f.model_type == type) family = &f;
-  if (!family) {
-    std::vector<std::string> names;
-    for (const auto& f : kFamilies) names.emplace_back(f.model_type);
-    std::string accepted = SupportedTypes();
-    std::string hint = DidYouMean(type, names);
-    if (!hint.empty()) accepted += " (" + hint + ")";
-    throw InputError(c.Field("model_type"), type.empty() ? "missing" : type, accepted,
-                     type.empty() ? "required key" : "unsupported model_type");
-  }
+  if (type.empty())
+    throw InputError(c.Field("model_type"), "missing", SupportedTypes(), "required key");
   ModelArch m;
   m.family = type;
   m.name = c.StringOr("_name_or_path", "");
   if (m.name.empty()) m.name = origin;
   m.kind = catalog::ModelKind::kDecoder;
-  family->read(c, m);
+  if (family) {
+    family->read(c, m);
+  } else {
+    Generic(c, m, type);
+  }
   m.sources.push_back(origin);
   try {
     CheckAndCountModel(m, origin + ":", 0);

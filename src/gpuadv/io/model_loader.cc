@@ -71,6 +71,22 @@ std::vector<catalog::ModelComponent> ParseComponents(Fields& f) {
   return out;
 }
 
+// Architecture features of 2024-2025 models (MLA, q/k norms, sliding windows, MTP,
+// vision encoders); all optional, 0 / false / empty when absent.
+void ParseArchFeatures(Fields& f, catalog::ModelArch& m) {
+  m.first_dense_layers = IntOr(f, "first_dense_layers", 0, 10000, 0);
+  m.q_lora_rank = IntOr(f, "q_lora_rank", 0, 1000000, 0);
+  m.kv_lora_rank = IntOr(f, "kv_lora_rank", 0, 1000000, 0);
+  m.qk_rope_head_dim = IntOr(f, "qk_rope_head_dim", 0, 100000, 0);
+  m.v_head_dim = IntOr(f, "v_head_dim", 0, 100000, 0);
+  if (auto v = f.Bool("qk_norm")) m.qk_norm = *v;
+  m.sliding_window = IntOr(f, "sliding_window", 0, 100000000, 0);
+  m.global_layer_every = IntOr(f, "global_layer_every", 0, 10000, 0);
+  m.mtp_layers = IntOr(f, "mtp_layers", 0, 64, 0);
+  m.vision_params = f.Number("vision_params", 0, kMaxParams).value_or(0);
+  if (auto v = f.String("checkpoint_dtype", 16)) m.checkpoint_dtype = *v;
+}
+
 }  // namespace
 
 void CheckAndCountModel(catalog::ModelArch& m, const std::string& prefix, double declared) {
@@ -175,6 +191,7 @@ catalog::ModelArch ParseModel(Fields& f) {
   m.moe_ffn = IntOr(f, "moe_ffn", 1, 10000000, 0);
   m.shared_expert_ffn = IntOr(f, "shared_expert_ffn", 0, 10000000, 0);
   m.moe_layer_freq = IntOr(f, "moe_layer_freq", 1, 10000, 1);
+  ParseArchFeatures(f, m);
 
   if (auto v = f.Enum("denoiser_type", kDenoiserTypes)) m.denoiser_type = *v;
   m.components = ParseComponents(f);

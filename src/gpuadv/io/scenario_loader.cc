@@ -8,6 +8,7 @@
 #include "gpuadv/catalog/param_count.h"
 #include "gpuadv/core/embedded.h"
 #include "gpuadv/io/gpu_loader.h"
+#include "gpuadv/io/hf_cache.h"
 #include "gpuadv/io/model_loader.h"
 #include "gpuadv/io/stack_loader.h"
 
@@ -274,6 +275,25 @@ void CheckDeclaredParams(const catalog::ModelArch& m) {
                    "contradicts the shape");
 }
 
+// "Org/Name" that is no file: the config.json of the local Hugging Face cache (offline).
+catalog::ModelArch ModelFromHubCache(const std::string& repo_id, const std::string& path) {
+  const std::vector<std::string> dirs = HubCacheDirs();
+  const auto config = FindCachedConfig(repo_id, dirs);
+  if (!config) {
+    std::string searched;
+    for (const auto& d : dirs)
+      searched += (searched.empty() ? "" : ", ") + d + "/" + HubRepoFolder(repo_id);
+    if (searched.empty()) searched = "nothing: HF_HUB_CACHE, HF_HOME and HOME are unset";
+    throw InputError("model", repo_id,
+                     "a catalog model id, a config.json path (" + path +
+                         " does not exist), or a Hugging Face id in the local cache (searched " +
+                         searched + "; fetch it once with `huggingface-cli download " + repo_id +
+                         " config.json`)",
+                     "not found");
+  }
+  return ModelFromHfConfig(ReadFileBounded(*config, "model"), *config);
+}
+
 catalog::ModelArch ResolveModel(Fields& root, const catalog::Catalog& cat,
                                 const std::string& base_dir, std::string& model_ref) {
   YAML::Node m = root.Raw("model");
@@ -303,6 +323,8 @@ catalog::ModelArch ResolveModel(Fields& root, const catalog::Catalog& cat,
     // directory, and ReadFileBounded then rejects it as an InputError naming `model`.
     std::error_code ec;
     if (std::filesystem::is_directory(p, ec)) p /= "config.json";
+    if (!std::filesystem::exists(p, ec) && LooksLikeHubId(model_ref))
+      return ModelFromHubCache(model_ref, p.string());
     const std::string text = ReadFileBounded(p.string(), "model");
     return ModelFromHfConfig(text, p.string());
   }

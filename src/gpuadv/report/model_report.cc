@@ -40,6 +40,22 @@ std::string Join(const std::vector<std::string>& v, const std::string& sep) {
   return out;
 }
 
+// Rows for the optional architecture features that a model sets.
+void AddFeatureRows(const ModelArch& m, std::vector<Row>& a) {
+  const std::pair<const char*, int> ints[] = {{"first_dense_layers", m.first_dense_layers},
+                                              {"q_lora_rank", m.q_lora_rank},
+                                              {"kv_lora_rank", m.kv_lora_rank},
+                                              {"qk_rope_head_dim", m.qk_rope_head_dim},
+                                              {"v_head_dim", m.v_head_dim},
+                                              {"sliding_window", m.sliding_window},
+                                              {"global_layer_every", m.global_layer_every},
+                                              {"mtp_layers", m.mtp_layers}};
+  for (const auto& [name, v] : ints)
+    if (v > 0) a.push_back({name, std::to_string(v)});
+  if (m.qk_norm) a.push_back({"qk_norm", "yes"});
+  if (!m.checkpoint_dtype.empty()) a.push_back({"checkpoint_dtype", m.checkpoint_dtype});
+}
+
 }  // namespace
 
 std::string ParamsShort(double p) {
@@ -113,6 +129,7 @@ std::string ModelShowText(const ModelArch& m, bool md) {
         a.push_back({"shared_expert_ffn", std::to_string(m.shared_expert_ffn)});
       a.push_back({"moe_layer_freq", std::to_string(m.moe_layer_freq)});
     }
+    AddFeatureRows(m, a);
     out += SectionHeading("Architecture", md) + RenderTable(a, md);
   }
 
@@ -123,6 +140,8 @@ std::string ModelShowText(const ModelArch& m, bool md) {
   const bool template_count = m.has_shape() && m.kind != catalog::ModelKind::kDiffusion;
   add(template_count ? "total (computed)" : "total", c.total);
   if (m.IsMoe()) add("active per token", c.active);
+  if (c.vision > 0) add("vision encoder (in total; frozen)", c.vision);
+  if (c.mtp > 0) add("MTP modules (not in total)", c.mtp);
   if (m.declared_params > 0 && template_count) {
     const double diff = c.total > 0 ? (c.total - m.declared_params) / m.declared_params : 0;
     p.push_back(

@@ -48,6 +48,15 @@ TEST(HfConfig, FixturesGiveThePublishedParameterCounts) {
       {"opt-1.3b.json", "opt", 1315758080.0, 1e-5},     // position offset rows not counted
       {"bloom-560m.json", "bloom", 559214592.0, 1e-5},  // embedding LayerNorm not counted
       {"bloom-176b.json", "bloom", 176247271424.0, 1e-5},
+      // 2025 model types (model cards; Gemma 3 report Table 1; gpt-oss card Table 1).
+      {"qwen3-8b.json", "qwen3", 8.2e9, 0.005},
+      {"qwen3-30b-a3b.json", "qwen3_moe", 30.5e9, 0.005},
+      {"qwen1.5-moe-a2.7b.json", "qwen2_moe", 14.3e9, 0.005},
+      {"gemma-3-1b.json", "gemma3_text", 1000e6, 0.005},
+      {"gemma-3-4b.json", "gemma3", 4301e6, 0.005},  // with the 417M SigLIP encoder
+      {"deepseek-v3.json", "deepseek_v3", 671e9, 0.005},
+      {"llama-4-scout.json", "llama4", 109e9, 0.005},  // with the vision encoder
+      {"gpt-oss-20b.json", "gpt_oss", 20.91e9, 0.005},
   };
   for (const auto& c : cases) {
     const auto m = Load(c.file);
@@ -94,13 +103,51 @@ TEST(HfConfig, GemmaHeadDimDefaultsTo256) {
   EXPECT_NEAR(m.params / 2.506e9, 1.0, 0.002);  // Gemma 2B: 2,506,172,416
 }
 
-TEST(HfConfig, UnknownModelTypeListsTheSupportedOnes) {
-  EXPECT_EQ(ErrorOf(R"({"model_type": "mamba"})"),
-            "config.json: model_type: unsupported model_type 'mamba'; accepted: llama | mistral "
-            "| mixtral | qwen2 | gemma | gemma2 | phi3 | gpt2 | gpt_neox | falcon | opt | bloom");
-  EXPECT_NE(ErrorOf(R"({"model_type": "lama"})").find("did you mean 'llama'"), std::string::npos);
+// An unknown model_type reads the generic decoder keys and warns what it assumed.
+TEST(HfConfig, UnknownModelTypeFallsBackToGenericDecoderWithAWarning) {
+  const auto m = ModelFromHfConfig(
+      R"({"model_type": "olmo2", "hidden_size": 2048, "num_hidden_layers": 16,
+          "num_attention_heads": 16, "intermediate_size": 8192, "vocab_size": 100352})",
+      "config.json");
+  EXPECT_EQ(m.family, "olmo2");
+  ASSERT_EQ(m.warnings.size(), 1u);
+  EXPECT_NE(m.warnings[0].find("'olmo2' is not one of the supported types"), std::string::npos);
+  EXPECT_NE(m.warnings[0].find("SwiGLU MLP, RMSNorm, RoPE"), std::string::npos);
+  EXPECT_EQ(m.heads, 16);
+  // Without the generic keys the error names the missing one.
+  EXPECT_EQ(ErrorOf(R"({"model_type": "mamba"})").substr(0, 45),
+            "config.json: num_hidden_layers: required key ");
   EXPECT_EQ(ErrorOf(R"({"hidden_size": 8})").substr(0, 45),
             "config.json: model_type: required key 'missin");
+}
+
+TEST(HfConfig, NewArchitectureFeaturesAreRead) {
+  const auto ds = Load("deepseek-v3.json");
+  EXPECT_EQ(ds.kv_lora_rank, 512);
+  EXPECT_EQ(ds.q_lora_rank, 1536);
+  EXPECT_EQ(ds.QkHeadDim(), 192);
+  EXPECT_EQ(ds.first_dense_layers, 3);
+  EXPECT_EQ(ds.shared_expert_ffn, 2048);
+  EXPECT_EQ(ds.mtp_layers, 1);
+  EXPECT_EQ(ds.checkpoint_dtype, "fp8");
+  const auto oss = Load("gpt-oss-20b.json");
+  EXPECT_EQ(oss.sliding_window, 128);
+  EXPECT_EQ(oss.global_layer_every, 2);
+  EXPECT_EQ(oss.checkpoint_dtype, "mxfp4");
+  EXPECT_EQ(oss.experts_active, 4);
+  const auto g = Load("gemma-3-4b.json");
+  EXPECT_EQ(g.heads, 8);  // Gemma3TextConfig default: the file does not give it
+  EXPECT_EQ(g.sliding_window, 1024);
+  EXPECT_TRUE(g.qk_norm);
+  EXPECT_NEAR(g.vision_params, 417e6, 3e6);
+  const auto l4 = Load("llama-4-scout.json");
+  EXPECT_EQ(l4.experts, 16);
+  EXPECT_EQ(l4.moe_ffn, 8192);
+  EXPECT_EQ(l4.ffn, 16384);
+  // Active parameters of the MoE files (model cards: 17B, 3.3B, 2.7B).
+  EXPECT_NEAR(catalog::CountParams(l4).active, 17e9, 0.5e9);
+  EXPECT_NEAR(catalog::CountParams(Load("qwen3-30b-a3b.json")).active, 3.3e9, 0.1e9);
+  EXPECT_NEAR(catalog::CountParams(Load("qwen1.5-moe-a2.7b.json")).active, 2.7e9, 0.05e9);
 }
 
 TEST(HfConfig, MissingOrWrongKeysNameTheKey) {

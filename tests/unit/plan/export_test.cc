@@ -116,6 +116,17 @@ const Keys kMegatronFlags = {
     "--moe-shared-expert-intermediate-size",
     "--moe-token-dispatcher-type",
     "--moe-grouped-gemm",
+    // _add_mla_args, _add_mtp_args, --qk-layernorm (_add_network_size_args); the MLA names
+    // as Megatron's deprecation notes give them (--qk-rope-head-dim -> --qk-pos-emb-head-dim,
+    // --qk-nope-head-dim -> --qk-head-dim), read 2026-12-03 through the search tool
+    "--multi-latent-attention",
+    "--q-lora-rank",
+    "--kv-lora-rank",
+    "--qk-head-dim",
+    "--qk-pos-emb-head-dim",
+    "--v-head-dim",
+    "--qk-layernorm",
+    "--mtp-num-layers",
     // _add_training_args
     "--micro-batch-size",
     "--global-batch-size",
@@ -271,6 +282,14 @@ TEST(Export, MegatronFlagsAreDocumented) {
                     {"hardware.nodes", "2"},
                     {"parallelism", "{tp: 2, pp: 1, ep: 4, zero: 1, offload: optimizer}"},
                     {"training.precision", "bf16"}}),
+      MakeScenario({{"model",
+                     "{layers: 8, hidden: 1024, heads: 16, kv_heads: 16, head_dim: 64, ffn: 4096,"
+                     " vocab: 32000, experts: 8, experts_active: 2, moe_ffn: 512,"
+                     " shared_expert_ffn: 512, first_dense_layers: 2, q_lora_rank: 256,"
+                     " kv_lora_rank: 128, qk_rope_head_dim: 32, v_head_dim: 64, qk_norm: true,"
+                     " mtp_layers: 1, max_seq_len: 8192}"},
+                    {"hardware.nodes", "2"},
+                    {"parallelism", "{tp: 2, pp: 1, ep: 4, zero: 1}"}}),
       MakeScenario({{"parallelism", "{tp: 8, pp: 1, zero: 0}"},
                     {"training.precision", "fp16-mixed"},
                     {"model.tied_embeddings", "true"},
@@ -285,6 +304,26 @@ TEST(Export, MegatronFlagsAreDocumented) {
     ExpectAllAccepted(c, kMegatronFlags);
     EXPECT_NE(c.text.find("MEGATRON_ARGS=("), std::string::npos);
   }
+}
+
+// DeepSeek-style models reach Megatron with MLA, the dense-then-MoE layer pattern (a
+// quoted Python list expression, as Megatron's DeepSeek-V3 recipes give it) and MTP.
+TEST(Export, MegatronArgumentsCarryMlaAndTheLayerPattern) {
+  const auto s = MakeScenario(
+      {{"model",
+        "{layers: 8, hidden: 1024, heads: 16, kv_heads: 16, head_dim: 128, ffn: 4096,"
+        " vocab: 32000, experts: 8, experts_active: 2, moe_ffn: 512, shared_expert_ffn: 512,"
+        " first_dense_layers: 3, q_lora_rank: 256, kv_lora_rank: 512, qk_rope_head_dim: 64,"
+        " v_head_dim: 128, mtp_layers: 1, max_seq_len: 8192}"},
+       {"hardware.nodes", "2"},
+       {"parallelism", "{tp: 1, pp: 1, ep: 8, zero: 1}"}});
+  const std::string t = Export(Engine::kMegatron, s).text;
+  EXPECT_NE(t.find("--multi-latent-attention\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("--kv-lora-rank 512\n"), std::string::npos);
+  EXPECT_NE(t.find("--qk-head-dim 128\n"), std::string::npos);
+  EXPECT_NE(t.find("--qk-pos-emb-head-dim 64\n"), std::string::npos);
+  EXPECT_NE(t.find("--moe-layer-freq '([0]*3+[1]*5)'\n"), std::string::npos);
+  EXPECT_NE(t.find("--mtp-num-layers 1\n"), std::string::npos);
 }
 
 TEST(Export, MegatronArgumentsCarryThePlan) {
