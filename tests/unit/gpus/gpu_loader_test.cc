@@ -87,7 +87,8 @@ TEST(GpuOverride, AnAliasOverridesTheEntryItNames) {
 
 TEST(GpuOverride, ANewVariantKeepsFiguresButNotAliases) {
   const auto& base = io::BuiltinCatalog().Gpu("h100-sxm");
-  io::Fields f(io::ParseDocument("id: h100-96gb\nmemory_gb: 96", "t"), "hardware.gpu");
+  const io::Doc doc = io::ParseDocument("id: h100-96gb\nmemory_gb: 96", "t");
+  io::Fields f(doc, "hardware.gpu");
   const auto g = io::ParseGpu(f, &base);
   EXPECT_EQ(g.id, "h100-96gb");
   EXPECT_DOUBLE_EQ(g.memory_gb, 96);
