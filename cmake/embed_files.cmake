@@ -23,10 +23,10 @@ foreach(entry IN LISTS entries)
   string(SUBSTRING "${entry}" 0 ${eq} name)
   math(EXPR after "${eq} + 1")
   string(SUBSTRING "${entry}" ${after} -1 path)
-  # YAML data is embedded as JSON (tools/yaml2json) when a converter is given.
+  # YAML data is embedded as MessagePack (tools/yaml2json) when a converter is given.
   if(DEFINED CONVERTER AND name MATCHES "\\.ya?ml$")
     file(MAKE_DIRECTORY ${WORK_DIR})
-    set(json ${WORK_DIR}/${i}.json)
+    set(json ${WORK_DIR}/${i}.msgpack)
     execute_process(COMMAND ${CONVERTER} ${path} ${json} RESULT_VARIABLE rc)
     if(NOT rc EQUAL 0)
       message(FATAL_ERROR "yaml2json failed on ${path}")

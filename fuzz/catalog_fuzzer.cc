@@ -20,7 +20,7 @@ using namespace gpuadv;
 constexpr size_t kMaxEstimated = 4;
 
 void EstimateOn(const catalog::Catalog& cat, const std::string& model, const std::string& gpu) {
-  YAML::Node doc = io::ParseDocument("training: {method: full, seq_len: 256}\n", "s.yaml");
+  io::Doc doc = io::ParseDocument("training: {method: full, seq_len: 256}\n", "s.yaml");
   io::ApplyOverride(doc, "model", model);
   io::ApplyOverride(doc, "hardware.gpu", gpu);
   const workload::Scenario s = io::ParseScenario(doc, cat, "s.yaml", "/nonexistent");
@@ -28,16 +28,13 @@ void EstimateOn(const catalog::Catalog& cat, const std::string& model, const std
   fuzz::RequireInvariants(estimate::Estimate(s, ctx));
 }
 
-std::vector<std::string> Ids(const YAML::Node& doc, const char* list) {
+std::vector<std::string> Ids(const io::Doc& doc, const char* list) {
   std::vector<std::string> ids;
-  if (!doc.IsMap()) return ids;
-  // A const lookup of a missing key gives an invalid node: test IsDefined() first.
-  const YAML::Node entries = doc[list];
-  if (!entries.IsDefined() || !entries.IsSequence()) return ids;
+  const io::Doc& entries = io::Child(doc, list);
+  if (!entries.is_array()) return ids;
   for (const auto& e : entries) {
-    if (!e.IsMap()) continue;
-    const YAML::Node id = e["id"];
-    if (id.IsDefined() && id.IsScalar() && ids.size() < kMaxEstimated) ids.push_back(id.Scalar());
+    const io::Doc& id = io::Child(e, "id");
+    if (id.is_string() && ids.size() < kMaxEstimated) ids.push_back(id.get<std::string>());
   }
   return ids;
 }
@@ -50,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     catalog::Catalog cat = io::BuiltinCatalog();
     io::LoadCatalogText(cat, text, "fuzz-catalog.yaml");
     // The ids the document gave (it parsed, so this re-parse succeeds).
-    const YAML::Node doc = io::ParseDocument(text, "fuzz-catalog.yaml");
+    const io::Doc doc = io::ParseDocument(text, "fuzz-catalog.yaml");
     std::vector<std::string> gpu_ids = Ids(doc, "gpus"), model_ids = Ids(doc, "models");
     for (size_t i = 0; i < gpu_ids.size() && i < kMaxEstimated; ++i) {
       fuzz::ExpectOnlyInputError([&] { EstimateOn(cat, "gpt2", gpu_ids[i]); });

@@ -1,49 +1,37 @@
-// Build-time tool: converts a YAML data file to JSON for embedding (cmake/embed.cmake).
-// yaml-cpp's scanner takes ~15 ms for the catalogs at every start; nlohmann reads the same
-// data as JSON in a third of that. Every scalar becomes a JSON string holding the YAML
-// scalar text, so io::ParseDocument rebuilds exactly the node tree the YAML gives
-// (null stays null). The YAML files stay the sources of truth.
+// Build-time tool: converts a YAML data file to the tree every loader reads (io::YamlToDoc:
+// scalars as their YAML text, null as null) and writes it as MessagePack for embedding
+// (cmake/embed.cmake: decoded at start-up without text parsing) or, with --json, as JSON
+// (scripts/startup_bench.sh). The YAML files stay the sources of truth.
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <string>
 
-namespace {
-
-nlohmann::json ToJson(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      nlohmann::json j = nlohmann::json::object();
-      for (const auto& kv : n) j[kv.first.Scalar()] = ToJson(kv.second);
-      return j;
-    }
-    case YAML::NodeType::Sequence: {
-      nlohmann::json j = nlohmann::json::array();
-      for (const auto& v : n) j.push_back(ToJson(v));
-      return j;
-    }
-    case YAML::NodeType::Scalar:
-      return n.Scalar();
-    default:
-      return nullptr;
-  }
-}
-
-}  // namespace
+#include "gpuadv/io/yaml_doc.h"
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::cerr << "usage: yaml2json IN.yaml OUT.json\n";
+  const bool json = argc == 4 && std::string(argv[1]) == "--json";
+  if (argc != 3 && !json) {
+    std::cerr << "usage: yaml2json [--json] IN.yaml OUT\n";
     return 2;
   }
+  const char* in = argv[argc - 2];
+  const char* out_path = argv[argc - 1];
   try {
-    const YAML::Node doc = YAML::LoadFile(argv[1]);
-    std::ofstream out(argv[2], std::ios::binary);
-    out << ToJson(doc).dump();
+    const nlohmann::json doc = gpuadv::io::YamlToDoc(YAML::LoadFile(in));
+    std::ofstream out(out_path, std::ios::binary);
+    if (json) {
+      out << doc.dump();
+    } else {
+      const std::vector<std::uint8_t> bytes = nlohmann::json::to_msgpack(doc);
+      out.write(reinterpret_cast<const char*>(bytes.data()),
+                static_cast<std::streamsize>(bytes.size()));
+    }
     return out ? 0 : 1;
   } catch (const std::exception& e) {
-    std::cerr << argv[1] << ": " << e.what() << "\n";
+    std::cerr << in << ": " << e.what() << "\n";
     return 1;
   }
 }

@@ -1,7 +1,6 @@
 #include "gpuadv/api/environment.h"
 
 #include "gpuadv/io/catalog_loader.h"
-#include "gpuadv/io/cpu_loader.h"
 
 namespace gpuadv::api {
 
@@ -10,7 +9,6 @@ Environment MakeEnvironment(const std::vector<std::string>& catalog_files, bool 
   env.catalog = io::BuiltinCatalog();
   for (const auto& f : catalog_files) io::LoadCatalogFile(env.catalog, f);
   env.efficiency = &io::BuiltinEfficiency();
-  env.platforms = &io::BuiltinPlatforms();
   env.allow_model_files = allow_model_files;
   return env;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // What every request reads besides its own input: the catalog (built-in data plus
-// --catalog files), the efficiency table and the advisor's platform data.
+// --catalog files) and the efficiency table. The advisor's platform data (hosts, CPUs) is
+// read by recommend alone, on first use (io::BuiltinPlatforms): an estimate never parses it.
 #include <string>
 #include <vector>
 
@@ -15,7 +16,6 @@ namespace gpuadv::api {
 struct Environment {
   catalog::Catalog catalog;                               // built-in + --catalog files
   const estimate::EfficiencyTable* efficiency = nullptr;  // embedded data/efficiency.yaml
-  const advise::PlatformData* platforms = nullptr;        // embedded hosts, CPUs
   /// A scenario's `model` may name a config.json on disk. The CLI allows it; the server
   /// does not (a request must never make it read a file).
   bool allow_model_files = true;

@@ -8,6 +8,7 @@
 
 #include "gpuadv/core/enum_table.h"
 #include "gpuadv/core/error.h"
+#include "gpuadv/io/cpu_loader.h"
 #include "gpuadv/io/stack_loader.h"
 #include "gpuadv/plan/candidate.h"
 #include "gpuadv/report/fit_report.h"
@@ -175,7 +176,9 @@ RecommendOutput Recommend(const ScenarioRequest& req, const Environment& env,
                           const RecommendOptions& opt, std::string_view prefix) {
   CheckRecommendOptions(opt, prefix);
   RecommendOutput out{BuildScenario(req, env), {}, std::nullopt};
-  const advise::Inputs inputs{&env.catalog, env.efficiency, env.platforms, &io::RestackDefault};
+  const advise::Inputs inputs{&env.catalog, env.efficiency, &io::BuiltinPlatforms(),
+                              &io::RestackDefault};
+  ;
   advise::RecommendOptions ro;
   ro.top_n = opt.top;
   ro.min_vram_gb = opt.min_vram_gb;

@@ -10,12 +10,12 @@ namespace {
 
 // The scenario loader reads `model` as a config.json path when it holds a '/' or ends in
 // .json (io/scenario_loader.cc); the server refuses those before the loader sees them.
-void RejectModelFile(const YAML::Node& doc, const catalog::Catalog& cat) {
-  if (!doc.IsMap()) return;
-  const YAML::Node& cdoc = doc;
-  const YAML::Node m = cdoc["model"];
-  if (!m || !m.IsScalar() || cat.FindModel(m.Scalar())) return;
-  const std::string& ref = m.Scalar();
+void RejectModelFile(const io::Doc& doc, const catalog::Catalog& cat) {
+  if (!doc.is_object() || !doc.contains("model")) return;
+  const io::Doc& m = doc["model"];
+  if (!m.is_primitive() || m.is_null()) return;
+  const std::string ref = io::ScalarText(m);
+  if (cat.FindModel(ref)) return;
   if (ref.find('/') != std::string::npos || ref.find('\\') != std::string::npos ||
       ref.ends_with(".json"))
     throw InputError("model", io::Printable(m),
@@ -64,14 +64,14 @@ workload::Scenario BuildScenario(const ScenarioRequest& req, const Environment& 
 
 workload::Scenario BuildScenario(const ScenarioRequest& req, const catalog::Catalog& cat,
                                  bool allow_model_files) {
-  YAML::Node doc;
+  io::Doc doc;
   std::string origin = "data/scenarios/default.yaml";
   std::string dir = ".";
   switch (req.source) {
     case ScenarioRequest::Source::kDefault:
       if (req.NamesModel()) {
         origin = "the command-line flags";
-        doc = YAML::Node(YAML::NodeType::Map);
+        doc = io::Doc::object();
       } else {
         doc = io::DefaultScenarioDocument();
       }

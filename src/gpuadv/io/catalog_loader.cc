@@ -10,9 +10,7 @@ namespace gpuadv::io {
 namespace {
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-bool IsDataFile(std::string_view s) {
-  return s.ends_with(".yaml") || s.ends_with(".yml") || s.ends_with(".json");
-}
+bool IsDataFile(std::string_view s) { return s.ends_with(".yaml"); }  // embedded as MessagePack
 
 // Offers name a GPU of the catalog (an alias is replaced by its id, which is what
 // OffersFor matches): an offer for an unknown GPU would never be shown.
@@ -44,13 +42,12 @@ catalog::Catalog BuildBuiltin() {
     if (!IsDataFile(f.path)) continue;
     const std::string origin = "data/" + std::string(f.path);
     if (StartsWith(f.path, "gpus/")) {
-      for (auto& g : ParseGpuDocument(ParseDocument(f.content, origin), origin))
-        cat.Upsert(std::move(g));
+      for (auto& g : ParseGpuDocument(DecodeEmbedded(f.content), origin)) cat.Upsert(std::move(g));
     } else if (StartsWith(f.path, "models/")) {
-      for (auto& m : ParseModelDocument(ParseDocument(f.content, origin), origin))
+      for (auto& m : ParseModelDocument(DecodeEmbedded(f.content), origin))
         cat.Upsert(std::move(m));
     } else if (StartsWith(f.path, "offers/")) {
-      offers.emplace_back(origin, ParseOfferDocument(ParseDocument(f.content, origin), origin));
+      offers.emplace_back(origin, ParseOfferDocument(DecodeEmbedded(f.content), origin));
     }
   }
   for (auto& [origin, list] : offers) UpsertOffers(cat, std::move(list), origin);  // GPUs first
@@ -68,9 +65,8 @@ const estimate::EfficiencyTable& BuiltinEfficiency() {
   // The priors with the fitted factors and ranges of data/calibration.yaml on top.
   static const estimate::EfficiencyTable table = [] {
     estimate::EfficiencyTable t = PriorEfficiency();
-    if (auto text = FindEmbedded("calibration.yaml"))
-      ApplyCalibrationDocument(ParseDocument(*text, "data/calibration.yaml"),
-                               "data/calibration.yaml", &t);
+    if (auto doc = EmbeddedDoc("calibration.yaml"))
+      ApplyCalibrationDocument(*doc, "data/calibration.yaml", &t);
     return t;
   }();
   return table;
@@ -81,31 +77,29 @@ void LoadCatalogFile(catalog::Catalog& cat, const std::string& path) {
 }
 
 void LoadCatalogText(catalog::Catalog& cat, std::string_view text, const std::string& origin) {
-  // A GPU entry overrides the catalog's entry of its id (or alias), else adds one.
-  auto load_gpu = [&cat](const YAML::Node& entry, size_t i) {
-    Fields f(entry, "gpus[" + std::to_string(i) + "]");
-    const catalog::GpuSpec* base = nullptr;
-    if (f.Has("id") && f.Raw("id").IsScalar()) base = cat.FindGpu(f.Raw("id").Scalar());
-    catalog::GpuSpec g = ParseGpu(f, base);
-    f.Finish();
-    cat.Upsert(std::move(g));
-  };
-  // JSON: the GPU list entry by entry, never as one YAML tree (issue 17: 70,000 GPUs).
-  const std::optional<YAML::Node> rest = ParseJsonExceptList(text, origin, "gpus", load_gpu);
-  YAML::Node doc = rest ? *rest : ParseDocument(text, origin);
+  const Doc doc = ParseDocument(text, origin);
   Fields root(doc, "");
-  if (auto gpus = root.Raw("gpus"); gpus.IsDefined() && !gpus.IsNull()) {
-    if (!gpus.IsSequence())
+  if (const Doc& gpus = root.Raw("gpus"); !Absent(gpus)) {
+    if (!gpus.is_array())
       throw InputError(origin + ": gpus", Printable(gpus), "a list of GPU entries",
                        "expected a list, got");
-    for (size_t i = 0; i < gpus.size(); ++i) load_gpu(gpus[i], i);
+    // A GPU entry overrides the catalog's entry of its id (or alias), else adds one.
+    for (size_t i = 0; i < gpus.size(); ++i) {
+      Fields f(gpus[i], "gpus[" + std::to_string(i) + "]");
+      catalog::GpuSpec g;
+      if (f.Has("base")) {  // a new GPU given as its differences from a catalog GPU
+        g = ParseGpuVariant(f, cat);
+      } else {
+        const auto id = f.String("id", 256);
+        g = ParseGpu(f, id ? cat.FindGpu(*id) : nullptr);
+      }
+      f.Finish();
+      cat.Upsert(std::move(g));
+    }
   }
-  if (auto models = root.Raw("models"); models.IsDefined() && !models.IsNull()) {
+  if (!Absent(root.Raw("models")))
     for (auto& m : ParseModelDocument(doc, origin)) cat.Upsert(std::move(m));
-  }
-  if (auto offers = root.Raw("offers"); offers.IsDefined() && !offers.IsNull()) {
-    UpsertOffers(cat, ParseOfferDocument(doc, origin), origin);
-  }
+  if (!Absent(root.Raw("offers"))) UpsertOffers(cat, ParseOfferDocument(doc, origin), origin);
   root.Finish({"gpus", "models", "offers"});
 }
 

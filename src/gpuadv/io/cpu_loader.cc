@@ -7,11 +7,11 @@ namespace {
 
 // Calls `each(Fields&)` for every entry of the list under `key`, then Finish()es it.
 template <typename F>
-void ForEachEntry(const YAML::Node& doc, const std::string& origin, const char* key, F each) {
+void ForEachEntry(const Doc& doc, const std::string& origin, const char* key, F each) {
   Fields root(doc, "");
-  YAML::Node list = root.Raw(key);
-  if (!list.IsDefined() || list.IsNull()) return;
-  if (!list.IsSequence())
+  const Doc& list = root.Raw(key);
+  if (Absent(list)) return;
+  if (!list.is_array())
     throw InputError(origin + ": " + key, Printable(list), "a list of entries",
                      "expected a list, got");
   for (size_t i = 0; i < list.size(); ++i) {
@@ -61,7 +61,7 @@ advise::CpuFigureBasis FigureBasis(Fields& f, const std::string& name, const cha
 
 }  // namespace
 
-std::vector<advise::CpuSpec> ParseCpuDocument(const YAML::Node& doc, const std::string& origin) {
+std::vector<advise::CpuSpec> ParseCpuDocument(const Doc& doc, const std::string& origin) {
   std::vector<advise::CpuSpec> out;
   ForEachEntry(doc, origin, "cpus", [&](Fields& f) {
     advise::CpuSpec c;
@@ -92,8 +92,7 @@ std::vector<advise::CpuSpec> ParseCpuDocument(const YAML::Node& doc, const std::
   return out;
 }
 
-std::vector<advise::HostPlatform> ParseHostDocument(const YAML::Node& doc,
-                                                    const std::string& origin) {
+std::vector<advise::HostPlatform> ParseHostDocument(const Doc& doc, const std::string& origin) {
   std::vector<advise::HostPlatform> out;
   ForEachEntry(doc, origin, "hosts", [&](Fields& f) {
     advise::HostPlatform h;
@@ -116,7 +115,7 @@ std::vector<advise::HostPlatform> ParseHostDocument(const YAML::Node& doc,
   return out;
 }
 
-std::vector<advise::AcceleratorNote> ParseAcceleratorDocument(const YAML::Node& doc,
+std::vector<advise::AcceleratorNote> ParseAcceleratorDocument(const Doc& doc,
                                                               const std::string& origin) {
   std::vector<advise::AcceleratorNote> out;
   ForEachEntry(doc, origin, "accelerators", [&](Fields& f) {
@@ -146,13 +145,10 @@ std::vector<advise::AcceleratorNote> ParseAcceleratorDocument(const YAML::Node& 
 const advise::PlatformData& BuiltinPlatforms() {
   static const advise::PlatformData data = [] {
     advise::PlatformData d;
-    if (auto t = FindEmbedded("cpus.yaml"))
-      d.cpus = ParseCpuDocument(ParseDocument(*t, "data/cpus.yaml"), "data/cpus.yaml");
-    if (auto t = FindEmbedded("hosts.yaml"))
-      d.hosts = ParseHostDocument(ParseDocument(*t, "data/hosts.yaml"), "data/hosts.yaml");
-    if (auto t = FindEmbedded("accelerators.yaml"))
-      d.accelerators = ParseAcceleratorDocument(ParseDocument(*t, "data/accelerators.yaml"),
-                                                "data/accelerators.yaml");
+    if (auto doc = EmbeddedDoc("cpus.yaml")) d.cpus = ParseCpuDocument(*doc, "data/cpus.yaml");
+    if (auto doc = EmbeddedDoc("hosts.yaml")) d.hosts = ParseHostDocument(*doc, "data/hosts.yaml");
+    if (auto doc = EmbeddedDoc("accelerators.yaml"))
+      d.accelerators = ParseAcceleratorDocument(*doc, "data/accelerators.yaml");
     return d;
   }();
   return data;

@@ -10,12 +10,11 @@
 namespace gpuadv::io {
 
 /// A document with `cpus:` (list of CPU entries).
-std::vector<advise::CpuSpec> ParseCpuDocument(const YAML::Node& doc, const std::string& origin);
+std::vector<advise::CpuSpec> ParseCpuDocument(const Doc& doc, const std::string& origin);
 /// A document with `hosts:` (list of host platforms).
-std::vector<advise::HostPlatform> ParseHostDocument(const YAML::Node& doc,
-                                                    const std::string& origin);
+std::vector<advise::HostPlatform> ParseHostDocument(const Doc& doc, const std::string& origin);
 /// A document with `accelerators:` (list of non-GPU accelerators).
-std::vector<advise::AcceleratorNote> ParseAcceleratorDocument(const YAML::Node& doc,
+std::vector<advise::AcceleratorNote> ParseAcceleratorDocument(const Doc& doc,
                                                               const std::string& origin);
 
 /// The embedded data/cpus.yaml, hosts.yaml and accelerators.yaml, parsed once per process.

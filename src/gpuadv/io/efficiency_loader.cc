@@ -15,11 +15,11 @@ const std::vector<std::string> kArchKeys = {
     "fp8_gemm_speedup", "ref_gemm_eta", "ref_copy_eta", "sources",         "notes"};
 
 // The list at `key` of `f` (empty when absent or null); throws unless it is a list.
-YAML::Node ListOf(Fields& f, std::string_view key, const std::string& field, const char* accepted) {
-  YAML::Node list = f.Raw(key);
-  if (!list.IsDefined() || list.IsNull()) return YAML::Node(YAML::NodeType::Sequence);
-  if (!list.IsSequence())
-    throw InputError(field, Printable(list), accepted, "expected a list, got");
+const Doc& ListOf(Fields& f, std::string_view key, const std::string& field, const char* accepted) {
+  static const Doc kEmpty = Doc::array();
+  const Doc& list = f.Raw(key);
+  if (Absent(list)) return kEmpty;
+  if (!list.is_array()) throw InputError(field, Printable(list), accepted, "expected a list, got");
   return list;
 }
 
@@ -40,8 +40,7 @@ estimate::ArchEfficiency ParseArch(Fields& f, const estimate::ArchEfficiency& ba
 
 }  // namespace
 
-estimate::EfficiencyTable ParseEfficiencyDocument(const YAML::Node& doc,
-                                                  const std::string& origin) {
+estimate::EfficiencyTable ParseEfficiencyDocument(const Doc& doc, const std::string& origin) {
   estimate::EfficiencyTable t;
   Fields root(doc, "");
   if (auto g = root.Map("global")) {
@@ -58,7 +57,7 @@ estimate::EfficiencyTable ParseEfficiencyDocument(const YAML::Node& doc,
     fb->Finish(kArchKeys);
   }
   {
-    const YAML::Node list =
+    const Doc& list =
         ListOf(root, "architectures", origin + ": architectures", "a list of architecture entries");
     for (size_t i = 0; i < list.size(); ++i) {
       Fields f(list[i], "architectures[" + std::to_string(i) + "]");
@@ -94,13 +93,13 @@ namespace {
 // "name: count" maps of the `validated:` block, in file order.
 std::vector<std::pair<std::string, size_t>> ReadCounts(Fields& f, std::string_view key) {
   std::vector<std::pair<std::string, size_t>> out;
-  YAML::Node n = f.Raw(key);
-  if (!n.IsDefined() || n.IsNull()) return out;
-  if (!n.IsMap())
+  const Doc& n = f.Raw(key);
+  if (Absent(n)) return out;
+  if (!n.is_object())
     throw InputError(f.Field(key), Printable(n), "a map of name: rows", "expected a map, got");
   Fields counts(n, f.Field(key));
-  for (const auto& kv : n) {
-    const std::string name = kv.first.as<std::string>();
+  for (const auto& kv : n.items()) {
+    const std::string& name = kv.key();
     auto rows = counts.Integer(name, 0, 1000000000);
     out.emplace_back(name, static_cast<size_t>(rows.value_or(0)));
   }
@@ -116,7 +115,7 @@ estimate::QuantityRanges ReadRanges(Fields& f) {
     v->Finish({"architectures", "precisions", "methods"});
   }
   {
-    const YAML::Node list = ListOf(f, "categories", f.Field("categories"), "a list of categories");
+    const Doc& list = ListOf(f, "categories", f.Field("categories"), "a list of categories");
     for (size_t i = 0; i < list.size(); ++i) {
       Fields c(list[i], f.Field("categories") + "[" + std::to_string(i) + "]");
       estimate::RangeEntry e;
@@ -151,13 +150,13 @@ void SkipProvenance(Fields& f) {
 
 }  // namespace
 
-void ApplyCalibrationDocument(const YAML::Node& doc, const std::string& origin,
+void ApplyCalibrationDocument(const Doc& doc, const std::string& origin,
                               estimate::EfficiencyTable* table) {
   Fields root(doc, "");
   root.String("generated_by");
   root.String("objective");
   {
-    const YAML::Node list =
+    const Doc& list =
         ListOf(root, "architectures", origin + ": architectures", "a list of fitted architectures");
     for (size_t i = 0; i < list.size(); ++i) {
       Fields f(list[i], "architectures[" + std::to_string(i) + "]");
@@ -188,8 +187,8 @@ void ApplyCalibrationDocument(const YAML::Node& doc, const std::string& origin,
   }
   ListOf(root, "not_fitted", origin + ": not_fitted", "a list");  // provenance, not read
   {
-    const YAML::Node list = ListOf(root, "measured_mfu", origin + ": measured_mfu",
-                                   "a list of {architecture, scope, max, case}");
+    const Doc& list = ListOf(root, "measured_mfu", origin + ": measured_mfu",
+                             "a list of {architecture, scope, max, case}");
     for (size_t i = 0; i < list.size(); ++i) {
       Fields f(list[i], "measured_mfu[" + std::to_string(i) + "]");
       const auto name = f.String("architecture", 128);
@@ -234,10 +233,9 @@ void ApplyCalibrationDocument(const YAML::Node& doc, const std::string& origin,
 
 const estimate::EfficiencyTable& PriorEfficiency() {
   static const estimate::EfficiencyTable table = [] {
-    auto text = FindEmbedded("efficiency.yaml");
-    if (!text) return estimate::EfficiencyTable{};
-    return ParseEfficiencyDocument(ParseDocument(*text, "data/efficiency.yaml"),
-                                   "data/efficiency.yaml");
+    auto doc = EmbeddedDoc("efficiency.yaml");
+    if (!doc) return estimate::EfficiencyTable{};
+    return ParseEfficiencyDocument(*doc, "data/efficiency.yaml");
   }();
   return table;
 }

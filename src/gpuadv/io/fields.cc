@@ -12,65 +12,15 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "gpuadv/core/embedded.h"
 #include "gpuadv/core/escape.h"
 #include "gpuadv/io/json_text.h"
+#include "gpuadv/io/yaml_doc.h"
 
 namespace gpuadv::io {
 namespace {
 
 constexpr int kMaxDepth = kMaxJsonDepth;  // YAML documents nest as deep as JSON ones
-
-// Scalar text of a JSON scalar as YAML would hold it.
-std::string ScalarText(const nlohmann::json& j) {
-  if (j.is_string()) return j.get<std::string>();
-  if (j.is_boolean()) return j.get<bool>() ? "true" : "false";
-  return j.dump();
-}
-
-// Fills `n` (a node inside the document being built) from `j`. Scalars are assigned in
-// place: building each as a separate YAML::Node and merging it costs a memory_holder
-// merge per value, which made the embedded catalogs take ~10 ms to convert.
-void FillFromJson(YAML::Node n, const nlohmann::json& j, int depth, const std::string& origin) {
-  if (depth > kMaxDepth)
-    throw InputError(origin, "nesting deeper than 64", "documents nested at most 64 levels",
-                     "too deep");
-  // `n` already has the container type of `j` (set by the caller).
-  if (j.is_object()) {
-    // JSON object keys are unique (nlohmann keeps the last of duplicates), so each goes in
-    // with force_insert: no search of the keys already there (operator[] is linear).
-    for (const auto& [k, v] : j.items()) {
-      if (v.is_null()) {
-        n.force_insert(k, YAML::Node(YAML::NodeType::Null));
-      } else if (v.is_primitive()) {
-        n.force_insert(k, ScalarText(v));
-      } else {
-        YAML::Node child(v.is_object() ? YAML::NodeType::Map : YAML::NodeType::Sequence);
-        FillFromJson(child, v, depth + 1, origin);
-        n.force_insert(k, child);
-      }
-    }
-  } else if (j.is_array()) {
-    for (const auto& v : j) {
-      if (v.is_null()) {
-        n.push_back(YAML::Node(YAML::NodeType::Null));
-      } else if (v.is_primitive()) {
-        n.push_back(ScalarText(v));
-      } else {
-        YAML::Node child(v.is_object() ? YAML::NodeType::Map : YAML::NodeType::Sequence);
-        FillFromJson(child, v, depth + 1, origin);
-        n.push_back(child);
-      }
-    }
-  }
-}
-
-YAML::Node FromJson(const nlohmann::json& j, int depth, const std::string& origin) {
-  if (j.is_null()) return YAML::Node(YAML::NodeType::Null);
-  if (j.is_primitive()) return YAML::Node(ScalarText(j));
-  YAML::Node root(j.is_object() ? YAML::NodeType::Map : YAML::NodeType::Sequence);
-  FillFromJson(root, j, depth, origin);
-  return root;
-}
 
 // Nodes CheckTree() visits at most. YAML aliases make a small text a huge or cyclic graph
 // (`&a [*a, *a]` is a sequence holding itself twice), so the walk is bounded by visits,
@@ -88,8 +38,7 @@ struct PathFrame {
 std::string PathText(const PathFrame* f, const std::string& origin) {
   std::string out;
   for (; f && f->parent; f = f->parent)
-    out = (f->key ? "." + Printable(YAML::Node(*f->key)) : "[" + std::to_string(f->index) + "]") +
-          out;
+    out = (f->key ? "." + EscapeBytes(*f->key, 80) : "[" + std::to_string(f->index) + "]") + out;
   if (out.empty()) return origin;
   return origin + ": " + (out[0] == '.' ? out.substr(1) : out);
 }
@@ -288,53 +237,61 @@ size_t InvalidUtf8At(std::string_view s) {
   return std::string_view::npos;
 }
 
-std::string Printable(const YAML::Node& node) {
+std::string ScalarText(const Doc& d) {
+  if (d.is_string()) return d.get_ref<const std::string&>();
+  if (d.is_boolean()) return d.get<bool>() ? "true" : "false";
+  return d.dump();
+}
+
+const Doc& Child(const Doc& d, std::string_view key) {
+  if (!d.is_object()) return Missing();
+  const auto it = d.find(key);
+  return it == d.end() ? Missing() : *it;
+}
+
+const Doc& Missing() {
+  static const Doc missing(nlohmann::json::value_t::discarded);
+  return missing;
+}
+
+std::string Printable(const Doc& node) {
   std::string s;
-  if (node.IsScalar()) {
-    s = node.Scalar();
-  } else if (node.IsMap()) {
+  if (node.is_object()) {
     s = "{...}";
-  } else if (node.IsSequence()) {
+  } else if (node.is_array()) {
     s = "[...]";
-  } else {
+  } else if (Absent(node)) {
     s = "null";
+  } else {
+    s = ScalarText(node);
   }
   return EscapeBytes(s, 80);
 }
 
-YAML::Node ParseDocument(std::string_view text, const std::string& origin) {
+std::optional<Doc> EmbeddedDoc(std::string_view path) {
+  const auto bytes = FindEmbedded(path);
+  if (!bytes) return std::nullopt;
+  return DecodeEmbedded(*bytes);
+}
+
+Doc DecodeEmbedded(std::string_view bytes) { return Doc::from_msgpack(bytes.begin(), bytes.end()); }
+
+Doc ParseDocument(std::string_view text, const std::string& origin) {
   if (text.find('\0') != std::string_view::npos)
     throw InputError(origin, "binary data (NUL byte)", "a YAML or JSON text file",
                      "not a text document");
-  YAML::Node root;
-  if (LooksLikeJson(text)) {
-    root = FromJson(ParseJsonText(text, origin, "", "valid JSON"), 0, origin);
-  } else {
-    root = LoadSingleYaml(text, origin);
-    long budget = kMaxNodes;
-    const PathFrame top;
-    if (CheckTree(root, 0, budget, &top, origin) > kMaxDepth)
-      throw InputError(origin, "nesting deeper than 64", "documents nested at most 64 levels",
-                       "too deep");
-  }
-  return root;
+  if (LooksLikeJson(text)) return ParseJsonText(text, origin, "", "valid JSON");
+  return ParseYaml(text, origin);
 }
 
-std::optional<YAML::Node> ParseJsonExceptList(
-    std::string_view text, const std::string& origin, const std::string& list_key,
-    const std::function<void(const YAML::Node&, size_t)>& entry) {
-  if (text.find('\0') != std::string_view::npos || !LooksLikeJson(text)) return std::nullopt;
-  nlohmann::json j = ParseJsonText(text, origin, "", "valid JSON");
-  const auto it = j.is_object() ? j.find(list_key) : j.end();
-  if (it == j.end() || !it->is_array()) return FromJson(j, 0, origin);
-  nlohmann::json list = std::move(*it);
-  j.erase(list_key);
-  YAML::Node rest = FromJson(j, 0, origin);
-  for (size_t i = 0; i < list.size(); ++i) {
-    entry(FromJson(list[i], 2, origin), i);
-    list[i] = nullptr;  // converted and used: free it as we go
-  }
-  return rest;
+Doc ParseYaml(std::string_view text, const std::string& origin) {
+  const YAML::Node root = LoadSingleYaml(text, origin);
+  long budget = kMaxNodes;
+  const PathFrame top;
+  if (CheckTree(root, 0, budget, &top, origin) > kMaxDepth)
+    throw InputError(origin, "nesting deeper than 64", "documents nested at most 64 levels",
+                     "too deep");
+  return YamlToDoc(root);
 }
 
 std::string ReadFileBounded(const std::string& path, const std::string& field, size_t max_bytes) {
@@ -357,32 +314,26 @@ std::string ReadFileBounded(const std::string& path, const std::string& field, s
   return data;
 }
 
-Fields::Fields(YAML::Node node, std::string path) : node_(std::move(node)), path_(std::move(path)) {
-  if (!node_.IsMap() && !node_.IsNull())
-    throw InputError(path_.empty() ? "document" : path_, Printable(node_), "a map of keys",
+Fields::Fields(const Doc& node, std::string path) : node_(&node), path_(std::move(path)) {
+  if (!node.is_object() && !Absent(node))
+    throw InputError(path_.empty() ? "document" : path_, Printable(node), "a map of keys",
                      "expected a map, got");
-  if (!node_.IsMap()) return;
-  values_.reserve(node_.size());
-  keys_.reserve(node_.size());
-  for (const auto& kv : node_) {
-    if (!kv.first.IsScalar()) continue;
-    keys_.emplace_back(kv.first.Scalar(), values_.size());
-    values_.push_back(kv.second);
-  }
-  std::stable_sort(keys_.begin(), keys_.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
-const YAML::Node* Fields::Find(std::string_view key) const {
-  const auto it = std::lower_bound(keys_.begin(), keys_.end(), key,
-                                   [](const auto& e, std::string_view k) { return e.first < k; });
-  if (it != keys_.end() && it->first == key) return &values_[it->second];
-  return nullptr;
+const Doc* Fields::Find(std::string_view key) const {
+  if (!node_->is_object()) return nullptr;
+  const auto it = node_->find(key);
+  return it == node_->end() ? nullptr : &*it;
 }
 
-const YAML::Node* Fields::Use(std::string_view key) {
+const Doc* Fields::Use(std::string_view key) {
   if (used_.find(key) == used_.end()) used_.emplace(key);
   return Find(key);
+}
+
+const Doc* Fields::Value(std::string_view key) {
+  const Doc* v = Use(key);
+  return v && !Absent(*v) ? v : nullptr;
 }
 
 bool Fields::Given(std::string_view key) const { return Find(key) != nullptr; }
@@ -392,24 +343,23 @@ std::string Fields::Field(std::string_view key) const {
 }
 
 bool Fields::Has(std::string_view key) const {
-  const YAML::Node* v = Find(key);
-  return v && v->IsDefined() && !v->IsNull();
+  const Doc* v = Find(key);
+  return v && !Absent(*v);
 }
 
-YAML::Node Fields::Raw(std::string_view key) {
-  const YAML::Node* v = Use(key);
-  if (!node_.IsMap()) return YAML::Node();
-  return v ? *v : YAML::Node(YAML::NodeType::Undefined);
+const Doc& Fields::Raw(std::string_view key) {
+  const Doc* v = Use(key);
+  return v ? *v : Missing();
 }
 
 std::optional<double> Fields::Number(std::string_view key, double min, double max) {
-  const YAML::Node* found = Use(key);
-  if (!found || !found->IsDefined() || found->IsNull()) return std::nullopt;
-  const YAML::Node& v = *found;
-  if (!v.IsScalar())
+  const Doc* found = Value(key);
+  if (!found) return std::nullopt;
+  const Doc& v = *found;
+  if (!v.is_primitive())
     throw InputError(Field(key), Printable(v), RangeText(min, max), "expected a number, got");
   double d = 0;
-  switch (ParseDouble(v.Scalar(), &d)) {
+  switch (ParseDouble(ScalarText(v), &d)) {
     case NumberParse::kNotNumber:
       throw InputError(Field(key), Printable(v), RangeText(min, max), "expected a number, got");
     case NumberParse::kOverflow:
@@ -424,14 +374,14 @@ std::optional<double> Fields::Number(std::string_view key, double min, double ma
 
 std::optional<long long> Fields::Integer(std::string_view key, long long min, long long max,
                                          Suffixes suffixes) {
-  const YAML::Node* found = Use(key);
-  if (!found || !found->IsDefined() || found->IsNull()) return std::nullopt;
-  const YAML::Node& v = *found;
+  const Doc* found = Value(key);
+  if (!found) return std::nullopt;
+  const Doc& v = *found;
   const std::string accepted =
       "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
-  if (!v.IsScalar())
+  if (!v.is_primitive())
     throw InputError(Field(key), Printable(v), accepted, "expected a whole number, got");
-  const std::string& s = v.Scalar();
+  const std::string s = ScalarText(v);
   // Plain digits are read exactly (no rounding through double past 2^53).
   bool overflow = false;
   if (auto exact = ParseExactInteger(s, &overflow)) {
@@ -458,11 +408,11 @@ std::optional<long long> Fields::Integer(std::string_view key, long long min, lo
 }
 
 std::optional<bool> Fields::Bool(std::string_view key) {
-  const YAML::Node* found = Use(key);
-  if (!found || !found->IsDefined() || found->IsNull()) return std::nullopt;
-  const YAML::Node& v = *found;
-  if (v.IsScalar()) {
-    const std::string& s = v.Scalar();
+  const Doc* found = Value(key);
+  if (!found) return std::nullopt;
+  const Doc& v = *found;
+  if (v.is_primitive()) {
+    const std::string s = ScalarText(v);
     if (s == "true" || s == "True" || s == "yes") return true;
     if (s == "false" || s == "False" || s == "no") return false;
   }
@@ -470,53 +420,55 @@ std::optional<bool> Fields::Bool(std::string_view key) {
 }
 
 std::optional<std::string> Fields::String(std::string_view key, size_t max_len) {
-  const YAML::Node* found = Use(key);
-  if (!found || !found->IsDefined() || found->IsNull()) return std::nullopt;
-  const YAML::Node& v = *found;
-  if (!v.IsScalar())
+  const Doc* found = Value(key);
+  if (!found) return std::nullopt;
+  const Doc& v = *found;
+  if (!v.is_primitive())
     throw InputError(Field(key), Printable(v), "a string", "expected a string, got");
-  if (v.Scalar().size() > max_len)
+  std::string s = ScalarText(v);
+  if (s.size() > max_len)
     throw InputError(Field(key), Printable(v),
                      "a string of at most " + std::to_string(max_len) + " characters", "too long");
-  return v.Scalar();
+  return s;
 }
 
 std::optional<std::vector<std::string>> Fields::StringList(std::string_view key) {
-  const YAML::Node* found = Use(key);
-  if (!found || !found->IsDefined() || found->IsNull()) return std::nullopt;
-  const YAML::Node& v = *found;
+  const Doc* found = Value(key);
+  if (!found) return std::nullopt;
+  const Doc& v = *found;
   std::vector<std::string> out;
-  if (v.IsScalar()) {
-    out.push_back(v.Scalar());
+  if (v.is_primitive()) {
+    out.push_back(ScalarText(v));
     return out;
   }
-  if (!v.IsSequence())
+  if (!v.is_array())
     throw InputError(Field(key), Printable(v), "a list of strings", "expected a list, got");
   if (v.size() > 4096)
     throw InputError(Field(key), "[...]", "at most 4096 entries", "too many entries");
   for (const auto& e : v) {
-    if (!e.IsScalar())
+    if (!e.is_primitive())
       throw InputError(Field(key), Printable(e), "a list of strings", "expected a string, got");
-    if (e.Scalar().size() > 4096)
+    std::string s = ScalarText(e);
+    if (s.size() > 4096)
       throw InputError(Field(key), Printable(e), "strings of at most 4096 characters", "too long");
-    out.push_back(e.Scalar());
+    out.push_back(std::move(s));
   }
   return out;
 }
 
 std::optional<Fields> Fields::Map(std::string_view key) {
-  const YAML::Node* found = Use(key);
-  if (!found || !found->IsDefined() || found->IsNull()) return std::nullopt;
-  const YAML::Node& v = *found;
-  if (!v.IsMap())
+  const Doc* found = Value(key);
+  if (!found) return std::nullopt;
+  const Doc& v = *found;
+  if (!v.is_object())
     throw InputError(Field(key), Printable(v), "a map of keys", "expected a map, got");
   return Fields(v, Field(key));
 }
 
 void Fields::Finish(const std::vector<std::string>& known) const {
-  if (!node_.IsMap()) return;
-  for (const auto& kv : node_) {
-    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : Printable(kv.first);
+  if (!node_->is_object()) return;
+  for (const auto& kv : node_->items()) {
+    const std::string& key = kv.key();
     if (used_.count(key)) continue;
     std::vector<std::string> cands =
         known.empty() ? std::vector<std::string>(used_.begin(), used_.end()) : known;

@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -14,23 +15,39 @@
 
 #include "gpuadv/core/enum_table.h"
 #include "gpuadv/core/error.h"
+#include "gpuadv/io/yaml_doc.h"
 
 namespace gpuadv::io {
 
-/// Parses YAML or JSON text (JSON through nlohmann, converted) into a YAML node.
-/// `origin` names the file in errors. Throws InputError on syntax errors (with line), on
-/// a duplicate key in a map, on a string (key or value) that is not valid UTF-8 (both
-/// naming the field: "origin: gpus[2].name") and on a second YAML document.
-YAML::Node ParseDocument(std::string_view text, const std::string& origin);
+/// The document tree every loader reads: YAML and JSON both become nlohmann::json (one
+/// reading and validation path, Fields). YAML scalars stay strings holding their text;
+/// YAML null is null. Read-only; a missing key reads as Missing().
+using Doc = nlohmann::json;
 
-/// For a JSON document whose top level holds the list `list_key`: calls `entry` with each
-/// element of that list converted on its own (a 70,000-GPU catalog never exists as one
-/// YAML tree: yaml-cpp spends ~10 allocations per node) and returns the rest of the
-/// document, without the list. The whole document when the list is absent or not a list;
-/// nullopt when `text` is not JSON (then use ParseDocument). Same errors as ParseDocument.
-std::optional<YAML::Node> ParseJsonExceptList(
-    std::string_view text, const std::string& origin, const std::string& list_key,
-    const std::function<void(const YAML::Node&, size_t)>& entry);
+/// Parses YAML or JSON text into a Doc. `origin` names the file in errors. Throws
+/// InputError on syntax errors (with line), on a duplicate key in a map, on a string (key
+/// or value) that is not valid UTF-8 (both naming the field: "origin: gpus[2].name") and
+/// on a second YAML document.
+Doc ParseDocument(std::string_view text, const std::string& origin);
+
+/// ParseDocument for YAML text only (also JSON, which YAML reads).
+Doc ParseYaml(std::string_view text, const std::string& origin);
+
+/// An embedded data/ YAML file (cmake/embed.cmake stores it as MessagePack of its
+/// YamlToDoc tree, read without text parsing); nullopt when `path` is not embedded.
+std::optional<Doc> EmbeddedDoc(std::string_view path);
+/// The Doc of one embedded YAML file's bytes (EmbeddedFile::content).
+Doc DecodeEmbedded(std::string_view bytes);
+
+/// The value Fields::Raw gives for an absent key (a discarded json): not null, not a map.
+const Doc& Missing();
+/// The value of `key` in the map `d`; Missing() when `d` is no map or lacks it (never the
+/// const operator[] of nlohmann, undefined for a missing key).
+const Doc& Child(const Doc& d, std::string_view key);
+/// Absent or null.
+inline bool Absent(const Doc& d) { return d.is_discarded() || d.is_null(); }
+/// Text of a scalar (string, number, boolean) as YAML would hold it ("12", "true").
+std::string ScalarText(const Doc& d);
 
 /// Reads a whole file with a size bound; throws InputError(field, path) when unreadable,
 /// not a regular file, or over `max_bytes`.
@@ -43,13 +60,15 @@ std::string ReadFileBounded(const std::string& path, const std::string& field,
 /// accepted range / names on a wrong type or value; absent or null keys give nullopt.
 class Fields {
  public:
-  Fields(YAML::Node node, std::string path);
+  /// `node` must outlive the Fields (and every Fields that Map() gives).
+  Fields(const Doc& node, std::string path);
+  Fields(Doc&&, std::string) = delete;
 
   const std::string& path() const { return path_; }
   std::string Field(std::string_view key) const;  // "<path>.<key>" (or "key" at root)
   bool Has(std::string_view key) const;
   bool Given(std::string_view key) const;  // present, even as null
-  YAML::Node Raw(std::string_view key);    // marks used
+  const Doc& Raw(std::string_view key);    // marks used; Missing() when absent
 
   std::optional<double> Number(std::string_view key, double min, double max);
   /// How a trailing multiplier reads: k = 1000 (kDecimal) or 1024 (kContext: sequence
@@ -104,21 +123,16 @@ class Fields {
   void Finish(const std::vector<std::string>& known = {}) const;
 
  private:
-  // The value of `key` (first of duplicates), or nullptr. Never the non-const
-  // YAML::Node::operator[], which adds an empty pair to the document for a missing key.
-  const YAML::Node* Find(std::string_view key) const;
+  // The value of `key`, or nullptr.
+  const Doc* Find(std::string_view key) const;
   // Find, marking the key used.
-  const YAML::Node* Use(std::string_view key);
+  const Doc* Use(std::string_view key);
+  // Find, marking the key used; nullptr when absent or null.
+  const Doc* Value(std::string_view key);
 
-  YAML::Node node_;
+  const Doc* node_;
   std::string path_;
   std::set<std::string, std::less<>> used_;
-  // The map's values, and its scalar keys sorted (stable: first of duplicates first) with
-  // the position of their value, for O(log k) lookups: yaml-cpp's own lookup converts
-  // every key it compares into a new node. Nodes are never sorted or assigned:
-  // YAML::Node::operator= writes into the document instead of rebinding the handle.
-  std::vector<YAML::Node> values_;
-  std::vector<std::pair<std::string, size_t>> keys_;
 };
 
 /// Offset of the first byte of `s` that does not start a valid UTF-8 sequence (RFC 3629:
@@ -126,6 +140,6 @@ class Fields {
 size_t InvalidUtf8At(std::string_view s);
 
 /// Printable form of a scalar node for error messages (truncated to 80 chars).
-std::string Printable(const YAML::Node& node);
+std::string Printable(const Doc& node);
 
 }  // namespace gpuadv::io

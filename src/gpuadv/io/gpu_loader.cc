@@ -48,9 +48,7 @@ constexpr std::string_view kOfferKinds[] = {"hyperscaler", "gpu-cloud", "marketp
 constexpr std::string_view kOfferInterconnects[] = {"nvlink", "pcie", "sxm-nvswitch", "none"};
 
 // True when the key is written as `key: null` (or `~`): an override back to unknown.
-bool ExplicitNull(Fields& f, std::string_view key) {
-  return f.Given(key) && f.Raw(key).IsNull();  // Raw only when there: it allocates a node
-}
+bool ExplicitNull(Fields& f, std::string_view key) { return f.Given(key) && f.Raw(key).is_null(); }
 
 void Num(Fields& f, std::string_view key, double min, double max, std::optional<double>& out) {
   if (ExplicitNull(f, key)) {
@@ -172,12 +170,12 @@ bool NamesGpu(const catalog::GpuSpec& g, std::string_view name) {
 }
 
 // The list under `key` of a catalog document, or throws naming it.
-YAML::Node EntryList(Fields& root, std::string_view key, const std::string& origin,
+const Doc& EntryList(Fields& root, std::string_view key, const std::string& origin,
                      const char* what) {
-  YAML::Node list = root.Raw(key);
+  const Doc& list = root.Raw(key);
   const std::string field = origin + ": " + std::string(key);
-  if (!list.IsDefined() || list.IsNull()) throw InputError(field, "missing", what, "required key");
-  if (!list.IsSequence()) throw InputError(field, Printable(list), what, "expected a list, got");
+  if (Absent(list)) throw InputError(field, "missing", what, "required key");
+  if (!list.is_array()) throw InputError(field, Printable(list), what, "expected a list, got");
   return list;
 }
 
@@ -185,11 +183,11 @@ YAML::Node EntryList(Fields& root, std::string_view key, const std::string& orig
 // `parse` and checked against `keys`; ids must be unique. A user catalog file may hold all
 // three lists (gpus, models, offers): the others are left to their own loaders.
 template <class Entry, class Parse>
-std::vector<Entry> ParseEntries(const YAML::Node& doc, const std::string& origin,
-                                std::string_view key, const char* what, Parse parse,
+std::vector<Entry> ParseEntries(const Doc& doc, const std::string& origin, std::string_view key,
+                                const char* what, Parse parse,
                                 const std::vector<std::string>& keys) {
   Fields root(doc, "");
-  YAML::Node list = EntryList(root, key, origin, what);
+  const Doc& list = EntryList(root, key, origin, what);
   for (std::string_view other : {"gpus", "models", "offers"})
     if (other != key) root.Raw(other);
   std::vector<Entry> out;
@@ -312,7 +310,24 @@ catalog::GpuSpec ParseGpu(Fields& f, const catalog::GpuSpec* base) {
   return g;
 }
 
-std::vector<catalog::GpuSpec> ParseGpuDocument(const YAML::Node& doc, const std::string& origin) {
+catalog::GpuSpec ParseGpuVariant(Fields& f, const catalog::Catalog& cat) {
+  const auto base_id = f.String("base", 256);
+  if (!base_id)
+    throw InputError(f.Field("base"), "missing", "a catalog GPU id to vary", "required");
+  const catalog::GpuSpec& base = cat.Gpu(*base_id, f.Field("base"));
+  if (const auto id = f.String("id", 64)) {
+    const catalog::GpuSpec* other = cat.FindGpu(*id);
+    if (other && other->id != base.id)
+      throw InputError(
+          f.Field("id"), *id, "a new id for the variant, or the base's own id '" + base.id + "'",
+          "is another catalog GPU (" + other->id + "), not a variant of " + base.id + ":");
+  }
+  catalog::GpuSpec g = ParseGpu(f, &base);
+  if (!f.Has("id")) g.id = base.id;
+  return g;
+}
+
+std::vector<catalog::GpuSpec> ParseGpuDocument(const Doc& doc, const std::string& origin) {
   return ParseEntries<catalog::GpuSpec>(
       doc, origin, "gpus", "a list of GPU entries", [](Fields& f) { return ParseGpu(f); },
       GpuKeys());
@@ -352,7 +367,7 @@ catalog::Offer ParseOffer(Fields& f) {
   return o;
 }
 
-std::vector<catalog::Offer> ParseOfferDocument(const YAML::Node& doc, const std::string& origin) {
+std::vector<catalog::Offer> ParseOfferDocument(const Doc& doc, const std::string& origin) {
   return ParseEntries<catalog::Offer>(doc, origin, "offers", "a list of offer entries", ParseOffer,
                                       OfferKeys());
 }

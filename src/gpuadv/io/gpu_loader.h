@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "gpuadv/catalog/catalog.h"
 #include "gpuadv/catalog/gpu_spec.h"
 #include "gpuadv/catalog/offer.h"
 #include "gpuadv/io/fields.h"
@@ -13,12 +14,18 @@ namespace gpuadv::io {
 /// Validates units and ranges; throws InputError naming the field.
 catalog::GpuSpec ParseGpu(Fields& f, const catalog::GpuSpec* base = nullptr);
 
+/// A GPU entry with `base: ID` (a scenario's hardware.gpu map, a --catalog gpus entry):
+/// every field of the catalog GPU ID, with the fields `f` gives over it; the base's id
+/// when `f` gives none. An `id` naming another catalog GPU is an error (the variant would
+/// be priced as that GPU). Throws InputError naming the field.
+catalog::GpuSpec ParseGpuVariant(Fields& f, const catalog::Catalog& cat);
+
 /// All entries of a GPU document: a map with key `gpus:` holding a list.
-std::vector<catalog::GpuSpec> ParseGpuDocument(const YAML::Node& doc, const std::string& origin);
+std::vector<catalog::GpuSpec> ParseGpuDocument(const Doc& doc, const std::string& origin);
 
 /// One offer entry (data/offers/*.yaml schema).
 catalog::Offer ParseOffer(Fields& f);
 /// All entries of an offers document: a map with key `offers:` holding a list.
-std::vector<catalog::Offer> ParseOfferDocument(const YAML::Node& doc, const std::string& origin);
+std::vector<catalog::Offer> ParseOfferDocument(const Doc& doc, const std::string& origin);
 
 }  // namespace gpuadv::io

@@ -22,7 +22,13 @@ struct DuplicateKey {
 // builds (and keeps a stack of) the rest: a 1 MiB "[[[[..." costs 65 frames, not 500k.
 class PathTracker {
  public:
-  bool OnEvent(nlohmann::json::parse_event_t event, const nlohmann::json& parsed) {
+  void Key(const std::string& key) {
+    if (frames_.empty()) return;
+    frames_.back().key = key;
+    frames_.back().keys.push_back(key);
+  }
+
+  bool OnEvent(nlohmann::json::parse_event_t event) {
     using Event = nlohmann::json::parse_event_t;
     switch (event) {
       case Event::object_start:
@@ -31,11 +37,7 @@ class PathTracker {
         frames_.push_back({event == Event::array_start, 0, "", {}});
         break;
       case Event::key:
-        if (!frames_.empty()) {
-          frames_.back().key = parsed.is_string() ? parsed.get<std::string>() : "";
-          frames_.back().keys.push_back(frames_.back().key);
-        }
-        break;
+        break;  // Key()
       case Event::object_end:
         if (!frames_.empty()) CheckUniqueKeys(frames_.back());
         [[fallthrough]];
@@ -84,18 +86,58 @@ class PathTracker {
   std::vector<Frame> frames_;
 };
 
+// nlohmann's DOM builder with the tracker's checks on each event. Not the callback parser:
+// its end_object scans the whole enclosing container for discarded values, which made a
+// 70,000-entry list quadratic (issue 17 item 8).
+class CheckedSax {
+ public:
+  using json = nlohmann::json;
+  using Event = json::parse_event_t;
+  CheckedSax(json& out, PathTracker& tracker) : dom_(out, true), tracker_(tracker) {}
+
+  bool null() { return Value(dom_.null()); }
+  bool boolean(bool v) { return Value(dom_.boolean(v)); }
+  bool number_integer(json::number_integer_t v) { return Value(dom_.number_integer(v)); }
+  bool number_unsigned(json::number_unsigned_t v) { return Value(dom_.number_unsigned(v)); }
+  bool number_float(json::number_float_t v, const std::string& s) {
+    return Value(dom_.number_float(v, s));
+  }
+  bool string(std::string& v) { return Value(dom_.string(v)); }
+  bool binary(json::binary_t& v) { return Value(dom_.binary(v)); }
+  bool start_object(std::size_t n) {
+    return tracker_.OnEvent(Event::object_start) && dom_.start_object(n);
+  }
+  bool key(std::string& k) {
+    tracker_.Key(k);
+    return dom_.key(k);
+  }
+  bool end_object() { return tracker_.OnEvent(Event::object_end) && dom_.end_object(); }
+  bool start_array(std::size_t n) {
+    return tracker_.OnEvent(Event::array_start) && dom_.start_array(n);
+  }
+  bool end_array() { return tracker_.OnEvent(Event::array_end) && dom_.end_array(); }
+  template <class Exception>
+  bool parse_error(std::size_t pos, const std::string& token, const Exception& e) {
+    return dom_.parse_error(pos, token, e);
+  }
+
+ private:
+  bool Value(bool ok) { return tracker_.OnEvent(Event::value) && ok; }
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  PathTracker& tracker_;
+};
+
 }  // namespace
 
 nlohmann::json ParseJsonText(std::string_view text, const std::string& origin,
                              const std::string& key_prefix, const std::string& accepted) {
   PathTracker tracker;
   try {
-    return nlohmann::json::parse(
-        text.begin(), text.end(),
-        [&tracker](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-          return tracker.OnEvent(event, parsed);
-        },
-        true, false);
+    nlohmann::json out;
+    CheckedSax sax(out, tracker);
+    nlohmann::json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json,
+                              true, false);
+    return out;
   } catch (const nlohmann::json::out_of_range& e) {
     // 406: "number overflow parsing '1e309'".
     const std::string path = tracker.Path();

@@ -41,9 +41,9 @@ bool IsCatalogId(const std::string& id) {
 
 std::vector<catalog::ModelComponent> ParseComponents(Fields& f) {
   std::vector<catalog::ModelComponent> out;
-  YAML::Node list = f.Raw("components");
-  if (!list.IsDefined() || list.IsNull()) return out;
-  if (!list.IsSequence())
+  const Doc& list = f.Raw("components");
+  if (Absent(list)) return out;
+  if (!list.is_array())
     throw InputError(f.Field("components"), Printable(list),
                      "a list of {name, role, params, trains}", "expected a list, got");
   if (list.size() > 64)
@@ -207,13 +207,12 @@ catalog::ModelArch ParseModel(Fields& f) {
   return m;
 }
 
-std::vector<catalog::ModelArch> ParseModelDocument(const YAML::Node& doc,
-                                                   const std::string& origin) {
+std::vector<catalog::ModelArch> ParseModelDocument(const Doc& doc, const std::string& origin) {
   std::vector<catalog::ModelArch> out;
   Fields root(doc, "");
-  YAML::Node list = root.Raw("models");
-  if (!list.IsDefined() || list.IsNull()) return out;
-  if (!list.IsSequence())
+  const Doc& list = root.Raw("models");
+  if (Absent(list)) return out;
+  if (!list.is_array())
     throw InputError(origin + ": models", Printable(list), "a list of model entries",
                      "expected a list, got");
   for (size_t i = 0; i < list.size(); ++i) {

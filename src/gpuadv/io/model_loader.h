@@ -16,8 +16,7 @@ namespace gpuadv::io {
 catalog::ModelArch ParseModel(Fields& f);
 
 /// All entries of a model document: a map with key `models:` holding a list.
-std::vector<catalog::ModelArch> ParseModelDocument(const YAML::Node& doc,
-                                                   const std::string& origin);
+std::vector<catalog::ModelArch> ParseModelDocument(const Doc& doc, const std::string& origin);
 
 /// A Hugging Face config.json (llama, mistral, mixtral, qwen2, gemma, gemma2, phi3, gpt2,
 /// gpt_neox, falcon, opt, bloom). `origin` is the path, for errors.

@@ -28,8 +28,9 @@ void ParseLora(Fields f, workload::LoraConfig& l) {
   if (auto v = f.Number("alpha", 0, 1e6)) l.alpha = *v;
   if (auto v = f.Number("dropout", 0, 1)) l.dropout = *v;
   if (f.Has("targets")) {
-    YAML::Node t = f.Raw("targets");
-    if (t.IsScalar() && (t.Scalar() == "all-linear" || t.Scalar() == "all_linear")) {
+    const Doc& t = f.Raw("targets");
+    const std::string text = t.is_primitive() ? ScalarText(t) : "";
+    if (text == "all-linear" || text == "all_linear") {
       l.all_linear = true;
       l.targets.clear();
     } else {
@@ -141,33 +142,15 @@ void ParseTraining(Fields f, workload::Training& t) {
             "fp8"});
 }
 
-// A variant's own id must not be another catalog GPU's: it would be priced (offers,
-// cloud price) and reported as that GPU while computed as the base.
-void CheckVariantId(Fields& g, const catalog::GpuSpec& base, const catalog::Catalog& cat) {
-  const auto id = g.String("id", 64);
-  if (!id) return;
-  const catalog::GpuSpec* other = cat.FindGpu(*id);
-  if (other && other->id != base.id)
-    throw InputError(
-        g.Field("id"), *id, "a new id for the variant, or the base's own id '" + base.id + "'",
-        "is another catalog GPU (" + other->id + "), not a variant of " + base.id + ":");
-}
-
 void ParseHardware(Fields f, workload::Hardware& h, const catalog::Catalog& cat) {
-  YAML::Node gpu = f.Raw("gpu");
-  if (gpu.IsDefined() && !gpu.IsNull()) {
-    if (gpu.IsScalar()) {
-      h.gpu_id = gpu.Scalar();
+  const Doc& gpu = f.Raw("gpu");
+  if (!Absent(gpu)) {
+    if (gpu.is_primitive()) {
+      h.gpu_id = ScalarText(gpu);
       h.gpu = cat.Gpu(h.gpu_id, f.Field("gpu"));
-    } else if (gpu.IsMap()) {
+    } else if (gpu.is_object()) {
       Fields g(gpu, f.Field("gpu"));
-      auto base_id = g.String("base", 256);
-      if (!base_id)
-        throw InputError(g.Field("base"), "missing", "a catalog GPU id to vary", "required");
-      const catalog::GpuSpec& base = cat.Gpu(*base_id, g.Field("base"));
-      CheckVariantId(g, base, cat);
-      h.gpu = ParseGpu(g, &base);
-      if (!g.Has("id")) h.gpu.id = base.id;
+      h.gpu = ParseGpuVariant(g, cat);
       h.gpu_id = h.gpu.id;
       g.Finish();
     } else {
@@ -269,7 +252,7 @@ void CheckDeclaredParams(const catalog::ModelArch& m) {
   if (m.declared_params <= 2 * m.params && m.params <= 2 * m.declared_params) return;
   char computed[32];
   std::snprintf(computed, sizeof computed, "%.4g", m.params);
-  throw InputError("model.params", Printable(YAML::Node(m.declared_params)),
+  throw InputError("model.params", Printable(Doc(m.declared_params)),
                    std::string("the count the shape gives, ") + computed +
                        " (within a factor of 2; estimates use the shape's count), or no params",
                    "contradicts the shape");
@@ -296,12 +279,12 @@ catalog::ModelArch ModelFromHubCache(const std::string& repo_id, const std::stri
 
 catalog::ModelArch ResolveModel(Fields& root, const catalog::Catalog& cat,
                                 const std::string& base_dir, std::string& model_ref) {
-  YAML::Node m = root.Raw("model");
-  if (!m.IsDefined() || m.IsNull())
+  const Doc& m = root.Raw("model");
+  if (Absent(m))
     throw InputError("model", "missing",
                      "a catalog model id, a path to config.json, or an inline {params: ...}",
                      "required key");
-  if (m.IsMap()) {
+  if (m.is_object()) {
     model_ref = "inline";
     Fields f(m, "model");
     catalog::ModelArch arch = ParseModel(f);
@@ -309,10 +292,10 @@ catalog::ModelArch ResolveModel(Fields& root, const catalog::Catalog& cat,
     CheckDeclaredParams(arch);
     return arch;
   }
-  if (!m.IsScalar())
+  if (!m.is_primitive())
     throw InputError("model", Printable(m),
                      "a catalog model id, a path to config.json, or an inline map", "expected");
-  model_ref = m.Scalar();
+  model_ref = ScalarText(m);
   if (const auto* found = cat.FindModel(model_ref)) return *found;
   const bool looks_like_path =
       model_ref.find('/') != std::string::npos || model_ref.ends_with(".json");
@@ -333,9 +316,9 @@ catalog::ModelArch ResolveModel(Fields& root, const catalog::Catalog& cat,
 
 }  // namespace
 
-Scenario ParseScenario(const YAML::Node& doc, const catalog::Catalog& cat,
-                       const std::string& origin, const std::string& base_dir) {
-  if (!doc.IsMap())
+Scenario ParseScenario(const Doc& doc, const catalog::Catalog& cat, const std::string& origin,
+                       const std::string& base_dir) {
+  if (!doc.is_object())
     throw InputError(origin, Printable(doc), "a scenario map with at least `model:`",
                      "expected a map, got");
   Scenario s;
@@ -344,16 +327,19 @@ Scenario ParseScenario(const YAML::Node& doc, const catalog::Catalog& cat,
   if (auto f = root.Map("training")) ParseTraining(*f, s.training);
   {
     auto f = root.Map("hardware");
-    ParseHardware(f ? *f : Fields(YAML::Node(YAML::NodeType::Map), "hardware"), s.hardware, cat);
+    static const Doc kEmpty = Doc::object();
+    Fields none(kEmpty, "hardware");
+    ParseHardware(f ? *f : none, s.hardware, cat);
   }
   if (auto f = root.Map("parallelism")) {
     ParseParallelism(*f, s.parallelism);
     // Interleaving that only the embedding-and-loss split makes whole (Llama 3.1 405B:
     // 126 layers on pp 16 x vpp 8) is that split unless the scenario says otherwise.
     auto& p = s.parallelism;
-    const YAML::Node el = doc["parallelism"]["pipeline_embedding_loss"];
+    const bool el_given =
+        !Child(Child(doc, "parallelism"), "pipeline_embedding_loss").is_discarded();
     const long long chunks = static_cast<long long>(p.pp) * p.vpp;
-    if (!el.IsDefined() && p.vpp > 1 && s.model.layers > 0 && s.model.layers % chunks != 0 &&
+    if (!el_given && p.vpp > 1 && s.model.layers > 0 && s.model.layers % chunks != 0 &&
         (s.model.layers + 2) % chunks == 0)
       p.pipeline_embedding_loss = true;
   }
@@ -365,11 +351,8 @@ Scenario ParseScenario(const YAML::Node& doc, const catalog::Catalog& cat,
   ValidateScenario(s);
   catalog::PrepareDerived(s.model);
   // The stack and its defaults for the knobs the scenario left unset (issue 11).
-  const YAML::Node& cdoc = doc;
-  const YAML::Node tr = cdoc["training"];
-  auto given = [&tr](const char* key) {
-    return tr.IsDefined() && tr.IsMap() && tr[key].IsDefined() && !tr[key].IsNull();
-  };
+  const Doc& tr = Child(doc, "training");
+  auto given = [&tr](const char* key) { return !Absent(Child(tr, key)); };
   ResolveStack(s, {.loss = given("loss"),
                    .optimizer_in_backward = given("optimizer_in_backward"),
                    .activation_offload = given("activation_offload"),
@@ -384,19 +367,18 @@ Scenario LoadScenarioFile(const std::string& path, const catalog::Catalog& cat) 
   return ParseScenario(ParseDocument(text, path), cat, path, dir.empty() ? "." : dir);
 }
 
-YAML::Node DefaultScenarioDocument() {
-  auto text = FindEmbedded("scenarios/default.yaml");
-  if (!text) return YAML::Node(YAML::NodeType::Map);
-  return ParseDocument(*text, "data/scenarios/default.yaml");
+Doc DefaultScenarioDocument() {
+  auto doc = EmbeddedDoc("scenarios/default.yaml");
+  return doc ? std::move(*doc) : Doc::object();
 }
 
-void ApplyOverride(YAML::Node& doc, const std::string& dotted_key, const std::string& value) {
-  if (!doc.IsMap()) doc = YAML::Node(YAML::NodeType::Map);
-  YAML::Node parsed;
+void ApplyOverride(Doc& doc, const std::string& dotted_key, const std::string& value) {
+  if (!doc.is_object()) doc = Doc::object();
+  Doc parsed;
   try {
-    parsed = YAML::Load(value);
-  } catch (const YAML::Exception&) {
-    parsed = YAML::Node(value);
+    parsed = ParseYaml(value, dotted_key);
+  } catch (const InputError&) {
+    parsed = value;  // not YAML: the text itself
   }
   std::vector<std::string> parts;
   size_t start = 0;
@@ -406,22 +388,18 @@ void ApplyOverride(YAML::Node& doc, const std::string& dotted_key, const std::st
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
-  // yaml-cpp nodes are handles: walk by reassigning references to children.
-  std::vector<YAML::Node> chain{doc};
+  Doc* at = &doc;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    YAML::Node child = chain.back()[parts[i]];
-    if (!child.IsMap()) {
-      chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
-      child = chain.back()[parts[i]];
-    }
-    chain.push_back(child);
+    Doc& child = (*at)[parts[i]];
+    if (!child.is_object()) child = Doc::object();
+    at = &child;
   }
-  chain.back()[parts.back()] = parsed;
+  (*at)[parts.back()] = std::move(parsed);
   // training.tokens and training.dataset are two ways to give the amount of training (a
   // scenario holding both is rejected): overriding one replaces the other.
   if (parts.size() >= 2 && parts[0] == "training" &&
       (parts[1] == "tokens" || parts[1] == "dataset"))
-    chain[1].remove(parts[1] == "tokens" ? "dataset" : "tokens");
+    doc["training"].erase(parts[1] == "tokens" ? "dataset" : "tokens");
 }
 
 void CheckComputePeak(const catalog::GpuSpec& gpu, const std::string& field) {

@@ -93,10 +93,10 @@ size_t Index(Framework id) { return static_cast<size_t>(id) - 1; }
 
 }  // namespace
 
-std::vector<StackEntry> ParseStackDocument(const YAML::Node& doc, const std::string& origin) {
+std::vector<StackEntry> ParseStackDocument(const Doc& doc, const std::string& origin) {
   Fields root(doc, "");
-  YAML::Node list = root.Raw("stacks");
-  if (!list.IsDefined() || !list.IsSequence())
+  const Doc& list = root.Raw("stacks");
+  if (!list.is_array())
     throw InputError(origin + ": stacks", Printable(list), "a list of stack entries",
                      "expected a list, got");
   root.Finish({"stacks"});
@@ -131,9 +131,9 @@ std::vector<StackEntry> ParseStackDocument(const YAML::Node& doc, const std::str
 
 const std::vector<StackEntry>& BuiltinStacks() {
   static const std::vector<StackEntry> stacks = [] {
-    auto text = FindEmbedded("stacks.yaml");
-    if (!text) throw std::runtime_error("data/stacks.yaml is not embedded");
-    return ParseStackDocument(ParseDocument(*text, "data/stacks.yaml"), "data/stacks.yaml");
+    auto doc = EmbeddedDoc("stacks.yaml");
+    if (!doc) throw std::runtime_error("data/stacks.yaml is not embedded");
+    return ParseStackDocument(*doc, "data/stacks.yaml");
   }();
   return stacks;
 }

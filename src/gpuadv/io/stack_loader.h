@@ -33,7 +33,7 @@ struct StackEntry {
 const std::vector<StackEntry>& BuiltinStacks();
 
 /// Parses a stacks document; every entry must name a known stack, each at most once.
-std::vector<StackEntry> ParseStackDocument(const YAML::Node& doc, const std::string& origin);
+std::vector<StackEntry> ParseStackDocument(const Doc& doc, const std::string& origin);
 
 /// The entry of a stack (never `auto`).
 const StackEntry& StackFor(workload::Framework id);

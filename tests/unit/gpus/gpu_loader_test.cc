@@ -87,7 +87,8 @@ TEST(GpuOverride, AnAliasOverridesTheEntryItNames) {
 
 TEST(GpuOverride, ANewVariantKeepsFiguresButNotAliases) {
   const auto& base = io::BuiltinCatalog().Gpu("h100-sxm");
-  io::Fields f(io::ParseDocument("id: h100-96gb\nmemory_gb: 96", "t"), "hardware.gpu");
+  const io::Doc doc = io::ParseDocument("id: h100-96gb\nmemory_gb: 96", "t");
+  io::Fields f(doc, "hardware.gpu");
   const auto g = io::ParseGpu(f, &base);
   EXPECT_EQ(g.id, "h100-96gb");
   EXPECT_DOUBLE_EQ(g.memory_gb, 96);
@@ -242,6 +243,50 @@ TEST(FilterGpus, ByVendorSegmentAndMemory) {
         e.what(),
         "vendor: invalid value 'nvdia'; accepted: nvidia | amd | intel (did you mean 'nvidia'?)");
   }
+}
+
+}  // namespace
+}  // namespace gpuadv
+
+namespace gpuadv {
+namespace {
+
+// Issue 16 item 5: a --catalog GPU given as `base: ID` and the fields that differ.
+TEST(CatalogInheritance, ABaseGivesEveryFieldNotRepeated) {
+  for (const char* text :
+       {"gpus:\n  - {id: h100-96gb-test, base: h100-sxm, memory_gb: 96}\n",
+        R"({"gpus": [{"id": "h100-96gb-test", "base": "H100-SXM", "memory_gb": 96}]})"}) {
+    catalog::Catalog cat = io::BuiltinCatalog();
+    io::LoadCatalogText(cat, text, "extra");
+    const catalog::GpuSpec& base = cat.Gpu("h100-sxm");
+    const catalog::GpuSpec& g = cat.Gpu("h100-96gb-test");
+    EXPECT_DOUBLE_EQ(g.memory_gb, 96);
+    EXPECT_EQ(g.vendor, base.vendor);
+    EXPECT_EQ(g.architecture, base.architecture);
+    EXPECT_EQ(g.bf16_tensor_dense_tflops, base.bf16_tensor_dense_tflops);
+    EXPECT_EQ(g.memory_bw_gbs, base.memory_bw_gbs);
+    EXPECT_EQ(g.tdp_w, base.tdp_w);
+    EXPECT_DOUBLE_EQ(base.memory_gb, 80);  // the base itself is unchanged
+  }
+}
+
+TEST(CatalogInheritance, AnUnknownBaseOrAnotherGpusIdIsRejected) {
+  const auto error = [](const std::string& text) {
+    catalog::Catalog cat = io::BuiltinCatalog();
+    try {
+      io::LoadCatalogText(cat, text, "extra.yaml");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error("gpus: [{id: x1, base: h100-sxn}]").find("gpus[0].base"), std::string::npos);
+  EXPECT_NE(error("gpus: [{id: a100-80gb-sxm, base: h100-sxm}]").find("gpus[0].id"),
+            std::string::npos);
+  EXPECT_NE(error("gpus: [{id: x1, base: h100-sxm, memory_gb: -1}]").find("gpus[0].memory_gb"),
+            std::string::npos);
+  // Without a base a new GPU still gives every required field.
+  EXPECT_NE(error("gpus: [{id: x1, memory_gb: 96}]"), "");
 }
 
 }  // namespace

@@ -195,10 +195,12 @@ TEST(ExtremeValues, JsonNumbersBeyondDoubleAreRejectedNamingTheField) {
 
 TEST(ExtremeValues, IntegersAreReadExactlyBeyondTwoToThe53) {
   // 2^53 + 1 is not a double; read through double it would become 2^53.
-  io::Fields f(io::ParseDocument("n: 9007199254740993\nbig: 9223372036854775807\n", "t"), "x");
+  const io::Doc d1 = io::ParseDocument("n: 9007199254740993\nbig: 9223372036854775807\n", "t");
+  io::Fields f(d1, "x");
   EXPECT_EQ(*f.Integer("n", 0, 9223372036854775807LL), 9007199254740993LL);
   EXPECT_EQ(*f.Integer("big", 0, 9223372036854775807LL), 9223372036854775807LL);
-  io::Fields g(io::ParseDocument("a: 9223372036854775808\nb: 9.3e18\nc: 1e309\n", "t"), "x");
+  const io::Doc d2 = io::ParseDocument("a: 9223372036854775808\nb: 9.3e18\nc: 1e309\n", "t");
+  io::Fields g(d2, "x");
   for (const char* key : {"a", "b", "c"}) {
     try {
       g.Integer(key, 0, 9223372036854775807LL);

@@ -30,7 +30,7 @@ inline Outcome RunScenario(const std::string& text,
   Outcome o;
   try {
     const catalog::Catalog& cat = io::BuiltinCatalog();
-    YAML::Node doc = io::ParseDocument(text, "test.yaml");
+    io::Doc doc = io::ParseDocument(text, "test.yaml");
     for (const auto& [key, value] : overrides) io::ApplyOverride(doc, key, value);
     const auto s = io::ParseScenario(doc, cat, "test.yaml", "/nonexistent");
     Explanation explain;  // warnings, as every front end asks for them

@@ -119,7 +119,7 @@ TEST(CheckInvariants, HoldForEveryValidationCase) {
 TEST(CheckInvariants, HoldForTheDefaultScenarioOnEveryCatalogGpu) {
   const auto& cat = io::BuiltinCatalog();
   for (const auto& gpu : cat.gpus) {
-    YAML::Node doc = io::DefaultScenarioDocument();
+    io::Doc doc = io::DefaultScenarioDocument();
     io::ApplyOverride(doc, "hardware.gpu", gpu.id);
     const auto s = io::ParseScenario(doc, cat, "default");
     const auto r = estimate::Estimate(s, {&io::BuiltinEfficiency(), &cat});

@@ -2,11 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 namespace gpuadv::io {
 namespace {
 
+// The documents outlive the Fields read from them (Fields holds no copy).
 Fields Parse(const char* text, const char* path = "training") {
-  return Fields(ParseDocument(text, "test"), path);
+  static std::deque<Doc> docs;
+  return Fields(docs.emplace_back(ParseDocument(text, "test")), path);
 }
 
 TEST(Fields, IntegerRejectsFractionWithFieldName) {

@@ -42,9 +42,9 @@ TEST(Scenario, YamlAndJsonGiveTheSameScenario) {
 }
 
 TEST(Scenario, OverridesReplaceFileValues) {
-  YAML::Node doc = ParseDocument(std::string("model: ") + kInlineModel +
-                                     "\ntraining: {seq_len: 1024}\nhardware: {gpu: rtx-4090}",
-                                 "t");
+  Doc doc = ParseDocument(std::string("model: ") + kInlineModel +
+                              "\ntraining: {seq_len: 1024}\nhardware: {gpu: rtx-4090}",
+                          "t");
   ApplyOverride(doc, "training.seq_len", "8192");
   ApplyOverride(doc, "hardware.gpu", "a100-80gb-sxm");
   ApplyOverride(doc, "training.lora.rank", "64");

@@ -8,7 +8,8 @@ namespace {
 
 // The map as a scenario's `model:` value (YAML flow style).
 catalog::ModelArch Inline(const std::string& yaml) {
-  Fields f(ParseDocument("model: " + yaml, "test.yaml")["model"], "model");
+  const Doc doc = ParseDocument("model: " + yaml, "test.yaml");
+  Fields f(doc["model"], "model");
   auto m = ParseModel(f);
   f.Finish();
   return m;
@@ -52,12 +53,12 @@ TEST(ModelLoader, InlineDesignKeysGiveComputedParamsAndKeepDeclared) {
 
 TEST(ModelLoader, JsonInlineEqualsYaml) {
   const auto a = Inline(kLlama8B);
-  Fields f(ParseDocument(R"({"params": 8.0e9, "layers": 32, "hidden": 4096, "heads": 32,
+  const Doc doc = ParseDocument(R"({"params": 8.0e9, "layers": 32, "hidden": 4096, "heads": 32,
       "kv_heads": 8, "ffn": 14336, "vocab": 128256, "mlp": "swiglu", "norm": "rmsnorm",
       "bias": false, "tied_embeddings": false, "position": "rope", "experts": 0,
       "experts_active": 0, "head_dim": 128, "max_seq_len": 131072, "kind": "decoder"})",
-                         "t.json"),
-           "model");
+                                "t.json");
+  Fields f(doc, "model");
   const auto b = ParseModel(f);
   EXPECT_EQ(a.params, b.params);
   EXPECT_EQ(a.hidden, b.hidden);

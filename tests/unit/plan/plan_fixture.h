@@ -49,7 +49,7 @@ inline constexpr const char* kBaseScenario =
 inline workload::Scenario MakeScenario(
     std::initializer_list<std::pair<const char*, const char*>> overrides = {}) {
   static const catalog::Catalog cat = TestCatalog();
-  YAML::Node doc = io::ParseDocument(kBaseScenario, "test");
+  io::Doc doc = io::ParseDocument(kBaseScenario, "test");
   for (const auto& [k, v] : overrides) io::ApplyOverride(doc, k, v);
   return io::ParseScenario(doc, cat, "test");
 }
