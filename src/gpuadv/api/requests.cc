@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 
@@ -14,6 +15,7 @@
 #include "gpuadv/report/json_report.h"
 #include "gpuadv/report/plan_report.h"
 #include "gpuadv/report/recommend_report.h"
+#include "gpuadv/workload/limits.h"
 
 namespace gpuadv::api {
 namespace {
@@ -156,16 +158,31 @@ double ParseMemoryGb(std::string_view text, const std::string& field) {
   return v;
 }
 
+namespace {
+
+std::string Shortest(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// Throws InputError naming `prefix` + the limit's key when `v` is outside it.
+void CheckLimit(double v, const workload::FieldLimit& l, std::string_view prefix) {
+  if (v >= l.min && v <= l.max) return;
+  throw InputError(Name(prefix, l.key), Shortest(v),
+                   (l.integer ? "an integer from " : "a number from ") + Shortest(l.min) + " to " +
+                       Shortest(l.max),
+                   "out of range");
+}
+
+}  // namespace
+
 void CheckRecommendOptions(const RecommendOptions& opt, std::string_view prefix) {
   if (opt.top < 1 || opt.top > 100)
     throw InputError(Name(prefix, "top"), std::to_string(opt.top), "an integer from 1 to 100",
                      "out of range");
-  if (!(opt.months > 0 && opt.months <= 240))
-    throw InputError(Name(prefix, "months"), std::to_string(opt.months), "a number from 1 to 240",
-                     "out of range");
-  if (!(opt.hours_per_month > 0 && opt.hours_per_month <= 744))
-    throw InputError(Name(prefix, "hours-per-month"), std::to_string(opt.hours_per_month),
-                     "a number from 1 to 744", "out of range");
+  CheckLimit(opt.months, workload::kMonths, prefix);
+  CheckLimit(opt.hours_per_month, workload::kHoursPerMonth, prefix);
   if (opt.min_vram_gb && !(*opt.min_vram_gb >= 0 && *opt.min_vram_gb <= 1e5))
     throw InputError(Name(prefix, "min-vram"), std::to_string(*opt.min_vram_gb),
                      "a number of GiB from 0 to 100000", "out of range");
