@@ -49,8 +49,9 @@ inline constexpr FieldLimit kElectricity{
 
 /// Every limit above, in form order (the schema's `limits`).
 inline constexpr FieldLimit kFieldLimits[] = {
-    kSeqLen, kMicroBatch, kGlobalBatch, kTokens,   kLoraRank, kResolution,    kGpuCount,   kNodes,
-    kDegree, kZero,       kPsuWatts,    kGpuSlots, kBudget,   kDeadlineHours, kElectricity};
+    kSeqLen,   kMicroBatch, kGlobalBatch, kTokens,        kSamples,    kEpochs,
+    kLoraRank, kResolution, kGpuCount,    kNodes,         kDegree,     kZero,
+    kPsuWatts, kGpuSlots,   kBudget,      kDeadlineHours, kElectricity};
 
 /// The ownership assumptions of `recommend` (buy vs rent): request options, not scenario keys.
 inline constexpr FieldLimit kMonths{"months", "Ownership horizon", 1, 240, false, "months"};
