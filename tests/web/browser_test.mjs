@@ -138,6 +138,33 @@ async function chartsDrawn(page, what) {
   check(blank.length === 0, `${what}: no chart canvas left blank${blank.length ? ' (' + blank.join(', ') + ')' : ''}`);
 }
 
+// WCAG contrast of every visible text against its background: at least 4.5:1.
+async function contrast(page, what) {
+  const low = await page.evaluate(() => {
+    const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map((v) => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    }).reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const background = (e) => {
+      for (; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || c[3] > 0) return c;
+      }
+      return [255, 255, 255];
+    };
+    const out = [];
+    for (const e of document.querySelectorAll('body *')) {
+      if (e.offsetParent === null || ![...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+      const a = lum(rgb(getComputedStyle(e).color)), b = lum(background(e));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < 4.5) out.push(`${e.tagName}#${e.id}.${e.className} ${ratio.toFixed(2)}`);
+    }
+    return out;
+  });
+  check(low.length === 0, `${what}: text contrast at least 4.5:1${low.length ? ' (' + low.slice(0, 5).join('; ') + ')' : ''}`);
+}
+
 async function shot(page, name) {
   fs.mkdirSync(artifacts, {recursive: true});
   await page.screenshot({path: path.join(artifacts, name + '.png'), fullPage: true});
@@ -155,6 +182,7 @@ async function open(page, base, query, name) {
   check(await page.evaluate(() => document.body.dataset.state) === 'done', `${name}: renders results`);
   await fresh(page, name);
   await chartsDrawn(page, name);
+  await contrast(page, name);
   await shot(page, name);
 }
 
@@ -241,7 +269,10 @@ async function badInputEverywhere(page, base, tag) {
     check(await page.getAttribute('#' + id, 'aria-invalid') === 'true', `${id} is marked invalid`);
     check(await page.evaluate(() => document.querySelector('#results').classList.contains('stale')) &&
           await page.isVisible('#stale-note'), `${id}: old results are marked out of date`);
-    if (id === 'micro_batch') await shot(page, `${tag}-bad-input`);
+    if (id === 'micro_batch') {
+      await contrast(page, 'an error and stale results');
+      await shot(page, `${tag}-bad-input`);
+    }
     await page.fill('#' + id, good);
     await waitDone(page);
     await fresh(page, `${id} restored`);
