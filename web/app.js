@@ -80,7 +80,7 @@
                          acquire: 'constraints.acquire', objective: 'objective'};
 
   const state = {schema: null, models: [], gen: 0, fitGen: 0, input: null, data: null,
-                 selection: null, fit: null, planIndex: 0, timer: null};
+                 selection: null, fit: null, planIndex: 0, timer: null, restore: {}};
   const charts = {memory: null, scatter: null};
 
   // ---- formatting -------------------------------------------------------------------------
@@ -417,8 +417,8 @@
       const data = await fetchAll(input);
       if (gen !== state.gen) return;
       Object.assign(state, {input, data, planIndex: 0});
-      shareUrl(input.params);
       renderAll();
+      shareUrl(input.params);
       document.body.dataset.state = 'done';
     } catch (err) {
       if (gen === state.gen) failed(err);
@@ -439,12 +439,20 @@
     renderScatter(d.recommend);
     renderPlan(d.plan);
     renderCompare(d.compare);
-    select(initialSelection());
+    select(restoredPick() || initialSelection());
     markFresh();
     setBusy('');
   }
 
   // ---- the selection: one resolved scenario drives summary, memory, warnings, make-it-fit ------
+  // The row a share URL selected, once, if the ranking still has it.
+  function restoredPick() {
+    const i = state.restore.sel;
+    state.restore.sel = undefined;
+    const p = i === undefined ? null : state.data.recommend.recommendations[i];
+    return p ? pickSelection(p, i) : null;
+  }
+
   function initialSelection() {
     const d = state.data;
     if (d.estimate) {
@@ -472,6 +480,7 @@
       return renderFit(null);
     }
     document.body.dataset.fit = 'busy';
+    if (state.input) shareUrl(state.input.params);
     renderSummary(sel);
     renderResolved(sel.estimate);
     renderMemory(sel.label, sel.estimate);
@@ -807,13 +816,16 @@
     });
     if (rows.length === 0) rows.push(el('tr', {}, el('td', {colspan: '7', text: 'No layout fits these GPUs.'})));
     $('#plan-table tbody').replaceChildren(...rows);
-    selectPlan(0);
+    const row = state.restore.planrow;
+    state.restore.planrow = undefined;
+    selectPlan(row !== undefined && row < plan.plans.length ? row : 0);
   }
 
   function selectPlan(i) {
     const p = state.data.plan.plans[i];
     state.planIndex = i;
     markRows('#plan-table', i);
+    if (state.input) shareUrl(state.input.params);
     if (!p) return $('#step-table tbody').replaceChildren();
     $('#step-title').textContent = `Step time of plan #${p.rank} (${p.label}): ${p.throughput.step_time_s.toFixed(2)} s`;
     const parts = Object.entries(p.throughput.breakdown_s || {});
@@ -844,8 +856,12 @@
   }
 
   // ---- share URL and downloads ----------------------------------------------------------------------
+  // The inputs plus what is selected: the ranking row (sel) and the plan row (planrow).
   function shareUrl(params) {
-    const url = location.origin + location.pathname + '?' + new URLSearchParams(params).toString();
+    const all = {...params};
+    if (state.selection && state.selection.kind === 'pick') all.sel = String(state.selection.index);
+    if (state.data && state.data.plan && state.planIndex > 0) all.planrow = String(state.planIndex);
+    const url = location.origin + location.pathname + '?' + new URLSearchParams(all).toString();
     history.replaceState(null, '', url);
     $('#share-url').value = url;
   }
@@ -861,6 +877,7 @@
       else if (input.tagName === 'SELECT' && ![...input.options].some((o) => o.value === v)) continue;
       else input.value = v;
     }
+    for (const k of ['sel', 'planrow']) if (/^\d+$/.test(q.get(k) || '')) state.restore[k] = Number(q.get(k));
     return q.get('model') !== null;
   }
 

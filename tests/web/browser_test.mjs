@@ -282,17 +282,25 @@ async function badInputEverywhere(page, base, tag) {
 async function shareAndDownload(page, base, tag) {
   await open(page, base, 'model=llama-3.1-70b&method=full&gpu=h100-sxm&count=8&plan=1&cmp=' +
              encodeURIComponent('h100-sxm, a100-80gb-sxm'), `${tag}-share`);
+  await page.locator('#plan-table tbody tr.pick').nth(1).click();
+  await page.locator('#ranking tbody tr.pick').nth(2).locator('td').nth(1).click();
+  await waitDone(page);
   const url = await page.inputValue('#share-url');
-  check(url === page.url(), 'the share box holds the page URL');
+  check(url === page.url() && url.includes('sel=2') && url.includes('planrow=1'),
+        'the share URL holds the inputs and the selected rows');
   const page2 = await page.context().newPage();
   page2.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   await page2.goto(url);
   await waitDone(page2);
   check(await page2.isChecked('#plan_on') && await page2.inputValue('#compare') === 'h100-sxm, a100-80gb-sxm' &&
         await page2.inputValue('#count') === '8', 'the share URL restores every input incl. plan and compare');
-  check(await text(page2, '#summary') === await text(page, '#summary') &&
+  check(await text(page2, '#compare-caption') === await text(page, '#compare-caption') &&
         await page2.locator('#compare-cards article').count() === 2 && await page2.isVisible('#plan-section'),
         'the share URL restores the results');
+  check(await page2.locator('#ranking tbody tr').nth(2).getAttribute('aria-selected') === 'true' &&
+        await page2.locator('#plan-table tbody tr').nth(1).getAttribute('aria-selected') === 'true' &&
+        await text(page2, '#summary-title') === await text(page, '#summary-title'),
+        'the share URL restores the selected ranking row and plan');
   await page2.close();
   for (const [button, check1] of [['#download-json', (t) => JSON.parse(t).recommend.recommendations.length > 0],
                                   ['#download-csv', (t) => t.startsWith('rank,gpu,') && t.split('\n').length > 3]]) {
