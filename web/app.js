@@ -558,8 +558,8 @@
                   ['Stack', `${r.framework}${r.framework_reason ? ' (' + r.framework_reason + ')' : ''}`],
                   ['Method', r.method], ['Precision', r.precision], ['Optimizer', r.optimizer],
                   ['Checkpointing', r.activation_checkpointing],
-                  ['Micro / global batch', `${r.micro_batch} / ${r.global_batch}`],
-                  ['Sequence length', r.seq_len], ['Tokens', num(r.tokens)]];
+                  ['Micro / global batch', `${r.micro_batch} / ${r.global_batch}` + (isDiffusion() ? ' images' : '')]];
+    if (!isDiffusion()) rows.push(['Sequence length', r.seq_len], ['Tokens', num(r.tokens)]);
     for (const d of r.defaults || []) rows.push([`Default: ${d.knob}`, `${d.value} (${d.why})`]);
     $('#resolved').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {text: k}), el('dd', {text: String(v)})]));
   }
