@@ -101,9 +101,9 @@ async function checkSame(body, web, base) {
 }
 
 // Starts `serve --port 0` and resolves with its base URL (the address it prints).
-function startServer() {
+function startServer(extra = []) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(cli, ['serve', '--host', '127.0.0.1', '--port', '0'], {stdio: ['ignore', 'pipe', 'pipe']});
+    const proc = spawn(cli, ['serve', '--host', '127.0.0.1', '--port', '0', ...extra], {stdio: ['ignore', 'pipe', 'pipe']});
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15000);
     proc.stdout.on('data', (d) => {
@@ -334,6 +334,35 @@ async function phone(browser, base) {
   await ctx.close();
 }
 
+// A build without npm ships a stub chart bundle: the page says so and shows every chart's
+// numbers as tables, never an empty box (the stub served from a --web-root copy of web/).
+async function withoutCharts(browser) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-advisor-nocharts-'));
+  for (const f of ['index.html', 'app.js', 'style.css']) fs.copyFileSync(path.join(webDir, f), path.join(root, f));
+  fs.mkdirSync(path.join(root, 'vendor'));
+  fs.writeFileSync(path.join(root, 'vendor', 'chart.umd.min.js'), '// chart.js was not installed when gpu-advisor was built.\n');
+  const {proc, base} = await startServer(['--web-root', root]);
+  const ctx = await browser.newContext({viewport: {width: 1440, height: 900}});
+  try {
+    const page = await ctx.newPage();
+    const before = base0;
+    base0 = base;
+    watch(page);
+    await page.goto(base + '/?model=llama-3.1-8b&method=full&gpu=rtx-4090');
+    await waitDone(page);
+    base0 = before;
+    check(await page.isVisible('#no-charts'), 'without the chart bundle the page says so');
+    check(await page.isHidden('#memory-chart') && await page.isHidden('#scatter-chart'), 'and shows no empty chart boxes');
+    check(await page.locator('#memory-table tbody tr').count() >= 7 && await page.locator('#scatter-table tbody tr').count() >= 3,
+          'the charts\' numbers are tables instead');
+    await shot(page, 'desktop-without-charts');
+  } finally {
+    await ctx.close();
+    proc.kill('SIGTERM');
+    fs.rmSync(root, {recursive: true, force: true});
+  }
+}
+
 const problems = [];
 let base0 = '';
 function watch(page) {
@@ -374,6 +403,7 @@ async function main() {
     await page.screenshot({path: screenshot, fullPage: true});
     await sameAnswerEverywhere(context, base);
     await phone(context.browser() || context, base);
+    await withoutCharts(context.browser() || context);
     check(problems.length === 0, `no console errors, page errors or off-server requests${problems.length ? ': ' + problems.join('; ') : ''}`);
   } finally {
     await context.close();
