@@ -202,6 +202,29 @@ async function qloraOnBudget(page, base, tag) {
   check(await rows.nth(1).getAttribute('aria-selected') === 'true' &&
         await rows.first().getAttribute('aria-selected') === 'false', 'aria-selected follows the selection');
   check(await page.locator('#memory-table tbody tr').count() >= 7, 'the memory chart has its table of numbers');
+  await clickScatterPoint(page);
+}
+
+// A point of the time-vs-cost scatter selects its configuration.
+async function clickScatterPoint(page) {
+  const now = await text(page, '#summary-title');
+  const pt = await page.evaluate((now) => {
+    const c = Chart.getChart(document.querySelector('#scatter-chart'));
+    for (const set of [1, 2]) {
+      const points = c.data.datasets[set].data;
+      const i = points.findIndex((p) => !now.includes(p.label.split(' ')[0] + ' '));
+      const el = c.getDatasetMeta(set).data[i];
+      if (i >= 0 && el) return {x: el.x, y: el.y, label: points[i].label};
+    }
+    return null;
+  }, now);
+  check(pt !== null, 'the scatter has a point to click');
+  await page.locator('#scatter-chart').scrollIntoViewIfNeeded();
+  const box2 = await page.locator('#scatter-chart').boundingBox();
+  await page.mouse.click(box2.x + pt.x, box2.y + pt.y);
+  await waitDone(page);
+  const rank = pt.label.split(' ')[0];
+  check((await text(page, '#summary-title')).includes(rank + ' '), `clicking the scatter point ${pt.label} selects it`);
 }
 
 async function seventyBPlan(page, base, tag) {
