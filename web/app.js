@@ -377,19 +377,20 @@
     return input.ui.plan_gpus || (h.count || 1) * (h.nodes || 1);
   }
 
-  // Every request of one recalculation, side by side.
-  async function fetchAll(input) {
+  // Every request of one recalculation, side by side: the fast ones (estimate, plan, compare)
+  // and the ranking, which searches the whole catalog and may arrive later.
+  function requestAll(input) {
     const s = input.scenario;
     const gpu = s.hardware && s.hardware.gpu;
-    const planOn = input.ui.plan_on && gpu;
     const cmp = input.ui.compare;
-    const [rec, est, plan, compare] = await Promise.all([
-      api('POST', recommendPath(input), s),
+    const fast = Promise.all([
       gpu ? api('POST', '/api/estimate', s) : null,
-      planOn ? api('POST', `/api/plan?top=5&gpus=${planGpus(input)}`, s) : null,
+      input.ui.plan_on && gpu ? api('POST', `/api/plan?top=5&gpus=${planGpus(input)}`, s) : null,
       cmp ? api('POST', '/api/compare?gpus=' + encodeURIComponent(compareItems(cmp).join(',')), s) : null,
-    ]);
-    return {recommend: rec, estimate: est, plan, compare};
+    ]).then(([estimate, plan, compare]) => ({estimate, plan, compare}));
+    const ranking = api('POST', recommendPath(input), s);
+    ranking.catch(() => {});  // reported where it is awaited
+    return {fast, ranking};
   }
 
   // ---- recalculation ------------------------------------------------------------------------
@@ -414,10 +415,15 @@
     setBusy('updating…');
     document.body.dataset.state = 'busy';
     try {
-      const data = await fetchAll(input);
+      const {fast, ranking} = requestAll(input);
+      const first = await fast;
       if (gen !== state.gen) return;
-      Object.assign(state, {input, data, planIndex: 0});
-      renderAll();
+      Object.assign(state, {input, data: {...first, recommend: null}, planIndex: 0});
+      if (first.estimate) showFirst();
+      const recommend = await ranking;
+      if (gen !== state.gen) return;
+      state.data.recommend = recommend;
+      showRanking(!first.estimate);
       shareUrl(input.params);
       document.body.dataset.state = 'done';
     } catch (err) {
@@ -432,14 +438,34 @@
     document.body.dataset.state = 'error';
   }
 
-  function renderAll() {
+  // The estimate, plan and compare on screen while the ranking is still searched.
+  function showFirst() {
+    const d = state.data;
+    $('#results').hidden = false;
+    renderPlan(d.plan);
+    renderCompare(d.compare);
+    select(initialSelection());
+    markFresh();
+    for (const id of ['#ranking-section', '#scatter-section']) $(id).classList.add('stale');
+    $('#ranking-caption').textContent = 'Ranking the catalog for these inputs…';
+    setBusy('ranking…');
+  }
+
+  // The ranking arrived: it, and the rest too when nothing was shown before it.
+  function showRanking(all) {
     const d = state.data;
     $('#results').hidden = false;
     renderRanking(d.recommend);
     renderScatter(d.recommend);
-    renderPlan(d.plan);
-    renderCompare(d.compare);
-    select(restoredPick() || initialSelection());
+    if (all) {
+      renderPlan(d.plan);
+      renderCompare(d.compare);
+    }
+    const restored = restoredPick();
+    if (all || restored) select(restored || initialSelection());
+    const sel = state.selection;
+    markRows('#ranking', sel && sel.kind === 'pick' ? sel.index : -1);
+    for (const id of ['#ranking-section', '#scatter-section']) $(id).classList.remove('stale');
     markFresh();
     setBusy('');
   }
@@ -460,7 +486,7 @@
       return {kind: 'estimate', label: `${e.gpus > 1 ? e.gpus + 'x ' : ''}${e.gpu.name}`, estimate: e,
               gpu: e.gpu.id, count: state.input.scenario.hardware.count || 1, issues: []};
     }
-    const top = d.recommend.recommendations[0];
+    const top = d.recommend && d.recommend.recommendations[0];
     return top ? pickSelection(top, 0) : null;
   }
 
@@ -900,7 +926,7 @@
   function resultCsv() {
     const head = ['rank', 'gpu', 'count', 'acquire', 'layout', 'per_gpu_gib', 'capacity_gib', 'fit',
                   'tokens_per_s', 'images_per_s', 'time_h', 'total_usd'];
-    const rows = state.data.recommend.recommendations.map((p) => {
+    const rows = ((state.data.recommend || {}).recommendations || []).map((p) => {
       const e = p.estimate;
       return [p.rank, p.gpu, p.count, p.acquire, e.resolved.layout, (e.memory.per_gpu_bytes / GiB).toFixed(2),
               (e.memory.capacity_bytes / GiB).toFixed(2), e.memory.fit, e.throughput.tokens_per_s,

@@ -172,7 +172,8 @@ async function shot(page, name) {
 
 // Results on screen are fresh: nothing marked stale, no error.
 async function fresh(page, what) {
-  check(await page.evaluate(() => !document.querySelector('#results').classList.contains('stale')) &&
+  check(await page.evaluate(() => !document.querySelector('#results').classList.contains('stale') &&
+                                   document.querySelector('#results .stale') === null) &&
         await page.isHidden('#stale-note') && await page.isHidden('#status'), `${what}: results are current`);
 }
 
