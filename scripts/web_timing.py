@@ -45,6 +45,7 @@ ACTIONS = [
     ("fit 8B full on 4090", "/api/fit", ON_4090),
     ("estimate 70B full 8x H100", "/api/estimate", PLAN_70B),
     ("plan 70B full 8x H100", "/api/plan?top=5&gpus=8", PLAN_70B),
+    ("estimate pretrain 64x H100", "/api/estimate", PRETRAIN),
     ("recommend pretrain 64x H100", "/api/recommend?top=15", PRETRAIN),
     ("estimate SDXL LoRA", "/api/estimate", SDXL),
     ("compare 2x 3090 vs 4090", "/api/compare?gpus=2x%20rtx-3090,rtx-4090",
