@@ -876,9 +876,52 @@
     }));
   }
 
-  // ---- export of the chosen plan (POST /api/export, when the server has it) -------------------------
+  // ---- export of the chosen plan (POST /api/export; engines from the schema) -----------------------
   function renderExport() {
-    $('#export-box').hidden = true;
+    const engines = state.schema.enums.engine;
+    $('#export-box').hidden = !engines;
+    if (!engines) return;
+    $('#export-out').replaceChildren();
+    $('#export-buttons').replaceChildren(...engines.map((e) => {
+      const b = el('button', {type: 'button', class: 'engine', title: e.help, text: e.name});
+      b.addEventListener('click', () => exportPlan(e.name));
+      return b;
+    }));
+  }
+
+  // Each engine launches part of the plan space (DeepSpeed and accelerate FSDP data parallelism
+  // only, Megatron offloads only with its distributed optimizer): the export plans the
+  // engine's best layout on the plan's GPUs and says when it is not the chosen plan.
+  async function exportPlan(engine) {
+    const p = state.data.plan.plans[state.planIndex];
+    const out = $('#export-out');
+    out.replaceChildren(el('p', {class: 'caption', text: `Writing the ${engine} configuration…`}));
+    const query = `?engine=${encodeURIComponent(engine)}&gpus=${state.data.plan.gpus}`;
+    try {
+      const x = await api('POST', '/api/export' + query, state.input.scenario);
+      out.replaceChildren(...exportView(x));
+      const same = x.layout.label === p.label;
+      out.prepend(el('p', {class: 'caption', text: same ? `${engine} launches plan #${p.rank} as chosen.`
+          : `${engine} cannot launch plan #${p.rank} (${p.label}) as chosen: this is its own best layout on the same GPUs.`}));
+    } catch (err) {
+      out.replaceChildren(el('p', {class: 'field-error', text: `${engine}: ${plainAccepted(err.message)}`}));
+    }
+    document.body.dataset.export = engine;
+  }
+
+  function copyBlock(title, text) {
+    const copy = el('button', {type: 'button', class: 'copy', text: 'Copy'});
+    copy.addEventListener('click', () => navigator.clipboard.writeText(text).then(
+        () => { copy.textContent = 'Copied'; }, () => { copy.textContent = 'Select and copy'; }));
+    return el('div', {class: 'export-file'}, el('h4', {text: title}), copy, el('pre', {text}));
+  }
+
+  function exportView(x) {
+    const parts = [el('p', {class: 'caption', text: `${x.engine}: ${x.layout.label} (${x.layout.source})`})];
+    parts.push(...(x.files || []).map((f) => copyBlock(f.name, f.text)));
+    if (x.launch) parts.push(copyBlock('launch', Array.isArray(x.launch) ? x.launch.join('\n') : String(x.launch)));
+    if ((x.notes || []).length) parts.push(el('ul', {class: 'advice'}, ...x.notes.map((n) => el('li', {text: n}))));
+    return parts;
   }
 
   // ---- share URL and downloads ----------------------------------------------------------------------

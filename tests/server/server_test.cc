@@ -184,6 +184,39 @@ TEST_F(ServeTest, PlanDefaultsToTheScenariosGpus) {
   EXPECT_EQ(json::parse(r->body)["gpus"], 4);
 }
 
+// One export code path (issue 13 item 4, issue 15): POST /api/export answers the CLI's JSON.
+TEST_F(ServeTest, ExportIsTheCliJson) {
+  const std::string body =
+      R"({"model": "llama-3.1-8b", "training": {"method": "full", "seq_len": 2048},
+          "hardware": {"gpu": "h100-sxm", "count": 8}})";
+  const std::string file = WriteTemp("export.json", body);
+  for (const char* engine : {"deepspeed", "accelerate-fsdp", "megatron", "torchrun"}) {
+    auto r = Post(("/api/export?engine=" + std::string(engine) + "&gpus=8").c_str(), body);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->body, Cli("export " + file + " --engine " + engine + " --gpus 8 --format json"));
+    const json j = json::parse(r->body);
+    EXPECT_EQ(j["engine"], engine);
+    EXPECT_EQ(j["layout"]["gpus"], 8);
+    ASSERT_FALSE(j["files"].empty());
+    EXPECT_FALSE(j["files"][0]["text"].get<std::string>().empty());
+    EXPECT_FALSE(j["launch"].get<std::string>().empty());
+  }
+}
+
+TEST_F(ServeTest, ExportRefusesWhatDoesNotFitUnlessForced) {
+  const std::string body =
+      R"({"model": "llama-3.1-8b", "training": {"method": "full"},
+          "hardware": {"gpu": "rtx-4090", "count": 8},
+          "parallelism": {"zero": 1, "offload": "optimizer"}})";
+  EXPECT_EQ(Envelope(Post("/api/export?engine=deepspeed", body), 400)["field"], "parallelism");
+  EXPECT_EQ(Envelope(Post("/api/export", body), 400)["field"], "engine");
+  EXPECT_EQ(Envelope(Post("/api/export?engine=deepspeeed", body), 400)["field"], "engine");
+  auto r = Post("/api/export?engine=deepspeed&force", body);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
 TEST_F(ServeTest, CatalogRoutesAreTheCliJson) {
   struct Case {
     std::string path, args;
@@ -373,6 +406,7 @@ TEST_F(ServeTest, SchemaCarriesTheLoadersLimits) {
   const json j = json::parse(r->body);
   EXPECT_GE(j["enums"]["training.method"].size(), 5u);
   EXPECT_GE(j["enums"]["training.framework"].size(), 2u);
+  EXPECT_GE(j["enums"]["engine"].size(), 3u);  // the export buttons (POST /api/export)
   json count;
   for (const auto& l : j["limits"])
     if (l["key"] == "hardware.count") count = l;

@@ -235,6 +235,20 @@ async function seventyBPlan(page, base, tag) {
   check(await page.locator('#plan-table tbody tr.pick').count() >= 1, 'the plan lists layouts');
   check(await page.locator('#plan-table tbody tr').first().getAttribute('aria-selected') === 'true', 'the first plan is chosen');
   check(await page.locator('#step-table tbody tr').count() >= 4, 'the chosen plan\'s step breakdown is shown');
+  check(await page.locator('#export-buttons button.engine').count() >= 3, 'the plan has an export button per engine');
+  // 70B full fine-tune on 8 GPUs launches with ZeRO-3 + offload (DeepSpeed, accelerate FSDP);
+  // Megatron has no layout for it, and the page would show the server's reason.
+  for (const engine of ['accelerate-fsdp', 'deepspeed']) {
+    await page.click(`#export-buttons button.engine:text-is("${engine}")`);
+    await page.waitForSelector(`body[data-export="${engine}"]`, {timeout: 60000});
+    const files = await page.$$eval('#export-out pre', (p) => p.map((x) => x.textContent));
+    check(files.length >= 1 && files.every((f) => f.length > 20), `${engine}: the config text is shown to copy`);
+    check(await page.locator('#export-out button.copy').count() === files.length, `${engine}: each text has a Copy button`);
+  }
+  const ds = await page.$$eval('#export-out pre', (p) => p.map((x) => x.textContent).join('\n'));
+  check(/"stage": 3/.test(ds) && (await text(page, '#export-out')).includes('tp1 pp1 dp8 zero3'),
+        'the DeepSpeed config carries its layout (ZeRO-3 on 8 GPUs)');
+  await shot(page, `${tag}-export`);
 }
 
 async function pretrainDeadline(page, base, tag) {

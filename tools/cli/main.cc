@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "gpuadv/core/error.h"
+#include "gpuadv/export/launch.h"
 #include "tools/cli/verbs.h"
 
 namespace {
@@ -251,13 +252,16 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
         "scenario", exp_in.file,
         "scenario file (YAML or JSON); omitted: the flags (with --model) or the example job");
     AddScenarioFlags(exp, &exp_in);
-    exp->add_option("--engine", exp_opt.engine, "deepspeed | accelerate-fsdp | torchrun | megatron")
+    exp->add_option("--engine", exp_opt.engine, gpuadv::AcceptedNames(gpuadv::launch::kEngines))
         ->required();
     exp->add_option_function<int>(
            "--gpus", [&exp_opt](const int& n) { exp_opt.gpus = n; },
            "plan for N GPUs (default: the scenario's layout, or its GPUs)")
         ->type_name("N");
-    exp->add_option("--out", exp_opt.out_file, "write the configuration to FILE");
+    exp->add_option("--out", exp_opt.out_file,
+                    "write the configuration to FILE (other files beside it)");
+    exp->add_flag("--force", exp_opt.force,
+                  "export a layout the scenario pins even when the estimate says it does not fit");
   }
 
   auto* detect = app.add_subcommand("detect", "local GPUs, matched to the catalog (C11)");

@@ -95,9 +95,10 @@ struct PlanCliOptions {
 
 /// Options of `export` beside the scenario.
 struct ExportCliOptions {
-  std::string engine;       // --engine deepspeed|accelerate-fsdp|torchrun|megatron
+  std::string engine;       // --engine (launch::kEngines)
   std::optional<int> gpus;  // --gpus N: plan for N GPUs (else the scenario's layout or GPUs)
   std::string out_file;     // --out FILE
+  bool force = false;       // --force: export a pinned layout that does not fit
 };
 
 int RunPlan(const GlobalOptions& g, const ScenarioInput& in, const PlanCliOptions& opt);

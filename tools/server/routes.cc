@@ -10,6 +10,7 @@
 
 #include "gpuadv/api/catalog_requests.h"
 #include "gpuadv/api/errors.h"
+#include "gpuadv/api/export_request.h"
 #include "gpuadv/api/requests.h"
 #include "gpuadv/api/schema.h"
 #include "gpuadv/core/error.h"
@@ -285,6 +286,15 @@ void InstallApi(Router& router, const api::Environment& env) {
                res.SetContent(kSchema, "application/json");
              }));
 
+  post("/api/export", [e](const Request& req, Response& res) {
+    CheckParams(req, {"engine", "gpus", "force"});
+    api::ExportOptions opt;
+    opt.engine = Param(req, "engine").value_or("");
+    if (auto v = IntParam(req, "gpus", 1, 1 << 20)) opt.gpus = static_cast<int>(*v);
+    opt.force = BoolParam(req, "force");
+    SendJson(res, 200, api::ExportJson(Body(req), *e, opt, ""));
+  });
+
   get("/api/gpus", [e](const Request& req, Response& res) {
     CheckParams(req, {"vendor", "segment", "min-memory"});
     api::GpuQuery q;
@@ -313,8 +323,8 @@ void InstallApi(Router& router, const api::Environment& env) {
       SendError(res, 405, req.method + " " + req.path + ": method not allowed; use " + allow);
     };
   };
-  for (const char* p :
-       {"/api/estimate", "/api/recommend", "/api/fit", "/api/plan", "/api/compare"}) {
+  for (const char* p : {"/api/estimate", "/api/recommend", "/api/fit", "/api/plan", "/api/compare",
+                        "/api/export"}) {
     for (const char* m : {"GET", "PUT", "DELETE"}) router.Add(m, p, wrong("POST"));
   }
   for (const char* p : {"/healthz", "/api/schema", "/api/gpus", R"(/api/gpus/([^/]+))",

@@ -226,15 +226,8 @@ nlohmann::json FitJson(const ScenarioRequest& req, const Environment& env, const
 
 plan::PlanReport Plan(const ScenarioRequest& req, const Environment& env,
                       const PlanRequestOptions& opt, std::string_view prefix) {
-  const auto strategy = ParseEnum(plan::kStrategies, opt.strategy);
-  if (!strategy) {
-    std::vector<std::string> names;
-    for (const auto& t : plan::kStrategies) names.emplace_back(t.name);
-    const std::string hint = DidYouMean(opt.strategy, names);
-    throw InputError(Name(prefix, "strategy"), opt.strategy,
-                     AcceptedNames(plan::kStrategies) + (hint.empty() ? "" : "; " + hint),
-                     "unknown value");
-  }
+  const plan::StrategyKind strategy =
+      ParseEnumOrThrow(plan::kStrategies, Name(prefix, "strategy"), opt.strategy);
   if (opt.threads < 0)
     throw InputError(Name(prefix, "threads"), std::to_string(opt.threads), "0 (all cores) or more",
                      "out of range");
@@ -242,7 +235,7 @@ plan::PlanReport Plan(const ScenarioRequest& req, const Environment& env,
   plan::PlanOptions o;
   o.gpus = opt.gpus.value_or(s.hardware.TotalGpus());
   o.top_k = opt.top;
-  o.strategy = *strategy;
+  o.strategy = strategy;
   o.threads = opt.threads;
   o.allow_tight = !opt.safe;
   o.prefer_tight = opt.prefer_tight;

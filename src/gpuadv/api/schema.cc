@@ -4,6 +4,7 @@
 
 #include "gpuadv/api/requests.h"
 #include "gpuadv/core/enum_table.h"
+#include "gpuadv/export/launch.h"
 #include "gpuadv/workload/enums.h"
 #include "gpuadv/workload/limits.h"
 #include "gpuadv/workload/scenario.h"
@@ -65,6 +66,7 @@ json SchemaJson() {
       {"system.cooling", Choices(workload::kCoolings)},
       {"constraints.acquire", Choices(workload::kAcquires)},
       {"objective", Choices(workload::kObjectives)},
+      {"engine", Choices(launch::kEngines)},
   };
   return {
       {"enums", std::move(enums)},
