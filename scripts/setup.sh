@@ -7,6 +7,7 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libgtest-dev libgmock-dev libbenchmark-dev
       libboost-dev              # `serve`: Boost.Beast/Asio (header-only)
       libcpp-httplib-dev        # the server tests' HTTP client
+      zlib1g-dev                # `serve`: static files gzip-compressed once
       clang-format python3
       clang libclang-rt-14-dev  # fuzzers and the sanitizer stage (scripts/test_sanitize.sh)
       chromium wrk)             # `serve`: browser test (tests/web) and scripts/load.sh

@@ -273,6 +273,20 @@ TEST(Cli, BloomExportsForMegatronDeepSpeed) {
   EXPECT_NE(m.out.find("megatron-deepspeed"), std::string::npos) << m.out;
 }
 
+// Issue 15: a layout the scenario pins is exported only when it fits (the figures in the
+// error), or with --force.
+TEST(Cli, ExportRefusesAPinnedLayoutThatDoesNotFit) {
+  const std::string job =
+      "export --model llama-3.1-8b --method full --gpu rtx-4090 --count 8 --zero 1 "
+      "--offload optimizer --engine deepspeed";
+  const RunResult r = Exec(job);
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_NE(r.out.find("parallelism: needs "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("GiB per GPU"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--force"), std::string::npos) << r.out;
+  EXPECT_EQ(Exec(job + " --force").rc, 0);
+}
+
 // `validate --cv source` and `calibrate` (issue 11) on a 20-row sample of the published
 // cases (three tokens/s source groups, one memory group).
 const std::string kCvCases = std::string(GPUADV_SOURCE_DIR) + "/tests/cli/cases/cv_sample.jsonl";

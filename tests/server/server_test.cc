@@ -21,6 +21,7 @@
 #include "gpuadv/core/error.h"
 #include "tests/server/raw_client.h"
 #include "tests/server/running_server.h"
+#include "tools/server/static_files.h"
 
 namespace gpuadv::server {
 namespace {
@@ -183,6 +184,39 @@ TEST_F(ServeTest, PlanDefaultsToTheScenariosGpus) {
   EXPECT_EQ(json::parse(r->body)["gpus"], 4);
 }
 
+// One export code path (issue 13 item 4, issue 15): POST /api/export answers the CLI's JSON.
+TEST_F(ServeTest, ExportIsTheCliJson) {
+  const std::string body =
+      R"({"model": "llama-3.1-8b", "training": {"method": "full", "seq_len": 2048},
+          "hardware": {"gpu": "h100-sxm", "count": 8}})";
+  const std::string file = WriteTemp("export.json", body);
+  for (const char* engine : {"deepspeed", "accelerate-fsdp", "megatron", "torchrun"}) {
+    auto r = Post(("/api/export?engine=" + std::string(engine) + "&gpus=8").c_str(), body);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->body, Cli("export " + file + " --engine " + engine + " --gpus 8 --format json"));
+    const json j = json::parse(r->body);
+    EXPECT_EQ(j["engine"], engine);
+    EXPECT_EQ(j["layout"]["gpus"], 8);
+    ASSERT_FALSE(j["files"].empty());
+    EXPECT_FALSE(j["files"][0]["text"].get<std::string>().empty());
+    EXPECT_FALSE(j["launch"].get<std::string>().empty());
+  }
+}
+
+TEST_F(ServeTest, ExportRefusesWhatDoesNotFitUnlessForced) {
+  const std::string body =
+      R"({"model": "llama-3.1-8b", "training": {"method": "full"},
+          "hardware": {"gpu": "rtx-4090", "count": 8},
+          "parallelism": {"zero": 1, "offload": "optimizer"}})";
+  EXPECT_EQ(Envelope(Post("/api/export?engine=deepspeed", body), 400)["field"], "parallelism");
+  EXPECT_EQ(Envelope(Post("/api/export", body), 400)["field"], "engine");
+  EXPECT_EQ(Envelope(Post("/api/export?engine=deepspeeed", body), 400)["field"], "engine");
+  auto r = Post("/api/export?engine=deepspeed&force", body);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
 TEST_F(ServeTest, CatalogRoutesAreTheCliJson) {
   struct Case {
     std::string path, args;
@@ -339,6 +373,62 @@ TEST_F(ServeTest, EmbeddedPageAndChartBundle) {
   }
   EXPECT_NE(Client().Get("/vendor/chart.umd.min.js")->body.find("Chart"), std::string::npos)
       << "the Chart.js bundle is missing: run scripts/setup.sh (npm ci in web/) and rebuild";
+}
+
+// Issue 14: static files leave gzip-compressed (once, at start) to clients that take it,
+// with an ETag that answers a revalidation with 304.
+TEST_F(ServeTest, StaticFilesAreGzippedWithAnEtag) {
+  auto plain = Client().Get("/app.js");
+  ASSERT_TRUE(plain);
+  const std::string etag = plain->get_header_value("ETag");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(plain->get_header_value("Cache-Control"), "no-cache");
+  EXPECT_EQ(plain->get_header_value("Content-Encoding"), "");
+  httplib::Client raw = Client();
+  raw.set_decompress(false);  // the bytes as sent
+  auto zipped = raw.Get("/app.js", {{"Accept-Encoding", "gzip, deflate"}});
+  ASSERT_TRUE(zipped);
+  EXPECT_EQ(zipped->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(zipped->body, Gzip(plain->body));
+  EXPECT_LT(zipped->body.size(), plain->body.size());
+  auto again = Client().Get("/app.js", {{"If-None-Match", etag}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 304);
+  EXPECT_TRUE(again->body.empty());
+  EXPECT_EQ(Client().Get("/api/models")->get_header_value("Cache-Control"), "no-store");
+}
+
+// Issue 14: the vocabulary the page builds its form from is the loader's own table.
+TEST_F(ServeTest, SchemaCarriesTheLoadersLimits) {
+  auto r = Client().Get("/api/schema");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  const json j = json::parse(r->body);
+  EXPECT_GE(j["enums"]["training.method"].size(), 5u);
+  EXPECT_GE(j["enums"]["training.framework"].size(), 2u);
+  EXPECT_GE(j["enums"]["engine"].size(), 3u);  // the export buttons (POST /api/export)
+  json count;
+  for (const auto& l : j["limits"])
+    if (l["key"] == "hardware.count") count = l;
+  ASSERT_TRUE(count.is_object());
+  EXPECT_EQ(count["max"], 1024);
+  // The server refuses exactly past the limit it publishes.
+  const std::string over = R"({"model": "llama-3.1-8b", "hardware": {"count": 1025}})";
+  const json e = Envelope(Post("/api/estimate", over), 400);
+  EXPECT_EQ(e["field"], "hardware.count");
+  EXPECT_EQ(e["value"], "1025");
+  EXPECT_NE(e["accepted"].get<std::string>().find("1024"), std::string::npos);
+}
+
+TEST_F(ServeTest, CompareIsTheCliJson) {
+  const std::string file = WriteTemp("compare.json", kScenario);
+  auto r = Post("/api/compare?gpus=2x%20rtx-3090,rtx-4090", kScenario);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body, Cli("compare 2x rtx-3090 rtx-4090 --scenario " + file + " --format json"));
+  const json e = Envelope(Post("/api/compare?gpus=rtx-4090", kScenario), 400);
+  EXPECT_EQ(e["field"], "gpus");
+  EXPECT_EQ(e["problem"], "too few");
 }
 
 TEST_F(ServeTest, InvalidUtf8IsEchoedSafely) {

@@ -93,40 +93,9 @@ int RunFit(const GlobalOptions& g, const ScenarioInput& in, const FitOptions& op
 
 int RunCompare(const GlobalOptions& g, const std::vector<std::string>& gpu_ids,
                const ScenarioInput& in) {
-  const catalog::Catalog cat = LoadCatalog(g);
-  const workload::Scenario s = BuildScenario(in, cat);
-  // "ID" or "Nx ID" / "NxID" (issue 12: compare 2x rtx-3090 1x rtx-4090).
-  std::vector<advise::CompareItem> items;
-  int pending = 0;
-  for (const auto& arg : gpu_ids) {
-    const size_t x = arg.find_first_of("xX");
-    const bool counted =
-        x != std::string::npos && x > 0 && arg.find_first_not_of("0123456789") == x;
-    if (counted) {
-      const long long n = std::atoll(arg.substr(0, x).c_str());
-      if (n < 1 || n > 64)
-        throw InputError("compare", arg, "a count from 1x to 64x before a GPU id", "out of range");
-      if (x + 1 == arg.size()) {
-        if (pending) throw InputError("compare", arg, "a GPU id after each count", "two counts");
-        pending = static_cast<int>(n);
-        continue;
-      }
-      items.push_back({&cat.Gpu(arg.substr(x + 1), "compare"), static_cast<int>(n)});
-      continue;
-    }
-    items.push_back({&cat.Gpu(arg, "compare"), pending});
-    pending = 0;
-  }
-  if (pending)
-    throw InputError("compare", std::to_string(pending) + "x", "a GPU id after it",
-                     "missing GPU id");
-  if (items.size() < 2)
-    throw InputError("compare", std::to_string(items.size()) + " GPU id(s)",
-                     "two or more catalog GPU ids, each optionally with a count (2x rtx-3090)",
-                     "too few");
-  for (const auto& item : items) io::CheckComputePeak(*item.gpu, "compare");
-  const estimate::Context ctx{&io::BuiltinEfficiency(), &cat};
-  const advise::CompareResult r = advise::Compare(s, items, ctx, io::RestackDefault);
+  // The request function POST /api/compare calls too (src/gpuadv/api).
+  const api::Environment env = LoadEnvironment(g);
+  const advise::CompareResult r = api::Compare(ToRequest(in), env, gpu_ids, "compare");
   Print(
       g.format, [&] { return report::CompareJson(r); },
       [&](bool md) { return report::CompareText(r, md); }, [&] { return report::CompareCsv(r); });

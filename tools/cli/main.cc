@@ -268,7 +268,10 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
            "--gpus", [&exp_opt](const int& n) { exp_opt.gpus = n; },
            "plan for N GPUs (default: the scenario's layout, or its GPUs)")
         ->type_name("N");
-    exp->add_option("--out", exp_opt.out_file, "write the configuration to FILE");
+    exp->add_option("--out", exp_opt.out_file,
+                    "write the configuration to FILE (other files beside it)");
+    exp->add_flag("--force", exp_opt.force,
+                  "export a layout the scenario pins even when the estimate says it does not fit");
   }
 
   auto* detect = app.add_subcommand("detect", "local GPUs, matched to the catalog (C11)");

@@ -98,6 +98,7 @@ struct ExportCliOptions {
   std::string engine;       // --engine: a launch::kEngines name
   std::optional<int> gpus;  // --gpus N: plan for N GPUs (else the scenario's layout or GPUs)
   std::string out_file;     // --out FILE
+  bool force = false;       // --force: export a pinned layout that does not fit
 };
 
 int RunPlan(const GlobalOptions& g, const ScenarioInput& in, const PlanCliOptions& opt);

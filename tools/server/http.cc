@@ -60,6 +60,11 @@ std::string Request::Header(std::string_view name) const {
 }
 
 void Response::SetHeader(std::string name, std::string value) {
+  for (auto& [k, v] : headers)
+    if (EqualsIgnoreCase(k, name)) {
+      v = std::move(value);
+      return;
+    }
   headers.emplace_back(std::move(name), std::move(value));
 }
 

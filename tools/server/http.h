@@ -35,6 +35,7 @@ struct Response {
   std::string body;
   std::string content_type;
 
+  /// Sets header `name` (case-insensitive), replacing a value already set.
   void SetHeader(std::string name, std::string value);
   void SetContent(std::string content, std::string type);
 };

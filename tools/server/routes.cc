@@ -3,14 +3,18 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <string_view>
 #include <vector>
 
 #include "gpuadv/api/catalog_requests.h"
 #include "gpuadv/api/errors.h"
+#include "gpuadv/api/export_request.h"
 #include "gpuadv/api/requests.h"
+#include "gpuadv/api/schema.h"
 #include "gpuadv/core/error.h"
+#include "gpuadv/workload/limits.h"
 
 namespace gpuadv::server {
 namespace {
@@ -67,6 +71,16 @@ void SendError(Response& res, int status, const std::string& message,
   SendJson(res, status, ErrorEnvelope(status, message, field));
 }
 
+// Bad input: the envelope plus the value and what is accepted, so the page can say at the
+// field, in its own label's words, what was wrong (issue 14).
+void SendInputError(Response& res, int status, const InputError& e) {
+  json j = ErrorEnvelope(status, e.what(), e.field());
+  j["error"]["value"] = e.value();
+  j["error"]["accepted"] = e.accepted();
+  j["error"]["problem"] = e.problem();
+  SendJson(res, status, j);
+}
+
 // --- query strings -------------------------------------------------------------------------
 
 // Rejects parameters a route does not take, naming the closest one it does.
@@ -112,6 +126,27 @@ std::optional<double> NumberParam(const Request& req, const char* name, double m
   return v;
 }
 
+std::optional<double> LimitParam(const Request& req, const workload::FieldLimit& l) {
+  const std::string key(l.key);
+  char accepted[96];
+  std::snprintf(accepted, sizeof accepted, "a number from %g to %g", l.min, l.max);
+  return NumberParam(req, key.c_str(), l.min, l.max, accepted);
+}
+
+// "2x rtx-3090,rtx-4090" -> {"2x rtx-3090", "rtx-4090"}.
+std::vector<std::string> ListParam(const Request& req, const char* name) {
+  std::vector<std::string> out;
+  const std::string s = Param(req, name).value_or("");
+  size_t start = 0;
+  while (start <= s.size() && !s.empty()) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 bool BoolParam(const Request& req, const char* name) {
   const auto s = Param(req, name);
   if (!s) return false;
@@ -123,6 +158,27 @@ bool BoolParam(const Request& req, const char* name) {
 // A POST body: empty (the embedded default scenario) or JSON.
 api::ScenarioRequest Body(const Request& req) { return api::ScenarioFromBody(req.body); }
 
+// A static file: 304 when the client holds this version (ETag), the gzip form when the
+// client takes it; revalidated on every load (no-cache), never stale.
+void SendStatic(const Request& req, Response& res, StaticFile file) {
+  if (!file.etag.empty()) {
+    res.SetHeader("ETag", file.etag);
+    res.SetHeader("Cache-Control", "no-cache");
+    if (req.Header("If-None-Match") == file.etag) {
+      res.status = 304;
+      return;
+    }
+  }
+  if (!file.gzip.empty()) {
+    res.SetHeader("Vary", "Accept-Encoding");
+    if (req.Header("Accept-Encoding").find("gzip") != std::string::npos) {
+      res.SetHeader("Content-Encoding", "gzip");
+      file.content = std::move(file.gzip);
+    }
+  }
+  res.SetContent(std::move(file.content), std::move(file.content_type));
+}
+
 // --- handlers ------------------------------------------------------------------------------
 
 // Runs a route and turns exceptions into the envelope: NotFoundError 404, InputError 400,
@@ -132,9 +188,9 @@ Handler Guard(std::function<void(const Request&, Response&)> route) {
     try {
       route(req, res);
     } catch (const api::NotFoundError& e) {
-      SendError(res, 404, e.what(), e.field());
+      SendInputError(res, 404, e);
     } catch (const InputError& e) {
-      SendError(res, 400, e.what(), e.field());
+      SendInputError(res, 400, e);
     } catch (const std::exception& e) {
       LogLine("serve: 500 on " + EscapeForLog(req.method) + " " + EscapeForLog(req.path) + ": " +
               EscapeForLog(e.what()));
@@ -166,7 +222,7 @@ void InstallApi(Router& router, const api::Environment& env) {
                  try {
                    RequireJson(req);
                  } catch (const InputError& e) {
-                   SendError(res, 415, e.what(), e.field());
+                   SendInputError(res, 415, e);
                    return;
                  }
                  h(req, res);
@@ -193,9 +249,8 @@ void InstallApi(Router& router, const api::Environment& env) {
     if (auto v = IntParam(req, "top", 1, 100)) opt.top = static_cast<int>(*v);
     for (const char* name : {"min-vram", "min-memory"})
       if (const auto v = Param(req, name)) opt.min_vram_gb = api::ParseMemoryGb(*v, name);
-    if (auto v = NumberParam(req, "months", 1, 240, "a number from 1 to 240")) opt.months = *v;
-    if (auto v = NumberParam(req, "hours-per-month", 1, 744, "a number from 1 to 744"))
-      opt.hours_per_month = *v;
+    if (auto v = LimitParam(req, workload::kMonths)) opt.months = *v;
+    if (auto v = LimitParam(req, workload::kHoursPerMonth)) opt.hours_per_month = *v;
     SendJson(res, 200, api::RecommendJson(Body(req), *e, opt, ""));
   });
 
@@ -218,6 +273,26 @@ void InstallApi(Router& router, const api::Environment& env) {
     opt.safe = BoolParam(req, "safe");
     opt.prefer_tight = BoolParam(req, "prefer_tight");
     SendJson(res, 200, api::PlanJson(Body(req), *e, opt, ""));
+  });
+
+  post("/api/compare", [e](const Request& req, Response& res) {
+    CheckParams(req, {"gpus"});
+    SendJson(res, 200, api::CompareJson(Body(req), *e, ListParam(req, "gpus"), "gpus"));
+  });
+
+  router.Add("GET", "/api/schema", Guard([](const Request& req, Response& res) {
+               CheckParams(req, {});
+               static const std::string kSchema = api::SchemaJson().dump(2) + "\n";
+               res.SetContent(kSchema, "application/json");
+             }));
+
+  post("/api/export", [e](const Request& req, Response& res) {
+    CheckParams(req, {"engine", "gpus", "force"});
+    api::ExportOptions opt;
+    opt.engine = Param(req, "engine").value_or("");
+    if (auto v = IntParam(req, "gpus", 1, 1 << 20)) opt.gpus = static_cast<int>(*v);
+    opt.force = BoolParam(req, "force");
+    SendJson(res, 200, api::ExportJson(Body(req), *e, opt, ""));
   });
 
   get("/api/gpus", [e](const Request& req, Response& res) {
@@ -248,11 +323,12 @@ void InstallApi(Router& router, const api::Environment& env) {
       SendError(res, 405, req.method + " " + req.path + ": method not allowed; use " + allow);
     };
   };
-  for (const char* p : {"/api/estimate", "/api/recommend", "/api/fit", "/api/plan"}) {
+  for (const char* p : {"/api/estimate", "/api/recommend", "/api/fit", "/api/plan", "/api/compare",
+                        "/api/export"}) {
     for (const char* m : {"GET", "PUT", "DELETE"}) router.Add(m, p, wrong("POST"));
   }
-  for (const char* p :
-       {"/healthz", "/api/gpus", R"(/api/gpus/([^/]+))", "/api/models", R"(/api/models/([^/]+))"}) {
+  for (const char* p : {"/healthz", "/api/schema", "/api/gpus", R"(/api/gpus/([^/]+))",
+                        "/api/models", R"(/api/models/([^/]+))"}) {
     for (const char* m : {"POST", "PUT", "DELETE"}) router.Add(m, p, wrong("GET"));
   }
 }
@@ -302,7 +378,7 @@ Routes::Routes(const api::Environment& env, const StaticFiles& files, bool check
                               "'unsafe-inline'; script-src 'self'; connect-src 'self'; "
                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
                 res.SetHeader("X-Frame-Options", "DENY");
-                res.SetContent(std::move(file->content), std::move(file->content_type));
+                SendStatic(req, res, std::move(*file));
               }));
 }
 

@@ -1,5 +1,9 @@
 #include "tools/server/static_files.h"
 
+#include <zlib.h>
+
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 
@@ -36,9 +40,43 @@ std::optional<std::string> SafeRelativePath(std::string_view request_path) {
   return rel;
 }
 
+// A strong validator of `content`: 64-bit FNV-1a and the length.
+std::string Etag(std::string_view content) {
+  constexpr uint64_t kFnvOffset = 14695981039346656037ull, kFnvPrime = 1099511628211ull;
+  uint64_t h = kFnvOffset;
+  for (unsigned char c : content) h = (h ^ c) * kFnvPrime;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "\"%016llx-%zx\"", static_cast<unsigned long long>(h),
+                content.size());
+  return buf;
+}
+
 }  // namespace
 
+std::string Gzip(std::string_view data) {
+  constexpr int kGzipWindowBits = 15 + 16;  // zlib: 15-bit window, gzip wrapper
+  constexpr int kMemLevel = 8;              // zlib's default
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, kGzipWindowBits, kMemLevel,
+                   Z_DEFAULT_STRATEGY) != Z_OK)
+    return "";
+  std::string out(deflateBound(&z, data.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END ? out : "";
+}
+
 StaticFiles::StaticFiles(const std::string& web_root) {
+  for (const auto& f : WebAssets()) {
+    const std::string path(f.path);
+    embedded_.emplace_back(path, StaticFile{std::string(f.content), ContentType(path),
+                                            Gzip(f.content), Etag(f.content)});
+  }
   if (web_root.empty()) return;
   std::error_code ec;
   const auto canon = std::filesystem::canonical(web_root, ec);
@@ -58,14 +96,14 @@ std::optional<StaticFile> StaticFiles::Find(std::string_view request_path) const
     if (!ec && canon.string().starts_with(prefix) && std::filesystem::is_regular_file(canon, ec)) {
       try {
         return StaticFile{io::ReadFileBounded(canon.string(), "--web-root", kMaxFileBytes),
-                          ContentType(*rel)};
+                          ContentType(*rel), "", ""};
       } catch (const InputError&) {
         return std::nullopt;  // vanished or grew past the bound: not served
       }
     }
   }
-  for (const auto& f : WebAssets())
-    if (f.path == *rel) return StaticFile{std::string(f.content), ContentType(*rel)};
+  for (const auto& [path, file] : embedded_)
+    if (path == *rel) return file;
   return std::nullopt;
 }
 

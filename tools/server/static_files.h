@@ -4,12 +4,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace gpuadv::server {
 
 struct StaticFile {
   std::string content;
   std::string content_type;
+  std::string gzip;  // the content gzip-compressed once at start (embedded files), or ""
+  std::string etag;  // "\"<hash>\"" of the content (embedded files), or ""
 };
 
 /// Contract: serves only (a) embedded assets by exact name and (b) regular files inside
@@ -30,6 +34,11 @@ class StaticFiles {
 
  private:
   std::string root_;  // canonical, without a trailing slash; empty = none
+  std::vector<std::pair<std::string, StaticFile>> embedded_;  // compressed once, here
 };
+
+/// `data` gzip-compressed (zlib, best compression): what a client sending
+/// Accept-Encoding: gzip gets for a static file.
+std::string Gzip(std::string_view data);
 
 }  // namespace gpuadv::server

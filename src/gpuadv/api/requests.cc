@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 
@@ -15,6 +16,7 @@
 #include "gpuadv/report/json_report.h"
 #include "gpuadv/report/plan_report.h"
 #include "gpuadv/report/recommend_report.h"
+#include "gpuadv/workload/limits.h"
 
 namespace gpuadv::api {
 namespace {
@@ -157,16 +159,31 @@ double ParseMemoryGb(std::string_view text, const std::string& field) {
   return v;
 }
 
+namespace {
+
+std::string Shortest(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// Throws InputError naming `prefix` + the limit's key when `v` is outside it.
+void CheckLimit(double v, const workload::FieldLimit& l, std::string_view prefix) {
+  if (v >= l.min && v <= l.max) return;
+  throw InputError(Name(prefix, l.key), Shortest(v),
+                   (l.integer ? "an integer from " : "a number from ") + Shortest(l.min) + " to " +
+                       Shortest(l.max),
+                   "out of range");
+}
+
+}  // namespace
+
 void CheckRecommendOptions(const RecommendOptions& opt, std::string_view prefix) {
   if (opt.top < 1 || opt.top > 100)
     throw InputError(Name(prefix, "top"), std::to_string(opt.top), "an integer from 1 to 100",
                      "out of range");
-  if (!(opt.months > 0 && opt.months <= 240))
-    throw InputError(Name(prefix, "months"), std::to_string(opt.months), "a number from 1 to 240",
-                     "out of range");
-  if (!(opt.hours_per_month > 0 && opt.hours_per_month <= 744))
-    throw InputError(Name(prefix, "hours-per-month"), std::to_string(opt.hours_per_month),
-                     "a number from 1 to 744", "out of range");
+  CheckLimit(opt.months, workload::kMonths, prefix);
+  CheckLimit(opt.hours_per_month, workload::kHoursPerMonth, prefix);
   if (opt.min_vram_gb && !(*opt.min_vram_gb >= 0 && *opt.min_vram_gb <= 1e5))
     throw InputError(Name(prefix, "min-vram"), std::to_string(*opt.min_vram_gb),
                      "a number of GiB from 0 to 100000", "out of range");
@@ -212,15 +229,8 @@ nlohmann::json FitJson(const ScenarioRequest& req, const Environment& env, const
 
 plan::PlanReport Plan(const ScenarioRequest& req, const Environment& env,
                       const PlanRequestOptions& opt, std::string_view prefix) {
-  const auto strategy = ParseEnum(plan::kStrategies, opt.strategy);
-  if (!strategy) {
-    std::vector<std::string> names;
-    for (const auto& t : plan::kStrategies) names.emplace_back(t.name);
-    const std::string hint = DidYouMean(opt.strategy, names);
-    throw InputError(Name(prefix, "strategy"), opt.strategy,
-                     AcceptedNames(plan::kStrategies) + (hint.empty() ? "" : "; " + hint),
-                     "unknown value");
-  }
+  const plan::StrategyKind strategy =
+      ParseEnumOrThrow(plan::kStrategies, Name(prefix, "strategy"), opt.strategy);
   if (opt.threads < 0)
     throw InputError(Name(prefix, "threads"), std::to_string(opt.threads), "0 (all cores) or more",
                      "out of range");
@@ -228,7 +238,7 @@ plan::PlanReport Plan(const ScenarioRequest& req, const Environment& env,
   plan::PlanOptions o;
   o.gpus = opt.gpus.value_or(s.hardware.TotalGpus());
   o.top_k = opt.top;
-  o.strategy = *strategy;
+  o.strategy = strategy;
   o.threads = opt.threads;
   o.allow_tight = !opt.safe;
   o.prefer_tight = opt.prefer_tight;

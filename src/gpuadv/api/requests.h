@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "gpuadv/advise/compare.h"
 #include "gpuadv/advise/fit.h"
 #include "gpuadv/advise/guidance.h"
 #include "gpuadv/advise/recommend.h"
@@ -85,5 +86,13 @@ plan::PlanReport Plan(const ScenarioRequest& req, const Environment& env,
                       const PlanRequestOptions& opt, std::string_view prefix);
 nlohmann::json PlanJson(const ScenarioRequest& req, const Environment& env,
                         const PlanRequestOptions& opt, std::string_view prefix);
+
+/// `compare` (issue 12, 14): the scenario on each of `gpus`, each "ID", "Nx ID" or "NxID"
+/// (a count 1-64 before an id, or a lone "Nx" followed by the id), at least two. Throws
+/// InputError naming `field` for a bad item.
+advise::CompareResult Compare(const ScenarioRequest& req, const Environment& env,
+                              const std::vector<std::string>& gpus, const std::string& field);
+nlohmann::json CompareJson(const ScenarioRequest& req, const Environment& env,
+                           const std::vector<std::string>& gpus, const std::string& field);
 
 }  // namespace gpuadv::api

@@ -2,6 +2,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "gpuadv/core/error.h"
 
 namespace gpuadv {
 
@@ -39,6 +42,19 @@ std::string AcceptedNames(const EnumEntry<E> (&table)[N]) {
     out += e.name;
   }
   return out;
+}
+
+/// Value for `name` in `table`; otherwise throws InputError naming `field`, with the accepted
+/// names and a "did you mean" hint (one shape for every enum-valued option).
+template <typename E, size_t N>
+E ParseEnumOrThrow(const EnumEntry<E> (&table)[N], const std::string& field,
+                   const std::string& name) {
+  if (auto e = ParseEnum(table, name)) return *e;
+  std::vector<std::string> names;
+  for (const auto& t : table) names.emplace_back(t.name);
+  const std::string hint = DidYouMean(name, names);
+  throw InputError(field, name, AcceptedNames(table) + (hint.empty() ? "" : "; " + hint),
+                   "unknown value");
 }
 
 }  // namespace gpuadv

@@ -24,7 +24,6 @@ const char* ShardingStrategy(const workload::Parallelism& p) {
 LaunchConfig WriteAccelerateFsdp(const workload::Scenario& s) {
   LaunchConfig out;
   out.engine = Engine::kAccelerateFsdp;
-  out.file_name = "fsdp_config.yaml";
   const auto& p = s.parallelism;
   const int nodes = s.hardware.nodes;
   ConfigNode root;
@@ -74,10 +73,11 @@ LaunchConfig WriteAccelerateFsdp(const workload::Scenario& s) {
   const std::string batch =
       "per_device_train_batch_size " + std::to_string(s.training.micro_batch) +
       ", gradient_accumulation_steps " + std::to_string(s.MicroBatchesPerStep());
-  out.text = PlanSummary(s) + "\n# " + batch + " (TrainingArguments or your loop)\n" + Yaml(root);
+  out.files.push_back({"fsdp_config.yaml", PlanSummary(s) + "\n# " + batch +
+                                               " (TrainingArguments or your loop)\n" + Yaml(root)});
   out.keys = KeyPaths(root);
-  out.notes.insert(out.notes.begin(), "launch: accelerate launch --config_file " + out.file_name +
-                                          " train.py (" + batch + ")");
+  out.launch = "accelerate launch --config_file " + out.Main().name + " train.py";
+  out.notes.insert(out.notes.begin(), "train.py: " + batch);
   if (nodes > 1)
     out.notes.push_back("on each node set machine_rank (0.." + std::to_string(nodes - 1) +
                         ") and main_process_ip to the first node's address");

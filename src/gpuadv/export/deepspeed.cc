@@ -54,7 +54,6 @@ void Precision16(const workload::Scenario& s, ConfigNode* root, std::vector<std:
 LaunchConfig WriteDeepSpeed(const workload::Scenario& s) {
   LaunchConfig out;
   out.engine = Engine::kDeepSpeed;
-  out.file_name = "ds_config.json";
   const auto& p = s.parallelism;
   ConfigNode root;
   root.Int("train_batch_size", s.GlobalBatch());
@@ -81,14 +80,13 @@ LaunchConfig WriteDeepSpeed(const workload::Scenario& s) {
     par.Str("device", "cpu");
     par.Bool("pin_memory", true);
   }
-  out.text = Json(root);
+  out.files.push_back({"ds_config.json", Json(root)});
   out.keys = KeyPaths(root);
 
   const int nodes = s.hardware.nodes, count = s.hardware.count;
-  out.notes.insert(out.notes.begin(), "launch: deepspeed --num_nodes " + std::to_string(nodes) +
-                                          " --num_gpus " + std::to_string(count) +
-                                          " train.py --deepspeed " + out.file_name +
-                                          (nodes > 1 ? " --hostfile hostfile" : ""));
+  out.launch = "deepspeed --num_nodes " + std::to_string(nodes) + " --num_gpus " +
+               std::to_string(count) + " train.py --deepspeed " + out.Main().name +
+               (nodes > 1 ? " --hostfile hostfile" : "");
   if (s.training.activation_checkpointing == Checkpointing::kFull)
     out.notes.push_back(
         "activation checkpointing: call model.gradient_checkpointing_enable() "

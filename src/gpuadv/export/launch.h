@@ -46,13 +46,21 @@ plan::PlanReport PlanFor(Engine engine, const workload::Scenario& s, int gpus,
                          const estimate::Context& ctx,
                          void (*restack)(workload::Scenario&) = nullptr);
 
+/// One file of a launch configuration, ready to save under `name`.
+struct LaunchFile {
+  std::string name;  // suggested name: ds_config.json, fsdp_config.yaml, launch.sh, ...
+  std::string text;
+};
+
 /// A written launch configuration.
 struct LaunchConfig {
   Engine engine = Engine::kDeepSpeed;
-  std::string text;                // the file / command line, ready to save
-  std::string file_name;           // suggested name: ds_config.json, fsdp_config.yaml, ...
+  std::vector<LaunchFile> files;   // the main configuration first
+  std::string launch;              // the command that starts the job with these files
   std::vector<std::string> keys;   // every key or flag emitted (dotted paths for JSON/YAML)
   std::vector<std::string> notes;  // what the user still has to supply or do
+
+  const LaunchFile& Main() const { return files.front(); }
 };
 
 /// Writes the launch configuration of `s`, a scenario whose parallelism and training knobs

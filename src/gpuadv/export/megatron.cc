@@ -256,20 +256,19 @@ std::string LaunchLine(const Args& launcher) {
 LaunchConfig WriteMegatron(const workload::Scenario& s) {
   LaunchConfig out;
   out.engine = Engine::kMegatron;
-  out.file_name = "megatron_args.sh";
   const Args a = MegatronArgs(s, &out.notes);
-  out.text = PlanSummary(s) + "\nMEGATRON_ARGS=(\n" + Join(a, "  ", "") + ")\n";
+  out.files.push_back(
+      {"megatron_args.sh", PlanSummary(s) + "\nMEGATRON_ARGS=(\n" + Join(a, "  ", "") + ")\n"});
   out.keys = Flags(a);
+  out.launch = "source megatron_args.sh && torchrun ... pretrain_gpt.py \"${MEGATRON_ARGS[@]}\"";
   out.notes.insert(out.notes.begin(),
-                   "use: torchrun ... pretrain_gpt.py \"${MEGATRON_ARGS[@]}\" "
-                   "(or gpu-advisor export --engine torchrun)");
+                   "torchrun's own flags: gpu-advisor export --engine torchrun writes them");
   return out;
 }
 
 LaunchConfig WriteTorchrun(const workload::Scenario& s) {
   LaunchConfig out;
   out.engine = Engine::kTorchrun;
-  out.file_name = "launch.sh";
   const Args model_args = MegatronArgs(s, &out.notes);
   const int nodes = s.hardware.nodes;
   const Args launcher = TorchrunLauncher(s);
@@ -277,7 +276,8 @@ LaunchConfig WriteTorchrun(const workload::Scenario& s) {
   const auto& p = s.parallelism;
   if (p.tp > 1 || p.cp > 1) text += "export CUDA_DEVICE_MAX_CONNECTIONS=1\n";
   text += LaunchLine(launcher) + " \\\n  pretrain_gpt.py \\\n" + Join(model_args, "  ", " \\");
-  out.text = text;
+  out.files.push_back({"launch.sh", text});
+  out.launch = "bash launch.sh";
   out.keys = Flags(launcher);
   const auto more = Flags(model_args);
   out.keys.insert(out.keys.end(), more.begin(), more.end());

@@ -1,5 +1,5 @@
-// BigScience Megatron-DeepSpeed (the stack BLOOM 176B was trained with): pretrain_gpt.py
-// arguments plus its DeepSpeed config, launched by torchrun. Flags as defined in
+// BigScience Megatron-DeepSpeed (the stack BLOOM 176B was trained with): launch.sh (torchrun
+// running pretrain_gpt.py with its arguments) and ds_config.json beside it. Flags as defined in
 // bigscience-workshop/Megatron-DeepSpeed megatron/arguments.py at commit
 // 8387ae17c4704f6579f88a84500b535d19d7fbbf (--position-embedding-type alibi,
 // --pp-partition-method, --zero-stage, --glu-activation, --embed-layernorm), and
@@ -127,7 +127,6 @@ std::optional<std::string> MegatronDeepSpeedUnsupported(const workload::Scenario
 LaunchConfig WriteMegatronDeepSpeed(const workload::Scenario& s) {
   LaunchConfig out;
   out.engine = Engine::kMegatronDeepSpeed;
-  out.file_name = "launch.sh";
   Args args;
   Parallel(s, &args);
   Training(s, &args, &out.notes);
@@ -135,8 +134,10 @@ LaunchConfig WriteMegatronDeepSpeed(const workload::Scenario& s) {
   args.emplace_back("--deepspeed", "");
   args.emplace_back("--deepspeed_config", "ds_config.json");
   const Args launcher = TorchrunLauncher(s);
-  out.text = PlanSummary(s) + "\ncat > ds_config.json <<'EOF'\n" + DsConfig(s) + "EOF\n\n" +
-             LaunchLine(launcher) + " \\\n  pretrain_gpt.py \\\n" + Join(args, "  ", " \\");
+  out.files.push_back({"launch.sh", PlanSummary(s) + "\n" + LaunchLine(launcher) +
+                                        " \\\n  pretrain_gpt.py \\\n" + Join(args, "  ", " \\")});
+  out.files.push_back({"ds_config.json", DsConfig(s)});
+  out.launch = "bash launch.sh";
   out.keys = Flags(launcher);
   const auto more = Flags(args);
   out.keys.insert(out.keys.end(), more.begin(), more.end());

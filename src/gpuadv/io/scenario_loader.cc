@@ -11,20 +11,27 @@
 #include "gpuadv/io/hf_cache.h"
 #include "gpuadv/io/model_loader.h"
 #include "gpuadv/io/stack_loader.h"
+#include "gpuadv/workload/limits.h"
 
 namespace gpuadv::io {
 namespace {
 
 using workload::Scenario;
 
-// Bounds on user numbers: wide enough for any real job, tight enough that byte and FLOP
-// arithmetic in double stays finite and exact to well under 1%.
-constexpr long long kMaxSeqLen = 10'000'000;
-constexpr long long kMaxBatch = 100'000'000;
-constexpr long long kMaxGpus = 1'000'000;
+namespace lim = workload;  // the bounds on user numbers: workload/limits.h (one table)
+constexpr long long kMaxGpus = static_cast<long long>(lim::kMaxGpus);
+
+// Field `key` of `f` within `l`'s bounds (the table GET /api/schema sends the page).
+std::optional<long long> Int(Fields& f, std::string_view key, const lim::FieldLimit& l,
+                             Fields::Suffixes suffixes = Fields::Suffixes::kDecimal) {
+  return f.Integer(key, static_cast<long long>(l.min), static_cast<long long>(l.max), suffixes);
+}
+std::optional<double> Num(Fields& f, std::string_view key, const lim::FieldLimit& l) {
+  return f.Number(key, l.min, l.max);
+}
 
 void ParseLora(Fields f, workload::LoraConfig& l) {
-  if (auto v = f.Integer("rank", 1, 65536)) l.rank = static_cast<int>(*v);
+  if (auto v = Int(f, "rank", lim::kLoraRank)) l.rank = static_cast<int>(*v);
   if (auto v = f.Number("alpha", 0, 1e6)) l.alpha = *v;
   if (auto v = f.Number("dropout", 0, 1)) l.dropout = *v;
   if (f.Has("targets")) {
@@ -68,7 +75,7 @@ void ParseQuant(Fields f, workload::QuantConfig& q) {
 }
 
 void ParseDiffusion(Fields f, workload::DiffusionConfig& d) {
-  if (auto v = f.Integer("resolution", 64, 16384)) d.resolution = static_cast<int>(*v);
+  if (auto v = Int(f, "resolution", lim::kResolution)) d.resolution = static_cast<int>(*v);
   if (auto v = f.Bool("train_text_encoders")) d.train_text_encoders = *v;
   if (auto v = f.Bool("cache_latents")) d.cache_latents = *v;
   if (auto v = f.Bool("cache_text_embeddings")) d.cache_text_embeddings = *v;
@@ -84,9 +91,9 @@ void ParseTraining(Fields f, workload::Training& t) {
   if (auto m = f.Map("quantization")) ParseQuant(*m, t.quantization);
   if (auto v = f.Enum("precision", workload::kPrecisions)) t.precision = *v;
   if (auto v = f.Enum("optimizer", workload::kOptimizers)) t.optimizer = *v;
-  if (auto v = f.Integer("seq_len", 1, kMaxSeqLen, Fields::Suffixes::kContext)) t.seq_len = *v;
-  if (auto v = f.Integer("micro_batch", 1, kMaxBatch)) t.micro_batch = *v;
-  if (auto v = f.Integer("global_batch", 1, kMaxBatch)) t.global_batch = *v;
+  if (auto v = Int(f, "seq_len", lim::kSeqLen, Fields::Suffixes::kContext)) t.seq_len = *v;
+  if (auto v = Int(f, "micro_batch", lim::kMicroBatch)) t.micro_batch = *v;
+  if (auto v = Int(f, "global_batch", lim::kGlobalBatch)) t.global_batch = *v;
   if (auto v = f.Enum("activation_checkpointing", workload::kCheckpointings))
     t.activation_checkpointing = *v;
   if (auto v = f.Bool("activation_offload")) t.activation_offload = *v;
@@ -97,19 +104,19 @@ void ParseTraining(Fields f, workload::Training& t) {
     t.framework = *v;
   if (auto v = f.Integer("freeze_trainable_layers", 1, 100000))
     t.freeze_trainable_layers = static_cast<int>(*v);
-  if (auto v = f.Number("tokens", 1, 1e16)) t.tokens = *v;
+  if (auto v = Num(f, "tokens", lim::kTokens)) t.tokens = *v;
   if (t.tokens && f.Has("dataset"))
     throw InputError(f.Field("dataset"), "{...}",
                      "either training.tokens or training.dataset, not both",
                      "conflicts with training.tokens");
   if (auto m = f.Map("dataset")) {
     workload::Dataset d;
-    auto samples = m->Number("samples", 1, 1e13);
+    auto samples = Num(*m, "samples", lim::kSamples);
     if (!samples)
       throw InputError(m->Field("samples"), "missing", "a number of samples from 1 to 1e13",
                        "required");
     d.samples = *samples;
-    if (auto v = m->Number("epochs", 0.001, 1e6)) d.epochs = *v;
+    if (auto v = Num(*m, "epochs", lim::kEpochs)) d.epochs = *v;
     m->Finish({"samples", "epochs"});
     t.dataset = d;
   }
@@ -161,8 +168,8 @@ void ParseHardware(Fields f, workload::Hardware& h, const catalog::Catalog& cat)
     h.gpu_id = "rtx-4090";
     h.gpu = cat.Gpu(h.gpu_id, f.Field("gpu"));
   }
-  if (auto v = f.Integer("count", 1, 1024)) h.count = static_cast<int>(*v);
-  if (auto v = f.Integer("nodes", 1, kMaxGpus)) h.nodes = static_cast<int>(*v);
+  if (auto v = Int(f, "count", lim::kGpuCount)) h.count = static_cast<int>(*v);
+  if (auto v = Int(f, "nodes", lim::kNodes)) h.nodes = static_cast<int>(*v);
   if (static_cast<long long>(h.count) * h.nodes > kMaxGpus)
     throw InputError(f.Field("nodes"), std::to_string(h.nodes),
                      "count x nodes up to " + std::to_string(kMaxGpus), "too many GPUs");
@@ -174,14 +181,14 @@ void ParseHardware(Fields f, workload::Hardware& h, const catalog::Catalog& cat)
 void ParseParallelism(Fields f, workload::Parallelism& p) {
   p.specified = true;
   auto degree = [&](const char* key, int& out) {
-    if (auto v = f.Integer(key, 1, kMaxGpus)) out = static_cast<int>(*v);
+    if (auto v = Int(f, key, lim::kDegree)) out = static_cast<int>(*v);
   };
   degree("tp", p.tp);
   degree("pp", p.pp);
   degree("vpp", p.vpp);
   degree("cp", p.cp);
   degree("ep", p.ep);
-  if (auto v = f.Integer("zero", 0, 3)) p.zero = static_cast<int>(*v);
+  if (auto v = Int(f, "zero", lim::kZero)) p.zero = static_cast<int>(*v);
   if (auto v = f.Integer("shard_group", 0, kMaxGpus)) p.shard_group = static_cast<int>(*v);
   if (auto v = f.Enum("offload", workload::kOffloads)) p.offload = *v;
   if (auto v = f.Bool("sequence_parallel")) p.sequence_parallel = *v;
@@ -191,18 +198,18 @@ void ParseParallelism(Fields f, workload::Parallelism& p) {
 }
 
 void ParseSystem(Fields f, workload::System& s) {
-  if (auto v = f.Number("psu_watts", 50, 1e6)) s.psu_watts = *v;
+  if (auto v = Num(f, "psu_watts", lim::kPsuWatts)) s.psu_watts = *v;
   if (auto v = f.Number("cpu_watts", 0, 1e5)) s.cpu_watts = *v;
   if (auto v = f.Integer("pcie_gen", 1, 7)) s.pcie_gen = static_cast<int>(*v);
-  if (auto v = f.Integer("gpu_slots", 0, 64)) s.gpu_slots = static_cast<int>(*v);
+  if (auto v = Int(f, "gpu_slots", lim::kGpuSlots)) s.gpu_slots = static_cast<int>(*v);
   if (auto v = f.Number("host_ram_gb", 0, 1e6)) s.host_ram_gb = *v;
   if (auto v = f.Enum("cooling", workload::kCoolings)) s.cooling = *v;
   f.Finish({"psu_watts", "cpu_watts", "pcie_gen", "gpu_slots", "host_ram_gb", "cooling"});
 }
 
 void ParseConstraints(Fields f, workload::Constraints& c) {
-  if (auto v = f.Number("budget_usd", 0, 1e12)) c.budget_usd = *v;
-  if (auto v = f.Number("deadline_hours", 0.001, 1e7)) c.deadline_hours = *v;
+  if (auto v = Num(f, "budget_usd", lim::kBudget)) c.budget_usd = *v;
+  if (auto v = Num(f, "deadline_hours", lim::kDeadlineHours)) c.deadline_hours = *v;
   // `deadline` with its unit: "720h", "30d", "2w" (a bare number is hours).
   if (auto v = f.String("deadline", 64)) {
     const std::string accepted = "a duration such as 720h, 30d or 2w (hours, days, weeks)";
@@ -218,7 +225,8 @@ void ParseConstraints(Fields f, workload::Constraints& c) {
     }
     char* end = nullptr;
     const double n = t.empty() || unit <= 0 ? -1 : std::strtod(t.c_str(), &end);
-    if (!(n > 0) || end != t.c_str() + t.size() || !std::isfinite(n * unit) || n * unit > 1e7)
+    if (!(n > 0) || end != t.c_str() + t.size() || !std::isfinite(n * unit) ||
+        n * unit > lim::kDeadlineHours.max)
       throw InputError(f.Field("deadline"), *v, accepted);
     c.deadline_hours = n * unit;
   }
@@ -239,7 +247,7 @@ void ParseConstraints(Fields f, workload::Constraints& c) {
     c.frameworks = *v;
   }
   if (auto v = f.Enum("acquire", workload::kAcquires)) c.acquire = *v;
-  if (auto v = f.Number("electricity_usd_per_kwh", 0, 100)) c.electricity_usd_per_kwh = *v;
+  if (auto v = Num(f, "electricity_usd_per_kwh", lim::kElectricity)) c.electricity_usd_per_kwh = *v;
   f.Finish({"budget_usd", "deadline_hours", "deadline", "vendors", "frameworks", "acquire",
             "electricity_usd_per_kwh"});
 }

@@ -20,6 +20,26 @@ void Apply(const Candidate& c, workload::Scenario* s) {
   s->training.activation_checkpointing = c.checkpointing;
 }
 
+Candidate CandidateOf(const workload::Scenario& s) {
+  const auto& p = s.parallelism;
+  Candidate c;
+  c.layout = {p.tp,
+              p.pp,
+              p.vpp,
+              p.cp,
+              p.ep,
+              s.DataParallel(),
+              p.zero,
+              p.shard_group,
+              p.sequence_parallel,
+              p.pipeline_embedding_loss,
+              p.offload};
+  c.micro_batch = s.training.micro_batch;
+  c.gradient_accumulation = s.MicroBatchesPerStep();
+  c.checkpointing = s.training.activation_checkpointing;
+  return c;
+}
+
 std::string Label(const Candidate& c) {
   const Layout& l = c.layout;
   std::string out = "tp" + std::to_string(l.tp) + " pp" + std::to_string(l.pp);

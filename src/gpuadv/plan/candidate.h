@@ -44,6 +44,10 @@ struct Candidate {
 /// (SearchSpace::base); cheap (no allocation), so the evaluator can reuse one scenario.
 void Apply(const Candidate& c, workload::Scenario* s);
 
+/// The candidate `s` runs (its layout, micro-batch, accumulation and checkpointing): the
+/// inverse of Apply, for labelling a layout a scenario pins.
+Candidate CandidateOf(const workload::Scenario& s);
+
 /// "tp8 pp4 vpp2 dp32 zero1 mb1x16 ckpt=selective sp": a short label for tables and logs.
 std::string Label(const Candidate& c);
 

@@ -218,7 +218,7 @@ TEST(Export, DeepSpeedKeysAreDocumented) {
 TEST(Export, DeepSpeedJsonParsesAndItsBatchArithmeticHolds) {
   const auto s = Planned(Engine::kDeepSpeed, MakeScenario(), 16);
   const LaunchConfig c = Export(Engine::kDeepSpeed, s);
-  const auto j = nlohmann::json::parse(c.text);
+  const auto j = nlohmann::json::parse(c.Main().text);
   // DeepSpeed: train_batch_size = micro-batch x accumulation x GPUs (data parallel only).
   EXPECT_EQ(j["train_batch_size"].get<long long>(),
             j["train_micro_batch_size_per_gpu"].get<long long>() *
@@ -231,7 +231,7 @@ TEST(Export, DeepSpeedJsonParsesAndItsBatchArithmeticHolds) {
 TEST(Export, DeepSpeedOffloadAndStage3) {
   const auto s =
       MakeScenario({{"parallelism", "{tp: 1, pp: 1, zero: 3, offload: optimizer+params}"}});
-  const auto j = nlohmann::json::parse(Export(Engine::kDeepSpeed, s).text);
+  const auto j = nlohmann::json::parse(Export(Engine::kDeepSpeed, s).Main().text);
   EXPECT_EQ(j["zero_optimization"]["offload_optimizer"]["device"], "cpu");
   EXPECT_EQ(j["zero_optimization"]["offload_param"]["device"], "cpu");
   EXPECT_TRUE(j["zero_optimization"]["stage3_gather_16bit_weights_on_model_save"].get<bool>());
@@ -242,7 +242,7 @@ TEST(Export, AccelerateKeysAreDocumented) {
     if (Unsupported(Engine::kAccelerateFsdp, s)) continue;
     const LaunchConfig c = Export(Engine::kAccelerateFsdp, s);
     ExpectAllAccepted(c, kAccelerateKeys);
-    const YAML::Node y = YAML::Load(c.text);
+    const YAML::Node y = YAML::Load(c.Main().text);
     EXPECT_EQ(y["distributed_type"].as<std::string>(), "FSDP");
     EXPECT_TRUE(kFsdpShardingStrategies.count(
         y["fsdp_config"]["fsdp_sharding_strategy"].as<std::string>()));
@@ -254,9 +254,9 @@ TEST(Export, AccelerateKeysAreDocumented) {
 TEST(Export, AccelerateMapsZeroStagesToFsdpStrategies) {
   auto strategy = [](const char* par) {
     const auto s = MakeScenario({{"hardware.nodes", "2"}, {"parallelism", par}});
-    return YAML::Load(
-               Export(Engine::kAccelerateFsdp, s).text)["fsdp_config"]["fsdp_sharding_strategy"]
-        .as<std::string>();
+    return YAML::Load(Export(Engine::kAccelerateFsdp, s).Main().text)["fsdp_config"]
+                                                                     ["fsdp_sharding_strategy"]
+                                                                         .as<std::string>();
   };
   EXPECT_EQ(strategy("{zero: 3}"), "FULL_SHARD");
   EXPECT_EQ(strategy("{zero: 2}"), "SHARD_GRAD_OP");
@@ -302,7 +302,7 @@ TEST(Export, MegatronFlagsAreDocumented) {
     ASSERT_FALSE(Unsupported(Engine::kMegatron, s)) << *Unsupported(Engine::kMegatron, s);
     const LaunchConfig c = Export(Engine::kMegatron, s);
     ExpectAllAccepted(c, kMegatronFlags);
-    EXPECT_NE(c.text.find("MEGATRON_ARGS=("), std::string::npos);
+    EXPECT_NE(c.Main().text.find("MEGATRON_ARGS=("), std::string::npos);
   }
 }
 
@@ -317,7 +317,7 @@ TEST(Export, MegatronArgumentsCarryMlaAndTheLayerPattern) {
         " v_head_dim: 128, mtp_layers: 1, max_seq_len: 8192}"},
        {"hardware.nodes", "2"},
        {"parallelism", "{tp: 1, pp: 1, ep: 8, zero: 1}"}});
-  const std::string t = Export(Engine::kMegatron, s).text;
+  const std::string t = Export(Engine::kMegatron, s).Main().text;
   EXPECT_NE(t.find("--multi-latent-attention\n"), std::string::npos) << t;
   EXPECT_NE(t.find("--kv-lora-rank 512\n"), std::string::npos);
   EXPECT_NE(t.find("--qk-head-dim 128\n"), std::string::npos);
@@ -330,7 +330,7 @@ TEST(Export, MegatronArgumentsCarryThePlan) {
   const auto s =
       MakeScenario({{"hardware.nodes", "4"},
                     {"parallelism", "{tp: 4, pp: 2, vpp: 2, zero: 1, sequence_parallel: true}"}});
-  const std::string t = Export(Engine::kMegatron, s).text;
+  const std::string t = Export(Engine::kMegatron, s).Main().text;
   EXPECT_NE(t.find("--tensor-model-parallel-size 4\n"), std::string::npos);
   EXPECT_NE(t.find("--pipeline-model-parallel-size 2\n"), std::string::npos);
   EXPECT_NE(t.find("--num-layers-per-virtual-pipeline-stage 4\n"), std::string::npos);  // 16/(2*2)
@@ -348,7 +348,7 @@ TEST(Export, MegatronUnevenPipelines) {
   const auto uneven = MakeScenario({{"hardware.nodes", "6"},
                                     {"parallelism", "{tp: 8, pp: 6, zero: 1}"},
                                     {"model.layers", "16"}});
-  const std::string t = Export(Engine::kMegatron, uneven).text;
+  const std::string t = Export(Engine::kMegatron, uneven).Main().text;
   EXPECT_NE(t.find("--decoder-first-pipeline-num-layers 2\n"), std::string::npos) << t;
   EXPECT_NE(t.find("--decoder-last-pipeline-num-layers 2\n"), std::string::npos) << t;
   ExpectAllAccepted(Export(Engine::kMegatron, uneven), kMegatronFlags);
@@ -356,7 +356,7 @@ TEST(Export, MegatronUnevenPipelines) {
       {{"hardware.nodes", "4"},
        {"model.layers", "14"},
        {"parallelism", "{tp: 8, pp: 4, vpp: 2, zero: 1, pipeline_embedding_loss: true}"}});
-  const std::string e = Export(Engine::kMegatron, el).text;
+  const std::string e = Export(Engine::kMegatron, el).Main().text;
   EXPECT_NE(e.find("--account-for-embedding-in-pipeline-split\n"), std::string::npos) << e;
   EXPECT_NE(e.find("--account-for-loss-in-pipeline-split\n"), std::string::npos) << e;
   EXPECT_NE(e.find("--num-layers-per-virtual-pipeline-stage 2\n"), std::string::npos) << e;
@@ -390,9 +390,10 @@ TEST(Export, TorchrunFlagsAreDocumented) {
     Keys accepted = kTorchrunFlags;
     accepted.insert(kMegatronFlags.begin(), kMegatronFlags.end());
     ExpectAllAccepted(c, accepted);
-    EXPECT_NE(c.text.find("export CUDA_DEVICE_MAX_CONNECTIONS=1\ntorchrun "), std::string::npos);
-    EXPECT_NE(c.text.find(nodes == 1 ? "--standalone" : "--nnodes=4"), std::string::npos);
-    EXPECT_NE(c.text.find("pretrain_gpt.py"), std::string::npos);
+    EXPECT_NE(c.Main().text.find("export CUDA_DEVICE_MAX_CONNECTIONS=1\ntorchrun "),
+              std::string::npos);
+    EXPECT_NE(c.Main().text.find(nodes == 1 ? "--standalone" : "--nnodes=4"), std::string::npos);
+    EXPECT_NE(c.Main().text.find("pretrain_gpt.py"), std::string::npos);
   }
 }
 
@@ -472,10 +473,11 @@ TEST(Export, MegatronDeepSpeedLaunchesBloom) {
         "--tensor-model-parallel-size 4 \\\n", "--pipeline-model-parallel-size 12 \\\n",
         "--zero-stage 1 \\\n", "--global-batch-size 2048 \\\n",
         "--deepspeed_config ds_config.json\n", "torchrun --nnodes=48 --nproc-per-node=8"})
-    EXPECT_NE(c.text.find(want), std::string::npos) << want << "\n" << c.text;
-  // The DeepSpeed config embedded in the script agrees with the Megatron batch arguments.
-  const auto open = c.text.find("<<'EOF'\n") + 8, close = c.text.find("EOF\n", open);
-  const auto ds = nlohmann::json::parse(c.text.substr(open, close - open));
+    EXPECT_NE(c.Main().text.find(want), std::string::npos) << want << "\n" << c.Main().text;
+  // The DeepSpeed config beside the script agrees with the Megatron batch arguments.
+  ASSERT_EQ(c.files.size(), 2u);
+  EXPECT_EQ(c.files[1].name, "ds_config.json");
+  const auto ds = nlohmann::json::parse(c.files[1].text);
   EXPECT_EQ(ds["train_batch_size"], 2048);
   EXPECT_EQ(ds["train_micro_batch_size_per_gpu"], s.training.micro_batch);
   EXPECT_EQ(ds["zero_optimization"]["stage"], 1);
@@ -494,7 +496,8 @@ TEST(Export, MegatronDeepSpeedPlansWithinItsReach) {
   const LaunchConfig c = Export(Engine::kMegatronDeepSpeed, s);
   ExpectAllAccepted(c, MegatronDeepSpeedFlags());
   if (p.pp > 1 && p.pipeline_embedding_loss) {
-    EXPECT_NE(c.text.find("--pp-partition-method 'type:transformer|embedding'"), std::string::npos);
+    EXPECT_NE(c.Main().text.find("--pp-partition-method 'type:transformer|embedding'"),
+              std::string::npos);
   }
 }
 

@@ -1,0 +1,99 @@
+#include "gpuadv/api/export_request.h"
+
+#include "gpuadv/core/enum_table.h"
+#include "gpuadv/core/error.h"
+#include "gpuadv/core/units.h"
+#include "gpuadv/estimate/estimate.h"
+#include "gpuadv/io/stack_loader.h"
+#include "gpuadv/plan/candidate.h"
+#include "gpuadv/report/json_report.h"
+
+namespace gpuadv::api {
+namespace {
+
+std::string Name(std::string_view prefix, std::string_view option) {
+  return std::string(prefix) + std::string(option);
+}
+
+// A layout the scenario pins is exported as given, after the estimate says it fits (issue
+// 15: 8 x RTX 4090 with ZeRO-1 + offload was exported while `estimate` said 50.6 GB of 24).
+void CheckFits(const workload::Scenario& s, std::string_view prefix) {
+  const estimate::MemoryResult m = estimate::EstimateMemory(s);
+  if (m.fit != estimate::Fit::kDoesNotFit) return;
+  throw InputError("parallelism", plan::Label(plan::CandidateOf(s)),
+                   "a layout that fits (gpu-advisor plan / fit), or " + Name(prefix, "force") +
+                       " to export it anyway",
+                   "needs " + MemorySize(m.per_gpu_bytes) + " per GPU (range " +
+                       MemorySize(m.low_bytes) + " to " + MemorySize(m.high_bytes) + ") of " +
+                       MemorySize(m.capacity_bytes) + " on " + s.hardware.gpu.id +
+                       ": does not fit; layout");
+}
+
+}  // namespace
+
+ExportOutput Export(const ScenarioRequest& req, const Environment& env, const ExportOptions& opt,
+                    std::string_view prefix) {
+  const std::string field = Name(prefix, "engine");
+  if (opt.engine.empty())
+    throw InputError(field, "(none)", AcceptedNames(launch::kEngines), "missing");
+  const launch::Engine engine = ParseEnumOrThrow(launch::kEngines, field, opt.engine);
+  if (opt.gpus && *opt.gpus < 1)
+    throw InputError(Name(prefix, "gpus"), std::to_string(*opt.gpus), "1 or more", "out of range");
+  ExportOutput out{BuildScenario(req, env), "scenario", "", {}};
+  workload::Scenario& s = out.scenario;
+  if (opt.gpus || !s.parallelism.specified) {
+    const int gpus = opt.gpus.value_or(s.hardware.TotalGpus());
+    const estimate::Context ctx{env.efficiency, &env.catalog};
+    const plan::PlanReport r = launch::PlanFor(engine, s, gpus, ctx, io::RestackDefault);
+    s = plan::PlannedScenario(s, gpus, r.plans.front(), r.global_batch);
+    out.layout_source = "planner";
+  } else if (!opt.force) {
+    CheckFits(s, prefix);
+  }
+  out.plan_label = plan::Label(plan::CandidateOf(s));
+  out.config = launch::Export(engine, s);
+  return out;
+}
+
+nlohmann::json ExportJson(const ExportOutput& out) {
+  const workload::Scenario& s = out.scenario;
+  const auto& p = s.parallelism;
+  const auto& t = s.training;
+  const nlohmann::json layout = {
+      {"source", out.layout_source},
+      {"label", out.plan_label},
+      {"gpu", s.hardware.gpu.id},
+      {"gpus", s.hardware.TotalGpus()},
+      {"nodes", s.hardware.nodes},
+      {"tp", p.tp},
+      {"pp", p.pp},
+      {"vpp", p.vpp},
+      {"cp", p.cp},
+      {"ep", p.ep},
+      {"dp", s.DataParallel()},
+      {"zero", p.zero},
+      {"shard_group", p.shard_group},
+      {"offload", std::string(EnumName(workload::kOffloads, p.offload))},
+      {"micro_batch", t.micro_batch},
+      {"accumulation", s.MicroBatchesPerStep()},
+      {"global_batch", s.GlobalBatch()},
+      {"seq_len", t.seq_len},
+      {"checkpointing",
+       std::string(EnumName(workload::kCheckpointings, t.activation_checkpointing))}};
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& f : out.config.files) files.push_back({{"name", f.name}, {"text", f.text}});
+  return {{"schema_version", report::kJsonSchemaVersion},
+          {"engine", std::string(EnumName(launch::kEngines, out.config.engine))},
+          {"layout", layout},
+          {"files", files},
+          {"launch", out.config.launch},
+          {"keys", out.config.keys},
+          {"notes", out.config.notes}};
+}
+
+nlohmann::json ExportJson(const ScenarioRequest& req, const Environment& env,
+                          const ExportOptions& opt, std::string_view prefix) {
+  return ExportJson(Export(req, env, opt, prefix));
+}
+
+}  // namespace gpuadv::api
