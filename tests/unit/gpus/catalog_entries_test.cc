@@ -2,6 +2,7 @@
 // ramulator2 smoke test over every preset), and the catalog matches the reference table.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <map>
@@ -16,7 +17,8 @@
 namespace gpuadv {
 namespace {
 
-// The 62 ids of shared/reference/gpus.csv (the catalog keeps them).
+// The 62 ids of shared/reference/gpus.csv (the catalog keeps them); the accelerators of
+// 2025-2026 are the rows of tests/unit/gpus/reference_2026.csv (issue 16 item 3).
 const std::vector<std::string> kReferenceIds = {"rtx-2060",
                                                 "rtx-2070",
                                                 "rtx-2080ti",
@@ -87,10 +89,67 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// --- Reference tables: shared/reference/gpus.csv (beside the repository) and the 2026
+// table in the repository, tests/unit/gpus/reference_2026.csv.
+
+const std::string kReference2026 =
+    std::string(GPUADV_SOURCE_DIR) + "/tests/unit/gpus/reference_2026.csv";
+
+std::vector<std::string> SplitCsvLine(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        out.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        out.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+// The cells of a reference CSV: header first, one vector per row.
+std::vector<std::vector<std::string>> ReadCsv(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) rows.push_back(SplitCsvLine(line));
+  return rows;
+}
+
+// Every catalog id: the 62 of the shared reference and the rows of reference_2026.csv.
+std::set<std::string> ExpectedIds() {
+  std::set<std::string> want(kReferenceIds.begin(), kReferenceIds.end());
+  const auto rows = ReadCsv(kReference2026);
+  for (size_t i = 1; i < rows.size(); ++i) want.insert(rows[i][0]);
+  return want;
+}
+
+std::vector<std::string> CatalogIds() {
+  std::vector<std::string> ids;
+  for (const auto& g : Cat().gpus) ids.push_back(g.id);
+  return ids;
+}
+
 TEST(BuiltinGpus, HoldExactlyTheReferenceIds) {
-  std::set<std::string> have, want(kReferenceIds.begin(), kReferenceIds.end());
-  for (const auto& g : Cat().gpus) have.insert(g.id);
-  EXPECT_EQ(Cat().gpus.size(), 62u);
+  const auto ids = CatalogIds();
+  const std::set<std::string> have(ids.begin(), ids.end());
+  const auto want = ExpectedIds();
+  EXPECT_EQ(want.size(), kReferenceIds.size() + 11);  // the 11 accelerators of issue 16 item 3
+  EXPECT_EQ(Cat().gpus.size(), want.size());
   EXPECT_EQ(have, want);
 }
 
@@ -114,6 +173,10 @@ TEST(BuiltinGpus, AliasesResolveToTheMostCommonSku) {
   EXPECT_EQ(Cat().Gpu("v100").id, "v100-sxm2-16gb");
   EXPECT_EQ(Cat().Gpu("3060").id, "rtx-3060-12gb");
   EXPECT_EQ(Cat().Gpu("a770").id, "arc-a770-16gb");
+  EXPECT_EQ(Cat().Gpu("DGX Spark").id, "gb10");
+  EXPECT_EQ(Cat().Gpu("b580").id, "arc-b580");
+  EXPECT_EQ(Cat().Gpu("rtx pro 5000").id, "rtx-pro-5000-bw");
+  EXPECT_EQ(Cat().Gpu("HL-338").id, "gaudi3-pcie");
 }
 
 // Anchors from shared/reference/gpus.csv (vendor whitepapers / datasheets, dense).
@@ -175,7 +238,7 @@ TEST_P(EveryGpu, HasTheRequiredFields) {
 TEST_P(EveryGpu, UnitsAreSane) {
   const auto& g = gpu();
   EXPECT_GE(g.memory_gb, 6);
-  EXPECT_LE(g.memory_gb, 256);
+  EXPECT_LE(g.memory_gb, 288);  // MI350X / MI355X
   EXPECT_GE(*g.memory_bw_gbs, 200);
   EXPECT_LE(*g.memory_bw_gbs, 10000);
   EXPECT_GE(*g.tdp_w, 60);
@@ -200,7 +263,7 @@ TEST_P(EveryGpu, PassesTheConsistencyChecks) {
   for (const auto& p : problems) ADD_FAILURE() << gpu().id << ": " << p;
 }
 
-INSTANTIATE_TEST_SUITE_P(Builtin, EveryGpu, testing::ValuesIn(kReferenceIds),
+INSTANTIATE_TEST_SUITE_P(Builtin, EveryGpu, testing::ValuesIn(CatalogIds()),
                          [](const testing::TestParamInfo<std::string>& info) {
                            std::string name;
                            for (char c : info.param)
@@ -245,39 +308,14 @@ TEST(BuiltinOffers, CheapestH100SxmIsTheMarketplaceOfferForOneGpu) {
   EXPECT_EQ(Cat().CheapestOffer("h100-sxm", 3, 1), nullptr);  // no 3-GPU instances
 }
 
-// --- Cross-check against the reference table when the shared tree is beside the repo.
-
-std::vector<std::string> SplitCsvLine(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
+// Every figure of every row of a reference CSV equals the catalog's (an empty cell: unknown,
+// null in the catalog), and the verification flags agree. Returns the number of rows.
+int CheckAgainstReference(const std::vector<std::vector<std::string>>& rows) {
+  if (rows.empty()) {
+    ADD_FAILURE() << "empty reference table";
+    return 0;
   }
-  return out;
-}
-
-TEST(BuiltinGpus, EveryFigureMatchesTheReferenceCsv) {
-  std::ifstream in(std::string(GPUADV_SOURCE_DIR) + "/../shared/reference/gpus.csv");
-  if (!in) GTEST_SKIP() << "shared/reference/gpus.csv not beside the repository";
-  std::string line;
-  std::getline(in, line);
-  const auto header = SplitCsvLine(line);
+  const auto& header = rows.front();
   auto col = [&](const std::string& name) {
     for (size_t i = 0; i < header.size(); ++i)
       if (header[i] == name) return i;
@@ -318,14 +356,19 @@ TEST(BuiltinGpus, EveryFigureMatchesTheReferenceCsv) {
       {"cloud_usd_per_gpu_hr", [](const catalog::GpuSpec& g) { return g.cloud_usd_per_gpu_hr; }},
   };
   const size_t id_col = col("id");
-  int rows = 0;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const auto cells = SplitCsvLine(line);
-    ASSERT_EQ(cells.size(), header.size()) << line.substr(0, 40);
+  int n = 0;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const auto& cells = rows[r];
+    if (cells.size() != header.size()) {
+      ADD_FAILURE() << "row " << r << " has " << cells.size() << " cells";
+      continue;
+    }
     const auto* g = Cat().FindGpu(cells[id_col]);
-    ASSERT_NE(g, nullptr) << cells[id_col];
-    ++rows;
+    if (g == nullptr) {
+      ADD_FAILURE() << cells[id_col] << " is not in the catalog";
+      continue;
+    }
+    ++n;
     EXPECT_EQ(g->verification, cells[col("verification")]) << g->id;
     for (const auto& f : figures) {
       const std::string& cell = cells[col(f.column)];
@@ -333,13 +376,38 @@ TEST(BuiltinGpus, EveryFigureMatchesTheReferenceCsv) {
       if (cell.empty()) {
         EXPECT_FALSE(have.has_value())
             << g->id << "." << f.column << " is unknown in the reference";
+      } else if (!have) {
+        ADD_FAILURE() << g->id << "." << f.column << " is null in the catalog";
       } else {
-        ASSERT_TRUE(have.has_value()) << g->id << "." << f.column;
         EXPECT_DOUBLE_EQ(*have, std::stod(cell)) << g->id << "." << f.column;
       }
     }
   }
-  EXPECT_EQ(rows, 62);
+  return n;
+}
+
+TEST(BuiltinGpus, EveryFigureMatchesTheReferenceCsv) {
+  const std::string path = std::string(GPUADV_SOURCE_DIR) + "/../shared/reference/gpus.csv";
+  if (!std::ifstream(path)) GTEST_SKIP() << "shared/reference/gpus.csv not beside the repository";
+  EXPECT_EQ(CheckAgainstReference(ReadCsv(path)), static_cast<int>(kReferenceIds.size()));
+}
+
+// The 2025-2026 accelerators (issue 16 item 3): each row names its sources and the figures
+// that are derived or unverified, as the catalog entry does.
+TEST(BuiltinGpus, EveryFigureMatchesTheReference2026Csv) {
+  const auto rows = ReadCsv(kReference2026);
+  ASSERT_GT(rows.size(), 1u) << kReference2026;
+  EXPECT_EQ(CheckAgainstReference(rows), static_cast<int>(rows.size() - 1));
+  const auto& header = rows.front();
+  const auto sources = std::find(header.begin(), header.end(), "sources") - header.begin();
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const auto& g = Cat().Gpu(rows[r][0]);
+    EXPECT_FALSE(rows[r][sources].empty()) << g.id;
+    EXPECT_NE(rows[r][sources].find("http"), std::string::npos) << g.id << ": no source URL";
+    if (g.verification == "partial") {
+      EXPECT_FALSE(g.unverified_fields.empty()) << g.id;
+    }
+  }
 }
 
 }  // namespace

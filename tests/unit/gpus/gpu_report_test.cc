@@ -42,7 +42,8 @@ TEST(GpuJson, HoldsEveryFieldWithNullForUnknown) {
 TEST(GpuJson, ListCarriesTheSchemaVersion) {
   const auto j = GpuListJson(catalog::FilterGpus(Cat(), "intel"));
   EXPECT_EQ(j["schema_version"], 1);
-  EXPECT_EQ(j["gpus"].size(), 3u);
+  EXPECT_EQ(j["gpus"].size(), catalog::FilterGpus(Cat(), "intel").size());
+  EXPECT_GE(j["gpus"].size(), 3u);
 }
 
 TEST(GpuShowText, EveryFieldWithUnitsAndProvenance) {
@@ -75,12 +76,12 @@ TEST(GpuShowText, MarkdownHasTables) {
 TEST(GpuListText, OneRowPerGpu) {
   const auto all = catalog::FilterGpus(Cat());
   const std::string t = GpuListText(all, false);
-  EXPECT_EQ(Lines(t), 62u + 3u);  // header, rule, rows, summary
-  EXPECT_TRUE(Has(t, "62 GPUs."));
+  EXPECT_EQ(Lines(t), Cat().gpus.size() + 3);  // header, rule, rows, summary
+  EXPECT_TRUE(Has(t, std::to_string(Cat().gpus.size()) + " GPUs."));
   EXPECT_TRUE(Has(t, "rtx-4090"));
   const std::string md = GpuListText(catalog::FilterGpus(Cat(), "amd"), true);
   EXPECT_TRUE(Has(md, "| mi300x"));
-  EXPECT_TRUE(Has(md, "7 GPUs."));
+  EXPECT_TRUE(Has(md, std::to_string(catalog::FilterGpus(Cat(), "amd").size()) + " GPUs."));
 }
 
 TEST(GpuCsv, HeaderAndOneRowPerGpuWithEmptyUnknowns) {

@@ -26,7 +26,10 @@ TEST(EfficiencyTable, EmbeddedTableCoversTheReferenceArchitectures) {
   for (const char* a :
        {"Volta", "Turing", "Ampere", "Ada Lovelace", "Hopper", "Hopper (+Grace CPU)", "Blackwell",
         "Blackwell (+Grace CPU)", "Blackwell (RTX)", "CDNA 1", "CDNA 2", "CDNA 3", "RDNA 3",
-        "Xe-HPG (Alchemist)", "Gaudi 2 (Habana)", "Gaudi 3 (Habana)"}) {
+        "Xe-HPG (Alchemist)", "Gaudi 2 (Habana)", "Gaudi 3 (Habana)",
+        // issue 16 item 3: the accelerators of 2025-2026 (tests/unit/gpus/reference_2026.csv)
+        "Blackwell Ultra", "Blackwell Ultra (+Grace CPU)", "Blackwell (GB10)", "CDNA 4",
+        "Xe2-HPG (Battlemage)"}) {
     const auto& e = t.For(a);
     EXPECT_NE(&e, &t.fallback) << a;
     EXPECT_GT(e.gemm_eta_max, 0.3) << a;
