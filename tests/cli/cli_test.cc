@@ -287,6 +287,20 @@ TEST(Cli, ExportRefusesAPinnedLayoutThatDoesNotFit) {
   EXPECT_EQ(Exec(job + " --force").rc, 0);
 }
 
+// Issue 15: the catalog's RoPE data reaches Megatron (Llama 3.1: base 500000, scaling 8), and
+// a micro-batch the planner changes is stated.
+TEST(Cli, ExportCarriesRopeDataAndStatesAChangedMicroBatch) {
+  const RunResult r = Exec(
+      "export --model llama-3.1-8b --method pretrain --gpu h100-sxm --count 8 "
+      "--global-batch 256 --micro-batch 1 --engine megatron");
+  EXPECT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("--rotary-base 500000\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--rope-scaling-factor 8\n"), std::string::npos) << r.out;
+  // The planner runs micro-batch 4 here; the change is stated with the value asked for.
+  ASSERT_EQ(r.out.find("--micro-batch-size 1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("instead of the scenario's micro_batch 1"), std::string::npos) << r.out;
+}
+
 // `validate --cv source` and `calibrate` (issue 11) on a 20-row sample of the published
 // cases (three tokens/s source groups, one memory group).
 const std::string kCvCases = std::string(GPUADV_SOURCE_DIR) + "/tests/cli/cases/cv_sample.jsonl";

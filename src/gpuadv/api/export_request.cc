@@ -41,6 +41,7 @@ ExportOutput Export(const ScenarioRequest& req, const Environment& env, const Ex
     throw InputError(Name(prefix, "gpus"), std::to_string(*opt.gpus), "1 or more", "out of range");
   ExportOutput out{BuildScenario(req, env), "scenario", "", {}};
   workload::Scenario& s = out.scenario;
+  const long long asked_micro_batch = s.training.micro_batch;
   if (opt.gpus || !s.parallelism.specified) {
     const int gpus = opt.gpus.value_or(s.hardware.TotalGpus());
     const estimate::Context ctx{env.efficiency, &env.catalog};
@@ -52,6 +53,12 @@ ExportOutput Export(const ScenarioRequest& req, const Environment& env, const Ex
   }
   out.plan_label = plan::Label(plan::CandidateOf(s));
   out.config = launch::Export(engine, s);
+  if (s.training.micro_batch != asked_micro_batch)
+    out.config.notes.push_back(
+        "micro-batch: the plan runs " + std::to_string(s.training.micro_batch) + " x " +
+        std::to_string(s.MicroBatchesPerStep()) + " accumulation instead of the scenario's " +
+        "micro_batch " + std::to_string(asked_micro_batch) +
+        " (same global batch); give a parallelism section to keep it");
   return out;
 }
 

@@ -77,6 +77,8 @@ struct ModelArch {
   MlpKind mlp = MlpKind::kSwiGlu;
   NormKind norm = NormKind::kRmsNorm;
   PositionKind position = PositionKind::kRope;
+  double rope_theta = 0;           // rotary base (config.json rope_theta; 0 = unknown)
+  double rope_scaling_factor = 0;  // Llama 3.1/3.2 "llama3" rope scaling factor (0 = none)
   bool bias = false;
   bool tied_embeddings = false;
   double dropout = 0;  // attention/hidden dropout probability used in training

@@ -10,13 +10,64 @@ namespace {
 using workload::Offload;
 using workload::Precision;
 
-// FSDP sharding strategy for a ZeRO stage (accelerate's FSDP_SHARDING_STRATEGY names):
-// FULL_SHARD = ZeRO-3, SHARD_GRAD_OP = ZeRO-2, NO_SHARD = DDP; HYBRID_SHARD(_ZERO2) shard
-// within a node and replicate across nodes.
-const char* ShardingStrategy(const workload::Parallelism& p) {
+// FSDP2 (fsdp_version: 2, as current `accelerate config` writes) shards fully with
+// reshard_after_forward true (ZeRO-3) or keeps parameters gathered with false (ZeRO-2). No
+// sharding and hybrid sharding within a node stay FSDP1 strategies (fsdp_sharding_strategy
+// NO_SHARD / HYBRID_SHARD(_ZERO2)).
+bool Fsdp2(const workload::Parallelism& p) { return p.zero >= 2 && p.shard_group == 0; }
+
+const char* Fsdp1Strategy(const workload::Parallelism& p) {
   if (p.zero == 0) return "NO_SHARD";
-  if (p.shard_group > 0) return p.zero >= 3 ? "HYBRID_SHARD" : "HYBRID_SHARD_ZERO2";
-  return p.zero >= 3 ? "FULL_SHARD" : "SHARD_GRAD_OP";
+  return p.zero >= 3 ? "HYBRID_SHARD" : "HYBRID_SHARD_ZERO2";
+}
+
+void FsdpConfig(const workload::Scenario& s, ConfigNode* root) {
+  const auto& p = s.parallelism;
+  ConfigNode& f = root->Object("fsdp_config");
+  f.Bool("fsdp_activation_checkpointing",
+         s.training.activation_checkpointing == workload::Checkpointing::kFull);
+  f.Str("fsdp_auto_wrap_policy", "TRANSFORMER_BASED_WRAP");
+  f.Bool("fsdp_offload_params", p.offload == Offload::kOptimizerParams);
+  f.Str("fsdp_state_dict_type", "SHARDED_STATE_DICT");
+  if (Fsdp2(p)) {
+    f.Bool("fsdp_reshard_after_forward", p.zero >= 3);
+    f.Int("fsdp_version", 2);
+    return;
+  }
+  f.Str("fsdp_backward_prefetch", "BACKWARD_PRE");
+  f.Bool("fsdp_forward_prefetch", false);
+  f.Str("fsdp_sharding_strategy", Fsdp1Strategy(p));
+  f.Bool("fsdp_sync_module_states", true);
+  f.Bool("fsdp_use_orig_params", true);
+  f.Int("fsdp_version", 1);
+}
+
+void MixedPrecision(const workload::Scenario& s, ConfigNode* root,
+                    std::vector<std::string>* notes) {
+  switch (s.training.precision) {
+    case Precision::kBf16Mixed:
+      root->Str("mixed_precision", "bf16");
+      break;
+    case Precision::kFp16Mixed:
+      root->Str("mixed_precision", "fp16");
+      break;
+    case Precision::kFp8Mixed: {
+      // fp8 needs a recipe: Transformer Engine, HYBRID (E4M3 forward, E5M2 backward), as the
+      // estimate assumes (accelerate utils/dataclasses.py TERecipeKwargs).
+      root->Str("mixed_precision", "fp8");
+      ConfigNode& fp8 = root->Object("fp8_config");
+      fp8.Str("backend", "TE");
+      fp8.Str("fp8_format", "HYBRID");
+      break;
+    }
+    case Precision::kBf16:
+      root->Str("mixed_precision", "no", true);
+      notes->push_back("pure bf16: load the model in torch.bfloat16 (no autocast)");
+      break;
+    case Precision::kFp32:
+      root->Str("mixed_precision", "no", true);
+      break;
+  }
 }
 
 }  // namespace
@@ -24,48 +75,19 @@ const char* ShardingStrategy(const workload::Parallelism& p) {
 LaunchConfig WriteAccelerateFsdp(const workload::Scenario& s) {
   LaunchConfig out;
   out.engine = Engine::kAccelerateFsdp;
-  const auto& p = s.parallelism;
   const int nodes = s.hardware.nodes;
   ConfigNode root;
   root.Str("compute_environment", "LOCAL_MACHINE");
   root.Str("distributed_type", "FSDP");
   root.Str("downcast_bf16", "no", true);
-  ConfigNode& f = root.Object("fsdp_config");
-  f.Bool("fsdp_activation_checkpointing",
-         s.training.activation_checkpointing == workload::Checkpointing::kFull);
-  f.Str("fsdp_auto_wrap_policy", "TRANSFORMER_BASED_WRAP");
-  f.Str("fsdp_backward_prefetch", "BACKWARD_PRE");
-  f.Bool("fsdp_cpu_ram_efficient_loading", true);
-  f.Bool("fsdp_forward_prefetch", false);
-  f.Bool("fsdp_offload_params", p.offload == Offload::kOptimizerParams);
-  f.Str("fsdp_sharding_strategy", ShardingStrategy(p));
-  f.Str("fsdp_state_dict_type", "SHARDED_STATE_DICT");
-  f.Bool("fsdp_sync_module_states", true);
-  f.Bool("fsdp_use_orig_params", true);
+  FsdpConfig(s, &root);
   root.Int("machine_rank", 0);
   if (nodes > 1) {
     root.Str("main_process_ip", "MASTER_ADDR", true);
     root.Int("main_process_port", 29500);
   }
   root.Str("main_training_function", "main");
-  switch (s.training.precision) {
-    case Precision::kBf16Mixed:
-      root.Str("mixed_precision", "bf16");
-      break;
-    case Precision::kFp16Mixed:
-      root.Str("mixed_precision", "fp16");
-      break;
-    case Precision::kFp8Mixed:
-      root.Str("mixed_precision", "fp8");
-      break;
-    case Precision::kBf16:
-      root.Str("mixed_precision", "no", true);
-      out.notes.push_back("pure bf16: load the model in torch.bfloat16 (no autocast)");
-      break;
-    case Precision::kFp32:
-      root.Str("mixed_precision", "no", true);
-      break;
-  }
+  MixedPrecision(s, &root, &out.notes);
   root.Int("num_machines", nodes);
   root.Int("num_processes", s.hardware.TotalGpus());
   root.Bool("use_cpu", false);

@@ -49,6 +49,24 @@ void Precision16(const workload::Scenario& s, ConfigNode* root, std::vector<std:
   }
 }
 
+// With CPU offload DeepSpeed requires its own CPU optimizer (zero_force_ds_cpu_optimizer
+// defaults to true), so the config names it; "auto" lets the Hugging Face integration fill
+// the values from TrainingArguments (transformers integrations/deepspeed.py).
+void OffloadOptimizer(const workload::Scenario& s, ConfigNode* root,
+                      std::vector<std::string>* notes) {
+  ConfigNode& opt = root->Object("optimizer");
+  opt.Str("type", "AdamW");
+  ConfigNode& params = opt.Object("params");
+  for (const char* k : {"lr", "betas", "eps", "weight_decay"}) params.Str(k, "auto");
+  if (s.training.optimizer != workload::Optimizer::kAdamW)
+    notes->push_back("optimizer: CPU offload runs DeepSpeedCPUAdam (AdamW), not " +
+                     std::string(EnumName(workload::kOptimizers, s.training.optimizer)));
+  notes->push_back(
+      "optimizer block: DeepSpeedCPUAdam with \"auto\" values taken from TrainingArguments "
+      "(learning_rate, adam_beta1, adam_beta2, adam_epsilon, weight_decay); outside the "
+      "Trainer replace \"auto\" with numbers");
+}
+
 }  // namespace
 
 LaunchConfig WriteDeepSpeed(const workload::Scenario& s) {
@@ -80,17 +98,30 @@ LaunchConfig WriteDeepSpeed(const workload::Scenario& s) {
     par.Str("device", "cpu");
     par.Bool("pin_memory", true);
   }
+  if (p.offload != Offload::kNone) OffloadOptimizer(s, &root, &out.notes);
+  if (s.training.activation_checkpointing == Checkpointing::kFull) {
+    ConfigNode& ac = root.Object("activation_checkpointing");
+    ac.Bool("partition_activations", false);
+    ac.Bool("contiguous_memory_optimization", false);
+    ac.Bool("cpu_checkpointing", false);
+    out.notes.push_back(
+        "activation checkpointing: the activation_checkpointing block configures "
+        "deepspeed.checkpointing; enable it per layer (Hugging Face: gradient_checkpointing=True "
+        "in TrainingArguments)");
+  }
   out.files.push_back({"ds_config.json", Json(root)});
   out.keys = KeyPaths(root);
 
+  // Launcher flags go before the script; what follows it goes to the script.
   const int nodes = s.hardware.nodes, count = s.hardware.count;
-  out.launch = "deepspeed --num_nodes " + std::to_string(nodes) + " --num_gpus " +
-               std::to_string(count) + " train.py --deepspeed " + out.Main().name +
-               (nodes > 1 ? " --hostfile hostfile" : "");
-  if (s.training.activation_checkpointing == Checkpointing::kFull)
-    out.notes.push_back(
-        "activation checkpointing: call model.gradient_checkpointing_enable() "
-        "(Hugging Face) or wrap each layer; the JSON has no switch for it");
+  out.launch = "deepspeed" + std::string(nodes > 1 ? " --hostfile hostfile" : "") +
+               " --num_nodes " + std::to_string(nodes) + " --num_gpus " + std::to_string(count) +
+               " train.py --deepspeed " + out.Main().name;
+  out.notes.push_back("Hugging Face Trainer: pass TrainingArguments(per_device_train_batch_size=" +
+                      std::to_string(s.training.micro_batch) +
+                      ", gradient_accumulation_steps=" + std::to_string(s.MicroBatchesPerStep()) +
+                      ", max_grad_norm=1.0, deepspeed=\"" + out.Main().name +
+                      "\"); the config's batch values must match them");
   if (s.training.method == workload::Method::kLora || s.training.method == workload::Method::kQlora)
     out.notes.push_back("adapters: apply the PEFT LoRA config (rank " +
                         std::to_string(s.training.lora.rank) + ") in the training script");

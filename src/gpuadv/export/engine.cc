@@ -100,8 +100,10 @@ LaunchConfig Export(Engine engine, const workload::Scenario& s) {
     case Engine::kAccelerateFsdp:
       return WriteAccelerateFsdp(s);
     case Engine::kTorchrun:
+      CheckPipelineSplit(s);
       return WriteTorchrun(s);
     case Engine::kMegatron:
+      CheckPipelineSplit(s);
       return WriteMegatron(s);
     case Engine::kMegatronDeepSpeed:
       return WriteMegatronDeepSpeed(s);

@@ -30,6 +30,23 @@ void ArchFeatureArgs(const catalog::ModelArch& m, Args* a) {
   if (m.mtp_layers > 0) a->emplace_back("--mtp-num-layers", n(m.mtp_layers));
 }
 
+// The rotary base and Llama 3.1/3.2 scaling from the model data (issue 15: without them
+// Megatron trains with its defaults, base 10000 and no scaling).
+void Rope(const catalog::ModelArch& m, Args* a) {
+  if (m.position != catalog::PositionKind::kRope) return;
+  const auto real = [](double v) {
+    std::string t = std::to_string(v);
+    t.erase(t.find_last_not_of('0') + 1);
+    if (t.back() == '.') t.pop_back();
+    return t;
+  };
+  if (m.rope_theta > 0) a->emplace_back("--rotary-base", real(m.rope_theta));
+  if (m.rope_scaling_factor > 0) {
+    a->emplace_back("--use-rope-scaling", "");
+    a->emplace_back("--rope-scaling-factor", real(m.rope_scaling_factor));
+  }
+}
+
 void Model(const workload::Scenario& s, Args* a) {
   const auto& m = s.model;
   const auto n = [](long long v) { return std::to_string(v); };
@@ -40,6 +57,7 @@ void Model(const workload::Scenario& s, Args* a) {
   }
   a->emplace_back("--position-embedding-type",
                   m.position == catalog::PositionKind::kRope ? "rope" : "learned_absolute");
+  Rope(m, a);
   a->emplace_back("--normalization",
                   m.norm == catalog::NormKind::kRmsNorm ? "RMSNorm" : "LayerNorm");
   if (m.mlp == catalog::MlpKind::kSwiGlu) a->emplace_back("--swiglu", "");
@@ -84,14 +102,9 @@ void Parallel(const workload::Scenario& s, Args* a) {
   if (el) {
     a->emplace_back("--account-for-embedding-in-pipeline-split", "");
     a->emplace_back("--account-for-loss-in-pipeline-split", "");
-  } else if (p.pp > 2 && s.model.layers % p.pp != 0) {
-    // Uneven stages: the middle ones hold ceil(layers / pp) (the heaviest stage the estimate
-    // times, workload::Parallelism::HeaviestStageLayers), the first and last the rest.
-    const int L = s.model.layers, mid = (L + p.pp - 1) / p.pp, rest = L - mid * (p.pp - 2);
-    if (rest >= 2 && rest <= 2 * mid) {
-      a->emplace_back("--decoder-first-pipeline-num-layers", n((rest + 1) / 2));
-      a->emplace_back("--decoder-last-pipeline-num-layers", n(rest / 2));
-    }
+  } else if (const auto split = UnevenSplit(s.model.layers, p); split) {
+    a->emplace_back("--decoder-first-pipeline-num-layers", n(split->first));
+    a->emplace_back("--decoder-last-pipeline-num-layers", n(split->second));
   }
   if (p.vpp > 1)
     a->emplace_back("--num-layers-per-virtual-pipeline-stage",
@@ -128,6 +141,24 @@ void Parallel(const workload::Scenario& s, Args* a) {
   }
 }
 
+// bf16 weights with bf16 gradients and Adam moments. Megatron FSDP has its own main
+// parameter and gradient dtypes (--megatron-fsdp-main-params-dtype / -main-grads-dtype);
+// otherwise Transformer Engine's precision-aware optimizer keeps fp32 main parameters (its
+// --main-params-dtype choices are fp32 and fp16).
+void PureBf16(const workload::Scenario& s, Args* a, std::vector<std::string>* notes) {
+  a->emplace_back("--bf16", "");
+  a->emplace_back("--use-precision-aware-optimizer", "");
+  if (UsesMegatronFsdp(s.parallelism)) {
+    a->emplace_back("--megatron-fsdp-main-params-dtype", "bf16");
+    a->emplace_back("--megatron-fsdp-main-grads-dtype", "bf16");
+  } else {
+    a->emplace_back("--main-grads-dtype", "bf16");
+    notes->push_back("pure bf16: Megatron-LM keeps fp32 main parameters (without Megatron FSDP)");
+  }
+  a->emplace_back("--exp-avg-dtype", "bf16");
+  a->emplace_back("--exp-avg-sq-dtype", "bf16");
+}
+
 void Training(const workload::Scenario& s, Args* a, std::vector<std::string>* notes) {
   const auto& t = s.training;
   a->emplace_back("--micro-batch-size", std::to_string(t.micro_batch));
@@ -151,14 +182,7 @@ void Training(const workload::Scenario& s, Args* a, std::vector<std::string>* no
       a->emplace_back("--fp8-format", "hybrid");
       break;
     case Precision::kBf16:
-      // bf16 weights with bf16 gradients and Adam moments (Transformer Engine's
-      // precision-aware optimizer; main params stay fp32, its only choices being fp32/fp16).
-      a->emplace_back("--bf16", "");
-      a->emplace_back("--use-precision-aware-optimizer", "");
-      a->emplace_back("--main-grads-dtype", "bf16");
-      a->emplace_back("--exp-avg-dtype", "bf16");
-      a->emplace_back("--exp-avg-sq-dtype", "bf16");
-      notes->push_back("pure bf16: Megatron-LM keeps fp32 main parameters");
+      PureBf16(s, a, notes);
       break;
     case Precision::kFp32:
       break;
@@ -190,11 +214,14 @@ Args MegatronArgs(const workload::Scenario& s, std::vector<std::string>* notes) 
       "add your data and schedule: --data-path, --tokenizer-type / "
       "--tokenizer-model (vocabulary " +
       std::to_string(s.model.vocab) + "), --train-iters, --lr, --save");
-  const auto& p = s.parallelism;
-  if (p.tp > 1 || p.cp > 1)
+  if (NeedsOneConnection(s.parallelism))
     notes->push_back(
         "set CUDA_DEVICE_MAX_CONNECTIONS=1 (Megatron-LM requires it with tp or cp > 1 "
         "before Blackwell)");
+  if (UsesMegatronFsdp(s.parallelism))
+    notes->push_back(
+        "leave CUDA_DEVICE_MAX_CONNECTIONS unset (or > 1): Megatron FSDP refuses 1 "
+        "(megatron/training/arguments.py)");
   return a;
 }
 
@@ -274,7 +301,8 @@ LaunchConfig WriteTorchrun(const workload::Scenario& s) {
   const Args launcher = TorchrunLauncher(s);
   std::string text = PlanSummary(s) + "\n";
   const auto& p = s.parallelism;
-  if (p.tp > 1 || p.cp > 1) text += "export CUDA_DEVICE_MAX_CONNECTIONS=1\n";
+  if (NeedsOneConnection(p)) text += "export CUDA_DEVICE_MAX_CONNECTIONS=1\n";
+  if (UsesMegatronFsdp(p)) text += "unset CUDA_DEVICE_MAX_CONNECTIONS\n";
   text += LaunchLine(launcher) + " \\\n  pretrain_gpt.py \\\n" + Join(model_args, "  ", " \\");
   out.files.push_back({"launch.sh", text});
   out.launch = "bash launch.sh";

@@ -1,6 +1,27 @@
+#include "gpuadv/core/error.h"
 #include "gpuadv/export/writers.h"
 
 namespace gpuadv::launch {
+
+std::optional<std::pair<int, int>> UnevenSplit(int layers, const workload::Parallelism& p) {
+  if (p.pp <= 2 || p.vpp > 1 || p.pipeline_embedding_loss || layers % p.pp == 0)
+    return std::nullopt;
+  const int mid = (layers + p.pp - 1) / p.pp, rest = layers - mid * (p.pp - 2);
+  if (rest < 2 || rest > 2 * mid) return std::nullopt;
+  return std::make_pair((rest + 1) / 2, rest / 2);
+}
+
+void CheckPipelineSplit(const workload::Scenario& s) {
+  const auto& p = s.parallelism;
+  const int layers = s.model.layers, total = layers + (p.pipeline_embedding_loss ? 2 : 0);
+  if (p.pp <= 1 || total % p.pp == 0 || UnevenSplit(layers, p)) return;
+  throw InputError("parallelism.pp", std::to_string(p.pp),
+                   "a pipeline size that divides the " + std::to_string(layers) +
+                       " layers, or pipeline_embedding_loss: true when it divides layers + 2 (" +
+                       std::to_string(layers + 2) +
+                       "), or pp > 2 without vpp (uneven first/last stages)",
+                   "Megatron-LM cannot split " + std::to_string(layers) + " layers over");
+}
 
 std::string PlanSummary(const workload::Scenario& s) {
   const auto& p = s.parallelism;

@@ -32,6 +32,22 @@ Args TorchrunLauncher(const workload::Scenario& s);
 /// "torchrun --nnodes=2 ..." (no script, no trailing newline).
 std::string LaunchLine(const Args& launcher);
 
+/// Megatron FSDP carries ZeRO-2/3 (--use-megatron-fsdp).
+inline bool UsesMegatronFsdp(const workload::Parallelism& p) { return p.zero >= 2; }
+/// Megatron-LM wants CUDA_DEVICE_MAX_CONNECTIONS=1 with tp or cp > 1, but only without
+/// Megatron FSDP, which refuses 1 (megatron/training/arguments.py).
+inline bool NeedsOneConnection(const workload::Parallelism& p) {
+  return (p.tp > 1 || p.cp > 1) && !UsesMegatronFsdp(p);
+}
+/// Layers on the first and last pipeline stages when pp does not divide `layers`: the
+/// middle stages hold ceil(layers / pp) (the heaviest stage the estimate times,
+/// workload::Parallelism::HeaviestStageLayers), the first and last the rest. nullopt when
+/// pp divides the layers, the embedding and loss are counted instead, vpp > 1, or no such
+/// split exists (then Megatron-LM cannot run the layout).
+std::optional<std::pair<int, int>> UnevenSplit(int layers, const workload::Parallelism& p);
+/// Throws InputError naming parallelism.pp when Megatron-LM cannot split the layers.
+void CheckPipelineSplit(const workload::Scenario& s);
+
 /// "# gpu-advisor plan: llama-3.1-70b on 64 x h100-sxm: tp8 pp2 ..." (no trailing newline).
 std::string PlanSummary(const workload::Scenario& s);
 

@@ -182,6 +182,8 @@ catalog::ModelArch ParseModel(Fields& f) {
   if (auto v = f.Enum("mlp", kMlpKinds)) m.mlp = *v;
   if (auto v = f.Enum("norm", kNormKinds)) m.norm = *v;
   if (auto v = f.Enum("position", kPositionKinds)) m.position = *v;
+  m.rope_theta = f.Number("rope_theta", 1, 1e10).value_or(0);
+  m.rope_scaling_factor = f.Number("rope_scaling_factor", 1, 1000).value_or(0);
   if (auto v = f.Bool("bias")) m.bias = *v;
   if (auto v = f.Bool("tied_embeddings")) m.tied_embeddings = *v;
   if (auto v = f.Number("dropout", 0, 0.9)) m.dropout = *v;

@@ -60,6 +60,17 @@ const Keys kDeepSpeedKeys = {
     "zero_optimization.offload_param",
     "zero_optimization.offload_param.device",
     "zero_optimization.offload_param.pin_memory",
+    "optimizer",
+    "optimizer.type",
+    "optimizer.params",
+    "optimizer.params.lr",
+    "optimizer.params.betas",
+    "optimizer.params.eps",
+    "optimizer.params.weight_decay",
+    "activation_checkpointing",
+    "activation_checkpointing.partition_activations",
+    "activation_checkpointing.contiguous_memory_optimization",
+    "activation_checkpointing.cpu_checkpointing",
 };
 
 // huggingface/accelerate cluster.py / usage_guides/fsdp.md / fsdp_and_deepspeed.md
@@ -78,6 +89,11 @@ const Keys kAccelerateKeys = {
     "fsdp_config.fsdp_state_dict_type",
     "fsdp_config.fsdp_sync_module_states",
     "fsdp_config.fsdp_use_orig_params",
+    "fsdp_config.fsdp_version",
+    "fsdp_config.fsdp_reshard_after_forward",
+    "fp8_config",
+    "fp8_config.backend",
+    "fp8_config.fp8_format",
     "machine_rank",
     "main_process_ip",
     "main_process_port",
@@ -149,6 +165,9 @@ const Keys kMegatronFlags = {
     "--num-query-groups",
     "--max-position-embeddings",
     "--position-embedding-type",
+    "--rotary-base",
+    "--use-rope-scaling",
+    "--rope-scaling-factor",
     "--normalization",
     "--swiglu",
     "--untie-embeddings-and-output-weights",
@@ -167,6 +186,8 @@ const Keys kMegatronFlags = {
     // _add_experimental_args (precision-aware optimizer)
     "--use-precision-aware-optimizer",
     "--main-grads-dtype",
+    "--megatron-fsdp-main-params-dtype",
+    "--megatron-fsdp-main-grads-dtype",
     "--exp-avg-dtype",
     "--exp-avg-sq-dtype",
 };
@@ -244,25 +265,143 @@ TEST(Export, AccelerateKeysAreDocumented) {
     ExpectAllAccepted(c, kAccelerateKeys);
     const YAML::Node y = YAML::Load(c.Main().text);
     EXPECT_EQ(y["distributed_type"].as<std::string>(), "FSDP");
-    EXPECT_TRUE(kFsdpShardingStrategies.count(
-        y["fsdp_config"]["fsdp_sharding_strategy"].as<std::string>()));
+    const YAML::Node f = y["fsdp_config"];
+    if (f["fsdp_version"].as<int>() == 2)
+      EXPECT_TRUE(f["fsdp_reshard_after_forward"].IsDefined());
+    else
+      EXPECT_TRUE(kFsdpShardingStrategies.count(f["fsdp_sharding_strategy"].as<std::string>()));
     EXPECT_EQ(y["num_processes"].as<int>(), s.hardware.TotalGpus());
     EXPECT_EQ(y["num_machines"].as<int>(), s.hardware.nodes);
   }
 }
 
+// Issue 15: FSDP2 keys as current `accelerate config` writes them (fsdp_version,
+// fsdp_reshard_after_forward); FSDP1 strategies only where FSDP2 has no equivalent key.
 TEST(Export, AccelerateMapsZeroStagesToFsdpStrategies) {
-  auto strategy = [](const char* par) {
+  auto fsdp = [](const char* par) {
     const auto s = MakeScenario({{"hardware.nodes", "2"}, {"parallelism", par}});
-    return YAML::Load(Export(Engine::kAccelerateFsdp, s).Main().text)["fsdp_config"]
-                                                                     ["fsdp_sharding_strategy"]
-                                                                         .as<std::string>();
+    return YAML::Load(Export(Engine::kAccelerateFsdp, s).Main().text)["fsdp_config"];
   };
-  EXPECT_EQ(strategy("{zero: 3}"), "FULL_SHARD");
-  EXPECT_EQ(strategy("{zero: 2}"), "SHARD_GRAD_OP");
-  EXPECT_EQ(strategy("{zero: 0}"), "NO_SHARD");
-  EXPECT_EQ(strategy("{zero: 3, shard_group: 8}"), "HYBRID_SHARD");
-  EXPECT_EQ(strategy("{zero: 2, shard_group: 8}"), "HYBRID_SHARD_ZERO2");
+  EXPECT_EQ(fsdp("{zero: 3}")["fsdp_version"].as<int>(), 2);
+  EXPECT_TRUE(fsdp("{zero: 3}")["fsdp_reshard_after_forward"].as<bool>());
+  EXPECT_FALSE(fsdp("{zero: 2}")["fsdp_reshard_after_forward"].as<bool>());
+  EXPECT_FALSE(fsdp("{zero: 3}")["fsdp_sharding_strategy"].IsDefined());
+  EXPECT_EQ(fsdp("{zero: 0}")["fsdp_sharding_strategy"].as<std::string>(), "NO_SHARD");
+  EXPECT_EQ(fsdp("{zero: 3, shard_group: 8}")["fsdp_sharding_strategy"].as<std::string>(),
+            "HYBRID_SHARD");
+  EXPECT_EQ(fsdp("{zero: 2, shard_group: 8}")["fsdp_sharding_strategy"].as<std::string>(),
+            "HYBRID_SHARD_ZERO2");
+  EXPECT_FALSE(fsdp("{zero: 3}")["fsdp_cpu_ram_efficient_loading"].IsDefined());
+}
+
+// Issue 15 item 5: fp8 carries its recipe (fp8_config) and no forced RAM-efficient loading.
+TEST(Export, AccelerateFp8HasARecipe) {
+  const auto s = MakeScenario({{"parallelism", "{zero: 3}"}, {"training.precision", "fp8-mixed"}});
+  const YAML::Node y = YAML::Load(Export(Engine::kAccelerateFsdp, s).Main().text);
+  EXPECT_EQ(y["mixed_precision"].as<std::string>(), "fp8");
+  EXPECT_EQ(y["fp8_config"]["backend"].as<std::string>(), "TE");
+  EXPECT_EQ(y["fp8_config"]["fp8_format"].as<std::string>(), "HYBRID");
+  EXPECT_FALSE(y["fsdp_config"]["fsdp_cpu_ram_efficient_loading"].IsDefined());
+}
+
+// Issue 15 item 3: launcher flags before the script (after it they go to train.py).
+TEST(Export, DeepSpeedLauncherFlagsPrecedeTheScript) {
+  const auto s = MakeScenario({{"hardware.nodes", "2"}, {"parallelism", "{zero: 2}"}});
+  const std::string l = Export(Engine::kDeepSpeed, s).launch;
+  ASSERT_NE(l.find("--hostfile hostfile"), std::string::npos) << l;
+  EXPECT_LT(l.find("--hostfile"), l.find("train.py")) << l;
+  EXPECT_LT(l.find("--num_gpus"), l.find("train.py")) << l;
+}
+
+// Issue 15 item 4: CPU offload names DeepSpeed's optimizer with "auto" values for the Hugging
+// Face integration, and the notes name the TrainingArguments to pass.
+TEST(Export, DeepSpeedOffloadCarriesAnOptimizerBlock) {
+  const auto s = MakeScenario({{"parallelism", "{zero: 3, offload: optimizer}"}});
+  const LaunchConfig c = Export(Engine::kDeepSpeed, s);
+  const auto j = nlohmann::json::parse(c.Main().text);
+  ASSERT_TRUE(j.contains("optimizer"));
+  EXPECT_EQ(j["optimizer"]["type"], "AdamW");
+  for (const char* k : {"lr", "betas", "eps", "weight_decay"})
+    EXPECT_EQ(j["optimizer"]["params"][k], "auto") << k;
+  std::string notes;
+  for (const auto& n : c.notes) notes += n + "\n";
+  EXPECT_NE(notes.find("per_device_train_batch_size="), std::string::npos) << notes;
+  EXPECT_NE(notes.find("learning_rate"), std::string::npos) << notes;
+  const auto none = nlohmann::json::parse(
+      Export(Engine::kDeepSpeed, MakeScenario({{"parallelism", "{zero: 3}"}})).Main().text);
+  EXPECT_FALSE(none.contains("optimizer"));
+}
+
+// Issue 15 "also": activation checkpointing is in the config, not only in a note.
+TEST(Export, DeepSpeedCheckpointingIsInTheConfig) {
+  const auto s =
+      MakeScenario({{"parallelism", "{zero: 3}"}, {"training.activation_checkpointing", "full"}});
+  const auto j = nlohmann::json::parse(Export(Engine::kDeepSpeed, s).Main().text);
+  ASSERT_TRUE(j.contains("activation_checkpointing"));
+  EXPECT_FALSE(j["activation_checkpointing"]["cpu_checkpointing"].get<bool>());
+}
+
+// Issue 15 item 1: Megatron FSDP refuses CUDA_DEVICE_MAX_CONNECTIONS=1; =1 only without it.
+TEST(Export, MegatronFsdpLeavesDeviceConnectionsUnset) {
+  const auto fsdp = MakeScenario({{"parallelism", "{tp: 2, pp: 1, zero: 3}"}});
+  const LaunchConfig c = Export(Engine::kTorchrun, fsdp);
+  EXPECT_EQ(c.Main().text.find("CUDA_DEVICE_MAX_CONNECTIONS=1"), std::string::npos);
+  EXPECT_NE(c.Main().text.find("unset CUDA_DEVICE_MAX_CONNECTIONS\n"), std::string::npos);
+  for (const auto& n : Export(Engine::kMegatron, fsdp).notes)
+    EXPECT_EQ(n.find("CUDA_DEVICE_MAX_CONNECTIONS=1"), std::string::npos) << n;
+  const auto dist = MakeScenario({{"parallelism", "{tp: 2, pp: 1, zero: 1}"}});
+  EXPECT_NE(Export(Engine::kTorchrun, dist).Main().text.find("CUDA_DEVICE_MAX_CONNECTIONS=1"),
+            std::string::npos);
+}
+
+// Issue 15 item 2: a pipeline size that does not divide the layers is refused, naming
+// parallelism.pp, unless an uneven split expresses it.
+TEST(Export, MegatronRefusesAPipelineThatDoesNotSplitTheLayers) {
+  const auto odd =
+      MakeScenario({{"model.layers", "15"}, {"parallelism", "{tp: 4, pp: 2, zero: 1}"}});
+  for (Engine e : {Engine::kMegatron, Engine::kTorchrun}) {
+    try {
+      Export(e, odd);
+      FAIL() << "15 layers exported on pp 2";
+    } catch (const InputError& err) {
+      EXPECT_EQ(err.field(), "parallelism.pp");
+      EXPECT_EQ(err.value(), "2");
+    }
+  }
+  const auto llama405 = MakeScenario({{"model.layers", "126"},
+                                      {"hardware.nodes", "4"},
+                                      {"parallelism", "{tp: 8, pp: 4, zero: 1}"}});
+  const std::string t = Export(Engine::kMegatron, llama405).Main().text;
+  EXPECT_NE(t.find("--decoder-first-pipeline-num-layers 31\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("--decoder-last-pipeline-num-layers 31\n"), std::string::npos) << t;
+}
+
+// Issue 15 "also": pure bf16 under Megatron FSDP uses its own main dtypes, without the note
+// that main parameters stay fp32.
+TEST(Export, MegatronPureBf16UnderFsdp) {
+  const auto s =
+      MakeScenario({{"parallelism", "{tp: 2, pp: 1, zero: 3}"}, {"training.precision", "bf16"}});
+  const LaunchConfig c = Export(Engine::kMegatron, s);
+  EXPECT_NE(c.Main().text.find("--megatron-fsdp-main-params-dtype bf16\n"), std::string::npos);
+  EXPECT_NE(c.Main().text.find("--megatron-fsdp-main-grads-dtype bf16\n"), std::string::npos);
+  EXPECT_EQ(c.Main().text.find("--main-grads-dtype"), std::string::npos);
+  for (const auto& n : c.notes) EXPECT_EQ(n.find("fp32 main parameters"), std::string::npos) << n;
+}
+
+// Issue 15 "also": RoPE base and Llama 3.1 scaling from the model data.
+TEST(Export, MegatronCarriesTheRopeBaseAndScaling) {
+  const auto s = MakeScenario({{"model.rope_theta", "500000"},
+                               {"model.rope_scaling_factor", "8"},
+                               {"parallelism", "{tp: 2, pp: 1, zero: 1}"}});
+  const std::string t = Export(Engine::kMegatron, s).Main().text;
+  EXPECT_NE(t.find("--rotary-base 500000\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("--use-rope-scaling\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("--rope-scaling-factor 8\n"), std::string::npos) << t;
+  const std::string plain =
+      Export(Engine::kMegatron, MakeScenario({{"parallelism", "{tp: 2, pp: 1, zero: 1}"}}))
+          .Main()
+          .text;
+  EXPECT_EQ(plain.find("--rotary-base"), std::string::npos);
 }
 
 TEST(Export, MegatronFlagsAreDocumented) {
