@@ -1,6 +1,5 @@
 #include "gpuadv/estimate/efficiency.h"
 
-
 #include "gpuadv/core/strings.h"
 
 namespace gpuadv::estimate {
