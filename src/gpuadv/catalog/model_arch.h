@@ -98,6 +98,7 @@ struct ModelArch {
   int qk_rope_head_dim = 0;  // rotary query/key part per head (shared K rope head)
   int v_head_dim = 0;        // value head size (0 = head_dim)
   bool qk_norm = false;      // per-head RMSNorm on q and k (Qwen3, Gemma 3)
+  bool embedding_norm = false;  // a norm right after the word embeddings (BLOOM)
 
   // Sliding-window attention: local layers attend `sliding_window` keys; every
   // global_layer_every-th layer is global (Gemma 3: 6, gpt-oss: 2; 0 = all local).

@@ -214,6 +214,8 @@ ParamCounts CountParams(const ModelArch& m) {
   }
   c.per_layer = layers_total / m.layers;
   c.per_layer_active = layers_active / m.layers;
+  // BLOOM normalises the word embeddings (word_embeddings_layernorm): one more norm.
+  if (m.embedding_norm) final_norms += s.norm;
   const double rest = c.embedding + c.lm_head + c.position + final_norms;
   c.vision = m.vision_params;
   c.total = layers_total + rest + c.vision;
@@ -248,6 +250,7 @@ ShapeKey ShapeKey::Of(const ModelArch& m) {
   k.v_head_dim = m.v_head_dim;
   k.mtp_layers = m.mtp_layers;
   k.qk_norm = m.qk_norm;
+  k.embedding_norm = m.embedding_norm;
   k.vision_params = m.vision_params;
   k.bias = m.bias;
   k.tied = m.tied_embeddings;

@@ -46,7 +46,7 @@ struct ShapeKey {
       max_seq_len = 0, mlp = 0, norm = 0, position = 0, experts = 0, experts_active = 0,
       moe_ffn = 0, shared_expert_ffn = 0, moe_layer_freq = 0, first_dense_layers = 0,
       q_lora_rank = 0, kv_lora_rank = 0, qk_rope_head_dim = 0, v_head_dim = 0, mtp_layers = 0;
-  bool bias = false, tied = false, qk_norm = false;
+  bool bias = false, tied = false, qk_norm = false, embedding_norm = false;
   double params = 0, vision_params = 0;
   static ShapeKey Of(const ModelArch& m);
   bool operator==(const ShapeKey&) const = default;

@@ -60,10 +60,12 @@ Calibration Calibrate(const ProbeResult& p, const catalog::GpuSpec& s,
           &c.factors.gemm_eta_max);
   else
     c.notes.push_back("gemm_eta_max: no 16-bit GEMM measurement or catalog peak; unchanged");
-  if (p.memory_gbs && s.memory_bw_gbs && *s.memory_bw_gbs > 0)
-    scale("mem_eta", *p.memory_gbs / *s.memory_bw_gbs, base.ref_copy_eta, kTypicalCopyEta,
-          &c.factors.mem_eta);
-  else
+  if (p.memory_gbs && s.memory_bw_gbs && *s.memory_bw_gbs > 0) {
+    const double copy = *p.memory_gbs / *s.memory_bw_gbs;
+    scale("mem_eta", copy, base.ref_copy_eta, kTypicalCopyEta, &c.factors.mem_eta);
+    // The probed card's own copy rate is what its streaming kernels (optimizer step) reach.
+    if (copy > 0 && copy <= kMaxRatio) c.factors.ref_copy_eta = std::min(1.0, copy);
+  } else
     c.notes.push_back("mem_eta: no bandwidth measurement or catalog bandwidth; unchanged");
   if (p.fp8_tflops && gemm && *gemm > 0 && s.fp8_tensor_fp32acc_dense_tflops) {
     const double speedup = *p.fp8_tflops / *gemm;

@@ -35,10 +35,8 @@ struct MeasuredVsPeak {
   std::optional<double> ratio;
 };
 
-/// Assumed microbenchmark fractions of peak for rows without reference measurements
-/// (A100 0.87 and H100 0.80 MAMF; copy kernels reach 0.8-0.9 of datasheet bandwidth).
-inline constexpr double kTypicalGemmEta = 0.8;
-inline constexpr double kTypicalCopyEta = 0.85;
+using estimate::kTypicalCopyEta;
+using estimate::kTypicalGemmEta;
 
 /// A calibration: the architecture factors the estimate should use for `gpu_id`.
 struct Calibration {

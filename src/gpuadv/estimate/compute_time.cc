@@ -167,6 +167,7 @@ Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Expla
     }
   }
   r.bandwidth = gpu.BandwidthBytesPerS() * eff.mem_eta;
+  r.stream_bandwidth = gpu.BandwidthBytesPerS() * eff.StreamEta();
   // FlashAttention-3 class kernels exist for sm90 / sm100 (Hopper, datacenter Blackwell).
   r.attention_speedup = s.training.stack.attention_kernel == workload::AttentionKernel::kFa3 &&
                                 gpu.HopperClassDatacenter()
@@ -351,12 +352,14 @@ double OptimizerBytesPerParam(const workload::Scenario& s) {
   // the paged / 8-bit bitsandbytes optimizers are single fused kernels (28 / 14; 8-bit
   // states ~16 / 10). SGD + momentum foreach: 32 / 16 (mul_, add_, add_). Lion (reference
   // implementation, 8 passes): 72 / 36. Adafactor (transformers, per-tensor ops): ~60 / 30.
-  // Megatron / DeepSpeed use fused Adam (28-34): their runs shard the step, so its
-  // share of the step stays small either way.
+  // Stacks whose AdamW is one fused kernel (data/stacks.yaml fused_optimizer: Megatron /
+  // Transformer Engine FusedAdam, DeepSpeed FusedAdam, torchtitan implementation "fused")
+  // move the single-pass 28 / 14.
   using workload::Optimizer;
   const bool pure16 = s.training.precision == Precision::kBf16;
   switch (s.training.optimizer) {
     case Optimizer::kAdamW:
+      if (s.training.stack.fused_optimizer) return pure16 ? 14.0 : 28.0;
       return pure16 ? 40.0 : 80.0;
     case Optimizer::kPagedAdamW:
       return pure16 ? 14.0 : 28.0;

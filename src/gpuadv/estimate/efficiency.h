@@ -7,6 +7,13 @@
 
 namespace gpuadv::estimate {
 
+/// Assumed microbenchmark fractions of peak for rows without reference measurements
+/// (A100 0.87 and H100 0.80 MAMF; copy kernels reach 0.8-0.9 of datasheet bandwidth:
+/// A100 80GB SXM 1.80 of 2.04 TB/s under Nsight Compute, forums.developer.nvidia.com
+/// t/339083; H100 SXM 0.84 by our probe).
+inline constexpr double kTypicalGemmEta = 0.8;
+inline constexpr double kTypicalCopyEta = 0.85;
+
 /// Achievable-rate factors per GPU architecture (data/efficiency.yaml), calibrated on
 /// ../validation rows (MODELLING §7): few, named, physical. Fractions of datasheet peaks.
 struct ArchEfficiency {
@@ -19,8 +26,13 @@ struct ArchEfficiency {
   // What the card these factors were fitted on measures as a fraction of its peaks (large
   // bf16 GEMM; copy-kernel bandwidth). A probe (`--calibration`, design C11) scales
   // gemm_eta_max and mem_eta by measured / reference; unknown = a typical value is assumed.
+  // ref_copy_eta is also the rate of large streaming kernels (the optimizer step and the
+  // gradient-accumulation passes over whole buffers), which mem_eta (small element-wise
+  // kernels and the gaps between them) does not describe.
   std::optional<double> ref_gemm_eta;
   std::optional<double> ref_copy_eta;
+  /// Bandwidth fraction of large streaming kernels (ref_copy_eta, else typical).
+  double StreamEta() const { return ref_copy_eta.value_or(kTypicalCopyEta); }
   // The highest MFU (PaLM convention, 16-bit peak) measured on this architecture among the
   // validation rows (data/calibration.yaml, written by `calibrate`): a plan predicted above
   // it is outside measured territory (issue 11). Unknown = no 16-bit rows.

@@ -101,7 +101,8 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   const double grads_local = f.n_trainable / mp / (lay.zero >= 2 ? lay.shard : 1);
   const double opt_params = f.n_trainable / mp / (lay.zero >= 1 ? lay.shard : 1);
   const bool cpu_optimizer = s.parallelism.offload != workload::Offload::kNone;
-  const double bw = rates.bandwidth;
+  // Both stream whole parameter-sized buffers: copy-kernel bandwidth, not mem_eta's.
+  const double bw = rates.stream_bandwidth;
   const double t_opt = (cpu_optimizer || bw <= 0) ? 0 : opt_params * OptimizerBytesPerParam(s) / bw;
   const double grad_bytes = s.training.precision == workload::Precision::kBf16 ? 2.0 : 4.0;
   const double t_accum =

@@ -93,6 +93,7 @@ struct Rates {
   double tensor_peak = 0;        // FLOP/s of 16-bit (or fp32) GEMMs: attention, lm_head, adapters
   double mfu_peak = 0;           // MFU denominator: dense peak of the linear layers' precision
   double bandwidth = 0;          // achievable bytes/s: datasheet * mem_eta
+  double stream_bandwidth = 0;   // large streaming kernels: datasheet * copy eta
   double act_bytes = 2;          // bytes per activation / weight element in GEMMs (4 for fp32)
   double linear_bytes = 2;       // bytes per element of the linear GEMM operands (1 for fp8)
   double attention_speedup = 1;  // FlashAttention-3 class kernels vs FA2 (stack, arch)

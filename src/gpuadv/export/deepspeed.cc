@@ -5,6 +5,15 @@
 #include "gpuadv/export/writers.h"
 
 namespace gpuadv::launch {
+
+void DeepSpeedFp16(ConfigNode* root) {
+  constexpr int kInitialScalePower = 16;  // DeepSpeed config-json.md default
+  ConfigNode& fp16 = root->Object("fp16");
+  fp16.Bool("enabled", true);
+  fp16.Int("loss_scale", 0);  // 0 = dynamic loss scaling
+  fp16.Int("initial_scale_power", kInitialScalePower);
+}
+
 namespace {
 
 using workload::Checkpointing;
@@ -14,13 +23,9 @@ using workload::Precision;
 void Precision16(const workload::Scenario& s, ConfigNode* root, std::vector<std::string>* notes) {
   const int zero = s.parallelism.zero;
   switch (s.training.precision) {
-    case Precision::kFp16Mixed: {
-      ConfigNode& fp16 = root->Object("fp16");
-      fp16.Bool("enabled", true);
-      fp16.Int("loss_scale", 0);  // dynamic loss scaling
-      fp16.Int("initial_scale_power", 16);
+    case Precision::kFp16Mixed:
+      DeepSpeedFp16(root);
       break;
-    }
     case Precision::kBf16Mixed:
       root->Object("bf16").Bool("enabled", true);
       break;

@@ -34,8 +34,8 @@ void Model(const workload::Scenario& s, Args* a) {
   ShapeArgs(s, a);
   a->emplace_back("--position-embedding-type", PositionType(m.position));
   if (m.mlp == catalog::MlpKind::kSwiGlu) a->emplace_back("--glu-activation", "swiglu");
-  // BLOOM normalises its word embeddings (a LayerNorm after them; "bloom" family only).
-  if (m.family == "bloom") a->emplace_back("--embed-layernorm", "");
+  // A norm after the word embeddings (BLOOM's word_embeddings_layernorm).
+  if (m.embedding_norm) a->emplace_back("--embed-layernorm", "");
   if (m.dropout == 0) {
     a->emplace_back("--attention-dropout", "0");
     a->emplace_back("--hidden-dropout", "0");
@@ -87,12 +87,7 @@ std::string DsConfig(const workload::Scenario& s) {
   root.Real("gradient_clipping", 1.0);
   root.Object("zero_optimization").Int("stage", s.parallelism.zero);
   if (s.training.precision == Precision::kBf16Mixed) root.Object("bf16").Bool("enabled", true);
-  if (s.training.precision == Precision::kFp16Mixed) {
-    ConfigNode& fp16 = root.Object("fp16");
-    fp16.Bool("enabled", true);
-    fp16.Int("loss_scale", 0);  // dynamic loss scaling
-    fp16.Int("initial_scale_power", 12);
-  }
+  if (s.training.precision == Precision::kFp16Mixed) DeepSpeedFp16(&root);
   root.Int("steps_per_print", 2000);
   root.Bool("wall_clock_breakdown", false);
   return Json(root);

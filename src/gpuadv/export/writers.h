@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "gpuadv/export/config_tree.h"
 #include "gpuadv/export/launch.h"
 
 namespace gpuadv::launch {
@@ -16,6 +17,11 @@ LaunchConfig WriteTorchrun(const workload::Scenario& s);
 LaunchConfig WriteMegatronDeepSpeed(const workload::Scenario& s);
 /// Why BigScience Megatron-DeepSpeed cannot launch `s` as given, or nullopt.
 std::optional<std::string> MegatronDeepSpeedUnsupported(const workload::Scenario& s);
+
+/// DeepSpeed's "fp16" block with dynamic loss scaling starting at DeepSpeed's documented
+/// default 2^16 (docs/_pages/config-json.md: loss_scale 0 = dynamic, initial_scale_power 16).
+/// One block for every writer that emits a DeepSpeed config.
+void DeepSpeedFp16(ConfigNode* root);
 
 /// Command-line arguments in order: flag, value ("" = a switch).
 using Args = std::vector<std::pair<std::string, std::string>>;

@@ -406,6 +406,7 @@ void Bloom(const Config& c, ModelArch& m) {
   m.mlp = catalog::MlpKind::kGelu;
   m.norm = catalog::NormKind::kLayerNorm;
   m.position = catalog::PositionKind::kAlibi;
+  m.embedding_norm = true;  // modeling_bloom.py: word_embeddings_layernorm
 }
 
 struct Family {

@@ -474,7 +474,11 @@ void ValidateScenario(const Scenario& s) {
   if (layout_given && s.training.global_batch > 0 && s.training.global_batch % per_step != 0 &&
       s.training.global_batch < per_step)
     throw InputError("training.global_batch", std::to_string(s.training.global_batch),
-                     "at least micro_batch x data-parallel size = " + std::to_string(per_step),
+                     "at least micro_batch x data-parallel size = " + std::to_string(per_step) +
+                         " at the given layout tp" + std::to_string(p.tp) + " pp" +
+                         std::to_string(p.pp) + " cp" + std::to_string(p.cp) + " on " +
+                         std::to_string(gpus) + " GPUs (dp " + std::to_string(s.DataParallel()) +
+                         ")",
                      "smaller than one micro-step");
   if ((s.training.method == workload::Method::kLora ||
        s.training.method == workload::Method::kQlora) &&

@@ -26,6 +26,7 @@ const std::vector<std::string> kStackKeys = {"id",
                                              "tp_comm_overlap",
                                              "zero3_keep_unsharded",
                                              "grad_accum_fused",
+                                             "fused_optimizer",
                                              "attention_kernel",
                                              "fp8_recipe",
                                              "fp8_wgrad",
@@ -76,6 +77,7 @@ StackEntry ParseEntry(Fields& f, const StackEntry& base) {
   if (auto v = f.Bool("tp_comm_overlap")) t.tp_comm_overlap = *v;
   if (auto v = f.Bool("zero3_keep_unsharded")) t.zero3_keep_unsharded = *v;
   if (auto v = f.Bool("grad_accum_fused")) t.grad_accum_fused = *v;
+  if (auto v = f.Bool("fused_optimizer")) t.fused_optimizer = *v;
   if (auto v = f.Enum("attention_kernel", workload::kAttentionKernels)) t.attention_kernel = *v;
   if (auto v = f.Enum("fp8_recipe", workload::kFp8Recipes)) t.fp8_recipe = *v;
   if (auto v = f.Bool("fp8_wgrad")) t.fp8_wgrad = *v;

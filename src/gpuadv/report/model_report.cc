@@ -53,6 +53,7 @@ void AddFeatureRows(const ModelArch& m, std::vector<Row>& a) {
   for (const auto& [name, v] : ints)
     if (v > 0) a.push_back({name, std::to_string(v)});
   if (m.qk_norm) a.push_back({"qk_norm", "yes"});
+  if (m.embedding_norm) a.push_back({"embedding_norm", "yes"});
   if (!m.checkpoint_dtype.empty()) a.push_back({"checkpoint_dtype", m.checkpoint_dtype});
 }
 

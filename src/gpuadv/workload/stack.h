@@ -73,6 +73,7 @@ struct StackTraits {
   bool tp_comm_overlap = false;       // TP collectives pipelined with GEMMs (needs SP)
   bool zero3_keep_unsharded = false;  // parameters stay gathered across micro-batches
   bool grad_accum_fused = false;      // wgrad GEMMs accumulate into the fp32 main grad
+  bool fused_optimizer = false;       // AdamW as one fused kernel, not PyTorch's foreach
   AttentionKernel attention_kernel = AttentionKernel::kFa2;
   // ---- fp8 ----
   Fp8Recipe fp8_recipe = Fp8Recipe::kDelayed;

@@ -64,6 +64,8 @@ TEST(LayoutResolution, GivenLayoutIsCheckedAsGiven) {
     FAIL() << "a batch smaller than one micro-step of the given layout was accepted";
   } catch (const InputError& e) {
     EXPECT_EQ(e.field(), "training.global_batch");
+    const std::string what = e.what();
+    EXPECT_NE(what.find("tp1 pp1 cp1"), std::string::npos) << what;  // names the layout
   }
   const estimate::EstimateResult est =
       Estimate(Body(R"(, "parallelism": {"tp": 8, "pp": 16, "zero": 1})"), Env(), {});
