@@ -273,16 +273,26 @@ def torchtune(repo):
                        if n.endswith("__init__.py")})
     packages += ["torchtune/datasets", "torchtune/training", "torchtune/modules/loss"]
     for pkg in packages:
-        defs = {}
+        defs, partials = {}, []
         for name in repo.ls(pkg + "/"):
             if name.endswith(".py") and name.count("/") <= pkg.count("/") + 2:
                 for n in ast.walk(ast.parse(repo.show(name))):
+                    # qlora_x = partial(lora_x, quantize_base=True): lora_x's arguments
+                    if (isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                            and getattr(n.value.func, "id", "") == "partial"
+                            and isinstance(n.value.args[0], ast.Name)):
+                        bound = {kw.arg for kw in n.value.keywords}
+                        partials += [(t.id, n.value.args[0].id, bound) for t in n.targets
+                                     if isinstance(t, ast.Name)]
                     if isinstance(n, ast.FunctionDef):
                         defs.setdefault(n.name, function_args(n))
                     elif isinstance(n, ast.ClassDef):
                         init = [f for f in n.body
                                 if isinstance(f, ast.FunctionDef) and f.name == "__init__"]
                         defs.setdefault(n.name, function_args(init[0]) if init else set())
+        for alias, fn, bound in partials:
+            if fn in defs:
+                defs.setdefault(alias, defs[fn] - bound)
         exported = re.findall(r'["\']([A-Za-z_][A-Za-z0-9_]*)["\']',
                               repo.show(pkg + "/__init__.py").split("__all__", 1)[-1])
         dotted = pkg.replace("/", ".")
