@@ -108,7 +108,6 @@ void PrecisionKeys(const workload::Scenario& s, ConfigNode* root, std::vector<st
       root->Bool("bf16", true);
       break;
   }
-  root->Bool("tf32", true);
 }
 
 void LayoutKeys(const workload::Scenario& s, ConfigNode* root) {
