@@ -30,12 +30,7 @@ std::string HfRepo(const workload::Scenario& s) {
 }
 
 bool AssumesCompile(const workload::Scenario& s) {
-  const auto& t = s.training;
-  const workload::Framework f =
-      t.framework != workload::Framework::kAuto
-          ? t.framework
-          : workload::DefaultFramework(t.method, t.precision, s.hardware.TotalGpus(),
-                                       s.parallelism.ModelParallel());
+  const workload::Framework f = s.training.stack.id;  // the stack the estimate resolved
   return f == workload::Framework::kTorchtune || f == workload::Framework::kTorchtitan;
 }
 

@@ -364,6 +364,19 @@ TEST(ExportKeys, AxolotlFull8bOnEightH100s) {
   EXPECT_TRUE(y["bf16"].as<bool>());
 }
 
+// torch.compile follows the stack the estimate assumed: torchtune's compiles, the default
+// fine-tuning stack (Hugging Face Trainer) does not.
+TEST(ExportKeys, CompileFollowsTheEstimatedStack) {
+  const char* tune_stack = R"({"model": "llama-3.1-8b", "training": {"method": "lora",
+      "framework": "torchtune"}, "hardware": {"gpu": "h100", "count": 1}})";
+  EXPECT_TRUE(
+      YAML::Load(ExportJob("torchtune", tune_stack).config.Main().text)["compile"].as<bool>());
+  EXPECT_FALSE(
+      YAML::Load(ExportJob("torchtune", kQlora8bOn4090).config.Main().text)["compile"].as<bool>());
+  EXPECT_TRUE(
+      YAML::Load(ExportJob("axolotl", tune_stack).config.Main().text)["torch_compile"].as<bool>());
+}
+
 // What the tools cannot express is an error naming the engine and the knob.
 TEST(ExportKeys, FineTuningEnginesRefuseWhatTheyCannotExpress) {
   auto refusal = [](const char* engine, const char* json) {
