@@ -257,6 +257,27 @@ TEST(Cli, ExportWritesEachEngineConfig) {
   EXPECT_EQ(Exec("export " + kPlanScenario + " --engine deepspeeed").rc, 2);
 }
 
+// Issue 15: the fine-tuning engines write their recipe / config YAML and launch line for
+// QLoRA on one RTX 4090; what they cannot run is exit 2 naming the engine and the knob.
+TEST(Cli, ExportWritesFineTuningConfigs) {
+  const std::string job = " --model llama-3.1-8b --method qlora --gpu rtx-4090 --count 1";
+  const RunResult t = Exec("export" + job + " --engine torchtune");
+  EXPECT_EQ(t.rc, 0) << t.out.substr(0, 600);
+  EXPECT_NE(t.out.find("_component_: torchtune.models.llama3_1.qlora_llama3_1_8b"),
+            std::string::npos)
+      << t.out;
+  EXPECT_NE(t.out.find("tune run lora_finetune_single_device --config torchtune.yaml"),
+            std::string::npos)
+      << t.out;
+  const RunResult a = Exec("export" + job + " --engine axolotl");
+  EXPECT_EQ(a.rc, 0) << a.out.substr(0, 600);
+  EXPECT_NE(a.out.find("adapter: qlora"), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("axolotl train axolotl.yaml"), std::string::npos) << a.out;
+  const RunResult bad = Exec("export" + job + " --optimizer sgd --engine torchtune");
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_NE(bad.out.find("torchtune: optimizer sgd"), std::string::npos) << bad.out;
+}
+
 // Issue 18: BLOOM 176B with tp 4 / pp 12 on 384 A100 (70 layers: an uneven pipeline)
 // estimates and exports for the stack it was trained with; Megatron-LM says why not.
 TEST(Cli, BloomExportsForMegatronDeepSpeed) {

@@ -10,7 +10,10 @@ using workload::Checkpointing;
 using workload::Method;
 using workload::Offload;
 
-bool DataParallelOnly(Engine e) { return e == Engine::kDeepSpeed || e == Engine::kAccelerateFsdp; }
+bool DataParallelOnly(Engine e) {
+  return e == Engine::kDeepSpeed || e == Engine::kAccelerateFsdp || e == Engine::kTorchtune ||
+         e == Engine::kAxolotl;
+}
 
 }  // namespace
 
@@ -31,7 +34,15 @@ plan::SpaceOptions SpaceFor(Engine engine, const workload::Scenario& s) {
     o.max_tp = 1;
     o.allow_pp = o.allow_vpp = o.allow_cp = o.allow_ep = o.allow_sp = false;
     o.checkpointing = {Checkpointing::kNone, Checkpointing::kFull};
-    if (engine == Engine::kDeepSpeed) {
+    if (engine == Engine::kTorchtune) {
+      // Single-device recipes: no sharding; distributed recipes: FSDP2 (ZeRO-2/3), whose CPU
+      // offload moves parameters, gradients and optimizer together.
+      o.zero_stages = s.hardware.TotalGpus() > 1 ? 0b1100 : 0b0001;
+      o.offload_zero_stages = 0b1000;
+      o.fallback_offloads = {Offload::kOptimizerParams};
+    } else if (engine == Engine::kAxolotl) {
+      // DDP, DeepSpeed (ZeRO-1, optimizer offload) or FSDP2 (ZeRO-2/3, HSDP).
+    } else if (engine == Engine::kDeepSpeed) {
       o.allow_hsdp = false;
     } else {
       o.zero_stages = 0b1101;  // NO_SHARD, SHARD_GRAD_OP, FULL_SHARD (no ZeRO-1 in FSDP)
@@ -56,6 +67,8 @@ std::optional<std::string> Unsupported(Engine engine, const workload::Scenario& 
       return name + " runs data parallel only (tp = pp = cp = ep = 1); use megatron or torchrun";
     if (s.training.activation_checkpointing == Checkpointing::kSelective)
       return name + " checkpoints whole layers (activation_checkpointing: full or none)";
+    if (engine == Engine::kTorchtune) return TorchtuneUnsupported(s);
+    if (engine == Engine::kAxolotl) return AxolotlUnsupported(s);
     if (engine == Engine::kAccelerateFsdp) {
       if (p.zero == 1) return "FSDP has no ZeRO-1 stage (zero: 0, 2 or 3)";
       if (p.offload == Offload::kOptimizer)
@@ -107,6 +120,10 @@ LaunchConfig Export(Engine engine, const workload::Scenario& s) {
       return WriteMegatron(s);
     case Engine::kMegatronDeepSpeed:
       return WriteMegatronDeepSpeed(s);
+    case Engine::kTorchtune:
+      return WriteTorchtune(s);
+    case Engine::kAxolotl:
+      return WriteAxolotl(s);
   }
   return WriteDeepSpeed(s);
 }

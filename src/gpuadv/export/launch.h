@@ -8,6 +8,8 @@
 //   megatron         Megatron-LM arguments (megatron/training/arguments.py) as a bash array
 //   megatron-deepspeed  BigScience Megatron-DeepSpeed pretrain_gpt.py + DeepSpeed config
 //                    (ALiBi, uneven DeepSpeed pipeline partitions: BLOOM's stack)
+//   torchtune        torchtune recipe config YAML (lora/full_finetune_*) and `tune run`
+//   axolotl          axolotl config YAML and `axolotl train`
 //
 // Each engine runs only part of the plan space (DeepSpeed and FSDP: data parallel with
 // ZeRO/FSDP only; Megatron-LM: no HSDP, ZeRO-2/3 through Megatron FSDP without pipeline
@@ -23,7 +25,15 @@
 
 namespace gpuadv::launch {
 
-enum class Engine { kDeepSpeed, kAccelerateFsdp, kTorchrun, kMegatron, kMegatronDeepSpeed };
+enum class Engine {
+  kDeepSpeed,
+  kAccelerateFsdp,
+  kTorchrun,
+  kMegatron,
+  kMegatronDeepSpeed,
+  kTorchtune,
+  kAxolotl
+};
 inline constexpr EnumEntry<Engine> kEngines[] = {
     {"deepspeed", Engine::kDeepSpeed, "DeepSpeed config JSON (ZeRO 0-3, offload)"},
     {"accelerate-fsdp", Engine::kAccelerateFsdp, "Hugging Face accelerate FSDP config YAML"},
@@ -31,6 +41,10 @@ inline constexpr EnumEntry<Engine> kEngines[] = {
     {"megatron", Engine::kMegatron, "Megatron-LM arguments (TP/PP/VPP/CP/EP/SP, recompute)"},
     {"megatron-deepspeed", Engine::kMegatronDeepSpeed,
      "BigScience Megatron-DeepSpeed launch script (TP/PP, ZeRO-1, ALiBi; BLOOM)"},
+    {"torchtune", Engine::kTorchtune,
+     "torchtune recipe config YAML + tune run (full/LoRA/QLoRA, FSDP2)"},
+    {"axolotl", Engine::kAxolotl,
+     "axolotl config YAML + axolotl train (full/LoRA/QLoRA, FSDP2 or DeepSpeed)"},
 };
 
 /// The part of the plan space `engine` can launch for scenario `s`.

@@ -273,8 +273,8 @@ Args TorchrunLauncher(const workload::Scenario& s) {
   return launcher;
 }
 
-std::string LaunchLine(const Args& launcher) {
-  std::string text = "torchrun";
+std::string LaunchLine(const Args& launcher, const std::string& program) {
+  std::string text = program;
   for (const auto& [flag, value] : launcher)
     text += " " + flag + (value.empty() ? "" : "=" + value);
   return text;

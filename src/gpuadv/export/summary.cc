@@ -23,6 +23,17 @@ void CheckPipelineSplit(const workload::Scenario& s) {
                    "Megatron-LM cannot split " + std::to_string(layers) + " layers over");
 }
 
+std::string HfRepo(const workload::Scenario& s) {
+  for (const auto& a : s.model.aliases)
+    if (a.find('/') != std::string::npos) return a;
+  return "";
+}
+
+bool AssumesCompile(const workload::Scenario& s) {
+  const workload::Framework f = s.training.stack.id;  // the stack the estimate resolved
+  return f == workload::Framework::kTorchtune || f == workload::Framework::kTorchtitan;
+}
+
 std::string PlanSummary(const workload::Scenario& s) {
   const auto& p = s.parallelism;
   const auto& t = s.training;

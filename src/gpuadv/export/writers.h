@@ -15,8 +15,14 @@ LaunchConfig WriteAccelerateFsdp(const workload::Scenario& s);
 LaunchConfig WriteMegatron(const workload::Scenario& s);
 LaunchConfig WriteTorchrun(const workload::Scenario& s);
 LaunchConfig WriteMegatronDeepSpeed(const workload::Scenario& s);
+LaunchConfig WriteTorchtune(const workload::Scenario& s);
+LaunchConfig WriteAxolotl(const workload::Scenario& s);
 /// Why BigScience Megatron-DeepSpeed cannot launch `s` as given, or nullopt.
 std::optional<std::string> MegatronDeepSpeedUnsupported(const workload::Scenario& s);
+/// Why torchtune's recipes / axolotl cannot run `s` as given (the engine and the knob), or
+/// nullopt. Data parallel layouts are checked by the caller.
+std::optional<std::string> TorchtuneUnsupported(const workload::Scenario& s);
+std::optional<std::string> AxolotlUnsupported(const workload::Scenario& s);
 
 /// DeepSpeed's "fp16" block with dynamic loss scaling starting at DeepSpeed's documented
 /// default 2^16 (docs/_pages/config-json.md: loss_scale 0 = dynamic, initial_scale_power 16).
@@ -35,8 +41,14 @@ std::vector<std::string> Flags(const Args& a);
 std::string Join(const Args& a, const std::string& indent, const std::string& end);
 /// torchrun's own options for the scenario's nodes x GPUs (standalone on one node).
 Args TorchrunLauncher(const workload::Scenario& s);
-/// "torchrun --nnodes=2 ..." (no script, no trailing newline).
-std::string LaunchLine(const Args& launcher);
+/// "torchrun --nnodes=2 ..." (no script, no trailing newline); `program` replaces torchrun
+/// for launchers that take torchrun's options ("tune run").
+std::string LaunchLine(const Args& launcher, const std::string& program = "torchrun");
+
+/// The Hugging Face repository of the model (the first catalog alias "org/name"), or "".
+std::string HfRepo(const workload::Scenario& s);
+/// The stack the estimate assumed compiles the model (torch.compile): torchtune, torchtitan.
+bool AssumesCompile(const workload::Scenario& s);
 
 /// Megatron FSDP carries ZeRO-2/3 (--use-megatron-fsdp).
 inline bool UsesMegatronFsdp(const workload::Parallelism& p) { return p.zero >= 2; }

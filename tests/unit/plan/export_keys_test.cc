@@ -1,0 +1,408 @@
+// Issue 15 item 3: every key, flag and component argument an export emits is one the engine
+// accepts, checked against lists extracted from each engine's source at a pinned commit
+// (tests/data/engine_keys/*.txt; each names its repository and commit, and
+// tools/engine_keys/extract_keys.py regenerates it). And the fine-tuning exports (torchtune,
+// axolotl) of the three jobs the issue names carry the plan's knobs.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gpuadv/api/export_request.h"
+#include "gpuadv/core/error.h"
+#include "gpuadv/export/launch.h"
+#include "tests/unit/plan/plan_fixture.h"
+
+namespace gpuadv::launch {
+namespace {
+
+using plan::testing::MakeScenario;
+using Keys = std::set<std::string>;
+
+struct KeyList {
+  std::string commit;  // from the header line
+  Keys keys;
+};
+
+KeyList Load(const std::string& name) {
+  std::ifstream in(std::string(GPUADV_SOURCE_DIR) + "/tests/data/engine_keys/" + name);
+  KeyList out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    if (line[0] != '#') {
+      out.keys.insert(line);
+    } else if (out.commit.empty() && line.find(" commit ") != std::string::npos) {
+      out.commit = line.substr(line.find(" commit ") + 8);
+    }
+  }
+  return out;
+}
+
+const KeyList& List(const std::string& name) {
+  static std::map<std::string, KeyList> cache;
+  auto it = cache.find(name);
+  if (it == cache.end()) it = cache.emplace(name, Load(name)).first;
+  return it->second;
+}
+
+// The emitted keys the list does not hold.
+std::vector<std::string> Unaccepted(const std::vector<std::string>& emitted, const Keys& ok) {
+  std::vector<std::string> out;
+  for (const auto& k : emitted)
+    if (!ok.count(k)) out.push_back(k);
+  return out;
+}
+
+std::string Show(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += s + " ";
+  return out;
+}
+
+// Key paths of a JSON document ("zero_optimization.stage").
+void JsonPaths(const nlohmann::json& j, const std::string& prefix, std::vector<std::string>* out) {
+  for (const auto& [k, v] : j.items()) {
+    const std::string path = prefix.empty() ? k : prefix + "." + k;
+    out->push_back(path);
+    if (v.is_object()) JsonPaths(v, path, out);
+  }
+}
+
+// torchtune: each top-level key is one the recipe reads (R <recipe> <key>); each mapping
+// with a _component_ names a known component and gives it only its arguments
+// (C <component> <arg>).
+std::vector<std::string> TorchtuneUnaccepted(const std::string& yaml, const std::string& recipe) {
+  const Keys& ok = List("torchtune_keys.txt").keys;
+  std::vector<std::string> bad;
+  for (const auto& kv : YAML::Load(yaml)) {
+    const std::string key = kv.first.as<std::string>();
+    if (!ok.count("R " + recipe + " " + key)) bad.push_back(key);
+    if (!kv.second.IsMap() || !kv.second["_component_"]) continue;
+    const std::string comp = kv.second["_component_"].as<std::string>();
+    if (!ok.count("C " + comp)) bad.push_back(key + "._component_=" + comp);
+    for (const auto& arg : kv.second) {
+      const std::string a = arg.first.as<std::string>();
+      if (a != "_component_" && !ok.count("C " + comp + " " + a)) bad.push_back(key + "." + a);
+    }
+  }
+  return bad;
+}
+
+std::string RecipeOf(const LaunchConfig& c) {
+  const size_t end = c.launch.find(" --config");
+  return c.launch.substr(c.launch.rfind(' ', end - 1) + 1, end - c.launch.rfind(' ', end - 1) - 1);
+}
+
+void ExpectAccepted(const LaunchConfig& c) {
+  const std::string name(EnumName(kEngines, c.engine));
+  std::vector<std::string> bad;
+  switch (c.engine) {
+    case Engine::kDeepSpeed:
+      bad = Unaccepted(c.keys, List("deepspeed_keys.txt").keys);
+      break;
+    case Engine::kAccelerateFsdp:
+      bad = Unaccepted(c.keys, List("accelerate_keys.txt").keys);
+      break;
+    case Engine::kMegatron:
+      bad = Unaccepted(c.keys, List("megatron_flags.txt").keys);
+      break;
+    case Engine::kTorchrun: {
+      Keys ok = List("torchrun_flags.txt").keys;
+      ok.insert(List("megatron_flags.txt").keys.begin(), List("megatron_flags.txt").keys.end());
+      bad = Unaccepted(c.keys, ok);
+      break;
+    }
+    case Engine::kTorchtune:
+      bad = TorchtuneUnaccepted(c.Main().text, RecipeOf(c));
+      break;
+    case Engine::kAxolotl:
+      bad = Unaccepted(c.keys, List("axolotl_keys.txt").keys);
+      break;
+    case Engine::kMegatronDeepSpeed:
+      bad = Unaccepted(c.keys, List("megatron_deepspeed_flags.txt").keys);
+      break;
+  }
+  ASSERT_FALSE(c.keys.empty()) << name;
+  EXPECT_TRUE(bad.empty()) << name << " emits keys its source does not accept: " << Show(bad);
+  // A DeepSpeed JSON beside the main file (axolotl, megatron-deepspeed) is checked too.
+  for (size_t i = 1; i < c.files.size(); ++i) {
+    if (c.files[i].name != "ds_config.json") continue;
+    std::vector<std::string> paths;
+    JsonPaths(nlohmann::json::parse(c.files[i].text), "", &paths);
+    const auto ds = Unaccepted(paths, List("deepspeed_keys.txt").keys);
+    EXPECT_TRUE(ds.empty()) << name << " ds_config.json: " << Show(ds);
+  }
+}
+
+TEST(ExportKeys, EveryListNamesItsCommit) {
+  for (const char* f : {"deepspeed_keys.txt", "accelerate_keys.txt", "torchrun_flags.txt",
+                        "megatron_flags.txt", "torchtune_keys.txt", "axolotl_keys.txt"}) {
+    const KeyList& l = List(f);
+    EXPECT_EQ(l.commit.size(), 40u) << f << ": " << l.commit;
+    EXPECT_GT(l.keys.size(), 40u) << f;
+  }
+}
+
+// The check fails on a key the engine does not know: a bogus key injected into each kind of
+// config is reported.
+TEST(ExportKeys, ABogusKeyIsCaught) {
+  const auto s = MakeScenario({{"parallelism", "{zero: 3}"}});
+  LaunchConfig ds = Export(Engine::kDeepSpeed, s);
+  ds.keys.push_back("zero_optimization.stage4_bogus");
+  EXPECT_EQ(Unaccepted(ds.keys, List("deepspeed_keys.txt").keys),
+            std::vector<std::string>{"zero_optimization.stage4_bogus"});
+  LaunchConfig mg = Export(Engine::kMegatron, MakeScenario({{"parallelism", "{tp: 2, zero: 1}"}}));
+  mg.keys.push_back("--tensor-parallel-size");  // the real flag is --tensor-model-parallel-size
+  EXPECT_EQ(Unaccepted(mg.keys, List("megatron_flags.txt").keys).size(), 1u);
+  const std::string tune =
+      "batch_size: 1\nbogus_knob: 2\n"
+      "model:\n  _component_: torchtune.models.llama3_1.lora_llama3_1_8b\n  lora_rank: 8\n"
+      "  lora_rnak: 8\noptimizer:\n  _component_: torch.optim.NotAnOptimizer\n";
+  EXPECT_EQ(TorchtuneUnaccepted(tune, "lora_finetune_single_device"),
+            (std::vector<std::string>{"bogus_knob", "model.lora_rnak",
+                                      "optimizer._component_=torch.optim.NotAnOptimizer"}));
+}
+
+// Scenarios over the writers' branches, for the engines that run each.
+std::vector<workload::Scenario> Variants() {
+  std::vector<workload::Scenario> out;
+  auto add = [&](std::initializer_list<std::pair<const char*, const char*>> o) {
+    out.push_back(MakeScenario(o));
+  };
+  add({{"hardware.nodes", "2"}, {"parallelism", "{zero: 3}"}});
+  add({{"parallelism", "{zero: 3, offload: optimizer+params}"},
+       {"training.activation_checkpointing", "full"}});
+  add({{"parallelism", "{zero: 1, offload: optimizer}"}, {"training.precision", "fp16-mixed"}});
+  add({{"parallelism", "{zero: 2}"}, {"training.precision", "bf16"}});
+  add({{"parallelism", "{zero: 0}"}, {"training.precision", "fp32"}});
+  add({{"parallelism", "{zero: 3}"}, {"training.precision", "fp8-mixed"}});
+  add({{"hardware.nodes", "4"},
+       {"parallelism", "{tp: 4, pp: 2, vpp: 2, zero: 1, sequence_parallel: true}"},
+       {"training.activation_checkpointing", "selective"}});
+  add({{"hardware.nodes", "2"},
+       {"parallelism", "{tp: 2, cp: 2, zero: 3}"},
+       {"training.seq_len", "16384"},
+       {"training.activation_checkpointing", "full"}});
+  return out;
+}
+
+TEST(ExportKeys, PretrainingEnginesEmitOnlyAcceptedKeys) {
+  int checked = 0;
+  for (Engine e :
+       {Engine::kDeepSpeed, Engine::kAccelerateFsdp, Engine::kTorchrun, Engine::kMegatron}) {
+    for (const auto& s : Variants()) {
+      if (Unsupported(e, s)) continue;
+      ExpectAccepted(Export(e, s));
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 16);
+}
+
+// Real catalog jobs through api::Export (the CLI's and POST /api/export's path).
+api::ExportOutput ExportJob(const std::string& engine, const std::string& json,
+                            bool force = false) {
+  static const api::Environment env = api::MakeEnvironment({});
+  api::ScenarioRequest req;
+  req.source = api::ScenarioRequest::Source::kText;
+  req.text = json;
+  req.origin = "test";
+  api::ExportOptions opt;
+  opt.engine = engine;
+  opt.force = force;  // key checks of layouts the estimate may not fit
+  return api::Export(req, env, opt, "--");
+}
+
+constexpr const char* kQlora8bOn4090 =
+    R"({"model": "llama-3.1-8b", "training": {"method": "qlora", "seq_len": 2048},
+        "hardware": {"gpu": "rtx-4090", "count": 1}})";
+constexpr const char* kLora70bOn8A100 =
+    R"({"model": "llama-3.1-70b", "training": {"method": "lora", "seq_len": 4096,
+        "global_batch": 32}, "hardware": {"gpu": "a100-80gb", "count": 8}})";
+constexpr const char* kFull8bOn8H100 =
+    R"({"model": "llama-3.1-8b", "training": {"method": "full", "seq_len": 4096,
+        "global_batch": 64}, "hardware": {"gpu": "h100", "count": 8},
+        "parallelism": {"zero": 3}})";
+
+TEST(ExportKeys, FineTuningEnginesEmitOnlyAcceptedKeys) {
+  for (const char* engine : {"torchtune", "axolotl"})
+    for (const char* job : {kQlora8bOn4090, kLora70bOn8A100, kFull8bOn8H100}) {
+      SCOPED_TRACE(std::string(engine) + " " + job);
+      ExpectAccepted(ExportJob(engine, job).config);
+    }
+  // Other branches: DeepSpeed through axolotl, offload, HSDP across nodes, fp16/fp8/fp32,
+  // all-linear targets, the chunked loss.
+  const char* more[] = {
+      R"({"model": "llama-3.1-8b", "training": {"method": "full"},
+          "hardware": {"gpu": "h100", "count": 8}, "parallelism": {"zero": 1}})",
+      R"({"model": "llama-3.1-8b", "training": {"method": "lora", "precision": "fp16-mixed"},
+          "hardware": {"gpu": "a100-80gb", "count": 8},
+          "parallelism": {"zero": 3, "offload": "optimizer"}})",
+      R"({"model": "llama-3.1-70b", "training": {"method": "lora", "loss": "chunked",
+          "lora": {"targets": "all-linear"}}, "hardware": {"gpu": "h100", "count": 8, "nodes": 2},
+          "parallelism": {"zero": 3, "shard_group": 8}})",
+      R"({"model": "llama-3.1-70b", "training": {"method": "qlora",
+          "activation_checkpointing": "full"}, "hardware": {"gpu": "a100-80gb", "count": 8},
+          "parallelism": {"zero": 3, "offload": "optimizer+params"}})",
+      R"({"model": "llama-3.2-1b", "training": {"method": "lora", "precision": "fp32"},
+          "hardware": {"gpu": "rtx-4090", "count": 1}})",
+      R"({"model": "llama-3.1-8b", "training": {"method": "full", "precision": "fp8-mixed"},
+          "hardware": {"gpu": "h100", "count": 8}, "parallelism": {"zero": 2}})",
+  };
+  int checked = 0;
+  for (const char* engine : {"torchtune", "axolotl"})
+    for (const char* job : more) {
+      SCOPED_TRACE(std::string(engine) + " " + job);
+      try {
+        ExpectAccepted(ExportJob(engine, job, true).config);
+        ++checked;
+      } catch (const InputError& e) {
+        // Refusals are fine here (torchtune: no fp8, no optimizer-only offload); they name
+        // the engine.
+        EXPECT_NE(std::string(e.what()).find(std::string(engine) + ": "), std::string::npos)
+            << e.what();
+      }
+    }
+  EXPECT_GE(checked, 8);
+}
+
+TEST(ExportKeys, TorchtuneQloraOnOne4090) {
+  const auto out = ExportJob("torchtune", kQlora8bOn4090);
+  const auto& c = out.config;
+  EXPECT_EQ(c.launch, "tune run lora_finetune_single_device --config torchtune.yaml");
+  const YAML::Node y = YAML::Load(c.Main().text);
+  EXPECT_EQ(y["model"]["_component_"].as<std::string>(),
+            "torchtune.models.llama3_1.qlora_llama3_1_8b");
+  EXPECT_EQ(y["model"]["lora_rank"].as<int>(), out.scenario.training.lora.rank);
+  EXPECT_EQ(y["model"]["lora_alpha"].as<double>(), out.scenario.training.lora.alpha);
+  EXPECT_EQ(y["model"]["lora_attn_modules"].size(), 4u);  // q, k, v, o (the default targets)
+  EXPECT_EQ(y["model"]["lora_attn_modules"][3].as<std::string>(), "output_proj");
+  EXPECT_EQ(y["tokenizer"]["max_seq_len"].as<int>(), 2048);
+  EXPECT_TRUE(y["dataset"]["packed"].as<bool>());
+  EXPECT_EQ(y["batch_size"].as<long long>(), out.scenario.training.micro_batch);
+  EXPECT_EQ(y["gradient_accumulation_steps"].as<long long>(), out.scenario.MicroBatchesPerStep());
+  EXPECT_EQ(y["enable_activation_checkpointing"].as<bool>(),
+            out.scenario.training.activation_checkpointing == workload::Checkpointing::kFull);
+  EXPECT_EQ(y["dtype"].as<std::string>(), "bf16");
+  EXPECT_EQ(y["checkpointer"]["checkpoint_files"]["max_filename"].as<std::string>(), "00004");
+  EXPECT_FALSE(y["fsdp_reshard_after_forward"]);  // single device
+}
+
+TEST(ExportKeys, TorchtuneLora70bOnEightA100s) {
+  const auto out = ExportJob("torchtune", kLora70bOn8A100);
+  const auto& c = out.config;
+  EXPECT_EQ(c.launch,
+            "tune run --standalone --nproc-per-node=8 lora_finetune_distributed --config "
+            "torchtune.yaml");
+  const YAML::Node y = YAML::Load(c.Main().text);
+  EXPECT_EQ(y["model"]["_component_"].as<std::string>(),
+            "torchtune.models.llama3_1.lora_llama3_1_70b");
+  EXPECT_EQ(y["fsdp_reshard_after_forward"].as<bool>(), out.scenario.parallelism.zero >= 3);
+  EXPECT_GE(out.scenario.parallelism.zero, 2);
+  EXPECT_EQ(y["batch_size"].as<long long>() * y["gradient_accumulation_steps"].as<long long>() * 8,
+            32);
+  EXPECT_EQ(y["tokenizer"]["max_seq_len"].as<int>(), 4096);
+  EXPECT_EQ(y["checkpointer"]["checkpoint_files"]["max_filename"].as<std::string>(), "00030");
+}
+
+TEST(ExportKeys, TorchtuneFull8bOnEightH100s) {
+  const auto out = ExportJob("torchtune", kFull8bOn8H100);
+  const YAML::Node y = YAML::Load(out.config.Main().text);
+  EXPECT_NE(out.config.launch.find(" full_finetune_distributed --config"), std::string::npos);
+  EXPECT_EQ(y["model"]["_component_"].as<std::string>(), "torchtune.models.llama3_1.llama3_1_8b");
+  EXPECT_FALSE(y["model"]["lora_rank"]);
+  EXPECT_TRUE(y["fsdp_reshard_after_forward"].as<bool>());  // zero: 3 as given
+  EXPECT_EQ(y["batch_size"].as<long long>() * y["gradient_accumulation_steps"].as<long long>() * 8,
+            64);
+  EXPECT_EQ(y["optimizer"]["_component_"].as<std::string>(), "torch.optim.AdamW");
+}
+
+TEST(ExportKeys, AxolotlQloraOnOne4090) {
+  const auto out = ExportJob("axolotl", kQlora8bOn4090);
+  const YAML::Node y = YAML::Load(out.config.Main().text);
+  EXPECT_EQ(out.config.launch, "axolotl train axolotl.yaml");
+  EXPECT_EQ(y["base_model"].as<std::string>(), "meta-llama/Llama-3.1-8B");
+  EXPECT_EQ(y["adapter"].as<std::string>(), "qlora");
+  EXPECT_TRUE(y["load_in_4bit"].as<bool>());
+  EXPECT_EQ(y["lora_r"].as<int>(), out.scenario.training.lora.rank);
+  EXPECT_EQ(y["lora_target_modules"].size(), out.scenario.training.lora.targets.size());
+  EXPECT_EQ(y["sequence_len"].as<int>(), 2048);
+  EXPECT_TRUE(y["sample_packing"].as<bool>());
+  EXPECT_EQ(y["micro_batch_size"].as<long long>(), out.scenario.training.micro_batch);
+  EXPECT_EQ(y["datasets"][0]["type"].as<std::string>(), "alpaca");
+  EXPECT_FALSE(y["fsdp_config"]);
+  EXPECT_FALSE(y["deepspeed"]);
+}
+
+TEST(ExportKeys, AxolotlLora70bOnEightA100sShardsWithFsdp2) {
+  const auto out = ExportJob("axolotl", kLora70bOn8A100);
+  const YAML::Node y = YAML::Load(out.config.Main().text);
+  ASSERT_GE(out.scenario.parallelism.zero, 2);
+  EXPECT_EQ(y["adapter"].as<std::string>(), "lora");
+  EXPECT_EQ(y["fsdp_version"].as<int>(), 2);
+  EXPECT_EQ(y["fsdp_config"]["transformer_layer_cls_to_wrap"].as<std::string>(),
+            "LlamaDecoderLayer");
+  EXPECT_EQ(y["fsdp_config"]["reshard_after_forward"].as<bool>(),
+            out.scenario.parallelism.zero >= 3);
+  EXPECT_EQ(
+      y["micro_batch_size"].as<long long>() * y["gradient_accumulation_steps"].as<long long>() * 8,
+      32);
+}
+
+TEST(ExportKeys, AxolotlFull8bOnEightH100s) {
+  const auto out = ExportJob("axolotl", kFull8bOn8H100);
+  const YAML::Node y = YAML::Load(out.config.Main().text);
+  EXPECT_FALSE(y["adapter"]);
+  EXPECT_EQ(y["fsdp_version"].as<int>(), 2);
+  EXPECT_TRUE(y["fsdp_config"]["reshard_after_forward"].as<bool>());
+  EXPECT_EQ(y["optimizer"].as<std::string>(), "adamw_torch_fused");
+  EXPECT_TRUE(y["bf16"].as<bool>());
+}
+
+// torch.compile follows the stack the estimate assumed: torchtune's compiles, the default
+// fine-tuning stack (Hugging Face Trainer) does not.
+TEST(ExportKeys, CompileFollowsTheEstimatedStack) {
+  const char* tune_stack = R"({"model": "llama-3.1-8b", "training": {"method": "lora",
+      "framework": "torchtune"}, "hardware": {"gpu": "h100", "count": 1}})";
+  EXPECT_TRUE(
+      YAML::Load(ExportJob("torchtune", tune_stack).config.Main().text)["compile"].as<bool>());
+  EXPECT_FALSE(
+      YAML::Load(ExportJob("torchtune", kQlora8bOn4090).config.Main().text)["compile"].as<bool>());
+  EXPECT_TRUE(
+      YAML::Load(ExportJob("axolotl", tune_stack).config.Main().text)["torch_compile"].as<bool>());
+}
+
+// What the tools cannot express is an error naming the engine and the knob.
+TEST(ExportKeys, FineTuningEnginesRefuseWhatTheyCannotExpress) {
+  auto refusal = [](const char* engine, const char* json) {
+    try {
+      ExportJob(engine, json);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(exported)");
+  };
+  const std::string sgd =
+      refusal("torchtune", R"({"model": "llama-3.1-8b", "training": {"method": "lora",
+                      "optimizer": "sgd"}, "hardware": {"gpu": "rtx-4090", "count": 1}})");
+  EXPECT_NE(sgd.find("torchtune: optimizer sgd"), std::string::npos) << sgd;
+  const std::string pretrain =
+      refusal("axolotl", R"({"model": "llama-3.1-8b", "training": {"method": "pretrain"},
+                            "hardware": {"gpu": "h100", "count": 8}})");
+  EXPECT_NE(pretrain.find("axolotl: method pretrain"), std::string::npos) << pretrain;
+  const std::string tp = refusal("torchtune", R"({"model": "llama-3.1-70b",
+      "training": {"method": "lora"}, "hardware": {"gpu": "h100", "count": 8},
+      "parallelism": {"tp": 8}})");
+  EXPECT_NE(tp.find("data parallel only"), std::string::npos) << tp;
+  const std::string model = refusal("torchtune", R"({"model": "qwen2.5-7b",
+      "training": {"method": "lora"}, "hardware": {"gpu": "h100", "count": 1}})");
+  EXPECT_NE(model.find("has no builder"), std::string::npos) << model;
+}
+
+}  // namespace
+}  // namespace gpuadv::launch
