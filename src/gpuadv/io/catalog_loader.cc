@@ -114,15 +114,15 @@ std::vector<std::string> LoadCatalogFile(catalog::Catalog& cat, const std::strin
                                          const std::string& prices_date) {
   if (!prices_date.empty()) CheckPricesDate(prices_date, "--prices-date");
   const std::string text = ReadFileBounded(path, "--catalog");
+  if (!Lower(path).ends_with(".csv")) {
+    LoadCatalogText(cat, text, path, prices_date);
+    return {};
+  }
   const std::string date = prices_date.empty() ? FileDate(path) : prices_date;
   const std::string date_note = "prices dated " + date +
                                 (prices_date.empty() ? " (the file's modification date; "
                                                        "--prices-date sets another)"
                                                      : " (--prices-date)");
-  if (!Lower(path).ends_with(".csv")) {
-    LoadCatalogText(cat, text, path, date);
-    return {};
-  }
   const std::string stem = std::filesystem::path(path).stem().string();
   OfferCsvImport in = ParseOfferCsv(text, path, stem, date, cat);
   const std::string summary = in.Summary(path, date_note);

@@ -18,11 +18,11 @@ const estimate::EfficiencyTable& BuiltinEfficiency();
 /// Adds or overrides entries from a user file (--catalog): a YAML/JSON map with any of
 /// `gpus:`, `models:`, `offers:`, or a CSV of offers in dstack's gpuhunt format
 /// (io/offer_csv.h; the provider is the file name's stem when there is no provider column).
-/// A GPU entry whose id exists overrides only the fields it gives. The file's prices are
-/// dated `prices_date` (YYYY-MM-DD, --prices-date) or else the file's modification date:
-/// every CSV price, and a YAML/JSON offer that gives no `as_of`. Returns notes for the user
-/// (the CSV's mapped/unmapped counts and which date it used). Throws InputError naming
-/// the field (CSV: the line and column).
+/// A GPU entry whose id exists overrides only the fields it gives. A CSV's prices are dated
+/// `prices_date` (YYYY-MM-DD, --prices-date), else the file's modification date; a YAML/JSON
+/// offer without `as_of` gets `prices_date` when given (else it is an error). Returns notes
+/// for the user (the CSV's mapped/unmapped counts and which date it used). Throws
+/// InputError naming the field (CSV: the line and column).
 std::vector<std::string> LoadCatalogFile(catalog::Catalog& cat, const std::string& path,
                                          const std::string& prices_date = "");
 

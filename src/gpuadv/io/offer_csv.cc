@@ -140,7 +140,9 @@ std::string MemoryText(double gb) {
 // The catalog GPU a gpuhunt (name, memory) names: "<name>-<mem>gb" first (A100 80 GB ->
 // the alias a100-80gb), then "<name>"; a hit counts only when its memory matches.
 const catalog::GpuSpec* MapGpu(const catalog::Catalog& cat, const std::string& name,
-                               double memory_gb) {
+                               std::optional<double> memory) {
+  if (!memory) return nullptr;  // a name alone may be several cards (A100 40/80 GB)
+  const double memory_gb = *memory;
   for (const std::string& key : {name + "-" + MemoryText(memory_gb) + "gb", name}) {
     const catalog::GpuSpec* g = cat.FindGpu(key);
     if (g && std::abs(g->memory_gb - memory_gb) <= kMemoryToleranceGb) return g;
@@ -160,7 +162,8 @@ struct Columns {
 struct RowValues {
   std::string provider, instance, location, gpu_name;
   int gpu_count = 0;
-  double price = 0, gpu_memory = 0;
+  double price = 0;
+  std::optional<double> gpu_memory;  // gpuhunt leaves it empty when unknown
   bool spot = false;
 };
 
@@ -198,7 +201,7 @@ RowValues ReadRow(const CsvRow& r, const Columns& cols, const std::string& origi
   if (v.price <= 0 || v.price / v.gpu_count > kMaxUsdPerGpuHr)
     Fail(origin, r.line, "price", cell("price"),
          "the instance's price per hour in USD, above 0 and up to 1000 per GPU", "out of range");
-  v.gpu_memory = number("gpu_memory", "the GPU's memory in GB");
+  if (!cell("gpu_memory").empty()) v.gpu_memory = number("gpu_memory", "the GPU's memory in GB");
   return v;
 }
 
@@ -290,7 +293,7 @@ OfferCsvImport ParseOfferCsv(std::string_view text, const std::string& origin,
     }
     const catalog::GpuSpec* gpu = MapGpu(cat, v.gpu_name, v.gpu_memory);
     if (!gpu) {
-      ++out.unmapped[v.gpu_name + " (" + MemoryText(v.gpu_memory) + " GB)"];
+      ++out.unmapped[v.gpu_name + " (" + (v.gpu_memory ? MemoryText(*v.gpu_memory) : "?") + " GB)"];
       continue;
     }
     ++out.mapped_rows;

@@ -76,13 +76,15 @@ TEST(OfferCsv, MapsNamesThroughAliasesAndMemory) {
 TEST(OfferCsv, MemoryMismatchIsUnmappedAndProviderComesFromTheFileName) {
   const auto in = ParseOfferCsv(kHeader +
                                     "A100 40GB,x,1.10,8,60,1,A100,40,False,,nvidia,,x86,{}\n"
-                                    "odd,x,1.00,8,60,1,A100,24,False,,nvidia,,x86,{}\n",
+                                    "odd,x,1.00,8,60,1,A100,24,False,,nvidia,,x86,{}\n"
+                                    "blank,x,1.00,8,60,1,A100,,False,,nvidia,,x86,{}\n",
                                 "runpod.csv", "runpod", "2026-11-20", BuiltinCatalog());
   ASSERT_EQ(in.offers.size(), 1u);
   EXPECT_EQ(in.offers[0].gpu, "a100-40gb-sxm");
   EXPECT_EQ(in.offers[0].id, "runpod-a100-40gb");
   EXPECT_EQ(in.offers[0].provider, "runpod");
   EXPECT_EQ(in.unmapped.at("A100 (24 GB)"), 1);
+  EXPECT_EQ(in.unmapped.at("A100 (? GB)"), 1);  // no memory: 40 or 80 GB, not guessed
 }
 
 TEST(OfferCsv, MalformedCsvNamesLineAndColumn) {
@@ -103,6 +105,16 @@ TEST(OfferCsv, MalformedCsvNamesLineAndColumn) {
   EXPECT_NE(ErrorOf("instance_name,price\n").find("x.csv: line 1, column gpu_count"),
             std::string::npos);
   EXPECT_NE(ErrorOf("").find("x.csv: line 1: empty file"), std::string::npos);
+}
+
+TEST(OfferCsv, PricesDateDatesUndatedYamlOffers) {
+  const std::string path = testing::TempDir() + "/undated_offer.yaml";
+  std::ofstream(path) << "offers:\n  - {id: my-t4, provider: Me, kind: gpu-cloud, gpu: t4, "
+                         "usd_per_gpu_hr: 0.2}\n";
+  catalog::Catalog cat = BuiltinCatalog();
+  EXPECT_TRUE(LoadCatalogFile(cat, path, "2026-11-20").empty());
+  ASSERT_NE(cat.CheapestOffer("t4", 1, 1), nullptr);
+  EXPECT_EQ(cat.CheapestOffer("t4", 1, 1)->as_of, "2026-11-20");
 }
 
 TEST(OfferCsv, PricesDateIsChecked) {
