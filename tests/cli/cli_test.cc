@@ -452,4 +452,51 @@ TEST(CliInput, CompareRejectsAGpuWithoutComputePeak) {
       << r.out;
 }
 
+// Issue 16 item 4: a gpuhunt CSV --catalog imports with a count of mapped and unmapped rows,
+// and recommend ranks with its prices and shows their date.
+TEST(CliPrices, GpuhuntCsvImportsAndRecommendUsesItsPricesAndDate) {
+  const std::string csv = std::string(GPUADV_SOURCE_DIR) + "/tests/data/gpuhunt/offers.csv";
+  const RunResult r = Exec("--format json --catalog " + csv +
+                           " --prices-date 2026-11-20 recommend --model llama-3.1-8b --top 3");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("7 mapped to 4 offer(s), 2 unmapped"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  ASSERT_EQ(j["catalog_notes"].size(), 1u) << r.out;
+  EXPECT_NE(
+      j["catalog_notes"][0].get<std::string>().find("prices dated 2026-11-20 (--prices-date)"),
+      std::string::npos);
+  // The fixture's B200 at $3.99/GPU-h undercuts every built-in 8-GPU offer for this job.
+  const auto& top = j["recommendations"][0];
+  EXPECT_EQ(top["offer"], "lambdalabs-gpu-8x-b200-sxm6") << top.dump();
+  EXPECT_EQ(top["price_date"], "2026-11-20");
+  const RunResult t =
+      Exec("--catalog " + csv + " --prices-date 2026-11-20 recommend --model llama-3.1-8b --top 1");
+  ASSERT_EQ(t.rc, 0) << t.out;
+  EXPECT_NE(t.out.find("renting lambdalabs-gpu-8x-b200-sxm6 (lambdalabs) at $3.99/GPU-h (price of "
+                       "2026-11-20)"),
+            std::string::npos)
+      << t.out;
+}
+
+TEST(CliPrices, CsvDateDefaultsToTheFileDateAndBadInputExitsTwo) {
+  const std::string ok = Write("lambdalabs.csv",
+                               "instance_name,location,price,cpu,memory,gpu_count,gpu_name,"
+                               "gpu_memory,spot\ngpu_1x_h100,us,3.0,26,225,1,H100,80,False\n");
+  RunResult r = Exec("--catalog " + ok + " gpus show h100-sxm");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("the file's modification date"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lambdalabs-gpu-1x-h100"), std::string::npos) << r.out;
+  const std::string bad =
+      Write("bad.csv",
+            "instance_name,location,price,cpu,memory,gpu_count,gpu_name,gpu_memory,spot\n"
+            "a,us,3.0,26,225,1,H100,80,False\nb,us,n/a,26,225,1,H100,80,False\n");
+  r = Exec("--catalog " + bad + " estimate");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_NE(r.out.find("bad.csv: line 3, column price: not a number 'n/a'"), std::string::npos)
+      << r.out;
+  r = Exec("--catalog " + ok + " --prices-date 20261120 estimate");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_NE(r.out.find("--prices-date"), std::string::npos) << r.out;
+}
+
 }  // namespace

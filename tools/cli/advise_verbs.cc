@@ -64,6 +64,7 @@ int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const Recommen
       g.format,
       [&] {
         nlohmann::json j = api::RecommendJson(out);
+        if (!env.notes.empty()) j["catalog_notes"] = env.notes;
         if (local) j["local"] = LocalRecommendationJson(*local);
         return j;
       },

@@ -119,7 +119,11 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"table", "json", "csv", "markdown"}))
       ->capture_default_str();
   app.add_option("--catalog", g.catalog_files,
-                 "YAML/JSON file adding or overriding GPUs, models, offers");
+                 "YAML/JSON file adding or overriding GPUs, models, offers, or a gpuhunt "
+                 "offers CSV (dstack's GPU price catalog)");
+  app.add_option("--prices-date", g.prices_date,
+                 "YYYY-MM-DD: the date of the --catalog files' prices (default: each file's "
+                 "modification date)");
   app.add_flag("--explain", g.explain, "print the basis of each estimate");
   app.fallthrough();
   // Only the verbs named on the command line get their options: CLI11 selects a subcommand

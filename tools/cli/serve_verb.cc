@@ -15,7 +15,9 @@ int RunServe(const GlobalOptions& g, const ServeCliOptions& opt) {
   so.threads = opt.threads;
   so.log_requests = opt.log;
   // A request may name catalog entries, never files: `model` paths are refused.
-  api::Environment env = api::MakeEnvironment(g.catalog_files, /*allow_model_files=*/false);
+  api::Environment env =
+      api::MakeEnvironment(g.catalog_files, /*allow_model_files=*/false, g.prices_date);
+  for (const auto& n : env.notes) std::cerr << "note: " << n << "\n";
   return server::Serve(so, std::move(env), std::cout);
 }
 

@@ -35,7 +35,9 @@ api::ScenarioRequest ToRequest(const ScenarioInput& in) {
 }
 
 api::Environment LoadEnvironment(const GlobalOptions& g) {
-  return api::MakeEnvironment(g.catalog_files);
+  api::Environment env = api::MakeEnvironment(g.catalog_files, true, g.prices_date);
+  for (const auto& n : env.notes) std::cerr << "note: " << n << "\n";
+  return env;
 }
 
 workload::Scenario BuildScenario(const ScenarioInput& in, const catalog::Catalog& cat) {

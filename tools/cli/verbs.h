@@ -22,6 +22,7 @@ int Main(int argc, const char* const* argv);
 struct GlobalOptions {
   report::Format format = report::Format::kTable;
   std::vector<std::string> catalog_files;  // --catalog FILE (repeatable)
+  std::string prices_date;                 // --prices-date YYYY-MM-DD
   bool explain = false;
 };
 
@@ -39,7 +40,8 @@ struct ScenarioInput {
 catalog::Catalog LoadCatalog(const GlobalOptions& g);
 
 /// The request layer's view of the global options and of a verb's scenario (src/gpuadv/api:
-/// the same functions the server calls).
+/// the same functions the server calls). LoadEnvironment prints the catalog notes
+/// (Environment::notes) on stderr.
 api::Environment LoadEnvironment(const GlobalOptions& g);
 api::ScenarioRequest ToRequest(const ScenarioInput& in);
 

@@ -82,6 +82,7 @@ void ExplainPick(const workload::Scenario& s, const RecommendOptions& opt, Pick&
     std::string cost = "cost: " + text::Usd(c.rent_usd) + " renting " + p.acquisition.offer_id +
                        " (" + p.acquisition.provider + ") at " +
                        text::Usd(p.acquisition.usd_per_gpu_hr) + "/GPU-h";
+    if (!p.acquisition.price_date.empty()) cost += " (price of " + p.acquisition.price_date + ")";
     if (p.acquisition.spot_usd_per_gpu_hr)
       cost += "; spot " + text::Usd(*p.acquisition.spot_usd_per_gpu_hr) + "/GPU-h would cost " +
               text::Usd(*p.acquisition.spot_usd_per_gpu_hr * e.training.gpu_hours) +

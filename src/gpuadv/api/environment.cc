@@ -4,10 +4,13 @@
 
 namespace gpuadv::api {
 
-Environment MakeEnvironment(const std::vector<std::string>& catalog_files, bool allow_model_files) {
+Environment MakeEnvironment(const std::vector<std::string>& catalog_files, bool allow_model_files,
+                            const std::string& prices_date) {
   Environment env;
   env.catalog = io::BuiltinCatalog();
-  for (const auto& f : catalog_files) io::LoadCatalogFile(env.catalog, f);
+  for (const auto& f : catalog_files)
+    for (auto& note : io::LoadCatalogFile(env.catalog, f, prices_date))
+      env.notes.push_back(std::move(note));
   env.efficiency = &io::BuiltinEfficiency();
   env.allow_model_files = allow_model_files;
   return env;

@@ -19,11 +19,15 @@ struct Environment {
   /// A scenario's `model` may name a config.json on disk. The CLI allows it; the server
   /// does not (a request must never make it read a file).
   bool allow_model_files = true;
+  /// What loading the --catalog files has to tell the user (a gpuhunt CSV's mapped and
+  /// unmapped rows, the date its prices got): the CLI prints them on stderr.
+  std::vector<std::string> notes;
 };
 
-/// The built-in catalog with `catalog_files` applied in order. Throws InputError naming
-/// the file and field.
+/// The built-in catalog with `catalog_files` applied in order (io::LoadCatalogFile; their
+/// prices dated `prices_date`, else each file's modification date). Throws InputError
+/// naming the file and field.
 Environment MakeEnvironment(const std::vector<std::string>& catalog_files,
-                            bool allow_model_files = true);
+                            bool allow_model_files = true, const std::string& prices_date = "");
 
 }  // namespace gpuadv::api

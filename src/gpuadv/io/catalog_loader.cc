@@ -1,10 +1,16 @@
 #include "gpuadv/io/catalog_loader.h"
 
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
 #include "gpuadv/core/embedded.h"
+#include "gpuadv/core/strings.h"
 #include "gpuadv/io/efficiency_loader.h"
 #include "gpuadv/io/fields.h"
 #include "gpuadv/io/gpu_loader.h"
 #include "gpuadv/io/model_loader.h"
+#include "gpuadv/io/offer_csv.h"
 
 namespace gpuadv::io {
 namespace {
@@ -72,12 +78,62 @@ const estimate::EfficiencyTable& BuiltinEfficiency() {
   return table;
 }
 
-void LoadCatalogFile(catalog::Catalog& cat, const std::string& path) {
-  LoadCatalogText(cat, ReadFileBounded(path, "--catalog"), path);
+namespace {
+
+// The UTC date (YYYY-MM-DD) the file was last written: when a downloaded catalog was
+// collected (gpuhunt's catalog.zip keeps the CSV's time), for files without a date.
+std::string FileDate(const std::string& path) {
+  std::error_code ec;
+  const auto t = std::filesystem::last_write_time(path, ec);
+  if (ec) throw InputError("--catalog", path, "a readable file", "cannot read its date");
+  const std::time_t secs = std::chrono::system_clock::to_time_t(std::chrono::file_clock::to_sys(t));
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
 }
 
-void LoadCatalogText(catalog::Catalog& cat, std::string_view text, const std::string& origin) {
-  const Doc doc = ParseDocument(text, origin);
+// Offers of a --catalog document without `as_of` dated `date` (an overriding price is
+// as new as its file).
+void DateUndatedOffers(Doc& doc, const std::string& date) {
+  if (date.empty() || !doc.is_object() || !doc.contains("offers") || !doc["offers"].is_array())
+    return;
+  for (auto& o : doc["offers"])
+    if (o.is_object() && !o.contains("as_of")) o["as_of"] = date;
+}
+
+}  // namespace
+
+void CheckPricesDate(const std::string& date, const std::string& field) {
+  if (date.size() != 10 || !IsDate(date))
+    throw InputError(field, date, "a date YYYY-MM-DD, e.g. 2026-11-30");
+}
+
+std::vector<std::string> LoadCatalogFile(catalog::Catalog& cat, const std::string& path,
+                                         const std::string& prices_date) {
+  if (!prices_date.empty()) CheckPricesDate(prices_date, "--prices-date");
+  const std::string text = ReadFileBounded(path, "--catalog");
+  if (!Lower(path).ends_with(".csv")) {
+    LoadCatalogText(cat, text, path, prices_date);
+    return {};
+  }
+  const std::string date = prices_date.empty() ? FileDate(path) : prices_date;
+  const std::string date_note = "prices dated " + date +
+                                (prices_date.empty() ? " (the file's modification date; "
+                                                       "--prices-date sets another)"
+                                                     : " (--prices-date)");
+  const std::string stem = std::filesystem::path(path).stem().string();
+  OfferCsvImport in = ParseOfferCsv(text, path, stem, date, cat);
+  const std::string summary = in.Summary(path, date_note);
+  UpsertOffers(cat, std::move(in.offers), path);
+  return {summary};
+}
+
+void LoadCatalogText(catalog::Catalog& cat, std::string_view text, const std::string& origin,
+                     const std::string& default_as_of) {
+  Doc doc = ParseDocument(text, origin);
+  DateUndatedOffers(doc, default_as_of);
   Fields root(doc, "");
   if (const Doc& gpus = root.Raw("gpus"); !Absent(gpus)) {
     if (!gpus.is_array())

@@ -129,24 +129,6 @@ void CheckName(Fields& f, std::string_view key, const std::string& v, bool is_id
                            : "1-64 characters: letters, digits, spaces, '-', '.', '_'");
 }
 
-bool IsDate(std::string_view s) {
-  auto digits = [&](size_t pos, size_t n) {
-    if (s.size() < pos + n) return false;
-    for (size_t i = pos; i < pos + n; ++i)
-      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-    return true;
-  };
-  auto in = [&](size_t pos, int lo, int hi) {
-    const int v = (s[pos] - '0') * 10 + (s[pos + 1] - '0');
-    return v >= lo && v <= hi;
-  };
-  if (!digits(0, 4)) return false;
-  if (s.size() == 4) return true;
-  if (s.size() < 7 || s[4] != '-' || !digits(5, 2) || !in(5, 1, 12)) return false;
-  if (s.size() == 7) return true;
-  return s.size() == 10 && s[7] == '-' && digits(8, 2) && in(8, 1, 31);
-}
-
 void Date(Fields& f, std::string_view key, std::string& out) {
   if (ExplicitNull(f, key)) {
     out.clear();
@@ -215,6 +197,24 @@ std::optional<double> Price(Fields& f, std::string_view key) {
 }
 
 }  // namespace
+
+bool IsDate(std::string_view s) {
+  auto digits = [&](size_t pos, size_t n) {
+    if (s.size() < pos + n) return false;
+    for (size_t i = pos; i < pos + n; ++i)
+      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    return true;
+  };
+  auto in = [&](size_t pos, int lo, int hi) {
+    const int v = (s[pos] - '0') * 10 + (s[pos + 1] - '0');
+    return v >= lo && v <= hi;
+  };
+  if (!digits(0, 4)) return false;
+  if (s.size() == 4) return true;
+  if (s.size() < 7 || s[4] != '-' || !digits(5, 2) || !in(5, 1, 12)) return false;
+  if (s.size() == 7) return true;
+  return s.size() == 10 && s[7] == '-' && digits(8, 2) && in(8, 1, 31);
+}
 
 catalog::GpuSpec ParseGpu(Fields& f, const catalog::GpuSpec* base) {
   catalog::GpuSpec g = base ? *base : catalog::GpuSpec{};

@@ -1,5 +1,6 @@
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gpuadv/catalog/catalog.h"
@@ -22,6 +23,9 @@ catalog::GpuSpec ParseGpuVariant(Fields& f, const catalog::Catalog& cat);
 
 /// All entries of a GPU document: a map with key `gpus:` holding a list.
 std::vector<catalog::GpuSpec> ParseGpuDocument(const Doc& doc, const std::string& origin);
+
+/// True for a date the catalogs accept: YYYY, YYYY-MM or YYYY-MM-DD.
+bool IsDate(std::string_view s);
 
 /// One offer entry (data/offers/*.yaml schema).
 catalog::Offer ParseOffer(Fields& f);

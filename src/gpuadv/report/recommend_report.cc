@@ -161,6 +161,8 @@ json RecommendJson(const advise::RecommendResult& r, const advise::Guidance* g) 
                                                                     : json(nullptr)},
          {"provider",
           p.acquisition.provider.empty() ? json(nullptr) : json(p.acquisition.provider)},
+         {"price_date",
+          p.acquisition.price_date.empty() ? json(nullptr) : json(p.acquisition.price_date)},
          {"parallelism", ParallelismJson(p.parallelism)},
          {"estimate", EstimateJson(p.estimate)},
          {"cost", CostJson(p.cost)},
