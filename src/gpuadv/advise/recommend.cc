@@ -128,16 +128,18 @@ struct GpuSearch {
 
   bool EvaluateConfig(const catalog::GpuSpec& gpu, int count, int nodes, bool can_buy,
                       const std::vector<Acquisition>& rents, Outcome& out) {
+    // Every configuration starts from the scenario's own knobs: the layout, micro-batch and
+    // checkpointing the planner chose for the previous one (plan::Apply), and the
+    // interconnect of its last acquisition, do not carry over.
+    const int total = count * nodes;
+    if (s.parallelism.specified && !ParallelismDivides(s.parallelism, total)) return false;
     w.hardware.count = count;
     w.hardware.nodes = nodes;
+    w.hardware.interconnect = s.hardware.interconnect;
+    w.hardware.network_gbps = s.hardware.network_gbps;
+    w.training = s.training;
+    w.parallelism = s.parallelism.specified ? s.parallelism : workload::Parallelism{};
     if (in.restack) in.restack(w);
-    const int total = count * nodes;
-    if (s.parallelism.specified) {
-      if (!ParallelismDivides(s.parallelism, total)) return false;
-      w.parallelism = s.parallelism;
-    } else {
-      w.parallelism = workload::Parallelism{};
-    }
     // Acquisitions usable for this config.
     const bool buy_ok = can_buy && (nodes == 1 || gpu.segment == "datacenter");
     std::vector<const Acquisition*> acqs;
