@@ -440,5 +440,32 @@ TEST(Recommend, OneGpuPicksMatchTheEstimateWhateverWasSearchedBefore) {
   EXPECT_GT(checked, 3);
 }
 
+// GPUs are searched side by side (RecommendOptions::threads); the answer is the same.
+TEST(Recommend, ThreadCountDoesNotChangeTheAnswer) {
+  const auto s = testing::Scenario(
+      "model: llama-3.1-8b\ntraining: {method: pretrain, tokens: 2.0e10}\n"
+      "constraints: {deadline_hours: 720}\n");
+  auto one = testing::Options();
+  one.threads = 1;
+  auto four = testing::Options();
+  four.threads = 4;
+  const auto a = Recommend(s, testing::BuiltinInputs(), one);
+  const auto b = Recommend(s, testing::BuiltinInputs(), four);
+  EXPECT_EQ(a.candidates, b.candidates);
+  EXPECT_EQ(a.estimates, b.estimates);
+  ASSERT_EQ(a.picks.size(), b.picks.size());
+  for (size_t i = 0; i < a.picks.size(); ++i) {
+    EXPECT_EQ(a.picks[i].gpu->id, b.picks[i].gpu->id);
+    EXPECT_EQ(a.picks[i].count * a.picks[i].nodes, b.picks[i].count * b.picks[i].nodes);
+    EXPECT_EQ(a.picks[i].ranked_objective, b.picks[i].ranked_objective);
+  }
+  ASSERT_EQ(a.excluded.size(), b.excluded.size());
+  for (size_t i = 0; i < a.excluded.size(); ++i) {
+    EXPECT_EQ(a.excluded[i].gpu, b.excluded[i].gpu);
+    EXPECT_EQ(a.excluded[i].reason, b.excluded[i].reason);
+  }
+  ASSERT_EQ(a.points.size(), b.points.size());
+}
+
 }  // namespace
 }  // namespace gpuadv::advise
