@@ -327,7 +327,8 @@ const Doc* Fields::Find(std::string_view key) const {
 }
 
 const Doc* Fields::Use(std::string_view key) {
-  if (used_.find(key) == used_.end()) used_.emplace(key);
+  const auto it = std::lower_bound(used_.begin(), used_.end(), key);
+  if (it == used_.end() || *it != key) used_.emplace(it, key);
   return Find(key);
 }
 
@@ -469,9 +470,8 @@ void Fields::Finish(const std::vector<std::string>& known) const {
   if (!node_->is_object()) return;
   for (const auto& kv : node_->items()) {
     const std::string& key = kv.key();
-    if (used_.count(key)) continue;
-    std::vector<std::string> cands =
-        known.empty() ? std::vector<std::string>(used_.begin(), used_.end()) : known;
+    if (std::binary_search(used_.begin(), used_.end(), key)) continue;
+    const std::vector<std::string>& cands = known.empty() ? used_ : known;
     std::string accepted;
     for (const auto& c : cands) accepted += (accepted.empty() ? "" : ", ") + c;
     std::string hint = DidYouMean(key, cands);
