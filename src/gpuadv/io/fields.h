@@ -132,8 +132,9 @@ class Fields {
 
   const Doc* node_;
   std::string path_;
-  // Keys read (present or not), sorted: a flat vector, as a loader reads a few dozen keys
-  // per entry and a 70,000-GPU catalog reads millions (issue 17 item 8).
+  // Keys read (present or not), in reading order, repeats included; Finish sorts them. A
+  // flat append-only vector: a loader reads a few dozen keys per entry and a 70,000-GPU
+  // catalog reads millions (issue 17 item 8).
   std::vector<std::string> used_;
 };
 
