@@ -4,7 +4,8 @@
 # CONNECTIONS connections, while a second wrk samples GET /healthz (one connection, one
 # request every 20 ms). Prints requests/s, p50/p90/p99/max latency and errors (socket
 # errors + non-2xx; must be 0) per endpoint, the /healthz latency during each, and the
-# server's resident memory before and after. Exit 1 on any error.
+# server's resident memory (RSS) at the start and end of each endpoint's run and before and
+# after all of them. Exit 1 on any error.
 #   scripts/load.sh                       # build/gpu-advisor, 20 s per endpoint, 200 connections
 #   BIN=build-x/gpu-advisor DURATION=10 CONNECTIONS=16 scripts/load.sh
 set -euo pipefail
@@ -63,11 +64,13 @@ EOF
 curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' -d "$scenario" "$url/api/estimate"
 rss_before=$(rss_kib)
 echo "server: $url (pid $server_pid), $(grep -o '[0-9]* workers' "$tmp/server.log"); RSS before: $((rss_before / 1024)) MiB"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) before the run"
 echo "wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s per endpoint; /healthz sampled every 20 ms on one connection meanwhile"
-printf '%-18s %8s %8s %7s %7s %7s %7s %6s | %s\n' endpoint requests 'req/s' 'p50 ms' 'p90 ms' \
-  'p99 ms' 'max ms' errors '/healthz p50 / p99 / max ms'
+printf '%-18s %8s %8s %7s %7s %7s %7s %6s %13s | %s\n' endpoint requests 'req/s' 'p50 ms' 'p90 ms' \
+  'p99 ms' 'max ms' errors 'RSS MiB' '/healthz p50 / p99 / max ms'
 total_errors=0
 for endpoint in /api/estimate /api/recommend '/api/plan?gpus=64'; do
+  rss_start=$(rss_kib)
   wrk -t1 -c1 -d"${DURATION}s" --timeout 10s -s "$tmp/healthz.lua" "$url/healthz" >"$tmp/healthz.out" &
   probe=$!
   out=$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
@@ -78,13 +81,15 @@ for endpoint in /api/estimate /api/recommend '/api/plan?gpus=64'; do
   errors=$((c + r + w + s + t))
   herrors=$((hc + hr + hw + hs + ht))
   total_errors=$((total_errors + errors + herrors))
-  printf '%-18s %8d %8s %7s %7s %7s %7s %6d | %s / %s / %s\n' "$endpoint" "$n" "$rps" "$p50" "$p90" \
-    "$p99" "$max" "$errors" "$h50" "$h99" "$hmax"
+  rss_end=$(rss_kib)
+  printf '%-18s %8d %8s %7s %7s %7s %7s %6d %13s | %s / %s / %s\n' "$endpoint" "$n" "$rps" "$p50" \
+    "$p90" "$p99" "$max" "$errors" "$((rss_start / 1024)) -> $((rss_end / 1024))" "$h50" "$h99" "$hmax"
   if [ "$errors" -ne 0 ] || [ "$herrors" -ne 0 ]; then
     echo "  errors: connect $c, read $r, write $w, non-2xx $s, timeout $t; /healthz: $herrors"
   fi
 done
 rss_after=$(rss_kib)
+echo "machine load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "server RSS: before $((rss_before / 1024)) MiB, after $((rss_after / 1024)) MiB, peak $(( $(hwm_kib) / 1024 )) MiB"
 curl -fsS "$url/healthz" >/dev/null || { echo "load: server no longer answers /healthz" >&2; exit 1; }
 [ "$total_errors" -eq 0 ] || { echo "load: $total_errors errors" >&2; exit 1; }

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gpuadv/advise/dates.h"
 #include "gpuadv/api/catalog_requests.h"
 #include "gpuadv/api/errors.h"
 #include "gpuadv/api/export_request.h"
@@ -359,8 +360,9 @@ Response ErrorResponse(int status, const std::string& message,
   return res;
 }
 
-Routes::Routes(const api::Environment& env, const StaticFiles& files, bool check_host)
-    : check_host_(check_host) {
+Routes::Routes(const api::Environment& env, const StaticFiles& files, bool check_host,
+               CacheLimits cache)
+    : check_host_(check_host), cache_(cache) {
   InstallApi(router_, env);
   const StaticFiles* f = &files;
   router_.Add("GET", R"(/.*)", Guard([f](const Request& req, Response& res) {
@@ -403,13 +405,29 @@ Routes::Routed Routes::Resolve(Request& req) const {
             },
             false};
   }
-  return {[h = found.handler](const Request& r, Response& res) {
-            SecurityHeaders(res);
-            (*h)(r, res);
-            if (res.body.empty() && res.status >= 400)
-              SendError(res, res.status, DefaultMessage(res.status));
-          },
-          found.heavy};
+  Handler answer = [h = found.handler](const Request& r, Response& res) {
+    SecurityHeaders(res);
+    (*h)(r, res);
+    if (res.body.empty() && res.status >= 400)
+      SendError(res, res.status, DefaultMessage(res.status));
+  };
+  if (!found.heavy) return {std::move(answer), false};
+  // A computed answer asked before is sent from the cache on the I/O thread: it waits for
+  // no worker. A miss computes on the pool, looking again first (an identical request
+  // queued behind the one that computed it), and keeps a 200 for the next.
+  std::string key = CacheKey(req, advise::TodayIso());
+  if (auto hit = cache_.Get(key))
+    return {[hit = std::move(*hit)](const Request&, Response& res) { res = hit; }, false};
+  return {
+      [this, key = std::move(key), answer = std::move(answer)](const Request& r, Response& res) {
+        if (auto hit = cache_.Get(key)) {
+          res = std::move(*hit);
+          return;
+        }
+        answer(r, res);
+        if (res.status == 200) cache_.Put(key, res);
+      },
+      true};
 }
 
 }  // namespace gpuadv::server

@@ -7,6 +7,7 @@
 
 #include "gpuadv/api/environment.h"
 #include "tools/server/http.h"
+#include "tools/server/result_cache.h"
 #include "tools/server/router.h"
 #include "tools/server/static_files.h"
 
@@ -22,22 +23,26 @@ Response ErrorResponse(int status, const std::string& message,
                        const std::optional<std::string>& field = std::nullopt);
 
 /// /healthz, /api/... and the static files. Contract: `env` and `files` outlive it;
-/// Resolve and the handlers it returns are thread-safe.
+/// Resolve and the handlers it returns are thread-safe. The compute routes' 200 answers are
+/// kept in a ResultCache (`cache`), one per Routes and so per Environment.
 class Routes {
  public:
-  Routes(const api::Environment& env, const StaticFiles& files, bool check_host);
+  Routes(const api::Environment& env, const StaticFiles& files, bool check_host,
+         CacheLimits cache = {});
 
   struct Routed {
     Handler handler;  // sets the common headers; an empty 4xx/5xx gets the envelope
     bool heavy;       // run it on the worker pool, not the I/O thread
   };
   /// What answers `req` (sets req.matches): the Host check's 403 (`check_host`: only
-  /// loopback names), its route, or a 404 envelope.
+  /// loopback names), its route, or a 404 envelope. A compute route's answer already in
+  /// the cache comes back as a light handler that sends it.
   Routed Resolve(Request& req) const;
 
  private:
   Router router_;
   bool check_host_;
+  mutable ResultCache cache_;
 };
 
 }  // namespace gpuadv::server

@@ -43,7 +43,7 @@ struct Server::Impl {
       : opt(o),
         env(std::move(e)),
         files(o.web_root),
-        routes(env, files, IsLoopback(o.host)),
+        routes(env, files, IsLoopback(o.host), o.cache),
         pool(std::make_unique<TaskQueue>(
             static_cast<size_t>(o.threads > 0 ? o.threads : DefaultThreads()),
             static_cast<size_t>(o.max_queued))),

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gpuadv/api/environment.h"
+#include "tools/server/result_cache.h"
 
 namespace gpuadv::server {
 
@@ -28,6 +29,7 @@ struct ServerOptions {
   int max_connections = 10000;         // open at once; more are closed as they are accepted
   int max_queued = 1024;               // requests waiting for a worker; more get 503
   bool log_requests = false;           // one stderr line per request (errors always)
+  CacheLimits cache;                   // computed answers kept for repeated requests
 };
 
 /// Compute workers for `threads == 0`: one per hardware thread (they never wait on the

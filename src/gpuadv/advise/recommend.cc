@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <exception>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -16,6 +17,7 @@
 #include "gpuadv/core/units.h"
 #include "gpuadv/plan/candidate.h"
 #include "gpuadv/plan/planner.h"
+#include "gpuadv/plan/worker_pool.h"
 
 namespace gpuadv::advise {
 namespace {
@@ -128,16 +130,18 @@ struct GpuSearch {
 
   bool EvaluateConfig(const catalog::GpuSpec& gpu, int count, int nodes, bool can_buy,
                       const std::vector<Acquisition>& rents, Outcome& out) {
+    // Every configuration starts from the scenario's own knobs: the layout, micro-batch and
+    // checkpointing the planner chose for the previous one (plan::Apply), and the
+    // interconnect of its last acquisition, do not carry over.
+    const int total = count * nodes;
+    if (s.parallelism.specified && !ParallelismDivides(s.parallelism, total)) return false;
     w.hardware.count = count;
     w.hardware.nodes = nodes;
+    w.hardware.interconnect = s.hardware.interconnect;
+    w.hardware.network_gbps = s.hardware.network_gbps;
+    w.training = s.training;
+    w.parallelism = s.parallelism.specified ? s.parallelism : workload::Parallelism{};
     if (in.restack) in.restack(w);
-    const int total = count * nodes;
-    if (s.parallelism.specified) {
-      if (!ParallelismDivides(s.parallelism, total)) return false;
-      w.parallelism = s.parallelism;
-    } else {
-      w.parallelism = workload::Parallelism{};
-    }
     // Acquisitions usable for this config.
     const bool buy_ok = can_buy && (nodes == 1 || gpu.segment == "datacenter");
     std::vector<const Acquisition*> acqs;
@@ -325,6 +329,41 @@ struct GpuSearch {
   }
 };
 
+// One GPU's share of the search, merged into the result in catalog order.
+struct GpuShare {
+  RecommendResult r;
+  std::vector<Pick> feasible;
+  std::exception_ptr error;
+};
+
+// Searches every GPU of the catalog, `opt.threads` side by side. Each GPU starts from its
+// own copy of the scenario, so what one finds never depends on the GPUs before it or on
+// the thread count.
+void SearchGpus(const workload::Scenario& s, const Inputs& in, const RecommendOptions& opt,
+                const estimate::Context& ctx, RecommendResult& r, std::vector<Pick>& feasible) {
+  const auto& gpus = in.catalog->gpus;
+  std::vector<GpuShare> shares(gpus.size());
+  const int threads =
+      opt.threads > 0 ? opt.threads : static_cast<int>(plan::WorkerPool::HardwareThreads());
+  plan::WorkerPool pool(threads, [&](int, size_t i) {
+    GpuShare& share = shares[i];
+    try {
+      GpuSearch search{s, in, opt, ctx, s, share.r, share.feasible};
+      search.SearchGpu(gpus[i]);
+    } catch (...) {
+      share.error = std::current_exception();
+    }
+  });
+  pool.Run(gpus.size());
+  for (GpuShare& share : shares) {
+    if (share.error) std::rethrow_exception(share.error);
+    r.candidates += share.r.candidates;
+    r.estimates += share.r.estimates;
+    for (auto& e : share.r.excluded) r.excluded.push_back(std::move(e));
+    for (auto& p : share.feasible) feasible.push_back(std::move(p));
+  }
+}
+
 }  // namespace
 
 double ObjectiveValue(workload::Objective o, const estimate::EstimateResult& e, const JobCost& c) {
@@ -439,8 +478,8 @@ RecommendResult Recommend(const workload::Scenario& s, const Inputs& in,
   RecommendResult r;
   r.objective = s.objective;
   std::vector<Pick> feasible;
-  GpuSearch search{s, in, opt, estimate::Context{in.efficiency, in.catalog}, s, r, feasible};
-  for (const auto& gpu : in.catalog->gpus) search.SearchGpu(gpu);
+  const estimate::Context ctx{in.efficiency, in.catalog};
+  SearchGpus(s, in, opt, ctx, r, feasible);
 
   // System compatibility of each purchase (C7), before ranking: a GPU that will not work
   // in the user's machine until something is fixed (a blocker) ranks after those that do.
@@ -460,7 +499,7 @@ RecommendResult Recommend(const workload::Scenario& s, const Inputs& in,
     if (in.platforms)
       for (const auto& h : in.platforms->hosts)
         if (h.id == p.cost.host) host = &h;
-    p.compatibility = CheckCompatibility(w, p.estimate, &search.ctx, host);
+    p.compatibility = CheckCompatibility(w, p.estimate, &ctx, host);
   }
   // Rank: picks that work as they are first, clear fits before tight ones (C15), then
   // the objective, then time.

@@ -30,6 +30,10 @@ struct RecommendOptions {
   CostOptions cost;
   std::vector<int> counts = {1, 2, 4, 8};  // GPUs per node tried
   int max_nodes = 128;                     // whole 8-GPU nodes, doubled while needed
+  // GPUs searched side by side (0 = every hardware thread; 1 = the calling thread only).
+  // The result does not depend on it: each GPU is searched on its own copy of the scenario
+  // and the results are merged in catalog order.
+  int threads = 0;
 };
 
 /// One ranked configuration.

@@ -327,7 +327,7 @@ const Doc* Fields::Find(std::string_view key) const {
 }
 
 const Doc* Fields::Use(std::string_view key) {
-  if (used_.find(key) == used_.end()) used_.emplace(key);
+  used_.emplace_back(key);
   return Find(key);
 }
 
@@ -467,11 +467,14 @@ std::optional<Fields> Fields::Map(std::string_view key) {
 
 void Fields::Finish(const std::vector<std::string>& known) const {
   if (!node_->is_object()) return;
+  std::vector<std::string_view> read(used_.begin(), used_.end());
+  std::sort(read.begin(), read.end());
+  read.erase(std::unique(read.begin(), read.end()), read.end());
   for (const auto& kv : node_->items()) {
     const std::string& key = kv.key();
-    if (used_.count(key)) continue;
-    std::vector<std::string> cands =
-        known.empty() ? std::vector<std::string>(used_.begin(), used_.end()) : known;
+    if (std::binary_search(read.begin(), read.end(), std::string_view(key))) continue;
+    const std::vector<std::string> cands =
+        known.empty() ? std::vector<std::string>(read.begin(), read.end()) : known;
     std::string accepted;
     for (const auto& c : cands) accepted += (accepted.empty() ? "" : ", ") + c;
     std::string hint = DidYouMean(key, cands);
