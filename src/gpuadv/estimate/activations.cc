@@ -98,31 +98,54 @@ Mlp MlpSaved(const LayerSpec& l, double tokens, double w, double lin) {
   return m;
 }
 
-}  // namespace
+// Per-GPU sizes of one layer's tensors, shared by its blocks.
+struct LayerDims {
+  double t = 1;
+  double rep = 1;  // replicated tensors: divided only with SP
+  double sb = 0, sbh = 0;
+  double heads = 0;
+  double q_width = 0, kv_width = 0, o_width = 0;
+  double lin = 0;  // bytes per element of a linear layer's saved input
+};
 
-LayerBytes LayerActivationBytes(const LayerSpec& l) {
-  LayerBytes out;
-  const double t = std::max(1.0, l.t);
-  const double rep = l.sp ? 1 / t : 1;  // replicated tensors: divided only with SP
-  const double sb = l.s * l.b, sbh = sb * l.h;
-  const double heads = l.a / t;
-  const double kv = l.k >= t ? l.k / t : std::min(l.k, 1.0);  // MQA/GQA: KV heads replicated
+LayerDims Dims(const LayerSpec& l) {
+  LayerDims d;
+  d.t = std::max(1.0, l.t);
+  d.rep = l.sp ? 1 / d.t : 1;
+  d.sb = l.s * l.b;
+  d.sbh = d.sb * l.h;
+  d.heads = l.a / d.t;
+  const double kv = l.k >= d.t ? l.k / d.t : std::min(l.k, 1.0);  // MQA/GQA: KV heads replicated
   const double d_v = l.d_v > 0 ? l.d_v : l.d;
   // K and V widths averaged (they differ under MLA); O has the value width.
-  const double q_width = heads * l.d, kv_width = kv * (l.d + d_v) / 2, o_width = heads * d_v;
-  const double lin = l.fp8_inputs ? 1 : l.e_act;
+  d.q_width = d.heads * l.d;
+  d.kv_width = kv * (l.d + d_v) / 2;
+  d.o_width = d.heads * d_v;
+  d.lin = l.fp8_inputs ? 1 : l.e_act;
+  return d;
+}
+
+// Forward and backward transients of a block.
+struct Transients {
+  double fwd = 0, bwd = 0;
+};
+
+// Attention block (MODELLING.md section 3): norm, QKV inputs, Q/K/V, the attention kernel's
+// saved tensors (eager scores or flash output + log-sum-exp), dropout mask, adaLN input.
+// Adds to `saved` in order; sets the score tensors recomputed by selective checkpointing.
+Transients AttentionBlock(const LayerSpec& l, const LayerDims& d, double* saved,
+                          double* score_saved) {
+  const double sb = d.sb, lin = d.lin, heads = d.heads;
   const bool eager = l.attention == Attention::kEager;
   const bool pytorch = l.stack == Stack::kPyTorch;
-  double saved = 0;
-
-  // ---- attention block ----
-  saved += NormSaved(l, sb, rep);
-  if (l.qkv_trains) saved += lin * sb * (l.h * rep + l.mla_latent);  // QKV (+ latent) inputs
+  *saved += NormSaved(l, sb, d.rep);
+  if (l.qkv_trains) *saved += lin * sb * (l.h * d.rep + l.mla_latent);  // QKV (+ latent) inputs
   // Q, K, V after RoPE, saved by the attention kernel. HF eager attention expands K/V to
   // all query heads (repeat_kv) before the matmuls that save them.
-  const double kv_saved = eager && pytorch ? q_width : kv_width;
-  saved += l.e_act * sb * (q_width + 2 * kv_saved);
-  double attn_fwd = 0, attn_bwd = l.e_act * sb * (q_width + 2 * kv_width);  // dQ, dK, dV
+  const double kv_saved = eager && pytorch ? d.q_width : d.kv_width;
+  *saved += l.e_act * sb * (d.q_width + 2 * kv_saved);
+  Transients tr;
+  tr.bwd = l.e_act * sb * (d.q_width + 2 * d.kv_width);  // dQ, dK, dV
   if (eager) {
     // Scores materialised: per head and query, s key positions.
     const double scores = heads * l.s * sb;
@@ -131,59 +154,76 @@ LayerBytes LayerActivationBytes(const LayerSpec& l) {
     const double per = pytorch ? kFp32Bytes + (l.dropout ? kMaskBytes + l.e_act
                                                          : (l.e_act < kFp32Bytes ? l.e_act : 0))
                                : l.e_act + (l.dropout ? kMaskBytes + l.e_act : 0);
-    out.score_saved = per * scores;
-    saved += out.score_saved;
-    if (l.o_trains) saved += lin * sb * o_width;  // ·V output = out-projection input
+    *score_saved = per * scores;
+    *saved += *score_saved;
+    if (l.o_trains) *saved += lin * sb * d.o_width;  // ·V output = out-projection input
     // Forward: 16-bit scores and their fp32 upcast; backward: gradients of both.
-    attn_fwd = (pytorch ? l.e_act + kFp32Bytes : l.e_act) * scores;
-    attn_bwd = (pytorch ? 2 * kFp32Bytes + l.e_act : 2 * l.e_act) * scores;
+    tr.fwd = (pytorch ? l.e_act + kFp32Bytes : l.e_act) * scores;
+    tr.bwd = (pytorch ? 2 * kFp32Bytes + l.e_act : 2 * l.e_act) * scores;
   } else {
     // Flash / memory-efficient kernels: output O and the fp32 log-sum-exp; no s x s tensor.
-    saved += l.e_act * sb * o_width + kFp32Bytes * heads * sb;
+    *saved += l.e_act * sb * d.o_width + kFp32Bytes * heads * sb;
     // SDPA returns (b, heads, s, d): the transpose + reshape before the out-projection is a
     // copy, saved when the projection trains. flash-attn returns (b, s, heads, d): a view.
-    if (l.attention == Attention::kSdpa && pytorch && l.o_trains) saved += lin * sb * o_width;
+    if (l.attention == Attention::kSdpa && pytorch && l.o_trains) *saved += lin * sb * d.o_width;
   }
-  if (l.dropout) saved += kMaskBytes * sbh * rep;  // attention-output dropout mask
-  if (l.adaln) saved += l.e_act * sbh * rep;       // DiT adaLN modulation input
+  if (l.dropout) *saved += kMaskBytes * d.sbh * d.rep;  // attention-output dropout mask
+  if (l.adaln) *saved += l.e_act * d.sbh * d.rep;       // DiT adaLN modulation input
+  return tr;
+}
 
-  // ---- MLP block ----
-  saved += NormSaved(l, sb, rep);
+// MLP block: norm, MLP (or MoE router + experts) inputs and intermediates, dropout mask.
+// Adds to `saved` in order; returns the MLP's transients.
+Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved) {
+  const double sb = d.sb, sbh = d.sbh, rep = d.rep, lin = d.lin, t = d.t;
+  *saved += NormSaved(l, sb, rep);
   Mlp mlp;
   if (l.experts > 1) {
     // MoE (MODELLING.md section 3): router logits (fp32 softmax), permuted tokens into the
     // experts, expert intermediates on the routed tokens, expert outputs for the weighted
     // combine; EP spreads experts and their tokens evenly over the GPUs.
     const double routed = l.experts_active * kMoeCapacityFactor * sb;
-    if (l.mlp_in_trains) saved += lin * sbh * rep;  // router input
-    saved += kFp32Bytes * sb * l.experts;
-    if (l.mlp_in_trains) saved += lin * routed * l.h;  // permuted expert inputs
+    if (l.mlp_in_trains) *saved += lin * sbh * rep;  // router input
+    *saved += kFp32Bytes * sb * l.experts;
+    if (l.mlp_in_trains) *saved += lin * routed * l.h;  // permuted expert inputs
     mlp = MlpSaved(l, routed, l.moe_ffn / t, lin);
-    saved += l.e_act * routed * l.h;  // expert outputs kept for the combine
+    *saved += l.e_act * routed * l.h;  // expert outputs kept for the combine
     const Mlp shared = MlpSaved(l, sb, l.shared_ffn / t, lin);
     mlp.saved += shared.saved;
   } else {
-    if (l.mlp_in_trains) saved += lin * sbh * rep;  // MLP input (norm output)
+    if (l.mlp_in_trains) *saved += lin * sbh * rep;  // MLP input (norm output)
     mlp = MlpSaved(l, sb, l.f / t, lin);
   }
-  saved += mlp.saved;
-  if (l.dropout) saved += kMaskBytes * sbh * rep;  // MLP-output dropout mask
+  *saved += mlp.saved;
+  if (l.dropout) *saved += kMaskBytes * sbh * rep;  // MLP-output dropout mask
+  return mlp;
+}
 
-  // ---- LoRA adapters (MODELLING.md section 3): A outputs saved by B; each adapter saves
-  // its own copy of its input when it casts it (PEFT casts to the fp32 adapter dtype, or
-  // autocast makes a 16-bit copy per adapter), and lora_dropout saves a mask and output.
-  {
-    double copy = l.adapter_input_bytes;
-    if (l.lora_dropout) copy = (copy > 0 ? copy : l.e_act) + kMaskBytes;
-    saved += sb * (l.adapter_out_bytes * l.adapter_rank_sum + copy * l.adapter_din) / t;
-  }
+// LoRA adapters (MODELLING.md section 3): A outputs saved by B; each adapter saves its own
+// copy of its input when it casts it (PEFT casts to the fp32 adapter dtype, or autocast
+// makes a 16-bit copy per adapter), and lora_dropout saves a mask and output.
+double AdapterSaved(const LayerSpec& l, const LayerDims& d) {
+  double copy = l.adapter_input_bytes;
+  if (l.lora_dropout) copy = (copy > 0 ? copy : l.e_act) + kMaskBytes;
+  return d.sb * (l.adapter_out_bytes * l.adapter_rank_sum + copy * l.adapter_din) / d.t;
+}
+
+}  // namespace
+
+LayerBytes LayerActivationBytes(const LayerSpec& l) {
+  LayerBytes out;
+  const LayerDims d = Dims(l);
+  double saved = 0;
+  const Transients attn = AttentionBlock(l, d, &saved, &out.score_saved);
+  const Mlp mlp = MlpBlock(l, d, &saved);
+  saved += AdapterSaved(l, d);
 
   out.saved = saved;
-  out.input = l.e_res * sbh * rep;
-  out.per_op_kept = std::min(saved, PerOpKept(l, sb, rep, q_width, kv_width));
-  out.fwd_transient = std::max(attn_fwd, mlp.fwd);
+  out.input = l.e_res * d.sbh * d.rep;
+  out.per_op_kept = std::min(saved, PerOpKept(l, d.sb, d.rep, d.q_width, d.kv_width));
+  out.fwd_transient = std::max(attn.fwd, mlp.fwd);
   // Backward also holds the residual-stream gradient (and its partner) in the stream dtype.
-  out.bwd_transient = std::max(attn_bwd, mlp.bwd) + 2 * l.e_res * sbh * rep;
+  out.bwd_transient = std::max(attn.bwd, mlp.bwd) + 2 * l.e_res * d.sbh * d.rep;
   return out;
 }
 
@@ -264,28 +304,28 @@ LogitBytes Logits(const Setup& st, const LayerSpec& l) {
   return out;
 }
 
-}  // namespace
-
-Activations StageActivations(const Setup& st, const Stage& stage) {
-  Activations out;
+// Convolutional UNet without a layer shape: one calibrated term (diffusion_memory.cc).
+Activations UnetActivations(const Setup& st) {
   using workload::Checkpointing;
-  if (st.diffusion.unet || !st.shape.known) {
-    // Convolutional UNet without a layer shape: one calibrated term (diffusion_memory.cc).
-    const double full = st.shape.known ? 0 : UnetActivationBytes(st);
-    // Checkpointing in diffusers keeps block inputs (~1 of ~10 saved tensors per block) and
-    // recomputes one block at a time (~1/20 of the network).
-    constexpr double kUnetCheckpointKept = 0.1;
-    constexpr double kUnetBlockShare = 0.05;
-    out.saved = st.ckpt == Checkpointing::kFull ? kUnetCheckpointKept * full : full;
-    out.fwd_transient = kUnetBlockShare * full;
-    out.bwd_transient = (st.ckpt == Checkpointing::kFull ? 2 : 1) * kUnetBlockShare * full;
-    return out;
-  }
+  Activations out;
+  const double full = st.shape.known ? 0 : UnetActivationBytes(st);
+  // Checkpointing in diffusers keeps block inputs (~1 of ~10 saved tensors per block) and
+  // recomputes one block at a time (~1/20 of the network).
+  constexpr double kUnetCheckpointKept = 0.1;
+  constexpr double kUnetBlockShare = 0.05;
+  out.saved = st.ckpt == Checkpointing::kFull ? kUnetCheckpointKept * full : full;
+  out.fwd_transient = kUnetBlockShare * full;
+  out.bwd_transient = (st.ckpt == Checkpointing::kFull ? 2 : 1) * kUnetBlockShare * full;
+  return out;
+}
+
+// One average layer: dense layers mixed with MoE layers by their share; `spec` becomes the
+// MoE layer's spec when the model has experts.
+LayerBytes AverageLayer(const Setup& st, LayerSpec* spec) {
   const Shape& sh = st.shape;
-  LayerSpec dense = BaseSpec(st);
-  LayerBytes layer = LayerActivationBytes(dense);
+  LayerBytes layer = LayerActivationBytes(*spec);
   if (sh.experts > 1 && sh.moe_layers > 0) {
-    LayerSpec moe = dense;
+    LayerSpec moe = *spec;
     moe.experts = sh.experts;
     moe.experts_active = sh.experts_active;
     moe.moe_ffn = sh.moe_ffn;
@@ -297,8 +337,71 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
     layer.per_op_kept = (1 - w) * layer.per_op_kept + w * mb.per_op_kept;
     layer.fwd_transient = std::max(layer.fwd_transient, mb.fwd_transient);
     layer.bwd_transient = std::max(layer.bwd_transient, mb.bwd_transient);
-    dense = moe;
+    *spec = moe;
   }
+  return layer;
+}
+
+// Bytes a layer keeps through the forward and those recomputed for one layer in backward.
+struct Checkpointed {
+  double kept = 0, recompute = 0;
+};
+
+Checkpointed CheckpointedLayer(const Setup& st, const LayerBytes& layer) {
+  using workload::Checkpointing;
+  Checkpointed c;
+  switch (st.ckpt) {
+    case Checkpointing::kNone:
+      c.kept = layer.saved;
+      break;
+    case Checkpointing::kSelective:
+      if (st.selective == workload::SelectivePolicy::kPerOp) {  // torchtitan per-op SAC
+        c.kept = layer.per_op_kept;
+        c.recompute = layer.saved - c.kept;
+      } else {  // recompute the attention core (Korthikanti Table 2)
+        c.kept = layer.saved - layer.score_saved;
+        c.recompute = layer.score_saved;
+      }
+      break;
+    case Checkpointing::kFull:  // keep layer inputs, recompute one layer (Chen et al. 2016)
+      c.kept = layer.input;
+      c.recompute = layer.saved;
+      break;
+  }
+  return c;
+}
+
+// Per-micro-batch extras of the first stage (MODELLING.md section 3, "Extras"): token ids,
+// embedding dropout mask, HF eager attention's additive mask.
+double FirstStageExtras(const Setup& st, double sb, double sbh, double rep) {
+  double first = 0;
+  first += kIdBytesPerToken * sb;
+  if (st.shape.dropout) first += kMaskBytes * sbh * rep;  // embedding dropout
+  // HF eager attention builds a (b, 1, s, s) additive mask in the activation dtype.
+  if (st.attention == Attention::kEager && st.stack == Stack::kPyTorch)
+    first += st.e_act * st.b * st.s * st.s;
+  return first;
+}
+
+// Extras of the last stage: final norm and lm_head input (MODELLING.md section 3).
+double LastStageExtras(const Setup& st, const LayerSpec& spec, double sb, double sbh, double rep) {
+  double last = 0;
+  if (st.shape.kind != catalog::ModelKind::kEncoder) {
+    last += NormSaved(spec, sb, rep);  // final norm
+    if (st.method.head_trains && st.shape.vocab > 0)
+      last += spec.e_act * sbh * rep;  // lm_head input
+  }
+  return last;
+}
+
+}  // namespace
+
+Activations StageActivations(const Setup& st, const Stage& stage) {
+  if (st.diffusion.unet || !st.shape.known) return UnetActivations(st);
+  Activations out;
+  const Shape& sh = st.shape;
+  LayerSpec dense = BaseSpec(st);
+  const LayerBytes layer = AverageLayer(st, &dense);
   out.layer = layer;
   out.spec = dense;
 
@@ -307,28 +410,10 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
   if (st.method.kind == workload::Method::kFreeze)
     layers = std::clamp(st.method.trainable_layers - stage.layers_after, 0.0, stage.layers);
 
-  double kept = 0, recompute = 0;  // per layer kept; one layer recomputed in backward
-  switch (st.ckpt) {
-    case Checkpointing::kNone:
-      kept = layer.saved;
-      break;
-    case Checkpointing::kSelective:
-      if (st.selective == workload::SelectivePolicy::kPerOp) {  // torchtitan per-op SAC
-        kept = layer.per_op_kept;
-        recompute = layer.saved - kept;
-      } else {  // recompute the attention core (Korthikanti Table 2)
-        kept = layer.saved - layer.score_saved;
-        recompute = layer.score_saved;
-      }
-      break;
-    case Checkpointing::kFull:  // keep layer inputs, recompute one layer (Chen et al. 2016)
-      kept = layer.input;
-      recompute = layer.saved;
-      break;
-  }
-  double per_mb = layers * kept;
+  const Checkpointed ck = CheckpointedLayer(st, layer);
+  double per_mb = layers * ck.kept;
   if (st.activation_offload && layers > kOffloadLayersOnGpu) {
-    const double off = (layers - kOffloadLayersOnGpu) * kept;
+    const double off = (layers - kOffloadLayersOnGpu) * ck.kept;
     out.host = off * stage.in_flight;
     per_mb -= off;
   }
@@ -337,24 +422,15 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
   const double sb = st.b * st.s, sbh = sb * sh.hidden;
   const double rep = st.sp ? 1.0 / st.tp : 1.0;
   double first = 0, last = 0;
-  if (stage.first && layers > 0) {
-    first += kIdBytesPerToken * sb;
-    if (sh.dropout) first += kMaskBytes * sbh * rep;  // embedding dropout
-    // HF eager attention builds a (b, 1, s, s) additive mask in the activation dtype.
-    if (st.attention == Attention::kEager && st.stack == Stack::kPyTorch)
-      first += st.e_act * st.b * st.s * st.s;
-  }
+  if (stage.first && layers > 0) first = FirstStageExtras(st, sb, sbh, rep);
   if (stage.last && layers > 0) {
-    if (sh.kind != catalog::ModelKind::kEncoder) {
-      last += NormSaved(dense, sb, rep);                                           // final norm
-      if (st.method.head_trains && sh.vocab > 0) last += dense.e_act * sbh * rep;  // lm_head input
-    }
+    last = LastStageExtras(st, dense, sb, sbh, rep);
     out.logits = Logits(st, dense);
   }
   out.extras = first * stage.in_flight + last;
   out.saved = per_mb * stage.in_flight + out.extras;
   out.fwd_transient = layers > 0 ? layer.fwd_transient : 0;
-  out.bwd_transient = layers > 0 ? layer.bwd_transient + recompute : 0;
+  out.bwd_transient = layers > 0 ? layer.bwd_transient + ck.recompute : 0;
   return out;
 }
 

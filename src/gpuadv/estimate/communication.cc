@@ -196,6 +196,154 @@ double AllGatherTime(double bytes, int n, const Link& l) {
   return l.alpha_s * Steps(n, false) + bytes * AllGatherFactor(n) / l.busbw;
 }
 
+namespace {
+
+// Overlap efficiency of a link: NVLink / InfiniBand or PCIe (MODELLING section 8).
+double OverlapEta(const Link& l, const GlobalEfficiency& glob) {
+  return l.fast ? glob.overlap_eta : glob.overlap_eta_pcie;
+}
+
+// Parameters and gradients held per GPU after TP x PP (experts also split by EP).
+struct LocalCounts {
+  double params = 0;
+  double grads = 0;
+};
+
+LocalCounts LocalParamCounts(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                             const ModelFigures& f) {
+  const double mp = static_cast<double>(lay.tp) * lay.pp;
+  auto local = [&](double n, double experts) {
+    return std::max(0.0, (n - experts) / mp + experts / lay.ep / mp);
+  };
+  const double total = f.counts.total > 0 ? f.counts.total : s.model.params;
+  LocalCounts n;
+  n.params = local(total, std::min(total, f.n_expert));
+  n.grads =
+      g.adapters ? f.n_trainable / mp : local(f.n_trainable, std::min(f.n_trainable, f.n_expert));
+  return n;
+}
+
+// DDP / ZeRO-1: one gradient all-reduce per step (no_sync while accumulating), buckets
+// overlap the last micro-batch's backward (MODELLING section 8 "Per-step volumes").
+void DdpGradientAllReduce(double grad_bytes, const Layout& lay, const Link& ld,
+                          const MicroBatchTime& mb, double e, CommTime* c) {
+  const double t_ar = AllReduceTime(grad_bytes, lay.shard, ld);
+  const double bucket = std::min(t_ar, AllReduceTime(kDdpBucketBytes, lay.shard, ld));
+  c->per_step += std::min(t_ar, bucket + Exposed(t_ar, mb.Backward(), e));
+  c->dp_total += t_ar;
+}
+
+// ZeRO-2 (FSDP SHARD_GRAD_OP) / ZeRO-3 (FULL_SHARD): parameters all-gathered for every
+// micro-batch's forward (ZeRO-3 again for backward), gradients reduce-scattered every
+// micro-batch; 1.5x DDP for ZeRO-3 (Rajbhandari et al. 2020 section 7.2). Prefetch hides
+// them behind compute except the first unit. Stacks that keep parameters unsharded across
+// micro-batches gather once per step.
+void ZeroGatherScatterTime(const workload::Scenario& s, const Layout& lay, double param_bytes,
+                           double grad_bytes, const Link& ld, const MicroBatchTime& mb, double e,
+                           CommTime* c) {
+  const double t_ag = AllGatherTime(param_bytes, lay.shard, ld);
+  const double t_rs = AllGatherTime(grad_bytes, lay.shard, ld);
+  const bool keep = s.training.stack.zero3_keep_unsharded && lay.zero >= 3;
+  const double mbs = static_cast<double>(std::max(1LL, lay.micro_batches));
+  const double t_fwd_ag = keep ? t_ag / mbs : t_ag;
+  const double t_bwd_comm = t_rs + (lay.zero >= 3 && !keep ? t_ag : 0);
+  const double first = t_fwd_ag / std::max(1.0, lay.layers_stage);
+  c->per_micro_batch +=
+      first + Exposed(t_fwd_ag, mb.Forward(), e) + Exposed(t_bwd_comm, mb.Backward(), e);
+  c->dp_total += lay.micro_batches * (t_fwd_ag + t_bwd_comm);
+}
+
+// HSDP: all-reduce of the 1/g gradient shard across replica groups, once per step.
+void HsdpReplicaAllReduce(double grad_bytes, const Layout& lay, const Topology& topo,
+                          const MicroBatchTime& mb, const GlobalEfficiency& glob, CommTime* c) {
+  const int stride_dp = lay.tp * lay.cp;
+  const int groups = lay.dp / lay.shard;
+  const Link lr = GroupLink(topo, lay, groups, stride_dp * lay.shard);
+  const double t_ar = AllReduceTime(grad_bytes / lay.shard, groups, lr);
+  c->per_step += Exposed(t_ar, mb.Backward(), OverlapEta(lr, glob));
+  c->dp_total += t_ar;
+}
+
+// Data parallel / ZeRO (MODELLING section 8 "Per-step volumes"); `w` is the gradient-reduce
+// and gather dtype in bytes.
+void DataParallelTime(const workload::Scenario& s, const Layout& lay, const LocalCounts& n,
+                      double w, const Topology& topo, const MicroBatchTime& mb,
+                      const GlobalEfficiency& glob, CommTime* c) {
+  if (lay.dp <= 1) return;
+  const int stride_dp = lay.tp * lay.cp;
+  const Link ld = GroupLink(topo, lay, lay.shard, stride_dp);
+  const double e = OverlapEta(ld, glob);
+  if (lay.zero <= 1)
+    DdpGradientAllReduce(n.grads * w, lay, ld, mb, e, c);
+  else
+    ZeroGatherScatterTime(s, lay, n.params * w, n.grads * w, ld, mb, e, c);
+  if (lay.shard < lay.dp) HsdpReplicaAllReduce(n.grads * w, lay, topo, mb, glob, c);
+}
+
+// Tensor parallel (Shoeybi et al. 2019 section 3): 2 all-reduces per layer forward,
+// 2 backward, +2 in a recomputed forward, of b*s*h activations; with sequence
+// parallelism all-gather + reduce-scatter of the same total. Returns the collective time
+// per micro-batch, before overlap.
+double TpAllReduceTime(const Layout& lay, const Regime& g, double act_w, double h, const Link& lt) {
+  const double bytes = act_w * lay.tokens_mb * h;
+  const double bp_share = static_cast<double>(g.backprop_layers) / std::max(1, g.layers);
+  const double n_coll = lay.layers_stage * (2 + bp_share * (2 + (g.full_recompute ? 2 : 0)));
+  return n_coll * AllReduceTime(bytes, lay.tp, lt);
+}
+
+// Pipeline p2p: b*s*h per boundary per micro-batch, forward and backward, v x with
+// interleaving; Megatron's scatter-gather sends 1/t of it per TP rank.
+double PipelineP2pTime(const Layout& lay, double act_w, double h, const Topology& topo) {
+  const Link lp = GroupLink(topo, lay, lay.pp, lay.tp * lay.cp * lay.dp);
+  const double bytes = act_w * lay.tokens_mb * h / lay.tp;
+  return 2.0 * lay.vpp * (lp.alpha_s + bytes / std::max(1.0, lp.busbw));
+}
+
+// Context parallel (ring attention): K, V blocks per hop, c-1 hops per layer forward,
+// ~2x backward, hidden behind the attention compute when s/c is large.
+double ContextParallelTime(const catalog::ModelArch& m, const Layout& lay, const Regime& g,
+                           double act_w, const Topology& topo, const MicroBatchTime& mb,
+                           const GlobalEfficiency& glob) {
+  const Link lc = GroupLink(topo, lay, lay.cp, lay.tp);
+  const double hop =
+      2.0 * act_w * lay.tokens_mb * (m.KvHeads() / static_cast<double>(lay.tp)) * m.HeadDim();
+  const double per_layer = (lay.cp - 1) * (lc.alpha_s + hop / std::max(1.0, lc.busbw));
+  const double t_cp = lay.layers_stage * per_layer * (1 + 2 + (g.full_recompute ? 1 : 0));
+  return Exposed(t_cp, mb.attention, OverlapEta(lc, glob));
+}
+
+// Expert parallel: all-to-all dispatch + combine per MoE layer, forward and backward.
+double ExpertAllToAllTime(const catalog::ModelArch& m, const Layout& lay, const Regime& g,
+                          double act_w, const Topology& topo) {
+  Link le = GroupLink(topo, lay, lay.ep, lay.tp * lay.cp);
+  // All-to-all cannot aggregate several NICs (NVIDIA/nccl-tests#267): one NIC per GPU.
+  if (le.cross_node) le.busbw = std::min(le.busbw, topo.nic_bytes_per_s);
+  const double bytes =
+      act_w * lay.tokens_mb * std::max(1, m.experts_active) * m.hidden * (lay.ep - 1) / lay.ep;
+  const double moe_layers = lay.layers_stage * m.MoeLayers() / std::max(1, m.layers);
+  const double n = 4 + (g.full_recompute ? 2 : 0);
+  return moe_layers * n * (le.alpha_s * (lay.ep - 1) + bytes / std::max(1.0, le.busbw));
+}
+
+void ExplainCommunication(const Layout& lay, const CommTime& c, bool tp_overlapped,
+                          const GlobalEfficiency& glob, Explanation* explain) {
+  std::string line = "dp " + std::to_string(lay.dp) + " zero " + std::to_string(lay.zero) +
+                     ": collectives " + Num(c.dp_total * 1e3) + " ms/step";
+  if (lay.tp > 1)
+    line += "; tp " + Num(c.tp_total * 1e3) + " ms/micro-batch (" +
+            (tp_overlapped ? "overlapped with GEMMs: sequence parallel + the stack's TP "
+                             "overlap on NVLink multicast"
+                           : "exposed") +
+            ")";
+  line += "; exposed " + Num(c.per_micro_batch * 1e3) + " ms/micro-batch + " +
+          Num(c.per_step * 1e3) + " ms/step (overlap " + Num(glob.overlap_eta) + " NVLink/IB, " +
+          Num(glob.overlap_eta_pcie) + " PCIe; hidden communication slows compute by " +
+          Num(kOverlapComputeSlowdown * 100) + "% of its time)";
+  explain->Basis("throughput communication", line);
+}
+
+}  // namespace
+
 CommTime Communication(const workload::Scenario& s, const Layout& lay, const Regime& g,
                        const ModelFigures& f, const Topology& topo, const MicroBatchTime& mb,
                        const GlobalEfficiency& glob, Explanation* explain) {
@@ -203,116 +351,25 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
   const auto& m = s.model;
   const bool fp32 = s.training.precision == workload::Precision::kFp32;
   const double w = fp32 ? 4.0 : 2.0;  // gradient-reduce and gather dtype bytes
-  auto eta = [&](const Link& l) { return l.fast ? glob.overlap_eta : glob.overlap_eta_pcie; };
-  const double mp = static_cast<double>(lay.tp) * lay.pp;
-  auto local = [&](double n, double experts) {
-    return std::max(0.0, (n - experts) / mp + experts / lay.ep / mp);
-  };
-  const double total = f.counts.total > 0 ? f.counts.total : m.params;
-  const double params_local = local(total, std::min(total, f.n_expert));
-  const double grads_local =
-      g.adapters ? f.n_trainable / mp : local(f.n_trainable, std::min(f.n_trainable, f.n_expert));
-
-  // Data parallel / ZeRO (MODELLING section 8 "Per-step volumes").
-  const int stride_dp = lay.tp * lay.cp;
-  if (lay.dp > 1) {
-    const Link ld = GroupLink(topo, lay, lay.shard, stride_dp);
-    const double e = eta(ld);
-    if (lay.zero <= 1) {
-      // DDP / ZeRO-1: one gradient all-reduce per step (no_sync while accumulating),
-      // buckets overlap the last micro-batch's backward.
-      const double t_ar = AllReduceTime(grads_local * w, lay.shard, ld);
-      const double bucket = std::min(t_ar, AllReduceTime(kDdpBucketBytes, lay.shard, ld));
-      c.per_step += std::min(t_ar, bucket + Exposed(t_ar, mb.Backward(), e));
-      c.dp_total += t_ar;
-    } else {
-      // ZeRO-2 (FSDP SHARD_GRAD_OP) / ZeRO-3 (FULL_SHARD): parameters all-gathered for
-      // every micro-batch's forward (ZeRO-3 again for backward), gradients
-      // reduce-scattered every micro-batch; 1.5x DDP for ZeRO-3 (Rajbhandari et al. 2020
-      // section 7.2). Prefetch hides them behind compute except the first unit.
-      // Stacks that keep parameters unsharded across micro-batches gather once per step.
-      const double t_ag = AllGatherTime(params_local * w, lay.shard, ld);
-      const double t_rs = AllGatherTime(grads_local * w, lay.shard, ld);
-      const bool keep = s.training.stack.zero3_keep_unsharded && lay.zero >= 3;
-      const double mbs = static_cast<double>(std::max(1LL, lay.micro_batches));
-      const double t_fwd_ag = keep ? t_ag / mbs : t_ag;
-      const double t_bwd_comm = t_rs + (lay.zero >= 3 && !keep ? t_ag : 0);
-      const double first = t_fwd_ag / std::max(1.0, lay.layers_stage);
-      c.per_micro_batch +=
-          first + Exposed(t_fwd_ag, mb.Forward(), e) + Exposed(t_bwd_comm, mb.Backward(), e);
-      c.dp_total += lay.micro_batches * (t_fwd_ag + t_bwd_comm);
-    }
-    if (lay.shard < lay.dp) {
-      // HSDP: all-reduce of the 1/g gradient shard across replica groups, once per step.
-      const int groups = lay.dp / lay.shard;
-      const Link lr = GroupLink(topo, lay, groups, stride_dp * lay.shard);
-      const double t_ar = AllReduceTime(grads_local * w / lay.shard, groups, lr);
-      c.per_step += Exposed(t_ar, mb.Backward(), eta(lr));
-      c.dp_total += t_ar;
-    }
-  }
+  DataParallelTime(s, lay, LocalParamCounts(s, lay, g, f), w, topo, mb, glob, &c);
 
   const double act = 2.0;  // activations cross the wire in 16-bit (4 in fp32)
   const double act_w = fp32 ? 4.0 : act;
-  const double h = m.hidden;
-  // Tensor parallel (Shoeybi et al. 2019 section 3): 2 all-reduces per layer forward,
-  // 2 backward, +2 in a recomputed forward, of b*s*h activations; with sequence
-  // parallelism all-gather + reduce-scatter of the same total. They sit on the critical
-  // path unless TpOverlapped: exposed = max(0, t_tp - overlap_eta * t_gemm).
+  // TP collectives sit on the critical path unless TpOverlapped:
+  // exposed = max(0, t_tp - overlap_eta * t_gemm).
   const bool tp_overlapped = TpOverlapped(s, lay, topo);
   if (lay.tp > 1 && m.has_shape()) {
     const Link lt = GroupLink(topo, lay, lay.tp, 1);
-    const double bytes = act_w * lay.tokens_mb * h;
-    const double bp_share = static_cast<double>(g.backprop_layers) / std::max(1, g.layers);
-    const double n_coll = lay.layers_stage * (2 + bp_share * (2 + (g.full_recompute ? 2 : 0)));
-    c.tp_total = n_coll * AllReduceTime(bytes, lay.tp, lt);
+    c.tp_total = TpAllReduceTime(lay, g, act_w, m.hidden, lt);
     c.per_micro_batch +=
-        tp_overlapped ? Exposed(c.tp_total, mb.compute_fwd + mb.compute_bwd, eta(lt)) : c.tp_total;
+        tp_overlapped ? Exposed(c.tp_total, mb.compute_fwd + mb.compute_bwd, OverlapEta(lt, glob))
+                      : c.tp_total;
   }
-  // Pipeline p2p: b*s*h per boundary per micro-batch, forward and backward, v x with
-  // interleaving; Megatron's scatter-gather sends 1/t of it per TP rank.
-  if (lay.pp > 1 && m.has_shape()) {
-    const Link lp = GroupLink(topo, lay, lay.pp, lay.tp * lay.cp * lay.dp);
-    const double bytes = act_w * lay.tokens_mb * h / lay.tp;
-    c.per_micro_batch += 2.0 * lay.vpp * (lp.alpha_s + bytes / std::max(1.0, lp.busbw));
-  }
-  // Context parallel (ring attention): K, V blocks per hop, c-1 hops per layer forward,
-  // ~2x backward, hidden behind the attention compute when s/c is large.
-  if (lay.cp > 1 && m.has_shape()) {
-    const Link lc = GroupLink(topo, lay, lay.cp, lay.tp);
-    const double hop =
-        2.0 * act_w * lay.tokens_mb * (m.KvHeads() / static_cast<double>(lay.tp)) * m.HeadDim();
-    const double per_layer = (lay.cp - 1) * (lc.alpha_s + hop / std::max(1.0, lc.busbw));
-    const double t_cp = lay.layers_stage * per_layer * (1 + 2 + (g.full_recompute ? 1 : 0));
-    c.per_micro_batch += Exposed(t_cp, mb.attention, eta(lc));
-  }
-  // Expert parallel: all-to-all dispatch + combine per MoE layer, forward and backward.
-  if (lay.ep > 1 && m.IsMoe()) {
-    Link le = GroupLink(topo, lay, lay.ep, lay.tp * lay.cp);
-    // All-to-all cannot aggregate several NICs (NVIDIA/nccl-tests#267): one NIC per GPU.
-    if (le.cross_node) le.busbw = std::min(le.busbw, topo.nic_bytes_per_s);
-    const double bytes =
-        act_w * lay.tokens_mb * std::max(1, m.experts_active) * h * (lay.ep - 1) / lay.ep;
-    const double moe_layers = lay.layers_stage * m.MoeLayers() / std::max(1, m.layers);
-    const double n = 4 + (g.full_recompute ? 2 : 0);
-    c.per_micro_batch +=
-        moe_layers * n * (le.alpha_s * (lay.ep - 1) + bytes / std::max(1.0, le.busbw));
-  }
-  if (explain) {
-    std::string line = "dp " + std::to_string(lay.dp) + " zero " + std::to_string(lay.zero) +
-                       ": collectives " + Num(c.dp_total * 1e3) + " ms/step";
-    if (lay.tp > 1)
-      line += "; tp " + Num(c.tp_total * 1e3) + " ms/micro-batch (" +
-              (tp_overlapped ? "overlapped with GEMMs: sequence parallel + the stack's TP "
-                               "overlap on NVLink multicast"
-                             : "exposed") +
-              ")";
-    line += "; exposed " + Num(c.per_micro_batch * 1e3) + " ms/micro-batch + " +
-            Num(c.per_step * 1e3) + " ms/step (overlap " + Num(glob.overlap_eta) + " NVLink/IB, " +
-            Num(glob.overlap_eta_pcie) + " PCIe; hidden communication slows compute by " +
-            Num(kOverlapComputeSlowdown * 100) + "% of its time)";
-    explain->Basis("throughput communication", line);
-  }
+  if (lay.pp > 1 && m.has_shape()) c.per_micro_batch += PipelineP2pTime(lay, act_w, m.hidden, topo);
+  if (lay.cp > 1 && m.has_shape())
+    c.per_micro_batch += ContextParallelTime(m, lay, g, act_w, topo, mb, glob);
+  if (lay.ep > 1 && m.IsMoe()) c.per_micro_batch += ExpertAllToAllTime(m, lay, g, act_w, topo);
+  if (explain) ExplainCommunication(lay, c, tp_overlapped, glob, explain);
   return c;
 }
 

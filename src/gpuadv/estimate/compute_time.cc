@@ -191,39 +191,40 @@ double GemmTime(double m, double k, double n, double peak, double elem_bytes, co
   return std::max(t_compute, t_memory);
 }
 
-MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay, const Regime& g,
-                                 const ModelFigures& f, const Rates& r,
-                                 const GlobalEfficiency& glob) {
+namespace {
+
+// Time of `bytes` moved at the achievable memory bandwidth.
+double MemTime(double bytes, const Rates& r) { return r.bandwidth > 0 ? bytes / r.bandwidth : 0.0; }
+
+// Unshaped model: one GEMM stream of the model's weights per token.
+MicroBatchTime UnshapedCompute(const Layout& lay, const Regime& g, const ModelFigures& f,
+                               const Rates& r) {
   MicroBatchTime t;
-  const auto& m = s.model;
+  const double n = f.n_model / (static_cast<double>(lay.tp) * lay.pp);
+  const double fwd = GemmTime(lay.tokens_mb, n / std::max(1.0, std::sqrt(n)), std::sqrt(n),
+                              r.linear_peak, r.linear_bytes, r);
+  t.compute_fwd = fwd;
+  t.compute_bwd = fwd * ((g.adapters ? 1.0 : 2.0) + (g.full_recompute ? 1.0 : 0.0));
+  return t;
+}
+
+// Linear GEMMs of one layer and their adapters, with the element counts the memory-bound
+// kernels need.
+struct LayerLinears {
+  double fwd = 0, adapter_fwd = 0, wgrad = 0;
+  double act_width = 0;  // FFN activation width per GPU
+  double fp8_in = 0, fp8_out = 0, adapter_bytes = 0;
+};
+
+// Weights split by tp; experts by ep, each expert fed ep*T*k_e/E tokens (MODELLING section
+// 7). Weight-gradient GEMMs stay 16-bit when the fp8 recipe keeps wgrad out of fp8.
+LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                         const ModelFigures& f, const Rates& r) {
+  LayerLinears o;
   const double T = lay.tokens_mb;
   const double tp = lay.tp;
-  const double bw = r.bandwidth;
-  auto mem_time = [bw](double bytes) { return bw > 0 ? bytes / bw : 0.0; };
-
-  if (!m.has_shape()) {
-    // Unshaped model: one GEMM stream of the model's weights per token.
-    const double n = f.n_model / (tp * lay.pp);
-    const double fwd = GemmTime(T, n / std::max(1.0, std::sqrt(n)), std::sqrt(n), r.linear_peak,
-                                r.linear_bytes, r);
-    t.compute_fwd = fwd;
-    t.compute_bwd = fwd * ((g.adapters ? 1.0 : 2.0) + (g.full_recompute ? 1.0 : 0.0));
-    return t;
-  }
-
-  const double L = std::max(1, m.layers);
-  const double stage = lay.layers_stage / L;  // share of the model's layers on this GPU
-  const double bp = g.backprop_layers, tr = g.trainable_layers;
-  const double h = m.hidden, Q = m.QkHeadDim();
-  const double heads = m.heads / tp, kv_heads = m.KvHeads() / tp;
   const int rank = std::max(1, s.training.lora.rank);
-
-  // Linear GEMMs of one layer (weights split by tp; experts by ep, each expert fed
-  // ep*T*k_e/E tokens) and their adapters.
-  double lin_fwd = 0, ad_fwd = 0, act_width = 0, fp8_in = 0, fp8_out = 0, ad_bytes = 0;
-  // Weight-gradient GEMMs stay 16-bit when the fp8 recipe keeps wgrad out of fp8.
   const bool wgrad16 = r.linear_bytes < r.act_bytes && !s.training.stack.fp8_wgrad;
-  double lin_wgrad = 0;
   for (const auto& l : f.linears) {
     double count = 1, rows = T;
     if (l.copies > 1) {
@@ -231,115 +232,176 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
       rows = T * lay.ep * std::max(1, l.active_copies) / l.copies;
     }
     const double n_out = l.d_out / tp;
-    lin_fwd += count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
-    if (wgrad16) lin_wgrad += count * GemmTime(rows, l.d_in, n_out, r.tensor_peak, r.act_bytes, r);
+    o.fwd += count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
+    if (wgrad16) o.wgrad += count * GemmTime(rows, l.d_in, n_out, r.tensor_peak, r.act_bytes, r);
     const double act = std::max(1, l.copies > 1 ? l.active_copies : 1);
-    fp8_in += act * l.d_in;
-    fp8_out += act * n_out;
-    if (l.name == "up_proj") act_width += act * n_out;
+    o.fp8_in += act * l.d_in;
+    o.fp8_out += act * n_out;
+    if (l.name == "up_proj") o.act_width += act * n_out;
     if (g.adapters && IsAdapterTarget(s.training.lora, l)) {
-      ad_fwd += count * (GemmTime(rows, l.d_in, rank, r.tensor_peak, r.act_bytes, r) +
-                         GemmTime(rows, rank, n_out, r.tensor_peak, r.act_bytes, r));
-      ad_bytes += act * ((s.training.lora.dropout > 0 ? kAdapterInPasses * l.d_in : 0) +
-                         kAdapterOutPasses * n_out);
+      o.adapter_fwd += count * (GemmTime(rows, l.d_in, rank, r.tensor_peak, r.act_bytes, r) +
+                                GemmTime(rows, rank, n_out, r.tensor_peak, r.act_bytes, r));
+      o.adapter_bytes += act * ((s.training.lora.dropout > 0 ? kAdapterInPasses * l.d_in : 0) +
+                                kAdapterOutPasses * n_out);
     }
   }
-  if (act_width <= 0) act_width = m.ffn / tp;
+  if (o.act_width <= 0) o.act_width = s.model.ffn / tp;
+  if (!wgrad16) o.wgrad = o.fwd;
+  return o;
+}
 
-  // Attention core of one layer (MODELLING section 7 "Attention kernels").
+// Attention core of one layer: compute and memory time forward, backward / forward ratio.
+struct AttentionCore {
+  double c_fwd = 0, m_fwd = 0, bwd_ratio = 2;
+};
+
+// MODELLING section 7 "Attention kernels".
+AttentionCore AttentionCoreTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                                const Rates& r) {
+  const auto& m = s.model;
+  const double heads = m.heads / static_cast<double>(lay.tp);
+  const double Q = m.QkHeadDim();
+  AttentionCore a;
   const double scores = lay.b * heads * (lay.s / lay.cp) * lay.s;  // b*a*s_q*s_k elements
   // Keys executed per query (causal kernels skip the masked half; local layers their window).
   const double keys = m.MeanAttendedKeys(lay.s, g.causal);
   const double executed_flops = 2.0 * lay.b * heads * (lay.s / lay.cp) * keys * (Q + m.VHeadDim());
-  double attn_c_fwd = 0, attn_m_fwd = 0, attn_bwd_ratio = 2;
   if (s.training.attention == Attention::kEager) {
     // Materialised scores: the full (masked) matmuls on tensor cores + s^2 traffic.
     // Batched over b*a heads: one kernel, so the batch stacks into M.
-    attn_c_fwd =
-        2 * GemmTime(lay.b * heads * lay.s / lay.cp, Q, lay.s, r.tensor_peak, r.act_bytes, r);
-    attn_m_fwd = mem_time(scores * kEagerScoreBytesFwd);
+    a.c_fwd = 2 * GemmTime(lay.b * heads * lay.s / lay.cp, Q, lay.s, r.tensor_peak, r.act_bytes, r);
+    a.m_fwd = MemTime(scores * kEagerScoreBytesFwd, r);
   } else {
     // Flash / SDPA kernels: only the unmasked part.
     const double executed = executed_flops;
     // Never above the tensor peak, whatever factor a calibration file gives.
     const double rate =
         r.tensor_peak * std::min(1.0, std::max(1e-3, r.eff->attn_eta) * r.attention_speedup);
-    attn_c_fwd = rate > 0 ? executed / rate : 0;
-    attn_bwd_ratio = kFlashBackwardRatio;
+    a.c_fwd = rate > 0 ? executed / rate : 0;
+    a.bwd_ratio = kFlashBackwardRatio;
   }
+  return a;
+}
 
-  // Memory-bound element-wise kernels of one layer, forward.
+// Memory-bound element-wise kernels of one layer (MODELLING section 7 "Memory-bound
+// kernels"): forward time and the extra backward time of fp8 gradient casts.
+struct LayerMemory {
+  double fwd = 0, bwd_extra = 0;
+};
+
+LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, const ModelFigures& f,
+                            const Rates& r, const LayerLinears& lin) {
+  const auto& m = s.model;
+  const double T = lay.tokens_mb;
+  const double tp = lay.tp;
+  const double h = m.hidden, Q = m.QkHeadDim();
+  const double heads = m.heads / tp, kv_heads = m.KvHeads() / tp;
   const double h_div = lay.sequence_parallel ? tp : 1.0;
   double passes_h = kHiddenPassesFwd + (m.dropout > 0 ? kDropoutPassesFwd : 0);
   double elems = passes_h * h / h_div;
-  elems += (m.mlp == catalog::MlpKind::kSwiGlu ? kSwiGluPasses : kGeluPasses) * act_width;
+  elems += (m.mlp == catalog::MlpKind::kSwiGlu ? kSwiGluPasses : kGeluPasses) * lin.act_width;
   if (m.position == catalog::PositionKind::kRope) elems += 2.0 * (heads + kv_heads) * Q;
   if (m.IsMoe()) elems += kMoePermutePasses * std::max(1, m.experts_active) * h;
   const auto& stack = s.training.stack;
-  double layer_mem_fwd = mem_time(r.act_bytes * T * elems * stack.elementwise_traffic) +
-                         mem_time(r.act_bytes * T * ad_bytes);
-  double layer_mem_bwd_extra = 0;
+  LayerMemory o;
+  o.fwd = MemTime(r.act_bytes * T * elems * stack.elementwise_traffic, r) +
+          MemTime(r.act_bytes * T * lin.adapter_bytes, r);
   if (r.linear_bytes < r.act_bytes) {
     const Fp8CastBytes cast =
-        Fp8Casts(stack, lay, T * fp8_in, T * fp8_out, f.n_layer_linear_active / tp);
-    layer_mem_fwd += mem_time(cast.fwd);
-    layer_mem_bwd_extra += mem_time(cast.bwd);
+        Fp8Casts(stack, lay, T * lin.fp8_in, T * lin.fp8_out, f.n_layer_linear_active / tp);
+    o.fwd += MemTime(cast.fwd, r);
+    o.bwd_extra += MemTime(cast.bwd, r);
   }
+  return o;
+}
 
-  // Whole-model layer times, then this stage's share.
-  double c_fwd = L * (lin_fwd + ad_fwd + attn_c_fwd);
-  if (!wgrad16) lin_wgrad = lin_fwd;
-  double c_bwd =
-      bp * lin_fwd + tr * lin_wgrad + bp * 2.0 * ad_fwd + bp * attn_bwd_ratio * attn_c_fwd;
-  double m_fwd = L * (layer_mem_fwd + attn_m_fwd);
-  double m_bwd = bp * (kBackwardBytesRatio * (layer_mem_fwd + attn_m_fwd) + layer_mem_bwd_extra);
-  if (g.full_recompute) {
-    c_bwd += bp * (lin_fwd + ad_fwd + attn_c_fwd);
-    m_bwd += bp * (layer_mem_fwd + attn_m_fwd);
-  } else if (g.selective_recompute) {
-    c_bwd += bp * attn_c_fwd;
-    m_bwd += bp * attn_m_fwd;
-  }
-  t.attention = stage * (L + bp * attn_bwd_ratio) * attn_c_fwd;
-  t.compute_fwd = stage * c_fwd;
-  t.compute_bwd = stage * c_bwd;
-  t.memory_fwd = stage * m_fwd;
-  t.memory_bwd = stage * m_bwd;
+// QLoRA: dequantise every 4-bit linear weight per use: forward, dX (+ recompute)
+// (MODELLING section 7 "QLoRA dequantisation").
+void AddQloraDequant(const Layout& lay, const Regime& g, const ModelFigures& f, const Rates& r,
+                     double L, MicroBatchTime* t) {
+  const double q_params =
+      f.counts.layer_linear > 0 ? f.counts.layer_linear * L : f.n_layer_linear_active * L;
+  const double uses_bwd = 1.0 + (g.full_recompute ? 1.0 : 0.0);
+  const double per_use =
+      MemTime(kQloraDequantBytesPerParam * q_params / (static_cast<double>(lay.tp) * lay.pp), r);
+  t->memory_fwd += per_use;
+  t->memory_bwd += per_use * uses_bwd;
+}
 
-  // QLoRA: dequantise every 4-bit linear weight per use: forward, dX (+ recompute).
-  if (g.quantized) {
-    const double q_params =
-        f.counts.layer_linear > 0 ? f.counts.layer_linear * L : f.n_layer_linear_active * L;
-    const double uses_bwd = 1.0 + (g.full_recompute ? 1.0 : 0.0);
-    const double per_use = mem_time(kQloraDequantBytesPerParam * q_params / (tp * lay.pp));
-    t.memory_fwd += per_use;
-    t.memory_bwd += per_use * uses_bwd;
-  }
+// lm_head and loss (last stage: the slowest one bounds the pipeline).
+void AddLmHeadAndLoss(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                      const Rates& r, MicroBatchTime* t) {
+  const auto& m = s.model;
+  const double L = std::max(1, m.layers);
+  const double T = lay.tokens_mb;
+  const double bp = g.backprop_layers, tr = g.trainable_layers;
+  const double v = m.vocab / static_cast<double>(lay.tp);
+  const double head = GemmTime(T, m.hidden, v, r.tensor_peak, r.act_bytes, r);
+  const bool head_trains = tr >= L && !g.adapters;
+  const double per_logit =
+      s.training.loss == workload::Loss::kChunked ? kLogitBytesChunked : kLogitBytesStandard;
+  const double loss = MemTime(T * v * per_logit, r);
+  MicroBatchTime hd;
+  hd.compute_fwd = head;
+  hd.compute_bwd = head * ((bp > 0 ? 1.0 : 0.0) + (head_trains ? 1.0 : 0.0));
+  hd.memory_fwd = loss * kLogitForwardShare;
+  hd.memory_bwd = loss * (1 - kLogitForwardShare);
+  AddHeadStage(lay, hd, t);
+}
 
-  // lm_head and loss (last stage: the slowest one bounds the pipeline).
-  if (g.lm_head && m.vocab > 0) {
-    const double v = m.vocab / tp;
-    const double head = GemmTime(T, h, v, r.tensor_peak, r.act_bytes, r);
-    const bool head_trains = tr >= L && !g.adapters;
-    const double per_logit =
-        s.training.loss == workload::Loss::kChunked ? kLogitBytesChunked : kLogitBytesStandard;
-    const double loss = mem_time(T * v * per_logit);
-    MicroBatchTime hd;
-    hd.compute_fwd = head;
-    hd.compute_bwd = head * ((bp > 0 ? 1.0 : 0.0) + (head_trains ? 1.0 : 0.0));
-    hd.memory_fwd = loss * kLogitForwardShare;
-    hd.memory_bwd = loss * (1 - kLogitForwardShare);
-    AddHeadStage(lay, hd, &t);
-  }
-
-  // Host launch time: the GPU cannot run ahead of the Python/C++ dispatcher.
-  double ops_layer = stack.kernels_per_layer + kOpsPerAdapter * f.adapted_linears +
+// Host launch time: the GPU cannot run ahead of the Python/C++ dispatcher (MODELLING
+// section 7 "Launch/CPU overhead"). Returns the part the GPU work does not cover.
+double LaunchExcess(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                    const ModelFigures& f, const GlobalEfficiency& glob, const MicroBatchTime& t) {
+  const double L = std::max(1, s.model.layers);
+  const double bp = g.backprop_layers;
+  double ops_layer = s.training.stack.kernels_per_layer + kOpsPerAdapter * f.adapted_linears +
                      (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0);
   double ops = lay.layers_stage * ops_layer *
                    (1 + kBackwardOpsRatio * (bp / L) + (g.full_recompute ? bp / L : 0)) +
                kOpsHeadAndLoss * (1 + kBackwardOpsRatio);
   const double host = ops * std::max(0.0, glob.launch_overhead_s);
-  t.launch_excess = std::max(0.0, host - (t.Forward() + t.Backward()));
+  return std::max(0.0, host - (t.Forward() + t.Backward()));
+}
+
+}  // namespace
+
+MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                                 const ModelFigures& f, const Rates& r,
+                                 const GlobalEfficiency& glob) {
+  const auto& m = s.model;
+  if (!m.has_shape()) return UnshapedCompute(lay, g, f, r);
+
+  const double L = std::max(1, m.layers);
+  const double stage = lay.layers_stage / L;  // share of the model's layers on this GPU
+  const double bp = g.backprop_layers, tr = g.trainable_layers;
+  const LayerLinears lin = LinearGemms(s, lay, g, f, r);
+  const AttentionCore attn = AttentionCoreTime(s, lay, g, r);
+  const LayerMemory mem = ElementwiseTime(s, lay, f, r, lin);
+
+  // Whole-model layer times, then this stage's share.
+  double c_fwd = L * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
+  double c_bwd =
+      bp * lin.fwd + tr * lin.wgrad + bp * 2.0 * lin.adapter_fwd + bp * attn.bwd_ratio * attn.c_fwd;
+  double m_fwd = L * (mem.fwd + attn.m_fwd);
+  double m_bwd = bp * (kBackwardBytesRatio * (mem.fwd + attn.m_fwd) + mem.bwd_extra);
+  if (g.full_recompute) {
+    c_bwd += bp * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
+    m_bwd += bp * (mem.fwd + attn.m_fwd);
+  } else if (g.selective_recompute) {
+    c_bwd += bp * attn.c_fwd;
+    m_bwd += bp * attn.m_fwd;
+  }
+  MicroBatchTime t;
+  t.attention = stage * (L + bp * attn.bwd_ratio) * attn.c_fwd;
+  t.compute_fwd = stage * c_fwd;
+  t.compute_bwd = stage * c_bwd;
+  t.memory_fwd = stage * m_fwd;
+  t.memory_bwd = stage * m_bwd;
+
+  if (g.quantized) AddQloraDequant(lay, g, f, r, L, &t);
+  if (g.lm_head && m.vocab > 0) AddLmHeadAndLoss(s, lay, g, r, &t);
+  t.launch_excess = LaunchExcess(s, lay, g, f, glob, t);
   return t;
 }
 

@@ -152,34 +152,30 @@ std::string G(double v, const char* fmt = "%.3g") {
 }
 std::string Gb(double bytes) { return MemorySize(bytes); }
 
-void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,
-             const MemoryResult& out, double runtime, double slack, Explanation& e) {
-  const States& w = r.states;
-  const char* regime = "";
-  switch (st.regime) {
+const char* RegimeName(mem::Regime regime) {
+  switch (regime) {
     case mem::Regime::kFp32:
-      regime = "fp32";
-      break;
+      return "fp32";
     case mem::Regime::kAmp:
-      regime = "AMP (fp32 weights + autocast)";
-      break;
+      return "AMP (fp32 weights + autocast)";
     case mem::Regime::kDeepSpeed:
-      regime = "DeepSpeed 16-bit + fp32 master";
-      break;
+      return "DeepSpeed 16-bit + fp32 master";
     case mem::Regime::kMegatron:
-      regime = "Megatron bf16 + fp32 main grads/params";
-      break;
+      return "Megatron bf16 + fp32 main grads/params";
     case mem::Regime::kPureBf16:
-      regime = "pure bf16";
-      break;
+      return "pure bf16";
     case mem::Regime::kFp8:
-      regime = "Transformer Engine fp8";
-      break;
+      return "Transformer Engine fp8";
   }
+  return "";
+}
+
+// Stack, regime, bytes per parameter and sharding.
+void ExplainStates(const Setup& st, const States& w, Explanation& e) {
   e.Basis("memory stack", std::string(st.stack == mem::Stack::kMegatron
                                           ? "Megatron-LM / Transformer Engine (fused kernels)"
                                           : "eager PyTorch (HF / PEFT / LitGPT)") +
-                              ", " + regime);
+                              ", " + RegimeName(st.regime));
   const auto& t = w.trainable;
   if (w.trainable_params > 0 && !st.method.adapters)
     e.Basis("model states", "trainable " + G(t.weight) + " B/param weights + " + G(t.grad) +
@@ -200,36 +196,47 @@ void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,
     e.Basis("sharding", "ZeRO-" + std::to_string(st.zero) + " over " + std::to_string(st.shard) +
                             " GPUs, offload " +
                             std::string(EnumName(workload::kOffloads, st.offload)));
+}
+
+// Activations per layer in sbh / as²b units, and the logits.
+void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e) {
   if (st.shape.known) {
-    const auto& l = r.acts.spec;
+    const auto& l = acts.spec;
     const double sbh = l.s * l.b * l.h;
     const double s2 = l.a * l.s * l.s * l.b;
-    std::string act =
-        "per layer " + G((r.acts.layer.saved - r.acts.layer.score_saved) / sbh) + "·sbh";
-    if (r.acts.layer.score_saved > 0) act += " + " + G(r.acts.layer.score_saved / s2) + "·as²b";
+    std::string act = "per layer " + G((acts.layer.saved - acts.layer.score_saved) / sbh) + "·sbh";
+    if (acts.layer.score_saved > 0) act += " + " + G(acts.layer.score_saved / s2) + "·as²b";
     act += " bytes (s " + G(l.s, "%.0f") + ", b " + G(l.b, "%.0f") + ", h " + G(l.h, "%.0f") +
            "; " + std::string(EnumName(workload::kAttentions, st.attention)) + " attention, " +
            std::string(EnumName(workload::kCheckpointings, st.ckpt)) + " checkpointing" +
-           (st.sp ? ", sequence parallel" : "") + ") = " + Gb(r.acts.layer.saved);
+           (st.sp ? ", sequence parallel" : "") + ") = " + Gb(acts.layer.saved);
     e.Basis("activations", act);
   }
-  if (r.acts.logits.fwd > 0)
-    e.Basis("logits", "peak " + Gb(std::max(r.acts.logits.fwd, r.acts.logits.bwd)) +
+  if (acts.logits.fwd > 0)
+    e.Basis("logits", "peak " + Gb(std::max(acts.logits.fwd, acts.logits.bwd)) +
                           (st.chunked_loss ? " (chunked loss)" : " (16-bit logits + fp32 loss)"));
+}
+
+// The peak and what lies outside the allocator (paged, host, other pipeline stages).
+void ExplainPeak(const Setup& st, const StageResult& r, const MemoryResult& out, double runtime,
+                 double slack, Explanation& e) {
   e.Basis("memory peak", std::string(r.peak.name) + ": " + Gb(out.peak_allocated_bytes) +
                              " allocated; +" + G(slack * 100, "%.0f") + "% allocator slack, +" +
                              Gb(runtime) + " CUDA context/NCCL/cuBLAS");
-  if (w.paged > 0)
-    e.Basis("paged optimizer", Gb(w.paged) + " in unified memory (outside torch's allocator)");
+  if (r.states.paged > 0)
+    e.Basis("paged optimizer",
+            Gb(r.states.paged) + " in unified memory (outside torch's allocator)");
   if (out.host_ram_bytes > 0) e.Basis("host memory", Gb(out.host_ram_bytes) + " per node");
   if (st.pp > 1)
     e.Basis("pipeline", "first stage holds " + G(std::min<double>(st.pp, st.m)) +
                             " micro-batches of its " + G(st.shape.layers / st.pp) + " layers" +
                             (st.vpp > 1 ? " (x interleave factor)" : "") +
                             "; the last stage holds the logits");
-  if (st.zero == 3 && !st.megatron_runtime && st.m > 1 &&
-      st.offload != workload::Offload::kOptimizerParams && !st.optimizer_in_backward &&
-      st.fsdp_no_sync)
+}
+
+void WarnMemory(const workload::Scenario& s, const Setup& st, const States& w,
+                const MemoryResult& out, Explanation& e) {
+  if (mem::FsdpNoSyncAccumulates(st))
     e.Warn("FSDP accumulates unsharded gradients under no_sync over " + G(st.m) +
            " micro-batches (" + Gb(w.gradients) +
            "); fewer micro-batches, or a stack that reduce-scatters every micro-batch "
@@ -249,6 +256,14 @@ void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,
     e.Warn(std::string(out.fit == Fit::kTight ? "tight: " : "does not fit: ") +
            Gb(out.per_gpu_bytes) + " needed per GPU vs " + Gb(out.capacity_bytes) + " on " +
            s.hardware.gpu.id);
+}
+
+void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,
+             const MemoryResult& out, double runtime, double slack, Explanation& e) {
+  ExplainStates(st, r.states, e);
+  ExplainActivations(st, r.acts, e);
+  ExplainPeak(st, r, out, runtime, slack, e);
+  WarnMemory(s, st, r.states, out, e);
 }
 
 }  // namespace

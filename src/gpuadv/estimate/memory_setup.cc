@@ -326,12 +326,8 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
                   "full)");
 }
 
-}  // namespace
-
-Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
-  Setup st;
-  const auto& t = s.training;
-  const auto& par = s.parallelism;
+// Training options copied from the scenario.
+void SetupTraining(const workload::Training& t, Setup& st) {
   st.precision = t.precision;
   st.optimizer = t.optimizer;
   st.attention = t.attention;
@@ -341,7 +337,11 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
   st.optimizer_in_backward = t.optimizer_in_backward;
   st.paged = t.optimizer == workload::Optimizer::kPagedAdamW ||
              t.optimizer == workload::Optimizer::kPagedAdamW8bit;
+}
 
+// Parallel layout: sizes clamped to >= 1, the ZeRO / FSDP shard group within DP.
+void SetupParallelism(const workload::Scenario& s, Setup& st) {
+  const auto& par = s.parallelism;
   st.tp = std::max(1, par.tp);
   st.pp = std::max(1, par.pp);
   st.vpp = std::max(1, par.vpp);
@@ -355,34 +355,33 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
   st.offload = par.offload;
   st.gpus = s.hardware.TotalGpus();
   st.gpus_per_node = std::max(1, s.hardware.count);
+}
 
-  SetupStack(s, st, explain);
-  switch (t.precision) {
+// Which runtime's mixed-precision regime holds the model states (MODELLING.md section 2).
+Regime MemoryRegime(Precision precision, const Setup& st) {
+  switch (precision) {
     case Precision::kFp32:
-      st.regime = Regime::kFp32;
-      break;
+      return Regime::kFp32;
     case Precision::kBf16:
-      st.regime = Regime::kPureBf16;
-      break;
+      return Regime::kPureBf16;
     case Precision::kFp8Mixed:
       // Transformer Engine under Megatron: its fp8 regime. Other stacks (torchao float8 under
       // FSDP2, Transformer Engine layers under Composer / accelerate) keep their own
       // mixed-precision states and add the fp8 weight copies they cache (TrainableRates).
-      if (st.megatron_runtime) {
-        st.regime = Regime::kFp8;
-        break;
-      }
+      if (st.megatron_runtime) return Regime::kFp8;
       [[fallthrough]];
     case Precision::kFp16Mixed:
     case Precision::kBf16Mixed:
-      if (st.megatron_runtime)
-        st.regime = Regime::kMegatron;
-      else if (st.zero == 1 || st.zero == 2 || st.offload != workload::Offload::kNone)
-        st.regime = Regime::kDeepSpeed;
-      else
-        st.regime = Regime::kAmp;
-      break;
+      if (st.megatron_runtime) return Regime::kMegatron;
+      if (st.zero == 1 || st.zero == 2 || st.offload != workload::Offload::kNone)
+        return Regime::kDeepSpeed;
+      return Regime::kAmp;
   }
+  return st.regime;
+}
+
+// Element sizes of activations, compute copies and the residual stream.
+void SetupDtypes(const workload::Training& t, Setup& st) {
   const bool fp32 = t.precision == Precision::kFp32;
   st.e_act = fp32 ? 4 : 2;
   st.e_compute = fp32 ? 4 : 2;
@@ -391,6 +390,54 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
   // The residual stream has the dtype of the weights that produce it: fp32 under AMP over
   // an fp32 model, 16-bit over a 16-bit (frozen) base.
   st.e_res = (fp32 || (st.regime == Regime::kAmp && full_weights_train)) ? 4 : 2;
+}
+
+// Bytes per quantised base parameter: LLM.int8 codes + row scales, or 4-bit codes + absmax
+// (double-quantised) per block (QLoRA, Dettmers et al. 2023, section 3).
+double QuantBytesPerParam(const workload::QuantConfig& q, double hidden) {
+  const double block = std::max(1, q.block_size);
+  if (q.type == "int8" || q.bits >= 8)
+    return BytesOfBits(q.bits) + kInt8RowScaleBytes / std::max(1.0, hidden);
+  const double overhead_bits = q.double_quant ? kDoubleQuantAbsmaxBits / block +
+                                                    kAbsmaxBits / (block * kDoubleQuantSecondBlock)
+                                              : kAbsmaxBits / block;
+  return BytesOfBits(q.bits + overhead_bits);
+}
+
+// What the training method trains and stores (freeze, LoRA, QLoRA).
+void SetupMethod(const workload::Scenario& s, Setup& st, Explanation* explain) {
+  const auto& t = s.training;
+  MethodTerms& me = st.method;
+  me.kind = t.method;
+  switch (t.method) {
+    case Method::kPretrain:
+    case Method::kFull:
+      break;
+    case Method::kFreeze:
+      me.trainable_layers = std::clamp<double>(t.freeze_trainable_layers, 0, st.shape.layers);
+      me.head_trains = false;
+      break;
+    case Method::kQlora:
+      me.quantized = true;
+      me.quant_bytes = QuantBytesPerParam(t.quantization, st.shape.hidden);
+      [[fallthrough]];
+    case Method::kLora:
+      me.adapters = true;
+      SetupLora(s.model, t, st, explain);
+      break;
+  }
+}
+
+}  // namespace
+
+Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
+  Setup st;
+  const auto& t = s.training;
+  SetupTraining(t, st);
+  SetupParallelism(s, st);
+  SetupStack(s, st, explain);
+  st.regime = MemoryRegime(t.precision, st);
+  SetupDtypes(t, st);
 
   st.b = static_cast<double>(std::max<long long>(1, t.micro_batch));
   st.s = static_cast<double>(std::max<long long>(1, t.seq_len)) / st.cp;
@@ -402,37 +449,7 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
     explain->Warn("model has no layer shape: activations use an inferred GPT-like shape (L " +
                   std::to_string(static_cast<int>(st.shape.layers)) + ", h " +
                   std::to_string(static_cast<int>(st.shape.hidden)) + "); give the architecture");
-
-  MethodTerms& me = st.method;
-  me.kind = t.method;
-  switch (t.method) {
-    case Method::kPretrain:
-    case Method::kFull:
-      break;
-    case Method::kFreeze:
-      me.trainable_layers = std::clamp<double>(t.freeze_trainable_layers, 0, st.shape.layers);
-      me.head_trains = false;
-      break;
-    case Method::kQlora: {
-      me.quantized = true;
-      const auto& q = t.quantization;
-      const double block = std::max(1, q.block_size);
-      if (q.type == "int8" || q.bits >= 8) {
-        me.quant_bytes = BytesOfBits(q.bits) + kInt8RowScaleBytes / std::max(1.0, st.shape.hidden);
-      } else {
-        const double overhead_bits =
-            q.double_quant
-                ? kDoubleQuantAbsmaxBits / block + kAbsmaxBits / (block * kDoubleQuantSecondBlock)
-                : kAbsmaxBits / block;
-        me.quant_bytes = BytesOfBits(q.bits + overhead_bits);
-      }
-      [[fallthrough]];
-    }
-    case Method::kLora:
-      me.adapters = true;
-      SetupLora(s.model, t, st, explain);
-      break;
-  }
+  SetupMethod(s, st, explain);
   SetupDiffusion(s, st, explain);
   return st;
 }

@@ -183,6 +183,8 @@ struct States {
 Rates TrainableRates(const Setup& st);
 /// Rates of LoRA adapters (PEFT keeps them fp32 unless the whole model is bf16).
 Rates AdapterRates(const Setup& st);
+/// FSDP (ZeRO-3) accumulating unsharded gradients under no_sync over micro-batches.
+bool FsdpNoSyncAccumulates(const Setup& st);
 /// Model states on one GPU of `stage`.
 States StageStates(const Setup& st, const Stage& stage);
 

@@ -119,209 +119,281 @@ Rates AdapterRates(const Setup& st) {
   return r;
 }
 
-States StageStates(const Setup& st, const Stage& stage) {
-  States out;
-  const Params& p = st.params;
-  const MethodTerms& me = st.method;
-  const Diffusion& dif = st.diffusion;
-  const double t = st.tp, e = st.ep;
-  const double n = st.shard, n_expert = std::max(1.0, static_cast<double>(st.shard) / e);
-  const bool zero3 = st.zero == 3;
-  const bool offload_opt = st.offload != workload::Offload::kNone;
-  const bool offload_params = st.offload == workload::Offload::kOptimizerParams;
-  out.trainable = TrainableRates(st);
-  out.adapter = AdapterRates(st);
-  const Rates& rt = out.trainable;
-  const Rates& ra = out.adapter;
-  const bool fp32 = st.regime == Regime::kFp32;
-  const double frozen16 = fp32 ? kFp32Bytes : k16BitBytes;
-  // kohya --fp8_base stores the frozen denoiser base at 1 B/param (MODELLING.md section 9).
-  out.frozen_rate = me.adapters && dif.active ? dif.frozen_bytes_per_param : frozen16;
+// accelerate (HF Trainer) and Lightning Fabric accumulate FSDP gradients over micro-batches
+// under no_sync; DeepSpeed, Composer and plain loops reduce-scatter each micro-batch.
+// Under no_sync every rank keeps full unsharded gradients until the last micro-batch, and a
+// unit mixing frozen and trainable params (LoRA) gets gradients for all of them (torch FSDP
+// docs: no_sync "will accumulate the full model gradients"; mixed requires_grad "gradient
+// memory ... equivalent to not freezing those parameters").
+bool FsdpNoSyncAccumulates(const Setup& st) {
+  return st.zero == 3 && st.offload != workload::Offload::kOptimizerParams &&
+         !st.megatron_runtime && st.m > 1 && !st.optimizer_in_backward && st.fsdp_no_sync;
+}
 
-  // Parameters on this GPU (TP divides every matrix; EP spreads experts).
+namespace {
+
+// Parameters of one stage on this GPU, split into classes (MODELLING.md section 2).
+struct StageAmounts {
+  double layer = 0;         // one layer's parameters after TP / EP
+  double expert_share = 0;  // fraction of `layer` that is experts
+  double edge = 0;          // embedding, LM head and final norm held by this stage
+  double body = 0;          // the stage's transformer layers
+  Amount trainable, frozen, quant, adapter;
+};
+
+// Parameters on this GPU (TP divides every matrix; EP spreads experts).
+StageAmounts LocalAmounts(const Setup& st, const Stage& stage) {
+  const Params& p = st.params;
+  const double t = st.tp, e = st.ep;
+  StageAmounts a;
   const double expert_layer = p.expert_per_layer / (t * e);
   const double dense_layer = (p.per_layer - p.expert_per_layer) / t;
-  const double layer = dense_layer + expert_layer;
-  const double expert_share = layer > 0 ? expert_layer / layer : 0;
-  const double edge =
-      (stage.first ? p.embedding / t : 0) +
-      (stage.last
-           ? (p.lm_head > 0 ? p.lm_head / t : (st.pp > 1 ? p.embedding / t : 0)) + p.final_norm
-           : 0);
-  const double body = stage.layers * layer;
+  a.layer = dense_layer + expert_layer;
+  a.expert_share = a.layer > 0 ? expert_layer / a.layer : 0;
+  a.edge = (stage.first ? p.embedding / t : 0) +
+           (stage.last
+                ? (p.lm_head > 0 ? p.lm_head / t : (st.pp > 1 ? p.embedding / t : 0)) + p.final_norm
+                : 0);
+  a.body = stage.layers * a.layer;
+  return a;
+}
 
-  // Split into classes (MODELLING.md section 2: LoRA, QLoRA, freeze).
-  Amount trainable, frozen, quant, adapter;
+// Split into classes (MODELLING.md section 2: LoRA, QLoRA, freeze). Diffusion: text
+// encoders that train are full trainable params (MODELLING.md section 9).
+void SplitClasses(const Setup& st, const Stage& stage, StageAmounts* a) {
+  const Params& p = st.params;
+  const MethodTerms& me = st.method;
+  const double t = st.tp;
+  const double layer = a->layer, body = a->body, edge = a->edge;
   switch (me.kind) {
     case workload::Method::kPretrain:
     case workload::Method::kFull:
-      trainable = {body + edge, layer};
+      a->trainable = {body + edge, layer};
       break;
     case workload::Method::kFreeze: {
       const double k = std::clamp(me.trainable_layers - stage.layers_after, 0.0, stage.layers);
-      trainable = {k * layer, k > 0 ? layer : 0};
-      frozen = {body - trainable.stage + edge, layer};
+      a->trainable = {k * layer, k > 0 ? layer : 0};
+      a->frozen = {body - a->trainable.stage + edge, layer};
       break;
     }
     case workload::Method::kLora:
     case workload::Method::kQlora: {
       const double per_layer_adapter = me.adapter_per_layer / t;
-      adapter = {stage.layers * per_layer_adapter + (stage.last ? me.adapter_head / t : 0) +
-                     (stage.first ? me.adapter_embed / t : 0),
-                 per_layer_adapter};
+      a->adapter = {stage.layers * per_layer_adapter + (stage.last ? me.adapter_head / t : 0) +
+                        (stage.first ? me.adapter_embed / t : 0),
+                    per_layer_adapter};
       if (me.quantized) {
         const double q_layer = std::max(0.0, layer - p.norms_per_layer / t);
-        quant = {stage.layers * q_layer, q_layer};
-        frozen = {body - quant.stage + edge, layer - q_layer};
+        a->quant = {stage.layers * q_layer, q_layer};
+        a->frozen = {body - a->quant.stage + edge, layer - q_layer};
       } else {
-        frozen = {body + edge, layer};
+        a->frozen = {body + edge, layer};
       }
       break;
     }
   }
-  // Diffusion: text encoders that train are full trainable params; resident frozen
-  // components are replicated on every GPU (MODELLING.md section 9).
-  trainable.stage += dif.trained_text_encoder_params;
-  // A multimodal model's vision encoder: frozen for text fine-tuning, resident in 16-bit
-  // with the embedding on the first stage (no gradients, no optimizer states).
-  const double components = (dif.text_encoder_params - dif.trained_text_encoder_params) *
-                                (me.adapters ? dif.frozen_bytes_per_param : frozen16) +
-                            dif.vae_params * k16BitBytes + (stage.first ? p.vision : 0) * frozen16;
+  a->trainable.stage += st.diffusion.trained_text_encoder_params;
+}
 
-  // ZeRO divisors (Rajbhandari et al. 2020): stage 1 optimizer, 2 + gradients, 3 + params.
-  const auto shard = [&](double amount, bool on) {
+// Resident frozen components replicated on every GPU: diffusion text encoders and VAE
+// (MODELLING.md section 9); a multimodal model's vision encoder, frozen for text
+// fine-tuning, resident in 16-bit with the embedding on the first stage (no gradients, no
+// optimizer states).
+double ComponentBytes(const Setup& st, const Stage& stage, double frozen16) {
+  const Diffusion& dif = st.diffusion;
+  return (dif.text_encoder_params - dif.trained_text_encoder_params) *
+             (st.method.adapters ? dif.frozen_bytes_per_param : frozen16) +
+         dif.vae_params * k16BitBytes + (stage.first ? st.params.vision : 0) * frozen16;
+}
+
+// ZeRO divisors (Rajbhandari et al. 2020): stage 1 optimizer, 2 + gradients, 3 + params;
+// experts shard over the data-parallel ranks of their expert-parallel group.
+struct ZeroShard {
+  double n = 1, n_expert = 1, expert_share = 0;
+  double operator()(double amount, bool on) const {
     if (!on) return amount;
     return amount * ((1 - expert_share) / n + expert_share / n_expert);
-  };
-  const double t_w = shard(trainable.stage, zero3), t_g = shard(trainable.stage, st.zero >= 2),
-               t_o = shard(trainable.stage, st.zero >= 1);
-  const double a_w = shard(adapter.stage, zero3), a_g = shard(adapter.stage, st.zero >= 2),
-               a_o = shard(adapter.stage, st.zero >= 1);
+  }
+};
 
-  // Weights.
-  double weights = t_w * rt.weight + a_w * ra.weight +
-                   shard(frozen.stage, zero3) * out.frozen_rate +
-                   shard(quant.stage, zero3) * me.quant_bytes;
+// Persistent weights on the GPU; ZeRO-Infinity / FSDP CPUOffload keep them in host RAM,
+// kohya block swap streams blocks from host (one block in flight).
+void WeightTerms(const Setup& st, const Stage& stage, const StageAmounts& a, const ZeroShard& shard,
+                 double components, States* out) {
+  const bool zero3 = st.zero == 3;
+  const bool offload_params = st.offload == workload::Offload::kOptimizerParams;
+  double weights = shard(a.trainable.stage, zero3) * out->trainable.weight +
+                   shard(a.adapter.stage, zero3) * out->adapter.weight +
+                   shard(a.frozen.stage, zero3) * out->frozen_rate +
+                   shard(a.quant.stage, zero3) * st.method.quant_bytes;
   if (offload_params) {  // ZeRO-Infinity / FSDP CPUOffload: params live in host RAM
-    out.host += weights;
+    out->host += weights;
     weights = 0;
   }
-  if (dif.block_swap > 0 && !offload_params) {  // blocks streamed from host (kohya)
-    const double swapped = dif.block_swap * body / std::max(1.0, body + edge) * weights;
-    out.host += swapped;
+  if (st.diffusion.block_swap > 0 && !offload_params) {  // blocks streamed from host (kohya)
+    const double swapped =
+        st.diffusion.block_swap * a.body / std::max(1.0, a.body + a.edge) * weights;
+    out->host += swapped;
     weights -= swapped;
-    out.weights_transient += weights / std::max(1.0, stage.layers);  // the block in flight
+    out->weights_transient += weights / std::max(1.0, stage.layers);  // the block in flight
   }
-  out.weights = weights + components;
+  out->weights = weights + components;
+}
 
-  // Transient weight copies: autocast / fp8 casts of trainable params, QLoRA dequant buffer,
-  // ZeRO-3 / offloaded-params gather buffers (current + prefetched unit + root).
-  double casts = trainable.stage * rt.cast + adapter.stage * ra.cast;
+// Transient weight copies: autocast / fp8 casts of trainable params, QLoRA dequant buffer,
+// ZeRO-3 / offloaded-params gather buffers (current + prefetched unit + root). Sets the
+// unsharded unit gradient a ZeRO-3 backward holds before its reduce-scatter.
+void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
+  const Params& p = st.params;
+  const MethodTerms& me = st.method;
+  const Rates& rt = out->trainable;
+  const Rates& ra = out->adapter;
+  const double casts = a.trainable.stage * rt.cast + a.adapter.stage * ra.cast;
   double buffers = 0;
-  if (me.quantized) buffers += st.e_compute * p.largest_linear / t;  // bitsandbytes dequant
+  if (me.quantized) buffers += st.e_compute * p.largest_linear / st.tp;  // bitsandbytes dequant
   double unit_grad = 0;
-  if (zero3 || offload_params) {
-    const double unit = trainable.layer * st.e_compute + frozen.layer * out.frozen_rate +
-                        quant.layer * me.quant_bytes + adapter.layer * ra.weight;
+  if (st.zero == 3 || st.offload == workload::Offload::kOptimizerParams) {
+    const double unit = a.trainable.layer * st.e_compute + a.frozen.layer * out->frozen_rate +
+                        a.quant.layer * me.quant_bytes + a.adapter.layer * ra.weight;
     const double root =
-        edge * (trainable.stage > 0 && me.kind != workload::Method::kFreeze ? st.e_compute
-                                                                            : out.frozen_rate);
+        a.edge * (a.trainable.stage > 0 && me.kind != workload::Method::kFreeze ? st.e_compute
+                                                                                : out->frozen_rate);
     buffers += kGatheredUnits * unit + root;
     const bool root_trains =
         me.kind == workload::Method::kFull || me.kind == workload::Method::kPretrain;
-    unit_grad = trainable.layer * st.e_compute + adapter.layer * ra.grad +
-                (root_trains ? edge * st.e_compute : 0);
+    unit_grad = a.trainable.layer * st.e_compute + a.adapter.layer * ra.grad +
+                (root_trains ? a.edge * st.e_compute : 0);
   }
-  out.weights_transient += casts + buffers;
-  out.weights_buffers = buffers;
+  out->weights_transient += casts + buffers;
+  out->weights_buffers = buffers;
+  out->gradients_bwd_unit = unit_grad;
+}
 
-  // Gradients.
-  double grads = t_g * rt.grad + a_g * ra.grad;
-  if (offload_params) grads = 0;  // reduced into host memory per unit
-  // accelerate (HF Trainer) and Lightning Fabric accumulate FSDP gradients over micro-batches
-  // under no_sync; DeepSpeed, Composer and plain loops reduce-scatter each micro-batch.
-  // Under no_sync every rank keeps
-  // full unsharded gradients until the last micro-batch, and a unit mixing frozen and
-  // trainable params (LoRA) gets gradients for all of them (torch FSDP docs: no_sync
-  // "will accumulate the full model gradients"; mixed requires_grad "gradient memory ...
-  // equivalent to not freezing those parameters").
-  if (zero3 && !offload_params && !st.megatron_runtime && st.m > 1 && !st.optimizer_in_backward &&
-      st.fsdp_no_sync) {
-    double units = 0;
-    switch (me.kind) {
-      case workload::Method::kPretrain:
-      case workload::Method::kFull:
-        units = body + edge;
-        break;
-      case workload::Method::kFreeze:
-        units = trainable.stage;
-        break;
-      case workload::Method::kLora:
-      case workload::Method::kQlora:
-        units = (me.adapter_per_layer > 0 ? body : 0) +
-                (me.adapter_head + me.adapter_embed > 0 ? edge : 0);
-        break;
-    }
-    grads = units * st.e_compute + a_g * ra.grad;
+// Unsharded gradient bytes held under FSDP no_sync (see FsdpNoSyncAccumulates).
+double NoSyncGradients(const Setup& st, const StageAmounts& a, double a_g, const Rates& ra) {
+  const MethodTerms& me = st.method;
+  double units = 0;
+  switch (me.kind) {
+    case workload::Method::kPretrain:
+    case workload::Method::kFull:
+      units = a.body + a.edge;
+      break;
+    case workload::Method::kFreeze:
+      units = a.trainable.stage;
+      break;
+    case workload::Method::kLora:
+    case workload::Method::kQlora:
+      units = (me.adapter_per_layer > 0 ? a.body : 0) +
+              (me.adapter_head + me.adapter_embed > 0 ? a.edge : 0);
+      break;
   }
+  return units * st.e_compute + a_g * ra.grad;
+}
+
+// Gradients at the end of backward and those alive during the forward.
+void GradientTerms(const Setup& st, const StageAmounts& a, const ZeroShard& shard, States* out) {
+  const Rates& rt = out->trainable;
+  const Rates& ra = out->adapter;
+  const double t_g = shard(a.trainable.stage, st.zero >= 2);
+  const double a_g = shard(a.adapter.stage, st.zero >= 2);
+  double grads = t_g * rt.grad + a_g * ra.grad;
+  if (st.offload == workload::Offload::kOptimizerParams)
+    grads = 0;  // reduced into host memory per unit
+  if (FsdpNoSyncAccumulates(st)) grads = NoSyncGradients(st, a, a_g, ra);
   // PyTorch DDP copies gradients into flat buckets covering all params (bucket_cap_mb=25,
   // gradient_as_bucket_view=False): one more gradient-sized buffer (MODELLING.md section 2).
   double bucket = 0;
-  if (!st.megatron_runtime && st.zero == 0 && st.dp > 1 && !offload_opt)
-    bucket = trainable.stage * rt.grad + adapter.stage * ra.grad;
+  if (!st.megatron_runtime && st.zero == 0 && st.dp > 1 && st.offload == workload::Offload::kNone)
+    bucket = a.trainable.stage * rt.grad + a.adapter.stage * ra.grad;
   if (st.optimizer_in_backward) {
     // The step runs per parameter inside backward: only a unit's gradients exist at once.
-    grads = trainable.layer * rt.grad + adapter.layer * ra.grad;
+    grads = a.trainable.layer * rt.grad + a.adapter.layer * ra.grad;
     bucket = 0;
   }
-  out.gradients = grads + bucket;
-  out.gradients_bwd_unit = unit_grad;
+  out->gradients = grads + bucket;
   // Gradients alive in the forward: persistent buffers (Megatron main_grad, DeepSpeed
   // partitions, DDP buckets) or accumulation over micro-batches; zero_grad(set_to_none)
   // frees them before the first micro-batch otherwise (MODELLING.md section 5).
   const bool persistent = st.regime == Regime::kMegatron || st.regime == Regime::kFp8 ||
                           st.regime == Regime::kDeepSpeed;
   if (st.optimizer_in_backward)
-    out.gradients_fwd = 0;
+    out->gradients_fwd = 0;
   else if (persistent || st.m > 1)
-    out.gradients_fwd = out.gradients;
+    out->gradients_fwd = out->gradients;
   else
-    out.gradients_fwd = bucket;
+    out->gradients_fwd = bucket;
+}
 
-  // Optimizer state (+ fp32 master) and its step temporaries.
+// Optimizer state (+ fp32 master) and its step temporaries; ZeRO-Offload keeps master,
+// moments and fp32 gradients in host RAM, paged optimizers in CUDA unified memory.
+void OptimizerTerms(const Setup& st, const StageAmounts& a, const ZeroShard& shard, States* out) {
+  const Rates& rt = out->trainable;
+  const Rates& ra = out->adapter;
+  const double t_o = shard(a.trainable.stage, st.zero >= 1);
+  const double a_o = shard(a.adapter.stage, st.zero >= 1);
   const double opt_state = t_o * (rt.master + rt.state) + a_o * (ra.master + ra.state);
-  if (offload_opt) {
+  if (st.offload != workload::Offload::kNone) {
     // ZeRO-Offload: master, moments and fp32 gradients in host RAM.
-    out.host += opt_state + (t_o + a_o) * kFp32Bytes;
+    out->host += opt_state + (t_o + a_o) * kFp32Bytes;
   } else if (st.paged) {
-    out.paged = opt_state;  // CUDA unified memory, outside the caching allocator
+    out->paged = opt_state;  // CUDA unified memory, outside the caching allocator
   } else {
-    out.optimizer = opt_state;
-    out.optimizer_step = t_o * rt.step_temp + a_o * ra.step_temp;
+    out->optimizer = opt_state;
+    out->optimizer_step = t_o * rt.step_temp + a_o * ra.step_temp;
     if (st.optimizer == Optimizer::kAdafactor || st.optimizer == Optimizer::kLion)
-      out.optimizer_step += kPerTensorStepBuffers * kFp32Bytes *
-                            std::min(p.largest_tensor / t, trainable.stage + adapter.stage);
+      out->optimizer_step +=
+          kPerTensorStepBuffers * kFp32Bytes *
+          std::min(st.params.largest_tensor / st.tp, a.trainable.stage + a.adapter.stage);
   }
+}
 
-  // Parameter counts per replica.
+// Parameter counts per replica (total incl. adapters and resident components; trainable).
+void ParamCounts(const Setup& st, States* out) {
+  const Params& p = st.params;
+  const MethodTerms& me = st.method;
+  const Diffusion& dif = st.diffusion;
   const double adapters_total =
       me.adapter_per_layer * std::max(1.0, st.shape.layers) + me.adapter_head + me.adapter_embed;
-  out.total_params = p.total + p.vision + (me.adapters ? adapters_total : 0) +
-                     dif.text_encoder_params + dif.vae_params;
+  out->total_params = p.total + p.vision + (me.adapters ? adapters_total : 0) +
+                      dif.text_encoder_params + dif.vae_params;
   switch (me.kind) {
     case workload::Method::kPretrain:
     case workload::Method::kFull:
-      out.trainable_params = p.total;
+      out->trainable_params = p.total;
       break;
     case workload::Method::kFreeze:
-      out.trainable_params = me.trainable_layers * p.per_layer;
+      out->trainable_params = me.trainable_layers * p.per_layer;
       break;
     case workload::Method::kLora:
     case workload::Method::kQlora:
-      out.trainable_params = adapters_total;
+      out->trainable_params = adapters_total;
       break;
   }
-  out.trainable_params += dif.trained_text_encoder_params;
+  out->trainable_params += dif.trained_text_encoder_params;
+}
+
+}  // namespace
+
+States StageStates(const Setup& st, const Stage& stage) {
+  States out;
+  out.trainable = TrainableRates(st);
+  out.adapter = AdapterRates(st);
+  const double frozen16 = st.regime == Regime::kFp32 ? kFp32Bytes : k16BitBytes;
+  // kohya --fp8_base stores the frozen denoiser base at 1 B/param (MODELLING.md section 9).
+  out.frozen_rate =
+      st.method.adapters && st.diffusion.active ? st.diffusion.frozen_bytes_per_param : frozen16;
+  StageAmounts a = LocalAmounts(st, stage);
+  SplitClasses(st, stage, &a);
+  const double components = ComponentBytes(st, stage, frozen16);
+  ZeroShard shard;
+  shard.n = st.shard;
+  shard.n_expert = std::max(1.0, static_cast<double>(st.shard) / st.ep);
+  shard.expert_share = a.expert_share;
+  WeightTerms(st, stage, a, shard, components, &out);
+  TransientWeights(st, a, &out);
+  GradientTerms(st, a, shard, &out);
+  OptimizerTerms(st, a, shard, &out);
+  ParamCounts(st, &out);
   return out;
 }
 

@@ -43,6 +43,124 @@ const GlobalEfficiency kDefaultGlobal{};
 
 bool Finite(double v) { return std::isfinite(v) && v >= 0; }
 
+void ExplainFlops(const workload::Scenario& s, const detail::Regime& g,
+                  const detail::ModelFigures& f, const detail::FlopsPerToken& fl,
+                  Explanation* explain) {
+  using detail::Num;
+  explain->Basis("throughput flops",
+                 "model " + Num(fl.model / kGiga) + " GFLOP/token (" +
+                     (g.adapters ? std::string("4N + 6N_lora") : std::string("6N")) +
+                     " + 12LHQT, N = " + Num(f.n_model) + " non-embedding params" +
+                     (f.n_head > 0 ? " incl. the lm_head matmul" : "") + "), hardware " +
+                     Num(fl.hardware / kGiga) + " GFLOP/token incl. recompute" +
+                     (g.causal ? "; causal attention timed at half" : ""));
+  if (!f.adapter_targets_matched)
+    explain->Warn("no LoRA target matches a linear module name: adapters not counted");
+  if (!s.model.has_shape())
+    explain->Warn("model has no transformer shape: throughput from 6N per token only");
+}
+
+void ExplainRates(const catalog::GpuSpec& gpu, const ArchEfficiency& eff,
+                  const detail::Rates& rates, Explanation* explain) {
+  using detail::Num;
+  explain->Basis("throughput rates",
+                 "peak " + Num(rates.tensor_peak / kTera) + " TFLOP/s" +
+                     (rates.linear_peak != rates.tensor_peak
+                          ? " (fp8 GEMMs " + Num(rates.linear_peak / kTera) + ")"
+                          : "") +
+                     ", " + (gpu.architecture.empty() ? "?" : gpu.architecture) + " gemm eta_max " +
+                     Num(eff.gemm_eta_max) + " (half at " + Num(eff.gemm_half_flops) +
+                     " FLOP), attention eta " + Num(eff.attn_eta) + ", memory " +
+                     Num(rates.bandwidth / kGiga) + " GB/s (eta " + Num(eff.mem_eta) +
+                     "); MFU against " + Num(rates.mfu_peak / kTera) + " TFLOP/s dense " +
+                     (rates.linear_bytes == 1 ? "fp8" : "16-bit"));
+}
+
+// Optimizer step on the GPU (memory-bound, sharded by ZeRO-1+; MODELLING section 7):
+// streams whole parameter-sized buffers at copy-kernel bandwidth, not mem_eta's. A CPU
+// optimizer (offload) runs off the GPU (OffloadTime).
+double OptimizerStepTime(const workload::Scenario& s, const detail::Layout& lay,
+                         const detail::ModelFigures& f, const detail::Rates& rates) {
+  const double mp = static_cast<double>(lay.tp) * lay.pp;
+  const double opt_params = f.n_trainable / mp / (lay.zero >= 1 ? lay.shard : 1);
+  const bool cpu_optimizer = s.parallelism.offload != workload::Offload::kNone;
+  const double bw = rates.stream_bandwidth;
+  return (cpu_optimizer || bw <= 0) ? 0 : opt_params * detail::OptimizerBytesPerParam(s) / bw;
+}
+
+// Gradient accumulation over micro-batches (kGradAccumPasses, sharded by ZeRO-2+), at
+// copy-kernel bandwidth; fused into the GEMMs on stacks with grad_accum_fused.
+double GradAccumTime(const workload::Scenario& s, const detail::Layout& lay,
+                     const detail::ModelFigures& f, const detail::Rates& rates) {
+  const double mp = static_cast<double>(lay.tp) * lay.pp;
+  const double grads_local = f.n_trainable / mp / (lay.zero >= 2 ? lay.shard : 1);
+  const double bw = rates.stream_bandwidth;
+  const double grad_bytes = s.training.precision == workload::Precision::kBf16 ? 2.0 : 4.0;
+  return bw > 0 && !s.training.stack.grad_accum_fused
+             ? (lay.micro_batches - 1) * kGradAccumPasses * grad_bytes * grads_local / bw
+             : 0;
+}
+
+// No GPU computes faster than its peak: where the per-layer timing counts fewer FLOPs than
+// the model's per-token count (a stage holding the trainable layers of a frozen model, a
+// model given only by its parameter count), the step's compute is at least the model
+// FLOPs at the peak MFU is measured against (issue 17: MFU <= 1 in every build).
+void ApplyComputeFloor(double model_flops, double step_tokens, const detail::Layout& lay,
+                       const detail::Rates& rates, TimeBreakdown* b, Explanation* explain) {
+  using detail::Num;
+  const double compute_floor =
+      rates.mfu_peak > 0 ? model_flops * step_tokens / lay.gpus / rates.mfu_peak : 0;
+  if (b->compute < compute_floor) {
+    if (explain)
+      explain->Basis("throughput floor", "compute raised from " + Num(b->compute) + " s to " +
+                                             Num(compute_floor) +
+                                             " s: the model FLOPs of the step at peak");
+    b->compute = compute_floor;
+  }
+}
+
+// Rates per second of a step of `step` seconds, the range and the bottleneck term.
+void StepRates(const workload::Scenario& s, const detail::Layout& lay, double step,
+               double step_tokens, const detail::Rates& rates, ThroughputResult* r) {
+  r->step_time_s = step;
+  const double samples = static_cast<double>(s.GlobalBatch());
+  r->tokens_per_s = step_tokens / step;
+  r->tokens_per_s_per_gpu = r->tokens_per_s / lay.gpus;
+  r->samples_per_s = samples / step;
+  const double flops_per_gpu = r->model_flops_per_token * r->tokens_per_s_per_gpu;
+  r->tflops_per_gpu = flops_per_gpu / kTera;
+  r->mfu = rates.mfu_peak > 0 ? flops_per_gpu / rates.mfu_peak : 0;
+  r->low_tokens_per_s_per_gpu = r->tokens_per_s_per_gpu * (1 - kThroughputRelativeError);
+  r->high_tokens_per_s_per_gpu = r->tokens_per_s_per_gpu * (1 + kThroughputRelativeError);
+
+  const auto terms = r->breakdown_s.Terms();
+  size_t best = 0;
+  for (size_t i = 1; i < terms.size(); ++i)
+    if (terms[i] > terms[best]) best = i;
+  r->bottleneck = kBottlenecks[best].value;
+}
+
+// The step's terms for --explain (`host`: the stack's serial host work).
+void ExplainStep(const Context& ctx, const detail::Layout& lay, const detail::MicroBatchTime& mb,
+                 const detail::CommTime& comm, const detail::Topology& topo, const TimeBreakdown& b,
+                 double host, double t_opt, double step, Explanation* explain) {
+  using detail::Num;
+  const double m = static_cast<double>(lay.micro_batches);
+  explain->Basis("throughput step",
+                 std::to_string(lay.micro_batches) + " micro-batches of " + Num(lay.tokens_mb) +
+                     " tokens/GPU: compute " + Num(b.compute) + " s (launch-bound excess " +
+                     Num(m * mb.launch_excess) + " s, stack host work " + Num(host) +
+                     " s), memory " + Num(b.memory) + " s (optimizer " + Num(t_opt) +
+                     " s), communication " + Num(b.communication) + " s, bubble " + Num(b.bubble) +
+                     " s, offload " + Num(b.offload) + " s = " + Num(step) + " s");
+  if (!ctx.efficiency || ctx.efficiency->uncertainty.Empty())  // else Estimate() sets it
+    explain->Basis("throughput range",
+                   "tokens/s per GPU +-" + Num(kThroughputRelativeError * 100) + "% (default)");
+  if (topo.host_staged && lay.gpus > 1 && comm.per_step + comm.per_micro_batch > 0.2 * step)
+    explain->Warn("communication through host memory takes " + Num(100 * b.communication / step) +
+                  "% of the step");
+}
+
 }  // namespace
 
 ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& ctx,
@@ -62,53 +180,18 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   const FlopsPerToken fl = CountFlops(s, g, f);
   r.model_flops_per_token = fl.model;
   r.hardware_flops_per_token = fl.hardware;
-  if (explain) {
-    explain->Basis("throughput flops",
-                   "model " + Num(fl.model / kGiga) + " GFLOP/token (" +
-                       (g.adapters ? std::string("4N + 6N_lora") : std::string("6N")) +
-                       " + 12LHQT, N = " + Num(f.n_model) + " non-embedding params" +
-                       (f.n_head > 0 ? " incl. the lm_head matmul" : "") + "), hardware " +
-                       Num(fl.hardware / kGiga) + " GFLOP/token incl. recompute" +
-                       (g.causal ? "; causal attention timed at half" : ""));
-    if (!f.adapter_targets_matched)
-      explain->Warn("no LoRA target matches a linear module name: adapters not counted");
-    if (!s.model.has_shape())
-      explain->Warn("model has no transformer shape: throughput from 6N per token only");
-  }
+  if (explain) ExplainFlops(s, g, f, fl, explain);
 
   const Rates rates = ResolveRates(s, eff, explain);
   if (rates.tensor_peak <= 0) return r;  // no peak: zeros, never NaN (warned above)
-  if (explain)
-    explain->Basis("throughput rates",
-                   "peak " + Num(rates.tensor_peak / kTera) + " TFLOP/s" +
-                       (rates.linear_peak != rates.tensor_peak
-                            ? " (fp8 GEMMs " + Num(rates.linear_peak / kTera) + ")"
-                            : "") +
-                       ", " + (gpu.architecture.empty() ? "?" : gpu.architecture) +
-                       " gemm eta_max " + Num(eff.gemm_eta_max) + " (half at " +
-                       Num(eff.gemm_half_flops) + " FLOP), attention eta " + Num(eff.attn_eta) +
-                       ", memory " + Num(rates.bandwidth / kGiga) + " GB/s (eta " +
-                       Num(eff.mem_eta) + "); MFU against " + Num(rates.mfu_peak / kTera) +
-                       " TFLOP/s dense " + (rates.linear_bytes == 1 ? "fp8" : "16-bit"));
+  if (explain) ExplainRates(gpu, eff, rates, explain);
 
   const MicroBatchTime mb = MicroBatchCompute(s, lay, g, f, rates, glob);
   const Topology topo = ResolveTopology(s, explain);
   const CommTime comm = Communication(s, lay, g, f, topo, mb, glob, explain);
   const double offload = OffloadTime(s, lay, g, f, topo, mb, glob, explain);
-
-  // Optimizer step and gradient accumulation (memory-bound, sharded by ZeRO).
-  const double mp = static_cast<double>(lay.tp) * lay.pp;
-  const double grads_local = f.n_trainable / mp / (lay.zero >= 2 ? lay.shard : 1);
-  const double opt_params = f.n_trainable / mp / (lay.zero >= 1 ? lay.shard : 1);
-  const bool cpu_optimizer = s.parallelism.offload != workload::Offload::kNone;
-  // Both stream whole parameter-sized buffers: copy-kernel bandwidth, not mem_eta's.
-  const double bw = rates.stream_bandwidth;
-  const double t_opt = (cpu_optimizer || bw <= 0) ? 0 : opt_params * OptimizerBytesPerParam(s) / bw;
-  const double grad_bytes = s.training.precision == workload::Precision::kBf16 ? 2.0 : 4.0;
-  const double t_accum =
-      bw > 0 && !s.training.stack.grad_accum_fused
-          ? (lay.micro_batches - 1) * kGradAccumPasses * grad_bytes * grads_local / bw
-          : 0;
+  const double t_opt = OptimizerStepTime(s, lay, f, rates);
+  const double t_accum = GradAccumTime(s, lay, f, rates);
 
   const double m = static_cast<double>(lay.micro_batches);
   TimeBreakdown& b = r.breakdown_s;
@@ -117,21 +200,9 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   const auto& stack = s.training.stack;
   const double host = m * stack.micro_batch_host_s + stack.step_host_s;
   b.compute = m * (mb.compute_fwd + mb.compute_bwd + mb.launch_excess) + host;
-  // No GPU computes faster than its peak: where the per-layer timing counts fewer FLOPs than
-  // the model's per-token count (a stage holding the trainable layers of a frozen model, a
-  // model given only by its parameter count), the step's compute is at least the model
-  // FLOPs at the peak MFU is measured against (issue 17: MFU <= 1 in every build).
   const double step_tokens = static_cast<double>(s.GlobalBatch()) *
                              static_cast<double>(std::max<long long>(1, s.training.seq_len));
-  const double compute_floor =
-      rates.mfu_peak > 0 ? fl.model * step_tokens / lay.gpus / rates.mfu_peak : 0;
-  if (b.compute < compute_floor) {
-    if (explain)
-      explain->Basis("throughput floor", "compute raised from " + Num(b.compute) + " s to " +
-                                             Num(compute_floor) +
-                                             " s: the model FLOPs of the step at peak");
-    b.compute = compute_floor;
-  }
+  ApplyComputeFloor(fl.model, step_tokens, lay, rates, &b, explain);
   b.memory = m * (mb.memory_fwd + mb.memory_bwd) + t_opt + t_accum;
   b.communication = m * comm.per_micro_batch + comm.per_step;
   b.bubble =
@@ -143,40 +214,8 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
     r.breakdown_s = {};
     return r;
   }
-
-  r.step_time_s = step;
-  const double samples = static_cast<double>(s.GlobalBatch());
-  r.tokens_per_s = step_tokens / step;
-  r.tokens_per_s_per_gpu = r.tokens_per_s / lay.gpus;
-  r.samples_per_s = samples / step;
-  const double flops_per_gpu = r.model_flops_per_token * r.tokens_per_s_per_gpu;
-  r.tflops_per_gpu = flops_per_gpu / kTera;
-  r.mfu = rates.mfu_peak > 0 ? flops_per_gpu / rates.mfu_peak : 0;
-  r.low_tokens_per_s_per_gpu = r.tokens_per_s_per_gpu * (1 - kThroughputRelativeError);
-  r.high_tokens_per_s_per_gpu = r.tokens_per_s_per_gpu * (1 + kThroughputRelativeError);
-
-  const auto terms = b.Terms();
-  size_t best = 0;
-  for (size_t i = 1; i < terms.size(); ++i)
-    if (terms[i] > terms[best]) best = i;
-  r.bottleneck = kBottlenecks[best].value;
-
-  if (explain) {
-    explain->Basis("throughput step",
-                   std::to_string(lay.micro_batches) + " micro-batches of " + Num(lay.tokens_mb) +
-                       " tokens/GPU: compute " + Num(b.compute) + " s (launch-bound excess " +
-                       Num(m * mb.launch_excess) + " s, stack host work " + Num(host) +
-                       " s), memory " + Num(b.memory) + " s (optimizer " + Num(t_opt) +
-                       " s), communication " + Num(b.communication) + " s, bubble " +
-                       Num(b.bubble) + " s, offload " + Num(b.offload) + " s = " + Num(step) +
-                       " s");
-    if (!ctx.efficiency || ctx.efficiency->uncertainty.Empty())  // else Estimate() sets it
-      explain->Basis("throughput range",
-                     "tokens/s per GPU +-" + Num(kThroughputRelativeError * 100) + "% (default)");
-    if (topo.host_staged && lay.gpus > 1 && comm.per_step + comm.per_micro_batch > 0.2 * step)
-      explain->Warn("communication through host memory takes " + Num(100 * b.communication / step) +
-                    "% of the step");
-  }
+  StepRates(s, lay, step, step_tokens, rates, &r);
+  if (explain) ExplainStep(ctx, lay, mb, comm, topo, b, host, t_opt, step, explain);
   if (!Finite(r.tokens_per_s) || !Finite(r.mfu)) return ThroughputResult{};
   return r;
 }
