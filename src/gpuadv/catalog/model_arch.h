@@ -93,11 +93,11 @@ struct ModelArch {
 
   // Multi-head latent attention (DeepSeek-V2/V3; kv_lora_rank 0 = standard attention).
   // Under MLA head_dim is the non-rotary query/key size (qk_nope_head_dim).
-  int q_lora_rank = 0;       // query compression rank (0 = full-rank q_proj)
-  int kv_lora_rank = 0;      // compressed KV latent (the per-token KV state)
-  int qk_rope_head_dim = 0;  // rotary query/key part per head (shared K rope head)
-  int v_head_dim = 0;        // value head size (0 = head_dim)
-  bool qk_norm = false;      // per-head RMSNorm on q and k (Qwen3, Gemma 3)
+  int q_lora_rank = 0;          // query compression rank (0 = full-rank q_proj)
+  int kv_lora_rank = 0;         // compressed KV latent (the per-token KV state)
+  int qk_rope_head_dim = 0;     // rotary query/key part per head (shared K rope head)
+  int v_head_dim = 0;           // value head size (0 = head_dim)
+  bool qk_norm = false;         // per-head RMSNorm on q and k (Qwen3, Gemma 3)
   bool embedding_norm = false;  // a norm right after the word embeddings (BLOOM)
 
   // Sliding-window attention: local layers attend `sliding_window` keys; every

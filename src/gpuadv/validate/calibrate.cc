@@ -198,8 +198,11 @@ size_t CountFp8(const Rows& rows) {
 }
 
 // Fits one architecture: all rows (in-sample), then each source group left out (CV).
+// `launch_without`: per source group, the global launch overhead fitted without that group
+// (the held-out prediction must not see the held-out rows through the global factor either).
 ArchCalibration FitArchitecture(const std::string& arch, const Rows& rows,
                                 const std::vector<PreparedCase>& cases, double prior_weight,
+                                const std::map<std::string, double>& launch_without,
                                 estimate::EfficiencyTable* table) {
   ArchCalibration a;
   a.architecture = arch;
@@ -230,7 +233,10 @@ ArchCalibration FitArchitecture(const std::string& arch, const Rows& rows,
   a.fitted = t.Known() && fit_rows.size() >= kMinRowsToFit;
   const Point fit = a.fitted ? Search(fit_rows, cases, t, prior, prior_weight) : prior;
   Predict(rows, cases, t, fit, &CalibrationRow::predicted);
+  const double launch_in_sample = t.table().global.launch_overhead_s;
   for (const auto& g : a.groups) {
+    if (auto it = launch_without.find(g); it != launch_without.end())
+      t.table().global.launch_overhead_s = it->second;
     Rows train, held;
     for (CalibrationRow* r : rows) {
       if (r->group == g)
@@ -242,6 +248,7 @@ ArchCalibration FitArchitecture(const std::string& arch, const Rows& rows,
     const Point p = refit ? Search(train, cases, t, prior, prior_weight) : prior;
     Predict(held, cases, t, p, &CalibrationRow::cv_predicted);
   }
+  t.table().global.launch_overhead_s = launch_in_sample;
   a.in_sample = Stats(rows, &CalibrationRow::Error);
   a.leave_one_source_out = Stats(rows, &CalibrationRow::CvError);
   if (a.fitted) {
@@ -338,9 +345,11 @@ std::vector<CalibrationRow> MakeRows(const std::vector<PreparedCase>& cases,
 }
 
 // Scans the global launch overhead (calibrate.h LaunchFit).
+// Scans the global launch overhead, every architecture refitted at each value, on the
+// quality-good rows outside source group `exclude` (empty: all rows).
 LaunchFit FitLaunch(const std::map<std::string, Rows>& by_arch,
-                    const std::vector<PreparedCase>& cases,
-                    const estimate::EfficiencyTable& priors) {
+                    const std::vector<PreparedCase>& cases, const estimate::EfficiencyTable& priors,
+                    const std::string& exclude = "") {
   LaunchFit l;
   l.prior = l.value = priors.global.launch_overhead_s;
   double best = INFINITY;
@@ -351,7 +360,7 @@ LaunchFit FitLaunch(const std::map<std::string, Rows>& by_arch,
     for (const auto& [arch, rows] : by_arch) {
       Rows fit_rows;
       for (CalibrationRow* r : rows)
-        if (r->fit) fit_rows.push_back(r);
+        if (r->fit && (exclude.empty() || r->group != exclude)) fit_rows.push_back(r);
       ArchTable a(t, arch);
       if (!a.Known() || fit_rows.size() < kMinRowsToFit) continue;
       a.Set(Search(fit_rows, cases, a, a.Get(), 0));
@@ -378,6 +387,12 @@ Calibration Calibrate(const std::vector<PreparedCase>& cases,
     if (r.quantity == Quantity::kThroughput) by_arch[r.category.architecture].push_back(&r);
   c.launch = FitLaunch(by_arch, cases, c.table);
   c.table.global.launch_overhead_s = c.launch.value;
+  // Leave-one-source-out covers the global factor too: refitted without each group.
+  std::map<std::string, double> launch_without;
+  for (const auto& [arch, rows] : by_arch)
+    for (const CalibrationRow* r : rows)
+      if (!launch_without.count(r->group))
+        launch_without[r->group] = FitLaunch(by_arch, cases, priors, r->group).value;
   // Diagnostic: the held-out objective at other prior weights (each refits every
   // architecture with its source groups left out in turn).
   if (opt.scan_prior_weight)
@@ -385,7 +400,7 @@ Calibration Calibrate(const std::vector<PreparedCase>& cases,
       estimate::EfficiencyTable t = c.table;
       std::vector<double> held_out;
       for (const auto& [arch, rows] : by_arch) {
-        FitArchitecture(arch, rows, cases, w, &t);
+        FitArchitecture(arch, rows, cases, w, launch_without, &t);
         for (const CalibrationRow* r : rows)
           if (r->fit)
             held_out.push_back(std::isfinite(r->CvError()) ? std::fabs(r->CvError())
@@ -396,7 +411,8 @@ Calibration Calibrate(const std::vector<PreparedCase>& cases,
     }
   // The fit (FitArchitecture leaves its predictions in the rows: after the scan).
   for (const auto& [arch, rows] : by_arch)
-    c.archs.push_back(FitArchitecture(arch, rows, cases, opt.prior_weight, &c.table));
+    c.archs.push_back(
+        FitArchitecture(arch, rows, cases, opt.prior_weight, launch_without, &c.table));
   c.prior_weight.value = opt.prior_weight;
   c.overlap = CheckOverlap(c.rows, c.archs, cases, c.table);
   c.table.uncertainty = BuildUncertainty(c.rows);

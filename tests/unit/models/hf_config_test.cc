@@ -45,7 +45,7 @@ TEST(HfConfig, FixturesGiveThePublishedParameterCounts) {
       {"pythia-1b.json", "gpt_neox", 1011781632.0, 1e-9},
       {"falcon-7b.json", "falcon", 6.92e9, 0.002},
       {"falcon-40b.json", "falcon", 41.3e9, 0.002},
-      {"opt-1.3b.json", "opt", 1315758080.0, 1e-5},     // position offset rows not counted
+      {"opt-1.3b.json", "opt", 1315758080.0, 1e-5},  // position offset rows not counted
       {"bloom-560m.json", "bloom", 559214592.0, 1e-5},
       {"bloom-176b.json", "bloom", 176247271424.0, 1e-5},
       // 2025 model types (model cards; Gemma 3 report Table 1; gpt-oss card Table 1).
@@ -87,7 +87,7 @@ TEST(HfConfig, FamilyConventionsAreApplied) {
   EXPECT_EQ(Load("falcon-7b.json").KvHeads(), 1);
   EXPECT_EQ(Load("falcon-40b.json").KvHeads(), 8);
   EXPECT_EQ(Load("bloom-176b.json").position, catalog::PositionKind::kAlibi);
-  EXPECT_EQ(Load("bloom-176b.json").hidden, 14336);  // legacy n_embed key
+  EXPECT_EQ(Load("bloom-176b.json").hidden, 14336);     // legacy n_embed key
   EXPECT_TRUE(Load("bloom-176b.json").embedding_norm);  // word_embeddings_layernorm
   EXPECT_EQ(Load("opt-1.3b.json").ffn, 8192);
   EXPECT_EQ(Load("qwen2.5-7b.json").max_seq_len, 131072);

@@ -587,13 +587,14 @@ Keys MegatronDeepSpeedFlags() {
 
 workload::Scenario Bloom(const char* parallelism) {
   // BLOOM 176B's shape (bigscience/bloom config.json), on 48 nodes of 8 test GPUs.
-  return MakeScenario({{"model",
-                        "{family: bloom, layers: 70, hidden: 14336, heads: 112, ffn: 57344,"
-                        " vocab: 250880, max_seq_len: 2048, mlp: gelu, norm: layernorm,"
-                        " position: alibi, bias: true, tied_embeddings: true}"},
-                       {"hardware.nodes", "48"},
-                       {"training.global_batch", "2048"},
-                       {"parallelism", parallelism}});
+  return MakeScenario(
+      {{"model",
+        "{family: bloom, layers: 70, hidden: 14336, heads: 112, ffn: 57344,"
+        " vocab: 250880, max_seq_len: 2048, mlp: gelu, norm: layernorm,"
+        " position: alibi, bias: true, tied_embeddings: true, embedding_norm: true}"},
+       {"hardware.nodes", "48"},
+       {"training.global_batch", "2048"},
+       {"parallelism", parallelism}});
 }
 
 // Issue 18: BLOOM 176B as it was trained (ALiBi, 70 layers on pp 12: DeepSpeed pipeline
