@@ -347,9 +347,13 @@ std::vector<CalibrationRow> MakeRows(const std::vector<PreparedCase>& cases,
 // Scans the global launch overhead (calibrate.h LaunchFit).
 // Scans the global launch overhead, every architecture refitted at each value, on the
 // quality-good rows outside source group `exclude` (empty: all rows).
+// Each architecture's factors fitted at each scanned launch value on all its good rows:
+// a scan without a group reuses them for the architectures that group has no rows in.
+using LaunchPoints = std::map<std::pair<double, std::string>, Point>;
+
 LaunchFit FitLaunch(const std::map<std::string, Rows>& by_arch,
                     const std::vector<PreparedCase>& cases, const estimate::EfficiencyTable& priors,
-                    const std::string& exclude = "") {
+                    LaunchPoints* points, const std::string& exclude = "") {
   LaunchFit l;
   l.prior = l.value = priors.global.launch_overhead_s;
   double best = INFINITY;
@@ -359,11 +363,25 @@ LaunchFit FitLaunch(const std::map<std::string, Rows>& by_arch,
     Rows all;
     for (const auto& [arch, rows] : by_arch) {
       Rows fit_rows;
-      for (CalibrationRow* r : rows)
-        if (r->fit && (exclude.empty() || r->group != exclude)) fit_rows.push_back(r);
+      bool excluded = false;
+      for (CalibrationRow* r : rows) {
+        if (!r->fit) continue;
+        if (!exclude.empty() && r->group == exclude)
+          excluded = true;
+        else
+          fit_rows.push_back(r);
+      }
       ArchTable a(t, arch);
       if (!a.Known() || fit_rows.size() < kMinRowsToFit) continue;
-      a.Set(Search(fit_rows, cases, a, a.Get(), 0));
+      const auto key = std::make_pair(value, arch);
+      const auto cached = points->find(key);
+      if (!excluded && cached != points->end()) {
+        a.Set(cached->second);
+      } else {
+        const Point p = Search(fit_rows, cases, a, a.Get(), 0);
+        if (!excluded) (*points)[key] = p;
+        a.Set(p);
+      }
       t = a.table();
       all.insert(all.end(), fit_rows.begin(), fit_rows.end());
     }
@@ -385,14 +403,15 @@ Calibration Calibrate(const std::vector<PreparedCase>& cases,
   std::map<std::string, Rows> by_arch;
   for (auto& r : c.rows)
     if (r.quantity == Quantity::kThroughput) by_arch[r.category.architecture].push_back(&r);
-  c.launch = FitLaunch(by_arch, cases, c.table);
+  LaunchPoints points;
+  c.launch = FitLaunch(by_arch, cases, c.table, &points);
   c.table.global.launch_overhead_s = c.launch.value;
   // Leave-one-source-out covers the global factor too: refitted without each group.
   std::map<std::string, double> launch_without;
   for (const auto& [arch, rows] : by_arch)
     for (const CalibrationRow* r : rows)
       if (!launch_without.count(r->group))
-        launch_without[r->group] = FitLaunch(by_arch, cases, priors, r->group).value;
+        launch_without[r->group] = FitLaunch(by_arch, cases, priors, &points, r->group).value;
   // Diagnostic: the held-out objective at other prior weights (each refits every
   // architecture with its source groups left out in turn).
   if (opt.scan_prior_weight)
