@@ -103,7 +103,7 @@ LaunchConfig WriteAccelerateFsdp(const workload::Scenario& s) {
   if (nodes > 1)
     out.notes.push_back("on each node set machine_rank (0.." + std::to_string(nodes - 1) +
                         ") and main_process_ip to the first node's address");
-  if (s.training.method == workload::Method::kLora || s.training.method == workload::Method::kQlora)
+  if (TrainsAdapters(s.training.method))
     out.notes.push_back("adapters: apply the PEFT LoRA config (rank " +
                         std::to_string(s.training.lora.rank) + ") before accelerator.prepare");
   return out;

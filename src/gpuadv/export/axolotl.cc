@@ -66,9 +66,7 @@ bool ViaDeepSpeed(const workload::Parallelism& p) {
 bool ViaFsdp(const workload::Scenario& s) {
   return MultiGpu(s) && !ViaDeepSpeed(s.parallelism) && s.parallelism.zero >= 2;
 }
-bool Adapters(const workload::Scenario& s) {
-  return s.training.method == Method::kLora || s.training.method == Method::kQlora;
-}
+bool Adapters(const workload::Scenario& s) { return TrainsAdapters(s.training.method); }
 
 void AdapterKeys(const workload::Scenario& s, ConfigNode* root) {
   const auto& t = s.training;

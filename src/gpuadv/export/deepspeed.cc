@@ -127,7 +127,7 @@ LaunchConfig WriteDeepSpeed(const workload::Scenario& s) {
                       ", gradient_accumulation_steps=" + std::to_string(s.MicroBatchesPerStep()) +
                       ", max_grad_norm=1.0, deepspeed=\"" + out.Main().name +
                       "\"); the config's batch values must match them");
-  if (s.training.method == workload::Method::kLora || s.training.method == workload::Method::kQlora)
+  if (TrainsAdapters(s.training.method))
     out.notes.push_back("adapters: apply the PEFT LoRA config (rank " +
                         std::to_string(s.training.lora.rank) + ") in the training script");
   return out;

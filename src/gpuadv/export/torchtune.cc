@@ -40,9 +40,7 @@ const TuneModel* FindModel(const workload::Scenario& s) {
   return nullptr;
 }
 
-bool Adapters(const workload::Scenario& s) {
-  return s.training.method == Method::kLora || s.training.method == Method::kQlora;
-}
+bool Adapters(const workload::Scenario& s) { return TrainsAdapters(s.training.method); }
 
 // torchtune's LoRA attention modules (torchtune/modules/peft LORA_ATTN_MODULES) for the
 // Hugging Face projection names; the MLP takes adapters on all three projections or none.

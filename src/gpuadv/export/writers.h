@@ -50,6 +50,11 @@ std::string HfRepo(const workload::Scenario& s);
 /// The stack the estimate assumed compiles the model (torch.compile): torchtune, torchtitan.
 bool AssumesCompile(const workload::Scenario& s);
 
+/// LoRA and QLoRA: a frozen base with trainable low-rank adapters.
+inline bool TrainsAdapters(workload::Method m) {
+  return m == workload::Method::kLora || m == workload::Method::kQlora;
+}
+
 /// Megatron FSDP carries ZeRO-2/3 (--use-megatron-fsdp).
 inline bool UsesMegatronFsdp(const workload::Parallelism& p) { return p.zero >= 2; }
 /// Megatron-LM wants CUDA_DEVICE_MAX_CONNECTIONS=1 with tp or cp > 1, but only without
