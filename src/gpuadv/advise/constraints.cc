@@ -5,6 +5,7 @@
 
 #include "gpuadv/advise/text.h"
 #include "gpuadv/core/strings.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::advise {
 namespace {
@@ -76,7 +77,7 @@ std::vector<std::string> PrecisionNotes(const catalog::GpuSpec& gpu, const workl
   if (wants_bf16 && gpu.bf16_support && !*gpu.bf16_support)
     out.push_back("no BF16 on " + gpu.architecture +
                   ": runs as fp16-mixed with loss scaling (same memory, more care with overflow)");
-  const bool bnb = t.method == workload::Method::kQlora ||
+  const bool bnb = workload::QuantizedBase(t.method) ||
                    t.optimizer == workload::Optimizer::kAdamW8bit ||
                    t.optimizer == workload::Optimizer::kPagedAdamW8bit ||
                    t.optimizer == workload::Optimizer::kPagedAdamW;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "gpuadv/workload/method_traits.h"
+
 namespace gpuadv::advise {
 namespace {
 
@@ -76,12 +78,12 @@ void BatchKnobs(const Scenario& s, std::vector<Knob>* k) {
 void MethodKnobs(const Scenario& s, std::vector<Knob>* k) {
   using namespace workload;
   const auto& t = s.training;
-  const bool trains_full = t.method == Method::kFull || t.method == Method::kPretrain;
-  if (trains_full || t.method == Method::kFreeze)
+  const bool trains_full = TrainsAllWeights(t.method);
+  if (!TrainsAdapters(t.method))
     k->push_back({{"method", "method: " + Name(kMethods, t.method) + " -> lora",
                    "trains low-rank adapters only (frozen 16-bit base)", true},
                   [](Scenario& x) { x.training.method = Method::kLora; }});
-  if (t.method != Method::kQlora)
+  if (!QuantizedBase(t.method))
     k->push_back({{"method", "method: " + Name(kMethods, t.method) + " -> qlora",
                    "4-bit NF4 base + LoRA adapters: the smallest footprint, a little quality and "
                    "~dequantisation time",

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "gpuadv/estimate/memory_terms.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::estimate::mem {
 namespace {
@@ -407,7 +408,7 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
 
   // Layers that save anything: with `freeze` only the trained top layers need gradients.
   double layers = stage.layers;
-  if (st.method.kind == workload::Method::kFreeze)
+  if (workload::TrainsLastLayers(st.method.kind))
     layers = std::clamp(st.method.trainable_layers - stage.layers_after, 0.0, stage.layers);
 
   const Checkpointed ck = CheckpointedLayer(st, layer);

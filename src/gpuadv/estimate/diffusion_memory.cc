@@ -6,6 +6,7 @@
 #include <string>
 
 #include "gpuadv/estimate/memory_terms.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::estimate::mem {
 namespace {
@@ -56,8 +57,7 @@ void SetupDiffusion(const workload::Scenario& s, Setup& st, Explanation* explain
       st.s = ((side / p) * (side / p) + std::max(0, m.text_tokens)) / st.cp;
     }
   }
-  const bool full =
-      st.method.kind == workload::Method::kFull || st.method.kind == workload::Method::kPretrain;
+  const bool full = workload::TrainsAllWeights(st.method.kind);
   const bool fp32 = st.regime == Regime::kFp32;
   d.frozen_bytes_per_param = dc.fp8_base ? 1 : (fp32 ? 4 : 2);
   d.block_swap = std::clamp(dc.block_swap, 0.0, 1.0);

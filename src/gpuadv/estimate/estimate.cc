@@ -14,6 +14,7 @@
 #include "gpuadv/estimate/throughput_internal.h"
 #include "gpuadv/estimate/uncertainty.h"
 #include "gpuadv/workload/describe.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::estimate {
 namespace {
@@ -32,7 +33,7 @@ double TrainingTokens(const workload::Scenario& s, double params, EstimateResult
   const auto& t = s.training;
   if (t.tokens) return *t.tokens;
   if (t.dataset) return t.dataset->samples * t.dataset->epochs * static_cast<double>(t.seq_len);
-  const bool pretrain = t.method == workload::Method::kPretrain;
+  const bool pretrain = workload::Traits(t.method).from_scratch;
   if (t.chinchilla_tokens || pretrain) {
     if (explain)
       explain->Basis("training", "no tokens given: Chinchilla-optimal 20 tokens/parameter");

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "gpuadv/estimate/throughput_internal.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::estimate::detail {
 
@@ -31,16 +32,15 @@ Layout MakeLayout(const workload::Scenario& s) {
 }
 
 Regime MakeRegime(const workload::Scenario& s) {
-  using workload::Method;
   Regime g;
   const auto& t = s.training;
   g.layers = std::max(0, s.model.layers);
-  g.adapters = t.method == Method::kLora || t.method == Method::kQlora;
-  g.quantized = t.method == Method::kQlora;
+  g.adapters = workload::TrainsAdapters(t.method);
+  g.quantized = workload::QuantizedBase(t.method);
   if (g.adapters) {
     g.trainable_layers = 0;
     g.backprop_layers = g.layers;
-  } else if (t.method == Method::kFreeze) {
+  } else if (workload::TrainsLastLayers(t.method)) {
     // Only the last k layers train; backpropagation stops below them.
     g.trainable_layers = std::clamp(t.freeze_trainable_layers, 0, g.layers);
     g.backprop_layers = g.trainable_layers;
@@ -115,10 +115,9 @@ ModelFigures MakeModelFigures(const workload::Scenario& s, const Regime& g) {
   f.n_adapter_active = adapter_layer_active * layers;
   f.adapter_targets_matched = !g.adapters || f.linears.empty() || f.adapted_linears > 0;
 
-  using workload::Method;
   if (g.adapters) {
     f.n_trainable = f.n_adapter;
-  } else if (s.training.method == Method::kFreeze && m.has_shape()) {
+  } else if (workload::TrainsLastLayers(s.training.method) && m.has_shape()) {
     const double per_layer = c.per_layer > 0 ? c.per_layer : (total - c.embedding) / layers;
     f.n_trainable = per_layer * g.trainable_layers;
   } else {

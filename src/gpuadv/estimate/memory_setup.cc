@@ -9,6 +9,7 @@
 #include "gpuadv/core/strings.h"
 #include "gpuadv/core/units.h"
 #include "gpuadv/estimate/memory_terms.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::estimate::mem {
 namespace {
@@ -386,7 +387,7 @@ void SetupDtypes(const workload::Training& t, Setup& st) {
   st.e_act = fp32 ? 4 : 2;
   st.e_compute = fp32 ? 4 : 2;
   st.amp = IsMixed(t.precision) && st.stack == Stack::kPyTorch && st.regime != Regime::kDeepSpeed;
-  const bool full_weights_train = t.method == Method::kFull || t.method == Method::kPretrain;
+  const bool full_weights_train = workload::TrainsAllWeights(t.method);
   // The residual stream has the dtype of the weights that produce it: fp32 under AMP over
   // an fp32 model, 16-bit over a 16-bit (frozen) base.
   st.e_res = (fp32 || (st.regime == Regime::kAmp && full_weights_train)) ? 4 : 2;
@@ -409,19 +410,19 @@ void SetupMethod(const workload::Scenario& s, Setup& st, Explanation* explain) {
   const auto& t = s.training;
   MethodTerms& me = st.method;
   me.kind = t.method;
-  switch (t.method) {
-    case Method::kPretrain:
-    case Method::kFull:
+  const workload::MethodTraits& traits = workload::Traits(t.method);
+  if (traits.quantized_base) {
+    me.quantized = true;
+    me.quant_bytes = QuantBytesPerParam(t.quantization, st.shape.hidden);
+  }
+  switch (traits.trained) {
+    case workload::Trained::kAllWeights:
       break;
-    case Method::kFreeze:
+    case workload::Trained::kLastLayers:
       me.trainable_layers = std::clamp<double>(t.freeze_trainable_layers, 0, st.shape.layers);
       me.head_trains = false;
       break;
-    case Method::kQlora:
-      me.quantized = true;
-      me.quant_bytes = QuantBytesPerParam(t.quantization, st.shape.hidden);
-      [[fallthrough]];
-    case Method::kLora:
+    case workload::Trained::kAdapters:
       me.adapters = true;
       SetupLora(s.model, t, st, explain);
       break;

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "gpuadv/estimate/memory_terms.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::estimate::mem {
 namespace {
@@ -165,19 +166,17 @@ void SplitClasses(const Setup& st, const Stage& stage, StageAmounts* a) {
   const MethodTerms& me = st.method;
   const double t = st.tp;
   const double layer = a->layer, body = a->body, edge = a->edge;
-  switch (me.kind) {
-    case workload::Method::kPretrain:
-    case workload::Method::kFull:
+  switch (workload::Traits(me.kind).trained) {
+    case workload::Trained::kAllWeights:
       a->trainable = {body + edge, layer};
       break;
-    case workload::Method::kFreeze: {
+    case workload::Trained::kLastLayers: {
       const double k = std::clamp(me.trainable_layers - stage.layers_after, 0.0, stage.layers);
       a->trainable = {k * layer, k > 0 ? layer : 0};
       a->frozen = {body - a->trainable.stage + edge, layer};
       break;
     }
-    case workload::Method::kLora:
-    case workload::Method::kQlora: {
+    case workload::Trained::kAdapters: {
       const double per_layer_adapter = me.adapter_per_layer / t;
       a->adapter = {stage.layers * per_layer_adapter + (stage.last ? me.adapter_head / t : 0) +
                         (stage.first ? me.adapter_embed / t : 0),
@@ -256,11 +255,10 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
     const double unit = a.trainable.layer * st.e_compute + a.frozen.layer * out->frozen_rate +
                         a.quant.layer * me.quant_bytes + a.adapter.layer * ra.weight;
     const double root =
-        a.edge * (a.trainable.stage > 0 && me.kind != workload::Method::kFreeze ? st.e_compute
+        a.edge * (a.trainable.stage > 0 && !workload::TrainsLastLayers(me.kind) ? st.e_compute
                                                                                 : out->frozen_rate);
     buffers += kGatheredUnits * unit + root;
-    const bool root_trains =
-        me.kind == workload::Method::kFull || me.kind == workload::Method::kPretrain;
+    const bool root_trains = workload::TrainsAllWeights(me.kind);
     unit_grad = a.trainable.layer * st.e_compute + a.adapter.layer * ra.grad +
                 (root_trains ? a.edge * st.e_compute : 0);
   }
@@ -273,16 +271,14 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
 double NoSyncGradients(const Setup& st, const StageAmounts& a, double a_g, const Rates& ra) {
   const MethodTerms& me = st.method;
   double units = 0;
-  switch (me.kind) {
-    case workload::Method::kPretrain:
-    case workload::Method::kFull:
+  switch (workload::Traits(me.kind).trained) {
+    case workload::Trained::kAllWeights:
       units = a.body + a.edge;
       break;
-    case workload::Method::kFreeze:
+    case workload::Trained::kLastLayers:
       units = a.trainable.stage;
       break;
-    case workload::Method::kLora:
-    case workload::Method::kQlora:
+    case workload::Trained::kAdapters:
       units = (me.adapter_per_layer > 0 ? a.body : 0) +
               (me.adapter_head + me.adapter_embed > 0 ? a.edge : 0);
       break;
@@ -356,16 +352,14 @@ void ParamCounts(const Setup& st, States* out) {
       me.adapter_per_layer * std::max(1.0, st.shape.layers) + me.adapter_head + me.adapter_embed;
   out->total_params = p.total + p.vision + (me.adapters ? adapters_total : 0) +
                       dif.text_encoder_params + dif.vae_params;
-  switch (me.kind) {
-    case workload::Method::kPretrain:
-    case workload::Method::kFull:
+  switch (workload::Traits(me.kind).trained) {
+    case workload::Trained::kAllWeights:
       out->trainable_params = p.total;
       break;
-    case workload::Method::kFreeze:
+    case workload::Trained::kLastLayers:
       out->trainable_params = me.trainable_layers * p.per_layer;
       break;
-    case workload::Method::kLora:
-    case workload::Method::kQlora:
+    case workload::Trained::kAdapters:
       out->trainable_params = adapters_total;
       break;
   }

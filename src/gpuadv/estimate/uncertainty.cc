@@ -5,6 +5,7 @@
 
 #include "gpuadv/core/enum_table.h"
 #include "gpuadv/workload/enums.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::estimate {
 namespace {
@@ -45,7 +46,7 @@ std::string Describe(const Range& r) {
 }  // namespace
 
 std::string_view MethodClass(workload::Method m) {
-  return m == workload::Method::kLora || m == workload::Method::kQlora ? "adapters" : "full";
+  return workload::TrainsAdapters(m) ? "adapters" : "full";
 }
 
 std::string_view ScaleBucket(int gpus) {

@@ -9,12 +9,12 @@
 
 #include "gpuadv/export/config_tree.h"
 #include "gpuadv/export/writers.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::launch {
 namespace {
 
 using workload::Checkpointing;
-using workload::Method;
 using workload::Offload;
 using workload::Optimizer;
 using workload::Precision;
@@ -70,7 +70,7 @@ bool Adapters(const workload::Scenario& s) { return TrainsAdapters(s.training.me
 
 void AdapterKeys(const workload::Scenario& s, ConfigNode* root) {
   const auto& t = s.training;
-  if (t.method == Method::kQlora) {
+  if (workload::QuantizedBase(t.method)) {
     root->Bool(t.quantization.bits == 8 ? "load_in_8bit" : "load_in_4bit", true);
     root->Str("adapter", t.quantization.bits == 8 ? "lora" : "qlora");
   } else {
@@ -162,10 +162,10 @@ std::optional<std::string> AxolotlUnsupported(const workload::Scenario& s) {
   if (HfRepo(s).empty())
     return "axolotl: base_model needs the model's Hugging Face repository (a catalog model "
            "with an org/name alias)";
-  if (t.method == Method::kPretrain || t.method == Method::kFreeze)
+  if (!HasFineTuningRecipe(t.method))
     return "axolotl: method " + std::string(EnumName(workload::kMethods, t.method)) +
            " (method: full, lora or qlora)";
-  if (t.method == Method::kQlora && t.quantization.type != "nf4" && t.quantization.bits != 8)
+  if (workload::QuantizedBase(t.method) && t.quantization.type != "nf4" && t.quantization.bits != 8)
     return "axolotl: training.quantization.type " + t.quantization.type +
            " — bitsandbytes 4-bit loads NF4 (type: nf4, or bits: 8)";
   if (Adapters(s) && t.lora.alpha != static_cast<double>(static_cast<long long>(t.lora.alpha)))

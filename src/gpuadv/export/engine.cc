@@ -2,12 +2,12 @@
 #include "gpuadv/core/error.h"
 #include "gpuadv/export/launch.h"
 #include "gpuadv/export/writers.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::launch {
 namespace {
 
 using workload::Checkpointing;
-using workload::Method;
 using workload::Offload;
 
 bool DataParallelOnly(Engine e) {
@@ -87,8 +87,7 @@ std::optional<std::string> Unsupported(Engine engine, const workload::Scenario& 
   if (engine == Engine::kMegatronDeepSpeed) return MegatronDeepSpeedUnsupported(s);
   if (s.model.kind != catalog::ModelKind::kDecoder || !s.model.has_shape())
     return name + " exports GPT-style decoders with a known shape (pretrain_gpt.py)";
-  if (s.training.method == Method::kLora || s.training.method == Method::kQlora ||
-      s.training.method == Method::kFreeze)
+  if (!workload::TrainsAllWeights(s.training.method))
     return "Megatron-LM trains all weights (method: pretrain or full)";
   if (s.model.position == catalog::PositionKind::kAlibi)
     return "Megatron-LM has no ALiBi position embedding (megatron-deepspeed has)";

@@ -10,6 +10,7 @@
 // ('type:transformer|embedding', megatron/model/gpt_model.py GPTModelPipe).
 #include "gpuadv/export/config_tree.h"
 #include "gpuadv/export/writers.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::launch {
 namespace {
@@ -104,8 +105,7 @@ std::optional<std::string> MegatronDeepSpeedUnsupported(const workload::Scenario
       m.KvHeads() < m.heads)
     return "Megatron-DeepSpeed (BigScience) builds LayerNorm, biased, tied-embedding "
            "multi-head models (GPT-3, BLOOM, OPT); use megatron";
-  const auto method = s.training.method;
-  if (method != workload::Method::kPretrain && method != workload::Method::kFull)
+  if (!workload::TrainsAllWeights(s.training.method))
     return "Megatron-DeepSpeed trains all weights (method: pretrain or full)";
   if (p.vpp > 1 || p.cp > 1 || p.ep > 1 || p.sequence_parallel || p.shard_group > 0)
     return "Megatron-DeepSpeed runs tp, pp and data parallel only (no vpp, cp, ep, sp, HSDP)";

@@ -8,12 +8,12 @@
 
 #include "gpuadv/export/config_tree.h"
 #include "gpuadv/export/writers.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::launch {
 namespace {
 
 using workload::Checkpointing;
-using workload::Method;
 using workload::Offload;
 using workload::Optimizer;
 using workload::Precision;
@@ -101,7 +101,9 @@ std::string_view OptimizerComponent(Optimizer o) {
 void ModelNode(const workload::Scenario& s, const TuneModel& m, ConfigNode* root) {
   const auto& t = s.training;
   ConfigNode& model = root->Object("model");
-  const std::string prefix = t.method == Method::kQlora ? "qlora_" : Adapters(s) ? "lora_" : "";
+  const std::string prefix = workload::QuantizedBase(t.method) ? "qlora_"
+                             : Adapters(s)                     ? "lora_"
+                                                               : "";
   model.Str("_component_",
             "torchtune.models." + std::string(m.package) + "." + prefix + std::string(m.builder));
   if (!Adapters(s)) return;
@@ -203,10 +205,11 @@ std::optional<std::string> TorchtuneUnsupported(const workload::Scenario& s) {
     return "torchtune: model " + (s.model.id.empty() ? s.model_ref : s.model.id) +
            " has no builder here (model: " + ids + ")";
   }
-  if (t.method == Method::kPretrain || t.method == Method::kFreeze)
+  if (!HasFineTuningRecipe(t.method))
     return "torchtune: method " + std::string(EnumName(workload::kMethods, t.method)) +
            " has no recipe (method: full, lora or qlora)";
-  if (t.method == Method::kQlora && (t.quantization.bits != 4 || t.quantization.type != "nf4"))
+  if (workload::QuantizedBase(t.method) &&
+      (t.quantization.bits != 4 || t.quantization.type != "nf4"))
     return "torchtune: training.quantization " + t.quantization.type +
            " — QLoRA quantizes the base to NF4 only (type: nf4, bits: 4)";
   if (Adapters(s) && !Targets(t.lora).error.empty())

@@ -7,6 +7,7 @@
 
 #include "gpuadv/export/config_tree.h"
 #include "gpuadv/export/launch.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::launch {
 
@@ -51,8 +52,14 @@ std::string HfRepo(const workload::Scenario& s);
 bool AssumesCompile(const workload::Scenario& s);
 
 /// LoRA and QLoRA: a frozen base with trainable low-rank adapters.
-inline bool TrainsAdapters(workload::Method m) {
-  return m == workload::Method::kLora || m == workload::Method::kQlora;
+using workload::TrainsAdapters;
+
+/// The fine-tuning recipe engines (torchtune, axolotl) start from a pretrained checkpoint
+/// and train all weights, LoRA or QLoRA; they have no recipe for pretraining or for
+/// training only the top layers.
+inline bool HasFineTuningRecipe(workload::Method m) {
+  const auto& t = workload::Traits(m);
+  return !t.from_scratch && t.trained != workload::Trained::kLastLayers;
 }
 
 /// Megatron FSDP carries ZeRO-2/3 (--use-megatron-fsdp).

@@ -12,6 +12,7 @@
 #include "gpuadv/io/model_loader.h"
 #include "gpuadv/io/stack_loader.h"
 #include "gpuadv/workload/limits.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::io {
 namespace {
@@ -480,13 +481,10 @@ void ValidateScenario(const Scenario& s) {
                          std::to_string(gpus) + " GPUs (dp " + std::to_string(s.DataParallel()) +
                          ")",
                      "smaller than one micro-step");
-  if ((s.training.method == workload::Method::kLora ||
-       s.training.method == workload::Method::kQlora) &&
-      !m.has_shape() && m.kind != catalog::ModelKind::kDiffusion)
+  const bool adapters = workload::TrainsAdapters(s.training.method);
+  if (adapters && !m.has_shape() && m.kind != catalog::ModelKind::kDiffusion)
     throw InputError("training.method", "lora", "a model with layers/hidden/heads given",
                      "LoRA needs the architecture");
-  const bool adapters =
-      s.training.method == workload::Method::kLora || s.training.method == workload::Method::kQlora;
   if (adapters && m.hidden > 0 && s.training.lora.rank > m.hidden)
     throw InputError("training.lora.rank", std::to_string(s.training.lora.rank),
                      "at most the model's hidden size " + std::to_string(m.hidden) +

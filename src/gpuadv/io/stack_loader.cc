@@ -4,6 +4,7 @@
 
 #include "gpuadv/core/embedded.h"
 #include "gpuadv/io/fields.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::io {
 namespace {
@@ -197,8 +198,8 @@ void ResolveStack(workload::Scenario& s, const GivenKnobs& given) {
     note("loss", "chunked", recipe);
   }
   if (!given.optimizer_in_backward && t.stack.optimizer_in_backward &&
-      t.method != workload::Method::kLora && t.method != workload::Method::kQlora &&
-      s.DataParallel() == 1 && s.MicroBatchesPerStep() == 1) {
+      !workload::TrainsAdapters(t.method) && s.DataParallel() == 1 &&
+      s.MicroBatchesPerStep() == 1) {
     t.optimizer_in_backward = true;  // torchtune: single device, no accumulation
     note("optimizer_in_backward", "true", recipe + ", single device without accumulation");
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "gpuadv/core/error.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::plan {
 namespace {
@@ -25,7 +26,7 @@ std::vector<long long> Divisors(long long n) {
 // bitsandbytes 4-bit layer across tensor or pipeline ranks (Megatron-Core / NeMo run LoRA,
 // not NF4 QLoRA). The planner keeps it to the layouts that exist.
 bool DataParallelOnly(const workload::Scenario& s) {
-  return s.training.method == workload::Method::kQlora;
+  return workload::QuantizedBase(s.training.method);
 }
 
 // Tensor parallel: divides the GPUs of a node (the NVLink / NVSwitch domain), the attention

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string>
 
+#include "gpuadv/workload/method_traits.h"
+
 namespace gpuadv::workload {
 namespace {
 
@@ -39,7 +41,7 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
                    std::string(EnumName(kLosses, t.loss)) + ", stack " +
                    std::string(EnumName(kFrameworks, t.stack.id)) +
                    (t.stack.defaulted ? " (default)" : "");
-  if (t.method == Method::kLora || t.method == Method::kQlora) {
+  if (TrainsAdapters(t.method)) {
     tr += ", LoRA r" + I(t.lora.rank) + " on ";
     if (t.lora.all_linear) {
       tr += "all linear layers";
@@ -47,7 +49,7 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
       for (size_t i = 0; i < t.lora.targets.size(); ++i) tr += (i ? "," : "") + t.lora.targets[i];
     }
   }
-  if (t.method == Method::kQlora)
+  if (QuantizedBase(t.method))
     tr += ", base " + t.quantization.type + (t.quantization.double_quant ? " + double quant" : "");
   e.Basis("input training", tr);
   const auto& h = s.hardware;

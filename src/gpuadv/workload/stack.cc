@@ -1,5 +1,7 @@
 #include "gpuadv/workload/stack.h"
 
+#include "gpuadv/workload/method_traits.h"
+
 namespace gpuadv::workload {
 namespace {
 
@@ -13,7 +15,7 @@ constexpr int kOneNodeGpus = 8;
 Framework DefaultFramework(Method method, Precision precision, int total_gpus,
                            bool model_parallel) {
   if (precision == Precision::kFp8Mixed || model_parallel) return Framework::kMegatron;
-  if (method == Method::kPretrain)
+  if (Traits(method).from_scratch)
     return total_gpus > kOneNodeGpus ? Framework::kMegatron : Framework::kPytorch;
   return Framework::kHfTrainer;
 }
@@ -22,7 +24,7 @@ std::string_view DefaultFrameworkReason(Method method, Precision precision, int 
                                         bool model_parallel) {
   if (precision == Precision::kFp8Mixed) return "fp8 training runs on Transformer Engine";
   if (model_parallel) return "tensor / pipeline / context / expert parallelism";
-  if (method == Method::kPretrain)
+  if (Traits(method).from_scratch)
     return total_gpus > kOneNodeGpus ? "pretraining beyond one node" : "pretraining on one node";
   return "fine-tuning";
 }
