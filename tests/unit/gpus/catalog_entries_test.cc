@@ -144,13 +144,15 @@ std::vector<std::string> CatalogIds() {
   return ids;
 }
 
-TEST(BuiltinGpus, HoldExactlyTheReferenceIds) {
+// Every reference id is in the catalog. The catalog may hold more: adding a GPU is one data
+// file edit (issue 13), its figures sourced in that file, with no test to edit.
+TEST(BuiltinGpus, HoldEveryReferenceId) {
   const auto ids = CatalogIds();
   const std::set<std::string> have(ids.begin(), ids.end());
+  EXPECT_EQ(have.size(), ids.size()) << "duplicate ids";
   const auto want = ExpectedIds();
-  EXPECT_EQ(want.size(), kReferenceIds.size() + 11);  // the 11 accelerators of issue 16 item 3
-  EXPECT_EQ(Cat().gpus.size(), want.size());
-  EXPECT_EQ(have, want);
+  ASSERT_GT(want.size(), kReferenceIds.size()) << "reference_2026.csv was not read";
+  for (const auto& id : want) EXPECT_TRUE(have.count(id)) << id << " is missing from the catalog";
 }
 
 TEST(BuiltinGpus, IdsAndAliasesAreUniqueCaseInsensitively) {
