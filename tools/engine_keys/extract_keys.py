@@ -4,9 +4,13 @@ launch engine accepts, read from the engine's own source at a pinned commit.
 
 Usage: extract_keys.py ENGINE SOURCE [--commit SHA] > tests/data/engine_keys/FILE.txt
 
-  ENGINE  deepspeed | accelerate | torchrun | megatron | torchtune | axolotl
+  ENGINE  deepspeed | accelerate | torchrun | megatron | torchtune | axolotl |
+          transformers | bitsandbytes | trl | peft
+          (transformers: TrainingArguments and OptimizerNames; bitsandbytes: transformers'
+          BitsAndBytesConfig; trl: SFTConfig's own fields; peft: LoraConfig)
   SOURCE  a git directory of the engine's repository (bare or not; read with `git show`),
-          or, for torchrun, the file torch/distributed/run.py itself
+          a plain checkout directory (files read from disk; --commit names the commit it
+          holds), or, for torchrun, the file torch/distributed/run.py itself
   --commit the commit to read (default HEAD); recorded in the header line
 
 Python 3 standard library only. Each list starts with `#` lines naming the repository,
@@ -14,6 +18,7 @@ the commit and the files read; the keys follow, one a line, sorted.
 """
 import argparse
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -25,6 +30,10 @@ REPOS = {
     "megatron": "NVIDIA/Megatron-LM",
     "torchtune": "pytorch/torchtune",
     "axolotl": "axolotl-ai-cloud/axolotl",
+    "transformers": "huggingface/transformers",
+    "bitsandbytes": "huggingface/transformers",
+    "trl": "huggingface/trl",
+    "peft": "huggingface/peft",
 }
 
 
@@ -37,6 +46,17 @@ class Repo:
     def show(self, name):
         return subprocess.run(["git", "-C", self.path, "show", f"{self.commit}:{name}"],
                               check=True, capture_output=True, text=True).stdout
+
+
+class Checkout:
+    """Reads files of a plain checkout directory (no git history)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def show(self, name):
+        with open(os.path.join(self.path, name), encoding="utf-8") as f:
+            return f.read()
 
     def ls(self, prefix):
         out = subprocess.run(["git", "-C", self.path, "ls-tree", "-r", "--name-only",
@@ -324,6 +344,59 @@ def axolotl(repo):
     return [base + "*.py"], keys
 
 
+def enum_values(cls):
+    """String values of an Enum class body (NAME = "value")."""
+    return {st.value.value for st in cls.body
+            if isinstance(st, ast.Assign) and isinstance(st.value, ast.Constant)
+            and isinstance(st.value.value, str)}
+
+
+def transformers(repo):
+    """TrainingArguments fields (src/transformers/training_args.py) and `optim=<name>` for
+    each OptimizerNames value."""
+    files = ["src/transformers/training_args.py"]
+    cls = classes(repo.show(files[0]))
+    keys = model_fields(cls["TrainingArguments"])
+    keys |= {"optim=" + v for v in enum_values(cls["OptimizerNames"])}
+    return files, keys
+
+
+def bitsandbytes(repo):
+    """BitsAndBytesConfig arguments (src/transformers/utils/quantization_config.py) and the
+    string values its __init__ accepts for bnb_4bit_quant_storage (the list it checks);
+    bnb_4bit_quant_type takes fp4 or nf4 (its docstring)."""
+    files = ["src/transformers/utils/quantization_config.py"]
+    cls = classes(repo.show(files[0]))["BitsAndBytesConfig"]
+    init = next(f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__")
+    keys = function_args(init) - {"kwargs"}
+    for n in ast.walk(init):
+        if (isinstance(n, ast.Compare) and isinstance(n.left, ast.Name)
+                and n.left.id == "bnb_4bit_quant_storage" and isinstance(n.ops[0], ast.NotIn)):
+            keys |= {"bnb_4bit_quant_storage=" + e.value for e in n.comparators[0].elts}
+    keys |= {"bnb_4bit_quant_type=fp4", "bnb_4bit_quant_type=nf4"}
+    return files, keys
+
+
+def trl(repo):
+    """SFTConfig's own fields and those of _BaseConfig (trl/trainer/sft_config.py,
+    base_config.py); the TrainingArguments fields they extend are transformers' list."""
+    files = ["trl/trainer/sft_config.py", "trl/trainer/base_config.py"]
+    all_classes = {}
+    for name in files:
+        all_classes.update(classes(repo.show(name)))
+    return files, mro_fields(all_classes, "SFTConfig")
+
+
+def peft(repo):
+    """LoraConfig fields with those of PeftConfig / PeftConfigMixin
+    (src/peft/tuners/lora/config.py, src/peft/config.py)."""
+    files = ["src/peft/tuners/lora/config.py", "src/peft/config.py"]
+    all_classes = {}
+    for name in files:
+        all_classes.update(classes(repo.show(name)))
+    return files, mro_fields(all_classes, "LoraConfig")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("engine", choices=sorted(REPOS))
@@ -333,6 +406,10 @@ def main():
     if a.engine == "torchrun":
         commit = a.commit
         files, keys = torchrun(a.source)
+    elif not os.path.exists(os.path.join(a.source, ".git")) and not os.path.exists(
+            os.path.join(a.source, "HEAD")):
+        commit = a.commit  # a plain checkout: the commit it holds, as given
+        files, keys = globals()[a.engine](Checkout(a.source))
     else:
         commit = subprocess.run(["git", "-C", a.source, "rev-parse", a.commit], check=True,
                                 capture_output=True, text=True).stdout.strip()
