@@ -160,8 +160,10 @@ def deepspeed(repo):
 def accelerate(repo):
     """`accelerate config` YAML keys: ClusterConfig / BaseConfig fields, and under
     fsdp_config / fp8_config the launch options they become (--fsdp_x; fp8_config.x ->
-    --fp8_x), as commands/launch.py copies them."""
-    files = ["src/accelerate/commands/config/config_args.py", "src/accelerate/commands/launch.py"]
+    --fp8_x), as commands/launch.py copies them; the FSDP_SHARDING_STRATEGY names
+    (utils/constants.py) as fsdp_config.fsdp_sharding_strategy=<name>."""
+    files = ["src/accelerate/commands/config/config_args.py", "src/accelerate/commands/launch.py",
+             "src/accelerate/utils/constants.py"]
     cls = classes(repo.show(files[0]))
     keys = mro_fields(cls, "ClusterConfig")
     flags = argparse_flags(repo.show(files[1]))
@@ -171,6 +173,10 @@ def accelerate(repo):
             keys.add("fsdp_config." + name)
         if name.startswith("fp8_"):
             keys |= {"fp8_config." + name, "fp8_config." + name[len("fp8_"):]}
+    for n in ast.walk(ast.parse(repo.show(files[2]))):
+        if (isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)
+                and n.targets[0].id == "FSDP_SHARDING_STRATEGY"):
+            keys |= {"fsdp_config.fsdp_sharding_strategy=" + e.value for e in n.value.elts}
     return files, keys
 
 
