@@ -369,7 +369,8 @@ def transformers(repo):
 
 def bitsandbytes(repo):
     """BitsAndBytesConfig arguments (src/transformers/utils/quantization_config.py) and the
-    string values its __init__ accepts for bnb_4bit_quant_storage (the list it checks);
+    string values its __init__ accepts for bnb_4bit_quant_storage (the list it checks) and,
+    read as getattr(torch, name), for bnb_4bit_compute_dtype (the same dtype names);
     bnb_4bit_quant_type takes fp4 or nf4 (its docstring)."""
     files = ["src/transformers/utils/quantization_config.py"]
     cls = classes(repo.show(files[0]))["BitsAndBytesConfig"]
@@ -379,6 +380,8 @@ def bitsandbytes(repo):
         if (isinstance(n, ast.Compare) and isinstance(n.left, ast.Name)
                 and n.left.id == "bnb_4bit_quant_storage" and isinstance(n.ops[0], ast.NotIn)):
             keys |= {"bnb_4bit_quant_storage=" + e.value for e in n.comparators[0].elts}
+            # compute dtype: getattr(torch, name); the dtype names the storage check lists
+            keys |= {"bnb_4bit_compute_dtype=" + e.value for e in n.comparators[0].elts}
     keys |= {"bnb_4bit_quant_type=fp4", "bnb_4bit_quant_type=nf4"}
     return files, keys
 
@@ -393,14 +396,33 @@ def trl(repo):
     return files, mro_fields(all_classes, "SFTConfig")
 
 
+def literal_values(cls):
+    """`field=value` for each string of a Literal[...] field annotation of a class body."""
+    out = set()
+    for st in cls.body:
+        if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name):
+            for n in ast.walk(st.annotation):
+                if isinstance(n, ast.Subscript) and getattr(n.value, "id", "") == "Literal":
+                    out |= {f"{st.target.id}={c.value}" for c in ast.walk(n.slice)
+                            if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return out
+
+
 def peft(repo):
     """LoraConfig fields with those of PeftConfig / PeftConfigMixin
-    (src/peft/tuners/lora/config.py, src/peft/config.py)."""
-    files = ["src/peft/tuners/lora/config.py", "src/peft/config.py"]
+    (src/peft/tuners/lora/config.py, src/peft/config.py), `field=value` for LoraConfig's
+    Literal-typed fields (bias) and `task_type=<TaskType>` (src/peft/utils/peft_types.py)."""
+    files = ["src/peft/tuners/lora/config.py", "src/peft/config.py",
+             "src/peft/utils/peft_types.py", "src/peft/utils/constants.py"]
     all_classes = {}
-    for name in files:
+    for name in files[:3]:
         all_classes.update(classes(repo.show(name)))
-    return files, mro_fields(all_classes, "LoraConfig")
+    keys = mro_fields(all_classes, "LoraConfig") | literal_values(all_classes["LoraConfig"])
+    keys |= {"task_type=" + v for v in enum_values(all_classes["TaskType"])}
+    # target_modules as one string: the all-linear shorthand.
+    keys |= {"target_modules=" + v for v in re.findall(
+        r'^INCLUDE_LINEAR_LAYERS_SHORTHAND\s*=\s*["\']([^"\']+)', repo.show(files[3]), re.M)}
+    return files, keys
 
 
 def main():

@@ -97,8 +97,8 @@ std::vector<std::string> JsonUnaccepted(const std::string& text, const Keys& ok,
   std::vector<std::string> paths;
   for (const auto& [k, v] : j.items()) paths.push_back(k);
   std::vector<std::string> bad = Unaccepted(paths, ok);
-  for (const auto& k : valued)
-    if (j.contains(k) && !ok.count(k + "=" + j[k].get<std::string>()))
+  for (const auto& k : valued)  // string values; a list (target_modules) names model modules
+    if (j.contains(k) && j[k].is_string() && !ok.count(k + "=" + j[k].get<std::string>()))
       bad.push_back(k + "=" + j[k].get<std::string>());
   return bad;
 }
@@ -114,10 +114,12 @@ std::vector<std::string> HfTrainerUnaccepted(const LaunchConfig& c) {
     bad.insert(bad.end(), more.begin(), more.end());
   };
   if (const LaunchFile* f = FileOf(c, "lora_config.json"))
-    add(JsonUnaccepted(f->text, List("peft_keys.txt").keys, {}));
+    add(JsonUnaccepted(f->text, List("peft_keys.txt").keys,
+                       {"bias", "task_type", "target_modules"}));
   if (const LaunchFile* f = FileOf(c, "bnb_config.json"))
-    add(JsonUnaccepted(f->text, List("bitsandbytes_keys.txt").keys,
-                       {"bnb_4bit_quant_type", "bnb_4bit_quant_storage"}));
+    add(JsonUnaccepted(
+        f->text, List("bitsandbytes_keys.txt").keys,
+        {"bnb_4bit_quant_type", "bnb_4bit_quant_storage", "bnb_4bit_compute_dtype"}));
   if (const LaunchFile* f = FileOf(c, "fsdp_config.yaml")) {
     std::vector<std::string> paths;
     YamlPaths(YAML::Load(f->text), "", &paths);
@@ -284,10 +286,14 @@ TEST(ExportKeys, HfTrainerBogusKeysAreCaught) {
   edit("sft_config.json", "per_device_batch_size", "4");
   edit("sft_config.json", "optim", "adamw_torch_fusd");
   edit("lora_config.json", "lora_rank", "16");
+  edit("lora_config.json", "task_type", "CAUSAL");
+  edit("lora_config.json", "target_modules", "all_linear");
   edit("bnb_config.json", "bnb_4bit_quant_type", "nf8");
+  edit("bnb_config.json", "bnb_4bit_compute_dtype", "bf16");
   EXPECT_EQ(HfTrainerUnaccepted(hf),
             (std::vector<std::string>{"per_device_batch_size", "optim=adamw_torch_fusd",
-                                      "lora_rank", "bnb_4bit_quant_type=nf8"}));
+                                      "lora_rank", "task_type=CAUSAL", "target_modules=all_linear",
+                                      "bnb_4bit_quant_type=nf8", "bnb_4bit_compute_dtype=bf16"}));
 }
 
 TEST(ExportKeys, FineTuningEnginesEmitOnlyAcceptedKeys) {
