@@ -211,6 +211,11 @@ LaunchConfig WriteHfTrainer(const workload::Scenario& s) {
                                                  "accelerate config"
                                                : "same --rdzv-endpoint") +
                         ")");
+  if (s.training.loss == workload::Loss::kChunked)
+    out.notes.push_back(
+        "loss: use_liger_kernel runs Liger's fused linear cross-entropy, the chunked loss the "
+        "estimate assumed (needs the liger-kernel package); it also fuses RMSNorm, RoPE and "
+        "SwiGLU, which the estimate's eager HF stack does not count");
   if (s.training.precision == Precision::kBf16)
     out.notes.push_back(
         "precision: bf16=true runs autocast over the loaded weights; the estimate assumed pure "
