@@ -917,7 +917,7 @@
   }
 
   function exportView(x) {
-    const parts = [el('p', {class: 'caption', text: `${x.engine}: ${x.layout.label} (${x.layout.source})`})];
+    const parts = [el('p', {class: 'caption', text: `${x.engine}: ${x.layout.label} (${x.layout.source}; stack ${x.layout.stack})`})];
     parts.push(...(x.files || []).map((f) => copyBlock(f.name, f.text)));
     if (x.launch) parts.push(copyBlock('launch', Array.isArray(x.launch) ? x.launch.join('\n') : String(x.launch)));
     if ((x.notes || []).length) parts.push(el('ul', {class: 'advice'}, ...x.notes.map((n) => el('li', {text: n}))));

@@ -273,6 +273,12 @@ TEST(Cli, ExportWritesFineTuningConfigs) {
   EXPECT_EQ(a.rc, 0) << a.out.substr(0, 600);
   EXPECT_NE(a.out.find("adapter: qlora"), std::string::npos) << a.out;
   EXPECT_NE(a.out.find("axolotl train axolotl.yaml"), std::string::npos) << a.out;
+  // The Hugging Face Trainer launch (alias trl): SFTConfig, LoraConfig, BitsAndBytesConfig.
+  const RunResult h = Exec("export" + job + " --engine trl");
+  EXPECT_EQ(h.rc, 0) << h.out.substr(0, 600);
+  EXPECT_NE(h.out.find("\"optim\": \"paged_adamw_32bit\""), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("\"bnb_4bit_quant_type\": \"nf4\""), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("python train.py"), std::string::npos) << h.out;
   const RunResult bad = Exec("export" + job + " --optimizer sgd --engine torchtune");
   EXPECT_EQ(bad.rc, 2);
   EXPECT_NE(bad.out.find("torchtune: optimizer sgd"), std::string::npos) << bad.out;

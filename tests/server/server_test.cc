@@ -190,8 +190,8 @@ TEST_F(ServeTest, ExportIsTheCliJson) {
       R"({"model": "llama-3.1-8b", "training": {"method": "full", "seq_len": 2048},
           "hardware": {"gpu": "h100-sxm", "count": 8}})";
   const std::string file = WriteTemp("export.json", body);
-  for (const char* engine :
-       {"deepspeed", "accelerate-fsdp", "megatron", "torchrun", "torchtune", "axolotl"}) {
+  for (const char* engine : {"deepspeed", "accelerate-fsdp", "megatron", "torchrun", "torchtune",
+                             "axolotl", "hf-trainer"}) {
     auto r = Post(("/api/export?engine=" + std::string(engine) + "&gpus=8").c_str(), body);
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << r->body;

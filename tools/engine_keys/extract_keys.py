@@ -4,9 +4,13 @@ launch engine accepts, read from the engine's own source at a pinned commit.
 
 Usage: extract_keys.py ENGINE SOURCE [--commit SHA] > tests/data/engine_keys/FILE.txt
 
-  ENGINE  deepspeed | accelerate | torchrun | megatron | torchtune | axolotl
+  ENGINE  deepspeed | accelerate | torchrun | megatron | torchtune | axolotl |
+          transformers | bitsandbytes | trl | peft
+          (transformers: TrainingArguments and OptimizerNames; bitsandbytes: transformers'
+          BitsAndBytesConfig; trl: SFTConfig's own fields; peft: LoraConfig)
   SOURCE  a git directory of the engine's repository (bare or not; read with `git show`),
-          or, for torchrun, the file torch/distributed/run.py itself
+          a plain checkout directory (files read from disk; --commit names the commit it
+          holds), or, for torchrun, the file torch/distributed/run.py itself
   --commit the commit to read (default HEAD); recorded in the header line
 
 Python 3 standard library only. Each list starts with `#` lines naming the repository,
@@ -14,6 +18,7 @@ the commit and the files read; the keys follow, one a line, sorted.
 """
 import argparse
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -25,6 +30,10 @@ REPOS = {
     "megatron": "NVIDIA/Megatron-LM",
     "torchtune": "pytorch/torchtune",
     "axolotl": "axolotl-ai-cloud/axolotl",
+    "transformers": "huggingface/transformers",
+    "bitsandbytes": "huggingface/transformers",
+    "trl": "huggingface/trl",
+    "peft": "huggingface/peft",
 }
 
 
@@ -37,6 +46,17 @@ class Repo:
     def show(self, name):
         return subprocess.run(["git", "-C", self.path, "show", f"{self.commit}:{name}"],
                               check=True, capture_output=True, text=True).stdout
+
+
+class Checkout:
+    """Reads files of a plain checkout directory (no git history)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def show(self, name):
+        with open(os.path.join(self.path, name), encoding="utf-8") as f:
+            return f.read()
 
     def ls(self, prefix):
         out = subprocess.run(["git", "-C", self.path, "ls-tree", "-r", "--name-only",
@@ -140,8 +160,10 @@ def deepspeed(repo):
 def accelerate(repo):
     """`accelerate config` YAML keys: ClusterConfig / BaseConfig fields, and under
     fsdp_config / fp8_config the launch options they become (--fsdp_x; fp8_config.x ->
-    --fp8_x), as commands/launch.py copies them."""
-    files = ["src/accelerate/commands/config/config_args.py", "src/accelerate/commands/launch.py"]
+    --fp8_x), as commands/launch.py copies them; the FSDP_SHARDING_STRATEGY names
+    (utils/constants.py) as fsdp_config.fsdp_sharding_strategy=<name>."""
+    files = ["src/accelerate/commands/config/config_args.py", "src/accelerate/commands/launch.py",
+             "src/accelerate/utils/constants.py"]
     cls = classes(repo.show(files[0]))
     keys = mro_fields(cls, "ClusterConfig")
     flags = argparse_flags(repo.show(files[1]))
@@ -151,6 +173,10 @@ def accelerate(repo):
             keys.add("fsdp_config." + name)
         if name.startswith("fp8_"):
             keys |= {"fp8_config." + name, "fp8_config." + name[len("fp8_"):]}
+    for n in ast.walk(ast.parse(repo.show(files[2]))):
+        if (isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)
+                and n.targets[0].id == "FSDP_SHARDING_STRATEGY"):
+            keys |= {"fsdp_config.fsdp_sharding_strategy=" + e.value for e in n.value.elts}
     return files, keys
 
 
@@ -324,6 +350,81 @@ def axolotl(repo):
     return [base + "*.py"], keys
 
 
+def enum_values(cls):
+    """String values of an Enum class body (NAME = "value")."""
+    return {st.value.value for st in cls.body
+            if isinstance(st, ast.Assign) and isinstance(st.value, ast.Constant)
+            and isinstance(st.value.value, str)}
+
+
+def transformers(repo):
+    """TrainingArguments fields (src/transformers/training_args.py) and `optim=<name>` for
+    each OptimizerNames value."""
+    files = ["src/transformers/training_args.py"]
+    cls = classes(repo.show(files[0]))
+    keys = model_fields(cls["TrainingArguments"])
+    keys |= {"optim=" + v for v in enum_values(cls["OptimizerNames"])}
+    return files, keys
+
+
+def bitsandbytes(repo):
+    """BitsAndBytesConfig arguments (src/transformers/utils/quantization_config.py) and the
+    string values its __init__ accepts for bnb_4bit_quant_storage (the list it checks) and,
+    read as getattr(torch, name), for bnb_4bit_compute_dtype (the same dtype names);
+    bnb_4bit_quant_type takes fp4 or nf4 (its docstring)."""
+    files = ["src/transformers/utils/quantization_config.py"]
+    cls = classes(repo.show(files[0]))["BitsAndBytesConfig"]
+    init = next(f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__")
+    keys = function_args(init) - {"kwargs"}
+    for n in ast.walk(init):
+        if (isinstance(n, ast.Compare) and isinstance(n.left, ast.Name)
+                and n.left.id == "bnb_4bit_quant_storage" and isinstance(n.ops[0], ast.NotIn)):
+            keys |= {"bnb_4bit_quant_storage=" + e.value for e in n.comparators[0].elts}
+            # compute dtype: getattr(torch, name); the dtype names the storage check lists
+            keys |= {"bnb_4bit_compute_dtype=" + e.value for e in n.comparators[0].elts}
+    keys |= {"bnb_4bit_quant_type=fp4", "bnb_4bit_quant_type=nf4"}
+    return files, keys
+
+
+def trl(repo):
+    """SFTConfig's own fields and those of _BaseConfig (trl/trainer/sft_config.py,
+    base_config.py); the TrainingArguments fields they extend are transformers' list."""
+    files = ["trl/trainer/sft_config.py", "trl/trainer/base_config.py"]
+    all_classes = {}
+    for name in files:
+        all_classes.update(classes(repo.show(name)))
+    return files, mro_fields(all_classes, "SFTConfig")
+
+
+def literal_values(cls):
+    """`field=value` for each string of a Literal[...] field annotation of a class body."""
+    out = set()
+    for st in cls.body:
+        if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name):
+            for n in ast.walk(st.annotation):
+                if isinstance(n, ast.Subscript) and getattr(n.value, "id", "") == "Literal":
+                    out |= {f"{st.target.id}={c.value}" for c in ast.walk(n.slice)
+                            if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return out
+
+
+def peft(repo):
+    """LoraConfig fields with those of PeftConfig / PeftConfigMixin
+    (src/peft/tuners/lora/config.py, src/peft/config.py), `field=value` for LoraConfig's
+    Literal-typed fields (bias) and `task_type=<TaskType>` (src/peft/utils/peft_types.py)."""
+    files = ["src/peft/tuners/lora/config.py", "src/peft/config.py",
+             "src/peft/utils/peft_types.py", "src/peft/utils/constants.py"]
+    all_classes = {}
+    for name in files[:3]:
+        all_classes.update(classes(repo.show(name)))
+    keys = mro_fields(all_classes, "LoraConfig") | literal_values(all_classes["LoraConfig"])
+    keys |= {"task_type=" + v for v in enum_values(all_classes["TaskType"])}
+    # target_modules as one string: the all-linear shorthand.
+    keys |= {"target_modules=" + v for v in re.findall(
+        r'^INCLUDE_LINEAR_LAYERS_SHORTHAND\s*=\s*["\']([^"\']+)', repo.show(files[3]), re.M)}
+    return files, keys
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("engine", choices=sorted(REPOS))
@@ -333,6 +434,10 @@ def main():
     if a.engine == "torchrun":
         commit = a.commit
         files, keys = torchrun(a.source)
+    elif not os.path.exists(os.path.join(a.source, ".git")) and not os.path.exists(
+            os.path.join(a.source, "HEAD")):
+        commit = a.commit  # a plain checkout: the commit it holds, as given
+        files, keys = globals()[a.engine](Checkout(a.source))
     else:
         commit = subprocess.run(["git", "-C", a.source, "rev-parse", a.commit], check=True,
                                 capture_output=True, text=True).stdout.strip()

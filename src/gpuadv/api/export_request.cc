@@ -29,6 +29,28 @@ void CheckFits(const workload::Scenario& s, std::string_view prefix) {
                        ": does not fit; layout");
 }
 
+// An engine name or one of its aliases (hf, transformers, trl: hf-trainer).
+launch::Engine ParseEngine(const std::string& field, const std::string& name) {
+  if (auto e = ParseEnum(launch::kEngineAliases, name)) return *e;
+  return ParseEnumOrThrow(launch::kEngines, field, name);
+}
+
+// The scenario as `estimate` sees it with the engine's stack: a training.framework left to
+// `auto` becomes the stack the engine's launch runs (torchtune's recipes, DeepSpeed's engine,
+// Megatron-Core, ...), so the plan, the defaults it fills in (optimizer, checkpointing, loss)
+// and the figures are those of `estimate` with `training.framework: <stack>`. A framework the
+// scenario names stays, and the notes say it differs from the engine's.
+workload::Scenario BuildForEngine(const ScenarioRequest& req, const Environment& env,
+                                  launch::Engine engine) {
+  workload::Scenario s = BuildScenario(req, env);
+  if (s.training.framework != workload::Framework::kAuto) return s;
+  ScenarioRequest with_stack = req;
+  with_stack.overrides.emplace_back(
+      "training.framework",
+      std::string(EnumName(workload::kFrameworks, launch::EngineStack(engine))));
+  return BuildScenario(with_stack, env);
+}
+
 }  // namespace
 
 ExportOutput Export(const ScenarioRequest& req, const Environment& env, const ExportOptions& opt,
@@ -36,10 +58,10 @@ ExportOutput Export(const ScenarioRequest& req, const Environment& env, const Ex
   const std::string field = Name(prefix, "engine");
   if (opt.engine.empty())
     throw InputError(field, "(none)", AcceptedNames(launch::kEngines), "missing");
-  const launch::Engine engine = ParseEnumOrThrow(launch::kEngines, field, opt.engine);
+  const launch::Engine engine = ParseEngine(field, opt.engine);
   if (opt.gpus && *opt.gpus < 1)
     throw InputError(Name(prefix, "gpus"), std::to_string(*opt.gpus), "1 or more", "out of range");
-  ExportOutput out{BuildScenario(req, env), "scenario", "", {}};
+  ExportOutput out{BuildForEngine(req, env, engine), "scenario", "", {}};
   workload::Scenario& s = out.scenario;
   const long long asked_micro_batch = s.training.micro_batch;
   if (opt.gpus || !s.parallelism.specified) {
@@ -53,6 +75,15 @@ ExportOutput Export(const ScenarioRequest& req, const Environment& env, const Ex
   }
   out.plan_label = plan::Label(plan::CandidateOf(s));
   out.config = launch::Export(engine, s);
+  const workload::Framework stack = launch::EngineStack(engine);
+  if (s.training.stack.id != stack)
+    out.config.notes.push_back("stack: planned and estimated for training.framework " +
+                               std::string(EnumName(workload::kFrameworks, s.training.stack.id)) +
+                               " as the scenario "
+                               "names it; " +
+                               std::string(EnumName(launch::kEngines, engine)) + " runs " +
+                               std::string(EnumName(workload::kFrameworks, stack)) +
+                               ", whose figures differ");
   if (s.training.micro_batch != asked_micro_batch)
     out.config.notes.push_back(
         "micro-batch: the plan runs " + std::to_string(s.training.micro_batch) + " x " +
@@ -85,6 +116,7 @@ nlohmann::json ExportJson(const ExportOutput& out) {
       {"accumulation", s.MicroBatchesPerStep()},
       {"global_batch", s.GlobalBatch()},
       {"seq_len", t.seq_len},
+      {"stack", std::string(EnumName(workload::kFrameworks, t.stack.id))},
       {"checkpointing",
        std::string(EnumName(workload::kCheckpointings, t.activation_checkpointing))}};
   nlohmann::json files = nlohmann::json::array();

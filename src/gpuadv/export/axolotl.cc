@@ -36,36 +36,6 @@ std::string_view DecoderLayer(const workload::Scenario& s) {
   return "";
 }
 
-// transformers OptimizerNames values (huggingface/transformers src/transformers/training_args.py
-// @00349ae87edd, read through the search tool) for the scenario's optimizers.
-std::string_view OptimizerName(Optimizer o) {
-  switch (o) {
-    case Optimizer::kAdamW:
-      return "adamw_torch_fused";
-    case Optimizer::kAdamW8bit:
-      return "adamw_bnb_8bit";
-    case Optimizer::kPagedAdamW:
-      return "paged_adamw_32bit";
-    case Optimizer::kPagedAdamW8bit:
-      return "paged_adamw_8bit";
-    case Optimizer::kSgd:
-      return "sgd";
-    case Optimizer::kAdafactor:
-      return "adafactor";
-    case Optimizer::kLion:
-      return "lion_32bit";
-  }
-  return "adamw_torch_fused";
-}
-
-bool MultiGpu(const workload::Scenario& s) { return s.hardware.TotalGpus() > 1; }
-// ZeRO-1 and optimizer-only offload have no FSDP form: DeepSpeed runs them.
-bool ViaDeepSpeed(const workload::Parallelism& p) {
-  return p.zero == 1 || p.offload == Offload::kOptimizer;
-}
-bool ViaFsdp(const workload::Scenario& s) {
-  return MultiGpu(s) && !ViaDeepSpeed(s.parallelism) && s.parallelism.zero >= 2;
-}
 bool Adapters(const workload::Scenario& s) { return TrainsAdapters(s.training.method); }
 
 void AdapterKeys(const workload::Scenario& s, ConfigNode* root) {
@@ -142,7 +112,7 @@ void TrainingKeys(const workload::Scenario& s, ConfigNode* root) {
   root->Int("micro_batch_size", t.micro_batch);
   root->Int("gradient_accumulation_steps", s.MicroBatchesPerStep());
   root->Int("num_epochs", 1);
-  root->Str("optimizer", std::string(OptimizerName(t.optimizer)));
+  root->Str("optimizer", std::string(HfOptimizerName(t.optimizer)));
   root->Str("lr_scheduler", "cosine");
   root->Real("learning_rate", Adapters(s) ? 2e-4 : 2e-5);
   root->Real("max_grad_norm", 1.0);

@@ -12,10 +12,31 @@ using workload::Offload;
 
 bool DataParallelOnly(Engine e) {
   return e == Engine::kDeepSpeed || e == Engine::kAccelerateFsdp || e == Engine::kTorchtune ||
-         e == Engine::kAxolotl;
+         e == Engine::kAxolotl || e == Engine::kHfTrainer;
 }
 
 }  // namespace
+
+workload::Framework EngineStack(Engine engine) {
+  using workload::Framework;
+  switch (engine) {
+    case Engine::kDeepSpeed:
+      return Framework::kDeepspeed;
+    case Engine::kAccelerateFsdp:
+      return Framework::kAccelerate;
+    case Engine::kTorchrun:
+    case Engine::kMegatron:
+      return Framework::kMegatron;
+    case Engine::kMegatronDeepSpeed:
+      return Framework::kMegatronDeepspeed;
+    case Engine::kTorchtune:
+      return Framework::kTorchtune;
+    case Engine::kAxolotl:  // axolotl runs the HF Trainer (workload::kFrameworkAliases)
+    case Engine::kHfTrainer:
+      return Framework::kHfTrainer;
+  }
+  return Framework::kPytorch;
+}
 
 plan::SpaceOptions SpaceFor(Engine engine, const workload::Scenario& s) {
   plan::SpaceOptions o;
@@ -42,6 +63,10 @@ plan::SpaceOptions SpaceFor(Engine engine, const workload::Scenario& s) {
       o.fallback_offloads = {Offload::kOptimizerParams};
     } else if (engine == Engine::kAxolotl) {
       // DDP, DeepSpeed (ZeRO-1, optimizer offload) or FSDP2 (ZeRO-2/3, HSDP).
+    } else if (engine == Engine::kHfTrainer) {
+      // DDP, DeepSpeed (ZeRO-1, optimizer offload) or accelerate FSDP (ZeRO-2/3; its hybrid
+      // sharding is one group per node only, so no HSDP search).
+      o.allow_hsdp = false;
     } else if (engine == Engine::kDeepSpeed) {
       o.allow_hsdp = false;
     } else {
@@ -69,6 +94,7 @@ std::optional<std::string> Unsupported(Engine engine, const workload::Scenario& 
       return name + " checkpoints whole layers (activation_checkpointing: full or none)";
     if (engine == Engine::kTorchtune) return TorchtuneUnsupported(s);
     if (engine == Engine::kAxolotl) return AxolotlUnsupported(s);
+    if (engine == Engine::kHfTrainer) return HfTrainerUnsupported(s);
     if (engine == Engine::kAccelerateFsdp) {
       if (p.zero == 1) return "FSDP has no ZeRO-1 stage (zero: 0, 2 or 3)";
       if (p.offload == Offload::kOptimizer)
@@ -123,6 +149,8 @@ LaunchConfig Export(Engine engine, const workload::Scenario& s) {
       return WriteTorchtune(s);
     case Engine::kAxolotl:
       return WriteAxolotl(s);
+    case Engine::kHfTrainer:
+      return WriteHfTrainer(s);
   }
   return WriteDeepSpeed(s);
 }

@@ -10,6 +10,9 @@
 //                    (ALiBi, uneven DeepSpeed pipeline partitions: BLOOM's stack)
 //   torchtune        torchtune recipe config YAML (lora/full_finetune_*) and `tune run`
 //   axolotl          axolotl config YAML and `axolotl train`
+//   hf-trainer       TRL SFTConfig (TrainingArguments) JSON, PEFT LoraConfig and
+//                    BitsAndBytesConfig JSON, train.py; torchrun, or accelerate launch (FSDP),
+//                    with the DeepSpeed / accelerate FSDP config of the writers above
 //
 // Each engine runs only part of the plan space (DeepSpeed and FSDP: data parallel with
 // ZeRO/FSDP only; Megatron-LM: no HSDP, ZeRO-2/3 through Megatron FSDP without pipeline
@@ -32,7 +35,8 @@ enum class Engine {
   kMegatron,
   kMegatronDeepSpeed,
   kTorchtune,
-  kAxolotl
+  kAxolotl,
+  kHfTrainer
 };
 inline constexpr EnumEntry<Engine> kEngines[] = {
     {"deepspeed", Engine::kDeepSpeed, "DeepSpeed config JSON (ZeRO 0-3, offload)"},
@@ -45,7 +49,20 @@ inline constexpr EnumEntry<Engine> kEngines[] = {
      "torchtune recipe config YAML + tune run (full/LoRA/QLoRA, FSDP2)"},
     {"axolotl", Engine::kAxolotl,
      "axolotl config YAML + axolotl train (full/LoRA/QLoRA, FSDP2 or DeepSpeed)"},
+    {"hf-trainer", Engine::kHfTrainer,
+     "Hugging Face Trainer / TRL SFTConfig + PEFT LoRA / bitsandbytes configs, torchrun or "
+     "accelerate launch (full/LoRA/QLoRA; DDP, FSDP or DeepSpeed)"},
 };
+// Names users type for the engines above (the training.framework aliases of the same stack).
+inline constexpr EnumEntry<Engine> kEngineAliases[] = {
+    {"hf", Engine::kHfTrainer, "Hugging Face Trainer"},
+    {"transformers", Engine::kHfTrainer, "Hugging Face Trainer"},
+    {"trl", Engine::kHfTrainer, "TRL SFTTrainer on the HF Trainer"},
+};
+
+/// The training stack (data/stacks.yaml, training.framework) an engine's launch runs: the
+/// stack its export plans with when the scenario leaves training.framework to `auto`.
+workload::Framework EngineStack(Engine engine);
 
 /// The part of the plan space `engine` can launch for scenario `s`.
 plan::SpaceOptions SpaceFor(Engine engine, const workload::Scenario& s);

@@ -51,7 +51,8 @@ std::string PlanSummary(const workload::Scenario& s) {
          std::to_string(s.MicroBatchesPerStep()) + " accumulation, global batch " +
          std::to_string(s.GlobalBatch()) + " x " + std::to_string(t.seq_len) +
          " tokens; checkpointing " +
-         std::string(EnumName(workload::kCheckpointings, t.activation_checkpointing));
+         std::string(EnumName(workload::kCheckpointings, t.activation_checkpointing)) + "; stack " +
+         std::string(EnumName(workload::kFrameworks, t.stack.id));
   return out;
 }
 

@@ -2,6 +2,7 @@
 // The per-engine writers behind launch::Export. Internal to src/gpuadv/export.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,12 +19,14 @@ LaunchConfig WriteTorchrun(const workload::Scenario& s);
 LaunchConfig WriteMegatronDeepSpeed(const workload::Scenario& s);
 LaunchConfig WriteTorchtune(const workload::Scenario& s);
 LaunchConfig WriteAxolotl(const workload::Scenario& s);
+LaunchConfig WriteHfTrainer(const workload::Scenario& s);
 /// Why BigScience Megatron-DeepSpeed cannot launch `s` as given, or nullopt.
 std::optional<std::string> MegatronDeepSpeedUnsupported(const workload::Scenario& s);
 /// Why torchtune's recipes / axolotl cannot run `s` as given (the engine and the knob), or
 /// nullopt. Data parallel layouts are checked by the caller.
 std::optional<std::string> TorchtuneUnsupported(const workload::Scenario& s);
 std::optional<std::string> AxolotlUnsupported(const workload::Scenario& s);
+std::optional<std::string> HfTrainerUnsupported(const workload::Scenario& s);
 
 /// DeepSpeed's "fp16" block with dynamic loss scaling starting at DeepSpeed's documented
 /// default 2^16 (docs/_pages/config-json.md: loss_scale 0 = dynamic, initial_scale_power 16).
@@ -61,6 +64,17 @@ inline bool HasFineTuningRecipe(workload::Method m) {
   const auto& t = workload::Traits(m);
   return !t.from_scratch && t.trained != workload::Trained::kLastLayers;
 }
+
+/// Hugging Face launches (axolotl, HF Trainer): ZeRO-1 and optimizer-only offload have no
+/// FSDP form, so DeepSpeed runs them; multi-GPU ZeRO-2/3 otherwise runs FSDP.
+inline bool ViaDeepSpeed(const workload::Parallelism& p) {
+  return p.zero == 1 || p.offload == workload::Offload::kOptimizer;
+}
+inline bool ViaFsdp(const workload::Scenario& s) {
+  return s.hardware.TotalGpus() > 1 && !ViaDeepSpeed(s.parallelism) && s.parallelism.zero >= 2;
+}
+/// transformers OptimizerNames value (TrainingArguments.optim) of the scenario's optimizer.
+std::string_view HfOptimizerName(workload::Optimizer o);
 
 /// Megatron FSDP carries ZeRO-2/3 (--use-megatron-fsdp).
 inline bool UsesMegatronFsdp(const workload::Parallelism& p) { return p.zero >= 2; }

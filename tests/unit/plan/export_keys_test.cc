@@ -16,6 +16,7 @@
 #include "gpuadv/api/export_request.h"
 #include "gpuadv/core/error.h"
 #include "gpuadv/export/launch.h"
+#include "tests/unit/plan/engine_keys.h"
 #include "tests/unit/plan/plan_fixture.h"
 
 namespace gpuadv::launch {
@@ -24,31 +25,9 @@ namespace {
 using plan::testing::MakeScenario;
 using Keys = std::set<std::string>;
 
-struct KeyList {
-  std::string commit;  // from the header line
-  Keys keys;
-};
+using testing::EngineKeyList;
 
-KeyList Load(const std::string& name) {
-  std::ifstream in(std::string(GPUADV_SOURCE_DIR) + "/tests/data/engine_keys/" + name);
-  KeyList out;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    if (line[0] != '#') {
-      out.keys.insert(line);
-    } else if (out.commit.empty() && line.find(" commit ") != std::string::npos) {
-      out.commit = line.substr(line.find(" commit ") + 8);
-    }
-  }
-  return out;
-}
-
-const KeyList& List(const std::string& name) {
-  static std::map<std::string, KeyList> cache;
-  auto it = cache.find(name);
-  if (it == cache.end()) it = cache.emplace(name, Load(name)).first;
-  return it->second;
-}
+const testing::KeyList& List(const std::string& name) { return EngineKeyList(name); }
 
 // The emitted keys the list does not hold.
 std::vector<std::string> Unaccepted(const std::vector<std::string>& emitted, const Keys& ok) {
@@ -93,6 +72,62 @@ std::vector<std::string> TorchtuneUnaccepted(const std::string& yaml, const std:
   return bad;
 }
 
+// Key paths of a YAML mapping ("fsdp_config.fsdp_version").
+void YamlPaths(const YAML::Node& y, const std::string& prefix, std::vector<std::string>* out) {
+  for (const auto& kv : y) {
+    const std::string path = (prefix.empty() ? "" : prefix + ".") + kv.first.as<std::string>();
+    out->push_back(path);
+    if (kv.second.IsMap()) YamlPaths(kv.second, path, out);
+  }
+}
+
+// The file of a launch config named `name`, or nullptr.
+const LaunchFile* FileOf(const LaunchConfig& c, const std::string& name) {
+  for (const auto& f : c.files)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+// The top-level keys of a JSON file (dataclass fields, keyword arguments; a dict-valued field
+// such as gradient_checkpointing_kwargs is passed on as it is) the list does not hold, and the
+// values of `valued` keys ("optim=adamw_torch_fused") it does not hold.
+std::vector<std::string> JsonUnaccepted(const std::string& text, const Keys& ok,
+                                        const std::vector<std::string>& valued) {
+  const auto j = nlohmann::json::parse(text);
+  std::vector<std::string> paths;
+  for (const auto& [k, v] : j.items()) paths.push_back(k);
+  std::vector<std::string> bad = Unaccepted(paths, ok);
+  for (const auto& k : valued)  // string values; a list (target_modules) names model modules
+    if (j.contains(k) && j[k].is_string() && !ok.count(k + "=" + j[k].get<std::string>()))
+      bad.push_back(k + "=" + j[k].get<std::string>());
+  return bad;
+}
+
+// Hugging Face Trainer: sft_config.json holds TrainingArguments (transformers) and SFTConfig
+// (TRL) fields with an OptimizerNames optim; lora_config.json LoraConfig fields (PEFT);
+// bnb_config.json BitsAndBytesConfig arguments and values; fsdp_config.yaml accelerate keys.
+std::vector<std::string> HfTrainerUnaccepted(const LaunchConfig& c) {
+  Keys args = List("transformers_keys.txt").keys;
+  args.insert(List("trl_keys.txt").keys.begin(), List("trl_keys.txt").keys.end());
+  std::vector<std::string> bad = JsonUnaccepted(c.Main().text, args, {"optim"});
+  auto add = [&bad](const std::vector<std::string>& more) {
+    bad.insert(bad.end(), more.begin(), more.end());
+  };
+  if (const LaunchFile* f = FileOf(c, "lora_config.json"))
+    add(JsonUnaccepted(f->text, List("peft_keys.txt").keys,
+                       {"bias", "task_type", "target_modules"}));
+  if (const LaunchFile* f = FileOf(c, "bnb_config.json"))
+    add(JsonUnaccepted(
+        f->text, List("bitsandbytes_keys.txt").keys,
+        {"bnb_4bit_quant_type", "bnb_4bit_quant_storage", "bnb_4bit_compute_dtype"}));
+  if (const LaunchFile* f = FileOf(c, "fsdp_config.yaml")) {
+    std::vector<std::string> paths;
+    YamlPaths(YAML::Load(f->text), "", &paths);
+    add(Unaccepted(paths, List("accelerate_keys.txt").keys));
+  }
+  return bad;
+}
+
 std::string RecipeOf(const LaunchConfig& c) {
   const size_t end = c.launch.find(" --config");
   return c.launch.substr(c.launch.rfind(' ', end - 1) + 1, end - c.launch.rfind(' ', end - 1) - 1);
@@ -126,6 +161,9 @@ void ExpectAccepted(const LaunchConfig& c) {
     case Engine::kMegatronDeepSpeed:
       bad = Unaccepted(c.keys, List("megatron_deepspeed_flags.txt").keys);
       break;
+    case Engine::kHfTrainer:
+      bad = HfTrainerUnaccepted(c);
+      break;
   }
   ASSERT_FALSE(c.keys.empty()) << name;
   EXPECT_TRUE(bad.empty()) << name << " emits keys its source does not accept: " << Show(bad);
@@ -140,11 +178,14 @@ void ExpectAccepted(const LaunchConfig& c) {
 }
 
 TEST(ExportKeys, EveryListNamesItsCommit) {
-  for (const char* f : {"deepspeed_keys.txt", "accelerate_keys.txt", "torchrun_flags.txt",
-                        "megatron_flags.txt", "torchtune_keys.txt", "axolotl_keys.txt"}) {
-    const KeyList& l = List(f);
+  for (const char* f :
+       {"deepspeed_keys.txt", "accelerate_keys.txt", "torchrun_flags.txt", "megatron_flags.txt",
+        "megatron_deepspeed_flags.txt", "torchtune_keys.txt", "axolotl_keys.txt",
+        "transformers_keys.txt", "trl_keys.txt", "peft_keys.txt", "bitsandbytes_keys.txt"}) {
+    const auto& l = List(f);
     EXPECT_EQ(l.commit.size(), 40u) << f << ": " << l.commit;
-    EXPECT_GT(l.keys.size(), 40u) << f;
+    // BitsAndBytesConfig has ten arguments; the other sources tens to hundreds of keys.
+    EXPECT_GT(l.keys.size(), std::string(f) == "bitsandbytes_keys.txt" ? 10u : 25u) << f;
   }
 }
 
@@ -229,8 +270,34 @@ constexpr const char* kFull8bOn8H100 =
         "global_batch": 64}, "hardware": {"gpu": "h100", "count": 8},
         "parallelism": {"zero": 3}})";
 
+TEST(ExportKeys, HfTrainerBogusKeysAreCaught) {
+  // Hugging Face Trainer: a misspelt TrainingArguments field, an optim value OptimizerNames
+  // lacks, a LoraConfig field PEFT lacks and a quant type bitsandbytes lacks.
+  LaunchConfig hf = ExportJob("hf-trainer", kQlora8bOn4090).config;
+  ASSERT_TRUE(HfTrainerUnaccepted(hf).empty()) << Show(HfTrainerUnaccepted(hf));
+  auto edit = [&hf](const std::string& file, const std::string& key, const char* value) {
+    for (auto& f : hf.files)
+      if (f.name == file) {
+        auto j = nlohmann::json::parse(f.text);
+        j[key] = value;
+        f.text = j.dump();
+      }
+  };
+  edit("sft_config.json", "per_device_batch_size", "4");
+  edit("sft_config.json", "optim", "adamw_torch_fusd");
+  edit("lora_config.json", "lora_rank", "16");
+  edit("lora_config.json", "task_type", "CAUSAL");
+  edit("lora_config.json", "target_modules", "all_linear");
+  edit("bnb_config.json", "bnb_4bit_quant_type", "nf8");
+  edit("bnb_config.json", "bnb_4bit_compute_dtype", "bf16");
+  EXPECT_EQ(HfTrainerUnaccepted(hf),
+            (std::vector<std::string>{"per_device_batch_size", "optim=adamw_torch_fusd",
+                                      "lora_rank", "task_type=CAUSAL", "target_modules=all_linear",
+                                      "bnb_4bit_quant_type=nf8", "bnb_4bit_compute_dtype=bf16"}));
+}
+
 TEST(ExportKeys, FineTuningEnginesEmitOnlyAcceptedKeys) {
-  for (const char* engine : {"torchtune", "axolotl"})
+  for (const char* engine : {"torchtune", "axolotl", "hf-trainer"})
     for (const char* job : {kQlora8bOn4090, kLora70bOn8A100, kFull8bOn8H100}) {
       SCOPED_TRACE(std::string(engine) + " " + job);
       ExpectAccepted(ExportJob(engine, job).config);
@@ -255,20 +322,20 @@ TEST(ExportKeys, FineTuningEnginesEmitOnlyAcceptedKeys) {
           "hardware": {"gpu": "h100", "count": 8}, "parallelism": {"zero": 2}})",
   };
   int checked = 0;
-  for (const char* engine : {"torchtune", "axolotl"})
+  for (const char* engine : {"torchtune", "axolotl", "hf-trainer"})
     for (const char* job : more) {
       SCOPED_TRACE(std::string(engine) + " " + job);
       try {
         ExpectAccepted(ExportJob(engine, job, true).config);
         ++checked;
       } catch (const InputError& e) {
-        // Refusals are fine here (torchtune: no fp8, no optimizer-only offload); they name
-        // the engine.
+        // Refusals are fine here (torchtune: no fp8, no optimizer-only offload; hf-trainer:
+        // no fp8); they name the engine.
         EXPECT_NE(std::string(e.what()).find(std::string(engine) + ": "), std::string::npos)
             << e.what();
       }
     }
-  EXPECT_GE(checked, 8);
+  EXPECT_GE(checked, 12);
 }
 
 TEST(ExportKeys, TorchtuneQloraOnOne4090) {
@@ -319,7 +386,11 @@ TEST(ExportKeys, TorchtuneFull8bOnEightH100s) {
   EXPECT_TRUE(y["fsdp_reshard_after_forward"].as<bool>());  // zero: 3 as given
   EXPECT_EQ(y["batch_size"].as<long long>() * y["gradient_accumulation_steps"].as<long long>() * 8,
             64);
-  EXPECT_EQ(y["optimizer"]["_component_"].as<std::string>(), "torch.optim.AdamW");
+  // The optimizer of torchtune's stack for full fine-tunes (data/stacks.yaml method_defaults),
+  // as `estimate` with training.framework torchtune assumes it.
+  EXPECT_EQ(out.scenario.training.stack.id, workload::Framework::kTorchtune);
+  EXPECT_EQ(out.scenario.training.optimizer, workload::Optimizer::kPagedAdamW8bit);
+  EXPECT_EQ(y["optimizer"]["_component_"].as<std::string>(), "bitsandbytes.optim.PagedAdamW8bit");
 }
 
 TEST(ExportKeys, AxolotlQloraOnOne4090) {
@@ -364,17 +435,182 @@ TEST(ExportKeys, AxolotlFull8bOnEightH100s) {
   EXPECT_TRUE(y["bf16"].as<bool>());
 }
 
-// torch.compile follows the stack the estimate assumed: torchtune's compiles, the default
-// fine-tuning stack (Hugging Face Trainer) does not.
+// torch.compile follows the stack the estimate assumed: torchtune's compiles (the engine's own
+// stack when the scenario leaves the framework to auto), the Hugging Face Trainer does not.
 TEST(ExportKeys, CompileFollowsTheEstimatedStack) {
   const char* tune_stack = R"({"model": "llama-3.1-8b", "training": {"method": "lora",
       "framework": "torchtune"}, "hardware": {"gpu": "h100", "count": 1}})";
+  const char* hf_stack = R"({"model": "llama-3.1-8b", "training": {"method": "lora",
+      "framework": "hf-trainer"}, "hardware": {"gpu": "h100", "count": 1}})";
   EXPECT_TRUE(
       YAML::Load(ExportJob("torchtune", tune_stack).config.Main().text)["compile"].as<bool>());
-  EXPECT_FALSE(
+  EXPECT_TRUE(
       YAML::Load(ExportJob("torchtune", kQlora8bOn4090).config.Main().text)["compile"].as<bool>());
+  EXPECT_FALSE(
+      YAML::Load(ExportJob("torchtune", hf_stack).config.Main().text)["compile"].as<bool>());
   EXPECT_TRUE(
       YAML::Load(ExportJob("axolotl", tune_stack).config.Main().text)["torch_compile"].as<bool>());
+}
+
+// "export plans with the method's default stack, not the engine's" (issue 15 review): a
+// scenario that leaves training.framework to auto is planned and estimated with the stack the
+// engine runs, exactly as `estimate` with that framework; the export states the stack. A
+// framework the scenario names stays, and a note says it is not the engine's.
+TEST(ExportKeys, ExportPlansWithTheEnginesStack) {
+  static const api::Environment env = api::MakeEnvironment({});
+  const std::string pinned = R"({"model": "llama-3.1-8b", "training": {"method": "lora",
+      "seq_len": 4096, "global_batch": 16}, "hardware": {"gpu": "a100-80gb", "count": 1}})";
+  for (const auto& [engine, stack] : {std::pair{"torchtune", workload::Framework::kTorchtune},
+                                      std::pair{"axolotl", workload::Framework::kHfTrainer},
+                                      std::pair{"hf-trainer", workload::Framework::kHfTrainer}}) {
+    SCOPED_TRACE(engine);
+    const api::ExportOutput out = ExportJob(engine, pinned, true);
+    EXPECT_EQ(out.scenario.training.stack.id, stack);
+    EXPECT_EQ(api::ExportJson(out)["layout"]["stack"],
+              std::string(EnumName(workload::kFrameworks, stack)));
+    std::string text;  // the plan summary heads the YAML / the script
+    for (const auto& f : out.config.files) text += f.text;
+    EXPECT_NE(text.find("; stack " + std::string(EnumName(workload::kFrameworks, stack))),
+              std::string::npos);
+    // `estimate` on the same scenario with that framework: same knobs, same memory.
+    api::ScenarioRequest req;
+    req.source = api::ScenarioRequest::Source::kText;
+    req.text = pinned;
+    req.origin = "test";
+    req.overrides = {{"training.framework", std::string(EnumName(workload::kFrameworks, stack))},
+                     {"parallelism", "{zero: 0}"},
+                     {"training.micro_batch", std::to_string(out.scenario.training.micro_batch)},
+                     {"training.activation_checkpointing",
+                      std::string(EnumName(workload::kCheckpointings,
+                                           out.scenario.training.activation_checkpointing))}};
+    const workload::Scenario est = api::BuildScenario(req, env);
+    EXPECT_EQ(est.training.optimizer, out.scenario.training.optimizer);
+    EXPECT_EQ(est.training.loss, out.scenario.training.loss);
+    EXPECT_EQ(estimate::EstimateMemory(est).per_gpu_bytes,
+              estimate::EstimateMemory(out.scenario).per_gpu_bytes);
+  }
+  const std::string named = R"({"model": "llama-3.1-8b", "training": {"method": "lora",
+      "framework": "hf-trainer"}, "hardware": {"gpu": "h100", "count": 1}})";
+  const api::ExportOutput kept = ExportJob("torchtune", named);
+  EXPECT_EQ(kept.scenario.training.stack.id, workload::Framework::kHfTrainer);
+  std::string notes;
+  for (const auto& n : kept.config.notes) notes += n + "\n";
+  EXPECT_NE(notes.find("stack: planned and estimated for training.framework hf-trainer"),
+            std::string::npos)
+      << notes;
+}
+
+// The generic Hugging Face launch (issue 15 "What to build" item 2): TRL SFTConfig
+// (TrainingArguments), PEFT LoraConfig and BitsAndBytesConfig files carrying the knobs the
+// estimate assumed, for QLoRA on one GPU, LoRA 70B under FSDP and a full fine-tune.
+nlohmann::json FileJson(const LaunchConfig& c, const std::string& name) {
+  const LaunchFile* f = FileOf(c, name);
+  return f ? nlohmann::json::parse(f->text) : nlohmann::json();
+}
+
+// TrainingArguments.optim for the optimizers these jobs resolve to (transformers OptimizerNames:
+// ADAMW_TORCH_FUSED, PAGED_ADAMW, PAGED_ADAMW_8BIT).
+std::string WantOptim(workload::Optimizer o) {
+  switch (o) {
+    case workload::Optimizer::kAdamW:
+      return "adamw_torch_fused";
+    case workload::Optimizer::kPagedAdamW:
+      return "paged_adamw_32bit";
+    case workload::Optimizer::kPagedAdamW8bit:
+      return "paged_adamw_8bit";
+    default:
+      return "(not in these jobs)";
+  }
+}
+
+void ExpectCarriesTheKnobs(const api::ExportOutput& out) {
+  const auto& t = out.scenario.training;
+  const auto a = FileJson(out.config, "sft_config.json");
+  EXPECT_EQ(a["per_device_train_batch_size"], t.micro_batch);
+  EXPECT_EQ(a["gradient_accumulation_steps"], out.scenario.MicroBatchesPerStep());
+  EXPECT_EQ(a["per_device_train_batch_size"].get<long long>() *
+                a["gradient_accumulation_steps"].get<long long>() * out.scenario.DataParallel(),
+            out.scenario.GlobalBatch());
+  EXPECT_EQ(a["max_length"], t.seq_len);
+  EXPECT_EQ(a["packing"], true);
+  EXPECT_EQ(a["optim"], WantOptim(t.optimizer));
+  EXPECT_EQ(a["gradient_checkpointing"],
+            t.activation_checkpointing == workload::Checkpointing::kFull);
+  EXPECT_EQ(a["bf16"], t.precision != workload::Precision::kFp32 &&
+                           t.precision != workload::Precision::kFp16Mixed);
+  EXPECT_EQ(a["use_liger_kernel"], t.loss == workload::Loss::kChunked);
+  if (t.method == workload::Method::kLora || t.method == workload::Method::kQlora) {
+    const auto l = FileJson(out.config, "lora_config.json");
+    EXPECT_EQ(l["r"], t.lora.rank);
+    EXPECT_EQ(l["lora_alpha"].get<double>(), t.lora.alpha);
+    EXPECT_EQ(l["target_modules"], nlohmann::json(t.lora.targets));
+  } else {
+    EXPECT_FALSE(FileOf(out.config, "lora_config.json"));
+  }
+}
+
+TEST(ExportKeys, HfTrainerQloraOnOne4090) {
+  const auto out = ExportJob("hf-trainer", kQlora8bOn4090);
+  ExpectAccepted(out.config);
+  ExpectCarriesTheKnobs(out);
+  EXPECT_EQ(out.config.launch, "python train.py");
+  const auto b = FileJson(out.config, "bnb_config.json");
+  EXPECT_EQ(b["load_in_4bit"], true);
+  EXPECT_EQ(b["bnb_4bit_quant_type"], "nf4");
+  EXPECT_EQ(b["bnb_4bit_use_double_quant"], out.scenario.training.quantization.double_quant);
+  EXPECT_FALSE(b.contains("bnb_4bit_quant_storage"));  // no FSDP
+  const std::string py = FileOf(out.config, "train.py")->text;
+  EXPECT_NE(py.find("\"meta-llama/Llama-3.1-8B\""), std::string::npos) << py;
+  EXPECT_NE(py.find("BitsAndBytesConfig(**json.load(open(\"bnb_config.json\")))"),
+            std::string::npos);
+  EXPECT_NE(py.find("LoraConfig(**json.load(open(\"lora_config.json\")))"), std::string::npos);
+}
+
+TEST(ExportKeys, HfTrainerLora70bOnEightA100sShardsWithFsdp) {
+  const auto out = ExportJob("hf-trainer", kLora70bOn8A100);
+  ASSERT_GE(out.scenario.parallelism.zero, 2);
+  ExpectAccepted(out.config);
+  ExpectCarriesTheKnobs(out);
+  EXPECT_EQ(out.config.launch, "accelerate launch --config_file fsdp_config.yaml train.py");
+  const YAML::Node f = YAML::Load(FileOf(out.config, "fsdp_config.yaml")->text);
+  EXPECT_EQ(f["num_processes"].as<int>(), 8);
+  EXPECT_EQ(f["fsdp_config"]["fsdp_reshard_after_forward"].as<bool>(),
+            out.scenario.parallelism.zero >= 3);
+}
+
+TEST(ExportKeys, HfTrainerFull8bOnEightH100s) {
+  const auto out = ExportJob("hf-trainer", kFull8bOn8H100);
+  ExpectAccepted(out.config);
+  ExpectCarriesTheKnobs(out);
+  EXPECT_FALSE(FileOf(out.config, "bnb_config.json"));
+  EXPECT_NE(out.config.launch.find("accelerate launch"), std::string::npos);
+  // Multi-GPU DDP (zero 0): torchrun on the node's GPUs.
+  const auto ddp = ExportJob("trl", R"({"model": "llama-3.2-1b", "training": {"method": "lora",
+      "global_batch": 16}, "hardware": {"gpu": "h100", "count": 8}, "parallelism": {"zero": 0}})");
+  ExpectAccepted(ddp.config);
+  EXPECT_EQ(ddp.config.launch, "torchrun --standalone --nproc-per-node=8 train.py");
+  EXPECT_EQ(FileJson(ddp.config, "sft_config.json")["ddp_find_unused_parameters"], false);
+}
+
+// Issue 15 item 4 for the HF Trainer: DeepSpeed with CPU offload carries DeepSpeed's optimizer
+// with "auto" values, and the config's batch values equal the TrainingArguments ones.
+TEST(ExportKeys, HfTrainerDeepSpeedOffloadMatchesTrainingArguments) {
+  const auto out = ExportJob("hf-trainer", R"({"model": "llama-3.1-8b", "training": {"method":
+      "full", "global_batch": 64}, "hardware": {"gpu": "a100-80gb", "count": 8},
+      "parallelism": {"zero": 3, "offload": "optimizer"}})",
+                             true);
+  ExpectAccepted(out.config);
+  const auto a = FileJson(out.config, "sft_config.json");
+  const auto ds = FileJson(out.config, "ds_config.json");
+  EXPECT_EQ(a["deepspeed"], "ds_config.json");
+  EXPECT_EQ(ds["train_micro_batch_size_per_gpu"], a["per_device_train_batch_size"]);
+  EXPECT_EQ(ds["gradient_accumulation_steps"], a["gradient_accumulation_steps"]);
+  EXPECT_EQ(ds["train_batch_size"], 64);
+  EXPECT_EQ(ds["gradient_clipping"], a["max_grad_norm"]);
+  EXPECT_EQ(ds["bf16"]["enabled"], a["bf16"]);
+  for (const char* k : {"lr", "betas", "eps", "weight_decay"})
+    EXPECT_EQ(ds["optimizer"]["params"][k], "auto") << k;
+  EXPECT_EQ(out.config.launch, "torchrun --standalone --nproc-per-node=8 train.py");
 }
 
 // What the tools cannot express is an error naming the engine and the knob.

@@ -1,19 +1,7 @@
-// Launch configuration export (C10): every emitted key is one the engine documents.
-//
-// The accepted keys below were read from the engines' own sources (stored copies read on
-// 2026-11-27 through the project's search tool):
-//  * DeepSpeed: deepspeedai/DeepSpeed docs/_pages/config-json.md (deepspeed.ai/docs/config-json)
-//    sections "Batch Size Related Parameters", "FP16 training options", "BFLOAT16 training
-//    options", "Gradient Clipping", "ZeRO Optimizations", "Parameter offloading",
-//    "Optimizer offloading".
-//  * accelerate: huggingface/accelerate src/accelerate/commands/config/cluster.py (the keys
-//    `accelerate config` writes), docs/source/usage_guides/fsdp.md (example config) and
-//    docs/source/concept_guides/fsdp_and_deepspeed.md (FSDP options table).
-//  * Megatron-LM: NVIDIA/Megatron-LM megatron/training/arguments.py @000c4ac2 (argparse
-//    definitions).
-//  * torchrun: PyTorch docs "torchrun (Elastic Launch)" (docs.pytorch.org/docs/stable/
-//    elastic/run) and its quickstart (--nnodes, --nproc-per-node, --rdzv-id, --rdzv-backend,
-//    --rdzv-endpoint, --standalone).
+// Launch configuration export (C10): every emitted key is one the engine accepts, checked
+// against the key lists extracted from each engine's source at a pinned commit
+// (tests/data/engine_keys/*.txt, tools/engine_keys/extract_keys.py; export_keys_test.cc
+// checks the fine-tuning engines against the same lists).
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -25,6 +13,7 @@
 #include "gpuadv/core/error.h"
 #include "gpuadv/export/launch.h"
 #include "gpuadv/plan/planner.h"
+#include "tests/unit/plan/engine_keys.h"
 #include "tests/unit/plan/plan_fixture.h"
 
 namespace gpuadv::launch {
@@ -34,167 +23,12 @@ using plan::testing::Ctx;
 using plan::testing::MakeScenario;
 using Keys = std::set<std::string>;
 
-// deepspeedai/DeepSpeed docs/_pages/config-json.md
-const Keys kDeepSpeedKeys = {
-    "train_batch_size",
-    "train_micro_batch_size_per_gpu",
-    "gradient_accumulation_steps",
-    "gradient_clipping",
-    "fp16",
-    "fp16.enabled",
-    "fp16.loss_scale",
-    "fp16.initial_scale_power",
-    "bf16",
-    "bf16.enabled",
-    "bf16.bf16_master_weights_and_grads",
-    "bf16.bf16_optimizer_states",
-    "zero_optimization",
-    "zero_optimization.stage",
-    "zero_optimization.overlap_comm",
-    "zero_optimization.contiguous_gradients",
-    "zero_optimization.reduce_scatter",
-    "zero_optimization.stage3_gather_16bit_weights_on_model_save",
-    "zero_optimization.offload_optimizer",
-    "zero_optimization.offload_optimizer.device",
-    "zero_optimization.offload_optimizer.pin_memory",
-    "zero_optimization.offload_param",
-    "zero_optimization.offload_param.device",
-    "zero_optimization.offload_param.pin_memory",
-    "optimizer",
-    "optimizer.type",
-    "optimizer.params",
-    "optimizer.params.lr",
-    "optimizer.params.betas",
-    "optimizer.params.eps",
-    "optimizer.params.weight_decay",
-    "activation_checkpointing",
-    "activation_checkpointing.partition_activations",
-    "activation_checkpointing.contiguous_memory_optimization",
-    "activation_checkpointing.cpu_checkpointing",
-};
-
-// huggingface/accelerate cluster.py / usage_guides/fsdp.md / fsdp_and_deepspeed.md
-const Keys kAccelerateKeys = {
-    "compute_environment",
-    "distributed_type",
-    "downcast_bf16",
-    "fsdp_config",
-    "fsdp_config.fsdp_activation_checkpointing",
-    "fsdp_config.fsdp_auto_wrap_policy",
-    "fsdp_config.fsdp_backward_prefetch",
-    "fsdp_config.fsdp_cpu_ram_efficient_loading",
-    "fsdp_config.fsdp_forward_prefetch",
-    "fsdp_config.fsdp_offload_params",
-    "fsdp_config.fsdp_sharding_strategy",
-    "fsdp_config.fsdp_state_dict_type",
-    "fsdp_config.fsdp_sync_module_states",
-    "fsdp_config.fsdp_use_orig_params",
-    "fsdp_config.fsdp_version",
-    "fsdp_config.fsdp_reshard_after_forward",
-    "fp8_config",
-    "fp8_config.backend",
-    "fp8_config.fp8_format",
-    "machine_rank",
-    "main_process_ip",
-    "main_process_port",
-    "main_training_function",
-    "mixed_precision",
-    "num_machines",
-    "num_processes",
-    "use_cpu",
-};
-// accelerate's FSDP_SHARDING_STRATEGY names (usage_guides/fsdp.md).
-const Keys kFsdpShardingStrategies = {"FULL_SHARD", "SHARD_GRAD_OP", "NO_SHARD", "HYBRID_SHARD",
-                                      "HYBRID_SHARD_ZERO2"};
-
-// NVIDIA/Megatron-LM megatron/training/arguments.py
-const Keys kMegatronFlags = {
-    // _add_distributed_args
-    "--tensor-model-parallel-size",
-    "--pipeline-model-parallel-size",
-    "--num-layers-per-virtual-pipeline-stage",
-    "--decoder-first-pipeline-num-layers",
-    "--decoder-last-pipeline-num-layers",
-    "--account-for-embedding-in-pipeline-split",
-    "--account-for-loss-in-pipeline-split",
-    "--context-parallel-size",
-    "--use-distributed-optimizer",
-    "--overlap-grad-reduce",
-    "--overlap-param-gather",
-    "--use-megatron-fsdp",
-    "--data-parallel-sharding-strategy",
-    // _add_moe_args
-    "--expert-model-parallel-size",
-    "--num-experts",
-    "--moe-router-topk",
-    "--moe-ffn-hidden-size",
-    "--moe-layer-freq",
-    "--moe-shared-expert-intermediate-size",
-    "--moe-token-dispatcher-type",
-    "--moe-grouped-gemm",
-    // _add_mla_args, _add_mtp_args, --qk-layernorm (_add_network_size_args); the MLA names
-    // as Megatron's deprecation notes give them (--qk-rope-head-dim -> --qk-pos-emb-head-dim,
-    // --qk-nope-head-dim -> --qk-head-dim), read 2026-12-03 through the search tool
-    "--multi-latent-attention",
-    "--q-lora-rank",
-    "--kv-lora-rank",
-    "--qk-head-dim",
-    "--qk-pos-emb-head-dim",
-    "--v-head-dim",
-    "--qk-layernorm",
-    "--mtp-num-layers",
-    // _add_training_args
-    "--micro-batch-size",
-    "--global-batch-size",
-    "--sequence-parallel",
-    "--tp-comm-overlap",
-    "--recompute-granularity",
-    "--recompute-method",
-    "--recompute-num-layers",
-    "--optimizer",
-    "--optimizer-cpu-offload",
-    "--disable-bias-linear",
-    // _add_network_size_args
-    "--num-layers",
-    "--hidden-size",
-    "--ffn-hidden-size",
-    "--num-attention-heads",
-    "--attention-backend",
-    "--kv-channels",
-    "--group-query-attention",
-    "--num-query-groups",
-    "--max-position-embeddings",
-    "--position-embedding-type",
-    "--rotary-base",
-    "--use-rope-scaling",
-    "--rope-scaling-factor",
-    "--normalization",
-    "--swiglu",
-    "--untie-embeddings-and-output-weights",
-    // _add_regularization_args
-    "--attention-dropout",
-    "--hidden-dropout",
-    // _add_data_args
-    "--seq-length",
-    // _add_mixed_precision_args
-    "--bf16",
-    "--fp16",
-    // _add_transformer_engine_args
-    "--fp8-format",
-    // _add_checkpointing_args
-    "--ckpt-format",
-    // _add_experimental_args (precision-aware optimizer)
-    "--use-precision-aware-optimizer",
-    "--main-grads-dtype",
-    "--megatron-fsdp-main-params-dtype",
-    "--megatron-fsdp-main-grads-dtype",
-    "--exp-avg-dtype",
-    "--exp-avg-sq-dtype",
-};
-
-// PyTorch torchrun (Elastic Launch)
-const Keys kTorchrunFlags = {"--nnodes",       "--nproc-per-node", "--rdzv-id",
-                             "--rdzv-backend", "--rdzv-endpoint",  "--standalone"};
+// The accepted keys: the lists extracted from each engine's source at a pinned commit
+// (tests/data/engine_keys; the one source of accepted keys for every export test).
+const Keys& kDeepSpeedKeys = testing::EngineKeys("deepspeed_keys.txt");
+const Keys& kAccelerateKeys = testing::EngineKeys("accelerate_keys.txt");
+const Keys& kMegatronFlags = testing::EngineKeys("megatron_flags.txt");
+const Keys& kTorchrunFlags = testing::EngineKeys("torchrun_flags.txt");
 
 void ExpectAllAccepted(const LaunchConfig& c, const Keys& accepted) {
   ASSERT_FALSE(c.keys.empty());
@@ -269,7 +103,8 @@ TEST(Export, AccelerateKeysAreDocumented) {
     if (f["fsdp_version"].as<int>() == 2)
       EXPECT_TRUE(f["fsdp_reshard_after_forward"].IsDefined());
     else
-      EXPECT_TRUE(kFsdpShardingStrategies.count(f["fsdp_sharding_strategy"].as<std::string>()));
+      EXPECT_TRUE(kAccelerateKeys.count("fsdp_config.fsdp_sharding_strategy=" +
+                                        f["fsdp_sharding_strategy"].as<std::string>()));
     EXPECT_EQ(y["num_processes"].as<int>(), s.hardware.TotalGpus());
     EXPECT_EQ(y["num_machines"].as<int>(), s.hardware.nodes);
   }
@@ -576,14 +411,7 @@ namespace {
 
 // Flags of bigscience-workshop/Megatron-DeepSpeed at a pinned commit (the file says which and
 // how it was extracted).
-Keys MegatronDeepSpeedFlags() {
-  std::ifstream in(std::string(GPUADV_SOURCE_DIR) +
-                   "/tests/data/engine_keys/megatron_deepspeed_flags.txt");
-  Keys out;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty() && line[0] != '#') out.insert(line);
-  return out;
-}
+const Keys& MegatronDeepSpeedFlags() { return testing::EngineKeys("megatron_deepspeed_flags.txt"); }
 
 workload::Scenario Bloom(const char* parallelism) {
   // BLOOM 176B's shape (bigscience/bloom config.json), on 48 nodes of 8 test GPUs.
@@ -600,7 +428,7 @@ workload::Scenario Bloom(const char* parallelism) {
 // Issue 18: BLOOM 176B as it was trained (ALiBi, 70 layers on pp 12: DeepSpeed pipeline
 // partitions split any layer count) exports for Megatron-DeepSpeed; Megatron-LM cannot.
 TEST(Export, MegatronDeepSpeedLaunchesBloom) {
-  const Keys accepted = MegatronDeepSpeedFlags();
+  const Keys& accepted = MegatronDeepSpeedFlags();
   ASSERT_GT(accepted.size(), 150u);
   const auto s = Bloom("{tp: 4, pp: 12, zero: 1}");
   ASSERT_TRUE(Unsupported(Engine::kMegatron, s));
