@@ -8,6 +8,7 @@
 // their commits are tests/data/engine_keys/{transformers,trl,peft,bitsandbytes}_keys.txt.
 #include "gpuadv/export/config_tree.h"
 #include "gpuadv/export/writers.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::launch {
 
@@ -35,14 +36,13 @@ std::string_view HfOptimizerName(workload::Optimizer o) {
 namespace {
 
 using workload::Checkpointing;
-using workload::Method;
 using workload::Precision;
 
 constexpr const char* kArgsFile = "sft_config.json";
 constexpr const char* kLoraFile = "lora_config.json";
 constexpr const char* kBnbFile = "bnb_config.json";
 
-bool Quantized(const workload::Scenario& s) { return s.training.method == Method::kQlora; }
+bool Quantized(const workload::Scenario& s) { return workload::QuantizedBase(s.training.method); }
 
 // The SFTConfig: batch split, optimizer, precision, checkpointing, sequence length and packing
 // as the estimate assumed. TRL defaults gradient_checkpointing and bf16 to true, so both are
@@ -149,7 +149,7 @@ std::optional<std::string> HfTrainerUnsupported(const workload::Scenario& s) {
   if (HfRepo(s).empty())
     return "hf-trainer: from_pretrained needs the model's Hugging Face repository (a catalog "
            "model with an org/name alias)";
-  if (t.method == Method::kPretrain || t.method == Method::kFreeze)
+  if (!HasFineTuningRecipe(t.method))
     return "hf-trainer: method " + std::string(EnumName(workload::kMethods, t.method)) +
            " (method: full, lora or qlora; pretraining: megatron or torchrun)";
   if (Quantized(s) &&

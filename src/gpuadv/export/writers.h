@@ -57,7 +57,7 @@ bool AssumesCompile(const workload::Scenario& s);
 /// LoRA and QLoRA: a frozen base with trainable low-rank adapters.
 using workload::TrainsAdapters;
 
-/// The fine-tuning recipe engines (torchtune, axolotl) start from a pretrained checkpoint
+/// The fine-tuning engines (torchtune, axolotl, HF Trainer) start from a pretrained checkpoint
 /// and train all weights, LoRA or QLoRA; they have no recipe for pretraining or for
 /// training only the top layers.
 inline bool HasFineTuningRecipe(workload::Method m) {
