@@ -49,9 +49,11 @@ void ParseMethodDefaults(Fields& f, StackEntry& e) {
     if (!d) continue;
     MethodDefaults& out = e.method_defaults[static_cast<size_t>(method.value)];
     if (auto v = d->Enum("optimizer", workload::kOptimizers)) out.optimizer = *v;
+    if (auto v = d->Enum("multi_gpu_optimizer", workload::kOptimizers))
+      out.multi_gpu_optimizer = *v;
     if (auto v = d->Enum("activation_checkpointing", workload::kCheckpointings))
       out.activation_checkpointing = *v;
-    d->Finish({"optimizer", "activation_checkpointing"});
+    d->Finish({"optimizer", "multi_gpu_optimizer", "activation_checkpointing"});
   }
   m->Finish(known);
 }
@@ -181,9 +183,12 @@ void ResolveStack(workload::Scenario& s, const GivenKnobs& given) {
     t.defaults.push_back({knob, std::string(value), reason});
   };
   const MethodDefaults& md = StackFor(id).method_defaults[static_cast<size_t>(t.method)];
-  if (!given.optimizer && md.optimizer && *md.optimizer != t.optimizer) {
-    t.optimizer = *md.optimizer;
-    note("optimizer", EnumName(workload::kOptimizers, t.optimizer), why);
+  const bool multi_gpu = s.hardware.TotalGpus() > 1 && md.multi_gpu_optimizer;
+  const auto optimizer = multi_gpu ? md.multi_gpu_optimizer : md.optimizer;
+  if (!given.optimizer && optimizer && *optimizer != t.optimizer) {
+    t.optimizer = *optimizer;
+    note("optimizer", EnumName(workload::kOptimizers, t.optimizer),
+         multi_gpu ? why + " (its multi-GPU recipes)" : why);
   }
   if (!given.activation_checkpointing && md.activation_checkpointing &&
       *md.activation_checkpointing != t.activation_checkpointing) {

@@ -15,6 +15,8 @@ namespace gpuadv::io {
 /// What people run for one training method on a stack, when the scenario does not say.
 struct MethodDefaults {
   std::optional<workload::Optimizer> optimizer;
+  /// The optimizer of the stack's multi-GPU recipes where it differs from the single-GPU one.
+  std::optional<workload::Optimizer> multi_gpu_optimizer;
   std::optional<workload::Checkpointing> activation_checkpointing;
 };
 

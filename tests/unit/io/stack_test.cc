@@ -104,6 +104,19 @@ TEST(Stacks, RecipeDefaultsApplyOnlyToKnobsTheScenarioLeftUnset) {
   EXPECT_FALSE(given.training.optimizer_in_backward);
 }
 
+// torchtune's single-device full fine-tune configs use PagedAdamW8bit, its distributed
+// ones (8B_full.yaml) torch AdamW; a given optimizer is kept either way.
+TEST(Stacks, MultiGpuRecipesHaveTheirOwnOptimizerDefault) {
+  const std::string full = "model: llama-3.1-8b\ntraining: {method: full, framework: torchtune";
+  EXPECT_EQ(Load(full + "}\nhardware: {gpu: h100-sxm}\n").training.optimizer,
+            workload::Optimizer::kPagedAdamW8bit);
+  const auto eight = Load(full + "}\nhardware: {gpu: h100-sxm, count: 8}\n");
+  EXPECT_EQ(eight.training.optimizer, workload::Optimizer::kAdamW);
+  EXPECT_EQ(
+      Load(full + ", optimizer: lion}\nhardware: {gpu: h100-sxm, count: 8}\n").training.optimizer,
+      workload::Optimizer::kLion);
+}
+
 TEST(Stacks, Fp8RecipeKeyOverridesTheStackDefault) {
   auto s = Load(
       "model: llama-3.1-8b\nhardware: {gpu: h100-sxm}\ntraining: {method: full, precision: "

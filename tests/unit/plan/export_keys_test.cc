@@ -386,11 +386,12 @@ TEST(ExportKeys, TorchtuneFull8bOnEightH100s) {
   EXPECT_TRUE(y["fsdp_reshard_after_forward"].as<bool>());  // zero: 3 as given
   EXPECT_EQ(y["batch_size"].as<long long>() * y["gradient_accumulation_steps"].as<long long>() * 8,
             64);
-  // The optimizer of torchtune's stack for full fine-tunes (data/stacks.yaml method_defaults),
-  // as `estimate` with training.framework torchtune assumes it.
+  // The optimizer of torchtune's multi-GPU full fine-tune recipe (data/stacks.yaml
+  // method_defaults multi_gpu_optimizer: 8B_full.yaml uses torch AdamW; the single-device
+  // configs PagedAdamW8bit), as `estimate` with training.framework torchtune assumes it.
   EXPECT_EQ(out.scenario.training.stack.id, workload::Framework::kTorchtune);
-  EXPECT_EQ(out.scenario.training.optimizer, workload::Optimizer::kPagedAdamW8bit);
-  EXPECT_EQ(y["optimizer"]["_component_"].as<std::string>(), "bitsandbytes.optim.PagedAdamW8bit");
+  EXPECT_EQ(out.scenario.training.optimizer, workload::Optimizer::kAdamW);
+  EXPECT_EQ(y["optimizer"]["_component_"].as<std::string>(), "torch.optim.AdamW");
 }
 
 TEST(ExportKeys, AxolotlQloraOnOne4090) {
