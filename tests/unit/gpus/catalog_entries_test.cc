@@ -140,7 +140,7 @@ std::set<std::string> ExpectedIds() {
 
 std::vector<std::string> CatalogIds() {
   std::vector<std::string> ids;
-  for (const auto& g : Cat().gpus) ids.push_back(g.id);
+  for (const auto& g : Cat().Gpus()) ids.push_back(g.id);
   return ids;
 }
 
@@ -149,13 +149,13 @@ TEST(BuiltinGpus, HoldExactlyTheReferenceIds) {
   const std::set<std::string> have(ids.begin(), ids.end());
   const auto want = ExpectedIds();
   EXPECT_EQ(want.size(), kReferenceIds.size() + 11);  // the 11 accelerators of issue 16 item 3
-  EXPECT_EQ(Cat().gpus.size(), want.size());
+  EXPECT_EQ(Cat().Gpus().size(), want.size());
   EXPECT_EQ(have, want);
 }
 
 TEST(BuiltinGpus, IdsAndAliasesAreUniqueCaseInsensitively) {
   std::map<std::string, std::string> owner;
-  for (const auto& g : Cat().gpus) {
+  for (const auto& g : Cat().Gpus()) {
     std::vector<std::string> names = g.aliases;
     names.push_back(g.id);
     for (const auto& n : names) {
@@ -272,9 +272,9 @@ INSTANTIATE_TEST_SUITE_P(Builtin, EveryGpu, testing::ValuesIn(CatalogIds()),
                          });
 
 TEST(BuiltinOffers, ReferenceCatalogGpusAndCarryADate) {
-  ASSERT_GE(Cat().offers.size(), 40u);
+  ASSERT_GE(Cat().Offers().size(), 40u);
   std::set<std::string> ids;
-  for (const auto& o : Cat().offers) {
+  for (const auto& o : Cat().Offers()) {
     EXPECT_TRUE(ids.insert(o.id).second) << "duplicate offer " << o.id;
     EXPECT_NE(Cat().FindGpu(o.gpu), nullptr) << o.id << " names unknown GPU " << o.gpu;
     if (const auto* g = Cat().FindGpu(o.gpu)) {
