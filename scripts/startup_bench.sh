@@ -3,7 +3,8 @@
 # 1.5x, with twice today's catalog). Runs every row RUNS times, interleaved (one run of each
 # row per round), so all see the same machine load, and prints the median wall time and the
 # median CPU time (user + sys, from wait4) of each and its ratio to `--version`. Rows:
-#   --version            the shipped binary (BIN)
+#   --version            the shipped binary (BIN); the ratios are to this row
+#   --version, 2x build  the 2x-catalog binary below (built without the server: smaller)
 #   estimate             BIN, the built-in catalog as shipped
 #   estimate, 2x built-in  a binary whose embedded catalog holds every GPU, model and offer
 #                        twice (copies under "-copy" ids: GPUADV_CATALOG_COPIES=2, built
@@ -38,7 +39,8 @@ if [ "$COPIES" != none ]; then
       -DGPUADV_BUILD_SERVER=OFF >/dev/null
     cmake --build "$COPIES_DIR" --target gpu-advisor >/dev/null
   fi
-  rows+=("estimate, ${COPIES}x built-in|$COPIES_DIR/gpu-advisor estimate")
+  rows+=("--version, ${COPIES}x build|$COPIES_DIR/gpu-advisor --version"
+    "estimate, ${COPIES}x built-in|$COPIES_DIR/gpu-advisor estimate")
   [ -x "$CONVERTER" ] || { echo "startup_bench: gpuadv_yaml2json not found (set CONVERTER)" >&2; exit 1; }
   for f in data/gpus/*.yaml data/models/*.yaml data/offers/*.yaml; do
     "$CONVERTER" --json "$f" "$tmp/$(basename "$(dirname "$f")")-$(basename "$f" .yaml).json"

@@ -20,10 +20,11 @@ namespace gpuadv::io {
 namespace {
 
 constexpr std::string_view kIndexSuffix = ".idx";  // cmake/embed_files.cmake
+constexpr size_t kRowsHint = 1024;                 // rows reserved: today's catalog, ~700
 
 // One catalog entry: where its MessagePack lies.
 struct Entry {
-  std::string origin;      // "data/gpus/nvidia.yaml"
+  std::string_view path;   // "gpus/nvidia.yaml"
   std::string_view list;   // "gpus" | "models" | "offers"
   size_t index = 0;        // position in the file's list
   std::string_view bytes;  // its MessagePack
@@ -62,6 +63,7 @@ using Decoded = std::unordered_map<size_t, std::unique_ptr<T>>;  // by entry pos
 class Source final : public catalog::EntrySource {
  public:
   Source() {
+    rows_.reserve(kRowsHint);
     for (const auto& f : EmbeddedFiles())
       if (f.path.ends_with(kIndexSuffix))
         ReadIndex(f.path.substr(0, f.path.size() - kIndexSuffix.size()), f.content);
@@ -79,9 +81,16 @@ class Source final : public catalog::EntrySource {
 
   std::vector<const catalog::Offer*> OffersOf(std::string_view gpu_id) const override {
     std::vector<const catalog::Offer*> out;
+    const auto id = Find("gpus", gpu_id);
+    if (!id) return out;
+    std::vector<std::string_view> names;  // an offer names its GPU by one of these
+    for (const Row& r : rows_)
+      if (r.entry == *id) names.push_back(r.key);
     for (const Row& r : rows_) {
-      if (r.list != "offers" || r.role != "gpu") continue;
-      const auto gpu = Find("gpus", r.key);
+      if (r.list != "offers" || r.role != "gpu" ||
+          std::none_of(names.begin(), names.end(), [&](auto n) { return IEquals(n, r.key); }))
+        continue;
+      const auto gpu = Find("gpus", r.key);  // an alias may name another GPU first
       if (gpu && entries_[*gpu].id == gpu_id)
         out.push_back(&Get(r.entry, offers_, [this](const Doc& d, const std::string& field) {
           return ParseOffer(d, field);
@@ -151,7 +160,8 @@ class Source final : public catalog::EntrySource {
     if (!slot) {
       const Entry& e = entries_[at];
       slot = std::make_unique<T>(
-          parse(DecodeEmbedded(e.bytes), CatalogEntryField(e.origin, e.list, e.index)));
+          parse(DecodeEmbedded(e.bytes),
+                CatalogEntryField("data/" + std::string(e.path), e.list, e.index)));
     }
     return *slot;
   }
