@@ -15,8 +15,8 @@ function(gpuadv_embed_data target)
   endforeach()
   set(out ${CMAKE_CURRENT_BINARY_DIR}/embedded_data.cc)
   string(REPLACE ";" "|" files_arg "${data_files}")
-  # YAML files are embedded as MessagePack of their io::YamlToDoc tree (tools/yaml2json):
-  # decoded at start-up without text parsing (issue 16 item 6).
+  # YAML files are embedded as MessagePack of their io::YamlToDoc tree (tools/yaml2json),
+  # catalog files with an entry index: a lookup decodes its entry alone (issue 16 item 6).
   add_executable(gpuadv_yaml2json ${PROJECT_SOURCE_DIR}/tools/yaml2json/yaml2json.cc
                                   ${PROJECT_SOURCE_DIR}/src/gpuadv/io/yaml_doc.cc)
   target_include_directories(gpuadv_yaml2json PRIVATE ${PROJECT_SOURCE_DIR}/src)
@@ -24,7 +24,7 @@ function(gpuadv_embed_data target)
   add_custom_command(
     OUTPUT ${out}
     COMMAND ${CMAKE_COMMAND} -DDATA_DIR=${PROJECT_SOURCE_DIR}/data "-DFILES=${files_arg}"
-            -DOUT=${out} -DCONVERTER=$<TARGET_FILE:gpuadv_yaml2json>
+            -DOUT=${out} -DCONVERTER=$<TARGET_FILE:gpuadv_yaml2json> -DCOPIES=${GPUADV_CATALOG_COPIES}
             -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/embed_json -P ${GPUADV_EMBED_SCRIPT}
     DEPENDS ${abs_files} ${GPUADV_EMBED_SCRIPT} gpuadv_yaml2json
     COMMENT "Embedding data/ (${CMAKE_CURRENT_LIST_DIR})"

@@ -68,7 +68,7 @@ std::vector<VramTier> Tiers(const Scenario& s, const Inputs& in) {
   // Group the catalog by memory size; estimate each reference job on the cheapest priced
   // GPU of each size (memory only depends on capacity and the job).
   std::map<double, std::vector<const catalog::GpuSpec*>> by_size;
-  for (const auto& g : in.catalog->gpus) by_size[g.memory_gb].push_back(&g);
+  for (const auto& g : in.catalog->Gpus()) by_size[g.memory_gb].push_back(&g);
   std::vector<std::pair<std::string, Scenario>> jobs;
   {
     Scenario mine = s;
@@ -129,7 +129,7 @@ std::vector<std::string> Precision(const Inputs& in) {
   };
   std::map<std::string, Arch> archs;
   std::vector<std::string> order;
-  for (const auto& g : in.catalog->gpus) {
+  for (const auto& g : in.catalog->Gpus()) {
     if (!archs.count(g.architecture)) order.push_back(g.architecture);
     Arch& a = archs[g.architecture];
     if (a.gen.empty()) a.gen = g.tensor_core_gen;
@@ -196,7 +196,7 @@ std::vector<std::string> Cores(const RecommendResult& r) {
 
 std::vector<StackSummary> Stacks(const Inputs& in) {
   std::map<std::string, StackSummary> by;
-  for (const auto& g : in.catalog->gpus) {
+  for (const auto& g : in.catalog->Gpus()) {
     const std::string stack = StackName(g);
     StackSummary& s = by[g.vendor + "/" + stack];
     s.vendor = g.vendor;

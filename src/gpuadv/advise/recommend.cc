@@ -341,7 +341,7 @@ struct GpuShare {
 // the thread count.
 void SearchGpus(const workload::Scenario& s, const Inputs& in, const RecommendOptions& opt,
                 const estimate::Context& ctx, RecommendResult& r, std::vector<Pick>& feasible) {
-  const auto& gpus = in.catalog->gpus;
+  const auto& gpus = in.catalog->Gpus();
   std::vector<GpuShare> shares(gpus.size());
   const int threads =
       opt.threads > 0 ? opt.threads : static_cast<int>(plan::WorkerPool::HardwareThreads());

@@ -63,7 +63,7 @@ nlohmann::json GpuShowJson(const Environment& env, std::string_view id, std::str
 
 std::vector<const catalog::ModelArch*> ListModels(const Environment& env) {
   std::vector<const catalog::ModelArch*> list;
-  for (const auto& m : env.catalog.models) list.push_back(&m);
+  for (const auto& m : env.catalog.Models()) list.push_back(&m);
   return list;
 }
 

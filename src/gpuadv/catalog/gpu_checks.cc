@@ -144,7 +144,7 @@ std::vector<const GpuSpec*> FilterGpus(const Catalog& cat, std::string_view vend
   const std::string v = validate("vendor", vendor, kGpuVendors);
   const std::string s = validate("segment", segment, kGpuSegments);
   std::vector<const GpuSpec*> out;
-  for (const auto& g : cat.gpus) {
+  for (const auto& g : cat.Gpus()) {
     if (!v.empty() && g.vendor != v) continue;
     if (!s.empty() && g.segment != s) continue;
     if (min_memory_gb > 0 && g.memory_gb < min_memory_gb) continue;

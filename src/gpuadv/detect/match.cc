@@ -106,7 +106,7 @@ GpuMatch MatchGpu(const DetectedGpu& gpu, const catalog::Catalog& cat) {
       m.exact = true;
     }
   if (m.id.empty())
-    for (const auto& g : cat.gpus) {
+    for (const auto& g : cat.Gpus()) {
       bool hit = NormaliseGpuName(g.name) == norm || NormaliseGpuName(g.id) == norm;
       for (const auto& a : g.aliases) hit = hit || NormaliseGpuName(a) == norm;
       if (hit) {
@@ -119,7 +119,7 @@ GpuMatch MatchGpu(const DetectedGpu& gpu, const catalog::Catalog& cat) {
     // Nearest: same vendor, same model number, closest memory.
     const std::string num = ModelToken(base);
     double best = 1e300;
-    for (const auto& g : cat.gpus) {
+    for (const auto& g : cat.Gpus()) {
       if (!gpu.vendor.empty() && g.vendor != gpu.vendor) continue;
       if (num.empty() || ModelToken(g.name) != num) continue;
       const double dmem =

@@ -82,8 +82,8 @@ void NoteAmbiguousGpu(const workload::Hardware& h, const catalog::Catalog& cat,
   if (written.empty() || written == h.gpu.id || at == std::string::npos) return;
   const std::string family = h.gpu.id.substr(0, at + written.size()) + "-";
   std::string others;
-  for (const auto& g : cat.gpus)
-    if (g.id != h.gpu.id && g.id.starts_with(family)) others += (others.empty() ? "" : ", ") + g.id;
+  for (const auto& id : cat.GpuIds())
+    if (id != h.gpu.id && id.starts_with(family)) others += (others.empty() ? "" : ", ") + id;
   if (!others.empty())
     explain.Warn("hardware.gpu '" + h.gpu_id + "' read as " + h.gpu.id + " (" + h.gpu.name +
                  "); also in the catalog: " + others);

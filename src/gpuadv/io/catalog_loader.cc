@@ -7,6 +7,7 @@
 #include "gpuadv/core/embedded.h"
 #include "gpuadv/core/strings.h"
 #include "gpuadv/io/efficiency_loader.h"
+#include "gpuadv/io/embedded_catalog.h"
 #include "gpuadv/io/fields.h"
 #include "gpuadv/io/gpu_loader.h"
 #include "gpuadv/io/model_loader.h"
@@ -31,7 +32,7 @@ void UpsertOffers(catalog::Catalog& cat, std::vector<catalog::Offer> offers,
           "a GPU id of the catalog (built-in or this file's gpus)" +
               [&] {
                 std::vector<std::string> ids;
-                for (const auto& x : cat.gpus) ids.push_back(x.id);
+                for (auto& id : cat.GpuIds()) ids.push_back(std::move(id));
                 const std::string hint = DidYouMean(o.gpu, ids);
                 return hint.empty() ? std::string() : "; " + hint;
               }(),
@@ -41,7 +42,9 @@ void UpsertOffers(catalog::Catalog& cat, std::vector<catalog::Offer> offers,
   }
 }
 
-catalog::Catalog BuildBuiltin() {
+}  // namespace
+
+catalog::Catalog DecodeBuiltinCatalog() {
   catalog::Catalog cat;
   std::vector<std::pair<std::string, std::vector<catalog::Offer>>> offers;
   for (const auto& f : EmbeddedFiles()) {
@@ -60,10 +63,8 @@ catalog::Catalog BuildBuiltin() {
   return cat;
 }
 
-}  // namespace
-
 const catalog::Catalog& BuiltinCatalog() {
-  static const catalog::Catalog cat = BuildBuiltin();
+  static const catalog::Catalog cat(EmbeddedCatalogSource());
   return cat;
 }
 

@@ -8,8 +8,13 @@
 namespace gpuadv::io {
 
 /// The built-in catalogs: every embedded data/gpus/*.yaml, data/models/*.yaml and
-/// data/offers/*.yaml. Built once per process (cached).
+/// data/offers/*.yaml. Read by entry on lookup (io/embedded_catalog.h): a verb pays for the
+/// entries it reads, and for all of them only when it lists or ranks the catalog.
 const catalog::Catalog& BuiltinCatalog();
+
+/// The built-in catalogs with every entry decoded now (what BuiltinCatalog reads when a
+/// verb needs them all).
+catalog::Catalog DecodeBuiltinCatalog();
 
 /// The embedded data/efficiency.yaml with data/calibration.yaml applied on top
 /// (io/efficiency_loader.h), parsed once per process.

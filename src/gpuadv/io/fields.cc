@@ -274,6 +274,10 @@ std::optional<Doc> EmbeddedDoc(std::string_view path) {
   return DecodeEmbedded(*bytes);
 }
 
+std::string CatalogEntryField(std::string_view origin, std::string_view list, size_t i) {
+  return std::string(origin) + ": " + std::string(list) + "[" + std::to_string(i) + "]";
+}
+
 Doc DecodeEmbedded(std::string_view bytes) { return Doc::from_msgpack(bytes.begin(), bytes.end()); }
 
 Doc ParseDocument(std::string_view text, const std::string& origin) {

@@ -39,6 +39,10 @@ std::optional<Doc> EmbeddedDoc(std::string_view path);
 /// The Doc of one embedded YAML file's bytes (EmbeddedFile::content).
 Doc DecodeEmbedded(std::string_view bytes);
 
+/// The field of entry `i` of a catalog list: "<origin>: <list>[<i>]" (e.g. "data/gpus/amd.yaml:
+/// gpus[2]"), the path errors in that entry name.
+std::string CatalogEntryField(std::string_view origin, std::string_view list, size_t i);
+
 /// The value Fields::Raw gives for an absent key (a discarded json): not null, not a map.
 const Doc& Missing();
 /// The value of `key` in the map `d`; Missing() when `d` is no map or lacks it (never the

@@ -161,13 +161,23 @@ const Doc& EntryList(Fields& root, std::string_view key, const std::string& orig
   return list;
 }
 
+// One entry of a catalog list at `field` ("<origin>: gpus[3]"), parsed by `parse` and
+// checked against `keys`.
+template <class Parse>
+auto ParseEntry(const Doc& entry, const std::string& field, Parse parse,
+                const std::vector<std::string>& keys) {
+  Fields f(entry, field);
+  auto e = parse(f);
+  f.Finish(keys);
+  return e;
+}
+
 // The entries of the list `key` ("gpus" | "offers") of a catalog document, each parsed by
-// `parse` and checked against `keys`; ids must be unique. A user catalog file may hold all
-// three lists (gpus, models, offers): the others are left to their own loaders.
-template <class Entry, class Parse>
+// `parse_entry`; ids must be unique. A user catalog file may hold all three lists (gpus,
+// models, offers): the others are left to their own loaders.
+template <class Entry, class ParseOne>
 std::vector<Entry> ParseEntries(const Doc& doc, const std::string& origin, std::string_view key,
-                                const char* what, Parse parse,
-                                const std::vector<std::string>& keys) {
+                                const char* what, ParseOne parse_entry) {
   Fields root(doc, "");
   const Doc& list = EntryList(root, key, origin, what);
   for (std::string_view other : {"gpus", "models", "offers"})
@@ -175,11 +185,10 @@ std::vector<Entry> ParseEntries(const Doc& doc, const std::string& origin, std::
   std::vector<Entry> out;
   std::set<std::string, std::less<>> ids;
   for (size_t i = 0; i < list.size(); ++i) {
-    Fields f(list[i], origin + ": " + std::string(key) + "[" + std::to_string(i) + "]");
-    Entry e = parse(f);
-    f.Finish(keys);
+    const std::string field = CatalogEntryField(origin, key, i);
+    Entry e = parse_entry(list[i], field);
     if (!ids.insert(e.id).second)
-      throw InputError(f.Field("id"), e.id, "unique ids", "duplicate id");
+      throw InputError(Fields(list[i], field).Field("id"), e.id, "unique ids", "duplicate id");
     out.push_back(std::move(e));
   }
   root.Finish({"gpus", "models", "offers"});
@@ -327,10 +336,14 @@ catalog::GpuSpec ParseGpuVariant(Fields& f, const catalog::Catalog& cat) {
   return g;
 }
 
+catalog::GpuSpec ParseGpuEntry(const Doc& entry, const std::string& field) {
+  return ParseEntry(
+      entry, field, [](Fields& f) { return ParseGpu(f); }, GpuKeys());
+}
+
 std::vector<catalog::GpuSpec> ParseGpuDocument(const Doc& doc, const std::string& origin) {
-  return ParseEntries<catalog::GpuSpec>(
-      doc, origin, "gpus", "a list of GPU entries", [](Fields& f) { return ParseGpu(f); },
-      GpuKeys());
+  return ParseEntries<catalog::GpuSpec>(doc, origin, "gpus", "a list of GPU entries",
+                                        ParseGpuEntry);
 }
 
 catalog::Offer ParseOffer(Fields& f) {
@@ -367,9 +380,13 @@ catalog::Offer ParseOffer(Fields& f) {
   return o;
 }
 
+catalog::Offer ParseOfferEntry(const Doc& entry, const std::string& field) {
+  return ParseEntry(entry, field, ParseOffer, OfferKeys());
+}
+
 std::vector<catalog::Offer> ParseOfferDocument(const Doc& doc, const std::string& origin) {
-  return ParseEntries<catalog::Offer>(doc, origin, "offers", "a list of offer entries", ParseOffer,
-                                      OfferKeys());
+  return ParseEntries<catalog::Offer>(doc, origin, "offers", "a list of offer entries",
+                                      ParseOfferEntry);
 }
 
 }  // namespace gpuadv::io

@@ -21,6 +21,10 @@ catalog::GpuSpec ParseGpu(Fields& f, const catalog::GpuSpec* base = nullptr);
 /// be priced as that GPU). Throws InputError naming the field.
 catalog::GpuSpec ParseGpuVariant(Fields& f, const catalog::Catalog& cat);
 
+/// One GPU entry of a catalog document, at `field` (CatalogEntryField), checked for
+/// unknown keys.
+catalog::GpuSpec ParseGpuEntry(const Doc& entry, const std::string& field);
+
 /// All entries of a GPU document: a map with key `gpus:` holding a list.
 std::vector<catalog::GpuSpec> ParseGpuDocument(const Doc& doc, const std::string& origin);
 
@@ -29,6 +33,9 @@ bool IsDate(std::string_view s);
 
 /// One offer entry (data/offers/*.yaml schema).
 catalog::Offer ParseOffer(Fields& f);
+/// One offer entry of a catalog document, at `field`, checked for unknown keys.
+catalog::Offer ParseOfferEntry(const Doc& entry, const std::string& field);
+
 /// All entries of an offers document: a map with key `offers:` holding a list.
 std::vector<catalog::Offer> ParseOfferDocument(const Doc& doc, const std::string& origin);
 

@@ -210,6 +210,18 @@ catalog::ModelArch ParseModel(Fields& f) {
   return m;
 }
 
+catalog::ModelArch ParseModelEntry(const Doc& entry, const std::string& field) {
+  Fields f(entry, field);
+  catalog::ModelArch m = ParseModel(f);
+  f.Finish();
+  if (!IsCatalogId(m.id))
+    throw InputError(f.Field("id"), m.id.empty() ? "missing" : m.id,
+                     "a lowercase id of letters, digits, '.' and '-' (e.g. llama-3.1-8b)",
+                     m.id.empty() ? "required key" : "invalid id");
+  if (m.name.empty()) m.name = m.id;
+  return m;
+}
+
 std::vector<catalog::ModelArch> ParseModelDocument(const Doc& doc, const std::string& origin) {
   std::vector<catalog::ModelArch> out;
   Fields root(doc, "");
@@ -218,17 +230,8 @@ std::vector<catalog::ModelArch> ParseModelDocument(const Doc& doc, const std::st
   if (!list.is_array())
     throw InputError(origin + ": models", Printable(list), "a list of model entries",
                      "expected a list, got");
-  for (size_t i = 0; i < list.size(); ++i) {
-    Fields f(list[i], origin + ": models[" + std::to_string(i) + "]");
-    catalog::ModelArch m = ParseModel(f);
-    f.Finish();
-    if (!IsCatalogId(m.id))
-      throw InputError(f.Field("id"), m.id.empty() ? "missing" : m.id,
-                       "a lowercase id of letters, digits, '.' and '-' (e.g. llama-3.1-8b)",
-                       m.id.empty() ? "required key" : "invalid id");
-    if (m.name.empty()) m.name = m.id;
-    out.push_back(std::move(m));
-  }
+  for (size_t i = 0; i < list.size(); ++i)
+    out.push_back(ParseModelEntry(list[i], CatalogEntryField(origin, "models", i)));
   return out;
 }
 

@@ -15,6 +15,10 @@ namespace gpuadv::io {
 /// declared_params). Throws InputError naming the field.
 catalog::ModelArch ParseModel(Fields& f);
 
+/// One model entry of a catalog document, at `field` (CatalogEntryField): ParseModel,
+/// checked for unknown keys and a valid id; the name defaults to the id.
+catalog::ModelArch ParseModelEntry(const Doc& entry, const std::string& field);
+
 /// All entries of a model document: a map with key `models:` holding a list.
 std::vector<catalog::ModelArch> ParseModelDocument(const Doc& doc, const std::string& origin);
 

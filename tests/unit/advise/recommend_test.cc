@@ -263,7 +263,7 @@ TEST(Recommend, OneGpuModuleOffersDoNotStackIntoANode) {
   for (const auto& pt : r.points) {
     if (pt.kind != AcquireKind::kRent || pt.count == 1) continue;
     const auto* o = [&]() -> const catalog::Offer* {
-      for (const auto& x : io::BuiltinCatalog().offers)
+      for (const auto& x : io::BuiltinCatalog().Offers())
         if (x.id == pt.offer) return &x;
       return nullptr;
     }();

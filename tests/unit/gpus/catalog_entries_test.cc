@@ -140,7 +140,7 @@ std::set<std::string> ExpectedIds() {
 
 std::vector<std::string> CatalogIds() {
   std::vector<std::string> ids;
-  for (const auto& g : Cat().gpus) ids.push_back(g.id);
+  for (const auto& g : Cat().Gpus()) ids.push_back(g.id);
   return ids;
 }
 
@@ -157,7 +157,7 @@ TEST(BuiltinGpus, HoldEveryReferenceId) {
 
 TEST(BuiltinGpus, IdsAndAliasesAreUniqueCaseInsensitively) {
   std::map<std::string, std::string> owner;
-  for (const auto& g : Cat().gpus) {
+  for (const auto& g : Cat().Gpus()) {
     std::vector<std::string> names = g.aliases;
     names.push_back(g.id);
     for (const auto& n : names) {
@@ -274,9 +274,9 @@ INSTANTIATE_TEST_SUITE_P(Builtin, EveryGpu, testing::ValuesIn(CatalogIds()),
                          });
 
 TEST(BuiltinOffers, ReferenceCatalogGpusAndCarryADate) {
-  ASSERT_GE(Cat().offers.size(), 40u);
+  ASSERT_GE(Cat().Offers().size(), 40u);
   std::set<std::string> ids;
-  for (const auto& o : Cat().offers) {
+  for (const auto& o : Cat().Offers()) {
     EXPECT_TRUE(ids.insert(o.id).second) << "duplicate offer " << o.id;
     EXPECT_NE(Cat().FindGpu(o.gpu), nullptr) << o.id << " names unknown GPU " << o.gpu;
     if (const auto* g = Cat().FindGpu(o.gpu)) {

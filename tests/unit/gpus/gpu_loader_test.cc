@@ -51,7 +51,7 @@ TEST(GpuOverride, ChangesOnlyTheGivenFields) {
   b.erase("street_price_usd");
   b.erase("street_price_date");
   EXPECT_EQ(a, b);
-  EXPECT_EQ(cat.gpus.size(), io::BuiltinCatalog().gpus.size());
+  EXPECT_EQ(cat.Gpus().size(), io::BuiltinCatalog().Gpus().size());
 }
 
 TEST(GpuOverride, ExplicitNullResetsToUnknown) {
@@ -82,7 +82,7 @@ TEST(GpuOverride, NewEntryNeedsItsIdentity) {
 TEST(GpuOverride, AnAliasOverridesTheEntryItNames) {
   const auto cat = WithFile("alias.yaml", "gpus:\n  - {id: \"4090\", tdp_w: 400}\n");
   EXPECT_DOUBLE_EQ(*cat.Gpu("rtx-4090").tdp_w, 400);
-  EXPECT_EQ(cat.gpus.size(), io::BuiltinCatalog().gpus.size());
+  EXPECT_EQ(cat.Gpus().size(), io::BuiltinCatalog().Gpus().size());
 }
 
 TEST(GpuOverride, ANewVariantKeepsFiguresButNotAliases) {
@@ -226,7 +226,7 @@ TEST(CheckGpu, SkipsRelationsWithUnknownInputs) {
 
 TEST(FilterGpus, ByVendorSegmentAndMemory) {
   const auto& cat = io::BuiltinCatalog();
-  EXPECT_EQ(catalog::FilterGpus(cat).size(), cat.gpus.size());
+  EXPECT_EQ(catalog::FilterGpus(cat).size(), cat.Gpus().size());
   // The vendors partition the catalog; names match case-insensitively.
   size_t by_vendor = 0;
   for (const char* vendor : {"nvidia", "AMD", "Intel"}) {
@@ -234,7 +234,7 @@ TEST(FilterGpus, ByVendorSegmentAndMemory) {
     EXPECT_FALSE(some.empty()) << vendor;
     by_vendor += some.size();
   }
-  EXPECT_EQ(by_vendor, cat.gpus.size());
+  EXPECT_EQ(by_vendor, cat.Gpus().size());
   EXPECT_GE(catalog::FilterGpus(cat, "amd").size(), 9u);    // 7 + MI350X, MI355X
   EXPECT_GE(catalog::FilterGpus(cat, "Intel").size(), 6u);  // 3 + B580, Pro B60, Gaudi 3 PCIe
   for (const auto* g : catalog::FilterGpus(cat, "nvidia", "datacenter", 80)) {
@@ -245,7 +245,7 @@ TEST(FilterGpus, ByVendorSegmentAndMemory) {
   // At least 100 GB: exactly the entries with that much memory, in catalog order.
   const auto big = catalog::FilterGpus(cat, "", "", 100);
   size_t next = 0;
-  for (const auto& g : cat.gpus)
+  for (const auto& g : cat.Gpus())
     if (g.memory_gb >= 100) {
       ASSERT_LT(next, big.size());
       EXPECT_EQ(big[next++], &g);

@@ -76,8 +76,8 @@ TEST(GpuShowText, MarkdownHasTables) {
 TEST(GpuListText, OneRowPerGpu) {
   const auto all = catalog::FilterGpus(Cat());
   const std::string t = GpuListText(all, false);
-  EXPECT_EQ(Lines(t), Cat().gpus.size() + 3);  // header, rule, rows, summary
-  EXPECT_TRUE(Has(t, std::to_string(Cat().gpus.size()) + " GPUs."));
+  EXPECT_EQ(Lines(t), Cat().Gpus().size() + 3);  // header, rule, rows, summary
+  EXPECT_TRUE(Has(t, std::to_string(Cat().Gpus().size()) + " GPUs."));
   EXPECT_TRUE(Has(t, "rtx-4090"));
   const std::string md = GpuListText(catalog::FilterGpus(Cat(), "amd"), true);
   EXPECT_TRUE(Has(md, "| mi300x"));

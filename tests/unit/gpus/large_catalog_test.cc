@@ -14,9 +14,9 @@ TEST(LargeCatalog, EveryEntryLoadsAndIsFoundByIdAndAlias) {
   constexpr int kGpus = 20000;
   for (const bool json : {true, false}) {
     catalog::Catalog cat = io::BuiltinCatalog();
-    const size_t builtin = cat.gpus.size();
+    const size_t builtin = cat.Gpus().size();
     io::LoadCatalogText(cat, bench::SyntheticCatalog(kGpus, json), "large");
-    ASSERT_EQ(cat.gpus.size(), builtin + kGpus);
+    ASSERT_EQ(cat.Gpus().size(), builtin + kGpus);
     for (int i : {0, 1, 12345, kGpus - 1}) {
       const auto* by_id = cat.FindGpu("syn-" + std::to_string(i));
       ASSERT_NE(by_id, nullptr) << i;
@@ -29,9 +29,9 @@ TEST(LargeCatalog, EveryEntryLoadsAndIsFoundByIdAndAlias) {
 
 TEST(LargeCatalog, OverrideReplacesInPlaceAndKeepsLookupsCurrent) {
   catalog::Catalog cat = io::BuiltinCatalog();
-  const size_t n = cat.gpus.size();
+  const size_t n = cat.Gpus().size();
   io::LoadCatalogText(cat, "gpus:\n  - {id: rtx-4090, memory_gb: 48, aliases: [big4090]}\n", "o");
-  EXPECT_EQ(cat.gpus.size(), n);
+  EXPECT_EQ(cat.Gpus().size(), n);
   EXPECT_EQ(cat.Gpu("big4090").memory_gb, 48);
   EXPECT_EQ(cat.FindGpu("rtx4090"), nullptr);  // the replaced aliases no longer answer
   EXPECT_EQ(cat.Gpu("RTX-4090").memory_gb, 48);

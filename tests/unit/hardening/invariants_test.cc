@@ -118,7 +118,7 @@ TEST(CheckInvariants, HoldForEveryValidationCase) {
 
 TEST(CheckInvariants, HoldForTheDefaultScenarioOnEveryCatalogGpu) {
   const auto& cat = io::BuiltinCatalog();
-  for (const auto& gpu : cat.gpus) {
+  for (const auto& gpu : cat.Gpus()) {
     io::Doc doc = io::DefaultScenarioDocument();
     io::ApplyOverride(doc, "hardware.gpu", gpu.id);
     const auto s = io::ParseScenario(doc, cat, "default");
@@ -129,7 +129,7 @@ TEST(CheckInvariants, HoldForTheDefaultScenarioOnEveryCatalogGpu) {
 
 TEST(CheckInvariants, HoldForEveryCatalogModelOnEightH100s) {
   const auto& cat = io::BuiltinCatalog();
-  for (const auto& model : cat.models) {
+  for (const auto& model : cat.Models()) {
     const auto o = RunScenario(
         "training: {method: full, seq_len: 1024}\nhardware: {gpu: h100-sxm, count: 8}\n"
         "parallelism: {zero: 3}\n",

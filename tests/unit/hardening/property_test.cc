@@ -45,7 +45,7 @@ class Generator {
 
   std::string GpuId() {
     if (Chance(0.02)) return "no-such-gpu";
-    return cat_.gpus[Index(cat_.gpus.size())].id;
+    return cat_.Gpus()[Index(cat_.Gpus().size())].id;
   }
   bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
 
@@ -56,7 +56,7 @@ class Generator {
              ", \"layers\": " + Pick({"32", "2", "0"}) +
              ", \"hidden\": " + Pick({"4096", "64", "100"}) +
              ", \"heads\": " + Pick({"32", "8", "7"}) + ", \"vocab\": 32000, \"ffn\": 11008}";
-    return "\"" + cat_.models[Index(cat_.models.size())].id + "\"";
+    return "\"" + cat_.Models()[Index(cat_.Models().size())].id + "\"";
   }
 
   std::string Training() {

@@ -15,7 +15,7 @@ namespace {
 
 using catalog::ModelArch;
 
-const std::vector<ModelArch>& Models() { return BuiltinCatalog().models; }
+const std::vector<ModelArch>& Models() { return BuiltinCatalog().Models(); }
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

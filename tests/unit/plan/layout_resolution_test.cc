@@ -216,7 +216,7 @@ TEST(LayoutResolution, EveryPlanHasItsJobFigures) {
                   1e-6 * p.training->gpu_hours);
       // Priced on 8-GPU instances, never on 1-GPU ones.
       const catalog::Offer* offer = nullptr;
-      for (const auto& o : Env().catalog.offers)
+      for (const auto& o : Env().catalog.Offers())
         if (o.id == p.cost->rent_offer) offer = &o;
       ASSERT_NE(offer, nullptr) << p.cost->rent_offer;
       EXPECT_EQ(offer->gpus_per_instance, 8) << offer->id;

@@ -41,7 +41,7 @@ TEST(EfficiencyTable, EmbeddedTableCoversTheReferenceArchitectures) {
 
 TEST(EfficiencyTable, EveryCatalogGpuHasARow) {
   const auto& t = BuiltinEfficiency();
-  for (const auto& g : BuiltinCatalog().gpus)
+  for (const auto& g : BuiltinCatalog().Gpus())
     EXPECT_NE(&t.For(g.architecture), &t.fallback) << g.id << " '" << g.architecture << "'";
 }
 

@@ -126,7 +126,7 @@ workload::Scenario Scenario(const std::string& gpu) {
 
 // A catalog GPU with a 16-bit peak whose architecture has no tokens/s validation rows.
 const catalog::GpuSpec* UnvalidatedGpu(const EfficiencyTable& t) {
-  for (const auto& g : io::BuiltinCatalog().gpus) {
+  for (const auto& g : io::BuiltinCatalog().Gpus()) {
     if (!(g.Peak16FlopsPerS() > 0)) continue;
     if (&t.For(g.architecture) == &t.fallback) continue;
     bool seen = false;
