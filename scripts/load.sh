@@ -4,19 +4,29 @@
 # CONNECTIONS connections, while a second wrk samples GET /healthz (one connection, one
 # request every 20 ms). Prints requests/s, p50/p90/p99/max latency and errors (socket
 # errors + non-2xx; must be 0) per endpoint, the /healthz latency during each, and the
-# server's resident memory (RSS) at the start and end of each endpoint's run and before and
-# after all of them. Exit 1 on any error.
+# server's resident memory (RSS).
+# RSS: a fresh server grows once while it warms up (the first computation of each endpoint
+# leaves its working memory in the allocator's free lists, the answers enter the bounded
+# result cache, 200 connections' buffers are allocated), so the script first runs WARMUP
+# seconds of the same load on each endpoint, unmeasured, and prints RSS at the start, after
+# the warm-up and at the end. "Flat" (issue 17: within 10 %) compares the end with the
+# warm-up; the warm-up growth is printed beside it. Exit 1 on any error or when RSS is not
+# flat.
 #   scripts/load.sh                       # build/gpu-advisor, 20 s per endpoint, 200 connections
-#   BIN=build-x/gpu-advisor DURATION=10 CONNECTIONS=16 scripts/load.sh
+#   BIN=build-x/gpu-advisor DURATION=10 CONNECTIONS=16 WARMUP=3 scripts/load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/gpu-advisor}
 DURATION=${DURATION:-20}
 CONNECTIONS=${CONNECTIONS:-200}
 WRK_THREADS=${WRK_THREADS:-2}
+WARMUP=${WARMUP:-5}
+FLAT_PERCENT=10  # issue 17 "RSS flat within 10 %"
 command -v wrk >/dev/null || { echo "load: wrk not installed (scripts/setup.sh installs it)" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "load: $BIN not built (scripts/test.sh builds it)" >&2; exit 1; }
-case "$DURATION" in '' | *[!0-9]*) echo "load: DURATION must be whole seconds" >&2; exit 1 ;; esac
+for v in DURATION WARMUP; do
+  case "${!v}" in '' | *[!0-9]*) echo "load: $v must be whole seconds" >&2; exit 1 ;; esac
+done
 [ "$DURATION" -le 600 ] || { echo "load: DURATION is capped at 600 s" >&2; exit 1; }
 
 tmp=$(mktemp -d)
@@ -61,16 +71,25 @@ function delay() return 20 end
 $report
 EOF
 
+endpoints=(/api/estimate /api/recommend '/api/plan?gpus=64')
 curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' -d "$scenario" "$url/api/estimate"
-rss_before=$(rss_kib)
-echo "server: $url (pid $server_pid), $(grep -o '[0-9]* workers' "$tmp/server.log"); RSS before: $((rss_before / 1024)) MiB"
+rss_start=$(rss_kib)
+echo "server: $url (pid $server_pid), $(grep -o '[0-9]* workers' "$tmp/server.log"); RSS at start: $((rss_start / 1024)) MiB"
+if [ "$WARMUP" -gt 0 ]; then
+  for endpoint in "${endpoints[@]}"; do
+    wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$tmp/post.lua" \
+      "$url$endpoint" >/dev/null
+  done
+fi
+rss_warm=$(rss_kib)
+echo "warm-up: wrk -c$CONNECTIONS ${WARMUP}s on each endpoint, unmeasured; RSS after warm-up: $((rss_warm / 1024)) MiB"
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) before the run"
 echo "wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s per endpoint; /healthz sampled every 20 ms on one connection meanwhile"
 printf '%-18s %8s %8s %7s %7s %7s %7s %6s %13s | %s\n' endpoint requests 'req/s' 'p50 ms' 'p90 ms' \
   'p99 ms' 'max ms' errors 'RSS MiB' '/healthz p50 / p99 / max ms'
 total_errors=0
-for endpoint in /api/estimate /api/recommend '/api/plan?gpus=64'; do
-  rss_start=$(rss_kib)
+for endpoint in "${endpoints[@]}"; do
+  rss_run=$(rss_kib)
   wrk -t1 -c1 -d"${DURATION}s" --timeout 10s -s "$tmp/healthz.lua" "$url/healthz" >"$tmp/healthz.out" &
   probe=$!
   out=$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
@@ -83,13 +102,27 @@ for endpoint in /api/estimate /api/recommend '/api/plan?gpus=64'; do
   total_errors=$((total_errors + errors + herrors))
   rss_end=$(rss_kib)
   printf '%-18s %8d %8s %7s %7s %7s %7s %6d %13s | %s / %s / %s\n' "$endpoint" "$n" "$rps" "$p50" \
-    "$p90" "$p99" "$max" "$errors" "$((rss_start / 1024)) -> $((rss_end / 1024))" "$h50" "$h99" "$hmax"
+    "$p90" "$p99" "$max" "$errors" "$((rss_run / 1024)) -> $((rss_end / 1024))" "$h50" "$h99" "$hmax"
   if [ "$errors" -ne 0 ] || [ "$herrors" -ne 0 ]; then
     echo "  errors: connect $c, read $r, write $w, non-2xx $s, timeout $t; /healthz: $herrors"
   fi
 done
 rss_after=$(rss_kib)
 echo "machine load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "server RSS: before $((rss_before / 1024)) MiB, after $((rss_after / 1024)) MiB, peak $(( $(hwm_kib) / 1024 )) MiB"
+# Percent change in tenths, integer arithmetic: 105 = +10.5 %.
+permille() { echo $(((($2 - $1) * 1000) / $1)); }
+tenths() { local v=$1 s=""; [ "$v" -lt 0 ] && s="-" && v=$((-v)); echo "$s$((v / 10)).$((v % 10))"; }
+warm_growth=$(permille "$rss_start" "$rss_warm")
+steady_growth=$(permille "$rss_warm" "$rss_after")
+echo "server RSS: start $((rss_start / 1024)) MiB, after warm-up $((rss_warm / 1024)) MiB ($(tenths "$warm_growth") %)," \
+  "end $((rss_after / 1024)) MiB, peak $(( $(hwm_kib) / 1024 )) MiB"
+flat=1
+if [ "${steady_growth#-}" -le $((FLAT_PERCENT * 10)) ]; then
+  echo "RSS flat: end vs after warm-up $(tenths "$steady_growth") % (limit +-$FLAT_PERCENT %)"
+else
+  echo "RSS NOT flat: end vs after warm-up $(tenths "$steady_growth") % (limit +-$FLAT_PERCENT %)"
+  flat=0
+fi
 curl -fsS "$url/healthz" >/dev/null || { echo "load: server no longer answers /healthz" >&2; exit 1; }
 [ "$total_errors" -eq 0 ] || { echo "load: $total_errors errors" >&2; exit 1; }
+[ "$flat" -eq 1 ] || exit 1

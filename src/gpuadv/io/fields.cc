@@ -193,6 +193,14 @@ std::optional<long long> ParseExactInteger(const std::string& s, bool* overflow)
   return v;
 }
 
+// The bit of `key` in Fields::key_bits_.
+uint64_t KeyBit(std::string_view key) {
+  if (key.empty()) return 1;
+  const auto first = static_cast<unsigned char>(key.front());
+  const auto last = static_cast<unsigned char>(key.back());
+  return uint64_t{1} << ((key.size() * 131 + first * 31 + last) & 63);
+}
+
 std::string RangeText(double min, double max) {
   std::ostringstream os;
   os << "a number from " << min << " to " << max;
@@ -322,17 +330,22 @@ Fields::Fields(const Doc& node, std::string path) : node_(&node), path_(std::mov
   if (!node.is_object() && !Absent(node))
     throw InputError(path_.empty() ? "document" : path_, Printable(node), "a map of keys",
                      "expected a map, got");
+  if (node.is_object())
+    for (const auto& kv : node.items()) key_bits_ |= KeyBit(kv.key());
 }
 
 const Doc* Fields::Find(std::string_view key) const {
-  if (!node_->is_object()) return nullptr;
+  if (!(key_bits_ & KeyBit(key))) return nullptr;  // no key of the map has its bit
   const auto it = node_->find(key);
   return it == node_->end() ? nullptr : &*it;
 }
 
 const Doc* Fields::Use(std::string_view key) {
-  used_.emplace_back(key);
-  return Find(key);
+  used_names_.append(key);
+  used_names_.push_back('\0');
+  const Doc* v = Find(key);
+  if (v) used_values_.push_back(v);
+  return v;
 }
 
 const Doc* Fields::Value(std::string_view key) {
@@ -363,7 +376,11 @@ std::optional<double> Fields::Number(std::string_view key, double min, double ma
   if (!v.is_primitive())
     throw InputError(Field(key), Printable(v), RangeText(min, max), "expected a number, got");
   double d = 0;
-  switch (ParseDouble(ScalarText(v), &d)) {
+  // A JSON number is its double already (its text would parse back to the same value);
+  // YAML scalars are text.
+  const NumberParse parsed =
+      v.is_number() ? (d = v.get<double>(), NumberParse::kOk) : ParseDouble(ScalarText(v), &d);
+  switch (parsed) {
     case NumberParse::kNotNumber:
       throw InputError(Field(key), Printable(v), RangeText(min, max), "expected a number, got");
     case NumberParse::kOverflow:
@@ -469,16 +486,26 @@ std::optional<Fields> Fields::Map(std::string_view key) {
   return Fields(v, Field(key));
 }
 
+std::vector<std::string> Fields::NamesRead() const {
+  std::vector<std::string> names;
+  for (size_t pos = 0; pos < used_names_.size();) {
+    const size_t end = used_names_.find('\0', pos);
+    names.emplace_back(used_names_, pos, end - pos);
+    pos = end + 1;
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
 void Fields::Finish(const std::vector<std::string>& known) const {
   if (!node_->is_object()) return;
-  std::vector<std::string_view> read(used_.begin(), used_.end());
+  std::vector<const Doc*> read = used_values_;
   std::sort(read.begin(), read.end());
-  read.erase(std::unique(read.begin(), read.end()), read.end());
   for (const auto& kv : node_->items()) {
+    if (std::binary_search(read.begin(), read.end(), &kv.value())) continue;
     const std::string& key = kv.key();
-    if (std::binary_search(read.begin(), read.end(), std::string_view(key))) continue;
-    const std::vector<std::string> cands =
-        known.empty() ? std::vector<std::string>(read.begin(), read.end()) : known;
+    const std::vector<std::string> cands = known.empty() ? NamesRead() : known;
     std::string accepted;
     for (const auto& c : cands) accepted += (accepted.empty() ? "" : ", ") + c;
     std::string hint = DidYouMean(key, cands);

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -133,13 +134,22 @@ class Fields {
   const Doc* Use(std::string_view key);
   // Find, marking the key used; nullptr when absent or null.
   const Doc* Value(std::string_view key);
+  // The names of the keys read (present or not), sorted, each once.
+  std::vector<std::string> NamesRead() const;
 
   const Doc* node_;
   std::string path_;
-  // Keys read (present or not), in reading order, repeats included; Finish sorts them. A
-  // flat append-only vector: a loader reads a few dozen keys per entry and a 70,000-GPU
-  // catalog reads millions (issue 17 item 8).
-  std::vector<std::string> used_;
+  // One bit per key of the map, set at construction (a 64-bit Bloom filter of length, first
+  // and last byte): a loader asks for ~50 keys of an entry that holds ~10, and most absent
+  // keys are answered without a map lookup (issue 17 item 8).
+  uint64_t key_bits_ = 0;
+  // What Finish() needs, kept without an allocation per key read (a loader reads a few
+  // dozen keys per entry and a 70,000-GPU catalog reads millions; issue 17 item 8): the
+  // values of the keys read that are present (Finish sorts these pointers and looks each
+  // key of the map up among them), and the names of all keys read, present or not, each
+  // ended by '\0' (the "did you mean" candidates; read only on an error).
+  std::vector<const Doc*> used_values_;
+  std::string used_names_;
 };
 
 /// Offset of the first byte of `s` that does not start a valid UTF-8 sequence (RFC 3629:

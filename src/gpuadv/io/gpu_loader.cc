@@ -48,7 +48,8 @@ constexpr std::string_view kOfferKinds[] = {"hyperscaler", "gpu-cloud", "marketp
 constexpr std::string_view kOfferInterconnects[] = {"nvlink", "pcie", "sxm-nvswitch", "none"};
 
 // True when the key is written as `key: null` (or `~`): an override back to unknown.
-bool ExplicitNull(Fields& f, std::string_view key) { return f.Given(key) && f.Raw(key).is_null(); }
+// One lookup (an absent key reads as Missing(), which is not null); the key is read anyway.
+bool ExplicitNull(Fields& f, std::string_view key) { return f.Raw(key).is_null(); }
 
 void Num(Fields& f, std::string_view key, double min, double max, std::optional<double>& out) {
   if (ExplicitNull(f, key)) {
@@ -79,7 +80,7 @@ void Text(Fields& f, std::string_view key, std::string& out) {
   if (ExplicitNull(f, key)) {
     out.clear();
   } else if (auto v = f.String(key)) {
-    out = *v;
+    out = std::move(*v);
   }
 }
 
@@ -87,7 +88,7 @@ void List(Fields& f, std::string_view key, std::vector<std::string>& out) {
   if (ExplicitNull(f, key)) {
     out.clear();
   } else if (auto v = f.StringList(key)) {
-    out = *v;
+    out = std::move(*v);
   }
 }
 
@@ -247,7 +248,7 @@ catalog::GpuSpec ParseGpu(Fields& f, const catalog::GpuSpec* base) {
   Int(f, "launch_year", 1990, 2100, g.launch_year);
   if (auto v = f.StringList("aliases")) {
     for (const auto& a : *v) CheckName(f, "aliases", a, false);
-    g.aliases = *v;
+    g.aliases = std::move(*v);
   }
 
   if (auto v = f.Number("memory_gb", 0.5, 4096)) g.memory_gb = *v;
@@ -295,7 +296,7 @@ catalog::GpuSpec ParseGpu(Fields& f, const catalog::GpuSpec* base) {
           std::end(catalog::kGpuFrameworks))
         throw InputError(f.Field("frameworks"), name, Accepted(catalog::kGpuFrameworks));
     }
-    g.frameworks = *v;
+    g.frameworks = std::move(*v);
   }
   Text(f, "cuda_cc_or_target", g.cuda_cc_or_target);
   Flag(f, "bf16_support", g.bf16_support);

@@ -1,6 +1,8 @@
 #include "gpuadv/io/json_text.h"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "gpuadv/core/error.h"
@@ -23,9 +25,11 @@ struct DuplicateKey {
 class PathTracker {
  public:
   void Key(const std::string& key) {
-    if (frames_.empty()) return;
-    frames_.back().key = key;
-    frames_.back().keys.push_back(key);
+    if (depth_ == 0) return;
+    Frame& f = frames_[depth_ - 1];
+    f.key = key;
+    f.starts.push_back(f.names.size());
+    f.names += key;
   }
 
   bool OnEvent(nlohmann::json::parse_event_t event) {
@@ -33,16 +37,16 @@ class PathTracker {
     switch (event) {
       case Event::object_start:
       case Event::array_start:
-        if (frames_.size() > static_cast<size_t>(kMaxJsonDepth)) throw TooDeep{};
-        frames_.push_back({event == Event::array_start, 0, "", {}});
+        if (depth_ > static_cast<size_t>(kMaxJsonDepth)) throw TooDeep{};
+        Open(event == Event::array_start);
         break;
       case Event::key:
         break;  // Key()
       case Event::object_end:
-        if (!frames_.empty()) CheckUniqueKeys(frames_.back());
+        if (depth_ > 0) CheckUniqueKeys(frames_[depth_ - 1]);
         [[fallthrough]];
       case Event::array_end:
-        if (!frames_.empty()) frames_.pop_back();
+        if (depth_ > 0) --depth_;
         ElementDone();
         break;
       case Event::value:
@@ -55,7 +59,8 @@ class PathTracker {
   // "training.seq_len", "gpus[2].memory_gb"; "" at the top level.
   std::string Path() const {
     std::string out;
-    for (const auto& f : frames_) {
+    for (size_t d = 0; d < depth_; ++d) {
+      const Frame& f = frames_[d];
       if (f.array) {
         out += "[" + std::to_string(f.index) + "]";
       } else if (!f.key.empty()) {
@@ -66,24 +71,44 @@ class PathTracker {
   }
 
  private:
+  // One open object or array. Frames are reused as the parse goes in and out (their
+  // strings keep their capacity): a 70,000-entry catalog opens 70,000 objects, and
+  // allocating per object and per key cost a large share of its load (issue 17 item 8).
   struct Frame {
     bool array = false;
     size_t index = 0;
-    std::string key;
-    std::vector<std::string> keys;  // of an object, to reject duplicates at its end
+    std::string key;             // the key being read
+    std::string names;           // an object's keys, end to end, to reject duplicates at its end
+    std::vector<size_t> starts;  // where each key begins in `names`
   };
+  void Open(bool array) {
+    if (depth_ == frames_.size()) frames_.emplace_back();
+    Frame& f = frames_[depth_++];
+    f.array = array;
+    f.index = 0;
+    f.key.clear();
+    f.names.clear();
+    f.starts.clear();
+  }
   // nlohmann keeps the last of duplicate keys: a silent choice, so it is an error.
   void CheckUniqueKeys(Frame& f) {
-    std::sort(f.keys.begin(), f.keys.end());
-    const auto dup = std::adjacent_find(f.keys.begin(), f.keys.end());
-    if (dup == f.keys.end()) return;
-    f.key = *dup;
-    throw DuplicateKey{Path(), *dup};
+    views_.clear();
+    for (size_t i = 0; i < f.starts.size(); ++i) {
+      const size_t end = i + 1 < f.starts.size() ? f.starts[i + 1] : f.names.size();
+      views_.emplace_back(f.names.data() + f.starts[i], end - f.starts[i]);
+    }
+    std::sort(views_.begin(), views_.end());
+    const auto dup = std::adjacent_find(views_.begin(), views_.end());
+    if (dup == views_.end()) return;
+    f.key = std::string(*dup);
+    throw DuplicateKey{Path(), f.key};
   }
   void ElementDone() {
-    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+    if (depth_ > 0 && frames_[depth_ - 1].array) ++frames_[depth_ - 1].index;
   }
-  std::vector<Frame> frames_;
+  std::vector<Frame> frames_;  // frames_[0, depth_) are open
+  size_t depth_ = 0;
+  std::vector<std::string_view> views_;  // CheckUniqueKeys' scratch
 };
 
 // nlohmann's DOM builder with the tracker's checks on each event. Not the callback parser:

@@ -132,6 +132,12 @@ TEST(SilentInputs, SeqLenBeyondModelPositionsWarns) {
   const auto o = RunScenario("model: llama-3.1-8b\ntraining: {method: qlora, seq_len: 262144}\n");
   EXPECT_COMPUTED(o, "seq_len 262144");
   EXPECT_TRUE(Warned(o, "training.seq_len 262144 exceeds the model's 131072 positions"));
+  // The case: ten million positions on a 131,072-position model.
+  const auto ten_m =
+      RunScenario("model: llama-3.1-8b\ntraining: {method: qlora, seq_len: 10000000}\n");
+  EXPECT_COMPUTED(ten_m, "seq_len 10000000");
+  EXPECT_TRUE(Warned(ten_m, "training.seq_len 10000000 exceeds the model's 131072 positions"))
+      << Join(ten_m.result.warnings);
 }
 
 TEST(SilentInputs, TokensAndDatasetTogetherAreRejected) {

@@ -44,6 +44,46 @@ TEST(Fields, UnknownKeySuggestsNearest) {
   }
 }
 
+TEST(Fields, WithoutKnownKeysFinishSuggestsAmongTheKeysRead) {
+  auto f = Parse("seq_len: 4096\nmicro_bach: 2");
+  f.Integer("seq_len", 1, 1 << 20);
+  f.Integer("micro_batch", 1, 100);  // absent, but read: a candidate
+  f.Integer("seq_len", 1, 1 << 20);  // read twice, listed once
+  try {
+    f.Finish();
+    FAIL();
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(e.field(), "training.micro_bach");
+    EXPECT_NE(what.find("accepted: micro_batch, seq_len"), std::string::npos) << what;
+    EXPECT_NE(what.find("did you mean 'micro_batch'"), std::string::npos) << what;
+  }
+}
+
+TEST(Fields, EveryKeyOfALargeMapIsFoundAndAbsentOnesAreNot) {
+  // More keys than the 64 bits of the key filter: every bit is set, lookups still exact.
+  for (const bool json : {true, false}) {
+    std::string text = json ? "{" : "";
+    for (int i = 0; i < 200; ++i)
+      text += json ? (i ? ", " : "") + std::string("\"key_") + std::to_string(i) +
+                         "\": " + std::to_string(i)
+                   : "key_" + std::to_string(i) + ": " + std::to_string(i) + "\n";
+    if (json) text += "}";
+    static std::deque<std::string> texts;
+    auto f = Parse(texts.emplace_back(text).c_str());
+    for (int i = 0; i < 200; ++i) EXPECT_EQ(f.Integer("key_" + std::to_string(i), 0, 999), i);
+    EXPECT_FALSE(f.Given("key_200"));
+    EXPECT_FALSE(f.Given("key_1 "));
+    EXPECT_NO_THROW(f.Finish());
+  }
+  auto small = Parse("id: 1\nname: x");
+  EXPECT_TRUE(small.Given("id"));
+  EXPECT_FALSE(small.Given("ix"));
+  EXPECT_FALSE(small.Given(""));
+  small.String("name");
+  EXPECT_THROW(small.Finish(), InputError);  // `id` never read
+}
+
 TEST(Fields, JsonAndYamlReadAlike) {
   auto y = Parse("a: 3\nb: [x, y]\nc: true");
   auto j = Parse(R"({"a": 3, "b": ["x", "y"], "c": true})");
