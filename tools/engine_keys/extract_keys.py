@@ -12,6 +12,9 @@ Usage: extract_keys.py ENGINE SOURCE [--commit SHA] > tests/data/engine_keys/FIL
           a plain checkout directory (files read from disk; --commit names the commit it
           holds), or, for torchrun, the file torch/distributed/run.py itself
   --commit the commit to read (default HEAD); recorded in the header line
+  --source-note TEXT  one more `#` header line saying how SOURCE was obtained (e.g. a
+          copy of the files rebuilt from the stored-source index when the repository
+          snapshot is over the fetch limit)
 
 Python 3 standard library only. Each list starts with `#` lines naming the repository,
 the commit and the files read; the keys follow, one a line, sorted.
@@ -47,6 +50,11 @@ class Repo:
         return subprocess.run(["git", "-C", self.path, "show", f"{self.commit}:{name}"],
                               check=True, capture_output=True, text=True).stdout
 
+    def ls(self, prefix):
+        out = subprocess.run(["git", "-C", self.path, "ls-tree", "-r", "--name-only",
+                              self.commit, prefix], check=True, capture_output=True, text=True)
+        return out.stdout.split()
+
 
 class Checkout:
     """Reads files of a plain checkout directory (no git history)."""
@@ -59,9 +67,11 @@ class Checkout:
             return f.read()
 
     def ls(self, prefix):
-        out = subprocess.run(["git", "-C", self.path, "ls-tree", "-r", "--name-only",
-                              self.commit, prefix], check=True, capture_output=True, text=True)
-        return out.stdout.split()
+        """Files under `prefix` (relative paths, sorted), like `git ls-tree -r --name-only`."""
+        out = []
+        for root, _, names in os.walk(os.path.join(self.path, prefix)):
+            out += [os.path.relpath(os.path.join(root, n), self.path) for n in names]
+        return sorted(out)
 
 
 # ---------------------------------------------------------------------------------------
@@ -430,6 +440,7 @@ def main():
     ap.add_argument("engine", choices=sorted(REPOS))
     ap.add_argument("source")
     ap.add_argument("--commit", default="HEAD")
+    ap.add_argument("--source-note", default=None)
     a = ap.parse_args()
     if a.engine == "torchrun":
         commit = a.commit
@@ -446,6 +457,8 @@ def main():
     print(f"# read: {', '.join(files)}")
     print(f"# regenerate: tools/engine_keys/extract_keys.py {a.engine} <snapshot> "
           f"--commit {commit}")
+    if a.source_note:
+        print(f"# {a.source_note}")
     for k in sorted(keys):
         print(k)
 
