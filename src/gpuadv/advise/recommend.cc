@@ -35,11 +35,18 @@ struct Outcome {
   std::string memory_first;
   std::string memory_best;
   double memory_best_ratio = 0;
+  // The configuration being evaluated, in search order, and the one that set `reason`: of
+  // equal shortfalls the earlier configuration's stands, also when the deadline bound had
+  // a configuration evaluated after later ones (GpuSearch::RecheckSettled).
+  int config = 0;
+  int reason_config = 0;
   void Fail(int st, double sf, std::string why) {
-    if (st > stage || (st == stage && sf < shortfall)) {
+    if (st > stage ||
+        (st == stage && (sf < shortfall || (sf == shortfall && config < reason_config)))) {
       stage = st;
       shortfall = sf;
       reason = std::move(why);
+      reason_config = config;
     }
   }
   void FailMemory(double ratio, std::string why) {
@@ -200,6 +207,18 @@ struct GpuSearch {
   std::vector<Pick>& feasible;
 
   bool evaluated_any = false;  // the current GPU has had a full estimate
+  // The deadline bound (estimate::TrainingTimeLowerBound) settles a configuration that
+  // cannot meet the deadline on any layout without planning or estimating it. Its
+  // exclusion would only have been a deadline miss at least `bounded_shortfall` over, or a
+  // memory failure: SearchGpu searches the GPU again without the bound when that could
+  // have changed the reason it quotes.
+  struct Settled {
+    int count, nodes, config;
+    double shortfall;  // bound / deadline
+  };
+  bool use_bound = true;
+  std::vector<Settled> settled{};
+  int estimates_before = 0;  // r.estimates before the current GPU
 
   // Every configuration starts from the scenario's own knobs: the layout, micro-batch and
   // checkpointing the planner chose for the previous one (plan::Apply), and the
@@ -342,6 +361,45 @@ struct GpuSearch {
     return true;
   }
 
+  // True when even the training time bound misses the deadline: the configuration is
+  // settled (no plan, no estimate, no pick). Not the GPU's smallest configuration, whose
+  // full estimate a memory exclusion quotes.
+  bool SettledByBound(int count, int nodes, bool smallest, const Outcome& out) {
+    const auto& deadline = s.constraints.deadline_hours;
+    if (!use_bound || !opt.deadline_bound || smallest || !deadline) return false;
+    const double shortfall = estimate::TrainingTimeLowerBound(w) / kSecondsPerHour / *deadline;
+    if (!(shortfall > 1)) return false;
+    settled.push_back({count, nodes, out.config, shortfall});
+    ++r.bounded;
+    return true;
+  }
+
+  // A settled configuration can change the GPU's outcome only when nothing was feasible
+  // and the quoted failure is not a budget overrun: a deadline miss at least as large as
+  // its bound is estimated now (in its search order, Outcome::config); under any other
+  // failure the GPU is searched again without the bound. Nothing settled is feasible.
+  void RecheckSettled(const catalog::GpuSpec& gpu, bool can_buy,
+                      const std::vector<Acquisition>& rents, Outcome& out) {
+    if (settled.empty() || out.feasible || out.stage == kBudget) return;
+    use_bound = false;
+    if (out.stage != kDeadline) {
+      r.candidates -= static_cast<int>(out.config);
+      r.bounded -= static_cast<int>(settled.size());
+      r.estimates = estimates_before;
+      out = Outcome{};
+      SearchConfigs(gpu, can_buy, rents, out);
+      return;
+    }
+    for (const Settled& c : std::vector<Settled>(std::move(settled))) {
+      if (c.shortfall > out.shortfall) continue;
+      out.config = c.config;
+      StartConfig(c.count, c.nodes);
+      PassesMemoryLowerBound(gpu, c.count * c.nodes, out);  // passed before: sets the start
+      --r.bounded;
+      PlanAndEstimate(gpu, UsableAcquisitions(gpu, c.count, c.nodes, can_buy, rents), rents, out);
+    }
+  }
+
   // Evaluates one (count, nodes) of the current GPU. Returns true when some estimate of
   // the config fits and meets the deadline (so no more nodes are needed).
   bool EvaluateConfig(const catalog::GpuSpec& gpu, int count, int nodes, bool can_buy,
@@ -352,15 +410,48 @@ struct GpuSearch {
     const Usable usable = UsableAcquisitions(gpu, count, nodes, can_buy, rents);
     if (usable.Empty()) return false;
     ++r.candidates;
+    ++out.config;
+    const bool smallest = !evaluated_any;
     if (!PassesMemoryLowerBound(gpu, total, out)) return false;
+    if (SettledByBound(count, nodes, smallest, out)) return false;
+    return PlanAndEstimate(gpu, usable, rents, out);
+  }
+
+  // The layout (the scenario's, or the planner's for the configuration), then one estimate
+  // per interconnect variant. True when one fits and meets the deadline.
+  bool PlanAndEstimate(const catalog::GpuSpec& gpu, const Usable& usable,
+                       const std::vector<Acquisition>& rents, Outcome& out) {
+    const int total = w.hardware.TotalGpus();
     std::string parallel_why;
     bool planned = false;
     if (!s.parallelism.specified)
       parallel_why = PlanParallelism(w, total, ctx, in.restack, &planned);
     bool done = false;
-    for (const auto& v : InterconnectVariants(s, total, nodes, usable))
+    for (const auto& v : InterconnectVariants(s, total, w.hardware.nodes, usable))
       done |= EvaluateVariant(gpu, v, planned, parallel_why, rents, out);
     return done;
+  }
+
+  // The GPU's configurations: 1..8 GPUs in one node, then whole nodes, doubled while the
+  // largest node does not fit or misses the deadline.
+  void SearchConfigs(const catalog::GpuSpec& gpu, bool can_buy,
+                     const std::vector<Acquisition>& rents, Outcome& out) {
+    evaluated_any = false;
+    settled.clear();
+    int largest = 1;
+    bool largest_done = false;
+    for (int count : opt.counts) {
+      const bool done = EvaluateConfig(gpu, count, 1, can_buy, rents, out);
+      if (count >= largest) largest = count, largest_done = done;
+    }
+    const bool multi_node = (can_buy && gpu.segment == "datacenter") ||
+                            std::any_of(rents.begin(), rents.end(), [](const Acquisition& a) {
+                              return a.offer && a.offer->Serves(a.offer->gpus_per_instance, 2);
+                            });
+    if (multi_node && largest >= 8 && !largest_done) {
+      for (int nodes = 2; nodes <= opt.max_nodes; nodes *= 2)
+        if (EvaluateConfig(gpu, largest, nodes, can_buy, rents, out)) break;
+    }
   }
 
   void SearchGpu(const catalog::GpuSpec& gpu) {
@@ -386,22 +477,9 @@ struct GpuSearch {
     }
     w.hardware.gpu = gpu;
     w.hardware.gpu_id = gpu.id;
-    evaluated_any = false;
-    int largest = 1;
-    bool largest_done = false;
-    for (int count : opt.counts) {
-      const bool done = EvaluateConfig(gpu, count, 1, can_buy, rents, out);
-      if (count >= largest) largest = count, largest_done = done;
-    }
-    // Whole nodes, doubled while the largest node does not fit or misses the deadline.
-    const bool multi_node = (can_buy && gpu.segment == "datacenter") ||
-                            std::any_of(rents.begin(), rents.end(), [](const Acquisition& a) {
-                              return a.offer && a.offer->Serves(a.offer->gpus_per_instance, 2);
-                            });
-    if (multi_node && largest >= 8 && !largest_done) {
-      for (int nodes = 2; nodes <= opt.max_nodes; nodes *= 2)
-        if (EvaluateConfig(gpu, largest, nodes, can_buy, rents, out)) break;
-    }
+    estimates_before = r.estimates;
+    SearchConfigs(gpu, can_buy, rents, out);
+    RecheckSettled(gpu, can_buy, rents, out);
     if (!out.feasible) {
       const std::string why = out.Reason();
       r.excluded.push_back({gpu.id, why.empty() ? "no configuration could be evaluated" : why});
@@ -439,6 +517,7 @@ void SearchGpus(const workload::Scenario& s, const Inputs& in, const RecommendOp
     if (share.error) std::rethrow_exception(share.error);
     r.candidates += share.r.candidates;
     r.estimates += share.r.estimates;
+    r.bounded += share.r.bounded;
     for (auto& e : share.r.excluded) r.excluded.push_back(std::move(e));
     for (auto& p : share.feasible) feasible.push_back(std::move(p));
   }
