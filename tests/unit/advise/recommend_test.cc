@@ -441,6 +441,27 @@ TEST(Recommend, OneGpuPicksMatchTheEstimateWhateverWasSearchedBefore) {
   EXPECT_GT(checked, 3);
 }
 
+// The same picks, exclusions (with their reasons) and time-vs-cost points.
+void ExpectSameAnswer(const RecommendResult& a, const RecommendResult& b) {
+  ASSERT_EQ(a.picks.size(), b.picks.size());
+  for (size_t i = 0; i < a.picks.size(); ++i) {
+    EXPECT_EQ(a.picks[i].gpu->id, b.picks[i].gpu->id);
+    EXPECT_EQ(a.picks[i].count * a.picks[i].nodes, b.picks[i].count * b.picks[i].nodes);
+    EXPECT_EQ(a.picks[i].ranked_objective, b.picks[i].ranked_objective);
+    EXPECT_EQ(a.picks[i].estimate.training.time_s, b.picks[i].estimate.training.time_s);
+  }
+  ASSERT_EQ(a.excluded.size(), b.excluded.size());
+  for (size_t i = 0; i < a.excluded.size(); ++i) {
+    EXPECT_EQ(a.excluded[i].gpu, b.excluded[i].gpu);
+    EXPECT_EQ(a.excluded[i].reason, b.excluded[i].reason);
+  }
+  ASSERT_EQ(a.points.size(), b.points.size());
+  for (size_t i = 0; i < a.points.size(); ++i) {
+    EXPECT_EQ(a.points[i].time_s, b.points[i].time_s);
+    EXPECT_EQ(a.points[i].cost_usd, b.points[i].cost_usd);
+  }
+}
+
 // GPUs are searched side by side (RecommendOptions::threads); the answer is the same.
 TEST(Recommend, ThreadCountDoesNotChangeTheAnswer) {
   const auto s = testing::Scenario(
@@ -454,18 +475,7 @@ TEST(Recommend, ThreadCountDoesNotChangeTheAnswer) {
   const auto b = Recommend(s, testing::BuiltinInputs(), four);
   EXPECT_EQ(a.candidates, b.candidates);
   EXPECT_EQ(a.estimates, b.estimates);
-  ASSERT_EQ(a.picks.size(), b.picks.size());
-  for (size_t i = 0; i < a.picks.size(); ++i) {
-    EXPECT_EQ(a.picks[i].gpu->id, b.picks[i].gpu->id);
-    EXPECT_EQ(a.picks[i].count * a.picks[i].nodes, b.picks[i].count * b.picks[i].nodes);
-    EXPECT_EQ(a.picks[i].ranked_objective, b.picks[i].ranked_objective);
-  }
-  ASSERT_EQ(a.excluded.size(), b.excluded.size());
-  for (size_t i = 0; i < a.excluded.size(); ++i) {
-    EXPECT_EQ(a.excluded[i].gpu, b.excluded[i].gpu);
-    EXPECT_EQ(a.excluded[i].reason, b.excluded[i].reason);
-  }
-  ASSERT_EQ(a.points.size(), b.points.size());
+  ExpectSameAnswer(a, b);
 }
 
 // The deadline bound (RecommendOptions::deadline_bound) skips planning configurations that
@@ -489,23 +499,7 @@ TEST(Recommend, DeadlineBoundDoesNotChangeTheAnswer) {
     EXPECT_EQ(b.bounded, 0);
     EXPECT_LT(a.estimates, b.estimates);
     EXPECT_EQ(a.candidates, b.candidates);
-    ASSERT_EQ(a.picks.size(), b.picks.size());
-    for (size_t i = 0; i < a.picks.size(); ++i) {
-      EXPECT_EQ(a.picks[i].gpu->id, b.picks[i].gpu->id);
-      EXPECT_EQ(a.picks[i].count * a.picks[i].nodes, b.picks[i].count * b.picks[i].nodes);
-      EXPECT_EQ(a.picks[i].ranked_objective, b.picks[i].ranked_objective);
-      EXPECT_EQ(a.picks[i].estimate.training.time_s, b.picks[i].estimate.training.time_s);
-    }
-    ASSERT_EQ(a.excluded.size(), b.excluded.size());
-    for (size_t i = 0; i < a.excluded.size(); ++i) {
-      EXPECT_EQ(a.excluded[i].gpu, b.excluded[i].gpu);
-      EXPECT_EQ(a.excluded[i].reason, b.excluded[i].reason);
-    }
-    ASSERT_EQ(a.points.size(), b.points.size());
-    for (size_t i = 0; i < a.points.size(); ++i) {
-      EXPECT_EQ(a.points[i].time_s, b.points[i].time_s);
-      EXPECT_EQ(a.points[i].cost_usd, b.points[i].cost_usd);
-    }
+    ExpectSameAnswer(a, b);
   }
 }
 
