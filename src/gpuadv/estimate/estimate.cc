@@ -174,6 +174,7 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   r.optimizer = s.training.optimizer;
   r.seq_len = s.training.seq_len;
   r.global_batch = s.GlobalBatch();
+  if (s.model.kind == catalog::ModelKind::kDiffusion) r.ema = s.training.diffusion.ema;
   for (const auto& d : s.training.defaults)
     if (KnobValue(s.training, d.knob) == d.value) r.defaults.push_back(d);
   SetFramework(s, r);
