@@ -5,11 +5,16 @@ used: the page, its script, style and chart bundle, gzip as a browser asks for t
 the schema, model and GPU lists), and every action <= 150 ms of server time (the requests
 one change of an input sends: recommend, estimate, fit, plan, compare).
 
+Each action is timed twice: "fresh", a request the server has not answered before (the
+body differs from every earlier one by trailing whitespace only, so the server's result
+cache misses and computes it: what a user waits for after changing an input), and
+"cached", the same request again (answered from the result cache).
+
 Usage: scripts/web_timing.py [--cli build/gpu-advisor] [--runs 20] [--busy N]
   --busy N: N processes spinning on the CPU during the measurement (default: the core
   count), so the server competes for the cores as on a shared machine.
-Prints one line per measurement: median and p95 in ms, and PASS/FAIL against its bound.
-Exit 1 when a bound is missed."""
+Prints one line per measurement: median and p95 in ms, and PASS/FAIL against its bound,
+and the load average before and after. Exit 1 when a bound is missed."""
 import argparse
 import concurrent.futures as cf
 import http.client
@@ -58,12 +63,13 @@ def spin(stop):
         sum(i * i for i in range(10000))
 
 
-def request(port, method, path, body=None):
+def request(port, method, path, body=None, variant=0):
+    """`variant` > 0: the body with that many trailing spaces, a request never sent before."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Accept-Encoding": "gzip"}
     data = None
     if body is not None:
-        data = json.dumps(body)
+        data = json.dumps(body) + " " * variant
         headers["Content-Type"] = "application/json"
     start = time.perf_counter()
     conn.request(method, path, body=data, headers=headers)
@@ -85,6 +91,10 @@ def page_ready(port):
     return (time.perf_counter() - start) * 1000
 
 
+def load_average():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def stats(samples):
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -94,7 +104,7 @@ def stats(samples):
 def report(name, samples, bound):
     median, p95 = stats(samples)
     ok = p95 <= bound
-    print(f"{name:<32} median {median:7.1f} ms  p95 {p95:7.1f} ms  (bound {bound} ms) "
+    print(f"{name:<40} median {median:7.1f} ms  p95 {p95:7.1f} ms  (bound {bound} ms) "
           f"{'PASS' if ok else 'FAIL'}")
     return ok
 
@@ -127,11 +137,17 @@ def main():
         for s in spinners:
             s.start()
         print(f"{os.cpu_count()} cores, {args.busy} busy processes beside the server, "
-              f"{args.runs} runs each")
+              f"{args.runs} runs each; load average {load_average()}")
         ok = report("page ready (assets + schema/lists)", [page_ready(port) for _ in range(args.runs)],
                     PAGE_READY_MS)
+        fresh = iter(range(1, 1 << 30))  # trailing spaces: every fresh body is new to the server
         for name, path, body in ACTIONS:
-            ok &= report(name, [request(port, "POST", path, body) for _ in range(args.runs)], ACTION_MS)
+            ok &= report(name + " (fresh)",
+                         [request(port, "POST", path, body, next(fresh)) for _ in range(args.runs)],
+                         ACTION_MS)
+            ok &= report(name + " (cached)",
+                         [request(port, "POST", path, body) for _ in range(args.runs)], ACTION_MS)
+        print(f"load average after: {load_average()}")
     finally:
         stop.set()
         for s in spinners:

@@ -31,6 +31,7 @@
     cache_latents  training.diffusion.cache_latents           cachelat  bool    show=diffusion
     cache_text     training.diffusion.cache_text_embeddings   cachetext bool    show=diffusion
     train_te       training.diffusion.train_text_encoders     trainte   bool    show=diffusion
+    ema            training.diffusion.ema                     ema       bool    show=diffusion
     gpu            hardware.gpu                               gpu       select
     count          hardware.count                             count     int
     nodes          hardware.nodes                             nodes     int
@@ -137,8 +138,11 @@
       addErrorSlot(f);
     }
     for (const f of FIELDS) if (!$('#' + f.id + '-error')) addErrorSlot(f);
-    const ema = state.schema.not_modelled.find((n) => n.key === 'training.diffusion.ema');
-    if (ema) $('#ema-note').textContent = 'EMA: not modelled. ' + ema.why + '.';
+    // On/off knobs: their help from the server's vocabulary.
+    for (const sw of state.schema.switches || []) {
+      const f = FIELDS.find((x) => x.key === sw.key);
+      if (f) $('#' + f.id).title = sw.help;
+    }
   }
 
   function addErrorSlot(f) {
@@ -586,6 +590,7 @@
                   ['Checkpointing', r.activation_checkpointing],
                   ['Micro / global batch', `${r.micro_batch} / ${r.global_batch}` + (isDiffusion() ? ' images' : '')]];
     if (!isDiffusion()) rows.push(['Sequence length', r.seq_len], ['Tokens', num(r.tokens)]);
+    if (r.ema != null) rows.push(['EMA copy', r.ema ? `on (${gb(est.memory.ema_bytes)} per GPU)` : 'off']);
     for (const d of r.defaults || []) rows.push([`Default: ${d.knob}`, `${d.value} (${d.why})`]);
     $('#resolved').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {text: k}), el('dd', {text: String(v)})]));
   }

@@ -408,6 +408,12 @@ TEST_F(ServeTest, SchemaCarriesTheLoadersLimits) {
   EXPECT_GE(j["enums"]["training.method"].size(), 5u);
   EXPECT_GE(j["enums"]["training.framework"].size(), 2u);
   EXPECT_GE(j["enums"]["engine"].size(), 3u);  // the export buttons (POST /api/export)
+  json ema;
+  for (const auto& sw : j["switches"])
+    if (sw["key"] == "training.diffusion.ema") ema = sw;
+  ASSERT_TRUE(ema.is_object());
+  EXPECT_EQ(ema["default"], false);  // diffusers trains without --use_ema unless asked
+  EXPECT_TRUE(j["not_modelled"].empty());
   json count;
   for (const auto& l : j["limits"])
     if (l["key"] == "hardware.count") count = l;

@@ -262,10 +262,11 @@ async function pretrainDeadline(page, base, tag) {
 }
 
 async function sdxlLora(page, base, tag) {
-  await open(page, base, 'model=sdxl&method=lora&gpu=rtx-4090&res=1024&images=5000&cachelat=1', `${tag}-sdxl-lora`);
+  await open(page, base, 'model=sdxl&method=lora&gpu=rtx-4090&res=1024&images=5000&cachelat=1&ema=1', `${tag}-sdxl-lora`);
   check(await page.isVisible('#fs-diffusion') && await page.isHidden('#seq_len'), 'SDXL gets image inputs, not a sequence length');
   check((await text(page, '#summary')).includes('Images/s'), 'SDXL reports images/s');
-  check((await text(page, '#ema-note')).includes('not modelled'), 'EMA is said to be not modelled');
+  check(await page.isChecked('#ema') && (await text(page, '#resolved')).includes('EMA copy'),
+        'the EMA switch is an input and the estimate says it kept the EMA copy');
   check(await text(page, 'label[for="micro_batch"]') === 'Images per batch', 'the batch is counted in images');
 }
 

@@ -46,6 +46,8 @@ constexpr ScenarioFlag kScenarioFlags[] = {
     {"--loss", "training.loss", "", Names<w::kLosses>},
     {"--lora-rank", "training.lora.rank", "LoRA rank"},
     {"--tokens", "training.tokens", "total training tokens"},
+    {"--ema", "training.diffusion.ema",
+     "diffusion: keep an fp32 EMA copy of the trained weights (true | false; default false)"},
     {"--tp", "parallelism.tp", "tensor-parallel degree"},
     {"--pp", "parallelism.pp", "pipeline-parallel degree"},
     {"--zero", "parallelism.zero", "ZeRO stage 0-3 (FSDP = 3)"},

@@ -35,11 +35,18 @@ struct Outcome {
   std::string memory_first;
   std::string memory_best;
   double memory_best_ratio = 0;
+  // The configuration being evaluated, in search order, and the one that set `reason`: of
+  // equal shortfalls the earlier configuration's stands, also when the deadline bound had
+  // a configuration evaluated after later ones (GpuSearch::RecheckSettled).
+  int config = 0;
+  int reason_config = 0;
   void Fail(int st, double sf, std::string why) {
-    if (st > stage || (st == stage && sf < shortfall)) {
+    if (st > stage ||
+        (st == stage && (sf < shortfall || (sf == shortfall && config < reason_config)))) {
       stage = st;
       shortfall = sf;
       reason = std::move(why);
+      reason_config = config;
     }
   }
   void FailMemory(double ratio, std::string why) {
@@ -114,6 +121,81 @@ std::string MemoryReason(double need_bytes, bool lower_bound, const catalog::Gpu
          " need " + (lower_bound ? "at least " : "") + text::Gb(need_bytes) + " each";
 }
 
+// One estimate per distinct interconnect / network among a configuration's acquisitions.
+struct Variant {
+  workload::Interconnect ic;
+  std::optional<double> net;
+  std::vector<const Acquisition*> acqs;
+  bool buy = false;
+};
+
+// The acquisitions that can serve one configuration: buying (one node, or whole nodes of a
+// datacenter GPU) and the rentals whose instances make up its nodes.
+struct Usable {
+  bool buy = false;
+  std::vector<const Acquisition*> rents;
+  bool Empty() const { return !buy && rents.empty(); }
+};
+
+Usable UsableAcquisitions(const catalog::GpuSpec& gpu, int count, int nodes, bool can_buy,
+                          const std::vector<Acquisition>& rents) {
+  Usable u;
+  u.buy = can_buy && (nodes == 1 || gpu.segment == "datacenter");
+  for (const auto& a : rents)
+    if (OfferServes(a, gpu, count, nodes)) u.rents.push_back(&a);
+  return u;
+}
+
+// The interconnect variants of one configuration: a purchase runs on the scenario's
+// interconnect; a rental on its offer's (and, across nodes, its network unless the scenario
+// gives one). One GPU has no interconnect to vary.
+std::vector<Variant> InterconnectVariants(const workload::Scenario& s, int total, int nodes,
+                                          const Usable& u) {
+  std::vector<Variant> variants;
+  auto variant_for = [&](workload::Interconnect ic, std::optional<double> net) -> Variant& {
+    if (total == 1) ic = s.hardware.interconnect, net = s.hardware.network_gbps;
+    for (auto& v : variants)
+      if (v.ic == ic && v.net == net) return v;
+    variants.push_back({ic, net, {}, false});
+    return variants.back();
+  };
+  if (u.buy) variant_for(s.hardware.interconnect, s.hardware.network_gbps).buy = true;
+  for (const auto* a : u.rents) {
+    std::optional<double> net = s.hardware.network_gbps;
+    if (!net && nodes > 1 && a->offer) net = a->offer->network_gbps;
+    variant_for(
+        a->offer ? InterconnectOf(*a->offer, s.hardware.interconnect) : s.hardware.interconnect,
+        net)
+        .acqs.push_back(a);
+  }
+  return variants;
+}
+
+// Why an estimate excludes its configuration (does not fit, no speed, over the deadline),
+// recorded in `out`; false when it passes.
+bool Excluded(const estimate::EstimateResult& est, const catalog::GpuSpec& gpu,
+              const workload::Scenario& w, const workload::Constraints& c, Outcome& out) {
+  const int total = w.hardware.TotalGpus();
+  if (est.memory.fit == estimate::Fit::kDoesNotFit) {
+    out.FailMemory(est.memory.per_gpu_bytes / gpu.CapacityBytes(),
+                   MemoryReason(est.memory.per_gpu_bytes, false, gpu, w));
+    return true;
+  }
+  if (est.training.time_s <= 0) {
+    out.Fail(kMemory, 1e9, "no speed estimate (16-bit tensor peak unknown in the catalog)");
+    return true;
+  }
+  const auto& deadline = c.deadline_hours;
+  if (deadline && est.training.time_s > *deadline * kSecondsPerHour) {
+    const double h = est.training.time_s / kSecondsPerHour;
+    out.Fail(kDeadline, h / *deadline,
+             "takes " + text::Time(est.training.time_s) + " on " + std::to_string(total) + " GPU" +
+                 (total > 1 ? "s" : "") + ", over the " + text::Num(*deadline, 0) + " h deadline");
+    return true;
+  }
+  return false;
+}
+
 // Everything that varies per GPU while the scenario's job stays fixed.
 struct GpuSearch {
   const workload::Scenario& s;
@@ -124,17 +206,24 @@ struct GpuSearch {
   RecommendResult& r;
   std::vector<Pick>& feasible;
 
-  // Evaluates one (count, nodes) of the current GPU. Returns true when some estimate of
-  // the config fits and meets the deadline (so no more nodes are needed).
   bool evaluated_any = false;  // the current GPU has had a full estimate
+  // The deadline bound (estimate::TrainingTimeLowerBound) settles a configuration that
+  // cannot meet the deadline on any layout without planning or estimating it. Its
+  // exclusion would only have been a deadline miss at least `bounded_shortfall` over, or a
+  // memory failure: SearchGpu searches the GPU again without the bound when that could
+  // have changed the reason it quotes.
+  struct Settled {
+    int count, nodes, config;
+    double shortfall;  // bound / deadline
+  };
+  bool use_bound = true;
+  std::vector<Settled> settled{};
+  int estimates_before = 0;  // r.estimates before the current GPU
 
-  bool EvaluateConfig(const catalog::GpuSpec& gpu, int count, int nodes, bool can_buy,
-                      const std::vector<Acquisition>& rents, Outcome& out) {
-    // Every configuration starts from the scenario's own knobs: the layout, micro-batch and
-    // checkpointing the planner chose for the previous one (plan::Apply), and the
-    // interconnect of its last acquisition, do not carry over.
-    const int total = count * nodes;
-    if (s.parallelism.specified && !ParallelismDivides(s.parallelism, total)) return false;
+  // Every configuration starts from the scenario's own knobs: the layout, micro-batch and
+  // checkpointing the planner chose for the previous one (plan::Apply), and the
+  // interconnect of its last acquisition, do not carry over.
+  void StartConfig(int count, int nodes) {
     w.hardware.count = count;
     w.hardware.nodes = nodes;
     w.hardware.interconnect = s.hardware.interconnect;
@@ -142,20 +231,17 @@ struct GpuSearch {
     w.training = s.training;
     w.parallelism = s.parallelism.specified ? s.parallelism : workload::Parallelism{};
     if (in.restack) in.restack(w);
-    // Acquisitions usable for this config.
-    const bool buy_ok = can_buy && (nodes == 1 || gpu.segment == "datacenter");
-    std::vector<const Acquisition*> acqs;
-    for (const auto& a : rents)
-      if (OfferServes(a, gpu, count, nodes)) acqs.push_back(&a);
-    if (!buy_ok && acqs.empty()) return false;
-    ++r.candidates;
-    // Cheap pre-check (STYLE principle 6); the smallest config always gets a full
-    // estimate so its exclusion reason quotes the real per-GPU need.
+  }
+
+  // Cheap pre-check (STYLE principle 6): false, with the reason in `out`, when even the
+  // memory lower bound exceeds the GPU. The smallest config always gets a full estimate so
+  // its exclusion reason quotes the real per-GPU need. With the parallelism still to
+  // choose, the bound is the lower of DDP and ZeRO-3 (ZeRO-3 is not always smaller:
+  // quantised bases and gather buffers).
+  bool PassesMemoryLowerBound(const catalog::GpuSpec& gpu, int total, Outcome& out) {
     const double cap = gpu.CapacityBytes();
     const bool smallest = !evaluated_any;
     evaluated_any = true;
-    // With the parallelism still to choose, the bound is the lower of DDP and ZeRO-3
-    // (ZeRO-3 is not always smaller: quantised bases and gather buffers).
     double lb = estimate::MemoryLowerBoundBytes(w);
     if (!s.parallelism.specified && total > 1) {
       w.parallelism.zero = 3;
@@ -163,124 +249,209 @@ struct GpuSearch {
       if (lb3 >= lb) w.parallelism.zero = 0;
       lb = std::min(lb, lb3);
     }
-    if (!smallest && lb > cap) {
-      out.FailMemory(lb / cap, MemoryReason(lb, true, gpu, w));
-      return false;
+    if (smallest || lb <= cap) return true;
+    out.FailMemory(lb / cap, MemoryReason(lb, true, gpu, w));
+    return false;
+  }
+
+  // The pick of one acquisition at one estimate, or its budget failure in `out`.
+  // `cost_of` prices an estimate (the estimate itself, or its slow end for ranking).
+  template <typename CostOf>
+  void Consider(const catalog::GpuSpec& gpu, const estimate::EstimateResult& est,
+                const std::string& parallel_why, Acquisition acq, const CostOf& cost_of,
+                Outcome& out) {
+    const int total = w.hardware.TotalGpus();
+    JobCost cost = cost_of(est);
+    const auto& budget = s.constraints.budget_usd;
+    if (budget && cost.total_usd > *budget) {
+      const std::string what =
+          acq.kind == AcquireKind::kBuy
+              ? "buying " + std::to_string(total) + "x costs " + text::Usd(cost.total_usd)
+              : "renting " + acq.offer_id + " costs " + text::Usd(cost.total_usd);
+      out.Fail(kBudget, cost.total_usd - *budget,
+               "over budget by " + text::Usd(cost.total_usd - *budget) + " (" + what + ", budget " +
+                   text::Usd(*budget) + ")");
+      return;
     }
+    out.feasible = true;
+    feasible.push_back(MakePick(gpu, est, parallel_why, std::move(acq), std::move(cost), cost_of));
+  }
+
+  template <typename CostOf>
+  Pick MakePick(const catalog::GpuSpec& gpu, const estimate::EstimateResult& est,
+                const std::string& parallel_why, Acquisition acq, JobCost cost,
+                const CostOf& cost_of) const {
+    Pick p;
+    p.gpu = &gpu;
+    p.count = w.hardware.count;
+    p.nodes = w.hardware.nodes;
+    p.acquisition = std::move(acq);
+    p.parallelism = w.parallelism;
+    p.estimate = est;
+    p.cost = std::move(cost);
+    p.objective_value = ObjectiveValue(s.objective, est, p.cost);
+    if (!parallel_why.empty()) p.why.push_back(parallel_why);
+    p.ranked_objective = p.objective_value;
+    if (!est.unvalidated.empty()) {
+      const estimate::EstimateResult slow = AtSlowEnd(est);
+      p.ranked_objective = ObjectiveValue(s.objective, slow, cost_of(slow));
+      p.why.push_back("not validated for " + est.unvalidated + ": ranked at the slow end of " +
+                      "its range (" + text::Time(slow.training.time_s) + ")");
+    }
+    if (p.acquisition.kind == AcquireKind::kRent) {
+      p.estimate.cost.rent_offer = p.acquisition.offer_id;
+      p.estimate.cost.rent_usd = p.cost.rent_usd;
+      p.estimate.cost.rent_price_known = true;
+    }
+    return p;
+  }
+
+  // Buying the configuration: the GPUs and, per node, the host platform they need; the
+  // cheapest rental is the comparison BuyCost quotes.
+  void ConsiderBuy(const catalog::GpuSpec& gpu, const estimate::EstimateResult& est,
+                   const std::string& parallel_why, const HostPlatform* host,
+                   const std::vector<Acquisition>& rents, Outcome& out) {
+    const int count = w.hardware.count, nodes = w.hardware.nodes;
+    const auto* cheapest_rent = rents.empty() ? nullptr : &rents.front();
+    Acquisition a;
+    a.kind = AcquireKind::kBuy;
+    a.price_date = gpu.street_price_usd ? gpu.street_price_date : "";
+    Consider(
+        gpu, est, parallel_why, a,
+        [&](const estimate::EstimateResult& e) {
+          return BuyCost(gpu, count, nodes, e, s.constraints.electricity_usd_per_kwh, host,
+                         cheapest_rent ? cheapest_rent->usd_per_gpu_hr : 0,
+                         cheapest_rent ? cheapest_rent->offer_id : "", opt.cost);
+        },
+        out);
+  }
+
+  // Renting through each offer of the variant; `buy_upfront` (GPUs and hosts) is what
+  // RentCost compares the rental with.
+  void ConsiderRents(const catalog::GpuSpec& gpu, const estimate::EstimateResult& est,
+                     const std::string& parallel_why, const Variant& v, double buy_upfront,
+                     Outcome& out) {
+    for (const auto* a : v.acqs)
+      Consider(
+          gpu, est, parallel_why, *a,
+          [&](const estimate::EstimateResult& e) {
+            return RentCost(*a, e, s.constraints.electricity_usd_per_kwh, buy_upfront, opt.cost);
+          },
+          out);
+  }
+
+  // Estimates the configuration on one interconnect variant and prices its acquisitions.
+  // Returns true when the estimate fits and meets the deadline.
+  bool EvaluateVariant(const catalog::GpuSpec& gpu, const Variant& v, bool planned,
+                       const std::string& parallel_why, const std::vector<Acquisition>& rents,
+                       Outcome& out) {
+    w.hardware.interconnect = v.ic;
+    w.hardware.network_gbps = v.net;
+    estimate::EstimateResult est = estimate::Estimate(w, ctx);
+    if (planned) est.layout_source = "planner";
+    ++r.estimates;
+    if (Excluded(est, gpu, w, s.constraints, out)) return false;
+    const int count = w.hardware.count, nodes = w.hardware.nodes;
+    const HostPlatform* host = HostFor(gpu, count, s.system.gpu_slots.value_or(1), in.platforms);
+    const double unit = UnitPriceUsd(gpu).value_or(0);
+    const double buy_upfront =
+        unit > 0 ? unit * count * nodes + (host ? host->price_usd * nodes : 0) : 0;
+    if (v.buy) ConsiderBuy(gpu, est, parallel_why, host, rents, out);
+    ConsiderRents(gpu, est, parallel_why, v, buy_upfront, out);
+    return true;
+  }
+
+  // True when even the training time bound misses the deadline: the configuration is
+  // settled (no plan, no estimate, no pick). Not the GPU's smallest configuration, whose
+  // full estimate a memory exclusion quotes.
+  bool SettledByBound(int count, int nodes, bool smallest, const Outcome& out) {
+    const auto& deadline = s.constraints.deadline_hours;
+    if (!use_bound || !opt.deadline_bound || smallest || !deadline) return false;
+    const double shortfall = estimate::TrainingTimeLowerBound(w) / kSecondsPerHour / *deadline;
+    if (!(shortfall > 1)) return false;
+    settled.push_back({count, nodes, out.config, shortfall});
+    ++r.bounded;
+    return true;
+  }
+
+  // A settled configuration can change the GPU's outcome only when nothing was feasible
+  // and the quoted failure is not a budget overrun: a deadline miss at least as large as
+  // its bound is estimated now (in its search order, Outcome::config); under any other
+  // failure the GPU is searched again without the bound. Nothing settled is feasible.
+  void RecheckSettled(const catalog::GpuSpec& gpu, bool can_buy,
+                      const std::vector<Acquisition>& rents, Outcome& out) {
+    if (settled.empty() || out.feasible || out.stage == kBudget) return;
+    use_bound = false;
+    if (out.stage != kDeadline) {
+      r.candidates -= static_cast<int>(out.config);
+      r.bounded -= static_cast<int>(settled.size());
+      r.estimates = estimates_before;
+      out = Outcome{};
+      SearchConfigs(gpu, can_buy, rents, out);
+      return;
+    }
+    for (const Settled& c : std::vector<Settled>(std::move(settled))) {
+      if (c.shortfall > out.shortfall) continue;
+      out.config = c.config;
+      StartConfig(c.count, c.nodes);
+      PassesMemoryLowerBound(gpu, c.count * c.nodes, out);  // passed before: sets the start
+      --r.bounded;
+      PlanAndEstimate(gpu, UsableAcquisitions(gpu, c.count, c.nodes, can_buy, rents), rents, out);
+    }
+  }
+
+  // Evaluates one (count, nodes) of the current GPU. Returns true when some estimate of
+  // the config fits and meets the deadline (so no more nodes are needed).
+  bool EvaluateConfig(const catalog::GpuSpec& gpu, int count, int nodes, bool can_buy,
+                      const std::vector<Acquisition>& rents, Outcome& out) {
+    const int total = count * nodes;
+    if (s.parallelism.specified && !ParallelismDivides(s.parallelism, total)) return false;
+    StartConfig(count, nodes);
+    const Usable usable = UsableAcquisitions(gpu, count, nodes, can_buy, rents);
+    if (usable.Empty()) return false;
+    ++r.candidates;
+    ++out.config;
+    const bool smallest = !evaluated_any;
+    if (!PassesMemoryLowerBound(gpu, total, out)) return false;
+    if (SettledByBound(count, nodes, smallest, out)) return false;
+    return PlanAndEstimate(gpu, usable, rents, out);
+  }
+
+  // The layout (the scenario's, or the planner's for the configuration), then one estimate
+  // per interconnect variant. True when one fits and meets the deadline.
+  bool PlanAndEstimate(const catalog::GpuSpec& gpu, const Usable& usable,
+                       const std::vector<Acquisition>& rents, Outcome& out) {
+    const int total = w.hardware.TotalGpus();
     std::string parallel_why;
     bool planned = false;
     if (!s.parallelism.specified)
       parallel_why = PlanParallelism(w, total, ctx, in.restack, &planned);
-
-    // One estimate per distinct interconnect / network among the acquisitions.
-    struct Variant {
-      workload::Interconnect ic;
-      std::optional<double> net;
-      std::vector<const Acquisition*> acqs;
-      bool buy = false;
-    };
-    std::vector<Variant> variants;
-    auto variant_for = [&](workload::Interconnect ic, std::optional<double> net) -> Variant& {
-      if (total == 1) ic = s.hardware.interconnect, net = s.hardware.network_gbps;
-      for (auto& v : variants)
-        if (v.ic == ic && v.net == net) return v;
-      variants.push_back({ic, net, {}, false});
-      return variants.back();
-    };
-    if (buy_ok) variant_for(s.hardware.interconnect, s.hardware.network_gbps).buy = true;
-    for (const auto* a : acqs) {
-      std::optional<double> net = s.hardware.network_gbps;
-      if (!net && nodes > 1 && a->offer) net = a->offer->network_gbps;
-      variant_for(
-          a->offer ? InterconnectOf(*a->offer, s.hardware.interconnect) : s.hardware.interconnect,
-          net)
-          .acqs.push_back(a);
-    }
-
     bool done = false;
-    const auto* cheapest_rent = rents.empty() ? nullptr : &rents.front();
-    for (const auto& v : variants) {
-      w.hardware.interconnect = v.ic;
-      w.hardware.network_gbps = v.net;
-      estimate::EstimateResult est = estimate::Estimate(w, ctx);
-      if (planned) est.layout_source = "planner";
-      ++r.estimates;
-      if (est.memory.fit == estimate::Fit::kDoesNotFit) {
-        out.FailMemory(est.memory.per_gpu_bytes / cap,
-                       MemoryReason(est.memory.per_gpu_bytes, false, gpu, w));
-        continue;
-      }
-      if (est.training.time_s <= 0) {
-        out.Fail(kMemory, 1e9, "no speed estimate (16-bit tensor peak unknown in the catalog)");
-        continue;
-      }
-      const auto& deadline = s.constraints.deadline_hours;
-      if (deadline && est.training.time_s > *deadline * kSecondsPerHour) {
-        const double h = est.training.time_s / kSecondsPerHour;
-        out.Fail(kDeadline, h / *deadline,
-                 "takes " + text::Time(est.training.time_s) + " on " + std::to_string(total) +
-                     " GPU" + (total > 1 ? "s" : "") + ", over the " + text::Num(*deadline, 0) +
-                     " h deadline");
-        continue;
-      }
-      done = true;
-      const HostPlatform* host = HostFor(gpu, count, s.system.gpu_slots.value_or(1), in.platforms);
-      const double unit = UnitPriceUsd(gpu).value_or(0);
-      const double buy_upfront = unit > 0 ? unit * total + (host ? host->price_usd * nodes : 0) : 0;
-      auto consider = [&](Acquisition acq, const auto& cost_of) {
-        JobCost cost = cost_of(est);
-        const auto& budget = s.constraints.budget_usd;
-        if (budget && cost.total_usd > *budget) {
-          const std::string what =
-              acq.kind == AcquireKind::kBuy
-                  ? "buying " + std::to_string(total) + "x costs " + text::Usd(cost.total_usd)
-                  : "renting " + acq.offer_id + " costs " + text::Usd(cost.total_usd);
-          out.Fail(kBudget, cost.total_usd - *budget,
-                   "over budget by " + text::Usd(cost.total_usd - *budget) + " (" + what +
-                       ", budget " + text::Usd(*budget) + ")");
-          return;
-        }
-        out.feasible = true;
-        Pick p;
-        p.gpu = &gpu;
-        p.count = count;
-        p.nodes = nodes;
-        p.acquisition = std::move(acq);
-        p.parallelism = w.parallelism;
-        p.estimate = est;
-        p.cost = std::move(cost);
-        p.objective_value = ObjectiveValue(s.objective, est, p.cost);
-        if (!parallel_why.empty()) p.why.push_back(parallel_why);
-        p.ranked_objective = p.objective_value;
-        if (!est.unvalidated.empty()) {
-          const estimate::EstimateResult slow = AtSlowEnd(est);
-          p.ranked_objective = ObjectiveValue(s.objective, slow, cost_of(slow));
-          p.why.push_back("not validated for " + est.unvalidated + ": ranked at the slow end of " +
-                          "its range (" + text::Time(slow.training.time_s) + ")");
-        }
-        if (p.acquisition.kind == AcquireKind::kRent) {
-          p.estimate.cost.rent_offer = p.acquisition.offer_id;
-          p.estimate.cost.rent_usd = p.cost.rent_usd;
-          p.estimate.cost.rent_price_known = true;
-        }
-        feasible.push_back(std::move(p));
-      };
-      if (v.buy) {
-        Acquisition a;
-        a.kind = AcquireKind::kBuy;
-        a.price_date = gpu.street_price_usd ? gpu.street_price_date : "";
-        consider(a, [&](const estimate::EstimateResult& e) {
-          return BuyCost(gpu, count, nodes, e, s.constraints.electricity_usd_per_kwh, host,
-                         cheapest_rent ? cheapest_rent->usd_per_gpu_hr : 0,
-                         cheapest_rent ? cheapest_rent->offer_id : "", opt.cost);
-        });
-      }
-      for (const auto* a : v.acqs)
-        consider(*a, [&](const estimate::EstimateResult& e) {
-          return RentCost(*a, e, s.constraints.electricity_usd_per_kwh, buy_upfront, opt.cost);
-        });
-    }
+    for (const auto& v : InterconnectVariants(s, total, w.hardware.nodes, usable))
+      done |= EvaluateVariant(gpu, v, planned, parallel_why, rents, out);
     return done;
+  }
+
+  // The GPU's configurations: 1..8 GPUs in one node, then whole nodes, doubled while the
+  // largest node does not fit or misses the deadline.
+  void SearchConfigs(const catalog::GpuSpec& gpu, bool can_buy,
+                     const std::vector<Acquisition>& rents, Outcome& out) {
+    evaluated_any = false;
+    settled.clear();
+    int largest = 1;
+    bool largest_done = false;
+    for (int count : opt.counts) {
+      const bool done = EvaluateConfig(gpu, count, 1, can_buy, rents, out);
+      if (count >= largest) largest = count, largest_done = done;
+    }
+    const bool multi_node = (can_buy && gpu.segment == "datacenter") ||
+                            std::any_of(rents.begin(), rents.end(), [](const Acquisition& a) {
+                              return a.offer && a.offer->Serves(a.offer->gpus_per_instance, 2);
+                            });
+    if (multi_node && largest >= 8 && !largest_done) {
+      for (int nodes = 2; nodes <= opt.max_nodes; nodes *= 2)
+        if (EvaluateConfig(gpu, largest, nodes, can_buy, rents, out)) break;
+    }
   }
 
   void SearchGpu(const catalog::GpuSpec& gpu) {
@@ -306,22 +477,9 @@ struct GpuSearch {
     }
     w.hardware.gpu = gpu;
     w.hardware.gpu_id = gpu.id;
-    evaluated_any = false;
-    int largest = 1;
-    bool largest_done = false;
-    for (int count : opt.counts) {
-      const bool done = EvaluateConfig(gpu, count, 1, can_buy, rents, out);
-      if (count >= largest) largest = count, largest_done = done;
-    }
-    // Whole nodes, doubled while the largest node does not fit or misses the deadline.
-    const bool multi_node = (can_buy && gpu.segment == "datacenter") ||
-                            std::any_of(rents.begin(), rents.end(), [](const Acquisition& a) {
-                              return a.offer && a.offer->Serves(a.offer->gpus_per_instance, 2);
-                            });
-    if (multi_node && largest >= 8 && !largest_done) {
-      for (int nodes = 2; nodes <= opt.max_nodes; nodes *= 2)
-        if (EvaluateConfig(gpu, largest, nodes, can_buy, rents, out)) break;
-    }
+    estimates_before = r.estimates;
+    SearchConfigs(gpu, can_buy, rents, out);
+    RecheckSettled(gpu, can_buy, rents, out);
     if (!out.feasible) {
       const std::string why = out.Reason();
       r.excluded.push_back({gpu.id, why.empty() ? "no configuration could be evaluated" : why});
@@ -359,6 +517,7 @@ void SearchGpus(const workload::Scenario& s, const Inputs& in, const RecommendOp
     if (share.error) std::rethrow_exception(share.error);
     r.candidates += share.r.candidates;
     r.estimates += share.r.estimates;
+    r.bounded += share.r.bounded;
     for (auto& e : share.r.excluded) r.excluded.push_back(std::move(e));
     for (auto& p : share.feasible) feasible.push_back(std::move(p));
   }

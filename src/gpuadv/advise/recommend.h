@@ -34,6 +34,10 @@ struct RecommendOptions {
   // The result does not depend on it: each GPU is searched on its own copy of the scenario
   // and the results are merged in catalog order.
   int threads = 0;
+  // Settle configurations whose training time bound (estimate::TrainingTimeLowerBound)
+  // misses the deadline without planning them. The result does not depend on it, except
+  // RecommendResult::estimates / bounded; off only to check that.
+  bool deadline_bound = true;
 };
 
 /// One ranked configuration.
@@ -80,6 +84,9 @@ struct RecommendResult {
   std::vector<TradeoffPoint> points;  // every feasible configuration
   int candidates = 0;                 // configurations considered
   int estimates = 0;                  // full estimates run
+  // Configurations the training time bound showed over the deadline on every layout, so
+  // neither planned nor estimated (estimate::TrainingTimeLowerBound).
+  int bounded = 0;
 };
 
 /// Where a configuration ranks (C6, C15), compared lexicographically, smaller first: one that

@@ -50,6 +50,25 @@ json Limits(std::span<const workload::FieldLimit> limits) {
   return out;
 }
 
+// On/off knobs of the diffusion inputs, with the value a bare scenario takes.
+json Switches() {
+  const workload::DiffusionConfig d;
+  auto entry = [](const char* key, const char* help, bool dflt) {
+    return json{{"key", key}, {"help", help}, {"default", dflt}};
+  };
+  return json::array(
+      {entry("training.diffusion.cache_latents", "VAE latents cached: the VAE is not resident",
+             d.cache_latents),
+       entry("training.diffusion.cache_text_embeddings",
+             "text embeddings cached: the text encoders are not resident", d.cache_text_embeddings),
+       entry("training.diffusion.train_text_encoders", "text encoders train (full fine-tune)",
+             d.train_text_encoders),
+       entry("training.diffusion.ema",
+             "an fp32 EMA copy of the trained weights, updated every optimizer step "
+             "(diffusers --use_ema): 4 B per trained parameter",
+             d.ema)});
+}
+
 }  // namespace
 
 json SchemaJson() {
@@ -68,14 +87,11 @@ json SchemaJson() {
       {"objective", Choices(workload::kObjectives)},
       {"engine", Choices(launch::kEngines)},
   };
-  return {
-      {"enums", std::move(enums)},
-      {"limits", Limits(workload::kFieldLimits)},
-      {"options", Limits(workload::kOptionLimits)},
-      {"not_modelled", json::array({{{"key", "training.diffusion.ema"},
-                                     {"why",
-                                      "an EMA copy of the weights is not in the memory model yet: "
-                                      "add one copy of the trained weights yourself"}}})}};
+  return {{"enums", std::move(enums)},
+          {"limits", Limits(workload::kFieldLimits)},
+          {"options", Limits(workload::kOptionLimits)},
+          {"switches", Switches()},
+          {"not_modelled", json::array()}};
 }
 
 }  // namespace gpuadv::api

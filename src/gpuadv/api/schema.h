@@ -9,7 +9,8 @@ namespace gpuadv::api {
 /// {"enums": {"training.method": [{"name","help"}], ...},
 ///  "limits": [{"key","label","min","max","integer","unit","default"}],
 ///  "options": [... the recommend options' limits, same shape],
-///  "not_modelled": [{"key","why"}]}.
+///  "switches": [{"key","help","default"}] (on/off knobs),
+///  "not_modelled": [{"key","why"}] (knobs the estimate does not model; none today)}.
 nlohmann::json SchemaJson();
 
 }  // namespace gpuadv::api

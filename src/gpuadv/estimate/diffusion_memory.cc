@@ -61,6 +61,7 @@ void SetupDiffusion(const workload::Scenario& s, Setup& st, Explanation* explain
   const bool fp32 = st.regime == Regime::kFp32;
   d.frozen_bytes_per_param = dc.fp8_base ? 1 : (fp32 ? 4 : 2);
   d.block_swap = std::clamp(dc.block_swap, 0.0, 1.0);
+  d.ema = dc.ema;
   for (const auto& c : m.components) {
     if (c.role == catalog::ComponentRole::kTextEncoder && !dc.cache_text_embeddings) {
       d.text_encoder_params += c.params;
@@ -84,6 +85,7 @@ void SetupDiffusion(const workload::Scenario& s, Setup& st, Explanation* explain
   parts += dc.cache_latents ? ", latents cached" : ", VAE resident (encodes each step)";
   if (dc.fp8_base) parts += ", fp8 frozen weights";
   if (d.block_swap > 0) parts += ", block swap " + std::to_string(d.block_swap).substr(0, 4);
+  if (d.ema) parts += ", EMA copy of the trained weights";
   explain->Basis("diffusion", parts);
   if (d.unet) {
     explain->Basis("diffusion",

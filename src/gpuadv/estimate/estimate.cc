@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -28,11 +29,18 @@ constexpr double kChinchillaTokensPerParam = 20.0;
 // Fine-tuning token count assumed when the scenario gives neither tokens nor dataset.
 constexpr double kDefaultFinetuneTokens = 1e8;
 
+// The training tokens the scenario gives (tokens, or a dataset's samples x epochs x
+// sequence length); nullopt when they follow from the model (TrainingTokens).
+std::optional<double> GivenTrainingTokens(const workload::Training& t) {
+  if (t.tokens) return *t.tokens;
+  if (t.dataset) return t.dataset->samples * t.dataset->epochs * static_cast<double>(t.seq_len);
+  return std::nullopt;
+}
+
 double TrainingTokens(const workload::Scenario& s, double params, EstimateResult& r,
                       Explanation* explain) {
   const auto& t = s.training;
-  if (t.tokens) return *t.tokens;
-  if (t.dataset) return t.dataset->samples * t.dataset->epochs * static_cast<double>(t.seq_len);
+  if (const auto given = GivenTrainingTokens(t)) return *given;
   const bool pretrain = workload::Traits(t.method).from_scratch;
   if (t.chinchilla_tokens || pretrain) {
     if (explain)
@@ -137,6 +145,20 @@ void PriceRental(const workload::Scenario& s, const Context& ctx, double gpu_hou
 
 }  // namespace
 
+double TrainingTimeLowerBound(const workload::Scenario& s) {
+  const auto tokens = GivenTrainingTokens(s.training);
+  const auto& gpu = s.hardware.gpu;
+  // The fastest rate any precision's MFU is measured against (ResolveRates: the 16-bit
+  // tensor peak, the dense fp8 peak, or a rate standing in for a missing one).
+  const double peak =
+      std::max({gpu.Peak16FlopsPerS(), gpu.fp32_tflops_nontensor.value_or(0) * kTera,
+                gpu.fp8_tensor_fp32acc_dense_tflops.value_or(0) * kTera});
+  if (!tokens || !(peak > 0)) return 0;
+  const detail::Regime g = detail::MakeRegime(s);
+  const double model_flops = detail::CountFlops(s, g, detail::MakeModelFigures(s, g)).model;
+  return *tokens * model_flops / (s.hardware.TotalGpus() * peak);
+}
+
 EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explanation* explain) {
   EstimateResult r;
   const auto& gpu = s.hardware.gpu;
@@ -153,6 +175,7 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   r.optimizer = s.training.optimizer;
   r.seq_len = s.training.seq_len;
   r.global_batch = s.GlobalBatch();
+  if (s.model.kind == catalog::ModelKind::kDiffusion) r.ema = s.training.diffusion.ema;
   for (const auto& d : s.training.defaults)
     if (KnobValue(s.training, d.knob) == d.value) r.defaults.push_back(d);
   SetFramework(s, r);

@@ -24,6 +24,13 @@ double MemoryLowerBoundBytes(const workload::Scenario& s);
 ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& ctx,
                                     Explanation* explain = nullptr);
 
+/// Cheap lower bound of the training time in seconds (STYLE principle 6), valid for every
+/// layout, micro-batch, checkpointing and stack of `s`'s GPU count, or 0 when none is known
+/// (no token count given, no peak rate): the given training tokens at the model FLOPs per
+/// token with every GPU at the fastest peak MFU is measured against. EstimateThroughput
+/// never times a step's compute below that (its compute floor), so no estimate is faster.
+double TrainingTimeLowerBound(const workload::Scenario& s);
+
 /// The whole estimate: memory, throughput, training time, energy and cost (C3-C5).
 EstimateResult Estimate(const workload::Scenario& s, const Context& ctx,
                         Explanation* explain = nullptr);

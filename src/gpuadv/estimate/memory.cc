@@ -192,6 +192,9 @@ void ExplainStates(const Setup& st, const States& w, Explanation& e) {
                 "; adapters " + G(w.trainable_params) + " params at " +
                 G(a.weight + a.grad + a.master + a.state) + " B/param");
   }
+  if (w.ema > 0)
+    e.Basis("ema", "EMA copy of the trained weights: 4 B/param fp32 = " + Gb(w.ema) +
+                       " (in optimizer; diffusers train_text_to_image.py --use_ema)");
   if (st.zero > 0 || st.offload != workload::Offload::kNone)
     e.Basis("sharding", "ZeRO-" + std::to_string(st.zero) + " over " + std::to_string(st.shard) +
                             " GPUs, offload " +
@@ -317,6 +320,7 @@ MemoryResult EstimateMemory(const workload::Scenario& s, Explanation* explain) {
       (kHostPinnedOverhead * (best.states.host + best.acts.host) + spill) * st.gpus_per_node;
   out.total_params = best.states.total_params;
   out.trainable_params = best.states.trainable_params;
+  out.ema_bytes = best.states.ema;
 
   if (explain) {
     Explain(s, st, best, out, runtime, slack, *explain);

@@ -107,6 +107,7 @@ struct Diffusion {
   double vae_params = 0;              // resident VAE (latents not cached)
   double frozen_bytes_per_param = 2;  // 16-bit, or 1 with fp8_base
   double block_swap = 0;              // fraction of denoiser weights streamed from host
+  bool ema = false;                   // an fp32 EMA copy of the trained weights (EmaBytes)
 };
 
 /// Everything the estimator derives once from the scenario.
@@ -171,6 +172,7 @@ struct States {
   double gradients_bwd_unit = 0;  // unsharded unit gradient before reduce-scatter (ZeRO-3)
   double optimizer = 0;           // optimizer state + master weights on the GPU
   double optimizer_step = 0;      // step temporaries
+  double ema = 0;                 // EMA copy of the trained weights (part of `optimizer`)
   double paged = 0;               // optimizer state in unified memory (outside torch)
   double host = 0;                // bytes kept in host RAM (offload, block swap)
   double trainable_params = 0;    // per replica

@@ -343,6 +343,15 @@ void OptimizerTerms(const Setup& st, const StageAmounts& a, const ZeroShard& sha
   }
 }
 
+// EMA copy of the trained weights (diffusers examples/text_to_image/train_text_to_image.py
+// --use_ema: EMAModel keeps one fp32 shadow of every trained parameter, on the GPU, in each
+// process, unsharded): 4 B per trainable (or LoRA) parameter, held with the optimizer state.
+void EmaTerms(const Setup& st, const StageAmounts& a, States* out) {
+  if (!st.diffusion.ema) return;
+  out->ema = kFp32Bytes * (a.trainable.stage + a.adapter.stage);
+  out->optimizer += out->ema;
+}
+
 // Parameter counts per replica (total incl. adapters and resident components; trainable).
 void ParamCounts(const Setup& st, States* out) {
   const Params& p = st.params;
@@ -387,6 +396,7 @@ States StageStates(const Setup& st, const Stage& stage) {
   TransientWeights(st, a, &out);
   GradientTerms(st, a, shard, &out);
   OptimizerTerms(st, a, shard, &out);
+  EmaTerms(st, a, &out);
   ParamCounts(st, &out);
   return out;
 }

@@ -1,5 +1,6 @@
 #pragma once
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,7 @@ struct MemoryResult {
   double paged_state_bytes = 0;  // paged optimizer state in unified memory (outside torch)
   double trainable_params = 0;   // parameters with gradients (adapters for LoRA)
   double total_params = 0;
+  double ema_bytes = 0;  // diffusion EMA copy of the trained weights (in breakdown.optimizer)
 };
 
 struct TimeBreakdown {
@@ -124,6 +126,7 @@ struct EstimateResult {
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;
   long long seq_len = 0;
   long long global_batch = 0;
+  std::optional<bool> ema;  // diffusion: the EMA copy of the trained weights; null otherwise
   // Knobs the scenario left unset and the defaults that set them (stack method and recipe
   // defaults still in force, the token count); shown beside the resolved knobs.
   std::vector<workload::DefaultedKnob> defaults;

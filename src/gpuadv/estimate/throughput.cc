@@ -37,6 +37,8 @@ constexpr double kThroughputRelativeError = 0.25;
 // into .grad (read, read, write) in the gradient dtype. Stacks whose weight-gradient GEMMs
 // accumulate into the fp32 main grad (stacks.yaml grad_accum_fused) do it inside the GEMM.
 constexpr double kGradAccumPasses = 3;
+// EMA update per trained parameter: read + write the fp32 EMA copy, read the fp32 weight.
+constexpr double kEmaBytesPerParam = 4 + 4 + 4;
 
 const ArchEfficiency kDefaultArch{};
 const GlobalEfficiency kDefaultGlobal{};
@@ -86,6 +88,18 @@ double OptimizerStepTime(const workload::Scenario& s, const detail::Layout& lay,
   const bool cpu_optimizer = s.parallelism.offload != workload::Offload::kNone;
   const double bw = rates.stream_bandwidth;
   return (cpu_optimizer || bw <= 0) ? 0 : opt_params * detail::OptimizerBytesPerParam(s) / bw;
+}
+
+// EMA update of a diffusion run keeping an EMA copy (diffusers examples/text_to_image/
+// train_text_to_image.py --use_ema; EMAModel.step after each optimizer step): one
+// memory-bound pass reading and writing the fp32 copy and reading the fp32 trained weights,
+// kEmaBytesPerParam per trained parameter on this GPU, at copy-kernel bandwidth.
+double EmaUpdateTime(const workload::Scenario& s, const detail::Layout& lay,
+                     const detail::ModelFigures& f, const detail::Rates& rates) {
+  const double mp = static_cast<double>(lay.tp) * lay.pp;
+  const double bw = rates.stream_bandwidth;
+  const bool ema = s.model.kind == catalog::ModelKind::kDiffusion && s.training.diffusion.ema;
+  return ema && bw > 0 ? f.n_trainable / mp * kEmaBytesPerParam / bw : 0;
 }
 
 // Gradient accumulation over micro-batches (kGradAccumPasses, sharded by ZeRO-2+), at
@@ -192,6 +206,7 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   const double offload = OffloadTime(s, lay, g, f, topo, mb, glob, explain);
   const double t_opt = OptimizerStepTime(s, lay, f, rates);
   const double t_accum = GradAccumTime(s, lay, f, rates);
+  const double t_ema = EmaUpdateTime(s, lay, f, rates);
 
   const double m = static_cast<double>(lay.micro_batches);
   TimeBreakdown& b = r.breakdown_s;
@@ -203,7 +218,7 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   const double step_tokens = static_cast<double>(s.GlobalBatch()) *
                              static_cast<double>(std::max<long long>(1, s.training.seq_len));
   ApplyComputeFloor(fl.model, step_tokens, lay, rates, &b, explain);
-  b.memory = m * (mb.memory_fwd + mb.memory_bwd) + t_opt + t_accum;
+  b.memory = m * (mb.memory_fwd + mb.memory_bwd) + t_opt + t_accum + t_ema;
   b.communication = m * comm.per_micro_batch + comm.per_step;
   b.bubble =
       BubbleFraction(lay.pp, lay.vpp, lay.micro_batches) * m * (mb.Total() + comm.per_micro_batch);
@@ -215,6 +230,9 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
     return r;
   }
   StepRates(s, lay, step, step_tokens, rates, &r);
+  if (explain && t_ema > 0)
+    explain->Basis("throughput ema", "EMA update " + Num(t_ema) + " s per step (" +
+                                         Num(kEmaBytesPerParam) + " B/param at copy bandwidth)");
   if (explain) ExplainStep(ctx, lay, mb, comm, topo, b, host, t_opt, step, explain);
   if (!Finite(r.tokens_per_s) || !Finite(r.mfu)) return ThroughputResult{};
   return r;

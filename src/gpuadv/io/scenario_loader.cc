@@ -82,8 +82,9 @@ void ParseDiffusion(Fields f, workload::DiffusionConfig& d) {
   if (auto v = f.Bool("cache_text_embeddings")) d.cache_text_embeddings = *v;
   if (auto v = f.Bool("fp8_base")) d.fp8_base = *v;
   if (auto v = f.Number("block_swap", 0, 1)) d.block_swap = *v;
+  if (auto v = f.Bool("ema")) d.ema = *v;
   f.Finish({"resolution", "train_text_encoders", "cache_latents", "cache_text_embeddings",
-            "fp8_base", "block_swap"});
+            "fp8_base", "block_swap", "ema"});
 }
 
 void ParseTraining(Fields f, workload::Training& t) {

@@ -61,6 +61,7 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
       {"micro_batch", r.micro_batch},
       {"activation_checkpointing",
        std::string(EnumName(workload::kCheckpointings, r.checkpointing))},
+      {"ema", r.ema ? nlohmann::json(*r.ema) : nlohmann::json(nullptr)},
       {"defaults", DefaultsJson(r.defaults)}};
   j["memory"] = {{"peak_allocated_bytes", Int(m.peak_allocated_bytes)},
                  {"peak_reserved_bytes", Int(m.peak_reserved_bytes)},
@@ -73,6 +74,7 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
                  {"paged_state_bytes", Int(m.paged_state_bytes)},
                  {"total_params", Int(m.total_params)},
                  {"trainable_params", Int(m.trainable_params)},
+                 {"ema_bytes", Int(m.ema_bytes)},
                  {"breakdown_bytes",
                   {{"weights", Int(m.breakdown.weights)},
                    {"gradients", Int(m.breakdown.gradients)},

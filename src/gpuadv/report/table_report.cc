@@ -28,10 +28,11 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
                                              : "");
   out += fmt::format(
       "as estimated: {}, {}, {}, sequence {}, micro-batch {} x global batch {}, checkpointing {}, "
-      "{} tokens\n",
+      "{} tokens{}\n",
       EnumName(workload::kMethods, r.method), EnumName(workload::kPrecisions, r.precision),
       EnumName(workload::kOptimizers, r.optimizer), r.seq_len, r.micro_batch, r.global_batch,
-      EnumName(workload::kCheckpointings, r.checkpointing), Number(r.training.tokens));
+      EnumName(workload::kCheckpointings, r.checkpointing), Number(r.training.tokens),
+      r.ema ? (*r.ema ? ", EMA on" : ", EMA off") : "");
   if (!r.defaults.empty()) {
     std::string d;
     for (const auto& k : r.defaults)
@@ -64,6 +65,8 @@ std::string EstimateText(const estimate::EstimateResult& r, bool md) {
       {"runtime (context, NCCL)", Bytes(m.breakdown.runtime), share(m.breakdown.runtime)},
       {"= per GPU (nvidia-smi)", Bytes(m.per_gpu_bytes), share(m.per_gpu_bytes)},
       {"capacity", Bytes(m.capacity_bytes), "100.0%"}};
+  if (m.ema_bytes > 0)  // diffusion --use_ema: part of the optimizer row
+    mem.insert(mem.begin() + 4, Row{"  of which EMA copy", Bytes(m.ema_bytes), share(m.ema_bytes)});
   out += SectionHeading("Memory", md) + RenderTable(mem, md);
   std::string verdict = m.fit == estimate::Fit::kFits    ? "FITS"
                         : m.fit == estimate::Fit::kTight ? "TIGHT (out-of-memory risk)"

@@ -41,6 +41,9 @@ struct DiffusionConfig {
   bool cache_text_embeddings = false;  // text encoders not resident
   bool fp8_base = false;               // frozen weights stored at 1 B/param
   double block_swap = 0;               // fraction of denoiser blocks streamed from host (0..1)
+  // An fp32 EMA copy of the trained weights (or LoRA weights), updated every optimizer step
+  // (diffusers examples/text_to_image/train_text_to_image.py --use_ema, EMAModel).
+  bool ema = false;
 };
 
 struct Dataset {

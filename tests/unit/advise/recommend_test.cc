@@ -441,6 +441,27 @@ TEST(Recommend, OneGpuPicksMatchTheEstimateWhateverWasSearchedBefore) {
   EXPECT_GT(checked, 3);
 }
 
+// The same picks, exclusions (with their reasons) and time-vs-cost points.
+void ExpectSameAnswer(const RecommendResult& a, const RecommendResult& b) {
+  ASSERT_EQ(a.picks.size(), b.picks.size());
+  for (size_t i = 0; i < a.picks.size(); ++i) {
+    EXPECT_EQ(a.picks[i].gpu->id, b.picks[i].gpu->id);
+    EXPECT_EQ(a.picks[i].count * a.picks[i].nodes, b.picks[i].count * b.picks[i].nodes);
+    EXPECT_EQ(a.picks[i].ranked_objective, b.picks[i].ranked_objective);
+    EXPECT_EQ(a.picks[i].estimate.training.time_s, b.picks[i].estimate.training.time_s);
+  }
+  ASSERT_EQ(a.excluded.size(), b.excluded.size());
+  for (size_t i = 0; i < a.excluded.size(); ++i) {
+    EXPECT_EQ(a.excluded[i].gpu, b.excluded[i].gpu);
+    EXPECT_EQ(a.excluded[i].reason, b.excluded[i].reason);
+  }
+  ASSERT_EQ(a.points.size(), b.points.size());
+  for (size_t i = 0; i < a.points.size(); ++i) {
+    EXPECT_EQ(a.points[i].time_s, b.points[i].time_s);
+    EXPECT_EQ(a.points[i].cost_usd, b.points[i].cost_usd);
+  }
+}
+
 // GPUs are searched side by side (RecommendOptions::threads); the answer is the same.
 TEST(Recommend, ThreadCountDoesNotChangeTheAnswer) {
   const auto s = testing::Scenario(
@@ -454,18 +475,58 @@ TEST(Recommend, ThreadCountDoesNotChangeTheAnswer) {
   const auto b = Recommend(s, testing::BuiltinInputs(), four);
   EXPECT_EQ(a.candidates, b.candidates);
   EXPECT_EQ(a.estimates, b.estimates);
-  ASSERT_EQ(a.picks.size(), b.picks.size());
-  for (size_t i = 0; i < a.picks.size(); ++i) {
-    EXPECT_EQ(a.picks[i].gpu->id, b.picks[i].gpu->id);
-    EXPECT_EQ(a.picks[i].count * a.picks[i].nodes, b.picks[i].count * b.picks[i].nodes);
-    EXPECT_EQ(a.picks[i].ranked_objective, b.picks[i].ranked_objective);
+  ExpectSameAnswer(a, b);
+}
+
+// The deadline bound (RecommendOptions::deadline_bound) skips planning configurations that
+// miss the deadline on any layout; the ranking, the front and every exclusion reason are
+// those of the search without it. Jobs whose deadline most GPUs miss, small and large.
+TEST(Recommend, DeadlineBoundDoesNotChangeTheAnswer) {
+  for (const char* yaml :
+       {"model: llama-3.1-8b\ntraining: {method: pretrain, tokens: 2.0e11}\n"
+        "constraints: {deadline_hours: 720}\n",
+        "model: llama-3.1-8b\ntraining: {method: qlora, tokens: 5.0e9}\n"
+        "constraints: {deadline_hours: 24, acquire: either}\nobjective: time\n",
+        "model: llama-3.1-70b\ntraining: {method: pretrain, tokens: 1.0e12}\n"
+        "constraints: {deadline_hours: 2000, budget_usd: 5000000}\nobjective: time\n"}) {
+    SCOPED_TRACE(yaml);
+    const auto s = testing::Scenario(yaml);
+    auto without = testing::Options();
+    without.deadline_bound = false;
+    const auto a = Recommend(s, testing::BuiltinInputs(), testing::Options());
+    const auto b = Recommend(s, testing::BuiltinInputs(), without);
+    EXPECT_GT(a.bounded, 0);  // the bound settled some configurations
+    EXPECT_EQ(b.bounded, 0);
+    EXPECT_LT(a.estimates, b.estimates);
+    EXPECT_EQ(a.candidates, b.candidates);
+    ExpectSameAnswer(a, b);
   }
-  ASSERT_EQ(a.excluded.size(), b.excluded.size());
-  for (size_t i = 0; i < a.excluded.size(); ++i) {
-    EXPECT_EQ(a.excluded[i].gpu, b.excluded[i].gpu);
-    EXPECT_EQ(a.excluded[i].reason, b.excluded[i].reason);
+}
+
+// The bound is below every estimate of the job on its GPU count, whatever the layout the
+// planner picks (here: the plans of several GPU types and counts).
+TEST(Recommend, TrainingTimeBoundIsBelowEveryEstimate) {
+  auto s = testing::Scenario("model: llama-3.1-8b\ntraining: {method: pretrain, tokens: 2.0e11}\n");
+  const estimate::Context ctx{&io::BuiltinEfficiency(), &io::BuiltinCatalog()};
+  int checked = 0;
+  for (const char* id : {"h100-sxm", "a100-80gb-sxm", "rtx-4090", "mi300x", "v100-sxm2-32gb"}) {
+    s.hardware.gpu = *io::BuiltinCatalog().FindGpu(id);
+    s.hardware.gpu_id = id;
+    for (int gpus : {8, 16, 64}) {
+      s.hardware.count = 8;
+      s.hardware.nodes = gpus / 8;
+      s.parallelism = workload::Parallelism{};
+      auto w = s;
+      PlanParallelism(w, gpus, ctx, io::RestackDefault);
+      const double bound = estimate::TrainingTimeLowerBound(w);
+      const auto e = estimate::Estimate(w, ctx);
+      if (!(e.training.time_s > 0)) continue;
+      EXPECT_GT(bound, 0) << id << " x" << gpus;
+      EXPECT_LE(bound, e.training.time_s) << id << " x" << gpus;
+      ++checked;
+    }
   }
-  ASSERT_EQ(a.points.size(), b.points.size());
+  EXPECT_GE(checked, 10);
 }
 
 }  // namespace

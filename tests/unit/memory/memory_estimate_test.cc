@@ -4,8 +4,12 @@
 
 #include <cmath>
 
+#include "gpuadv/core/error.h"
 #include "gpuadv/estimate/estimate.h"
 #include "gpuadv/estimate/memory_terms.h"
+#include "gpuadv/io/catalog_loader.h"
+#include "gpuadv/io/fields.h"
+#include "gpuadv/io/scenario_loader.h"
 #include "memory_test_util.h"
 
 namespace gpuadv::estimate {
@@ -310,6 +314,71 @@ TEST(Memory, LitGptLoraLlama2_7BMatchesThePublishedPeak) {
   const MemoryResult r = EstimateMemory(s);
   EXPECT_NEAR(r.peak_allocated_bytes, 21.30e9, 0.05 * 21.30e9);
   EXPECT_NEAR(r.breakdown.weights, 13.48e9, 0.1e9);
+}
+
+}  // namespace
+}  // namespace gpuadv::estimate
+
+// ---- diffusion EMA (diffusers train_text_to_image.py --use_ema) ----
+namespace gpuadv::estimate {
+namespace {
+
+workload::Scenario BuiltinScenario(const std::string& yaml) {
+  return io::ParseScenario(io::ParseDocument(yaml, "ema.yaml"), io::BuiltinCatalog(), "ema.yaml");
+}
+
+// The EMA copy is an fp32 shadow of every trained parameter: 4 B x trainable params more
+// memory (the LoRA weights for LoRA), in the optimizer share; off unless asked.
+TEST(DiffusionEma, MemoryGrowsByFourBytesPerTrainedParameter) {
+  int checked = 0;
+  for (const char* job : {"model: sdxl\ntraining: {method: full, micro_batch: 1}\n",
+                          "model: sdxl\ntraining: {method: lora, micro_batch: 1}\n",
+                          "model: flux.1-dev\ntraining: {method: lora, micro_batch: 1}\n",
+                          "model: sd-1.5\ntraining: {method: full, micro_batch: 2}\n"}) {
+    SCOPED_TRACE(job);
+    const std::string hw = "hardware: {gpu: h200-sxm}\n";
+    const auto off = BuiltinScenario(std::string(job) + hw);
+    EXPECT_FALSE(off.training.diffusion.ema);  // the default
+    auto with = off;
+    with.training.diffusion.ema = true;
+    const MemoryResult a = EstimateMemory(off), b = EstimateMemory(with);
+    ASSERT_GT(b.trainable_params, 0);
+    EXPECT_EQ(a.ema_bytes, 0);
+    EXPECT_DOUBLE_EQ(b.ema_bytes, 4 * b.trainable_params);
+    EXPECT_DOUBLE_EQ(b.breakdown.optimizer - a.breakdown.optimizer, 4 * b.trainable_params);
+    EXPECT_DOUBLE_EQ(b.peak_allocated_bytes - a.peak_allocated_bytes, 4 * b.trainable_params);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 4);
+}
+
+// One memory-bound pass over the copy per optimizer step: the step gets slower by
+// 12 B x trained params / copy bandwidth, never faster; a language model has no EMA knob.
+TEST(DiffusionEma, StepTimeAddsOneMemoryBoundPass) {
+  const Context ctx{&io::BuiltinEfficiency(), &io::BuiltinCatalog()};
+  auto s = BuiltinScenario(
+      "model: sdxl\ntraining: {method: full, micro_batch: 1}\n"
+      "hardware: {gpu: h100-sxm}\n");
+  const EstimateResult a = Estimate(s, ctx);
+  s.training.diffusion.ema = true;
+  const EstimateResult b = Estimate(s, ctx);
+  const double bw = s.hardware.gpu.BandwidthBytesPerS();
+  const double extra = b.throughput.step_time_s - a.throughput.step_time_s;
+  EXPECT_GT(extra, 12 * b.memory.trainable_params / bw);  // at most the datasheet bandwidth
+  EXPECT_LT(extra, 12 * b.memory.trainable_params / (0.5 * bw));
+  EXPECT_NEAR(b.throughput.breakdown_s.memory - a.throughput.breakdown_s.memory, extra,
+              1e-9 * b.throughput.step_time_s);  // all of it in the memory term
+  ASSERT_TRUE(a.ema.has_value());
+  EXPECT_FALSE(*a.ema);
+  EXPECT_TRUE(*b.ema);
+  const auto llm = BuiltinScenario("model: llama-3.1-8b\nhardware: {gpu: h100-sxm}\n");
+  EXPECT_FALSE(Estimate(llm, ctx).ema.has_value());
+}
+
+TEST(DiffusionEma, ScenarioKeyIsABoolean) {
+  const auto s = BuiltinScenario("model: sdxl\ntraining: {method: lora, diffusion: {ema: true}}\n");
+  EXPECT_TRUE(s.training.diffusion.ema);
+  EXPECT_THROW(BuiltinScenario("model: sdxl\ntraining: {diffusion: {ema: often}}\n"), InputError);
 }
 
 }  // namespace
