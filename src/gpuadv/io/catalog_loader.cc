@@ -141,7 +141,6 @@ void LoadCatalogText(catalog::Catalog& cat, std::string_view text, const std::st
       throw InputError(origin + ": gpus", Printable(gpus), "a list of GPU entries",
                        "expected a list, got");
     // A GPU entry overrides the catalog's entry of its id (or alias), else adds one.
-    cat.gpus.reserve(cat.gpus.size() + gpus.size());  // no reallocation while adding
     for (size_t i = 0; i < gpus.size(); ++i) {
       Fields f(gpus[i], "gpus[" + std::to_string(i) + "]");
       catalog::GpuSpec g;
