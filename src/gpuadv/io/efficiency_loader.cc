@@ -106,6 +106,10 @@ std::vector<std::pair<std::string, size_t>> ReadCounts(Fields& f, std::string_vi
   return out;
 }
 
+// The keys of an uncertainty category (a range per architecture x precision x ...).
+const std::vector<std::string> kRangeKeys = {"architecture", "precision", "method", "stack",
+                                             "scale",        "rows",      "q_lo",   "q_hi"};
+
 estimate::QuantityRanges ReadRanges(Fields& f) {
   estimate::QuantityRanges q;
   if (auto v = f.Map("validated")) {
@@ -115,9 +119,11 @@ estimate::QuantityRanges ReadRanges(Fields& f) {
     v->Finish({"architectures", "precisions", "methods"});
   }
   {
-    const Doc& list = ListOf(f, "categories", f.Field("categories"), "a list of categories");
+    const std::string list_field = f.Field("categories");
+    const Doc& list = ListOf(f, "categories", list_field, "a list of categories");
+    q.entries.reserve(list.size());
     for (size_t i = 0; i < list.size(); ++i) {
-      Fields c(list[i], f.Field("categories") + "[" + std::to_string(i) + "]");
+      Fields c(list[i], list_field + "[" + std::to_string(i) + "]");
       estimate::RangeEntry e;
       for (auto [key, field] : {std::pair{"architecture", &e.architecture},
                                 {"precision", &e.precision},
@@ -128,7 +134,7 @@ estimate::QuantityRanges ReadRanges(Fields& f) {
       e.rows = static_cast<size_t>(c.Integer("rows", 1, 1000000000).value_or(0));
       e.q_lo = c.Number("q_lo", -0.99, 0).value_or(0);
       e.q_hi = c.Number("q_hi", 0, 100).value_or(0);
-      c.Finish({"architecture", "precision", "method", "stack", "scale", "rows", "q_lo", "q_hi"});
+      c.Finish(kRangeKeys);
       q.entries.push_back(std::move(e));
     }
   }
@@ -146,6 +152,17 @@ void SkipProvenance(Fields& f) {
       e->Number("p90", 0, 1e9);
       e->Finish({"median", "p90"});
     }
+}
+
+// The keys of a fitted architecture entry: its provenance and a map per fitted factor.
+const std::vector<std::string>& FittedArchKeys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k = {"architecture", "rows", "groups", "in_sample",
+                                  "leave_one_source_out"};
+    for (const auto& factor : estimate::kFittedFactors) k.emplace_back(factor.name);
+    return k;
+  }();
+  return keys;
 }
 
 }  // namespace
@@ -167,10 +184,7 @@ void ApplyCalibrationDocument(const Doc& doc, const std::string& origin,
         throw InputError(f.Field("architecture"), name.value_or(""),
                          "an architecture of data/efficiency.yaml", "unknown");
       SkipProvenance(f);
-      std::vector<std::string> keys = {"architecture", "rows", "groups", "in_sample",
-                                       "leave_one_source_out"};
       for (const auto& factor : estimate::kFittedFactors) {
-        keys.emplace_back(factor.name);
         auto m = f.Map(factor.name);
         if (!m) continue;
         const auto value = m->Number("value", factor.min, factor.max);
@@ -182,7 +196,7 @@ void ApplyCalibrationDocument(const Doc& doc, const std::string& origin,
         for (auto& a : table->archs)
           if (a.Canonical() == *name) a.*factor.member = *value;
       }
-      f.Finish(keys);
+      f.Finish(FittedArchKeys());
     }
   }
   ListOf(root, "not_fitted", origin + ": not_fitted", "a list");  // provenance, not read

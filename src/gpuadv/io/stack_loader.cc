@@ -1,5 +1,7 @@
 #include "gpuadv/io/stack_loader.h"
 
+#include <memory>
+#include <mutex>
 #include <utility>
 
 #include "gpuadv/core/embedded.h"
@@ -96,41 +98,97 @@ constexpr size_t kStacks = std::size(workload::kFrameworks) - 1;  // all but `au
 
 size_t Index(Framework id) { return static_cast<size_t>(id) - 1; }
 
-}  // namespace
-
-std::vector<StackEntry> ParseStackDocument(const Doc& doc, const std::string& origin) {
+// The `stacks:` list of a stacks document; throws naming the field.
+const Doc& StackList(const Doc& doc, const std::string& origin) {
   Fields root(doc, "");
   const Doc& list = root.Raw("stacks");
   if (!list.is_array())
     throw InputError(origin + ": stacks", Printable(list), "a list of stack entries",
                      "expected a list, got");
   root.Finish({"stacks"});
+  return list;
+}
+
+// The id of a stack entry (never `auto`); throws naming the field.
+Framework EntryId(Fields& f) {
+  auto id = f.Enum("id", workload::kFrameworks);
+  if (!id || *id == Framework::kAuto)
+    throw InputError(f.Field("id"), id ? "auto" : "missing",
+                     "a stack of training.framework other than auto");
+  return *id;
+}
+
+std::string EntryField(const std::string& origin, size_t i) {
+  return origin + ": stacks[" + std::to_string(i) + "]";
+}
+
+InputError MissingEntry(const std::string& origin, Framework id) {
+  return InputError(origin + ": stacks", std::string(EnumName(workload::kFrameworks, id)),
+                    "an entry for every training.framework value", "missing entry for");
+}
+
+// The embedded data/stacks.yaml decoded once, each entry read on first use (StackFor):
+// an estimate reads `pytorch` (the base of the others) and the stack it uses, not all.
+class EmbeddedStacks {
+ public:
+  EmbeddedStacks() : doc_(EmbeddedDoc("stacks.yaml")) {
+    if (!doc_) throw std::runtime_error("data/stacks.yaml is not embedded");
+    list_ = &StackList(*doc_, kOrigin);
+  }
+
+  const StackEntry& Get(Framework id) {
+    const std::lock_guard<std::mutex> lock(mutex_);  // serve reads it from many threads
+    const StackEntry& neutral = Read(Framework::kPytorch, StackEntry{});
+    return id == Framework::kPytorch ? neutral : Read(id, neutral);
+  }
+
+ private:
+  static constexpr const char* kOrigin = "data/stacks.yaml";
+
+  const StackEntry& Read(Framework id, const StackEntry& base) {
+    auto& slot = entries_[Index(id)];
+    if (slot) return *slot;
+    for (size_t i = 0; i < list_->size(); ++i) {
+      Fields f((*list_)[i], EntryField(kOrigin, i));
+      if (EntryId(f) != id) continue;
+      slot = std::make_unique<StackEntry>(ParseEntry(f, base));
+      slot->traits.id = id;
+      return *slot;
+    }
+    throw MissingEntry(kOrigin, id);
+  }
+
+  std::optional<Doc> doc_;
+  const Doc* list_ = nullptr;
+  std::array<std::unique_ptr<StackEntry>, kStacks> entries_;
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+std::vector<StackEntry> ParseStackDocument(const Doc& doc, const std::string& origin) {
+  const Doc& list = StackList(doc, origin);
   std::vector<StackEntry> out(kStacks);
   std::vector<bool> seen(kStacks, false);
   StackEntry neutral;
   // The `pytorch` entry is the base of the others: read it first wherever it is.
   for (int pass = 0; pass < 2; ++pass) {
     for (size_t i = 0; i < list.size(); ++i) {
-      Fields f(list[i], origin + ": stacks[" + std::to_string(i) + "]");
-      auto id = f.Enum("id", workload::kFrameworks);
-      if (!id || *id == Framework::kAuto)
-        throw InputError(f.Field("id"), id ? "auto" : "missing",
-                         "a stack of training.framework other than auto");
-      if ((pass == 0) != (*id == Framework::kPytorch)) continue;
-      if (seen[Index(*id)])
-        throw InputError(f.Field("id"), std::string(EnumName(workload::kFrameworks, *id)),
+      Fields f(list[i], EntryField(origin, i));
+      const Framework id = EntryId(f);
+      if ((pass == 0) != (id == Framework::kPytorch)) continue;
+      if (seen[Index(id)])
+        throw InputError(f.Field("id"), std::string(EnumName(workload::kFrameworks, id)),
                          "each stack once", "duplicate");
-      seen[Index(*id)] = true;
+      seen[Index(id)] = true;
       StackEntry e = ParseEntry(f, neutral);
-      e.traits.id = *id;
-      if (*id == Framework::kPytorch) neutral = e;
-      out[Index(*id)] = std::move(e);
+      e.traits.id = id;
+      if (id == Framework::kPytorch) neutral = e;
+      out[Index(id)] = std::move(e);
     }
   }
   for (size_t i = 0; i < kStacks; ++i)
-    if (!seen[i])
-      throw InputError(origin + ": stacks", std::string(workload::kFrameworks[i + 1].name),
-                       "an entry for every training.framework value", "missing entry for");
+    if (!seen[i]) throw MissingEntry(origin, static_cast<Framework>(i + 1));
   return out;
 }
 
@@ -145,7 +203,8 @@ const std::vector<StackEntry>& BuiltinStacks() {
 
 const StackEntry& StackFor(Framework id) {
   if (id == Framework::kAuto) id = Framework::kPytorch;
-  return BuiltinStacks()[Index(id)];
+  static EmbeddedStacks stacks;
+  return stacks.Get(id);
 }
 
 namespace {
