@@ -133,11 +133,8 @@ class Source final : public catalog::EntrySource {
       const size_t i = Number(pos);
       if (entries_.size() == first || entries_.back().index != i || entries_.back().list != list) {
         const size_t b = Number(begin);
-        entries_.push_back({"data/" + std::string(path),
-                            list,
-                            i,
-                            content.substr(std::min(b, content.size()), Number(end) - b),
-                            {}});
+        entries_.push_back(
+            {path, list, i, content.substr(std::min(b, content.size()), Number(end) - b), {}});
       }
       if (role == "id") entries_.back().id = key;
       rows_.push_back({list, role, key, entries_.size() - 1});
