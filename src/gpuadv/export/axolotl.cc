@@ -36,8 +36,6 @@ std::string_view DecoderLayer(const workload::Scenario& s) {
   return "";
 }
 
-bool Adapters(const workload::Scenario& s) { return TrainsAdapters(s.training.method); }
-
 void AdapterKeys(const workload::Scenario& s, ConfigNode* root) {
   const auto& t = s.training;
   if (workload::QuantizedBase(t.method)) {
@@ -114,7 +112,7 @@ void TrainingKeys(const workload::Scenario& s, ConfigNode* root) {
   root->Int("num_epochs", 1);
   root->Str("optimizer", std::string(HfOptimizerName(t.optimizer)));
   root->Str("lr_scheduler", "cosine");
-  root->Real("learning_rate", Adapters(s) ? 2e-4 : 2e-5);
+  root->Real("learning_rate", TrainsAdapters(s) ? 2e-4 : 2e-5);
   root->Real("max_grad_norm", 1.0);
   const char* attn = t.attention == workload::Attention::kFlash  ? "flash_attention_2"
                      : t.attention == workload::Attention::kSdpa ? "sdpa"
@@ -138,7 +136,8 @@ std::optional<std::string> AxolotlUnsupported(const workload::Scenario& s) {
   if (workload::QuantizedBase(t.method) && t.quantization.type != "nf4" && t.quantization.bits != 8)
     return "axolotl: training.quantization.type " + t.quantization.type +
            " — bitsandbytes 4-bit loads NF4 (type: nf4, or bits: 8)";
-  if (Adapters(s) && t.lora.alpha != static_cast<double>(static_cast<long long>(t.lora.alpha)))
+  if (TrainsAdapters(s) &&
+      t.lora.alpha != static_cast<double>(static_cast<long long>(t.lora.alpha)))
     return "axolotl: training.lora.alpha must be a whole number (lora_alpha is an int)";
   if (ViaFsdp(s) && DecoderLayer(s).empty())
     return "axolotl: FSDP needs the decoder layer class of model family " + s.model.family;
@@ -159,7 +158,7 @@ LaunchConfig WriteAxolotl(const workload::Scenario& s) {
   const std::string model = s.model.id.empty() ? s.model_ref : s.model.id;
   ConfigNode root;
   root.Str("base_model", HfRepo(s));
-  if (Adapters(s)) AdapterKeys(s, &root);
+  if (TrainsAdapters(s)) AdapterKeys(s, &root);
   ConfigNode& data = root.Sequence("datasets").Object("");
   data.Str("path", "tatsu-lab/alpaca");
   data.Str("type", "alpaca");

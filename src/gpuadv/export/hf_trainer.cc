@@ -42,8 +42,6 @@ constexpr const char* kArgsFile = "sft_config.json";
 constexpr const char* kLoraFile = "lora_config.json";
 constexpr const char* kBnbFile = "bnb_config.json";
 
-bool Quantized(const workload::Scenario& s) { return workload::QuantizedBase(s.training.method); }
-
 // The SFTConfig: batch split, optimizer, precision, checkpointing, sequence length and packing
 // as the estimate assumed. TRL defaults gradient_checkpointing and bf16 to true, so both are
 // always written.
@@ -128,7 +126,7 @@ std::string TrainScript(const workload::Scenario& s) {
         "\",\n    dtype=torch.bfloat16 if args.bf16 else torch.float16 if args.fp16 else "
         "torch.float32,\n    attn_implementation=\"" +
         attn + "\",\n";
-  if (Quantized(s))
+  if (QuantizedBase(s))
     py += "    quantization_config=BitsAndBytesConfig(**json.load(open(\"" + std::string(kBnbFile) +
           "\"))),\n";
   py += ")\n";
@@ -152,7 +150,7 @@ std::optional<std::string> HfTrainerUnsupported(const workload::Scenario& s) {
   if (!HasFineTuningRecipe(t.method))
     return "hf-trainer: method " + std::string(EnumName(workload::kMethods, t.method)) +
            " (method: full, lora or qlora; pretraining: megatron or torchrun)";
-  if (Quantized(s) &&
+  if (QuantizedBase(s) &&
       !(t.quantization.bits == 8 || (t.quantization.bits == 4 && (t.quantization.type == "nf4" ||
                                                                   t.quantization.type == "fp4"))))
     return "hf-trainer: training.quantization " + t.quantization.type +
@@ -182,7 +180,7 @@ LaunchConfig WriteHfTrainer(const workload::Scenario& s) {
   out.keys = KeyPaths(args);
   out.files.push_back({"train.py", TrainScript(s)});
   if (TrainsAdapters(s.training.method)) out.files.push_back({kLoraFile, Json(LoraConfig(s))});
-  if (Quantized(s)) out.files.push_back({kBnbFile, Json(BnbConfig(s))});
+  if (QuantizedBase(s)) out.files.push_back({kBnbFile, Json(BnbConfig(s))});
 
   const auto& p = s.parallelism;
   std::string launcher;
@@ -202,7 +200,7 @@ LaunchConfig WriteHfTrainer(const workload::Scenario& s) {
   out.launch = launcher + " train.py";
   out.notes.push_back("train.py: TRL SFTTrainer reading " + std::string(kArgsFile) +
                       (TrainsAdapters(s.training.method) ? ", " + std::string(kLoraFile) : "") +
-                      (Quantized(s) ? ", " + std::string(kBnbFile) : "") +
+                      (QuantizedBase(s) ? ", " + std::string(kBnbFile) : "") +
                       "; the dataset (tatsu-lab/alpaca) is a placeholder, packed to max_length " +
                       std::to_string(s.training.seq_len) + " tokens as the estimate assumed");
   if (s.hardware.nodes > 1)

@@ -40,8 +40,6 @@ const TuneModel* FindModel(const workload::Scenario& s) {
   return nullptr;
 }
 
-bool Adapters(const workload::Scenario& s) { return TrainsAdapters(s.training.method); }
-
 // torchtune's LoRA attention modules (torchtune/modules/peft LORA_ATTN_MODULES) for the
 // Hugging Face projection names; the MLP takes adapters on all three projections or none.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kAttnModules = {
@@ -79,7 +77,7 @@ TuneTargets Targets(const workload::LoraConfig& l) {
 }
 
 std::string Recipe(const workload::Scenario& s) {
-  return std::string(Adapters(s) ? "lora_finetune_" : "full_finetune_") +
+  return std::string(TrainsAdapters(s) ? "lora_finetune_" : "full_finetune_") +
          (s.hardware.TotalGpus() > 1 ? "distributed" : "single_device");
 }
 
@@ -102,11 +100,11 @@ void ModelNode(const workload::Scenario& s, const TuneModel& m, ConfigNode* root
   const auto& t = s.training;
   ConfigNode& model = root->Object("model");
   const std::string prefix = workload::QuantizedBase(t.method) ? "qlora_"
-                             : Adapters(s)                     ? "lora_"
+                             : TrainsAdapters(s)               ? "lora_"
                                                                : "";
   model.Str("_component_",
             "torchtune.models." + std::string(m.package) + "." + prefix + std::string(m.builder));
-  if (!Adapters(s)) return;
+  if (!TrainsAdapters(s)) return;
   const TuneTargets targets = Targets(t.lora);
   model.List("lora_attn_modules", targets.attn);
   model.Bool("apply_lora_to_mlp", targets.mlp);
@@ -152,7 +150,7 @@ void TrainingNodes(const workload::Scenario& s, ConfigNode* root) {
   root->Str("max_steps_per_epoch", "null");
   ConfigNode& opt = root->Object("optimizer");
   opt.Str("_component_", std::string(OptimizerComponent(t.optimizer)));
-  opt.Real("lr", Adapters(s) ? 3e-4 : 2e-5);
+  opt.Real("lr", TrainsAdapters(s) ? 3e-4 : 2e-5);
   if (t.optimizer == Optimizer::kAdamW) opt.Bool("fused", true);
   if (t.optimizer_in_backward) root->Bool("optimizer_in_bwd", true);
   ConfigNode& sched = root->Object("lr_scheduler");
@@ -212,12 +210,12 @@ std::optional<std::string> TorchtuneUnsupported(const workload::Scenario& s) {
       (t.quantization.bits != 4 || t.quantization.type != "nf4"))
     return "torchtune: training.quantization " + t.quantization.type +
            " — QLoRA quantizes the base to NF4 only (type: nf4, bits: 4)";
-  if (Adapters(s) && !Targets(t.lora).error.empty())
+  if (TrainsAdapters(s) && !Targets(t.lora).error.empty())
     return "torchtune: training.lora.targets — " + Targets(t.lora).error;
   if (OptimizerComponent(t.optimizer).empty())
     return "torchtune: optimizer " + std::string(EnumName(workload::kOptimizers, t.optimizer)) +
            " is not in its configs (optimizer: adamw, paged-adamw or paged-adamw-8bit)";
-  if (t.optimizer_in_backward && (Adapters(s)))
+  if (t.optimizer_in_backward && TrainsAdapters(s))
     return "torchtune: optimizer_in_backward runs in the full fine-tune recipes only";
   if (t.precision == Precision::kFp16Mixed || t.precision == Precision::kFp8Mixed)
     return "torchtune: precision " + std::string(EnumName(workload::kPrecisions, t.precision)) +

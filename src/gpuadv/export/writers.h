@@ -56,6 +56,13 @@ bool AssumesCompile(const workload::Scenario& s);
 
 /// LoRA and QLoRA: a frozen base with trainable low-rank adapters.
 using workload::TrainsAdapters;
+inline bool TrainsAdapters(const workload::Scenario& s) {
+  return TrainsAdapters(s.training.method);
+}
+/// QLoRA: the frozen base loaded 4/8-bit by bitsandbytes.
+inline bool QuantizedBase(const workload::Scenario& s) {
+  return workload::QuantizedBase(s.training.method);
+}
 
 /// The fine-tuning engines (torchtune, axolotl, HF Trainer) start from a pretrained checkpoint
 /// and train all weights, LoRA or QLoRA; they have no recipe for pretraining or for
