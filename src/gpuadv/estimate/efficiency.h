@@ -97,6 +97,10 @@ struct RangeEntry {
 struct QuantityRanges {
   std::vector<RangeEntry> entries;
   std::vector<std::pair<std::string, size_t>> architectures, precisions, methods;
+  /// Fitted spread (sd of ln(predicted / measured)) of the source offsets: how far a new
+  /// source's errors sit from the others'; folded into every entry's quantiles.
+  double between_source_sd = 0;
+  size_t sources = 0;  // source groups it was fitted on
 };
 
 /// Empty (no entries) when data/calibration.yaml is absent: the estimators' fixed ranges hold.

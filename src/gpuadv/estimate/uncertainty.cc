@@ -39,8 +39,9 @@ std::string Describe(const Range& r) {
   const std::string span = Pct(1 / (1 + r.q_hi) - 1) + " .. " + Pct(1 / (1 + r.q_lo) - 1);
   if (!r.entry)
     return span + " of the prediction (not validated for " + r.unvalidated + ": wide default)";
-  return span + " of the prediction: 80% of the cross-validated errors of " + r.Category() + " (" +
-         std::to_string(r.rows) + " validation rows; data/calibration.yaml)";
+  return span + " of the prediction: 80% range of a new source's error in " + r.Category() +
+         " (cross-validated errors of " + std::to_string(r.rows) +
+         " validation rows and the spread between sources; data/calibration.yaml)";
 }
 
 }  // namespace

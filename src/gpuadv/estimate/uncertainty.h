@@ -20,7 +20,9 @@ namespace gpuadv::estimate {
 
 /// Fewest validation rows a category needs for its own range; fewer back off.
 inline constexpr size_t kMinCategoryRows = 6;
-/// The signed-error quantiles a range spans: about 80% of a category's rows fall inside.
+/// The signed-error quantiles a range spans: about 80% of a new source's rows in the category
+/// fall inside (validate/cross_validate.cc: the category's errors and the between-source
+/// spread).
 inline constexpr double kRangeLowerQuantile = 0.1;
 inline constexpr double kRangeUpperQuantile = 0.9;
 /// Range of an estimate outside the validated domain: the measured value is expected within

@@ -118,6 +118,11 @@ estimate::QuantityRanges ReadRanges(Fields& f) {
     q.methods = ReadCounts(*v, "methods");
     v->Finish({"architectures", "precisions", "methods"});
   }
+  if (auto b = f.Map("between_source")) {
+    q.between_source_sd = b->Number("sd", 0, 100).value_or(0);
+    q.sources = static_cast<size_t>(b->Integer("sources", 0, 1000000).value_or(0));
+    b->Finish({"sd", "sources"});
+  }
   {
     const std::string list_field = f.Field("categories");
     const Doc& list = ListOf(f, "categories", list_field, "a list of categories");
@@ -138,7 +143,7 @@ estimate::QuantityRanges ReadRanges(Fields& f) {
       q.entries.push_back(std::move(e));
     }
   }
-  f.Finish({"validated", "categories"});
+  f.Finish({"validated", "between_source", "categories"});
   return q;
 }
 

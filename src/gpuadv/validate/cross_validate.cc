@@ -1,7 +1,9 @@
 // Ranges from cross-validated errors, and `validate --cv source` (validate/calibrate.h).
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "gpuadv/estimate/uncertainty.h"
 #include "gpuadv/validate/calibrate.h"
@@ -13,34 +15,143 @@ using Counts = std::vector<std::pair<std::string, size_t>>;
 
 Counts ToCounts(const std::map<std::string, size_t>& m) { return Counts(m.begin(), m.end()); }
 
+// A row's cross-validated error in log space, ln(1 + e) = ln(predicted / measured): a
+// source's offset multiplies its predictions, so offsets add here.
+struct LogError {
+  const std::string* group;
+  double value;
+};
+
+// The rows of one category grouped by source: per-source mean log errors and the rows'
+// residuals around their source's mean.
+struct BySource {
+  std::vector<double> means;      // one per source
+  std::vector<size_t> counts;     // rows per source
+  std::vector<double> residuals;  // one per row: its log error minus its source's mean
+};
+
+BySource GroupBySource(const std::vector<LogError>& errors) {
+  std::map<std::string_view, std::vector<double>> by;
+  for (const auto& e : errors) by[*e.group].push_back(e.value);
+  BySource b;
+  for (const auto& [group, values] : by) {
+    double sum = 0;
+    for (double v : values) sum += v;
+    const double mean = sum / static_cast<double>(values.size());
+    b.means.push_back(mean);
+    b.counts.push_back(values.size());
+    for (double v : values) b.residuals.push_back(v - mean);
+  }
+  return b;
+}
+
+// Random-effects model of the errors (Higgins, Thompson & Spiegelhalter 2009, "A
+// re-evaluation of random-effects meta-analysis", J. R. Stat. Soc. A 172): the log error of
+// row j of source g in category c is mu_c + u_g + r_gj, with u_g ~ N(0, tau^2) the offset
+// of source g (its stack version, its timing convention, conditions it did not state) and
+// r_gj the scatter within the source. A new source's range must cover its own offset, which
+// the rows of the sources at hand do not show: tau is fitted across all the sources of a
+// quantity.
+struct SourceModel {
+  double tau2 = 0;     // between-source variance of the offsets
+  double within2 = 0;  // pooled within-source variance
+  size_t sources = 0;  // sources it was fitted on
+};
+
+// Method of moments (DerSimonian & Laird 1986, unweighted form): the variance of the
+// per-source mean log errors less the part that the within-source scatter explains.
+SourceModel FitSourceModel(const std::vector<LogError>& errors) {
+  const BySource b = GroupBySource(errors);
+  SourceModel m;
+  m.sources = b.means.size();
+  double ss = 0;
+  size_t dof = 0;
+  for (double r : b.residuals) ss += r * r;
+  for (size_t n : b.counts) dof += n - 1;
+  m.within2 = dof > 0 ? ss / static_cast<double>(dof) : 0;
+  if (m.sources < 2) return m;
+  double mean = 0, sampling = 0;
+  for (size_t i = 0; i < m.sources; ++i) {
+    mean += b.means[i];
+    sampling += m.within2 / static_cast<double>(b.counts[i]);
+  }
+  const double k = static_cast<double>(m.sources);
+  mean /= k;
+  double var = 0;
+  for (double v : b.means) var += (v - mean) * (v - mean);
+  m.tau2 = std::max(0.0, var / (k - 1) - sampling / k);
+  return m;
+}
+
+double NormalCdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+// The q-quantile of mu + s * Z + R, Z standard normal, R drawn from `residuals`: solves
+// mean_k Phi((x - mu - r_k) / s) = q by bisection.
+double MixtureQuantile(const std::vector<double>& residuals, double mu, double s, double q) {
+  if (!(s > 1e-12)) return mu + Percentile(residuals, q);
+  const auto [rmin, rmax] = std::minmax_element(residuals.begin(), residuals.end());
+  double lo = mu + *rmin - 10 * s, hi = mu + *rmax + 10 * s;
+  for (int it = 0; it < 100; ++it) {
+    const double x = 0.5 * (lo + hi);
+    double f = 0;
+    for (double r : residuals) f += NormalCdf((x - mu - r) / s);
+    (f / static_cast<double>(residuals.size()) < q ? lo : hi) = x;
+  }
+  return 0.5 * (lo + hi);
+}
+
+// The range of a new source in one category: the category centre mu_c (the sources'
+// means weighted by their precision 1 / (tau^2 + within^2 / n_g)), the offset of the new
+// source and the uncertainty of mu_c as a normal term, the category's own within-source
+// residuals as they are (skewed when the errors are).
+estimate::Range PredictiveRange(const std::vector<LogError>& errors, const SourceModel& m) {
+  const BySource b = GroupBySource(errors);
+  double wsum = 0, wmean = 0;
+  for (size_t i = 0; i < b.means.size(); ++i) {
+    const double v = m.tau2 + m.within2 / static_cast<double>(b.counts[i]);
+    const double w = v > 0 ? 1 / v : static_cast<double>(b.counts[i]);
+    wsum += w;
+    wmean += w * b.means[i];
+  }
+  const double mu = wmean / wsum;
+  const double centre_var = m.tau2 + m.within2 > 0 ? 1 / wsum : 0;
+  const double s = std::sqrt(m.tau2 + centre_var);
+  return estimate::MakeRange(
+      std::expm1(MixtureQuantile(b.residuals, mu, s, estimate::kRangeLowerQuantile)),
+      std::expm1(MixtureQuantile(b.residuals, mu, s, estimate::kRangeUpperQuantile)));
+}
+
 // The ranges of one quantity from its rows' cross-validated errors.
 estimate::QuantityRanges Ranges(const std::vector<const CalibrationRow*>& rows) {
   estimate::QuantityRanges q;
   std::map<std::string, size_t> archs, precisions, methods;
+  std::vector<LogError> all;
   // Per back-off level, category key -> (category, errors); std::map keeps the file order
   // deterministic.
-  std::map<std::string, std::pair<estimate::RangeEntry, std::vector<double>>>
+  std::map<std::string, std::pair<estimate::RangeEntry, std::vector<LogError>>>
       levels[estimate::kBackoffLevels];
   for (const CalibrationRow* r : rows) {
-    const double e = r->CvError();
+    const double e = std::log1p(r->CvError());
     if (!std::isfinite(e)) continue;
     ++archs[r->category.architecture];
     ++precisions[r->category.precision];
     ++methods[r->category.method];
+    all.push_back({&r->group, e});
     for (int level = 0; level < estimate::kBackoffLevels; ++level) {
       const estimate::RangeEntry c = estimate::AtLevel(r->category, level);
       auto& slot = levels[level][estimate::CategoryKey(c)];
       slot.first = c;
-      slot.second.push_back(e);
+      slot.second.push_back(all.back());
     }
   }
+  const SourceModel model = FitSourceModel(all);
+  q.between_source_sd = std::sqrt(model.tau2);
+  q.sources = model.sources;
   for (const auto& level : levels)
     for (const auto& [key, entry] : level) {
       const auto& [category, errors] = entry;
       if (errors.size() < estimate::kMinCategoryRows) continue;
-      const estimate::Range r =
-          estimate::MakeRange(Percentile(errors, estimate::kRangeLowerQuantile),
-                              Percentile(errors, estimate::kRangeUpperQuantile));
+      const estimate::Range r = PredictiveRange(errors, model);
       estimate::RangeEntry e = category;
       e.rows = errors.size();
       e.q_lo = r.q_lo;

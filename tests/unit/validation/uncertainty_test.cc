@@ -116,6 +116,46 @@ TEST(Uncertainty, CategoriesWithTooFewRowsAreNotListed) {
   EXPECT_TRUE(validate::BuildUncertainty(rows, "g").throughput.entries.empty());
 }
 
+validate::CalibrationRow SourceRow(const std::string& group, const std::string& stack,
+                                   double error) {
+  validate::CalibrationRow r;
+  r.quantity = validate::Quantity::kThroughput;
+  r.group = group;
+  r.category = Cat("Ampere", "bf16-mixed", "full", stack, "2-8");
+  r.measured = 100;
+  r.predicted = r.cv_predicted = 100 * (1 + error);
+  return r;
+}
+
+const RangeEntry* Level0(const UncertaintyTable& t, const std::string& stack) {
+  for (const auto& e : t.throughput.entries)
+    if (e.stack == stack && e.scale == "2-8") return &e;
+  return nullptr;
+}
+
+// One source whose rows agree exactly says nothing about a new source's offset; the spread
+// of the other sources' mean errors does, and widens that category's range.
+TEST(Uncertainty, RangeCoversTheOffsetOfANewSource) {
+  std::vector<validate::CalibrationRow> rows;
+  for (int i = 0; i < 8; ++i) rows.push_back(SourceRow("a", "composer", 0.0));
+  const RangeEntry* alone = Level0(validate::BuildUncertainty(rows), "composer");
+  ASSERT_NE(alone, nullptr);
+  EXPECT_NEAR(alone->q_lo, 0, 1e-9);
+  EXPECT_NEAR(alone->q_hi, 0, 1e-9);
+  // Other sources, each consistent within itself, disagree by tens of percent.
+  const double offsets[] = {0.3, -0.2, 0.15, -0.25};
+  for (int g = 0; g < 4; ++g)
+    for (int i = 0; i < 6; ++i)
+      rows.push_back(SourceRow("s" + std::to_string(g), "megatron", offsets[g] + 0.01 * i));
+  const auto t = validate::BuildUncertainty(rows);
+  EXPECT_GT(t.throughput.between_source_sd, 0.1);
+  EXPECT_EQ(t.throughput.sources, 5u);
+  const RangeEntry* wide = Level0(t, "composer");
+  ASSERT_NE(wide, nullptr);
+  EXPECT_LT(wide->q_lo, -0.1);
+  EXPECT_GT(wide->q_hi, 0.1);
+}
+
 workload::Scenario Scenario(const std::string& gpu) {
   const std::string text =
       "model: llama-3.1-8b\ntraining: {method: lora, seq_len: 2048}\n"
