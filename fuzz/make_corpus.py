@@ -165,7 +165,7 @@ def dicts():
                sorted(gpu | keys | {"gpus", "models", "offers", "id", "aliases"}) + syntax)
     main = read("tools/cli/main.cc")
     flags = set(re.findall(r'"(--[a-z0-9-]+)"', main))
-    verbs = set(re.findall(r'add_subcommand\(\s*"([a-z]+)"', main))
+    verbs = set(re.findall(r'^\s*\{"([a-z]+)", "', main, re.M))  # kVerbs entries
     write_dict("http", "methods, routes, query parameters, scenario keys",
                ["GET ", "POST ", "PUT ", "DELETE ", "/api/estimate", "/api/fit", "/api/gpus/",
                 "/api/models/", "/healthz", "?explain=true", "&", "=", "%ff", "%00",

@@ -105,6 +105,215 @@ void AddLocalFlags(CLI::App* cmd, ScenarioInput* in, const char* local_help) {
 }
 constexpr const char* kLocalHelp = "use the detected GPUs (model, count, free memory as capacity)";
 
+// The options of every verb; a verb's add function binds its fields to its flags.
+struct VerbArgs {
+  ScenarioInput in;
+  gpuadv::cli::RecommendOptions rec;
+  gpuadv::cli::FitOptions fit;
+  std::vector<std::string> ids;                                  // compare
+  std::string action = "list", id, vendor, segment, min_memory;  // gpus, models
+  gpuadv::cli::ValidateCliOptions val;
+  std::string cases, out;  // calibrate
+  gpuadv::cli::PlanCliOptions plan;
+  gpuadv::cli::ExportCliOptions exp;
+  gpuadv::cli::ProbeCliOptions probe;
+#ifdef GPUADV_HAVE_SERVER
+  gpuadv::cli::ServeCliOptions serve;
+#endif
+};
+
+// One verb: its name and help, the function adding its options and the one running it.
+// Adding a verb is one entry of kVerbs (STYLE.md principle 4).
+struct Verb {
+  const char* name;
+  const char* help;
+  void (*add)(CLI::App* cmd, VerbArgs* a);
+  int (*run)(const GlobalOptions& g, const VerbArgs& a);
+};
+
+void AddScenarioArg(CLI::App* cmd, VerbArgs* a) {
+  cmd->add_option("scenario", a->in.file,
+                  "scenario file (YAML or JSON); default: the embedded one");
+  AddScenarioFlags(cmd, &a->in);
+}
+
+void AddPlanScenarioArg(CLI::App* cmd, VerbArgs* a) {
+  cmd->add_option(
+      "scenario", a->in.file,
+      "scenario file (YAML or JSON); omitted: the flags (with --model) or the example job");
+  AddScenarioFlags(cmd, &a->in);
+}
+
+void AddEstimate(CLI::App* cmd, VerbArgs* a) {
+  AddScenarioArg(cmd, a);
+  AddLocalFlags(cmd, &a->in, kLocalHelp);
+}
+
+void AddRecommend(CLI::App* cmd, VerbArgs* a) {
+  auto& o = a->rec;
+  cmd->add_option("scenario", a->in.file, "scenario file (YAML or JSON)");
+  AddScenarioFlags(cmd, &a->in);
+  AddLocalFlags(cmd, &a->in,
+                "also evaluate the detected GPUs as owned hardware (electricity only, free "
+                "memory as capacity) and place them among the picks");
+  cmd->add_option("--top", o.top, "how many picks to show")->capture_default_str();
+  cmd->add_option("--plot", o.plot_file, "write the time-vs-cost scatter (Pareto front)")
+      ->type_name("FILE.svg");
+  cmd->add_option_function<std::string>(
+         "--min-vram,--min-memory",
+         [&o](const std::string& v) {
+           o.min_vram_gb = gpuadv::api::ParseMemoryGb(v, "--min-vram");
+         },
+         "minimum GPU memory in GiB (24, 24GiB, or 24GB as cards are labelled)")
+      ->type_name("GiB");
+  cmd->add_option("--months", o.months, "ownership horizon for buy vs rent")->capture_default_str();
+  cmd->add_option("--hours-per-month", o.hours_per_month,
+                  "training hours per month when owning (break-even)")
+      ->capture_default_str();
+}
+
+void AddFit(CLI::App* cmd, VerbArgs* a) {
+  AddEstimate(cmd, a);
+  cmd->add_flag("--allow-shorter-seq", a->fit.allow_shorter_seq,
+                "also consider a shorter sequence length (changes the job)");
+}
+
+void AddCompare(CLI::App* cmd, VerbArgs* a) {
+  cmd->add_option("ids", a->ids, "two or more catalog GPU ids")->required();
+  cmd->add_option("--scenario", a->in.file,
+                  "scenario file (YAML or JSON); default: the embedded one");
+  AddScenarioFlags(cmd, &a->in);
+}
+
+void AddListShow(CLI::App* cmd, VerbArgs* a, const char* id_help) {
+  cmd->add_option("action", a->action, "list | show")->check(CLI::IsMember({"list", "show"}));
+  cmd->add_option("id", a->id, id_help);
+}
+
+void AddGpus(CLI::App* cmd, VerbArgs* a) {
+  AddListShow(cmd, a, "GPU id (for show)");
+  cmd->add_option("--vendor", a->vendor, "nvidia | amd | intel");
+  cmd->add_option("--segment", a->segment, "consumer | workstation | datacenter");
+  cmd->add_option("--min-memory", a->min_memory, "minimum memory in GiB (24, 24GiB, 24GB)");
+}
+
+int RunGpus(const GlobalOptions& g, const VerbArgs& a) {
+  std::map<std::string, std::string> filters;
+  if (!a.vendor.empty()) filters["vendor"] = a.vendor;
+  if (!a.segment.empty()) filters["segment"] = a.segment;
+  if (!a.min_memory.empty()) filters["min_memory_gb"] = a.min_memory;
+  return gpuadv::cli::RunGpus(g, a.action, a.id, filters);
+}
+
+void AddValidate(CLI::App* cmd, VerbArgs* a) {
+  cmd->add_option("--cases", a->val.cases_file,
+                  "cases file (JSON Lines); default: the embedded copy");
+  cmd->add_flag("--core", a->val.core_only, "only the balanced core subset");
+  cmd->add_option("--cv", a->val.cv,
+                  "cross-validate: 'source' refits the factors without each source group "
+                  "and predicts it")
+      ->type_name("source");
+}
+
+void AddCalibrate(CLI::App* cmd, VerbArgs* a) {
+  cmd->add_option("--cases", a->cases, "cases file (JSON Lines); default: the embedded copy");
+  cmd->add_option("--out", a->out, "write data/calibration.yaml's text to FILE (default: stdout)")
+      ->type_name("FILE");
+}
+
+void AddPlan(CLI::App* cmd, VerbArgs* a) {
+  auto& o = a->plan;
+  AddPlanScenarioArg(cmd, a);
+  cmd->add_option("--gpus", o.gpus, "total GPUs (whole nodes of hardware.count)")->required();
+  cmd->add_option("--top", o.top, "how many plans to show")->capture_default_str();
+  cmd->add_option("--strategy", o.strategy, gpuadv::AcceptedNames(gpuadv::plan::kStrategies))
+      ->capture_default_str();
+  cmd->add_option("--threads", o.threads, "worker threads (0 = all cores)")->capture_default_str();
+  cmd->add_flag("--safe", o.safe, "exclude plans with out-of-memory risk (tight)");
+  cmd->add_flag("--prefer-tight", o.prefer_tight,
+                "rank tight plans by speed with the others (default: after clear fits)");
+}
+
+void AddExport(CLI::App* cmd, VerbArgs* a) {
+  auto& o = a->exp;
+  AddPlanScenarioArg(cmd, a);
+  cmd->add_option("--engine", o.engine, gpuadv::AcceptedNames(gpuadv::launch::kEngines))
+      ->required();
+  cmd->add_option_function<int>(
+         "--gpus", [&o](const int& n) { o.gpus = n; },
+         "plan for N GPUs (default: the scenario's layout, or its GPUs)")
+      ->type_name("N");
+  cmd->add_option("--out", o.out_file, "write the configuration to FILE (other files beside it)");
+  cmd->add_flag("--force", o.force,
+                "export a layout the scenario pins even when the estimate says it does not fit");
+}
+
+void AddProbe(CLI::App* cmd, VerbArgs* a) {
+  auto& o = a->probe;
+  cmd->add_option("--out", o.out_file, "where the probe writes its JSON")->type_name("FILE");
+  cmd->add_option("--from", o.from_file, "compare a saved probe result, run nothing")
+      ->type_name("FILE");
+  cmd->add_flag("--quick", o.quick, "fewer shapes and repetitions");
+  cmd->add_option_function<int>(
+         "--device", [&o](const int& d) { o.device = d; }, "CUDA device index")
+      ->type_name("N");
+}
+
+#ifdef GPUADV_HAVE_SERVER
+void AddServe(CLI::App* cmd, VerbArgs* a) {
+  auto& o = a->serve;
+  cmd->add_option("--host", o.host, "address to bind")->capture_default_str();
+  cmd->add_option("--port", o.port, "port (0: any free port)")->capture_default_str();
+  cmd->add_option("--web-root", o.web_root, "serve the page from DIR (development)")
+      ->type_name("DIR");
+  cmd->add_option("--threads", o.threads, "worker threads (0: sized to the machine)")
+      ->capture_default_str();
+  cmd->add_flag("--log", o.log, "log every request on stderr");
+}
+#endif
+
+namespace cli = gpuadv::cli;
+// The verbs in --help order.
+constexpr Verb kVerbs[] = {
+    {"estimate", "memory, speed, time and cost of one scenario", AddEstimate,
+     [](const GlobalOptions& g, const VerbArgs& a) { return cli::RunEstimate(g, a.in); }},
+    {"recommend", "rank GPUs for a scenario (default: embedded scenario)", AddRecommend,
+     [](const GlobalOptions& g, const VerbArgs& a) { return cli::RunRecommend(g, a.in, a.rec); }},
+    {"fit", "changes that make a scenario fit a GPU, by speed cost", AddFit,
+     [](const GlobalOptions& g, const VerbArgs& a) { return cli::RunFit(g, a.in, a.fit); }},
+    {"compare", "GPUs side by side, with the scenario's estimate on each", AddCompare,
+     [](const GlobalOptions& g, const VerbArgs& a) { return cli::RunCompare(g, a.ids, a.in); }},
+    {"gpus", "list or show catalog GPUs", AddGpus, RunGpus},
+    {"models", "list or show catalog models",
+     [](CLI::App* cmd, VerbArgs* a) { AddListShow(cmd, a, "model id (for show)"); },
+     [](const GlobalOptions& g, const VerbArgs& a) { return cli::RunModels(g, a.action, a.id); }},
+    {"validate", "replay published measurements: predicted vs measured", AddValidate,
+     [](const GlobalOptions& g, const VerbArgs& a) { return cli::RunValidate(g, a.val); }},
+    {"calibrate", "fit the efficiency factors and ranges to the validation cases", AddCalibrate,
+     [](const GlobalOptions& g, const VerbArgs& a) {
+       return cli::RunCalibrate(g, a.cases, a.out);
+     }},
+    {"plan", "fastest parallel plans that fit on N GPUs (C9)", AddPlan,
+     [](const GlobalOptions& g, const VerbArgs& a) { return cli::RunPlan(g, a.in, a.plan); }},
+    {"export", "launch configuration of the plan (C10)", AddExport,
+     [](const GlobalOptions& g, const VerbArgs& a) { return cli::RunExport(g, a.in, a.exp); }},
+    {"detect", "local GPUs, matched to the catalog (C11)", [](CLI::App*, VerbArgs*) {},
+     [](const GlobalOptions& g, const VerbArgs&) { return cli::RunDetect(g); }},
+    {"probe", "measure the local GPU with gpu-advisor-probe (C11)", AddProbe,
+     [](const GlobalOptions& g, const VerbArgs& a) { return cli::RunProbe(g, a.probe); }},
+#ifdef GPUADV_HAVE_SERVER
+    {"serve", "HTTP JSON API and web page (loopback by default)", AddServe,
+     [](const GlobalOptions& g, const VerbArgs& a) { return cli::RunServe(g, a.serve); }},
+#endif
+};
+
+// Whether `verb` is one of the command-line tokens.
+bool Mentioned(std::string_view verb, int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i)
+    if (argv[i] == verb) return true;
+  return false;
+}
+
 }  // namespace
 
 // The whole front end; main() below only forwards, so the CLI fuzzer (fuzz/cli_fuzzer.cc,
@@ -131,183 +340,13 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
   // Only the verbs named on the command line get their options: CLI11 selects a subcommand
   // by a token equal to its name, and building every verb's ~30 options costs more than
   // parsing (and dominates the CLI fuzzer). `gpu-advisor --help` lists verbs, not options.
-  const auto mentioned = [&](std::string_view verb) {
-    for (int i = 1; i < argc; ++i)
-      if (argv[i] == verb) return true;
-    return false;
-  };
-
-  ScenarioInput est_in;
-  auto* est = app.add_subcommand("estimate", "memory, speed, time and cost of one scenario");
-  if (mentioned("estimate")) {
-    est->add_option("scenario", est_in.file,
-                    "scenario file (YAML or JSON); default: the embedded one");
-    AddScenarioFlags(est, &est_in);
-    AddLocalFlags(est, &est_in, kLocalHelp);
+  VerbArgs args;
+  std::vector<std::pair<const Verb*, CLI::App*>> verbs;
+  for (const Verb& v : kVerbs) {
+    CLI::App* cmd = app.add_subcommand(v.name, v.help);
+    if (Mentioned(v.name, argc, argv)) v.add(cmd, &args);
+    verbs.emplace_back(&v, cmd);
   }
-
-  ScenarioInput rec_in;
-  gpuadv::cli::RecommendOptions rec_opt;
-  auto* rec =
-      app.add_subcommand("recommend", "rank GPUs for a scenario (default: embedded scenario)");
-  if (mentioned("recommend")) {
-    rec->add_option("scenario", rec_in.file, "scenario file (YAML or JSON)");
-    AddScenarioFlags(rec, &rec_in);
-    AddLocalFlags(rec, &rec_in,
-                  "also evaluate the detected GPUs as owned hardware (electricity only, free "
-                  "memory as capacity) and place them among the picks");
-    rec->add_option("--top", rec_opt.top, "how many picks to show")->capture_default_str();
-    rec->add_option("--plot", rec_opt.plot_file, "write the time-vs-cost scatter (Pareto front)")
-        ->type_name("FILE.svg");
-    rec->add_option_function<std::string>(
-           "--min-vram,--min-memory",
-           [&rec_opt](const std::string& v) {
-             rec_opt.min_vram_gb = gpuadv::api::ParseMemoryGb(v, "--min-vram");
-           },
-           "minimum GPU memory in GiB (24, 24GiB, or 24GB as cards are labelled)")
-        ->type_name("GiB");
-    rec->add_option("--months", rec_opt.months, "ownership horizon for buy vs rent")
-        ->capture_default_str();
-    rec->add_option("--hours-per-month", rec_opt.hours_per_month,
-                    "training hours per month when owning (break-even)")
-        ->capture_default_str();
-  }
-
-  ScenarioInput fit_in;
-  gpuadv::cli::FitOptions fit_opt;
-  auto* fit = app.add_subcommand("fit", "changes that make a scenario fit a GPU, by speed cost");
-  if (mentioned("fit")) {
-    fit->add_option("scenario", fit_in.file,
-                    "scenario file (YAML or JSON); default: the embedded one");
-    AddScenarioFlags(fit, &fit_in);
-    AddLocalFlags(fit, &fit_in, kLocalHelp);
-    fit->add_flag("--allow-shorter-seq", fit_opt.allow_shorter_seq,
-                  "also consider a shorter sequence length (changes the job)");
-  }
-
-  ScenarioInput cmp_in;
-  std::vector<std::string> cmp_ids;
-  auto* cmp =
-      app.add_subcommand("compare", "GPUs side by side, with the scenario's estimate on each");
-  if (mentioned("compare")) {
-    cmp->add_option("ids", cmp_ids, "two or more catalog GPU ids")->required();
-    cmp->add_option("--scenario", cmp_in.file,
-                    "scenario file (YAML or JSON); default: the embedded one");
-    AddScenarioFlags(cmp, &cmp_in);
-  }
-
-  std::string gpus_action = "list", gpus_id;
-  std::map<std::string, std::string> gpu_filters;
-  std::string f_vendor, f_segment, f_min_mem;
-  auto* gpus = app.add_subcommand("gpus", "list or show catalog GPUs");
-  if (mentioned("gpus")) {
-    gpus->add_option("action", gpus_action, "list | show")->check(CLI::IsMember({"list", "show"}));
-    gpus->add_option("id", gpus_id, "GPU id (for show)");
-    gpus->add_option("--vendor", f_vendor, "nvidia | amd | intel");
-    gpus->add_option("--segment", f_segment, "consumer | workstation | datacenter");
-    gpus->add_option("--min-memory", f_min_mem, "minimum memory in GiB (24, 24GiB, 24GB)");
-  }
-
-  std::string models_action = "list", models_id;
-  auto* models = app.add_subcommand("models", "list or show catalog models");
-  if (mentioned("models")) {
-    models->add_option("action", models_action, "list | show")
-        ->check(CLI::IsMember({"list", "show"}));
-    models->add_option("id", models_id, "model id (for show)");
-  }
-
-  gpuadv::cli::ValidateCliOptions val_opt;
-  auto* val =
-      app.add_subcommand("validate", "replay published measurements: predicted vs measured");
-  if (mentioned("validate")) {
-    val->add_option("--cases", val_opt.cases_file,
-                    "cases file (JSON Lines); default: the embedded copy");
-    val->add_flag("--core", val_opt.core_only, "only the balanced core subset");
-    val->add_option("--cv", val_opt.cv,
-                    "cross-validate: 'source' refits the factors without each source group "
-                    "and predicts it")
-        ->type_name("source");
-  }
-
-  std::string cal_cases, cal_out;
-  auto* cal = app.add_subcommand("calibrate",
-                                 "fit the efficiency factors and ranges to the validation cases");
-  if (mentioned("calibrate")) {
-    cal->add_option("--cases", cal_cases, "cases file (JSON Lines); default: the embedded copy");
-    cal->add_option("--out", cal_out,
-                    "write data/calibration.yaml's text to FILE (default: stdout)")
-        ->type_name("FILE");
-  }
-
-  ScenarioInput plan_in;
-  gpuadv::cli::PlanCliOptions plan_opt;
-  auto* plan = app.add_subcommand("plan", "fastest parallel plans that fit on N GPUs (C9)");
-  if (mentioned("plan")) {
-    plan->add_option(
-        "scenario", plan_in.file,
-        "scenario file (YAML or JSON); omitted: the flags (with --model) or the example job");
-    AddScenarioFlags(plan, &plan_in);
-    plan->add_option("--gpus", plan_opt.gpus, "total GPUs (whole nodes of hardware.count)")
-        ->required();
-    plan->add_option("--top", plan_opt.top, "how many plans to show")->capture_default_str();
-    plan->add_option("--strategy", plan_opt.strategy,
-                     gpuadv::AcceptedNames(gpuadv::plan::kStrategies))
-        ->capture_default_str();
-    plan->add_option("--threads", plan_opt.threads, "worker threads (0 = all cores)")
-        ->capture_default_str();
-    plan->add_flag("--safe", plan_opt.safe, "exclude plans with out-of-memory risk (tight)");
-    plan->add_flag("--prefer-tight", plan_opt.prefer_tight,
-                   "rank tight plans by speed with the others (default: after clear fits)");
-  }
-
-  ScenarioInput exp_in;
-  gpuadv::cli::ExportCliOptions exp_opt;
-  auto* exp = app.add_subcommand("export", "launch configuration of the plan (C10)");
-  if (mentioned("export")) {
-    exp->add_option(
-        "scenario", exp_in.file,
-        "scenario file (YAML or JSON); omitted: the flags (with --model) or the example job");
-    AddScenarioFlags(exp, &exp_in);
-    exp->add_option("--engine", exp_opt.engine, gpuadv::AcceptedNames(gpuadv::launch::kEngines))
-        ->required();
-    exp->add_option_function<int>(
-           "--gpus", [&exp_opt](const int& n) { exp_opt.gpus = n; },
-           "plan for N GPUs (default: the scenario's layout, or its GPUs)")
-        ->type_name("N");
-    exp->add_option("--out", exp_opt.out_file,
-                    "write the configuration to FILE (other files beside it)");
-    exp->add_flag("--force", exp_opt.force,
-                  "export a layout the scenario pins even when the estimate says it does not fit");
-  }
-
-  auto* detect = app.add_subcommand("detect", "local GPUs, matched to the catalog (C11)");
-  gpuadv::cli::ProbeCliOptions probe_opt;
-  auto* probe = app.add_subcommand("probe", "measure the local GPU with gpu-advisor-probe (C11)");
-  if (mentioned("probe")) {
-    probe->add_option("--out", probe_opt.out_file, "where the probe writes its JSON")
-        ->type_name("FILE");
-    probe->add_option("--from", probe_opt.from_file, "compare a saved probe result, run nothing")
-        ->type_name("FILE");
-    probe->add_flag("--quick", probe_opt.quick, "fewer shapes and repetitions");
-    probe
-        ->add_option_function<int>(
-            "--device", [&probe_opt](const int& d) { probe_opt.device = d; }, "CUDA device index")
-        ->type_name("N");
-  }
-
-#ifdef GPUADV_HAVE_SERVER
-  gpuadv::cli::ServeCliOptions serve_opt;
-  auto* serve = app.add_subcommand("serve", "HTTP JSON API and web page (loopback by default)");
-  if (mentioned("serve")) {
-    serve->add_option("--host", serve_opt.host, "address to bind")->capture_default_str();
-    serve->add_option("--port", serve_opt.port, "port (0: any free port)")->capture_default_str();
-    serve->add_option("--web-root", serve_opt.web_root, "serve the page from DIR (development)")
-        ->type_name("DIR");
-    serve->add_option("--threads", serve_opt.threads, "worker threads (0: sized to the machine)")
-        ->capture_default_str();
-    serve->add_flag("--log", serve_opt.log, "log every request on stderr");
-  }
-#endif
 
   try {
     try {
@@ -317,26 +356,8 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
       return rc == 0 ? 0 : 2;
     }
     g.format = *gpuadv::ParseEnum(gpuadv::report::kFormats, format);
-    if (est->parsed()) return gpuadv::cli::RunEstimate(g, est_in);
-    if (rec->parsed()) return gpuadv::cli::RunRecommend(g, rec_in, rec_opt);
-    if (fit->parsed()) return gpuadv::cli::RunFit(g, fit_in, fit_opt);
-    if (cmp->parsed()) return gpuadv::cli::RunCompare(g, cmp_ids, cmp_in);
-    if (gpus->parsed()) {
-      if (!f_vendor.empty()) gpu_filters["vendor"] = f_vendor;
-      if (!f_segment.empty()) gpu_filters["segment"] = f_segment;
-      if (!f_min_mem.empty()) gpu_filters["min_memory_gb"] = f_min_mem;
-      return gpuadv::cli::RunGpus(g, gpus_action, gpus_id, gpu_filters);
-    }
-    if (models->parsed()) return gpuadv::cli::RunModels(g, models_action, models_id);
-    if (val->parsed()) return gpuadv::cli::RunValidate(g, val_opt);
-    if (cal->parsed()) return gpuadv::cli::RunCalibrate(g, cal_cases, cal_out);
-    if (plan->parsed()) return gpuadv::cli::RunPlan(g, plan_in, plan_opt);
-#ifdef GPUADV_HAVE_SERVER
-    if (serve->parsed()) return gpuadv::cli::RunServe(g, serve_opt);
-#endif
-    if (exp->parsed()) return gpuadv::cli::RunExport(g, exp_in, exp_opt);
-    if (detect->parsed()) return gpuadv::cli::RunDetect(g);
-    if (probe->parsed()) return gpuadv::cli::RunProbe(g, probe_opt);
+    for (const auto& [verb, cmd] : verbs)
+      if (cmd->parsed()) return verb->run(g, args);
   } catch (const gpuadv::InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;

@@ -61,7 +61,7 @@ int RunEstimate(const GlobalOptions& g, const ScenarioInput& scenario_in) {
   const auto out = api::Estimate(ToRequest(in), env, opt);
   switch (g.format) {
     case report::Format::kCsv:
-      std::cout << report::EstimateCsvHeader() << report::EstimateCsvRow(out);
+      std::cout << report::EstimateCsv(out);
       break;
     case report::Format::kMarkdown:
       std::cout << report::EstimateText(out, true);

@@ -209,7 +209,7 @@ std::string FitCsv(const advise::FitResult& r) {
                        o.estimate.memory.per_gpu_bytes, FitWord(o.estimate.memory.fit),
                        o.estimate.training.time_s, o.estimate.training.gpu_hours, o.slowdown, job);
   }
-  return out;
+  return AppendJsonColumns(out, FitJson(r)["options"]);
 }
 
 json CompareJson(const advise::CompareResult& r) {
@@ -245,12 +245,46 @@ std::string CompareText(const advise::CompareResult& r, bool md) {
     for (const auto& e : r.entries) t.push_back(f(e.estimate));
     est.push_back(t);
   };
-  add("memory per GPU",
-      [](const estimate::EstimateResult& x) { return Bytes(x.memory.per_gpu_bytes); });
-  add("fit", [](const estimate::EstimateResult& x) { return FitWord(x.memory.fit); });
+  using R = const estimate::EstimateResult&;
+  add("memory per GPU", [](R x) { return Bytes(x.memory.per_gpu_bytes); });
+  add("  range",
+      [](R x) { return Bytes(x.memory.low_bytes) + " to " + Bytes(x.memory.high_bytes); });
+  add("  weights", [](R x) { return Bytes(x.memory.breakdown.weights); });
+  add("  gradients", [](R x) { return Bytes(x.memory.breakdown.gradients); });
+  add("  optimizer", [](R x) { return Bytes(x.memory.breakdown.optimizer); });
+  add("    of which EMA copy", [](R x) { return Bytes(x.memory.ema_bytes); });
+  add("  activations", [](R x) { return Bytes(x.memory.breakdown.activations); });
+  add("  logits", [](R x) { return Bytes(x.memory.breakdown.logits); });
+  add("  = peak allocated", [](R x) { return Bytes(x.memory.peak_allocated_bytes); });
+  add("  fragmentation", [](R x) { return Bytes(x.memory.breakdown.fragmentation); });
+  add("  = peak reserved", [](R x) { return Bytes(x.memory.peak_reserved_bytes); });
+  add("  runtime (context, NCCL)", [](R x) { return Bytes(x.memory.breakdown.runtime); });
+  add("paged optimizer state", [](R x) { return Bytes(x.memory.paged_state_bytes); });
+  add("host RAM needed", [](R x) { return Bytes(x.memory.host_ram_bytes); });
+  add("parameters total / trainable", [](R x) {
+    return Number(x.memory.total_params) + " / " + Number(x.memory.trainable_params);
+  });
+  add("ZeRO stage / shard group",
+      [](R x) { return fmt::format("{} / {}", x.parallelism.zero, x.parallelism.shard_group); });
+  add("fit", [](R x) { return FitWord(x.memory.fit); });
   add("tokens/s",
       [](const estimate::EstimateResult& x) { return Number(x.throughput.tokens_per_s); });
-  add("MFU", [](const estimate::EstimateResult& x) { return Percent(x.throughput.mfu); });
+  add("  per GPU (range)", [](R x) {
+    return Number(x.throughput.low_tokens_per_s_per_gpu) + " to " +
+           Number(x.throughput.high_tokens_per_s_per_gpu);
+  });
+  add("step time", [](R x) { return Duration(x.throughput.step_time_s); });
+  add("  compute", [](R x) { return Duration(x.throughput.breakdown_s.compute); });
+  add("  memory-bound", [](R x) { return Duration(x.throughput.breakdown_s.memory); });
+  add("  communication (exposed)",
+      [](R x) { return Duration(x.throughput.breakdown_s.communication); });
+  add("  pipeline bubble", [](R x) { return Duration(x.throughput.breakdown_s.bubble); });
+  add("  offload (exposed)", [](R x) { return Duration(x.throughput.breakdown_s.offload); });
+  add("FLOP per token (model / hardware)", [](R x) {
+    return fmt::format("{:.3g} / {:.3g}", x.throughput.model_flops_per_token,
+                       x.throughput.hardware_flops_per_token);
+  });
+  add("MFU", [](R x) { return Percent(x.throughput.mfu); });
   add("bottleneck", [](const estimate::EstimateResult& x) {
     return std::string(EnumName(estimate::kBottlenecks, x.throughput.bottleneck));
   });
@@ -258,6 +292,7 @@ std::string CompareText(const advise::CompareResult& r, bool md) {
       [](const estimate::EstimateResult& x) { return Duration(x.training.time_s); });
   add("energy",
       [](const estimate::EstimateResult& x) { return Number(x.training.energy_kwh, 1) + " kWh"; });
+  add("electricity", [](R x) { return Usd(x.cost.electricity_usd); });
   add("rent (cheapest offer)", [](const estimate::EstimateResult& x) {
     return x.cost.rent_price_known ? Usd(x.cost.rent_usd) : std::string("no offer");
   });
@@ -280,7 +315,7 @@ std::string CompareCsv(const advise::CompareResult& r) {
         e.estimate.throughput.tokens_per_s, e.estimate.training.time_s,
         EnumName(estimate::kBottlenecks, e.estimate.throughput.bottleneck),
         e.gpu->street_price_usd ? fmt::format("{:.0f}", *e.gpu->street_price_usd) : "", e.verdict);
-  return out;
+  return AppendJsonColumns(out, CompareJson(r)["gpus"]);
 }
 
 }  // namespace gpuadv::report

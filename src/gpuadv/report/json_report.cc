@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "gpuadv/report/format.h"
+#include "gpuadv/report/text_table.h"
 
 namespace gpuadv::report {
 namespace {
@@ -24,7 +26,62 @@ nlohmann::json DefaultsJson(const std::vector<workload::DefaultedKnob>& defaults
   return out;
 }
 
+// The scalar leaves of `j` under `path`, in document order.
+void ScalarLeaves(const nlohmann::json& j, const std::string& path,
+                  std::vector<std::pair<std::string, const nlohmann::json*>>* out) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) ScalarLeaves(v, path.empty() ? k : path + "." + k, out);
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) ScalarLeaves(j[i], path + "." + std::to_string(i), out);
+  } else if (!j.is_null() || !path.empty()) {  // a null row has no columns
+    out->emplace_back(path, &j);
+  }
+}
+
+std::string CsvValue(const nlohmann::json& v) {
+  if (v.is_null()) return "";
+  return CsvField(v.is_string() ? v.get<std::string>() : v.dump());
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+    out.push_back(text.substr(start, nl - start));
+  if (start < text.size()) out.push_back(text.substr(start));
+  return out;
+}
+
 }  // namespace
+
+std::string AppendJsonColumns(const std::string& csv, const nlohmann::json& rows) {
+  std::vector<std::string> lines = Lines(csv);
+  if (lines.empty()) return csv;
+  std::vector<std::string> columns;
+  std::vector<std::map<std::string, std::string>> values(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    std::vector<std::pair<std::string, const nlohmann::json*>> leaves;
+    ScalarLeaves(rows[r], "", &leaves);
+    for (const auto& [path, v] : leaves) {
+      if (std::ranges::find(columns, path) == columns.end()) columns.push_back(path);
+      values[r][path] = CsvValue(*v);
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    out += lines[i];
+    for (const auto& c : columns) {
+      if (i == 0) {
+        out += "," + CsvField(c);
+      } else if (i <= rows.size()) {
+        const auto it = values[i - 1].find(c);
+        out += "," + (it == values[i - 1].end() ? std::string() : it->second);
+      }
+    }
+    out += "\n";
+  }
+  return out;
+}
 
 nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
   using nlohmann::json;

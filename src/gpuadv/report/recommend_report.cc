@@ -309,7 +309,7 @@ std::string RecommendCsv(const advise::RecommendResult& r) {
             ? fmt::format("{:.1f}", p.cost.breakeven_hours_per_month)
             : "",
         p.score);
-  return out;
+  return AppendJsonColumns(out, RecommendJson(r)["recommendations"]);
 }
 
 }  // namespace gpuadv::report

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gpuadv/report/format.h"
+#include "gpuadv/report/json_report.h"
 #include "gpuadv/report/text_table.h"
 
 namespace gpuadv::report {
@@ -138,6 +139,11 @@ std::string EstimateCsvRow(const estimate::EstimateResult& r) {
       r.training.time_s, r.training.gpu_hours, r.training.energy_kwh, r.cost.electricity_usd,
       r.cost.rent_price_known ? fmt::format("{:.2f}", r.cost.rent_usd) : "",
       r.cost.buy_price_known ? fmt::format("{:.2f}", r.cost.buy_usd) : "");
+}
+
+std::string EstimateCsv(const estimate::EstimateResult& r) {
+  return AppendJsonColumns(EstimateCsvHeader() + EstimateCsvRow(r),
+                           nlohmann::json::array({EstimateJson(r)}));
 }
 
 }  // namespace gpuadv::report

@@ -13,5 +13,7 @@ std::string EstimateText(const estimate::EstimateResult& r, bool markdown = fals
 /// One CSV header + row for an estimate (flat column names from the JSON contract).
 std::string EstimateCsvHeader();
 std::string EstimateCsvRow(const estimate::EstimateResult& r);
+/// Header and row, with the rest of the estimate's JSON appended (AppendJsonColumns).
+std::string EstimateCsv(const estimate::EstimateResult& r);
 
 }  // namespace gpuadv::report

@@ -363,14 +363,24 @@ std::string ValidationCsv(const ValidationReport& rep) {
       CsvRow({"kind", "id", "group", "quality", "core_subset", "quantity", "metric", "predicted",
               "measured", "error_pct", "status", "count", "median_abs_error_pct",
               "p90_abs_error_pct", "bias_pct", "accuracy_pct", "coverage_pct"});
+  // Each row's JSON (its case, or its summary group) is appended to it: the CSV carries
+  // every figure of ValidationJson.
+  const json doc = ValidationJson(rep);
+  json docs = json::array();
+  auto add = [&](const std::string& row, const json& row_doc) {
+    out += row;
+    docs.push_back(row_doc);
+  };
+  size_t case_index = 0;
   for (const auto& r : rep.cases) {
+    const json& case_doc = doc["cases"][case_index++];
     const Case& in = r.input;
     Row head = {"case", in.id, in.group, in.quality, in.core_subset};
     auto emit = [&](Row tail) {
       Row row = head;
       row.insert(row.end(), tail.begin(), tail.end());
       row.resize(17);
-      out += CsvRow(row);
+      add(CsvRow(row), case_doc);
     };
     if (r.skipped) emit({"", "", "", "", "", "skipped: " + *r.skipped});
     if (r.error) emit({"", "", "", "", "", "error: " + *r.error});
@@ -381,27 +391,36 @@ std::string ValidationCsv(const ValidationReport& rep) {
             fit ? (c.Correct() ? "right" : "wrong") : "ok"});
     }
   }
-  auto slice = [&](const GroupStats& g, const std::string& key) {
+  auto slice = [&](const GroupStats& g, const std::string& key, const json& group_doc) {
     for (Quantity q : kErrorQuantities) {
       const ErrorStats& e = g.For(q);
       if (e.count == 0) continue;
       const Coverage* c = CoverageOf(g, q);
-      out += CsvRow({"summary", "", key, "", "", Name(q), "", "", "", "", "",
-                     std::to_string(e.count), CsvPct(e.median_abs), CsvPct(e.p90_abs),
-                     CsvPct(e.mean_signed), "", c && c->count ? CsvPct(c->Share()) : ""});
+      add(CsvRow({"summary", "", key, "", "", Name(q), "", "", "", "", "", std::to_string(e.count),
+                  CsvPct(e.median_abs), CsvPct(e.p90_abs), CsvPct(e.mean_signed), "",
+                  c && c->count ? CsvPct(c->Share()) : ""}),
+          group_doc);
     }
     if (g.fit.count)
-      out += CsvRow({"summary", "", key, "", "", Name(Quantity::kFit), "", "", "", "", "",
-                     std::to_string(g.fit.count), "", "", "", CsvPct(g.fit.Accuracy()), ""});
+      add(CsvRow({"summary", "", key, "", "", Name(Quantity::kFit), "", "", "", "", "",
+                  std::to_string(g.fit.count), "", "", "", CsvPct(g.fit.Accuracy()), ""}),
+          group_doc);
   };
   const Summary& s = rep.summary;
-  slice(s.overall, "all");
-  for (const auto& g : s.by_source) slice(g, "source:" + g.key);
-  for (const auto& g : s.by_quality) slice(g, "quality:" + g.key);
-  for (const auto& g : s.by_core_subset) slice(g, "core_subset:" + g.key);
-  if (!rep.cv) return out;
+  // The "all" rows carry the summary's own figures (case counts, planner) too.
+  json overall_doc = doc["summary"];
+  for (const char* k : {"by_source", "by_quality", "by_core_subset", "cv"}) overall_doc.erase(k);
+  slice(s.overall, "all", overall_doc);
+  const json& sd = doc["summary"];
+  for (size_t i = 0; i < s.by_source.size(); ++i)
+    slice(s.by_source[i], "source:" + s.by_source[i].key, sd["by_source"][i]);
+  for (size_t i = 0; i < s.by_quality.size(); ++i)
+    slice(s.by_quality[i], "quality:" + s.by_quality[i].key, sd["by_quality"][i]);
+  for (size_t i = 0; i < s.by_core_subset.size(); ++i)
+    slice(s.by_core_subset[i], "core_subset:" + s.by_core_subset[i].key, sd["by_core_subset"][i]);
+  if (!rep.cv) return report::AppendJsonColumns(out, docs);
   // kind = cv: metric says which figures (in_sample | cross_validated).
-  auto cv_slice = [&](const CvSlice& sl, const std::string& key) {
+  auto cv_slice = [&](const CvSlice& sl, const std::string& key, const json& slice_doc) {
     for (Quantity q : {Quantity::kMemory, Quantity::kThroughput}) {
       const CvFigures& f = q == Quantity::kMemory ? sl.memory : sl.throughput;
       const std::pair<const char*, std::pair<const ErrorStats*, const Coverage*>> which[] = {
@@ -410,15 +429,18 @@ std::string ValidationCsv(const ValidationReport& rep) {
       for (const auto& [metric, stats] : which) {
         const auto& [e, c] = stats;
         if (e->count == 0) continue;
-        out += CsvRow({"cv", "", key, "", "", Name(q), metric, "", "", "", "",
-                       std::to_string(e->count), CsvPct(e->median_abs), CsvPct(e->p90_abs),
-                       CsvPct(e->mean_signed), "", CsvPct(c->Share())});
+        add(CsvRow({"cv", "", key, "", "", Name(q), metric, "", "", "", "",
+                    std::to_string(e->count), CsvPct(e->median_abs), CsvPct(e->p90_abs),
+                    CsvPct(e->mean_signed), "", CsvPct(c->Share())}),
+            slice_doc);
       }
     }
   };
-  cv_slice(rep.cv->overall, "all");
-  for (const auto& g : rep.cv->by_source) cv_slice(g, "source:" + g.key);
-  return out;
+  const json& cvd = sd["cv"];
+  cv_slice(rep.cv->overall, "all", cvd["overall"]);
+  for (size_t i = 0; i < rep.cv->by_source.size(); ++i)
+    cv_slice(rep.cv->by_source[i], "source:" + rep.cv->by_source[i].key, cvd["by_source"][i]);
+  return report::AppendJsonColumns(out, docs);
 }
 
 json ValidationJson(const ValidationReport& rep) {

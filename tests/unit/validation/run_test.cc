@@ -206,7 +206,7 @@ TEST(ValidationReport, CsvHasOneHeaderAndCaseThenSummaryRows) {
   EXPECT_TRUE(
       csv.starts_with("kind,id,group,quality,core_subset,quantity,metric,predicted,"
                       "measured,error_pct,status,count,median_abs_error_pct,"
-                      "p90_abs_error_pct,bias_pct,accuracy_pct,coverage_pct\n"));
+                      "p90_abs_error_pct,bias_pct,accuracy_pct,coverage_pct,"));
   EXPECT_NE(csv.find("\ncase,T-OK-MEM,repo-a,good,Y,memory,peak_allocated_bytes,"),
             std::string::npos);
   EXPECT_NE(
@@ -214,6 +214,10 @@ TEST(ValidationReport, CsvHasOneHeaderAndCaseThenSummaryRows) {
       std::string::npos);
   EXPECT_NE(csv.find("\nsummary,,all,,,memory,"), std::string::npos);
   EXPECT_LT(csv.rfind("\ncase,"), csv.find("\nsummary,"));
+  // Each row carries its case's (or summary group's) JSON figures as dotted columns.
+  const std::string header = csv.substr(0, csv.find('\n'));
+  EXPECT_NE(header.find(",estimate.memory.peak_allocated_bytes,"), std::string::npos) << header;
+  EXPECT_NE(header.find(",overall.fit.correct,"), std::string::npos) << header;
 }
 
 // The real binary (ninja output_test style).
