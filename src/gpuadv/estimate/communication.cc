@@ -1,6 +1,5 @@
 // Communication over the real topology and host offload traffic (MODELLING.md section 8).
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -66,13 +65,17 @@ bool TpOverlapped(const workload::Scenario& s, const Layout& lay, const Topology
   return lt.fast && !lt.cross_node && topo.nvlink && s.hardware.gpu.HopperClassDatacenter();
 }
 
+// ASCII lower case inline (std::tolower in the "C" locale, without a libc call per byte).
+constexpr char AsciiLower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 // Case-insensitive substring test without allocating (hot path).
 bool Contains(std::string_view hay, std::string_view needle) {
   if (needle.size() > hay.size()) return false;
   for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
     size_t k = 0;
-    while (k < needle.size() && std::tolower(static_cast<unsigned char>(hay[i + k])) == needle[k])
-      ++k;
+    while (k < needle.size() && AsciiLower(hay[i + k]) == needle[k]) ++k;
     if (k == needle.size()) return true;
   }
   return false;

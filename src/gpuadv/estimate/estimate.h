@@ -1,4 +1,6 @@
 #pragma once
+#include <optional>
+
 #include "gpuadv/catalog/catalog.h"
 #include "gpuadv/core/explain.h"
 #include "gpuadv/estimate/efficiency.h"
@@ -19,6 +21,15 @@ MemoryResult EstimateMemory(const workload::Scenario& s, Explanation* explain = 
 
 /// Cheap lower bound of per-GPU memory (model states only), for pruning (STYLE principle 6).
 double MemoryLowerBoundBytes(const workload::Scenario& s);
+
+/// The lower bound and, when it does not exceed `capacity_bytes`, the full estimate: the
+/// same figures as MemoryLowerBoundBytes and EstimateMemory, the setup and model states
+/// computed once (the planner's check of each candidate).
+struct MemoryCheck {
+  double lower_bound_bytes = 0;
+  std::optional<MemoryResult> memory;  // empty when the lower bound exceeds the capacity
+};
+MemoryCheck CheckMemory(const workload::Scenario& s, double capacity_bytes);
 
 /// Throughput per step (C4) given the scenario.
 ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& ctx,

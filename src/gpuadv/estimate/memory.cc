@@ -85,9 +85,9 @@ struct StageResult {
   Activations acts;
 };
 
-StageResult EvaluateStage(const Setup& st, const Stage& stage) {
+StageResult EvaluateStage(const Setup& st, const Stage& stage, const States& states) {
   StageResult r;
-  r.states = mem::StageStates(st, stage);
+  r.states = states;
   r.acts = mem::StageActivations(st, stage);
   r.peak = PeakPhase(st, r.states, r.acts);
   return r;
@@ -269,15 +269,37 @@ void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,
   WarnMemory(s, st, r.states, out, e);
 }
 
-}  // namespace
-
-MemoryResult EstimateMemory(const workload::Scenario& s, Explanation* explain) {
-  const Setup st = mem::MakeSetup(s, explain);
+// The setup, the pipeline stages and each stage's model states: what the lower bound
+// (MemoryLowerBoundBytes) and the full estimate share, computed once by CheckMemory.
+struct StatesPass {
+  Setup st;
   Stage stages[kMaxStages];
-  const int n = MakeStages(st, stages);
-  StageResult best = EvaluateStage(st, stages[0]);
-  for (int i = 1; i < n; ++i) {
-    StageResult other = EvaluateStage(st, stages[i]);
+  States states[kMaxStages];
+  int n = 0;
+  double lower_bound_bytes = 0;  // the largest stage's model states + runtime
+};
+
+StatesPass MakeStatesPass(const workload::Scenario& s, Explanation* explain) {
+  StatesPass p;
+  p.st = mem::MakeSetup(s, explain);
+  p.n = MakeStages(p.st, p.stages);
+  double states = 0;
+  for (int i = 0; i < p.n; ++i) {
+    p.states[i] = mem::StageStates(p.st, p.stages[i]);
+    const States& w = p.states[i];
+    states = std::max(states, w.weights + w.gradients + w.optimizer);
+  }
+  p.lower_bound_bytes = states + RuntimeBytes(s, p.st);
+  return p;
+}
+
+// The full estimate from the states pass: activations per stage, the peak phase, the verdict.
+MemoryResult FinishMemory(const workload::Scenario& s, const StatesPass& pass,
+                          Explanation* explain) {
+  const Setup& st = pass.st;
+  StageResult best = EvaluateStage(st, pass.stages[0], pass.states[0]);
+  for (int i = 1; i < pass.n; ++i) {
+    StageResult other = EvaluateStage(st, pass.stages[i], pass.states[i]);
     if (other.peak.Total() > best.peak.Total()) best = other;
   }
 
@@ -331,16 +353,22 @@ MemoryResult EstimateMemory(const workload::Scenario& s, Explanation* explain) {
   return out;
 }
 
+}  // namespace
+
+MemoryResult EstimateMemory(const workload::Scenario& s, Explanation* explain) {
+  return FinishMemory(s, MakeStatesPass(s, explain), explain);
+}
+
 double MemoryLowerBoundBytes(const workload::Scenario& s) {
-  const Setup st = mem::MakeSetup(s, nullptr);
-  Stage stages[kMaxStages];
-  const int n = MakeStages(st, stages);
-  double states = 0;
-  for (int i = 0; i < n; ++i) {
-    const States w = mem::StageStates(st, stages[i]);
-    states = std::max(states, w.weights + w.gradients + w.optimizer);
-  }
-  return states + RuntimeBytes(s, st);
+  return MakeStatesPass(s, nullptr).lower_bound_bytes;
+}
+
+MemoryCheck CheckMemory(const workload::Scenario& s, double capacity_bytes) {
+  const StatesPass pass = MakeStatesPass(s, nullptr);
+  MemoryCheck c;
+  c.lower_bound_bytes = pass.lower_bound_bytes;
+  if (!(pass.lower_bound_bytes > capacity_bytes)) c.memory = FinishMemory(s, pass, nullptr);
+  return c;
 }
 
 }  // namespace gpuadv::estimate

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "gpuadv/core/units.h"
 #include "gpuadv/estimate/uncertainty.h"
@@ -36,12 +37,13 @@ Evaluation Evaluator::Evaluate(const Candidate& c, workload::Scenario* scratch) 
   Evaluation e;
   e.capacity_bytes = scratch->hardware.gpu.CapacityBytes();
   // Pre-evaluation check (STYLE.md principle 6): model states + runtime only.
-  e.lower_bound_bytes = estimate::MemoryLowerBoundBytes(*scratch);
-  if (e.lower_bound_bytes > e.capacity_bytes) {
+  estimate::MemoryCheck check = estimate::CheckMemory(*scratch, e.capacity_bytes);
+  e.lower_bound_bytes = check.lower_bound_bytes;
+  if (!check.memory) {
     e.status = Status::kStatesTooLarge;
     return e;
   }
-  e.memory = estimate::EstimateMemory(*scratch);
+  e.memory = std::move(*check.memory);
   // An offload needs the host memory it moves states into: a plan beyond the system's host
   // RAM (when the scenario gives it) does not run either.
   const auto& host_ram_gb = scratch->system.host_ram_gb;

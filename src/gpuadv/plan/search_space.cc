@@ -1,6 +1,8 @@
 #include "gpuadv/plan/search_space.h"
 
 #include <algorithm>
+#include <map>
+#include <utility>
 
 #include "gpuadv/core/error.h"
 #include "gpuadv/workload/method_traits.h"
@@ -237,10 +239,16 @@ SearchSpace MakeSearchSpace(const workload::Scenario& s, int gpus, const SpaceOp
       }
     }
   }
+  // Layouts of one data-parallel size (and pipeline size, when interleaved) share their
+  // micro-batches: listed once each.
+  std::map<std::pair<int, int>, std::vector<long long>> micro_batches;
   for (const Layout& l : layouts) {
-    auto mbs = MicroBatches(space.global_batch, l.dp, l, opt);
-    if (mbs.empty()) continue;
-    space.groups.push_back({l, std::move(mbs)});
+    const std::pair<int, int> key{l.dp, l.vpp > 1 ? l.pp : 0};
+    auto it = micro_batches.find(key);
+    if (it == micro_batches.end())
+      it = micro_batches.emplace(key, MicroBatches(space.global_batch, l.dp, l, opt)).first;
+    if (it->second.empty()) continue;
+    space.groups.push_back({l, it->second});
   }
   uint64_t offset = 0;
   for (const Group& g : space.groups) {

@@ -69,6 +69,47 @@ TEST(Memory, BreakdownSumsToPerGpuAcrossTheScenarioSpace) {
   EXPECT_EQ(n, 4 * 4 * 3 * 3 * 2 * 2);
 }
 
+// CheckMemory (the planner's per-candidate check) computes the setup and model states once
+// for both figures: its lower bound and estimate are MemoryLowerBoundBytes's and
+// EstimateMemory's, to the bit, and the estimate is left out exactly when the bound
+// exceeds the capacity. A GPU the model states fit and one they overflow, for each method,
+// sharding, pipeline and micro-batch (accumulation changes the gradient terms).
+TEST(Memory, CheckMemoryIsTheLowerBoundAndTheEstimate) {
+  int full = 0, bounded = 0;
+  for (double gb : {24.0, 80.0})
+    for (auto method : {Method::kPretrain, Method::kLora, Method::kQlora})
+      for (int zero : {0, 1, 3})
+        for (int pp : {1, 4})
+          for (long long mb : {1LL, 8LL})
+            for (auto ckpt : {workload::Checkpointing::kNone, workload::Checkpointing::kFull}) {
+              auto s = Scenario(Llama31_8B(), Gpu("x", gb, "Hopper"), 8);
+              s.training.method = method;
+              s.training.activation_checkpointing = ckpt;
+              s.training.global_batch = 64;
+              s.training.micro_batch = mb;
+              s.parallelism.zero = pp > 1 ? std::min(zero, 1) : zero;
+              s.parallelism.pp = pp;
+              const double capacity = s.hardware.gpu.CapacityBytes();
+              const MemoryCheck c = CheckMemory(s, capacity);
+              EXPECT_EQ(c.lower_bound_bytes, MemoryLowerBoundBytes(s));
+              ASSERT_EQ(c.memory.has_value(), !(c.lower_bound_bytes > capacity));
+              if (!c.memory) {
+                ++bounded;
+                continue;
+              }
+              ++full;
+              const MemoryResult r = EstimateMemory(s);
+              EXPECT_EQ(c.memory->per_gpu_bytes, r.per_gpu_bytes);
+              EXPECT_EQ(c.memory->peak_allocated_bytes, r.peak_allocated_bytes);
+              EXPECT_EQ(c.memory->breakdown.activations, r.breakdown.activations);
+              EXPECT_EQ(c.memory->breakdown.gradients, r.breakdown.gradients);
+              EXPECT_EQ(c.memory->host_ram_bytes, r.host_ram_bytes);
+              EXPECT_EQ(c.memory->fit, r.fit);
+            }
+  EXPECT_GT(full, 0);
+  EXPECT_GT(bounded, 0);
+}
+
 TEST(Memory, Zero3PerGpuMemoryFallsAsGpusAreAdded) {
   double previous = 1e300;
   for (int gpus : {1, 2, 4, 8, 16, 64}) {
