@@ -124,17 +124,50 @@ class Config {
 
 constexpr long long kMaxDim = 1000000;
 
+using Keys = std::initializer_list<std::string_view>;
+
+// The dimensions every decoder family has, each under the family's own keys (first found).
+void ReadDims(const Config& c, ModelArch& m, Keys layers, Keys hidden, Keys heads) {
+  m.layers = c.RequireInt(layers, 1, 10000, "the number of layers");
+  m.hidden = c.RequireInt(hidden, 1, kMaxDim, "the hidden size");
+  m.heads = c.RequireInt(heads, 1, kMaxDim, "the number of attention heads");
+}
+
+int RequireFfn(const Config& c, Keys keys) {
+  return c.RequireInt(keys, 1, 10 * kMaxDim, "the MLP intermediate size");
+}
+
+int RequireVocab(const Config& c) {
+  return c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
+}
+
+int Positions(const Config& c, Keys keys, int fallback) {
+  return static_cast<int>(c.Int(keys, 1, 100000000).value_or(fallback));
+}
+
+// Routed experts: how many, and how many each token visits (gpt-oss: experts_per_token).
+void ReadExperts(const Config& c, ModelArch& m, Keys count) {
+  m.experts = c.RequireInt(count, 2, 100000, "the number of experts");
+  m.experts_active =
+      c.RequireInt({"num_experts_per_tok", "experts_per_token"}, 1, 100000, "experts per token");
+}
+
+// GPT-2-era decoders (gpt2, gpt_neox, falcon, opt, bloom): a two-matrix GELU MLP (OPT's
+// ReLU has the same parameters) and LayerNorm.
+void ClassicBlock(ModelArch& m) {
+  m.mlp = catalog::MlpKind::kGelu;
+  m.norm = catalog::NormKind::kLayerNorm;
+}
+
 // Llama-style decoders: llama, mistral, mixtral, qwen2, gemma, gemma2, phi3 (phi3 fuses
 // q/k/v and gate/up into one matrix each: same parameters).
 void ReadLlamaLike(const Config& c, ModelArch& m, bool tied_default) {
-  m.layers = c.RequireInt({"num_hidden_layers"}, 1, 10000, "the number of layers");
-  m.hidden = c.RequireInt({"hidden_size"}, 1, kMaxDim, "the hidden size");
-  m.heads = c.RequireInt({"num_attention_heads"}, 1, kMaxDim, "the number of attention heads");
+  ReadDims(c, m, {"num_hidden_layers"}, {"hidden_size"}, {"num_attention_heads"});
   m.kv_heads = static_cast<int>(c.Int({"num_key_value_heads"}, 1, kMaxDim).value_or(m.heads));
   m.head_dim = static_cast<int>(c.Int({"head_dim"}, 1, kMaxDim).value_or(0));
-  m.ffn = c.RequireInt({"intermediate_size"}, 1, 10 * kMaxDim, "the MLP intermediate size");
-  m.vocab = c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
-  m.max_seq_len = static_cast<int>(c.Int({"max_position_embeddings"}, 1, 100000000).value_or(0));
+  m.ffn = RequireFfn(c, {"intermediate_size"});
+  m.vocab = RequireVocab(c);
+  m.max_seq_len = Positions(c, {"max_position_embeddings"}, 0);
   m.tied_embeddings = c.BoolOr("tie_word_embeddings", tied_default);
   m.dropout = c.NumberOr("attention_dropout", 0, 0.9, 0);
   m.mlp = catalog::MlpKind::kSwiGlu;  // SwiGLU; Gemma's GeGLU has the same three matrices
@@ -151,8 +184,7 @@ void Mistral(const Config& c, ModelArch& m) { ReadLlamaLike(c, m, false); }
 
 void Mixtral(const Config& c, ModelArch& m) {
   ReadLlamaLike(c, m, false);
-  m.experts = c.RequireInt({"num_local_experts"}, 2, 100000, "the number of experts");
-  m.experts_active = c.RequireInt({"num_experts_per_tok"}, 1, 100000, "experts per token");
+  ReadExperts(c, m, {"num_local_experts"});
   m.moe_ffn = m.ffn;  // intermediate_size is the per-expert size
 }
 
@@ -179,8 +211,7 @@ void Qwen3(const Config& c, ModelArch& m) {
 
 // Shared by qwen2_moe / qwen3_moe: routed experts every decoder_sparse_step layers.
 void ReadQwenExperts(const Config& c, ModelArch& m) {
-  m.experts = c.RequireInt({"num_experts"}, 2, 100000, "the number of experts");
-  m.experts_active = c.RequireInt({"num_experts_per_tok"}, 1, 100000, "experts per token");
+  ReadExperts(c, m, {"num_experts"});
   m.moe_ffn = c.RequireInt({"moe_intermediate_size"}, 1, 10 * kMaxDim, "the expert MLP size");
   m.moe_layer_freq = static_cast<int>(c.Int({"decoder_sparse_step"}, 1, 10000).value_or(1));
   std::string_view found;
@@ -264,8 +295,7 @@ void Llama4(const Config& c, ModelArch& m) {
   ReadLlamaLike(t, m, false);
   m.moe_ffn = m.shared_expert_ffn = m.ffn;
   m.ffn = static_cast<int>(t.Int({"intermediate_size_mlp"}, 1, 10 * kMaxDim).value_or(m.ffn));
-  m.experts = t.RequireInt({"num_local_experts"}, 2, 100000, "the number of experts");
-  m.experts_active = t.RequireInt({"num_experts_per_tok"}, 1, 100000, "experts per token");
+  ReadExperts(t, m, {"num_local_experts"});
   m.moe_layer_freq = static_cast<int>(t.Int({"interleave_moe_layer_step"}, 1, 10000).value_or(1));
   AddVision(c, m);
 }
@@ -284,8 +314,7 @@ void DeepSeekV3(const Config& c, ModelArch& m) {
   m.kv_lora_rank = c.RequireInt({"kv_lora_rank"}, 1, kMaxDim, "the KV latent size");
   m.qk_rope_head_dim = c.RequireInt({"qk_rope_head_dim"}, 0, kMaxDim, "the rotary head size");
   m.v_head_dim = c.RequireInt({"v_head_dim"}, 1, kMaxDim, "the value head size");
-  m.experts = c.RequireInt({"n_routed_experts"}, 2, 100000, "the number of experts");
-  m.experts_active = c.RequireInt({"num_experts_per_tok"}, 1, 100000, "experts per token");
+  ReadExperts(c, m, {"n_routed_experts"});
   m.moe_ffn = c.RequireInt({"moe_intermediate_size"}, 1, 10 * kMaxDim, "the expert MLP size");
   const auto shared = c.Int({"n_shared_experts"}, 0, 1000).value_or(0);
   m.shared_expert_ffn = static_cast<int>(shared * m.moe_ffn);
@@ -301,9 +330,7 @@ void GptOss(const Config& c, ModelArch& m) {
   ReadLlamaLike(c, m, false);
   m.bias = true;
   m.moe_ffn = m.ffn;
-  m.experts = c.RequireInt({"num_local_experts"}, 2, 100000, "the number of experts");
-  m.experts_active =
-      c.RequireInt({"num_experts_per_tok", "experts_per_token"}, 1, 100000, "experts per token");
+  ReadExperts(c, m, {"num_local_experts"});
   m.sliding_window = static_cast<int>(c.Int({"sliding_window"}, 1, 100000000).value_or(0));
   std::string_view found;
   const Json* types = c.Find({"layer_types"}, &found);
@@ -315,32 +342,26 @@ void GptOss(const Config& c, ModelArch& m) {
 }
 
 void Gpt2(const Config& c, ModelArch& m) {
-  m.layers = c.RequireInt({"n_layer"}, 1, 10000, "the number of layers");
-  m.hidden = c.RequireInt({"n_embd"}, 1, kMaxDim, "the hidden size");
-  m.heads = c.RequireInt({"n_head"}, 1, kMaxDim, "the number of attention heads");
+  ReadDims(c, m, {"n_layer"}, {"n_embd"}, {"n_head"});
   m.ffn = static_cast<int>(c.Int({"n_inner"}, 1, 10 * kMaxDim).value_or(4LL * m.hidden));
-  m.vocab = c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
-  m.max_seq_len = static_cast<int>(c.Int({"n_positions"}, 1, 100000000).value_or(1024));
+  m.vocab = RequireVocab(c);
+  m.max_seq_len = Positions(c, {"n_positions"}, 1024);
   m.tied_embeddings = c.BoolOr("tie_word_embeddings", true);
   m.dropout = c.NumberOr("resid_pdrop", 0, 0.9, 0.1);
-  m.mlp = catalog::MlpKind::kGelu;
-  m.norm = catalog::NormKind::kLayerNorm;
+  ClassicBlock(m);
   m.position = catalog::PositionKind::kLearned;
   m.bias = true;
 }
 
 void GptNeoX(const Config& c, ModelArch& m) {
-  m.layers = c.RequireInt({"num_hidden_layers"}, 1, 10000, "the number of layers");
-  m.hidden = c.RequireInt({"hidden_size"}, 1, kMaxDim, "the hidden size");
-  m.heads = c.RequireInt({"num_attention_heads"}, 1, kMaxDim, "the number of attention heads");
-  m.ffn = c.RequireInt({"intermediate_size"}, 1, 10 * kMaxDim, "the MLP intermediate size");
-  m.vocab = c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
-  m.max_seq_len = static_cast<int>(c.Int({"max_position_embeddings"}, 1, 100000000).value_or(2048));
+  ReadDims(c, m, {"num_hidden_layers"}, {"hidden_size"}, {"num_attention_heads"});
+  m.ffn = RequireFfn(c, {"intermediate_size"});
+  m.vocab = RequireVocab(c);
+  m.max_seq_len = Positions(c, {"max_position_embeddings"}, 2048);
   m.tied_embeddings = c.BoolOr("tie_word_embeddings", false);
   m.bias = c.BoolOr("attention_bias", true);
   m.dropout = c.NumberOr("hidden_dropout", 0, 0.9, 0);
-  m.mlp = catalog::MlpKind::kGelu;
-  m.norm = catalog::NormKind::kLayerNorm;
+  ClassicBlock(m);
   m.position = catalog::PositionKind::kRope;  // partial rotary (rotary_pct), no parameters
   if (c.BoolOr("use_parallel_residual", true)) m.notes = "Parallel attention and MLP.";
 }
@@ -348,10 +369,8 @@ void GptNeoX(const Config& c, ModelArch& m) {
 // FalconConfig: new_decoder_architecture -> num_kv_heads (GQA, two norms per layer);
 // else multi_query -> one KV head (one norm per layer); else full MHA.
 void Falcon(const Config& c, ModelArch& m) {
-  m.layers = c.RequireInt({"num_hidden_layers", "n_layer"}, 1, 10000, "the number of layers");
-  m.hidden = c.RequireInt({"hidden_size", "n_embed"}, 1, kMaxDim, "the hidden size");
-  m.heads =
-      c.RequireInt({"num_attention_heads", "n_head"}, 1, kMaxDim, "the number of attention heads");
+  ReadDims(c, m, {"num_hidden_layers", "n_layer"}, {"hidden_size", "n_embed"},
+           {"num_attention_heads", "n_head"});
   if (c.BoolOr("new_decoder_architecture", false)) {
     m.kv_heads =
         static_cast<int>(c.Int({"num_kv_heads", "n_head_kv"}, 1, kMaxDim).value_or(m.heads));
@@ -359,13 +378,12 @@ void Falcon(const Config& c, ModelArch& m) {
     m.kv_heads = c.BoolOr("multi_query", true) ? 1 : m.heads;
   }
   m.ffn = static_cast<int>(c.Int({"ffn_hidden_size"}, 1, 10 * kMaxDim).value_or(4LL * m.hidden));
-  m.vocab = c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
-  m.max_seq_len = static_cast<int>(c.Int({"max_position_embeddings"}, 1, 100000000).value_or(2048));
+  m.vocab = RequireVocab(c);
+  m.max_seq_len = Positions(c, {"max_position_embeddings"}, 2048);
   m.tied_embeddings = c.BoolOr("tie_word_embeddings", true);
   m.bias = c.BoolOr("bias", false);
   m.dropout = c.NumberOr("hidden_dropout", 0, 0.9, 0);
-  m.mlp = catalog::MlpKind::kGelu;
-  m.norm = catalog::NormKind::kLayerNorm;
+  ClassicBlock(m);
   m.position =
       c.BoolOr("alibi", false) ? catalog::PositionKind::kAlibi : catalog::PositionKind::kRope;
   if (c.BoolOr("parallel_attn", true)) m.notes = "Parallel attention and MLP.";
@@ -373,17 +391,14 @@ void Falcon(const Config& c, ModelArch& m) {
 
 // OPT: ReLU MLP (two matrices, counted as `gelu`), learned positions (+2 offset rows, ignored).
 void Opt(const Config& c, ModelArch& m) {
-  m.layers = c.RequireInt({"num_hidden_layers"}, 1, 10000, "the number of layers");
-  m.hidden = c.RequireInt({"hidden_size"}, 1, kMaxDim, "the hidden size");
-  m.heads = c.RequireInt({"num_attention_heads"}, 1, kMaxDim, "the number of attention heads");
-  m.ffn = c.RequireInt({"ffn_dim"}, 1, 10 * kMaxDim, "the MLP intermediate size");
-  m.vocab = c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
-  m.max_seq_len = static_cast<int>(c.Int({"max_position_embeddings"}, 1, 100000000).value_or(2048));
+  ReadDims(c, m, {"num_hidden_layers"}, {"hidden_size"}, {"num_attention_heads"});
+  m.ffn = RequireFfn(c, {"ffn_dim"});
+  m.vocab = RequireVocab(c);
+  m.max_seq_len = Positions(c, {"max_position_embeddings"}, 2048);
   m.tied_embeddings = c.BoolOr("tie_word_embeddings", true);
   m.bias = c.BoolOr("enable_bias", true);
   m.dropout = c.NumberOr("dropout", 0, 0.9, 0.1);
-  m.mlp = catalog::MlpKind::kGelu;
-  m.norm = catalog::NormKind::kLayerNorm;
+  ClassicBlock(m);
   m.position = catalog::PositionKind::kLearned;
   const auto proj = c.Int({"word_embed_proj_dim"}, 1, kMaxDim);
   if (proj && *proj != m.hidden)
@@ -393,18 +408,15 @@ void Opt(const Config& c, ModelArch& m) {
 
 // BLOOM: ALiBi, LayerNorm with biases, 4h GELU MLP, tied embeddings; trained at 2048 tokens.
 void Bloom(const Config& c, ModelArch& m) {
-  m.layers = c.RequireInt({"n_layer", "num_hidden_layers"}, 1, 10000, "the number of layers");
-  m.hidden = c.RequireInt({"hidden_size", "n_embed"}, 1, kMaxDim, "the hidden size");
-  m.heads =
-      c.RequireInt({"n_head", "num_attention_heads"}, 1, kMaxDim, "the number of attention heads");
+  ReadDims(c, m, {"n_layer", "num_hidden_layers"}, {"hidden_size", "n_embed"},
+           {"n_head", "num_attention_heads"});
   m.ffn = 4 * m.hidden;
-  m.vocab = c.RequireInt({"vocab_size"}, 1, 10 * kMaxDim, "the vocabulary size");
-  m.max_seq_len = static_cast<int>(c.Int({"seq_length"}, 1, 100000000).value_or(2048));
+  m.vocab = RequireVocab(c);
+  m.max_seq_len = Positions(c, {"seq_length"}, 2048);
   m.tied_embeddings = c.BoolOr("tie_word_embeddings", true);
   m.bias = true;
   m.dropout = c.NumberOr("hidden_dropout", 0, 0.9, 0);
-  m.mlp = catalog::MlpKind::kGelu;
-  m.norm = catalog::NormKind::kLayerNorm;
+  ClassicBlock(m);
   m.position = catalog::PositionKind::kAlibi;
   m.embedding_norm = true;  // modeling_bloom.py: word_embeddings_layernorm
 }
