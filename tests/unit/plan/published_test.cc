@@ -89,7 +89,10 @@ TEST(Published, PlannerIsAtLeastAsFastAsPublishedMultiNodeLayouts) {
     // Where the published layout fits with margin the planner finds one at least as fast;
     // where it is tight, the planner may prefer a slower plan with margin (issue 18).
     // Likewise where either is above the measured MFU ceiling (ranked by its slow end).
-    const auto& ceiling = ctx.efficiency->For(s.hardware.gpu.architecture).measured_mfu_max;
+    // The ceiling the evaluator applies to the published layout (model-parallel layouts
+    // have their own, lower one: plan/evaluator.cc).
+    const auto ceiling =
+        ctx.efficiency->For(s.hardware.gpu.architecture).MfuCeiling(s.parallelism.ModelParallel());
     const bool published_above = ceiling && cmp.published_throughput.mfu > *ceiling;
     if (cmp.published_memory.fit == estimate::Fit::kFits && predicted > 0 && cmp.best &&
         !cmp.best->above_measured_mfu && !published_above) {
