@@ -209,3 +209,21 @@ TEST(FormatParity, UnknownFormatExitsTwoInEveryVerb) {
 }
 
 }  // namespace
+
+namespace {
+
+// The example: `gpus show` listed its cloud offers as a table and none in JSON.
+TEST(FormatParity, GpusShowOffersInEveryFormat) {
+  int rc = -1;
+  const auto j = nlohmann::json::parse(RunCli("--format json gpus show h100-sxm", &rc));
+  ASSERT_EQ(rc, 0);
+  ASSERT_FALSE(j["offers"].empty());
+  for (const char* format : {"table", "markdown", "csv"}) {
+    const std::string text = RunCli(std::string("--format ") + format + " gpus show h100-sxm", &rc);
+    ASSERT_EQ(rc, 0) << format;
+    for (const auto& o : j["offers"])
+      EXPECT_NE(text.find(o["id"].get<std::string>()), std::string::npos) << format << " " << o;
+  }
+}
+
+}  // namespace
