@@ -145,6 +145,7 @@ const VerbCase kVerbs[] = {
     {"estimate", "estimate"},
     {"estimate lora", "estimate --model llama-3.1-70b --gpu h100-sxm --count 8 --method lora"},
     {"recommend", "recommend --model llama-3.1-8b --method qlora"},
+    {"recommend guidance", "recommend"},  // the embedded scenario adds the buying guidance
     {"plan", "plan --model llama-3.1-70b --gpu h100-sxm --count 8 --method full --gpus 16"},
     {"fit", "fit --model llama-3.1-8b --gpu rtx-4090 --count 1 --method full"},
     {"compare", "compare --model llama-3.1-8b --method lora rtx-4090 h100-sxm"},
