@@ -145,6 +145,7 @@ const VerbCase kVerbs[] = {
     {"estimate", "estimate"},
     {"estimate lora", "estimate --model llama-3.1-70b --gpu h100-sxm --count 8 --method lora"},
     {"recommend", "recommend --model llama-3.1-8b --method qlora"},
+    {"recommend guidance", "recommend"},  // the embedded scenario adds the buying guidance
     {"plan", "plan --model llama-3.1-70b --gpu h100-sxm --count 8 --method full --gpus 16"},
     {"fit", "fit --model llama-3.1-8b --gpu rtx-4090 --count 1 --method full"},
     {"compare", "compare --model llama-3.1-8b --method lora rtx-4090 h100-sxm"},
@@ -205,6 +206,24 @@ TEST(FormatParity, UnknownFormatExitsTwoInEveryVerb) {
           << args << "\n"
           << out;
     }
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// The example: `gpus show` listed its cloud offers as a table and none in JSON.
+TEST(FormatParity, GpusShowOffersInEveryFormat) {
+  int rc = -1;
+  const auto j = nlohmann::json::parse(RunCli("--format json gpus show h100-sxm", &rc));
+  ASSERT_EQ(rc, 0);
+  ASSERT_FALSE(j["offers"].empty());
+  for (const char* format : {"table", "markdown", "csv"}) {
+    const std::string text = RunCli(std::string("--format ") + format + " gpus show h100-sxm", &rc);
+    ASSERT_EQ(rc, 0) << format;
+    for (const auto& o : j["offers"])
+      EXPECT_NE(text.find(o["id"].get<std::string>()), std::string::npos) << format << " " << o;
   }
 }
 

@@ -85,7 +85,7 @@ int RunGpus(const GlobalOptions& g, const std::string& action, const std::string
     }
     const auto& gpu = api::ShowGpu(env, id, "gpus show");
     if (g.format == report::Format::kCsv)
-      std::cout << report::GpuCsv({&gpu});
+      std::cout << report::GpuShowCsv(gpu, env.catalog.OffersFor(gpu.id));
     else
       std::cout << report::GpuShowText(gpu, g.format == report::Format::kMarkdown,
                                        env.catalog.OffersFor(gpu.id));

@@ -58,7 +58,8 @@ const catalog::GpuSpec& ShowGpu(const Environment& env, std::string_view id,
 }
 
 nlohmann::json GpuShowJson(const Environment& env, std::string_view id, std::string_view field) {
-  return report::GpuJson(ShowGpu(env, id, field));
+  const catalog::GpuSpec& gpu = ShowGpu(env, id, field);
+  return report::GpuShowJson(gpu, env.catalog.OffersFor(gpu.id));
 }
 
 std::vector<const catalog::ModelArch*> ListModels(const Environment& env) {

@@ -275,15 +275,17 @@ std::string GpuShowText(const GpuSpec& g, bool md,
   if (!g.notes.empty()) out += SectionHeading("Notes", md) + (md ? "" : "  ") + g.notes + "\n";
   if (!offers.empty()) {
     std::vector<Row> rows = {{"offer", "provider", "kind", "GPUs", "interconnect", "on-demand",
-                              "spot", "as of", "verified"}};
+                              "spot", "network", "as of", "verified"}};
     for (const auto* o : offers)
       rows.push_back({o->id, o->provider, o->kind, std::to_string(o->gpus_per_instance),
                       o->interconnect.empty() ? "unknown" : o->interconnect,
                       Money(o->usd_per_gpu_hr) + "/GPU-hr",
-                      o->spot_usd_per_gpu_hr ? Money(*o->spot_usd_per_gpu_hr) : "unknown", o->as_of,
-                      o->verified ? "yes" : "no"});
-    out += SectionHeading("Cloud offers (per GPU-hour)", md) +
-           RenderAligned(rows, md, {false, false, false, true, false, true, true, false, false});
+                      o->spot_usd_per_gpu_hr ? Money(*o->spot_usd_per_gpu_hr) : "unknown",
+                      o->network_gbps ? fmt::format("{:g} Gbps", *o->network_gbps) : "unknown",
+                      o->as_of, o->verified ? "yes" : "no"});
+    out +=
+        SectionHeading("Cloud offers (per GPU-hour)", md) +
+        RenderAligned(rows, md, {false, false, false, true, false, true, true, true, false, false});
   }
   return out;
 }
@@ -316,6 +318,18 @@ json OfferJson(const catalog::Offer& o) {
           {"sources", o.sources},
           {"notes", str(o.notes)},
           {"verified", o.verified}};
+}
+
+json GpuShowJson(const GpuSpec& gpu, const std::vector<const catalog::Offer*>& offers) {
+  json j = GpuJson(gpu);
+  j["offers"] = json::array();
+  for (const auto* o : offers) j["offers"].push_back(OfferJson(*o));
+  return j;
+}
+
+std::string GpuShowCsv(const GpuSpec& gpu, const std::vector<const catalog::Offer*>& offers) {
+  const json row = {{"offers", GpuShowJson(gpu, offers)["offers"]}};  // GpuCsv has the rest
+  return AppendJsonColumns(GpuCsv({&gpu}), json::array({row}));
 }
 
 std::string GpuCsv(const std::vector<const GpuSpec*>& gpus) {

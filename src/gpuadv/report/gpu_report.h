@@ -28,9 +28,16 @@ nlohmann::json GpuJson(const catalog::GpuSpec& gpu);
 nlohmann::json GpuListJson(const std::vector<const catalog::GpuSpec*>& gpus);
 /// Every Offer field under its catalog name; unknown = null.
 nlohmann::json OfferJson(const catalog::Offer& offer);
+/// `gpus show`: GpuJson plus "offers" (OfferJson of each, [] when none), the same fields
+/// GpuShowText and GpuShowCsv print.
+nlohmann::json GpuShowJson(const catalog::GpuSpec& gpu,
+                           const std::vector<const catalog::Offer*>& offers);
 
 /// A CSV header (the GpuJson keys) plus one row per GPU; lists are joined with "; ",
 /// unknown values are empty cells. RFC 4180 quoting.
 std::string GpuCsv(const std::vector<const catalog::GpuSpec*>& gpus);
+/// `gpus show`: GpuCsv of the GPU with its offers appended as columns ("offers.0.id", ...).
+std::string GpuShowCsv(const catalog::GpuSpec& gpu,
+                       const std::vector<const catalog::Offer*>& offers);
 
 }  // namespace gpuadv::report

@@ -256,7 +256,11 @@ std::string RecommendText(const advise::RecommendResult& r, const advise::Guidan
     std::vector<TableRow> t = {head};
     for (const auto& tier : g->tiers) {
       TableRow row = {GiBLabel(tier.memory_gb), tier.example_gpu};
-      for (const auto& j : tier.jobs) row.push_back(j.tight ? "tight" : j.fits ? "yes" : "no");
+      for (const auto& j : tier.jobs)  // the verdict and the need it rests on
+        row.push_back(std::string(j.tight  ? "tight"
+                                  : j.fits ? "yes"
+                                           : "no") +
+                      " (" + Bytes(j.per_gpu_bytes) + ")");
       t.push_back(row);
     }
     out += RenderTable(t, md, {1});
