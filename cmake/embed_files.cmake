@@ -37,14 +37,15 @@ foreach(entry IN LISTS entries)
   math(EXPR after "${eq} + 1")
   string(SUBSTRING "${entry}" ${after} -1 path)
   # YAML data is embedded as MessagePack (tools/yaml2json) when a converter is given; a
-  # catalog file (gpus/, models/, offers/) also gets its entry index, embedded as NAME.idx
-  # (io/embedded_catalog.h), and COPIES - 1 copies of its entries (the start-up bench).
+  # catalog file (gpus/, models/, offers/) and stacks.yaml also get their entry index,
+  # embedded as NAME.idx (io/embedded_catalog.h), and a catalog file COPIES - 1 copies of
+  # its entries (the start-up bench).
   if(DEFINED CONVERTER AND name MATCHES "\\.ya?ml$")
     file(MAKE_DIRECTORY ${WORK_DIR})
     set(json ${WORK_DIR}/${i}.msgpack)
     set(extra "")
     set(idx "")
-    if(name MATCHES "^(gpus|models|offers)/")
+    if(name MATCHES "^((gpus|models|offers)/|stacks\\.yaml$)")
       set(idx ${WORK_DIR}/${i}.idx)
       set(extra --copies ${COPIES} --index ${idx})
     endif()

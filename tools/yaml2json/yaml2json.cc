@@ -2,7 +2,8 @@
 // scalars as their YAML text, null as null) and writes it as MessagePack for embedding
 // (cmake/embed.cmake: decoded without text parsing) or, with --json, as JSON
 // (scripts/startup_bench.sh). The YAML files stay the sources of truth.
-//   --index OUT.idx  also writes the entry index of a catalog file (io/embedded_catalog.h):
+//   --index OUT.idx  also writes the entry index of a catalog or stacks file
+//   (io/embedded_catalog.h):
 //                    one line per id, alias and offer GPU with the byte range of its entry's
 //                    MessagePack, so a lookup decodes that entry alone.
 //   --copies N       adds N-1 copies of every GPU, model and offer under ids ending in
@@ -24,10 +25,11 @@ namespace {
 using Json = nlohmann::json;
 using Bytes = std::vector<std::uint8_t>;
 
-constexpr const char* kLists[] = {"gpus", "models", "offers"};
+constexpr const char* kLists[] = {"gpus", "models", "offers"};  // the catalog: copied
+constexpr const char* kIndexed[] = {"gpus", "models", "offers", "stacks"};
 
 bool IsList(const std::string& key) {
-  for (const char* k : kLists)
+  for (const char* k : kIndexed)
     if (key == k) return true;
   return false;
 }

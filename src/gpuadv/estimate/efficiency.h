@@ -52,6 +52,8 @@ struct ArchEfficiency {
 
   /// The canonical architecture name (alias_of, else architecture).
   const std::string& Canonical() const { return alias_of.empty() ? architecture : alias_of; }
+
+  bool operator==(const ArchEfficiency&) const = default;
 };
 
 /// The per-architecture factors `gpu-advisor calibrate` fits, by their data/calibration.yaml
@@ -74,6 +76,8 @@ struct GlobalEfficiency {
   double overlap_eta = 0.8;          // fraction of backward that can hide DP comm (NVLink/IB)
   double overlap_eta_pcie = 0.5;     // same over PCIe / host memory
   double launch_overhead_s = 15e-6;  // host time per eager kernel launch
+
+  bool operator==(const GlobalEfficiency&) const = default;
 };
 
 /// The range of one category of estimates (data/calibration.yaml `uncertainty:`), from the
@@ -89,6 +93,8 @@ struct RangeEntry {
   size_t rows = 0;                 // validation rows the quantiles come from
   double q_lo = 0;                 // lower signed quantile (<= 0)
   double q_hi = 0;                 // upper signed quantile (>= 0)
+
+  bool operator==(const RangeEntry&) const = default;
 };
 
 /// Ranges of one quantity: the categories that had enough rows, most specific first, and
@@ -101,12 +107,16 @@ struct QuantityRanges {
   /// source's errors sit from the others'; folded into every entry's quantiles.
   double between_source_sd = 0;
   size_t sources = 0;  // source groups it was fitted on
+
+  bool operator==(const QuantityRanges&) const = default;
 };
 
 /// Empty (no entries) when data/calibration.yaml is absent: the estimators' fixed ranges hold.
 struct UncertaintyTable {
   QuantityRanges memory, throughput;
   bool Empty() const { return memory.entries.empty() && throughput.entries.empty(); }
+
+  bool operator==(const UncertaintyTable&) const = default;
 };
 
 struct EfficiencyTable {
@@ -119,6 +129,9 @@ struct EfficiencyTable {
   const ArchEfficiency& For(std::string_view architecture) const;
   /// Replaces the entry of `factors.architecture`, or adds it.
   void Upsert(const ArchEfficiency& factors);
+
+  /// Field by field (the table compiled at build time equals the parsed one).
+  bool operator==(const EfficiencyTable&) const = default;
 };
 
 }  // namespace gpuadv::estimate

@@ -6,7 +6,6 @@
 
 #include "gpuadv/core/embedded.h"
 #include "gpuadv/core/strings.h"
-#include "gpuadv/io/efficiency_loader.h"
 #include "gpuadv/io/embedded_catalog.h"
 #include "gpuadv/io/fields.h"
 #include "gpuadv/io/gpu_loader.h"
@@ -66,17 +65,6 @@ catalog::Catalog DecodeBuiltinCatalog() {
 const catalog::Catalog& BuiltinCatalog() {
   static const catalog::Catalog cat(EmbeddedCatalogSource());
   return cat;
-}
-
-const estimate::EfficiencyTable& BuiltinEfficiency() {
-  // The priors with the fitted factors and ranges of data/calibration.yaml on top.
-  static const estimate::EfficiencyTable table = [] {
-    estimate::EfficiencyTable t = PriorEfficiency();
-    if (auto doc = EmbeddedDoc("calibration.yaml"))
-      ApplyCalibrationDocument(*doc, "data/calibration.yaml", &t);
-    return t;
-  }();
-  return table;
 }
 
 namespace {

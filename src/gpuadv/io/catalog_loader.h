@@ -17,7 +17,8 @@ const catalog::Catalog& BuiltinCatalog();
 catalog::Catalog DecodeBuiltinCatalog();
 
 /// The embedded data/efficiency.yaml with data/calibration.yaml applied on top
-/// (io/efficiency_loader.h), parsed once per process.
+/// (io::ParseBuiltinEfficiency), compiled to C++ at build time (tools/efficiency_table):
+/// read without parsing.
 const estimate::EfficiencyTable& BuiltinEfficiency();
 
 /// Adds or overrides entries from a user file (--catalog): a YAML/JSON map with any of

@@ -259,4 +259,11 @@ const estimate::EfficiencyTable& PriorEfficiency() {
   return table;
 }
 
+estimate::EfficiencyTable ParseBuiltinEfficiency() {
+  estimate::EfficiencyTable t = PriorEfficiency();
+  if (auto doc = EmbeddedDoc("calibration.yaml"))
+    ApplyCalibrationDocument(*doc, "data/calibration.yaml", &t);
+  return t;
+}
+
 }  // namespace gpuadv::io

@@ -19,4 +19,8 @@ void ApplyCalibrationDocument(const Doc& doc, const std::string& origin,
 /// The embedded data/efficiency.yaml alone: the hand-written priors `calibrate` starts from.
 const estimate::EfficiencyTable& PriorEfficiency();
 
+/// PriorEfficiency() with the embedded data/calibration.yaml applied: what the build
+/// compiles into io::BuiltinEfficiency() (tools/efficiency_table), parsed now.
+estimate::EfficiencyTable ParseBuiltinEfficiency();
+
 }  // namespace gpuadv::io

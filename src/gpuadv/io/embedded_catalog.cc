@@ -57,6 +57,11 @@ std::optional<std::array<std::string_view, 6>> Split(std::string_view line) {
   return out;
 }
 
+// A file of the catalog (the other indexed file, stacks.yaml, is read by FindEmbeddedEntry).
+bool IsCatalogFile(std::string_view path) {
+  return path.starts_with("gpus/") || path.starts_with("models/") || path.starts_with("offers/");
+}
+
 template <class T>
 using Decoded = std::unordered_map<size_t, std::unique_ptr<T>>;  // by entry position
 
@@ -65,7 +70,7 @@ class Source final : public catalog::EntrySource {
   Source() {
     rows_.reserve(kRowsHint);
     for (const auto& f : EmbeddedFiles())
-      if (f.path.ends_with(kIndexSuffix))
+      if (f.path.ends_with(kIndexSuffix) && IsCatalogFile(f.path))
         ReadIndex(f.path.substr(0, f.path.size() - kIndexSuffix.size()), f.content);
   }
 
@@ -189,6 +194,21 @@ class Source final : public catalog::EntrySource {
 };
 
 }  // namespace
+
+std::optional<EmbeddedEntry> FindEmbeddedEntry(std::string_view path, std::string_view id) {
+  const auto content = FindEmbedded(path);
+  auto index = FindEmbedded(std::string(path) + std::string(kIndexSuffix));
+  if (!content || !index) return std::nullopt;
+  while (!index->empty()) {
+    const size_t nl = std::min(index->find('\n'), index->size());
+    const auto f = Split(index->substr(0, nl));
+    index->remove_prefix(std::min(index->size(), nl + 1));
+    if (!f || (*f)[1] != "id" || !IEquals((*f)[5], id)) continue;
+    const size_t b = std::min(Number((*f)[3]), content->size());
+    return EmbeddedEntry{content->substr(b, Number((*f)[4]) - b), Number((*f)[2])};
+  }
+  return std::nullopt;
+}
 
 std::shared_ptr<const catalog::EntrySource> EmbeddedCatalogSource() {
   static const auto source = std::make_shared<const Source>();

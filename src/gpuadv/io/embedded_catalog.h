@@ -7,6 +7,8 @@
 // A lookup scans the index and decodes the one entry it names; a verb that lists or ranks
 // the catalog reads every entry (EntrySource::All).
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "gpuadv/catalog/catalog.h"
 
@@ -14,5 +16,15 @@ namespace gpuadv::io {
 
 /// The entry source over the embedded catalog files; built once per process.
 std::shared_ptr<const catalog::EntrySource> EmbeddedCatalogSource();
+
+/// One entry of an indexed embedded file: its MessagePack and its position in the list.
+struct EmbeddedEntry {
+  std::string_view bytes;
+  size_t index = 0;
+};
+
+/// The entry whose id is `id` (case-insensitively) in an embedded file with an entry index
+/// (a catalog file or "stacks.yaml"); nullopt when there is none.
+std::optional<EmbeddedEntry> FindEmbeddedEntry(std::string_view path, std::string_view id);
 
 }  // namespace gpuadv::io

@@ -286,7 +286,14 @@ std::string CatalogEntryField(std::string_view origin, std::string_view list, si
   return std::string(origin) + ": " + std::string(list) + "[" + std::to_string(i) + "]";
 }
 
-Doc DecodeEmbedded(std::string_view bytes) { return Doc::from_msgpack(bytes.begin(), bytes.end()); }
+// Through the SAX interface: Doc::from_msgpack returns `res ? result : discarded`, which
+// copies the whole decoded tree once more (nlohmann 3.11; issue 16 item 6).
+Doc DecodeEmbedded(std::string_view bytes) {
+  Doc out;
+  nlohmann::detail::json_sax_dom_parser<Doc> sax(out);
+  Doc::sax_parse(bytes.begin(), bytes.end(), &sax, nlohmann::json::input_format_t::msgpack);
+  return out;
+}
 
 Doc ParseDocument(std::string_view text, const std::string& origin) {
   if (text.find('\0') != std::string_view::npos)

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "gpuadv/core/embedded.h"
+#include "gpuadv/io/embedded_catalog.h"
 #include "gpuadv/io/fields.h"
 #include "gpuadv/workload/method_traits.h"
 
@@ -127,15 +128,11 @@ InputError MissingEntry(const std::string& origin, Framework id) {
                     "an entry for every training.framework value", "missing entry for");
 }
 
-// The embedded data/stacks.yaml decoded once, each entry read on first use (StackFor):
-// an estimate reads `pytorch` (the base of the others) and the stack it uses, not all.
+// The embedded data/stacks.yaml read by entry (its entry index, io/embedded_catalog.h),
+// each entry on first use (StackFor): an estimate decodes `pytorch` (the base of the
+// others) and the stack it uses, not the file.
 class EmbeddedStacks {
  public:
-  EmbeddedStacks() : doc_(EmbeddedDoc("stacks.yaml")) {
-    if (!doc_) throw std::runtime_error("data/stacks.yaml is not embedded");
-    list_ = &StackList(*doc_, kOrigin);
-  }
-
   const StackEntry& Get(Framework id) {
     const std::lock_guard<std::mutex> lock(mutex_);  // serve reads it from many threads
     const StackEntry& neutral = Read(Framework::kPytorch, StackEntry{});
@@ -148,18 +145,16 @@ class EmbeddedStacks {
   const StackEntry& Read(Framework id, const StackEntry& base) {
     auto& slot = entries_[Index(id)];
     if (slot) return *slot;
-    for (size_t i = 0; i < list_->size(); ++i) {
-      Fields f((*list_)[i], EntryField(kOrigin, i));
-      if (EntryId(f) != id) continue;
-      slot = std::make_unique<StackEntry>(ParseEntry(f, base));
-      slot->traits.id = id;
-      return *slot;
-    }
-    throw MissingEntry(kOrigin, id);
+    const auto entry = FindEmbeddedEntry("stacks.yaml", EnumName(workload::kFrameworks, id));
+    if (!entry) throw MissingEntry(kOrigin, id);
+    const Doc doc = DecodeEmbedded(entry->bytes);
+    Fields f(doc, EntryField(kOrigin, entry->index));
+    if (EntryId(f) != id) throw MissingEntry(kOrigin, id);
+    slot = std::make_unique<StackEntry>(ParseEntry(f, base));
+    slot->traits.id = id;
+    return *slot;
   }
 
-  std::optional<Doc> doc_;
-  const Doc* list_ = nullptr;
   std::array<std::unique_ptr<StackEntry>, kStacks> entries_;
   std::mutex mutex_;
 };

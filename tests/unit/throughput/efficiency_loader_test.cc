@@ -39,6 +39,21 @@ TEST(EfficiencyTable, EmbeddedTableCoversTheReferenceArchitectures) {
   EXPECT_EQ(&t.For("no-such-arch"), &t.fallback);
 }
 
+// The table the build compiled to C++ (tools/efficiency_table) is the one the loaders read
+// from the embedded YAML, field by field: the generator misses no field.
+TEST(EfficiencyTable, CompiledTableEqualsTheParsedOne) {
+  const estimate::EfficiencyTable parsed = ParseBuiltinEfficiency();
+  const auto& compiled = BuiltinEfficiency();
+  ASSERT_EQ(compiled.archs.size(), parsed.archs.size());
+  for (size_t i = 0; i < parsed.archs.size(); ++i)
+    EXPECT_TRUE(compiled.archs[i] == parsed.archs[i]) << parsed.archs[i].architecture;
+  EXPECT_TRUE(compiled.fallback == parsed.fallback);
+  EXPECT_TRUE(compiled.global == parsed.global);
+  EXPECT_TRUE(compiled.uncertainty == parsed.uncertainty);
+  EXPECT_FALSE(compiled.uncertainty.Empty());
+  EXPECT_TRUE(compiled == parsed);
+}
+
 TEST(EfficiencyTable, EveryCatalogGpuHasARow) {
   const auto& t = BuiltinEfficiency();
   for (const auto& g : BuiltinCatalog().Gpus())
