@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -25,6 +26,10 @@ namespace {
 // Why a GPU produced no feasible configuration: the failure closest to success wins
 // (a later stage, then the smaller shortfall), so the reason names the real obstacle.
 enum Stage { kConstraint = 0, kMemory = 1, kDeadline = 2, kBudget = 3 };
+// Shortfall of a configuration with no speed estimate: it fits but cannot be timed, so any
+// memory failure with a real ratio (need / capacity, at most ~1e6 for bounded inputs) of
+// another configuration names the obstacle before it.
+constexpr double kUntimedShortfall = std::numeric_limits<double>::max();
 struct Outcome {
   int stage = -1;
   double shortfall = 0;
@@ -182,7 +187,8 @@ bool Excluded(const estimate::EstimateResult& est, const catalog::GpuSpec& gpu,
     return true;
   }
   if (est.training.time_s <= 0) {
-    out.Fail(kMemory, 1e9, "no speed estimate (16-bit tensor peak unknown in the catalog)");
+    out.Fail(kMemory, kUntimedShortfall,
+             "no speed estimate (16-bit tensor peak unknown in the catalog)");
     return true;
   }
   const auto& deadline = c.deadline_hours;
