@@ -132,13 +132,16 @@ const RangeEntry* Level0(const UncertaintyTable& t, const std::string& stack) {
     if (e.stack == stack && e.scale == "2-8") return &e;
   return nullptr;
 }
+// A temporary table would leave the pointer dangling.
+const RangeEntry* Level0(UncertaintyTable&&, const std::string&) = delete;
 
 // One source whose rows agree exactly says nothing about a new source's offset; the spread
 // of the other sources' mean errors does, and widens that category's range.
 TEST(Uncertainty, RangeCoversTheOffsetOfANewSource) {
   std::vector<validate::CalibrationRow> rows;
   for (int i = 0; i < 8; ++i) rows.push_back(SourceRow("a", "composer", 0.0));
-  const RangeEntry* alone = Level0(validate::BuildUncertainty(rows), "composer");
+  const auto one_source = validate::BuildUncertainty(rows);  // Level0 points into it
+  const RangeEntry* alone = Level0(one_source, "composer");
   ASSERT_NE(alone, nullptr);
   EXPECT_NEAR(alone->q_lo, 0, 1e-9);
   EXPECT_NEAR(alone->q_hi, 0, 1e-9);
