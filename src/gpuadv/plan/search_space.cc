@@ -180,67 +180,83 @@ workload::Scenario WithGpus(const workload::Scenario& s, int gpus) {
   return out;
 }
 
-SearchSpace MakeSearchSpace(const workload::Scenario& s, int gpus, const SpaceOptions& opt) {
-  SearchSpace space;
-  space.base = WithGpus(s, gpus);
-  if (opt.restack) opt.restack(space.base);
-  space.gpus = gpus;
-  space.checkpointing = opt.checkpointing;
+namespace {
+
+// The global batch every layout must split: the scenario's, else micro_batch x GPUs (said).
+void ResolveGlobalBatch(SearchSpace& space) {
   auto& t = space.base.training;
   if (t.global_batch > 0) {
     space.global_batch = t.global_batch;
   } else {
-    space.global_batch = std::max<long long>(1, t.micro_batch) * gpus;
+    space.global_batch = std::max<long long>(1, t.micro_batch) * space.gpus;
     space.global_batch_assumed = true;
     space.notes.push_back("no training.global_batch: assumed micro_batch x GPUs = " +
                           std::to_string(space.global_batch) + " sequences per step");
   }
   t.global_batch = space.global_batch;
+}
 
+// The sharding variants of `l` that can run its offload: offload needs a ZeRO optimizer
+// (stage >= 1, one of opt.offload_zero_stages); parameter offload needs stage 3.
+void AddShardedVariants(const workload::Scenario& base, const SpaceOptions& opt, const Layout& l,
+                        std::vector<Layout>* out) {
+  std::vector<Layout> sharded;
+  AddShardingGroups(base, opt, l, &sharded);
+  for (const Layout& z : sharded) {
+    if (l.offload != Offload::kNone && (z.zero == 0 || !(opt.offload_zero_stages & (1u << z.zero))))
+      continue;
+    if (l.offload == Offload::kOptimizerParams && z.zero < 3) continue;
+    out->push_back(z);
+  }
+}
+
+// Every layout at a model-parallel split (tp, pp, cp) with data-parallel size dp: expert,
+// interleave, sequence-parallel and offload options, then sharding.
+void AddSplitLayouts(const SearchSpace& space, const SpaceOptions& opt, int tp, int pp, int cp,
+                     int dp, std::vector<Layout>* out) {
+  for (int ep : ExpertOptions(space.base, opt, dp)) {
+    for (const Interleave iv : InterleaveOptions(space.base, opt, pp)) {
+      for (int sp = 0; sp <= (tp > 1 && opt.allow_sp ? 1 : 0); ++sp) {
+        for (Offload off : opt.offloads) {
+          Layout l;
+          l.tp = tp;
+          l.pp = pp;
+          l.vpp = iv.vpp;
+          l.pipeline_embedding_loss = iv.embedding_loss;
+          l.cp = cp;
+          l.ep = ep;
+          l.dp = dp;
+          l.sequence_parallel = sp == 1;
+          l.offload = off;
+          AddShardedVariants(space.base, opt, l, out);
+        }
+      }
+    }
+  }
+}
+
+std::vector<Layout> EnumerateLayouts(SearchSpace& space, const SpaceOptions& opt) {
   std::vector<Layout> layouts;
   for (int tp : TensorOptions(space.base, opt)) {
     for (int pp : PipelineOptions(space.base, opt)) {
       for (int cp : ContextOptions(space.base, opt)) {
         const long long mp = static_cast<long long>(tp) * pp * cp;
-        if (gpus % mp != 0) continue;
-        const int dp = static_cast<int>(gpus / mp);
+        if (space.gpus % mp != 0) continue;
+        const int dp = static_cast<int>(space.gpus / mp);
         if (space.global_batch % dp != 0) {
           ++space.layouts_rejected;
           continue;
         }
-        for (int ep : ExpertOptions(space.base, opt, dp)) {
-          for (const Interleave iv : InterleaveOptions(space.base, opt, pp)) {
-            for (int sp = 0; sp <= (tp > 1 && opt.allow_sp ? 1 : 0); ++sp) {
-              for (Offload off : opt.offloads) {
-                Layout l;
-                l.tp = tp;
-                l.pp = pp;
-                l.vpp = iv.vpp;
-                l.pipeline_embedding_loss = iv.embedding_loss;
-                l.cp = cp;
-                l.ep = ep;
-                l.dp = dp;
-                l.sequence_parallel = sp == 1;
-                l.offload = off;
-                std::vector<Layout> sharded;
-                AddShardingGroups(space.base, opt, l, &sharded);
-                for (const Layout& z : sharded) {
-                  // Offload needs a ZeRO optimizer (stage >= 1); parameters only with stage 3.
-                  if (off != Offload::kNone &&
-                      (z.zero == 0 || !(opt.offload_zero_stages & (1u << z.zero))))
-                    continue;
-                  if (off == Offload::kOptimizerParams && z.zero < 3) continue;
-                  layouts.push_back(z);
-                }
-              }
-            }
-          }
-        }
+        AddSplitLayouts(space, opt, tp, pp, cp, dp, &layouts);
       }
     }
   }
-  // Layouts of one data-parallel size (and pipeline size, when interleaved) share their
-  // micro-batches: listed once each.
+  return layouts;
+}
+
+// One group per layout with its micro-batches; layouts of one data-parallel size (and
+// pipeline size, when interleaved) share their list, built once.
+void AddGroups(const std::vector<Layout>& layouts, const SpaceOptions& opt, SearchSpace& space) {
   std::map<std::pair<int, int>, std::vector<long long>> micro_batches;
   for (const Layout& l : layouts) {
     const std::pair<int, int> key{l.dp, l.vpp > 1 ? l.pp : 0};
@@ -255,6 +271,18 @@ SearchSpace MakeSearchSpace(const workload::Scenario& s, int gpus, const SpaceOp
     space.offsets.push_back(offset);
     offset += g.micro_batches.size() * space.checkpointing.size();
   }
+}
+
+}  // namespace
+
+SearchSpace MakeSearchSpace(const workload::Scenario& s, int gpus, const SpaceOptions& opt) {
+  SearchSpace space;
+  space.base = WithGpus(s, gpus);
+  if (opt.restack) opt.restack(space.base);
+  space.gpus = gpus;
+  space.checkpointing = opt.checkpointing;
+  ResolveGlobalBatch(space);
+  AddGroups(EnumerateLayouts(space, opt), opt, space);
   if (space.groups.empty() || space.checkpointing.empty())
     throw InputError("--gpus", std::to_string(gpus),
                      "a GPU count whose data-parallel split divides the global batch of " +
