@@ -2,8 +2,8 @@
 // server time): the page's 64-GPU pre-training job (scripts/web_timing.py PRETRAIN: Llama
 // 3.1 8B, 2e11 tokens, 8 x 8 H100, 720 h deadline) ranked over the built-in catalog, GPUs
 // searched on one thread and on every core. Counters: configurations, full estimates,
-// configurations the deadline bound settled, feasible configurations (the same for every
-// thread count). Run:
+// configurations the deadline bound settled, layouts the planner evaluated, feasible configurations
+// (the same for every thread count). Run:
 //   ./build/bench/recommend_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 
@@ -39,6 +39,7 @@ void BM_RecommendPretrain64(benchmark::State& state) {
   state.counters["configurations"] = r.candidates;
   state.counters["estimates"] = r.estimates;
   state.counters["bounded"] = r.bounded;
+  state.counters["layouts"] = static_cast<double>(r.layouts_evaluated);
   state.counters["feasible"] = static_cast<double>(r.points.size());
   state.SetLabel(r.picks.empty() ? "nothing feasible" : r.picks.front().gpu->id);
 }

@@ -373,7 +373,7 @@ struct GpuSearch {
   bool SettledByBound(int count, int nodes, bool smallest, const Outcome& out) {
     const auto& deadline = s.constraints.deadline_hours;
     if (!use_bound || !opt.deadline_bound || smallest || !deadline) return false;
-    const double shortfall = estimate::TrainingTimeLowerBound(w) / kSecondsPerHour / *deadline;
+    const double shortfall = estimate::TrainingTimeLowerBound(w, ctx) / kSecondsPerHour / *deadline;
     if (!(shortfall > 1)) return false;
     settled.push_back({count, nodes, out.config, shortfall});
     ++r.bounded;
@@ -382,7 +382,7 @@ struct GpuSearch {
 
   // A settled configuration can change the GPU's outcome only when nothing was feasible
   // and the quoted failure is not a budget overrun: a deadline miss at least as large as
-  // its bound is estimated now (in its search order, Outcome::config); under any other
+  // its bound is estimated now (its search order, Outcome::config, breaks ties); under any other
   // failure the GPU is searched again without the bound. Nothing settled is feasible.
   void RecheckSettled(const catalog::GpuSpec& gpu, bool can_buy,
                       const std::vector<Acquisition>& rents, Outcome& out) {
@@ -396,8 +396,13 @@ struct GpuSearch {
       SearchConfigs(gpu, can_buy, rents, out);
       return;
     }
-    for (const Settled& c : std::vector<Settled>(std::move(settled))) {
-      if (c.shortfall > out.shortfall) continue;
+    // Smallest bound first: once a bound exceeds the shortfall quoted so far, so do the rest,
+    // and each real shortfall is at least its bound (ties keep the earlier configuration).
+    std::vector<Settled> order(std::move(settled));
+    std::stable_sort(order.begin(), order.end(),
+                     [](const Settled& a, const Settled& b) { return a.shortfall < b.shortfall; });
+    for (const Settled& c : order) {
+      if (c.shortfall > out.shortfall) break;
       out.config = c.config;
       StartConfig(c.count, c.nodes);
       PassesMemoryLowerBound(gpu, c.count * c.nodes, out);  // passed before: sets the start
@@ -431,7 +436,7 @@ struct GpuSearch {
     std::string parallel_why;
     bool planned = false;
     if (!s.parallelism.specified)
-      parallel_why = PlanParallelism(w, total, ctx, in.restack, &planned);
+      parallel_why = PlanParallelism(w, total, ctx, in.restack, &planned, &r.layouts_evaluated);
     bool done = false;
     for (const auto& v : InterconnectVariants(s, total, w.hardware.nodes, usable))
       done |= EvaluateVariant(gpu, v, planned, parallel_why, rents, out);
@@ -524,6 +529,7 @@ void SearchGpus(const workload::Scenario& s, const Inputs& in, const RecommendOp
     r.candidates += share.r.candidates;
     r.estimates += share.r.estimates;
     r.bounded += share.r.bounded;
+    r.layouts_evaluated += share.r.layouts_evaluated;
     for (auto& e : share.r.excluded) r.excluded.push_back(std::move(e));
     for (auto& p : share.feasible) feasible.push_back(std::move(p));
   }
@@ -602,7 +608,8 @@ std::string ChooseParallelism(workload::Scenario& s) {
 // Where the planner finds none, the data-parallel choice, whose estimate then says what
 // does not fit.
 std::string PlanParallelism(workload::Scenario& w, int total, const estimate::Context& ctx,
-                            void (*restack)(workload::Scenario&), bool* planned) {
+                            void (*restack)(workload::Scenario&), bool* planned,
+                            long long* evaluated) {
   if (w.parallelism.specified) return "";  // the scenario's layout stands
   if (total > 1) {
     plan::PlanOptions o;
@@ -612,6 +619,7 @@ std::string PlanParallelism(workload::Scenario& w, int total, const estimate::Co
     o.space.restack = restack;
     try {
       const plan::PlanReport r = plan::Search(w, ctx, o);
+      if (evaluated) *evaluated += static_cast<long long>(r.evaluated);
       if (!r.plans.empty()) {
         plan::Apply(r.plans.front().candidate, &w);
         w.parallelism.specified = false;  // chosen here, not given by the scenario

@@ -87,6 +87,9 @@ struct RecommendResult {
   // Configurations the training time bound showed over the deadline on every layout, so
   // neither planned nor estimated (estimate::TrainingTimeLowerBound).
   int bounded = 0;
+  // Layouts the planner evaluated (memory checked) over all configurations: the search's
+  // work, for benchmarks (bench/recommend_bench.cc); not part of the answer.
+  long long layouts_evaluated = 0;
 };
 
 /// Where a configuration ranks (C6, C15), compared lexicographically, smaller first: one that
@@ -126,8 +129,10 @@ std::string ChooseParallelism(workload::Scenario& s);
 /// The layout of a multi-GPU configuration the scenario left open (issue 12): the one
 /// `plan --gpus N` puts first (layout, micro-batch, checkpointing; the stack re-chosen by
 /// `restack` when given), else ChooseParallelism. Returns a one-line reason; `planned` says
-/// whether the planner's layout was used.
+/// whether the planner's layout was used; `evaluated` (optional) adds the layouts the
+/// planner evaluated.
 std::string PlanParallelism(workload::Scenario& w, int total, const estimate::Context& ctx,
-                            void (*restack)(workload::Scenario&), bool* planned = nullptr);
+                            void (*restack)(workload::Scenario&), bool* planned = nullptr,
+                            long long* evaluated = nullptr);
 
 }  // namespace gpuadv::advise

@@ -347,6 +347,18 @@ void ExplainCommunication(const Layout& lay, const CommTime& c, bool tp_overlapp
 
 }  // namespace
 
+double UnhiddenCommPerMicroBatch(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                                 const Topology& topo) {
+  const auto& m = s.model;
+  if (!m.has_shape()) return 0;
+  const double act_w = s.training.precision == workload::Precision::kFp32 ? 4.0 : 2.0;
+  double t = 0;
+  if (lay.tp > 1 && !TpOverlapped(s, lay, topo))
+    t += TpAllReduceTime(lay, g, act_w, m.hidden, GroupLink(topo, lay, lay.tp, 1));
+  if (lay.pp > 1) t += PipelineP2pTime(lay, act_w, m.hidden, topo);
+  return t;
+}
+
 CommTime Communication(const workload::Scenario& s, const Layout& lay, const Regime& g,
                        const ModelFigures& f, const Topology& topo, const MicroBatchTime& mb,
                        const GlobalEfficiency& glob, Explanation* explain) {

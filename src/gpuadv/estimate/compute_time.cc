@@ -405,6 +405,34 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   return t;
 }
 
+double GemmSecondsPerTokenLowerBound(const workload::Scenario& s, const Regime& g,
+                                     const ModelFigures& f, const Rates& r) {
+  // GemmTime never runs a GEMM above peak * max(1e-3, gemm_eta_max), nor any layout below
+  // the FLOPs it counts here: LinearGemms sums, over all ranks of a layer, 2 * T * the
+  // active linear weights (tp splits the outputs, ep the experts); the heaviest pipeline
+  // stage holds at least its share of the layers and the head (AddHeadStage).
+  const double eta = std::max(1e-3, r.eff ? r.eff->gemm_eta_max : 1.0);
+  if (!s.model.has_shape()) {
+    const double passes = 1.0 + (g.adapters ? 1.0 : 2.0);  // UnshapedCompute, no recompute
+    return r.linear_peak > 0 ? 2.0 * f.n_model * passes / (r.linear_peak * eta) : 0;
+  }
+  double layer_weights = 0;  // LinearGemms' weights: experts at their active copies
+  for (const auto& l : f.linears)
+    layer_weights += static_cast<double>(l.d_in) * l.d_out * std::max(1, l.active_copies);
+  const double L = std::max(1, s.model.layers);
+  // Forward on every layer, dX where gradients flow, dW on trained layers (MicroBatchCompute).
+  const double linear_flops = 2.0 * layer_weights * (L + g.backprop_layers + g.trainable_layers);
+  double t = r.linear_peak > 0 ? linear_flops / (r.linear_peak * eta) : 0;
+  if (g.lm_head && s.model.vocab > 0 && r.tensor_peak > 0) {
+    const bool head_trains = g.trainable_layers >= L && !g.adapters;  // AddLmHeadAndLoss
+    const double head_flops =
+        2.0 * static_cast<double>(s.model.hidden) * s.model.vocab *
+        (1.0 + (g.backprop_layers > 0 ? 1.0 : 0.0) + (head_trains ? 1.0 : 0.0));
+    t += head_flops / (r.tensor_peak * eta);
+  }
+  return t;
+}
+
 double OptimizerBytesPerParam(const workload::Scenario& s) {
   // Bytes read + written per parameter by one optimizer step. MODELLING section 7 gives
   // the single-pass (fused) minimum: AdamW 28 with fp32 states (p, g, m, v read; p, m, v

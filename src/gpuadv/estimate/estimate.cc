@@ -28,6 +28,8 @@ constexpr double kTrainingPowerFraction = 0.85;
 constexpr double kChinchillaTokensPerParam = 20.0;
 // Fine-tuning token count assumed when the scenario gives neither tokens nor dataset.
 constexpr double kDefaultFinetuneTokens = 1e8;
+// TrainingTimeLowerBound's GEMM bound sums the FLOPs in another order than the estimate.
+constexpr double kBoundRoundingMargin = 0.999;
 
 // The training tokens the scenario gives (tokens, or a dataset's samples x epochs x
 // sequence length); nullopt when they follow from the model (TrainingTokens).
@@ -145,7 +147,7 @@ void PriceRental(const workload::Scenario& s, const Context& ctx, double gpu_hou
 
 }  // namespace
 
-double TrainingTimeLowerBound(const workload::Scenario& s) {
+double TrainingTimeLowerBound(const workload::Scenario& s, const Context& ctx) {
   const auto tokens = GivenTrainingTokens(s.training);
   const auto& gpu = s.hardware.gpu;
   // The fastest rate any precision's MFU is measured against (ResolveRates: the 16-bit
@@ -155,8 +157,19 @@ double TrainingTimeLowerBound(const workload::Scenario& s) {
                 gpu.fp8_tensor_fp32acc_dense_tflops.value_or(0) * kTera});
   if (!tokens || !(peak > 0)) return 0;
   const detail::Regime g = detail::MakeRegime(s);
-  const double model_flops = detail::CountFlops(s, g, detail::MakeModelFigures(s, g)).model;
-  return *tokens * model_flops / (s.hardware.TotalGpus() * peak);
+  const detail::ModelFigures f = detail::MakeModelFigures(s, g);
+  const double gpus = s.hardware.TotalGpus();
+  // The compute floor: model FLOPs at the peak (ApplyComputeFloor).
+  double per_token = detail::CountFlops(s, g, f).model / peak;
+  // The GEMMs at their best achievable rate (GemmTime), 0.1% below for the rounding of
+  // the two summation orders: tighter wherever gemm_eta_max < 1.
+  if (ctx.efficiency) {
+    const detail::Rates rates =
+        detail::ResolveRates(s, ctx.efficiency->For(gpu.architecture), nullptr);
+    per_token = std::max(
+        per_token, kBoundRoundingMargin * detail::GemmSecondsPerTokenLowerBound(s, g, f, rates));
+  }
+  return *tokens * per_token / gpus;
 }
 
 EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explanation* explain) {

@@ -35,12 +35,21 @@ MemoryCheck CheckMemory(const workload::Scenario& s, double capacity_bytes);
 ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& ctx,
                                     Explanation* explain = nullptr);
 
+/// Lower bound of the step time in seconds of every micro-batch and checkpointing level of
+/// `s`'s layout (the planner's layout groups, STYLE principle 6): `s` at the group's largest
+/// micro-batch and lightest recomputation; `max_micro_batches`: the micro-batches per step
+/// at its smallest micro-batch. 0 when no peak is known. EstimateThroughput never times
+/// such a step faster (tests/unit/plan checks it on every candidate of several spaces).
+double StepTimeLowerBound(const workload::Scenario& s, long long max_micro_batches,
+                          const Context& ctx);
+
 /// Cheap lower bound of the training time in seconds (STYLE principle 6), valid for every
 /// layout, micro-batch, checkpointing and stack of `s`'s GPU count, or 0 when none is known
 /// (no token count given, no peak rate): the given training tokens at the model FLOPs per
-/// token with every GPU at the fastest peak MFU is measured against. EstimateThroughput
-/// never times a step's compute below that (its compute floor), so no estimate is faster.
-double TrainingTimeLowerBound(const workload::Scenario& s);
+/// token with every GPU at the fastest peak MFU is measured against (EstimateThroughput's
+/// compute floor), or where larger, the token's GEMM FLOPs at the architecture's best GEMM
+/// rate (peak * gemm_eta_max of ctx.efficiency). No estimate is faster.
+double TrainingTimeLowerBound(const workload::Scenario& s, const Context& ctx);
 
 /// The whole estimate: memory, throughput, training time, energy and cost (C3-C5).
 EstimateResult Estimate(const workload::Scenario& s, const Context& ctx,

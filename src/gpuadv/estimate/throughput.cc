@@ -133,6 +133,29 @@ void ApplyComputeFloor(double model_flops, double step_tokens, const detail::Lay
   }
 }
 
+// Serial host work of the stack per step (data loading in the main process, loss syncs,
+// gradient clipping, scheduler; data/stacks.yaml) while the GPU waits.
+double HostTime(const workload::Scenario& s, const detail::Layout& lay) {
+  const auto& stack = s.training.stack;
+  return static_cast<double>(lay.micro_batches) * stack.micro_batch_host_s + stack.step_host_s;
+}
+
+double StepTokens(const workload::Scenario& s) {
+  return static_cast<double>(s.GlobalBatch()) *
+         static_cast<double>(std::max<long long>(1, s.training.seq_len));
+}
+
+// The step's compute (with its floor) and memory terms: the micro-batches, the stack's
+// host work and the once-per-step memory-bound passes (`per_step_memory`).
+void ComputeAndMemory(const detail::Layout& lay, const detail::MicroBatchTime& mb, double host,
+                      double model_flops, double step_tokens, double per_step_memory,
+                      const detail::Rates& rates, TimeBreakdown* b, Explanation* explain) {
+  const double m = static_cast<double>(lay.micro_batches);
+  b->compute = m * (mb.compute_fwd + mb.compute_bwd + mb.launch_excess) + host;
+  ApplyComputeFloor(model_flops, step_tokens, lay, rates, b, explain);
+  b->memory = m * (mb.memory_fwd + mb.memory_bwd) + per_step_memory;
+}
+
 // Rates per second of a step of `step` seconds, the range and the bottleneck term.
 void StepRates(const workload::Scenario& s, const detail::Layout& lay, double step,
                double step_tokens, const detail::Rates& rates, ThroughputResult* r) {
@@ -210,15 +233,10 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
 
   const double m = static_cast<double>(lay.micro_batches);
   TimeBreakdown& b = r.breakdown_s;
-  // Serial host work of the stack (data loading in the main process, loss syncs, gradient
-  // clipping, scheduler; data/stacks.yaml) while the GPU waits.
-  const auto& stack = s.training.stack;
-  const double host = m * stack.micro_batch_host_s + stack.step_host_s;
-  b.compute = m * (mb.compute_fwd + mb.compute_bwd + mb.launch_excess) + host;
-  const double step_tokens = static_cast<double>(s.GlobalBatch()) *
-                             static_cast<double>(std::max<long long>(1, s.training.seq_len));
-  ApplyComputeFloor(fl.model, step_tokens, lay, rates, &b, explain);
-  b.memory = m * (mb.memory_fwd + mb.memory_bwd) + t_opt + t_accum + t_ema;
+  const double host = HostTime(s, lay);
+  const double step_tokens = StepTokens(s);
+  ComputeAndMemory(lay, mb, host, fl.model, step_tokens, t_opt + t_accum + t_ema, rates, &b,
+                   explain);
   b.communication = m * comm.per_micro_batch + comm.per_step;
   b.bubble =
       BubbleFraction(lay.pp, lay.vpp, lay.micro_batches) * m * (mb.Total() + comm.per_micro_batch);
@@ -236,6 +254,38 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   if (explain) ExplainStep(ctx, lay, mb, comm, topo, b, host, t_opt, step, explain);
   if (!Finite(r.tokens_per_s) || !Finite(r.mfu)) return ThroughputResult{};
   return r;
+}
+
+double StepTimeLowerBound(const workload::Scenario& s, long long max_micro_batches,
+                          const Context& ctx) {
+  using namespace detail;
+  const auto& gpu = s.hardware.gpu;
+  const ArchEfficiency& eff = ctx.efficiency ? ctx.efficiency->For(gpu.architecture) : kDefaultArch;
+  const GlobalEfficiency& glob = ctx.efficiency ? ctx.efficiency->global : kDefaultGlobal;
+  const Layout lay = MakeLayout(s);
+  const Regime g = MakeRegime(s);
+  const ModelFigures f = MakeModelFigures(s, g);
+  const Rates rates = ResolveRates(s, eff, nullptr);
+  if (rates.tensor_peak <= 0) return 0;
+  MicroBatchTime mb = MicroBatchCompute(s, lay, g, f, rates, glob);
+  // Every term below, times the micro-batches, only grows as the micro-batch shrinks (GEMM
+  // efficiency, per-micro-batch weight traffic, latencies) or recomputation is added. The
+  // launch-bound excess does not: left out, as are the communication a compute can hide,
+  // the data-parallel collectives and offload (all >= 0).
+  mb.launch_excess = 0;
+  TimeBreakdown b;
+  ComputeAndMemory(lay, mb, HostTime(s, lay), CountFlops(s, g, f).model, StepTokens(s),
+                   OptimizerStepTime(s, lay, f, rates) + GradAccumTime(s, lay, f, rates) +
+                       EmaUpdateTime(s, lay, f, rates),
+                   rates, &b, nullptr);
+  const double m = static_cast<double>(lay.micro_batches);
+  const Topology topo = ResolveTopology(s, nullptr);
+  b.communication = m * UnhiddenCommPerMicroBatch(s, lay, g, topo);
+  // The bubble is (p-1)/v micro-batch times; a micro-batch of the group does at least the
+  // work of this step spread over its most micro-batches.
+  b.bubble = BubbleFraction(lay.pp, lay.vpp, 1) * m * (mb.Forward() + mb.Backward()) /
+             std::max(m, static_cast<double>(max_micro_batches));
+  return b.compute + b.memory + b.communication + b.bubble;
 }
 
 }  // namespace gpuadv::estimate

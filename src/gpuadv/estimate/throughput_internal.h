@@ -124,6 +124,13 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
                                  const ModelFigures& f, const Rates& r,
                                  const GlobalEfficiency& glob);
 
+/// Seconds of GEMM work per token summed over all GPUs, a lower bound for every layout,
+/// micro-batch, checkpointing level and stack: the linear layers' (and lm_head's) FLOPs of
+/// one token at each GEMM's best achievable rate (peak * gemm_eta_max). Dividing by the GPU
+/// count bounds the step time per token (TrainingTimeLowerBound).
+double GemmSecondsPerTokenLowerBound(const workload::Scenario& s, const Regime& g,
+                                     const ModelFigures& f, const Rates& r);
+
 /// Optimizer-step bytes moved per trainable parameter (MODELLING section 7).
 double OptimizerBytesPerParam(const workload::Scenario& s);
 
@@ -179,6 +186,11 @@ struct CommTime {
 CommTime Communication(const workload::Scenario& s, const Layout& lay, const Regime& g,
                        const ModelFigures& f, const Topology& topo, const MicroBatchTime& mb,
                        const GlobalEfficiency& glob, Explanation* explain);
+
+/// The part of CommTime::per_micro_batch no compute hides: tensor-parallel collectives
+/// where TpOverlapped is false, pipeline p2p (StepTimeLowerBound).
+double UnhiddenCommPerMicroBatch(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                                 const Topology& topo);
 
 /// Exposed host<->device offload time of one step (ZeRO-Offload; MODELLING sections 2, 7).
 double OffloadTime(const workload::Scenario& s, const Layout& lay, const Regime& g,

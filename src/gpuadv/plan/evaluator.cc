@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 #include "gpuadv/core/units.h"
@@ -84,6 +85,20 @@ Evaluation Evaluator::Evaluate(const Candidate& c, workload::Scenario* scratch) 
     }
   }
   return e;
+}
+
+double Evaluator::TokensPerSUpperBound(const SearchSpace& space, uint32_t g,
+                                       workload::Scenario* scratch) const {
+  const auto& mbs = space.groups[g].micro_batches;
+  if (mbs.empty() || space.checkpointing.empty()) return std::numeric_limits<double>::infinity();
+  Apply(space.At(g, 0, 0), scratch);  // the smallest micro-batch: the most per step
+  const long long max_micro_batches = scratch->MicroBatchesPerStep();
+  Apply(space.At(g, static_cast<uint32_t>(mbs.size() - 1), 0), scratch);
+  if (restack_) restack_(*scratch);
+  const double step = estimate::StepTimeLowerBound(*scratch, max_micro_batches, ctx_);
+  const double tokens = static_cast<double>(scratch->GlobalBatch()) *
+                        static_cast<double>(std::max<long long>(1, scratch->training.seq_len));
+  return step > 0 ? tokens / step : std::numeric_limits<double>::infinity();
 }
 
 }  // namespace gpuadv::plan

@@ -50,6 +50,13 @@ RunResult Run(const SearchSpace& space, const estimate::Context& ctx, const Plan
     evals[i] = evaluator.Evaluate(batch[i], &scratch[static_cast<size_t>(w)]);
   });
   const size_t batch_size = BatchSize(threads);
+  const bool bound = opt.bound_groups && threads == 1;  // one batch size: deterministic
+  if (bound) {
+    std::vector<double> bounds(space.groups.size());
+    for (uint32_t g = 0; g < bounds.size(); ++g)
+      bounds[g] = evaluator.TokensPerSUpperBound(space, g, &scratch.front());
+    strategy->SetGroupBounds(std::move(bounds));
+  }
   while (true) {
     batch.clear();
     if (strategy->Ask(batch_size, &batch) == 0) break;
@@ -72,6 +79,8 @@ RunResult Run(const SearchSpace& space, const estimate::Context& ctx, const Plan
       RankPlan(opt.prefer_tight, &p);
       Offer(std::move(p), static_cast<size_t>(opt.top_k), &r.top);
     }
+    if (bound && r.top.size() >= static_cast<size_t>(opt.top_k) && r.top.back().fit_rank == 0)
+      strategy->SetThreshold(r.top.back().ranked_tokens_per_s);
   }
   return r;
 }

@@ -22,6 +22,10 @@ struct PlanOptions {
   bool allow_tight = true;       // accept plans inside the memory estimate's uncertainty
   bool prefer_tight = false;     // rank tight plans with the clear fits (default: after them)
   bool offload_fallback = true;  // when nothing fits, search again with space.fallback_offloads
+  // Branch and bound on one thread (SearchStrategy::SetGroupBounds): drop layout groups
+  // whose tokens/s bound is below the top_k-th clear fit. The plans are those of the search
+  // without it; only the counts of evaluated and rejected candidates shrink.
+  bool bound_groups = true;
   SpaceOptions space;
 };
 

@@ -9,8 +9,14 @@
 // plans inside measured territory, so a clear fit ends its micro-batch; a tight one goes on
 // to heavier recomputation, which may fit with margin and rank first; a plan above the
 // measured MFU ceiling (ranked by its pessimistic end) prunes nothing.
+// With group bounds (branch and bound) a group whose every candidate is slower than the
+// k-th best clear fit so far is dropped: the ranking puts clear fits first and ranks each
+// plan at most at its predicted tokens/s, which the bound exceeds.
 // tests/unit/plan checks that the pruned search finds the exhaustive search's best plan.
+#include <algorithm>
 #include <deque>
+#include <limits>
+#include <utility>
 
 #include "gpuadv/plan/strategy.h"
 
@@ -32,17 +38,29 @@ class Pruned final : public SearchStrategy {
         g = ready_.front();
         ready_.pop_front();
       } else if (next_new_ < space_.groups.size()) {
-        g = next_new_++;
+        g = order_.empty() ? next_new_ : order_[next_new_];
+        ++next_new_;
       } else {
         break;
       }
       State& st = states_[g];
-      if (!Advance(g, st)) continue;  // group finished
+      if (!bounds_.empty() && bounds_[g] < threshold_) continue;  // cannot beat the k-th best
+      if (!Advance(g, st)) continue;                              // group finished
       out->push_back(space_.At(g, st.mb, st.ck));
       ++added;
     }
     return added;
   }
+
+  void SetGroupBounds(std::vector<double> bounds) override {
+    bounds_ = std::move(bounds);
+    order_.resize(bounds_.size());
+    for (uint32_t g = 0; g < order_.size(); ++g) order_[g] = g;
+    std::stable_sort(order_.begin(), order_.end(),
+                     [this](uint32_t a, uint32_t b) { return bounds_[a] > bounds_[b]; });
+  }
+
+  void SetThreshold(double ranked_tokens_per_s) override { threshold_ = ranked_tokens_per_s; }
 
   void Tell(const Candidate& c, const Evaluation& e) override {
     State& st = states_[c.group];
@@ -107,6 +125,9 @@ class Pruned final : public SearchStrategy {
   std::vector<State> states_;
   std::deque<uint32_t> ready_;  // groups told and waiting to be asked again
   uint32_t next_new_ = 0;
+  std::vector<double> bounds_;   // tokens/s bound per group (empty: no branch and bound)
+  std::vector<uint32_t> order_;  // groups by descending bound
+  double threshold_ = -std::numeric_limits<double>::infinity();
 };
 
 }  // namespace

@@ -26,6 +26,13 @@ class SearchStrategy {
   virtual ~SearchStrategy() = default;
   virtual size_t Ask(size_t max, std::vector<Candidate>* out) = 0;
   virtual void Tell(const Candidate& c, const Evaluation& e) = 0;
+  /// Branch and bound (optional; the planner's top-k searches on one thread): `bounds[g]`
+  /// bounds the tokens/s of every candidate of group g; a strategy that uses them may drop
+  /// a group whose bound is below the threshold, the ranked tokens/s the k-th best clear
+  /// fit must beat. Candidates then depend on when Tell raised the threshold, so on the
+  /// batch size: the planner bounds only searches with one, fixed, batch size.
+  virtual void SetGroupBounds(std::vector<double> bounds) { (void)bounds; }
+  virtual void SetThreshold(double ranked_tokens_per_s) { (void)ranked_tokens_per_s; }
 };
 
 enum class StrategyKind { kExhaustive, kPruned };
@@ -45,7 +52,9 @@ std::unique_ptr<SearchStrategy> MakeExhaustive(const SearchSpace& space);
 ///  * a checkpointing level for every larger micro-batch once it does not fit at b
 ///    (activations grow with b: if b does not fit neither does 2b);
 ///  * the heavier recomputation at b once a lighter level fits at b (same memory ordering,
-///    more recomputation is never faster).
+///    more recomputation is never faster);
+///  * with group bounds, the rest of a group whose bound is below the threshold (groups are
+///    then started best bound first, so the threshold rises early).
 /// Groups advance independently, one candidate in flight each.
 std::unique_ptr<SearchStrategy> MakePruned(const SearchSpace& space);
 

@@ -518,7 +518,7 @@ TEST(Recommend, TrainingTimeBoundIsBelowEveryEstimate) {
       s.parallelism = workload::Parallelism{};
       auto w = s;
       PlanParallelism(w, gpus, ctx, io::RestackDefault);
-      const double bound = estimate::TrainingTimeLowerBound(w);
+      const double bound = estimate::TrainingTimeLowerBound(w, ctx);
       const auto e = estimate::Estimate(w, ctx);
       if (!(e.training.time_s > 0)) continue;
       EXPECT_GT(bound, 0) << id << " x" << gpus;
@@ -527,6 +527,53 @@ TEST(Recommend, TrainingTimeBoundIsBelowEveryEstimate) {
     }
   }
   EXPECT_GE(checked, 10);
+}
+
+// The bound holds for every plan of a search, not only the best: methods whose GEMM work
+// differs (frozen bases, a trained tail), 16-bit, fp8 and fp32 GEMMs, pipeline and tensor
+// parallel layouts, every checkpointing level. Equality would be fine; a bound above any
+// plan's time would settle a configuration that meets its deadline.
+TEST(Recommend, TrainingTimeBoundIsBelowEveryPlan) {
+  const estimate::Context ctx{&io::BuiltinEfficiency(), &io::BuiltinCatalog()};
+  int checked = 0;
+  double tightest = 0;  // largest bound / time seen: the bound is not vacuous
+  for (const char* job :
+       {"model: llama-3.1-8b\ntraining: {method: pretrain, tokens: 1.0e10}\n",
+        "model: llama-3.1-8b\ntraining: {method: full, precision: fp8-mixed, tokens: 1.0e10}\n",
+        "model: llama-3.1-8b\ntraining: {method: lora, tokens: 1.0e9}\n",
+        "model: llama-3.1-8b\ntraining: {method: qlora, tokens: 1.0e9}\n",
+        "model: llama-3.1-8b\ntraining: {method: freeze, tokens: 1.0e9}\n",
+        "model: mixtral-8x7b\ntraining: {method: pretrain, tokens: 1.0e10}\n",
+        "model: gpt2-xl\ntraining: {method: full, precision: fp32, seq_len: 1024, tokens: "
+        "1.0e9}\n"}) {
+    auto s = testing::Scenario(job);
+    for (const char* id : {"h100-sxm", "a100-80gb-sxm", "rtx-4090", "mi300x"}) {
+      s.hardware.gpu = *io::BuiltinCatalog().FindGpu(id);
+      s.hardware.gpu_id = id;
+      for (int gpus : {8, 32}) {
+        s.hardware.count = 8;
+        s.hardware.nodes = gpus / 8;
+        s.parallelism = workload::Parallelism{};
+        plan::PlanOptions o;
+        o.gpus = gpus;
+        o.top_k = 400;
+        o.threads = 1;
+        o.space.restack = io::RestackDefault;
+        const auto rep = plan::Search(s, ctx, o);
+        for (const auto& p : rep.plans) {
+          auto w = plan::PlannedScenario(s, gpus, p, rep.global_batch);
+          io::RestackDefault(w);
+          const double bound = estimate::TrainingTimeLowerBound(w, ctx);
+          const double time = *w.training.tokens / p.throughput.tokens_per_s;
+          ASSERT_LE(bound, time) << job << id << " x" << gpus << " " << plan::Label(p.candidate);
+          tightest = std::max(tightest, bound / time);
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GE(checked, 1000);
+  EXPECT_GT(tightest, 0.5);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "gpuadv/core/error.h"
+#include "gpuadv/io/stack_loader.h"
 #include "gpuadv/plan/worker_pool.h"
 #include "tests/unit/plan/plan_fixture.h"
 
@@ -137,8 +138,18 @@ TEST(Planner, MultiThreadedSearchIsDeterministic) {
     const PlanReport one = SearchN(s, 32, k, 1, 8);
     const PlanReport four = SearchN(s, 32, k, 4, 8);
     EXPECT_EQ(four.threads, 4);
-    EXPECT_EQ(one.evaluated, four.evaluated);
-    EXPECT_EQ(one.fitting, four.fitting);
+    // The same candidates whatever the batches, without the one-thread branch and bound
+    // (PlanOptions::bound_groups), which only drops candidates.
+    PlanOptions o;
+    o.gpus = 32;
+    o.strategy = k;
+    o.top_k = 8;
+    o.bound_groups = false;
+    o.threads = 1;
+    const PlanReport one_unbounded = Search(s, Ctx(), o);
+    EXPECT_EQ(one_unbounded.evaluated, four.evaluated);
+    EXPECT_EQ(one_unbounded.fitting, four.fitting);
+    EXPECT_LE(one.evaluated, four.evaluated);
     ASSERT_EQ(one.plans.size(), four.plans.size());
     for (size_t i = 0; i < one.plans.size(); ++i) {
       EXPECT_EQ(one.plans[i].candidate.index, four.plans[i].candidate.index);
@@ -303,6 +314,104 @@ TEST(Planner, ModelParallelPlansMeetTheModelParallelCeiling) {
   // Data-parallel plans are not held back, so they rank first.
   ASSERT_FALSE(r.plans.empty());
   EXPECT_FALSE(r.plans.front().above_measured_mfu);
+}
+
+// Jobs on catalog GPUs whose layout groups differ in what bounds them: NVLink and PCIe
+// tensor parallel, pipelines across nodes, MoE expert parallel, long-sequence context
+// parallel, frozen bases, fp8 and fp32 GEMMs.
+struct BoundJob {
+  const char* yaml;
+  int gpus;
+};
+constexpr BoundJob kBoundJobs[] = {
+    {"model: llama-3.1-8b\ntraining: {method: pretrain}\nhardware: {gpu: h100-sxm, count: 8}\n",
+     64},
+    {"model: llama-3.1-8b\ntraining: {method: pretrain, seq_len: 16384}\n"
+     "hardware: {gpu: h100-sxm, count: 8}\n",
+     16},
+    {"model: llama-3.1-8b\ntraining: {method: full, precision: fp8-mixed}\n"
+     "hardware: {gpu: h100-sxm, count: 8}\n",
+     8},
+    {"model: llama-3.1-8b\ntraining: {method: pretrain}\nhardware: {gpu: v100-pcie-32gb, count: "
+     "8}\n",
+     64},
+    {"model: llama-3.1-8b\ntraining: {method: qlora}\nhardware: {gpu: rtx-4090, count: 8}\n", 8},
+    {"model: llama-3.1-70b\ntraining: {method: full}\nhardware: {gpu: a100-80gb-pcie, count: 8}\n",
+     32},
+    {"model: mixtral-8x7b\ntraining: {method: pretrain}\nhardware: {gpu: mi300x, count: 8}\n", 16},
+    {"model: gpt2-xl\ntraining: {method: full, precision: fp32, seq_len: 1024}\n"
+     "hardware: {gpu: a100-80gb-sxm, count: 8}\n",
+     16},
+};
+
+workload::Scenario CatalogScenario(const char* yaml) {
+  return io::ParseScenario(io::ParseDocument(yaml, "test"), io::BuiltinCatalog(), "test");
+}
+
+// Branch and bound (PlanOptions::bound_groups) only drops work: the plans, their order and
+// figures are those of the search without it, for the best plan and the top five.
+TEST(Planner, GroupBoundsKeepThePlans) {
+  uint64_t with_total = 0, without_total = 0;
+  for (const auto& job : kBoundJobs) {
+    for (int top : {1, 5}) {
+      SCOPED_TRACE(std::string(job.yaml) + " top " + std::to_string(top));
+      PlanOptions o;
+      o.gpus = job.gpus;
+      o.top_k = top;
+      o.threads = 1;
+      o.space.restack = io::RestackDefault;
+      const auto s = CatalogScenario(job.yaml);
+      const PlanReport with = Search(s, Ctx(), o);
+      o.bound_groups = false;
+      const PlanReport without = Search(s, Ctx(), o);
+      ASSERT_EQ(with.plans.size(), without.plans.size());
+      ASSERT_FALSE(with.plans.empty());
+      for (size_t i = 0; i < with.plans.size(); ++i) {
+        EXPECT_EQ(with.plans[i].candidate.index, without.plans[i].candidate.index) << i;
+        EXPECT_EQ(with.plans[i].throughput.tokens_per_s, without.plans[i].throughput.tokens_per_s);
+        EXPECT_EQ(with.plans[i].memory.per_gpu_bytes, without.plans[i].memory.per_gpu_bytes);
+      }
+      EXPECT_LE(with.evaluated, without.evaluated);
+      with_total += with.evaluated;
+      without_total += without.evaluated;
+    }
+  }
+  EXPECT_LT(with_total * 3, without_total * 2);  // the bound does real work (about half)
+}
+
+// The group bound is above the tokens/s of every candidate of its group, at every
+// micro-batch and checkpointing level, fitting or not.
+TEST(Planner, GroupBoundIsAboveEveryCandidate) {
+  int checked = 0, groups = 0;
+  double tightest = 0;  // largest tokens/s / bound seen: the bound is not vacuous
+  for (const auto& job : kBoundJobs) {
+    SCOPED_TRACE(job.yaml);
+    SpaceOptions opt;
+    opt.restack = io::RestackDefault;
+    const SearchSpace space = MakeSearchSpace(CatalogScenario(job.yaml), job.gpus, opt);
+    const Evaluator ev(Ctx(), true, io::RestackDefault);
+    workload::Scenario scratch = space.base;
+    for (uint32_t g = 0; g < space.groups.size(); g += 3) {  // every third group: test time
+      const double bound = ev.TokensPerSUpperBound(space, g, &scratch);
+      ++groups;
+      const auto n_mb = static_cast<uint32_t>(space.groups[g].micro_batches.size());
+      for (uint32_t mb = 0; mb < n_mb; ++mb) {
+        for (uint32_t ck = 0; ck < space.checkpointing.size(); ++ck) {
+          const Candidate c = space.At(g, mb, ck);
+          Apply(c, &scratch);
+          io::RestackDefault(scratch);
+          const double tps = estimate::EstimateThroughput(scratch, Ctx()).tokens_per_s;
+          if (!(tps > 0)) continue;
+          ASSERT_LE(tps, bound * (1 + 1e-12)) << Label(c);
+          tightest = std::max(tightest, tps / bound);
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(groups, 50);
+  EXPECT_GT(checked, 1000);
+  EXPECT_GT(tightest, 0.8);
 }
 
 }  // namespace
