@@ -317,6 +317,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
                  ? Stack::kMegatron
                  : Stack::kPyTorch;
   st.fsdp_no_sync = stack.fsdp_no_sync;
+  st.fsdp_adapter_units = stack.fsdp_adapter_units;
   st.selective = stack.selective;
   st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
   if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&

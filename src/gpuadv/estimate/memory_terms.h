@@ -116,7 +116,8 @@ struct Setup {
   // Megatron's runtime (distributed optimizer, fp32 main-grad buffers, no DDP buckets / FSDP
   // wrappers): the megatron stacks, or model parallelism under a defaulted stack.
   bool megatron_runtime = false;
-  bool fsdp_no_sync = false;  // FSDP accumulation keeps unsharded gradients (stack)
+  bool fsdp_no_sync = false;        // FSDP accumulation keeps unsharded gradients (stack)
+  bool fsdp_adapter_units = false;  // adapters in their own FSDP units: frozen weights no grads
   workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;
   bool fp8_weight_cache = false;  // fp8-mixed: the stack caches an fp8 copy of each weight
   Regime regime = Regime::kAmp;

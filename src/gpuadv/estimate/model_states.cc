@@ -121,11 +121,13 @@ Rates AdapterRates(const Setup& st) {
 }
 
 // accelerate (HF Trainer) and Lightning Fabric accumulate FSDP gradients over micro-batches
-// under no_sync; DeepSpeed, Composer and plain loops reduce-scatter each micro-batch.
+// under no_sync; DeepSpeed, Composer and plain loops reduce-scatter each micro-batch
+// (accelerate Accelerator.no_sync is a null context under DeepSpeed ZeRO >= 2).
 // Under no_sync every rank keeps full unsharded gradients until the last micro-batch, and a
 // unit mixing frozen and trainable params (LoRA) gets gradients for all of them (torch FSDP
 // docs: no_sync "will accumulate the full model gradients"; mixed requires_grad "gradient
-// memory ... equivalent to not freezing those parameters").
+// memory ... equivalent to not freezing those parameters"), unless the stack wraps the
+// adapters in units of their own (Setup::fsdp_adapter_units, see NoSyncGradients).
 bool FsdpNoSyncAccumulates(const Setup& st) {
   return st.zero == 3 && st.offload != workload::Offload::kOptimizerParams &&
          !st.megatron_runtime && st.m > 1 && !st.optimizer_in_backward && st.fsdp_no_sync;
@@ -279,6 +281,10 @@ double NoSyncGradients(const Setup& st, const StageAmounts& a, double a_g, const
       units = a.trainable.stage;
       break;
     case workload::Trained::kAdapters:
+      // transformers Trainer._fsdp_qlora_plugin_updates sets PEFT's fsdp_auto_wrap_policy
+      // (LoRA modules in FSDP units of their own, frozen flat parameters without .grad), and
+      // FSDP2 shards per parameter: only the adapters' own (unsharded) gradients are held.
+      if (st.fsdp_adapter_units) return a.adapter.stage * ra.grad;
       units = (me.adapter_per_layer > 0 ? a.body : 0) +
               (me.adapter_head + me.adapter_embed > 0 ? a.edge : 0);
       break;

@@ -18,6 +18,7 @@ const std::vector<std::string> kStackKeys = {"id",
                                              "name",
                                              "kernels",
                                              "fsdp_no_sync",
+                                             "fsdp_adapter_units",
                                              "optimizer_in_backward",
                                              "chunked_loss",
                                              "offload_checkpoints",
@@ -71,6 +72,7 @@ StackEntry ParseEntry(Fields& f, const StackEntry& base) {
   if (auto v = f.String("name", 256)) e.name = *v;
   if (auto v = f.Enum("kernels", workload::kKernelStyles)) t.kernels = *v;
   if (auto v = f.Bool("fsdp_no_sync")) t.fsdp_no_sync = *v;
+  if (auto v = f.Bool("fsdp_adapter_units")) t.fsdp_adapter_units = *v;
   if (auto v = f.Bool("optimizer_in_backward")) t.optimizer_in_backward = *v;
   if (auto v = f.Bool("chunked_loss")) t.chunked_loss = *v;
   if (auto v = f.Bool("offload_checkpoints")) t.offload_checkpoints = *v;

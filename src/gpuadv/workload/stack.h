@@ -54,7 +54,10 @@ struct StackTraits {
 
   // ---- memory ----
   KernelStyle kernels = KernelStyle::kEager;
-  bool fsdp_no_sync = false;           // FSDP accumulation keeps unsharded gradients
+  bool fsdp_no_sync = false;  // FSDP accumulation keeps unsharded gradients
+  // LoRA adapters in FSDP units of their own (PEFT fsdp_auto_wrap_policy) or FSDP2
+  // per-parameter shards: under no_sync the frozen base weights hold no gradient.
+  bool fsdp_adapter_units = false;
   bool optimizer_in_backward = false;  // default when the scenario does not say
   bool chunked_loss = false;           // default loss when the scenario does not say
   SelectivePolicy selective = SelectivePolicy::kAttentionCore;

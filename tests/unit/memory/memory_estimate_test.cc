@@ -332,6 +332,37 @@ TEST(Diffusion, UnetActivationsScaleWithLatentPixels) {
   EXPECT_NEAR(EstimateMemory(s).breakdown.activations, 4 * a512, 0.05 * a512);
 }
 
+// ---- FSDP accumulation under no_sync (data/stacks.yaml fsdp_no_sync, fsdp_adapter_units) ----
+
+// LoRA under FSDP with 8 micro-batches per step: a stack that accumulates under no_sync
+// with the adapters inside the decoder-layer units (Lightning FSDP1, use_orig_params) holds
+// unsharded 16-bit gradients for the whole base; HF Trainer wraps the adapters in units of
+// their own (PEFT fsdp_auto_wrap_policy) or shards per parameter (FSDP2), so only the
+// adapters' gradients are held; DeepSpeed ZeRO-3 reduce-scatters every micro-batch.
+TEST(Memory, NoSyncHoldsFrozenGradientsOnlyWhenAdaptersShareTheirUnits) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 2);
+  s.training.method = Method::kLora;
+  s.training.lora.rank = 8;
+  s.training.lora.all_linear = true;
+  s.training.precision = Precision::kBf16;
+  s.training.seq_len = 512;
+  s.training.global_batch = 16;
+  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  s.parallelism.zero = 3;
+  s.training.stack.fsdp_no_sync = true;
+  s.training.stack.fsdp_adapter_units = false;
+  const double mixed = EstimateMemory(s).breakdown.gradients;
+  s.training.stack.fsdp_adapter_units = true;
+  const double own_units = EstimateMemory(s).breakdown.gradients;
+  s.training.stack.fsdp_no_sync = false;
+  const double per_micro_batch = EstimateMemory(s).breakdown.gradients;
+  // 16-bit gradients of the base's decoder layers: ~7e9 params x 2 B.
+  EXPECT_GT(mixed, 13e9);
+  // The adapters (~42M params, fp32) and one layer's unsharded gradient at most.
+  EXPECT_LT(own_units, 0.5e9);
+  EXPECT_LT(per_micro_batch, 0.5e9);
+}
+
 // ---- a published measurement, by hand ----
 
 TEST(Memory, LitGptLoraLlama2_7BMatchesThePublishedPeak) {
