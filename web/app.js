@@ -160,7 +160,9 @@
                              (m.aliases || []).some((a) => a.toLowerCase() === id)) || null;
   }
   const isDiffusion = () => (findModel($('#model').value) || {}).kind === 'diffusion';
-  const isAdapter = () => ['lora', 'qlora'].includes($('#method').value);
+  // The methods that train adapters (the schema's method traits): the LoRA inputs apply.
+  const isAdapter = () => state.schema.enums['training.method']
+                            .some((m) => m.adapters && m.name === $('#method').value);
 
   function shows(tag) {
     if (!tag) return true;

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -406,6 +407,12 @@ TEST_F(ServeTest, SchemaCarriesTheLoadersLimits) {
   ASSERT_EQ(r->status, 200);
   const json j = json::parse(r->body);
   EXPECT_GE(j["enums"]["training.method"].size(), 5u);
+  std::map<std::string, bool> adapters;  // the form shows the LoRA inputs by it
+  for (const auto& m : j["enums"]["training.method"]) adapters[m["name"]] = m["adapters"];
+  EXPECT_TRUE(adapters.at("lora"));
+  EXPECT_TRUE(adapters.at("qlora"));
+  EXPECT_FALSE(adapters.at("full"));
+  EXPECT_FALSE(adapters.at("pretrain"));
   EXPECT_GE(j["enums"]["training.framework"].size(), 2u);
   EXPECT_GE(j["enums"]["engine"].size(), 3u);  // the export buttons (POST /api/export)
   json ema;

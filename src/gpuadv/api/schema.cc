@@ -7,6 +7,7 @@
 #include "gpuadv/export/launch.h"
 #include "gpuadv/workload/enums.h"
 #include "gpuadv/workload/limits.h"
+#include "gpuadv/workload/method_traits.h"
 #include "gpuadv/workload/scenario.h"
 
 namespace gpuadv::api {
@@ -18,6 +19,16 @@ template <typename E, size_t N>
 json Choices(const EnumEntry<E> (&table)[N]) {
   json out = json::array();
   for (const auto& e : table) out.push_back({{"name", e.name}, {"help", e.help}});
+  return out;
+}
+
+// The training methods with what the form needs of their traits: "adapters" (the LoRA
+// inputs apply), from workload::kMethodTraits.
+json Methods() {
+  json out = json::array();
+  for (const auto& e : workload::kMethods)
+    out.push_back(
+        {{"name", e.name}, {"help", e.help}, {"adapters", workload::TrainsAdapters(e.value)}});
   return out;
 }
 
@@ -73,7 +84,7 @@ json Switches() {
 
 json SchemaJson() {
   json enums = {
-      {"training.method", Choices(workload::kMethods)},
+      {"training.method", Methods()},
       {"training.precision", Choices(workload::kPrecisions)},
       {"training.optimizer", Choices(workload::kOptimizers)},
       {"training.activation_checkpointing", Choices(workload::kCheckpointings)},

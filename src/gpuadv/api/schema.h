@@ -6,7 +6,8 @@
 
 namespace gpuadv::api {
 
-/// {"enums": {"training.method": [{"name","help"}], ...},
+/// {"enums": {"training.method": [{"name","help","adapters"}], "training.precision":
+///  [{"name","help"}], ...},
 ///  "limits": [{"key","label","min","max","integer","unit","default"}],
 ///  "options": [... the recommend options' limits, same shape],
 ///  "switches": [{"key","help","default"}] (on/off knobs),

@@ -206,7 +206,9 @@ Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved) {
 double AdapterSaved(const LayerSpec& l, const LayerDims& d) {
   double copy = l.adapter_input_bytes;
   if (l.lora_dropout) copy = (copy > 0 ? copy : l.e_act) + kMaskBytes;
-  return d.sb * (l.adapter_out_bytes * l.adapter_rank_sum + copy * l.adapter_din) / d.t;
+  return d.sb *
+         (l.adapter_out_bytes * (l.adapter_rank_sum + l.adapter_out_saved) + copy * l.adapter_din) /
+         d.t;
 }
 
 }  // namespace
@@ -222,7 +224,8 @@ LayerBytes LayerActivationBytes(const LayerSpec& l) {
   out.saved = saved;
   out.input = l.e_res * d.sbh * d.rep;
   out.per_op_kept = std::min(saved, PerOpKept(l, d.sb, d.rep, d.q_width, d.kv_width));
-  out.fwd_transient = std::max(attn.fwd, mlp.fwd);
+  // An adapter variant's weight-sized temporaries (one module at a time, not saved).
+  out.fwd_transient = std::max({attn.fwd, mlp.fwd, l.e_act * l.adapter_weight_temporary / d.t});
   // Backward also holds the residual-stream gradient (and its partner) in the stream dtype.
   out.bwd_transient = std::max(attn.bwd, mlp.bwd) + 2 * l.e_res * d.sbh * d.rep;
   return out;
@@ -258,6 +261,8 @@ LayerSpec BaseSpec(const Setup& st) {
   l.norms_train = me.norms_train;
   l.adapter_rank_sum = me.adapter_rank_sum;
   l.adapter_din = me.adapter_din;
+  l.adapter_out_saved = me.adapter_out_saved;
+  l.adapter_weight_temporary = me.adapter_weight_temporary;
   l.lora_dropout = me.lora_dropout;
   // Adapter dtype vs activation dtype (PEFT LoRA Linear.forward, `_cast_input_dtype`):
   // fp32 training shares the input; autocast saves a 16-bit copy per adapter; a 16-bit

@@ -5,6 +5,7 @@
 
 #include "gpuadv/core/units.h"
 #include "gpuadv/estimate/throughput_internal.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::estimate::detail {
 namespace {
@@ -214,6 +215,7 @@ struct LayerLinears {
   double fwd = 0, adapter_fwd = 0, wgrad = 0;
   double act_width = 0;  // FFN activation width per GPU
   double fp8_in = 0, fp8_out = 0, adapter_bytes = 0;
+  double adapter_weight_elems = 0;  // adapter variants' weight-sized temporaries, per layer
 };
 
 // Weights split by tp; experts by ep, each expert fed ep*T*k_e/E tokens (MODELLING section
@@ -243,6 +245,9 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
                                 GemmTime(rows, rank, n_out, r.tensor_peak, r.act_bytes, r));
       o.adapter_bytes += act * ((s.training.lora.dropout > 0 ? kAdapterInPasses * l.d_in : 0) +
                                 kAdapterOutPasses * n_out);
+      // Each temporary written once and read once (workload::AdapterVariant).
+      o.adapter_weight_elems +=
+          count * 2 * workload::Adapter(s.training.method).weight_temporaries * l.d_in * n_out;
     }
   }
   if (o.act_width <= 0) o.act_width = s.model.ffn / tp;
@@ -305,7 +310,8 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   const auto& stack = s.training.stack;
   LayerMemory o;
   o.fwd = MemTime(r.act_bytes * T * elems * stack.elementwise_traffic, r) +
-          MemTime(r.act_bytes * T * lin.adapter_bytes, r);
+          MemTime(r.act_bytes * T * lin.adapter_bytes, r) +
+          MemTime(r.act_bytes * lin.adapter_weight_elems, r);
   if (r.linear_bytes < r.act_bytes) {
     const Fp8CastBytes cast =
         Fp8Casts(stack, lay, T * lin.fp8_in, T * lin.fp8_out, f.n_layer_linear_active / tp);

@@ -16,13 +16,16 @@ inline constexpr double kTypicalCopyEta = 0.85;
 
 /// Achievable-rate factors per GPU architecture (data/efficiency.yaml), calibrated on
 /// ../validation rows (MODELLING §7): few, named, physical. Fractions of datasheet peaks.
+/// The factors have no values in C++: a default-constructed entry is all zeros (unset).
+/// The one set of defaults is the `fallback:` block of data/efficiency.yaml, which gives
+/// every factor; it is compiled into FallbackEfficiency() below.
 struct ArchEfficiency {
-  std::string architecture;       // matches GpuSpec::architecture ("Hopper", "Ampere", ...)
-  double gemm_eta_max = 0.75;     // large-GEMM ceiling (MAMF / dense 16-bit peak)
-  double gemm_half_flops = 2e9;   // GEMM FLOPs at which eta reaches half its ceiling
-  double attn_eta = 0.5;          // flash-attention kernels vs dense peak
-  double mem_eta = 0.8;           // memory-bound kernels vs datasheet bandwidth
-  double fp8_gemm_speedup = 1.0;  // fp8 GEMM rate / bf16 GEMM rate (1 = no fp8)
+  std::string architecture;     // matches GpuSpec::architecture ("Hopper", "Ampere", ...)
+  double gemm_eta_max = 0;      // large-GEMM ceiling (MAMF / dense 16-bit peak)
+  double gemm_half_flops = 0;   // GEMM FLOPs at which eta reaches half its ceiling
+  double attn_eta = 0;          // flash-attention kernels vs dense peak
+  double mem_eta = 0;           // memory-bound kernels vs datasheet bandwidth
+  double fp8_gemm_speedup = 0;  // fp8 GEMM rate / bf16 GEMM rate (1 = no fp8)
   // What the card these factors were fitted on measures as a fraction of its peaks (large
   // bf16 GEMM; copy-kernel bandwidth). A probe (`--calibration`, design C11) scales
   // gemm_eta_max and mem_eta by measured / reference; unknown = a typical value is assumed.
@@ -71,11 +74,12 @@ inline constexpr FittedFactor kFittedFactors[] = {
     {"fp8_gemm_speedup", &ArchEfficiency::fp8_gemm_speedup, 1.0, 4.0},
 };
 
-/// Global effects (one value each; not per architecture).
+/// Global effects (one value each; not per architecture). Zeros until set: the values are
+/// the `global:` block of data/efficiency.yaml (every field required there).
 struct GlobalEfficiency {
-  double overlap_eta = 0.8;          // fraction of backward that can hide DP comm (NVLink/IB)
-  double overlap_eta_pcie = 0.5;     // same over PCIe / host memory
-  double launch_overhead_s = 15e-6;  // host time per eager kernel launch
+  double overlap_eta = 0;        // fraction of backward that can hide DP comm (NVLink/IB)
+  double overlap_eta_pcie = 0;   // same over PCIe / host memory
+  double launch_overhead_s = 0;  // host time per eager kernel launch
 
   bool operator==(const GlobalEfficiency&) const = default;
 };
@@ -133,5 +137,12 @@ struct EfficiencyTable {
   /// Field by field (the table compiled at build time equals the parsed one).
   bool operator==(const EfficiencyTable&) const = default;
 };
+
+/// The table of an estimate given none (Context::efficiency null): no architecture rows,
+/// so every GPU gets `fallback`. Its fallback and global values are those of the built-in
+/// table (io::BuiltinEfficiency(): data/efficiency.yaml's `fallback:` and `global:` blocks,
+/// with data/calibration.yaml's fitted global values), compiled to C++ at build time by
+/// tools/efficiency_table --fallback: estimate/ reads them without depending on io/.
+const EfficiencyTable& FallbackEfficiency();
 
 }  // namespace gpuadv::estimate

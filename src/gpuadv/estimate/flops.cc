@@ -103,7 +103,7 @@ ModelFigures MakeModelFigures(const workload::Scenario& s, const Regime& g) {
     f.n_layer_linear_active += w * std::max(1, l.active_copies);
     if (l.copies > 1) f.n_expert += w * l.copies * layers;
     if (g.adapters && IsAdapterTarget(s.training.lora, l)) {
-      const double a = static_cast<double>(rank) * (l.d_in + l.d_out);
+      const double a = workload::AdapterParams(s.training.method, rank, l.d_in, l.d_out);
       adapter_layer += a * std::max(1, l.copies);
       adapter_layer_active += a * std::max(1, l.active_copies);
       ++f.adapted_linears;

@@ -280,12 +280,17 @@ void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& 
   std::vector<catalog::LinearShape> fresh;
   const catalog::ModelDerived* cached = catalog::ValidDerived(*arch);
   if (!cached) fresh = catalog::LayerLinears(*arch);
+  const workload::AdapterVariant& variant = workload::Adapter(t.method);
   for (const auto& l : cached ? cached->linears : fresh) {
     const unsigned slot = SlotOfLinear(l.name);
     if (!(slot & targeted)) continue;
-    me.adapter_per_layer += r * static_cast<double>(l.d_in + l.d_out) * l.copies;
+    const double d_in = static_cast<double>(l.d_in), d_out = static_cast<double>(l.d_out);
+    me.adapter_per_layer += workload::AdapterParams(t.method, r, d_in, d_out) * l.copies;
     me.adapter_rank_sum += r * l.active_copies;
-    me.adapter_din += static_cast<double>(l.d_in) * l.active_copies;
+    me.adapter_din += d_in * l.active_copies;
+    me.adapter_out_saved += variant.saved_per_output * d_out * l.active_copies;
+    me.adapter_weight_temporary =
+        std::max(me.adapter_weight_temporary, variant.weight_temporaries * d_in * d_out);
     if (slot & (kQ | kK | kV)) me.qkv_adapted = true;
     if (slot & kO) me.o_adapted = true;
     if (slot & (kGate | kUp)) me.mlp_in_adapted = true;
@@ -297,10 +302,10 @@ void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& 
   if (st.method.quantized) me.qkv_trains = me.o_trains = me.mlp_in_trains = me.down_trains = true;
   const double V = st.shape.vocab, h = st.shape.hidden;
   if (targeted & kHead) {
-    me.adapter_head = r * (h + V);
+    me.adapter_head = workload::AdapterParams(t.method, r, h, V);
     me.head_trains = true;
   }
-  if (targeted & kEmbed) me.adapter_embed = r * (V + h);
+  if (targeted & kEmbed) me.adapter_embed = workload::AdapterParams(t.method, r, V, h);
 }
 
 // What the training stack decides for memory (workload::StackTraits): which runtime holds

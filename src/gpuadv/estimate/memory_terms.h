@@ -87,6 +87,11 @@ struct MethodTerms {
   // Saved-tensor effects of adapters, per token of one layer.
   double adapter_rank_sum = 0;  // sum of r over adapted modules (A outputs saved by B)
   double adapter_din = 0;       // sum of d_in over adapted modules (their input copies)
+  // Adapter variants (workload::AdapterVariant): elements saved per token besides LoRA's
+  // (saved_per_output x d_out summed over adapted modules), and the forward's weight-sized
+  // temporaries of the largest adapted module (elements).
+  double adapter_out_saved = 0;
+  double adapter_weight_temporary = 0;
   bool lora_dropout = false;
   // Which linear inputs are saved for the module's own weight gradient (or by a quantised
   // matmul), and which modules carry adapters.
@@ -213,6 +218,9 @@ struct LayerSpec {
   // input (adapter_din elements in adapter_input_bytes; 0 = it shares the module input).
   double adapter_rank_sum = 0, adapter_din = 0;
   double adapter_input_bytes = 0, adapter_out_bytes = 2;
+  // Adapter variants: extra elements saved per token (adapter_out_bytes each) and the
+  // forward's weight-sized temporaries (elements, e_act each; MethodTerms).
+  double adapter_out_saved = 0, adapter_weight_temporary = 0;
   bool lora_dropout = false;
   // MoE (experts > 1): routed tokens per GPU = experts_active * capacity * s * b.
   double experts = 0, experts_active = 0, moe_ffn = 0, shared_ffn = 0;

@@ -40,9 +40,6 @@ constexpr double kGradAccumPasses = 3;
 // EMA update per trained parameter: read + write the fp32 EMA copy, read the fp32 weight.
 constexpr double kEmaBytesPerParam = 4 + 4 + 4;
 
-const ArchEfficiency kDefaultArch{};
-const GlobalEfficiency kDefaultGlobal{};
-
 bool Finite(double v) { return std::isfinite(v) && v >= 0; }
 
 void ExplainFlops(const workload::Scenario& s, const detail::Regime& g,
@@ -205,8 +202,10 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   using namespace detail;
   ThroughputResult r;
   const auto& gpu = s.hardware.gpu;
-  const ArchEfficiency& eff = ctx.efficiency ? ctx.efficiency->For(gpu.architecture) : kDefaultArch;
-  const GlobalEfficiency& glob = ctx.efficiency ? ctx.efficiency->global : kDefaultGlobal;
+  // No table: data/efficiency.yaml's fallback values (FallbackEfficiency), unwarned.
+  const EfficiencyTable& table = ctx.efficiency ? *ctx.efficiency : FallbackEfficiency();
+  const ArchEfficiency& eff = table.For(gpu.architecture);
+  const GlobalEfficiency& glob = table.global;
   if (explain && ctx.efficiency && &eff == &ctx.efficiency->fallback)
     explain->Warn("no efficiency factors for architecture '" + gpu.architecture +
                   "': fallback factors used");

@@ -47,6 +47,7 @@ void AdapterKeys(const workload::Scenario& s, ConfigNode* root) {
   root->Int("lora_r", t.lora.rank);
   root->Int("lora_alpha", static_cast<long long>(t.lora.alpha));
   root->Real("lora_dropout", t.lora.dropout);
+  if (workload::Adapter(t.method).weight_decomposed) root->Bool("peft_use_dora", true);
   if (t.lora.all_linear)
     root->Bool("lora_target_linear", true);
   else
@@ -132,7 +133,7 @@ std::optional<std::string> AxolotlUnsupported(const workload::Scenario& s) {
            "with an org/name alias)";
   if (!HasFineTuningRecipe(t.method))
     return "axolotl: method " + std::string(EnumName(workload::kMethods, t.method)) +
-           " (method: full, lora or qlora)";
+           " (method: " + RecipeMethods() + ")";
   if (workload::QuantizedBase(t.method) && t.quantization.type != "nf4" && t.quantization.bits != 8)
     return "axolotl: training.quantization.type " + t.quantization.type +
            " — bitsandbytes 4-bit loads NF4 (type: nf4, or bits: 8)";

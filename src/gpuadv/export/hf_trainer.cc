@@ -85,6 +85,7 @@ ConfigNode LoraConfig(const workload::Scenario& s) {
     root.Str("target_modules", "all-linear");
   else
     root.List("target_modules", l.targets);
+  if (workload::Adapter(s.training.method).weight_decomposed) root.Bool("use_dora", true);
   root.Str("bias", "none");
   root.Str("task_type", "CAUSAL_LM");
   return root;
@@ -149,7 +150,7 @@ std::optional<std::string> HfTrainerUnsupported(const workload::Scenario& s) {
            "model with an org/name alias)";
   if (!HasFineTuningRecipe(t.method))
     return "hf-trainer: method " + std::string(EnumName(workload::kMethods, t.method)) +
-           " (method: full, lora or qlora; pretraining: megatron or torchrun)";
+           " (method: " + RecipeMethods() + "; pretraining: megatron or torchrun)";
   if (QuantizedBase(s) &&
       !(t.quantization.bits == 8 || (t.quantization.bits == 4 && (t.quantization.type == "nf4" ||
                                                                   t.quantization.type == "fp4"))))

@@ -112,6 +112,7 @@ void ModelNode(const workload::Scenario& s, const TuneModel& m, ConfigNode* root
   model.Int("lora_rank", t.lora.rank);
   model.Real("lora_alpha", t.lora.alpha);
   model.Real("lora_dropout", t.lora.dropout);
+  if (workload::Adapter(t.method).weight_decomposed) model.Bool("use_dora", true);
 }
 
 void DataNodes(const workload::Scenario& s, const TuneModel& m, const std::string& dir,
@@ -205,7 +206,7 @@ std::optional<std::string> TorchtuneUnsupported(const workload::Scenario& s) {
   }
   if (!HasFineTuningRecipe(t.method))
     return "torchtune: method " + std::string(EnumName(workload::kMethods, t.method)) +
-           " has no recipe (method: full, lora or qlora)";
+           " has no recipe (method: " + RecipeMethods() + ")";
   if (workload::QuantizedBase(t.method) &&
       (t.quantization.bits != 4 || t.quantization.type != "nf4"))
     return "torchtune: training.quantization " + t.quantization.type +

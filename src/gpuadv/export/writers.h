@@ -65,11 +65,21 @@ inline bool QuantizedBase(const workload::Scenario& s) {
 }
 
 /// The fine-tuning engines (torchtune, axolotl, HF Trainer) start from a pretrained checkpoint
-/// and train all weights, LoRA or QLoRA; they have no recipe for pretraining or for
-/// training only the top layers.
+/// and train all weights or adapters (LoRA, QLoRA); they have no recipe for pretraining or
+/// for training only the top layers.
 inline bool HasFineTuningRecipe(workload::Method m) {
   const auto& t = workload::Traits(m);
   return !t.from_scratch && t.trained != workload::Trained::kLastLayers;
+}
+/// The methods with a fine-tuning recipe, for messages: "full, lora or qlora".
+inline std::string RecipeMethods() {
+  std::vector<std::string_view> names;
+  for (const auto& e : workload::kMethods)
+    if (HasFineTuningRecipe(e.value)) names.push_back(e.name);
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + std::string(names[i]);
+  return out;
 }
 
 /// Hugging Face launches (axolotl, HF Trainer): ZeRO-1 and optimizer-only offload have no

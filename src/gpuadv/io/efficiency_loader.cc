@@ -38,23 +38,40 @@ estimate::ArchEfficiency ParseArch(Fields& f, const estimate::ArchEfficiency& ba
   return a;
 }
 
+// The `global:` and `fallback:` blocks are the one set of default values (the structs of
+// estimate/efficiency.h hold none): each must be there and give every value of `keys`.
+Fields RequiredBlock(Fields& root, std::string_view block,
+                     std::initializer_list<std::string_view> keys) {
+  const char* accepted = "every default value (estimate/efficiency.h has none)";
+  auto f = root.Map(block);
+  if (!f) throw InputError(root.Field(block), "", accepted, "missing");
+  for (const auto key : keys)
+    if (Absent(f->Raw(key))) throw InputError(f->Field(key), "", accepted, "missing");
+  return std::move(*f);
+}
+
 }  // namespace
 
 estimate::EfficiencyTable ParseEfficiencyDocument(const Doc& doc, const std::string& origin) {
   estimate::EfficiencyTable t;
   Fields root(doc, "");
-  if (auto g = root.Map("global")) {
-    if (auto v = g->Number("overlap_eta", 0, 1)) t.global.overlap_eta = *v;
-    if (auto v = g->Number("overlap_eta_pcie", 0, 1)) t.global.overlap_eta_pcie = *v;
-    if (auto v = g->Number("launch_overhead_s", 0, 1e-2)) t.global.launch_overhead_s = *v;
-    g->StringList("sources");
-    g->String("notes");
-    g->Finish({"overlap_eta", "overlap_eta_pcie", "launch_overhead_s", "sources", "notes"});
+  {
+    Fields g =
+        RequiredBlock(root, "global", {"overlap_eta", "overlap_eta_pcie", "launch_overhead_s"});
+    t.global.overlap_eta = *g.Number("overlap_eta", 0, 1);
+    t.global.overlap_eta_pcie = *g.Number("overlap_eta_pcie", 0, 1);
+    t.global.launch_overhead_s = *g.Number("launch_overhead_s", 0, 1e-2);
+    g.StringList("sources");
+    g.String("notes");
+    g.Finish({"overlap_eta", "overlap_eta_pcie", "launch_overhead_s", "sources", "notes"});
   }
-  if (auto fb = root.Map("fallback")) {
-    t.fallback = ParseArch(*fb, t.fallback);
+  {
+    Fields fb = RequiredBlock(
+        root, "fallback",
+        {"gemm_eta_max", "gemm_half_flops", "attn_eta", "mem_eta", "fp8_gemm_speedup"});
+    t.fallback = ParseArch(fb, t.fallback);
     t.fallback.architecture = "fallback";
-    fb->Finish(kArchKeys);
+    fb.Finish(kArchKeys);
   }
   {
     const Doc& list =

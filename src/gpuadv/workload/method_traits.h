@@ -16,6 +16,25 @@ enum class Trained {
   kAdapters,    ///< a frozen base and low-rank adapters (LoRA, Hu et al. 2021)
 };
 
+/// How a method's adapters differ from plain LoRA (a low-rank A and B per adapted linear,
+/// Hu et al. 2021): what the engines' configs switch on and what the estimators add, per
+/// adapted linear of d_in x d_out. All zero / false for LoRA and QLoRA and for methods
+/// without adapters.
+struct AdapterVariant {
+  /// Weight-decomposed adapters (DoRA, Liu et al. 2024, arXiv 2402.09353): PEFT LoraConfig
+  /// `use_dora` (hf-trainer lora_config.json), axolotl `peft_use_dora`, torchtune's lora_*
+  /// builders' `use_dora`.
+  bool weight_decomposed;
+  /// Trained parameters per output feature besides A and B (DoRA: its magnitude vector).
+  double params_per_output;
+  /// Activation elements saved per token and output feature besides LoRA's own, in the
+  /// adapter output dtype (DoRA: the base and adapter outputs its magnitude scale multiplies).
+  double saved_per_output;
+  /// Weight-sized temporaries each forward builds per adapted linear, one linear at a time
+  /// (DoRA: B·A and W + s·B·A for the column norm): a forward transient and memory traffic.
+  double weight_temporaries;
+};
+
 struct MethodTraits {
   Method method;
   Trained trained;
@@ -26,14 +45,17 @@ struct MethodTraits {
   /// Random initialisation, no pretrained checkpoint: tokens default to Chinchilla-optimal
   /// and fine-tuning recipes (torchtune, axolotl) do not apply.
   bool from_scratch;
+  AdapterVariant adapter;
 };
 
+inline constexpr AdapterVariant kPlainAdapters{false, 0, 0, 0};  // none, or plain LoRA
+
 inline constexpr MethodTraits kMethodTraits[] = {
-    {Method::kPretrain, Trained::kAllWeights, false, true},
-    {Method::kFull, Trained::kAllWeights, false, false},
-    {Method::kLora, Trained::kAdapters, false, false},
-    {Method::kQlora, Trained::kAdapters, true, false},
-    {Method::kFreeze, Trained::kLastLayers, false, false},
+    {Method::kPretrain, Trained::kAllWeights, false, true, kPlainAdapters},
+    {Method::kFull, Trained::kAllWeights, false, false, kPlainAdapters},
+    {Method::kLora, Trained::kAdapters, false, false, kPlainAdapters},
+    {Method::kQlora, Trained::kAdapters, true, false, kPlainAdapters},
+    {Method::kFreeze, Trained::kLastLayers, false, false, kPlainAdapters},
 };
 
 namespace detail {
@@ -51,5 +73,12 @@ constexpr bool TrainsAdapters(Method m) { return Traits(m).trained == Trained::k
 constexpr bool TrainsAllWeights(Method m) { return Traits(m).trained == Trained::kAllWeights; }
 constexpr bool TrainsLastLayers(Method m) { return Traits(m).trained == Trained::kLastLayers; }
 constexpr bool QuantizedBase(Method m) { return Traits(m).quantized_base; }
+constexpr const AdapterVariant& Adapter(Method m) { return Traits(m).adapter; }
+
+/// Trained parameters of the adapter on one d_in x d_out linear at rank r (LoRA: r(d_in +
+/// d_out); a variant adds its per-output parameters). Memory and throughput both count it.
+constexpr double AdapterParams(Method m, double r, double d_in, double d_out) {
+  return r * (d_in + d_out) + Adapter(m).params_per_output * d_out;
+}
 
 }  // namespace gpuadv::workload

@@ -73,7 +73,7 @@ TEST(Calibrate, SlowerCardScalesFactorsDown) {
   p.device_name = "NVIDIA H100 80GB HBM3";
   p.bf16_tflops = 989.4 * 0.803 / 2;  // half the reference card's rate
   const auto& spec = *io::BuiltinCatalog().FindGpu("h100-sxm");
-  estimate::ArchEfficiency base;
+  estimate::ArchEfficiency base = estimate::FallbackEfficiency().fallback;
   base.gemm_eta_max = 0.6;
   base.ref_gemm_eta = 0.803;
   const Calibration c = Calibrate(p, spec, base);
@@ -86,7 +86,7 @@ TEST(Calibrate, ImplausibleRatioIsKeptOut) {
   p.device_name = "NVIDIA H100 80GB HBM3";
   p.bf16_tflops = 5000;  // 5x the datasheet: another card, or a broken catalog
   const auto& spec = *io::BuiltinCatalog().FindGpu("h100-sxm");
-  estimate::ArchEfficiency base;
+  const estimate::ArchEfficiency& base = estimate::FallbackEfficiency().fallback;
   const Calibration c = Calibrate(p, spec, base);
   EXPECT_DOUBLE_EQ(c.factors.gemm_eta_max, base.gemm_eta_max);
   EXPECT_EQ(c.notes[0].rfind("gemm_eta_max: measured/peak 5.05 is implausible", 0), 0u);

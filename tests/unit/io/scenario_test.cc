@@ -2,6 +2,7 @@
 
 #include "gpuadv/io/catalog_loader.h"
 #include "gpuadv/io/scenario_loader.h"
+#include "gpuadv/workload/enums.h"
 #include "tests/unit/io/load_scenario.h"
 
 namespace gpuadv::io {
@@ -73,9 +74,12 @@ TEST(Scenario, BadValuesNameTheField) {
   EXPECT_EQ(ErrorOf(m + "training: {micro_batch: -4}"),
             "training.micro_batch: out of range '-4'; accepted: a whole number from 1 to "
             "100000000");
+  // The accepted values are the method table's (a new method adds itself).
+  EXPECT_EQ(AcceptedNames(workload::kMethods).rfind("pretrain | full | lora | qlora | freeze", 0),
+            0u);
   EXPECT_EQ(ErrorOf(m + "training: {method: qlroa}"),
-            "training.method: invalid value 'qlroa'; accepted: pretrain | full | lora | qlora | "
-            "freeze (did you mean 'qlora'?)");
+            "training.method: invalid value 'qlroa'; accepted: " +
+                AcceptedNames(workload::kMethods) + " (did you mean 'qlora'?)");
   EXPECT_EQ(ErrorOf(m + "training: {seq_len: abc}"),
             "training.seq_len: expected a whole number, got 'abc'; accepted: a whole number "
             "from 1 to 10000000");

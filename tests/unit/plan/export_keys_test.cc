@@ -16,6 +16,7 @@
 #include "gpuadv/api/export_request.h"
 #include "gpuadv/core/error.h"
 #include "gpuadv/export/launch.h"
+#include "gpuadv/workload/method_traits.h"
 #include "tests/unit/plan/engine_keys.h"
 #include "tests/unit/plan/plan_fixture.h"
 
@@ -540,11 +541,12 @@ void ExpectCarriesTheKnobs(const api::ExportOutput& out) {
   EXPECT_EQ(a["bf16"], t.precision != workload::Precision::kFp32 &&
                            t.precision != workload::Precision::kFp16Mixed);
   EXPECT_EQ(a["use_liger_kernel"], t.loss == workload::Loss::kChunked);
-  if (t.method == workload::Method::kLora || t.method == workload::Method::kQlora) {
+  if (workload::TrainsAdapters(t.method)) {
     const auto l = FileJson(out.config, "lora_config.json");
     EXPECT_EQ(l["r"], t.lora.rank);
     EXPECT_EQ(l["lora_alpha"].get<double>(), t.lora.alpha);
     EXPECT_EQ(l["target_modules"], nlohmann::json(t.lora.targets));
+    EXPECT_EQ(l.value("use_dora", false), workload::Adapter(t.method).weight_decomposed);
   } else {
     EXPECT_FALSE(FileOf(out.config, "lora_config.json"));
   }

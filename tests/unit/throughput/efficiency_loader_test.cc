@@ -11,6 +11,12 @@
 namespace gpuadv::io {
 namespace {
 
+// The blocks every efficiency document gives in full: the one set of default values.
+const std::string kDefaults =
+    "global: {overlap_eta: 0.8, overlap_eta_pcie: 0.5, launch_overhead_s: 2.0e-5}\n"
+    "fallback: {gemm_eta_max: 0.6, gemm_half_flops: 1.0e9, attn_eta: 0.25, mem_eta: 0.55,"
+    " fp8_gemm_speedup: 1.0}\n";
+
 std::string ErrorOf(const std::string& yaml) {
   try {
     ParseEfficiencyDocument(ParseDocument(yaml, "e.yaml"), "e.yaml");
@@ -81,22 +87,60 @@ TEST(EfficiencyTable, SustainedCeilingsStayBelowMamf) {
 
 TEST(EfficiencyTable, AliasesShareTheirEntry) {
   auto t = ParseEfficiencyDocument(
-      ParseDocument("architectures: [{architecture: Hopper, aliases: [GH], gemm_eta_max: 0.5}]",
-                    "e.yaml"),
+      ParseDocument(
+          kDefaults + "architectures: [{architecture: Hopper, aliases: [GH], gemm_eta_max: 0.5}]",
+          "e.yaml"),
       "e.yaml");
   EXPECT_DOUBLE_EQ(t.For("gh").gemm_eta_max, 0.5);
   EXPECT_DOUBLE_EQ(t.For("hopper").gemm_eta_max, 0.5);
+  EXPECT_DOUBLE_EQ(t.For("hopper").mem_eta, 0.55);  // omitted: the fallback's
 }
 
 TEST(EfficiencyTable, ErrorsNameTheField) {
-  EXPECT_NE(ErrorOf("architectures: [{architecture: X, gemm_eta_max: 1.5}]")
+  EXPECT_NE(ErrorOf(kDefaults + "architectures: [{architecture: X, gemm_eta_max: 1.5}]")
                 .find("architectures[0].gemm_eta_max"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("architectures: [{architecture: X, gem_eta_max: 0.5}]").find("gem_eta_max"),
+  EXPECT_NE(ErrorOf(kDefaults + "architectures: [{architecture: X, gem_eta_max: 0.5}]")
+                .find("gem_eta_max"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("global: {overlap: 0.5}").find("global.overlap"), std::string::npos);
-  EXPECT_NE(ErrorOf("architectures: [{architecture: X}, {architecture: X}]").find("duplicate"),
+  EXPECT_NE(ErrorOf("global: {overlap_eta: 0.8, overlap_eta_pcie: 0.5, launch_overhead_s: 2.0e-5,"
+                    " overlap: 0.5}")
+                .find("global.overlap"),
             std::string::npos);
+  EXPECT_NE(ErrorOf(kDefaults + "architectures: [{architecture: X}, {architecture: X}]")
+                .find("duplicate"),
+            std::string::npos);
+}
+
+// The C++ structs hold no default values: the document's global and fallback blocks give
+// every one, and one left out is an error naming it.
+TEST(EfficiencyTable, DefaultsAreRequiredInTheDocument) {
+  EXPECT_NE(ErrorOf("architectures: []").find("global"), std::string::npos);
+  EXPECT_NE(
+      ErrorOf("global: {overlap_eta: 0.8, overlap_eta_pcie: 0.5}").find("global.launch_overhead_s"),
+      std::string::npos);
+  const std::string global = kDefaults.substr(0, kDefaults.find('\n') + 1);
+  EXPECT_NE(ErrorOf(global).find("fallback"), std::string::npos);
+  EXPECT_NE(ErrorOf(global + "fallback: {gemm_eta_max: 0.6, gemm_half_flops: 1.0e9,"
+                             " attn_eta: 0.25, mem_eta: 0.55}")
+                .find("fallback.fp8_gemm_speedup"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf(kDefaults), "(no error)");
+}
+
+// An estimate given no table (estimate::FallbackEfficiency(), compiled into estimate/ at
+// build time) uses the built-in table's fallback and global values: one set of defaults.
+TEST(EfficiencyTable, NoTableDefaultsAreTheDataFallback) {
+  const estimate::EfficiencyTable& none = estimate::FallbackEfficiency();
+  const estimate::EfficiencyTable parsed = ParseBuiltinEfficiency();
+  EXPECT_TRUE(none.archs.empty());
+  EXPECT_TRUE(none.fallback == parsed.fallback);
+  EXPECT_TRUE(none.global == parsed.global);
+  EXPECT_EQ(&none.For("Hopper"), &none.fallback);
+  // data/efficiency.yaml's fallback block, as written there.
+  EXPECT_DOUBLE_EQ(none.fallback.gemm_eta_max, PriorEfficiency().fallback.gemm_eta_max);
+  EXPECT_GT(none.fallback.gemm_eta_max, 0);
+  EXPECT_GT(none.global.launch_overhead_s, 0);
 }
 
 }  // namespace

@@ -375,6 +375,19 @@ TEST(ThroughputResult, ExplainChangesNoNumber) {
   EXPECT_FALSE(e.basis.empty());
 }
 
+// Given no efficiency table, an estimate uses the built-in table's fallback values (one set
+// of defaults, data/efficiency.yaml), as for a GPU of an unknown architecture.
+TEST(ThroughputResult, NoTableUsesTheDataFallback) {
+  auto s = Base(H100(), 8, 2);
+  s.hardware.gpu.architecture = "no-such-architecture";
+  const double with_table = EstimateThroughput(s, Ctx()).step_time_s;
+  const double no_table = EstimateThroughput(s, Context{nullptr, nullptr}).step_time_s;
+  EXPECT_GT(no_table, 0);
+  EXPECT_DOUBLE_EQ(no_table, with_table);
+  s.hardware.gpu.architecture = "Hopper";  // a row of its own: other factors
+  EXPECT_NE(EstimateThroughput(s, Ctx()).step_time_s, no_table);
+}
+
 TEST(ThroughputResult, LaunchOverheadBoundsTinyModels) {
   auto s = Base();
   s.model.layers = 2;
@@ -386,7 +399,7 @@ TEST(ThroughputResult, LaunchOverheadBoundsTinyModels) {
   s.training.micro_batch = 1;
   s.training.seq_len = 64;
   auto r = Estimate1(s);
-  // ~2 layers x 25 ops x 3 + loss ~ 180 launches x 15 us: the host bounds the step.
+  // ~2 layers x 25 ops x 3 + loss ~ 180 launches x 20-35 us: the host bounds the step.
   EXPECT_GT(r.step_time_s, 1e-3);
   EXPECT_EQ(r.bottleneck, Bottleneck::kCompute);
 }
