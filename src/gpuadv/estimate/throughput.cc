@@ -130,6 +130,12 @@ void ApplyComputeFloor(double model_flops, double step_tokens, const detail::Lay
   }
 }
 
+// The context's efficiency table; with none, data/efficiency.yaml's fallback values
+// (FallbackEfficiency), unwarned.
+const EfficiencyTable& TableOf(const Context& ctx) {
+  return ctx.efficiency ? *ctx.efficiency : FallbackEfficiency();
+}
+
 // Serial host work of the stack per step (data loading in the main process, loss syncs,
 // gradient clipping, scheduler; data/stacks.yaml) while the GPU waits.
 double HostTime(const workload::Scenario& s, const detail::Layout& lay) {
@@ -202,8 +208,7 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   using namespace detail;
   ThroughputResult r;
   const auto& gpu = s.hardware.gpu;
-  // No table: data/efficiency.yaml's fallback values (FallbackEfficiency), unwarned.
-  const EfficiencyTable& table = ctx.efficiency ? *ctx.efficiency : FallbackEfficiency();
+  const EfficiencyTable& table = TableOf(ctx);
   const ArchEfficiency& eff = table.For(gpu.architecture);
   const GlobalEfficiency& glob = table.global;
   if (explain && ctx.efficiency && &eff == &ctx.efficiency->fallback)
@@ -259,8 +264,9 @@ double StepTimeLowerBound(const workload::Scenario& s, long long max_micro_batch
                           const Context& ctx) {
   using namespace detail;
   const auto& gpu = s.hardware.gpu;
-  const ArchEfficiency& eff = ctx.efficiency ? ctx.efficiency->For(gpu.architecture) : kDefaultArch;
-  const GlobalEfficiency& glob = ctx.efficiency ? ctx.efficiency->global : kDefaultGlobal;
+  const EfficiencyTable& table = TableOf(ctx);
+  const ArchEfficiency& eff = table.For(gpu.architecture);
+  const GlobalEfficiency& glob = table.global;
   const Layout lay = MakeLayout(s);
   const Regime g = MakeRegime(s);
   const ModelFigures f = MakeModelFigures(s, g);
