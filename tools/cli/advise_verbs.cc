@@ -21,29 +21,6 @@
 #include "tools/cli/verbs.h"
 
 namespace gpuadv::cli {
-namespace {
-
-// Prints one result in the chosen format.
-template <typename J, typename T, typename C>
-void Print(report::Format f, J json, T text, C csv) {
-  switch (f) {
-    case report::Format::kJson:
-      std::cout << report::JsonText(json()) << "\n";
-      break;
-    case report::Format::kCsv:
-      std::cout << csv();
-      break;
-    case report::Format::kMarkdown:
-      std::cout << text(true);
-      break;
-    case report::Format::kTable:
-      std::cout << text(false);
-      break;
-  }
-}
-
-}  // namespace
-
 int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const RecommendOptions& opt) {
   // The request function POST /api/recommend calls too (src/gpuadv/api).
   const api::RecommendOptions ro{opt.top, opt.min_vram_gb, opt.months, opt.hours_per_month};

@@ -149,20 +149,9 @@ void ApplyCalibration(const ScenarioInput& in, api::Environment* env,
 int RunDetect(const GlobalOptions& g) {
   const catalog::Catalog cat = LoadCatalog(g);
   const report::DetectView v = RunDetection(cat);
-  switch (g.format) {
-    case report::Format::kJson:
-      std::cout << report::JsonText(report::DetectJson(v)) << "\n";
-      break;
-    case report::Format::kCsv:
-      std::cout << report::DetectCsv(v);
-      break;
-    case report::Format::kMarkdown:
-      std::cout << report::DetectText(v, true);
-      break;
-    case report::Format::kTable:
-      std::cout << report::DetectText(v, false);
-      break;
-  }
+  Print(
+      g.format, [&] { return report::DetectJson(v); },
+      [&](bool md) { return report::DetectText(v, md); }, [&] { return report::DetectCsv(v); });
   return 0;  // no GPU is an answer, not an error
 }
 

@@ -19,20 +19,9 @@ int RunPlan(const GlobalOptions& g, const ScenarioInput& in, const PlanCliOption
                                   opt.threads, opt.safe, opt.prefer_tight};
   const api::Environment env = LoadEnvironment(g);
   const plan::PlanReport r = api::Plan(ToRequest(in), env, o, "--");
-  switch (g.format) {
-    case report::Format::kJson:
-      std::cout << report::JsonText(report::PlanJson(r)) << "\n";
-      break;
-    case report::Format::kCsv:
-      std::cout << report::PlanCsv(r);
-      break;
-    case report::Format::kMarkdown:
-      std::cout << report::PlanText(r, true);
-      break;
-    case report::Format::kTable:
-      std::cout << report::PlanText(r, false);
-      break;
-  }
+  Print(
+      g.format, [&] { return report::PlanJson(r); },
+      [&](bool md) { return report::PlanText(r, md); }, [&] { return report::PlanCsv(r); });
   return 0;
 }
 

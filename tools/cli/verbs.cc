@@ -166,20 +166,10 @@ int RunValidate(const GlobalOptions& g, const ValidateCliOptions& opt) {
   if (rep.cases.empty() && !opt.core_only)
     throw InputError("--cases", vo.origin, "a JSON Lines file with one case per line",
                      "no cases in");
-  switch (g.format) {
-    case report::Format::kJson:
-      std::cout << report::JsonText(validate::ValidationJson(rep)) << "\n";
-      break;
-    case report::Format::kCsv:
-      std::cout << validate::ValidationCsv(rep);
-      break;
-    case report::Format::kMarkdown:
-      std::cout << validate::ValidationText(rep, true);
-      break;
-    case report::Format::kTable:
-      std::cout << validate::ValidationText(rep, false);
-      break;
-  }
+  Print(
+      g.format, [&] { return validate::ValidationJson(rep); },
+      [&](bool md) { return validate::ValidationText(rep, md); },
+      [&] { return validate::ValidationCsv(rep); });
   return 0;
 }
 
