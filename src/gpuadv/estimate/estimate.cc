@@ -172,8 +172,11 @@ double TrainingTimeLowerBound(const workload::Scenario& s, const Context& ctx) {
   return *tokens * per_token / gpus;
 }
 
-EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explanation* explain) {
-  EstimateResult r;
+namespace {
+
+// The scenario's figures the result repeats: GPU, layout, training settings, the defaults
+// that were applied and the framework.
+void DescribeRun(const workload::Scenario& s, EstimateResult& r) {
   const auto& gpu = s.hardware.gpu;
   r.gpu_id = gpu.id;
   r.gpu_name = gpu.name;
@@ -192,18 +195,11 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
   for (const auto& d : s.training.defaults)
     if (KnobValue(s.training, d.knob) == d.value) r.defaults.push_back(d);
   SetFramework(s, r);
-  if (explain) {
-    workload::DescribeScenario(s, *explain);
-    WarnScenario(s, *explain);
-    if (ctx.catalog) NoteAmbiguousGpu(s.hardware, *ctx.catalog, *explain);
-  }
+}
 
-  r.memory = EstimateMemory(s, explain);
-  r.throughput = EstimateThroughput(s, ctx, explain);
-  // Ranges from the cross-validated error of the scenario's category (C15).
-  if (ctx.efficiency) ApplyUncertainty(s, *ctx.efficiency, &r, explain);
-
-  // Time and energy (C5).
+// Time and energy (C5).
+void TimeAndEnergy(const workload::Scenario& s, EstimateResult& r, Explanation* explain) {
+  const auto& gpu = s.hardware.gpu;
   const double params =
       r.memory.total_params > 0 ? r.memory.total_params : catalog::CachedCounts(s.model).total;
   r.training.tokens = TrainingTokens(s, params, r, explain);
@@ -230,8 +226,11 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
             (host_w > 0 ? ", host " + std::to_string(static_cast<int>(host_w)) + " W" : ""));
     if (!gpu.tdp_w) explain->Warn("TDP of " + gpu.id + " unknown: energy not counted");
   }
+}
 
-  // Cost.
+// Cost: electricity, rental and purchase.
+void PriceTraining(const workload::Scenario& s, const Context& ctx, EstimateResult& r) {
+  const auto& gpu = s.hardware.gpu;
   r.cost.electricity_usd = r.training.energy_kwh * s.constraints.electricity_usd_per_kwh;
   PriceRental(s, ctx, r.training.gpu_hours, r.cost);
   const auto unit_price = gpu.street_price_usd ? gpu.street_price_usd : gpu.launch_msrp_usd;
@@ -239,6 +238,26 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
     r.cost.buy_usd = *unit_price * r.gpus;
     r.cost.buy_price_known = true;
   }
+}
+
+}  // namespace
+
+EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explanation* explain) {
+  EstimateResult r;
+  DescribeRun(s, r);
+  if (explain) {
+    workload::DescribeScenario(s, *explain);
+    WarnScenario(s, *explain);
+    if (ctx.catalog) NoteAmbiguousGpu(s.hardware, *ctx.catalog, *explain);
+  }
+
+  r.memory = EstimateMemory(s, explain);
+  r.throughput = EstimateThroughput(s, ctx, explain);
+  // Ranges from the cross-validated error of the scenario's category (C15).
+  if (ctx.efficiency) ApplyUncertainty(s, *ctx.efficiency, &r, explain);
+
+  TimeAndEnergy(s, r, explain);
+  PriceTraining(s, ctx, r);
 
   if (explain) {
     r.warnings = explain->warnings;
