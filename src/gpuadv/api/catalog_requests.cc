@@ -14,6 +14,16 @@ std::string Name(std::string_view prefix, std::string_view option) {
   return std::string(prefix) + std::string(option);
 }
 
+// The catalog entry `lookup` returns; an unknown id is NotFoundError (HTTP 404).
+template <typename F>
+decltype(auto) OrNotFound(F lookup) {
+  try {
+    return lookup();
+  } catch (const InputError& e) {
+    throw NotFoundError(e);
+  }
+}
+
 }  // namespace
 
 std::vector<const catalog::GpuSpec*> ListGpus(const Environment& env, const GpuQuery& q,
@@ -50,11 +60,7 @@ nlohmann::json GpuListJson(const Environment& env, const GpuQuery& q, std::strin
 
 const catalog::GpuSpec& ShowGpu(const Environment& env, std::string_view id,
                                 std::string_view field) {
-  try {
-    return env.catalog.Gpu(id, field);
-  } catch (const InputError& e) {
-    throw NotFoundError(e);
-  }
+  return OrNotFound([&]() -> const catalog::GpuSpec& { return env.catalog.Gpu(id, field); });
 }
 
 nlohmann::json GpuShowJson(const Environment& env, std::string_view id, std::string_view field) {
@@ -74,11 +80,7 @@ nlohmann::json ModelListJson(const Environment& env) {
 
 const catalog::ModelArch& ShowModel(const Environment& env, std::string_view id,
                                     std::string_view field) {
-  try {
-    return env.catalog.Model(id, field);
-  } catch (const InputError& e) {
-    throw NotFoundError(e);
-  }
+  return OrNotFound([&]() -> const catalog::ModelArch& { return env.catalog.Model(id, field); });
 }
 
 nlohmann::json ModelShowJson(const Environment& env, std::string_view id, std::string_view field) {

@@ -104,8 +104,7 @@ LaunchConfig WriteAccelerateFsdp(const workload::Scenario& s) {
     out.notes.push_back("on each node set machine_rank (0.." + std::to_string(nodes - 1) +
                         ") and main_process_ip to the first node's address");
   if (TrainsAdapters(s.training.method))
-    out.notes.push_back("adapters: apply the PEFT LoRA config (rank " +
-                        std::to_string(s.training.lora.rank) + ") before accelerator.prepare");
+    out.notes.push_back(PeftAdapterNote(s, "before accelerator.prepare"));
   return out;
 }
 

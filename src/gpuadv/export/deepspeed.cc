@@ -128,8 +128,7 @@ LaunchConfig WriteDeepSpeed(const workload::Scenario& s) {
                       ", max_grad_norm=1.0, deepspeed=\"" + out.Main().name +
                       "\"); the config's batch values must match them");
   if (TrainsAdapters(s.training.method))
-    out.notes.push_back("adapters: apply the PEFT LoRA config (rank " +
-                        std::to_string(s.training.lora.rank) + ") in the training script");
+    out.notes.push_back(PeftAdapterNote(s, "in the training script"));
   return out;
 }
 

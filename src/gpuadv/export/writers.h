@@ -59,6 +59,12 @@ using workload::TrainsAdapters;
 inline bool TrainsAdapters(const workload::Scenario& s) {
   return TrainsAdapters(s.training.method);
 }
+/// The note of a config whose script must add the adapters itself: "adapters: apply the PEFT
+/// LoRA config (rank R) " + `where` ("before accelerator.prepare").
+inline std::string PeftAdapterNote(const workload::Scenario& s, const std::string& where) {
+  return "adapters: apply the PEFT LoRA config (rank " + std::to_string(s.training.lora.rank) +
+         ") " + where;
+}
 /// QLoRA: the frozen base loaded 4/8-bit by bitsandbytes.
 inline bool QuantizedBase(const workload::Scenario& s) {
   return workload::QuantizedBase(s.training.method);
