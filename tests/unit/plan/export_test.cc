@@ -92,6 +92,22 @@ TEST(Export, DeepSpeedOffloadAndStage3) {
   EXPECT_TRUE(j["zero_optimization"]["stage3_gather_16bit_weights_on_model_save"].get<bool>());
 }
 
+// LoRA through the general engines: the script applies the adapters, and the note says so
+// with the scenario's rank (PeftAdapterNote).
+TEST(Export, AdapterNoteNamesTheRank) {
+  const auto s = MakeScenario({{"training.method", "lora"},
+                               {"training.lora.rank", "32"},
+                               {"parallelism", "{tp: 1, pp: 1, zero: 2}"}});
+  for (const Engine e : {Engine::kDeepSpeed, Engine::kAccelerateFsdp}) {
+    ASSERT_FALSE(Unsupported(e, s)) << *Unsupported(e, s);
+    const LaunchConfig c = Export(e, s);
+    int found = 0;
+    for (const auto& n : c.notes)
+      if (n.rfind("adapters: apply the PEFT LoRA config (rank 32) ", 0) == 0) ++found;
+    EXPECT_EQ(found, 1);
+  }
+}
+
 TEST(Export, AccelerateKeysAreDocumented) {
   for (const auto& s : Variants()) {
     if (Unsupported(Engine::kAccelerateFsdp, s)) continue;
