@@ -79,16 +79,13 @@ int RunGpus(const GlobalOptions& g, const std::string& action, const std::string
   if (action == "show") {
     if (id.empty())
       throw InputError("gpus show", "(none)", "a GPU id, e.g. h100-sxm", "missing id");
-    if (g.format == report::Format::kJson) {
-      std::cout << report::JsonText(api::GpuShowJson(env, id, "gpus show")) << "\n";
-      return 0;
-    }
-    const auto& gpu = api::ShowGpu(env, id, "gpus show");
-    if (g.format == report::Format::kCsv)
-      std::cout << report::GpuShowCsv(gpu, env.catalog.OffersFor(gpu.id));
-    else
-      std::cout << report::GpuShowText(gpu, g.format == report::Format::kMarkdown,
-                                       env.catalog.OffersFor(gpu.id));
+    const auto gpu = [&]() -> const catalog::GpuSpec& {
+      return api::ShowGpu(env, id, "gpus show");
+    };
+    Print(
+        g.format, [&] { return api::GpuShowJson(env, id, "gpus show"); },
+        [&](bool md) { return report::GpuShowText(gpu(), md, env.catalog.OffersFor(gpu().id)); },
+        [&] { return report::GpuShowCsv(gpu(), env.catalog.OffersFor(gpu().id)); });
     return 0;
   }
   auto get = [&](const char* k) {
@@ -96,44 +93,31 @@ int RunGpus(const GlobalOptions& g, const std::string& action, const std::string
     return it == filters.end() ? std::string() : it->second;
   };
   const api::GpuQuery q{get("vendor"), get("segment"), get("min_memory_gb")};
-  if (g.format == report::Format::kJson) {
-    std::cout << report::JsonText(api::GpuListJson(env, q, "--")) << "\n";
-    return 0;
-  }
-  const auto list = api::ListGpus(env, q, "--");
-  if (g.format == report::Format::kCsv)
-    std::cout << report::GpuCsv(list);
-  else
-    std::cout << report::GpuListText(list, g.format == report::Format::kMarkdown);
+  Print(
+      g.format, [&] { return api::GpuListJson(env, q, "--"); },
+      [&](bool md) { return report::GpuListText(api::ListGpus(env, q, "--"), md); },
+      [&] { return report::GpuCsv(api::ListGpus(env, q, "--")); });
   return 0;
 }
 
 int RunModels(const GlobalOptions& g, const std::string& action, const std::string& id) {
   const api::Environment env = LoadEnvironment(g);
-  const bool md = g.format == report::Format::kMarkdown;
   if (action == "show") {
     if (id.empty())
       throw InputError("models show", "(none)", "a model id, e.g. llama-3.1-8b", "missing id");
-    if (g.format == report::Format::kJson) {
-      std::cout << report::JsonText(api::ModelShowJson(env, id, "models show")) << "\n";
-      return 0;
-    }
-    const auto& m = api::ShowModel(env, id, "models show");
-    if (g.format == report::Format::kCsv)
-      std::cout << report::ModelCsvHeader() << report::ModelCsvRow(m);
-    else
-      std::cout << report::ModelShowText(m, md);
+    const auto model = [&]() -> const catalog::ModelArch& {
+      return api::ShowModel(env, id, "models show");
+    };
+    Print(
+        g.format, [&] { return api::ModelShowJson(env, id, "models show"); },
+        [&](bool md) { return report::ModelShowText(model(), md); },
+        [&] { return report::ModelCsvHeader() + report::ModelCsvRow(model()); });
     return 0;
   }
-  if (g.format == report::Format::kJson) {
-    std::cout << report::JsonText(api::ModelListJson(env)) << "\n";
-    return 0;
-  }
-  const auto list = api::ListModels(env);
-  if (g.format == report::Format::kCsv)
-    std::cout << report::ModelListCsv(list);
-  else
-    std::cout << report::ModelListText(list, md);
+  Print(
+      g.format, [&] { return api::ModelListJson(env); },
+      [&](bool md) { return report::ModelListText(api::ListModels(env), md); },
+      [&] { return report::ModelListCsv(api::ListModels(env)); });
   return 0;
 }
 
