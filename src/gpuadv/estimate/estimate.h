@@ -35,13 +35,14 @@ MemoryCheck CheckMemory(const workload::Scenario& s, double capacity_bytes);
 ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& ctx,
                                     Explanation* explain = nullptr);
 
-/// Lower bound of the step time in seconds of every micro-batch and checkpointing level of
-/// `s`'s layout (the planner's layout groups, STYLE principle 6): `s` at the group's largest
-/// micro-batch and lightest recomputation; `max_micro_batches`: the micro-batches per step
-/// at its smallest micro-batch. 0 when no peak is known. EstimateThroughput never times
-/// such a step faster (tests/unit/plan checks it on every candidate of several spaces).
-double StepTimeLowerBound(const workload::Scenario& s, long long max_micro_batches,
-                          const Context& ctx);
+/// Upper bound of the tokens/s of every micro-batch and checkpointing level of `s`'s layout
+/// (the planner's layout groups, STYLE principle 6): the step's tokens over a lower bound of
+/// its time, with `s` at the group's largest micro-batch and lightest recomputation;
+/// `max_micro_batches`: the micro-batches per step at its smallest micro-batch. +inf when no
+/// peak is known. EstimateThroughput never predicts such a step faster (tests/unit/plan
+/// checks it on every candidate of several spaces).
+double TokensPerSUpperBound(const workload::Scenario& s, long long max_micro_batches,
+                            const Context& ctx);
 
 /// Cheap lower bound of the training time in seconds (STYLE principle 6), valid for every
 /// layout, micro-batch, checkpointing and stack of `s`'s GPU count, or 0 when none is known

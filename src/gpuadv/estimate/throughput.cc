@@ -21,6 +21,7 @@
 //    1.03-1.11 when its UNet was timed at fp8 and divided by the 16-bit peak).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "gpuadv/core/units.h"
 #include "gpuadv/estimate/estimate.h"
@@ -260,8 +261,8 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   return r;
 }
 
-double StepTimeLowerBound(const workload::Scenario& s, long long max_micro_batches,
-                          const Context& ctx) {
+double TokensPerSUpperBound(const workload::Scenario& s, long long max_micro_batches,
+                            const Context& ctx) {
   using namespace detail;
   const auto& gpu = s.hardware.gpu;
   const EfficiencyTable& table = TableOf(ctx);
@@ -271,7 +272,8 @@ double StepTimeLowerBound(const workload::Scenario& s, long long max_micro_batch
   const Regime g = MakeRegime(s);
   const ModelFigures f = MakeModelFigures(s, g);
   const Rates rates = ResolveRates(s, eff, nullptr);
-  if (rates.tensor_peak <= 0) return 0;
+  constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+  if (rates.tensor_peak <= 0) return kUnbounded;
   MicroBatchTime mb = MicroBatchCompute(s, lay, g, f, rates, glob);
   // Every term below, times the micro-batches, only grows as the micro-batch shrinks (GEMM
   // efficiency, per-micro-batch weight traffic, latencies) or recomputation is added. The
@@ -279,7 +281,8 @@ double StepTimeLowerBound(const workload::Scenario& s, long long max_micro_batch
   // the data-parallel collectives and offload (all >= 0).
   mb.launch_excess = 0;
   TimeBreakdown b;
-  ComputeAndMemory(lay, mb, HostTime(s, lay), CountFlops(s, g, f).model, StepTokens(s),
+  const double step_tokens = StepTokens(s);
+  ComputeAndMemory(lay, mb, HostTime(s, lay), CountFlops(s, g, f).model, step_tokens,
                    OptimizerStepTime(s, lay, f, rates) + GradAccumTime(s, lay, f, rates) +
                        EmaUpdateTime(s, lay, f, rates),
                    rates, &b, nullptr);
@@ -290,7 +293,8 @@ double StepTimeLowerBound(const workload::Scenario& s, long long max_micro_batch
   // work of this step spread over its most micro-batches.
   b.bubble = BubbleFraction(lay.pp, lay.vpp, 1) * m * (mb.Forward() + mb.Backward()) /
              std::max(m, static_cast<double>(max_micro_batches));
-  return b.compute + b.memory + b.communication + b.bubble;
+  const double step = b.compute + b.memory + b.communication + b.bubble;
+  return step > 0 ? step_tokens / step : kUnbounded;
 }
 
 }  // namespace gpuadv::estimate

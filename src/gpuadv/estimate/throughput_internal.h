@@ -188,7 +188,7 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
                        const GlobalEfficiency& glob, Explanation* explain);
 
 /// The part of CommTime::per_micro_batch no compute hides: tensor-parallel collectives
-/// where TpOverlapped is false, pipeline p2p (StepTimeLowerBound).
+/// where TpOverlapped is false, pipeline p2p (TokensPerSUpperBound).
 double UnhiddenCommPerMicroBatch(const workload::Scenario& s, const Layout& lay, const Regime& g,
                                  const Topology& topo);
 

@@ -95,10 +95,7 @@ double Evaluator::TokensPerSUpperBound(const SearchSpace& space, uint32_t g,
   const long long max_micro_batches = scratch->MicroBatchesPerStep();
   Apply(space.At(g, static_cast<uint32_t>(mbs.size() - 1), 0), scratch);
   if (restack_) restack_(*scratch);
-  const double step = estimate::StepTimeLowerBound(*scratch, max_micro_batches, ctx_);
-  const double tokens = static_cast<double>(scratch->GlobalBatch()) *
-                        static_cast<double>(std::max<long long>(1, scratch->training.seq_len));
-  return step > 0 ? tokens / step : std::numeric_limits<double>::infinity();
+  return estimate::TokensPerSUpperBound(*scratch, max_micro_batches, ctx_);
 }
 
 }  // namespace gpuadv::plan

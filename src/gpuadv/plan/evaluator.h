@@ -59,8 +59,8 @@ class Evaluator {
   Evaluation Evaluate(const Candidate& c, workload::Scenario* scratch) const;
 
   /// Upper bound of the tokens/s of every candidate of group `g` of `space` (and so of
-  /// its ranked tokens/s): the step tokens over estimate::StepTimeLowerBound at the group's
-  /// largest micro-batch and lightest recomputation; +inf where no bound is known.
+  /// its ranked tokens/s): estimate::TokensPerSUpperBound at the group's largest
+  /// micro-batch and lightest recomputation; +inf where no bound is known.
   double TokensPerSUpperBound(const SearchSpace& space, uint32_t g,
                               workload::Scenario* scratch) const;
 
