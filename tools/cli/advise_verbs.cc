@@ -63,9 +63,7 @@ int RunFit(const GlobalOptions& g, const ScenarioInput& in, const FitOptions& op
   estimate::EfficiencyTable calibrated;  // --calibration: outlives env's pointer to it
   const advise::FitResult r = api::Fit(ToRequest(ApplyLocalHardware(in, &env, &calibrated).input),
                                        env, api::FitOptions{opt.allow_shorter_seq});
-  Print(
-      g.format, [&] { return report::FitJson(r); }, [&](bool md) { return report::FitText(r, md); },
-      [&] { return report::FitCsv(r); });
+  Print(g.format, report::FitDocument(r));
   return 0;
 }
 
@@ -74,9 +72,7 @@ int RunCompare(const GlobalOptions& g, const std::vector<std::string>& gpu_ids,
   // The request function POST /api/compare calls too (src/gpuadv/api).
   const api::Environment env = LoadEnvironment(g);
   const advise::CompareResult r = api::Compare(ToRequest(in), env, gpu_ids, "compare");
-  Print(
-      g.format, [&] { return report::CompareJson(r); },
-      [&](bool md) { return report::CompareText(r, md); }, [&] { return report::CompareCsv(r); });
+  Print(g.format, report::CompareDocument(r));
   return 0;
 }
 

@@ -10,11 +10,17 @@
 #include "gpuadv/api/requests.h"
 #include "gpuadv/api/scenario_request.h"
 #include "gpuadv/catalog/catalog.h"
+#include "gpuadv/report/document.h"
 #include "gpuadv/report/format.h"
 #include "gpuadv/report/json_report.h"
 #include "gpuadv/workload/scenario.h"
 
 namespace gpuadv::cli {
+
+/// Prints a verb's result document in the chosen format (report::Render).
+inline void Print(report::Format f, const report::Document& d) {
+  std::cout << report::Render(d, f);
+}
 
 /// Prints one result in the chosen format: json() a JSON value, text(markdown) and csv()
 /// strings.

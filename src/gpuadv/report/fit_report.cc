@@ -163,53 +163,51 @@ json FitJson(const advise::FitResult& r) {
           {"evaluated", r.evaluated}};
 }
 
-std::string FitText(const advise::FitResult& r, bool md) {
+Document FitDocument(const advise::FitResult& r) {
+  Document d;
+  d.json = FitJson(r);
   const auto& m = r.baseline.memory;
-  std::string out =
-      fmt::format("{}Make it fit: {} x {} ({:g} GiB)\n", md ? "# " : "", r.baseline.gpus,
-                  r.baseline.gpu_name, m.capacity_bytes / (1024.0 * 1024 * 1024));
-  out +=
-      fmt::format("  as given: {} of {} per GPU: {}; {} ({} GPU-hours)\n", Bytes(m.per_gpu_bytes),
-                  Bytes(m.capacity_bytes), FitWord(m.fit), Duration(r.baseline.training.time_s),
-                  Number(r.baseline.training.gpu_hours, 1));
-  if (r.already_fits) out += "  it already fits; the options below add headroom\n";
+  d.Title(fmt::format("Make it fit: {} x {} ({:g} GiB)", r.baseline.gpus, r.baseline.gpu_name,
+                      m.capacity_bytes / (1024.0 * 1024 * 1024)));
+  d.Line(fmt::format("  as given: {} of {} per GPU: {}; {} ({} GPU-hours)", Bytes(m.per_gpu_bytes),
+                     Bytes(m.capacity_bytes), FitWord(m.fit), Duration(r.baseline.training.time_s),
+                     Number(r.baseline.training.gpu_hours, 1)));
+  if (r.already_fits) d.Line("  it already fits; the options below add headroom");
+  d.csv = {{"rank", "changes", "per_gpu_bytes", "fit", "time_s", "gpu_hours", "slowdown",
+            "changes_job"}};
+  d.csv_json = d.json["options"];
   if (r.options.empty()) {
-    out +=
-        "  no combination of up to 3 knobs makes it fit (try more GPUs, or --allow-shorter-seq)\n";
-    return out;
+    d.Line(
+        "  no combination of up to 3 knobs makes it fit (try more GPUs, or --allow-shorter-seq)");
+    return d;
   }
   std::vector<TableRow> rows = {
       {"#", "changes", "per GPU", "fit", "time", "GPU-hours", "vs as given"}};
   int i = 0;
-  for (const auto& o : r.options)
-    rows.push_back({std::to_string(++i), ChangesText(o), Bytes(o.estimate.memory.per_gpu_bytes),
+  for (const auto& o : r.options) {
+    ++i;
+    rows.push_back({std::to_string(i), ChangesText(o), Bytes(o.estimate.memory.per_gpu_bytes),
                     FitWord(o.estimate.memory.fit), Duration(o.estimate.training.time_s),
                     Number(o.estimate.training.gpu_hours, 1),
                     (o.slowdown >= 0 ? "+" : "") + Percent(o.slowdown)});
-  out += SectionHeading("Changes that make it fit, cheapest in GPU-hours first", md) +
-         RenderTable(rows, md, {1, 3});
-  out += SectionHeading("What each change trades", md);
+    bool job = false;
+    for (const auto& c : o.changes) job |= c.changes_job;
+    d.csv.push_back(
+        {std::to_string(i), ChangesText(o), fmt::format("{:.0f}", o.estimate.memory.per_gpu_bytes),
+         FitWord(o.estimate.memory.fit), fmt::format("{:.6g}", o.estimate.training.time_s),
+         fmt::format("{:.6g}", o.estimate.training.gpu_hours), fmt::format("{:.4f}", o.slowdown),
+         job ? "true" : "false"});
+  }
+  d.Heading("Changes that make it fit, cheapest in GPU-hours first").Table(rows, {1, 3});
+  d.Heading("What each change trades");
   std::vector<std::string> seen;
   for (const auto& o : r.options)
     for (const auto& c : o.changes)
       if (std::find(seen.begin(), seen.end(), c.description) == seen.end()) {
         seen.push_back(c.description);
-        out += Bullet(c.description + ": " + c.effect, md);
+        d.Bullet(c.description + ": " + c.effect);
       }
-  return out;
-}
-
-std::string FitCsv(const advise::FitResult& r) {
-  std::string out = "rank,changes,per_gpu_bytes,fit,time_s,gpu_hours,slowdown,changes_job\n";
-  int i = 0;
-  for (const auto& o : r.options) {
-    bool job = false;
-    for (const auto& c : o.changes) job |= c.changes_job;
-    out += fmt::format("{},{},{:.0f},{},{:.6g},{:.6g},{:.4f},{}\n", ++i, CsvField(ChangesText(o)),
-                       o.estimate.memory.per_gpu_bytes, FitWord(o.estimate.memory.fit),
-                       o.estimate.training.time_s, o.estimate.training.gpu_hours, o.slowdown, job);
-  }
-  return AppendJsonColumns(out, FitJson(r)["options"]);
+  return d;
 }
 
 json CompareJson(const advise::CompareResult& r) {
@@ -226,9 +224,10 @@ json CompareJson(const advise::CompareResult& r) {
   return {{"schema_version", kJsonSchemaVersion}, {"gpus", gpus}, {"summary", r.summary}};
 }
 
-std::string CompareText(const advise::CompareResult& r, bool md) {
-  std::string out =
-      std::string(md ? "# " : "") + "Compare\n";  // sections add their own blank lines
+Document CompareDocument(const advise::CompareResult& r) {
+  Document d;
+  d.json = CompareJson(r);
+  d.Title("Compare");
   TableRow head = {"spec"};
   for (const auto& e : r.entries) head.push_back(e.label);
   std::vector<TableRow> specs = {head};
@@ -237,7 +236,7 @@ std::string CompareText(const advise::CompareResult& r, bool md) {
     for (const auto& e : r.entries) t.push_back(row.print(*e.gpu));
     specs.push_back(t);
   }
-  out += SectionHeading("Specifications", md) + RenderTable(specs, md);
+  d.Heading("Specifications").Table(specs);
   std::vector<TableRow> est = {head};
   est[0][0] = "this scenario";
   auto add = [&](const char* label, auto f) {
@@ -296,26 +295,24 @@ std::string CompareText(const advise::CompareResult& r, bool md) {
   add("rent (cheapest offer)", [](const estimate::EstimateResult& x) {
     return x.cost.rent_price_known ? Usd(x.cost.rent_usd) : std::string("no offer");
   });
-  out += SectionHeading("Estimate", md) + RenderTable(est, md);
-  out += SectionHeading("Verdict", md);
+  d.Heading("Estimate").Table(est);
+  d.Heading("Verdict");
   for (const auto& e : r.entries)
-    out += Bullet(e.label + " " + e.verdict + ": " + Join(e.reasons, "; "), md);
-  out += Bullet(r.summary, md);
-  return out;
-}
-
-std::string CompareCsv(const advise::CompareResult& r) {
-  std::string out =
-      "gpu,count,memory_gb,per_gpu_bytes,fit,tokens_per_s,time_s,bottleneck,street_price_usd,"
-      "verdict\n";
+    d.Bullet(e.label + " " + e.verdict + ": " + Join(e.reasons, "; "));
+  d.Bullet(r.summary);
+  d.csv = {{"gpu", "count", "memory_gb", "per_gpu_bytes", "fit", "tokens_per_s", "time_s",
+            "bottleneck", "street_price_usd", "verdict"}};
   for (const auto& e : r.entries)
-    out += fmt::format(
-        "{},{},{:g},{:.0f},{},{:.6g},{:.6g},{},{},{}\n", e.gpu->id, e.count, e.gpu->memory_gb,
-        e.estimate.memory.per_gpu_bytes, FitWord(e.estimate.memory.fit),
-        e.estimate.throughput.tokens_per_s, e.estimate.training.time_s,
-        EnumName(estimate::kBottlenecks, e.estimate.throughput.bottleneck),
-        e.gpu->street_price_usd ? fmt::format("{:.0f}", *e.gpu->street_price_usd) : "", e.verdict);
-  return AppendJsonColumns(out, CompareJson(r)["gpus"]);
+    d.csv.push_back(
+        {e.gpu->id, std::to_string(e.count), fmt::format("{:g}", e.gpu->memory_gb),
+         fmt::format("{:.0f}", e.estimate.memory.per_gpu_bytes), FitWord(e.estimate.memory.fit),
+         fmt::format("{:.6g}", e.estimate.throughput.tokens_per_s),
+         fmt::format("{:.6g}", e.estimate.training.time_s),
+         std::string(EnumName(estimate::kBottlenecks, e.estimate.throughput.bottleneck)),
+         e.gpu->street_price_usd ? fmt::format("{:.0f}", *e.gpu->street_price_usd) : "",
+         e.verdict});
+  d.csv_json = d.json["gpus"];
+  return d;
 }
 
 }  // namespace gpuadv::report

@@ -1,10 +1,11 @@
 #pragma once
-// Reporters for `fit` (C8) and `compare`: JSON, text/Markdown and CSV.
+// Reporters for `fit` (C8) and `compare`: one Document each (document.h).
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "gpuadv/advise/compare.h"
 #include "gpuadv/advise/fit.h"
+#include "gpuadv/report/document.h"
 
 namespace gpuadv::report {
 
@@ -12,13 +13,15 @@ namespace gpuadv::report {
 /// [{"changes": [{"group", "change", "effect", "changes_job"}], "per_gpu_bytes", "fit",
 /// "time_s", "gpu_hours", "slowdown", "estimate": EstimateJson}], "evaluated"}.
 nlohmann::json FitJson(const advise::FitResult& r);
-std::string FitText(const advise::FitResult& r, bool markdown);
-std::string FitCsv(const advise::FitResult& r);
+/// `fit` in every format: FitJson, the options table and what each change trades; CSV one
+/// row per option.
+Document FitDocument(const advise::FitResult& r);
 
 /// {"schema_version", "gpus": [{"id", "name", "specs": {...}, "estimate": EstimateJson,
 /// "verdict", "reasons"}], "summary"}.
 nlohmann::json CompareJson(const advise::CompareResult& r);
-std::string CompareText(const advise::CompareResult& r, bool markdown);
-std::string CompareCsv(const advise::CompareResult& r);
+/// `compare` in every format: CompareJson, the specifications and estimate side by side,
+/// the verdicts; CSV one row per GPU.
+Document CompareDocument(const advise::CompareResult& r);
 
 }  // namespace gpuadv::report
