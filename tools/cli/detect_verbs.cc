@@ -149,9 +149,7 @@ void ApplyCalibration(const ScenarioInput& in, api::Environment* env,
 int RunDetect(const GlobalOptions& g) {
   const catalog::Catalog cat = LoadCatalog(g);
   const report::DetectView v = RunDetection(cat);
-  Print(
-      g.format, [&] { return report::DetectJson(v); },
-      [&](bool md) { return report::DetectText(v, md); }, [&] { return report::DetectCsv(v); });
+  Print(g.format, report::DetectDocument(v));
   return 0;  // no GPU is an answer, not an error
 }
 
@@ -186,22 +184,11 @@ int RunProbe(const GlobalOptions& g, const ProbeCliOptions& opt) {
   }
   const detect::ProbeResult p =
       io::LoadProbeFile(result_file, opt.from_file.empty() ? "probe" : "--from");
-  const detect::GpuMatch m = MatchProbe(p, cat);
-  if (m.id.empty()) {
-    std::cout << "Probed '" << p.device_name << "': no catalog entry to compare with.\n";
-    return 0;
-  }
-  const auto rows = detect::CompareToPeaks(p, *cat.FindGpu(m.id));
-  const bool md = g.format == report::Format::kMarkdown;
-  std::cout << "Probe of " << p.device_name << " (" << m.id << (m.exact ? "" : ", nearest")
-            << "), driver " << (p.driver.empty() ? "unknown" : p.driver) << "\n"
-            << (md ? "\n" : "") << report::ProbeComparisonText(m.id, rows, md);
-  if (p.sm_clock_after_mhz && p.sm_clock_max_mhz &&
-      *p.sm_clock_after_mhz < 0.9 * *p.sm_clock_max_mhz)
-    std::cout << fmt::format("SM clock fell to {:g} MHz (max {:g}) under sustained GEMMs.\n",
-                             *p.sm_clock_after_mhz, *p.sm_clock_max_mhz);
-  std::cout << "Use it in estimates: gpu-advisor estimate --calibration " << result_file
-            << " ...\n";
+  report::ProbeView v{p, MatchProbe(p, cat), {}, result_file};
+  if (!v.match.id.empty()) v.rows = detect::CompareToPeaks(p, *cat.FindGpu(v.match.id));
+  // The probe has no JSON or CSV document yet: those formats print the table view.
+  Print(g.format == report::Format::kMarkdown ? g.format : report::Format::kTable,
+        report::ProbeDocument(v));
   return 0;
 }
 

@@ -79,13 +79,8 @@ int RunGpus(const GlobalOptions& g, const std::string& action, const std::string
   if (action == "show") {
     if (id.empty())
       throw InputError("gpus show", "(none)", "a GPU id, e.g. h100-sxm", "missing id");
-    const auto gpu = [&]() -> const catalog::GpuSpec& {
-      return api::ShowGpu(env, id, "gpus show");
-    };
-    Print(
-        g.format, [&] { return api::GpuShowJson(env, id, "gpus show"); },
-        [&](bool md) { return report::GpuShowText(gpu(), md, env.catalog.OffersFor(gpu().id)); },
-        [&] { return report::GpuShowCsv(gpu(), env.catalog.OffersFor(gpu().id)); });
+    const catalog::GpuSpec& gpu = api::ShowGpu(env, id, "gpus show");
+    Print(g.format, report::GpuShowDocument(gpu, env.catalog.OffersFor(gpu.id)));
     return 0;
   }
   auto get = [&](const char* k) {
@@ -93,10 +88,7 @@ int RunGpus(const GlobalOptions& g, const std::string& action, const std::string
     return it == filters.end() ? std::string() : it->second;
   };
   const api::GpuQuery q{get("vendor"), get("segment"), get("min_memory_gb")};
-  Print(
-      g.format, [&] { return api::GpuListJson(env, q, "--"); },
-      [&](bool md) { return report::GpuListText(api::ListGpus(env, q, "--"), md); },
-      [&] { return report::GpuCsv(api::ListGpus(env, q, "--")); });
+  Print(g.format, report::GpuListDocument(api::ListGpus(env, q, "--")));
   return 0;
 }
 
@@ -105,19 +97,10 @@ int RunModels(const GlobalOptions& g, const std::string& action, const std::stri
   if (action == "show") {
     if (id.empty())
       throw InputError("models show", "(none)", "a model id, e.g. llama-3.1-8b", "missing id");
-    const auto model = [&]() -> const catalog::ModelArch& {
-      return api::ShowModel(env, id, "models show");
-    };
-    Print(
-        g.format, [&] { return api::ModelShowJson(env, id, "models show"); },
-        [&](bool md) { return report::ModelShowText(model(), md); },
-        [&] { return report::ModelCsvHeader() + report::ModelCsvRow(model()); });
+    Print(g.format, report::ModelShowDocument(api::ShowModel(env, id, "models show")));
     return 0;
   }
-  Print(
-      g.format, [&] { return api::ModelListJson(env); },
-      [&](bool md) { return report::ModelListText(api::ListModels(env), md); },
-      [&] { return report::ModelListCsv(api::ListModels(env)); });
+  Print(g.format, report::ModelListDocument(api::ListModels(env)));
   return 0;
 }
 

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "gpuadv/report/json_report.h"
-#include "gpuadv/report/text_table.h"
 
 namespace gpuadv::report {
 namespace {
@@ -34,35 +33,43 @@ std::string OrUnknown(const std::string& s) { return s.empty() ? "unknown" : s; 
 
 }  // namespace
 
-std::string DetectText(const DetectView& v, bool md) {
-  std::string out;
+Document DetectDocument(const DetectView& v) {
+  Document d;
+  d.json = DetectJson(v);
+  d.csv = {{"index", "name", "vendor", "catalog_id", "exact_match", "memory_total_bytes",
+            "memory_free_bytes", "power_limit_w", "pcie_gen", "pcie_width", "driver",
+            "cuda_version", "mig_profile", "source"}};
   if (v.report.gpus.empty()) {
-    out += md ? "**No GPU detected.**\n\n" : "No GPU detected.\n";
-    for (const auto& t : v.report.tried) out += Bullet(t, md);
-    out += md ? "\n" : "";
-    out += "Estimates still work: name a GPU with --gpu (see `gpu-advisor gpus list`).\n";
-    return out;
+    d.Strong("No GPU detected.");
+    for (const auto& t : v.report.tried) d.Bullet(t);
+    d.Line("Estimates still work: name a GPU with --gpu (see `gpu-advisor gpus list`).");
+    return d;
   }
-  out += fmt::format("{} GPU(s) found by {}\n", v.report.gpus.size(), v.report.source);
-  if (md) out += "\n";
+  d.Line(fmt::format("{} GPU(s) found by {}", v.report.gpus.size(), v.report.source));
   std::vector<TableRow> rows{
       {"#", "name", "catalog", "memory", "free", "power limit", "PCIe", "driver", "CUDA"}};
+  auto num = [](const auto& o) { return o ? fmt::format("{}", *o) : std::string(); };
   for (size_t i = 0; i < v.report.gpus.size(); ++i) {
     const auto& g = v.report.gpus[i];
-    rows.push_back({std::to_string(g.index), g.name, Catalog(v.matches[i]),
-                    Gib(g.memory_total_bytes), Gib(g.memory_free_bytes),
+    const auto& m = v.matches[i];
+    rows.push_back({std::to_string(g.index), g.name, Catalog(m), Gib(g.memory_total_bytes),
+                    Gib(g.memory_free_bytes),
                     g.power_limit_w ? fmt::format("{:g} W", *g.power_limit_w) : "unknown", Pcie(g),
                     OrUnknown(g.driver), OrUnknown(g.cuda_version)});
+    d.csv.push_back({std::to_string(g.index), g.name, g.vendor, m.id, m.exact ? "true" : "false",
+                     num(g.memory_total_bytes), num(g.memory_free_bytes), num(g.power_limit_w),
+                     num(g.pcie_gen), num(g.pcie_width), g.driver, g.cuda_version, g.mig_profile,
+                     g.source});
   }
-  out += RenderTable(rows, md, {1, 2, 6, 7, 8});
+  d.Table(rows, {1, 2, 6, 7, 8});
   bool heading = false;
   for (size_t i = 0; i < v.matches.size(); ++i)
-    for (const auto& d : v.matches[i].differences) {
-      if (!heading) out += SectionHeading("Differences from the catalog", md);
+    for (const auto& diff : v.matches[i].differences) {
+      if (!heading) d.Heading("Differences from the catalog");
       heading = true;
-      out += Bullet(fmt::format("GPU {}: {}", v.report.gpus[i].index, d), md);
+      d.Bullet(fmt::format("GPU {}: {}", v.report.gpus[i].index, diff));
     }
-  return out;
+  return d;
 }
 
 nlohmann::json DetectJson(const DetectView& v) {
@@ -92,31 +99,27 @@ nlohmann::json DetectJson(const DetectView& v) {
           {"tried", v.report.tried}};
 }
 
-std::string DetectCsv(const DetectView& v) {
-  std::string out =
-      "index,name,vendor,catalog_id,exact_match,memory_total_bytes,memory_free_bytes,"
-      "power_limit_w,pcie_gen,pcie_width,driver,cuda_version,mig_profile,source\n";
-  auto num = [](const auto& o) { return o ? fmt::format("{}", *o) : std::string(); };
-  for (size_t i = 0; i < v.report.gpus.size(); ++i) {
-    const auto& g = v.report.gpus[i];
-    const auto& m = v.matches[i];
-    out +=
-        fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", g.index, CsvField(g.name),
-                    g.vendor, m.id, m.exact ? "true" : "false", num(g.memory_total_bytes),
-                    num(g.memory_free_bytes), num(g.power_limit_w), num(g.pcie_gen),
-                    num(g.pcie_width), CsvField(g.driver), g.cuda_version, g.mig_profile, g.source);
+Document ProbeDocument(const ProbeView& v) {
+  Document d;
+  const detect::ProbeResult& p = v.probe;
+  if (v.match.id.empty()) {
+    d.Line("Probed '" + p.device_name + "': no catalog entry to compare with.");
+    return d;
   }
-  return out;
-}
-
-std::string ProbeComparisonText(const std::string& gpu_id,
-                                const std::vector<detect::MeasuredVsPeak>& rows, bool md) {
-  std::vector<TableRow> t{{"measured", "value", "catalog peak (" + gpu_id + ")", "ratio"}};
-  for (const auto& r : rows)
+  d.Line(fmt::format("Probe of {} ({}{}), driver {}", p.device_name, v.match.id,
+                     v.match.exact ? "" : ", nearest", OrUnknown(p.driver)));
+  std::vector<TableRow> t{{"measured", "value", "catalog peak (" + v.match.id + ")", "ratio"}};
+  for (const auto& r : v.rows)
     t.push_back({r.what, fmt::format("{:.1f} {}", r.measured, r.unit),
                  r.peak ? fmt::format("{:g} {}", *r.peak, r.unit) : "-",
                  r.ratio ? fmt::format("{:.0f}%", *r.ratio * 100) : "-"});
-  return RenderTable(t, md);
+  d.Table(t);
+  if (p.sm_clock_after_mhz && p.sm_clock_max_mhz &&
+      *p.sm_clock_after_mhz < 0.9 * *p.sm_clock_max_mhz)
+    d.Line(fmt::format("SM clock fell to {:g} MHz (max {:g}) under sustained GEMMs.",
+                       *p.sm_clock_after_mhz, *p.sm_clock_max_mhz));
+  d.Line("Use it in estimates: gpu-advisor estimate --calibration " + v.result_file + " ...");
+  return d;
 }
 
 }  // namespace gpuadv::report

@@ -1,5 +1,5 @@
 #pragma once
-// Reporters for `detect` (local GPUs matched to the catalog) and for the probe's
+// Result documents of `detect` (local GPUs matched to the catalog) and of the probe's
 // measured-vs-peak comparison (design C11).
 #include <nlohmann/json.hpp>
 #include <string>
@@ -8,6 +8,7 @@
 #include "gpuadv/detect/calibration.h"
 #include "gpuadv/detect/device_query.h"
 #include "gpuadv/detect/match.h"
+#include "gpuadv/report/document.h"
 
 namespace gpuadv::report {
 
@@ -17,15 +18,23 @@ struct DetectView {
   std::vector<detect::GpuMatch> matches;
 };
 
-/// Text or Markdown. No GPU: "No GPU detected." and what each source said.
-std::string DetectText(const DetectView& v, bool markdown);
+/// `detect`: DetectJson; a table of the GPUs with their catalog match and the differences
+/// from the catalog; no GPU: "No GPU detected." and what each source said. CSV: one row per
+/// GPU (none when no GPU), the DetectJson fields but the differences.
+Document DetectDocument(const DetectView& v);
 /// {"schema_version", "source", "gpus": [...], "tried": [...]}; sizes in bytes.
 nlohmann::json DetectJson(const DetectView& v);
-/// Header plus one row per GPU (none when no GPU).
-std::string DetectCsv(const DetectView& v);
+/// A probe result (a run of gpu-advisor-probe, or a saved one) against the catalog.
+struct ProbeView {
+  detect::ProbeResult probe;
+  detect::GpuMatch match;                    // id empty: no catalog entry for the device
+  std::vector<detect::MeasuredVsPeak> rows;  // CompareToPeaks against the match
+  std::string result_file;                   // the result's file, for --calibration
+};
 
-/// "measured vs catalog peak" table of a probe result.
-std::string ProbeComparisonText(const std::string& gpu_id,
-                                const std::vector<detect::MeasuredVsPeak>& rows, bool markdown);
+/// `probe`: the "measured vs catalog peak" table, the SM clock when it fell under
+/// sustained GEMMs, and how to use the result in estimates. The human view only: the probe
+/// has no JSON or CSV document yet (`json` null, `csv` empty).
+Document ProbeDocument(const ProbeView& v);
 
 }  // namespace gpuadv::report

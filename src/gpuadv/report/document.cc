@@ -41,6 +41,18 @@ Document& Document::Bullet(std::string text, std::string marker) {
   return *this;
 }
 
+Document& Document::MarkdownTitle(std::string text) {
+  blocks.push_back(TextBlock(Block::Kind::kMarkdownTitle, std::move(text)));
+  return *this;
+}
+
+Document& Document::Paragraph(std::string text, std::string indent) {
+  Block b = TextBlock(Block::Kind::kParagraph, std::move(text));
+  b.marker = std::move(indent);
+  blocks.push_back(std::move(b));
+  return *this;
+}
+
 Document& Document::Table(std::vector<TableRow> rows, const std::vector<size_t>& left_columns) {
   size_t cols = 0;
   for (const auto& r : rows) cols = std::max(cols, r.size());

@@ -23,10 +23,17 @@ struct Block {
     kStrong,   // "text" / "**text**" as its own paragraph
     kBullet,   // "<marker>text" / "- text"
     kTable,    // aligned columns / a Markdown table
+    // A title only Markdown carries: nothing / "# Title" (the table view starts with its
+    // content, e.g. `gpus list`).
+    kMarkdownTitle,
+    // "<marker>text" / "text" as its own paragraph (the marker indents it in the table
+    // format: "  " for notes under a heading, "" for a line of its own).
+    kParagraph,
   };
   Kind kind = Kind::kLine;
   std::string text;             // every kind but kTable
-  std::string marker = "  - ";  // kBullet in the table format ("  ! " for a warning)
+  std::string marker = "  - ";  // kBullet and kParagraph in the table format ("  ! " for a
+                                // warning)
   std::vector<TableRow> rows;   // kTable: the header first
   std::vector<bool> right;      // kTable: right-aligned columns (beyond: left)
 };
@@ -46,6 +53,8 @@ struct Document {
   Document& Line(std::string text);
   Document& Strong(std::string text);
   Document& Bullet(std::string text, std::string marker = "  - ");
+  Document& MarkdownTitle(std::string text);
+  Document& Paragraph(std::string text, std::string indent = "");
   /// Columns after the first right-aligned unless `left_columns` names them (RenderTable).
   Document& Table(std::vector<TableRow> rows, const std::vector<size_t>& left_columns = {});
   /// Alignment given per column (RenderAligned).

@@ -9,7 +9,6 @@
 #include "gpuadv/core/numbers.h"
 #include "gpuadv/core/units.h"
 #include "gpuadv/report/json_report.h"
-#include "gpuadv/report/text_table.h"
 
 namespace gpuadv::report {
 namespace {
@@ -202,14 +201,6 @@ std::vector<Item> ItemsOf(const GpuSpec& g) {
   return it.items;
 }
 
-// Markdown cells cannot hold a bare '|'.
-std::string Cell(const std::string& s, bool markdown) {
-  if (!markdown) return s;
-  std::string out;
-  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
-  return out;
-}
-
 std::optional<double> Tflops16(const GpuSpec& g) {
   const double peak = g.Peak16FlopsPerS();
   return peak > 0 ? std::optional(peak / kTera) : std::nullopt;
@@ -224,14 +215,28 @@ std::string OrUnknown(const std::optional<double>& v, const std::string& unit) {
   return v ? Fig(*v) + unit : "unknown";
 }
 
+// The CSV of GPUs: the GpuJson keys, then one row of raw values per GPU.
+std::vector<Row> CsvRows(const std::vector<const GpuSpec*>& gpus) {
+  std::vector<Row> rows(1);
+  for (const auto& it : ItemsOf(GpuSpec{})) rows[0].push_back(it.key);
+  for (const GpuSpec* g : gpus) {
+    Row r;
+    for (const auto& it : ItemsOf(*g)) r.push_back(it.csv);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
 }  // namespace
 
-std::string GpuListText(const std::vector<const GpuSpec*>& gpus, bool md) {
+Document GpuListDocument(const std::vector<const GpuSpec*>& gpus) {
+  Document d;
+  d.json = GpuListJson(gpus);
   std::vector<Row> rows = {{"id", "name", "vendor", "segment", "memory", "bandwidth",
                             "16-bit TFLOPS", "FP8 TFLOPS", "TDP", "street price", "cloud /GPU-hr",
                             "verification"}};
   for (const GpuSpec* g : gpus) {
-    rows.push_back({g->id, Cell(g->name, md), g->vendor, g->segment, Fig(g->memory_gb) + " GiB",
+    rows.push_back({g->id, g->name, g->vendor, g->segment, Fig(g->memory_gb) + " GiB",
                     OrUnknown(g->memory_bw_gbs, " GB/s"), OrUnknown(Tflops16(*g), ""),
                     g->fp8_support == false ? "none" : OrUnknown(Tflops8(*g), ""),
                     OrUnknown(g->tdp_w, " W"),
@@ -239,20 +244,20 @@ std::string GpuListText(const std::vector<const GpuSpec*>& gpus, bool md) {
                     g->cloud_usd_per_gpu_hr ? Money(*g->cloud_usd_per_gpu_hr) : "unknown",
                     g->verification.empty() ? "unknown" : g->verification});
   }
-  std::vector<bool> right = {false, false, false, false, true, true,
-                             true,  true,  true,  true,  true, false};
-  std::string out = md ? "# GPUs\n\n" : "";
-  out += RenderAligned(rows, md, right);
-  out += fmt::format(
-      "{}{} GPU{}. 16-bit = dense BF16 (else FP16 with FP32 accumulate), the "
-      "mixed-precision training peak. Street prices are dated estimates.\n",
-      md ? "\n" : "", gpus.size(), gpus.size() == 1 ? "" : "s");
-  return out;
+  d.MarkdownTitle("GPUs").Aligned(
+      rows, {false, false, false, false, true, true, true, true, true, true, true, false});
+  d.Line(
+      fmt::format("{} GPU{}. 16-bit = dense BF16 (else FP16 with FP32 accumulate), the "
+                  "mixed-precision training peak. Street prices are dated estimates.",
+                  gpus.size(), gpus.size() == 1 ? "" : "s"));
+  d.csv = CsvRows(gpus);
+  return d;
 }
 
-std::string GpuShowText(const GpuSpec& g, bool md,
-                        const std::vector<const catalog::Offer*>& offers) {
-  std::string out = md ? "# " + g.name + " (" + g.id + ")\n" : g.name + " (" + g.id + ")\n";
+Document GpuShowDocument(const GpuSpec& g, const std::vector<const catalog::Offer*>& offers) {
+  Document d;
+  d.json = GpuShowJson(g, offers);
+  d.Title(g.name + " (" + g.id + ")");
   const auto items = ItemsOf(g);
   for (size_t gi = 0; gi < std::size(kGroupTitles); ++gi) {
     const auto group = static_cast<Group>(gi);
@@ -261,18 +266,18 @@ std::string GpuShowText(const GpuSpec& g, bool md,
       if (it.group != group) continue;
       // Lists and long text of the provenance group print below as bullets / paragraphs.
       if (it.key == "sources" || it.key == "unverified_fields" || it.key == "notes") continue;
-      rows.push_back({it.label, Cell(it.text, md)});
+      rows.push_back({it.label, it.text});
     }
-    out += SectionHeading(kGroupTitles[gi], md) + RenderAligned(rows, md, {false, false});
+    d.Heading(kGroupTitles[gi]).Aligned(rows, {false, false});
   }
   auto bullets = [&](const std::string& title, const std::vector<std::string>& v) {
-    out += SectionHeading(title, md);
-    if (v.empty()) out += md ? "none\n" : "  none\n";
-    for (const auto& s : v) out += (md ? "- " : "  - ") + s + "\n";
+    d.Heading(title);
+    if (v.empty()) d.Paragraph("none", "  ");
+    for (const auto& s : v) d.Bullet(s);
   };
   bullets("Sources", g.sources);
   bullets("Unverified or derived", g.unverified_fields);
-  if (!g.notes.empty()) out += SectionHeading("Notes", md) + (md ? "" : "  ") + g.notes + "\n";
+  if (!g.notes.empty()) d.Heading("Notes").Paragraph(g.notes, "  ");
   if (!offers.empty()) {
     std::vector<Row> rows = {{"offer", "provider", "kind", "GPUs", "interconnect", "on-demand",
                               "spot", "network", "as of", "verified"}};
@@ -283,11 +288,13 @@ std::string GpuShowText(const GpuSpec& g, bool md,
                       o->spot_usd_per_gpu_hr ? Money(*o->spot_usd_per_gpu_hr) : "unknown",
                       o->network_gbps ? fmt::format("{:g} Gbps", *o->network_gbps) : "unknown",
                       o->as_of, o->verified ? "yes" : "no"});
-    out +=
-        SectionHeading("Cloud offers (per GPU-hour)", md) +
-        RenderAligned(rows, md, {false, false, false, true, false, true, true, true, false, false});
+    d.Heading("Cloud offers (per GPU-hour)")
+        .Aligned(rows, {false, false, false, true, false, true, true, true, false, false});
   }
-  return out;
+  d.csv = CsvRows({&g});
+  const json offers_row = {{"offers", d.json["offers"]}};  // CsvRows has the rest
+  d.csv_json = json::array({offers_row});
+  return d;
 }
 
 json GpuJson(const GpuSpec& g) {
@@ -325,30 +332,6 @@ json GpuShowJson(const GpuSpec& gpu, const std::vector<const catalog::Offer*>& o
   j["offers"] = json::array();
   for (const auto* o : offers) j["offers"].push_back(OfferJson(*o));
   return j;
-}
-
-std::string GpuShowCsv(const GpuSpec& gpu, const std::vector<const catalog::Offer*>& offers) {
-  const json row = {{"offers", GpuShowJson(gpu, offers)["offers"]}};  // GpuCsv has the rest
-  return AppendJsonColumns(GpuCsv({&gpu}), json::array({row}));
-}
-
-std::string GpuCsv(const std::vector<const GpuSpec*>& gpus) {
-  std::string out;
-  const auto header = ItemsOf(GpuSpec{});
-  for (size_t i = 0; i < header.size(); ++i) {
-    if (i) out += ',';
-    out += header[i].key;
-  }
-  out += "\n";
-  for (const GpuSpec* g : gpus) {
-    const auto items = ItemsOf(*g);
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (i) out += ',';
-      out += CsvField(items[i].csv);
-    }
-    out += "\n";
-  }
-  return out;
 }
 
 }  // namespace gpuadv::report

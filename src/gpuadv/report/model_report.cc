@@ -57,83 +57,37 @@ void AddFeatureRows(const ModelArch& m, std::vector<Row>& a) {
   if (!m.checkpoint_dtype.empty()) a.push_back({"checkpoint_dtype", m.checkpoint_dtype});
 }
 
-}  // namespace
-
-std::string ParamsShort(double p) {
-  if (!std::isfinite(p) || p <= 0) return "-";
-  const char* unit = "";
-  double v = p;
-  if (p >= 1e12) {
-    v = p / 1e12, unit = "T";
-  } else if (p >= 1e9) {
-    v = p / 1e9, unit = "B";
-  } else if (p >= 1e6) {
-    v = p / 1e6, unit = "M";
-  } else if (p >= 1e3) {
-    v = p / 1e3, unit = "K";
+// The architecture table of `models show` (a model with a shape).
+std::vector<Row> ArchitectureRows(const ModelArch& m) {
+  std::vector<Row> a = {{"architecture", "value"},
+                        {"layers", std::to_string(m.layers)},
+                        {"hidden", std::to_string(m.hidden)},
+                        {"heads", std::to_string(m.heads)},
+                        {"kv_heads", std::to_string(m.KvHeads())},
+                        {"head_dim", std::to_string(m.HeadDim())},
+                        {"ffn", IntOrDash(m.ffn)},
+                        {"vocab", IntOrDash(m.vocab)},
+                        {"max_seq_len", IntOrDash(m.max_seq_len)},
+                        {"mlp", std::string(EnumName(catalog::kMlpKinds, m.mlp))},
+                        {"norm", std::string(EnumName(catalog::kNormKinds, m.norm))},
+                        {"position", std::string(EnumName(catalog::kPositionKinds, m.position))},
+                        {"bias", YesNo(m.bias)},
+                        {"tied_embeddings", YesNo(m.tied_embeddings)},
+                        {"dropout", fmt::format("{:g}", m.dropout)}};
+  if (m.IsMoe()) {
+    a.push_back({"experts", std::to_string(m.experts)});
+    a.push_back({"experts_active", std::to_string(m.experts_active)});
+    a.push_back({"moe_ffn", IntOrDash(m.moe_ffn > 0 ? m.moe_ffn : m.ffn)});
+    if (m.shared_expert_ffn > 0)
+      a.push_back({"shared_expert_ffn", std::to_string(m.shared_expert_ffn)});
+    a.push_back({"moe_layer_freq", std::to_string(m.moe_layer_freq)});
   }
-  const int digits = v < 9.995 ? 2 : v < 99.95 ? 1 : 0;
-  return fmt::format("{:.{}f}{}", v, digits, unit);
+  AddFeatureRows(m, a);
+  return a;
 }
 
-std::string ModelListText(const std::vector<const ModelArch*>& models, bool md) {
-  std::vector<Row> rows = {{"id", "name", "family", "kind", "params", "active", "layers", "hidden",
-                            "heads/kv", "ffn", "vocab", "context"}};
-  for (const ModelArch* m : models) {
-    const auto c = catalog::CountParams(*m);
-    const bool shaped = m->has_shape();
-    rows.push_back({m->id.empty() ? "(inline)" : m->id, m->name, m->family, Kind(*m),
-                    ParamsShort(c.total), m->IsMoe() ? ParamsShort(c.active) : "",
-                    IntOrDash(m->layers), IntOrDash(m->hidden),
-                    shaped ? fmt::format("{}/{}", m->heads, m->KvHeads()) : "-",
-                    IntOrDash(m->IsMoe() && m->moe_ffn > 0 ? m->moe_ffn : m->ffn),
-                    IntOrDash(m->vocab), IntOrDash(m->max_seq_len)});
-  }
-  std::string out = RenderTable(rows, md, {0, 1, 2, 3});
-  out += fmt::format("{}{} models\n", md ? "\n" : "", models.size());
-  return out;
-}
-
-std::string ModelShowText(const ModelArch& m, bool md) {
-  const auto c = catalog::CountParams(m);
-  std::string out = fmt::format("{}{}{}\n", md ? "# " : "", m.name.empty() ? m.id : m.name,
-                                m.id.empty() || m.id == m.name ? "" : " (" + m.id + ")");
-  out += fmt::format("{}{}, {}\n", m.family.empty() ? "" : m.family + ", ", Kind(m),
-                     ParamsShort(c.total) + " parameters" +
-                         (m.IsMoe() ? " (" + ParamsShort(c.active) + " active)" : ""));
-  if (!m.aliases.empty()) {
-    if (md) out += "\n";
-    out += "aliases: " + Join(m.aliases, ", ") + "\n";
-  }
-
-  if (m.has_shape()) {
-    std::vector<Row> a = {{"architecture", "value"},
-                          {"layers", std::to_string(m.layers)},
-                          {"hidden", std::to_string(m.hidden)},
-                          {"heads", std::to_string(m.heads)},
-                          {"kv_heads", std::to_string(m.KvHeads())},
-                          {"head_dim", std::to_string(m.HeadDim())},
-                          {"ffn", IntOrDash(m.ffn)},
-                          {"vocab", IntOrDash(m.vocab)},
-                          {"max_seq_len", IntOrDash(m.max_seq_len)},
-                          {"mlp", std::string(EnumName(catalog::kMlpKinds, m.mlp))},
-                          {"norm", std::string(EnumName(catalog::kNormKinds, m.norm))},
-                          {"position", std::string(EnumName(catalog::kPositionKinds, m.position))},
-                          {"bias", YesNo(m.bias)},
-                          {"tied_embeddings", YesNo(m.tied_embeddings)},
-                          {"dropout", fmt::format("{:g}", m.dropout)}};
-    if (m.IsMoe()) {
-      a.push_back({"experts", std::to_string(m.experts)});
-      a.push_back({"experts_active", std::to_string(m.experts_active)});
-      a.push_back({"moe_ffn", IntOrDash(m.moe_ffn > 0 ? m.moe_ffn : m.ffn)});
-      if (m.shared_expert_ffn > 0)
-        a.push_back({"shared_expert_ffn", std::to_string(m.shared_expert_ffn)});
-      a.push_back({"moe_layer_freq", std::to_string(m.moe_layer_freq)});
-    }
-    AddFeatureRows(m, a);
-    out += SectionHeading("Architecture", md) + RenderTable(a, md);
-  }
-
+// The parameter table of `models show`: computed vs declared, and the breakdown.
+std::vector<Row> ParameterRows(const ModelArch& m, const catalog::ParamCounts& c) {
   std::vector<Row> p = {{"parameters", "count", "short"}};
   auto add = [&](const std::string& name, double v) {
     p.push_back({name, Number(v), ParamsShort(v)});
@@ -156,24 +110,132 @@ std::string ModelShowText(const ModelArch& m, bool md) {
     add("per layer", c.per_layer);
     add("non-embedding", c.non_embedding);
   }
-  out += SectionHeading("Parameters", md) + RenderTable(p, md);
+  return p;
+}
 
+// CSV: flat columns, one row per model.
+Row CsvHeader() {
+  return {"id",
+          "name",
+          "family",
+          "kind",
+          "params",
+          "active_params",
+          "declared_params",
+          "layers",
+          "hidden",
+          "heads",
+          "kv_heads",
+          "head_dim",
+          "ffn",
+          "vocab",
+          "max_seq_len",
+          "mlp",
+          "norm",
+          "position",
+          "bias",
+          "tied_embeddings",
+          "experts",
+          "experts_active"};
+}
+
+Row CsvRow(const ModelArch& m) {
+  const auto c = catalog::CountParams(m);
+  auto count = [](double v) { return v > 0 ? fmt::format("{:.0f}", v) : std::string(); };
+  auto opt = [](int v) { return v > 0 ? std::to_string(v) : std::string(); };
+  const bool s = m.has_shape();
+  return {m.id,
+          m.name,
+          m.family,
+          std::string(EnumName(catalog::kModelKinds, m.kind)),
+          count(c.total),
+          count(c.active),
+          count(m.declared_params),
+          opt(m.layers),
+          opt(m.hidden),
+          opt(m.heads),
+          s ? std::to_string(m.KvHeads()) : "",
+          s ? std::to_string(m.HeadDim()) : "",
+          opt(m.ffn),
+          opt(m.vocab),
+          opt(m.max_seq_len),
+          s ? std::string(EnumName(catalog::kMlpKinds, m.mlp)) : "",
+          s ? std::string(EnumName(catalog::kNormKinds, m.norm)) : "",
+          s ? std::string(EnumName(catalog::kPositionKinds, m.position)) : "",
+          s ? (m.bias ? "true" : "false") : "",
+          s ? (m.tied_embeddings ? "true" : "false") : "",
+          std::to_string(m.experts),
+          std::to_string(m.experts_active)};
+}
+
+}  // namespace
+
+std::string ParamsShort(double p) {
+  if (!std::isfinite(p) || p <= 0) return "-";
+  const char* unit = "";
+  double v = p;
+  if (p >= 1e12) {
+    v = p / 1e12, unit = "T";
+  } else if (p >= 1e9) {
+    v = p / 1e9, unit = "B";
+  } else if (p >= 1e6) {
+    v = p / 1e6, unit = "M";
+  } else if (p >= 1e3) {
+    v = p / 1e3, unit = "K";
+  }
+  const int digits = v < 9.995 ? 2 : v < 99.95 ? 1 : 0;
+  return fmt::format("{:.{}f}{}", v, digits, unit);
+}
+
+Document ModelListDocument(const std::vector<const ModelArch*>& models) {
+  Document d;
+  d.json = ModelListJson(models);
+  std::vector<Row> rows = {{"id", "name", "family", "kind", "params", "active", "layers", "hidden",
+                            "heads/kv", "ffn", "vocab", "context"}};
+  for (const ModelArch* m : models) {
+    const auto c = catalog::CountParams(*m);
+    const bool shaped = m->has_shape();
+    rows.push_back({m->id.empty() ? "(inline)" : m->id, m->name, m->family, Kind(*m),
+                    ParamsShort(c.total), m->IsMoe() ? ParamsShort(c.active) : "",
+                    IntOrDash(m->layers), IntOrDash(m->hidden),
+                    shaped ? fmt::format("{}/{}", m->heads, m->KvHeads()) : "-",
+                    IntOrDash(m->IsMoe() && m->moe_ffn > 0 ? m->moe_ffn : m->ffn),
+                    IntOrDash(m->vocab), IntOrDash(m->max_seq_len)});
+  }
+  d.Table(rows, {0, 1, 2, 3}).Line(fmt::format("{} models", models.size()));
+  d.csv = {CsvHeader()};
+  for (const ModelArch* m : models) d.csv.push_back(CsvRow(*m));
+  return d;
+}
+
+Document ModelShowDocument(const ModelArch& m) {
+  const auto c = catalog::CountParams(m);
+  Document d;
+  d.json = ModelJson(m);
+  d.Title(fmt::format("{}{}", m.name.empty() ? m.id : m.name,
+                      m.id.empty() || m.id == m.name ? "" : " (" + m.id + ")"));
+  d.Line(fmt::format("{}{}, {}", m.family.empty() ? "" : m.family + ", ", Kind(m),
+                     ParamsShort(c.total) + " parameters" +
+                         (m.IsMoe() ? " (" + ParamsShort(c.active) + " active)" : "")));
+  if (!m.aliases.empty()) d.Paragraph("aliases: " + Join(m.aliases, ", "));
+  if (m.has_shape()) d.Heading("Architecture").Table(ArchitectureRows(m));
+  d.Heading("Parameters").Table(ParameterRows(m, c));
   if (!m.components.empty()) {
     std::vector<Row> t = {{"component", "role", "params", "trains by default"}};
     for (const auto& comp : m.components)
       t.push_back({comp.name, std::string(EnumName(catalog::kComponentRoles, comp.role)),
                    ParamsShort(comp.params), YesNo(comp.trains_by_default)});
-    out += SectionHeading("Components", md) + RenderTable(t, md, {0, 1});
-    if (md) out += "\n";
-    out += fmt::format("latent channels {}, patch {}, default resolution {} px, text tokens {}\n",
-                       m.latent_channels, m.patch_size, m.default_resolution, m.text_tokens);
+    d.Heading("Components").Table(t, {0, 1});
+    d.Line(fmt::format("latent channels {}, patch {}, default resolution {} px, text tokens {}",
+                       m.latent_channels, m.patch_size, m.default_resolution, m.text_tokens));
   }
   if (!m.sources.empty()) {
-    out += SectionHeading("Sources", md);
-    for (const auto& s : m.sources) out += Bullet(s, md);
+    d.Heading("Sources");
+    for (const auto& s : m.sources) d.Bullet(s);
   }
-  if (!m.notes.empty()) out += SectionHeading("Notes", md) + (md ? "" : "  ") + m.notes + "\n";
-  return out;
+  if (!m.notes.empty()) d.Heading("Notes").Paragraph(m.notes, "  ");
+  d.csv = {CsvHeader(), CsvRow(m)};
+  return d;
 }
 
 nlohmann::json ModelJson(const ModelArch& m) {
@@ -248,53 +310,6 @@ nlohmann::json ModelListJson(const std::vector<const ModelArch*>& models) {
   nlohmann::json list = nlohmann::json::array();
   for (const ModelArch* m : models) list.push_back(ModelJson(*m));
   return {{"schema_version", kJsonSchemaVersion}, {"models", list}};
-}
-
-std::string ModelCsvHeader() {
-  return "id,name,family,kind,params,active_params,declared_params,layers,hidden,heads,kv_heads,"
-         "head_dim,ffn,vocab,max_seq_len,mlp,norm,position,bias,tied_embeddings,experts,"
-         "experts_active\n";
-}
-
-std::string ModelCsvRow(const ModelArch& m) {
-  const auto c = catalog::CountParams(m);
-  auto count = [](double v) { return v > 0 ? fmt::format("{:.0f}", v) : std::string(); };
-  auto opt = [](int v) { return v > 0 ? std::to_string(v) : std::string(); };
-  const bool s = m.has_shape();
-  Row r = {m.id,
-           m.name,
-           m.family,
-           std::string(EnumName(catalog::kModelKinds, m.kind)),
-           count(c.total),
-           count(c.active),
-           count(m.declared_params),
-           opt(m.layers),
-           opt(m.hidden),
-           opt(m.heads),
-           s ? std::to_string(m.KvHeads()) : "",
-           s ? std::to_string(m.HeadDim()) : "",
-           opt(m.ffn),
-           opt(m.vocab),
-           opt(m.max_seq_len),
-           s ? std::string(EnumName(catalog::kMlpKinds, m.mlp)) : "",
-           s ? std::string(EnumName(catalog::kNormKinds, m.norm)) : "",
-           s ? std::string(EnumName(catalog::kPositionKinds, m.position)) : "",
-           s ? (m.bias ? "true" : "false") : "",
-           s ? (m.tied_embeddings ? "true" : "false") : "",
-           std::to_string(m.experts),
-           std::to_string(m.experts_active)};
-  std::string out;
-  for (size_t i = 0; i < r.size(); ++i) {
-    if (i) out += ",";
-    out += CsvField(r[i]);
-  }
-  return out + "\n";
-}
-
-std::string ModelListCsv(const std::vector<const ModelArch*>& models) {
-  std::string out = ModelCsvHeader();
-  for (const ModelArch* m : models) out += ModelCsvRow(*m);
-  return out;
 }
 
 }  // namespace gpuadv::report

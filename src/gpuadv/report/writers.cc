@@ -27,10 +27,13 @@ class TableWriter final : public Writer {
           out += "\n" + b.text + "\n";
           break;
         case Kind::kBullet:
+        case Kind::kParagraph:
           out += b.marker + b.text + "\n";
           break;
         case Kind::kTable:
           out += RenderAligned(b.rows, false, b.right);
+          break;
+        case Kind::kMarkdownTitle:
           break;
       }
     }
@@ -51,6 +54,7 @@ class MarkdownWriter final : public Writer {
     for (const Block& b : d.blocks) {
       switch (b.kind) {
         case Kind::kTitle:
+        case Kind::kMarkdownTitle:
           blank();
           out += "# " + b.text + "\n\n";
           break;
@@ -73,6 +77,10 @@ class MarkdownWriter final : public Writer {
         case Kind::kTable:
           blank();
           out += RenderAligned(b.rows, true, b.right);
+          break;
+        case Kind::kParagraph:
+          blank();
+          out += b.text + "\n";
           break;
       }
       prev = &b;

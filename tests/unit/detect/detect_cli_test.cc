@@ -195,6 +195,17 @@ TEST(ProbeCli, SavedResultPrintsMeasuredVsCatalogPeak) {
   EXPECT_EQ(r.out.rfind("Probe of NVIDIA H100 80GB HBM3 (h100-sxm), driver 580.159.04\n", 0), 0u);
   EXPECT_NE(r.out.find("bf16 GEMM               762.2 TFLOP/s            989.4 TFLOP/s    77%"),
             std::string::npos);
+  // Markdown: the table its own block between the paragraphs.
+  const CliRun md = Cli("nogpu", "probe --format markdown --from " + kProbe);
+  ASSERT_EQ(md.rc, 0);
+  EXPECT_NE(md.out.find("driver 580.159.04\n\n| measured "), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| bf16 GEMM             |  762.2 TFLOP/s |"), std::string::npos);
+  EXPECT_NE(md.out.find("|\n\nSM clock fell to 1410 MHz"), std::string::npos) << md.out;
+  // No JSON or CSV document for the probe yet: those formats print the table view.
+  for (const char* format : {"json", "csv"})
+    EXPECT_EQ(Cli("nogpu", std::string("probe --format ") + format + " --from " + kProbe).out,
+              r.out)
+        << format;
 }
 
 TEST(ProbeCli, CalibrationChangesTheEstimate) {

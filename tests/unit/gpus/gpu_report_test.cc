@@ -1,4 +1,4 @@
-// The GPU presenters show every field with its unit and say "unknown" (or null) for
+// The GPU documents show every field with its unit and say "unknown" (or null) for
 // what the catalog does not know.
 #include "gpuadv/report/gpu_report.h"
 
@@ -8,6 +8,7 @@
 
 #include "gpuadv/catalog/gpu_checks.h"
 #include "gpuadv/io/catalog_loader.h"
+#include "gpuadv/report/format.h"
 
 namespace gpuadv::report {
 namespace {
@@ -46,9 +47,9 @@ TEST(GpuJson, ListCarriesTheSchemaVersion) {
   EXPECT_GE(j["gpus"].size(), 3u);
 }
 
-TEST(GpuShowText, EveryFieldWithUnitsAndProvenance) {
+TEST(GpuShowDocument, EveryFieldWithUnitsAndProvenance) {
   const auto& g = Cat().Gpu("h100-sxm");
-  const std::string t = GpuShowText(g, false, Cat().OffersFor(g.id));
+  const std::string t = Render(GpuShowDocument(g, Cat().OffersFor(g.id)), Format::kTable);
   EXPECT_TRUE(Has(t, "H100 SXM5 80GB (h100-sxm)")) << t;
   EXPECT_TRUE(Has(t, "989.4 TFLOPS"));
   EXPECT_TRUE(Has(t, "3,350 GB/s"));
@@ -62,30 +63,35 @@ TEST(GpuShowText, EveryFieldWithUnitsAndProvenance) {
   EXPECT_TRUE(Has(t, "Sources"));
   EXPECT_TRUE(Has(t, "glennklockwood.com"));
   EXPECT_TRUE(Has(t, "lambda-h100-sxm-8x"));
+  EXPECT_TRUE(Has(t, "\nNotes\n  Dense: TF32 494.7,")) << t;  // indented under its heading
 }
 
-TEST(GpuShowText, MarkdownHasTables) {
-  const std::string t = GpuShowText(Cat().Gpu("rtx-4090"), true);
+TEST(GpuShowDocument, MarkdownHasTables) {
+  const std::string t = Render(GpuShowDocument(Cat().Gpu("rtx-4090")), Format::kMarkdown);
   EXPECT_EQ(t.rfind("# GeForce RTX 4090 (rtx-4090)\n", 0), 0u) << t;
   EXPECT_TRUE(Has(t, "## Throughput (dense, no sparsity)"));
   EXPECT_TRUE(Has(t, "| FP16 tensor, FP32 accumulate"));
   EXPECT_TRUE(Has(t, "165.2 TFLOPS"));
   EXPECT_TRUE(Has(t, "- NVIDIA Ada GPU architecture whitepaper"));
+  EXPECT_TRUE(Has(t, "\n## Notes\n\nGeForce: ")) << t;  // a paragraph, not indented
 }
 
-TEST(GpuListText, OneRowPerGpu) {
+TEST(GpuListDocument, OneRowPerGpu) {
   const auto all = catalog::FilterGpus(Cat());
-  const std::string t = GpuListText(all, false);
+  const std::string t = Render(GpuListDocument(all), Format::kTable);
   EXPECT_EQ(Lines(t), Cat().Gpus().size() + 3);  // header, rule, rows, summary
   EXPECT_TRUE(Has(t, std::to_string(Cat().Gpus().size()) + " GPUs."));
   EXPECT_TRUE(Has(t, "rtx-4090"));
-  const std::string md = GpuListText(catalog::FilterGpus(Cat(), "amd"), true);
+  const std::string md =
+      Render(GpuListDocument(catalog::FilterGpus(Cat(), "amd")), Format::kMarkdown);
+  EXPECT_EQ(md.rfind("# GPUs\n\n| id", 0), 0u) << md;  // the title is Markdown's only
   EXPECT_TRUE(Has(md, "| mi300x"));
   EXPECT_TRUE(Has(md, std::to_string(catalog::FilterGpus(Cat(), "amd").size()) + " GPUs."));
 }
 
-TEST(GpuCsv, HeaderAndOneRowPerGpuWithEmptyUnknowns) {
-  const std::string csv = GpuCsv({&Cat().Gpu("h100-sxm"), &Cat().Gpu("rtx-4090")});
+TEST(GpuListDocument, CsvHeaderAndOneRowPerGpuWithEmptyUnknowns) {
+  const std::string csv =
+      Render(GpuListDocument({&Cat().Gpu("h100-sxm"), &Cat().Gpu("rtx-4090")}), Format::kCsv);
   EXPECT_EQ(Lines(csv), 3u);
   std::istringstream in(csv);
   std::string header, row;

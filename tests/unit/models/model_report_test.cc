@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "gpuadv/io/catalog_loader.h"
+#include "gpuadv/report/format.h"
 #include "gpuadv/report/json_report.h"
 
 namespace gpuadv::report {
@@ -22,25 +23,29 @@ TEST(ModelReport, ParamsShortHasThreeSignificantDigits) {
 TEST(ModelReport, ListHasOneRowPerModel) {
   const std::vector<const catalog::ModelArch*> list = {&M("llama-3.1-8b"), &M("mixtral-8x7b"),
                                                        &M("sd-1.5")};
-  const std::string text = ModelListText(list);
+  const std::string text = Render(ModelListDocument(list), Format::kTable);
   EXPECT_NE(text.find("llama-3.1-8b"), std::string::npos);
   EXPECT_NE(text.find("8.03B"), std::string::npos);
   EXPECT_NE(text.find("12.9B"), std::string::npos);  // Mixtral active
   EXPECT_NE(text.find("diffusion (unet)"), std::string::npos);
   EXPECT_NE(text.find("3 models"), std::string::npos);
-  const std::string md = ModelListText(list, true);
+  const std::string md = Render(ModelListDocument(list), Format::kMarkdown);
   EXPECT_EQ(md.rfind("| id", 0), 0u) << md;
   EXPECT_NE(md.find("|---"), std::string::npos);
 }
 
 TEST(ModelReport, ShowComparesComputedWithDeclared) {
-  const std::string text = ModelShowText(M("llama-3.1-8b"));
+  const std::string text = Render(ModelShowDocument(M("llama-3.1-8b")), Format::kTable);
   EXPECT_NE(text.find("Llama 3.1 8B (llama-3.1-8b)"), std::string::npos) << text;
   EXPECT_NE(text.find("total (computed)"), std::string::npos);
   EXPECT_NE(text.find("8,030,261,248"), std::string::npos);
   EXPECT_NE(text.find("declared (published)"), std::string::npos);
   EXPECT_NE(text.find("kv_heads"), std::string::npos);
-  const std::string flux = ModelShowText(M("flux.1-dev"), true);
+  EXPECT_NE(text.find("8.03B parameters\naliases: meta-llama/Llama-3.1-8B,"), std::string::npos);
+  const std::string md = Render(ModelShowDocument(M("llama-3.1-8b")), Format::kMarkdown);
+  EXPECT_EQ(md.rfind("# Llama 3.1 8B (llama-3.1-8b)\n", 0), 0u) << md;
+  EXPECT_NE(md.find("8.03B parameters\n\naliases: "), std::string::npos) << md;  // a paragraph
+  const std::string flux = Render(ModelShowDocument(M("flux.1-dev")), Format::kMarkdown);
   EXPECT_NE(flux.find("## Components"), std::string::npos) << flux;
   EXPECT_NE(flux.find("t5-v1.1-xxl-encoder"), std::string::npos);
 }
@@ -63,12 +68,16 @@ TEST(ModelReport, JsonCarriesArchitectureAndCounts) {
 }
 
 TEST(ModelReport, CsvRowsMatchTheHeader) {
-  const std::string header = ModelCsvHeader();
-  const std::string row = ModelCsvRow(M("gpt2"));
+  const std::string csv = Render(ModelShowDocument(M("gpt2")), Format::kCsv);
+  const size_t eol = csv.find('\n');
+  ASSERT_NE(eol, std::string::npos) << csv;
+  const std::string header = csv.substr(0, eol);
+  const std::string row = csv.substr(eol + 1);
   auto commas = [](const std::string& s) { return std::count(s.begin(), s.end(), ','); };
+  EXPECT_EQ(header.rfind("id,name,family,kind,params,", 0), 0u) << header;
   EXPECT_EQ(commas(header), commas(row));
   EXPECT_EQ(row.rfind("gpt2,GPT-2 (124M),gpt2,decoder,124439808,", 0), 0u) << row;
-  const std::string all = ModelListCsv({&M("gpt2"), &M("sd-1.5")});
+  const std::string all = Render(ModelListDocument({&M("gpt2"), &M("sd-1.5")}), Format::kCsv);
   EXPECT_EQ(std::count(all.begin(), all.end(), '\n'), 3);
 }
 
