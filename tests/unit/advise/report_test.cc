@@ -85,14 +85,37 @@ TEST(RecommendReport, SvgDrawsEveryPointAndTheFront) {
 TEST(RecommendReport, TextAndCsvListThePicks) {
   const auto s = testing::Scenario("model: llama-3.1-8b\ntraining: {method: qlora}\n");
   const auto r = Recommend(s, testing::BuiltinInputs(), testing::Options(3));
-  const std::string text = report::RecommendText(r, nullptr, false);
-  EXPECT_NE(text.find("Recommendations (objective: value)"), std::string::npos);
+  const report::Document d = report::RecommendDocument(r);
+  EXPECT_EQ(d.json, report::RecommendJson(r));
+  const std::string text = report::Render(d, report::Format::kTable);
+  EXPECT_EQ(text.rfind("Recommendations (objective: value)\n", 0), 0u) << text;
   EXPECT_NE(text.find(r.picks.front().gpu->id), std::string::npos);
-  const std::string md = report::RecommendText(r, nullptr, true);
-  EXPECT_NE(md.find("| #"), std::string::npos);
-  const std::string csv = report::RecommendCsv(r);
+  // Each pick's why: its line indented under the table, emphasised in Markdown.
+  EXPECT_NE(text.find("\n  1. " + std::to_string(r.picks.front().count) + "x "), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n     - fits: "), std::string::npos) << text;
+  const std::string md = report::Render(d, report::Format::kMarkdown);
+  EXPECT_EQ(md.rfind("# Recommendations (objective: value)\n\n| #", 0), 0u) << md;
+  EXPECT_NE(md.find("\n**1. "), std::string::npos) << md;
+  EXPECT_NE(md.find("\n- fits: "), std::string::npos) << md;
+  const std::string csv = report::Render(d, report::Format::kCsv);
   EXPECT_EQ(csv.rfind("rank,gpu,count,nodes,acquire,offer,fit,", 0), 0u);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), static_cast<long>(r.picks.size()) + 1);
+}
+
+TEST(ReportDocument, LeadStrongIndentAndALaterTitle) {
+  // The blocks `recommend --local` and the picks' why need: a lead that runs into its label
+  // in the table format, an emphasised line indented there, a title after other blocks.
+  report::Document d;
+  d.Lead("Yours", "2x a").Bullet("b").Title("T").Strong("1. c", "  ").Bullet("d", "     - ");
+  EXPECT_EQ(report::Render(d, report::Format::kTable),
+            "Yours: 2x a\n  - b\n\nT\n  1. c\n     - d\n");
+  EXPECT_EQ(report::Render(d, report::Format::kMarkdown),
+            "### Yours\n\n2x a\n\n- b\n\n# T\n\n**1. c**\n\n- d\n");
+  // A title first has no blank line before it; a strong line without indent is as given.
+  report::Document first;
+  first.Title("T").Strong("s");
+  EXPECT_EQ(report::Render(first, report::Format::kTable), "T\ns\n");
 }
 
 TEST(EstimateReport, OneDocumentInEveryFormat) {
