@@ -37,20 +37,14 @@ int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const Recommen
     f << report::ParetoSvg(r, "Training time vs total cost: " + s.model.id);
     if (!f) throw InputError("--plot", opt.plot_file, "a writable file path", "cannot write");
   }
-  Print(
-      g.format,
-      [&] {
-        nlohmann::json j = api::RecommendJson(out);
-        if (!env.notes.empty()) j["catalog_notes"] = env.notes;
-        if (local) j["local"] = LocalRecommendationJson(*local);
-        return j;
-      },
-      [&](bool md) {
-        // "Can my machine do this?" first, then the ranking it is placed in.
-        return (local ? LocalRecommendationText(*local, md) : std::string()) +
-               report::RecommendText(r, gp, md);
-      },
-      [&] { return report::RecommendCsv(r); });
+  report::Document d = report::RecommendDocument(r, gp);  // JSON: api::RecommendJson(out)
+  if (!env.notes.empty()) d.json["catalog_notes"] = env.notes;
+  if (local) {  // "Can my machine do this?" first, then the ranking it is placed in
+    const report::Document mine = LocalRecommendationDocument(*local);
+    d.json["local"] = mine.json;
+    d.blocks.insert(d.blocks.begin(), mine.blocks.begin(), mine.blocks.end());
+  }
+  Print(g.format, d);
   if (!opt.plot_file.empty() && g.format != report::Format::kJson &&
       g.format != report::Format::kCsv)
     std::cout << "\nplot written to " << opt.plot_file << "\n";

@@ -244,16 +244,19 @@ nlohmann::json LocalRecommendationJson(const LocalRecommendation& r) {
   return j;
 }
 
-std::string LocalRecommendationText(const LocalRecommendation& r, bool markdown) {
-  std::string o = markdown ? "### Your GPUs (--local)\n\n" : "Your GPUs (--local): ";
-  if (!r.owned) return o + r.message + "; the ranking below covers the catalog only.\n\n";
+report::Document LocalRecommendationDocument(const LocalRecommendation& r) {
+  report::Document d;
+  d.json = LocalRecommendationJson(r);
+  const std::string label = "Your GPUs (--local)";
+  if (!r.owned) {
+    d.Lead(label, r.message + "; the ranking below covers the catalog only.");
+    return d;
+  }
   const api::OwnedResult& w = *r.owned;
-  o += fmt::format("{}x {} ({}), owned\n", w.count, w.gpu, r.detected);
-  if (markdown) o += "\n";
-  for (const auto& why : w.why) o += (markdown ? "- " : "  - ") + why + "\n";
-  for (const auto& warning : r.warnings)
-    o += (markdown ? "- warning: " : "  - warning: ") + warning + "\n";
-  return o + "\n";
+  d.Lead(label, fmt::format("{}x {} ({}), owned", w.count, w.gpu, r.detected));
+  for (const auto& why : w.why) d.Bullet(why);
+  for (const auto& warning : r.warnings) d.Bullet("warning: " + warning);
+  return d;
 }
 
 }  // namespace gpuadv::cli

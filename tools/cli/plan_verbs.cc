@@ -18,10 +18,7 @@ int RunPlan(const GlobalOptions& g, const ScenarioInput& in, const PlanCliOption
   const api::PlanRequestOptions o{opt.gpus,    opt.top,  opt.strategy,
                                   opt.threads, opt.safe, opt.prefer_tight};
   const api::Environment env = LoadEnvironment(g);
-  const plan::PlanReport r = api::Plan(ToRequest(in), env, o, "--");
-  Print(
-      g.format, [&] { return report::PlanJson(r); },
-      [&](bool md) { return report::PlanText(r, md); }, [&] { return report::PlanCsv(r); });
+  Print(g.format, report::PlanDocument(api::Plan(ToRequest(in), env, o, "--")));
   return 0;
 }
 

@@ -52,24 +52,10 @@ int RunEstimate(const GlobalOptions& g, const ScenarioInput& scenario_in) {
   const LocalHardware local = ApplyLocalHardware(scenario_in, &env, &calibrated);
   const ScenarioInput& in = local.input;
   const api::EstimateOptions opt{g.explain};
-  if (g.format == report::Format::kJson) {
-    nlohmann::json j = api::EstimateJson(ToRequest(in), env, opt);
-    for (const auto& w : local.warnings) j["warnings"].push_back(w);
-    std::cout << report::JsonText(j) << "\n";
-    return 0;
-  }
-  const auto out = api::Estimate(ToRequest(in), env, opt);
-  switch (g.format) {
-    case report::Format::kCsv:
-      std::cout << report::EstimateCsv(out);
-      break;
-    case report::Format::kMarkdown:
-      std::cout << report::EstimateText(out, true);
-      break;
-    default:
-      std::cout << report::EstimateText(out, false);
-      break;
-  }
+  // api::Estimate is what POST /api/estimate calls too (src/gpuadv/api).
+  report::Document d = report::EstimateDocument(api::Estimate(ToRequest(in), env, opt));
+  for (const auto& w : local.warnings) d.json["warnings"].push_back(w);
+  Print(g.format, d);
   return 0;
 }
 

@@ -190,7 +190,8 @@ LocalRecommendation RecommendLocal(const ScenarioInput& in, const api::Environme
 /// The `"local"` member of the recommend JSON: api::OwnedJson plus "detected", "message"
 /// and "warnings"; {"gpu": null, "count": 0, "message": ...} when nothing was detected.
 nlohmann::json LocalRecommendationJson(const LocalRecommendation& r);
-/// The block printed under the ranking.
-std::string LocalRecommendationText(const LocalRecommendation& r, bool markdown);
+/// The `"local"` member (LocalRecommendationJson) and the block printed above the ranking;
+/// RunRecommend puts its blocks first in the recommend Document.
+report::Document LocalRecommendationDocument(const LocalRecommendation& r);
 
 }  // namespace gpuadv::cli

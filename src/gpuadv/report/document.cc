@@ -29,8 +29,10 @@ Document& Document::Line(std::string text) {
   return *this;
 }
 
-Document& Document::Strong(std::string text) {
-  blocks.push_back(TextBlock(Block::Kind::kStrong, std::move(text)));
+Document& Document::Strong(std::string text, std::string indent) {
+  Block b = TextBlock(Block::Kind::kStrong, std::move(text));
+  b.marker = std::move(indent);
+  blocks.push_back(std::move(b));
   return *this;
 }
 
@@ -49,6 +51,13 @@ Document& Document::MarkdownTitle(std::string text) {
 Document& Document::Paragraph(std::string text, std::string indent) {
   Block b = TextBlock(Block::Kind::kParagraph, std::move(text));
   b.marker = std::move(indent);
+  blocks.push_back(std::move(b));
+  return *this;
+}
+
+Document& Document::Lead(std::string label, std::string text) {
+  Block b = TextBlock(Block::Kind::kLead, std::move(text));
+  b.label = std::move(label);
   blocks.push_back(std::move(b));
   return *this;
 }

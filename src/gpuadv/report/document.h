@@ -17,12 +17,13 @@ namespace gpuadv::report {
 /// One block of the human view (table and Markdown).
 struct Block {
   enum class Kind {
-    kTitle,    // "Title" / "# Title"
+    kTitle,    // "Title" / "# Title"; after other blocks, a blank line first in both
     kHeading,  // "\nHeading" / "## Heading"
     kLine,     // a line printed as given in both
-    kStrong,   // "text" / "**text**" as its own paragraph
+    kStrong,   // "<marker>text" / "**text**" as its own paragraph
     kBullet,   // "<marker>text" / "- text"
     kTable,    // aligned columns / a Markdown table
+    kLead,     // "label: text" / "### label", then text as a paragraph
     // A title only Markdown carries: nothing / "# Title" (the table view starts with its
     // content, e.g. `gpus list`).
     kMarkdownTitle,
@@ -32,8 +33,9 @@ struct Block {
   };
   Kind kind = Kind::kLine;
   std::string text;             // every kind but kTable
-  std::string marker = "  - ";  // kBullet and kParagraph in the table format ("  ! " for a
-                                // warning)
+  std::string marker = "  - ";  // the table format's prefix: kBullet ("  ! " for a warning),
+                                // kStrong and kParagraph ("" unless given)
+  std::string label;            // kLead
   std::vector<TableRow> rows;   // kTable: the header first
   std::vector<bool> right;      // kTable: right-aligned columns (beyond: left)
 };
@@ -51,10 +53,14 @@ struct Document {
   Document& Title(std::string text);
   Document& Heading(std::string text);
   Document& Line(std::string text);
-  Document& Strong(std::string text);
+  /// `indent` prefixes the text in the table format (where it is not emphasised).
+  Document& Strong(std::string text, std::string indent = "");
   Document& Bullet(std::string text, std::string marker = "  - ");
   Document& MarkdownTitle(std::string text);
   Document& Paragraph(std::string text, std::string indent = "");
+  /// A labelled lead paragraph: the label runs into the text in the table format and is a
+  /// third-level heading above it in Markdown.
+  Document& Lead(std::string label, std::string text);
   /// Columns after the first right-aligned unless `left_columns` names them (RenderTable).
   Document& Table(std::vector<TableRow> rows, const std::vector<size_t>& left_columns = {});
   /// Alignment given per column (RenderAligned).

@@ -40,6 +40,88 @@ std::string Zero(const plan::Layout& l) {
   return out;
 }
 
+// The ranked plans, the flags they carry and the best plan's breakdown.
+void AddPlans(const plan::PlanReport& r, Document& d) {
+  std::vector<TableRow> rows = {{"#", "tp x pp", "dp", "zero", "sp", "micro-batch", "ckpt",
+                                 "tokens/s/GPU", "MFU", "step", "memory/GPU", "bottleneck", "time",
+                                 "GPU-hours", "rent"}};
+  int rank = 0;
+  bool flagged = false, tight = false;
+  for (const plan::Plan& p : r.plans) {
+    const plan::Candidate& c = p.candidate;
+    rows.push_back(
+        {std::to_string(++rank), Layout(c), std::to_string(c.layout.dp), Zero(c.layout),
+         c.layout.sequence_parallel ? "yes" : "no",
+         fmt::format("{} x {}", c.micro_batch, c.gradient_accumulation), Ckpt(c.checkpointing),
+         Number(p.throughput.tokens_per_s_per_gpu),
+         Percent(p.throughput.mfu, 1) + (p.above_measured_mfu ? " (!)" : ""),
+         Duration(p.throughput.step_time_s),
+         Bytes(p.memory.per_gpu_bytes) + (p.memory.fit == estimate::Fit::kTight ? " (tight)" : ""),
+         std::string(EnumName(estimate::kBottlenecks, p.throughput.bottleneck)),
+         p.training ? Duration(p.training->time_s) : "-",
+         p.training ? Number(p.training->gpu_hours) : "-",
+         p.cost && p.cost->rent_price_known ? Usd(p.cost->rent_usd) : "-"});
+    flagged |= p.above_measured_mfu;
+    tight |= p.memory.fit == estimate::Fit::kTight;
+  }
+  d.Heading("Fastest plans that fit").Table(rows, {1, 3, 6, 11, 14});
+  if (flagged)
+    d.Bullet(
+        fmt::format("(!) MFU above the highest measured on this architecture for this "
+                    "kind of layout ({}): outside measured territory, ranked by "
+                    "the slow end of its range",
+                    Percent(r.plans.front().measured_mfu_max, 1)));
+  if (tight)
+    d.Bullet(
+        "tight plans rank after plans that fit with margin (--prefer-tight to rank "
+        "them by speed alone; --safe to drop them)");
+  const plan::Plan& best = r.plans.front();
+  const auto& tb = best.throughput.breakdown_s;
+  const auto& mb = best.memory.breakdown;
+  d.Heading("Best plan").Bullet(plan::Label(best.candidate));
+  d.Bullet(
+      fmt::format("step {}: compute {}, memory-bound {}, communication {}, bubble {}, "
+                  "offload {}",
+                  Duration(best.throughput.step_time_s), Duration(tb.compute), Duration(tb.memory),
+                  Duration(tb.communication), Duration(tb.bubble), Duration(tb.offload)));
+  d.Bullet(fmt::format(
+      "memory {} of {}: weights {}, gradients {}, optimizer {}, "
+      "activations {}, logits {}, runtime {}, fragmentation {}",
+      Bytes(best.memory.per_gpu_bytes), Bytes(best.memory.capacity_bytes), Bytes(mb.weights),
+      Bytes(mb.gradients), Bytes(mb.optimizer), Bytes(mb.activations), Bytes(mb.logits),
+      Bytes(mb.runtime), Bytes(mb.fragmentation)));
+}
+
+// The CSV row of the plan ranked `rank` (raw values).
+TableRow CsvRow(int rank, const plan::Plan& p) {
+  const plan::Candidate& c = p.candidate;
+  const plan::Layout& l = c.layout;
+  auto g6 = [](double v) { return fmt::format("{:.6g}", v); };
+  return {std::to_string(rank),
+          std::to_string(l.tp),
+          std::to_string(l.pp),
+          std::to_string(l.vpp),
+          std::to_string(l.cp),
+          std::to_string(l.ep),
+          std::to_string(l.dp),
+          std::to_string(l.zero),
+          std::to_string(l.shard_group),
+          l.sequence_parallel ? "true" : "false",
+          std::string(EnumName(workload::kOffloads, l.offload)),
+          std::to_string(c.micro_batch),
+          std::to_string(c.gradient_accumulation),
+          Ckpt(c.checkpointing),
+          g6(p.throughput.tokens_per_s),
+          g6(p.throughput.tokens_per_s_per_gpu),
+          g6(p.throughput.mfu),
+          g6(p.throughput.step_time_s),
+          fmt::format("{:.0f}", p.memory.per_gpu_bytes),
+          fmt::format("{:.0f}", p.memory.capacity_bytes),
+          std::string(EnumName(estimate::kFits, p.memory.fit)),
+          std::string(EnumName(estimate::kBottlenecks, p.throughput.bottleneck)),
+          p.above_measured_mfu ? "true" : "false"};
+}
+
 }  // namespace
 
 json PlanJson(const plan::PlanReport& r) {
@@ -138,107 +220,54 @@ json PlanJson(const plan::PlanReport& r) {
           {"idle_gpus", r.idle_gpus}};
 }
 
-std::string PlanText(const plan::PlanReport& r, bool markdown) {
-  std::string out;
-  out += fmt::format("{}{} on {} x {} ({} node{} of {}), sequence {} tokens, global batch {}{}\n",
-                     markdown ? "# " : "", r.model, r.gpus, r.gpu_id, r.nodes,
-                     r.nodes > 1 ? "s" : "", r.gpus_per_node, r.seq_len, r.global_batch,
-                     r.global_batch_assumed ? " (assumed)" : "");
-  out += fmt::format("{}searched {} of {} candidates ({} strategy, {} thread{}) in {}; {} fit\n",
-                     markdown ? "\n" : "", Number(static_cast<double>(r.evaluated)),
+Document PlanDocument(const plan::PlanReport& r) {
+  Document d;
+  d.json = PlanJson(r);
+  d.Title(fmt::format("{} on {} x {} ({} node{} of {}), sequence {} tokens, global batch {}{}",
+                      r.model, r.gpus, r.gpu_id, r.nodes, r.nodes > 1 ? "s" : "", r.gpus_per_node,
+                      r.seq_len, r.global_batch, r.global_batch_assumed ? " (assumed)" : ""));
+  d.Line(fmt::format("searched {} of {} candidates ({} strategy, {} thread{}) in {}; {} fit",
+                     Number(static_cast<double>(r.evaluated)),
                      Number(static_cast<double>(r.space_size)), r.strategy, r.threads,
                      r.threads > 1 ? "s" : "", Duration(r.seconds),
-                     Number(static_cast<double>(r.fitting)));
-  if (r.plans.empty()) {
-    out += SectionHeading("No plan fits", markdown);
-  } else {
-    std::vector<TableRow> rows = {{"#", "tp x pp", "dp", "zero", "sp", "micro-batch", "ckpt",
-                                   "tokens/s/GPU", "MFU", "step", "memory/GPU", "bottleneck",
-                                   "time", "GPU-hours", "rent"}};
-    int rank = 0;
-    for (const plan::Plan& p : r.plans) {
-      const plan::Candidate& c = p.candidate;
-      rows.push_back({std::to_string(++rank), Layout(c), std::to_string(c.layout.dp),
-                      Zero(c.layout), c.layout.sequence_parallel ? "yes" : "no",
-                      fmt::format("{} x {}", c.micro_batch, c.gradient_accumulation),
-                      Ckpt(c.checkpointing), Number(p.throughput.tokens_per_s_per_gpu),
-                      Percent(p.throughput.mfu, 1) + (p.above_measured_mfu ? " (!)" : ""),
-                      Duration(p.throughput.step_time_s),
-                      Bytes(p.memory.per_gpu_bytes) +
-                          (p.memory.fit == estimate::Fit::kTight ? " (tight)" : ""),
-                      std::string(EnumName(estimate::kBottlenecks, p.throughput.bottleneck)),
-                      p.training ? Duration(p.training->time_s) : "-",
-                      p.training ? Number(p.training->gpu_hours) : "-",
-                      p.cost && p.cost->rent_price_known ? Usd(p.cost->rent_usd) : "-"});
-    }
-    out += SectionHeading("Fastest plans that fit", markdown);
-    out += RenderTable(rows, markdown, {1, 3, 6, 11, 14});
-    bool flagged = false, tight = false;
-    for (const plan::Plan& p : r.plans) {
-      flagged |= p.above_measured_mfu;
-      tight |= p.memory.fit == estimate::Fit::kTight;
-    }
-    if (flagged)
-      out += Bullet(fmt::format("(!) MFU above the highest measured on this architecture for this "
-                                "kind of layout ({}): outside measured territory, ranked by "
-                                "the slow end of its range",
-                                Percent(r.plans.front().measured_mfu_max, 1)),
-                    markdown);
-    if (tight)
-      out += Bullet(
-          "tight plans rank after plans that fit with margin (--prefer-tight to rank "
-          "them by speed alone; --safe to drop them)",
-          markdown);
-    const plan::Plan& best = r.plans.front();
-    const auto& tb = best.throughput.breakdown_s;
-    const auto& mb = best.memory.breakdown;
-    out += SectionHeading("Best plan", markdown);
-    out += Bullet(plan::Label(best.candidate), markdown);
-    out += Bullet(fmt::format("step {}: compute {}, memory-bound {}, communication {}, bubble {}, "
-                              "offload {}",
-                              Duration(best.throughput.step_time_s), Duration(tb.compute),
-                              Duration(tb.memory), Duration(tb.communication), Duration(tb.bubble),
-                              Duration(tb.offload)),
-                  markdown);
-    out += Bullet(fmt::format("memory {} of {}: weights {}, gradients {}, optimizer {}, "
-                              "activations {}, logits {}, runtime {}, fragmentation {}",
-                              Bytes(best.memory.per_gpu_bytes), Bytes(best.memory.capacity_bytes),
-                              Bytes(mb.weights), Bytes(mb.gradients), Bytes(mb.optimizer),
-                              Bytes(mb.activations), Bytes(mb.logits), Bytes(mb.runtime),
-                              Bytes(mb.fragmentation)),
-                  markdown);
-  }
+                     Number(static_cast<double>(r.fitting))));
+  if (r.plans.empty())
+    d.Heading("No plan fits");
+  else
+    AddPlans(r, d);
   if (!r.rejected.empty()) {
     std::string line = "rejected:";
     for (const auto& [name, n] : r.rejected)
       line += fmt::format(" {} {}", Number(static_cast<double>(n)), name);
-    out += SectionHeading("Search", markdown) + Bullet(line, markdown);
+    d.Heading("Search").Bullet(line);
   }
-  for (const auto& n : r.notes) out += Bullet(n, markdown);
-  return out;
-}
-
-std::string PlanCsv(const plan::PlanReport& r) {
-  std::string out =
-      "rank,tp,pp,vpp,cp,ep,dp,zero,shard_group,sequence_parallel,offload,micro_batch,"
-      "gradient_accumulation,activation_checkpointing,tokens_per_s,tokens_per_s_per_gpu,mfu,"
-      "step_time_s,per_gpu_bytes,capacity_bytes,fit,bottleneck,above_measured_mfu\n";
+  for (const auto& n : r.notes) d.Bullet(n);
+  d.csv.push_back({"rank",
+                   "tp",
+                   "pp",
+                   "vpp",
+                   "cp",
+                   "ep",
+                   "dp",
+                   "zero",
+                   "shard_group",
+                   "sequence_parallel",
+                   "offload",
+                   "micro_batch",
+                   "gradient_accumulation",
+                   "activation_checkpointing",
+                   "tokens_per_s",
+                   "tokens_per_s_per_gpu",
+                   "mfu",
+                   "step_time_s",
+                   "per_gpu_bytes",
+                   "capacity_bytes",
+                   "fit",
+                   "bottleneck",
+                   "above_measured_mfu"});
   int rank = 0;
-  for (const plan::Plan& p : r.plans) {
-    const plan::Candidate& c = p.candidate;
-    const plan::Layout& l = c.layout;
-    out += fmt::format(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.0f},{:.0f},{},{},"
-        "{}\n",
-        ++rank, l.tp, l.pp, l.vpp, l.cp, l.ep, l.dp, l.zero, l.shard_group,
-        l.sequence_parallel ? "true" : "false", EnumName(workload::kOffloads, l.offload),
-        c.micro_batch, c.gradient_accumulation, Ckpt(c.checkpointing), p.throughput.tokens_per_s,
-        p.throughput.tokens_per_s_per_gpu, p.throughput.mfu, p.throughput.step_time_s,
-        p.memory.per_gpu_bytes, p.memory.capacity_bytes, EnumName(estimate::kFits, p.memory.fit),
-        EnumName(estimate::kBottlenecks, p.throughput.bottleneck),
-        p.above_measured_mfu ? "true" : "false");
-  }
-  return out;
+  for (const plan::Plan& p : r.plans) d.csv.push_back(CsvRow(++rank, p));
+  return d;
 }
 
 }  // namespace gpuadv::report

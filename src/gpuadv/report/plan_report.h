@@ -1,9 +1,11 @@
 #pragma once
-// Reporters for `plan` (C9): JSON, text/Markdown and CSV of a plan::PlanReport.
+// Reporters for `plan` (C9): the JSON contract and one Document (document.h) of a
+// plan::PlanReport.
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "gpuadv/plan/planner.h"
+#include "gpuadv/report/document.h"
 
 namespace gpuadv::report {
 
@@ -19,7 +21,8 @@ namespace gpuadv::report {
 ///                            "tflops_per_gpu", "bottleneck", "breakdown_s": {...}}}],
 ///  "notes": [...]}
 nlohmann::json PlanJson(const plan::PlanReport& r);
-std::string PlanText(const plan::PlanReport& r, bool markdown);
-std::string PlanCsv(const plan::PlanReport& r);
+/// `plan` in every format: PlanJson, the search, the ranked plans, the best plan's breakdown
+/// and the notes; CSV one row per plan.
+Document PlanDocument(const plan::PlanReport& r);
 
 }  // namespace gpuadv::report

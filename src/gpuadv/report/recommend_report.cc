@@ -7,7 +7,6 @@
 #include "gpuadv/core/units.h"
 #include "gpuadv/report/format.h"
 #include "gpuadv/report/json_report.h"
-#include "gpuadv/report/text_table.h"
 
 namespace gpuadv::report {
 namespace {
@@ -66,6 +65,119 @@ std::string Config(const advise::Pick& p) {
   std::string s = std::to_string(p.count) + "x";
   if (p.nodes > 1) s = std::to_string(p.nodes) + " nodes x " + s;
   return s + " " + p.gpu->id;
+}
+
+// The ranked table and why each pick ranks where it does.
+void AddPicks(const advise::RecommendResult& r, Document& d) {
+  if (r.picks.empty()) {
+    d.Line("  (nothing meets the constraints)");
+    return;
+  }
+  std::vector<TableRow> rows = {{"#", "configuration", "layout", "acquire", "offer", "fit",
+                                 "per GPU", "time", "total cost", "$/M tokens", "score"}};
+  for (const auto& p : r.picks)
+    rows.push_back({std::to_string(p.rank), Config(p),
+                    LayoutShort(p.estimate.parallelism, p.estimate.gpus),
+                    AcquireName(p.acquisition.kind),
+                    p.acquisition.kind == advise::AcquireKind::kRent ? p.acquisition.offer_id : "-",
+                    FitWord(p.estimate.memory.fit), Bytes(p.estimate.memory.per_gpu_bytes),
+                    Duration(p.estimate.training.time_s), Usd(p.cost.total_usd),
+                    Usd(p.cost.usd_per_million_tokens), Number(p.score, 2)});
+  d.Table(rows, {1, 2, 3, 4, 5});
+  d.Heading("Why");
+  for (const auto& p : r.picks) {
+    d.Strong(fmt::format("{}. {} ({}{})", p.rank, Config(p), AcquireName(p.acquisition.kind),
+                         p.acquisition.offer_id.empty() ? "" : " " + p.acquisition.offer_id),
+             "  ");
+    for (const auto& w : p.why) d.Bullet(w, "     - ");
+    if (p.compatibility.applies)
+      for (const auto& n : p.compatibility.notes) d.Bullet("note: " + n, "     - ");
+  }
+}
+
+// The Pareto front of time vs total cost and the GPUs left out.
+void AddFrontAndExclusions(const advise::RecommendResult& r, Document& d) {
+  std::vector<TableRow> front = {{"time", "total cost", "configuration", "acquire"}};
+  for (const auto& pt : r.points)
+    if (pt.on_front)
+      front.push_back(
+          {Duration(pt.time_s), Usd(pt.cost_usd),
+           (pt.nodes > 1 ? std::to_string(pt.nodes) + " nodes x " : "") + std::to_string(pt.count) +
+               "x " + pt.gpu,
+           AcquireName(pt.kind) + (pt.kind == advise::AcquireKind::kRent ? " " + pt.offer : "")});
+  if (front.size() > 1) d.Heading("Pareto front: time vs total cost").Table(front, {2, 3});
+  if (r.excluded.empty()) return;
+  std::vector<TableRow> ex = {{"excluded GPU", "reason"}};
+  for (const auto& e : r.excluded) ex.push_back({e.gpu, e.reason});
+  d.Heading("Excluded").Table(ex, {1});
+}
+
+// The VRAM tiers: what each memory size trains, the verdict and the need it rests on.
+std::vector<TableRow> TierRows(const advise::Guidance& g) {
+  TableRow head = {"VRAM", "example"};
+  for (const auto& j : g.tiers.front().jobs) head.push_back(j.label);
+  std::vector<TableRow> t = {head};
+  for (const auto& tier : g.tiers) {
+    TableRow row = {GiBLabel(tier.memory_gb), tier.example_gpu};
+    for (const auto& j : tier.jobs)
+      row.push_back(std::string(j.tight  ? "tight"
+                                : j.fits ? "yes"
+                                         : "no") +
+                    " (" + Bytes(j.per_gpu_bytes) + ")");
+    t.push_back(row);
+  }
+  return t;
+}
+
+// Guidance (C14): VRAM tiers, precisions, cores, software stacks, rent or buy, the CPU
+// baseline and other accelerators.
+void AddGuidance(const advise::Guidance& g, Document& d) {
+  d.Heading("Guidance: VRAM tiers (what each size trains, estimated)");
+  if (!g.tiers.empty()) d.Table(TierRows(g), {1});
+  d.Heading("Guidance: tensor cores and precisions");
+  for (const auto& s : g.precision) d.Bullet(s);
+  if (!g.cores.empty()) d.Heading("Guidance: cores and clocks in context");
+  for (const auto& s : g.cores) d.Bullet(s);
+  d.Heading("Guidance: software stacks");
+  for (const auto& s : g.stacks) {
+    std::string sw, fw;
+    for (const auto& x : s.software) sw += (sw.empty() ? "" : ", ") + x;
+    for (const auto& x : s.frameworks) fw += (fw.empty() ? "" : ", ") + x;
+    d.Bullet(fmt::format("{} {} ({} GPUs): {}; frameworks: {}", s.vendor, s.stack, s.gpus, sw,
+                         fw.empty() ? "not recorded" : fw));
+  }
+  d.Heading("Guidance: rent (GPU-as-a-service) or buy");
+  for (const auto& s : g.rent_vs_buy) d.Bullet(s);
+  if (!g.cpu_baseline.empty()) d.Heading("Guidance: the same job on a CPU");
+  for (const auto& c : g.cpu_baseline)
+    d.Bullet(fmt::format("{}: {} tokens/s, {} ({}x slower than {}); {}", c.name,
+                         Number(c.tokens_per_s, 1), Duration(c.time_s), Number(c.times_slower),
+                         c.versus, c.basis));
+  if (!g.accelerators.empty()) d.Heading("Guidance: FPGAs and other accelerators");
+  for (const auto& s : g.accelerators) d.Bullet(s);
+}
+
+// The CSV row of a pick (raw values).
+TableRow CsvRow(const advise::Pick& p) {
+  auto g6 = [](double v) { return fmt::format("{:.6g}", v); };
+  auto f2 = [](double v) { return fmt::format("{:.2f}", v); };
+  const double be = p.cost.breakeven_hours_per_month;
+  return {std::to_string(p.rank),
+          p.gpu->id,
+          std::to_string(p.count),
+          std::to_string(p.nodes),
+          AcquireName(p.acquisition.kind),
+          p.acquisition.offer_id,
+          FitWord(p.estimate.memory.fit),
+          fmt::format("{:.0f}", p.estimate.memory.per_gpu_bytes),
+          g6(p.estimate.training.time_s),
+          g6(p.estimate.training.gpu_hours),
+          g6(p.estimate.training.energy_kwh),
+          f2(p.cost.total_usd),
+          f2(p.cost.amortized_usd),
+          g6(p.cost.usd_per_million_tokens),
+          be > 0 && std::isfinite(be) ? fmt::format("{:.1f}", be) : "",
+          fmt::format("{:.4f}", p.score)};
 }
 
 }  // namespace
@@ -203,117 +315,22 @@ json RecommendJson(const advise::RecommendResult& r, const advise::Guidance* g) 
   return j;
 }
 
-std::string RecommendText(const advise::RecommendResult& r, const advise::Guidance* g, bool md) {
-  std::string out = fmt::format("{}Recommendations (objective: {})\n{}", md ? "# " : "",
-                                EnumName(workload::kObjectives, r.objective), md ? "\n" : "");
-  std::vector<TableRow> rows = {{"#", "configuration", "layout", "acquire", "offer", "fit",
-                                 "per GPU", "time", "total cost", "$/M tokens", "score"}};
-  for (const auto& p : r.picks)
-    rows.push_back({std::to_string(p.rank), Config(p),
-                    LayoutShort(p.estimate.parallelism, p.estimate.gpus),
-                    AcquireName(p.acquisition.kind),
-                    p.acquisition.kind == advise::AcquireKind::kRent ? p.acquisition.offer_id : "-",
-                    FitWord(p.estimate.memory.fit), Bytes(p.estimate.memory.per_gpu_bytes),
-                    Duration(p.estimate.training.time_s), Usd(p.cost.total_usd),
-                    Usd(p.cost.usd_per_million_tokens), Number(p.score, 2)});
-  out += r.picks.empty() ? "  (nothing meets the constraints)\n"
-                         : RenderTable(rows, md, {1, 2, 3, 4, 5});
-  if (!r.picks.empty()) out += SectionHeading("Why", md);
-  for (const auto& p : r.picks) {
-    out += md ? fmt::format("**{}. {} ({}{})**\n\n", p.rank, Config(p),
-                            AcquireName(p.acquisition.kind),
-                            p.acquisition.offer_id.empty() ? "" : " " + p.acquisition.offer_id)
-              : fmt::format("  {}. {} ({}{})\n", p.rank, Config(p), AcquireName(p.acquisition.kind),
-                            p.acquisition.offer_id.empty() ? "" : " " + p.acquisition.offer_id);
-    for (const auto& w : p.why) out += Bullet(w, md, 5);
-    if (p.compatibility.applies)
-      for (const auto& n : p.compatibility.notes) out += Bullet("note: " + n, md, 5);
-    if (md) out += "\n";
-  }
-  std::vector<TableRow> front = {{"time", "total cost", "configuration", "acquire"}};
-  for (const auto& pt : r.points)
-    if (pt.on_front)
-      front.push_back(
-          {Duration(pt.time_s), Usd(pt.cost_usd),
-           (pt.nodes > 1 ? std::to_string(pt.nodes) + " nodes x " : "") + std::to_string(pt.count) +
-               "x " + pt.gpu,
-           AcquireName(pt.kind) + (pt.kind == advise::AcquireKind::kRent ? " " + pt.offer : "")});
-  if (front.size() > 1)
-    out += SectionHeading("Pareto front: time vs total cost", md) + RenderTable(front, md, {2, 3});
-  if (!r.excluded.empty()) {
-    std::vector<TableRow> ex = {{"excluded GPU", "reason"}};
-    for (const auto& e : r.excluded) ex.push_back({e.gpu, e.reason});
-    out += SectionHeading("Excluded", md) + RenderTable(ex, md, {1});
-  }
-  out += SectionHeading("Advice", md);
-  for (const auto& a : r.advice) out += Bullet(a, md);
-  if (!g) return out;
-
-  out += SectionHeading("Guidance: VRAM tiers (what each size trains, estimated)", md);
-  if (!g->tiers.empty()) {
-    TableRow head = {"VRAM", "example"};
-    for (const auto& j : g->tiers.front().jobs) head.push_back(j.label);
-    std::vector<TableRow> t = {head};
-    for (const auto& tier : g->tiers) {
-      TableRow row = {GiBLabel(tier.memory_gb), tier.example_gpu};
-      for (const auto& j : tier.jobs)  // the verdict and the need it rests on
-        row.push_back(std::string(j.tight  ? "tight"
-                                  : j.fits ? "yes"
-                                           : "no") +
-                      " (" + Bytes(j.per_gpu_bytes) + ")");
-      t.push_back(row);
-    }
-    out += RenderTable(t, md, {1});
-  }
-  out += SectionHeading("Guidance: tensor cores and precisions", md);
-  for (const auto& s : g->precision) out += Bullet(s, md);
-  if (!g->cores.empty()) {
-    out += SectionHeading("Guidance: cores and clocks in context", md);
-    for (const auto& s : g->cores) out += Bullet(s, md);
-  }
-  out += SectionHeading("Guidance: software stacks", md);
-  for (const auto& s : g->stacks) {
-    std::string sw, fw;
-    for (const auto& x : s.software) sw += (sw.empty() ? "" : ", ") + x;
-    for (const auto& x : s.frameworks) fw += (fw.empty() ? "" : ", ") + x;
-    out += Bullet(fmt::format("{} {} ({} GPUs): {}; frameworks: {}", s.vendor, s.stack, s.gpus, sw,
-                              fw.empty() ? "not recorded" : fw),
-                  md);
-  }
-  out += SectionHeading("Guidance: rent (GPU-as-a-service) or buy", md);
-  for (const auto& s : g->rent_vs_buy) out += Bullet(s, md);
-  if (!g->cpu_baseline.empty()) {
-    out += SectionHeading("Guidance: the same job on a CPU", md);
-    for (const auto& c : g->cpu_baseline)
-      out += Bullet(fmt::format("{}: {} tokens/s, {} ({}x slower than {}); {}", c.name,
-                                Number(c.tokens_per_s, 1), Duration(c.time_s),
-                                Number(c.times_slower), c.versus, c.basis),
-                    md);
-  }
-  if (!g->accelerators.empty()) {
-    out += SectionHeading("Guidance: FPGAs and other accelerators", md);
-    for (const auto& s : g->accelerators) out += Bullet(s, md);
-  }
-  return out;
-}
-
-std::string RecommendCsv(const advise::RecommendResult& r) {
-  std::string out =
-      "rank,gpu,count,nodes,acquire,offer,fit,per_gpu_bytes,time_s,gpu_hours,energy_kwh,"
-      "total_usd,amortized_usd,usd_per_million_tokens,breakeven_hours_per_month,score\n";
-  for (const auto& p : r.picks)
-    out += fmt::format(
-        "{},{},{},{},{},{},{},{:.0f},{:.6g},{:.6g},{:.6g},{:.2f},{:.2f},{:.6g},{},{:.4f}\n", p.rank,
-        p.gpu->id, p.count, p.nodes, AcquireName(p.acquisition.kind),
-        CsvField(p.acquisition.offer_id), FitWord(p.estimate.memory.fit),
-        p.estimate.memory.per_gpu_bytes, p.estimate.training.time_s, p.estimate.training.gpu_hours,
-        p.estimate.training.energy_kwh, p.cost.total_usd, p.cost.amortized_usd,
-        p.cost.usd_per_million_tokens,
-        p.cost.breakeven_hours_per_month > 0 && std::isfinite(p.cost.breakeven_hours_per_month)
-            ? fmt::format("{:.1f}", p.cost.breakeven_hours_per_month)
-            : "",
-        p.score);
-  return AppendJsonColumns(out, RecommendJson(r)["recommendations"]);
+Document RecommendDocument(const advise::RecommendResult& r, const advise::Guidance* g) {
+  Document d;
+  d.json = RecommendJson(r, g);
+  d.Title(
+      fmt::format("Recommendations (objective: {})", EnumName(workload::kObjectives, r.objective)));
+  AddPicks(r, d);
+  AddFrontAndExclusions(r, d);
+  d.Heading("Advice");
+  for (const auto& a : r.advice) d.Bullet(a);
+  if (g) AddGuidance(*g, d);
+  d.csv = {{"rank", "gpu", "count", "nodes", "acquire", "offer", "fit", "per_gpu_bytes", "time_s",
+            "gpu_hours", "energy_kwh", "total_usd", "amortized_usd", "usd_per_million_tokens",
+            "breakeven_hours_per_month", "score"}};
+  for (const auto& p : r.picks) d.csv.push_back(CsvRow(p));
+  d.csv_json = d.json["recommendations"];
+  return d;
 }
 
 }  // namespace gpuadv::report

@@ -1,11 +1,13 @@
 #pragma once
-// Reporters for `recommend` (DESIGN.md "recommend returns ..."): JSON, text/Markdown, CSV
-// and the time-vs-cost SVG. Results are plain data from advise/; only presentation here.
+// Reporters for `recommend` (DESIGN.md "recommend returns ..."): the JSON contract, one
+// Document (document.h) and the time-vs-cost SVG. Results are plain data from advise/; only
+// presentation here.
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "gpuadv/advise/guidance.h"
 #include "gpuadv/advise/recommend.h"
+#include "gpuadv/report/document.h"
 
 namespace gpuadv::report {
 
@@ -21,12 +23,10 @@ nlohmann::json CompatibilityJson(const advise::Compatibility& c);
 /// The guidance object (C14).
 nlohmann::json GuidanceJson(const advise::Guidance& g);
 
-/// Human report: ranked table, why per pick, Pareto front, exclusions, advice, guidance.
-std::string RecommendText(const advise::RecommendResult& r, const advise::Guidance* g,
-                          bool markdown);
-
-/// One header line and one row per pick.
-std::string RecommendCsv(const advise::RecommendResult& r);
+/// `recommend` in every format: RecommendJson(r, g); the ranked table, why per pick, Pareto
+/// front, exclusions, advice and, when `g` is non-null, guidance; CSV one row per pick with
+/// its recommendation's JSON appended as columns.
+Document RecommendDocument(const advise::RecommendResult& r, const advise::Guidance* g = nullptr);
 
 /// A self-contained SVG scatter of training time (x, log) vs total cost (y, log) of every
 /// feasible configuration, the Pareto front drawn as a line and labelled.

@@ -1,19 +1,14 @@
 #pragma once
-#include <string>
-
+// Reporter for `estimate`: one Document (document.h).
 #include "gpuadv/estimate/result.h"
+#include "gpuadv/report/document.h"
 
 namespace gpuadv::report {
 
-/// The human-readable `estimate` report: memory breakdown against capacity, fit,
-/// throughput, bottleneck, time, cost, warnings (and the basis when present).
-/// `markdown` switches to Markdown tables.
-std::string EstimateText(const estimate::EstimateResult& r, bool markdown = false);
-
-/// One CSV header + row for an estimate (flat column names from the JSON contract).
-std::string EstimateCsvHeader();
-std::string EstimateCsvRow(const estimate::EstimateResult& r);
-/// Header and row, with the rest of the estimate's JSON appended (AppendJsonColumns).
-std::string EstimateCsv(const estimate::EstimateResult& r);
+/// `estimate` in every format: EstimateJson; the job as estimated, memory breakdown against
+/// capacity, fit, throughput, bottleneck, time, cost, warnings (and the basis when present);
+/// CSV one header and one row (flat column names from the JSON contract) with the rest of
+/// the JSON appended as columns.
+Document EstimateDocument(const estimate::EstimateResult& r);
 
 }  // namespace gpuadv::report

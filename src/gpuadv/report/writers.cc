@@ -10,8 +10,8 @@ namespace {
 
 using Kind = Block::Kind;
 
-// Aligned text for a terminal: headings on their own line after a blank one, bullets and
-// tables indented by two.
+// Aligned text for a terminal: headings and a title after other blocks on their own line
+// after a blank one, bullets and tables indented by two.
 class TableWriter final : public Writer {
  public:
   std::string Write(const Document& d) const override {
@@ -19,9 +19,13 @@ class TableWriter final : public Writer {
     for (const Block& b : d.blocks) {
       switch (b.kind) {
         case Kind::kTitle:
+          out += (out.empty() ? "" : "\n") + b.text + "\n";
+          break;
         case Kind::kLine:
-        case Kind::kStrong:
           out += b.text + "\n";
+          break;
+        case Kind::kStrong:
+          out += b.marker + b.text + "\n";
           break;
         case Kind::kHeading:
           out += "\n" + b.text + "\n";
@@ -34,6 +38,9 @@ class TableWriter final : public Writer {
           out += RenderAligned(b.rows, false, b.right);
           break;
         case Kind::kMarkdownTitle:
+          break;
+        case Kind::kLead:
+          out += b.label + ": " + b.text + "\n";
           break;
       }
     }
@@ -81,6 +88,10 @@ class MarkdownWriter final : public Writer {
         case Kind::kParagraph:
           blank();
           out += b.text + "\n";
+          break;
+        case Kind::kLead:
+          blank();
+          out += "### " + b.label + "\n\n" + b.text + "\n";
           break;
       }
       prev = &b;

@@ -2,7 +2,12 @@
 
 #include "advise_fixture.h"
 #include "gpuadv/advise/guidance.h"
+#include "gpuadv/estimate/estimate.h"
+#include "gpuadv/report/document.h"
+#include "gpuadv/report/json_report.h"
+#include "gpuadv/report/plan_report.h"
 #include "gpuadv/report/recommend_report.h"
+#include "gpuadv/report/table_report.h"
 
 namespace gpuadv::advise {
 namespace {
@@ -80,14 +85,95 @@ TEST(RecommendReport, SvgDrawsEveryPointAndTheFront) {
 TEST(RecommendReport, TextAndCsvListThePicks) {
   const auto s = testing::Scenario("model: llama-3.1-8b\ntraining: {method: qlora}\n");
   const auto r = Recommend(s, testing::BuiltinInputs(), testing::Options(3));
-  const std::string text = report::RecommendText(r, nullptr, false);
-  EXPECT_NE(text.find("Recommendations (objective: value)"), std::string::npos);
+  const report::Document d = report::RecommendDocument(r);
+  EXPECT_EQ(d.json, report::RecommendJson(r));
+  const std::string text = report::Render(d, report::Format::kTable);
+  EXPECT_EQ(text.rfind("Recommendations (objective: value)\n", 0), 0u) << text;
   EXPECT_NE(text.find(r.picks.front().gpu->id), std::string::npos);
-  const std::string md = report::RecommendText(r, nullptr, true);
-  EXPECT_NE(md.find("| #"), std::string::npos);
-  const std::string csv = report::RecommendCsv(r);
+  // Each pick's why: its line indented under the table, emphasised in Markdown.
+  EXPECT_NE(text.find("\n  1. " + std::to_string(r.picks.front().count) + "x "), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n     - fits: "), std::string::npos) << text;
+  const std::string md = report::Render(d, report::Format::kMarkdown);
+  EXPECT_EQ(md.rfind("# Recommendations (objective: value)\n\n| #", 0), 0u) << md;
+  EXPECT_NE(md.find("\n**1. "), std::string::npos) << md;
+  EXPECT_NE(md.find("\n- fits: "), std::string::npos) << md;
+  const std::string csv = report::Render(d, report::Format::kCsv);
   EXPECT_EQ(csv.rfind("rank,gpu,count,nodes,acquire,offer,fit,", 0), 0u);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), static_cast<long>(r.picks.size()) + 1);
+}
+
+TEST(ReportDocument, LeadStrongIndentAndALaterTitle) {
+  // The blocks `recommend --local` and the picks' why need: a lead that runs into its label
+  // in the table format, an emphasised line indented there, a title after other blocks.
+  report::Document d;
+  d.Lead("Yours", "2x a").Bullet("b").Title("T").Strong("1. c", "  ").Bullet("d", "     - ");
+  EXPECT_EQ(report::Render(d, report::Format::kTable),
+            "Yours: 2x a\n  - b\n\nT\n  1. c\n     - d\n");
+  EXPECT_EQ(report::Render(d, report::Format::kMarkdown),
+            "### Yours\n\n2x a\n\n- b\n\n# T\n\n**1. c**\n\n- d\n");
+  // A title first has no blank line before it; a strong line without indent is as given.
+  report::Document first;
+  first.Title("T").Strong("s");
+  EXPECT_EQ(report::Render(first, report::Format::kTable), "T\ns\n");
+}
+
+TEST(EstimateReport, OneDocumentInEveryFormat) {
+  const auto s = testing::Scenario(
+      "model: llama-3.1-8b\ntraining: {method: full}\nhardware: {gpu: rtx-4090, count: 1}\n");
+  estimate::EstimateResult r = estimate::Estimate(s, testing::BuiltinContext());
+  r.warnings.push_back("w <1>");
+  r.basis = {"b 1", "b 2"};  // --explain
+  const report::Document d = report::EstimateDocument(r);
+  EXPECT_EQ(d.json, report::EstimateJson(r));
+  const std::string text = report::Render(d, report::Format::kTable);
+  EXPECT_EQ(text.rfind("1 x " + r.gpu_name + " (", 0), 0u) << text;
+  EXPECT_NE(text.find("\nMemory\n  memory per GPU"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  DOES NOT FIT: "), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  ! w <1>\n\nBasis\n  b 1\n  b 2\n"), std::string::npos) << text;
+  const std::string md = report::Render(d, report::Format::kMarkdown);
+  EXPECT_EQ(md.rfind("# 1 x " + r.gpu_name + " (", 0), 0u) << md;
+  EXPECT_NE(md.find("\n## Memory\n\n| memory per GPU"), std::string::npos) << md;
+  EXPECT_NE(md.find("\n- w <1>\n\n## Basis\n\n- b 1\n- b 2\n"), std::string::npos) << md;
+  const std::string csv = report::Render(d, report::Format::kCsv);
+  EXPECT_EQ(csv.rfind("gpu,gpus,per_gpu_bytes,peak_allocated_bytes,", 0), 0u) << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 2);
+  EXPECT_EQ(csv.find("\n" + r.gpu_id + ",1,"), csv.find('\n')) << csv;
+}
+
+TEST(PlanReport, OneDocumentInEveryFormat) {
+  plan::PlanReport r;
+  r.model = "m";
+  r.gpu_id = "g";
+  r.gpus = r.gpus_per_node = 8;
+  r.strategy = "pruned";
+  r.rejected = {{"out_of_memory", 3}};
+  r.notes = {"a note"};
+  plan::Plan p;
+  p.candidate.layout.tp = p.candidate.layout.pp = p.candidate.layout.dp = 1;
+  p.memory.fit = estimate::Fit::kTight;
+  p.above_measured_mfu = true;
+  p.measured_mfu_max = 0.5;
+  r.plans = {p, p};
+  const report::Document d = report::PlanDocument(r);
+  EXPECT_EQ(d.json, report::PlanJson(r));
+  const std::string text = report::Render(d, report::Format::kTable);
+  EXPECT_EQ(text.rfind("m on 8 x g (1 node of 8)", 0), 0u) << text;
+  EXPECT_NE(text.find("\nFastest plans that fit\n  #  tp x pp"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  - (!) MFU above the highest measured"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  - tight plans rank after"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nSearch\n  - rejected: 3 out_of_memory\n  - a note\n"), std::string::npos)
+      << text;
+  const std::string md = report::Render(d, report::Format::kMarkdown);
+  EXPECT_NE(md.find("\n## Best plan\n\n- "), std::string::npos) << md;
+  const std::string csv = report::Render(d, report::Format::kCsv);
+  EXPECT_EQ(csv.rfind("rank,tp,pp,vpp,cp,ep,dp,zero,", 0), 0u) << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+  EXPECT_NE(csv.find("\n2,1,1,"), std::string::npos) << csv;
+  r.plans.clear();
+  EXPECT_NE(
+      report::Render(report::PlanDocument(r), report::Format::kTable).find("\nNo plan fits\n"),
+      std::string::npos);
 }
 
 }  // namespace
