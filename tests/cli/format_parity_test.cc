@@ -151,6 +151,7 @@ const VerbCase kVerbs[] = {
     {"compare", "compare --model llama-3.1-8b --method lora rtx-4090 h100-sxm"},
     {"validate", "validate --cases " GPUADV_SOURCE_DIR "/tests/cli/cases/cv_sample.jsonl"},
     {"detect", "detect"},
+    {"probe", "probe --from " GPUADV_SOURCE_DIR "/tests/unit/detect/fixtures/probe_h100.json"},
 };
 
 void PrintTo(const VerbCase& v, std::ostream* os) { *os << v.args; }

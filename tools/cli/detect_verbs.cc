@@ -186,9 +186,7 @@ int RunProbe(const GlobalOptions& g, const ProbeCliOptions& opt) {
       io::LoadProbeFile(result_file, opt.from_file.empty() ? "probe" : "--from");
   report::ProbeView v{p, MatchProbe(p, cat), {}, result_file};
   if (!v.match.id.empty()) v.rows = detect::CompareToPeaks(p, *cat.FindGpu(v.match.id));
-  // The probe has no JSON or CSV document yet: those formats print the table view.
-  Print(g.format == report::Format::kMarkdown ? g.format : report::Format::kTable,
-        report::ProbeDocument(v));
+  Print(g.format, report::ProbeDocument(v));
   return 0;
 }
 

@@ -99,9 +99,39 @@ nlohmann::json DetectJson(const DetectView& v) {
           {"tried", v.report.tried}};
 }
 
+nlohmann::json ProbeJson(const ProbeView& v) {
+  const detect::ProbeResult& p = v.probe;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : v.rows)
+    rows.push_back({{"what", r.what},
+                    {"unit", r.unit},
+                    {"measured", r.measured},
+                    {"catalog_peak", Opt(r.peak)},
+                    {"ratio", Opt(r.ratio)}});
+  return {{"schema_version", kJsonSchemaVersion},
+          {"device", p.device_name},
+          {"driver", p.driver.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.driver)},
+          {"gpu", v.match.id.empty() ? nlohmann::json(nullptr) : nlohmann::json(v.match.id)},
+          {"exact_match", !v.match.id.empty() && v.match.exact},
+          {"measured", rows},
+          {"sm_clock_after_mhz", Opt(p.sm_clock_after_mhz)},
+          {"sm_clock_max_mhz", Opt(p.sm_clock_max_mhz)},
+          {"result_file", v.result_file}};
+}
+
 Document ProbeDocument(const ProbeView& v) {
   Document d;
+  d.json = ProbeJson(v);
   const detect::ProbeResult& p = v.probe;
+  d.csv = {{"device", "gpu", "what", "unit", "measured", "catalog_peak", "ratio",
+            "sm_clock_after_mhz", "sm_clock_max_mhz"}};
+  auto csv_num = [](const std::optional<double>& x) {
+    return x ? fmt::format("{}", *x) : std::string();
+  };
+  for (const auto& r : v.rows)
+    d.csv.push_back({p.device_name, v.match.id, r.what, r.unit, fmt::format("{}", r.measured),
+                     csv_num(r.peak), csv_num(r.ratio), csv_num(p.sm_clock_after_mhz),
+                     csv_num(p.sm_clock_max_mhz)});
   if (v.match.id.empty()) {
     d.Line("Probed '" + p.device_name + "': no catalog entry to compare with.");
     return d;
@@ -114,10 +144,14 @@ Document ProbeDocument(const ProbeView& v) {
                  r.peak ? fmt::format("{:g} {}", *r.peak, r.unit) : "-",
                  r.ratio ? fmt::format("{:.0f}%", *r.ratio * 100) : "-"});
   d.Table(t);
-  if (p.sm_clock_after_mhz && p.sm_clock_max_mhz &&
-      *p.sm_clock_after_mhz < 0.9 * *p.sm_clock_max_mhz)
-    d.Line(fmt::format("SM clock fell to {:g} MHz (max {:g}) under sustained GEMMs.",
-                       *p.sm_clock_after_mhz, *p.sm_clock_max_mhz));
+  if (p.sm_clock_after_mhz && p.sm_clock_max_mhz) {
+    if (*p.sm_clock_after_mhz < 0.9 * *p.sm_clock_max_mhz)
+      d.Line(fmt::format("SM clock fell to {:g} MHz (max {:g}) under sustained GEMMs.",
+                         *p.sm_clock_after_mhz, *p.sm_clock_max_mhz));
+    else
+      d.Line(fmt::format("SM clock {:g} MHz (max {:g}) after sustained GEMMs.",
+                         *p.sm_clock_after_mhz, *p.sm_clock_max_mhz));
+  }
   d.Line("Use it in estimates: gpu-advisor estimate --calibration " + v.result_file + " ...");
   return d;
 }

@@ -32,9 +32,12 @@ struct ProbeView {
   std::string result_file;                   // the result's file, for --calibration
 };
 
-/// `probe`: the "measured vs catalog peak" table, the SM clock when it fell under
-/// sustained GEMMs, and how to use the result in estimates. The human view only: the probe
-/// has no JSON or CSV document yet (`json` null, `csv` empty).
+/// {"schema_version", "device", "driver", "gpu" (catalog id, null when none matched),
+/// "exact_match", "measured": [{"what", "unit", "measured", "catalog_peak", "ratio"}],
+/// "sm_clock_after_mhz", "sm_clock_max_mhz", "result_file"}; unknown = null.
+nlohmann::json ProbeJson(const ProbeView& v);
+/// `probe`: the "measured vs catalog peak" table, the SM clock after sustained GEMMs (and
+/// whether it fell), how to use the result in estimates; CSV one row per measured rate.
 Document ProbeDocument(const ProbeView& v);
 
 }  // namespace gpuadv::report

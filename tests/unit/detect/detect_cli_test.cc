@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -201,11 +202,25 @@ TEST(ProbeCli, SavedResultPrintsMeasuredVsCatalogPeak) {
   EXPECT_NE(md.out.find("driver 580.159.04\n\n| measured "), std::string::npos) << md.out;
   EXPECT_NE(md.out.find("| bf16 GEMM             |  762.2 TFLOP/s |"), std::string::npos);
   EXPECT_NE(md.out.find("|\n\nSM clock fell to 1410 MHz"), std::string::npos) << md.out;
-  // No JSON or CSV document for the probe yet: those formats print the table view.
-  for (const char* format : {"json", "csv"})
-    EXPECT_EQ(Cli("nogpu", std::string("probe --format ") + format + " --from " + kProbe).out,
-              r.out)
-        << format;
+  // JSON: the same figures under their names; CSV one row per measured rate.
+  const CliRun js = Cli("nogpu", "probe --format json --from " + kProbe);
+  ASSERT_EQ(js.rc, 0);
+  const auto j = nlohmann::json::parse(js.out);
+  EXPECT_EQ(j["gpu"], "h100-sxm");
+  EXPECT_EQ(j["device"], "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(j["driver"], "580.159.04");
+  EXPECT_EQ(j["sm_clock_after_mhz"], 1410);
+  ASSERT_FALSE(j["measured"].empty());
+  EXPECT_EQ(j["measured"][0]["what"], "bf16 GEMM");
+  EXPECT_NEAR(j["measured"][0]["measured"].get<double>(), 762.2, 0.05);
+  EXPECT_NEAR(j["measured"][0]["catalog_peak"].get<double>(), 989.4, 1e-9);
+  const CliRun csv = Cli("nogpu", "probe --format csv --from " + kProbe);
+  ASSERT_EQ(csv.rc, 0);
+  EXPECT_EQ(csv.out.rfind("device,gpu,what,unit,measured,catalog_peak,ratio,", 0), 0u) << csv.out;
+  EXPECT_NE(csv.out.find("\nNVIDIA H100 80GB HBM3,h100-sxm,bf16 GEMM,TFLOP/s,762.2"),
+            std::string::npos)
+      << csv.out;
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 1 + j["measured"].size());
 }
 
 TEST(ProbeCli, CalibrationChangesTheEstimate) {
