@@ -119,10 +119,7 @@ int RunValidate(const GlobalOptions& g, const ValidateCliOptions& opt) {
   if (rep.cases.empty() && !opt.core_only)
     throw InputError("--cases", vo.origin, "a JSON Lines file with one case per line",
                      "no cases in");
-  Print(
-      g.format, [&] { return validate::ValidationJson(rep); },
-      [&](bool md) { return validate::ValidationText(rep, md); },
-      [&] { return validate::ValidationCsv(rep); });
+  Print(g.format, validate::ValidationDocument(rep));
   return 0;
 }
 

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "gpuadv/core/units.h"
+#include "gpuadv/report/document.h"
 #include "gpuadv/report/format.h"
 #include "gpuadv/report/json_report.h"
-#include "gpuadv/report/text_table.h"
 
 namespace gpuadv::validate {
 namespace {
@@ -29,29 +29,27 @@ bool NumberLike(const std::string& cell) {
   return (c >= '0' && c <= '9') || c == '+' || c == '-';
 }
 
-// Aligned text table or Markdown table (first row = header). Columns whose cells are all
-// number-like are right-aligned, the others left-aligned.
-std::string Table(const std::vector<Row>& rows, bool markdown) {
-  if (rows.size() < 2) return markdown ? "(none)\n" : "  (none)\n";
+// A table under the last heading (first row = header), "(none)" without rows. Columns whose
+// cells are all number-like are right-aligned, the others left-aligned.
+void AddTable(report::Document& d, std::vector<Row> rows) {
+  if (rows.size() < 2) {
+    d.Paragraph("(none)", "  ");
+    return;
+  }
   std::vector<bool> right(rows[0].size(), true);
   for (size_t ri = 1; ri < rows.size(); ++ri)
     for (size_t i = 0; i < rows[ri].size() && i < right.size(); ++i)
       if (!NumberLike(rows[ri][i])) right[i] = false;
-  return report::RenderAligned(rows, markdown, right);
+  d.Aligned(std::move(rows), std::move(right));
 }
 
-// One table cell from free text: one line, at most kMaxCellChars, '|' escaped in Markdown.
-std::string Cut(std::string s, bool markdown) {
+// One table cell from free text: one line, at most kMaxCellChars ('|' is the Markdown
+// writer's to escape).
+std::string Cut(std::string s) {
   for (char& c : s)
     if (c == '\n' || c == '\r') c = ' ';
   if (s.size() > kMaxCellChars) s = s.substr(0, kMaxCellChars - 3) + "...";
-  if (!markdown) return s;
-  std::string out;
-  for (char c : s) {
-    if (c == '|') out += '\\';
-    out += c;
-  }
-  return out;
+  return s;
 }
 
 std::string Pct(double fraction, bool sign = false) {
@@ -128,42 +126,25 @@ void SliceRows(const GroupStats& g, std::vector<Row>& rows, bool with_key) {
   }
 }
 
-std::string SliceTable(const std::vector<GroupStats>& groups, const std::string& key,
-                       bool markdown) {
+std::vector<Row> SliceTable(const std::vector<GroupStats>& groups, const std::string& key) {
   std::vector<Row> rows = {
       {key, "quantity", "n", "median |err|", "p90 |err|", "bias", "in range", "accuracy"}};
   for (const auto& g : groups) SliceRows(g, rows, true);
-  return Table(rows, markdown);
+  return rows;
 }
 
-std::string CountTable(const std::vector<std::pair<std::string, size_t>>& counts,
-                       const std::string& what, bool markdown) {
+std::vector<Row> CountTable(const std::vector<std::pair<std::string, size_t>>& counts,
+                            const std::string& what) {
   std::vector<Row> rows = {{what, "cases"}};
-  for (const auto& [k, n] : counts) rows.push_back({Cut(k, markdown), std::to_string(n)});
-  return Table(rows, markdown);
+  for (const auto& [k, n] : counts) rows.push_back({Cut(k), std::to_string(n)});
+  return rows;
 }
 
 // CSV -----------------------------------------------------------------------------------
 
-std::string Csv(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 std::string CsvNum(double v) { return std::isfinite(v) ? fmt::format("{}", v) : ""; }
 std::string CsvPct(double fraction) {
   return std::isfinite(fraction) ? fmt::format("{:.3f}", fraction * 100) : "";
-}
-
-std::string CsvRow(const std::vector<std::string>& cells) {
-  std::string out;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (i) out += ',';
-    out += Csv(cells[i]);
-  }
-  return out + "\n";
 }
 
 // JSON ----------------------------------------------------------------------------------
@@ -276,7 +257,7 @@ void CvRows(const CvSlice& sl, std::vector<Row>& rows, bool with_key) {
   }
 }
 
-std::string CvText(const CrossValidation& cv, bool md) {
+void CvBlocks(report::Document& d, const CrossValidation& cv) {
   const Row head = {"quantity",           "n",         "in-sample median", "in-sample p90",
                     "in-sample in range", "CV median", "CV p90",           "CV in range"};
   std::vector<Row> overall = {head};
@@ -285,30 +266,23 @@ std::string CvText(const CrossValidation& cv, bool md) {
   keyed.insert(keyed.begin(), "group");
   std::vector<Row> groups = {keyed};
   for (const auto& g : cv.by_source) CvRows(g, groups, true);
-  std::string notes;
-  for (const auto& n : cv.notes) notes += (md ? "- " : "  ") + n + "\n";
-  return report::SectionHeading("Cross-validation: leave one " + cv.scheme + " group out", md) +
-         Table(overall, md) + (md ? "\n" : "") + notes +
-         report::SectionHeading("Cross-validation by source group", md) + Table(groups, md);
+  d.Heading("Cross-validation: leave one " + cv.scheme + " group out");
+  AddTable(d, std::move(overall));
+  for (const auto& n : cv.notes) d.Bullet(n, "  ");
+  d.Heading("Cross-validation by source group");
+  AddTable(d, std::move(groups));
 }
 
-}  // namespace
-
-std::string ValidationText(const ValidationReport& rep, bool md) {
-  const Summary& s = rep.summary;
-  std::string out = fmt::format("{}Validation: {} cases ({} evaluated, {} skipped, {} errors)\n",
-                                md ? "# " : "", s.cases, s.evaluated, s.skipped, s.errors);
-  out += md ? "\nErrors are (predicted - measured) / measured; |err| its absolute value.\n"
-            : "Errors are (predicted - measured) / measured; |err| its absolute value.\n";
-
+// The per-case tables: the comparisons, then the skipped and the failed cases.
+void CaseBlocks(report::Document& d, const ValidationReport& rep) {
   std::vector<Row> rows = {{"id", "quantity", "metric", "predicted", "measured", "error"}};
   std::vector<Row> skipped = {{"id", "reason"}};
   std::vector<Row> failed = {{"id", "error"}};
   for (const auto& r : rep.cases) {
     if (r.skipped) {
-      skipped.push_back({r.input.id, Cut(*r.skipped, md)});
+      skipped.push_back({r.input.id, Cut(*r.skipped)});
     } else if (r.error) {
-      failed.push_back({r.input.id, Cut(*r.error, md)});
+      failed.push_back({r.input.id, Cut(*r.error)});
     } else if (r.comparisons.empty()) {
       rows.push_back({r.input.id, "-", "nothing comparable measured", "", "", ""});
     }
@@ -319,68 +293,72 @@ std::string ValidationText(const ValidationReport& rep, bool md) {
                       measured, Verdict(c)});
     }
   }
-  out += report::SectionHeading("Cases", md) + Table(rows, md);
-  out += report::SectionHeading(fmt::format("Skipped ({})", s.skipped), md) + Table(skipped, md);
-  out += report::SectionHeading(fmt::format("Errors ({})", s.errors), md) + Table(failed, md);
+  d.Heading("Cases");
+  AddTable(d, std::move(rows));
+  d.Heading(fmt::format("Skipped ({})", rep.summary.skipped));
+  AddTable(d, std::move(skipped));
+  d.Heading(fmt::format("Errors ({})", rep.summary.errors));
+  AddTable(d, std::move(failed));
+}
 
+// The error statistics overall, by source group, quality and core subset.
+void SummaryBlocks(report::Document& d, const Summary& s) {
   std::vector<Row> overall = {
       {"quantity", "n", "median |err|", "p90 |err|", "bias", "in range", "accuracy"}};
   SliceRows(s.overall, overall, false);
-  out += report::SectionHeading("Summary by quantity", md) + Table(overall, md);
-  out += report::SectionHeading("By source group", md) + SliceTable(s.by_source, "group", md);
-  out += report::SectionHeading("By quality", md) + SliceTable(s.by_quality, "quality", md);
-  out += report::SectionHeading("By core subset", md) +
-         SliceTable(s.by_core_subset, "core_subset", md);
-  if (rep.cv) out += CvText(*rep.cv, md);
-  if (s.planner.compared > 0) {
-    std::vector<Row> pl = {
-        {"planner vs published layouts (>= 16 GPUs)", "value"},
-        {"rows compared", std::to_string(s.planner.compared)},
-        {"planner at least as fast", std::to_string(s.planner.at_least_as_fast)},
-        {"published layout fits (our estimate)", std::to_string(s.planner.published_fits)},
-        {"at least as fast where it fits", std::to_string(s.planner.at_least_as_fast_where_fits)},
-        {"median predicted speedup", fmt::format("{:.2f}x", s.planner.median_speedup)}};
-    out += report::SectionHeading("Planner", md) + Table(pl, md);
-    // Issue 11: every claimed gain over 10% names the modelled term it comes from.
-    std::vector<Row> gains = {{"case", "speedup", "planner best", "gain from", "share of step"}};
-    for (const auto& c : rep.cases)
-      if (c.planner_speedup && *c.planner_speedup > kClaimedGain)
-        gains.push_back({c.input.id, fmt::format("{:.2f}x", *c.planner_speedup), c.planner_best,
-                         c.planner_gain_term.empty() ? "?" : c.planner_gain_term,
-                         fmt::format("{:.0f}%", 100 * c.planner_gain_share)});
-    if (gains.size() > 1)
-      out +=
-          report::SectionHeading("Planner gains over 10% and the modelled term behind each", md) +
-          Table(gains, md);
-  }
-  out += report::SectionHeading("Skip reasons", md) + CountTable(s.skip_reasons, "reason", md);
-  out += report::SectionHeading("Error kinds", md) + CountTable(s.error_kinds, "kind", md);
-  return out;
+  d.Heading("Summary by quantity");
+  AddTable(d, std::move(overall));
+  d.Heading("By source group");
+  AddTable(d, SliceTable(s.by_source, "group"));
+  d.Heading("By quality");
+  AddTable(d, SliceTable(s.by_quality, "quality"));
+  d.Heading("By core subset");
+  AddTable(d, SliceTable(s.by_core_subset, "core_subset"));
 }
 
-std::string ValidationCsv(const ValidationReport& rep) {
-  std::string out =
-      CsvRow({"kind", "id", "group", "quality", "core_subset", "quantity", "metric", "predicted",
-              "measured", "error_pct", "status", "count", "median_abs_error_pct",
-              "p90_abs_error_pct", "bias_pct", "accuracy_pct", "coverage_pct"});
-  // Each row's JSON (its case, or its summary group) is appended to it: the CSV carries
-  // every figure of ValidationJson.
-  const json doc = ValidationJson(rep);
-  json docs = json::array();
-  auto add = [&](const std::string& row, const json& row_doc) {
-    out += row;
-    docs.push_back(row_doc);
-  };
-  size_t case_index = 0;
-  for (const auto& r : rep.cases) {
-    const json& case_doc = doc["cases"][case_index++];
+// The planner against the published layouts, when any row compared them.
+void PlannerBlocks(report::Document& d, const ValidationReport& rep) {
+  const PlannerStats& p = rep.summary.planner;
+  if (p.compared == 0) return;
+  d.Heading("Planner");
+  AddTable(d, {{"planner vs published layouts (>= 16 GPUs)", "value"},
+               {"rows compared", std::to_string(p.compared)},
+               {"planner at least as fast", std::to_string(p.at_least_as_fast)},
+               {"published layout fits (our estimate)", std::to_string(p.published_fits)},
+               {"at least as fast where it fits", std::to_string(p.at_least_as_fast_where_fits)},
+               {"median predicted speedup", fmt::format("{:.2f}x", p.median_speedup)}});
+  // Issue 11: every claimed gain over 10% names the modelled term it comes from.
+  std::vector<Row> gains = {{"case", "speedup", "planner best", "gain from", "share of step"}};
+  for (const auto& c : rep.cases)
+    if (c.planner_speedup && *c.planner_speedup > kClaimedGain)
+      gains.push_back({c.input.id, fmt::format("{:.2f}x", *c.planner_speedup), c.planner_best,
+                       c.planner_gain_term.empty() ? "?" : c.planner_gain_term,
+                       fmt::format("{:.0f}%", 100 * c.planner_gain_share)});
+  if (gains.size() < 2) return;
+  d.Heading("Planner gains over 10% and the modelled term behind each");
+  AddTable(d, std::move(gains));
+}
+
+// CSV rows -------------------------------------------------------------------------------
+
+// One CSV row and the JSON document appended to it as columns (its case, or its summary
+// group): the CSV carries every figure of ValidationJson.
+void CsvRow(report::Document& d, Row row, const json& row_doc) {
+  row.resize(17);
+  d.csv.push_back(std::move(row));
+  d.csv_json.push_back(row_doc);
+}
+
+// kind = case: a row per comparison, skipped or failed case.
+void CsvCaseRows(report::Document& d, const ValidationReport& rep) {
+  const json& cases = d.json.at("cases");
+  for (size_t i = 0; i < rep.cases.size(); ++i) {
+    const CaseResult& r = rep.cases[i];
     const Case& in = r.input;
-    Row head = {"case", in.id, in.group, in.quality, in.core_subset};
     auto emit = [&](Row tail) {
-      Row row = head;
+      Row row = {"case", in.id, in.group, in.quality, in.core_subset};
       row.insert(row.end(), tail.begin(), tail.end());
-      row.resize(17);
-      add(CsvRow(row), case_doc);
+      CsvRow(d, std::move(row), cases[i]);
     };
     if (r.skipped) emit({"", "", "", "", "", "skipped: " + *r.skipped});
     if (r.error) emit({"", "", "", "", "", "error: " + *r.error});
@@ -391,56 +369,93 @@ std::string ValidationCsv(const ValidationReport& rep) {
             fit ? (c.Correct() ? "right" : "wrong") : "ok"});
     }
   }
-  auto slice = [&](const GroupStats& g, const std::string& key, const json& group_doc) {
-    for (Quantity q : kErrorQuantities) {
-      const ErrorStats& e = g.For(q);
-      if (e.count == 0) continue;
-      const Coverage* c = CoverageOf(g, q);
-      add(CsvRow({"summary", "", key, "", "", Name(q), "", "", "", "", "", std::to_string(e.count),
-                  CsvPct(e.median_abs), CsvPct(e.p90_abs), CsvPct(e.mean_signed), "",
-                  c && c->count ? CsvPct(c->Share()) : ""}),
-          group_doc);
+}
+
+// kind = summary: a row per quantity of one slice.
+void CsvSliceRows(report::Document& d, const GroupStats& g, const std::string& key,
+                  const json& group_doc) {
+  for (Quantity q : kErrorQuantities) {
+    const ErrorStats& e = g.For(q);
+    if (e.count == 0) continue;
+    const Coverage* c = CoverageOf(g, q);
+    CsvRow(d,
+           {"summary", "", key, "", "", Name(q), "", "", "", "", "", std::to_string(e.count),
+            CsvPct(e.median_abs), CsvPct(e.p90_abs), CsvPct(e.mean_signed), "",
+            c && c->count ? CsvPct(c->Share()) : ""},
+           group_doc);
+  }
+  if (g.fit.count)
+    CsvRow(d,
+           {"summary", "", key, "", "", Name(Quantity::kFit), "", "", "", "", "",
+            std::to_string(g.fit.count), "", "", "", CsvPct(g.fit.Accuracy()), ""},
+           group_doc);
+}
+
+// kind = cv: a row per quantity and metric (in_sample | cross_validated) of one slice.
+void CsvCvRows(report::Document& d, const CvSlice& sl, const std::string& key,
+               const json& slice_doc) {
+  for (Quantity q : {Quantity::kMemory, Quantity::kThroughput}) {
+    const CvFigures& f = q == Quantity::kMemory ? sl.memory : sl.throughput;
+    const std::pair<const char*, std::pair<const ErrorStats*, const Coverage*>> which[] = {
+        {"in_sample", {&f.in_sample, &f.in_sample_coverage}},
+        {"cross_validated", {&f.cross_validated, &f.cv_coverage}}};
+    for (const auto& [metric, stats] : which) {
+      const auto& [e, c] = stats;
+      if (e->count == 0) continue;
+      CsvRow(d,
+             {"cv", "", key, "", "", Name(q), metric, "", "", "", "", std::to_string(e->count),
+              CsvPct(e->median_abs), CsvPct(e->p90_abs), CsvPct(e->mean_signed), "",
+              CsvPct(c->Share())},
+             slice_doc);
     }
-    if (g.fit.count)
-      add(CsvRow({"summary", "", key, "", "", Name(Quantity::kFit), "", "", "", "", "",
-                  std::to_string(g.fit.count), "", "", "", CsvPct(g.fit.Accuracy()), ""}),
-          group_doc);
-  };
+  }
+}
+
+void CsvRows(report::Document& d, const ValidationReport& rep) {
+  d.csv = {{"kind", "id", "group", "quality", "core_subset", "quantity", "metric", "predicted",
+            "measured", "error_pct", "status", "count", "median_abs_error_pct", "p90_abs_error_pct",
+            "bias_pct", "accuracy_pct", "coverage_pct"}};
+  d.csv_json = json::array();
+  CsvCaseRows(d, rep);
   const Summary& s = rep.summary;
+  const json& sd = d.json.at("summary");
   // The "all" rows carry the summary's own figures (case counts, planner) too.
-  json overall_doc = doc["summary"];
+  json overall_doc = sd;
   for (const char* k : {"by_source", "by_quality", "by_core_subset", "cv"}) overall_doc.erase(k);
-  slice(s.overall, "all", overall_doc);
-  const json& sd = doc["summary"];
+  CsvSliceRows(d, s.overall, "all", overall_doc);
   for (size_t i = 0; i < s.by_source.size(); ++i)
-    slice(s.by_source[i], "source:" + s.by_source[i].key, sd["by_source"][i]);
+    CsvSliceRows(d, s.by_source[i], "source:" + s.by_source[i].key, sd["by_source"][i]);
   for (size_t i = 0; i < s.by_quality.size(); ++i)
-    slice(s.by_quality[i], "quality:" + s.by_quality[i].key, sd["by_quality"][i]);
+    CsvSliceRows(d, s.by_quality[i], "quality:" + s.by_quality[i].key, sd["by_quality"][i]);
   for (size_t i = 0; i < s.by_core_subset.size(); ++i)
-    slice(s.by_core_subset[i], "core_subset:" + s.by_core_subset[i].key, sd["by_core_subset"][i]);
-  if (!rep.cv) return report::AppendJsonColumns(out, docs);
-  // kind = cv: metric says which figures (in_sample | cross_validated).
-  auto cv_slice = [&](const CvSlice& sl, const std::string& key, const json& slice_doc) {
-    for (Quantity q : {Quantity::kMemory, Quantity::kThroughput}) {
-      const CvFigures& f = q == Quantity::kMemory ? sl.memory : sl.throughput;
-      const std::pair<const char*, std::pair<const ErrorStats*, const Coverage*>> which[] = {
-          {"in_sample", {&f.in_sample, &f.in_sample_coverage}},
-          {"cross_validated", {&f.cross_validated, &f.cv_coverage}}};
-      for (const auto& [metric, stats] : which) {
-        const auto& [e, c] = stats;
-        if (e->count == 0) continue;
-        add(CsvRow({"cv", "", key, "", "", Name(q), metric, "", "", "", "",
-                    std::to_string(e->count), CsvPct(e->median_abs), CsvPct(e->p90_abs),
-                    CsvPct(e->mean_signed), "", CsvPct(c->Share())}),
-            slice_doc);
-      }
-    }
-  };
+    CsvSliceRows(d, s.by_core_subset[i], "core_subset:" + s.by_core_subset[i].key,
+                 sd["by_core_subset"][i]);
+  if (!rep.cv) return;
   const json& cvd = sd["cv"];
-  cv_slice(rep.cv->overall, "all", cvd["overall"]);
+  CsvCvRows(d, rep.cv->overall, "all", cvd["overall"]);
   for (size_t i = 0; i < rep.cv->by_source.size(); ++i)
-    cv_slice(rep.cv->by_source[i], "source:" + rep.cv->by_source[i].key, cvd["by_source"][i]);
-  return report::AppendJsonColumns(out, docs);
+    CsvCvRows(d, rep.cv->by_source[i], "source:" + rep.cv->by_source[i].key, cvd["by_source"][i]);
+}
+
+}  // namespace
+
+report::Document ValidationDocument(const ValidationReport& rep) {
+  report::Document d;
+  d.json = ValidationJson(rep);
+  const Summary& s = rep.summary;
+  d.Title(fmt::format("Validation: {} cases ({} evaluated, {} skipped, {} errors)", s.cases,
+                      s.evaluated, s.skipped, s.errors));
+  d.Line("Errors are (predicted - measured) / measured; |err| its absolute value.");
+  CaseBlocks(d, rep);
+  SummaryBlocks(d, s);
+  if (rep.cv) CvBlocks(d, *rep.cv);
+  PlannerBlocks(d, rep);
+  d.Heading("Skip reasons");
+  AddTable(d, CountTable(s.skip_reasons, "reason"));
+  d.Heading("Error kinds");
+  AddTable(d, CountTable(s.error_kinds, "kind"));
+  CsvRows(d, rep);
+  return d;
 }
 
 json ValidationJson(const ValidationReport& rep) {

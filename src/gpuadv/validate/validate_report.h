@@ -1,23 +1,22 @@
 #pragma once
 // Presenters of a ValidationReport (STYLE principle 10: results hold raw numbers).
 #include <nlohmann/json.hpp>
-#include <string>
 
+#include "gpuadv/report/document.h"
 #include "gpuadv/validate/validate.h"
 
 namespace gpuadv::validate {
 
-/// Per-case table (id, quantity, predicted, measured, error), then the summary tables by
-/// quantity, source group, quality and core subset, skip reasons and error kinds.
-/// `markdown` switches to Markdown tables.
-std::string ValidationText(const ValidationReport& rep, bool markdown = false);
-
-/// One CSV table: a row per comparison, skipped or failed case (kind = case), then a row
-/// per summary slice and quantity (kind = summary), then with cross-validation a row per
-/// slice, quantity and metric in_sample | cross_validated (kind = cv). Errors in percent;
-/// for fit rows error_pct is the margin of the prediction over the capacity; coverage_pct
-/// the share of measured values inside the printed range.
-std::string ValidationCsv(const ValidationReport& rep);
+/// `validate` in every format: ValidationJson; the per-case table (id, quantity, predicted,
+/// measured, error), then the summary tables by quantity, source group, quality and core
+/// subset, with cross-validation its tables, the planner, skip reasons and error kinds.
+/// CSV: a row per comparison, skipped or failed case (kind = case), then a row per summary
+/// slice and quantity (kind = summary), then with cross-validation a row per slice,
+/// quantity and metric in_sample | cross_validated (kind = cv), each with its case's or
+/// group's JSON as columns. Errors in percent; for fit rows error_pct is the margin of the
+/// prediction over the capacity; coverage_pct the share of measured values inside the
+/// printed range.
+report::Document ValidationDocument(const ValidationReport& rep);
 
 /// DESIGN.md `validate --format json`: {"schema_version", "cases": [{"id", "skipped",
 /// "error", "estimate", "measured", "comparisons", ...}], "summary": {...}}. Relative

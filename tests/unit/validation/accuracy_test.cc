@@ -29,7 +29,7 @@ const ValidationReport& Embedded() {
 }
 
 std::string SummaryText() {
-  const std::string t = ValidationText(Embedded());
+  const std::string t = report::Render(ValidationDocument(Embedded()), report::Format::kTable);
   const auto at = t.find("\nSummary by quantity");
   const auto end = t.find("\nBy quality");
   return at == std::string::npos ? t : t.substr(at, end == std::string::npos ? end : end - at);

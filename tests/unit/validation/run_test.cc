@@ -188,9 +188,13 @@ TEST(ValidationReport, JsonHasTheDesignContract) {
   EXPECT_EQ(s["overall"]["memory"]["count"], 2);
 }
 
+std::string Rendered(const ValidationReport& rep, report::Format f) {
+  return report::Render(ValidationDocument(rep), f);
+}
+
 TEST(ValidationReport, TextAndMarkdownListCasesThenSummaries) {
-  for (bool md : {false, true}) {
-    const std::string t = ValidationText(Report(), md);
+  for (report::Format f : {report::Format::kTable, report::Format::kMarkdown}) {
+    const std::string t = Rendered(Report(), f);
     EXPECT_NE(t.find("Validation: 8 cases (4 evaluated, 1 skipped, 3 errors)"), std::string::npos);
     EXPECT_NE(t.find("T-OK-MEM"), std::string::npos);
     EXPECT_NE(t.find("Summary by quantity"), std::string::npos);
@@ -198,11 +202,35 @@ TEST(ValidationReport, TextAndMarkdownListCasesThenSummaries) {
     EXPECT_NE(t.find("no architecture given"), std::string::npos);
     EXPECT_LT(t.find("Cases"), t.find("Summary by quantity"));
   }
-  EXPECT_NE(ValidationText(Report(), true).find("## Summary by quantity"), std::string::npos);
+  EXPECT_NE(Rendered(Report(), report::Format::kMarkdown).find("## Summary by quantity"),
+            std::string::npos);
+}
+
+// An empty table is "(none)": indented under its heading in the table format, its own
+// paragraph in Markdown.
+TEST(ValidationReport, EmptyTablesSayNone) {
+  const ValidationReport empty;
+  const std::string t = Rendered(empty, report::Format::kTable);
+  EXPECT_NE(t.find("\nCases\n  (none)\n\nSkipped (0)\n  (none)\n"), std::string::npos) << t;
+  const std::string md = Rendered(empty, report::Format::kMarkdown);
+  EXPECT_NE(md.find("\n## Cases\n\n(none)\n\n## Skipped (0)\n\n(none)\n"), std::string::npos) << md;
+  EXPECT_TRUE(md.ends_with("## Error kinds\n\n(none)\n")) << md;
+}
+
+// Free text in a cell is one line, and its '|' is escaped once in Markdown (the writer's
+// job: escaped twice, a backslash would show and the '|' would split the cell).
+TEST(ValidationReport, FreeTextCellsAreOneLineAndEscapedOnce) {
+  ValidationReport rep = Report();
+  rep.cases[2].skipped = "needs a | b\nand more";
+  const std::string md = Rendered(rep, report::Format::kMarkdown);
+  EXPECT_NE(md.find("| needs a \\| b and more"), std::string::npos) << md;
+  EXPECT_EQ(md.find("\\\\|"), std::string::npos) << md;
+  EXPECT_NE(Rendered(rep, report::Format::kTable).find("  needs a | b and more"),
+            std::string::npos);
 }
 
 TEST(ValidationReport, CsvHasOneHeaderAndCaseThenSummaryRows) {
-  const std::string csv = ValidationCsv(Report());
+  const std::string csv = Rendered(Report(), report::Format::kCsv);
   EXPECT_TRUE(
       csv.starts_with("kind,id,group,quality,core_subset,quantity,metric,predicted,"
                       "measured,error_pct,status,count,median_abs_error_pct,"
