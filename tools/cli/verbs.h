@@ -22,26 +22,6 @@ inline void Print(report::Format f, const report::Document& d) {
   std::cout << report::Render(d, f);
 }
 
-/// Prints one result in the chosen format: json() a JSON value, text(markdown) and csv()
-/// strings.
-template <typename J, typename T, typename C>
-void Print(report::Format f, J json, T text, C csv) {
-  switch (f) {
-    case report::Format::kJson:
-      std::cout << report::JsonText(json()) << "\n";
-      break;
-    case report::Format::kCsv:
-      std::cout << csv();
-      break;
-    case report::Format::kMarkdown:
-      std::cout << text(true);
-      break;
-    case report::Format::kTable:
-      std::cout << text(false);
-      break;
-  }
-}
-
 /// The command line (tools/cli/main.cc): parses argv, runs the verb, prints; returns the
 /// exit code (0 ok, 1 runtime failure, 2 bad input).
 int Main(int argc, const char* const* argv);

@@ -4,17 +4,6 @@
 
 namespace gpuadv::report {
 
-std::string RenderTable(const std::vector<TableRow>& rows, bool markdown,
-                        const std::vector<size_t>& left_columns) {
-  size_t cols = 0;
-  for (const auto& r : rows) cols = std::max(cols, r.size());
-  std::vector<bool> right(cols, true);
-  if (cols > 0) right[0] = false;
-  for (size_t i : left_columns)
-    if (i < cols) right[i] = false;
-  return RenderAligned(rows, markdown, right);
-}
-
 std::string RenderAligned(const std::vector<TableRow>& rows, bool markdown,
                           const std::vector<bool>& right) {
   if (rows.empty()) return "";
@@ -63,14 +52,6 @@ std::string RenderAligned(const std::vector<TableRow>& rows, bool markdown,
     }
   }
   return out;
-}
-
-std::string SectionHeading(const std::string& title, bool markdown) {
-  return markdown ? "\n## " + title + "\n\n" : "\n" + title + "\n";
-}
-
-std::string Bullet(const std::string& text, bool markdown, int indent) {
-  return markdown ? "- " + text + "\n" : std::string(indent, ' ') + "- " + text + "\n";
 }
 
 std::string CsvField(const std::string& s) {
