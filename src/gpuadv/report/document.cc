@@ -3,63 +3,42 @@
 #include <utility>
 
 namespace gpuadv::report {
-namespace {
-
-Block TextBlock(Block::Kind kind, std::string text) {
+Document& Document::Add(Block::Kind kind, std::string text, std::string marker, std::string label) {
   Block b;
   b.kind = kind;
   b.text = std::move(text);
-  return b;
-}
-
-}  // namespace
-
-Document& Document::Title(std::string text) {
-  blocks.push_back(TextBlock(Block::Kind::kTitle, std::move(text)));
-  return *this;
-}
-
-Document& Document::Heading(std::string text) {
-  blocks.push_back(TextBlock(Block::Kind::kHeading, std::move(text)));
-  return *this;
-}
-
-Document& Document::Line(std::string text) {
-  blocks.push_back(TextBlock(Block::Kind::kLine, std::move(text)));
-  return *this;
-}
-
-Document& Document::Strong(std::string text, std::string indent) {
-  Block b = TextBlock(Block::Kind::kStrong, std::move(text));
-  b.marker = std::move(indent);
-  blocks.push_back(std::move(b));
-  return *this;
-}
-
-Document& Document::Bullet(std::string text, std::string marker) {
-  Block b = TextBlock(Block::Kind::kBullet, std::move(text));
   b.marker = std::move(marker);
-  blocks.push_back(std::move(b));
-  return *this;
-}
-
-Document& Document::MarkdownTitle(std::string text) {
-  blocks.push_back(TextBlock(Block::Kind::kMarkdownTitle, std::move(text)));
-  return *this;
-}
-
-Document& Document::Paragraph(std::string text, std::string indent) {
-  Block b = TextBlock(Block::Kind::kParagraph, std::move(text));
-  b.marker = std::move(indent);
-  blocks.push_back(std::move(b));
-  return *this;
-}
-
-Document& Document::Lead(std::string label, std::string text) {
-  Block b = TextBlock(Block::Kind::kLead, std::move(text));
   b.label = std::move(label);
   blocks.push_back(std::move(b));
   return *this;
+}
+
+Document& Document::Title(std::string text) { return Add(Block::Kind::kTitle, std::move(text)); }
+
+Document& Document::MarkdownTitle(std::string text) {
+  return Add(Block::Kind::kMarkdownTitle, std::move(text));
+}
+
+Document& Document::Heading(std::string text) {
+  return Add(Block::Kind::kHeading, std::move(text));
+}
+
+Document& Document::Line(std::string text) { return Add(Block::Kind::kLine, std::move(text)); }
+
+Document& Document::Strong(std::string text, std::string indent) {
+  return Add(Block::Kind::kStrong, std::move(text), std::move(indent));
+}
+
+Document& Document::Bullet(std::string text, std::string marker) {
+  return Add(Block::Kind::kBullet, std::move(text), std::move(marker));
+}
+
+Document& Document::Paragraph(std::string text, std::string indent) {
+  return Add(Block::Kind::kParagraph, std::move(text), std::move(indent));
+}
+
+Document& Document::Lead(std::string label, std::string text) {
+  return Add(Block::Kind::kLead, std::move(text), "", std::move(label));
 }
 
 Document& Document::Table(std::vector<TableRow> rows, const std::vector<size_t>& left_columns) {

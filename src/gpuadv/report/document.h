@@ -61,10 +61,14 @@ struct Document {
   /// A labelled lead paragraph: the label runs into the text in the table format and is a
   /// third-level heading above it in Markdown.
   Document& Lead(std::string label, std::string text);
-  /// Columns after the first right-aligned unless `left_columns` names them (RenderTable).
+  /// A table (the header first): columns after the first right-aligned unless
+  /// `left_columns` names them.
   Document& Table(std::vector<TableRow> rows, const std::vector<size_t>& left_columns = {});
-  /// Alignment given per column (RenderAligned).
+  /// A table with the alignment given per column (`right`, as RenderAligned takes it).
   Document& Aligned(std::vector<TableRow> rows, std::vector<bool> right);
+  /// Appends a text block (every kind but kTable).
+  Document& Add(Block::Kind kind, std::string text, std::string marker = "",
+                std::string label = "");
   /// Appends another document's blocks (its JSON and CSV are not merged).
   Document& Append(const Document& other);
 };
