@@ -21,6 +21,9 @@
 #include <string_view>
 #include <vector>
 
+#include "gpuadv/core/enum_table.h"
+#include "gpuadv/report/format.h"
+
 namespace {
 
 // Runs the binary; stdout only, or with stderr when `with_stderr`.
@@ -203,7 +206,10 @@ TEST(FormatParity, UnknownFormatExitsTwoInEveryVerb) {
       int rc = -1;
       const std::string out = RunCli(args, &rc, /*with_stderr=*/true);
       EXPECT_EQ(rc, 2) << args << "\n" << out;
-      EXPECT_NE(out.find("--format: xml not in {table,json,csv,markdown}"), std::string::npos)
+      // The accepted names come from report::kFormats (AcceptedNames), the one table.
+      EXPECT_NE(out.find("--format: unknown value 'xml'; accepted: " +
+                         gpuadv::AcceptedNames(gpuadv::report::kFormats)),
+                std::string::npos)
           << args << "\n"
           << out;
     }

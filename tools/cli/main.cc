@@ -327,7 +327,6 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
   GlobalOptions g;
   std::string format = "table";
   app.add_option("--format", format, gpuadv::AcceptedNames(gpuadv::report::kFormats))
-      ->check(CLI::IsMember({"table", "json", "csv", "markdown"}))
       ->capture_default_str();
   app.add_option("--catalog", g.catalog_files,
                  "YAML/JSON file adding or overriding GPUs, models, offers, or a gpuhunt "
@@ -355,7 +354,7 @@ int gpuadv::cli::Main(int argc, const char* const* argv) {
       const int rc = app.exit(e);
       return rc == 0 ? 0 : 2;
     }
-    g.format = *gpuadv::ParseEnum(gpuadv::report::kFormats, format);
+    g.format = gpuadv::ParseEnumOrThrow(gpuadv::report::kFormats, "--format", format);
     for (const auto& [verb, cmd] : verbs)
       if (cmd->parsed()) return verb->run(g, args);
   } catch (const gpuadv::InputError& e) {
