@@ -26,7 +26,7 @@ int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const Recommen
   const api::RecommendOptions ro{opt.top, opt.min_vram_gb, opt.months, opt.hours_per_month};
   const api::Environment env = LoadEnvironment(g);  // the picks point into its catalog
   const api::RecommendOutput out = api::Recommend(ToRequest(in), env, ro, "--");
-  std::optional<LocalRecommendation> local;  // --local: the user's own GPUs beside the picks
+  std::optional<api::LocalRecommendation> local;  // --local: the user's own GPUs beside the picks
   if (in.local) local = RecommendLocal(in, env, ro, out.result);
   const workload::Scenario& s = out.scenario;
   const advise::RecommendResult& r = out.result;
@@ -40,7 +40,7 @@ int RunRecommend(const GlobalOptions& g, const ScenarioInput& in, const Recommen
   report::Document d = report::RecommendDocument(r, gp);  // JSON: api::RecommendJson(out)
   if (!env.notes.empty()) d.json["catalog_notes"] = env.notes;
   if (local) {  // "Can my machine do this?" first, then the ranking it is placed in
-    const report::Document mine = LocalRecommendationDocument(*local);
+    const report::Document mine = api::LocalRecommendationDocument(*local);
     d.json["local"] = mine.json;
     d.blocks.insert(d.blocks.begin(), mine.blocks.begin(), mine.blocks.end());
   }
@@ -55,8 +55,8 @@ int RunFit(const GlobalOptions& g, const ScenarioInput& in, const FitOptions& op
   // The request function POST /api/fit calls too (src/gpuadv/api).
   api::Environment env = LoadEnvironment(g);
   estimate::EfficiencyTable calibrated;  // --calibration: outlives env's pointer to it
-  const advise::FitResult r = api::Fit(ToRequest(ApplyLocalHardware(in, &env, &calibrated).input),
-                                       env, api::FitOptions{opt.allow_shorter_seq});
+  const api::LocalHardware local = ApplyLocalHardware(in, &env, &calibrated);
+  const advise::FitResult r = api::Fit(local.request, env, api::FitOptions{opt.allow_shorter_seq});
   Print(g.format, report::FitDocument(r));
   return 0;
 }

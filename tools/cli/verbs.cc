@@ -49,11 +49,10 @@ catalog::Catalog LoadCatalog(const GlobalOptions& g) { return LoadEnvironment(g)
 int RunEstimate(const GlobalOptions& g, const ScenarioInput& scenario_in) {
   api::Environment env = LoadEnvironment(g);
   estimate::EfficiencyTable calibrated;  // --calibration: outlives env's pointer to it
-  const LocalHardware local = ApplyLocalHardware(scenario_in, &env, &calibrated);
-  const ScenarioInput& in = local.input;
+  const api::LocalHardware local = ApplyLocalHardware(scenario_in, &env, &calibrated);
   const api::EstimateOptions opt{g.explain};
   // api::Estimate is what POST /api/estimate calls too (src/gpuadv/api).
-  report::Document d = report::EstimateDocument(api::Estimate(ToRequest(in), env, opt));
+  report::Document d = report::EstimateDocument(api::Estimate(local.request, env, opt));
   for (const auto& w : local.warnings) d.json["warnings"].push_back(w);
   Print(g.format, d);
   return 0;

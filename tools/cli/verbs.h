@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gpuadv/api/environment.h"
+#include "gpuadv/api/local_hardware.h"
 #include "gpuadv/api/owned.h"
 #include "gpuadv/api/requests.h"
 #include "gpuadv/api/scenario_request.h"
@@ -140,38 +141,14 @@ struct ProbeCliOptions {
 /// then prints measured vs catalog peak.
 int RunProbe(const GlobalOptions& g, const ProbeCliOptions& opt);
 
-/// What --local / --calibration made of a verb's inputs.
-struct LocalHardware {
-  ScenarioInput input;                // with the detected GPUs' hardware.gpu / hardware.count
-  std::vector<std::string> warnings;  // also printed on stderr; JSON "warnings" where there is one
-};
+/// --local / --calibration of a verb's inputs, applied by api::ApplyLocalHardware to the
+/// verb's request (`storage` must outlive `env`); its log goes to stderr.
+api::LocalHardware ApplyLocalHardware(const ScenarioInput& in, api::Environment* env,
+                                      estimate::EfficiencyTable* storage);
 
-/// Applies `in.local` (detected GPUs: hardware.gpu, hardware.count, free memory as the
-/// GPU's capacity in env->catalog; no GPU detected throws) and `in.calibration_file` (probe
-/// factors into a copy of the efficiency table kept in `storage`, which must outlive
-/// `env`). A probe of a GPU model other than the scenario's is not applied, with a warning,
-/// unless `in.force_calibration`. Notes go to stderr.
-LocalHardware ApplyLocalHardware(const ScenarioInput& in, api::Environment* env,
-                                 estimate::EfficiencyTable* storage);
-
-/// `recommend --local`: the detected GPUs evaluated as owned hardware (no purchase,
-/// electricity only, their free memory as capacity) beside the catalog ranking.
-struct LocalRecommendation {
-  std::optional<api::OwnedResult> owned;  // nullopt: nothing detected the catalog knows
-  std::string detected;                   // "NVIDIA GeForce RTX 4090 via nvidia-smi"
-  std::string message;                    // why `owned` is empty
-  std::vector<std::string> warnings;      // --calibration
-};
-/// No GPU detected is a message (also on stderr), not an error. `in.calibration_file`
-/// applies to the owned GPUs only; the ranking is `ranking`, computed in `env`.
-LocalRecommendation RecommendLocal(const ScenarioInput& in, const api::Environment& env,
-                                   const api::RecommendOptions& opt,
-                                   const advise::RecommendResult& ranking);
-/// The `"local"` member of the recommend JSON: api::OwnedJson plus "detected", "message"
-/// and "warnings"; {"gpu": null, "count": 0, "message": ...} when nothing was detected.
-nlohmann::json LocalRecommendationJson(const LocalRecommendation& r);
-/// The `"local"` member (LocalRecommendationJson) and the block printed above the ranking;
-/// RunRecommend puts its blocks first in the recommend Document.
-report::Document LocalRecommendationDocument(const LocalRecommendation& r);
+/// `recommend --local`: api::RecommendLocal for the verb's inputs; its log goes to stderr.
+api::LocalRecommendation RecommendLocal(const ScenarioInput& in, const api::Environment& env,
+                                        const api::RecommendOptions& opt,
+                                        const advise::RecommendResult& ranking);
 
 }  // namespace gpuadv::cli
