@@ -240,7 +240,7 @@ LayerSpec BaseSpec(const Setup& st) {
   l.stack = st.stack;
   l.attention = st.attention;
   l.s = st.s;
-  l.b = st.b;
+  l.b = st.lay.b;
   l.h = sh.hidden;
   l.a = sh.heads;
   l.k = sh.kv_heads;
@@ -248,8 +248,8 @@ LayerSpec BaseSpec(const Setup& st) {
   l.d_v = sh.v_head_dim;
   l.mla_latent = sh.mla_latent;
   l.f = sh.ffn;
-  l.t = st.tp;
-  l.sp = st.sp;
+  l.t = st.lay.tp;
+  l.sp = st.lay.sequence_parallel;
   l.swiglu = sh.swiglu;
   l.layernorm = sh.layernorm;
   l.dropout = sh.dropout;
@@ -282,10 +282,10 @@ LayerSpec BaseSpec(const Setup& st) {
 LogitBytes Logits(const Setup& st, const LayerSpec& l) {
   LogitBytes out;
   const Shape& sh = st.shape;
-  const double bs = st.b * st.s;
+  const double bs = st.lay.b * st.s;
   if (sh.kind == catalog::ModelKind::kEncoder) {
     // Classification head: b x labels logits, negligible (no vocabulary projection).
-    out.fwd = out.bwd = 3 * kFp32Bytes * st.b * kEncoderHeadLabels;
+    out.fwd = out.bwd = 3 * kFp32Bytes * st.lay.b * kEncoderHeadLabels;
     return out;
   }
   if (sh.vocab <= 0) return out;  // diffusion transformer: no vocabulary
@@ -297,7 +297,7 @@ LogitBytes Logits(const Setup& st, const LayerSpec& l) {
   if (st.stack == Stack::kMegatron) {
     // Vocab-parallel cross-entropy: 16-bit logits + fp32 copy (exp in place, softmax saved);
     // backward turns the saved softmax into the gradient in place, then a 16-bit cast.
-    out.fwd = out.bwd = (l.e_act + kFp32Bytes) * bsv / st.tp;
+    out.fwd = out.bwd = (l.e_act + kFp32Bytes) * bsv / st.lay.tp;
     return out;
   }
   // PyTorch / HF: 16-bit logits, the fp32 upcast for the loss (`logits.float()` in HF's
@@ -385,7 +385,7 @@ double FirstStageExtras(const Setup& st, double sb, double sbh, double rep) {
   if (st.shape.dropout) first += kMaskBytes * sbh * rep;  // embedding dropout
   // HF eager attention builds a (b, 1, s, s) additive mask in the activation dtype.
   if (st.attention == Attention::kEager && st.stack == Stack::kPyTorch)
-    first += st.e_act * st.b * st.s * st.s;
+    first += st.e_act * st.lay.b * st.s * st.s;
   return first;
 }
 
@@ -425,8 +425,8 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
   }
 
   // Per-micro-batch extras outside the layers (MODELLING.md section 3, "Extras").
-  const double sb = st.b * st.s, sbh = sb * sh.hidden;
-  const double rep = st.sp ? 1.0 / st.tp : 1.0;
+  const double sb = st.lay.b * st.s, sbh = sb * sh.hidden;
+  const double rep = st.lay.sequence_parallel ? 1.0 / st.lay.tp : 1.0;
   double first = 0, last = 0;
   if (stage.first && layers > 0) first = FirstStageExtras(st, sb, sbh, rep);
   if (stage.last && layers > 0) {

@@ -54,7 +54,7 @@ void SetupDiffusion(const workload::Scenario& s, Setup& st, Explanation* explain
     if (st.shape.known) {
       // DiT / MMDiT tokens: (H/8/p) x (W/8/p) image patches + joint text tokens.
       const double p = std::max(1, m.patch_size);
-      st.s = ((side / p) * (side / p) + std::max(0, m.text_tokens)) / st.cp;
+      st.s = ((side / p) * (side / p) + std::max(0, m.text_tokens)) / st.lay.cp;
     }
   }
   const bool full = workload::TrainsAllWeights(st.method.kind);
@@ -77,7 +77,7 @@ void SetupDiffusion(const workload::Scenario& s, Setup& st, Explanation* explain
   if (!explain) return;
   std::string parts = "resolution " + std::to_string(res) + " px";
   if (st.shape.known)
-    parts += ", " + std::to_string(static_cast<long long>(st.s * st.cp)) + " tokens";
+    parts += ", " + std::to_string(static_cast<long long>(st.s * st.lay.cp)) + " tokens";
   parts += dc.cache_text_embeddings
                ? ", text embeddings cached"
                : ", text encoders resident (" +
@@ -106,13 +106,13 @@ double UnetActivationBytes(const Setup& st) {
                      std::sqrt(std::max(0.0, st.params.total)) * scale;
   if (st.attention == workload::Attention::kEager)
     per_image += kUnetEagerScoreBytesPerPixel2 * d.latent_pixels * d.latent_pixels;
-  return per_image * st.b;
+  return per_image * st.lay.b;
 }
 
 double VaeEncodeTransientBytes(const Setup& st) {
   const Diffusion& d = st.diffusion;
   if (!d.active || d.vae_params <= 0) return 0;
-  return kVaeEncodeBytesPerPixel * d.image_pixels * st.b;
+  return kVaeEncodeBytesPerPixel * d.image_pixels * st.lay.b;
 }
 
 }  // namespace gpuadv::estimate::mem

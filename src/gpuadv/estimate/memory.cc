@@ -104,16 +104,17 @@ int MakeStages(const Setup& st, Stage (&stages)[kMaxStages]) {
     return 1;
   }
   const double L = st.shape.layers;
-  if (st.pp <= 1) {
+  if (st.lay.pp <= 1) {
     stages[0] = {true, true, L, 0, 1};
     return 1;
   }
-  const double p = st.pp, v = st.vpp;
-  const double per =
-      workload::Parallelism::HeaviestStage(static_cast<int>(L), st.pp, st.embedding_loss_stages);
+  const double p = st.lay.pp, v = st.lay.vpp;
+  const double per = workload::Parallelism::HeaviestStage(static_cast<int>(L), st.lay.pp,
+                                                          st.lay.embedding_loss_stages);
   const double interleave = v > 1 ? 1 + (p - 1) / (p * v) : 1.0;  // interleaved schedule
-  const double in_flight = std::min(p, st.m) * interleave;        // 1F1B: min(p, m) on stage 1
-  if (!st.embedding_loss_stages) {
+  const double in_flight =
+      std::min<double>(p, st.lay.micro_batches) * interleave;  // 1F1B: min(p, m) on stage 1
+  if (!st.lay.embedding_loss_stages) {
     stages[0] = {true, false, per, L - per, in_flight};
     stages[1] = {false, true, per, 0, 1};
     return 2;
@@ -121,7 +122,7 @@ int MakeStages(const Setup& st, Stage (&stages)[kMaxStages]) {
   stages[0] = {true, false, per - 1, L - (per - 1), in_flight};
   stages[1] = {false, true, per - 1, 0, 1};
   stages[2] = {false, false, per, std::max(0.0, L - (2 * per - 1)),
-               std::min(p - 1, st.m) * interleave};
+               std::min<double>(p - 1, st.lay.micro_batches) * interleave};
   return 3;
 }
 
@@ -131,14 +132,15 @@ double RuntimeBytes(const workload::Scenario& s, const Setup& st) {
   const bool hopper =
       arch.find("Hopper") != std::string::npos || arch.find("Blackwell") != std::string::npos;
   bytes += hopper ? kCublasWorkspaceHopperBytes : kCublasWorkspaceBytes;
-  const int groups = (st.dp > 1) + (st.tp > 1) + (st.pp > 1) + (st.cp > 1) + (st.ep > 1);
-  if (st.gpus > 1) bytes += kNcclBytesPerGroup * std::max(1, groups);
+  const int groups =
+      (st.lay.dp > 1) + (st.lay.tp > 1) + (st.lay.pp > 1) + (st.lay.cp > 1) + (st.lay.ep > 1);
+  if (st.lay.gpus > 1) bytes += kNcclBytesPerGroup * std::max(1, groups);
   return bytes;
 }
 
 double SlackFraction(const Setup& st) {
   double slack = kAllocatorSlack;
-  if (st.zero == 3 || (st.zero == 0 && st.dp > 1 && !st.megatron_runtime))
+  if (st.lay.zero == 3 || (st.lay.zero == 0 && st.lay.dp > 1 && !st.megatron_runtime))
     slack += kCommStreamSlack;
   return slack;
 }
@@ -195,9 +197,9 @@ void ExplainStates(const Setup& st, const States& w, Explanation& e) {
   if (w.ema > 0)
     e.Basis("ema", "EMA copy of the trained weights: 4 B/param fp32 = " + Gb(w.ema) +
                        " (in optimizer; diffusers train_text_to_image.py --use_ema)");
-  if (st.zero > 0 || st.offload != workload::Offload::kNone)
-    e.Basis("sharding", "ZeRO-" + std::to_string(st.zero) + " over " + std::to_string(st.shard) +
-                            " GPUs, offload " +
+  if (st.lay.zero > 0 || st.offload != workload::Offload::kNone)
+    e.Basis("sharding", "ZeRO-" + std::to_string(st.lay.zero) + " over " +
+                            std::to_string(st.lay.shard) + " GPUs, offload " +
                             std::string(EnumName(workload::kOffloads, st.offload)));
 }
 
@@ -212,7 +214,7 @@ void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e
     act += " bytes (s " + G(l.s, "%.0f") + ", b " + G(l.b, "%.0f") + ", h " + G(l.h, "%.0f") +
            "; " + std::string(EnumName(workload::kAttentions, st.attention)) + " attention, " +
            std::string(EnumName(workload::kCheckpointings, st.ckpt)) + " checkpointing" +
-           (st.sp ? ", sequence parallel" : "") + ") = " + Gb(acts.layer.saved);
+           (st.lay.sequence_parallel ? ", sequence parallel" : "") + ") = " + Gb(acts.layer.saved);
     e.Basis("activations", act);
   }
   if (acts.logits.fwd > 0)
@@ -230,17 +232,18 @@ void ExplainPeak(const Setup& st, const StageResult& r, const MemoryResult& out,
     e.Basis("paged optimizer",
             Gb(r.states.paged) + " in unified memory (outside torch's allocator)");
   if (out.host_ram_bytes > 0) e.Basis("host memory", Gb(out.host_ram_bytes) + " per node");
-  if (st.pp > 1)
-    e.Basis("pipeline", "first stage holds " + G(std::min<double>(st.pp, st.m)) +
-                            " micro-batches of its " + G(st.shape.layers / st.pp) + " layers" +
-                            (st.vpp > 1 ? " (x interleave factor)" : "") +
+  if (st.lay.pp > 1)
+    e.Basis("pipeline", "first stage holds " +
+                            G(std::min<double>(st.lay.pp, st.lay.micro_batches)) +
+                            " micro-batches of its " + G(st.shape.layers / st.lay.pp) + " layers" +
+                            (st.lay.vpp > 1 ? " (x interleave factor)" : "") +
                             "; the last stage holds the logits");
 }
 
 void WarnMemory(const workload::Scenario& s, const Setup& st, const States& w,
                 const MemoryResult& out, Explanation& e) {
   if (mem::FsdpNoSyncAccumulates(st))
-    e.Warn("FSDP accumulates unsharded gradients under no_sync over " + G(st.m) +
+    e.Warn("FSDP accumulates unsharded gradients under no_sync over " + G(st.lay.micro_batches) +
            " micro-batches (" + Gb(w.gradients) +
            "); fewer micro-batches, or a stack that reduce-scatters every micro-batch "
            "(DeepSpeed ZeRO-3, Composer), avoid it");
@@ -249,7 +252,7 @@ void WarnMemory(const workload::Scenario& s, const Setup& st, const States& w,
   if (s.system.host_ram_gb && out.host_ram_bytes > *s.system.host_ram_gb * kGiB)
     e.Warn("host RAM needed " + Gb(out.host_ram_bytes) + " exceeds the system's " +
            GiBLabel(*s.system.host_ram_gb));
-  if (st.optimizer_in_backward && st.m > 1)
+  if (st.optimizer_in_backward && st.lay.micro_batches > 1)
     e.Warn("optimizer_in_backward cannot accumulate gradients over micro-batches");
   if (st.attention == workload::Attention::kEager && st.shape.known && st.s >= 4096)
     e.Warn("eager attention materialises s x s scores: use flash/sdpa at this length");
@@ -339,7 +342,7 @@ MemoryResult FinishMemory(const workload::Scenario& s, const StatesPass& pass,
   constexpr double kHostPinnedOverhead = 1.5;
   const double spill = out.paged_state_bytes - resident;
   out.host_ram_bytes =
-      (kHostPinnedOverhead * (best.states.host + best.acts.host) + spill) * st.gpus_per_node;
+      (kHostPinnedOverhead * (best.states.host + best.acts.host) + spill) * st.lay.count;
   out.total_params = best.states.total_params;
   out.trainable_params = best.states.trainable_params;
   out.ema_bytes = best.states.ema;

@@ -348,20 +348,9 @@ void SetupTraining(const workload::Training& t, Setup& st) {
 
 // Parallel layout: sizes clamped to >= 1, the ZeRO / FSDP shard group within DP.
 void SetupParallelism(const workload::Scenario& s, Setup& st) {
-  const auto& par = s.parallelism;
-  st.tp = std::max(1, par.tp);
-  st.pp = std::max(1, par.pp);
-  st.vpp = std::max(1, par.vpp);
-  st.embedding_loss_stages = par.pipeline_embedding_loss && st.pp > 1;
-  st.cp = std::max(1, par.cp);
-  st.ep = std::max(1, par.ep);
-  st.dp = s.DataParallel();
-  st.shard = par.shard_group > 0 ? std::min(par.shard_group, st.dp) : st.dp;
-  st.zero = std::clamp(par.zero, 0, 3);
-  st.sp = par.sequence_parallel && st.tp > 1;
-  st.offload = par.offload;
-  st.gpus = s.hardware.TotalGpus();
-  st.gpus_per_node = std::max(1, s.hardware.count);
+  st.lay = MakeLayout(s);
+  st.offload = s.parallelism.offload;
+  st.s = st.lay.s / st.lay.cp;
 }
 
 // Which runtime's mixed-precision regime holds the model states (MODELLING.md section 2).
@@ -380,7 +369,7 @@ Regime MemoryRegime(Precision precision, const Setup& st) {
     case Precision::kFp16Mixed:
     case Precision::kBf16Mixed:
       if (st.megatron_runtime) return Regime::kMegatron;
-      if (st.zero == 1 || st.zero == 2 || st.offload != workload::Offload::kNone)
+      if (st.lay.zero == 1 || st.lay.zero == 2 || st.offload != workload::Offload::kNone)
         return Regime::kDeepSpeed;
       return Regime::kAmp;
   }
@@ -445,10 +434,6 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
   SetupStack(s, st, explain);
   st.regime = MemoryRegime(t.precision, st);
   SetupDtypes(t, st);
-
-  st.b = static_cast<double>(std::max<long long>(1, t.micro_batch));
-  st.s = static_cast<double>(std::max<long long>(1, t.seq_len)) / st.cp;
-  st.m = static_cast<double>(s.MicroBatchesPerStep());
 
   SetupShape(s.model, st);
   SetupParams(s.model, st);

@@ -12,6 +12,7 @@
 // catalog::LayerLinears (a small vector) once per call.
 #include "gpuadv/catalog/param_count.h"
 #include "gpuadv/core/explain.h"
+#include "gpuadv/estimate/layout.h"
 #include "gpuadv/estimate/result.h"
 #include "gpuadv/workload/scenario.h"
 
@@ -134,16 +135,10 @@ struct Setup {
   bool chunked_loss = false;
   bool optimizer_in_backward = false;
   bool paged = false;  // optimizer state in CUDA unified memory
-  // Parallel layout
-  int tp = 1, pp = 1, vpp = 1, cp = 1, ep = 1, dp = 1, shard = 1, zero = 0;
-  bool embedding_loss_stages = false;  // embedding and loss counted as pipeline layers
-  int gpus = 1, gpus_per_node = 1;
-  bool sp = false;
+  // Parallel layout and batch: the derivation the throughput estimator uses too (layout.h)
+  Layout lay;
   workload::Offload offload = workload::Offload::kNone;
-  // Batch
-  double b = 1;  // sequences (images) per micro-batch
-  double s = 1;  // tokens per sequence held by one GPU (after context parallel)
-  double m = 1;  // micro-batches per optimizer step
+  double s = 1;  // tokens per sequence held by one GPU (lay.s after context parallel)
   // Element sizes (bytes)
   double e_act = 2;      // activations (linear outputs, intermediates)
   double e_res = 2;      // residual stream / norm inputs

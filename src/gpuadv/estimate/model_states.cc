@@ -82,7 +82,7 @@ Rates TrainableRates(const Setup& st) {
     case Regime::kAmp:
       r.weight = r.grad = kFp32Bytes;
       // FSDP (ZeRO-3) MixedPrecision gathers 16-bit params instead of autocast casts.
-      r.cast = st.zero == 3 ? 0 : kAutocastCastBytes;
+      r.cast = st.lay.zero == 3 ? 0 : kAutocastCastBytes;
       break;
     case Regime::kDeepSpeed:
       r.weight = r.grad = k16BitBytes;
@@ -129,8 +129,9 @@ Rates AdapterRates(const Setup& st) {
 // memory ... equivalent to not freezing those parameters"), unless the stack wraps the
 // adapters in units of their own (Setup::fsdp_adapter_units, see NoSyncGradients).
 bool FsdpNoSyncAccumulates(const Setup& st) {
-  return st.zero == 3 && st.offload != workload::Offload::kOptimizerParams &&
-         !st.megatron_runtime && st.m > 1 && !st.optimizer_in_backward && st.fsdp_no_sync;
+  return st.lay.zero == 3 && st.offload != workload::Offload::kOptimizerParams &&
+         !st.megatron_runtime && st.lay.micro_batches > 1 && !st.optimizer_in_backward &&
+         st.fsdp_no_sync;
 }
 
 namespace {
@@ -147,16 +148,16 @@ struct StageAmounts {
 // Parameters on this GPU (TP divides every matrix; EP spreads experts).
 StageAmounts LocalAmounts(const Setup& st, const Stage& stage) {
   const Params& p = st.params;
-  const double t = st.tp, e = st.ep;
+  const double t = st.lay.tp, e = st.lay.ep;
   StageAmounts a;
   const double expert_layer = p.expert_per_layer / (t * e);
   const double dense_layer = (p.per_layer - p.expert_per_layer) / t;
   a.layer = dense_layer + expert_layer;
   a.expert_share = a.layer > 0 ? expert_layer / a.layer : 0;
   a.edge = (stage.first ? p.embedding / t : 0) +
-           (stage.last
-                ? (p.lm_head > 0 ? p.lm_head / t : (st.pp > 1 ? p.embedding / t : 0)) + p.final_norm
-                : 0);
+           (stage.last ? (p.lm_head > 0 ? p.lm_head / t : (st.lay.pp > 1 ? p.embedding / t : 0)) +
+                             p.final_norm
+                       : 0);
   a.body = stage.layers * a.layer;
   return a;
 }
@@ -166,7 +167,7 @@ StageAmounts LocalAmounts(const Setup& st, const Stage& stage) {
 void SplitClasses(const Setup& st, const Stage& stage, StageAmounts* a) {
   const Params& p = st.params;
   const MethodTerms& me = st.method;
-  const double t = st.tp;
+  const double t = st.lay.tp;
   const double layer = a->layer, body = a->body, edge = a->edge;
   switch (workload::Traits(me.kind).trained) {
     case workload::Trained::kAllWeights:
@@ -221,7 +222,7 @@ struct ZeroShard {
 // kohya block swap streams blocks from host (one block in flight).
 void WeightTerms(const Setup& st, const Stage& stage, const StageAmounts& a, const ZeroShard& shard,
                  double components, States* out) {
-  const bool zero3 = st.zero == 3;
+  const bool zero3 = st.lay.zero == 3;
   const bool offload_params = st.offload == workload::Offload::kOptimizerParams;
   double weights = shard(a.trainable.stage, zero3) * out->trainable.weight +
                    shard(a.adapter.stage, zero3) * out->adapter.weight +
@@ -251,9 +252,9 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
   const Rates& ra = out->adapter;
   const double casts = a.trainable.stage * rt.cast + a.adapter.stage * ra.cast;
   double buffers = 0;
-  if (me.quantized) buffers += st.e_compute * p.largest_linear / st.tp;  // bitsandbytes dequant
+  if (me.quantized) buffers += st.e_compute * p.largest_linear / st.lay.tp;  // bitsandbytes dequant
   double unit_grad = 0;
-  if (st.zero == 3 || st.offload == workload::Offload::kOptimizerParams) {
+  if (st.lay.zero == 3 || st.offload == workload::Offload::kOptimizerParams) {
     const double unit = a.trainable.layer * st.e_compute + a.frozen.layer * out->frozen_rate +
                         a.quant.layer * me.quant_bytes + a.adapter.layer * ra.weight;
     const double root =
@@ -296,8 +297,8 @@ double NoSyncGradients(const Setup& st, const StageAmounts& a, double a_g, const
 void GradientTerms(const Setup& st, const StageAmounts& a, const ZeroShard& shard, States* out) {
   const Rates& rt = out->trainable;
   const Rates& ra = out->adapter;
-  const double t_g = shard(a.trainable.stage, st.zero >= 2);
-  const double a_g = shard(a.adapter.stage, st.zero >= 2);
+  const double t_g = shard(a.trainable.stage, st.lay.zero >= 2);
+  const double a_g = shard(a.adapter.stage, st.lay.zero >= 2);
   double grads = t_g * rt.grad + a_g * ra.grad;
   if (st.offload == workload::Offload::kOptimizerParams)
     grads = 0;  // reduced into host memory per unit
@@ -305,7 +306,8 @@ void GradientTerms(const Setup& st, const StageAmounts& a, const ZeroShard& shar
   // PyTorch DDP copies gradients into flat buckets covering all params (bucket_cap_mb=25,
   // gradient_as_bucket_view=False): one more gradient-sized buffer (MODELLING.md section 2).
   double bucket = 0;
-  if (!st.megatron_runtime && st.zero == 0 && st.dp > 1 && st.offload == workload::Offload::kNone)
+  if (!st.megatron_runtime && st.lay.zero == 0 && st.lay.dp > 1 &&
+      st.offload == workload::Offload::kNone)
     bucket = a.trainable.stage * rt.grad + a.adapter.stage * ra.grad;
   if (st.optimizer_in_backward) {
     // The step runs per parameter inside backward: only a unit's gradients exist at once.
@@ -320,7 +322,7 @@ void GradientTerms(const Setup& st, const StageAmounts& a, const ZeroShard& shar
                           st.regime == Regime::kDeepSpeed;
   if (st.optimizer_in_backward)
     out->gradients_fwd = 0;
-  else if (persistent || st.m > 1)
+  else if (persistent || st.lay.micro_batches > 1)
     out->gradients_fwd = out->gradients;
   else
     out->gradients_fwd = bucket;
@@ -331,8 +333,8 @@ void GradientTerms(const Setup& st, const StageAmounts& a, const ZeroShard& shar
 void OptimizerTerms(const Setup& st, const StageAmounts& a, const ZeroShard& shard, States* out) {
   const Rates& rt = out->trainable;
   const Rates& ra = out->adapter;
-  const double t_o = shard(a.trainable.stage, st.zero >= 1);
-  const double a_o = shard(a.adapter.stage, st.zero >= 1);
+  const double t_o = shard(a.trainable.stage, st.lay.zero >= 1);
+  const double a_o = shard(a.adapter.stage, st.lay.zero >= 1);
   const double opt_state = t_o * (rt.master + rt.state) + a_o * (ra.master + ra.state);
   if (st.offload != workload::Offload::kNone) {
     // ZeRO-Offload: master, moments and fp32 gradients in host RAM.
@@ -345,7 +347,7 @@ void OptimizerTerms(const Setup& st, const StageAmounts& a, const ZeroShard& sha
     if (st.optimizer == Optimizer::kAdafactor || st.optimizer == Optimizer::kLion)
       out->optimizer_step +=
           kPerTensorStepBuffers * kFp32Bytes *
-          std::min(st.params.largest_tensor / st.tp, a.trainable.stage + a.adapter.stage);
+          std::min(st.params.largest_tensor / st.lay.tp, a.trainable.stage + a.adapter.stage);
   }
 }
 
@@ -395,8 +397,8 @@ States StageStates(const Setup& st, const Stage& stage) {
   SplitClasses(st, stage, &a);
   const double components = ComponentBytes(st, stage, frozen16);
   ZeroShard shard;
-  shard.n = st.shard;
-  shard.n_expert = std::max(1.0, static_cast<double>(st.shard) / st.ep);
+  shard.n = st.lay.shard;
+  shard.n_expert = std::max(1.0, static_cast<double>(st.lay.shard) / st.lay.ep);
   shard.expert_share = a.expert_share;
   WeightTerms(st, stage, a, shard, components, &out);
   TransientWeights(st, a, &out);

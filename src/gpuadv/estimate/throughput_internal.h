@@ -12,30 +12,14 @@
 #include "gpuadv/catalog/param_count.h"
 #include "gpuadv/core/explain.h"
 #include "gpuadv/estimate/efficiency.h"
+#include "gpuadv/estimate/layout.h"
 #include "gpuadv/workload/scenario.h"
 
 namespace gpuadv::estimate::detail {
 
-/// The parallel layout and batch shape of one GPU, derived once from the scenario.
-struct Layout {
-  int tp = 1, pp = 1, vpp = 1, cp = 1, ep = 1;
-  int dp = 1;     // data-parallel replicas (ep shares these ranks)
-  int shard = 1;  // ZeRO/FSDP shard group (dp, or shard_group for HSDP)
-  int zero = 0;
-  int count = 1;  // GPUs per node
-  int nodes = 1;
-  int gpus = 1;
-  long long micro_batches = 1;  // m: micro-batches per optimizer step per pipeline
-  double b = 1;                 // sequences per micro-batch
-  double s = 1;                 // sequence length (tokens)
-  double tokens_mb = 1;         // b*s/cp: tokens one GPU holds per micro-batch
-  double layers_stage = 1;      // layers of the heaviest stage (Parallelism::HeaviestStageLayers)
-  // The last stage holds one layer fewer and the lm_head + loss (pipeline_embedding_loss).
-  bool embedding_loss_stages = false;
-  bool sequence_parallel = false;
-};
-
-Layout MakeLayout(const workload::Scenario& s);
+// The layout both estimators share (layout.h).
+using estimate::Layout;
+using estimate::MakeLayout;
 
 /// What trains and how gradients flow (MODELLING section 6).
 struct Regime {

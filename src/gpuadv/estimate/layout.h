@@ -1,0 +1,31 @@
+#pragma once
+// The parallel layout of a scenario as the estimators see it (MODELLING.md sections 3 and 6).
+#include "gpuadv/workload/scenario.h"
+
+namespace gpuadv::estimate {
+
+/// The parallel layout and batch shape of one GPU, derived once from the scenario: the one
+/// derivation the memory (mem::Setup::lay) and throughput estimators share.
+struct Layout {
+  int tp = 1, pp = 1, vpp = 1, cp = 1, ep = 1;
+  int dp = 1;     // data-parallel replicas (ep shares these ranks)
+  int shard = 1;  // ZeRO/FSDP shard group (dp, or shard_group for HSDP)
+  int zero = 0;
+  int count = 1;  // GPUs per node
+  int nodes = 1;
+  int gpus = 1;
+  long long micro_batches = 1;  // m: micro-batches per optimizer step per pipeline
+  double b = 1;                 // sequences per micro-batch
+  double s = 1;                 // sequence length (tokens)
+  double tokens_mb = 1;         // b*s/cp: tokens one GPU holds per micro-batch
+  double layers_stage = 1;      // layers of the heaviest stage (Parallelism::HeaviestStageLayers)
+  // The last stage holds one layer fewer and the lm_head + loss (pipeline_embedding_loss).
+  bool embedding_loss_stages = false;
+  bool sequence_parallel = false;
+};
+
+/// The layout of `s`: degrees clamped to >= 1, ZeRO to 0-3, the shard group (HSDP's
+/// shard_group when it divides the replicas, else all of them).
+Layout MakeLayout(const workload::Scenario& s);
+
+}  // namespace gpuadv::estimate
