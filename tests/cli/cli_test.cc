@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -345,6 +346,29 @@ TEST(Cli, ValidateCvSourceInEveryFormat) {
     }
   EXPECT_GE(cv["by_source"].size(), 3u);
   EXPECT_TRUE(doc["summary"]["overall"].contains("memory"));  // the in-sample fields stay
+  // Each memory and tokens/s comparison carries its held-out prediction; together they give
+  // the summary's cross-validated median and coverage.
+  for (const char* q : {"memory", "throughput"}) {
+    std::vector<double> abs_errors;
+    size_t inside = 0;
+    for (const auto& c : doc["cases"])
+      for (const auto& cmp : c["comparisons"]) {
+        if (cmp["quantity"] != q) continue;
+        ASSERT_TRUE(cmp.contains("cv_predicted")) << c["id"] << " " << q;
+        const double m = cmp["measured"].get<double>();
+        EXPECT_NEAR(cmp["cv_error"].get<double>(), cmp["cv_predicted"].get<double>() / m - 1, 1e-9);
+        abs_errors.push_back(std::fabs(cmp["cv_error"].get<double>()));
+        inside += cmp["cv_in_range"].get<bool>() ? 1 : 0;
+      }
+    ASSERT_FALSE(abs_errors.empty()) << q;
+    std::sort(abs_errors.begin(), abs_errors.end());
+    const size_t n = abs_errors.size();
+    const double median =
+        n % 2 ? abs_errors[n / 2] : (abs_errors[n / 2 - 1] + abs_errors[n / 2]) / 2;
+    const auto& held = cv["overall"][q]["cross_validated"];
+    EXPECT_NEAR(median, held["median_abs_error"].get<double>(), 1e-12) << q;
+    EXPECT_EQ(inside, held["coverage"]["inside"].get<size_t>()) << q;
+  }
 
   const RunResult t = Exec("validate --cv source --cases " + kCvCases);
   ASSERT_EQ(t.rc, 0) << t.out.substr(0, 400);
@@ -365,7 +389,15 @@ TEST(Cli, ValidateCvSourceInEveryFormat) {
 TEST(Cli, ValidateWithoutCvHasNoCvObject) {
   const RunResult j = Exec("--format json validate --cases " + kCvCases);
   ASSERT_EQ(j.rc, 0);
-  EXPECT_FALSE(nlohmann::json::parse(j.out)["summary"].contains("cv"));
+  const auto doc = nlohmann::json::parse(j.out);
+  EXPECT_FALSE(doc["summary"].contains("cv"));
+  size_t comparisons = 0;
+  for (const auto& c : doc["cases"])
+    for (const auto& cmp : c["comparisons"]) {
+      ++comparisons;
+      EXPECT_FALSE(cmp.contains("cv_predicted")) << c["id"];
+    }
+  EXPECT_GT(comparisons, 0u);
 }
 
 TEST(Cli, ValidateUnknownCvSchemeExitsTwo) {

@@ -153,6 +153,8 @@ const VerbCase kVerbs[] = {
     {"fit", "fit --model llama-3.1-8b --gpu rtx-4090 --count 1 --method full"},
     {"compare", "compare --model llama-3.1-8b --method lora rtx-4090 h100-sxm"},
     {"validate", "validate --cases " GPUADV_SOURCE_DIR "/tests/cli/cases/cv_sample.jsonl"},
+    {"validate cv",
+     "validate --cv source --cases " GPUADV_SOURCE_DIR "/tests/cli/cases/cv_sample.jsonl"},
     {"detect", "detect"},
     {"probe", "probe --from " GPUADV_SOURCE_DIR "/tests/unit/detect/fixtures/probe_h100.json"},
 };

@@ -217,6 +217,7 @@ CrossValidation CrossValidateBySource(const std::vector<PreparedCase>& cases,
     }
   }
   // Out of sample: factors fitted without the row's group, ranges from the other groups.
+  std::vector<CrossValidation::HeldOut> held_back;
   std::set<std::string> names;
   for (const auto& r : cal.rows) names.insert(r.group);
   for (const auto& g : names) {
@@ -232,9 +233,11 @@ CrossValidation CrossValidateBySource(const std::vector<PreparedCase>& cases,
         s->For(r.quantity).cv.push_back(r.CvError());
         s->For(r.quantity).cv_coverage.Add(inside);
       }
+      held_back.push_back({r.case_index, r.quantity, r.measured, r.cv_predicted, inside});
     }
   }
   CrossValidation cv;
+  cv.held_out = std::move(held_back);
   cv.overall = all.Finish("all");
   for (const auto& [key, data] : groups) cv.by_source.push_back(data.Finish(key));
   cv.notes = {

@@ -195,6 +195,11 @@ double Comparison::SignedError() const {
   return (predicted - measured) / measured;
 }
 
+double Comparison::CvSignedError() const {
+  if (!cv_predicted || !(measured > 0)) return kNaN;
+  return (*cv_predicted - measured) / measured;
+}
+
 double Comparison::Margin() const {
   if (quantity != Quantity::kFit || !(measured > 0)) return kNaN;
   return (predicted - measured) / measured;
@@ -335,7 +340,17 @@ ValidationReport RunValidation(std::string_view jsonl, const catalog::Catalog& c
   const estimate::Context ctx{&eff, &cat};
   for (const auto& c : prepared) rep.cases.push_back(EvaluateCase(c, ctx));
   rep.summary = Summarize(rep.cases);
-  if (opt.cv_priors) rep.cv = CrossValidateBySource(prepared, rep.cases, *opt.cv_priors);
+  if (!opt.cv_priors) return rep;
+  rep.cv = CrossValidateBySource(prepared, rep.cases, *opt.cv_priors);
+  for (const auto& h : rep.cv->held_out) {
+    auto& comparisons = rep.cases.at(h.case_index).comparisons;
+    const auto c = std::find_if(comparisons.begin(), comparisons.end(), [&](const Comparison& x) {
+      return x.quantity == h.quantity && x.measured == h.measured;
+    });
+    if (c == comparisons.end()) continue;
+    c->cv_predicted = h.predicted;
+    c->cv_in_range = h.in_range;
+  }
   return rep;
 }
 

@@ -45,11 +45,19 @@ struct Comparison {
   double low = std::numeric_limits<double>::quiet_NaN();
   double high = std::numeric_limits<double>::quiet_NaN();
 
+  /// `validate --cv source` (memory, tokens/s): the prediction with the factors fitted
+  /// without the case's source group, and whether the measured value lies inside the range
+  /// built from the other groups' cross-validated errors.
+  std::optional<double> cv_predicted;
+  std::optional<bool> cv_in_range;
+
   /// Whether the measured value lies inside [low, high] (false without a range).
   bool InRange() const;
 
   /// (predicted - measured) / measured; NaN for kFit or a non-positive measurement.
   double SignedError() const;
+  /// The same for cv_predicted; NaN without it.
+  double CvSignedError() const;
   /// kFit: (predicted - capacity) / capacity, how far the prediction sits from the
   /// boundary (max_seq_len rows should be near 0); NaN otherwise.
   double Margin() const;
@@ -167,6 +175,17 @@ struct CrossValidation {
   std::vector<CvSlice> by_source;  // sorted by group name
   /// What the figures mean, e.g. that memory has no fitted factors (CV = in-sample).
   std::vector<std::string> notes;
+  /// Each held-out comparison: the case (index into the report's cases), the quantity and
+  /// measured value that name the comparison, the held-out prediction and whether the
+  /// measured value is inside the held-out range.
+  struct HeldOut {
+    size_t case_index = 0;
+    Quantity quantity = Quantity::kThroughput;
+    double measured = 0;
+    double predicted = 0;
+    bool in_range = false;
+  };
+  std::vector<HeldOut> held_out;
 };
 
 struct ValidationReport {

@@ -186,6 +186,11 @@ json ComparisonJson(const Comparison& c) {
     j["error"] = Num(c.SignedError());
     j["abs_error"] = Num(std::fabs(c.SignedError()));
   }
+  if (c.cv_predicted) {
+    j["cv_predicted"] = Num(*c.cv_predicted);
+    j["cv_error"] = Num(c.CvSignedError());
+    j["cv_in_range"] = c.cv_in_range.value_or(false);
+  }
   return j;
 }
 
@@ -276,6 +281,10 @@ void CvBlocks(report::Document& d, const CrossValidation& cv) {
 // The per-case tables: the comparisons, then the skipped and the failed cases.
 void CaseBlocks(report::Document& d, const ValidationReport& rep) {
   std::vector<Row> rows = {{"id", "quantity", "metric", "predicted", "measured", "error"}};
+  if (rep.cv) {  // --cv: each case also as predicted without its source group
+    rows[0].push_back("CV predicted");
+    rows[0].push_back("CV error");
+  }
   std::vector<Row> skipped = {{"id", "reason"}};
   std::vector<Row> failed = {{"id", "error"}};
   for (const auto& r : rep.cases) {
@@ -291,6 +300,11 @@ void CaseBlocks(report::Document& d, const ValidationReport& rep) {
                                                Value(c.quantity, c.measured));
       rows.push_back({r.input.id, Name(c.quantity), c.metric, Value(c.quantity, c.predicted),
                       measured, Verdict(c)});
+      if (rep.cv && c.cv_predicted) {
+        rows.back().push_back(Value(c.quantity, *c.cv_predicted));
+        rows.back().push_back(Pct(c.CvSignedError(), true) +
+                              (c.cv_in_range.value_or(false) ? "" : " (out of range)"));
+      }
     }
   }
   d.Heading("Cases");
