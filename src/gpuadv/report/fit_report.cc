@@ -224,21 +224,12 @@ json CompareJson(const advise::CompareResult& r) {
   return {{"schema_version", kJsonSchemaVersion}, {"gpus", gpus}, {"summary", r.summary}};
 }
 
-Document CompareDocument(const advise::CompareResult& r) {
-  Document d;
-  d.json = CompareJson(r);
-  d.Title("Compare");
-  TableRow head = {"spec"};
-  for (const auto& e : r.entries) head.push_back(e.label);
-  std::vector<TableRow> specs = {head};
-  for (const auto& row : kSpecRows) {
-    TableRow t = {row.label};
-    for (const auto& e : r.entries) t.push_back(row.print(*e.gpu));
-    specs.push_back(t);
-  }
-  d.Heading("Specifications").Table(specs);
-  std::vector<TableRow> est = {head};
-  est[0][0] = "this scenario";
+namespace {
+
+// The estimate of the scenario on each compared GPU, one row per figure.
+std::vector<TableRow> CompareEstimateRows(const advise::CompareResult& r) {
+  std::vector<TableRow> est = {{"this scenario"}};
+  for (const auto& e : r.entries) est[0].push_back(e.label);
   auto add = [&](const char* label, auto f) {
     TableRow t = {label};
     for (const auto& e : r.entries) t.push_back(f(e.estimate));
@@ -295,7 +286,25 @@ Document CompareDocument(const advise::CompareResult& r) {
   add("rent (cheapest offer)", [](const estimate::EstimateResult& x) {
     return x.cost.rent_price_known ? Usd(x.cost.rent_usd) : std::string("no offer");
   });
-  d.Heading("Estimate").Table(est);
+  return est;
+}
+
+}  // namespace
+
+Document CompareDocument(const advise::CompareResult& r) {
+  Document d;
+  d.json = CompareJson(r);
+  d.Title("Compare");
+  TableRow head = {"spec"};
+  for (const auto& e : r.entries) head.push_back(e.label);
+  std::vector<TableRow> specs = {head};
+  for (const auto& row : kSpecRows) {
+    TableRow t = {row.label};
+    for (const auto& e : r.entries) t.push_back(row.print(*e.gpu));
+    specs.push_back(t);
+  }
+  d.Heading("Specifications").Table(specs);
+  d.Heading("Estimate").Table(CompareEstimateRows(r));
   d.Heading("Verdict");
   for (const auto& e : r.entries)
     d.Bullet(e.label + " " + e.verdict + ": " + Join(e.reasons, "; "));
