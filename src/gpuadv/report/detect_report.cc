@@ -31,6 +31,12 @@ nlohmann::json Opt(const std::optional<T>& v) {
 
 std::string OrUnknown(const std::string& s) { return s.empty() ? "unknown" : s; }
 
+// A CSV cell: the value as fmt prints it, empty when unknown.
+template <typename T>
+std::string CsvCell(const std::optional<T>& v) {
+  return v ? fmt::format("{}", *v) : std::string();
+}
+
 }  // namespace
 
 Document DetectDocument(const DetectView& v) {
@@ -48,7 +54,6 @@ Document DetectDocument(const DetectView& v) {
   d.Line(fmt::format("{} GPU(s) found by {}", v.report.gpus.size(), v.report.source));
   std::vector<TableRow> rows{
       {"#", "name", "catalog", "memory", "free", "power limit", "PCIe", "driver", "CUDA"}};
-  auto num = [](const auto& o) { return o ? fmt::format("{}", *o) : std::string(); };
   for (size_t i = 0; i < v.report.gpus.size(); ++i) {
     const auto& g = v.report.gpus[i];
     const auto& m = v.matches[i];
@@ -57,9 +62,9 @@ Document DetectDocument(const DetectView& v) {
                     g.power_limit_w ? fmt::format("{:g} W", *g.power_limit_w) : "unknown", Pcie(g),
                     OrUnknown(g.driver), OrUnknown(g.cuda_version)});
     d.csv.push_back({std::to_string(g.index), g.name, g.vendor, m.id, m.exact ? "true" : "false",
-                     num(g.memory_total_bytes), num(g.memory_free_bytes), num(g.power_limit_w),
-                     num(g.pcie_gen), num(g.pcie_width), g.driver, g.cuda_version, g.mig_profile,
-                     g.source});
+                     CsvCell(g.memory_total_bytes), CsvCell(g.memory_free_bytes),
+                     CsvCell(g.power_limit_w), CsvCell(g.pcie_gen), CsvCell(g.pcie_width), g.driver,
+                     g.cuda_version, g.mig_profile, g.source});
   }
   d.Table(rows, {1, 2, 6, 7, 8});
   bool heading = false;
@@ -125,13 +130,10 @@ Document ProbeDocument(const ProbeView& v) {
   const detect::ProbeResult& p = v.probe;
   d.csv = {{"device", "gpu", "what", "unit", "measured", "catalog_peak", "ratio",
             "sm_clock_after_mhz", "sm_clock_max_mhz"}};
-  auto csv_num = [](const std::optional<double>& x) {
-    return x ? fmt::format("{}", *x) : std::string();
-  };
   for (const auto& r : v.rows)
     d.csv.push_back({p.device_name, v.match.id, r.what, r.unit, fmt::format("{}", r.measured),
-                     csv_num(r.peak), csv_num(r.ratio), csv_num(p.sm_clock_after_mhz),
-                     csv_num(p.sm_clock_max_mhz)});
+                     CsvCell(r.peak), CsvCell(r.ratio), CsvCell(p.sm_clock_after_mhz),
+                     CsvCell(p.sm_clock_max_mhz)});
   if (v.match.id.empty()) {
     d.Line("Probed '" + p.device_name + "': no catalog entry to compare with.");
     return d;
