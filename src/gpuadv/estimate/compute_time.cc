@@ -289,9 +289,12 @@ AttentionCore AttentionCoreTime(const workload::Scenario& s, const Layout& lay, 
 }
 
 // Memory-bound element-wise kernels of one layer (MODELLING section 7 "Memory-bound
-// kernels"): forward time and the extra backward time of fp8 gradient casts.
+// kernels"): forward element-wise time (backward moves kBackwardBytesRatio times its bytes),
+// the forward fp8 casts (not repeated by the backward element-wise passes) and the extra
+// backward time: fp8 gradient casts, plus the forward casts again where the stack keeps
+// 16-bit operands for backward (torchao) rather than the fp8 copies (Transformer Engine).
 struct LayerMemory {
-  double fwd = 0, bwd_extra = 0;
+  double fwd = 0, cast_fwd = 0, bwd_extra = 0;
 };
 
 LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, const ModelFigures& f,
@@ -315,8 +318,8 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   if (r.linear_bytes < r.act_bytes) {
     const Fp8CastBytes cast =
         Fp8Casts(stack, lay, T * lin.fp8_in, T * lin.fp8_out, f.n_layer_linear_active / tp);
-    o.fwd += MemTime(cast.fwd, r);
-    o.bwd_extra += MemTime(cast.bwd, r);
+    o.cast_fwd = MemTime(cast.fwd, r);
+    o.bwd_extra += MemTime(cast.bwd, r) + (stack.fp8_saved_casts ? 0 : o.cast_fwd);
   }
   return o;
 }
@@ -389,11 +392,11 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   double c_fwd = L * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
   double c_bwd =
       bp * lin.fwd + tr * lin.wgrad + bp * 2.0 * lin.adapter_fwd + bp * attn.bwd_ratio * attn.c_fwd;
-  double m_fwd = L * (mem.fwd + attn.m_fwd);
+  double m_fwd = L * (mem.fwd + mem.cast_fwd + attn.m_fwd);
   double m_bwd = bp * (kBackwardBytesRatio * (mem.fwd + attn.m_fwd) + mem.bwd_extra);
   if (g.full_recompute) {
     c_bwd += bp * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
-    m_bwd += bp * (mem.fwd + attn.m_fwd);
+    m_bwd += bp * (mem.fwd + mem.cast_fwd + attn.m_fwd);
   } else if (g.selective_recompute) {
     c_bwd += bp * attn.c_fwd;
     m_bwd += bp * attn.m_fwd;

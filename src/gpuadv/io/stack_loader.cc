@@ -37,6 +37,7 @@ const std::vector<std::string> kStackKeys = {"id",
                                              "fp8_wgrad",
                                              "fp8_fused_casts",
                                              "fp8_weight_cache",
+                                             "fp8_saved_casts",
                                              "method_defaults",
                                              "sources",
                                              "notes"};
@@ -91,6 +92,7 @@ StackEntry ParseEntry(Fields& f, const StackEntry& base) {
   if (auto v = f.Bool("fp8_wgrad")) t.fp8_wgrad = *v;
   if (auto v = f.Bool("fp8_fused_casts")) t.fp8_fused_casts = *v;
   if (auto v = f.Bool("fp8_weight_cache")) t.fp8_weight_cache = *v;
+  if (auto v = f.Bool("fp8_saved_casts")) t.fp8_saved_casts = *v;
   if (auto v = f.StringList("sources")) e.sources = *v;
   if (auto v = f.String("notes")) e.notes = *v;
   f.Finish(kStackKeys);

@@ -83,6 +83,10 @@ struct StackTraits {
   bool fp8_wgrad = true;         // weight-gradient GEMMs in fp8 too
   bool fp8_fused_casts = true;   // cast + transpose fused into neighbouring kernels
   bool fp8_weight_cache = true;  // an fp8 copy (+ transpose) of each weight kept per step
+  // Backward reuses the fp8 (transposed) input and weight copies the forward cast
+  // (Transformer Engine saves them); false: autograd keeps the 16-bit operands and the
+  // backward casts them again (torchao Float8Linear).
+  bool fp8_saved_casts = false;
 };
 
 /// The stack `auto` means for this job (issue 11: "default chosen by method and scale and

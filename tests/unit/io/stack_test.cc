@@ -83,6 +83,10 @@ TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
       "model: llama-3.1-8b\ntraining: {method: full, precision: fp8-mixed}\n"
       "hardware: {gpu: h100-sxm}\n");
   EXPECT_EQ(fp8.training.stack.id, Framework::kMegatron);
+  // Transformer Engine stacks save the fp8 copies for backward; torchao (torchtitan) recasts.
+  EXPECT_TRUE(fp8.training.stack.fp8_saved_casts);
+  EXPECT_FALSE(Load("model: llama-3.1-8b\ntraining: {framework: torchtitan}\n")
+                   .training.stack.fp8_saved_casts);
   const auto r = Estimated(qlora);
   EXPECT_EQ(r.framework, "hf-trainer");
   EXPECT_TRUE(r.framework_defaulted);

@@ -298,6 +298,39 @@ TEST(ThroughputRates, Fp8IsFasterButUnder2xOnHopper) {
   EXPECT_LT(speedup, 1.77);
 }
 
+// Transformer Engine saves the fp8 (transposed) input and weight copies its forward cast;
+// torchao keeps the 16-bit operands and casts them again in backward: once, the backward
+// element-wise passes (kBackwardBytesRatio) never repeat the forward casts.
+TEST(ThroughputRates, Fp8BackwardRecastsOnlyWhereTheStackKeeps16BitOperands) {
+  auto bf16 = Base(H100());
+  bf16.training.micro_batch = 8;
+  bf16.training.global_batch = 8;
+  bf16.training.stack.fp8_weight_cache = false;
+  auto saved = bf16;
+  saved.training.precision = workload::Precision::kFp8Mixed;
+  saved.training.stack.fp8_saved_casts = true;
+  auto recast = saved;
+  recast.training.stack.fp8_saved_casts = false;
+  const double m16 = Estimate1(bf16).breakdown_s.memory;
+  const double m_saved = Estimate1(saved).breakdown_s.memory;
+  const double m_recast = Estimate1(recast).breakdown_s.memory;
+  const double all_casts = m_saved - m16;  // forward casts + output-gradient casts
+  const double forward_casts = m_recast - m_saved;
+  EXPECT_GT(forward_casts, 0);
+  // Per token and layer, 2 B per element cast (read 2 + write 1 + transpose 1, less the
+  // fused read): forward the input of each of q, k, v, o, gate, up (h wide) and down (ffn)
+  // and the layer's weights per micro-batch (4 B per param over the micro-batch's tokens);
+  // backward the output gradients (q + 2 kv, o, 2 ffn, down: 3h + 2 kv + 2 ffn wide).
+  const double h = 4096, kv = 1024, ffn = 14336, tokens = 8 * 2048;
+  const double weights = h * (h + 2 * kv + h) + 3 * h * ffn;
+  const double fwd = 2 * (6 * h + ffn) + 4 * weights / tokens;
+  const double bwd = 2 * (3 * h + 2 * kv + 2 * ffn);
+  EXPECT_NEAR(forward_casts / all_casts, fwd / (fwd + bwd), 1e-6);
+  auto bf16_recast = bf16;
+  bf16_recast.training.stack.fp8_saved_casts = false;
+  EXPECT_DOUBLE_EQ(Estimate1(bf16_recast).breakdown_s.memory, m16);
+}
+
 TEST(ThroughputRates, Fp32UsesNonTensorRate) {
   auto s = Base();
   s.training.precision = workload::Precision::kFp32;
