@@ -75,6 +75,11 @@ constexpr double kOpsEagerAttention = 10;
 constexpr double kOpsPerAdapter = 5;
 constexpr double kOpsHeadAndLoss = 10;
 constexpr double kBackwardOpsRatio = 2;
+// torch.autocast (fp16-mixed / bf16-mixed on eager modules): each linear casts its fp32
+// weight (cached for the rest of the forward) and its input, which the fp32 norms of the
+// autocast lists hand over in fp32; backward casts both gradients back (ToCopyBackward).
+// Two more kernels per linear forward, backward at kBackwardOpsRatio as the rest.
+constexpr double kOpsAutocastPerLinear = 2;
 
 // fp8 cast traffic of one layer (bytes): activations cast forward (`in_elems`), output
 // gradients backward (`out_elems`), and the layer's weights per micro-batch or, cached,
@@ -364,8 +369,13 @@ double LaunchExcess(const workload::Scenario& s, const Layout& lay, const Regime
                     const ModelFigures& f, const GlobalEfficiency& glob, const MicroBatchTime& t) {
   const double L = std::max(1, s.model.layers);
   const double bp = g.backprop_layers;
-  double ops_layer = s.training.stack.kernels_per_layer + kOpsPerAdapter * f.adapted_linears +
-                     (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0);
+  const auto& stack = s.training.stack;
+  const bool autocast = stack.kernels == workload::KernelStyle::kEager &&
+                        (s.training.precision == Precision::kBf16Mixed ||
+                         s.training.precision == Precision::kFp16Mixed);
+  double ops_layer = stack.kernels_per_layer + kOpsPerAdapter * f.adapted_linears +
+                     (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0) +
+                     (autocast ? kOpsAutocastPerLinear * static_cast<double>(f.linears.size()) : 0);
   double ops = lay.layers_stage * ops_layer *
                    (1 + kBackwardOpsRatio * (bp / L) + (g.full_recompute ? bp / L : 0)) +
                kOpsHeadAndLoss * (1 + kBackwardOpsRatio);

@@ -185,6 +185,34 @@ TEST(ThroughputFlops, EncodersHaveNoCausalHalving) {
   EXPECT_NEAR(b.attention / a.attention, 2.0, 1e-9);
 }
 
+// Host launches (MODELLING section 7): torch.autocast on eager modules adds a weight and an
+// input cast per linear forward, their gradient casts backward; fused stacks (no autocast)
+// and pure 16-bit runs have none.
+TEST(ThroughputFlops, AutocastAddsTwoLaunchesPerLinearOnEagerStacks) {
+  auto host_s = [](workload::Precision p, workload::KernelStyle k) {
+    auto s = Base(H100());
+    s.training.micro_batch = 1;
+    s.training.seq_len = 16;  // host-bound: the GPU work is far below the launches
+    s.training.precision = p;
+    s.training.stack.kernels = k;
+    const auto g = detail::MakeRegime(s);
+    const auto t = detail::MicroBatchCompute(
+        s, detail::MakeLayout(s), g, detail::MakeModelFigures(s, g),
+        detail::ResolveRates(s, io::BuiltinEfficiency().For("Hopper"), nullptr),
+        io::BuiltinEfficiency().global);
+    EXPECT_GT(t.launch_excess, 0);
+    return t.launch_excess + t.Forward() + t.Backward();
+  };
+  using workload::KernelStyle, workload::Precision;
+  const double launch = io::BuiltinEfficiency().global.launch_overhead_s;
+  // Llama: 7 linears per layer, 32 layers, forward + 2x backward launches.
+  EXPECT_NEAR(host_s(Precision::kBf16Mixed, KernelStyle::kEager) -
+                  host_s(Precision::kBf16, KernelStyle::kEager),
+              2 * 7 * 32 * 3 * launch, 1e-9);
+  EXPECT_NEAR(host_s(Precision::kBf16Mixed, KernelStyle::kFused),
+              host_s(Precision::kBf16, KernelStyle::kFused), 1e-12);
+}
+
 TEST(ThroughputFlops, MoeUsesActiveParameters) {
   auto s = Base();
   s.model.experts = 8;
