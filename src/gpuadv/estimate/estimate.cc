@@ -67,6 +67,7 @@ std::string KnobValue(const workload::Training& t, const std::string& knob) {
   if (knob == "loss") return std::string(EnumName(kLosses, t.loss));
   if (knob == "optimizer_in_backward") return t.optimizer_in_backward ? "true" : "false";
   if (knob == "activation_offload") return t.activation_offload ? "true" : "false";
+  if (knob == "precision") return std::string(EnumName(kPrecisions, t.precision));
   return {};
 }
 

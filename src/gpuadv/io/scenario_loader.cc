@@ -367,7 +367,8 @@ Scenario ParseScenario(const Doc& doc, const catalog::Catalog& cat, const std::s
                    .optimizer_in_backward = given("optimizer_in_backward"),
                    .activation_offload = given("activation_offload"),
                    .optimizer = given("optimizer"),
-                   .activation_checkpointing = given("activation_checkpointing")});
+                   .activation_checkpointing = given("activation_checkpointing"),
+                   .precision = given("precision")});
   return s;
 }
 

@@ -13,6 +13,7 @@ namespace gpuadv::io {
 namespace {
 
 using workload::Framework;
+using workload::Precision;
 
 const std::vector<std::string> kStackKeys = {"id",
                                              "name",
@@ -58,7 +59,8 @@ void ParseMethodDefaults(Fields& f, StackEntry& e) {
       out.multi_gpu_optimizer = *v;
     if (auto v = d->Enum("activation_checkpointing", workload::kCheckpointings))
       out.activation_checkpointing = *v;
-    d->Finish({"optimizer", "multi_gpu_optimizer", "activation_checkpointing"});
+    if (auto v = d->Enum("precision", workload::kPrecisions)) out.precision = *v;
+    d->Finish({"optimizer", "multi_gpu_optimizer", "activation_checkpointing", "precision"});
   }
   m->Finish(known);
 }
@@ -253,6 +255,12 @@ void ResolveStack(workload::Scenario& s, const GivenKnobs& given) {
     t.activation_checkpointing = *md.activation_checkpointing;
     note("activation_checkpointing",
          EnumName(workload::kCheckpointings, t.activation_checkpointing), why);
+  }
+  const bool bf16 = md.precision == Precision::kBf16 || md.precision == Precision::kBf16Mixed;
+  if (!given.precision && md.precision && *md.precision != t.precision &&
+      !(bf16 && s.hardware.gpu.bf16_support == false)) {
+    t.precision = *md.precision;
+    note("precision", EnumName(workload::kPrecisions, t.precision), why);
   }
   const std::string recipe =
       "recipe default on " + std::string(EnumName(workload::kFrameworks, id));

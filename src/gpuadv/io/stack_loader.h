@@ -18,6 +18,9 @@ struct MethodDefaults {
   /// The optimizer of the stack's multi-GPU recipes where it differs from the single-GPU one.
   std::optional<workload::Optimizer> multi_gpu_optimizer;
   std::optional<workload::Checkpointing> activation_checkpointing;
+  /// The training dtype of the stack's recipes (torchtune: pure bf16, no fp32 masters);
+  /// applied only on GPUs that run it.
+  std::optional<workload::Precision> precision;
 };
 
 /// One stack entry as written in the data file (traits plus provenance).
@@ -47,6 +50,7 @@ struct GivenKnobs {
   bool activation_offload = false;
   bool optimizer = false;
   bool activation_checkpointing = false;
+  bool precision = false;
 };
 
 /// Resolves the scenario's stack: `training.framework` as written, or DefaultFramework

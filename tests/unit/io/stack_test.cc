@@ -106,6 +106,18 @@ TEST(Stacks, RecipeDefaultsApplyOnlyToKnobsTheScenarioLeftUnset) {
   auto given = Load(base + ", loss: standard, optimizer_in_backward: false}\n");
   EXPECT_EQ(given.training.loss, workload::Loss::kStandard);
   EXPECT_FALSE(given.training.optimizer_in_backward);
+  // torchtune trains in pure bf16 (its configs' dtype), said as a default; a written
+  // precision stays, and a GPU without bf16 keeps the scenario's.
+  EXPECT_EQ(tune.training.precision, workload::Precision::kBf16);
+  bool said = false;
+  for (const auto& d : tune.training.defaults) said |= d.knob == "precision" && d.value == "bf16";
+  EXPECT_TRUE(said);
+  EXPECT_EQ(Load(base + ", precision: bf16-mixed}\n").training.precision,
+            workload::Precision::kBf16Mixed);
+  EXPECT_NE(Load("model: llama-3.1-8b\nhardware: {gpu: v100-sxm2-32gb}\ntraining: {method: "
+                 "full, framework: torchtune}\n")
+                .training.precision,
+            workload::Precision::kBf16);
 }
 
 // torchtune's single-device full fine-tune configs use PagedAdamW8bit, its distributed
