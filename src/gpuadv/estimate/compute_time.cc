@@ -465,7 +465,7 @@ double OptimizerBytesPerParam(const workload::Scenario& s) {
   // Transformer Engine FusedAdam, DeepSpeed FusedAdam, torchtitan implementation "fused")
   // move the single-pass 28 / 14.
   using workload::Optimizer;
-  const bool pure16 = s.training.precision == Precision::kBf16;
+  const bool pure16 = s.training.PureBf16States();
   switch (s.training.optimizer) {
     case Optimizer::kAdamW:
       if (s.training.stack.fused_optimizer) return pure16 ? 14.0 : 28.0;

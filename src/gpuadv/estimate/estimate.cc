@@ -193,6 +193,8 @@ void DescribeRun(const workload::Scenario& s, EstimateResult& r) {
   r.seq_len = s.training.seq_len;
   r.global_batch = s.GlobalBatch();
   if (s.model.kind == catalog::ModelKind::kDiffusion) r.ema = s.training.diffusion.ema;
+  if (s.training.precision == workload::Precision::kFp8Mixed)
+    r.fp8_master_weights = s.training.fp8.master_weights;
   for (const auto& d : s.training.defaults)
     if (KnobValue(s.training, d.knob) == d.value) r.defaults.push_back(d);
   SetFramework(s, r);

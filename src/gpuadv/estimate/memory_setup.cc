@@ -354,8 +354,9 @@ void SetupParallelism(const workload::Scenario& s, Setup& st) {
 }
 
 // Which runtime's mixed-precision regime holds the model states (MODELLING.md section 2).
-Regime MemoryRegime(Precision precision, const Setup& st) {
-  switch (precision) {
+Regime MemoryRegime(const workload::Training& t, const Setup& st) {
+  if (t.PureBf16States()) return Regime::kPureBf16;  // bf16, or fp8 over a bf16 model
+  switch (t.precision) {
     case Precision::kFp32:
       return Regime::kFp32;
     case Precision::kBf16:
@@ -432,7 +433,7 @@ Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
   SetupTraining(t, st);
   SetupParallelism(s, st);
   SetupStack(s, st, explain);
-  st.regime = MemoryRegime(t.precision, st);
+  st.regime = MemoryRegime(t, st);
   SetupDtypes(t, st);
 
   SetupShape(s.model, st);

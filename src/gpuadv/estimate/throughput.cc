@@ -111,7 +111,7 @@ double GradAccumTime(const workload::Scenario& s, const detail::Layout& lay,
   const double mp = static_cast<double>(lay.tp) * lay.pp;
   const double grads_local = f.n_trainable / mp / (lay.zero >= 2 ? lay.shard : 1);
   const double bw = rates.stream_bandwidth;
-  const double grad_bytes = s.training.precision == workload::Precision::kBf16 ? 2.0 : 4.0;
+  const double grad_bytes = s.training.PureBf16States() ? 2.0 : 4.0;
   return bw > 0 && !s.training.stack.grad_accum_fused
              ? (lay.micro_batches - 1) * kGradAccumPasses * grad_bytes * grads_local / bw
              : 0;

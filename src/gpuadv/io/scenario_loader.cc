@@ -127,7 +127,8 @@ void ParseTraining(Fields f, workload::Training& t) {
   if (auto m = f.Map("fp8")) {
     if (auto v = m->Enum("recipe", workload::kFp8Recipes)) t.fp8.recipe = *v;
     if (auto v = m->Bool("wgrad")) t.fp8.wgrad = *v;
-    m->Finish({"recipe", "wgrad"});
+    if (auto v = m->Enum("master_weights", workload::kFp8MasterWeights)) t.fp8.master_weights = *v;
+    m->Finish({"recipe", "wgrad", "master_weights"});
   }
   f.Finish({"method",
             "lora",

@@ -111,6 +111,10 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
         {"offload", std::string(EnumName(workload::kOffloads, r.parallelism.offload))}}},
       {"method", std::string(EnumName(workload::kMethods, r.method))},
       {"precision", std::string(EnumName(workload::kPrecisions, r.precision))},
+      {"fp8_master_weights", r.fp8_master_weights
+                                 ? nlohmann::json(std::string(EnumName(workload::kFp8MasterWeights,
+                                                                       *r.fp8_master_weights)))
+                                 : nlohmann::json()},
       {"optimizer", std::string(EnumName(workload::kOptimizers, r.optimizer))},
       {"seq_len", r.seq_len},
       {"global_batch", r.global_batch},

@@ -24,7 +24,9 @@ void AddJobLines(const estimate::EstimateResult& r, Document& d) {
   d.Line(fmt::format(
       "as estimated: {}, {}, {}, sequence {}, micro-batch {} x global batch {}, checkpointing {}, "
       "{} tokens{}",
-      EnumName(workload::kMethods, r.method), EnumName(workload::kPrecisions, r.precision),
+      EnumName(workload::kMethods, r.method),
+      std::string(EnumName(workload::kPrecisions, r.precision)) +
+          (r.fp8_master_weights == workload::Fp8MasterWeights::kBf16 ? " over bf16 weights" : ""),
       EnumName(workload::kOptimizers, r.optimizer), r.seq_len, r.micro_batch, r.global_batch,
       EnumName(workload::kCheckpointings, r.checkpointing), Number(r.training.tokens),
       r.ema ? (*r.ema ? ", EMA on" : ", EMA off") : ""));

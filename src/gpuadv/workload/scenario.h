@@ -31,6 +31,7 @@ struct QuantConfig {
 struct Fp8Config {
   std::optional<Fp8Recipe> recipe;
   std::optional<bool> wgrad;  // weight-gradient GEMMs in fp8 (torchao rowwise_with_gw_hp: no)
+  Fp8MasterWeights master_weights = Fp8MasterWeights::kFp32;
 };
 
 /// Diffusion training knobs (MODELLING §9); ignored for language models.
@@ -83,6 +84,13 @@ struct Training {
   std::optional<Dataset> dataset;   // or samples x epochs (x seq_len tokens)
   bool chinchilla_tokens = false;   // tokens = 20 x params when neither is given
   DiffusionConfig diffusion;
+
+  /// Weights, gradients and optimizer states in bf16 with no fp32 master copy: precision
+  /// bf16, or fp8-mixed over a bf16 model (fp8.master_weights: bf16).
+  bool PureBf16States() const {
+    return precision == Precision::kBf16 ||
+           (precision == Precision::kFp8Mixed && fp8.master_weights == Fp8MasterWeights::kBf16);
+  }
 };
 
 struct Hardware {

@@ -45,6 +45,16 @@ inline constexpr EnumEntry<Fp8Recipe> kFp8Recipes[] = {
     {"mxfp8", Fp8Recipe::kMxfp8, "MX 1x32 block scales in hardware (Blackwell)"},
 };
 
+/// The weights fp8 GEMMs run over: an fp32 master copy with 16-bit compute weights (the
+/// fp8-mixed recipes of Megatron / torchao / Composer), or the model itself held in bf16
+/// with no master copy (Transformer Engine fp8_autocast over a bf16 Hugging Face model).
+enum class Fp8MasterWeights { kFp32, kBf16 };
+inline constexpr EnumEntry<Fp8MasterWeights> kFp8MasterWeights[] = {
+    {"fp32", Fp8MasterWeights::kFp32, "fp32 master weights and optimizer states"},
+    {"bf16", Fp8MasterWeights::kBf16,
+     "bf16 weights, gradients and optimizer states (a bf16 model under fp8 autocast)"},
+};
+
 /// One stack's traits (data/stacks.yaml documents each field with its sources).
 struct StackTraits {
   Framework id = Framework::kPytorch;

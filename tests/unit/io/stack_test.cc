@@ -139,6 +139,13 @@ TEST(Stacks, Fp8RecipeKeyOverridesTheStackDefault) {
       "fp8-mixed, framework: torchtitan, fp8: {recipe: mxfp8, wgrad: false}}\n");
   EXPECT_EQ(s.training.stack.fp8_recipe, workload::Fp8Recipe::kMxfp8);
   EXPECT_FALSE(s.training.stack.fp8_wgrad);
+  EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {precision: fp8-mixed, fp8: {master_weights: "
+                 "bf16}}\n")
+                .training.fp8.master_weights,
+            workload::Fp8MasterWeights::kBf16);
+  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {fp8: {master_weights: fp16}}\n")
+                .find("training.fp8.master_weights"),
+            std::string::npos);
   EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {fp8: {recipe: tensor}}\n")
                 .find("training.fp8.recipe"),
             std::string::npos);

@@ -69,6 +69,25 @@ TEST(Memory, BreakdownSumsToPerGpuAcrossTheScenarioSpace) {
   EXPECT_EQ(n, 4 * 4 * 3 * 3 * 2 * 2);
 }
 
+// fp8 GEMMs over a bf16 model (Transformer Engine fp8_autocast on a model loaded in bf16,
+// training.fp8.master_weights: bf16): weights, gradients and AdamW states as pure bf16, no
+// fp32 master copy; the fp32-master fp8 recipe holds more.
+TEST(Memory, Fp8OverABf16ModelHoldsBf16States) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 1);
+  s.training.precision = Precision::kBf16;
+  const MemoryResult pure = EstimateMemory(s);
+  s.training.precision = Precision::kFp8Mixed;
+  const MemoryResult masters = EstimateMemory(s);
+  s.training.fp8.master_weights = workload::Fp8MasterWeights::kBf16;
+  const MemoryResult bf16 = EstimateMemory(s);
+  ExpectConsistent(bf16);
+  EXPECT_DOUBLE_EQ(bf16.breakdown.gradients, pure.breakdown.gradients);
+  EXPECT_DOUBLE_EQ(bf16.breakdown.optimizer, pure.breakdown.optimizer);
+  EXPECT_GE(bf16.breakdown.weights, pure.breakdown.weights);  // + any cached fp8 copies
+  EXPECT_LT(bf16.breakdown.weights + bf16.breakdown.gradients + bf16.breakdown.optimizer,
+            masters.breakdown.weights + masters.breakdown.gradients + masters.breakdown.optimizer);
+}
+
 // CheckMemory (the planner's per-candidate check) computes the setup and model states once
 // for both figures: its lower bound and estimate are MemoryLowerBoundBytes's and
 // EstimateMemory's, to the bit, and the estimate is left out exactly when the bound
