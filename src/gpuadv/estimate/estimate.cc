@@ -76,6 +76,7 @@ void SetFramework(const workload::Scenario& s, EstimateResult& r) {
   const auto& st = s.training.stack;
   r.framework = std::string(EnumName(workload::kFrameworks, st.id));
   r.framework_defaulted = st.defaulted;
+  r.stack_traits = s.training.stack_traits;
   if (st.defaulted)
     r.framework_reason = std::string(
         workload::DefaultFrameworkReason(s.training.method, s.training.precision,

@@ -114,6 +114,7 @@ struct EstimateResult {
   std::string framework;
   bool framework_defaulted = false;
   std::string framework_reason;
+  std::string stack_traits;  // training.stack_traits (JSON object text) set over it, or empty
   // The layout the estimate used (issue 18: shown in every output): the scenario's, the
   // single-GPU default, or the planner's best for a multi-GPU scenario that gave none.
   workload::Parallelism parallelism;

@@ -124,6 +124,13 @@ void ParseTraining(Fields f, workload::Training& t) {
   }
   if (auto v = f.Bool("chinchilla_tokens")) t.chinchilla_tokens = *v;
   if (auto m = f.Map("diffusion")) ParseDiffusion(*m, t.diffusion);
+  if (f.Has("stack_traits")) {
+    const Doc& traits = f.Raw("stack_traits");
+    if (!traits.is_object())
+      throw InputError(f.Field("stack_traits"), traits.dump(),
+                       "a map of stack traits (data/stacks.yaml fields, e.g. {kernels: fused})");
+    t.stack_traits = traits.dump();
+  }
   if (auto m = f.Map("fp8")) {
     if (auto v = m->Enum("recipe", workload::kFp8Recipes)) t.fp8.recipe = *v;
     if (auto v = m->Bool("wgrad")) t.fp8.wgrad = *v;
@@ -149,7 +156,8 @@ void ParseTraining(Fields f, workload::Training& t) {
             "dataset",
             "chinchilla_tokens",
             "diffusion",
-            "fp8"});
+            "fp8",
+            "stack_traits"});
 }
 
 void ParseHardware(Fields f, workload::Hardware& h, const catalog::Catalog& cat) {

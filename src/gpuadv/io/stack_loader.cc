@@ -15,9 +15,8 @@ namespace {
 using workload::Framework;
 using workload::Precision;
 
-const std::vector<std::string> kStackKeys = {"id",
-                                             "name",
-                                             "kernels",
+// The trait fields of a stack entry; a scenario's `training.stack_traits` takes the same.
+const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fsdp_no_sync",
                                              "fsdp_adapter_units",
                                              "optimizer_in_backward",
@@ -38,10 +37,13 @@ const std::vector<std::string> kStackKeys = {"id",
                                              "fp8_wgrad",
                                              "fp8_fused_casts",
                                              "fp8_weight_cache",
-                                             "fp8_saved_casts",
-                                             "method_defaults",
-                                             "sources",
-                                             "notes"};
+                                             "fp8_saved_casts"};
+
+std::vector<std::string> StackKeys() {
+  std::vector<std::string> keys = {"id", "name", "method_defaults", "sources", "notes"};
+  keys.insert(keys.end(), kTraitKeys.begin(), kTraitKeys.end());
+  return keys;
+}
 
 // `method_defaults: {qlora: {optimizer: ..., activation_checkpointing: ...}, ...}`, each
 // method merged over the base entry's.
@@ -65,14 +67,8 @@ void ParseMethodDefaults(Fields& f, StackEntry& e) {
   m->Finish(known);
 }
 
-// Reads one entry's fields over `base` (the neutral `pytorch` entry for the others).
-StackEntry ParseEntry(Fields& f, const StackEntry& base) {
-  StackEntry e;
-  e.method_defaults = base.method_defaults;
-  workload::StackTraits& t = e.traits;
-  t = base.traits;
-  ParseMethodDefaults(f, e);
-  if (auto v = f.String("name", 256)) e.name = *v;
+// Reads the trait fields present in `f` over `t`.
+void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Enum("kernels", workload::kKernelStyles)) t.kernels = *v;
   if (auto v = f.Bool("fsdp_no_sync")) t.fsdp_no_sync = *v;
   if (auto v = f.Bool("fsdp_adapter_units")) t.fsdp_adapter_units = *v;
@@ -95,9 +91,20 @@ StackEntry ParseEntry(Fields& f, const StackEntry& base) {
   if (auto v = f.Bool("fp8_fused_casts")) t.fp8_fused_casts = *v;
   if (auto v = f.Bool("fp8_weight_cache")) t.fp8_weight_cache = *v;
   if (auto v = f.Bool("fp8_saved_casts")) t.fp8_saved_casts = *v;
+}
+
+// Reads one entry's fields over `base` (the neutral `pytorch` entry for the others).
+StackEntry ParseEntry(Fields& f, const StackEntry& base) {
+  StackEntry e;
+  e.method_defaults = base.method_defaults;
+  workload::StackTraits& t = e.traits;
+  t = base.traits;
+  ParseMethodDefaults(f, e);
+  if (auto v = f.String("name", 256)) e.name = *v;
+  ParseTraits(f, t);
   if (auto v = f.StringList("sources")) e.sources = *v;
   if (auto v = f.String("notes")) e.notes = *v;
-  f.Finish(kStackKeys);
+  f.Finish(StackKeys());
   return e;
 }
 
@@ -210,10 +217,17 @@ const StackEntry& StackFor(Framework id) {
 
 namespace {
 
-// Installs stack `id`'s traits, with the scenario's own fp8 recipe knobs on top.
+// Installs stack `id`'s traits, with the scenario's `stack_traits` and its own fp8 recipe
+// knobs on top.
 void UseStack(workload::Training& t, Framework id, bool defaulted) {
   t.stack = StackFor(id).traits;
   t.stack.defaulted = defaulted;
+  if (!t.stack_traits.empty()) {
+    const Doc traits = Doc::parse(t.stack_traits);
+    Fields f(traits, "training.stack_traits");
+    ParseTraits(f, t.stack);
+    f.Finish(kTraitKeys);
+  }
   if (t.fp8.recipe) t.stack.fp8_recipe = *t.fp8.recipe;
   if (t.fp8.wgrad) t.stack.fp8_wgrad = *t.fp8.wgrad;
 }

@@ -95,6 +95,7 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
       {"framework", r.framework},
       {"framework_source", r.framework_defaulted ? "default" : "scenario"},
       {"framework_reason", r.framework_defaulted ? json(r.framework_reason) : json(nullptr)},
+      {"stack_traits", r.stack_traits.empty() ? json(nullptr) : json::parse(r.stack_traits)},
       {"layout_source", r.layout_source},
       {"layout", LayoutShort(r.parallelism, r.gpus)},
       {"parallelism",

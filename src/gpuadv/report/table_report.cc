@@ -17,10 +17,12 @@ using Row = std::vector<std::string>;
 void AddJobLines(const estimate::EstimateResult& r, Document& d) {
   d.Title(fmt::format("{} x {} ({} each)", r.gpus, r.gpu_name, Bytes(r.gpu_memory_bytes)));
   if (!r.framework.empty())
-    d.Line(fmt::format("stack: {}{}", r.framework,
-                       r.framework_defaulted ? " (default for " + r.framework_reason +
-                                                   "; set training.framework to change)"
-                                             : ""));
+    d.Line(fmt::format(
+        "stack: {}{}{}", r.framework,
+        r.framework_defaulted
+            ? " (default for " + r.framework_reason + "; set training.framework to change)"
+            : "",
+        r.stack_traits.empty() ? "" : " with training.stack_traits " + r.stack_traits));
   d.Line(fmt::format(
       "as estimated: {}, {}, {}, sequence {}, micro-batch {} x global batch {}, checkpointing {}, "
       "{} tokens{}",

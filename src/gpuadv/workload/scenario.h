@@ -77,6 +77,9 @@ struct Training {
   Fp8Config fp8;
   Framework framework = Framework::kAuto;  // as written (auto = DefaultFramework)
   StackTraits stack;                       // the resolved stack's traits (data/stacks.yaml)
+  // training.stack_traits as written (a JSON object of data/stacks.yaml trait fields, e.g.
+  // {"kernels": "fused", "fused_optimizer": true}): applied over the stack's own traits.
+  std::string stack_traits;
   // Knobs the scenario left unset that the stack's defaults set (issue 12).
   std::vector<DefaultedKnob> defaults;
   int freeze_trainable_layers = 2;  // method: freeze, last layers that train

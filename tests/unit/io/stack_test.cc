@@ -133,6 +133,37 @@ TEST(Stacks, MultiGpuRecipesHaveTheirOwnOptimizerDefault) {
       workload::Optimizer::kLion);
 }
 
+// training.stack_traits describes a stack the list lacks (an HF model with Transformer
+// Engine layers, a script with fused AdamW): any trait of data/stacks.yaml over the named
+// stack's, kept when a front end re-chooses a defaulted stack, said in the outputs.
+TEST(Stacks, ScenarioTraitsOverTheStack) {
+  auto s = Load(
+      "model: llama-3.1-8b\ntraining: {framework: accelerate, stack_traits: {kernels: fused, "
+      "fused_optimizer: true, kernels_per_layer: 20}}\nhardware: {gpu: h100-sxm}\n");
+  EXPECT_EQ(s.training.stack.id, Framework::kAccelerate);
+  EXPECT_EQ(s.training.stack.kernels, workload::KernelStyle::kFused);
+  EXPECT_TRUE(s.training.stack.fused_optimizer);
+  EXPECT_DOUBLE_EQ(s.training.stack.kernels_per_layer, 20);
+  EXPECT_TRUE(s.training.stack.fsdp_no_sync);  // the rest stays accelerate's
+  auto d = Load("model: llama-3.1-8b\ntraining: {stack_traits: {fused_optimizer: true}}\n");
+  d.hardware.count = 8;
+  d.parallelism.tp = 8;
+  io::RestackDefault(d);
+  EXPECT_EQ(d.training.stack.id, Framework::kMegatron);
+  EXPECT_TRUE(d.training.stack.fused_optimizer);
+  EXPECT_NE(Estimated(s).stack_traits.find("fused_optimizer"), std::string::npos);
+  const std::string unknown =
+      ErrorOf("model: llama-3.1-8b\ntraining: {stack_traits: {kernel: x}}\n");
+  EXPECT_NE(unknown.find("training.stack_traits.kernel"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("did you mean 'kernels'"), std::string::npos) << unknown;
+  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {stack_traits: {elementwise_traffic: 9}}\n")
+                .find("training.stack_traits.elementwise_traffic"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {stack_traits: [kernels]}\n")
+                .find("training.stack_traits"),
+            std::string::npos);
+}
+
 TEST(Stacks, Fp8RecipeKeyOverridesTheStackDefault) {
   auto s = Load(
       "model: llama-3.1-8b\nhardware: {gpu: h100-sxm}\ntraining: {method: full, precision: "
