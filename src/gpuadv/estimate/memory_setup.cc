@@ -325,6 +325,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.fsdp_adapter_units = stack.fsdp_adapter_units;
   st.selective = stack.selective;
   st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
+  st.kbit_upcast = workload::Traits(t.method).quantized_base && stack.kbit_fp32_upcast;
   if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&
       !stack.offers_selective)
     explain->Warn("the " + std::string(EnumName(workload::kFrameworks, stack.id)) +
@@ -385,8 +386,9 @@ void SetupDtypes(const workload::Training& t, Setup& st) {
   st.amp = IsMixed(t.precision) && st.stack == Stack::kPyTorch && st.regime != Regime::kDeepSpeed;
   const bool full_weights_train = workload::TrainsAllWeights(t.method);
   // The residual stream has the dtype of the weights that produce it: fp32 under AMP over
-  // an fp32 model, 16-bit over a 16-bit (frozen) base.
-  st.e_res = (fp32 || (st.regime == Regime::kAmp && full_weights_train)) ? 4 : 2;
+  // an fp32 model or over a QLoRA base whose embeddings and norms were upcast, 16-bit over a
+  // 16-bit (frozen) base.
+  st.e_res = (fp32 || (st.regime == Regime::kAmp && full_weights_train) || st.kbit_upcast) ? 4 : 2;
 }
 
 // Bytes per quantised base parameter: LLM.int8 codes + row scales, or 4-bit codes + absmax

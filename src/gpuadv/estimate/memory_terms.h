@@ -126,6 +126,7 @@ struct Setup {
   bool fsdp_adapter_units = false;  // adapters in their own FSDP units: frozen weights no grads
   workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;
   bool fp8_weight_cache = false;  // fp8-mixed: the stack caches an fp8 copy of each weight
+  bool kbit_upcast = false;       // QLoRA: unquantised params and the residual stream in fp32
   Regime regime = Regime::kAmp;
   workload::Precision precision = workload::Precision::kBf16Mixed;
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;

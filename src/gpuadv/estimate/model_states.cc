@@ -391,8 +391,10 @@ States StageStates(const Setup& st, const Stage& stage) {
   out.adapter = AdapterRates(st);
   const double frozen16 = st.regime == Regime::kFp32 ? kFp32Bytes : k16BitBytes;
   // kohya --fp8_base stores the frozen denoiser base at 1 B/param (MODELLING.md section 9).
-  out.frozen_rate =
-      st.method.adapters && st.diffusion.active ? st.diffusion.frozen_bytes_per_param : frozen16;
+  // QLoRA under PEFT's prepare_model_for_kbit_training: the unquantised base params in fp32.
+  out.frozen_rate = st.method.adapters && st.diffusion.active ? st.diffusion.frozen_bytes_per_param
+                    : st.kbit_upcast                          ? kFp32Bytes
+                                                              : frozen16;
   StageAmounts a = LocalAmounts(st, stage);
   SplitClasses(st, stage, &a);
   const double components = ComponentBytes(st, stage, frozen16);

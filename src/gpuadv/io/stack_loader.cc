@@ -37,7 +37,8 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fp8_wgrad",
                                              "fp8_fused_casts",
                                              "fp8_weight_cache",
-                                             "fp8_saved_casts"};
+                                             "fp8_saved_casts",
+                                             "kbit_fp32_upcast"};
 
 std::vector<std::string> StackKeys() {
   std::vector<std::string> keys = {"id", "name", "method_defaults", "sources", "notes"};
@@ -91,6 +92,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fp8_fused_casts")) t.fp8_fused_casts = *v;
   if (auto v = f.Bool("fp8_weight_cache")) t.fp8_weight_cache = *v;
   if (auto v = f.Bool("fp8_saved_casts")) t.fp8_saved_casts = *v;
+  if (auto v = f.Bool("kbit_fp32_upcast")) t.kbit_fp32_upcast = *v;
 }
 
 // Reads one entry's fields over `base` (the neutral `pytorch` entry for the others).

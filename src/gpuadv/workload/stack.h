@@ -97,6 +97,9 @@ struct StackTraits {
   // (Transformer Engine saves them); false: autograd keeps the 16-bit operands and the
   // backward casts them again (torchao Float8Linear).
   bool fp8_saved_casts = false;
+  // QLoRA: PEFT prepare_model_for_kbit_training casts every parameter bitsandbytes did not
+  // quantise (embeddings, head, norms) to fp32, so the residual stream runs in fp32 too.
+  bool kbit_fp32_upcast = false;
 };
 
 /// The stack `auto` means for this job (issue 11: "default chosen by method and scale and

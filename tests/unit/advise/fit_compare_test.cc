@@ -67,10 +67,11 @@ TEST(Fit, ShorterSequenceOnlyWhenAllowed) {
 }
 
 // The hobbyist's classic question: RTX 3060 12 GB or RTX 4060 8 GB for a 7B QLoRA?
-CompareResult Compare3060Vs4060(int micro_batch) {
-  const auto s = Scenario(
-      "model: llama-2-7b\ntraining: {method: qlora, seq_len: 2048, micro_batch: " +
-      std::to_string(micro_batch) + ",\n  activation_checkpointing: full, tokens: 2.0e7}\n");
+CompareResult Compare3060Vs4060(int micro_batch, int seq_len = 2048) {
+  const auto s =
+      Scenario("model: llama-2-7b\ntraining: {method: qlora, seq_len: " + std::to_string(seq_len) +
+               ", micro_batch: " + std::to_string(micro_batch) +
+               ",\n  activation_checkpointing: full, tokens: 2.0e7}\n");
   const auto& cat = io::BuiltinCatalog();
   return Compare(s, {{&cat.Gpu("rtx-3060-12gb"), 0}, {&cat.Gpu("rtx-4060"), 0}}, BuiltinContext());
 }
@@ -101,7 +102,9 @@ TEST(Compare, Rtx3060WinsA7bQloraOnMemoryWhenThe4060IsShort) {
 }
 
 TEST(Compare, WhenBothFitTheFasterWinsAndTheOtherSaysByHowMuch) {
-  const auto r = Compare3060Vs4060(1);
+  // 1 x 1024 tokens: 6.3 GiB, inside both cards with margin (the fp32 embeddings, head and
+  // residual stream of PEFT's k-bit preparation make 1 x 2048 tight on the 8 GiB card).
+  const auto r = Compare3060Vs4060(1, 1024);
   ASSERT_EQ(r.entries.size(), 2u);
   for (const auto& e : r.entries)
     ASSERT_EQ(e.estimate.memory.fit, estimate::Fit::kFits) << Joined(e);

@@ -72,6 +72,9 @@ TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
   auto qlora = Load("model: llama-3.1-8b\ntraining: {method: qlora}\nhardware: {gpu: rtx-4090}\n");
   EXPECT_EQ(qlora.training.stack.id, Framework::kHfTrainer);
   EXPECT_TRUE(qlora.training.stack.defaulted);
+  EXPECT_TRUE(qlora.training.stack.kbit_fp32_upcast);  // PEFT prepare_model_for_kbit_training
+  EXPECT_FALSE(Load("model: llama-3.1-8b\ntraining: {method: qlora, framework: litgpt}\n")
+                   .training.stack.kbit_fp32_upcast);
   auto pre = Load(
       "model: llama-3.1-8b\ntraining: {method: pretrain}\nhardware: {gpu: h100-sxm, count: 8, "
       "nodes: 8}\n");

@@ -88,6 +88,26 @@ TEST(Memory, Fp8OverABf16ModelHoldsBf16States) {
             masters.breakdown.weights + masters.breakdown.gradients + masters.breakdown.optimizer);
 }
 
+// QLoRA through PEFT's prepare_model_for_kbit_training: the params bitsandbytes left
+// unquantised (embeddings, head, norms) go to fp32, and so does the residual stream, so
+// each checkpointed layer input doubles; stacks with their own 4-bit path keep 16-bit.
+TEST(Memory, KbitPreparationUpcastsTheUnquantisedBaseAndResidualStream) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 1);
+  s.training.method = Method::kQlora;
+  s.training.precision = Precision::kBf16;
+  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  s.training.seq_len = 4096;
+  s.training.stack.kbit_fp32_upcast = false;
+  const MemoryResult kept = EstimateMemory(s);
+  s.training.stack.kbit_fp32_upcast = true;
+  const MemoryResult upcast = EstimateMemory(s);
+  ExpectConsistent(upcast);
+  // Embedding + untied head: 2 x 128256 x 4096 params, +2 B each (norms add ~0.3M more).
+  const double edge = 2.0 * 128256 * 4096;
+  EXPECT_NEAR(upcast.breakdown.weights - kept.breakdown.weights, 2 * edge, 0.01 * 2 * edge);
+  EXPECT_GT(upcast.breakdown.activations, kept.breakdown.activations);
+}
+
 // CheckMemory (the planner's per-candidate check) computes the setup and model states once
 // for both figures: its lower bound and estimate are MemoryLowerBoundBytes's and
 // EstimateMemory's, to the bit, and the estimate is left out exactly when the bound
