@@ -72,9 +72,7 @@ std::string PrecisionFailure(const catalog::GpuSpec& gpu, const workload::Traini
 
 std::vector<std::string> PrecisionNotes(const catalog::GpuSpec& gpu, const workload::Training& t) {
   std::vector<std::string> out;
-  const bool wants_bf16 =
-      t.precision == workload::Precision::kBf16Mixed || t.precision == workload::Precision::kBf16;
-  if (wants_bf16 && gpu.bf16_support && !*gpu.bf16_support)
+  if (workload::RunsBf16(t.precision) && gpu.bf16_support && !*gpu.bf16_support)
     out.push_back("no BF16 on " + gpu.architecture +
                   ": runs as fp16-mixed with loss scaling (same memory, more care with overflow)");
   const bool bnb = workload::QuantizedBase(t.method) ||

@@ -92,7 +92,7 @@ void MethodKnobs(const Scenario& s, std::vector<Knob>* k) {
                     x.training.method = Method::kQlora;
                     x.training.quantization = QuantConfig{};
                   }});
-  if (trains_full && (t.precision == Precision::kBf16Mixed || t.precision == Precision::kFp16Mixed))
+  if (trains_full && workload::IsMixed16(t.precision))
     k->push_back({{"precision", "precision: " + Name(kPrecisions, t.precision) + " -> bf16",
                    "pure bf16 weights and optimizer state (no fp32 master): needs care "
                    "(Kahan summation / stochastic rounding)",

@@ -370,9 +370,8 @@ double LaunchExcess(const workload::Scenario& s, const Layout& lay, const Regime
   const double L = std::max(1, s.model.layers);
   const double bp = g.backprop_layers;
   const auto& stack = s.training.stack;
-  const bool autocast = stack.kernels == workload::KernelStyle::kEager &&
-                        (s.training.precision == Precision::kBf16Mixed ||
-                         s.training.precision == Precision::kFp16Mixed);
+  const bool autocast =
+      stack.kernels == workload::KernelStyle::kEager && workload::IsMixed16(s.training.precision);
   double ops_layer = stack.kernels_per_layer + kOpsPerAdapter * f.adapted_linears +
                      (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0) +
                      (autocast ? kOpsAutocastPerLinear * static_cast<double>(f.linears.size()) : 0);

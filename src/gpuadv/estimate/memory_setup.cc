@@ -35,8 +35,6 @@ constexpr double kDoubleQuantSecondBlock = 256;
 // LLM.int8 (bitsandbytes Linear8bitLt) keeps one fp32 scale per output row.
 constexpr double kInt8RowScaleBytes = 4;
 
-bool IsMixed(Precision p) { return p == Precision::kBf16Mixed || p == Precision::kFp16Mixed; }
-
 // ---- LoRA target names ----
 
 // Slots of a transformer layer's linears (catalog::LayerLinears names) and of the model.
@@ -383,7 +381,8 @@ void SetupDtypes(const workload::Training& t, Setup& st) {
   const bool fp32 = t.precision == Precision::kFp32;
   st.e_act = fp32 ? 4 : 2;
   st.e_compute = fp32 ? 4 : 2;
-  st.amp = IsMixed(t.precision) && st.stack == Stack::kPyTorch && st.regime != Regime::kDeepSpeed;
+  st.amp = workload::IsMixed16(t.precision) && st.stack == Stack::kPyTorch &&
+           st.regime != Regime::kDeepSpeed;
   const bool full_weights_train = workload::TrainsAllWeights(t.method);
   // The residual stream has the dtype of the weights that produce it: fp32 under AMP over
   // an fp32 model or over a QLoRA base whose embeddings and norms were upcast, 16-bit over a

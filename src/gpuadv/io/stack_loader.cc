@@ -13,7 +13,6 @@ namespace gpuadv::io {
 namespace {
 
 using workload::Framework;
-using workload::Precision;
 
 // The trait fields of a stack entry; a scenario's `training.stack_traits` takes the same.
 const std::vector<std::string> kTraitKeys = {"kernels",
@@ -272,9 +271,8 @@ void ResolveStack(workload::Scenario& s, const GivenKnobs& given) {
     note("activation_checkpointing",
          EnumName(workload::kCheckpointings, t.activation_checkpointing), why);
   }
-  const bool bf16 = md.precision == Precision::kBf16 || md.precision == Precision::kBf16Mixed;
   if (!given.precision && md.precision && *md.precision != t.precision &&
-      !(bf16 && s.hardware.gpu.bf16_support == false)) {
+      !(workload::RunsBf16(*md.precision) && s.hardware.gpu.bf16_support == false)) {
     t.precision = *md.precision;
     note("precision", EnumName(workload::kPrecisions, t.precision), why);
   }

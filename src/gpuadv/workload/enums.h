@@ -7,6 +7,12 @@ namespace gpuadv::workload {
 
 enum class Method { kPretrain, kFull, kLora, kQlora, kFreeze };
 enum class Precision { kFp32, kFp16Mixed, kBf16Mixed, kBf16, kFp8Mixed };
+/// 16-bit compute over fp32 weights under AMP / Megatron (fp16-mixed, bf16-mixed).
+constexpr bool IsMixed16(Precision p) {
+  return p == Precision::kBf16Mixed || p == Precision::kFp16Mixed;
+}
+/// Computes in bf16: the GPU needs bf16 support.
+constexpr bool RunsBf16(Precision p) { return p == Precision::kBf16Mixed || p == Precision::kBf16; }
 enum class Optimizer { kAdamW, kAdamW8bit, kPagedAdamW, kPagedAdamW8bit, kSgd, kAdafactor, kLion };
 enum class Checkpointing { kNone, kSelective, kFull };
 enum class Attention { kFlash, kSdpa, kEager };
