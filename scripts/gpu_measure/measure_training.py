@@ -41,6 +41,10 @@ MODELS = {
     # ~1.1B Llama-shaped (Llama-3.2-1B / TinyLlama-like body) with a 32000 vocab, untied.
     "llama-1b": dict(kind="llama", n_layer=16, hidden=2048, heads=32, kv_heads=8, ffn=8192,
                      vocab=32000, max_pos=4096, dropout=0.0),
+    # The same body with a 32k position limit, for the long-context cases (RoPE has no
+    # position parameters: only the config's limit differs).
+    "llama-1b-32k": dict(kind="llama", n_layer=16, hidden=2048, heads=32, kv_heads=8,
+                         ffn=8192, vocab=32000, max_pos=32768, dropout=0.0),
 }
 
 LORA_TARGETS = {"gpt2": ["c_attn"], "llama": ["q_proj", "k_proj", "v_proj", "o_proj"]}
@@ -49,9 +53,9 @@ LORA_RANK, LORA_ALPHA, LORA_DROPOUT = 16, 32, 0.0
 WARMUP_STEPS, TIMED_STEPS = 2, 5
 
 
-def C(model, method, prec, mb, seq, ckpt="none", attn="sdpa", extra=False):
+def C(model, method, prec, mb, seq, ckpt="none", attn="sdpa", extra=False, compile=False):
     return dict(model=model, method=method, precision=prec, micro_batch=mb, seq_len=seq,
-                ckpt=ckpt, attn=attn, extra_metrics=extra)
+                ckpt=ckpt, attn=attn, extra_metrics=extra, compile=compile)
 
 
 # Grid, in priority order (the run stops starting new cases when --budget-s is spent).
@@ -93,6 +97,16 @@ GRID = [
     C("gpt2-355m", "lora", "bf16", 8, 1024),
     # Expected near/over the 80 GB boundary (tests fits / OOM)
     C("llama-1b", "full", "bf16-mixed", 16, 2048),
+    # Long context (flash SDPA, one sequence per step)
+    C("llama-1b-32k", "full", "bf16", 1, 8192),
+    C("llama-1b-32k", "full", "bf16", 1, 16384, ckpt="full"),
+    C("llama-1b-32k", "full", "bf16", 1, 32768, ckpt="full"),
+    C("llama-1b-32k", "lora", "bf16", 1, 32768, ckpt="full"),
+    C("llama-1b-32k", "full", "bf16-mixed", 1, 16384, ckpt="full"),
+    C("gpt2-124m", "full", "bf16-mixed", 1, 1024),
+    # torch.compile(model) (Inductor, default mode); compilation falls in the warm-up steps
+    C("gpt2-124m", "full", "bf16-mixed", 8, 1024, compile=True),
+    C("llama-1b", "full", "bf16", 4, 2048, compile=True),
 ]
 
 SMOKE_MODELS = {
@@ -102,6 +116,8 @@ SMOKE_MODELS = {
                       n_positions=1024, dropout=0.1),
     "llama-1b": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
                      vocab=1000, max_pos=4096, dropout=0.0),
+    "llama-1b-32k": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
+                         vocab=1000, max_pos=32768, dropout=0.0),
 }
 
 
@@ -216,7 +232,7 @@ def build_model(spec, attn, device):
 def model_scenario(name, spec, n_params):
     if spec["kind"] == "gpt2":
         h = spec["n_embd"]
-        return {"params": n_params, "layers": spec["n_layer"], "hidden": h,
+        return {"family": "gpt2", "params": n_params, "layers": spec["n_layer"], "hidden": h,
                 "heads": spec["n_head"], "kv_heads": spec["n_head"], "ffn": 4 * h,
                 "vocab": spec["vocab"], "mlp": "gelu", "norm": "layernorm", "bias": True,
                 "tied_embeddings": True, "position": "learned", "experts": 0,
@@ -267,6 +283,9 @@ def run_case(case, spec, device, nvml):
                               for n, p in model.named_parameters() if "lora_" in n})
         info["lora_param_dtypes"] = lora_dtypes
 
+    if case.get("compile"):
+        model = torch.compile(model)
+        info["compile"] = "torch.compile(model), default mode"
     trainable = [p for p in model.parameters() if p.requires_grad]
     info["trainable_params"] = int(sum(p.numel() for p in trainable))
     opt = torch.optim.AdamW(trainable, lr=1e-5)
@@ -357,7 +376,7 @@ def make_scenario(case, spec, n_params, gpu_id):
     tr = {"method": case["method"], "precision": case["precision"], "optimizer": "adamw",
           "seq_len": case["seq_len"], "micro_batch": case["micro_batch"],
           "global_batch": case["micro_batch"], "activation_checkpointing": case["ckpt"],
-          "attention": case["attn"]}
+          "attention": case["attn"], "framework": "pytorch"}
     if case["method"] == "lora":
         tr["lora"] = {"rank": LORA_RANK, "alpha": LORA_ALPHA,
                       "targets": list(LORA_TARGETS[spec["kind"]])}
@@ -394,6 +413,10 @@ def assumptions_text(case, spec, info):
     a.append(f"torch.optim.AdamW(lr=1e-5) defaults (foreach={info.get('adamw_foreach')}, "
              f"fused={info.get('adamw_fused')}: None = foreach on CUDA), "
              "zero_grad(set_to_none=True), one micro-batch per optimizer step")
+    if case.get("compile"):
+        a.append("torch.compile(model) in Inductor's default mode (compiled forward and "
+                 "backward graphs; the AdamW step is not compiled); compilation ran in the "
+                 "warm-up steps")
     if case["ckpt"] == "full":
         a.append("activation checkpointing = HF gradient_checkpointing_enable "
                  f"({info.get('ckpt_kwargs')}), every decoder layer recomputed")
@@ -431,14 +454,16 @@ def main():
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny models (CPU allowed) to check the script, not for data")
-    ap.add_argument("--id-prefix", default="H100-")
+    ap.add_argument("--id-prefix", default=None,
+                    help="row id prefix (default: from the GPU, e.g. H200-)")
     args = ap.parse_args()
 
     models = SMOKE_MODELS if args.smoke else MODELS
 
     def label(c):
         return (f"{c['model']} {c['method']} {c['precision']} mb{c['micro_batch']} "
-                f"s{c['seq_len']} ckpt={c['ckpt']} attn={c['attn']}")
+                f"s{c['seq_len']} ckpt={c['ckpt']} attn={c['attn']}"
+                + (" compile" if c.get("compile") else ""))
 
     grid = [c for c in GRID if not args.only or args.only in label(c)]
     if args.list:
@@ -464,6 +489,8 @@ def main():
         return 1
     gpu_name = torch.cuda.get_device_name(0) if device == "cuda" else "cpu"
     gpu_id = gpu_catalog_id(gpu_name)
+    if args.id_prefix is None:
+        args.id_prefix = gpu_id.split("-")[0].upper() + "-"
     today = datetime.date.today().isoformat()
     source = (f"gpu-advisor scripts/gpu_measure/measure_training.py on {gpu_name}, "
               f"torch {torch.__version__}, transformers {transformers.__version__}, "

@@ -134,6 +134,9 @@ struct ModelArch {
   int KvHeads() const { return kv_heads > 0 ? kv_heads : heads; }
   bool IsMoe() const { return experts > 1; }
   bool IsMla() const { return kv_lora_rank > 0; }
+  /// A GELU MLP whose Hugging Face modelling code uses `gelu_new` (NewGELUActivation, the
+  /// tanh formula written out in pow/mul/add/tanh) rather than one native F.gelu kernel.
+  bool GeluComposite() const;
   int QkHeadDim() const { return HeadDim() + qk_rope_head_dim; }
   int VHeadDim() const { return v_head_dim > 0 ? v_head_dim : HeadDim(); }
   /// MoE layers: after the leading dense ones, Megatron's pattern i % moe_layer_freq == 0.

@@ -25,6 +25,8 @@
 
 #include <algorithm>
 
+#include "gpuadv/core/strings.h"
+
 namespace gpuadv::catalog {
 namespace {
 
@@ -274,6 +276,22 @@ const ModelDerived* ValidDerived(const ModelArch& m) {
 ParamCounts CachedCounts(const ModelArch& m) {
   if (const auto* d = ValidDerived(m)) return d->counts;
   return CountParams(m);
+}
+
+}  // namespace gpuadv::catalog
+
+namespace gpuadv::catalog {
+
+// Families whose Hugging Face modelling code uses `gelu_new` (NewGELUActivation, a Python
+// composite of pow/tanh/mul; transformers/activations.py, config `activation_function`):
+// about 8 element-wise kernels that save four f-wide tensors, where F.gelu is one kernel
+// saving one.
+bool ModelArch::GeluComposite() const {
+  if (mlp != MlpKind::kGelu) return false;
+  for (std::string_view f : {"gpt2", "gpt-2", "gptj", "gpt-j", "gpt_neo", "gpt-neo", "codegen",
+                             "phi", "phi-1", "phi-1.5", "phi-2", "phi1", "phi2"})
+    if (IEquals(family, f)) return true;
+  return false;
 }
 
 }  // namespace gpuadv::catalog

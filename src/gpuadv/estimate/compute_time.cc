@@ -26,6 +26,10 @@ constexpr double kDropoutPassesFwd = 6;
 // writes one (3).
 constexpr double kGeluPasses = 2;
 constexpr double kSwiGluPasses = 3;
+// transformers' NewGELUActivation (gelu_new, eager): 0.5 x (1 + tanh(c (x + 0.044715 x^3)))
+// in 8 kernels (pow, mul, add, mul, tanh, add, mul, mul) reading 10 and writing 8 FFN-wide
+// tensors; under autocast pow runs in fp32 and the chain after it too (2x the bytes).
+constexpr double kGeluNewPasses = 18;
 // Backward / forward bytes ratio of element-wise kernels.
 constexpr double kBackwardBytesRatio = 2;
 // Eager attention: bytes per element of the b*a*s*s score tensor, forward: QK^T writes
@@ -68,10 +72,13 @@ constexpr double kAdapterOutPasses = 3;
 constexpr double kMoePermutePasses = 4;
 
 // --- Kernel launches (MODELLING section 7 "Launch/CPU overhead") ----------------------
-// Eager kernels per decoder layer forward with fused attention: ~25 (norms, 4-7 GEMMs,
-// rope, activation, adds, casts, dropout); an eager attention path adds ~10; each LoRA
-// adapter ~5 (dropout, A, B, scale, add). Backward ~2x forward; the loss ~10.
-constexpr double kOpsEagerAttention = 10;
+// Eager kernels per decoder layer forward with fused attention: the stack's
+// kernels_per_layer (a Llama layer: norms, 7 GEMMs, rope, activation, adds, casts) and the
+// module deltas below. An eager attention path adds 7 (QK^T, scale, mask, softmax and its
+// casts, dropout, PV: 6.75 profiled on GPT-2, results_h200/launches.jsonl); each LoRA
+// adapter ~5 (dropout, A, B, scale, add; 7 forward and 7 backward profiled). Backward ~2x
+// forward (1.65x GPT-2, 1.96x Llama profiled); the loss ~10.
+constexpr double kOpsEagerAttention = 7;
 constexpr double kOpsPerAdapter = 5;
 constexpr double kOpsHeadAndLoss = 10;
 constexpr double kBackwardOpsRatio = 2;
@@ -80,6 +87,33 @@ constexpr double kBackwardOpsRatio = 2;
 // autocast lists hand over in fp32; backward casts both gradients back (ToCopyBackward).
 // Two more kernels per linear forward, backward at kBackwardOpsRatio as the rest.
 constexpr double kOpsAutocastPerLinear = 2;
+// Eager stacks count `kernels_per_layer` for a Llama layer of HF-style modules. A layer
+// built of other modules launches a different number (profiled with torch 2.11 on H200,
+// scripts/gpu_measure/results_h200/launches.jsonl: a Llama layer ~40 kernels forward, a
+// GPT-2 layer ~21): RMSNorm written out (to fp32, pow, mean, add, rsqrt, mul, to, mul) 8
+// vs LayerNorm 1 (native_layer_norm); rotary on q and k 10 (mul cos, neg, cat, mul sin,
+// add, each twice) vs none; SwiGLU 3 linears + silu + mul vs GELU 2 linears + the
+// activation: 1 kernel for nn.GELU, 8 for transformers' NewGELUActivation ("gelu_new" of
+// GPT-2, the tanh formula written out); dropout in train mode 2 more (two residual
+// dropouts; the attention dropout runs inside SDPA).
+constexpr double kOpsRmsNorm = 8;
+constexpr double kOpsLayerNorm = 1;
+constexpr double kOpsRope = 10;
+constexpr double kOpsSwiGlu = 3 + 2;
+constexpr double kOpsGelu = 2 + 1;
+constexpr double kOpsGeluNew = 2 + 8;
+constexpr double kOpsResidualDropout = 2;
+
+// Kernels per eager layer forward of `m` minus those of the Llama layer the stacks count.
+double EagerModuleOpsDelta(const catalog::ModelArch& m) {
+  const double norm = m.norm == catalog::NormKind::kRmsNorm ? kOpsRmsNorm : kOpsLayerNorm;
+  const double rope = m.position == catalog::PositionKind::kRope ? kOpsRope : 0;
+  const double mlp = m.mlp == catalog::MlpKind::kSwiGlu ? kOpsSwiGlu
+                     : m.GeluComposite()                ? kOpsGeluNew
+                                                        : kOpsGelu;
+  const double dropout = m.dropout > 0 ? kOpsResidualDropout : 0;
+  return 2 * (norm - kOpsRmsNorm) + (rope - kOpsRope) + (mlp - kOpsSwiGlu) + dropout;
+}
 
 // fp8 cast traffic of one layer (bytes): activations cast forward (`in_elems`), output
 // gradients backward (`out_elems`), and the layer's weights per micro-batch or, cached,
@@ -312,10 +346,16 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   const double h_div = lay.sequence_parallel ? tp : 1.0;
   double passes_h = kHiddenPassesFwd + (m.dropout > 0 ? kDropoutPassesFwd : 0);
   double elems = passes_h * h / h_div;
-  elems += (m.mlp == catalog::MlpKind::kSwiGlu ? kSwiGluPasses : kGeluPasses) * lin.act_width;
+  const auto& stack = s.training.stack;
+  const bool eager = stack.kernels == workload::KernelStyle::kEager;
+  const double gelu_new =
+      workload::IsMixed16(s.training.precision) ? 2 * kGeluNewPasses : kGeluNewPasses;
+  elems += (m.mlp == catalog::MlpKind::kSwiGlu ? kSwiGluPasses
+            : eager && m.GeluComposite()       ? gelu_new
+                                               : kGeluPasses) *
+           lin.act_width;
   if (m.position == catalog::PositionKind::kRope) elems += 2.0 * (heads + kv_heads) * Q;
   if (m.IsMoe()) elems += kMoePermutePasses * std::max(1, m.experts_active) * h;
-  const auto& stack = s.training.stack;
   LayerMemory o;
   o.fwd = MemTime(r.act_bytes * T * elems * stack.elementwise_traffic, r) +
           MemTime(r.act_bytes * T * lin.adapter_bytes, r) +
@@ -370,9 +410,10 @@ double LaunchExcess(const workload::Scenario& s, const Layout& lay, const Regime
   const double L = std::max(1, s.model.layers);
   const double bp = g.backprop_layers;
   const auto& stack = s.training.stack;
-  const bool autocast =
-      stack.kernels == workload::KernelStyle::kEager && workload::IsMixed16(s.training.precision);
-  double ops_layer = stack.kernels_per_layer + kOpsPerAdapter * f.adapted_linears +
+  const bool eager = stack.kernels == workload::KernelStyle::kEager;
+  const bool autocast = eager && workload::IsMixed16(s.training.precision);
+  double ops_layer = stack.kernels_per_layer + (eager ? EagerModuleOpsDelta(s.model) : 0) +
+                     kOpsPerAdapter * f.adapted_linears +
                      (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0) +
                      (autocast ? kOpsAutocastPerLinear * static_cast<double>(f.linears.size()) : 0);
   double ops = lay.layers_stage * ops_layer *

@@ -154,16 +154,6 @@ unsigned SlotOfLinear(std::string_view name) {
   return 0;  // router: frozen unless named (PEFT all-linear does not reach it here)
 }
 
-// Families whose Hugging Face modelling code uses `gelu_new` (NewGELUActivation, a Python
-// composite of pow/tanh/mul) rather than the native F.gelu kernel: it saves four f-wide
-// tensors instead of one (transformers/activations.py; config `activation_function`).
-bool IsGeluNewFamily(std::string_view family) {
-  for (std::string_view f : {"gpt2", "gpt-2", "gptj", "gpt-j", "gpt_neo", "gpt-neo", "codegen",
-                             "phi", "phi-1", "phi-1.5", "phi-2", "phi1", "phi2"})
-    if (IEquals(family, f)) return true;
-  return false;
-}
-
 void SetupShape(const catalog::ModelArch& m, Setup& st) {
   Shape& sh = st.shape;
   sh.kind = m.kind;
@@ -182,7 +172,7 @@ void SetupShape(const catalog::ModelArch& m, Setup& st) {
     sh.swiglu = m.mlp == catalog::MlpKind::kSwiGlu;
     sh.layernorm = m.norm == catalog::NormKind::kLayerNorm;
     sh.bias = m.bias;
-    sh.gelu_composite = !sh.swiglu && IsGeluNewFamily(m.family);
+    sh.gelu_composite = m.GeluComposite();
     if (m.IsMoe()) {
       sh.experts = m.experts;
       sh.experts_active = std::max(1, m.experts_active);

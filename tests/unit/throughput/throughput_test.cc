@@ -185,23 +185,34 @@ TEST(ThroughputFlops, EncodersHaveNoCausalHalving) {
   EXPECT_NEAR(b.attention / a.attention, 2.0, 1e-9);
 }
 
+// One micro-batch of `s` on a Hopper card with the built-in factors.
+detail::MicroBatchTime HopperMicroBatch(const workload::Scenario& s) {
+  const auto g = detail::MakeRegime(s);
+  return detail::MicroBatchCompute(
+      s, detail::MakeLayout(s), g, detail::MakeModelFigures(s, g),
+      detail::ResolveRates(s, io::BuiltinEfficiency().For("Hopper"), nullptr),
+      io::BuiltinEfficiency().global);
+}
+
+// Host-bound micro-batch (1 x 16 tokens: the GPU work is far below the launches): its time,
+// the host's launches.
+double HostBoundSeconds(workload::Scenario s) {
+  s.training.micro_batch = 1;
+  s.training.seq_len = 16;
+  const auto t = HopperMicroBatch(s);
+  EXPECT_GT(t.launch_excess, 0);
+  return t.launch_excess + t.Forward() + t.Backward();
+}
+
 // Host launches (MODELLING section 7): torch.autocast on eager modules adds a weight and an
 // input cast per linear forward, their gradient casts backward; fused stacks (no autocast)
 // and pure 16-bit runs have none.
 TEST(ThroughputFlops, AutocastAddsTwoLaunchesPerLinearOnEagerStacks) {
   auto host_s = [](workload::Precision p, workload::KernelStyle k) {
     auto s = Base(H100());
-    s.training.micro_batch = 1;
-    s.training.seq_len = 16;  // host-bound: the GPU work is far below the launches
     s.training.precision = p;
     s.training.stack.kernels = k;
-    const auto g = detail::MakeRegime(s);
-    const auto t = detail::MicroBatchCompute(
-        s, detail::MakeLayout(s), g, detail::MakeModelFigures(s, g),
-        detail::ResolveRates(s, io::BuiltinEfficiency().For("Hopper"), nullptr),
-        io::BuiltinEfficiency().global);
-    EXPECT_GT(t.launch_excess, 0);
-    return t.launch_excess + t.Forward() + t.Backward();
+    return HostBoundSeconds(s);
   };
   using workload::KernelStyle, workload::Precision;
   const double launch = io::BuiltinEfficiency().global.launch_overhead_s;
@@ -211,6 +222,66 @@ TEST(ThroughputFlops, AutocastAddsTwoLaunchesPerLinearOnEagerStacks) {
               2 * 7 * 32 * 3 * launch, 1e-9);
   EXPECT_NEAR(host_s(Precision::kBf16Mixed, KernelStyle::kFused),
               host_s(Precision::kBf16, KernelStyle::kFused), 1e-12);
+}
+
+// Eager stacks count kernels_per_layer for a Llama layer of HF modules; other modules
+// launch other counts (profiled: scripts/gpu_measure/results_h200/launches.jsonl). A GPT-2
+// layer: 2 LayerNorms (1 each, not 8), no rotary (-10), GELU MLP with 2 linears and
+// gelu_new's 8 kernels (+5 over SwiGLU's 3 + 2), 2 residual dropouts.
+TEST(ThroughputFlops, EagerLaunchesFollowTheLayerModules) {
+  auto host_s = [](auto edit, workload::KernelStyle k) {
+    auto s = Base(H100());
+    s.training.precision = workload::Precision::kBf16;
+    s.training.stack.kernels = k;
+    edit(s.model);
+    return HostBoundSeconds(s);
+  };
+  auto llama = [](catalog::ModelArch&) {};
+  auto gpt2 = [](catalog::ModelArch& m) {
+    m.family = "gpt2";
+    m.norm = catalog::NormKind::kLayerNorm;
+    m.position = catalog::PositionKind::kLearned;
+    m.mlp = catalog::MlpKind::kGelu;
+    m.dropout = 0.1;
+  };
+  auto neox = [&](catalog::ModelArch& m) {  // native F.gelu, rotary, no dropout
+    gpt2(m);
+    m.family = "gpt_neox";
+    m.position = catalog::PositionKind::kRope;
+    m.dropout = 0;
+  };
+  using workload::KernelStyle;
+  const double launch = io::BuiltinEfficiency().global.launch_overhead_s;
+  const double per_layer = 32 * 3 * launch;  // 32 layers, forward + 2x backward
+  EXPECT_NEAR(host_s(gpt2, KernelStyle::kEager) - host_s(llama, KernelStyle::kEager),
+              (2 * (1 - 8) - 10 + 5 + 2) * per_layer, 1e-9);
+  EXPECT_NEAR(host_s(neox, KernelStyle::kEager) - host_s(llama, KernelStyle::kEager),
+              (2 * (1 - 8) - 2) * per_layer, 1e-9);
+  // A fused stack's count is its own.
+  EXPECT_NEAR(host_s(gpt2, KernelStyle::kFused), host_s(llama, KernelStyle::kFused), 1e-12);
+}
+
+// transformers' gelu_new on an eager stack: 8 kernels over the FFN tensor (18 passes instead
+// of GELU's 2), in fp32 under autocast (twice the bytes); a fused stack or a native-GELU
+// family moves GELU's 2.
+TEST(ThroughputFlops, GeluNewMovesItsChainOfFfnTensorsOnEagerStacks) {
+  auto mem_fwd = [](const std::string& family, workload::Precision p, workload::KernelStyle k) {
+    auto s = Base(H100());
+    s.model.family = family;
+    s.model.mlp = catalog::MlpKind::kGelu;
+    s.training.precision = p;
+    s.training.stack.kernels = k;
+    return HopperMicroBatch(s).memory_fwd;
+  };
+  using workload::KernelStyle, workload::Precision;
+  const double extra_bf16 = mem_fwd("gpt2", Precision::kBf16, KernelStyle::kEager) -
+                            mem_fwd("gpt_neox", Precision::kBf16, KernelStyle::kEager);
+  const double extra_mixed = mem_fwd("gpt2", Precision::kBf16Mixed, KernelStyle::kEager) -
+                             mem_fwd("gpt_neox", Precision::kBf16Mixed, KernelStyle::kEager);
+  EXPECT_GT(extra_bf16, 0);
+  EXPECT_NEAR(extra_mixed / extra_bf16, (36.0 - 2) / (18 - 2), 1e-9);
+  EXPECT_DOUBLE_EQ(mem_fwd("gpt2", Precision::kBf16, KernelStyle::kFused),
+                   mem_fwd("gpt_neox", Precision::kBf16, KernelStyle::kFused));
 }
 
 TEST(ThroughputFlops, MoeUsesActiveParameters) {
