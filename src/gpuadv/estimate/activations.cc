@@ -294,6 +294,15 @@ LogitBytes Logits(const Setup& st, const LayerSpec& l) {
     out.fwd = out.bwd = (kChunkedLossBytesPerTokenHidden + l.e_act) * bs * sh.hidden;
     return out;
   }
+  if (st.compiled_loss) {
+    // Compiled cross-entropy (torchtitan components/loss.py: torch.compile(loss_fn), and the
+    // train step deletes the logits before backward): Inductor's partition saves the 16-bit
+    // logits and the per-token log-sum-exp, recomputes the fp32 softmax inside the fused
+    // backward kernel and writes a 16-bit gradient. No fp32 copy of the logits exists.
+    out.fwd = l.e_act * bsv / st.lay.tp;
+    out.bwd = 2 * l.e_act * bsv / st.lay.tp;
+    return out;
+  }
   if (st.stack == Stack::kMegatron) {
     // Vocab-parallel cross-entropy: 16-bit logits + fp32 copy (exp in place, softmax saved);
     // backward turns the saved softmax into the gradient in place, then a 16-bit cast.

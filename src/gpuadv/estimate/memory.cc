@@ -138,8 +138,12 @@ double RuntimeBytes(const workload::Scenario& s, const Setup& st) {
   return bytes;
 }
 
+// Expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) map one growing
+// segment per stream in 2 MiB pages: freed blocks coalesce with their neighbours, so the
+// block rounding and cached blocks of other sizes behind kAllocatorSlack are gone; blocks
+// cached for the communication stream's own segment remain.
 double SlackFraction(const Setup& st) {
-  double slack = kAllocatorSlack;
+  double slack = st.expandable_segments ? 0 : kAllocatorSlack;
   if (st.lay.zero == 3 || (st.lay.zero == 0 && st.lay.dp > 1 && !st.megatron_runtime))
     slack += kCommStreamSlack;
   return slack;

@@ -314,6 +314,9 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.selective = stack.selective;
   st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
   st.kbit_upcast = workload::Traits(t.method).quantized_base && stack.kbit_fp32_upcast;
+  st.param_cast = stack.param_cast;
+  st.compiled_loss = stack.compiled_loss;
+  st.expandable_segments = stack.expandable_segments;
   if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&
       !stack.offers_selective)
     explain->Warn("the " + std::string(EnumName(workload::kFrameworks, stack.id)) +
@@ -372,12 +375,13 @@ void SetupDtypes(const workload::Training& t, Setup& st) {
   st.e_act = fp32 ? 4 : 2;
   st.e_compute = fp32 ? 4 : 2;
   st.amp = workload::IsMixed16(t.precision) && st.stack == Stack::kPyTorch &&
-           st.regime != Regime::kDeepSpeed;
+           st.regime != Regime::kDeepSpeed && !st.param_cast;
   const bool full_weights_train = workload::TrainsAllWeights(t.method);
-  // The residual stream has the dtype of the weights that produce it: fp32 under AMP over
-  // an fp32 model or over a QLoRA base whose embeddings and norms were upcast, 16-bit over a
-  // 16-bit (frozen) base.
-  st.e_res = (fp32 || (st.regime == Regime::kAmp && full_weights_train) || st.kbit_upcast) ? 4 : 2;
+  // The residual stream has the dtype of the weights that produce it: fp32 under autocast
+  // over an fp32 model or over a QLoRA base whose embeddings and norms were upcast, 16-bit
+  // over a 16-bit (frozen) base or 16-bit parameter copies (FSDP2 MixedPrecisionPolicy).
+  const bool autocast_fp32 = st.regime == Regime::kAmp && full_weights_train && !st.param_cast;
+  st.e_res = (fp32 || autocast_fp32 || st.kbit_upcast) ? 4 : 2;
 }
 
 // Bytes per quantised base parameter: LLM.int8 codes + row scales, or 4-bit codes + absmax

@@ -125,8 +125,11 @@ struct Setup {
   bool fsdp_no_sync = false;        // FSDP accumulation keeps unsharded gradients (stack)
   bool fsdp_adapter_units = false;  // adapters in their own FSDP units: frozen weights no grads
   workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;
-  bool fp8_weight_cache = false;  // fp8-mixed: the stack caches an fp8 copy of each weight
-  bool kbit_upcast = false;       // QLoRA: unquantised params and the residual stream in fp32
+  bool fp8_weight_cache = false;     // fp8-mixed: the stack caches an fp8 copy of each weight
+  bool kbit_upcast = false;          // QLoRA: unquantised params and the residual stream in fp32
+  bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
+  bool compiled_loss = false;        // compiled cross-entropy: 16-bit logits and gradient only
+  bool expandable_segments = false;  // allocator segments grow in place: no block slack
   Regime regime = Regime::kAmp;
   workload::Precision precision = workload::Precision::kBf16Mixed;
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;

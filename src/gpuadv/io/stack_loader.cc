@@ -37,7 +37,10 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fp8_fused_casts",
                                              "fp8_weight_cache",
                                              "fp8_saved_casts",
-                                             "kbit_fp32_upcast"};
+                                             "kbit_fp32_upcast",
+                                             "param_cast",
+                                             "compiled_loss",
+                                             "expandable_segments"};
 
 std::vector<std::string> StackKeys() {
   std::vector<std::string> keys = {"id", "name", "method_defaults", "sources", "notes"};
@@ -92,6 +95,9 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fp8_weight_cache")) t.fp8_weight_cache = *v;
   if (auto v = f.Bool("fp8_saved_casts")) t.fp8_saved_casts = *v;
   if (auto v = f.Bool("kbit_fp32_upcast")) t.kbit_fp32_upcast = *v;
+  if (auto v = f.Bool("param_cast")) t.param_cast = *v;
+  if (auto v = f.Bool("compiled_loss")) t.compiled_loss = *v;
+  if (auto v = f.Bool("expandable_segments")) t.expandable_segments = *v;
 }
 
 // Reads one entry's fields over `base` (the neutral `pytorch` entry for the others).

@@ -100,6 +100,16 @@ struct StackTraits {
   // QLoRA: PEFT prepare_model_for_kbit_training casts every parameter bitsandbytes did not
   // quantise (embeddings, head, norms) to fp32, so the residual stream runs in fp32 too.
   bool kbit_fp32_upcast = false;
+  // bf16-mixed computes with 16-bit copies of the fp32 parameters (FSDP2
+  // MixedPrecisionPolicy), not under torch.autocast: activations and the residual stream
+  // are 16-bit.
+  bool param_cast = false;
+  // The loss runs under torch.compile: the fused cross-entropy keeps the 16-bit logits and
+  // writes a 16-bit gradient, with no fp32 copy of the logits.
+  bool compiled_loss = false;
+  // PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True: segments grow in place, so freed
+  // blocks coalesce and the caching allocator's block slack is gone.
+  bool expandable_segments = false;
 };
 
 /// The stack `auto` means for this job (issue 11: "default chosen by method and scale and

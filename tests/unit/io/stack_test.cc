@@ -88,8 +88,17 @@ TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
   EXPECT_EQ(fp8.training.stack.id, Framework::kMegatron);
   // Transformer Engine stacks save the fp8 copies for backward; torchao (torchtitan) recasts.
   EXPECT_TRUE(fp8.training.stack.fp8_saved_casts);
-  EXPECT_FALSE(Load("model: llama-3.1-8b\ntraining: {framework: torchtitan}\n")
-                   .training.stack.fp8_saved_casts);
+  const auto titan = Load("model: llama-3.1-8b\ntraining: {framework: torchtitan}\n");
+  EXPECT_FALSE(titan.training.stack.fp8_saved_casts);
+  // FSDP2 MixedPrecisionPolicy, torch.compile(loss_fn), expandable segments in run_train.sh;
+  // an older torchtitan states what it ran.
+  EXPECT_TRUE(titan.training.stack.param_cast);
+  EXPECT_TRUE(titan.training.stack.compiled_loss);
+  EXPECT_TRUE(titan.training.stack.expandable_segments);
+  EXPECT_FALSE(fp8.training.stack.compiled_loss || fp8.training.stack.param_cast);
+  EXPECT_FALSE(Load("model: llama-3.1-8b\ntraining: {framework: torchtitan, stack_traits: "
+                    "{compiled_loss: false}}\n")
+                   .training.stack.compiled_loss);
   const auto r = Estimated(qlora);
   EXPECT_EQ(r.framework, "hf-trainer");
   EXPECT_TRUE(r.framework_defaulted);

@@ -108,6 +108,51 @@ TEST(Memory, KbitPreparationUpcastsTheUnquantisedBaseAndResidualStream) {
   EXPECT_GT(upcast.breakdown.activations, kept.breakdown.activations);
 }
 
+// torchtitan-style FSDP2 traits (data/stacks.yaml): 16-bit parameter copies instead of
+// autocast (the checkpointed layer inputs are 16-bit: 2 B less per element), a compiled
+// loss (16-bit logits and gradient: 4 B per logit at the backward peak, no fp32 copy) and
+// expandable segments (only the communication stream's slack, 3% under ZeRO-3).
+TEST(Memory, Fsdp2ParamCastCompiledLossAndExpandableSegments) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 8);
+  s.training.method = Method::kPretrain;
+  s.training.precision = Precision::kBf16Mixed;
+  s.training.seq_len = 8192;
+  s.training.micro_batch = 1;
+  s.training.global_batch = 8;
+  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  s.parallelism.zero = 3;
+  s.training.stack.kernels = workload::KernelStyle::kFused;
+  const MemoryResult base = EstimateMemory(s);
+
+  auto cast = s;
+  cast.training.stack.param_cast = true;
+  const MemoryResult casted = EstimateMemory(cast);
+  ExpectConsistent(casted);
+  // 32 layer inputs of 8192 x 4096 elements kept by full checkpointing, 4 B -> 2 B, and
+  // the residual tensors of the layer being recomputed (a few more of those elements).
+  const double layer = 8192.0 * 4096, inputs = 32 * layer;
+  const double saved = base.breakdown.activations - casted.breakdown.activations;
+  EXPECT_GE(saved, 2 * inputs * (1 - 1e-12));
+  EXPECT_LE(saved, 2 * (inputs + 4 * layer));
+
+  auto loss = s;
+  loss.training.stack.compiled_loss = true;
+  const MemoryResult compiled = EstimateMemory(loss);
+  ExpectConsistent(compiled);
+  const double logits = 8192.0 * 128256;
+  EXPECT_LE(compiled.breakdown.logits, 4 * logits * (1 + 1e-12));
+  EXPECT_GE(base.breakdown.logits, 6 * logits * (1 - 1e-12));
+
+  auto alloc = s;
+  alloc.training.stack.expandable_segments = true;
+  const MemoryResult expandable = EstimateMemory(alloc);
+  ExpectConsistent(expandable);
+  EXPECT_NEAR(expandable.breakdown.fragmentation, 0.03 * expandable.peak_allocated_bytes,
+              1e-9 * expandable.peak_allocated_bytes);
+  EXPECT_NEAR(base.breakdown.fragmentation, 0.13 * base.peak_allocated_bytes,
+              1e-9 * base.peak_allocated_bytes);
+}
+
 // CheckMemory (the planner's per-candidate check) computes the setup and model states once
 // for both figures: its lower bound and estimate are MemoryLowerBoundBytes's and
 // EstimateMemory's, to the bit, and the estimate is left out exactly when the bound
