@@ -178,10 +178,14 @@ const char* RegimeName(mem::Regime regime) {
 
 // Stack, regime, bytes per parameter and sharding.
 void ExplainStates(const Setup& st, const States& w, Explanation& e) {
-  e.Basis("memory stack", std::string(st.stack == mem::Stack::kMegatron
-                                          ? "Megatron-LM / Transformer Engine (fused kernels)"
-                                          : "eager PyTorch (HF / PEFT / LitGPT)") +
-                              ", " + RegimeName(st.regime));
+  e.Basis("memory stack",
+          std::string(st.stack == mem::Stack::kMegatron
+                          ? "fused kernels (Megatron-LM, Transformer Engine, torch.compile)"
+                          : "eager PyTorch (HF / PEFT / LitGPT)") +
+              ", " +
+              (st.regime == mem::Regime::kAmp && st.param_cast
+                   ? "AMP (fp32 weights, compute on 16-bit parameter copies)"
+                   : RegimeName(st.regime)));
   const auto& t = w.trainable;
   if (w.trainable_params > 0 && !st.method.adapters)
     e.Basis("model states", "trainable " + G(t.weight) + " B/param weights + " + G(t.grad) +
@@ -223,14 +227,17 @@ void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e
   }
   if (acts.logits.fwd > 0)
     e.Basis("logits", "peak " + Gb(std::max(acts.logits.fwd, acts.logits.bwd)) +
-                          (st.chunked_loss ? " (chunked loss)" : " (16-bit logits + fp32 loss)"));
+                          (st.chunked_loss    ? " (chunked loss)"
+                           : st.compiled_loss ? " (compiled loss: 16-bit logits and gradient)"
+                                              : " (16-bit logits + fp32 loss)"));
 }
 
 // The peak and what lies outside the allocator (paged, host, other pipeline stages).
 void ExplainPeak(const Setup& st, const StageResult& r, const MemoryResult& out, double runtime,
                  double slack, Explanation& e) {
   e.Basis("memory peak", std::string(r.peak.name) + ": " + Gb(out.peak_allocated_bytes) +
-                             " allocated; +" + G(slack * 100, "%.0f") + "% allocator slack, +" +
+                             " allocated; +" + G(slack * 100, "%.0f") + "% allocator slack" +
+                             (st.expandable_segments ? " (expandable segments)" : "") + ", +" +
                              Gb(runtime) + " CUDA context/NCCL/cuBLAS");
   if (r.states.paged > 0)
     e.Basis("paged optimizer",
