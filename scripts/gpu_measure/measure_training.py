@@ -121,6 +121,12 @@ SMOKE_MODELS = {
 }
 
 
+def label(c):
+    return (f"{c['model']} {c['method']} {c['precision']} mb{c['micro_batch']} "
+            f"s{c['seq_len']} ckpt={c['ckpt']} attn={c['attn']}"
+            + (" compile" if c.get("compile") else ""))
+
+
 def log(*a):
     print(*a, flush=True)
 
@@ -251,7 +257,10 @@ def model_scenario(name, spec, n_params):
 # ---------------------------------------------------------------------------------------
 # One case
 # ---------------------------------------------------------------------------------------
-def run_case(case, spec, device, nvml):
+def prepare_case(case, spec, device):
+    """The model, optimizer and autocast context of one case, and what was built (`info`).
+
+    Shared by run_case and profile_launches.py, so both train exactly the same thing."""
     import torch
     info = {}
     model, attn_actual = build_model(spec, case["attn"], device)
@@ -288,13 +297,10 @@ def run_case(case, spec, device, nvml):
         info["compile"] = "torch.compile(model), default mode"
     trainable = [p for p in model.parameters() if p.requires_grad]
     info["trainable_params"] = int(sum(p.numel() for p in trainable))
+    info["trainable_tensors"] = len(trainable)
     opt = torch.optim.AdamW(trainable, lr=1e-5)
     info["adamw_foreach"] = opt.defaults.get("foreach")
     info["adamw_fused"] = opt.defaults.get("fused")
-
-    mb, seq = case["micro_batch"], case["seq_len"]
-    g = torch.Generator(device="cpu").manual_seed(1234)
-    ids = torch.randint(0, spec["vocab"], (mb, seq), generator=g).to(device)
 
     if case["precision"] == "bf16-mixed":
         def amp():
@@ -303,6 +309,16 @@ def run_case(case, spec, device, nvml):
     else:
         def amp():
             return contextlib.nullcontext()
+    return model, opt, amp, info
+
+
+def run_case(case, spec, device, nvml):
+    import torch
+    model, opt, amp, info = prepare_case(case, spec, device)
+
+    mb, seq = case["micro_batch"], case["seq_len"]
+    g = torch.Generator(device="cpu").manual_seed(1234)
+    ids = torch.randint(0, spec["vocab"], (mb, seq), generator=g).to(device)
 
     def step():
         with amp():
@@ -459,11 +475,6 @@ def main():
     args = ap.parse_args()
 
     models = SMOKE_MODELS if args.smoke else MODELS
-
-    def label(c):
-        return (f"{c['model']} {c['method']} {c['precision']} mb{c['micro_batch']} "
-                f"s{c['seq_len']} ckpt={c['ckpt']} attn={c['attn']}"
-                + (" compile" if c.get("compile") else ""))
 
     grid = [c for c in GRID if not args.only or args.only in label(c)]
     if args.list:

@@ -30,20 +30,20 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import measure_training as mt  # noqa: E402
 
-# (model, method, precision, ckpt, attn, compile)
+# Each configuration as a measure_training case (micro-batch and length set per run).
 CONFIGS = [
-    ("gpt2-124m", "full", "bf16-mixed", "none", "sdpa", False),
-    ("gpt2-124m", "full", "bf16", "none", "sdpa", False),
-    ("gpt2-124m", "full", "bf16-mixed", "full", "sdpa", False),
-    ("gpt2-124m", "full", "bf16-mixed", "none", "eager", False),
-    ("gpt2-124m", "lora", "bf16", "none", "sdpa", False),
-    ("llama-1b", "full", "bf16-mixed", "none", "sdpa", False),
-    ("llama-1b", "full", "bf16", "none", "sdpa", False),
-    ("llama-1b", "full", "bf16", "full", "sdpa", False),
-    ("llama-1b", "lora", "bf16", "none", "sdpa", False),
-    ("gpt2-355m", "full", "bf16-mixed", "none", "sdpa", False),
-    ("llama-1b", "full", "bf16", "none", "sdpa", True),
-    ("gpt2-124m", "full", "bf16-mixed", "none", "sdpa", True),
+    mt.C("gpt2-124m", "full", "bf16-mixed", 1, 0),
+    mt.C("gpt2-124m", "full", "bf16", 1, 0),
+    mt.C("gpt2-124m", "full", "bf16-mixed", 1, 0, ckpt="full"),
+    mt.C("gpt2-124m", "full", "bf16-mixed", 1, 0, attn="eager"),
+    mt.C("gpt2-124m", "lora", "bf16", 1, 0),
+    mt.C("llama-1b", "full", "bf16-mixed", 1, 0),
+    mt.C("llama-1b", "full", "bf16", 1, 0),
+    mt.C("llama-1b", "full", "bf16", 1, 0, ckpt="full"),
+    mt.C("llama-1b", "lora", "bf16", 1, 0),
+    mt.C("gpt2-355m", "full", "bf16-mixed", 1, 0),
+    mt.C("llama-1b", "full", "bf16", 1, 0, compile=True),
+    mt.C("gpt2-124m", "full", "bf16-mixed", 1, 0, compile=True),
 ]
 
 
@@ -64,32 +64,11 @@ def count_launches(prof):
     return launches, kernels
 
 
-def setup(cfg, seq, device):
+def setup(case, device):
     import torch
-    model_name, method, prec, ckpt, attn, comp = cfg
-    spec = mt.MODELS[model_name]
-    model, _ = mt.build_model(spec, attn, device)
-    model.to(torch.bfloat16 if prec == "bf16" else torch.float32)
-    model.train()
-    if ckpt == "full":
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    if method == "lora":
-        from peft import LoraConfig, get_peft_model
-        lcfg = LoraConfig(r=mt.LORA_RANK, lora_alpha=mt.LORA_ALPHA, lora_dropout=mt.LORA_DROPOUT,
-                          target_modules=mt.LORA_TARGETS[spec["kind"]], bias="none",
-                          task_type="CAUSAL_LM", fan_in_fan_out=(spec["kind"] == "gpt2"))
-        model = get_peft_model(model, lcfg)
-        model.train()
-    if comp:
-        model = torch.compile(model)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(trainable, lr=1e-5)
-    ids = torch.randint(0, spec["vocab"], (1, seq), device=device)
-
-    def amp():
-        if prec == "bf16-mixed":
-            return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+    spec = mt.MODELS[case["model"]]
+    model, opt, amp, info = mt.prepare_case(case, spec, device)
+    ids = torch.randint(0, spec["vocab"], (case["micro_batch"], case["seq_len"]), device=device)
 
     def fwd():
         with amp():
@@ -102,14 +81,14 @@ def setup(cfg, seq, device):
         opt.step()
         opt.zero_grad(set_to_none=True)
 
-    return spec, model, fwd, bwd, optstep, len(trainable)
+    return spec, model, fwd, bwd, optstep, info["trainable_tensors"]
 
 
-def run(cfg, seq, steps, device):
+def run(case, steps, device):
     import torch
     from torch.profiler import ProfilerActivity, profile
-    spec, model, fwd, bwd, optstep, n_tensors = setup(cfg, seq, device)
-    for _ in range(3 if not cfg[5] else 4):
+    spec, model, fwd, bwd, optstep, n_tensors = setup(case, device)
+    for _ in range(3 if not case["compile"] else 4):
         bwd(fwd())
         optstep()
     torch.cuda.synchronize()
@@ -146,8 +125,9 @@ def run(cfg, seq, steps, device):
     lo, ko = count_launches(p3)
     med = statistics.median
     n_params = sum(p.numel() for p in model.parameters())
-    rec = {"model": cfg[0], "method": cfg[1], "precision": cfg[2], "ckpt": cfg[3],
-           "attn": cfg[4], "compile": cfg[5], "seq": seq, "micro_batch": 1,
+    rec = {"model": case["model"], "method": case["method"], "precision": case["precision"],
+           "ckpt": case["ckpt"], "attn": case["attn"], "compile": case["compile"],
+           "seq": case["seq_len"], "micro_batch": case["micro_batch"],
            "layers": spec["n_layer"], "params": int(n_params), "trainable_tensors": n_tensors,
            "launches_fwd": lf, "launches_bwd": lb, "launches_opt": lo,
            "kernels_fwd": kf, "kernels_bwd": kb, "kernels_opt": ko,
@@ -184,21 +164,22 @@ def main():
     with open(args.out, "w") as f:
         f.write(json.dumps({"env": env}) + "\n")
         for cfg in CONFIGS:
+            case = dict(cfg, seq_len=args.seq)
             if time.perf_counter() - t_start > args.budget_s:
-                print("[budget] stop before", cfg, flush=True)
+                print("[budget] stop before", mt.label(case), flush=True)
                 break
             t0 = time.perf_counter()
             try:
-                rec = run(cfg, args.seq, args.steps, "cuda")
+                rec = run(case, args.steps, "cuda")
             except Exception as e:  # noqa: BLE001
-                rec = {"config": list(cfg), "error": f"{type(e).__name__}: {e}"[:400]}
+                rec = {"config": mt.label(case), "error": f"{type(e).__name__}: {e}"[:400]}
             rec["wall_s"] = round(time.perf_counter() - t0, 1)
             f.write(json.dumps(rec) + "\n")
             f.flush()
             if "error" in rec:
-                print("ERROR", cfg, rec["error"], flush=True)
+                print("ERROR", mt.label(case), rec["error"], flush=True)
             else:
-                print(f"{cfg}: launches f/b/o {rec['launches_fwd']}/{rec['launches_bwd']}/"
+                print(f"{mt.label(case)}: launches f/b/o {rec['launches_fwd']}/{rec['launches_bwd']}/"
                       f"{rec['launches_opt']} kernels {rec['kernels_fwd']}/{rec['kernels_bwd']}/"
                       f"{rec['kernels_opt']} host ms f/b/o {1e3 * rec['host_fwd_s']:.2f}/"
                       f"{1e3 * rec['host_bwd_s']:.2f}/{1e3 * rec['host_opt_s']:.2f} step "

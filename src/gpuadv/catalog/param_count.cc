@@ -278,10 +278,6 @@ ParamCounts CachedCounts(const ModelArch& m) {
   return CountParams(m);
 }
 
-}  // namespace gpuadv::catalog
-
-namespace gpuadv::catalog {
-
 // Families whose Hugging Face modelling code uses `gelu_new` (NewGELUActivation, a Python
 // composite of pow/tanh/mul; transformers/activations.py, config `activation_function`):
 // about 8 element-wise kernels that save four f-wide tensors, where F.gelu is one kernel

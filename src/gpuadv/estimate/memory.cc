@@ -158,12 +158,13 @@ std::string G(double v, const char* fmt = "%.3g") {
 }
 std::string Gb(double bytes) { return MemorySize(bytes); }
 
-const char* RegimeName(mem::Regime regime) {
-  switch (regime) {
+const char* RegimeName(const Setup& st) {
+  switch (st.regime) {
     case mem::Regime::kFp32:
       return "fp32";
     case mem::Regime::kAmp:
-      return "AMP (fp32 weights + autocast)";
+      return st.param_cast ? "AMP (fp32 weights, compute on 16-bit parameter copies)"
+                           : "AMP (fp32 weights + autocast)";
     case mem::Regime::kDeepSpeed:
       return "DeepSpeed 16-bit + fp32 master";
     case mem::Regime::kMegatron:
@@ -182,10 +183,7 @@ void ExplainStates(const Setup& st, const States& w, Explanation& e) {
           std::string(st.stack == mem::Stack::kMegatron
                           ? "fused kernels (Megatron-LM, Transformer Engine, torch.compile)"
                           : "eager PyTorch (HF / PEFT / LitGPT)") +
-              ", " +
-              (st.regime == mem::Regime::kAmp && st.param_cast
-                   ? "AMP (fp32 weights, compute on 16-bit parameter copies)"
-                   : RegimeName(st.regime)));
+              ", " + RegimeName(st));
   const auto& t = w.trainable;
   if (w.trainable_params > 0 && !st.method.adapters)
     e.Basis("model states", "trainable " + G(t.weight) + " B/param weights + " + G(t.grad) +

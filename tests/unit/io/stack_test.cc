@@ -18,6 +18,12 @@ using workload::Framework;
 using testing::ErrorOf;
 using testing::Load;
 
+// Loading a llama-3.1-8b scenario with training `training` fails with an error naming `field`.
+void ExpectErrorNames(const std::string& training, const std::string& field) {
+  const std::string err = ErrorOf("model: llama-3.1-8b\ntraining: " + training + "\n");
+  EXPECT_NE(err.find(field), std::string::npos) << err;
+}
+
 estimate::EstimateResult Estimated(const workload::Scenario& s) {
   const estimate::Context ctx{&BuiltinEfficiency(), &BuiltinCatalog()};
   return estimate::Estimate(s, ctx);
@@ -168,12 +174,9 @@ TEST(Stacks, ScenarioTraitsOverTheStack) {
       ErrorOf("model: llama-3.1-8b\ntraining: {stack_traits: {kernel: x}}\n");
   EXPECT_NE(unknown.find("training.stack_traits.kernel"), std::string::npos) << unknown;
   EXPECT_NE(unknown.find("did you mean 'kernels'"), std::string::npos) << unknown;
-  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {stack_traits: {elementwise_traffic: 9}}\n")
-                .find("training.stack_traits.elementwise_traffic"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {stack_traits: [kernels]}\n")
-                .find("training.stack_traits"),
-            std::string::npos);
+  ExpectErrorNames("{stack_traits: {elementwise_traffic: 9}}",
+                   "training.stack_traits.elementwise_traffic");
+  ExpectErrorNames("{stack_traits: [kernels]}", "training.stack_traits");
 }
 
 TEST(Stacks, Fp8RecipeKeyOverridesTheStackDefault) {
@@ -186,12 +189,8 @@ TEST(Stacks, Fp8RecipeKeyOverridesTheStackDefault) {
                  "bf16}}\n")
                 .training.fp8.master_weights,
             workload::Fp8MasterWeights::kBf16);
-  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {fp8: {master_weights: fp16}}\n")
-                .find("training.fp8.master_weights"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {fp8: {recipe: tensor}}\n")
-                .find("training.fp8.recipe"),
-            std::string::npos);
+  ExpectErrorNames("{fp8: {master_weights: fp16}}", "training.fp8.master_weights");
+  ExpectErrorNames("{fp8: {recipe: tensor}}", "training.fp8.recipe");
 }
 
 // torchtitan's per-op SAC keeps every other matmul output: between full checkpointing and
