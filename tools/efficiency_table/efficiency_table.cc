@@ -98,7 +98,8 @@ std::string Quantity(const QuantityRanges& q) {
   return out + "    }, .architectures = " + Counts(q.architectures) +
          ", .precisions = " + Counts(q.precisions) + ", .methods = " + Counts(q.methods) +
          ", .between_source_sd = " + Num(q.between_source_sd) +
-         ", .sources = " + std::to_string(q.sources) + "}";
+         ", .sources = " + std::to_string(q.sources) + ", .level = " + Num(q.level) +
+         ", .held_out_coverage = " + Num(q.held_out_coverage) + "}";
 }
 
 // The definition of `function` in namespace `ns`, returning a static table of `fields`.

@@ -86,7 +86,8 @@ struct GlobalEfficiency {
 
 /// The range of one category of estimates (data/calibration.yaml `uncertainty:`), from the
 /// cross-validated signed errors e = predicted / measured - 1 of its validation rows:
-/// measured lies in [predicted / (1 + q_hi), predicted / (1 + q_lo)] for ~80% of them.
+/// measured lies in [predicted / (1 + q_hi), predicted / (1 + q_lo)] for the share of a new
+/// source's rows its QuantityRanges::held_out_coverage states.
 /// A field "*" matches anything (a backed-off category).
 struct RangeEntry {
   std::string architecture = "*";  // canonical EfficiencyTable architecture
@@ -111,6 +112,13 @@ struct QuantityRanges {
   /// source's errors sit from the others'; folded into every entry's quantiles.
   double between_source_sd = 0;
   size_t sources = 0;  // source groups it was fitted on
+  /// The quantile level of the entries: q_lo / q_hi are the level / (1 - level) quantiles of
+  /// a new source's modelled error. Fitted (validate/cross_validate.cc FitRangeLevel) so that
+  /// the ranges built without each source group hold estimate::kRangeTargetCoverage of that
+  /// group's rows, averaged over the groups; held_out_coverage is that mean share at this
+  /// level (0: not fitted, fewer than two source groups).
+  double level = 0.1;
+  double held_out_coverage = 0;
 
   bool operator==(const QuantityRanges&) const = default;
 };

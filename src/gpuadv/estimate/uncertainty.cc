@@ -39,8 +39,20 @@ std::string Describe(const Range& r) {
   const std::string span = Pct(1 / (1 + r.q_hi) - 1) + " .. " + Pct(1 / (1 + r.q_lo) - 1);
   if (!r.entry)
     return span + " of the prediction (not validated for " + r.unvalidated + ": wide default)";
-  return span + " of the prediction: 80% range of a new source's error in " + r.Category() +
-         " (cross-validated errors of " + std::to_string(r.rows) +
+  char pct[128];
+  const double lo = 100 * r.level, hi = 100 * (1 - r.level);
+  if (r.held_out_coverage > 0)
+    std::snprintf(pct, sizeof pct,
+                  "ranges built this way held %.0f%% of a left-out source's measurements on "
+                  "average",
+                  100 * r.held_out_coverage);
+  else
+    std::snprintf(pct, sizeof pct, "a %.0f%% range of a new source's measurements", hi - lo);
+  char level[64];
+  std::snprintf(level, sizeof level, "%.3g-%.3g", lo, hi);
+  return span + " of the prediction in " + r.Category() + ": " + pct + " (the " + level +
+         "th percentiles of a new source's error, from the cross-validated errors of " +
+         std::to_string(r.rows) +
          " validation rows and the spread between sources; data/calibration.yaml)";
 }
 
@@ -124,6 +136,8 @@ Range FindRange(const QuantityRanges& q, const RangeEntry& category, bool check_
   Range r = MakeRange(best->q_lo, best->q_hi);
   r.entry = *best;
   r.rows = best->rows;
+  r.level = q.level;
+  r.held_out_coverage = q.held_out_coverage;
   return r;
 }
 

@@ -20,11 +20,25 @@ namespace gpuadv::estimate {
 
 /// Fewest validation rows a category needs for its own range; fewer back off.
 inline constexpr size_t kMinCategoryRows = 6;
-/// The signed-error quantiles a range spans: about 80% of a new source's rows in the category
-/// fall inside (validate/cross_validate.cc: the category's errors and the between-source
-/// spread).
-inline constexpr double kRangeLowerQuantile = 0.1;
-inline constexpr double kRangeUpperQuantile = 0.9;
+/// The share of a new source's measurements a printed range is meant to hold. The ranges are
+/// quantiles of a modelled error distribution (validate/cross_validate.cc: the category's
+/// errors and the between-source spread); their level is fitted so that, built without each
+/// source group in turn, they hold this share of the left-out group's rows, averaged over the
+/// groups (split-conformal calibration: Vovk, Gammerman & Shafer 2005; Lei et al. 2018, JASA
+/// 113:1094). Why 77.5%: issue 11 asks that measured values of sources never seen fall inside
+/// at least 75% of the time, and that held-out validation rows fall inside 75-90% of the time
+/// (not more: a range that always holds is too wide to choose between GPUs). Per row the
+/// share is higher than per source, because the largest sources are the best predicted (our
+/// own runs: 243 of 367 memory readings); at 80% per source the per-row share passes 90%,
+/// at 77.5% it stays inside the band while a source never seen still finds three in four of
+/// its measurements inside.
+inline constexpr double kRangeTargetCoverage = 0.775;
+/// The level when it cannot be fitted (one source group): the 10th / 90th percentiles.
+inline constexpr double kDefaultRangeLevel = 0.1;
+/// Bounds of the fitted level: at least the 2.5th-97.5th, at most the 25th-75th percentiles
+/// (a range narrower than the model's interquartile spread would claim more than it knows).
+inline constexpr double kMinRangeLevel = 0.025;
+inline constexpr double kMaxRangeLevel = 0.25;
 /// Range of an estimate outside the validated domain: the measured value is expected within
 /// +-50% of the prediction. Why 50%: the priors of an unvalidated architecture are MAMF x a
 /// sustained/MAMF ratio borrowed from another architecture (0.72-0.85 across the validated
@@ -56,9 +70,11 @@ std::string CategoryKey(const RangeEntry& c);
 struct Range {
   double q_lo = -kUnvalidatedRelativeRange / (1 + kUnvalidatedRelativeRange);
   double q_hi = kUnvalidatedRelativeRange / (1 - kUnvalidatedRelativeRange);
-  std::optional<RangeEntry> entry;  // the matched entry; empty: the wide default
-  size_t rows = 0;                  // rows behind the matched entry
-  std::string unvalidated;          // "architecture Blackwell", ...; empty when validated
+  std::optional<RangeEntry> entry;    // the matched entry; empty: the wide default
+  size_t rows = 0;                    // rows behind the matched entry
+  std::string unvalidated;            // "architecture Blackwell", ...; empty when validated
+  double level = kDefaultRangeLevel;  // QuantityRanges::level of the table it came from
+  double held_out_coverage = 0;       // QuantityRanges::held_out_coverage (0: not fitted)
 
   /// measured = predicted / (1 + e) for e in [q_lo, q_hi]; Low <= predicted <= High.
   double Low(double predicted) const { return predicted / (1 + q_hi); }

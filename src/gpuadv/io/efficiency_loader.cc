@@ -140,6 +140,12 @@ estimate::QuantityRanges ReadRanges(Fields& f) {
     q.sources = static_cast<size_t>(b->Integer("sources", 0, 1000000).value_or(0));
     b->Finish({"sd", "sources"});
   }
+  if (auto l = f.Map("level")) {
+    if (auto v = l->Number("quantile", 0, 0.5)) q.level = *v;
+    q.held_out_coverage = l->Number("held_out_coverage", 0, 1).value_or(0);
+    l->Number("target", 0, 1);
+    l->Finish({"quantile", "held_out_coverage", "target"});
+  }
   {
     const std::string list_field = f.Field("categories");
     const Doc& list = ListOf(f, "categories", list_field, "a list of categories");
@@ -160,7 +166,7 @@ estimate::QuantityRanges ReadRanges(Fields& f) {
       q.entries.push_back(std::move(e));
     }
   }
-  f.Finish({"validated", "between_source", "categories"});
+  f.Finish({"validated", "between_source", "level", "categories"});
   return q;
 }
 
@@ -256,12 +262,10 @@ void ApplyCalibrationDocument(const Doc& doc, const std::string& origin,
     g->Finish({"launch_overhead_s", "prior_weight", "overlap_eta"});
   }
   if (auto u = root.Map("uncertainty")) {
-    u->Number("lower_quantile", 0, 1);
-    u->Number("upper_quantile", 0, 1);
     u->Integer("min_rows", 1, 1000000);
     if (auto m = u->Map("memory")) table->uncertainty.memory = ReadRanges(*m);
     if (auto t = u->Map("throughput")) table->uncertainty.throughput = ReadRanges(*t);
-    u->Finish({"lower_quantile", "upper_quantile", "min_rows", "memory", "throughput"});
+    u->Finish({"min_rows", "memory", "throughput"});
   }
   root.Finish({"generated_by", "objective", "architectures", "not_fitted", "measured_mfu", "global",
                "uncertainty"});

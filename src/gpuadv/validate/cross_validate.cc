@@ -1,6 +1,7 @@
 // Ranges from cross-validated errors, and `validate --cv source` (validate/calibrate.h).
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 #include <string_view>
@@ -100,11 +101,27 @@ double MixtureQuantile(const std::vector<double>& residuals, double mu, double s
   return 0.5 * (lo + hi);
 }
 
-// The range of a new source in one category: the category centre mu_c (the sources'
-// means weighted by their precision 1 / (tau^2 + within^2 / n_g)), the offset of the new
-// source and the uncertainty of mu_c as a normal term, the category's own within-source
-// residuals as they are (skewed when the errors are).
-estimate::Range PredictiveRange(const std::vector<LogError>& errors, const SourceModel& m) {
+// The modelled error of a new source in one category, ln(predicted / measured): the
+// category centre mu_c (the sources' means weighted by their precision
+// 1 / (tau^2 + within^2 / n_g)), the offset of the new source and the uncertainty of mu_c as
+// a normal term of sd s, plus the category's own within-source residuals as they are
+// (skewed when the errors are).
+struct Predictive {
+  double mu = 0, s = 0;
+  std::vector<double> residuals;
+
+  double Quantile(double q) const { return MixtureQuantile(residuals, mu, s, q); }
+  // P(error <= x): mean_k Phi((x - mu - r_k) / s); without a normal term, the share of
+  // residuals at or below x - mu.
+  double Cdf(double x) const {
+    double f = 0;
+    for (double r : residuals)
+      f += s > 1e-12 ? NormalCdf((x - mu - r) / s) : (mu + r <= x ? 1.0 : 0.0);
+    return f / static_cast<double>(residuals.size());
+  }
+};
+
+Predictive PredictiveOf(const std::vector<LogError>& errors, const SourceModel& m) {
   const BySource b = GroupBySource(errors);
   double wsum = 0, wmean = 0;
   for (size_t i = 0; i < b.means.size(); ++i) {
@@ -113,17 +130,40 @@ estimate::Range PredictiveRange(const std::vector<LogError>& errors, const Sourc
     wsum += w;
     wmean += w * b.means[i];
   }
-  const double mu = wmean / wsum;
   const double centre_var = m.tau2 + m.within2 > 0 ? 1 / wsum : 0;
-  const double s = std::sqrt(m.tau2 + centre_var);
-  return estimate::MakeRange(
-      std::expm1(MixtureQuantile(b.residuals, mu, s, estimate::kRangeLowerQuantile)),
-      std::expm1(MixtureQuantile(b.residuals, mu, s, estimate::kRangeUpperQuantile)));
+  return {wmean / wsum, std::sqrt(m.tau2 + centre_var), b.residuals};
 }
 
-// The ranges of one quantity from its rows' cross-validated errors.
-estimate::QuantityRanges Ranges(const std::vector<const CalibrationRow*>& rows) {
-  estimate::QuantityRanges q;
+// The categories of one quantity: entries (quantiles not yet set) and, in the same order,
+// their modelled errors.
+struct CategoryModels {
+  estimate::QuantityRanges ranges;
+  std::vector<Predictive> models;
+  std::map<std::string, size_t> index;  // CategoryKey -> entry
+
+  const Predictive* Of(const estimate::Range& r) const {
+    if (!r.entry) return nullptr;
+    const auto it = index.find(estimate::CategoryKey(*r.entry));
+    return it == index.end() ? nullptr : &models[it->second];
+  }
+  // The entries' quantiles at `level` / 1 - `level`.
+  void SetLevel(double level) {
+    ranges.level = level;
+    for (size_t i = 0; i < models.size(); ++i) {
+      const estimate::Range r = estimate::MakeRange(std::expm1(models[i].Quantile(level)),
+                                                    std::expm1(models[i].Quantile(1 - level)));
+      ranges.entries[i].q_lo = r.q_lo;
+      ranges.entries[i].q_hi = r.q_hi;
+    }
+  }
+};
+
+// The category models of one quantity from its rows' cross-validated errors, rows of
+// `exclude_group` (when non-empty) left out.
+CategoryModels Models(const std::vector<const CalibrationRow*>& rows,
+                      std::string_view exclude_group) {
+  CategoryModels out;
+  estimate::QuantityRanges& q = out.ranges;
   std::map<std::string, size_t> archs, precisions, methods;
   std::vector<LogError> all;
   // Per back-off level, category key -> (category, errors); std::map keeps the file order
@@ -131,6 +171,7 @@ estimate::QuantityRanges Ranges(const std::vector<const CalibrationRow*>& rows) 
   std::map<std::string, std::pair<estimate::RangeEntry, std::vector<LogError>>>
       levels[estimate::kBackoffLevels];
   for (const CalibrationRow* r : rows) {
+    if (!exclude_group.empty() && r->group == exclude_group) continue;
     const double e = std::log1p(r->CvError());
     if (!std::isfinite(e)) continue;
     ++archs[r->category.architecture];
@@ -151,17 +192,86 @@ estimate::QuantityRanges Ranges(const std::vector<const CalibrationRow*>& rows) 
     for (const auto& [key, entry] : level) {
       const auto& [category, errors] = entry;
       if (errors.size() < estimate::kMinCategoryRows) continue;
-      const estimate::Range r = PredictiveRange(errors, model);
       estimate::RangeEntry e = category;
       e.rows = errors.size();
-      e.q_lo = r.q_lo;
-      e.q_hi = r.q_hi;
+      out.index[key] = q.entries.size();
       q.entries.push_back(std::move(e));
+      out.models.push_back(PredictiveOf(errors, model));
     }
   q.architectures = ToCounts(archs);
   q.precisions = ToCounts(precisions);
   q.methods = ToCounts(methods);
-  return q;
+  return out;
+}
+
+bool Inside(const CalibrationRow& r, const estimate::Range& range) {
+  return r.measured >= range.Low(r.cv_predicted) * (1 - 1e-9) &&
+         r.measured <= range.High(r.cv_predicted) * (1 + 1e-9);
+}
+
+// The level of the ranges of one quantity (split-conformal calibration): each source group
+// is held out in turn and its rows are judged against the category models of the other
+// groups. A row with log error x is inside the range of level l when its model puts x no
+// further out than the l-quantile on its side (ranges always contain the prediction, x = 0):
+// l <= F(x) below the prediction, l <= 1 - F(x) above it. Each source group weighs the same
+// (its rows share 1 / groups): the next user's setup is a new source, and a source with many
+// well-predicted rows (our own GPU runs, three memory readings per case) says no more about
+// it than one with few. The level is the largest one (the narrowest ranges) at which the
+// sources' mean share inside reaches kRangeTargetCoverage, within
+// [kMinRangeLevel, kMaxRangeLevel]. Rows outside every validated category get the fixed wide
+// range whatever the level. Returns (level, mean share inside at it); (default, 0) with fewer
+// than two groups.
+std::pair<double, double> FitRangeLevel(const std::vector<const CalibrationRow*>& rows,
+                                        bool check_architecture) {
+  std::map<std::string_view, size_t> groups;  // group -> rows
+  for (const CalibrationRow* r : rows) ++groups[r->group];
+  if (groups.size() < 2) return {estimate::kDefaultRangeLevel, 0};
+  // Per row judged by a category model: (the largest level covering it, its weight).
+  std::vector<std::pair<double, double>> depth;
+  double fixed_inside = 0;
+  const double k = static_cast<double>(groups.size());
+  for (const auto& [g, count] : groups) {
+    const double w = 1 / (k * static_cast<double>(count));  // each group weighs the same
+    const CategoryModels m = Models(rows, g);
+    for (const CalibrationRow* r : rows) {
+      if (r->group != g) continue;
+      const double x = std::log(r->cv_predicted / r->measured);
+      if (!std::isfinite(x)) continue;  // never inside
+      const estimate::Range range = estimate::FindRange(m.ranges, r->category, check_architecture);
+      const Predictive* p = m.Of(range);
+      if (!p) {
+        fixed_inside += Inside(*r, range) ? w : 0;
+        continue;
+      }
+      depth.push_back({x > 0 ? 1 - p->Cdf(x) : x < 0 ? p->Cdf(x) : 1.0, w});
+    }
+  }
+  std::sort(depth.begin(), depth.end(), std::greater<>());
+  double level = estimate::kMinRangeLevel, covered = fixed_inside;
+  if (covered >= estimate::kRangeTargetCoverage) level = estimate::kMaxRangeLevel;
+  for (const auto& [d, w] : depth) {
+    if (covered >= estimate::kRangeTargetCoverage - 1e-12) break;
+    covered += w;
+    level = d;
+  }
+  level = std::clamp(level, estimate::kMinRangeLevel, estimate::kMaxRangeLevel);
+  double inside = fixed_inside;
+  for (const auto& [d, w] : depth) inside += d >= level ? w : 0;
+  return {level, inside};
+}
+
+// The ranges of one quantity: the category models of the rows (less `exclude_group`) at the
+// level fitted on those same rows.
+estimate::QuantityRanges Ranges(const std::vector<const CalibrationRow*>& rows,
+                                std::string_view exclude_group, bool check_architecture) {
+  std::vector<const CalibrationRow*> kept;
+  for (const CalibrationRow* r : rows)
+    if (exclude_group.empty() || r->group != exclude_group) kept.push_back(r);
+  CategoryModels m = Models(kept, {});
+  const auto [level, coverage] = FitRangeLevel(kept, check_architecture);
+  m.SetLevel(level);
+  m.ranges.held_out_coverage = coverage;
+  return std::move(m.ranges);
 }
 
 // Errors and coverage of one slice, gathered before summarising.
@@ -192,11 +302,9 @@ std::string GroupOf(const Case& c) { return c.group.empty() ? "(none)" : c.group
 estimate::UncertaintyTable BuildUncertainty(const std::vector<CalibrationRow>& rows,
                                             std::string_view exclude_group) {
   std::vector<const CalibrationRow*> memory, throughput;
-  for (const auto& r : rows) {
-    if (!exclude_group.empty() && r.group == exclude_group) continue;
-    (r.quantity == Quantity::kMemory ? memory : throughput).push_back(&r);
-  }
-  return {Ranges(memory), Ranges(throughput)};
+  for (const auto& r : rows) (r.quantity == Quantity::kMemory ? memory : throughput).push_back(&r);
+  // Memory ranges do not check the architecture (estimate/uncertainty.h ApplyUncertainty).
+  return {Ranges(memory, exclude_group, false), Ranges(throughput, exclude_group, true)};
 }
 
 CrossValidation CrossValidateBySource(const std::vector<PreparedCase>& cases,
@@ -227,8 +335,7 @@ CrossValidation CrossValidateBySource(const std::vector<PreparedCase>& cases,
       const bool memory = r.quantity == Quantity::kMemory;
       const estimate::Range range =
           estimate::FindRange(memory ? held_out.memory : held_out.throughput, r.category, !memory);
-      const bool inside = r.measured >= range.Low(r.cv_predicted) * (1 - 1e-9) &&
-                          r.measured <= range.High(r.cv_predicted) * (1 + 1e-9);
+      const bool inside = Inside(r, range);
       for (SliceData* s : {&all, &groups[g]}) {
         s->For(r.quantity).cv.push_back(r.CvError());
         s->For(r.quantity).cv_coverage.Add(inside);
@@ -247,7 +354,8 @@ CrossValidation CrossValidateBySource(const std::vector<PreparedCase>& cases,
       "without that group (fewer than " +
           std::to_string(kMinRowsToFit) + " rows left: the priors of data/efficiency.yaml)",
       "coverage: share of measured values inside the printed range; held out, the ranges "
-      "come from the other groups' cross-validated errors"};
+      "come from the other groups' cross-validated errors, at the quantile level fitted on "
+      "the other groups"};
   return cv;
 }
 

@@ -149,6 +149,8 @@ TEST(Calibrate, EmbeddedCalibrationIsWhatCalibrateProduces) {
       EXPECT_NEAR(w.q_lo, g.q_lo, kTol) << i << hint;
       EXPECT_NEAR(w.q_hi, g.q_hi, kTol) << i << hint;
     }
+    EXPECT_NEAR(want.level, got.level, kTol) << hint;
+    EXPECT_NEAR(want.held_out_coverage, got.held_out_coverage, kTol) << hint;
     EXPECT_EQ(want.architectures, got.architectures) << hint;
     EXPECT_EQ(want.precisions, got.precisions) << hint;
     EXPECT_EQ(want.methods, got.methods) << hint;
@@ -166,6 +168,9 @@ TEST(Calibrate, YamlRoundTripsThroughTheLoader) {
   io::ApplyCalibrationDocument(io::ParseDocument(yaml, "calibration.yaml"), "calibration.yaml", &t);
   EXPECT_NEAR(t.For("Ampere").gemm_eta_max, c.table.For("Ampere").gemm_eta_max, 1e-9);
   EXPECT_EQ(t.uncertainty.throughput.entries.size(), c.table.uncertainty.throughput.entries.size());
+  EXPECT_NEAR(t.uncertainty.throughput.level, c.table.uncertainty.throughput.level, 1e-9);
+  EXPECT_NEAR(t.uncertainty.throughput.held_out_coverage,
+              c.table.uncertainty.throughput.held_out_coverage, 1e-9);
 }
 
 TEST(Calibrate, UnknownArchitectureInCalibrationFileIsRejected) {

@@ -159,6 +159,43 @@ TEST(Uncertainty, RangeCoversTheOffsetOfANewSource) {
   EXPECT_GT(wide->q_hi, 0.1);
 }
 
+// The quantile level is fitted so that ranges built without each source hold
+// kRangeTargetCoverage of its rows, each source weighing the same.
+TEST(Uncertainty, RangeLevelIsFittedToTheHeldOutCoverageOfEachSource) {
+  std::vector<validate::CalibrationRow> rows;
+  const double offsets[] = {0.3, -0.2, 0.15, -0.25, 0.05, -0.1, 0.2, 0.0};
+  for (int g = 0; g < 8; ++g)
+    for (int i = 0; i < 6; ++i)
+      rows.push_back(SourceRow("s" + std::to_string(g), "megatron", offsets[g] + 0.02 * (i - 3)));
+  const auto t = validate::BuildUncertainty(rows);
+  const QuantityRanges& q = t.throughput;
+  EXPECT_GT(q.level, kMinRangeLevel);
+  EXPECT_LT(q.level, kMaxRangeLevel);
+  // The fitted coverage reaches the target and the level is the narrowest that does: one
+  // row fewer would miss it (8 sources x 6 rows: a row is 1/48 of the mean share).
+  EXPECT_GE(q.held_out_coverage, kRangeTargetCoverage - 1e-9);
+  EXPECT_LT(q.held_out_coverage, kRangeTargetCoverage + 1.0 / 48 + 1e-9);
+  // Each entry's quantiles are those of its level: narrower than the default 10th-90th
+  // when the level is above 0.1, and always around the prediction.
+  for (const auto& e : q.entries) {
+    EXPECT_LE(e.q_lo, 0);
+    EXPECT_GE(e.q_hi, 0);
+  }
+
+  // A large source the model predicts exactly does not narrow the ranges for the next
+  // source: it is one source among nine, not 200 of 248 rows.
+  std::vector<validate::CalibrationRow> with_big = rows;
+  for (int i = 0; i < 200; ++i) with_big.push_back(SourceRow("big", "composer", 0.001 * (i % 5)));
+  const auto b = validate::BuildUncertainty(with_big);
+  EXPECT_GE(b.throughput.held_out_coverage, kRangeTargetCoverage - 1e-9);
+  EXPECT_LT(b.throughput.level, q.level + 0.1);
+  // One source: nothing to hold out, the default level.
+  std::vector<validate::CalibrationRow> one(rows.begin(), rows.begin() + 6);
+  const auto o = validate::BuildUncertainty(one);
+  EXPECT_DOUBLE_EQ(o.throughput.level, kDefaultRangeLevel);
+  EXPECT_EQ(o.throughput.held_out_coverage, 0);
+}
+
 workload::Scenario Scenario(const std::string& gpu) {
   const std::string text =
       "model: llama-3.1-8b\ntraining: {method: lora, seq_len: 2048}\n"
