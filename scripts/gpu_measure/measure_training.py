@@ -257,6 +257,30 @@ def model_scenario(name, spec, n_params):
 # ---------------------------------------------------------------------------------------
 # One case
 # ---------------------------------------------------------------------------------------
+def sdpa_backend(spec, case, device):
+    """The fused-attention backend SDPA picks for this case's attention call ("cudnn",
+    "flash", "efficient", "math"; None when torch cannot say). Torch 2.11 on sm90 / sm100
+    prefers cuDNN once the bundled cuDNN is newer than 9.15.0 (sdp_utils.cpp
+    check_prefer_cudnn_attention); cuDNN and FlashAttention-3 are the FA3-class kernels
+    (stack trait attention_kernel fa3)."""
+    import torch
+    with contextlib.suppress(Exception):
+        heads = spec.get("n_head", spec.get("heads"))
+        kv = spec.get("kv_heads", heads)
+        hd = spec.get("n_embd", spec.get("hidden")) // heads
+        dtype = torch.bfloat16
+        q = torch.empty(case["micro_batch"], heads, case["seq_len"], hd, device=device, dtype=dtype,
+                        requires_grad=True)
+        k = torch.empty(case["micro_batch"], kv, case["seq_len"], hd, device=device, dtype=dtype,
+                        requires_grad=True)
+        choice = torch._fused_sdp_choice(q, k, k, None, 0.0, True, enable_gqa=kv != heads)
+        from torch.nn.attention import SDPBackend
+        names = {SDPBackend.CUDNN_ATTENTION: "cudnn", SDPBackend.FLASH_ATTENTION: "flash",
+                 SDPBackend.EFFICIENT_ATTENTION: "efficient", SDPBackend.MATH: "math"}
+        return names.get(SDPBackend(choice), str(choice))
+    return None
+
+
 def prepare_case(case, spec, device):
     """The model, optimizer and autocast context of one case, and what was built (`info`).
 
@@ -265,6 +289,8 @@ def prepare_case(case, spec, device):
     info = {}
     model, attn_actual = build_model(spec, case["attn"], device)
     info["attn_actual"] = attn_actual
+    if case["attn"] == "sdpa":
+        info["sdpa_backend"] = sdpa_backend(spec, case, device)
     n_params = sum(p.numel() for p in model.parameters())  # tied weights counted once
     info["params"] = int(n_params)
 
@@ -388,11 +414,13 @@ def gpu_catalog_id(name):
     return name.lower().replace(" ", "-")
 
 
-def make_scenario(case, spec, n_params, gpu_id):
+def make_scenario(case, spec, n_params, gpu_id, info=None):
     tr = {"method": case["method"], "precision": case["precision"], "optimizer": "adamw",
           "seq_len": case["seq_len"], "micro_batch": case["micro_batch"],
           "global_batch": case["micro_batch"], "activation_checkpointing": case["ckpt"],
           "attention": case["attn"], "framework": "pytorch"}
+    if (info or {}).get("sdpa_backend") == "cudnn":
+        tr["stack_traits"] = {"attention_kernel": "fa3"}  # FA3-class fused attention
     if case["method"] == "lora":
         tr["lora"] = {"rank": LORA_RANK, "alpha": LORA_ALPHA,
                       "targets": list(LORA_TARGETS[spec["kind"]])}
@@ -438,7 +466,8 @@ def assumptions_text(case, spec, info):
                  f"({info.get('ckpt_kwargs')}), every decoder layer recomputed")
     if info:
         a.append(f"attention implementation requested {case['attn']}, model reported "
-                 f"{info.get('attn_actual')}")
+                 f"{info.get('attn_actual')}"
+                 + (f", SDPA backend {info['sdpa_backend']}" if info.get("sdpa_backend") else ""))
     a.append(f"{WARMUP_STEPS} warm-up + {TIMED_STEPS} timed steps; step_time_s = mean of the "
              "timed steps (cuda synchronize + perf_counter around each step); peak stats reset "
              "after model/optimizer creation, before the warm-up (AdamW states are created in "
@@ -560,7 +589,7 @@ def main():
                     mm = transformers.AutoModelForCausalLM.from_config(cfg)
                 n_params = int(sum(p.numel() for p in mm.parameters()))
                 del mm
-        scen = make_scenario(case, spec, n_params, gpu_id)
+        scen = make_scenario(case, spec, n_params, gpu_id, info if outcome == "ok" else None)
         base_id = f"{args.id_prefix}{ci:03d}"
         if outcome == "ok":
             step_s = info["step_time_mean_s"]
