@@ -74,8 +74,13 @@ void ExplainRates(const catalog::GpuSpec& gpu, const ArchEfficiency& eff,
                           : "") +
                      ", " + (gpu.architecture.empty() ? "?" : gpu.architecture) + " gemm eta_max " +
                      Num(eff.gemm_eta_max) + " (half at " + Num(eff.gemm_half_flops) +
-                     " FLOP), attention eta " + Num(eff.attn_eta) + ", memory " +
-                     Num(rates.bandwidth / kGiga) + " GB/s (eta " + Num(eff.mem_eta) +
+                     " FLOP), attention eta " + Num(eff.attn_eta) +
+                     (rates.attention_speedup > 1
+                          ? " x " + Num(rates.attention_speedup) +
+                                " (FlashAttention-3 / cuDNN fused attention: stack trait "
+                                "attention_kernel fa3)"
+                          : "") +
+                     ", memory " + Num(rates.bandwidth / kGiga) + " GB/s (eta " + Num(eff.mem_eta) +
                      "); MFU against " + Num(rates.mfu_peak / kTera) + " TFLOP/s dense " +
                      (rates.linear_bytes == 1 ? "fp8" : "16-bit"));
 }

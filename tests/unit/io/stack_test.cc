@@ -105,6 +105,14 @@ TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
   EXPECT_FALSE(Load("model: llama-3.1-8b\ntraining: {framework: torchtitan, stack_traits: "
                     "{compiled_loss: false}}\n")
                    .training.stack.compiled_loss);
+  // torchtitan puts cuDNN attention first (FA3-class on Hopper) since 2025-10; the plain
+  // PyTorch stack keeps FlashAttention-2, the kernel of most published runs.
+  EXPECT_EQ(titan.training.stack.attention_kernel, workload::AttentionKernel::kFa3);
+  EXPECT_EQ(small.training.stack.attention_kernel, workload::AttentionKernel::kFa2);
+  EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {framework: torchtitan, stack_traits: "
+                 "{attention_kernel: fa2}}\n")
+                .training.stack.attention_kernel,
+            workload::AttentionKernel::kFa2);
   const auto r = Estimated(qlora);
   EXPECT_EQ(r.framework, "hf-trainer");
   EXPECT_TRUE(r.framework_defaulted);
