@@ -15,7 +15,6 @@ namespace {
 
 using workload::Attention;
 
-constexpr double kFp32Bytes = 4;
 constexpr double kMaskBytes = 1;  // dropout masks are bool tensors
 // Per-token fp32 statistics a norm saves: LayerNorm mean + rstd, RMSNorm rstd.
 constexpr double kLayerNormStatBytes = 8;
@@ -264,13 +263,11 @@ LayerSpec BaseSpec(const Setup& st) {
   l.adapter_out_saved = me.adapter_out_saved;
   l.adapter_weight_temporary = me.adapter_weight_temporary;
   l.lora_dropout = me.lora_dropout;
-  // Adapter dtype vs activation dtype (PEFT LoRA Linear.forward, `_cast_input_dtype`):
-  // fp32 training shares the input; autocast saves a 16-bit copy per adapter; a 16-bit
-  // model without autocast casts the input to the fp32 adapters. Megatron/NeMo adapters
-  // run in the model dtype and share the input.
-  const bool shares = st.stack == Stack::kMegatron || st.e_act >= kFp32Bytes;
-  l.adapter_input_bytes = shares ? 0 : (st.amp ? st.e_act : kFp32Bytes);
-  l.adapter_out_bytes = shares || st.amp ? st.e_act : kFp32Bytes;
+  // Adapter dtype vs activation dtype (AdapterDtypesOf).
+  const AdapterDtypes ad = AdapterDtypesOf(st);
+  const bool shares = ad.input_bytes <= 0;
+  l.adapter_input_bytes = ad.input_bytes;
+  l.adapter_out_bytes = ad.out_bytes;
   l.qkv_trains = me.qkv_trains || (shares && me.qkv_adapted);
   l.o_trains = me.o_trains || (shares && me.o_adapted);
   l.mlp_in_trains = me.mlp_in_trains || (shares && me.mlp_in_adapted);

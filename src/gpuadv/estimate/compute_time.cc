@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "gpuadv/core/units.h"
+#include "gpuadv/estimate/memory_terms.h"
 #include "gpuadv/estimate/throughput_internal.h"
 #include "gpuadv/workload/method_traits.h"
 
@@ -68,6 +69,13 @@ constexpr double kQloraDequantBytesPerParam = 4.5;
 // when lora dropout > 0, and scale + add of its output (read 2, write 1).
 constexpr double kAdapterInPasses = 3;
 constexpr double kAdapterOutPasses = 3;
+// Adapters in another dtype than the activations (mem::AdapterDtypesOf), bytes per element
+// beyond the 16-bit path above. Input copy: the module input read once more and the copy
+// written (input_bytes), which the A GEMM then reads at input_bytes rather than 2. fp32
+// output path (PEFT over a 16-bit model without autocast): B writes fp32, the scale and the
+// add run in fp32 (the 3 passes above at 4 B, +2 B each, +1 for the scale's second pass) and
+// the sum is cast back to the model dtype (read 4, write 2).
+constexpr double kAdapterFp32OutExtraBytes = 2 + 4 * 2 + 6;
 // MoE token permutation: dispatch and combine each read and write tokens x k_e x h.
 constexpr double kMoePermutePasses = 4;
 
@@ -254,6 +262,7 @@ struct LayerLinears {
   double fwd = 0, adapter_fwd = 0, wgrad = 0;
   double act_width = 0;  // FFN activation width per GPU
   double fp8_in = 0, fp8_out = 0, adapter_bytes = 0;
+  double adapter_cast_bytes = 0;    // per token: adapters in another dtype (AdapterDtypesOf)
   double adapter_weight_elems = 0;  // adapter variants' weight-sized temporaries, per layer
 };
 
@@ -266,6 +275,10 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
   const double tp = lay.tp;
   const int rank = std::max(1, s.training.lora.rank);
   const bool wgrad16 = r.linear_bytes < r.act_bytes && !s.training.stack.fp8_wgrad;
+  const mem::AdapterDtypes ad = g.adapters ? mem::AdapterDtypesOf(s) : mem::AdapterDtypes{};
+  const double in_copy =
+      ad.input_bytes > 0 ? r.act_bytes + ad.input_bytes + (ad.input_bytes - r.act_bytes) : 0;
+  const double out_extra = ad.out_bytes > r.act_bytes ? kAdapterFp32OutExtraBytes : 0;
   for (const auto& l : f.linears) {
     double count = 1, rows = T;
     if (l.copies > 1) {
@@ -284,6 +297,7 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
                                 GemmTime(rows, rank, n_out, r.tensor_peak, r.act_bytes, r));
       o.adapter_bytes += act * ((s.training.lora.dropout > 0 ? kAdapterInPasses * l.d_in : 0) +
                                 kAdapterOutPasses * n_out);
+      o.adapter_cast_bytes += act * (in_copy * l.d_in + out_extra * n_out);
       // Each temporary written once and read once (workload::AdapterVariant).
       o.adapter_weight_elems +=
           count * 2 * workload::Adapter(s.training.method).weight_temporaries * l.d_in * n_out;
@@ -334,6 +348,10 @@ AttentionCore AttentionCoreTime(const workload::Scenario& s, const Layout& lay, 
 // 16-bit operands for backward (torchao) rather than the fp8 copies (Transformer Engine).
 struct LayerMemory {
   double fwd = 0, cast_fwd = 0, bwd_extra = 0;
+  // Adapter dtype casts and fp32 adapter passes: unary element-wise ops whose backward
+  // moves the same bytes once (a cast's gradient is a cast, the scale's a scale, the add's
+  // is free), not kBackwardBytesRatio times.
+  double adapter_cast = 0;
 };
 
 LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, const ModelFigures& f,
@@ -357,6 +375,7 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   if (m.position == catalog::PositionKind::kRope) elems += 2.0 * (heads + kv_heads) * Q;
   if (m.IsMoe()) elems += kMoePermutePasses * std::max(1, m.experts_active) * h;
   LayerMemory o;
+  o.adapter_cast = MemTime(T * lin.adapter_cast_bytes, r);
   o.fwd = MemTime(r.act_bytes * T * elems * stack.elementwise_traffic, r) +
           MemTime(r.act_bytes * T * lin.adapter_bytes, r) +
           MemTime(r.act_bytes * lin.adapter_weight_elems, r);
@@ -442,11 +461,12 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   double c_fwd = L * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
   double c_bwd =
       bp * lin.fwd + tr * lin.wgrad + bp * 2.0 * lin.adapter_fwd + bp * attn.bwd_ratio * attn.c_fwd;
-  double m_fwd = L * (mem.fwd + mem.cast_fwd + attn.m_fwd);
-  double m_bwd = bp * (kBackwardBytesRatio * (mem.fwd + attn.m_fwd) + mem.bwd_extra);
+  double m_fwd = L * (mem.fwd + mem.cast_fwd + mem.adapter_cast + attn.m_fwd);
+  double m_bwd =
+      bp * (kBackwardBytesRatio * (mem.fwd + attn.m_fwd) + mem.bwd_extra + mem.adapter_cast);
   if (g.full_recompute) {
     c_bwd += bp * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
-    m_bwd += bp * (mem.fwd + mem.cast_fwd + attn.m_fwd);
+    m_bwd += bp * (mem.fwd + mem.cast_fwd + mem.adapter_cast + attn.m_fwd);
   } else if (g.selective_recompute) {
     c_bwd += bp * attn.c_fwd;
     m_bwd += bp * attn.m_fwd;

@@ -422,6 +422,21 @@ void SetupMethod(const workload::Scenario& s, Setup& st, Explanation* explain) {
 
 }  // namespace
 
+AdapterDtypes AdapterDtypesOf(const Setup& st) {
+  if (st.stack == Stack::kMegatron || st.e_act >= kFp32Bytes) return {0, st.e_act};
+  return st.amp ? AdapterDtypes{st.e_act, st.e_act} : AdapterDtypes{kFp32Bytes, kFp32Bytes};
+}
+
+AdapterDtypes AdapterDtypesOf(const workload::Scenario& s) {
+  Setup st;
+  SetupTraining(s.training, st);
+  SetupParallelism(s, st);
+  SetupStack(s, st, nullptr);
+  st.regime = MemoryRegime(s.training, st);
+  SetupDtypes(s.training, st);
+  return AdapterDtypesOf(st);
+}
+
 Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {
   Setup st;
   const auto& t = s.training;

@@ -18,6 +18,8 @@
 
 namespace gpuadv::estimate::mem {
 
+inline constexpr double kFp32Bytes = 4;  // an fp32 element
+
 /// How the stack's kernels run (workload::StackTraits::kernels): fused kernels with
 /// 16-bit saved tensors (Transformer Engine / Apex / compiled Triton: kMegatron) or eager
 /// PyTorch ops (Hugging Face transformers / PEFT / LitGPT / accelerate / DeepSpeed).
@@ -156,6 +158,20 @@ struct Setup {
 
 /// Derives the setup. `explain` gets warnings for inferred shapes and unknown targets.
 Setup MakeSetup(const workload::Scenario& s, Explanation* explain);
+
+/// The dtypes LoRA-style adapters run at against the activations (PEFT LoRA
+/// Linear.forward `_cast_input_dtype`; PEFT >= 0.12 keeps adapters in fp32,
+/// autocast_adapter_dtype=True): fp32 training and Megatron/NeMo or fused-kernel adapters
+/// (model dtype) share the module input; under autocast each adapter makes a 16-bit copy of
+/// it; a 16-bit model without autocast casts the input to the fp32 adapters, which then
+/// compute, scale and add in fp32 before the result is cast back.
+struct AdapterDtypes {
+  double input_bytes = 0;  // bytes per element of the adapter's own input copy (0: shared)
+  double out_bytes = 2;    // bytes per element of the adapter path's outputs
+};
+AdapterDtypes AdapterDtypesOf(const Setup& st);
+/// The same from a scenario, for the time estimator (the stack and dtype parts of the setup).
+AdapterDtypes AdapterDtypesOf(const workload::Scenario& s);
 
 // ---- model states (model_states.cc) ----
 

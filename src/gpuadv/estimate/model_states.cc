@@ -13,7 +13,6 @@ namespace {
 
 using workload::Optimizer;
 
-constexpr double kFp32Bytes = 4;
 constexpr double k16BitBytes = 2;
 // torch.autocast caches the 16-bit cast of every fp32 parameter it uses; the casts are
 // saved for backward, so ~2 B/param live from the end of forward until each layer's

@@ -98,7 +98,7 @@ inline constexpr double kOverlapMinSpread = 0.02;
 /// property of the host CPU and the Python dispatcher, not of the GPU, so one value for all
 /// architectures. Scanned over kLaunchOverheadScan; at each value every architecture's
 /// factors are refitted on its good rows and the objective (median + p90) of all good
-/// tokens/s rows of fitted architectures is compared.
+/// tokens/s rows of fitted architectures, plus kPriorWeight x ln(value / prior)^2, is compared.
 struct LaunchFit {
   double prior = 0;
   double value = 0;                                // the scanned value with the lowest objective

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "gpuadv/estimate/estimate.h"
+#include "gpuadv/estimate/memory_terms.h"
 #include "gpuadv/estimate/throughput_internal.h"
 #include "gpuadv/io/catalog_loader.h"
 #include "gpuadv/io/efficiency_loader.h"
@@ -141,6 +142,53 @@ TEST(ThroughputFlops, LoraIsAbout4NPlusAttention) {
   const double lora = 32.0 * 16 * ((4096 + 4096) * 2 + (4096 + 1024) * 2);
   EXPECT_NEAR(r.model_flops_per_token, 4 * n + 6 * lora + attention, 0.01 * n);
   EXPECT_NEAR((r.model_flops_per_token - attention) / n, 4.0, 0.05);
+}
+
+// PEFT keeps the adapters in fp32: over a bf16 model without autocast each adapter casts its
+// input to fp32 and scales and adds in fp32 before the sum is cast back; under autocast it
+// makes a 16-bit copy of its input; fp32 training and fused-kernel stacks share the input.
+// The element-wise time grows by those bytes, forward and once more in backward.
+TEST(ThroughputMemory, Fp32AdaptersOverA16BitModelMoveTheirCasts) {
+  auto lora = [](workload::Precision p, workload::KernelStyle k) {
+    auto s = Base();
+    s.training.method = workload::Method::kLora;
+    s.training.lora.rank = 16;
+    s.training.precision = p;
+    s.training.stack.kernels = k;
+    return s;
+  };
+  using workload::KernelStyle;
+  using workload::Precision;
+  const auto pure = lora(Precision::kBf16, KernelStyle::kEager);
+  const auto amp = lora(Precision::kBf16Mixed, KernelStyle::kEager);
+  const auto fused = lora(Precision::kBf16, KernelStyle::kFused);
+  EXPECT_EQ(mem::AdapterDtypesOf(pure).input_bytes, 4);
+  EXPECT_EQ(mem::AdapterDtypesOf(pure).out_bytes, 4);
+  EXPECT_EQ(mem::AdapterDtypesOf(amp).input_bytes, 2);
+  EXPECT_EQ(mem::AdapterDtypesOf(amp).out_bytes, 2);
+  EXPECT_EQ(mem::AdapterDtypesOf(fused).input_bytes, 0);
+  EXPECT_EQ(mem::AdapterDtypesOf(lora(Precision::kFp32, KernelStyle::kEager)).input_bytes, 0);
+
+  // By hand, r16 on q, k, v, o of Llama-3.1-8B (d_in 4096; n_out 4096, 1024, 1024, 4096):
+  // input copy 2 + 4 + 2 B per d_in element, fp32 output path 16 B per n_out element.
+  const double tokens = 2 * 2048, layers = 32;
+  const double per_token = 4 * 8.0 * 4096 + 16.0 * (4096 + 1024 + 1024 + 4096);
+  const double bw = detail::ResolveRates(pure, Ctx().efficiency->For("Ampere"), nullptr).bandwidth;
+  ASSERT_GT(bw, 0);
+  // The same job on a fused-kernel stack (its adapters share the 16-bit input).
+  auto shared = [](workload::Scenario s) {
+    s.training.stack.kernels = KernelStyle::kFused;
+    return s;
+  };
+  const double extra =
+      Estimate1(pure).breakdown_s.memory - Estimate1(shared(pure)).breakdown_s.memory;
+  const double cast_s = 2 * layers * tokens * per_token / bw;  // forward + backward once
+  EXPECT_NEAR(extra, cast_s, 0.02 * cast_s);
+  // Autocast: the 16-bit input copy only (the input read + the copy written, 2 + 2 B).
+  const double amp_extra =
+      Estimate1(amp).breakdown_s.memory - Estimate1(shared(amp)).breakdown_s.memory;
+  const double amp_s = 2 * layers * tokens * 4 * 4.0 * 4096 / bw;
+  EXPECT_NEAR(amp_extra, amp_s, 0.02 * amp_s);
 }
 
 TEST(ThroughputFlops, FullRecomputeExecutesAbout8N) {
