@@ -50,9 +50,8 @@ std::string Describe(const Range& r) {
     std::snprintf(pct, sizeof pct, "a %.0f%% range of a new source's measurements", hi - lo);
   char level[64];
   std::snprintf(level, sizeof level, "%.3g-%.3g", lo, hi);
-  return span + " of the prediction in " + r.Category() + ": " + pct + " (the " + level +
-         "th percentiles of a new source's error, from the cross-validated errors of " +
-         std::to_string(r.rows) +
+  return span + " of the prediction in " + r.Category() + ": " + pct + " (percentiles " + level +
+         " of a new source's error, from the cross-validated errors of " + std::to_string(r.rows) +
          " validation rows and the spread between sources; data/calibration.yaml)";
 }
 
