@@ -265,9 +265,8 @@ def sdpa_backend(spec, case, device):
     (stack trait attention_kernel fa3)."""
     import torch
     with contextlib.suppress(Exception):
-        heads = spec.get("n_head", spec.get("heads"))
-        kv = spec.get("kv_heads", heads)
-        hd = spec.get("n_embd", spec.get("hidden")) // heads
+        shape = model_scenario(case["model"], spec, None)
+        heads, kv, hd = shape["heads"], shape["kv_heads"], shape["head_dim"]
         dtype = torch.bfloat16
         q = torch.empty(case["micro_batch"], heads, case["seq_len"], hd, device=device, dtype=dtype,
                         requires_grad=True)

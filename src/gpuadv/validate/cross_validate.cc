@@ -205,8 +205,7 @@ CategoryModels Models(const std::vector<const CalibrationRow*>& rows,
 }
 
 bool Inside(const CalibrationRow& r, const estimate::Range& range) {
-  return r.measured >= range.Low(r.cv_predicted) * (1 - 1e-9) &&
-         r.measured <= range.High(r.cv_predicted) * (1 + 1e-9);
+  return InsideRange(r.measured, range.Low(r.cv_predicted), range.High(r.cv_predicted));
 }
 
 // The level of the ranges of one quantity (split-conformal calibration): each source group

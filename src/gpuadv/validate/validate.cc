@@ -186,7 +186,7 @@ double Coverage::Share() const {
   return count ? static_cast<double>(inside) / static_cast<double>(count) : kNaN;
 }
 
-bool Comparison::InRange() const {
+bool InsideRange(double measured, double low, double high) {
   return measured >= low * (1 - kRangeSlack) && measured <= high * (1 + kRangeSlack);
 }
 

@@ -29,6 +29,10 @@ inline constexpr EnumEntry<Quantity> kQuantities[] = {
     {"fit", Quantity::kFit, "fits / does-not-fit classification against a capacity"},
 };
 
+/// Whether `measured` lies inside [low, high], with a relative slack of 1e-9 for rounding
+/// (false when either end is NaN).
+bool InsideRange(double measured, double low, double high);
+
 /// One predicted-vs-measured pair of a case.
 struct Comparison {
   Quantity quantity = Quantity::kMemory;
@@ -52,7 +56,7 @@ struct Comparison {
   std::optional<bool> cv_in_range;
 
   /// Whether the measured value lies inside [low, high] (false without a range).
-  bool InRange() const;
+  bool InRange() const { return InsideRange(measured, low, high); }
 
   /// (predicted - measured) / measured; NaN for kFit or a non-positive measurement.
   double SignedError() const;
