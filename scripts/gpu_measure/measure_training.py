@@ -45,6 +45,13 @@ MODELS = {
     # position parameters: only the config's limit differs).
     "llama-1b-32k": dict(kind="llama", n_layer=16, hidden=2048, heads=32, kv_heads=8,
                          ffn=8192, vocab=32000, max_pos=32768, dropout=0.0),
+    # Llama 3 8B's layer shapes (hidden 4096, 32 / 8 heads, SwiGLU 14336, vocab 128256), four
+    # layers deep so that one GPU trains it with fp32 AdamW states: its GEMMs have the shapes
+    # of the 8B model's, for the fp8 / compile cases.
+    "llama3-8b-4l": dict(kind="llama", n_layer=4, hidden=4096, heads=32, kv_heads=8,
+                         ffn=14336, vocab=128256, max_pos=8192, dropout=0.0),
+    "llama3-8b-8l": dict(kind="llama", n_layer=8, hidden=4096, heads=32, kv_heads=8,
+                         ffn=14336, vocab=128256, max_pos=8192, dropout=0.0),
 }
 
 LORA_TARGETS = {"gpt2": ["c_attn"], "llama": ["q_proj", "k_proj", "v_proj", "o_proj"]}
@@ -53,9 +60,13 @@ LORA_RANK, LORA_ALPHA, LORA_DROPOUT = 16, 32, 0.0
 WARMUP_STEPS, TIMED_STEPS = 2, 5
 
 
-def C(model, method, prec, mb, seq, ckpt="none", attn="sdpa", extra=False, compile=False):
+def C(model, method, prec, mb, seq, ckpt="none", attn="sdpa", extra=False, compile=False,
+      trainer=False):
+    """One case. `prec` fp8-mixed = bf16-mixed with torchao Float8 training (tensorwise
+    dynamic scaling) on every linear but the LM head; `trainer`: the steps run through the
+    Hugging Face Trainer's defaults instead of the plain loop."""
     return dict(model=model, method=method, precision=prec, micro_batch=mb, seq_len=seq,
-                ckpt=ckpt, attn=attn, extra_metrics=extra, compile=compile)
+                ckpt=ckpt, attn=attn, extra_metrics=extra, compile=compile, trainer=trainer)
 
 
 # Grid, in priority order (the run stops starting new cases when --budget-s is spent).
@@ -109,6 +120,30 @@ GRID = [
     C("llama-1b", "full", "bf16", 4, 2048, compile=True),
 ]
 
+# Second device grid (--grid fp8-trainer): fp8 against bf16 at Llama 3 8B layer shapes, with
+# and without compile, and the Hugging Face Trainer against the plain loop on cases GRID ran.
+GRID_FP8_TRAINER = [
+    C("llama3-8b-4l", "full", "bf16-mixed", 1, 8192, compile=True),
+    C("llama3-8b-4l", "full", "fp8-mixed", 1, 8192, compile=True),
+    C("llama3-8b-4l", "full", "fp8-mixed", 1, 8192),
+    C("llama3-8b-4l", "full", "bf16-mixed", 1, 8192),
+    C("llama-1b", "lora", "bf16", 4, 2048, trainer=True),
+    C("llama-1b", "lora", "bf16", 1, 2048, trainer=True),
+    C("gpt2-124m", "full", "bf16-mixed", 8, 1024, trainer=True),
+    C("llama-1b", "lora", "bf16", 8, 2048, ckpt="full", trainer=True),
+    C("llama-1b", "full", "bf16-mixed", 4, 2048, trainer=True),
+]
+# Third (--grid fp8-deep): eight layers of the same shapes, so that the GEMMs weigh more
+# against the embedding, LM head and optimizer step; two host-bound Trainer cases.
+GRID_FP8_DEEP = [
+    C("llama3-8b-8l", "full", "bf16-mixed", 1, 8192, compile=True),
+    C("llama3-8b-8l", "full", "fp8-mixed", 1, 8192, compile=True),
+    C("llama3-8b-8l", "full", "bf16-mixed", 1, 8192),
+    C("gpt2-124m", "full", "bf16-mixed", 1, 512, trainer=True),
+    C("llama-1b", "full", "bf16-mixed", 1, 2048, trainer=True),
+]
+GRIDS = {"base": GRID, "fp8-trainer": GRID_FP8_TRAINER, "fp8-deep": GRID_FP8_DEEP}
+
 SMOKE_MODELS = {
     "gpt2-124m": dict(kind="gpt2", n_layer=2, n_embd=64, n_head=4, vocab=1000,
                       n_positions=1024, dropout=0.1),
@@ -118,13 +153,17 @@ SMOKE_MODELS = {
                      vocab=1000, max_pos=4096, dropout=0.0),
     "llama-1b-32k": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
                          vocab=1000, max_pos=32768, dropout=0.0),
+    "llama3-8b-4l": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
+                         vocab=1000, max_pos=8192, dropout=0.0),
+    "llama3-8b-8l": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
+                         vocab=1000, max_pos=8192, dropout=0.0),
 }
 
 
 def label(c):
     return (f"{c['model']} {c['method']} {c['precision']} mb{c['micro_batch']} "
             f"s{c['seq_len']} ckpt={c['ckpt']} attn={c['attn']}"
-            + (" compile" if c.get("compile") else ""))
+            + (" compile" if c.get("compile") else "") + (" trainer" if c.get("trainer") else ""))
 
 
 def log(*a):
@@ -306,6 +345,17 @@ def prepare_case(case, spec, device):
             model.gradient_checkpointing_enable()
             info["ckpt_kwargs"] = "default"
 
+    if case["precision"] == "fp8-mixed":
+        # torchao Float8 training as torchtitan applies it: every nn.Linear but the LM head,
+        # tensorwise dynamic scaling (fp8 forward, dgrad and wgrad GEMMs)
+        import torchao
+        from torchao.float8 import Float8LinearConfig, convert_to_float8_training
+        cfg8 = Float8LinearConfig.from_recipe_name("tensorwise")
+        convert_to_float8_training(model, config=cfg8,
+                                   module_filter_fn=lambda mod, fqn: "lm_head" not in fqn)
+        info["fp8"] = ("torchao " + str(getattr(torchao, "__version__", "?")) +
+                       " convert_to_float8_training, recipe tensorwise, lm_head kept bf16")
+
     if case["method"] == "lora":
         from peft import LoraConfig, get_peft_model
         lcfg = LoraConfig(r=LORA_RANK, lora_alpha=LORA_ALPHA, lora_dropout=LORA_DROPOUT,
@@ -327,7 +377,7 @@ def prepare_case(case, spec, device):
     info["adamw_foreach"] = opt.defaults.get("foreach")
     info["adamw_fused"] = opt.defaults.get("fused")
 
-    if case["precision"] == "bf16-mixed":
+    if case["precision"] in ("bf16-mixed", "fp8-mixed"):
         def amp():
             return torch.autocast(device_type="cuda" if device == "cuda" else "cpu",
                                   dtype=torch.bfloat16)
@@ -337,8 +387,85 @@ def prepare_case(case, spec, device):
     return model, opt, amp, info
 
 
+class _Ids:
+    """A dataset of one fixed random sequence, as dicts the default collator stacks."""
+
+    def __init__(self, ids, n):
+        self.ids, self.n = ids, n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return {"input_ids": self.ids, "labels": self.ids}
+
+
+def run_case_trainer(case, spec, device, nvml):
+    """The case's steps through transformers.Trainer with its defaults (optimizer, scheduler,
+    max_grad_norm 1.0, logging_nan_inf_filter, dataloader in the main process): the step time
+    is the wall time between consecutive on_step_end callbacks (synchronised), so it holds
+    the batch fetch, collation, host-to-device copy and everything the Trainer does."""
+    import tempfile
+    import torch
+    import transformers
+    model, _opt, _amp, info = prepare_case(case, spec, device)
+    mb, seq = case["micro_batch"], case["seq_len"]
+    g = torch.Generator(device="cpu").manual_seed(1234)
+    ids = torch.randint(0, spec["vocab"], (seq,), generator=g)
+    n_steps = WARMUP_STEPS + TIMED_STEPS + 3
+    ends = []
+
+    class Clock(transformers.TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            torch.cuda.synchronize()
+            ends.append(time.perf_counter())
+            v, m = nvml.sample()
+            if v is not None:
+                info["nvml_bytes"] = max(v, info.get("nvml_bytes") or 0)
+                info["nvml_method"] = m
+
+    targs = transformers.TrainingArguments(
+        output_dir=tempfile.mkdtemp(), per_device_train_batch_size=mb, max_steps=n_steps,
+        learning_rate=1e-5, bf16=case["precision"] == "bf16-mixed", report_to="none",
+        save_strategy="no", remove_unused_columns=False, seed=1234)
+    trainer = transformers.Trainer(model=model, args=targs,
+                                   train_dataset=_Ids(ids, n_steps * mb), callbacks=[Clock()])
+    gc.collect()
+    torch.cuda.synchronize()
+    torch.cuda.empty_cache()
+    torch.cuda.reset_peak_memory_stats()
+    info["static_allocated_bytes"] = int(torch.cuda.memory_allocated())
+    out = trainer.train()
+    times = [b - a for a, b in zip(ends[WARMUP_STEPS:], ends[WARMUP_STEPS + 1:])]
+    opt = trainer.optimizer
+    info["trainer_optim"] = str(targs.optim)
+    info["trainer_optimizer"] = type(getattr(opt, "optimizer", opt)).__name__
+    inner = getattr(opt, "optimizer", opt)
+    info["adamw_foreach"] = inner.defaults.get("foreach")
+    info["adamw_fused"] = inner.defaults.get("fused")
+    info["trainer_max_grad_norm"] = targs.max_grad_norm
+    info["trainer_lr_scheduler"] = str(targs.lr_scheduler_type)
+    info["trainer_bf16"] = targs.bf16
+    info["loss_last"] = float(out.training_loss)
+    info["step_times_s"] = [round(t, 6) for t in times]
+    info["step_time_mean_s"] = sum(times) / len(times)
+    info["step_time_median_s"] = statistics.median(times)
+    st = torch.cuda.memory_stats()
+    info["allocated_bytes"] = int(torch.cuda.max_memory_allocated())
+    info["reserved_bytes"] = int(torch.cuda.max_memory_reserved())
+    free, total = torch.cuda.mem_get_info()
+    info["device_used_end_bytes"] = int(total - free)
+    info["device_total_bytes"] = int(total)
+    info["alloc_retries"] = int(st.get("num_alloc_retries", 0))
+    info["torch_ooms"] = int(st.get("num_ooms", 0))
+    del trainer
+    return info
+
+
 def run_case(case, spec, device, nvml):
     import torch
+    if case.get("trainer"):
+        return run_case_trainer(case, spec, device, nvml)
     model, opt, amp, info = prepare_case(case, spec, device)
 
     mb, seq = case["micro_batch"], case["seq_len"]
@@ -417,9 +544,17 @@ def make_scenario(case, spec, n_params, gpu_id, info=None):
     tr = {"method": case["method"], "precision": case["precision"], "optimizer": "adamw",
           "seq_len": case["seq_len"], "micro_batch": case["micro_batch"],
           "global_batch": case["micro_batch"], "activation_checkpointing": case["ckpt"],
-          "attention": case["attn"], "framework": "pytorch"}
+          "attention": case["attn"], "framework": "hf-trainer" if case.get("trainer") else "pytorch"}
+    traits = {}
+    if case.get("compile"):
+        # torch.compile: torchtitan's compile traits (data/stacks.yaml)
+        traits.update({"kernels": "fused", "elementwise_traffic": 0.5, "kernels_per_layer": 15})
+        if case["precision"] == "fp8-mixed":
+            traits["fp8_fused_casts"] = True
     if (info or {}).get("sdpa_backend") == "cudnn":
-        tr["stack_traits"] = {"attention_kernel": "fa3"}  # FA3-class fused attention
+        traits["attention_kernel"] = "fa3"  # FA3-class fused attention
+    if traits:
+        tr["stack_traits"] = traits
     if case["method"] == "lora":
         tr["lora"] = {"rank": LORA_RANK, "alpha": LORA_ALPHA,
                       "targets": list(LORA_TARGETS[spec["kind"]])}
@@ -442,9 +577,22 @@ def assumptions_text(case, spec, info):
     else:
         a.append(f"Llama-shaped: vocab {spec['vocab']} untied, GQA {spec['heads']}/"
                  f"{spec['kv_heads']} heads, SwiGLU ffn {spec['ffn']}, RMSNorm, no bias, no dropout")
-    if case["precision"] == "bf16-mixed":
+    if case["precision"] in ("bf16-mixed", "fp8-mixed"):
         a.append("bf16-mixed = fp32 model + fp32 AdamW states, forward under "
                  "torch.autocast(bfloat16), backward outside autocast, no grad scaler")
+    if case["precision"] == "fp8-mixed":
+        a.append(f"fp8-mixed = that, with {(info or {}).get('fp8', 'torchao Float8 training')}"
+                 " (fp8 e4m3 forward, e5m2 gradients; the 16-bit operands are saved and cast "
+                 "again in backward)")
+    if case.get("trainer"):
+        a.append("steps run by transformers.Trainer with its defaults (optim "
+                 f"{(info or {}).get('trainer_optim')} -> {(info or {}).get('trainer_optimizer')}"
+                 f" fused={(info or {}).get('adamw_fused')}, max_grad_norm "
+                 f"{(info or {}).get('trainer_max_grad_norm')}, lr scheduler "
+                 f"{(info or {}).get('trainer_lr_scheduler')}, bf16={(info or {}).get('trainer_bf16')}"
+                 ", dataloader in the main process, logging_nan_inf_filter on); step time = "
+                 "wall time between synchronised on_step_end callbacks, which holds the batch "
+                 "fetch, collation and copy")
     else:
         a.append("bf16 = model cast to bfloat16 (weights, grads and AdamW states bf16)")
     if case["method"] == "lora":
@@ -496,6 +644,9 @@ def main():
                     help="do not start a new case after this many seconds")
     ap.add_argument("--only", default=None, help="substring filter on case labels")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--grid", default="base", choices=sorted(GRIDS),
+                    help="base: the first grid; fp8-trainer: fp8 / compile at Llama 3 8B "
+                    "layer shapes and the Hugging Face Trainer")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny models (CPU allowed) to check the script, not for data")
     ap.add_argument("--id-prefix", default=None,
@@ -504,7 +655,7 @@ def main():
 
     models = SMOKE_MODELS if args.smoke else MODELS
 
-    grid = [c for c in GRID if not args.only or args.only in label(c)]
+    grid = [c for c in GRIDS[args.grid] if not args.only or args.only in label(c)]
     if args.list:
         for i, c in enumerate(grid, 1):
             print(i, label(c), "(+nvml/reserved rows)" if c["extra_metrics"] else "")

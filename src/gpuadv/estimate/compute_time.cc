@@ -59,6 +59,16 @@ constexpr double kFp8FusedReadBytes = 2;
 // Each use of an fp8 weight needs its cast (+ transpose): 2 read + 2 written per param;
 // stacks that cache the fp8 weights cast once per optimizer step.
 constexpr double kFp8WeightCastBytesPerParam = 4;
+// Current scaling without fused casts is torchao outside torch.compile: each cast is a chain
+// of PyTorch ops, one kernel and one pass each (torchao float8/float8_utils.py
+// tensor_to_amax max(abs(x)), float8_training_tensor.py x.to(float32) * scale,
+// to_fp8_saturated clamp then .to(fp8)): abs (read 2, write 2), max (read 2), upcast (read 2,
+// write 4), scale (4 + 4), clamp (4 + 4), cast (4 + 1) = 33 bytes per element of a 16-bit
+// tensor (33 from an fp32 weight too: no upcast, a wider abs), plus the transposed fp8 copy
+// _scaled_mm needs for the other GEMM (read 1, write 1). Measured on H200 (results_h200
+// measured2.jsonl): torchao fp8 eager ran 27% slower than bf16 eager at Llama 3 8B layer
+// shapes, 44% slower than the same fp8 compiled.
+constexpr double kFp8CompositeCastBytes = 33 + 2;
 // FlashAttention-3 / cuDNN fused attention on Hopper and later vs FlashAttention-2: 1.5-2.0x
 // forward, 1.5-1.75x backward in BF16 at head dim 128 (Shah et al. 2024, figures 5-6).
 constexpr double kFa3OverFa2 = 1.6;
@@ -131,13 +141,16 @@ struct Fp8CastBytes {
 };
 Fp8CastBytes Fp8Casts(const workload::StackTraits& stack, const Layout& lay, double in_elems,
                       double out_elems, double weights_local) {
+  const bool composite =
+      stack.fp8_recipe == workload::Fp8Recipe::kCurrent && !stack.fp8_fused_casts;
   const double per_elem =
-      kFp8CastTransposeBytes +
-      (stack.fp8_recipe == workload::Fp8Recipe::kCurrent ? kFp8AmaxPassBytes : 0) -
-      (stack.fp8_fused_casts ? kFp8FusedReadBytes : 0);
+      composite ? kFp8CompositeCastBytes
+                : kFp8CastTransposeBytes +
+                      (stack.fp8_recipe == workload::Fp8Recipe::kCurrent ? kFp8AmaxPassBytes : 0) -
+                      (stack.fp8_fused_casts ? kFp8FusedReadBytes : 0);
+  const double per_param = composite ? kFp8CompositeCastBytes : kFp8WeightCastBytesPerParam;
   const double per_mb = stack.fp8_weight_cache ? 1.0 / std::max(1LL, lay.micro_batches) : 1.0;
-  return {per_elem * in_elems + kFp8WeightCastBytesPerParam * weights_local * per_mb,
-          per_elem * out_elems};
+  return {per_elem * in_elems + per_param * weights_local * per_mb, per_elem * out_elems};
 }
 
 // Adds the lm_head + loss to the bounding stage. Usually they sit on the last stage on top

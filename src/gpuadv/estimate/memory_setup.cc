@@ -317,6 +317,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.param_cast = stack.param_cast;
   st.compiled_loss = stack.compiled_loss;
   st.expandable_segments = stack.expandable_segments;
+  st.fused_optimizer = stack.fused_optimizer;
   if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&
       !stack.offers_selective)
     explain->Warn("the " + std::string(EnumName(workload::kFrameworks, stack.id)) +

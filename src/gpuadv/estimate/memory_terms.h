@@ -132,6 +132,7 @@ struct Setup {
   bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
   bool compiled_loss = false;        // compiled cross-entropy: 16-bit logits and gradient only
   bool expandable_segments = false;  // allocator segments grow in place: no block slack
+  bool fused_optimizer = false;      // AdamW as one fused kernel: no foreach temporaries
   Regime regime = Regime::kAmp;
   workload::Precision precision = workload::Precision::kBf16Mixed;
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;

@@ -53,9 +53,10 @@ double StateBytes(Optimizer o, double sd, double adafactor_fraction) {
 
 // torch.optim AdamW with foreach (the default on CUDA when not fused) materialises
 // `_foreach_sqrt(exp_avg_sq)`: one state-sized list at the step (torch.optim docs, "foreach
-// ... uses more peak memory"). Fused DeepSpeed/Megatron/bitsandbytes kernels do not.
+// ... uses more peak memory"). Fused kernels do not: DeepSpeed / Megatron / bitsandbytes, and
+// torch's own fused=True of the stacks that select it (data/stacks.yaml fused_optimizer).
 double ForeachTemp(const Setup& st, double sd) {
-  if (st.optimizer != Optimizer::kAdamW) return 0;
+  if (st.optimizer != Optimizer::kAdamW || st.fused_optimizer) return 0;
   if (st.regime == Regime::kDeepSpeed || st.regime == Regime::kMegatron ||
       st.regime == Regime::kFp8)
     return 0;
