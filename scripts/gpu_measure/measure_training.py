@@ -52,6 +52,11 @@ MODELS = {
                          ffn=14336, vocab=128256, max_pos=8192, dropout=0.0),
     "llama3-8b-8l": dict(kind="llama", n_layer=8, hidden=4096, heads=32, kv_heads=8,
                          ffn=14336, vocab=128256, max_pos=8192, dropout=0.0),
+    # the same with a 32k position limit, for the long-sequence checkpointing cases
+    "llama3-8b-4l-32k": dict(kind="llama", n_layer=4, hidden=4096, heads=32, kv_heads=8,
+                             ffn=14336, vocab=128256, max_pos=32768, dropout=0.0),
+    "llama3-8b-8l-32k": dict(kind="llama", n_layer=8, hidden=4096, heads=32, kv_heads=8,
+                             ffn=14336, vocab=128256, max_pos=32768, dropout=0.0),
 }
 
 LORA_TARGETS = {"gpt2": ["c_attn"], "llama": ["q_proj", "k_proj", "v_proj", "o_proj"]}
@@ -142,7 +147,30 @@ GRID_FP8_DEEP = [
     C("gpt2-124m", "full", "bf16-mixed", 1, 512, trainer=True),
     C("llama-1b", "full", "bf16-mixed", 1, 2048, trainer=True),
 ]
-GRIDS = {"base": GRID, "fp8-trainer": GRID_FP8_TRAINER, "fp8-deep": GRID_FP8_DEEP}
+# Fourth (--grid sac): torchtitan's per-op selective checkpointing at Llama 3 8B layer shapes
+# and long sequences, against no and full checkpointing.
+GRID_SAC = [
+    C("llama3-8b-4l-32k", "full", "bf16", 1, 8192),
+    C("llama3-8b-4l-32k", "full", "bf16", 1, 8192, ckpt="per-op"),
+    C("llama3-8b-4l-32k", "full", "bf16", 1, 16384, ckpt="per-op"),
+    C("llama3-8b-4l-32k", "full", "bf16", 1, 16384, ckpt="full"),
+    C("llama3-8b-8l-32k", "full", "bf16", 1, 32768, ckpt="per-op"),
+    C("llama3-8b-8l-32k", "full", "bf16", 1, 32768, ckpt="full"),
+    C("llama3-8b-4l-32k", "full", "bf16-mixed", 1, 16384, ckpt="per-op"),
+]
+# Fifth (--grid length): the same 8192 tokens per step cut into sequences of 1k-16k, for the
+# attention rate against sequence length.
+GRID_LENGTH = [
+    C("llama3-8b-4l-32k", "full", "bf16", 8, 1024),
+    C("llama3-8b-4l-32k", "full", "bf16", 4, 2048),
+    C("llama3-8b-4l-32k", "full", "bf16", 2, 4096),
+    C("llama3-8b-4l-32k", "full", "bf16", 1, 16384),
+    C("llama3-8b-4l-32k", "full", "bf16", 1, 32768, ckpt="full"),
+    C("llama-1b-32k", "full", "bf16", 8, 1024),
+    C("llama-1b-32k", "full", "bf16", 2, 4096),
+]
+GRIDS = {"base": GRID, "fp8-trainer": GRID_FP8_TRAINER, "fp8-deep": GRID_FP8_DEEP,
+         "sac": GRID_SAC, "length": GRID_LENGTH}
 
 SMOKE_MODELS = {
     "gpt2-124m": dict(kind="gpt2", n_layer=2, n_embd=64, n_head=4, vocab=1000,
@@ -157,6 +185,10 @@ SMOKE_MODELS = {
                          vocab=1000, max_pos=8192, dropout=0.0),
     "llama3-8b-8l": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
                          vocab=1000, max_pos=8192, dropout=0.0),
+    "llama3-8b-4l-32k": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
+                             vocab=1000, max_pos=32768, dropout=0.0),
+    "llama3-8b-8l-32k": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
+                             vocab=1000, max_pos=32768, dropout=0.0),
 }
 
 
@@ -319,6 +351,53 @@ def sdpa_backend(spec, case, device):
     return None
 
 
+def per_op_save_ops():
+    """The ops torchtitan's per-op selective checkpointing saves (torchtitan
+    distributed/activation_checkpoint.py _get_default_save_ops, 2026-08): the partitioner's
+    compute-intensive ops, the SDPA variants and aten.max."""
+    import torch
+    from torch._functorch.partitioners import get_default_op_list
+    ops = {op.default for op in get_default_op_list().compute_intensive_ops}
+    for name in ("_scaled_dot_product_cudnn_attention", "_scaled_dot_product_flash_attention",
+                 "_scaled_dot_product_efficient_attention", "_scaled_dot_product_attention_math",
+                 "_scaled_dot_product_fused_attention_overrideable", "max", "linear", "mm"):
+        op = getattr(torch.ops.aten, name, None)
+        if op is not None:
+            ops.add(op.default)
+    return ops
+
+
+def apply_per_op_sac(model):
+    """Wraps each decoder layer as torchtitan's SelectiveAC does: every save op's output is
+    kept except every second matmul (counted per layer, forward and recompute apart); the
+    rest is recomputed in backward."""
+    import torch
+    from torch.distributed.algorithms._checkpoint.checkpoint_wrapper import checkpoint_wrapper
+    from torch.utils.checkpoint import CheckpointPolicy, create_selective_checkpoint_contexts
+    save_ops = per_op_save_ops()
+    mm_ops = (torch.ops.aten.mm.default, torch.ops.aten.linear.default)
+
+    def policy():
+        meta = {"forward": 0, "recompute": 0}
+
+        def fn(ctx, func, *args, **kwargs):
+            mode = "recompute" if ctx.is_recompute else "forward"
+            if func in mm_ops:
+                meta[mode] += 1
+            if func in save_ops:
+                if func in mm_ops and meta[mode] % 2 == 0:
+                    return CheckpointPolicy.PREFER_RECOMPUTE
+                return CheckpointPolicy.MUST_SAVE
+            return CheckpointPolicy.PREFER_RECOMPUTE
+        return fn
+
+    layers = model.model.layers
+    for i, layer in enumerate(layers):
+        layers[i] = checkpoint_wrapper(
+            layer, context_fn=lambda: create_selective_checkpoint_contexts(policy()),
+            preserve_rng_state=False)
+
+
 def prepare_case(case, spec, device):
     """The model, optimizer and autocast context of one case, and what was built (`info`).
 
@@ -336,6 +415,9 @@ def prepare_case(case, spec, device):
     model.to(torch.bfloat16 if case["precision"] == "bf16" else torch.float32)
     model.train()
 
+    if case["ckpt"] == "per-op":
+        apply_per_op_sac(model)
+        info["ckpt_kwargs"] = "torchtitan per-op SAC policy on each decoder layer"
     if case["ckpt"] == "full":
         try:
             model.gradient_checkpointing_enable(
@@ -543,7 +625,8 @@ def gpu_catalog_id(name):
 def make_scenario(case, spec, n_params, gpu_id, info=None):
     tr = {"method": case["method"], "precision": case["precision"], "optimizer": "adamw",
           "seq_len": case["seq_len"], "micro_batch": case["micro_batch"],
-          "global_batch": case["micro_batch"], "activation_checkpointing": case["ckpt"],
+          "global_batch": case["micro_batch"],
+          "activation_checkpointing": "selective" if case["ckpt"] == "per-op" else case["ckpt"],
           "attention": case["attn"], "framework": "hf-trainer" if case.get("trainer") else "pytorch"}
     traits = {}
     if case.get("compile"):
@@ -551,6 +634,8 @@ def make_scenario(case, spec, n_params, gpu_id, info=None):
         traits.update({"kernels": "fused", "elementwise_traffic": 0.5, "kernels_per_layer": 15})
         if case["precision"] == "fp8-mixed":
             traits["fp8_fused_casts"] = True
+    if case["ckpt"] == "per-op":
+        traits["selective"] = "per-op"  # torchtitan's per-op selective checkpointing
     if (info or {}).get("sdpa_backend") == "cudnn":
         traits["attention_kernel"] = "fa3"  # FA3-class fused attention
     if traits:
@@ -608,6 +693,11 @@ def assumptions_text(case, spec, info):
         a.append("torch.compile(model) in Inductor's default mode (compiled forward and "
                  "backward graphs; the AdamW step is not compiled); compilation ran in the "
                  "warm-up steps")
+    if case["ckpt"] == "per-op":
+        a.append("activation checkpointing = torchtitan's per-op selective policy "
+                 "(SelectiveAC: the outputs of matmuls, SDPA and max saved except every second "
+                 "matmul, the rest recomputed) through checkpoint_wrapper + "
+                 "create_selective_checkpoint_contexts on each decoder layer")
     if case["ckpt"] == "full":
         a.append("activation checkpointing = HF gradient_checkpointing_enable "
                  f"({info.get('ckpt_kwargs')}), every decoder layer recomputed")

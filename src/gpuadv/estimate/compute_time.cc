@@ -72,6 +72,13 @@ constexpr double kFp8CompositeCastBytes = 33 + 2;
 // FlashAttention-3 / cuDNN fused attention on Hopper and later vs FlashAttention-2: 1.5-2.0x
 // forward, 1.5-1.75x backward in BF16 at head dim 128 (Shah et al. 2024, figures 5-6).
 constexpr double kFa3OverFa2 = 1.6;
+// Fused attention loses rate at short sequences: each query tile pays a fixed cost (Q
+// loaded, the output rescaled and written) over fewer key blocks. Measured on H200
+// (scripts/gpu_measure/attention_bench.py, causal bf16, 32k tokens per call, head dims 64
+// and 128): FlashAttention-2 and cuDNN both run at about s / (s + 450) of their
+// long-sequence rate, i.e. K / (K + 225) with K the keys attended per query (s / 2 when
+// causal). attn_eta is the long-sequence rate.
+constexpr double kAttnHalfRateKeys = 225;
 // QLoRA: each use of a 4-bit weight reads 0.516 B/param and writes then re-reads a
 // 16-bit copy: ~4.5 B/param (MODELLING section 7 "QLoRA dequantisation").
 constexpr double kQloraDequantBytesPerParam = 4.5;
@@ -345,9 +352,10 @@ AttentionCore AttentionCoreTime(const workload::Scenario& s, const Layout& lay, 
   } else {
     // Flash / SDPA kernels: only the unmasked part.
     const double executed = executed_flops;
+    const double length = keys / (keys + kAttnHalfRateKeys);
     // Never above the tensor peak, whatever factor a calibration file gives.
-    const double rate =
-        r.tensor_peak * std::min(1.0, std::max(1e-3, r.eff->attn_eta) * r.attention_speedup);
+    const double rate = r.tensor_peak * std::min(1.0, std::max(1e-3, r.eff->attn_eta) *
+                                                          r.attention_speedup * length);
     a.c_fwd = rate > 0 ? executed / rate : 0;
     a.bwd_ratio = kFlashBackwardRatio;
   }
