@@ -172,24 +172,13 @@ GRID_LENGTH = [
 GRIDS = {"base": GRID, "fp8-trainer": GRID_FP8_TRAINER, "fp8-deep": GRID_FP8_DEEP,
          "sac": GRID_SAC, "length": GRID_LENGTH}
 
-SMOKE_MODELS = {
-    "gpt2-124m": dict(kind="gpt2", n_layer=2, n_embd=64, n_head=4, vocab=1000,
-                      n_positions=1024, dropout=0.1),
-    "gpt2-355m": dict(kind="gpt2", n_layer=2, n_embd=64, n_head=4, vocab=1000,
-                      n_positions=1024, dropout=0.1),
-    "llama-1b": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
-                     vocab=1000, max_pos=4096, dropout=0.0),
-    "llama-1b-32k": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
-                         vocab=1000, max_pos=32768, dropout=0.0),
-    "llama3-8b-4l": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
-                         vocab=1000, max_pos=8192, dropout=0.0),
-    "llama3-8b-8l": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
-                         vocab=1000, max_pos=8192, dropout=0.0),
-    "llama3-8b-4l-32k": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
-                             vocab=1000, max_pos=32768, dropout=0.0),
-    "llama3-8b-8l-32k": dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128,
-                             vocab=1000, max_pos=32768, dropout=0.0),
-}
+# Tiny versions of every model (CPU allowed) to check the script, not for data.
+_TINY_GPT2 = dict(kind="gpt2", n_layer=2, n_embd=64, n_head=4, vocab=1000, n_positions=1024,
+                  dropout=0.1)
+_TINY_LLAMA = dict(kind="llama", n_layer=2, hidden=64, heads=4, kv_heads=2, ffn=128, vocab=1000,
+                   dropout=0.0)
+SMOKE_MODELS = {name: dict(_TINY_GPT2) if spec["kind"] == "gpt2"
+                else dict(_TINY_LLAMA, max_pos=spec["max_pos"]) for name, spec in MODELS.items()}
 
 
 def label(c):
@@ -469,6 +458,24 @@ def prepare_case(case, spec, device):
     return model, opt, amp, info
 
 
+def record_run(info, times, cuda):
+    """The timed steps and, on CUDA, the allocator's peaks and counters into `info`."""
+    info["step_times_s"] = [round(t, 6) for t in times]
+    info["step_time_mean_s"] = sum(times) / len(times)
+    info["step_time_median_s"] = statistics.median(times)
+    if not cuda:
+        return
+    import torch
+    st = torch.cuda.memory_stats()
+    info["allocated_bytes"] = int(torch.cuda.max_memory_allocated())
+    info["reserved_bytes"] = int(torch.cuda.max_memory_reserved())
+    free, total = torch.cuda.mem_get_info()
+    info["device_used_end_bytes"] = int(total - free)
+    info["device_total_bytes"] = int(total)
+    info["alloc_retries"] = int(st.get("num_alloc_retries", 0))
+    info["torch_ooms"] = int(st.get("num_ooms", 0))
+
+
 class _Ids:
     """A dataset of one fixed random sequence, as dicts the default collator stacks."""
 
@@ -529,17 +536,7 @@ def run_case_trainer(case, spec, device, nvml):
     info["trainer_lr_scheduler"] = str(targs.lr_scheduler_type)
     info["trainer_bf16"] = targs.bf16
     info["loss_last"] = float(out.training_loss)
-    info["step_times_s"] = [round(t, 6) for t in times]
-    info["step_time_mean_s"] = sum(times) / len(times)
-    info["step_time_median_s"] = statistics.median(times)
-    st = torch.cuda.memory_stats()
-    info["allocated_bytes"] = int(torch.cuda.max_memory_allocated())
-    info["reserved_bytes"] = int(torch.cuda.max_memory_reserved())
-    free, total = torch.cuda.mem_get_info()
-    info["device_used_end_bytes"] = int(total - free)
-    info["device_total_bytes"] = int(total)
-    info["alloc_retries"] = int(st.get("num_alloc_retries", 0))
-    info["torch_ooms"] = int(st.get("num_ooms", 0))
+    record_run(info, times, cuda=True)
     del trainer
     return info
 
@@ -587,20 +584,10 @@ def run_case(case, spec, device, nvml):
             if v is not None and (nvml_max is None or v > nvml_max):
                 nvml_max, nvml_method = v, m
     info["loss_last"] = float(last_loss.detach().float().item())
-    info["step_times_s"] = [round(t, 6) for t in times]
-    info["step_time_mean_s"] = sum(times) / len(times)
-    info["step_time_median_s"] = statistics.median(times)
+    record_run(info, times, cuda)
     if cuda:
-        st = torch.cuda.memory_stats()
-        info["allocated_bytes"] = int(torch.cuda.max_memory_allocated())
-        info["reserved_bytes"] = int(torch.cuda.max_memory_reserved())
         info["nvml_bytes"] = nvml_max
         info["nvml_method"] = nvml_method
-        free, total = torch.cuda.mem_get_info()
-        info["device_used_end_bytes"] = int(total - free)
-        info["device_total_bytes"] = int(total)
-        info["alloc_retries"] = int(st.get("num_alloc_retries", 0))
-        info["torch_ooms"] = int(st.get("num_ooms", 0))
     return info
 
 

@@ -1,6 +1,7 @@
 // Throughput estimator (C4): rules of MODELLING.md sections 6-8, hand-computed.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <string>
 
@@ -471,16 +472,30 @@ TEST(ThroughputRates, Fp8IsFasterButUnder2xOnHopper) {
 // Transformer Engine saves the fp8 (transposed) input and weight copies its forward cast;
 // torchao keeps the 16-bit operands and casts them again in backward: once, the backward
 // element-wise passes (kBackwardBytesRatio) never repeat the forward casts.
+// One bf16 micro-batch per step on an H100 whose stack casts fp8 weights per use.
+workload::Scenario Fp8Step(int micro_batch, int seq) {
+  auto s = Base(H100());
+  s.training.micro_batch = micro_batch;
+  s.training.global_batch = micro_batch;
+  s.training.seq_len = seq;
+  s.training.stack.fp8_weight_cache = false;
+  return s;
+}
+
+// `bf16` in fp8-mixed with the stack trait `field` set, then cleared.
+std::array<workload::Scenario, 2> Fp8WithAndWithout(const workload::Scenario& bf16,
+                                                    bool workload::StackTraits::*field) {
+  auto with = bf16;
+  with.training.precision = workload::Precision::kFp8Mixed;
+  with.training.stack.*field = true;
+  auto without = with;
+  without.training.stack.*field = false;
+  return {with, without};
+}
+
 TEST(ThroughputRates, Fp8BackwardRecastsOnlyWhereTheStackKeeps16BitOperands) {
-  auto bf16 = Base(H100());
-  bf16.training.micro_batch = 8;
-  bf16.training.global_batch = 8;
-  bf16.training.stack.fp8_weight_cache = false;
-  auto saved = bf16;
-  saved.training.precision = workload::Precision::kFp8Mixed;
-  saved.training.stack.fp8_saved_casts = true;
-  auto recast = saved;
-  recast.training.stack.fp8_saved_casts = false;
+  auto bf16 = Fp8Step(8, 2048);
+  const auto [saved, recast] = Fp8WithAndWithout(bf16, &workload::StackTraits::fp8_saved_casts);
   const double m16 = Estimate1(bf16).breakdown_s.memory;
   const double m_saved = Estimate1(saved).breakdown_s.memory;
   const double m_recast = Estimate1(recast).breakdown_s.memory;
@@ -507,18 +522,10 @@ TEST(ThroughputRates, Fp8BackwardRecastsOnlyWhereTheStackKeeps16BitOperands) {
 // transpose 1 + amax 2 - fused read 2) and 4 per weight parameter. Measured on H200 at Llama
 // 3 8B layer shapes (results_h200/measured2.jsonl): fp8 eager 27% slower than bf16 eager.
 TEST(ThroughputRates, Fp8CastsOfTorchaoOutsideCompileAreAChainOfOps) {
-  auto bf16 = Base(H100());
-  bf16.training.micro_batch = 1;
-  bf16.training.seq_len = 8192;
-  bf16.training.global_batch = 1;
+  auto bf16 = Fp8Step(1, 8192);
   bf16.training.stack.fp8_recipe = workload::Fp8Recipe::kCurrent;
   bf16.training.stack.fp8_saved_casts = false;
-  bf16.training.stack.fp8_weight_cache = false;
-  auto compiled = bf16;
-  compiled.training.precision = workload::Precision::kFp8Mixed;
-  compiled.training.stack.fp8_fused_casts = true;
-  auto eager = compiled;
-  eager.training.stack.fp8_fused_casts = false;
+  const auto [compiled, eager] = Fp8WithAndWithout(bf16, &workload::StackTraits::fp8_fused_casts);
   const double m16 = Estimate1(bf16).breakdown_s.memory;
   const double fused_casts = Estimate1(compiled).breakdown_s.memory - m16;
   const double op_casts = Estimate1(eager).breakdown_s.memory - m16;
