@@ -458,6 +458,25 @@ def prepare_case(case, spec, device):
     return model, opt, amp, info
 
 
+def start_window(info):
+    """Frees what earlier cases left, then opens the measured window: peak statistics reset
+    after the model and optimizer are built, the weights' bytes recorded."""
+    import torch
+    gc.collect()
+    torch.cuda.synchronize()
+    torch.cuda.empty_cache()
+    torch.cuda.reset_peak_memory_stats()
+    info["static_allocated_bytes"] = int(torch.cuda.memory_allocated())
+    info["nvml_bytes"], info["nvml_method"] = None, None
+
+
+def sample_nvml(info, nvml):
+    """Keeps the largest NVML reading of the window in `info`."""
+    v, m = nvml.sample()
+    if v is not None and (info["nvml_bytes"] is None or v > info["nvml_bytes"]):
+        info["nvml_bytes"], info["nvml_method"] = v, m
+
+
 def record_run(info, times, cuda):
     """The timed steps and, on CUDA, the allocator's peaks and counters into `info`."""
     info["step_times_s"] = [round(t, 6) for t in times]
@@ -508,10 +527,7 @@ def run_case_trainer(case, spec, device, nvml):
         def on_step_end(self, args, state, control, **kw):
             torch.cuda.synchronize()
             ends.append(time.perf_counter())
-            v, m = nvml.sample()
-            if v is not None:
-                info["nvml_bytes"] = max(v, info.get("nvml_bytes") or 0)
-                info["nvml_method"] = m
+            sample_nvml(info, nvml)
 
     targs = transformers.TrainingArguments(
         output_dir=tempfile.mkdtemp(), per_device_train_batch_size=mb, max_steps=n_steps,
@@ -519,17 +535,12 @@ def run_case_trainer(case, spec, device, nvml):
         save_strategy="no", remove_unused_columns=False, seed=1234)
     trainer = transformers.Trainer(model=model, args=targs,
                                    train_dataset=_Ids(ids, n_steps * mb), callbacks=[Clock()])
-    gc.collect()
-    torch.cuda.synchronize()
-    torch.cuda.empty_cache()
-    torch.cuda.reset_peak_memory_stats()
-    info["static_allocated_bytes"] = int(torch.cuda.memory_allocated())
+    start_window(info)
     out = trainer.train()
     times = [b - a for a, b in zip(ends[WARMUP_STEPS:], ends[WARMUP_STEPS + 1:])]
-    opt = trainer.optimizer
+    inner = getattr(trainer.optimizer, "optimizer", trainer.optimizer)  # accelerate wraps it
     info["trainer_optim"] = str(targs.optim)
-    info["trainer_optimizer"] = type(getattr(opt, "optimizer", opt)).__name__
-    inner = getattr(opt, "optimizer", opt)
+    info["trainer_optimizer"] = type(inner).__name__
     info["adamw_foreach"] = inner.defaults.get("foreach")
     info["adamw_fused"] = inner.defaults.get("fused")
     info["trainer_max_grad_norm"] = targs.max_grad_norm
@@ -561,13 +572,8 @@ def run_case(case, spec, device, nvml):
 
     cuda = device == "cuda"
     if cuda:
-        gc.collect()
-        torch.cuda.synchronize()
-        torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats()
-        info["static_allocated_bytes"] = int(torch.cuda.memory_allocated())
+        start_window(info)
     times = []
-    nvml_max, nvml_method = None, None
     last_loss = None
     for i in range(WARMUP_STEPS + TIMED_STEPS):
         if cuda:
@@ -580,14 +586,9 @@ def run_case(case, spec, device, nvml):
         if i >= WARMUP_STEPS:
             times.append(t1 - t0)
         if cuda:
-            v, m = nvml.sample()
-            if v is not None and (nvml_max is None or v > nvml_max):
-                nvml_max, nvml_method = v, m
+            sample_nvml(info, nvml)
     info["loss_last"] = float(last_loss.detach().float().item())
     record_run(info, times, cuda)
-    if cuda:
-        info["nvml_bytes"] = nvml_max
-        info["nvml_method"] = nvml_method
     return info
 
 

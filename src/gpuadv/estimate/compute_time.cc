@@ -148,14 +148,13 @@ struct Fp8CastBytes {
 };
 Fp8CastBytes Fp8Casts(const workload::StackTraits& stack, const Layout& lay, double in_elems,
                       double out_elems, double weights_local) {
-  const bool composite =
-      stack.fp8_recipe == workload::Fp8Recipe::kCurrent && !stack.fp8_fused_casts;
-  const double per_elem =
-      composite ? kFp8CompositeCastBytes
-                : kFp8CastTransposeBytes +
-                      (stack.fp8_recipe == workload::Fp8Recipe::kCurrent ? kFp8AmaxPassBytes : 0) -
-                      (stack.fp8_fused_casts ? kFp8FusedReadBytes : 0);
-  const double per_param = composite ? kFp8CompositeCastBytes : kFp8WeightCastBytesPerParam;
+  const bool current = stack.fp8_recipe == workload::Fp8Recipe::kCurrent;
+  double per_elem = kFp8CompositeCastBytes, per_param = kFp8CompositeCastBytes;
+  if (!current || stack.fp8_fused_casts) {  // cast kernels, not op chains
+    per_elem = kFp8CastTransposeBytes + (current ? kFp8AmaxPassBytes : 0) -
+               (stack.fp8_fused_casts ? kFp8FusedReadBytes : 0);
+    per_param = kFp8WeightCastBytesPerParam;
+  }
   const double per_mb = stack.fp8_weight_cache ? 1.0 / std::max(1LL, lay.micro_batches) : 1.0;
   return {per_elem * in_elems + per_param * weights_local * per_mb, per_elem * out_elems};
 }
@@ -296,8 +295,9 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
   const int rank = std::max(1, s.training.lora.rank);
   const bool wgrad16 = r.linear_bytes < r.act_bytes && !s.training.stack.fp8_wgrad;
   const mem::AdapterDtypes ad = g.adapters ? mem::AdapterDtypesOf(s) : mem::AdapterDtypes{};
-  const double in_copy =
-      ad.input_bytes > 0 ? r.act_bytes + ad.input_bytes + (ad.input_bytes - r.act_bytes) : 0;
+  // The input read once more (act) and its copy written (input_bytes); the A GEMM then reads
+  // the copy at input_bytes instead of the input at act: 2 x input_bytes in all.
+  const double in_copy = 2 * ad.input_bytes;
   const double out_extra = ad.out_bytes > r.act_bytes ? kAdapterFp32OutExtraBytes : 0;
   for (const auto& l : f.linears) {
     double count = 1, rows = T;

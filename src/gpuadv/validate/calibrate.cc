@@ -389,8 +389,8 @@ LaunchFit FitLaunch(const std::map<std::string, Rows>& by_arch,
     // Held near its prior (the profiled host time per launch) like the per-architecture
     // factors (kPriorWeight): left without the source group whose host-bound rows pin it,
     // the others barely constrain it and would pick a value at random.
-    const double pull = std::log(value / l.prior);
-    const double obj = Objective(all, cases, t) + (l.prior > 0 ? kPriorWeight * pull * pull : 0);
+    const double pull = l.prior > 0 ? std::log(value / l.prior) : 0;
+    const double obj = Objective(all, cases, t) + kPriorWeight * pull * pull;
     l.scanned.emplace_back(value, obj);
     if (obj < best - kMinImprovement) best = obj, l.value = value;
   }
