@@ -6,7 +6,8 @@ issue 11 was filed (our H200 run, published_2026.jsonl), so "no worse than when 
 filed" is judged on the rows that existed then. This script reads the validate JSON and
 prints, for the cases whose ids are in the chosen subset, the in-sample and held-out median
 and p90 of |predicted / measured - 1| and the share of measured values inside the held-out
-range.
+range; memory counts each case once by the reading it states, as `validate` does, and
+memory_every_reading every reading of it.
 
   ./build/gpu-advisor validate --cv source --format json > /tmp/cv.json
   python3 scripts/accuracy_subset.py /tmp/cv.json --ids-at 8f3376d^   # rows when issue 11 was filed
@@ -49,20 +50,30 @@ def main():
     ap.add_argument("--ids-at", help="keep the cases that data/validation had at this git rev")
     ap.add_argument("--exclude-prefix", action="append", default=[],
                     help="drop cases whose id starts with this (repeatable)")
+    ap.add_argument("--only-prefix", action="append", default=[],
+                    help="keep only cases whose id starts with this (repeatable)")
     args = ap.parse_args()
     cases = json.load(open(args.validate_json))["cases"]
     keep = ids_at(args.ids_at) if args.ids_at else None
-    print(f"{'quantity':<11} {'n':>4}  {'in-sample median / p90':>23}  "
+    print(f"{'quantity':<20} {'n':>4}  {'in-sample median / p90':>23}  "
           f"{'held out median / p90':>22}  {'in range':>8}")
-    for quantity in ("memory", "throughput"):
+    # memory: each case once, by the reading it states (as validate's headline);
+    # memory_every_reading: the further readings of the same run (reserved, NVML) too.
+    for quantity in ("memory", "memory_every_reading", "throughput"):
         ins, cv, cv_cov = [], [], []
         for c in cases:
             if keep is not None and c["id"] not in keep:
                 continue
             if any(c["id"].startswith(p) for p in args.exclude_prefix):
                 continue
+            if args.only_prefix and not any(c["id"].startswith(p) for p in args.only_prefix):
+                continue
             for m in c.get("comparisons") or []:
-                if m.get("quantity") != quantity or m.get("error") is None:
+                if m.get("error") is None:
+                    continue
+                if m.get("quantity") != quantity.replace("_every_reading", ""):
+                    continue
+                if quantity == "memory" and m.get("extra_reading"):
                     continue
                 ins.append(abs(m["error"]))
                 if m.get("cv_error") is not None:
@@ -72,7 +83,7 @@ def main():
         if not ins:
             continue
         share = lambda v: f"{100 * sum(v) / len(v):.1f}%" if v else "-"
-        print(f"{quantity:<11} {len(ins):>4}  {100 * percentile(ins, 0.5):>10.1f}% / "
+        print(f"{quantity:<20} {len(ins):>4}  {100 * percentile(ins, 0.5):>10.1f}% / "
               f"{100 * percentile(ins, 0.9):>5.1f}%  "
               f"{100 * percentile(cv, 0.5):>9.1f}% / {100 * percentile(cv, 0.9):>5.1f}%  "
               f"{share(cv_cov):>8}")

@@ -324,6 +324,7 @@ std::vector<CalibrationRow> MakeRows(const std::vector<PreparedCase>& cases,
         if (cmp.quantity != Quantity::kMemory || !(cmp.measured > 0)) continue;
         CalibrationRow r = base;
         r.quantity = Quantity::kMemory;
+        r.extra_reading = cmp.extra_reading;
         r.measured = cmp.measured;
         r.predicted = r.cv_predicted = cmp.predicted;
         rows.push_back(std::move(r));

@@ -39,6 +39,7 @@ struct CalibrationRow {
   double measured_mfu = 0;  // tokens/s rows: the measured rate as PaLM MFU (16-bit peak)
   long long seq_len = 0;
   bool model_parallel = false;  // tensor / pipeline / context / expert parallel layout
+  bool extra_reading = false;   // memory: Comparison::extra_reading
   double measured = 0;
   double predicted = 0;     // with the factors fitted on all rows
   double cv_predicted = 0;  // with the factors fitted without the row's source group

@@ -287,10 +287,21 @@ struct Gathered {
   }
 };
 struct SliceData {
-  Gathered memory, throughput;
-  Gathered& For(Quantity q) { return q == Quantity::kMemory ? memory : throughput; }
+  Gathered memory, throughput, memory_every_reading;
+  // Every memory reading goes to memory_every_reading; the headline memory figures count
+  // each case once, by the reading it states.
+  void Add(Quantity q, bool extra_reading, bool in_sample, double error, bool inside) {
+    const auto put = [&](Gathered& g) {
+      (in_sample ? g.in_sample : g.cv).push_back(error);
+      (in_sample ? g.in_sample_coverage : g.cv_coverage).Add(inside);
+    };
+    if (q != Quantity::kMemory) return put(throughput);
+    put(memory_every_reading);
+    if (!extra_reading) put(memory);
+  }
   CvSlice Finish(std::string key) const {
-    return CvSlice{std::move(key), memory.Finish(), throughput.Finish()};
+    return CvSlice{std::move(key), memory.Finish(), throughput.Finish(),
+                   memory_every_reading.Finish()};
   }
 };
 
@@ -317,10 +328,8 @@ CrossValidation CrossValidateBySource(const std::vector<PreparedCase>& cases,
     if (r.skipped || r.error) continue;
     for (const auto& c : r.comparisons) {
       if (c.quantity != Quantity::kMemory && c.quantity != Quantity::kThroughput) continue;
-      for (SliceData* s : {&all, &groups[GroupOf(r.input)]}) {
-        s->For(c.quantity).in_sample.push_back(c.SignedError());
-        s->For(c.quantity).in_sample_coverage.Add(c.InRange());
-      }
+      for (SliceData* s : {&all, &groups[GroupOf(r.input)]})
+        s->Add(c.quantity, c.extra_reading, true, c.SignedError(), c.InRange());
     }
   }
   // Out of sample: factors fitted without the row's group, ranges from the other groups.
@@ -335,10 +344,8 @@ CrossValidation CrossValidateBySource(const std::vector<PreparedCase>& cases,
       const estimate::Range range =
           estimate::FindRange(memory ? held_out.memory : held_out.throughput, r.category, !memory);
       const bool inside = Inside(r, range);
-      for (SliceData* s : {&all, &groups[g]}) {
-        s->For(r.quantity).cv.push_back(r.CvError());
-        s->For(r.quantity).cv_coverage.Add(inside);
-      }
+      for (SliceData* s : {&all, &groups[g]})
+        s->Add(r.quantity, r.extra_reading, false, r.CvError(), inside);
       held_back.push_back({r.case_index, r.quantity, r.measured, r.cv_predicted, inside});
     }
   }
@@ -354,7 +361,9 @@ CrossValidation CrossValidateBySource(const std::vector<PreparedCase>& cases,
           std::to_string(kMinRowsToFit) + " rows left: the priors of data/efficiency.yaml)",
       "coverage: share of measured values inside the printed range; held out, the ranges "
       "come from the other groups' cross-validated errors, at the quantile level fitted on "
-      "the other groups"};
+      "the other groups",
+      "memory counts each case once, by the reading it states (memory_bytes); 'memory, every "
+      "reading' adds the further readings of the same runs (reserved, device total)"};
   return cv;
 }
 

@@ -60,8 +60,10 @@ void SetRange(Comparison& c, double value, double low, double high) {
 // Collects the errors of one slice before summarising.
 struct Accumulator {
   size_t cases = 0;
-  std::vector<double> errors[4];  // memory, throughput, mfu, step_time
+  std::vector<double> errors[4];  // memory (each case's stated reading), throughput, mfu, step_time
   Coverage coverage[2];           // memory, throughput
+  std::vector<double> memory_readings;  // every memory reading
+  Coverage memory_readings_coverage;
   FitStats fit;
 
   void Add(const CaseResult& r) {
@@ -71,11 +73,16 @@ struct Accumulator {
       if (c.quantity == Quantity::kFit) {
         ++fit.count;
         if (c.Correct()) ++fit.correct;
-      } else {
-        errors[static_cast<int>(c.quantity)].push_back(c.SignedError());
-        if (c.quantity == Quantity::kMemory || c.quantity == Quantity::kThroughput)
-          coverage[static_cast<int>(c.quantity)].Add(c.InRange());
+        continue;
       }
+      if (c.quantity == Quantity::kMemory) {
+        memory_readings.push_back(c.SignedError());
+        memory_readings_coverage.Add(c.InRange());
+        if (c.extra_reading) continue;
+      }
+      errors[static_cast<int>(c.quantity)].push_back(c.SignedError());
+      if (c.quantity == Quantity::kMemory || c.quantity == Quantity::kThroughput)
+        coverage[static_cast<int>(c.quantity)].Add(c.InRange());
     }
   }
   GroupStats Finish(std::string key) const {
@@ -89,6 +96,8 @@ struct Accumulator {
     g.fit = fit;
     g.memory_coverage = coverage[0];
     g.throughput_coverage = coverage[1];
+    g.memory_every_reading = SummarizeErrors(memory_readings);
+    g.memory_every_reading_coverage = memory_readings_coverage;
     return g;
   }
 };
@@ -225,33 +234,39 @@ std::vector<Comparison> Compare(const Measured& m, const estimate::EstimateResul
   std::vector<Comparison> out;
   const auto& mem = r.memory;
   if (m.outcome == Outcome::kOk) {
-    // The primary reading, then extra readings of the other metrics from the same run.
+    // The run's readings (allocated, reserved, device total): the one memory_bytes states is
+    // the case's own, the others are extra readings of the same run.
     std::optional<double> allocated = m.allocated_bytes, reserved = m.reserved_bytes,
                           nvml = m.nvml_bytes;
+    std::optional<double>* stated = nullptr;  // the reading memory_bytes states
     if (m.memory_bytes && m.memory_metric) {
       switch (*m.memory_metric) {
         case MemoryMetric::kAllocated:
         case MemoryMetric::kActive:  // live tensors, as max_memory_allocated counts them
-          allocated = m.memory_bytes;
+          stated = &allocated;
           break;
         case MemoryMetric::kReserved:
-          reserved = m.memory_bytes;
+          stated = &reserved;
           break;
         case MemoryMetric::kNvml:
-          nvml = m.memory_bytes;
+          stated = &nvml;
           break;
         case MemoryMetric::kCapacity:
           break;  // a threshold with outcome ok is rejected when the case is read
       }
+      if (stated) *stated = m.memory_bytes;
     }
-    if (allocated)
-      out.push_back(
-          Numeric(Quantity::kMemory, "peak_allocated_bytes", mem.peak_allocated_bytes, *allocated));
-    if (reserved)
-      out.push_back(
-          Numeric(Quantity::kMemory, "peak_reserved_bytes", mem.peak_reserved_bytes, *reserved));
-    if (nvml) out.push_back(Numeric(Quantity::kMemory, "per_gpu_bytes", mem.per_gpu_bytes, *nvml));
-    for (auto& c : out) SetRange(c, mem.per_gpu_bytes, mem.low_bytes, mem.high_bytes);
+    const std::pair<const std::optional<double>*, std::pair<const char*, double>> readings[] = {
+        {&allocated, {"peak_allocated_bytes", mem.peak_allocated_bytes}},
+        {&reserved, {"peak_reserved_bytes", mem.peak_reserved_bytes}},
+        {&nvml, {"per_gpu_bytes", mem.per_gpu_bytes}}};
+    for (const auto& [value, field] : readings) {
+      if (!*value) continue;
+      out.push_back(Numeric(Quantity::kMemory, field.first, field.second, **value));
+      // The case's own reading: the one memory_bytes states, else the first given.
+      out.back().extra_reading = stated ? value != stated : out.size() > 1;
+      SetRange(out.back(), mem.per_gpu_bytes, mem.low_bytes, mem.high_bytes);
+    }
   }
   if (m.outcome != Outcome::kOk) {
     // The bound: the row's capacity, else the card's (capacity of an "N GB" card: N GiB).

@@ -43,6 +43,10 @@ struct Comparison {
   double predicted = 0;
   /// The measured value; for kFit the capacity bound in bytes.
   double measured = 0;
+  /// Memory: a further reading of the same run (reserved or device total next to the
+  /// reading the case states in `memory_bytes`). Shown and counted in the every-reading
+  /// figures; the headline figures count each case once, by its stated reading.
+  bool extra_reading = false;
   bool expect_fit = true;     // kFit: what the measurement says
   bool predicted_fit = true;  // kFit: predicted <= measured
   /// The estimate's printed range, scaled to this field (memory, throughput); NaN otherwise.
@@ -72,7 +76,8 @@ struct Comparison {
 /// Like-with-like comparisons of a measurement with its estimate (DESIGN.md `validate`):
 ///   memory_metric allocated / active -> peak_allocated_bytes; reserved ->
 ///   peak_reserved_bytes; nvml -> per_gpu_bytes (extra allocated_bytes / reserved_bytes /
-///   nvml_bytes readings add their own comparison); capacity -> a fit classification of
+///   nvml_bytes readings add their own comparison, marked extra_reading; without
+///   memory_bytes the first of them is the case's reading); capacity -> a fit classification of
 ///   per_gpu_bytes against memory_bytes (or the GPU's capacity when absent): oom expects
 ///   "does not fit", fits_under and max_seq_len expect "fits"; max_seq_len rows also expect
 ///   `per_gpu_at_2x_seq_len` (when given) not to fit.
@@ -142,6 +147,10 @@ struct GroupStats {
   ErrorStats memory, throughput, mfu, step_time;
   FitStats fit;
   Coverage memory_coverage, throughput_coverage;  // measured inside the printed range
+  // Every memory reading, extra readings of the same run included (`memory` and
+  // `memory_coverage` count each case once, by the reading it states).
+  ErrorStats memory_every_reading;
+  Coverage memory_every_reading_coverage;
   const ErrorStats& For(Quantity q) const;
 };
 
@@ -168,7 +177,8 @@ struct CvFigures {
 /// One slice (all cases, or one source group) of a cross-validation.
 struct CvSlice {
   std::string key;
-  CvFigures memory, throughput;
+  CvFigures memory, throughput;    // memory: each case once, by the reading it states
+  CvFigures memory_every_reading;  // every memory reading, extra readings included
 };
 
 /// `validate --cv source`: each source group predicted by factors and ranges fitted on the

@@ -92,22 +92,46 @@ const Coverage* CoverageOf(const GroupStats& g, Quantity q) {
   if (q == Quantity::kThroughput) return &g.throughput_coverage;
   return nullptr;
 }
-std::string CoveragePct(const GroupStats& g, Quantity q) {
-  const Coverage* c = CoverageOf(g, q);
-  return c && c->count ? Pct(c->Share()) : "";
+
+// The figures of every memory reading, extra readings of the same runs included; listed
+// after "memory" where a slice has such readings.
+constexpr const char* kEveryReading = "memory_every_reading";
+
+// One line of a slice's summary: a quantity (or kEveryReading), its errors and coverage.
+struct SliceLine {
+  std::string label;
+  const ErrorStats* errors;
+  const Coverage* coverage;  // null where no range is printed
+};
+std::vector<SliceLine> Lines(const GroupStats& g) {
+  std::vector<SliceLine> out;
+  for (Quantity q : kErrorQuantities) {
+    out.push_back({Name(q), &g.For(q), CoverageOf(g, q)});
+    if (q == Quantity::kMemory && g.memory_every_reading.count != g.memory.count)
+      out.push_back({kEveryReading, &g.memory_every_reading, &g.memory_every_reading_coverage});
+  }
+  return out;
+}
+std::vector<std::pair<std::string, const CvFigures*>> Lines(const CvSlice& sl) {
+  std::vector<std::pair<std::string, const CvFigures*>> out = {
+      {Name(Quantity::kMemory), &sl.memory}};
+  if (sl.memory_every_reading.cross_validated.count != sl.memory.cross_validated.count)
+    out.push_back({kEveryReading, &sl.memory_every_reading});
+  out.push_back({Name(Quantity::kThroughput), &sl.throughput});
+  return out;
 }
 
 // Rows "key | quantity | n | median | p90 | bias | in range | accuracy" for each quantity.
 void SliceRows(const GroupStats& g, std::vector<Row>& rows, bool with_key) {
-  for (Quantity q : kErrorQuantities) {
-    const ErrorStats& e = g.For(q);
+  for (const auto& [label, errors, coverage] : Lines(g)) {
+    const ErrorStats& e = *errors;
     if (e.count == 0 && e.non_finite == 0) continue;
-    Row r = {Name(q),
+    Row r = {label,
              std::to_string(e.count),
              Pct(e.median_abs),
              Pct(e.p90_abs),
              Pct(e.mean_signed, true),
-             CoveragePct(g, q),
+             coverage && coverage->count ? Pct(coverage->Share()) : "",
              ""};
     if (e.non_finite) r[1] += fmt::format(" (+{} n/a)", e.non_finite);
     if (with_key) r.insert(r.begin(), g.key);
@@ -186,6 +210,7 @@ json ComparisonJson(const Comparison& c) {
     j["error"] = Num(c.SignedError());
     j["abs_error"] = Num(std::fabs(c.SignedError()));
   }
+  if (c.quantity == Quantity::kMemory) j["extra_reading"] = c.extra_reading;
   if (c.cv_predicted) {
     j["cv_predicted"] = Num(*c.cv_predicted);
     j["cv_error"] = Num(c.CvSignedError());
@@ -211,6 +236,8 @@ json GroupJson(const GroupStats& g) {
   for (Quantity q : kErrorQuantities) j[Name(q)] = ErrorStatsJson(g.For(q));
   j["memory"]["coverage"] = CoverageJson(g.memory_coverage);
   j["throughput"]["coverage"] = CoverageJson(g.throughput_coverage);
+  j[kEveryReading] = ErrorStatsJson(g.memory_every_reading);
+  j[kEveryReading]["coverage"] = CoverageJson(g.memory_every_reading_coverage);
   j["fit"] = {
       {"count", g.fit.count}, {"correct", g.fit.correct}, {"accuracy", Num(g.fit.Accuracy())}};
   return j;
@@ -226,6 +253,7 @@ json CvFiguresJson(const CvFigures& f) {
 json CvSliceJson(const CvSlice& s) {
   return {{"key", s.key},
           {"memory", CvFiguresJson(s.memory)},
+          {kEveryReading, CvFiguresJson(s.memory_every_reading)},
           {"throughput", CvFiguresJson(s.throughput)}};
 }
 
@@ -246,10 +274,10 @@ json CountsJson(const std::vector<std::pair<std::string, size_t>>& counts, const
 
 // Cross-validation rows "key | quantity | n | in-sample median/p90/in range | CV ...".
 void CvRows(const CvSlice& sl, std::vector<Row>& rows, bool with_key) {
-  for (Quantity q : {Quantity::kMemory, Quantity::kThroughput}) {
-    const CvFigures& f = q == Quantity::kMemory ? sl.memory : sl.throughput;
+  for (const auto& [label, figures] : Lines(sl)) {
+    const CvFigures& f = *figures;
     if (f.in_sample.count == 0 && f.cross_validated.count == 0) continue;
-    Row r = {Name(q),
+    Row r = {label,
              std::to_string(f.cross_validated.count),
              Pct(f.in_sample.median_abs),
              Pct(f.in_sample.p90_abs),
@@ -388,12 +416,11 @@ void CsvCaseRows(report::Document& d, const ValidationReport& rep) {
 // kind = summary: a row per quantity of one slice.
 void CsvSliceRows(report::Document& d, const GroupStats& g, const std::string& key,
                   const json& group_doc) {
-  for (Quantity q : kErrorQuantities) {
-    const ErrorStats& e = g.For(q);
+  for (const auto& [label, errors, c] : Lines(g)) {
+    const ErrorStats& e = *errors;
     if (e.count == 0) continue;
-    const Coverage* c = CoverageOf(g, q);
     CsvRow(d,
-           {"summary", "", key, "", "", Name(q), "", "", "", "", "", std::to_string(e.count),
+           {"summary", "", key, "", "", label, "", "", "", "", "", std::to_string(e.count),
             CsvPct(e.median_abs), CsvPct(e.p90_abs), CsvPct(e.mean_signed), "",
             c && c->count ? CsvPct(c->Share()) : ""},
            group_doc);
@@ -408,8 +435,8 @@ void CsvSliceRows(report::Document& d, const GroupStats& g, const std::string& k
 // kind = cv: a row per quantity and metric (in_sample | cross_validated) of one slice.
 void CsvCvRows(report::Document& d, const CvSlice& sl, const std::string& key,
                const json& slice_doc) {
-  for (Quantity q : {Quantity::kMemory, Quantity::kThroughput}) {
-    const CvFigures& f = q == Quantity::kMemory ? sl.memory : sl.throughput;
+  for (const auto& [label, figures] : Lines(sl)) {
+    const CvFigures& f = *figures;
     const std::pair<const char*, std::pair<const ErrorStats*, const Coverage*>> which[] = {
         {"in_sample", {&f.in_sample, &f.in_sample_coverage}},
         {"cross_validated", {&f.cross_validated, &f.cv_coverage}}};
@@ -417,7 +444,7 @@ void CsvCvRows(report::Document& d, const CvSlice& sl, const std::string& key,
       const auto& [e, c] = stats;
       if (e->count == 0) continue;
       CsvRow(d,
-             {"cv", "", key, "", "", Name(q), metric, "", "", "", "", std::to_string(e->count),
+             {"cv", "", key, "", "", label, metric, "", "", "", "", std::to_string(e->count),
               CsvPct(e->median_abs), CsvPct(e->p90_abs), CsvPct(e->mean_signed), "",
               CsvPct(c->Share())},
              slice_doc);

@@ -147,6 +147,30 @@ TEST(ValidationCompare, ExtraReadingsOfOtherMetricsAreComparedToo) {
   EXPECT_NEAR(c[1].SignedError(), 0.1, 1e-12);
   EXPECT_EQ(c[2].metric, "per_gpu_bytes");
   EXPECT_DOUBLE_EQ(c[2].SignedError(), 0.0);
+  // The case's own reading is the one memory_bytes states; the others are extra readings.
+  EXPECT_FALSE(c[0].extra_reading);
+  EXPECT_TRUE(c[1].extra_reading);
+  EXPECT_TRUE(c[2].extra_reading);
+}
+
+TEST(ValidationCompare, TheStatedReadingIsTheCasesOwnWhereverItSits) {
+  Measured m = Memory(MemoryMetric::kNvml, 12 * kGiB);
+  m.allocated_bytes = 8 * kGiB;
+  m.reserved_bytes = 10 * kGiB;
+  auto c = Compare(m, Predicted());
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_TRUE(c[0].extra_reading);
+  EXPECT_TRUE(c[1].extra_reading);
+  EXPECT_EQ(c[2].metric, "per_gpu_bytes");
+  EXPECT_FALSE(c[2].extra_reading);
+  // Without memory_bytes the first reading given stands for the case.
+  m.memory_bytes.reset();
+  m.nvml_bytes = 12 * kGiB;
+  c = Compare(m, Predicted());
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_FALSE(c[0].extra_reading);
+  EXPECT_TRUE(c[1].extra_reading);
+  EXPECT_TRUE(c[2].extra_reading);
 }
 
 TEST(ValidationCompare, NothingMeasuredNothingCompared) {

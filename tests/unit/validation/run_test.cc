@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -83,6 +84,31 @@ TEST(ValidationRun, RowWithoutAPlannerLayoutIsStillScored) {
   EXPECT_FALSE(c.error.has_value()) << c.error.value_or("");
   EXPECT_FALSE(c.comparisons.empty());
   EXPECT_FALSE(c.planner_speedup.has_value());  // no comparison with the planner
+}
+
+// One run read three ways (allocated, reserved, device total) is one case: the headline
+// memory figures count it once, by the reading it states; every reading is counted apart.
+TEST(ValidationRun, ExtraReadingsOfOneRunCountOnceInTheHeadline) {
+  const std::string line =
+      R"({"id": "T-THREE", "source": "example/repo-d:README.md@abc", "quality": "good", )"
+      R"("core_subset": "Y", "scenario": {"model": {"layers": 2, "hidden": 512, "heads": 4, )"
+      R"("kv_heads": 4, "ffn": 2048, "vocab": 1000, "max_seq_len": 1024}, "training": )"
+      R"({"method": "pretrain", "seq_len": 1024, "global_batch": 1, "micro_batch": 1}, )"
+      R"("hardware": {"gpu": "test-gpu-24gb", "count": 1}}, "measured": {"memory_bytes": )"
+      R"(1000000000, "memory_metric": "allocated", "reserved_bytes": 1200000000, )"
+      R"("nvml_bytes": 1700000000, "outcome": "ok", "tokens_per_s_per_gpu": null, "mfu": )"
+      R"(null, "mfu_convention": null, "step_time_s": null}, "assumptions": "", "skip": null})";
+  const ValidationReport rep = RunValidation(line + "\n", testing::TestCatalog(),
+                                             io::BuiltinEfficiency(), false, "inline.jsonl");
+  ASSERT_EQ(rep.cases.size(), 1u);
+  ASSERT_EQ(rep.cases[0].comparisons.size(), 3u) << rep.cases[0].error.value_or("");
+  const GroupStats& all = rep.summary.overall;
+  EXPECT_EQ(all.memory.count, 1u);
+  EXPECT_EQ(all.memory_coverage.count, 1u);
+  EXPECT_EQ(all.memory_every_reading.count, 3u);
+  EXPECT_EQ(all.memory_every_reading_coverage.count, 3u);
+  // The headline error is the stated (allocated) reading's.
+  EXPECT_DOUBLE_EQ(all.memory.median_abs, std::fabs(rep.cases[0].comparisons[0].SignedError()));
 }
 
 TEST(ValidationRun, SkippedCaseCarriesItsReason) {
