@@ -542,14 +542,15 @@ double OptimizerBytesPerParam(const workload::Scenario& s) {
   // the paged / 8-bit bitsandbytes optimizers are single fused kernels (28 / 14; 8-bit
   // states ~16 / 10). SGD + momentum foreach: 32 / 16 (mul_, add_, add_). Lion (reference
   // implementation, 8 passes): 72 / 36. Adafactor (transformers, per-tensor ops): ~60 / 30.
-  // Stacks whose AdamW is one fused kernel (data/stacks.yaml fused_optimizer: Megatron /
-  // Transformer Engine FusedAdam, DeepSpeed FusedAdam, torchtitan implementation "fused")
-  // move the single-pass 28 / 14.
+  // Stacks whose AdamW is one fused kernel (Scenario::FusedOptimizer, the answer memory's
+  // foreach temporary uses too: data/stacks.yaml fused_optimizer, Megatron / Transformer
+  // Engine FusedAdam, DeepSpeed FusedAdam, torchtitan implementation "fused") move the
+  // single-pass 28 / 14.
   using workload::Optimizer;
   const bool pure16 = s.training.PureBf16States();
   switch (s.training.optimizer) {
     case Optimizer::kAdamW:
-      if (s.training.stack.fused_optimizer) return pure16 ? 14.0 : 28.0;
+      if (s.FusedOptimizer()) return pure16 ? 14.0 : 28.0;
       return pure16 ? 40.0 : 80.0;
     case Optimizer::kPagedAdamW:
       return pure16 ? 14.0 : 28.0;

@@ -302,10 +302,7 @@ void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& 
 void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   const auto& t = s.training;
   const auto& stack = t.stack;
-  st.megatron_runtime =
-      stack.id == workload::Framework::kMegatron ||
-      stack.id == workload::Framework::kMegatronDeepspeed ||
-      (stack.defaulted && (s.parallelism.ModelParallel() || t.precision == Precision::kFp8Mixed));
+  st.megatron_runtime = s.MegatronRuntime();
   st.stack = (stack.kernels == workload::KernelStyle::kFused || st.megatron_runtime)
                  ? Stack::kMegatron
                  : Stack::kPyTorch;
@@ -317,7 +314,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.param_cast = stack.param_cast;
   st.compiled_loss = stack.compiled_loss;
   st.expandable_segments = stack.expandable_segments;
-  st.fused_optimizer = stack.fused_optimizer;
+  st.fused_optimizer = s.FusedOptimizer();
   if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&
       !stack.offers_selective)
     explain->Warn("the " + std::string(EnumName(workload::kFrameworks, stack.id)) +

@@ -53,14 +53,11 @@ double StateBytes(Optimizer o, double sd, double adafactor_fraction) {
 
 // torch.optim AdamW with foreach (the default on CUDA when not fused) materialises
 // `_foreach_sqrt(exp_avg_sq)`: one state-sized list at the step (torch.optim docs, "foreach
-// ... uses more peak memory"). Fused kernels do not: DeepSpeed / Megatron / bitsandbytes, and
-// torch's own fused=True of the stacks that select it (data/stacks.yaml fused_optimizer).
+// ... uses more peak memory"). Fused kernels do not: Megatron's and DeepSpeed's FusedAdam and
+// torch's fused=True of the stacks that select it (Scenario::FusedOptimizer, the answer the
+// step's time uses too); bitsandbytes' optimizers are other Optimizer values.
 double ForeachTemp(const Setup& st, double sd) {
-  if (st.optimizer != Optimizer::kAdamW || st.fused_optimizer) return 0;
-  if (st.regime == Regime::kDeepSpeed || st.regime == Regime::kMegatron ||
-      st.regime == Regime::kFp8)
-    return 0;
-  return sd;
+  return st.optimizer == Optimizer::kAdamW && !st.fused_optimizer ? sd : 0;
 }
 
 // One class of parameters on this GPU: stage amount and the largest single layer's amount

@@ -28,4 +28,15 @@ long long Scenario::MicroBatchesPerStep() const {
   return std::max<long long>(1, (GlobalBatch() + per_replica - 1) / per_replica);
 }
 
+bool Scenario::MegatronRuntime() const {
+  const auto& stack = training.stack;
+  return stack.id == Framework::kMegatron || stack.id == Framework::kMegatronDeepspeed ||
+         (stack.defaulted &&
+          (parallelism.ModelParallel() || training.precision == Precision::kFp8Mixed));
+}
+
+bool Scenario::FusedOptimizer() const {
+  return training.stack.fused_optimizer || MegatronRuntime();
+}
+
 }  // namespace gpuadv::workload

@@ -178,6 +178,14 @@ struct Scenario {
   long long GlobalBatch() const;
   /// Micro-batches per optimizer step per pipeline (gradient accumulation x pp schedule).
   long long MicroBatchesPerStep() const;
+  /// Whether Megatron-Core's runtime holds the model states (MODELLING.md section 2): the
+  /// megatron stacks, or model parallelism / fp8 under a defaulted stack (a Scenario built
+  /// in code; resolution picks the megatron stack there).
+  bool MegatronRuntime() const;
+  /// Whether the optimizer step is one fused kernel (no foreach passes, no foreach
+  /// temporary): the stack says so (data/stacks.yaml fused_optimizer), or Megatron's runtime
+  /// runs it (FusedAdam). The one answer memory and time both use.
+  bool FusedOptimizer() const;
 };
 
 }  // namespace gpuadv::workload

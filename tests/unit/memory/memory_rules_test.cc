@@ -6,6 +6,7 @@
 
 #include "gpuadv/estimate/estimate.h"
 #include "gpuadv/estimate/memory_terms.h"
+#include "gpuadv/estimate/throughput_internal.h"
 #include "memory_test_util.h"
 
 namespace gpuadv::estimate {
@@ -160,6 +161,31 @@ TEST(ModelStates, FusedAdamWHasNoForeachTemporary) {
   s.training.stack.fused_optimizer = true;
   const mem::Setup fused = mem::MakeSetup(s, nullptr);
   EXPECT_EQ(mem::StageStates(fused, Whole(fused)).optimizer_step, 0);
+}
+
+// Whether AdamW is fused is one answer (Scenario::FusedOptimizer) for the memory of the
+// step and its time: Megatron's runtime, which a defaulted stack under tensor parallelism
+// gets, runs FusedAdam; a stack that says it is not fused keeps its foreach temporary under
+// ZeRO-2 as well.
+TEST(ModelStates, FusedOptimizerIsOneAnswerForMemoryAndTime) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
+  s.training.precision = Precision::kBf16Mixed;
+  s.hardware.count = 8;
+  s.parallelism.tp = 2;  // a defaulted stack: Megatron's runtime
+  ASSERT_FALSE(s.training.stack.fused_optimizer);
+  EXPECT_TRUE(s.FusedOptimizer());
+  const mem::Setup megatron = mem::MakeSetup(s, nullptr);
+  EXPECT_TRUE(megatron.fused_optimizer);
+  EXPECT_EQ(mem::StageStates(megatron, Whole(megatron)).optimizer_step, 0);
+  EXPECT_DOUBLE_EQ(detail::OptimizerBytesPerParam(s), 28);  // one pass over fp32 states
+
+  s.parallelism.tp = 1;
+  s.parallelism.zero = 2;
+  s.training.stack.defaulted = false;  // the pytorch stack as chosen: foreach AdamW
+  EXPECT_FALSE(s.FusedOptimizer());
+  const mem::Setup foreach = mem::MakeSetup(s, nullptr);
+  EXPECT_GT(mem::StageStates(foreach, Whole(foreach)).optimizer_step, 0);
+  EXPECT_DOUBLE_EQ(detail::OptimizerBytesPerParam(s), 80);  // foreach: 8 passes
 }
 
 // ---- activations (section 3) ----
