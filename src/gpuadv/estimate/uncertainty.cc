@@ -102,13 +102,23 @@ Range MakeRange(double q_lo, double q_hi) {
 Range FindRange(const QuantityRanges& q, const RangeEntry& category, bool check_architecture) {
   Range wide;
   std::string missing;
-  auto check = [&](const auto& counts, const std::string& value, const char* what) {
-    if (RowsOf(counts, value) > 0) return;
+  // A field needs `need` rows: any for precision and method (they back off into their
+  // architecture's range), kMinCategoryRows for the architecture of a throughput estimate:
+  // with fewer it has no range of its own at any back-off level, only the global one, and
+  // its factors are the priors (calibration fits none on so few rows), so the errors of the
+  // other architectures say nothing about it.
+  auto check = [&](const auto& counts, const std::string& value, const char* what, size_t need) {
+    const size_t rows = RowsOf(counts, value);
+    if (rows >= need) return;
     missing += (missing.empty() ? "" : ", ") + std::string(what) + " " + value;
+    if (rows > 0)
+      missing +=
+          " (" + std::to_string(rows) + " of the " + std::to_string(need) + " rows a range needs)";
   };
-  if (check_architecture) check(q.architectures, category.architecture, "architecture");
-  check(q.precisions, category.precision, "precision");
-  check(q.methods, category.method, "method");
+  if (check_architecture)
+    check(q.architectures, category.architecture, "architecture", kMinCategoryRows);
+  check(q.precisions, category.precision, "precision", 1);
+  check(q.methods, category.method, "method", 1);
   if (!missing.empty() || q.entries.empty()) {
     wide.unvalidated = missing.empty() ? "this category" : missing;
     return wide;

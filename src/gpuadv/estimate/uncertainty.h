@@ -4,9 +4,10 @@
 //
 // A category is architecture x precision x method class x stack x scale. The table holds
 // every category that had at least kMinCategoryRows validation rows, at each back-off
-// level; a scenario takes the most specific one that matches. A scenario whose
-// architecture, precision or method class has no validation rows at all gets the wide
-// default range and a warning: the fitted factors and errors say nothing about it.
+// level; a scenario takes the most specific one that matches. A scenario whose precision or
+// method class has no validation rows at all, or (throughput) whose architecture has fewer
+// than kMinCategoryRows, gets the wide default range and a warning: the fitted factors and
+// errors say nothing about it.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -60,10 +60,16 @@ TEST(Uncertainty, BacksOffScaleThenStackThenMethodThenPrecision) {
   // Another precision: architecture only.
   EXPECT_EQ(FindRange(Table(), Cat("Ampere", "fp16-mixed", "full", "auto", "1"), true).Category(),
             "Ampere/*/*/*/*");
-  // An architecture with too few rows for its own entry: global.
-  const Range h = FindRange(Table(), Cat("Hopper", "bf16-mixed", "full", "auto", "1"), true);
+  // An architecture with too few rows for its own entry: global for memory, which the
+  // architecture does not decide; for throughput, whose factors are per architecture, not
+  // validated (3 rows: priors, and no range of its own).
+  const Range h = FindRange(Table(), Cat("Hopper", "bf16-mixed", "full", "auto", "1"), false);
   EXPECT_EQ(h.Category(), "*/*/*/*/*");
   EXPECT_TRUE(h.unvalidated.empty());
+  const Range t = FindRange(Table(), Cat("Hopper", "bf16-mixed", "full", "auto", "1"), true);
+  EXPECT_FALSE(t.entry);
+  EXPECT_EQ(t.unvalidated, "architecture Hopper (3 of the 6 rows a range needs)");
+  EXPECT_DOUBLE_EQ(t.High(100), 100 * (1 + kUnvalidatedRelativeRange));
 }
 
 TEST(Uncertainty, AtLevelDropsFieldsInBackOffOrder) {
@@ -236,6 +242,31 @@ TEST(Uncertainty, UnvalidatedArchitectureGetsTheWideRangeAndAWarning) {
   for (const auto& w : r.warnings) warned = warned || w == want;
   EXPECT_TRUE(warned) << want << " in " << ::testing::PrintToString(r.warnings);
   EXPECT_TRUE(CheckInvariants(r).empty());
+}
+
+// An architecture with a few tokens/s rows, fewer than a range of its own needs (Ada
+// Lovelace: three INT8-training rows, no 16-bit one): its factors are the priors, so its
+// throughput is not validated either; its memory keeps the fitted range.
+TEST(Uncertainty, ArchitectureWithTooFewRowsIsNotValidatedForThroughput) {
+  const EfficiencyTable& t = io::BuiltinEfficiency();
+  const catalog::GpuSpec* few = nullptr;
+  size_t rows = 0;
+  for (const auto& g : io::BuiltinCatalog().Gpus()) {
+    if (few || !(g.Peak16FlopsPerS() > 0) || &t.For(g.architecture) == &t.fallback) continue;
+    for (const auto& [arch, n] : t.uncertainty.throughput.architectures)
+      if (arch == t.For(g.architecture).Canonical() && n > 0 && n < kMinCategoryRows) {
+        few = &g;
+        rows = n;
+      }
+  }
+  ASSERT_NE(few, nullptr) << "every architecture with rows has enough: pick another test";
+  const EstimateResult r = Estimate(Scenario(few->id), {&t, &io::BuiltinCatalog()}, nullptr);
+  EXPECT_EQ(r.unvalidated, "architecture " + t.For(few->architecture).Canonical() + " (" +
+                               std::to_string(rows) + " of the 6 rows a range needs)");
+  const double tok = r.throughput.tokens_per_s_per_gpu;
+  EXPECT_NEAR(r.throughput.high_tokens_per_s_per_gpu, tok * (1 + kUnvalidatedRelativeRange),
+              1e-9 * tok);
+  EXPECT_LT(r.memory.high_bytes / r.memory.per_gpu_bytes, 1 + kUnvalidatedRelativeRange);
 }
 
 TEST(Uncertainty, ValidatedScenarioTakesItsCategoryRange) {
