@@ -141,9 +141,12 @@ Transients AttentionBlock(const LayerSpec& l, const LayerDims& d, double* saved,
   *saved += NormSaved(l, sb, d.rep);
   if (l.qkv_trains) *saved += lin * sb * (l.h * d.rep + l.mla_latent);  // QKV (+ latent) inputs
   // Q, K, V after RoPE, saved by the attention kernel. HF eager attention expands K/V to
-  // all query heads (repeat_kv) before the matmuls that save them.
+  // all query heads (repeat_kv) before the matmuls that save them. An fp8 attention core
+  // (Transformer Engine fp8 dot-product attention) takes and saves them, and its output, in
+  // fp8: 1 byte each.
   const double kv_saved = eager && pytorch ? d.q_width : d.kv_width;
-  *saved += l.e_act * sb * (d.q_width + 2 * kv_saved);
+  const double core = l.fp8_attention && !eager ? 1 : l.e_act;
+  *saved += core * sb * (d.q_width + 2 * kv_saved);
   Transients tr;
   tr.bwd = l.e_act * sb * (d.q_width + 2 * d.kv_width);  // dQ, dK, dV
   if (eager) {
@@ -162,7 +165,7 @@ Transients AttentionBlock(const LayerSpec& l, const LayerDims& d, double* saved,
     tr.bwd = (pytorch ? 2 * kFp32Bytes + l.e_act : 2 * l.e_act) * scores;
   } else {
     // Flash / memory-efficient kernels: output O and the fp32 log-sum-exp; no s x s tensor.
-    *saved += l.e_act * sb * d.o_width + kFp32Bytes * heads * sb;
+    *saved += core * sb * d.o_width + kFp32Bytes * heads * sb;
     // SDPA returns (b, heads, s, d): the transpose + reshape before the out-projection is a
     // copy, saved when the projection trains. flash-attn returns (b, s, heads, d): a view.
     if (l.attention == Attention::kSdpa && pytorch && l.o_trains) *saved += lin * sb * d.o_width;
@@ -256,6 +259,7 @@ LayerSpec BaseSpec(const Setup& st) {
   l.e_res = st.e_res;
   l.amp = st.amp;
   l.fp8_inputs = st.precision == workload::Precision::kFp8Mixed;
+  l.fp8_attention = st.fp8_attention;
   l.gelu_composite = sh.gelu_composite;
   l.norms_train = me.norms_train;
   l.adapter_rank_sum = me.adapter_rank_sum;

@@ -124,6 +124,17 @@ void WarnScenario(const workload::Scenario& s, Explanation& explain) {
                  std::to_string(m.max_seq_len) +
                  " positions: it needs position scaling (RoPE scaling, context extension); "
                  "estimated at the length given");
+  if (t.fp8.attention && !s.Fp8Attention()) {
+    const auto& gpu = s.hardware.gpu;
+    const std::string why = t.precision != workload::Precision::kFp8Mixed
+                                ? "it needs precision fp8-mixed"
+                            : t.attention == workload::Attention::kEager
+                                ? "eager attention has no fp8 kernel"
+                                : "no fp8 FlashAttention-3 / cuDNN class kernel "
+                                  "runs on " +
+                                      gpu.id + " (fp8 Hopper or datacenter Blackwell)";
+    explain.Warn("training.fp8.attention ignored: " + why + "; attention estimated in 16-bit");
+  }
 }
 
 // Rent: the cheapest offer whose instances are the job's nodes (Offer::Serves), else the
@@ -194,8 +205,10 @@ void DescribeRun(const workload::Scenario& s, EstimateResult& r) {
   r.seq_len = s.training.seq_len;
   r.global_batch = s.GlobalBatch();
   if (s.model.kind == catalog::ModelKind::kDiffusion) r.ema = s.training.diffusion.ema;
-  if (s.training.precision == workload::Precision::kFp8Mixed)
+  if (s.training.precision == workload::Precision::kFp8Mixed) {
     r.fp8_master_weights = s.training.fp8.master_weights;
+    r.fp8_attention = s.Fp8Attention();
+  }
   for (const auto& d : s.training.defaults)
     if (KnobValue(s.training, d.knob) == d.value) r.defaults.push_back(d);
   SetFramework(s, r);

@@ -315,6 +315,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.compiled_loss = stack.compiled_loss;
   st.expandable_segments = stack.expandable_segments;
   st.fused_optimizer = s.FusedOptimizer();
+  st.fp8_attention = s.Fp8Attention();
   if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&
       !stack.offers_selective)
     explain->Warn("the " + std::string(EnumName(workload::kFrameworks, stack.id)) +

@@ -133,6 +133,7 @@ struct Setup {
   bool compiled_loss = false;        // compiled cross-entropy: 16-bit logits and gradient only
   bool expandable_segments = false;  // allocator segments grow in place: no block slack
   bool fused_optimizer = false;      // AdamW as one fused kernel: no foreach temporaries
+  bool fp8_attention = false;        // Scenario::Fp8Attention: Q, K, V, O saved in fp8
   Regime regime = Regime::kAmp;
   workload::Precision precision = workload::Precision::kBf16Mixed;
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;
@@ -226,8 +227,9 @@ struct LayerSpec {
   bool swiglu = true, layernorm = false, dropout = false;
   bool gelu_composite = false;  // unfused tanh-GELU (HF gelu_new): saves ~4 tensors
   double e_act = 2, e_res = 2;
-  bool amp = false;         // autocast: layer_norm and softmax saved in fp32
-  bool fp8_inputs = false;  // Transformer Engine saves linear inputs in fp8
+  bool amp = false;            // autocast: layer_norm and softmax saved in fp32
+  bool fp8_inputs = false;     // Transformer Engine saves linear inputs in fp8
+  bool fp8_attention = false;  // fp8 attention core: Q, K, V and O saved in fp8
   bool qkv_trains = true, o_trains = true, mlp_in_trains = true, down_trains = true;
   bool norms_train = true;
   // LoRA: A outputs (rank_sum, in adapter_out_bytes) and each adapter's own copy of its

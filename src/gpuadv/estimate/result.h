@@ -130,6 +130,9 @@ struct EstimateResult {
   std::optional<bool> ema;  // diffusion: the EMA copy of the trained weights; null otherwise
   // fp8-mixed: the weights its GEMMs run over (fp32 masters or a bf16 model); null otherwise.
   std::optional<workload::Fp8MasterWeights> fp8_master_weights;
+  // fp8-mixed: whether the attention core runs in fp8 too (Scenario::Fp8Attention); null
+  // otherwise.
+  std::optional<bool> fp8_attention;
   // Knobs the scenario left unset and the defaults that set them (stack method and recipe
   // defaults still in force, the token count); shown beside the resolved knobs.
   std::vector<workload::DefaultedKnob> defaults;

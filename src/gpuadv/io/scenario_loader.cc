@@ -135,7 +135,8 @@ void ParseTraining(Fields f, workload::Training& t) {
     if (auto v = m->Enum("recipe", workload::kFp8Recipes)) t.fp8.recipe = *v;
     if (auto v = m->Bool("wgrad")) t.fp8.wgrad = *v;
     if (auto v = m->Enum("master_weights", workload::kFp8MasterWeights)) t.fp8.master_weights = *v;
-    m->Finish({"recipe", "wgrad", "master_weights"});
+    if (auto v = m->Bool("attention")) t.fp8.attention = *v;
+    m->Finish({"recipe", "wgrad", "master_weights", "attention"});
   }
   f.Finish({"method",
             "lora",

@@ -116,6 +116,7 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
                                  ? nlohmann::json(std::string(EnumName(workload::kFp8MasterWeights,
                                                                        *r.fp8_master_weights)))
                                  : nlohmann::json()},
+      {"fp8_attention", r.fp8_attention ? nlohmann::json(*r.fp8_attention) : nlohmann::json()},
       {"optimizer", std::string(EnumName(workload::kOptimizers, r.optimizer))},
       {"seq_len", r.seq_len},
       {"global_batch", r.global_batch},

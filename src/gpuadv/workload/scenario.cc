@@ -35,6 +35,13 @@ bool Scenario::MegatronRuntime() const {
           (parallelism.ModelParallel() || training.precision == Precision::kFp8Mixed));
 }
 
+bool Scenario::Fp8Attention() const {
+  const auto& gpu = hardware.gpu;
+  return training.fp8.attention && training.precision == Precision::kFp8Mixed &&
+         training.attention != Attention::kEager && gpu.fp8_support.value_or(false) &&
+         gpu.HopperClassDatacenter();
+}
+
 bool Scenario::FusedOptimizer() const {
   return training.stack.fused_optimizer || MegatronRuntime();
 }

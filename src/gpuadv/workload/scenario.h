@@ -32,6 +32,9 @@ struct Fp8Config {
   std::optional<Fp8Recipe> recipe;
   std::optional<bool> wgrad;  // weight-gradient GEMMs in fp8 (torchao rowwise_with_gw_hp: no)
   Fp8MasterWeights master_weights = Fp8MasterWeights::kFp32;
+  // The fused attention core in fp8 too (Transformer Engine fp8 dot-product attention,
+  // Megatron-Core fp8_dot_product_attention); off in every recipe's defaults.
+  bool attention = false;
 };
 
 /// Diffusion training knobs (MODELLING §9); ignored for language models.
@@ -186,6 +189,11 @@ struct Scenario {
   /// temporary): the stack says so (data/stacks.yaml fused_optimizer), or Megatron's runtime
   /// runs it (FusedAdam). The one answer memory and time both use.
   bool FusedOptimizer() const;
+  /// Whether the fused attention core runs in fp8 (training.fp8.attention, taken where it
+  /// can run: fp8-mixed, a fused attention kernel, and an fp8 FlashAttention-3 / cuDNN class
+  /// kernel, i.e. an fp8-capable Hopper or datacenter Blackwell GPU). Memory (fp8 Q, K, V, O
+  /// saved) and time (the forward at the fp8 rate) both ask this.
+  bool Fp8Attention() const;
 };
 
 }  // namespace gpuadv::workload

@@ -199,6 +199,34 @@ TEST(Stacks, Fp8RecipeKeyOverridesTheStackDefault) {
             workload::Fp8MasterWeights::kBf16);
   ExpectErrorNames("{fp8: {master_weights: fp16}}", "training.fp8.master_weights");
   ExpectErrorNames("{fp8: {recipe: tensor}}", "training.fp8.recipe");
+  ExpectErrorNames("{fp8: {attention: maybe}}", "training.fp8.attention");
+}
+
+// training.fp8.attention: taken on an fp8 Hopper (the result says so), ignored with a
+// warning that says why elsewhere.
+TEST(Stacks, Fp8AttentionIsTakenWhereItRunsAndSaidWhereNot) {
+  const std::string job =
+      "model: llama-3.1-8b\ntraining: {method: full, precision: fp8-mixed, seq_len: 8192, "
+      "fp8: {attention: true}}\nhardware: {gpu: ";
+  Explanation quiet;
+  const auto h100 = estimate::Estimate(Load(job + "h100-sxm}\n"),
+                                       {&BuiltinEfficiency(), &BuiltinCatalog()}, &quiet);
+  EXPECT_EQ(h100.fp8_attention, true);
+  for (const auto& w : h100.warnings) EXPECT_EQ(w.find("fp8.attention"), std::string::npos) << w;
+  const auto off = Estimated(
+      Load("model: llama-3.1-8b\ntraining: {method: full, precision: fp8-mixed, seq_len: 8192}\n"
+           "hardware: {gpu: h100-sxm}\n"));
+  EXPECT_EQ(off.fp8_attention, false);
+  EXPECT_GT(h100.throughput.tokens_per_s_per_gpu, off.throughput.tokens_per_s_per_gpu);
+  EXPECT_LT(h100.memory.peak_allocated_bytes, off.memory.peak_allocated_bytes);
+  Explanation ex;
+  const auto l40s =
+      estimate::Estimate(Load(job + "l40s}\n"), {&BuiltinEfficiency(), &BuiltinCatalog()}, &ex);
+  EXPECT_EQ(l40s.fp8_attention, false);
+  bool said = false;
+  for (const auto& w : l40s.warnings)
+    said = said || w.starts_with("training.fp8.attention ignored: no fp8 FlashAttention-3");
+  EXPECT_TRUE(said) << ::testing::PrintToString(l40s.warnings);
 }
 
 // torchtitan's per-op SAC keeps every other matmul output: between full checkpointing and

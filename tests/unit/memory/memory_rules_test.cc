@@ -215,6 +215,23 @@ TEST(Activations, KorthikantiGpt3LayerIsSbhTimes34Plus5AsOverH) {
   EXPECT_DOUBLE_EQ(r.score_saved, 5 * l.a * l.s * l.s * l.b);
 }
 
+// Transformer Engine's fp8 attention core takes and saves Q, K, V and its output O in fp8:
+// one byte each instead of two; nothing else changes.
+TEST(Activations, Fp8AttentionSavesQkvAndOutputInOneByte) {
+  mem::LayerSpec l = MegatronGpt3Layer();
+  l.attention = workload::Attention::kFlash;
+  const mem::LayerBytes bf16 = mem::LayerActivationBytes(l);
+  l.fp8_attention = true;
+  const mem::LayerBytes fp8 = mem::LayerActivationBytes(l);
+  const double sbh = l.s * l.b * l.h;  // q, k, v and o are each h wide (MHA)
+  EXPECT_DOUBLE_EQ(bf16.saved - fp8.saved, 4 * sbh * (2 - 1));
+  EXPECT_DOUBLE_EQ(bf16.fwd_transient, fp8.fwd_transient);
+  l.attention = workload::Attention::kEager;  // no fp8 kernel: the flag changes nothing
+  const double eager = mem::LayerActivationBytes(l).saved;
+  l.fp8_attention = false;
+  EXPECT_DOUBLE_EQ(mem::LayerActivationBytes(l).saved, eager);
+}
+
 TEST(Activations, TensorParallelWithoutSpReplicatesTenSbh) {
   mem::LayerSpec l = MegatronGpt3Layer();
   l.t = 8;

@@ -266,6 +266,29 @@ detail::MicroBatchTime HopperMicroBatch(const workload::Scenario& s) {
       io::BuiltinEfficiency().global);
 }
 
+// training.fp8.attention: the attention core's forward at FlashAttention-3's fp8 / bf16
+// rate (1.2 PFLOP/s against 740 TFLOP/s, Shah et al. 2024), its backward (2.5x the 16-bit
+// forward) unchanged; only where it can run (fp8-mixed, an fp8 Hopper-class GPU).
+TEST(ThroughputFlops, Fp8AttentionRunsTheForwardAtTheFp8Rate) {
+  auto s = Base(H100());
+  s.hardware.gpu.fp8_support = true;
+  s.hardware.gpu.cuda_cc_or_target = "9.0";
+  s.training.seq_len = 8192;
+  s.training.precision = workload::Precision::kFp8Mixed;
+  const double bf16 = HopperMicroBatch(s).attention;
+  s.training.fp8.attention = true;
+  ASSERT_TRUE(s.Fp8Attention());
+  const double fp8 = HopperMicroBatch(s).attention;
+  // attention = L x fwd + L x 2.5 x fwd (no recompute); the forward shrinks by 1.2e15 / 740e12.
+  const double fwd = bf16 / 3.5;
+  EXPECT_NEAR(bf16 - fp8, fwd * (1 - 740e12 / 1.2e15), 1e-9 * bf16);
+  s.training.precision = workload::Precision::kBf16Mixed;  // not fp8-mixed: no fp8 core
+  EXPECT_FALSE(s.Fp8Attention());
+  s.training.precision = workload::Precision::kFp8Mixed;
+  s.hardware.gpu.cuda_cc_or_target = "8.9";  // Ada: no FlashAttention-3 class fp8 kernel
+  EXPECT_FALSE(s.Fp8Attention());
+}
+
 // Host-bound micro-batch (1 x 16 tokens: the GPU work is far below the launches): its time,
 // the host's launches.
 double HostBoundSeconds(workload::Scenario s) {
