@@ -295,7 +295,10 @@ struct SliceData {
       (in_sample ? g.in_sample : g.cv).push_back(error);
       (in_sample ? g.in_sample_coverage : g.cv_coverage).Add(inside);
     };
-    if (q != Quantity::kMemory) return put(throughput);
+    if (q != Quantity::kMemory) {
+      put(throughput);
+      return;
+    }
     put(memory_every_reading);
     if (!extra_reading) put(memory);
   }
@@ -362,8 +365,9 @@ CrossValidation CrossValidateBySource(const std::vector<PreparedCase>& cases,
       "coverage: share of measured values inside the printed range; held out, the ranges "
       "come from the other groups' cross-validated errors, at the quantile level fitted on "
       "the other groups",
-      "memory counts each case once, by the reading it states (memory_bytes); 'memory, every "
-      "reading' adds the further readings of the same runs (reserved, device total)"};
+      "memory counts each case once, by the reading it states (memory_bytes); "
+      "memory_every_reading adds the further readings of the same runs (reserved, device "
+      "total)"};
   return cv;
 }
 
