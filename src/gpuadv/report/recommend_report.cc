@@ -75,15 +75,24 @@ void AddPicks(const advise::RecommendResult& r, Document& d) {
   }
   std::vector<TableRow> rows = {{"#", "configuration", "layout", "acquire", "offer", "fit",
                                  "per GPU", "time", "total cost", "$/M tokens", "score"}};
-  for (const auto& p : r.picks)
-    rows.push_back({std::to_string(p.rank), Config(p),
+  // Picks whose estimate is not validated carry a mark in the table, not only in Why.
+  bool unvalidated = false;
+  for (const auto& p : r.picks) {
+    const bool mark = !p.estimate.unvalidated.empty();
+    unvalidated = unvalidated || mark;
+    rows.push_back({std::to_string(p.rank), Config(p) + (mark ? " *" : ""),
                     LayoutShort(p.estimate.parallelism, p.estimate.gpus),
                     AcquireName(p.acquisition.kind),
                     p.acquisition.kind == advise::AcquireKind::kRent ? p.acquisition.offer_id : "-",
                     FitWord(p.estimate.memory.fit), Bytes(p.estimate.memory.per_gpu_bytes),
                     Duration(p.estimate.training.time_s), Usd(p.cost.total_usd),
                     Usd(p.cost.usd_per_million_tokens), Number(p.score, 2)});
+  }
   d.Table(rows, {1, 2, 3, 4, 5});
+  if (unvalidated)
+    d.Line(
+        "  * not validated (too few validation rows for its GPU architecture, precision or method: "
+        "see Why): ranked at the slow end of its range");
   d.Heading("Why");
   for (const auto& p : r.picks) {
     d.Strong(fmt::format("{}. {} ({}{})", p.rank, Config(p), AcquireName(p.acquisition.kind),

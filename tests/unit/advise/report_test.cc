@@ -103,6 +103,25 @@ TEST(RecommendReport, TextAndCsvListThePicks) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), static_cast<long>(r.picks.size()) + 1);
 }
 
+// Issue 11 item 5: a pick whose estimate is not validated is marked in the table itself,
+// with the mark explained under it; validated picks carry no mark.
+TEST(RecommendReport, TableMarksUnvalidatedPicks) {
+  const auto s =
+      testing::Scenario("model: llama-3.1-8b\ntraining: {method: qlora, seq_len: 2048}\n");
+  const auto r = Recommend(s, testing::BuiltinInputs(), testing::Options(200));
+  const std::string text = report::Render(report::RecommendDocument(r), report::Format::kTable);
+  size_t marked = 0;
+  for (const auto& p : r.picks) {
+    const std::string cell = (p.nodes > 1 ? std::to_string(p.nodes) + " nodes x " : "") +
+                             std::to_string(p.count) + "x " + p.gpu->id + " *";
+    const bool has_mark = text.find(" " + cell + " ") != std::string::npos;
+    EXPECT_EQ(has_mark, !p.estimate.unvalidated.empty()) << cell;
+    marked += has_mark ? 1 : 0;
+  }
+  ASSERT_GT(marked, 0u);
+  EXPECT_NE(text.find("\n  * not validated (too few validation rows"), std::string::npos);
+}
+
 TEST(ReportDocument, LeadStrongIndentAndALaterTitle) {
   // The blocks `recommend --local` and the picks' why need: a lead that runs into its label
   // in the table format, an emphasised line indented there, a title after other blocks.
