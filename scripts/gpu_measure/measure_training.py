@@ -66,12 +66,15 @@ WARMUP_STEPS, TIMED_STEPS = 2, 5
 
 
 def C(model, method, prec, mb, seq, ckpt="none", attn="sdpa", extra=False, compile=False,
-      trainer=False):
+      trainer=False, varlen=False):
     """One case. `prec` fp8-mixed = bf16-mixed with torchao Float8 training (tensorwise
     dynamic scaling) on every linear but the LM head; `trainer`: the steps run through the
-    Hugging Face Trainer's defaults instead of the plain loop."""
+    Hugging Face Trainer's defaults instead of the plain loop; `varlen` (Trainer, micro-batch
+    1): each step one sequence of a length drawn from seq / 8 to seq, as fine-tuning data
+    without packing, for the allocator's reserved memory under changing sizes (memory only)."""
     return dict(model=model, method=method, precision=prec, micro_batch=mb, seq_len=seq,
-                ckpt=ckpt, attn=attn, extra_metrics=extra, compile=compile, trainer=trainer)
+                ckpt=ckpt, attn=attn, extra_metrics=extra, compile=compile, trainer=trainer,
+                varlen=varlen)
 
 
 # Grid, in priority order (the run stops starting new cases when --budget-s is spent).
@@ -169,8 +172,19 @@ GRID_LENGTH = [
     C("llama-1b-32k", "full", "bf16", 8, 1024),
     C("llama-1b-32k", "full", "bf16", 2, 4096),
 ]
+# Sixth (--grid varlen): variable-length samples without packing through the Trainer (the
+# ms-swift 1.x benchmark's setting: its LoRA rows' reserved memory runs 20-50% over the
+# prediction at long lengths), each beside the same job at a fixed length.
+GRID_VARLEN = [
+    C("llama-1b-32k", "lora", "bf16", 1, 8192, ckpt="full", trainer=True, varlen=True),
+    C("llama-1b-32k", "lora", "bf16", 1, 8192, ckpt="full", trainer=True),
+    C("llama-1b-32k", "lora", "bf16", 1, 2048, ckpt="full", trainer=True, varlen=True),
+    C("llama-1b-32k", "lora", "bf16", 1, 2048, ckpt="full", trainer=True),
+    C("llama-1b-32k", "full", "bf16-mixed", 1, 8192, ckpt="full", trainer=True, varlen=True),
+    C("llama-1b-32k", "full", "bf16-mixed", 1, 8192, ckpt="full", trainer=True),
+]
 GRIDS = {"base": GRID, "fp8-trainer": GRID_FP8_TRAINER, "fp8-deep": GRID_FP8_DEEP,
-         "sac": GRID_SAC, "length": GRID_LENGTH}
+         "sac": GRID_SAC, "length": GRID_LENGTH, "varlen": GRID_VARLEN}
 
 # Tiny versions of every model (CPU allowed) to check the script, not for data.
 _TINY_GPT2 = dict(kind="gpt2", n_layer=2, n_embd=64, n_head=4, vocab=1000, n_positions=1024,
@@ -184,7 +198,8 @@ SMOKE_MODELS = {name: dict(_TINY_GPT2) if spec["kind"] == "gpt2"
 def label(c):
     return (f"{c['model']} {c['method']} {c['precision']} mb{c['micro_batch']} "
             f"s{c['seq_len']} ckpt={c['ckpt']} attn={c['attn']}"
-            + (" compile" if c.get("compile") else "") + (" trainer" if c.get("trainer") else ""))
+            + (" compile" if c.get("compile") else "") + (" trainer" if c.get("trainer") else "")
+            + (" varlen" if c.get("varlen") else ""))
 
 
 def log(*a):
@@ -508,6 +523,25 @@ class _Ids:
         return {"input_ids": self.ids, "labels": self.ids}
 
 
+class _VarIds:
+    """Prefixes of one random sequence, one length per step (`lengths`): micro-batch 1, so
+    the default collator stacks each alone and no padding is involved."""
+
+    def __init__(self, ids, lengths):
+        self.ids, self.lengths = ids, lengths
+
+    def __len__(self):
+        return len(self.lengths)
+
+    def __getitem__(self, i):
+        x = self.ids[:self.lengths[i]]
+        return {"input_ids": x, "labels": x}
+
+
+# Steps of a varlen case: enough for the caching allocator to see many sizes.
+VARLEN_STEPS = 40
+
+
 def run_case_trainer(case, spec, device, nvml):
     """The case's steps through transformers.Trainer with its defaults (optimizer, scheduler,
     max_grad_norm 1.0, logging_nan_inf_filter, dataloader in the main process): the step time
@@ -521,6 +555,15 @@ def run_case_trainer(case, spec, device, nvml):
     g = torch.Generator(device="cpu").manual_seed(1234)
     ids = torch.randint(0, spec["vocab"], (seq,), generator=g)
     n_steps = WARMUP_STEPS + TIMED_STEPS + 3
+    dataset = _Ids(ids, n_steps * mb)
+    if case.get("varlen"):
+        assert mb == 1, "varlen cases run one sequence per step"
+        n_steps = VARLEN_STEPS
+        lo = max(16, seq // 8)
+        lengths = torch.randint(lo, seq + 1, (n_steps,), generator=g).tolist()
+        lengths[n_steps // 2] = seq  # the longest sample once (the Trainer shuffles the order)
+        dataset = _VarIds(ids, lengths)
+        info["varlen_lengths"] = lengths
     ends = []
 
     class Clock(transformers.TrainerCallback):
@@ -533,8 +576,8 @@ def run_case_trainer(case, spec, device, nvml):
         output_dir=tempfile.mkdtemp(), per_device_train_batch_size=mb, max_steps=n_steps,
         learning_rate=1e-5, bf16=case["precision"] == "bf16-mixed", report_to="none",
         save_strategy="no", remove_unused_columns=False, seed=1234)
-    trainer = transformers.Trainer(model=model, args=targs,
-                                   train_dataset=_Ids(ids, n_steps * mb), callbacks=[Clock()])
+    trainer = transformers.Trainer(model=model, args=targs, train_dataset=dataset,
+                                   callbacks=[Clock()])
     start_window(info)
     out = trainer.train()
     times = [b - a for a, b in zip(ends[WARMUP_STEPS:], ends[WARMUP_STEPS + 1:])]
@@ -666,6 +709,12 @@ def assumptions_text(case, spec, info):
                  ", dataloader in the main process, logging_nan_inf_filter on); step time = "
                  "wall time between synchronised on_step_end callbacks, which holds the batch "
                  "fetch, collation and copy")
+    if case.get("varlen"):
+        a.append(f"variable lengths: {VARLEN_STEPS} steps of one sequence each, lengths drawn "
+                 f"uniformly from {max(16, case['seq_len'] // 8)} to {case['seq_len']} tokens "
+                 f"(seed 1234; the full {case['seq_len']} once, in the Trainer's shuffled "
+                 "order), no packing or padding; seq_len is the longest; memory only (no "
+                 "tokens/s)")
     else:
         a.append("bf16 = model cast to bfloat16 (weights, grads and AdamW states bf16)")
     if case["method"] == "lora":
@@ -822,8 +871,11 @@ def main():
         if outcome == "ok":
             step_s = info["step_time_mean_s"]
             tps = case["micro_batch"] * case["seq_len"] / step_s
+            if case.get("varlen"):  # steps of changing sizes: a memory-only row
+                tps = step_s = None
             meas = measured_block("allocated", info.get("allocated_bytes"), "ok",
-                                  round(tps, 1), round(step_s, 6), info)
+                                  round(tps, 1) if tps else None,
+                                  round(step_s, 6) if step_s else None, info)
             meas.update({"reserved_bytes": info.get("reserved_bytes"),
                          "nvml_bytes": info.get("nvml_bytes"),
                          "nvml_method": info.get("nvml_method"),
@@ -865,7 +917,8 @@ def main():
             a, r, nv = info.get("allocated_bytes"), info.get("reserved_bytes"), info.get("nvml_bytes")
             fmt = (lambda v: f"{v / gb:.2f}" if v is not None else "-")
             log(f"    ok: alloc {fmt(a)} GB  reserved {fmt(r)} GB  nvml {fmt(nv)} GB  "
-                f"step {step_s * 1e3:.1f} ms  {tps:,.0f} tok/s  (attn {info.get('attn_actual')}, "
+                f"step {info['step_time_mean_s'] * 1e3:.1f} ms  "
+                f"{f'{tps:,.0f}' if tps else '-'} tok/s  (attn {info.get('attn_actual')}, "
                 f"wall {wall:.1f}s)")
             summary.append((label(case), "ok", a, r, nv, tps))
         else:
