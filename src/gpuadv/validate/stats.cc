@@ -21,7 +21,7 @@ double Percentile(std::vector<double> values, double q) {
 
 ErrorStats SummarizeErrors(const std::vector<double>& signed_errors) {
   ErrorStats st;
-  std::vector<double> abs;
+  std::vector<double> abs, finite;
   double sum = 0;
   for (double e : signed_errors) {
     if (!std::isfinite(e)) {
@@ -29,11 +29,13 @@ ErrorStats SummarizeErrors(const std::vector<double>& signed_errors) {
       continue;
     }
     abs.push_back(std::fabs(e));
+    finite.push_back(e);
     sum += e;
   }
   st.count = abs.size();
   st.median_abs = Percentile(abs, 0.5);
   st.p90_abs = Percentile(abs, 0.9);
+  st.median_signed = Percentile(finite, 0.5);
   st.mean_signed = st.count ? sum / static_cast<double>(st.count) : kNaN;
   return st;
 }

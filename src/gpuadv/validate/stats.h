@@ -12,11 +12,12 @@ double Percentile(std::vector<double> values, double q);
 
 /// Statistics of relative errors e = (predicted - measured) / measured.
 struct ErrorStats {
-  size_t count = 0;        // finite errors counted
-  size_t non_finite = 0;   // predictions that were NaN/inf (excluded from the figures)
-  double median_abs = 0;   // median |e|; NaN when count == 0
-  double p90_abs = 0;      // 90th percentile |e|; NaN when count == 0
-  double mean_signed = 0;  // bias: mean e (> 0: over-prediction); NaN when count == 0
+  size_t count = 0;          // finite errors counted
+  size_t non_finite = 0;     // predictions that were NaN/inf (excluded from the figures)
+  double median_abs = 0;     // median |e|; NaN when count == 0
+  double p90_abs = 0;        // 90th percentile |e|; NaN when count == 0
+  double mean_signed = 0;    // bias: mean e (> 0: over-prediction); NaN when count == 0
+  double median_signed = 0;  // median e, the category bias issue 11 judges; NaN when empty
 };
 
 /// Summarises signed relative errors.

@@ -8,6 +8,7 @@
 #include "gpuadv/core/embedded.h"
 #include "gpuadv/core/error.h"
 #include "gpuadv/estimate/estimate.h"
+#include "gpuadv/estimate/uncertainty.h"
 #include "gpuadv/io/fields.h"
 #include "gpuadv/io/scenario_loader.h"
 #include "gpuadv/plan/published.h"
@@ -163,6 +164,10 @@ CaseResult EvaluateCase(const PreparedCase& c, const estimate::Context& ctx) {
     std::optional<double> at_2x;
     if (in.measured.outcome == Outcome::kMaxSeqLen) at_2x = PerGpuAtTwiceSeqLen(s);
     r.comparisons = Compare(in.measured, est, at_2x);
+    if (ctx.efficiency) {
+      const estimate::RangeEntry c = estimate::CategoryOf(s, *ctx.efficiency);
+      r.category = c.architecture + "/" + c.precision + "/" + c.method + "/" + c.stack;
+    }
     if (in.measured.tokens_per_s_per_gpu && s.hardware.TotalGpus() >= kPlannerMinGpus) {
       // The row is scored at its published layout whatever the planner finds (issue 18):
       // a cluster no layout of the planner's space splits the batch on is no comparison.
@@ -296,7 +301,7 @@ std::vector<Comparison> Compare(const Measured& m, const estimate::EstimateResul
 Summary Summarize(const std::vector<CaseResult>& cases) {
   Summary s;
   Accumulator all;
-  std::map<std::string, Accumulator> by_source, by_quality, by_core;
+  std::map<std::string, Accumulator> by_source, by_quality, by_core, by_category;
   std::map<std::string, size_t> skips, errors;
   std::vector<double> speedups;
   for (const auto& r : cases) {
@@ -325,6 +330,7 @@ Summary Summarize(const std::vector<CaseResult>& cases) {
     by_source[OrNone(r.input.group)].Add(r);
     by_quality[OrNone(r.input.quality)].Add(r);
     by_core[OrNone(r.input.core_subset)].Add(r);
+    by_category[OrNone(r.category)].Add(r);
   }
   s.skip_reasons = MostFirst(skips);
   s.error_kinds = MostFirst(errors);
@@ -332,6 +338,7 @@ Summary Summarize(const std::vector<CaseResult>& cases) {
   s.by_source = Finish(by_source);
   s.by_quality = Finish(by_quality);
   s.by_core_subset = Finish(by_core);
+  s.by_category = Finish(by_category);
   if (!speedups.empty()) {
     std::sort(speedups.begin(), speedups.end());
     s.planner.median_speedup = speedups[speedups.size() / 2];

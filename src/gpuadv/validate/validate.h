@@ -113,7 +113,10 @@ struct CaseResult {
   /// published layout (issue 4); set when the row has >= 16 GPUs and tokens/s measured.
   std::optional<double> planner_speedup;  // best plan / published layout, predicted
   bool planner_at_least_as_fast = false;
-  std::string planner_best;       // the planner's best plan (plan::Label)
+  std::string planner_best;  // the planner's best plan (plan::Label)
+  /// The estimate's category without its scale (architecture/precision/method/stack, as
+  /// estimate/uncertainty.h names them); empty without an estimate.
+  std::string category;
   std::string planner_gain_term;  // the step-time term that gives its gain (PublishedComparison)
   double planner_gain_share = 0;  // that term's fall as a share of the published step
   bool published_fits = false;    // the published layout fits by our memory estimate
@@ -165,6 +168,9 @@ struct Summary {
   std::vector<GroupStats> by_source;       // by Case::group, sorted by name
   std::vector<GroupStats> by_quality;      // good, medium, vague
   std::vector<GroupStats> by_core_subset;  // N, Y
+  /// By the estimate's category (architecture/precision/method/stack): where the model errs
+  /// by one sign (median_signed), the slices issue 11 judges the blind set by.
+  std::vector<GroupStats> by_category;
   PlannerStats planner;
 };
 

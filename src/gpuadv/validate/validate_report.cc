@@ -130,6 +130,7 @@ void SliceRows(const GroupStats& g, std::vector<Row>& rows, bool with_key) {
              std::to_string(e.count),
              Pct(e.median_abs),
              Pct(e.p90_abs),
+             Pct(e.median_signed, true),
              Pct(e.mean_signed, true),
              coverage && coverage->count ? Pct(coverage->Share()) : "",
              ""};
@@ -144,6 +145,7 @@ void SliceRows(const GroupStats& g, std::vector<Row>& rows, bool with_key) {
              "",
              "",
              "",
+             "",
              fmt::format("{} ({}/{})", Pct(g.fit.Accuracy()), g.fit.correct, g.fit.count)};
     if (with_key) r.insert(r.begin(), g.key);
     rows.push_back(std::move(r));
@@ -151,8 +153,8 @@ void SliceRows(const GroupStats& g, std::vector<Row>& rows, bool with_key) {
 }
 
 std::vector<Row> SliceTable(const std::vector<GroupStats>& groups, const std::string& key) {
-  std::vector<Row> rows = {
-      {key, "quantity", "n", "median |err|", "p90 |err|", "bias", "in range", "accuracy"}};
+  std::vector<Row> rows = {{key, "quantity", "n", "median |err|", "p90 |err|", "median signed",
+                            "mean signed", "in range", "accuracy"}};
   for (const auto& g : groups) SliceRows(g, rows, true);
   return rows;
 }
@@ -224,6 +226,7 @@ json ErrorStatsJson(const ErrorStats& e) {
           {"non_finite", e.non_finite},
           {"median_abs_error", Num(e.median_abs)},
           {"p90_abs_error", Num(e.p90_abs)},
+          {"median_signed_error", Num(e.median_signed)},
           {"mean_signed_error", Num(e.mean_signed)}};
 }
 
@@ -345,8 +348,8 @@ void CaseBlocks(report::Document& d, const ValidationReport& rep) {
 
 // The error statistics overall, by source group, quality and core subset.
 void SummaryBlocks(report::Document& d, const Summary& s) {
-  std::vector<Row> overall = {
-      {"quantity", "n", "median |err|", "p90 |err|", "bias", "in range", "accuracy"}};
+  std::vector<Row> overall = {{"quantity", "n", "median |err|", "p90 |err|", "median signed",
+                               "mean signed", "in range", "accuracy"}};
   SliceRows(s.overall, overall, false);
   d.Heading("Summary by quantity");
   AddTable(d, std::move(overall));
@@ -356,6 +359,8 @@ void SummaryBlocks(report::Document& d, const Summary& s) {
   AddTable(d, SliceTable(s.by_quality, "quality"));
   d.Heading("By core subset");
   AddTable(d, SliceTable(s.by_core_subset, "core_subset"));
+  d.Heading("By category (architecture / precision / method / stack)");
+  AddTable(d, SliceTable(s.by_category, "category"));
 }
 
 // The planner against the published layouts, when any row compared them.
@@ -462,7 +467,8 @@ void CsvRows(report::Document& d, const ValidationReport& rep) {
   const json& sd = d.json.at("summary");
   // The "all" rows carry the summary's own figures (case counts, planner) too.
   json overall_doc = sd;
-  for (const char* k : {"by_source", "by_quality", "by_core_subset", "cv"}) overall_doc.erase(k);
+  for (const char* k : {"by_source", "by_quality", "by_core_subset", "by_category", "cv"})
+    overall_doc.erase(k);
   CsvSliceRows(d, s.overall, "all", overall_doc);
   for (size_t i = 0; i < s.by_source.size(); ++i)
     CsvSliceRows(d, s.by_source[i], "source:" + s.by_source[i].key, sd["by_source"][i]);
@@ -471,6 +477,8 @@ void CsvRows(report::Document& d, const ValidationReport& rep) {
   for (size_t i = 0; i < s.by_core_subset.size(); ++i)
     CsvSliceRows(d, s.by_core_subset[i], "core_subset:" + s.by_core_subset[i].key,
                  sd["by_core_subset"][i]);
+  for (size_t i = 0; i < s.by_category.size(); ++i)
+    CsvSliceRows(d, s.by_category[i], "category:" + s.by_category[i].key, sd["by_category"][i]);
   if (!rep.cv) return;
   const json& cvd = sd["cv"];
   CsvCvRows(d, rep.cv->overall, "all", cvd["overall"]);
@@ -518,15 +526,18 @@ json ValidationJson(const ValidationReport& rep) {
     for (const auto& cmp : r.comparisons) comps.push_back(ComparisonJson(cmp));
     c["comparisons"] = std::move(comps);
     c["planner_speedup"] = r.planner_speedup ? json(*r.planner_speedup) : json(nullptr);
+    c["category"] = r.category.empty() ? json(nullptr) : json(r.category);
     c["planner_gain_term"] =
         r.planner_gain_term.empty() ? json(nullptr) : json(r.planner_gain_term);
     cases.push_back(std::move(c));
   }
   const Summary& s = rep.summary;
-  json by_source = json::array(), by_quality = json::array(), by_core = json::array();
+  json by_source = json::array(), by_quality = json::array(), by_core = json::array(),
+       by_category = json::array();
   for (const auto& g : s.by_source) by_source.push_back(GroupJson(g));
   for (const auto& g : s.by_quality) by_quality.push_back(GroupJson(g));
   for (const auto& g : s.by_core_subset) by_core.push_back(GroupJson(g));
+  for (const auto& g : s.by_category) by_category.push_back(GroupJson(g));
   json summary = {
       {"cases", s.cases},
       {"evaluated", s.evaluated},
@@ -534,13 +545,15 @@ json ValidationJson(const ValidationReport& rep) {
       {"errors", s.errors},
       {"error_definition",
        "relative error = (predicted - measured) / measured; median and p90 of its "
-       "absolute value by linear interpolation; mean_signed_error = bias"},
+       "absolute value by linear interpolation; median_signed_error and mean_signed_error: "
+       "the bias (> 0: over-prediction)"},
       {"skip_reasons", CountsJson(s.skip_reasons, "reason")},
       {"error_kinds", CountsJson(s.error_kinds, "kind")},
       {"overall", GroupJson(s.overall)},
       {"by_source", std::move(by_source)},
       {"by_quality", std::move(by_quality)},
       {"by_core_subset", std::move(by_core)},
+      {"by_category", std::move(by_category)},
       {"planner",
        {{"compared", s.planner.compared},
         {"at_least_as_fast", s.planner.at_least_as_fast},

@@ -2,6 +2,7 @@
 // run, like-with-like metrics, the summary slices, and every output format.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -175,6 +176,21 @@ TEST(ValidationRun, SummarySlicesBySourceQualityAndCoreSubset) {
   EXPECT_EQ(s.by_core_subset[0].key, "N");
   EXPECT_EQ(s.by_core_subset[0].cases, 1u);
   EXPECT_EQ(s.by_core_subset[1].cases, 3u);
+  // By the estimate's category (architecture/precision/method/stack): every evaluated case
+  // in exactly one, named as the ranges name it.
+  ASSERT_FALSE(s.by_category.empty());
+  size_t cases = 0, memory = 0;
+  for (const auto& g : s.by_category) {
+    EXPECT_EQ(std::count(g.key.begin(), g.key.end(), '/'), 3) << g.key;
+    cases += g.cases;
+    memory += g.memory.count;
+  }
+  EXPECT_EQ(cases, s.overall.cases);
+  EXPECT_EQ(memory, s.overall.memory.count);
+  for (const auto& c : Report().cases) {
+    if (!c.estimate) continue;
+    EXPECT_FALSE(c.category.empty()) << c.input.id;
+  }
 }
 
 TEST(ValidationRun, CoreOnlyKeepsCoreCasesAndMalformedLines) {

@@ -30,6 +30,11 @@ TEST(ValidationStats, SummaryUsesAbsoluteErrorsForQuantilesAndSignedForBias) {
   EXPECT_DOUBLE_EQ(s.median_abs, 0.25);
   EXPECT_NEAR(s.p90_abs, 0.37, 1e-12);  // position 2.7 in {0.1, 0.2, 0.3, 0.4}
   EXPECT_NEAR(s.mean_signed, 0.05, 1e-12);
+  EXPECT_NEAR(s.median_signed, 0.05, 1e-12);  // between -0.1 and 0.2
+  // One large miss moves the mean, not the median: the category bias issue 11 judges.
+  const ErrorStats skew = SummarizeErrors({-0.05, -0.04, -0.03, 2.0});
+  EXPECT_NEAR(skew.median_signed, -0.035, 1e-12);
+  EXPECT_GT(skew.mean_signed, 0.4);
 }
 
 TEST(ValidationStats, NonFiniteErrorsAreCountedApartNotAveraged) {
@@ -47,6 +52,7 @@ TEST(ValidationStats, EmptySummaryHasNaNFigures) {
   EXPECT_TRUE(std::isnan(s.median_abs));
   EXPECT_TRUE(std::isnan(s.p90_abs));
   EXPECT_TRUE(std::isnan(s.mean_signed));
+  EXPECT_TRUE(std::isnan(s.median_signed));
 }
 
 TEST(ValidationStats, FitAccuracyIsCorrectOverCount) {
