@@ -159,6 +159,35 @@ void PureBf16(const workload::Scenario& s, Args* a, std::vector<std::string>* no
   a->emplace_back("--exp-avg-sq-dtype", "bf16");
 }
 
+// The fp8 recipe the estimate ran (the stack's, or training.fp8): Megatron-LM's
+// --fp8-recipe (tensorwise = current scaling, delayed, blockwise, mxfp8;
+// megatron/training/arguments.py) and --disable-fp8-wgrad. Its fp8 dot-product attention has
+// no flag in the version these flags are checked against (tests/data/engine_keys).
+void Fp8Recipe(const workload::Scenario& s, Args* a, std::vector<std::string>* notes) {
+  const auto& stack = s.training.stack;
+  const char* recipe = "delayed";
+  switch (stack.fp8_recipe) {
+    case workload::Fp8Recipe::kDelayed:
+      break;
+    case workload::Fp8Recipe::kCurrent:
+      recipe = "tensorwise";
+      break;
+    case workload::Fp8Recipe::kBlockwise:
+      recipe = "blockwise";
+      break;
+    case workload::Fp8Recipe::kMxfp8:
+      recipe = "mxfp8";
+      break;
+  }
+  a->emplace_back("--fp8-recipe", recipe);
+  if (!stack.fp8_wgrad) a->emplace_back("--disable-fp8-wgrad", "");
+  if (s.training.fp8.attention)
+    notes->push_back(
+        "training.fp8.attention: the Megatron-LM these flags target has no flag for fp8 "
+        "dot-product attention; set Transformer Engine's (TransformerConfig "
+        "fp8_dot_product_attention) where your version has it");
+}
+
 void Training(const workload::Scenario& s, Args* a, std::vector<std::string>* notes) {
   const auto& t = s.training;
   a->emplace_back("--micro-batch-size", std::to_string(t.micro_batch));
@@ -180,6 +209,7 @@ void Training(const workload::Scenario& s, Args* a, std::vector<std::string>* no
     case Precision::kFp8Mixed:
       a->emplace_back("--bf16", "");
       a->emplace_back("--fp8-format", "hybrid");
+      Fp8Recipe(s, a, notes);
       break;
     case Precision::kBf16:
       PureBf16(s, a, notes);

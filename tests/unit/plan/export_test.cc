@@ -255,6 +255,31 @@ TEST(Export, MegatronCarriesTheRopeBaseAndScaling) {
   EXPECT_EQ(plain.find("--rotary-base"), std::string::npos);
 }
 
+// The fp8 recipe the estimate ran goes into the launch: Megatron's own (delayed) by default,
+// the scenario's training.fp8 otherwise (current scaling is Megatron-LM's "tensorwise"); fp8
+// attention has no flag in the targeted version and says so.
+TEST(Export, MegatronCarriesTheFp8Recipe) {
+  const char* layout = "{tp: 2, pp: 1, zero: 1}";
+  const auto plain =
+      Export(Engine::kMegatron,
+             MakeScenario({{"parallelism", layout}, {"training.precision", "fp8-mixed"}}));
+  EXPECT_NE(plain.Main().text.find("--fp8-format hybrid\n"), std::string::npos);
+  EXPECT_NE(plain.Main().text.find("--fp8-recipe delayed\n"), std::string::npos);
+  EXPECT_EQ(plain.Main().text.find("--disable-fp8-wgrad"), std::string::npos);
+  const auto current =
+      Export(Engine::kMegatron,
+             MakeScenario({{"parallelism", layout},
+                           {"training.precision", "fp8-mixed"},
+                           {"training.fp8", "{recipe: current, wgrad: false, attention: true}"}}));
+  const std::string t = current.Main().text;
+  EXPECT_NE(t.find("--fp8-recipe tensorwise\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("--disable-fp8-wgrad\n"), std::string::npos) << t;
+  bool noted = false;
+  for (const auto& n : current.notes) noted = noted || n.starts_with("training.fp8.attention:");
+  EXPECT_TRUE(noted);
+  ExpectAllAccepted(current, kMegatronFlags);
+}
+
 TEST(Export, MegatronFlagsAreDocumented) {
   const std::vector<workload::Scenario> scenarios = {
       Planned(Engine::kMegatron, MakeScenario(), 64),
