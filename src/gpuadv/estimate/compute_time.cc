@@ -219,6 +219,10 @@ Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Expla
   if (p == Precision::kFp8Mixed) {
     const double fp8 = gpu.fp8_tensor_fp32acc_dense_tflops.value_or(0) * kTera;
     const bool has_fp8 = fp8 > 0 && gpu.fp8_support.value_or(true) && peak16 > 0;
+    // An fp8 attention core (Scenario::Fp8Attention) runs its forward at FlashAttention-3's
+    // fp8 / bf16 rate, never beyond the datasheet's fp8 / 16-bit ratio.
+    if (s.Fp8Attention() && peak16 > 0)
+      r.fp8_attention_fwd = std::clamp(fp8 / peak16, 1.0, kFp8AttentionFwdSpeedup);
     if (!s.model.has_shape()) {
       // fp8 recipes (Transformer Engine, torchao) swap the linear layers of a transformer;
       // a model given without that shape (a UNet: convolutions, norms, a few attention
@@ -362,18 +366,10 @@ AttentionCore AttentionCoreTime(const workload::Scenario& s, const Layout& lay, 
     const double rate = r.tensor_peak * std::min(1.0, std::max(1e-3, r.eff->attn_eta) *
                                                           r.attention_speedup * length);
     a.c_fwd = rate > 0 ? executed / rate : 0;
-    a.bwd_ratio = kFlashBackwardRatio;
-    if (s.Fp8Attention()) {
-      // The forward at the fp8 rate (never beyond the datasheet's fp8 / 16-bit ratio), the
-      // backward where it was: the same seconds, so a larger multiple of the forward.
-      const auto& gpu = s.hardware.gpu;
-      const double peak16 = gpu.Peak16FlopsPerS();
-      const double ratio =
-          peak16 > 0 ? gpu.fp8_tensor_fp32acc_dense_tflops.value_or(0) * kTera / peak16 : 0;
-      const double speedup = std::clamp(ratio, 1.0, kFp8AttentionFwdSpeedup);
-      a.c_fwd /= speedup;
-      a.bwd_ratio *= speedup;
-    }
+    // An fp8 core's forward at its rate, the backward where it was: the same seconds, so a
+    // larger multiple of the forward.
+    a.c_fwd /= r.fp8_attention_fwd;
+    a.bwd_ratio = kFlashBackwardRatio * r.fp8_attention_fwd;
   }
   return a;
 }
