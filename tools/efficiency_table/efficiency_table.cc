@@ -72,6 +72,7 @@ std::string Arch(const ArchEfficiency& a) {
   return "{.architecture = " + Str(a.architecture) + ", .gemm_eta_max = " + Num(a.gemm_eta_max) +
          ", .gemm_half_flops = " + Num(a.gemm_half_flops) + ", .attn_eta = " + Num(a.attn_eta) +
          ", .mem_eta = " + Num(a.mem_eta) + ", .fp8_gemm_speedup = " + Num(a.fp8_gemm_speedup) +
+         ", .gemm_pj_per_flop = " + Num(a.gemm_pj_per_flop) +
          ", .ref_gemm_eta = " + Opt(a.ref_gemm_eta) + ", .ref_copy_eta = " + Opt(a.ref_copy_eta) +
          ", .measured_mfu_max = " + Opt(a.measured_mfu_max) +
          ", .measured_mfu_max_model_parallel = " + Opt(a.measured_mfu_max_model_parallel) +

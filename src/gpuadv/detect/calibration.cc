@@ -55,10 +55,17 @@ Calibration Calibrate(const ProbeResult& p, const catalog::GpuSpec& s,
   };
   const std::optional<double> gemm = p.bf16_tflops ? p.bf16_tflops : p.fp16_tflops;
   const double peak16 = s.Peak16FlopsPerS() / 1e12;
-  if (gemm && peak16 > 0)
+  if (gemm && peak16 > 0) {
     scale("gemm_eta_max", *gemm / peak16, base.ref_gemm_eta, kTypicalGemmEta,
           &c.factors.gemm_eta_max);
-  else
+    // The measured rate already ran at the clocks this card's power limit allows.
+    if (c.factors.gemm_pj_per_flop > 0) {
+      c.notes.push_back(fmt::format(
+          "gemm_pj_per_flop 0 (was {:.3f}): the measured GEMM rate includes the power limit",
+          c.factors.gemm_pj_per_flop));
+      c.factors.gemm_pj_per_flop = 0;
+    }
+  } else
     c.notes.push_back("gemm_eta_max: no 16-bit GEMM measurement or catalog peak; unchanged");
   if (p.memory_gbs && s.memory_bw_gbs && *s.memory_bw_gbs > 0) {
     const double copy = *p.memory_gbs / *s.memory_bw_gbs;

@@ -205,6 +205,14 @@ Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Expla
     }
   } else {
     r.tensor_peak = peak16;
+    // The board's power limit caps the sustained tensor rate: at most TDP / energy per FLOP
+    // (ArchEfficiency::gemm_pj_per_flop). Tensor kernels then run at lower clocks; the
+    // memory-bound kernels keep their rate.
+    if (eff.gemm_pj_per_flop > 0 && gpu.tdp_w && *gpu.tdp_w > 0 && peak16 > 0) {
+      const double cap = *gpu.tdp_w / (eff.gemm_pj_per_flop * 1e-12);
+      r.power_scale = std::min(1.0, cap / (std::max(1e-3, eff.gemm_eta_max) * peak16));
+      r.tensor_peak *= r.power_scale;
+    }
     if (peak16 <= 0 && fp32 > 0) {
       r.tensor_peak = fp32;
       if (explain)

@@ -26,6 +26,10 @@ struct ArchEfficiency {
   double attn_eta = 0;          // flash-attention kernels vs dense peak
   double mem_eta = 0;           // memory-bound kernels vs datasheet bandwidth
   double fp8_gemm_speedup = 0;  // fp8 GEMM rate / bf16 GEMM rate (1 = no fp8)
+  // Energy per 16-bit tensor FLOP at the clocks the board's power limit allows (pJ): the
+  // sustained tensor rate is at most TDP / gemm_pj_per_flop (a 300 W card at 2.3 pJ/FLOP
+  // sustains 130 TFLOP/s, whatever its boost-clock datasheet peak). 0 = no power limit seen.
+  double gemm_pj_per_flop = 0;
   // What the card these factors were fitted on measures as a fraction of its peaks (large
   // bf16 GEMM; copy-kernel bandwidth). A probe (`--calibration`, design C11) scales
   // gemm_eta_max and mem_eta by measured / reference; unknown = a typical value is assumed.
@@ -72,6 +76,7 @@ inline constexpr FittedFactor kFittedFactors[] = {
     {"attn_eta", &ArchEfficiency::attn_eta, 0.1, 0.8},
     {"mem_eta", &ArchEfficiency::mem_eta, 0.2, 0.95},
     {"fp8_gemm_speedup", &ArchEfficiency::fp8_gemm_speedup, 1.0, 4.0},
+    {"gemm_pj_per_flop", &ArchEfficiency::gemm_pj_per_flop, 0.0, 5.0},
 };
 
 /// Global effects (one value each; not per architecture). Zeros until set: the values are

@@ -82,6 +82,7 @@ struct Rates {
   double linear_bytes = 2;       // bytes per element of the linear GEMM operands (1 for fp8)
   double attention_speedup = 1;  // FlashAttention-3 class kernels vs FA2 (stack, arch)
   double fp8_attention_fwd = 1;  // fp8 attention core's forward rate over 16-bit (else 1)
+  double power_scale = 1;        // tensor rates x this: the board's power limit (else 1)
   const ArchEfficiency* eff = nullptr;
 };
 

@@ -10,9 +10,10 @@
 namespace gpuadv::io {
 namespace {
 
-const std::vector<std::string> kArchKeys = {
-    "architecture",     "aliases",      "gemm_eta_max", "gemm_half_flops", "attn_eta", "mem_eta",
-    "fp8_gemm_speedup", "ref_gemm_eta", "ref_copy_eta", "sources",         "notes"};
+const std::vector<std::string> kArchKeys = {"architecture",     "aliases",          "gemm_eta_max",
+                                            "gemm_half_flops",  "attn_eta",         "mem_eta",
+                                            "fp8_gemm_speedup", "gemm_pj_per_flop", "ref_gemm_eta",
+                                            "ref_copy_eta",     "sources",          "notes"};
 
 // The list at `key` of `f` (empty when absent or null); throws unless it is a list.
 const Doc& ListOf(Fields& f, std::string_view key, const std::string& field, const char* accepted) {
@@ -31,6 +32,7 @@ estimate::ArchEfficiency ParseArch(Fields& f, const estimate::ArchEfficiency& ba
   if (auto v = f.Number("attn_eta", 0.01, 1)) a.attn_eta = *v;
   if (auto v = f.Number("mem_eta", 0.01, 1)) a.mem_eta = *v;
   if (auto v = f.Number("fp8_gemm_speedup", 1, 4)) a.fp8_gemm_speedup = *v;
+  if (auto v = f.Number("gemm_pj_per_flop", 0, 5)) a.gemm_pj_per_flop = *v;
   if (auto v = f.Number("ref_gemm_eta", 0.01, 1)) a.ref_gemm_eta = *v;
   if (auto v = f.Number("ref_copy_eta", 0.01, 1)) a.ref_copy_eta = *v;
   if (auto v = f.StringList("sources")) a.sources = *v;
@@ -66,9 +68,9 @@ estimate::EfficiencyTable ParseEfficiencyDocument(const Doc& doc, const std::str
     g.Finish({"overlap_eta", "overlap_eta_pcie", "launch_overhead_s", "sources", "notes"});
   }
   {
-    Fields fb = RequiredBlock(
-        root, "fallback",
-        {"gemm_eta_max", "gemm_half_flops", "attn_eta", "mem_eta", "fp8_gemm_speedup"});
+    Fields fb = RequiredBlock(root, "fallback",
+                              {"gemm_eta_max", "gemm_half_flops", "attn_eta", "mem_eta",
+                               "fp8_gemm_speedup", "gemm_pj_per_flop"});
     t.fallback = ParseArch(fb, t.fallback);
     t.fallback.architecture = "fallback";
     fb.Finish(kArchKeys);

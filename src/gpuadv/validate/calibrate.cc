@@ -18,9 +18,18 @@ namespace {
 constexpr size_t kFactors = std::size(estimate::kFittedFactors);
 constexpr size_t kFp8 = 3;  // index of fp8_gemm_speedup in kFittedFactors
 static_assert(estimate::kFittedFactors[kFp8].name == "fp8_gemm_speedup");
+constexpr size_t kPower = 4;  // index of gemm_pj_per_flop
+static_assert(estimate::kFittedFactors[kPower].name == "gemm_pj_per_flop");
 // Coarse grid step per factor (fp8_gemm_speedup is not gridded: it only moves the fp8 rows,
-// so coordinate refinement from the prior finds it).
-constexpr double kGridStep[kFactors] = {0.05, 0.1, 0.05, 0};
+// so coordinate refinement from the prior finds it; gemm_pj_per_flop has its own grid
+// with gemm_eta_max and attn_eta, scanned from its prior, 0 = no power limit, upward: a
+// higher value replaces a lower one only when it lowers the objective, so it settles at the
+// least limit the rows show).
+constexpr double kGridStep[kFactors] = {0.05, 0.1, 0.05, 0, 0};
+// Step of gemm_pj_per_flop in its joint grid (pJ per FLOP).
+constexpr double kPowerGridStep = 0.25;
+// Alternations of that joint grid with the rate grid (each stops when the limit holds).
+constexpr int kPowerRounds = 3;
 // Refinement stops when every step is below this (factors are fractions of peaks).
 constexpr double kMinStep = 1e-3;
 // A fitted value this close to a search bound is reported at_bound.
@@ -102,6 +111,7 @@ double Objective(const Rows& rows, const std::vector<PreparedCase>& cases,
 struct Bounds {
   Point lo{}, hi{};
   bool fit_fp8 = false;
+  bool fit_power = false;  // the rows' GPUs differ in board power (TDP) per peak FLOP
 };
 
 Bounds MakeBounds(const Rows& rows, const std::vector<PreparedCase>& cases) {
@@ -122,6 +132,16 @@ Bounds MakeBounds(const Rows& rows, const std::vector<PreparedCase>& cases) {
   }
   b.hi[kFp8] = std::min(b.hi[kFp8], ratio);
   b.fit_fp8 = fp8_rows >= kMinFp8RowsToFit && b.hi[kFp8] > b.lo[kFp8];
+  // A power limit is told apart from the GEMM ceiling only by GPUs that differ in board
+  // power per peak FLOP: on one such ratio the two are the same factor.
+  std::set<long long> watts_per_flop;
+  for (const CalibrationRow* r : rows) {
+    const auto& gpu = cases[r->case_index].scenario->hardware.gpu;
+    const double peak16 = gpu.Peak16FlopsPerS();
+    if (gpu.tdp_w.value_or(0) > 0 && peak16 > 0)
+      watts_per_flop.insert(std::llround(*gpu.tdp_w / peak16 * 1e15));  // mW per TFLOP/s
+  }
+  b.fit_power = watts_per_flop.size() >= 2;
   return b;
 }
 
@@ -146,18 +166,42 @@ Point Search(const Rows& rows, const std::vector<PreparedCase>& cases, ArchTable
   const auto g0 = Grid(b.lo[0], b.hi[0], kGridStep[0]);
   const auto g1 = Grid(b.lo[1], b.hi[1], kGridStep[1]);
   const auto g2 = Grid(b.lo[2], b.hi[2], kGridStep[2]);
-  Point p = best;
-  for (double x0 : g0)
-    for (double x1 : g1)
-      for (double x2 : g2) {
-        p[0] = x0, p[1] = x1, p[2] = x2;
-        t.Set(p);
-        const double obj = Objective(rows, cases, t.table()) + PriorPenalty(p, prior, prior_weight);
-        if (obj < best_obj - kMinImprovement) best_obj = obj, best = p;
-      }
+  auto consider = [&](const Point& q) {
+    t.Set(q);
+    const double obj = Objective(rows, cases, t.table()) + PriorPenalty(q, prior, prior_weight);
+    if (obj < best_obj - kMinImprovement) best_obj = obj, best = q;
+  };
+  // The grid over the three rate factors, at the power limit of `best`.
+  auto rate_grid = [&] {
+    Point p = best;
+    for (double x0 : g0)
+      for (double x1 : g1)
+        for (double x2 : g2) {
+          p[0] = x0, p[1] = x1, p[2] = x2;
+          consider(p);
+        }
+  };
+  rate_grid();
+  // The power limit trades against the tensor-rate factors it scales, the GEMM ceiling and
+  // the attention efficiency (a board limited by its power and one that is not need a
+  // higher ceiling and a limit together): a joint grid over the three from the best point
+  // above, then the rate grid again at the limit it found, alternating while it moves.
+  for (int round = 0; b.fit_power && round < kPowerRounds; ++round) {
+    const double before = best[kPower];
+    Point p = best;
+    for (double x0 : g0)
+      for (double x1 : g1)
+        for (double x4 : Grid(b.lo[kPower], b.hi[kPower], kPowerGridStep)) {
+          p[0] = x0, p[1] = x1, p[kPower] = x4;
+          consider(p);
+        }
+    if (best[kPower] == before) break;
+    rate_grid();
+  }
   Point step{};
   for (size_t f = 0; f < kFactors; ++f) step[f] = kGridStep[f] / 2;
   step[kFp8] = b.fit_fp8 ? (b.hi[kFp8] - b.lo[kFp8]) / 4 : 0;
+  step[kPower] = b.fit_power ? kPowerGridStep / 2 : 0;
   while (*std::max_element(step.begin(), step.end()) >= kMinStep) {
     bool improved = false;
     for (size_t f = 0; f < kFactors; ++f) {
@@ -175,6 +219,7 @@ Point Search(const Rows& rows, const std::vector<PreparedCase>& cases, ArchTable
       for (double& s : step) s /= 2;
   }
   if (!b.fit_fp8) best[kFp8] = prior[kFp8];
+  if (!b.fit_power) best[kPower] = prior[kPower];
   return best;
 }
 
@@ -254,10 +299,11 @@ ArchCalibration FitArchitecture(const std::string& arch, const Rows& rows,
   if (a.fitted) {
     const Bounds b = MakeBounds(rows, cases);
     for (size_t f = 0; f < kFactors; ++f) {
-      if (f == kFp8 && !b.fit_fp8) continue;
+      if ((f == kFp8 && !b.fit_fp8) || (f == kPower && !b.fit_power)) continue;
+      // gemm_pj_per_flop's lower bound, 0, is "no power limit": a value, not a bound hit.
+      const bool at_lo = f != kPower && fit[f] <= b.lo[f] + kAtBound;
       a.factors.push_back({std::string(estimate::kFittedFactors[f].name), fit[f], prior[f],
-                           f == kFp8 ? a.fp8_rows : a.rows,
-                           fit[f] <= b.lo[f] + kAtBound || fit[f] >= b.hi[f] - kAtBound});
+                           f == kFp8 ? a.fp8_rows : a.rows, at_lo || fit[f] >= b.hi[f] - kAtBound});
     }
     ArchTable out(*table, arch);
     out.Set(fit);

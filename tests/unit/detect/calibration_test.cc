@@ -79,6 +79,28 @@ TEST(Calibrate, SlowerCardScalesFactorsDown) {
   const Calibration c = Calibrate(p, spec, base);
   EXPECT_NEAR(c.factors.gemm_eta_max, 0.3, 1e-3);
   EXPECT_DOUBLE_EQ(c.factors.mem_eta, base.mem_eta);  // not measured: unchanged
+  EXPECT_EQ(c.factors.gemm_pj_per_flop, 0);
+}
+
+// A measured GEMM rate already ran at the clocks the card's power limit allows: the fitted
+// power limit is dropped, not applied on top, and the notes say so.
+TEST(Calibrate, MeasuredGemmRateReplacesThePowerLimit) {
+  ProbeResult p;
+  p.device_name = "NVIDIA L40S";
+  p.bf16_tflops = 150;
+  const auto& spec = *io::BuiltinCatalog().FindGpu("l40s");
+  estimate::ArchEfficiency base = io::BuiltinEfficiency().For(spec.architecture);
+  base.gemm_pj_per_flop = 2.4;
+  const Calibration c = Calibrate(p, spec, base);
+  EXPECT_EQ(c.factors.gemm_pj_per_flop, 0);
+  bool said = false;
+  for (const auto& n : c.notes) said = said || n.rfind("gemm_pj_per_flop 0 (was 2.400)", 0) == 0;
+  EXPECT_TRUE(said);
+  // Without a GEMM measurement the limit stays.
+  ProbeResult bw_only;
+  bw_only.device_name = "NVIDIA L40S";
+  bw_only.memory_gbs = 700;
+  EXPECT_EQ(Calibrate(bw_only, spec, base).factors.gemm_pj_per_flop, 2.4);
 }
 
 TEST(Calibrate, ImplausibleRatioIsKeptOut) {

@@ -15,7 +15,7 @@ namespace {
 const std::string kDefaults =
     "global: {overlap_eta: 0.8, overlap_eta_pcie: 0.5, launch_overhead_s: 2.0e-5}\n"
     "fallback: {gemm_eta_max: 0.6, gemm_half_flops: 1.0e9, attn_eta: 0.25, mem_eta: 0.55,"
-    " fp8_gemm_speedup: 1.0}\n";
+    " fp8_gemm_speedup: 1.0, gemm_pj_per_flop: 0}\n";
 
 std::string ErrorOf(const std::string& yaml) {
   try {

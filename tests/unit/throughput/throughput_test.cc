@@ -289,6 +289,48 @@ TEST(ThroughputFlops, Fp8AttentionRunsTheForwardAtTheFp8Rate) {
   EXPECT_FALSE(s.Fp8Attention());
 }
 
+// The board's power limit (ArchEfficiency::gemm_pj_per_flop): the same silicon on a 250 W
+// board sustains TDP / energy per FLOP, below eta_max x its datasheet peak; its tensor rates
+// (GEMMs, attention) scale down together, its memory-bound rates do not, and the 400 W
+// board at the same energy per FLOP is not limited. No value, no limit.
+TEST(ThroughputFlops, PowerLimitCapsTheTensorRatesOfALowPowerBoard) {
+  ArchEfficiency eff = io::BuiltinEfficiency().For("Ampere");
+  eff.gemm_eta_max = 0.75;
+  eff.gemm_pj_per_flop = 1.6;  // 250 W -> 156 TFLOP/s; 400 W -> 250 > 0.75 x 312
+  auto board = [](double watts) {
+    auto g = A100();
+    g.tdp_w = watts;
+    return Base(g);
+  };
+  const auto sxm = detail::ResolveRates(board(400), eff, nullptr);
+  const auto pcie = detail::ResolveRates(board(250), eff, nullptr);
+  EXPECT_EQ(sxm.power_scale, 1);
+  EXPECT_DOUBLE_EQ(sxm.tensor_peak, 312e12);
+  EXPECT_NEAR(pcie.power_scale, 250 / 1.6e-12 / (0.75 * 312e12), 1e-12);
+  EXPECT_NEAR(pcie.tensor_peak, 312e12 * pcie.power_scale, 1);
+  EXPECT_EQ(pcie.linear_peak, pcie.tensor_peak);
+  EXPECT_EQ(pcie.bandwidth, sxm.bandwidth);
+  EXPECT_EQ(pcie.mfu_peak, sxm.mfu_peak);  // MFU stays against the datasheet peak
+  auto no_tdp = board(250);
+  no_tdp.hardware.gpu.tdp_w.reset();
+  EXPECT_EQ(detail::ResolveRates(no_tdp, eff, nullptr).power_scale, 1);
+  eff.gemm_pj_per_flop = 0;
+  EXPECT_EQ(detail::ResolveRates(board(250), eff, nullptr).power_scale, 1);
+  // Through the estimate: the limited board is slower, and its basis says why.
+  EfficiencyTable table = io::BuiltinEfficiency();
+  for (auto& a : table.archs)
+    if (a.Canonical() == "Ampere") a.gemm_eta_max = 0.75, a.gemm_pj_per_flop = 1.6;
+  Explanation explain;
+  const Context ctx{&table, nullptr};
+  const double slow = EstimateThroughput(board(250), ctx, &explain).tokens_per_s_per_gpu;
+  const double fast = EstimateThroughput(board(400), ctx).tokens_per_s_per_gpu;
+  EXPECT_LT(slow, fast * 0.85);
+  bool said = false;
+  for (const auto& b : explain.basis)
+    said = said || b.find("power-limited: 250 W") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
 // Host-bound micro-batch (1 x 16 tokens: the GPU work is far below the launches): its time,
 // the host's launches.
 double HostBoundSeconds(workload::Scenario s) {

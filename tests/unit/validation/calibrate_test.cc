@@ -16,7 +16,8 @@ namespace gpuadv::validate {
 namespace {
 
 // Scenarios that load GEMMs, attention and memory-bound kernels in different shares.
-std::string SyntheticLine(int i, const std::string& source) {
+std::string SyntheticLine(int i, const std::string& source,
+                          const std::string& gpu = "test-gpu-24gb") {
   const long long seq[] = {512, 2048, 8192, 16384};
   const int mb[] = {1, 2, 4, 8};
   const char* attention[] = {"flash", "eager"};
@@ -26,15 +27,20 @@ std::string SyntheticLine(int i, const std::string& source) {
          "\"test-7b\", \"training\": {\"method\": \"" +
          method[i % 2] + "\", \"seq_len\": " + std::to_string(seq[(i / 2) % 4]) +
          ", \"micro_batch\": " + std::to_string(mb[(i / 3) % 4]) + ", \"attention\": \"" +
-         attention[(i / 5) % 2] +
-         "\", \"precision\": \"bf16-mixed\"}, \"hardware\": {\"gpu\": \"test-gpu-24gb\"}}, "
+         attention[(i / 5) % 2] + "\", \"precision\": \"bf16-mixed\"}, \"hardware\": {\"gpu\": \"" +
+         gpu +
+         "\"}}, "
          "\"measured\": {\"tokens_per_s_per_gpu\": 1}}\n";
 }
 
-// 24 rows in 3 source groups, measured = the estimate under `truth`.
-std::vector<PreparedCase> Synthetic(const estimate::EfficiencyTable& truth) {
+// 24 rows in 3 source groups, measured = the estimate under `truth`; with `two_boards`
+// every other row runs on the 150 W board of the same silicon.
+std::vector<PreparedCase> Synthetic(const estimate::EfficiencyTable& truth,
+                                    bool two_boards = false) {
   std::string text;
-  for (int i = 0; i < 24; ++i) text += SyntheticLine(i, "synthetic-" + std::to_string(i % 3));
+  for (int i = 0; i < 24; ++i)
+    text += SyntheticLine(i, "synthetic-" + std::to_string(i % 3),
+                          two_boards && (i / 4) % 2 ? "test-gpu-150w" : "test-gpu-24gb");
   auto cases = PrepareCases(text, testing::TestCatalog(), false, "synthetic.jsonl");
   for (auto& c : cases) {
     EXPECT_TRUE(c.scenario) << c.error.value_or("");
@@ -72,9 +78,37 @@ TEST(Calibrate, RecoversKnownFactorsFromSyntheticCases) {
   EXPECT_NEAR(Factor(a, "attn_eta")->value, 0.45, 0.05);
   EXPECT_NEAR(Factor(a, "mem_eta")->value, 0.5, 0.05);
   EXPECT_EQ(Factor(a, "fp8_gemm_speedup"), nullptr);  // no fp8 rows
+  // One board: a power limit would be the GEMM ceiling under another name; not fitted.
+  EXPECT_EQ(Factor(a, "gemm_pj_per_flop"), nullptr);
   EXPECT_LT(a.in_sample.p90_abs, 0.01);
   EXPECT_LT(a.leave_one_source_out.p90_abs, 0.02);
   EXPECT_EQ(a.groups, (std::vector<std::string>{"synthetic-0", "synthetic-1", "synthetic-2"}));
+}
+
+// The same silicon on a 350 W and a 150 W board: the rows of the 150 W board run slower
+// than its datasheet peak allows, and the fit finds the energy per FLOP that explains it
+// (at 2.5 pJ the 150 W board sustains 60 of the 88 TFLOP/s its ceiling would give; the
+// 350 W board is not limited), with the GEMM ceiling of the unlimited board.
+TEST(Calibrate, FitsThePowerLimitThatSlowsTheLowPowerBoard) {
+  estimate::EfficiencyTable truth = WithAmpere(0.62, 0.45, 0.5);
+  for (auto& a : truth.archs)
+    if (a.Canonical() == "Ampere") a.gemm_pj_per_flop = 2.5;
+  const auto cases = Synthetic(truth, /*two_boards=*/true);
+  const Calibration c = Calibrate(cases, io::PriorEfficiency(), {.prior_weight = 0});
+  ASSERT_EQ(c.archs.size(), 1u);
+  const ArchCalibration& a = c.archs[0];
+  ASSERT_TRUE(a.fitted);
+  ASSERT_TRUE(Factor(a, "gemm_pj_per_flop"));
+  EXPECT_NEAR(Factor(a, "gemm_pj_per_flop")->value, 2.5, 0.1);
+  EXPECT_FALSE(Factor(a, "gemm_pj_per_flop")->at_bound);
+  EXPECT_NEAR(Factor(a, "gemm_eta_max")->value, 0.62, 0.02);
+  EXPECT_LT(a.in_sample.p90_abs, 0.02);
+  // Rows generated without a limit leave it at 0, "no power limit", on both boards.
+  const Calibration none = Calibrate(Synthetic(WithAmpere(0.62, 0.45, 0.5), true),
+                                     io::PriorEfficiency(), {.prior_weight = 0});
+  ASSERT_TRUE(Factor(none.archs[0], "gemm_pj_per_flop"));
+  EXPECT_EQ(Factor(none.archs[0], "gemm_pj_per_flop")->value, 0);
+  EXPECT_FALSE(Factor(none.archs[0], "gemm_pj_per_flop")->at_bound);
 }
 
 // The prior term holds a factor near its sourced value unless the rows consistently ask:

@@ -4,7 +4,8 @@
 
 namespace gpuadv::validate::testing {
 
-/// "test-gpu-24gb" (24 GiB, Ampere-like figures) and "test-7b" (a Llama-2-7B shape).
+/// "test-gpu-24gb" (24 GiB, Ampere-like figures), "test-gpu-150w" (the same silicon on a
+/// 150 W board) and "test-7b" (a Llama-2-7B shape).
 inline catalog::Catalog TestCatalog() {
   catalog::Catalog cat;
   catalog::GpuSpec g;
@@ -17,6 +18,10 @@ inline catalog::Catalog TestCatalog() {
   g.bf16_tensor_dense_tflops = 142;
   g.fp16_tensor_fp32acc_dense_tflops = 142;
   g.tdp_w = 350;
+  cat.Upsert(g);
+  g.id = "test-gpu-150w";
+  g.name = "Test GPU 150W";
+  g.tdp_w = 150;
   cat.Upsert(g);
   catalog::ModelArch m;
   m.id = "test-7b";
