@@ -42,6 +42,50 @@ void FsdpConfig(const workload::Scenario& s, ConfigNode* root) {
   f.Int("fsdp_version", 1);
 }
 
+// The fp8 recipe the estimate ran, as accelerate's fp8_config (huggingface/accelerate
+// 16cb6eb: commands/config/cluster.py, utils/dataclasses.py TERecipeKwargs / AORecipeKwargs,
+// utils/transformer_engine.py). Current (tensorwise) scaling is torchao Float8, the AO
+// backend; delayed scaling is Transformer Engine's DelayedScaling, HYBRID (E4M3 forward,
+// E5M2 backward); MXFP8 is Transformer Engine's MXFP8BlockScaling, switched on by an
+// environment variable; accelerate has no blockwise recipe.
+void Fp8Recipe(const workload::Scenario& s, ConfigNode* fp8, std::vector<std::string>* notes) {
+  const auto& stack = s.training.stack;
+  if (stack.fp8_recipe == workload::Fp8Recipe::kCurrent) {
+    fp8->Str("backend", "AO");
+    fp8->Bool("enable_fsdp_float8_all_gather", true);
+    fp8->Bool("pad_inner_dim", true);
+    notes->push_back(
+        "fp8 (torchao Float8, tensorwise current scaling): FSDP2 all-gathers the weights in "
+        "float8 (accelerate's default, kept), half the volume the estimate counts");
+    if (!stack.fp8_wgrad)
+      notes->push_back(
+          "fp8 wgrad in 16-bit: the config file cannot say it; pass "
+          "AORecipeKwargs(config=Float8LinearConfig.from_recipe_name(\"rowwise_with_gw_hp\")) "
+          "to the Accelerator");
+  } else {
+    fp8->Str("backend", "TE");
+    fp8->Str("fp8_format", "HYBRID");
+    if (stack.fp8_recipe == workload::Fp8Recipe::kMxfp8)
+      notes->push_back(
+          "fp8 MXFP8 block scaling: set ACCELERATE_FP8_USE_MXFP8_BLOCK_SCALING=true "
+          "(TERecipeKwargs "
+          "use_mxfp8_block_scaling; Blackwell), else Transformer Engine runs delayed scaling");
+    if (stack.fp8_recipe == workload::Fp8Recipe::kBlockwise)
+      notes->push_back(
+          "fp8 blockwise scaling: accelerate has no blockwise recipe (Transformer Engine "
+          "DelayedScaling or MXFP8BlockScaling only); this config runs delayed scaling, "
+          "which the estimate did not");
+    if (!stack.fp8_wgrad)
+      notes->push_back(
+          "fp8 wgrad in 16-bit: set fp8_config override_linear_precision to [false, false, "
+          "true] (fprop, dgrad, wgrad), or --fp8_override_linear_precision false,false,true");
+  }
+  if (s.training.fp8.attention)
+    notes->push_back(
+        "training.fp8.attention: accelerate has no switch for fp8 dot-product attention; "
+        "pass a Transformer Engine recipe with fp8_dpa=True where your version has it");
+}
+
 void MixedPrecision(const workload::Scenario& s, ConfigNode* root,
                     std::vector<std::string>* notes) {
   switch (s.training.precision) {
@@ -51,15 +95,10 @@ void MixedPrecision(const workload::Scenario& s, ConfigNode* root,
     case Precision::kFp16Mixed:
       root->Str("mixed_precision", "fp16");
       break;
-    case Precision::kFp8Mixed: {
-      // fp8 needs a recipe: Transformer Engine, HYBRID (E4M3 forward, E5M2 backward), as the
-      // estimate assumes (accelerate utils/dataclasses.py TERecipeKwargs).
+    case Precision::kFp8Mixed:
       root->Str("mixed_precision", "fp8");
-      ConfigNode& fp8 = root->Object("fp8_config");
-      fp8.Str("backend", "TE");
-      fp8.Str("fp8_format", "HYBRID");
+      Fp8Recipe(s, &root->Object("fp8_config"), notes);
       break;
-    }
     case Precision::kBf16:
       root->Str("mixed_precision", "no", true);
       notes->push_back("pure bf16: load the model in torch.bfloat16 (no autocast)");

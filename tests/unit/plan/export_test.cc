@@ -155,6 +155,40 @@ TEST(Export, AccelerateFp8HasARecipe) {
   EXPECT_FALSE(y["fsdp_config"]["fsdp_cpu_ram_efficient_loading"].IsDefined());
 }
 
+// The fp8 recipe the estimate ran, in accelerate's terms: torchao Float8 (the AO backend)
+// for current scaling, Transformer Engine for delayed and MXFP8 (an environment variable),
+// and a note where the config file cannot say it (blockwise, 16-bit wgrad, fp8 attention).
+TEST(Export, AccelerateCarriesTheFp8Recipe) {
+  auto run = [](const char* fp8) {
+    return Export(Engine::kAccelerateFsdp, MakeScenario({{"parallelism", "{zero: 3}"},
+                                                         {"training.precision", "fp8-mixed"},
+                                                         {"training.fp8", fp8}}));
+  };
+  auto noted = [](const LaunchConfig& c, const std::string& prefix) {
+    for (const auto& n : c.notes)
+      if (n.starts_with(prefix)) return true;
+    return false;
+  };
+  const auto current = run("{recipe: current, wgrad: false}");
+  const YAML::Node a = YAML::Load(current.Main().text)["fp8_config"];
+  EXPECT_EQ(a["backend"].as<std::string>(), "AO");
+  EXPECT_TRUE(a["enable_fsdp_float8_all_gather"].as<bool>());
+  EXPECT_FALSE(a["fp8_format"].IsDefined());
+  EXPECT_TRUE(noted(current, "fp8 wgrad in 16-bit: the config file cannot say it"));
+  ExpectAllAccepted(current, kAccelerateKeys);
+  const auto mx = run("{recipe: mxfp8, attention: true}");
+  EXPECT_EQ(YAML::Load(mx.Main().text)["fp8_config"]["backend"].as<std::string>(), "TE");
+  EXPECT_TRUE(noted(mx, "fp8 MXFP8 block scaling: set ACCELERATE_FP8_USE_MXFP8_BLOCK_SCALING"));
+  EXPECT_TRUE(noted(mx, "training.fp8.attention:"));
+  ExpectAllAccepted(mx, kAccelerateKeys);
+  const auto block = run("{recipe: blockwise}");
+  EXPECT_TRUE(noted(block, "fp8 blockwise scaling: accelerate has no blockwise recipe"));
+  const auto delayed = run("{recipe: delayed}");
+  EXPECT_FALSE(noted(delayed, "fp8 "));
+  EXPECT_EQ(YAML::Load(delayed.Main().text)["fp8_config"]["fp8_format"].as<std::string>(),
+            "HYBRID");
+}
+
 // Issue 15 item 3: launcher flags before the script (after it they go to train.py).
 TEST(Export, DeepSpeedLauncherFlagsPrecedeTheScript) {
   const auto s = MakeScenario({{"hardware.nodes", "2"}, {"parallelism", "{zero: 2}"}});
