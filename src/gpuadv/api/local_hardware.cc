@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "gpuadv/core/error.h"
@@ -47,6 +48,7 @@ struct LocalGpus {
   std::string name;    // the first GPU as its driver names it
   std::string source;  // "nvml", "nvidia-smi", "rocm-smi"
   std::optional<std::uint64_t> free_bytes;  // the least free (else total) memory among them
+  std::optional<double> power_limit_w;      // the lowest board power limit among them
   std::string problem;                      // why `id` is empty
   bool unknown_gpu = false;                 // detected, but not in the catalog
 };
@@ -73,18 +75,33 @@ LocalGpus FindLocalGpus(const catalog::Catalog& cat) {
     const auto& gpu = v.report.gpus[i];
     const auto f = gpu.memory_free_bytes ? gpu.memory_free_bytes : gpu.memory_total_bytes;
     if (f) l.free_bytes = l.free_bytes ? std::min(*l.free_bytes, *f) : *f;
+    if (gpu.power_limit_w && *gpu.power_limit_w > 0)
+      l.power_limit_w =
+          l.power_limit_w ? std::min(*l.power_limit_w, *gpu.power_limit_w) : *gpu.power_limit_w;
   }
   return l;
 }
 
+// A board power limit this far from the catalog TDP is the card's own (nvidia-smi -pl, a
+// vendor's board), not a reading's noise.
+constexpr double kPowerLimitTolerance = 0.05;
+
 // Puts the local GPUs into the scenario (hardware.gpu, hardware.count, one node; first, so
-// later flags still override) and their free memory into env's catalog entry as capacity.
+// later flags still override), their free memory into env's catalog entry as capacity and
+// their power limit as its board power (TDP: what caps the tensor rate and sets the energy).
 void UseLocalGpus(const LocalGpus& l, Environment* env, ScenarioRequest* req,
                   std::vector<std::string>* log) {
   catalog::GpuSpec spec = *env->catalog.FindGpu(l.id);
   if (l.free_bytes) {
     spec.memory_gb = static_cast<double>(*l.free_bytes) / (1024.0 * 1024.0 * 1024.0);
     spec.name += fmt::format(" (local: {:.1f} GiB free)", spec.memory_gb);
+  }
+  if (l.power_limit_w && spec.tdp_w &&
+      std::fabs(*l.power_limit_w - *spec.tdp_w) > kPowerLimitTolerance * *spec.tdp_w) {
+    log->push_back(fmt::format("local: power limit {:g} W (catalog TDP {:g} W) as board power",
+                               *l.power_limit_w, *spec.tdp_w));
+    spec.tdp_w = *l.power_limit_w;
+    spec.name += fmt::format(" (local: {:g} W limit)", *l.power_limit_w);
   }
   env->catalog.Upsert(spec);
   log->push_back(fmt::format("local: {} x {} ({}), capacity {:.1f} GiB per GPU", l.count, l.id,

@@ -28,7 +28,8 @@ detect::GpuMatch MatchProbe(const detect::ProbeResult& p, const catalog::Catalog
 
 /// The user's hardware options of a request.
 struct LocalOptions {
-  bool local = false;              // --local: the detected GPUs, their free memory as capacity
+  bool local = false;              // --local: the detected GPUs, their free memory as capacity and
+                                   // their power limit as board power
   std::string calibration_file;    // --calibration FILE: a probe result
   bool force_calibration = false;  // --force-calibration: also a probe of another GPU model
 };
@@ -41,7 +42,8 @@ struct LocalHardware {
 };
 
 /// `opt.local`: the detected GPUs go first into the request's overrides (later flags still
-/// override) and their free memory into env's catalog entry as capacity; no GPU, or one the
+/// override), their free memory into env's catalog entry as capacity and their lowest power
+/// limit, where it differs from the TDP by over 5%, as its board power; no GPU, or one the
 /// catalog does not know, throws InputError("--local"). `opt.calibration_file`: the probe's
 /// factors replace the efficiency entry of the scenario GPU's architecture in a copy kept in
 /// `storage`, which must outlive `env`; a probe of another GPU model is not applied, with a

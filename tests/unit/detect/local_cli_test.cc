@@ -183,6 +183,25 @@ TEST(EstimateLocal, TheScenariosClusterBecomesTheLocalMachine) {
   EXPECT_EQ(Json(r)["gpus"], 2);  // one node of the two detected 4090s
 }
 
+// The lower power limit of the two 4090s (one capped at 300 W of its 450 W TDP) is the
+// board power of the estimate: it sets the energy (and caps the tensor rate where the
+// architecture's energy per FLOP asks); the catalog entry keeps its TDP.
+TEST(EstimateLocal, ThePowerLimitIsTheBoardPower) {
+  const CliRun local = Cli("multi", "estimate --local " + kSmallJob + " --format json");
+  ASSERT_EQ(local.rc, 0) << local.err;
+  EXPECT_NE(local.err.find("local: power limit 300 W (catalog TDP 450 W) as board power"),
+            std::string::npos)
+      << local.err;
+  EXPECT_NE(Json(local)["gpu"]["name"].get<std::string>().find("(local: 300 W limit)"),
+            std::string::npos);
+  const CliRun catalog =
+      Cli("multi", "estimate --gpu rtx-4090 --count 2 " + kSmallJob + " --format json");
+  ASSERT_EQ(catalog.rc, 0) << catalog.err;
+  const double kwh_local = Json(local)["training"]["energy_kwh"];
+  const double kwh_catalog = Json(catalog)["training"]["energy_kwh"];
+  EXPECT_LT(kwh_local, kwh_catalog * 0.8);
+}
+
 TEST(RecommendLocal, WithoutLocalThereIsNoLocalMember) {
   const CliRun r = Cli("multi", "recommend " + kSmallJob + " --format json");
   ASSERT_EQ(r.rc, 0) << r.err;
