@@ -65,7 +65,8 @@ int RunGpus(const GlobalOptions& g, const std::string& action, const std::string
     if (id.empty())
       throw InputError("gpus show", "(none)", "a GPU id, e.g. h100-sxm", "missing id");
     const catalog::GpuSpec& gpu = api::ShowGpu(env, id, "gpus show");
-    Print(g.format, report::GpuShowDocument(gpu, env.catalog.OffersFor(gpu.id)));
+    Print(g.format, report::GpuShowDocument(gpu, env.catalog.OffersFor(gpu.id),
+                                            &env.efficiency->For(gpu.architecture)));
     return 0;
   }
   auto get = [&](const char* k) {

@@ -65,7 +65,8 @@ const catalog::GpuSpec& ShowGpu(const Environment& env, std::string_view id,
 
 nlohmann::json GpuShowJson(const Environment& env, std::string_view id, std::string_view field) {
   const catalog::GpuSpec& gpu = ShowGpu(env, id, field);
-  return report::GpuShowJson(gpu, env.catalog.OffersFor(gpu.id));
+  return report::GpuShowJson(gpu, env.catalog.OffersFor(gpu.id),
+                             &env.efficiency->For(gpu.architecture));
 }
 
 std::vector<const catalog::ModelArch*> ListModels(const Environment& env) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "gpuadv/core/units.h"
+#include "gpuadv/estimate/estimate.h"
 #include "gpuadv/estimate/memory_terms.h"
 #include "gpuadv/estimate/throughput_internal.h"
 #include "gpuadv/workload/method_traits.h"
@@ -186,6 +187,25 @@ void AddHeadStage(const Layout& lay, const MicroBatchTime& head, MicroBatchTime*
 
 }  // namespace
 
+}  // namespace gpuadv::estimate::detail
+
+namespace gpuadv::estimate {
+
+SustainedGemm SustainedGemmRate(const catalog::GpuSpec& gpu, const ArchEfficiency& eff) {
+  SustainedGemm out;
+  const double peak16 = gpu.Peak16FlopsPerS();
+  if (peak16 <= 0) return out;
+  const double ceiling = std::max(1e-3, eff.gemm_eta_max) * peak16;
+  if (eff.gemm_pj_per_flop > 0 && gpu.tdp_w && *gpu.tdp_w > 0)
+    out.power_scale = std::min(1.0, *gpu.tdp_w / (eff.gemm_pj_per_flop * 1e-12) / ceiling);
+  out.flops_per_s = ceiling * out.power_scale;
+  return out;
+}
+
+}  // namespace gpuadv::estimate
+
+namespace gpuadv::estimate::detail {
+
 Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Explanation* explain) {
   const auto& gpu = s.hardware.gpu;
   Rates r;
@@ -205,14 +225,10 @@ Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Expla
     }
   } else {
     r.tensor_peak = peak16;
-    // The board's power limit caps the sustained tensor rate: at most TDP / energy per FLOP
-    // (ArchEfficiency::gemm_pj_per_flop). Tensor kernels then run at lower clocks; the
-    // memory-bound kernels keep their rate.
-    if (eff.gemm_pj_per_flop > 0 && gpu.tdp_w && *gpu.tdp_w > 0 && peak16 > 0) {
-      const double cap = *gpu.tdp_w / (eff.gemm_pj_per_flop * 1e-12);
-      r.power_scale = std::min(1.0, cap / (std::max(1e-3, eff.gemm_eta_max) * peak16));
-      r.tensor_peak *= r.power_scale;
-    }
+    // The board's power limit caps the sustained tensor rate (SustainedGemmRate): tensor
+    // kernels run at lower clocks; the memory-bound kernels keep their rate.
+    r.power_scale = SustainedGemmRate(gpu, eff).power_scale;
+    r.tensor_peak *= r.power_scale;
     if (peak16 <= 0 && fp32 > 0) {
       r.tensor_peak = fp32;
       if (explain)

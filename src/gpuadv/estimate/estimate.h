@@ -52,6 +52,15 @@ double TokensPerSUpperBound(const workload::Scenario& s, long long max_micro_bat
 /// rate (peak * gemm_eta_max of ctx.efficiency). No estimate is faster.
 double TrainingTimeLowerBound(const workload::Scenario& s, const Context& ctx);
 
+/// The rate an estimate runs a GPU's large 16-bit GEMMs at: eff.gemm_eta_max x the dense
+/// 16-bit peak, capped by the board's power (TDP / eff.gemm_pj_per_flop, where both are
+/// known). The same cap scales every tensor rate of the estimate (power_scale).
+struct SustainedGemm {
+  double flops_per_s = 0;  // 0: no 16-bit peak known
+  double power_scale = 1;  // < 1: the board's power limit binds
+};
+SustainedGemm SustainedGemmRate(const catalog::GpuSpec& gpu, const ArchEfficiency& eff);
+
 /// The whole estimate: memory, throughput, training time, energy and cost (C3-C5).
 EstimateResult Estimate(const workload::Scenario& s, const Context& ctx,
                         Explanation* explain = nullptr);

@@ -73,10 +73,12 @@ void ExplainRates(const catalog::GpuSpec& gpu, const ArchEfficiency& eff,
           (rates.linear_peak != rates.tensor_peak
                ? " (fp8 GEMMs " + Num(rates.linear_peak / kTera) + ")"
                : "") +
-          (rates.power_scale < 1 ? " (power-limited: " + Num(gpu.tdp_w.value_or(0)) + " W / " +
-                                       Num(eff.gemm_pj_per_flop) + " pJ per FLOP sustains x" +
-                                       Num(rates.power_scale) + " of eta_max x the datasheet peak)"
-                                 : "") +
+          (rates.power_scale < 1
+               ? " (power-limited: the datasheet peak x " + Num(rates.power_scale) + ", as " +
+                     Num(gpu.tdp_w.value_or(0)) + " W / " + Num(eff.gemm_pj_per_flop) +
+                     " pJ per FLOP sustains " +
+                     Num(SustainedGemmRate(gpu, eff).flops_per_s / kTera) + " TFLOP/s of GEMMs)"
+               : "") +
           ", " + (gpu.architecture.empty() ? "?" : gpu.architecture) + " gemm eta_max " +
           Num(eff.gemm_eta_max) + " (half at " + Num(eff.gemm_half_flops) +
           " FLOP), attention eta " + Num(eff.attn_eta) +

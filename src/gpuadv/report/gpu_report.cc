@@ -8,6 +8,7 @@
 
 #include "gpuadv/core/numbers.h"
 #include "gpuadv/core/units.h"
+#include "gpuadv/estimate/estimate.h"
 #include "gpuadv/report/json_report.h"
 
 namespace gpuadv::report {
@@ -254,9 +255,29 @@ Document GpuListDocument(const std::vector<const GpuSpec*>& gpus) {
   return d;
 }
 
-Document GpuShowDocument(const GpuSpec& g, const std::vector<const catalog::Offer*>& offers) {
+namespace {
+
+// The rates estimates run the GPU at (estimate::SustainedGemmRate, the memory-bound
+// bandwidth): what its datasheet peaks become in training.
+json ModelledRatesJson(const GpuSpec& g, const estimate::ArchEfficiency& eff) {
+  const estimate::SustainedGemm gemm = estimate::SustainedGemmRate(g, eff);
+  const double peak16 = g.Peak16FlopsPerS();
+  auto or_null = [](double v) { return v > 0 ? json(v) : json(nullptr); };
+  return {{"efficiency_row", eff.architecture},
+          {"gemm_eta_max", eff.gemm_eta_max},
+          {"gemm_pj_per_flop", or_null(eff.gemm_pj_per_flop)},
+          {"sustained_16bit_tflops", or_null(gemm.flops_per_s / kTera)},
+          {"unlimited_16bit_tflops", or_null(std::max(1e-3, eff.gemm_eta_max) * peak16 / kTera)},
+          {"power_limited", gemm.power_scale < 1},
+          {"memory_bound_gbs", or_null(g.BandwidthBytesPerS() * eff.mem_eta / kGiga)}};
+}
+
+}  // namespace
+
+Document GpuShowDocument(const GpuSpec& g, const std::vector<const catalog::Offer*>& offers,
+                         const estimate::ArchEfficiency* eff) {
   Document d;
-  d.json = GpuShowJson(g, offers);
+  d.json = GpuShowJson(g, offers, eff);
   d.Title(g.name + " (" + g.id + ")");
   const auto items = ItemsOf(g);
   for (size_t gi = 0; gi < std::size(kGroupTitles); ++gi) {
@@ -275,6 +296,26 @@ Document GpuShowDocument(const GpuSpec& g, const std::vector<const catalog::Offe
     if (v.empty()) d.Paragraph("none", "  ");
     for (const auto& s : v) d.Bullet(s);
   };
+  if (eff) {
+    const json& m = d.json["modelled_rates"];
+    auto tflops = [](const json& v) {
+      return v.is_null() ? std::string("unknown") : fmt::format("{:.0f} TFLOP/s", v.get<double>());
+    };
+    std::vector<Row> rows = {{"rate", "value"}};
+    rows.push_back({"efficiency row", m["efficiency_row"].get<std::string>()});
+    rows.push_back({"large 16-bit GEMMs, sustained", tflops(m["sustained_16bit_tflops"])});
+    if (m["power_limited"].get<bool>())
+      rows.push_back({"limited by board power",
+                      fmt::format("{:g} W / {:.2f} pJ per FLOP (eta_max x peak would be {})",
+                                  g.tdp_w.value_or(0), eff->gemm_pj_per_flop,
+                                  tflops(m["unlimited_16bit_tflops"]))});
+    rows.push_back({"memory-bound kernels",
+                    m["memory_bound_gbs"].is_null()
+                        ? std::string("unknown")
+                        : fmt::format("{:.0f} GB/s", m["memory_bound_gbs"].get<double>())});
+    d.Heading("Modelled training rates (data/efficiency.yaml, data/calibration.yaml)")
+        .Aligned(rows, {false, false});
+  }
   bullets("Sources", g.sources);
   bullets("Unverified or derived", g.unverified_fields);
   if (!g.notes.empty()) d.Heading("Notes").Paragraph(g.notes, "  ");
@@ -327,10 +368,12 @@ json OfferJson(const catalog::Offer& o) {
           {"verified", o.verified}};
 }
 
-json GpuShowJson(const GpuSpec& gpu, const std::vector<const catalog::Offer*>& offers) {
+json GpuShowJson(const GpuSpec& gpu, const std::vector<const catalog::Offer*>& offers,
+                 const estimate::ArchEfficiency* eff) {
   json j = GpuJson(gpu);
   j["offers"] = json::array();
   for (const auto* o : offers) j["offers"].push_back(OfferJson(*o));
+  if (eff) j["modelled_rates"] = ModelledRatesJson(gpu, *eff);
   return j;
 }
 

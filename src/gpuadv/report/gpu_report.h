@@ -8,6 +8,7 @@
 
 #include "gpuadv/catalog/gpu_spec.h"
 #include "gpuadv/catalog/offer.h"
+#include "gpuadv/estimate/efficiency.h"
 #include "gpuadv/report/document.h"
 
 namespace gpuadv::report {
@@ -23,8 +24,12 @@ Document GpuListDocument(const std::vector<const catalog::GpuSpec*>& gpus);
 /// sources, unverified fields and notes; `offers` (e.g. Catalog::OffersFor(id)) are listed
 /// when given. CSV: the GPU's `gpus list` row with its offers appended as columns
 /// ("offers.0.id", ...).
+/// `eff` (the efficiency row estimates use for the GPU's architecture) adds the rates the
+/// model runs it at ("modelled_rates": the sustained 16-bit GEMM rate, whether the board's
+/// power limits it, the memory-bound bandwidth).
 Document GpuShowDocument(const catalog::GpuSpec& gpu,
-                         const std::vector<const catalog::Offer*>& offers = {});
+                         const std::vector<const catalog::Offer*>& offers = {},
+                         const estimate::ArchEfficiency* eff = nullptr);
 
 /// Every GpuSpec field under its catalog name (units in the names); unknown = null.
 nlohmann::json GpuJson(const catalog::GpuSpec& gpu);
@@ -35,6 +40,7 @@ nlohmann::json OfferJson(const catalog::Offer& offer);
 /// `gpus show`: GpuJson plus "offers" (OfferJson of each, [] when none), the same fields
 /// GpuShowDocument prints in every format.
 nlohmann::json GpuShowJson(const catalog::GpuSpec& gpu,
-                           const std::vector<const catalog::Offer*>& offers);
+                           const std::vector<const catalog::Offer*>& offers,
+                           const estimate::ArchEfficiency* eff = nullptr);
 
 }  // namespace gpuadv::report

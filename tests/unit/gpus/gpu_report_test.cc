@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "gpuadv/catalog/gpu_checks.h"
+#include "gpuadv/estimate/estimate.h"
 #include "gpuadv/io/catalog_loader.h"
 #include "gpuadv/report/format.h"
 
@@ -64,6 +65,34 @@ TEST(GpuShowDocument, EveryFieldWithUnitsAndProvenance) {
   EXPECT_TRUE(Has(t, "glennklockwood.com"));
   EXPECT_TRUE(Has(t, "lambda-h100-sxm-8x"));
   EXPECT_TRUE(Has(t, "\nNotes\n  Dense: TF32 494.7,")) << t;  // indented under its heading
+}
+
+// With the efficiency row estimates use, `gpus show` says what the datasheet becomes in
+// training: the sustained GEMM rate (what estimate::SustainedGemmRate gives), whether the
+// board's power limits it, and the memory-bound bandwidth.
+TEST(GpuShowDocument, ModelledRatesSayWhereTheBoardPowerLimits) {
+  estimate::ArchEfficiency eff = io::BuiltinEfficiency().For("Ada Lovelace");
+  eff.gemm_eta_max = 0.75;
+  eff.gemm_pj_per_flop = 2.5;  // 350 W -> 140 TFLOP/s, below 0.75 x 362
+  const auto& l40s = Cat().Gpu("l40s");
+  const auto doc = GpuShowDocument(l40s, {}, &eff);
+  const auto& m = doc.json["modelled_rates"];
+  EXPECT_EQ(m["efficiency_row"], "Ada Lovelace");
+  EXPECT_TRUE(m["power_limited"].get<bool>());
+  EXPECT_NEAR(m["sustained_16bit_tflops"].get<double>(), 350 / 2.5, 1e-9);
+  EXPECT_DOUBLE_EQ(m["sustained_16bit_tflops"].get<double>(),
+                   estimate::SustainedGemmRate(l40s, eff).flops_per_s / 1e12);
+  EXPECT_NEAR(m["memory_bound_gbs"].get<double>(), 864 * eff.mem_eta, 1e-9);
+  const std::string t = Render(doc, Format::kTable);
+  EXPECT_TRUE(Has(t, "Modelled training rates")) << t;
+  EXPECT_TRUE(Has(t, "140 TFLOP/s")) << t;
+  EXPECT_TRUE(Has(t, "350 W / 2.50 pJ per FLOP")) << t;
+  // The 450 W RTX 4090 (half-rate fp32 accumulate) is not limited at the same energy.
+  const auto rtx = GpuShowDocument(Cat().Gpu("rtx-4090"), {}, &eff);
+  EXPECT_FALSE(rtx.json["modelled_rates"]["power_limited"].get<bool>());
+  EXPECT_FALSE(Has(Render(rtx, Format::kTable), "limited by board power"));
+  // Without the row: the catalog figures only.
+  EXPECT_FALSE(GpuShowDocument(l40s).json.contains("modelled_rates"));
 }
 
 TEST(GpuShowDocument, MarkdownHasTables) {

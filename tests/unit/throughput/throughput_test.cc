@@ -327,7 +327,7 @@ TEST(ThroughputFlops, PowerLimitCapsTheTensorRatesOfALowPowerBoard) {
   EXPECT_LT(slow, fast * 0.85);
   bool said = false;
   for (const auto& b : explain.basis)
-    said = said || b.find("power-limited: 250 W") != std::string::npos;
+    said = said || b.find("as 250 W / 1.6 pJ per FLOP sustains") != std::string::npos;
   EXPECT_TRUE(said);
 }
 
