@@ -9,12 +9,18 @@
 namespace gpuadv::advise {
 namespace {
 
-// The spec behind the bottleneck: tensor rate for compute-bound jobs, bandwidth for
-// memory-bound ones, interconnect for communication-bound ones.
-std::string DrivingSpec(const catalog::GpuSpec& g, estimate::Bottleneck b) {
+// The spec behind the bottleneck: tensor rate for compute-bound jobs (and what the board's
+// power leaves of it), bandwidth for memory-bound ones, interconnect for communication-bound
+// ones.
+std::string DrivingSpec(const CompareEntry& e, estimate::Bottleneck b) {
+  const catalog::GpuSpec& g = *e.gpu;
   switch (b) {
     case estimate::Bottleneck::kCompute:
-      return text::Num(g.Peak16FlopsPerS() / 1e12, 1) + " TFLOP/s 16-bit tensor";
+      return text::Num(g.Peak16FlopsPerS() / 1e12, 1) + " TFLOP/s 16-bit tensor" +
+             (e.power_limited_gemm_flops
+                  ? " (power-limited: " + text::Num(*e.power_limited_gemm_flops / 1e12, 0) +
+                        " sustained at " + text::Num(g.tdp_w.value_or(0)) + " W)"
+                  : "");
     case estimate::Bottleneck::kMemory:
       return text::Num(g.memory_bw_gbs.value_or(0)) + " GB/s memory bandwidth";
     case estimate::Bottleneck::kCommunication:
@@ -51,6 +57,9 @@ CompareEntry Evaluate(const workload::Scenario& s, const CompareItem& item,
   e.count = w.hardware.TotalGpus();
   e.label = item.count > 0 ? std::to_string(item.count) + "x " + item.gpu->id : item.gpu->id;
   e.estimate = estimate::Estimate(w, ctx);
+  const estimate::SustainedGemm gemm =
+      estimate::SustainedGemmRate(*item.gpu, ctx.efficiency->For(item.gpu->architecture));
+  if (gemm.power_scale < 1) e.power_limited_gemm_flops = gemm.flops_per_s;
   if (planned) e.estimate.layout_source = "planner";
   if (!layout.empty()) e.reasons.push_back(layout);
   return e;
@@ -100,7 +109,7 @@ void FitAndSpeedReasons(CompareEntry& e, const Leaders& l) {
       text::Pct(1 - m.per_gpu_bytes / std::max(1.0, m.capacity_bytes)) + " headroom)");
   e.reasons.push_back(text::Num(t.tokens_per_s) + " tokens/s, " +
                       std::string(EnumName(estimate::kBottlenecks, t.bottleneck)) +
-                      "-bound: " + DrivingSpec(*e.gpu, t.bottleneck) + "; " +
+                      "-bound: " + DrivingSpec(e, t.bottleneck) + "; " +
                       text::Time(e.estimate.training.time_s) + " for the job");
   if (l.fastest && &e != l.fastest && l.fastest->estimate.training.time_s > 0)
     e.reasons.push_back(

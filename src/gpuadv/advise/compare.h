@@ -1,6 +1,7 @@
 #pragma once
 // `compare ID ID ...`: specs side by side and the scenario's estimate on each, with the
 // reason each GPU wins or loses for this job.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct CompareEntry {
   estimate::EstimateResult estimate;  // the scenario with hardware.gpu = this GPU
   std::string verdict;                // "wins" | "loses" | "ties"
   std::vector<std::string> reasons;   // why, in this job's terms
+  // The sustained 16-bit GEMM rate (FLOP/s) where the board's power limits it below its
+  // datasheet peak (estimate::SustainedGemmRate); nullopt where it does not.
+  std::optional<double> power_limited_gemm_flops;
 };
 
 struct CompareResult {
