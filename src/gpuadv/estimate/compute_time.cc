@@ -195,10 +195,11 @@ SustainedGemm SustainedGemmRate(const catalog::GpuSpec& gpu, const ArchEfficienc
   SustainedGemm out;
   const double peak16 = gpu.Peak16FlopsPerS();
   if (peak16 <= 0) return out;
-  const double ceiling = std::max(1e-3, eff.gemm_eta_max) * peak16;
+  out.unlimited_flops_per_s = std::max(1e-3, eff.gemm_eta_max) * peak16;
   if (eff.gemm_pj_per_flop > 0 && gpu.tdp_w && *gpu.tdp_w > 0)
-    out.power_scale = std::min(1.0, *gpu.tdp_w / (eff.gemm_pj_per_flop * 1e-12) / ceiling);
-  out.flops_per_s = ceiling * out.power_scale;
+    out.power_scale =
+        std::min(1.0, *gpu.tdp_w / (eff.gemm_pj_per_flop * 1e-12) / out.unlimited_flops_per_s);
+  out.flops_per_s = out.unlimited_flops_per_s * out.power_scale;
   return out;
 }
 
@@ -227,7 +228,9 @@ Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Expla
     r.tensor_peak = peak16;
     // The board's power limit caps the sustained tensor rate (SustainedGemmRate): tensor
     // kernels run at lower clocks; the memory-bound kernels keep their rate.
-    r.power_scale = SustainedGemmRate(gpu, eff).power_scale;
+    const SustainedGemm gemm = SustainedGemmRate(gpu, eff);
+    r.power_scale = gemm.power_scale;
+    r.sustained_gemm = gemm.flops_per_s;
     r.tensor_peak *= r.power_scale;
     if (peak16 <= 0 && fp32 > 0) {
       r.tensor_peak = fp32;

@@ -56,8 +56,9 @@ double TrainingTimeLowerBound(const workload::Scenario& s, const Context& ctx);
 /// 16-bit peak, capped by the board's power (TDP / eff.gemm_pj_per_flop, where both are
 /// known). The same cap scales every tensor rate of the estimate (power_scale).
 struct SustainedGemm {
-  double flops_per_s = 0;  // 0: no 16-bit peak known
-  double power_scale = 1;  // < 1: the board's power limit binds
+  double flops_per_s = 0;            // 0: no 16-bit peak known
+  double power_scale = 1;            // < 1: the board's power limit binds
+  double unlimited_flops_per_s = 0;  // eta_max x peak: the rate without the power limit
 };
 SustainedGemm SustainedGemmRate(const catalog::GpuSpec& gpu, const ArchEfficiency& eff);
 

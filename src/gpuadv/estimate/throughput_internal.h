@@ -83,6 +83,7 @@ struct Rates {
   double attention_speedup = 1;  // FlashAttention-3 class kernels vs FA2 (stack, arch)
   double fp8_attention_fwd = 1;  // fp8 attention core's forward rate over 16-bit (else 1)
   double power_scale = 1;        // tensor rates x this: the board's power limit (else 1)
+  double sustained_gemm = 0;     // SustainedGemmRate: large 16-bit GEMMs, FLOP/s
   const ArchEfficiency* eff = nullptr;
 };
 

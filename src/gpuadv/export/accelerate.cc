@@ -68,8 +68,8 @@ void Fp8Recipe(const workload::Scenario& s, ConfigNode* fp8, std::vector<std::st
     if (stack.fp8_recipe == workload::Fp8Recipe::kMxfp8)
       notes->push_back(
           "fp8 MXFP8 block scaling: set ACCELERATE_FP8_USE_MXFP8_BLOCK_SCALING=true "
-          "(TERecipeKwargs "
-          "use_mxfp8_block_scaling; Blackwell), else Transformer Engine runs delayed scaling");
+          "(TERecipeKwargs use_mxfp8_block_scaling; Blackwell), else Transformer Engine runs "
+          "delayed scaling");
     if (stack.fp8_recipe == workload::Fp8Recipe::kBlockwise)
       notes->push_back(
           "fp8 blockwise scaling: accelerate has no blockwise recipe (Transformer Engine "

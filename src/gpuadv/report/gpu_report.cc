@@ -261,13 +261,12 @@ namespace {
 // bandwidth): what its datasheet peaks become in training.
 json ModelledRatesJson(const GpuSpec& g, const estimate::ArchEfficiency& eff) {
   const estimate::SustainedGemm gemm = estimate::SustainedGemmRate(g, eff);
-  const double peak16 = g.Peak16FlopsPerS();
   auto or_null = [](double v) { return v > 0 ? json(v) : json(nullptr); };
   return {{"efficiency_row", eff.architecture},
           {"gemm_eta_max", eff.gemm_eta_max},
           {"gemm_pj_per_flop", or_null(eff.gemm_pj_per_flop)},
           {"sustained_16bit_tflops", or_null(gemm.flops_per_s / kTera)},
-          {"unlimited_16bit_tflops", or_null(std::max(1e-3, eff.gemm_eta_max) * peak16 / kTera)},
+          {"unlimited_16bit_tflops", or_null(gemm.unlimited_flops_per_s / kTera)},
           {"power_limited", gemm.power_scale < 1},
           {"memory_bound_gbs", or_null(g.BandwidthBytesPerS() * eff.mem_eta / kGiga)}};
 }

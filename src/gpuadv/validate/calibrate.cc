@@ -186,12 +186,14 @@ Point Search(const Rows& rows, const std::vector<PreparedCase>& cases, ArchTable
   // the attention efficiency (a board limited by its power and one that is not need a
   // higher ceiling and a limit together): a joint grid over the three from the best point
   // above, then the rate grid again at the limit it found, alternating while it moves.
+  const auto g4 =
+      b.fit_power ? Grid(b.lo[kPower], b.hi[kPower], kPowerGridStep) : std::vector<double>{};
   for (int round = 0; b.fit_power && round < kPowerRounds; ++round) {
     const double before = best[kPower];
     Point p = best;
     for (double x0 : g0)
       for (double x1 : g1)
-        for (double x4 : Grid(b.lo[kPower], b.hi[kPower], kPowerGridStep)) {
+        for (double x4 : g4) {
           p[0] = x0, p[1] = x1, p[kPower] = x4;
           consider(p);
         }
