@@ -42,6 +42,17 @@ constexpr double kEagerScoreBytesFwd = 8;
 // FlashAttention-2 backward executes 2.5x the forward FLOPs (recomputes QK^T; Dao 2023
 // section 3.2; its benchmark counts backward as 2.5x forward).
 constexpr double kFlashBackwardRatio = 2.5;
+// FlashAttention in Triton (2022-23; llm-foundry's attn_impl: triton, a copy of
+// flash-attn's flash_attn_triton.py) against FlashAttention-2 on A100: FlashAttention-2 is
+// "around 1.3-1.5x faster ... in the forward pass and around 2x faster in the backward
+// pass" (Dao 2023, arXiv 2307.08691, section 4.1). Its rate over FlashAttention-2's for a
+// forward + backward of kFlashBackwardRatio: (1 + 2.5) / (1.4 + 2 x 2.5) = 0.55. Measured
+// on A100 with the Triton of mid-2023; on Hopper Triton's backend emits the wgmma tensor-core
+// instructions FlashAttention-2 does not use (llm-foundry's H100 rows ran torch 2.1's
+// Triton 2.1), and no ratio is published for Hopper or later: there the two are timed alike.
+constexpr double kFaTritonFwdSlowdown = 1.4, kFaTritonBwdSlowdown = 2.0;
+constexpr double kFaTritonOverFa2 =
+    (1 + kFlashBackwardRatio) / (kFaTritonFwdSlowdown + kFaTritonBwdSlowdown * kFlashBackwardRatio);
 // Loss on the logits, bytes per logit element, forward + backward: fp32 upcast (2 read +
 // 4 write), log-softmax (4 + 4), its backward (4 + 4 + 4 write), cast back (4 + 2) ~ 32;
 // with the usual fusions ~24. Chunked / fused cross-entropy (no fp32 logits) ~8.
@@ -272,9 +283,11 @@ Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Expla
   r.bandwidth = gpu.BandwidthBytesPerS() * eff.mem_eta;
   r.stream_bandwidth = gpu.BandwidthBytesPerS() * eff.StreamEta();
   // FlashAttention-3 class kernels exist for sm90 / sm100 (Hopper, datacenter Blackwell).
-  r.attention_speedup = s.training.stack.attention_kernel == workload::AttentionKernel::kFa3 &&
-                                gpu.HopperClassDatacenter()
-                            ? kFa3OverFa2
+  const auto kernel = s.training.stack.attention_kernel;
+  const bool hopper_class = gpu.HopperClassDatacenter();
+  r.attention_speedup = kernel == workload::AttentionKernel::kFa3 && hopper_class ? kFa3OverFa2
+                        : kernel == workload::AttentionKernel::kFaTriton && !hopper_class
+                            ? kFaTritonOverFa2
                             : 1.0;
   if (explain && r.bandwidth <= 0)
     explain->Warn("memory bandwidth of " + gpu.id + " unknown: memory-bound kernels not timed");

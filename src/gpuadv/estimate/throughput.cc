@@ -64,31 +64,33 @@ void ExplainFlops(const workload::Scenario& s, const detail::Regime& g,
     explain->Warn("model has no transformer shape: throughput from 6N per token only");
 }
 
-void ExplainRates(const catalog::GpuSpec& gpu, const ArchEfficiency& eff,
-                  const detail::Rates& rates, Explanation* explain) {
+void ExplainRates(const workload::Scenario& s, const catalog::GpuSpec& gpu,
+                  const ArchEfficiency& eff, const detail::Rates& rates, Explanation* explain) {
   using detail::Num;
-  explain->Basis("throughput rates",
-                 "peak " + Num(rates.tensor_peak / kTera) + " TFLOP/s" +
-                     (rates.linear_peak != rates.tensor_peak
-                          ? " (fp8 GEMMs " + Num(rates.linear_peak / kTera) + ")"
-                          : "") +
-                     (rates.power_scale < 1
-                          ? " (power-limited: the datasheet peak x " + Num(rates.power_scale) +
-                                ", as " + Num(gpu.tdp_w.value_or(0)) + " W / " +
-                                Num(eff.gemm_pj_per_flop) + " pJ per FLOP sustains " +
-                                Num(rates.sustained_gemm / kTera) + " TFLOP/s of GEMMs)"
-                          : "") +
-                     ", " + (gpu.architecture.empty() ? "?" : gpu.architecture) + " gemm eta_max " +
-                     Num(eff.gemm_eta_max) + " (half at " + Num(eff.gemm_half_flops) +
-                     " FLOP), attention eta " + Num(eff.attn_eta) +
-                     (rates.attention_speedup > 1
-                          ? " x " + Num(rates.attention_speedup) +
-                                " (FlashAttention-3 / cuDNN fused attention: stack trait "
-                                "attention_kernel fa3)"
-                          : "") +
-                     ", memory " + Num(rates.bandwidth / kGiga) + " GB/s (eta " + Num(eff.mem_eta) +
-                     "); MFU against " + Num(rates.mfu_peak / kTera) + " TFLOP/s dense " +
-                     (rates.linear_bytes == 1 ? "fp8" : "16-bit"));
+  explain->Basis(
+      "throughput rates",
+      "peak " + Num(rates.tensor_peak / kTera) + " TFLOP/s" +
+          (rates.linear_peak != rates.tensor_peak
+               ? " (fp8 GEMMs " + Num(rates.linear_peak / kTera) + ")"
+               : "") +
+          (rates.power_scale < 1
+               ? " (power-limited: the datasheet peak x " + Num(rates.power_scale) + ", as " +
+                     Num(gpu.tdp_w.value_or(0)) + " W / " + Num(eff.gemm_pj_per_flop) +
+                     " pJ per FLOP sustains " + Num(rates.sustained_gemm / kTera) +
+                     " TFLOP/s of GEMMs)"
+               : "") +
+          ", " + (gpu.architecture.empty() ? "?" : gpu.architecture) + " gemm eta_max " +
+          Num(eff.gemm_eta_max) + " (half at " + Num(eff.gemm_half_flops) +
+          " FLOP), attention eta " + Num(eff.attn_eta) +
+          (rates.attention_speedup != 1
+               ? " x " + Num(rates.attention_speedup) + " (stack trait attention_kernel " +
+                     std::string(
+                         EnumName(workload::kAttentionKernels, s.training.stack.attention_kernel)) +
+                     ")"
+               : "") +
+          ", memory " + Num(rates.bandwidth / kGiga) + " GB/s (eta " + Num(eff.mem_eta) +
+          "); MFU against " + Num(rates.mfu_peak / kTera) + " TFLOP/s dense " +
+          (rates.linear_bytes == 1 ? "fp8" : "16-bit"));
 }
 
 // Optimizer step on the GPU (memory-bound, sharded by ZeRO-1+; MODELLING section 7):
@@ -249,7 +251,7 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
 
   const Rates rates = ResolveRates(s, eff, explain);
   if (rates.tensor_peak <= 0) return r;  // no peak: zeros, never NaN (warned above)
-  if (explain) ExplainRates(gpu, eff, rates, explain);
+  if (explain) ExplainRates(s, gpu, eff, rates, explain);
 
   const MicroBatchTime mb = MicroBatchCompute(s, lay, g, f, rates, glob);
   const Topology topo = ResolveTopology(s, explain);

@@ -28,12 +28,15 @@ inline constexpr EnumEntry<SelectivePolicy> kSelectivePolicies[] = {
      "recompute the rest"},
 };
 
-/// The fused-attention kernel generation the stack calls on Hopper and later.
-enum class AttentionKernel { kFa2, kFa3 };
+/// The fused-attention kernel generation the stack calls (fa3: on Hopper and later).
+enum class AttentionKernel { kFa2, kFa3, kFaTriton };
 inline constexpr EnumEntry<AttentionKernel> kAttentionKernels[] = {
     {"fa2", AttentionKernel::kFa2, "FlashAttention-2 / PyTorch SDPA"},
     {"fa3", AttentionKernel::kFa3,
      "FlashAttention-3 / cuDNN fused attention (Hopper+: warp-specialised, TMA)"},
+    {"fa-triton", AttentionKernel::kFaTriton,
+     "FlashAttention in Triton of 2022-23 (llm-foundry attn_impl: triton, "
+     "flash_attn_triton.py): FlashAttention-2 runs 1.3-1.5x its forward, ~2x its backward"},
 };
 
 /// FP8 scaling recipe (Transformer Engine names).

@@ -113,6 +113,11 @@ TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
                  "{attention_kernel: fa2}}\n")
                 .training.stack.attention_kernel,
             workload::AttentionKernel::kFa2);
+  // llm-foundry's benchmark tables ran attn_impl: triton (data/validation rows say so).
+  EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {framework: composer, stack_traits: "
+                 "{attention_kernel: fa-triton}}\n")
+                .training.stack.attention_kernel,
+            workload::AttentionKernel::kFaTriton);
   const auto r = Estimated(qlora);
   EXPECT_EQ(r.framework, "hf-trainer");
   EXPECT_TRUE(r.framework_defaulted);

@@ -289,6 +289,37 @@ TEST(ThroughputFlops, Fp8AttentionRunsTheForwardAtTheFp8Rate) {
   EXPECT_FALSE(s.Fp8Attention());
 }
 
+// stack trait attention_kernel fa-triton (llm-foundry's attn_impl: triton, the FlashAttention
+// in Triton of 2022-23): on A100 FlashAttention-2 runs its forward 1.4x and its backward 2x
+// as fast (Dao 2023 section 4.1), so the attention core takes (1.4 + 2 x 2.5) / (1 + 2.5) of
+// FlashAttention-2's time and nothing else moves. From Hopper on (Triton 2.1 compiles it to
+// wgmma, FlashAttention-2 does not use it) no ratio is published: timed as FlashAttention-2.
+TEST(ThroughputFlops, TritonFlashAttentionRunsAtItsPublishedShareOfFlashAttention2) {
+  auto micro = [](const catalog::GpuSpec& gpu, workload::AttentionKernel kernel) {
+    auto s = Base(gpu);
+    s.training.seq_len = 8192;
+    s.training.micro_batch = 1;
+    s.training.stack.attention_kernel = kernel;
+    const auto g = detail::MakeRegime(s);
+    return detail::MicroBatchCompute(
+        s, detail::MakeLayout(s), g, detail::MakeModelFigures(s, g),
+        detail::ResolveRates(s, io::BuiltinEfficiency().For(gpu.architecture), nullptr),
+        io::BuiltinEfficiency().global);
+  };
+  using workload::AttentionKernel;
+  auto a100 = A100(), h100 = H100();
+  a100.cuda_cc_or_target = "8.0";
+  h100.cuda_cc_or_target = "9.0";
+  const auto fa2 = micro(a100, AttentionKernel::kFa2);
+  const auto triton = micro(a100, AttentionKernel::kFaTriton);
+  EXPECT_NEAR(triton.attention / fa2.attention, (1.4 + 2.0 * 2.5) / (1 + 2.5), 1e-9);
+  EXPECT_NEAR(triton.compute_fwd + triton.compute_bwd - fa2.compute_fwd - fa2.compute_bwd,
+              triton.attention - fa2.attention, 1e-9 * fa2.attention);
+  EXPECT_EQ(triton.memory_fwd + triton.memory_bwd, fa2.memory_fwd + fa2.memory_bwd);
+  EXPECT_EQ(micro(h100, AttentionKernel::kFaTriton).attention,
+            micro(h100, AttentionKernel::kFa2).attention);
+}
+
 // The board's power limit (ArchEfficiency::gemm_pj_per_flop): the same silicon on a 250 W
 // board sustains TDP / energy per FLOP, below eta_max x its datasheet peak; its tensor rates
 // (GEMMs, attention) scale down together, its memory-bound rates do not, and the 400 W
