@@ -292,8 +292,8 @@ TEST(ThroughputFlops, Fp8AttentionRunsTheForwardAtTheFp8Rate) {
 // stack trait attention_kernel fa-triton (llm-foundry's attn_impl: triton, the FlashAttention
 // in Triton of 2022-23): on A100 FlashAttention-2 runs its forward 1.4x and its backward 2x
 // as fast (Dao 2023 section 4.1), so the attention core takes (1.4 + 2 x 2.5) / (1 + 2.5) of
-// FlashAttention-2's time and nothing else moves. From Hopper on (Triton 2.1 compiles it to
-// wgmma, FlashAttention-2 does not use it) no ratio is published: timed as FlashAttention-2.
+// FlashAttention-2's time and nothing else moves. From Hopper on no ratio is published:
+// timed as FlashAttention-2 (compute_time.cc kFaTritonOverFa2).
 TEST(ThroughputFlops, TritonFlashAttentionRunsAtItsPublishedShareOfFlashAttention2) {
   auto micro = [](const catalog::GpuSpec& gpu, workload::AttentionKernel kernel) {
     auto s = Base(gpu);
