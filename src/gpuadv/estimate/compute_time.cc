@@ -198,6 +198,22 @@ void AddHeadStage(const Layout& lay, const MicroBatchTime& head, MicroBatchTime*
   t->memory_bwd += head.memory_bwd;
 }
 
+// The stack's fused-attention kernel against FlashAttention-2 on this GPU. FlashAttention-3
+// class kernels exist for sm90 / sm100 (Hopper, datacenter Blackwell); the Triton kernel's
+// published ratio is an A100 one (kFaTritonOverFa2). Elsewhere each runs as FlashAttention-2.
+double AttentionKernelOverFa2(workload::AttentionKernel kernel, const catalog::GpuSpec& gpu) {
+  const bool hopper_class = gpu.HopperClassDatacenter();
+  switch (kernel) {
+    case workload::AttentionKernel::kFa3:
+      return hopper_class ? kFa3OverFa2 : 1.0;
+    case workload::AttentionKernel::kFaTriton:
+      return hopper_class ? 1.0 : kFaTritonOverFa2;
+    case workload::AttentionKernel::kFa2:
+      break;
+  }
+  return 1.0;
+}
+
 }  // namespace
 
 }  // namespace gpuadv::estimate::detail
@@ -284,13 +300,7 @@ Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Expla
   }
   r.bandwidth = gpu.BandwidthBytesPerS() * eff.mem_eta;
   r.stream_bandwidth = gpu.BandwidthBytesPerS() * eff.StreamEta();
-  // FlashAttention-3 class kernels exist for sm90 / sm100 (Hopper, datacenter Blackwell).
-  const auto kernel = s.training.stack.attention_kernel;
-  const bool hopper_class = gpu.HopperClassDatacenter();
-  r.attention_speedup = kernel == workload::AttentionKernel::kFa3 && hopper_class ? kFa3OverFa2
-                        : kernel == workload::AttentionKernel::kFaTriton && !hopper_class
-                            ? kFaTritonOverFa2
-                            : 1.0;
+  r.attention_speedup = AttentionKernelOverFa2(s.training.stack.attention_kernel, gpu);
   if (explain && r.bandwidth <= 0)
     explain->Warn("memory bandwidth of " + gpu.id + " unknown: memory-bound kernels not timed");
   if (explain && r.tensor_peak <= 0)

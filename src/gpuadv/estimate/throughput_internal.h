@@ -80,7 +80,7 @@ struct Rates {
   double stream_bandwidth = 0;   // large streaming kernels: datasheet * copy eta
   double act_bytes = 2;          // bytes per activation / weight element in GEMMs (4 for fp32)
   double linear_bytes = 2;       // bytes per element of the linear GEMM operands (1 for fp8)
-  double attention_speedup = 1;  // FlashAttention-3 class kernels vs FA2 (stack, arch)
+  double attention_speedup = 1;  // the stack's attention kernel vs FA2 (kernel, arch)
   double fp8_attention_fwd = 1;  // fp8 attention core's forward rate over 16-bit (else 1)
   double power_scale = 1;        // tensor rates x this: the board's power limit (else 1)
   double sustained_gemm = 0;     // SustainedGemmRate: large 16-bit GEMMs, FLOP/s
