@@ -152,17 +152,19 @@ Transients AttentionBlock(const LayerSpec& l, const LayerDims& d, double* saved,
   if (eager) {
     // Scores materialised: per head and query, s key positions.
     const double scores = heads * l.s * sb;
-    // Saved: softmax output (HF/autocast softmax in fp32; Megatron fused 16-bit), the
-    // dropout mask and output, or the 16-bit copy that the ·V matmul saves.
-    const double per = pytorch ? kFp32Bytes + (l.dropout ? kMaskBytes + l.e_act
-                                                         : (l.e_act < kFp32Bytes ? l.e_act : 0))
-                               : l.e_act + (l.dropout ? kMaskBytes + l.e_act : 0);
+    // Saved: softmax output (HF/autocast softmax in fp32, LayerSpec::softmax_fp32; Megatron
+    // fused and 16-bit models 16-bit), the dropout mask and output, or the 16-bit copy that
+    // the ·V matmul saves.
+    const bool wide = l.softmax_fp32;
+    const double per = wide ? kFp32Bytes + (l.dropout ? kMaskBytes + l.e_act
+                                                      : (l.e_act < kFp32Bytes ? l.e_act : 0))
+                            : l.e_act + (l.dropout ? kMaskBytes + l.e_act : 0);
     *score_saved = per * scores;
     *saved += *score_saved;
     if (l.o_trains) *saved += lin * sb * d.o_width;  // ·V output = out-projection input
     // Forward: 16-bit scores and their fp32 upcast; backward: gradients of both.
-    tr.fwd = (pytorch ? l.e_act + kFp32Bytes : l.e_act) * scores;
-    tr.bwd = (pytorch ? 2 * kFp32Bytes + l.e_act : 2 * l.e_act) * scores;
+    tr.fwd = (wide ? l.e_act + kFp32Bytes : l.e_act) * scores;
+    tr.bwd = (wide ? 2 * kFp32Bytes + l.e_act : 2 * l.e_act) * scores;
   } else {
     // Flash / memory-efficient kernels: output O and the fp32 log-sum-exp; no s x s tensor.
     *saved += core * sb * d.o_width + kFp32Bytes * heads * sb;
@@ -258,6 +260,7 @@ LayerSpec BaseSpec(const Setup& st) {
   l.e_act = st.e_act;
   l.e_res = st.e_res;
   l.amp = st.amp;
+  l.softmax_fp32 = st.stack == Stack::kPyTorch && !st.param_cast;
   l.fp8_inputs = st.precision == workload::Precision::kFp8Mixed;
   l.fp8_attention = st.fp8_attention;
   l.gelu_composite = sh.gelu_composite;

@@ -227,7 +227,12 @@ struct LayerSpec {
   bool swiglu = true, layernorm = false, dropout = false;
   bool gelu_composite = false;  // unfused tanh-GELU (HF gelu_new): saves ~4 tensors
   double e_act = 2, e_res = 2;
-  bool amp = false;            // autocast: layer_norm and softmax saved in fp32
+  bool amp = false;  // autocast: layer_norm and softmax saved in fp32
+  // Eager attention's softmax output saved in fp32 (PyTorch stacks): autocast lists softmax
+  // as fp32 and HF's eager attention upcasts explicitly (softmax(..., dtype=float32)) in
+  // pure 16-bit runs. A model cast to 16 bits without autocast (param_cast: apex amp O2,
+  // FSDP MixedPrecision param_dtype) runs a plain 16-bit softmax (DeepLearningExamples BERT).
+  bool softmax_fp32 = false;
   bool fp8_inputs = false;     // Transformer Engine saves linear inputs in fp8
   bool fp8_attention = false;  // fp8 attention core: Q, K, V and O saved in fp8
   bool qkv_trains = true, o_trains = true, mlp_in_trains = true, down_trains = true;

@@ -40,8 +40,13 @@ ErrorStats SummarizeErrors(const std::vector<double>& signed_errors) {
   return st;
 }
 
-double FitStats::Accuracy() const {
-  return count ? static_cast<double>(correct) / static_cast<double>(count) : kNaN;
+namespace {
+double Share(size_t part, size_t whole) {
+  return whole ? static_cast<double>(part) / static_cast<double>(whole) : kNaN;
 }
+}  // namespace
+
+double FitStats::Accuracy() const { return Share(correct, count); }
+double FitStats::RanAccuracy() const { return Share(ran_correct, ran_count); }
 
 }  // namespace gpuadv::validate

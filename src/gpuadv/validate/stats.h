@@ -25,10 +25,16 @@ ErrorStats SummarizeErrors(const std::vector<double>& signed_errors);
 
 /// Fit/does-not-fit classification outcomes.
 struct FitStats {
+  /// Rows whose outcome is a limit (OOM, the longest sequence, a capacity bound).
   size_t count = 0;
   size_t correct = 0;
+  /// Runs that completed: the estimate should say the job fits the card it ran on.
+  size_t ran_count = 0;
+  size_t ran_correct = 0;
   /// correct / count; NaN when count == 0.
   double Accuracy() const;
+  /// ran_correct / ran_count; NaN when ran_count == 0.
+  double RanAccuracy() const;
 };
 
 }  // namespace gpuadv::validate

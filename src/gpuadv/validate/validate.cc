@@ -72,8 +72,8 @@ struct Accumulator {
     ++cases;
     for (const auto& c : r.comparisons) {
       if (c.quantity == Quantity::kFit) {
-        ++fit.count;
-        if (c.Correct()) ++fit.correct;
+        ++(c.ran ? fit.ran_count : fit.count);
+        if (c.Correct()) ++(c.ran ? fit.ran_correct : fit.correct);
         continue;
       }
       if (c.quantity == Quantity::kMemory) {
@@ -273,9 +273,9 @@ std::vector<Comparison> Compare(const Measured& m, const estimate::EstimateResul
       SetRange(out.back(), mem.per_gpu_bytes, mem.low_bytes, mem.high_bytes);
     }
   }
+  // The bound: the row's capacity, else the card's (capacity of an "N GB" card: N GiB).
+  double capacity = r.gpu_memory_bytes > 0 ? r.gpu_memory_bytes : mem.capacity_bytes;
   if (m.outcome != Outcome::kOk) {
-    // The bound: the row's capacity, else the card's (capacity of an "N GB" card: N GiB).
-    double capacity = r.gpu_memory_bytes > 0 ? r.gpu_memory_bytes : mem.capacity_bytes;
     if (m.memory_metric == MemoryMetric::kCapacity && m.memory_bytes) capacity = *m.memory_bytes;
     if (capacity > 0) {
       const bool expect_fit = m.outcome != Outcome::kOom;
@@ -295,6 +295,14 @@ std::vector<Comparison> Compare(const Measured& m, const estimate::EstimateResul
   if (m.mfu) out.push_back(Numeric(Quantity::kMfu, "mfu", t.mfu, *m.mfu));
   if (m.step_time_s && !m.tokens_per_s_per_gpu)
     out.push_back(Numeric(Quantity::kStepTime, "step_time_s", t.step_time_s, *m.step_time_s));
+  if (m.outcome == Outcome::kOk && !out.empty() && capacity > 0) {
+    // The measured run completed on this card: the estimate's verdict should be "fits". A
+    // job the tool calls too large for a card it ran on is a wrong answer to "will it
+    // fit?", also where the row gives no memory reading (throughput-only rows).
+    out.push_back(FitCheck("per_gpu_bytes", mem.per_gpu_bytes, capacity, true));
+    out.back().ran = true;
+    out.back().predicted_fit = mem.fit != estimate::Fit::kDoesNotFit;  // the verdict shown
+  }
   return out;
 }
 

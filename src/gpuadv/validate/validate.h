@@ -38,7 +38,8 @@ struct Comparison {
   Quantity quantity = Quantity::kMemory;
   /// The estimate field compared, as named in the estimate JSON ("peak_allocated_bytes",
   /// "per_gpu_bytes", "tokens_per_s_per_gpu", "mfu", "step_time_s"); fit checks name what
-  /// they classify ("per_gpu_bytes", "per_gpu_bytes_at_2x_seq_len").
+  /// they classify ("per_gpu_bytes", "per_gpu_bytes_at_2x_seq_len"; a completed run's
+  /// verdict is a "per_gpu_bytes" check with `ran`).
   std::string metric;
   double predicted = 0;
   /// The measured value; for kFit the capacity bound in bytes.
@@ -49,6 +50,9 @@ struct Comparison {
   bool extra_reading = false;
   bool expect_fit = true;     // kFit: what the measurement says
   bool predicted_fit = true;  // kFit: predicted <= measured
+  /// kFit: the verdict on a run that completed (outcome ok): the job fit the card, so the
+  /// estimate should say it fits. Counted apart from the OOM / limit rows (FitStats).
+  bool ran = false;
   /// The estimate's printed range, scaled to this field (memory, throughput); NaN otherwise.
   double low = std::numeric_limits<double>::quiet_NaN();
   double high = std::numeric_limits<double>::quiet_NaN();

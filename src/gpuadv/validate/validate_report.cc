@@ -138,18 +138,21 @@ void SliceRows(const GroupStats& g, std::vector<Row>& rows, bool with_key) {
     if (with_key) r.insert(r.begin(), g.key);
     rows.push_back(std::move(r));
   }
-  if (g.fit.count) {
-    Row r = {Name(Quantity::kFit),
-             std::to_string(g.fit.count),
+  auto fit_row = [&](std::string name, size_t count, size_t correct, double accuracy) {
+    if (!count) return;
+    Row r = {std::move(name),
+             std::to_string(count),
              "",
              "",
              "",
              "",
              "",
-             fmt::format("{} ({}/{})", Pct(g.fit.Accuracy()), g.fit.correct, g.fit.count)};
+             fmt::format("{} ({}/{})", Pct(accuracy), correct, count)};
     if (with_key) r.insert(r.begin(), g.key);
     rows.push_back(std::move(r));
-  }
+  };
+  fit_row(std::string(Name(Quantity::kFit)), g.fit.count, g.fit.correct, g.fit.Accuracy());
+  fit_row("fit (runs that ran)", g.fit.ran_count, g.fit.ran_correct, g.fit.RanAccuracy());
 }
 
 std::vector<Row> SliceTable(const std::vector<GroupStats>& groups, const std::string& key) {
@@ -208,6 +211,7 @@ json ComparisonJson(const Comparison& c) {
     j["predicted_class"] = c.predicted_fit ? "fits" : "does_not_fit";
     j["correct"] = c.Correct();
     j["margin"] = Num(c.Margin());
+    if (c.ran) j["ran"] = true;
   } else {
     j["error"] = Num(c.SignedError());
     j["abs_error"] = Num(std::fabs(c.SignedError()));
@@ -243,6 +247,9 @@ json GroupJson(const GroupStats& g) {
   j[kEveryReading]["coverage"] = CoverageJson(g.memory_every_reading_coverage);
   j["fit"] = {
       {"count", g.fit.count}, {"correct", g.fit.correct}, {"accuracy", Num(g.fit.Accuracy())}};
+  j["fit"]["ran"] = {{"count", g.fit.ran_count},
+                     {"correct", g.fit.ran_correct},
+                     {"accuracy", Num(g.fit.RanAccuracy())}};
   return j;
 }
 
@@ -327,6 +334,9 @@ void CaseBlocks(report::Document& d, const ValidationReport& rep) {
       rows.push_back({r.input.id, "-", "nothing comparable measured", "", "", ""});
     }
     for (const auto& c : r.comparisons) {
+      // A completed run's verdict is listed where it is wrong (JSON and CSV keep them all;
+      // the summary counts them).
+      if (c.ran && c.Correct()) continue;
       const std::string measured = fmt::format("{}{}", c.quantity == Quantity::kFit ? "cap " : "",
                                                Value(c.quantity, c.measured));
       rows.push_back({r.input.id, Name(c.quantity), c.metric, Value(c.quantity, c.predicted),
@@ -434,6 +444,11 @@ void CsvSliceRows(report::Document& d, const GroupStats& g, const std::string& k
     CsvRow(d,
            {"summary", "", key, "", "", Name(Quantity::kFit), "", "", "", "", "",
             std::to_string(g.fit.count), "", "", "", CsvPct(g.fit.Accuracy()), ""},
+           group_doc);
+  if (g.fit.ran_count)
+    CsvRow(d,
+           {"summary", "", key, "", "", "fit_ran", "", "", "", "", "",
+            std::to_string(g.fit.ran_count), "", "", "", CsvPct(g.fit.RanAccuracy()), ""},
            group_doc);
 }
 

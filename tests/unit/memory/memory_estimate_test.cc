@@ -299,6 +299,16 @@ TEST(Memory, FitVerdictsFollowTheUncertaintyRange) {
   s.training.method = Method::kQlora;
   s.hardware.gpu.memory_gb = small.per_gpu_bytes * 1.05 / (1024.0 * 1024 * 1024);
   EXPECT_EQ(EstimateMemory(s).fit, Fit::kTight);
+  // Below the reserved peak but above the allocated peak and the runtime: the caching
+  // allocator flushes its cache and retries, so the job runs, tight; below the allocated
+  // peak it cannot.
+  const double runtime = small.per_gpu_bytes - small.peak_reserved_bytes;
+  const double resident = small.peak_allocated_bytes + runtime;
+  ASSERT_LT(resident, small.per_gpu_bytes);
+  s.hardware.gpu.memory_gb = (resident + small.per_gpu_bytes) / 2 / (1024.0 * 1024 * 1024);
+  EXPECT_EQ(EstimateMemory(s).fit, Fit::kTight);
+  s.hardware.gpu.memory_gb = resident * 0.99 / (1024.0 * 1024 * 1024);
+  EXPECT_EQ(EstimateMemory(s).fit, Fit::kDoesNotFit);
 }
 
 TEST(Memory, HugeModelsStayFinite) {

@@ -31,7 +31,7 @@ Measured Memory(MemoryMetric metric, double bytes) {
 TEST(ValidationCompare, AllocatedAndActiveCompareWithPeakAllocated) {
   for (MemoryMetric metric : {MemoryMetric::kAllocated, MemoryMetric::kActive}) {
     const auto c = Compare(Memory(metric, 8 * kGiB), Predicted());
-    ASSERT_EQ(c.size(), 1u);
+    ASSERT_EQ(c.size(), 2u);  // the reading, then the completed run's verdict
     EXPECT_EQ(c[0].quantity, Quantity::kMemory);
     EXPECT_EQ(c[0].metric, "peak_allocated_bytes");
     EXPECT_DOUBLE_EQ(c[0].predicted, 10 * kGiB);
@@ -41,14 +41,14 @@ TEST(ValidationCompare, AllocatedAndActiveCompareWithPeakAllocated) {
 
 TEST(ValidationCompare, ReservedComparesWithPeakReserved) {
   const auto c = Compare(Memory(MemoryMetric::kReserved, 11 * kGiB), Predicted());
-  ASSERT_EQ(c.size(), 1u);
+  ASSERT_EQ(c.size(), 2u);
   EXPECT_EQ(c[0].metric, "peak_reserved_bytes");
   EXPECT_DOUBLE_EQ(c[0].SignedError(), 0.0);
 }
 
 TEST(ValidationCompare, NvmlComparesWithPerGpuIncludingContext) {
   const auto c = Compare(Memory(MemoryMetric::kNvml, 16 * kGiB), Predicted());
-  ASSERT_EQ(c.size(), 1u);
+  ASSERT_EQ(c.size(), 2u);
   EXPECT_EQ(c[0].metric, "per_gpu_bytes");
   EXPECT_DOUBLE_EQ(c[0].SignedError(), -0.25);
 }
@@ -122,7 +122,7 @@ TEST(ValidationCompare, ThroughputMfuAndStepTimeWhenNoTokensPerSecond) {
   m.mfu = 0.5;
   m.step_time_s = 2.0;
   auto c = Compare(m, Predicted());
-  ASSERT_EQ(c.size(), 2u);  // step time is redundant with tokens/s
+  ASSERT_EQ(c.size(), 3u);  // step time is redundant with tokens/s; then the run's verdict
   EXPECT_EQ(c[0].quantity, Quantity::kThroughput);
   EXPECT_EQ(c[0].metric, "tokens_per_s_per_gpu");
   EXPECT_NEAR(c[0].SignedError(), 0.1, 1e-12);
@@ -130,7 +130,7 @@ TEST(ValidationCompare, ThroughputMfuAndStepTimeWhenNoTokensPerSecond) {
   EXPECT_NEAR(c[1].SignedError(), -0.2, 1e-12);
   m.tokens_per_s_per_gpu.reset();
   c = Compare(m, Predicted());
-  ASSERT_EQ(c.size(), 2u);
+  ASSERT_EQ(c.size(), 3u);
   EXPECT_EQ(c[1].quantity, Quantity::kStepTime);
   EXPECT_DOUBLE_EQ(c[1].SignedError(), 0.5);
 }
@@ -141,7 +141,7 @@ TEST(ValidationCompare, ExtraReadingsOfOtherMetricsAreComparedToo) {
   m.reserved_bytes = 10 * kGiB;
   m.nvml_bytes = 12 * kGiB;
   const auto c = Compare(m, Predicted());
-  ASSERT_EQ(c.size(), 3u);
+  ASSERT_EQ(c.size(), 4u);
   EXPECT_EQ(c[0].metric, "peak_allocated_bytes");
   EXPECT_EQ(c[1].metric, "peak_reserved_bytes");
   EXPECT_NEAR(c[1].SignedError(), 0.1, 1e-12);
@@ -158,7 +158,7 @@ TEST(ValidationCompare, TheStatedReadingIsTheCasesOwnWhereverItSits) {
   m.allocated_bytes = 8 * kGiB;
   m.reserved_bytes = 10 * kGiB;
   auto c = Compare(m, Predicted());
-  ASSERT_EQ(c.size(), 3u);
+  ASSERT_EQ(c.size(), 4u);
   EXPECT_TRUE(c[0].extra_reading);
   EXPECT_TRUE(c[1].extra_reading);
   EXPECT_EQ(c[2].metric, "per_gpu_bytes");
@@ -167,10 +167,40 @@ TEST(ValidationCompare, TheStatedReadingIsTheCasesOwnWhereverItSits) {
   m.memory_bytes.reset();
   m.nvml_bytes = 12 * kGiB;
   c = Compare(m, Predicted());
-  ASSERT_EQ(c.size(), 3u);
+  ASSERT_EQ(c.size(), 4u);
   EXPECT_FALSE(c[0].extra_reading);
   EXPECT_TRUE(c[1].extra_reading);
   EXPECT_TRUE(c[2].extra_reading);
+}
+
+// A run that completed fit the card it ran on: the estimate's verdict is checked, right
+// when the prediction fits the card, wrong when the tool would call the job too large; it
+// counts apart from the OOM / limit rows.
+TEST(ValidationCompare, ACompletedRunIsAFitCheckOnItsCard) {
+  Measured m;
+  m.tokens_per_s_per_gpu = 1000;  // a throughput-only row: no memory reading
+  auto r = Predicted();
+  auto c = Compare(m, r);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[1].quantity, Quantity::kFit);
+  EXPECT_EQ(c[1].metric, "per_gpu_bytes");
+  EXPECT_TRUE(c[1].ran);
+  EXPECT_TRUE(c[1].expect_fit);
+  EXPECT_DOUBLE_EQ(c[1].measured, 24 * kGiB);
+  EXPECT_TRUE(c[1].Correct());
+  r.memory.per_gpu_bytes = 30 * kGiB;    // above the card, but the verdict is what users read:
+  r.memory.fit = estimate::Fit::kTight;  // tight (the allocated peak fits) is right
+  EXPECT_TRUE(Compare(m, r)[1].Correct());
+  r.memory.fit = estimate::Fit::kDoesNotFit;  // "does not fit" for a job that ran is wrong
+  c = Compare(m, r);
+  EXPECT_FALSE(c[1].Correct());
+  m.outcome = Outcome::kOom;  // limit rows keep their own check, without `ran`
+  m.memory_metric = MemoryMetric::kCapacity;
+  m.memory_bytes = 24 * kGiB;
+  m.tokens_per_s_per_gpu.reset();
+  c = Compare(m, r);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_FALSE(c[0].ran);
 }
 
 TEST(ValidationCompare, NothingMeasuredNothingCompared) {

@@ -102,8 +102,11 @@ TEST(ValidationRun, ExtraReadingsOfOneRunCountOnceInTheHeadline) {
   const ValidationReport rep = RunValidation(line + "\n", testing::TestCatalog(),
                                              io::BuiltinEfficiency(), false, "inline.jsonl");
   ASSERT_EQ(rep.cases.size(), 1u);
-  ASSERT_EQ(rep.cases[0].comparisons.size(), 3u) << rep.cases[0].error.value_or("");
+  // Three readings and the completed run's verdict.
+  ASSERT_EQ(rep.cases[0].comparisons.size(), 4u) << rep.cases[0].error.value_or("");
   const GroupStats& all = rep.summary.overall;
+  EXPECT_EQ(all.fit.ran_count, 1u);
+  EXPECT_EQ(all.fit.count, 0u);
   EXPECT_EQ(all.memory.count, 1u);
   EXPECT_EQ(all.memory_coverage.count, 1u);
   EXPECT_EQ(all.memory_every_reading.count, 3u);
@@ -126,21 +129,24 @@ TEST(ValidationRun, SkippedCaseCarriesItsReason) {
 TEST(ValidationRun, AllocatedCaseComparesPeakAllocatedOfItsEstimate) {
   const auto& c = Find(Report(), "T-OK-MEM");
   ASSERT_TRUE(c.estimate) << c.error.value_or("");
-  ASSERT_EQ(c.comparisons.size(), 1u);
+  ASSERT_EQ(c.comparisons.size(), 2u);
   EXPECT_EQ(c.comparisons[0].metric, "peak_allocated_bytes");
   EXPECT_EQ(c.comparisons[0].predicted, c.estimate->memory.peak_allocated_bytes);
   EXPECT_EQ(c.comparisons[0].measured, 16106127360.0);
+  EXPECT_TRUE(c.comparisons[1].ran);  // the run completed: the verdict should be "fits"
 }
 
 TEST(ValidationRun, NvmlCaseComparesPerGpuAndThroughput) {
   const auto& c = Find(Report(), "T-OK-TPUT");
   ASSERT_TRUE(c.estimate) << c.error.value_or("");
-  ASSERT_EQ(c.comparisons.size(), 3u);
+  ASSERT_EQ(c.comparisons.size(), 4u);
   EXPECT_EQ(c.comparisons[0].metric, "per_gpu_bytes");
   EXPECT_EQ(c.comparisons[0].predicted, c.estimate->memory.per_gpu_bytes);
   EXPECT_EQ(c.comparisons[1].metric, "tokens_per_s_per_gpu");
   EXPECT_EQ(c.comparisons[1].predicted, c.estimate->throughput.tokens_per_s_per_gpu);
   EXPECT_EQ(c.comparisons[2].metric, "mfu");
+  EXPECT_EQ(c.comparisons[3].quantity, Quantity::kFit);
+  EXPECT_TRUE(c.comparisons[3].ran);
 }
 
 TEST(ValidationRun, CapacityRowsBecomeFitChecks) {
