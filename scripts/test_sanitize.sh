@@ -24,7 +24,13 @@ cmake --build "$BUILD_DIR" -j "$jobs"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$jobs"
+# Calibrate.EmbeddedCalibrationIsWhatCalibrateProduces refits every factor on all embedded
+# cases, leave-one-source-out included: ~110 s in the release stage, ~600 s under the
+# sanitizers (near ctest's 1500 s limit as the cases grow). Its numbers are the release
+# stage's check; the code it runs is covered here by the other Calibrate tests (synthetic
+# cases) and the validation tests that estimate every embedded case.
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$jobs" \
+  -E '^Calibrate\.EmbeddedCalibrationIsWhatCalibrateProduces$'
 
 if [ "$fuzzers" = ON ]; then
   FUZZ_BUILD_DIR="$BUILD_DIR" FUZZ_NO_BUILD=1 bash scripts/fuzz.sh "$fuzz_seconds"
