@@ -79,6 +79,15 @@ Mlp MlpSaved(const LayerSpec& l, double tokens, double w, double lin) {
   Mlp m;
   if (w <= 0 || tokens <= 0) return m;
   const double tw = tokens * w;
+  if (l.lora_fused_mlp) {
+    // Unsloth LoRA_MLP (kernels/fast_lora.py): save_for_backward(..., X, e, g), the gate and
+    // up outputs; the SwiGLU product h, the down projection's input, is recomputed from them
+    // in backward, and h, df, de overwrite the buffers of DW (dY @ W_down^T), e and g.
+    m.saved = 2 * l.e_act * tw;
+    m.fwd = l.e_act * tw;
+    m.bwd = l.e_act * tw;  // DW only
+    return m;
+  }
   if (l.swiglu) {
     // Eager: silu saves gate; mul saves silu(gate) and up. Fused (Megatron bias_swiglu)
     // saves gate and up only.
@@ -261,6 +270,10 @@ LayerSpec BaseSpec(const Setup& st) {
   l.e_res = st.e_res;
   l.amp = st.amp;
   l.softmax_fp32 = st.stack == Stack::kPyTorch && !st.param_cast;
+  // Unsloth's LoRA_MLP replaces the MLP only where the gate, up and down projections all
+  // carry adapters (its fast path; otherwise PEFT's modules run).
+  l.lora_fused_mlp =
+      st.lora_fused_mlp && sh.swiglu && sh.experts <= 1 && me.mlp_in_adapted && me.down_adapted;
   l.fp8_inputs = st.precision == workload::Precision::kFp8Mixed;
   l.fp8_attention = st.fp8_attention;
   l.gelu_composite = sh.gelu_composite;

@@ -313,6 +313,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.kbit_upcast = workload::Traits(t.method).quantized_base && stack.kbit_fp32_upcast;
   st.param_cast = stack.param_cast;
   st.compiled_loss = stack.compiled_loss;
+  st.lora_fused_mlp = stack.lora_fused_mlp;
   st.expandable_segments = stack.expandable_segments;
   st.fused_optimizer = s.FusedOptimizer();
   st.fp8_attention = s.Fp8Attention();

@@ -131,6 +131,7 @@ struct Setup {
   bool kbit_upcast = false;          // QLoRA: unquantised params and the residual stream in fp32
   bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
   bool compiled_loss = false;        // compiled cross-entropy: 16-bit logits and gradient only
+  bool lora_fused_mlp = false;       // the stack's LoRA MLP function (StackTraits) applies
   bool expandable_segments = false;  // allocator segments grow in place: no block slack
   bool fused_optimizer = false;      // AdamW as one fused kernel: no foreach temporaries
   bool fp8_attention = false;        // Scenario::Fp8Attention: Q, K, V, O saved in fp8
@@ -233,6 +234,9 @@ struct LayerSpec {
   // pure 16-bit runs. A model cast to 16 bits without autocast (param_cast: apex amp O2,
   // FSDP MixedPrecision param_dtype) runs a plain 16-bit softmax (DeepLearningExamples BERT).
   bool softmax_fp32 = false;
+  // The MLP is one LoRA autograd function (StackTraits::lora_fused_mlp): gate and up outputs
+  // saved, their product recomputed in backward, gradients written into the saved buffers.
+  bool lora_fused_mlp = false;
   bool fp8_inputs = false;     // Transformer Engine saves linear inputs in fp8
   bool fp8_attention = false;  // fp8 attention core: Q, K, V and O saved in fp8
   bool qkv_trains = true, o_trains = true, mlp_in_trains = true, down_trains = true;

@@ -40,6 +40,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "kbit_fp32_upcast",
                                              "param_cast",
                                              "compiled_loss",
+                                             "lora_fused_mlp",
                                              "expandable_segments"};
 
 std::vector<std::string> StackKeys() {
@@ -97,6 +98,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("kbit_fp32_upcast")) t.kbit_fp32_upcast = *v;
   if (auto v = f.Bool("param_cast")) t.param_cast = *v;
   if (auto v = f.Bool("compiled_loss")) t.compiled_loss = *v;
+  if (auto v = f.Bool("lora_fused_mlp")) t.lora_fused_mlp = *v;
   if (auto v = f.Bool("expandable_segments")) t.expandable_segments = *v;
 }
 

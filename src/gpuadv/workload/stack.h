@@ -107,9 +107,14 @@ struct StackTraits {
   // MixedPrecisionPolicy), not under torch.autocast: activations and the residual stream
   // are 16-bit.
   bool param_cast = false;
-  // The loss runs under torch.compile: the fused cross-entropy keeps the 16-bit logits and
-  // writes a 16-bit gradient, with no fp32 copy of the logits.
+  // The cross-entropy runs as one fused kernel over the 16-bit logits (a torch.compile'd
+  // loss, flash-attn's xentropy CrossEntropyLoss): it keeps the 16-bit logits and writes a
+  // 16-bit gradient, with no fp32 copy of the logits.
   bool compiled_loss = false;
+  // LoRA over a SwiGLU / GEGLU MLP runs as one autograd function (Unsloth LoRA_MLP): it
+  // saves its input and the gate and up outputs, recomputes their product in backward and
+  // writes the gradients into the saved buffers.
+  bool lora_fused_mlp = false;
   // PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True: segments grow in place, so freed
   // blocks coalesce and the caching allocator's block slack is gone.
   bool expandable_segments = false;

@@ -113,6 +113,12 @@ TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
                  "{attention_kernel: fa2}}\n")
                 .training.stack.attention_kernel,
             workload::AttentionKernel::kFa2);
+  // Unsloth's fused LoRA MLP; llm-foundry's fused cross-entropy (flash-attn xentropy).
+  EXPECT_TRUE(
+      Load("model: llama-3.1-8b\ntraining: {framework: unsloth}\n").training.stack.lora_fused_mlp);
+  EXPECT_FALSE(small.training.stack.lora_fused_mlp);
+  EXPECT_TRUE(
+      Load("model: llama-3.1-8b\ntraining: {framework: composer}\n").training.stack.compiled_loss);
   // llm-foundry's benchmark tables ran attn_impl: triton (data/validation rows say so).
   EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {framework: composer, stack_traits: "
                  "{attention_kernel: fa-triton}}\n")

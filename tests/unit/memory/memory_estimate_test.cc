@@ -156,6 +156,35 @@ TEST(Memory, Fsdp2ParamCastCompiledLossAndExpandableSegments) {
               1e-9 * base.peak_allocated_bytes);
 }
 
+// Unsloth's LoRA_MLP (data/stacks.yaml lora_fused_mlp) saves the gate and up outputs and
+// recomputes their product in backward: one f-wide tensor less per layer than a fused
+// stack that saves the down projection's input, and only DW as the backward transient. It
+// applies where gate, up and down all carry adapters.
+TEST(Memory, UnslothLoraMlpSavesGateAndUpOnly) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
+  s.training.method = Method::kLora;
+  s.training.precision = Precision::kBf16;
+  s.training.seq_len = 2048;
+  s.training.activation_checkpointing = workload::Checkpointing::kNone;
+  s.training.stack.kernels = workload::KernelStyle::kFused;
+  s.training.lora.targets = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
+                             "gate_proj", "up_proj", "down_proj"};
+  const MemoryResult plain = EstimateMemory(s);
+  auto fused = s;
+  fused.training.stack.lora_fused_mlp = true;
+  const MemoryResult unsloth = EstimateMemory(fused);
+  ExpectConsistent(unsloth);
+  const double ffn_tensor = 2.0 * 2048 * 14336;  // bf16 bytes of one f-wide tensor
+  const double saved = plain.breakdown.activations - unsloth.breakdown.activations;
+  EXPECT_GE(saved, 32 * ffn_tensor * (1 - 1e-9));        // h of every layer
+  EXPECT_LE(saved, (32 + 2) * ffn_tensor * (1 + 1e-9));  // and up to two backward transients
+  // Without adapters on the MLP Unsloth runs PEFT's modules: nothing changes.
+  s.training.lora.targets = {"q_proj", "v_proj"};
+  fused.training.lora.targets = s.training.lora.targets;
+  EXPECT_DOUBLE_EQ(EstimateMemory(s).breakdown.activations,
+                   EstimateMemory(fused).breakdown.activations);
+}
+
 // CheckMemory (the planner's per-candidate check) computes the setup and model states once
 // for both figures: its lower bound and estimate are MemoryLowerBoundBytes's and
 // EstimateMemory's, to the bit, and the estimate is left out exactly when the bound
