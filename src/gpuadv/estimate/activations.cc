@@ -40,8 +40,10 @@ double NormSaved(const LayerSpec& l, double tokens, double rep) {
   const double stats = (l.layernorm ? kLayerNormStatBytes : kRmsNormStatBytes) * tokens * rep;
   if (l.stack == Stack::kMegatron) return l.e_res * th + stats;  // fused (TE / Apex)
   if (l.layernorm) {
-    // torch.nn.LayerNorm (native kernel) saves its input; autocast runs it in fp32.
-    return (l.amp ? kFp32Bytes : l.e_res) * th + stats;
+    // torch.nn.LayerNorm (native kernel) saves its input; autocast runs it in fp32, unless
+    // the stack runs it on a 16-bit downcast of the input with autocast off (LPLayerNorm).
+    if (l.amp) return (l.low_precision_norms ? l.e_act : kFp32Bytes) * th + stats;
+    return l.e_res * th + stats;
   }
   // Eager RMSNorm (HF LlamaRMSNorm, LitGPT): saves the fp32 upcast of its input and, when
   // its weight trains, the normalised tensor the weight multiplies (MODELLING.md section 3).
@@ -269,6 +271,7 @@ LayerSpec BaseSpec(const Setup& st) {
   l.e_act = st.e_act;
   l.e_res = st.e_res;
   l.amp = st.amp;
+  l.low_precision_norms = st.low_precision_norms;
   l.softmax_fp32 = st.stack == Stack::kPyTorch && !st.param_cast;
   // Unsloth's LoRA_MLP replaces the MLP only where the gate, up and down projections all
   // carry adapters (its fast path; otherwise PEFT's modules run).

@@ -314,6 +314,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.param_cast = stack.param_cast;
   st.compiled_loss = stack.compiled_loss;
   st.lora_fused_mlp = stack.lora_fused_mlp;
+  st.low_precision_norms = stack.low_precision_norms;
   st.expandable_segments = stack.expandable_segments;
   st.fused_optimizer = s.FusedOptimizer();
   st.fp8_attention = s.Fp8Attention();

@@ -132,6 +132,7 @@ struct Setup {
   bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
   bool compiled_loss = false;        // compiled cross-entropy: 16-bit logits and gradient only
   bool lora_fused_mlp = false;       // the stack's LoRA MLP function (StackTraits) applies
+  bool low_precision_norms = false;  // norms save 16-bit inputs under autocast (StackTraits)
   bool expandable_segments = false;  // allocator segments grow in place: no block slack
   bool fused_optimizer = false;      // AdamW as one fused kernel: no foreach temporaries
   bool fp8_attention = false;        // Scenario::Fp8Attention: Q, K, V, O saved in fp8
@@ -228,7 +229,8 @@ struct LayerSpec {
   bool swiglu = true, layernorm = false, dropout = false;
   bool gelu_composite = false;  // unfused tanh-GELU (HF gelu_new): saves ~4 tensors
   double e_act = 2, e_res = 2;
-  bool amp = false;  // autocast: layer_norm and softmax saved in fp32
+  bool amp = false;                  // autocast: layer_norm and softmax saved in fp32
+  bool low_precision_norms = false;  // autocast norms on a 16-bit downcast (llm-foundry)
   // Eager attention's softmax output saved in fp32 (PyTorch stacks): autocast lists softmax
   // as fp32 and HF's eager attention upcasts explicitly (softmax(..., dtype=float32)) in
   // pure 16-bit runs. A model cast to 16 bits without autocast (param_cast: apex amp O2,

@@ -41,6 +41,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "param_cast",
                                              "compiled_loss",
                                              "lora_fused_mlp",
+                                             "low_precision_norms",
                                              "expandable_segments"};
 
 std::vector<std::string> StackKeys() {
@@ -99,6 +100,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("param_cast")) t.param_cast = *v;
   if (auto v = f.Bool("compiled_loss")) t.compiled_loss = *v;
   if (auto v = f.Bool("lora_fused_mlp")) t.lora_fused_mlp = *v;
+  if (auto v = f.Bool("low_precision_norms")) t.low_precision_norms = *v;
   if (auto v = f.Bool("expandable_segments")) t.expandable_segments = *v;
 }
 

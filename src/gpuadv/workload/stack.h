@@ -115,6 +115,9 @@ struct StackTraits {
   // saves its input and the gate and up outputs, recomputes their product in backward and
   // writes the gradients into the saved buffers.
   bool lora_fused_mlp = false;
+  // Norms run on the 16-bit downcast of their input with autocast off (llm-foundry
+  // LPLayerNorm, norm_type low_precision_layernorm): they save 16-bit inputs, not fp32.
+  bool low_precision_norms = false;
   // PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True: segments grow in place, so freed
   // blocks coalesce and the caching allocator's block slack is gone.
   bool expandable_segments = false;

@@ -117,8 +117,10 @@ TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
   EXPECT_TRUE(
       Load("model: llama-3.1-8b\ntraining: {framework: unsloth}\n").training.stack.lora_fused_mlp);
   EXPECT_FALSE(small.training.stack.lora_fused_mlp);
-  EXPECT_TRUE(
-      Load("model: llama-3.1-8b\ntraining: {framework: composer}\n").training.stack.compiled_loss);
+  const auto composer = Load("model: llama-3.1-8b\ntraining: {framework: composer}\n");
+  EXPECT_TRUE(composer.training.stack.compiled_loss);
+  EXPECT_TRUE(composer.training.stack.low_precision_norms);
+  EXPECT_FALSE(small.training.stack.low_precision_norms);
   // llm-foundry's benchmark tables ran attn_impl: triton (data/validation rows say so).
   EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {framework: composer, stack_traits: "
                  "{attention_kernel: fa-triton}}\n")

@@ -15,6 +15,7 @@
 namespace gpuadv::estimate {
 namespace {
 
+using testing::Gpt3_175B;
 using testing::Gpu;
 using testing::Llama2_7B;
 using testing::Llama31_8B;
@@ -183,6 +184,32 @@ TEST(Memory, UnslothLoraMlpSavesGateAndUpOnly) {
   fused.training.lora.targets = s.training.lora.targets;
   EXPECT_DOUBLE_EQ(EstimateMemory(s).breakdown.activations,
                    EstimateMemory(fused).breakdown.activations);
+}
+
+// llm-foundry's LPLayerNorm (low_precision_norms) runs LayerNorm on the bf16 downcast of its
+// input with autocast off: each norm saves 2 B per element, not autocast's fp32 4 B.
+TEST(Memory, LowPrecisionNormsSaveTheirDowncastInput) {
+  catalog::ModelArch m = Gpt3_175B();
+  m.layers = 4;
+  m.hidden = 1024;
+  m.heads = 16;
+  m.ffn = 4 * 1024;
+  m.params = catalog::CountParams(m).total;
+  auto s = Scenario(m, Gpu("a100-80gb-sxm", 80));
+  s.training.method = Method::kPretrain;
+  s.training.precision = Precision::kBf16Mixed;
+  s.training.seq_len = 2048;
+  s.training.micro_batch = 16;  // activations set the peak, not the optimizer step
+  s.training.activation_checkpointing = workload::Checkpointing::kNone;
+  s.training.stack.kernels = workload::KernelStyle::kEager;  // eager modules under autocast
+  const MemoryResult autocast = EstimateMemory(s);
+  s.training.stack.low_precision_norms = true;
+  const MemoryResult low = EstimateMemory(s);
+  ExpectConsistent(low);
+  // Two norms per layer and the final norm before the head, each over tokens x hidden.
+  const double norm_inputs = (4 * 2 + 1) * 16 * 2048.0 * 1024;
+  EXPECT_NEAR(autocast.breakdown.activations - low.breakdown.activations, 2 * norm_inputs,
+              1e-6 * norm_inputs);
 }
 
 // CheckMemory (the planner's per-candidate check) computes the setup and model states once
