@@ -76,6 +76,13 @@ void AddMemory(const estimate::MemoryResult& m, Document& d) {
                                                          : "DOES NOT FIT";
   d.Line(fmt::format("  {}: {} needed (range {} to {}) of {}", verdict, Bytes(m.per_gpu_bytes),
                      Bytes(m.low_bytes), Bytes(m.high_bytes), Bytes(m.capacity_bytes)));
+  if (m.fit == estimate::Fit::kTight && m.per_gpu_bytes > m.capacity_bytes)
+    // The verdict rests on what must be resident (estimate/memory.cc): the allocated peak and
+    // the runtime; the caching allocator gives its cache back before it fails.
+    d.Line(
+        fmt::format("  the allocated peak and the runtime, {}, fit: the allocator flushes its "
+                    "cache and retries",
+                    Bytes(m.peak_allocated_bytes + (m.per_gpu_bytes - m.peak_reserved_bytes))));
   if (m.host_ram_bytes > 0) d.Line(fmt::format("  host RAM needed: {}", Bytes(m.host_ram_bytes)));
   d.Line(fmt::format("  parameters: {} total, {} trainable", Number(m.total_params),
                      Number(m.trainable_params)));

@@ -160,6 +160,24 @@ TEST(EstimateReport, OneDocumentInEveryFormat) {
   EXPECT_EQ(csv.find("\n" + r.gpu_id + ",1,"), csv.find('\n')) << csv;
 }
 
+// A tight verdict above the card says why the job still runs: the allocated peak and the
+// runtime fit, and the caching allocator gives back its cache before it fails.
+TEST(EstimateReport, TightAboveTheCardNamesWhatMustFit) {
+  const auto s = testing::Scenario(
+      "model: llama-3.1-8b\ntraining: {method: full}\nhardware: {gpu: rtx-4090, count: 1}\n");
+  estimate::EstimateResult r = estimate::Estimate(s, testing::BuiltinContext());
+  auto& m = r.memory;
+  m.fit = estimate::Fit::kTight;
+  m.capacity_bytes = (m.peak_allocated_bytes + m.per_gpu_bytes - m.peak_reserved_bytes) * 1.01;
+  ASSERT_GT(m.per_gpu_bytes, m.capacity_bytes);
+  std::string text = report::Render(report::EstimateDocument(r), report::Format::kTable);
+  EXPECT_NE(text.find("\n  TIGHT (out-of-memory risk): "), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  the allocated peak and the runtime, "), std::string::npos) << text;
+  m.capacity_bytes = m.per_gpu_bytes * 1.1;  // tight by the range only: no such line
+  text = report::Render(report::EstimateDocument(r), report::Format::kTable);
+  EXPECT_EQ(text.find("the allocated peak and the runtime"), std::string::npos) << text;
+}
+
 TEST(PlanReport, OneDocumentInEveryFormat) {
   plan::PlanReport r;
   r.model = "m";
