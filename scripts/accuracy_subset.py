@@ -7,7 +7,9 @@ filed" is judged on the rows that existed then. This script reads the validate J
 prints, for the cases whose ids are in the chosen subset, the in-sample and held-out median
 and p90 of |predicted / measured - 1| and the share of measured values inside the held-out
 range; memory counts each case once by the reading it states, as `validate` does, and
-memory_every_reading every reading of it.
+memory_every_reading every reading of it. The fit lines count the verdicts right: of the
+out-of-memory / longest-sequence rows ("fit") and of the completed runs, which should not
+be called "does not fit" ("fit, runs that ran").
 
   ./build/gpu-advisor validate --cv source --format json > /tmp/cv.json
   python3 scripts/accuracy_subset.py /tmp/cv.json --ids-at 8f3376d^   # rows when issue 11 was filed
@@ -55,6 +57,14 @@ def main():
     args = ap.parse_args()
     cases = json.load(open(args.validate_json))["cases"]
     keep = ids_at(args.ids_at) if args.ids_at else None
+
+    def kept(c):
+        if keep is not None and c["id"] not in keep:
+            return False
+        if any(c["id"].startswith(p) for p in args.exclude_prefix):
+            return False
+        return not args.only_prefix or any(c["id"].startswith(p) for p in args.only_prefix)
+
     print(f"{'quantity':<20} {'n':>4}  {'in-sample median / p90':>23}  "
           f"{'held out median / p90':>22}  {'in range':>8}")
     # memory: each case once, by the reading it states (as validate's headline);
@@ -62,11 +72,7 @@ def main():
     for quantity in ("memory", "memory_every_reading", "throughput"):
         ins, cv, cv_cov = [], [], []
         for c in cases:
-            if keep is not None and c["id"] not in keep:
-                continue
-            if any(c["id"].startswith(p) for p in args.exclude_prefix):
-                continue
-            if args.only_prefix and not any(c["id"].startswith(p) for p in args.only_prefix):
+            if not kept(c):
                 continue
             for m in c.get("comparisons") or []:
                 if m.get("error") is None:
@@ -87,6 +93,13 @@ def main():
               f"{100 * percentile(ins, 0.9):>5.1f}%  "
               f"{100 * percentile(cv, 0.5):>9.1f}% / {100 * percentile(cv, 0.9):>5.1f}%  "
               f"{share(cv_cov):>8}")
+    for label, ran in (("fit", False), ("fit, runs that ran", True)):
+        verdicts = [bool(m.get("correct")) for c in cases if kept(c)
+                    for m in c.get("comparisons") or []
+                    if m.get("quantity") == "fit" and bool(m.get("ran")) == ran]
+        if verdicts:
+            print(f"{label:<20} {len(verdicts):>4}  right {sum(verdicts)} "
+                  f"({100 * sum(verdicts) / len(verdicts):.1f}%)")
     return 0
 
 
