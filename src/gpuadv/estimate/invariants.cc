@@ -89,6 +89,8 @@ void CheckMemory(const MemoryResult& m, Checker& c) {
        m.peak_reserved_bytes);
   c.Le("memory.peak_reserved_bytes", m.peak_reserved_bytes, "memory.per_gpu_bytes",
        m.per_gpu_bytes);
+  c.Value("memory.resident_bytes", m.resident_bytes);
+  c.Le("memory.resident_bytes", m.resident_bytes, "memory.per_gpu_bytes", m.per_gpu_bytes);
   c.Le("memory.low_bytes", m.low_bytes, "memory.per_gpu_bytes", m.per_gpu_bytes);
   c.Le("memory.per_gpu_bytes", m.per_gpu_bytes, "memory.high_bytes", m.high_bytes);
   c.Le("memory.trainable_params", m.trainable_params, "memory.total_params", m.total_params);

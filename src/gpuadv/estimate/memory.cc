@@ -348,8 +348,8 @@ MemoryResult FinishMemory(const workload::Scenario& s, const StatesPass& pass,
   // (torch.cuda.memory_stats num_alloc_retries), so a job whose reserved peak exceeds the
   // card still runs while its allocated peak and the runtime fit, with cache flushes and
   // an out-of-memory risk from fragmentation: tight, not "does not fit".
-  const double resident_core = out.peak_allocated_bytes + runtime;
-  if (resident_core > out.capacity_bytes)
+  out.resident_bytes = out.peak_allocated_bytes + runtime;
+  if (out.resident_bytes > out.capacity_bytes)
     out.fit = Fit::kDoesNotFit;
   else if (core * (1 + kMemoryRelativeError) > out.capacity_bytes)
     out.fit = Fit::kTight;

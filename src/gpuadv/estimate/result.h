@@ -49,6 +49,9 @@ struct MemoryResult {
   double peak_allocated_bytes = 0;  // torch.cuda.max_memory_allocated
   double peak_reserved_bytes = 0;   // torch.cuda.max_memory_reserved
   double per_gpu_bytes = 0;         // nvidia-smi: reserved + context + NCCL + libraries
+  // What must be resident for the job to run, the fit verdict's bound: the allocated peak
+  // and the runtime (the allocator's cache is given back before out-of-memory).
+  double resident_bytes = 0;
   double capacity_bytes = 0;
   MemoryBreakdown breakdown;
   Fit fit = Fit::kFits;

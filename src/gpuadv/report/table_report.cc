@@ -82,7 +82,7 @@ void AddMemory(const estimate::MemoryResult& m, Document& d) {
     d.Line(
         fmt::format("  the allocated peak and the runtime, {}, fit: the allocator flushes its "
                     "cache and retries",
-                    Bytes(m.peak_allocated_bytes + (m.per_gpu_bytes - m.peak_reserved_bytes))));
+                    Bytes(m.resident_bytes)));
   if (m.host_ram_bytes > 0) d.Line(fmt::format("  host RAM needed: {}", Bytes(m.host_ram_bytes)));
   d.Line(fmt::format("  parameters: {} total, {} trainable", Number(m.total_params),
                      Number(m.trainable_params)));
