@@ -12,11 +12,13 @@ gpuadv::workload::Scenario DefaultScenario() {
                                    gpuadv::io::BuiltinCatalog(), "default");
 }
 
+// With the built-in table: the range (and so the verdict) of the scenario's category.
 void BM_EstimateMemory(benchmark::State& state) {
   auto s = DefaultScenario();
+  const gpuadv::estimate::Context ctx{&gpuadv::io::BuiltinEfficiency(), nullptr};
   for (auto _ : state) {
     s.training.micro_batch = 1 + (state.iterations() & 7);
-    benchmark::DoNotOptimize(gpuadv::estimate::EstimateMemory(s));
+    benchmark::DoNotOptimize(gpuadv::estimate::EstimateMemory(s, ctx));
   }
   state.SetItemsProcessed(state.iterations());
 }

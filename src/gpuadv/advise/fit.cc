@@ -193,7 +193,7 @@ FitResult MakeItFit(const workload::Scenario& s, const estimate::Context& ctx,
       w = s;
       for (int i : current) knobs[i].apply(w);
       ++r.evaluated;
-      if (estimate::EstimateMemory(w).fit != estimate::Fit::kFits) return;
+      if (estimate::EstimateMemory(w, ctx).fit != estimate::Fit::kFits) return;
       fitting.push_back(current);
       FitOption o;
       for (int i : current) o.changes.push_back(knobs[i].change);

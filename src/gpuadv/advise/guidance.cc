@@ -110,7 +110,7 @@ std::vector<VramTier> Tiers(const Scenario& s, const Inputs& in) {
     for (auto& [label, x] : jobs) {
       x.hardware.gpu = *example;
       x.hardware.gpu_id = example->id;
-      const auto m = estimate::EstimateMemory(x);
+      const auto m = estimate::EstimateMemory(x, estimate::Context{in.efficiency, in.catalog});
       t.jobs.push_back({label, m.fit != estimate::Fit::kDoesNotFit, m.fit == estimate::Fit::kTight,
                         m.per_gpu_bytes});
     }

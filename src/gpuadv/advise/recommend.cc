@@ -586,16 +586,16 @@ std::string ObjectiveUnit(workload::Objective o) {
   return "";
 }
 
-std::string ChooseParallelism(workload::Scenario& s) {
+std::string ChooseParallelism(workload::Scenario& s, const estimate::Context& ctx) {
   if (s.parallelism.specified || s.hardware.TotalGpus() <= 1) return "";
   s.parallelism = workload::Parallelism{};
-  const auto ddp = estimate::EstimateMemory(s);
+  const auto ddp = estimate::EstimateMemory(s, ctx);
   const std::string n = std::to_string(s.hardware.TotalGpus()) + " GPUs";
   if (ddp.fit == estimate::Fit::kFits)
     return n + ": data parallel (DDP), each GPU holds a full copy (" + text::Gb(ddp.per_gpu_bytes) +
            " per GPU)";
   s.parallelism.zero = 3;
-  const auto z3 = estimate::EstimateMemory(s);
+  const auto z3 = estimate::EstimateMemory(s, ctx);
   if (estimate::FitClass(z3.fit) < estimate::FitClass(ddp.fit) ||
       (estimate::FitClass(z3.fit) == estimate::FitClass(ddp.fit) &&
        z3.per_gpu_bytes < ddp.per_gpu_bytes))
@@ -632,7 +632,7 @@ std::string PlanParallelism(workload::Scenario& w, int total, const estimate::Co
       // no layout splits the batch on this count: the data-parallel estimate says why
     }
   }
-  return ChooseParallelism(w);
+  return ChooseParallelism(w, ctx);
 }
 
 void MarkParetoFront(std::vector<TradeoffPoint>& points) {

@@ -123,8 +123,9 @@ RecommendResult Recommend(const workload::Scenario& s, const Inputs& in,
 void MarkParetoFront(std::vector<TradeoffPoint>& points);
 
 /// Sets `s.parallelism` for `s.hardware` when the scenario had none: DDP when the job fits
-/// each GPU with replicated states, else ZeRO-3 / FSDP FULL_SHARD. Returns a one-line reason.
-std::string ChooseParallelism(workload::Scenario& s);
+/// each GPU with replicated states (the verdict of EstimateMemory(s, ctx)), else ZeRO-3 /
+/// FSDP FULL_SHARD. Returns a one-line reason.
+std::string ChooseParallelism(workload::Scenario& s, const estimate::Context& ctx);
 
 /// The layout of a multi-GPU configuration the scenario left open (issue 12): the one
 /// `plan --gpus N` puts first (layout, micro-batch, checkpointing; the stack re-chosen by

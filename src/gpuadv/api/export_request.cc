@@ -17,8 +17,8 @@ std::string Name(std::string_view prefix, std::string_view option) {
 
 // A layout the scenario pins is exported as given, after the estimate says it fits (issue
 // 15: 8 x RTX 4090 with ZeRO-1 + offload was exported while `estimate` said 50.6 GB of 24).
-void CheckFits(const workload::Scenario& s, std::string_view prefix) {
-  const estimate::MemoryResult m = estimate::EstimateMemory(s);
+void CheckFits(const workload::Scenario& s, const estimate::Context& ctx, std::string_view prefix) {
+  const estimate::MemoryResult m = estimate::EstimateMemory(s, ctx);
   if (m.fit != estimate::Fit::kDoesNotFit) return;
   throw InputError("parallelism", plan::Label(plan::CandidateOf(s)),
                    "a layout that fits (gpu-advisor plan / fit), or " + Name(prefix, "force") +
@@ -64,14 +64,14 @@ ExportOutput Export(const ScenarioRequest& req, const Environment& env, const Ex
   ExportOutput out{BuildForEngine(req, env, engine), "scenario", "", {}};
   workload::Scenario& s = out.scenario;
   const long long asked_micro_batch = s.training.micro_batch;
+  const estimate::Context ctx{env.efficiency, &env.catalog};
   if (opt.gpus || !s.parallelism.specified) {
     const int gpus = opt.gpus.value_or(s.hardware.TotalGpus());
-    const estimate::Context ctx{env.efficiency, &env.catalog};
     const plan::PlanReport r = launch::PlanFor(engine, s, gpus, ctx, io::RestackDefault);
     s = plan::PlannedScenario(s, gpus, r.plans.front(), r.global_batch);
     out.layout_source = "planner";
   } else if (!opt.force) {
-    CheckFits(s, prefix);
+    CheckFits(s, ctx, prefix);
   }
   out.plan_label = plan::Label(plan::CandidateOf(s));
   out.config = launch::Export(engine, s);

@@ -268,7 +268,7 @@ EstimateResult Estimate(const workload::Scenario& s, const Context& ctx, Explana
     if (ctx.catalog) NoteAmbiguousGpu(s.hardware, *ctx.catalog, *explain);
   }
 
-  r.memory = EstimateMemory(s, explain);
+  r.memory = EstimateMemory(s, ctx, explain);
   r.throughput = EstimateThroughput(s, ctx, explain);
   // Ranges from the cross-validated error of the scenario's category (C15).
   if (ctx.efficiency) ApplyUncertainty(s, *ctx.efficiency, &r, explain);

@@ -5,6 +5,7 @@
 #include "gpuadv/core/explain.h"
 #include "gpuadv/estimate/efficiency.h"
 #include "gpuadv/estimate/result.h"
+#include "gpuadv/estimate/uncertainty.h"
 #include "gpuadv/workload/scenario.h"
 
 namespace gpuadv::estimate {
@@ -15,21 +16,29 @@ struct Context {
   const catalog::Catalog* catalog = nullptr;    // optional: offers for rental cost
 };
 
-/// Memory per GPU (C3). Pure function of the scenario; appends basis/warnings to `explain`
-/// when non-null. Never throws for a valid Scenario; "does not fit" is a result.
-MemoryResult EstimateMemory(const workload::Scenario& s, Explanation* explain = nullptr);
+/// Memory per GPU (C3). Pure function of the scenario and ctx.efficiency's memory ranges:
+/// the range (low_bytes / high_bytes) and the fits / tight verdict come from the scenario's
+/// category (estimate::MemoryRange; the fixed +-kMemoryRelativeError with no table or no
+/// calibrated ranges), so every front end that asks gets the same verdict. Appends
+/// basis/warnings to `explain` when non-null. Never throws for a valid Scenario; "does not
+/// fit" is a result.
+MemoryResult EstimateMemory(const workload::Scenario& s, const Context& ctx,
+                            Explanation* explain = nullptr);
 
 /// Cheap lower bound of per-GPU memory (model states only), for pruning (STYLE principle 6).
 double MemoryLowerBoundBytes(const workload::Scenario& s);
 
 /// The lower bound and, when it does not exceed `capacity_bytes`, the full estimate: the
-/// same figures as MemoryLowerBoundBytes and EstimateMemory, the setup and model states
-/// computed once (the planner's check of each candidate).
+/// same figures as MemoryLowerBoundBytes and EstimateMemory(s, ctx) when `memory_range` is
+/// MemoryRange(s, ctx.efficiency) (estimate/uncertainty.h), the setup and model states
+/// computed once (the planner's check of each candidate; it looks the range up once per
+/// stack, not per candidate).
 struct MemoryCheck {
   double lower_bound_bytes = 0;
   std::optional<MemoryResult> memory;  // empty when the lower bound exceeds the capacity
 };
-MemoryCheck CheckMemory(const workload::Scenario& s, double capacity_bytes);
+MemoryCheck CheckMemory(const workload::Scenario& s, const Range& memory_range,
+                        double capacity_bytes);
 
 /// Throughput per step (C4) given the scenario.
 ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& ctx,

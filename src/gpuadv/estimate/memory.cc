@@ -10,6 +10,7 @@
 #include "gpuadv/core/units.h"
 #include "gpuadv/estimate/estimate.h"
 #include "gpuadv/estimate/memory_terms.h"
+#include "gpuadv/estimate/uncertainty.h"
 
 namespace gpuadv::estimate {
 namespace {
@@ -40,14 +41,6 @@ constexpr double kAllocatorSlack = 0.10;
 // Blocks freed on the communication stream (ZeRO-3 / FSDP gathers, DDP buckets) are cached
 // per stream and not reused by the compute stream (CUDACachingAllocator.cpp header).
 constexpr double kCommStreamSlack = 0.03;
-
-// ---- uncertainty (C15) ----
-// Relative error of per_gpu_bytes, from `gpu-advisor validate` on the memory rows the
-// scenario format expresses (165 comparisons: the H100 runs of measured_h100.jsonl, LitGPT,
-// HF; not the aMUSEd rows, which lack their resident CLIP/VQGAN, nor three LitGPT full-FT
-// rows that read below 8 B/param): |error| median 7%, 85th percentile 21%, p90 24%.
-// The range covers ~85% of those rows.
-constexpr double kMemoryRelativeError = 0.20;
 
 // One phase of a step, by breakdown kind (bytes allocated by live tensors).
 struct Phase {
@@ -266,8 +259,8 @@ void WarnMemory(const workload::Scenario& s, const Setup& st, const States& w,
   if (st.attention == workload::Attention::kEager && st.shape.known && st.s >= 4096)
     e.Warn("eager attention materialises s x s scores: use flash/sdpa at this length");
   if (out.fit != Fit::kFits)
-    // The range is the estimate's (set later from the category's cross-validated errors:
-    // estimate/uncertainty.h), so the message names only the prediction and the capacity.
+    // The range is in the memory range basis line (estimate/uncertainty.h), so the message
+    // names only the prediction and the capacity.
     e.Warn(std::string(out.fit == Fit::kTight ? "tight: " : "does not fit: ") +
            Gb(out.per_gpu_bytes) + " needed per GPU vs " + Gb(out.capacity_bytes) + " on " +
            s.hardware.gpu.id +
@@ -310,7 +303,7 @@ StatesPass MakeStatesPass(const workload::Scenario& s, Explanation* explain) {
 }
 
 // The full estimate from the states pass: activations per stage, the peak phase, the verdict.
-MemoryResult FinishMemory(const workload::Scenario& s, const StatesPass& pass,
+MemoryResult FinishMemory(const workload::Scenario& s, const StatesPass& pass, const Range& range,
                           Explanation* explain) {
   const Setup& st = pass.st;
   StageResult best = EvaluateStage(st, pass.stages[0], pass.states[0]);
@@ -340,18 +333,21 @@ MemoryResult FinishMemory(const workload::Scenario& s, const StatesPass& pass,
   const double resident = std::min(out.paged_state_bytes, free_for_paged);
   out.breakdown.runtime = runtime + resident;
   out.per_gpu_bytes = core + resident;
-  out.low_bytes = out.per_gpu_bytes * (1 - kMemoryRelativeError);
-  out.high_bytes = out.per_gpu_bytes * (1 + kMemoryRelativeError);
+  // The range printed beside the verdict is the one that decides it (C15; one answer).
+  out.low_bytes = range.Low(out.per_gpu_bytes);
+  out.high_bytes = range.High(out.per_gpu_bytes);
   // Fit judged on what cannot be evicted (paged state spills to host instead of failing).
   // The allocator slack is cache, not a requirement: when a cudaMalloc fails the caching
   // allocator frees its unused cached blocks and retries before it raises out-of-memory
   // (torch.cuda.memory_stats num_alloc_retries), so a job whose reserved peak exceeds the
   // card still runs while its allocated peak and the runtime fit, with cache flushes and
-  // an out-of-memory risk from fragmentation: tight, not "does not fit".
+  // an out-of-memory risk from fragmentation: tight, not "does not fit". Tight also where
+  // the high end of the range (the category's cross-validated error, estimate/uncertainty.h)
+  // of what cannot be evicted passes the card.
   out.resident_bytes = out.peak_allocated_bytes + runtime;
   if (out.resident_bytes > out.capacity_bytes)
     out.fit = Fit::kDoesNotFit;
-  else if (core * (1 + kMemoryRelativeError) > out.capacity_bytes)
+  else if (range.High(core) > out.capacity_bytes)
     out.fit = Fit::kTight;
   else
     out.fit = Fit::kFits;
@@ -377,19 +373,21 @@ MemoryResult FinishMemory(const workload::Scenario& s, const StatesPass& pass,
 
 }  // namespace
 
-MemoryResult EstimateMemory(const workload::Scenario& s, Explanation* explain) {
-  return FinishMemory(s, MakeStatesPass(s, explain), explain);
+MemoryResult EstimateMemory(const workload::Scenario& s, const Context& ctx, Explanation* explain) {
+  return FinishMemory(s, MakeStatesPass(s, explain), MemoryRange(s, ctx.efficiency), explain);
 }
 
 double MemoryLowerBoundBytes(const workload::Scenario& s) {
   return MakeStatesPass(s, nullptr).lower_bound_bytes;
 }
 
-MemoryCheck CheckMemory(const workload::Scenario& s, double capacity_bytes) {
+MemoryCheck CheckMemory(const workload::Scenario& s, const Range& memory_range,
+                        double capacity_bytes) {
   const StatesPass pass = MakeStatesPass(s, nullptr);
   MemoryCheck c;
   c.lower_bound_bytes = pass.lower_bound_bytes;
-  if (!(pass.lower_bound_bytes > capacity_bytes)) c.memory = FinishMemory(s, pass, nullptr);
+  if (!(pass.lower_bound_bytes > capacity_bytes))
+    c.memory = FinishMemory(s, pass, memory_range, nullptr);
   return c;
 }
 

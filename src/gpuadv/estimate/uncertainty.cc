@@ -12,9 +12,20 @@ namespace {
 
 constexpr std::string_view kAny = "*";
 
+// Field equality for the per-estimate lookup (every memory estimate of the planner's search
+// runs it): the category names are short and mostly differ in length or first letter, so
+// those decide before any memcmp.
+bool Same(const std::string& a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < b.size(); ++i)  // a few characters: no library call
+    if (a[i] != b[i]) return false;
+  return true;
+}
+bool IsAny(const std::string& a) { return a.size() == 1 && a[0] == '*'; }
+
 size_t RowsOf(const std::vector<std::pair<std::string, size_t>>& counts, std::string_view name) {
   for (const auto& [k, n] : counts)
-    if (k == name) return n;
+    if (Same(k, name)) return n;
   return 0;
 }
 
@@ -24,7 +35,7 @@ bool Matches(const RangeEntry& e, const RangeEntry& c, int level) {
   const std::string* ef[] = {&e.scale, &e.stack, &e.method, &e.precision, &e.architecture};
   const std::string* cf[] = {&c.scale, &c.stack, &c.method, &c.precision, &c.architecture};
   for (int i = 4; i >= 0; --i)  // most selective field (architecture) first
-    if (*ef[i] != (i < level ? kAny : std::string_view(*cf[i]))) return false;
+    if (!Same(*ef[i], i < level ? kAny : std::string_view(*cf[i]))) return false;
   return true;
 }
 
@@ -68,6 +79,18 @@ std::string_view ScaleBucket(int gpus) {
   return ">64";
 }
 
+namespace {
+// CategoryOf without the architecture (MemoryCategory of it), without looking it up.
+RangeEntry CategoryWithoutArchitecture(const workload::Scenario& s) {
+  RangeEntry c;
+  c.precision = EnumName(workload::kPrecisions, s.training.precision);
+  c.method = MethodClass(s.training.method);
+  c.stack = EnumName(workload::kFrameworks, s.training.stack.id);  // the resolved stack
+  c.scale = ScaleBucket(s.hardware.TotalGpus());
+  return c;
+}
+}  // namespace
+
 RangeEntry CategoryOf(const workload::Scenario& s, const EfficiencyTable& t) {
   RangeEntry c;
   const ArchEfficiency& a = t.For(s.hardware.gpu.architecture);
@@ -76,6 +99,11 @@ RangeEntry CategoryOf(const workload::Scenario& s, const EfficiencyTable& t) {
   c.method = MethodClass(s.training.method);
   c.stack = EnumName(workload::kFrameworks, s.training.stack.id);  // the resolved stack
   c.scale = ScaleBucket(s.hardware.TotalGpus());
+  return c;
+}
+
+RangeEntry MemoryCategory(RangeEntry c) {
+  c.architecture = kAny;
   return c;
 }
 
@@ -129,10 +157,10 @@ Range FindRange(const QuantityRanges& q, const RangeEntry& category, bool check_
   int best_level = kBackoffLevels;
   for (const auto& e : q.entries) {
     // Most entries belong to another architecture: rule them out with one comparison.
-    if (e.architecture != category.architecture && e.architecture != kAny) continue;
+    if (!IsAny(e.architecture) && !Same(e.architecture, category.architecture)) continue;
     const std::string* ef[] = {&e.scale, &e.stack, &e.method, &e.precision, &e.architecture};
     int level = 0;
-    while (level < 5 && *ef[level] == kAny) ++level;
+    while (level < 5 && IsAny(*ef[level])) ++level;
     if (level >= best_level || !Matches(e, category, level)) continue;
     best = &e;
     best_level = level;
@@ -150,20 +178,25 @@ Range FindRange(const QuantityRanges& q, const RangeEntry& category, bool check_
   return r;
 }
 
+Range MemoryRange(const workload::Scenario& s, const EfficiencyTable* t) {
+  if (!t || t->uncertainty.Empty())
+    return MakeRange(1 / (1 + kMemoryRelativeError) - 1, 1 / (1 - kMemoryRelativeError) - 1);
+  return FindRange(t->uncertainty.memory, CategoryWithoutArchitecture(s),
+                   /*check_architecture=*/false);
+}
+
 void ApplyUncertainty(const workload::Scenario& s, const EfficiencyTable& t, EstimateResult* r,
                       Explanation* explain) {
   if (t.uncertainty.Empty()) return;
   const RangeEntry category = CategoryOf(s, t);
-  const Range mem = FindRange(t.uncertainty.memory, category, /*check_architecture=*/false);
   const Range thr = FindRange(t.uncertainty.throughput, category, /*check_architecture=*/true);
-  MemoryResult& m = r->memory;
-  m.low_bytes = mem.Low(m.per_gpu_bytes);
-  m.high_bytes = mem.High(m.per_gpu_bytes);
   ThroughputResult& tp = r->throughput;
   tp.low_tokens_per_s_per_gpu = thr.Low(tp.tokens_per_s_per_gpu);
   tp.high_tokens_per_s_per_gpu = thr.High(tp.tokens_per_s_per_gpu);
   r->unvalidated = thr.unvalidated;
   if (!explain) return;
+  const Range mem =
+      FindRange(t.uncertainty.memory, MemoryCategory(category), /*check_architecture=*/false);
   explain->Basis("memory range", Describe(mem));
   explain->Basis("throughput range", Describe(thr));
   if (!mem.unvalidated.empty() && mem.unvalidated == thr.unvalidated) {

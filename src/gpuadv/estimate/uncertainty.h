@@ -46,6 +46,10 @@ inline constexpr double kMaxRangeLevel = 0.25;
 /// ones), and held-out stacks on validated architectures already miss by up to 35% (p90 of
 /// the worst source group); together an error of 1.5x is plausible.
 inline constexpr double kUnvalidatedRelativeRange = 0.5;
+/// Range of per-GPU memory when no ranges are calibrated (no efficiency table, or one without
+/// `uncertainty:`): +-20%. From `gpu-advisor validate` on the first memory rows (165: the
+/// H100 runs of measured_h100.jsonl, LitGPT, HF): |error| median 7%, p85 21%, p90 24%.
+inline constexpr double kMemoryRelativeError = 0.20;
 /// Lower signed quantiles are clamped here so High() stays finite.
 inline constexpr double kMinLowerQuantile = -0.9;
 
@@ -58,6 +62,12 @@ inline constexpr int kBackoffLevels = 6;
 /// no row for it); names come from the workload enum tables; the stack is the resolved one
 /// (Training::stack, so `auto` is never a category).
 RangeEntry CategoryOf(const workload::Scenario& s, const EfficiencyTable& t);
+/// The category of a memory estimate: `c` without its architecture ("*"). The memory model has
+/// no architecture factor (only the CUDA context and cuBLAS workspace, small terms), so its
+/// errors are not split by architecture: per-architecture memory ranges would only say which
+/// sources happened to run on which GPUs, and the same job would get different ranges, and
+/// verdicts, on an RTX 3060 and an RTX 4060.
+RangeEntry MemoryCategory(RangeEntry c);
 /// "full" (pretrain, full, freeze) or "adapters" (lora, qlora).
 std::string_view MethodClass(workload::Method m);
 /// "1", "2-8", "9-64" or ">64" total GPUs.
@@ -93,10 +103,15 @@ Range MakeRange(double q_lo, double q_hi);
 /// `check_architecture`: whether an architecture without rows counts as unvalidated.
 Range FindRange(const QuantityRanges& q, const RangeEntry& category, bool check_architecture);
 
-/// Sets memory low/high and throughput low/high of `r` from `t.uncertainty` (unchanged when
-/// the table is empty: the estimators' fixed ranges hold), explains the range and warns
-/// "not validated for <what>: range widened". Memory ranges do not check the architecture:
-/// the memory model has no architecture factor (only the CUDA context, a small term).
+/// The range of `s`'s per-GPU memory: its category's in t->uncertainty.memory (the
+/// architecture not checked: the memory model has no architecture factor, only the CUDA
+/// context, a small term), or +-kMemoryRelativeError when `t` is null or has no ranges.
+/// EstimateMemory prints it and judges "tight" by it.
+Range MemoryRange(const workload::Scenario& s, const EfficiencyTable* t);
+
+/// Sets throughput low/high of `r` from `t.uncertainty` (unchanged when the table is empty:
+/// the estimator's fixed range holds; memory's range EstimateMemory sets itself), explains
+/// both ranges and warns "not validated for <what>: range widened".
 void ApplyUncertainty(const workload::Scenario& s, const EfficiencyTable& t, EstimateResult* r,
                       Explanation* explain);
 

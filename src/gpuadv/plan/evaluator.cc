@@ -32,13 +32,41 @@ std::string Evaluation::Reason() const {
   return "";
 }
 
+Evaluator::Evaluator(const estimate::Context& ctx, bool allow_tight,
+                     void (*restack)(workload::Scenario&), const workload::Scenario* base)
+    : ctx_(ctx), allow_tight_(allow_tight), restack_(restack) {
+  if (!base) return;
+  base_precision_ = base->training.precision;
+  base_method_ = base->training.method;
+  base_gpus_ = base->hardware.TotalGpus();
+  workload::Scenario s = *base;
+  for (const auto& f : workload::kFrameworks) {
+    s.training.stack.id = f.value;
+    const auto i = static_cast<size_t>(f.value);
+    if (stack_ranges_.size() <= i) stack_ranges_.resize(i + 1);
+    stack_ranges_[i] = estimate::MemoryRange(s, ctx_.efficiency);
+  }
+}
+
+const estimate::Range& Evaluator::MemoryRangeOf(const workload::Scenario& s,
+                                                estimate::Range* own) const {
+  const auto i = static_cast<size_t>(s.training.stack.id);
+  if (i < stack_ranges_.size() && s.training.precision == base_precision_ &&
+      s.training.method == base_method_ && s.hardware.TotalGpus() == base_gpus_)
+    return stack_ranges_[i];
+  *own = estimate::MemoryRange(s, ctx_.efficiency);
+  return *own;
+}
+
 Evaluation Evaluator::Evaluate(const Candidate& c, workload::Scenario* scratch) const {
   Apply(c, scratch);
   if (restack_) restack_(*scratch);
   Evaluation e;
   e.capacity_bytes = scratch->hardware.gpu.CapacityBytes();
   // Pre-evaluation check (STYLE.md principle 6): model states + runtime only.
-  estimate::MemoryCheck check = estimate::CheckMemory(*scratch, e.capacity_bytes);
+  estimate::Range own;
+  estimate::MemoryCheck check =
+      estimate::CheckMemory(*scratch, MemoryRangeOf(*scratch, &own), e.capacity_bytes);
   e.lower_bound_bytes = check.lower_bound_bytes;
   if (!check.memory) {
     e.status = Status::kStatesTooLarge;

@@ -51,9 +51,13 @@ class Evaluator {
   /// `restack` (optional, io::RestackDefault): re-chooses a defaulted training stack for
   /// each candidate's layout, so a model-parallel candidate is timed as the stack the
   /// default rule gives it (the one `estimate` then reports).
+  /// `base` (optional): the space's base scenario. The memory range of each stack a candidate
+  /// can take (estimate::MemoryRange: precision x method x stack x GPU count, all the base's
+  /// but the stack) is then looked up once here, not per candidate; a candidate outside that
+  /// gets its own lookup. Either way the verdict is EstimateMemory's.
   Evaluator(const estimate::Context& ctx, bool allow_tight,
-            void (*restack)(workload::Scenario&) = nullptr)
-      : ctx_(ctx), allow_tight_(allow_tight), restack_(restack) {}
+            void (*restack)(workload::Scenario&) = nullptr,
+            const workload::Scenario* base = nullptr);
 
   /// Applies `c` to `scratch` and evaluates it.
   Evaluation Evaluate(const Candidate& c, workload::Scenario* scratch) const;
@@ -65,9 +69,17 @@ class Evaluator {
                               workload::Scenario* scratch) const;
 
  private:
+  // The memory range of `s`: the precomputed one of its stack when `s` is in the base's
+  // category but for the stack, else MemoryRange into `own`.
+  const estimate::Range& MemoryRangeOf(const workload::Scenario& s, estimate::Range* own) const;
+
   estimate::Context ctx_;
   bool allow_tight_;
   void (*restack_)(workload::Scenario&);
+  std::vector<estimate::Range> stack_ranges_;  // by workload::Framework; empty without base
+  workload::Precision base_precision_{};
+  workload::Method base_method_{};
+  int base_gpus_ = 0;
 };
 
 }  // namespace gpuadv::plan

@@ -42,7 +42,7 @@ RunResult Run(const SearchSpace& space, const estimate::Context& ctx, const Plan
               int threads) {
   RunResult r;
   auto strategy = MakeStrategy(opt.strategy, space);
-  const Evaluator evaluator(ctx, opt.allow_tight, opt.space.restack);
+  const Evaluator evaluator(ctx, opt.allow_tight, opt.space.restack, &space.base);
   std::vector<workload::Scenario> scratch(static_cast<size_t>(threads), space.base);
   std::vector<Candidate> batch;
   std::vector<Evaluation> evals;

@@ -6,7 +6,7 @@ PublishedComparison CompareWithPublished(const workload::Scenario& s, const esti
                                          const PlanOptions& opt) {
   PublishedComparison out;
   out.gpus = s.hardware.TotalGpus();
-  out.published_memory = estimate::EstimateMemory(s);
+  out.published_memory = estimate::EstimateMemory(s, ctx);
   out.published_throughput = estimate::EstimateThroughput(s, ctx);
 
   // Same cluster, same global batch: the published one (the planner's layouts divide it),

@@ -366,12 +366,13 @@ std::vector<CalibrationRow> MakeRows(const std::vector<PreparedCase>& cases,
     base.model_parallel = s.parallelism.ModelParallel();
     try {
       estimate::EstimateResult est;
-      est.memory = estimate::EstimateMemory(s);
+      est.memory = estimate::EstimateMemory(s, estimate::Context{&priors, nullptr});
       est.gpu_memory_bytes = s.hardware.gpu.CapacityBytes();
       for (const auto& cmp : Compare(c.input.measured, est)) {
         if (cmp.quantity != Quantity::kMemory || !(cmp.measured > 0)) continue;
         CalibrationRow r = base;
         r.quantity = Quantity::kMemory;
+        r.category = estimate::MemoryCategory(base.category);
         r.extra_reading = cmp.extra_reading;
         r.measured = cmp.measured;
         r.predicted = r.cv_predicted = cmp.predicted;

@@ -31,7 +31,7 @@ struct CalibrationRow {
   size_t case_index = 0;  // into the prepared cases
   Quantity quantity = Quantity::kThroughput;
   std::string group;              // source group (Case::group)
-  estimate::RangeEntry category;  // estimate/uncertainty.h CategoryOf
+  estimate::RangeEntry category;  // CategoryOf; memory rows: MemoryCategory (no architecture)
   bool fp8 = false;               // fp8-mixed precision
   // Fitted on: quality "good" rows only (conditions essentially complete); "medium" and
   // "vague" rows are predicted and scored but never move a factor.

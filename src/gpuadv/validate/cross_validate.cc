@@ -191,7 +191,8 @@ CategoryModels Models(const std::vector<const CalibrationRow*>& rows,
   for (const auto& level : levels)
     for (const auto& [key, entry] : level) {
       const auto& [category, errors] = entry;
-      if (errors.size() < estimate::kMinCategoryRows) continue;
+      // Memory categories have no architecture: their last two levels are the same one.
+      if (errors.size() < estimate::kMinCategoryRows || out.index.count(key)) continue;
       estimate::RangeEntry e = category;
       e.rows = errors.size();
       out.index[key] = q.entries.size();

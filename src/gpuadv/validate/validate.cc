@@ -41,10 +41,11 @@ Comparison FitCheck(std::string metric, double predicted_bytes, double capacity_
 
 // Memory at twice the sequence length, for the max_seq_len boundary check. The scenario
 // was validated at seq_len; doubling it changes no other constraint the estimators read.
+// (The per-GPU figure does not depend on the efficiency table, only its range does.)
 double PerGpuAtTwiceSeqLen(const workload::Scenario& s) {
   workload::Scenario twice = s;
   twice.training.seq_len *= 2;
-  return estimate::EstimateMemory(twice).per_gpu_bytes;
+  return estimate::EstimateMemory(twice, estimate::Context{}).per_gpu_bytes;
 }
 
 // Rows this large are the planner's domain (multi-node runs of published layouts).

@@ -277,11 +277,12 @@ TEST(Recommend, ChoosesDdpWhenStatesFitAndZero3WhenNot) {
   auto s = Scenario(
       "model: llama-3.2-1b\ntraining: {method: qlora}\nhardware: {gpu: h100-sxm, count: 8}\n");
   s.parallelism.specified = false;
-  EXPECT_NE(ChooseParallelism(s).find("data parallel (DDP)"), std::string::npos);
+  EXPECT_NE(ChooseParallelism(s, testing::BuiltinContext()).find("data parallel (DDP)"),
+            std::string::npos);
   EXPECT_EQ(s.parallelism.zero, 0);
   auto big = Scenario(std::string(kFullFineTune70b) + "hardware: {gpu: h100-sxm, count: 8}\n");
   big.parallelism.specified = false;
-  EXPECT_NE(ChooseParallelism(big).find("ZeRO-3"), std::string::npos);
+  EXPECT_NE(ChooseParallelism(big, testing::BuiltinContext()).find("ZeRO-3"), std::string::npos);
   EXPECT_EQ(big.parallelism.zero, 3);
 }
 

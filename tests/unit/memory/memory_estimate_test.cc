@@ -62,7 +62,7 @@ TEST(Memory, BreakdownSumsToPerGpuAcrossTheScenarioSpace) {
               s.training.global_batch = 64;
               s.parallelism.zero = zero;
               s.parallelism.tp = tp;
-              const MemoryResult r = EstimateMemory(s);
+              const MemoryResult r = EstimateMemory(s, {});
               ExpectConsistent(r);
               EXPECT_LE(MemoryLowerBoundBytes(s), r.per_gpu_bytes * (1 + 1e-12));
               ++n;
@@ -79,11 +79,11 @@ TEST(Memory, Fp8OverABf16ModelHoldsBf16States) {
   // baseline runs a fused AdamW too.
   s.training.stack.fused_optimizer = true;
   s.training.precision = Precision::kBf16;
-  const MemoryResult pure = EstimateMemory(s);
+  const MemoryResult pure = EstimateMemory(s, {});
   s.training.precision = Precision::kFp8Mixed;
-  const MemoryResult masters = EstimateMemory(s);
+  const MemoryResult masters = EstimateMemory(s, {});
   s.training.fp8.master_weights = workload::Fp8MasterWeights::kBf16;
-  const MemoryResult bf16 = EstimateMemory(s);
+  const MemoryResult bf16 = EstimateMemory(s, {});
   ExpectConsistent(bf16);
   EXPECT_DOUBLE_EQ(bf16.breakdown.gradients, pure.breakdown.gradients);
   EXPECT_DOUBLE_EQ(bf16.breakdown.optimizer, pure.breakdown.optimizer);
@@ -102,9 +102,9 @@ TEST(Memory, KbitPreparationUpcastsTheUnquantisedBaseAndResidualStream) {
   s.training.activation_checkpointing = workload::Checkpointing::kFull;
   s.training.seq_len = 4096;
   s.training.stack.kbit_fp32_upcast = false;
-  const MemoryResult kept = EstimateMemory(s);
+  const MemoryResult kept = EstimateMemory(s, {});
   s.training.stack.kbit_fp32_upcast = true;
-  const MemoryResult upcast = EstimateMemory(s);
+  const MemoryResult upcast = EstimateMemory(s, {});
   ExpectConsistent(upcast);
   // Embedding + untied head: 2 x 128256 x 4096 params, +2 B each (norms add ~0.3M more).
   const double edge = 2.0 * 128256 * 4096;
@@ -126,11 +126,11 @@ TEST(Memory, Fsdp2ParamCastCompiledLossAndExpandableSegments) {
   s.training.activation_checkpointing = workload::Checkpointing::kFull;
   s.parallelism.zero = 3;
   s.training.stack.kernels = workload::KernelStyle::kFused;
-  const MemoryResult base = EstimateMemory(s);
+  const MemoryResult base = EstimateMemory(s, {});
 
   auto cast = s;
   cast.training.stack.param_cast = true;
-  const MemoryResult casted = EstimateMemory(cast);
+  const MemoryResult casted = EstimateMemory(cast, {});
   ExpectConsistent(casted);
   // 32 layer inputs of 8192 x 4096 elements kept by full checkpointing, 4 B -> 2 B, and
   // the residual tensors of the layer being recomputed (a few more of those elements).
@@ -141,7 +141,7 @@ TEST(Memory, Fsdp2ParamCastCompiledLossAndExpandableSegments) {
 
   auto loss = s;
   loss.training.stack.compiled_loss = true;
-  const MemoryResult compiled = EstimateMemory(loss);
+  const MemoryResult compiled = EstimateMemory(loss, {});
   ExpectConsistent(compiled);
   const double logits = 8192.0 * 128256;
   EXPECT_LE(compiled.breakdown.logits, 4 * logits * (1 + 1e-12));
@@ -149,7 +149,7 @@ TEST(Memory, Fsdp2ParamCastCompiledLossAndExpandableSegments) {
 
   auto alloc = s;
   alloc.training.stack.expandable_segments = true;
-  const MemoryResult expandable = EstimateMemory(alloc);
+  const MemoryResult expandable = EstimateMemory(alloc, {});
   ExpectConsistent(expandable);
   EXPECT_NEAR(expandable.breakdown.fragmentation, 0.03 * expandable.peak_allocated_bytes,
               1e-9 * expandable.peak_allocated_bytes);
@@ -170,10 +170,10 @@ TEST(Memory, UnslothLoraMlpSavesGateAndUpOnly) {
   s.training.stack.kernels = workload::KernelStyle::kFused;
   s.training.lora.targets = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
                              "gate_proj", "up_proj", "down_proj"};
-  const MemoryResult plain = EstimateMemory(s);
+  const MemoryResult plain = EstimateMemory(s, {});
   auto fused = s;
   fused.training.stack.lora_fused_mlp = true;
-  const MemoryResult unsloth = EstimateMemory(fused);
+  const MemoryResult unsloth = EstimateMemory(fused, {});
   ExpectConsistent(unsloth);
   const double ffn_tensor = 2.0 * 2048 * 14336;  // bf16 bytes of one f-wide tensor
   const double saved = plain.breakdown.activations - unsloth.breakdown.activations;
@@ -182,8 +182,8 @@ TEST(Memory, UnslothLoraMlpSavesGateAndUpOnly) {
   // Without adapters on the MLP Unsloth runs PEFT's modules: nothing changes.
   s.training.lora.targets = {"q_proj", "v_proj"};
   fused.training.lora.targets = s.training.lora.targets;
-  EXPECT_DOUBLE_EQ(EstimateMemory(s).breakdown.activations,
-                   EstimateMemory(fused).breakdown.activations);
+  EXPECT_DOUBLE_EQ(EstimateMemory(s, {}).breakdown.activations,
+                   EstimateMemory(fused, {}).breakdown.activations);
 }
 
 // llm-foundry's LPLayerNorm (low_precision_norms) runs LayerNorm on the bf16 downcast of its
@@ -202,9 +202,9 @@ TEST(Memory, LowPrecisionNormsSaveTheirDowncastInput) {
   s.training.micro_batch = 16;  // activations set the peak, not the optimizer step
   s.training.activation_checkpointing = workload::Checkpointing::kNone;
   s.training.stack.kernels = workload::KernelStyle::kEager;  // eager modules under autocast
-  const MemoryResult autocast = EstimateMemory(s);
+  const MemoryResult autocast = EstimateMemory(s, {});
   s.training.stack.low_precision_norms = true;
-  const MemoryResult low = EstimateMemory(s);
+  const MemoryResult low = EstimateMemory(s, {});
   ExpectConsistent(low);
   // Two norms per layer and the final norm before the head, each over tokens x hidden.
   const double norm_inputs = (4 * 2 + 1) * 16 * 2048.0 * 1024;
@@ -233,7 +233,7 @@ TEST(Memory, CheckMemoryIsTheLowerBoundAndTheEstimate) {
               s.parallelism.zero = pp > 1 ? std::min(zero, 1) : zero;
               s.parallelism.pp = pp;
               const double capacity = s.hardware.gpu.CapacityBytes();
-              const MemoryCheck c = CheckMemory(s, capacity);
+              const MemoryCheck c = CheckMemory(s, MemoryRange(s, nullptr), capacity);
               EXPECT_EQ(c.lower_bound_bytes, MemoryLowerBoundBytes(s));
               ASSERT_EQ(c.memory.has_value(), !(c.lower_bound_bytes > capacity));
               if (!c.memory) {
@@ -241,7 +241,7 @@ TEST(Memory, CheckMemoryIsTheLowerBoundAndTheEstimate) {
                 continue;
               }
               ++full;
-              const MemoryResult r = EstimateMemory(s);
+              const MemoryResult r = EstimateMemory(s, {});
               EXPECT_EQ(c.memory->per_gpu_bytes, r.per_gpu_bytes);
               EXPECT_EQ(c.memory->peak_allocated_bytes, r.peak_allocated_bytes);
               EXPECT_EQ(c.memory->breakdown.activations, r.breakdown.activations);
@@ -259,7 +259,7 @@ TEST(Memory, Zero3PerGpuMemoryFallsAsGpusAreAdded) {
     auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), std::min(gpus, 8));
     s.hardware.nodes = std::max(1, gpus / 8);
     s.parallelism.zero = 3;
-    const double bytes = EstimateMemory(s).per_gpu_bytes;
+    const double bytes = EstimateMemory(s, {}).per_gpu_bytes;
     EXPECT_LT(bytes, previous) << gpus << " GPUs";
     previous = bytes;
   }
@@ -271,7 +271,7 @@ TEST(Memory, GrowsWithMicroBatchAndSequenceLength) {
   double previous = 0;
   for (int b : {1, 2, 4, 8}) {
     s.training.micro_batch = b;
-    const double bytes = EstimateMemory(s).peak_allocated_bytes;
+    const double bytes = EstimateMemory(s, {}).peak_allocated_bytes;
     EXPECT_GT(bytes, previous);
     previous = bytes;
   }
@@ -279,7 +279,7 @@ TEST(Memory, GrowsWithMicroBatchAndSequenceLength) {
   previous = 0;
   for (int len : {512, 1024, 4096, 16384}) {
     s.training.seq_len = len;
-    const double bytes = EstimateMemory(s).peak_allocated_bytes;
+    const double bytes = EstimateMemory(s, {}).peak_allocated_bytes;
     EXPECT_GT(bytes, previous);
     previous = bytes;
   }
@@ -289,24 +289,24 @@ TEST(Memory, PeakIsTheLargestPhaseNotTheSumOfEverything) {
   auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
   s.training.precision = Precision::kBf16;  // no accumulation: grads freed before forward
   s.training.micro_batch = 8;               // activations outweigh the optimizer step
-  const MemoryResult r = EstimateMemory(s);
+  const MemoryResult r = EstimateMemory(s, {});
   const double n = r.total_params;
   // Activations and logits peak when the gradient buffer does not exist yet.
   EXPECT_EQ(r.breakdown.gradients, 0);
   EXPECT_LT(r.peak_allocated_bytes, 8 * n + r.breakdown.activations + r.breakdown.logits);
   // Accumulating over micro-batches keeps gradients alive through the next forward.
   s.training.global_batch = 64;
-  EXPECT_DOUBLE_EQ(EstimateMemory(s).breakdown.gradients, 2 * n);
+  EXPECT_DOUBLE_EQ(EstimateMemory(s, {}).breakdown.gradients, 2 * n);
 }
 
 TEST(Memory, ContextParallelDividesPerTokenActivations) {
   auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 2);
   s.training.seq_len = 32768;
   s.parallelism.tp = 2;
-  const double tp2 = EstimateMemory(s).breakdown.activations;
+  const double tp2 = EstimateMemory(s, {}).breakdown.activations;
   s.hardware.count = 4;
   s.parallelism.cp = 2;
-  const double cp2 = EstimateMemory(s).breakdown.activations;
+  const double cp2 = EstimateMemory(s, {}).breakdown.activations;
   EXPECT_NEAR(cp2, tp2 / 2, 0.02 * tp2);
 }
 
@@ -325,19 +325,19 @@ TEST(Memory, ExpertParallelSpreadsExperts) {
   auto s = Scenario(m, Gpu("h100-sxm", 80, "Hopper"), 8);
   s.parallelism.zero = 1;
   s.parallelism.tp = 2;
-  const double ep1 = EstimateMemory(s).breakdown.weights;
+  const double ep1 = EstimateMemory(s, {}).breakdown.weights;
   s.parallelism.ep = 4;
-  const double ep4 = EstimateMemory(s).breakdown.weights;
+  const double ep4 = EstimateMemory(s, {}).breakdown.weights;
   EXPECT_LT(ep4, 0.4 * ep1);  // experts are ~96% of Mixtral's weights
 }
 
 TEST(Memory, FreezeSavesOnlyTheTrainedLayersActivations) {
   auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
   s.training.micro_batch = 8;
-  const MemoryResult full = EstimateMemory(s);
+  const MemoryResult full = EstimateMemory(s, {});
   s.training.method = Method::kFreeze;
   s.training.freeze_trainable_layers = 2;
-  const MemoryResult frozen = EstimateMemory(s);
+  const MemoryResult frozen = EstimateMemory(s, {});
   EXPECT_LT(frozen.breakdown.activations, full.breakdown.activations / 8);
   EXPECT_DOUBLE_EQ(frozen.trainable_params, 2 * catalog::CountParams(Llama31_8B()).per_layer);
 }
@@ -346,15 +346,15 @@ TEST(Memory, FitVerdictsFollowTheUncertaintyRange) {
   auto s = Scenario(Llama31_8B(), Gpu("rtx-4090", 24, "Ada Lovelace"));
   s.training.method = Method::kQlora;
   s.training.seq_len = 512;
-  const MemoryResult small = EstimateMemory(s);
+  const MemoryResult small = EstimateMemory(s, {});
   EXPECT_EQ(small.fit, Fit::kFits);
   EXPECT_LE(small.high_bytes, small.capacity_bytes);
   s.training.method = Method::kFull;
-  EXPECT_EQ(EstimateMemory(s).fit, Fit::kDoesNotFit);  // 16 B/param x 8e9 on 24 GB
+  EXPECT_EQ(EstimateMemory(s, {}).fit, Fit::kDoesNotFit);  // 16 B/param x 8e9 on 24 GB
   // Capacity between per_gpu and its upper bound: tight.
   s.training.method = Method::kQlora;
   s.hardware.gpu.memory_gb = small.per_gpu_bytes * 1.05 / (1024.0 * 1024 * 1024);
-  EXPECT_EQ(EstimateMemory(s).fit, Fit::kTight);
+  EXPECT_EQ(EstimateMemory(s, {}).fit, Fit::kTight);
   // Below the reserved peak but above the allocated peak and the runtime: the caching
   // allocator flushes its cache and retries, so the job runs, tight; below the allocated
   // peak it cannot.
@@ -362,9 +362,9 @@ TEST(Memory, FitVerdictsFollowTheUncertaintyRange) {
   const double resident = small.peak_allocated_bytes + runtime;
   ASSERT_LT(resident, small.per_gpu_bytes);
   s.hardware.gpu.memory_gb = (resident + small.per_gpu_bytes) / 2 / (1024.0 * 1024 * 1024);
-  EXPECT_EQ(EstimateMemory(s).fit, Fit::kTight);
+  EXPECT_EQ(EstimateMemory(s, {}).fit, Fit::kTight);
   s.hardware.gpu.memory_gb = resident * 0.99 / (1024.0 * 1024 * 1024);
-  EXPECT_EQ(EstimateMemory(s).fit, Fit::kDoesNotFit);
+  EXPECT_EQ(EstimateMemory(s, {}).fit, Fit::kDoesNotFit);
 }
 
 TEST(Memory, HugeModelsStayFinite) {
@@ -379,7 +379,7 @@ TEST(Memory, HugeModelsStayFinite) {
   s.training.seq_len = 1 << 20;
   s.training.micro_batch = 1024;
   s.training.attention = workload::Attention::kEager;
-  const MemoryResult r = EstimateMemory(s);
+  const MemoryResult r = EstimateMemory(s, {});
   ExpectConsistent(r);
   EXPECT_GT(r.per_gpu_bytes, 1e17);
   EXPECT_EQ(r.fit, Fit::kDoesNotFit);
@@ -390,8 +390,8 @@ TEST(Memory, ExplainAddsBasisWithoutChangingNumbers) {
   s.training.method = Method::kQlora;
   s.training.lora.targets = {"q_proj", "not_a_module"};
   Explanation e;
-  const MemoryResult with = EstimateMemory(s, &e);
-  const MemoryResult without = EstimateMemory(s);
+  const MemoryResult with = EstimateMemory(s, {}, &e);
+  const MemoryResult without = EstimateMemory(s, {});
   EXPECT_DOUBLE_EQ(with.per_gpu_bytes, without.per_gpu_bytes);
   EXPECT_GE(e.basis.size(), 4u);
   ASSERT_FALSE(e.warnings.empty());
@@ -404,7 +404,7 @@ TEST(Memory, ModelWithoutShapeGetsAnInferredShapeAndAWarning) {
   auto s = Scenario(m, Gpu("a100-80gb-sxm", 80));
   s.training.method = Method::kLora;
   Explanation e;
-  const MemoryResult r = EstimateMemory(s, &e);
+  const MemoryResult r = EstimateMemory(s, {}, &e);
   EXPECT_GT(r.breakdown.activations, 0);
   const mem::Setup st = mem::MakeSetup(s, nullptr);
   // N = 12 L h^2 with h = 128 L: h 5120 as Llama-2-13B; L = 13e9 / (12 h^2) = 41 (its 40
@@ -445,25 +445,25 @@ TEST(Diffusion, CachingTextEmbeddingsRemovesTheEncoders) {
   s.training.method = Method::kLora;
   s.training.lora.targets = {"to_q", "to_k", "to_v", "to_out.0"};
   s.training.activation_checkpointing = workload::Checkpointing::kFull;
-  const MemoryResult resident = EstimateMemory(s);
+  const MemoryResult resident = EstimateMemory(s, {});
   s.training.diffusion.cache_text_embeddings = true;
-  const MemoryResult cached = EstimateMemory(s);
+  const MemoryResult cached = EstimateMemory(s, {});
   EXPECT_NEAR(resident.breakdown.weights - cached.breakdown.weights, 2 * (4.7e9 + 123e6), 1e6);
   s.training.diffusion.fp8_base = true;  // kohya --fp8_base: 1 B/param frozen
-  EXPECT_NEAR(EstimateMemory(s).breakdown.weights, cached.breakdown.weights - 11.9e9, 1e8);
+  EXPECT_NEAR(EstimateMemory(s, {}).breakdown.weights, cached.breakdown.weights - 11.9e9, 1e8);
 }
 
 TEST(Diffusion, ResolutionSetsTheTokenCount) {
   auto s = Scenario(Flux(), Gpu("h100-sxm", 80, "Hopper"));
   s.training.method = Method::kLora;
   Explanation e;
-  EstimateMemory(s, &e);
+  EstimateMemory(s, {}, &e);
   bool found = false;  // 1024 px -> 128^2 latents -> 64^2 patches + 512 text tokens
   for (const auto& line : e.basis) found |= line.find("4608 tokens") != std::string::npos;
   EXPECT_TRUE(found);
-  const double a1024 = EstimateMemory(s).breakdown.activations;
+  const double a1024 = EstimateMemory(s, {}).breakdown.activations;
   s.training.diffusion.resolution = 512;  // 1024 + 512 tokens
-  EXPECT_LT(EstimateMemory(s).breakdown.activations, 0.5 * a1024);
+  EXPECT_LT(EstimateMemory(s, {}).breakdown.activations, 0.5 * a1024);
 }
 
 TEST(Diffusion, UnetActivationsScaleWithLatentPixels) {
@@ -478,11 +478,11 @@ TEST(Diffusion, UnetActivationsScaleWithLatentPixels) {
                   {"vae", catalog::ComponentRole::kVae, 84e6, false}};
   auto s = Scenario(m, Gpu("rtx-4090", 24, "Ada Lovelace"));
   s.training.method = Method::kLora;
-  const double a512 = EstimateMemory(s).breakdown.activations;
+  const double a512 = EstimateMemory(s, {}).breakdown.activations;
   // ~10 B per latent pixel per sqrt(param): 10 * 64^2 * sqrt(860e6) ~= 1.2 GB per image.
   EXPECT_NEAR(a512, 1.2e9, 0.15e9);
   s.training.diffusion.resolution = 1024;
-  EXPECT_NEAR(EstimateMemory(s).breakdown.activations, 4 * a512, 0.05 * a512);
+  EXPECT_NEAR(EstimateMemory(s, {}).breakdown.activations, 4 * a512, 0.05 * a512);
 }
 
 // ---- FSDP accumulation under no_sync (data/stacks.yaml fsdp_no_sync, fsdp_adapter_units) ----
@@ -504,11 +504,11 @@ TEST(Memory, NoSyncHoldsFrozenGradientsOnlyWhenAdaptersShareTheirUnits) {
   s.parallelism.zero = 3;
   s.training.stack.fsdp_no_sync = true;
   s.training.stack.fsdp_adapter_units = false;
-  const double mixed = EstimateMemory(s).breakdown.gradients;
+  const double mixed = EstimateMemory(s, {}).breakdown.gradients;
   s.training.stack.fsdp_adapter_units = true;
-  const double own_units = EstimateMemory(s).breakdown.gradients;
+  const double own_units = EstimateMemory(s, {}).breakdown.gradients;
   s.training.stack.fsdp_no_sync = false;
-  const double per_micro_batch = EstimateMemory(s).breakdown.gradients;
+  const double per_micro_batch = EstimateMemory(s, {}).breakdown.gradients;
   // 16-bit gradients of the base's decoder layers: ~7e9 params x 2 B.
   EXPECT_GT(mixed, 13e9);
   // The adapters (~42M params, fp32) and one layer's unsharded gradient at most.
@@ -536,7 +536,7 @@ TEST(Memory, LitGptLoraLlama2_7BMatchesThePublishedPeak) {
   s.training.seq_len = 1304;
   s.training.global_batch = 128;
   s.training.attention = workload::Attention::kSdpa;
-  const MemoryResult r = EstimateMemory(s);
+  const MemoryResult r = EstimateMemory(s, {});
   EXPECT_NEAR(r.peak_allocated_bytes, 21.30e9, 0.05 * 21.30e9);
   EXPECT_NEAR(r.breakdown.weights, 13.48e9, 0.1e9);
 }
@@ -566,7 +566,7 @@ TEST(DiffusionEma, MemoryGrowsByFourBytesPerTrainedParameter) {
     EXPECT_FALSE(off.training.diffusion.ema);  // the default
     auto with = off;
     with.training.diffusion.ema = true;
-    const MemoryResult a = EstimateMemory(off), b = EstimateMemory(with);
+    const MemoryResult a = EstimateMemory(off, {}), b = EstimateMemory(with, {});
     ASSERT_GT(b.trainable_params, 0);
     EXPECT_EQ(a.ema_bytes, 0);
     EXPECT_DOUBLE_EQ(b.ema_bytes, 4 * b.trainable_params);

@@ -70,7 +70,7 @@ TEST(ModelStates, PagedOptimizerStateLeavesTheAllocator) {
   const mem::States w = mem::StageStates(st, Whole(st));
   EXPECT_EQ(w.optimizer, 0);
   EXPECT_DOUBLE_EQ(w.paged, 8 * st.params.total);  // bnb 32-bit states are fp32
-  const MemoryResult r = EstimateMemory(s);
+  const MemoryResult r = EstimateMemory(s, {});
   EXPECT_DOUBLE_EQ(r.paged_state_bytes, w.paged);
 }
 
@@ -90,15 +90,16 @@ TEST(ModelStates, LoraLlama31_8BAllLinearRank16Has41_9MParams) {
   s.training.lora.rank = 16;
   s.training.lora.all_linear = true;
   s.training.lora.targets.clear();
-  const MemoryResult r = EstimateMemory(s);
+  const MemoryResult r = EstimateMemory(s, {});
   // r*(d_in+d_out): q 16*8192 + k,v 2*16*5120 + o 16*8192 + gate,up,down 3*16*18432
   // = 1,310,720 per layer, x 32 = 41,943,040 (MODELLING.md section 2).
   EXPECT_DOUBLE_EQ(r.trainable_params, 41943040);
   s.training.lora.all_linear = false;
   s.training.lora.targets = {"q_proj", "v_proj"};  // 16*(8192 + 5120) per layer
-  EXPECT_DOUBLE_EQ(EstimateMemory(s).trainable_params, 32.0 * 16 * (8192 + 5120));
+  EXPECT_DOUBLE_EQ(EstimateMemory(s, {}).trainable_params, 32.0 * 16 * (8192 + 5120));
   s.training.lora.targets = {"self_attn.to_q", "lm_head"};  // diffusers name + the head
-  EXPECT_DOUBLE_EQ(EstimateMemory(s).trainable_params, 32.0 * 16 * 8192 + 16.0 * (4096 + 128256));
+  EXPECT_DOUBLE_EQ(EstimateMemory(s, {}).trainable_params,
+                   32.0 * 16 * 8192 + 16.0 * (4096 + 128256));
 }
 
 TEST(ModelStates, QloraKeepsEmbeddingsAndHeadIn16Bit) {

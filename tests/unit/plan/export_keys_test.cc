@@ -488,8 +488,8 @@ TEST(ExportKeys, ExportPlansWithTheEnginesStack) {
     const workload::Scenario est = api::BuildScenario(req, env);
     EXPECT_EQ(est.training.optimizer, out.scenario.training.optimizer);
     EXPECT_EQ(est.training.loss, out.scenario.training.loss);
-    EXPECT_EQ(estimate::EstimateMemory(est).per_gpu_bytes,
-              estimate::EstimateMemory(out.scenario).per_gpu_bytes);
+    EXPECT_EQ(estimate::EstimateMemory(est, {}).per_gpu_bytes,
+              estimate::EstimateMemory(out.scenario, {}).per_gpu_bytes);
   }
   const std::string named = R"({"model": "llama-3.1-8b", "training": {"method": "lora",
       "framework": "hf-trainer"}, "hardware": {"gpu": "h100", "count": 1}})";

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "gpuadv/core/error.h"
 #include "gpuadv/io/stack_loader.h"
 #include "gpuadv/plan/worker_pool.h"
@@ -412,6 +414,36 @@ TEST(Planner, GroupBoundIsAboveEveryCandidate) {
   EXPECT_GT(groups, 50);
   EXPECT_GT(checked, 1000);
   EXPECT_GT(tightest, 0.8);
+}
+
+// One answer: the planner's memory check (the range looked up once per stack) gives every
+// candidate the verdict and range EstimateMemory gives the planned scenario.
+TEST(Planner, EveryCandidateGetsTheVerdictOfEstimateMemory) {
+  int checked = 0, tight = 0;
+  std::set<workload::Framework> stacks;
+  for (const auto& job : kBoundJobs) {
+    SCOPED_TRACE(job.yaml);
+    SpaceOptions opt;
+    opt.restack = io::RestackDefault;
+    const SearchSpace space = MakeSearchSpace(CatalogScenario(job.yaml), job.gpus, opt);
+    const Evaluator ev(Ctx(), true, io::RestackDefault, &space.base);
+    workload::Scenario scratch = space.base;
+    for (uint32_t g = 0; g < space.groups.size(); g += 5) {
+      const Candidate c = space.At(g, 0, 0);
+      const Evaluation e = ev.Evaluate(c, &scratch);  // leaves scratch at the candidate
+      if (e.status == Status::kStatesTooLarge) continue;
+      const estimate::MemoryResult m = estimate::EstimateMemory(scratch, Ctx());
+      ASSERT_EQ(e.memory.fit, m.fit) << Label(c);
+      ASSERT_DOUBLE_EQ(e.memory.low_bytes, m.low_bytes) << Label(c);
+      ASSERT_DOUBLE_EQ(e.memory.high_bytes, m.high_bytes) << Label(c);
+      tight += m.fit == estimate::Fit::kTight;
+      stacks.insert(scratch.training.stack.id);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 50);
+  EXPECT_GT(tight, 0);
+  EXPECT_GT(stacks.size(), 1u);  // restack moved some candidates to another stack's range
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "gpuadv/estimate/estimate.h"
 #include "gpuadv/estimate/invariants.h"
 #include "gpuadv/io/catalog_loader.h"
@@ -267,6 +269,58 @@ TEST(Uncertainty, ArchitectureWithTooFewRowsIsNotValidatedForThroughput) {
   EXPECT_NEAR(r.throughput.high_tokens_per_s_per_gpu, tok * (1 + kUnvalidatedRelativeRange),
               1e-9 * tok);
   EXPECT_LT(r.memory.high_bytes / r.memory.per_gpu_bytes, 1 + kUnvalidatedRelativeRange);
+}
+
+// The memory model has no architecture factor, so its range has none either: the same job
+// gets the same range, and so the same margin for "tight", on an Ampere and an Ada card.
+TEST(Uncertainty, MemoryRangeIsTheSameOnEveryArchitecture) {
+  const EfficiencyTable& t = io::BuiltinEfficiency();
+  const Context ctx{&t, &io::BuiltinCatalog()};
+  const MemoryResult ampere = EstimateMemory(Scenario("rtx-3060-12gb"), ctx);
+  const MemoryResult ada = EstimateMemory(Scenario("rtx-4060"), ctx);
+  const MemoryResult hopper = EstimateMemory(Scenario("h100-sxm"), ctx);
+  for (const MemoryResult* m : {&ada, &hopper}) {
+    EXPECT_DOUBLE_EQ(m->high_bytes / m->per_gpu_bytes, ampere.high_bytes / ampere.per_gpu_bytes);
+    EXPECT_DOUBLE_EQ(m->low_bytes / m->per_gpu_bytes, ampere.low_bytes / ampere.per_gpu_bytes);
+  }
+  EXPECT_EQ(MemoryRange(Scenario("rtx-3060-12gb"), &t).Category(),
+            MemoryRange(Scenario("rtx-4060"), &t).Category());
+  EXPECT_EQ(MemoryRange(Scenario("rtx-4060"), &t).Category().rfind("*/", 0), 0u);
+}
+
+// One answer: the range printed beside the verdict is the one that decides it. With no
+// paged optimizer state (per-GPU = what cannot be evicted), a job fits exactly when the high
+// end of its printed range does; estimate, the planner's check and a bare memory estimate
+// agree on every capacity.
+TEST(Uncertainty, TheFitVerdictIsThePrintedRange) {
+  const EfficiencyTable& t = io::BuiltinEfficiency();
+  const Context ctx{&t, &io::BuiltinCatalog()};
+  workload::Scenario s = Scenario("rtx-4090");
+  const MemoryResult base = EstimateMemory(s, ctx);
+  ASSERT_EQ(base.paged_state_bytes, 0);
+  const double high = base.high_bytes / base.per_gpu_bytes;
+  // The category's range, not the fixed +-20% of an estimate without ranges.
+  ASSERT_GT(std::abs(high - (1 + kMemoryRelativeError)), 0.01) << high;
+  EXPECT_DOUBLE_EQ(EstimateMemory(s, Context{}).high_bytes / base.per_gpu_bytes,
+                   1 + kMemoryRelativeError);
+  int fits = 0, tight = 0;
+  for (double f = 0.9; f <= 1.8; f += 0.02) {
+    s.hardware.gpu.memory_gb = base.per_gpu_bytes * f / (1024.0 * 1024 * 1024);
+    const MemoryResult m = EstimateMemory(s, ctx);
+    const EstimateResult e = Estimate(s, ctx);
+    const MemoryCheck c = CheckMemory(s, MemoryRange(s, &t), m.capacity_bytes);
+    ASSERT_TRUE(c.memory);
+    for (const MemoryResult* o : {&e.memory, &*c.memory}) {
+      EXPECT_EQ(o->fit, m.fit) << f;
+      EXPECT_DOUBLE_EQ(o->low_bytes, m.low_bytes) << f;
+      EXPECT_DOUBLE_EQ(o->high_bytes, m.high_bytes) << f;
+    }
+    if (m.fit == Fit::kDoesNotFit) continue;
+    EXPECT_EQ(m.fit == Fit::kFits, m.high_bytes <= m.capacity_bytes) << f;
+    ++(m.fit == Fit::kFits ? fits : tight);
+  }
+  EXPECT_GT(fits, 0);
+  EXPECT_GT(tight, 0);
 }
 
 TEST(Uncertainty, ValidatedScenarioTakesItsCategoryRange) {
