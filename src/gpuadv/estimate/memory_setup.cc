@@ -308,6 +308,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
                  : Stack::kPyTorch;
   st.fsdp_no_sync = stack.fsdp_no_sync;
   st.fsdp_adapter_units = stack.fsdp_adapter_units;
+  st.zero3_module_gather = stack.zero3_module_gather;
   st.selective = stack.selective;
   st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
   st.kbit_upcast = workload::Traits(t.method).quantized_base && stack.kbit_fp32_upcast;

@@ -124,8 +124,9 @@ struct Setup {
   // Megatron's runtime (distributed optimizer, fp32 main-grad buffers, no DDP buckets / FSDP
   // wrappers): the megatron stacks, or model parallelism under a defaulted stack.
   bool megatron_runtime = false;
-  bool fsdp_no_sync = false;        // FSDP accumulation keeps unsharded gradients (stack)
-  bool fsdp_adapter_units = false;  // adapters in their own FSDP units: frozen weights no grads
+  bool fsdp_no_sync = false;         // FSDP accumulation keeps unsharded gradients (stack)
+  bool fsdp_adapter_units = false;   // adapters in their own FSDP units: frozen weights no grads
+  bool zero3_module_gather = false;  // ZeRO-3 gathers submodules, not layers (StackTraits)
   workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;
   bool fp8_weight_cache = false;     // fp8-mixed: the stack caches an fp8 copy of each weight
   bool kbit_upcast = false;          // QLoRA: unquantised params and the residual stream in fp32

@@ -27,6 +27,16 @@ constexpr double kBnb8BitBlock = 256;
 // ZeRO-3 / FSDP keep the current and the prefetched unit unsharded (FSDP1
 // limit_all_gathers, FSDP2 prefetch of one module; MODELLING.md section 2 "Gather buffers").
 constexpr double kGatheredUnits = 2;
+// DeepSpeed ZeRO-3 (deepspeed/runtime/zero/config.py DeepSpeedZeroConfig defaults;
+// partitioned_param_coordinator.py fetch_sub_module / release_sub_module): each submodule's
+// parameters are gathered by its pre-forward hook and released after it unless reused within
+// stage3_max_reuse_distance, with at most stage3_max_live_parameters elements resident (or
+// the current submodule, if larger) and stage3_prefetch_bucket_size elements prefetched;
+// gradients are copied into a reduce_bucket_size bucket that is reduce-scattered when full
+// (stage3.py reduce_independent_p_g_buckets_and_remove_grads), each param's .grad freed.
+constexpr double kDsMaxLiveParams = 1e9;
+constexpr double kDsPrefetchParams = 5e7;
+constexpr double kDsReduceBucket = 5e8;
 // Adafactor (HF) and Lion (lion-pytorch) step one tensor at a time and allocate fp32
 // intermediates of its size (update, squared gradient): two tensor-sized buffers.
 constexpr double kPerTensorStepBuffers = 2;
@@ -257,10 +267,21 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
     const double root =
         a.edge * (a.trainable.stage > 0 && !workload::TrainsLastLayers(me.kind) ? st.e_compute
                                                                                 : out->frozen_rate);
-    buffers += kGatheredUnits * unit + root;
+    double gathered = kGatheredUnits * unit;
     const bool root_trains = workload::TrainsAllWeights(me.kind);
     unit_grad = a.trainable.layer * st.e_compute + a.adapter.layer * ra.grad +
                 (root_trains ? a.edge * st.e_compute : 0);
+    if (st.zero3_module_gather) {
+      // Submodules, not layers: what a decoder layer of a very large model gathers at once
+      // is one weight matrix, or the live-parameter budget, whichever is larger (below two
+      // layers: the same as a layer-wrapped FSDP).
+      const double largest = st.e_compute * p.largest_linear / st.lay.tp;
+      gathered = std::min(gathered, std::max(largest, kDsMaxLiveParams * st.e_compute) +
+                                        kDsPrefetchParams * st.e_compute);
+      if (a.trainable.layer > 0)
+        unit_grad = std::min(unit_grad, largest + kDsReduceBucket * st.e_compute);
+    }
+    buffers += gathered + root;
   }
   out->weights_transient += casts + buffers;
   out->weights_buffers = buffers;

@@ -18,6 +18,7 @@ using workload::Framework;
 const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fsdp_no_sync",
                                              "fsdp_adapter_units",
+                                             "zero3_module_gather",
                                              "optimizer_in_backward",
                                              "chunked_loss",
                                              "offload_checkpoints",
@@ -77,6 +78,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Enum("kernels", workload::kKernelStyles)) t.kernels = *v;
   if (auto v = f.Bool("fsdp_no_sync")) t.fsdp_no_sync = *v;
   if (auto v = f.Bool("fsdp_adapter_units")) t.fsdp_adapter_units = *v;
+  if (auto v = f.Bool("zero3_module_gather")) t.zero3_module_gather = *v;
   if (auto v = f.Bool("optimizer_in_backward")) t.optimizer_in_backward = *v;
   if (auto v = f.Bool("chunked_loss")) t.chunked_loss = *v;
   if (auto v = f.Bool("offload_checkpoints")) t.offload_checkpoints = *v;

@@ -71,6 +71,9 @@ struct StackTraits {
   // LoRA adapters in FSDP units of their own (PEFT fsdp_auto_wrap_policy) or FSDP2
   // per-parameter shards: under no_sync the frozen base weights hold no gradient.
   bool fsdp_adapter_units = false;
+  // ZeRO-3 gathers each submodule's parameters (DeepSpeed's pre-forward hooks), live ones
+  // capped by stage3_max_live_parameters, instead of whole wrapped decoder layers (FSDP).
+  bool zero3_module_gather = false;
   bool optimizer_in_backward = false;  // default when the scenario does not say
   bool chunked_loss = false;           // default loss when the scenario does not say
   SelectivePolicy selective = SelectivePolicy::kAttentionCore;

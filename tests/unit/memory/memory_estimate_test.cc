@@ -186,6 +186,41 @@ TEST(Memory, UnslothLoraMlpSavesGateAndUpOnly) {
                    EstimateMemory(fused, {}).breakdown.activations);
 }
 
+// DeepSpeed's ZeRO-3 (data/stacks.yaml zero3_module_gather) gathers submodules, with at most
+// stage3_max_live_parameters (1e9) resident, and reduces gradients through a 5e8-element
+// bucket: a GPT-3 175B layer (1.8e9 parameters, its largest matrix 0.6e9) is never gathered
+// whole, let alone two of them; a Llama 3.1 8B layer (0.22e9) gathers as FSDP's would.
+TEST(Memory, DeepSpeedZero3GathersSubmodulesNotLayers) {
+  auto s = Scenario(Gpt3_175B(), Gpu("a100-80gb-sxm", 80), 8);
+  s.hardware.nodes = 8;
+  s.training.method = Method::kPretrain;
+  s.training.precision = Precision::kBf16Mixed;
+  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  s.parallelism.zero = 3;
+  const MemoryResult fsdp = EstimateMemory(s, {});
+  auto ds = s;
+  ds.training.stack.zero3_module_gather = true;
+  const MemoryResult deepspeed = EstimateMemory(ds, {});
+  ExpectConsistent(deepspeed);
+  const double h = 12288, layer = 12 * h * h, largest = 4 * h * h;
+  ASSERT_GT(2 * layer, 1e9 + 5e7);
+  ASSERT_GT(1e9, largest);
+  // Gathered: two 16-bit layers -> 1e9 live + 5e7 prefetched parameters (at least: the
+  // layer's unsharded gradient, 2 B x 1.8e9, shrinks to its largest matrix and the bucket).
+  EXPECT_GE(fsdp.breakdown.weights - deepspeed.breakdown.weights,
+            2 * (2 * layer - 1.05e9) * (1 - 1e-9));
+  EXPECT_LT(deepspeed.breakdown.gradients, fsdp.breakdown.gradients);
+  EXPECT_LT(deepspeed.per_gpu_bytes, fsdp.per_gpu_bytes);
+
+  auto small = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 8);
+  small.parallelism.zero = 3;
+  const MemoryResult small_fsdp = EstimateMemory(small, {});
+  small.training.stack.zero3_module_gather = true;
+  const MemoryResult small_ds = EstimateMemory(small, {});
+  EXPECT_DOUBLE_EQ(small_ds.breakdown.weights, small_fsdp.breakdown.weights);
+  EXPECT_LE(small_ds.breakdown.gradients, small_fsdp.breakdown.gradients);
+}
+
 // llm-foundry's LPLayerNorm (low_precision_norms) runs LayerNorm on the bf16 downcast of its
 // input with autocast off: each norm saves 2 B per element, not autocast's fp32 4 B.
 TEST(Memory, LowPrecisionNormsSaveTheirDowncastInput) {

@@ -94,8 +94,15 @@ TEST(Published, PlannerIsAtLeastAsFastAsPublishedMultiNodeLayouts) {
     const auto ceiling =
         ctx.efficiency->For(s.hardware.gpu.architecture).MfuCeiling(s.parallelism.ModelParallel());
     const bool published_above = ceiling && cmp.published_throughput.mfu > *ceiling;
+    // The planner searches offload only when nothing fits without it (PlanOptions::
+    // offload_fallback): a published layout that offloads its optimizer (DeepSpeed's 2T run
+    // on 1,024 A100, GT0039) is outside the space it searched when a layout without offload
+    // fits.
+    const bool in_space =
+        s.parallelism.offload == workload::Offload::kNone ||
+        (cmp.best && cmp.best->candidate.layout.offload != workload::Offload::kNone);
     if (cmp.published_memory.fit == estimate::Fit::kFits && predicted > 0 && cmp.best &&
-        !cmp.best->above_measured_mfu && !published_above) {
+        !cmp.best->above_measured_mfu && !published_above && in_space) {
       EXPECT_TRUE(cmp.at_least_as_fast) << c.id << ": best " << cmp.speedup << "x";
     }
     if (cmp.speedup > 1) {
