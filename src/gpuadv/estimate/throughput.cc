@@ -38,6 +38,13 @@ constexpr double kThroughputRelativeError = 0.25;
 // into .grad (read, read, write) in the gradient dtype. Stacks whose weight-gradient GEMMs
 // accumulate into the fp32 main grad (stacks.yaml grad_accum_fused) do it inside the GEMM.
 constexpr double kGradAccumPasses = 3;
+// Megatron's runtime without that fusion (Megatron-LM before 2022-02 and, for fp16, before
+// 2022-09; Megatron-DeepSpeed, whose fused path is absent or commented out): 16-bit
+// parameters whose .grad a backward hook adds into the main-grad buffer, then frees
+// (megatron/model/distributed.py: param.main_grad.add_(param.grad.data)): read the 16-bit
+// gradient, read and write the main grad, which is fp32 under bf16
+// (accumulate_allreduce_grads_in_fp32, forced on for bf16) and fp16 under fp16.
+constexpr double kModelGradBytes = 2;
 // The explanation warns when GPU-to-GPU traffic staged through host memory (PCIe cards
 // without peer-to-peer) takes more than this share of the step: a presentation threshold
 // for the warning, not a modelled term (the time itself is in the step).
@@ -125,8 +132,13 @@ double GradAccumTime(const workload::Scenario& s, const detail::Layout& lay,
   const double grads_local = f.n_trainable / mp / (lay.zero >= 2 ? lay.shard : 1);
   const double bw = rates.stream_bandwidth;
   const double grad_bytes = s.training.PureBf16States() ? 2.0 : 4.0;
+  double per_param = kGradAccumPasses * grad_bytes;
+  if (s.MegatronRuntime() && !s.training.PureBf16States()) {
+    const double main_grad = s.training.precision == workload::Precision::kFp16Mixed ? 2.0 : 4.0;
+    per_param = kModelGradBytes + 2 * main_grad;
+  }
   return bw > 0 && !s.training.stack.grad_accum_fused
-             ? (lay.micro_batches - 1) * kGradAccumPasses * grad_bytes * grads_local / bw
+             ? (lay.micro_batches - 1) * per_param * grads_local / bw
              : 0;
 }
 

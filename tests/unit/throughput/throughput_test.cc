@@ -192,6 +192,40 @@ TEST(ThroughputMemory, Fp32AdaptersOverA16BitModelMoveTheirCasts) {
   EXPECT_NEAR(amp_extra, amp_s, 0.02 * amp_s);
 }
 
+// Without gradient-accumulation fusion every micro-batch after the first adds its gradient
+// into the accumulated one: autograd's .grad += in the gradient dtype (read, read, write:
+// 12 B/param for AMP's fp32 gradients), or on Megatron's runtime a hook adds the 16-bit
+// .grad into the main-grad buffer (2 B read + main grad read and written: fp16 2 B each,
+// bf16's fp32 main grad 4 B each). Fused stacks do it inside the weight-gradient GEMM.
+TEST(ThroughputMemory, UnfusedAccumulationAddsEachMicroBatchIntoTheMainGrad) {
+  auto job = [](workload::Framework stack, workload::Precision p, bool fused) {
+    auto s = Base(A100(), 8);
+    s.parallelism.tp = 8;
+    s.training.global_batch = 2 * 16;  // dp 1, micro-batch 2: 16 micro-batches
+    s.training.precision = p;
+    s.training.stack.id = stack;
+    s.training.stack.defaulted = false;
+    s.training.stack.grad_accum_fused = fused;
+    return s;
+  };
+  auto extra = [&](workload::Framework stack, workload::Precision p) {
+    return Estimate1(job(stack, p, false)).step_time_s - Estimate1(job(stack, p, true)).step_time_s;
+  };
+  using workload::Framework;
+  using workload::Precision;
+  const double megatron_fp16 = extra(Framework::kMegatronDeepspeed, Precision::kFp16Mixed);
+  const double megatron_bf16 = extra(Framework::kMegatronDeepspeed, Precision::kBf16Mixed);
+  const double amp = extra(Framework::kPytorch, Precision::kBf16Mixed);
+  ASSERT_GT(megatron_fp16, 0);
+  EXPECT_NEAR(megatron_bf16 / megatron_fp16, 10.0 / 6, 1e-6);
+  EXPECT_NEAR(amp / megatron_fp16, 12.0 / 6, 1e-6);
+  // 15 passes over the GPU's 1/8 of Llama 3.1 8B at the copy-kernel bandwidth.
+  const auto& eff = Ctx().efficiency->For("Ampere");
+  const double stream = 2039e9 * eff.StreamEta();
+  const double params = catalog::CountParams(Llama8B()).total / 8;
+  EXPECT_NEAR(megatron_fp16, 15 * 6 * params / stream, 0.01 * megatron_fp16);
+}
+
 TEST(ThroughputFlops, FullRecomputeExecutesAbout8N) {
   auto s = Base();
   s.training.activation_checkpointing = workload::Checkpointing::kFull;
