@@ -12,12 +12,11 @@ namespace {
 
 constexpr std::string_view kAny = "*";
 
-// Field equality for the per-estimate lookup (every memory estimate of the planner's search
-// runs it): the category names are short and mostly differ in length or first letter, so
-// those decide before any memcmp.
+// Field equality for the per-estimate lookup (every estimate runs it): the category names
+// are a few characters and mostly differ in length, compared inline without a library call.
 bool Same(const std::string& a, std::string_view b) {
   if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < b.size(); ++i)  // a few characters: no library call
+  for (size_t i = 0; i < b.size(); ++i)
     if (a[i] != b[i]) return false;
   return true;
 }
@@ -80,7 +79,8 @@ std::string_view ScaleBucket(int gpus) {
 }
 
 namespace {
-// CategoryOf without the architecture (MemoryCategory of it), without looking it up.
+// MemoryCategory(CategoryOf(s, t)) without looking the architecture up (every memory estimate
+// of the planner's search would).
 RangeEntry CategoryWithoutArchitecture(const workload::Scenario& s) {
   RangeEntry c;
   c.precision = EnumName(workload::kPrecisions, s.training.precision);
@@ -92,13 +92,9 @@ RangeEntry CategoryWithoutArchitecture(const workload::Scenario& s) {
 }  // namespace
 
 RangeEntry CategoryOf(const workload::Scenario& s, const EfficiencyTable& t) {
-  RangeEntry c;
+  RangeEntry c = CategoryWithoutArchitecture(s);
   const ArchEfficiency& a = t.For(s.hardware.gpu.architecture);
   c.architecture = &a == &t.fallback ? s.hardware.gpu.architecture : a.Canonical();
-  c.precision = EnumName(workload::kPrecisions, s.training.precision);
-  c.method = MethodClass(s.training.method);
-  c.stack = EnumName(workload::kFrameworks, s.training.stack.id);  // the resolved stack
-  c.scale = ScaleBucket(s.hardware.TotalGpus());
   return c;
 }
 
