@@ -259,15 +259,16 @@ void WarnMemory(const workload::Scenario& s, const Setup& st, const States& w,
   if (st.attention == workload::Attention::kEager && st.shape.known && st.s >= 4096)
     e.Warn("eager attention materialises s x s scores: use flash/sdpa at this length");
   if (out.fit != Fit::kFits)
-    // The range is in the memory range basis line (estimate/uncertainty.h), so the message
-    // names only the prediction and the capacity.
+    // The range's basis is the memory range line (estimate/uncertainty.h); the message names
+    // the prediction, the capacity and why a job under the card is tight.
     e.Warn(std::string(out.fit == Fit::kTight ? "tight: " : "does not fit: ") +
            Gb(out.per_gpu_bytes) + " needed per GPU vs " + Gb(out.capacity_bytes) + " on " +
            s.hardware.gpu.id +
-           (out.fit == Fit::kTight && out.per_gpu_bytes > out.capacity_bytes
+           (out.fit != Fit::kTight ? ""
+            : out.per_gpu_bytes > out.capacity_bytes
                 ? " (the allocated peak fits: the caching allocator flushes its cache and "
                   "retries, steps slow down and fragmentation can still run out of memory)"
-                : ""));
+                : " (the high end of its range, " + Gb(out.high_bytes) + ", passes the card)"));
 }
 
 void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,

@@ -318,6 +318,14 @@ TEST(Uncertainty, TheFitVerdictIsThePrintedRange) {
     if (m.fit == Fit::kDoesNotFit) continue;
     EXPECT_EQ(m.fit == Fit::kFits, m.high_bytes <= m.capacity_bytes) << f;
     ++(m.fit == Fit::kFits ? fits : tight);
+    if (m.fit == Fit::kTight && m.per_gpu_bytes <= m.capacity_bytes) {
+      // Tight under the card: the warning says the range is why.
+      Explanation ex;
+      EstimateMemory(s, ctx, &ex);
+      bool said = false;
+      for (const auto& w : ex.warnings) said = said || w.find("high end of its range") != w.npos;
+      EXPECT_TRUE(said) << f << ": " << ::testing::PrintToString(ex.warnings);
+    }
   }
   EXPECT_GT(fits, 0);
   EXPECT_GT(tight, 0);
