@@ -96,6 +96,7 @@ std::vector<VramTier> Tiers(const Scenario& s, const Inputs& in) {
     j.setup(x);
     jobs.emplace_back(std::string(j.label) + " (" + m->id + ")", std::move(x));
   }
+  const estimate::Context ctx{in.efficiency, in.catalog};
   std::vector<VramTier> tiers;
   for (auto& [gb, gpus] : by_size) {
     VramTier t;
@@ -110,7 +111,7 @@ std::vector<VramTier> Tiers(const Scenario& s, const Inputs& in) {
     for (auto& [label, x] : jobs) {
       x.hardware.gpu = *example;
       x.hardware.gpu_id = example->id;
-      const auto m = estimate::EstimateMemory(x, estimate::Context{in.efficiency, in.catalog});
+      const auto m = estimate::EstimateMemory(x, ctx);
       t.jobs.push_back({label, m.fit != estimate::Fit::kDoesNotFit, m.fit == estimate::Fit::kTight,
                         m.per_gpu_bytes});
     }

@@ -258,17 +258,19 @@ void WarnMemory(const workload::Scenario& s, const Setup& st, const States& w,
     e.Warn("optimizer_in_backward cannot accumulate gradients over micro-batches");
   if (st.attention == workload::Attention::kEager && st.shape.known && st.s >= 4096)
     e.Warn("eager attention materialises s x s scores: use flash/sdpa at this length");
-  if (out.fit != Fit::kFits)
-    // The range's basis is the memory range line (estimate/uncertainty.h); the message names
-    // the prediction, the capacity and why a job under the card is tight.
-    e.Warn(std::string(out.fit == Fit::kTight ? "tight: " : "does not fit: ") +
-           Gb(out.per_gpu_bytes) + " needed per GPU vs " + Gb(out.capacity_bytes) + " on " +
-           s.hardware.gpu.id +
-           (out.fit != Fit::kTight ? ""
-            : out.per_gpu_bytes > out.capacity_bytes
-                ? " (the allocated peak fits: the caching allocator flushes its cache and "
-                  "retries, steps slow down and fragmentation can still run out of memory)"
-                : " (the high end of its range, " + Gb(out.high_bytes) + ", passes the card)"));
+  if (out.fit == Fit::kFits) return;
+  // The range's basis is the memory range line (estimate/uncertainty.h); the message names
+  // the prediction, the capacity and why a tight job is tight.
+  std::string why;
+  if (out.fit == Fit::kTight && out.per_gpu_bytes > out.capacity_bytes)
+    why =
+        " (the allocated peak fits: the caching allocator flushes its cache and retries, "
+        "steps slow down and fragmentation can still run out of memory)";
+  else if (out.fit == Fit::kTight)
+    why = " (the high end of its range, " + Gb(out.high_bytes) + ", passes the card)";
+  e.Warn(std::string(out.fit == Fit::kTight ? "tight: " : "does not fit: ") +
+         Gb(out.per_gpu_bytes) + " needed per GPU vs " + Gb(out.capacity_bytes) + " on " +
+         s.hardware.gpu.id + why);
 }
 
 void Explain(const workload::Scenario& s, const Setup& st, const StageResult& r,

@@ -278,8 +278,7 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
       const double largest = st.e_compute * p.largest_linear / st.lay.tp;
       gathered = std::min(gathered, std::max(largest, kDsMaxLiveParams * st.e_compute) +
                                         kDsPrefetchParams * st.e_compute);
-      if (a.trainable.layer > 0)
-        unit_grad = std::min(unit_grad, largest + kDsReduceBucket * st.e_compute);
+      unit_grad = std::min(unit_grad, largest + kDsReduceBucket * st.e_compute);
     }
     buffers += gathered + root;
   }

@@ -12,19 +12,9 @@ namespace {
 
 constexpr std::string_view kAny = "*";
 
-// Field equality for the per-estimate lookup (every estimate runs it): the category names
-// are a few characters and mostly differ in length, compared inline without a library call.
-bool Same(const std::string& a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < b.size(); ++i)
-    if (a[i] != b[i]) return false;
-  return true;
-}
-bool IsAny(const std::string& a) { return a.size() == 1 && a[0] == '*'; }
-
 size_t RowsOf(const std::vector<std::pair<std::string, size_t>>& counts, std::string_view name) {
   for (const auto& [k, n] : counts)
-    if (Same(k, name)) return n;
+    if (k == name) return n;
   return 0;
 }
 
@@ -34,7 +24,7 @@ bool Matches(const RangeEntry& e, const RangeEntry& c, int level) {
   const std::string* ef[] = {&e.scale, &e.stack, &e.method, &e.precision, &e.architecture};
   const std::string* cf[] = {&c.scale, &c.stack, &c.method, &c.precision, &c.architecture};
   for (int i = 4; i >= 0; --i)  // most selective field (architecture) first
-    if (!Same(*ef[i], i < level ? kAny : std::string_view(*cf[i]))) return false;
+    if (*ef[i] != (i < level ? kAny : std::string_view(*cf[i]))) return false;
   return true;
 }
 
@@ -153,10 +143,10 @@ Range FindRange(const QuantityRanges& q, const RangeEntry& category, bool check_
   int best_level = kBackoffLevels;
   for (const auto& e : q.entries) {
     // Most entries belong to another architecture: rule them out with one comparison.
-    if (!IsAny(e.architecture) && !Same(e.architecture, category.architecture)) continue;
+    if (e.architecture != category.architecture && e.architecture != kAny) continue;
     const std::string* ef[] = {&e.scale, &e.stack, &e.method, &e.precision, &e.architecture};
     int level = 0;
-    while (level < 5 && IsAny(*ef[level])) ++level;
+    while (level < 5 && *ef[level] == kAny) ++level;
     if (level >= best_level || !Matches(e, category, level)) continue;
     best = &e;
     best_level = level;
@@ -191,8 +181,7 @@ void ApplyUncertainty(const workload::Scenario& s, const EfficiencyTable& t, Est
   tp.high_tokens_per_s_per_gpu = thr.High(tp.tokens_per_s_per_gpu);
   r->unvalidated = thr.unvalidated;
   if (!explain) return;
-  const Range mem =
-      FindRange(t.uncertainty.memory, MemoryCategory(category), /*check_architecture=*/false);
+  const Range mem = MemoryRange(s, &t);
   explain->Basis("memory range", Describe(mem));
   explain->Basis("throughput range", Describe(thr));
   if (!mem.unvalidated.empty() && mem.unvalidated == thr.unvalidated) {
