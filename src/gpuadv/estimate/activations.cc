@@ -287,8 +287,11 @@ LayerSpec BaseSpec(const Setup& st) {
   l.adapter_weight_temporary = me.adapter_weight_temporary;
   l.lora_dropout = me.lora_dropout;
   // Adapter dtype vs activation dtype (AdapterDtypesOf).
+  // An adapter in the activations' dtype multiplies the module input itself (the frozen
+  // linear saves nothing, the adapter's A keeps it) unless lora_dropout gives it a copy of
+  // its own (AdapterSaved counts that copy and its mask).
   const AdapterDtypes ad = AdapterDtypesOf(st);
-  const bool shares = ad.input_bytes <= 0;
+  const bool shares = ad.input_bytes <= 0 && !me.lora_dropout;
   l.adapter_input_bytes = ad.input_bytes;
   l.adapter_out_bytes = ad.out_bytes;
   l.qkv_trains = me.qkv_trains || (shares && me.qkv_adapted);

@@ -315,6 +315,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.param_cast = stack.param_cast;
   st.compiled_loss = stack.compiled_loss;
   st.lora_fused_mlp = stack.lora_fused_mlp;
+  st.fp32_adapters = stack.fp32_adapters;
   st.low_precision_norms = stack.low_precision_norms;
   st.expandable_segments = stack.expandable_segments;
   st.fused_optimizer = s.FusedOptimizer();
@@ -425,7 +426,8 @@ void SetupMethod(const workload::Scenario& s, Setup& st, Explanation* explain) {
 }  // namespace
 
 AdapterDtypes AdapterDtypesOf(const Setup& st) {
-  if (st.stack == Stack::kMegatron || st.e_act >= kFp32Bytes) return {0, st.e_act};
+  if (st.stack == Stack::kMegatron || !st.fp32_adapters || st.e_act >= kFp32Bytes)
+    return {0, st.e_act};
   return st.amp ? AdapterDtypes{st.e_act, st.e_act} : AdapterDtypes{kFp32Bytes, kFp32Bytes};
 }
 

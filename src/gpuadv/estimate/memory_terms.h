@@ -133,6 +133,7 @@ struct Setup {
   bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
   bool compiled_loss = false;        // compiled cross-entropy: 16-bit logits and gradient only
   bool lora_fused_mlp = false;       // the stack's LoRA MLP function (StackTraits) applies
+  bool fp32_adapters = true;         // adapters fp32 whatever the model dtype (PEFT)
   bool low_precision_norms = false;  // norms save 16-bit inputs under autocast (StackTraits)
   bool expandable_segments = false;  // allocator segments grow in place: no block slack
   bool fused_optimizer = false;      // AdamW as one fused kernel: no foreach temporaries

@@ -118,7 +118,9 @@ Rates TrainableRates(const Setup& st) {
 Rates AdapterRates(const Setup& st) {
   // PEFT >= 0.12 keeps adapters in fp32 (autocast_adapter_dtype=True) whatever the base
   // dtype, with fp32 AdamW states: 4 + 4 + 8 B per adapter parameter (MODELLING.md
-  // section 2). (LitGPT bf16-true keeps them bf16; the difference is a few MB.)
+  // section 2). Stacks that build adapters in the model's dtype (torchtune, LitGPT) hold
+  // them like any trained parameter of the regime: pure bf16 2 + 2 + bf16 states.
+  if (!st.fp32_adapters) return TrainableRates(st);
   Rates r;
   r.weight = r.grad = kFp32Bytes;
   r.cast = st.amp ? kAutocastCastBytes : 0;

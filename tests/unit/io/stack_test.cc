@@ -117,6 +117,13 @@ TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
   EXPECT_TRUE(
       Load("model: llama-3.1-8b\ntraining: {framework: unsloth}\n").training.stack.lora_fused_mlp);
   EXPECT_FALSE(small.training.stack.lora_fused_mlp);
+  // Adapters in the model's dtype (torchtune, LitGPT) vs PEFT's fp32 adapters.
+  for (const char* fw : {"torchtune", "lightning"})
+    EXPECT_FALSE(Load(std::string("model: llama-3.1-8b\ntraining: {framework: ") + fw + "}\n")
+                     .training.stack.fp32_adapters)
+        << fw;
+  EXPECT_TRUE(Load("model: llama-3.1-8b\ntraining: {framework: hf-trainer}\n")
+                  .training.stack.fp32_adapters);
   const auto composer = Load("model: llama-3.1-8b\ntraining: {framework: composer}\n");
   EXPECT_TRUE(composer.training.stack.compiled_loss);
   EXPECT_TRUE(composer.training.stack.low_precision_norms);

@@ -186,6 +186,49 @@ TEST(Memory, UnslothLoraMlpSavesGateAndUpOnly) {
                    EstimateMemory(fused, {}).breakdown.activations);
 }
 
+// torchtune and LitGPT build LoRA adapters in the model's dtype (data/stacks.yaml
+// fp32_adapters: false): in a pure bf16 run they hold 2 + 2 B and bf16 AdamW states (4 B)
+// per adapter parameter where PEFT's fp32 adapters hold 4 + 4 + 8, and they multiply the
+// module input itself, where PEFT's cast it to fp32 first and save that copy. With
+// lora_dropout each adapter keeps its own dropped-out copy and mask either way, and the
+// module input is saved by nothing (the frozen linear needs only its weight).
+TEST(Memory, AdaptersInTheModelDtypeHoldHalfAndShareTheirInput) {
+  auto s = Scenario(Llama2_7B(), Gpu("a100-80gb-sxm", 80));
+  s.training.method = Method::kLora;
+  s.training.precision = Precision::kBf16;
+  s.training.seq_len = 1024;
+  s.training.micro_batch = s.training.global_batch = 1;
+  s.training.activation_checkpointing = workload::Checkpointing::kNone;
+  s.training.lora.rank = 64;
+  s.training.lora.dropout = 0;
+  s.training.lora.targets = {"q_proj", "v_proj"};
+  const MemoryResult peft = EstimateMemory(s, {});
+  auto model_dtype = s;
+  model_dtype.training.stack.fp32_adapters = false;
+  const MemoryResult tune = EstimateMemory(model_dtype, {});
+  ExpectConsistent(tune);
+  const double adapters = peft.trainable_params;
+  ASSERT_DOUBLE_EQ(adapters, 32 * 2 * 64 * (4096 + 4096));
+  EXPECT_NEAR(peft.breakdown.optimizer, 8 * adapters, 1e-6 * adapters);
+  EXPECT_NEAR(tune.breakdown.optimizer, 4 * adapters, 1e-6 * adapters);
+  EXPECT_NEAR(peft.breakdown.weights - tune.breakdown.weights, 2 * adapters, 1e-6 * adapters);
+  // Per layer PEFT saves an fp32 copy of the attention input for each of its two adapters
+  // (2 x 4 B x 1024 x 4096, and small fp32 A outputs); the bf16 adapters keep the bf16
+  // attention input once.
+  const double sh = 1024.0 * 4096;
+  const double saved = peft.breakdown.activations - tune.breakdown.activations;
+  EXPECT_GE(saved, 32 * (2 * 4 - 2) * sh);
+  EXPECT_LE(saved, 1.02 * 32 * (2 * 4 - 2) * sh);
+
+  // lora_dropout: each adapter saves its dropped-out input (bf16) and a 1 B mask; the
+  // attention input itself is no longer kept for them.
+  s.training.lora.dropout = 0.05;
+  model_dtype.training.lora.dropout = 0.05;
+  const MemoryResult tune_dropout = EstimateMemory(model_dtype, {});
+  EXPECT_NEAR(tune_dropout.breakdown.activations - tune.breakdown.activations,
+              32 * (2 * (2 + 1) - 2) * sh, 1e-6 * sh);
+}
+
 // DeepSpeed's ZeRO-3 (data/stacks.yaml zero3_module_gather) gathers submodules, with at most
 // stage3_max_live_parameters (1e9) resident, and reduces gradients through a 5e8-element
 // bucket: a GPT-3 175B layer (1.8e9 parameters, its largest matrix 0.6e9) is never gathered
