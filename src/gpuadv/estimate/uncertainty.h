@@ -26,14 +26,17 @@ inline constexpr size_t kMinCategoryRows = 6;
 /// errors and the between-source spread); their level is fitted so that, built without each
 /// source group in turn, they hold this share of the left-out group's rows, averaged over the
 /// groups (split-conformal calibration: Vovk, Gammerman & Shafer 2005; Lei et al. 2018, JASA
-/// 113:1094). Why 75%: issue 11 asks that measured values of sources never seen fall inside
+/// 113:1094). Why 80%: issue 11 asks that measured values of sources never seen fall inside
 /// at least 75% of the time, and that held-out validation rows fall inside 75-90% of the time
-/// (not more: a range that always holds is too wide to choose between GPUs). Per row the
-/// share is higher than per source, because the largest sources are the best predicted (our
-/// own runs: 243 of 367 memory readings; llm-foundry: 159 of 338 tokens/s rows): at 80% per
-/// source the per-row share passes 90%. So the ranges are fitted to what the next user's
-/// source should see, three measurements in four, and the per-row share follows (about 89%).
-inline constexpr double kRangeTargetCoverage = 0.75;
+/// (not more: a range that always holds is too wide to choose between GPUs). A level fitted to
+/// exactly 75% per source meets the floor only on average over the groups at hand (seven for
+/// memory; one well-predicted four-row source moved the memory level from the 15th to the
+/// 20th percentile), and the published sources, the kind the next user's setup is, held only
+/// 65.6% of their memory readings at it (our own runs all of theirs). At 80% per source the
+/// published sources hold 72.7% (memory) and 88.1% (tokens/s), and the per-row held-out share
+/// stays in the band (85.5% / 85.1%; 91.0% over every memory reading, where our runs' three
+/// readings of each run count three times).
+inline constexpr double kRangeTargetCoverage = 0.80;
 /// The level when it cannot be fitted (one source group): the 10th / 90th percentiles.
 inline constexpr double kDefaultRangeLevel = 0.1;
 /// Bounds of the fitted level: at least the 2.5th-97.5th, at most the 25th-75th percentiles
