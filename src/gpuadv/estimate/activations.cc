@@ -33,6 +33,10 @@ constexpr double kEncoderHeadLabels = 2;
 // hold fp32 logits and their 16-bit gradient (4 + 2 B), i.e. ~6*b*s*h bytes, plus the
 // precomputed input gradient (b*s*h in 16-bit) (MODELLING.md section 4).
 constexpr double kChunkedLossBytesPerTokenHidden = 6;
+// torchtune's chunked losses (CEWithChunkedOutputLoss, LinearCrossEntropyLoss) split the
+// tokens into num_output_chunks = 8 and upcast one chunk at a time; F.cross_entropy keeps
+// each chunk's fp32 log-softmax for backward (torchtune/modules/loss/*.py).
+constexpr double kUpcastLossChunks = 8;
 
 // Bytes one norm saves for backward per layer (all tokens of the micro-batch).
 double NormSaved(const LayerSpec& l, double tokens, double rep) {
@@ -313,6 +317,17 @@ LogitBytes Logits(const Setup& st, const LayerSpec& l) {
   }
   if (sh.vocab <= 0) return out;  // diffusion transformer: no vocabulary
   const double bsv = bs * sh.vocab;
+  if (st.chunked_loss && st.upcast_chunks) {
+    // Every chunk's fp32 log-softmax stays saved (4 B per logit); in flight: the last chunk's
+    // 16-bit logits and fp32 copy (forward), its incoming and produced fp32 gradients
+    // (backward, one chunk at a time). Compiled (torchtune compile: True compiles the per-chunk
+    // cross-entropy), the partition keeps the chunk's 16-bit logits and recomputes the rest.
+    const double kept = (st.compiled_loss ? l.e_act : kFp32Bytes) * bsv / st.lay.tp;
+    const double chunk = bsv / st.lay.tp / kUpcastLossChunks;
+    out.fwd = kept + (l.e_act + kFp32Bytes) * chunk;
+    out.bwd = kept + 2 * kFp32Bytes * chunk;
+    return out;
+  }
   if (st.chunked_loss) {
     out.fwd = out.bwd = (kChunkedLossBytesPerTokenHidden + l.e_act) * bs * sh.hidden;
     return out;

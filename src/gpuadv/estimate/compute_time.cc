@@ -496,8 +496,12 @@ void AddLmHeadAndLoss(const workload::Scenario& s, const Layout& lay, const Regi
   const double v = m.vocab / static_cast<double>(lay.tp);
   const double head = GemmTime(T, m.hidden, v, r.tensor_peak, r.act_bytes, r);
   const bool head_trains = tr >= L && !g.adapters;
-  const double per_logit =
-      s.training.loss == workload::Loss::kChunked ? kLogitBytesChunked : kLogitBytesStandard;
+  // torchtune's chunked loss still upcasts every logit (one chunk at a time): the standard
+  // traffic; only a fused linear cross-entropy avoids the fp32 logits.
+  const bool fused_linear_loss =
+      s.training.loss == workload::Loss::kChunked &&
+      s.training.stack.chunked_loss_kind == workload::ChunkedLossKind::kFusedLinear;
+  const double per_logit = fused_linear_loss ? kLogitBytesChunked : kLogitBytesStandard;
   const double loss = MemTime(T * v * per_logit, r);
   MicroBatchTime hd;
   hd.compute_fwd = head;

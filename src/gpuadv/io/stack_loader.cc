@@ -21,6 +21,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "zero3_module_gather",
                                              "optimizer_in_backward",
                                              "chunked_loss",
+                                             "chunked_loss_kind",
                                              "offload_checkpoints",
                                              "selective",
                                              "offers_selective",
@@ -82,6 +83,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("zero3_module_gather")) t.zero3_module_gather = *v;
   if (auto v = f.Bool("optimizer_in_backward")) t.optimizer_in_backward = *v;
   if (auto v = f.Bool("chunked_loss")) t.chunked_loss = *v;
+  if (auto v = f.Enum("chunked_loss_kind", workload::kChunkedLossKinds)) t.chunked_loss_kind = *v;
   if (auto v = f.Bool("offload_checkpoints")) t.offload_checkpoints = *v;
   if (auto v = f.Enum("selective", workload::kSelectivePolicies)) t.selective = *v;
   if (auto v = f.Bool("offers_selective")) t.offers_selective = *v;

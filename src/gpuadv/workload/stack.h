@@ -39,6 +39,19 @@ inline constexpr EnumEntry<AttentionKernel> kAttentionKernels[] = {
      "flash_attn_triton.py): FlashAttention-2 runs 1.3-1.5x its forward, ~2x its backward"},
 };
 
+/// What a chunked cross-entropy keeps (`loss: chunked`, StackTraits::chunked_loss_kind).
+enum class ChunkedLossKind { kFusedLinear, kUpcastChunks };
+inline constexpr EnumEntry<ChunkedLossKind> kChunkedLossKinds[] = {
+    {"fused-linear", ChunkedLossKind::kFusedLinear,
+     "the head projection and cross-entropy run chunk by chunk and the backward's input "
+     "gradient is computed in the forward (Liger FusedLinearCrossEntropy, Unsloth): no "
+     "logits outlive their chunk"},
+    {"upcast-chunks", ChunkedLossKind::kUpcastChunks,
+     "the 16-bit logits are upcast to fp32 one chunk at a time, but autograd keeps each "
+     "chunk's fp32 log-softmax for backward (torchtune CEWithChunkedOutputLoss, "
+     "LinearCrossEntropyLoss): 4 B per logit saved"},
+};
+
 /// FP8 scaling recipe (Transformer Engine names).
 enum class Fp8Recipe { kDelayed, kCurrent, kBlockwise, kMxfp8 };
 inline constexpr EnumEntry<Fp8Recipe> kFp8Recipes[] = {
@@ -76,6 +89,7 @@ struct StackTraits {
   bool zero3_module_gather = false;
   bool optimizer_in_backward = false;  // default when the scenario does not say
   bool chunked_loss = false;           // default loss when the scenario does not say
+  ChunkedLossKind chunked_loss_kind = ChunkedLossKind::kFusedLinear;  // what `chunked` keeps
   SelectivePolicy selective = SelectivePolicy::kAttentionCore;
   bool offers_selective = true;      // the stack has a selective checkpointing policy
   bool offload_checkpoints = false;  // default: checkpointed layer inputs kept in host RAM

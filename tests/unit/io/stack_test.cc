@@ -124,6 +124,13 @@ TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
         << fw;
   EXPECT_TRUE(Load("model: llama-3.1-8b\ntraining: {framework: hf-trainer}\n")
                   .training.stack.fp32_adapters);
+  // torchtune's chunked loss keeps every chunk's fp32 log-softmax; Unsloth's fuses the head.
+  EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {framework: torchtune}\n")
+                .training.stack.chunked_loss_kind,
+            workload::ChunkedLossKind::kUpcastChunks);
+  EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {framework: unsloth}\n")
+                .training.stack.chunked_loss_kind,
+            workload::ChunkedLossKind::kFusedLinear);
   const auto composer = Load("model: llama-3.1-8b\ntraining: {framework: composer}\n");
   EXPECT_TRUE(composer.training.stack.compiled_loss);
   EXPECT_TRUE(composer.training.stack.low_precision_norms);

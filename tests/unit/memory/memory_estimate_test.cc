@@ -229,6 +229,36 @@ TEST(Memory, AdaptersInTheModelDtypeHoldHalfAndShareTheirInput) {
               32 * (2 * (2 + 1) - 2) * sh, 1e-6 * sh);
 }
 
+// torchtune's chunked loss (data/stacks.yaml chunked_loss_kind: upcast-chunks) upcasts one
+// chunk of logits at a time, but F.cross_entropy keeps every chunk's fp32 log-softmax for
+// backward: 4 B per logit, where a fused linear cross-entropy (Liger) keeps no logits at all;
+// compiled, the 16-bit logits (2 B) instead.
+TEST(Memory, TorchtuneChunkedLossKeepsEachChunksLogSoftmax) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
+  s.training.method = Method::kLora;
+  s.training.precision = Precision::kBf16;
+  s.training.seq_len = 8192;
+  s.training.micro_batch = s.training.global_batch = 1;
+  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  s.training.loss = workload::Loss::kChunked;
+  const MemoryResult liger = EstimateMemory(s, {});
+  auto tune = s;
+  tune.training.stack.chunked_loss_kind = workload::ChunkedLossKind::kUpcastChunks;
+  const MemoryResult upcast = EstimateMemory(tune, {});
+  ExpectConsistent(upcast);
+  const double logits = 8192.0 * 128256;
+  EXPECT_LT(liger.breakdown.logits, 0.1 * logits);
+  EXPECT_GE(upcast.breakdown.logits, 4 * logits);
+  // In flight beside them: one chunk (its fp32 gradients at the backward peak, 8 B per logit).
+  EXPECT_LE(upcast.breakdown.logits, 4 * logits + 8 * logits / 8 + 1);
+  tune.training.stack.compiled_loss = true;
+  const MemoryResult compiled = EstimateMemory(tune, {});
+  EXPECT_NEAR(upcast.breakdown.logits - compiled.breakdown.logits, 2 * logits, 1e-6 * logits);
+  // The standard loss holds more than either: 12 B per logit at the backward peak.
+  s.training.loss = workload::Loss::kStandard;
+  EXPECT_GT(EstimateMemory(s, {}).breakdown.logits, upcast.breakdown.logits + 6 * logits);
+}
+
 // DeepSpeed's ZeRO-3 (data/stacks.yaml zero3_module_gather) gathers submodules, with at most
 // stage3_max_live_parameters (1e9) resident, and reduces gradients through a 5e8-element
 // bucket: a GPT-3 175B layer (1.8e9 parameters, its largest matrix 0.6e9) is never gathered
