@@ -134,8 +134,9 @@ struct StackTraits {
   bool lora_fused_mlp = false;
   // LoRA-style adapters and their optimizer states in fp32 whatever the model's dtype (PEFT
   // >= 0.12, autocast_adapter_dtype=True: the adapter casts its input to fp32); false: in
-  // the model's own dtype, sharing the module input (torchtune builds the whole model in
-  // the recipe dtype; LitGPT creates them under the precision plugin).
+  // the model's own dtype, multiplying the module input itself or, with lora_dropout, their
+  // dropped-out copy of it (torchtune builds the whole model in the recipe dtype; LitGPT
+  // creates them under the precision plugin).
   bool fp32_adapters = true;
   // Norms run on the 16-bit downcast of their input with autocast off (llm-foundry
   // LPLayerNorm, norm_type low_precision_layernorm): they save 16-bit inputs, not fp32.
