@@ -30,8 +30,13 @@ std::string HfRepo(const workload::Scenario& s) {
 }
 
 bool AssumesCompile(const workload::Scenario& s) {
+  // What the estimate assumed: a compiled loss (StackTraits::compiled_loss) on a stack whose
+  // compile flag compiles it: torchtitan's default; torchtune's only when the scenario says
+  // so, as its recipes default to compile: False and the estimate then keeps every chunk's
+  // fp32 log-softmax (chunked_loss_kind: upcast-chunks), which a compiled loss does not.
   const workload::Framework f = s.training.stack.id;  // the stack the estimate resolved
-  return f == workload::Framework::kTorchtune || f == workload::Framework::kTorchtitan;
+  return (f == workload::Framework::kTorchtune || f == workload::Framework::kTorchtitan) &&
+         s.training.stack.compiled_loss;
 }
 
 std::string PlanSummary(const workload::Scenario& s) {

@@ -437,21 +437,28 @@ TEST(ExportKeys, AxolotlFull8bOnEightH100s) {
   EXPECT_TRUE(y["bf16"].as<bool>());
 }
 
-// torch.compile follows the stack the estimate assumed: torchtune's compiles (the engine's own
-// stack when the scenario leaves the framework to auto), the Hugging Face Trainer does not.
+// torch.compile follows what the estimate assumed: a compiled loss. torchtune's recipes default
+// to compile: False and the estimate keeps every chunk's fp32 log-softmax, so its export does
+// not compile unless the scenario says the loss is compiled (then both hold 16-bit logits);
+// the Hugging Face Trainer does not compile.
 TEST(ExportKeys, CompileFollowsTheEstimatedStack) {
   const char* tune_stack = R"({"model": "llama-3.1-8b", "training": {"method": "lora",
       "framework": "torchtune"}, "hardware": {"gpu": "h100", "count": 1}})";
+  const char* tune_compiled = R"({"model": "llama-3.1-8b", "training": {"method": "lora",
+      "framework": "torchtune", "stack_traits": {"compiled_loss": true}},
+      "hardware": {"gpu": "h100", "count": 1}})";
   const char* hf_stack = R"({"model": "llama-3.1-8b", "training": {"method": "lora",
       "framework": "hf-trainer"}, "hardware": {"gpu": "h100", "count": 1}})";
-  EXPECT_TRUE(
+  EXPECT_FALSE(
       YAML::Load(ExportJob("torchtune", tune_stack).config.Main().text)["compile"].as<bool>());
-  EXPECT_TRUE(
+  EXPECT_FALSE(
       YAML::Load(ExportJob("torchtune", kQlora8bOn4090).config.Main().text)["compile"].as<bool>());
+  EXPECT_TRUE(
+      YAML::Load(ExportJob("torchtune", tune_compiled).config.Main().text)["compile"].as<bool>());
   EXPECT_FALSE(
       YAML::Load(ExportJob("torchtune", hf_stack).config.Main().text)["compile"].as<bool>());
-  EXPECT_TRUE(
-      YAML::Load(ExportJob("axolotl", tune_stack).config.Main().text)["torch_compile"].as<bool>());
+  EXPECT_TRUE(YAML::Load(ExportJob("axolotl", tune_compiled).config.Main().text)["torch_compile"]
+                  .as<bool>());
 }
 
 // "export plans with the method's default stack, not the engine's" (issue 15 review): a
