@@ -157,9 +157,17 @@ void TrainingNodes(const workload::Scenario& s, ConfigNode* root) {
   ConfigNode& sched = root->Object("lr_scheduler");
   sched.Str("_component_", "torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup");
   sched.Int("num_warmup_steps", 100);
-  root->Object("loss").Str("_component_", t.loss == workload::Loss::kChunked
-                                              ? "torchtune.modules.loss.LinearCrossEntropyLoss"
-                                              : "torchtune.modules.loss.CEWithChunkedOutputLoss");
+  // The loss the estimate assumed: chunked = LinearCrossEntropyLoss (8 chunks, each chunk's
+  // fp32 log-softmax kept); standard = the whole logits upcast at once, which torchtune's
+  // CEWithChunkedOutputLoss does with one chunk (16-bit logits, their fp32 copy and the fp32
+  // log-softmax: the estimate's standard loss).
+  ConfigNode& loss = root->Object("loss");
+  if (t.loss == workload::Loss::kChunked) {
+    loss.Str("_component_", "torchtune.modules.loss.LinearCrossEntropyLoss");
+  } else {
+    loss.Str("_component_", "torchtune.modules.loss.CEWithChunkedOutputLoss");
+    loss.Int("num_output_chunks", 1);
+  }
   root->Str("clip_grad_norm", "null");
   root->Bool("compile", AssumesCompile(s));
   root->Str("device", "cuda");

@@ -461,6 +461,23 @@ TEST(ExportKeys, CompileFollowsTheEstimatedStack) {
                   .as<bool>());
 }
 
+// The torchtune loss is the one the estimate assumed: chunked (torchtune's default) is
+// LinearCrossEntropyLoss; standard is the whole logits upcast at once, CEWithChunkedOutputLoss
+// with one chunk.
+TEST(ExportKeys, TorchtuneLossIsTheEstimatedLoss) {
+  const char* standard = R"({"model": "llama-3.1-8b", "training": {"method": "lora",
+      "loss": "standard"}, "hardware": {"gpu": "h100", "count": 1}})";
+  const YAML::Node chunked = YAML::Load(ExportJob("torchtune", kQlora8bOn4090).config.Main().text);
+  EXPECT_EQ(chunked["loss"]["_component_"].as<std::string>(),
+            "torchtune.modules.loss.LinearCrossEntropyLoss");
+  const auto out = ExportJob("torchtune", standard);
+  ExpectAccepted(out.config);
+  const YAML::Node y = YAML::Load(out.config.Main().text);
+  EXPECT_EQ(y["loss"]["_component_"].as<std::string>(),
+            "torchtune.modules.loss.CEWithChunkedOutputLoss");
+  EXPECT_EQ(y["loss"]["num_output_chunks"].as<int>(), 1);
+}
+
 // "export plans with the method's default stack, not the engine's" (issue 15 review): a
 // scenario that leaves training.framework to auto is planned and estimated with the stack the
 // engine runs, exactly as `estimate` with that framework; the export states the stack. A
