@@ -284,10 +284,11 @@ void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& 
     if (slot & (kGate | kUp)) me.mlp_in_adapted = true;
     if (slot & kDown) me.down_adapted = true;
   }
-  // bitsandbytes MatMul4Bit / MatMul8bitLt save their input whenever any input needs a
-  // gradient (`ctx.tensors = (A, B)`), although only dX is computed: every quantised linear
-  // keeps its input (bitsandbytes/autograd/_functions.py).
-  if (st.method.quantized) me.qkv_trains = me.o_trains = me.mlp_in_trains = me.down_trains = true;
+  // bitsandbytes MatMul8bitLt saves its input whenever any input needs a gradient
+  // (`ctx.tensors = (CAt, subA, A)`), although only dX is computed, and MatMul4Bit did until
+  // 0.43.2 (bitsandbytes/autograd/_functions.py): then every quantised linear keeps its input.
+  if (st.method.quantized && st.kbit_saves_input)
+    me.qkv_trains = me.o_trains = me.mlp_in_trains = me.down_trains = true;
   const double V = st.shape.vocab, h = st.shape.hidden;
   if (targeted & kHead) {
     me.adapter_head = workload::AdapterParams(t.method, r, h, V);
@@ -312,6 +313,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.selective = stack.selective;
   st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
   st.kbit_upcast = workload::Traits(t.method).quantized_base && stack.kbit_fp32_upcast;
+  st.kbit_saves_input = t.quantization.bits == 8 || stack.kbit_saves_input;
   st.param_cast = stack.param_cast;
   st.compiled_loss = stack.compiled_loss;
   st.lora_fused_mlp = stack.lora_fused_mlp;

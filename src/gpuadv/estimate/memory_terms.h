@@ -130,6 +130,7 @@ struct Setup {
   workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;
   bool fp8_weight_cache = false;     // fp8-mixed: the stack caches an fp8 copy of each weight
   bool kbit_upcast = false;          // QLoRA: unquantised params and the residual stream in fp32
+  bool kbit_saves_input = false;     // quantised linears keep their input (StackTraits)
   bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
   bool compiled_loss = false;        // compiled cross-entropy: 16-bit logits and gradient only
   bool lora_fused_mlp = false;       // the stack's LoRA MLP function (StackTraits) applies

@@ -40,6 +40,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fp8_weight_cache",
                                              "fp8_saved_casts",
                                              "kbit_fp32_upcast",
+                                             "kbit_saves_input",
                                              "param_cast",
                                              "compiled_loss",
                                              "lora_fused_mlp",
@@ -102,6 +103,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fp8_weight_cache")) t.fp8_weight_cache = *v;
   if (auto v = f.Bool("fp8_saved_casts")) t.fp8_saved_casts = *v;
   if (auto v = f.Bool("kbit_fp32_upcast")) t.kbit_fp32_upcast = *v;
+  if (auto v = f.Bool("kbit_saves_input")) t.kbit_saves_input = *v;
   if (auto v = f.Bool("param_cast")) t.param_cast = *v;
   if (auto v = f.Bool("compiled_loss")) t.compiled_loss = *v;
   if (auto v = f.Bool("lora_fused_mlp")) t.lora_fused_mlp = *v;

@@ -120,6 +120,10 @@ struct StackTraits {
   // QLoRA: PEFT prepare_model_for_kbit_training casts every parameter bitsandbytes did not
   // quantise (embeddings, head, norms) to fp32, so the residual stream runs in fp32 too.
   bool kbit_fp32_upcast = false;
+  // QLoRA: bitsandbytes' 4-bit matmul saves its input for backward, which it never uses
+  // (MatMul4Bit `ctx.tensors = (A, B)`, until bitsandbytes 0.43.2 of 2024-07-23 dropped it:
+  // bitsandbytes#1270). The 8-bit matmul (MatMul8bitLt) still saves it.
+  bool kbit_saves_input = false;
   // bf16-mixed computes with 16-bit copies of the fp32 parameters (FSDP2
   // MixedPrecisionPolicy), not under torch.autocast: activations and the residual stream
   // are 16-bit.

@@ -259,6 +259,34 @@ TEST(Memory, TorchtuneChunkedLossKeepsEachChunksLogSoftmax) {
   EXPECT_GT(EstimateMemory(s, {}).breakdown.logits, upcast.breakdown.logits + 6 * logits);
 }
 
+// bitsandbytes' 4-bit matmul kept its input for backward until 0.43.2 (data/stacks.yaml
+// kbit_saves_input); the 8-bit one still does. The frozen quantised linears of a QLoRA run
+// without checkpointing then hold their inputs: with adapters on q and v only, the o, gate /
+// up and down inputs (2h + f per token per layer in bf16).
+TEST(Memory, QuantisedLinearsKeepTheirInputOnlyWhereBitsandbytesDoes) {
+  auto s = Scenario(Llama31_8B(), Gpu("rtx-4090", 24, "Ada Lovelace"));
+  s.training.method = Method::kQlora;
+  s.training.precision = Precision::kBf16;
+  s.training.seq_len = 2048;
+  s.training.micro_batch = s.training.global_batch = 1;
+  s.training.activation_checkpointing = workload::Checkpointing::kNone;
+  s.training.lora.dropout = 0;
+  s.training.lora.targets = {"q_proj", "v_proj"};
+  const MemoryResult modern = EstimateMemory(s, {});
+  auto old = s;
+  old.training.stack.kbit_saves_input = true;
+  const MemoryResult kept = EstimateMemory(old, {});
+  ExpectConsistent(kept);
+  const double inputs = 32 * 2.0 * 2048 * (2 * 4096 + 14336);
+  EXPECT_NEAR(kept.breakdown.activations - modern.breakdown.activations, inputs, 0.02 * inputs);
+  auto int8 = s;
+  int8.training.quantization.bits = 8;
+  auto int8_old = int8;
+  int8_old.training.stack.kbit_saves_input = true;
+  EXPECT_DOUBLE_EQ(EstimateMemory(int8, {}).breakdown.activations,
+                   EstimateMemory(int8_old, {}).breakdown.activations);
+}
+
 // DeepSpeed's ZeRO-3 (data/stacks.yaml zero3_module_gather) gathers submodules, with at most
 // stage3_max_live_parameters (1e9) resident, and reduces gradients through a 5e8-element
 // bucket: a GPT-3 175B layer (1.8e9 parameters, its largest matrix 0.6e9) is never gathered
