@@ -186,6 +186,21 @@ TEST(Memory, UnslothLoraMlpSavesGateAndUpOnly) {
                    EstimateMemory(fused, {}).breakdown.activations);
 }
 
+// One pure-bf16 sequence of `seq_len` tokens per step with adapters on q and v (no dropout)
+// and no checkpointing: the adapter tests below vary one stack trait on it.
+workload::Scenario AdapterRun(const catalog::ModelArch& m, const catalog::GpuSpec& gpu,
+                              Method method, int seq_len) {
+  auto s = Scenario(m, gpu);
+  s.training.method = method;
+  s.training.precision = Precision::kBf16;
+  s.training.seq_len = seq_len;
+  s.training.micro_batch = s.training.global_batch = 1;
+  s.training.activation_checkpointing = workload::Checkpointing::kNone;
+  s.training.lora.dropout = 0;
+  s.training.lora.targets = {"q_proj", "v_proj"};
+  return s;
+}
+
 // torchtune and LitGPT build LoRA adapters in the model's dtype (data/stacks.yaml
 // fp32_adapters: false): in a pure bf16 run they hold 2 + 2 B and bf16 AdamW states (4 B)
 // per adapter parameter where PEFT's fp32 adapters hold 4 + 4 + 8, and they multiply the
@@ -193,15 +208,8 @@ TEST(Memory, UnslothLoraMlpSavesGateAndUpOnly) {
 // lora_dropout each adapter keeps its own dropped-out copy and mask either way, and the
 // module input is saved by nothing (the frozen linear needs only its weight).
 TEST(Memory, AdaptersInTheModelDtypeHoldHalfAndShareTheirInput) {
-  auto s = Scenario(Llama2_7B(), Gpu("a100-80gb-sxm", 80));
-  s.training.method = Method::kLora;
-  s.training.precision = Precision::kBf16;
-  s.training.seq_len = 1024;
-  s.training.micro_batch = s.training.global_batch = 1;
-  s.training.activation_checkpointing = workload::Checkpointing::kNone;
+  auto s = AdapterRun(Llama2_7B(), Gpu("a100-80gb-sxm", 80), Method::kLora, 1024);
   s.training.lora.rank = 64;
-  s.training.lora.dropout = 0;
-  s.training.lora.targets = {"q_proj", "v_proj"};
   const MemoryResult peft = EstimateMemory(s, {});
   auto model_dtype = s;
   model_dtype.training.stack.fp32_adapters = false;
@@ -264,14 +272,7 @@ TEST(Memory, TorchtuneChunkedLossKeepsEachChunksLogSoftmax) {
 // without checkpointing then hold their inputs: with adapters on q and v only, the o, gate /
 // up and down inputs (2h + f per token per layer in bf16).
 TEST(Memory, QuantisedLinearsKeepTheirInputOnlyWhereBitsandbytesDoes) {
-  auto s = Scenario(Llama31_8B(), Gpu("rtx-4090", 24, "Ada Lovelace"));
-  s.training.method = Method::kQlora;
-  s.training.precision = Precision::kBf16;
-  s.training.seq_len = 2048;
-  s.training.micro_batch = s.training.global_batch = 1;
-  s.training.activation_checkpointing = workload::Checkpointing::kNone;
-  s.training.lora.dropout = 0;
-  s.training.lora.targets = {"q_proj", "v_proj"};
+  auto s = AdapterRun(Llama31_8B(), Gpu("rtx-4090", 24, "Ada Lovelace"), Method::kQlora, 2048);
   const MemoryResult modern = EstimateMemory(s, {});
   auto old = s;
   old.training.stack.kbit_saves_input = true;
