@@ -317,7 +317,7 @@ LogitBytes Logits(const Setup& st, const LayerSpec& l) {
   }
   if (sh.vocab <= 0) return out;  // diffusion transformer: no vocabulary
   const double bsv = bs * sh.vocab;
-  if (st.chunked_loss && st.upcast_chunks) {
+  if (st.upcast_chunks) {
     // Every chunk's fp32 log-softmax stays saved (4 B per logit); in flight: the last chunk's
     // 16-bit logits and fp32 copy (forward), its incoming and produced fp32 gradients
     // (backward, one chunk at a time). Compiled (torchtune compile: True compiles the per-chunk

@@ -499,8 +499,7 @@ void AddLmHeadAndLoss(const workload::Scenario& s, const Layout& lay, const Regi
   // torchtune's chunked loss still upcasts every logit (one chunk at a time): the standard
   // traffic; only a fused linear cross-entropy avoids the fp32 logits.
   const bool fused_linear_loss =
-      s.training.loss == workload::Loss::kChunked &&
-      s.training.stack.chunked_loss_kind == workload::ChunkedLossKind::kFusedLinear;
+      s.training.loss == workload::Loss::kChunked && !s.UpcastChunkedLoss();
   const double per_logit = fused_linear_loss ? kLogitBytesChunked : kLogitBytesStandard;
   const double loss = MemTime(T * v * per_logit, r);
   MicroBatchTime hd;

@@ -217,12 +217,12 @@ void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e
     e.Basis("activations", act);
   }
   if (acts.logits.fwd > 0)
-    e.Basis("logits", "peak " + Gb(std::max(acts.logits.fwd, acts.logits.bwd)) +
-                          (st.chunked_loss && st.upcast_chunks
-                               ? " (chunked loss: fp32 log-softmax of every chunk kept)"
-                           : st.chunked_loss  ? " (chunked loss)"
-                           : st.compiled_loss ? " (compiled loss: 16-bit logits and gradient)"
-                                              : " (16-bit logits + fp32 loss)"));
+    e.Basis("logits",
+            "peak " + Gb(std::max(acts.logits.fwd, acts.logits.bwd)) +
+                (st.upcast_chunks   ? " (chunked loss: fp32 log-softmax of every chunk kept)"
+                 : st.chunked_loss  ? " (chunked loss)"
+                 : st.compiled_loss ? " (compiled loss: 16-bit logits and gradient)"
+                                    : " (16-bit logits + fp32 loss)"));
 }
 
 // The peak and what lies outside the allocator (paged, host, other pipeline stages).

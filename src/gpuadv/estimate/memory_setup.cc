@@ -317,7 +317,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.param_cast = stack.param_cast;
   st.compiled_loss = stack.compiled_loss;
   st.lora_fused_mlp = stack.lora_fused_mlp;
-  st.upcast_chunks = stack.chunked_loss_kind == workload::ChunkedLossKind::kUpcastChunks;
+  st.upcast_chunks = s.UpcastChunkedLoss();
   st.fp32_adapters = stack.fp32_adapters;
   st.low_precision_norms = stack.low_precision_norms;
   st.expandable_segments = stack.expandable_segments;

@@ -146,7 +146,7 @@ struct Setup {
   workload::Checkpointing ckpt = workload::Checkpointing::kNone;
   bool activation_offload = false;
   bool chunked_loss = false;
-  bool upcast_chunks = false;  // the chunked loss keeps each chunk's fp32 log-softmax (torchtune)
+  bool upcast_chunks = false;  // Scenario::UpcastChunkedLoss: each chunk's fp32 log-softmax kept
   bool optimizer_in_backward = false;
   bool paged = false;  // optimizer state in CUDA unified memory
   // Parallel layout and batch: the derivation the throughput estimator uses too (layout.h)

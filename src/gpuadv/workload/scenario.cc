@@ -46,4 +46,9 @@ bool Scenario::FusedOptimizer() const {
   return training.stack.fused_optimizer || MegatronRuntime();
 }
 
+bool Scenario::UpcastChunkedLoss() const {
+  return training.loss == Loss::kChunked &&
+         training.stack.chunked_loss_kind == ChunkedLossKind::kUpcastChunks;
+}
+
 }  // namespace gpuadv::workload

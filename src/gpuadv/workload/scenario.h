@@ -194,6 +194,11 @@ struct Scenario {
   /// kernel, i.e. an fp8-capable Hopper or datacenter Blackwell GPU). Memory (fp8 Q, K, V, O
   /// saved) and time (the forward at the fp8 rate) both ask this.
   bool Fp8Attention() const;
+  /// Whether the chunked loss upcasts its logits chunk by chunk and keeps each chunk's fp32
+  /// log-softmax (`loss: chunked` on a stack with chunked_loss_kind upcast-chunks, torchtune)
+  /// rather than fusing the head into the loss. Memory (4 B per logit kept) and time (the fp32
+  /// upcast traffic) both ask this.
+  bool UpcastChunkedLoss() const;
 };
 
 }  // namespace gpuadv::workload
