@@ -10,6 +10,18 @@
 #include "gpuadv/validate/calibrate.h"
 
 namespace gpuadv::validate {
+
+std::vector<std::string_view> RangeLevelGroups(const std::vector<const CalibrationRow*>& rows) {
+  std::map<std::string_view, size_t> count;
+  for (const CalibrationRow* r : rows) ++count[r->group];
+  std::vector<std::string_view> out;
+  out.reserve(rows.size());
+  for (const CalibrationRow* r : rows)
+    out.push_back(count[r->group] < estimate::kMinCategoryRows ? kSmallSourcesGroup
+                                                               : std::string_view(r->group));
+  return out;
+}
+
 namespace {
 
 using Counts = std::vector<std::pair<std::string, size_t>>;
@@ -216,15 +228,19 @@ bool Inside(const CalibrationRow& r, const estimate::Range& range) {
 // l <= F(x) below the prediction, l <= 1 - F(x) above it. Each source group weighs the same
 // (its rows share 1 / groups): the next user's setup is a new source, and a source with many
 // well-predicted rows (our own GPU runs, three memory readings per case) says no more about
-// it than one with few. The level is the largest one (the narrowest ranges) at which the
-// sources' mean share inside reaches kRangeTargetCoverage, within
+// it than one with few. Groups of fewer than kMinCategoryRows rows are held out together
+// and weigh as one group (RangeLevelGroups): a share inside read off four rows moves in
+// steps of 25%, and each such group counted as a whole source let one four-row source move
+// the memory level from the 9th to the 16th percentile. The level is the largest one (the
+// narrowest ranges) at which the sources' mean share inside reaches kRangeTargetCoverage, within
 // [kMinRangeLevel, kMaxRangeLevel]. Rows outside every validated category get the fixed wide
 // range whatever the level. Returns (level, mean share inside at it); (default, 0) with fewer
 // than two groups.
 std::pair<double, double> FitRangeLevel(const std::vector<const CalibrationRow*>& rows,
                                         bool check_architecture) {
-  std::map<std::string_view, size_t> groups;  // group -> rows
-  for (const CalibrationRow* r : rows) ++groups[r->group];
+  const std::vector<std::string_view> held = RangeLevelGroups(rows);
+  std::map<std::string_view, size_t> groups;  // held-out group -> rows
+  for (std::string_view g : held) ++groups[g];
   if (groups.size() < 2) return {estimate::kDefaultRangeLevel, 0};
   // Per row judged by a category model: (the largest level covering it, its weight).
   std::vector<std::pair<double, double>> depth;
@@ -232,9 +248,13 @@ std::pair<double, double> FitRangeLevel(const std::vector<const CalibrationRow*>
   const double k = static_cast<double>(groups.size());
   for (const auto& [g, count] : groups) {
     const double w = 1 / (k * static_cast<double>(count));  // each group weighs the same
-    const CategoryModels m = Models(rows, g);
-    for (const CalibrationRow* r : rows) {
-      if (r->group != g) continue;
+    std::vector<const CalibrationRow*> train;
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (held[i] != g) train.push_back(rows[i]);
+    const CategoryModels m = Models(train, {});
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (held[i] != g) continue;
+      const CalibrationRow* r = rows[i];
       const double x = std::log(r->cv_predicted / r->measured);
       if (!std::isfinite(x)) continue;  // never inside
       const estimate::Range range = estimate::FindRange(m.ranges, r->category, check_architecture);

@@ -204,6 +204,28 @@ TEST(Uncertainty, RangeLevelIsFittedToTheHeldOutCoverageOfEachSource) {
   EXPECT_EQ(o.throughput.held_out_coverage, 0);
 }
 
+// Sources of fewer than kMinCategoryRows rows are held out together and weigh as one source
+// when the level is fitted; sources of six rows or more are held out alone.
+TEST(Uncertainty, SmallSourcesAreHeldOutAsOneWhenTheLevelIsFitted) {
+  std::vector<validate::CalibrationRow> rows;
+  for (int i = 0; i < 6; ++i) rows.push_back(SourceRow("full", "megatron", 0.1));
+  for (int i = 0; i < 3; ++i) rows.push_back(SourceRow("tiny-a", "megatron", 0.0));
+  for (int i = 0; i < 5; ++i) rows.push_back(SourceRow("tiny-b", "megatron", -0.1));
+  std::vector<const validate::CalibrationRow*> ptrs;
+  for (const auto& r : rows) ptrs.push_back(&r);
+  const std::vector<std::string_view> held = validate::RangeLevelGroups(ptrs);
+  ASSERT_EQ(held.size(), rows.size());
+  for (size_t i = 0; i < rows.size(); ++i)
+    EXPECT_EQ(held[i], i < 6 ? std::string_view("full") : validate::kSmallSourcesGroup) << i;
+  // The pooled rows are one held-out group: with one other source the level can be fitted.
+  const auto t = validate::BuildUncertainty(rows);
+  EXPECT_NE(t.throughput.level, kDefaultRangeLevel);
+  // A single source, however small its parts, has nothing to be held out against.
+  std::vector<validate::CalibrationRow> small_only(rows.begin() + 6, rows.end());
+  for (auto& r : small_only) r.group = "only";
+  EXPECT_DOUBLE_EQ(validate::BuildUncertainty(small_only).throughput.level, kDefaultRangeLevel);
+}
+
 workload::Scenario Scenario(const std::string& gpu) {
   const std::string text =
       "model: llama-3.1-8b\ntraining: {method: lora, seq_len: 2048}\n"
