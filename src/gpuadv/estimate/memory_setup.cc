@@ -391,15 +391,22 @@ void SetupDtypes(const workload::Training& t, Setup& st) {
 }
 
 // Bytes per quantised base parameter: LLM.int8 codes + row scales, or 4-bit codes + absmax
-// (double-quantised) per block (QLoRA, Dettmers et al. 2023, section 3).
-double QuantBytesPerParam(const workload::QuantConfig& q, double hidden) {
+// (double-quantised) per block (QLoRA, Dettmers et al. 2023, section 3). `.state` is the
+// part held as the module's quantisation state (row scales, absmax and its constants), not
+// in the parameter tensor.
+struct QuantBytes {
+  double total = 0, state = 0;
+};
+QuantBytes QuantBytesPerParam(const workload::QuantConfig& q, double hidden) {
   const double block = std::max(1, q.block_size);
-  if (q.type == "int8" || q.bits >= 8)
-    return BytesOfBits(q.bits) + kInt8RowScaleBytes / std::max(1.0, hidden);
+  if (q.type == "int8" || q.bits >= 8) {
+    const double scales = kInt8RowScaleBytes / std::max(1.0, hidden);
+    return {BytesOfBits(q.bits) + scales, scales};
+  }
   const double overhead_bits = q.double_quant ? kDoubleQuantAbsmaxBits / block +
                                                     kAbsmaxBits / (block * kDoubleQuantSecondBlock)
                                               : kAbsmaxBits / block;
-  return BytesOfBits(q.bits + overhead_bits);
+  return {BytesOfBits(q.bits + overhead_bits), BytesOfBits(overhead_bits)};
 }
 
 // What the training method trains and stores (freeze, LoRA, QLoRA).
@@ -410,7 +417,9 @@ void SetupMethod(const workload::Scenario& s, Setup& st, Explanation* explain) {
   const workload::MethodTraits& traits = workload::Traits(t.method);
   if (traits.quantized_base) {
     me.quantized = true;
-    me.quant_bytes = QuantBytesPerParam(t.quantization, st.shape.hidden);
+    const QuantBytes qb = QuantBytesPerParam(t.quantization, st.shape.hidden);
+    me.quant_bytes = qb.total;
+    me.quant_state_bytes = qb.state;
   }
   switch (traits.trained) {
     case workload::Trained::kAllWeights:

@@ -79,9 +79,14 @@ struct Params {
 /// What trains and how (per replica).
 struct MethodTerms {
   workload::Method kind = workload::Method::kFull;
-  bool adapters = false;        // lora / qlora
-  bool quantized = false;       // qlora: layer linears stored quantised
-  double quant_bytes = 0;       // bytes per quantised parameter (NF4: 0.5 + block constants)
+  bool adapters = false;   // lora / qlora
+  bool quantized = false;  // qlora: layer linears stored quantised
+  double quant_bytes = 0;  // bytes per quantised parameter (NF4: 0.5 + block constants)
+  // Of quant_bytes, the block constants (absmax, LLM.int8 row scales): bitsandbytes keeps
+  // them as the module's quant_state, not in the parameter, so ZeRO-3 / FSDP neither shard
+  // nor offload them (bitsandbytes#970, 2024-01-16: Linear4bit registers module.quant_state
+  // and restores it "when the parameter got converted. This happens for example for fsdp").
+  double quant_state_bytes = 0;
   double trainable_layers = 0;  // freeze: last layers that train
   // LoRA adapters (params), by where they live.
   double adapter_per_layer = 0;

@@ -233,14 +233,17 @@ void WeightTerms(const Setup& st, const Stage& stage, const StageAmounts& a, con
                  double components, States* out) {
   const bool zero3 = st.lay.zero == 3;
   const bool offload_params = st.offload == workload::Offload::kOptimizerParams;
+  const MethodTerms& me = st.method;
   double weights = shard(a.trainable.stage, zero3) * out->trainable.weight +
                    shard(a.adapter.stage, zero3) * out->adapter.weight +
                    shard(a.frozen.stage, zero3) * out->frozen_rate +
-                   shard(a.quant.stage, zero3) * st.method.quant_bytes;
+                   shard(a.quant.stage, zero3) * (me.quant_bytes - me.quant_state_bytes);
   if (offload_params) {  // ZeRO-Infinity / FSDP CPUOffload: params live in host RAM
     out->host += weights;
     weights = 0;
   }
+  // The quantised linears' block constants stay whole on every rank, offloaded or not.
+  weights += a.quant.stage * me.quant_state_bytes;
   if (st.diffusion.block_swap > 0 && !offload_params) {  // blocks streamed from host (kohya)
     const double swapped =
         st.diffusion.block_swap * a.body / std::max(1.0, a.body + a.edge) * weights;
@@ -265,7 +268,8 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
   double unit_grad = 0;
   if (st.lay.zero == 3 || st.offload == workload::Offload::kOptimizerParams) {
     const double unit = a.trainable.layer * st.e_compute + a.frozen.layer * out->frozen_rate +
-                        a.quant.layer * me.quant_bytes + a.adapter.layer * ra.weight;
+                        a.quant.layer * (me.quant_bytes - me.quant_state_bytes) +
+                        a.adapter.layer * ra.weight;
     const double root =
         a.edge * (a.trainable.stage > 0 && !workload::TrainsLastLayers(me.kind) ? st.e_compute
                                                                                 : out->frozen_rate);

@@ -114,6 +114,32 @@ TEST(ModelStates, QloraKeepsEmbeddingsAndHeadIn16Bit) {
               0.001 * w.weights);
 }
 
+// ZeRO-3 / FSDP shard and offload the 4-bit codes (the parameter tensor) but not the block
+// constants: bitsandbytes keeps absmax as the module's quant_state, whole on every rank.
+TEST(ModelStates, QloraBlockConstantsStayWholeOnEveryRankUnderZero3AndOffload) {
+  auto s = Scenario(Llama31_8B(), Gpu("rtx-4090", 24, "Ada Lovelace"), 2);
+  s.training.method = Method::kQlora;
+  using workload::Offload;
+  const auto weights = [&](int zero, Offload offload) {
+    s.parallelism.zero = zero;
+    s.parallelism.offload = offload;
+    const mem::Setup st = mem::MakeSetup(s, nullptr);
+    return mem::StageStates(st, Whole(st)).weights;
+  };
+  const mem::Setup st = mem::MakeSetup(s, nullptr);
+  // 8/64 + 32/(64*256) bits of the 4.127 per quantised parameter.
+  EXPECT_NEAR(st.method.quant_state_bytes, (8.0 / 64 + 32.0 / (64 * 256)) / 8, 1e-9);
+  const double linears = 32 * (4096.0 * (4096 + 1024 + 1024 + 4096) + 3 * 4096.0 * 14336);
+  const double replicated = weights(0, Offload::kNone);
+  const double sharded = weights(3, Offload::kNone);
+  const double offloaded = weights(3, Offload::kOptimizerParams);
+  // Sharding over two ranks halves everything but the block constants.
+  EXPECT_NEAR(replicated - sharded, (replicated - linears * st.method.quant_state_bytes) / 2,
+              1e-6 * replicated);
+  // Offloading the parameters leaves only the block constants on the GPU.
+  EXPECT_NEAR(offloaded, linears * st.method.quant_state_bytes, 1e-6 * offloaded);
+}
+
 TEST(ModelStates, Zero3ShardsEverythingOverDataParallel) {
   auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 8);
   s.parallelism.zero = 3;
