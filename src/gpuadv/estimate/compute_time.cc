@@ -614,7 +614,7 @@ double OptimizerBytesPerParam(const workload::Scenario& s) {
   // Engine FusedAdam, DeepSpeed FusedAdam, torchtitan implementation "fused") move the
   // single-pass 28 / 14.
   using workload::Optimizer;
-  const bool pure16 = s.training.PureBf16States();
+  const bool pure16 = s.PureBf16States();
   switch (s.training.optimizer) {
     case Optimizer::kAdamW:
       if (s.FusedOptimizer()) return pure16 ? 14.0 : 28.0;

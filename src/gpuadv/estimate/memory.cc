@@ -176,7 +176,11 @@ void ExplainStates(const Setup& st, const States& w, Explanation& e) {
           std::string(st.stack == mem::Stack::kMegatron
                           ? "fused kernels (Megatron-LM, Transformer Engine, torch.compile)"
                           : "eager PyTorch (HF / PEFT / LitGPT)") +
-              ", " + RegimeName(st));
+              ", " + RegimeName(st) +
+              (st.fsdp_fp32_trainable
+                   ? " (bf16 model: accelerate's FSDP holds its trainable parameters in fp32 "
+                     "under mixed precision)"
+                   : ""));
   const auto& t = w.trainable;
   if (w.trainable_params > 0 && !st.method.adapters)
     e.Basis("model states", "trainable " + G(t.weight) + " B/param weights + " + G(t.grad) +

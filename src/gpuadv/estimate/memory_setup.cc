@@ -314,7 +314,8 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
   st.kbit_upcast = workload::Traits(t.method).quantized_base && stack.kbit_fp32_upcast;
   st.kbit_saves_input = t.quantization.bits == 8 || stack.kbit_saves_input;
-  st.param_cast = stack.param_cast;
+  st.fsdp_fp32_trainable = s.FsdpFp32Trainable();
+  st.param_cast = stack.param_cast || st.fsdp_fp32_trainable;
   st.compiled_loss = stack.compiled_loss;
   st.lora_fused_mlp = stack.lora_fused_mlp;
   st.upcast_chunks = s.UpcastChunkedLoss();
@@ -353,6 +354,9 @@ void SetupParallelism(const workload::Scenario& s, Setup& st) {
 
 // Which runtime's mixed-precision regime holds the model states (MODELLING.md section 2).
 Regime MemoryRegime(const workload::Training& t, const Setup& st) {
+  // FSDP's upcast of a bf16 model's trainable parameters: fp32 master weights and states.
+  if (st.fsdp_fp32_trainable)
+    return st.offload != workload::Offload::kNone ? Regime::kDeepSpeed : Regime::kAmp;
   if (t.PureBf16States()) return Regime::kPureBf16;  // bf16, or fp8 over a bf16 model
   switch (t.precision) {
     case Precision::kFp32:

@@ -137,6 +137,7 @@ struct Setup {
   bool kbit_upcast = false;          // QLoRA: unquantised params and the residual stream in fp32
   bool kbit_saves_input = false;     // quantised linears keep their input (StackTraits)
   bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
+  bool fsdp_fp32_trainable = false;  // FSDP holds a bf16 model's trainables in fp32
   bool compiled_loss = false;        // compiled cross-entropy: 16-bit logits and gradient only
   bool lora_fused_mlp = false;       // the stack's LoRA MLP function (StackTraits) applies
   bool fp32_adapters = true;         // adapters fp32 whatever the model dtype (PEFT)

@@ -131,7 +131,7 @@ double GradAccumTime(const workload::Scenario& s, const detail::Layout& lay,
   const double mp = static_cast<double>(lay.tp) * lay.pp;
   const double grads_local = f.n_trainable / mp / (lay.zero >= 2 ? lay.shard : 1);
   const double bw = rates.stream_bandwidth;
-  const bool pure_bf16 = s.training.PureBf16States();
+  const bool pure_bf16 = s.PureBf16States();
   double per_param = kGradAccumPasses * (pure_bf16 ? 2.0 : 4.0);
   if (s.MegatronRuntime() && !pure_bf16) {
     const double main_grad = s.training.precision == workload::Precision::kFp16Mixed ? 2.0 : 4.0;

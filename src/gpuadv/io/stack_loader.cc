@@ -42,6 +42,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "kbit_fp32_upcast",
                                              "kbit_saves_input",
                                              "param_cast",
+                                             "fsdp_fp32_trainable",
                                              "compiled_loss",
                                              "lora_fused_mlp",
                                              "fp32_adapters",
@@ -105,6 +106,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("kbit_fp32_upcast")) t.kbit_fp32_upcast = *v;
   if (auto v = f.Bool("kbit_saves_input")) t.kbit_saves_input = *v;
   if (auto v = f.Bool("param_cast")) t.param_cast = *v;
+  if (auto v = f.Bool("fsdp_fp32_trainable")) t.fsdp_fp32_trainable = *v;
   if (auto v = f.Bool("compiled_loss")) t.compiled_loss = *v;
   if (auto v = f.Bool("lora_fused_mlp")) t.lora_fused_mlp = *v;
   if (auto v = f.Bool("fp32_adapters")) t.fp32_adapters = *v;

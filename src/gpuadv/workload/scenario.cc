@@ -46,6 +46,13 @@ bool Scenario::FusedOptimizer() const {
   return training.stack.fused_optimizer || MegatronRuntime();
 }
 
+bool Scenario::FsdpFp32Trainable() const {
+  return training.stack.fsdp_fp32_trainable && parallelism.zero == 3 &&
+         training.precision == Precision::kBf16;
+}
+
+bool Scenario::PureBf16States() const { return training.PureBf16States() && !FsdpFp32Trainable(); }
+
 bool Scenario::UpcastChunkedLoss() const {
   return training.loss == Loss::kChunked &&
          training.stack.chunked_loss_kind == ChunkedLossKind::kUpcastChunks;

@@ -199,6 +199,15 @@ struct Scenario {
   /// rather than fusing the head into the loss. Memory (4 B per logit kept) and time (the fp32
   /// upcast traffic) both ask this.
   bool UpcastChunkedLoss() const;
+  /// Whether FSDP holds the trainable parameters of a bf16 model in fp32 (stack trait
+  /// fsdp_fp32_trainable, ZeRO-3 / FSDP, precision bf16 as the Trainer runs it: a bf16 model
+  /// under bf16 autocast): fp32 master weights, gradients and optimizer states, bf16 compute
+  /// copies.
+  bool FsdpFp32Trainable() const;
+  /// Weights, gradients and optimizer states in bf16 with no fp32 master copy: the
+  /// training's PureBf16States() unless FSDP upcasts the trainable parameters. The one answer
+  /// memory and time both use.
+  bool PureBf16States() const;
 };
 
 }  // namespace gpuadv::workload

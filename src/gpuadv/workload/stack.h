@@ -128,6 +128,11 @@ struct StackTraits {
   // MixedPrecisionPolicy), not under torch.autocast: activations and the residual stream
   // are 16-bit.
   bool param_cast = false;
+  // FSDP under mixed precision upcasts a 16-bit model's trainable parameters to fp32
+  // (accelerate: FSDP1 since v0.30.0, FSDP2 since its first release): a bf16 model trained
+  // with the Trainer's bf16 autocast holds fp32 master weights, gradients and AdamW states,
+  // and computes on bf16 copies (FSDP MixedPrecision param_dtype).
+  bool fsdp_fp32_trainable = false;
   // The cross-entropy runs as one fused kernel over the 16-bit logits (a torch.compile'd
   // loss, flash-attn's xentropy CrossEntropyLoss): it keeps the 16-bit logits and writes a
   // 16-bit gradient, with no fp32 copy of the logits.

@@ -124,6 +124,16 @@ TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
         << fw;
   EXPECT_TRUE(Load("model: llama-3.1-8b\ntraining: {framework: hf-trainer}\n")
                   .training.stack.fp32_adapters);
+  // accelerate's FSDP upcasts a bf16 model's trainable parameters (Trainer, accelerate loop);
+  // torchtitan and torchtune shard what they build.
+  for (const char* fw : {"hf-trainer", "accelerate"})
+    EXPECT_TRUE(Load(std::string("model: llama-3.1-8b\ntraining: {framework: ") + fw + "}\n")
+                    .training.stack.fsdp_fp32_trainable)
+        << fw;
+  for (const char* fw : {"pytorch", "torchtitan", "torchtune", "deepspeed"})
+    EXPECT_FALSE(Load(std::string("model: llama-3.1-8b\ntraining: {framework: ") + fw + "}\n")
+                     .training.stack.fsdp_fp32_trainable)
+        << fw;
   // torchtune's chunked loss keeps every chunk's fp32 log-softmax; Unsloth's fuses the head.
   EXPECT_EQ(Load("model: llama-3.1-8b\ntraining: {framework: torchtune}\n")
                 .training.stack.chunked_loss_kind,

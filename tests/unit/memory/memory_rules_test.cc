@@ -43,6 +43,38 @@ TEST(ModelStates, PureBf16AdamWIs8BytesPerParam) {
   EXPECT_DOUBLE_EQ(StatesPerParam(s), 8);  // LLaMA-Factory pure_bf16: 8 x N
 }
 
+// accelerate's FSDP upcasts a bf16 model's trainable parameters to fp32 under the Trainer's
+// bf16 autocast (stack trait fsdp_fp32_trainable): fp32 master weights, gradients and AdamW
+// states, sharded; without FSDP, or without the trait, the states stay bf16.
+TEST(ModelStates, FsdpUpcastsABf16ModelsTrainableParametersToFp32) {
+  auto s = Scenario(Llama31_8B(), Gpu("a100-80gb-sxm", 80), 4);
+  s.training.precision = Precision::kBf16;
+  s.training.stack.fsdp_fp32_trainable = true;
+  s.parallelism.zero = 3;
+  EXPECT_TRUE(s.FsdpFp32Trainable());
+  EXPECT_FALSE(s.PureBf16States());
+  const mem::Setup st = mem::MakeSetup(s, nullptr);
+  EXPECT_TRUE(st.param_cast);  // compute on bf16 copies (FSDP MixedPrecision)
+  const mem::States w = mem::StageStates(st, Whole(st));
+  EXPECT_NEAR(w.weights + w.gradients + w.optimizer, 16 * st.params.total / 4, 1);
+  // The Trainer's bf16 over DDP: no upcast.
+  s.parallelism.zero = 0;
+  EXPECT_FALSE(s.FsdpFp32Trainable());
+  EXPECT_TRUE(s.PureBf16States());
+  EXPECT_DOUBLE_EQ(StatesPerParam(s), 8 + 2);  // + DDP gradient bucket (dp 4)
+  // accelerate before 0.30 (the trait off): bf16 states sharded.
+  s.parallelism.zero = 3;
+  s.training.stack.fsdp_fp32_trainable = false;
+  const mem::Setup old = mem::MakeSetup(s, nullptr);
+  const mem::States o = mem::StageStates(old, Whole(old));
+  EXPECT_NEAR(o.weights + o.gradients + o.optimizer, 8 * old.params.total / 4, 1);
+  // The optimizer step moves fp32 states where FSDP upcast them (foreach AdamW: 80 vs 40 B).
+  s.training.stack.fsdp_fp32_trainable = true;
+  EXPECT_DOUBLE_EQ(detail::OptimizerBytesPerParam(s), 80);
+  s.training.stack.fsdp_fp32_trainable = false;
+  EXPECT_DOUBLE_EQ(detail::OptimizerBytesPerParam(s), 40);
+}
+
 TEST(ModelStates, Fp32AdamWIs16AndMegatronIs18BytesPerParam) {
   auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 8);
   s.training.precision = Precision::kFp32;
