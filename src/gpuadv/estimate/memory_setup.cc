@@ -352,11 +352,18 @@ void SetupParallelism(const workload::Scenario& s, Setup& st) {
   st.s = st.lay.s / st.lay.cp;
 }
 
+// fp32 master weights and states outside Megatron: DeepSpeed's optimizer where it shards
+// them (ZeRO-1/2) or offloads, else PyTorch's AMP / FSDP layout.
+Regime FpMasterRegime(const Setup& st) {
+  if (st.lay.zero == 1 || st.lay.zero == 2 || st.offload != workload::Offload::kNone)
+    return Regime::kDeepSpeed;
+  return Regime::kAmp;
+}
+
 // Which runtime's mixed-precision regime holds the model states (MODELLING.md section 2).
 Regime MemoryRegime(const workload::Training& t, const Setup& st) {
   // FSDP's upcast of a bf16 model's trainable parameters: fp32 master weights and states.
-  if (st.fsdp_fp32_trainable)
-    return st.offload != workload::Offload::kNone ? Regime::kDeepSpeed : Regime::kAmp;
+  if (st.fsdp_fp32_trainable) return FpMasterRegime(st);
   if (t.PureBf16States()) return Regime::kPureBf16;  // bf16, or fp8 over a bf16 model
   switch (t.precision) {
     case Precision::kFp32:
@@ -372,9 +379,7 @@ Regime MemoryRegime(const workload::Training& t, const Setup& st) {
     case Precision::kFp16Mixed:
     case Precision::kBf16Mixed:
       if (st.megatron_runtime) return Regime::kMegatron;
-      if (st.lay.zero == 1 || st.lay.zero == 2 || st.offload != workload::Offload::kNone)
-        return Regime::kDeepSpeed;
-      return Regime::kAmp;
+      return FpMasterRegime(st);
   }
   return st.regime;
 }

@@ -170,10 +170,9 @@ struct CategoryModels {
   }
 };
 
-// The category models of one quantity from its rows' cross-validated errors, rows of
-// `exclude_group` (when non-empty) left out.
-CategoryModels Models(const std::vector<const CalibrationRow*>& rows,
-                      std::string_view exclude_group) {
+// The category models of one quantity from its rows' cross-validated errors (callers leave
+// out the held-out rows).
+CategoryModels Models(const std::vector<const CalibrationRow*>& rows) {
   CategoryModels out;
   estimate::QuantityRanges& q = out.ranges;
   std::map<std::string, size_t> archs, precisions, methods;
@@ -183,7 +182,6 @@ CategoryModels Models(const std::vector<const CalibrationRow*>& rows,
   std::map<std::string, std::pair<estimate::RangeEntry, std::vector<LogError>>>
       levels[estimate::kBackoffLevels];
   for (const CalibrationRow* r : rows) {
-    if (!exclude_group.empty() && r->group == exclude_group) continue;
     const double e = std::log1p(r->CvError());
     if (!std::isfinite(e)) continue;
     ++archs[r->category.architecture];
@@ -251,7 +249,7 @@ std::pair<double, double> FitRangeLevel(const std::vector<const CalibrationRow*>
     std::vector<const CalibrationRow*> train;
     for (size_t i = 0; i < rows.size(); ++i)
       if (held[i] != g) train.push_back(rows[i]);
-    const CategoryModels m = Models(train, {});
+    const CategoryModels m = Models(train);
     for (size_t i = 0; i < rows.size(); ++i) {
       if (held[i] != g) continue;
       const CalibrationRow* r = rows[i];
@@ -287,7 +285,7 @@ estimate::QuantityRanges Ranges(const std::vector<const CalibrationRow*>& rows,
   std::vector<const CalibrationRow*> kept;
   for (const CalibrationRow* r : rows)
     if (exclude_group.empty() || r->group != exclude_group) kept.push_back(r);
-  CategoryModels m = Models(kept, {});
+  CategoryModels m = Models(kept);
   const auto [level, coverage] = FitRangeLevel(kept, check_architecture);
   m.SetLevel(level);
   m.ranges.held_out_coverage = coverage;
