@@ -100,7 +100,8 @@ std::string Quantity(const QuantityRanges& q) {
          ", .precisions = " + Counts(q.precisions) + ", .methods = " + Counts(q.methods) +
          ", .between_source_sd = " + Num(q.between_source_sd) +
          ", .sources = " + std::to_string(q.sources) + ", .level = " + Num(q.level) +
-         ", .held_out_coverage = " + Num(q.held_out_coverage) + "}";
+         ", .held_out_coverage = " + Num(q.held_out_coverage) +
+         ", .coverage_target = " + Num(q.coverage_target) + "}";
 }
 
 // The definition of `function` in namespace `ns`, returning a static table of `fields`.

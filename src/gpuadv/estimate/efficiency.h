@@ -119,11 +119,13 @@ struct QuantityRanges {
   size_t sources = 0;  // source groups it was fitted on
   /// The quantile level of the entries: q_lo / q_hi are the level / (1 - level) quantiles of
   /// a new source's modelled error. Fitted (validate/cross_validate.cc FitRangeLevel) so that
-  /// the ranges built without each source group hold estimate::kRangeTargetCoverage of that
-  /// group's rows, averaged over the groups; held_out_coverage is that mean share at this
-  /// level (0: not fitted, fewer than two source groups).
+  /// the ranges built without each source group hold, averaged over the groups,
+  /// coverage_target of that group's rows: estimate::kRangeCoverageFloor plus
+  /// estimate::kRangeCoverageZ standard errors of that mean. held_out_coverage is the mean
+  /// share at this level (0: not fitted, fewer than two source groups).
   double level = 0.1;
   double held_out_coverage = 0;
+  double coverage_target = 0;
 
   bool operator==(const QuantityRanges&) const = default;
 };

@@ -21,28 +21,29 @@ namespace gpuadv::estimate {
 
 /// Fewest validation rows a category needs for its own range; fewer back off.
 inline constexpr size_t kMinCategoryRows = 6;
-/// The share of a new source's measurements a printed range is meant to hold. The ranges are
-/// quantiles of a modelled error distribution (validate/cross_validate.cc: the category's
-/// errors and the between-source spread); their level is fitted so that, built without each
-/// source group in turn, they hold this share of the left-out group's rows, averaged over the
-/// groups (split-conformal calibration: Vovk, Gammerman & Shafer 2005; Lei et al. 2018, JASA
-/// 113:1094). Why 80%: issue 11 asks that measured values of sources never seen fall inside
-/// at least 75% of the time, and that held-out validation rows fall inside 75-90% of the time
-/// (not more: a range that always holds is too wide to choose between GPUs). A level fitted to
-/// exactly 75% per source meets the floor only on average over the groups at hand (seven for
-/// memory; one well-predicted four-row source moved the memory level from the 15th to the
-/// 20th percentile), and the published sources, the kind the next user's setup is, held only
-/// 65.6% of their memory readings at it (our own runs all of theirs). At 80% per source the
-/// published sources hold 70.2% (memory) and 90.2% (tokens/s), and the per-row held-out share
-/// stays in the band (82.7% / 86.6%; 89.3% over every memory reading, where our runs' three
-/// readings of each run count three times). Sources of fewer than kMinCategoryRows rows are
-/// held out together as one (validate::RangeLevelGroups): counted one by one, a second
-/// four-row source (PEFT's docs) moved the memory level from the 9th to the 16th percentile
-/// and the published sources' memory share inside from 72.7% to 68.9%. The mean is over few
-/// sources (nine for memory): Liger-Kernel's well-predicted example, once a source of its own,
-/// moved the memory level from the 7th to the 15th percentile and the published sources'
-/// share inside from 73.0% to 70.2%.
-inline constexpr double kRangeTargetCoverage = 0.80;
+/// The share of a new source's measurements a printed range is meant to hold, at least. The
+/// ranges are quantiles of a modelled error distribution (validate/cross_validate.cc: the
+/// category's errors and the between-source spread); their level is fitted so that, built
+/// without each source group in turn, they hold on average over the groups this floor plus
+/// kRangeCoverageZ standard errors of that mean (split-conformal calibration: Vovk, Gammerman
+/// & Shafer 2005; Lei et al. 2018, JASA 113:1094). Issue 11 asks that measured values of
+/// sources never seen fall inside at least 75% of the time, and that held-out validation rows
+/// fall inside 75-90% of the time (not more: a range that always holds is too wide to choose
+/// between GPUs). The mean over the groups at hand is an estimate from few groups (eight for
+/// memory, thirteen for tokens/s) whose shares inside differ widely; a level fitted to a
+/// mean of exactly 75% meets the floor for the next source only half the time.
+inline constexpr double kRangeCoverageFloor = 0.75;
+/// How many standard errors of the groups' mean share inside the fitted level keeps above
+/// kRangeCoverageFloor: one (the one-standard-error rule; one-sided 84% under a normal
+/// approximation of the mean). The groups' shares spread widely because one group per
+/// quantity is predicted badly (ms-swift's memory, under half of its readings inside at the
+/// level; universal-llm-trainer's tokens/s, none), so the standard error is 0.07-0.08.
+/// At one it gives targets of 83% for both quantities: held-out
+/// coverage per case 86.2% / 89.4% (in issue 11's 75-90% band) and the published sources'
+/// memory 75.2% (at the floor; 70.2% with a fixed 80% target). At 1.645 (one-sided 95%) the
+/// targets are 87% / 88% and the tokens/s ranges hold 95.2% of the held-out rows: too wide
+/// to choose between GPUs.
+inline constexpr double kRangeCoverageZ = 1.0;
 /// The level when it cannot be fitted (one source group): the 10th / 90th percentiles.
 inline constexpr double kDefaultRangeLevel = 0.1;
 /// Bounds of the fitted level: at least the 2.5th-97.5th, at most the 25th-75th percentiles

@@ -145,7 +145,7 @@ estimate::QuantityRanges ReadRanges(Fields& f) {
   if (auto l = f.Map("level")) {
     if (auto v = l->Number("quantile", 0, 0.5)) q.level = *v;
     q.held_out_coverage = l->Number("held_out_coverage", 0, 1).value_or(0);
-    l->Number("target", 0, 1);
+    q.coverage_target = l->Number("target", 0, 1).value_or(0);
     l->Finish({"quantile", "held_out_coverage", "target"});
   }
   {

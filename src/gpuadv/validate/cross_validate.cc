@@ -223,29 +223,35 @@ bool Inside(const CalibrationRow& r, const estimate::Range& range) {
 // is held out in turn and its rows are judged against the category models of the other
 // groups. A row with log error x is inside the range of level l when its model puts x no
 // further out than the l-quantile on its side (ranges always contain the prediction, x = 0):
-// l <= F(x) below the prediction, l <= 1 - F(x) above it. Each source group weighs the same
-// (its rows share 1 / groups): the next user's setup is a new source, and a source with many
-// well-predicted rows (our own GPU runs, three memory readings per case) says no more about
-// it than one with few. Groups of fewer than kMinCategoryRows rows are held out together
-// and weigh as one group (RangeLevelGroups): a share inside read off four rows moves in
-// steps of 25%, and each such group counted as a whole source let one four-row source move
-// the memory level from the 9th to the 16th percentile. The level is the largest one (the
-// narrowest ranges) at which the sources' mean share inside reaches kRangeTargetCoverage, within
+// l <= F(x) below the prediction, l <= 1 - F(x) above it. Each source group weighs the same:
+// the next user's setup is a new source, and a source with many well-predicted rows (our own
+// GPU runs, three memory readings per case) says no more about it than one with few. Groups
+// of fewer than kMinCategoryRows rows are held out together and weigh as one group
+// (RangeLevelGroups): a share inside read off four rows moves in steps of 25%. The level is
+// the largest one (the narrowest ranges) at which the groups' mean share inside reaches
+// kRangeCoverageFloor plus kRangeCoverageZ standard errors of that mean (the sd of the
+// groups' shares at the level over the square root of their number), within
 // [kMinRangeLevel, kMaxRangeLevel]. Rows outside every validated category get the fixed wide
-// range whatever the level. Returns (level, mean share inside at it); (default, 0) with fewer
-// than two groups.
-std::pair<double, double> FitRangeLevel(const std::vector<const CalibrationRow*>& rows,
-                                        bool check_architecture) {
+// range whatever the level.
+struct RangeLevelFit {
+  double level = estimate::kDefaultRangeLevel;  // the default with fewer than two groups
+  double held_out_coverage = 0;                 // the groups' mean share inside at the level
+  double target = 0;                            // what that mean had to reach
+};
+RangeLevelFit FitRangeLevel(const std::vector<const CalibrationRow*>& rows,
+                            bool check_architecture) {
   const std::vector<std::string_view> held = RangeLevelGroups(rows);
   std::map<std::string_view, size_t> groups;  // held-out group -> rows
   for (std::string_view g : held) ++groups[g];
-  if (groups.size() < 2) return {estimate::kDefaultRangeLevel, 0};
-  // Per row judged by a category model: (the largest level covering it, its weight).
-  std::vector<std::pair<double, double>> depth;
-  double fixed_inside = 0;
-  const double k = static_cast<double>(groups.size());
+  RangeLevelFit fit;
+  if (groups.size() < 2) return fit;
+  // Per row judged by a category model: (the largest level covering it, its group).
+  std::vector<std::pair<double, size_t>> depth;
+  std::vector<double> fixed(groups.size(), 0);  // per group: share inside a fixed range
+  std::vector<double> weight;                   // per group: one row's share of it
   for (const auto& [g, count] : groups) {
-    const double w = 1 / (k * static_cast<double>(count));  // each group weighs the same
+    const size_t gi = weight.size();
+    weight.push_back(1 / static_cast<double>(count));
     std::vector<const CalibrationRow*> train;
     for (size_t i = 0; i < rows.size(); ++i)
       if (held[i] != g) train.push_back(rows[i]);
@@ -258,24 +264,41 @@ std::pair<double, double> FitRangeLevel(const std::vector<const CalibrationRow*>
       const estimate::Range range = estimate::FindRange(m.ranges, r->category, check_architecture);
       const Predictive* p = m.Of(range);
       if (!p) {
-        fixed_inside += Inside(*r, range) ? w : 0;
+        fixed[gi] += Inside(*r, range) ? weight[gi] : 0;
         continue;
       }
-      depth.push_back({x > 0 ? 1 - p->Cdf(x) : x < 0 ? p->Cdf(x) : 1.0, w});
+      depth.push_back({x > 0 ? 1 - p->Cdf(x) : x < 0 ? p->Cdf(x) : 1.0, gi});
     }
   }
+  std::vector<double> share = fixed;  // per group: share inside at the level
+  const double k = static_cast<double>(share.size());
+  // (mean share inside, its target) at the current shares.
+  auto judge = [&] {
+    double mean = 0, sq = 0;
+    for (double s : share) mean += s / k;
+    for (double s : share) sq += (s - mean) * (s - mean);
+    const double se = std::sqrt(sq / (k - 1) / k);
+    return std::pair{mean, estimate::kRangeCoverageFloor + estimate::kRangeCoverageZ * se};
+  };
   std::sort(depth.begin(), depth.end(), std::greater<>());
-  double level = estimate::kMinRangeLevel, covered = fixed_inside;
-  if (covered >= estimate::kRangeTargetCoverage) level = estimate::kMaxRangeLevel;
-  for (const auto& [d, w] : depth) {
-    if (covered >= estimate::kRangeTargetCoverage - 1e-12) break;
-    covered += w;
-    level = d;
+  fit.level = estimate::kMinRangeLevel;
+  std::tie(fit.held_out_coverage, fit.target) = judge();
+  if (fit.held_out_coverage >= fit.target - 1e-12) fit.level = estimate::kMaxRangeLevel;
+  // Lower the level one covered row at a time (rows of equal depth together) until the mean
+  // reaches the target at that level.
+  for (size_t i = 0; i < depth.size() && fit.held_out_coverage < fit.target - 1e-12;) {
+    const double d = depth[i].first;
+    for (; i < depth.size() && depth[i].first == d; ++i)
+      share[depth[i].second] += weight[depth[i].second];
+    fit.level = d;
+    std::tie(fit.held_out_coverage, fit.target) = judge();
   }
-  level = std::clamp(level, estimate::kMinRangeLevel, estimate::kMaxRangeLevel);
-  double inside = fixed_inside;
-  for (const auto& [d, w] : depth) inside += d >= level ? w : 0;
-  return {level, inside};
+  // The shares at the level within its bounds.
+  fit.level = std::clamp(fit.level, estimate::kMinRangeLevel, estimate::kMaxRangeLevel);
+  share = fixed;
+  for (const auto& [d, gi] : depth) share[gi] += d >= fit.level ? weight[gi] : 0;
+  std::tie(fit.held_out_coverage, fit.target) = judge();
+  return fit;
 }
 
 // The ranges of one quantity: the category models of the rows (less `exclude_group`) at the
@@ -286,9 +309,10 @@ estimate::QuantityRanges Ranges(const std::vector<const CalibrationRow*>& rows,
   for (const CalibrationRow* r : rows)
     if (exclude_group.empty() || r->group != exclude_group) kept.push_back(r);
   CategoryModels m = Models(kept);
-  const auto [level, coverage] = FitRangeLevel(kept, check_architecture);
-  m.SetLevel(level);
-  m.ranges.held_out_coverage = coverage;
+  const RangeLevelFit fit = FitRangeLevel(kept, check_architecture);
+  m.SetLevel(fit.level);
+  m.ranges.held_out_coverage = fit.held_out_coverage;
+  m.ranges.coverage_target = fit.target;
   return std::move(m.ranges);
 }
 

@@ -167,8 +167,9 @@ TEST(Uncertainty, RangeCoversTheOffsetOfANewSource) {
   EXPECT_GT(wide->q_hi, 0.1);
 }
 
-// The quantile level is fitted so that ranges built without each source hold
-// kRangeTargetCoverage of its rows, each source weighing the same.
+// The quantile level is fitted so that ranges built without each source hold on average
+// kRangeCoverageFloor of its rows plus kRangeCoverageZ standard errors of that mean, each
+// source weighing the same.
 TEST(Uncertainty, RangeLevelIsFittedToTheHeldOutCoverageOfEachSource) {
   std::vector<validate::CalibrationRow> rows;
   const double offsets[] = {0.3, -0.2, 0.15, -0.25, 0.05, -0.1, 0.2, 0.0};
@@ -179,10 +180,14 @@ TEST(Uncertainty, RangeLevelIsFittedToTheHeldOutCoverageOfEachSource) {
   const QuantityRanges& q = t.throughput;
   EXPECT_GT(q.level, kMinRangeLevel);
   EXPECT_LT(q.level, kMaxRangeLevel);
-  // The fitted coverage reaches the target and the level is the narrowest that does: one
-  // row fewer would miss it (8 sources x 6 rows: a row is 1/48 of the mean share).
-  EXPECT_GE(q.held_out_coverage, kRangeTargetCoverage - 1e-9);
-  EXPECT_LT(q.held_out_coverage, kRangeTargetCoverage + 1.0 / 48 + 1e-9);
+  // The fitted coverage reaches the target, which is above the floor by the standard error
+  // of the sources' mean share, and the level is the narrowest that does: one row fewer would
+  // miss it (8 sources x 6 rows: a row is 1/48 of the mean share; the target moves with it by
+  // less than the 1.645 x (1/6) / sqrt(8) a source's share moving by one row can do).
+  EXPECT_GT(q.coverage_target, kRangeCoverageFloor);
+  EXPECT_LT(q.coverage_target, kRangeCoverageFloor + kRangeCoverageZ * 0.5 / std::sqrt(8.0));
+  EXPECT_GE(q.held_out_coverage, q.coverage_target - 1e-9);
+  EXPECT_LT(q.held_out_coverage, q.coverage_target + 1.0 / 48 + 0.1);
   // Each entry's quantiles are those of its level: narrower than the default 10th-90th
   // when the level is above 0.1, and always around the prediction.
   for (const auto& e : q.entries) {
@@ -195,13 +200,33 @@ TEST(Uncertainty, RangeLevelIsFittedToTheHeldOutCoverageOfEachSource) {
   std::vector<validate::CalibrationRow> with_big = rows;
   for (int i = 0; i < 200; ++i) with_big.push_back(SourceRow("big", "composer", 0.001 * (i % 5)));
   const auto b = validate::BuildUncertainty(with_big);
-  EXPECT_GE(b.throughput.held_out_coverage, kRangeTargetCoverage - 1e-9);
+  EXPECT_GE(b.throughput.held_out_coverage, b.throughput.coverage_target - 1e-9);
   EXPECT_LT(b.throughput.level, q.level + 0.1);
   // One source: nothing to hold out, the default level.
   std::vector<validate::CalibrationRow> one(rows.begin(), rows.begin() + 6);
   const auto o = validate::BuildUncertainty(one);
   EXPECT_DOUBLE_EQ(o.throughput.level, kDefaultRangeLevel);
   EXPECT_EQ(o.throughput.held_out_coverage, 0);
+  EXPECT_EQ(o.throughput.coverage_target, 0);
+}
+
+// The target is the floor plus the standard error of the sources' mean share inside: sources
+// that agree (the same errors in each) need no margin, sources whose shares differ do.
+TEST(Uncertainty, RangeTargetIsTheFloorPlusTheStandardErrorOfTheSourcesShares) {
+  std::vector<validate::CalibrationRow> same, differ;
+  const double offsets[] = {0.3, -0.2, 0.15, -0.25, 0.05, -0.1, 0.2, 0.0};
+  for (int g = 0; g < 8; ++g)
+    for (int i = 0; i < 6; ++i) {
+      same.push_back(SourceRow("s" + std::to_string(g), "megatron", 0.02 * (i - 3)));
+      differ.push_back(SourceRow("s" + std::to_string(g), "megatron", offsets[g] + 0.02 * (i - 3)));
+    }
+  const QuantityRanges s = validate::BuildUncertainty(same).throughput;
+  EXPECT_NEAR(s.coverage_target, kRangeCoverageFloor, 1e-9);  // every share the same
+  EXPECT_GE(s.held_out_coverage, kRangeCoverageFloor - 1e-9);
+  EXPECT_LT(s.held_out_coverage, kRangeCoverageFloor + 1.0 / 6 + 1e-9);  // narrowest that does
+  const QuantityRanges d = validate::BuildUncertainty(differ).throughput;
+  EXPECT_GT(d.coverage_target, kRangeCoverageFloor + 0.02);
+  EXPECT_GE(d.held_out_coverage, d.coverage_target - 1e-9);
 }
 
 // Sources of fewer than kMinCategoryRows rows are held out together and weigh as one source
