@@ -341,17 +341,22 @@ LogitBytes Logits(const Setup& st, const LayerSpec& l) {
     out.bwd = 2 * l.e_act * bsv / st.lay.tp;
     return out;
   }
-  if (st.stack == Stack::kMegatron) {
-    // Vocab-parallel cross-entropy: 16-bit logits + fp32 copy (exp in place, softmax saved);
-    // backward turns the saved softmax into the gradient in place, then a 16-bit cast.
+  if (st.megatron_runtime || st.compiled_model_loss) {
+    // Megatron's vocab-parallel cross-entropy: 16-bit logits + fp32 copy (exp in place,
+    // softmax saved); backward turns the saved softmax into the gradient in place, then a
+    // 16-bit cast. A whole compiled Hugging Face model (its loss inside the graph) holds the
+    // same: the 16-bit logits it returns and an fp32 log-softmax saved for backward. A
+    // fused-kernel stack that runs the loss outside its compiled blocks (torchtitan before
+    // its compiled loss) runs the eager loss below.
     out.fwd = out.bwd = (l.e_act + kFp32Bytes) * bsv / st.lay.tp;
     return out;
   }
   // PyTorch / HF: 16-bit logits, the fp32 upcast for the loss (`logits.float()` in HF's
-  // ForCausalLMLoss; autocast runs log_softmax in fp32), the log-softmax output saved by
-  // cross-entropy. Backward holds the saved output, its incoming gradient and the produced
-  // gradient, all fp32, before the cast back (MODELLING.md section 4; the H100 rows of
-  // validation/measured_h100.jsonl peak at 12 B per logit with transformers 5).
+  // ForCausalLMLoss, `pred.float()` in torchtitan's eager loss; autocast runs log_softmax in
+  // fp32), the log-softmax output saved by cross-entropy. Backward holds the saved output,
+  // its incoming gradient and the produced gradient, all fp32, before the cast back
+  // (MODELLING.md section 4; the H100 rows of validation/measured_h100.jsonl peak at 12 B per
+  // logit with transformers 5).
   out.fwd = (l.e_act < kFp32Bytes ? l.e_act + 2 * kFp32Bytes : 2 * kFp32Bytes) * bsv;
   out.bwd = 3 * kFp32Bytes * bsv;
   return out;

@@ -226,7 +226,12 @@ void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e
                 (st.upcast_chunks   ? " (chunked loss: fp32 log-softmax of every chunk kept)"
                  : st.chunked_loss  ? " (chunked loss)"
                  : st.compiled_loss ? " (compiled loss: 16-bit logits and gradient)"
-                                    : " (16-bit logits + fp32 loss)"));
+                 : st.megatron_runtime
+                     ? " (Megatron's vocab-parallel cross-entropy: 16-bit logits + fp32 softmax)"
+                 : st.compiled_model_loss
+                     ? " (loss compiled with the model: 16-bit logits + fp32 log-softmax)"
+                     : " (eager cross-entropy: 16-bit logits, fp32 copy and log-softmax; "
+                       "backward 12 B per logit)"));
 }
 
 // The peak and what lies outside the allocator (paged, host, other pipeline stages).

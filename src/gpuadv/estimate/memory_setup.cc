@@ -317,6 +317,8 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.fsdp_fp32_trainable = s.FsdpFp32Trainable();
   st.param_cast = stack.param_cast || st.fsdp_fp32_trainable;
   st.compiled_loss = stack.compiled_loss;
+  st.compiled_model_loss =
+      stack.kernels == workload::KernelStyle::kFused && stack.compiled_model_loss;
   st.lora_fused_mlp = stack.lora_fused_mlp;
   st.upcast_chunks = s.UpcastChunkedLoss();
   st.fp32_adapters = stack.fp32_adapters;

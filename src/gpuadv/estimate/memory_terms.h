@@ -139,6 +139,7 @@ struct Setup {
   bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
   bool fsdp_fp32_trainable = false;  // FSDP holds a bf16 model's trainables in fp32
   bool compiled_loss = false;        // compiled cross-entropy: 16-bit logits and gradient only
+  bool compiled_model_loss = false;  // fused kernels, the loss inside the compiled model graph
   bool lora_fused_mlp = false;       // the stack's LoRA MLP function (StackTraits) applies
   bool fp32_adapters = true;         // adapters fp32 whatever the model dtype (PEFT)
   bool low_precision_norms = false;  // norms save 16-bit inputs under autocast (StackTraits)

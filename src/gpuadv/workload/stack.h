@@ -137,6 +137,12 @@ struct StackTraits {
   // loss, flash-attn's xentropy CrossEntropyLoss): it keeps the 16-bit logits and writes a
   // 16-bit gradient, with no fp32 copy of the logits.
   bool compiled_loss = false;
+  // With fused (compiled) kernels, the loss is compiled inside the model's graph
+  // (torch.compile of a whole Hugging Face model, which computes its loss in forward): the
+  // graph returns the 16-bit logits and saves an fp32 log-softmax, 6 B per logit. False where
+  // the stack compiles each block and runs the loss outside (torchtitan, LitGPT): without
+  // compiled_loss that loss is eager (16-bit logits, fp32 copy and log-softmax).
+  bool compiled_model_loss = false;
   // LoRA over a SwiGLU / GEGLU MLP runs as one autograd function (Unsloth LoRA_MLP): it
   // saves its input and the gate and up outputs, recomputes their product in backward and
   // writes the gradients into the saved buffers.

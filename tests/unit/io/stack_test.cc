@@ -105,6 +105,12 @@ TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
   EXPECT_FALSE(Load("model: llama-3.1-8b\ntraining: {framework: torchtitan, stack_traits: "
                     "{compiled_loss: false}}\n")
                    .training.stack.compiled_loss);
+  // torchtitan compiles each block and runs the loss outside them; torch.compile of a whole
+  // Hugging Face model (the plain stack, our harness) compiles the loss it computes in forward.
+  EXPECT_FALSE(titan.training.stack.compiled_model_loss);
+  EXPECT_TRUE(small.training.stack.compiled_model_loss);
+  EXPECT_FALSE(Load("model: llama-3.1-8b\ntraining: {framework: lightning}\n")
+                   .training.stack.compiled_model_loss);
   // torchtitan puts cuDNN attention first (FA3-class on Hopper) since 2025-10; the plain
   // PyTorch stack keeps FlashAttention-2, the kernel of most published runs.
   EXPECT_EQ(titan.training.stack.attention_kernel, workload::AttentionKernel::kFa3);

@@ -145,7 +145,19 @@ TEST(Memory, Fsdp2ParamCastCompiledLossAndExpandableSegments) {
   ExpectConsistent(compiled);
   const double logits = 8192.0 * 128256;
   EXPECT_LE(compiled.breakdown.logits, 4 * logits * (1 + 1e-12));
-  EXPECT_GE(base.breakdown.logits, 6 * logits * (1 - 1e-12));
+  // Compiled blocks with the loss outside them (torchtitan before its compiled loss): the
+  // eager loss, 16-bit logits, fp32 copy and log-softmax, and in backward the saved output
+  // with its incoming and produced fp32 gradients: 12 B per logit at the start of backward.
+  EXPECT_NEAR(base.breakdown.logits, 12 * logits, 1e-9 * logits);
+  // The loss compiled inside a whole model's graph (torch.compile of a Hugging Face model):
+  // the returned 16-bit logits and an fp32 log-softmax.
+  auto in_graph = s;
+  in_graph.training.stack.compiled_model_loss = true;
+  const MemoryResult model_loss = EstimateMemory(in_graph, {});
+  ExpectConsistent(model_loss);
+  EXPECT_NEAR(model_loss.breakdown.logits, 6 * logits, 1e-9 * logits);
+  in_graph.training.stack.kernels = workload::KernelStyle::kEager;  // nothing compiled
+  EXPECT_NEAR(EstimateMemory(in_graph, {}).breakdown.logits, 12 * logits, 1e-9 * logits);
 
   auto alloc = s;
   alloc.training.stack.expandable_segments = true;
