@@ -1,4 +1,6 @@
 // Ranges from cross-validated errors, and `validate --cv source` (validate/calibrate.h).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -407,7 +409,11 @@ CrossValidation CrossValidateBySource(const std::vector<PreparedCase>& cases,
           std::to_string(kMinRowsToFit) + " rows left: the priors of data/efficiency.yaml)",
       "coverage: share of measured values inside the printed range; held out, the ranges "
       "come from the other groups' cross-validated errors, at the quantile level fitted on "
-      "the other groups",
+      "the other groups (the narrowest at which, each of them left out in turn, their mean "
+      "share inside reaches " +
+          fmt::format("{:g}% plus {:g}", 100 * estimate::kRangeCoverageFloor,
+                      estimate::kRangeCoverageZ) +
+          " standard error(s) of that mean; data/calibration.yaml level.target)",
       "memory counts each case once, by the reading it states (memory_bytes); "
       "memory_every_reading adds the further readings of the same runs (reserved, device "
       "total)"};
