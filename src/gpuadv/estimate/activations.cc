@@ -317,48 +317,49 @@ LogitBytes Logits(const Setup& st, const LayerSpec& l) {
   }
   if (sh.vocab <= 0) return out;  // diffusion transformer: no vocabulary
   const double bsv = bs * sh.vocab;
-  if (st.upcast_chunks) {
-    // Every chunk's fp32 log-softmax stays saved (4 B per logit); in flight: the last chunk's
-    // 16-bit logits and fp32 copy (forward), its incoming and produced fp32 gradients
-    // (backward, one chunk at a time). Compiled (torchtune compile: True compiles the per-chunk
-    // cross-entropy), the partition keeps the chunk's 16-bit logits and recomputes the rest.
-    const double kept = (st.compiled_loss ? l.e_act : kFp32Bytes) * bsv / st.lay.tp;
-    const double chunk = bsv / st.lay.tp / kUpcastLossChunks;
-    out.fwd = kept + (l.e_act + kFp32Bytes) * chunk;
-    out.bwd = kept + 2 * kFp32Bytes * chunk;
-    return out;
+  switch (st.loss) {
+    case LossPath::kUpcastChunks: {
+      // Every chunk's fp32 log-softmax stays saved (4 B per logit); in flight: the last
+      // chunk's 16-bit logits and fp32 copy (forward), its incoming and produced fp32
+      // gradients (backward, one chunk at a time). Compiled (torchtune compile: True compiles
+      // the per-chunk cross-entropy), the partition keeps the chunk's 16-bit logits and
+      // recomputes the rest.
+      const double kept = (st.compiled_loss ? l.e_act : kFp32Bytes) * bsv / st.lay.tp;
+      const double chunk = bsv / st.lay.tp / kUpcastLossChunks;
+      out.fwd = kept + (l.e_act + kFp32Bytes) * chunk;
+      out.bwd = kept + 2 * kFp32Bytes * chunk;
+      return out;
+    }
+    case LossPath::kChunked:
+      out.fwd = out.bwd = (kChunkedLossBytesPerTokenHidden + l.e_act) * bs * sh.hidden;
+      return out;
+    case LossPath::kCompiled:
+      // Compiled cross-entropy (torchtitan components/loss.py: torch.compile(loss_fn), and
+      // the train step deletes the logits before backward): Inductor's partition saves the
+      // 16-bit logits and the per-token log-sum-exp, recomputes the fp32 softmax inside the
+      // fused backward kernel and writes a 16-bit gradient. No fp32 copy of the logits exists.
+      out.fwd = l.e_act * bsv / st.lay.tp;
+      out.bwd = 2 * l.e_act * bsv / st.lay.tp;
+      return out;
+    case LossPath::kVocabParallel:
+    case LossPath::kInGraph:
+      // Megatron's vocab-parallel cross-entropy: 16-bit logits + fp32 copy (exp in place,
+      // softmax saved); backward turns the saved softmax into the gradient in place, then a
+      // 16-bit cast. A whole compiled Hugging Face model (its loss inside the graph) holds
+      // the same: the 16-bit logits it returns and an fp32 log-softmax saved for backward.
+      out.fwd = out.bwd = (l.e_act + kFp32Bytes) * bsv / st.lay.tp;
+      return out;
+    case LossPath::kEager:
+      // PyTorch / HF: 16-bit logits, the fp32 upcast for the loss (`logits.float()` in HF's
+      // ForCausalLMLoss, `pred.float()` in torchtitan's eager loss, which runs outside its
+      // compiled blocks; autocast runs log_softmax in fp32), the log-softmax output saved by
+      // cross-entropy. Backward holds the saved output, its incoming gradient and the
+      // produced gradient, all fp32, before the cast back (MODELLING.md section 4; the H100
+      // rows of validation/measured_h100.jsonl peak at 12 B per logit with transformers 5).
+      out.fwd = (l.e_act < kFp32Bytes ? l.e_act + 2 * kFp32Bytes : 2 * kFp32Bytes) * bsv;
+      out.bwd = 3 * kFp32Bytes * bsv;
+      return out;
   }
-  if (st.chunked_loss) {
-    out.fwd = out.bwd = (kChunkedLossBytesPerTokenHidden + l.e_act) * bs * sh.hidden;
-    return out;
-  }
-  if (st.compiled_loss) {
-    // Compiled cross-entropy (torchtitan components/loss.py: torch.compile(loss_fn), and the
-    // train step deletes the logits before backward): Inductor's partition saves the 16-bit
-    // logits and the per-token log-sum-exp, recomputes the fp32 softmax inside the fused
-    // backward kernel and writes a 16-bit gradient. No fp32 copy of the logits exists.
-    out.fwd = l.e_act * bsv / st.lay.tp;
-    out.bwd = 2 * l.e_act * bsv / st.lay.tp;
-    return out;
-  }
-  if (st.megatron_runtime || st.compiled_model_loss) {
-    // Megatron's vocab-parallel cross-entropy: 16-bit logits + fp32 copy (exp in place,
-    // softmax saved); backward turns the saved softmax into the gradient in place, then a
-    // 16-bit cast. A whole compiled Hugging Face model (its loss inside the graph) holds the
-    // same: the 16-bit logits it returns and an fp32 log-softmax saved for backward. A
-    // fused-kernel stack that runs the loss outside its compiled blocks (torchtitan before
-    // its compiled loss) runs the eager loss below.
-    out.fwd = out.bwd = (l.e_act + kFp32Bytes) * bsv / st.lay.tp;
-    return out;
-  }
-  // PyTorch / HF: 16-bit logits, the fp32 upcast for the loss (`logits.float()` in HF's
-  // ForCausalLMLoss, `pred.float()` in torchtitan's eager loss; autocast runs log_softmax in
-  // fp32), the log-softmax output saved by cross-entropy. Backward holds the saved output,
-  // its incoming gradient and the produced gradient, all fp32, before the cast back
-  // (MODELLING.md section 4; the H100 rows of validation/measured_h100.jsonl peak at 12 B per
-  // logit with transformers 5).
-  out.fwd = (l.e_act < kFp32Bytes ? l.e_act + 2 * kFp32Bytes : 2 * kFp32Bytes) * bsv;
-  out.bwd = 3 * kFp32Bytes * bsv;
   return out;
 }
 

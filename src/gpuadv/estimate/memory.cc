@@ -207,6 +207,25 @@ void ExplainStates(const Setup& st, const States& w, Explanation& e) {
 }
 
 // Activations per layer in sbh / as²b units, and the logits.
+const char* LossPathText(mem::LossPath loss) {
+  switch (loss) {
+    case mem::LossPath::kUpcastChunks:
+      return " (chunked loss: fp32 log-softmax of every chunk kept)";
+    case mem::LossPath::kChunked:
+      return " (chunked loss)";
+    case mem::LossPath::kCompiled:
+      return " (compiled loss: 16-bit logits and gradient)";
+    case mem::LossPath::kVocabParallel:
+      return " (Megatron's vocab-parallel cross-entropy: 16-bit logits + fp32 softmax)";
+    case mem::LossPath::kInGraph:
+      return " (loss compiled with the model: 16-bit logits + fp32 log-softmax)";
+    case mem::LossPath::kEager:
+      return " (eager cross-entropy: 16-bit logits, fp32 copy and log-softmax; backward 12 B "
+             "per logit)";
+  }
+  return "";
+}
+
 void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e) {
   if (st.shape.known) {
     const auto& l = acts.spec;
@@ -222,16 +241,7 @@ void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e
   }
   if (acts.logits.fwd > 0)
     e.Basis("logits",
-            "peak " + Gb(std::max(acts.logits.fwd, acts.logits.bwd)) +
-                (st.upcast_chunks   ? " (chunked loss: fp32 log-softmax of every chunk kept)"
-                 : st.chunked_loss  ? " (chunked loss)"
-                 : st.compiled_loss ? " (compiled loss: 16-bit logits and gradient)"
-                 : st.megatron_runtime
-                     ? " (Megatron's vocab-parallel cross-entropy: 16-bit logits + fp32 softmax)"
-                 : st.compiled_model_loss
-                     ? " (loss compiled with the model: 16-bit logits + fp32 log-softmax)"
-                     : " (eager cross-entropy: 16-bit logits, fp32 copy and log-softmax; "
-                       "backward 12 B per logit)"));
+            "peak " + Gb(std::max(acts.logits.fwd, acts.logits.bwd)) + LossPathText(st.loss));
 }
 
 // The peak and what lies outside the allocator (paged, host, other pipeline stages).

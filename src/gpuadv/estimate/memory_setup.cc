@@ -317,10 +317,14 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.fsdp_fp32_trainable = s.FsdpFp32Trainable();
   st.param_cast = stack.param_cast || st.fsdp_fp32_trainable;
   st.compiled_loss = stack.compiled_loss;
-  st.compiled_model_loss =
-      stack.kernels == workload::KernelStyle::kFused && stack.compiled_model_loss;
+  st.loss = s.UpcastChunkedLoss()                ? LossPath::kUpcastChunks
+            : t.loss == workload::Loss::kChunked ? LossPath::kChunked
+            : stack.compiled_loss                ? LossPath::kCompiled
+            : st.megatron_runtime                ? LossPath::kVocabParallel
+            : stack.kernels == workload::KernelStyle::kFused && stack.compiled_model_loss
+                ? LossPath::kInGraph
+                : LossPath::kEager;
   st.lora_fused_mlp = stack.lora_fused_mlp;
-  st.upcast_chunks = s.UpcastChunkedLoss();
   st.fp32_adapters = stack.fp32_adapters;
   st.low_precision_norms = stack.low_precision_norms;
   st.expandable_segments = stack.expandable_segments;
@@ -341,7 +345,6 @@ void SetupTraining(const workload::Training& t, Setup& st) {
   st.attention = t.attention;
   st.ckpt = t.activation_checkpointing;
   st.activation_offload = t.activation_offload;
-  st.chunked_loss = t.loss == workload::Loss::kChunked;
   st.optimizer_in_backward = t.optimizer_in_backward;
   st.paged = t.optimizer == workload::Optimizer::kPagedAdamW ||
              t.optimizer == workload::Optimizer::kPagedAdamW8bit;

@@ -26,6 +26,17 @@ inline constexpr double kFp32Bytes = 4;  // an fp32 element
 /// When the stack was chosen by default, model parallelism implies the fused one.
 enum class Stack { kPyTorch, kMegatron };
 
+/// The cross-entropy that holds the logits (MODELLING.md section 4), chosen once from the
+/// scenario and its stack (SetupStack), in this order of precedence.
+enum class LossPath {
+  kUpcastChunks,   // chunked, each chunk's fp32 log-softmax kept (Scenario::UpcastChunkedLoss)
+  kChunked,        // chunked linear cross-entropy fused with the head
+  kCompiled,       // compiled loss: 16-bit logits and gradient only (StackTraits)
+  kVocabParallel,  // Megatron's vocab-parallel cross-entropy: 16-bit logits + fp32 softmax
+  kInGraph,        // loss compiled with a whole model (fused kernels, compiled_model_loss)
+  kEager,          // 16-bit logits, fp32 copy and log-softmax; 12 B per logit in backward
+};
+
 /// Where model-state bytes of trainable parameters go (MODELLING.md section 2 table).
 enum class Regime {
   kFp32,       // fp32 weights, grads, states
@@ -138,8 +149,8 @@ struct Setup {
   bool kbit_saves_input = false;     // quantised linears keep their input (StackTraits)
   bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
   bool fsdp_fp32_trainable = false;  // FSDP holds a bf16 model's trainables in fp32
-  bool compiled_loss = false;        // compiled cross-entropy: 16-bit logits and gradient only
-  bool compiled_model_loss = false;  // fused kernels, the loss inside the compiled model graph
+  LossPath loss = LossPath::kEager;
+  bool compiled_loss = false;        // compiled cross-entropy (also per chunk, kUpcastChunks)
   bool lora_fused_mlp = false;       // the stack's LoRA MLP function (StackTraits) applies
   bool fp32_adapters = true;         // adapters fp32 whatever the model dtype (PEFT)
   bool low_precision_norms = false;  // norms save 16-bit inputs under autocast (StackTraits)
@@ -152,8 +163,6 @@ struct Setup {
   workload::Attention attention = workload::Attention::kFlash;
   workload::Checkpointing ckpt = workload::Checkpointing::kNone;
   bool activation_offload = false;
-  bool chunked_loss = false;
-  bool upcast_chunks = false;  // Scenario::UpcastChunkedLoss: each chunk's fp32 log-softmax kept
   bool optimizer_in_backward = false;
   bool paged = false;  // optimizer state in CUDA unified memory
   // Parallel layout and batch: the derivation the throughput estimator uses too (layout.h)
