@@ -148,6 +148,22 @@ constexpr double kOpsGelu = 2 + 1;
 constexpr double kOpsGeluNew = 2 + 8;
 constexpr double kOpsResidualDropout = 2;
 
+// DeepSpeed ZeRO-3 (stacks with zero3_module_gather) hooks every submodule it calls
+// (deepspeed/runtime/zero/parameter_offload.py _register_deepspeed_module, 38327e07f): per
+// module forward two pre-hooks (fetch_sub_module: trace, gather launch, wait, prefetch; and
+// wrapping the inputs in PostBackwardFunctionModule) and two post-hooks (release_sub_module;
+// wrapping the outputs in PreBackwardFunctionForModule); per module backward those two
+// autograd functions run again (fetch, release). Each call is Python bookkeeping of at least
+// one dispatched op: counted as host ops at the fitted launch cost. A recomputed forward
+// (full checkpointing) fires the forward hooks again.
+constexpr double kZero3HookOpsForward = 4;
+constexpr double kZero3HookOpsBackward = 2;
+// Modules a decoder layer calls: the layer, its attention and MLP blocks, two norms, each
+// linear (each expert of an MoE MLP), and per LoRA-adapted linear PEFT's wrapper calls four
+// more (base_layer, lora_dropout, lora_A, lora_B; peft/tuners/lora/layer.py Linear.forward).
+constexpr double kModulesPerLayerBlocks = 5;
+constexpr double kModulesPerAdapter = 4;
+
 // Kernels per eager layer forward of `m` minus those of the Llama layer the stacks count.
 double EagerModuleOpsDelta(const catalog::ModelArch& m) {
   const double norm = m.norm == catalog::NormKind::kRmsNorm ? kOpsRmsNorm : kOpsLayerNorm;
@@ -530,6 +546,25 @@ double LaunchExcess(const workload::Scenario& s, const Layout& lay, const Regime
   return std::max(0.0, host - (t.Forward() + t.Backward()));
 }
 
+// Host time of DeepSpeed ZeRO-3's per-module hooks in one micro-batch. It adds to the step
+// rather than hiding behind the GPU work: each fetch blocks the host on the gathers issued
+// two fetches before (partitioned_param_coordinator.py __max_ongoing_fetch_events = 2) and
+// the prefetch reaches about one module ahead (stage3_prefetch_bucket_size: DeepSpeed's 5e7
+// elements, 'auto' 0.9 h^2 in transformers, under one h x ffn weight), so host, gathers and
+// compute advance module by module.
+double ModuleHookTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                      const ModelFigures& f, const GlobalEfficiency& glob) {
+  if (lay.zero < 3 || !s.training.stack.zero3_module_gather) return 0;
+  const double L = std::max(1, s.model.layers);
+  const double bp = g.backprop_layers;
+  double modules = kModulesPerLayerBlocks + kModulesPerAdapter * f.adapted_linears;
+  for (const auto& l : f.linears) modules += std::max(1, l.copies);
+  const double forwards = 1 + (g.full_recompute ? bp / L : 0);
+  const double ops = lay.layers_stage * modules *
+                     (kZero3HookOpsForward * forwards + kZero3HookOpsBackward * (bp / L));
+  return ops * std::max(0.0, glob.launch_overhead_s);
+}
+
 }  // namespace
 
 MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay, const Regime& g,
@@ -569,6 +604,7 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   if (g.quantized) AddQloraDequant(lay, g, f, r, L, &t);
   if (g.lm_head && m.vocab > 0) AddLmHeadAndLoss(s, lay, g, r, &t);
   t.launch_excess = LaunchExcess(s, lay, g, f, glob, t);
+  t.module_hooks = ModuleHookTime(s, lay, g, f, glob);
   return t;
 }
 

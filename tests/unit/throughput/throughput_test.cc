@@ -694,6 +694,43 @@ TEST(ThroughputHost, StackHostWorkOverlapsTheLaunchWait) {
   EXPECT_NEAR(compute(16, wait + 0.004) - compute(16, 0), 0.004, 1e-9);  // only the excess
 }
 
+// DeepSpeed ZeRO-3 hooks every module a layer calls (the layer, attention, MLP, two norms,
+// each linear; PEFT's LoRA wrapper 4 more per adapter): 4 host calls per module forward, 2
+// per backward, the forward's again when it is recomputed. The host time adds to the step
+// even when the GPU work is long (the fetches advance module by module); ZeRO-2 and FSDP
+// stacks (no per-module hooks) have none.
+TEST(ThroughputHost, DeepSpeedZero3HooksEveryModuleOnTheHost) {
+  auto scen = [](int zero, bool module_hooks) {
+    auto s = Base(H100(), 8);
+    s.training.seq_len = 8192;
+    s.training.micro_batch = 1;
+    s.training.global_batch = 16;  // 2 micro-batches per GPU
+    s.parallelism.zero = zero;
+    s.training.stack.zero3_module_gather = module_hooks;
+    return s;
+  };
+  const double launch = io::BuiltinEfficiency().global.launch_overhead_s;
+  const double modules = 32 * (5 + 7);  // Llama 8B: 32 layers of 5 blocks and 7 linears
+  EXPECT_NEAR(HopperMicroBatch(scen(3, true)).module_hooks, modules * (4 + 2) * launch, 1e-12);
+  EXPECT_EQ(HopperMicroBatch(scen(2, true)).module_hooks, 0);
+  EXPECT_EQ(HopperMicroBatch(scen(3, false)).module_hooks, 0);
+
+  auto recompute = scen(3, true);
+  recompute.training.activation_checkpointing = workload::Checkpointing::kFull;
+  EXPECT_NEAR(HopperMicroBatch(recompute).module_hooks, modules * (4 * 2 + 2) * launch, 1e-12);
+
+  auto lora = scen(3, true);  // r16 on q, k, v, o: 4 adapters of 4 modules each per layer
+  lora.training.method = workload::Method::kLora;
+  lora.training.lora.rank = 16;
+  EXPECT_NEAR(HopperMicroBatch(lora).module_hooks, 32 * (5 + 7 + 4 * 4) * (4 + 2) * launch, 1e-12);
+
+  // Paid in full by a GPU-bound step, once per micro-batch.
+  ASSERT_EQ(HopperMicroBatch(scen(3, true)).launch_excess, 0);
+  EXPECT_NEAR(
+      Estimate1(scen(3, true)).breakdown_s.compute - Estimate1(scen(3, false)).breakdown_s.compute,
+      2 * modules * (4 + 2) * launch, 1e-9);
+}
+
 TEST(ThroughputRates, Fp32UsesNonTensorRate) {
   auto s = Base();
   s.training.precision = workload::Precision::kFp32;
