@@ -163,6 +163,14 @@ constexpr double kZero3HookOpsBackward = 2;
 // more (base_layer, lora_dropout, lora_A, lora_B; peft/tuners/lora/layer.py Linear.forward).
 constexpr double kModulesPerLayerBlocks = 5;
 constexpr double kModulesPerAdapter = 4;
+// Each trainable parameter's gradient hook, every micro-batch (deepspeed/runtime/zero/
+// stage3.py reduce_independent_p_g_buckets_and_remove_grads): the hook, the copy into the
+// reduce bucket (__add_grad_to_ipg_bucket) and the copy or fp32 add of its reduced
+// partition (partition_grads); per bucket flush __reduce_and_partition_ipg_grads and its
+// reduce_scatter_coalesced. The bucket is reduce_bucket_size, h^2 elements when
+// transformers fills 'auto' (integrations/deepspeed.py); a larger tensor flushes alone.
+constexpr double kZero3GradOpsPerTensor = 3;
+constexpr double kZero3GradOpsPerFlush = 2;
 
 // Kernels per eager layer forward of `m` minus those of the Llama layer the stacks count.
 double EagerModuleOpsDelta(const catalog::ModelArch& m) {
@@ -546,22 +554,46 @@ double LaunchExcess(const workload::Scenario& s, const Layout& lay, const Regime
   return std::max(0.0, host - (t.Forward() + t.Backward()));
 }
 
-// Host time of DeepSpeed ZeRO-3's per-module hooks in one micro-batch. It adds to the step
-// rather than hiding behind the GPU work: each fetch blocks the host on the gathers issued
-// two fetches before (partitioned_param_coordinator.py __max_ongoing_fetch_events = 2) and
-// the prefetch reaches about one module ahead (stage3_prefetch_bucket_size: DeepSpeed's 5e7
-// elements, 'auto' 0.9 h^2 in transformers, under one h x ffn weight), so host, gathers and
-// compute advance module by module.
-double ModuleHookTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
-                      const ModelFigures& f, const GlobalEfficiency& glob) {
+// Trainable parameter tensors of the layers on this GPU and of the model's ends (each gets a
+// gradient hook): LoRA's A and B per adapter, or each linear's weight (and bias) and the
+// norms' weights (and LayerNorm biases), plus the embedding, final norm and untied head.
+double TrainableTensors(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                        const ModelFigures& f) {
+  const auto& m = s.model;
+  const double stage = lay.layers_stage / std::max(1, m.layers);
+  if (g.adapters) return 2.0 * f.adapted_linears * lay.layers_stage;
+  double linears = 0;
+  for (const auto& l : f.linears) linears += std::max(1, l.copies);
+  const double norm = m.norm == catalog::NormKind::kLayerNorm ? 2 : 1;
+  const double layer = linears * (m.bias ? 2 : 1) + 2 * norm;
+  const double ends = g.trainable_layers == m.layers ? 2 + (m.tied_embeddings ? 0 : 1) : 0;
+  return layer * g.trainable_layers * stage + ends;
+}
+
+// Host time of DeepSpeed ZeRO-3's hooks in one micro-batch: per module (fetch and release,
+// forward, recompute and backward) and per trainable parameter (gradient bucketing and
+// partitioning). It adds to the step rather than hiding behind the GPU work: each fetch
+// blocks the host on the gathers issued two fetches before (partitioned_param_coordinator.py
+// __max_ongoing_fetch_events = 2; each bucket flush likewise on the reductions,
+// max_param_reduce_events) and the prefetch reaches about one module ahead
+// (stage3_prefetch_bucket_size: DeepSpeed's 5e7 elements, 'auto' 0.9 h^2 in transformers,
+// under one h x ffn weight), so host, gathers and compute advance module by module.
+double Zero3HookTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                     const ModelFigures& f, const GlobalEfficiency& glob) {
   if (lay.zero < 3 || !s.training.stack.zero3_module_gather) return 0;
   const double L = std::max(1, s.model.layers);
   const double bp = g.backprop_layers;
   double modules = kModulesPerLayerBlocks + kModulesPerAdapter * f.adapted_linears;
   for (const auto& l : f.linears) modules += std::max(1, l.copies);
   const double forwards = 1 + (g.full_recompute ? bp / L : 0);
-  const double ops = lay.layers_stage * modules *
-                     (kZero3HookOpsForward * forwards + kZero3HookOpsBackward * (bp / L));
+  double ops = lay.layers_stage * modules *
+               (kZero3HookOpsForward * forwards + kZero3HookOpsBackward * (bp / L));
+  // Flushes: the bucket fills, or a tensor larger than it goes alone.
+  const double tensors = TrainableTensors(s, lay, g, f);
+  const double bucket = static_cast<double>(s.model.hidden) * s.model.hidden;
+  const double grads = f.n_trainable * lay.layers_stage / L;
+  const double flushes = bucket > 0 ? std::min(tensors, std::ceil(grads / bucket)) : tensors;
+  ops += kZero3GradOpsPerTensor * tensors + kZero3GradOpsPerFlush * flushes;
   return ops * std::max(0.0, glob.launch_overhead_s);
 }
 
@@ -604,7 +636,7 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   if (g.quantized) AddQloraDequant(lay, g, f, r, L, &t);
   if (g.lm_head && m.vocab > 0) AddLmHeadAndLoss(s, lay, g, r, &t);
   t.launch_excess = LaunchExcess(s, lay, g, f, glob, t);
-  t.module_hooks = ModuleHookTime(s, lay, g, f, glob);
+  t.zero3_hooks = Zero3HookTime(s, lay, g, f, glob);
   return t;
 }
 

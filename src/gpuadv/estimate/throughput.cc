@@ -191,7 +191,7 @@ void ComputeAndMemory(const detail::Layout& lay, const detail::MicroBatchTime& m
                       const detail::Rates& rates, TimeBreakdown* b, Explanation* explain) {
   const double m = static_cast<double>(lay.micro_batches);
   b->compute = m * (mb.compute_fwd + mb.compute_bwd) + std::max(m * mb.launch_excess, host) +
-               m * mb.module_hooks;
+               m * mb.zero3_hooks;
   ApplyComputeFloor(model_flops, step_tokens, lay, rates, b, explain);
   b->memory = m * (mb.memory_fwd + mb.memory_bwd) + per_step_memory;
 }
@@ -223,17 +223,16 @@ void ExplainStep(const Context& ctx, const detail::Layout& lay, const detail::Mi
                  double host, double t_opt, double step, Explanation* explain) {
   using detail::Num;
   const double m = static_cast<double>(lay.micro_batches);
-  explain->Basis(
-      "throughput step",
-      std::to_string(lay.micro_batches) + " micro-batches of " + Num(lay.tokens_mb) +
-          " tokens/GPU: compute " + Num(b.compute) + " s (launch-bound excess " +
-          Num(m * mb.launch_excess) + " s, stack host work " + Num(host) +
-          " s: the GPU waits for the larger" +
-          (mb.module_hooks > 0 ? ", + ZeRO-3 module hooks " + Num(m * mb.module_hooks) + " s"
-                               : std::string()) +
-          "), memory " + Num(b.memory) + " s (optimizer " + Num(t_opt) + " s), communication " +
-          Num(b.communication) + " s, bubble " + Num(b.bubble) + " s, offload " + Num(b.offload) +
-          " s = " + Num(step) + " s");
+  explain->Basis("throughput step",
+                 std::to_string(lay.micro_batches) + " micro-batches of " + Num(lay.tokens_mb) +
+                     " tokens/GPU: compute " + Num(b.compute) + " s (launch-bound excess " +
+                     Num(m * mb.launch_excess) + " s, stack host work " + Num(host) +
+                     " s: the GPU waits for the larger" +
+                     (mb.zero3_hooks > 0 ? ", + ZeRO-3 hooks " + Num(m * mb.zero3_hooks) + " s"
+                                         : std::string()) +
+                     "), memory " + Num(b.memory) + " s (optimizer " + Num(t_opt) +
+                     " s), communication " + Num(b.communication) + " s, bubble " + Num(b.bubble) +
+                     " s, offload " + Num(b.offload) + " s = " + Num(step) + " s");
   if (!ctx.efficiency || ctx.efficiency->uncertainty.Empty())  // else Estimate() sets it
     explain->Basis("throughput range",
                    "tokens/s per GPU +-" + Num(kThroughputRelativeError * 100) + "% (default)");
@@ -318,11 +317,11 @@ double TokensPerSUpperBound(const workload::Scenario& s, long long max_micro_bat
   MicroBatchTime mb = MicroBatchCompute(s, lay, g, f, rates, glob);
   // Every term below, times the micro-batches, only grows as the micro-batch shrinks (GEMM
   // efficiency, per-micro-batch weight traffic, latencies) or recomputation is added. The
-  // launch-bound excess does not, nor ZeRO-3's module hooks at another ZeRO stage: left
+  // launch-bound excess does not, nor ZeRO-3's hooks at another ZeRO stage: left
   // out, as are the communication a compute can hide,
   // the data-parallel collectives and offload (all >= 0).
   mb.launch_excess = 0;
-  mb.module_hooks = 0;
+  mb.zero3_hooks = 0;
   TimeBreakdown b;
   const double step_tokens = StepTokens(s);
   ComputeAndMemory(lay, mb, HostTime(s, lay), CountFlops(s, g, f).model, step_tokens,

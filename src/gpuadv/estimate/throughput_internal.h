@@ -101,11 +101,11 @@ struct MicroBatchTime {
   double memory_fwd = 0;     // memory-bound kernels, forward
   double memory_bwd = 0;     // memory-bound kernels, backward + recompute + dequantisation
   double launch_excess = 0;  // host launch time not hidden by GPU work
-  double module_hooks = 0;   // host time of ZeRO-3 per-module hooks (DeepSpeed), serial
+  double zero3_hooks = 0;    // host time of DeepSpeed ZeRO-3's module and gradient hooks
   double attention = 0;      // attention-core share of compute (context-parallel overlap)
   double Forward() const { return compute_fwd + memory_fwd; }
   double Backward() const { return compute_bwd + memory_bwd; }
-  double Total() const { return Forward() + Backward() + launch_excess + module_hooks; }
+  double Total() const { return Forward() + Backward() + launch_excess + zero3_hooks; }
 };
 
 MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay, const Regime& g,

@@ -696,39 +696,50 @@ TEST(ThroughputHost, StackHostWorkOverlapsTheLaunchWait) {
 
 // DeepSpeed ZeRO-3 hooks every module a layer calls (the layer, attention, MLP, two norms,
 // each linear; PEFT's LoRA wrapper 4 more per adapter): 4 host calls per module forward, 2
-// per backward, the forward's again when it is recomputed. The host time adds to the step
-// even when the GPU work is long (the fetches advance module by module); ZeRO-2 and FSDP
-// stacks (no per-module hooks) have none.
-TEST(ThroughputHost, DeepSpeedZero3HooksEveryModuleOnTheHost) {
-  auto scen = [](int zero, bool module_hooks) {
+// per backward, the forward's again when it is recomputed. And each trainable tensor's
+// gradient hook: 3 calls (hook, bucket copy, partition), 2 per bucket flush (h^2 elements, or
+// one larger tensor). The host time adds to the step even when the GPU work is long (the
+// fetches advance module by module); ZeRO-2 and FSDP stacks (no such hooks) have none.
+TEST(ThroughputHost, DeepSpeedZero3HooksEveryModuleAndGradientOnTheHost) {
+  auto scen = [](int zero, bool hooks) {
     auto s = Base(H100(), 8);
     s.training.seq_len = 8192;
     s.training.micro_batch = 1;
     s.training.global_batch = 16;  // 2 micro-batches per GPU
     s.parallelism.zero = zero;
-    s.training.stack.zero3_module_gather = module_hooks;
+    s.training.stack.zero3_module_gather = hooks;
     return s;
   };
   const double launch = io::BuiltinEfficiency().global.launch_overhead_s;
   const double modules = 32 * (5 + 7);  // Llama 8B: 32 layers of 5 blocks and 7 linears
-  EXPECT_NEAR(HopperMicroBatch(scen(3, true)).module_hooks, modules * (4 + 2) * launch, 1e-12);
-  EXPECT_EQ(HopperMicroBatch(scen(2, true)).module_hooks, 0);
-  EXPECT_EQ(HopperMicroBatch(scen(3, false)).module_hooks, 0);
+  // Trainable tensors: 7 weights + 2 RMSNorm weights per layer, embedding, final norm, head;
+  // 8.03e9 elements fill more 4096^2 buckets than there are tensors: one flush per tensor.
+  const double tensors = 32 * (7 + 2) + 3;
+  const double grads = tensors * (3 + 2);
+  EXPECT_NEAR(HopperMicroBatch(scen(3, true)).zero3_hooks, (modules * (4 + 2) + grads) * launch,
+              1e-12);
+  EXPECT_EQ(HopperMicroBatch(scen(2, true)).zero3_hooks, 0);
+  EXPECT_EQ(HopperMicroBatch(scen(3, false)).zero3_hooks, 0);
 
   auto recompute = scen(3, true);
   recompute.training.activation_checkpointing = workload::Checkpointing::kFull;
-  EXPECT_NEAR(HopperMicroBatch(recompute).module_hooks, modules * (4 * 2 + 2) * launch, 1e-12);
+  EXPECT_NEAR(HopperMicroBatch(recompute).zero3_hooks, (modules * (4 * 2 + 2) + grads) * launch,
+              1e-12);
 
-  auto lora = scen(3, true);  // r16 on q, k, v, o: 4 adapters of 4 modules each per layer
+  // r16 on q, k, v, o: 4 adapters of 4 modules and 2 tensors each per layer; their 1.4e7
+  // elements (32 x 16 x (2 x 8192 + 2 x 5120)) fit one bucket.
+  auto lora = scen(3, true);
   lora.training.method = workload::Method::kLora;
   lora.training.lora.rank = 16;
-  EXPECT_NEAR(HopperMicroBatch(lora).module_hooks, 32 * (5 + 7 + 4 * 4) * (4 + 2) * launch, 1e-12);
+  const double adapter_tensors = 32 * 4 * 2;
+  EXPECT_NEAR(HopperMicroBatch(lora).zero3_hooks,
+              (32 * (5 + 7 + 4 * 4) * (4 + 2) + 3 * adapter_tensors + 2 * 1) * launch, 1e-12);
 
   // Paid in full by a GPU-bound step, once per micro-batch.
   ASSERT_EQ(HopperMicroBatch(scen(3, true)).launch_excess, 0);
   EXPECT_NEAR(
       Estimate1(scen(3, true)).breakdown_s.compute - Estimate1(scen(3, false)).breakdown_s.compute,
-      2 * modules * (4 + 2) * launch, 1e-9);
+      2 * (modules * (4 + 2) + grads) * launch, 1e-9);
 }
 
 TEST(ThroughputRates, Fp32UsesNonTensorRate) {
