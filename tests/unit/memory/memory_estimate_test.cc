@@ -19,6 +19,7 @@ using testing::Gpt3_175B;
 using testing::Gpu;
 using testing::Llama2_7B;
 using testing::Llama31_8B;
+using testing::Mixtral8x7B;
 using testing::Scenario;
 using workload::Method;
 using workload::Precision;
@@ -460,24 +461,41 @@ TEST(Memory, ContextParallelDividesPerTokenActivations) {
 }
 
 TEST(Memory, ExpertParallelSpreadsExperts) {
-  catalog::ModelArch m;  // Mixtral-8x7B
-  m.id = "mixtral-8x7b";
-  m.layers = 32;
-  m.hidden = 4096;
-  m.heads = 32;
-  m.kv_heads = 8;
-  m.ffn = 14336;
-  m.vocab = 32000;
-  m.experts = 8;
-  m.experts_active = 2;
-  m.params = catalog::CountParams(m).total;
-  auto s = Scenario(m, Gpu("h100-sxm", 80, "Hopper"), 8);
+  auto s = Scenario(Mixtral8x7B(), Gpu("h100-sxm", 80, "Hopper"), 8);
   s.parallelism.zero = 1;
   s.parallelism.tp = 2;
   const double ep1 = EstimateMemory(s, {}).breakdown.weights;
   s.parallelism.ep = 4;
   const double ep4 = EstimateMemory(s, {}).breakdown.weights;
   EXPECT_LT(ep4, 0.4 * ep1);  // experts are ~96% of Mixtral's weights
+}
+
+// Under DeepSpeed ZeRO-3 an MoE MLP block is a leaf module (ms-swift and LLaMA-Factory call
+// set_z3_leaf_modules for MoE models): one fetch gathers all its experts. Mixtral-8x7B's
+// block holds 8 x 3 x 4096 x 14336 = 1.41e9 parameters, over the 1e9 live budget that bounds
+// a dense model's gathers: 2 B x (1.41e9 + 5e7) gathered, not 2 B x (1e9 + 5e7).
+TEST(Memory, DeepSpeedZero3GathersAnMoeBlockWhole) {
+  auto s = Scenario(Mixtral8x7B(), Gpu("h100-sxm", 80, "Hopper"), 8);
+  s.training.method = Method::kPretrain;
+  s.training.precision = Precision::kBf16Mixed;
+  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  // DeepSpeed's fused AdamW: the peak falls in backward, where the gathered blocks live.
+  s.training.seq_len = 2048;
+  s.training.micro_batch = 1;
+  s.parallelism.zero = 3;
+  s.training.stack.zero3_module_gather = true;
+  s.training.stack.fused_optimizer = true;
+  const MemoryResult moe = EstimateMemory(s, {});
+  ExpectConsistent(moe);
+  auto dense = s;  // the same layer budget without a leaf block: the live limit binds
+  dense.model.experts = 0;
+  dense.model.experts_active = 0;
+  dense.model.ffn = 8 * 14336;
+  dense.model.params = catalog::CountParams(dense.model).total;
+  const MemoryResult flat = EstimateMemory(dense, {});
+  const double block = 8 * 3 * 4096.0 * 14336;
+  // The sharded states differ by the router and norms (under a megabyte).
+  EXPECT_NEAR(moe.breakdown.weights - flat.breakdown.weights, 2 * (block - 1e9), 1e-3 * block);
 }
 
 TEST(Memory, FreezeSavesOnlyTheTrainedLayersActivations) {

@@ -37,6 +37,19 @@ inline catalog::ModelArch Llama2_7B() {
   return m;
 }
 
+// Mixtral-8x7B (mistralai/Mixtral-8x7B-v0.1 config.json): Llama 3.1 8B's layer shape with 8
+// SwiGLU experts of ffn 14336, top-2 routing, and Mistral's 32k vocabulary.
+inline catalog::ModelArch Mixtral8x7B() {
+  catalog::ModelArch m = Llama31_8B();
+  m.id = "mixtral-8x7b";
+  m.vocab = 32000;
+  m.max_seq_len = 32768;
+  m.experts = 8;
+  m.experts_active = 2;
+  m.params = catalog::CountParams(m).total;
+  return m;
+}
+
 // GPT-3 175B (Brown et al. 2020 Table 2.1): L96 h12288 a96, GELU 4h, LayerNorm, dropout.
 inline catalog::ModelArch Gpt3_175B() {
   catalog::ModelArch m;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "gpuadv/catalog/param_count.h"
 #include "gpuadv/estimate/estimate.h"
 #include "gpuadv/estimate/memory_terms.h"
 #include "gpuadv/estimate/throughput_internal.h"
@@ -734,6 +735,18 @@ TEST(ThroughputHost, DeepSpeedZero3HooksEveryModuleAndGradientOnTheHost) {
   const double adapter_tensors = 32 * 4 * 2;
   EXPECT_NEAR(HopperMicroBatch(lora).zero3_hooks,
               (32 * (5 + 7 + 4 * 4) * (4 + 2) + 3 * adapter_tensors + 2 * 1) * launch, 1e-12);
+
+  // An MoE MLP block is a leaf module: its experts, router and shared expert add no module
+  // hooks, so a layer hooks 5 blocks and its 4 attention linears; their tensors still get
+  // gradient hooks (per layer 4 attention weights, 8 experts x 3, the router, 2 norms).
+  auto moe = scen(3, true);
+  moe.model.experts = 8;
+  moe.model.experts_active = 2;
+  moe.model.params = catalog::CountParams(moe.model).total;
+  const double moe_tensors = 32 * (4 + 8 * 3 + 1 + 2) + 3;
+  const double moe_grads = 3 * moe_tensors + 2 * moe_tensors;  // more elements than buckets
+  EXPECT_NEAR(HopperMicroBatch(moe).zero3_hooks, (32 * (5 + 4) * (4 + 2) + moe_grads) * launch,
+              1e-12);
 
   // Paid in full by a GPU-bound step, once per micro-batch.
   ASSERT_EQ(HopperMicroBatch(scen(3, true)).launch_excess, 0);
