@@ -131,12 +131,13 @@ void AddAttentionLinears(std::vector<LinearShape>& out, const ModelArch& m, cons
 }
 
 void AddMlpLinears(std::vector<LinearShape>& out, const ModelArch& m, long long f,
-                   const std::string& prefix, int copies, int active) {
+                   const std::string& prefix, int copies, int active, bool moe_block) {
   if (f <= 0) return;
   const long long h = m.hidden;
-  if (m.mlp == MlpKind::kSwiGlu) out.push_back({prefix + "gate_proj", h, f, copies, active});
-  out.push_back({prefix + "up_proj", h, f, copies, active});
-  out.push_back({prefix + "down_proj", f, h, copies, active});
+  if (m.mlp == MlpKind::kSwiGlu)
+    out.push_back({prefix + "gate_proj", h, f, copies, active, moe_block});
+  out.push_back({prefix + "up_proj", h, f, copies, active, moe_block});
+  out.push_back({prefix + "down_proj", f, h, copies, active, moe_block});
 }
 
 }  // namespace
@@ -150,13 +151,13 @@ std::vector<LinearShape> LayerLinears(const ModelArch& m) {
   if (m.kind == ModelKind::kEncoderDecoder) AddAttentionLinears(out, m, "cross_");
   const long long f = m.ffn > 0 ? m.ffn : 4LL * m.hidden;
   if (!m.IsMoe()) {
-    AddMlpLinears(out, m, f, "", 1, 1);
+    AddMlpLinears(out, m, f, "", 1, 1, false);
     return out;
   }
   const long long f_moe = m.moe_ffn > 0 ? m.moe_ffn : f;
-  AddMlpLinears(out, m, f_moe, "", m.experts, std::max(1, m.experts_active));
-  out.push_back({"router", m.hidden, m.experts});
-  AddMlpLinears(out, m, m.shared_expert_ffn, "shared_", 1, 1);
+  AddMlpLinears(out, m, f_moe, "", m.experts, std::max(1, m.experts_active), true);
+  out.push_back({"router", m.hidden, m.experts, 1, 1, true});
+  AddMlpLinears(out, m, m.shared_expert_ffn, "shared_", 1, 1, true);
   return out;
 }
 

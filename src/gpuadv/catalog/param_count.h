@@ -12,8 +12,9 @@ struct LinearShape {
   std::string name;
   long long d_in = 0;
   long long d_out = 0;
-  int copies = 1;         // experts for MoE MLP modules (all experts), 1 otherwise
-  int active_copies = 1;  // experts used per token
+  int copies = 1;          // experts for MoE MLP modules (all experts), 1 otherwise
+  int active_copies = 1;   // experts used per token
+  bool moe_block = false;  // inside an MoE MLP block (experts, router, shared expert)
 };
 
 /// Parameter counts (MODELLING §1; Megatron theoretical_memory_usage.py decomposition).

@@ -2,7 +2,6 @@
 // kernels, memory-bound kernels and kernel-launch overhead (MODELLING.md section 7).
 #include <algorithm>
 #include <cmath>
-#include <string_view>
 
 #include "gpuadv/core/units.h"
 #include "gpuadv/estimate/estimate.h"
@@ -162,7 +161,7 @@ constexpr double kZero3HookOpsBackward = 2;
 // Modules a decoder layer calls: the layer, its attention and MLP blocks, two norms, each
 // linear, and per LoRA-adapted linear PEFT's wrapper calls four more (base_layer,
 // lora_dropout, lora_A, lora_B; peft/tuners/lora/layer.py Linear.forward). An MoE MLP block
-// is a ZeRO-3 leaf module (model_states.cc MoeLeafBlockParams): its experts add no hooks.
+// is a ZeRO-3 leaf module (model_states.cc TransientWeights): its experts add no hooks.
 constexpr double kModulesPerLayerBlocks = 5;
 constexpr double kModulesPerAdapter = 4;
 // Each trainable parameter's gradient hook, every micro-batch (deepspeed/runtime/zero/
@@ -586,11 +585,8 @@ double Zero3HookTime(const workload::Scenario& s, const Layout& lay, const Regim
   const double L = std::max(1, s.model.layers);
   const double bp = g.backprop_layers;
   double modules = kModulesPerLayerBlocks + kModulesPerAdapter * f.adapted_linears;
-  for (const auto& l : f.linears) {
-    const bool in_moe_block =
-        l.copies > 1 || l.name == "router" || std::string_view(l.name).starts_with("shared_");
-    if (!in_moe_block) modules += 1;  // the MoE block's linears sit inside a leaf module
-  }
+  for (const auto& l : f.linears)
+    if (!l.moe_block) modules += 1;  // the MoE block's linears sit inside a leaf module
   const double forwards = 1 + (g.full_recompute ? bp / L : 0);
   double ops = lay.layers_stage * modules *
                (kZero3HookOpsForward * forwards + kZero3HookOpsBackward * (bp / L));

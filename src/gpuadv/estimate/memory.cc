@@ -206,7 +206,7 @@ void ExplainStates(const Setup& st, const States& w, Explanation& e) {
                             std::string(EnumName(workload::kOffloads, st.offload)));
 }
 
-// Activations per layer in sbh / as²b units, and the logits.
+// What the loss holds of the logits, for the explanation.
 const char* LossPathText(mem::LossPath loss) {
   switch (loss) {
     case mem::LossPath::kUpcastChunks:
@@ -226,6 +226,7 @@ const char* LossPathText(mem::LossPath loss) {
   return "";
 }
 
+// Activations per layer in sbh / as²b units, and the logits.
 void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e) {
   if (st.shape.known) {
     const auto& l = acts.spec;

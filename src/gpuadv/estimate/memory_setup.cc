@@ -221,8 +221,10 @@ void SetupParams(const catalog::ModelArch& m, Setup& st) {
   p.per_layer = c.per_layer > 0 ? c.per_layer : p.total / sh.layers;
   p.final_norm = std::max(0.0, p.total - sh.layers * p.per_layer - p.embedding - p.lm_head);
   const double n_mlp = sh.swiglu ? 3 : 2;
-  if (sh.experts > 1)
-    p.expert_per_layer = sh.moe_layers / sh.layers * sh.experts * n_mlp * h * sh.moe_ffn;
+  if (sh.experts > 1) {
+    p.moe_block = sh.experts * n_mlp * h * sh.moe_ffn;
+    p.expert_per_layer = sh.moe_layers / sh.layers * p.moe_block;
+  }
   p.norms_per_layer = 2 * norm;
   if (sh.bias) p.norms_per_layer += (a * d + 2 * k * d + h) + (sh.swiglu ? 2 * f : f) + h;
   p.largest_linear = c.largest_linear > 0 ? c.largest_linear : h * f;

@@ -81,6 +81,7 @@ struct Params {
   double final_norm = 0;
   double per_layer = 0;           // average layer (attention, MLP / experts, norms)
   double expert_per_layer = 0;    // average expert-MLP params per layer (divided by ep)
+  double moe_block = 0;           // one MoE layer's expert-MLP params (all experts)
   double norms_per_layer = 0;     // norm (and bias) params, not quantised by QLoRA
   double largest_linear = 0;      // biggest weight matrix (dequant buffer)
   double largest_tensor = 0;      // biggest parameter tensor (per-tensor optimizer temporaries)

@@ -38,15 +38,6 @@ constexpr double kDsMaxLiveParams = 1e9;
 constexpr double kDsPrefetchParams = 5e7;
 constexpr double kDsReduceBucket = 5e8;
 
-// Parameters of one MoE MLP block (all its experts), which the fine-tuning stacks that run
-// MoE models under ZeRO-3 mark as a leaf module (deepspeed.utils.set_z3_leaf_modules: ms-swift
-// for every MoE model, LLaMA-Factory for Mixtral, Qwen-MoE, DeepSeek and others), so a fetch
-// gathers every expert at once and its experts get no hooks of their own. 0 for dense models.
-double MoeLeafBlockParams(const Setup& st) {
-  const Shape& sh = st.shape;
-  if (sh.experts <= 1 || sh.moe_layers <= 0) return 0;
-  return st.params.expert_per_layer * sh.layers / sh.moe_layers / std::max(1, st.lay.ep);
-}
 // Adafactor (HF) and Lion (lion-pytorch) step one tensor at a time and allocate fp32
 // intermediates of its size (update, squared gradient): two tensor-sized buffers.
 constexpr double kPerTensorStepBuffers = 2;
@@ -290,10 +281,12 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
     if (st.zero3_module_gather) {
       // Submodules, not layers: what a decoder layer of a very large model gathers at once
       // is one weight matrix, or the live-parameter budget, whichever is larger (below two
-      // layers: the same as a layer-wrapped FSDP).
-      // An MoE MLP block is a ZeRO-3 leaf module, fetched whole (below).
+      // layers: the same as a layer-wrapped FSDP). An MoE MLP block is fetched whole: the
+      // stacks that run MoE models under ZeRO-3 mark it a leaf module
+      // (deepspeed.utils.set_z3_leaf_modules: ms-swift for every MoE model, LLaMA-Factory
+      // for Mixtral, Qwen-MoE, DeepSeek and others), so its experts get no hooks of their own.
       const double largest = st.e_compute * p.largest_linear / st.lay.tp;
-      const double leaf = st.e_compute * MoeLeafBlockParams(st) / st.lay.tp;
+      const double leaf = st.e_compute * p.moe_block / std::max(1, st.lay.ep) / st.lay.tp;
       gathered = std::min(gathered, std::max({largest, leaf, kDsMaxLiveParams * st.e_compute}) +
                                         kDsPrefetchParams * st.e_compute);
       unit_grad = std::min(unit_grad, largest + kDsReduceBucket * st.e_compute);
