@@ -206,23 +206,46 @@ async function qloraOnBudget(page, base, tag) {
   await clickScatterPoint(page);
 }
 
-// A point of the time-vs-cost scatter selects its configuration.
+// A point of the time-vs-cost scatter selects its configuration. The point is found after the
+// chart is scrolled into view and has settled at its canvas size (a late layout change, such
+// as make-it-fit rendering, resizes a responsive chart on a busy machine), and it is one that
+// Chart.js's own hit test at its centre returns alone and nothing covers on screen, so the
+// click cannot land on a neighbour or an overlay.
 async function clickScatterPoint(page) {
   const now = await text(page, '#summary-title');
-  const pt = await page.evaluate((now) => {
-    const c = Chart.getChart(document.querySelector('#scatter-chart'));
+  await page.locator('#scatter-chart').scrollIntoViewIfNeeded();
+  const pt = await page.evaluate(async (now) => {
+    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+    const canvas = document.querySelector('#scatter-chart');
+    let last = '';
+    for (let i = 0; i < 50; i++) {
+      await frame();
+      const c = Chart.getChart(canvas);
+      if (c.width !== canvas.clientWidth || c.height !== canvas.clientHeight) c.resize();
+      const size = `${c.width}x${c.height}`;
+      if (size === last) break;
+      last = size;
+    }
+    const c = Chart.getChart(canvas);
+    const box = canvas.getBoundingClientRect();
     for (const set of [1, 2]) {
       const points = c.data.datasets[set].data;
-      const i = points.findIndex((p) => !now.includes(p.label.split(' ')[0] + ' '));
-      const el = c.getDatasetMeta(set).data[i];
-      if (i >= 0 && el) return {x: el.x, y: el.y, label: points[i].label};
+      for (let i = 0; i < points.length; i++) {
+        const el = c.getDatasetMeta(set).data[i];
+        if (now.includes(points[i].label.split(' ')[0] + ' ') || !el) continue;
+        const at = {type: 'click', x: el.x, y: el.y, native: null};
+        const hits = c.getElementsAtEventForMode(at, 'nearest', {intersect: true}, false)
+                         .filter((h) => h.datasetIndex > 0);
+        const x = box.left + el.x, y = box.top + el.y;
+        if (hits.length === 1 && hits[0].datasetIndex === set && hits[0].index === i &&
+            document.elementFromPoint(x, y) === canvas)
+          return {x, y, label: points[i].label};
+      }
     }
     return null;
   }, now);
   check(pt !== null, 'the scatter has a point to click');
-  await page.locator('#scatter-chart').scrollIntoViewIfNeeded();
-  const box2 = await page.locator('#scatter-chart').boundingBox();
-  await page.mouse.click(box2.x + pt.x, box2.y + pt.y);
+  await page.mouse.click(pt.x, pt.y);
   await waitDone(page);
   const rank = pt.label.split(' ')[0];
   check((await text(page, '#summary-title')).includes(rank + ' '), `clicking the scatter point ${pt.label} selects it`);
