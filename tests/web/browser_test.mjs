@@ -210,7 +210,8 @@ async function qloraOnBudget(page, base, tag) {
 // chart is scrolled into view and has settled at its canvas size (a late layout change, such
 // as make-it-fit rendering, resizes a responsive chart on a busy machine), and it is one that
 // Chart.js's own hit test at its centre returns alone and nothing covers on screen, so the
-// click cannot land on a neighbour or an overlay.
+// click cannot land on a neighbour or an overlay. Chart.js runs onClick on the next frame,
+// so the check waits for the selection to change.
 async function clickScatterPoint(page) {
   const now = await text(page, '#summary-title');
   await page.locator('#scatter-chart').scrollIntoViewIfNeeded();
@@ -246,9 +247,14 @@ async function clickScatterPoint(page) {
   }, now);
   check(pt !== null, 'the scatter has a point to click');
   await page.mouse.click(pt.x, pt.y);
+  // Chart.js hands events to onClick on the next animation frame: wait for the selection to
+  // change (or give up after 10 s and let the check below say what the summary shows).
+  await page.waitForFunction((before) => document.querySelector('#summary-title').textContent.trim() !== before,
+                             now, {timeout: 10000}).catch(() => {});
   await waitDone(page);
   const rank = pt.label.split(' ')[0];
-  check((await text(page, '#summary-title')).includes(rank + ' '), `clicking the scatter point ${pt.label} selects it`);
+  const title = await text(page, '#summary-title');
+  check(title.includes(rank + ' '), `clicking the scatter point ${pt.label} selects it (summary: ${title})`);
 }
 
 async function seventyBPlan(page, base, tag) {
