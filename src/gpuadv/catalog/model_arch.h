@@ -99,6 +99,11 @@ struct ModelArch {
   int v_head_dim = 0;           // value head size (0 = head_dim)
   bool qk_norm = false;         // per-head RMSNorm on q and k (Qwen3, Gemma 3)
   bool embedding_norm = false;  // a norm right after the word embeddings (BLOOM)
+  // Projections computed as one linear module (one GEMM, one LoRA wrapper, one ZeRO-3 hook):
+  // q, k and v (GPT-2 and Qwen-1 c_attn, GPT-NeoX / Falcon / BLOOM query_key_value, MPT
+  // Wqkv, Phi-3 qkv_proj, LitGPT attn); SwiGLU's gate and up (Phi-3 gate_up_proj).
+  bool fused_qkv = false;
+  bool fused_gate_up = false;
 
   // Sliding-window attention: local layers attend `sliding_window` keys; every
   // global_layer_every-th layer is global (Gemma 3: 6, gpt-oss: 2; 0 = all local).

@@ -107,15 +107,15 @@ void AddMlaLinears(std::vector<LinearShape>& out, const ModelArch& m) {
   const long long h = m.hidden, a = m.heads;
   const long long q_out = a * m.QkHeadDim();
   if (m.q_lora_rank > 0) {
-    out.push_back({"q_a_proj", h, m.q_lora_rank});
-    out.push_back({"q_b_proj", m.q_lora_rank, q_out});
+    out.push_back({"q_a_proj", h, m.q_lora_rank, kSlotQ});
+    out.push_back({"q_b_proj", m.q_lora_rank, q_out, kSlotQ});
   } else {
-    out.push_back({"q_proj", h, q_out});
+    out.push_back({"q_proj", h, q_out, kSlotQ});
   }
-  out.push_back(
-      {"kv_a_proj_with_mqa", h, static_cast<long long>(m.kv_lora_rank) + m.qk_rope_head_dim});
-  out.push_back({"kv_b_proj", m.kv_lora_rank, a * (m.HeadDim() + m.VHeadDim())});
-  out.push_back({"o_proj", a * m.VHeadDim(), h});
+  out.push_back({"kv_a_proj_with_mqa", h,
+                 static_cast<long long>(m.kv_lora_rank) + m.qk_rope_head_dim, kSlotK | kSlotV});
+  out.push_back({"kv_b_proj", m.kv_lora_rank, a * (m.HeadDim() + m.VHeadDim()), kSlotK | kSlotV});
+  out.push_back({"o_proj", a * m.VHeadDim(), h, kSlotO});
 }
 
 void AddAttentionLinears(std::vector<LinearShape>& out, const ModelArch& m, const char* prefix) {
@@ -124,20 +124,29 @@ void AddAttentionLinears(std::vector<LinearShape>& out, const ModelArch& m, cons
   const long long q = static_cast<long long>(m.heads) * m.HeadDim();
   const long long kv = static_cast<long long>(m.KvHeads()) * m.HeadDim();
   const std::string p = prefix;
-  out.push_back({p + "q_proj", h, q});
-  out.push_back({p + "k_proj", h, kv});
-  out.push_back({p + "v_proj", h, kv});
-  out.push_back({p + "o_proj", q, h});
+  if (m.fused_qkv) {
+    out.push_back({p + "qkv_proj", h, q + 2 * kv, kSlotQ | kSlotK | kSlotV});
+  } else {
+    out.push_back({p + "q_proj", h, q, kSlotQ});
+    out.push_back({p + "k_proj", h, kv, kSlotK});
+    out.push_back({p + "v_proj", h, kv, kSlotV});
+  }
+  out.push_back({p + "o_proj", q, h, kSlotO});
 }
 
 void AddMlpLinears(std::vector<LinearShape>& out, const ModelArch& m, long long f,
                    const std::string& prefix, int copies, int active, bool moe_block) {
   if (f <= 0) return;
   const long long h = m.hidden;
-  if (m.mlp == MlpKind::kSwiGlu)
-    out.push_back({prefix + "gate_proj", h, f, copies, active, moe_block});
-  out.push_back({prefix + "up_proj", h, f, copies, active, moe_block});
-  out.push_back({prefix + "down_proj", f, h, copies, active, moe_block});
+  if (m.mlp == MlpKind::kSwiGlu && m.fused_gate_up) {
+    out.push_back(
+        {prefix + "gate_up_proj", h, 2 * f, kSlotGate | kSlotUp, copies, active, moe_block});
+  } else {
+    if (m.mlp == MlpKind::kSwiGlu)
+      out.push_back({prefix + "gate_proj", h, f, kSlotGate, copies, active, moe_block});
+    out.push_back({prefix + "up_proj", h, f, kSlotUp, copies, active, moe_block});
+  }
+  out.push_back({prefix + "down_proj", f, h, kSlotDown, copies, active, moe_block});
 }
 
 }  // namespace
@@ -156,7 +165,7 @@ std::vector<LinearShape> LayerLinears(const ModelArch& m) {
   }
   const long long f_moe = m.moe_ffn > 0 ? m.moe_ffn : f;
   AddMlpLinears(out, m, f_moe, "", m.experts, std::max(1, m.experts_active), true);
-  out.push_back({"router", m.hidden, m.experts, 1, 1, true});
+  out.push_back({"router", m.hidden, m.experts, kSlotRouter, 1, 1, true});
   AddMlpLinears(out, m, m.shared_expert_ffn, "shared_", 1, 1, true);
   return out;
 }
@@ -254,6 +263,8 @@ ShapeKey ShapeKey::Of(const ModelArch& m) {
   k.mtp_layers = m.mtp_layers;
   k.qk_norm = m.qk_norm;
   k.embedding_norm = m.embedding_norm;
+  k.fused_qkv = m.fused_qkv;
+  k.fused_gate_up = m.fused_gate_up;
   k.vision_params = m.vision_params;
   k.bias = m.bias;
   k.tied = m.tied_embeddings;

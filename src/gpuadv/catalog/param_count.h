@@ -3,15 +3,18 @@
 #include <vector>
 
 #include "gpuadv/catalog/model_arch.h"
+#include "gpuadv/catalog/module_names.h"
 
 namespace gpuadv::catalog {
 
-/// One linear (matmul) module of a decoder layer, as LoRA targets name them
-/// (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj; fc1/fc2 map to up/down).
+/// One linear (matmul) module of a decoder layer, by HF Llama's names (q_proj, k_proj,
+/// v_proj, o_proj, gate_proj, up_proj, down_proj; qkv_proj and gate_up_proj where the model
+/// fuses them) and the roles it plays (module_names.h), which LoRA targets select.
 struct LinearShape {
   std::string name;
   long long d_in = 0;
   long long d_out = 0;
+  unsigned slots = 0;      // ModuleSlot flags: kSlotQ | kSlotK | kSlotV for a fused qkv
   int copies = 1;          // experts for MoE MLP modules (all experts), 1 otherwise
   int active_copies = 1;   // experts used per token
   bool moe_block = false;  // inside an MoE MLP block (experts, router, shared expert)
@@ -47,7 +50,8 @@ struct ShapeKey {
       max_seq_len = 0, mlp = 0, norm = 0, position = 0, experts = 0, experts_active = 0,
       moe_ffn = 0, shared_expert_ffn = 0, moe_layer_freq = 0, first_dense_layers = 0,
       q_lora_rank = 0, kv_lora_rank = 0, qk_rope_head_dim = 0, v_head_dim = 0, mtp_layers = 0;
-  bool bias = false, tied = false, qk_norm = false, embedding_norm = false;
+  bool bias = false, tied = false, qk_norm = false, embedding_norm = false, fused_qkv = false,
+       fused_gate_up = false;
   double params = 0, vision_params = 0;
   static ShapeKey Of(const ModelArch& m);
   bool operator==(const ShapeKey&) const = default;

@@ -139,7 +139,8 @@ constexpr double kOpsAutocastPerLinear = 2;
 // add, each twice) vs none; SwiGLU 3 linears + silu + mul vs GELU 2 linears + the
 // activation: 1 kernel for nn.GELU, 8 for transformers' NewGELUActivation ("gelu_new" of
 // GPT-2, the tanh formula written out); dropout in train mode 2 more (two residual
-// dropouts; the attention dropout runs inside SDPA).
+// dropouts; the attention dropout runs inside SDPA). A fused q/k/v projection is one GEMM
+// for three (the split is views), a fused gate/up projection one for two.
 constexpr double kOpsRmsNorm = 8;
 constexpr double kOpsLayerNorm = 1;
 constexpr double kOpsRope = 10;
@@ -181,7 +182,9 @@ double EagerModuleOpsDelta(const catalog::ModelArch& m) {
                      : m.GeluComposite()                ? kOpsGeluNew
                                                         : kOpsGelu;
   const double dropout = m.dropout > 0 ? kOpsResidualDropout : 0;
-  return 2 * (norm - kOpsRmsNorm) + (rope - kOpsRope) + (mlp - kOpsSwiGlu) + dropout;
+  const double fused = (m.fused_qkv && !m.IsMla() ? 2 : 0) +
+                       (m.fused_gate_up && m.mlp == catalog::MlpKind::kSwiGlu ? 1 : 0);
+  return 2 * (norm - kOpsRmsNorm) + (rope - kOpsRope) + (mlp - kOpsSwiGlu) + dropout - fused;
 }
 
 // fp8 cast traffic of one layer (bytes): activations cast forward (`in_elems`), output
@@ -397,8 +400,9 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
     const double act = std::max(1, l.copies > 1 ? l.active_copies : 1);
     o.fp8_in += act * l.d_in;
     o.fp8_out += act * n_out;
-    if (l.name == "up_proj") o.act_width += act * n_out;
-    if (g.adapters && IsAdapterTarget(s.training.lora, l)) {
+    if (l.slots & catalog::kSlotUp)  // the activation's width: half a fused gate_up output
+      o.act_width += act * n_out / ((l.slots & catalog::kSlotGate) ? 2 : 1);
+    if (f.Adapted(l)) {
       o.adapter_fwd += count * (GemmTime(rows, l.d_in, rank, r.tensor_peak, r.act_bytes, r) +
                                 GemmTime(rows, rank, n_out, r.tensor_peak, r.act_bytes, r));
       o.adapter_bytes += act * ((s.training.lora.dropout > 0 ? kAdapterInPasses * l.d_in : 0) +

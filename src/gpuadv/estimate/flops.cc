@@ -36,13 +36,6 @@ Regime MakeRegime(const workload::Scenario& s) {
   return g;
 }
 
-bool IsAdapterTarget(const workload::LoraConfig& lora, const catalog::LinearShape& l) {
-  if (lora.all_linear) return true;
-  for (const auto& t : lora.targets)
-    if (t == l.name) return true;
-  return false;
-}
-
 ModelFigures MakeModelFigures(const workload::Scenario& s, const Regime& g) {
   const auto& m = s.model;
   ModelFigures f;
@@ -74,11 +67,13 @@ ModelFigures MakeModelFigures(const workload::Scenario& s, const Regime& g) {
   const int layers = std::max(1, m.layers);
   const int rank = std::max(0, s.training.lora.rank);
   double adapter_layer = 0, adapter_layer_active = 0;
+  if (g.adapters)
+    f.adapter_slots = catalog::SlotsOfTargets(s.training.lora.targets, s.training.lora.all_linear);
   for (const auto& l : f.linears) {
     const double w = static_cast<double>(l.d_in) * l.d_out;
     f.n_layer_linear_active += w * std::max(1, l.active_copies);
     if (l.copies > 1) f.n_expert += w * l.copies * layers;
-    if (g.adapters && IsAdapterTarget(s.training.lora, l)) {
+    if (f.Adapted(l)) {
       const double a = workload::AdapterParams(s.training.method, rank, l.d_in, l.d_out);
       adapter_layer += a * std::max(1, l.copies);
       adapter_layer_active += a * std::max(1, l.active_copies);

@@ -1,12 +1,11 @@
 // Setup of the memory estimator: the stack, precision regime, parallel layout, model shape,
 // parameter classes and what trains (MODELLING.md sections 1-3). Derived once per call.
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <string>
-#include <string_view>
+#include <vector>
 
-#include "gpuadv/core/strings.h"
+#include "gpuadv/catalog/module_names.h"
 #include "gpuadv/core/units.h"
 #include "gpuadv/estimate/memory_terms.h"
 #include "gpuadv/workload/method_traits.h"
@@ -34,125 +33,6 @@ constexpr double kDoubleQuantAbsmaxBits = 8;
 constexpr double kDoubleQuantSecondBlock = 256;
 // LLM.int8 (bitsandbytes Linear8bitLt) keeps one fp32 scale per output row.
 constexpr double kInt8RowScaleBytes = 4;
-
-// ---- LoRA target names ----
-
-// Slots of a transformer layer's linears (catalog::LayerLinears names) and of the model.
-enum Slot : unsigned {
-  kQ = 1,
-  kK = 2,
-  kV = 4,
-  kO = 8,
-  kGate = 16,
-  kUp = 32,
-  kDown = 64,
-  kHead = 128,
-  kEmbed = 256,
-};
-
-// The module name a target ends with ("model.layers.0.self_attn.q_proj" -> "q_proj",
-// diffusers "to_out.0" -> "to_out").
-std::string_view LastComponent(std::string_view name) {
-  for (int pass = 0; pass < 2; ++pass) {
-    const size_t dot = name.rfind('.');
-    if (dot == std::string_view::npos) return name;
-    const std::string_view tail = name.substr(dot + 1);
-    const bool digits = !tail.empty() && std::all_of(tail.begin(), tail.end(), [](char c) {
-      return std::isdigit(static_cast<unsigned char>(c));
-    });
-    if (!digits) return tail;
-    name = name.substr(0, dot);
-  }
-  return name;
-}
-
-struct Alias {
-  std::string_view name;
-  unsigned slots;
-};
-// Module names used by PEFT configs of the common families (HF Llama/Mistral/Qwen/Gemma,
-// GPT-2 c_attn/c_fc/c_proj, GPT-NeoX/Falcon query_key_value/dense_*, Mixtral w1/w2/w3,
-// diffusers to_q/to_k/to_v/to_out, LitGPT attn/proj/fc). Suffix matching as PEFT does it:
-// an ambiguous name ("c_proj", "dense", "proj") adapts every module it names.
-constexpr Alias kAliases[] = {
-    {"q_proj", kQ},
-    {"q", kQ},
-    {"query", kQ},
-    {"to_q", kQ},
-    {"wq", kQ},
-    {"q_lin", kQ},
-    {"k_proj", kK},
-    {"k", kK},
-    {"key", kK},
-    {"to_k", kK},
-    {"wk", kK},
-    {"k_lin", kK},
-    {"v_proj", kV},
-    {"v", kV},
-    {"value", kV},
-    {"to_v", kV},
-    {"wv", kV},
-    {"v_lin", kV},
-    {"o_proj", kO},
-    {"out_proj", kO},
-    {"to_out", kO},
-    {"wo", kO},
-    {"out_lin", kO},
-    {"o", kO},
-    {"qkv_proj", kQ | kK | kV},
-    {"qkv", kQ | kK | kV},
-    {"query_key_value", kQ | kK | kV},
-    {"c_attn", kQ | kK | kV},
-    {"wqkv", kQ | kK | kV},
-    {"attn", kQ | kK | kV},
-    {"in_proj", kQ | kK | kV},
-    {"gate_proj", kGate},
-    {"w1", kGate},
-    {"gate_up_proj", kGate | kUp},
-    {"up_proj", kUp},
-    {"w3", kUp},
-    {"fc1", kUp},
-    {"fc_in", kUp},
-    {"c_fc", kUp},
-    {"dense_h_to_4h", kUp},
-    {"fc", kUp},
-    {"down_proj", kDown},
-    {"w2", kDown},
-    {"fc2", kDown},
-    {"fc_out", kDown},
-    {"dense_4h_to_h", kDown},
-    {"c_proj", kO | kDown},
-    {"proj", kO | kDown},
-    {"dense", kO | kUp | kDown},
-    {"lm_head", kHead},
-    {"output", kHead},
-    {"embed_out", kHead},
-    {"embed_tokens", kEmbed},
-    {"wte", kEmbed},
-    {"word_embeddings", kEmbed},
-    {"tok_embeddings", kEmbed},
-};
-
-unsigned SlotsOfTarget(std::string_view target) {
-  const std::string_view last = LastComponent(target);
-  for (const auto& a : kAliases)
-    if (IEquals(a.name, last)) return a.slots;
-  return 0;
-}
-
-// Slot of one catalog::LayerLinears entry ("q_proj", "cross_q_proj", "shared_up_proj").
-unsigned SlotOfLinear(std::string_view name) {
-  for (std::string_view prefix : {"cross_", "shared_"})
-    if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
-  if (name == "q_proj") return kQ;
-  if (name == "k_proj") return kK;
-  if (name == "v_proj") return kV;
-  if (name == "o_proj") return kO;
-  if (name == "gate_proj") return kGate;
-  if (name == "up_proj") return kUp;
-  if (name == "down_proj") return kDown;
-  return 0;  // router: frozen unless named (PEFT all-linear does not reach it here)
-}
 
 void SetupShape(const catalog::ModelArch& m, Setup& st) {
   Shape& sh = st.shape;
@@ -247,15 +127,12 @@ void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& 
   me.qkv_trains = me.o_trains = me.mlp_in_trains = me.down_trains = false;
   me.head_trains = me.norms_train = false;
   if (!st.shape.known) return;  // UNet: adapters sized in diffusion_memory.cc
-  unsigned targeted = lora.all_linear ? (kQ | kK | kV | kO | kGate | kUp | kDown) : 0;
-  for (const auto& name : lora.targets) {
-    const unsigned slots = SlotsOfTarget(name);
-    if (slots == 0) {
-      ++me.unknown_targets;
-      if (explain) explain->Warn("LoRA target '" + name + "' matches no known module: ignored");
-    }
-    targeted |= slots;
-  }
+  std::vector<std::string> unknown;
+  const unsigned targeted = catalog::SlotsOfTargets(lora.targets, lora.all_linear, &unknown);
+  me.unknown_targets = static_cast<int>(unknown.size());
+  if (explain)
+    for (const auto& name : unknown)
+      explain->Warn("LoRA target '" + name + "' matches no known module: ignored");
   const catalog::ModelArch* arch = &m;
   catalog::ModelArch inferred;
   if (st.shape.inferred) {  // rare path: a model given only by its parameter count
@@ -272,7 +149,7 @@ void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& 
   if (!cached) fresh = catalog::LayerLinears(*arch);
   const workload::AdapterVariant& variant = workload::Adapter(t.method);
   for (const auto& l : cached ? cached->linears : fresh) {
-    const unsigned slot = SlotOfLinear(l.name);
+    const unsigned slot = l.slots;
     if (!(slot & targeted)) continue;
     const double d_in = static_cast<double>(l.d_in), d_out = static_cast<double>(l.d_out);
     me.adapter_per_layer += workload::AdapterParams(t.method, r, d_in, d_out) * l.copies;
@@ -281,10 +158,10 @@ void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& 
     me.adapter_out_saved += variant.saved_per_output * d_out * l.active_copies;
     me.adapter_weight_temporary =
         std::max(me.adapter_weight_temporary, variant.weight_temporaries * d_in * d_out);
-    if (slot & (kQ | kK | kV)) me.qkv_adapted = true;
-    if (slot & kO) me.o_adapted = true;
-    if (slot & (kGate | kUp)) me.mlp_in_adapted = true;
-    if (slot & kDown) me.down_adapted = true;
+    if (slot & (catalog::kSlotQ | catalog::kSlotK | catalog::kSlotV)) me.qkv_adapted = true;
+    if (slot & catalog::kSlotO) me.o_adapted = true;
+    if (slot & (catalog::kSlotGate | catalog::kSlotUp)) me.mlp_in_adapted = true;
+    if (slot & catalog::kSlotDown) me.down_adapted = true;
   }
   // bitsandbytes MatMul8bitLt saves its input whenever any input needs a gradient
   // (`ctx.tensors = (CAt, subA, A)`), although only dX is computed, and MatMul4Bit did until
@@ -292,11 +169,11 @@ void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& 
   if (st.method.quantized && st.kbit_saves_input)
     me.qkv_trains = me.o_trains = me.mlp_in_trains = me.down_trains = true;
   const double V = st.shape.vocab, h = st.shape.hidden;
-  if (targeted & kHead) {
+  if (targeted & catalog::kSlotHead) {
     me.adapter_head = workload::AdapterParams(t.method, r, h, V);
     me.head_trains = true;
   }
-  if (targeted & kEmbed) me.adapter_embed = workload::AdapterParams(t.method, r, V, h);
+  if (targeted & catalog::kSlotEmbed) me.adapter_embed = workload::AdapterParams(t.method, r, V, h);
 }
 
 // What the training stack decides for memory (workload::StackTraits): which runtime holds

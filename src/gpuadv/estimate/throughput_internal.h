@@ -54,13 +54,15 @@ struct ModelFigures {
   double n_trainable = 0;            // params with gradients, whole model
   double n_expert = 0;               // expert linear weights, whole model (sharded by ep)
   int adapted_linears = 0;           // linear modules per layer that carry an adapter
+  unsigned adapter_slots = 0;        // module roles the LoRA targets reach (module_names.h)
   bool adapter_targets_matched = true;
+
+  /// Does the LoRA config put an adapter on this linear module? (the same slots the
+  /// memory estimate adapts, mem::SetupLora)
+  bool Adapted(const catalog::LinearShape& l) const { return (l.slots & adapter_slots) != 0; }
 };
 
 ModelFigures MakeModelFigures(const workload::Scenario& s, const Regime& g);
-
-/// Does the LoRA config put an adapter on this linear module?
-bool IsAdapterTarget(const workload::LoraConfig& lora, const catalog::LinearShape& l);
 
 /// FLOPs per token (MODELLING section 6).
 struct FlopsPerToken {

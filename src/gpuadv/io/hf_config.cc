@@ -160,7 +160,7 @@ void ClassicBlock(ModelArch& m) {
 }
 
 // Llama-style decoders: llama, mistral, mixtral, qwen2, gemma, gemma2, phi3 (phi3 fuses
-// q/k/v and gate/up into one matrix each: same parameters).
+// q/k/v and gate/up into one matrix each: same parameters, fewer modules).
 void ReadLlamaLike(const Config& c, ModelArch& m, bool tied_default) {
   ReadDims(c, m, {"num_hidden_layers"}, {"hidden_size"}, {"num_attention_heads"});
   m.kv_heads = static_cast<int>(c.Int({"num_key_value_heads"}, 1, kMaxDim).value_or(m.heads));
@@ -198,7 +198,11 @@ void Gemma(const Config& c, ModelArch& m) {
   if (m.head_dim == 0) m.head_dim = 256;  // GemmaConfig default
 }
 
-void Phi3(const Config& c, ModelArch& m) { ReadLlamaLike(c, m, false); }
+// Phi-3 / Phi-4: Llama's block with fused projections (modeling_phi3.py qkv_proj, gate_up_proj).
+void Phi3(const Config& c, ModelArch& m) {
+  ReadLlamaLike(c, m, false);
+  m.fused_qkv = m.fused_gate_up = true;
+}
 
 void SmolLm3(const Config& c, ModelArch& m) { ReadLlamaLike(c, m, true); }
 
@@ -351,6 +355,7 @@ void Gpt2(const Config& c, ModelArch& m) {
   ClassicBlock(m);
   m.position = catalog::PositionKind::kLearned;
   m.bias = true;
+  m.fused_qkv = true;  // modeling_gpt2.py c_attn
 }
 
 void GptNeoX(const Config& c, ModelArch& m) {
@@ -363,6 +368,7 @@ void GptNeoX(const Config& c, ModelArch& m) {
   m.dropout = c.NumberOr("hidden_dropout", 0, 0.9, 0);
   ClassicBlock(m);
   m.position = catalog::PositionKind::kRope;  // partial rotary (rotary_pct), no parameters
+  m.fused_qkv = true;                         // query_key_value
   if (c.BoolOr("use_parallel_residual", true)) m.notes = "Parallel attention and MLP.";
 }
 
@@ -386,6 +392,7 @@ void Falcon(const Config& c, ModelArch& m) {
   ClassicBlock(m);
   m.position =
       c.BoolOr("alibi", false) ? catalog::PositionKind::kAlibi : catalog::PositionKind::kRope;
+  m.fused_qkv = true;  // query_key_value
   if (c.BoolOr("parallel_attn", true)) m.notes = "Parallel attention and MLP.";
 }
 
@@ -419,6 +426,7 @@ void Bloom(const Config& c, ModelArch& m) {
   ClassicBlock(m);
   m.position = catalog::PositionKind::kAlibi;
   m.embedding_norm = true;  // modeling_bloom.py: word_embeddings_layernorm
+  m.fused_qkv = true;       // query_key_value
 }
 
 struct Family {

@@ -81,6 +81,8 @@ void ParseArchFeatures(Fields& f, catalog::ModelArch& m) {
   m.v_head_dim = IntOr(f, "v_head_dim", 0, 100000, 0);
   if (auto v = f.Bool("qk_norm")) m.qk_norm = *v;
   if (auto v = f.Bool("embedding_norm")) m.embedding_norm = *v;
+  if (auto v = f.Bool("fused_qkv")) m.fused_qkv = *v;
+  if (auto v = f.Bool("fused_gate_up")) m.fused_gate_up = *v;
   m.sliding_window = IntOr(f, "sliding_window", 0, 100000000, 0);
   m.global_layer_every = IntOr(f, "global_layer_every", 0, 10000, 0);
   m.mtp_layers = IntOr(f, "mtp_layers", 0, 64, 0);

@@ -54,6 +54,8 @@ void AddFeatureRows(const ModelArch& m, std::vector<Row>& a) {
     if (v > 0) a.push_back({name, std::to_string(v)});
   if (m.qk_norm) a.push_back({"qk_norm", "yes"});
   if (m.embedding_norm) a.push_back({"embedding_norm", "yes"});
+  if (m.fused_qkv) a.push_back({"fused_qkv", "yes"});
+  if (m.fused_gate_up) a.push_back({"fused_gate_up", "yes"});
   if (!m.checkpoint_dtype.empty()) a.push_back({"checkpoint_dtype", m.checkpoint_dtype});
 }
 
@@ -264,6 +266,8 @@ nlohmann::json ModelJson(const ModelArch& m) {
                          {"position", std::string(EnumName(catalog::kPositionKinds, m.position))},
                          {"bias", m.bias},
                          {"tied_embeddings", m.tied_embeddings},
+                         {"fused_qkv", m.fused_qkv},
+                         {"fused_gate_up", m.fused_gate_up},
                          {"dropout", m.dropout}};
   } else {
     j["architecture"] = nullptr;

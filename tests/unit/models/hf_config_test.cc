@@ -92,6 +92,14 @@ TEST(HfConfig, FamilyConventionsAreApplied) {
   EXPECT_EQ(Load("opt-1.3b.json").ffn, 8192);
   EXPECT_EQ(Load("qwen2.5-7b.json").max_seq_len, 131072);
   EXPECT_EQ(Load("phi-3-mini-4k.json").name, "Phi-3-mini-4k-instruct");
+  // The families whose modules fuse q, k and v (and Phi-3's gate and up) say so.
+  for (const char* file :
+       {"gpt2.json", "pythia-1b.json", "falcon-7b.json", "bloom-560m.json", "phi-3-mini-4k.json"})
+    EXPECT_TRUE(Load(file).fused_qkv) << file;
+  EXPECT_TRUE(Load("phi-3-mini-4k.json").fused_gate_up);
+  EXPECT_FALSE(Load("gpt2.json").fused_gate_up);
+  for (const char* file : {"llama-3.1-8b.json", "opt-1.3b.json", "qwen2.5-7b.json"})
+    EXPECT_FALSE(Load(file).fused_qkv) << file;
 }
 
 TEST(HfConfig, GemmaHeadDimDefaultsTo256) {

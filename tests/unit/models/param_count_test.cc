@@ -155,6 +155,56 @@ TEST(ParamCount, LayerLinearsNameTheLoraTargets) {
   EXPECT_EQ(g[5].name, "down_proj");
 }
 
+// Fused projections (GPT-2 c_attn, NeoX query_key_value, Phi-3 qkv_proj and gate_up_proj)
+// are one linear each: the same weights, fewer modules, each playing several roles.
+TEST(ParamCount, FusedProjectionsAreOneLinearWithTheSameWeights) {
+  ModelArch gpt2 = Gpt2Small();
+  gpt2.fused_qkv = true;
+  const auto g = LayerLinears(gpt2);
+  ASSERT_EQ(g.size(), 4u);
+  EXPECT_EQ(g[0].name, "qkv_proj");
+  EXPECT_EQ(g[0].d_out, 3 * 768);
+  EXPECT_EQ(g[0].slots, kSlotQ | kSlotK | kSlotV);
+  EXPECT_EQ(g[1].slots, kSlotO);
+  EXPECT_EQ(CountParams(gpt2).total, CountParams(Gpt2Small()).total);
+
+  ModelArch phi = Llama31_8B();  // GQA: the fused output is q + 2 kv wide
+  phi.fused_qkv = phi.fused_gate_up = true;
+  const auto l = LayerLinears(phi);
+  ASSERT_EQ(l.size(), 4u);
+  EXPECT_EQ(l[0].d_out, 4096 + 2 * 1024);
+  EXPECT_EQ(l[2].name, "gate_up_proj");
+  EXPECT_EQ(l[2].d_out, 2 * 14336);
+  EXPECT_EQ(l[2].slots, kSlotGate | kSlotUp);
+  EXPECT_EQ(CountParams(phi).layer_linear, CountParams(Llama31_8B()).layer_linear);
+  EXPECT_EQ(CountParams(phi).largest_linear, 4096.0 * 2 * 14336);  // the gate_up matrix
+  EXPECT_NE(ShapeKey::Of(phi), ShapeKey::Of(Llama31_8B()));        // the cache tells them apart
+}
+
+// LoRA target names reach module roles the same way for every estimator (module_names.h):
+// PEFT's names of each family, dotted paths, and fused modules that play several roles.
+TEST(ParamCount, LoraTargetNamesReachModuleRoles) {
+  EXPECT_EQ(SlotsOfTarget("q_proj"), kSlotQ);
+  EXPECT_EQ(SlotsOfTarget("model.layers.0.self_attn.q_proj"), kSlotQ);
+  EXPECT_EQ(SlotsOfTarget("c_attn"), kSlotQ | kSlotK | kSlotV);
+  EXPECT_EQ(SlotsOfTarget("query_key_value"), kSlotQ | kSlotK | kSlotV);
+  EXPECT_EQ(SlotsOfTarget("Wqkv"), kSlotQ | kSlotK | kSlotV);
+  EXPECT_EQ(SlotsOfTarget("gate_up_proj"), kSlotGate | kSlotUp);
+  EXPECT_EQ(SlotsOfTarget("to_out.0"), kSlotO);
+  EXPECT_EQ(SlotsOfTarget("c_proj"), kSlotO | kSlotDown);
+  EXPECT_EQ(SlotsOfTarget("kv_b_proj"), kSlotK | kSlotV);
+  EXPECT_EQ(SlotsOfTarget("not_a_module"), 0u);
+  std::vector<std::string> unknown;
+  EXPECT_EQ(SlotsOfTargets({"q_proj", "v_proj", "nope"}, false, &unknown), kSlotQ | kSlotV);
+  EXPECT_EQ(unknown, std::vector<std::string>{"nope"});
+  EXPECT_EQ(SlotsOfTargets({}, true), kSlotsAllLinear);
+  EXPECT_FALSE(kSlotsAllLinear & kSlotHead);  // all-linear leaves the lm_head out
+  // Every linear of a layer has a role a target can reach (the router only by name or
+  // all-linear).
+  for (const ModelArch& m : {Llama31_8B(), Gpt2Small(), Mixtral8x7B()})
+    for (const auto& l : LayerLinears(m)) EXPECT_NE(l.slots, 0u) << l.name;
+}
+
 TEST(ParamCount, LayerLinearsOfMoeCarryExpertCopies) {
   const auto l = LayerLinears(Mixtral8x7B());
   ASSERT_EQ(l.size(), 8u);

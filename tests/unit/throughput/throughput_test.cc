@@ -755,6 +755,50 @@ TEST(ThroughputHost, DeepSpeedZero3HooksEveryModuleAndGradientOnTheHost) {
       2 * (modules * (4 + 2) + grads) * launch, 1e-9);
 }
 
+// One table of LoRA target names for memory and throughput (catalog/module_names.h): a
+// name PEFT uses for the fused projection ("c_attn", a dotted path) adapts the same modules
+// in both, where throughput used to match names literally and count no adapter at all.
+// A model that fuses q, k and v carries one adapter where a Llama layer carries three: fewer
+// parameters (r x (h + q + 2 kv) against r x (3h + q + 2 kv)) and fewer launches.
+TEST(ThroughputAdapters, TargetNamesReachTheModulesMemoryAdapts) {
+  auto lora = [](std::vector<std::string> targets, bool fused) {
+    auto s = Base(H100());
+    s.training.method = workload::Method::kLora;
+    s.training.precision = workload::Precision::kBf16;
+    s.training.stack.kernels = workload::KernelStyle::kEager;
+    s.training.lora.rank = 16;
+    s.training.lora.targets = std::move(targets);
+    s.training.seq_len = 64;  // host-bound: every launch counts
+    s.training.micro_batch = 1;
+    s.training.global_batch = 1;
+    s.model.fused_qkv = fused;
+    return s;
+  };
+  const auto named = lora({"q_proj", "k_proj", "v_proj"}, false);
+  for (const char* alias : {"c_attn", "query_key_value", "model.layers.0.self_attn.qkv_proj"}) {
+    const auto s = lora({alias}, false);
+    EXPECT_DOUBLE_EQ(Estimate1(s).tokens_per_s, Estimate1(named).tokens_per_s) << alias;
+    EXPECT_DOUBLE_EQ(EstimateMemory(s, Ctx()).trainable_params,
+                     EstimateMemory(named, Ctx()).trainable_params)
+        << alias;
+  }
+  const double h = 4096, kv = 1024, r = 16, layers = 32;
+  EXPECT_DOUBLE_EQ(EstimateMemory(named, Ctx()).trainable_params,
+                   layers * r * (3 * h + h + 2 * kv));
+  const auto fused = lora({"c_attn"}, true);
+  EXPECT_DOUBLE_EQ(EstimateMemory(fused, Ctx()).trainable_params, layers * r * (h + h + 2 * kv));
+  EXPECT_DOUBLE_EQ(EstimateMemory(lora({"q_proj", "v_proj"}, true), Ctx()).trainable_params,
+                   layers * r * (h + h + 2 * kv));  // a part of the fused module adapts it all
+  // Launches: the fused layer runs 2 fewer GEMMs and 2 fewer adapters (5 kernels each),
+  // forward and backward (x 3), at the fitted cost per launch.
+  const double launch = io::BuiltinEfficiency().global.launch_overhead_s;
+  const auto unfused = HopperMicroBatch(named), one = HopperMicroBatch(fused);
+  ASSERT_GT(one.launch_excess, 0);
+  const double gpu_saved = unfused.Forward() + unfused.Backward() - one.Forward() - one.Backward();
+  EXPECT_NEAR(unfused.launch_excess - one.launch_excess + gpu_saved,
+              layers * (2 + 2 * 5) * 3 * launch, 1e-9);
+}
+
 TEST(ThroughputRates, Fp32UsesNonTensorRate) {
   auto s = Base();
   s.training.precision = workload::Precision::kFp32;
