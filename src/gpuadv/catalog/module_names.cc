@@ -100,6 +100,124 @@ constexpr Alias kAliases[] = {
     {"tok_embeddings", kSlotEmbed},
 };
 
+// The linear modules of each Hugging Face family, as its transformers modeling file names
+// them (PEFT matches a target against the module's dotted path). Embeddings and the head
+// are here too: PEFT adapts them when named.
+constexpr unsigned kQkv = kSlotQ | kSlotK | kSlotV;
+// Llama, Mistral, Qwen 2/3 (their MoE: experts gate/up/down_proj, router mlp.gate), Gemma
+// 2/3, SmolLM3, GPT-OSS (router mlp.router), Llama 4 (router feed_forward.router).
+constexpr FamilyModule kLlamaLike[] = {
+    {"q_proj", kSlotQ},       {"k_proj", kSlotK},           {"v_proj", kSlotV},
+    {"o_proj", kSlotO},       {"gate_proj", kSlotGate},     {"up_proj", kSlotUp},
+    {"down_proj", kSlotDown}, {"mlp.gate", kSlotRouter},    {"router", kSlotRouter},
+    {"lm_head", kSlotHead},   {"embed_tokens", kSlotEmbed},
+};
+// Mixtral: experts w1 (gate), w3 (up), w2 (down); router block_sparse_moe.gate.
+constexpr FamilyModule kMixtral[] = {
+    {"q_proj", kSlotQ},     {"k_proj", kSlotK},
+    {"v_proj", kSlotV},     {"o_proj", kSlotO},
+    {"w1", kSlotGate},      {"w3", kSlotUp},
+    {"w2", kSlotDown},      {"block_sparse_moe.gate", kSlotRouter},
+    {"lm_head", kSlotHead}, {"embed_tokens", kSlotEmbed},
+};
+// DeepSeek-V3 multi-head latent attention (q_proj where q_lora_rank is null).
+constexpr FamilyModule kDeepSeekV3[] = {
+    {"q_proj", kSlotQ},
+    {"q_a_proj", kSlotQ},
+    {"q_b_proj", kSlotQ},
+    {"kv_a_proj_with_mqa", kSlotK | kSlotV},
+    {"kv_b_proj", kSlotK | kSlotV},
+    {"o_proj", kSlotO},
+    {"gate_proj", kSlotGate},
+    {"up_proj", kSlotUp},
+    {"down_proj", kSlotDown},
+    {"lm_head", kSlotHead},
+    {"embed_tokens", kSlotEmbed},
+};
+// Phi-3 / Phi-4: fused qkv_proj and gate_up_proj.
+constexpr FamilyModule kPhi3[] = {
+    {"qkv_proj", kQkv},       {"o_proj", kSlotO},     {"gate_up_proj", kSlotGate | kSlotUp},
+    {"down_proj", kSlotDown}, {"lm_head", kSlotHead}, {"embed_tokens", kSlotEmbed},
+};
+// GPT-2: Conv1D modules c_attn (fused q, k, v), attn.c_proj, mlp.c_fc, mlp.c_proj.
+constexpr FamilyModule kGpt2[] = {
+    {"attn.c_attn", kQkv},     {"attn.c_proj", kSlotO}, {"mlp.c_fc", kSlotUp},
+    {"mlp.c_proj", kSlotDown}, {"lm_head", kSlotHead},  {"wte", kSlotEmbed},
+};
+// GPT-NeoX / Pythia: attention.query_key_value, attention.dense, mlp.dense_h_to_4h / _4h_to_h.
+constexpr FamilyModule kGptNeox[] = {
+    {"attention.query_key_value", kQkv},
+    {"attention.dense", kSlotO},
+    {"mlp.dense_h_to_4h", kSlotUp},
+    {"mlp.dense_4h_to_h", kSlotDown},
+    {"embed_out", kSlotHead},
+    {"embed_in", kSlotEmbed},
+};
+// Falcon and BLOOM: self_attention.query_key_value and .dense, the same MLP names.
+constexpr FamilyModule kFalconBloom[] = {
+    {"self_attention.query_key_value", kQkv},
+    {"self_attention.dense", kSlotO},
+    {"mlp.dense_h_to_4h", kSlotUp},
+    {"mlp.dense_4h_to_h", kSlotDown},
+    {"lm_head", kSlotHead},
+    {"word_embeddings", kSlotEmbed},
+};
+// OPT: self_attn.q/k/v_proj and out_proj, fc1 and fc2.
+constexpr FamilyModule kOpt[] = {
+    {"q_proj", kSlotQ}, {"k_proj", kSlotK}, {"v_proj", kSlotV},     {"out_proj", kSlotO},
+    {"fc1", kSlotUp},   {"fc2", kSlotDown}, {"lm_head", kSlotHead}, {"embed_tokens", kSlotEmbed},
+};
+
+struct FamilyTable {
+  std::string_view family;
+  std::span<const FamilyModule> modules;
+};
+constexpr FamilyTable kFamilies[] = {
+    {"llama", kLlamaLike},   {"mistral", kLlamaLike},
+    {"qwen2", kLlamaLike},   {"qwen2_moe", kLlamaLike},
+    {"qwen3", kLlamaLike},   {"qwen3_moe", kLlamaLike},
+    {"gemma", kLlamaLike},   {"gemma2", kLlamaLike},
+    {"gemma3", kLlamaLike},  {"gemma3_text", kLlamaLike},
+    {"smollm3", kLlamaLike}, {"gpt_oss", kLlamaLike},
+    {"llama4", kLlamaLike},  {"llama4_text", kLlamaLike},
+    {"mixtral", kMixtral},   {"deepseek_v3", kDeepSeekV3},
+    {"phi3", kPhi3},         {"gpt2", kGpt2},
+    {"gpt_neox", kGptNeox},  {"falcon", kFalconBloom},
+    {"bloom", kFalconBloom}, {"opt", kOpt},
+};
+
+// The dotted components of a name, numeric ones (layer and ModuleList indices) left out.
+std::vector<std::string_view> Components(std::string_view name) {
+  std::vector<std::string_view> out;
+  while (!name.empty()) {
+    const size_t dot = name.find('.');
+    const std::string_view part = name.substr(0, dot);
+    const bool digits = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c));
+    });
+    if (!part.empty() && !digits) out.push_back(part);
+    if (dot == std::string_view::npos) break;
+    name = name.substr(dot + 1);
+  }
+  return out;
+}
+
+// Whether a target names a module at `path`: one ends with the other, component by
+// component ("dense" and "attention.dense"; "model.layers.0.mlp.c_proj" and "mlp.c_proj").
+bool Names(std::string_view target, std::string_view path) {
+  const auto t = Components(target);
+  const auto p = Components(path);
+  const size_t n = std::min(t.size(), p.size());
+  if (n == 0) return false;
+  for (size_t i = 1; i <= n; ++i)
+    if (!IEquals(t[t.size() - i], p[p.size() - i])) return false;
+  return true;
+}
+
+void AddName(std::vector<std::string>& names, std::string_view name) {
+  if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);
+}
+
 }  // namespace
 
 unsigned SlotsOfTarget(std::string_view target) {
@@ -109,15 +227,53 @@ unsigned SlotsOfTarget(std::string_view target) {
   return 0;
 }
 
-unsigned SlotsOfTargets(const std::vector<std::string>& targets, bool all_linear,
-                        std::vector<std::string>* unknown) {
-  unsigned slots = all_linear ? kSlotsAllLinear : 0;
-  for (const auto& name : targets) {
-    const unsigned s = SlotsOfTarget(name);
-    if (s == 0 && unknown) unknown->push_back(name);
-    slots |= s;
+std::span<const FamilyModule> FamilyModules(std::string_view family) {
+  for (const auto& f : kFamilies)
+    if (IEquals(f.family, family)) return f.modules;
+  return {};
+}
+
+ResolvedTargets ResolveTargets(std::string_view family, const std::vector<std::string>& targets,
+                               bool all_linear) {
+  ResolvedTargets r;
+  r.slots = all_linear ? kSlotsAllLinear : 0;
+  const auto modules = FamilyModules(family);
+  for (const auto& target : targets) {
+    unsigned named = 0;
+    for (const auto& m : modules)
+      if (Names(target, m.path)) named |= m.slots;
+    if (named != 0 || modules.empty()) {  // a module name of the family, or no table
+      const unsigned slots = modules.empty() ? SlotsOfTarget(target) : named;
+      if (slots == 0) r.unknown.push_back(target);
+      r.slots |= slots;
+      AddName(r.names, target);
+      continue;
+    }
+    // A name the family does not use: its role, on the modules of the family that play it.
+    const unsigned role = SlotsOfTarget(target);
+    bool reached = false;
+    for (const auto& m : modules)
+      if (m.slots & role) {
+        r.slots |= m.slots;
+        // The shortest path PEFT matches unambiguously: the module name unless another
+        // module of the family ends with it too (GPT-2's c_proj).
+        const size_t dot = m.path.rfind('.');
+        const std::string_view leaf =
+            dot == std::string_view::npos ? m.path : m.path.substr(dot + 1);
+        bool shared = false;
+        for (const auto& other : modules)
+          if (&other != &m && Names(leaf, other.path)) shared = true;
+        AddName(r.names, shared ? m.path : leaf);
+        reached = true;
+      }
+    if (reached) {
+      r.renamed = true;
+    } else {  // kept as written; the estimates warn that it adapts nothing
+      r.unknown.push_back(target);
+      AddName(r.names, target);
+    }
   }
-  return slots;
+  return r;
 }
 
 }  // namespace gpuadv::catalog

@@ -1,4 +1,5 @@
 #pragma once
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,9 +31,35 @@ inline constexpr unsigned kSlotsAllLinear =
 /// 0 when the name is unknown.
 unsigned SlotsOfTarget(std::string_view target);
 
-/// Slots a list of LoRA targets reaches (all_linear: kSlotsAllLinear and the named ones);
-/// the names that reach nothing go to `unknown` when given.
-unsigned SlotsOfTargets(const std::vector<std::string>& targets, bool all_linear,
-                        std::vector<std::string>* unknown = nullptr);
+/// A linear module as a model family's Hugging Face implementation names it: the dotted
+/// path suffix PEFT matches a target against ("q_proj", GPT-2's "attn.c_proj") and the
+/// roles it plays.
+struct FamilyModule {
+  std::string_view path;
+  unsigned slots;
+};
+
+/// The linear modules of a Hugging Face model_type (ModelArch::family: "llama", "phi3",
+/// "gpt2", ...); empty for a family the table does not hold (a Megatron GPT, a diffusion
+/// model, an inline model without a family).
+std::span<const FamilyModule> FamilyModules(std::string_view family);
+
+/// LoRA targets resolved against a model family (one resolution for the memory and speed
+/// estimates, the resolved scenario and the exports).
+struct ResolvedTargets {
+  unsigned slots = 0;                // the roles adapted (all_linear: kSlotsAllLinear too)
+  std::vector<std::string> names;    // the targets as the family names its modules
+  std::vector<std::string> unknown;  // targets that reach no module of the family
+  bool renamed = false;              // names differ from the targets as written
+};
+
+/// Resolves LoRA targets as PEFT matches them against the family's module names: a target
+/// is a module name or a dotted path that ends in one ("dense" is NeoX's attention output,
+/// "attn.c_proj" GPT-2's). A target the family does not name (q_proj on Phi-3, whose q, k
+/// and v are one qkv_proj) is read by its role (SlotsOfTarget) and renamed to the family's
+/// modules that play it. Without a family table the targets keep their names and reach the
+/// roles SlotsOfTarget gives.
+ResolvedTargets ResolveTargets(std::string_view family, const std::vector<std::string>& targets,
+                               bool all_linear);
 
 }  // namespace gpuadv::catalog

@@ -68,6 +68,7 @@ std::string KnobValue(const workload::Training& t, const std::string& knob) {
   if (knob == "optimizer_in_backward") return t.optimizer_in_backward ? "true" : "false";
   if (knob == "activation_offload") return t.activation_offload ? "true" : "false";
   if (knob == "precision") return std::string(EnumName(kPrecisions, t.precision));
+  if (knob == "lora.targets") return t.lora.TargetList();
   return {};
 }
 

@@ -68,7 +68,9 @@ ModelFigures MakeModelFigures(const workload::Scenario& s, const Regime& g) {
   const int rank = std::max(0, s.training.lora.rank);
   double adapter_layer = 0, adapter_layer_active = 0;
   if (g.adapters)
-    f.adapter_slots = catalog::SlotsOfTargets(s.training.lora.targets, s.training.lora.all_linear);
+    f.adapter_slots =
+        catalog::ResolveTargets(m.family, s.training.lora.targets, s.training.lora.all_linear)
+            .slots;
   for (const auto& l : f.linears) {
     const double w = static_cast<double>(l.d_in) * l.d_out;
     f.n_layer_linear_active += w * std::max(1, l.active_copies);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "gpuadv/catalog/module_names.h"
 #include "gpuadv/catalog/param_count.h"
 #include "gpuadv/core/embedded.h"
 #include "gpuadv/io/gpu_loader.h"
@@ -334,6 +335,22 @@ catalog::ModelArch ResolveModel(Fields& root, const catalog::Catalog& cat,
   return cat.Model(model_ref, "model");  // throws with did-you-mean
 }
 
+// LoRA targets as the model names its modules: a target the model's family names
+// otherwise (q_proj on Phi-3, whose q, k and v are one qkv_proj) is renamed to the modules
+// that play its role, and the outputs say so, so that every estimate and export adapts
+// modules the model has (catalog::ResolveTargets).
+void ResolveLoraTargets(Scenario& s) {
+  auto& lora = s.training.lora;
+  if (!workload::TrainsAdapters(s.training.method) || lora.all_linear) return;
+  const auto r = catalog::ResolveTargets(s.model.family, lora.targets, false);
+  if (!r.renamed) return;
+  const std::string written = lora.TargetList();
+  lora.targets = r.names;
+  s.training.defaults.push_back(
+      {"lora.targets", lora.TargetList(),
+       "as " + s.model.family + " names its modules; written " + written});
+}
+
 }  // namespace
 
 Scenario ParseScenario(const Doc& doc, const catalog::Catalog& cat, const std::string& origin,
@@ -379,6 +396,7 @@ Scenario ParseScenario(const Doc& doc, const catalog::Catalog& cat, const std::s
                    .optimizer = given("optimizer"),
                    .activation_checkpointing = given("activation_checkpointing"),
                    .precision = given("precision")});
+  ResolveLoraTargets(s);
   return s;
 }
 

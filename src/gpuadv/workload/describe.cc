@@ -46,7 +46,7 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
     if (t.lora.all_linear) {
       tr += "all linear layers";
     } else {
-      for (size_t i = 0; i < t.lora.targets.size(); ++i) tr += (i ? "," : "") + t.lora.targets[i];
+      tr += t.lora.TargetList();
     }
   }
   if (QuantizedBase(t.method))

@@ -4,6 +4,12 @@
 
 namespace gpuadv::workload {
 
+std::string LoraConfig::TargetList() const {
+  std::string out;
+  for (const auto& t : targets) out += (out.empty() ? "" : ",") + t;
+  return out;
+}
+
 int Scenario::DataParallel() const {
   // In 64 bits: degrees up to 10^6 each would overflow int before validation rejects them.
   const long long model_parallel =

@@ -17,6 +17,9 @@ struct LoraConfig {
   double dropout = 0;
   bool all_linear = false;
   std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj"};
+
+  /// The targets comma-separated ("q_proj,v_proj"), as outputs show them.
+  std::string TargetList() const;
 };
 
 /// Quantised frozen base weights (QLoRA, Dettmers et al. 2023).

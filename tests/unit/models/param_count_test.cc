@@ -194,15 +194,68 @@ TEST(ParamCount, LoraTargetNamesReachModuleRoles) {
   EXPECT_EQ(SlotsOfTarget("c_proj"), kSlotO | kSlotDown);
   EXPECT_EQ(SlotsOfTarget("kv_b_proj"), kSlotK | kSlotV);
   EXPECT_EQ(SlotsOfTarget("not_a_module"), 0u);
-  std::vector<std::string> unknown;
-  EXPECT_EQ(SlotsOfTargets({"q_proj", "v_proj", "nope"}, false, &unknown), kSlotQ | kSlotV);
-  EXPECT_EQ(unknown, std::vector<std::string>{"nope"});
-  EXPECT_EQ(SlotsOfTargets({}, true), kSlotsAllLinear);
+  const ResolvedTargets none = ResolveTargets("", {"q_proj", "v_proj", "nope"}, false);
+  EXPECT_EQ(none.slots, kSlotQ | kSlotV);  // no family: the generic table
+  EXPECT_EQ(none.unknown, std::vector<std::string>{"nope"});
+  EXPECT_FALSE(none.renamed);
+  EXPECT_EQ(ResolveTargets("", {}, true).slots, kSlotsAllLinear);
   EXPECT_FALSE(kSlotsAllLinear & kSlotHead);  // all-linear leaves the lm_head out
   // Every linear of a layer has a role a target can reach (the router only by name or
   // all-linear).
   for (const ModelArch& m : {Llama31_8B(), Gpt2Small(), Mixtral8x7B()})
     for (const auto& l : LayerLinears(m)) EXPECT_NE(l.slots, 0u) << l.name;
+}
+
+// Targets resolve against the module names of the model's family as PEFT matches them: a
+// name the family uses keeps its name and reaches only its modules; a name it does not use
+// is read by its role and renamed to the family's modules that play it.
+TEST(ParamCount, LoraTargetsResolveAgainstTheFamilysModuleNames) {
+  using V = std::vector<std::string>;
+  // Llama names: unchanged.
+  const auto llama = ResolveTargets("llama", {"q_proj", "k_proj", "v_proj", "o_proj"}, false);
+  EXPECT_FALSE(llama.renamed);
+  EXPECT_EQ(llama.names, (V{"q_proj", "k_proj", "v_proj", "o_proj"}));
+  EXPECT_EQ(llama.slots, kSlotQ | kSlotK | kSlotV | kSlotO);
+  // Phi-3 has no q_proj: the default targets become its fused qkv_proj and o_proj (PEFT
+  // would stop at "Target modules {q_proj, ...} not found in the base model").
+  const auto phi = ResolveTargets("phi3", {"q_proj", "k_proj", "v_proj", "o_proj"}, false);
+  EXPECT_TRUE(phi.renamed);
+  EXPECT_EQ(phi.names, (V{"qkv_proj", "o_proj"}));
+  EXPECT_EQ(phi.slots, kSlotQ | kSlotK | kSlotV | kSlotO);
+  EXPECT_EQ(ResolveTargets("phi3", {"gate_proj", "up_proj"}, false).names, V{"gate_up_proj"});
+  // GPT-2: c_proj is both projections; attn.c_proj only the attention one; q_proj and v_proj
+  // are c_attn; a dotted path with its layer index reaches its module.
+  EXPECT_EQ(ResolveTargets("gpt2", {"c_proj"}, false).slots, kSlotO | kSlotDown);
+  EXPECT_EQ(ResolveTargets("gpt2", {"attn.c_proj"}, false).slots, kSlotO);
+  EXPECT_EQ(ResolveTargets("gpt2", {"transformer.h.0.mlp.c_proj"}, false).slots, kSlotDown);
+  EXPECT_EQ(ResolveTargets("gpt2", {"q_proj", "v_proj"}, false).names, V{"c_attn"});
+  EXPECT_EQ(ResolveTargets("gpt2", {"o_proj"}, false).names, V{"attn.c_proj"});
+  // GPT-NeoX's `dense` is the attention output alone (its MLP is dense_h_to_4h /
+  // dense_4h_to_h), where the generic table reads every projection called dense.
+  EXPECT_EQ(ResolveTargets("gpt_neox", {"query_key_value", "dense"}, false).slots,
+            kSlotQ | kSlotK | kSlotV | kSlotO);
+  EXPECT_EQ(SlotsOfTarget("dense"), kSlotO | kSlotUp | kSlotDown);
+  // Mixtral's experts are w1 / w3 / w2 and its router block_sparse_moe.gate.
+  const auto mix = ResolveTargets("mixtral", {"gate_proj", "up_proj", "down_proj", "gate"}, false);
+  EXPECT_EQ(mix.names, (V{"w1", "w3", "w2", "gate"}));
+  EXPECT_EQ(mix.slots, kSlotGate | kSlotUp | kSlotDown | kSlotRouter);
+  // A name that reaches nothing is kept as written and reported.
+  const auto bad = ResolveTargets("phi3", {"q_proj", "nope"}, false);
+  EXPECT_EQ(bad.names, (V{"qkv_proj", "nope"}));
+  EXPECT_EQ(bad.unknown, V{"nope"});
+  // The family's own module names reach every linear of its layers.
+  ModelArch gpt2 = Gpt2Small();
+  gpt2.fused_qkv = true;
+  for (const auto& [family, m] : {std::pair{"llama", Llama31_8B()}, std::pair{"gpt2", gpt2},
+                                  std::pair{"mixtral", Mixtral8x7B()}}) {
+    V names;
+    for (const auto& module : FamilyModules(family)) names.emplace_back(module.path);
+    ASSERT_FALSE(names.empty()) << family;
+    const auto r = ResolveTargets(family, names, false);
+    EXPECT_FALSE(r.renamed) << family;
+    for (const auto& l : LayerLinears(m))
+      EXPECT_NE(l.slots & r.slots, 0u) << family << " " << l.name;
+  }
 }
 
 TEST(ParamCount, LayerLinearsOfMoeCarryExpertCopies) {

@@ -339,6 +339,37 @@ TEST(ExportKeys, FineTuningEnginesEmitOnlyAcceptedKeys) {
   EXPECT_GE(checked, 12);
 }
 
+// The targets an export writes are modules the model has: Phi-3 fuses q, k and v into
+// qkv_proj, Falcon into query_key_value, so the default q_proj... targets (and a user's
+// q_proj, v_proj) become those (PEFT stops at "Target modules ... not found in the base
+// model" otherwise), and the resolved scenario says so. Llama keeps its names.
+TEST(ExportKeys, LoraTargetsAreModulesTheModelHas) {
+  using V = std::vector<std::string>;
+  auto targets_of = [](const api::ExportOutput& out) {
+    const LaunchFile* f = FileOf(out.config, "lora_config.json");
+    return f ? nlohmann::json::parse(f->text)["target_modules"].get<V>() : V{};
+  };
+  auto job = [](const char* model, const char* lora) {
+    return std::string(R"({"model": ")") + model +
+           R"(", "training": {"method": "lora", "seq_len": 1024)" + lora +
+           R"(}, "hardware": {"gpu": "a100-80gb", "count": 1}})";
+  };
+  const auto phi = ExportJob("hf-trainer", job("phi-3-mini", ""));
+  EXPECT_EQ(targets_of(phi), (V{"qkv_proj", "o_proj"}));
+  ASSERT_FALSE(phi.scenario.training.defaults.empty());
+  EXPECT_EQ(phi.scenario.training.defaults.back().knob, "lora.targets");
+  EXPECT_EQ(phi.scenario.training.defaults.back().value, "qkv_proj,o_proj");
+  const auto falcon =
+      ExportJob("hf-trainer", job("falcon-7b", R"(, "lora": {"targets": ["q_proj", "v_proj"]})"));
+  EXPECT_EQ(targets_of(falcon), V{"query_key_value"});
+  const YAML::Node axolotl =
+      YAML::Load(ExportJob("axolotl", job("phi-3-mini", "")).config.Main().text);
+  EXPECT_EQ(axolotl["lora_target_modules"].as<V>(), (V{"qkv_proj", "o_proj"}));
+  const auto llama = ExportJob("hf-trainer", job("llama-3.2-1b", ""));
+  EXPECT_EQ(targets_of(llama), (V{"q_proj", "k_proj", "v_proj", "o_proj"}));
+  for (const auto& d : llama.scenario.training.defaults) EXPECT_NE(d.knob, "lora.targets");
+}
+
 TEST(ExportKeys, TorchtuneQloraOnOne4090) {
   const auto out = ExportJob("torchtune", kQlora8bOn4090);
   const auto& c = out.config;
