@@ -10,32 +10,12 @@
 namespace gpuadv::catalog {
 namespace {
 
-// The module name a target ends with ("model.layers.0.self_attn.q_proj" -> "q_proj",
-// diffusers "to_out.0" -> "to_out").
-std::string_view LastComponent(std::string_view name) {
-  for (int pass = 0; pass < 2; ++pass) {
-    const size_t dot = name.rfind('.');
-    if (dot == std::string_view::npos) return name;
-    const std::string_view tail = name.substr(dot + 1);
-    const bool digits = !tail.empty() && std::all_of(tail.begin(), tail.end(), [](char c) {
-      return std::isdigit(static_cast<unsigned char>(c));
-    });
-    if (!digits) return tail;
-    name = name.substr(0, dot);
-  }
-  return name;
-}
-
-struct Alias {
-  std::string_view name;
-  unsigned slots;
-};
 // Module names used by PEFT configs of the common families (HF Llama/Mistral/Qwen/Gemma,
 // Phi-3 qkv_proj/gate_up_proj, GPT-2 c_attn/c_fc/c_proj, GPT-NeoX/Falcon/BLOOM
 // query_key_value/dense_*, MPT Wqkv, Mixtral w1/w2/w3 and its router `gate`, DeepSeek's MLA
 // projections, diffusers to_q/to_k/to_v/to_out, LitGPT attn/proj/fc). Suffix matching as
 // PEFT does it: an ambiguous name ("c_proj", "dense", "proj") adapts every module it names.
-constexpr Alias kAliases[] = {
+constexpr FamilyModule kAliases[] = {
     {"q_proj", kSlotQ},
     {"q", kSlotQ},
     {"query", kSlotQ},
@@ -186,13 +166,14 @@ constexpr FamilyTable kFamilies[] = {
     {"bloom", kFalconBloom}, {"opt", kOpt},
 };
 
-// The dotted components of a name, numeric ones (layer and ModuleList indices) left out.
+// The dotted components of a name, numeric ones (layer and ModuleList indices, diffusers'
+// "to_out.0") left out.
 std::vector<std::string_view> Components(std::string_view name) {
   std::vector<std::string_view> out;
   while (!name.empty()) {
     const size_t dot = name.find('.');
     const std::string_view part = name.substr(0, dot);
-    const bool digits = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) {
+    const bool digits = std::all_of(part.begin(), part.end(), [](char c) {
       return std::isdigit(static_cast<unsigned char>(c));
     });
     if (!part.empty() && !digits) out.push_back(part);
@@ -218,12 +199,23 @@ void AddName(std::vector<std::string>& names, std::string_view name) {
   if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);
 }
 
+// The shortest target PEFT matches to `m` alone: its module name, unless another module of
+// the family ends with it too (GPT-2's c_proj), then its path.
+std::string_view ShortestName(std::span<const FamilyModule> modules, const FamilyModule& m) {
+  const size_t dot = m.path.rfind('.');
+  const std::string_view leaf = dot == std::string_view::npos ? m.path : m.path.substr(dot + 1);
+  for (const auto& other : modules)
+    if (&other != &m && Names(leaf, other.path)) return m.path;
+  return leaf;
+}
+
 }  // namespace
 
 unsigned SlotsOfTarget(std::string_view target) {
-  const std::string_view last = LastComponent(target);
+  const auto parts = Components(target);  // the module name the target ends with
+  if (parts.empty()) return 0;
   for (const auto& a : kAliases)
-    if (IEquals(a.name, last)) return a.slots;
+    if (IEquals(a.path, parts.back())) return a.slots;
   return 0;
 }
 
@@ -255,15 +247,7 @@ ResolvedTargets ResolveTargets(std::string_view family, const std::vector<std::s
     for (const auto& m : modules)
       if (m.slots & role) {
         r.slots |= m.slots;
-        // The shortest path PEFT matches unambiguously: the module name unless another
-        // module of the family ends with it too (GPT-2's c_proj).
-        const size_t dot = m.path.rfind('.');
-        const std::string_view leaf =
-            dot == std::string_view::npos ? m.path : m.path.substr(dot + 1);
-        bool shared = false;
-        for (const auto& other : modules)
-          if (&other != &m && Names(leaf, other.path)) shared = true;
-        AddName(r.names, shared ? m.path : leaf);
+        AddName(r.names, ShortestName(modules, m));
         reached = true;
       }
     if (reached) {
