@@ -225,6 +225,12 @@ std::span<const FamilyModule> FamilyModules(std::string_view family) {
   return {};
 }
 
+std::string_view FusedModule(std::string_view family, unsigned slots) {
+  for (const auto& m : FamilyModules(family))
+    if (m.slots == slots) return m.path;
+  return {};
+}
+
 ResolvedTargets ResolveTargets(std::string_view family, const std::vector<std::string>& targets,
                                bool all_linear) {
   ResolvedTargets r;

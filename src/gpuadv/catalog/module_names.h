@@ -44,6 +44,11 @@ struct FamilyModule {
 /// model, an inline model without a family).
 std::span<const FamilyModule> FamilyModules(std::string_view family);
 
+/// The module of `family` that plays exactly the roles `slots` (kSlotQ | kSlotK | kSlotV:
+/// GPT-2's "attn.c_attn", Phi-3's "qkv_proj"); empty when the family has none (it keeps
+/// them apart) or is not in the table.
+std::string_view FusedModule(std::string_view family, unsigned slots);
+
 /// LoRA targets resolved against a model family (one resolution for the memory and speed
 /// estimates, the resolved scenario and the exports).
 struct ResolvedTargets {

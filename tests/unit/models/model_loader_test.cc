@@ -64,6 +64,24 @@ TEST(ModelLoader, JsonInlineEqualsYaml) {
   EXPECT_EQ(a.hidden, b.hidden);
 }
 
+// A family whose implementation fuses projections (Phi-3's qkv_proj and gate_up_proj) warns
+// when the model leaves the flag unset, and not once it is given either way; a family that
+// keeps them apart (Llama) never does.
+TEST(ModelLoader, AFusingFamilyWithoutTheFlagIsWarned) {
+  const std::string shape =
+      "layers: 32, hidden: 3072, heads: 32, ffn: 8192, vocab: 32064, mlp: swiglu";
+  const auto unsaid = Inline("{family: phi3, " + shape + "}");
+  ASSERT_EQ(unsaid.warnings.size(), 2u);
+  EXPECT_NE(unsaid.warnings[0].find("qkv_proj"), std::string::npos) << unsaid.warnings[0];
+  EXPECT_NE(unsaid.warnings[0].find("model.fused_qkv"), std::string::npos);
+  EXPECT_NE(unsaid.warnings[1].find("gate_up_proj"), std::string::npos) << unsaid.warnings[1];
+  EXPECT_FALSE(unsaid.fused_qkv);
+  const auto said = Inline("{family: phi3, fused_qkv: true, fused_gate_up: false, " + shape + "}");
+  EXPECT_TRUE(said.warnings.empty());
+  EXPECT_TRUE(said.fused_qkv);
+  EXPECT_TRUE(Inline("{family: llama, " + shape + "}").warnings.empty());
+}
+
 TEST(ModelLoader, DeclaredParamsFarFromComputedAreNotedNotRejected) {
   const auto m = Inline(
       "{params: 7.0e9, layers: 32, hidden: 4096, heads: 32, kv_heads: 8, ffn: 14336, "
