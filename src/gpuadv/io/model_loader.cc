@@ -86,17 +86,16 @@ void ParseArchFeatures(Fields& f, catalog::ModelArch& m) {
   if (auto v = f.Bool("fused_gate_up")) m.fused_gate_up = *v;
   // A family whose implementation fuses projections (module_names.h) where the model does
   // not say so: the estimate times the projections apart, and says so.
-  using namespace catalog;
   const auto unsaid = [&](const char* key, unsigned slots, const char* what) {
-    const std::string_view module = FusedModule(m.family, slots);
+    const std::string_view module = catalog::FusedModule(m.family, slots);
     if (!module.empty() && !f.Has(key))
       m.warnings.push_back("model family " + m.family + " fuses " + what + " into one module (" +
                            std::string(module) + ") but " + f.Field(key) +
                            " is not set: they are counted as separate linears (set " + key +
                            ": true for the fused module, or false to keep them apart)");
   };
-  unsaid("fused_qkv", kSlotQ | kSlotK | kSlotV, "q, k and v");
-  unsaid("fused_gate_up", kSlotGate | kSlotUp, "the gate and up projections");
+  unsaid("fused_qkv", catalog::kSlotQ | catalog::kSlotK | catalog::kSlotV, "q, k and v");
+  unsaid("fused_gate_up", catalog::kSlotGate | catalog::kSlotUp, "the gate and up projections");
   m.sliding_window = IntOr(f, "sliding_window", 0, 100000000, 0);
   m.global_layer_every = IntOr(f, "global_layer_every", 0, 10000, 0);
   m.mtp_layers = IntOr(f, "mtp_layers", 0, 64, 0);
