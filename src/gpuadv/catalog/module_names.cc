@@ -166,33 +166,31 @@ constexpr FamilyTable kFamilies[] = {
     {"bloom", kFalconBloom}, {"opt", kOpt},
 };
 
-// The dotted components of a name, numeric ones (layer and ModuleList indices, diffusers'
-// "to_out.0") left out.
-std::vector<std::string_view> Components(std::string_view name) {
-  std::vector<std::string_view> out;
+// The last dotted component of `name`, numeric ones (layer and ModuleList indices,
+// diffusers' "to_out.0") skipped, and `name` without it; empty when none is left.
+std::string_view PopLast(std::string_view& name) {
   while (!name.empty()) {
-    const size_t dot = name.find('.');
-    const std::string_view part = name.substr(0, dot);
+    const size_t dot = name.rfind('.');
+    const std::string_view part = dot == std::string_view::npos ? name : name.substr(dot + 1);
+    name = dot == std::string_view::npos ? std::string_view{} : name.substr(0, dot);
     const bool digits = std::all_of(part.begin(), part.end(), [](char c) {
       return std::isdigit(static_cast<unsigned char>(c));
     });
-    if (!part.empty() && !digits) out.push_back(part);
-    if (dot == std::string_view::npos) break;
-    name = name.substr(dot + 1);
+    if (!part.empty() && !digits) return part;
   }
-  return out;
+  return {};
 }
 
 // Whether a target names a module at `path`: one ends with the other, component by
 // component ("dense" and "attention.dense"; "model.layers.0.mlp.c_proj" and "mlp.c_proj").
 bool Names(std::string_view target, std::string_view path) {
-  const auto t = Components(target);
-  const auto p = Components(path);
-  const size_t n = std::min(t.size(), p.size());
-  if (n == 0) return false;
-  for (size_t i = 1; i <= n; ++i)
-    if (!IEquals(t[t.size() - i], p[p.size() - i])) return false;
-  return true;
+  bool matched = false;
+  for (;;) {
+    const std::string_view t = PopLast(target), p = PopLast(path);
+    if (t.empty() || p.empty()) return matched;
+    if (!IEquals(t, p)) return false;
+    matched = true;
+  }
 }
 
 void AddName(std::vector<std::string>& names, std::string_view name) {
@@ -212,10 +210,10 @@ std::string_view ShortestName(std::span<const FamilyModule> modules, const Famil
 }  // namespace
 
 unsigned SlotsOfTarget(std::string_view target) {
-  const auto parts = Components(target);  // the module name the target ends with
-  if (parts.empty()) return 0;
+  const std::string_view last = PopLast(target);  // the module name the target ends with
+  if (last.empty()) return 0;
   for (const auto& a : kAliases)
-    if (IEquals(a.path, parts.back())) return a.slots;
+    if (IEquals(a.path, last)) return a.slots;
   return 0;
 }
 
