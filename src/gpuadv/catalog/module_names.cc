@@ -229,11 +229,16 @@ std::string_view FusedModule(std::string_view family, unsigned slots) {
   return {};
 }
 
-ResolvedTargets ResolveTargets(std::string_view family, const std::vector<std::string>& targets,
-                               bool all_linear) {
-  ResolvedTargets r;
+namespace {
+
+// ResolveTargets, the names only where `names` (the estimates need the roles alone).
+void Resolve(std::string_view family, const std::vector<std::string>& targets, bool all_linear,
+             bool names, ResolvedTargets& r) {
   r.slots = all_linear ? kSlotsAllLinear : 0;
   const auto modules = FamilyModules(family);
+  const auto keep = [&](std::string_view name) {
+    if (names) AddName(r.names, name);
+  };
   for (const auto& target : targets) {
     unsigned named = 0;
     for (const auto& m : modules)
@@ -242,7 +247,7 @@ ResolvedTargets ResolveTargets(std::string_view family, const std::vector<std::s
       const unsigned slots = modules.empty() ? SlotsOfTarget(target) : named;
       if (slots == 0) r.unknown.push_back(target);
       r.slots |= slots;
-      AddName(r.names, target);
+      keep(target);
       continue;
     }
     // A name the family does not use: its role, on the modules of the family that play it.
@@ -251,17 +256,33 @@ ResolvedTargets ResolveTargets(std::string_view family, const std::vector<std::s
     for (const auto& m : modules)
       if (m.slots & role) {
         r.slots |= m.slots;
-        AddName(r.names, ShortestName(modules, m));
+        keep(ShortestName(modules, m));
         reached = true;
       }
     if (reached) {
       r.renamed = true;
     } else {  // kept as written; the estimates warn that it adapts nothing
       r.unknown.push_back(target);
-      AddName(r.names, target);
+      keep(target);
     }
   }
+}
+
+}  // namespace
+
+ResolvedTargets ResolveTargets(std::string_view family, const std::vector<std::string>& targets,
+                               bool all_linear) {
+  ResolvedTargets r;
+  Resolve(family, targets, all_linear, true, r);
   return r;
+}
+
+unsigned TargetSlots(std::string_view family, const std::vector<std::string>& targets,
+                     bool all_linear, std::vector<std::string>* unknown) {
+  ResolvedTargets r;
+  Resolve(family, targets, all_linear, false, r);
+  if (unknown) *unknown = std::move(r.unknown);
+  return r.slots;
 }
 
 }  // namespace gpuadv::catalog

@@ -67,4 +67,9 @@ struct ResolvedTargets {
 ResolvedTargets ResolveTargets(std::string_view family, const std::vector<std::string>& targets,
                                bool all_linear);
 
+/// The roles ResolveTargets reaches, without the names (what the estimates need); the
+/// targets that reach nothing go to `unknown` when given.
+unsigned TargetSlots(std::string_view family, const std::vector<std::string>& targets,
+                     bool all_linear, std::vector<std::string>* unknown = nullptr);
+
 }  // namespace gpuadv::catalog

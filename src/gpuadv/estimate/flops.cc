@@ -69,8 +69,7 @@ ModelFigures MakeModelFigures(const workload::Scenario& s, const Regime& g) {
   double adapter_layer = 0, adapter_layer_active = 0;
   if (g.adapters)
     f.adapter_slots =
-        catalog::ResolveTargets(m.family, s.training.lora.targets, s.training.lora.all_linear)
-            .slots;
+        catalog::TargetSlots(m.family, s.training.lora.targets, s.training.lora.all_linear);
   for (const auto& l : f.linears) {
     const double w = static_cast<double>(l.d_in) * l.d_out;
     f.n_layer_linear_active += w * std::max(1, l.active_copies);

@@ -127,12 +127,11 @@ void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& 
   me.qkv_trains = me.o_trains = me.mlp_in_trains = me.down_trains = false;
   me.head_trains = me.norms_train = false;
   if (!st.shape.known) return;  // UNet: adapters sized in diffusion_memory.cc
-  const catalog::ResolvedTargets resolved =
-      catalog::ResolveTargets(m.family, lora.targets, lora.all_linear);
-  const unsigned targeted = resolved.slots;
-  me.unknown_targets = static_cast<int>(resolved.unknown.size());
+  std::vector<std::string> unknown;
+  const unsigned targeted = catalog::TargetSlots(m.family, lora.targets, lora.all_linear, &unknown);
+  me.unknown_targets = static_cast<int>(unknown.size());
   if (explain)
-    for (const auto& name : resolved.unknown)
+    for (const auto& name : unknown)
       explain->Warn("LoRA target '" + name + "' matches no known module: ignored");
   const catalog::ModelArch* arch = &m;
   catalog::ModelArch inferred;
