@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "gpuadv/catalog/module_names.h"
 #include "gpuadv/io/json_text.h"
 #include "gpuadv/io/model_check.h"
 #include "gpuadv/io/model_loader.h"
@@ -199,10 +200,7 @@ void Gemma(const Config& c, ModelArch& m) {
 }
 
 // Phi-3 / Phi-4: Llama's block with fused projections (modeling_phi3.py qkv_proj, gate_up_proj).
-void Phi3(const Config& c, ModelArch& m) {
-  ReadLlamaLike(c, m, false);
-  m.fused_qkv = m.fused_gate_up = true;
-}
+void Phi3(const Config& c, ModelArch& m) { ReadLlamaLike(c, m, false); }
 
 void SmolLm3(const Config& c, ModelArch& m) { ReadLlamaLike(c, m, true); }
 
@@ -355,7 +353,6 @@ void Gpt2(const Config& c, ModelArch& m) {
   ClassicBlock(m);
   m.position = catalog::PositionKind::kLearned;
   m.bias = true;
-  m.fused_qkv = true;  // modeling_gpt2.py c_attn
 }
 
 void GptNeoX(const Config& c, ModelArch& m) {
@@ -368,7 +365,6 @@ void GptNeoX(const Config& c, ModelArch& m) {
   m.dropout = c.NumberOr("hidden_dropout", 0, 0.9, 0);
   ClassicBlock(m);
   m.position = catalog::PositionKind::kRope;  // partial rotary (rotary_pct), no parameters
-  m.fused_qkv = true;                         // query_key_value
   if (c.BoolOr("use_parallel_residual", true)) m.notes = "Parallel attention and MLP.";
 }
 
@@ -392,7 +388,6 @@ void Falcon(const Config& c, ModelArch& m) {
   ClassicBlock(m);
   m.position =
       c.BoolOr("alibi", false) ? catalog::PositionKind::kAlibi : catalog::PositionKind::kRope;
-  m.fused_qkv = true;  // query_key_value
   if (c.BoolOr("parallel_attn", true)) m.notes = "Parallel attention and MLP.";
 }
 
@@ -426,7 +421,6 @@ void Bloom(const Config& c, ModelArch& m) {
   ClassicBlock(m);
   m.position = catalog::PositionKind::kAlibi;
   m.embedding_norm = true;  // modeling_bloom.py: word_embeddings_layernorm
-  m.fused_qkv = true;       // query_key_value
 }
 
 struct Family {
@@ -532,6 +526,11 @@ catalog::ModelArch ModelFromHfConfig(std::string_view json_text, const std::stri
   } else {
     Generic(c, m, type);
   }
+  // Fused projections as the family's modeling file builds them (module_names.h: GPT-2
+  // c_attn, GPT-NeoX / Falcon / BLOOM query_key_value, Phi-3 qkv_proj and gate_up_proj).
+  using catalog::FusedModule;
+  m.fused_qkv = !FusedModule(type, catalog::kSlotQ | catalog::kSlotK | catalog::kSlotV).empty();
+  m.fused_gate_up = !FusedModule(type, catalog::kSlotGate | catalog::kSlotUp).empty();
   m.sources.push_back(origin);
   try {
     CheckAndCountModel(m, origin + ":", 0);
