@@ -236,6 +236,24 @@ void DdpGradientAllReduce(double grad_bytes, const Layout& lay, const Link& ld,
   c->dp_total += t_ar;
 }
 
+// ZeRO-1 (Megatron's distributed optimizer, DeepSpeed stage 1): the gradients are
+// reduce-scattered once per step, bucket by bucket during the last micro-batch's backward,
+// and each rank's updated parameter shard is all-gathered after its optimizer step. Stacks
+// with overlap_param_gather (Megatron-Core --overlap-param-gather) issue those gathers ahead
+// of the next step's first forward, which hides them; elsewhere (DeepSpeed's stage 1-2
+// optimizer all_gather_dp_groups, torch ZeroRedundancyOptimizer) the gather ends the step.
+// A ring reduce-scatter and an all-gather each move half an all-reduce; both cover the
+// trained parameters only (the optimizer partitions what it updates).
+void Zero1ScatterGatherTime(const workload::Scenario& s, const Layout& lay, double bytes,
+                            const Link& ld, const MicroBatchTime& mb, double e, CommTime* c) {
+  const double t_rs = AllGatherTime(bytes, lay.shard, ld);
+  const double t_ag = t_rs;
+  const double bucket = std::min(t_rs, AllGatherTime(kDdpBucketBytes, lay.shard, ld));
+  c->per_step += std::min(t_rs, bucket + Exposed(t_rs, mb.Backward(), e));
+  c->per_step += s.training.stack.overlap_param_gather ? Exposed(t_ag, mb.Forward(), e) : t_ag;
+  c->dp_total += t_rs + t_ag;
+}
+
 // ZeRO-2 (FSDP SHARD_GRAD_OP) / ZeRO-3 (FULL_SHARD): parameters all-gathered for every
 // micro-batch's forward (ZeRO-3 again for backward), gradients reduce-scattered every
 // micro-batch; 1.5x DDP for ZeRO-3 (Rajbhandari et al. 2020 section 7.2). Prefetch hides
@@ -276,8 +294,10 @@ void DataParallelTime(const workload::Scenario& s, const Layout& lay, const Loca
   const int stride_dp = lay.tp * lay.cp;
   const Link ld = GroupLink(topo, lay, lay.shard, stride_dp);
   const double e = OverlapEta(ld, glob);
-  if (lay.zero <= 1)
+  if (lay.zero == 0)
     DdpGradientAllReduce(n.grads * w, lay, ld, mb, e, c);
+  else if (lay.zero == 1)
+    Zero1ScatterGatherTime(s, lay, n.grads * w, ld, mb, e, c);
   else
     ZeroGatherScatterTime(s, lay, n.params * w, n.grads * w, ld, mb, e, c);
   if (lay.shard < lay.dp) HsdpReplicaAllReduce(n.grads * w, lay, topo, mb, glob, c);

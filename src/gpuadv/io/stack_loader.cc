@@ -31,6 +31,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "step_host_s",
                                              "tp_comm_overlap",
                                              "zero3_keep_unsharded",
+                                             "overlap_param_gather",
                                              "grad_accum_fused",
                                              "fused_optimizer",
                                              "attention_kernel",
@@ -96,6 +97,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Number("step_host_s", 0, 100)) t.step_host_s = *v;
   if (auto v = f.Bool("tp_comm_overlap")) t.tp_comm_overlap = *v;
   if (auto v = f.Bool("zero3_keep_unsharded")) t.zero3_keep_unsharded = *v;
+  if (auto v = f.Bool("overlap_param_gather")) t.overlap_param_gather = *v;
   if (auto v = f.Bool("grad_accum_fused")) t.grad_accum_fused = *v;
   if (auto v = f.Bool("fused_optimizer")) t.fused_optimizer = *v;
   if (auto v = f.Enum("attention_kernel", workload::kAttentionKernels)) t.attention_kernel = *v;

@@ -105,8 +105,12 @@ struct StackTraits {
   double step_host_s = 0;
   bool tp_comm_overlap = false;       // TP collectives pipelined with GEMMs (needs SP)
   bool zero3_keep_unsharded = false;  // parameters stay gathered across micro-batches
-  bool grad_accum_fused = false;      // wgrad GEMMs accumulate into the fp32 main grad
-  bool fused_optimizer = false;       // AdamW as one fused kernel, not PyTorch's foreach
+  // ZeRO-1 (distributed optimizer): the updated parameters are all-gathered bucket by bucket
+  // ahead of the next step's first forward (Megatron-Core --overlap-param-gather), not
+  // after the optimizer step on the critical path.
+  bool overlap_param_gather = false;
+  bool grad_accum_fused = false;  // wgrad GEMMs accumulate into the fp32 main grad
+  bool fused_optimizer = false;   // AdamW as one fused kernel, not PyTorch's foreach
   AttentionKernel attention_kernel = AttentionKernel::kFa2;
   // ---- fp8 ----
   Fp8Recipe fp8_recipe = Fp8Recipe::kDelayed;

@@ -585,6 +585,31 @@ TEST(ThroughputComm, Zero3CommunicatesMoreThanDdp) {
   EXPECT_GT(Estimate1(z3).breakdown_s.communication, Estimate1(ddp).breakdown_s.communication);
 }
 
+// ZeRO-1: the gradients' reduce-scatter overlaps the last backward; the updated parameters'
+// all-gather ends the step (DeepSpeed) unless the stack issues it ahead of the next forward
+// (Megatron-Core --overlap-param-gather), where only the part the forward cannot hide and
+// the slowdown of the compute it hides behind remain.
+TEST(ThroughputComm, Zero1ParamGatherIsExposedUnlessTheStackOverlapsItWithTheForward) {
+  auto job = [](bool overlap) {
+    auto s = Base(A100(), 8, 4);
+    s.hardware.network_gbps = 100;
+    s.training.global_batch = 64;  // dp 32, micro-batch 2: one micro-batch per step
+    s.parallelism.zero = 1;
+    s.training.stack.defaulted = false;
+    s.training.stack.overlap_param_gather = overlap;
+    return s;
+  };
+  const auto after_step = Estimate1(job(false)).breakdown_s.communication;
+  const auto overlapped = Estimate1(job(true)).breakdown_s.communication;
+  ASSERT_GT(overlapped, 0);
+  EXPECT_LT(overlapped, after_step);
+  // Exposed whole after the step, the gather costs more than DDP's all-reduce, whose
+  // buckets all overlap the backward.
+  auto ddp = job(false);
+  ddp.parallelism.zero = 0;
+  EXPECT_GT(after_step, Estimate1(ddp).breakdown_s.communication);
+}
+
 TEST(ThroughputRates, Fp8IsFasterButUnder2xOnHopper) {
   auto bf16 = Base(H100());
   bf16.training.micro_batch = 8;
