@@ -243,11 +243,12 @@ void DdpGradientAllReduce(double grad_bytes, const Layout& lay, const Link& ld,
 // of the next step's first forward, which hides them; elsewhere (DeepSpeed's stage 1-2
 // optimizer all_gather_dp_groups, torch ZeroRedundancyOptimizer) the gather ends the step.
 // A ring reduce-scatter and an all-gather each move half an all-reduce; both cover the
-// trained parameters only (the optimizer partitions what it updates).
-void Zero1ScatterGatherTime(const workload::Scenario& s, const Layout& lay, double bytes,
+// trained parameters only (the optimizer partitions what it updates). With fp8 primary
+// weights (Training::Fp8Params) the gather moves 1 B per parameter.
+void Zero1ScatterGatherTime(const workload::Scenario& s, const Layout& lay, double params, double w,
                             const Link& ld, const MicroBatchTime& mb, double e, CommTime* c) {
-  const double t_rs = AllGatherTime(bytes, lay.shard, ld);
-  const double t_ag = t_rs;
+  const double t_rs = AllGatherTime(params * w, lay.shard, ld);
+  const double t_ag = AllGatherTime(params * (s.training.Fp8Params() ? 1.0 : w), lay.shard, ld);
   const double bucket = std::min(t_rs, AllGatherTime(kDdpBucketBytes, lay.shard, ld));
   c->per_step += std::min(t_rs, bucket + Exposed(t_rs, mb.Backward(), e));
   c->per_step += s.training.stack.overlap_param_gather ? Exposed(t_ag, mb.Forward(), e) : t_ag;
@@ -297,7 +298,7 @@ void DataParallelTime(const workload::Scenario& s, const Layout& lay, const Loca
   if (lay.zero == 0)
     DdpGradientAllReduce(n.grads * w, lay, ld, mb, e, c);
   else if (lay.zero == 1)
-    Zero1ScatterGatherTime(s, lay, n.grads * w, ld, mb, e, c);
+    Zero1ScatterGatherTime(s, lay, n.grads, w, ld, mb, e, c);
   else
     ZeroGatherScatterTime(s, lay, n.params * w, n.grads * w, ld, mb, e, c);
   if (lay.shard < lay.dp) HsdpReplicaAllReduce(n.grads * w, lay, topo, mb, glob, c);

@@ -165,7 +165,8 @@ const char* RegimeName(const Setup& st) {
     case mem::Regime::kPureBf16:
       return "pure bf16";
     case mem::Regime::kFp8:
-      return "Transformer Engine fp8";
+      return st.fp8_params ? "Transformer Engine fp8, fp8 primary weights (--fp8-param-gather)"
+                           : "Transformer Engine fp8";
   }
   return "";
 }

@@ -191,6 +191,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.zero3_module_gather = stack.zero3_module_gather;
   st.selective = stack.selective;
   st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
+  st.fp8_params = t.Fp8Params();
   st.kbit_upcast = workload::Traits(t.method).quantized_base && stack.kbit_fp32_upcast;
   st.kbit_saves_input = t.quantization.bits == 8 || stack.kbit_saves_input;
   st.fsdp_fp32_trainable = s.FsdpFp32Trainable();

@@ -146,6 +146,7 @@ struct Setup {
   bool zero3_module_gather = false;  // ZeRO-3 gathers submodules, not layers (StackTraits)
   workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;
   bool fp8_weight_cache = false;     // fp8-mixed: the stack caches an fp8 copy of each weight
+  bool fp8_params = false;           // fp8-mixed: primary weights stored in fp8 (Fp8Params)
   bool kbit_upcast = false;          // QLoRA: unquantised params and the residual stream in fp32
   bool kbit_saves_input = false;     // quantised linears keep their input (StackTraits)
   bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast

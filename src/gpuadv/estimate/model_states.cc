@@ -101,7 +101,9 @@ Rates TrainableRates(const Setup& st) {
       r.grad = r.master = kFp32Bytes;
       break;
     case Regime::kFp8:
-      r.weight = k16BitBytes;
+      // With fp8 primary weights (--fp8-param-gather) the parameter is the fp8 tensor the
+      // GEMMs read; the cached byte is then its transpose, and no 16-bit copy exists.
+      r.weight = st.fp8_params ? kFp8CastBytes : k16BitBytes;
       r.grad = r.master = kFp32Bytes;
       r.cast = kFp8CastBytes;
       break;

@@ -124,7 +124,8 @@ void Parallel(const workload::Scenario& s, Args* a) {
     case 1:
       a->emplace_back("--use-distributed-optimizer", "");
       a->emplace_back("--overlap-grad-reduce", "");
-      a->emplace_back("--overlap-param-gather", "");
+      // The estimate hides the gather behind the next forward only where the stack does.
+      if (s.training.stack.overlap_param_gather) a->emplace_back("--overlap-param-gather", "");
       break;
     default:
       a->emplace_back("--use-megatron-fsdp", "");
@@ -180,6 +181,7 @@ void Fp8Recipe(const workload::Scenario& s, Args* a, std::vector<std::string>* n
       break;
   }
   a->emplace_back("--fp8-recipe", recipe);
+  if (s.training.Fp8Params()) a->emplace_back("--fp8-param-gather", "");
   if (!stack.fp8_wgrad) a->emplace_back("--disable-fp8-wgrad", "");
   if (s.training.fp8.attention)
     notes->push_back(

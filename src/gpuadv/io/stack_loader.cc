@@ -39,6 +39,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fp8_wgrad",
                                              "fp8_fused_casts",
                                              "fp8_weight_cache",
+                                             "fp8_param_gather",
                                              "fp8_saved_casts",
                                              "kbit_fp32_upcast",
                                              "kbit_saves_input",
@@ -105,6 +106,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fp8_wgrad")) t.fp8_wgrad = *v;
   if (auto v = f.Bool("fp8_fused_casts")) t.fp8_fused_casts = *v;
   if (auto v = f.Bool("fp8_weight_cache")) t.fp8_weight_cache = *v;
+  if (auto v = f.Bool("fp8_param_gather")) t.fp8_param_gather = *v;
   if (auto v = f.Bool("fp8_saved_casts")) t.fp8_saved_casts = *v;
   if (auto v = f.Bool("kbit_fp32_upcast")) t.kbit_fp32_upcast = *v;
   if (auto v = f.Bool("kbit_saves_input")) t.kbit_saves_input = *v;

@@ -94,6 +94,13 @@ struct Training {
   bool chinchilla_tokens = false;   // tokens = 20 x params when neither is given
   DiffusionConfig diffusion;
 
+  /// fp8-mixed with the primary weights stored in fp8 (StackTraits::fp8_param_gather); MXFP8
+  /// keeps them 16-bit (NeMo's bf16_with_mxfp8_mixed sets fp8_param_gather False).
+  bool Fp8Params() const {
+    return precision == Precision::kFp8Mixed && stack.fp8_param_gather &&
+           stack.fp8_recipe != Fp8Recipe::kMxfp8;
+  }
+
   /// Weights, gradients and optimizer states in bf16 with no fp32 master copy: precision
   /// bf16, or fp8-mixed over a bf16 model (fp8.master_weights: bf16).
   bool PureBf16States() const {

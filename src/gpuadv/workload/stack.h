@@ -117,6 +117,11 @@ struct StackTraits {
   bool fp8_wgrad = true;         // weight-gradient GEMMs in fp8 too
   bool fp8_fused_casts = true;   // cast + transpose fused into neighbouring kernels
   bool fp8_weight_cache = true;  // an fp8 copy (+ transpose) of each weight kept per step
+  // The primary weights are stored in fp8 (Transformer Engine fp8_model_init: Megatron-Core
+  // --fp8-param-gather, NeMo fp8_param_gather): no 16-bit model copy, the fp32 master
+  // weights in the optimizer, the distributed optimizer's all-gather in fp8. Not with MXFP8
+  // (Training::Fp8Params).
+  bool fp8_param_gather = false;
   // Backward reuses the fp8 (transposed) input and weight copies the forward cast
   // (Transformer Engine saves them); false: autograd keeps the 16-bit operands and the
   // backward casts them again (torchao Float8Linear).

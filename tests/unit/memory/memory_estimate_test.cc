@@ -93,6 +93,25 @@ TEST(Memory, Fp8OverABf16ModelHoldsBf16States) {
             masters.breakdown.weights + masters.breakdown.gradients + masters.breakdown.optimizer);
 }
 
+// fp8 primary weights (Transformer Engine fp8_model_init: Megatron --fp8-param-gather, the
+// NeMo fp8 recipes): each weight is the fp8 tensor itself, 1 B instead of a 16-bit copy
+// and its fp8 cache; the transpose stays cached. MXFP8 keeps 16-bit weights (NeMo).
+TEST(Memory, Fp8PrimaryWeightsHoldOneByteWhereTheWeightsWereTwo) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 1);
+  s.training.precision = Precision::kFp8Mixed;
+  s.training.stack.fp8_param_gather = false;
+  const MemoryResult copies = EstimateMemory(s, {});
+  s.training.stack.fp8_param_gather = true;
+  const MemoryResult fp8 = EstimateMemory(s, {});
+  ExpectConsistent(fp8);
+  EXPECT_NEAR(copies.breakdown.weights - fp8.breakdown.weights, 1.0 * fp8.trainable_params,
+              1e-6 * fp8.trainable_params);
+  EXPECT_DOUBLE_EQ(fp8.breakdown.gradients, copies.breakdown.gradients);
+  EXPECT_DOUBLE_EQ(fp8.breakdown.optimizer, copies.breakdown.optimizer);
+  s.training.stack.fp8_recipe = workload::Fp8Recipe::kMxfp8;
+  EXPECT_DOUBLE_EQ(EstimateMemory(s, {}).breakdown.weights, copies.breakdown.weights);
+}
+
 // QLoRA through PEFT's prepare_model_for_kbit_training: the params bitsandbytes left
 // unquantised (embeddings, head, norms) go to fp32, and so does the residual stream, so
 // each checkpointed layer input doubles; stacks with their own 4-bit path keep 16-bit.

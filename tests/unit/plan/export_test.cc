@@ -300,6 +300,13 @@ TEST(Export, MegatronCarriesTheFp8Recipe) {
   EXPECT_NE(plain.Main().text.find("--fp8-format hybrid\n"), std::string::npos);
   EXPECT_NE(plain.Main().text.find("--fp8-recipe delayed\n"), std::string::npos);
   EXPECT_EQ(plain.Main().text.find("--disable-fp8-wgrad"), std::string::npos);
+  // Megatron's fp8 recipes store the weights in fp8 (stacks.yaml fp8_param_gather), as the
+  // estimate assumed; MXFP8 does not.
+  EXPECT_NE(plain.Main().text.find("--fp8-param-gather\n"), std::string::npos);
+  const auto mx = Export(Engine::kMegatron, MakeScenario({{"parallelism", layout},
+                                                          {"training.precision", "fp8-mixed"},
+                                                          {"training.fp8", "{recipe: mxfp8}"}}));
+  EXPECT_EQ(mx.Main().text.find("--fp8-param-gather"), std::string::npos);
   const auto current =
       Export(Engine::kMegatron,
              MakeScenario({{"parallelism", layout},
