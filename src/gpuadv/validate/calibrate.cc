@@ -114,7 +114,7 @@ struct Bounds {
   bool fit_power = false;  // the rows' GPUs differ in board power (TDP) per peak FLOP
 };
 
-Bounds MakeBounds(const Rows& rows, const std::vector<PreparedCase>& cases) {
+Bounds MakeBounds(const Rows& rows, const std::vector<PreparedCase>& cases, const Point& prior) {
   Bounds b;
   for (size_t f = 0; f < kFactors; ++f) {
     b.lo[f] = estimate::kFittedFactors[f].min;
@@ -141,7 +141,10 @@ Bounds MakeBounds(const Rows& rows, const std::vector<PreparedCase>& cases) {
     if (gpu.tdp_w.value_or(0) > 0 && peak16 > 0)
       watts_per_flop.insert(std::llround(*gpu.tdp_w / peak16 * 1e15));  // mW per TFLOP/s
   }
-  b.fit_power = watts_per_flop.size() >= 2;
+  // A measured energy per FLOP (a nonzero prior in data/efficiency.yaml, from sustained GEMM
+  // rates of power-limited boards) is kept: a GEMM measurement shows the limit directly,
+  // where training rows show it only mixed with every other rate of the step.
+  b.fit_power = watts_per_flop.size() >= 2 && prior[kPower] == 0;
   return b;
 }
 
@@ -159,7 +162,7 @@ std::vector<double> Grid(double lo, double hi, double step) {
 // Coarse grid over the gridded factors, then coordinate refinement with halving steps.
 Point Search(const Rows& rows, const std::vector<PreparedCase>& cases, ArchTable& t,
              const Point& prior, double prior_weight) {
-  const Bounds b = MakeBounds(rows, cases);
+  const Bounds b = MakeBounds(rows, cases, prior);
   Point best = prior;
   best[kFp8] = std::clamp(prior[kFp8], b.lo[kFp8], b.hi[kFp8]);
   double best_obj = INFINITY;
@@ -299,7 +302,7 @@ ArchCalibration FitArchitecture(const std::string& arch, const Rows& rows,
   a.in_sample = Stats(rows, &CalibrationRow::Error);
   a.leave_one_source_out = Stats(rows, &CalibrationRow::CvError);
   if (a.fitted) {
-    const Bounds b = MakeBounds(rows, cases);
+    const Bounds b = MakeBounds(rows, cases, prior);
     for (size_t f = 0; f < kFactors; ++f) {
       if ((f == kFp8 && !b.fit_fp8) || (f == kPower && !b.fit_power)) continue;
       // gemm_pj_per_flop's lower bound, 0, is "no power limit": a value, not a bound hit.

@@ -119,26 +119,28 @@ TEST(Compare, WhenBothFitTheFasterWinsAndTheOtherSaysByHowMuch) {
   EXPECT_NE(r.summary.find("fastest for this job"), std::string::npos) << r.summary;
 }
 
-// A board whose power limits its tensor rate says so where the rate decides: the L40S
-// (350 W) runs GEMMs at what its power sustains, not its datasheet peak; the RTX 4090 does not.
+// A board whose power limits its tensor rate says so where the rate decides: the 72 W L4
+// runs GEMMs at what its power sustains, not its datasheet peak; the RTX 4090 does not.
 TEST(Compare, PowerLimitedBoardSaysWhatItSustains) {
-  const auto s =
-      Scenario("model: llama-3.1-8b\ntraining: {method: qlora, seq_len: 2048, tokens: 2.0e7}\n");
+  const auto s = Scenario(
+      "model: llama-3.2-1b\ntraining: {method: full, seq_len: 2048, micro_batch: 2, "
+      "activation_checkpointing: full, tokens: 2.0e7}\n");
   const auto& cat = io::BuiltinCatalog();
   const auto ctx = BuiltinContext();
   const CompareResult r =
-      Compare(s, {{&cat.Gpu("l40s"), 1}, {&cat.Gpu("rtx-4090"), 1}}, ctx, io::RestackDefault);
+      Compare(s, {{&cat.Gpu("l4"), 1}, {&cat.Gpu("rtx-4090"), 1}}, ctx, io::RestackDefault);
   ASSERT_EQ(r.entries.size(), 2u);
-  const auto gemm = estimate::SustainedGemmRate(cat.Gpu("l40s"),
-                                                ctx.efficiency->For(cat.Gpu("l40s").architecture));
-  // data/calibration.yaml: Ada Lovelace's energy per FLOP limits the 350 W L40S.
+  const auto gemm =
+      estimate::SustainedGemmRate(cat.Gpu("l4"), ctx.efficiency->For(cat.Gpu("l4").architecture));
+  // data/efficiency.yaml: Ada Lovelace's measured energy per FLOP limits the 72 W L4.
   ASSERT_LT(gemm.power_scale, 1);
-  ASSERT_TRUE(r.entries[0].power_limited_gemm_flops);
-  EXPECT_DOUBLE_EQ(*r.entries[0].power_limited_gemm_flops, gemm.flops_per_s);
-  EXPECT_NE(Joined(r.entries[0]).find("(power-limited: "), std::string::npos)
-      << Joined(r.entries[0]);
-  EXPECT_FALSE(r.entries[1].power_limited_gemm_flops);
-  EXPECT_EQ(Joined(r.entries[1]).find("power-limited"), std::string::npos);
+  const auto& l4 = r.entries[0].gpu->id == "l4" ? r.entries[0] : r.entries[1];
+  const auto& rtx = r.entries[0].gpu->id == "l4" ? r.entries[1] : r.entries[0];
+  ASSERT_TRUE(l4.power_limited_gemm_flops);
+  EXPECT_DOUBLE_EQ(*l4.power_limited_gemm_flops, gemm.flops_per_s);
+  EXPECT_NE(Joined(l4).find("(power-limited: "), std::string::npos) << Joined(l4);
+  EXPECT_FALSE(rtx.power_limited_gemm_flops);
+  EXPECT_EQ(Joined(rtx).find("power-limited"), std::string::npos);
 }
 
 // Issue 12: `compare 2x rtx-3090 1x rtx-4090`: each entry on its own machine, the
