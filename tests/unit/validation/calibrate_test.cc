@@ -111,6 +111,26 @@ TEST(Calibrate, FitsThePowerLimitThatSlowsTheLowPowerBoard) {
   EXPECT_FALSE(Factor(none.archs[0], "gemm_pj_per_flop")->at_bound);
 }
 
+// A measured energy per FLOP (a nonzero value in data/efficiency.yaml, from GEMM rates of
+// power-limited boards) is kept, not refitted, even where the rows would ask another: the
+// two-board rows generated at 2.5 pJ leave a measured 1.5 pJ in place, and the GEMM
+// ceiling and the other rates are fitted around it.
+TEST(Calibrate, KeepsAMeasuredPowerLimit) {
+  estimate::EfficiencyTable truth = WithAmpere(0.62, 0.45, 0.5);
+  for (auto& a : truth.archs)
+    if (a.Canonical() == "Ampere") a.gemm_pj_per_flop = 2.5;
+  estimate::EfficiencyTable measured = io::PriorEfficiency();
+  for (auto& a : measured.archs)
+    if (a.Canonical() == "Ampere") a.gemm_pj_per_flop = 1.5;
+  const Calibration c =
+      Calibrate(Synthetic(truth, /*two_boards=*/true), measured, {.prior_weight = 0});
+  ASSERT_EQ(c.archs.size(), 1u);
+  ASSERT_TRUE(c.archs[0].fitted);
+  EXPECT_EQ(Factor(c.archs[0], "gemm_pj_per_flop"), nullptr);
+  EXPECT_EQ(c.table.For("Ampere").gemm_pj_per_flop, 1.5);
+  EXPECT_TRUE(Factor(c.archs[0], "gemm_eta_max"));
+}
+
 // The prior term holds a factor near its sourced value unless the rows consistently ask:
 // the fitted attention efficiency lies between the prior (0.55) and the truth (0.75), and the
 // factors the rows pin down (GEMM, memory) still come out near the truth.
