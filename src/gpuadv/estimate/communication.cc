@@ -278,9 +278,8 @@ void ZeroGatherScatterTime(const workload::Scenario& s, const Layout& lay, doubl
 // HSDP: all-reduce of the 1/g gradient shard across replica groups, once per step.
 void HsdpReplicaAllReduce(double grad_bytes, const Layout& lay, const Topology& topo,
                           const MicroBatchTime& mb, const GlobalEfficiency& glob, CommTime* c) {
-  const int stride_dp = lay.tp * lay.cp;
-  const int groups = lay.dp / lay.shard;
-  const Link lr = GroupLink(topo, lay, groups, stride_dp * lay.shard);
+  const int groups = lay.dp_cp / lay.shard;
+  const Link lr = GroupLink(topo, lay, groups, lay.tp * lay.shard);
   const double t_ar = AllReduceTime(grad_bytes / lay.shard, groups, lr);
   c->per_step += Exposed(t_ar, mb.Backward(), OverlapEta(lr, glob));
   c->dp_total += t_ar;
@@ -291,9 +290,8 @@ void HsdpReplicaAllReduce(double grad_bytes, const Layout& lay, const Topology& 
 void DataParallelTime(const workload::Scenario& s, const Layout& lay, const LocalCounts& n,
                       double w, const Topology& topo, const MicroBatchTime& mb,
                       const GlobalEfficiency& glob, CommTime* c) {
-  if (lay.dp <= 1) return;
-  const int stride_dp = lay.tp * lay.cp;
-  const Link ld = GroupLink(topo, lay, lay.shard, stride_dp);
+  if (lay.dp_cp <= 1) return;
+  const Link ld = GroupLink(topo, lay, lay.shard, lay.tp);
   const double e = OverlapEta(ld, glob);
   if (lay.zero == 0)
     DdpGradientAllReduce(n.grads * w, lay, ld, mb, e, c);
@@ -301,7 +299,7 @@ void DataParallelTime(const workload::Scenario& s, const Layout& lay, const Loca
     Zero1ScatterGatherTime(s, lay, n.grads, w, ld, mb, e, c);
   else
     ZeroGatherScatterTime(s, lay, n.params * w, n.grads * w, ld, mb, e, c);
-  if (lay.shard < lay.dp) HsdpReplicaAllReduce(n.grads * w, lay, topo, mb, glob, c);
+  if (lay.shard < lay.dp_cp) HsdpReplicaAllReduce(n.grads * w, lay, topo, mb, glob, c);
 }
 
 // Tensor parallel (Shoeybi et al. 2019 section 3): 2 all-reduces per layer forward,
@@ -351,8 +349,10 @@ double ExpertAllToAllTime(const catalog::ModelArch& m, const Layout& lay, const 
 
 void ExplainCommunication(const Layout& lay, const CommTime& c, bool tp_overlapped,
                           const GlobalEfficiency& glob, Explanation* explain) {
-  std::string line = "dp " + std::to_string(lay.dp) + " zero " + std::to_string(lay.zero) +
-                     ": collectives " + Num(c.dp_total * 1e3) + " ms/step";
+  std::string line = "dp " + std::to_string(lay.dp) +
+                     (lay.cp > 1 ? " x cp " + std::to_string(lay.cp) : std::string()) + " zero " +
+                     std::to_string(lay.zero) + ": collectives " + Num(c.dp_total * 1e3) +
+                     " ms/step";
   if (lay.tp > 1)
     line += "; tp " + Num(c.tp_total * 1e3) + " ms/micro-batch (" +
             (tp_overlapped ? "overlapped with GEMMs: sequence parallel + the stack's TP "

@@ -14,7 +14,8 @@ Layout MakeLayout(const workload::Scenario& s) {
   l.ep = std::max(1, p.ep);
   l.dp = std::max(1, s.DataParallel());
   l.zero = std::clamp(p.zero, 0, 3);
-  l.shard = (p.shard_group > 0 && p.shard_group < l.dp) ? p.shard_group : l.dp;
+  l.dp_cp = l.dp * l.cp;
+  l.shard = ((p.shard_group > 0 && p.shard_group < l.dp) ? p.shard_group : l.dp) * l.cp;
   l.count = std::max(1, s.hardware.count);
   l.nodes = std::max(1, s.hardware.nodes);
   l.gpus = l.count * l.nodes;

@@ -8,8 +8,14 @@ namespace gpuadv::estimate {
 /// derivation the memory (mem::Setup::lay) and throughput estimators share.
 struct Layout {
   int tp = 1, pp = 1, vpp = 1, cp = 1, ep = 1;
-  int dp = 1;     // data-parallel replicas (ep shares these ranks)
-  int shard = 1;  // ZeRO/FSDP shard group (dp, or shard_group for HSDP)
+  int dp = 1;  // data-parallel replicas (ep shares these ranks)
+  // Ranks that hold the same parameters: the data-parallel replicas and, within each, the
+  // context-parallel ranks (they see other tokens of the same sequences). Gradients are
+  // reduced over them and ZeRO / FSDP shards over them: Megatron-Core's data-parallel group
+  // with context parallelism, torchtitan's dp_shard_cp mesh, DeepSpeed Ulysses'
+  // sequence-data-parallel group.
+  int dp_cp = 1;
+  int shard = 1;  // ZeRO/FSDP shard group: dp_cp, or HSDP's shard_group x cp
   int zero = 0;
   int count = 1;  // GPUs per node
   int nodes = 1;
@@ -25,7 +31,8 @@ struct Layout {
 };
 
 /// The layout of `s`: degrees clamped to >= 1, ZeRO to 0-3, the shard group (HSDP's
-/// shard_group when it divides the replicas, else all of them).
+/// shard_group when it divides the replicas, else all of them, each with its
+/// context-parallel ranks).
 Layout MakeLayout(const workload::Scenario& s);
 
 }  // namespace gpuadv::estimate

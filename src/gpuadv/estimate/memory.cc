@@ -137,7 +137,7 @@ double RuntimeBytes(const workload::Scenario& s, const Setup& st) {
 // cached for the communication stream's own segment remain.
 double SlackFraction(const Setup& st) {
   double slack = st.expandable_segments ? 0 : kAllocatorSlack;
-  if (st.lay.zero == 3 || (st.lay.zero == 0 && st.lay.dp > 1 && !st.megatron_runtime))
+  if (st.lay.zero == 3 || (st.lay.zero == 0 && st.lay.dp_cp > 1 && !st.megatron_runtime))
     slack += kCommStreamSlack;
   return slack;
 }

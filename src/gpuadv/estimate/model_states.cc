@@ -336,7 +336,7 @@ void GradientTerms(const Setup& st, const StageAmounts& a, const ZeroShard& shar
   // PyTorch DDP copies gradients into flat buckets covering all params (bucket_cap_mb=25,
   // gradient_as_bucket_view=False): one more gradient-sized buffer (MODELLING.md section 2).
   double bucket = 0;
-  if (!st.megatron_runtime && st.lay.zero == 0 && st.lay.dp > 1 &&
+  if (!st.megatron_runtime && st.lay.zero == 0 && st.lay.dp_cp > 1 &&
       st.offload == workload::Offload::kNone)
     bucket = a.trainable.stage * rt.grad + a.adapter.stage * ra.grad;
   if (st.optimizer_in_backward) {

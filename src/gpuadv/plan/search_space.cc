@@ -120,10 +120,11 @@ std::vector<long long> MicroBatches(long long global, int dp, const Layout& l,
 
 void AddShardingGroups(const workload::Scenario& s, const SpaceOptions& opt, Layout l,
                        std::vector<Layout>* out) {
-  // ZeRO stages; no sharding with one data-parallel rank.
+  // ZeRO stages; no sharding where one rank holds each parameter (ZeRO shards over the
+  // data-parallel and context-parallel ranks, estimate::Layout::dp_cp).
   for (int z = 0; z <= 3; ++z) {
     if (!(opt.zero_stages & (1u << z))) continue;
-    if (z > 0 && l.dp == 1) continue;
+    if (z > 0 && l.dp * l.cp == 1) continue;
     if (z >= 2 && l.pp > 1 && !opt.sharded_with_pp) continue;
     l.zero = z;
     l.shard_group = 0;

@@ -434,6 +434,28 @@ TEST(Memory, Zero3PerGpuMemoryFallsAsGpusAreAdded) {
   }
 }
 
+// Context-parallel ranks hold the same parameters as their data-parallel peers, and ZeRO /
+// FSDP shards over both (Megatron-Core's data-parallel group with context parallelism,
+// torchtitan's dp_shard_cp mesh): on 8 GPUs, cp 8 shards the model states as dp 8 does.
+TEST(Memory, ZeroShardsOverTheContextParallelRanksToo) {
+  auto dp8 = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 8);
+  dp8.training.micro_batch = 1;
+  dp8.training.seq_len = 65536;
+  dp8.parallelism.zero = 3;
+  dp8.training.stack.id = workload::Framework::kTorchtitan;  // FSDP2 either way
+  dp8.training.stack.defaulted = false;
+  auto cp8 = dp8;
+  cp8.parallelism.cp = 8;
+  const MemoryResult a = EstimateMemory(dp8, {});
+  const MemoryResult b = EstimateMemory(cp8, {});
+  ExpectConsistent(b);
+  EXPECT_DOUBLE_EQ(b.breakdown.optimizer, a.breakdown.optimizer);
+  EXPECT_DOUBLE_EQ(b.breakdown.weights, a.breakdown.weights);
+  EXPECT_LT(b.breakdown.optimizer, 12.0 * catalog::CountParams(Llama31_8B()).total / 4);
+  // Each rank holds an eighth of the sequence: less activation memory than all of it.
+  EXPECT_LT(b.breakdown.activations, a.breakdown.activations);
+}
+
 TEST(Memory, GrowsWithMicroBatchAndSequenceLength) {
   auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
   s.training.method = Method::kLora;  // small states: the activation phase is the peak

@@ -585,6 +585,21 @@ TEST(ThroughputComm, Zero3CommunicatesMoreThanDdp) {
   EXPECT_GT(Estimate1(z3).breakdown_s.communication, Estimate1(ddp).breakdown_s.communication);
 }
 
+// Context-parallel ranks reduce their gradients like data-parallel replicas (each saw other
+// tokens of the sequence) and ZeRO shards over them: 8 GPUs at cp 8, dp 1 still reduce
+// every gradient, and ZeRO-3 adds its gathers to that.
+TEST(ThroughputComm, ContextParallelRanksReduceAndShardTheirGradients) {
+  auto s = Base(A100(), 8);
+  s.hardware.network_gbps = 100;
+  s.training.seq_len = 32768;
+  s.training.micro_batch = 1;
+  s.parallelism.cp = 8;
+  ASSERT_EQ(s.DataParallel(), 1);
+  auto z3 = s;
+  z3.parallelism.zero = 3;
+  EXPECT_GT(Estimate1(z3).breakdown_s.communication, Estimate1(s).breakdown_s.communication);
+}
+
 // ZeRO-1: the gradients' reduce-scatter overlaps the last backward; the updated parameters'
 // all-gather ends the step (DeepSpeed) unless the stack issues it ahead of the next forward
 // (Megatron-Core --overlap-param-gather), where only the part the forward cannot hide and
