@@ -226,13 +226,18 @@ LocalCounts LocalParamCounts(const workload::Scenario& s, const Layout& lay, con
   return n;
 }
 
-// DDP / ZeRO-1: one gradient all-reduce per step (no_sync while accumulating), buckets
-// overlap the last micro-batch's backward (MODELLING section 8 "Per-step volumes").
+// Exposed time of a once-per-step gradient collective of `t` seconds issued bucket by
+// bucket during the last micro-batch's backward: its last bucket (`t_bucket`) cannot overlap.
+double LastBackwardExposed(double t, double t_bucket, const MicroBatchTime& mb, double e) {
+  return std::min(t, std::min(t, t_bucket) + Exposed(t, mb.Backward(), e));
+}
+
+// DDP: one gradient all-reduce per step (no_sync while accumulating), buckets overlap the
+// last micro-batch's backward (MODELLING section 8 "Per-step volumes").
 void DdpGradientAllReduce(double grad_bytes, const Layout& lay, const Link& ld,
                           const MicroBatchTime& mb, double e, CommTime* c) {
   const double t_ar = AllReduceTime(grad_bytes, lay.shard, ld);
-  const double bucket = std::min(t_ar, AllReduceTime(kDdpBucketBytes, lay.shard, ld));
-  c->per_step += std::min(t_ar, bucket + Exposed(t_ar, mb.Backward(), e));
+  c->per_step += LastBackwardExposed(t_ar, AllReduceTime(kDdpBucketBytes, lay.shard, ld), mb, e);
   c->dp_total += t_ar;
 }
 
@@ -249,8 +254,7 @@ void Zero1ScatterGatherTime(const workload::Scenario& s, const Layout& lay, doub
                             const Link& ld, const MicroBatchTime& mb, double e, CommTime* c) {
   const double t_rs = AllGatherTime(params * w, lay.shard, ld);
   const double t_ag = AllGatherTime(params * (s.training.Fp8Params() ? 1.0 : w), lay.shard, ld);
-  const double bucket = std::min(t_rs, AllGatherTime(kDdpBucketBytes, lay.shard, ld));
-  c->per_step += std::min(t_rs, bucket + Exposed(t_rs, mb.Backward(), e));
+  c->per_step += LastBackwardExposed(t_rs, AllGatherTime(kDdpBucketBytes, lay.shard, ld), mb, e);
   c->per_step += s.training.stack.overlap_param_gather ? Exposed(t_ag, mb.Forward(), e) : t_ag;
   c->dp_total += t_rs + t_ag;
 }
