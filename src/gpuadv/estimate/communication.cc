@@ -259,6 +259,19 @@ void Zero1ScatterGatherTime(const workload::Scenario& s, const Layout& lay, doub
   c->dp_total += t_rs + t_ag;
 }
 
+// DeepSpeed ZeRO-2 (stack trait zero2_replicated_params): every rank keeps the whole 16-bit
+// model, so no forward waits on a gather; the gradients are reduce-scattered into their
+// partitions every micro-batch during its backward, and the updated partitions are
+// all-gathered once per step after the optimizer step, before the next forward.
+void ReplicatedZero2Time(const Layout& lay, double bytes, const Link& ld, const MicroBatchTime& mb,
+                         double e, CommTime* c) {
+  const double t_rs = AllGatherTime(bytes, lay.shard, ld);
+  const double t_ag = t_rs;
+  c->per_micro_batch += Exposed(t_rs, mb.Backward(), e);
+  c->per_step += t_ag;
+  c->dp_total += lay.micro_batches * t_rs + t_ag;
+}
+
 // ZeRO-2 (FSDP SHARD_GRAD_OP) / ZeRO-3 (FULL_SHARD): parameters all-gathered for every
 // micro-batch's forward (ZeRO-3 again for backward), gradients reduce-scattered every
 // micro-batch; 1.5x DDP for ZeRO-3 (Rajbhandari et al. 2020 section 7.2). Prefetch hides
@@ -301,6 +314,8 @@ void DataParallelTime(const workload::Scenario& s, const Layout& lay, const Loca
     DdpGradientAllReduce(n.grads * w, lay, ld, mb, e, c);
   else if (lay.zero == 1)
     Zero1ScatterGatherTime(s, lay, n.grads, w, ld, mb, e, c);
+  else if (lay.zero == 2 && s.training.stack.zero2_replicated_params)
+    ReplicatedZero2Time(lay, n.grads * w, ld, mb, e, c);
   else
     ZeroGatherScatterTime(s, lay, n.params * w, n.grads * w, ld, mb, e, c);
   if (lay.shard < lay.dp_cp) HsdpReplicaAllReduce(n.grads * w, lay, topo, mb, glob, c);

@@ -109,6 +109,10 @@ struct StackTraits {
   // ahead of the next step's first forward (Megatron-Core --overlap-param-gather), not
   // after the optimizer step on the critical path.
   bool overlap_param_gather = false;
+  // ZeRO-2 keeps the full 16-bit parameters on every rank and all-gathers the updated
+  // partitions once per step, after the optimizer step (DeepSpeed stage 2); false: FSDP
+  // SHARD_GRAD_OP, which reshards after backward and gathers again for each forward.
+  bool zero2_replicated_params = false;
   bool grad_accum_fused = false;  // wgrad GEMMs accumulate into the fp32 main grad
   bool fused_optimizer = false;   // AdamW as one fused kernel, not PyTorch's foreach
   AttentionKernel attention_kernel = AttentionKernel::kFa2;

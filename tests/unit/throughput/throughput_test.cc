@@ -585,6 +585,26 @@ TEST(ThroughputComm, Zero3CommunicatesMoreThanDdp) {
   EXPECT_GT(Estimate1(z3).breakdown_s.communication, Estimate1(ddp).breakdown_s.communication);
 }
 
+// ZeRO-2 under DeepSpeed keeps the whole 16-bit model on every rank: each micro-batch only
+// reduce-scatters its gradients, and the updated parameters are gathered once per step.
+// FSDP SHARD_GRAD_OP regathers them for every forward, so its communication grows faster
+// with the micro-batches of a step.
+TEST(ThroughputComm, DeepSpeedZero2GathersOncePerStepFsdpEveryMicroBatch) {
+  auto job = [](bool replicated, long long micro_batches) {
+    auto s = Base(A100(), 8, 4);
+    s.hardware.network_gbps = 100;
+    s.parallelism.zero = 2;
+    s.training.global_batch = 2 * 32 * micro_batches;  // micro-batch 2, dp 32
+    s.training.stack.defaulted = false;
+    s.training.stack.zero2_replicated_params = replicated;
+    return Estimate1(s).breakdown_s.communication;
+  };
+  const double ds_more = job(true, 4) - job(true, 1);
+  const double fsdp_more = job(false, 4) - job(false, 1);
+  EXPECT_GT(ds_more, 0);
+  EXPECT_LT(ds_more, fsdp_more);
+}
+
 // Context-parallel ranks reduce their gradients like data-parallel replicas (each saw other
 // tokens of the sequence) and ZeRO shards over them: 8 GPUs at cp 8, dp 1 still reduce
 // every gradient, and ZeRO-3 adds its gathers to that.
