@@ -282,14 +282,19 @@ void ZeroGatherScatterTime(const workload::Scenario& s, const Layout& lay, doubl
                            CommTime* c) {
   const double t_ag = AllGatherTime(param_bytes, lay.shard, ld);
   const double t_rs = AllGatherTime(grad_bytes, lay.shard, ld);
-  const bool keep = s.training.stack.zero3_keep_unsharded && lay.zero >= 3;
+  const bool keep =
+      (s.training.stack.zero3_keep_unsharded && lay.zero >= 3) || s.FsdpPipelineUnsharded();
+  // Gradients accumulated unsharded (no_sync, a pipeline schedule) are reduce-scattered
+  // once, in the last micro-batch's backward.
+  const bool unsynced = s.FsdpGradientsUnsynced();
   const double mbs = static_cast<double>(std::max(1LL, lay.micro_batches));
   const double t_fwd_ag = keep ? t_ag / mbs : t_ag;
-  const double t_bwd_comm = t_rs + (lay.zero >= 3 && !keep ? t_ag : 0);
+  const double t_bwd_comm = (unsynced ? 0 : t_rs) + (lay.zero >= 3 && !keep ? t_ag : 0);
   const double first = t_fwd_ag / std::max(1.0, lay.layers_stage);
   c->per_micro_batch +=
       first + Exposed(t_fwd_ag, mb.Forward(), e) + Exposed(t_bwd_comm, mb.Backward(), e);
-  c->dp_total += lay.micro_batches * (t_fwd_ag + t_bwd_comm);
+  if (unsynced) c->per_step += Exposed(t_rs, mb.Backward(), e);
+  c->dp_total += lay.micro_batches * (t_fwd_ag + t_bwd_comm) + (unsynced ? t_rs : 0);
 }
 
 // HSDP: all-reduce of the 1/g gradient shard across replica groups, once per step.

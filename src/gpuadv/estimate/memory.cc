@@ -268,8 +268,10 @@ void ExplainPeak(const Setup& st, const StageResult& r, const MemoryResult& out,
 void WarnMemory(const workload::Scenario& s, const Setup& st, const States& w,
                 const MemoryResult& out, Explanation& e) {
   if (mem::FsdpNoSyncAccumulates(st))
-    e.Warn("FSDP accumulates unsharded gradients under no_sync over " + G(st.lay.micro_batches) +
-           " micro-batches (" + Gb(w.gradients) +
+    e.Warn("FSDP accumulates unsharded gradients " +
+           std::string(st.fsdp_pipeline_unsharded ? "across the pipeline schedule's "
+                                                  : "under no_sync over ") +
+           G(st.lay.micro_batches) + " micro-batches (" + Gb(w.gradients) +
            "); fewer micro-batches, or a stack that reduce-scatters every micro-batch "
            "(DeepSpeed ZeRO-3, Composer), avoid it");
   if (st.precision == workload::Precision::kFp8Mixed && !s.hardware.gpu.fp8_support.value_or(false))

@@ -141,7 +141,8 @@ struct Setup {
   // Megatron's runtime (distributed optimizer, fp32 main-grad buffers, no DDP buckets / FSDP
   // wrappers): the megatron stacks, or model parallelism under a defaulted stack.
   bool megatron_runtime = false;
-  bool fsdp_no_sync = false;         // FSDP accumulation keeps unsharded gradients (stack)
+  bool fsdp_no_sync = false;  // FSDP keeps unsharded gradients (Scenario::FsdpGradientsUnsynced)
+  bool fsdp_pipeline_unsharded = false;  // Scenario::FsdpPipelineUnsharded: stage kept gathered
   bool fsdp_adapter_units = false;   // adapters in their own FSDP units: frozen weights no grads
   bool zero3_module_gather = false;  // ZeRO-3 gathers submodules, not layers (StackTraits)
   workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;

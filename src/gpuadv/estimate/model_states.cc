@@ -139,12 +139,10 @@ Rates AdapterRates(const Setup& st) {
 // unit mixing frozen and trainable params (LoRA) gets gradients for all of them (torch FSDP
 // docs: no_sync "will accumulate the full model gradients"; mixed requires_grad "gradient
 // memory ... equivalent to not freezing those parameters"), unless the stack wraps the
-// adapters in units of their own (Setup::fsdp_adapter_units, see NoSyncGradients).
-bool FsdpNoSyncAccumulates(const Setup& st) {
-  return st.lay.zero == 3 && st.offload != workload::Offload::kOptimizerParams &&
-         !st.megatron_runtime && st.lay.micro_batches > 1 && !st.optimizer_in_backward &&
-         st.fsdp_no_sync;
-}
+// adapters in units of their own (Setup::fsdp_adapter_units, see NoSyncGradients). A
+// pipeline schedule that keeps gradient sync off until a stage's last backward
+// (torch.distributed.pipelining) does the same (Scenario::FsdpGradientsUnsynced).
+bool FsdpNoSyncAccumulates(const Setup& st) { return st.fsdp_no_sync; }
 
 namespace {
 
@@ -273,10 +271,16 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
     const double unit = a.trainable.layer * st.e_compute + a.frozen.layer * out->frozen_rate +
                         a.quant.layer * (me.quant_bytes - me.quant_state_bytes) +
                         a.adapter.layer * ra.weight;
-    const double root =
+    double root =
         a.edge * (a.trainable.stage > 0 && !workload::TrainsLastLayers(me.kind) ? st.e_compute
                                                                                 : out->frozen_rate);
     double gathered = kGatheredUnits * unit;
+    if (st.fsdp_pipeline_unsharded) {  // the whole stage stays gathered for the step
+      gathered = a.trainable.stage * st.e_compute + a.frozen.stage * out->frozen_rate +
+                 a.quant.stage * (me.quant_bytes - me.quant_state_bytes) +
+                 a.adapter.stage * ra.weight;
+      root = 0;  // the stage's embedding and head are part of it
+    }
     const bool root_trains = workload::TrainsAllWeights(me.kind);
     unit_grad = a.trainable.layer * st.e_compute + a.adapter.layer * ra.grad +
                 (root_trains ? a.edge * st.e_compute : 0);

@@ -57,6 +57,17 @@ bool Scenario::FsdpFp32Trainable() const {
          training.precision == Precision::kBf16;
 }
 
+bool Scenario::FsdpPipelineUnsharded() const {
+  return parallelism.zero == 3 && parallelism.pp > 1 && training.stack.fsdp_pipeline_unsharded &&
+         parallelism.offload != Offload::kOptimizerParams && !MegatronRuntime();
+}
+
+bool Scenario::FsdpGradientsUnsynced() const {
+  return parallelism.zero == 3 && parallelism.offload != Offload::kOptimizerParams &&
+         !MegatronRuntime() && MicroBatchesPerStep() > 1 && !training.optimizer_in_backward &&
+         (training.stack.fsdp_no_sync || FsdpPipelineUnsharded());
+}
+
 bool Scenario::PureBf16States() const { return training.PureBf16States() && !FsdpFp32Trainable(); }
 
 bool Scenario::UpcastChunkedLoss() const {

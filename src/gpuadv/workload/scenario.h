@@ -214,6 +214,16 @@ struct Scenario {
   /// under bf16 autocast): fp32 master weights, gradients and optimizer states, bf16 compute
   /// copies.
   bool FsdpFp32Trainable() const;
+  /// FSDP (ZeRO-3 outside Megatron's runtime) under pipeline parallelism on a stack whose
+  /// pipeline schedule keeps each stage's parameters gathered and its gradients unsharded for
+  /// the whole step (StackTraits::fsdp_pipeline_unsharded): one all-gather and one
+  /// reduce-scatter per step, the stage's 16-bit parameters and gradients held whole.
+  bool FsdpPipelineUnsharded() const;
+  /// FSDP accumulates unsharded gradients over the step's micro-batches and reduce-scatters
+  /// them once, after the last (accelerate's no_sync, StackTraits::fsdp_no_sync; or
+  /// FsdpPipelineUnsharded). Memory (the unsharded gradients) and time (one reduce-scatter)
+  /// both ask this.
+  bool FsdpGradientsUnsynced() const;
   /// Weights, gradients and optimizer states in bf16 with no fp32 master copy: the
   /// training's PureBf16States() unless FSDP upcasts the trainable parameters. The one answer
   /// memory and time both use.

@@ -113,6 +113,10 @@ struct StackTraits {
   // partitions once per step, after the optimizer step (DeepSpeed stage 2); false: FSDP
   // SHARD_GRAD_OP, which reshards after backward and gathers again for each forward.
   bool zero2_replicated_params = false;
+  // Under pipeline parallelism FSDP keeps each stage's parameters gathered and its gradients
+  // unsharded for the whole step (torch.distributed.pipelining with torchtitan's default
+  // reshard policy): Scenario::FsdpPipelineUnsharded.
+  bool fsdp_pipeline_unsharded = false;
   bool grad_accum_fused = false;  // wgrad GEMMs accumulate into the fp32 main grad
   bool fused_optimizer = false;   // AdamW as one fused kernel, not PyTorch's foreach
   AttentionKernel attention_kernel = AttentionKernel::kFa2;

@@ -456,6 +456,29 @@ TEST(Memory, ZeroShardsOverTheContextParallelRanksToo) {
   EXPECT_LT(b.breakdown.activations, a.breakdown.activations);
 }
 
+// FSDP under torch.distributed.pipelining (torchtitan): the stage's parameters stay gathered
+// and its gradients unsharded for the whole step, so a pipeline stage holds its 16-bit
+// weights and gradients whole, which layer-by-layer FSDP never does.
+TEST(Memory, PipelinedFsdpHoldsTheStageGatheredAndItsGradientsUnsharded) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 8);
+  s.parallelism.pp = 2;
+  s.parallelism.zero = 3;
+  s.training.global_batch = 4 * 8;  // dp 4, 8 micro-batches
+  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  s.training.stack.id = workload::Framework::kTorchtitan;
+  s.training.stack.defaulted = false;
+  ASSERT_TRUE(s.FsdpGradientsUnsynced() == s.training.stack.fsdp_no_sync);
+  const MemoryResult layered = EstimateMemory(s, {});
+  s.training.stack.fsdp_pipeline_unsharded = true;
+  ASSERT_TRUE(s.FsdpPipelineUnsharded() && s.FsdpGradientsUnsynced());
+  const MemoryResult whole = EstimateMemory(s, {});
+  ExpectConsistent(whole);
+  const double stage = catalog::CountParams(Llama31_8B()).total / 2;  // about half per stage
+  EXPECT_GT(whole.breakdown.gradients, 0.9 * 2 * stage);
+  EXPECT_GT(whole.breakdown.weights, layered.breakdown.weights + 0.6 * 2 * stage);
+  EXPECT_GT(whole.per_gpu_bytes, layered.per_gpu_bytes);
+}
+
 TEST(Memory, GrowsWithMicroBatchAndSequenceLength) {
   auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
   s.training.method = Method::kLora;  // small states: the activation phase is the peak

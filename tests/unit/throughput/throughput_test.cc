@@ -605,6 +605,24 @@ TEST(ThroughputComm, DeepSpeedZero2GathersOncePerStepFsdpEveryMicroBatch) {
   EXPECT_LT(ds_more, fsdp_more);
 }
 
+// FSDP under a pipeline schedule that keeps each stage gathered and its gradients unsynced
+// until the last backward (torchtitan): one all-gather and one reduce-scatter per step,
+// where layer-by-layer FSDP gathers and reduce-scatters in every micro-batch.
+TEST(ThroughputComm, PipelinedFsdpGathersAndReducesOncePerStep) {
+  auto job = [](bool unsharded) {
+    auto s = Base(A100(), 8, 4);
+    s.hardware.network_gbps = 100;
+    s.parallelism.pp = 2;
+    s.parallelism.zero = 3;
+    s.training.global_batch = 2 * 16 * 8;  // micro-batch 2, dp 16, 8 micro-batches
+    s.training.stack.id = workload::Framework::kTorchtitan;
+    s.training.stack.defaulted = false;
+    s.training.stack.fsdp_pipeline_unsharded = unsharded;
+    return Estimate1(s).breakdown_s.communication;
+  };
+  EXPECT_LT(job(true), job(false));
+}
+
 // Context-parallel ranks reduce their gradients like data-parallel replicas (each saw other
 // tokens of the sequence) and ZeRO shards over them: 8 GPUs at cp 8, dp 1 still reduce
 // every gradient, and ZeRO-3 adds its gathers to that.
