@@ -268,17 +268,18 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
   if (me.quantized) buffers += st.e_compute * p.largest_linear / st.lay.tp;  // bitsandbytes dequant
   double unit_grad = 0;
   if (st.lay.zero == 3 || st.offload == workload::Offload::kOptimizerParams) {
-    const double unit = a.trainable.layer * st.e_compute + a.frozen.layer * out->frozen_rate +
-                        a.quant.layer * (me.quant_bytes - me.quant_state_bytes) +
-                        a.adapter.layer * ra.weight;
+    // Gathered 16-bit bytes of one layer (Amount::layer) or of the whole stage.
+    auto gathered_bytes = [&](double Amount::*part) {
+      return a.trainable.*part * st.e_compute + a.frozen.*part * out->frozen_rate +
+             a.quant.*part * (me.quant_bytes - me.quant_state_bytes) + a.adapter.*part * ra.weight;
+    };
+    const double unit = gathered_bytes(&Amount::layer);
     double root =
         a.edge * (a.trainable.stage > 0 && !workload::TrainsLastLayers(me.kind) ? st.e_compute
                                                                                 : out->frozen_rate);
     double gathered = kGatheredUnits * unit;
     if (st.fsdp_pipeline_unsharded) {  // the whole stage stays gathered for the step
-      gathered = a.trainable.stage * st.e_compute + a.frozen.stage * out->frozen_rate +
-                 a.quant.stage * (me.quant_bytes - me.quant_state_bytes) +
-                 a.adapter.stage * ra.weight;
+      gathered = gathered_bytes(&Amount::stage);
       root = 0;  // the stage's embedding and head are part of it
     }
     const bool root_trains = workload::TrainsAllWeights(me.kind);
