@@ -241,35 +241,32 @@ void DdpGradientAllReduce(double grad_bytes, const Layout& lay, const Link& ld,
   c->dp_total += t_ar;
 }
 
-// ZeRO-1 (Megatron's distributed optimizer, DeepSpeed stage 1): the gradients are
-// reduce-scattered once per step, bucket by bucket during the last micro-batch's backward,
-// and each rank's updated parameter shard is all-gathered after its optimizer step. Stacks
-// with overlap_param_gather (Megatron-Core --overlap-param-gather) issue those gathers ahead
-// of the next step's first forward, which hides them; elsewhere (DeepSpeed's stage 1-2
-// optimizer all_gather_dp_groups, torch ZeroRedundancyOptimizer) the gather ends the step.
-// A ring reduce-scatter and an all-gather each move half an all-reduce; both cover the
-// trained parameters only (the optimizer partitions what it updates). With fp8 primary
-// weights (Training::Fp8Params) the gather moves 1 B per parameter.
-void Zero1ScatterGatherTime(const workload::Scenario& s, const Layout& lay, double params, double w,
-                            const Link& ld, const MicroBatchTime& mb, double e, CommTime* c) {
+// A distributed optimizer that keeps the whole 16-bit model on every rank, so no forward
+// waits on a gather: ZeRO-1 (Megatron's distributed optimizer, DeepSpeed stage 1) and
+// DeepSpeed's ZeRO-2 (stack trait zero2_replicated_params). The gradients are
+// reduce-scattered into their partitions, ZeRO-1 once per step, bucket by bucket during the
+// last micro-batch's backward, ZeRO-2 in every micro-batch's backward; each rank's updated
+// partition is all-gathered after its optimizer step. Stacks with overlap_param_gather
+// (Megatron-Core --overlap-param-gather) issue those gathers ahead of the next step's first
+// forward, which hides them; elsewhere (DeepSpeed's stage 1-2 optimizer all_gather_dp_groups,
+// torch ZeroRedundancyOptimizer) the gather ends the step. A ring reduce-scatter and an
+// all-gather each move half an all-reduce; both cover the trained parameters only (the
+// optimizer partitions what it updates). With fp8 primary weights (Training::Fp8Params) the
+// gather moves 1 B per parameter.
+void DistributedOptimizerTime(const workload::Scenario& s, const Layout& lay, double params,
+                              double w, const Link& ld, const MicroBatchTime& mb, double e,
+                              CommTime* c) {
   const double t_rs = AllGatherTime(params * w, lay.shard, ld);
   const double t_ag = AllGatherTime(params * (s.training.Fp8Params() ? 1.0 : w), lay.shard, ld);
-  c->per_step += LastBackwardExposed(t_rs, AllGatherTime(kDdpBucketBytes, lay.shard, ld), mb, e);
+  if (lay.zero == 1) {
+    c->per_step += LastBackwardExposed(t_rs, AllGatherTime(kDdpBucketBytes, lay.shard, ld), mb, e);
+    c->dp_total += t_rs;
+  } else {
+    c->per_micro_batch += Exposed(t_rs, mb.Backward(), e);
+    c->dp_total += lay.micro_batches * t_rs;
+  }
   c->per_step += s.training.stack.overlap_param_gather ? Exposed(t_ag, mb.Forward(), e) : t_ag;
-  c->dp_total += t_rs + t_ag;
-}
-
-// DeepSpeed ZeRO-2 (stack trait zero2_replicated_params): every rank keeps the whole 16-bit
-// model, so no forward waits on a gather; the gradients are reduce-scattered into their
-// partitions every micro-batch during its backward, and the updated partitions are
-// all-gathered once per step after the optimizer step, before the next forward.
-void ReplicatedZero2Time(const Layout& lay, double bytes, const Link& ld, const MicroBatchTime& mb,
-                         double e, CommTime* c) {
-  const double t_rs = AllGatherTime(bytes, lay.shard, ld);
-  const double t_ag = t_rs;
-  c->per_micro_batch += Exposed(t_rs, mb.Backward(), e);
-  c->per_step += t_ag;
-  c->dp_total += lay.micro_batches * t_rs + t_ag;
+  c->dp_total += t_ag;
 }
 
 // ZeRO-2 (FSDP SHARD_GRAD_OP) / ZeRO-3 (FULL_SHARD): parameters all-gathered for every
@@ -317,10 +314,8 @@ void DataParallelTime(const workload::Scenario& s, const Layout& lay, const Loca
   const double e = OverlapEta(ld, glob);
   if (lay.zero == 0)
     DdpGradientAllReduce(n.grads * w, lay, ld, mb, e, c);
-  else if (lay.zero == 1)
-    Zero1ScatterGatherTime(s, lay, n.grads, w, ld, mb, e, c);
-  else if (lay.zero == 2 && s.training.stack.zero2_replicated_params)
-    ReplicatedZero2Time(lay, n.grads * w, ld, mb, e, c);
+  else if (lay.zero == 1 || (lay.zero == 2 && s.training.stack.zero2_replicated_params))
+    DistributedOptimizerTime(s, lay, n.grads, w, ld, mb, e, c);
   else
     ZeroGatherScatterTime(s, lay, n.params * w, n.grads * w, ld, mb, e, c);
   if (lay.shard < lay.dp_cp) HsdpReplicaAllReduce(n.grads * w, lay, topo, mb, glob, c);

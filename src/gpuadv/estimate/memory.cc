@@ -267,7 +267,7 @@ void ExplainPeak(const Setup& st, const StageResult& r, const MemoryResult& out,
 
 void WarnMemory(const workload::Scenario& s, const Setup& st, const States& w,
                 const MemoryResult& out, Explanation& e) {
-  if (mem::FsdpNoSyncAccumulates(st))
+  if (st.fsdp_unsynced_grads)
     e.Warn("FSDP accumulates unsharded gradients " +
            std::string(st.fsdp_pipeline_unsharded ? "across the pipeline schedule's "
                                                   : "under no_sync over ") +

@@ -186,7 +186,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.stack = (stack.kernels == workload::KernelStyle::kFused || st.megatron_runtime)
                  ? Stack::kMegatron
                  : Stack::kPyTorch;
-  st.fsdp_no_sync = s.FsdpGradientsUnsynced();
+  st.fsdp_unsynced_grads = s.FsdpGradientsUnsynced();
   st.fsdp_pipeline_unsharded = s.FsdpPipelineUnsharded();
   st.fsdp_adapter_units = stack.fsdp_adapter_units;
   st.zero3_module_gather = stack.zero3_module_gather;

@@ -141,7 +141,8 @@ struct Setup {
   // Megatron's runtime (distributed optimizer, fp32 main-grad buffers, no DDP buckets / FSDP
   // wrappers): the megatron stacks, or model parallelism under a defaulted stack.
   bool megatron_runtime = false;
-  bool fsdp_no_sync = false;  // FSDP keeps unsharded gradients (Scenario::FsdpGradientsUnsynced)
+  // FSDP accumulates unsharded gradients over the step (Scenario::FsdpGradientsUnsynced).
+  bool fsdp_unsynced_grads = false;
   bool fsdp_pipeline_unsharded = false;  // Scenario::FsdpPipelineUnsharded: stage kept gathered
   bool fsdp_adapter_units = false;   // adapters in their own FSDP units: frozen weights no grads
   bool zero3_module_gather = false;  // ZeRO-3 gathers submodules, not layers (StackTraits)
@@ -233,8 +234,6 @@ struct States {
 Rates TrainableRates(const Setup& st);
 /// Rates of LoRA adapters (PEFT keeps them fp32 unless the whole model is bf16).
 Rates AdapterRates(const Setup& st);
-/// FSDP (ZeRO-3) accumulating unsharded gradients under no_sync over micro-batches.
-bool FsdpNoSyncAccumulates(const Setup& st);
 /// Model states on one GPU of `stage`.
 States StageStates(const Setup& st, const Stage& stage);
 

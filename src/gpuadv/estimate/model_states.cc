@@ -132,18 +132,6 @@ Rates AdapterRates(const Setup& st) {
   return r;
 }
 
-// accelerate (HF Trainer) and Lightning Fabric accumulate FSDP gradients over micro-batches
-// under no_sync; DeepSpeed, Composer and plain loops reduce-scatter each micro-batch
-// (accelerate Accelerator.no_sync is a null context under DeepSpeed ZeRO >= 2).
-// Under no_sync every rank keeps full unsharded gradients until the last micro-batch, and a
-// unit mixing frozen and trainable params (LoRA) gets gradients for all of them (torch FSDP
-// docs: no_sync "will accumulate the full model gradients"; mixed requires_grad "gradient
-// memory ... equivalent to not freezing those parameters"), unless the stack wraps the
-// adapters in units of their own (Setup::fsdp_adapter_units, see NoSyncGradients). A
-// pipeline schedule that keeps gradient sync off until a stage's last backward
-// (torch.distributed.pipelining) does the same (Scenario::FsdpGradientsUnsynced).
-bool FsdpNoSyncAccumulates(const Setup& st) { return st.fsdp_no_sync; }
-
 namespace {
 
 // Parameters of one stage on this GPU, split into classes (MODELLING.md section 2).
@@ -305,7 +293,17 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
   out->gradients_bwd_unit = unit_grad;
 }
 
-// Unsharded gradient bytes held under FSDP no_sync (see FsdpNoSyncAccumulates).
+// accelerate (HF Trainer) and Lightning Fabric accumulate FSDP gradients over micro-batches
+// under no_sync; DeepSpeed, Composer and plain loops reduce-scatter each micro-batch
+// (accelerate Accelerator.no_sync is a null context under DeepSpeed ZeRO >= 2).
+// Under no_sync every rank keeps full unsharded gradients until the last micro-batch, and a
+// unit mixing frozen and trainable params (LoRA) gets gradients for all of them (torch FSDP
+// docs: no_sync "will accumulate the full model gradients"; mixed requires_grad "gradient
+// memory ... equivalent to not freezing those parameters"), unless the stack wraps the
+// adapters in units of their own (Setup::fsdp_adapter_units, the kAdapters case). A
+// pipeline schedule that keeps gradient sync off until a stage's last backward
+// (torch.distributed.pipelining) does the same (Scenario::FsdpGradientsUnsynced).
+// Unsharded gradient bytes then held (Setup::fsdp_unsynced_grads).
 double NoSyncGradients(const Setup& st, const StageAmounts& a, double a_g, const Rates& ra) {
   const MethodTerms& me = st.method;
   double units = 0;
@@ -337,7 +335,7 @@ void GradientTerms(const Setup& st, const StageAmounts& a, const ZeroShard& shar
   double grads = t_g * rt.grad + a_g * ra.grad;
   if (st.offload == workload::Offload::kOptimizerParams)
     grads = 0;  // reduced into host memory per unit
-  if (FsdpNoSyncAccumulates(st)) grads = NoSyncGradients(st, a, a_g, ra);
+  if (st.fsdp_unsynced_grads) grads = NoSyncGradients(st, a, a_g, ra);
   // PyTorch DDP copies gradients into flat buckets covering all params (bucket_cap_mb=25,
   // gradient_as_bucket_view=False): one more gradient-sized buffer (MODELLING.md section 2).
   double bucket = 0;
