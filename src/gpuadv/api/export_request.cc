@@ -108,6 +108,7 @@ nlohmann::json ExportJson(const ExportOutput& out) {
       {"vpp", p.vpp},
       {"cp", p.cp},
       {"ep", p.ep},
+      {"etp", p.ExpertTp()},
       {"dp", s.DataParallel()},
       {"zero", p.zero},
       {"shard_group", p.shard_group},

@@ -201,12 +201,15 @@ Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved) {
   if (l.experts > 1) {
     // MoE (MODELLING.md section 3): router logits (fp32 softmax), permuted tokens into the
     // experts, expert intermediates on the routed tokens, expert outputs for the weighted
-    // combine; EP spreads experts and their tokens evenly over the GPUs.
-    const double routed = l.experts_active * kMoeCapacityFactor * sb;
+    // combine; EP spreads experts and their tokens evenly over the GPUs. Each rank routes
+    // its sequence-parallel share of the tokens, gathered over the etp ranks that split an
+    // expert's width (etp = t: all s*b tokens at width / t; etp = 1: s*b / t at full width).
+    const double etp = std::max(1.0, l.etp);
+    const double routed = l.experts_active * kMoeCapacityFactor * sb * etp / t;
     if (l.mlp_in_trains) *saved += lin * sbh * rep;  // router input
     *saved += kFp32Bytes * sb * l.experts;
     if (l.mlp_in_trains) *saved += lin * routed * l.h;  // permuted expert inputs
-    mlp = MlpSaved(l, routed, l.moe_ffn / t, lin);
+    mlp = MlpSaved(l, routed, l.moe_ffn / etp, lin);
     *saved += l.e_act * routed * l.h;  // expert outputs kept for the combine
     const Mlp shared = MlpSaved(l, sb, l.shared_ffn / t, lin);
     mlp.saved += shared.saved;
@@ -268,6 +271,7 @@ LayerSpec BaseSpec(const Setup& st) {
   l.mla_latent = sh.mla_latent;
   l.f = sh.ffn;
   l.t = st.lay.tp;
+  l.etp = st.lay.etp;
   l.sp = st.lay.sequence_parallel;
   l.swiglu = sh.swiglu;
   l.layernorm = sh.layernorm;

@@ -206,7 +206,7 @@ double OverlapEta(const Link& l, const GlobalEfficiency& glob) {
   return l.fast ? glob.overlap_eta : glob.overlap_eta_pcie;
 }
 
-// Parameters and gradients held per GPU after TP x PP (experts also split by EP).
+// Parameters and gradients held per GPU after TP x PP (experts split by EP x ETP instead).
 struct LocalCounts {
   double params = 0;
   double grads = 0;
@@ -215,8 +215,9 @@ struct LocalCounts {
 LocalCounts LocalParamCounts(const workload::Scenario& s, const Layout& lay, const Regime& g,
                              const ModelFigures& f) {
   const double mp = static_cast<double>(lay.tp) * lay.pp;
+  const double expert_mp = static_cast<double>(lay.ep) * lay.etp * lay.pp;
   auto local = [&](double n, double experts) {
-    return std::max(0.0, (n - experts) / mp + experts / lay.ep / mp);
+    return std::max(0.0, (n - experts) / mp + experts / expert_mp);
   };
   const double total = f.counts.total > 0 ? f.counts.total : s.model.params;
   LocalCounts n;
@@ -353,17 +354,44 @@ double ContextParallelTime(const catalog::ModelArch& m, const Layout& lay, const
   return Exposed(t_cp, mb.attention, OverlapEta(lc, glob));
 }
 
-// Expert parallel: all-to-all dispatch + combine per MoE layer, forward and backward.
-double ExpertAllToAllTime(const catalog::ModelArch& m, const Layout& lay, const Regime& g,
+// Expert parallel: all-to-all dispatch + combine per MoE layer, forward and backward (and
+// again in a recomputed forward). Each rank routes its sequence-parallel share of the
+// micro-batch's tokens, k copies of each; the copies bound for experts on other GPUs of
+// the same node cross NVLink, those for other nodes the GPU's own NIC (an all-to-all
+// cannot aggregate NICs: NVIDIA/nccl-tests#267), both at once. A node-deduplicating
+// dispatcher (stack trait moe_node_dedup: DeepEP, HybridEP) sends a token once per remote
+// node that holds any of its experts and forwards it over NVLink there. The ep - 1
+// exchanges of one all-to-all run concurrently (a group of sends and receives): one
+// latency. With etp > 1 the received tokens are all-gathered over the etp ranks that split
+// an expert (reduce-scattered after), inside the node.
+double ExpertAllToAllTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
                           double act_w, const Topology& topo) {
-  Link le = GroupLink(topo, lay, lay.ep, lay.tp * lay.cp);
-  // All-to-all cannot aggregate several NICs (NVIDIA/nccl-tests#267): one NIC per GPU.
-  if (le.cross_node) le.busbw = std::min(le.busbw, topo.nic_bytes_per_s);
-  const double bytes =
-      act_w * lay.tokens_mb * std::max(1, m.experts_active) * m.hidden * (lay.ep - 1) / lay.ep;
+  const auto& m = s.model;
+  const double k = std::max(1, m.experts_active);
+  const double tokens = lay.tokens_mb / lay.tp;  // the rank's share (sequence parallel)
+  const double routed = act_w * tokens * k * m.hidden;
+  // EP members sit etp ranks apart (Megatron-Core expert order etp-ep-edp-pp).
+  const Link le = GroupLink(topo, lay, lay.ep, lay.etp);
+  const int local = le.cross_node ? std::clamp(lay.count / lay.etp, 1, lay.ep) : lay.ep;
+  const double intra = routed * (local - 1) / lay.ep;
+  double remote = routed * (lay.ep - local) / lay.ep;
+  if (remote > 0 && s.training.stack.moe_node_dedup) {
+    // Expected remote nodes a token's k experts fall on (experts spread evenly, k drawn
+    // without replacement): (nodes - 1) x (1 - C(E - E/nodes, k) / C(E, k)).
+    const double nodes = std::ceil(static_cast<double>(lay.ep) / local);
+    const double e = std::max(1, m.experts), e_node = e / nodes;
+    double miss = 1;
+    for (int i = 0; i < static_cast<int>(k); ++i) miss *= std::max(0.0, (e - e_node - i) / (e - i));
+    remote = act_w * tokens * m.hidden * (nodes - 1) * (1 - miss);
+  }
+  const double nic = std::max(1.0, std::min(le.busbw, topo.nic_bytes_per_s));
+  const double t_a2a =
+      lay.ep > 1 ? le.alpha_s + std::max(intra / std::max(1.0, topo.intra.busbw), remote / nic) : 0;
+  const double t_gather =
+      lay.etp > 1 ? AllGatherTime(routed * lay.etp, lay.etp, GroupLink(topo, lay, lay.etp, 1)) : 0;
   const double moe_layers = lay.layers_stage * m.MoeLayers() / std::max(1, m.layers);
   const double n = 4 + (g.full_recompute ? 2 : 0);
-  return moe_layers * n * (le.alpha_s * (lay.ep - 1) + bytes / std::max(1.0, le.busbw));
+  return moe_layers * n * (t_a2a + t_gather);
 }
 
 void ExplainCommunication(const Layout& lay, const CommTime& c, bool tp_overlapped,
@@ -423,7 +451,8 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
   if (lay.pp > 1 && m.has_shape()) c.per_micro_batch += PipelineP2pTime(lay, act_w, m.hidden, topo);
   if (lay.cp > 1 && m.has_shape())
     c.per_micro_batch += ContextParallelTime(m, lay, g, act_w, topo, mb, glob);
-  if (lay.ep > 1 && m.IsMoe()) c.per_micro_batch += ExpertAllToAllTime(m, lay, g, act_w, topo);
+  if ((lay.ep > 1 || lay.etp > 1) && m.IsMoe())
+    c.per_micro_batch += ExpertAllToAllTime(s, lay, g, act_w, topo);
   if (explain) ExplainCommunication(lay, c, tp_overlapped, glob, explain);
   return c;
 }

@@ -374,8 +374,9 @@ struct LayerLinears {
   double adapter_weight_elems = 0;  // adapter variants' weight-sized temporaries, per layer
 };
 
-// Weights split by tp; experts by ep, each expert fed ep*T*k_e/E tokens (MODELLING section
-// 7). Weight-gradient GEMMs stay 16-bit when the fp8 recipe keeps wgrad out of fp8.
+// Weights split by tp; experts by ep and etp, each expert fed ep*T*k_e/E * etp/tp tokens
+// (MODELLING section 7; each rank routes its sequence-parallel share, gathered over etp).
+// Weight-gradient GEMMs stay 16-bit when the fp8 recipe keeps wgrad out of fp8.
 LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const Regime& g,
                          const ModelFigures& f, const Rates& r) {
   LayerLinears o;
@@ -389,15 +390,18 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
   const double in_copy = 2 * ad.input_bytes;
   const double out_extra = ad.out_bytes > r.act_bytes ? kAdapterFp32OutExtraBytes : 0;
   for (const auto& l : f.linears) {
-    double count = 1, rows = T;
+    double count = 1, rows = T, split = tp;
     if (l.copies > 1) {
       count = static_cast<double>(l.copies) / lay.ep;
-      rows = T * lay.ep * std::max(1, l.active_copies) / l.copies;
+      split = lay.etp;
+      rows = T * lay.ep * std::max(1, l.active_copies) / l.copies * split / tp;
     }
-    const double n_out = l.d_out / tp;
+    const double n_out = l.d_out / split;
     o.fwd += count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
     if (wgrad16) o.wgrad += count * GemmTime(rows, l.d_in, n_out, r.tensor_peak, r.act_bytes, r);
-    const double act = std::max(1, l.copies > 1 ? l.active_copies : 1);
+    // Rows per token of this GPU's tokens: an expert linear's routed copies, gathered over
+    // etp (split / tp of them at width / split).
+    const double act = l.copies > 1 ? std::max(1, l.active_copies) * split / tp : 1;
     o.fp8_in += act * l.d_in;
     o.fp8_out += act * n_out;
     if (l.slots & catalog::kSlotUp)  // the activation's width: half a fused gate_up output
@@ -487,7 +491,8 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
                                                : kGeluPasses) *
            lin.act_width;
   if (m.position == catalog::PositionKind::kRope) elems += 2.0 * (heads + kv_heads) * Q;
-  if (m.IsMoe()) elems += kMoePermutePasses * std::max(1, m.experts_active) * h;
+  if (m.IsMoe())  // the routed copies this GPU permutes: its tokens' k, gathered over etp
+    elems += kMoePermutePasses * std::max(1, m.experts_active) * h * lay.etp / lay.tp;
   LayerMemory o;
   o.adapter_cast = MemTime(T * lin.adapter_cast_bytes, r);
   o.fwd = MemTime(r.act_bytes * T * elems * stack.elementwise_traffic, r) +

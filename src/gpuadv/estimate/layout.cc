@@ -12,6 +12,7 @@ Layout MakeLayout(const workload::Scenario& s) {
   l.vpp = std::max(1, p.vpp);
   l.cp = std::max(1, p.cp);
   l.ep = std::max(1, p.ep);
+  l.etp = std::max(1, p.ExpertTp());
   l.dp = std::max(1, s.DataParallel());
   l.zero = std::clamp(p.zero, 0, 3);
   l.dp_cp = l.dp * l.cp;

@@ -9,6 +9,11 @@ namespace gpuadv::estimate {
 struct Layout {
   int tp = 1, pp = 1, vpp = 1, cp = 1, ep = 1;
   int dp = 1;  // data-parallel replicas (ep shares these ranks)
+  // Expert tensor parallel (Parallelism::ExpertTp): an expert's weights split over etp ranks.
+  // The experts' etp x ep x edp grid covers the tp x cp x dp ranks of a stage; tokens reach
+  // the experts from each rank's sequence-parallel share (Megatron-Core requires sequence
+  // parallelism for MoE with tp > 1), gathered over etp.
+  int etp = 1;
   // Ranks that hold the same parameters: the data-parallel replicas and, within each, the
   // context-parallel ranks (they see other tokens of the same sequences). Gradients are
   // reduced over them and ZeRO / FSDP shards over them: Megatron-Core's data-parallel group

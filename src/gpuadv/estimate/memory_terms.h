@@ -273,8 +273,10 @@ struct LayerSpec {
   // forward's weight-sized temporaries (elements, e_act each; MethodTerms).
   double adapter_out_saved = 0, adapter_weight_temporary = 0;
   bool lora_dropout = false;
-  // MoE (experts > 1): routed tokens per GPU = experts_active * capacity * s * b.
+  // MoE (experts > 1): routed tokens per GPU = experts_active * capacity * s * b * etp / t
+  // (each rank routes its sequence-parallel share, gathered over etp), expert width / etp.
   double experts = 0, experts_active = 0, moe_ffn = 0, shared_ffn = 0;
+  double etp = 1;      // expert tensor-parallel size
   bool adaln = false;  // diffusion transformer: adaLN modulation input saved
 };
 

@@ -143,12 +143,12 @@ struct StageAmounts {
   Amount trainable, frozen, quant, adapter;
 };
 
-// Parameters on this GPU (TP divides every matrix; EP spreads experts).
+// Parameters on this GPU (TP divides every matrix; EP spreads experts, ETP splits them).
 StageAmounts LocalAmounts(const Setup& st, const Stage& stage) {
   const Params& p = st.params;
   const double t = st.lay.tp, e = st.lay.ep;
   StageAmounts a;
-  const double expert_layer = p.expert_per_layer / (t * e);
+  const double expert_layer = p.expert_per_layer / (st.lay.etp * e);
   const double dense_layer = (p.per_layer - p.expert_per_layer) / t;
   a.layer = dense_layer + expert_layer;
   a.expert_share = a.layer > 0 ? expert_layer / a.layer : 0;
@@ -207,7 +207,7 @@ double ComponentBytes(const Setup& st, const Stage& stage, double frozen16) {
 }
 
 // ZeRO divisors (Rajbhandari et al. 2020): stage 1 optimizer, 2 + gradients, 3 + params;
-// experts shard over the data-parallel ranks of their expert-parallel group.
+// experts shard over their expert-data-parallel ranks.
 struct ZeroShard {
   double n = 1, n_expert = 1, expert_share = 0;
   double operator()(double amount, bool on) const {
@@ -281,7 +281,7 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
       // (deepspeed.utils.set_z3_leaf_modules: ms-swift for every MoE model, LLaMA-Factory
       // for Mixtral, Qwen-MoE, DeepSeek and others), so its experts get no hooks of their own.
       const double largest = st.e_compute * p.largest_linear / st.lay.tp;
-      const double leaf = st.e_compute * p.moe_block / std::max(1, st.lay.ep) / st.lay.tp;
+      const double leaf = st.e_compute * p.moe_block / std::max(1, st.lay.ep) / st.lay.etp;
       gathered = std::min(gathered, std::max({largest, leaf, kDsMaxLiveParams * st.e_compute}) +
                                         kDsPrefetchParams * st.e_compute);
       unit_grad = std::min(unit_grad, largest + kDsReduceBucket * st.e_compute);
@@ -433,7 +433,9 @@ States StageStates(const Setup& st, const Stage& stage) {
   const double components = ComponentBytes(st, stage, frozen16);
   ZeroShard shard;
   shard.n = st.lay.shard;
-  shard.n_expert = std::max(1.0, static_cast<double>(st.lay.shard) / st.lay.ep);
+  // The expert-data-parallel ranks: tp x shard over the etp x ep grid (shard / ep at etp = tp).
+  shard.n_expert =
+      std::max(1.0, static_cast<double>(st.lay.tp) * st.lay.shard / (st.lay.ep * st.lay.etp));
   shard.expert_share = a.expert_share;
   WeightTerms(st, stage, a, shard, components, &out);
   TransientWeights(st, a, &out);

@@ -86,7 +86,16 @@ void Model(const workload::Scenario& s, Args* a) {
     }
     if (m.shared_expert_ffn > 0)
       a->emplace_back("--moe-shared-expert-intermediate-size", n(m.shared_expert_ffn));
-    if (s.parallelism.ep > 1) a->emplace_back("--moe-token-dispatcher-type", "alltoall");
+    if (s.parallelism.ep > 1) {
+      // DeepEP deduplicates tokens per remote node (stack trait moe_node_dedup); otherwise
+      // NCCL's all-to-all, the dispatcher the estimate timed.
+      if (s.training.stack.moe_node_dedup) {
+        a->emplace_back("--moe-token-dispatcher-type", "flex");
+        a->emplace_back("--moe-flex-dispatcher-backend", "deepep");
+      } else {
+        a->emplace_back("--moe-token-dispatcher-type", "alltoall");
+      }
+    }
     if (s.training.precision != Precision::kFp16Mixed && s.training.precision != Precision::kFp32)
       a->emplace_back("--moe-grouped-gemm", "");
   }
@@ -111,6 +120,7 @@ void Parallel(const workload::Scenario& s, Args* a) {
                     n((s.model.layers + (el ? 2 : 0)) / (p.pp * p.vpp)));
   if (p.cp > 1) a->emplace_back("--context-parallel-size", n(p.cp));
   if (p.ep > 1) a->emplace_back("--expert-model-parallel-size", n(p.ep));
+  if (s.model.IsMoe()) a->emplace_back("--expert-tensor-parallel-size", n(p.ExpertTp()));
   if (p.sequence_parallel && p.tp > 1) {
     a->emplace_back("--sequence-parallel", "");
     // The estimator overlaps TP collectives with GEMMs under sequence parallel where

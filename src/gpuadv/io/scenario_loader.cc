@@ -201,13 +201,14 @@ void ParseParallelism(Fields f, workload::Parallelism& p) {
   degree("vpp", p.vpp);
   degree("cp", p.cp);
   degree("ep", p.ep);
+  degree("etp", p.etp);
   if (auto v = Int(f, "zero", lim::kZero)) p.zero = static_cast<int>(*v);
   if (auto v = f.Integer("shard_group", 0, kMaxGpus)) p.shard_group = static_cast<int>(*v);
   if (auto v = f.Enum("offload", workload::kOffloads)) p.offload = *v;
   if (auto v = f.Bool("sequence_parallel")) p.sequence_parallel = *v;
   if (auto v = f.Bool("pipeline_embedding_loss")) p.pipeline_embedding_loss = *v;
-  f.Finish({"tp", "pp", "vpp", "cp", "ep", "zero", "shard_group", "offload", "sequence_parallel",
-            "pipeline_embedding_loss"});
+  f.Finish({"tp", "pp", "vpp", "cp", "ep", "etp", "zero", "shard_group", "offload",
+            "sequence_parallel", "pipeline_embedding_loss"});
 }
 
 void ParseSystem(Fields f, workload::System& s) {
@@ -489,6 +490,22 @@ void ValidateScenario(const Scenario& s) {
       throw InputError("parallelism.ep", std::to_string(p.ep),
                        "a divisor of the model's " + std::to_string(m.experts) + " experts",
                        "does not divide the experts");
+  }
+  if (p.etp > 0 && p.etp != p.tp && !m.IsMoe())
+    throw InputError("parallelism.etp", std::to_string(p.etp), "omitted or tp for a dense model",
+                     "expert tensor parallel needs experts");
+  // The experts' ETP x EP x EDP grid covers the dense TP x CP x DP ranks of a stage
+  // (Megatron-Core's expert rank generator, order etp-ep-edp-pp).
+  if (m.IsMoe() && (p.ep > 1 || p.etp > 0)) {
+    const long long ranks = static_cast<long long>(p.tp) * p.cp * s.DataParallel();
+    const long long grid = static_cast<long long>(p.ep) * p.ExpertTp();
+    if (ranks % grid != 0)
+      throw InputError(p.etp > 0 ? "parallelism.etp" : "parallelism.ep",
+                       std::to_string(p.etp > 0 ? p.etp : p.ep),
+                       "ep x etp (etp defaults to tp) dividing tp x cp x dp = " +
+                           std::to_string(ranks) + " ranks of a pipeline stage",
+                       "ep " + std::to_string(p.ep) + " x etp " + std::to_string(p.ExpertTp()) +
+                           " does not divide them");
   }
   if (p.cp > 1 && s.training.seq_len % p.cp != 0)
     throw InputError("parallelism.cp", std::to_string(p.cp), "a divisor of training.seq_len",

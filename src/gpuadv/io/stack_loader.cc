@@ -34,6 +34,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "overlap_param_gather",
                                              "zero2_replicated_params",
                                              "fsdp_pipeline_unsharded",
+                                             "moe_node_dedup",
                                              "grad_accum_fused",
                                              "fused_optimizer",
                                              "attention_kernel",
@@ -103,6 +104,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("overlap_param_gather")) t.overlap_param_gather = *v;
   if (auto v = f.Bool("zero2_replicated_params")) t.zero2_replicated_params = *v;
   if (auto v = f.Bool("fsdp_pipeline_unsharded")) t.fsdp_pipeline_unsharded = *v;
+  if (auto v = f.Bool("moe_node_dedup")) t.moe_node_dedup = *v;
   if (auto v = f.Bool("grad_accum_fused")) t.grad_accum_fused = *v;
   if (auto v = f.Bool("fused_optimizer")) t.fused_optimizer = *v;
   if (auto v = f.Enum("attention_kernel", workload::kAttentionKernels)) t.attention_kernel = *v;

@@ -10,6 +10,9 @@ void Apply(const Candidate& c, workload::Scenario* s) {
   p.vpp = l.vpp;
   p.cp = l.cp;
   p.ep = l.ep;
+  // Expert tensor parallel 1 (MoE parallel folding) fits every candidate (ep divides dp);
+  // any other value follows the candidate's tp, Megatron's default.
+  if (p.etp != 1) p.etp = 0;
   p.zero = l.zero;
   p.shard_group = l.shard_group;
   p.offload = l.offload;

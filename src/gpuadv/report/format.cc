@@ -18,6 +18,7 @@ std::string LayoutShort(const workload::Parallelism& p, int gpus) {
   if (p.vpp > 1) l += fmt::format(" vpp{}", p.vpp);
   if (p.cp > 1) l += fmt::format(" cp{}", p.cp);
   if (p.ep > 1) l += fmt::format(" ep{}", p.ep);
+  if (p.ExpertTp() != p.tp) l += fmt::format(" etp{}", p.ExpertTp());
   l += fmt::format(" dp{} zero{}", gpus / std::max(1, p.tp * p.pp * p.cp), p.zero);
   if (p.sequence_parallel) l += " sp";
   return l;

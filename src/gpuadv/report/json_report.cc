@@ -104,6 +104,7 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
         {"vpp", r.parallelism.vpp},
         {"cp", r.parallelism.cp},
         {"ep", r.parallelism.ep},
+        {"etp", r.parallelism.ExpertTp()},
         {"dp", r.gpus / std::max(1, r.parallelism.tp * r.parallelism.pp * r.parallelism.cp)},
         {"zero", r.parallelism.zero},
         {"shard_group", r.parallelism.shard_group},

@@ -25,6 +25,7 @@ json ParallelismJson(const workload::Parallelism& p) {
           {"vpp", p.vpp},
           {"cp", p.cp},
           {"ep", p.ep},
+          {"etp", p.ExpertTp()},
           {"zero", p.zero},
           {"sequence_parallel", p.sequence_parallel},
           {"pipeline_embedding_loss", p.pipeline_embedding_loss},

@@ -59,8 +59,9 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
               (h.network_gbps ? ", network " + G(*h.network_gbps) + " Gb/s" : ""));
   const auto& p = s.parallelism;
   e.Basis("input parallelism", "tp " + I(p.tp) + ", pp " + I(p.pp) + " (vpp " + I(p.vpp) +
-                                   "), cp " + I(p.cp) + ", ep " + I(p.ep) + ", dp " +
-                                   I(s.DataParallel()) + ", zero " + I(p.zero) +
+                                   "), cp " + I(p.cp) + ", ep " + I(p.ep) +
+                                   (p.ExpertTp() != p.tp ? ", etp " + I(p.ExpertTp()) : "") +
+                                   ", dp " + I(s.DataParallel()) + ", zero " + I(p.zero) +
                                    (p.shard_group ? ", shard group " + I(p.shard_group) : "") +
                                    ", offload " + std::string(EnumName(kOffloads, p.offload)) +
                                    (p.sequence_parallel ? ", sequence parallel" : ""));

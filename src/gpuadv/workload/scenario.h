@@ -126,6 +126,10 @@ struct Parallelism {
   int vpp = 1;
   int cp = 1;
   int ep = 1;
+  // Expert tensor parallel: the ranks one expert's weights are split over (Megatron-Core
+  // --expert-tensor-parallel-size). 0 = tp, Megatron's default; 1 with "MoE parallel
+  // folding" (the experts' ETP x EP x EDP grid laid over the dense TP x CP x DP ranks).
+  int etp = 0;
   int zero = 0;         // 0..3 (FSDP FULL_SHARD = 3)
   int shard_group = 0;  // 0 = whole DP group; else HSDP group size
   Offload offload = Offload::kNone;
@@ -137,6 +141,8 @@ struct Parallelism {
   bool pipeline_embedding_loss = false;
   bool specified = false;  // the scenario had a parallelism section (else plan/recommend choose)
 
+  /// The resolved expert tensor-parallel degree (etp, else tp).
+  int ExpertTp() const { return etp > 0 ? etp : tp; }
   /// Any tensor / pipeline / context / expert parallelism or sequence parallelism.
   bool ModelParallel() const { return tp > 1 || pp > 1 || cp > 1 || ep > 1 || sequence_parallel; }
   /// Transformer layers on the heaviest pipeline stage of a model of `layers` layers (the

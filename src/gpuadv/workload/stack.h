@@ -117,6 +117,10 @@ struct StackTraits {
   // unsharded for the whole step (torch.distributed.pipelining with torchtitan's default
   // reshard policy): Scenario::FsdpPipelineUnsharded.
   bool fsdp_pipeline_unsharded = false;
+  // MoE token dispatch sends a token once per remote node holding any of its experts and
+  // forwards it over NVLink there (DeepEP / HybridEP: Megatron-Core
+  // --moe-token-dispatcher-type flex); false: NCCL all-to-all, one copy per expert.
+  bool moe_node_dedup = false;
   bool grad_accum_fused = false;  // wgrad GEMMs accumulate into the fp32 main grad
   bool fused_optimizer = false;   // AdamW as one fused kernel, not PyTorch's foreach
   AttentionKernel attention_kernel = AttentionKernel::kFa2;

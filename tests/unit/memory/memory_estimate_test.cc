@@ -534,6 +534,32 @@ TEST(Memory, ExpertParallelSpreadsExperts) {
   EXPECT_LT(ep4, 0.4 * ep1);  // experts are ~96% of Mixtral's weights
 }
 
+// Expert tensor parallel 1 (Megatron-Core MoE parallel folding): each expert whole on its
+// GPU, so the experts' weights per GPU double against etp = tp = 2; each rank routes only
+// its sequence-parallel half of the tokens, at the full expert width: the same expert
+// intermediates, but the permuted inputs and the expert outputs (2 B each per routed
+// token and hidden unit) of half the tokens, not of the tokens gathered over tp.
+TEST(Memory, ExpertTensorParallelSplitsExpertsAndTheirTokens) {
+  auto s = Scenario(Mixtral8x7B(), Gpu("h100-sxm", 80, "Hopper"), 8);
+  s.parallelism.zero = 1;
+  s.parallelism.tp = 2;
+  s.parallelism.ep = 4;
+  s.parallelism.sequence_parallel = true;
+  const MemoryResult folded_default = EstimateMemory(s, {});
+  s.parallelism.etp = 2;  // the default spelled out
+  EXPECT_DOUBLE_EQ(EstimateMemory(s, {}).breakdown.weights, folded_default.breakdown.weights);
+  s.parallelism.etp = 1;
+  const MemoryResult folded = EstimateMemory(s, {});
+  ExpectConsistent(folded);
+  const double experts = 32 * 8 * 3 * 4096.0 * 14336;  // Mixtral-8x7B's expert weights
+  // bf16 weights: 2 B x experts / ep x (1 - 1/2).
+  EXPECT_NEAR(folded.breakdown.weights - folded_default.breakdown.weights, 2 * experts / 4 / 2,
+              1e-3 * experts);
+  const double routed = 2.0 * s.training.seq_len * s.training.micro_batch;  // top-2
+  EXPECT_NEAR(folded_default.breakdown.activations - folded.breakdown.activations,
+              32 * (2 + 2) * routed * 4096 / 2, 1e-6 * folded.breakdown.activations);
+}
+
 // Under DeepSpeed ZeRO-3 an MoE MLP block is a leaf module (ms-swift and LLaMA-Factory call
 // set_z3_leaf_modules for MoE models): one fetch gathers all its experts. Mixtral-8x7B's
 // block holds 8 x 3 x 4096 x 14336 = 1.41e9 parameters, over the 1e9 live budget that bounds

@@ -382,6 +382,37 @@ TEST(Export, MegatronArgumentsCarryMlaAndTheLayerPattern) {
   EXPECT_NE(t.find("--mtp-num-layers 1\n"), std::string::npos);
 }
 
+// The expert layout reaches Megatron as it was timed: expert tensor parallel (Megatron's
+// default, tp, written out) and the dispatcher (NCCL all-to-all, or DeepEP's flex
+// dispatcher where the stack deduplicates per node).
+TEST(Export, MegatronArgumentsCarryTheExpertLayout) {
+  const char* moe =
+      "{layers: 8, hidden: 1024, heads: 16, kv_heads: 8, ffn: 4096, vocab: 32000, experts: 8,"
+      " experts_active: 2, moe_ffn: 512, max_seq_len: 8192}";
+  const auto plain = MakeScenario({{"model", moe},
+                                   {"hardware.nodes", "2"},
+                                   {"parallelism",
+                                    "{tp: 2, pp: 1, ep: 4, zero: 1, "
+                                    "sequence_parallel: true}"}});
+  const LaunchConfig a = Export(Engine::kMegatron, plain);
+  ExpectAllAccepted(a, kMegatronFlags);
+  EXPECT_NE(a.Main().text.find("--expert-tensor-parallel-size 2\n"), std::string::npos);
+  EXPECT_NE(a.Main().text.find("--moe-token-dispatcher-type alltoall\n"), std::string::npos);
+  const auto folded = MakeScenario({{"model", moe},
+                                    {"hardware.nodes", "2"},
+                                    {"training.stack_traits", "{moe_node_dedup: true}"},
+                                    {"parallelism",
+                                     "{tp: 2, pp: 1, ep: 8, etp: 1, zero: 1, "
+                                     "sequence_parallel: true}"}});
+  const LaunchConfig b = Export(Engine::kMegatron, folded);
+  ExpectAllAccepted(b, kMegatronFlags);
+  const std::string t = b.Main().text;
+  EXPECT_NE(t.find("--expert-model-parallel-size 8\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("--expert-tensor-parallel-size 1\n"), std::string::npos);
+  EXPECT_NE(t.find("--moe-token-dispatcher-type flex\n"), std::string::npos);
+  EXPECT_NE(t.find("--moe-flex-dispatcher-backend deepep\n"), std::string::npos);
+}
+
 TEST(Export, MegatronArgumentsCarryThePlan) {
   const auto s =
       MakeScenario({{"hardware.nodes", "4"},

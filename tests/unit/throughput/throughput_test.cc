@@ -498,6 +498,70 @@ TEST(ThroughputFlops, MoeUsesActiveParameters) {
   EXPECT_LT(moe.model_flops_per_token, dense.model_flops_per_token * 2.5);
 }
 
+// A fine-grained MoE (128 experts, top-8) on 4 nodes of 8 H100, expert parallel 32.
+workload::Scenario FineGrainedMoe(int tp, int etp) {
+  auto s = Base(H100(), 8, 4);
+  s.model.experts = 128;
+  s.model.experts_active = 8;
+  s.model.moe_ffn = 1024;
+  s.model.params = catalog::CountParams(s.model).total;
+  s.training.precision = workload::Precision::kBf16Mixed;
+  s.training.micro_batch = 1;
+  s.training.seq_len = 4096;
+  s.training.global_batch = 32 / tp * 4;
+  s.parallelism.tp = tp;
+  s.parallelism.sequence_parallel = tp > 1;
+  s.parallelism.ep = 32;
+  s.parallelism.etp = etp;
+  s.parallelism.zero = 1;
+  return s;
+}
+
+// The expert GEMMs do the same work however an expert is split (etp) and its tokens
+// gathered: etp 1 / ep 32 runs 4 local experts on T rows at full width, etp 2 / ep 16 runs
+// 8 on T rows at half width. Same FLOPs; the narrower GEMMs are no faster.
+TEST(ThroughputFlops, ExpertTensorParallelKeepsTheFlops) {
+  const auto folded = Estimate1(FineGrainedMoe(2, 1));
+  auto split = FineGrainedMoe(2, 2);
+  split.parallelism.ep = 16;  // ep x etp over the 32 ranks of tp x dp
+  const auto r = Estimate1(split);
+  EXPECT_GE(r.breakdown_s.compute, folded.breakdown_s.compute);
+  EXPECT_LT(r.breakdown_s.compute, 1.1 * folded.breakdown_s.compute);
+}
+
+// A node-deduplicating dispatcher (DeepEP) sends a token once to each remote node that
+// holds any of its 8 experts: with 32 experts per node that is 3 x (1 - C(96,8)/C(128,8))
+// = 2.7 copies across the network instead of 8 x 24/32 = 6 with NCCL's all-to-all. Within
+// one node there is nothing to deduplicate.
+TEST(ThroughputComm, NodeDedupDispatchCutsCrossNodeExpertTraffic) {
+  auto s = FineGrainedMoe(1, 1);
+  const auto nccl = Estimate1(s);
+  s.training.stack.moe_node_dedup = true;
+  const auto dedup = Estimate1(s);
+  EXPECT_LT(dedup.breakdown_s.communication, 0.6 * nccl.breakdown_s.communication);
+  EXPECT_GT(dedup.breakdown_s.communication, 0.3 * nccl.breakdown_s.communication);
+  auto one_node = FineGrainedMoe(1, 1);
+  one_node.hardware.count = 8;
+  one_node.hardware.nodes = 1;
+  one_node.parallelism.ep = 8;
+  one_node.training.global_batch = 8;
+  const auto a = Estimate1(one_node);
+  one_node.training.stack.moe_node_dedup = true;
+  EXPECT_DOUBLE_EQ(Estimate1(one_node).step_time_s, a.step_time_s);
+}
+
+// Each rank dispatches its own sequence-parallel share: at tp 2 a rank routes half the
+// tokens of a tp 1 rank, so the all-to-all per micro-batch halves (the exposed
+// communication of the MoE layers, all of it here, falls with it).
+TEST(ThroughputComm, ExpertAllToAllMovesTheRanksSequenceShare) {
+  const auto tp1 = Estimate1(FineGrainedMoe(1, 1));
+  auto s = FineGrainedMoe(2, 1);
+  s.training.stack.tp_comm_overlap = true;  // keep the TP collectives off the critical path
+  const auto tp2 = Estimate1(s);
+  // Both run 4 micro-batches per step (global batch 4 x dp).
+  EXPECT_NEAR(tp2.breakdown_s.communication / tp1.breakdown_s.communication, 0.5, 0.1);
+}
+
 TEST(ThroughputComm, RingAllReduceMovesTwoNMinusOneOverN) {
   EXPECT_DOUBLE_EQ(detail::AllReduceFactor(1), 0.0);
   EXPECT_DOUBLE_EQ(detail::AllReduceFactor(2), 1.0);
