@@ -380,6 +380,14 @@ Scenario ParseScenario(const Doc& doc, const catalog::Catalog& cat, const std::s
     if (!el_given && p.vpp > 1 && s.model.layers > 0 && s.model.layers % chunks != 0 &&
         (s.model.layers + 2) % chunks == 0)
       p.pipeline_embedding_loss = true;
+    // An expert-parallel group wider than the data-parallel ranks (DeepSeek-V3 on 1,024 H100
+    // at tp 2, pp 16: ep 64 over dp 32) exists only with each expert whole on its GPU.
+    // Unsaid, etp is Megatron's default, tp, where ep fits the dp x cp ranks, else 1 (MoE
+    // parallel folding), shown resolved.
+    if (p.etp == 0 && s.model.IsMoe() && p.ep > 1) {
+      const long long dp_cp = static_cast<long long>(p.cp) * s.DataParallel();
+      if (dp_cp % p.ep != 0 && (dp_cp * p.tp) % p.ep == 0) p.etp = 1;
+    }
   }
   if (auto f = root.Map("system")) ParseSystem(*f, s.system);
   if (auto f = root.Map("constraints")) ParseConstraints(*f, s.constraints);

@@ -97,24 +97,37 @@ TEST(LayoutResolution, Llama405bOn16kH100PlansWithMarginInMeasuredTerritory) {
 
 // Expert tensor parallel (parallelism.etp): Megatron's grid of etp x ep over the tp x cp x dp
 // ranks of a stage. Qwen3-235B-A22B on 256 H100 at tp 2, pp 8 (dp 16): ep 32 fits only with
-// the experts whole (etp 1); at the default etp = tp it is refused, naming the field; a dense
-// model takes no etp but its tp.
+// the experts whole (etp 1), which an unsaid etp resolves to and shows; said otherwise, or
+// with ep over all the stage's ranks, it is refused naming the field; a dense model takes
+// no etp but its tp.
 TEST(LayoutResolution, ExpertTensorParallelIsCheckedAndShown) {
   const std::string moe =
       R"({"model": "qwen3-235b-a22b", "training": {"method": "pretrain", "seq_len": 4096,)"
       R"( "global_batch": 2048}, "hardware": {"gpu": "h100-sxm", "count": 8, "nodes": 32},)"
-      R"( "parallelism": {"tp": 2, "pp": 8, "ep": 32, "zero": 1, "sequence_parallel": true)";
+      R"( "parallelism": {"tp": 2, "pp": 8, "zero": 1, "sequence_parallel": true)";
+  for (const char* given : {R"(, "ep": 32}})", R"(, "ep": 32, "etp": 1}})"}) {
+    const auto json = EstimateJson(ScenarioFromBody(moe + given), Env(), {});
+    EXPECT_EQ(json["resolved"]["parallelism"]["etp"], 1) << given;
+    EXPECT_EQ(json["resolved"]["parallelism"]["ep"], 32);
+    EXPECT_NE(json["resolved"]["layout"].get<std::string>().find("etp1"), std::string::npos);
+  }
+  // Within dp (ep 8 of dp 16) the default stays Megatron's: etp = tp.
+  EXPECT_EQ(EstimateJson(ScenarioFromBody(moe + R"(, "ep": 8}})"), Env(),
+                         {})["resolved"]["parallelism"]["etp"],
+            2);
   try {
-    BuildScenario(ScenarioFromBody(moe + "}}"), Env());
+    BuildScenario(ScenarioFromBody(moe + R"(, "ep": 32, "etp": 2}})"), Env());
     FAIL() << "ep 32 x etp 2 does not divide the 32 ranks of a stage";
   } catch (const InputError& e) {
-    EXPECT_EQ(e.field(), "parallelism.ep");
-    EXPECT_NE(std::string(e.what()).find("etp"), std::string::npos) << e.what();
+    EXPECT_EQ(e.field(), "parallelism.etp");
+    EXPECT_NE(std::string(e.what()).find("tp x cp x dp = 32"), std::string::npos) << e.what();
   }
-  const auto json = EstimateJson(ScenarioFromBody(moe + R"(, "etp": 1}})"), Env(), {});
-  EXPECT_EQ(json["resolved"]["parallelism"]["etp"], 1);
-  EXPECT_EQ(json["resolved"]["parallelism"]["ep"], 32);
-  EXPECT_NE(json["resolved"]["layout"].get<std::string>().find("etp1"), std::string::npos);
+  try {
+    BuildScenario(ScenarioFromBody(moe + R"(, "ep": 64}})"), Env());
+    FAIL() << "ep 64 is wider than the 32 ranks of a stage";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "parallelism.ep");
+  }
   try {
     BuildScenario(Body(R"(, "parallelism": {"tp": 8, "pp": 16, "etp": 1, "zero": 1})"), Env());
     FAIL() << "a dense model has no expert tensor parallel";
