@@ -451,8 +451,16 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
   if (lay.pp > 1 && m.has_shape()) c.per_micro_batch += PipelineP2pTime(lay, act_w, m.hidden, topo);
   if (lay.cp > 1 && m.has_shape())
     c.per_micro_batch += ContextParallelTime(m, lay, g, act_w, topo, mb, glob);
-  if ((lay.ep > 1 || lay.etp > 1) && m.IsMoe())
-    c.per_micro_batch += ExpertAllToAllTime(s, lay, g, act_w, topo);
+  if ((lay.ep > 1 || lay.etp > 1) && m.IsMoe()) {
+    // Stacks that overlap the dispatch and combine of one micro-batch with another's
+    // compute (moe_a2a_overlap: Megatron-Core --overlap-moe-expert-parallel-comm, DeepSeek's
+    // DualPipe) hide them behind it, at the cost any hidden collective has.
+    const double t_ep = ExpertAllToAllTime(s, lay, g, act_w, topo);
+    c.per_micro_batch += s.training.stack.moe_a2a_overlap
+                             ? Exposed(t_ep, mb.compute_fwd + mb.compute_bwd,
+                                       OverlapEta(GroupLink(topo, lay, lay.ep, lay.etp), glob))
+                             : t_ep;
+  }
   if (explain) ExplainCommunication(lay, c, tp_overlapped, glob, explain);
   return c;
 }

@@ -121,6 +121,10 @@ struct StackTraits {
   // forwards it over NVLink there (DeepEP / HybridEP: Megatron-Core
   // --moe-token-dispatcher-type flex); false: NCCL all-to-all, one copy per expert.
   bool moe_node_dedup = false;
+  // The MoE dispatch and combine of one micro-batch run while another computes (1F1B with
+  // the two micro-batches' layers interleaved: Megatron-Core
+  // --overlap-moe-expert-parallel-comm, DeepSeek's DualPipe); false: on the critical path.
+  bool moe_a2a_overlap = false;
   bool grad_accum_fused = false;  // wgrad GEMMs accumulate into the fp32 main grad
   bool fused_optimizer = false;   // AdamW as one fused kernel, not PyTorch's foreach
   AttentionKernel attention_kernel = AttentionKernel::kFa2;

@@ -398,12 +398,13 @@ TEST(Export, MegatronArgumentsCarryTheExpertLayout) {
   ExpectAllAccepted(a, kMegatronFlags);
   EXPECT_NE(a.Main().text.find("--expert-tensor-parallel-size 2\n"), std::string::npos);
   EXPECT_NE(a.Main().text.find("--moe-token-dispatcher-type alltoall\n"), std::string::npos);
-  const auto folded = MakeScenario({{"model", moe},
-                                    {"hardware.nodes", "2"},
-                                    {"training.stack_traits", "{moe_node_dedup: true}"},
-                                    {"parallelism",
-                                     "{tp: 2, pp: 1, ep: 8, etp: 1, zero: 1, "
-                                     "sequence_parallel: true}"}});
+  const auto folded =
+      MakeScenario({{"model", moe},
+                    {"hardware.nodes", "2"},
+                    {"training.stack_traits", "{moe_node_dedup: true, moe_a2a_overlap: true}"},
+                    {"parallelism",
+                     "{tp: 2, pp: 1, ep: 8, etp: 1, zero: 1, "
+                     "sequence_parallel: true}"}});
   const LaunchConfig b = Export(Engine::kMegatron, folded);
   ExpectAllAccepted(b, kMegatronFlags);
   const std::string t = b.Main().text;
@@ -411,6 +412,8 @@ TEST(Export, MegatronArgumentsCarryTheExpertLayout) {
   EXPECT_NE(t.find("--expert-tensor-parallel-size 1\n"), std::string::npos);
   EXPECT_NE(t.find("--moe-token-dispatcher-type flex\n"), std::string::npos);
   EXPECT_NE(t.find("--moe-flex-dispatcher-backend deepep\n"), std::string::npos);
+  EXPECT_NE(t.find("--overlap-moe-expert-parallel-comm\n"), std::string::npos);
+  EXPECT_EQ(a.Main().text.find("--overlap-moe-expert-parallel-comm"), std::string::npos);
 }
 
 TEST(Export, MegatronArgumentsCarryThePlan) {
