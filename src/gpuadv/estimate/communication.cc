@@ -394,8 +394,8 @@ double ExpertAllToAllTime(const workload::Scenario& s, const Layout& lay, const 
   return moe_layers * n * (t_a2a + t_gather);
 }
 
-void ExplainCommunication(const Layout& lay, const CommTime& c, bool tp_overlapped,
-                          const GlobalEfficiency& glob, Explanation* explain) {
+void ExplainCommunication(const workload::Scenario& s, const Layout& lay, const CommTime& c,
+                          bool tp_overlapped, const GlobalEfficiency& glob, Explanation* explain) {
   std::string line = "dp " + std::to_string(lay.dp) +
                      (lay.cp > 1 ? " x cp " + std::to_string(lay.cp) : std::string()) + " zero " +
                      std::to_string(lay.zero) + ": collectives " + Num(c.dp_total * 1e3) +
@@ -406,6 +406,14 @@ void ExplainCommunication(const Layout& lay, const CommTime& c, bool tp_overlapp
                              "overlap on NVLink multicast"
                            : "exposed") +
             ")";
+  if (c.ep_total > 0) {
+    const auto& st = s.training.stack;
+    line +=
+        "; ep " + std::to_string(lay.ep) + " x etp " + std::to_string(lay.etp) + " all-to-all " +
+        Num(c.ep_total * 1e3) + " ms/micro-batch (" +
+        (st.moe_node_dedup ? "one copy per remote node" : "one copy per routed expert") +
+        (st.moe_a2a_overlap ? ", overlapped with another micro-batch's compute)" : ", exposed)");
+  }
   line += "; exposed " + Num(c.per_micro_batch * 1e3) + " ms/micro-batch + " +
           Num(c.per_step * 1e3) + " ms/step (overlap " + Num(glob.overlap_eta) + " NVLink/IB, " +
           Num(glob.overlap_eta_pcie) + " PCIe; hidden communication slows compute by " +
@@ -455,13 +463,13 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
     // Stacks that overlap the dispatch and combine of one micro-batch with another's
     // compute (moe_a2a_overlap: Megatron-Core --overlap-moe-expert-parallel-comm, DeepSeek's
     // DualPipe) hide them behind it, at the cost any hidden collective has.
-    const double t_ep = ExpertAllToAllTime(s, lay, g, act_w, topo);
+    c.ep_total = ExpertAllToAllTime(s, lay, g, act_w, topo);
     c.per_micro_batch += s.training.stack.moe_a2a_overlap
-                             ? Exposed(t_ep, mb.compute_fwd + mb.compute_bwd,
+                             ? Exposed(c.ep_total, mb.compute_fwd + mb.compute_bwd,
                                        OverlapEta(GroupLink(topo, lay, lay.ep, lay.etp), glob))
-                             : t_ep;
+                             : c.ep_total;
   }
-  if (explain) ExplainCommunication(lay, c, tp_overlapped, glob, explain);
+  if (explain) ExplainCommunication(s, lay, c, tp_overlapped, glob, explain);
   return c;
 }
 

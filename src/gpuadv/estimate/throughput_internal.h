@@ -171,6 +171,7 @@ struct CommTime {
   double per_step = 0;         // exposed once per step (DP gradient all-reduce)
   double dp_total = 0;         // unhidden DP/ZeRO collective time (for explain)
   double tp_total = 0;         // TP collective time per micro-batch
+  double ep_total = 0;         // MoE all-to-all (and etp gather) time per micro-batch
 };
 
 CommTime Communication(const workload::Scenario& s, const Layout& lay, const Regime& g,
