@@ -10,9 +10,7 @@ void Apply(const Candidate& c, workload::Scenario* s) {
   p.vpp = l.vpp;
   p.cp = l.cp;
   p.ep = l.ep;
-  // Expert tensor parallel 1 (MoE parallel folding) fits every candidate (ep divides dp);
-  // any other value follows the candidate's tp, Megatron's default.
-  if (p.etp != 1) p.etp = 0;
+  p.etp = l.etp;
   p.zero = l.zero;
   p.shard_group = l.shard_group;
   p.offload = l.offload;
@@ -36,7 +34,8 @@ Candidate CandidateOf(const workload::Scenario& s) {
               p.shard_group,
               p.sequence_parallel,
               p.pipeline_embedding_loss,
-              p.offload};
+              p.offload,
+              p.etp};
   c.micro_batch = s.training.micro_batch;
   c.gradient_accumulation = s.MicroBatchesPerStep();
   c.checkpointing = s.training.activation_checkpointing;
@@ -50,6 +49,7 @@ std::string Label(const Candidate& c) {
   if (l.pipeline_embedding_loss) out += "+el";
   if (l.cp > 1) out += " cp" + std::to_string(l.cp);
   if (l.ep > 1) out += " ep" + std::to_string(l.ep);
+  if (l.etp > 0 && l.etp != l.tp) out += " etp" + std::to_string(l.etp);
   out += " dp" + std::to_string(l.dp) + " zero" + std::to_string(l.zero);
   if (l.shard_group > 0) out += "/hsdp" + std::to_string(l.shard_group);
   out += " mb" + std::to_string(c.micro_batch) + "x" + std::to_string(c.gradient_accumulation);

@@ -23,6 +23,7 @@ struct Layout {
   bool sequence_parallel = false;
   bool pipeline_embedding_loss = false;  // embedding and loss counted as pipeline layers
   workload::Offload offload = workload::Offload::kNone;
+  int etp = 0;  // expert tensor parallel: 0 = tp (Megatron's default), 1 = MoE parallel folding
 };
 
 /// A layout with its micro-batch and checkpointing, and where it sits in the space.

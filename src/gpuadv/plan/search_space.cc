@@ -74,11 +74,21 @@ std::vector<int> ContextOptions(const workload::Scenario& s, const SpaceOptions&
 }
 
 // Expert parallel: divisors of the experts that divide the data-parallel ranks.
-std::vector<int> ExpertOptions(const workload::Scenario& s, const SpaceOptions& opt, int dp) {
-  if (!opt.allow_ep || !s.model.IsMoe()) return {1};
-  std::vector<int> out;
-  for (long long e : Divisors(s.model.experts))
-    if (dp % e == 0) out.push_back(static_cast<int>(e));
+// Expert layouts (ep, etp) at a split: ep dividing the data-parallel ranks with etp = tp
+// (Megatron's default), and with tp > 1 also each expert whole on its GPU (etp 1, MoE
+// parallel folding), where ep may reach over the tp x dp ranks of a stage.
+struct ExpertLayout {
+  int ep = 1, etp = 0;
+};
+std::vector<ExpertLayout> ExpertOptions(const workload::Scenario& s, const SpaceOptions& opt,
+                                        int tp, int dp) {
+  if (!opt.allow_ep || !s.model.IsMoe()) return {{1, 0}};
+  std::vector<ExpertLayout> out;
+  for (long long e : Divisors(s.model.experts)) {
+    if (dp % e == 0) out.push_back({static_cast<int>(e), 0});
+    if (tp > 1 && (static_cast<long long>(tp) * dp) % e == 0)
+      out.push_back({static_cast<int>(e), 1});
+  }
   return out;
 }
 
@@ -215,7 +225,7 @@ void AddShardedVariants(const workload::Scenario& base, const SpaceOptions& opt,
 // interleave, sequence-parallel and offload options, then sharding.
 void AddSplitLayouts(const SearchSpace& space, const SpaceOptions& opt, int tp, int pp, int cp,
                      int dp, std::vector<Layout>* out) {
-  for (int ep : ExpertOptions(space.base, opt, dp)) {
+  for (const ExpertLayout ex : ExpertOptions(space.base, opt, tp, dp)) {
     for (const Interleave iv : InterleaveOptions(space.base, opt, pp)) {
       for (int sp = 0; sp <= (tp > 1 && opt.allow_sp ? 1 : 0); ++sp) {
         for (Offload off : opt.offloads) {
@@ -225,7 +235,8 @@ void AddSplitLayouts(const SearchSpace& space, const SpaceOptions& opt, int tp, 
           l.vpp = iv.vpp;
           l.pipeline_embedding_loss = iv.embedding_loss;
           l.cp = cp;
-          l.ep = ep;
+          l.ep = ex.ep;
+          l.etp = ex.etp;
           l.dp = dp;
           l.sequence_parallel = sp == 1;
           l.offload = off;

@@ -29,6 +29,7 @@ std::string Layout(const plan::Candidate& c) {
   if (l.pipeline_embedding_loss) out += "+el";
   if (l.cp > 1) out += fmt::format(" cp{}", l.cp);
   if (l.ep > 1) out += fmt::format(" ep{}", l.ep);
+  if (l.etp > 0 && l.etp != l.tp) out += fmt::format(" etp{}", l.etp);
   return out;
 }
 
@@ -143,6 +144,7 @@ json PlanJson(const plan::PlanReport& r) {
         {"vpp", l.vpp},
         {"cp", l.cp},
         {"ep", l.ep},
+        {"etp", l.etp > 0 ? l.etp : l.tp},
         {"dp", l.dp},
         {"zero", l.zero},
         {"shard_group", l.shard_group},

@@ -46,8 +46,30 @@ TEST(SearchSpace, EveryLayoutFactorsTheGpus) {
   for (const Group& g : space.groups) {
     const Layout& l = g.layout;
     EXPECT_EQ(l.tp * l.pp * l.cp * l.dp, 64);
-    EXPECT_EQ(l.dp % l.ep, 0);
+    EXPECT_EQ(l.dp % l.ep, 0);  // a dense model: no experts, ep 1
   }
+}
+
+// MoE layouts: ep over the data-parallel ranks with each expert split like the dense layers
+// (etp = tp, Megatron's default), and with tp > 1 the experts whole on their GPUs (etp 1),
+// where ep may reach over the tp x dp ranks; every one a grid Megatron can build.
+TEST(SearchSpace, ExpertLayoutsIncludeParallelFolding) {
+  const auto s = MakeScenario(
+      {{"model",
+        "{layers: 16, hidden: 2048, heads: 16, kv_heads: 8, ffn: 5632, vocab: 32000, experts: 64,"
+        " experts_active: 8, moe_ffn: 1024, max_seq_len: 8192}"}});
+  const auto space = MakeSearchSpace(s, 64);
+  bool wider_than_dp = false, split_default = false;
+  for (const Group& g : space.groups) {
+    const Layout& l = g.layout;
+    const int etp = l.etp > 0 ? l.etp : l.tp;
+    EXPECT_EQ((l.tp * l.dp) % (l.ep * etp), 0) << l.tp << " " << l.ep << " " << etp;
+    EXPECT_TRUE(l.etp == 0 || (l.etp == 1 && l.tp > 1));
+    wider_than_dp |= l.ep > l.dp;
+    split_default |= l.ep > 1 && l.etp == 0 && l.tp > 1;
+  }
+  EXPECT_TRUE(wider_than_dp);
+  EXPECT_TRUE(split_default);
 }
 
 TEST(SearchSpace, TensorParallelStaysInsideTheNodeAndDividesHeads) {
