@@ -301,6 +301,26 @@ TEST(Cli, BloomExportsForMegatronDeepSpeed) {
   EXPECT_NE(m.out.find("megatron-deepspeed"), std::string::npos) << m.out;
 }
 
+// The MoE layout from flags: DeepSeek-V3 at tp 2, pp 8, ep 64 on 1,024 H100 runs only with
+// each expert whole on its GPU (ep 64 over dp 64 x tp 2 / etp); --etp 2 is refused, exit 2,
+// naming the field; the Megatron launch carries the expert layout.
+TEST(Cli, ExpertLayoutFlags) {
+  const std::string job =
+      " --model deepseek-v3 --method pretrain --gpu h100-sxm --count 8 --nodes 128"
+      " --seq-len 4096 --global-batch 8192 --micro-batch 1 --precision fp8-mixed"
+      " --tp 2 --pp 8 --ep 128 --zero 1 --set training.framework=megatron";
+  const RunResult r = Exec("estimate" + job + " --format json");
+  ASSERT_EQ(r.rc, 0) << r.out.substr(0, 600);
+  EXPECT_NE(r.out.find("\"etp\": 1"), std::string::npos) << r.out.substr(0, 600);
+  const RunResult bad = Exec("estimate" + job + " --etp 2");
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_NE(bad.out.find("parallelism.etp"), std::string::npos) << bad.out;
+  const RunResult e = Exec("export" + job + " --etp 1 --engine megatron --force");
+  EXPECT_EQ(e.rc, 0) << e.out.substr(0, 600);
+  EXPECT_NE(e.out.find("--expert-tensor-parallel-size 1"), std::string::npos) << e.out;
+  EXPECT_NE(e.out.find("--expert-model-parallel-size 128"), std::string::npos) << e.out;
+}
+
 // Issue 15: a layout the scenario pins is exported only when it fits (the figures in the
 // error), or with --force.
 TEST(Cli, ExportRefusesAPinnedLayoutThatDoesNotFit) {
