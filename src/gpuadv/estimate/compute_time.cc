@@ -394,14 +394,13 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
     if (l.copies > 1) {
       count = static_cast<double>(l.copies) / lay.ep;
       split = lay.etp;
-      rows = T * lay.ep * std::max(1, l.active_copies) / l.copies * split / tp;
+      rows = T * lay.ep * std::max(1, l.active_copies) / l.copies * lay.ExpertGather();
     }
     const double n_out = l.d_out / split;
     o.fwd += count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
     if (wgrad16) o.wgrad += count * GemmTime(rows, l.d_in, n_out, r.tensor_peak, r.act_bytes, r);
-    // Rows per token of this GPU's tokens: an expert linear's routed copies, gathered over
-    // etp (split / tp of them at width / split).
-    const double act = l.copies > 1 ? std::max(1, l.active_copies) * split / tp : 1;
+    // Rows per token of this GPU's tokens: an expert linear's routed copies (at width / etp).
+    const double act = l.copies > 1 ? std::max(1, l.active_copies) * lay.ExpertGather() : 1;
     o.fp8_in += act * l.d_in;
     o.fp8_out += act * n_out;
     if (l.slots & catalog::kSlotUp)  // the activation's width: half a fused gate_up output
@@ -491,8 +490,8 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
                                                : kGeluPasses) *
            lin.act_width;
   if (m.position == catalog::PositionKind::kRope) elems += 2.0 * (heads + kv_heads) * Q;
-  if (m.IsMoe())  // the routed copies this GPU permutes: its tokens' k, gathered over etp
-    elems += kMoePermutePasses * std::max(1, m.experts_active) * h * lay.etp / lay.tp;
+  if (m.IsMoe())  // the routed copies this GPU permutes
+    elems += kMoePermutePasses * std::max(1, m.experts_active) * h * lay.ExpertGather();
   LayerMemory o;
   o.adapter_cast = MemTime(T * lin.adapter_cast_bytes, r);
   o.fwd = MemTime(r.act_bytes * T * elems * stack.elementwise_traffic, r) +

@@ -14,6 +14,9 @@ struct Layout {
   // the experts from each rank's sequence-parallel share (Megatron-Core requires sequence
   // parallelism for MoE with tp > 1), gathered over etp.
   int etp = 1;
+  /// Expert rows a GPU computes per token it holds: its sequence-parallel share (1 / tp),
+  /// gathered over the etp ranks that split an expert.
+  double ExpertGather() const { return static_cast<double>(etp) / tp; }
   // Ranks that hold the same parameters: the data-parallel replicas and, within each, the
   // context-parallel ranks (they see other tokens of the same sequences). Gradients are
   // reduced over them and ZeRO / FSDP shards over them: Megatron-Core's data-parallel group

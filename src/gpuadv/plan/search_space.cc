@@ -73,7 +73,6 @@ std::vector<int> ContextOptions(const workload::Scenario& s, const SpaceOptions&
   return out;
 }
 
-// Expert parallel: divisors of the experts that divide the data-parallel ranks.
 // Expert layouts (ep, etp) at a split: ep dividing the data-parallel ranks with etp = tp
 // (Megatron's default), and with tp > 1 also each expert whole on its GPU (etp 1, MoE
 // parallel folding), where ep may reach over the tp x dp ranks of a stage.
