@@ -341,6 +341,12 @@ double PipelineP2pTime(const Layout& lay, double act_w, double h, const Topology
   return 2.0 * lay.vpp * (lp.alpha_s + bytes / std::max(1.0, lp.busbw));
 }
 
+// The interleaved schedule of a stack with pp_p2p_overlap hides its transfers behind the
+// other chunks' compute.
+bool PipelineP2pHidden(const workload::Scenario& s, const Layout& lay) {
+  return s.training.stack.pp_p2p_overlap && lay.vpp > 1;
+}
+
 // Context parallel (ring attention): K, V blocks per hop, c-1 hops per layer forward,
 // ~2x backward, hidden behind the attention compute when s/c is large.
 double ContextParallelTime(const catalog::ModelArch& m, const Layout& lay, const Regime& g,
@@ -431,7 +437,7 @@ double UnhiddenCommPerMicroBatch(const workload::Scenario& s, const Layout& lay,
   double t = 0;
   if (lay.tp > 1 && !TpOverlapped(s, lay, topo))
     t += TpAllReduceTime(lay, g, act_w, m.hidden, GroupLink(topo, lay, lay.tp, 1));
-  if (lay.pp > 1) t += PipelineP2pTime(lay, act_w, m.hidden, topo);
+  if (lay.pp > 1 && !PipelineP2pHidden(s, lay)) t += PipelineP2pTime(lay, act_w, m.hidden, topo);
   return t;
 }
 
@@ -456,7 +462,14 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
         tp_overlapped ? Exposed(c.tp_total, mb.compute_fwd + mb.compute_bwd, OverlapEta(lt, glob))
                       : c.tp_total;
   }
-  if (lay.pp > 1 && m.has_shape()) c.per_micro_batch += PipelineP2pTime(lay, act_w, m.hidden, topo);
+  if (lay.pp > 1 && m.has_shape()) {
+    const double t_pp = PipelineP2pTime(lay, act_w, m.hidden, topo);
+    c.per_micro_batch +=
+        PipelineP2pHidden(s, lay)
+            ? Exposed(t_pp, mb.compute_fwd + mb.compute_bwd,
+                      OverlapEta(GroupLink(topo, lay, lay.pp, lay.tp * lay.cp * lay.dp), glob))
+            : t_pp;
+  }
   if (lay.cp > 1 && m.has_shape())
     c.per_micro_batch += ContextParallelTime(m, lay, g, act_w, topo, mb, glob);
   if ((lay.ep > 1 || lay.etp > 1) && m.IsMoe()) {

@@ -36,6 +36,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fsdp_pipeline_unsharded",
                                              "moe_node_dedup",
                                              "moe_a2a_overlap",
+                                             "pp_p2p_overlap",
                                              "grad_accum_fused",
                                              "fused_optimizer",
                                              "attention_kernel",
@@ -107,6 +108,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fsdp_pipeline_unsharded")) t.fsdp_pipeline_unsharded = *v;
   if (auto v = f.Bool("moe_node_dedup")) t.moe_node_dedup = *v;
   if (auto v = f.Bool("moe_a2a_overlap")) t.moe_a2a_overlap = *v;
+  if (auto v = f.Bool("pp_p2p_overlap")) t.pp_p2p_overlap = *v;
   if (auto v = f.Bool("grad_accum_fused")) t.grad_accum_fused = *v;
   if (auto v = f.Bool("fused_optimizer")) t.fused_optimizer = *v;
   if (auto v = f.Enum("attention_kernel", workload::kAttentionKernels)) t.attention_kernel = *v;

@@ -125,6 +125,10 @@ struct StackTraits {
   // the two micro-batches' layers interleaved: Megatron-Core
   // --overlap-moe-expert-parallel-comm, DeepSeek's DualPipe); false: on the critical path.
   bool moe_a2a_overlap = false;
+  // The interleaved pipeline schedule posts its sends and receives ahead and runs the next
+  // model chunk meanwhile (Megatron-Core --overlap-p2p-communication, on by default with
+  // vpp > 1); false: each boundary transfer on the critical path.
+  bool pp_p2p_overlap = false;
   bool grad_accum_fused = false;  // wgrad GEMMs accumulate into the fp32 main grad
   bool fused_optimizer = false;   // AdamW as one fused kernel, not PyTorch's foreach
   AttentionKernel attention_kernel = AttentionKernel::kFa2;

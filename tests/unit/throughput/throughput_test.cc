@@ -565,6 +565,28 @@ TEST(ThroughputComm, OverlappedExpertAllToAllCostsOnlyItsShadow) {
   EXPECT_DOUBLE_EQ(overlapped.breakdown_s.compute, exposed.breakdown_s.compute);
 }
 
+// Megatron's interleaved schedule posts its pipeline sends and receives ahead and runs the
+// next chunk meanwhile (pp_p2p_overlap): the boundary transfers leave the critical path;
+// the plain 1F1B schedule (vpp 1) keeps them on it.
+TEST(ThroughputComm, InterleavedPipelineHidesItsTransfers) {
+  auto s = Base(H100(), 8, 4);
+  s.training.precision = workload::Precision::kBf16Mixed;
+  s.training.micro_batch = 1;
+  s.training.global_batch = 64;
+  s.parallelism.pp = 4;
+  s.parallelism.vpp = 2;
+  s.parallelism.zero = 1;
+  const auto exposed = Estimate1(s);
+  s.training.stack.pp_p2p_overlap = true;
+  const auto hidden = Estimate1(s);
+  EXPECT_LT(hidden.breakdown_s.communication, exposed.breakdown_s.communication);
+  EXPECT_LT(hidden.step_time_s, exposed.step_time_s);
+  s.parallelism.vpp = 1;
+  const auto plain = Estimate1(s);
+  s.training.stack.pp_p2p_overlap = false;
+  EXPECT_DOUBLE_EQ(Estimate1(s).step_time_s, plain.step_time_s);
+}
+
 // Each rank dispatches its own sequence-parallel share: at tp 2 a rank routes half the
 // tokens of a tp 1 rank, so the all-to-all per micro-batch halves (the exposed
 // communication of the MoE layers, all of it here, falls with it).
