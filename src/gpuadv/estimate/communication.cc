@@ -172,10 +172,18 @@ Topology ResolveTopology(const workload::Scenario& s, Explanation* explain) {
   return t;
 }
 
+namespace {
+
+// Members of a group of `n` ranks, `stride` apart, that share a node.
+int MembersPerNode(const Layout& lay, int n, int stride) {
+  return std::clamp(lay.count / std::max(1, stride), 1, std::max(1, n));
+}
+
+}  // namespace
+
 Link GroupLink(const Topology& t, const Layout& lay, int n, int stride) {
   if (n <= 1) return t.intra;
-  stride = std::max(1, stride);
-  const int local = std::clamp(lay.count / stride, 1, n);  // members of the group per node
+  const int local = MembersPerNode(lay, n, stride);
   if (local >= n || lay.nodes <= 1) return t.intra;
   // Rings across nodes cross each node boundary on `local` NICs in parallel (one channel
   // per NIC): busbw = min(intra, local x NIC) (NVIDIA/nccl-tests#119: 4 HDR NICs per
@@ -205,6 +213,21 @@ namespace {
 double OverlapEta(const Link& l, const GlobalEfficiency& glob) {
   return l.fast ? glob.overlap_eta : glob.overlap_eta_pcie;
 }
+
+// The link of a micro-batch's collective that the stack runs beside its GEMMs (TP overlap,
+// the interleaved pipeline's transfers, the overlapped MoE all-to-all): what the compute
+// hides, at the cost hidden communication has.
+double BesideCompute(double t, const Link& l, const MicroBatchTime& mb,
+                     const GlobalEfficiency& glob) {
+  return Exposed(t, mb.compute_fwd + mb.compute_bwd, OverlapEta(l, glob));
+}
+
+// Consecutive pipeline stages sit tp x cp x dp ranks apart; expert-parallel ranks etp apart
+// (Megatron-Core's expert order etp-ep-edp-pp).
+Link PipelineLink(const Topology& t, const Layout& lay) {
+  return GroupLink(t, lay, lay.pp, lay.tp * lay.cp * lay.dp);
+}
+Link ExpertLink(const Topology& t, const Layout& lay) { return GroupLink(t, lay, lay.ep, lay.etp); }
 
 // Parameters and gradients held per GPU after TP x PP (experts split by EP x ETP instead).
 struct LocalCounts {
@@ -336,7 +359,7 @@ double TpAllReduceTime(const Layout& lay, const Regime& g, double act_w, double 
 // Pipeline p2p: b*s*h per boundary per micro-batch, forward and backward, v x with
 // interleaving; Megatron's scatter-gather sends 1/t of it per TP rank.
 double PipelineP2pTime(const Layout& lay, double act_w, double h, const Topology& topo) {
-  const Link lp = GroupLink(topo, lay, lay.pp, lay.tp * lay.cp * lay.dp);
+  const Link lp = PipelineLink(topo, lay);
   const double bytes = act_w * lay.tokens_mb * h / lay.tp;
   return 2.0 * lay.vpp * (lp.alpha_s + bytes / std::max(1.0, lp.busbw));
 }
@@ -376,9 +399,8 @@ double ExpertAllToAllTime(const workload::Scenario& s, const Layout& lay, const 
   const double k = std::max(1, m.experts_active);
   const double tokens = lay.tokens_mb / lay.tp;  // the rank's share (sequence parallel)
   const double routed = act_w * tokens * k * m.hidden;
-  // EP members sit etp ranks apart (Megatron-Core expert order etp-ep-edp-pp).
-  const Link le = GroupLink(topo, lay, lay.ep, lay.etp);
-  const int local = le.cross_node ? std::clamp(lay.count / lay.etp, 1, lay.ep) : lay.ep;
+  const Link le = ExpertLink(topo, lay);
+  const int local = le.cross_node ? MembersPerNode(lay, lay.ep, lay.etp) : lay.ep;
   const double intra = routed * (local - 1) / lay.ep;
   double remote = routed * (lay.ep - local) / lay.ep;
   if (remote > 0 && s.training.stack.moe_node_dedup) {
@@ -458,17 +480,12 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
   if (lay.tp > 1 && m.has_shape()) {
     const Link lt = GroupLink(topo, lay, lay.tp, 1);
     c.tp_total = TpAllReduceTime(lay, g, act_w, m.hidden, lt);
-    c.per_micro_batch +=
-        tp_overlapped ? Exposed(c.tp_total, mb.compute_fwd + mb.compute_bwd, OverlapEta(lt, glob))
-                      : c.tp_total;
+    c.per_micro_batch += tp_overlapped ? BesideCompute(c.tp_total, lt, mb, glob) : c.tp_total;
   }
   if (lay.pp > 1 && m.has_shape()) {
     const double t_pp = PipelineP2pTime(lay, act_w, m.hidden, topo);
     c.per_micro_batch +=
-        PipelineP2pHidden(s, lay)
-            ? Exposed(t_pp, mb.compute_fwd + mb.compute_bwd,
-                      OverlapEta(GroupLink(topo, lay, lay.pp, lay.tp * lay.cp * lay.dp), glob))
-            : t_pp;
+        PipelineP2pHidden(s, lay) ? BesideCompute(t_pp, PipelineLink(topo, lay), mb, glob) : t_pp;
   }
   if (lay.cp > 1 && m.has_shape())
     c.per_micro_batch += ContextParallelTime(m, lay, g, act_w, topo, mb, glob);
@@ -478,8 +495,7 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
     // DualPipe) hide them behind it, at the cost any hidden collective has.
     c.ep_total = ExpertAllToAllTime(s, lay, g, act_w, topo);
     c.per_micro_batch += s.training.stack.moe_a2a_overlap
-                             ? Exposed(c.ep_total, mb.compute_fwd + mb.compute_bwd,
-                                       OverlapEta(GroupLink(topo, lay, lay.ep, lay.etp), glob))
+                             ? BesideCompute(c.ep_total, ExpertLink(topo, lay), mb, glob)
                              : c.ep_total;
   }
   if (explain) ExplainCommunication(s, lay, c, tp_overlapped, glob, explain);
