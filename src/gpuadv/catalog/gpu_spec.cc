@@ -28,6 +28,12 @@ bool GpuSpec::HopperClassDatacenter() const {
   return vendor == "nvidia" && (cc.starts_with("9.") || cc.starts_with("10."));
 }
 
+bool GpuSpec::Fp8AnyLayout() const {
+  const std::string_view cc = cuda_cc_or_target;
+  return vendor == "nvidia" && (cc.starts_with("10.") || cc.starts_with("11.") ||
+                                cc.starts_with("13.") || cc.starts_with("14."));
+}
+
 double GpuSpec::Peak16FlopsPerS() const {
   if (bf16_tensor_dense_tflops) return *bf16_tensor_dense_tflops * kTera;
   if (fp16_tensor_fp32acc_dense_tflops) return *fp16_tensor_fp32acc_dense_tflops * kTera;

@@ -89,6 +89,11 @@ struct GpuSpec {
   /// (Transformer Engine userbuffers and PyTorch async TP run their tuned paths).
   /// Consumer / workstation Blackwell (sm120) and older GPUs are not.
   bool HopperClassDatacenter() const;
+  /// Whether the GPU's fp8 GEMMs take their operands in any layout (cuBLAS on compute
+  /// capability 10.x-11.x and 13+: Transformer Engine is_non_tn_fp8_gemm_supported), so an
+  /// fp8 tensor needs no transposed copy for the backward GEMMs. Hopper, Ada and consumer
+  /// Blackwell (12.x) take only the TN layout.
+  bool Fp8AnyLayout() const;
   /// Whether the GPU's own cloud price (no offer) prices a job of `gpus_per_node` GPUs on
   /// `nodes` nodes: it stands for the provider's usual instances, PCIe cards in any count
   /// on one node, modules alone (issue 12).

@@ -104,6 +104,11 @@ struct ModelArch {
   // Wqkv, Phi-3 qkv_proj, LitGPT attn); SwiGLU's gate and up (Phi-3 gate_up_proj).
   bool fused_qkv = false;
   bool fused_gate_up = false;
+  // Set by a training stack that builds its own fused modules (StackTraits::fused_projections:
+  // Megatron linear_qkv, linear_fc1) on a model whose own layout keeps them apart; undone
+  // when the scenario moves to another stack.
+  bool qkv_fused_by_stack = false;
+  bool gate_up_fused_by_stack = false;
 
   // Sliding-window attention: local layers attend `sliding_window` keys; every
   // global_layer_every-th layer is global (Gemma 3: 6, gpt-oss: 2; 0 = all local).

@@ -69,6 +69,12 @@ constexpr FamilyModule kAliases[] = {
     {"c_proj", kSlotO | kSlotDown},
     {"proj", kSlotO | kSlotDown},
     {"dense", kSlotO | kSlotUp | kSlotDown},
+    // Megatron-Core / NeMo (LoRA target_modules): attention linear_qkv and linear_proj, MLP
+    // linear_fc1 (SwiGLU gate and up) and linear_fc2.
+    {"linear_qkv", kSlotQ | kSlotK | kSlotV},
+    {"linear_proj", kSlotO},
+    {"linear_fc1", kSlotGate | kSlotUp},
+    {"linear_fc2", kSlotDown},
     {"gate", kSlotRouter},
     {"router", kSlotRouter},
     {"lm_head", kSlotHead},

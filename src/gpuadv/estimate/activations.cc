@@ -96,8 +96,9 @@ Mlp MlpSaved(const LayerSpec& l, double tokens, double w, double lin) {
   }
   if (l.swiglu) {
     // Eager: silu saves gate; mul saves silu(gate) and up. Fused (Megatron bias_swiglu)
-    // saves gate and up only.
-    m.saved = (l.stack == Stack::kMegatron ? 2 : 3) * l.e_act * tw;
+    // saves gate and up only, in fp8 under activation_func_fp8_input_store.
+    m.saved =
+        l.stack == Stack::kMegatron ? 2 * l.act_in_bytes * tw : (2 * l.act_in_bytes + l.e_act) * tw;
   } else if (l.gelu_composite && l.stack == Stack::kPyTorch) {
     // HF gelu_new: 0.5 x (1 + tanh(c (x + 0.044715 x^3))). Saved: pow's input, tanh's
     // output, 0.5x and (1 + tanh) for the final mul. Autocast runs pow in fp32, so the
@@ -105,7 +106,7 @@ Mlp MlpSaved(const LayerSpec& l, double tokens, double w, double lin) {
     const double wide = l.amp ? kFp32Bytes : l.e_act;
     m.saved = (3 * wide + l.e_act) * tw;
   } else {
-    m.saved = l.e_act * tw;  // GELU saves its input
+    m.saved = l.act_in_bytes * tw;  // GELU saves its input
   }
   if (l.down_trains) m.saved += lin * tw;     // down/fc2 input
   m.fwd = l.e_act * tw;                       // the activation output before it is saved / freed
@@ -287,6 +288,7 @@ LayerSpec BaseSpec(const Setup& st) {
       st.lora_fused_mlp && sh.swiglu && sh.experts <= 1 && me.mlp_in_adapted && me.down_adapted;
   l.fp8_inputs = st.precision == workload::Precision::kFp8Mixed;
   l.fp8_attention = st.fp8_attention;
+  l.act_in_bytes = st.fp8_activation_input ? 1 : l.e_act;
   l.gelu_composite = sh.gelu_composite;
   l.norms_train = me.norms_train;
   l.adapter_rank_sum = me.adapter_rank_sum;

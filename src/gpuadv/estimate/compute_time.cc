@@ -503,6 +503,14 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
     o.cast_fwd = MemTime(cast.fwd, r);
     o.bwd_extra += MemTime(cast.bwd, r) + (stack.fp8_saved_casts ? 0 : o.cast_fwd);
   }
+  if (s.Fp8ActivationInput()) {
+    // The activation's input cast to fp8 for saving (16-bit read, 1 B written) and back for
+    // its backward (the reverse).
+    const double in = (m.mlp == catalog::MlpKind::kSwiGlu ? 2 : 1) * lin.act_width;
+    const double cast = MemTime(T * in * (r.act_bytes + 1), r);
+    o.cast_fwd += cast;
+    o.bwd_extra += cast;
+  }
   return o;
 }
 

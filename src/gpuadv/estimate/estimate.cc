@@ -125,6 +125,10 @@ void WarnScenario(const workload::Scenario& s, Explanation& explain) {
                  std::to_string(m.max_seq_len) +
                  " positions: it needs position scaling (RoPE scaling, context extension); "
                  "estimated at the length given");
+  if (t.fp8.activation_input && !s.Fp8ActivationInput())
+    explain.Warn(
+        "training.fp8.activation_input ignored: it needs precision fp8-mixed; the activation's "
+        "input estimated in 16-bit");
   if (t.fp8.attention && !s.Fp8Attention()) {
     const auto& gpu = s.hardware.gpu;
     const std::string why = t.precision != workload::Precision::kFp8Mixed
@@ -209,6 +213,7 @@ void DescribeRun(const workload::Scenario& s, EstimateResult& r) {
   if (s.training.precision == workload::Precision::kFp8Mixed) {
     r.fp8_master_weights = s.training.fp8.master_weights;
     r.fp8_attention = s.Fp8Attention();
+    r.fp8_activation_input = s.Fp8ActivationInput();
   }
   for (const auto& d : s.training.defaults)
     if (KnobValue(s.training, d.knob) == d.value) r.defaults.push_back(d);

@@ -193,6 +193,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.selective = stack.selective;
   st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
   st.fp8_params = t.Fp8Params();
+  st.fp8_transposed_weights = !s.hardware.gpu.Fp8AnyLayout();
   st.kbit_upcast = workload::Traits(t.method).quantized_base && stack.kbit_fp32_upcast;
   st.kbit_saves_input = t.quantization.bits == 8 || stack.kbit_saves_input;
   st.fsdp_fp32_trainable = s.FsdpFp32Trainable();
@@ -211,6 +212,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.expandable_segments = stack.expandable_segments;
   st.fused_optimizer = s.FusedOptimizer();
   st.fp8_attention = s.Fp8Attention();
+  st.fp8_activation_input = s.Fp8ActivationInput();
   if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&
       !stack.offers_selective)
     explain->Warn("the " + std::string(EnumName(workload::kFrameworks, stack.id)) +

@@ -147,20 +147,24 @@ struct Setup {
   bool fsdp_adapter_units = false;   // adapters in their own FSDP units: frozen weights no grads
   bool zero3_module_gather = false;  // ZeRO-3 gathers submodules, not layers (StackTraits)
   workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;
-  bool fp8_weight_cache = false;     // fp8-mixed: the stack caches an fp8 copy of each weight
-  bool fp8_params = false;           // fp8-mixed: primary weights stored in fp8 (Fp8Params)
+  bool fp8_weight_cache = false;  // fp8-mixed: the stack caches an fp8 copy of each weight
+  bool fp8_params = false;        // fp8-mixed: primary weights stored in fp8 (Fp8Params)
+  // An fp8 weight keeps a transposed copy for its backward GEMMs (GPUs whose fp8 GEMMs take
+  // only the TN layout: GpuSpec::Fp8AnyLayout false).
+  bool fp8_transposed_weights = true;
   bool kbit_upcast = false;          // QLoRA: unquantised params and the residual stream in fp32
   bool kbit_saves_input = false;     // quantised linears keep their input (StackTraits)
   bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
   bool fsdp_fp32_trainable = false;  // FSDP holds a bf16 model's trainables in fp32
   LossPath loss = LossPath::kEager;
-  bool compiled_loss = false;        // compiled cross-entropy (also per chunk, kUpcastChunks)
-  bool lora_fused_mlp = false;       // the stack's LoRA MLP function (StackTraits) applies
-  bool fp32_adapters = true;         // adapters fp32 whatever the model dtype (PEFT)
-  bool low_precision_norms = false;  // norms save 16-bit inputs under autocast (StackTraits)
-  bool expandable_segments = false;  // allocator segments grow in place: no block slack
-  bool fused_optimizer = false;      // AdamW as one fused kernel: no foreach temporaries
-  bool fp8_attention = false;        // Scenario::Fp8Attention: Q, K, V, O saved in fp8
+  bool compiled_loss = false;         // compiled cross-entropy (also per chunk, kUpcastChunks)
+  bool lora_fused_mlp = false;        // the stack's LoRA MLP function (StackTraits) applies
+  bool fp32_adapters = true;          // adapters fp32 whatever the model dtype (PEFT)
+  bool low_precision_norms = false;   // norms save 16-bit inputs under autocast (StackTraits)
+  bool expandable_segments = false;   // allocator segments grow in place: no block slack
+  bool fused_optimizer = false;       // AdamW as one fused kernel: no foreach temporaries
+  bool fp8_attention = false;         // Scenario::Fp8Attention: Q, K, V, O saved in fp8
+  bool fp8_activation_input = false;  // Scenario::Fp8ActivationInput: MLP activation input
   Regime regime = Regime::kAmp;
   workload::Precision precision = workload::Precision::kBf16Mixed;
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;
@@ -228,6 +232,7 @@ struct States {
   double total_params = 0;        // per replica (incl. adapters and resident components)
   Rates trainable, adapter;       // rates used (for explain)
   double frozen_rate = 0;
+  double frozen_edge_rate = 0;  // frozen embedding, head and final norm
 };
 
 /// Rates of trainable (full) parameters for the setup's regime and optimizer.
@@ -263,6 +268,7 @@ struct LayerSpec {
   bool lora_fused_mlp = false;
   bool fp8_inputs = false;     // Transformer Engine saves linear inputs in fp8
   bool fp8_attention = false;  // fp8 attention core: Q, K, V and O saved in fp8
+  double act_in_bytes = 2;     // the MLP activation's saved input (1: fp8 input store)
   bool qkv_trains = true, o_trains = true, mlp_in_trains = true, down_trains = true;
   bool norms_train = true;
   // LoRA: A outputs (rank_sum, in adapter_out_bytes) and each adapter's own copy of its

@@ -102,10 +102,11 @@ Rates TrainableRates(const Setup& st) {
       break;
     case Regime::kFp8:
       // With fp8 primary weights (--fp8-param-gather) the parameter is the fp8 tensor the
-      // GEMMs read; the cached byte is then its transpose, and no 16-bit copy exists.
+      // GEMMs read; the cached byte is then its transpose (none where fp8 GEMMs take any
+      // layout), and no 16-bit copy exists.
       r.weight = st.fp8_params ? kFp8CastBytes : k16BitBytes;
       r.grad = r.master = kFp32Bytes;
-      r.cast = kFp8CastBytes;
+      r.cast = !st.fp8_params || st.fp8_transposed_weights ? kFp8CastBytes : 0;
       break;
     case Regime::kPureBf16:
       r.weight = r.grad = sd = k16BitBytes;
@@ -223,9 +224,11 @@ void WeightTerms(const Setup& st, const Stage& stage, const StageAmounts& a, con
   const bool zero3 = st.lay.zero == 3;
   const bool offload_params = st.offload == workload::Offload::kOptimizerParams;
   const MethodTerms& me = st.method;
+  const double frozen_edge = a.frozen.stage > 0 ? std::min(a.edge, a.frozen.stage) : 0;
   double weights = shard(a.trainable.stage, zero3) * out->trainable.weight +
                    shard(a.adapter.stage, zero3) * out->adapter.weight +
-                   shard(a.frozen.stage, zero3) * out->frozen_rate +
+                   shard(a.frozen.stage - frozen_edge, zero3) * out->frozen_rate +
+                   shard(frozen_edge, zero3) * out->frozen_edge_rate +
                    shard(a.quant.stage, zero3) * (me.quant_bytes - me.quant_state_bytes);
   if (offload_params) {  // ZeRO-Infinity / FSDP CPUOffload: params live in host RAM
     out->host += weights;
@@ -262,9 +265,9 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
              a.quant.*part * (me.quant_bytes - me.quant_state_bytes) + a.adapter.*part * ra.weight;
     };
     const double unit = gathered_bytes(&Amount::layer);
-    double root =
-        a.edge * (a.trainable.stage > 0 && !workload::TrainsLastLayers(me.kind) ? st.e_compute
-                                                                                : out->frozen_rate);
+    double root = a.edge * (a.trainable.stage > 0 && !workload::TrainsLastLayers(me.kind)
+                                ? st.e_compute
+                                : out->frozen_edge_rate);
     double gathered = kGatheredUnits * unit;
     if (st.fsdp_pipeline_unsharded) {  // the whole stage stays gathered for the step
       gathered = gathered_bytes(&Amount::stage);
@@ -428,6 +431,14 @@ States StageStates(const Setup& st, const Stage& stage) {
   out.frozen_rate = st.method.adapters && st.diffusion.active ? st.diffusion.frozen_bytes_per_param
                     : st.kbit_upcast                          ? kFp32Bytes
                                                               : frozen16;
+  out.frozen_edge_rate = out.frozen_rate;
+  // fp8 primary weights (Transformer Engine fp8_model_init): a frozen linear is a Float8Tensor,
+  // 1 B, with no transpose kept between uses even on Hopper (MLPerf Training v5.0 Llama 2 70B
+  // LoRA runs tp1 cp2 on 141 GB H200s, which 2 B/param would not fit); the embedding and
+  // head are not Transformer Engine modules and stay 16-bit (the layers' norm weights,
+  // < 0.1 % of them, are counted at the fp8 rate).
+  if (st.regime == Regime::kFp8 && st.fp8_params && !st.method.quantized && !st.diffusion.active)
+    out.frozen_rate = kFp8CastBytes;
   StageAmounts a = LocalAmounts(st, stage);
   SplitClasses(st, stage, &a);
   const double components = ComponentBytes(st, stage, frozen16);

@@ -136,6 +136,8 @@ struct EstimateResult {
   // fp8-mixed: whether the attention core runs in fp8 too (Scenario::Fp8Attention); null
   // otherwise.
   std::optional<bool> fp8_attention;
+  // fp8-mixed: whether the MLP activation's input is saved in fp8; null otherwise.
+  std::optional<bool> fp8_activation_input;
   // Knobs the scenario left unset and the defaults that set them (stack method and recipe
   // defaults still in force, the token count); shown beside the resolved knobs.
   std::vector<workload::DefaultedKnob> defaults;

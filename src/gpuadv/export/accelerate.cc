@@ -84,6 +84,11 @@ void Fp8Recipe(const workload::Scenario& s, ConfigNode* fp8, std::vector<std::st
     notes->push_back(
         "training.fp8.attention: accelerate has no switch for fp8 dot-product attention; "
         "pass a Transformer Engine recipe with fp8_dpa=True where your version has it");
+  if (s.Fp8ActivationInput())
+    notes->push_back(
+        "training.fp8.activation_input: Hugging Face modules save the MLP activation's input in "
+        "16-bit; only Megatron-Core's fused SwiGLU / GELU store it in fp8 "
+        "(activation_func_fp8_input_store)");
 }
 
 void MixedPrecision(const workload::Scenario& s, ConfigNode* root,

@@ -203,6 +203,11 @@ void Fp8Recipe(const workload::Scenario& s, Args* a, std::vector<std::string>* n
         "training.fp8.attention: the Megatron-LM these flags target has no flag for fp8 "
         "dot-product attention; set Transformer Engine's (TransformerConfig "
         "fp8_dot_product_attention) where your version has it");
+  if (s.Fp8ActivationInput())
+    notes->push_back(
+        "training.fp8.activation_input: the Megatron-LM these flags target has no flag for it; "
+        "set Megatron-Core's TransformerConfig activation_func_fp8_input_store (NeMo: "
+        "model.activation_func_fp8_input_store)");
 }
 
 void Training(const workload::Scenario& s, Args* a, std::vector<std::string>* notes) {

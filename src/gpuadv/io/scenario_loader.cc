@@ -137,7 +137,8 @@ void ParseTraining(Fields f, workload::Training& t) {
     if (auto v = m->Bool("wgrad")) t.fp8.wgrad = *v;
     if (auto v = m->Enum("master_weights", workload::kFp8MasterWeights)) t.fp8.master_weights = *v;
     if (auto v = m->Bool("attention")) t.fp8.attention = *v;
-    m->Finish({"recipe", "wgrad", "master_weights", "attention"});
+    if (auto v = m->Bool("activation_input")) t.fp8.activation_input = *v;
+    m->Finish({"recipe", "wgrad", "master_weights", "attention", "activation_input"});
   }
   f.Finish({"method",
             "lora",

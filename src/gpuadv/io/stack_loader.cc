@@ -4,6 +4,7 @@
 #include <mutex>
 #include <utility>
 
+#include "gpuadv/catalog/param_count.h"
 #include "gpuadv/core/embedded.h"
 #include "gpuadv/io/embedded_catalog.h"
 #include "gpuadv/io/fields.h"
@@ -37,6 +38,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "moe_node_dedup",
                                              "moe_a2a_overlap",
                                              "pp_p2p_overlap",
+                                             "fused_projections",
                                              "grad_accum_fused",
                                              "fused_optimizer",
                                              "attention_kernel",
@@ -109,6 +111,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("moe_node_dedup")) t.moe_node_dedup = *v;
   if (auto v = f.Bool("moe_a2a_overlap")) t.moe_a2a_overlap = *v;
   if (auto v = f.Bool("pp_p2p_overlap")) t.pp_p2p_overlap = *v;
+  if (auto v = f.Bool("fused_projections")) t.fused_projections = *v;
   if (auto v = f.Bool("grad_accum_fused")) t.grad_accum_fused = *v;
   if (auto v = f.Bool("fused_optimizer")) t.fused_optimizer = *v;
   if (auto v = f.Enum("attention_kernel", workload::kAttentionKernels)) t.attention_kernel = *v;
@@ -254,9 +257,27 @@ const StackEntry& StackFor(Framework id) {
 
 namespace {
 
+// A stack with fused_projections runs q, k, v as one linear and SwiGLU's gate and up as
+// another, whatever the model's own layout; another stack undoes what one set.
+void FuseProjections(catalog::ModelArch& m, bool fuse) {
+  bool changed = false;
+  const auto apply = [&changed](bool want, bool& fused, bool& by_stack) {
+    if (want && !fused) {
+      fused = by_stack = changed = true;
+    } else if (!want && by_stack) {
+      fused = by_stack = false;
+      changed = true;
+    }
+  };
+  apply(fuse && !m.IsMla(), m.fused_qkv, m.qkv_fused_by_stack);
+  apply(fuse && m.mlp == catalog::MlpKind::kSwiGlu, m.fused_gate_up, m.gate_up_fused_by_stack);
+  if (changed && m.derived) catalog::PrepareDerived(m);
+}
+
 // Installs stack `id`'s traits, with the scenario's `stack_traits` and its own fp8 recipe
 // knobs on top.
-void UseStack(workload::Training& t, Framework id, bool defaulted) {
+void UseStack(workload::Scenario& s, Framework id, bool defaulted) {
+  workload::Training& t = s.training;
   t.stack = StackFor(id).traits;
   t.stack.defaulted = defaulted;
   if (!t.stack_traits.empty()) {
@@ -267,6 +288,7 @@ void UseStack(workload::Training& t, Framework id, bool defaulted) {
   }
   if (t.fp8.recipe) t.stack.fp8_recipe = *t.fp8.recipe;
   if (t.fp8.wgrad) t.stack.fp8_wgrad = *t.fp8.wgrad;
+  FuseProjections(s.model, t.stack.fused_projections);
 }
 
 Framework DefaultFor(const workload::Scenario& s) {
@@ -279,14 +301,14 @@ Framework DefaultFor(const workload::Scenario& s) {
 void RestackDefault(workload::Scenario& s) {
   if (!s.training.stack.defaulted) return;
   const Framework id = DefaultFor(s);
-  if (id != s.training.stack.id) UseStack(s.training, id, true);
+  if (id != s.training.stack.id) UseStack(s, id, true);
 }
 
 void ResolveStack(workload::Scenario& s, const GivenKnobs& given) {
   workload::Training& t = s.training;
   const bool defaulted = t.framework == Framework::kAuto;
   const Framework id = defaulted ? DefaultFor(s) : t.framework;
-  UseStack(t, id, defaulted);
+  UseStack(s, id, defaulted);
   const std::string method(EnumName(workload::kMethods, t.method));
   const std::string why =
       method + " default on " + std::string(EnumName(workload::kFrameworks, id));

@@ -118,6 +118,8 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
                                                                        *r.fp8_master_weights)))
                                  : nlohmann::json()},
       {"fp8_attention", r.fp8_attention ? nlohmann::json(*r.fp8_attention) : nlohmann::json()},
+      {"fp8_activation_input",
+       r.fp8_activation_input ? nlohmann::json(*r.fp8_activation_input) : nlohmann::json()},
       {"optimizer", std::string(EnumName(workload::kOptimizers, r.optimizer))},
       {"seq_len", r.seq_len},
       {"global_batch", r.global_batch},

@@ -29,7 +29,8 @@ void AddJobLines(const estimate::EstimateResult& r, Document& d) {
       EnumName(workload::kMethods, r.method),
       std::string(EnumName(workload::kPrecisions, r.precision)) +
           (r.fp8_master_weights == workload::Fp8MasterWeights::kBf16 ? " over bf16 weights" : "") +
-          (r.fp8_attention.value_or(false) ? ", attention in fp8" : ""),
+          (r.fp8_attention.value_or(false) ? ", attention in fp8" : "") +
+          (r.fp8_activation_input.value_or(false) ? ", MLP activation input saved in fp8" : ""),
       EnumName(workload::kOptimizers, r.optimizer), r.seq_len, r.micro_batch, r.global_batch,
       EnumName(workload::kCheckpointings, r.checkpointing), Number(r.training.tokens),
       r.ema ? (*r.ema ? ", EMA on" : ", EMA off") : ""));

@@ -38,6 +38,9 @@ struct Fp8Config {
   // The fused attention core in fp8 too (Transformer Engine fp8 dot-product attention,
   // Megatron-Core fp8_dot_product_attention); off in every recipe's defaults.
   bool attention = false;
+  // The MLP activation function's saved input in fp8, cast back for its backward
+  // (Megatron-Core TransformerConfig activation_func_fp8_input_store); off by default.
+  bool activation_input = false;
 };
 
 /// Diffusion training knobs (MODELLING §9); ignored for language models.
@@ -210,6 +213,11 @@ struct Scenario {
   /// kernel, i.e. an fp8-capable Hopper or datacenter Blackwell GPU). Memory (fp8 Q, K, V, O
   /// saved) and time (the forward at the fp8 rate) both ask this.
   bool Fp8Attention() const;
+  /// Whether the MLP activation's input is saved in fp8 (training.fp8.activation_input
+  /// under fp8-mixed).
+  bool Fp8ActivationInput() const {
+    return training.fp8.activation_input && training.precision == Precision::kFp8Mixed;
+  }
   /// Whether the chunked loss upcasts its logits chunk by chunk and keeps each chunk's fp32
   /// log-softmax (`loss: chunked` on a stack with chunked_loss_kind upcast-chunks, torchtune)
   /// rather than fusing the head into the loss. Memory (4 B per logit kept) and time (the fp32

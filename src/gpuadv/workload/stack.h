@@ -129,6 +129,10 @@ struct StackTraits {
   // model chunk meanwhile (Megatron-Core --overlap-p2p-communication, on by default with
   // vpp > 1); false: each boundary transfer on the critical path.
   bool pp_p2p_overlap = false;
+  // The stack builds its own modules: q, k and v in one linear and SwiGLU's gate and up in
+  // another (Megatron-Core linear_qkv, linear_fc1), whatever the model's Hugging Face layout:
+  // one GEMM and one LoRA adapter each.
+  bool fused_projections = false;
   bool grad_accum_fused = false;  // wgrad GEMMs accumulate into the fp32 main grad
   bool fused_optimizer = false;   // AdamW as one fused kernel, not PyTorch's foreach
   AttentionKernel attention_kernel = AttentionKernel::kFa2;

@@ -194,6 +194,11 @@ TEST(ParamCount, LoraTargetNamesReachModuleRoles) {
   EXPECT_EQ(SlotsOfTarget("c_proj"), kSlotO | kSlotDown);
   EXPECT_EQ(SlotsOfTarget("kv_b_proj"), kSlotK | kSlotV);
   EXPECT_EQ(SlotsOfTarget("not_a_module"), 0u);
+  // Megatron-Core / NeMo LoRA target_modules.
+  EXPECT_EQ(SlotsOfTarget("linear_qkv"), kSlotQ | kSlotK | kSlotV);
+  EXPECT_EQ(SlotsOfTarget("linear_proj"), kSlotO);
+  EXPECT_EQ(SlotsOfTarget("linear_fc1"), kSlotGate | kSlotUp);
+  EXPECT_EQ(SlotsOfTarget("linear_fc2"), kSlotDown);
   const ResolvedTargets none = ResolveTargets("", {"q_proj", "v_proj", "nope"}, false);
   EXPECT_EQ(none.slots, kSlotQ | kSlotV);  // no family: the generic table
   EXPECT_EQ(none.unknown, std::vector<std::string>{"nope"});
