@@ -73,6 +73,11 @@ constexpr double kFp8FusedReadBytes = 2;
 // Each use of an fp8 weight needs its cast (+ transpose): 2 read + 2 written per param;
 // stacks that cache the fp8 weights cast once per optimizer step.
 constexpr double kFp8WeightCastBytesPerParam = 4;
+// fp8 primary weights (Training::Fp8Params) are the fp8 tensors the GEMMs read: only the
+// transpose the backward GEMMs take where fp8 GEMMs are TN-only (GpuSpec::Fp8AnyLayout
+// false), read 1 + written 1 per param: once a step for a trained weight, which keeps it;
+// for each micro-batch's backward for a frozen one, which does not (model_states.cc).
+constexpr double kFp8WeightTransposeBytesPerParam = 2;
 // Current scaling without fused casts is torchao outside torch.compile: each cast is a chain
 // of PyTorch ops, one kernel and one pass each (torchao float8/float8_utils.py
 // tensor_to_amax max(abs(x)), float8_training_tensor.py x.to(float32) * scale,
@@ -193,8 +198,9 @@ double EagerModuleOpsDelta(const catalog::ModelArch& m) {
 struct Fp8CastBytes {
   double fwd = 0, bwd = 0;
 };
-Fp8CastBytes Fp8Casts(const workload::StackTraits& stack, const Layout& lay, double in_elems,
+Fp8CastBytes Fp8Casts(const workload::Scenario& s, const Layout& lay, double in_elems,
                       double out_elems, double weights_local) {
+  const auto& stack = s.training.stack;
   const bool current = stack.fp8_recipe == workload::Fp8Recipe::kCurrent;
   double per_elem = kFp8CompositeCastBytes, per_param = kFp8CompositeCastBytes;
   if (!current || stack.fp8_fused_casts) {  // cast kernels, not op chains
@@ -202,7 +208,13 @@ Fp8CastBytes Fp8Casts(const workload::StackTraits& stack, const Layout& lay, dou
                (stack.fp8_fused_casts ? kFp8FusedReadBytes : 0);
     per_param = kFp8WeightCastBytesPerParam;
   }
-  const double per_mb = stack.fp8_weight_cache ? 1.0 / std::max(1LL, lay.micro_batches) : 1.0;
+  const double per_step = 1.0 / std::max(1LL, lay.micro_batches);
+  double per_mb = stack.fp8_weight_cache ? per_step : 1.0;
+  if (s.training.Fp8Params()) {
+    const bool trained = workload::TrainsAllWeights(s.training.method);
+    per_param = s.hardware.gpu.Fp8AnyLayout() ? 0 : kFp8WeightTransposeBytesPerParam;
+    per_mb = trained ? per_step : 1.0;
+  }
   return {per_elem * in_elems + per_param * weights_local * per_mb, per_elem * out_elems};
 }
 
@@ -499,7 +511,7 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
           MemTime(r.act_bytes * lin.adapter_weight_elems, r);
   if (r.linear_bytes < r.act_bytes) {
     const Fp8CastBytes cast =
-        Fp8Casts(stack, lay, T * lin.fp8_in, T * lin.fp8_out, f.n_layer_linear_active / tp);
+        Fp8Casts(s, lay, T * lin.fp8_in, T * lin.fp8_out, f.n_layer_linear_active / tp);
     o.cast_fwd = MemTime(cast.fwd, r);
     o.bwd_extra += MemTime(cast.bwd, r) + (stack.fp8_saved_casts ? 0 : o.cast_fwd);
   }
