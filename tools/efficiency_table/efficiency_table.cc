@@ -120,7 +120,8 @@ std::string Defaults(const EfficiencyTable& t) {
   return "    .fallback = " + Arch(t.fallback) +
          ",\n    .global = {.overlap_eta = " + Num(t.global.overlap_eta) +
          ", .overlap_eta_pcie = " + Num(t.global.overlap_eta_pcie) +
-         ", .launch_overhead_s = " + Num(t.global.launch_overhead_s) + "},\n";
+         ", .launch_overhead_s = " + Num(t.global.launch_overhead_s) +
+         ", .memory_kernel_fixed_s = " + Num(t.global.memory_kernel_fixed_s) + "},\n";
 }
 
 // io::BuiltinEfficiency(): the whole table.

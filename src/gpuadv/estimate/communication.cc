@@ -370,12 +370,29 @@ bool PipelineP2pHidden(const workload::Scenario& s, const Layout& lay) {
   return s.training.stack.pp_p2p_overlap && lay.vpp > 1;
 }
 
-// Context parallel (ring attention): K, V blocks per hop, c-1 hops per layer forward,
-// ~2x backward, hidden behind the attention compute when s/c is large.
-double ContextParallelTime(const catalog::ModelArch& m, const Layout& lay, const Regime& g,
+// Context parallel. Ring attention (p2p): K, V blocks per hop, c-1 hops per layer forward,
+// ~2x backward, hidden behind the attention compute when s/c is large. All-to-all (a2a,
+// Megatron-Core --cp-comm-type a2a; Transformer Engine AttnFuncWithCPAndQKVOA2A): Q, K and V
+// gathered to the whole sequence over heads / c before the attention and its output
+// scattered back after it, the gradients the same way in backward; the attention waits on
+// them, so none is hidden. Under fp8 attention they travel in fp8.
+double ContextParallelTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
                            double act_w, const Topology& topo, const MicroBatchTime& mb,
                            const GlobalEfficiency& glob) {
+  const catalog::ModelArch& m = s.model;
   const Link lc = GroupLink(topo, lay, lay.cp, lay.tp);
+  const double passes = 1 + (g.full_recompute ? 1 : 0) + 1;  // forward (+ recompute), backward
+  if (s.parallelism.cp_comm == workload::CpComm::kA2a) {
+    const double w = s.Fp8Attention() ? 1.0 : act_w;
+    const double widths =
+        (m.heads * m.QkHeadDim() + 2.0 * m.KvHeads() * m.HeadDim() + m.heads * m.VHeadDim()) /
+        static_cast<double>(lay.tp);
+    const double sent = w * lay.tokens_mb * widths * (lay.cp - 1) / lay.cp;
+    // Two all-to-alls a pass (Q, K, V together; the output), the peers served at once: one
+    // latency each, as the expert all-to-all.
+    const double per_layer = 2 * lc.alpha_s + sent / std::max(1.0, lc.busbw);
+    return lay.layers_stage * per_layer * passes;
+  }
   const double hop =
       2.0 * act_w * lay.tokens_mb * (m.KvHeads() / static_cast<double>(lay.tp)) * m.HeadDim();
   const double per_layer = (lay.cp - 1) * (lc.alpha_s + hop / std::max(1.0, lc.busbw));
@@ -488,7 +505,7 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
         PipelineP2pHidden(s, lay) ? BesideCompute(t_pp, PipelineLink(topo, lay), mb, glob) : t_pp;
   }
   if (lay.cp > 1 && m.has_shape())
-    c.per_micro_batch += ContextParallelTime(m, lay, g, act_w, topo, mb, glob);
+    c.per_micro_batch += ContextParallelTime(s, lay, g, act_w, topo, mb, glob);
   if ((lay.ep > 1 || lay.etp > 1) && m.IsMoe()) {
     // Stacks that overlap the dispatch and combine of one micro-batch with another's
     // compute (moe_a2a_overlap: Megatron-Core --overlap-moe-expert-parallel-comm, DeepSeek's

@@ -563,22 +563,32 @@ void AddLmHeadAndLoss(const workload::Scenario& s, const Layout& lay, const Regi
   AddHeadStage(lay, hd, t);
 }
 
+// Kernels one decoder layer's forward launches on this stack (MODELLING section 7
+// "Launch/CPU overhead").
+double KernelsPerLayer(const workload::Scenario& s, const ModelFigures& f) {
+  const auto& stack = s.training.stack;
+  const bool eager = stack.kernels == workload::KernelStyle::kEager;
+  const bool autocast = eager && workload::IsMixed16(s.training.precision);
+  return stack.kernels_per_layer + (eager ? EagerModuleOpsDelta(s.model) : 0) +
+         kOpsPerAdapter * f.adapted_linears +
+         (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0) +
+         (autocast ? kOpsAutocastPerLinear * static_cast<double>(f.linears.size()) : 0);
+}
+
+// Forward passes of a layer per micro-batch in kernel-launch units: the forward, the
+// backward (kBackwardOpsRatio forwards) where gradients flow, a recomputed forward.
+double LayerPasses(const workload::Scenario& s, const Regime& g) {
+  const double L = std::max(1, s.model.layers);
+  const double bp = g.backprop_layers;
+  return 1 + kBackwardOpsRatio * (bp / L) + (g.full_recompute ? bp / L : 0);
+}
+
 // Host launch time: the GPU cannot run ahead of the Python/C++ dispatcher (MODELLING
 // section 7 "Launch/CPU overhead"). Returns the part the GPU work does not cover.
 double LaunchExcess(const workload::Scenario& s, const Layout& lay, const Regime& g,
                     const ModelFigures& f, const GlobalEfficiency& glob, const MicroBatchTime& t) {
-  const double L = std::max(1, s.model.layers);
-  const double bp = g.backprop_layers;
-  const auto& stack = s.training.stack;
-  const bool eager = stack.kernels == workload::KernelStyle::kEager;
-  const bool autocast = eager && workload::IsMixed16(s.training.precision);
-  double ops_layer = stack.kernels_per_layer + (eager ? EagerModuleOpsDelta(s.model) : 0) +
-                     kOpsPerAdapter * f.adapted_linears +
-                     (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0) +
-                     (autocast ? kOpsAutocastPerLinear * static_cast<double>(f.linears.size()) : 0);
-  double ops = lay.layers_stage * ops_layer *
-                   (1 + kBackwardOpsRatio * (bp / L) + (g.full_recompute ? bp / L : 0)) +
-               kOpsHeadAndLoss * (1 + kBackwardOpsRatio);
+  const double ops = lay.layers_stage * KernelsPerLayer(s, f) * LayerPasses(s, g) +
+                     kOpsHeadAndLoss * (1 + kBackwardOpsRatio);
   const double host = ops * std::max(0.0, glob.launch_overhead_s);
   return std::max(0.0, host - (t.Forward() + t.Backward()));
 }
@@ -663,6 +673,15 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   t.memory_fwd = stage * m_fwd;
   t.memory_bwd = stage * m_bwd;
 
+  // Each memory-bound kernel's fixed GPU time (GlobalEfficiency::memory_kernel_fixed_s:
+  // ramp-up, tail wave, the gap to the next kernel), beside its bytes at the sustained rate:
+  // the layer's kernels less its GEMMs (whose fixed cost the GEMM curve holds) and the
+  // attention kernel.
+  const double memory_kernels =
+      std::max(0.0, KernelsPerLayer(s, f) - static_cast<double>(f.linears.size()) - 1);
+  const double fixed = lay.layers_stage * memory_kernels * glob.memory_kernel_fixed_s;
+  t.memory_fwd += fixed;
+  t.memory_bwd += fixed * (LayerPasses(s, g) - 1);
   if (g.quantized) AddQloraDequant(lay, g, f, r, L, &t);
   if (g.lm_head && m.vocab > 0) AddLmHeadAndLoss(s, lay, g, r, &t);
   t.launch_excess = LaunchExcess(s, lay, g, f, glob, t);

@@ -85,6 +85,9 @@ struct GlobalEfficiency {
   double overlap_eta = 0;        // fraction of backward that can hide DP comm (NVLink/IB)
   double overlap_eta_pcie = 0;   // same over PCIe / host memory
   double launch_overhead_s = 0;  // host time per eager kernel launch
+  // GPU time of a memory-bound kernel beyond its bytes at the sustained bandwidth (ramp-up,
+  // partial last wave, the gap to the next kernel); not fitted.
+  double memory_kernel_fixed_s = 0;
 
   bool operator==(const GlobalEfficiency&) const = default;
 };

@@ -124,6 +124,7 @@ void Parallel(const workload::Scenario& s, Args* a) {
     a->emplace_back("--num-layers-per-virtual-pipeline-stage",
                     n((s.model.layers + (el ? 2 : 0)) / (p.pp * p.vpp)));
   if (p.cp > 1) a->emplace_back("--context-parallel-size", n(p.cp));
+  if (p.cp > 1 && p.cp_comm == workload::CpComm::kA2a) a->emplace_back("--cp-comm-type", "a2a");
   if (p.ep > 1) a->emplace_back("--expert-model-parallel-size", n(p.ep));
   if (s.model.IsMoe()) a->emplace_back("--expert-tensor-parallel-size", n(p.ExpertTp()));
   if (p.sequence_parallel && p.tp > 1) {

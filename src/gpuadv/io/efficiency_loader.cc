@@ -58,14 +58,17 @@ estimate::EfficiencyTable ParseEfficiencyDocument(const Doc& doc, const std::str
   estimate::EfficiencyTable t;
   Fields root(doc, "");
   {
-    Fields g =
-        RequiredBlock(root, "global", {"overlap_eta", "overlap_eta_pcie", "launch_overhead_s"});
+    Fields g = RequiredBlock(
+        root, "global",
+        {"overlap_eta", "overlap_eta_pcie", "launch_overhead_s", "memory_kernel_fixed_s"});
     t.global.overlap_eta = *g.Number("overlap_eta", 0, 1);
     t.global.overlap_eta_pcie = *g.Number("overlap_eta_pcie", 0, 1);
     t.global.launch_overhead_s = *g.Number("launch_overhead_s", 0, 1e-2);
+    t.global.memory_kernel_fixed_s = *g.Number("memory_kernel_fixed_s", 0, 1e-3);
     g.StringList("sources");
     g.String("notes");
-    g.Finish({"overlap_eta", "overlap_eta_pcie", "launch_overhead_s", "sources", "notes"});
+    g.Finish({"overlap_eta", "overlap_eta_pcie", "launch_overhead_s", "memory_kernel_fixed_s",
+              "sources", "notes"});
   }
   {
     Fields fb = RequiredBlock(root, "fallback",

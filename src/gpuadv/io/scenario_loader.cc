@@ -208,8 +208,9 @@ void ParseParallelism(Fields f, workload::Parallelism& p) {
   if (auto v = f.Enum("offload", workload::kOffloads)) p.offload = *v;
   if (auto v = f.Bool("sequence_parallel")) p.sequence_parallel = *v;
   if (auto v = f.Bool("pipeline_embedding_loss")) p.pipeline_embedding_loss = *v;
+  if (auto v = f.Enum("cp_comm", workload::kCpComms)) p.cp_comm = *v;
   f.Finish({"tp", "pp", "vpp", "cp", "ep", "etp", "zero", "shard_group", "offload",
-            "sequence_parallel", "pipeline_embedding_loss"});
+            "sequence_parallel", "pipeline_embedding_loss", "cp_comm"});
 }
 
 void ParseSystem(Fields f, workload::System& s) {
@@ -519,6 +520,13 @@ void ValidateScenario(const Scenario& s) {
   if (p.cp > 1 && s.training.seq_len % p.cp != 0)
     throw InputError("parallelism.cp", std::to_string(p.cp), "a divisor of training.seq_len",
                      "does not divide the sequence");
+  // The all-to-all hands each cp rank whole heads of its tensor-parallel share.
+  if (p.cp > 1 && p.cp_comm == workload::CpComm::kA2a && m.heads > 0 &&
+      m.heads % (static_cast<long long>(p.tp) * p.cp) != 0)
+    throw InputError(
+        "parallelism.cp_comm", "a2a",
+        "p2p, or a2a with tp x cp dividing the " + std::to_string(m.heads) + " attention heads",
+        "tp " + std::to_string(p.tp) + " x cp " + std::to_string(p.cp) + " does not divide them");
   if (p.shard_group > 0 && s.DataParallel() % p.shard_group != 0)
     throw InputError("parallelism.shard_group", std::to_string(p.shard_group),
                      "0 or a divisor of the data-parallel size " + std::to_string(s.DataParallel()),

@@ -110,6 +110,7 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
         {"shard_group", r.parallelism.shard_group},
         {"sequence_parallel", r.parallelism.sequence_parallel},
         {"pipeline_embedding_loss", r.parallelism.pipeline_embedding_loss},
+        {"cp_comm", std::string(EnumName(workload::kCpComms, r.parallelism.cp_comm))},
         {"offload", std::string(EnumName(workload::kOffloads, r.parallelism.offload))}}},
       {"method", std::string(EnumName(workload::kMethods, r.method))},
       {"precision", std::string(EnumName(workload::kPrecisions, r.precision))},

@@ -29,6 +29,7 @@ json ParallelismJson(const workload::Parallelism& p) {
           {"zero", p.zero},
           {"sequence_parallel", p.sequence_parallel},
           {"pipeline_embedding_loss", p.pipeline_embedding_loss},
+          {"cp_comm", std::string(EnumName(workload::kCpComms, p.cp_comm))},
           {"offload", std::string(EnumName(workload::kOffloads, p.offload))},
           {"chosen", !p.specified}};
 }

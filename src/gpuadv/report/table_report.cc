@@ -43,8 +43,9 @@ void AddJobLines(const estimate::EstimateResult& r, Document& d) {
   if (r.gpus > 1) {
     const auto& p = r.parallelism;
     d.Line(fmt::format(
-        "layout: {}{}, micro-batch {}, checkpointing {}{}", LayoutShort(p, r.gpus),
+        "layout: {}{}{}, micro-batch {}, checkpointing {}{}", LayoutShort(p, r.gpus),
         p.pipeline_embedding_loss && p.pp > 1 ? " (embedding and loss as pipeline layers)" : "",
+        p.cp > 1 && p.cp_comm == workload::CpComm::kA2a ? " (context parallel by all-to-all)" : "",
         r.micro_batch, EnumName(workload::kCheckpointings, r.checkpointing),
         r.layout_source == "planner"
             ? " (the planner's best for this GPU count; set parallelism to change)"

@@ -19,6 +19,7 @@ enum class Attention { kFlash, kSdpa, kEager };
 enum class Loss { kStandard, kChunked };
 enum class Interconnect { kAuto, kPcie, kNvlink };
 enum class Offload { kNone, kOptimizer, kOptimizerParams };
+enum class CpComm { kP2p, kA2a };
 enum class Cooling { kAir, kHighAirflow, kLiquid };
 enum class Acquire { kBuy, kRent, kEither };
 enum class Objective { kTime, kCost, kValue, kEnergy };
@@ -85,6 +86,10 @@ inline constexpr EnumEntry<Offload> kOffloads[] = {
     {"none", Offload::kNone, "everything on the GPU"},
     {"optimizer", Offload::kOptimizer, "optimizer state (+fp32 master) in host RAM"},
     {"optimizer+params", Offload::kOptimizerParams, "optimizer state and parameters in host RAM"},
+};
+inline constexpr EnumEntry<CpComm> kCpComms[] = {
+    {"p2p", CpComm::kP2p, "ring attention: K and V blocks passed around the cp ranks"},
+    {"a2a", CpComm::kA2a, "all-to-all: heads scattered, the whole sequence gathered (Ulysses)"},
 };
 inline constexpr EnumEntry<Cooling> kCoolings[] = {
     {"air", Cooling::kAir, "ordinary case airflow"},

@@ -137,6 +137,10 @@ struct Parallelism {
   int shard_group = 0;  // 0 = whole DP group; else HSDP group size
   Offload offload = Offload::kNone;
   bool sequence_parallel = false;
+  // How context parallelism exchanges the sequence (Megatron-Core --cp-comm-type): a ring of
+  // K / V blocks beside the attention (p2p, the default), or all-to-alls before and after it
+  // that trade the sequence split for a head split (a2a, DeepSpeed-Ulysses style).
+  CpComm cp_comm = CpComm::kP2p;
   // The embedding and the loss each count as one pipeline layer (Megatron
   // --account-for-embedding-in-pipeline-split --account-for-loss-in-pipeline-split): the
   // first and last stages hold one transformer layer fewer, and pp x vpp need only divide

@@ -24,6 +24,13 @@ void ExpectErrorNames(const std::string& training, const std::string& field) {
   EXPECT_NE(err.find(field), std::string::npos) << err;
 }
 
+// Loading a llama-3.1-8b scenario on 8 GPUs with parallelism `p` fails naming `field`.
+void ExpectErrorNamesParallelism(const std::string& p, const std::string& field) {
+  const std::string err =
+      ErrorOf("model: llama-3.1-8b\nhardware: {gpu: h100-sxm, count: 8}\nparallelism: " + p + "\n");
+  EXPECT_NE(err.find(field), std::string::npos) << err;
+}
+
 estimate::EstimateResult Estimated(const workload::Scenario& s) {
   const estimate::Context ctx{&BuiltinEfficiency(), &BuiltinCatalog()};
   return estimate::Estimate(s, ctx);
@@ -414,6 +421,26 @@ TEST(Stacks, Fp8ActivationInputSavesTheSwigluInputInOneByte) {
     said = said || w.starts_with("training.fp8.activation_input ignored");
   EXPECT_TRUE(said) << ::testing::PrintToString(bf16.warnings);
   ExpectErrorNames("{fp8: {activation_input: 1byte}}", "training.fp8.activation_input");
+}
+
+// Context parallelism by all-to-all (parallelism.cp_comm: a2a): each cp rank gets whole
+// heads of the whole sequence, so tp x cp must divide the heads; its all-to-alls sit before
+// and after the attention, none hidden, where the ring hides behind the attention.
+TEST(Stacks, ContextParallelAllToAllIsExposedAndNeedsWholeHeads) {
+  const std::string job =
+      "model: llama-3.1-8b\nhardware: {gpu: h100-sxm, count: 8}\ntraining: {seq_len: 32768, "
+      "micro_batch: 1, global_batch: 1, framework: megatron}\nparallelism: {tp: 1, cp: 8";
+  const auto a2a = Load(job + ", cp_comm: a2a}\n");
+  EXPECT_EQ(a2a.parallelism.cp_comm, workload::CpComm::kA2a);
+  EXPECT_EQ(Load(job + "}\n").parallelism.cp_comm, workload::CpComm::kP2p);
+  const auto a = Estimated(a2a), ring = Estimated(Load(job + "}\n"));
+  EXPECT_EQ(a.parallelism.cp_comm, workload::CpComm::kA2a);  // shown resolved
+  EXPECT_GT(a.throughput.breakdown_s.communication, ring.throughput.breakdown_s.communication);
+  const std::string heads = ErrorOf(
+      "model: llama-3.1-8b\nhardware: {gpu: h100-sxm, count: 8, nodes: 8}\ntraining: {seq_len: "
+      "8192, micro_batch: 1, global_batch: 1}\nparallelism: {tp: 8, cp: 8, cp_comm: a2a}\n");
+  EXPECT_NE(heads.find("parallelism.cp_comm"), std::string::npos) << heads;
+  ExpectErrorNamesParallelism("{cp: 2, cp_comm: ulysses}", "parallelism.cp_comm");
 }
 
 }  // namespace

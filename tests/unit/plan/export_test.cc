@@ -431,6 +431,22 @@ TEST(Export, MegatronArgumentsCarryThePlan) {
   EXPECT_NE(t.find("--num-query-groups 8\n"), std::string::npos);
 }
 
+// Context parallelism by all-to-all reaches Megatron as --cp-comm-type a2a; the ring is its
+// default and writes nothing.
+TEST(Export, MegatronCarriesTheContextParallelCommunication) {
+  const auto a2a = Export(Engine::kMegatron, MakeScenario({{"parallelism",
+                                                            "{tp: 1, pp: 1, cp: 4, zero: 1, "
+                                                            "cp_comm: a2a}"},
+                                                           {"training.seq_len", "8192"}}));
+  EXPECT_NE(a2a.Main().text.find("--context-parallel-size 4\n"), std::string::npos);
+  EXPECT_NE(a2a.Main().text.find("--cp-comm-type a2a\n"), std::string::npos);
+  ExpectAllAccepted(a2a, kMegatronFlags);
+  const auto ring =
+      Export(Engine::kMegatron, MakeScenario({{"parallelism", "{tp: 1, pp: 1, cp: 4, zero: 1}"},
+                                              {"training.seq_len", "8192"}}));
+  EXPECT_EQ(ring.Main().text.find("--cp-comm-type"), std::string::npos);
+}
+
 // Issue 18 item 3: uneven pipelines reach Megatron as its own flags. 16 layers on pp 6:
 // middle stages of ceil(16 / 6) = 3, first and last 2 each (the estimate times the 3-layer
 // stages); 14 layers + embedding + loss = 16 pipeline layers on pp 4 x vpp 2: 2 per chunk.

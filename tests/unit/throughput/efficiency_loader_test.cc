@@ -13,7 +13,8 @@ namespace {
 
 // The blocks every efficiency document gives in full: the one set of default values.
 const std::string kDefaults =
-    "global: {overlap_eta: 0.8, overlap_eta_pcie: 0.5, launch_overhead_s: 2.0e-5}\n"
+    "global: {overlap_eta: 0.8, overlap_eta_pcie: 0.5, launch_overhead_s: 2.0e-5, "
+    "memory_kernel_fixed_s: 4.0e-6}\n"
     "fallback: {gemm_eta_max: 0.6, gemm_half_flops: 1.0e9, attn_eta: 0.25, mem_eta: 0.55,"
     " fp8_gemm_speedup: 1.0, gemm_pj_per_flop: 0}\n";
 
@@ -103,7 +104,8 @@ TEST(EfficiencyTable, ErrorsNameTheField) {
   EXPECT_NE(ErrorOf(kDefaults + "architectures: [{architecture: X, gem_eta_max: 0.5}]")
                 .find("gem_eta_max"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("global: {overlap_eta: 0.8, overlap_eta_pcie: 0.5, launch_overhead_s: 2.0e-5,"
+  EXPECT_NE(ErrorOf("global: {overlap_eta: 0.8, overlap_eta_pcie: 0.5, launch_overhead_s: 2.0e-5, "
+                    "memory_kernel_fixed_s: 4.0e-6,"
                     " overlap: 0.5}")
                 .find("global.overlap"),
             std::string::npos);

@@ -101,6 +101,20 @@ Context Ctx() { return Context{&io::BuiltinEfficiency(), nullptr}; }
 
 ThroughputResult Estimate1(const workload::Scenario& s) { return EstimateThroughput(s, Ctx()); }
 
+// The built-in factors without the fixed GPU time per memory-bound kernel: for tests that
+// isolate the bytes a term moves between stacks or dtypes that launch different kernels.
+const EfficiencyTable& BytesOnly() {
+  static const EfficiencyTable t = [] {
+    EfficiencyTable e = io::BuiltinEfficiency();
+    e.global.memory_kernel_fixed_s = 0;
+    return e;
+  }();
+  return t;
+}
+ThroughputResult EstimateBytes(const workload::Scenario& s) {
+  return EstimateThroughput(s, Context{&BytesOnly(), nullptr});
+}
+
 double Sum(const TimeBreakdown& b) {
   return b.compute + b.memory + b.communication + b.bubble + b.offload;
 }
@@ -183,12 +197,12 @@ TEST(ThroughputMemory, Fp32AdaptersOverA16BitModelMoveTheirCasts) {
     return s;
   };
   const double extra =
-      Estimate1(pure).breakdown_s.memory - Estimate1(shared(pure)).breakdown_s.memory;
+      EstimateBytes(pure).breakdown_s.memory - EstimateBytes(shared(pure)).breakdown_s.memory;
   const double cast_s = 2 * layers * tokens * per_token / bw;  // forward + backward once
   EXPECT_NEAR(extra, cast_s, 0.02 * cast_s);
   // Autocast: the 16-bit input copy only (the input read + the copy written, 2 + 2 B).
   const double amp_extra =
-      Estimate1(amp).breakdown_s.memory - Estimate1(shared(amp)).breakdown_s.memory;
+      EstimateBytes(amp).breakdown_s.memory - EstimateBytes(shared(amp)).breakdown_s.memory;
   const double amp_s = 2 * layers * tokens * 4 * 4.0 * 4096 / bw;
   EXPECT_NEAR(amp_extra, amp_s, 0.02 * amp_s);
 }
@@ -293,12 +307,12 @@ TEST(ThroughputFlops, FusedAttentionRateGrowsWithTheKeysPerQuery) {
 }
 
 // One micro-batch of `s` on a Hopper card with the built-in factors.
-detail::MicroBatchTime HopperMicroBatch(const workload::Scenario& s) {
+detail::MicroBatchTime HopperMicroBatch(const workload::Scenario& s,
+                                        const EfficiencyTable& table = io::BuiltinEfficiency()) {
   const auto g = detail::MakeRegime(s);
-  return detail::MicroBatchCompute(
-      s, detail::MakeLayout(s), g, detail::MakeModelFigures(s, g),
-      detail::ResolveRates(s, io::BuiltinEfficiency().For("Hopper"), nullptr),
-      io::BuiltinEfficiency().global);
+  return detail::MicroBatchCompute(s, detail::MakeLayout(s), g, detail::MakeModelFigures(s, g),
+                                   detail::ResolveRates(s, table.For("Hopper"), nullptr),
+                                   table.global);
 }
 
 // training.fp8.attention: the attention core's forward at FlashAttention-3's fp8 / bf16
@@ -474,7 +488,7 @@ TEST(ThroughputFlops, GeluNewMovesItsChainOfFfnTensorsOnEagerStacks) {
     s.model.mlp = catalog::MlpKind::kGelu;
     s.training.precision = p;
     s.training.stack.kernels = k;
-    return HopperMicroBatch(s).memory_fwd;
+    return HopperMicroBatch(s, BytesOnly()).memory_fwd;
   };
   using workload::KernelStyle, workload::Precision;
   const double extra_bf16 = mem_fwd("gpt2", Precision::kBf16, KernelStyle::kEager) -
@@ -809,9 +823,9 @@ std::array<workload::Scenario, 2> Fp8WithAndWithout(const workload::Scenario& bf
 TEST(ThroughputRates, Fp8BackwardRecastsOnlyWhereTheStackKeeps16BitOperands) {
   auto bf16 = Fp8Step(8, 2048);
   const auto [saved, recast] = Fp8WithAndWithout(bf16, &workload::StackTraits::fp8_saved_casts);
-  const double m16 = Estimate1(bf16).breakdown_s.memory;
-  const double m_saved = Estimate1(saved).breakdown_s.memory;
-  const double m_recast = Estimate1(recast).breakdown_s.memory;
+  const double m16 = EstimateBytes(bf16).breakdown_s.memory;
+  const double m_saved = EstimateBytes(saved).breakdown_s.memory;
+  const double m_recast = EstimateBytes(recast).breakdown_s.memory;
   const double all_casts = m_saved - m16;  // forward casts + output-gradient casts
   const double forward_casts = m_recast - m_saved;
   EXPECT_GT(forward_casts, 0);
@@ -826,7 +840,7 @@ TEST(ThroughputRates, Fp8BackwardRecastsOnlyWhereTheStackKeeps16BitOperands) {
   EXPECT_NEAR(forward_casts / all_casts, fwd / (fwd + bwd), 1e-6);
   auto bf16_recast = bf16;
   bf16_recast.training.stack.fp8_saved_casts = false;
-  EXPECT_DOUBLE_EQ(Estimate1(bf16_recast).breakdown_s.memory, m16);
+  EXPECT_DOUBLE_EQ(EstimateBytes(bf16_recast).breakdown_s.memory, m16);
 }
 
 // torchao outside torch.compile (current scaling, casts not fused) casts with a chain of
@@ -839,13 +853,13 @@ TEST(ThroughputRates, Fp8CastsOfTorchaoOutsideCompileAreAChainOfOps) {
   bf16.training.stack.fp8_recipe = workload::Fp8Recipe::kCurrent;
   bf16.training.stack.fp8_saved_casts = false;
   const auto [compiled, eager] = Fp8WithAndWithout(bf16, &workload::StackTraits::fp8_fused_casts);
-  const double m16 = Estimate1(bf16).breakdown_s.memory;
-  const double fused_casts = Estimate1(compiled).breakdown_s.memory - m16;
-  const double op_casts = Estimate1(eager).breakdown_s.memory - m16;
+  const double m16 = EstimateBytes(bf16).breakdown_s.memory;
+  const double fused_casts = EstimateBytes(compiled).breakdown_s.memory - m16;
+  const double op_casts = EstimateBytes(eager).breakdown_s.memory - m16;
   ASSERT_GT(fused_casts, 0);
   EXPECT_NEAR(op_casts / fused_casts, 35.0 / 4.0, 1e-6);
-  EXPECT_LT(Estimate1(eager).tokens_per_s, Estimate1(bf16).tokens_per_s);
-  EXPECT_GT(Estimate1(compiled).tokens_per_s, Estimate1(bf16).tokens_per_s);
+  EXPECT_LT(EstimateBytes(eager).tokens_per_s, EstimateBytes(bf16).tokens_per_s);
+  EXPECT_GT(EstimateBytes(compiled).tokens_per_s, EstimateBytes(bf16).tokens_per_s);
 }
 
 // The stack's host work (the Trainer's syncs and bookkeeping) and the launch-bound excess
@@ -1082,6 +1096,26 @@ TEST(ThroughputResult, LaunchOverheadBoundsTinyModels) {
   // ~2 layers x 25 ops x 3 + loss ~ 180 launches x 20-35 us: the host bounds the step.
   EXPECT_GT(r.step_time_s, 1e-3);
   EXPECT_EQ(r.bottleneck, Bottleneck::kCompute);
+}
+
+// Each memory-bound kernel costs a fixed GPU time beside its bytes
+// (GlobalEfficiency::memory_kernel_fixed_s): the same layer's non-GEMM kernels, forward and
+// backward, add the same seconds at any token count, so they weigh on small micro-batches.
+TEST(ThroughputMemory, EachMemoryBoundKernelHasAFixedGpuTime) {
+  const double fixed = io::BuiltinEfficiency().global.memory_kernel_fixed_s;
+  ASSERT_GT(fixed, 0);
+  for (int seq : {64, 4096}) {
+    auto s = Base(H100());
+    s.training.seq_len = seq;
+    s.training.precision = workload::Precision::kBf16;  // no autocast casts
+    const auto with = HopperMicroBatch(s), without = HopperMicroBatch(s, BytesOnly());
+    const auto& stack = s.training.stack;
+    // Forward: the layer's kernels less its linears (q, k, v, o, gate, up, down) and the
+    // attention kernel, on every layer; backward twice as many.
+    const double kernels = stack.kernels_per_layer - 7 - 1;
+    EXPECT_NEAR(with.memory_fwd - without.memory_fwd, s.model.layers * kernels * fixed, 1e-12);
+    EXPECT_NEAR(with.memory_bwd - without.memory_bwd, 2 * s.model.layers * kernels * fixed, 1e-12);
+  }
 }
 
 }  // namespace
