@@ -476,9 +476,14 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
     layers = std::clamp(st.method.trainable_layers - stage.layers_after, 0.0, stage.layers);
 
   const Checkpointed ck = CheckpointedLayer(st, layer);
-  double per_mb = layers * ck.kept;
-  if (st.activation_offload && layers > kOffloadLayersOnGpu) {
-    const double off = (layers - kOffloadLayersOnGpu) * ck.kept;
+  // Full checkpointing of only some layers (Megatron --recompute-method block): the others
+  // keep all they save.
+  const double checkpointed = st.ckpt == workload::Checkpointing::kFull && st.checkpoint_layers > 0
+                                  ? std::min(layers, st.checkpoint_layers * st.lay.vpp)
+                                  : layers;
+  double per_mb = checkpointed * ck.kept + (layers - checkpointed) * layer.saved;
+  if (st.activation_offload && checkpointed > kOffloadLayersOnGpu) {
+    const double off = (checkpointed - kOffloadLayersOnGpu) * ck.kept;
     out.host = off * stage.in_flight;
     per_mb -= off;
   }
@@ -495,7 +500,7 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
   out.extras = first * stage.in_flight + last;
   out.saved = per_mb * stage.in_flight + out.extras;
   out.fwd_transient = layers > 0 ? layer.fwd_transient : 0;
-  out.bwd_transient = layers > 0 ? layer.bwd_transient + ck.recompute : 0;
+  out.bwd_transient = layers > 0 ? layer.bwd_transient + (checkpointed > 0 ? ck.recompute : 0) : 0;
   return out;
 }
 

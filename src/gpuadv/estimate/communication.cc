@@ -352,7 +352,7 @@ void DataParallelTime(const workload::Scenario& s, const Layout& lay, const Loca
 double TpAllReduceTime(const Layout& lay, const Regime& g, double act_w, double h, const Link& lt) {
   const double bytes = act_w * lay.tokens_mb * h;
   const double bp_share = static_cast<double>(g.backprop_layers) / std::max(1, g.layers);
-  const double n_coll = lay.layers_stage * (2 + bp_share * (2 + (g.full_recompute ? 2 : 0)));
+  const double n_coll = lay.layers_stage * (2 + bp_share * (2 + 2 * g.recompute_share));
   return n_coll * AllReduceTime(bytes, lay.tp, lt);
 }
 
@@ -381,7 +381,7 @@ double ContextParallelTime(const workload::Scenario& s, const Layout& lay, const
                            const GlobalEfficiency& glob) {
   const catalog::ModelArch& m = s.model;
   const Link lc = GroupLink(topo, lay, lay.cp, lay.tp);
-  const double passes = 1 + (g.full_recompute ? 1 : 0) + 1;  // forward (+ recompute), backward
+  const double passes = 1 + g.recompute_share + 1;  // forward (+ recompute), backward
   if (s.parallelism.cp_comm == workload::CpComm::kA2a) {
     const double w = s.Fp8Attention() ? 1.0 : act_w;
     const double widths =
@@ -396,7 +396,7 @@ double ContextParallelTime(const workload::Scenario& s, const Layout& lay, const
   const double hop =
       2.0 * act_w * lay.tokens_mb * (m.KvHeads() / static_cast<double>(lay.tp)) * m.HeadDim();
   const double per_layer = (lay.cp - 1) * (lc.alpha_s + hop / std::max(1.0, lc.busbw));
-  const double t_cp = lay.layers_stage * per_layer * (1 + 2 + (g.full_recompute ? 1 : 0));
+  const double t_cp = lay.layers_stage * per_layer * (1 + 2 + g.recompute_share);
   return Exposed(t_cp, mb.attention, OverlapEta(lc, glob));
 }
 
@@ -435,7 +435,7 @@ double ExpertAllToAllTime(const workload::Scenario& s, const Layout& lay, const 
   const double t_gather =
       lay.etp > 1 ? AllGatherTime(routed * lay.etp, lay.etp, GroupLink(topo, lay, lay.etp, 1)) : 0;
   const double moe_layers = lay.layers_stage * m.MoeLayers() / std::max(1, m.layers);
-  const double n = 4 + (g.full_recompute ? 2 : 0);
+  const double n = 4 + 2 * g.recompute_share;
   return moe_layers * n * (t_a2a + t_gather);
 }
 
@@ -544,7 +544,7 @@ double OffloadTime(const workload::Scenario& s, const Layout& lay, const Regime&
   if (off == Offload::kOptimizerParams) {
     // Parameters streamed from host for every use: forward, backward (+ recompute).
     const double total = f.counts.total > 0 ? f.counts.total : s.model.params;
-    const double uses = 2.0 + (g.full_recompute ? 1.0 : 0.0);
+    const double uses = 2.0 + g.recompute_share;
     const double stream = total / mp * 2 * uses / pcie;
     t += lay.micro_batches * std::max(0.0, stream - eta * mb.Total());
   }

@@ -372,7 +372,7 @@ MicroBatchTime UnshapedCompute(const Layout& lay, const Regime& g, const ModelFi
   const double fwd = GemmTime(lay.tokens_mb, n / std::max(1.0, std::sqrt(n)), std::sqrt(n),
                               r.linear_peak, r.linear_bytes, r);
   t.compute_fwd = fwd;
-  t.compute_bwd = fwd * ((g.adapters ? 1.0 : 2.0) + (g.full_recompute ? 1.0 : 0.0));
+  t.compute_bwd = fwd * ((g.adapters ? 1.0 : 2.0) + g.recompute_share);
   return t;
 }
 
@@ -532,7 +532,7 @@ void AddQloraDequant(const Layout& lay, const Regime& g, const ModelFigures& f, 
                      double L, MicroBatchTime* t) {
   const double q_params =
       f.counts.layer_linear > 0 ? f.counts.layer_linear * L : f.n_layer_linear_active * L;
-  const double uses_bwd = 1.0 + (g.full_recompute ? 1.0 : 0.0);
+  const double uses_bwd = 1.0 + g.recompute_share;
   const double per_use =
       MemTime(kQloraDequantBytesPerParam * q_params / (static_cast<double>(lay.tp) * lay.pp), r);
   t->memory_fwd += per_use;
@@ -580,7 +580,7 @@ double KernelsPerLayer(const workload::Scenario& s, const ModelFigures& f) {
 double LayerPasses(const workload::Scenario& s, const Regime& g) {
   const double L = std::max(1, s.model.layers);
   const double bp = g.backprop_layers;
-  return 1 + kBackwardOpsRatio * (bp / L) + (g.full_recompute ? bp / L : 0);
+  return 1 + kBackwardOpsRatio * (bp / L) + g.recompute_share * bp / L;
 }
 
 // Host launch time: the GPU cannot run ahead of the Python/C++ dispatcher (MODELLING
@@ -625,7 +625,7 @@ double Zero3HookTime(const workload::Scenario& s, const Layout& lay, const Regim
   double modules = kModulesPerLayerBlocks + kModulesPerAdapter * f.adapted_linears;
   for (const auto& l : f.linears)
     if (!l.moe_block) modules += 1;  // the MoE block's linears sit inside a leaf module
-  const double forwards = 1 + (g.full_recompute ? bp / L : 0);
+  const double forwards = 1 + g.recompute_share * bp / L;
   double ops = lay.layers_stage * modules *
                (kZero3HookOpsForward * forwards + kZero3HookOpsBackward * (bp / L));
   // Flushes: the bucket fills, or a tensor larger than it goes alone.
@@ -660,8 +660,9 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   double m_bwd =
       bp * (kBackwardBytesRatio * (mem.fwd + attn.m_fwd) + mem.bwd_extra + mem.adapter_cast);
   if (g.full_recompute) {
-    c_bwd += bp * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
-    m_bwd += bp * (mem.fwd + mem.cast_fwd + mem.adapter_cast + attn.m_fwd);
+    const double rec = g.recompute_share * bp;
+    c_bwd += rec * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
+    m_bwd += rec * (mem.fwd + mem.cast_fwd + mem.adapter_cast + attn.m_fwd);
   } else if (g.selective_recompute) {
     c_bwd += bp * attn.c_fwd;
     m_bwd += bp * attn.m_fwd;

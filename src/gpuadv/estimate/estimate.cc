@@ -125,6 +125,11 @@ void WarnScenario(const workload::Scenario& s, Explanation& explain) {
                  std::to_string(m.max_seq_len) +
                  " positions: it needs position scaling (RoPE scaling, context extension); "
                  "estimated at the length given");
+  if (t.checkpoint_layers > 0 && t.activation_checkpointing != workload::Checkpointing::kFull)
+    explain.Warn(
+        "training.activation_checkpointing_layers ignored: it counts the layers full "
+        "checkpointing recomputes, and activation_checkpointing is " +
+        std::string(EnumName(workload::kCheckpointings, t.activation_checkpointing)));
   if (t.fp8.activation_input && !s.Fp8ActivationInput())
     explain.Warn(
         "training.fp8.activation_input ignored: it needs precision fp8-mixed; the activation's "
@@ -203,6 +208,8 @@ void DescribeRun(const workload::Scenario& s, EstimateResult& r) {
   r.parallelism = s.parallelism;
   r.micro_batch = s.training.micro_batch;
   r.checkpointing = s.training.activation_checkpointing;
+  if (r.checkpointing == workload::Checkpointing::kFull && s.training.checkpoint_layers > 0)
+    r.checkpoint_layers = s.training.checkpoint_layers;
   r.layout_source = s.parallelism.specified ? "scenario" : "default";
   r.method = s.training.method;
   r.precision = s.training.precision;

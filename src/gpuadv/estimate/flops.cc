@@ -32,6 +32,14 @@ Regime MakeRegime(const workload::Scenario& s) {
   g.lm_head = s.model.kind == catalog::ModelKind::kDecoder ||
               s.model.kind == catalog::ModelKind::kEncoderDecoder;
   g.full_recompute = t.activation_checkpointing == workload::Checkpointing::kFull;
+  if (g.full_recompute) {
+    const double stage = s.parallelism.HeaviestStageLayers(std::max(1, s.model.layers));
+    const double recomputed =
+        t.checkpoint_layers > 0
+            ? std::min(stage, static_cast<double>(t.checkpoint_layers) * s.parallelism.vpp)
+            : stage;
+    g.recompute_share = stage > 0 ? recomputed / stage : 1.0;
+  }
   g.selective_recompute = t.activation_checkpointing == workload::Checkpointing::kSelective;
   return g;
 }
@@ -105,7 +113,7 @@ FlopsPerToken CountFlops(const workload::Scenario& s, const Regime& g, const Mod
   if (!m.has_shape()) {
     // No transformer shape (e.g. a UNet given by its parameter count): Kaplan 6N per token.
     r.model = (g.adapters ? 4.0 : 6.0) * n;
-    r.hardware = r.model + (g.full_recompute ? 2.0 * n : 0.0);
+    r.hardware = r.model + g.recompute_share * 2.0 * n;
     return r;
   }
   const double L = m.layers;
@@ -136,8 +144,8 @@ FlopsPerToken CountFlops(const workload::Scenario& s, const Regime& g, const Mod
   const double bp = g.backprop_layers;
   double recompute = 0;
   if (g.full_recompute) {
-    recompute = 2.0 * n_layer * bp + attn_fwd_layer * bp;
-    if (g.adapters) recompute += 2.0 * f.n_adapter_active * bp / L;
+    recompute = g.recompute_share * (2.0 * n_layer * bp + attn_fwd_layer * bp);
+    if (g.adapters) recompute += g.recompute_share * 2.0 * f.n_adapter_active * bp / L;
   } else if (g.selective_recompute) {
     recompute = attn_fwd_layer * bp;
   }

@@ -227,6 +227,7 @@ void SetupTraining(const workload::Training& t, Setup& st) {
   st.optimizer = t.optimizer;
   st.attention = t.attention;
   st.ckpt = t.activation_checkpointing;
+  st.checkpoint_layers = t.checkpoint_layers;
   st.activation_offload = t.activation_offload;
   st.optimizer_in_backward = t.optimizer_in_backward;
   st.paged = t.optimizer == workload::Optimizer::kPagedAdamW ||

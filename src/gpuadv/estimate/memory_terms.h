@@ -170,6 +170,9 @@ struct Setup {
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;
   workload::Attention attention = workload::Attention::kFlash;
   workload::Checkpointing ckpt = workload::Checkpointing::kNone;
+  // Full checkpointing of only this many layers per model chunk (Training::checkpoint_layers);
+  // 0 = every layer.
+  double checkpoint_layers = 0;
   bool activation_offload = false;
   bool optimizer_in_backward = false;
   bool paged = false;  // optimizer state in CUDA unified memory

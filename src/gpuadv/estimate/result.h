@@ -123,6 +123,8 @@ struct EstimateResult {
   workload::Parallelism parallelism;
   long long micro_batch = 1;
   workload::Checkpointing checkpointing = workload::Checkpointing::kNone;
+  // Full checkpointing of only this many layers per model chunk; null: every layer.
+  std::optional<int> checkpoint_layers;
   std::string layout_source = "scenario";  // "scenario" | "default" | "planner"
   // The job as estimated (issue 12: every output shows the resolved knobs).
   workload::Method method = workload::Method::kPretrain;

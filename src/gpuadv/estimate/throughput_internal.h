@@ -31,6 +31,9 @@ struct Regime {
   bool causal = true;        // decoder attention mask (kernels skip half the blocks)
   bool lm_head = true;       // a vocabulary projection + loss (decoders)
   bool full_recompute = false;
+  // Share of a pipeline stage's layers whose forward is recomputed under full checkpointing
+  // (training.checkpoint_layers of the stage's layers; 1 = all, 0 without full).
+  double recompute_share = 0;
   bool selective_recompute = false;
 };
 

@@ -215,7 +215,11 @@ void Training(const workload::Scenario& s, Args* a, std::vector<std::string>* no
   const auto& t = s.training;
   a->emplace_back("--micro-batch-size", std::to_string(t.micro_batch));
   a->emplace_back("--global-batch-size", std::to_string(s.GlobalBatch()));
-  if (t.activation_checkpointing == Checkpointing::kFull) {
+  if (t.activation_checkpointing == Checkpointing::kFull && t.checkpoint_layers > 0) {
+    a->emplace_back("--recompute-granularity", "full");
+    a->emplace_back("--recompute-method", "block");
+    a->emplace_back("--recompute-num-layers", std::to_string(t.checkpoint_layers));
+  } else if (t.activation_checkpointing == Checkpointing::kFull) {
     a->emplace_back("--recompute-granularity", "full");
     a->emplace_back("--recompute-method", "uniform");
     a->emplace_back("--recompute-num-layers", "1");

@@ -99,6 +99,8 @@ void ParseTraining(Fields f, workload::Training& t) {
   if (auto v = Int(f, "global_batch", lim::kGlobalBatch)) t.global_batch = *v;
   if (auto v = f.Enum("activation_checkpointing", workload::kCheckpointings))
     t.activation_checkpointing = *v;
+  if (auto v = f.Integer("activation_checkpointing_layers", 0, 1000000))
+    t.checkpoint_layers = static_cast<int>(*v);
   if (auto v = f.Bool("activation_offload")) t.activation_offload = *v;
   if (auto v = f.Enum("attention", workload::kAttentions)) t.attention = *v;
   if (auto v = f.Enum("loss", workload::kLosses)) t.loss = *v;
@@ -149,6 +151,7 @@ void ParseTraining(Fields f, workload::Training& t) {
             "micro_batch",
             "global_batch",
             "activation_checkpointing",
+            "activation_checkpointing_layers",
             "activation_offload",
             "attention",
             "loss",
@@ -517,6 +520,16 @@ void ValidateScenario(const Scenario& s) {
                        "ep " + std::to_string(p.ep) + " x etp " + std::to_string(p.ExpertTp()) +
                            " does not divide them");
   }
+  // Layers per model chunk (Megatron --recompute-num-layers with --recompute-method block).
+  if (s.training.checkpoint_layers > 0 && m.layers > 0 &&
+      static_cast<double>(s.training.checkpoint_layers) * p.vpp > p.HeaviestStageLayers(m.layers))
+    throw InputError("training.activation_checkpointing_layers",
+                     std::to_string(s.training.checkpoint_layers),
+                     "0 (every layer) or at most the " +
+                         std::to_string(static_cast<int>(p.HeaviestStageLayers(m.layers))) +
+                         " layers of a pipeline stage" +
+                         (p.vpp > 1 ? " over its " + std::to_string(p.vpp) + " model chunks" : ""),
+                     "more layers than a stage holds");
   if (p.cp > 1 && s.training.seq_len % p.cp != 0)
     throw InputError("parallelism.cp", std::to_string(p.cp), "a divisor of training.seq_len",
                      "does not divide the sequence");

@@ -128,6 +128,8 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
       {"micro_batch", r.micro_batch},
       {"activation_checkpointing",
        std::string(EnumName(workload::kCheckpointings, r.checkpointing))},
+      {"activation_checkpointing_layers",
+       r.checkpoint_layers ? nlohmann::json(*r.checkpoint_layers) : nlohmann::json()},
       {"ema", r.ema ? nlohmann::json(*r.ema) : nlohmann::json(nullptr)},
       {"defaults", DefaultsJson(r.defaults)}};
   j["memory"] = {{"peak_allocated_bytes", Int(m.peak_allocated_bytes)},

@@ -13,6 +13,13 @@ namespace {
 
 using Row = std::vector<std::string>;
 
+// The checkpointing as estimated: "full (21 layers per model chunk)" where only some recompute.
+std::string CheckpointingText(const estimate::EstimateResult& r) {
+  std::string out(EnumName(workload::kCheckpointings, r.checkpointing));
+  if (r.checkpoint_layers) out += fmt::format(" ({} layers per model chunk)", *r.checkpoint_layers);
+  return out;
+}
+
 // The title and the lines that say what was estimated: stack, job, defaults, layout.
 void AddJobLines(const estimate::EstimateResult& r, Document& d) {
   d.Title(fmt::format("{} x {} ({} each)", r.gpus, r.gpu_name, Bytes(r.gpu_memory_bytes)));
@@ -32,7 +39,7 @@ void AddJobLines(const estimate::EstimateResult& r, Document& d) {
           (r.fp8_attention.value_or(false) ? ", attention in fp8" : "") +
           (r.fp8_activation_input.value_or(false) ? ", MLP activation input saved in fp8" : ""),
       EnumName(workload::kOptimizers, r.optimizer), r.seq_len, r.micro_batch, r.global_batch,
-      EnumName(workload::kCheckpointings, r.checkpointing), Number(r.training.tokens),
+      CheckpointingText(r), Number(r.training.tokens),
       r.ema ? (*r.ema ? ", EMA on" : ", EMA off") : ""));
   if (!r.defaults.empty()) {
     std::string defaults;
@@ -46,7 +53,7 @@ void AddJobLines(const estimate::EstimateResult& r, Document& d) {
         "layout: {}{}{}, micro-batch {}, checkpointing {}{}", LayoutShort(p, r.gpus),
         p.pipeline_embedding_loss && p.pp > 1 ? " (embedding and loss as pipeline layers)" : "",
         p.cp > 1 && p.cp_comm == workload::CpComm::kA2a ? " (context parallel by all-to-all)" : "",
-        r.micro_batch, EnumName(workload::kCheckpointings, r.checkpointing),
+        r.micro_batch, CheckpointingText(r),
         r.layout_source == "planner"
             ? " (the planner's best for this GPU count; set parallelism to change)"
             : ""));

@@ -79,6 +79,10 @@ struct Training {
   long long micro_batch = 1;
   long long global_batch = 0;  // 0 = micro_batch x data-parallel size (no accumulation)
   Checkpointing activation_checkpointing = Checkpointing::kNone;
+  // With full checkpointing: the layers of each pipeline stage (each model chunk under vpp)
+  // that recompute, the rest keeping all their activations (Megatron --recompute-method
+  // block --recompute-num-layers N); 0 = every layer.
+  int checkpoint_layers = 0;
   bool activation_offload = false;
   Attention attention = Attention::kFlash;
   Loss loss = Loss::kStandard;

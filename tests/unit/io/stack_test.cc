@@ -443,5 +443,39 @@ TEST(Stacks, ContextParallelAllToAllIsExposedAndNeedsWholeHeads) {
   ExpectErrorNamesParallelism("{cp: 2, cp_comm: ulysses}", "parallelism.cp_comm");
 }
 
+// training.activation_checkpointing_layers: full checkpointing of only some layers per model
+// chunk (Megatron --recompute-method block --recompute-num-layers N), the rest keeping all
+// they save: memory and recompute time between none and full, in proportion to the layers.
+TEST(Stacks, PartialFullCheckpointingSitsBetweenNoneAndFull) {
+  const std::string job =
+      "model: llama-3.1-8b\nhardware: {gpu: h100-sxm}\ntraining: {method: full, seq_len: 4096, "
+      "micro_batch: 1, global_batch: 8, activation_checkpointing: ";
+  const auto none = Estimated(Load(job + "none}\n"));
+  const auto full = Estimated(Load(job + "full}\n"));
+  const auto some = Estimated(Load(job + "full, activation_checkpointing_layers: 8}\n"));
+  EXPECT_EQ(some.checkpoint_layers, 8);
+  EXPECT_FALSE(full.checkpoint_layers.has_value());
+  const double a_none = none.memory.breakdown.activations,
+               a_full = full.memory.breakdown.activations;
+  const double a_some = some.memory.breakdown.activations;
+  // 8 of 32 layers keep their input only, 24 keep everything.
+  EXPECT_NEAR(a_some - a_full, 24.0 / 32 * (a_none - a_full), 0.02 * (a_none - a_full));
+  const double t_none = none.throughput.step_time_s, t_full = full.throughput.step_time_s;
+  EXPECT_GT(some.throughput.step_time_s, t_none);
+  EXPECT_LT(some.throughput.step_time_s, t_full);
+  EXPECT_NEAR(some.throughput.step_time_s - t_none, 8.0 / 32 * (t_full - t_none),
+              0.05 * (t_full - t_none));
+  const std::string err = ErrorOf(job + "full, activation_checkpointing_layers: 33}\n");
+  EXPECT_NE(err.find("training.activation_checkpointing_layers"), std::string::npos) << err;
+  Explanation ex;
+  const auto ignored =
+      estimate::Estimate(Load(job + "selective, activation_checkpointing_layers: 8}\n"),
+                         {&BuiltinEfficiency(), &BuiltinCatalog()}, &ex);
+  bool said = false;
+  for (const auto& w : ignored.warnings)
+    said = said || w.starts_with("training.activation_checkpointing_layers ignored");
+  EXPECT_TRUE(said) << ::testing::PrintToString(ignored.warnings);
+}
+
 }  // namespace
 }  // namespace gpuadv::io

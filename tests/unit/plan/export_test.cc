@@ -447,6 +447,23 @@ TEST(Export, MegatronCarriesTheContextParallelCommunication) {
   EXPECT_EQ(ring.Main().text.find("--cp-comm-type"), std::string::npos);
 }
 
+// Full checkpointing of some layers reaches Megatron as the block method with their count;
+// of every layer as the uniform method, one layer per group.
+TEST(Export, MegatronCarriesTheRecomputedLayers) {
+  const auto some =
+      Export(Engine::kMegatron, MakeScenario({{"parallelism", "{tp: 2, pp: 1, zero: 1}"},
+                                              {"training.activation_checkpointing", "full"},
+                                              {"training.activation_checkpointing_layers", "4"}}));
+  const std::string t = some.Main().text;
+  EXPECT_NE(t.find("--recompute-method block\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("--recompute-num-layers 4\n"), std::string::npos) << t;
+  ExpectAllAccepted(some, kMegatronFlags);
+  const auto all =
+      Export(Engine::kMegatron, MakeScenario({{"parallelism", "{tp: 2, pp: 1, zero: 1}"},
+                                              {"training.activation_checkpointing", "full"}}));
+  EXPECT_NE(all.Main().text.find("--recompute-method uniform\n"), std::string::npos);
+}
+
 // Issue 18 item 3: uneven pipelines reach Megatron as its own flags. 16 layers on pp 6:
 // middle stages of ceil(16 / 6) = 3, first and last 2 each (the estimate times the 3-layer
 // stages); 14 layers + embedding + loss = 16 pipeline layers on pp 4 x vpp 2: 2 per chunk.
