@@ -253,6 +253,13 @@ std::vector<Layout> EnumerateLayouts(SearchSpace& space, const SpaceOptions& opt
       for (int cp : ContextOptions(space.base, opt)) {
         const long long mp = static_cast<long long>(tp) * pp * cp;
         if (space.gpus % mp != 0) continue;
+        // Context parallel by all-to-all hands each rank whole heads (ValidateScenario).
+        const auto& base = space.base;
+        if (cp > 1 && base.parallelism.cp_comm == workload::CpComm::kA2a &&
+            base.model.heads % (static_cast<long long>(tp) * cp) != 0) {
+          ++space.layouts_rejected;
+          continue;
+        }
         const int dp = static_cast<int>(space.gpus / mp);
         if (space.global_batch % dp != 0) {
           ++space.layouts_rejected;

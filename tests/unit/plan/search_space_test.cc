@@ -81,6 +81,21 @@ TEST(SearchSpace, TensorParallelStaysInsideTheNodeAndDividesHeads) {
   for (const Group& g : narrow.groups) EXPECT_LE(g.layout.tp, 2);
 }
 
+// Context parallelism by all-to-all gives each rank whole heads: the planner keeps only the
+// tp x cp that divide them.
+TEST(SearchSpace, AllToAllContextParallelKeepsWholeHeads) {
+  const auto scenario = MakeScenario(
+      {{"training.seq_len", "32768"}, {"parallelism", "{tp: 1, pp: 1, cp: 2, cp_comm: a2a}"}});
+  const auto space = MakeSearchSpace(scenario, 64);
+  bool any_cp = false;
+  for (const Group& g : space.groups) {
+    any_cp = any_cp || g.layout.cp > 1;
+    EXPECT_EQ(scenario.model.heads % (g.layout.tp * g.layout.cp), 0)
+        << "tp " << g.layout.tp << " cp " << g.layout.cp;
+  }
+  EXPECT_TRUE(any_cp);
+}
+
 TEST(SearchSpace, PipelineStagesDivideTheLayers) {
   const auto space = MakeSearchSpace(MakeScenario(), 64);
   std::set<int> pps;
