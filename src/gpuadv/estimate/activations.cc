@@ -478,9 +478,10 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
   const Checkpointed ck = CheckpointedLayer(st, layer);
   // Full checkpointing of only some layers (Megatron --recompute-method block): the others
   // keep all they save.
-  const double checkpointed = st.ckpt == workload::Checkpointing::kFull && st.checkpoint_layers > 0
-                                  ? std::min(layers, st.checkpoint_layers * st.lay.vpp)
-                                  : layers;
+  const double checkpointed =
+      st.ckpt == workload::Checkpointing::kFull
+          ? workload::RecomputedLayers(st.ckpt, st.checkpoint_layers, layers, st.lay.vpp)
+          : layers;
   double per_mb = checkpointed * ck.kept + (layers - checkpointed) * layer.saved;
   if (st.activation_offload && checkpointed > kOffloadLayersOnGpu) {
     const double off = (checkpointed - kOffloadLayersOnGpu) * ck.kept;

@@ -584,11 +584,12 @@ double LayerPasses(const workload::Scenario& s, const Regime& g) {
 }
 
 // Host launch time: the GPU cannot run ahead of the Python/C++ dispatcher (MODELLING
-// section 7 "Launch/CPU overhead"). Returns the part the GPU work does not cover.
-double LaunchExcess(const workload::Scenario& s, const Layout& lay, const Regime& g,
-                    const ModelFigures& f, const GlobalEfficiency& glob, const MicroBatchTime& t) {
-  const double ops = lay.layers_stage * KernelsPerLayer(s, f) * LayerPasses(s, g) +
-                     kOpsHeadAndLoss * (1 + kBackwardOpsRatio);
+// section 7 "Launch/CPU overhead"), `kernels` per layer forward over `passes` (LayerPasses).
+// Returns the part the GPU work does not cover.
+double LaunchExcess(const Layout& lay, double kernels, double passes, const GlobalEfficiency& glob,
+                    const MicroBatchTime& t) {
+  const double ops =
+      lay.layers_stage * kernels * passes + kOpsHeadAndLoss * (1 + kBackwardOpsRatio);
   const double host = ops * std::max(0.0, glob.launch_overhead_s);
   return std::max(0.0, host - (t.Forward() + t.Backward()));
 }
@@ -678,14 +679,14 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   // ramp-up, tail wave, the gap to the next kernel), beside its bytes at the sustained rate:
   // the layer's kernels less its GEMMs (whose fixed cost the GEMM curve holds) and the
   // attention kernel.
-  const double memory_kernels =
-      std::max(0.0, KernelsPerLayer(s, f) - static_cast<double>(f.linears.size()) - 1);
+  const double kernels = KernelsPerLayer(s, f), passes = LayerPasses(s, g);
+  const double memory_kernels = std::max(0.0, kernels - static_cast<double>(f.linears.size()) - 1);
   const double fixed = lay.layers_stage * memory_kernels * glob.memory_kernel_fixed_s;
   t.memory_fwd += fixed;
-  t.memory_bwd += fixed * (LayerPasses(s, g) - 1);
+  t.memory_bwd += fixed * (passes - 1);
   if (g.quantized) AddQloraDequant(lay, g, f, r, L, &t);
   if (g.lm_head && m.vocab > 0) AddLmHeadAndLoss(s, lay, g, r, &t);
-  t.launch_excess = LaunchExcess(s, lay, g, f, glob, t);
+  t.launch_excess = LaunchExcess(lay, kernels, passes, glob, t);
   t.zero3_hooks = Zero3HookTime(s, lay, g, f, glob);
   return t;
 }

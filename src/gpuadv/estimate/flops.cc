@@ -34,11 +34,7 @@ Regime MakeRegime(const workload::Scenario& s) {
   g.full_recompute = t.activation_checkpointing == workload::Checkpointing::kFull;
   if (g.full_recompute) {
     const double stage = s.parallelism.HeaviestStageLayers(std::max(1, s.model.layers));
-    const double recomputed =
-        t.checkpoint_layers > 0
-            ? std::min(stage, static_cast<double>(t.checkpoint_layers) * s.parallelism.vpp)
-            : stage;
-    g.recompute_share = stage > 0 ? recomputed / stage : 1.0;
+    g.recompute_share = t.RecomputedLayers(stage, s.parallelism.vpp) / stage;
   }
   g.selective_recompute = t.activation_checkpointing == workload::Checkpointing::kSelective;
   return g;

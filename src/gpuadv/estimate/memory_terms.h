@@ -172,7 +172,7 @@ struct Setup {
   workload::Checkpointing ckpt = workload::Checkpointing::kNone;
   // Full checkpointing of only this many layers per model chunk (Training::checkpoint_layers);
   // 0 = every layer.
-  double checkpoint_layers = 0;
+  int checkpoint_layers = 0;
   bool activation_offload = false;
   bool optimizer_in_backward = false;
   bool paged = false;  // optimizer state in CUDA unified memory

@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,6 +70,15 @@ struct DefaultedKnob {
   std::string why;
 };
 
+/// Layers of a stage of `stage_layers` whose forward full checkpointing recomputes: all, or
+/// `checkpoint_layers` per model chunk (`vpp` chunks); none without full checkpointing.
+inline double RecomputedLayers(Checkpointing ckpt, int checkpoint_layers, double stage_layers,
+                               int vpp) {
+  if (ckpt != Checkpointing::kFull) return 0;
+  if (checkpoint_layers <= 0) return stage_layers;
+  return std::min(stage_layers, static_cast<double>(checkpoint_layers) * std::max(1, vpp));
+}
+
 struct Training {
   Method method = Method::kFull;
   LoraConfig lora;
@@ -113,6 +123,12 @@ struct Training {
   bool PureBf16States() const {
     return precision == Precision::kBf16 ||
            (precision == Precision::kFp8Mixed && fp8.master_weights == Fp8MasterWeights::kBf16);
+  }
+
+  /// Layers of a stage whose forward full checkpointing recomputes (workload::RecomputedLayers).
+  double RecomputedLayers(double stage_layers, int vpp) const {
+    return workload::RecomputedLayers(activation_checkpointing, checkpoint_layers, stage_layers,
+                                      vpp);
   }
 };
 
