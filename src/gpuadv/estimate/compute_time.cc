@@ -403,26 +403,32 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
   const double out_extra = ad.out_bytes > r.act_bytes ? kAdapterFp32OutExtraBytes : 0;
   for (const auto& l : f.linears) {
     double count = 1, rows = T, split = tp;
+    // Input elements per token where the element-wise work on it runs: an expert linear's
+    // routed rows come from the dispatch at width d_in (d_in / etp into its down projection).
+    double in_width = l.d_in * lay.DenseInputShare(l.slots);
     if (l.copies > 1) {
       count = static_cast<double>(l.copies) / lay.ep;
       split = lay.etp;
       rows = T * lay.ep * std::max(1, l.active_copies) / l.copies * lay.ExpertGather();
+      in_width = Layout::RowParallel(l.slots) ? l.d_in / split : l.d_in;
     }
     const double n_out = l.d_out / split;
     o.fwd += count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
     if (wgrad16) o.wgrad += count * GemmTime(rows, l.d_in, n_out, r.tensor_peak, r.act_bytes, r);
     // Rows per token of this GPU's tokens: an expert linear's routed copies (at width / etp).
     const double act = l.copies > 1 ? std::max(1, l.active_copies) * lay.ExpertGather() : 1;
-    o.fp8_in += act * l.d_in;
+    o.fp8_in += act * in_width;
     o.fp8_out += act * n_out;
     if (l.slots & catalog::kSlotUp)  // the activation's width: half a fused gate_up output
       o.act_width += act * n_out / ((l.slots & catalog::kSlotGate) ? 2 : 1);
     if (f.Adapted(l)) {
-      o.adapter_fwd += count * (GemmTime(rows, l.d_in, rank, r.tensor_peak, r.act_bytes, r) +
+      // A splits its input dimension with a row-parallel base (its partial sums reduced).
+      const double a_in = Layout::RowParallel(l.slots) ? l.d_in / split : l.d_in;
+      o.adapter_fwd += count * (GemmTime(rows, a_in, rank, r.tensor_peak, r.act_bytes, r) +
                                 GemmTime(rows, rank, n_out, r.tensor_peak, r.act_bytes, r));
-      o.adapter_bytes += act * ((s.training.lora.dropout > 0 ? kAdapterInPasses * l.d_in : 0) +
+      o.adapter_bytes += act * ((s.training.lora.dropout > 0 ? kAdapterInPasses * in_width : 0) +
                                 kAdapterOutPasses * n_out);
-      o.adapter_cast_bytes += act * (in_copy * l.d_in + out_extra * n_out);
+      o.adapter_cast_bytes += act * (in_copy * in_width + out_extra * n_out);
       // Each temporary written once and read once (workload::AdapterVariant).
       o.adapter_weight_elems +=
           count * 2 * workload::Adapter(s.training.method).weight_temporaries * l.d_in * n_out;

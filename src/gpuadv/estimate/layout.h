@@ -1,5 +1,6 @@
 #pragma once
 // The parallel layout of a scenario as the estimators see it (MODELLING.md sections 3 and 6).
+#include "gpuadv/catalog/module_names.h"
 #include "gpuadv/workload/scenario.h"
 
 namespace gpuadv::estimate {
@@ -36,6 +37,21 @@ struct Layout {
   // The last stage holds one layer fewer and the lm_head + loss (pipeline_embedding_loss).
   bool embedding_loss_stages = false;
   bool sequence_parallel = false;
+
+  /// The share of a dense linear's input (tokens_mb x d_in) that this GPU holds where the
+  /// element-wise work on that input runs (its fp8 cast, a LoRA adapter's dropout): a
+  /// row-parallel linear (o, down) takes d_in / tp; a column-parallel one the replicated
+  /// input, or under sequence parallelism its 1 / tp sequence shard, cast and dropped out
+  /// before the gather (Transformer Engine gathers the fp8 input; NeMo's
+  /// ParallelLinearAdapter applies its 'pre' dropout before gather_from_sequence_parallel).
+  double DenseInputShare(unsigned slots) const {
+    return RowParallel(slots) || sequence_parallel ? 1.0 / tp : 1.0;
+  }
+  /// Megatron's row-parallel linears, split along their input: the attention output and
+  /// the MLP's down projection (catalog::ModuleSlot).
+  static bool RowParallel(unsigned slots) {
+    return (slots & (catalog::kSlotO | catalog::kSlotDown)) != 0;
+  }
 };
 
 /// The layout of `s`: degrees clamped to >= 1, ZeRO to 0-3, the shard group (HSDP's

@@ -843,6 +843,57 @@ TEST(ThroughputRates, Fp8BackwardRecastsOnlyWhereTheStackKeeps16BitOperands) {
   EXPECT_DOUBLE_EQ(EstimateBytes(bf16_recast).breakdown_s.memory, m16);
 }
 
+// Under tensor parallelism a GPU casts the input it holds: a row-parallel linear's (o, down)
+// d_in / tp, a column-parallel one's (q, k, v, gate, up) replicated input in full, or under
+// sequence parallelism its 1 / tp sequence shard before the fp8 all-gather (Transformer
+// Engine). Forward casts per token and layer, 2 B per element: without sequence parallelism
+// 5h + (h + ffn) / tp, with it (6h + ffn) / tp; the weights' casts (4 B per local param per
+// micro-batch) alike in both.
+TEST(ThroughputRates, Fp8CastsTheInputEachTensorParallelRankHolds) {
+  auto forward_casts = [](bool sp) {
+    auto bf16 = Fp8Step(8, 2048);
+    bf16.hardware.count = 2;
+    bf16.parallelism.tp = 2;
+    bf16.parallelism.sequence_parallel = sp;
+    const auto [saved, recast] = Fp8WithAndWithout(bf16, &workload::StackTraits::fp8_saved_casts);
+    return EstimateBytes(recast).breakdown_s.memory - EstimateBytes(saved).breakdown_s.memory;
+  };
+  const double replicated = forward_casts(false), sharded = forward_casts(true);
+  ASSERT_GT(sharded, 0);
+  const double h = 4096, kv = 1024, ffn = 14336, tokens = 8 * 2048, tp = 2;
+  const double weights = (h * (h + 2 * kv + h) + 3 * h * ffn) / tp;
+  const double sp_elems = (6 * h + ffn) / tp, full_elems = 5 * h + (h + ffn) / tp;
+  EXPECT_NEAR(replicated / sharded,
+              (2 * full_elems + 4 * weights / tokens) / (2 * sp_elems + 4 * weights / tokens),
+              1e-6);
+}
+
+// NeMo's LoRA adapter drops out its input where the base linear's input sits: a
+// column-parallel module's sequence shard under sequence parallelism (before the gather), a
+// row-parallel module's d_in / tp slice. Adapters on q and v: 3 passes over h / tp per
+// token instead of h each.
+TEST(ThroughputAdapters, LoraDropoutRunsOnTheRanksShardOfTheInput) {
+  auto dropout_time = [](bool sp, std::vector<std::string> targets) {
+    auto s = Base(H100(), 4);
+    s.training.method = workload::Method::kLora;
+    s.training.precision = workload::Precision::kBf16;
+    s.training.lora.rank = 16;
+    s.training.lora.targets = std::move(targets);
+    s.parallelism.tp = 4;
+    s.parallelism.sequence_parallel = sp;
+    auto none = s;
+    s.training.lora.dropout = 0.1;
+    none.training.lora.dropout = 0;
+    return EstimateBytes(s).breakdown_s.memory - EstimateBytes(none).breakdown_s.memory;
+  };
+  const double column = dropout_time(false, {"q_proj", "v_proj"});
+  ASSERT_GT(column, 0);
+  EXPECT_NEAR(dropout_time(true, {"q_proj", "v_proj"}) / column, 1.0 / 4, 1e-9);
+  // o_proj (row-parallel) holds h / tp whatever the sequence split: a quarter of q's.
+  EXPECT_NEAR(dropout_time(false, {"o_proj"}) / column, 0.5 / 4, 1e-9);
+  EXPECT_DOUBLE_EQ(dropout_time(true, {"o_proj"}), dropout_time(false, {"o_proj"}));
+}
+
 // torchao outside torch.compile (current scaling, casts not fused) casts with a chain of
 // PyTorch ops: abs, max, upcast, scale, clamp, cast = 33 B per element, + 2 for the
 // transposed copy; fused (Inductor) casts move 4 B per element (read 2 + write 1 +
