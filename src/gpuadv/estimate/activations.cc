@@ -225,13 +225,23 @@ Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved) {
 
 // LoRA adapters (MODELLING.md section 3): A outputs saved by B; each adapter saves its own
 // copy of its input when it casts it (PEFT casts to the fp32 adapter dtype, or autocast
-// makes a 16-bit copy per adapter), and lora_dropout saves a mask and output.
+// makes a 16-bit copy per adapter), and lora_dropout saves a mask and output. Under tensor
+// parallelism an adapter on a row-parallel module holds its d_in / t slice; one on a
+// column-parallel module the replicated input, or under sequence parallelism the input
+// gathered from the sequence shards, a tensor of its own that A saves (NeMo's
+// ParallelLinearAdapter drops out the shard, then gathers; ms-swift gathers, then drops out).
 double AdapterSaved(const LayerSpec& l, const LayerDims& d) {
   double copy = l.adapter_input_bytes;
   if (l.lora_dropout) copy = (copy > 0 ? copy : l.e_act) + kMaskBytes;
-  return d.sb *
-         (l.adapter_out_bytes * (l.adapter_rank_sum + l.adapter_out_saved) + copy * l.adapter_din) /
-         d.t;
+  double column = copy * l.adapter_din_column;  // per token, on every rank
+  if (l.sp && d.t > 1) {
+    const double gathered = l.adapter_input_bytes > 0 ? l.adapter_input_bytes : l.e_act;
+    column = (gathered + (l.lora_dropout ? kMaskBytes / d.t : 0)) * l.adapter_din_column;
+  }
+  return d.sb * ((l.adapter_out_bytes * (l.adapter_rank_sum + l.adapter_out_saved) +
+                  copy * l.adapter_din_split) /
+                     d.t +
+                 column);
 }
 
 }  // namespace
@@ -292,7 +302,8 @@ LayerSpec BaseSpec(const Setup& st) {
   l.gelu_composite = sh.gelu_composite;
   l.norms_train = me.norms_train;
   l.adapter_rank_sum = me.adapter_rank_sum;
-  l.adapter_din = me.adapter_din;
+  l.adapter_din_column = me.adapter_din_column;
+  l.adapter_din_split = me.adapter_din_split;
   l.adapter_out_saved = me.adapter_out_saved;
   l.adapter_weight_temporary = me.adapter_weight_temporary;
   l.lora_dropout = me.lora_dropout;
@@ -300,13 +311,16 @@ LayerSpec BaseSpec(const Setup& st) {
   // An adapter in the activations' dtype multiplies the module input itself (the frozen
   // linear saves nothing, the adapter's A keeps it) unless lora_dropout gives it a copy of
   // its own (AdapterSaved counts that copy and its mask).
+  // Under sequence parallelism a column-parallel module's adapter gathers an input of its
+  // own (AdapterSaved) rather than sharing the module's sequence shard.
   const AdapterDtypes ad = AdapterDtypesOf(st);
   const bool shares = ad.input_bytes <= 0 && !me.lora_dropout;
+  const bool column_shares = shares && !(st.lay.sequence_parallel && st.lay.tp > 1);
   l.adapter_input_bytes = ad.input_bytes;
   l.adapter_out_bytes = ad.out_bytes;
-  l.qkv_trains = me.qkv_trains || (shares && me.qkv_adapted);
+  l.qkv_trains = me.qkv_trains || (column_shares && me.qkv_adapted);
   l.o_trains = me.o_trains || (shares && me.o_adapted);
-  l.mlp_in_trains = me.mlp_in_trains || (shares && me.mlp_in_adapted);
+  l.mlp_in_trains = me.mlp_in_trains || (column_shares && me.mlp_in_adapted);
   l.down_trains = me.down_trains || (shares && me.down_adapted);
   l.adaln = sh.kind == catalog::ModelKind::kDiffusion;
   return l;

@@ -106,7 +106,10 @@ struct MethodTerms {
   double adapter_embed = 0;  // on the embedding (first stage)
   // Saved-tensor effects of adapters, per token of one layer.
   double adapter_rank_sum = 0;  // sum of r over adapted modules (A outputs saved by B)
-  double adapter_din = 0;       // sum of d_in over adapted modules (their input copies)
+  // Sum of d_in over adapted modules (their input copies): the dense column-parallel ones
+  // (q, k, v, gate, up: the input replicated over tensor-parallel ranks), and the others
+  // (row-parallel o, down and the experts: an input tensor parallelism splits).
+  double adapter_din_column = 0, adapter_din_split = 0;
   // Adapter variants (workload::AdapterVariant): elements saved per token besides LoRA's
   // (saved_per_output x d_out summed over adapted modules), and the forward's weight-sized
   // temporaries of the largest adapted module (elements).
@@ -275,8 +278,8 @@ struct LayerSpec {
   bool qkv_trains = true, o_trains = true, mlp_in_trains = true, down_trains = true;
   bool norms_train = true;
   // LoRA: A outputs (rank_sum, in adapter_out_bytes) and each adapter's own copy of its
-  // input (adapter_din elements in adapter_input_bytes; 0 = it shares the module input).
-  double adapter_rank_sum = 0, adapter_din = 0;
+  // input (adapter_din_* elements in adapter_input_bytes; 0 = it shares the module input).
+  double adapter_rank_sum = 0, adapter_din_column = 0, adapter_din_split = 0;
   double adapter_input_bytes = 0, adapter_out_bytes = 2;
   // Adapter variants: extra elements saved per token (adapter_out_bytes each) and the
   // forward's weight-sized temporaries (elements, e_act each; MethodTerms).

@@ -269,6 +269,38 @@ TEST(Memory, AdaptersInTheModelDtypeHoldHalfAndShareTheirInput) {
               32 * (2 * (2 + 1) - 2) * sh, 1e-6 * sh);
 }
 
+// Under tensor parallelism an adapter on a row-parallel module (o_proj) drops out and saves
+// its d_in / tp slice; one on a column-parallel module (q_proj) the replicated input in full,
+// or under sequence parallelism its 1 / tp shard's mask and the gathered input A saves
+// (NeMo's ParallelLinearAdapter). Beyond the same run without dropout, per layer and token:
+// o_proj (2 + 1) h / tp (the attention output it reads is kept by the attention anyway);
+// q_proj without sequence parallelism (2 + 1 - 2) h (its copy replaces the shared norm
+// output), with it 1 / tp h (the mask: the gathered input is A's own tensor either way).
+TEST(Memory, TensorParallelAdaptersSaveTheInputTheirRankHolds) {
+  auto activations = [](std::vector<std::string> targets, bool sp, double dropout) {
+    auto s = AdapterRun(Llama2_7B(), Gpu("h100-sxm", 80, "Hopper"), Method::kLora, 1024);
+    s.training.stack.fp32_adapters = false;
+    s.hardware.count = 4;
+    s.parallelism.tp = 4;
+    s.parallelism.sequence_parallel = sp;
+    s.training.lora.targets = std::move(targets);
+    s.training.lora.dropout = dropout;
+    return EstimateMemory(s, {}).breakdown.activations;
+  };
+  auto dropout_bytes = [&](std::vector<std::string> targets, bool sp) {
+    return activations(targets, sp, 0.1) - activations(targets, sp, 0);
+  };
+  const double sh = 32 * 1024.0 * 4096;  // layers x tokens x hidden
+  // Without dropout: under sequence parallelism q's adapter keeps the gathered input (2 B
+  // per element, h wide), o's shares the attention output: the same rank-r A outputs else.
+  EXPECT_NEAR(activations({"q_proj"}, true, 0) - activations({"o_proj"}, true, 0), 2 * sh,
+              1e-6 * sh);
+  EXPECT_NEAR(dropout_bytes({"o_proj"}, false), 3 * sh / 4, 1e-6 * sh);
+  EXPECT_NEAR(dropout_bytes({"o_proj"}, true), 3 * sh / 4, 1e-6 * sh);
+  EXPECT_NEAR(dropout_bytes({"q_proj"}, false), sh, 1e-6 * sh);
+  EXPECT_NEAR(dropout_bytes({"q_proj"}, true), sh / 4, 1e-6 * sh);
+}
+
 // torchtune's chunked loss (data/stacks.yaml chunked_loss_kind: upcast-chunks) upcasts one
 // chunk of logits at a time, but F.cross_entropy keeps every chunk's fp32 log-softmax for
 // backward: 4 B per logit, where a fused linear cross-entropy (Liger) keeps no logits at all;
