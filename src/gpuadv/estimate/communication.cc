@@ -278,9 +278,9 @@ void DdpGradientAllReduce(double grad_bytes, const Layout& lay, const Link& ld,
 // optimizer partitions what it updates). With fp8 primary weights (Training::Fp8Params) the
 // gather moves 1 B per parameter.
 void DistributedOptimizerTime(const workload::Scenario& s, const Layout& lay, double params,
-                              double w, const Link& ld, const MicroBatchTime& mb, double e,
-                              CommTime* c) {
-  const double t_rs = AllGatherTime(params * w, lay.shard, ld);
+                              double w, double grad_w, const Link& ld, const MicroBatchTime& mb,
+                              double e, CommTime* c) {
+  const double t_rs = AllGatherTime(params * grad_w, lay.shard, ld);
   const double t_ag = AllGatherTime(params * (s.training.Fp8Params() ? 1.0 : w), lay.shard, ld);
   if (lay.zero == 1) {
     c->per_step += LastBackwardExposed(t_rs, AllGatherTime(kDdpBucketBytes, lay.shard, ld), mb, e);
@@ -328,21 +328,21 @@ void HsdpReplicaAllReduce(double grad_bytes, const Layout& lay, const Topology& 
   c->dp_total += t_ar;
 }
 
-// Data parallel / ZeRO (MODELLING section 8 "Per-step volumes"); `w` is the gradient-reduce
-// and gather dtype in bytes.
+// Data parallel / ZeRO (MODELLING section 8 "Per-step volumes"); `w` is the parameter
+// gather dtype in bytes, `grad_w` the gradient-reduce one.
 void DataParallelTime(const workload::Scenario& s, const Layout& lay, const LocalCounts& n,
-                      double w, const Topology& topo, const MicroBatchTime& mb,
+                      double w, double grad_w, const Topology& topo, const MicroBatchTime& mb,
                       const GlobalEfficiency& glob, CommTime* c) {
   if (lay.dp_cp <= 1) return;
   const Link ld = GroupLink(topo, lay, lay.shard, lay.tp);
   const double e = OverlapEta(ld, glob);
   if (lay.zero == 0)
-    DdpGradientAllReduce(n.grads * w, lay, ld, mb, e, c);
+    DdpGradientAllReduce(n.grads * grad_w, lay, ld, mb, e, c);
   else if (lay.zero == 1 || (lay.zero == 2 && s.training.stack.zero2_replicated_params))
-    DistributedOptimizerTime(s, lay, n.grads, w, ld, mb, e, c);
+    DistributedOptimizerTime(s, lay, n.grads, w, grad_w, ld, mb, e, c);
   else
-    ZeroGatherScatterTime(s, lay, n.params * w, n.grads * w, ld, mb, e, c);
-  if (lay.shard < lay.dp_cp) HsdpReplicaAllReduce(n.grads * w, lay, topo, mb, glob, c);
+    ZeroGatherScatterTime(s, lay, n.params * w, n.grads * grad_w, ld, mb, e, c);
+  if (lay.shard < lay.dp_cp) HsdpReplicaAllReduce(n.grads * grad_w, lay, topo, mb, glob, c);
 }
 
 // Tensor parallel (Shoeybi et al. 2019 section 3): 2 all-reduces per layer forward,
@@ -486,8 +486,10 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
   CommTime c;
   const auto& m = s.model;
   const bool fp32 = s.training.precision == workload::Precision::kFp32;
-  const double w = fp32 ? 4.0 : 2.0;  // gradient-reduce and gather dtype bytes
-  DataParallelTime(s, lay, LocalParamCounts(s, lay, g, f), w, topo, mb, glob, &c);
+  const double w = fp32 ? 4.0 : 2.0;  // parameter gather dtype bytes
+  // Gradients reduce in Megatron's gradient-buffer dtype (fp32 by default under bf16).
+  const double grad_w = s.MegatronRuntime() && !fp32 ? s.MegatronGradBytes() : w;
+  DataParallelTime(s, lay, LocalParamCounts(s, lay, g, f), w, grad_w, topo, mb, glob, &c);
 
   const double act = 2.0;  // activations cross the wire in 16-bit (4 in fp32)
   const double act_w = fp32 ? 4.0 : act;

@@ -161,7 +161,8 @@ const char* RegimeName(const Setup& st) {
     case mem::Regime::kDeepSpeed:
       return "DeepSpeed 16-bit + fp32 master";
     case mem::Regime::kMegatron:
-      return "Megatron bf16 + fp32 main grads/params";
+      return st.megatron_grad_bytes >= 4 ? "Megatron 16-bit + fp32 main grads/params"
+                                         : "Megatron 16-bit + fp32 main params, 16-bit grads";
     case mem::Regime::kPureBf16:
       return "pure bf16";
     case mem::Regime::kFp8:

@@ -42,7 +42,7 @@ enum class Regime {
   kFp32,       // fp32 weights, grads, states
   kAmp,        // torch.autocast over an fp32 model: 4 + 4 + states, +2 B/param cast cache
   kDeepSpeed,  // DeepSpeed fp16/bf16 ZeRO-1/2 or offload: 2 + 2 + (4 master + states)
-  kMegatron,   // Megatron bf16 + fp32 main grads/params: 2 + 4 + (4 master + states)
+  kMegatron,   // Megatron 16-bit + fp32 main grads/params: 2 + 4 (or 2) + (4 master + states)
   kPureBf16,   // bf16 weights, grads and optimizer states (LitGPT bf16-true)
   kFp8,        // Transformer Engine fp8: Megatron states + cached fp8 weight copy
 };
@@ -150,8 +150,9 @@ struct Setup {
   bool fsdp_adapter_units = false;   // adapters in their own FSDP units: frozen weights no grads
   bool zero3_module_gather = false;  // ZeRO-3 gathers submodules, not layers (StackTraits)
   workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;
-  bool fp8_weight_cache = false;  // fp8-mixed: the stack caches an fp8 copy of each weight
-  bool fp8_params = false;        // fp8-mixed: primary weights stored in fp8 (Fp8Params)
+  bool fp8_weight_cache = false;   // fp8-mixed: the stack caches an fp8 copy of each weight
+  bool fp8_params = false;         // fp8-mixed: primary weights stored in fp8 (Fp8Params)
+  double megatron_grad_bytes = 4;  // Megatron's gradient buffer (Scenario::MegatronGradBytes)
   // An fp8 weight keeps a transposed copy for its backward GEMMs (GPUs whose fp8 GEMMs take
   // only the TN layout: GpuSpec::Fp8AnyLayout false).
   bool fp8_transposed_weights = true;

@@ -98,14 +98,16 @@ Rates TrainableRates(const Setup& st) {
       break;
     case Regime::kMegatron:
       r.weight = k16BitBytes;
-      r.grad = r.master = kFp32Bytes;
+      r.grad = st.megatron_grad_bytes;
+      r.master = kFp32Bytes;
       break;
     case Regime::kFp8:
       // With fp8 primary weights (--fp8-param-gather) the parameter is the fp8 tensor the
       // GEMMs read; the cached byte is then its transpose (none where fp8 GEMMs take any
       // layout), and no 16-bit copy exists.
       r.weight = st.fp8_params ? kFp8CastBytes : k16BitBytes;
-      r.grad = r.master = kFp32Bytes;
+      r.grad = st.megatron_grad_bytes;
+      r.master = kFp32Bytes;
       r.cast = !st.fp8_params || st.fp8_transposed_weights ? kFp8CastBytes : 0;
       break;
     case Regime::kPureBf16:

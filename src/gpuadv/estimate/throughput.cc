@@ -134,8 +134,7 @@ double GradAccumTime(const workload::Scenario& s, const detail::Layout& lay,
   const bool pure_bf16 = s.PureBf16States();
   double per_param = kGradAccumPasses * (pure_bf16 ? 2.0 : 4.0);
   if (s.MegatronRuntime() && !pure_bf16) {
-    const double main_grad = s.training.precision == workload::Precision::kFp16Mixed ? 2.0 : 4.0;
-    per_param = kModelGradBytes + 2 * main_grad;
+    per_param = kModelGradBytes + 2 * s.MegatronGradBytes();
   }
   return bw > 0 && !s.training.stack.grad_accum_fused
              ? (lay.micro_batches - 1) * per_param * grads_local / bw

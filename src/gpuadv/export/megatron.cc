@@ -176,6 +176,22 @@ void PureBf16(const workload::Scenario& s, Args* a, std::vector<std::string>* no
   a->emplace_back("--exp-avg-sq-dtype", "bf16");
 }
 
+// Gradients in bf16 (stack trait grad_reduce_fp32 false: Scenario::MegatronGradBytes 2
+// under bf16 / fp8): Megatron FSDP's own gradient dtype, else the precision-aware
+// optimizer's --main-grads-dtype (main parameters and Adam moments stay fp32).
+void Bf16Gradients(const workload::Scenario& s, Args* a) {
+  if (s.MegatronGradBytes() >= 4) return;
+  if (UsesMegatronFsdp(s.parallelism)) {
+    a->emplace_back("--megatron-fsdp-main-grads-dtype", "bf16");
+    return;
+  }
+  const bool precision_aware = std::any_of(a->begin(), a->end(), [](const auto& arg) {
+    return arg.first == "--use-precision-aware-optimizer";
+  });
+  if (!precision_aware) a->emplace_back("--use-precision-aware-optimizer", "");
+  a->emplace_back("--main-grads-dtype", "bf16");
+}
+
 // The fp8 recipe the estimate ran (the stack's, or training.fp8): Megatron-LM's
 // --fp8-recipe (tensorwise = current scaling, delayed, blockwise, mxfp8;
 // megatron/training/arguments.py) and --disable-fp8-wgrad. Its fp8 dot-product attention has
@@ -229,12 +245,14 @@ void Training(const workload::Scenario& s, Args* a, std::vector<std::string>* no
   switch (t.precision) {
     case Precision::kBf16Mixed:
       a->emplace_back("--bf16", "");
+      Bf16Gradients(s, a);
       break;
     case Precision::kFp16Mixed:
       a->emplace_back("--fp16", "");
       break;
     case Precision::kFp8Mixed:
       a->emplace_back("--bf16", "");
+      Bf16Gradients(s, a);
       a->emplace_back("--fp8-format", "hybrid");
       Fp8Recipe(s, a, notes);
       break;

@@ -41,6 +41,10 @@ bool Scenario::MegatronRuntime() const {
           (parallelism.ModelParallel() || training.precision == Precision::kFp8Mixed));
 }
 
+double Scenario::MegatronGradBytes() const {
+  return training.stack.grad_reduce_fp32 && training.precision != Precision::kFp16Mixed ? 4.0 : 2.0;
+}
+
 bool Scenario::Fp8Attention() const {
   const auto& gpu = hardware.gpu;
   return training.fp8.attention && training.precision == Precision::kFp8Mixed &&

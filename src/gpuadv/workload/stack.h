@@ -134,7 +134,13 @@ struct StackTraits {
   // one GEMM and one LoRA adapter each.
   bool fused_projections = false;
   bool grad_accum_fused = false;  // wgrad GEMMs accumulate into the fp32 main grad
-  bool fused_optimizer = false;   // AdamW as one fused kernel, not PyTorch's foreach
+  // Megatron's gradient buffer (main_grad) and its data-parallel reduction in fp32
+  // (Megatron-LM --accumulate-allreduce-grads-in-fp32, which --bf16 forces; NeMo's
+  // MegatronMixedPrecision grad_reduce_in_fp32); false: in the parameters' 16-bit dtype.
+  // fp16 runs keep 16-bit gradients (Megatron's default without the flag):
+  // Scenario::MegatronGradBytes.
+  bool grad_reduce_fp32 = true;
+  bool fused_optimizer = false;  // AdamW as one fused kernel, not PyTorch's foreach
   AttentionKernel attention_kernel = AttentionKernel::kFa2;
   // ---- fp8 ----
   Fp8Recipe fp8_recipe = Fp8Recipe::kDelayed;

@@ -112,6 +112,34 @@ TEST(Memory, Fp8PrimaryWeightsHoldOneByteWhereTheWeightsWereTwo) {
   EXPECT_DOUBLE_EQ(EstimateMemory(s, {}).breakdown.weights, copies.breakdown.weights);
 }
 
+// Megatron's gradient buffer is fp32 under bf16 / fp8 by default (Megatron-LM forces it with
+// --bf16; NeMo's MegatronMixedPrecision grad_reduce_in_fp32) and bf16 where the run turns it
+// off (MLPerf's NeMo Llama 3.1 405B): 2 B per trained parameter less; fp16 runs keep 16-bit
+// gradients either way.
+TEST(Memory, MegatronGradientsHoldTheirBufferDtype) {
+  for (auto precision : {Precision::kBf16Mixed, Precision::kFp8Mixed}) {
+    auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 1);
+    s.training.precision = precision;
+    s.training.stack.id = workload::Framework::kMegatron;
+    ASSERT_TRUE(s.MegatronRuntime());
+    const MemoryResult fp32 = EstimateMemory(s, {});
+    s.training.stack.grad_reduce_fp32 = false;
+    const MemoryResult bf16 = EstimateMemory(s, {});
+    ExpectConsistent(bf16);
+    EXPECT_NEAR(fp32.breakdown.gradients, 2 * bf16.breakdown.gradients,
+                1e-9 * fp32.breakdown.gradients);
+    EXPECT_NEAR(fp32.breakdown.gradients - bf16.breakdown.gradients, 2 * bf16.trainable_params,
+                1e-6 * bf16.trainable_params);
+    EXPECT_DOUBLE_EQ(fp32.breakdown.optimizer, bf16.breakdown.optimizer);
+  }
+  auto fp16 = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 1);
+  fp16.training.precision = Precision::kFp16Mixed;
+  fp16.training.stack.id = workload::Framework::kMegatron;
+  const double grads16 = EstimateMemory(fp16, {}).breakdown.gradients;
+  fp16.training.stack.grad_reduce_fp32 = false;
+  EXPECT_DOUBLE_EQ(EstimateMemory(fp16, {}).breakdown.gradients, grads16);
+}
+
 // QLoRA through PEFT's prepare_model_for_kbit_training: the params bitsandbytes left
 // unquantised (embeddings, head, norms) go to fp32, and so does the residual stream, so
 // each checkpointed layer input doubles; stacks with their own 4-bit path keep 16-bit.

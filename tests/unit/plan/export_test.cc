@@ -447,6 +447,27 @@ TEST(Export, MegatronCarriesTheContextParallelCommunication) {
   EXPECT_EQ(ring.Main().text.find("--cp-comm-type"), std::string::npos);
 }
 
+// bf16 gradients (stack trait grad_reduce_fp32 false) reach Megatron as the precision-aware
+// optimizer's --main-grads-dtype bf16 (its fp32 default, forced by --bf16, writes nothing);
+// under Megatron FSDP as its own gradient dtype.
+TEST(Export, MegatronCarriesTheGradientDtype) {
+  const auto bf16 = Export(Engine::kMegatron,
+                           MakeScenario({{"parallelism", "{tp: 2, pp: 1, zero: 1}"},
+                                         {"training.stack_traits", "{grad_reduce_fp32: false}"}}));
+  const std::string t = bf16.Main().text;
+  EXPECT_NE(t.find("--main-grads-dtype bf16\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("--use-precision-aware-optimizer\n"), std::string::npos) << t;
+  ExpectAllAccepted(bf16, kMegatronFlags);
+  const auto fsdp = Export(Engine::kMegatron,
+                           MakeScenario({{"parallelism", "{tp: 1, pp: 1, zero: 3}"},
+                                         {"training.stack_traits", "{grad_reduce_fp32: false}"}}));
+  EXPECT_NE(fsdp.Main().text.find("--megatron-fsdp-main-grads-dtype bf16\n"), std::string::npos);
+  ExpectAllAccepted(fsdp, kMegatronFlags);
+  const auto fp32 =
+      Export(Engine::kMegatron, MakeScenario({{"parallelism", "{tp: 2, pp: 1, zero: 1}"}}));
+  EXPECT_EQ(fp32.Main().text.find("--main-grads-dtype"), std::string::npos);
+}
+
 // Full checkpointing of some layers reaches Megatron as the block method with their count;
 // of every layer as the uniform method, one layer per group.
 TEST(Export, MegatronCarriesTheRecomputedLayers) {
