@@ -403,16 +403,21 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
   const double out_extra = ad.out_bytes > r.act_bytes ? kAdapterFp32OutExtraBytes : 0;
   for (const auto& l : f.linears) {
     double count = 1, rows = T, split = tp;
-    // Input elements per token where the element-wise work on it runs: an expert linear's
-    // routed rows come from the dispatch at width d_in (d_in / etp into its down projection).
-    double in_width = l.d_in * lay.DenseInputShare(l.slots);
     if (l.copies > 1) {
       count = static_cast<double>(l.copies) / lay.ep;
       split = lay.etp;
       rows = T * lay.ep * std::max(1, l.active_copies) / l.copies * lay.ExpertGather();
-      in_width = Layout::RowParallel(l.slots) ? l.d_in / split : l.d_in;
     }
     const double n_out = l.d_out / split;
+    // The input this GPU holds: a row-parallel linear's d_in / split. Its element-wise work
+    // (fp8 cast, LoRA dropout) runs where the input sits: for a dense column-parallel linear
+    // under sequence parallelism on the 1 / tp sequence shard, before the gather
+    // (Transformer Engine gathers the fp8 input; NeMo's ParallelLinearAdapter drops out
+    // before gather_from_sequence_parallel_region). Expert inputs come from the dispatch.
+    const bool row = Layout::RowParallel(l.slots);
+    const double d_in_local = row ? l.d_in / split : l.d_in;
+    const double in_width =
+        l.copies <= 1 && !row && lay.sequence_parallel ? d_in_local / tp : d_in_local;
     o.fwd += count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
     if (wgrad16) o.wgrad += count * GemmTime(rows, l.d_in, n_out, r.tensor_peak, r.act_bytes, r);
     // Rows per token of this GPU's tokens: an expert linear's routed copies (at width / etp).
@@ -423,8 +428,7 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
       o.act_width += act * n_out / ((l.slots & catalog::kSlotGate) ? 2 : 1);
     if (f.Adapted(l)) {
       // A splits its input dimension with a row-parallel base (its partial sums reduced).
-      const double a_in = Layout::RowParallel(l.slots) ? l.d_in / split : l.d_in;
-      o.adapter_fwd += count * (GemmTime(rows, a_in, rank, r.tensor_peak, r.act_bytes, r) +
+      o.adapter_fwd += count * (GemmTime(rows, d_in_local, rank, r.tensor_peak, r.act_bytes, r) +
                                 GemmTime(rows, rank, n_out, r.tensor_peak, r.act_bytes, r));
       o.adapter_bytes += act * ((s.training.lora.dropout > 0 ? kAdapterInPasses * in_width : 0) +
                                 kAdapterOutPasses * n_out);

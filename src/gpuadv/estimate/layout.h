@@ -38,17 +38,9 @@ struct Layout {
   bool embedding_loss_stages = false;
   bool sequence_parallel = false;
 
-  /// The share of a dense linear's input (tokens_mb x d_in) that this GPU holds where the
-  /// element-wise work on that input runs (its fp8 cast, a LoRA adapter's dropout): a
-  /// row-parallel linear (o, down) takes d_in / tp; a column-parallel one the replicated
-  /// input, or under sequence parallelism its 1 / tp sequence shard, cast and dropped out
-  /// before the gather (Transformer Engine gathers the fp8 input; NeMo's
-  /// ParallelLinearAdapter applies its 'pre' dropout before gather_from_sequence_parallel).
-  double DenseInputShare(unsigned slots) const {
-    return RowParallel(slots) || sequence_parallel ? 1.0 / tp : 1.0;
-  }
-  /// Megatron's row-parallel linears, split along their input: the attention output and
-  /// the MLP's down projection (catalog::ModuleSlot).
+  /// Megatron's row-parallel linears, split along their input over tensor (or expert
+  /// tensor) parallelism: the attention output and the MLP's down projection
+  /// (catalog::ModuleSlot); the others are column-parallel, their input replicated.
   static bool RowParallel(unsigned slots) {
     return (slots & (catalog::kSlotO | catalog::kSlotDown)) != 0;
   }
