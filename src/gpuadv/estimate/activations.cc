@@ -234,7 +234,7 @@ double AdapterSaved(const LayerSpec& l, const LayerDims& d) {
   double copy = l.adapter_input_bytes;
   if (l.lora_dropout) copy = (copy > 0 ? copy : l.e_act) + kMaskBytes;
   double column = copy * l.adapter_din_column;  // per token, on every rank
-  if (l.sp && d.t > 1) {
+  if (l.adapters_gather) {
     const double gathered = l.adapter_input_bytes > 0 ? l.adapter_input_bytes : l.e_act;
     column = (gathered + (l.lora_dropout ? kMaskBytes / d.t : 0)) * l.adapter_din_column;
   }
@@ -315,7 +315,8 @@ LayerSpec BaseSpec(const Setup& st) {
   // own (AdapterSaved) rather than sharing the module's sequence shard.
   const AdapterDtypes ad = AdapterDtypesOf(st);
   const bool shares = ad.input_bytes <= 0 && !me.lora_dropout;
-  const bool column_shares = shares && !(st.lay.sequence_parallel && st.lay.tp > 1);
+  l.adapters_gather = st.lay.sequence_parallel && st.lay.tp > 1;
+  const bool column_shares = shares && !l.adapters_gather;
   l.adapter_input_bytes = ad.input_bytes;
   l.adapter_out_bytes = ad.out_bytes;
   l.qkv_trains = me.qkv_trains || (column_shares && me.qkv_adapted);

@@ -32,10 +32,8 @@ Regime MakeRegime(const workload::Scenario& s) {
   g.lm_head = s.model.kind == catalog::ModelKind::kDecoder ||
               s.model.kind == catalog::ModelKind::kEncoderDecoder;
   g.full_recompute = t.activation_checkpointing == workload::Checkpointing::kFull;
-  if (g.full_recompute) {
-    const double stage = s.parallelism.HeaviestStageLayers(std::max(1, s.model.layers));
-    g.recompute_share = t.RecomputedLayers(stage, s.parallelism.vpp) / stage;
-  }
+  const double stage = s.parallelism.HeaviestStageLayers(std::max(1, s.model.layers));
+  g.recompute_share = t.RecomputedLayers(stage, s.parallelism.vpp) / stage;  // 0 unless full
   g.selective_recompute = t.activation_checkpointing == workload::Checkpointing::kSelective;
   return g;
 }

@@ -281,6 +281,9 @@ struct LayerSpec {
   // LoRA: A outputs (rank_sum, in adapter_out_bytes) and each adapter's own copy of its
   // input (adapter_din_* elements in adapter_input_bytes; 0 = it shares the module input).
   double adapter_rank_sum = 0, adapter_din_column = 0, adapter_din_split = 0;
+  // Column-parallel adapters gather their input from the sequence shards (sequence
+  // parallelism over tp > 1): a tensor of their own, not the module's shard.
+  bool adapters_gather = false;
   double adapter_input_bytes = 0, adapter_out_bytes = 2;
   // Adapter variants: extra elements saved per token (adapter_out_bytes each) and the
   // forward's weight-sized temporaries (elements, e_act each; MethodTerms).
