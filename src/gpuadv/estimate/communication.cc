@@ -25,6 +25,20 @@ constexpr double kNetworkEfficiency = 0.87;
 constexpr double kAlphaNvlinkS = 6e-6;
 constexpr double kAlphaPcieS = 10e-6;
 constexpr double kAlphaNetworkS = 15e-6;
+// NCCL's own cost model of a ring all-gather / reduce-scatter (NVIDIA/nccl
+// src/graph/tuning.cc, Simple protocol, the one large messages use): a base latency of
+// 8.4 us plus one per ring step, n - 1 steps of which nodes - 1 cross the network (14 us)
+// and the others NVLink (3.4 us) or PCIe (5.7 us), at least the 3 us NCCL charges for
+// posting a network send once the ring spans nodes. NCCL has no tree for these two
+// collectives, so their latency grows with the rank count, not its logarithm: the reason
+// Megatron-Core sizes its gradient buckets max(40M, 1M x dp) parameters ("larger DP sizes
+// need larger buckets to ensure collectives do not become latency-bound",
+// DistributedDataParallelConfig.bucket_size).
+constexpr double kRingBaseS = 8.4e-6;
+constexpr double kRingHopNvlinkS = 3.4e-6;
+constexpr double kRingHopPcieS = 5.7e-6;
+constexpr double kRingHopNetworkS = 14e-6;
+constexpr double kRingNetPostS = 3e-6;
 // Host DRAM bandwidth per node and the fraction a CPU optimizer step achieves (x0.5-0.7):
 // 2-socket server (8-12 DDR4/5 channels per socket) vs a desktop (2 channels).
 constexpr double kHostDramServerBytesPerS = 300e9;
@@ -92,13 +106,12 @@ double DefaultNetworkGbps(const catalog::GpuSpec& g, bool builtin_nvlink) {
   return g.segment == "workstation" ? 25 : 10;
 }
 
-// Ring steps: 2(n-1) inside a node; across nodes NCCL switches to trees/hierarchical rings
-// whose latency grows with log2 of the node count.
-double Steps(int n, bool all_reduce) {
+// All-reduce latency steps: 2(n-1) inside a node; across nodes NCCL switches to trees /
+// hierarchical rings whose latency grows with log2 of the node count.
+double AllReduceSteps(int n) {
   if (n <= 1) return 0;
-  const double per = all_reduce ? 2.0 : 1.0;
-  if (n <= 8) return per * (n - 1);
-  return per * (7 + std::ceil(std::log2(n / 8.0)));
+  if (n <= 8) return 2.0 * (n - 1);
+  return 2.0 * (7 + std::ceil(std::log2(n / 8.0)));
 }
 
 }  // namespace
@@ -139,16 +152,18 @@ Topology ResolveTopology(const workload::Scenario& s, Explanation* explain) {
   t.pcie_bytes_per_s = kPcieLaneGbs[gen] * lanes * kGiga * kPcieEfficiency;
 
   if (t.nvlink) {
-    t.intra = {link_bidir / 2 * kGiga * kNvlinkEfficiency, kAlphaNvlinkS, true};
+    t.intra = {link_bidir / 2 * kGiga * kNvlinkEfficiency, kAlphaNvlinkS, kRingHopNvlinkS};
   } else if (!gpu.peer_to_peer) {
     // No P2P (GeForce): NCCL stages through host memory; each byte crosses PCIe twice.
     t.host_staged = count > 1;
-    t.intra = {t.pcie_bytes_per_s / 2, kAlphaPcieS, false};
+    t.intra = {t.pcie_bytes_per_s / 2, kAlphaPcieS, kRingHopPcieS};
+    t.intra.fast = false;
     if (explain && count > 1)
       explain->Warn("GeForce without P2P: all-reduce through host memory (~" +
                     Num(t.intra.busbw / kGiga) + " GB/s)");
   } else {
-    t.intra = {t.pcie_bytes_per_s, kAlphaPcieS, false};
+    t.intra = {t.pcie_bytes_per_s, kAlphaPcieS, kRingHopPcieS};
+    t.intra.fast = false;
   }
 
   double gbps = s.hardware.network_gbps.value_or(0);
@@ -192,6 +207,8 @@ Link GroupLink(const Topology& t, const Layout& lay, int n, int stride) {
   const double nic = local * t.nic_bytes_per_s;
   l.busbw = local > 1 ? std::min(t.intra.busbw, nic) : nic;
   l.alpha_s = kAlphaNetworkS;
+  l.hop_s = t.intra.hop_s;
+  l.nodes = (n + local - 1) / local;
   l.cross_node = true;
   l.fast = !(local > 1 && t.intra.busbw < nic && !t.intra.fast);
   return l;
@@ -199,12 +216,19 @@ Link GroupLink(const Topology& t, const Layout& lay, int n, int stride) {
 
 double AllReduceTime(double bytes, int n, const Link& l) {
   if (n <= 1 || bytes <= 0 || l.busbw <= 0) return 0;
-  return l.alpha_s * Steps(n, true) + bytes * AllReduceFactor(n) / l.busbw;
+  return l.alpha_s * AllReduceSteps(n) + bytes * AllReduceFactor(n) / l.busbw;
 }
 
-double AllGatherTime(double bytes, int n, const Link& l) {
+double RingLatency(int n, const Link& l) {
+  if (n <= 1) return 0;
+  const int nodes = std::clamp(l.nodes, 1, n);
+  const double hop = nodes > 1 ? std::max(l.hop_s, kRingNetPostS) : l.hop_s;
+  return kRingBaseS + (n - nodes) * hop + (nodes - 1) * kRingHopNetworkS;
+}
+
+double AllGatherTime(double bytes, int n, const Link& l, double calls) {
   if (n <= 1 || bytes <= 0 || l.busbw <= 0) return 0;
-  return l.alpha_s * Steps(n, false) + bytes * AllGatherFactor(n) / l.busbw;
+  return std::max(1.0, calls) * RingLatency(n, l) + bytes * AllGatherFactor(n) / l.busbw;
 }
 
 namespace {
@@ -265,6 +289,20 @@ void DdpGradientAllReduce(double grad_bytes, const Layout& lay, const Link& ld,
   c->dp_total += t_ar;
 }
 
+// The collectives a ZeRO-1 / ZeRO-2 step issues each way, one per bucket of the stack's
+// dp_bucket_params (0: Megatron-Core's max(40M, 1M x data-parallel size)); each pays the
+// ring latency. A bucket holds whole parameter tensors, so a bucket size below a tensor's
+// (NeMo's MLPerf configs: 64-200) gives one collective per tensor: a decoder layer's six
+// under fused projections (Megatron-Core linear_qkv, linear_proj, linear_fc1, linear_fc2
+// and two norm weights), nine in Hugging Face's layout.
+double DpBuckets(const workload::Scenario& s, const Layout& lay, double params) {
+  double bucket = s.training.stack.dp_bucket_params;
+  if (!(bucket > 0)) bucket = std::max(4e7, 1e6 * lay.shard);
+  const double tensors =
+      std::max(1.0, lay.layers_stage * (s.training.stack.fused_projections ? 6.0 : 9.0));
+  return std::clamp(std::ceil(params / bucket), 1.0, tensors);
+}
+
 // A distributed optimizer that keeps the whole 16-bit model on every rank, so no forward
 // waits on a gather: ZeRO-1 (Megatron's distributed optimizer, DeepSpeed stage 1) and
 // DeepSpeed's ZeRO-2 (stack trait zero2_replicated_params). The gradients are
@@ -280,10 +318,12 @@ void DdpGradientAllReduce(double grad_bytes, const Layout& lay, const Link& ld,
 void DistributedOptimizerTime(const workload::Scenario& s, const Layout& lay, double params,
                               double w, double grad_w, const Link& ld, const MicroBatchTime& mb,
                               double e, CommTime* c) {
-  const double t_rs = AllGatherTime(params * grad_w, lay.shard, ld);
-  const double t_ag = AllGatherTime(params * (s.training.Fp8Params() ? 1.0 : w), lay.shard, ld);
+  const double buckets = DpBuckets(s, lay, params);
+  const double t_rs = AllGatherTime(params * grad_w, lay.shard, ld, buckets);
+  const double t_ag =
+      AllGatherTime(params * (s.training.Fp8Params() ? 1.0 : w), lay.shard, ld, buckets);
   if (lay.zero == 1) {
-    c->per_step += LastBackwardExposed(t_rs, AllGatherTime(kDdpBucketBytes, lay.shard, ld), mb, e);
+    c->per_step += LastBackwardExposed(t_rs, t_rs / buckets, mb, e);
     c->dp_total += t_rs;
   } else {
     c->per_micro_batch += Exposed(t_rs, mb.Backward(), e);
@@ -297,12 +337,14 @@ void DistributedOptimizerTime(const workload::Scenario& s, const Layout& lay, do
 // micro-batch's forward (ZeRO-3 again for backward), gradients reduce-scattered every
 // micro-batch; 1.5x DDP for ZeRO-3 (Rajbhandari et al. 2020 section 7.2). Prefetch hides
 // them behind compute except the first unit. Stacks that keep parameters unsharded across
-// micro-batches gather once per step.
+// micro-batches gather once per step. Each wrapped decoder layer is a collective of its
+// own, paying the ring latency.
 void ZeroGatherScatterTime(const workload::Scenario& s, const Layout& lay, double param_bytes,
                            double grad_bytes, const Link& ld, const MicroBatchTime& mb, double e,
                            CommTime* c) {
-  const double t_ag = AllGatherTime(param_bytes, lay.shard, ld);
-  const double t_rs = AllGatherTime(grad_bytes, lay.shard, ld);
+  const double units = std::max(1.0, static_cast<double>(lay.layers_stage));
+  const double t_ag = AllGatherTime(param_bytes, lay.shard, ld, units);
+  const double t_rs = AllGatherTime(grad_bytes, lay.shard, ld, units);
   const bool keep =
       (s.training.stack.zero3_keep_unsharded && lay.zero >= 3) || s.FsdpPipelineUnsharded();
   // Gradients accumulated unsharded (no_sync, a pipeline schedule) are reduce-scattered
@@ -311,7 +353,7 @@ void ZeroGatherScatterTime(const workload::Scenario& s, const Layout& lay, doubl
   const double mbs = static_cast<double>(std::max(1LL, lay.micro_batches));
   const double t_fwd_ag = keep ? t_ag / mbs : t_ag;
   const double t_bwd_comm = (unsynced ? 0 : t_rs) + (lay.zero >= 3 && !keep ? t_ag : 0);
-  const double first = t_fwd_ag / std::max(1.0, lay.layers_stage);
+  const double first = t_fwd_ag / units;
   c->per_micro_batch +=
       first + Exposed(t_fwd_ag, mb.Forward(), e) + Exposed(t_bwd_comm, mb.Backward(), e);
   if (unsynced) c->per_step += Exposed(t_rs, mb.Backward(), e);

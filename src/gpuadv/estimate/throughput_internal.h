@@ -132,6 +132,8 @@ double OptimizerBytesPerParam(const workload::Scenario& s);
 struct Link {
   double busbw = 0;
   double alpha_s = 0;
+  double hop_s = 0;  // NCCL's latency per intra-node ring step (NVLink or PCIe)
+  int nodes = 1;     // nodes the group spans
   bool fast = true;  // NVLink / InfiniBand class (overlap_eta); false: PCIe / host memory
   bool cross_node = false;
 };
@@ -153,10 +155,15 @@ Topology ResolveTopology(const workload::Scenario& s, Explanation* explain);
 /// ring is bounded by the slower of NVLink and the NICs of the group's members in a node.
 Link GroupLink(const Topology& t, const Layout& lay, int n, int stride);
 
-/// Ring collective time: alpha * steps + S * F / busbw, with F = 2(n-1)/n (all-reduce) or
-/// (n-1)/n (all-gather, reduce-scatter); S = full (unsharded) bytes.
+/// Ring collective time: latency + S * F / busbw, with F = 2(n-1)/n (all-reduce) or
+/// (n-1)/n (all-gather, reduce-scatter); S = full (unsharded) bytes. An all-gather or
+/// reduce-scatter issued as `calls` collectives (gradient buckets, FSDP units) pays the
+/// ring latency, which grows with the ranks (RingLatency), once per call.
 double AllReduceTime(double bytes, int n, const Link& l);
-double AllGatherTime(double bytes, int n, const Link& l);
+double AllGatherTime(double bytes, int n, const Link& l, double calls = 1);
+
+/// NCCL's latency of one ring all-gather or reduce-scatter over `n` ranks.
+double RingLatency(int n, const Link& l);
 
 /// Ring traffic factors (nccl-tests doc/PERFORMANCE.md).
 inline double AllReduceFactor(int n) { return n > 1 ? 2.0 * (n - 1) / n : 0.0; }

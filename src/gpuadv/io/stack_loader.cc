@@ -41,6 +41,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fused_projections",
                                              "grad_accum_fused",
                                              "grad_reduce_fp32",
+                                             "dp_bucket_params",
                                              "fused_optimizer",
                                              "attention_kernel",
                                              "fp8_recipe",
@@ -115,6 +116,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fused_projections")) t.fused_projections = *v;
   if (auto v = f.Bool("grad_accum_fused")) t.grad_accum_fused = *v;
   if (auto v = f.Bool("grad_reduce_fp32")) t.grad_reduce_fp32 = *v;
+  if (auto v = f.Number("dp_bucket_params", 0, 1e12)) t.dp_bucket_params = *v;
   if (auto v = f.Bool("fused_optimizer")) t.fused_optimizer = *v;
   if (auto v = f.Enum("attention_kernel", workload::kAttentionKernels)) t.attention_kernel = *v;
   if (auto v = f.Enum("fp8_recipe", workload::kFp8Recipes)) t.fp8_recipe = *v;

@@ -140,6 +140,11 @@ struct StackTraits {
   // fp16 runs keep 16-bit gradients (Megatron's default without the flag):
   // Scenario::MegatronGradBytes.
   bool grad_reduce_fp32 = true;
+  // Parameters per bucket of the ZeRO-1 / ZeRO-2 gradient reduce-scatter and parameter
+  // all-gather, each bucket one collective paying the ring latency (DeepSpeed
+  // reduce_bucket_size / allgather_bucket_size 5e8); 0: Megatron-Core's default
+  // max(40M, 1M x data-parallel size) (DistributedDataParallelConfig.bucket_size).
+  double dp_bucket_params = 5e8;
   bool fused_optimizer = false;  // AdamW as one fused kernel, not PyTorch's foreach
   AttentionKernel attention_kernel = AttentionKernel::kFa2;
   // ---- fp8 ----

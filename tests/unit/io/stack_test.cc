@@ -237,6 +237,22 @@ TEST(Stacks, ScenarioTraitsOverTheStack) {
   ExpectErrorNames("{stack_traits: [kernels]}", "training.stack_traits");
 }
 
+// Gradient buckets of the ZeRO-1 / ZeRO-2 collectives: DeepSpeed's 5e8 parameters by
+// default, Megatron-Core's own rule (0) for the megatron stack, a run's bucket size from its
+// stack_traits; a negative size is refused naming the field.
+TEST(Stacks, GradientBucketSizeFollowsTheStack) {
+  const auto ds = Load("model: llama-3.1-8b\ntraining: {framework: deepspeed}\n");
+  EXPECT_DOUBLE_EQ(ds.training.stack.dp_bucket_params, 5e8);
+  const auto mg = Load("model: llama-3.1-8b\ntraining: {framework: megatron}\n");
+  EXPECT_DOUBLE_EQ(mg.training.stack.dp_bucket_params, 0);
+  const auto run = Load(
+      "model: llama-3.1-8b\ntraining: {framework: nemo, stack_traits: {dp_bucket_params: "
+      "768000000}}\n");
+  EXPECT_DOUBLE_EQ(run.training.stack.dp_bucket_params, 7.68e8);
+  ExpectErrorNames("{stack_traits: {dp_bucket_params: -1}}",
+                   "training.stack_traits.dp_bucket_params");
+}
+
 TEST(Stacks, Fp8RecipeKeyOverridesTheStackDefault) {
   auto s = Load(
       "model: llama-3.1-8b\nhardware: {gpu: h100-sxm}\ntraining: {method: full, precision: "

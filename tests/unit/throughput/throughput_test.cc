@@ -618,9 +618,36 @@ TEST(ThroughputComm, RingAllReduceMovesTwoNMinusOneOverN) {
   EXPECT_DOUBLE_EQ(detail::AllReduceFactor(2), 1.0);
   EXPECT_DOUBLE_EQ(detail::AllReduceFactor(8), 2.0 * 7 / 8);
   EXPECT_DOUBLE_EQ(detail::AllGatherFactor(8), 7.0 / 8);
-  detail::Link l{100e9, 0.0, true, false};
+  detail::Link l;
+  l.busbw = 100e9;
   EXPECT_DOUBLE_EQ(detail::AllReduceTime(1e9, 4, l), 1e9 * 1.5 / 100e9);
-  EXPECT_DOUBLE_EQ(detail::AllGatherTime(1e9, 4, l), 1e9 * 0.75 / 100e9);
+  EXPECT_DOUBLE_EQ(detail::AllGatherTime(1e9, 4, l),
+                   detail::RingLatency(4, l) + 1e9 * 0.75 / 100e9);
+  // Issued as 10 collectives (gradient buckets), the latency is paid 10 times.
+  EXPECT_DOUBLE_EQ(detail::AllGatherTime(1e9, 4, l, 10),
+                   10 * detail::RingLatency(4, l) + 1e9 * 0.75 / 100e9);
+}
+
+// NCCL's ring all-gather / reduce-scatter latency (src/graph/tuning.cc, Simple protocol):
+// 8.4 us plus a hop per ring step, n - 1 of them, nodes - 1 across the network at 14 us and
+// the rest NVLink (3.4 us), raised to NCCL's 3 us network post once the ring spans nodes.
+// Linear in the ranks: twice the nodes, about twice the latency.
+TEST(ThroughputComm, RingLatencyGrowsWithTheRanksNotTheirLogarithm) {
+  detail::Link nvl;
+  nvl.hop_s = 3.4e-6;
+  EXPECT_DOUBLE_EQ(detail::RingLatency(1, nvl), 0.0);
+  EXPECT_NEAR(detail::RingLatency(8, nvl), 8.4e-6 + 7 * 3.4e-6, 1e-12);
+  detail::Link net = nvl;
+  net.nodes = 4;
+  EXPECT_NEAR(detail::RingLatency(32, net), 8.4e-6 + 28 * 3.4e-6 + 3 * 14e-6, 1e-12);
+  detail::Link pcie;  // PCIe hops below NCCL's network post cost count as 3 us across nodes
+  pcie.hop_s = 1e-6;
+  pcie.nodes = 2;
+  EXPECT_NEAR(detail::RingLatency(4, pcie), 8.4e-6 + 2 * 3e-6 + 14e-6, 1e-12);
+  net.nodes = 32;
+  const double n256 = detail::RingLatency(256, net);
+  net.nodes = 16;
+  EXPECT_NEAR(n256 / detail::RingLatency(128, net), 2.0, 0.05);
 }
 
 TEST(ThroughputComm, BubbleIsPMinusOneOverVM) {
@@ -776,6 +803,28 @@ TEST(ThroughputComm, Zero1ParamGatherIsExposedUnlessTheStackOverlapsItWithTheFor
   auto ddp = job(false);
   ddp.parallelism.zero = 0;
   EXPECT_GT(after_step, Estimate1(ddp).breakdown_s.communication);
+}
+
+// ZeRO-1 reduce-scatters and all-gathers bucket by bucket, each bucket a collective with
+// the ring latency: across 32 nodes one bucket per parameter tensor (NeMo's MLPerf
+// bucket_size 200) costs more exposed time than DeepSpeed's 5e8-parameter buckets, and
+// Megatron-Core's default (max(40M, 1M x dp) parameters) sits between.
+TEST(ThroughputComm, Zero1PaysTheRingLatencyOncePerBucket) {
+  auto job = [](double bucket) {
+    auto s = Base(A100(), 8, 32);
+    s.hardware.network_gbps = 200;
+    s.training.global_batch = 256;  // dp 256, micro-batch 1: one micro-batch per step
+    s.training.micro_batch = 1;
+    s.parallelism.zero = 1;
+    s.training.stack.defaulted = false;
+    s.training.stack.dp_bucket_params = bucket;
+    return s;
+  };
+  const double per_tensor = Estimate1(job(200)).breakdown_s.communication;
+  const double megatron_default = Estimate1(job(0)).breakdown_s.communication;
+  const double large = Estimate1(job(5e8)).breakdown_s.communication;
+  EXPECT_GT(per_tensor, megatron_default);
+  EXPECT_GT(megatron_default, large);
 }
 
 // Megatron reduce-scatters its gradients in the buffer's dtype: fp32 by default under bf16,
