@@ -92,6 +92,13 @@ LaunchConfig WriteDeepSpeed(const workload::Scenario& s) {
     zero.Bool("contiguous_gradients", true);
     if (p.zero <= 2) zero.Bool("reduce_scatter", true);
   }
+  // The buckets the estimate timed the stage 1-2 collectives in (stack trait
+  // dp_bucket_params, DeepSpeed's 5e8 default unless the scenario sets its own).
+  const double bucket = s.training.stack.dp_bucket_params;
+  if ((p.zero == 1 || p.zero == 2) && bucket > 0) {
+    zero.Int("reduce_bucket_size", static_cast<long long>(bucket));
+    zero.Int("allgather_bucket_size", static_cast<long long>(bucket));
+  }
   if (p.zero == 3) zero.Bool("stage3_gather_16bit_weights_on_model_save", true);
   if (p.offload != Offload::kNone) {
     ConfigNode& opt = zero.Object("offload_optimizer");

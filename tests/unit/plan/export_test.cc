@@ -468,6 +468,31 @@ TEST(Export, MegatronCarriesTheGradientDtype) {
   EXPECT_EQ(fp32.Main().text.find("--main-grads-dtype"), std::string::npos);
 }
 
+// The gradient buckets the estimate timed reach the engine: a run's own size as Megatron's
+// --ddp-bucket-size (Megatron-Core's default rule, trait 0, writes nothing) and as DeepSpeed's
+// stage 1-2 reduce and all-gather bucket sizes (its 5e8 default written out).
+TEST(Export, EnginesCarryTheGradientBucket) {
+  const auto set =
+      Export(Engine::kMegatron,
+             MakeScenario({{"parallelism", "{tp: 2, pp: 1, zero: 1}"},
+                           {"training.framework", "megatron"},
+                           {"training.stack_traits", "{dp_bucket_params: 768000000}"}}));
+  EXPECT_NE(set.Main().text.find("--ddp-bucket-size 768000000\n"), std::string::npos)
+      << set.Main().text;
+  ExpectAllAccepted(set, kMegatronFlags);
+  const auto dflt =
+      Export(Engine::kMegatron, MakeScenario({{"parallelism", "{tp: 2, pp: 1, zero: 1}"},
+                                              {"training.framework", "megatron"}}));
+  EXPECT_EQ(dflt.Main().text.find("--ddp-bucket-size"), std::string::npos);
+  const auto ds = nlohmann::json::parse(
+      Export(Engine::kDeepSpeed, MakeScenario({{"parallelism", "{tp: 1, pp: 1, zero: 2}"},
+                                               {"training.framework", "deepspeed"}}))
+          .Main()
+          .text);
+  EXPECT_EQ(ds["zero_optimization"]["reduce_bucket_size"].get<long long>(), 500000000);
+  EXPECT_EQ(ds["zero_optimization"]["allgather_bucket_size"].get<long long>(), 500000000);
+}
+
 // Full checkpointing of some layers reaches Megatron as the block method with their count;
 // of every layer as the uniform method, one layer per group.
 TEST(Export, MegatronCarriesTheRecomputedLayers) {
