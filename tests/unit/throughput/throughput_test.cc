@@ -780,17 +780,25 @@ TEST(ThroughputComm, ContextParallelRanksReduceAndShardTheirGradients) {
   EXPECT_GT(Estimate1(z3).breakdown_s.communication, Estimate1(s).breakdown_s.communication);
 }
 
+// ZeRO-1 data parallelism over every GPU of `nodes` 8-GPU A100 nodes with one micro-batch
+// per step (the global batch is micro-batch x GPUs), the stack's traits set by the test.
+workload::Scenario OneMicroBatchZero1(int nodes, double network_gbps, int micro_batch) {
+  auto s = Base(A100(), 8, nodes);
+  s.hardware.network_gbps = network_gbps;
+  s.training.micro_batch = micro_batch;
+  s.training.global_batch = 8LL * nodes * micro_batch;
+  s.parallelism.zero = 1;
+  s.training.stack.defaulted = false;
+  return s;
+}
+
 // ZeRO-1: the gradients' reduce-scatter overlaps the last backward; the updated parameters'
 // all-gather ends the step (DeepSpeed) unless the stack issues it ahead of the next forward
 // (Megatron-Core --overlap-param-gather), where only the part the forward cannot hide and
 // the slowdown of the compute it hides behind remain.
 TEST(ThroughputComm, Zero1ParamGatherIsExposedUnlessTheStackOverlapsItWithTheForward) {
   auto job = [](bool overlap) {
-    auto s = Base(A100(), 8, 4);
-    s.hardware.network_gbps = 100;
-    s.training.global_batch = 64;  // dp 32, micro-batch 2: one micro-batch per step
-    s.parallelism.zero = 1;
-    s.training.stack.defaulted = false;
+    auto s = OneMicroBatchZero1(4, 100, 2);  // dp 32
     s.training.stack.overlap_param_gather = overlap;
     return s;
   };
@@ -811,12 +819,7 @@ TEST(ThroughputComm, Zero1ParamGatherIsExposedUnlessTheStackOverlapsItWithTheFor
 // Megatron-Core's default (max(40M, 1M x dp) parameters) sits between.
 TEST(ThroughputComm, Zero1PaysTheRingLatencyOncePerBucket) {
   auto job = [](double bucket) {
-    auto s = Base(A100(), 8, 32);
-    s.hardware.network_gbps = 200;
-    s.training.global_batch = 256;  // dp 256, micro-batch 1: one micro-batch per step
-    s.training.micro_batch = 1;
-    s.parallelism.zero = 1;
-    s.training.stack.defaulted = false;
+    auto s = OneMicroBatchZero1(32, 200, 1);  // dp 256
     s.training.stack.dp_bucket_params = bucket;
     return s;
   };
@@ -833,12 +836,8 @@ TEST(ThroughputComm, Zero1PaysTheRingLatencyOncePerBucket) {
 // all-gather moves 16-bit weights either way.
 TEST(ThroughputComm, MegatronReducesGradientsInTheBufferDtype) {
   auto job = [](bool fp32) {
-    auto s = Base(A100(), 8, 4);
-    s.hardware.network_gbps = 100;
-    s.training.global_batch = 64;  // dp 32, micro-batch 2: one micro-batch per step
+    auto s = OneMicroBatchZero1(4, 100, 2);  // dp 32
     s.training.precision = workload::Precision::kBf16Mixed;
-    s.parallelism.zero = 1;
-    s.training.stack.defaulted = false;
     s.training.stack.id = workload::Framework::kMegatron;
     s.training.stack.overlap_param_gather = false;
     s.training.stack.grad_reduce_fp32 = fp32;
