@@ -319,6 +319,8 @@ void DistributedOptimizerTime(const workload::Scenario& s, const Layout& lay, do
                               double w, double grad_w, const Link& ld, const MicroBatchTime& mb,
                               double e, CommTime* c) {
   const double buckets = DpBuckets(s, lay, params);
+  c->dp_calls = buckets;
+  c->dp_latency_s = RingLatency(lay.shard, ld);
   const double t_rs = AllGatherTime(params * grad_w, lay.shard, ld, buckets);
   const double t_ag =
       AllGatherTime(params * (s.training.Fp8Params() ? 1.0 : w), lay.shard, ld, buckets);
@@ -343,6 +345,9 @@ void ZeroGatherScatterTime(const workload::Scenario& s, const Layout& lay, doubl
                            double grad_bytes, const Link& ld, const MicroBatchTime& mb, double e,
                            CommTime* c) {
   const double units = std::max(1.0, static_cast<double>(lay.layers_stage));
+  c->dp_calls = units;
+  c->dp_per_unit = true;
+  c->dp_latency_s = RingLatency(lay.shard, ld);
   const double t_ag = AllGatherTime(param_bytes, lay.shard, ld, units);
   const double t_rs = AllGatherTime(grad_bytes, lay.shard, ld, units);
   const bool keep =
@@ -487,6 +492,9 @@ void ExplainCommunication(const workload::Scenario& s, const Layout& lay, const 
                      (lay.cp > 1 ? " x cp " + std::to_string(lay.cp) : std::string()) + " zero " +
                      std::to_string(lay.zero) + ": collectives " + Num(c.dp_total * 1e3) +
                      " ms/step";
+  if (c.dp_calls > 0)
+    line += " (" + Num(c.dp_calls) + (c.dp_per_unit ? " units" : " buckets") +
+            " each way, ring latency " + Num(c.dp_latency_s * 1e6) + " us each)";
   if (lay.tp > 1)
     line += "; tp " + Num(c.tp_total * 1e3) + " ms/micro-batch (" +
             (tp_overlapped ? "overlapped with GEMMs: sequence parallel + the stack's TP "

@@ -180,6 +180,9 @@ struct CommTime {
   double per_micro_batch = 0;  // exposed on every micro-batch (TP, PP, CP, EP, ZeRO-2/3)
   double per_step = 0;         // exposed once per step (DP gradient all-reduce)
   double dp_total = 0;         // unhidden DP/ZeRO collective time (for explain)
+  double dp_calls = 0;         // DP/ZeRO all-gathers (or reduce-scatters) per pass (explain)
+  double dp_latency_s = 0;     // ring latency of each of them (explain)
+  bool dp_per_unit = false;    // one per FSDP / ZeRO-3 unit, not per gradient bucket
   double tp_total = 0;         // TP collective time per micro-batch
   double ep_total = 0;         // MoE all-to-all (and etp gather) time per micro-batch
 };

@@ -133,10 +133,10 @@ void Parallel(const workload::Scenario& s, Args* a) {
     // Transformer Engine's userbuffers have NVLink multicast (estimate/communication.cc).
     if (s.hardware.gpu.HopperClassDatacenter()) a->emplace_back("--tp-comm-overlap", "");
   }
-  // The gradient bucket the estimate timed (stack trait dp_bucket_params; 0 is Megatron-Core's
-  // own max(40M, 1M x dp), which needs no flag).
+  // The distributed optimizer's gradient bucket the estimate timed (stack trait
+  // dp_bucket_params; 0 is Megatron-Core's own max(40M, 1M x dp), which needs no flag).
   const double bucket = s.training.stack.dp_bucket_params;
-  if (p.zero <= 1 && bucket > 0)
+  if (p.zero == 1 && bucket > 0)
     a->emplace_back("--ddp-bucket-size", n(static_cast<long long>(bucket)));
   switch (p.zero) {
     case 0:

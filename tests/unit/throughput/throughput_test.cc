@@ -828,6 +828,13 @@ TEST(ThroughputComm, Zero1PaysTheRingLatencyOncePerBucket) {
   const double large = Estimate1(job(5e8)).breakdown_s.communication;
   EXPECT_GT(per_tensor, megatron_default);
   EXPECT_GT(megatron_default, large);
+  // The explanation names the collectives and the latency each pays: 8e9 / 5e8 -> 17.
+  Explanation e;
+  EstimateThroughput(job(5e8), Ctx(), &e);
+  bool named = false;
+  for (const auto& b : e.basis)
+    if (b.find("(17 buckets each way, ring latency ") != std::string::npos) named = true;
+  EXPECT_TRUE(named);
 }
 
 // Megatron reduce-scatters its gradients in the buffer's dtype: fp32 by default under bf16,
