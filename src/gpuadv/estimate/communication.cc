@@ -152,18 +152,22 @@ Topology ResolveTopology(const workload::Scenario& s, Explanation* explain) {
   t.pcie_bytes_per_s = kPcieLaneGbs[gen] * lanes * kGiga * kPcieEfficiency;
 
   if (t.nvlink) {
-    t.intra = {link_bidir / 2 * kGiga * kNvlinkEfficiency, kAlphaNvlinkS, kRingHopNvlinkS};
+    t.intra = {.busbw = link_bidir / 2 * kGiga * kNvlinkEfficiency,
+               .alpha_s = kAlphaNvlinkS,
+               .hop_s = kRingHopNvlinkS};
   } else if (!gpu.peer_to_peer) {
     // No P2P (GeForce): NCCL stages through host memory; each byte crosses PCIe twice.
     t.host_staged = count > 1;
-    t.intra = {t.pcie_bytes_per_s / 2, kAlphaPcieS, kRingHopPcieS};
-    t.intra.fast = false;
+    t.intra = {.busbw = t.pcie_bytes_per_s / 2,
+               .alpha_s = kAlphaPcieS,
+               .hop_s = kRingHopPcieS,
+               .fast = false};
     if (explain && count > 1)
       explain->Warn("GeForce without P2P: all-reduce through host memory (~" +
                     Num(t.intra.busbw / kGiga) + " GB/s)");
   } else {
-    t.intra = {t.pcie_bytes_per_s, kAlphaPcieS, kRingHopPcieS};
-    t.intra.fast = false;
+    t.intra = {
+        .busbw = t.pcie_bytes_per_s, .alpha_s = kAlphaPcieS, .hop_s = kRingHopPcieS, .fast = false};
   }
 
   double gbps = s.hardware.network_gbps.value_or(0);
