@@ -542,7 +542,7 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
   const bool fp32 = s.training.precision == workload::Precision::kFp32;
   const double w = fp32 ? 4.0 : 2.0;  // parameter gather dtype bytes
   // Gradients reduce in Megatron's gradient-buffer dtype (fp32 by default under bf16).
-  const double grad_w = s.MegatronRuntime() && !fp32 ? s.MegatronGradBytes() : w;
+  const double grad_w = s.MegatronRuntime() ? s.MegatronGradBytes() : w;
   DataParallelTime(s, lay, LocalParamCounts(s, lay, g, f), w, grad_w, topo, mb, glob, &c);
 
   const double act = 2.0;  // activations cross the wire in 16-bit (4 in fp32)

@@ -414,10 +414,9 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
     // under sequence parallelism on the 1 / tp sequence shard, before the gather
     // (Transformer Engine gathers the fp8 input; NeMo's ParallelLinearAdapter drops out
     // before gather_from_sequence_parallel_region). Expert inputs come from the dispatch.
-    const bool row = Layout::RowParallel(l.slots);
-    const double d_in_local = row ? l.d_in / split : l.d_in;
+    const double d_in_local = Layout::RowParallel(l.slots) ? l.d_in / split : l.d_in;
     const double in_width =
-        l.copies <= 1 && !row && lay.sequence_parallel ? d_in_local / tp : d_in_local;
+        Layout::DenseColumnParallel(l) && lay.sequence_parallel ? d_in_local / tp : d_in_local;
     o.fwd += count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
     if (wgrad16) o.wgrad += count * GemmTime(rows, l.d_in, n_out, r.tensor_peak, r.act_bytes, r);
     // Rows per token of this GPU's tokens: an expert linear's routed copies (at width / etp).

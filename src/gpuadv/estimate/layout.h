@@ -1,6 +1,7 @@
 #pragma once
 // The parallel layout of a scenario as the estimators see it (MODELLING.md sections 3 and 6).
 #include "gpuadv/catalog/module_names.h"
+#include "gpuadv/catalog/param_count.h"
 #include "gpuadv/workload/scenario.h"
 
 namespace gpuadv::estimate {
@@ -43,6 +44,11 @@ struct Layout {
   /// (catalog::ModuleSlot); the others are column-parallel, their input replicated.
   static bool RowParallel(unsigned slots) {
     return (slots & (catalog::kSlotO | catalog::kSlotDown)) != 0;
+  }
+  /// A dense (not expert) column-parallel linear: its input replicated over the tensor-
+  /// parallel ranks, or under sequence parallelism gathered from their sequence shards.
+  static bool DenseColumnParallel(const catalog::LinearShape& l) {
+    return l.copies <= 1 && !RowParallel(l.slots);
   }
 };
 

@@ -154,8 +154,8 @@ void SetupLora(const catalog::ModelArch& m, const workload::Training& t, Setup& 
     const double d_in = static_cast<double>(l.d_in), d_out = static_cast<double>(l.d_out);
     me.adapter_per_layer += workload::AdapterParams(t.method, r, d_in, d_out) * l.copies;
     me.adapter_rank_sum += r * l.active_copies;
-    const bool column = l.copies <= 1 && !estimate::Layout::RowParallel(slot);
-    (column ? me.adapter_din_column : me.adapter_din_split) += d_in * l.active_copies;
+    (estimate::Layout::DenseColumnParallel(l) ? me.adapter_din_column : me.adapter_din_split) +=
+        d_in * l.active_copies;
     me.adapter_out_saved += variant.saved_per_output * d_out * l.active_copies;
     me.adapter_weight_temporary =
         std::max(me.adapter_weight_temporary, variant.weight_temporaries * d_in * d_out);

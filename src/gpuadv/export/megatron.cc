@@ -106,6 +106,10 @@ void Model(const workload::Scenario& s, Args* a) {
   }
 }
 
+// The optimizer step on the CPU (Megatron --optimizer-cpu-offload, which runs through the
+// precision-aware optimizer).
+bool CpuOptimizer(const workload::Parallelism& p) { return p.offload == Offload::kOptimizer; }
+
 void Parallel(const workload::Scenario& s, Args* a) {
   const auto& p = s.parallelism;
   const auto n = [](long long v) { return std::to_string(v); };
@@ -157,7 +161,7 @@ void Parallel(const workload::Scenario& s, Args* a) {
       a->emplace_back("--overlap-param-gather", "");
       break;
   }
-  if (p.offload == Offload::kOptimizer) {
+  if (CpuOptimizer(p)) {
     a->emplace_back("--optimizer-cpu-offload", "");
     a->emplace_back("--use-precision-aware-optimizer", "");
   }
@@ -190,10 +194,8 @@ void Bf16Gradients(const workload::Scenario& s, Args* a) {
     a->emplace_back("--megatron-fsdp-main-grads-dtype", "bf16");
     return;
   }
-  const bool precision_aware = std::any_of(a->begin(), a->end(), [](const auto& arg) {
-    return arg.first == "--use-precision-aware-optimizer";
-  });
-  if (!precision_aware) a->emplace_back("--use-precision-aware-optimizer", "");
+  // Offloading the optimizer has already turned it on (Parallel).
+  if (!CpuOptimizer(s.parallelism)) a->emplace_back("--use-precision-aware-optimizer", "");
   a->emplace_back("--main-grads-dtype", "bf16");
 }
 

@@ -42,6 +42,7 @@ bool Scenario::MegatronRuntime() const {
 }
 
 double Scenario::MegatronGradBytes() const {
+  if (training.precision == Precision::kFp32) return 4.0;
   return training.stack.grad_reduce_fp32 && training.precision != Precision::kFp16Mixed ? 4.0 : 2.0;
 }
 

@@ -230,8 +230,8 @@ struct Scenario {
   bool MegatronRuntime() const;
   /// Bytes per element of Megatron's gradient buffer and of its data-parallel reduction:
   /// 4 under grad_reduce_fp32 (data/stacks.yaml), else 2; fp16-mixed keeps 16-bit
-  /// gradients. The one answer the model states, the gradient accumulation and the
-  /// data-parallel collectives use.
+  /// gradients, fp32 training fp32 ones. The one answer the model states, the gradient accumulation
+  /// and the data-parallel collectives use.
   double MegatronGradBytes() const;
   /// Whether the optimizer step is one fused kernel (no foreach passes, no foreach
   /// temporary): the stack says so (data/stacks.yaml fused_optimizer), or Megatron's runtime
