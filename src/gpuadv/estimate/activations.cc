@@ -491,6 +491,7 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
     layers = std::clamp(st.method.trainable_layers - stage.layers_after, 0.0, stage.layers);
 
   const Checkpointed ck = CheckpointedLayer(st, layer);
+  out.layer_kept = ck.kept;
   // Full checkpointing of only some layers (Megatron --recompute-method block): the others
   // keep all they save.
   const double checkpointed =

@@ -240,6 +240,8 @@ void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e
            "; " + std::string(EnumName(workload::kAttentions, st.attention)) + " attention, " +
            std::string(EnumName(workload::kCheckpointings, st.ckpt)) + " checkpointing" +
            (st.lay.sequence_parallel ? ", sequence parallel" : "") + ") = " + Gb(acts.layer.saved);
+    if (st.ckpt != workload::Checkpointing::kNone)
+      act += " saved without recomputation, " + Gb(acts.layer_kept) + " kept";
     e.Basis("activations", act);
   }
   if (acts.logits.fwd > 0)

@@ -322,8 +322,9 @@ struct Activations {
   double bwd_transient = 0;  // a layer's backward working set (+ recompute for full ckpt)
   double host = 0;           // offloaded to host memory
   LogitBytes logits;
-  LayerBytes layer;  // one average layer, one micro-batch (for explain)
-  LayerSpec spec;    // the layer as computed (for explain)
+  LayerBytes layer;       // one average layer, one micro-batch (for explain)
+  double layer_kept = 0;  // what the checkpointing policy keeps of `layer` (for explain)
+  LayerSpec spec;         // the layer as computed (for explain)
 };
 
 Activations StageActivations(const Setup& st, const Stage& stage);

@@ -715,6 +715,23 @@ TEST(Memory, ExplainAddsBasisWithoutChangingNumbers) {
   EXPECT_NE(e.warnings[0].find("not_a_module"), std::string::npos);
 }
 
+TEST(Memory, ExplainSaysWhatCheckpointingKeepsOfALayer) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
+  s.training.seq_len = 4096;
+  const auto line = [&] {
+    Explanation e;
+    EstimateMemory(s, {}, &e);
+    for (const auto& l : e.basis)
+      if (l.starts_with("activations")) return l;
+    return std::string();
+  };
+  EXPECT_EQ(line().find("kept"), std::string::npos);  // nothing recomputed: all is kept
+  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  // Full checkpointing keeps the layer input, the fp32 residual stream of autocast: 4 B x
+  // 4096 tokens x 4096 = 64 MiB of the ~0.8 GiB the layer saves without recomputation.
+  EXPECT_NE(line().find("saved without recomputation, 64 MiB kept"), std::string::npos) << line();
+}
+
 TEST(Memory, ModelWithoutShapeGetsAnInferredShapeAndAWarning) {
   catalog::ModelArch m;
   m.params = 13e9;
