@@ -103,7 +103,7 @@ int MakeStages(const Setup& st, Stage (&stages)[kMaxStages]) {
   }
   const double p = st.lay.pp, v = st.lay.vpp;
   const double per = workload::Parallelism::HeaviestStage(static_cast<int>(L), st.lay.pp,
-                                                          st.lay.embedding_loss_stages);
+                                                          st.lay.vpp, st.lay.embedding_loss_stages);
   const double interleave = v > 1 ? 1 + (p - 1) / (p * v) : 1.0;  // interleaved schedule
   const double in_flight =
       std::min<double>(p, st.lay.micro_batches) * interleave;  // 1F1B: min(p, m) on stage 1

@@ -117,16 +117,22 @@ void Parallel(const workload::Scenario& s, Args* a) {
   a->emplace_back("--pipeline-model-parallel-size", n(p.pp));
   // The embedding and the loss as pipeline layers: stages of (layers + 2) / pp.
   const bool el = p.pipeline_embedding_loss && p.pp > 1;
-  if (el) {
-    a->emplace_back("--account-for-embedding-in-pipeline-split", "");
-    a->emplace_back("--account-for-loss-in-pipeline-split", "");
-  } else if (const auto split = UnevenSplit(s.model.layers, p); split) {
-    a->emplace_back("--decoder-first-pipeline-num-layers", n(split->first));
-    a->emplace_back("--decoder-last-pipeline-num-layers", n(split->second));
+  if (const std::string layout = PipelineLayout(s); !layout.empty()) {
+    // An uneven interleaved split is written out stage by stage; Megatron-Core refuses the
+    // account-for and per-virtual-stage flags beside it.
+    a->emplace_back("--pipeline-model-parallel-layout", "\"" + layout + "\"");
+  } else {
+    if (el) {
+      a->emplace_back("--account-for-embedding-in-pipeline-split", "");
+      a->emplace_back("--account-for-loss-in-pipeline-split", "");
+    } else if (const auto split = UnevenSplit(s.model.layers, p); split) {
+      a->emplace_back("--decoder-first-pipeline-num-layers", n(split->first));
+      a->emplace_back("--decoder-last-pipeline-num-layers", n(split->second));
+    }
+    if (p.vpp > 1)
+      a->emplace_back("--num-layers-per-virtual-pipeline-stage",
+                      n((s.model.layers + (el ? 2 : 0)) / (p.pp * p.vpp)));
   }
-  if (p.vpp > 1)
-    a->emplace_back("--num-layers-per-virtual-pipeline-stage",
-                    n((s.model.layers + (el ? 2 : 0)) / (p.pp * p.vpp)));
   if (p.cp > 1) a->emplace_back("--context-parallel-size", n(p.cp));
   if (p.cp > 1 && p.cp_comm == workload::CpComm::kA2a) a->emplace_back("--cp-comm-type", "a2a");
   if (p.ep > 1) a->emplace_back("--expert-model-parallel-size", n(p.ep));

@@ -11,10 +11,35 @@ std::optional<std::pair<int, int>> UnevenSplit(int layers, const workload::Paral
   return std::make_pair((rest + 1) / 2, rest / 2);
 }
 
+std::string PipelineLayout(const workload::Scenario& s) {
+  const auto& p = s.parallelism;
+  const int layers = s.model.layers, el = p.pipeline_embedding_loss ? 2 : 0;
+  const long long stages = static_cast<long long>(p.pp) * p.vpp;
+  if (p.pp <= 1 || p.vpp <= 1 || layers <= 0 || (layers + el) % stages == 0) return "";
+  // The pipeline units in model order, spread evenly: the first stages one more.
+  std::string units = (el ? "E" : "") + std::string(layers, 't') + (el ? "L" : "");
+  const long long n = static_cast<long long>(units.size());
+  const long long per = (n + stages - 1) / stages, heavy = n - (per - 1) * stages;
+  std::string out;
+  size_t at = 0;
+  for (long long i = 0; i < stages; ++i) {
+    const size_t take = static_cast<size_t>(i < heavy ? per : per - 1);
+    std::string stage = units.substr(at, take);
+    at += take;
+    if (!el && i == 0) stage.insert(0, "E");
+    if (i == stages - 1) {
+      stage.insert(stage.size() - (el ? 1 : 0), std::string(std::max(0, s.model.mtp_layers), 'm'));
+      if (!el) stage += "L";
+    }
+    out += (i ? "|" : "") + stage;
+  }
+  return out;
+}
+
 void CheckPipelineSplit(const workload::Scenario& s) {
   const auto& p = s.parallelism;
   const int layers = s.model.layers, total = layers + (p.pipeline_embedding_loss ? 2 : 0);
-  if (p.pp <= 1 || total % p.pp == 0 || UnevenSplit(layers, p)) return;
+  if (p.pp <= 1 || total % p.pp == 0 || UnevenSplit(layers, p) || p.vpp > 1) return;
   throw InputError("parallelism.pp", std::to_string(p.pp),
                    "a pipeline size that divides the " + std::to_string(layers) +
                        " layers, or pipeline_embedding_loss: true when it divides layers + 2 (" +

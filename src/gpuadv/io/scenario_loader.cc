@@ -483,13 +483,16 @@ void ValidateScenario(const Scenario& s) {
       throw InputError("parallelism.pp", std::to_string(p.pp),
                        "at most the model's " + std::to_string(m.layers) + " layers",
                        "too many stages");
+    // pp x vpp need not divide the layers (Megatron-Core's pipeline layout splits them
+    // unevenly; the estimate times the heaviest rank), but every virtual stage holds one.
     const int split = m.layers + (p.pipeline_embedding_loss ? 2 : 0);
-    if (p.vpp > 1 && split % (p.pp * p.vpp) != 0)
+    if (p.vpp > 1 && static_cast<long long>(p.pp) * p.vpp > split)
       throw InputError("parallelism.vpp", std::to_string(p.vpp),
-                       "pp x vpp dividing the " + std::to_string(m.layers) +
-                           " layers (or layers + 2 with parallelism.pipeline_embedding_loss: "
-                           "true, the embedding and loss counted as pipeline layers)",
-                       "does not divide the layers");
+                       "pp x vpp at most the " + std::to_string(split) +
+                           " pipeline layers, each virtual stage holding one (layers + 2 "
+                           "with parallelism.pipeline_embedding_loss: true, the embedding "
+                           "and loss counted as pipeline layers)",
+                       "more virtual stages than layers");
     if (p.pipeline_embedding_loss && p.pp > 1 && split / p.pp < 2)
       throw InputError("parallelism.pipeline_embedding_loss", "true",
                        "stages of at least 2 pipeline layers (layers + 2 >= 2 x pp)",

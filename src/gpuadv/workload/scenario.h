@@ -176,12 +176,18 @@ struct Parallelism {
   /// stage that bounds the step): layers / pp when it divides, else rounded up; with the
   /// embedding and loss counted, the middle stages' (layers + 2) / pp.
   double HeaviestStageLayers(int layers) const {
-    return HeaviestStage(layers, pp, pipeline_embedding_loss);
+    return HeaviestStage(layers, pp, vpp, pipeline_embedding_loss);
   }
-  static double HeaviestStage(int layers, int pp, bool embedding_loss) {
+  /// Pipeline layers (transformer layers, plus the embedding and the loss when they count)
+  /// of the GPU holding the most: ceil(total / pp), or with interleaving vpp chunks of
+  /// ceil(total / (pp x vpp)) each, which is total / pp where pp x vpp divides the total and
+  /// an uneven split's heaviest rank otherwise (Megatron-Core
+  /// --pipeline-model-parallel-layout: DeepSeek-V3's 61 layers on pp 8 x vpp 4).
+  static double HeaviestStage(int layers, int pp, int vpp, bool embedding_loss) {
     if (pp <= 1) return layers;
     const int total = layers + (embedding_loss ? 2 : 0);
-    return static_cast<double>((total + pp - 1) / pp);
+    const int chunks = pp * std::max(1, vpp);
+    return static_cast<double>(std::max(1, vpp) * ((total + chunks - 1) / chunks));
   }
 };
 

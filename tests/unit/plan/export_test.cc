@@ -12,6 +12,7 @@
 
 #include "gpuadv/core/error.h"
 #include "gpuadv/export/launch.h"
+#include "gpuadv/export/writers.h"
 #include "gpuadv/plan/planner.h"
 #include "tests/unit/plan/engine_keys.h"
 #include "tests/unit/plan/plan_fixture.h"
@@ -530,6 +531,42 @@ TEST(Export, MegatronUnevenPipelines) {
   EXPECT_NE(e.find("--account-for-loss-in-pipeline-split\n"), std::string::npos) << e;
   EXPECT_NE(e.find("--num-layers-per-virtual-pipeline-stage 2\n"), std::string::npos) << e;
   ExpectAllAccepted(Export(Engine::kMegatron, el), kMegatronFlags);
+}
+
+// An interleaved pipeline whose virtual stages do not divide the layers (DeepSeek-V3: 61
+// layers + embedding + loss on pp 8 x vpp 4) reaches Megatron-Core as its layout, stage by
+// stage, the first stages one layer more, the MTP layer beside the loss: DeepSeek's own
+// "Et|(tt|)*30mL". Megatron-Core refuses the account-for and per-virtual-stage flags with it.
+TEST(Export, MegatronUnevenInterleavingWritesThePipelineLayout) {
+  const auto s = MakeScenario(
+      {{"hardware.nodes", "4"},
+       {"model.layers", "61"},
+       {"model.mtp_layers", "1"},
+       {"parallelism", "{tp: 4, pp: 8, vpp: 4, zero: 1, pipeline_embedding_loss: true}"}});
+  std::string layout = "Et";
+  for (int i = 0; i < 30; ++i) layout += "|tt";
+  layout += "|mL";
+  EXPECT_EQ(launch::PipelineLayout(s), layout);
+  const std::string t = Export(Engine::kMegatron, s).Main().text;
+  EXPECT_NE(t.find("--pipeline-model-parallel-layout \"" + layout + "\"\n"), std::string::npos)
+      << t;
+  EXPECT_EQ(t.find("--account-for-"), std::string::npos) << t;
+  EXPECT_EQ(t.find("--num-layers-per-virtual-pipeline-stage"), std::string::npos) << t;
+  ExpectAllAccepted(Export(Engine::kMegatron, s), kMegatronFlags);
+  // Without the embedding and loss as layers: 61 over 32 stages, 29 of 2 and 3 of 1, the
+  // embedding on the first stage and the loss on the last.
+  const auto bare = MakeScenario({{"hardware.nodes", "4"},
+                                  {"model.layers", "61"},
+                                  {"parallelism", "{tp: 4, pp: 8, vpp: 4, zero: 1}"}});
+  const std::string b = launch::PipelineLayout(bare);
+  EXPECT_EQ(b.substr(0, 4), "Ett|");
+  EXPECT_EQ(b.substr(b.size() - 3), "|tL");
+  EXPECT_EQ(std::count(b.begin(), b.end(), 't'), 61);
+  EXPECT_EQ(std::count(b.begin(), b.end(), '|'), 31);
+  // An even split keeps Megatron's per-virtual-stage flag.
+  EXPECT_EQ(launch::PipelineLayout(MakeScenario(
+                {{"hardware.nodes", "4"}, {"parallelism", "{tp: 8, pp: 4, vpp: 2, zero: 1}"}})),
+            "");
 }
 
 // Issue 18 item 2: when the engine cannot launch the job, the error says why and what works,

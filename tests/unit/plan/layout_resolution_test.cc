@@ -138,11 +138,11 @@ TEST(LayoutResolution, ExpertTensorParallelIsCheckedAndShown) {
 
 TEST(LayoutResolution, UnevenInterleavingUsesTheEmbeddingLossSplit) {
   const std::string layout = R"(, "parallelism": {"tp": 8, "pp": 16, "vpp": 8, "zero": 1)";
-  // Said not to count them: pp 16 x vpp 8 does not divide 126 layers, and the error names
-  // the option that would.
+  // Said not to count them: pp 16 x vpp 8 = 128 virtual stages for 126 layers leaves two
+  // without one, and the error names the option that gives them one each.
   try {
     BuildScenario(Body(layout + R"(, "pipeline_embedding_loss": false})"), Env());
-    FAIL() << "pp 16 x vpp 8 does not divide 126 layers";
+    FAIL() << "pp 16 x vpp 8 is more virtual stages than 126 layers";
   } catch (const InputError& e) {
     EXPECT_EQ(e.field(), "parallelism.vpp");
     EXPECT_NE(std::string(e.what()).find("pipeline_embedding_loss"), std::string::npos);
@@ -158,6 +158,26 @@ TEST(LayoutResolution, UnevenInterleavingUsesTheEmbeddingLossSplit) {
   const auto even =
       Estimate(Body(R"(, "parallelism": {"tp": 8, "pp": 2, "vpp": 3, "zero": 1})"), Env(), {});
   EXPECT_FALSE(even.parallelism.pipeline_embedding_loss);
+}
+
+// pp x vpp need not divide the layers (Megatron-Core's pipeline layout): 126 layers on
+// pp 16 x vpp 2 put 4 on each of the heaviest rank's two chunks, 8 in all, as without
+// interleaving, and the interleaved schedule halves the bubble.
+TEST(LayoutResolution, UnevenInterleavingIsTimedAtItsHeaviestRank) {
+  const auto with = [&](int vpp) {
+    return Estimate(Body(R"(, "parallelism": {"tp": 8, "pp": 16, "vpp": )" + std::to_string(vpp) +
+                         R"(, "zero": 1, "pipeline_embedding_loss": false})"),
+                    Env(), {});
+  };
+  const auto one = with(1), two = with(2);
+  EXPECT_EQ(two.parallelism.vpp, 2);
+  EXPECT_FALSE(two.parallelism.pipeline_embedding_loss);
+  EXPECT_EQ(workload::Parallelism::HeaviestStage(126, 16, 2, false), 8);
+  EXPECT_EQ(workload::Parallelism::HeaviestStage(126, 16, 1, false), 8);
+  EXPECT_EQ(workload::Parallelism::HeaviestStage(61, 8, 4, true), 8);
+  EXPECT_EQ(workload::Parallelism::HeaviestStage(16, 4, 2, false), 4);  // even: layers / pp
+  EXPECT_LT(two.throughput.breakdown_s.bubble, 0.6 * one.throughput.breakdown_s.bubble);
+  EXPECT_GT(two.throughput.tokens_per_s, one.throughput.tokens_per_s);
 }
 
 // Issue 18: no file that one verb plans is rejected by another. Models from 8B to 405B on
