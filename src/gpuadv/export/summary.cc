@@ -15,7 +15,9 @@ std::string PipelineLayout(const workload::Scenario& s) {
   const auto& p = s.parallelism;
   const int layers = s.model.layers, el = p.pipeline_embedding_loss ? 2 : 0;
   const long long stages = static_cast<long long>(p.pp) * p.vpp;
-  if (p.pp <= 1 || p.vpp <= 1 || layers <= 0 || (layers + el) % stages == 0) return "";
+  // Even splits, and uneven ones without interleaving or embedding and loss as layers, have
+  // Megatron's own flags (UnevenSplit); the rest is written out.
+  if (p.pp <= 1 || layers <= 0 || (layers + el) % stages == 0 || (p.vpp <= 1 && !el)) return "";
   // The pipeline units in model order, spread evenly: the first stages one more.
   std::string units = (el ? "E" : "") + std::string(layers, 't') + (el ? "L" : "");
   const long long n = static_cast<long long>(units.size());
@@ -39,7 +41,8 @@ std::string PipelineLayout(const workload::Scenario& s) {
 void CheckPipelineSplit(const workload::Scenario& s) {
   const auto& p = s.parallelism;
   const int layers = s.model.layers, total = layers + (p.pipeline_embedding_loss ? 2 : 0);
-  if (p.pp <= 1 || total % p.pp == 0 || UnevenSplit(layers, p) || p.vpp > 1) return;
+  if (p.pp <= 1 || total % p.pp == 0 || UnevenSplit(layers, p) || !PipelineLayout(s).empty())
+    return;
   throw InputError("parallelism.pp", std::to_string(p.pp),
                    "a pipeline size that divides the " + std::to_string(layers) +
                        " layers, or pipeline_embedding_loss: true when it divides layers + 2 (" +

@@ -112,8 +112,9 @@ inline bool NeedsOneConnection(const workload::Parallelism& p) {
 /// pp divides the layers, the embedding and loss are counted instead, vpp > 1, or no such
 /// split exists (then Megatron-LM cannot run the layout).
 std::optional<std::pair<int, int>> UnevenSplit(int layers, const workload::Parallelism& p);
-/// Megatron-Core's --pipeline-model-parallel-layout for an interleaved pipeline whose pp x vpp
-/// virtual stages do not divide the layers (DeepSeek-V3's 61 on pp 8 x vpp 4): the stages in
+/// Megatron-Core's --pipeline-model-parallel-layout for a pipeline whose pp x vpp virtual
+/// stages do not divide the layers, interleaved or with the embedding and loss counted as
+/// layers (DeepSeek-V3's 61 + 2 on pp 8 x vpp 4), which its other flags cannot say: the stages in
 /// model order, "|"-separated, E the embedding, t a decoder layer, m an MTP layer, L the loss;
 /// the first stages hold one layer more, so the heaviest rank holds the vpp x
 /// ceil(layers / (pp x vpp)) the estimate times (workload::Parallelism::HeaviestStage).

@@ -57,6 +57,8 @@ std::vector<int> PipelineOptions(const workload::Scenario& s, const SpaceOptions
   if (opt.allow_embedding_loss_split)
     for (long long p : Divisors(s.model.layers + 2LL))
       if ((s.model.layers + 2LL) / p >= 2) out.push_back(static_cast<int>(p));
+  if (opt.allow_uneven_pp)
+    for (long long p = 2; 2 * p <= s.model.layers; p *= 2) out.push_back(static_cast<int>(p));
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -106,7 +108,19 @@ std::vector<Interleave> InterleaveOptions(const workload::Scenario& s, const Spa
   const bool with_el =
       !even && opt.allow_embedding_loss_split && (layers + 2) % pp == 0 && (layers + 2) / pp >= 2;
   std::vector<Interleave> out;
-  if (!opt.allow_vpp || (!even && !with_el)) return {{1, with_el}};
+  if (!even && !with_el) {
+    // Neither splits evenly (PipelineOptions' allow_uneven_pp): the embedding and loss as
+    // pipeline layers where the engine counts them, interleaved while the virtual stages keep
+    // 1.5 pipeline layers on average, stages of one or two (Megatron-Core's layout,
+    // launch::PipelineLayout; DeepSeek-V3's 63 on pp 8 x vpp 4).
+    const bool el = opt.allow_embedding_loss_split;
+    const int units = layers + (el ? 2 : 0);
+    out.push_back({1, el});
+    for (int v = 2; opt.allow_vpp && v <= opt.max_vpp && 3 * pp * v <= 2 * units; ++v)
+      out.push_back({v, el});
+    return out;
+  }
+  if (!opt.allow_vpp) return {{1, with_el}};
   for (long long v : Divisors((layers + (with_el ? 2 : 0)) / pp))
     if (v <= opt.max_vpp) out.push_back({static_cast<int>(v), with_el});
   return out;

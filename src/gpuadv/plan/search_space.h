@@ -24,6 +24,10 @@ struct SpaceOptions {
   // Where pp does not divide the layers: count the embedding and loss as pipeline layers
   // when pp divides layers + 2 (Megatron-Core; other engines split unevenly on their own).
   bool allow_embedding_loss_split = true;
+  // Pipeline sizes that divide neither (powers of two, at least two layers a stage): the
+  // heaviest stage holds one layer more (Megatron-Core's first / last stage sizes or its
+  // pipeline layout, which interleaves any split: DeepSeek-V3's 61 layers on pp 8 x vpp 4).
+  bool allow_uneven_pp = true;
   bool allow_cp = true;          // only for sequences of at least kLongSequence tokens
   bool allow_ep = true;          // only for MoE models
   bool allow_sp = true;          // sequence parallel (with tp > 1)

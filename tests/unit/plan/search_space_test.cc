@@ -109,6 +109,32 @@ TEST(SearchSpace, PipelineStagesDivideTheLayers) {
   EXPECT_EQ(pps, (std::set<int>{1, 2, 4, 8, 16}));
 }
 
+// 61 layers (DeepSeek-V3's count, prime): besides 61 itself and the divisors of 61 + 2 with
+// the embedding and loss as pipeline layers (3, 7, 9, 21), the powers of two that leave two
+// layers a stage, split unevenly with the embedding and loss counted (Megatron-Core's
+// layout), interleaved while the virtual stages keep 1.5 pipeline layers on average.
+TEST(SearchSpace, UnevenPipelinesForLayerCountsNoGpuCountDivides) {
+  const auto space = MakeSearchSpace(MakeScenario({{"model.layers", "61"}}), 256);
+  std::set<int> pps;
+  bool pp8_vpp4 = false;
+  for (const Group& g : space.groups) {
+    const auto& l = g.layout;
+    pps.insert(l.pp);
+    if (l.pp > 1 && 61 % l.pp != 0 && 63 % l.pp != 0) {
+      EXPECT_TRUE(l.pipeline_embedding_loss) << l.pp;
+      EXPECT_LE(3 * l.pp * l.vpp, 2 * 63) << l.pp << " x " << l.vpp;
+    }
+    pp8_vpp4 |= l.pp == 8 && l.vpp == 4 && l.pipeline_embedding_loss;
+  }
+  for (int pp : {2, 4, 8, 16}) EXPECT_TRUE(pps.count(pp)) << pp;
+  EXPECT_FALSE(pps.count(32));  // 32 stages of 63 / 32 < 2 pipeline layers
+  EXPECT_TRUE(pp8_vpp4);
+  SpaceOptions even;
+  even.allow_uneven_pp = false;
+  for (const Group& g : MakeSearchSpace(MakeScenario({{"model.layers", "61"}}), 256, even).groups)
+    EXPECT_TRUE(61 % g.layout.pp == 0 || 63 % g.layout.pp == 0) << g.layout.pp;
+}
+
 TEST(SearchSpace, MicroBatchesMakeTheGlobalBatchIntegral) {
   const auto space = MakeSearchSpace(MakeScenario(), 64);
   ASSERT_GT(space.Size(), 0u);
