@@ -351,7 +351,10 @@ Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Expla
 double GemmTime(double m, double k, double n, double peak, double elem_bytes, const Rates& r) {
   if (m <= 0 || k <= 0 || n <= 0 || peak <= 0) return 0;
   const double x = 2.0 * m * k * n;
-  const double half = std::max(0.0, r.eff->gemm_half_flops);
+  // gemm_half_flops is a fixed time (launch, ramp, tail wave) at the 16-bit rate: at fp8's
+  // higher peak the same seconds hold proportionally more FLOPs.
+  const double rate_scale = r.tensor_peak > 0 ? std::max(1.0, peak / r.tensor_peak) : 1.0;
+  const double half = std::max(0.0, r.eff->gemm_half_flops) * rate_scale;
   const double eta = std::max(1e-3, r.eff->gemm_eta_max * x / (x + half));
   const double t_compute = x / (peak * eta);
   const double bytes = elem_bytes * (m * k + k * n + m * n);

@@ -306,6 +306,26 @@ TEST(ThroughputFlops, FusedAttentionRateGrowsWithTheKeysPerQuery) {
   EXPECT_NEAR(at(16384) / at(1024), 16.0 * (k1 / (k1 + 225)) / (k16 / (k16 + 225)), 1e-6);
 }
 
+// A GEMM's fixed cost (launch, ramp, tail wave: gemm_half_flops at the 16-bit rate) is time,
+// the same seconds at fp8's rate: t(x) = (x + half) / (peak eta_max) at 16-bit, x / (peak8
+// eta_max) + half / (peak eta_max) at fp8, so a tiny fp8 GEMM takes as long as a 16-bit one
+// and a large one approaches the fp8 speedup.
+TEST(ThroughputFlops, AGemmsFixedTimeIsTheSameAtFp8) {
+  auto s = Base(H100());
+  const auto r = detail::ResolveRates(s, io::BuiltinEfficiency().For("Hopper"), nullptr);
+  const double peak8 = 1.8 * r.tensor_peak, eta = r.eff->gemm_eta_max;
+  const double half_s = r.eff->gemm_half_flops / (r.tensor_peak * eta);
+  const auto t = [&](double n, double peak) { return detail::GemmTime(n, n, n, peak, 1, r); };
+  for (double n : {1024.0, 16384.0}) {  // compute-bound at 1 B per element
+    const double x = 2 * n * n * n;
+    EXPECT_NEAR(t(n, r.tensor_peak), x / (r.tensor_peak * eta) + half_s, 1e-12) << n;
+    EXPECT_NEAR(t(n, peak8), x / (peak8 * eta) + half_s, 1e-12) << n;
+  }
+  // A small GEMM gains little from fp8, a large one nearly the whole rate.
+  EXPECT_LT(t(1024, r.tensor_peak) / t(1024, peak8), 1.25);
+  EXPECT_GT(t(16384, r.tensor_peak) / t(16384, peak8), 1.75);
+}
+
 // One micro-batch of `s` on a Hopper card with the built-in factors.
 detail::MicroBatchTime HopperMicroBatch(const workload::Scenario& s,
                                         const EfficiencyTable& table = io::BuiltinEfficiency()) {
