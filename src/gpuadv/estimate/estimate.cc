@@ -214,6 +214,7 @@ void DescribeRun(const workload::Scenario& s, EstimateResult& r) {
   r.method = s.training.method;
   r.precision = s.training.precision;
   r.optimizer = s.training.optimizer;
+  r.optimizer_state_dtype = s.training.optimizer_state_dtype;
   r.seq_len = s.training.seq_len;
   r.global_batch = s.GlobalBatch();
   if (s.model.kind == catalog::ModelKind::kDiffusion) r.ema = s.training.diffusion.ema;

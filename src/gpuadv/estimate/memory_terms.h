@@ -144,6 +144,8 @@ struct Setup {
   // Megatron's runtime (distributed optimizer, fp32 main-grad buffers, no DDP buckets / FSDP
   // wrappers): the megatron stacks, or model parallelism under a defaulted stack.
   bool megatron_runtime = false;
+  // Adam moments in bf16 beside fp32 master weights (training.optimizer_state_dtype).
+  bool bf16_moments = false;
   // FSDP accumulates unsharded gradients over the step (Scenario::FsdpGradientsUnsynced).
   bool fsdp_unsynced_grads = false;
   bool fsdp_pipeline_unsharded = false;  // Scenario::FsdpPipelineUnsharded: stage kept gathered

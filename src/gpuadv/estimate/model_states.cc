@@ -116,6 +116,8 @@ Rates TrainableRates(const Setup& st) {
   }
   // fp8 outside Megatron's regime: the cached fp8 weight copy (Transformer Engine layers).
   if (st.regime != Regime::kFp8 && st.fp8_weight_cache) r.cast += kFp8CastBytes;
+  // Megatron's precision-aware optimizer: bf16 moments beside the fp32 master copy.
+  if (st.bf16_moments) sd = k16BitBytes;
   r.state = StateBytes(st.optimizer, sd, st.params.adafactor_fraction);
   r.step_temp = ForeachTemp(st, sd);
   return r;

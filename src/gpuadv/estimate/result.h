@@ -130,6 +130,7 @@ struct EstimateResult {
   workload::Method method = workload::Method::kPretrain;
   workload::Precision precision = workload::Precision::kBf16Mixed;
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;
+  workload::StateDtype optimizer_state_dtype = workload::StateDtype::kFp32;
   long long seq_len = 0;
   long long global_batch = 0;
   std::optional<bool> ema;  // diffusion: the EMA copy of the trained weights; null otherwise

@@ -192,17 +192,22 @@ void PureBf16(const workload::Scenario& s, Args* a, std::vector<std::string>* no
 }
 
 // Gradients in bf16 (stack trait grad_reduce_fp32 false: Scenario::MegatronGradBytes 2
-// under bf16 / fp8): Megatron FSDP's own gradient dtype, else the precision-aware
-// optimizer's --main-grads-dtype (main parameters and Adam moments stay fp32).
-void Bf16Gradients(const workload::Scenario& s, Args* a) {
-  if (s.MegatronGradBytes() >= 4) return;
-  if (UsesMegatronFsdp(s.parallelism)) {
-    a->emplace_back("--megatron-fsdp-main-grads-dtype", "bf16");
-    return;
-  }
+// under bf16 / fp8) and Adam moments in bf16 (training.optimizer_state_dtype) beside fp32
+// main parameters: Megatron FSDP's own gradient dtype, else the precision-aware optimizer's
+// --main-grads-dtype, and its --exp-avg-dtype / --exp-avg-sq-dtype.
+void Bf16GradientsAndMoments(const workload::Scenario& s, Args* a) {
+  const bool grads = s.MegatronGradBytes() < 4;
+  const bool moments = s.training.optimizer_state_dtype == workload::StateDtype::kBf16;
+  const bool fsdp = UsesMegatronFsdp(s.parallelism);
+  if (grads && fsdp) a->emplace_back("--megatron-fsdp-main-grads-dtype", "bf16");
   // Offloading the optimizer has already turned it on (Parallel).
-  if (!CpuOptimizer(s.parallelism)) a->emplace_back("--use-precision-aware-optimizer", "");
-  a->emplace_back("--main-grads-dtype", "bf16");
+  if (((grads && !fsdp) || moments) && !CpuOptimizer(s.parallelism))
+    a->emplace_back("--use-precision-aware-optimizer", "");
+  if (grads && !fsdp) a->emplace_back("--main-grads-dtype", "bf16");
+  if (moments) {
+    a->emplace_back("--exp-avg-dtype", "bf16");
+    a->emplace_back("--exp-avg-sq-dtype", "bf16");
+  }
 }
 
 // The fp8 recipe the estimate ran (the stack's, or training.fp8): Megatron-LM's
@@ -258,14 +263,14 @@ void Training(const workload::Scenario& s, Args* a, std::vector<std::string>* no
   switch (t.precision) {
     case Precision::kBf16Mixed:
       a->emplace_back("--bf16", "");
-      Bf16Gradients(s, a);
+      Bf16GradientsAndMoments(s, a);
       break;
     case Precision::kFp16Mixed:
       a->emplace_back("--fp16", "");
       break;
     case Precision::kFp8Mixed:
       a->emplace_back("--bf16", "");
-      Bf16Gradients(s, a);
+      Bf16GradientsAndMoments(s, a);
       a->emplace_back("--fp8-format", "hybrid");
       Fp8Recipe(s, a, notes);
       break;

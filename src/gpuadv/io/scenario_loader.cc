@@ -105,6 +105,8 @@ void ParseTraining(Fields f, workload::Training& t) {
   if (auto v = f.Enum("attention", workload::kAttentions)) t.attention = *v;
   if (auto v = f.Enum("loss", workload::kLosses)) t.loss = *v;
   if (auto v = f.Bool("optimizer_in_backward")) t.optimizer_in_backward = *v;
+  if (auto v = f.Enum("optimizer_state_dtype", workload::kStateDtypes))
+    t.optimizer_state_dtype = *v;
   if (auto v = f.Enum("framework", workload::kFrameworks, workload::kFrameworkAliases))
     t.framework = *v;
   if (auto v = f.Integer("freeze_trainable_layers", 1, 100000))
@@ -156,6 +158,7 @@ void ParseTraining(Fields f, workload::Training& t) {
             "attention",
             "loss",
             "optimizer_in_backward",
+            "optimizer_state_dtype",
             "framework",
             "freeze_trainable_layers",
             "tokens",
@@ -411,6 +414,17 @@ Scenario ParseScenario(const Doc& doc, const catalog::Catalog& cat, const std::s
                    .activation_checkpointing = given("activation_checkpointing"),
                    .precision = given("precision")});
   ResolveLoraTargets(s);
+  // bf16 Adam moments beside fp32 master weights are Megatron-Core's precision-aware
+  // optimizer (checked once the stack is resolved); other stacks' AdamW keeps its moments in
+  // the parameters' dtype (training.precision bf16).
+  if (s.training.optimizer_state_dtype == workload::StateDtype::kBf16 &&
+      !s.training.PureBf16States() &&
+      (!s.MegatronRuntime() || s.training.stack.id == workload::Framework::kMegatronDeepspeed))
+    throw InputError("training.optimizer_state_dtype", "bf16",
+                     "fp32, or bf16 with training.framework megatron (Megatron-Core's "
+                     "precision-aware optimizer); other stacks keep bf16 moments with "
+                     "training.precision bf16",
+                     "no optimizer of this stack keeps bf16 moments beside fp32 weights");
   return s;
 }
 

@@ -122,6 +122,8 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
       {"fp8_activation_input",
        r.fp8_activation_input ? nlohmann::json(*r.fp8_activation_input) : nlohmann::json()},
       {"optimizer", std::string(EnumName(workload::kOptimizers, r.optimizer))},
+      {"optimizer_state_dtype",
+       std::string(EnumName(workload::kStateDtypes, r.optimizer_state_dtype))},
       {"seq_len", r.seq_len},
       {"global_batch", r.global_batch},
       {"tokens", Num(r.training.tokens)},

@@ -31,16 +31,17 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
   }
   e.Basis("input model", model + ")");
   const auto& t = s.training;
-  std::string tr = std::string(EnumName(kMethods, t.method)) + ", " +
-                   std::string(EnumName(kPrecisions, t.precision)) + ", " +
-                   std::string(EnumName(kOptimizers, t.optimizer)) + ", seq_len " + I(t.seq_len) +
-                   ", micro_batch " + I(t.micro_batch) + ", global_batch " + I(s.GlobalBatch()) +
-                   " (" + I(s.MicroBatchesPerStep()) + " micro-steps), checkpointing " +
-                   std::string(EnumName(kCheckpointings, t.activation_checkpointing)) +
-                   ", attention " + std::string(EnumName(kAttentions, t.attention)) + ", loss " +
-                   std::string(EnumName(kLosses, t.loss)) + ", stack " +
-                   std::string(EnumName(kFrameworks, t.stack.id)) +
-                   (t.stack.defaulted ? " (default)" : "");
+  std::string tr =
+      std::string(EnumName(kMethods, t.method)) + ", " +
+      std::string(EnumName(kPrecisions, t.precision)) + ", " +
+      std::string(EnumName(kOptimizers, t.optimizer)) +
+      (t.optimizer_state_dtype == StateDtype::kBf16 ? " (bf16 moments)" : "") + ", seq_len " +
+      I(t.seq_len) + ", micro_batch " + I(t.micro_batch) + ", global_batch " + I(s.GlobalBatch()) +
+      " (" + I(s.MicroBatchesPerStep()) + " micro-steps), checkpointing " +
+      std::string(EnumName(kCheckpointings, t.activation_checkpointing)) + ", attention " +
+      std::string(EnumName(kAttentions, t.attention)) + ", loss " +
+      std::string(EnumName(kLosses, t.loss)) + ", stack " +
+      std::string(EnumName(kFrameworks, t.stack.id)) + (t.stack.defaulted ? " (default)" : "");
   if (TrainsAdapters(t.method)) {
     tr += ", LoRA r" + I(t.lora.rank) + " on ";
     if (t.lora.all_linear) {

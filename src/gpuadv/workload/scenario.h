@@ -97,6 +97,7 @@ struct Training {
   Attention attention = Attention::kFlash;
   Loss loss = Loss::kStandard;
   bool optimizer_in_backward = false;
+  StateDtype optimizer_state_dtype = StateDtype::kFp32;  // moments beside fp32 masters
   Fp8Config fp8;
   Framework framework = Framework::kAuto;  // as written (auto = DefaultFramework)
   StackTraits stack;                       // the resolved stack's traits (data/stacks.yaml)

@@ -71,6 +71,16 @@ inline constexpr EnumEntry<Fp8MasterWeights> kFp8MasterWeights[] = {
      "bf16 weights, gradients and optimizer states (a bf16 model under fp8 autocast)"},
 };
 
+/// The dtype of the optimizer's moment states beside fp32 master weights: fp32, or bf16 as
+/// Megatron-Core's precision-aware optimizer keeps them (--use-precision-aware-optimizer
+/// --exp-avg-dtype bf16 --exp-avg-sq-dtype bf16, Transformer Engine's FusedAdam).
+enum class StateDtype { kFp32, kBf16 };
+inline constexpr EnumEntry<StateDtype> kStateDtypes[] = {
+    {"fp32", StateDtype::kFp32, "fp32 optimizer moments"},
+    {"bf16", StateDtype::kBf16,
+     "bf16 Adam moments beside fp32 master weights (Megatron's precision-aware optimizer)"},
+};
+
 /// One stack's traits (data/stacks.yaml documents each field with its sources).
 struct StackTraits {
   Framework id = Framework::kPytorch;

@@ -96,6 +96,21 @@ TEST(Memory, Fp8OverABf16ModelHoldsBf16States) {
 // fp8 primary weights (Transformer Engine fp8_model_init: Megatron --fp8-param-gather, the
 // NeMo fp8 recipes): each weight is the fp8 tensor itself, 1 B instead of a 16-bit copy
 // and its fp8 cache; the transpose stays cached. MXFP8 keeps 16-bit weights (NeMo).
+// Of the model states, only `part` of `after` is smaller than `before`'s, by
+// `bytes_per_param` per trainable parameter.
+void ExpectOnlyPartShrinks(const MemoryResult& before, const MemoryResult& after,
+                           double MemoryBreakdown::*part, double bytes_per_param) {
+  ExpectConsistent(after);
+  for (auto p :
+       {&MemoryBreakdown::weights, &MemoryBreakdown::gradients, &MemoryBreakdown::optimizer}) {
+    const double less = before.breakdown.*p - after.breakdown.*p;
+    if (p == part)
+      EXPECT_NEAR(less, bytes_per_param * after.trainable_params, 1e-6 * after.trainable_params);
+    else
+      EXPECT_DOUBLE_EQ(less, 0);
+  }
+}
+
 TEST(Memory, Fp8PrimaryWeightsHoldOneByteWhereTheWeightsWereTwo) {
   auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 1);
   s.training.precision = Precision::kFp8Mixed;
@@ -103,11 +118,7 @@ TEST(Memory, Fp8PrimaryWeightsHoldOneByteWhereTheWeightsWereTwo) {
   const MemoryResult copies = EstimateMemory(s, {});
   s.training.stack.fp8_param_gather = true;
   const MemoryResult fp8 = EstimateMemory(s, {});
-  ExpectConsistent(fp8);
-  EXPECT_NEAR(copies.breakdown.weights - fp8.breakdown.weights, 1.0 * fp8.trainable_params,
-              1e-6 * fp8.trainable_params);
-  EXPECT_DOUBLE_EQ(fp8.breakdown.gradients, copies.breakdown.gradients);
-  EXPECT_DOUBLE_EQ(fp8.breakdown.optimizer, copies.breakdown.optimizer);
+  ExpectOnlyPartShrinks(copies, fp8, &MemoryBreakdown::weights, 1.0);
   s.training.stack.fp8_recipe = workload::Fp8Recipe::kMxfp8;
   EXPECT_DOUBLE_EQ(EstimateMemory(s, {}).breakdown.weights, copies.breakdown.weights);
 }
@@ -138,6 +149,17 @@ TEST(Memory, MegatronGradientsHoldTheirBufferDtype) {
   const double grads16 = EstimateMemory(fp16, {}).breakdown.gradients;
   fp16.training.stack.grad_reduce_fp32 = false;
   EXPECT_DOUBLE_EQ(EstimateMemory(fp16, {}).breakdown.gradients, grads16);
+}
+
+// training.optimizer_state_dtype bf16 (Megatron's precision-aware optimizer, --exp-avg-dtype
+// / --exp-avg-sq-dtype bf16): Adam's two moments at 2 B beside the 4 B fp32 master copy, 8 B
+// of state per parameter instead of 12; weights and gradients as they were.
+TEST(Memory, Bf16MomentsHoldEightBytesOfStatePerParameter) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 1);
+  s.training.stack.id = workload::Framework::kMegatron;
+  const MemoryResult fp32 = EstimateMemory(s, {});
+  s.training.optimizer_state_dtype = workload::StateDtype::kBf16;
+  ExpectOnlyPartShrinks(fp32, EstimateMemory(s, {}), &MemoryBreakdown::optimizer, 4.0);
 }
 
 // QLoRA through PEFT's prepare_model_for_kbit_training: the params bitsandbytes left

@@ -274,6 +274,32 @@ TEST(Export, MegatronPureBf16UnderFsdp) {
   for (const auto& n : c.notes) EXPECT_EQ(n.find("fp32 main parameters"), std::string::npos) << n;
 }
 
+// bf16 Adam moments beside fp32 main parameters: the precision-aware optimizer's moment
+// dtypes, written once with its switch; other stacks refuse the knob, naming it.
+TEST(Export, MegatronBf16MomentsUseThePrecisionAwareOptimizer) {
+  const auto s = MakeScenario({{"parallelism", "{tp: 2, pp: 1, zero: 1}"},
+                               {"training.framework", "megatron"},
+                               {"training.optimizer_state_dtype", "bf16"}});
+  const LaunchConfig c = Export(Engine::kMegatron, s);
+  const std::string& t = c.Main().text;
+  EXPECT_NE(t.find("--exp-avg-dtype bf16\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("--exp-avg-sq-dtype bf16\n"), std::string::npos) << t;
+  const size_t first = t.find("--use-precision-aware-optimizer");
+  ASSERT_NE(first, std::string::npos) << t;
+  EXPECT_EQ(t.find("--use-precision-aware-optimizer", first + 1), std::string::npos) << t;
+  ExpectAllAccepted(c, kMegatronFlags);
+  try {
+    MakeScenario(
+        {{"training.framework", "hf-trainer"}, {"training.optimizer_state_dtype", "bf16"}});
+    FAIL() << "the Hugging Face Trainer's AdamW keeps no bf16 moments beside fp32 weights";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "training.optimizer_state_dtype");
+  }
+  EXPECT_NO_THROW(MakeScenario({{"training.framework", "hf-trainer"},
+                                {"training.precision", "bf16"},
+                                {"training.optimizer_state_dtype", "bf16"}}));
+}
+
 // Issue 15 "also": RoPE base and Llama 3.1 scaling from the model data.
 TEST(Export, MegatronCarriesTheRopeBaseAndScaling) {
   const auto s = MakeScenario({{"model.rope_theta", "500000"},
