@@ -118,8 +118,9 @@ void Parallel(const workload::Scenario& s, Args* a) {
   // The embedding and the loss as pipeline layers: stages of (layers + 2) / pp.
   const bool el = p.pipeline_embedding_loss && p.pp > 1;
   if (const std::string layout = PipelineLayout(s); !layout.empty()) {
-    // An uneven interleaved split is written out stage by stage; Megatron-Core refuses the
-    // account-for and per-virtual-stage flags beside it.
+    // An uneven split its other flags cannot say (interleaved, or with the embedding and
+    // loss counted) is written out stage by stage; Megatron-Core refuses the account-for and
+    // per-virtual-stage flags beside it.
     a->emplace_back("--pipeline-model-parallel-layout", "\"" + layout + "\"");
   } else {
     if (el) {
