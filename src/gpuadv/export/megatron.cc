@@ -174,6 +174,12 @@ void Parallel(const workload::Scenario& s, Args* a) {
   }
 }
 
+// Adam's moments in bf16: the precision-aware optimizer's moment dtypes.
+void Bf16Moments(Args* a) {
+  a->emplace_back("--exp-avg-dtype", "bf16");
+  a->emplace_back("--exp-avg-sq-dtype", "bf16");
+}
+
 // bf16 weights with bf16 gradients and Adam moments. Megatron FSDP has its own main
 // parameter and gradient dtypes (--megatron-fsdp-main-params-dtype / -main-grads-dtype);
 // otherwise Transformer Engine's precision-aware optimizer keeps fp32 main parameters (its
@@ -188,8 +194,7 @@ void PureBf16(const workload::Scenario& s, Args* a, std::vector<std::string>* no
     a->emplace_back("--main-grads-dtype", "bf16");
     notes->push_back("pure bf16: Megatron-LM keeps fp32 main parameters (without Megatron FSDP)");
   }
-  a->emplace_back("--exp-avg-dtype", "bf16");
-  a->emplace_back("--exp-avg-sq-dtype", "bf16");
+  Bf16Moments(a);
 }
 
 // Gradients in bf16 (stack trait grad_reduce_fp32 false: Scenario::MegatronGradBytes 2
@@ -205,10 +210,7 @@ void Bf16GradientsAndMoments(const workload::Scenario& s, Args* a) {
   if (((grads && !fsdp) || moments) && !CpuOptimizer(s.parallelism))
     a->emplace_back("--use-precision-aware-optimizer", "");
   if (grads && !fsdp) a->emplace_back("--main-grads-dtype", "bf16");
-  if (moments) {
-    a->emplace_back("--exp-avg-dtype", "bf16");
-    a->emplace_back("--exp-avg-sq-dtype", "bf16");
-  }
+  if (moments) Bf16Moments(a);
 }
 
 // The fp8 recipe the estimate ran (the stack's, or training.fp8): Megatron-LM's
