@@ -568,3 +568,29 @@ TEST(CliPrices, CsvDateDefaultsToTheFileDateAndBadInputExitsTwo) {
 }
 
 }  // namespace
+
+// training.recompute_modules: JSON resolved.recompute_modules shows the modules a selective
+// Megatron run recomputes (Megatron's default core_attn when unsaid), null elsewhere; a
+// module the model lacks exits 2 naming the field.
+TEST(CliInput, RecomputeModulesAreResolvedInJson) {
+  const std::string megatron =
+      "--format json estimate --model llama-3.1-8b --method pretrain --checkpointing selective "
+      "--set training.framework=megatron";
+  RunResult r = Exec(megatron + " --set 'training.recompute_modules=[mlp, core_attn]'");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["resolved"]["recompute_modules"],
+            nlohmann::json::array({"core_attn", "mlp"}))
+      << r.out;
+  r = Exec(megatron);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["resolved"]["recompute_modules"],
+            nlohmann::json::array({"core_attn"}));
+  r = Exec("--format json estimate --model llama-3.1-8b --checkpointing selective");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_TRUE(nlohmann::json::parse(r.out)["resolved"]["recompute_modules"].is_null());
+  r = Exec(megatron + " --set 'training.recompute_modules=[mla_up_proj]'");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_NE(r.out.find("training.recompute_modules: mla_up_proj needs multi-latent attention"),
+            std::string::npos)
+      << r.out;
+}

@@ -148,14 +148,18 @@ struct Transients {
 
 // Attention block (MODELLING.md section 3): norm, QKV inputs, Q/K/V, the attention kernel's
 // saved tensors (eager scores or flash output + log-sum-exp), dropout mask, adaLN input.
-// Adds to `saved` in order; sets the score tensors recomputed by selective checkpointing.
+// Adds to `saved` in order; sets the score tensors recomputed by selective checkpointing and
+// what the attention side's recompute modules free.
 Transients AttentionBlock(const LayerSpec& l, const LayerDims& d, double* saved,
-                          double* score_saved) {
+                          double* score_saved, ModuleBytes* mods) {
   const double sb = d.sb, lin = d.lin, heads = d.heads;
   const bool eager = l.attention == Attention::kEager;
   const bool pytorch = l.stack == Stack::kPyTorch;
   *saved += NormSaved(l, sb, d.rep);
   if (l.qkv_trains) *saved += lin * sb * (l.h * d.rep + l.mla_latent);  // QKV (+ latent) inputs
+  // Megatron runs an MLA layer's input norm apart from the down projections (no fused
+  // LayerNormLinear): `layernorm` recompute frees its output, the projections' input.
+  if (l.qkv_trains && l.mla_latent > 0) mods->norm_attn = lin * sb * l.h * d.rep;
   // Q, K, V after RoPE, saved by the attention kernel. HF eager attention expands K/V to
   // all query heads (repeat_kv) before the matmuls that save them. An fp8 attention core
   // (Transformer Engine fp8 dot-product attention) takes and saves them, and its output, in
@@ -163,6 +167,9 @@ Transients AttentionBlock(const LayerSpec& l, const LayerDims& d, double* saved,
   const double kv_saved = eager && pytorch ? d.q_width : d.kv_width;
   const double core = l.fp8_attention && !eager ? 1 : l.e_act;
   *saved += core * sb * (d.q_width + 2 * kv_saved);
+  // MLA's up projections and RoPE produce Q, K and V from the latents: `mla_up_proj`
+  // recompute frees them once the attention has run (Megatron MLASelfAttention).
+  if (l.mla_latent > 0) mods->mla_up_proj = core * sb * (d.q_width + 2 * kv_saved);
   Transients tr;
   tr.bwd = l.e_act * sb * (d.q_width + 2 * d.kv_width);  // dQ, dK, dV
   if (eager) {
@@ -194,8 +201,9 @@ Transients AttentionBlock(const LayerSpec& l, const LayerDims& d, double* saved,
 }
 
 // MLP block: norm, MLP (or MoE router + experts) inputs and intermediates, dropout mask.
-// Adds to `saved` in order; returns the MLP's transients.
-Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved) {
+// Adds to `saved` in order, sets what the MLP side's recompute modules free; returns the
+// MLP's transients.
+Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved, ModuleBytes* mods) {
   const double sb = d.sb, sbh = d.sbh, rep = d.rep, lin = d.lin, t = d.t;
   *saved += NormSaved(l, sb, rep);
   Mlp mlp;
@@ -205,18 +213,26 @@ Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved) {
     // combine; EP spreads experts and their tokens evenly over the GPUs. Each rank routes
     // its sequence-parallel share of the tokens, gathered over the etp ranks that split an
     // expert's width (etp = t: all s*b tokens at width / t; etp = 1: s*b / t at full width).
+    // The router is a plain linear outside Transformer Engine: it saves the 16-bit norm
+    // output, never an fp8 copy. Megatron runs this norm apart (`layernorm` frees it).
     const double etp = std::max(1.0, l.etp);
     const double routed = l.experts_active * kMoeCapacityFactor * sb * etp / t;
-    if (l.mlp_in_trains) *saved += lin * sbh * rep;  // router input
-    *saved += kFp32Bytes * sb * l.experts;
-    if (l.mlp_in_trains) *saved += lin * routed * l.h;  // permuted expert inputs
+    if (l.mlp_in_trains) mods->norm_mlp = l.e_act * sbh * rep;  // router input
+    double moe = kFp32Bytes * sb * l.experts;                   // router logits
+    if (l.mlp_in_trains) moe += lin * routed * l.h;             // permuted expert inputs
     mlp = MlpSaved(l, routed, l.moe_ffn / etp, lin);
-    *saved += l.e_act * routed * l.h;  // expert outputs kept for the combine
+    if (l.down_trains) mods->moe_act = lin * routed * l.moe_ffn / etp;
+    moe += l.e_act * routed * l.h;  // expert outputs kept for the combine
     const Mlp shared = MlpSaved(l, sb, l.shared_ffn / t, lin);
+    mods->shared = shared.saved;
     mlp.saved += shared.saved;
+    mods->moe = moe + mlp.saved;
+    *saved += mods->norm_mlp + moe;
   } else {
-    if (l.mlp_in_trains) *saved += lin * sbh * rep;  // MLP input (norm output)
+    const double in = l.mlp_in_trains ? lin * sbh * rep : 0;  // MLP input (norm output)
     mlp = MlpSaved(l, sb, l.f / t, lin);
+    mods->mlp = in + mlp.saved;
+    *saved += in;
   }
   *saved += mlp.saved;
   if (l.dropout) *saved += kMaskBytes * sbh * rep;  // MLP-output dropout mask
@@ -250,8 +266,8 @@ LayerBytes LayerActivationBytes(const LayerSpec& l) {
   LayerBytes out;
   const LayerDims d = Dims(l);
   double saved = 0;
-  const Transients attn = AttentionBlock(l, d, &saved, &out.score_saved);
-  const Mlp mlp = MlpBlock(l, d, &saved);
+  const Transients attn = AttentionBlock(l, d, &saved, &out.score_saved, &out.modules);
+  const Mlp mlp = MlpBlock(l, d, &saved, &out.modules);
   saved += AdapterSaved(l, d);
 
   out.saved = saved;
@@ -262,6 +278,23 @@ LayerBytes LayerActivationBytes(const LayerSpec& l) {
   // Backward also holds the residual-stream gradient (and its partner) in the stream dtype.
   out.bwd_transient = std::max(attn.bwd, mlp.bwd) + 2 * l.e_res * d.sbh * d.rep;
   return out;
+}
+
+double ModulesFreed(const LayerBytes& l, unsigned modules) {
+  using workload::RecomputeModule;
+  auto has = [modules](RecomputeModule m) { return (modules & static_cast<unsigned>(m)) != 0; };
+  const ModuleBytes& b = l.modules;
+  double freed = has(RecomputeModule::kCoreAttn) ? l.score_saved : 0;
+  if (has(RecomputeModule::kMlaUpProj)) freed += b.mla_up_proj;
+  if (has(RecomputeModule::kLayernorm)) freed += b.norm_attn + b.norm_mlp;
+  if (has(RecomputeModule::kMlp)) freed += b.mlp;
+  if (has(RecomputeModule::kMoe)) {
+    freed += b.moe;
+  } else {
+    if (has(RecomputeModule::kMoeAct)) freed += b.moe_act;
+    if (has(RecomputeModule::kSharedExperts)) freed += b.shared;
+  }
+  return std::min(freed, l.saved);
 }
 
 namespace {
@@ -415,6 +448,10 @@ LayerBytes AverageLayer(const Setup& st, LayerSpec* spec) {
     layer.saved = (1 - w) * layer.saved + w * mb.saved;
     layer.score_saved = (1 - w) * layer.score_saved + w * mb.score_saved;
     layer.per_op_kept = (1 - w) * layer.per_op_kept + w * mb.per_op_kept;
+    for (double ModuleBytes::*part :
+         {&ModuleBytes::mla_up_proj, &ModuleBytes::norm_attn, &ModuleBytes::norm_mlp,
+          &ModuleBytes::mlp, &ModuleBytes::moe, &ModuleBytes::moe_act, &ModuleBytes::shared})
+      layer.modules.*part = (1 - w) * layer.modules.*part + w * mb.modules.*part;
     layer.fwd_transient = std::max(layer.fwd_transient, mb.fwd_transient);
     layer.bwd_transient = std::max(layer.bwd_transient, mb.bwd_transient);
     *spec = moe;
@@ -438,9 +475,9 @@ Checkpointed CheckpointedLayer(const Setup& st, const LayerBytes& layer) {
       if (st.selective == workload::SelectivePolicy::kPerOp) {  // torchtitan per-op SAC
         c.kept = layer.per_op_kept;
         c.recompute = layer.saved - c.kept;
-      } else {  // recompute the attention core (Korthikanti Table 2)
-        c.kept = layer.saved - layer.score_saved;
-        c.recompute = layer.score_saved;
+      } else {  // the attention core (Korthikanti Table 2), or Megatron's recompute modules
+        c.recompute = ModulesFreed(layer, st.recompute_modules);
+        c.kept = layer.saved - c.recompute;
       }
       break;
     case Checkpointing::kFull:  // keep layer inputs, recompute one layer (Chen et al. 2016)

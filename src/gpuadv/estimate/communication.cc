@@ -486,7 +486,9 @@ double ExpertAllToAllTime(const workload::Scenario& s, const Layout& lay, const 
   const double t_gather =
       lay.etp > 1 ? AllGatherTime(routed * lay.etp, lay.etp, GroupLink(topo, lay, lay.etp, 1)) : 0;
   const double moe_layers = lay.layers_stage * m.MoeLayers() / std::max(1, m.layers);
-  const double n = 4 + 2 * g.recompute_share;
+  // Megatron's moe recompute module reruns the MoE layer's forward, its exchanges too.
+  const double rerun = g.recompute_share + (g.Recomputes(workload::RecomputeModule::kMoe) ? 1 : 0);
+  const double n = 4 + 2 * rerun;
   return moe_layers * n * (t_a2a + t_gather);
 }
 

@@ -384,6 +384,9 @@ MicroBatchTime UnshapedCompute(const Layout& lay, const Regime& g, const ModelFi
 struct LayerLinears {
   double fwd = 0, adapter_fwd = 0, wgrad = 0;
   double act_width = 0;  // FFN activation width per GPU
+  // Selective checkpointing's recompute modules (Regime::recompute_modules): the forward
+  // GEMM time of the linears they rerun, and the activation width rerun with them.
+  double recompute_fwd = 0, recompute_act_width = 0;
   double fp8_in = 0, fp8_out = 0, adapter_bytes = 0;
   double adapter_cast_bytes = 0;    // per token: adapters in another dtype (AdapterDtypesOf)
   double adapter_weight_elems = 0;  // adapter variants' weight-sized temporaries, per layer
@@ -420,14 +423,22 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
     const double d_in_local = Layout::RowParallel(l.slots) ? l.d_in / split : l.d_in;
     const double in_width =
         Layout::DenseColumnParallel(l) && lay.sequence_parallel ? d_in_local / tp : d_in_local;
-    o.fwd += count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
+    const double gemm = count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
+    o.fwd += gemm;
+    const bool rerun = g.recompute_modules != 0 && RecomputedLinear(l, g, s.model.hidden);
+    if (rerun) o.recompute_fwd += gemm;
     if (wgrad16) o.wgrad += count * GemmTime(rows, l.d_in, n_out, r.tensor_peak, r.act_bytes, r);
     // Rows per token of this GPU's tokens: an expert linear's routed copies (at width / etp).
     const double act = l.copies > 1 ? std::max(1, l.active_copies) * lay.ExpertGather() : 1;
     o.fp8_in += act * in_width;
     o.fp8_out += act * n_out;
-    if (l.slots & catalog::kSlotUp)  // the activation's width: half a fused gate_up output
-      o.act_width += act * n_out / ((l.slots & catalog::kSlotGate) ? 2 : 1);
+    if (l.slots & catalog::kSlotUp) {  // the activation's width: half a fused gate_up output
+      const double width = act * n_out / ((l.slots & catalog::kSlotGate) ? 2 : 1);
+      o.act_width += width;
+      // Megatron's moe_act reruns the routed experts' activation alone.
+      if (rerun || (l.copies > 1 && g.Recomputes(workload::RecomputeModule::kMoeAct)))
+        o.recompute_act_width += width;
+    }
     if (f.Adapted(l)) {
       // A splits its input dimension with a row-parallel base (its partial sums reduced).
       o.adapter_fwd += count * (GemmTime(rows, d_in_local, rank, r.tensor_peak, r.act_bytes, r) +
@@ -489,6 +500,7 @@ AttentionCore AttentionCoreTime(const workload::Scenario& s, const Layout& lay, 
 // 16-bit operands for backward (torchao) rather than the fp8 copies (Transformer Engine).
 struct LayerMemory {
   double fwd = 0, cast_fwd = 0, bwd_extra = 0;
+  double recompute = 0;  // element-wise work of the recompute modules, rerun in backward
   // Adapter dtype casts and fp32 adapter passes: unary element-wise ops whose backward
   // moves the same bytes once (a cast's gradient is a cast, the scale's a scale, the add's
   // is free), not kBackwardBytesRatio times.
@@ -509,14 +521,26 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   const bool eager = stack.kernels == workload::KernelStyle::kEager;
   const double gelu_new =
       workload::IsMixed16(s.training.precision) ? 2 * kGeluNewPasses : kGeluNewPasses;
-  elems += (m.mlp == catalog::MlpKind::kSwiGlu ? kSwiGluPasses
-            : eager && m.GeluComposite()       ? gelu_new
-                                               : kGeluPasses) *
-           lin.act_width;
-  if (m.position == catalog::PositionKind::kRope) elems += 2.0 * (heads + kv_heads) * Q;
-  if (m.IsMoe())  // the routed copies this GPU permutes
-    elems += kMoePermutePasses * std::max(1, m.experts_active) * h * lay.ExpertGather();
+  const double act_passes = m.mlp == catalog::MlpKind::kSwiGlu ? kSwiGluPasses
+                            : eager && m.GeluComposite()       ? gelu_new
+                                                               : kGeluPasses;
+  elems += act_passes * lin.act_width;
+  const double rope = m.position == catalog::PositionKind::kRope ? 2.0 * (heads + kv_heads) * Q : 0;
+  elems += rope;
+  const double permute =
+      m.IsMoe() ? kMoePermutePasses * std::max(1, m.experts_active) * h * lay.ExpertGather() : 0;
+  elems += permute;  // the routed copies this GPU permutes
   LayerMemory o;
+  // Recompute modules: the activations rerun with their linears (or moe_act's alone), RoPE
+  // with MLA's up projections, the permutation with the MoE layer, a read and a write per
+  // norm Megatron runs apart (an MLA layer's input norm, a MoE layer's pre-MLP norm).
+  using workload::RecomputeModule;
+  double rerun = act_passes * lin.recompute_act_width;
+  if (s.training.Recomputes(RecomputeModule::kMlaUpProj)) rerun += rope;
+  if (s.training.Recomputes(RecomputeModule::kMoe)) rerun += permute;
+  if (s.training.Recomputes(RecomputeModule::kLayernorm))
+    rerun += 2 * h / h_div * ((m.IsMla() ? 1 : 0) + (m.IsMoe() ? 1 : 0));
+  o.recompute = MemTime(r.act_bytes * T * rerun * stack.elementwise_traffic, r);
   o.adapter_cast = MemTime(T * lin.adapter_cast_bytes, r);
   o.fwd = MemTime(r.act_bytes * T * elems * stack.elementwise_traffic, r) +
           MemTime(r.act_bytes * T * lin.adapter_bytes, r) +
@@ -676,9 +700,10 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
     const double rec = g.recompute_share * bp;
     c_bwd += rec * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
     m_bwd += rec * (mem.fwd + mem.cast_fwd + mem.adapter_cast + attn.m_fwd);
-  } else if (g.selective_recompute) {
-    c_bwd += bp * attn.c_fwd;
-    m_bwd += bp * attn.m_fwd;
+  } else if (g.recompute_modules != 0) {
+    const bool core = g.Recomputes(workload::RecomputeModule::kCoreAttn);
+    c_bwd += bp * ((core ? attn.c_fwd : 0) + lin.recompute_fwd);
+    m_bwd += bp * ((core ? attn.m_fwd : 0) + mem.recompute);
   }
   MicroBatchTime t;
   t.attention = stage * (L + bp * attn.bwd_ratio) * attn.c_fwd;

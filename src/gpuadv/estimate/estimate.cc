@@ -215,6 +215,9 @@ void DescribeRun(const workload::Scenario& s, EstimateResult& r) {
   r.precision = s.training.precision;
   r.optimizer = s.training.optimizer;
   r.optimizer_state_dtype = s.training.optimizer_state_dtype;
+  if (r.checkpointing == workload::Checkpointing::kSelective &&
+      s.training.stack.id == workload::Framework::kMegatron)
+    r.recompute_modules = s.training.RecomputedModules();
   r.seq_len = s.training.seq_len;
   r.global_batch = s.GlobalBatch();
   if (s.model.kind == catalog::ModelKind::kDiffusion) r.ema = s.training.diffusion.ema;

@@ -34,8 +34,21 @@ Regime MakeRegime(const workload::Scenario& s) {
   g.full_recompute = t.activation_checkpointing == workload::Checkpointing::kFull;
   const double stage = s.parallelism.HeaviestStageLayers(std::max(1, s.model.layers));
   g.recompute_share = t.RecomputedLayers(stage, s.parallelism.vpp) / stage;  // 0 unless full
-  g.selective_recompute = t.activation_checkpointing == workload::Checkpointing::kSelective;
+  g.recompute_modules = t.RecomputedModules();
   return g;
+}
+
+bool RecomputedLinear(const catalog::LinearShape& l, const Regime& g, long long hidden) {
+  using workload::RecomputeModule;
+  if (l.moe_block)
+    return g.Recomputes(RecomputeModule::kMoe) ||
+           (g.Recomputes(RecomputeModule::kSharedExperts) && l.copies <= 1 &&
+            (l.slots & catalog::kSlotRouter) == 0);
+  if (l.slots & (catalog::kSlotGate | catalog::kSlotUp | catalog::kSlotDown))
+    return g.Recomputes(RecomputeModule::kMlp);
+  // MLA's up projections take a latent, not the hidden state (q_b_proj, kv_b_proj).
+  return g.Recomputes(RecomputeModule::kMlaUpProj) &&
+         (l.slots & (catalog::kSlotQ | catalog::kSlotK | catalog::kSlotV)) != 0 && l.d_in != hidden;
 }
 
 ModelFigures MakeModelFigures(const workload::Scenario& s, const Regime& g) {
@@ -134,14 +147,20 @@ FlopsPerToken CountFlops(const workload::Scenario& s, const Regime& g, const Mod
   }
 
   // Executed recomputation (HFU; PaLM App. B, Korthikanti section 5): full recomputes the
-  // forward of every layer that backpropagates, selective only the attention core.
+  // forward of every layer that backpropagates, selective the attention core or the linears
+  // of Megatron's recompute modules (RecomputedLinear).
   const double bp = g.backprop_layers;
   double recompute = 0;
   if (g.full_recompute) {
     recompute = g.recompute_share * (2.0 * n_layer * bp + attn_fwd_layer * bp);
     if (g.adapters) recompute += g.recompute_share * 2.0 * f.n_adapter_active * bp / L;
-  } else if (g.selective_recompute) {
-    recompute = attn_fwd_layer * bp;
+  } else if (g.recompute_modules != 0) {
+    double weights = 0;  // per token: experts at their active copies
+    for (const auto& l : f.linears)
+      if (RecomputedLinear(l, g, s.model.hidden))
+        weights += static_cast<double>(l.d_in) * l.d_out * std::max(1, l.active_copies);
+    recompute = bp * ((g.Recomputes(workload::RecomputeModule::kCoreAttn) ? attn_fwd_layer : 0) +
+                      2.0 * weights);
   }
   r.hardware = r.model + recompute;
   return r;

@@ -239,6 +239,10 @@ void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e
     act += " bytes (s " + G(l.s, "%.0f") + ", b " + G(l.b, "%.0f") + ", h " + G(l.h, "%.0f") +
            "; " + std::string(EnumName(workload::kAttentions, st.attention)) + " attention, " +
            std::string(EnumName(workload::kCheckpointings, st.ckpt)) + " checkpointing" +
+           (st.ckpt == workload::Checkpointing::kSelective &&
+                    st.recompute_modules != workload::kDefaultRecomputeModules
+                ? " of " + workload::RecomputeModuleNames(st.recompute_modules, ", ")
+                : "") +
            (st.lay.sequence_parallel ? ", sequence parallel" : "") + ") = " + Gb(acts.layer.saved);
     if (st.ckpt != workload::Checkpointing::kNone)
       act += " saved without recomputation, " + Gb(acts.layer_kept) + " kept";

@@ -230,6 +230,7 @@ void SetupTraining(const workload::Training& t, Setup& st) {
   st.attention = t.attention;
   st.ckpt = t.activation_checkpointing;
   st.checkpoint_layers = t.checkpoint_layers;
+  st.recompute_modules = t.RecomputedModules();
   st.activation_offload = t.activation_offload;
   st.optimizer_in_backward = t.optimizer_in_backward;
   st.bf16_moments = t.optimizer_state_dtype == workload::StateDtype::kBf16;

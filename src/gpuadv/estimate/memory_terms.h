@@ -179,6 +179,9 @@ struct Setup {
   // Full checkpointing of only this many layers per model chunk (Training::checkpoint_layers);
   // 0 = every layer.
   int checkpoint_layers = 0;
+  // Selective checkpointing: the workload::RecomputeModule flags recomputed
+  // (Training::RecomputedModules; the attention core unless Megatron is told otherwise).
+  unsigned recompute_modules = 0;
   bool activation_offload = false;
   bool optimizer_in_backward = false;
   bool paged = false;  // optimizer state in CUDA unified memory
@@ -298,10 +301,25 @@ struct LayerSpec {
   bool adaln = false;  // diffusion transformer: adaLN modulation input saved
 };
 
+/// The parts of a layer's saved bytes each of Megatron's recompute modules frees
+/// (workload::RecomputeModule) beside the attention core (LayerBytes::score_saved): a
+/// normal checkpoint frees what its module saves less the input it keeps, an
+/// output-discarding one the output it recomputes.
+struct ModuleBytes {
+  double mla_up_proj = 0;  // Q, K and V after MLA's up projections and RoPE
+  double norm_attn = 0;    // the input norm's output where a norm runs apart (MLA)
+  double norm_mlp = 0;     // the pre-MLP norm's output where it runs apart (MoE layers)
+  double mlp = 0;          // a dense layer's MLP input and intermediates
+  double moe = 0;          // a MoE layer's routing, experts and combine, less its input
+  double moe_act = 0;      // the routed experts' activation output (second GEMM's input)
+  double shared = 0;       // the shared experts' intermediates
+};
+
 /// Bytes of one layer for one micro-batch.
 struct LayerBytes {
   double saved = 0;          // tensors saved for backward (no recomputation)
   double score_saved = 0;    // the part of `saved` in s x s tensors (selective drops it)
+  ModuleBytes modules;       // the parts of `saved` Megatron's recompute modules free
   double per_op_kept = 0;    // what per-op selective checkpointing keeps (torchtitan SAC)
   double input = 0;          // the layer input (what full checkpointing keeps)
   double fwd_transient = 0;  // working set while the layer runs forward
@@ -309,6 +327,10 @@ struct LayerBytes {
 };
 
 LayerBytes LayerActivationBytes(const LayerSpec& l);
+
+/// What recomputing `modules` (workload::RecomputeModule flags) frees of a layer: moe holds
+/// moe_act and the shared experts.
+double ModulesFreed(const LayerBytes& l, unsigned modules);
 
 /// Logits and loss of one micro-batch (MODELLING.md section 4).
 struct LogitBytes {

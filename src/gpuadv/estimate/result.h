@@ -125,6 +125,9 @@ struct EstimateResult {
   workload::Checkpointing checkpointing = workload::Checkpointing::kNone;
   // Full checkpointing of only this many layers per model chunk; null: every layer.
   std::optional<int> checkpoint_layers;
+  // Selective checkpointing on the megatron stack: the recompute modules it runs (Megatron's
+  // default core_attn when the scenario does not say); absent elsewhere.
+  std::optional<unsigned> recompute_modules;
   std::string layout_source = "scenario";  // "scenario" | "default" | "planner"
   // The job as estimated (issue 12: every output shows the resolved knobs).
   workload::Method method = workload::Method::kPretrain;

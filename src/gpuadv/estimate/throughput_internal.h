@@ -34,10 +34,23 @@ struct Regime {
   // Share of a pipeline stage's layers whose forward is recomputed under full checkpointing
   // (training.checkpoint_layers of the stage's layers; 1 = all, 0 without full).
   double recompute_share = 0;
-  bool selective_recompute = false;
+  // Selective checkpointing: the workload::RecomputeModule flags whose forward is rerun in
+  // backward (Training::RecomputedModules); 0 without selective.
+  unsigned recompute_modules = 0;
+
+  bool Recomputes(workload::RecomputeModule m) const {
+    return (recompute_modules & static_cast<unsigned>(m)) != 0;
+  }
 };
 
 Regime MakeRegime(const workload::Scenario& s);
+
+/// Is linear `l` (of a model of hidden size `hidden`) inside a module selective
+/// checkpointing recomputes: MLA's up projections (mla_up_proj), a dense MLP (mlp), a MoE
+/// layer's experts, router and shared experts (moe), the shared experts (shared_experts)?
+/// A MoE model's linears describe its MoE layer, so its leading dense layers' MLPs are not
+/// among them.
+bool RecomputedLinear(const catalog::LinearShape& l, const Regime& g, long long hidden);
 
 /// Parameter figures the estimator uses (all per whole model unless named _local).
 struct ModelFigures {

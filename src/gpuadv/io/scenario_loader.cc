@@ -101,6 +101,16 @@ void ParseTraining(Fields f, workload::Training& t) {
     t.activation_checkpointing = *v;
   if (auto v = f.Integer("activation_checkpointing_layers", 0, 1000000))
     t.checkpoint_layers = static_cast<int>(*v);
+  if (auto v = f.StringList("recompute_modules")) {
+    if (v->empty())
+      throw InputError(f.Field("recompute_modules"), "[]",
+                       "one or more of " + AcceptedNames(workload::kRecomputeModules) +
+                           " (no recomputation: activation_checkpointing none)",
+                       "empty");
+    for (const auto& name : *v)
+      t.recompute_modules |= static_cast<unsigned>(
+          ParseEnumOrThrow(workload::kRecomputeModules, f.Field("recompute_modules"), name));
+  }
   if (auto v = f.Bool("activation_offload")) t.activation_offload = *v;
   if (auto v = f.Enum("attention", workload::kAttentions)) t.attention = *v;
   if (auto v = f.Enum("loss", workload::kLosses)) t.loss = *v;
@@ -154,6 +164,7 @@ void ParseTraining(Fields f, workload::Training& t) {
             "global_batch",
             "activation_checkpointing",
             "activation_checkpointing_layers",
+            "recompute_modules",
             "activation_offload",
             "attention",
             "loss",
@@ -360,6 +371,47 @@ void ResolveLoraTargets(Scenario& s) {
        "as " + s.model.family + " names its modules; written " + written});
 }
 
+// training.recompute_modules is Megatron-Core's --recompute-modules (checked once the stack
+// is resolved): only under selective checkpointing on the megatron stack, and only modules
+// the model has; Megatron refuses moe_act and layernorm under fp8's delayed scaling.
+void CheckRecomputeModules(const Scenario& s) {
+  const auto& t = s.training;
+  if (t.recompute_modules == 0) return;
+  const std::string field = "training.recompute_modules";
+  const std::string written = "[" + workload::RecomputeModuleNames(t.recompute_modules, ", ") + "]";
+  if (t.activation_checkpointing != workload::Checkpointing::kSelective)
+    throw InputError(field, written, "modules under activation_checkpointing: selective",
+                     "set without selective checkpointing:");
+  if (t.stack.id != workload::Framework::kMegatron)
+    throw InputError(field, written,
+                     "training.framework megatron (Megatron-Core / NeMo --recompute-modules)",
+                     "the " + std::string(EnumName(workload::kFrameworks, t.stack.id)) +
+                         " stack has no per-module recomputation:");
+  const auto& m = s.model;
+  const bool moe = m.IsMoe(), dense_layers = !moe || m.MoeLayers() < m.layers;
+  const std::string model = m.id.empty() ? "this model" : m.id;
+  auto refuse = [&](workload::RecomputeModule mod, bool applies, const std::string& needs) {
+    if (applies || !t.Recomputes(mod)) return;
+    throw InputError(field, written, "modules the model has",
+                     std::string(EnumName(workload::kRecomputeModules, mod)) + " needs " + needs +
+                         ", which " + model + " lacks:");
+  };
+  refuse(workload::RecomputeModule::kMlaUpProj, m.IsMla(), "multi-latent attention");
+  refuse(workload::RecomputeModule::kMoe, moe, "mixture-of-experts layers");
+  refuse(workload::RecomputeModule::kMoeAct, moe, "mixture-of-experts layers");
+  refuse(workload::RecomputeModule::kSharedExperts, moe && m.shared_expert_ffn > 0,
+         "shared experts");
+  refuse(workload::RecomputeModule::kMlp, dense_layers, "dense (non-MoE) layers");
+  if (t.precision == workload::Precision::kFp8Mixed &&
+      t.stack.fp8_recipe == workload::Fp8Recipe::kDelayed &&
+      (t.Recomputes(workload::RecomputeModule::kMoeAct) ||
+       t.Recomputes(workload::RecomputeModule::kLayernorm)))
+    throw InputError(field, written,
+                     "no moe_act or layernorm with fp8.recipe delayed (Megatron-Core refuses "
+                     "them; use current, blockwise or mxfp8)",
+                     "moe_act and layernorm cannot run under fp8 delayed scaling:");
+}
+
 }  // namespace
 
 Scenario ParseScenario(const Doc& doc, const catalog::Catalog& cat, const std::string& origin,
@@ -425,6 +477,7 @@ Scenario ParseScenario(const Doc& doc, const catalog::Catalog& cat, const std::s
                      "precision-aware optimizer); other stacks keep bf16 moments with "
                      "training.precision bf16",
                      "no optimizer of this stack keeps bf16 moments beside fp32 weights");
+  CheckRecomputeModules(s);
   return s;
 }
 

@@ -10,6 +10,15 @@
 namespace gpuadv::report {
 namespace {
 
+// Megatron's recompute modules as the list it takes, or null off selective / megatron.
+nlohmann::json RecomputeModulesJson(const std::optional<unsigned>& modules) {
+  if (!modules) return nullptr;
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : workload::kRecomputeModules)
+    if ((*modules & static_cast<unsigned>(e.value)) != 0) out.push_back(std::string(e.name));
+  return out;
+}
+
 nlohmann::json Num(double v) {
   if (!std::isfinite(v)) return nullptr;
   return v;
@@ -132,6 +141,7 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
        std::string(EnumName(workload::kCheckpointings, r.checkpointing))},
       {"activation_checkpointing_layers",
        r.checkpoint_layers ? nlohmann::json(*r.checkpoint_layers) : nlohmann::json()},
+      {"recompute_modules", RecomputeModulesJson(r.recompute_modules)},
       {"ema", r.ema ? nlohmann::json(*r.ema) : nlohmann::json(nullptr)},
       {"defaults", DefaultsJson(r.defaults)}};
   j["memory"] = {{"peak_allocated_bytes", Int(m.peak_allocated_bytes)},

@@ -38,8 +38,11 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
       (t.optimizer_state_dtype == StateDtype::kBf16 ? " (bf16 moments)" : "") + ", seq_len " +
       I(t.seq_len) + ", micro_batch " + I(t.micro_batch) + ", global_batch " + I(s.GlobalBatch()) +
       " (" + I(s.MicroBatchesPerStep()) + " micro-steps), checkpointing " +
-      std::string(EnumName(kCheckpointings, t.activation_checkpointing)) + ", attention " +
-      std::string(EnumName(kAttentions, t.attention)) + ", loss " +
+      std::string(EnumName(kCheckpointings, t.activation_checkpointing)) +
+      (t.recompute_modules != 0
+           ? " (recompute " + RecomputeModuleNames(t.recompute_modules, ", ") + ")"
+           : "") +
+      ", attention " + std::string(EnumName(kAttentions, t.attention)) + ", loss " +
       std::string(EnumName(kLosses, t.loss)) + ", stack " +
       std::string(EnumName(kFrameworks, t.stack.id)) + (t.stack.defaulted ? " (default)" : "");
   if (TrainsAdapters(t.method)) {

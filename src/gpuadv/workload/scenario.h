@@ -93,6 +93,9 @@ struct Training {
   // that recompute, the rest keeping all their activations (Megatron --recompute-method
   // block --recompute-num-layers N); 0 = every layer.
   int checkpoint_layers = 0;
+  // With selective checkpointing on a Megatron-Core stack: the RecomputeModule flags it
+  // recomputes (training.recompute_modules); 0 = the stack's selective policy.
+  unsigned recompute_modules = 0;
   bool activation_offload = false;
   Attention attention = Attention::kFlash;
   Loss loss = Loss::kStandard;
@@ -124,6 +127,18 @@ struct Training {
   bool PureBf16States() const {
     return precision == Precision::kBf16 ||
            (precision == Precision::kFp8Mixed && fp8.master_weights == Fp8MasterWeights::kBf16);
+  }
+
+  /// The RecomputeModule flags selective checkpointing recomputes: the scenario's, else the
+  /// attention core (Megatron's default, and what the other stacks' attention-core policy
+  /// recomputes); 0 without selective checkpointing.
+  unsigned RecomputedModules() const {
+    if (activation_checkpointing != Checkpointing::kSelective) return 0;
+    return recompute_modules != 0 ? recompute_modules : kDefaultRecomputeModules;
+  }
+  /// Does selective checkpointing recompute module `m`?
+  bool Recomputes(RecomputeModule m) const {
+    return (RecomputedModules() & static_cast<unsigned>(m)) != 0;
   }
 
   /// Layers of a stage whose forward full checkpointing recomputes (workload::RecomputedLayers).

@@ -12,6 +12,16 @@ constexpr int kOneNodeGpus = 8;
 
 }  // namespace
 
+std::string RecomputeModuleNames(unsigned modules, std::string_view sep) {
+  std::string out;
+  for (const auto& e : kRecomputeModules) {
+    if ((modules & static_cast<unsigned>(e.value)) == 0) continue;
+    if (!out.empty()) out += sep;
+    out += e.name;
+  }
+  return out;
+}
+
 Framework DefaultFramework(Method method, Precision precision, int total_gpus,
                            bool model_parallel) {
   if (precision == Precision::kFp8Mixed || model_parallel) return Framework::kMegatron;

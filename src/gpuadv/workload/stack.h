@@ -3,6 +3,7 @@
 // data"): what it allocates, which kernels it fuses, what it overlaps and what its host
 // does per step. Values come from data/stacks.yaml (io/stack_loader); the defaults here
 // are the neutral stack, eager PyTorch, which is what a Scenario built in code gets.
+#include <string>
 #include <string_view>
 
 #include "gpuadv/workload/enums.h"
@@ -80,6 +81,42 @@ inline constexpr EnumEntry<StateDtype> kStateDtypes[] = {
     {"bf16", StateDtype::kBf16,
      "bf16 Adam moments beside fp32 master weights (Megatron's precision-aware optimizer)"},
 };
+
+/// What Megatron-Core's selective recomputation recomputes (--recompute-modules, its
+/// TransformerConfig recompute_modules; default core_attn). Flags: a set of modules.
+/// "Normal" checkpoints (core_attn, mlp, moe, shared_experts) keep the module's input;
+/// output-discarding ones (moe_act, layernorm, mla_up_proj) free the module's output once
+/// its consumer has run and recompute it in backward.
+enum class RecomputeModule : unsigned {
+  kCoreAttn = 1u << 0,
+  kMlp = 1u << 1,
+  kMoe = 1u << 2,
+  kMoeAct = 1u << 3,
+  kSharedExperts = 1u << 4,
+  kLayernorm = 1u << 5,
+  kMlaUpProj = 1u << 6,
+};
+inline constexpr EnumEntry<RecomputeModule> kRecomputeModules[] = {
+    {"core_attn", RecomputeModule::kCoreAttn,
+     "the attention core (s x s scores; FlashAttention's forward is rerun, nothing is saved)"},
+    {"mlp", RecomputeModule::kMlp, "a dense layer's MLP with its fused norm, keeping its input"},
+    {"moe", RecomputeModule::kMoe,
+     "a MoE layer's router, dispatch, experts and combine, keeping its input"},
+    {"moe_act", RecomputeModule::kMoeAct,
+     "the routed experts' activation: its output, the second expert GEMM's input, is freed"},
+    {"shared_experts", RecomputeModule::kSharedExperts, "the shared experts, keeping their input"},
+    {"layernorm", RecomputeModule::kLayernorm,
+     "the norms Megatron runs apart from a linear (an MLA layer's input norm, a MoE layer's "
+     "pre-MLP norm): their outputs are freed"},
+    {"mla_up_proj", RecomputeModule::kMlaUpProj,
+     "MLA's query and key-value up projections and RoPE: Q, K and V are freed"},
+};
+/// The module set `recompute_modules` means when a Megatron run does not say.
+inline constexpr unsigned kDefaultRecomputeModules =
+    static_cast<unsigned>(RecomputeModule::kCoreAttn);
+/// The names of the RecomputeModule flags `modules`, in kRecomputeModules order, joined by
+/// `sep` (Megatron's --recompute-modules takes them space-separated).
+std::string RecomputeModuleNames(unsigned modules, std::string_view sep);
 
 /// One stack's traits (data/stacks.yaml documents each field with its sources).
 struct StackTraits {

@@ -337,6 +337,73 @@ TEST(Activations, Llama8BFusedStackIs34SbhPerLayer) {
   EXPECT_NEAR(mem::LayerActivationBytes(l).saved, 34 * sbh + lse_and_stats, 1);
 }
 
+// A DeepSeek-V3 MoE layer as Megatron runs it on one GPU of tp 2 with sequence parallelism
+// and etp 1, fp8 linear inputs: MLA with latents, 256 experts top-8, one shared expert.
+mem::LayerSpec DeepSeekMoeLayer() {
+  mem::LayerSpec l;
+  l.stack = mem::Stack::kMegatron;
+  l.s = 4096;
+  l.b = 1;
+  l.h = 7168;
+  l.a = l.k = 128;
+  l.d = 192;  // qk head: 128 + 64 RoPE
+  l.d_v = 128;
+  l.mla_latent = 1536 + 512;
+  l.f = 18432;
+  l.t = 2;
+  l.sp = true;
+  l.fp8_inputs = true;
+  l.experts = 256;
+  l.experts_active = 8;
+  l.moe_ffn = 2048;
+  l.shared_ffn = 2048;
+  l.etp = 1;
+  return l;
+}
+
+// Megatron's recompute modules (--recompute-modules): each frees exactly the tensors its
+// module keeps for backward. Per GPU: 64 query heads of 192 and 64 key-value heads of
+// (192 + 128) / 2 after the up projections (16-bit), the norm outputs at h / tp per token,
+// the routed experts' 8 x 4096 x etp / tp copies of an fp8 second-GEMM input 2048 wide.
+TEST(Activations, RecomputeModulesFreeWhatTheirModulesKeep) {
+  using workload::RecomputeModule;
+  auto flag = [](RecomputeModule m) { return static_cast<unsigned>(m); };
+  const mem::LayerSpec l = DeepSeekMoeLayer();
+  const mem::LayerBytes r = mem::LayerActivationBytes(l);
+  const double sb = l.s * l.b, sbh_local = sb * l.h / l.t, routed = 8 * sb / l.t;
+  EXPECT_DOUBLE_EQ(mem::ModulesFreed(r, flag(RecomputeModule::kMlaUpProj)),
+                   2 * sb * (64 * 192 + 2 * 64 * (192 + 128) / 2.0));
+  // The MLA input norm's output as the fp8 down projections keep it, the router's 16-bit.
+  EXPECT_DOUBLE_EQ(mem::ModulesFreed(r, flag(RecomputeModule::kLayernorm)),
+                   1 * sbh_local + 2 * sbh_local);
+  EXPECT_DOUBLE_EQ(mem::ModulesFreed(r, flag(RecomputeModule::kMoeAct)), 1 * routed * 2048);
+  EXPECT_EQ(mem::ModulesFreed(r, flag(RecomputeModule::kMlp)), 0);       // a MoE layer
+  EXPECT_EQ(mem::ModulesFreed(r, flag(RecomputeModule::kCoreAttn)), 0);  // flash: no scores
+  // The whole MoE checkpoint holds the activation and the shared experts: adding them
+  // frees nothing more, and it keeps only its input, the router's.
+  const unsigned moe = flag(RecomputeModule::kMoe);
+  const double whole = mem::ModulesFreed(r, moe);
+  EXPECT_GT(whole, mem::ModulesFreed(
+                       r, flag(RecomputeModule::kMoeAct) | flag(RecomputeModule::kSharedExperts)));
+  EXPECT_DOUBLE_EQ(mem::ModulesFreed(r, moe | flag(RecomputeModule::kMoeAct) |
+                                            flag(RecomputeModule::kSharedExperts)),
+                   whole);
+  // Modules add up and never free more than the layer saves.
+  const unsigned all = moe | flag(RecomputeModule::kMlaUpProj) | flag(RecomputeModule::kLayernorm);
+  EXPECT_DOUBLE_EQ(mem::ModulesFreed(r, all),
+                   whole + mem::ModulesFreed(r, flag(RecomputeModule::kMlaUpProj)) +
+                       mem::ModulesFreed(r, flag(RecomputeModule::kLayernorm)));
+  EXPECT_LT(mem::ModulesFreed(r, all), r.saved);
+  // A dense layer: mlp frees its input and intermediates, the MoE modules nothing.
+  mem::LayerSpec dense = l;
+  dense.experts = 0;
+  const mem::LayerBytes d = mem::LayerActivationBytes(dense);
+  const double ffn_local = l.f / l.t;  // fused SwiGLU: gate and up 16-bit, fp8 down input
+  EXPECT_DOUBLE_EQ(mem::ModulesFreed(d, flag(RecomputeModule::kMlp)),
+                   1 * sbh_local + (2 * 2 + 1) * sb * ffn_local);
+  EXPECT_EQ(mem::ModulesFreed(d, moe | flag(RecomputeModule::kMoeAct)), 0);
+}
+
 TEST(Activations, FullCheckpointingKeepsTwoSbhPerLayer) {
   auto s = Scenario(Llama31_8B(), Gpu("a100-80gb-sxm", 80));
   s.training.precision = Precision::kBf16;

@@ -300,6 +300,53 @@ TEST(Export, MegatronBf16MomentsUseThePrecisionAwareOptimizer) {
                                 {"training.optimizer_state_dtype", "bf16"}}));
 }
 
+// training.recompute_modules: Megatron-Core's --recompute-modules, written as it takes them
+// (space-separated, in its documented order); refused where Megatron would refuse or where
+// the model has nothing to recompute, naming the field.
+TEST(Export, MegatronRecomputeModules) {
+  // A small DeepSeek-style model: MLA latents, 16 routed experts top-2, a shared expert.
+  const auto s =
+      MakeScenario({{"model",
+                     "{layers: 8, hidden: 2048, heads: 16, ffn: 5632, vocab: 32000, "
+                     "max_seq_len: 32768, q_lora_rank: 512, kv_lora_rank: 256, "
+                     "qk_rope_head_dim: 64, v_head_dim: 128, experts: 16, "
+                     "experts_active: 2, moe_ffn: 512, shared_expert_ffn: 512}"},
+                    {"parallelism", "{tp: 2, pp: 1, ep: 4, zero: 1}"},
+                    {"training.framework", "megatron"},
+                    {"training.activation_checkpointing", "selective"},
+                    {"training.recompute_modules", "[layernorm, mla_up_proj, moe_act]"}});
+  const LaunchConfig c = Export(Engine::kMegatron, s);
+  const std::string& t = c.Main().text;
+  EXPECT_NE(t.find("--recompute-granularity selective\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("--recompute-modules moe_act layernorm mla_up_proj\n"), std::string::npos) << t;
+  ExpectAllAccepted(c, kMegatronFlags);
+  using Overrides = std::initializer_list<std::pair<const char*, const char*>>;
+  auto refused = [](Overrides o) {
+    try {
+      MakeScenario(o);
+      ADD_FAILURE() << "accepted: " << (o.end() - 1)->second;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.field(), "training.recompute_modules") << e.what();
+    }
+  };
+  const std::pair<const char*, const char*> selective{"training.activation_checkpointing",
+                                                      "selective"};
+  const std::pair<const char*, const char*> megatron{"training.framework", "megatron"};
+  refused({megatron, {"training.recompute_modules", "[mlp]"}});  // not selective
+  refused(
+      {{"training.framework", "hf-trainer"}, selective, {"training.recompute_modules", "[mlp]"}});
+  refused({megatron, selective, {"training.recompute_modules", "[mla_up_proj]"}});  // no MLA
+  refused({megatron, selective, {"training.recompute_modules", "[moe]"}});          // dense
+  refused({megatron, selective, {"training.recompute_modules", "[]"}});
+  refused({megatron, selective, {"training.recompute_modules", "[attention]"}});
+  refused({megatron,
+           selective,
+           {"training.precision", "fp8-mixed"},
+           {"training.fp8", "{recipe: delayed}"},
+           {"training.recompute_modules", "[layernorm]"}});
+  EXPECT_NO_THROW(MakeScenario({megatron, selective, {"training.recompute_modules", "[mlp]"}}));
+}
+
 // Issue 15 "also": RoPE base and Llama 3.1 scaling from the model data.
 TEST(Export, MegatronCarriesTheRopeBaseAndScaling) {
   const auto s = MakeScenario({{"model.rope_theta", "500000"},

@@ -262,6 +262,27 @@ TEST(ThroughputFlops, SelectiveRecomputeAddsOnlyTheAttentionCore) {
   EXPECT_NEAR(r.hardware_flops_per_token - r.model_flops_per_token, attention / 3, 1e6);
 }
 
+// Megatron's recompute modules (training.recompute_modules) rerun their own forward: mlp
+// the dense MLP's GEMMs (2 FLOPs per weight per token, 3 x 4096 x 14336 per layer) and not
+// the attention core, which only core_attn reruns.
+TEST(ThroughputFlops, RecomputeModulesRerunTheirOwnForward) {
+  auto s = Base();
+  s.training.stack.id = workload::Framework::kMegatron;
+  s.training.activation_checkpointing = workload::Checkpointing::kSelective;
+  const auto core = Estimate1(s);
+  s.training.recompute_modules = static_cast<unsigned>(workload::RecomputeModule::kMlp);
+  const auto mlp = Estimate1(s);
+  EXPECT_NEAR(mlp.hardware_flops_per_token - mlp.model_flops_per_token, 32 * 2.0 * 3 * 4096 * 14336,
+              1e3);
+  s.training.recompute_modules |= static_cast<unsigned>(workload::RecomputeModule::kCoreAttn);
+  const auto both = Estimate1(s);
+  const double attention = 12.0 * 32 * 32 * 128 * 2048;
+  EXPECT_NEAR(both.hardware_flops_per_token - mlp.hardware_flops_per_token, attention / 3, 1e6);
+  EXPECT_NEAR(core.hardware_flops_per_token - core.model_flops_per_token, attention / 3, 1e6);
+  EXPECT_GT(mlp.step_time_s, core.step_time_s);  // the MLP costs more than the attention
+  EXPECT_GT(both.step_time_s, mlp.step_time_s);
+}
+
 TEST(ThroughputFlops, EncodersHaveNoCausalHalving) {
   auto dec = Base();
   auto enc = Base();
@@ -549,6 +570,27 @@ workload::Scenario FineGrainedMoe(int tp, int etp) {
   s.parallelism.etp = etp;
   s.parallelism.zero = 1;
   return s;
+}
+
+// Recomputing the whole MoE layer (Megatron's moe module) reruns its expert, router and
+// shared-expert GEMMs and its dispatch and combine: 6 expert all-to-alls per layer and
+// micro-batch instead of 4. moe_act reruns only the experts' activation: no GEMM.
+TEST(ThroughputFlops, MoeRecomputeRerunsTheExpertsAndTheirAllToAlls) {
+  auto s = FineGrainedMoe(1, 1);
+  s.training.stack.id = workload::Framework::kMegatron;
+  s.training.activation_checkpointing = workload::Checkpointing::kSelective;
+  s.training.recompute_modules = static_cast<unsigned>(workload::RecomputeModule::kMoeAct);
+  const auto act = Estimate1(s);
+  EXPECT_DOUBLE_EQ(act.hardware_flops_per_token, act.model_flops_per_token);
+  s.training.recompute_modules = static_cast<unsigned>(workload::RecomputeModule::kMoe);
+  const auto moe = Estimate1(s);
+  const double experts = 8 * 3.0 * 4096 * 1024, router = 4096.0 * 128;
+  EXPECT_NEAR(moe.hardware_flops_per_token - moe.model_flops_per_token, 32 * 2 * (experts + router),
+              1e3);
+  // The expert all-to-alls, exposed here (no moe_a2a_overlap), run 6 times instead of 4.
+  ASSERT_GT(act.breakdown_s.communication, 0);
+  EXPECT_GT(moe.breakdown_s.communication, act.breakdown_s.communication);
+  EXPECT_LE(moe.breakdown_s.communication, 1.5 * act.breakdown_s.communication + 1e-9);
 }
 
 // The expert GEMMs do the same work however an expert is split (etp) and its tokens
