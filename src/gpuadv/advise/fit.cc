@@ -47,6 +47,35 @@ void KernelKnobs(const Scenario& s, std::vector<Knob>* k) {
         {{"checkpointing", "activation_checkpointing: none -> selective",
           "recomputes attention only: a few % more compute", false},
          [](Scenario& x) { x.training.activation_checkpointing = Checkpointing::kSelective; }});
+  // Megatron-Core's output-discarding recompute modules for MoE / MLA layers (the norms Megatron
+  // runs apart, the routed experts' activation, MLA's up projections): little compute for the
+  // memory they free (Megatron Core MoE report 2026: DeepSeek-V3 on H100).
+  const auto& m = s.model;
+  unsigned fine = 0;
+  if (m.IsMoe() || m.IsMla()) fine |= static_cast<unsigned>(RecomputeModule::kLayernorm);
+  if (m.IsMoe()) fine |= static_cast<unsigned>(RecomputeModule::kMoeAct);
+  if (m.IsMla()) fine |= static_cast<unsigned>(RecomputeModule::kMlaUpProj);
+  const unsigned now = t.RecomputedModules();
+  const bool delayed_fp8 =
+      t.precision == Precision::kFp8Mixed && t.stack.fp8_recipe == Fp8Recipe::kDelayed;
+  if (t.stack.id == Framework::kMegatron && fine != 0 && (now & fine) != fine &&
+      t.activation_checkpointing != Checkpointing::kFull && !delayed_fp8) {
+    // Megatron's default core_attn frees nothing under a fused attention kernel (its own
+    // warning): a scenario that left the modules unsaid gets the fine-grained set alone.
+    const bool keep_core = t.recompute_modules != 0 || t.attention != Attention::kFlash;
+    const unsigned to = (keep_core ? now : 0) | fine;
+    k->push_back({{"checkpointing",
+                   "recompute_modules: " +
+                       (now != 0 ? "[" + RecomputeModuleNames(now, ", ") + "]" : "none") + " -> [" +
+                       RecomputeModuleNames(to, ", ") + "] (selective)",
+                   "Megatron recomputes the freed norms, activations and up projections in "
+                   "backward: a few % more compute",
+                   false},
+                  [to](Scenario& x) {
+                    x.training.activation_checkpointing = Checkpointing::kSelective;
+                    x.training.recompute_modules = to;
+                  }});
+  }
   if (t.activation_checkpointing != Checkpointing::kFull)
     k->push_back({{"checkpointing",
                    "activation_checkpointing: " +

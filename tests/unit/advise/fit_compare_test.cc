@@ -49,6 +49,39 @@ TEST(Fit, OptionsAreMinimalAndOrderedByGpuHours) {
     }
 }
 
+// A Megatron MoE / MLA job gets Megatron's fine-grained recompute modules as a knob: the
+// norms, the experts' activation and MLA's up projections, recomputed for a few % of compute
+// (DeepSeek-V3 on 1,024 H100 as the Megatron Core MoE report runs it, without its modules).
+TEST(Fit, MegatronMoeJobsGetTheFineGrainedRecomputeModules) {
+  const auto s = Scenario(
+      "model: deepseek-v3\n"
+      "training: {method: pretrain, precision: fp8-mixed, seq_len: 4096, micro_batch: 1,"
+      " global_batch: 8192, activation_checkpointing: selective, framework: megatron,"
+      " fp8: {recipe: blockwise}, optimizer_state_dtype: bf16}\n"
+      "hardware: {gpu: h100-sxm, count: 8, nodes: 128, network_gbps: 400}\n"
+      "parallelism: {tp: 2, pp: 8, vpp: 4, ep: 64, etp: 1, zero: 1, sequence_parallel: true,"
+      " pipeline_embedding_loss: true}\n");
+  const auto r = MakeItFit(s, BuiltinContext(), FitOptions{});
+  ASSERT_FALSE(r.already_fits);
+  bool cheap = false;
+  for (const auto& o : r.options) {
+    if (!HasChange(o, "recompute_modules: [core_attn] -> [moe_act, layernorm, mla_up_proj]"))
+      continue;
+    bool keeps_job = true;
+    for (const auto& c : o.changes) keeps_job &= !c.changes_job;
+    cheap |= keeps_job && o.slowdown < 0.05;
+  }
+  EXPECT_TRUE(cheap);
+  // A dense model without MLA has no such modules to offer.
+  const auto dense = Scenario(
+      "model: llama-3.1-70b\ntraining: {method: pretrain, seq_len: 8192, micro_batch: 1,"
+      " framework: megatron}\nhardware: {gpu: h100-sxm, count: 8}\n"
+      "parallelism: {tp: 8, pp: 1, zero: 1}\n");
+  const auto d = MakeItFit(dense, BuiltinContext(), FitOptions{});
+  ASSERT_FALSE(d.options.empty());
+  for (const auto& o : d.options) EXPECT_FALSE(HasChange(o, "recompute_modules"));
+}
+
 TEST(Fit, ShorterSequenceOnlyWhenAllowed) {
   const auto s = Scenario(
       "model: llama-3.1-8b\ntraining: {method: full, seq_len: 8192}\n"
