@@ -50,16 +50,9 @@ void KernelKnobs(const Scenario& s, std::vector<Knob>* k) {
   // Megatron-Core's output-discarding recompute modules for MoE / MLA layers (the norms Megatron
   // runs apart, the routed experts' activation, MLA's up projections): little compute for the
   // memory they free (Megatron Core MoE report 2026: DeepSeek-V3 on H100).
-  const auto& m = s.model;
-  unsigned fine = 0;
-  if (m.IsMoe() || m.IsMla()) fine |= static_cast<unsigned>(RecomputeModule::kLayernorm);
-  if (m.IsMoe()) fine |= static_cast<unsigned>(RecomputeModule::kMoeAct);
-  if (m.IsMla()) fine |= static_cast<unsigned>(RecomputeModule::kMlaUpProj);
+  const unsigned fine = t.stack.id == Framework::kMegatron ? s.FineRecomputeModules() : 0;
   const unsigned now = t.RecomputedModules();
-  const bool delayed_fp8 =
-      t.precision == Precision::kFp8Mixed && t.stack.fp8_recipe == Fp8Recipe::kDelayed;
-  if (t.stack.id == Framework::kMegatron && fine != 0 && (now & fine) != fine &&
-      t.activation_checkpointing != Checkpointing::kFull && !delayed_fp8) {
+  if (fine != 0 && (now & fine) != fine && t.activation_checkpointing != Checkpointing::kFull) {
     // Megatron's default core_attn frees nothing under a fused attention kernel (its own
     // warning): a scenario that left the modules unsaid gets the fine-grained set alone.
     const bool keep_core = t.recompute_modules != 0 || t.attention != Attention::kFlash;

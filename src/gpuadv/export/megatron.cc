@@ -262,9 +262,9 @@ void Training(const workload::Scenario& s, Args* a, std::vector<std::string>* no
     a->emplace_back("--recompute-num-layers", "1");
   } else if (t.activation_checkpointing == Checkpointing::kSelective) {
     a->emplace_back("--recompute-granularity", "selective");
-    if (t.recompute_modules != 0)
+    if (t.RecomputedModules() != workload::kDefaultRecomputeModules)
       a->emplace_back("--recompute-modules",
-                      workload::RecomputeModuleNames(t.recompute_modules, " "));
+                      workload::RecomputeModuleNames(t.RecomputedModules(), " "));
   }
   switch (t.precision) {
     case Precision::kBf16Mixed:

@@ -19,6 +19,16 @@ void Apply(const Candidate& c, workload::Scenario* s) {
   p.specified = true;
   s->training.micro_batch = c.micro_batch;
   s->training.activation_checkpointing = c.checkpointing;
+  // Selective checkpointing the planner chooses for a Megatron MoE / MLA job whose modules the
+  // scenario leaves unsaid recomputes Megatron's fine-grained modules, as the published
+  // DeepSeek-V3 and Qwen3 runs do, not the default attention core, which frees nothing under
+  // a fused attention kernel (Training::RecomputedModules takes them on the megatron stack
+  // only). The plan's resolved knobs and export name them.
+  s->training.planned_recompute_modules =
+      c.checkpointing == workload::Checkpointing::kSelective &&
+              s->training.attention == workload::Attention::kFlash
+          ? s->FineRecomputeModules()
+          : 0;
 }
 
 Candidate CandidateOf(const workload::Scenario& s) {

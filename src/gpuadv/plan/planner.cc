@@ -152,6 +152,21 @@ PlanReport Search(const workload::Scenario& s, const estimate::Context& ctx,
     }
   }
   rep.plans = std::move(r.top);
+  // Selective checkpointing on a Megatron MoE / MLA job recomputes the fine-grained modules
+  // (Apply), not the default attention core: say which, once.
+  for (const Plan& p : rep.plans) {
+    workload::Scenario planned = space.base;
+    Apply(p.candidate, &planned);
+    const auto& t = planned.training;
+    if (t.recompute_modules != 0 || t.planned_recompute_modules == 0 ||
+        t.RecomputedModules() != t.planned_recompute_modules)
+      continue;
+    rep.notes.push_back("ckpt selective recomputes Megatron's modules " +
+                        workload::RecomputeModuleNames(t.planned_recompute_modules, ", ") +
+                        " (--recompute-modules), not the default attention core, which frees "
+                        "nothing under a fused attention kernel");
+    break;
+  }
   for (size_t i = 0; i < kStatusCount; ++i)
     if (by_status[i] > 0 && kStatuses[i].value != Status::kFits)
       rep.rejected.emplace_back(std::string(kStatuses[i].name), by_status[i]);

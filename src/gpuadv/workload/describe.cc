@@ -39,8 +39,8 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
       I(t.seq_len) + ", micro_batch " + I(t.micro_batch) + ", global_batch " + I(s.GlobalBatch()) +
       " (" + I(s.MicroBatchesPerStep()) + " micro-steps), checkpointing " +
       std::string(EnumName(kCheckpointings, t.activation_checkpointing)) +
-      (t.recompute_modules != 0
-           ? " (recompute " + RecomputeModuleNames(t.recompute_modules, ", ") + ")"
+      (t.RecomputedModules() != 0 && t.stack.id == Framework::kMegatron
+           ? " (recompute " + RecomputeModuleNames(t.RecomputedModules(), ", ") + ")"
            : "") +
       ", attention " + std::string(EnumName(kAttentions, t.attention)) + ", loss " +
       std::string(EnumName(kLosses, t.loss)) + ", stack " +

@@ -41,6 +41,17 @@ bool Scenario::MegatronRuntime() const {
           (parallelism.ModelParallel() || training.precision == Precision::kFp8Mixed));
 }
 
+unsigned Scenario::FineRecomputeModules() const {
+  const bool delayed_fp8 = training.precision == Precision::kFp8Mixed &&
+                           training.stack.fp8_recipe == Fp8Recipe::kDelayed;
+  unsigned fine = 0;
+  if ((model.IsMoe() || model.IsMla()) && !delayed_fp8)
+    fine |= static_cast<unsigned>(RecomputeModule::kLayernorm);
+  if (model.IsMoe() && !delayed_fp8) fine |= static_cast<unsigned>(RecomputeModule::kMoeAct);
+  if (model.IsMla()) fine |= static_cast<unsigned>(RecomputeModule::kMlaUpProj);
+  return fine;
+}
+
 double Scenario::MegatronGradBytes() const {
   if (training.precision == Precision::kFp32) return 4.0;
   return training.stack.grad_reduce_fp32 && training.precision != Precision::kFp16Mixed ? 4.0 : 2.0;

@@ -96,6 +96,10 @@ struct Training {
   // With selective checkpointing on a Megatron-Core stack: the RecomputeModule flags it
   // recomputes (training.recompute_modules); 0 = the stack's selective policy.
   unsigned recompute_modules = 0;
+  // The planner's modules where the scenario leaves them unsaid (plan::Apply: Megatron's
+  // fine-grained set for a MoE / MLA job it checkpoints selectively); taken on the megatron
+  // stack only, which a defaulted stack may resolve to after the layout is chosen.
+  unsigned planned_recompute_modules = 0;
   bool activation_offload = false;
   Attention attention = Attention::kFlash;
   Loss loss = Loss::kStandard;
@@ -134,7 +138,10 @@ struct Training {
   /// recomputes); 0 without selective checkpointing.
   unsigned RecomputedModules() const {
     if (activation_checkpointing != Checkpointing::kSelective) return 0;
-    return recompute_modules != 0 ? recompute_modules : kDefaultRecomputeModules;
+    if (recompute_modules != 0) return recompute_modules;
+    if (planned_recompute_modules != 0 && stack.id == Framework::kMegatron)
+      return planned_recompute_modules;
+    return kDefaultRecomputeModules;
   }
   /// Does selective checkpointing recompute module `m`?
   bool Recomputes(RecomputeModule m) const {
@@ -250,6 +257,12 @@ struct Scenario {
   /// megatron stacks, or model parallelism / fp8 under a defaulted stack (a Scenario built
   /// in code; resolution picks the megatron stack there).
   bool MegatronRuntime() const;
+  /// Megatron-Core's fine-grained recompute modules for this job on a Megatron stack
+  /// (RecomputeModule flags): the output-discarding ones that free the most per unit of
+  /// compute (the norms it runs apart for MoE / MLA layers, the routed experts' activation,
+  /// MLA's up projections; the Megatron Core MoE report's DeepSeek-V3 runs), less those fp8
+  /// delayed scaling refuses; 0 for a model with none of them.
+  unsigned FineRecomputeModules() const;
   /// Bytes per element of Megatron's gradient buffer and of its data-parallel reduction:
   /// 4 under grad_reduce_fp32 (data/stacks.yaml), else 2; fp16-mixed keeps 16-bit
   /// gradients, fp32 training fp32 ones. The one answer the model states, the gradient accumulation

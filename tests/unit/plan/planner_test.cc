@@ -448,3 +448,42 @@ TEST(Planner, EveryCandidateGetsTheVerdictOfEstimateMemory) {
 
 }  // namespace
 }  // namespace gpuadv::plan
+
+namespace gpuadv::plan {
+namespace {
+
+// Selective checkpointing the planner chooses for a Megatron MoE / MLA job recomputes
+// Megatron's fine-grained modules (the norms, the experts' activation, MLA's up projections),
+// not the default attention core; a scenario that names its modules keeps them, other
+// stacks keep their attention-core policy, and the other levels recompute no module.
+TEST(Planner, SelectiveOnMegatronMoeRecomputesTheFineGrainedModules) {
+  using workload::RecomputeModule;
+  const char* model =
+      "{layers: 8, hidden: 2048, heads: 16, ffn: 5632, vocab: 32000, max_seq_len: 32768, "
+      "q_lora_rank: 512, kv_lora_rank: 256, qk_rope_head_dim: 64, v_head_dim: 128, experts: 16, "
+      "experts_active: 2, moe_ffn: 512}";
+  const unsigned fine = static_cast<unsigned>(RecomputeModule::kLayernorm) |
+                        static_cast<unsigned>(RecomputeModule::kMoeAct) |
+                        static_cast<unsigned>(RecomputeModule::kMlaUpProj);
+  auto s = MakeScenario({{"model", model}, {"training.framework", "megatron"}});
+  Candidate c = CandidateOf(s);
+  c.checkpointing = workload::Checkpointing::kSelective;
+  Apply(c, &s);
+  EXPECT_EQ(s.training.RecomputedModules(), fine);
+  c.checkpointing = workload::Checkpointing::kNone;
+  Apply(c, &s);
+  EXPECT_EQ(s.training.RecomputedModules(), 0u);
+  auto pinned = MakeScenario({{"model", model},
+                              {"training.framework", "megatron"},
+                              {"training.activation_checkpointing", "selective"},
+                              {"training.recompute_modules", "[moe_act]"}});
+  c.checkpointing = workload::Checkpointing::kSelective;
+  Apply(c, &pinned);
+  EXPECT_EQ(pinned.training.RecomputedModules(), static_cast<unsigned>(RecomputeModule::kMoeAct));
+  auto other = MakeScenario({{"model", model}, {"training.framework", "pytorch"}});
+  Apply(c, &other);
+  EXPECT_EQ(other.training.RecomputedModules(), workload::kDefaultRecomputeModules);
+}
+
+}  // namespace
+}  // namespace gpuadv::plan
