@@ -589,7 +589,8 @@
     const rows = [['Layout', `${r.layout} (${r.layout_source || 'given'})`],
                   ['Stack', `${r.framework}${r.framework_reason ? ' (' + r.framework_reason + ')' : ''}`],
                   ['Method', r.method], ['Precision', r.precision], ['Optimizer', r.optimizer],
-                  ['Checkpointing', r.activation_checkpointing],
+                  ['Checkpointing', r.activation_checkpointing +
+                      (r.recompute_modules ? ` (recompute ${r.recompute_modules.join(', ')})` : '')],
                   ['Micro / global batch', `${r.micro_batch} / ${r.global_batch}` + (isDiffusion() ? ' images' : '')]];
     if (!isDiffusion()) rows.push(['Sequence length', r.seq_len], ['Tokens', num(r.tokens)]);
     if (r.ema != null) rows.push(['EMA copy', r.ema ? `on (${gb(est.memory.ema_bytes)} per GPU)` : 'off']);
