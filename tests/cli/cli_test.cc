@@ -585,6 +585,10 @@ TEST(CliInput, RecomputeModulesAreResolvedInJson) {
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out)["resolved"]["recompute_modules"],
             nlohmann::json::array({"core_attn"}));
+  EXPECT_EQ(nlohmann::json::parse(r.out)["resolved"]["optimizer_state_offload"], false);
+  r = Exec(megatron + " --set training.optimizer_state_offload=true");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["resolved"]["optimizer_state_offload"], true);
   r = Exec("--format json estimate --model llama-3.1-8b --checkpointing selective");
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_TRUE(nlohmann::json::parse(r.out)["resolved"]["recompute_modules"].is_null());

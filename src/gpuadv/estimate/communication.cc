@@ -583,7 +583,8 @@ double OffloadTime(const workload::Scenario& s, const Layout& lay, const Regime&
   using workload::Offload;
   const auto off = s.parallelism.offload;
   const bool act_off = s.training.activation_offload;
-  if (off == Offload::kNone && !act_off) return 0;
+  const bool state_swap = s.training.optimizer_state_offload;
+  if (off == Offload::kNone && !act_off && !state_swap) return 0;
   const double pcie = std::max(1.0, topo.pcie_bytes_per_s);
   const double mp = static_cast<double>(lay.tp) * lay.pp;
   const double shard = lay.zero >= 1 ? lay.shard : 1;
@@ -605,6 +606,16 @@ double OffloadTime(const workload::Scenario& s, const Layout& lay, const Regime&
     const double uses = 2.0 + g.recompute_share;
     const double stream = total / mp * 2 * uses / pcie;
     t += lay.micro_batches * std::max(0.0, stream - eta * mb.Total());
+  }
+  if (state_swap) {
+    // Megatron-Core's optimizer-state offload: the fp32 master weights and the moments go
+    // to host memory after the step and come back before the next, on side streams beside
+    // the step's forward and backward (OptimizerStateOffloader's overlapped D2H / H2D).
+    const bool pure16 = s.PureBf16States();
+    const double moments =
+        pure16 || s.training.optimizer_state_dtype == workload::StateDtype::kBf16 ? 4.0 : 8.0;
+    const double bytes = trainable * (moments + (pure16 ? 0.0 : 4.0));
+    t += std::max(0.0, 2 * bytes / pcie - eta * lay.micro_batches * mb.Total());
   }
   if (act_off && s.model.has_shape()) {
     // Checkpointed layer inputs out to host and back, per micro-batch.

@@ -215,6 +215,7 @@ void DescribeRun(const workload::Scenario& s, EstimateResult& r) {
   r.precision = s.training.precision;
   r.optimizer = s.training.optimizer;
   r.optimizer_state_dtype = s.training.optimizer_state_dtype;
+  r.optimizer_state_offload = s.training.optimizer_state_offload;
   if (r.checkpointing == workload::Checkpointing::kSelective &&
       s.training.stack.id == workload::Framework::kMegatron)
     r.recompute_modules = s.training.RecomputedModules();

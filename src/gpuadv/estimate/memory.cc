@@ -54,14 +54,15 @@ Phase PeakPhase(const Setup& st, const States& w, const Activations& a) {
   const double w_fwd = w.weights + w.weights_transient;
   const double w_end = w.weights + w.weights_buffers;
   const double g_bwd = w.gradients_fwd + w.gradients_bwd_unit;
+  // Offloaded optimizer states return for the step; taken as back by the end of backward.
+  const double o_fwd = st.optimizer_state_offload ? 0 : w.optimizer;
   Phase phases[] = {
       // Images encoded to latents before the denoiser runs (VAE resident).
-      {"latent encode", w.weights, w.gradients_fwd, w.optimizer, mem::VaeEncodeTransientBytes(st),
-       0},
-      {"forward (layer)", w_fwd, w.gradients_fwd, w.optimizer, a.saved + a.fwd_transient, 0},
-      {"end of forward", w_fwd, w.gradients_fwd, w.optimizer, a.saved, a.logits.fwd},
-      {"start of backward", w_fwd, w.gradients_fwd, w.optimizer, a.saved, a.logits.bwd},
-      {"backward (top layer)", w_fwd, g_bwd, w.optimizer, a.saved + a.bwd_transient, 0},
+      {"latent encode", w.weights, w.gradients_fwd, o_fwd, mem::VaeEncodeTransientBytes(st), 0},
+      {"forward (layer)", w_fwd, w.gradients_fwd, o_fwd, a.saved + a.fwd_transient, 0},
+      {"end of forward", w_fwd, w.gradients_fwd, o_fwd, a.saved, a.logits.fwd},
+      {"start of backward", w_fwd, w.gradients_fwd, o_fwd, a.saved, a.logits.bwd},
+      {"backward (top layer)", w_fwd, g_bwd, o_fwd, a.saved + a.bwd_transient, 0},
       {"end of backward", w_end, w.gradients + w.gradients_bwd_unit, w.optimizer,
        a.extras + a.bwd_transient, 0},
       {"optimizer step", w.weights, w.gradients, w.optimizer + w.optimizer_step, 0, 0},
@@ -391,8 +392,9 @@ MemoryResult FinishMemory(const workload::Scenario& s, const StatesPass& pass, c
   // DeepSpeed's estimator budgets them, memory.rst), and paged state that spills.
   constexpr double kHostPinnedOverhead = 1.5;
   const double spill = out.paged_state_bytes - resident;
+  const double swapped = st.optimizer_state_offload ? best.states.optimizer : 0;
   out.host_ram_bytes =
-      (kHostPinnedOverhead * (best.states.host + best.acts.host) + spill) * st.lay.count;
+      (kHostPinnedOverhead * (best.states.host + best.acts.host + swapped) + spill) * st.lay.count;
   out.total_params = best.states.total_params;
   out.trainable_params = best.states.trainable_params;
   out.ema_bytes = best.states.ema;

@@ -234,6 +234,7 @@ void SetupTraining(const workload::Training& t, Setup& st) {
   st.activation_offload = t.activation_offload;
   st.optimizer_in_backward = t.optimizer_in_backward;
   st.bf16_moments = t.optimizer_state_dtype == workload::StateDtype::kBf16;
+  st.optimizer_state_offload = t.optimizer_state_offload;
   st.paged = t.optimizer == workload::Optimizer::kPagedAdamW ||
              t.optimizer == workload::Optimizer::kPagedAdamW8bit;
 }

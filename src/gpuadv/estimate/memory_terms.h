@@ -146,6 +146,8 @@ struct Setup {
   bool megatron_runtime = false;
   // Adam moments in bf16 beside fp32 master weights (training.optimizer_state_dtype).
   bool bf16_moments = false;
+  // Optimizer states in host memory outside the step (training.optimizer_state_offload).
+  bool optimizer_state_offload = false;
   // FSDP accumulates unsharded gradients over the step (Scenario::FsdpGradientsUnsynced).
   bool fsdp_unsynced_grads = false;
   bool fsdp_pipeline_unsharded = false;  // Scenario::FsdpPipelineUnsharded: stage kept gathered

@@ -134,6 +134,7 @@ struct EstimateResult {
   workload::Precision precision = workload::Precision::kBf16Mixed;
   workload::Optimizer optimizer = workload::Optimizer::kAdamW;
   workload::StateDtype optimizer_state_dtype = workload::StateDtype::kFp32;
+  bool optimizer_state_offload = false;  // training.optimizer_state_offload
   long long seq_len = 0;
   long long global_batch = 0;
   std::optional<bool> ema;  // diffusion: the EMA copy of the trained weights; null otherwise

@@ -266,6 +266,11 @@ void Training(const workload::Scenario& s, Args* a, std::vector<std::string>* no
       a->emplace_back("--recompute-modules",
                       workload::RecomputeModuleNames(t.RecomputedModules(), " "));
   }
+  if (t.optimizer_state_offload)
+    notes->push_back(
+        "training.optimizer_state_offload: the Megatron-LM these flags target has no flag for "
+        "it; Megatron-Core's development branch takes --offload-optimizer-states (the Megatron "
+        "MoE Model Zoo's GB200 scripts)");
   switch (t.precision) {
     case Precision::kBf16Mixed:
       a->emplace_back("--bf16", "");

@@ -117,6 +117,7 @@ void ParseTraining(Fields f, workload::Training& t) {
   if (auto v = f.Bool("optimizer_in_backward")) t.optimizer_in_backward = *v;
   if (auto v = f.Enum("optimizer_state_dtype", workload::kStateDtypes))
     t.optimizer_state_dtype = *v;
+  if (auto v = f.Bool("optimizer_state_offload")) t.optimizer_state_offload = *v;
   if (auto v = f.Enum("framework", workload::kFrameworks, workload::kFrameworkAliases))
     t.framework = *v;
   if (auto v = f.Integer("freeze_trainable_layers", 1, 100000))
@@ -170,6 +171,7 @@ void ParseTraining(Fields f, workload::Training& t) {
             "loss",
             "optimizer_in_backward",
             "optimizer_state_dtype",
+            "optimizer_state_offload",
             "framework",
             "freeze_trainable_layers",
             "tokens",
@@ -478,6 +480,16 @@ Scenario ParseScenario(const Doc& doc, const catalog::Catalog& cat, const std::s
                      "training.precision bf16",
                      "no optimizer of this stack keeps bf16 moments beside fp32 weights");
   CheckRecomputeModules(s);
+  if (s.training.optimizer_state_offload && s.training.stack.id != workload::Framework::kMegatron)
+    throw InputError("training.optimizer_state_offload", "true",
+                     "training.framework megatron (Megatron-Core --offload-optimizer-states), or "
+                     "parallelism.offload: optimizer for a CPU optimizer step (ZeRO-Offload)",
+                     "the " + std::string(EnumName(workload::kFrameworks, s.training.stack.id)) +
+                         " stack has no optimizer-state swap:");
+  if (s.training.optimizer_state_offload && s.parallelism.offload != workload::Offload::kNone)
+    throw InputError("training.optimizer_state_offload", "true",
+                     "either it or parallelism.offload, not both",
+                     "conflicts with parallelism.offload:");
   return s;
 }
 

@@ -133,6 +133,7 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
       {"optimizer", std::string(EnumName(workload::kOptimizers, r.optimizer))},
       {"optimizer_state_dtype",
        std::string(EnumName(workload::kStateDtypes, r.optimizer_state_dtype))},
+      {"optimizer_state_offload", r.optimizer_state_offload},
       {"seq_len", r.seq_len},
       {"global_batch", r.global_batch},
       {"tokens", Num(r.training.tokens)},

@@ -35,7 +35,8 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
       std::string(EnumName(kMethods, t.method)) + ", " +
       std::string(EnumName(kPrecisions, t.precision)) + ", " +
       std::string(EnumName(kOptimizers, t.optimizer)) +
-      (t.optimizer_state_dtype == StateDtype::kBf16 ? " (bf16 moments)" : "") + ", seq_len " +
+      (t.optimizer_state_dtype == StateDtype::kBf16 ? " (bf16 moments)" : "") +
+      (t.optimizer_state_offload ? " (states in host memory between steps)" : "") + ", seq_len " +
       I(t.seq_len) + ", micro_batch " + I(t.micro_batch) + ", global_batch " + I(s.GlobalBatch()) +
       " (" + I(s.MicroBatchesPerStep()) + " micro-steps), checkpointing " +
       std::string(EnumName(kCheckpointings, t.activation_checkpointing)) +

@@ -105,6 +105,11 @@ struct Training {
   Loss loss = Loss::kStandard;
   bool optimizer_in_backward = false;
   StateDtype optimizer_state_dtype = StateDtype::kFp32;  // moments beside fp32 masters
+  // The optimizer states and fp32 master weights wait in host memory through the forward and
+  // backward and return for the GPU optimizer step, over side streams (Megatron-Core's
+  // --offload-optimizer-states, OptimizerStateOffloader; the Megatron Core MoE report's GB200
+  // runs).
+  bool optimizer_state_offload = false;
   Fp8Config fp8;
   Framework framework = Framework::kAuto;  // as written (auto = DefaultFramework)
   StackTraits stack;                       // the resolved stack's traits (data/stacks.yaml)

@@ -162,6 +162,34 @@ TEST(Memory, Bf16MomentsHoldEightBytesOfStatePerParameter) {
   ExpectOnlyPartShrinks(fp32, EstimateMemory(s, {}), &MemoryBreakdown::optimizer, 4.0);
 }
 
+// training.optimizer_state_offload (Megatron-Core --offload-optimizer-states): the fp32
+// master weights and both moments, 12 B per parameter, leave the GPU for the forward and
+// backward and return for the step: an activation-bound peak loses them whole (the host
+// holds them, pinned), a step-bound peak (no activations to speak of) keeps them.
+TEST(Memory, OffloadedOptimizerStatesLeaveTheActivationPeak) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 8);
+  s.training.stack.id = workload::Framework::kMegatron;
+  s.training.seq_len = 8192;
+  s.parallelism.tp = 8;
+  const MemoryResult kept = EstimateMemory(s, {});
+  s.training.optimizer_state_offload = true;
+  const MemoryResult swapped = EstimateMemory(s, {});
+  // Per GPU, tp 8: an eighth of the parameters' states (the replicated norms aside); per
+  // node, all eight GPUs' states.
+  const double states = 12.0 * kept.trainable_params / 8;
+  EXPECT_NEAR(kept.breakdown.optimizer - swapped.breakdown.optimizer, states, 1e-4 * states);
+  EXPECT_EQ(swapped.breakdown.optimizer, 0);
+  EXPECT_DOUBLE_EQ(swapped.breakdown.weights, kept.breakdown.weights);
+  EXPECT_DOUBLE_EQ(swapped.breakdown.gradients, kept.breakdown.gradients);
+  EXPECT_DOUBLE_EQ(swapped.breakdown.activations, kept.breakdown.activations);
+  EXPECT_NEAR(swapped.host_ram_bytes - kept.host_ram_bytes, 1.5 * states * 8, 1e-4 * states * 8);
+  s.training.seq_len = 16;  // the optimizer step is the peak: the states are back
+  s.training.optimizer_state_offload = false;
+  const MemoryResult step = EstimateMemory(s, {});
+  s.training.optimizer_state_offload = true;
+  EXPECT_DOUBLE_EQ(EstimateMemory(s, {}).breakdown.optimizer, step.breakdown.optimizer);
+}
+
 // QLoRA through PEFT's prepare_model_for_kbit_training: the params bitsandbytes left
 // unquantised (embeddings, head, norms) go to fp32, and so does the residual stream, so
 // each checkpointed layer input doubles; stacks with their own 4-bit path keep 16-bit.

@@ -347,6 +347,31 @@ TEST(Export, MegatronRecomputeModules) {
   EXPECT_NO_THROW(MakeScenario({megatron, selective, {"training.recompute_modules", "[mlp]"}}));
 }
 
+// training.optimizer_state_offload: no flag in the pinned Megatron-LM, so export says so;
+// other stacks and a ZeRO-Offload beside it are refused, naming the field.
+TEST(Export, MegatronOptimizerStateOffloadIsANote) {
+  const auto s = MakeScenario({{"parallelism", "{tp: 2, pp: 1, zero: 1}"},
+                               {"training.framework", "megatron"},
+                               {"training.optimizer_state_offload", "true"}});
+  const LaunchConfig c = Export(Engine::kMegatron, s);
+  bool noted = false;
+  for (const auto& n : c.notes) noted |= n.find("--offload-optimizer-states") != std::string::npos;
+  EXPECT_TRUE(noted);
+  ExpectAllAccepted(c, kMegatronFlags);
+  for (const auto& other :
+       {std::pair<const char*, const char*>{"training.framework", "hf-trainer"},
+        std::pair<const char*, const char*>{"parallelism.offload", "optimizer"}}) {
+    try {
+      MakeScenario({{"training.framework", "megatron"},
+                    other,
+                    {"training.optimizer_state_offload", "true"}});
+      ADD_FAILURE() << other.first;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.field(), "training.optimizer_state_offload") << e.what();
+    }
+  }
+}
+
 // Issue 15 "also": RoPE base and Llama 3.1 scaling from the model data.
 TEST(Export, MegatronCarriesTheRopeBaseAndScaling) {
   const auto s = MakeScenario({{"model.rope_theta", "500000"},

@@ -283,6 +283,23 @@ TEST(ThroughputFlops, RecomputeModulesRerunTheirOwnForward) {
   EXPECT_GT(both.step_time_s, mlp.step_time_s);
 }
 
+// Offloaded optimizer states (training.optimizer_state_offload) cross PCIe twice a step
+// (12 B per parameter each way) beside the step's compute: hidden behind 256 micro-batches,
+// exposed where one micro-batch leaves nothing to hide them behind.
+TEST(ThroughputFlops, OffloadedOptimizerStatesHideBehindTheStep) {
+  auto s = Base();
+  s.training.stack.id = workload::Framework::kMegatron;
+  s.training.global_batch = 2 * 256;
+  s.training.optimizer_state_offload = true;
+  EXPECT_EQ(Estimate1(s).breakdown_s.offload, 0);
+  s.training.global_batch = 2;
+  const double exposed = Estimate1(s).breakdown_s.offload;
+  // 2 x 12 B x 8.03e9 parameters over PCIe 4 x16 (~25 GB/s): several seconds, less what
+  // the one micro-batch hides.
+  EXPECT_GT(exposed, 1.0);
+  EXPECT_LT(exposed, 2 * 12 * 8.03e9 / 20e9);
+}
+
 TEST(ThroughputFlops, EncodersHaveNoCausalHalving) {
   auto dec = Base();
   auto enc = Base();
