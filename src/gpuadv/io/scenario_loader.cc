@@ -414,6 +414,35 @@ void CheckRecomputeModules(const Scenario& s) {
                      "moe_act and layernorm cannot run under fp8 delayed scaling:");
 }
 
+// The knobs only Megatron-Core runs (checked once the stack is resolved): bf16 Adam moments
+// beside fp32 master weights, recompute modules, the optimizer-state offload.
+void CheckMegatronKnobs(const Scenario& s) {
+  // bf16 Adam moments beside fp32 master weights are Megatron-Core's precision-aware
+  // optimizer; other stacks' AdamW keeps its moments in the parameters' dtype (precision:
+  // bf16).
+  if (s.training.optimizer_state_dtype == workload::StateDtype::kBf16 &&
+      !s.training.PureBf16States() &&
+      (!s.MegatronRuntime() || s.training.stack.id == workload::Framework::kMegatronDeepspeed))
+    throw InputError("training.optimizer_state_dtype", "bf16",
+                     "fp32, or bf16 with training.framework megatron (Megatron-Core's "
+                     "precision-aware optimizer); other stacks keep bf16 moments with "
+                     "training.precision bf16",
+                     "no optimizer of this stack keeps bf16 moments beside fp32 weights");
+  CheckRecomputeModules(s);
+  // The optimizer-state offload swaps the states of Megatron's distributed optimizer; a CPU
+  // optimizer step (parallelism.offload) leaves nothing on the GPU to swap.
+  if (s.training.optimizer_state_offload && s.training.stack.id != workload::Framework::kMegatron)
+    throw InputError("training.optimizer_state_offload", "true",
+                     "training.framework megatron (Megatron-Core --offload-optimizer-states), or "
+                     "parallelism.offload: optimizer for a CPU optimizer step (ZeRO-Offload)",
+                     "the " + std::string(EnumName(workload::kFrameworks, s.training.stack.id)) +
+                         " stack has no optimizer-state swap:");
+  if (s.training.optimizer_state_offload && s.parallelism.offload != workload::Offload::kNone)
+    throw InputError("training.optimizer_state_offload", "true",
+                     "either it or parallelism.offload, not both",
+                     "conflicts with parallelism.offload:");
+}
+
 }  // namespace
 
 Scenario ParseScenario(const Doc& doc, const catalog::Catalog& cat, const std::string& origin,
@@ -468,28 +497,7 @@ Scenario ParseScenario(const Doc& doc, const catalog::Catalog& cat, const std::s
                    .activation_checkpointing = given("activation_checkpointing"),
                    .precision = given("precision")});
   ResolveLoraTargets(s);
-  // bf16 Adam moments beside fp32 master weights are Megatron-Core's precision-aware
-  // optimizer (checked once the stack is resolved); other stacks' AdamW keeps its moments in
-  // the parameters' dtype (training.precision bf16).
-  if (s.training.optimizer_state_dtype == workload::StateDtype::kBf16 &&
-      !s.training.PureBf16States() &&
-      (!s.MegatronRuntime() || s.training.stack.id == workload::Framework::kMegatronDeepspeed))
-    throw InputError("training.optimizer_state_dtype", "bf16",
-                     "fp32, or bf16 with training.framework megatron (Megatron-Core's "
-                     "precision-aware optimizer); other stacks keep bf16 moments with "
-                     "training.precision bf16",
-                     "no optimizer of this stack keeps bf16 moments beside fp32 weights");
-  CheckRecomputeModules(s);
-  if (s.training.optimizer_state_offload && s.training.stack.id != workload::Framework::kMegatron)
-    throw InputError("training.optimizer_state_offload", "true",
-                     "training.framework megatron (Megatron-Core --offload-optimizer-states), or "
-                     "parallelism.offload: optimizer for a CPU optimizer step (ZeRO-Offload)",
-                     "the " + std::string(EnumName(workload::kFrameworks, s.training.stack.id)) +
-                         " stack has no optimizer-state swap:");
-  if (s.training.optimizer_state_offload && s.parallelism.offload != workload::Offload::kNone)
-    throw InputError("training.optimizer_state_offload", "true",
-                     "either it or parallelism.offload, not both",
-                     "conflicts with parallelism.offload:");
+  CheckMegatronKnobs(s);
   return s;
 }
 
