@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "gpuadv/core/units.h"
+#include "gpuadv/estimate/memory_terms.h"
 #include "gpuadv/estimate/throughput_internal.h"
 
 namespace gpuadv::estimate::detail {
@@ -611,10 +612,7 @@ double OffloadTime(const workload::Scenario& s, const Layout& lay, const Regime&
     // Megatron-Core's optimizer-state offload: the fp32 master weights and the moments go
     // to host memory after the step and come back before the next, on side streams beside
     // the step's forward and backward (OptimizerStateOffloader's overlapped D2H / H2D).
-    const bool pure16 = s.PureBf16States();
-    const double moments =
-        pure16 || s.training.optimizer_state_dtype == workload::StateDtype::kBf16 ? 4.0 : 8.0;
-    const double bytes = trainable * (moments + (pure16 ? 0.0 : 4.0));
+    const double bytes = trainable * mem::OptimizerStateBytesPerParam(s);
     t += std::max(0.0, 2 * bytes / pcie - eta * lay.micro_batches * mb.Total());
   }
   if (act_off && s.model.has_shape()) {

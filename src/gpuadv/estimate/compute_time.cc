@@ -507,8 +507,8 @@ struct LayerMemory {
   double adapter_cast = 0;
 };
 
-LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, const ModelFigures& f,
-                            const Rates& r, const LayerLinears& lin) {
+LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                            const ModelFigures& f, const Rates& r, const LayerLinears& lin) {
   const auto& m = s.model;
   const double T = lay.tokens_mb;
   const double tp = lay.tp;
@@ -536,9 +536,9 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   // norm Megatron runs apart (an MLA layer's input norm, a MoE layer's pre-MLP norm).
   using workload::RecomputeModule;
   double rerun = act_passes * lin.recompute_act_width;
-  if (s.training.Recomputes(RecomputeModule::kMlaUpProj)) rerun += rope;
-  if (s.training.Recomputes(RecomputeModule::kMoe)) rerun += permute;
-  if (s.training.Recomputes(RecomputeModule::kLayernorm))
+  if (g.Recomputes(RecomputeModule::kMlaUpProj)) rerun += rope;
+  if (g.Recomputes(RecomputeModule::kMoe)) rerun += permute;
+  if (g.Recomputes(RecomputeModule::kLayernorm))
     rerun += 2 * h / h_div * ((m.IsMla() ? 1 : 0) + (m.IsMoe() ? 1 : 0));
   o.recompute = MemTime(r.act_bytes * T * rerun * stack.elementwise_traffic, r);
   o.adapter_cast = MemTime(T * lin.adapter_cast_bytes, r);
@@ -687,7 +687,7 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   const double bp = g.backprop_layers, tr = g.trainable_layers;
   const LayerLinears lin = LinearGemms(s, lay, g, f, r);
   const AttentionCore attn = AttentionCoreTime(s, lay, g, r);
-  const LayerMemory mem = ElementwiseTime(s, lay, f, r, lin);
+  const LayerMemory mem = ElementwiseTime(s, lay, g, f, r, lin);
 
   // Whole-model layer times, then this stage's share.
   double c_fwd = L * (lin.fwd + lin.adapter_fwd + attn.c_fwd);

@@ -346,14 +346,28 @@ AdapterDtypes AdapterDtypesOf(const Setup& st) {
   return st.amp ? AdapterDtypes{st.e_act, st.e_act} : AdapterDtypes{kFp32Bytes, kFp32Bytes};
 }
 
-AdapterDtypes AdapterDtypesOf(const workload::Scenario& s) {
+namespace {
+
+// The stack and dtype part of the setup: what the time estimator asks of the memory model.
+Setup DtypeSetup(const workload::Scenario& s) {
   Setup st;
   SetupTraining(s.training, st);
   SetupParallelism(s, st);
   SetupStack(s, st, nullptr);
   st.regime = MemoryRegime(s.training, st);
   SetupDtypes(s.training, st);
-  return AdapterDtypesOf(st);
+  return st;
+}
+
+}  // namespace
+
+AdapterDtypes AdapterDtypesOf(const workload::Scenario& s) {
+  return AdapterDtypesOf(DtypeSetup(s));
+}
+
+double OptimizerStateBytesPerParam(const workload::Scenario& s) {
+  const Rates r = TrainableRates(DtypeSetup(s));
+  return r.master + r.state;
 }
 
 Setup MakeSetup(const workload::Scenario& s, Explanation* explain) {

@@ -218,6 +218,9 @@ struct AdapterDtypes {
 AdapterDtypes AdapterDtypesOf(const Setup& st);
 /// The same from a scenario, for the time estimator (the stack and dtype parts of the setup).
 AdapterDtypes AdapterDtypesOf(const workload::Scenario& s);
+/// Optimizer state and fp32 master bytes per trainable parameter (TrainableRates), from a
+/// scenario, for the time estimator (what an optimizer-state offload moves).
+double OptimizerStateBytesPerParam(const workload::Scenario& s);
 
 // ---- model states (model_states.cc) ----
 

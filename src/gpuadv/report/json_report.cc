@@ -14,8 +14,8 @@ namespace {
 nlohmann::json RecomputeModulesJson(const std::optional<unsigned>& modules) {
   if (!modules) return nullptr;
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& e : workload::kRecomputeModules)
-    if ((*modules & static_cast<unsigned>(e.value)) != 0) out.push_back(std::string(e.name));
+  for (std::string_view name : workload::RecomputeModuleList(*modules))
+    out.push_back(std::string(name));
   return out;
 }
 

@@ -12,12 +12,18 @@ constexpr int kOneNodeGpus = 8;
 
 }  // namespace
 
+std::vector<std::string_view> RecomputeModuleList(unsigned modules) {
+  std::vector<std::string_view> out;
+  for (const auto& e : kRecomputeModules)
+    if ((modules & static_cast<unsigned>(e.value)) != 0) out.push_back(e.name);
+  return out;
+}
+
 std::string RecomputeModuleNames(unsigned modules, std::string_view sep) {
   std::string out;
-  for (const auto& e : kRecomputeModules) {
-    if ((modules & static_cast<unsigned>(e.value)) == 0) continue;
+  for (std::string_view name : RecomputeModuleList(modules)) {
     if (!out.empty()) out += sep;
-    out += e.name;
+    out += name;
   }
   return out;
 }

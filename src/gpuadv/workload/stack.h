@@ -5,6 +5,7 @@
 // are the neutral stack, eager PyTorch, which is what a Scenario built in code gets.
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gpuadv/workload/enums.h"
 
@@ -114,8 +115,9 @@ inline constexpr EnumEntry<RecomputeModule> kRecomputeModules[] = {
 /// The module set `recompute_modules` means when a Megatron run does not say.
 inline constexpr unsigned kDefaultRecomputeModules =
     static_cast<unsigned>(RecomputeModule::kCoreAttn);
-/// The names of the RecomputeModule flags `modules`, in kRecomputeModules order, joined by
-/// `sep` (Megatron's --recompute-modules takes them space-separated).
+/// The names of the RecomputeModule flags `modules`, in kRecomputeModules order.
+std::vector<std::string_view> RecomputeModuleList(unsigned modules);
+/// The same joined by `sep` (Megatron's --recompute-modules takes them space-separated).
 std::string RecomputeModuleNames(unsigned modules, std::string_view sep);
 
 /// One stack's traits (data/stacks.yaml documents each field with its sources).
