@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gpuadv/catalog/module_names.h"
 #include "gpuadv/estimate/memory_terms.h"
 #include "gpuadv/workload/method_traits.h"
+#include "gpuadv/workload/stack.h"
 
 namespace gpuadv::estimate::mem {
 namespace {
@@ -60,23 +62,30 @@ struct Mlp {
 
 // What torchtitan's per-op selective checkpointing keeps of one layer
 // (torchtitan/models/llama3/infra/parallelize.py `_save_list`, selective_ac_option "op"):
-// the layer input, the outputs of every other matmul in call order (q, v, the first MLP
-// projection, the last one: `mm_count % 2`), the attention output and its fp32
-// log-sum-exp; norms, RoPE, activations and the other matmuls are recomputed.
+// the layer input, the outputs of the matmuls it does not recompute
+// (workload::PerOpRecomputedSlots: q, v, gate and down, or q, v and fc1), the attention
+// output and its fp32 log-sum-exp; norms, RoPE, activations and the other matmuls are
+// recomputed.
 double PerOpKept(const LayerSpec& l, double sb, double rep, double q_width, double kv_width) {
+  using namespace catalog;
   const double t = std::max(1.0, l.t);
   const double h_local = l.h * rep;
   double kept = l.e_res * sb * h_local;                        // checkpoint input
   kept += l.e_act * sb * q_width + kFp32Bytes * sb * l.a / t;  // attention output + lse
-  // matmul outputs in call order: q, k, v, o, then gate, up, down (SwiGLU) or fc1, fc2
-  const double mm[] = {q_width, kv_width, kv_width, h_local, l.f / t, l.swiglu ? l.f / t : 0,
-                       h_local};
-  int index = 0;
-  for (double width : mm) {
-    if (width <= 0) continue;
-    if (index % 2 == 0) kept += l.e_act * sb * width;
-    ++index;
-  }
+  struct Matmul {
+    unsigned slot;
+    double width;
+  };
+  const Matmul mm[] = {{kSlotQ, q_width},
+                       {kSlotK, kv_width},
+                       {kSlotV, kv_width},
+                       {kSlotO, h_local},
+                       {kSlotGate, l.swiglu ? l.f / t : 0},
+                       {kSlotUp, l.f / t},
+                       {kSlotDown, h_local}};
+  const unsigned recomputed = workload::PerOpRecomputedSlots(l.swiglu);
+  for (const Matmul& m : mm)
+    if ((m.slot & recomputed) == 0) kept += l.e_act * sb * m.width;
   return kept;
 }
 

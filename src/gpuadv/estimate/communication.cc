@@ -340,6 +340,51 @@ void DistributedOptimizerTime(const workload::Scenario& s, const Layout& lay, do
   c->dp_total += t_ag;
 }
 
+// How often a sharded data-parallel step gathers the parameters and reduce-scatters the
+// gradients (ZeroGatherScatterTime, FsdpCopyTime).
+struct ShardedPasses {
+  bool keep = false;                 // parameters stay gathered across the step's micro-batches
+  bool unsynced = false;             // gradients accumulate unsharded, reduce-scattered once
+  double gathers = 0, scatters = 0;  // per step
+};
+
+ShardedPasses ShardedDataParallelPasses(const workload::Scenario& s, const Layout& lay) {
+  ShardedPasses p;
+  p.keep = (s.training.stack.zero3_keep_unsharded && lay.zero >= 3) || s.FsdpPipelineUnsharded();
+  // Gradients accumulated unsharded (no_sync, a pipeline schedule) are reduce-scattered
+  // once, in the last micro-batch's backward.
+  p.unsynced = s.FsdpGradientsUnsynced();
+  const double mbs = static_cast<double>(std::max(1LL, lay.micro_batches));
+  p.gathers = p.keep ? 1 : mbs * (lay.zero >= 3 ? 2 : 1);  // ZeRO-3 again for backward
+  p.scatters = p.unsynced ? 1 : mbs;
+  return p;
+}
+
+// Parameter gather dtype in bytes: 16-bit, fp32 in fp32 training.
+double GatherBytes(const workload::Scenario& s) {
+  return s.training.precision == workload::Precision::kFp32 ? 4.0 : 2.0;
+}
+
+// Bytes per parameter a sharded step's all-gathers move: the gather dtype, the layers'
+// linear weights at 1 B where the stack gathers them cast to fp8 (fp8_all_gather; the
+// embedding, head and norms stay 16-bit).
+double GatheredParamBytes(const workload::Scenario& s, const Layout& lay, const ModelFigures& f) {
+  const double w = GatherBytes(s);
+  if (!Fp8AllGather(s, lay)) return w;
+  const auto& c = f.counts;
+  const double total = c.total > 0 ? c.total : s.model.params;
+  if (!(total > 0)) return w;
+  const double linear = std::clamp(1 - (c.embedding + c.position + c.lm_head) / total, 0.0, 1.0);
+  return w - (w - 1) * linear;
+}
+
+// Gradient-reduce dtype in bytes: Megatron's gradient buffer, fp32 where the stack's FSDP
+// reduces in fp32 (stack trait fsdp_reduce_fp32), else the gather dtype.
+double ReduceBytes(const workload::Scenario& s, const Layout& lay) {
+  if (s.MegatronRuntime()) return s.MegatronGradBytes();
+  return s.training.stack.fsdp_reduce_fp32 && GathersParameters(s, lay) ? 4.0 : GatherBytes(s);
+}
+
 // ZeRO-2 (FSDP SHARD_GRAD_OP) / ZeRO-3 (FULL_SHARD): parameters all-gathered for every
 // micro-batch's forward (ZeRO-3 again for backward), gradients reduce-scattered every
 // micro-batch; 1.5x DDP for ZeRO-3 (Rajbhandari et al. 2020 section 7.2). Prefetch hides
@@ -355,11 +400,8 @@ void ZeroGatherScatterTime(const workload::Scenario& s, const Layout& lay, doubl
   c->dp_latency_s = RingLatency(lay.shard, ld);
   const double t_ag = AllGatherTime(param_bytes, lay.shard, ld, units);
   const double t_rs = AllGatherTime(grad_bytes, lay.shard, ld, units);
-  const bool keep =
-      (s.training.stack.zero3_keep_unsharded && lay.zero >= 3) || s.FsdpPipelineUnsharded();
-  // Gradients accumulated unsharded (no_sync, a pipeline schedule) are reduce-scattered
-  // once, in the last micro-batch's backward.
-  const bool unsynced = s.FsdpGradientsUnsynced();
+  const ShardedPasses passes = ShardedDataParallelPasses(s, lay);
+  const bool keep = passes.keep, unsynced = passes.unsynced;
   const double mbs = static_cast<double>(std::max(1LL, lay.micro_batches));
   const double t_fwd_ag = keep ? t_ag / mbs : t_ag;
   const double t_bwd_comm = (unsynced ? 0 : t_rs) + (lay.zero >= 3 && !keep ? t_ag : 0);
@@ -382,18 +424,19 @@ void HsdpReplicaAllReduce(double grad_bytes, const Layout& lay, const Topology& 
 
 // Data parallel / ZeRO (MODELLING section 8 "Per-step volumes"); `w` is the parameter
 // gather dtype in bytes, `grad_w` the gradient-reduce one.
-void DataParallelTime(const workload::Scenario& s, const Layout& lay, const LocalCounts& n,
-                      double w, double grad_w, const Topology& topo, const MicroBatchTime& mb,
-                      const GlobalEfficiency& glob, CommTime* c) {
+void DataParallelTime(const workload::Scenario& s, const Layout& lay, const ModelFigures& f,
+                      const LocalCounts& n, double w, double grad_w, const Topology& topo,
+                      const MicroBatchTime& mb, const GlobalEfficiency& glob, CommTime* c) {
   if (lay.dp_cp <= 1) return;
   const Link ld = GroupLink(topo, lay, lay.shard, lay.tp);
   const double e = OverlapEta(ld, glob);
-  if (lay.zero == 0)
+  if (GathersParameters(s, lay))
+    ZeroGatherScatterTime(s, lay, n.params * GatheredParamBytes(s, lay, f), n.grads * grad_w, ld,
+                          mb, e, c);
+  else if (lay.zero == 0)
     DdpGradientAllReduce(n.grads * grad_w, lay, ld, mb, e, c);
-  else if (lay.zero == 1 || (lay.zero == 2 && s.training.stack.zero2_replicated_params))
-    DistributedOptimizerTime(s, lay, n.grads, w, grad_w, ld, mb, e, c);
   else
-    ZeroGatherScatterTime(s, lay, n.params * w, n.grads * grad_w, ld, mb, e, c);
+    DistributedOptimizerTime(s, lay, n.grads, w, grad_w, ld, mb, e, c);
   if (lay.shard < lay.dp_cp) HsdpReplicaAllReduce(n.grads * grad_w, lay, topo, mb, glob, c);
 }
 
@@ -525,6 +568,30 @@ void ExplainCommunication(const workload::Scenario& s, const Layout& lay, const 
 
 }  // namespace
 
+bool GathersParameters(const workload::Scenario& s, const Layout& lay) {
+  return lay.dp_cp > 1 &&
+         (lay.zero >= 3 || (lay.zero == 2 && !s.training.stack.zero2_replicated_params));
+}
+
+bool Fp8AllGather(const workload::Scenario& s, const Layout& lay) {
+  return s.training.precision == workload::Precision::kFp8Mixed &&
+         s.training.stack.fp8_all_gather && GathersParameters(s, lay);
+}
+
+double FsdpCopyTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                    const ModelFigures& f, const Rates& r) {
+  if (!s.training.stack.fsdp_per_param || !GathersParameters(s, lay) || lay.shard <= 1 ||
+      r.stream_bandwidth <= 0)
+    return 0;
+  const LocalCounts n = LocalParamCounts(s, lay, g, f);
+  const ShardedPasses p = ShardedDataParallelPasses(s, lay);
+  // Copy-out: the gathered output read, the unsharded parameters written. Copy-in: the
+  // 16-bit gradients read, the reduce-scatter input written in the reduce dtype.
+  const double bytes = p.gathers * 2 * GatheredParamBytes(s, lay, f) * n.params +
+                       p.scatters * (GatherBytes(s) + ReduceBytes(s, lay)) * n.grads;
+  return bytes / r.stream_bandwidth;
+}
+
 double UnhiddenCommPerMicroBatch(const workload::Scenario& s, const Layout& lay, const Regime& g,
                                  const Topology& topo) {
   const auto& m = s.model;
@@ -543,10 +610,8 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
   CommTime c;
   const auto& m = s.model;
   const bool fp32 = s.training.precision == workload::Precision::kFp32;
-  const double w = fp32 ? 4.0 : 2.0;  // parameter gather dtype bytes
-  // Gradients reduce in Megatron's gradient-buffer dtype (fp32 by default under bf16).
-  const double grad_w = s.MegatronRuntime() ? s.MegatronGradBytes() : w;
-  DataParallelTime(s, lay, LocalParamCounts(s, lay, g, f), w, grad_w, topo, mb, glob, &c);
+  DataParallelTime(s, lay, f, LocalParamCounts(s, lay, g, f), GatherBytes(s), ReduceBytes(s, lay),
+                   topo, mb, glob, &c);
 
   const double act = 2.0;  // activations cross the wire in 16-bit (4 in fp32)
   const double act_w = fp32 ? 4.0 : act;

@@ -22,6 +22,9 @@ using workload::Precision;
 // Frameworks that fuse these (Megatron, Transformer Engine) move fewer; the per-arch
 // mem_eta absorbs the average (fit in data/efficiency.yaml).
 constexpr double kHiddenPassesFwd = 12;
+// Per-op selective checkpointing reruns the 2 norms (read + write: 4 passes); the residual
+// adds are not needed again.
+constexpr double kPerOpNormPasses = 4;
 // Dropout on the attention output and MLP output: read, write, mask (3 passes) each.
 constexpr double kDropoutPassesFwd = 6;
 // Activation function on the FFN tensor: GELU read + write; SwiGLU reads gate and up and
@@ -73,7 +76,8 @@ constexpr double kFp8FusedReadBytes = 2;
 // Each use of an fp8 weight needs its cast (+ transpose): 2 read + 2 written per param;
 // stacks that cache the fp8 weights cast once per optimizer step.
 constexpr double kFp8WeightCastBytesPerParam = 4;
-// fp8 primary weights (Training::Fp8Params) are the fp8 tensors the GEMMs read: only the
+// fp8 primary weights (Training::Fp8Params) and weights all-gathered in fp8 (Fp8AllGather)
+// are the fp8 tensors the GEMMs read: only the
 // transpose the backward GEMMs take where fp8 GEMMs are TN-only (GpuSpec::Fp8AnyLayout
 // false), read 1 + written 1 per param: once a step for a trained weight, which keeps it;
 // for each micro-batch's backward for a frozen one, which does not (model_states.cc).
@@ -214,6 +218,12 @@ Fp8CastBytes Fp8Casts(const workload::Scenario& s, const Layout& lay, double in_
     const bool trained = workload::TrainsAllWeights(s.training.method);
     per_param = s.hardware.gpu.Fp8AnyLayout() ? 0 : kFp8WeightTransposeBytesPerParam;
     per_mb = trained ? per_step : 1.0;
+  } else if (Fp8AllGather(s, lay)) {
+    // The weights arrive from each gather in fp8, cast on the shard (1 / shard of the
+    // weight): only the transpose remains, for every gather's uses.
+    per_param = (s.hardware.gpu.Fp8AnyLayout() ? 0 : kFp8WeightTransposeBytesPerParam) +
+                kFp8WeightCastBytesPerParam / std::max(1, lay.shard);
+    per_mb = 1.0;
   }
   return {per_elem * in_elems + per_param * weights_local * per_mb, per_elem * out_elems};
 }
@@ -425,7 +435,7 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
         Layout::DenseColumnParallel(l) && lay.sequence_parallel ? d_in_local / tp : d_in_local;
     const double gemm = count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
     o.fwd += gemm;
-    const bool rerun = g.recompute_modules != 0 && RecomputedLinear(l, g, s.model.hidden);
+    const bool rerun = RecomputedLinear(l, g, s.model.hidden);
     if (rerun) o.recompute_fwd += gemm;
     if (wgrad16) o.wgrad += count * GemmTime(rows, l.d_in, n_out, r.tensor_peak, r.act_bytes, r);
     // Rows per token of this GPU's tokens: an expert linear's routed copies (at width / etp).
@@ -540,6 +550,8 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   if (g.Recomputes(RecomputeModule::kMoe)) rerun += permute;
   if (g.Recomputes(RecomputeModule::kLayernorm))
     rerun += 2 * h / h_div * ((m.IsMla() ? 1 : 0) + (m.IsMoe() ? 1 : 0));
+  // Per-op: the two norms (a read and a write each) and RoPE rerun as well.
+  if (g.per_op_slots != 0) rerun += kPerOpNormPasses * h / h_div + rope;
   o.recompute = MemTime(r.act_bytes * T * rerun * stack.elementwise_traffic, r);
   o.adapter_cast = MemTime(T * lin.adapter_cast_bytes, r);
   o.fwd = MemTime(r.act_bytes * T * elems * stack.elementwise_traffic, r) +
@@ -700,7 +712,7 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
     const double rec = g.recompute_share * bp;
     c_bwd += rec * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
     m_bwd += rec * (mem.fwd + mem.cast_fwd + mem.adapter_cast + attn.m_fwd);
-  } else if (g.recompute_modules != 0) {
+  } else if (g.recompute_modules != 0 || g.per_op_slots != 0) {
     const bool core = g.Recomputes(workload::RecomputeModule::kCoreAttn);
     c_bwd += bp * ((core ? attn.c_fwd : 0) + lin.recompute_fwd);
     m_bwd += bp * ((core ? attn.m_fwd : 0) + mem.recompute);

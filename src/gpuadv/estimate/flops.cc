@@ -2,8 +2,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gpuadv/catalog/module_names.h"
 #include "gpuadv/estimate/throughput_internal.h"
 #include "gpuadv/workload/method_traits.h"
+#include "gpuadv/workload/stack.h"
 
 namespace gpuadv::estimate::detail {
 
@@ -34,12 +36,26 @@ Regime MakeRegime(const workload::Scenario& s) {
   g.full_recompute = t.activation_checkpointing == workload::Checkpointing::kFull;
   const double stage = s.parallelism.HeaviestStageLayers(std::max(1, s.model.layers));
   g.recompute_share = t.RecomputedLayers(stage, s.parallelism.vpp) / stage;  // 0 unless full
-  g.recompute_modules = t.RecomputedModules();
+  if (t.activation_checkpointing == workload::Checkpointing::kSelective &&
+      t.stack.selective == workload::SelectivePolicy::kPerOp) {
+    g.per_op_slots = workload::PerOpRecomputedSlots(s.model.mlp == catalog::MlpKind::kSwiGlu);
+  } else {
+    g.recompute_modules = t.RecomputedModules();
+  }
   return g;
 }
 
 bool RecomputedLinear(const catalog::LinearShape& l, const Regime& g, long long hidden) {
   using workload::RecomputeModule;
+  if (g.per_op_slots != 0) {
+    // A dense layer's own matmuls (a fused projection is one matmul, saved unless every
+    // role it plays is a recomputed one); grouped expert GEMMs are not aten.mm.
+    const unsigned dense = catalog::kSlotQ | catalog::kSlotK | catalog::kSlotV | catalog::kSlotO |
+                           catalog::kSlotGate | catalog::kSlotUp | catalog::kSlotDown;
+    const unsigned slots = l.slots & dense;
+    return !l.moe_block && l.copies <= 1 && slots != 0 && (slots & ~g.per_op_slots) == 0;
+  }
+  if (g.recompute_modules == 0) return false;
   if (l.moe_block)
     return g.Recomputes(RecomputeModule::kMoe) ||
            (g.Recomputes(RecomputeModule::kSharedExperts) && l.copies <= 1 &&
@@ -148,13 +164,13 @@ FlopsPerToken CountFlops(const workload::Scenario& s, const Regime& g, const Mod
 
   // Executed recomputation (HFU; PaLM App. B, Korthikanti section 5): full recomputes the
   // forward of every layer that backpropagates, selective the attention core or the linears
-  // of Megatron's recompute modules (RecomputedLinear).
+  // of Megatron's recompute modules, per-op selective every other matmul (RecomputedLinear).
   const double bp = g.backprop_layers;
   double recompute = 0;
   if (g.full_recompute) {
     recompute = g.recompute_share * (2.0 * n_layer * bp + attn_fwd_layer * bp);
     if (g.adapters) recompute += g.recompute_share * 2.0 * f.n_adapter_active * bp / L;
-  } else if (g.recompute_modules != 0) {
+  } else if (g.recompute_modules != 0 || g.per_op_slots != 0) {
     double weights = 0;  // per token: experts at their active copies
     for (const auto& l : f.linears)
       if (RecomputedLinear(l, g, s.model.hidden))

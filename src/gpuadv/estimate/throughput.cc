@@ -274,13 +274,14 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   const double t_opt = OptimizerStepTime(s, lay, f, rates);
   const double t_accum = GradAccumTime(s, lay, f, rates);
   const double t_ema = EmaUpdateTime(s, lay, f, rates);
+  const double t_fsdp_copy = FsdpCopyTime(s, lay, g, f, rates);
 
   const double m = static_cast<double>(lay.micro_batches);
   TimeBreakdown& b = r.breakdown_s;
   const double host = HostTime(s, lay);
   const double step_tokens = StepTokens(s);
-  ComputeAndMemory(lay, mb, host, fl.model, step_tokens, t_opt + t_accum + t_ema, rates, &b,
-                   explain);
+  ComputeAndMemory(lay, mb, host, fl.model, step_tokens, t_opt + t_accum + t_ema + t_fsdp_copy,
+                   rates, &b, explain);
   b.communication = m * comm.per_micro_batch + comm.per_step;
   b.bubble =
       BubbleFraction(lay.pp, lay.vpp, lay.micro_batches) * m * (mb.Total() + comm.per_micro_batch);
@@ -295,6 +296,12 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   if (explain && t_ema > 0)
     explain->Basis("throughput ema", "EMA update " + Num(t_ema) + " s per step (" +
                                          Num(kEmaBytesPerParam) + " B/param at copy bandwidth)");
+  if (explain && t_fsdp_copy > 0)
+    explain->Basis("throughput fsdp copies",
+                   "FSDP2 copies " + Num(t_fsdp_copy) +
+                       " s per step: each all-gather copied out into the parameters, each "
+                       "reduce-scatter's input copied in from the gradients (compute stream, "
+                       "copy bandwidth)");
   if (explain) ExplainStep(ctx, lay, mb, comm, topo, b, host, t_opt, step, explain);
   if (!Finite(r.tokens_per_s) || !Finite(r.mfu)) return ThroughputResult{};
   return r;
@@ -325,7 +332,7 @@ double TokensPerSUpperBound(const workload::Scenario& s, long long max_micro_bat
   const double step_tokens = StepTokens(s);
   ComputeAndMemory(lay, mb, HostTime(s, lay), CountFlops(s, g, f).model, step_tokens,
                    OptimizerStepTime(s, lay, f, rates) + GradAccumTime(s, lay, f, rates) +
-                       EmaUpdateTime(s, lay, f, rates),
+                       EmaUpdateTime(s, lay, f, rates) + FsdpCopyTime(s, lay, g, f, rates),
                    rates, &b, nullptr);
   const double m = static_cast<double>(lay.micro_batches);
   const Topology topo = ResolveTopology(s, nullptr);

@@ -37,6 +37,10 @@ struct Regime {
   // Selective checkpointing: the workload::RecomputeModule flags whose forward is rerun in
   // backward (Training::RecomputedModules); 0 without selective.
   unsigned recompute_modules = 0;
+  // Per-op selective checkpointing (stack trait selective: per-op): the module slots of the
+  // dense matmuls rerun in backward (workload::PerOpRecomputedSlots), with the layer's
+  // element-wise ops; no attention core. 0 otherwise.
+  unsigned per_op_slots = 0;
 
   bool Recomputes(workload::RecomputeModule m) const {
     return (recompute_modules & static_cast<unsigned>(m)) != 0;
@@ -48,6 +52,7 @@ Regime MakeRegime(const workload::Scenario& s);
 /// Is linear `l` (of a model of hidden size `hidden`) inside a module selective
 /// checkpointing recomputes: MLA's up projections (mla_up_proj), a dense MLP (mlp), a MoE
 /// layer's experts, router and shared experts (moe), the shared experts (shared_experts)?
+/// Under per-op selective checkpointing: is it a dense matmul the policy reruns?
 /// A MoE model's linears describe its MoE layer, so its leading dense layers' MLPs are not
 /// among them.
 bool RecomputedLinear(const catalog::LinearShape& l, const Regime& g, long long hidden);
@@ -208,6 +213,22 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
 /// where TpOverlapped is false, pipeline p2p (TokensPerSUpperBound).
 double UnhiddenCommPerMicroBatch(const workload::Scenario& s, const Layout& lay, const Regime& g,
                                  const Topology& topo);
+
+/// ZeRO-2 on the FSDP path (SHARD_GRAD_OP, not DeepSpeed's replicated parameters) and
+/// ZeRO-3 all-gather the parameters for the forward; the other data-parallel modes keep
+/// them whole.
+bool GathersParameters(const workload::Scenario& s, const Layout& lay);
+
+/// Those gathers move the layers' linear weights cast to fp8 on each shard (stack trait
+/// fp8_all_gather under fp8-mixed).
+bool Fp8AllGather(const workload::Scenario& s, const Layout& lay);
+
+/// FSDP2's copies around its collectives in one step (stack trait fsdp_per_param): each
+/// all-gather's output copied into the unsharded parameters, each reduce-scatter's input
+/// copied in (and cast to the reduce dtype) from the gradients, memory-bound work on the
+/// compute stream's critical path, at copy-kernel bandwidth. 0 for other stacks.
+double FsdpCopyTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                    const ModelFigures& f, const Rates& r);
 
 /// Exposed host<->device offload time of one step (ZeRO-Offload; MODELLING sections 2, 7).
 double OffloadTime(const workload::Scenario& s, const Layout& lay, const Regime& g,

@@ -41,6 +41,8 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fused_projections",
                                              "grad_accum_fused",
                                              "grad_reduce_fp32",
+                                             "fsdp_per_param",
+                                             "fsdp_reduce_fp32",
                                              "dp_bucket_params",
                                              "fused_optimizer",
                                              "attention_kernel",
@@ -49,6 +51,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fp8_fused_casts",
                                              "fp8_weight_cache",
                                              "fp8_param_gather",
+                                             "fp8_all_gather",
                                              "fp8_saved_casts",
                                              "kbit_fp32_upcast",
                                              "kbit_saves_input",
@@ -116,6 +119,8 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fused_projections")) t.fused_projections = *v;
   if (auto v = f.Bool("grad_accum_fused")) t.grad_accum_fused = *v;
   if (auto v = f.Bool("grad_reduce_fp32")) t.grad_reduce_fp32 = *v;
+  if (auto v = f.Bool("fsdp_per_param")) t.fsdp_per_param = *v;
+  if (auto v = f.Bool("fsdp_reduce_fp32")) t.fsdp_reduce_fp32 = *v;
   if (auto v = f.Number("dp_bucket_params", 0, 1e12)) t.dp_bucket_params = *v;
   if (auto v = f.Bool("fused_optimizer")) t.fused_optimizer = *v;
   if (auto v = f.Enum("attention_kernel", workload::kAttentionKernels)) t.attention_kernel = *v;
@@ -124,6 +129,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fp8_fused_casts")) t.fp8_fused_casts = *v;
   if (auto v = f.Bool("fp8_weight_cache")) t.fp8_weight_cache = *v;
   if (auto v = f.Bool("fp8_param_gather")) t.fp8_param_gather = *v;
+  if (auto v = f.Bool("fp8_all_gather")) t.fp8_all_gather = *v;
   if (auto v = f.Bool("fp8_saved_casts")) t.fp8_saved_casts = *v;
   if (auto v = f.Bool("kbit_fp32_upcast")) t.kbit_fp32_upcast = *v;
   if (auto v = f.Bool("kbit_saves_input")) t.kbit_saves_input = *v;

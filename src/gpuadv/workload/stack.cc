@@ -1,5 +1,6 @@
 #include "gpuadv/workload/stack.h"
 
+#include "gpuadv/catalog/module_names.h"
 #include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::workload {
@@ -11,6 +12,19 @@ namespace {
 constexpr int kOneNodeGpus = 8;
 
 }  // namespace
+
+unsigned PerOpRecomputedSlots(bool gated_mlp) {
+  using namespace catalog;
+  const unsigned call_order[] = {kSlotQ,  kSlotK,   kSlotV, kSlotO, gated_mlp ? kSlotGate : 0u,
+                                 kSlotUp, kSlotDown};
+  unsigned recomputed = 0;
+  int mm_count = 0;
+  for (unsigned slot : call_order) {
+    if (slot == 0) continue;
+    if (++mm_count % 2 == 0) recomputed |= slot;
+  }
+  return recomputed;
+}
 
 std::vector<std::string_view> RecomputeModuleList(unsigned modules) {
   std::vector<std::string_view> out;

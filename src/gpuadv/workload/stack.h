@@ -30,6 +30,13 @@ inline constexpr EnumEntry<SelectivePolicy> kSelectivePolicies[] = {
      "recompute the rest"},
 };
 
+/// The matmuls per-op selective checkpointing (SelectivePolicy::kPerOp) recomputes, as
+/// module slots (catalog/module_names.h): torchtitan's policy (models/llama3/infra/
+/// parallelize.py `_custom_policy`, selective_ac_option "op") saves the output of every
+/// other aten.mm of a layer in call order, q, k, v, o, then gate, up, down (fc1, fc2 without
+/// a gate), and recomputes the even-numbered ones (`mm_count % 2 == 0`): k, o and up (fc2).
+unsigned PerOpRecomputedSlots(bool gated_mlp);
+
 /// The fused-attention kernel generation the stack calls (fa3: on Hopper and later).
 enum class AttentionKernel { kFa2, kFa3, kFaTriton };
 inline constexpr EnumEntry<AttentionKernel> kAttentionKernels[] = {
@@ -189,6 +196,15 @@ struct StackTraits {
   // fp16 runs keep 16-bit gradients (Megatron's default without the flag):
   // Scenario::MegatronGradBytes.
   bool grad_reduce_fp32 = true;
+  // FSDP2 (fully_shard): parameters sharded one by one, so each all-gather is copied out of
+  // its flat output into the parameters and each reduce-scatter's input is copied in from
+  // the gradients, both on the compute stream's critical path (torch
+  // distributed/fsdp/_fully_shard/_fsdp_collectives.py foreach_all_gather_copy_out,
+  // foreach_reduce); false: FSDP1's flat parameter gathers into its own storage, DeepSpeed.
+  bool fsdp_per_param = false;
+  // FSDP reduce-scatters the gradients in fp32 (FSDP2 MixedPrecisionPolicy
+  // reduce_dtype=float32): twice the 16-bit bytes on the wire, and the copy-in casts.
+  bool fsdp_reduce_fp32 = false;
   // Parameters per bucket of the ZeRO-1 / ZeRO-2 gradient reduce-scatter and parameter
   // all-gather, each bucket one collective paying the ring latency (DeepSpeed
   // reduce_bucket_size / allgather_bucket_size 5e8); 0: Megatron-Core's default
@@ -206,6 +222,10 @@ struct StackTraits {
   // weights in the optimizer, the distributed optimizer's all-gather in fp8. Not with MXFP8
   // (Training::Fp8Params).
   bool fp8_param_gather = false;
+  // FSDP all-gathers the linear weights already cast to fp8 (torchao Float8Linear with
+  // enable_fsdp_float8_all_gather: each shard cast before the gather), 1 B per weight on the
+  // wire; the sharded master weights stay as they are. Off by default in torchtitan.
+  bool fp8_all_gather = false;
   // Backward reuses the fp8 (transposed) input and weight copies the forward cast
   // (Transformer Engine saves them); false: autograd keeps the 16-bit operands and the
   // backward casts them again (torchao Float8Linear).

@@ -5,12 +5,14 @@
 #include <cmath>
 #include <string>
 
+#include "gpuadv/catalog/module_names.h"
 #include "gpuadv/catalog/param_count.h"
 #include "gpuadv/estimate/estimate.h"
 #include "gpuadv/estimate/memory_terms.h"
 #include "gpuadv/estimate/throughput_internal.h"
 #include "gpuadv/io/catalog_loader.h"
 #include "gpuadv/io/efficiency_loader.h"
+#include "gpuadv/workload/stack.h"
 
 namespace gpuadv::estimate {
 namespace {
@@ -281,6 +283,69 @@ TEST(ThroughputFlops, RecomputeModulesRerunTheirOwnForward) {
   EXPECT_NEAR(core.hardware_flops_per_token - core.model_flops_per_token, attention / 3, 1e6);
   EXPECT_GT(mlp.step_time_s, core.step_time_s);  // the MLP costs more than the attention
   EXPECT_GT(both.step_time_s, mlp.step_time_s);
+}
+
+// torchtitan's per-op selective checkpointing keeps the attention output and reruns every
+// other matmul in call order: k, o and up, 2 FLOPs per weight per token
+// (4096 x (1024 + 4096 + 14336) per layer), and no attention core.
+TEST(ThroughputFlops, PerOpSelectiveRerunsEveryOtherMatmul) {
+  using catalog::kSlotDown;
+  using catalog::kSlotK;
+  using catalog::kSlotO;
+  using catalog::kSlotUp;
+  EXPECT_EQ(workload::PerOpRecomputedSlots(true), kSlotK | kSlotO | kSlotUp);
+  EXPECT_EQ(workload::PerOpRecomputedSlots(false), kSlotK | kSlotO | kSlotDown);
+  auto s = Base();
+  s.training.activation_checkpointing = workload::Checkpointing::kSelective;
+  s.training.stack.selective = workload::SelectivePolicy::kPerOp;
+  const auto r = Estimate1(s);
+  EXPECT_NEAR(r.hardware_flops_per_token - r.model_flops_per_token,
+              32 * 2.0 * 4096 * (1024 + 4096 + 14336), 1e3);
+  s.training.activation_checkpointing = workload::Checkpointing::kNone;
+  EXPECT_GT(r.step_time_s, Estimate1(s).step_time_s);
+}
+
+// FSDP2 copies each all-gather's output into the parameters (read + write, 2 B each) and
+// each reduce-scatter's input in from the gradients on the compute stream: ZeRO-3 gathers
+// twice a micro-batch and reduce-scatters once, 2 x 4 + 4 = 12 B per parameter with a
+// 16-bit reduction, 14 B with an fp32 one (2 B read, 4 B written), at copy bandwidth.
+TEST(ThroughputComm, Fsdp2CopiesAroundItsCollectives) {
+  auto job = [](bool per_param, bool reduce_fp32) {
+    auto s = Base(A100(), 8);
+    s.training.micro_batch = 1;
+    s.training.global_batch = 8;
+    s.parallelism.zero = 3;
+    s.training.stack.defaulted = false;
+    s.training.stack.fsdp_per_param = per_param;
+    s.training.stack.fsdp_reduce_fp32 = reduce_fp32;
+    return Estimate1(s).breakdown_s;
+  };
+  const auto& eff = Ctx().efficiency->For("Ampere");
+  const double stream = 2039e9 * eff.StreamEta();
+  const double params = catalog::CountParams(Llama8B()).total;
+  EXPECT_NEAR(job(true, false).memory - job(false, false).memory, 12 * params / stream, 1e-3);
+  EXPECT_NEAR(job(true, true).memory - job(false, true).memory, 14 * params / stream, 1e-3);
+  // The fp32 reduction doubles the reduce-scatter's bytes on the wire.
+  EXPECT_GT(job(false, true).communication, job(false, false).communication);
+}
+
+// Weights all-gathered in fp8 (torchao enable_fsdp_float8_all_gather) halve the layers'
+// share of the gather and need no per-use cast, only the transpose.
+TEST(ThroughputComm, Fp8AllGatherMovesAndCastsLess) {
+  auto job = [](bool fp8_gather) {
+    auto s = Base(H100(), 8, 8);
+    s.hardware.network_gbps = 100;
+    s.training.precision = workload::Precision::kFp8Mixed;
+    s.training.micro_batch = 1;
+    s.training.global_batch = 64;
+    s.parallelism.zero = 3;
+    s.training.stack.defaulted = false;
+    s.training.stack.fp8_all_gather = fp8_gather;
+    return Estimate1(s).breakdown_s;
+  };
+  const auto bf16 = job(false), fp8 = job(true);
+  EXPECT_LT(fp8.communication, bf16.communication);
+  EXPECT_LT(fp8.memory, bf16.memory);
 }
 
 // Offloaded optimizer states (training.optimizer_state_offload) cross PCIe twice a step
