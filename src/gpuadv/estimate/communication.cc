@@ -452,11 +452,17 @@ double TpAllReduceTime(const Layout& lay, const Regime& g, double act_w, double 
 }
 
 // Pipeline p2p: b*s*h per boundary per micro-batch, forward and backward, v x with
-// interleaving; Megatron's scatter-gather sends 1/t of it per TP rank.
-double PipelineP2pTime(const Layout& lay, double act_w, double h, const Topology& topo) {
+// interleaving; Megatron's scatter-gather sends 1/t of it per TP rank and pairs each send
+// with the opposite receive (two transfer times). DeepSpeed's pipeline engine
+// (pp_p2p_blocking) sends the whole output from every TP rank, unless sequence parallelism
+// has sharded it already, and waits on each of the four transfers in turn.
+double PipelineP2pTime(const workload::Scenario& s, const Layout& lay, double act_w, double h,
+                       const Topology& topo) {
   const Link lp = PipelineLink(topo, lay);
-  const double bytes = act_w * lay.tokens_mb * h / lay.tp;
-  return 2.0 * lay.vpp * (lp.alpha_s + bytes / std::max(1.0, lp.busbw));
+  const bool blocking = s.training.stack.pp_p2p_blocking;
+  const double split = blocking && !lay.sequence_parallel ? 1.0 : lay.tp;
+  const double bytes = act_w * lay.tokens_mb * h / split;
+  return (blocking ? 4.0 : 2.0) * lay.vpp * (lp.alpha_s + bytes / std::max(1.0, lp.busbw));
 }
 
 // The interleaved schedule of a stack with pp_p2p_overlap hides its transfers behind the
@@ -600,7 +606,7 @@ double UnhiddenCommPerMicroBatch(const workload::Scenario& s, const Layout& lay,
   double t = 0;
   if (lay.tp > 1 && !TpOverlapped(s, lay, topo))
     t += TpAllReduceTime(lay, g, act_w, m.hidden, GroupLink(topo, lay, lay.tp, 1));
-  if (lay.pp > 1 && !PipelineP2pHidden(s, lay)) t += PipelineP2pTime(lay, act_w, m.hidden, topo);
+  if (lay.pp > 1 && !PipelineP2pHidden(s, lay)) t += PipelineP2pTime(s, lay, act_w, m.hidden, topo);
   return t;
 }
 
@@ -624,7 +630,7 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
     c.per_micro_batch += tp_overlapped ? BesideCompute(c.tp_total, lt, mb, glob) : c.tp_total;
   }
   if (lay.pp > 1 && m.has_shape()) {
-    const double t_pp = PipelineP2pTime(lay, act_w, m.hidden, topo);
+    const double t_pp = PipelineP2pTime(s, lay, act_w, m.hidden, topo);
     c.per_micro_batch +=
         PipelineP2pHidden(s, lay) ? BesideCompute(t_pp, PipelineLink(topo, lay), mb, glob) : t_pp;
   }

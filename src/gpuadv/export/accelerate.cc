@@ -55,8 +55,11 @@ void Fp8Recipe(const workload::Scenario& s, ConfigNode* fp8, std::vector<std::st
     fp8->Bool("enable_fsdp_float8_all_gather", true);
     fp8->Bool("pad_inner_dim", true);
     notes->push_back(
-        "fp8 (torchao Float8, tensorwise current scaling): FSDP2 all-gathers the weights in "
-        "float8 (accelerate's default, kept), half the volume the estimate counts");
+        std::string("fp8 (torchao Float8, tensorwise current scaling): FSDP2 all-gathers the "
+                    "weights in float8 (accelerate's default, kept), ") +
+        (stack.fp8_all_gather ? "as the estimate counts (stack trait fp8_all_gather)"
+                              : "half the volume the estimate counts (stack trait "
+                                "fp8_all_gather false)"));
     if (!stack.fp8_wgrad)
       notes->push_back(
           "fp8 wgrad in 16-bit: the config file cannot say it; pass "

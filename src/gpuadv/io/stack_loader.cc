@@ -38,6 +38,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "moe_node_dedup",
                                              "moe_a2a_overlap",
                                              "pp_p2p_overlap",
+                                             "pp_p2p_blocking",
                                              "fused_projections",
                                              "grad_accum_fused",
                                              "grad_reduce_fp32",
@@ -116,6 +117,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("moe_node_dedup")) t.moe_node_dedup = *v;
   if (auto v = f.Bool("moe_a2a_overlap")) t.moe_a2a_overlap = *v;
   if (auto v = f.Bool("pp_p2p_overlap")) t.pp_p2p_overlap = *v;
+  if (auto v = f.Bool("pp_p2p_blocking")) t.pp_p2p_blocking = *v;
   if (auto v = f.Bool("fused_projections")) t.fused_projections = *v;
   if (auto v = f.Bool("grad_accum_fused")) t.grad_accum_fused = *v;
   if (auto v = f.Bool("grad_reduce_fp32")) t.grad_reduce_fp32 = *v;

@@ -185,6 +185,12 @@ struct StackTraits {
   // model chunk meanwhile (Megatron-Core --overlap-p2p-communication, on by default with
   // vpp > 1); false: each boundary transfer on the critical path.
   bool pp_p2p_overlap = false;
+  // DeepSpeed's pipeline engine: each stage sends its whole output from every
+  // tensor-parallel rank and receives, both ways, as four separate blocking transfers per
+  // micro-batch (deepspeed/runtime/pipe/engine.py _exec_send_activations / _exec_recv_grads
+  // over p2p.send / p2p.recv); false: Megatron's schedule, each send batched with the
+  // opposite receive and 1 / tp of the activations per rank (scatter-gather).
+  bool pp_p2p_blocking = false;
   // The stack builds its own modules: q, k and v in one linear and SwiGLU's gate and up in
   // another (Megatron-Core linear_qkv, linear_fc1), whatever the model's Hugging Face layout:
   // one GEMM and one LoRA adapter each.

@@ -745,6 +745,29 @@ TEST(ThroughputComm, InterleavedPipelineHidesItsTransfers) {
   EXPECT_DOUBLE_EQ(Estimate1(s).step_time_s, plain.step_time_s);
 }
 
+// DeepSpeed's pipeline engine (pp_p2p_blocking) waits on four transfers per micro-batch
+// where Megatron pairs them in two, and sends the whole stage output from every
+// tensor-parallel rank where Megatron's scatter-gather sends 1 / tp: eight times the bytes
+// at tp 8, unless sequence parallelism has sharded the output already.
+TEST(ThroughputComm, DeepSpeedPipelineSendsWholeOutputsBlocking) {
+  auto extra = [](bool sequence_parallel) {
+    auto s = Base(H100(), 8, 4);
+    s.hardware.network_gbps = 100;
+    s.training.micro_batch = 1;
+    s.training.global_batch = 16;
+    s.parallelism.tp = 8;
+    s.parallelism.pp = 4;
+    s.parallelism.sequence_parallel = sequence_parallel;
+    s.training.stack.defaulted = false;
+    const double megatron = Estimate1(s).breakdown_s.communication;
+    s.training.stack.pp_p2p_blocking = true;
+    return Estimate1(s).breakdown_s.communication - megatron;
+  };
+  const double sharded = extra(true), whole = extra(false);
+  EXPECT_GT(sharded, 0);
+  EXPECT_GT(whole, 5 * sharded);
+}
+
 // Each rank dispatches its own sequence-parallel share: at tp 2 a rank routes half the
 // tokens of a tp 1 rank, so the all-to-all per micro-batch halves (the exposed
 // communication of the MoE layers, all of it here, falls with it).
