@@ -8,6 +8,7 @@
 #include "gpuadv/core/units.h"
 #include "gpuadv/estimate/memory_terms.h"
 #include "gpuadv/estimate/throughput_internal.h"
+#include "gpuadv/workload/method_traits.h"
 
 namespace gpuadv::estimate::detail {
 namespace {
@@ -366,16 +367,22 @@ double GatherBytes(const workload::Scenario& s) {
 }
 
 // Bytes per parameter a sharded step's all-gathers move: the gather dtype, the layers'
-// linear weights at 1 B where the stack gathers them cast to fp8 (fp8_all_gather; the
-// embedding, head and norms stay 16-bit).
+// linear weights at 1 B where the stack gathers them cast to fp8 (fp8_all_gather), at their
+// packed 4-bit (or 8-bit) size with block constants under QLoRA (bitsandbytes Params4bit
+// with quant_storage in the 16-bit dtype is sharded and gathered as stored); the
+// embedding, head and norms stay 16-bit.
 double GatheredParamBytes(const workload::Scenario& s, const Layout& lay, const ModelFigures& f) {
   const double w = GatherBytes(s);
-  if (!Fp8AllGather(s, lay)) return w;
+  double linear_bytes = w;
+  if (Fp8AllGather(s, lay))
+    linear_bytes = 1;
+  else if (workload::QuantizedBase(s.training.method) && GathersParameters(s, lay))
+    linear_bytes = mem::QuantBytesPerParam(s.training.quantization, s.model.hidden).total;
   const auto& c = f.counts;
   const double total = c.total > 0 ? c.total : s.model.params;
-  if (!(total > 0)) return w;
+  if (linear_bytes >= w || !(total > 0)) return w;
   const double linear = std::clamp(1 - (c.embedding + c.position + c.lm_head) / total, 0.0, 1.0);
-  return w - (w - 1) * linear;
+  return w - (w - linear_bytes) * linear;
 }
 
 // Gradient-reduce dtype in bytes: Megatron's gradient buffer, fp32 where the stack's FSDP

@@ -297,20 +297,6 @@ void SetupDtypes(const workload::Training& t, Setup& st) {
 // (double-quantised) per block (QLoRA, Dettmers et al. 2023, section 3). `.state` is the
 // part held as the module's quantisation state (row scales, absmax and its constants), not
 // in the parameter tensor.
-struct QuantBytes {
-  double total = 0, state = 0;
-};
-QuantBytes QuantBytesPerParam(const workload::QuantConfig& q, double hidden) {
-  const double block = std::max(1, q.block_size);
-  if (q.type == "int8" || q.bits >= 8) {
-    const double scales = kInt8RowScaleBytes / std::max(1.0, hidden);
-    return {BytesOfBits(q.bits) + scales, scales};
-  }
-  const double overhead_bits = q.double_quant ? kDoubleQuantAbsmaxBits / block +
-                                                    kAbsmaxBits / (block * kDoubleQuantSecondBlock)
-                                              : kAbsmaxBits / block;
-  return {BytesOfBits(q.bits + overhead_bits), BytesOfBits(overhead_bits)};
-}
 
 // What the training method trains and stores (freeze, LoRA, QLoRA).
 void SetupMethod(const workload::Scenario& s, Setup& st, Explanation* explain) {
@@ -339,6 +325,18 @@ void SetupMethod(const workload::Scenario& s, Setup& st, Explanation* explain) {
 }
 
 }  // namespace
+
+QuantBytes QuantBytesPerParam(const workload::QuantConfig& q, double hidden) {
+  const double block = std::max(1, q.block_size);
+  if (q.type == "int8" || q.bits >= 8) {
+    const double scales = kInt8RowScaleBytes / std::max(1.0, hidden);
+    return {BytesOfBits(q.bits) + scales, scales};
+  }
+  const double overhead_bits = q.double_quant ? kDoubleQuantAbsmaxBits / block +
+                                                    kAbsmaxBits / (block * kDoubleQuantSecondBlock)
+                                              : kAbsmaxBits / block;
+  return {BytesOfBits(q.bits + overhead_bits), BytesOfBits(overhead_bits)};
+}
 
 AdapterDtypes AdapterDtypesOf(const Setup& st) {
   if (st.stack == Stack::kMegatron || !st.fp32_adapters || st.e_act >= kFp32Bytes)

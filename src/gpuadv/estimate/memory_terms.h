@@ -215,6 +215,13 @@ struct AdapterDtypes {
   double input_bytes = 0;  // bytes per element of the adapter's own input copy (0: shared)
   double out_bytes = 2;    // bytes per element of the adapter path's outputs
 };
+/// Bytes per quantised base weight (a QLoRA base linear), its block constants included
+/// (`state`: absmax, double-quantised, or LLM.int8 row scales).
+struct QuantBytes {
+  double total = 0, state = 0;
+};
+QuantBytes QuantBytesPerParam(const workload::QuantConfig& q, double hidden);
+
 AdapterDtypes AdapterDtypesOf(const Setup& st);
 /// The same from a scenario, for the time estimator (the stack and dtype parts of the setup).
 AdapterDtypes AdapterDtypesOf(const workload::Scenario& s);
