@@ -429,14 +429,15 @@ void HsdpReplicaAllReduce(double grad_bytes, const Layout& lay, const Topology& 
   c->dp_total += t_ar;
 }
 
-// Data parallel / ZeRO (MODELLING section 8 "Per-step volumes"); `w` is the parameter
-// gather dtype in bytes, `grad_w` the gradient-reduce one.
+// Data parallel / ZeRO (MODELLING section 8 "Per-step volumes") over the `n` parameters and
+// gradients this GPU holds.
 void DataParallelTime(const workload::Scenario& s, const Layout& lay, const ModelFigures& f,
-                      const LocalCounts& n, double w, double grad_w, const Topology& topo,
-                      const MicroBatchTime& mb, const GlobalEfficiency& glob, CommTime* c) {
+                      const LocalCounts& n, const Topology& topo, const MicroBatchTime& mb,
+                      const GlobalEfficiency& glob, CommTime* c) {
   if (lay.dp_cp <= 1) return;
   const Link ld = GroupLink(topo, lay, lay.shard, lay.tp);
   const double e = OverlapEta(ld, glob);
+  const double w = GatherBytes(s), grad_w = ReduceBytes(s, lay);
   if (GathersParameters(s, lay))
     ZeroGatherScatterTime(s, lay, n.params * GatheredParamBytes(s, lay, f), n.grads * grad_w, ld,
                           mb, e, c);
@@ -623,8 +624,7 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
   CommTime c;
   const auto& m = s.model;
   const bool fp32 = s.training.precision == workload::Precision::kFp32;
-  DataParallelTime(s, lay, f, LocalParamCounts(s, lay, g, f), GatherBytes(s), ReduceBytes(s, lay),
-                   topo, mb, glob, &c);
+  DataParallelTime(s, lay, f, LocalParamCounts(s, lay, g, f), topo, mb, glob, &c);
 
   const double act = 2.0;  // activations cross the wire in 16-bit (4 in fp32)
   const double act_w = fp32 ? 4.0 : act;
