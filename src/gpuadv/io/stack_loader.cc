@@ -26,6 +26,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "offload_checkpoints",
                                              "selective",
                                              "offers_selective",
+                                             "parallelism",
                                              "elementwise_traffic",
                                              "kernels_per_layer",
                                              "micro_batch_host_s",
@@ -105,6 +106,15 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("offload_checkpoints")) t.offload_checkpoints = *v;
   if (auto v = f.Enum("selective", workload::kSelectivePolicies)) t.selective = *v;
   if (auto v = f.Bool("offers_selective")) t.offers_selective = *v;
+  if (auto v = f.StringList("parallelism")) {
+    t.parallelism = 0;
+    for (const auto& name : *v)
+      t.parallelism |= static_cast<unsigned>(
+          ParseEnumOrThrow(workload::kParallelModes, f.Field("parallelism"), name));
+    if (t.parallelism == 0)
+      throw InputError(f.Field("parallelism"), "[]",
+                       "one or more of " + AcceptedNames(workload::kParallelModes));
+  }
   if (auto v = f.Number("elementwise_traffic", 0.05, 2)) t.elementwise_traffic = *v;
   if (auto v = f.Number("kernels_per_layer", 1, 1000)) t.kernels_per_layer = *v;
   if (auto v = f.Number("micro_batch_host_s", 0, 10)) t.micro_batch_host_s = *v;

@@ -6,9 +6,10 @@
 //  * at a fixed layout and micro-batch, heavier recomputation only adds work (recomputed
 //    forward passes, and with full recomputation their tensor-parallel collectives).
 // The ranking (planner.cc Better) is monotone in predicted tokens/s within a fit class for
-// plans inside measured territory, so a clear fit ends its micro-batch; a tight one goes on
-// to heavier recomputation, which may fit with margin and rank first; a plan above the
-// measured MFU ceiling (ranked by its pessimistic end) prunes nothing.
+// plans inside measured territory, so a clear fit ends its micro-batch; a tight one prunes
+// nothing (heavier recomputation may fit with margin and rank first, a larger micro-batch
+// may be a faster tight plan); nor does a plan above the measured MFU ceiling (ranked by
+// its pessimistic end).
 // With group bounds (branch and bound) a group whose every candidate is slower than the
 // k-th best clear fit so far is dropped: the ranking puts clear fits first and ranks each
 // plan at most at its predicted tokens/s, which the bound exceeds.
@@ -80,9 +81,10 @@ class Pruned final : public SearchStrategy {
           break;
         }
         if (e.memory.fit == estimate::Fit::kTight) {
-          // Tight plans rank after clear fits: heavier recomputation at this micro-batch
-          // may fit with margin; a larger micro-batch at this level will not.
-          st.dead |= 1u << st.ck;
+          // Tight plans rank after clear fits, by speed: heavier recomputation at this
+          // micro-batch may fit with margin, and a larger micro-batch at this level, tight
+          // too, may be faster: the best plan where nothing fits with margin. Nothing is
+          // pruned; a micro-batch that no longer fits at all ends the level.
           ++st.ck;
           break;
         }

@@ -146,8 +146,9 @@ void AddShardingGroups(const workload::Scenario& s, const SpaceOptions& opt, Lay
   // ZeRO stages; no sharding where one rank holds each parameter (ZeRO shards over the
   // data-parallel and context-parallel ranks, estimate::Layout::dp_cp).
   for (int z = 0; z <= 3; ++z) {
-    if (!(opt.zero_stages & (1u << z))) continue;
     if (z > 0 && l.dp * l.cp == 1) continue;
+    // Without data-parallel ranks there is nothing to shard: ZeRO 0 whatever the stages.
+    if (!(opt.zero_stages & (1u << z)) && (z > 0 || l.dp * l.cp > 1)) continue;
     if (z >= 2 && l.pp > 1 && !opt.sharded_with_pp) continue;
     l.zero = z;
     l.shard_group = 0;
@@ -305,12 +306,37 @@ void AddGroups(const std::vector<Layout>& layouts, const SpaceOptions& opt, Sear
   }
 }
 
+// A stack the scenario names runs only its own parallelism (StackTraits::parallelism) and
+// checkpointing policies; a defaulted stack, chosen for the GPU count, leaves the space whole.
+SpaceOptions ForStack(const workload::StackTraits& st, SpaceOptions o) {
+  using workload::ParallelMode;
+  if (st.defaulted) return o;
+  const ParallelMode stages[] = {ParallelMode::kDdp, ParallelMode::kZero1, ParallelMode::kZero2,
+                                 ParallelMode::kZero3};
+  unsigned zero = 0;
+  for (unsigned z = 0; z < 4; ++z)
+    if (st.Offers(stages[z])) zero |= 1u << z;
+  o.zero_stages &= zero;
+  o.allow_hsdp = o.allow_hsdp && st.Offers(ParallelMode::kHsdp);
+  if (!st.Offers(ParallelMode::kTp)) o.max_tp = 1;
+  o.allow_sp = o.allow_sp && st.Offers(ParallelMode::kSp);
+  o.allow_pp = o.allow_pp && st.Offers(ParallelMode::kPp);
+  o.allow_vpp = o.allow_vpp && st.Offers(ParallelMode::kVpp);
+  o.allow_cp = o.allow_cp && st.Offers(ParallelMode::kCp);
+  o.allow_ep = o.allow_ep && st.Offers(ParallelMode::kEp);
+  // FSDP under a pipeline schedule (torchtitan keeps each stage gathered for the step).
+  if (o.allow_pp && st.fsdp_pipeline_unsharded) o.sharded_with_pp = true;
+  if (!st.offers_selective) std::erase(o.checkpointing, workload::Checkpointing::kSelective);
+  return o;
+}
+
 }  // namespace
 
-SearchSpace MakeSearchSpace(const workload::Scenario& s, int gpus, const SpaceOptions& opt) {
+SearchSpace MakeSearchSpace(const workload::Scenario& s, int gpus, const SpaceOptions& options) {
   SearchSpace space;
   space.base = WithGpus(s, gpus);
-  if (opt.restack) opt.restack(space.base);
+  if (options.restack) options.restack(space.base);
+  const SpaceOptions opt = ForStack(space.base.training.stack, options);
   space.gpus = gpus;
   space.checkpointing = opt.checkpointing;
   ResolveGlobalBatch(space);

@@ -37,6 +37,37 @@ inline constexpr EnumEntry<SelectivePolicy> kSelectivePolicies[] = {
 /// a gate), and recomputes the even-numbered ones (`mm_count % 2 == 0`): k, o and up (fc2).
 unsigned PerOpRecomputedSlots(bool gated_mlp);
 
+/// The parallelism a stack runs (stack trait `parallelism`, bit flags): its data-parallel
+/// modes and the model-parallel dimensions it offers. `plan` searches only these for a
+/// scenario that names its stack (plan::MakeSearchSpace).
+enum class ParallelMode : unsigned {
+  kDdp = 1u << 0,
+  kZero1 = 1u << 1,
+  kZero2 = 1u << 2,
+  kZero3 = 1u << 3,
+  kHsdp = 1u << 4,
+  kTp = 1u << 5,
+  kSp = 1u << 6,
+  kPp = 1u << 7,
+  kVpp = 1u << 8,
+  kCp = 1u << 9,
+  kEp = 1u << 10,
+};
+inline constexpr EnumEntry<ParallelMode> kParallelModes[] = {
+    {"ddp", ParallelMode::kDdp, "data parallel, every rank a whole replica (ZeRO 0)"},
+    {"zero1", ParallelMode::kZero1, "optimizer states sharded (distributed optimizer)"},
+    {"zero2", ParallelMode::kZero2, "gradients sharded too (FSDP SHARD_GRAD_OP)"},
+    {"zero3", ParallelMode::kZero3, "parameters sharded too (FSDP FULL_SHARD)"},
+    {"hsdp", ParallelMode::kHsdp, "ZeRO-2/3 sharded within a node, replicated across"},
+    {"tp", ParallelMode::kTp, "tensor parallel"},
+    {"sp", ParallelMode::kSp, "sequence parallel beside tensor parallel"},
+    {"pp", ParallelMode::kPp, "pipeline parallel"},
+    {"vpp", ParallelMode::kVpp, "interleaved pipeline stages"},
+    {"cp", ParallelMode::kCp, "context parallel"},
+    {"ep", ParallelMode::kEp, "expert parallel (MoE)"},
+};
+inline constexpr unsigned kAllParallelModes = (1u << 11) - 1;
+
 /// The fused-attention kernel generation the stack calls (fa3: on Hopper and later).
 enum class AttentionKernel { kFa2, kFa3, kFaTriton };
 inline constexpr EnumEntry<AttentionKernel> kAttentionKernels[] = {
@@ -147,7 +178,10 @@ struct StackTraits {
   bool chunked_loss = false;           // default loss when the scenario does not say
   ChunkedLossKind chunked_loss_kind = ChunkedLossKind::kFusedLinear;  // what `chunked` keeps
   SelectivePolicy selective = SelectivePolicy::kAttentionCore;
-  bool offers_selective = true;      // the stack has a selective checkpointing policy
+  bool offers_selective = true;  // the stack has a selective checkpointing policy
+  // The parallelism it runs (ParallelMode flags); the planner searches only these.
+  unsigned parallelism = kAllParallelModes;
+  bool Offers(ParallelMode m) const { return (parallelism & static_cast<unsigned>(m)) != 0; }
   bool offload_checkpoints = false;  // default: checkpointed layer inputs kept in host RAM
 
   // ---- throughput ----

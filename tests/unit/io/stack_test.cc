@@ -237,6 +237,27 @@ TEST(Stacks, ScenarioTraitsOverTheStack) {
   ExpectErrorNames("{stack_traits: [kernels]}", "training.stack_traits");
 }
 
+// The parallelism a stack runs (what `plan` may search for it): torchtitan's FSDP and 4D
+// parallelism without ZeRO-1, the Trainer's data parallelism only; a run that states its own
+// list replaces the stack's, and a name outside the list is refused naming the field.
+TEST(Stacks, ParallelismIsWhatTheStackRuns) {
+  using workload::ParallelMode;
+  const auto titan = Load("model: llama-3.1-8b\ntraining: {framework: torchtitan}\n");
+  EXPECT_TRUE(titan.training.stack.Offers(ParallelMode::kZero3));
+  EXPECT_TRUE(titan.training.stack.Offers(ParallelMode::kPp));
+  EXPECT_FALSE(titan.training.stack.Offers(ParallelMode::kZero1));
+  const auto hf = Load("model: llama-3.1-8b\ntraining: {framework: hf-trainer}\n");
+  EXPECT_FALSE(hf.training.stack.Offers(ParallelMode::kTp));
+  EXPECT_TRUE(hf.training.stack.Offers(ParallelMode::kZero1));
+  const auto run = Load(
+      "model: llama-3.1-8b\ntraining: {framework: torchtitan, stack_traits: {parallelism: [zero3, "
+      "tp]}}\n");
+  EXPECT_EQ(run.training.stack.parallelism,
+            static_cast<unsigned>(ParallelMode::kZero3) | static_cast<unsigned>(ParallelMode::kTp));
+  ExpectErrorNames("{stack_traits: {parallelism: [zero4]}}", "training.stack_traits.parallelism");
+  ExpectErrorNames("{stack_traits: {parallelism: []}}", "training.stack_traits.parallelism");
+}
+
 // Gradient buckets of the ZeRO-1 / ZeRO-2 collectives: DeepSpeed's 5e8 parameters by
 // default, Megatron-Core's own rule (0) for the megatron stack, a run's bucket size from its
 // stack_traits; a negative size is refused naming the field.

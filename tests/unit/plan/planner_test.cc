@@ -3,10 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "gpuadv/core/error.h"
 #include "gpuadv/io/stack_loader.h"
+#include "gpuadv/plan/strategy.h"
 #include "gpuadv/plan/worker_pool.h"
 #include "tests/unit/plan/plan_fixture.h"
 
@@ -120,6 +124,35 @@ TEST(Planner, PrunedFindsTheExhaustiveBest) {
       EXPECT_EQ(pr.space_size, ex.space_size);
     }
   }
+}
+
+// Where nothing fits with margin the best plan is the fastest tight one, which may have a
+// larger micro-batch than a tight plan found first: a tight result prunes nothing, only
+// one that does not fit ends its checkpointing level (the DeepSpeed 2T run on 1,024 GPUs,
+// GT0039, once its stack's space is data parallel only, is such a search).
+TEST(Planner, PrunedKeepsLookingPastATightPlan) {
+  SearchSpace space;
+  space.checkpointing = {workload::Checkpointing::kNone, workload::Checkpointing::kFull};
+  space.groups.push_back({Layout{}, {1, 2, 4}});
+  space.offsets = {0};
+  auto strategy = MakePruned(space);
+  std::vector<std::pair<long long, workload::Checkpointing>> asked;
+  std::vector<Candidate> batch;
+  while (strategy->Ask(1, &batch) > 0) {
+    const Candidate c = batch.back();
+    batch.clear();
+    asked.emplace_back(c.micro_batch, c.checkpointing);
+    Evaluation e;
+    e.status = c.micro_batch >= 4 ? Status::kDoesNotFit : Status::kFits;
+    e.memory.fit = estimate::Fit::kTight;
+    strategy->Tell(c, e);
+  }
+  const auto was_asked = [&](long long b, workload::Checkpointing ck) {
+    return std::find(asked.begin(), asked.end(), std::pair{b, ck}) != asked.end();
+  };
+  EXPECT_TRUE(was_asked(2, workload::Checkpointing::kNone));  // after mb 1 was tight
+  EXPECT_TRUE(was_asked(4, workload::Checkpointing::kNone));
+  EXPECT_TRUE(was_asked(1, workload::Checkpointing::kFull));  // may fit with margin
 }
 
 TEST(Planner, MoreGpusNeverFewerTokensPerSecondOverall) {

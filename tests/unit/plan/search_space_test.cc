@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "gpuadv/core/error.h"
@@ -203,6 +204,38 @@ TEST(SearchSpace, ShardingNeedsDataParallelAndHsdpShardsWithinANode) {
     }
   }
   EXPECT_TRUE(saw_hsdp);
+}
+
+// A scenario that names its stack is planned with what the stack runs (stack trait
+// parallelism): torchtitan has FSDP (with a pipeline too) but no ZeRO-1, the Hugging Face
+// Trainer data parallelism only; a defaulted stack keeps the whole space.
+TEST(SearchSpace, ANamedStackRunsOnlyItsOwnParallelism) {
+  const auto titan = MakeSearchSpace(
+      MakeScenario({{"training.framework", "torchtitan"}, {"hardware.nodes", "8"}}), 64);
+  bool fsdp_with_pp = false;
+  for (const Group& g : titan.groups) {
+    EXPECT_NE(g.layout.zero, 1) << "torchtitan has no ZeRO-1";
+    fsdp_with_pp = fsdp_with_pp || (g.layout.zero >= 2 && g.layout.pp > 1);
+  }
+  EXPECT_TRUE(fsdp_with_pp);
+  const auto hf = MakeSearchSpace(MakeScenario({{"training.framework", "hf-trainer"}}), 8);
+  for (const Group& g : hf.groups) {
+    EXPECT_EQ(g.layout.tp, 1);
+    EXPECT_EQ(g.layout.pp, 1);
+    EXPECT_EQ(g.layout.shard_group, 0);
+  }
+  const auto unsloth = MakeSearchSpace(MakeScenario({{"training.framework", "unsloth"}}), 8);
+  EXPECT_EQ(std::count(unsloth.checkpointing.begin(), unsloth.checkpointing.end(),
+                       workload::Checkpointing::kSelective),
+            0);
+  // One GPU of a stack without plain data parallelism (torchtune's recipes shard) still
+  // has its unsharded layout.
+  const auto tune = MakeSearchSpace(MakeScenario({{"training.framework", "torchtune"}}), 1);
+  ASSERT_EQ(tune.groups.size(), 1u);
+  EXPECT_EQ(tune.groups.front().layout.zero, 0);
+  bool zero1 = false;
+  for (const Group& g : MakeSearchSpace(MakeScenario(), 64).groups) zero1 |= g.layout.zero == 1;
+  EXPECT_TRUE(zero1);
 }
 
 TEST(SearchSpace, MissingGlobalBatchIsAssumedAndNoted) {
