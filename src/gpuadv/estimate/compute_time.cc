@@ -77,10 +77,10 @@ constexpr double kFp8FusedReadBytes = 2;
 // stacks that cache the fp8 weights cast once per optimizer step.
 constexpr double kFp8WeightCastBytesPerParam = 4;
 // fp8 primary weights (Training::Fp8Params) and weights all-gathered in fp8 (Fp8AllGather)
-// are the fp8 tensors the GEMMs read: only the
-// transpose the backward GEMMs take where fp8 GEMMs are TN-only (GpuSpec::Fp8AnyLayout
-// false), read 1 + written 1 per param: once a step for a trained weight, which keeps it;
-// for each micro-batch's backward for a frozen one, which does not (model_states.cc).
+// are the fp8 tensors the GEMMs read: only the transpose the backward GEMMs take where fp8
+// GEMMs are TN-only (GpuSpec::Fp8AnyLayout false), read 1 + written 1 per param: once a step
+// for a trained weight, which keeps it; for each micro-batch's backward for a frozen one,
+// which does not (model_states.cc), and for each gather's uses.
 constexpr double kFp8WeightTransposeBytesPerParam = 2;
 // Current scaling without fused casts is torchao outside torch.compile: each cast is a chain
 // of PyTorch ops, one kernel and one pass each (torchao float8/float8_utils.py

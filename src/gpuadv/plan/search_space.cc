@@ -148,7 +148,7 @@ void AddShardingGroups(const workload::Scenario& s, const SpaceOptions& opt, Lay
   for (int z = 0; z <= 3; ++z) {
     if (z > 0 && l.dp * l.cp == 1) continue;
     // Without data-parallel ranks there is nothing to shard: ZeRO 0 whatever the stages.
-    if (!(opt.zero_stages & (1u << z)) && (z > 0 || l.dp * l.cp > 1)) continue;
+    if (!(opt.zero_stages & (1u << z)) && l.dp * l.cp > 1) continue;
     if (z >= 2 && l.pp > 1 && !opt.sharded_with_pp) continue;
     l.zero = z;
     l.shard_group = 0;
