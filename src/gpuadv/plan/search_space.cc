@@ -336,7 +336,16 @@ SearchSpace MakeSearchSpace(const workload::Scenario& s, int gpus, const SpaceOp
   SearchSpace space;
   space.base = WithGpus(s, gpus);
   if (options.restack) options.restack(space.base);
-  const SpaceOptions opt = ForStack(space.base.training.stack, options);
+  const auto& stack = space.base.training.stack;
+  const SpaceOptions opt = ForStack(stack, options);
+  if (!stack.defaulted && stack.parallelism != workload::kAllParallelModes) {
+    std::string modes;
+    for (const auto& e : workload::kParallelModes)
+      if (stack.Offers(e.value)) modes += (modes.empty() ? "" : ", ") + std::string(e.name);
+    space.notes.push_back(
+        "searched what " + std::string(EnumName(workload::kFrameworks, stack.id)) +
+        " runs: " + modes + (stack.offers_selective ? "" : "; no selective checkpointing"));
+  }
   space.gpus = gpus;
   space.checkpointing = opt.checkpointing;
   ResolveGlobalBatch(space);

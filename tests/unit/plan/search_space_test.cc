@@ -218,6 +218,10 @@ TEST(SearchSpace, ANamedStackRunsOnlyItsOwnParallelism) {
     fsdp_with_pp = fsdp_with_pp || (g.layout.zero >= 2 && g.layout.pp > 1);
   }
   EXPECT_TRUE(fsdp_with_pp);
+  ASSERT_FALSE(titan.notes.empty());
+  EXPECT_NE(titan.notes.back().find("searched what torchtitan runs: ddp, zero2, zero3, hsdp"),
+            std::string::npos)
+      << titan.notes.back();
   const auto hf = MakeSearchSpace(MakeScenario({{"training.framework", "hf-trainer"}}), 8);
   for (const Group& g : hf.groups) {
     EXPECT_EQ(g.layout.tp, 1);
