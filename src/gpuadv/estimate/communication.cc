@@ -366,17 +366,17 @@ double GatherBytes(const workload::Scenario& s) {
   return s.training.precision == workload::Precision::kFp32 ? 4.0 : 2.0;
 }
 
-// Bytes per parameter a sharded step's all-gathers move: the gather dtype, the layers'
-// linear weights at 1 B where the stack gathers them cast to fp8 (fp8_all_gather), at their
-// packed 4-bit (or 8-bit) size with block constants under QLoRA (bitsandbytes Params4bit
-// with quant_storage in the 16-bit dtype is sharded and gathered as stored); the
-// embedding, head and norms stay 16-bit.
+// Bytes per parameter a sharded step's all-gathers move (callers are on the gather path,
+// GathersParameters): the gather dtype, the layers' linear weights at 1 B where the stack
+// gathers them cast to fp8 (fp8_all_gather), at their packed 4-bit (or 8-bit) size with
+// block constants under QLoRA (bitsandbytes Params4bit with quant_storage in the 16-bit
+// dtype is sharded and gathered as stored); the embedding, head and norms stay 16-bit.
 double GatheredParamBytes(const workload::Scenario& s, const Layout& lay, const ModelFigures& f) {
   const double w = GatherBytes(s);
   double linear_bytes = w;
   if (Fp8AllGather(s, lay))
     linear_bytes = 1;
-  else if (workload::QuantizedBase(s.training.method) && GathersParameters(s, lay))
+  else if (workload::QuantizedBase(s.training.method))
     linear_bytes = mem::QuantBytesPerParam(s.training.quantization, s.model.hidden).total;
   const auto& c = f.counts;
   const double total = c.total > 0 ? c.total : s.model.params;

@@ -712,7 +712,7 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
     const double rec = g.recompute_share * bp;
     c_bwd += rec * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
     m_bwd += rec * (mem.fwd + mem.cast_fwd + mem.adapter_cast + attn.m_fwd);
-  } else if (g.recompute_modules != 0 || g.per_op_slots != 0) {
+  } else if (g.SelectiveRerun()) {
     const bool core = g.Recomputes(workload::RecomputeModule::kCoreAttn);
     c_bwd += bp * ((core ? attn.c_fwd : 0) + lin.recompute_fwd);
     m_bwd += bp * ((core ? attn.m_fwd : 0) + mem.recompute);

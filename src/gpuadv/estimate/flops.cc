@@ -170,7 +170,7 @@ FlopsPerToken CountFlops(const workload::Scenario& s, const Regime& g, const Mod
   if (g.full_recompute) {
     recompute = g.recompute_share * (2.0 * n_layer * bp + attn_fwd_layer * bp);
     if (g.adapters) recompute += g.recompute_share * 2.0 * f.n_adapter_active * bp / L;
-  } else if (g.recompute_modules != 0 || g.per_op_slots != 0) {
+  } else if (g.SelectiveRerun()) {
     double weights = 0;  // per token: experts at their active copies
     for (const auto& l : f.linears)
       if (RecomputedLinear(l, g, s.model.hidden))

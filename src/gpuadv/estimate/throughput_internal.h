@@ -42,6 +42,8 @@ struct Regime {
   // element-wise ops; no attention core. 0 otherwise.
   unsigned per_op_slots = 0;
 
+  /// Selective checkpointing reruns part of each layer (Megatron's modules or per-op).
+  bool SelectiveRerun() const { return recompute_modules != 0 || per_op_slots != 0; }
   bool Recomputes(workload::RecomputeModule m) const {
     return (recompute_modules & static_cast<unsigned>(m)) != 0;
   }
