@@ -529,8 +529,7 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   double elems = passes_h * h / h_div;
   const auto& stack = s.training.stack;
   const bool eager = stack.kernels == workload::KernelStyle::kEager;
-  const double gelu_new =
-      workload::IsMixed16(s.training.precision) ? 2 * kGeluNewPasses : kGeluNewPasses;
+  const double gelu_new = s.EagerAutocast() ? 2 * kGeluNewPasses : kGeluNewPasses;
   const double act_passes = m.mlp == catalog::MlpKind::kSwiGlu ? kSwiGluPasses
                             : eager && m.GeluComposite()       ? gelu_new
                                                                : kGeluPasses;
@@ -616,11 +615,10 @@ void AddLmHeadAndLoss(const workload::Scenario& s, const Layout& lay, const Regi
 double KernelsPerLayer(const workload::Scenario& s, const ModelFigures& f) {
   const auto& stack = s.training.stack;
   const bool eager = stack.kernels == workload::KernelStyle::kEager;
-  const bool autocast = eager && workload::IsMixed16(s.training.precision);
   return stack.kernels_per_layer + (eager ? EagerModuleOpsDelta(s.model) : 0) +
          kOpsPerAdapter * f.adapted_linears +
          (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0) +
-         (autocast ? kOpsAutocastPerLinear * static_cast<double>(f.linears.size()) : 0);
+         (s.EagerAutocast() ? kOpsAutocastPerLinear * static_cast<double>(f.linears.size()) : 0);
 }
 
 // Forward passes of a layer per micro-batch in kernel-launch units: the forward, the

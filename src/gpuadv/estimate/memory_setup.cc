@@ -191,6 +191,8 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.fsdp_pipeline_unsharded = s.FsdpPipelineUnsharded();
   st.fsdp_adapter_units = stack.fsdp_adapter_units;
   st.zero3_module_gather = stack.zero3_module_gather;
+  st.deepspeed_mixed = s.DeepSpeedMixedPrecision();
+  st.amp = s.EagerAutocast();
   st.selective = stack.selective;
   st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
   st.fp8_params = t.Fp8Params();
@@ -246,12 +248,10 @@ void SetupParallelism(const workload::Scenario& s, Setup& st) {
   st.s = st.lay.s / st.lay.cp;
 }
 
-// fp32 master weights and states outside Megatron: DeepSpeed's optimizer where it shards
-// them (ZeRO-1/2) or offloads, else PyTorch's AMP / FSDP layout.
+// fp32 master weights and states outside Megatron: DeepSpeed's optimizer where DeepSpeed
+// runs the job (Scenario::DeepSpeedMixedPrecision), else PyTorch's AMP / FSDP layout.
 Regime FpMasterRegime(const Setup& st) {
-  if (st.lay.zero == 1 || st.lay.zero == 2 || st.offload != workload::Offload::kNone)
-    return Regime::kDeepSpeed;
-  return Regime::kAmp;
+  return st.deepspeed_mixed ? Regime::kDeepSpeed : Regime::kAmp;
 }
 
 // Which runtime's mixed-precision regime holds the model states (MODELLING.md section 2).
@@ -283,8 +283,6 @@ void SetupDtypes(const workload::Training& t, Setup& st) {
   const bool fp32 = t.precision == Precision::kFp32;
   st.e_act = fp32 ? 4 : 2;
   st.e_compute = fp32 ? 4 : 2;
-  st.amp = workload::IsMixed16(t.precision) && st.stack == Stack::kPyTorch &&
-           st.regime != Regime::kDeepSpeed && !st.param_cast;
   const bool full_weights_train = workload::TrainsAllWeights(t.method);
   // The residual stream has the dtype of the weights that produce it: fp32 under autocast
   // over an fp32 model or over a QLoRA base whose embeddings and norms were upcast, 16-bit

@@ -153,6 +153,7 @@ struct Setup {
   bool fsdp_pipeline_unsharded = false;  // Scenario::FsdpPipelineUnsharded: stage kept gathered
   bool fsdp_adapter_units = false;   // adapters in their own FSDP units: frozen weights no grads
   bool zero3_module_gather = false;  // ZeRO-3 gathers submodules, not layers (StackTraits)
+  bool deepspeed_mixed = false;      // DeepSpeed holds the 16-bit model (DeepSpeedMixedPrecision)
   workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;
   bool fp8_weight_cache = false;   // fp8-mixed: the stack caches an fp8 copy of each weight
   bool fp8_params = false;         // fp8-mixed: primary weights stored in fp8 (Fp8Params)

@@ -20,6 +20,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fsdp_no_sync",
                                              "fsdp_adapter_units",
                                              "zero3_module_gather",
+                                             "module_16bit",
                                              "optimizer_in_backward",
                                              "chunked_loss",
                                              "chunked_loss_kind",
@@ -100,6 +101,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fsdp_no_sync")) t.fsdp_no_sync = *v;
   if (auto v = f.Bool("fsdp_adapter_units")) t.fsdp_adapter_units = *v;
   if (auto v = f.Bool("zero3_module_gather")) t.zero3_module_gather = *v;
+  if (auto v = f.Bool("module_16bit")) t.module_16bit = *v;
   if (auto v = f.Bool("optimizer_in_backward")) t.optimizer_in_backward = *v;
   if (auto v = f.Bool("chunked_loss")) t.chunked_loss = *v;
   if (auto v = f.Enum("chunked_loss_kind", workload::kChunkedLossKinds)) t.chunked_loss_kind = *v;

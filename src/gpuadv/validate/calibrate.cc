@@ -16,7 +16,8 @@ namespace gpuadv::validate {
 namespace {
 
 constexpr size_t kFactors = std::size(estimate::kFittedFactors);
-constexpr size_t kFp8 = 3;  // index of fp8_gemm_speedup in kFittedFactors
+constexpr size_t kGemm = 0;  // index of gemm_eta_max in kFittedFactors
+constexpr size_t kFp8 = 3;   // index of fp8_gemm_speedup
 static_assert(estimate::kFittedFactors[kFp8].name == "fp8_gemm_speedup");
 constexpr size_t kPower = 4;  // index of gemm_pj_per_flop
 static_assert(estimate::kFittedFactors[kPower].name == "gemm_pj_per_flop");
@@ -76,6 +77,11 @@ class ArchTable {
       for (size_t f = 0; f < kFactors; ++f)
         table_.archs[i].*estimate::kFittedFactors[f].member = p[f];
   }
+  /// The architecture's measured best large-GEMM rate over its dense 16-bit peak (MAMF,
+  /// data/efficiency.yaml ref_gemm_eta), where one is given.
+  std::optional<double> RefGemmEta() const {
+    return rows_.empty() ? std::nullopt : table_.archs[rows_[0]].ref_gemm_eta;
+  }
   const estimate::EfficiencyTable& table() const { return table_; }
   estimate::EfficiencyTable& table() { return table_; }
 
@@ -114,12 +120,16 @@ struct Bounds {
   bool fit_power = false;  // the rows' GPUs differ in board power (TDP) per peak FLOP
 };
 
-Bounds MakeBounds(const Rows& rows, const std::vector<PreparedCase>& cases, const Point& prior) {
+Bounds MakeBounds(const Rows& rows, const std::vector<PreparedCase>& cases, const Point& prior,
+                  std::optional<double> ref_gemm_eta) {
   Bounds b;
   for (size_t f = 0; f < kFactors; ++f) {
     b.lo[f] = estimate::kFittedFactors[f].min;
     b.hi[f] = estimate::kFittedFactors[f].max;
   }
+  // The sustained GEMM ceiling stays at or below the best rate a matmul benchmark reaches on
+  // the architecture (MAMF): rows that want it higher carry another term's error.
+  if (ref_gemm_eta) b.hi[kGemm] = std::clamp(*ref_gemm_eta, b.lo[kGemm], b.hi[kGemm]);
   double ratio = b.lo[kFp8];
   size_t fp8_rows = 0;
   for (const CalibrationRow* r : rows) {
@@ -162,7 +172,7 @@ std::vector<double> Grid(double lo, double hi, double step) {
 // Coarse grid over the gridded factors, then coordinate refinement with halving steps.
 Point Search(const Rows& rows, const std::vector<PreparedCase>& cases, ArchTable& t,
              const Point& prior, double prior_weight) {
-  const Bounds b = MakeBounds(rows, cases, prior);
+  const Bounds b = MakeBounds(rows, cases, prior, t.RefGemmEta());
   Point best = prior;
   best[kFp8] = std::clamp(prior[kFp8], b.lo[kFp8], b.hi[kFp8]);
   double best_obj = INFINITY;
@@ -302,7 +312,7 @@ ArchCalibration FitArchitecture(const std::string& arch, const Rows& rows,
   a.in_sample = Stats(rows, &CalibrationRow::Error);
   a.leave_one_source_out = Stats(rows, &CalibrationRow::CvError);
   if (a.fitted) {
-    const Bounds b = MakeBounds(rows, cases, prior);
+    const Bounds b = MakeBounds(rows, cases, prior, t.RefGemmEta());
     for (size_t f = 0; f < kFactors; ++f) {
       if ((f == kFp8 && !b.fit_fp8) || (f == kPower && !b.fit_power)) continue;
       // gemm_pj_per_flop's lower bound, 0, is "no power limit": a value, not a bound hit.

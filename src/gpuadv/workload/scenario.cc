@@ -64,6 +64,16 @@ bool Scenario::Fp8Attention() const {
          gpu.HopperClassDatacenter();
 }
 
+bool Scenario::DeepSpeedMixedPrecision() const {
+  return !MegatronRuntime() && (training.stack.module_16bit || parallelism.zero == 1 ||
+                                parallelism.zero == 2 || parallelism.offload != Offload::kNone);
+}
+
+bool Scenario::EagerAutocast() const {
+  return IsMixed16(training.precision) && training.stack.kernels == KernelStyle::kEager &&
+         !MegatronRuntime() && !DeepSpeedMixedPrecision() && !training.stack.param_cast;
+}
+
 bool Scenario::FusedOptimizer() const {
   return training.stack.fused_optimizer || MegatronRuntime();
 }

@@ -273,6 +273,19 @@ struct Scenario {
   /// gradients, fp32 training fp32 ones. The one answer the model states, the gradient accumulation
   /// and the data-parallel collectives use.
   double MegatronGradBytes() const;
+  /// Whether DeepSpeed runs a 16-bit mixed-precision job outside Megatron's runtime: its
+  /// engine casts the module to 16-bit and keeps the fp32 master weights in its optimizer.
+  /// The DeepSpeed engine's stacks at any ZeRO stage (StackTraits::module_16bit), or ZeRO-1
+  /// / ZeRO-2 / offload on another stack (which only DeepSpeed's optimizer provides there).
+  /// Memory (16-bit weights and gradients, fp32 master) and time (no autocast) both ask this.
+  bool DeepSpeedMixedPrecision() const;
+  /// Whether torch.autocast runs a mixed-precision job's 16-bit compute over fp32 weights on
+  /// eager kernels: fp16-mixed / bf16-mixed on an eager stack, unless Megatron's runtime or
+  /// DeepSpeed holds the 16-bit model (DeepSpeedMixedPrecision) or FSDP computes on 16-bit
+  /// parameter copies (StackTraits::param_cast). Each linear then casts its weight and input
+  /// (extra kernels), the residual stream is fp32 under full training, and autocast's fp32
+  /// ops widen their tensors. Memory and time both ask this.
+  bool EagerAutocast() const;
   /// Whether the optimizer step is one fused kernel (no foreach passes, no foreach
   /// temporary): the stack says so (data/stacks.yaml fused_optimizer), or Megatron's runtime
   /// runs it (FusedAdam). The one answer memory and time both use.

@@ -174,6 +174,11 @@ struct StackTraits {
   // ZeRO-3 gathers each submodule's parameters (DeepSpeed's pre-forward hooks), live ones
   // capped by stage3_max_live_parameters, instead of whole wrapped decoder layers (FSDP).
   bool zero3_module_gather = false;
+  // The engine casts the whole module to the run's 16-bit dtype at every ZeRO stage and
+  // keeps the fp32 master weights in its optimizer (DeepSpeed's engine): fp16-mixed /
+  // bf16-mixed run without torch.autocast, with 16-bit weights, gradients, activations and
+  // residual stream (Scenario::DeepSpeedMixedPrecision).
+  bool module_16bit = false;
   bool optimizer_in_backward = false;  // default when the scenario does not say
   bool chunked_loss = false;           // default loss when the scenario does not say
   ChunkedLossKind chunked_loss_kind = ChunkedLossKind::kFusedLinear;  // what `chunked` keeps

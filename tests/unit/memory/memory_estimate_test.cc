@@ -465,6 +465,33 @@ TEST(Memory, DeepSpeedZero3GathersSubmodulesNotLayers) {
   EXPECT_LE(small_ds.breakdown.gradients, small_fsdp.breakdown.gradients);
 }
 
+// DeepSpeed's engine casts the module to bf16 at every ZeRO stage and keeps the fp32 master
+// weights in its optimizer (StackTraits::module_16bit): a bf16-mixed ZeRO-3 run holds 16-bit
+// checkpointed layer inputs, where FSDP under autocast over fp32 weights holds fp32 ones;
+// the model states stay 16 B per parameter either way.
+TEST(Memory, DeepSpeedEngineRunsTheModuleIn16BitAtZero3) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"), 8);
+  s.training.precision = Precision::kBf16Mixed;
+  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  s.training.seq_len = 32768;
+  s.parallelism.zero = 3;
+  const MemoryResult fsdp = EstimateMemory(s, {});
+  auto ds = s;
+  ds.training.stack.module_16bit = true;
+  ASSERT_TRUE(ds.DeepSpeedMixedPrecision());
+  ASSERT_FALSE(ds.EagerAutocast());
+  ASSERT_TRUE(s.EagerAutocast());
+  const MemoryResult deepspeed = EstimateMemory(ds, {});
+  ExpectConsistent(deepspeed);
+  // 32 layers x 32768 tokens x 4096 x (4 - 2) B of layer inputs, at least.
+  EXPECT_GE(fsdp.breakdown.activations - deepspeed.breakdown.activations,
+            32.0 * 32768 * 4096 * 2 * (1 - 1e-9));
+  EXPECT_NEAR(
+      deepspeed.breakdown.weights + deepspeed.breakdown.gradients + deepspeed.breakdown.optimizer,
+      fsdp.breakdown.weights + fsdp.breakdown.gradients + fsdp.breakdown.optimizer,
+      0.05 * fsdp.per_gpu_bytes);
+}
+
 // llm-foundry's LPLayerNorm (low_precision_norms) runs LayerNorm on the bf16 downcast of its
 // input with autocast off: each norm saves 2 B per element, not autocast's fp32 4 B.
 TEST(Memory, LowPrecisionNormsSaveTheirDowncastInput) {

@@ -562,6 +562,14 @@ TEST(ThroughputFlops, AutocastAddsTwoLaunchesPerLinearOnEagerStacks) {
               2 * 7 * 32 * 3 * launch, 1e-9);
   EXPECT_NEAR(host_s(Precision::kBf16Mixed, KernelStyle::kFused),
               host_s(Precision::kBf16, KernelStyle::kFused), 1e-12);
+  // DeepSpeed's engine runs the module in 16-bit (module_16bit): no autocast casts.
+  auto ds = Base(H100());
+  ds.training.stack.kernels = KernelStyle::kEager;
+  ds.training.stack.module_16bit = true;
+  ds.training.precision = Precision::kBf16;
+  const double ds_bf16 = HostBoundSeconds(ds);
+  ds.training.precision = Precision::kBf16Mixed;
+  EXPECT_NEAR(HostBoundSeconds(ds), ds_bf16, 1e-12);
 }
 
 // Eager stacks count kernels_per_layer for a Llama layer of HF modules; other modules

@@ -131,6 +131,26 @@ TEST(Calibrate, KeepsAMeasuredPowerLimit) {
   EXPECT_TRUE(Factor(c.archs[0], "gemm_eta_max"));
 }
 
+// The GEMM ceiling is never fitted above the architecture's measured best GEMM rate
+// (ref_gemm_eta, MAMF): rows generated at 0.80 against a reference of 0.70 leave it at 0.70,
+// reported at its bound, and the other rates take up what they can.
+TEST(Calibrate, NeverFitsTheGemmCeilingAboveTheMeasuredBest) {
+  const auto cases = Synthetic(WithAmpere(0.80, 0.45, 0.5));
+  estimate::EfficiencyTable prior = io::PriorEfficiency();
+  for (auto& a : prior.archs)
+    if (a.Canonical() == "Ampere") a.ref_gemm_eta = 0.70;
+  const Calibration c = Calibrate(cases, prior, {.prior_weight = 0});
+  ASSERT_EQ(c.archs.size(), 1u);
+  ASSERT_TRUE(c.archs[0].fitted);
+  const FactorValue* gemm = Factor(c.archs[0], "gemm_eta_max");
+  ASSERT_TRUE(gemm);
+  EXPECT_LE(gemm->value, 0.70 + 1e-12);
+  EXPECT_TRUE(gemm->at_bound);
+  // Without the reference the same rows are fitted to the ceiling that made them.
+  const Calibration free = Calibrate(cases, io::PriorEfficiency(), {.prior_weight = 0});
+  EXPECT_NEAR(Factor(free.archs[0], "gemm_eta_max")->value, 0.80, 0.02);
+}
+
 // The prior term holds a factor near its sourced value unless the rows consistently ask:
 // the fitted attention efficiency lies between the prior (0.55) and the truth (0.75), and the
 // factors the rows pin down (GEMM, memory) still come out near the truth.
