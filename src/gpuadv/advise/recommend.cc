@@ -226,9 +226,9 @@ struct GpuSearch {
   std::vector<Settled> settled{};
   int estimates_before = 0;  // r.estimates before the current GPU
 
-  // Every configuration starts from the scenario's own knobs: the layout, micro-batch and
-  // checkpointing the planner chose for the previous one (plan::Apply), and the
-  // interconnect of its last acquisition, do not carry over.
+  // Every configuration starts from the scenario's own knobs: the layout, micro-batch,
+  // checkpointing and assumed global batch the planner chose for the previous one
+  // (plan::BestPlanned), and the interconnect of its last acquisition, do not carry over.
   void StartConfig(int count, int nodes) {
     w.hardware.count = count;
     w.hardware.nodes = nodes;
@@ -621,7 +621,7 @@ std::string PlanParallelism(workload::Scenario& w, int total, const estimate::Co
       const plan::PlanReport r = plan::Search(w, ctx, o);
       if (evaluated) *evaluated += static_cast<long long>(r.evaluated);
       if (!r.plans.empty()) {
-        plan::Apply(r.plans.front().candidate, &w);
+        w = plan::BestPlanned(w, r);
         w.parallelism.specified = false;  // chosen here, not given by the scenario
         if (restack) restack(w);
         if (planned) *planned = true;

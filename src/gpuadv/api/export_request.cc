@@ -68,7 +68,7 @@ ExportOutput Export(const ScenarioRequest& req, const Environment& env, const Ex
   if (opt.gpus || !s.parallelism.specified) {
     const int gpus = opt.gpus.value_or(s.hardware.TotalGpus());
     const plan::PlanReport r = launch::PlanFor(engine, s, gpus, ctx, io::RestackDefault);
-    s = plan::PlannedScenario(s, gpus, r.plans.front(), r.global_batch);
+    s = plan::BestPlanned(s, r);
     out.layout_source = "planner";
   } else if (!opt.force) {
     CheckFits(s, ctx, prefix);

@@ -63,7 +63,7 @@ bool PlanLayout(workload::Scenario& s, const Environment& env, std::string* why)
            " GPUs: estimated with data parallelism (tp 1, pp 1), which does not fit either";
     return false;
   }
-  plan::Apply(r.plans.front().candidate, &s);
+  s = plan::BestPlanned(s, r);
   io::RestackDefault(s);
   return true;
 }

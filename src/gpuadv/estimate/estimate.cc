@@ -69,6 +69,7 @@ std::string KnobValue(const workload::Training& t, const std::string& knob) {
   if (knob == "activation_offload") return t.activation_offload ? "true" : "false";
   if (knob == "precision") return std::string(EnumName(kPrecisions, t.precision));
   if (knob == "lora.targets") return t.lora.TargetList();
+  if (knob == "global_batch") return std::to_string(t.global_batch);
   return {};
 }
 

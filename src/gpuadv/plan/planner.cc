@@ -204,6 +204,16 @@ workload::Scenario PlannedScenario(const workload::Scenario& s, int gpus, const 
   return out;
 }
 
+workload::Scenario BestPlanned(const workload::Scenario& s, const PlanReport& r) {
+  workload::Scenario out = PlannedScenario(s, r.gpus, r.plans.front(), r.global_batch);
+  // One GPU: micro_batch x GPUs is what an unset global batch means anyway.
+  if (r.global_batch_assumed && r.gpus > 1)
+    out.training.defaults.push_back({"global_batch", std::to_string(r.global_batch),
+                                     "micro_batch x GPUs, as the planner assumed; set "
+                                     "training.global_batch"});
+  return out;
+}
+
 void AddJobFigures(const workload::Scenario& s, const estimate::Context& ctx,
                    void (*restack)(workload::Scenario&), PlanReport* r) {
   for (Plan& p : r->plans) {

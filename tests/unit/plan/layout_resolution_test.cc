@@ -58,6 +58,30 @@ TEST(LayoutResolution, EstimateUsesThePlannersBestLayout) {
   EXPECT_EQ(j["resolved"]["parallelism"]["dp"], l.dp);
 }
 
+// Without a global batch the planner ranks every layout on micro_batch x GPUs sequences per
+// step; the estimate of the layout it picks runs that batch too (not micro_batch x the
+// plan's data-parallel size, one sequence for a pp 8 plan on 8 GPUs, whose step would be
+// mostly pipeline bubble), and says it assumed it.
+TEST(LayoutResolution, EstimateRunsTheGlobalBatchThePlannerAssumed) {
+  const auto body = [] {
+    return ScenarioFromBody(
+        R"({"model": "llama-3.1-8b", "training": {"method": "full", "seq_len": 4096},)"
+        R"( "hardware": {"gpu": "mi355x", "count": 8}})");
+  };
+  PlanRequestOptions po;
+  po.top = 1;
+  const plan::PlanReport plan = Plan(body(), Env(), po, "--");
+  ASSERT_FALSE(plan.plans.empty());
+  ASSERT_TRUE(plan.global_batch_assumed);
+  ASSERT_EQ(plan.global_batch, 8);
+  const estimate::EstimateResult est = Estimate(body(), Env(), {});
+  EXPECT_EQ(est.global_batch, 8);
+  EXPECT_DOUBLE_EQ(est.throughput.tokens_per_s, plan.plans.front().throughput.tokens_per_s);
+  bool said = false;
+  for (const auto& d : est.defaults) said = said || (d.knob == "global_batch" && d.value == "8");
+  EXPECT_TRUE(said);
+}
+
 TEST(LayoutResolution, GivenLayoutIsCheckedAsGiven) {
   try {
     BuildScenario(Body(R"(, "parallelism": {"tp": 1, "pp": 1})"), Env());
