@@ -41,7 +41,7 @@ enum class LossPath {
 enum class Regime {
   kFp32,       // fp32 weights, grads, states
   kAmp,        // torch.autocast over an fp32 model: 4 + 4 + states, +2 B/param cast cache
-  kDeepSpeed,  // DeepSpeed fp16/bf16 ZeRO-1/2 or offload: 2 + 2 + (4 master + states)
+  kDeepSpeed,  // DeepSpeed's 16-bit module + fp32 master: 2 + 2 + (4 master + states)
   kMegatron,   // Megatron 16-bit + fp32 main grads/params: 2 + 4 (or 2) + (4 master + states)
   kPureBf16,   // bf16 weights, grads and optimizer states (LitGPT bf16-true)
   kFp8,        // Transformer Engine fp8: Megatron states + cached fp8 weight copy
