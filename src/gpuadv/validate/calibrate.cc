@@ -17,7 +17,8 @@ namespace {
 
 constexpr size_t kFactors = std::size(estimate::kFittedFactors);
 constexpr size_t kGemm = 0;  // index of gemm_eta_max in kFittedFactors
-constexpr size_t kFp8 = 3;   // index of fp8_gemm_speedup
+static_assert(estimate::kFittedFactors[kGemm].name == "gemm_eta_max");
+constexpr size_t kFp8 = 3;  // index of fp8_gemm_speedup
 static_assert(estimate::kFittedFactors[kFp8].name == "fp8_gemm_speedup");
 constexpr size_t kPower = 4;  // index of gemm_pj_per_flop
 static_assert(estimate::kFittedFactors[kPower].name == "gemm_pj_per_flop");
