@@ -214,6 +214,10 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.fp32_adapters = stack.fp32_adapters;
   st.low_precision_norms = stack.low_precision_norms;
   st.expandable_segments = stack.expandable_segments;
+  // Pretraining data is packed into fixed-length blocks on every stack (HF run_clm
+  // group_texts, Megatron and torchtitan datasets): the trait is about fine-tuning data.
+  st.variable_length =
+      stack.variable_length_batches && s.training.method != workload::Method::kPretrain;
   st.fused_optimizer = s.FusedOptimizer();
   st.fp8_attention = s.Fp8Attention();
   st.fp8_activation_input = s.Fp8ActivationInput();

@@ -65,7 +65,8 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "lora_fused_mlp",
                                              "fp32_adapters",
                                              "low_precision_norms",
-                                             "expandable_segments"};
+                                             "expandable_segments",
+                                             "variable_length_batches"};
 
 std::vector<std::string> StackKeys() {
   std::vector<std::string> keys = {"id", "name", "method_defaults", "sources", "notes"};
@@ -155,6 +156,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fp32_adapters")) t.fp32_adapters = *v;
   if (auto v = f.Bool("low_precision_norms")) t.low_precision_norms = *v;
   if (auto v = f.Bool("expandable_segments")) t.expandable_segments = *v;
+  if (auto v = f.Bool("variable_length_batches")) t.variable_length_batches = *v;
 }
 
 // Reads one entry's fields over `base` (the neutral `pytorch` entry for the others).

@@ -267,6 +267,52 @@ TEST(Memory, Fsdp2ParamCastCompiledLossAndExpandableSegments) {
               1e-9 * base.peak_allocated_bytes);
 }
 
+// Batches padded to their own longest sample (stack trait variable_length_batches): the
+// caching allocator keeps blocks sized for other lengths, about one more copy of the step's
+// largest sequence-sized blocks (the logits and a layer's working set) in reserved memory,
+// not of every saved activation. Allocated memory is unchanged; expandable segments and
+// pretraining (packed data) carry none of it.
+TEST(Memory, VariableLengthBatchesCacheOneMoreCopyOfTheLargestBlocks) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
+  s.training.method = Method::kLora;
+  s.training.precision = Precision::kBf16;
+  s.training.seq_len = 4096;
+  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  const MemoryResult fixed = EstimateMemory(s, {});
+  auto var = s;
+  var.training.stack.variable_length_batches = true;
+  const MemoryResult varied = EstimateMemory(var, {});
+  ExpectConsistent(varied);
+  EXPECT_DOUBLE_EQ(varied.peak_allocated_bytes, fixed.peak_allocated_bytes);
+  const double extra = varied.peak_reserved_bytes - fixed.peak_reserved_bytes;
+  const double logits = 12.0 * 4096 * 128256;  // eager loss: 12 B per logit in backward
+  EXPECT_GE(extra, logits);
+  EXPECT_LE(extra, logits + 2e9);  // + one layer's recompute working set
+
+  // Without checkpointing every layer's activations are saved (many times the checkpointed
+  // inputs), yet the extra stays the largest blocks' copy.
+  auto none = var;
+  none.training.activation_checkpointing = workload::Checkpointing::kNone;
+  auto none_fixed = s;
+  none_fixed.training.activation_checkpointing = workload::Checkpointing::kNone;
+  const MemoryResult a = EstimateMemory(none, {}), b = EstimateMemory(none_fixed, {});
+  EXPECT_GT(a.breakdown.activations, 5 * varied.breakdown.activations);
+  EXPECT_LE(a.peak_reserved_bytes - b.peak_reserved_bytes, logits + 2e9);
+
+  auto expandable = var;
+  expandable.training.stack.expandable_segments = true;
+  auto expandable_fixed = s;
+  expandable_fixed.training.stack.expandable_segments = true;
+  EXPECT_DOUBLE_EQ(EstimateMemory(expandable, {}).peak_reserved_bytes,
+                   EstimateMemory(expandable_fixed, {}).peak_reserved_bytes);
+  auto pretrain = var;
+  pretrain.training.method = Method::kPretrain;
+  auto pretrain_fixed = s;
+  pretrain_fixed.training.method = Method::kPretrain;
+  EXPECT_DOUBLE_EQ(EstimateMemory(pretrain, {}).peak_reserved_bytes,
+                   EstimateMemory(pretrain_fixed, {}).peak_reserved_bytes);
+}
+
 // Unsloth's LoRA_MLP (data/stacks.yaml lora_fused_mlp) saves the gate and up outputs and
 // recomputes their product in backward: one f-wide tensor less per layer than a fused
 // stack that saves the down projection's input, and only DW as the backward transient. It
