@@ -160,8 +160,7 @@ double SlackFraction(const Setup& st) {
 
 // Segments cached from batches of other lengths (kVariableLengthCachedCopies).
 double VariableLengthBytes(const Setup& st, double working_set) {
-  return st.variable_length && !st.expandable_segments ? kVariableLengthCachedCopies * working_set
-                                                       : 0.0;
+  return st.variable_length ? kVariableLengthCachedCopies * working_set : 0.0;
 }
 
 // ---- explain helpers (only called with a non-null Explanation) ----
@@ -282,12 +281,19 @@ void ExplainPeak(const Setup& st, const StageResult& r, const MemoryResult& out,
                              " allocated; +" + G(slack * 100, "%.0f") + "% allocator slack" +
                              (st.expandable_segments ? " (expandable segments)" : "") + ", +" +
                              Gb(runtime) + " CUDA context/NCCL/cuBLAS");
-  if (const double variable = VariableLengthBytes(st, LargestTransients(r.acts)); variable > 0)
+  const double largest = kVariableLengthCachedCopies * LargestTransients(r.acts);
+  if (st.variable_length)
     e.Basis("variable-length batches",
-            "+" + Gb(variable) +
+            "+" + Gb(largest) +
                 " reserved: blocks cached from batches of other lengths (one more copy of the "
-                "logits and a layer's working set; set stack_traits.variable_length_batches "
-                "false for packed or fixed-length data, or run with expandable segments)");
+                "logits and a layer's working set; expandable segments avoid it)");
+  else if (st.variable_length_risk && largest > 0.05 * out.peak_reserved_bytes)
+    e.Basis("variable-length batches",
+            "not counted: unpacked fine-tuning data padded per batch can leave blocks of other "
+            "lengths cached, up to +" +
+                Gb(largest) +
+                " reserved (stack_traits.variable_length_batches: true counts it; "
+                "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True avoids it)");
   if (r.states.paged > 0)
     e.Basis("paged optimizer",
             Gb(r.states.paged) + " in unified memory (outside torch's allocator)");

@@ -317,11 +317,12 @@ struct StackTraits {
   // PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True: segments grow in place, so freed
   // blocks coalesce and the caching allocator's block slack is gone.
   bool expandable_segments = false;
-  // The stack's fine-tuning data pipeline pads each batch to its own longest sample (no
-  // packing, no padding to the maximum): every step allocates tensors of a new size, and the
-  // caching allocator keeps the blocks of earlier sizes (PyTorch tuning guide, "preallocate memory
-  // in case of variable input length"), so reserved memory carries a cached copy of the
-  // sequence-dependent working set. False where samples are packed or padded to one length.
+  // The run's fine-tuning batches vary in length (padded per batch to their longest sample,
+  // not packed): every step allocates tensors of a new size and the caching allocator keeps
+  // the blocks of earlier sizes (PyTorch tuning guide, "preallocate memory in case of
+  // variable input length"), about one more copy of the logits and a layer's working set in
+  // reserved memory. Off by default: how much depends on how the lengths spread over the
+  // run (data/stacks.yaml); the explanation says what it could add.
   bool variable_length_batches = false;
 };
 

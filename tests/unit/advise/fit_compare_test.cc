@@ -92,7 +92,7 @@ TEST(Fit, ShorterSequenceOnlyWhenAllowed) {
   allow.allow_shorter_seq = true;
   allow.top_n = 100;
   const auto r = MakeItFit(Scenario("model: llama-3.2-1b\ntraining: {method: full, seq_len: 8192, "
-                                    "micro_batch: 8}\nhardware: {gpu: rtx-4090}\n"),
+                                    "micro_batch: 8}\nhardware: {gpu: rtx-3060-12gb}\n"),
                            BuiltinContext(), allow);
   bool seq = false;
   for (const auto& o : r.options) seq |= HasChange(o, "seq_len");
