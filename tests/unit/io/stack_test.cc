@@ -110,14 +110,12 @@ TEST(Stacks, DefaultFollowsMethodAndScaleAndIsSaid) {
   EXPECT_TRUE(titan.training.stack.expandable_segments);
   EXPECT_FALSE(fp8.training.stack.compiled_loss || fp8.training.stack.param_cast);
   // Variable-length batches are counted only where the scenario says so (their size
-  // depends on how the lengths spread over the run); Unsloth sets expandable segments.
+  // depends on how the lengths spread over the run).
   EXPECT_FALSE(Load("model: llama-3.1-8b\ntraining: {method: lora, framework: hf}\n")
                    .training.stack.variable_length_batches);
   EXPECT_TRUE(Load("model: llama-3.1-8b\ntraining: {method: lora, framework: torchtune, "
                    "stack_traits: {variable_length_batches: true}}\n")
                   .training.stack.variable_length_batches);
-  EXPECT_TRUE(Load("model: llama-3.1-8b\ntraining: {method: lora, framework: unsloth}\n")
-                  .training.stack.expandable_segments);
   EXPECT_FALSE(Load("model: llama-3.1-8b\ntraining: {framework: torchtitan, stack_traits: "
                     "{compiled_loss: false}}\n")
                    .training.stack.compiled_loss);
