@@ -45,7 +45,7 @@ constexpr double kCommStreamSlack = 0.03;
 // needs blocks larger than any cached one, so the allocator maps new segments while the
 // blocks sized for the previous longest stay cached and cannot merge with them (a segment's
 // blocks coalesce only inside it; CUDACachingAllocator.cpp). Reserved memory then carries
-// about one more copy of the step's largest sequence-sized blocks (LargestTransients) than
+// about one more copy of the step's largest sequence-sized blocks (OtherLengthsBytes) than
 // a run of one fixed length. torchtune#1185 (Llama 3 8B QLoRA on Alpaca, A100):
 // 16.39 GiB reserved, 10.83 GiB with expandable segments, whose in-place growth removes it.
 constexpr double kVariableLengthCachedCopies = 1.0;
@@ -81,11 +81,13 @@ Phase PeakPhase(const Setup& st, const States& w, const Activations& a) {
   return best;
 }
 
-// The step's largest sequence-sized blocks: the logits and one layer's working set. The
-// saved activations are many per-layer tensors, which the cached blocks of other lengths
-// serve (split best-fit) as they are allocated.
-double LargestTransients(const Activations& a) {
-  return std::max(a.logits.fwd, a.logits.bwd) + std::max(a.fwd_transient, a.bwd_transient);
+// Blocks cached from batches of other lengths (kVariableLengthCachedCopies) of the step's
+// largest sequence-sized blocks: the logits and one layer's working set. The saved
+// activations are many per-layer tensors, which those cached blocks serve (split best-fit)
+// as they are allocated.
+double OtherLengthsBytes(const Activations& a) {
+  return kVariableLengthCachedCopies *
+         (std::max(a.logits.fwd, a.logits.bwd) + std::max(a.fwd_transient, a.bwd_transient));
 }
 
 struct StageResult {
@@ -156,11 +158,6 @@ double SlackFraction(const Setup& st) {
   if (st.lay.zero == 3 || (st.lay.zero == 0 && st.lay.dp_cp > 1 && !st.megatron_runtime))
     slack += kCommStreamSlack;
   return slack;
-}
-
-// Segments cached from batches of other lengths (kVariableLengthCachedCopies).
-double VariableLengthBytes(const Setup& st, double working_set) {
-  return st.variable_length ? kVariableLengthCachedCopies * working_set : 0.0;
 }
 
 // ---- explain helpers (only called with a non-null Explanation) ----
@@ -281,7 +278,7 @@ void ExplainPeak(const Setup& st, const StageResult& r, const MemoryResult& out,
                              " allocated; +" + G(slack * 100, "%.0f") + "% allocator slack" +
                              (st.expandable_segments ? " (expandable segments)" : "") + ", +" +
                              Gb(runtime) + " CUDA context/NCCL/cuBLAS");
-  const double largest = kVariableLengthCachedCopies * LargestTransients(r.acts);
+  const double largest = OtherLengthsBytes(r.acts);
   if (st.variable_length)
     e.Basis("variable-length batches",
             "+" + Gb(largest) +
@@ -390,8 +387,8 @@ MemoryResult FinishMemory(const workload::Scenario& s, const StatesPass& pass, c
   out.breakdown.logits = p.logits;
   out.peak_allocated_bytes = p.Total();
   const double slack = SlackFraction(st);
-  const double variable = VariableLengthBytes(st, LargestTransients(best.acts));
-  out.breakdown.fragmentation = slack * out.peak_allocated_bytes + variable;
+  out.breakdown.fragmentation =
+      slack * out.peak_allocated_bytes + (st.variable_length ? OtherLengthsBytes(best.acts) : 0);
   out.peak_reserved_bytes = out.peak_allocated_bytes + out.breakdown.fragmentation;
   const double runtime = RuntimeBytes(s, st);
   const double core = out.peak_reserved_bytes + runtime;

@@ -278,11 +278,20 @@ TEST(Memory, VariableLengthBatchesCacheOneMoreCopyOfTheLargestBlocks) {
   s.training.precision = Precision::kBf16;
   s.training.seq_len = 4096;
   s.training.activation_checkpointing = workload::Checkpointing::kFull;
-  const MemoryResult fixed = EstimateMemory(s, {});
+  Explanation off, on;
+  const MemoryResult fixed = EstimateMemory(s, {}, &off);
   auto var = s;
   var.training.stack.variable_length_batches = true;
-  const MemoryResult varied = EstimateMemory(var, {});
+  const MemoryResult varied = EstimateMemory(var, {}, &on);
   ExpectConsistent(varied);
+  // Off (the default) the explanation says what it could add; on, what it added.
+  const auto said = [](const Explanation& e, const std::string& what) {
+    for (const auto& b : e.basis)
+      if (b.rfind("variable-length batches: " + what, 0) == 0) return true;
+    return false;
+  };
+  EXPECT_TRUE(said(off, "not counted"));
+  EXPECT_TRUE(said(on, "+"));
   EXPECT_DOUBLE_EQ(varied.peak_allocated_bytes, fixed.peak_allocated_bytes);
   const double extra = varied.peak_reserved_bytes - fixed.peak_reserved_bytes;
   const double logits = 12.0 * 4096 * 128256;  // eager loss: 12 B per logit in backward
