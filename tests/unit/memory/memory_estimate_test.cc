@@ -267,17 +267,23 @@ TEST(Memory, Fsdp2ParamCastCompiledLossAndExpandableSegments) {
               1e-9 * base.peak_allocated_bytes);
 }
 
+// LoRA (bf16 model, PEFT-default targets) on Llama 3.1 8B, one H100.
+workload::Scenario Bf16LoraLlama31_8B(int seq_len, workload::Checkpointing ckpt) {
+  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
+  s.training.method = Method::kLora;
+  s.training.precision = Precision::kBf16;
+  s.training.seq_len = seq_len;
+  s.training.activation_checkpointing = ckpt;
+  return s;
+}
+
 // Batches padded to their own longest sample (stack trait variable_length_batches): the
 // caching allocator keeps blocks sized for other lengths, about one more copy of the step's
 // largest sequence-sized blocks (the logits and a layer's working set) in reserved memory,
 // not of every saved activation. Allocated memory is unchanged; expandable segments and
 // pretraining (packed data) carry none of it.
 TEST(Memory, VariableLengthBatchesCacheOneMoreCopyOfTheLargestBlocks) {
-  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
-  s.training.method = Method::kLora;
-  s.training.precision = Precision::kBf16;
-  s.training.seq_len = 4096;
-  s.training.activation_checkpointing = workload::Checkpointing::kFull;
+  auto s = Bf16LoraLlama31_8B(4096, workload::Checkpointing::kFull);
   Explanation off, on;
   const MemoryResult fixed = EstimateMemory(s, {}, &off);
   auto var = s;
@@ -327,11 +333,7 @@ TEST(Memory, VariableLengthBatchesCacheOneMoreCopyOfTheLargestBlocks) {
 // stack that saves the down projection's input, and only DW as the backward transient. It
 // applies where gate, up and down all carry adapters.
 TEST(Memory, UnslothLoraMlpSavesGateAndUpOnly) {
-  auto s = Scenario(Llama31_8B(), Gpu("h100-sxm", 80, "Hopper"));
-  s.training.method = Method::kLora;
-  s.training.precision = Precision::kBf16;
-  s.training.seq_len = 2048;
-  s.training.activation_checkpointing = workload::Checkpointing::kNone;
+  auto s = Bf16LoraLlama31_8B(2048, workload::Checkpointing::kNone);
   s.training.stack.kernels = workload::KernelStyle::kFused;
   s.training.lora.targets = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
                              "gate_proj", "up_proj", "down_proj"};
