@@ -49,6 +49,8 @@ constexpr double kCommStreamSlack = 0.03;
 // a run of one fixed length. torchtune#1185 (Llama 3 8B QLoRA on Alpaca, A100):
 // 16.39 GiB reserved, 10.83 GiB with expandable segments, whose in-place growth removes it.
 constexpr double kVariableLengthCachedCopies = 1.0;
+// Where it is not counted, the explanation names it once it would add this share.
+constexpr double kVariableLengthNoteShare = 0.05;
 
 // One phase of a step, by breakdown kind (bytes allocated by live tensors).
 struct Phase {
@@ -284,7 +286,7 @@ void ExplainPeak(const Setup& st, const StageResult& r, const MemoryResult& out,
             "+" + Gb(largest) +
                 " reserved: blocks cached from batches of other lengths (one more copy of the "
                 "logits and a layer's working set; expandable segments avoid it)");
-  else if (st.variable_length_risk && largest > 0.05 * out.peak_reserved_bytes)
+  else if (st.lengths_may_vary && largest > kVariableLengthNoteShare * out.peak_reserved_bytes)
     e.Basis("variable-length batches",
             "not counted: unpacked fine-tuning data padded per batch can leave blocks of other "
             "lengths cached, up to +" +

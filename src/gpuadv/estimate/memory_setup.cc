@@ -217,9 +217,8 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   // Pretraining data is packed into fixed-length blocks on every stack (HF run_clm
   // group_texts, Megatron and torchtitan datasets): the trait is about fine-tuning data,
   // and expandable segments grow in place, leaving no blocks of other sizes behind.
-  const bool varies = s.training.method != workload::Method::kPretrain && !st.expandable_segments;
-  st.variable_length = varies && stack.variable_length_batches;
-  st.variable_length_risk = varies && !stack.variable_length_batches;
+  st.lengths_may_vary = s.training.method != workload::Method::kPretrain && !st.expandable_segments;
+  st.variable_length = st.lengths_may_vary && stack.variable_length_batches;
   st.fused_optimizer = s.FusedOptimizer();
   st.fp8_attention = s.Fp8Attention();
   st.fp8_activation_input = s.Fp8ActivationInput();

@@ -171,8 +171,8 @@ struct Setup {
   bool fp32_adapters = true;          // adapters fp32 whatever the model dtype (PEFT)
   bool low_precision_norms = false;   // norms save 16-bit inputs under autocast (StackTraits)
   bool expandable_segments = false;   // allocator segments grow in place: no block slack
-  bool variable_length = false;       // batches of varying length (StackTraits), counted
-  bool variable_length_risk = false;  // not counted, but fine-tuning data could vary
+  bool lengths_may_vary = false;      // fine-tuning without expandable segments
+  bool variable_length = false;       // ... and the stack says they vary: counted
   bool fused_optimizer = false;       // AdamW as one fused kernel: no foreach temporaries
   bool fp8_attention = false;         // Scenario::Fp8Attention: Q, K, V, O saved in fp8
   bool fp8_activation_input = false;  // Scenario::Fp8ActivationInput: MLP activation input

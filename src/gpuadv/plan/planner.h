@@ -102,10 +102,9 @@ workload::Scenario PlannedScenario(const workload::Scenario& s, int gpus, const 
 
 /// `s` laid out by the fastest plan of `r` on the report's GPUs and global batch, which is
 /// recorded as a default where the scenario gave none (micro_batch x GPUs, on several
-/// GPUs): every front end
-/// that lets the planner choose (estimate, recommend, export, the API and page) then
-/// estimates the steps the plan was ranked on, not micro_batch x the plan's data-parallel
-/// size. `r` must hold a plan.
+/// GPUs): every front end that lets the planner choose (estimate, recommend, export, the
+/// API and page) then estimates the steps the plan was ranked on, not micro_batch x the
+/// plan's data-parallel size. `r` must hold a plan.
 workload::Scenario BestPlanned(const workload::Scenario& s, const PlanReport& r);
 
 }  // namespace gpuadv::plan
