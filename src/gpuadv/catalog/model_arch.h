@@ -109,6 +109,9 @@ struct ModelArch {
   // when the scenario moves to another stack.
   bool qkv_fused_by_stack = false;
   bool gate_up_fused_by_stack = false;
+  // Untied by a training stack that loads the output head as a weight of its own
+  // (StackTraits::untied_head: LitGPT); tied again when the scenario moves to another stack.
+  bool head_untied_by_stack = false;
 
   // Sliding-window attention: local layers attend `sliding_window` keys; every
   // global_layer_every-th layer is global (Gemma 3: 6, gpt-oss: 2; 0 = all local).

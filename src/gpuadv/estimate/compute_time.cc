@@ -598,8 +598,7 @@ void AddLmHeadAndLoss(const workload::Scenario& s, const Layout& lay, const Regi
   const bool head_trains = tr >= L && !g.adapters;
   // torchtune's chunked loss still upcasts every logit (one chunk at a time): the standard
   // traffic; only a fused linear cross-entropy avoids the fp32 logits.
-  const bool fused_linear_loss =
-      s.training.loss == workload::Loss::kChunked && !s.UpcastChunkedLoss();
+  const bool fused_linear_loss = s.ChunkedLossIs(workload::ChunkedLossKind::kFusedLinear);
   const double per_logit = fused_linear_loss ? kLogitBytesChunked : kLogitBytesStandard;
   const double loss = MemTime(T * v * per_logit, r);
   MicroBatchTime hd;

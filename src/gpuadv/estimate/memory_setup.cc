@@ -203,10 +203,11 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.fsdp_fp32_trainable = s.FsdpFp32Trainable();
   st.param_cast = stack.param_cast || st.fsdp_fp32_trainable;
   st.compiled_loss = stack.compiled_loss;
-  st.loss = s.UpcastChunkedLoss()                ? LossPath::kUpcastChunks
-            : t.loss == workload::Loss::kChunked ? LossPath::kChunked
-            : stack.compiled_loss                ? LossPath::kCompiled
-            : st.megatron_runtime                ? LossPath::kVocabParallel
+  using workload::ChunkedLossKind;
+  st.loss = s.ChunkedLossIs(ChunkedLossKind::kUpcastChunks) ? LossPath::kUpcastChunks
+            : t.loss == workload::Loss::kChunked            ? LossPath::kChunked
+            : stack.compiled_loss                           ? LossPath::kCompiled
+            : st.megatron_runtime                           ? LossPath::kVocabParallel
             : stack.kernels == workload::KernelStyle::kFused && stack.compiled_model_loss
                 ? LossPath::kInGraph
                 : LossPath::kEager;

@@ -29,7 +29,7 @@ enum class Stack { kPyTorch, kMegatron };
 /// The cross-entropy that holds the logits (MODELLING.md section 4), chosen once from the
 /// scenario and its stack (SetupStack), in this order of precedence.
 enum class LossPath {
-  kUpcastChunks,   // chunked, each chunk's fp32 log-softmax kept (Scenario::UpcastChunkedLoss)
+  kUpcastChunks,   // chunked, each chunk's fp32 log-softmax kept (ChunkedLossKind)
   kChunked,        // chunked linear cross-entropy fused with the head
   kCompiled,       // compiled loss: 16-bit logits and gradient only (StackTraits)
   kVocabParallel,  // Megatron's vocab-parallel cross-entropy: 16-bit logits + fp32 softmax

@@ -42,6 +42,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "pp_p2p_overlap",
                                              "pp_p2p_blocking",
                                              "fused_projections",
+                                             "untied_head",
                                              "grad_accum_fused",
                                              "grad_reduce_fp32",
                                              "fsdp_per_param",
@@ -132,6 +133,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("pp_p2p_overlap")) t.pp_p2p_overlap = *v;
   if (auto v = f.Bool("pp_p2p_blocking")) t.pp_p2p_blocking = *v;
   if (auto v = f.Bool("fused_projections")) t.fused_projections = *v;
+  if (auto v = f.Bool("untied_head")) t.untied_head = *v;
   if (auto v = f.Bool("grad_accum_fused")) t.grad_accum_fused = *v;
   if (auto v = f.Bool("grad_reduce_fp32")) t.grad_reduce_fp32 = *v;
   if (auto v = f.Bool("fsdp_per_param")) t.fsdp_per_param = *v;
@@ -300,6 +302,22 @@ void FuseProjections(catalog::ModelArch& m, bool fuse) {
   if (changed && m.derived) catalog::PrepareDerived(m);
 }
 
+// A stack with untied_head holds the output head apart from the embedding: a model that
+// ties them gets a head of its own (and its parameters); undone on another stack.
+void UntieHead(catalog::ModelArch& m, bool untie) {
+  if (untie && m.tied_embeddings && m.has_shape() && m.vocab > 0) {
+    m.tied_embeddings = false;
+    m.head_untied_by_stack = true;
+  } else if (!untie && m.head_untied_by_stack) {
+    m.tied_embeddings = true;
+    m.head_untied_by_stack = false;
+  } else {
+    return;
+  }
+  m.params = catalog::CountParams(m).total;
+  if (m.derived) catalog::PrepareDerived(m);
+}
+
 // Installs stack `id`'s traits, with the scenario's `stack_traits` and its own fp8 recipe
 // knobs on top.
 void UseStack(workload::Scenario& s, Framework id, bool defaulted) {
@@ -315,6 +333,7 @@ void UseStack(workload::Scenario& s, Framework id, bool defaulted) {
   if (t.fp8.recipe) t.stack.fp8_recipe = *t.fp8.recipe;
   if (t.fp8.wgrad) t.stack.fp8_wgrad = *t.fp8.wgrad;
   FuseProjections(s.model, t.stack.fused_projections);
+  UntieHead(s.model, t.stack.untied_head);
 }
 
 Framework DefaultFor(const workload::Scenario& s) {
@@ -362,6 +381,8 @@ void ResolveStack(workload::Scenario& s, const GivenKnobs& given) {
   }
   const std::string recipe =
       "recipe default on " + std::string(EnumName(workload::kFrameworks, id));
+  if (s.model.head_untied_by_stack)
+    note("model.tied_embeddings", "false", recipe + ": the output head is a weight of its own");
   if (!given.loss && t.stack.chunked_loss && t.loss != workload::Loss::kChunked) {
     t.loss = workload::Loss::kChunked;
     note("loss", "chunked", recipe);

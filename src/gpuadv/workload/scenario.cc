@@ -96,9 +96,8 @@ bool Scenario::FsdpGradientsUnsynced() const {
 
 bool Scenario::PureBf16States() const { return training.PureBf16States() && !FsdpFp32Trainable(); }
 
-bool Scenario::UpcastChunkedLoss() const {
-  return training.loss == Loss::kChunked &&
-         training.stack.chunked_loss_kind == ChunkedLossKind::kUpcastChunks;
+bool Scenario::ChunkedLossIs(ChunkedLossKind kind) const {
+  return training.loss == Loss::kChunked && training.stack.chunked_loss_kind == kind;
 }
 
 }  // namespace gpuadv::workload

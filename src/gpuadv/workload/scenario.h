@@ -300,11 +300,11 @@ struct Scenario {
   bool Fp8ActivationInput() const {
     return training.fp8.activation_input && training.precision == Precision::kFp8Mixed;
   }
-  /// Whether the chunked loss upcasts its logits chunk by chunk and keeps each chunk's fp32
-  /// log-softmax (`loss: chunked` on a stack with chunked_loss_kind upcast-chunks, torchtune)
-  /// rather than fusing the head into the loss. Memory (4 B per logit kept) and time (the fp32
-  /// upcast traffic) both ask this.
-  bool UpcastChunkedLoss() const;
+  /// Whether the loss is chunked (`loss: chunked`) the way `kind` says (the stack's
+  /// chunked_loss_kind): a head fused into the loss (Liger, Unsloth) or fp32 upcasts chunk by
+  /// chunk (torchtune). Memory (what each keeps) and time (whether the logits' traffic
+  /// remains) both ask this.
+  bool ChunkedLossIs(ChunkedLossKind kind) const;
   /// Whether FSDP holds the trainable parameters of a bf16 model in fp32 (stack trait
   /// fsdp_fp32_trainable, ZeRO-3 / FSDP, precision bf16 as the Trainer runs it: a bf16 model
   /// under bf16 autocast): fp32 master weights, gradients and optimizer states, bf16 compute

@@ -234,6 +234,10 @@ struct StackTraits {
   // another (Megatron-Core linear_qkv, linear_fc1), whatever the model's Hugging Face layout:
   // one GEMM and one LoRA adapter each.
   bool fused_projections = false;
+  // The stack loads the output head as a weight of its own even where the model shares it
+  // with the embedding (LitGPT: its checkpoint converter copies the embedding into
+  // lm_head.weight and the model never ties them): the model is untied on this stack.
+  bool untied_head = false;
   bool grad_accum_fused = false;  // wgrad GEMMs accumulate into the fp32 main grad
   // Megatron's gradient buffer (main_grad) and its data-parallel reduction in fp32
   // (Megatron-LM --accumulate-allreduce-grads-in-fp32, which --bf16 forces; NeMo's

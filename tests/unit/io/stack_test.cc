@@ -414,6 +414,39 @@ TEST(Stacks, MegatronFusesTheProjectionsItBuilds) {
   EXPECT_FALSE(phi.model.qkv_fused_by_stack);
 }
 
+// LitGPT holds its output head apart from the embedding (its checkpoint converter copies the
+// embedding into lm_head.weight and the model never ties them): a tied model gains a head's
+// parameters and 16-bit weights on that stack, the output says so, and a stack switch ties
+// it again; a model with a head of its own is as it was.
+TEST(Stacks, LitGptUntiesTheOutputHead) {
+  const std::string job =
+      "model: llama-3.2-1b\nhardware: {gpu: a10g}\ntraining: {method: lora, precision: bf16, "
+      "framework: lightning";
+  const auto lit = Load(job + "}\n");
+  const auto tied = Load(job + ", stack_traits: {untied_head: false}}\n");
+  ASSERT_TRUE(tied.model.tied_embeddings);
+  EXPECT_FALSE(lit.model.tied_embeddings);
+  const double head = static_cast<double>(tied.model.vocab) * tied.model.hidden;
+  EXPECT_NEAR(lit.model.params - tied.model.params, head, 1.0);
+  EXPECT_NEAR(Estimated(lit).memory.breakdown.weights - Estimated(tied).memory.breakdown.weights,
+              2 * head, 1e-6 * head);
+  bool said = false;
+  for (const auto& d : lit.training.defaults)
+    said |= d.knob == "model.tied_embeddings" && d.value == "false";
+  EXPECT_TRUE(said);
+
+  auto restacked = lit;
+  restacked.training.framework = Framework::kHfTrainer;
+  ResolveStack(restacked, {});
+  EXPECT_TRUE(restacked.model.tied_embeddings);
+  EXPECT_EQ(restacked.model.params, tied.model.params);
+
+  const auto own = Load(
+      "model: llama-3.1-8b\nhardware: {gpu: a10g}\ntraining: {method: lora, framework: "
+      "lightning}\n");
+  EXPECT_EQ(own.model.params, Load("model: llama-3.1-8b\n").model.params);
+}
+
 // fp8 primary weights (Transformer Engine fp8_model_init) hold the frozen base of a LoRA run
 // at 1 B per linear weight, the embedding and head at 2; trained fp8 weights keep a transpose
 // only where fp8 GEMMs take the TN layout alone (Hopper), not on datacenter Blackwell.
