@@ -181,6 +181,9 @@ const char* RegimeName(const Setup& st) {
     case mem::Regime::kDeepSpeed:
       return "DeepSpeed 16-bit + fp32 master";
     case mem::Regime::kMegatron:
+      if (st.kept_16bit_grads)
+        return "16-bit weights and gradients + fp32 gradient buffer and params (DeepSpeed "
+               "BF16_Optimizer)";
       return st.megatron_grad_bytes >= 4 ? "Megatron 16-bit + fp32 main grads/params"
                                          : "Megatron 16-bit + fp32 main params, 16-bit grads";
     case mem::Regime::kPureBf16:

@@ -197,6 +197,8 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.fp8_weight_cache = t.precision == Precision::kFp8Mixed && stack.fp8_weight_cache;
   st.fp8_params = t.Fp8Params();
   st.megatron_grad_bytes = s.MegatronGradBytes();
+  st.kept_16bit_grads = stack.keeps_16bit_grads && t.precision == Precision::kBf16Mixed &&
+                        st.megatron_grad_bytes >= 4;
   st.fp8_transposed_weights = !s.hardware.gpu.Fp8AnyLayout();
   st.kbit_upcast = workload::Traits(t.method).quantized_base && stack.kbit_fp32_upcast;
   st.kbit_saves_input = t.quantization.bits == 8 || stack.kbit_saves_input;

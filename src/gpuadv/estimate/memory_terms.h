@@ -158,6 +158,8 @@ struct Setup {
   bool fp8_weight_cache = false;   // fp8-mixed: the stack caches an fp8 copy of each weight
   bool fp8_params = false;         // fp8-mixed: primary weights stored in fp8 (Fp8Params)
   double megatron_grad_bytes = 4;  // Megatron's gradient buffer (Scenario::MegatronGradBytes)
+  // bf16: the 16-bit gradients stay beside the fp32 buffer (StackTraits::keeps_16bit_grads).
+  bool kept_16bit_grads = false;
   // An fp8 weight keeps a transposed copy for its backward GEMMs (GPUs whose fp8 GEMMs take
   // only the TN layout: GpuSpec::Fp8AnyLayout false).
   bool fp8_transposed_weights = true;

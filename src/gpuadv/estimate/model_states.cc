@@ -98,7 +98,7 @@ Rates TrainableRates(const Setup& st) {
       break;
     case Regime::kMegatron:
       r.weight = k16BitBytes;
-      r.grad = st.megatron_grad_bytes;
+      r.grad = st.megatron_grad_bytes + (st.kept_16bit_grads ? k16BitBytes : 0);
       r.master = kFp32Bytes;
       break;
     case Regime::kFp8:

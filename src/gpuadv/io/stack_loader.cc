@@ -44,6 +44,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fused_projections",
                                              "untied_head",
                                              "grad_accum_fused",
+                                             "keeps_16bit_grads",
                                              "grad_reduce_fp32",
                                              "fsdp_per_param",
                                              "fsdp_reduce_fp32",
@@ -135,6 +136,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fused_projections")) t.fused_projections = *v;
   if (auto v = f.Bool("untied_head")) t.untied_head = *v;
   if (auto v = f.Bool("grad_accum_fused")) t.grad_accum_fused = *v;
+  if (auto v = f.Bool("keeps_16bit_grads")) t.keeps_16bit_grads = *v;
   if (auto v = f.Bool("grad_reduce_fp32")) t.grad_reduce_fp32 = *v;
   if (auto v = f.Bool("fsdp_per_param")) t.fsdp_per_param = *v;
   if (auto v = f.Bool("fsdp_reduce_fp32")) t.fsdp_reduce_fp32 = *v;

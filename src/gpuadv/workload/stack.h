@@ -239,6 +239,11 @@ struct StackTraits {
   // lm_head.weight and the model never ties them): the model is untied on this stack.
   bool untied_head = false;
   bool grad_accum_fused = false;  // wgrad GEMMs accumulate into the fp32 main grad
+  // Under bf16 the optimizer wrapper keeps each backward's 16-bit gradients allocated until
+  // the next backward clears them, beside its fp32 accumulation buffer (DeepSpeed's
+  // BF16_Optimizer, which the pipeline engine always takes under bf16): 2 B per trainable
+  // parameter more at the peak.
+  bool keeps_16bit_grads = false;
   // Megatron's gradient buffer (main_grad) and its data-parallel reduction in fp32
   // (Megatron-LM --accumulate-allreduce-grads-in-fp32, which --bf16 forces; NeMo's
   // MegatronMixedPrecision grad_reduce_in_fp32); false: in the parameters' 16-bit dtype.

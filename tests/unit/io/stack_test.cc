@@ -447,6 +447,26 @@ TEST(Stacks, LitGptUntiesTheOutputHead) {
   EXPECT_EQ(own.model.params, Load("model: llama-3.1-8b\n").model.params);
 }
 
+// DeepSpeed's BF16_Optimizer (Megatron-DeepSpeed under bf16) keeps each backward's 16-bit
+// gradients beside its fp32 gradient buffer: 2 B per parameter more; under fp16 the engine
+// takes another optimizer wrapper, and Megatron-LM's own frees them in its gradient hook.
+TEST(Stacks, DeepSpeedBf16OptimizerKeepsTheSixteenBitGradients) {
+  const std::string job =
+      "model: llama-3.1-8b\nhardware: {gpu: a100-80gb-sxm, count: 8}\nparallelism: {tp: 4, pp: "
+      "2}\ntraining: {method: pretrain, framework: megatron-deepspeed, precision: ";
+  const auto kept = Estimated(Load(job + "bf16-mixed}\n")).memory;
+  const auto freed =
+      Estimated(Load(job + "bf16-mixed, stack_traits: {keeps_16bit_grads: false}}\n")).memory;
+  const double params = kept.total_params;
+  // Each GPU holds 1/8 of the parameters (tp 4 x pp 2, ends included): about 2 B of each.
+  EXPECT_NEAR(kept.breakdown.gradients - freed.breakdown.gradients, 2 * params / 8,
+              0.05 * params / 8);
+  const auto fp16 = Estimated(Load(job + "fp16-mixed}\n")).memory;
+  const auto fp16_freed =
+      Estimated(Load(job + "fp16-mixed, stack_traits: {keeps_16bit_grads: false}}\n")).memory;
+  EXPECT_EQ(fp16.breakdown.gradients, fp16_freed.breakdown.gradients);
+}
+
 // fp8 primary weights (Transformer Engine fp8_model_init) hold the frozen base of a LoRA run
 // at 1 B per linear weight, the embedding and head at 2; trained fp8 weights keep a transpose
 // only where fp8 GEMMs take the TN layout alone (Hopper), not on datacenter Blackwell.
