@@ -110,6 +110,10 @@ constexpr double kAttnHalfRateKeys = 225;
 // QLoRA: each use of a 4-bit weight reads 0.516 B/param and writes then re-reads a
 // 16-bit copy: ~4.5 B/param (MODELLING section 7 "QLoRA dequantisation").
 constexpr double kQloraDequantBytesPerParam = 4.5;
+// An fp32 frozen base under autocast casts each frozen linear to 16 bits per call: read 4,
+// write 2 per weight, in the forward and in a recomputed forward (the backward reuses the
+// cast the linear kept).
+constexpr double kFrozenCastBytesPerParam = 4 + 2;
 // LoRA adapter side path per adapted linear: dropout on its input (read, write, mask)
 // when lora dropout > 0, and scale + add of its output (read 2, write 1).
 constexpr double kAdapterInPasses = 3;
@@ -586,6 +590,18 @@ void AddQloraDequant(const Layout& lay, const Regime& g, const ModelFigures& f, 
   t->memory_bwd += per_use * uses_bwd;
 }
 
+// LoRA over an fp32 frozen base under autocast (Scenario::Fp32FrozenBase): every frozen
+// linear weight cast to 16 bits per forward and per recomputed forward.
+void AddFrozenFp32Casts(const Layout& lay, const Regime& g, const ModelFigures& f, const Rates& r,
+                        double L, MicroBatchTime* t) {
+  const double params =
+      f.counts.layer_linear > 0 ? f.counts.layer_linear * L : f.n_layer_linear_active * L;
+  const double per_use =
+      MemTime(kFrozenCastBytesPerParam * params / (static_cast<double>(lay.tp) * lay.pp), r);
+  t->memory_fwd += per_use;
+  t->memory_bwd += per_use * g.recompute_share;
+}
+
 // lm_head and loss (last stage: the slowest one bounds the pipeline).
 void AddLmHeadAndLoss(const workload::Scenario& s, const Layout& lay, const Regime& g,
                       const Rates& r, MicroBatchTime* t) {
@@ -731,6 +747,7 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   t.memory_fwd += fixed;
   t.memory_bwd += fixed * (passes - 1);
   if (g.quantized) AddQloraDequant(lay, g, f, r, L, &t);
+  if (s.Fp32FrozenBase()) AddFrozenFp32Casts(lay, g, f, r, L, &t);
   if (g.lm_head && m.vocab > 0) AddLmHeadAndLoss(s, lay, g, r, &t);
   t.launch_excess = LaunchExcess(lay, kernels, passes, glob, t);
   t.zero3_hooks = Zero3HookTime(s, lay, g, f, glob);

@@ -59,8 +59,10 @@ double TrainingTokens(const workload::Scenario& s, double params, EstimateResult
 
 // The value a defaulted knob has now: a front end's layout search may have changed it
 // since (checkpointing), and then the default no longer describes the estimate.
-std::string KnobValue(const workload::Training& t, const std::string& knob) {
+std::string KnobValue(const workload::Scenario& s, const std::string& knob) {
   using namespace workload;
+  const Training& t = s.training;
+  if (knob == "model.tied_embeddings") return s.model.tied_embeddings ? "true" : "false";
   if (knob == "optimizer") return std::string(EnumName(kOptimizers, t.optimizer));
   if (knob == "activation_checkpointing")
     return std::string(EnumName(kCheckpointings, t.activation_checkpointing));
@@ -228,8 +230,13 @@ void DescribeRun(const workload::Scenario& s, EstimateResult& r) {
     r.fp8_attention = s.Fp8Attention();
     r.fp8_activation_input = s.Fp8ActivationInput();
   }
+  if (workload::TrainsAdapters(s.training.method) && !workload::QuantizedBase(s.training.method))
+    r.lora_base_dtype = s.Fp32FrozenBase() || s.training.precision == workload::Precision::kFp32
+                            ? "fp32"
+                        : s.training.precision == workload::Precision::kFp16Mixed ? "fp16"
+                                                                                  : "bf16";
   for (const auto& d : s.training.defaults)
-    if (KnobValue(s.training, d.knob) == d.value) r.defaults.push_back(d);
+    if (KnobValue(s, d.knob) == d.value) r.defaults.push_back(d);
   SetFramework(s, r);
 }
 

@@ -201,6 +201,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
                         st.megatron_grad_bytes >= 4;
   st.fp8_transposed_weights = !s.hardware.gpu.Fp8AnyLayout();
   st.kbit_upcast = workload::Traits(t.method).quantized_base && stack.kbit_fp32_upcast;
+  st.frozen_fp32 = s.Fp32FrozenBase();
   st.kbit_saves_input = t.quantization.bits == 8 || stack.kbit_saves_input;
   st.fsdp_fp32_trainable = s.FsdpFp32Trainable();
   st.param_cast = stack.param_cast || st.fsdp_fp32_trainable;
@@ -293,9 +294,11 @@ void SetupDtypes(const workload::Training& t, Setup& st) {
   st.e_compute = fp32 ? 4 : 2;
   const bool full_weights_train = workload::TrainsAllWeights(t.method);
   // The residual stream has the dtype of the weights that produce it: fp32 under autocast
-  // over an fp32 model or over a QLoRA base whose embeddings and norms were upcast, 16-bit
-  // over a 16-bit (frozen) base or 16-bit parameter copies (FSDP2 MixedPrecisionPolicy).
-  const bool autocast_fp32 = st.regime == Regime::kAmp && full_weights_train && !st.param_cast;
+  // over an fp32 model (trained, or a LoRA run's fp32 frozen base) or over a QLoRA base
+  // whose embeddings and norms were upcast, 16-bit over a 16-bit (frozen) base or 16-bit
+  // parameter copies (FSDP2 MixedPrecisionPolicy).
+  const bool autocast_fp32 =
+      st.regime == Regime::kAmp && (full_weights_train || st.frozen_fp32) && !st.param_cast;
   st.e_res = (fp32 || autocast_fp32 || st.kbit_upcast) ? 4 : 2;
 }
 

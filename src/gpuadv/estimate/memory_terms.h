@@ -164,6 +164,7 @@ struct Setup {
   // only the TN layout: GpuSpec::Fp8AnyLayout false).
   bool fp8_transposed_weights = true;
   bool kbit_upcast = false;          // QLoRA: unquantised params and the residual stream in fp32
+  bool frozen_fp32 = false;          // LoRA over an fp32 base under autocast (Fp32FrozenBase)
   bool kbit_saves_input = false;     // quantised linears keep their input (StackTraits)
   bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
   bool fsdp_fp32_trainable = false;  // FSDP holds a bf16 model's trainables in fp32

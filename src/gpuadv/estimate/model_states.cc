@@ -258,7 +258,16 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
   const MethodTerms& me = st.method;
   const Rates& rt = out->trainable;
   const Rates& ra = out->adapter;
-  const double casts = a.trainable.stage * rt.cast + a.adapter.stage * ra.cast;
+  double casts = a.trainable.stage * rt.cast + a.adapter.stage * ra.cast;
+  // An fp32 frozen base under autocast: each frozen linear's 16-bit cast is made per call
+  // (autocast caches only casts of parameters that require grad) and kept by the linear for
+  // its input gradient, so the casts of every layer whose forward keeps its tensors are
+  // alive at the backward's start; under full checkpointing, those of the recomputed layer.
+  // (The head's cast, vocab x h, is not counted.)
+  if (st.frozen_fp32)
+    casts += kAutocastCastBytes * (st.ckpt == workload::Checkpointing::kFull
+                                       ? a.frozen.layer
+                                       : std::max(0.0, a.frozen.stage - a.edge));
   double buffers = 0;
   if (me.quantized) buffers += st.e_compute * p.largest_linear / st.lay.tp;  // bitsandbytes dequant
   double unit_grad = 0;
@@ -433,7 +442,7 @@ States StageStates(const Setup& st, const Stage& stage) {
   // kohya --fp8_base stores the frozen denoiser base at 1 B/param (MODELLING.md section 9).
   // QLoRA under PEFT's prepare_model_for_kbit_training: the unquantised base params in fp32.
   out.frozen_rate = st.method.adapters && st.diffusion.active ? st.diffusion.frozen_bytes_per_param
-                    : st.kbit_upcast                          ? kFp32Bytes
+                    : st.kbit_upcast || st.frozen_fp32        ? kFp32Bytes
                                                               : frozen16;
   out.frozen_edge_rate = out.frozen_rate;
   // fp8 primary weights (Transformer Engine fp8_model_init): a frozen linear is a Float8Tensor,

@@ -145,6 +145,9 @@ struct EstimateResult {
   std::optional<bool> fp8_attention;
   // fp8-mixed: whether the MLP activation's input is saved in fp8; null otherwise.
   std::optional<bool> fp8_activation_input;
+  // LoRA (not QLoRA): the frozen base's dtype, "fp32" (precision fp32, or lora.base_dtype
+  // fp32 under autocast) or the run's 16-bit dtype; null otherwise.
+  std::optional<std::string> lora_base_dtype;
   // Knobs the scenario left unset and the defaults that set them (stack method and recipe
   // defaults still in force, the token count); shown beside the resolved knobs.
   std::vector<workload::DefaultedKnob> defaults;

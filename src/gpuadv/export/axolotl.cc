@@ -140,6 +140,9 @@ std::optional<std::string> AxolotlUnsupported(const workload::Scenario& s) {
   if (TrainsAdapters(s) &&
       t.lora.alpha != static_cast<double>(static_cast<long long>(t.lora.alpha)))
     return "axolotl: training.lora.alpha must be a whole number (lora_alpha is an int)";
+  if (s.Fp32FrozenBase())
+    return "axolotl: training.lora.base_dtype fp32 — axolotl loads the base in the dtype it "
+           "trains in (bf16 / fp16); use --engine hf-trainer, which loads it in fp32";
   if (ViaFsdp(s) && DecoderLayer(s).empty())
     return "axolotl: FSDP needs the decoder layer class of model family " + s.model.family;
   if (p.offload == Offload::kOptimizerParams && p.zero < 3)

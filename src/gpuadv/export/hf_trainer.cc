@@ -123,10 +123,13 @@ std::string TrainScript(const workload::Scenario& s) {
   if (adapters) py += "from peft import LoraConfig\n";
   py += "\n(args,) = HfArgumentParser(SFTConfig).parse_json_file(\"" + std::string(kArgsFile) +
         "\")\n";
+  // lora.base_dtype fp32: the base stays fp32 and the Trainer's --bf16 / --fp16 autocasts.
+  const std::string dtype = s.Fp32FrozenBase()
+                                ? "torch.float32"
+                                : "torch.bfloat16 if args.bf16 else torch.float16 if args.fp16 "
+                                  "else torch.float32";
   py += "model = AutoModelForCausalLM.from_pretrained(\n    \"" + HfRepo(s) +
-        "\",\n    dtype=torch.bfloat16 if args.bf16 else torch.float16 if args.fp16 else "
-        "torch.float32,\n    attn_implementation=\"" +
-        attn + "\",\n";
+        "\",\n    dtype=" + dtype + ",\n    attn_implementation=\"" + attn + "\",\n";
   if (QuantizedBase(s))
     py += "    quantization_config=BitsAndBytesConfig(**json.load(open(\"" + std::string(kBnbFile) +
           "\"))),\n";

@@ -49,7 +49,8 @@ void ParseLora(Fields f, workload::LoraConfig& l) {
         throw InputError(f.Field("targets"), "[]", "all-linear or a list of module names", "empty");
     }
   }
-  f.Finish({"rank", "alpha", "dropout", "targets"});
+  if (auto v = f.Enum("base_dtype", workload::kBaseDtypes)) l.base_dtype = *v;
+  f.Finish({"rank", "alpha", "dropout", "targets", "base_dtype"});
 }
 
 // bits and type describe one format: nf4 and fp4 are 4-bit, int8 is 8-bit. Either one
@@ -414,6 +415,32 @@ void CheckRecomputeModules(const Scenario& s) {
                      "moe_act and layernorm cannot run under fp8 delayed scaling:");
 }
 
+// lora.base_dtype fp32 (checked once the stack is resolved) describes an fp32 model under
+// torch.autocast: a LoRA run (QLoRA's base is quantised), mixed precision, and a stack that
+// runs autocast over the model as loaded (not DeepSpeed's engine, which casts the module to
+// 16 bits, nor fused-kernel or 16-bit-parameter stacks). Under precision fp32 it says nothing
+// new.
+void CheckBaseDtype(const Scenario& s) {
+  const auto& t = s.training;
+  if (t.lora.base_dtype != workload::BaseDtype::kFp32 ||
+      t.precision == workload::Precision::kFp32 || s.Fp32FrozenBase())
+    return;
+  const std::string why = !workload::TrainsAdapters(t.method) || workload::QuantizedBase(t.method)
+                              ? "method " + std::string(EnumName(workload::kMethods, t.method)) +
+                                    " has no 16-bit frozen base to keep in fp32:"
+                          : !workload::IsMixed16(t.precision)
+                              ? "precision " +
+                                    std::string(EnumName(workload::kPrecisions, t.precision)) +
+                                    " runs no autocast over an fp32 model:"
+                              : "the " + std::string(EnumName(workload::kFrameworks, t.stack.id)) +
+                                    " stack holds the model in 16 bits:";
+  throw InputError("training.lora.base_dtype", "fp32",
+                   "auto; fp32 with method lora and precision bf16-mixed or fp16-mixed on a stack "
+                   "that runs torch.autocast over the model as loaded (pytorch, hf-trainer, "
+                   "accelerate, lightning)",
+                   why);
+}
+
 // The knobs only Megatron-Core runs (checked once the stack is resolved): bf16 Adam moments
 // beside fp32 master weights, recompute modules, the optimizer-state offload.
 void CheckMegatronKnobs(const Scenario& s) {
@@ -498,6 +525,7 @@ Scenario ParseScenario(const Doc& doc, const catalog::Catalog& cat, const std::s
                    .precision = given("precision")});
   ResolveLoraTargets(s);
   CheckMegatronKnobs(s);
+  CheckBaseDtype(s);
   return s;
 }
 

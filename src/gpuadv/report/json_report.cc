@@ -130,6 +130,8 @@ nlohmann::json EstimateJson(const estimate::EstimateResult& r) {
       {"fp8_attention", r.fp8_attention ? nlohmann::json(*r.fp8_attention) : nlohmann::json()},
       {"fp8_activation_input",
        r.fp8_activation_input ? nlohmann::json(*r.fp8_activation_input) : nlohmann::json()},
+      {"lora_base_dtype",
+       r.lora_base_dtype ? nlohmann::json(*r.lora_base_dtype) : nlohmann::json()},
       {"optimizer", std::string(EnumName(workload::kOptimizers, r.optimizer))},
       {"optimizer_state_dtype",
        std::string(EnumName(workload::kStateDtypes, r.optimizer_state_dtype))},

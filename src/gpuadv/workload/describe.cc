@@ -53,6 +53,7 @@ void DescribeScenario(const Scenario& s, Explanation& e) {
     } else {
       tr += t.lora.TargetList();
     }
+    if (s.Fp32FrozenBase()) tr += ", base fp32 (autocast)";
   }
   if (QuantizedBase(t.method))
     tr += ", base " + t.quantization.type + (t.quantization.double_quant ? " + double quant" : "");

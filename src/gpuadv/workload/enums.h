@@ -17,6 +17,7 @@ enum class Optimizer { kAdamW, kAdamW8bit, kPagedAdamW, kPagedAdamW8bit, kSgd, k
 enum class Checkpointing { kNone, kSelective, kFull };
 enum class Attention { kFlash, kSdpa, kEager };
 enum class Loss { kStandard, kChunked };
+enum class BaseDtype { kAuto, kFp32 };  // a LoRA run's frozen base (training.lora.base_dtype)
 enum class Interconnect { kAuto, kPcie, kNvlink };
 enum class Offload { kNone, kOptimizer, kOptimizerParams };
 enum class CpComm { kP2p, kA2a };
@@ -76,6 +77,12 @@ inline constexpr EnumEntry<Attention> kAttentions[] = {
 inline constexpr EnumEntry<Loss> kLosses[] = {
     {"standard", Loss::kStandard, "full logits, fp32 upcast in the loss"},
     {"chunked", Loss::kChunked, "fused/chunked cross-entropy, no full logits"},
+};
+inline constexpr EnumEntry<BaseDtype> kBaseDtypes[] = {
+    {"auto", BaseDtype::kAuto, "the run's 16-bit dtype (fp32 under precision fp32)"},
+    {"fp32", BaseDtype::kFp32,
+     "loaded in fp32 and trained under autocast (a Hugging Face model loaded without a dtype, "
+     "run with --bf16 / --fp16)"},
 };
 inline constexpr EnumEntry<Interconnect> kInterconnects[] = {
     {"auto", Interconnect::kAuto, "from the GPU: NVLink where it has it, else PCIe"},

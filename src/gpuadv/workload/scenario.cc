@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "gpuadv/workload/method_traits.h"
+
 namespace gpuadv::workload {
 
 std::string LoraConfig::TargetList() const {
@@ -95,6 +97,11 @@ bool Scenario::FsdpGradientsUnsynced() const {
 }
 
 bool Scenario::PureBf16States() const { return training.PureBf16States() && !FsdpFp32Trainable(); }
+
+bool Scenario::Fp32FrozenBase() const {
+  return training.lora.base_dtype == BaseDtype::kFp32 && TrainsAdapters(training.method) &&
+         !QuantizedBase(training.method) && EagerAutocast();
+}
 
 bool Scenario::ChunkedLossIs(ChunkedLossKind kind) const {
   return training.loss == Loss::kChunked && training.stack.chunked_loss_kind == kind;

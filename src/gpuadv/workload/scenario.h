@@ -18,6 +18,10 @@ struct LoraConfig {
   double dropout = 0;
   bool all_linear = false;
   std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj"};
+  // `base_dtype: fp32`: the frozen base loaded in fp32 and trained under autocast (a
+  // Hugging Face model loaded without a dtype, then --bf16 / --fp16); default: the base in
+  // the run's 16-bit dtype.
+  BaseDtype base_dtype = BaseDtype::kAuto;
 
   /// The targets comma-separated ("q_proj,v_proj"), as outputs show them.
   std::string TargetList() const;
@@ -305,6 +309,12 @@ struct Scenario {
   /// chunk (torchtune). Memory (what each keeps) and time (whether the logits' traffic
   /// remains) both ask this.
   bool ChunkedLossIs(ChunkedLossKind kind) const;
+  /// Whether a LoRA run keeps its frozen base in fp32 under autocast (lora.base_dtype fp32 on
+  /// a stack that runs torch.autocast over the model as loaded, Scenario::EagerAutocast):
+  /// 4 B per frozen weight, an fp32 residual stream, and a 16-bit cast of every frozen linear
+  /// per call (autocast caches only the casts of parameters that require grad), which the
+  /// linear keeps for its input gradient.
+  bool Fp32FrozenBase() const;
   /// Whether FSDP holds the trainable parameters of a bf16 model in fp32 (stack trait
   /// fsdp_fp32_trainable, ZeRO-3 / FSDP, precision bf16 as the Trainer runs it: a bf16 model
   /// under bf16 autocast): fp32 master weights, gradients and optimizer states, bf16 compute

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "gpuadv/catalog/param_count.h"
 #include "gpuadv/estimate/estimate.h"
 #include "gpuadv/io/catalog_loader.h"
 #include "gpuadv/io/scenario_loader.h"
@@ -431,7 +432,7 @@ TEST(Stacks, LitGptUntiesTheOutputHead) {
   EXPECT_NEAR(Estimated(lit).memory.breakdown.weights - Estimated(tied).memory.breakdown.weights,
               2 * head, 1e-6 * head);
   bool said = false;
-  for (const auto& d : lit.training.defaults)
+  for (const auto& d : Estimated(lit).defaults)  // what every output's "defaults used" shows
     said |= d.knob == "model.tied_embeddings" && d.value == "false";
   EXPECT_TRUE(said);
 
@@ -465,6 +466,53 @@ TEST(Stacks, DeepSpeedBf16OptimizerKeepsTheSixteenBitGradients) {
   const auto fp16_freed =
       Estimated(Load(job + "fp16-mixed, stack_traits: {keeps_16bit_grads: false}}\n")).memory;
   EXPECT_EQ(fp16.breakdown.gradients, fp16_freed.breakdown.gradients);
+}
+
+// A LoRA run over a base loaded in fp32 and trained under autocast (lora.base_dtype fp32):
+// the frozen weights at 4 B, and each frozen linear's 16-bit cast, made per call, kept for its
+// input gradient (every layer's without checkpointing, the recomputed layer's under full
+// checkpointing) and paid in time per forward. Where nothing autocasts an fp32 base (QLoRA,
+// pure bf16, DeepSpeed's 16-bit module) the knob is an error naming it.
+TEST(Stacks, Fp32LoraBaseHoldsFourBytesAndItsCasts) {
+  const std::string job =
+      "model: llama-3.1-8b\nhardware: {gpu: h100-sxm}\ntraining: {method: lora, precision: "
+      "bf16-mixed, framework: hf-trainer, activation_checkpointing: ";
+  const auto base16 = Load(job + "none}\n");
+  const auto base32 = Load(job + "none, lora: {base_dtype: fp32}}\n");
+  ASSERT_TRUE(base32.Fp32FrozenBase());
+  ASSERT_FALSE(base16.Fp32FrozenBase());
+  const auto e16 = Estimated(base16), e32 = Estimated(base32);
+  EXPECT_EQ(e32.lora_base_dtype, "fp32");  // JSON resolved.lora_base_dtype
+  EXPECT_EQ(e16.lora_base_dtype, "bf16");
+  const double n = e16.memory.total_params;
+  const double layer = catalog::CountParams(base16.model).layer_linear;
+  const double L = base16.model.layers;
+  EXPECT_NEAR(e32.memory.breakdown.weights - e16.memory.breakdown.weights, 2 * n + 2 * L * layer,
+              0.01 * n);
+  EXPECT_LT(e32.throughput.tokens_per_s_per_gpu, e16.throughput.tokens_per_s_per_gpu);
+  const auto f16 = Estimated(Load(job + "full}\n"));
+  const auto f32 = Estimated(Load(job + "full, lora: {base_dtype: fp32}}\n"));
+  EXPECT_NEAR(f32.memory.breakdown.weights - f16.memory.breakdown.weights, 2 * n + 2 * layer,
+              0.01 * n);
+
+  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {method: qlora, lora: {base_dtype: fp32}}")
+                .find("training.lora.base_dtype: method qlora has no 16-bit frozen base"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {method: lora, precision: bf16, lora: "
+                    "{base_dtype: fp32}}")
+                .find("precision bf16 runs no autocast"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {method: lora, framework: deepspeed, lora: "
+                    "{base_dtype: fp32}}")
+                .find("the deepspeed stack holds the model in 16 bits"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {method: lora, lora: {base_dtype: fp16}}")
+                .find("training.lora.base_dtype: invalid value 'fp16'"),
+            std::string::npos);
+  // Under precision fp32 the base is fp32 already: accepted, nothing changes.
+  EXPECT_EQ(ErrorOf("model: llama-3.1-8b\ntraining: {method: lora, precision: fp32, lora: "
+                    "{base_dtype: fp32}}"),
+            "(no error)");
 }
 
 // fp8 primary weights (Transformer Engine fp8_model_init) hold the frozen base of a LoRA run

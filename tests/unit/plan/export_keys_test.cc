@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -671,6 +672,23 @@ TEST(ExportKeys, HfTrainerDeepSpeedOffloadMatchesTrainingArguments) {
   EXPECT_EQ(out.config.launch, "torchrun --standalone --nproc-per-node=8 train.py");
 }
 
+// A LoRA base kept in fp32 (lora.base_dtype fp32) is loaded in fp32 and autocast by the
+// Trainer's --bf16; a bf16-mixed LoRA otherwise loads its base in bf16.
+TEST(ExportKeys, HfTrainerLoadsAnFp32BaseInFp32) {
+  constexpr const char* job =
+      R"({"model": "llama-3.1-8b", "training": {"method": "lora", "precision": "bf16-mixed",
+          "lora": {"base_dtype": "%s"}}, "hardware": {"gpu": "h100", "count": 1}})";
+  auto train_py = [job](const char* dtype) {
+    char text[512];
+    std::snprintf(text, sizeof text, job, dtype);
+    const auto out = ExportJob("hf-trainer", text);
+    ExpectAccepted(out.config);
+    return FileOf(out.config, "train.py")->text;
+  };
+  EXPECT_NE(train_py("fp32").find("dtype=torch.float32,"), std::string::npos);
+  EXPECT_NE(train_py("auto").find("dtype=torch.bfloat16 if args.bf16"), std::string::npos);
+}
+
 // What the tools cannot express is an error naming the engine and the knob.
 TEST(ExportKeys, FineTuningEnginesRefuseWhatTheyCannotExpress) {
   auto refusal = [](const char* engine, const char* json) {
@@ -696,6 +714,10 @@ TEST(ExportKeys, FineTuningEnginesRefuseWhatTheyCannotExpress) {
   const std::string model = refusal("torchtune", R"({"model": "qwen2.5-7b",
       "training": {"method": "lora"}, "hardware": {"gpu": "h100", "count": 1}})");
   EXPECT_NE(model.find("has no builder"), std::string::npos) << model;
+  const std::string fp32 = refusal("axolotl", R"({"model": "llama-3.1-8b",
+      "training": {"method": "lora", "lora": {"base_dtype": "fp32"}},
+      "hardware": {"gpu": "h100", "count": 1}})");
+  EXPECT_NE(fp32.find("axolotl: training.lora.base_dtype fp32"), std::string::npos) << fp32;
 }
 
 }  // namespace
