@@ -230,11 +230,15 @@ void DescribeRun(const workload::Scenario& s, EstimateResult& r) {
     r.fp8_attention = s.Fp8Attention();
     r.fp8_activation_input = s.Fp8ActivationInput();
   }
-  if (workload::TrainsAdapters(s.training.method) && !workload::QuantizedBase(s.training.method))
-    r.lora_base_dtype = s.Fp32FrozenBase() || s.training.precision == workload::Precision::kFp32
-                            ? "fp32"
-                        : s.training.precision == workload::Precision::kFp16Mixed ? "fp16"
-                                                                                  : "bf16";
+  if (workload::AdaptsUnquantisedBase(s.training.method)) {
+    using workload::Precision;
+    const Precision p = s.training.precision;
+    r.lora_base_dtype = s.Fp32FrozenBase() || p == Precision::kFp32 ? "fp32"
+                        : p == Precision::kFp16Mixed                ? "fp16"
+                        : p == Precision::kFp8Mixed && s.training.Fp8Params()
+                            ? "fp8"  // Transformer Engine fp8 primary weights
+                            : "bf16";
+  }
   for (const auto& d : s.training.defaults)
     if (KnobValue(s, d.knob) == d.value) r.defaults.push_back(d);
   SetFramework(s, r);

@@ -425,7 +425,7 @@ void CheckBaseDtype(const Scenario& s) {
   if (t.lora.base_dtype != workload::BaseDtype::kFp32 ||
       t.precision == workload::Precision::kFp32 || s.Fp32FrozenBase())
     return;
-  const std::string why = !workload::TrainsAdapters(t.method) || workload::QuantizedBase(t.method)
+  const std::string why = !workload::AdaptsUnquantisedBase(t.method)
                               ? "method " + std::string(EnumName(workload::kMethods, t.method)) +
                                     " has no 16-bit frozen base to keep in fp32:"
                           : !workload::IsMixed16(t.precision)

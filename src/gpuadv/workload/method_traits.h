@@ -73,6 +73,9 @@ constexpr bool TrainsAdapters(Method m) { return Traits(m).trained == Trained::k
 constexpr bool TrainsAllWeights(Method m) { return Traits(m).trained == Trained::kAllWeights; }
 constexpr bool TrainsLastLayers(Method m) { return Traits(m).trained == Trained::kLastLayers; }
 constexpr bool QuantizedBase(Method m) { return Traits(m).quantized_base; }
+/// Adapters over a frozen base held unquantised (LoRA and its variants, not QLoRA): the base
+/// whose dtype `training.lora.base_dtype` says.
+constexpr bool AdaptsUnquantisedBase(Method m) { return TrainsAdapters(m) && !QuantizedBase(m); }
 constexpr const AdapterVariant& Adapter(Method m) { return Traits(m).adapter; }
 
 /// Trained parameters of the adapter on one d_in x d_out linear at rank r (LoRA: r(d_in +

@@ -99,8 +99,8 @@ bool Scenario::FsdpGradientsUnsynced() const {
 bool Scenario::PureBf16States() const { return training.PureBf16States() && !FsdpFp32Trainable(); }
 
 bool Scenario::Fp32FrozenBase() const {
-  return training.lora.base_dtype == BaseDtype::kFp32 && TrainsAdapters(training.method) &&
-         !QuantizedBase(training.method) && EagerAutocast();
+  return training.lora.base_dtype == BaseDtype::kFp32 && AdaptsUnquantisedBase(training.method) &&
+         EagerAutocast();
 }
 
 bool Scenario::ChunkedLossIs(ChunkedLossKind kind) const {

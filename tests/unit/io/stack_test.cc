@@ -522,7 +522,9 @@ TEST(Stacks, Fp8PrimaryWeightsHoldTheFrozenBaseAtOneByte) {
   const std::string lora =
       "model: llama-3.1-8b\nhardware: {gpu: h100-sxm}\ntraining: {method: lora, framework: "
       "megatron, precision: ";
-  const auto fp8 = Estimated(Load(lora + "fp8-mixed}\n")).memory;
+  const auto fp8_run = Estimated(Load(lora + "fp8-mixed}\n"));
+  EXPECT_EQ(fp8_run.lora_base_dtype, "fp8");  // JSON resolved.lora_base_dtype
+  const auto& fp8 = fp8_run.memory;
   const auto bf16 = Estimated(Load(lora + "bf16-mixed}\n")).memory;
   const auto& m = Load(lora + "fp8-mixed}\n").model;
   const double edge = 2.0 * m.vocab * m.hidden;  // untied embedding and head
