@@ -21,6 +21,7 @@
     precision      training.precision                         precision select
     optimizer      training.optimizer                         opt       select
     lora_rank      training.lora.rank                         rank      int     show=adapter
+    lora_base      training.lora.base_dtype                   lorabase  select  show=adapter
     micro_batch    training.micro_batch                       batch     int
     global_batch   training.global_batch                      gbatch    int
     seq_len        training.seq_len                           seq       int     show=llm
@@ -73,11 +74,12 @@
                          acquire: 'either', objective: 'value', framework: 'auto'};
   // Selects whose blank choice leaves the knob to the engine (planner, stack defaults).
   const BLANK_CHOICE = {optimizer: 'default', checkpointing: 'default', offload: 'auto',
-                        loss: 'default', cooling: 'unknown', framework: null};
+                        loss: 'default', cooling: 'unknown', framework: null, lora_base: 'default'};
   const LABEL_OF_ENUM = {method: 'training.method', precision: 'training.precision',
                          optimizer: 'training.optimizer', checkpointing: 'training.activation_checkpointing',
                          framework: 'training.framework', offload: 'parallelism.offload',
-                         loss: 'training.loss', cooling: 'system.cooling',
+                         loss: 'training.loss', lora_base: 'training.lora.base_dtype',
+                         cooling: 'system.cooling',
                          acquire: 'constraints.acquire', objective: 'objective'};
 
   const state = {schema: null, models: [], gen: 0, fitGen: 0, input: null, data: null,
@@ -594,6 +596,7 @@
                   ['Micro / global batch', `${r.micro_batch} / ${r.global_batch}` + (isDiffusion() ? ' images' : '')]];
     if (!isDiffusion()) rows.push(['Sequence length', r.seq_len], ['Tokens', num(r.tokens)]);
     if (r.ema != null) rows.push(['EMA copy', r.ema ? `on (${gb(est.memory.ema_bytes)} per GPU)` : 'off']);
+    if (r.lora_base_dtype != null) rows.push(['LoRA base weights', r.lora_base_dtype]);
     for (const d of r.defaults || []) rows.push([`Default: ${d.knob}`, `${d.value} (${d.why})`]);
     $('#resolved').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {text: k}), el('dd', {text: String(v)})]));
   }

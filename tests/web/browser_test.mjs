@@ -299,6 +299,20 @@ async function sdxlLora(page, base, tag) {
   check(await text(page, 'label[for="micro_batch"]') === 'Images per batch', 'the batch is counted in images');
 }
 
+// A LoRA base loaded in fp32 (training.lora.base_dtype): the choice comes from /api/schema and
+// "as estimated" says which base the estimate held.
+async function loraFp32Base(page, base, tag) {
+  await open(page, base, 'model=llama-3.2-1b&method=lora&gpu=l40s', `${tag}-lora-base-default`);
+  check((await text(page, '#resolved')).includes('LoRA base weights'), '"as estimated" names the LoRA base');
+  const before = await text(page, '#resolved');
+  await page.selectOption('#lora_base', 'fp32');
+  await waitDone(page);
+  await fresh(page, 'LoRA base fp32');
+  const after = await text(page, '#resolved');
+  check(!before.includes('fp32') && after.includes('fp32'), `the LoRA base follows the form (${after.slice(0, 200)})`);
+  await shot(page, `${tag}-lora-base-fp32`);
+}
+
 async function compareGpus(page, base, tag) {
   await open(page, base, 'model=llama-3.1-8b&method=qlora&cmp=' + encodeURIComponent('2x rtx-3090, rtx-4090'),
              `${tag}-compare-3090-4090`);
@@ -464,7 +478,7 @@ async function main() {
     check(await page.locator('#method option').count() >= 5, 'choices come from /api/schema');
     await page.fill('#model', 'meta-llama/Llama-3.1-8B');
     check((await text(page, '#model-info')).includes('parameters'), 'a Hugging Face name of a catalog model is recognised');
-    for (const run of [qloraOnBudget, seventyBPlan, pretrainDeadline, sdxlLora, compareGpus, applyFit,
+    for (const run of [qloraOnBudget, seventyBPlan, pretrainDeadline, sdxlLora, loraFp32Base, compareGpus, applyFit,
                        badInputEverywhere, shareAndDownload]) {
       await run(page, base, 'desktop');
     }

@@ -90,6 +90,7 @@ json SchemaJson() {
       {"training.activation_checkpointing", Choices(workload::kCheckpointings)},
       {"training.framework", Choices(workload::kFrameworks)},
       {"training.loss", Choices(workload::kLosses)},
+      {"training.lora.base_dtype", Choices(workload::kBaseDtypes)},
       {"training.attention", Choices(workload::kAttentions)},
       {"parallelism.offload", Choices(workload::kOffloads)},
       {"hardware.interconnect", Choices(workload::kInterconnects)},
