@@ -577,29 +577,15 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   return o;
 }
 
-// QLoRA: dequantise every 4-bit linear weight per use: forward, dX (+ recompute)
-// (MODELLING section 7 "QLoRA dequantisation").
-void AddQloraDequant(const Layout& lay, const Regime& g, const ModelFigures& f, const Rates& r,
-                     double L, MicroBatchTime* t) {
-  const double q_params =
-      f.counts.layer_linear > 0 ? f.counts.layer_linear * L : f.n_layer_linear_active * L;
-  const double uses_bwd = 1.0 + g.recompute_share;
-  const double per_use =
-      MemTime(kQloraDequantBytesPerParam * q_params / (static_cast<double>(lay.tp) * lay.pp), r);
-  t->memory_fwd += per_use;
-  t->memory_bwd += per_use * uses_bwd;
-}
-
-// LoRA over an fp32 frozen base under autocast (Scenario::Fp32FrozenBase): every frozen
-// linear weight cast to 16 bits per forward and per recomputed forward.
-void AddFrozenFp32Casts(const Layout& lay, const Regime& g, const ModelFigures& f, const Rates& r,
-                        double L, MicroBatchTime* t) {
+// Memory traffic of every linear weight of the stage's layers, `bytes` per weight each time
+// it is used: once in the forward, `bwd_uses` times in the backward.
+void AddLinearWeightTraffic(const Layout& lay, const ModelFigures& f, const Rates& r, double L,
+                            double bytes, double bwd_uses, MicroBatchTime* t) {
   const double params =
       f.counts.layer_linear > 0 ? f.counts.layer_linear * L : f.n_layer_linear_active * L;
-  const double per_use =
-      MemTime(kFrozenCastBytesPerParam * params / (static_cast<double>(lay.tp) * lay.pp), r);
+  const double per_use = MemTime(bytes * params / (static_cast<double>(lay.tp) * lay.pp), r);
   t->memory_fwd += per_use;
-  t->memory_bwd += per_use * g.recompute_share;
+  t->memory_bwd += per_use * bwd_uses;
 }
 
 // lm_head and loss (last stage: the slowest one bounds the pipeline).
@@ -746,8 +732,14 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   const double fixed = lay.layers_stage * memory_kernels * glob.memory_kernel_fixed_s;
   t.memory_fwd += fixed;
   t.memory_bwd += fixed * (passes - 1);
-  if (g.quantized) AddQloraDequant(lay, g, f, r, L, &t);
-  if (s.Fp32FrozenBase()) AddFrozenFp32Casts(lay, g, f, r, L, &t);
+  // QLoRA dequantises every 4-bit linear weight per use: forward, dX (+ recompute)
+  // (MODELLING section 7 "QLoRA dequantisation").
+  if (g.quantized)
+    AddLinearWeightTraffic(lay, f, r, L, kQloraDequantBytesPerParam, 1.0 + g.recompute_share, &t);
+  // An fp32 frozen base under autocast (Scenario::Fp32FrozenBase) casts every frozen linear
+  // to 16 bits per forward and per recomputed forward; dX reuses the kept cast.
+  if (s.Fp32FrozenBase())
+    AddLinearWeightTraffic(lay, f, r, L, kFrozenCastBytesPerParam, g.recompute_share, &t);
   if (g.lm_head && m.vocab > 0) AddLmHeadAndLoss(s, lay, g, r, &t);
   t.launch_excess = LaunchExcess(lay, kernels, passes, glob, t);
   t.zero3_hooks = Zero3HookTime(s, lay, g, f, glob);
