@@ -262,12 +262,16 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
   // An fp32 frozen base under autocast: each frozen linear's 16-bit cast is made per call
   // (autocast caches only casts of parameters that require grad) and kept by the linear for
   // its input gradient, so the casts of every layer whose forward keeps its tensors are
-  // alive at the backward's start; under full checkpointing, those of the recomputed layer.
+  // alive at the backward's start; of the layers full checkpointing recomputes (all, or
+  // `checkpoint_layers` of them), only the one being recomputed holds its casts.
   // (The head's cast, vocab x h, is not counted.)
-  if (st.frozen_fp32)
-    casts += kAutocastCastBytes * (st.ckpt == workload::Checkpointing::kFull
-                                       ? a.frozen.layer
-                                       : std::max(0.0, a.frozen.stage - a.edge));
+  if (st.frozen_fp32 && a.frozen.layer > 0) {
+    const double body = std::max(0.0, a.frozen.stage - a.edge);
+    const double recomputed = workload::RecomputedLayers(st.ckpt, st.checkpoint_layers,
+                                                         body / a.frozen.layer, st.lay.vpp);
+    casts += kAutocastCastBytes *
+             (body - recomputed * a.frozen.layer + (recomputed > 0 ? a.frozen.layer : 0));
+  }
   double buffers = 0;
   if (me.quantized) buffers += st.e_compute * p.largest_linear / st.lay.tp;  // bitsandbytes dequant
   double unit_grad = 0;

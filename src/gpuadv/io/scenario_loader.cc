@@ -434,10 +434,22 @@ void CheckBaseDtype(const Scenario& s) {
                                     " runs no autocast over an fp32 model:"
                               : "the " + std::string(EnumName(workload::kFrameworks, t.stack.id)) +
                                     " stack holds the model in 16 bits:";
+  // The stacks that would take it, from their traits (data/stacks.yaml) rather than a list.
+  std::string stacks;
+  for (const auto& entry : BuiltinStacks()) {
+    Scenario other = s;
+    other.parallelism = {};  // ZeRO-1/2 or offloading run DeepSpeed's 16-bit module anywhere
+    other.training.stack = entry.traits;
+    other.training.method = workload::Method::kLora;
+    other.training.precision = workload::Precision::kBf16Mixed;
+    if (other.Fp32FrozenBase())
+      stacks += (stacks.empty() ? "" : ", ") +
+                std::string(EnumName(workload::kFrameworks, entry.traits.id));
+  }
   throw InputError("training.lora.base_dtype", "fp32",
                    "auto; fp32 with method lora and precision bf16-mixed or fp16-mixed on a stack "
-                   "that runs torch.autocast over the model as loaded (pytorch, hf-trainer, "
-                   "accelerate, lightning)",
+                   "that runs torch.autocast over the model as loaded (" +
+                       stacks + ")",
                    why);
 }
 

@@ -494,6 +494,13 @@ TEST(Stacks, Fp32LoraBaseHoldsFourBytesAndItsCasts) {
   const auto f32 = Estimated(Load(job + "full, lora: {base_dtype: fp32}}\n"));
   EXPECT_NEAR(f32.memory.breakdown.weights - f16.memory.breakdown.weights, 2 * n + 2 * layer,
               0.01 * n);
+  // Full checkpointing of 12 of the 32 layers: the other 20 keep their casts, plus the one
+  // layer being recomputed.
+  const auto p16 = Estimated(Load(job + "full, activation_checkpointing_layers: 12}\n"));
+  const auto p32 = Estimated(
+      Load(job + "full, activation_checkpointing_layers: 12, lora: {base_dtype: fp32}}\n"));
+  EXPECT_NEAR(p32.memory.breakdown.weights - p16.memory.breakdown.weights,
+              2 * n + 2 * (L - 12 + 1) * layer, 0.01 * n);
 
   EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {method: qlora, lora: {base_dtype: fp32}}")
                 .find("training.lora.base_dtype: method qlora has no 16-bit frozen base"),
@@ -505,6 +512,12 @@ TEST(Stacks, Fp32LoraBaseHoldsFourBytesAndItsCasts) {
   EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {method: lora, framework: deepspeed, lora: "
                     "{base_dtype: fp32}}")
                 .find("the deepspeed stack holds the model in 16 bits"),
+            std::string::npos);
+  // The accepted stacks are read from their traits: Composer autocasts the model as loaded.
+  EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {method: lora, framework: unsloth, lora: "
+                    "{base_dtype: fp32}}")
+                .find("(pytorch, hf-trainer, accelerate, lightning, torchtune, fsdp-qlora, "
+                      "composer)"),
             std::string::npos);
   EXPECT_NE(ErrorOf("model: llama-3.1-8b\ntraining: {method: lora, lora: {base_dtype: fp16}}")
                 .find("training.lora.base_dtype: invalid value 'fp16'"),
