@@ -158,12 +158,14 @@ struct Transients {
 // Attention block (MODELLING.md section 3): norm, QKV inputs, Q/K/V, the attention kernel's
 // saved tensors (eager scores or flash output + log-sum-exp), dropout mask, adaLN input.
 // Adds to `saved` in order; sets the score tensors recomputed by selective checkpointing and
-// what the attention side's recompute modules free.
+// what the attention side's recompute modules free; adds the projections' inputs (the norm
+// output, or MLA's latents, and the attention output) to `linear_in`.
 Transients AttentionBlock(const LayerSpec& l, const LayerDims& d, double* saved,
-                          double* score_saved, ModuleBytes* mods) {
+                          double* score_saved, ModuleBytes* mods, double* linear_in) {
   const double sb = d.sb, lin = d.lin, heads = d.heads;
   const bool eager = l.attention == Attention::kEager;
   const bool pytorch = l.stack == Stack::kPyTorch;
+  *linear_in += lin * sb * (l.h * d.rep + l.mla_latent + d.o_width);
   *saved += NormSaved(l, sb, d.rep);
   if (l.qkv_trains) *saved += lin * sb * (l.h * d.rep + l.mla_latent);  // QKV (+ latent) inputs
   // Megatron runs an MLA layer's input norm apart from the down projections (no fused
@@ -210,9 +212,10 @@ Transients AttentionBlock(const LayerSpec& l, const LayerDims& d, double* saved,
 }
 
 // MLP block: norm, MLP (or MoE router + experts) inputs and intermediates, dropout mask.
-// Adds to `saved` in order, sets what the MLP side's recompute modules free; returns the
-// MLP's transients.
-Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved, ModuleBytes* mods) {
+// Adds to `saved` in order, sets what the MLP side's recompute modules free, adds its
+// linears' inputs to `linear_in`; returns the MLP's transients.
+Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved, ModuleBytes* mods,
+             double* linear_in) {
   const double sb = d.sb, sbh = d.sbh, rep = d.rep, lin = d.lin, t = d.t;
   *saved += NormSaved(l, sb, rep);
   Mlp mlp;
@@ -231,6 +234,9 @@ Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved, ModuleBytes*
     if (l.mlp_in_trains) moe += lin * routed * l.h;             // permuted expert inputs
     mlp = MlpSaved(l, routed, l.moe_ffn / etp, lin);
     if (l.down_trains) mods->moe_act = lin * routed * l.moe_ffn / etp;
+    // The router's and shared experts' input, the permuted tokens, both second GEMMs' inputs.
+    *linear_in += l.e_act * sbh * rep + lin * routed * (l.h + l.moe_ffn / etp) +
+                  lin * sb * l.shared_ffn / t;
     moe += l.e_act * routed * l.h;  // expert outputs kept for the combine
     const Mlp shared = MlpSaved(l, sb, l.shared_ffn / t, lin);
     mods->shared = shared.saved;
@@ -239,6 +245,7 @@ Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved, ModuleBytes*
     *saved += mods->norm_mlp + moe;
   } else {
     const double in = l.mlp_in_trains ? lin * sbh * rep : 0;  // MLP input (norm output)
+    *linear_in += lin * sbh * rep + lin * sb * l.f / t;         // its linears' inputs
     mlp = MlpSaved(l, sb, l.f / t, lin);
     mods->mlp = in + mlp.saved;
     *saved += in;
@@ -275,8 +282,9 @@ LayerBytes LayerActivationBytes(const LayerSpec& l) {
   LayerBytes out;
   const LayerDims d = Dims(l);
   double saved = 0;
-  const Transients attn = AttentionBlock(l, d, &saved, &out.score_saved, &out.modules);
-  const Mlp mlp = MlpBlock(l, d, &saved, &out.modules);
+  const Transients attn =
+      AttentionBlock(l, d, &saved, &out.score_saved, &out.modules, &out.linear_inputs);
+  const Mlp mlp = MlpBlock(l, d, &saved, &out.modules, &out.linear_inputs);
   saved += AdapterSaved(l, d);
 
   out.saved = saved;
@@ -380,6 +388,7 @@ LogitBytes Logits(const Setup& st, const LayerSpec& l) {
   }
   if (sh.vocab <= 0) return out;  // diffusion transformer: no vocabulary
   const double bsv = bs * sh.vocab;
+  if (st.loss != LossPath::kChunked) out.returned = l.e_act * bsv / st.lay.tp;
   switch (st.loss) {
     case LossPath::kUpcastChunks: {
       // Every chunk's fp32 log-softmax stays saved (4 B per logit); in flight: the last
@@ -457,6 +466,7 @@ LayerBytes AverageLayer(const Setup& st, LayerSpec* spec) {
     layer.saved = (1 - w) * layer.saved + w * mb.saved;
     layer.score_saved = (1 - w) * layer.score_saved + w * mb.score_saved;
     layer.per_op_kept = (1 - w) * layer.per_op_kept + w * mb.per_op_kept;
+    layer.linear_inputs = (1 - w) * layer.linear_inputs + w * mb.linear_inputs;
     for (double ModuleBytes::*part :
          {&ModuleBytes::mla_up_proj, &ModuleBytes::norm_attn, &ModuleBytes::norm_mlp,
           &ModuleBytes::mlp, &ModuleBytes::moe, &ModuleBytes::moe_act, &ModuleBytes::shared})
@@ -562,6 +572,16 @@ Activations StageActivations(const Setup& st, const Stage& stage) {
   }
   out.extras = first * stage.in_flight + last;
   out.saved = per_mb * stage.in_flight + out.extras;
+  if (st.keeps_previous_outputs && layers > 0) {
+    // The previous micro-batch's graph, alive through the next forward: the quantised
+    // linears' inputs of its layers that kept their graph (a recomputed layer's inner graph
+    // is gone with its backward), and the logits the loop holds.
+    const double graph_layers =
+        st.ckpt == workload::Checkpointing::kFull ? layers - checkpointed : layers;
+    if (st.method.quantized && st.kbit_saves_input)
+      out.previous_graph += graph_layers * layer.linear_inputs;
+    out.previous_graph += out.logits.returned;
+  }
   out.fwd_transient = layers > 0 ? layer.fwd_transient : 0;
   out.bwd_transient = layers > 0 ? layer.bwd_transient + (checkpointed > 0 ? ck.recompute : 0) : 0;
   return out;

@@ -71,6 +71,10 @@ Phase PeakPhase(const Setup& st, const States& w, const Activations& a) {
       {"latent encode", w.weights, w.gradients_fwd, o_fwd, mem::VaeEncodeTransientBytes(st), 0},
       {"forward (layer)", w_fwd, w.gradients_fwd, o_fwd, a.saved + a.fwd_transient, 0},
       {"end of forward", w_fwd, w.gradients_fwd, o_fwd, a.saved, a.logits.fwd},
+      // The forward's output beside the previous micro-batch's graph, which the loop still
+      // holds (Setup::keeps_previous_outputs) until the forward returns.
+      {"end of forward, previous micro-batch held", w_fwd, w.gradients_fwd, o_fwd,
+       a.saved + a.previous_graph, a.previous_graph > 0 ? a.logits.returned : 0},
       {"start of backward", w_fwd, w.gradients_fwd, o_fwd, a.saved, a.logits.bwd},
       {"backward (top layer)", w_fwd, g_bwd, o_fwd, a.saved + a.bwd_transient, 0},
       {"end of backward", w_end, w.gradients + w.gradients_bwd_unit, w.optimizer,
@@ -274,6 +278,15 @@ void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e
   if (acts.logits.fwd > 0)
     e.Basis("logits",
             "peak " + Gb(std::max(acts.logits.fwd, acts.logits.bwd)) + LossPathText(st.loss));
+  if (acts.previous_graph > 0)
+    e.Basis("previous micro-batch",
+            Gb(acts.previous_graph) +
+                " still allocated while the next one runs forward: the loop holds its logits "
+                "until the forward returns (stack trait keeps_previous_outputs)" +
+                (acts.previous_graph > acts.logits.returned
+                     ? ", and with them its graph, whose bitsandbytes matmuls keep their inputs "
+                       "as ctx attributes that backward does not free (kbit_saves_input)"
+                     : ""));
 }
 
 // The peak and what lies outside the allocator (paged, host, other pipeline stages).

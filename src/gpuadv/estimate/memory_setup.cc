@@ -203,6 +203,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.kbit_upcast = workload::Traits(t.method).quantized_base && stack.kbit_fp32_upcast;
   st.frozen_fp32 = s.Fp32FrozenBase();
   st.kbit_saves_input = t.quantization.bits == 8 || stack.kbit_saves_input;
+  st.keeps_previous_outputs = stack.keeps_previous_outputs;
   st.fsdp_fp32_trainable = s.FsdpFp32Trainable();
   st.param_cast = stack.param_cast || st.fsdp_fp32_trainable;
   st.compiled_loss = stack.compiled_loss;

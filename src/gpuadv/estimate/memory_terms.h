@@ -166,6 +166,7 @@ struct Setup {
   bool kbit_upcast = false;          // QLoRA: unquantised params and the residual stream in fp32
   bool frozen_fp32 = false;          // LoRA over an fp32 base under autocast (Fp32FrozenBase)
   bool kbit_saves_input = false;     // quantised linears keep their input (StackTraits)
+  bool keeps_previous_outputs = false;  // the loop holds the last micro-batch's graph (StackTraits)
   bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
   bool fsdp_fp32_trainable = false;  // FSDP holds a bf16 model's trainables in fp32
   LossPath loss = LossPath::kEager;
@@ -340,6 +341,7 @@ struct LayerBytes {
   ModuleBytes modules;       // the parts of `saved` Megatron's recompute modules free
   double per_op_kept = 0;    // what per-op selective checkpointing keeps (torchtitan SAC)
   double input = 0;          // the layer input (what full checkpointing keeps)
+  double linear_inputs = 0;  // the tensors the layer's linears take in, each tensor once
   double fwd_transient = 0;  // working set while the layer runs forward
   double bwd_transient = 0;  // working set while the layer runs backward (gradients)
 };
@@ -352,8 +354,9 @@ double ModulesFreed(const LayerBytes& l, unsigned modules);
 
 /// Logits and loss of one micro-batch (MODELLING.md section 4).
 struct LogitBytes {
-  double fwd = 0;  // peak at the end of forward
-  double bwd = 0;  // peak at the start of backward (dlogits)
+  double fwd = 0;       // peak at the end of forward
+  double bwd = 0;       // peak at the start of backward (dlogits)
+  double returned = 0;  // the 16-bit logits the model returns (none from a fused linear loss)
 };
 
 /// Activations of one GPU of a stage (all in-flight micro-batches).
@@ -364,6 +367,10 @@ struct Activations {
   double bwd_transient = 0;  // a layer's backward working set (+ recompute for full ckpt)
   double host = 0;           // offloaded to host memory
   LogitBytes logits;
+  // What the previous micro-batch's graph still holds while the next forward runs
+  // (Setup::keeps_previous_outputs): its 16-bit logits, and the quantised linears' inputs
+  // that bitsandbytes keeps as ctx attributes (Setup::kbit_saves_input).
+  double previous_graph = 0;
   LayerBytes layer;       // one average layer, one micro-batch (for explain)
   double layer_kept = 0;  // what the checkpointing policy keeps of `layer` (for explain)
   LayerSpec spec;         // the layer as computed (for explain)

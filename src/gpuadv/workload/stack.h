@@ -291,6 +291,13 @@ struct StackTraits {
   // (MatMul4Bit `ctx.tensors = (A, B)`, until bitsandbytes 0.43.2 of 2024-07-23 dropped it:
   // bitsandbytes#1270). The 8-bit matmul (MatMul8bitLt) still saves it.
   bool kbit_saves_input = false;
+  // The training loop still references the previous micro-batch's outputs (its logits, or a
+  // loss with its graph) while the next forward runs, so that micro-batch's autograd graph
+  // lives on: its 16-bit logits, and what custom autograd functions keep as ctx attributes
+  // rather than saved tensors, which backward does not free (bitsandbytes' 4-bit matmul
+  // before 0.43.2 and its 8-bit matmul: their inputs). litgpt's finetune loops rebind
+  // `logits = model(...)` only once the next forward has returned.
+  bool keeps_previous_outputs = false;
   // bf16-mixed computes with 16-bit copies of the fp32 parameters (FSDP2
   // MixedPrecisionPolicy), not under torch.autocast: activations and the residual stream
   // are 16-bit.

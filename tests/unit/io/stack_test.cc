@@ -448,6 +448,53 @@ TEST(Stacks, LitGptUntiesTheOutputHead) {
   EXPECT_EQ(own.model.params, Load("model: llama-3.1-8b\n").model.params);
 }
 
+// LitGPT's loop holds the previous micro-batch's logits until the next forward returns, and
+// with them its graph: bitsandbytes before 0.43.2 keeps each 4-bit linear's input as a ctx
+// attribute, which backward does not free, so those inputs of every layer that kept its graph
+// are still allocated while the next micro-batch runs forward (stack trait
+// keeps_previous_outputs). A Llama 2 7B QLoRA (small vocabulary) then peaks there: per layer
+// the norm output (qkv and the MLP's gate / up), the attention output and the MLP product,
+// at 2 B per element, plus two micro-batches of 16-bit logits.
+TEST(Stacks, LitGptHoldsThePreviousMicroBatchGraph) {
+  const std::string job =
+      "model: llama-2-7b\nhardware: {gpu: a10g}\ntraining: {method: qlora, precision: bf16, "
+      "framework: lightning, seq_len: 512, micro_batch: 2, global_batch: 8, "
+      "activation_checkpointing: ";
+  const std::string kbit = "stack_traits: {kbit_saves_input: true";
+  const auto held = Estimated(Load(job + "none, " + kbit + "}}\n")).memory;
+  const auto freed =
+      Estimated(Load(job + "none, " + kbit + ", keeps_previous_outputs: false}}\n")).memory;
+  const auto& m = Load("model: llama-2-7b\n").model;
+  const double tokens = 2 * 512, h = m.hidden, layers = m.layers;
+  const double inputs = 2 * tokens * layers * (3 * h + m.ffn);
+  const double logits = 2 * tokens * m.vocab;
+  // Without the held graph the peak is the start of backward with the eager loss's 12 B per
+  // logit; with it, the end of the next forward: its 16-bit logits beside the held ones.
+  const double diff = held.peak_allocated_bytes - freed.peak_allocated_bytes;
+  EXPECT_GT(diff, inputs + 2 * logits - 6 * logits - 0.01 * inputs);
+  EXPECT_LT(diff, inputs + logits);
+  // Recomputed layers' inner graphs are gone with their backward; bitsandbytes 0.43.2 keeps
+  // no input: what stays is at most the logits, and the peak may be elsewhere.
+  const auto ckpt = Estimated(Load(job + "full, " + kbit + "}}\n")).memory;
+  const auto ckpt_freed =
+      Estimated(Load(job + "full, " + kbit + ", keeps_previous_outputs: false}}\n")).memory;
+  EXPECT_LE(ckpt.peak_allocated_bytes - ckpt_freed.peak_allocated_bytes, logits * 1.001);
+  const auto new_bnb = Estimated(Load(job + "none}\n")).memory;
+  const auto new_bnb_freed =
+      Estimated(Load(job + "none, stack_traits: {keeps_previous_outputs: false}}\n")).memory;
+  EXPECT_LE(new_bnb.peak_allocated_bytes - new_bnb_freed.peak_allocated_bytes, logits * 1.001);
+  // The Hugging Face Trainer returns the detached loss: nothing of a micro-batch outlives it.
+  const auto hf = Estimated(Load("model: llama-2-7b\nhardware: {gpu: a10g}\ntraining: {method: "
+                                 "qlora, framework: hf-trainer, stack_traits: {kbit_saves_input: "
+                                 "true}}\n"))
+                      .memory;
+  const auto hf_held = Estimated(Load("model: llama-2-7b\nhardware: {gpu: a10g}\ntraining: "
+                                      "{method: qlora, framework: hf-trainer, stack_traits: "
+                                      "{kbit_saves_input: true, keeps_previous_outputs: true}}\n"))
+                           .memory;
+  EXPECT_GE(hf_held.peak_allocated_bytes, hf.peak_allocated_bytes);
+}
+
 // DeepSpeed's BF16_Optimizer (Megatron-DeepSpeed under bf16) keeps each backward's 16-bit
 // gradients beside its fp32 gradient buffer: 2 B per parameter more; under fp16 the engine
 // takes another optimizer wrapper, and Megatron-LM's own frees them in its gradient hook.
