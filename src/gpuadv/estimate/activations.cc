@@ -235,8 +235,8 @@ Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved, ModuleBytes*
     mlp = MlpSaved(l, routed, l.moe_ffn / etp, lin);
     if (l.down_trains) mods->moe_act = lin * routed * l.moe_ffn / etp;
     // The router's and shared experts' input, the permuted tokens, both second GEMMs' inputs.
-    *linear_in += l.e_act * sbh * rep + lin * routed * (l.h + l.moe_ffn / etp) +
-                  lin * sb * l.shared_ffn / t;
+    *linear_in +=
+        l.e_act * sbh * rep + lin * routed * (l.h + l.moe_ffn / etp) + lin * sb * l.shared_ffn / t;
     moe += l.e_act * routed * l.h;  // expert outputs kept for the combine
     const Mlp shared = MlpSaved(l, sb, l.shared_ffn / t, lin);
     mods->shared = shared.saved;
@@ -245,7 +245,7 @@ Mlp MlpBlock(const LayerSpec& l, const LayerDims& d, double* saved, ModuleBytes*
     *saved += mods->norm_mlp + moe;
   } else {
     const double in = l.mlp_in_trains ? lin * sbh * rep : 0;  // MLP input (norm output)
-    *linear_in += lin * sbh * rep + lin * sb * l.f / t;         // its linears' inputs
+    *linear_in += lin * sbh * rep + lin * sb * l.f / t;       // its linears' inputs
     mlp = MlpSaved(l, sb, l.f / t, lin);
     mods->mlp = in + mlp.saved;
     *saved += in;

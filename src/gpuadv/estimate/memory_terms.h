@@ -163,12 +163,12 @@ struct Setup {
   // An fp8 weight keeps a transposed copy for its backward GEMMs (GPUs whose fp8 GEMMs take
   // only the TN layout: GpuSpec::Fp8AnyLayout false).
   bool fp8_transposed_weights = true;
-  bool kbit_upcast = false;          // QLoRA: unquantised params and the residual stream in fp32
-  bool frozen_fp32 = false;          // LoRA over an fp32 base under autocast (Fp32FrozenBase)
-  bool kbit_saves_input = false;     // quantised linears keep their input (StackTraits)
-  bool keeps_previous_outputs = false;  // the loop holds the last micro-batch's graph (StackTraits)
-  bool param_cast = false;           // bf16-mixed on 16-bit parameter copies, no autocast
-  bool fsdp_fp32_trainable = false;  // FSDP holds a bf16 model's trainables in fp32
+  bool kbit_upcast = false;             // QLoRA: unquantised params and the residual stream in fp32
+  bool frozen_fp32 = false;             // LoRA over an fp32 base under autocast (Fp32FrozenBase)
+  bool kbit_saves_input = false;        // quantised linears keep their input (StackTraits)
+  bool keeps_previous_outputs = false;  // the loop holds the last micro-batch's graph
+  bool param_cast = false;              // bf16-mixed on 16-bit parameter copies, no autocast
+  bool fsdp_fp32_trainable = false;     // FSDP holds a bf16 model's trainables in fp32
   LossPath loss = LossPath::kEager;
   bool compiled_loss = false;         // compiled cross-entropy (also per chunk, kUpcastChunks)
   bool lora_fused_mlp = false;        // the stack's LoRA MLP function (StackTraits) applies
