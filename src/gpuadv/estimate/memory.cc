@@ -25,6 +25,11 @@ using mem::States;
 // measured (pytorch/pytorch#107667 ~300 MB, #109888 ~400 MB, invoke-ai/InvokeAI#9413 256
 // MiB); plus loaded kernels (cuDNN, Triton, flash-attn). Section 5 default: 0.5 GB.
 constexpr double kCudaContextBytes = 0.5e9;
+// Before PyTorch 2.0 (Setup::torch_1x) every CUDA module loaded at context creation: the
+// Hugging Face memory anatomy guide measures 1343 MB (MiB, pynvml used // 2**20) after
+// torch.ones((1, 1)).to("cuda") ("the kernels alone take up 1.3GB";
+// docs/source/en/model_memory_anatomy.md, the page behind the perf_train_gpu_one rows).
+constexpr double kCudaContextEagerBytes = 1343 * kMiB;
 // NCCL buffers per communicator (NCCL_BUFFSIZE 4 MiB per channel per peer, Simple + LL/LL128
 // protocols, tens of channels): 0.2-1 GB per process; section 5: 0.5 GB per group.
 constexpr double kNcclBytesPerGroup = 0.5e9;
@@ -144,7 +149,7 @@ int MakeStages(const Setup& st, Stage (&stages)[kMaxStages]) {
 }
 
 double RuntimeBytes(const workload::Scenario& s, const Setup& st) {
-  double bytes = kCudaContextBytes;
+  double bytes = st.torch_1x ? kCudaContextEagerBytes : kCudaContextBytes;
   const std::string& arch = s.hardware.gpu.architecture;
   const bool hopper =
       arch.find("Hopper") != std::string::npos || arch.find("Blackwell") != std::string::npos;

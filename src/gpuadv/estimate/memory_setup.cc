@@ -225,6 +225,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.lengths_may_vary = s.training.method != workload::Method::kPretrain && !st.expandable_segments;
   st.variable_length = st.lengths_may_vary && stack.variable_length_batches;
   st.fused_optimizer = s.FusedOptimizer();
+  st.torch_1x = s.training.stack.torch_1x;
   st.fp8_attention = s.Fp8Attention();
   st.fp8_activation_input = s.Fp8ActivationInput();
   if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&

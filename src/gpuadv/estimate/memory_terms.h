@@ -178,6 +178,7 @@ struct Setup {
   bool lengths_may_vary = false;      // fine-tuning without expandable segments
   bool variable_length = false;       // ... and the stack says they vary: counted
   bool fused_optimizer = false;       // AdamW as one fused kernel: no foreach temporaries
+  bool torch_1x = false;              // PyTorch < 2.0 (StackTraits::torch_1x)
   bool fp8_attention = false;         // Scenario::Fp8Attention: Q, K, V, O saved in fp8
   bool fp8_activation_input = false;  // Scenario::Fp8ActivationInput: MLP activation input
   Regime regime = Regime::kAmp;

@@ -66,9 +66,11 @@ double StateBytes(Optimizer o, double sd, double adafactor_fraction) {
 // `_foreach_sqrt(exp_avg_sq)`: one state-sized list at the step (torch.optim docs, "foreach
 // ... uses more peak memory"). Fused kernels do not: Megatron's and DeepSpeed's FusedAdam and
 // torch's fused=True of the stacks that select it (Scenario::FusedOptimizer, the answer the
-// step's time uses too); bitsandbytes' optimizers are other Optimizer values.
+// step's time uses too); bitsandbytes' optimizers are other Optimizer values. Before PyTorch
+// 2.0 (Setup::torch_1x) AdamW stepped one parameter at a time: its temporaries are one
+// parameter's, not counted.
 double ForeachTemp(const Setup& st, double sd) {
-  return st.optimizer == Optimizer::kAdamW && !st.fused_optimizer ? sd : 0;
+  return st.optimizer == Optimizer::kAdamW && !st.fused_optimizer && !st.torch_1x ? sd : 0;
 }
 
 // One class of parameters on this GPU: stage amount and the largest single layer's amount
@@ -370,9 +372,10 @@ void GradientTerms(const Setup& st, const StageAmounts& a, const ZeroShard& shar
   out->gradients = grads + bucket;
   // Gradients alive in the forward: persistent buffers (Megatron main_grad, DeepSpeed
   // partitions, DDP buckets) or accumulation over micro-batches; zero_grad(set_to_none)
-  // frees them before the first micro-batch otherwise (MODELLING.md section 5).
+  // frees them before the first micro-batch otherwise (MODELLING.md section 5), except
+  // under PyTorch < 2.0, whose zero_grad zeroed them in place.
   const bool persistent = st.regime == Regime::kMegatron || st.regime == Regime::kFp8 ||
-                          st.regime == Regime::kDeepSpeed;
+                          st.regime == Regime::kDeepSpeed || st.torch_1x;
   if (st.optimizer_in_backward)
     out->gradients_fwd = 0;
   else if (persistent || st.lay.micro_batches > 1)

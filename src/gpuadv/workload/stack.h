@@ -298,6 +298,14 @@ struct StackTraits {
   // before 0.43.2 and its 8-bit matmul: their inputs). litgpt's finetune loops rebind
   // `logits = model(...)` only once the next forward has returned.
   bool keeps_previous_outputs = false;
+  // PyTorch before 2.0 (a run's software, not a stack's): optimizer.zero_grad() and
+  // Module.zero_grad() kept the gradients allocated and zeroed them (set_to_none defaulted
+  // to False until 2.0), torch.optim's AdamW stepped one parameter at a time (foreach became
+  // the CUDA default in 2.0; transformers' own AdamW, the Trainer's adamw_hf default, always
+  // did), and CUDA modules loaded eagerly at context creation (PyTorch sets
+  // CUDA_MODULE_LOADING=LAZY from 2.0): gradients alive through the forward, no foreach
+  // temporary at the step, a larger CUDA context. Memory only.
+  bool torch_1x = false;
   // bf16-mixed computes with 16-bit copies of the fp32 parameters (FSDP2
   // MixedPrecisionPolicy), not under torch.autocast: activations and the residual stream
   // are 16-bit.

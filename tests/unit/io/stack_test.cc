@@ -495,6 +495,31 @@ TEST(Stacks, LitGptHoldsThePreviousMicroBatchGraph) {
   EXPECT_GE(hf_held.peak_allocated_bytes, hf.peak_allocated_bytes);
 }
 
+// A run on PyTorch before 2.0 (stack_traits.torch_1x): zero_grad zeroed the gradients in
+// place, so they are allocated through the forward of a step without accumulation; AdamW
+// stepped per parameter (no state-sized foreach temporary); the CUDA context loaded every
+// module at creation (1343 MiB measured by the Hugging Face memory anatomy guide).
+TEST(Stacks, TorchOneKeepsGradientsAndLoadsEveryModule) {
+  const std::string job =
+      "model: llama-3.2-1b\nhardware: {gpu: a100-80gb-sxm}\ntraining: {method: full, precision: "
+      "fp32, optimizer: adamw, framework: pytorch, activation_checkpointing: none, ";
+  const std::string one = "stack_traits: {torch_1x: true}, ";
+  const auto heavy = Estimated(Load(job + "seq_len: 2048, micro_batch: 8, global_batch: 8}\n"));
+  const auto heavy1 =
+      Estimated(Load(job + one + "seq_len: 2048, micro_batch: 8, global_batch: 8}\n"));
+  EXPECT_NEAR(heavy1.memory.breakdown.runtime - heavy.memory.breakdown.runtime,
+              1343.0 * 1024 * 1024 - 0.5e9, 1e6);
+  // Activation-bound: the peak is in backward, now with every gradient already allocated.
+  const double grads = 4 * heavy.memory.total_params;
+  EXPECT_NEAR(heavy1.memory.peak_allocated_bytes - heavy.memory.peak_allocated_bytes, grads,
+              0.35 * grads);
+  // State-bound: the peak is the optimizer step, without the foreach temporary.
+  const auto light = Estimated(Load(job + "seq_len: 128, micro_batch: 1, global_batch: 1}\n"));
+  const auto light1 =
+      Estimated(Load(job + one + "seq_len: 128, micro_batch: 1, global_batch: 1}\n"));
+  EXPECT_LT(light1.memory.peak_allocated_bytes, light.memory.peak_allocated_bytes - 0.5 * grads);
+}
+
 // DeepSpeed's BF16_Optimizer (Megatron-DeepSpeed under bf16) keeps each backward's 16-bit
 // gradients beside its fp32 gradient buffer: 2 B per parameter more; under fp16 the engine
 // takes another optimizer wrapper, and Megatron-LM's own frees them in its gradient hook.
