@@ -175,7 +175,7 @@ Transients AttentionBlock(const LayerSpec& l, const LayerDims& d, double* saved,
   // all query heads (repeat_kv) before the matmuls that save them. An fp8 attention core
   // (Transformer Engine fp8 dot-product attention) takes and saves them, and its output, in
   // fp8: 1 byte each.
-  const double kv_saved = eager && pytorch ? d.q_width : d.kv_width;
+  const double kv_saved = (eager && pytorch) || l.expands_kv ? d.q_width : d.kv_width;
   const double core = l.fp8_attention && !eager ? 1 : l.e_act;
   *saved += core * sb * (d.q_width + 2 * kv_saved);
   // MLA's up projections and RoPE produce Q, K and V from the latents: `mla_up_proj`
@@ -340,6 +340,7 @@ LayerSpec BaseSpec(const Setup& st) {
   l.e_act = st.e_act;
   l.e_res = st.e_res;
   l.amp = st.amp;
+  l.expands_kv = st.expands_kv;
   l.low_precision_norms = st.low_precision_norms;
   l.softmax_fp32 = st.stack == Stack::kPyTorch && !st.param_cast;
   // Unsloth's LoRA_MLP replaces the MLP only where the gate, up and down projections all

@@ -226,6 +226,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.variable_length = st.lengths_may_vary && stack.variable_length_batches;
   st.fused_optimizer = s.FusedOptimizer();
   st.torch_1x = s.training.stack.torch_1x;
+  st.expands_kv = s.training.stack.expands_kv;
   st.fp8_attention = s.Fp8Attention();
   st.fp8_activation_input = s.Fp8ActivationInput();
   if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&

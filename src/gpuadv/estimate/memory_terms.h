@@ -179,6 +179,7 @@ struct Setup {
   bool variable_length = false;       // ... and the stack says they vary: counted
   bool fused_optimizer = false;       // AdamW as one fused kernel: no foreach temporaries
   bool torch_1x = false;              // PyTorch < 2.0 (StackTraits::torch_1x)
+  bool expands_kv = false;            // K and V saved at the query width (StackTraits)
   bool fp8_attention = false;         // Scenario::Fp8Attention: Q, K, V, O saved in fp8
   bool fp8_activation_input = false;  // Scenario::Fp8ActivationInput: MLP activation input
   Regime regime = Regime::kAmp;
@@ -295,6 +296,7 @@ struct LayerSpec {
   // pure 16-bit runs. A model cast to 16 bits without autocast (param_cast: apex amp O2,
   // FSDP MixedPrecision param_dtype) runs a plain 16-bit softmax (DeepLearningExamples BERT).
   bool softmax_fp32 = false;
+  bool expands_kv = false;  // K and V saved at the query width (StackTraits::expands_kv)
   // The MLP is one LoRA autograd function (StackTraits::lora_fused_mlp): gate and up outputs
   // saved, their product recomputed in backward, gradients written into the saved buffers.
   bool lora_fused_mlp = false;

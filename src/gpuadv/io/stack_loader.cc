@@ -62,6 +62,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "kbit_saves_input",
                                              "keeps_previous_outputs",
                                              "torch_1x",
+                                             "expands_kv",
                                              "param_cast",
                                              "fsdp_fp32_trainable",
                                              "compiled_loss",
@@ -156,6 +157,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("kbit_saves_input")) t.kbit_saves_input = *v;
   if (auto v = f.Bool("keeps_previous_outputs")) t.keeps_previous_outputs = *v;
   if (auto v = f.Bool("torch_1x")) t.torch_1x = *v;
+  if (auto v = f.Bool("expands_kv")) t.expands_kv = *v;
   if (auto v = f.Bool("param_cast")) t.param_cast = *v;
   if (auto v = f.Bool("fsdp_fp32_trainable")) t.fsdp_fp32_trainable = *v;
   if (auto v = f.Bool("compiled_loss")) t.compiled_loss = *v;

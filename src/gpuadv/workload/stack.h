@@ -306,6 +306,10 @@ struct StackTraits {
   // CUDA_MODULE_LOADING=LAZY from 2.0): gradients alive through the forward, no foreach
   // temporary at the step, a larger CUDA context. Memory only.
   bool torch_1x = false;
+  // Grouped-query attention with K and V expanded to every query head before the attention
+  // kernel (litgpt CausalSelfAttention: k.expand(...) then reshape, a copy): the kernel saves
+  // K and V at the query width. HF eager attention's repeat_kv does the same on any stack.
+  bool expands_kv = false;
   // bf16-mixed computes with 16-bit copies of the fp32 parameters (FSDP2
   // MixedPrecisionPolicy), not under torch.autocast: activations and the residual stream
   // are 16-bit.

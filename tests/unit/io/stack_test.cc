@@ -495,6 +495,28 @@ TEST(Stacks, LitGptHoldsThePreviousMicroBatchGraph) {
   EXPECT_GE(hf_held.peak_allocated_bytes, hf.peak_allocated_bytes);
 }
 
+// LitGPT expands K and V of grouped-query attention to every query head before the attention
+// kernel (a copy the kernel saves): a Llama 3.1 8B layer (8 of 32 heads in K / V) saves K
+// and V at 4096 instead of 1024 wide; a multi-head model is unchanged.
+TEST(Stacks, LitGptExpandsKeysAndValuesForGroupedQueries) {
+  const std::string job =
+      "hardware: {gpu: a100-80gb-sxm}\ntraining: {method: lora, precision: bf16, framework: "
+      "lightning, seq_len: 1024, micro_batch: 1, activation_checkpointing: none";
+  const auto gqa = Estimated(Load("model: llama-3.1-8b\n" + job + "}\n")).memory;
+  const auto kept =
+      Estimated(Load("model: llama-3.1-8b\n" + job + ", stack_traits: {expands_kv: false}}\n"))
+          .memory;
+  const auto& m = Load("model: llama-3.1-8b\n").model;
+  const double widened = 2.0 * (m.heads - m.kv_heads) * m.HeadDim();  // K and V
+  EXPECT_NEAR(gqa.breakdown.activations - kept.breakdown.activations, 2 * 1024 * widened * m.layers,
+              0.01 * gqa.breakdown.activations);
+  const auto mha = Estimated(Load("model: llama-2-7b\n" + job + "}\n")).memory;
+  const auto mha_kept =
+      Estimated(Load("model: llama-2-7b\n" + job + ", stack_traits: {expands_kv: false}}\n"))
+          .memory;
+  EXPECT_EQ(mha.breakdown.activations, mha_kept.breakdown.activations);
+}
+
 // A run on PyTorch before 2.0 (stack_traits.torch_1x): zero_grad zeroed the gradients in
 // place, so they are allocated through the forward of a step without accumulation; AdamW
 // stepped per parameter (no state-sized foreach temporary); the CUDA context loaded every
