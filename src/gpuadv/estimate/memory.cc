@@ -25,7 +25,8 @@ using mem::States;
 // measured (pytorch/pytorch#107667 ~300 MB, #109888 ~400 MB, invoke-ai/InvokeAI#9413 256
 // MiB); plus loaded kernels (cuDNN, Triton, flash-attn). Section 5 default: 0.5 GB.
 constexpr double kCudaContextBytes = 0.5e9;
-// Before PyTorch 2.0 (Setup::torch_1x) every CUDA module loaded at context creation: the
+// PyTorch 1.x (Setup::torch_1x; lazy loading is its default only from 1.13 on CUDA >= 11.7
+// builds, pytorch#86509) loaded every CUDA module at context creation: the
 // Hugging Face memory anatomy guide measures 1343 MB (MiB, pynvml used // 2**20) after
 // torch.ones((1, 1)).to("cuda") ("the kernels alone take up 1.3GB";
 // docs/source/en/model_memory_anatomy.md, the page behind the perf_train_gpu_one rows).

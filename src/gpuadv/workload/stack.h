@@ -303,8 +303,9 @@ struct StackTraits {
   // to False until 2.0), torch.optim's AdamW stepped one parameter at a time (foreach became
   // the CUDA default in 2.0; transformers' own AdamW, the Trainer's adamw_hf default, always
   // did), and CUDA modules loaded eagerly at context creation (PyTorch sets
-  // CUDA_MODULE_LOADING=LAZY from 2.0): gradients alive through the forward, no foreach
-  // temporary at the step, a larger CUDA context. Memory only.
+  // CUDA_MODULE_LOADING=LAZY from 1.13 on CUDA >= 11.7 builds, pytorch#86509: a 1.13 run
+  // on such a build over-counts its context by about 0.8 GB): gradients alive through the
+  // forward, no foreach temporary at the step, a larger CUDA context. Memory only.
   bool torch_1x = false;
   // Grouped-query attention with K and V expanded to every query head before the attention
   // kernel (litgpt CausalSelfAttention: k.expand(...) then reshape, a copy): the kernel saves
