@@ -78,9 +78,10 @@ Phase PeakPhase(const Setup& st, const States& w, const Activations& a) {
       {"forward (layer)", w_fwd, w.gradients_fwd, o_fwd, a.saved + a.fwd_transient, 0},
       {"end of forward", w_fwd, w.gradients_fwd, o_fwd, a.saved, a.logits.fwd},
       // The forward's output beside the previous micro-batch's graph, which the loop still
-      // holds (Setup::keeps_previous_outputs) until the forward returns.
+      // holds (Setup::keeps_previous_outputs) until the forward returns. Without it this is
+      // never above "end of forward" (logits.fwd holds at least the returned logits).
       {"end of forward, previous micro-batch held", w_fwd, w.gradients_fwd, o_fwd,
-       a.saved + a.previous_graph, a.previous_graph > 0 ? a.logits.returned : 0},
+       a.saved + a.previous_graph, a.logits.returned},
       {"start of backward", w_fwd, w.gradients_fwd, o_fwd, a.saved, a.logits.bwd},
       {"backward (top layer)", w_fwd, g_bwd, o_fwd, a.saved + a.bwd_transient, 0},
       {"end of backward", w_end, w.gradients + w.gradients_bwd_unit, w.optimizer,

@@ -204,6 +204,8 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.frozen_fp32 = s.Fp32FrozenBase();
   st.kbit_saves_input = t.quantization.bits == 8 || stack.kbit_saves_input;
   st.keeps_previous_outputs = stack.keeps_previous_outputs;
+  st.torch_1x = stack.torch_1x;
+  st.expands_kv = stack.expands_kv;
   st.fsdp_fp32_trainable = s.FsdpFp32Trainable();
   st.param_cast = stack.param_cast || st.fsdp_fp32_trainable;
   st.compiled_loss = stack.compiled_loss;
@@ -225,8 +227,6 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.lengths_may_vary = s.training.method != workload::Method::kPretrain && !st.expandable_segments;
   st.variable_length = st.lengths_may_vary && stack.variable_length_batches;
   st.fused_optimizer = s.FusedOptimizer();
-  st.torch_1x = s.training.stack.torch_1x;
-  st.expands_kv = s.training.stack.expands_kv;
   st.fp8_attention = s.Fp8Attention();
   st.fp8_activation_input = s.Fp8ActivationInput();
   if (explain && t.activation_checkpointing == workload::Checkpointing::kSelective &&
