@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <string>
 
 #include "gpuadv/core/units.h"
@@ -62,11 +63,49 @@ constexpr double kVariableLengthNoteShare = 0.05;
 struct Phase {
   const char* name = "";
   double weights = 0, gradients = 0, optimizer = 0, activations = 0, logits = 0;
+  double sharded_grads = 0;  // the sharded gradients among `gradients`
   double Total() const { return weights + gradients + optimizer + activations + logits; }
 };
 
+// Memory that torch FSDP's communication streams allocate, cached for those streams. The
+// caching allocator keeps a stream's freed blocks for that stream (CUDACachingAllocator.cpp),
+// so what a side stream once held stays reserved while the compute stream's tensors come
+// and go. FSDP allocates the sharded gradients on its reduce-scatter stream (FSDP1
+// _post_backward_stream `new_sharded_grad`; FSDP2 _fsdp_collectives.py foreach_reduce:
+// "the GPU sharded gradient is allocated in the RS stream"): once zero_grad(set_to_none)
+// frees them, their blocks stay reserved through the next forward. FSDP2 (fully_shard,
+// stack trait fsdp_per_param) also allocates each all-gather's output on its copy-in stream
+// (foreach_all_gather) and copies it into the unsharded parameters on the compute stream
+// (foreach_all_gather_copy_out): a second copy of the units in flight. FSDP1 gathers into the
+// unsharded parameters themselves, which the phases count. Not under DeepSpeed (persistent
+// buffers, counted as gradients), Megatron, CPU offload of the gradients, or FSDP's
+// accumulation without sync (the unsharded gradients accumulate on the compute stream).
+struct CommPools {
+  double grads = 0;    // the reduce-scatter stream's sharded gradients
+  double gathers = 0;  // FSDP2's all-gather outputs in flight
+  double Total() const { return grads + gathers; }
+};
+bool TorchFsdpShards(const Setup& st) {
+  return st.lay.zero == 3 && !st.zero3_module_gather && !st.megatron_runtime &&
+         st.offload != workload::Offload::kOptimizerParams && !st.fsdp_unsynced_grads;
+}
+CommPools CommStreamPools(const Setup& st, const States& w) {
+  CommPools pools;
+  if (!TorchFsdpShards(st)) return pools;
+  pools.grads = w.gradients;
+  if (st.fsdp_per_param) pools.gathers = w.gathers_in_flight;
+  return pools;
+}
+
+// The peak phase by allocated bytes, and the compute stream's own peak: the phases' bytes
+// less the sharded gradients that live in the reduce-scatter stream's pool.
+struct Peak {
+  Phase phase;
+  double compute_stream = 0;
+};
+
 // The phases of MODELLING.md section 5 for one stage; returns the peak one.
-Phase PeakPhase(const Setup& st, const States& w, const Activations& a) {
+Peak PeakPhase(const Setup& st, const States& w, const Activations& a, const CommPools& pools) {
   const double w_fwd = w.weights + w.weights_transient;
   const double w_end = w.weights + w.weights_buffers;
   const double g_bwd = w.gradients_fwd + w.gradients_bwd_unit;
@@ -88,10 +127,18 @@ Phase PeakPhase(const Setup& st, const States& w, const Activations& a) {
        a.extras + a.bwd_transient, 0},
       {"optimizer step", w.weights, w.gradients, w.optimizer + w.optimizer_step, 0, 0},
   };
-  Phase best = phases[0];
-  for (const Phase& p : phases)
-    if (p.Total() > best.Total()) best = p;
-  return best;
+  // The sharded gradients: accumulated over micro-batches through the forward
+  // (gradients_fwd), in full at the end of backward and in the step.
+  for (Phase& p : phases) p.sharded_grads = w.gradients_fwd;
+  const size_t n = std::size(phases);
+  phases[n - 2].sharded_grads = phases[n - 1].sharded_grads = w.gradients;
+  Peak peak{phases[0], 0};
+  for (const Phase& p : phases) {
+    if (p.Total() > peak.phase.Total()) peak.phase = p;
+    peak.compute_stream =
+        std::max(peak.compute_stream, p.Total() - std::min(p.sharded_grads, pools.grads));
+  }
+  return peak;
 }
 
 // Blocks cached from batches of other lengths (kVariableLengthCachedCopies) of the step's
@@ -105,6 +152,8 @@ double OtherLengthsBytes(const Activations& a) {
 
 struct StageResult {
   Phase peak;
+  double compute_stream = 0;  // Peak::compute_stream
+  CommPools pools;
   States states;
   Activations acts;
 };
@@ -113,7 +162,10 @@ StageResult EvaluateStage(const Setup& st, const Stage& stage, const States& sta
   StageResult r;
   r.states = states;
   r.acts = mem::StageActivations(st, stage);
-  r.peak = PeakPhase(st, r.states, r.acts);
+  r.pools = CommStreamPools(st, r.states);
+  const Peak peak = PeakPhase(st, r.states, r.acts, r.pools);
+  r.peak = peak.phase;
+  r.compute_stream = peak.compute_stream;
   return r;
 }
 
@@ -168,7 +220,8 @@ double RuntimeBytes(const workload::Scenario& s, const Setup& st) {
 // cached for the communication stream's own segment remain.
 double SlackFraction(const Setup& st) {
   double slack = st.expandable_segments ? 0 : kAllocatorSlack;
-  if (st.lay.zero == 3 || (st.lay.zero == 0 && st.lay.dp_cp > 1 && !st.megatron_runtime))
+  if ((st.lay.zero == 3 && !TorchFsdpShards(st)) ||
+      (st.lay.zero == 0 && st.lay.dp_cp > 1 && !st.megatron_runtime))
     slack += kCommStreamSlack;
   return slack;
 }
@@ -303,6 +356,15 @@ void ExplainPeak(const Setup& st, const StageResult& r, const MemoryResult& out,
                              " allocated; +" + G(slack * 100, "%.0f") + "% allocator slack" +
                              (st.expandable_segments ? " (expandable segments)" : "") + ", +" +
                              Gb(runtime) + " CUDA context/NCCL/cuBLAS");
+  if (r.pools.Total() > 0)
+    e.Basis("communication streams",
+            "+" + Gb(r.pools.Total()) + " reserved beside the compute stream's peak (" +
+                Gb(r.compute_stream) + " allocated): FSDP's reduce-scatter stream keeps the " +
+                Gb(r.pools.grads) + " of sharded gradients it allocates" +
+                (r.pools.gathers > 0 ? " and its all-gather copy-in stream the " +
+                                           Gb(r.pools.gathers) + " of gathers in flight"
+                                     : "") +
+                ", cached for those streams after they are freed");
   const double largest = OtherLengthsBytes(r.acts);
   if (st.variable_length)
     e.Basis("variable-length batches",
@@ -412,9 +474,12 @@ MemoryResult FinishMemory(const workload::Scenario& s, const StatesPass& pass, c
   out.breakdown.logits = p.logits;
   out.peak_allocated_bytes = p.Total();
   const double slack = SlackFraction(st);
-  out.breakdown.fragmentation =
-      slack * out.peak_allocated_bytes + (st.variable_length ? OtherLengthsBytes(best.acts) : 0);
-  out.peak_reserved_bytes = out.peak_allocated_bytes + out.breakdown.fragmentation;
+  // Reserved: the compute stream's peak with its slack and the communication streams' pools
+  // (none but under torch FSDP, whose sharded gradients then leave the compute stream's peak).
+  const double reserved = best.compute_stream * (1 + slack) + best.pools.Total() +
+                          (st.variable_length ? OtherLengthsBytes(best.acts) : 0);
+  out.breakdown.fragmentation = reserved - out.peak_allocated_bytes;
+  out.peak_reserved_bytes = reserved;
   const double runtime = RuntimeBytes(s, st);
   const double core = out.peak_reserved_bytes + runtime;
 

@@ -191,6 +191,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.fsdp_pipeline_unsharded = s.FsdpPipelineUnsharded();
   st.fsdp_adapter_units = stack.fsdp_adapter_units;
   st.zero3_module_gather = stack.zero3_module_gather;
+  st.fsdp_per_param = stack.fsdp_per_param;
   st.deepspeed_mixed = s.DeepSpeedMixedPrecision();
   st.amp = s.EagerAutocast();
   st.selective = stack.selective;

@@ -153,6 +153,7 @@ struct Setup {
   bool fsdp_pipeline_unsharded = false;  // Scenario::FsdpPipelineUnsharded: stage kept gathered
   bool fsdp_adapter_units = false;   // adapters in their own FSDP units: frozen weights no grads
   bool zero3_module_gather = false;  // ZeRO-3 gathers submodules, not layers (StackTraits)
+  bool fsdp_per_param = false;       // FSDP2 fully_shard (StackTraits): gathers copied out
   bool deepspeed_mixed = false;      // DeepSpeed holds the 16-bit model (DeepSpeedMixedPrecision)
   workload::SelectivePolicy selective = workload::SelectivePolicy::kAttentionCore;
   bool fp8_weight_cache = false;   // fp8-mixed: the stack caches an fp8 copy of each weight
@@ -253,6 +254,7 @@ struct States {
   double weights = 0;            // persistent on the GPU (incl. frozen / quantised / adapters)
   double weights_transient = 0;  // autocast / fp8 casts, dequant buffer, ZeRO-3 gathers
   double weights_buffers = 0;    // the part of weights_transient alive through backward
+  double gathers_in_flight = 0;  // ZeRO-3 / FSDP: the units' gathered bytes in flight at once
   double gradients = 0;          // full gradient buffers at the end of backward (incl. DDP buckets)
   double gradients_fwd = 0;      // alive during the forward (accumulation, persistent buffers)
   double gradients_bwd_unit = 0;  // unsharded unit gradient before reduce-scatter (ZeRO-3)

@@ -288,6 +288,7 @@ void TransientWeights(const Setup& st, const StageAmounts& a, States* out) {
                                 ? st.e_compute
                                 : out->frozen_edge_rate);
     double gathered = kGatheredUnits * unit;
+    out->gathers_in_flight = gathered + root;
     if (st.fsdp_pipeline_unsharded) {  // the whole stage stays gathered for the step
       gathered = gathered_bytes(&Amount::stage);
       root = 0;  // the stage's embedding and head are part of it
