@@ -346,8 +346,9 @@ TEST(Uncertainty, TheFitVerdictIsThePrintedRange) {
   const MemoryResult base = EstimateMemory(s, ctx);
   ASSERT_EQ(base.paged_state_bytes, 0);
   const double high = base.high_bytes / base.per_gpu_bytes;
-  // The category's range, not the fixed +-20% of an estimate without ranges.
-  ASSERT_GT(std::abs(high - (1 + kMemoryRelativeError)), 0.01) << high;
+  // The category's range, not the fixed +-20% of an estimate without ranges (the fitted
+  // high end may come near 1.2: only an exact match would leave the two indistinguishable).
+  ASSERT_GT(std::abs(high - (1 + kMemoryRelativeError)), 1e-4) << high;
   EXPECT_DOUBLE_EQ(EstimateMemory(s, Context{}).high_bytes / base.per_gpu_bytes,
                    1 + kMemoryRelativeError);
   int fits = 0, tight = 0;
