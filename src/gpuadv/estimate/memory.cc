@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <iterator>
 #include <string>
 
 #include "gpuadv/core/units.h"
@@ -104,34 +103,32 @@ struct Peak {
   double compute_stream = 0;
 };
 
-// The phases of MODELLING.md section 5 for one stage; returns the peak one.
+// The phases of MODELLING.md section 5 for one stage; returns the peak one, and the compute
+// stream's own peak beside `pools`. Each phase's last figure is its sharded gradients:
+// accumulated over micro-batches through the forward (gradients_fwd), in full at the end of
+// backward and in the step.
 Peak PeakPhase(const Setup& st, const States& w, const Activations& a, const CommPools& pools) {
   const double w_fwd = w.weights + w.weights_transient;
   const double w_end = w.weights + w.weights_buffers;
-  const double g_bwd = w.gradients_fwd + w.gradients_bwd_unit;
+  const double g_fwd = w.gradients_fwd, g_bwd = w.gradients_fwd + w.gradients_bwd_unit;
   // Offloaded optimizer states return for the step; taken as back by the end of backward.
   const double o_fwd = st.optimizer_state_offload ? 0 : w.optimizer;
-  Phase phases[] = {
+  const Phase phases[] = {
       // Images encoded to latents before the denoiser runs (VAE resident).
-      {"latent encode", w.weights, w.gradients_fwd, o_fwd, mem::VaeEncodeTransientBytes(st), 0},
-      {"forward (layer)", w_fwd, w.gradients_fwd, o_fwd, a.saved + a.fwd_transient, 0},
-      {"end of forward", w_fwd, w.gradients_fwd, o_fwd, a.saved, a.logits.fwd},
+      {"latent encode", w.weights, g_fwd, o_fwd, mem::VaeEncodeTransientBytes(st), 0, g_fwd},
+      {"forward (layer)", w_fwd, g_fwd, o_fwd, a.saved + a.fwd_transient, 0, g_fwd},
+      {"end of forward", w_fwd, g_fwd, o_fwd, a.saved, a.logits.fwd, g_fwd},
       // The forward's output beside the previous micro-batch's graph, which the loop still
       // holds (Setup::keeps_previous_outputs) until the forward returns. Without it this is
       // never above "end of forward" (logits.fwd holds at least the returned logits).
-      {"end of forward, previous micro-batch held", w_fwd, w.gradients_fwd, o_fwd,
-       a.saved + a.previous_graph, a.logits.returned},
-      {"start of backward", w_fwd, w.gradients_fwd, o_fwd, a.saved, a.logits.bwd},
-      {"backward (top layer)", w_fwd, g_bwd, o_fwd, a.saved + a.bwd_transient, 0},
+      {"end of forward, previous micro-batch held", w_fwd, g_fwd, o_fwd, a.saved + a.previous_graph,
+       a.logits.returned, g_fwd},
+      {"start of backward", w_fwd, g_fwd, o_fwd, a.saved, a.logits.bwd, g_fwd},
+      {"backward (top layer)", w_fwd, g_bwd, o_fwd, a.saved + a.bwd_transient, 0, g_fwd},
       {"end of backward", w_end, w.gradients + w.gradients_bwd_unit, w.optimizer,
-       a.extras + a.bwd_transient, 0},
-      {"optimizer step", w.weights, w.gradients, w.optimizer + w.optimizer_step, 0, 0},
+       a.extras + a.bwd_transient, 0, w.gradients},
+      {"optimizer step", w.weights, w.gradients, w.optimizer + w.optimizer_step, 0, 0, w.gradients},
   };
-  // The sharded gradients: accumulated over micro-batches through the forward
-  // (gradients_fwd), in full at the end of backward and in the step.
-  for (Phase& p : phases) p.sharded_grads = w.gradients_fwd;
-  const size_t n = std::size(phases);
-  phases[n - 2].sharded_grads = phases[n - 1].sharded_grads = w.gradients;
   Peak peak{phases[0], 0};
   for (const Phase& p : phases) {
     if (p.Total() > peak.phase.Total()) peak.phase = p;
