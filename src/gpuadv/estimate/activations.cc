@@ -429,8 +429,11 @@ LogitBytes Logits(const Setup& st, const LayerSpec& l) {
       // cross-entropy. Backward holds the saved output, its incoming gradient and the
       // produced gradient, all fp32, before the cast back (MODELLING.md section 4; the H100
       // rows of validation/measured_h100.jsonl peak at 12 B per logit with transformers 5).
-      out.fwd = (l.e_act < kFp32Bytes ? l.e_act + 2 * kFp32Bytes : 2 * kFp32Bytes) * bsv;
-      out.bwd = 3 * kFp32Bytes * bsv;
+      // A stack whose tensor parallelism keeps the logits sharded over the vocabulary
+      // (loss_parallel) holds 1 / tp of them on each rank.
+      const double ranks = st.loss_parallel ? st.lay.tp : 1;
+      out.fwd = (l.e_act < kFp32Bytes ? l.e_act + 2 * kFp32Bytes : 2 * kFp32Bytes) * bsv / ranks;
+      out.bwd = 3 * kFp32Bytes * bsv / ranks;
       return out;
   }
   return out;

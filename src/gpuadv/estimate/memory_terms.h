@@ -172,6 +172,7 @@ struct Setup {
   bool fsdp_fp32_trainable = false;     // FSDP holds a bf16 model's trainables in fp32
   LossPath loss = LossPath::kEager;
   bool compiled_loss = false;         // compiled cross-entropy (also per chunk, kUpcastChunks)
+  bool loss_parallel = false;         // the eager loss runs on vocab shards under TP (StackTraits)
   bool lora_fused_mlp = false;        // the stack's LoRA MLP function (StackTraits) applies
   bool fp32_adapters = true;          // adapters fp32 whatever the model dtype (PEFT)
   bool low_precision_norms = false;   // norms save 16-bit inputs under autocast (StackTraits)

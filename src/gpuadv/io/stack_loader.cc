@@ -67,6 +67,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fsdp_fp32_trainable",
                                              "compiled_loss",
                                              "compiled_model_loss",
+                                             "loss_parallel",
                                              "lora_fused_mlp",
                                              "fp32_adapters",
                                              "low_precision_norms",
@@ -162,6 +163,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fsdp_fp32_trainable")) t.fsdp_fp32_trainable = *v;
   if (auto v = f.Bool("compiled_loss")) t.compiled_loss = *v;
   if (auto v = f.Bool("compiled_model_loss")) t.compiled_model_loss = *v;
+  if (auto v = f.Bool("loss_parallel")) t.loss_parallel = *v;
   if (auto v = f.Bool("lora_fused_mlp")) t.lora_fused_mlp = *v;
   if (auto v = f.Bool("fp32_adapters")) t.fp32_adapters = *v;
   if (auto v = f.Bool("low_precision_norms")) t.low_precision_norms = *v;

@@ -330,6 +330,10 @@ struct StackTraits {
   // the stack compiles each block and runs the loss outside (torchtitan, LitGPT): without
   // compiled_loss that loss is eager (16-bit logits, fp32 copy and log-softmax).
   bool compiled_model_loss = false;
+  // Under tensor parallelism the output projection stays sharded over the vocabulary and the
+  // loss runs on the shards (torchtitan loss_parallel): each rank holds its 1 / tp of the
+  // logits on every loss path.
+  bool loss_parallel = false;
   // LoRA over a SwiGLU / GEGLU MLP runs as one autograd function (Unsloth LoRA_MLP): it
   // saves its input and the gate and up outputs, recomputes their product in backward and
   // writes the gradients into the saved buffers.
