@@ -523,6 +523,24 @@ TEST(Stacks, TorchFsdpStreamsKeepShardedGradientsAndGathersReserved) {
   EXPECT_LT(ds.peak_reserved_bytes - ds.peak_allocated_bytes, 0.05 * ds.peak_allocated_bytes);
 }
 
+// torchtitan runs its loss on the vocabulary shards of tensor parallelism (loss_parallel):
+// with the eager loss (before its compiled loss) each of 8 TP ranks holds an eighth of the
+// 12 B per logit that the whole vocabulary would take.
+TEST(Stacks, TorchtitanLossParallelShardsTheEagerLossOverTensorParallelRanks) {
+  const std::string job =
+      "model: llama-3.1-8b\nhardware: {gpu: h100-sxm, count: 8}\nparallelism: {tp: 8, "
+      "sequence_parallel: true}\ntraining: {method: pretrain, seq_len: 8192, micro_batch: 8, "
+      "activation_checkpointing: full, framework: torchtitan, stack_traits: {compiled_loss: "
+      "false";
+  const auto sharded = Estimated(Load(job + "}}\n")).memory;
+  const auto whole = Estimated(Load(job + ", loss_parallel: false}}\n")).memory;
+  const double logits = 8.0 * 8192 * Load("model: llama-3.1-8b\n").model.vocab;
+  // Unsharded, the loss's 12 B per logit is the peak; sharded, at most an eighth of it is.
+  EXPECT_NEAR(whole.breakdown.logits, 12 * logits, 1e-9 * logits);
+  EXPECT_LE(sharded.breakdown.logits, 12 * logits / 8 * (1 + 1e-9));
+  EXPECT_GT(whole.peak_allocated_bytes - sharded.peak_allocated_bytes, 12 * logits * 7 / 8 * 0.9);
+}
+
 // LitGPT expands K and V of grouped-query attention to every query head before the attention
 // kernel (a copy the kernel saves): a Llama 3.1 8B layer (8 of 32 heads in K / V) saves K
 // and V at 4096 instead of 1024 wide; a multi-head model is unchanged.
