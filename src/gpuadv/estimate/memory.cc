@@ -148,8 +148,7 @@ double OtherLengthsBytes(const Activations& a) {
 }
 
 struct StageResult {
-  Phase peak;
-  double compute_stream = 0;  // Peak::compute_stream
+  Peak peak;
   CommPools pools;
   States states;
   Activations acts;
@@ -160,9 +159,7 @@ StageResult EvaluateStage(const Setup& st, const Stage& stage, const States& sta
   r.states = states;
   r.acts = mem::StageActivations(st, stage);
   r.pools = CommStreamPools(st, r.states);
-  const Peak peak = PeakPhase(st, r.states, r.acts, r.pools);
-  r.peak = peak.phase;
-  r.compute_stream = peak.compute_stream;
+  r.peak = PeakPhase(st, r.states, r.acts, r.pools);
   return r;
 }
 
@@ -349,14 +346,14 @@ void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e
 // The peak and what lies outside the allocator (paged, host, other pipeline stages).
 void ExplainPeak(const Setup& st, const StageResult& r, const MemoryResult& out, double runtime,
                  double slack, Explanation& e) {
-  e.Basis("memory peak", std::string(r.peak.name) + ": " + Gb(out.peak_allocated_bytes) +
+  e.Basis("memory peak", std::string(r.peak.phase.name) + ": " + Gb(out.peak_allocated_bytes) +
                              " allocated; +" + G(slack * 100, "%.0f") + "% allocator slack" +
                              (st.expandable_segments ? " (expandable segments)" : "") + ", +" +
                              Gb(runtime) + " CUDA context/NCCL/cuBLAS");
   if (r.pools.Total() > 0)
     e.Basis("communication streams",
             "+" + Gb(r.pools.Total()) + " reserved beside the compute stream's peak (" +
-                Gb(r.compute_stream) + " allocated): FSDP's reduce-scatter stream keeps the " +
+                Gb(r.peak.compute_stream) + " allocated): FSDP's reduce-scatter stream keeps the " +
                 Gb(r.pools.grads) + " of sharded gradients it allocates" +
                 (r.pools.gathers > 0 ? " and its all-gather copy-in stream the " +
                                            Gb(r.pools.gathers) + " of gathers in flight"
@@ -459,11 +456,11 @@ MemoryResult FinishMemory(const workload::Scenario& s, const StatesPass& pass, c
   StageResult best = EvaluateStage(st, pass.stages[0], pass.states[0]);
   for (int i = 1; i < pass.n; ++i) {
     StageResult other = EvaluateStage(st, pass.stages[i], pass.states[i]);
-    if (other.peak.Total() > best.peak.Total()) best = other;
+    if (other.peak.phase.Total() > best.peak.phase.Total()) best = other;
   }
 
   MemoryResult out;
-  const Phase& p = best.peak;
+  const Phase& p = best.peak.phase;
   out.breakdown.weights = p.weights;
   out.breakdown.gradients = p.gradients;
   out.breakdown.optimizer = p.optimizer;
@@ -473,7 +470,7 @@ MemoryResult FinishMemory(const workload::Scenario& s, const StatesPass& pass, c
   const double slack = SlackFraction(st);
   // Reserved: the compute stream's peak with its slack and the communication streams' pools
   // (none but under torch FSDP, whose sharded gradients then leave the compute stream's peak).
-  const double reserved = best.compute_stream * (1 + slack) + best.pools.Total() +
+  const double reserved = best.peak.compute_stream * (1 + slack) + best.pools.Total() +
                           (st.variable_length ? OtherLengthsBytes(best.acts) : 0);
   out.breakdown.fragmentation = reserved - out.peak_allocated_bytes;
   out.peak_reserved_bytes = reserved;
