@@ -114,6 +114,14 @@ constexpr double kQloraDequantBytesPerParam = 4.5;
 // write 2 per weight, in the forward and in a recomputed forward (the backward reuses the
 // cast the linear kept).
 constexpr double kFrozenCastBytesPerParam = 4 + 2;
+// QLoRA over an fp32-upcast base (Scenario::KbitFp32Upcast): the element-wise work runs on
+// fp32 tensors, and bitsandbytes' Linear4bit.forward casts its fp32 input to the compute
+// dtype and its 16-bit output back to fp32 (x.to(compute_dtype), ... .to(inp_dtype)): read 4
+// and write 2 per input element, read 2 and write 4 per output element, in every forward,
+// recomputed forward and (the casts' gradients) backward. transformers' FlashAttention-2
+// path casts the fp32 query, key and value to the autocast dtype once more.
+constexpr double kFp32ElementBytes = 4;
+constexpr double kFp32CastBytes = 4 + 2;
 // LoRA adapter side path per adapted linear: dropout on its input (read, write, mask)
 // when lora dropout > 0, and scale + add of its output (read 2, write 1).
 constexpr double kAdapterInPasses = 3;
@@ -403,6 +411,7 @@ struct LayerLinears {
   double recompute_fwd = 0, recompute_act_width = 0;
   double fp8_in = 0, fp8_out = 0, adapter_bytes = 0;
   double adapter_cast_bytes = 0;    // per token: adapters in another dtype (AdapterDtypesOf)
+  double kbit_cast_bytes = 0;       // per token: 4-bit linears' fp32 casts (kFp32CastBytes)
   double adapter_weight_elems = 0;  // adapter variants' weight-sized temporaries, per layer
 };
 
@@ -446,6 +455,7 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
     const double act = l.copies > 1 ? std::max(1, l.active_copies) * lay.ExpertGather() : 1;
     o.fp8_in += act * in_width;
     o.fp8_out += act * n_out;
+    if (g.kbit_upcast) o.kbit_cast_bytes += kFp32CastBytes * act * (d_in_local + n_out);
     if (l.slots & catalog::kSlotUp) {  // the activation's width: half a fused gate_up output
       const double width = act * n_out / ((l.slots & catalog::kSlotGate) ? 2 : 1);
       o.act_width += width;
@@ -515,10 +525,11 @@ AttentionCore AttentionCoreTime(const workload::Scenario& s, const Layout& lay, 
 struct LayerMemory {
   double fwd = 0, cast_fwd = 0, bwd_extra = 0;
   double recompute = 0;  // element-wise work of the recompute modules, rerun in backward
-  // Adapter dtype casts and fp32 adapter passes: unary element-wise ops whose backward
-  // moves the same bytes once (a cast's gradient is a cast, the scale's a scale, the add's
-  // is free), not kBackwardBytesRatio times.
-  double adapter_cast = 0;
+  // Dtype casts (adapters in another dtype, 4-bit linears over an fp32-upcast base) and fp32
+  // adapter passes: unary element-wise ops whose backward moves the same bytes once (a
+  // cast's gradient is a cast, the scale's a scale, the add's is free), not
+  // kBackwardBytesRatio times.
+  double casts = 0;
 };
 
 LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
@@ -555,9 +566,12 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
     rerun += 2 * h / h_div * ((m.IsMla() ? 1 : 0) + (m.IsMoe() ? 1 : 0));
   // Per-op: the two norms (a read and a write each) and RoPE rerun as well.
   if (g.per_op_slots != 0) rerun += kPerOpNormPasses * h / h_div + rope;
-  o.recompute = MemTime(r.act_bytes * T * rerun * stack.elementwise_traffic, r);
-  o.adapter_cast = MemTime(T * lin.adapter_cast_bytes, r);
-  o.fwd = MemTime(r.act_bytes * T * elems * stack.elementwise_traffic, r) +
+  // Over an fp32-upcast QLoRA base the element-wise ops run on fp32 tensors.
+  const double e = g.kbit_upcast ? kFp32ElementBytes : r.act_bytes;
+  o.recompute = MemTime(e * T * rerun * stack.elementwise_traffic, r);
+  const double attn_in_cast = g.kbit_upcast ? kFp32CastBytes * (heads + 2 * kv_heads) * Q : 0;
+  o.casts = MemTime(T * (lin.adapter_cast_bytes + lin.kbit_cast_bytes + attn_in_cast), r);
+  o.fwd = MemTime(e * T * elems * stack.elementwise_traffic, r) +
           MemTime(r.act_bytes * T * lin.adapter_bytes, r) +
           MemTime(r.act_bytes * lin.adapter_weight_elems, r);
   if (r.linear_bytes < r.act_bytes) {
@@ -704,13 +718,12 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   double c_fwd = L * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
   double c_bwd =
       bp * lin.fwd + tr * lin.wgrad + bp * 2.0 * lin.adapter_fwd + bp * attn.bwd_ratio * attn.c_fwd;
-  double m_fwd = L * (mem.fwd + mem.cast_fwd + mem.adapter_cast + attn.m_fwd);
-  double m_bwd =
-      bp * (kBackwardBytesRatio * (mem.fwd + attn.m_fwd) + mem.bwd_extra + mem.adapter_cast);
+  double m_fwd = L * (mem.fwd + mem.cast_fwd + mem.casts + attn.m_fwd);
+  double m_bwd = bp * (kBackwardBytesRatio * (mem.fwd + attn.m_fwd) + mem.bwd_extra + mem.casts);
   if (g.full_recompute) {
     const double rec = g.recompute_share * bp;
     c_bwd += rec * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
-    m_bwd += rec * (mem.fwd + mem.cast_fwd + mem.adapter_cast + attn.m_fwd);
+    m_bwd += rec * (mem.fwd + mem.cast_fwd + mem.casts + attn.m_fwd);
   } else if (g.SelectiveRerun()) {
     const bool core = g.Recomputes(workload::RecomputeModule::kCoreAttn);
     c_bwd += bp * ((core ? attn.c_fwd : 0) + lin.recompute_fwd);

@@ -201,7 +201,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.kept_16bit_grads = stack.keeps_16bit_grads && t.precision == Precision::kBf16Mixed &&
                         st.megatron_grad_bytes >= 4;
   st.fp8_transposed_weights = !s.hardware.gpu.Fp8AnyLayout();
-  st.kbit_upcast = workload::Traits(t.method).quantized_base && stack.kbit_fp32_upcast;
+  st.kbit_upcast = s.KbitFp32Upcast();
   st.frozen_fp32 = s.Fp32FrozenBase();
   st.kbit_saves_input = t.quantization.bits == 8 || stack.kbit_saves_input;
   st.keeps_previous_outputs = stack.keeps_previous_outputs;

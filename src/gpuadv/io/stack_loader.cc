@@ -328,6 +328,22 @@ void UntieHead(catalog::ModelArch& m, bool untie) {
   if (m.derived) catalog::PrepareDerived(m);
 }
 
+// A scenario's `kernels: eager` on a stack whose own kernels are fused (torchtitan without
+// torch.compile) carries the eager counts of the neutral `pytorch` entry: the stack entry's
+// elementwise_traffic and kernels_per_layer describe its fused kernels, while the eager
+// ones move the eager bytes (elementwise_traffic 1.0 is the definition of the eager count)
+// and launch the ~40 kernels per layer profiled eagerly. The other way round stays with the
+// stack's counts: what "fused" fuses is the stack's own (Inductor, Transformer Engine,
+// Liger), so a run that compiles a plain loop gives its counts (the H200 compile rows do).
+// Counts the scenario gives win.
+void EagerKernelCounts(const Fields& given, const workload::StackTraits& own,
+                       workload::StackTraits& t) {
+  if (t.kernels != workload::KernelStyle::kEager || own.kernels == t.kernels) return;
+  const workload::StackTraits& eager = StackFor(Framework::kPytorch).traits;
+  if (!given.Has("elementwise_traffic")) t.elementwise_traffic = eager.elementwise_traffic;
+  if (!given.Has("kernels_per_layer")) t.kernels_per_layer = eager.kernels_per_layer;
+}
+
 // Installs stack `id`'s traits, with the scenario's `stack_traits` and its own fp8 recipe
 // knobs on top.
 void UseStack(workload::Scenario& s, Framework id, bool defaulted) {
@@ -339,6 +355,7 @@ void UseStack(workload::Scenario& s, Framework id, bool defaulted) {
     Fields f(traits, "training.stack_traits");
     ParseTraits(f, t.stack);
     f.Finish(kTraitKeys);
+    EagerKernelCounts(f, StackFor(id).traits, t.stack);
   }
   if (t.fp8.recipe) t.stack.fp8_recipe = *t.fp8.recipe;
   if (t.fp8.wgrad) t.stack.fp8_wgrad = *t.fp8.wgrad;

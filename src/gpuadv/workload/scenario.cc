@@ -98,6 +98,10 @@ bool Scenario::FsdpGradientsUnsynced() const {
 
 bool Scenario::PureBf16States() const { return training.PureBf16States() && !FsdpFp32Trainable(); }
 
+bool Scenario::KbitFp32Upcast() const {
+  return QuantizedBase(training.method) && training.stack.kbit_fp32_upcast;
+}
+
 bool Scenario::Fp32FrozenBase() const {
   return training.lora.base_dtype == BaseDtype::kFp32 && AdaptsUnquantisedBase(training.method) &&
          EagerAutocast();

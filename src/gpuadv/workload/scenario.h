@@ -315,6 +315,14 @@ struct Scenario {
   /// per call (autocast caches only the casts of parameters that require grad), which the
   /// linear keeps for its input gradient.
   bool Fp32FrozenBase() const;
+  /// Whether a QLoRA run's unquantised parameters were cast to fp32 (stack trait
+  /// kbit_fp32_upcast, PEFT prepare_model_for_kbit_training): the embedding's fp32 output
+  /// keeps the residual stream fp32, and each 4-bit linear casts its input to the compute
+  /// dtype and its output back to the input's (bitsandbytes Linear4bit.forward), so the
+  /// element-wise work between the linears runs in fp32 too. Memory (the residual stream's
+  /// dtype, fp32 norms and head) and time (the casts and the fp32 element-wise bytes) both
+  /// ask this.
+  bool KbitFp32Upcast() const;
   /// Whether FSDP holds the trainable parameters of a bf16 model in fp32 (stack trait
   /// fsdp_fp32_trainable, ZeRO-3 / FSDP, precision bf16 as the Trainer runs it: a bf16 model
   /// under bf16 autocast): fp32 master weights, gradients and optimizer states, bf16 compute

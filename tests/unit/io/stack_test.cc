@@ -245,6 +245,55 @@ TEST(Stacks, ScenarioTraitsOverTheStack) {
   ExpectErrorNames("{stack_traits: [kernels]}", "training.stack_traits");
 }
 
+// torchtitan without torch.compile (stack_traits kernels: eager) moves the eager bytes and
+// launches the eager kernels of the neutral pytorch entry, not its fused counts, and so runs
+// slower than compiled; counts the scenario gives are kept, and a stack whose own kernels
+// are eager keeps its counts.
+TEST(Stacks, EagerKernelsOnAFusedStackCarryTheEagerCounts) {
+  const std::string job =
+      "model: llama-3.1-8b\nhardware: {gpu: h100-sxm, count: 8}\nparallelism: {zero: 3}\n"
+      "training: {seq_len: 2048, micro_batch: 1, framework: torchtitan";
+  const auto fused = Load(job + "}\n");
+  const auto eager = Load(job + ", stack_traits: {kernels: eager}}\n");
+  const auto& pytorch = StackFor(Framework::kPytorch).traits;
+  EXPECT_LT(fused.training.stack.elementwise_traffic, pytorch.elementwise_traffic);
+  EXPECT_DOUBLE_EQ(eager.training.stack.elementwise_traffic, pytorch.elementwise_traffic);
+  EXPECT_DOUBLE_EQ(eager.training.stack.kernels_per_layer, pytorch.kernels_per_layer);
+  EXPECT_LT(Estimated(eager).throughput.tokens_per_s_per_gpu,
+            Estimated(fused).throughput.tokens_per_s_per_gpu);
+  const auto given = Load(job +
+                          ", stack_traits: {kernels: eager, elementwise_traffic: 0.8, "
+                          "kernels_per_layer: 30}}\n");
+  EXPECT_DOUBLE_EQ(given.training.stack.elementwise_traffic, 0.8);
+  EXPECT_DOUBLE_EQ(given.training.stack.kernels_per_layer, 30);
+  const auto plain = Load(
+      "model: llama-3.1-8b\ntraining: {framework: hf-trainer, stack_traits: {kernels: eager}}\n");
+  const auto& hf = StackFor(Framework::kHfTrainer).traits;
+  EXPECT_DOUBLE_EQ(plain.training.stack.kernels_per_layer, hf.kernels_per_layer);
+}
+
+// QLoRA over a base PEFT's prepare_model_for_kbit_training upcast: the residual stream and
+// the element-wise work run in fp32, and every 4-bit linear casts its input to bf16 and its
+// output back (bitsandbytes Linear4bit.forward). IBM's fms-acceleration A100 benchmark
+// measured the upcast Mistral-7B run 1.25x slower than the same run without it; the casts
+// and fp32 bytes cost a memory-bound share of that order, not the GEMMs. A LoRA run over a
+// 16-bit base has nothing to upcast: the trait leaves it alone.
+TEST(Stacks, KbitUpcastRunsTheElementwiseWorkInFp32AndCastsEachQuantisedLinear) {
+  const std::string job =
+      "model: mistral-7b\nhardware: {gpu: a100-80gb-sxm}\ntraining: {seq_len: 4096, "
+      "micro_batch: 4, precision: bf16-mixed, activation_checkpointing: full, framework: "
+      "hf-trainer, method: ";
+  auto tokens = [&](const std::string& method, bool upcast) {
+    return Estimated(Load(job + method + ", stack_traits: {kbit_fp32_upcast: " +
+                          (upcast ? "true" : "false") + "}}\n"))
+        .throughput.tokens_per_s_per_gpu;
+  };
+  const double slowdown = tokens("qlora", false) / tokens("qlora", true);
+  EXPECT_GT(slowdown, 1.1);
+  EXPECT_LT(slowdown, 1.4);
+  EXPECT_DOUBLE_EQ(tokens("lora", false), tokens("lora", true));
+}
+
 // The parallelism a stack runs (what `plan` may search for it): torchtitan's FSDP and 4D
 // parallelism without ZeRO-1, the Trainer's data parallelism only; a run that states its own
 // list replaces the stack's, and a name outside the list is refused naming the field.
