@@ -370,13 +370,14 @@ Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Expla
   return r;
 }
 
-double GemmTime(double m, double k, double n, double peak, double elem_bytes, const Rates& r) {
+double GemmTime(double m, double k, double n, double peak, double elem_bytes, const Rates& r,
+                double half_scale) {
   if (m <= 0 || k <= 0 || n <= 0 || peak <= 0) return 0;
   const double x = 2.0 * m * k * n;
   // gemm_half_flops is a fixed time (launch, ramp, tail wave) at the 16-bit rate: at fp8's
   // higher peak the same seconds hold proportionally more FLOPs.
   const double rate_scale = r.tensor_peak > 0 ? std::max(1.0, peak / r.tensor_peak) : 1.0;
-  const double half = std::max(0.0, r.eff->gemm_half_flops) * rate_scale;
+  const double half = std::max(0.0, r.eff->gemm_half_flops) * rate_scale * half_scale;
   const double eta = std::max(1e-3, r.eff->gemm_eta_max * x / (x + half));
   const double t_compute = x / (peak * eta);
   const double bytes = elem_bytes * (m * k + k * n + m * n);
@@ -431,8 +432,9 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
   const double in_copy = 2 * ad.input_bytes;
   const double out_extra = ad.out_bytes > r.act_bytes ? kAdapterFp32OutExtraBytes : 0;
   for (const auto& l : f.linears) {
-    double count = 1, rows = T, split = tp;
+    double count = 1, rows = T, split = tp, half_scale = 1;
     if (l.copies > 1) {
+      half_scale = kGroupedGemmHalfScale;
       count = static_cast<double>(l.copies) / lay.ep;
       split = lay.etp;
       rows = T * lay.ep * std::max(1, l.active_copies) / l.copies * lay.ExpertGather();
@@ -446,11 +448,13 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
     const double d_in_local = Layout::RowParallel(l.slots) ? l.d_in / split : l.d_in;
     const double in_width =
         Layout::DenseColumnParallel(l) && lay.sequence_parallel ? d_in_local / tp : d_in_local;
-    const double gemm = count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r);
+    const double gemm =
+        count * GemmTime(rows, l.d_in, n_out, r.linear_peak, r.linear_bytes, r, half_scale);
     o.fwd += gemm;
     const bool rerun = RecomputedLinear(l, g, s.model.hidden);
     if (rerun) o.recompute_fwd += gemm;
-    if (wgrad16) o.wgrad += count * GemmTime(rows, l.d_in, n_out, r.tensor_peak, r.act_bytes, r);
+    if (wgrad16)
+      o.wgrad += count * GemmTime(rows, l.d_in, n_out, r.tensor_peak, r.act_bytes, r, half_scale);
     // Rows per token of this GPU's tokens: an expert linear's routed copies (at width / etp).
     const double act = l.copies > 1 ? std::max(1, l.active_copies) * lay.ExpertGather() : 1;
     o.fp8_in += act * in_width;

@@ -118,9 +118,27 @@ struct Rates {
 /// Picks the peaks; warns (when explain) about unknown peaks or unsupported types.
 Rates ResolveRates(const workload::Scenario& s, const ArchEfficiency& eff, Explanation* explain);
 
+// Routed experts run as one grouped GEMM per linear (torch._grouped_mm, CUTLASS or cuBLAS
+// grouped kernels, Transformer Engine's GroupedLinear), whose per-expert problems reach
+// their ceiling later than the same shapes run alone: each group pays its own tile
+// scheduling, pipeline fill and epilogue. Measured on H100 for Qwen3-30B-A3B's up
+// projection (128 experts, K 2048, N 1536, 65536 routed rows, uniform routing), the CUTLASS
+// SM90 cooperative grouped kernel ran at 160.5 TFLOP/s, 0.162 of the dense peak
+// (tgale96/grouped_gemm PR #37, 2026-03): at Hopper's GEMM ceiling (0.634) that puts the
+// half-rate point at 9.4 GFLOP per expert, 2.35x the single-GEMM curve's 4 GFLOP. The same
+// benchmark's loop of per-expert cuBLAS GEMMs ran slower (129.5), and torch._grouped_mm over
+// a whole Qwen3-30B-A3B MoE layer forward, routing included, at 242 TFLOP/s (ByteDance
+// VeOmni PR #460); large groups run at the dense rate (16 groups of 128000 x 7168 x 7168 at
+// 0.71 of the H200 peak, pytorch PR #156203; 4 groups of 32768 x 7168 x 4096 at 0.58 of a
+// Blackwell peak, PR #170802), which the curve gives as well. Applied to every
+// architecture's fitted curve as a ratio.
+inline constexpr double kGroupedGemmHalfScale = 2.35;
+
 /// Roofline time of one GEMM (M x K) * (K x N): max(2MNK / (peak * eta(x)), bytes / BW),
-/// eta(x) = eta_max * x / (x + x_half) (MODELLING section 7 "Size dependence").
-double GemmTime(double m, double k, double n, double peak, double elem_bytes, const Rates& r);
+/// eta(x) = eta_max * x / (x + x_half) (MODELLING section 7 "Size dependence"); `half_scale`
+/// multiplies x_half for the problems of a grouped GEMM (kGroupedGemmHalfScale).
+double GemmTime(double m, double k, double n, double peak, double elem_bytes, const Rates& r,
+                double half_scale = 1);
 
 /// Per-GPU time of one micro-batch, by phase, before communication.
 struct MicroBatchTime {
