@@ -120,8 +120,7 @@ constexpr double kFrozenCastBytesPerParam = 4 + 2;
 // and write 2 per input element, read 2 and write 4 per output element, in every forward,
 // recomputed forward and (the casts' gradients) backward. transformers' FlashAttention-2
 // path casts the fp32 query, key and value to the autocast dtype once more.
-constexpr double kFp32ElementBytes = 4;
-constexpr double kFp32CastBytes = 4 + 2;
+constexpr double kFp32CastBytes = mem::kFp32Bytes + 2;
 // LoRA adapter side path per adapted linear: dropout on its input (read, write, mask)
 // when lora dropout > 0, and scale + add of its output (read 2, write 1).
 constexpr double kAdapterInPasses = 3;
@@ -571,7 +570,7 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   // Per-op: the two norms (a read and a write each) and RoPE rerun as well.
   if (g.per_op_slots != 0) rerun += kPerOpNormPasses * h / h_div + rope;
   // Over an fp32-upcast QLoRA base the element-wise ops run on fp32 tensors.
-  const double e = g.kbit_upcast ? kFp32ElementBytes : r.act_bytes;
+  const double e = g.kbit_upcast ? mem::kFp32Bytes : r.act_bytes;
   o.recompute = MemTime(e * T * rerun * stack.elementwise_traffic, r);
   const double attn_in_cast = g.kbit_upcast ? kFp32CastBytes * (heads + 2 * kv_heads) * Q : 0;
   o.casts = MemTime(T * (lin.adapter_cast_bytes + lin.kbit_cast_bytes + attn_in_cast), r);
