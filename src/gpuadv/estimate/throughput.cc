@@ -87,8 +87,12 @@ void ExplainRates(const workload::Scenario& s, const catalog::GpuSpec& gpu,
                      " TFLOP/s of GEMMs)"
                : "") +
           ", " + (gpu.architecture.empty() ? "?" : gpu.architecture) + " gemm eta_max " +
-          Num(eff.gemm_eta_max) + " (half at " + Num(eff.gemm_half_flops) +
-          " FLOP), attention eta " + Num(eff.attn_eta) +
+          Num(eff.gemm_eta_max) + " (half at " + Num(eff.gemm_half_flops) + " FLOP" +
+          (s.model.IsMoe()
+               ? "; routed experts as grouped GEMMs, half at " +
+                     Num(eff.gemm_half_flops * detail::kGroupedGemmHalfScale) + " FLOP per expert"
+               : "") +
+          "), attention eta " + Num(eff.attn_eta) +
           (rates.attention_speedup != 1
                ? " x " + Num(rates.attention_speedup) + " (stack trait attention_kernel " +
                      std::string(

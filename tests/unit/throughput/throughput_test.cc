@@ -699,6 +699,17 @@ TEST(ThroughputFlops, GroupedExpertGemmsPayAPerExpertCost) {
   EXPECT_NEAR(grouped, 0.162, 0.04);
   EXPECT_GT(rate(32768, 7168, 4096, detail::kGroupedGemmHalfScale),
             0.97 * rate(32768, 7168, 4096, 1));
+  // The basis of an MoE estimate says so; a dense model's does not.
+  auto says_grouped = [](const workload::Scenario& sc) {
+    Explanation e;
+    EstimateThroughput(sc, Ctx(), &e);
+    bool said = false;
+    for (const auto& b : e.basis)
+      said = said || b.find("routed experts as grouped GEMMs") != std::string::npos;
+    return said;
+  };
+  EXPECT_TRUE(says_grouped(FineGrainedMoe(1, 1)));
+  EXPECT_FALSE(says_grouped(s));
 }
 
 // The expert GEMMs do the same work however an expert is split (etp) and its tokens
