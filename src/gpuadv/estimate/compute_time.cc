@@ -430,6 +430,7 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
   // the copy at input_bytes instead of the input at act: 2 x input_bytes in all.
   const double in_copy = 2 * ad.input_bytes;
   const double out_extra = ad.out_bytes > r.act_bytes ? kAdapterFp32OutExtraBytes : 0;
+  const bool kbit_upcast = s.KbitFp32Upcast();
   for (const auto& l : f.linears) {
     double count = 1, rows = T, split = tp, half_scale = 1;
     if (l.copies > 1) {
@@ -458,7 +459,7 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
     const double act = l.copies > 1 ? std::max(1, l.active_copies) * lay.ExpertGather() : 1;
     o.fp8_in += act * in_width;
     o.fp8_out += act * n_out;
-    if (g.kbit_upcast) o.kbit_cast_bytes += kFp32CastBytes * act * (d_in_local + n_out);
+    if (kbit_upcast) o.kbit_cast_bytes += kFp32CastBytes * act * (d_in_local + n_out);
     if (l.slots & catalog::kSlotUp) {  // the activation's width: half a fused gate_up output
       const double width = act * n_out / ((l.slots & catalog::kSlotGate) ? 2 : 1);
       o.act_width += width;
@@ -570,9 +571,10 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   // Per-op: the two norms (a read and a write each) and RoPE rerun as well.
   if (g.per_op_slots != 0) rerun += kPerOpNormPasses * h / h_div + rope;
   // Over an fp32-upcast QLoRA base the element-wise ops run on fp32 tensors.
-  const double e = g.kbit_upcast ? mem::kFp32Bytes : r.act_bytes;
+  const bool kbit_upcast = s.KbitFp32Upcast();
+  const double e = kbit_upcast ? mem::kFp32Bytes : r.act_bytes;
   o.recompute = MemTime(e * T * rerun * stack.elementwise_traffic, r);
-  const double attn_in_cast = g.kbit_upcast ? kFp32CastBytes * (heads + 2 * kv_heads) * Q : 0;
+  const double attn_in_cast = kbit_upcast ? kFp32CastBytes * (heads + 2 * kv_heads) * Q : 0;
   o.casts = MemTime(T * (lin.adapter_cast_bytes + lin.kbit_cast_bytes + attn_in_cast), r);
   o.fwd = MemTime(e * T * elems * stack.elementwise_traffic, r) +
           MemTime(r.act_bytes * T * lin.adapter_bytes, r) +

@@ -15,7 +15,6 @@ Regime MakeRegime(const workload::Scenario& s) {
   g.layers = std::max(0, s.model.layers);
   g.adapters = workload::TrainsAdapters(t.method);
   g.quantized = workload::QuantizedBase(t.method);
-  g.kbit_upcast = s.KbitFp32Upcast();
   if (g.adapters) {
     g.trainable_layers = 0;
     g.backprop_layers = g.layers;

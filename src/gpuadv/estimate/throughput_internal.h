@@ -23,11 +23,8 @@ using estimate::MakeLayout;
 
 /// What trains and how gradients flow (MODELLING section 6).
 struct Regime {
-  bool adapters = false;   // lora / qlora: frozen base, trained low-rank adapters
-  bool quantized = false;  // qlora: 4-bit base weights dequantised per use
-  // qlora over an fp32-upcast base (Scenario::KbitFp32Upcast): fp32 residual stream and
-  // element-wise work, a cast in and out of every 4-bit linear
-  bool kbit_upcast = false;
+  bool adapters = false;     // lora / qlora: frozen base, trained low-rank adapters
+  bool quantized = false;    // qlora: 4-bit base weights dequantised per use
   int layers = 0;            // L
   int trainable_layers = 0;  // layers whose weights get dW (L; k for freeze; 0 for adapters)
   int backprop_layers = 0;   // layers that need dX (L; k for freeze)
