@@ -75,6 +75,9 @@ struct ModelArch {
   int vocab = 0;
   int max_seq_len = 0;
   MlpKind mlp = MlpKind::kSwiGlu;
+  // Clamped SwiGLU (gpt-oss, config.json swiglu_limit 7): gate clamped above, up clamped both
+  // ways, glu = gate * sigmoid(1.702 gate), out = glu * (up + 1); 0 = the plain SwiGLU.
+  double swiglu_limit = 0;
   NormKind norm = NormKind::kRmsNorm;
   PositionKind position = PositionKind::kRope;
   double rope_theta = 0;           // rotary base (config.json rope_theta; 0 = unknown)

@@ -65,7 +65,9 @@ struct Mlp {
 // the layer input, the outputs of the matmuls it does not recompute
 // (workload::PerOpRecomputedSlots: q, v, gate and down, or q, v and fc1), the attention
 // output and its fp32 log-sum-exp; norms, RoPE, activations and the other matmuls are
-// recomputed.
+// recomputed. In an MoE layer the MLP's matmuls are the shared experts' (if any): the routed
+// experts' grouped GEMMs and the router are recomputed (RecomputedLinear), so nothing of the
+// routed path is kept.
 double PerOpKept(const LayerSpec& l, double sb, double rep, double q_width, double kv_width) {
   using namespace catalog;
   const double t = std::max(1.0, l.t);
@@ -76,14 +78,15 @@ double PerOpKept(const LayerSpec& l, double sb, double rep, double q_width, doub
     unsigned slot;
     double width;
   };
+  const double f = l.experts > 1 ? l.shared_ffn : l.f;
   const Matmul mm[] = {{kSlotQ, q_width},
                        {kSlotK, kv_width},
                        {kSlotV, kv_width},
                        {kSlotO, h_local},
-                       {kSlotGate, l.swiglu ? l.f / t : 0},
-                       {kSlotUp, l.f / t},
-                       {kSlotDown, h_local}};
-  const unsigned recomputed = workload::PerOpRecomputedSlots(l.swiglu);
+                       {kSlotGate, l.swiglu ? f / t : 0},
+                       {kSlotUp, f / t},
+                       {kSlotDown, f > 0 ? h_local : 0}};
+  const unsigned recomputed = workload::PerOpRecomputedSlots(l.swiglu, l.bias);
   for (const Matmul& m : mm)
     if ((m.slot & recomputed) == 0) kept += l.e_act * sb * m.width;
   return kept;
@@ -105,9 +108,13 @@ Mlp MlpSaved(const LayerSpec& l, double tokens, double w, double lin) {
   }
   if (l.swiglu) {
     // Eager: silu saves gate; mul saves silu(gate) and up. Fused (Megatron bias_swiglu)
-    // saves gate and up only, in fp8 under activation_func_fp8_input_store.
-    m.saved =
-        l.stack == Stack::kMegatron ? 2 * l.act_in_bytes * tw : (2 * l.act_in_bytes + l.e_act) * tw;
+    // saves gate and up only, in fp8 under activation_func_fp8_input_store. gpt-oss's
+    // clamped SwiGLU in eager: the clamps keep their input (the gate_up output, both
+    // halves), sigmoid its output, the gate product the clamped gate and addcmul the product
+    // and the clamped up: four f-wide tensors beside gate and up.
+    const double eager_extra = l.swiglu_clamped ? 4 : 1;
+    m.saved = l.stack == Stack::kMegatron ? 2 * l.act_in_bytes * tw
+                                          : (2 * l.act_in_bytes + eager_extra * l.e_act) * tw;
   } else if (l.gelu_composite && l.stack == Stack::kPyTorch) {
     // HF gelu_new: 0.5 x (1 + tanh(c (x + 0.044715 x^3))). Saved: pow's input, tanh's
     // output, 0.5x and (1 + tanh) for the final mul. Autocast runs pow in fp32, so the
@@ -351,6 +358,8 @@ LayerSpec BaseSpec(const Setup& st) {
   l.fp8_attention = st.fp8_attention;
   l.act_in_bytes = st.fp8_activation_input ? 1 : l.e_act;
   l.gelu_composite = sh.gelu_composite;
+  l.swiglu_clamped = sh.swiglu_clamped;
+  l.bias = sh.bias;
   l.norms_train = me.norms_train;
   l.adapter_rank_sum = me.adapter_rank_sum;
   l.adapter_din_column = me.adapter_din_column;

@@ -31,6 +31,21 @@ constexpr double kDropoutPassesFwd = 6;
 // writes one (3).
 constexpr double kGeluPasses = 2;
 constexpr double kSwiGluPasses = 3;
+// gpt-oss's clamped SwiGLU (ModelArch::swiglu_limit) written out in eager kernels over the
+// interleaved gate_up output (torchtitan GptOssGroupedExperts and transformers
+// GptOssExperts: gate = x[..., ::2], up = x[..., 1::2]): clamp the gate (its strided read
+// fetches the whole row, 2; write 1), clamp the up (2 + 1), alpha x gate (1 + 1), sigmoid
+// (1 + 1), gate x sigmoid (2 + 1), addcmul for glu x (up + 1) (3 + 1). A compiled stack
+// fuses the chain into one kernel reading gate and up and writing one (kSwiGluPasses).
+constexpr double kClampedSwiGluEagerPasses = 17;
+// Expert biases (an MoE with bias): a grouped GEMM has no bias epilogue, so eager code
+// gathers each routed row's expert bias (write 1 per output element) and adds it (read 2,
+// write 1); backward the add's gradient passes through and the gather's, an index-add into
+// the bias gradient, reads the output gradient once. A compiled stack folds the gather into
+// the element-wise kernel that reads the GEMM output (torchtitan's GptOssGroupedExperts
+// says so for mlp1): no pass of its own.
+constexpr double kExpertBiasPassesFwd = 4;
+constexpr double kExpertBiasPassesBwd = 1;
 // transformers' NewGELUActivation (gelu_new, eager): 0.5 x (1 + tanh(c (x + 0.044715 x^3)))
 // in 8 kernels (pow, mul, add, mul, tanh, add, mul, mul) reading 10 and writing 8 FFN-wide
 // tensors; under autocast pow runs in fp32 and the chain after it too (2x the bytes).
@@ -165,6 +180,9 @@ constexpr double kOpsRmsNorm = 8;
 constexpr double kOpsLayerNorm = 1;
 constexpr double kOpsRope = 10;
 constexpr double kOpsSwiGlu = 3 + 2;
+constexpr double kOpsSwiGluClamped = 3 + 6;  // kClampedSwiGluEagerPasses' six kernels
+// Per biased expert linear, eager: the bias table's padding cat, the gather and the add.
+constexpr double kOpsExpertBias = 3;
 constexpr double kOpsGelu = 2 + 1;
 constexpr double kOpsGeluNew = 2 + 8;
 constexpr double kOpsResidualDropout = 2;
@@ -198,9 +216,10 @@ constexpr double kZero3GradOpsPerFlush = 2;
 double EagerModuleOpsDelta(const catalog::ModelArch& m) {
   const double norm = m.norm == catalog::NormKind::kRmsNorm ? kOpsRmsNorm : kOpsLayerNorm;
   const double rope = m.position == catalog::PositionKind::kRope ? kOpsRope : 0;
-  const double mlp = m.mlp == catalog::MlpKind::kSwiGlu ? kOpsSwiGlu
-                     : m.GeluComposite()                ? kOpsGeluNew
-                                                        : kOpsGelu;
+  const double mlp = m.mlp == catalog::MlpKind::kSwiGlu
+                         ? (m.swiglu_limit > 0 ? kOpsSwiGluClamped : kOpsSwiGlu)
+                     : m.GeluComposite() ? kOpsGeluNew
+                                         : kOpsGelu;
   const double dropout = m.dropout > 0 ? kOpsResidualDropout : 0;
   const double fused = (m.fused_qkv && !m.IsMla() ? 2 : 0) +
                        (m.fused_gate_up && m.mlp == catalog::MlpKind::kSwiGlu ? 1 : 0);
@@ -413,6 +432,7 @@ struct LayerLinears {
   double adapter_cast_bytes = 0;    // per token: adapters in another dtype (AdapterDtypesOf)
   double kbit_cast_bytes = 0;       // per token: 4-bit linears' fp32 casts (kFp32CastBytes)
   double adapter_weight_elems = 0;  // adapter variants' weight-sized temporaries, per layer
+  double expert_bias_elems = 0;     // per token: biased expert outputs (kExpertBiasPassesFwd)
 };
 
 // Weights split by tp; experts by ep and etp, each expert fed ep*T*k_e/E * etp/tp tokens
@@ -460,6 +480,7 @@ LayerLinears LinearGemms(const workload::Scenario& s, const Layout& lay, const R
     o.fp8_in += act * in_width;
     o.fp8_out += act * n_out;
     if (kbit_upcast) o.kbit_cast_bytes += kFp32CastBytes * act * (d_in_local + n_out);
+    if (l.copies > 1 && s.model.bias) o.expert_bias_elems += act * n_out;
     if (l.slots & catalog::kSlotUp) {  // the activation's width: half a fused gate_up output
       const double width = act * n_out / ((l.slots & catalog::kSlotGate) ? 2 : 1);
       o.act_width += width;
@@ -528,7 +549,8 @@ AttentionCore AttentionCoreTime(const workload::Scenario& s, const Layout& lay, 
 // 16-bit operands for backward (torchao) rather than the fp8 copies (Transformer Engine).
 struct LayerMemory {
   double fwd = 0, cast_fwd = 0, bwd_extra = 0;
-  double recompute = 0;  // element-wise work of the recompute modules, rerun in backward
+  double recompute = 0;    // element-wise work of the recompute modules, rerun in backward
+  double expert_bias = 0;  // eager expert bias adds, forward (kExpertBiasPassesFwd)
   // Dtype casts (adapters in another dtype, 4-bit linears over an fp32-upcast base) and fp32
   // adapter passes: unary element-wise ops whose backward moves the same bytes once (a
   // cast's gradient is a cast, the scale's a scale, the add's is free), not
@@ -549,7 +571,8 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   const auto& stack = s.training.stack;
   const bool eager = stack.kernels == workload::KernelStyle::kEager;
   const double gelu_new = s.EagerAutocast() ? 2 * kGeluNewPasses : kGeluNewPasses;
-  const double act_passes = m.mlp == catalog::MlpKind::kSwiGlu ? kSwiGluPasses
+  const double swiglu = eager && m.swiglu_limit > 0 ? kClampedSwiGluEagerPasses : kSwiGluPasses;
+  const double act_passes = m.mlp == catalog::MlpKind::kSwiGlu ? swiglu
                             : eager && m.GeluComposite()       ? gelu_new
                                                                : kGeluPasses;
   elems += act_passes * lin.act_width;
@@ -568,14 +591,19 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   if (g.Recomputes(RecomputeModule::kMoe)) rerun += permute;
   if (g.Recomputes(RecomputeModule::kLayernorm))
     rerun += 2 * h / h_div * ((m.IsMla() ? 1 : 0) + (m.IsMoe() ? 1 : 0));
-  // Per-op: the two norms (a read and a write each) and RoPE rerun as well.
-  if (g.per_op_slots != 0) rerun += kPerOpNormPasses * h / h_div + rope;
+  // Per-op: the two norms (a read and a write each) and RoPE rerun as well, and with the
+  // routed experts (RecomputedLinear) their dispatch and combine.
+  if (g.per_op) rerun += kPerOpNormPasses * h / h_div + rope + permute;
   // Over an fp32-upcast QLoRA base the element-wise ops run on fp32 tensors.
   const bool kbit_upcast = s.KbitFp32Upcast();
   const double e = kbit_upcast ? mem::kFp32Bytes : r.act_bytes;
   o.recompute = MemTime(e * T * rerun * stack.elementwise_traffic, r);
   const double attn_in_cast = kbit_upcast ? kFp32CastBytes * (heads + 2 * kv_heads) * Q : 0;
   o.casts = MemTime(T * (lin.adapter_cast_bytes + lin.kbit_cast_bytes + attn_in_cast), r);
+  if (eager) {
+    o.expert_bias = MemTime(e * T * kExpertBiasPassesFwd * lin.expert_bias_elems, r);
+    if (g.per_op || g.Recomputes(RecomputeModule::kMoe)) o.recompute += o.expert_bias;
+  }
   o.fwd = MemTime(e * T * elems * stack.elementwise_traffic, r) +
           MemTime(r.act_bytes * T * lin.adapter_bytes, r) +
           MemTime(r.act_bytes * lin.adapter_weight_elems, r);
@@ -635,7 +663,10 @@ void AddLmHeadAndLoss(const workload::Scenario& s, const Layout& lay, const Regi
 double KernelsPerLayer(const workload::Scenario& s, const ModelFigures& f) {
   const auto& stack = s.training.stack;
   const bool eager = stack.kernels == workload::KernelStyle::kEager;
-  return stack.kernels_per_layer + (eager ? EagerModuleOpsDelta(s.model) : 0) +
+  double expert_bias = 0;
+  if (eager && s.model.bias)
+    for (const auto& l : f.linears) expert_bias += l.copies > 1 ? kOpsExpertBias : 0;
+  return stack.kernels_per_layer + (eager ? EagerModuleOpsDelta(s.model) + expert_bias : 0) +
          kOpsPerAdapter * f.adapted_linears +
          (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0) +
          (s.EagerAutocast() ? kOpsAutocastPerLinear * static_cast<double>(f.linears.size()) : 0);
@@ -723,12 +754,14 @@ MicroBatchTime MicroBatchCompute(const workload::Scenario& s, const Layout& lay,
   double c_fwd = L * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
   double c_bwd =
       bp * lin.fwd + tr * lin.wgrad + bp * 2.0 * lin.adapter_fwd + bp * attn.bwd_ratio * attn.c_fwd;
-  double m_fwd = L * (mem.fwd + mem.cast_fwd + mem.casts + attn.m_fwd);
-  double m_bwd = bp * (kBackwardBytesRatio * (mem.fwd + attn.m_fwd) + mem.bwd_extra + mem.casts);
+  const double bias_bwd = mem.expert_bias * kExpertBiasPassesBwd / kExpertBiasPassesFwd;
+  double m_fwd = L * (mem.fwd + mem.cast_fwd + mem.casts + mem.expert_bias + attn.m_fwd);
+  double m_bwd =
+      bp * (kBackwardBytesRatio * (mem.fwd + attn.m_fwd) + mem.bwd_extra + mem.casts + bias_bwd);
   if (g.full_recompute) {
     const double rec = g.recompute_share * bp;
     c_bwd += rec * (lin.fwd + lin.adapter_fwd + attn.c_fwd);
-    m_bwd += rec * (mem.fwd + mem.cast_fwd + mem.casts + attn.m_fwd);
+    m_bwd += rec * (mem.fwd + mem.cast_fwd + mem.casts + mem.expert_bias + attn.m_fwd);
   } else if (g.SelectiveRerun()) {
     const bool core = g.Recomputes(workload::RecomputeModule::kCoreAttn);
     c_bwd += bp * ((core ? attn.c_fwd : 0) + lin.recompute_fwd);

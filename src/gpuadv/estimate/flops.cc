@@ -38,7 +38,9 @@ Regime MakeRegime(const workload::Scenario& s) {
   g.recompute_share = t.RecomputedLayers(stage, s.parallelism.vpp) / stage;  // 0 unless full
   if (t.activation_checkpointing == workload::Checkpointing::kSelective &&
       t.stack.selective == workload::SelectivePolicy::kPerOp) {
-    g.per_op_slots = workload::PerOpRecomputedSlots(s.model.mlp == catalog::MlpKind::kSwiGlu);
+    g.per_op = true;
+    g.per_op_slots =
+        workload::PerOpRecomputedSlots(s.model.mlp == catalog::MlpKind::kSwiGlu, s.model.bias);
   } else {
     g.recompute_modules = t.RecomputedModules();
   }
@@ -47,13 +49,20 @@ Regime MakeRegime(const workload::Scenario& s) {
 
 bool RecomputedLinear(const catalog::LinearShape& l, const Regime& g, long long hidden) {
   using workload::RecomputeModule;
-  if (g.per_op_slots != 0) {
-    // A dense layer's own matmuls (a fused projection is one matmul, saved unless every
-    // role it plays is a recomputed one); grouped expert GEMMs are not aten.mm.
+  if (g.per_op) {
+    // torchtitan's per-op policy saves the outputs of the ops on its save list (every other
+    // aten.mm / linear, attention, topk, collectives) and recomputes every other op. The
+    // routed experts' grouped GEMMs (aten._grouped_mm) are on no list, so they rerun in
+    // backward, and the router's linear is forced to (force_recompute_mm_shapes_by_fqns
+    // 'moe.router.gate', an aten.mm; torchtitan/distributed/activation_checkpoint.py). The
+    // dense matmuls, shared experts' included, alternate (a fused projection is one matmul,
+    // saved unless every role it plays is a recomputed one; per_op_slots).
+    if (l.copies > 1) return true;
+    if ((l.slots & catalog::kSlotRouter) != 0) return g.per_op_slots != 0;  // addmm: saved
     const unsigned dense = catalog::kSlotQ | catalog::kSlotK | catalog::kSlotV | catalog::kSlotO |
                            catalog::kSlotGate | catalog::kSlotUp | catalog::kSlotDown;
     const unsigned slots = l.slots & dense;
-    return !l.moe_block && l.copies <= 1 && slots != 0 && (slots & ~g.per_op_slots) == 0;
+    return slots != 0 && (slots & ~g.per_op_slots) == 0;
   }
   if (g.recompute_modules == 0) return false;
   if (l.moe_block)

@@ -53,6 +53,7 @@ void SetupShape(const catalog::ModelArch& m, Setup& st) {
     sh.layernorm = m.norm == catalog::NormKind::kLayerNorm;
     sh.bias = m.bias;
     sh.gelu_composite = m.GeluComposite();
+    sh.swiglu_clamped = m.swiglu_limit > 0;
     if (m.IsMoe()) {
       sh.experts = m.experts;
       sh.experts_active = std::max(1, m.experts_active);

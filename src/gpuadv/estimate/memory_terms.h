@@ -66,6 +66,7 @@ struct Shape {
   double mla_latent = 0;  // MLA: q_lora_rank + kv_lora_rank + qk_rope_head_dim per token
   bool swiglu = true, layernorm = false, dropout = false, bias = false;
   bool gelu_composite = false;  // HF `gelu_new` (GPT-2, GPT-J, GPT-Neo, CodeGen, Phi-1/2)
+  bool swiglu_clamped = false;  // gpt-oss's clamped SwiGLU (ModelArch::swiglu_limit)
   catalog::ModelKind kind = catalog::ModelKind::kDecoder;
   // MoE
   double experts = 0, experts_active = 0, moe_ffn = 0, shared_ffn = 0;
@@ -291,6 +292,8 @@ struct LayerSpec {
   bool sp = false;        // sequence parallel: replicated tensors divided by t
   bool swiglu = true, layernorm = false, dropout = false;
   bool gelu_composite = false;  // unfused tanh-GELU (HF gelu_new): saves ~4 tensors
+  bool swiglu_clamped = false;  // clamped SwiGLU (gpt-oss): eager saves 4 f-wide tensors more
+  bool bias = false;            // linears with biases (workload::PerOpRecomputedSlots)
   double e_act = 2, e_res = 2;
   bool amp = false;                  // autocast: layer_norm and softmax saved in fp32
   bool low_precision_norms = false;  // autocast norms on a 16-bit downcast (llm-foundry)

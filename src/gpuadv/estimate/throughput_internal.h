@@ -37,13 +37,14 @@ struct Regime {
   // Selective checkpointing: the workload::RecomputeModule flags whose forward is rerun in
   // backward (Training::RecomputedModules); 0 without selective.
   unsigned recompute_modules = 0;
-  // Per-op selective checkpointing (stack trait selective: per-op): the module slots of the
-  // dense matmuls rerun in backward (workload::PerOpRecomputedSlots), with the layer's
-  // element-wise ops; no attention core. 0 otherwise.
+  // Per-op selective checkpointing (stack trait selective: per-op): the layer's element-wise
+  // ops, the routed experts and the dense matmuls of per_op_slots
+  // (workload::PerOpRecomputedSlots) rerun in backward; no attention core.
+  bool per_op = false;
   unsigned per_op_slots = 0;
 
   /// Selective checkpointing reruns part of each layer (Megatron's modules or per-op).
-  bool SelectiveRerun() const { return recompute_modules != 0 || per_op_slots != 0; }
+  bool SelectiveRerun() const { return recompute_modules != 0 || per_op; }
   bool Recomputes(workload::RecomputeModule m) const {
     return (recompute_modules & static_cast<unsigned>(m)) != 0;
   }

@@ -327,7 +327,7 @@ void DeepSeekV3(const Config& c, ModelArch& m) {
 }
 
 // gpt-oss: biased attention and experts (intermediate_size per expert), layer_types
-// alternating sliding_attention / full_attention.
+// alternating sliding_attention / full_attention, the clamped SwiGLU (swiglu_limit).
 void GptOss(const Config& c, ModelArch& m) {
   ReadLlamaLike(c, m, false);
   m.bias = true;
@@ -340,6 +340,7 @@ void GptOss(const Config& c, ModelArch& m) {
   if (types && types->is_array())
     for (const auto& t : *types) global += t == "full_attention" ? 1 : 0;
   m.global_layer_every = global > 0 ? m.layers / global : 2;
+  m.swiglu_limit = c.NumberOr("swiglu_limit", 0, 1e6, 7.0);  // GptOssConfig's default
   ReadCheckpointDtype(c, m);
 }
 

@@ -100,6 +100,7 @@ void ParseArchFeatures(Fields& f, catalog::ModelArch& m) {
   m.global_layer_every = IntOr(f, "global_layer_every", 0, 10000, 0);
   m.mtp_layers = IntOr(f, "mtp_layers", 0, 64, 0);
   m.vision_params = f.Number("vision_params", 0, kMaxParams).value_or(0);
+  m.swiglu_limit = f.Number("swiglu_limit", 0, 1e6).value_or(0);
   if (auto v = f.String("checkpoint_dtype", 16)) m.checkpoint_dtype = *v;
 }
 

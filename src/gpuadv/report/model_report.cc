@@ -56,6 +56,7 @@ void AddFeatureRows(const ModelArch& m, std::vector<Row>& a) {
   if (m.embedding_norm) a.push_back({"embedding_norm", "yes"});
   if (m.fused_qkv) a.push_back({"fused_qkv", "yes"});
   if (m.fused_gate_up) a.push_back({"fused_gate_up", "yes"});
+  if (m.swiglu_limit > 0) a.push_back({"swiglu_limit", fmt::format("{:g}", m.swiglu_limit)});
   if (!m.checkpoint_dtype.empty()) a.push_back({"checkpoint_dtype", m.checkpoint_dtype});
 }
 

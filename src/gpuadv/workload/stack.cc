@@ -13,8 +13,9 @@ constexpr int kOneNodeGpus = 8;
 
 }  // namespace
 
-unsigned PerOpRecomputedSlots(bool gated_mlp) {
+unsigned PerOpRecomputedSlots(bool gated_mlp, bool biased) {
   using namespace catalog;
+  if (biased) return 0;
   const unsigned call_order[] = {kSlotQ,  kSlotK,   kSlotV, kSlotO, gated_mlp ? kSlotGate : 0u,
                                  kSlotUp, kSlotDown};
   unsigned recomputed = 0;

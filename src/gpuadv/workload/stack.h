@@ -35,7 +35,10 @@ inline constexpr EnumEntry<SelectivePolicy> kSelectivePolicies[] = {
 /// parallelize.py `_custom_policy`, selective_ac_option "op") saves the output of every
 /// other aten.mm of a layer in call order, q, k, v, o, then gate, up, down (fc1, fc2 without
 /// a gate), and recomputes the even-numbered ones (`mm_count % 2 == 0`): k, o and up (fc2).
-unsigned PerOpRecomputedSlots(bool gated_mlp);
+/// A linear with a bias dispatches aten.addmm instead (at::linear folds a contiguous input
+/// to 2-D for it), which torch's compute_intensive_ops lists and the policy saves without
+/// counting it as an mm: a model with biases (`biased`) recomputes none of them.
+unsigned PerOpRecomputedSlots(bool gated_mlp, bool biased);
 
 /// The parallelism a stack runs (stack trait `parallelism`, bit flags): its data-parallel
 /// modes and the model-parallel dimensions it offers. `plan` searches only these for a

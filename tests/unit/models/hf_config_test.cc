@@ -92,6 +92,8 @@ TEST(HfConfig, FamilyConventionsAreApplied) {
   EXPECT_EQ(Load("opt-1.3b.json").ffn, 8192);
   EXPECT_EQ(Load("qwen2.5-7b.json").max_seq_len, 131072);
   EXPECT_EQ(Load("phi-3-mini-4k.json").name, "Phi-3-mini-4k-instruct");
+  EXPECT_DOUBLE_EQ(Load("gpt-oss-20b.json").swiglu_limit, 7.0);  // the clamped SwiGLU
+  EXPECT_DOUBLE_EQ(Load("mixtral-8x7b.json").swiglu_limit, 0);
   // The families whose modules fuse q, k and v (and Phi-3's gate and up) say so.
   for (const char* file :
        {"gpt2.json", "pythia-1b.json", "falcon-7b.json", "bloom-560m.json", "phi-3-mini-4k.json"})

@@ -293,8 +293,9 @@ TEST(ThroughputFlops, PerOpSelectiveRerunsEveryOtherMatmul) {
   using catalog::kSlotK;
   using catalog::kSlotO;
   using catalog::kSlotUp;
-  EXPECT_EQ(workload::PerOpRecomputedSlots(true), kSlotK | kSlotO | kSlotUp);
-  EXPECT_EQ(workload::PerOpRecomputedSlots(false), kSlotK | kSlotO | kSlotDown);
+  EXPECT_EQ(workload::PerOpRecomputedSlots(true, false), kSlotK | kSlotO | kSlotUp);
+  EXPECT_EQ(workload::PerOpRecomputedSlots(false, false), kSlotK | kSlotO | kSlotDown);
+  EXPECT_EQ(workload::PerOpRecomputedSlots(true, true), 0u);  // addmm: saved, not counted
   auto s = Base();
   s.training.activation_checkpointing = workload::Checkpointing::kSelective;
   s.training.stack.selective = workload::SelectivePolicy::kPerOp;
