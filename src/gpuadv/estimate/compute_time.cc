@@ -73,6 +73,16 @@ constexpr double kFlashBackwardRatio = 2.5;
 constexpr double kFaTritonFwdSlowdown = 1.4, kFaTritonBwdSlowdown = 2.0;
 constexpr double kFaTritonOverFa2 =
     (1 + kFlashBackwardRatio) / (kFaTritonFwdSlowdown + kFaTritonBwdSlowdown * kFlashBackwardRatio);
+// FlexAttention's Triton templates against FlashAttention-2 on A100: 90% of its forward and
+// 85% of its backward (PyTorch blog "FlexAttention: The Flexibility of PyTorch with the
+// Performance of FlashAttention", 2024-08) = (1 + 2.5) / (1 / 0.90 + 2.5 / 0.85) = 0.86. From
+// Hopper on it is timed as FlashAttention-2, as the Triton kernel above, and never at the
+// FlashAttention-3 / cuDNN class rate: flex_attention's FlashAttention-4 ('FLASH') backend,
+// off by default, is "significantly faster on Blackwell than the default backend (which is
+// triton)" (sgl-project/SpecForge PR #714, 2026-07; torchtitan PR #2171 benchmarks it).
+constexpr double kFlexFwdShare = 0.90, kFlexBwdShare = 0.85;
+constexpr double kFlexOverFa2 =
+    (1 + kFlashBackwardRatio) / (1 / kFlexFwdShare + kFlashBackwardRatio / kFlexBwdShare);
 // Loss on the logits, bytes per logit element, forward + backward: fp32 upcast (2 read +
 // 4 write), log-softmax (4 + 4), its backward (4 + 4 + 4 write), cast back (4 + 2) ~ 32;
 // with the usual fusions ~24. Chunked / fused cross-entropy (no fp32 logits) ~8.
@@ -149,6 +159,13 @@ constexpr double kAdapterOutPasses = 3;
 constexpr double kAdapterFp32OutExtraBytes = 2 + 4 * 2 + 6;
 // MoE token permutation: dispatch and combine each read and write tokens x k_e x h.
 constexpr double kMoePermutePasses = 4;
+// ... written out in eager kernels (torchtitan's LocalTokenDispatcher): the dispatch gather
+// (read 1, write 1) and a combine that weights the routed outputs in fp32 before adding them
+// back: upcast (read 1, write 2), the score product (read 2, write 2), downcast (read 2,
+// write 1), scatter-add (read 1, the token-wide sum about 1 more). A compiled stack fuses
+// the weighting into one kernel (kMoePermutePasses). Transformers' per-expert index_add_
+// weights in 16 bits and moves fewer; the count is the stack that writes it out in full.
+constexpr double kMoePermutePassesEager = 13;
 
 // --- Kernel launches (MODELLING section 7 "Launch/CPU overhead") ----------------------
 // Eager kernels per decoder layer forward with fused attention: the stack's
@@ -288,6 +305,8 @@ double AttentionKernelOverFa2(workload::AttentionKernel kernel, const catalog::G
       return hopper_class ? kFa3OverFa2 : 1.0;
     case workload::AttentionKernel::kFaTriton:
       return hopper_class ? 1.0 : kFaTritonOverFa2;
+    case workload::AttentionKernel::kFlex:
+      return hopper_class ? 1.0 : kFlexOverFa2;
     case workload::AttentionKernel::kFa2:
       break;
   }
@@ -578,8 +597,9 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   elems += act_passes * lin.act_width;
   const double rope = m.position == catalog::PositionKind::kRope ? 2.0 * (heads + kv_heads) * Q : 0;
   elems += rope;
+  const double permute_passes = eager ? kMoePermutePassesEager : kMoePermutePasses;
   const double permute =
-      m.IsMoe() ? kMoePermutePasses * std::max(1, m.experts_active) * h * lay.ExpertGather() : 0;
+      m.IsMoe() ? permute_passes * std::max(1, m.experts_active) * h * lay.ExpertGather() : 0;
   elems += permute;  // the routed copies this GPU permutes
   LayerMemory o;
   // Recompute modules: the activations rerun with their linears (or moe_act's alone), RoPE

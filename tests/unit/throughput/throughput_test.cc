@@ -466,8 +466,9 @@ TEST(ThroughputFlops, Fp8AttentionRunsTheForwardAtTheFp8Rate) {
 // in Triton of 2022-23): on A100 FlashAttention-2 runs its forward 1.4x and its backward 2x
 // as fast (Dao 2023 section 4.1), so the attention core takes (1.4 + 2 x 2.5) / (1 + 2.5) of
 // FlashAttention-2's time and nothing else moves. From Hopper on no ratio is published:
-// timed as FlashAttention-2 (compute_time.cc kFaTritonOverFa2).
-TEST(ThroughputFlops, TritonFlashAttentionRunsAtItsPublishedShareOfFlashAttention2) {
+// timed as FlashAttention-2 (compute_time.cc kFaTritonOverFa2). attention_kernel flex
+// (FlexAttention's Triton templates, kFlexOverFa2) likewise.
+TEST(ThroughputFlops, TritonAndFlexAttentionRunAtTheirPublishedShareOfFlashAttention2) {
   auto micro = [](const catalog::GpuSpec& gpu, workload::AttentionKernel kernel) {
     auto s = Base(gpu);
     s.training.seq_len = 8192;
@@ -491,6 +492,14 @@ TEST(ThroughputFlops, TritonFlashAttentionRunsAtItsPublishedShareOfFlashAttentio
   EXPECT_EQ(triton.memory_fwd + triton.memory_bwd, fa2.memory_fwd + fa2.memory_bwd);
   EXPECT_EQ(micro(h100, AttentionKernel::kFaTriton).attention,
             micro(h100, AttentionKernel::kFa2).attention);
+  // FlexAttention's Triton templates: 0.90 of the forward, 0.85 of the backward on A100; as
+  // FlashAttention-2 from Hopper on, below the FlashAttention-3 class.
+  EXPECT_NEAR(micro(a100, AttentionKernel::kFlex).attention / fa2.attention,
+              (1 / 0.90 + 2.5 / 0.85) / (1 + 2.5), 1e-9);
+  EXPECT_EQ(micro(h100, AttentionKernel::kFlex).attention,
+            micro(h100, AttentionKernel::kFa2).attention);
+  EXPECT_GT(micro(h100, AttentionKernel::kFlex).attention,
+            1.5 * micro(h100, AttentionKernel::kFa3).attention);
 }
 
 // The board's power limit (ArchEfficiency::gemm_pj_per_flop): the same silicon on a 250 W
