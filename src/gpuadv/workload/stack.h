@@ -27,7 +27,7 @@ inline constexpr EnumEntry<SelectivePolicy> kSelectivePolicies[] = {
      "Megatron selective: recompute the attention core (scores) only"},
     {"per-op", SelectivePolicy::kPerOp,
      "torchtitan per-op SAC: keep matmul and attention outputs (every other matmul), "
-     "recompute the rest"},
+     "recompute the rest (the routed experts' grouped GEMMs included)"},
 };
 
 /// The matmuls per-op selective checkpointing (SelectivePolicy::kPerOp) recomputes, as
