@@ -159,13 +159,15 @@ constexpr double kAdapterOutPasses = 3;
 constexpr double kAdapterFp32OutExtraBytes = 2 + 4 * 2 + 6;
 // MoE token permutation: dispatch and combine each read and write tokens x k_e x h.
 constexpr double kMoePermutePasses = 4;
-// ... written out in eager kernels (torchtitan's LocalTokenDispatcher): the dispatch gather
-// (read 1, write 1) and a combine that weights the routed outputs in fp32 before adding them
-// back: upcast (read 1, write 2), the score product (read 2, write 2), downcast (read 2,
-// write 1), scatter-add (read 1, the token-wide sum about 1 more). A compiled stack fuses
-// the weighting into one kernel (kMoePermutePasses). Transformers' per-expert index_add_
-// weights in 16 bits and moves fewer; the count is the stack that writes it out in full.
-constexpr double kMoePermutePassesEager = 13;
+// ... written out in eager kernels: the dispatch gather (read 1, write 1), the score product
+// (read 1, write 1) and the scatter- or index-add into the token output (read 1, the
+// token-wide sum and its zeroing about 1 more): 6 (transformers' per-expert index_add_). A
+// combine that weights in fp32 (StackTraits::moe_combine_fp32, torchtitan's
+// LocalTokenDispatcher) replaces the 16-bit product with an upcast (read 1, write 2), an fp32
+// product (read 2, write 2) and a downcast (read 2, write 1): 8 more. A compiled stack fuses
+// the weighting into one kernel (kMoePermutePasses).
+constexpr double kMoePermutePassesEager = 6;
+constexpr double kMoeFp32CombineExtraPasses = 8;
 
 // --- Kernel launches (MODELLING section 7 "Launch/CPU overhead") ----------------------
 // Eager kernels per decoder layer forward with fused attention: the stack's
@@ -597,7 +599,9 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   elems += act_passes * lin.act_width;
   const double rope = m.position == catalog::PositionKind::kRope ? 2.0 * (heads + kv_heads) * Q : 0;
   elems += rope;
-  const double permute_passes = eager ? kMoePermutePassesEager : kMoePermutePasses;
+  const double permute_passes =
+      eager ? kMoePermutePassesEager + (stack.moe_combine_fp32 ? kMoeFp32CombineExtraPasses : 0)
+            : kMoePermutePasses;
   const double permute =
       m.IsMoe() ? permute_passes * std::max(1, m.experts_active) * h * lay.ExpertGather() : 0;
   elems += permute;  // the routed copies this GPU permutes

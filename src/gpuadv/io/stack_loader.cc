@@ -58,6 +58,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fp8_param_gather",
                                              "fp8_all_gather",
                                              "fp8_saved_casts",
+                                             "moe_combine_fp32",
                                              "kbit_fp32_upcast",
                                              "kbit_saves_input",
                                              "keeps_previous_outputs",
@@ -154,6 +155,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fp8_param_gather")) t.fp8_param_gather = *v;
   if (auto v = f.Bool("fp8_all_gather")) t.fp8_all_gather = *v;
   if (auto v = f.Bool("fp8_saved_casts")) t.fp8_saved_casts = *v;
+  if (auto v = f.Bool("moe_combine_fp32")) t.moe_combine_fp32 = *v;
   if (auto v = f.Bool("kbit_fp32_upcast")) t.kbit_fp32_upcast = *v;
   if (auto v = f.Bool("kbit_saves_input")) t.kbit_saves_input = *v;
   if (auto v = f.Bool("keeps_previous_outputs")) t.keeps_previous_outputs = *v;

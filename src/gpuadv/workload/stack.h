@@ -290,6 +290,10 @@ struct StackTraits {
   // (Transformer Engine saves them); false: autograd keeps the 16-bit operands and the
   // backward casts them again (torchao Float8Linear).
   bool fp8_saved_casts = false;
+  // The MoE combine weights the routed expert outputs in fp32 before adding them back
+  // (torchtitan's LocalTokenDispatcher: upcast, product with the scores, downcast); false:
+  // in the activations' dtype (transformers' per-expert index_add_, Megatron's fused unpermute).
+  bool moe_combine_fp32 = false;
   // QLoRA: PEFT prepare_model_for_kbit_training casts every parameter bitsandbytes did not
   // quantise (embeddings, head, norms) to fp32, so the residual stream runs in fp32 too.
   bool kbit_fp32_upcast = false;

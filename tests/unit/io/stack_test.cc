@@ -325,10 +325,15 @@ TEST(Stacks, GptOssEagerExpertsRunTheClampedSwiGluAndBiasAddsApart) {
   EXPECT_GT(eager_cost, 1.3);
   EXPECT_LT(eager_cost, 2.0);
   EXPECT_GT(eager.memory.breakdown.activations, 1.2 * eager_plain.memory.breakdown.activations);
-  // Without the clamp, eager still writes out the routed tokens' fp32-weighted combine
-  // (kMoePermutePassesEager) beside the rest of the eager layer.
+  // Without the clamp, eager still writes out the routed tokens' combine beside the rest of
+  // the eager layer; torchtitan's weights them in fp32 (moe_combine_fp32), 8 passes more.
   EXPECT_GT(fused_plain.throughput.tokens_per_s_per_gpu,
             1.15 * eager_plain.throughput.tokens_per_s_per_gpu);
+  EXPECT_TRUE(Load(job + "}\n").training.stack.moe_combine_fp32);
+  auto combine16 = Load(job + ", stack_traits: {kernels: eager, moe_combine_fp32: false}}\n");
+  combine16.model.swiglu_limit = 0;
+  EXPECT_GT(Estimated(combine16).throughput.tokens_per_s_per_gpu,
+            1.03 * eager_plain.throughput.tokens_per_s_per_gpu);
 }
 
 // torchtitan's per-op policy saves only the ops on its list: the routed experts' grouped
