@@ -231,8 +231,9 @@ constexpr double kModulesPerAdapter = 4;
 constexpr double kZero3GradOpsPerTensor = 3;
 constexpr double kZero3GradOpsPerFlush = 2;
 
-// Kernels per eager layer forward of `m` minus those of the Llama layer the stacks count.
-double EagerModuleOpsDelta(const catalog::ModelArch& m) {
+// Kernels per eager layer forward of `m` (its linears `f`) minus those of the Llama layer
+// the stacks count.
+double EagerModuleOpsDelta(const catalog::ModelArch& m, const ModelFigures& f) {
   const double norm = m.norm == catalog::NormKind::kRmsNorm ? kOpsRmsNorm : kOpsLayerNorm;
   const double rope = m.position == catalog::PositionKind::kRope ? kOpsRope : 0;
   const double mlp = m.mlp == catalog::MlpKind::kSwiGlu
@@ -242,7 +243,11 @@ double EagerModuleOpsDelta(const catalog::ModelArch& m) {
   const double dropout = m.dropout > 0 ? kOpsResidualDropout : 0;
   const double fused = (m.fused_qkv && !m.IsMla() ? 2 : 0) +
                        (m.fused_gate_up && m.mlp == catalog::MlpKind::kSwiGlu ? 1 : 0);
-  return 2 * (norm - kOpsRmsNorm) + (rope - kOpsRope) + (mlp - kOpsSwiGlu) + dropout - fused;
+  double expert_bias = 0;
+  if (m.bias)
+    for (const auto& l : f.linears) expert_bias += l.copies > 1 ? kOpsExpertBias : 0;
+  return 2 * (norm - kOpsRmsNorm) + (rope - kOpsRope) + (mlp - kOpsSwiGlu) + dropout - fused +
+         expert_bias;
 }
 
 // fp8 cast traffic of one layer (bytes): activations cast forward (`in_elems`), output
@@ -687,10 +692,7 @@ void AddLmHeadAndLoss(const workload::Scenario& s, const Layout& lay, const Regi
 double KernelsPerLayer(const workload::Scenario& s, const ModelFigures& f) {
   const auto& stack = s.training.stack;
   const bool eager = stack.kernels == workload::KernelStyle::kEager;
-  double expert_bias = 0;
-  if (eager && s.model.bias)
-    for (const auto& l : f.linears) expert_bias += l.copies > 1 ? kOpsExpertBias : 0;
-  return stack.kernels_per_layer + (eager ? EagerModuleOpsDelta(s.model) + expert_bias : 0) +
+  return stack.kernels_per_layer + (eager ? EagerModuleOpsDelta(s.model, f) : 0) +
          kOpsPerAdapter * f.adapted_linears +
          (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0) +
          (s.EagerAutocast() ? kOpsAutocastPerLinear * static_cast<double>(f.linears.size()) : 0);

@@ -58,7 +58,9 @@ bool RecomputedLinear(const catalog::LinearShape& l, const Regime& g, long long 
     // dense matmuls, shared experts' included, alternate (a fused projection is one matmul,
     // saved unless every role it plays is a recomputed one; per_op_slots).
     if (l.copies > 1) return true;
-    if ((l.slots & catalog::kSlotRouter) != 0) return g.per_op_slots != 0;  // addmm: saved
+    // per_op_slots is empty only for a biased model (PerOpRecomputedSlots), whose router is
+    // an aten.addmm like its projections: saved.
+    if ((l.slots & catalog::kSlotRouter) != 0) return g.per_op_slots != 0;
     const unsigned dense = catalog::kSlotQ | catalog::kSlotK | catalog::kSlotV | catalog::kSlotO |
                            catalog::kSlotGate | catalog::kSlotUp | catalog::kSlotDown;
     const unsigned slots = l.slots & dense;
