@@ -44,7 +44,9 @@ constexpr double kUpcastLossChunks = 8;
 double NormSaved(const LayerSpec& l, double tokens, double rep) {
   const double th = tokens * l.h * rep;
   const double stats = (l.layernorm ? kLayerNormStatBytes : kRmsNormStatBytes) * tokens * rep;
-  if (l.stack == Stack::kMegatron) return l.e_res * th + stats;  // fused (TE / Apex)
+  // Fused kernels (TE / Apex; flash-attn's or Liger's RMSNorm): the 16-bit input and the
+  // statistics; the weight's gradient is reduced from them in the kernel's backward.
+  if (l.stack == Stack::kMegatron || (l.fused_rmsnorm && !l.layernorm)) return l.e_res * th + stats;
   if (l.layernorm) {
     // torch.nn.LayerNorm (native kernel) saves its input; autocast runs it in fp32, unless
     // the stack runs it on a 16-bit downcast of the input with autocast off (LPLayerNorm).
@@ -112,7 +114,8 @@ Mlp MlpSaved(const LayerSpec& l, double tokens, double w, double lin) {
     // clamped SwiGLU in eager: the clamps keep their input (the gate_up output, both
     // halves), sigmoid its output, the gate product the clamped gate and addcmul the product
     // and the clamped up: four f-wide tensors beside gate and up.
-    const double eager_extra = l.swiglu_clamped ? 4 : 1;
+    // Liger's fused silu-mul (fused_swiglu) saves gate and up as Megatron's does.
+    const double eager_extra = l.swiglu_clamped ? 4 : l.fused_swiglu ? 0 : 1;
     m.saved = l.stack == Stack::kMegatron ? 2 * l.act_in_bytes * tw
                                           : (2 * l.act_in_bytes + eager_extra * l.e_act) * tw;
   } else if (l.gelu_composite && l.stack == Stack::kPyTorch) {
@@ -349,6 +352,9 @@ LayerSpec BaseSpec(const Setup& st) {
   l.amp = st.amp;
   l.expands_kv = st.expands_kv;
   l.low_precision_norms = st.low_precision_norms;
+  using workload::FusedModule;
+  l.fused_rmsnorm = (st.fused_modules & static_cast<unsigned>(FusedModule::kRmsNorm)) != 0;
+  l.fused_swiglu = (st.fused_modules & static_cast<unsigned>(FusedModule::kSwiGlu)) != 0;
   l.softmax_fp32 = st.stack == Stack::kPyTorch && !st.param_cast;
   // Unsloth's LoRA_MLP replaces the MLP only where the gate, up and down projections all
   // carry adapters (its fast path; otherwise PEFT's modules run).

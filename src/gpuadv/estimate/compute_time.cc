@@ -22,6 +22,10 @@ using workload::Precision;
 // Frameworks that fuse these (Megatron, Transformer Engine) move fewer; the per-arch
 // mem_eta absorbs the average (fit in data/efficiency.yaml).
 constexpr double kHiddenPassesFwd = 12;
+// ... of which the casts around the norms, which a fused RMSNorm kernel (flash-attn's
+// rms_norm, Liger's; StackTraits::fused_modules) does not make: it reads its 16-bit input
+// and writes its output, the fp32 arithmetic in registers.
+constexpr double kNormCastPassesFwd = 2;
 // Per-op selective checkpointing reruns the 2 norms (read + write: 4 passes); the residual
 // adds are not needed again.
 constexpr double kPerOpNormPasses = 4;
@@ -202,6 +206,12 @@ constexpr double kOpsSwiGlu = 3 + 2;
 constexpr double kOpsSwiGluClamped = 3 + 6;  // kClampedSwiGluEagerPasses' six kernels
 // Per biased expert linear, eager: the bias table's padding cat, the gather and the add.
 constexpr double kOpsExpertBias = 3;
+// Fused modules (StackTraits::fused_modules): one kernel per norm, one per rotated tensor (q
+// and k: flash-attn's apply_rotary_emb_func is called on each, Liger's kernel launches once
+// for both and counts alike within a kernel), one for silu(gate) * up beside its 3 linears.
+constexpr double kOpsRmsNormFused = 1;
+constexpr double kOpsRopeFused = 2;
+constexpr double kOpsSwiGluFused = 3 + 1;
 constexpr double kOpsGelu = 2 + 1;
 constexpr double kOpsGeluNew = 2 + 8;
 constexpr double kOpsResidualDropout = 2;
@@ -233,13 +243,20 @@ constexpr double kZero3GradOpsPerFlush = 2;
 
 // Kernels per eager layer forward of `m` (its linears `f`) minus those of the Llama layer
 // the stacks count.
-double EagerModuleOpsDelta(const catalog::ModelArch& m, const ModelFigures& f) {
-  const double norm = m.norm == catalog::NormKind::kRmsNorm ? kOpsRmsNorm : kOpsLayerNorm;
-  const double rope = m.position == catalog::PositionKind::kRope ? kOpsRope : 0;
-  const double mlp = m.mlp == catalog::MlpKind::kSwiGlu
-                         ? (m.swiglu_limit > 0 ? kOpsSwiGluClamped : kOpsSwiGlu)
-                     : m.GeluComposite() ? kOpsGeluNew
-                                         : kOpsGelu;
+double EagerModuleOpsDelta(const catalog::ModelArch& m, const ModelFigures& f,
+                           const workload::StackTraits& stack) {
+  using workload::FusedModule;
+  const double rms = stack.Fuses(FusedModule::kRmsNorm) ? kOpsRmsNormFused : kOpsRmsNorm;
+  const double norm = m.norm == catalog::NormKind::kRmsNorm ? rms : kOpsLayerNorm;
+  const double rope = m.position != catalog::PositionKind::kRope ? 0
+                      : stack.Fuses(FusedModule::kRope)          ? kOpsRopeFused
+                                                                 : kOpsRope;
+  const double swiglu = m.swiglu_limit > 0                  ? kOpsSwiGluClamped
+                        : stack.Fuses(FusedModule::kSwiGlu) ? kOpsSwiGluFused
+                                                            : kOpsSwiGlu;
+  const double mlp = m.mlp == catalog::MlpKind::kSwiGlu ? swiglu
+                     : m.GeluComposite()                ? kOpsGeluNew
+                                                        : kOpsGelu;
   const double dropout = m.dropout > 0 ? kOpsResidualDropout : 0;
   const double fused = (m.fused_qkv && !m.IsMla() ? 2 : 0) +
                        (m.fused_gate_up && m.mlp == catalog::MlpKind::kSwiGlu ? 1 : 0);
@@ -592,10 +609,13 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   const double h = m.hidden, Q = m.QkHeadDim();
   const double heads = m.heads / tp, kv_heads = m.KvHeads() / tp;
   const double h_div = lay.sequence_parallel ? tp : 1.0;
-  double passes_h = kHiddenPassesFwd + (m.dropout > 0 ? kDropoutPassesFwd : 0);
-  double elems = passes_h * h / h_div;
   const auto& stack = s.training.stack;
   const bool eager = stack.kernels == workload::KernelStyle::kEager;
+  const bool fused_norm = eager && m.norm == catalog::NormKind::kRmsNorm &&
+                          stack.Fuses(workload::FusedModule::kRmsNorm);
+  double passes_h = kHiddenPassesFwd - (fused_norm ? kNormCastPassesFwd : 0) +
+                    (m.dropout > 0 ? kDropoutPassesFwd : 0);
+  double elems = passes_h * h / h_div;
   const double gelu_new = s.EagerAutocast() ? 2 * kGeluNewPasses : kGeluNewPasses;
   const double swiglu = eager && m.swiglu_limit > 0 ? kClampedSwiGluEagerPasses : kSwiGluPasses;
   const double act_passes = m.mlp == catalog::MlpKind::kSwiGlu ? swiglu
@@ -692,7 +712,7 @@ void AddLmHeadAndLoss(const workload::Scenario& s, const Layout& lay, const Regi
 double KernelsPerLayer(const workload::Scenario& s, const ModelFigures& f) {
   const auto& stack = s.training.stack;
   const bool eager = stack.kernels == workload::KernelStyle::kEager;
-  return stack.kernels_per_layer + (eager ? EagerModuleOpsDelta(s.model, f) : 0) +
+  return stack.kernels_per_layer + (eager ? EagerModuleOpsDelta(s.model, f, stack) : 0) +
          kOpsPerAdapter * f.adapted_linears +
          (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0) +
          (s.EagerAutocast() ? kOpsAutocastPerLinear * static_cast<double>(f.linears.size()) : 0);

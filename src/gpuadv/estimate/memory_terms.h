@@ -177,6 +177,7 @@ struct Setup {
   bool lora_fused_mlp = false;        // the stack's LoRA MLP function (StackTraits) applies
   bool fp32_adapters = true;          // adapters fp32 whatever the model dtype (PEFT)
   bool low_precision_norms = false;   // norms save 16-bit inputs under autocast (StackTraits)
+  unsigned fused_modules = 0;         // eager modules run fused (StackTraits::fused_modules)
   bool expandable_segments = false;   // allocator segments grow in place: no block slack
   bool lengths_may_vary = false;      // fine-tuning without expandable segments
   bool variable_length = false;       // ... and the stack says they vary: counted
@@ -297,6 +298,8 @@ struct LayerSpec {
   double e_act = 2, e_res = 2;
   bool amp = false;                  // autocast: layer_norm and softmax saved in fp32
   bool low_precision_norms = false;  // autocast norms on a 16-bit downcast (llm-foundry)
+  bool fused_rmsnorm = false;        // RMSNorm one kernel saving its 16-bit input (Liger)
+  bool fused_swiglu = false;         // silu(gate) * up one kernel saving gate and up (Liger)
   // Eager attention's softmax output saved in fp32 (PyTorch stacks): autocast lists softmax
   // as fp32 and HF's eager attention upcasts explicitly (softmax(..., dtype=float32)) in
   // pure 16-bit runs. A model cast to 16 bits without autocast (param_cast: apex amp O2,

@@ -59,6 +59,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "fp8_all_gather",
                                              "fp8_saved_casts",
                                              "moe_combine_fp32",
+                                             "fused_modules",
                                              "kbit_fp32_upcast",
                                              "kbit_saves_input",
                                              "keeps_previous_outputs",
@@ -156,6 +157,12 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Bool("fp8_all_gather")) t.fp8_all_gather = *v;
   if (auto v = f.Bool("fp8_saved_casts")) t.fp8_saved_casts = *v;
   if (auto v = f.Bool("moe_combine_fp32")) t.moe_combine_fp32 = *v;
+  if (auto v = f.StringList("fused_modules")) {
+    t.fused_modules = 0;  // [] says none
+    for (const auto& name : *v)
+      t.fused_modules |= static_cast<unsigned>(
+          ParseEnumOrThrow(workload::kFusedModules, f.Field("fused_modules"), name));
+  }
   if (auto v = f.Bool("kbit_fp32_upcast")) t.kbit_fp32_upcast = *v;
   if (auto v = f.Bool("kbit_saves_input")) t.kbit_saves_input = *v;
   if (auto v = f.Bool("keeps_previous_outputs")) t.keeps_previous_outputs = *v;

@@ -85,6 +85,28 @@ inline constexpr EnumEntry<AttentionKernel> kAttentionKernels[] = {
      "gpt-oss): 0.90 of FlashAttention-2's forward, 0.85 of its backward"},
 };
 
+/// Element-wise modules an eager stack runs as one fused kernel each (stack trait
+/// `fused_modules`, bit flags), the rest of the layer staying eager: Liger-Kernel's
+/// LigerRMSNorm, liger_rotary_pos_emb and LigerSiLUMulFunction (transformers'
+/// use_liger_kernel), or flash-attn's rms_norm and rotary kernels, which Qwen-1's remote
+/// code (modeling_qwen.py) calls whenever they import. A stack with `kernels: fused` fuses
+/// all of them already.
+enum class FusedModule : unsigned {
+  kRmsNorm = 1u << 0,
+  kRope = 1u << 1,
+  kSwiGlu = 1u << 2,
+};
+inline constexpr EnumEntry<FusedModule> kFusedModules[] = {
+    {"rmsnorm", FusedModule::kRmsNorm,
+     "RMSNorm in one kernel each way, saving its 16-bit input and the fp32 rstd (Liger, "
+     "flash-attn ops.rms_norm)"},
+    {"rope", FusedModule::kRope,
+     "rotary embedding of q and k in one kernel each (Liger, "
+     "flash-attn layers.rotary)"},
+    {"swiglu", FusedModule::kSwiGlu,
+     "silu(gate) * up in one kernel saving gate and up only (Liger LigerSiLUMulFunction)"},
+};
+
 /// What a chunked cross-entropy keeps (`loss: chunked`, StackTraits::chunked_loss_kind).
 enum class ChunkedLossKind { kFusedLinear, kUpcastChunks };
 inline constexpr EnumEntry<ChunkedLossKind> kChunkedLossKinds[] = {
@@ -294,6 +316,9 @@ struct StackTraits {
   // (torchtitan's LocalTokenDispatcher: upcast, product with the scores, downcast); false:
   // in the activations' dtype (transformers' per-expert index_add_, Megatron's fused unpermute).
   bool moe_combine_fp32 = false;
+  // Element-wise modules an eager stack runs fused (FusedModule flags; 0: none).
+  unsigned fused_modules = 0;
+  bool Fuses(FusedModule m) const { return (fused_modules & static_cast<unsigned>(m)) != 0; }
   // QLoRA: PEFT prepare_model_for_kbit_training casts every parameter bitsandbytes did not
   // quantise (embeddings, head, norms) to fp32, so the residual stream runs in fp32 too.
   bool kbit_fp32_upcast = false;
