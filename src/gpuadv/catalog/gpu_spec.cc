@@ -28,6 +28,11 @@ bool GpuSpec::HopperClassDatacenter() const {
   return vendor == "nvidia" && (cc.starts_with("9.") || cc.starts_with("10."));
 }
 
+bool GpuSpec::AmdCdna3Plus() const {
+  const std::string_view cc = cuda_cc_or_target;
+  return vendor == "amd" && (cc.starts_with("gfx94") || cc.starts_with("gfx95"));
+}
+
 bool GpuSpec::Fp8AnyLayout() const {
   const std::string_view cc = cuda_cc_or_target;
   return vendor == "nvidia" && (cc.starts_with("10.") || cc.starts_with("11.") ||

@@ -89,6 +89,9 @@ struct GpuSpec {
   /// (Transformer Engine userbuffers and PyTorch async TP run their tuned paths).
   /// Consumer / workstation Blackwell (sm120) and older GPUs are not.
   bool HopperClassDatacenter() const;
+  /// AMD Instinct CDNA 3 or later (gfx942, gfx950): the GPUs AMD's assembly FMHA v3
+  /// kernels (AITER / Composable Kernel) are built for.
+  bool AmdCdna3Plus() const;
   /// Whether the GPU's fp8 GEMMs take their operands in any layout (cuBLAS on compute
   /// capability 10.x-11.x and 13+: Transformer Engine is_non_tn_fp8_gemm_supported), so an
   /// fp8 tensor needs no transposed copy for the backward GEMMs. Hopper, Ada and consumer

@@ -72,7 +72,7 @@ inline constexpr EnumEntry<ParallelMode> kParallelModes[] = {
 inline constexpr unsigned kAllParallelModes = (1u << 11) - 1;
 
 /// The fused-attention kernel generation the stack calls (fa3: on Hopper and later).
-enum class AttentionKernel { kFa2, kFa3, kFaTriton, kFlex };
+enum class AttentionKernel { kFa2, kFa3, kFaTriton, kFlex, kCkV3 };
 inline constexpr EnumEntry<AttentionKernel> kAttentionKernels[] = {
     {"fa2", AttentionKernel::kFa2, "FlashAttention-2 / PyTorch SDPA"},
     {"fa3", AttentionKernel::kFa3,
@@ -83,6 +83,9 @@ inline constexpr EnumEntry<AttentionKernel> kAttentionKernels[] = {
     {"flex", AttentionKernel::kFlex,
      "FlexAttention (torch.nn.attention.flex_attention, its Triton templates; torchtitan's "
      "gpt-oss): 0.90 of FlashAttention-2's forward, 0.85 of its backward"},
+    {"ck-v3", AttentionKernel::kCkV3,
+     "AMD's assembly FMHA v3 kernels (Composable Kernel / AITER; Transformer Engine for ROCm "
+     "with NVTE_FUSED_ATTN_CK): 1.38x the AOTriton kernel PyTorch SDPA runs on CDNA 3 / 4"},
 };
 
 /// Element-wise modules an eager stack runs as one fused kernel each (stack trait

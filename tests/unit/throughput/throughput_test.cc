@@ -467,8 +467,9 @@ TEST(ThroughputFlops, Fp8AttentionRunsTheForwardAtTheFp8Rate) {
 // as fast (Dao 2023 section 4.1), so the attention core takes (1.4 + 2 x 2.5) / (1 + 2.5) of
 // FlashAttention-2's time and nothing else moves. From Hopper on no ratio is published:
 // timed as FlashAttention-2 (compute_time.cc kFaTritonOverFa2). attention_kernel flex
-// (FlexAttention's Triton templates, kFlexOverFa2) likewise.
-TEST(ThroughputFlops, TritonAndFlexAttentionRunAtTheirPublishedShareOfFlashAttention2) {
+// (FlexAttention's Triton templates, kFlexOverFa2) likewise; ck-v3 (AMD's assembly kernels,
+// kCkV3FwdLow / High) above it on CDNA 3 / 4.
+TEST(ThroughputFlops, AttentionKernelsRunAtTheirPublishedShareOfFlashAttention2) {
   auto micro = [](const catalog::GpuSpec& gpu, workload::AttentionKernel kernel) {
     auto s = Base(gpu);
     s.training.seq_len = 8192;
@@ -500,6 +501,19 @@ TEST(ThroughputFlops, TritonAndFlexAttentionRunAtTheirPublishedShareOfFlashAtten
             micro(h100, AttentionKernel::kFa2).attention);
   EXPECT_GT(micro(h100, AttentionKernel::kFlex).attention,
             1.5 * micro(h100, AttentionKernel::kFa3).attention);
+  // AMD's assembly FMHA v3 (attention_kernel ck-v3): sqrt(1.18 x 1.62) of the SDPA (AOTriton)
+  // rate on CDNA 3 and 4, which run nothing else as fa3; no such kernel on NVIDIA GPUs.
+  for (const char* id : {"mi300x", "mi355x"}) {
+    const catalog::GpuSpec& mi = *io::BuiltinCatalog().FindGpu(id);
+    EXPECT_NEAR(
+        micro(mi, AttentionKernel::kFa2).attention / micro(mi, AttentionKernel::kCkV3).attention,
+        std::sqrt(1.18 * 1.62), 1e-9)
+        << id;
+    EXPECT_EQ(micro(mi, AttentionKernel::kFa3).attention,
+              micro(mi, AttentionKernel::kFa2).attention);
+  }
+  EXPECT_EQ(micro(h100, AttentionKernel::kCkV3).attention,
+            micro(h100, AttentionKernel::kFa2).attention);
 }
 
 // The board's power limit (ArchEfficiency::gemm_pj_per_flop): the same silicon on a 250 W
