@@ -42,6 +42,16 @@ constexpr const char* kArgsFile = "sft_config.json";
 constexpr const char* kLoraFile = "lora_config.json";
 constexpr const char* kBnbFile = "bnb_config.json";
 
+// The stack runs Liger's three kernels (StackTraits::fused_modules).
+bool LigerModules(const workload::StackTraits& stack) {
+  return (stack.fused_modules & workload::kLigerFusedModules) == workload::kLigerFusedModules;
+}
+
+// Liger's loss (the chunked loss) or its kernels: transformers' use_liger_kernel runs both.
+bool UsesLiger(const workload::Training& t) {
+  return t.loss == workload::Loss::kChunked || LigerModules(t.stack);
+}
+
 // The SFTConfig: batch split, optimizer, precision, checkpointing, sequence length and packing
 // as the estimate assumed. TRL defaults gradient_checkpointing and bf16 to true, so both are
 // always written.
@@ -62,8 +72,9 @@ void TrainingArguments(const workload::Scenario& s, ConfigNode* root) {
   root->Bool("gradient_checkpointing", ckpt);
   if (ckpt) root->Object("gradient_checkpointing_kwargs").Bool("use_reentrant", false);
   if (t.activation_offload) root->Bool("activation_offloading", true);
-  // Liger's fused linear cross-entropy computes the loss in chunks (the chunked loss).
-  root->Bool("use_liger_kernel", t.loss == workload::Loss::kChunked);
+  // Liger's fused linear cross-entropy computes the loss in chunks (the chunked loss); its
+  // RMSNorm, RoPE and SwiGLU kernels are the stack's fused_modules. Either asks for Liger.
+  root->Bool("use_liger_kernel", UsesLiger(t));
   root->Bool("torch_compile", AssumesCompile(s));
   root->Int("max_length", t.seq_len);
   root->Bool("packing", true);  // packed seq_len-token samples, as the estimate counts
@@ -213,11 +224,25 @@ LaunchConfig WriteHfTrainer(const workload::Scenario& s) {
                                                  "accelerate config"
                                                : "same --rdzv-endpoint") +
                         ")");
-  if (s.training.loss == workload::Loss::kChunked)
+  const bool chunked = s.training.loss == workload::Loss::kChunked;
+  const bool liger_modules = LigerModules(s.training.stack);
+  if (chunked && liger_modules)
+    out.notes.push_back(
+        "loss and kernels: use_liger_kernel runs Liger's fused linear cross-entropy (the chunked "
+        "loss) and its RMSNorm, RoPE and SwiGLU kernels, as the estimate assumed (needs the "
+        "liger-kernel package)");
+  else if (chunked)
     out.notes.push_back(
         "loss: use_liger_kernel runs Liger's fused linear cross-entropy, the chunked loss the "
         "estimate assumed (needs the liger-kernel package); it also fuses RMSNorm, RoPE and "
-        "SwiGLU, which the estimate's eager HF stack does not count");
+        "SwiGLU, which the estimate did not count (stack_traits fused_modules [rmsnorm, rope, "
+        "swiglu] counts them)");
+  else if (liger_modules)
+    out.notes.push_back(
+        "kernels: use_liger_kernel runs the Liger RMSNorm, RoPE and SwiGLU kernels the "
+        "estimate assumed (needs the liger-kernel package); it also computes the loss with "
+        "Liger's fused linear cross-entropy, whose logits the estimate (standard loss) counted "
+        "in full");
   if (s.training.precision == Precision::kBf16)
     out.notes.push_back(
         "precision: bf16=true runs autocast over the loaded weights; the estimate assumed pure "

@@ -110,6 +110,12 @@ inline constexpr EnumEntry<FusedModule> kFusedModules[] = {
      "silu(gate) * up in one kernel saving gate and up only (Liger LigerSiLUMulFunction)"},
 };
 
+/// The modules Liger-Kernel's apply_liger_kernel_to_* fuse by default (with its fused linear
+/// cross-entropy, the chunked loss): transformers' use_liger_kernel runs all of them.
+inline constexpr unsigned kLigerFusedModules = static_cast<unsigned>(FusedModule::kRmsNorm) |
+                                               static_cast<unsigned>(FusedModule::kRope) |
+                                               static_cast<unsigned>(FusedModule::kSwiGlu);
+
 /// What a chunked cross-entropy keeps (`loss: chunked`, StackTraits::chunked_loss_kind).
 enum class ChunkedLossKind { kFusedLinear, kUpcastChunks };
 inline constexpr EnumEntry<ChunkedLossKind> kChunkedLossKinds[] = {

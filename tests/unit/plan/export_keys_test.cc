@@ -596,7 +596,9 @@ void ExpectCarriesTheKnobs(const api::ExportOutput& out) {
             t.activation_checkpointing == workload::Checkpointing::kFull);
   EXPECT_EQ(a["bf16"], t.precision != workload::Precision::kFp32 &&
                            t.precision != workload::Precision::kFp16Mixed);
-  EXPECT_EQ(a["use_liger_kernel"], t.loss == workload::Loss::kChunked);
+  EXPECT_EQ(a["use_liger_kernel"], t.loss == workload::Loss::kChunked ||
+                                       (t.stack.fused_modules & workload::kLigerFusedModules) ==
+                                           workload::kLigerFusedModules);
   if (workload::TrainsAdapters(t.method)) {
     const auto l = FileJson(out.config, "lora_config.json");
     EXPECT_EQ(l["r"], t.lora.rank);
@@ -623,6 +625,24 @@ TEST(ExportKeys, HfTrainerQloraOnOne4090) {
   EXPECT_NE(py.find("BitsAndBytesConfig(**json.load(open(\"bnb_config.json\")))"),
             std::string::npos);
   EXPECT_NE(py.find("LoraConfig(**json.load(open(\"lora_config.json\")))"), std::string::npos);
+}
+
+// Liger's kernels (fused_modules rmsnorm, rope, swiglu) ask for use_liger_kernel as its loss
+// does, and the note says what the flag does beyond what the estimate assumed.
+TEST(ExportKeys, HfTrainerAsksForLigerWhenTheEstimateCountedIt) {
+  const auto out = ExportJob("hf-trainer", R"({"model": "llama-3.1-8b", "training": {"method":
+      "lora", "loss": "standard", "framework": "hf-trainer", "stack_traits": {"fused_modules":
+      ["rmsnorm", "rope", "swiglu"]}}, "hardware": {"gpu": "h100", "count": 1}})");
+  ExpectAccepted(out.config);
+  ExpectCarriesTheKnobs(out);
+  EXPECT_EQ(FileJson(out.config, "sft_config.json")["use_liger_kernel"], true);
+  bool noted = false;
+  for (const auto& n : out.config.notes) noted |= n.starts_with("kernels: use_liger_kernel");
+  EXPECT_TRUE(noted);
+  const auto plain = ExportJob("hf-trainer", R"({"model": "llama-3.1-8b", "training": {"method":
+      "lora", "loss": "standard", "framework": "hf-trainer", "stack_traits": {"fused_modules":
+      ["rmsnorm", "rope"]}}, "hardware": {"gpu": "h100", "count": 1}})");
+  EXPECT_EQ(FileJson(plain.config, "sft_config.json")["use_liger_kernel"], false);
 }
 
 TEST(ExportKeys, HfTrainerLora70bOnEightA100sShardsWithFsdp) {
