@@ -352,9 +352,8 @@ LayerSpec BaseSpec(const Setup& st) {
   l.amp = st.amp;
   l.expands_kv = st.expands_kv;
   l.low_precision_norms = st.low_precision_norms;
-  using workload::FusedModule;
-  l.fused_rmsnorm = (st.fused_modules & static_cast<unsigned>(FusedModule::kRmsNorm)) != 0;
-  l.fused_swiglu = (st.fused_modules & static_cast<unsigned>(FusedModule::kSwiGlu)) != 0;
+  l.fused_rmsnorm = st.fused_rmsnorm;
+  l.fused_swiglu = st.fused_swiglu;
   l.softmax_fp32 = st.stack == Stack::kPyTorch && !st.param_cast;
   // Unsloth's LoRA_MLP replaces the MLP only where the gate, up and down projections all
   // carry adapters (its fast path; otherwise PEFT's modules run).

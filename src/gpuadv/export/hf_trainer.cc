@@ -42,14 +42,10 @@ constexpr const char* kArgsFile = "sft_config.json";
 constexpr const char* kLoraFile = "lora_config.json";
 constexpr const char* kBnbFile = "bnb_config.json";
 
-// The stack runs Liger's three kernels (StackTraits::fused_modules).
-bool LigerModules(const workload::StackTraits& stack) {
-  return (stack.fused_modules & workload::kLigerFusedModules) == workload::kLigerFusedModules;
-}
-
-// Liger's loss (the chunked loss) or its kernels: transformers' use_liger_kernel runs both.
+// Liger's loss (the chunked loss) or its kernels (StackTraits::fused_modules): transformers'
+// use_liger_kernel runs both.
 bool UsesLiger(const workload::Training& t) {
-  return t.loss == workload::Loss::kChunked || LigerModules(t.stack);
+  return t.loss == workload::Loss::kChunked || t.stack.FusesAll(workload::kLigerFusedModules);
 }
 
 // The SFTConfig: batch split, optimizer, precision, checkpointing, sequence length and packing
@@ -225,7 +221,7 @@ LaunchConfig WriteHfTrainer(const workload::Scenario& s) {
                                                : "same --rdzv-endpoint") +
                         ")");
   const bool chunked = s.training.loss == workload::Loss::kChunked;
-  const bool liger_modules = LigerModules(s.training.stack);
+  const bool liger_modules = s.training.stack.FusesAll(workload::kLigerFusedModules);
   if (chunked && liger_modules)
     out.notes.push_back(
         "loss and kernels: use_liger_kernel runs Liger's fused linear cross-entropy (the chunked "

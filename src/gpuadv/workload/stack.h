@@ -327,7 +327,8 @@ struct StackTraits {
   bool moe_combine_fp32 = false;
   // Element-wise modules an eager stack runs fused (FusedModule flags; 0: none).
   unsigned fused_modules = 0;
-  bool Fuses(FusedModule m) const { return (fused_modules & static_cast<unsigned>(m)) != 0; }
+  bool FusesAll(unsigned modules) const { return (fused_modules & modules) == modules; }
+  bool Fuses(FusedModule m) const { return FusesAll(static_cast<unsigned>(m)); }
   // QLoRA: PEFT prepare_model_for_kbit_training casts every parameter bitsandbytes did not
   // quantise (embeddings, head, norms) to fp32, so the residual stream runs in fp32 too.
   bool kbit_fp32_upcast = false;

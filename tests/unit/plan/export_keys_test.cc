@@ -596,9 +596,8 @@ void ExpectCarriesTheKnobs(const api::ExportOutput& out) {
             t.activation_checkpointing == workload::Checkpointing::kFull);
   EXPECT_EQ(a["bf16"], t.precision != workload::Precision::kFp32 &&
                            t.precision != workload::Precision::kFp16Mixed);
-  EXPECT_EQ(a["use_liger_kernel"], t.loss == workload::Loss::kChunked ||
-                                       (t.stack.fused_modules & workload::kLigerFusedModules) ==
-                                           workload::kLigerFusedModules);
+  EXPECT_EQ(a["use_liger_kernel"],
+            t.loss == workload::Loss::kChunked || t.stack.FusesAll(workload::kLigerFusedModules));
   if (workload::TrainsAdapters(t.method)) {
     const auto l = FileJson(out.config, "lora_config.json");
     EXPECT_EQ(l["r"], t.lora.rank);
