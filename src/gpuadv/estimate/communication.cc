@@ -346,17 +346,30 @@ void DistributedOptimizerTime(const workload::Scenario& s, const Layout& lay, do
 struct ShardedPasses {
   bool keep = false;                 // parameters stay gathered across the step's micro-batches
   bool unsynced = false;             // gradients accumulate unsharded, reduce-scattered once
+  double regather = 0;               // gathers a recomputed forward adds per micro-batch
   double gathers = 0, scatters = 0;  // per step
 };
 
-ShardedPasses ShardedDataParallelPasses(const workload::Scenario& s, const Layout& lay) {
+// A recomputed forward under DeepSpeed ZeRO-3 (stacks with zero3_module_gather) gathers the
+// parameters once more: each submodule's pre-forward hook fetches what is not available and
+// its post-forward hook partitions it again, in the recompute as in the forward, so the
+// backward fetches a third time (transformers issue 47254, traced on DeepSpeed 0.19.2;
+// parameter_offload.py / partition_parameters.py). FSDP gathers a wrapped layer in its
+// pre-backward hook and recomputes it inside that backward: no third gather.
+double RecomputeRegathers(const workload::Scenario& s, const Layout& lay, const Regime& g) {
+  return lay.zero >= 3 && s.training.stack.zero3_module_gather ? g.recompute_share : 0;
+}
+
+ShardedPasses ShardedDataParallelPasses(const workload::Scenario& s, const Layout& lay,
+                                        const Regime& g) {
   ShardedPasses p;
   p.keep = (s.training.stack.zero3_keep_unsharded && lay.zero >= 3) || s.FsdpPipelineUnsharded();
   // Gradients accumulated unsharded (no_sync, a pipeline schedule) are reduce-scattered
   // once, in the last micro-batch's backward.
   p.unsynced = s.FsdpGradientsUnsynced();
   const double mbs = static_cast<double>(std::max(1LL, lay.micro_batches));
-  p.gathers = p.keep ? 1 : mbs * (lay.zero >= 3 ? 2 : 1);  // ZeRO-3 again for backward
+  p.regather = p.keep ? 0 : RecomputeRegathers(s, lay, g);
+  p.gathers = p.keep ? 1 : mbs * ((lay.zero >= 3 ? 2 : 1) + p.regather);  // ZeRO-3: backward
   p.scatters = p.unsynced ? 1 : mbs;
   return p;
 }
@@ -398,20 +411,21 @@ double ReduceBytes(const workload::Scenario& s, const Layout& lay) {
 // them behind compute except the first unit. Stacks that keep parameters unsharded across
 // micro-batches gather once per step. Each wrapped decoder layer is a collective of its
 // own, paying the ring latency.
-void ZeroGatherScatterTime(const workload::Scenario& s, const Layout& lay, double param_bytes,
-                           double grad_bytes, const Link& ld, const MicroBatchTime& mb, double e,
-                           CommTime* c) {
+void ZeroGatherScatterTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                           double param_bytes, double grad_bytes, const Link& ld,
+                           const MicroBatchTime& mb, double e, CommTime* c) {
   const double units = std::max(1.0, static_cast<double>(lay.layers_stage));
   c->dp_calls = units;
   c->dp_per_unit = true;
   c->dp_latency_s = RingLatency(lay.shard, ld);
   const double t_ag = AllGatherTime(param_bytes, lay.shard, ld, units);
   const double t_rs = AllGatherTime(grad_bytes, lay.shard, ld, units);
-  const ShardedPasses passes = ShardedDataParallelPasses(s, lay);
+  const ShardedPasses passes = ShardedDataParallelPasses(s, lay, g);
   const bool keep = passes.keep, unsynced = passes.unsynced;
   const double mbs = static_cast<double>(std::max(1LL, lay.micro_batches));
   const double t_fwd_ag = keep ? t_ag / mbs : t_ag;
-  const double t_bwd_comm = (unsynced ? 0 : t_rs) + (lay.zero >= 3 && !keep ? t_ag : 0);
+  const double t_bwd_comm =
+      (unsynced ? 0 : t_rs) + (lay.zero >= 3 && !keep ? (1 + passes.regather) * t_ag : 0);
   const double first = t_fwd_ag / units;
   c->per_micro_batch +=
       first + Exposed(t_fwd_ag, mb.Forward(), e) + Exposed(t_bwd_comm, mb.Backward(), e);
@@ -431,15 +445,15 @@ void HsdpReplicaAllReduce(double grad_bytes, const Layout& lay, const Topology& 
 
 // Data parallel / ZeRO (MODELLING section 8 "Per-step volumes") over the `n` parameters and
 // gradients this GPU holds.
-void DataParallelTime(const workload::Scenario& s, const Layout& lay, const ModelFigures& f,
-                      const LocalCounts& n, const Topology& topo, const MicroBatchTime& mb,
-                      const GlobalEfficiency& glob, CommTime* c) {
+void DataParallelTime(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                      const ModelFigures& f, const LocalCounts& n, const Topology& topo,
+                      const MicroBatchTime& mb, const GlobalEfficiency& glob, CommTime* c) {
   if (lay.dp_cp <= 1) return;
   const Link ld = GroupLink(topo, lay, lay.shard, lay.tp);
   const double e = OverlapEta(ld, glob);
   const double w = GatherBytes(s), grad_w = ReduceBytes(s, lay);
   if (GathersParameters(s, lay))
-    ZeroGatherScatterTime(s, lay, n.params * GatheredParamBytes(s, lay, f), n.grads * grad_w, ld,
+    ZeroGatherScatterTime(s, lay, g, n.params * GatheredParamBytes(s, lay, f), n.grads * grad_w, ld,
                           mb, e, c);
   else if (lay.zero == 0)
     DdpGradientAllReduce(n.grads * grad_w, lay, ld, mb, e, c);
@@ -598,7 +612,7 @@ double FsdpCopyTime(const workload::Scenario& s, const Layout& lay, const Regime
       r.stream_bandwidth <= 0)
     return 0;
   const LocalCounts n = LocalParamCounts(s, lay, g, f);
-  const ShardedPasses p = ShardedDataParallelPasses(s, lay);
+  const ShardedPasses p = ShardedDataParallelPasses(s, lay, g);
   // Copy-out: the gathered output read, the unsharded parameters written. Copy-in: the
   // 16-bit gradients read, the reduce-scatter input written in the reduce dtype.
   const double bytes = p.gathers * 2 * GatheredParamBytes(s, lay, f) * n.params +
@@ -624,7 +638,7 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
   CommTime c;
   const auto& m = s.model;
   const bool fp32 = s.training.precision == workload::Precision::kFp32;
-  DataParallelTime(s, lay, f, LocalParamCounts(s, lay, g, f), topo, mb, glob, &c);
+  DataParallelTime(s, lay, g, f, LocalParamCounts(s, lay, g, f), topo, mb, glob, &c);
 
   const double act = 2.0;  // activations cross the wire in 16-bit (4 in fp32)
   const double act_w = fp32 ? 4.0 : act;

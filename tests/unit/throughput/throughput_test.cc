@@ -835,6 +835,25 @@ TEST(ThroughputComm, QloraGathersThePackedBase) {
   EXPECT_LT(qlora / lora, 0.42);
 }
 
+// A recomputed forward under DeepSpeed ZeRO-3 (zero3_module_gather) gathers every submodule
+// again: its pre-forward hooks fetch and its post-forward hooks partition in the recompute
+// as in the forward, so full checkpointing adds a third gather of the parameters per
+// micro-batch to the forward's and the backward's (and the gradients' reduce-scatter: 4 of
+// the same size where there were 3). FSDP recomputes a layer inside the backward it
+// gathered for: no more collectives.
+TEST(ThroughputComm, DeepSpeedZero3GathersAgainForTheRecompute) {
+  auto dp = [](bool deepspeed, workload::Checkpointing ac) {
+    auto s = Base(A100(), 2);
+    s.parallelism.zero = 3;
+    s.training.activation_checkpointing = ac;
+    s.training.stack.zero3_module_gather = deepspeed;
+    return DataParallelCollectives(s);
+  };
+  using workload::Checkpointing;
+  EXPECT_NEAR(dp(true, Checkpointing::kFull) / dp(true, Checkpointing::kNone), 4.0 / 3.0, 1e-9);
+  EXPECT_DOUBLE_EQ(dp(false, Checkpointing::kFull), dp(false, Checkpointing::kNone));
+}
+
 // DeepSpeed's pipeline engine (pp_p2p_blocking) waits on four transfers per micro-batch
 // where Megatron pairs them in two, and sends the whole stage output from every
 // tensor-parallel rank where Megatron's scatter-gather sends 1 / tp: eight times the bytes
