@@ -145,6 +145,7 @@ struct VerbCase {
 const VerbCase kVerbs[] = {
     {"gpus show", "gpus show h100-sxm"},
     {"models show", "models show llama-3.1-8b"},
+    {"models show features", "models show deepseek-v3"},  // MLA, MTP, first dense layers
     {"estimate", "estimate"},
     {"estimate lora", "estimate --model llama-3.1-70b --gpu h100-sxm --count 8 --method lora"},
     {"recommend", "recommend --model llama-3.1-8b --method qlora"},

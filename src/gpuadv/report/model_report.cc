@@ -40,8 +40,18 @@ std::string Join(const std::vector<std::string>& v, const std::string& sep) {
   return out;
 }
 
-// Rows for the optional architecture features that a model sets.
-void AddFeatureRows(const ModelArch& m, std::vector<Row>& a) {
+// An optional architecture feature: its JSON value (null or false when the model does not
+// set it) and, when it does, the table's text.
+struct Feature {
+  const char* name;
+  nlohmann::json value;
+  std::string text;  // empty: not set
+};
+
+// The optional architecture features, in the table's order: the table lists the ones a
+// model sets, the JSON all of them.
+std::vector<Feature> Features(const ModelArch& m) {
+  std::vector<Feature> out;
   const std::pair<const char*, int> ints[] = {{"first_dense_layers", m.first_dense_layers},
                                               {"q_lora_rank", m.q_lora_rank},
                                               {"kv_lora_rank", m.kv_lora_rank},
@@ -51,13 +61,27 @@ void AddFeatureRows(const ModelArch& m, std::vector<Row>& a) {
                                               {"global_layer_every", m.global_layer_every},
                                               {"mtp_layers", m.mtp_layers}};
   for (const auto& [name, v] : ints)
-    if (v > 0) a.push_back({name, std::to_string(v)});
-  if (m.qk_norm) a.push_back({"qk_norm", "yes"});
-  if (m.embedding_norm) a.push_back({"embedding_norm", "yes"});
-  if (m.fused_qkv) a.push_back({"fused_qkv", "yes"});
-  if (m.fused_gate_up) a.push_back({"fused_gate_up", "yes"});
-  if (m.swiglu_limit > 0) a.push_back({"swiglu_limit", fmt::format("{:g}", m.swiglu_limit)});
-  if (!m.checkpoint_dtype.empty()) a.push_back({"checkpoint_dtype", m.checkpoint_dtype});
+    out.push_back({name, v > 0 ? nlohmann::json(v) : nlohmann::json(nullptr),
+                   v > 0 ? std::to_string(v) : ""});
+  const std::pair<const char*, bool> flags[] = {{"qk_norm", m.qk_norm},
+                                                {"embedding_norm", m.embedding_norm},
+                                                {"fused_qkv", m.fused_qkv},
+                                                {"fused_gate_up", m.fused_gate_up}};
+  for (const auto& [name, b] : flags) out.push_back({name, b, b ? "yes" : ""});
+  const bool clamped = m.swiglu_limit > 0;
+  out.push_back({"swiglu_limit", clamped ? nlohmann::json(m.swiglu_limit) : nlohmann::json(nullptr),
+                 clamped ? fmt::format("{:g}", m.swiglu_limit) : ""});
+  const bool dtype = !m.checkpoint_dtype.empty();
+  out.push_back({"checkpoint_dtype",
+                 dtype ? nlohmann::json(m.checkpoint_dtype) : nlohmann::json(nullptr),
+                 m.checkpoint_dtype});
+  return out;
+}
+
+// Rows for the optional architecture features that a model sets.
+void AddFeatureRows(const ModelArch& m, std::vector<Row>& a) {
+  for (const Feature& f : Features(m))
+    if (!f.text.empty()) a.push_back({f.name, f.text});
 }
 
 // The architecture table of `models show` (a model with a shape).
@@ -118,28 +142,42 @@ std::vector<Row> ParameterRows(const ModelArch& m, const catalog::ParamCounts& c
 
 // CSV: flat columns, one row per model.
 Row CsvHeader() {
-  return {"id",
-          "name",
-          "family",
-          "kind",
-          "params",
-          "active_params",
-          "declared_params",
-          "layers",
-          "hidden",
-          "heads",
-          "kv_heads",
-          "head_dim",
-          "ffn",
-          "vocab",
-          "max_seq_len",
-          "mlp",
-          "norm",
-          "position",
-          "bias",
-          "tied_embeddings",
-          "experts",
-          "experts_active"};
+  Row h = {"id",
+           "name",
+           "family",
+           "kind",
+           "params",
+           "active_params",
+           "declared_params",
+           "layers",
+           "hidden",
+           "heads",
+           "kv_heads",
+           "head_dim",
+           "ffn",
+           "vocab",
+           "max_seq_len",
+           "mlp",
+           "norm",
+           "position",
+           "bias",
+           "tied_embeddings",
+           "experts",
+           "experts_active"};
+  for (const char* name :
+       {"dropout", "moe_ffn", "shared_expert_ffn", "moe_layer_freq", "embedding_params",
+        "lm_head_params", "position_params", "per_layer_params", "non_embedding_params"})
+    h.push_back(name);
+  for (const Feature& f : Features(ModelArch{})) h.push_back(f.name);
+  return h;
+}
+
+// A JSON value as a CSV cell: empty for null.
+std::string CsvCell(const nlohmann::json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return fmt::format("{:g}", v.get<double>());
+  return v.dump();
 }
 
 Row CsvRow(const ModelArch& m) {
@@ -147,28 +185,38 @@ Row CsvRow(const ModelArch& m) {
   auto count = [](double v) { return v > 0 ? fmt::format("{:.0f}", v) : std::string(); };
   auto opt = [](int v) { return v > 0 ? std::to_string(v) : std::string(); };
   const bool s = m.has_shape();
-  return {m.id,
-          m.name,
-          m.family,
-          std::string(EnumName(catalog::kModelKinds, m.kind)),
-          count(c.total),
-          count(c.active),
-          count(m.declared_params),
-          opt(m.layers),
-          opt(m.hidden),
-          opt(m.heads),
-          s ? std::to_string(m.KvHeads()) : "",
-          s ? std::to_string(m.HeadDim()) : "",
-          opt(m.ffn),
-          opt(m.vocab),
-          opt(m.max_seq_len),
-          s ? std::string(EnumName(catalog::kMlpKinds, m.mlp)) : "",
-          s ? std::string(EnumName(catalog::kNormKinds, m.norm)) : "",
-          s ? std::string(EnumName(catalog::kPositionKinds, m.position)) : "",
-          s ? (m.bias ? "true" : "false") : "",
-          s ? (m.tied_embeddings ? "true" : "false") : "",
-          std::to_string(m.experts),
-          std::to_string(m.experts_active)};
+  Row row = {m.id,
+             m.name,
+             m.family,
+             std::string(EnumName(catalog::kModelKinds, m.kind)),
+             count(c.total),
+             count(c.active),
+             count(m.declared_params),
+             opt(m.layers),
+             opt(m.hidden),
+             opt(m.heads),
+             s ? std::to_string(m.KvHeads()) : "",
+             s ? std::to_string(m.HeadDim()) : "",
+             opt(m.ffn),
+             opt(m.vocab),
+             opt(m.max_seq_len),
+             s ? std::string(EnumName(catalog::kMlpKinds, m.mlp)) : "",
+             s ? std::string(EnumName(catalog::kNormKinds, m.norm)) : "",
+             s ? std::string(EnumName(catalog::kPositionKinds, m.position)) : "",
+             s ? (m.bias ? "true" : "false") : "",
+             s ? (m.tied_embeddings ? "true" : "false") : "",
+             std::to_string(m.experts),
+             std::to_string(m.experts_active)};
+  const bool moe = m.IsMoe();
+  for (const std::string& cell :
+       {s ? fmt::format("{:g}", m.dropout) : std::string(),
+        moe ? opt(m.moe_ffn > 0 ? m.moe_ffn : m.ffn) : std::string(),
+        moe ? opt(m.shared_expert_ffn) : std::string(), moe ? opt(m.moe_layer_freq) : std::string(),
+        count(c.embedding), count(c.lm_head), count(c.position), count(c.per_layer),
+        count(c.non_embedding)})
+    row.push_back(cell);
+  for (const Feature& f : Features(m)) row.push_back(s ? CsvCell(f.value) : "");
+  return row;
 }
 
 }  // namespace
@@ -267,9 +315,8 @@ nlohmann::json ModelJson(const ModelArch& m) {
                          {"position", std::string(EnumName(catalog::kPositionKinds, m.position))},
                          {"bias", m.bias},
                          {"tied_embeddings", m.tied_embeddings},
-                         {"fused_qkv", m.fused_qkv},
-                         {"fused_gate_up", m.fused_gate_up},
                          {"dropout", m.dropout}};
+    for (const Feature& f : Features(m)) j["architecture"][f.name] = f.value;
   } else {
     j["architecture"] = nullptr;
   }

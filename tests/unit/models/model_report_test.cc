@@ -58,6 +58,15 @@ TEST(ModelReport, JsonCarriesArchitectureAndCounts) {
   EXPECT_EQ(j["architecture"]["kv_heads"], 8);
   EXPECT_EQ(j["moe"]["experts_active"], 2);
   EXPECT_TRUE(j["diffusion"].is_null());
+  // The optional features the table lists when set are in the JSON too, null / false unset.
+  EXPECT_TRUE(j["architecture"]["swiglu_limit"].is_null());
+  EXPECT_EQ(j["architecture"]["qk_norm"], false);
+  const auto oss = ModelJson(M("gpt-oss-20b"));
+  EXPECT_EQ(oss["architecture"]["swiglu_limit"], 7.0);
+  EXPECT_EQ(oss["architecture"]["sliding_window"], 128);
+  const auto ds = ModelJson(M("deepseek-v3"));
+  EXPECT_EQ(ds["architecture"]["kv_lora_rank"], 512);
+  EXPECT_EQ(ds["architecture"]["first_dense_layers"], 3);
   const auto sd = ModelJson(M("sd-1.5"));
   EXPECT_TRUE(sd["architecture"].is_null());
   EXPECT_EQ(sd["diffusion"]["components"].size(), 3u);
