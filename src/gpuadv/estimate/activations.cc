@@ -46,7 +46,7 @@ double NormSaved(const LayerSpec& l, double tokens, double rep) {
   const double stats = (l.layernorm ? kLayerNormStatBytes : kRmsNormStatBytes) * tokens * rep;
   // Fused kernels (TE / Apex; flash-attn's or Liger's RMSNorm): the 16-bit input and the
   // statistics; the weight's gradient is reduced from them in the kernel's backward.
-  if (l.stack == Stack::kMegatron || (l.fused_rmsnorm && !l.layernorm)) return l.e_res * th + stats;
+  if (l.stack == Stack::kMegatron || l.fused_rmsnorm) return l.e_res * th + stats;
   if (l.layernorm) {
     // torch.nn.LayerNorm (native kernel) saves its input; autocast runs it in fp32, unless
     // the stack runs it on a 16-bit downcast of the input with autocast off (LPLayerNorm).

@@ -350,16 +350,6 @@ struct ShardedPasses {
   double gathers = 0, scatters = 0;  // per step
 };
 
-// A recomputed forward under DeepSpeed ZeRO-3 (stacks with zero3_module_gather) gathers the
-// parameters once more: each submodule's pre-forward hook fetches what is not available and
-// its post-forward hook partitions it again, in the recompute as in the forward, so the
-// backward fetches a third time (transformers issue 47254, traced on DeepSpeed 0.19.2;
-// parameter_offload.py / partition_parameters.py). FSDP gathers a wrapped layer in its
-// pre-backward hook and recomputes it inside that backward: no third gather.
-double RecomputeRegathers(const workload::Scenario& s, const Layout& lay, const Regime& g) {
-  return lay.zero >= 3 && s.training.stack.zero3_module_gather ? g.recompute_share : 0;
-}
-
 ShardedPasses ShardedDataParallelPasses(const workload::Scenario& s, const Layout& lay,
                                         const Regime& g) {
   ShardedPasses p;
@@ -368,7 +358,14 @@ ShardedPasses ShardedDataParallelPasses(const workload::Scenario& s, const Layou
   // once, in the last micro-batch's backward.
   p.unsynced = s.FsdpGradientsUnsynced();
   const double mbs = static_cast<double>(std::max(1LL, lay.micro_batches));
-  p.regather = p.keep ? 0 : RecomputeRegathers(s, lay, g);
+  // A recomputed forward under DeepSpeed ZeRO-3 (stacks with zero3_module_gather) gathers
+  // the parameters once more: each submodule's pre-forward hook fetches what is not
+  // available and its post-forward hook partitions it again, in the recompute as in the
+  // forward, so the backward fetches a third time (transformers issue 47254, traced on
+  // DeepSpeed 0.19.2; parameter_offload.py / partition_parameters.py). FSDP gathers a
+  // wrapped layer in its pre-backward hook and recomputes it inside that backward.
+  if (!p.keep && lay.zero >= 3 && s.training.stack.zero3_module_gather)
+    p.regather = g.recompute_share;
   p.gathers = p.keep ? 1 : mbs * ((lay.zero >= 3 ? 2 : 1) + p.regather);  // ZeRO-3: backward
   p.scatters = p.unsynced ? 1 : mbs;
   return p;

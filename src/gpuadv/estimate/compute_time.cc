@@ -95,6 +95,7 @@ constexpr double kFlexOverFa2 =
 // sqrt(1.18 x 1.62) = 1.38. No backward ratio is published: taken alike. On CDNA 3 and 4
 // only (the kernels exist for gfx942 / gfx950); elsewhere the FA2 rate.
 constexpr double kCkV3FwdLow = 1.18, kCkV3FwdHigh = 1.62;
+const double kCkV3OverFa2 = std::sqrt(kCkV3FwdLow * kCkV3FwdHigh);
 // Loss on the logits, bytes per logit element, forward + backward: fp32 upcast (2 read +
 // 4 write), log-softmax (4 + 4), its backward (4 + 4 + 4 write), cast back (4 + 2) ~ 32;
 // with the usual fusions ~24. Chunked / fused cross-entropy (no fp32 logits) ~8.
@@ -249,18 +250,19 @@ constexpr double kModulesPerAdapter = 4;
 constexpr double kZero3GradOpsPerTensor = 3;
 constexpr double kZero3GradOpsPerFlush = 2;
 
-// Kernels per eager layer forward of `m` (its linears `f`) minus those of the Llama layer
-// the stacks count.
-double EagerModuleOpsDelta(const catalog::ModelArch& m, const ModelFigures& f,
-                           const workload::StackTraits& stack) {
+// Kernels per eager layer forward of the scenario's model (its linears `f`) minus those of
+// the Llama layer the stacks count.
+double EagerModuleOpsDelta(const workload::Scenario& s, const ModelFigures& f) {
   using workload::FusedModule;
-  const double rms = stack.Fuses(FusedModule::kRmsNorm) ? kOpsRmsNormFused : kOpsRmsNorm;
-  const double norm = m.norm == catalog::NormKind::kRmsNorm ? rms : kOpsLayerNorm;
-  const double rope = m.position != catalog::PositionKind::kRope ? 0
-                      : stack.Fuses(FusedModule::kRope)          ? kOpsRopeFused
-                                                                 : kOpsRope;
+  const auto& m = s.model;
+  const double norm = s.RunsFused(FusedModule::kRmsNorm)      ? kOpsRmsNormFused
+                      : m.norm == catalog::NormKind::kRmsNorm ? kOpsRmsNorm
+                                                              : kOpsLayerNorm;
+  const double rope = s.RunsFused(FusedModule::kRope)              ? kOpsRopeFused
+                      : m.position == catalog::PositionKind::kRope ? kOpsRope
+                                                                   : 0;
   const double swiglu = m.swiglu_limit > 0                  ? kOpsSwiGluClamped
-                        : stack.Fuses(FusedModule::kSwiGlu) ? kOpsSwiGluFused
+                        : s.RunsFused(FusedModule::kSwiGlu) ? kOpsSwiGluFused
                                                             : kOpsSwiGlu;
   const double mlp = m.mlp == catalog::MlpKind::kSwiGlu ? swiglu
                      : m.GeluComposite()                ? kOpsGeluNew
@@ -340,7 +342,7 @@ double AttentionKernelOverFa2(workload::AttentionKernel kernel, const catalog::G
     case workload::AttentionKernel::kFlex:
       return hopper_class ? 1.0 : kFlexOverFa2;
     case workload::AttentionKernel::kCkV3:
-      return gpu.AmdCdna3Plus() ? std::sqrt(kCkV3FwdLow * kCkV3FwdHigh) : 1.0;
+      return gpu.AmdCdna3Plus() ? kCkV3OverFa2 : 1.0;
     case workload::AttentionKernel::kFa2:
       break;
   }
@@ -621,8 +623,7 @@ LayerMemory ElementwiseTime(const workload::Scenario& s, const Layout& lay, cons
   const double h_div = lay.sequence_parallel ? tp : 1.0;
   const auto& stack = s.training.stack;
   const bool eager = stack.kernels == workload::KernelStyle::kEager;
-  const bool fused_norm = eager && m.norm == catalog::NormKind::kRmsNorm &&
-                          stack.Fuses(workload::FusedModule::kRmsNorm);
+  const bool fused_norm = s.RunsFused(workload::FusedModule::kRmsNorm);
   double passes_h = kHiddenPassesFwd - (fused_norm ? kNormCastPassesFwd : 0) +
                     (m.dropout > 0 ? kDropoutPassesFwd : 0);
   double elems = passes_h * h / h_div;
@@ -722,7 +723,7 @@ void AddLmHeadAndLoss(const workload::Scenario& s, const Layout& lay, const Regi
 double KernelsPerLayer(const workload::Scenario& s, const ModelFigures& f) {
   const auto& stack = s.training.stack;
   const bool eager = stack.kernels == workload::KernelStyle::kEager;
-  return stack.kernels_per_layer + (eager ? EagerModuleOpsDelta(s.model, f, stack) : 0) +
+  return stack.kernels_per_layer + (eager ? EagerModuleOpsDelta(s, f) : 0) +
          kOpsPerAdapter * f.adapted_linears +
          (s.training.attention == Attention::kEager ? kOpsEagerAttention : 0) +
          (s.EagerAutocast() ? kOpsAutocastPerLinear * static_cast<double>(f.linears.size()) : 0);

@@ -223,8 +223,8 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.lora_fused_mlp = stack.lora_fused_mlp;
   st.fp32_adapters = stack.fp32_adapters;
   st.low_precision_norms = stack.low_precision_norms;
-  st.fused_rmsnorm = stack.Fuses(workload::FusedModule::kRmsNorm);
-  st.fused_swiglu = stack.Fuses(workload::FusedModule::kSwiGlu);
+  st.fused_rmsnorm = s.RunsFused(workload::FusedModule::kRmsNorm);
+  st.fused_swiglu = s.RunsFused(workload::FusedModule::kSwiGlu);
   st.expandable_segments = stack.expandable_segments;
   // Pretraining data is packed into fixed-length blocks on every stack (HF run_clm
   // group_texts, Megatron and torchtitan datasets): the trait is about fine-tuning data,

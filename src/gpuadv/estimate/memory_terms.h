@@ -177,8 +177,8 @@ struct Setup {
   bool lora_fused_mlp = false;        // the stack's LoRA MLP function (StackTraits) applies
   bool fp32_adapters = true;          // adapters fp32 whatever the model dtype (PEFT)
   bool low_precision_norms = false;   // norms save 16-bit inputs under autocast (StackTraits)
-  bool fused_rmsnorm = false;         // RMSNorm one kernel (StackTraits::fused_modules)
-  bool fused_swiglu = false;          // silu(gate) * up one kernel (StackTraits::fused_modules)
+  bool fused_rmsnorm = false;         // its RMSNorms one kernel (Scenario::RunsFused)
+  bool fused_swiglu = false;          // its silu(gate) * up one kernel (Scenario::RunsFused)
   bool expandable_segments = false;   // allocator segments grow in place: no block slack
   bool lengths_may_vary = false;      // fine-tuning without expandable segments
   bool variable_length = false;       // ... and the stack says they vary: counted

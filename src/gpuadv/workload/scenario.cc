@@ -76,6 +76,19 @@ bool Scenario::EagerAutocast() const {
          !MegatronRuntime() && !DeepSpeedMixedPrecision() && !training.stack.param_cast;
 }
 
+bool Scenario::RunsFused(FusedModule module) const {
+  if (training.stack.kernels != KernelStyle::kEager || !training.stack.Fuses(module)) return false;
+  switch (module) {
+    case FusedModule::kRmsNorm:
+      return model.norm == catalog::NormKind::kRmsNorm;
+    case FusedModule::kRope:
+      return model.position == catalog::PositionKind::kRope;
+    case FusedModule::kSwiGlu:
+      return model.mlp == catalog::MlpKind::kSwiGlu && !(model.swiglu_limit > 0);
+  }
+  return false;
+}
+
 bool Scenario::FusedOptimizer() const {
   return training.stack.fused_optimizer || MegatronRuntime();
 }

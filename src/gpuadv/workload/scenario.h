@@ -290,6 +290,11 @@ struct Scenario {
   /// (extra kernels), the residual stream is fp32 under full training, and autocast's fp32
   /// ops widen their tensors. Memory and time both ask this.
   bool EagerAutocast() const;
+  /// Whether the model's `module` runs as one fused kernel on an eager stack
+  /// (StackTraits::fused_modules): the stack fuses it and the model has it (RMSNorm norms,
+  /// rotary positions, an unclamped SwiGLU; Liger's silu-mul has no clamp). Kernel counts,
+  /// element-wise traffic and saved tensors all ask this.
+  bool RunsFused(FusedModule module) const;
   /// Whether the optimizer step is one fused kernel (no foreach passes, no foreach
   /// temporary): the stack says so (data/stacks.yaml fused_optimizer), or Megatron's runtime
   /// runs it (FusedAdam). The one answer memory and time both use.
