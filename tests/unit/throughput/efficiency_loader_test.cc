@@ -98,6 +98,29 @@ TEST(EfficiencyTable, SustainedCeilingsStayBelowMamf) {
   EXPECT_LE(t.For("Hopper").fp8_gemm_speedup, 1978.9 / 989.4 + 1e-9);
 }
 
+// Hopper's power limit is measured (data/efficiency.yaml sources): torch.mm on the 350 W
+// H100 PCIe runs 496 TFLOP/s of its 756 peak where the 700 W SXM reaches its MAMF. The
+// embedded table keeps that board below its matmul rate, limits the other boards under
+// ~560 W (the 400 W NVL, a 500 W 96 GB variant) and leaves the 700 W and 1 kW boards free.
+TEST(EfficiencyTable, HopperBoardsBelowAbout560WattsArePowerLimited) {
+  const auto& t = BuiltinEfficiency();
+  const auto& hopper = t.For("Hopper");
+  EXPECT_GT(hopper.gemm_pj_per_flop, 0);
+  auto rate = [&](catalog::GpuSpec g) { return estimate::SustainedGemmRate(g, hopper); };
+  for (const char* id : {"h100-sxm", "h200-sxm", "gh200"})
+    EXPECT_EQ(rate(*BuiltinCatalog().FindGpu(id)).power_scale, 1) << id;
+  const catalog::GpuSpec& pcie = *BuiltinCatalog().FindGpu("h100-pcie");
+  EXPECT_LT(rate(pcie).power_scale, 0.9);
+  EXPECT_LT(rate(pcie).flops_per_s, 496e12);
+  EXPECT_LT(rate(*BuiltinCatalog().FindGpu("h100-nvl")).power_scale, 1);
+  catalog::GpuSpec capped = *BuiltinCatalog().FindGpu("h100-sxm");
+  capped.tdp_w = 500;
+  const auto at500 = rate(capped);
+  EXPECT_LT(at500.power_scale, 1);
+  EXPECT_NEAR(at500.flops_per_s, 500 / (hopper.gemm_pj_per_flop * 1e-12), 1);
+  EXPECT_GT(at500.flops_per_s, rate(pcie).flops_per_s);
+}
+
 TEST(EfficiencyTable, AliasesShareTheirEntry) {
   auto t = ParseEfficiencyDocument(
       ParseDocument(
