@@ -1,9 +1,12 @@
 #include "gpuadv/io/gpu_loader.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <set>
 #include <string_view>
+#include <vector>
 
 #include "gpuadv/catalog/gpu_checks.h"
 #include "gpuadv/core/strings.h"
@@ -320,6 +323,25 @@ catalog::GpuSpec ParseGpu(Fields& f, const catalog::GpuSpec* base) {
   return g;
 }
 
+// A variant's name says what it changes of its base's figures that a reader compares boards
+// by (memory, bandwidth, board power, 16-bit peak), so "H100 SXM5 80GB" never heads an
+// estimate of a 96 GB, 500 W part.
+std::string VariantName(const catalog::GpuSpec& base, const catalog::GpuSpec& g) {
+  std::vector<std::string> diffs;
+  if (g.memory_gb != base.memory_gb) diffs.push_back(fmt::format("{:g} GB", g.memory_gb));
+  if (g.memory_bw_gbs != base.memory_bw_gbs)
+    diffs.push_back(g.memory_bw_gbs ? fmt::format("{:g} GB/s", *g.memory_bw_gbs)
+                                    : "bandwidth unknown");
+  if (g.tdp_w != base.tdp_w)
+    diffs.push_back(g.tdp_w ? fmt::format("{:g} W", *g.tdp_w) : "power unknown");
+  if (g.Peak16FlopsPerS() != base.Peak16FlopsPerS())
+    diffs.push_back(fmt::format("{:g} TFLOP/s 16-bit", g.Peak16FlopsPerS() / 1e12));
+  if (diffs.empty()) return base.name;
+  std::string out = base.name + " variant (";
+  for (size_t i = 0; i < diffs.size(); ++i) out += (i ? ", " : "") + diffs[i];
+  return out + ")";
+}
+
 catalog::GpuSpec ParseGpuVariant(Fields& f, const catalog::Catalog& cat) {
   const auto base_id = f.String("base", 256);
   if (!base_id)
@@ -334,6 +356,7 @@ catalog::GpuSpec ParseGpuVariant(Fields& f, const catalog::Catalog& cat) {
   }
   catalog::GpuSpec g = ParseGpu(f, &base);
   if (!f.Has("id")) g.id = base.id;
+  if (!f.Has("name")) g.name = VariantName(base, g);
   return g;
 }
 

@@ -61,6 +61,17 @@ TEST(Scenario, GpuVariantKeepsBaseFields) {
                 "\nhardware: {gpu: {base: h100-sxm, memory_gb: 96}}");
   EXPECT_EQ(s.hardware.gpu.memory_gb, 96);
   EXPECT_EQ(s.hardware.gpu.architecture, BuiltinCatalog().Gpu("h100-sxm").architecture);
+  // Its name says what differs from the base, so no output calls it the 80 GB board.
+  EXPECT_EQ(s.hardware.gpu.name, "H100 SXM5 80GB variant (96 GB)");
+  auto meta = Load(std::string("model: ") + kInlineModel +
+                   "\nhardware: {gpu: {base: h100-sxm, memory_gb: 96, memory_bw_gbs: 2450, "
+                   "tdp_w: 500}}");
+  EXPECT_EQ(meta.hardware.gpu.name, "H100 SXM5 80GB variant (96 GB, 2450 GB/s, 500 W)");
+  auto named = Load(std::string("model: ") + kInlineModel +
+                    "\nhardware: {gpu: {base: h100-sxm, memory_gb: 96, name: H100 96GB}}");
+  EXPECT_EQ(named.hardware.gpu.name, "H100 96GB");
+  auto same = Load(std::string("model: ") + kInlineModel + "\nhardware: {gpu: {base: h100-sxm}}");
+  EXPECT_EQ(same.hardware.gpu.name, BuiltinCatalog().Gpu("h100-sxm").name);
 }
 
 TEST(Scenario, MissingModelIsAnError) {
