@@ -335,7 +335,9 @@ std::string VariantName(const catalog::GpuSpec& base, const catalog::GpuSpec& g)
   if (g.tdp_w != base.tdp_w)
     diffs.push_back(g.tdp_w ? fmt::format("{:g} W", *g.tdp_w) : "power unknown");
   if (g.Peak16FlopsPerS() != base.Peak16FlopsPerS())
-    diffs.push_back(fmt::format("{:g} TFLOP/s 16-bit", g.Peak16FlopsPerS() / 1e12));
+    diffs.push_back(g.Peak16FlopsPerS() > 0
+                        ? fmt::format("{:g} TFLOP/s 16-bit", g.Peak16FlopsPerS() / 1e12)
+                        : "16-bit peak unknown");
   if (diffs.empty()) return base.name;
   std::string out = base.name + " variant (";
   for (size_t i = 0; i < diffs.size(); ++i) out += (i ? ", " : "") + diffs[i];
