@@ -346,7 +346,7 @@ void DistributedOptimizerTime(const workload::Scenario& s, const Layout& lay, do
 struct ShardedPasses {
   bool keep = false;                 // parameters stay gathered across the step's micro-batches
   bool unsynced = false;             // gradients accumulate unsharded, reduce-scattered once
-  double regather = 0;               // gathers a recomputed forward adds per micro-batch
+  double bwd_gathers = 0;            // gathers per micro-batch's backward (ZeRO-3, not kept)
   double gathers = 0, scatters = 0;  // per step
 };
 
@@ -358,15 +358,16 @@ ShardedPasses ShardedDataParallelPasses(const workload::Scenario& s, const Layou
   // once, in the last micro-batch's backward.
   p.unsynced = s.FsdpGradientsUnsynced();
   const double mbs = static_cast<double>(std::max(1LL, lay.micro_batches));
-  // A recomputed forward under DeepSpeed ZeRO-3 (stacks with zero3_module_gather) gathers
-  // the parameters once more: each submodule's pre-forward hook fetches what is not
-  // available and its post-forward hook partitions it again, in the recompute as in the
-  // forward, so the backward fetches a third time (transformers issue 47254, traced on
-  // DeepSpeed 0.19.2; parameter_offload.py / partition_parameters.py). FSDP gathers a
-  // wrapped layer in its pre-backward hook and recomputes it inside that backward.
-  if (!p.keep && lay.zero >= 3 && s.training.stack.zero3_module_gather)
-    p.regather = g.recompute_share;
-  p.gathers = p.keep ? 1 : mbs * ((lay.zero >= 3 ? 2 : 1) + p.regather);  // ZeRO-3: backward
+  // ZeRO-3 gathers the parameters again for the backward, unless it keeps them. A recomputed
+  // forward under DeepSpeed ZeRO-3 (stacks with zero3_module_gather) gathers them once more: each
+  // submodule's pre-forward hook fetches what is not available and its post-forward hook partitions
+  // it again, in the recompute as in the forward, so the backward fetches a third time
+  // (transformers issue 47254, traced on DeepSpeed 0.19.2; parameter_offload.py /
+  // partition_parameters.py). FSDP gathers a wrapped layer in its pre-backward hook and recomputes
+  // it inside that backward.
+  if (!p.keep && lay.zero >= 3)
+    p.bwd_gathers = 1 + (s.training.stack.zero3_module_gather ? g.recompute_share : 0);
+  p.gathers = p.keep ? 1 : mbs * (1 + p.bwd_gathers);
   p.scatters = p.unsynced ? 1 : mbs;
   return p;
 }
@@ -421,8 +422,7 @@ void ZeroGatherScatterTime(const workload::Scenario& s, const Layout& lay, const
   const bool keep = passes.keep, unsynced = passes.unsynced;
   const double mbs = static_cast<double>(std::max(1LL, lay.micro_batches));
   const double t_fwd_ag = keep ? t_ag / mbs : t_ag;
-  const double t_bwd_comm =
-      (unsynced ? 0 : t_rs) + (lay.zero >= 3 && !keep ? (1 + passes.regather) * t_ag : 0);
+  const double t_bwd_comm = (unsynced ? 0 : t_rs) + passes.bwd_gathers * t_ag;
   const double first = t_fwd_ag / units;
   c->per_micro_batch +=
       first + Exposed(t_fwd_ag, mb.Forward(), e) + Exposed(t_bwd_comm, mb.Backward(), e);
