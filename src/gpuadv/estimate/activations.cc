@@ -39,6 +39,12 @@ constexpr double kChunkedLossBytesPerTokenHidden = 6;
 // tokens into num_output_chunks = 8 and upcast one chunk at a time; F.cross_entropy keeps
 // each chunk's fp32 log-softmax for backward (torchtune/modules/loss/*.py).
 constexpr double kUpcastLossChunks = 8;
+// fp32 tensors per logit shard that DTensor's loss-parallel cross-entropy holds at once
+// (torch/distributed/tensor/parallel/loss.py; Logits, LossPath::kEager): forward the fp32
+// input, shifted and exp(shifted) (then the result in exp's place); backward the saved
+// result, zeros_like, exp and their sum (then the product in exp's place).
+constexpr double kLossParallelFwdFp32 = 3;
+constexpr double kLossParallelBwdFp32 = 4;
 
 // Bytes one norm saves for backward per layer (all tokens of the micro-batch).
 double NormSaved(const LayerSpec& l, double tokens, double rep) {
@@ -444,10 +450,21 @@ LogitBytes Logits(const Setup& st, const LayerSpec& l) {
       // produced gradient, all fp32, before the cast back (MODELLING.md section 4; the H100
       // rows of validation/measured_h100.jsonl peak at 12 B per logit with transformers 5).
       // A stack whose tensor parallelism keeps the logits sharded over the vocabulary
-      // (loss_parallel) holds 1 / tp of them on each rank.
-      const double ranks = st.loss_parallel ? st.lay.tp : 1;
-      out.fwd = (l.e_act < kFp32Bytes ? l.e_act + 2 * kFp32Bytes : 2 * kFp32Bytes) * bsv / ranks;
-      out.bwd = 3 * kFp32Bytes * bsv / ranks;
+      // (loss_parallel) holds 1 / tp of them on each rank, through DTensor's loss-parallel
+      // handlers (torch/distributed/tensor/parallel/loss.py), which decompose the kernels:
+      // _log_softmax holds the fp32 input, `shifted = x - max`, its `exp` and then the
+      // result (16-bit logits + 3 x 4 B forward); _nll_loss_and_log_softmax_backward holds
+      // the saved result, `grad_input = zeros_like(x)`, `exp(x)`, their sum and then the
+      // product with the incoming gradient (4 x 4 B backward).
+      if (st.loss_parallel && st.lay.tp > 1) {
+        const double shard = bsv / st.lay.tp;
+        const double upcast = l.e_act < kFp32Bytes ? l.e_act : 0;  // fp32 logits: no copy
+        out.fwd = (upcast + kLossParallelFwdFp32 * kFp32Bytes) * shard;
+        out.bwd = kLossParallelBwdFp32 * kFp32Bytes * shard;
+        return out;
+      }
+      out.fwd = (l.e_act < kFp32Bytes ? l.e_act + 2 * kFp32Bytes : 2 * kFp32Bytes) * bsv;
+      out.bwd = 3 * kFp32Bytes * bsv;
       return out;
   }
   return out;

@@ -617,6 +617,23 @@ double FsdpCopyTime(const workload::Scenario& s, const Layout& lay, const Regime
   return bytes / r.stream_bandwidth;
 }
 
+double AddSpCollectiveCopies(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                             const Topology& topo, const Rates& r, MicroBatchTime* t) {
+  if (!s.training.stack.sp_collective_copies || lay.tp <= 1 || !lay.sequence_parallel ||
+      !s.model.has_shape() || r.stream_bandwidth <= 0 || TpOverlapped(s, lay, topo))
+    return 0;
+  // TpAllReduceTime's all-reduces, each an all-gather and a reduce-scatter under sequence
+  // parallelism; each of those reads and writes the whole b*s*h tensor once more.
+  const double act_w = s.training.precision == workload::Precision::kFp32 ? 4.0 : 2.0;
+  const double copy = 2 * 2 * act_w * lay.tokens_mb * s.model.hidden / r.stream_bandwidth;
+  const double bp_share = static_cast<double>(g.backprop_layers) / std::max(1, g.layers);
+  const double fwd = lay.layers_stage * 2 * copy;
+  const double bwd = lay.layers_stage * bp_share * (2 + 2 * g.recompute_share) * copy;
+  t->memory_fwd += fwd;
+  t->memory_bwd += bwd;
+  return fwd + bwd;
+}
+
 double UnhiddenCommPerMicroBatch(const workload::Scenario& s, const Layout& lay, const Regime& g,
                                  const Topology& topo) {
   const auto& m = s.model;

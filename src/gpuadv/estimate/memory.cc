@@ -290,7 +290,7 @@ void ExplainStates(const Setup& st, const States& w, Explanation& e) {
 }
 
 // What the loss holds of the logits, for the explanation.
-const char* LossPathText(mem::LossPath loss) {
+const char* LossPathText(mem::LossPath loss, bool loss_parallel) {
   switch (loss) {
     case mem::LossPath::kUpcastChunks:
       return " (chunked loss: fp32 log-softmax of every chunk kept)";
@@ -303,8 +303,10 @@ const char* LossPathText(mem::LossPath loss) {
     case mem::LossPath::kInGraph:
       return " (loss compiled with the model: 16-bit logits + fp32 log-softmax)";
     case mem::LossPath::kEager:
-      return " (eager cross-entropy: 16-bit logits, fp32 copy and log-softmax; backward 12 B "
-             "per logit)";
+      return loss_parallel ? " (loss parallel: each rank's vocabulary shard, DTensor's "
+                             "decomposed log-softmax; forward 14 B, backward 16 B per logit)"
+                           : " (eager cross-entropy: 16-bit logits, fp32 copy and log-softmax; "
+                             "backward 12 B per logit)";
   }
   return "";
 }
@@ -330,8 +332,8 @@ void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e
     e.Basis("activations", act);
   }
   if (acts.logits.fwd > 0)
-    e.Basis("logits",
-            "peak " + Gb(std::max(acts.logits.fwd, acts.logits.bwd)) + LossPathText(st.loss));
+    e.Basis("logits", "peak " + Gb(std::max(acts.logits.fwd, acts.logits.bwd)) +
+                          LossPathText(st.loss, st.loss_parallel && st.lay.tp > 1));
   if (acts.previous_graph > 0)
     e.Basis("previous micro-batch",
             Gb(acts.previous_graph) +

@@ -271,8 +271,9 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   if (rates.tensor_peak <= 0) return r;  // no peak: zeros, never NaN (warned above)
   if (explain) ExplainRates(s, gpu, eff, rates, explain);
 
-  const MicroBatchTime mb = MicroBatchCompute(s, lay, g, f, rates, glob);
+  MicroBatchTime mb = MicroBatchCompute(s, lay, g, f, rates, glob);
   const Topology topo = ResolveTopology(s, explain);
+  const double sp_copies = AddSpCollectiveCopies(s, lay, g, topo, rates, &mb);
   const CommTime comm = Communication(s, lay, g, f, topo, mb, glob, explain);
   const double offload = OffloadTime(s, lay, g, f, topo, mb, glob, explain);
   const double t_opt = OptimizerStepTime(s, lay, f, rates);
@@ -300,6 +301,11 @@ ThroughputResult EstimateThroughput(const workload::Scenario& s, const Context& 
   if (explain && t_ema > 0)
     explain->Basis("throughput ema", "EMA update " + Num(t_ema) + " s per step (" +
                                          Num(kEmaBytesPerParam) + " B/param at copy bandwidth)");
+  if (explain && sp_copies > 0)
+    explain->Basis("throughput sp copies",
+                   "sequence-parallel collectives on the sequence dimension (DTensor Shard(1)): "
+                   "each gather and scatter copies the tensor once more, " +
+                       Num(sp_copies * 1e3) + " ms per micro-batch (memory-bound, copy bandwidth)");
   if (explain && t_fsdp_copy > 0)
     explain->Basis("throughput fsdp copies",
                    "FSDP2 copies " + Num(t_fsdp_copy) +

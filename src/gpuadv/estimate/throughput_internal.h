@@ -230,6 +230,13 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
                        const ModelFigures& f, const Topology& topo, const MicroBatchTime& mb,
                        const GlobalEfficiency& glob, Explanation* explain);
 
+/// Stacks whose sequence-parallel collectives act on the sequence dimension of batch-first
+/// activations (StackTraits::sp_collective_copies, PyTorch DTensor) copy each gathered and
+/// each scattered tensor once more on the compute stream (chunk + cat): added to the
+/// micro-batch's memory-bound time at copy bandwidth, and returned. Not where TpOverlapped.
+double AddSpCollectiveCopies(const workload::Scenario& s, const Layout& lay, const Regime& g,
+                             const Topology& topo, const Rates& r, MicroBatchTime* t);
+
 /// The part of CommTime::per_micro_batch no compute hides: tensor-parallel collectives
 /// where TpOverlapped is false, pipeline p2p (TokensPerSUpperBound).
 double UnhiddenCommPerMicroBatch(const workload::Scenario& s, const Layout& lay, const Regime& g,

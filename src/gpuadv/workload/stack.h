@@ -235,7 +235,13 @@ struct StackTraits {
   // in the main process, loss sync, gradient clipping, scheduler, logging).
   double micro_batch_host_s = 0;
   double step_host_s = 0;
-  bool tp_comm_overlap = false;       // TP collectives pipelined with GEMMs (needs SP)
+  bool tp_comm_overlap = false;  // TP collectives pipelined with GEMMs (needs SP)
+  // Sequence-parallel collectives gather and scatter on the sequence dimension of batch-first
+  // activations (PyTorch DTensor's Shard(1): _functional_collectives.py all_gather_tensor
+  // and reduce_scatter_tensor chunk and cat the whole tensor when the dimension is not the
+  // first), one more copy of it through memory per collective; false: a sequence-first layout
+  // that gathers in place (Megatron-Core, Transformer Engine).
+  bool sp_collective_copies = false;
   bool zero3_keep_unsharded = false;  // parameters stay gathered across micro-batches
   // ZeRO-1 (distributed optimizer): the updated parameters are all-gathered bucket by bucket
   // ahead of the next step's first forward (Megatron-Core --overlap-param-gather), not
