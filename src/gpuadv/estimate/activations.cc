@@ -559,8 +559,11 @@ double LastStageExtras(const Setup& st, const LayerSpec& spec, double sb, double
   double last = 0;
   if (st.shape.kind != catalog::ModelKind::kEncoder) {
     last += NormSaved(spec, sb, rep);  // final norm
-    if (st.method.head_trains && st.shape.vocab > 0)
-      last += spec.e_act * sbh * rep;  // lm_head input
+    // lm_head input: under sequence parallelism Megatron saves the shard and gathers it again
+    // in backward; DTensor's ColwiseParallel gathers it in a module hook and the matmul saves
+    // the gathered tensor (StackTraits::sp_dtensor).
+    const double head_rep = st.sp_dtensor && st.lay.sequence_parallel ? 1.0 : rep;
+    if (st.method.head_trains && st.shape.vocab > 0) last += spec.e_act * sbh * head_rep;
   }
   return last;
 }

@@ -619,7 +619,7 @@ double FsdpCopyTime(const workload::Scenario& s, const Layout& lay, const Regime
 
 double AddSpCollectiveCopies(const workload::Scenario& s, const Layout& lay, const Regime& g,
                              const Topology& topo, const Rates& r, MicroBatchTime* t) {
-  if (!s.training.stack.sp_collective_copies || lay.tp <= 1 || !lay.sequence_parallel ||
+  if (!s.training.stack.sp_dtensor || lay.tp <= 1 || !lay.sequence_parallel ||
       !s.model.has_shape() || r.stream_bandwidth <= 0 || TpOverlapped(s, lay, topo))
     return 0;
   // TpAllReduceTime's all-reduces, each an all-gather and a reduce-scatter under sequence

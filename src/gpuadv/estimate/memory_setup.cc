@@ -212,6 +212,7 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.param_cast = stack.param_cast || st.fsdp_fp32_trainable;
   st.compiled_loss = stack.compiled_loss;
   st.loss_parallel = stack.loss_parallel;
+  st.sp_dtensor = stack.sp_dtensor;
   using workload::ChunkedLossKind;
   st.loss = s.ChunkedLossIs(ChunkedLossKind::kUpcastChunks) ? LossPath::kUpcastChunks
             : t.loss == workload::Loss::kChunked            ? LossPath::kChunked

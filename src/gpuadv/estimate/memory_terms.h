@@ -174,6 +174,7 @@ struct Setup {
   LossPath loss = LossPath::kEager;
   bool compiled_loss = false;         // compiled cross-entropy (also per chunk, kUpcastChunks)
   bool loss_parallel = false;         // the eager loss runs on vocab shards under TP (StackTraits)
+  bool sp_dtensor = false;            // DTensor SP: the lm_head saves its gathered input
   bool lora_fused_mlp = false;        // the stack's LoRA MLP function (StackTraits) applies
   bool fp32_adapters = true;          // adapters fp32 whatever the model dtype (PEFT)
   bool low_precision_norms = false;   // norms save 16-bit inputs under autocast (StackTraits)

@@ -231,7 +231,7 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
                        const GlobalEfficiency& glob, Explanation* explain);
 
 /// Stacks whose sequence-parallel collectives act on the sequence dimension of batch-first
-/// activations (StackTraits::sp_collective_copies, PyTorch DTensor) copy each gathered and
+/// activations (StackTraits::sp_dtensor, PyTorch DTensor) copy each gathered and
 /// each scattered tensor once more on the compute stream (chunk + cat): added to the
 /// micro-batch's memory-bound time at copy bandwidth, and returned. Not where TpOverlapped.
 double AddSpCollectiveCopies(const workload::Scenario& s, const Layout& lay, const Regime& g,

@@ -33,7 +33,7 @@ const std::vector<std::string> kTraitKeys = {"kernels",
                                              "micro_batch_host_s",
                                              "step_host_s",
                                              "tp_comm_overlap",
-                                             "sp_collective_copies",
+                                             "sp_dtensor",
                                              "zero3_keep_unsharded",
                                              "overlap_param_gather",
                                              "zero2_replicated_params",
@@ -132,7 +132,7 @@ void ParseTraits(Fields& f, workload::StackTraits& t) {
   if (auto v = f.Number("micro_batch_host_s", 0, 10)) t.micro_batch_host_s = *v;
   if (auto v = f.Number("step_host_s", 0, 100)) t.step_host_s = *v;
   if (auto v = f.Bool("tp_comm_overlap")) t.tp_comm_overlap = *v;
-  if (auto v = f.Bool("sp_collective_copies")) t.sp_collective_copies = *v;
+  if (auto v = f.Bool("sp_dtensor")) t.sp_dtensor = *v;
   if (auto v = f.Bool("zero3_keep_unsharded")) t.zero3_keep_unsharded = *v;
   if (auto v = f.Bool("overlap_param_gather")) t.overlap_param_gather = *v;
   if (auto v = f.Bool("zero2_replicated_params")) t.zero2_replicated_params = *v;

@@ -236,12 +236,14 @@ struct StackTraits {
   double micro_batch_host_s = 0;
   double step_host_s = 0;
   bool tp_comm_overlap = false;  // TP collectives pipelined with GEMMs (needs SP)
-  // Sequence-parallel collectives gather and scatter on the sequence dimension of batch-first
-  // activations (PyTorch DTensor's Shard(1): _functional_collectives.py all_gather_tensor
-  // and reduce_scatter_tensor chunk and cat the whole tensor when the dimension is not the
-  // first), one more copy of it through memory per collective; false: a sequence-first layout
-  // that gathers in place (Megatron-Core, Transformer Engine).
-  bool sp_collective_copies = false;
+  // Sequence parallelism through PyTorch DTensor on batch-first activations (Shard(1)): the
+  // collectives gather and scatter on the sequence dimension (_functional_collectives.py
+  // all_gather_tensor and reduce_scatter_tensor chunk and cat the whole tensor when the
+  // dimension is not the first), one more copy of it through memory per collective; a
+  // column-parallel linear's input is gathered by its module hook, so the linear saves the
+  // gathered tensor (the lm_head input at full size). False: a sequence-first layout that
+  // gathers in place and saves the shard (Megatron-Core, Transformer Engine).
+  bool sp_dtensor = false;
   bool zero3_keep_unsharded = false;  // parameters stay gathered across micro-batches
   // ZeRO-1 (distributed optimizer): the updated parameters are all-gathered bucket by bucket
   // ahead of the next step's first forward (Megatron-Core --overlap-param-gather), not

@@ -891,7 +891,7 @@ TEST(ThroughputComm, ExpertAllToAllMovesTheRanksSequenceShare) {
 
 // PyTorch DTensor's sequence-parallel collectives act on dimension 1 of (batch, sequence,
 // hidden) activations, so each all-gather and each reduce-scatter copies the whole tensor
-// once more (chunk + cat; stack trait sp_collective_copies). Without recomputation a layer
+// once more (chunk + cat; stack trait sp_dtensor). Without recomputation a layer
 // runs 2 all-gathers and 2 reduce-scatters forward and as many backward: 8 copies of the
 // b*s*h 16-bit tensor, each read and written, at copy bandwidth. Async TP has no such copies.
 TEST(ThroughputComm, DtensorSequenceParallelCollectivesCopyTheirTensors) {
@@ -901,7 +901,7 @@ TEST(ThroughputComm, DtensorSequenceParallelCollectivesCopyTheirTensors) {
   s.training.global_batch = 2;  // one micro-batch of 2 x 2048 tokens
   s.training.precision = workload::Precision::kBf16Mixed;
   const auto without = Estimate1(s);
-  s.training.stack.sp_collective_copies = true;
+  s.training.stack.sp_dtensor = true;
   const auto with = Estimate1(s);
   const auto& eff = io::BuiltinEfficiency().For("Hopper");
   const double copy_bw = detail::ResolveRates(s, eff, nullptr).stream_bandwidth;
@@ -911,7 +911,7 @@ TEST(ThroughputComm, DtensorSequenceParallelCollectivesCopyTheirTensors) {
   s.training.stack.tp_comm_overlap = true;   // async TP on NVLink: fused collective matmuls
   s.hardware.gpu.cuda_cc_or_target = "9.0";  // (multicast: sm90 and later)
   const auto async_tp = Estimate1(s);
-  s.training.stack.sp_collective_copies = false;
+  s.training.stack.sp_dtensor = false;
   EXPECT_DOUBLE_EQ(async_tp.breakdown_s.memory, Estimate1(s).breakdown_s.memory);
 }
 
