@@ -456,7 +456,7 @@ LogitBytes Logits(const Setup& st, const LayerSpec& l) {
       // result (16-bit logits + 3 x 4 B forward); _nll_loss_and_log_softmax_backward holds
       // the saved result, `grad_input = zeros_like(x)`, `exp(x)`, their sum and then the
       // product with the incoming gradient (4 x 4 B backward).
-      if (st.loss_parallel && st.lay.tp > 1) {
+      if (st.loss_parallel) {
         const double shard = bsv / st.lay.tp;
         const double upcast = l.e_act < kFp32Bytes ? l.e_act : 0;  // fp32 logits: no copy
         out.fwd = (upcast + kLossParallelFwdFp32 * kFp32Bytes) * shard;
@@ -562,7 +562,7 @@ double LastStageExtras(const Setup& st, const LayerSpec& spec, double sb, double
     // lm_head input: under sequence parallelism Megatron saves the shard and gathers it again
     // in backward; DTensor's ColwiseParallel gathers it in a module hook and the matmul saves
     // the gathered tensor (StackTraits::sp_dtensor).
-    const double head_rep = st.sp_dtensor && st.lay.sequence_parallel ? 1.0 : rep;
+    const double head_rep = st.sp_dtensor ? 1.0 : rep;
     if (st.method.head_trains && st.shape.vocab > 0) last += spec.e_act * sbh * head_rep;
   }
   return last;

@@ -372,10 +372,14 @@ ShardedPasses ShardedDataParallelPasses(const workload::Scenario& s, const Layou
   return p;
 }
 
-// Parameter gather dtype in bytes: 16-bit, fp32 in fp32 training.
-double GatherBytes(const workload::Scenario& s) {
+// Bytes per element of the compute dtype: 16-bit, fp32 in fp32 training. The parameters a
+// sharded step gathers and the activations tensor, pipeline and context parallelism move.
+double ComputeDtypeBytes(const workload::Scenario& s) {
   return s.training.precision == workload::Precision::kFp32 ? 4.0 : 2.0;
 }
+
+// Parameter gather dtype in bytes.
+double GatherBytes(const workload::Scenario& s) { return ComputeDtypeBytes(s); }
 
 // Bytes per parameter a sharded step's all-gathers move (callers are on the gather path,
 // GathersParameters): the gather dtype, the layers' linear weights at 1 B where the stack
@@ -459,15 +463,26 @@ void DataParallelTime(const workload::Scenario& s, const Layout& lay, const Regi
   if (lay.shard < lay.dp_cp) HsdpReplicaAllReduce(n.grads * grad_w, lay, topo, mb, glob, c);
 }
 
+// Tensor-parallel all-reduces of one layer, forward and backward (with the recomputed
+// forward's).
+struct TpCollectives {
+  double fwd = 0, bwd = 0;
+  double Total() const { return fwd + bwd; }
+};
+
 // Tensor parallel (Shoeybi et al. 2019 section 3): 2 all-reduces per layer forward,
-// 2 backward, +2 in a recomputed forward, of b*s*h activations; with sequence
-// parallelism all-gather + reduce-scatter of the same total. Returns the collective time
-// per micro-batch, before overlap.
+// 2 backward, +2 in a recomputed forward, where gradients flow.
+TpCollectives TpCollectivesPerLayer(const Regime& g) {
+  const double bp_share = static_cast<double>(g.backprop_layers) / std::max(1, g.layers);
+  return {.fwd = 2, .bwd = bp_share * (2 + 2 * g.recompute_share)};
+}
+
+// Those all-reduces of b*s*h activations; with sequence parallelism all-gather +
+// reduce-scatter of the same total. Returns the collective time per micro-batch, before
+// overlap.
 double TpAllReduceTime(const Layout& lay, const Regime& g, double act_w, double h, const Link& lt) {
   const double bytes = act_w * lay.tokens_mb * h;
-  const double bp_share = static_cast<double>(g.backprop_layers) / std::max(1, g.layers);
-  const double n_coll = lay.layers_stage * (2 + bp_share * (2 + 2 * g.recompute_share));
-  return n_coll * AllReduceTime(bytes, lay.tp, lt);
+  return lay.layers_stage * TpCollectivesPerLayer(g).Total() * AllReduceTime(bytes, lay.tp, lt);
 }
 
 // Pipeline p2p: b*s*h per boundary per micro-batch, forward and backward, v x with
@@ -622,13 +637,13 @@ double AddSpCollectiveCopies(const workload::Scenario& s, const Layout& lay, con
   if (!s.training.stack.sp_dtensor || lay.tp <= 1 || !lay.sequence_parallel ||
       !s.model.has_shape() || r.stream_bandwidth <= 0 || TpOverlapped(s, lay, topo))
     return 0;
-  // TpAllReduceTime's all-reduces, each an all-gather and a reduce-scatter under sequence
+  // The layer's all-reduces, each an all-gather and a reduce-scatter under sequence
   // parallelism; each of those reads and writes the whole b*s*h tensor once more.
-  const double act_w = s.training.precision == workload::Precision::kFp32 ? 4.0 : 2.0;
-  const double copy = 2 * 2 * act_w * lay.tokens_mb * s.model.hidden / r.stream_bandwidth;
-  const double bp_share = static_cast<double>(g.backprop_layers) / std::max(1, g.layers);
-  const double fwd = lay.layers_stage * 2 * copy;
-  const double bwd = lay.layers_stage * bp_share * (2 + 2 * g.recompute_share) * copy;
+  const double copy =
+      2 * 2 * ComputeDtypeBytes(s) * lay.tokens_mb * s.model.hidden / r.stream_bandwidth;
+  const TpCollectives n = TpCollectivesPerLayer(g);
+  const double fwd = lay.layers_stage * n.fwd * copy;
+  const double bwd = lay.layers_stage * n.bwd * copy;
   t->memory_fwd += fwd;
   t->memory_bwd += bwd;
   return fwd + bwd;
@@ -638,7 +653,7 @@ double UnhiddenCommPerMicroBatch(const workload::Scenario& s, const Layout& lay,
                                  const Topology& topo) {
   const auto& m = s.model;
   if (!m.has_shape()) return 0;
-  const double act_w = s.training.precision == workload::Precision::kFp32 ? 4.0 : 2.0;
+  const double act_w = ComputeDtypeBytes(s);
   double t = 0;
   if (lay.tp > 1 && !TpOverlapped(s, lay, topo))
     t += TpAllReduceTime(lay, g, act_w, m.hidden, GroupLink(topo, lay, lay.tp, 1));
@@ -651,11 +666,9 @@ CommTime Communication(const workload::Scenario& s, const Layout& lay, const Reg
                        const GlobalEfficiency& glob, Explanation* explain) {
   CommTime c;
   const auto& m = s.model;
-  const bool fp32 = s.training.precision == workload::Precision::kFp32;
   DataParallelTime(s, lay, g, f, LocalParamCounts(s, lay, g, f), topo, mb, glob, &c);
 
-  const double act = 2.0;  // activations cross the wire in 16-bit (4 in fp32)
-  const double act_w = fp32 ? 4.0 : act;
+  const double act_w = ComputeDtypeBytes(s);  // activations cross the wire in 16-bit
   // TP collectives sit on the critical path unless TpOverlapped:
   // exposed = max(0, t_tp - overlap_eta * t_gemm).
   const bool tp_overlapped = TpOverlapped(s, lay, topo);

@@ -333,7 +333,7 @@ void ExplainActivations(const Setup& st, const Activations& acts, Explanation& e
   }
   if (acts.logits.fwd > 0)
     e.Basis("logits", "peak " + Gb(std::max(acts.logits.fwd, acts.logits.bwd)) +
-                          LossPathText(st.loss, st.loss_parallel && st.lay.tp > 1));
+                          LossPathText(st.loss, st.loss_parallel));
   if (acts.previous_graph > 0)
     e.Basis("previous micro-batch",
             Gb(acts.previous_graph) +

@@ -211,8 +211,8 @@ void SetupStack(const workload::Scenario& s, Setup& st, Explanation* explain) {
   st.fsdp_fp32_trainable = s.FsdpFp32Trainable();
   st.param_cast = stack.param_cast || st.fsdp_fp32_trainable;
   st.compiled_loss = stack.compiled_loss;
-  st.loss_parallel = stack.loss_parallel;
-  st.sp_dtensor = stack.sp_dtensor;
+  st.loss_parallel = stack.loss_parallel && st.lay.tp > 1;
+  st.sp_dtensor = stack.sp_dtensor && st.lay.sequence_parallel;
   using workload::ChunkedLossKind;
   st.loss = s.ChunkedLossIs(ChunkedLossKind::kUpcastChunks) ? LossPath::kUpcastChunks
             : t.loss == workload::Loss::kChunked            ? LossPath::kChunked

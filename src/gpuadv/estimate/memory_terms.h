@@ -173,8 +173,8 @@ struct Setup {
   bool fsdp_fp32_trainable = false;     // FSDP holds a bf16 model's trainables in fp32
   LossPath loss = LossPath::kEager;
   bool compiled_loss = false;         // compiled cross-entropy (also per chunk, kUpcastChunks)
-  bool loss_parallel = false;         // the eager loss runs on vocab shards under TP (StackTraits)
-  bool sp_dtensor = false;            // DTensor SP: the lm_head saves its gathered input
+  bool loss_parallel = false;         // the eager loss on vocab shards (StackTraits, tp > 1)
+  bool sp_dtensor = false;            // DTensor SP (StackTraits, SP on): lm_head input whole
   bool lora_fused_mlp = false;        // the stack's LoRA MLP function (StackTraits) applies
   bool fp32_adapters = true;          // adapters fp32 whatever the model dtype (PEFT)
   bool low_precision_norms = false;   // norms save 16-bit inputs under autocast (StackTraits)

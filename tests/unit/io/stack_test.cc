@@ -666,15 +666,18 @@ TEST(Stacks, TorchFsdpStreamsKeepShardedGradientsAndGathersReserved) {
   EXPECT_LT(ds.peak_reserved_bytes - ds.peak_allocated_bytes, 0.05 * ds.peak_allocated_bytes);
 }
 
+// Llama 3.1 8B under torchtitan with TP 8 and sequence parallelism, 8 x 8192 tokens per
+// rank; the caller closes the training map (and may add keys to it first).
+const std::string kTorchtitanTp8 =
+    "model: llama-3.1-8b\nhardware: {gpu: h100-sxm, count: 8}\nparallelism: {tp: 8, "
+    "sequence_parallel: true}\ntraining: {method: pretrain, seq_len: 8192, micro_batch: 8, "
+    "activation_checkpointing: full, framework: torchtitan";
+
 // torchtitan runs its loss on the vocabulary shards of tensor parallelism (loss_parallel):
 // with the eager loss (before its compiled loss) each of 8 TP ranks holds its eighth of the
 // logits, at DTensor's decomposed 16 B per logit rather than the fused kernels' 12.
 TEST(Stacks, TorchtitanLossParallelShardsTheEagerLossOverTensorParallelRanks) {
-  const std::string job =
-      "model: llama-3.1-8b\nhardware: {gpu: h100-sxm, count: 8}\nparallelism: {tp: 8, "
-      "sequence_parallel: true}\ntraining: {method: pretrain, seq_len: 8192, micro_batch: 8, "
-      "activation_checkpointing: full, framework: torchtitan, stack_traits: {compiled_loss: "
-      "false";
+  const std::string job = kTorchtitanTp8 + ", stack_traits: {compiled_loss: false";
   const auto sharded = Estimated(Load(job + "}}\n")).memory;
   const auto whole = Estimated(Load(job + ", loss_parallel: false}}\n")).memory;
   const double logits = 8.0 * 8192 * Load("model: llama-3.1-8b\n").model.vocab;
@@ -691,12 +694,9 @@ TEST(Stacks, TorchtitanLossParallelShardsTheEagerLossOverTensorParallelRanks) {
 // weight gradient (stack trait sp_dtensor), where Megatron saves the shard and gathers it
 // again in backward. At tp 8 the difference is 7/8 of the b*s*h 16-bit input.
 TEST(Stacks, TorchtitanLmHeadSavesItsGatheredInput) {
-  const std::string job =
-      "model: llama-3.1-8b\nhardware: {gpu: h100-sxm, count: 8}\nparallelism: {tp: 8, "
-      "sequence_parallel: true}\ntraining: {method: pretrain, seq_len: 8192, micro_batch: 8, "
-      "activation_checkpointing: full, framework: torchtitan";
-  const auto gathered = Estimated(Load(job + "}\n")).memory;
-  const auto shard = Estimated(Load(job + ", stack_traits: {sp_dtensor: false}}\n")).memory;
+  const auto gathered = Estimated(Load(kTorchtitanTp8 + "}\n")).memory;
+  const auto shard =
+      Estimated(Load(kTorchtitanTp8 + ", stack_traits: {sp_dtensor: false}}\n")).memory;
   const double input = 2.0 * 8 * 8192 * 4096;
   EXPECT_NEAR(gathered.breakdown.activations - shard.breakdown.activations, input * 7 / 8,
               1e-6 * input);
