@@ -378,16 +378,13 @@ double ComputeDtypeBytes(const workload::Scenario& s) {
   return s.training.precision == workload::Precision::kFp32 ? 4.0 : 2.0;
 }
 
-// Parameter gather dtype in bytes.
-double GatherBytes(const workload::Scenario& s) { return ComputeDtypeBytes(s); }
-
 // Bytes per parameter a sharded step's all-gathers move (callers are on the gather path,
 // GathersParameters): the gather dtype, the layers' linear weights at 1 B where the stack
 // gathers them cast to fp8 (fp8_all_gather), at their packed 4-bit (or 8-bit) size with
 // block constants under QLoRA (bitsandbytes Params4bit with quant_storage in the 16-bit
 // dtype is sharded and gathered as stored); the embedding, head and norms stay 16-bit.
 double GatheredParamBytes(const workload::Scenario& s, const Layout& lay, const ModelFigures& f) {
-  const double w = GatherBytes(s);
+  const double w = ComputeDtypeBytes(s);
   double linear_bytes = w;
   if (Fp8AllGather(s, lay))
     linear_bytes = 1;
@@ -404,7 +401,8 @@ double GatheredParamBytes(const workload::Scenario& s, const Layout& lay, const 
 // reduces in fp32 (stack trait fsdp_reduce_fp32), else the gather dtype.
 double ReduceBytes(const workload::Scenario& s, const Layout& lay) {
   if (s.MegatronRuntime()) return s.MegatronGradBytes();
-  return s.training.stack.fsdp_reduce_fp32 && GathersParameters(s, lay) ? 4.0 : GatherBytes(s);
+  return s.training.stack.fsdp_reduce_fp32 && GathersParameters(s, lay) ? 4.0
+                                                                        : ComputeDtypeBytes(s);
 }
 
 // ZeRO-2 (FSDP SHARD_GRAD_OP) / ZeRO-3 (FULL_SHARD): parameters all-gathered for every
@@ -452,7 +450,7 @@ void DataParallelTime(const workload::Scenario& s, const Layout& lay, const Regi
   if (lay.dp_cp <= 1) return;
   const Link ld = GroupLink(topo, lay, lay.shard, lay.tp);
   const double e = OverlapEta(ld, glob);
-  const double w = GatherBytes(s), grad_w = ReduceBytes(s, lay);
+  const double w = ComputeDtypeBytes(s), grad_w = ReduceBytes(s, lay);
   if (GathersParameters(s, lay))
     ZeroGatherScatterTime(s, lay, g, n.params * GatheredParamBytes(s, lay, f), n.grads * grad_w, ld,
                           mb, e, c);
@@ -628,7 +626,7 @@ double FsdpCopyTime(const workload::Scenario& s, const Layout& lay, const Regime
   // Copy-out: the gathered output read, the unsharded parameters written. Copy-in: the
   // 16-bit gradients read, the reduce-scatter input written in the reduce dtype.
   const double bytes = p.gathers * 2 * GatheredParamBytes(s, lay, f) * n.params +
-                       p.scatters * (GatherBytes(s) + ReduceBytes(s, lay)) * n.grads;
+                       p.scatters * (ComputeDtypeBytes(s) + ReduceBytes(s, lay)) * n.grads;
   return bytes / r.stream_bandwidth;
 }
 

@@ -1,6 +1,7 @@
 #include "gpuadv/io/gpu_loader.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -339,9 +340,7 @@ std::string VariantName(const catalog::GpuSpec& base, const catalog::GpuSpec& g)
                         ? fmt::format("{:g} TFLOP/s 16-bit", g.Peak16FlopsPerS() / 1e12)
                         : "16-bit peak unknown");
   if (diffs.empty()) return base.name;
-  std::string out = base.name + " variant (";
-  for (size_t i = 0; i < diffs.size(); ++i) out += (i ? ", " : "") + diffs[i];
-  return out + ")";
+  return fmt::format("{} variant ({})", base.name, fmt::join(diffs, ", "));
 }
 
 catalog::GpuSpec ParseGpuVariant(Fields& f, const catalog::Catalog& cat) {
